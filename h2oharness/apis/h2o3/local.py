@@ -1,0 +1,159 @@
+"""Start a real H2O-3 from the installed ``h2o`` package's jar on a free loopback port."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from h2oharness.errors import TargetUnavailable
+
+INSTALL_HINT = "install it with: pip install 'h2oharness[h2o3-server]'"
+
+
+def find_jar() -> Path:
+    """Path of ``h2o.jar`` inside the installed ``h2o`` package; TargetUnavailable when absent."""
+    spec = importlib.util.find_spec("h2o")
+    if spec is None or not spec.submodule_search_locations:
+        raise TargetUnavailable(f"the 'h2o' package is not installed, so there is no H2O-3 jar to run; {INSTALL_HINT}")
+    jar = Path(next(iter(spec.submodule_search_locations))) / "backend" / "bin" / "h2o.jar"
+    if not jar.is_file():
+        raise TargetUnavailable(f"the installed 'h2o' package has no server jar at {jar}; {INSTALL_HINT}")
+    return jar
+
+
+def find_java() -> str:
+    """Path of the ``java`` executable; TargetUnavailable when there is none."""
+    java = shutil.which("java")
+    if java is None:
+        raise TargetUnavailable("no 'java' on PATH: a local H2O-3 needs Java 11 or newer (17 recommended)")
+    return java
+
+
+def _free_port_pair(host: str) -> int:
+    """A port p such that p and p + 1 are free (H2O-3 uses p + 1 for its internal protocol)."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            port = int(probe.getsockname()[1])
+        if port >= 65535:
+            continue
+        with socket.socket() as s1, socket.socket() as s2:
+            try:
+                s1.bind((host, port))
+                s2.bind((host, port + 1))
+            except OSError:
+                continue
+        return port
+    raise TargetUnavailable(f"found no two adjacent free ports on {host}")
+
+
+@dataclass
+class LocalH2O3:
+    """A running local H2O-3: its URL, its process and its working directory."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    workdir: Path
+    log_path: Path
+    version: str = ""
+    _closed: bool = field(default=False, repr=False)
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The last lines the server wrote to stdout/stderr."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def alive(self) -> bool:
+        """Whether the JVM is still running."""
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        """Stop the JVM (TERM, then KILL after 10 s)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def start_local_h2o3(
+    *,
+    host: str = "127.0.0.1",
+    memory: str = "1g",
+    nthreads: int = 2,
+    startup_timeout: float = 120.0,
+    workdir: Path | None = None,
+) -> LocalH2O3:
+    """Start H2O-3 on a free port of ``host`` and wait until ``/3/Cloud`` reports a healthy cloud of one."""
+    jar = find_jar()
+    java = find_java()
+    port = _free_port_pair(host)
+    root = workdir or Path(tempfile.mkdtemp(prefix="h2oharness-h2o3-"))
+    root.mkdir(parents=True, exist_ok=True)
+    # a flatfile naming only this node, and a unique cloud name, keep parallel nodes from clustering together
+    flatfile = root / "flatfile.txt"
+    flatfile.write_text(f"{host}:{port}\n")
+    log_path = root / "stdout.log"
+    cmd = [
+        java, f"-Xmx{memory}", "-jar", str(jar),
+        "-ip", host, "-port", str(port), "-name", f"h2oharness-{port}",
+        "-flatfile", str(flatfile), "-ice_root", str(root / "ice"), "-log_dir", str(root / "logs"),
+        "-nthreads", str(nthreads), "-disable_flow",
+    ]  # fmt: skip
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=root, start_new_session=True)
+    server = LocalH2O3(url=f"http://{host}:{port}", process=process, workdir=root, log_path=log_path)
+    try:
+        server.version = _wait_healthy(server, startup_timeout)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def _wait_healthy(server: LocalH2O3, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    last = "no answer yet"
+    with httpx.Client(timeout=5.0) as client:
+        while time.monotonic() < deadline:
+            if not server.alive():
+                raise TargetUnavailable(
+                    f"the local H2O-3 exited with code {server.process.returncode} while starting:\n{server.log_tail()}"
+                )
+            try:
+                cloud = client.get(f"{server.url}/3/Cloud").json()
+                if cloud.get("cloud_healthy") and cloud.get("consensus"):
+                    return str(cloud.get("version", ""))
+                last = f"cloud not healthy yet: {cloud.get('cloud_healthy')=} {cloud.get('consensus')=}"
+            except (httpx.HTTPError, ValueError) as exc:
+                last = str(exc) or type(exc).__name__
+            time.sleep(0.25)
+    raise TargetUnavailable(f"the local H2O-3 at {server.url} was not healthy after {timeout:.0f} s ({last})")
+
+
+@contextlib.contextmanager
+def local_h2o3(**kwargs: object) -> Iterator[LocalH2O3]:
+    """Context manager around :func:`start_local_h2o3` that always stops the server."""
+    server = start_local_h2o3(**kwargs)  # type: ignore[arg-type]
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,63 @@
+"""The two exception trees of h2oharness.
+
+Everything the harness raises on purpose descends from one of two roots, and
+the root decides the exit code of the CLI::
+
+    HarnessError                    the harness, its config or its input is wrong  -> exit 3
+     ├── ConfigError                 an option, environment variable or file is bad
+     ├── TargetUnavailable           the target cannot be reached or started
+     │    └── TargetAuthError        the target refuses our credentials
+     ├── SpecError                   an OpenAPI document or H2O-3 metadata is malformed
+     └── UnknownAPI                  an API slug that the registry does not know
+
+    AssertionError
+     └── ContractViolation           the API under test broke its contract           -> exit 1
+          ├── JobFailed              a job ended FAILED or CANCELLED
+          ├── JobTimeout             a job did not finish before its deadline
+          └── ProgressRegressed      a job's progress went backwards
+
+``ContractViolation`` is an ``AssertionError`` so that pytest reports it as a
+failed check rather than an error in the test itself.
+"""
+
+from __future__ import annotations
+
+
+class HarnessError(Exception):
+    """The harness cannot do its work: bad configuration, input or environment."""
+
+
+class ConfigError(HarnessError):
+    """An option, environment variable or configuration file is invalid."""
+
+
+class TargetUnavailable(HarnessError):
+    """The target server cannot be reached, or a managed server failed to start."""
+
+
+class TargetAuthError(TargetUnavailable):
+    """The target answered, but refused the credentials we were given."""
+
+
+class SpecError(HarnessError):
+    """An OpenAPI document or an H2O-3 metadata document is malformed."""
+
+
+class UnknownAPI(HarnessError):
+    """An API slug that is not in the registry."""
+
+
+class ContractViolation(AssertionError):
+    """The API under test did something its contract forbids."""
+
+
+class JobFailed(ContractViolation):
+    """A job ended in a failure state; the message carries the server's own reason."""
+
+
+class JobTimeout(ContractViolation):
+    """A job did not reach a final state before its deadline."""
+
+
+class ProgressRegressed(ContractViolation):
+    """A job's reported progress went down between two polls."""

@@ -1,0 +1,171 @@
+"""Asynchronous jobs whose life is a pure function of a clock.
+
+A job never runs anything: its phase and progress are computed from the time
+it was submitted, its timing and the clock, so a mock needs no background
+thread and a test can jump a job to any point of its life with a ManualClock.
+Each API maps ``JobPhase`` onto its own status words.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from h2oharness.mocks.clock import Clock
+
+
+class JobPhase(StrEnum):
+    """The API-neutral life of a job."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def final(self) -> bool:
+        """True for the phases a job never leaves."""
+        return self in (JobPhase.SUCCEEDED, JobPhase.FAILED, JobPhase.CANCELLED)
+
+
+@dataclass(frozen=True)
+class JobTiming:
+    """How long a job waits in the queue and how long it then runs, in clock seconds."""
+
+    queued: float = 0.0
+    running: float = 0.0
+
+    @property
+    def total(self) -> float:
+        """Seconds from submission to the end of the run."""
+        return self.queued + self.running
+
+
+@dataclass
+class Job:
+    """One asynchronous job; ``fail_at`` (a progress fraction) makes it fail part way."""
+
+    id: str
+    kind: str
+    submitted_at: float
+    timing: JobTiming
+    fail_at: float | None = None
+    failure: str = ""
+    result: Any = None
+    description: str = ""
+    cancelled_at: float | None = None
+
+    def _fail_time(self) -> float | None:
+        if self.fail_at is None:
+            return None
+        return self.submitted_at + self.timing.queued + self.timing.running * self.fail_at
+
+    def _end_time(self) -> float:
+        return self.submitted_at + self.timing.total
+
+    def phase(self, now: float) -> JobPhase:
+        """The job's phase at time ``now``."""
+        # cancel() only accepts a live job, so a cancellation always precedes the end and the failure
+        if self.cancelled_at is not None and now >= self.cancelled_at:
+            return JobPhase.CANCELLED
+        fail_time = self._fail_time()
+        if fail_time is not None and now >= fail_time:
+            return JobPhase.FAILED
+        if now >= self._end_time():
+            return JobPhase.SUCCEEDED
+        if now >= self.submitted_at + self.timing.queued:
+            return JobPhase.RUNNING
+        return JobPhase.QUEUED
+
+    def progress(self, now: float) -> float:
+        """Fraction of the run done at ``now``, in [0, 1]; it never goes down as time passes."""
+        phase = self.phase(now)
+        if phase is JobPhase.SUCCEEDED:
+            return 1.0
+        stop = now
+        if phase is JobPhase.CANCELLED and self.cancelled_at is not None:
+            stop = self.cancelled_at
+        elif phase is JobPhase.FAILED:
+            stop = self._fail_time() or now
+        if self.timing.running <= 0:
+            return 0.0
+        started = self.submitted_at + self.timing.queued
+        return max(0.0, min(1.0, (stop - started) / self.timing.running))
+
+    def ended_at(self, now: float) -> float | None:
+        """When the job reached its final phase, or None while it is still live."""
+        phase = self.phase(now)
+        if phase is JobPhase.SUCCEEDED:
+            return self._end_time()
+        if phase is JobPhase.FAILED:
+            return self._fail_time()
+        if phase is JobPhase.CANCELLED:
+            return self.cancelled_at
+        return None
+
+    def cancel(self, now: float) -> bool:
+        """Cancel the job if it is still live; returns whether it was live."""
+        if self.phase(now).final:
+            return False
+        self.cancelled_at = now
+        return True
+
+
+@dataclass
+class JobBoard:
+    """All jobs of one mock, keyed by id, with a bound on how many finished jobs are kept."""
+
+    clock: Clock
+    keep_finished: int = 10_000
+    _jobs: OrderedDict[str, Job] = field(default_factory=OrderedDict)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def submit(
+        self,
+        kind: str,
+        timing: JobTiming,
+        *,
+        job_id: str | None = None,
+        fail_at: float | None = None,
+        failure: str = "",
+        result: Any = None,
+        description: str = "",
+    ) -> Job:
+        """Create a job that starts now on the board's clock."""
+        with self._lock:
+            jid = job_id or f"$03017f00000132d4ffffffff${kind}_{next(self._ids):06d}"
+            job = Job(
+                id=jid,
+                kind=kind,
+                submitted_at=self.clock.now(),
+                timing=timing,
+                fail_at=fail_at,
+                failure=failure,
+                result=result,
+                description=description,
+            )
+            self._jobs[jid] = job
+            self._trim()
+            return job
+
+    def get(self, job_id: str) -> Job | None:
+        """The job with that id, or None."""
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def all(self) -> list[Job]:
+        """Every job still held, oldest first."""
+        with self._lock:
+            return list(self._jobs.values())
+
+    def _trim(self) -> None:
+        now = self.clock.now()
+        finished = [jid for jid, job in self._jobs.items() if job.phase(now).final]
+        for jid in finished[: max(0, len(finished) - self.keep_finished)]:
+            del self._jobs[jid]

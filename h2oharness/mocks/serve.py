@@ -1,0 +1,59 @@
+"""Serve an ASGI app on loopback in a background thread."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import uvicorn
+from starlette.types import ASGIApp
+
+from h2oharness.errors import TargetUnavailable
+
+
+@dataclass(frozen=True)
+class Served:
+    """A running server: its base URL and the port it bound."""
+
+    url: str
+    host: str
+    port: int
+
+
+@contextlib.contextmanager
+def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 0, start_timeout: float = 10.0) -> Iterator[Served]:
+    """Run ``app`` with uvicorn on ``host:port`` (port 0 picks a free one) until the block exits.
+
+    Example:
+        with serve(make_app()) as served:
+            httpx.get(served.url + "/3/Cloud")
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise TargetUnavailable(f"cannot bind the mock to {host}:{port}: {exc.strerror}") from exc
+    bound_port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"mock:{bound_port}")
+    thread.start()
+    deadline = time.monotonic() + start_timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            sock.close()
+            raise TargetUnavailable(f"the mock did not start on {host}:{bound_port} within {start_timeout:.0f} s")
+        time.sleep(0.01)
+    try:
+        yield Served(url=f"http://{host}:{bound_port}", host=host, port=bound_port)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+        sock.close()
