@@ -1,0 +1,76 @@
+"""Where a suite sends its traffic: our mock, a real local H2O-3, or a live server."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Literal
+
+from h2oharness.apis import ApiInfo
+from h2oharness.errors import ConfigError
+
+TargetKind = Literal["mock", "local", "live"]
+TARGET_KINDS: tuple[TargetKind, ...] = ("mock", "local", "live")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """HTTP Basic credentials or a bearer token; ``repr`` never shows the secret."""
+
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+
+    def httpx_auth(self) -> tuple[str, str] | None:
+        """The ``auth=`` value for httpx when Basic credentials are set."""
+        if self.username is not None:
+            return (self.username, self.password or "")
+        return None
+
+    def headers(self) -> dict[str, str]:
+        """Headers that carry a bearer token, if any."""
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value, for redaction."""
+        return tuple(s for s in (self.password, self.token) if s)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resolved target: kind, base URL (no trailing slash) and credentials."""
+
+    kind: TargetKind
+    url: str
+    credentials: Credentials = Credentials()
+    version: str = ""
+
+
+def check_kind(kind: str) -> TargetKind:
+    """Validate a target kind given on the command line or in the environment."""
+    if kind not in TARGET_KINDS:
+        raise ConfigError(f"unknown target {kind!r}; choose one of: {', '.join(TARGET_KINDS)}")
+    return kind  # type: ignore[return-value]
+
+
+def live_settings(
+    api: ApiInfo,
+    url: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    token: str | None = None,
+) -> tuple[str, Credentials]:
+    """URL and credentials of a live server: explicit values first, then ``<PREFIX>_URL`` and friends."""
+    env = os.environ
+    prefix = api.env_prefix
+    url = url or env.get(f"{prefix}_URL")
+    if not url:
+        raise ConfigError(f"target 'live' needs a URL for {api.slug}: set {prefix}_URL or --harness-url")
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{prefix}_URL must start with http:// or https://, got {url!r}")
+    creds = Credentials(
+        username=username or env.get(f"{prefix}_USERNAME"),
+        password=password or env.get(f"{prefix}_PASSWORD"),
+        token=token or env.get(f"{prefix}_API_KEY"),
+    )
+    return url.rstrip("/"), creds
