@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from h2oharness.errors import SpecError
+from h2oharness.seeds import curl_examples, parse_curl
+
+SEED_000 = Path(__file__).resolve().parent.parent / "contracts" / "h2o3" / "docs" / "000_e1d9cd603d9ebb67.txt"
+
+
+def test_extracts_every_curl_call_of_seed_000_in_order() -> None:
+    examples = curl_examples(SEED_000.read_text())
+    calls = [(e.method, e.url.removeprefix("http://localhost:54321")) for e in examples]
+    assert calls == [
+        ("GET", "/3/Frames"),
+        ("GET", "/3/Metadata/endpoints"),
+        ("GET", "/3/Metadata/schemas/FrameV3"),
+        ("GET", "/3/Cloud"),
+        ("GET", "/3/ImportFiles?path=/data/train.csv"),
+        ("POST", "/3/ParseSetup"),
+        ("POST", "/3/Parse"),
+        ("POST", "/3/ModelBuilders/gbm"),
+        ("GET", "/3/Jobs/JOB_KEY"),
+        ("POST", "/3/Predictions/models/my_gbm_model/frames/test_frame"),
+    ]
+
+
+def test_multiline_json_bodies_are_kept_literally() -> None:
+    parse = next(e for e in curl_examples(SEED_000.read_text()) if e.url.endswith("/3/Parse"))
+    assert parse.headers == {"Content-Type": "application/json"}
+    assert parse.json_body() == {
+        "source_frames": [{"name": "/data/train.csv"}],
+        "destination_frame": "train_frame",
+        "parse_type": "CSV",
+        "separator": 44,
+        "header": 1,
+    }
+
+
+def test_pipe_and_auth_are_not_part_of_the_request() -> None:
+    example = parse_curl("curl -s -u admin:password http://h:1/3/Frames | python3 -m json.tool")
+    assert (example.method, example.url, example.body) == ("GET", "http://h:1/3/Frames", None)
+
+
+def test_malformed_commands_raise_a_readable_spec_error() -> None:
+    with pytest.raises(SpecError, match="no URL"):
+        parse_curl("curl -s -X POST")
+    with pytest.raises(SpecError, match="not JSON"):
+        parse_curl("curl -X POST http://h/x -d '{nope'").json_body()
