@@ -6,8 +6,10 @@ import os
 from dataclasses import dataclass, field
 from typing import Literal
 
+import httpx
+
 from h2oharness.apis import ApiInfo
-from h2oharness.errors import ConfigError
+from h2oharness.errors import ConfigError, TargetAuthError, TargetUnavailable
 
 TargetKind = Literal["mock", "local", "live"]
 TARGET_KINDS: tuple[TargetKind, ...] = ("mock", "local", "live")
@@ -74,3 +76,29 @@ def live_settings(
         token=token or env.get(f"{prefix}_API_KEY"),
     )
     return url.rstrip("/"), creds
+
+
+def probe(url: str, health_path: str, creds: Credentials, timeout: float = 10.0) -> str:
+    """Check that a server answers ``health_path`` with these credentials; return its version if it says one.
+
+    Raises TargetUnavailable (unreachable, times out, not the expected API) or TargetAuthError (401/403),
+    each with a one-line message.
+    """
+    try:
+        with httpx.Client(timeout=timeout, auth=creds.httpx_auth(), headers=creds.headers()) as client:
+            resp = client.get(f"{url}{health_path}")
+    except httpx.TimeoutException as exc:
+        raise TargetUnavailable(f"{url} did not answer within {timeout:.0f} s ({type(exc).__name__})") from None
+    except httpx.HTTPError as exc:
+        raise TargetUnavailable(f"cannot reach {url}: {exc or type(exc).__name__}") from None
+    if resp.status_code in (401, 403):
+        raise TargetAuthError(f"{url} refused the credentials (HTTP {resp.status_code}): wrong or missing user/password")
+    try:
+        body = resp.json()
+    except ValueError:
+        raise TargetUnavailable(f"{url}{health_path} did not answer JSON (HTTP {resp.status_code})") from None
+    if resp.status_code != 200 or not isinstance(body, dict):
+        raise TargetUnavailable(f"{url}{health_path} answered HTTP {resp.status_code}: is this the right server?")
+    if body.get("cloud_healthy") is False:
+        raise TargetUnavailable(f"the server at {url} reports itself unhealthy")
+    return str(body.get("version", ""))
