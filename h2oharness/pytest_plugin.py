@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 from h2oharness.apis import APIS, get_api
 from h2oharness.errors import HarnessError
+
+if TYPE_CHECKING:
+    from h2oharness.report.model import Conformance
+
 from h2oharness.targets import Credentials, Target, check_kind, live_settings, probe
 
 
@@ -147,3 +153,205 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.contract)
         elif top == "scenarios":
             item.add_marker(pytest.mark.scenario)
+
+
+# --- recording results for the conformance report ---------------------------------------------------------------
+
+RECORD = "h2oharness"
+DRIFT = "h2oharness-drift"
+
+
+def api_of(rootpath: Path, path: Path) -> tuple[str, str] | None:
+    """(api slug, suite) of a test file: ``contracts/<slug>/...`` or ``scenarios/test_<slug>_*.py``."""
+    try:
+        parts = path.relative_to(rootpath).parts
+    except ValueError:
+        return None
+    if len(parts) >= 2 and parts[0] == "contracts" and parts[1] in APIS:
+        return parts[1], "contract"
+    if len(parts) == 2 and parts[0] == "scenarios":
+        for slug in APIS:
+            if parts[1].startswith(f"test_{slug}_"):
+                return slug, "scenario"
+    return None
+
+
+@pytest.fixture
+def harness_drift(request: pytest.FixtureRequest) -> Callable[..., None]:
+    """Record a disagreement between a source document and what the target did (reported, never a failure).
+
+    Example:
+        harness_drift(source="000_e1d9cd603d9ebb67.txt", what="POST /3/Parse as written",
+                      expected="HTTP 200 with a job", observed="HTTP 400: Field not found: 'header'")
+    """
+
+    def record(*, source: str, what: str, expected: str, observed: str) -> None:
+        entry = {"source": source, "what": what, "expected": expected, "observed": observed}
+        request.node.user_properties.append((DRIFT, entry))
+
+    return record
+
+
+def _target_of(item: pytest.Item) -> dict[str, str] | None:
+    funcargs = getattr(item, "funcargs", {})
+    for slug in APIS:
+        target = funcargs.get(f"{slug}_target")
+        if isinstance(target, Target):
+            return {"kind": target.kind, "url": target.url, "version": target.version}
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Attach what the report needs (API, operation, target, failures) to the test's own report."""
+    report: pytest.TestReport = yield
+    where = api_of(Path(str(item.config.rootpath)), Path(str(item.path)))
+    final_phase = call.when == "call" or (call.when == "setup" and report.outcome != "passed")
+    if where is None or not final_phase:
+        return report
+    from h2oharness.report.failures import failures_from_exception, operation_of
+
+    slug, suite = where
+    record: dict[str, Any] = {
+        "api": slug,
+        "suite": suite,
+        "name": item.name,
+        "outcome": report.outcome,
+        "duration": report.duration,
+        "target": _target_of(item),
+        "failures": [],
+        "error": None,
+    }
+    operation = operation_of(item.nodeid)
+    if operation is not None:
+        record["method"], record["path"] = operation
+    if call.excinfo is not None and report.outcome == "failed":
+        exc = call.excinfo.value
+        if isinstance(exc, HarnessError):
+            record["error"] = f"{type(exc).__name__}: {exc}"
+        else:
+            record["failures"] = [f.to_dict() for f in failures_from_exception(exc)]
+    elif report.outcome == "skipped" and isinstance(report.longrepr, tuple):
+        record["error"] = None
+        record["skip_reason"] = str(report.longrepr[2])
+    # a copy: item.user_properties is shared with the teardown report, which must not repeat the record
+    report.user_properties = [*report.user_properties, (RECORD, record)]
+    return report
+
+
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def documented_operations(document: Path) -> list[tuple[str, str]]:
+    """(METHOD, path) of every operation of an OpenAPI document; empty when the file is missing."""
+    import yaml
+
+    if not document.is_file():
+        return []
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    doc = yaml.load(document.read_text(), Loader=loader)  # noqa: S506 - a safe loader, C or Python
+    paths = doc.get("paths", {}) if isinstance(doc, dict) else {}
+    return [(m.upper(), p) for p, item in paths.items() for m in item if m in _HTTP_METHODS]
+
+
+class ReportCollector:
+    """Gathers the records of every test (xdist workers' too) and writes the conformance report at the end."""
+
+    def __init__(self, config: pytest.Config, report_dir: Path) -> None:
+        self.config = config
+        self.report_dir = report_dir
+        self.records: list[dict[str, Any]] = []
+        self.drift: list[dict[str, Any]] = []
+        self.started = time.time()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Keep the record of each test's deciding phase, and the drift it found."""
+        deciding = report.when == "call" or (report.when == "setup" and report.outcome != "passed")
+        if not deciding:
+            return
+        for name, value in report.user_properties:
+            if name == RECORD:
+                self.records.append(dict(value))
+            elif name == DRIFT and report.when == "call":
+                api = api_of(Path(str(self.config.rootpath)), Path(str(self.config.rootpath)) / report.fspath)
+                self.drift.append({"api": api[0] if api else "", **dict(value)})
+
+    def build(self) -> Conformance:
+        """The report's view model from what was collected."""
+        from h2oharness.report.build import OperationRecord, build_conformance, merge_operations
+        from h2oharness.report.model import ApiReport, DriftEntry, Failure, ScenarioResult
+
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for rec in self.records:
+            kind = (rec.get("target") or {}).get("kind", "")
+            groups.setdefault((rec["api"], kind), []).append(rec)
+        apis: list[ApiReport] = []
+        for (slug, kind), recs in sorted(groups.items()):
+            api = get_api(slug)
+            spec = os.environ.get(f"HARNESS_{api.env_prefix}_SPEC") or str(
+                Path(str(self.config.rootpath)) / api.contract
+            )
+            ops = [
+                OperationRecord(
+                    r["method"], r["path"], r["outcome"] == "passed", tuple(Failure(**f) for f in r["failures"])
+                )
+                for r in recs
+                if r["suite"] == "contract" and "method" in r and r["outcome"] != "skipped"
+            ]
+            scenarios = tuple(
+                ScenarioResult(
+                    r["name"],
+                    r["outcome"],
+                    "; ".join(f["message"].splitlines()[0] for f in r["failures"] if f["message"])
+                    or r.get("skip_reason", "")
+                    or (r["error"] or ""),
+                    r["duration"],
+                )
+                for r in recs
+                if r["suite"] == "scenario"
+            )
+            drift = {(d["source"], d["what"], d["expected"], d["observed"]) for d in self.drift if d["api"] == slug}
+            target = next((r["target"] for r in recs if r.get("target")), None) or {}
+            apis.append(
+                ApiReport(
+                    slug=slug,
+                    title=api.title,
+                    target=kind or "none",
+                    target_url=target.get("url", ""),
+                    target_version=target.get("version", ""),
+                    operations=merge_operations(documented_operations(Path(spec)), ops),
+                    scenarios=scenarios,
+                    drift=tuple(DriftEntry(*d) for d in sorted(drift)),
+                    errors=tuple(sorted({r["error"] for r in recs if r.get("error")})),
+                )
+            )
+        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started))
+        return build_conformance(apis, _version(), started, time.time() - self.started, _secrets())
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Write conformance.json and conformance.html."""
+        from h2oharness.report.writers import write_all
+
+        write_all(self.build(), self.report_dir, secrets=_secrets())
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("h2oharness")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def _secrets() -> tuple[str, ...]:
+    names = [f"{a.env_prefix}_{s}" for a in APIS.values() for s in ("PASSWORD", "API_KEY")]
+    names += [f"HARNESS_{n}" for n in names]
+    return tuple(v for v in (os.environ.get(n) for n in names) if v)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the report collector on the controller when a report folder is asked for."""
+    report_dir = config.getoption("--harness-report-dir")
+    if report_dir and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(ReportCollector(config, Path(report_dir)), "h2oharness-report")

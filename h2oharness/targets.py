@@ -92,7 +92,9 @@ def probe(url: str, health_path: str, creds: Credentials, timeout: float = 10.0)
     except httpx.HTTPError as exc:
         raise TargetUnavailable(f"cannot reach {url}: {exc or type(exc).__name__}") from None
     if resp.status_code in (401, 403):
-        raise TargetAuthError(f"{url} refused the credentials (HTTP {resp.status_code}): wrong or missing user/password")
+        raise TargetAuthError(
+            f"{url} refused the credentials (HTTP {resp.status_code}): wrong or missing user/password"
+        )
     try:
         body = resp.json()
     except ValueError:

@@ -94,7 +94,8 @@ def wait_for_job(
             return PollResult(status, len(history), now - start, history)
         if now >= deadline:
             raise JobTimeout(
-                f"{what} still {status.state} (progress {status.progress}) after {timeout:.1f} s and {len(history)} polls"
+                f"{what} still {status.state} (progress {status.progress}) "
+                f"after {timeout:.1f} s and {len(history)} polls"
             )
         pause = interval
         eta = _eta(history)

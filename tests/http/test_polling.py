@@ -22,7 +22,9 @@ class FakeTime:
 def linear_job(t: FakeTime, duration: float, *, fail_at: float | None = None):  # type: ignore[no-untyped-def]
     def fetch() -> JobStatus:
         if fail_at is not None and t.now >= fail_at:
-            return JobStatus("FAILED", min(1.0, fail_at / duration), final=True, failed=True, message="boom: bad column")
+            return JobStatus(
+                "FAILED", min(1.0, fail_at / duration), final=True, failed=True, message="boom: bad column"
+            )
         if t.now >= duration:
             return JobStatus("DONE", 1.0, final=True)
         return JobStatus("RUNNING", t.now / duration)
@@ -52,7 +54,9 @@ def test_backoff_grows_and_is_capped() -> None:
         return JobStatus("RUNNING", None)
 
     with pytest.raises(JobTimeout, match="still RUNNING"):
-        wait_for_job(never_progress, timeout=20, backoff=Backoff(initial=0.1, maximum=2.0), clock=t.clock, sleep=t.sleep)
+        wait_for_job(
+            never_progress, timeout=20, backoff=Backoff(initial=0.1, maximum=2.0), clock=t.clock, sleep=t.sleep
+        )
     assert t.sleeps[0] == pytest.approx(0.1)
     assert max(t.sleeps) <= 2.0
     assert t.sleeps[1] > t.sleeps[0]
@@ -69,12 +73,13 @@ def test_failure_is_raised_fast_with_the_server_message() -> None:
 def test_progress_going_back_is_a_violation() -> None:
     seq = iter([JobStatus("RUNNING", 0.5), JobStatus("RUNNING", 0.4)])
     t = FakeTime()
-    with pytest.raises(ProgressRegressed, match="0.500 to 0.400"):
+    with pytest.raises(ProgressRegressed, match=r"0\.500 to 0\.400"):
         wait_for_job(lambda: next(seq), timeout=10, clock=t.clock, sleep=t.sleep)
 
 
 def test_wrong_eta_falls_back_to_backoff() -> None:
     t = FakeTime()
+
     # progress claims 0.9 quickly, but the job only ends at 5 s: polls must not hammer at the minimum interval
     def fetch() -> JobStatus:
         if t.now >= 5.0:

@@ -1,0 +1,260 @@
+"""The ``h2oharness`` command: run suites, serve mocks, generate contracts."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from h2oharness.apis import APIS, ApiInfo, get_api
+from h2oharness.errors import ConfigError, HarnessError, SpecError
+from h2oharness.http.redact import redact
+from h2oharness.targets import TARGET_KINDS, Target, check_kind, live_settings, probe
+
+EXIT_OK, EXIT_VIOLATION, EXIT_HARNESS = 0, 1, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is a harness error: one line and exit 3."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_HARNESS, f"{self.prog}: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="h2oharness", description="Contract and load tests for H2O HTTP APIs.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the contract tests and scenarios against a target and write a report")
+    run.add_argument("--target", default="mock", help=f"one of {', '.join(TARGET_KINDS)} (default: mock)")
+    run.add_argument("--api", action="append", dest="apis", help="API to test (repeatable; default: all)")
+    run.add_argument("--report-dir", default="reports", type=Path, help="where the reports go (default: reports)")
+    run.add_argument("--url", help="base URL of a live target (else <API>_URL, e.g. H2O3_URL)")
+    run.add_argument("--username", help="HTTP Basic user of a live target (else <API>_USERNAME)")
+    run.add_argument("--password-env", default=None, help="name of the environment variable holding the password")
+    run.add_argument("--spec", action="append", default=[], help="SLUG=PATH: test against this OpenAPI document")
+    run.add_argument("--all-operations", action="store_true", help="contract-test every documented operation")
+    run.add_argument("--max-examples", type=int, default=None, help="hypothesis examples per operation")
+    run.add_argument("--workers", default="auto", help="pytest-xdist workers: a number, or auto (default)")
+    run.add_argument("--suite-dir", type=Path, default=None, help="folder holding contracts/ and scenarios/")
+
+    serve = sub.add_parser("serve", help="serve an API's mock on loopback and print its URL")
+    serve.add_argument("--api", required=True)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=0, help="port (0 = any free port)")
+    serve.add_argument("--username", help="require HTTP Basic with this user (password from --password-env)")
+    serve.add_argument("--password-env", default=None)
+    serve.add_argument("--speed", type=float, default=1.0, help="run the mock's clock this many times faster")
+
+    spec = sub.add_parser("spec", help="generate an OpenAPI document from a server's own description")
+    spec.add_argument("api", help="API slug (only h2o3 describes itself)")
+    spec.add_argument(
+        "--from", dest="source", default="snapshot", help="URL of a server, a metadata folder, or 'snapshot'"
+    )
+    spec.add_argument("--out", type=Path, required=True, help="where to write the OpenAPI YAML")
+    spec.add_argument("--username", help="HTTP Basic user for the server")
+    spec.add_argument("--password-env", default=None)
+    spec.add_argument("--snapshot", type=Path, default=None, help="also save the fetched metadata into this folder")
+    return parser
+
+
+def _password(env_name: str | None) -> str | None:
+    if env_name is None:
+        return None
+    value = os.environ.get(env_name)
+    if value is None:
+        raise ConfigError(f"--password-env names {env_name}, which is not set")
+    return value
+
+
+def _suite_root(explicit: Path | None) -> Path:
+    candidates = [explicit] if explicit else [Path.cwd(), Path(__file__).resolve().parent.parent]
+    for root in candidates:
+        if root is not None and (root / "contracts").is_dir():
+            return root
+    raise ConfigError(
+        "cannot find the suites (contracts/ and scenarios/): run from the h2oharness checkout or pass --suite-dir"
+    )
+
+
+@contextlib.contextmanager
+def _resolve_target(kind: str, api: ApiInfo, args: argparse.Namespace) -> Iterator[Target | None]:
+    """None for mock (each pytest worker serves its own), else a reachable server."""
+    if kind == "mock":
+        yield None
+        return
+    if api.slug != "h2o3":
+        raise ConfigError(f"target {kind!r} is not available for {api.slug} yet")
+    if kind == "local":
+        from h2oharness.apis.h2o3.local import start_local_h2o3
+
+        print("starting a local H2O-3 from the installed h2o package ...", file=sys.stderr, flush=True)
+        server = start_local_h2o3()
+        print(f"local H2O-3 {server.version} at {server.url}", file=sys.stderr, flush=True)
+        try:
+            yield Target("local", server.url, version=server.version)
+        finally:
+            server.stop()
+        return
+    url, creds = live_settings(api, url=args.url, username=args.username, password=_password(args.password_env))
+    version = probe(url, "/3/Cloud", creds)
+    yield Target("live", url, creds, version)
+
+
+def _spec_overrides(items: Sequence[str]) -> dict[str, Path]:
+    overrides: dict[str, Path] = {}
+    for item in items:
+        slug, sep, path = item.partition("=")
+        if not sep or not path:
+            raise ConfigError(f"--spec takes SLUG=PATH, got {item!r}")
+        get_api(slug)
+        overrides[slug] = Path(path)
+    return overrides
+
+
+def check_spec_file(path: Path) -> None:
+    """Fail with a one-line SpecError unless ``path`` is a readable, valid OpenAPI document."""
+    import yaml
+
+    from h2oharness.apis.h2o3.spec import validate_openapi
+
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise SpecError(f"cannot read {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path} is not valid YAML/JSON: {str(exc).splitlines()[0]}") from None
+    if not isinstance(doc, dict) or "openapi" not in doc or "paths" not in doc:
+        raise SpecError(f"{path} is not an OpenAPI document (no 'openapi' and 'paths' keys)")
+    validate_openapi(doc)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the suites through pytest and turn the result into the exit code."""
+    kind = check_kind(args.target)
+    apis = [get_api(slug) for slug in (args.apis or sorted(APIS))]
+    root = _suite_root(args.suite_dir)
+    specs = _spec_overrides(args.spec)
+    for path in specs.values():
+        check_spec_file(path)
+    report_dir: Path = args.report_dir.resolve()
+    report_dir.mkdir(parents=True, exist_ok=True)
+    secrets: list[str] = []
+    with contextlib.ExitStack() as stack:
+        env = dict(os.environ)
+        pytest_args = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--no-header"]
+        pytest_args += ["--harness-target", kind, "--harness-report-dir", str(report_dir)]
+        pytest_args += ["--junitxml", str(report_dir / "junit.xml"), "--rootdir", str(root)]
+        for api in apis:
+            target = stack.enter_context(_resolve_target(kind, api, args))
+            if target is not None:
+                env[f"HARNESS_{api.env_prefix}_URL"] = target.url
+                env[f"HARNESS_{api.env_prefix}_KIND"] = target.kind
+                secrets += target.credentials.secrets()
+                if target.credentials.username:
+                    env[f"HARNESS_{api.env_prefix}_USERNAME"] = target.credentials.username
+                    env[f"HARNESS_{api.env_prefix}_PASSWORD"] = target.credentials.password or ""
+            if api.slug in specs:
+                env[f"HARNESS_{api.env_prefix}_SPEC"] = str(specs[api.slug].resolve())
+            pytest_args += [
+                str(p)
+                for p in (root / "contracts" / api.slug, *sorted((root / "scenarios").glob(f"test_{api.slug}_*.py")))
+                if p.exists()
+            ]
+        if args.all_operations:
+            pytest_args.append("--harness-all-operations")
+        if args.max_examples is not None:
+            pytest_args += ["--harness-max-examples", str(args.max_examples)]
+        if args.workers not in ("0", "1"):
+            pytest_args += ["-n", str(args.workers)]
+        print(f"running: {redact(' '.join(pytest_args[1:]), secrets)}", file=sys.stderr, flush=True)
+        code = subprocess.call(pytest_args, cwd=root, env=env)
+    return _finish(report_dir, code)
+
+
+def _finish(report_dir: Path, pytest_code: int) -> int:
+    from h2oharness.report.model import Conformance
+
+    path = report_dir / "conformance.json"
+    if not path.exists():
+        raise HarnessError(f"pytest exited with code {pytest_code} and wrote no report in {report_dir}")
+    import json
+
+    conformance = Conformance.from_dict(json.loads(path.read_text()))
+    print(conformance.summary)
+    print(f"reports: {report_dir / 'conformance.html'}, {path}, {report_dir / 'junit.xml'}")
+    return conformance.exit_code
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve one API's mock until interrupted."""
+    api = get_api(args.api)
+    from h2oharness.mocks.serve import serve
+
+    if api.slug != "h2o3":
+        raise ConfigError(f"no mock for {api.slug} yet")
+    from h2oharness.apis.h2o3.mock import H2O3MockState, make_app
+    from h2oharness.mocks.clock import MonotonicClock
+
+    state = H2O3MockState(clock=MonotonicClock(speed=args.speed))
+    if args.username:
+        state.credentials = (args.username, _password(args.password_env) or "")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with serve(make_app(state), host=args.host, port=args.port) as served:
+        print(f"{api.title} mock listening on {served.url}", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+    return EXIT_OK
+
+
+def cmd_spec(args: argparse.Namespace) -> int:
+    """Generate an OpenAPI document from H2O-3's metadata."""
+    api = get_api(args.api)
+    if api.slug != "h2o3":
+        raise ConfigError(f"{api.slug} does not describe itself; its contract is written by hand in {api.contract}")
+    from h2oharness.apis.h2o3 import spec
+
+    source: str = args.source
+    if source == "snapshot":
+        meta = spec.load_snapshot()
+    elif source.startswith(("http://", "https://")):
+        auth = (args.username, _password(args.password_env) or "") if args.username else None
+        meta = spec.fetch_metadata(source.rstrip("/"), auth=auth)
+    else:
+        meta = spec.load_metadata_file(Path(source))
+    doc = spec.build_openapi(meta)
+    spec.validate_openapi(doc)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(spec.dump_openapi(doc))
+    if args.snapshot is not None:
+        spec.write_snapshot(meta, args.snapshot)
+    methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+    count = sum(1 for item in doc["paths"].values() for key in item if key in methods)
+    print(f"wrote {args.out}: {count} operations")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: parse arguments, run the command, map errors to exit codes with a one-line message."""
+    args = _parser().parse_args(argv)
+    commands = {"run": cmd_run, "serve": cmd_serve, "spec": cmd_spec}
+    try:
+        return commands[args.command](args)
+    except HarnessError as exc:
+        print(f"h2oharness: error: {exc}", file=sys.stderr)
+        return EXIT_HARNESS
+    except KeyboardInterrupt:
+        print("h2oharness: interrupted", file=sys.stderr)
+        return EXIT_HARNESS
+
+
+if __name__ == "__main__":
+    sys.exit(main())

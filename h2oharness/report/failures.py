@@ -1,0 +1,49 @@
+"""Turn what a failed test raised into report failures: check name, message, curl reproduction."""
+
+from __future__ import annotations
+
+import re
+
+from h2oharness.report.model import Failure
+
+_CURL = re.compile(r"Reproduce with:\s*\n\s*\n?\s*(curl [^\n]+)")
+_OPERATION = re.compile(r"\[(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|TRACE) (/[^\]]*)\]")
+
+
+def operation_of(nodeid: str) -> tuple[str, str] | None:
+    """The (METHOD, path) a schemathesis test id names, e.g. ``test_x[GET /3/Cloud]``."""
+    match = _OPERATION.search(nodeid)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for sub in exc.exceptions for leaf in _leaves(sub)]
+    return [exc]
+
+
+def _curls(exc: BaseException) -> list[str]:
+    found = _CURL.findall(str(exc))
+    if isinstance(exc, BaseExceptionGroup):
+        for sub in exc.exceptions:
+            found += _curls(sub)
+    return found
+
+
+def failures_from_exception(exc: BaseException, limit: int = 2000) -> list[Failure]:
+    """One Failure per distinct check failure inside ``exc`` (groups are flattened)."""
+    curls = _curls(exc)
+    curl = curls[0] if curls else None
+    out: list[Failure] = []
+    seen: set[tuple[str, str]] = set()
+    for leaf in _leaves(exc):
+        check = str(getattr(leaf, "title", "") or type(leaf).__name__)
+        code = getattr(leaf, "code", None)
+        if isinstance(code, str) and code.startswith("ST"):
+            check = f"{code} {check}"
+        message = str(getattr(leaf, "message", "") or leaf).strip()[:limit]
+        if (check, message) in seen:
+            continue
+        seen.add((check, message))
+        out.append(Failure(check=check, message=message, curl=curl))
+    return out
