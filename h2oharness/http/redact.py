@@ -1,0 +1,177 @@
+"""The one redaction function: every recorder, log line, curl line and report goes through ``redact``.
+
+Two layers, both always on:
+
+* the secret values the caller knows (passwords, tokens), in the forms they take on the wire
+  (verbatim, percent-encoded, JSON-escaped), are replaced wherever they occur;
+* credentials recognised by their shape are masked even when nobody told us the value:
+  ``Authorization`` headers, ``-u user:password`` in curl lines, ``user:password@`` in URLs,
+  ``sk-…`` API keys, JWTs, and parameters or fields named like ``api_key``, ``token``, ``password``, ``secret``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote, quote_plus
+
+__all__ = ["MASK", "SENSITIVE_HEADERS", "is_sensitive_name", "redact", "redact_mapping"]
+
+MASK = "[REDACTED]"
+
+#: Header names whose whole value is a credential (compared lower-case).
+SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
+
+# A name that ends in a secret-ish word: api_key, X-Api-Key, access_token, client_secret, password...
+# Anchored at the end so that max_tokens or tokenizer stay readable.
+_NAME = r"(?:[\w.-]*[_.-])?(?:api[_-]?key|apikey|token|password|passwd|secret)"
+_NAME_RE = re.compile(_NAME, re.IGNORECASE)
+_HEADER_NAME = rf"(?:(?:proxy-)?authorization|set-cookie|cookie|{_NAME})"
+
+# ?api_key=…&password=… in URLs and form bodies.
+_PARAM = re.compile(rf"(?i)(?<![\w.-])({_NAME})=([^&#;\s'\"]+)")
+# "password": "…" in JSON or Python reprs.
+_FIELD = re.compile(rf"""(?i)(["'])({_HEADER_NAME})\1(\s*:\s*)(["'])((?:\\.|(?!\4).)*)\4""")
+# Authorization: Basic …, X-Api-Key: … in raw headers, curl -H arguments and log lines.
+_AUTH_HEADER = re.compile(
+    r"(?i)(?<![\w-])((?:proxy-)?authorization\s*:[ \t]*)(?:(basic|bearer|digest|token|negotiate)[ \t]+)?([^\s'\"]+)"
+)
+_COOKIE_HEADER = re.compile(r"(?i)(?<![\w-])((?:set-)?cookie\s*:[ \t]*)([^\r\n'\"]+)")
+_NAMED_HEADER = re.compile(rf"(?i)(?<![\w.-])({_NAME}\s*:[ \t]*)([^\s'\",;]+)")
+# Bearer tokens outside a header ("sent Bearer abc…"); long enough that "Bearer realm" survives.
+_BEARER = re.compile(r"(?i)\b(bearer[ \t]+)([A-Za-z0-9._~+/-]{12,}=*)")
+_BASIC = re.compile(r"(?i)\b(basic[ \t]+)([A-Za-z0-9+/]{4,}={0,2})(?![\w+/=])")
+# curl -u user:password / --user=user:password, quoted or not.
+_CURL_USER = re.compile(r"(?<![\w-])(-u|--user)([ \t]+|=)(?:'([^']*)'|\"([^\"]*)\"|([^\s'\"]+))")
+# scheme://user:password@host, and scheme://token@host.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^\s/?#@:'\"]*)(?::([^\s/?#@'\"]*))?@")
+_SK_KEY = re.compile(r"(?<![A-Za-z0-9_])sk-[A-Za-z0-9_-]{8,}")
+_JWT = re.compile(r"\beyJ[\w-]{4,}\.eyJ[\w-]{4,}\.[\w-]*")
+
+
+def _mask_basic(match: re.Match[str]) -> str:
+    # Only a value that decodes to user:password is a credential; "Basic authentication" is prose.
+    try:
+        decoded = base64.b64decode(match.group(2), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return match.group(0)
+    return match.group(1) + MASK if ":" in decoded else match.group(0)
+
+
+def _mask_curl_user(match: re.Match[str]) -> str:
+    flag, sep, single, double, bare = match.groups()
+    value = next(v for v in (single, double, bare) if v is not None)
+    if ":" not in value:
+        return match.group(0)  # no password given: curl will prompt for it
+    user = value.split(":", 1)[0]
+    quote_char = "'" if single is not None else '"' if double is not None else ""
+    return f"{flag}{sep}{quote_char}{user}:{MASK}{quote_char}"
+
+
+def _mask_userinfo(match: re.Match[str]) -> str:
+    scheme, user, password = match.groups()
+    if password is None:
+        return f"{scheme}{MASK}@"  # a lone userinfo is usually a token
+    return f"{scheme}{user}:{MASK}@"
+
+
+def _mask_patterns(text: str) -> str:
+    text = _USERINFO.sub(_mask_userinfo, text)
+    text = _CURL_USER.sub(_mask_curl_user, text)
+    text = _FIELD.sub(lambda m: f"{m[1]}{m[2]}{m[1]}{m[3]}{m[4]}{MASK}{m[4]}", text)
+    text = _AUTH_HEADER.sub(lambda m: f"{m[1]}{m[2] + ' ' if m[2] else ''}{MASK}", text)
+    text = _COOKIE_HEADER.sub(lambda m: m[1] + MASK, text)
+    text = _NAMED_HEADER.sub(lambda m: m[1] + MASK, text)
+    text = _PARAM.sub(lambda m: f"{m[1]}={MASK}", text)
+    text = _BEARER.sub(lambda m: m[1] + MASK, text)
+    text = _BASIC.sub(_mask_basic, text)
+    text = _SK_KEY.sub(MASK, text)
+    return _JWT.sub(MASK, text)
+
+
+def _wire_forms(secret: str) -> set[str]:
+    """The secret as it may appear in a URL, a form body or a JSON document."""
+    return {
+        secret,
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+    } - {""}
+
+
+def _replace_spans(text: str, needles: list[str], mask: str) -> str:
+    """Replace every (possibly overlapping) occurrence of any needle by one mask per merged span."""
+    spans: list[tuple[int, int]] = []
+    for needle in needles:
+        start = text.find(needle)
+        while start != -1:
+            spans.append((start, start + len(needle)))
+            start = text.find(needle, start + 1)
+    if not spans:
+        return text
+    spans.sort()
+    merged = [spans[0]]
+    for start, end in spans[1:]:
+        if start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    pieces: list[str] = []
+    cursor = 0
+    for start, end in merged:
+        pieces += [text[cursor:start], mask]
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def _replace_secrets(text: str, secrets: Iterable[str]) -> str:
+    needles = sorted({form for secret in secrets if secret for form in _wire_forms(secret)}, key=len, reverse=True)
+    if not needles:
+        return text
+    result = _replace_spans(text, needles, MASK)
+    if not any(needle in result for needle in needles):
+        return result
+    # A secret that overlaps the mask itself (say "TED]x") can be re-formed at a mask's edge. A run of a
+    # character that no secret contains cannot take part in any occurrence, so one pass with it is final.
+    used = {char for needle in needles for char in needle}
+    filler = next(c for c in ("*", "#", "~", "^", *map(chr, range(0x2022, 0xD800))) if c not in used)
+    return _replace_spans(text, needles, filler * 8)
+
+
+def is_sensitive_name(name: str) -> bool:
+    """Whether a header, parameter or field called ``name`` carries a credential (``X-Api-Key``, ``password``...)."""
+    return name.lower() in SENSITIVE_HEADERS or _NAME_RE.fullmatch(name) is not None
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """Mask credentials in ``text``: the given secret values anywhere, and known credential shapes by pattern.
+
+    Example:
+        >>> redact("curl -u admin:hunter2 'http://h/3/Frames?api_key=abc'")
+        "curl -u admin:[REDACTED] 'http://h/3/Frames?api_key=[REDACTED]'"
+    """
+    return _replace_secrets(_mask_patterns(text), secrets)
+
+
+def redact_mapping(headers: Mapping[str, str], secrets: Iterable[str] = ()) -> dict[str, str]:
+    """A copy of a header mapping with credential headers masked and every other value passed through ``redact``."""
+    secrets = tuple(secrets)
+    result: dict[str, str] = {}
+    for name, value in headers.items():
+        lowered = name.lower()
+        if lowered in ("authorization", "proxy-authorization"):
+            scheme, _, credentials = value.partition(" ")
+            # Keep the scheme: "Basic [REDACTED]" still tells the reader which kind of auth was sent.
+            masked = f"{scheme} {MASK}" if credentials and scheme.isalpha() else MASK
+        elif is_sensitive_name(name):
+            masked = MASK
+        else:
+            masked = redact(value, secrets)
+        result[redact(name, secrets)] = _replace_secrets(masked, secrets)
+    return result

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import json
+from urllib.parse import quote, quote_plus
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from h2oharness.http.redact import MASK, is_sensitive_name, redact, redact_mapping
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Authorization: Basic YWRtaW46aHVudGVyMg==", "Authorization: Basic [REDACTED]"),
+        ("-H 'Authorization: Bearer abc.def-ghi'", "-H 'Authorization: Bearer [REDACTED]'"),
+        ("proxy-authorization: s3cr3t", "proxy-authorization: [REDACTED]"),
+        ("-H 'Cookie: session=abc; theme=dark'", "-H 'Cookie: [REDACTED]'"),
+        ("-H 'X-Api-Key: abc123'", "-H 'X-Api-Key: [REDACTED]'"),
+        ("sent Bearer abcdefghijklmnop123 upstream", "sent Bearer [REDACTED] upstream"),
+        ("header was Basic YWRtaW46aHVudGVyMg==.", "header was Basic [REDACTED]."),
+        ("curl -u admin:hunter2 http://h", "curl -u admin:[REDACTED] http://h"),
+        ("curl -u 'admin:pass word' http://h", "curl -u 'admin:[REDACTED]' http://h"),
+        ('curl --user="admin:pw" http://h', 'curl --user="admin:[REDACTED]" http://h'),
+        ("curl -u admin http://h", "curl -u admin http://h"),
+        ("http://admin:hunter2@h2o:54321/3/Cloud", "http://admin:[REDACTED]@h2o:54321/3/Cloud"),
+        ("https://ghp_abc@github.com/x", "https://[REDACTED]@github.com/x"),
+        ("key sk-proj-abcdefgh1234 rejected", "key [REDACTED] rejected"),
+        ("jwt eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl end", "jwt [REDACTED] end"),
+        ("/3/Frames?api_key=abc&rows=10", "/3/Frames?api_key=[REDACTED]&rows=10"),
+        ("?token=a&password=b&secret=c", "?token=[REDACTED]&password=[REDACTED]&secret=[REDACTED]"),
+        ("access_token=a;refresh_token=b", "access_token=[REDACTED];refresh_token=[REDACTED]"),
+        ("--data-urlencode 'client_secret=x y'", "--data-urlencode 'client_secret=[REDACTED] y'"),
+        ('{"password": "p\\"w", "name": "iris"}', '{"password": "[REDACTED]", "name": "iris"}'),
+        ("{'Authorization': 'Bearer x'}", "{'Authorization': '[REDACTED]'}"),
+        ("password: hunter2", "password: [REDACTED]"),
+    ],
+)
+def test_patterns_mask_credentials(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "max_tokens=512&tokenizer=bert",
+        "Basic authentication failed",
+        'WWW-Authenticate: Bearer realm="h2o"',
+        "task-0123456789abcdef and sk-learn",
+        "http://h2o:54321/3/Frames/a@b",
+        "POST /3/Parse: 500 server error",
+        "Unexpected token } in JSON",
+    ],
+)
+def test_ordinary_text_survives(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_given_secrets_are_replaced_in_their_wire_forms() -> None:
+    secret = 'p@ss w"rd/é'
+    text = f"raw {secret} url {quote(secret, safe='')} form {quote_plus(secret)} json {json.dumps(secret)}"
+    redacted = redact(text, [secret])
+    for form in (secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]):
+        assert form not in redacted
+    assert redacted.startswith("raw [REDACTED] url [REDACTED]")
+
+
+def test_overlapping_secrets_leave_nothing_behind() -> None:
+    assert redact("xx abcdef yy", ["abcd", "cdef"]) == "xx [REDACTED] yy"
+
+
+@pytest.mark.parametrize(("text", "secret"), [("xD]abab", "D]ab"), ("ACTE", "ACTE"), ("[REDACTED]", "[REDACTED]")])
+def test_secret_that_overlaps_the_mask_is_not_reformed(text: str, secret: str) -> None:
+    assert secret not in redact(text, [secret])
+
+
+def test_empty_secret_is_ignored() -> None:
+    assert redact("nothing to hide", ["", "absent"]) == "nothing to hide"
+
+
+def test_redact_mapping_masks_credential_headers_and_redacts_the_rest() -> None:
+    headers = {
+        "Authorization": "Basic YWRtaW46aHVudGVyMg==",
+        "Cookie": "session=abc",
+        "X-Api-Key": "k",
+        "Proxy-Authorization": "opaque",
+        "X-Auth-Token": "t",
+        "Accept": "application/json",
+        "X-Debug": "user hunter2 here",
+    }
+    assert redact_mapping(headers, ["hunter2"]) == {
+        "Authorization": "Basic [REDACTED]",
+        "Cookie": MASK,
+        "X-Api-Key": MASK,
+        "Proxy-Authorization": MASK,
+        "X-Auth-Token": MASK,
+        "Accept": "application/json",
+        "X-Debug": "user [REDACTED] here",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "sensitive"),
+    [("Authorization", True), ("x-api-key", True), ("refresh_token", True), ("max_tokens", False), ("Accept", False)],
+)
+def test_is_sensitive_name(name: str, sensitive: bool) -> None:
+    assert is_sensitive_name(name) is sensitive
+
+
+@given(prefix=st.text(), secret=st.text(min_size=4), suffix=st.text())
+def test_property_an_embedded_secret_does_not_survive(prefix: str, secret: str, suffix: str) -> None:
+    assert secret not in redact(prefix + secret + suffix, [secret])
+
+
+@given(
+    secrets=st.lists(st.text(min_size=4, max_size=12), min_size=1, max_size=3),
+    filler=st.lists(st.text(max_size=8), min_size=4, max_size=4),
+)
+def test_property_several_secrets_in_every_wire_form_do_not_survive(secrets: list[str], filler: list[str]) -> None:
+    text = "".join(
+        f"{filler[i % 4]}{secret}{filler[(i + 1) % 4]}{quote(secret, safe='')}{quote_plus(secret)}"
+        for i, secret in enumerate(secrets)
+    )
+    redacted = redact(text, secrets)
+    for secret in secrets:
+        assert secret not in redacted
+        assert quote(secret, safe="") not in redacted
+
+
+@given(name=st.sampled_from(["Authorization", "X-Debug", "Cookie"]), secret=st.text(min_size=4), other=st.text())
+def test_property_redact_mapping_never_returns_a_secret(name: str, secret: str, other: str) -> None:
+    redacted = redact_mapping({name: other + secret, "X-Other": secret + other}, [secret])
+    assert all(secret not in key and secret not in value for key, value in redacted.items())
