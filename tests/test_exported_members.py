@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import h2oharness
+
+
+def test_all_names_exist_and_are_unique() -> None:
+    assert len(h2oharness.__all__) == len(set(h2oharness.__all__))
+    for name in h2oharness.__all__:
+        assert hasattr(h2oharness, name), name
+
+
+def test_public_names_are_exported_and_nothing_else_leaks() -> None:
+    public = {name for name in vars(h2oharness) if not name.startswith("_")}
+    # submodules are attributes of the package once imported; they are not part of the surface
+    modules = {"apis", "errors", "http", "targets", "mocks", "report", "seeds", "pytest_plugin", "cli", "annotations"}
+    assert public - modules == set(h2oharness.__all__)
+
+
+def test_exceptions_fall_into_the_two_trees() -> None:
+    for name in h2oharness.__all__:
+        obj = getattr(h2oharness, name)
+        if isinstance(obj, type) and issubclass(obj, BaseException):
+            assert issubclass(obj, h2oharness.HarnessError) != issubclass(obj, h2oharness.ContractViolation), name
