@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from h2oharness.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTHING_LISTENS = "http://127.0.0.1:9"  # the discard port: nothing listens on loopback
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert "Traceback" not in err[0]
+    return err[0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["run", "--api", "nope"], "unknown API 'nope'"),
+        (["run", "--target", "staging"], "unknown target 'staging'"),
+        (["run", "--target", "live", "--api", "h2o3", "--url", NOTHING_LISTENS], "cannot reach http://127.0.0.1:9"),
+        (["run", "--target", "live", "--api", "h2o3", "--url", "ftp://x"], "must start with http"),
+        (["run", "--spec", "h2o3"], "--spec takes SLUG=PATH"),
+        (["run", "--password-env", "H2OHARNESS_TEST_UNSET_VARIABLE", "--target", "live", "--url", NOTHING_LISTENS],
+         "H2OHARNESS_TEST_UNSET_VARIABLE, which is not set"),
+        (["spec", "h2o3", "--from", NOTHING_LISTENS, "--out", "x.yaml"], "http://127.0.0.1:9"),
+        (["spec", "h2o3", "--from", "/no/such/metadata", "--out", "x.yaml"], "/no/such/metadata"),
+        (["spec", "nope", "--out", "x.yaml"], "unknown API 'nope'"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_3(
+    argv: list[str], needle: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("H2O3_URL", raising=False)
+    monkeypatch.chdir(ROOT)
+    argv = [a.replace("x.yaml", str(tmp_path / "x.yaml")) for a in argv]
+    assert main(argv) == 3
+    assert needle in one_line_error(capsys)
+
+
+def test_argparse_errors_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as excinfo:
+        main(["run", "--no-such-option"])
+    assert excinfo.value.code == 3
+    assert "unrecognized arguments: --no-such-option" in one_line_error(capsys)
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("openapi: [unclosed", "not valid YAML"),
+        ("just: a mapping\n", "not an OpenAPI document"),
+        ("openapi: 3.0.3\ninfo: {title: t}\npaths: {}\n", "version"),
+    ],
+)
+def test_malformed_spec_file_is_rejected_before_any_test_runs(
+    content: str, needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(content)
+    assert main(["run", "--api", "h2o3", "--spec", f"h2o3={bad}", "--report-dir", str(tmp_path / "r")]) == 3
+    assert needle in one_line_error(capsys)
+    assert not (tmp_path / "r" / "conformance.json").exists()
+
+
+def test_wrong_password_is_exit_3(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from h2oharness.apis.h2o3.mock import H2O3MockState, make_app
+    from h2oharness.mocks.serve import serve
+
+    state = H2O3MockState()
+    state.credentials = ("admin", "right-password")
+    monkeypatch.setenv("H2OHARNESS_TEST_PW", "wrong-password")
+    monkeypatch.chdir(ROOT)
+    with serve(make_app(state)) as served:
+        argv = ["run", "--target", "live", "--api", "h2o3", "--url", served.url, "--username", "admin"]
+        code = main([*argv, "--password-env", "H2OHARNESS_TEST_PW"])
+    assert code == 3
+    line = one_line_error(capsys)
+    assert "refused the credentials" in line
+    assert "wrong-password" not in line
+
+
+def test_spec_from_snapshot_reproduces_the_committed_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "openapi.yaml"
+    assert main(["spec", "h2o3", "--from", "snapshot", "--out", str(out)]) == 0
+    assert out.read_text() == (ROOT / "contracts" / "h2o3" / "openapi.yaml").read_text()
+    assert "295 operations" in capsys.readouterr().out
+
+
+def test_serve_prints_its_url_and_answers() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "h2oharness.cli", "serve", "--api", "h2o3", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        url = line.strip().split()[-1]
+        assert url.startswith("http://127.0.0.1:")
+        assert httpx.get(f"{url}/3/Cloud", timeout=10).json()["cloud_healthy"] is True
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert proc.returncode == 0
+
+
+@pytest.mark.slow
+def test_run_against_the_mock_writes_all_three_reports(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HARNESS_"))}
+    proc = subprocess.run(
+        [sys.executable, "-m", "h2oharness.cli", "run", "--target", "mock", "--report-dir", str(tmp_path),
+         "--max-examples", "3", "--workers", "1"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    report = json.loads((tmp_path / "conformance.json").read_text())
+    h2o3 = next(api for api in report["apis"] if api["slug"] == "h2o3")
+    outcomes = {op["outcome"] for op in h2o3["operations"]}
+    assert "passed" in outcomes and "untested" in outcomes
+    assert len(h2o3["operations"]) >= 295
+    assert h2o3["scenarios"], "the scenario did not run"
+    assert (tmp_path / "conformance.html").stat().st_size > 1000
+    assert "<testsuite" in (tmp_path / "junit.xml").read_text()
+    assert report["summary"].splitlines()[0] in proc.stdout
+    assert report["exit_code"] == proc.returncode
