@@ -1,0 +1,381 @@
+"""The frozen view model of a conformance run: what the JSON and HTML reports are made from.
+
+``Conformance.to_dict()`` is the layout of ``conformance.json``; ``Conformance.from_dict()`` reads it back
+and raises ``ConfigError`` with a one-line message naming the bad field when a file is malformed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any, Literal, TypeVar
+
+from h2oharness.errors import ConfigError
+
+__all__ = [
+    "FORMAT",
+    "OPERATION_OUTCOMES",
+    "SCENARIO_OUTCOMES",
+    "ApiReport",
+    "Conformance",
+    "Counts",
+    "DriftEntry",
+    "Failure",
+    "OperationOutcome",
+    "OperationResult",
+    "ScenarioOutcome",
+    "ScenarioResult",
+]
+
+#: Version of the conformance.json layout; bump it when a field changes meaning or disappears.
+FORMAT = 1
+
+OperationOutcome = Literal["passed", "failed", "untested"]
+ScenarioOutcome = Literal["passed", "failed", "skipped"]
+OPERATION_OUTCOMES: tuple[OperationOutcome, ...] = ("passed", "failed", "untested")
+SCENARIO_OUTCOMES: tuple[ScenarioOutcome, ...] = ("passed", "failed", "skipped")
+
+_T = TypeVar("_T")
+_MISSING: Any = object()
+
+
+# --- reading untrusted JSON -------------------------------------------------------------------------------------
+
+
+def _at(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _show(value: object) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    text = json.dumps(value) if value is None or isinstance(value, bool) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _object(data: object, where: str, allowed: set[str]) -> Mapping[str, object]:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where or 'top level'}: expected an object, got {_show(data)}")
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ConfigError(f"{where or 'top level'}: unexpected field {unknown[0]!r}")
+    return data
+
+
+def _field(data: Mapping[str, object], key: str, where: str, default: object = _MISSING) -> object:
+    if key in data:
+        return data[key]
+    if default is _MISSING:
+        raise ConfigError(f"{where or 'top level'}: missing field {key!r}")
+    return default
+
+
+def _str(data: Mapping[str, object], key: str, where: str, default: object = _MISSING) -> str:
+    value = _field(data, key, where, default)
+    if not isinstance(value, str):
+        raise ConfigError(f"{_at(where, key)}: expected a string, got {_show(value)}")
+    return value
+
+
+def _optional_str(data: Mapping[str, object], key: str, where: str) -> str | None:
+    value = _field(data, key, where, None)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{_at(where, key)}: expected a string or null, got {_show(value)}")
+    return value
+
+
+def _int(data: Mapping[str, object], key: str, where: str, default: object = _MISSING) -> int:
+    value = _field(data, key, where, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{_at(where, key)}: expected a non-negative integer, got {_show(value)}")
+    return value
+
+
+def _float(data: Mapping[str, object], key: str, where: str, default: object = _MISSING) -> float:
+    value = _field(data, key, where, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise ConfigError(f"{_at(where, key)}: expected a non-negative number, got {_show(value)}")
+    return float(value)
+
+
+def _choice(data: Mapping[str, object], key: str, where: str, choices: Sequence[_T]) -> _T:
+    value = _field(data, key, where)
+    for choice in choices:
+        if value == choice:
+            return choice
+    raise ConfigError(f"{_at(where, key)}: expected one of {', '.join(map(str, choices))}, got {_show(value)}")
+
+
+def _items(
+    data: Mapping[str, object], key: str, where: str, read: Callable[[object, str], _T], default: object = _MISSING
+) -> tuple[_T, ...]:
+    value = _field(data, key, where, default)
+    if not isinstance(value, list):
+        raise ConfigError(f"{_at(where, key)}: expected a list, got {_show(value)}")
+    return tuple(read(item, f"{_at(where, key)}[{index}]") for index, item in enumerate(value))
+
+
+def _string_item(value: object, where: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{where or 'top level'}: expected a string, got {_show(value)}")
+    return value
+
+
+# --- the model --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """One failed check with its reproduction; ``count`` is how many identical failures it stands for."""
+
+    check: str
+    message: str
+    curl: str | None = None
+    count: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"check": self.check, "message": self.message, "curl": self.curl, "count": self.count}
+
+    @classmethod
+    def from_dict(cls, data: object, where: str = "") -> Failure:
+        """Read a failure written by ``to_dict``; ConfigError names the bad field."""
+        obj = _object(data, where, {"check", "message", "curl", "count"})
+        count = _int(obj, "count", where, 1)
+        if count < 1:
+            raise ConfigError(f"{_at(where, 'count')}: expected at least 1, got {count}")
+        return cls(_str(obj, "check", where), _str(obj, "message", where), _optional_str(obj, "curl", where), count)
+
+
+@dataclass(frozen=True, slots=True)
+class OperationResult:
+    """The verdict on one documented (or exercised) operation: passed, failed or untested."""
+
+    method: str
+    path: str
+    outcome: OperationOutcome
+    cases: int = 0
+    failures: tuple[Failure, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "method": self.method,
+            "path": self.path,
+            "outcome": self.outcome,
+            "cases": self.cases,
+            "failures": [failure.to_dict() for failure in self.failures],
+        }
+
+    @classmethod
+    def from_dict(cls, data: object, where: str = "") -> OperationResult:
+        """Read an operation written by ``to_dict``; ConfigError names the bad field."""
+        obj = _object(data, where, {"method", "path", "outcome", "cases", "failures"})
+        return cls(
+            _str(obj, "method", where),
+            _str(obj, "path", where),
+            _choice(obj, "outcome", where, OPERATION_OUTCOMES),
+            _int(obj, "cases", where, 0),
+            _items(obj, "failures", where, Failure.from_dict, []),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioResult:
+    """The outcome of one end-to-end flow, such as parse → train → predict."""
+
+    name: str
+    outcome: ScenarioOutcome
+    message: str = ""
+    duration: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"name": self.name, "outcome": self.outcome, "message": self.message, "duration": self.duration}
+
+    @classmethod
+    def from_dict(cls, data: object, where: str = "") -> ScenarioResult:
+        """Read a scenario written by ``to_dict``; ConfigError names the bad field."""
+        obj = _object(data, where, {"name", "outcome", "message", "duration"})
+        return cls(
+            _str(obj, "name", where),
+            _choice(obj, "outcome", where, SCENARIO_OUTCOMES),
+            _str(obj, "message", where, ""),
+            _float(obj, "duration", where, 0.0),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DriftEntry:
+    """A disagreement between a source document (seed file, official client, server metadata) and the target."""
+
+    source: str
+    what: str
+    expected: str
+    observed: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"source": self.source, "what": self.what, "expected": self.expected, "observed": self.observed}
+
+    @classmethod
+    def from_dict(cls, data: object, where: str = "") -> DriftEntry:
+        """Read a drift entry written by ``to_dict``; ConfigError names the bad field."""
+        obj = _object(data, where, {"source", "what", "expected", "observed"})
+        return cls(*(_str(obj, key, where) for key in ("source", "what", "expected", "observed")))
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Tallies derived from the results; never stored on their own, always recomputed."""
+
+    operations: int = 0
+    tested: int = 0
+    passed: int = 0
+    failed: int = 0
+    untested: int = 0
+    scenarios_passed: int = 0
+    scenarios_failed: int = 0
+    scenarios_skipped: int = 0
+    drift: int = 0
+    errors: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        """Field-wise sum, for totals over several APIs."""
+        return Counts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    def to_dict(self) -> dict[str, int]:
+        """JSON-ready form."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class ApiReport:
+    """Everything one run found out about one API on one target."""
+
+    slug: str
+    title: str
+    target: str
+    target_url: str
+    operations: tuple[OperationResult, ...]
+    scenarios: tuple[ScenarioResult, ...]
+    drift: tuple[DriftEntry, ...]
+    errors: tuple[str, ...] = ()
+    target_version: str = ""
+
+    @property
+    def counts(self) -> Counts:
+        """Operation, scenario, drift and error tallies."""
+        ops = [op.outcome for op in self.operations]
+        runs = [scenario.outcome for scenario in self.scenarios]
+        return Counts(
+            operations=len(ops),
+            tested=ops.count("passed") + ops.count("failed"),
+            passed=ops.count("passed"),
+            failed=ops.count("failed"),
+            untested=ops.count("untested"),
+            scenarios_passed=runs.count("passed"),
+            scenarios_failed=runs.count("failed"),
+            scenarios_skipped=runs.count("skipped"),
+            drift=len(self.drift),
+            errors=len(self.errors),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, with the derived ``counts`` for readers that do not recompute them."""
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "target": self.target,
+            "target_url": self.target_url,
+            "target_version": self.target_version,
+            "counts": self.counts.to_dict(),
+            "errors": list(self.errors),
+            "operations": [op.to_dict() for op in self.operations],
+            "scenarios": [scenario.to_dict() for scenario in self.scenarios],
+            "drift": [entry.to_dict() for entry in self.drift],
+        }
+
+    @classmethod
+    def from_dict(cls, data: object, where: str = "") -> ApiReport:
+        """Read an API report written by ``to_dict`` (``counts`` is ignored and recomputed)."""
+        keys = {"slug", "title", "target", "target_url", "target_version", "counts", "errors"}
+        obj = _object(data, where, keys | {"operations", "scenarios", "drift"})
+        return cls(
+            slug=_str(obj, "slug", where),
+            title=_str(obj, "title", where),
+            target=_str(obj, "target", where),
+            target_url=_str(obj, "target_url", where),
+            operations=_items(obj, "operations", where, OperationResult.from_dict),
+            scenarios=_items(obj, "scenarios", where, ScenarioResult.from_dict),
+            drift=_items(obj, "drift", where, DriftEntry.from_dict),
+            errors=_items(obj, "errors", where, _string_item, []),
+            target_version=_str(obj, "target_version", where, ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Conformance:
+    """The whole run: every API's report, the exit code it earned and a one-paragraph summary."""
+
+    harness_version: str
+    started_at: str
+    duration: float
+    apis: tuple[ApiReport, ...]
+    exit_code: int
+    summary: str
+
+    @property
+    def counts(self) -> Counts:
+        """Tallies summed over every API."""
+        return sum((api.counts for api in self.apis), Counts())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The layout of ``conformance.json``."""
+        return {
+            "format": FORMAT,
+            "harness_version": self.harness_version,
+            "started_at": self.started_at,
+            "duration": self.duration,
+            "exit_code": self.exit_code,
+            "summary": self.summary,
+            "counts": self.counts.to_dict(),
+            "apis": [api.to_dict() for api in self.apis],
+        }
+
+    def to_json(self) -> str:
+        """``to_dict`` as indented JSON text ending in a newline."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: object, where: str = "") -> Conformance:
+        """Read a report written by ``to_dict``; ConfigError with a one-line message when it is malformed."""
+        keys = {"format", "harness_version", "started_at", "duration", "exit_code", "summary", "counts", "apis"}
+        obj = _object(data, where, keys)
+        version = _field(obj, "format", where)
+        if version != FORMAT:
+            raise ConfigError(f"{_at(where, 'format')}: this h2oharness reads format {FORMAT}, got {_show(version)}")
+        return cls(
+            harness_version=_str(obj, "harness_version", where),
+            started_at=_str(obj, "started_at", where),
+            duration=_float(obj, "duration", where),
+            apis=_items(obj, "apis", where, ApiReport.from_dict),
+            exit_code=_int(obj, "exit_code", where),
+            summary=_str(obj, "summary", where),
+        )
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "report") -> Conformance:
+        """Parse ``conformance.json`` text; ConfigError with a one-line message, prefixed by ``source``, if invalid."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{source}: not valid JSON: {exc}") from None
+        try:
+            return cls.from_dict(data)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
