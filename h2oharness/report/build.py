@@ -1,0 +1,183 @@
+"""Pure functions that turn raw per-test records into the report's view model: merging, ordering, verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from h2oharness.http.redact import redact
+from h2oharness.report.model import ApiReport, Conformance, Failure, OperationOutcome, OperationResult
+
+__all__ = [
+    "EXIT_HARNESS_ERROR",
+    "EXIT_OK",
+    "EXIT_VIOLATION",
+    "OperationRecord",
+    "build_conformance",
+    "dedupe_failures",
+    "display_order",
+    "exit_code_for",
+    "merge_operations",
+    "operation_key",
+    "summarize",
+]
+
+EXIT_OK = 0
+EXIT_VIOLATION = 1
+EXIT_HARNESS_ERROR = 3
+
+# Read order of a REST table: fetch, create, change, remove.
+_METHOD_RANK = {m: i for i, m in enumerate(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"))}
+_SHOWN_VIOLATIONS = 3
+_SHOWN_SCENARIOS = 4
+_MESSAGE_CHARS = 80
+
+
+@dataclass(frozen=True, slots=True)
+class OperationRecord:
+    """What one test learnt about one operation; a record with failures counts as failed even if ``passed``."""
+
+    method: str
+    path: str
+    passed: bool
+    failures: tuple[Failure, ...] = ()
+    cases: int = 0
+
+
+def operation_key(method: str, path: str) -> tuple[str, int, str]:
+    """Sort key: by path, then by method in GET, HEAD, POST, PUT, PATCH, DELETE order (others after, A-Z)."""
+    method = method.upper()
+    return (path, _METHOD_RANK.get(method, len(_METHOD_RANK)), method)
+
+
+def dedupe_failures(failures: Iterable[Failure]) -> tuple[Failure, ...]:
+    """Fold failures with the same check and message into one, summing counts and keeping the first curl."""
+    merged: dict[tuple[str, str], Failure] = {}
+    for failure in failures:
+        key = (failure.check, failure.message)
+        seen = merged.get(key)
+        if seen is None:
+            merged[key] = failure
+        else:
+            merged[key] = Failure(seen.check, seen.message, seen.curl or failure.curl, seen.count + failure.count)
+    return tuple(merged.values())
+
+
+def merge_operations(
+    documented: Iterable[tuple[str, str]], records: Iterable[OperationRecord]
+) -> tuple[OperationResult, ...]:
+    """One result per operation, sorted by path then method.
+
+    Documented operations without a record are ``untested``; an operation is ``failed`` if any record for it
+    failed. Records for operations the document does not list are kept, since they were really exercised.
+    """
+    by_key: dict[tuple[str, str], list[OperationRecord]] = {(m.upper(), p): [] for m, p in documented}
+    for record in records:
+        by_key.setdefault((record.method.upper(), record.path), []).append(record)
+    results = []
+    for (method, path), found in by_key.items():
+        outcome: OperationOutcome = "untested"
+        if found:
+            outcome = "failed" if any(not r.passed or r.failures for r in found) else "passed"
+        failures = dedupe_failures(f for r in found for f in r.failures)
+        results.append(OperationResult(method, path, outcome, sum(r.cases for r in found), failures))
+    return tuple(sorted(results, key=lambda op: operation_key(op.method, op.path)))
+
+
+def display_order(operations: Iterable[OperationResult]) -> tuple[tuple[OperationResult, ...], ...]:
+    """Split operations for reading: (failed, passed, untested), each keeping path-then-method order."""
+    ordered = sorted(operations, key=lambda op: operation_key(op.method, op.path))
+    return tuple(tuple(op for op in ordered if op.outcome == outcome) for outcome in ("failed", "passed", "untested"))
+
+
+def exit_code_for(apis: Iterable[ApiReport]) -> int:
+    """3 if the harness could not run somewhere, else 1 on any failed operation or scenario, else 0.
+
+    Untested operations and documentation drift are reported but do not fail a run.
+    """
+    apis = tuple(apis)
+    if any(api.errors for api in apis):
+        return EXIT_HARNESS_ERROR
+    if any(api.counts.failed or api.counts.scenarios_failed for api in apis):
+        return EXIT_VIOLATION
+    return EXIT_OK
+
+
+def _one_line(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MESSAGE_CHARS else text[: _MESSAGE_CHARS - 1] + "…"
+
+
+def _plural(count: int, singular: str, plural: str) -> str:
+    return f"{count} {singular if count == 1 else plural}"
+
+
+def _violations(failed: list[OperationResult]) -> str:
+    shown = []
+    for op in failed[:_SHOWN_VIOLATIONS]:
+        reason = _one_line(op.failures[0].message) if op.failures else "failed"
+        shown.append(f"{op.method} {op.path}: {reason}")
+    if len(failed) > _SHOWN_VIOLATIONS:
+        shown.append(f"and {len(failed) - _SHOWN_VIOLATIONS} more")
+    return "; ".join(shown)
+
+
+def _scenarios(api: ApiReport) -> str:
+    def told(scenario_name: str, outcome: str, message: str) -> str:
+        return f"{scenario_name} {outcome}" + (f" ({_one_line(message)})" if outcome == "failed" and message else "")
+
+    if len(api.scenarios) <= _SHOWN_SCENARIOS:
+        return ", ".join("scenario " + told(s.name, s.outcome, s.message) for s in api.scenarios)
+    counts = api.counts
+    tally = f"{counts.scenarios_passed} passed, {counts.scenarios_failed} failed, {counts.scenarios_skipped} skipped"
+    failed = [told(s.name, s.outcome, s.message) for s in api.scenarios if s.outcome == "failed"]
+    return f"{len(api.scenarios)} scenarios: {tally}" + (f" ({', '.join(failed)})" if failed else "")
+
+
+def _api_sentence(api: ApiReport) -> str:
+    counts = api.counts
+    where = ", ".join(part for part in (api.target_url, api.target_version) if part)
+    parts = []
+    if counts.operations:
+        tested = f"{counts.tested} of {_plural(counts.operations, 'operation', 'operations')} tested"
+        if counts.tested:
+            tested += f", {counts.passed} {'conforms' if counts.passed == 1 else 'conform'}"
+        if counts.failed:
+            failed = list(display_order(api.operations)[0])
+            verb = "violates" if counts.failed == 1 else "violate"
+            tested += f", {counts.failed} {verb} the contract ({_violations(failed)})"
+        parts.append(tested)
+    else:
+        parts.append("no operations tested")
+    if api.scenarios:
+        parts.append(_scenarios(api))
+    if counts.drift:
+        parts.append(_plural(counts.drift, "documentation drift", "documentation drifts"))
+    if api.errors:
+        more = f" (and {_plural(len(api.errors) - 1, 'other error', 'other errors')})" if len(api.errors) > 1 else ""
+        parts.append(f"the harness could not run: {_one_line(api.errors[0])}{more}")
+    return f"{api.title} on {api.target}" + (f" ({where})" if where else "") + ": " + "; ".join(parts) + "."
+
+
+def summarize(report: Conformance | Iterable[ApiReport], secrets: Iterable[str] = ()) -> str:
+    """One human paragraph: per API, what was tested, what conforms, what violates and why, scenarios, drift.
+
+    Example:
+        "H2O-3 REST on local (http://127.0.0.1:54321, 3.46.0.12): 41 of 295 operations tested, 39 conform,
+        2 violate the contract (POST /3/Parse: 500 server error; …); scenario parse→train→predict passed;
+        3 documentation drifts."
+    """
+    apis = report.apis if isinstance(report, Conformance) else tuple(report)
+    if not apis:
+        return "No APIs were tested."
+    # Redacted here too, not only in the writers: the CLI prints this paragraph to CI logs.
+    return redact(" ".join(_api_sentence(api) for api in apis), secrets)
+
+
+def build_conformance(
+    apis: Iterable[ApiReport], harness_version: str, started_at: str, duration: float, secrets: Iterable[str] = ()
+) -> Conformance:
+    """A ``Conformance`` whose exit code and summary are derived from ``apis``."""
+    apis = tuple(apis)
+    summary = summarize(apis, secrets)
+    return Conformance(harness_version, started_at, duration, apis, exit_code_for(apis), summary)
