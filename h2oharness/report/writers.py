@@ -1,0 +1,119 @@
+"""Write a conformance report as JSON and as one self-contained HTML page, every string redacted first."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from h2oharness.errors import ConfigError
+from h2oharness.http.redact import redact
+from h2oharness.report.build import display_order
+from h2oharness.report.model import ApiReport, Conformance, OperationResult
+
+__all__ = [
+    "HTML_NAME",
+    "JSON_NAME",
+    "read_json",
+    "redact_conformance",
+    "render_html",
+    "write_all",
+    "write_html",
+    "write_json",
+]
+
+JSON_NAME = "conformance.json"
+HTML_NAME = "conformance.html"
+
+_VERDICTS = {0: "conforms", 1: "contract violated", 3: "harness error"}
+# Closed vocabularies: a secret that happens to spell "passed" must not turn the report into an invalid one.
+_NOT_REDACTED = frozenset({"outcome"})
+
+
+def _redact_tree(value: object, secrets: tuple[str, ...]) -> object:
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, list):
+        return [_redact_tree(item, secrets) for item in value]
+    if isinstance(value, dict):
+        return {key: item if key in _NOT_REDACTED else _redact_tree(item, secrets) for key, item in value.items()}
+    return value
+
+
+def redact_conformance(conformance: Conformance, secrets: Iterable[str] = ()) -> Conformance:
+    """A copy of the report in which every free-text string has been passed through ``redact``."""
+    return Conformance.from_dict(_redact_tree(conformance.to_dict(), tuple(secrets)))
+
+
+@dataclass(frozen=True, slots=True)
+class _ApiView:
+    api: ApiReport
+    tested: tuple[OperationResult, ...]  # failed first, then passed
+    untested: tuple[OperationResult, ...]
+
+
+@functools.cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("h2oharness", "report/templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_html(conformance: Conformance, secrets: Iterable[str] = ()) -> str:
+    """The HTML page for a report, as text (redacted)."""
+    report = redact_conformance(conformance, secrets)
+    views = []
+    for api in report.apis:
+        failed, passed, untested = display_order(api.operations)
+        views.append(_ApiView(api, failed + passed, untested))
+    verdict = _VERDICTS.get(report.exit_code, f"exit code {report.exit_code}")
+    return _environment().get_template("conformance.html.j2").render(report=report, apis=views, verdict=verdict)
+
+
+def _write_text(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Write then rename, so a CI job that dies mid-write never leaves a half report behind.
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+    return path
+
+
+def write_json(conformance: Conformance, path: str | os.PathLike[str], secrets: Iterable[str] = ()) -> Path:
+    """Write the report's ``to_dict()`` layout as indented UTF-8 JSON (redacted); returns the path."""
+    return _write_text(Path(path), redact_conformance(conformance, secrets).to_json())
+
+
+def write_html(conformance: Conformance, path: str | os.PathLike[str], secrets: Iterable[str] = ()) -> Path:
+    """Write the report as a single self-contained HTML page (redacted); returns the path."""
+    return _write_text(Path(path), render_html(conformance, secrets))
+
+
+def write_all(
+    conformance: Conformance, report_dir: str | os.PathLike[str], secrets: Iterable[str] = ()
+) -> tuple[Path, Path]:
+    """Write ``conformance.json`` and ``conformance.html`` into ``report_dir``, creating it; returns both paths."""
+    secrets = tuple(secrets)
+    directory = Path(report_dir)
+    return (
+        write_json(conformance, directory / JSON_NAME, secrets),
+        write_html(conformance, directory / HTML_NAME, secrets),
+    )
+
+
+def read_json(path: str | os.PathLike[str]) -> Conformance:
+    """Read a ``conformance.json``; ConfigError with a one-line message if it is missing or malformed."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read report {os.fspath(path)}: {exc}") from None
+    return Conformance.from_json(text, source=os.fspath(path))
