@@ -295,10 +295,9 @@ def _scalar(base: str, item: Mapping[str, Any], *, bounds: bool) -> JSON | None:
 
 
 def _wrap_array(schema: JSON, dims: int, *, nullable: bool) -> JSON:
+    extra = {"nullable": True} if nullable else {}
     for _ in range(dims):
-        schema = {"type": "array", "items": schema}
-        if nullable:
-            schema = {"type": "array", "nullable": True, "items": schema["items"]}
+        schema = {"type": "array", **extra, "items": schema}
     return schema
 
 
@@ -308,7 +307,7 @@ class _Builder:
     def __init__(self, meta: Metadata) -> None:
         self.meta = meta
         self.schemas: dict[str, JSON] = {}
-        for schema in sorted(meta.schema_list, key=lambda s: str(s["name"])):
+        for schema in sorted(meta.schema_list, key=lambda s: (str(s["name"]), _canonical(s))):
             self.schemas.setdefault(str(schema["name"]), schema)
         self.parameters: dict[str, JSON] = {}
         self.random_defaults: set[str] = set()
@@ -416,12 +415,12 @@ class _Builder:
             current = self.schemas.get(str(current.get("superclass") or ""))
         return False
 
-    def path_parameter(self, route: Mapping[str, Any], name: str) -> JSON:
-        """An inline path parameter, typed from the input schema's field of that name when it is a scalar."""
+    def path_parameter(self, route: Mapping[str, Any], field_name: str, name: str) -> JSON:
+        """An inline path parameter, typed from the input schema's field when that is a scalar."""
         schema: JSON = {"type": "string"}
         source = self.schemas.get(str(route["input_schema"]))
         for item in source["fields"] if source else []:
-            if item["name"] == name:
+            if item["name"] == field_name:
                 base, dims = _split_array(str(item["type"]))
                 scalar = _scalar(base, item, bounds=True) if dims == 0 else None
                 schema = scalar or schema
@@ -458,16 +457,17 @@ class _Builder:
 
     def component(self, schema: Mapping[str, Any]) -> JSON:
         """``components/schemas`` entry for one H2O schema."""
-        properties: dict[str, JSON] = {}
+        variants: dict[str, dict[str, JSON]] = {}
         for item in schema["fields"]:
             mapped = self.response_schema(item)
-            name = str(item["name"])
-            previous = properties.get(name)
-            if previous is not None and previous != mapped:
-                mapped = {"anyOf": [previous, mapped]}
-            properties[name] = mapped
+            variants.setdefault(str(item["name"]), {})[_canonical(mapped)] = mapped
+        properties: dict[str, JSON] = {}
+        for name, found in sorted(variants.items()):
+            # a field shadowed by a subclass field of another type may come back as either
+            alternatives = [found[key] for key in sorted(found)]
+            properties[name] = alternatives[0] if len(alternatives) == 1 else {"anyOf": alternatives}
         out: JSON = {"type": "object", "nullable": True}
-        out["properties"] = dict(sorted(properties.items()))
+        out["properties"] = properties
         out["additionalProperties"] = True
         out["x-h2o-type"] = str(schema.get("type") or "")
         out["x-h2o-superclass"] = str(schema.get("superclass") or "")
@@ -475,13 +475,19 @@ class _Builder:
 
 
 def _input_fields(schema: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    seen: set[str] = set()
-    fields = []
+    """The fields a request may set, by name; of two fields with one name, the same one whatever their order."""
+    chosen: dict[str, Mapping[str, Any]] = {}
     for item in schema["fields"]:
-        if item.get("direction") in ("INPUT", "INOUT") and item["name"] not in seen:
-            seen.add(str(item["name"]))
-            fields.append(item)
-    return fields
+        name = str(item["name"])
+        if item.get("direction") not in ("INPUT", "INOUT"):
+            continue
+        if name not in chosen or _canonical(item) < _canonical(chosen[name]):
+            chosen[name] = item
+    return [chosen[name] for name in sorted(chosen)]
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def _is_random_default(item: Mapping[str, Any]) -> bool:
@@ -536,15 +542,20 @@ def _operation_ids(routes: list[JSON]) -> dict[tuple[str, str], str]:
     return ids
 
 
-def _check_paths(routes: list[JSON]) -> None:
-    """OpenAPI forbids two templated paths that differ only by parameter names."""
+def _document_paths(routes: list[JSON]) -> dict[str, str]:
+    """Each URL pattern's path in the document: OpenAPI forbids two templated paths that differ only by
+    parameter names, so such routes share the path of the first pattern (the server binds by position)."""
     shapes: dict[str, str] = {}
+    for url in sorted({str(route["url_pattern"]) for route in routes}):
+        shapes.setdefault(_PATH_PARAM.sub("{}", url), url)
+    paths = {url: shapes[_PATH_PARAM.sub("{}", url)] for url in {str(route["url_pattern"]) for route in routes}}
+    seen: dict[tuple[str, str], str] = {}
     for route in routes:
         url = str(route["url_pattern"])
-        shape = _PATH_PARAM.sub("{}", url)
-        other = shapes.setdefault(shape, url)
+        other = seen.setdefault((_method(route), paths[url]), url)
         if other != url:
-            raise SpecError(f"paths {other} and {url} differ only by parameter names; OpenAPI cannot hold both")
+            raise SpecError(f"{_method(route).upper()} {other} and {url} differ only by parameter names")
+    return paths
 
 
 def _responses(builder: _Builder, route: Mapping[str, Any], method: str) -> JSON:
@@ -652,14 +663,14 @@ def _add_links(paths: JSON, ids: dict[tuple[str, str], str]) -> None:
 def build_openapi(meta: Metadata) -> dict[str, Any]:
     """The OpenAPI 3.0.3 document of the server that ``meta`` describes; pure and deterministic."""
     routes = meta.routes
-    _check_paths(routes)
+    document_paths = _document_paths(routes)
     builder = _Builder(meta)
     ids = _operation_ids(routes)
     paths: JSON = {}
     for route in sorted(routes, key=lambda r: (r["url_pattern"], _METHODS.index(_method(r)))):
         url, method = str(route["url_pattern"]), _method(route)
+        path = document_paths[url]
         names = _PATH_PARAM.findall(url)
-        names += [str(p) for p in route.get("path_params") or [] if p not in names]
         operation: JSON = {
             "operationId": ids[(method.upper(), url)],
             "summary": str(route.get("summary") or "").strip(),
@@ -668,12 +679,16 @@ def build_openapi(meta: Metadata) -> dict[str, Any]:
             "x-h2o-input-schema": str(route["input_schema"]),
             "x-h2o-output-schema": str(route["output_schema"]),
         }
-        parameters = [builder.path_parameter(route, name) for name in names]
+        if path != url:
+            operation["x-h2o-url-pattern"] = url
+        parameters = [
+            builder.path_parameter(route, *pair) for pair in zip(names, _PATH_PARAM.findall(path), strict=True)
+        ]
         parameters += builder.query_parameters(route, names)
         if parameters:
             operation["parameters"] = parameters
         operation["responses"] = _responses(builder, route, method)
-        paths.setdefault(url, {})[method] = operation
+        paths.setdefault(path, {})[method] = operation
     _add_links(paths, ids)
     components: JSON = {
         "schemas": {name: builder.component(schema) for name, schema in sorted(builder.schemas.items())},
