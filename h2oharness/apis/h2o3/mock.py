@@ -1,0 +1,210 @@
+"""A mock H2O-3 (3.46.0.12) REST API: ``make_app(state)`` builds a fresh Starlette app around an explicit state.
+
+It really parses CSV files, really fits small GBM/DRF/GLM models, and answers
+with the fields, JSON types, status codes and error bodies a real 3.46.0.12
+sends for the same requests (checked by ``tests/apis/h2o3/test_h2o3_mock_fidelity.py``).
+Jobs live on the state's clock, so they are instant or hand-driven in tests and
+take realistic time when served. Bad input always gets an H2OErrorV3 with a 4xx
+status, never a 5xx, even where a real server crashes with a 500; the
+differences are listed in ``DEVIATIONS``.
+
+Example:
+    state = H2O3MockState(clock=ManualClock(), timings=H2O3Timings.instant())
+    with serve(make_app(state)) as served:
+        httpx.get(served.url + "/3/Cloud").json()["cloud_healthy"]   # True
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from h2oharness.apis.h2o3.mockparts import handlers_data as data
+from h2oharness.apis.h2o3.mockparts import handlers_models as models
+from h2oharness.apis.h2o3.mockparts.calls import Call, Reply
+from h2oharness.apis.h2o3.mockparts.state import H2O3MockState, H2O3Timings, RecordedRequest
+from h2oharness.apis.h2o3.mockparts.wire import H2OError, bad_request, encode, not_found
+from h2oharness.mocks.auth import basic_matches
+
+__all__ = ["DEVIATIONS", "ROUTES", "H2O3MockState", "H2O3Timings", "make_app"]
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[H2O3MockState, Call], Reply]
+
+# (method, path, handler): the routes the mock implements; everything else is a 404 H2OErrorV3.
+ROUTES: tuple[tuple[str, str, Handler], ...] = (
+    ("GET", "/3/Cloud", data.cloud),
+    ("HEAD", "/3/Cloud", data.cloud),
+    ("GET", "/3/Metadata/endpoints", data.metadata_endpoints),
+    ("GET", "/3/Metadata/endpoints/{path}", data.metadata_endpoint),
+    ("GET", "/3/Metadata/schemas", data.metadata_schemas),
+    ("GET", "/3/Metadata/schemas/{schemaname}", data.metadata_schema),
+    ("GET", "/3/ImportFiles", data.import_files),
+    ("POST", "/3/ImportFiles", data.import_files),
+    ("POST", "/3/ImportFilesMulti", data.import_files_multi),
+    ("POST", "/3/PostFile", data.post_file),
+    ("POST", "/3/PostFile.bin", data.post_file),
+    ("POST", "/3/ParseSetup", data.parse_setup),
+    ("POST", "/3/Parse", data.parse),
+    ("GET", "/3/Frames", data.frames_list),
+    ("DELETE", "/3/Frames", data.delete_all_frames),
+    ("GET", "/3/Frames/{frame_id}", data.frame),
+    ("GET", "/3/Frames/{frame_id}/summary", data.frame_summary),
+    ("DELETE", "/3/Frames/{frame_id}", data.delete_frame),
+    ("GET", "/3/ModelBuilders", models.model_builders),
+    ("GET", "/3/ModelBuilders/{algo}", models.model_builder),
+    ("POST", "/3/ModelBuilders/{algo}", models.build),
+    ("POST", "/3/ModelBuilders/{algo}/parameters", models.validate_parameters),
+    ("GET", "/3/Models", models.models_list),
+    ("DELETE", "/3/Models", models.delete_all_models),
+    ("GET", "/3/Models/{model_id}", models.model),
+    ("DELETE", "/3/Models/{model_id}", models.delete_model),
+    ("GET", "/3/Jobs", models.jobs_list),
+    ("GET", "/3/Jobs/{job_id}", models.job),
+    ("POST", "/3/Jobs/{job_id}/cancel", models.cancel_job),
+    ("POST", "/3/Predictions/models/{model}/frames/{frame}", models.predict),
+    ("POST", "/4/Predictions/models/{model}/frames/{frame}", models.predict_async),
+    ("GET", "/3/ModelMetrics/models/{model}/frames/{frame}", models.model_metrics),
+    ("POST", "/3/ModelMetrics/models/{model}/frames/{frame}", models.model_metrics),
+    ("POST", "/4/sessions", data.new_session),
+    ("DELETE", "/4/sessions/{session_key}", data.end_session),
+    ("GET", "/3/InitID", data.init_id),
+    ("DELETE", "/3/InitID", data.init_id),
+    ("POST", "/99/Rapids", data.rapids),
+)
+
+# Where the mock answers differently from a real 3.46.0.12, on purpose.
+DEVIATIONS: dict[str, str] = {
+    "GET unknown route": "real: 404 text/plain 'not found: Access to H2O Flow is disabled'; mock: 404 H2OErrorV3",
+    "GET /3/ModelBuilders/{unknown}": "real: 500 IllegalStateException; mock: 404 H2OErrorV3",
+    "GET /3/Frames/{id} past the last row": "real: 500 NegativeArraySizeException; mock: 400 H2OErrorV3",
+    "POST /3/Parse without a known parse_type": "real: 500 NullPointerException; mock: 400 H2OErrorV3",
+    "malformed JSON body": "real: 500 JsonSyntaxException; mock: 400 H2OErrorV3",
+    "GET /3/Metadata/endpoints/{path}": "real: always routes[0]; mock: the route with that index or api_name, else 404",
+    "POST /3/ModelBuilders/{algo}": "the mock builds gbm, drf and glm only; other algorithms are 404",
+    "POST /3/Jobs/{id}/cancel": "a cancelled build publishes no model (a real GBM keeps its partial model)",
+    "seed -1": "a real server draws a random seed; the mock uses 1234 so builds are reproducible",
+}
+
+JETTY_401 = (
+    '<html>\n<head>\n<meta http-equiv="Content-Type" content="text/html;charset=ISO-8859-1"/>\n'
+    "<title>Error 401 Unauthorized</title>\n</head>\n<body><h2>HTTP ERROR 401 Unauthorized</h2>\n<table>\n"
+    "<tr><th>URI:</th><td>{uri}</td></tr>\n<tr><th>STATUS:</th><td>401</td></tr>\n"
+    "<tr><th>MESSAGE:</th><td>Unauthorized</td></tr>\n"
+    "<tr><th>SERVLET:</th><td>water.api.RequestServer-5ccbeb64</td></tr>\n</table>\n\n</body>\n</html>\n"
+)
+
+
+def make_app(state: H2O3MockState | None = None) -> Starlette:
+    """A fresh mock H2O-3 app over ``state`` (a new default state when None)."""
+    state = state if state is not None else H2O3MockState()
+    routes = [Route(path, _endpoint(state, handler), methods=[method]) for method, path, handler in ROUTES]
+    routes.append(
+        Route("/{rest:path}", _endpoint(state, _unknown_route), methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+    )
+    app = Starlette(routes=routes)
+    app.state.h2o3 = state
+    return app
+
+
+def _unknown_route(state: H2O3MockState, call: Call) -> Reply:
+    raise not_found(f"{call.method} {call.path} not found")
+
+
+def _endpoint(state: H2O3MockState, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        body = await request.body()
+        call = _decode(request, body)
+        reply = await run_in_threadpool(_answer, state, handler, call, request.headers.get("authorization"))
+        state.record(
+            RecordedRequest(
+                method=call.method,
+                path=call.path,
+                query=call.query,
+                content_type=call.content_type,
+                form=call.form,
+                json=call.json_body if call.is_json else None,
+                body_size=len(body),
+                user_agent=call.user_agent,
+                status=reply.status,
+            )
+        )
+        return _response(state, reply)
+
+    return endpoint
+
+
+def _decode(request: Request, body: bytes) -> Call:
+    content_type = request.headers.get("content-type", "")
+    media = content_type.split(";")[0].strip().lower()
+    call = Call(
+        method=request.method,
+        path=request.url.path,
+        path_params={k: str(v) for k, v in request.path_params.items()},
+        query=dict(parse_qsl(request.url.query, keep_blank_values=True)),
+        body=body,
+        content_type=content_type,
+        user_agent=request.headers.get("user-agent", ""),
+    )
+    if media == "application/x-www-form-urlencoded":
+        call.form = dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
+    elif media == "application/json" and body.strip():
+        call.is_json = True
+        try:
+            call.json_body = json.loads(body)
+        except ValueError as exc:
+            call.json_body = exc
+    return call
+
+
+def _answer(state: H2O3MockState, handler: Handler, call: Call, authorization: str | None) -> Reply:
+    if state.credentials is not None and not basic_matches(authorization, state.credentials):
+        return Reply(
+            JETTY_401.format(uri=call.path).encode("iso-8859-1", errors="replace"),
+            status=401,
+            content_type="text/html;charset=iso-8859-1",
+            headers={"WWW-Authenticate": 'basic realm="H2O"', "Cache-Control": "must-revalidate,no-cache,no-store"},
+        )
+    url = f"{call.method} {call.path}" if handler is _unknown_route else call.path
+    try:
+        if isinstance(call.json_body, ValueError):
+            raise bad_request(f"Malformed JSON body: {call.json_body}")
+        state.settle()
+        return handler(state, call)
+    except H2OError as err:
+        return Reply(err.body(url, state.epoch_ms()), status=err.status)
+    except Exception as exc:  # a mock bug: never a 5xx nor a traceback, but recorded for tests to see
+        log.exception("h2o3 mock: %s %s failed", call.method, call.path)
+        with state.lock:
+            state.internal_errors.append(f"{call.method} {call.path}: {type(exc).__name__}: {exc}")
+        bug = bad_request(f"The mock could not handle this request: {type(exc).__name__}: {exc}")
+        return Reply(bug.body(url, state.epoch_ms()), status=400)
+
+
+def _response(state: H2O3MockState, reply: Reply) -> Response:
+    headers = {
+        "X-h2o-build-project-version": data.VERSION,
+        "X-h2o-rest-api-version-max": "3",
+        "X-h2o-cluster-id": str(state.cloud_id),
+        "X-h2o-cluster-good": "true",
+        **reply.headers,
+    }
+    if reply.body is None:
+        content = b""
+    elif isinstance(reply.body, bytes):
+        content = reply.body
+    else:
+        content = encode(reply.body)
+    response = Response(content, status_code=reply.status, headers=headers)
+    # exactly application/json, no charset, as the real server (h2o-py tolerates both)
+    response.headers["content-type"] = reply.content_type
+    return response

@@ -1,0 +1,457 @@
+"""Handlers for the cluster, metadata, import/upload, parse and frame routes of the mock."""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import gzip
+import os
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+from h2oharness.apis.h2o3.mockparts import csvparse, metadata
+from h2oharness.apis.h2o3.mockparts.calls import (
+    Call,
+    Reply,
+    find_frame,
+    hex_name,
+    job_json,
+    key_name,
+    required,
+)
+from h2oharness.apis.h2o3.mockparts.frames import Frame, frame_json, frames_response, synopsis_json
+from h2oharness.apis.h2o3.mockparts.params import KeyRef
+from h2oharness.apis.h2o3.mockparts.state import H2O3MockState, JobInfo, RawSource
+from h2oharness.apis.h2o3.mockparts.wire import (
+    H2OError,
+    JSONDict,
+    bad_request,
+    key,
+    key_not_found,
+    meta,
+    not_found,
+    precondition,
+)
+
+VERSION = "3.46.0.12"
+NODE = "127.0.0.1:54321"
+CHUNK_SIZE = 4_194_304
+ACCEPTED_PARSE_TYPES = ("CSV", "GUESS")
+RAPIDS_RM = re.compile(r"^\(\s*rm\s+([^\s()]+)\s*\)$")
+
+
+# ---------------------------------------------------------------- cluster and metadata
+
+
+def cloud(state: H2O3MockState, call: Call) -> Reply:
+    """GET/HEAD /3/Cloud: a healthy cloud of one node, as h2o-py's connect() requires."""
+    call.values("CloudV3")
+    if call.method == "HEAD":
+        return Reply(b"")
+    uptime = state.epoch_ms() - state.started_epoch_ms
+    node = metadata.skeleton("NodeV3")
+    node.update(
+        h2o=f"localhost/{NODE}",
+        ip_port=NODE,
+        healthy=True,
+        last_ping=state.epoch_ms(),
+        pid=os.getpid(),
+        num_cpus=os.cpu_count() or 1,
+        cpus_allowed=os.cpu_count() or 1,
+        nthreads=os.cpu_count() or 1,
+        sys_load=0.1,
+        my_cpu_pct=-1,
+        sys_cpu_pct=-1,
+        mem_value_size=sum(f.byte_size() for f in state.frames.values()),
+        pojo_mem=0,
+        free_mem=1 << 30,
+        max_mem=1 << 30,
+        swap_mem=0,
+        num_keys=len(state.frames) + len(state.models) + len(state.sources),
+        free_disk=1 << 36,
+        max_disk=1 << 38,
+        rpcs_active=0,
+        fjthrds=[-1] * 8,
+        fjqueue=[-1] * 8,
+        tcps_active=0,
+        open_fds=24,
+        gflops=10.0,
+        mem_bw=6.0e9,
+    )
+    body = metadata.skeleton("CloudV3")
+    body.update(
+        skip_ticks=False,
+        version=VERSION,
+        branch_name="rel-3.46.0",
+        last_commit_hash="c91838115bfadcdd79158d16c76fb6cf983157bd",
+        describe="gha-3.46.0.11-25-gc91838115b",
+        compiled_by="root",
+        compiled_on="2026-08-11 13:53:15",
+        build_number="12",
+        build_age="1 month",
+        build_too_old=False,
+        node_idx=0,
+        cloud_name=state.cloud_name,
+        cloud_size=1,
+        cloud_uptime_millis=uptime,
+        cloud_internal_timezone="Etc/UTC",
+        datafile_parser_timezone="UTC",
+        cloud_healthy=True,
+        bad_nodes=0,
+        consensus=True,
+        locked=bool(state.frames or state.models),
+        is_client=False,
+        hadoop_version=None,
+        telemetry_enabled=False,
+        nodes=[node],
+        internal_security_enabled=False,
+        leader_idx=0,
+        web_ip=None,
+    )
+    return Reply(body)
+
+
+def metadata_endpoints(state: H2O3MockState, call: Call) -> Reply:
+    """GET /3/Metadata/endpoints: the real server's route table."""
+    return Reply(metadata.endpoints_bytes())
+
+
+def metadata_endpoint(state: H2O3MockState, call: Call) -> Reply:
+    """GET /3/Metadata/endpoints/{path}: one route by index or api_name."""
+    wanted = call.path_params["path"]
+    found = metadata.route(wanted)
+    if found is None:
+        raise not_found(f"No route found for: {wanted}")
+    return Reply(metadata.metadata_response(routes=[found]))
+
+
+def metadata_schemas(state: H2O3MockState, call: Call) -> Reply:
+    """GET /3/Metadata/schemas: every schema of the real server."""
+    return Reply(metadata.schemas_bytes())
+
+
+def metadata_schema(state: H2O3MockState, call: Call) -> Reply:
+    """GET /3/Metadata/schemas/{schemaname}: one schema, 404 for an unknown name (as the real server)."""
+    name = call.path_params["schemaname"]
+    found = metadata.schema(name)
+    if found is None:
+        raise not_found(f"Failed to find schema for schema_name: {name}")
+    return Reply(metadata.metadata_response(schemas=[found]))
+
+
+# ---------------------------------------------------------------- import and upload
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    if path.suffix == ".gz":
+        data = gzip.decompress(data)
+    return data.decode("utf-8", errors="replace")
+
+
+def _import(state: H2O3MockState, paths: list[str], pattern: str | None) -> tuple[list[str], list[str]]:
+    files: list[str] = []
+    keys: list[str] = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        path = path if path.is_absolute() else Path.cwd() / path
+        if not path.exists():
+            raise not_found(f"File {raw} does not exist")
+        found = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+        for file in found:
+            if pattern and not re.search(pattern, file.name):
+                continue
+            try:
+                text = _read_text(file)
+            except (OSError, gzip.BadGzipFile) as exc:
+                raise bad_request(f"Cannot read file {file}: {exc}") from None
+            if not text.strip():
+                continue
+            source_key = "nfs:/" + str(file)
+            with state.lock:
+                state.sources[source_key] = RawSource(source_key, text, str(file))
+            files.append(str(file))
+            keys.append(source_key)
+    return files, keys
+
+
+def import_files(state: H2O3MockState, call: Call) -> Reply:
+    """GET/POST /3/ImportFiles: read a file (or a folder's files) on the mock's machine."""
+    values = call.values("ImportFilesV3")
+    path = required(values, "path")
+    files, keys = _import(state, [path], values.get("pattern"))
+    body = metadata.skeleton("ImportFilesV3")
+    body.update(path=path, pattern=values.get("pattern"), files=files, destination_frames=keys, fails=[], dels=[])
+    return Reply(body)
+
+
+def import_files_multi(state: H2O3MockState, call: Call) -> Reply:
+    """POST /3/ImportFilesMulti: what h2o.import_file() calls."""
+    values = call.values("ImportFilesMultiV3")
+    paths = required(values, "paths")
+    files, keys = _import(state, list(paths), values.get("pattern"))
+    body = metadata.skeleton("ImportFilesMultiV3")
+    body.update(paths=paths, pattern=values.get("pattern"), files=files, destination_frames=keys, fails=[], dels=[])
+    return Reply(body)
+
+
+def _multipart_file(content_type: str, body: bytes) -> bytes:
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    for part in message.iter_parts():
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes):
+            return payload
+    return b""
+
+
+def post_file(state: H2O3MockState, call: Call) -> Reply:
+    """POST /3/PostFile: an upload, raw or multipart, held as a raw source until parsed."""
+    data = call.body
+    if call.content_type.startswith("multipart/form-data"):
+        data = _multipart_file(call.content_type, call.body)
+    name = call.query.get("destination_frame") or f"upload_{uuid.uuid4().hex}"
+    with state.lock:
+        state.sources[name] = RawSource(name, data.decode("utf-8", errors="replace"))
+    # not an H2O schema: the real server answers this bare object
+    return Reply({"destination_frame": name, "total_bytes": len(data) if data else -1})
+
+
+# ---------------------------------------------------------------- parse
+
+
+def _sources(state: H2O3MockState, refs: list[KeyRef], missing: H2OError | None = None) -> list[RawSource]:
+    found = []
+    for ref in refs:
+        source = state.sources.get(ref.name)
+        if source is None:
+            raise missing or bad_request(f"Key not loaded: {ref.type or 'null'} {ref.name}")
+        found.append(source)
+    return found
+
+
+def _joined_text(sources: list[RawSource], header: bool) -> str:
+    if len(sources) == 1:
+        return sources[0].text
+    parts = [sources[0].text.rstrip("\n")]
+    for s in sources[1:]:
+        lines = s.text.rstrip("\n").split("\n")
+        parts.append("\n".join(lines[1:] if header else lines))
+    return "\n".join(parts) + "\n"
+
+
+def parse_setup(state: H2O3MockState, call: Call) -> Reply:
+    """POST /3/ParseSetup: guess separator, header, names and types of raw sources."""
+    values = call.values("ParseSetupV3")
+    refs: list[KeyRef] = required(values, "source_frames")
+    with state.lock:
+        sources = _sources(state, refs)
+    text = sources[0].text
+    if not text.strip():
+        raise bad_request(f"Cannot determine file type. for {refs[0].name}")
+    setup = csvparse.guess_setup(
+        text,
+        separator=values.get("separator") or None,
+        check_header=int(values.get("check_header") or 0),
+        single_quotes=bool(values.get("single_quotes")),
+    )
+    body = metadata.skeleton("ParseSetupV3")
+    body.update(
+        source_frames=[key(r.name, "Frame") for r in refs],
+        parse_type="CSV",
+        separator=setup.separator,
+        single_quotes=setup.single_quotes,
+        check_header=setup.check_header,
+        column_names=setup.column_names,
+        column_types=setup.column_types,
+        destination_frame=hex_name(state, refs[0].name),
+        number_columns=setup.number_columns,
+        data=setup.preview,
+        chunk_size=CHUNK_SIZE,
+        total_filtered_column_count=setup.number_columns,
+        escapechar=values.get("escapechar") or 0,
+        tz_adjust_to_local=bool(values.get("tz_adjust_to_local")),
+    )
+    return Reply(body)
+
+
+def parse(state: H2O3MockState, call: Call) -> Reply:
+    """POST /3/Parse: parse raw sources into a frame, as a job on the clock."""
+    values = call.values("ParseV3")
+    refs: list[KeyRef] = required(values, "source_frames")
+    dest = key_name(required(values, "destination_frame"))
+    parse_type = str(values.get("parse_type") or "").upper()
+    if parse_type not in ACCEPTED_PARSE_TYPES:
+        # a real server fails with a NullPointerException (HTTP 500) here; the mock never answers 5xx
+        raise bad_request(f"Unknown parse type: {values.get('parse_type')!r}; the mock parses CSV")
+    with state.lock:
+        sources = _sources(state, refs, missing=precondition("Missing data"))
+        if int(values.get("chunk_size") or 0) <= 0:
+            raise bad_request("Chunk sizes must be > 0.")
+        if values.get("delete_on_done", True):
+            for ref in refs:
+                state.sources.pop(ref.name, None)
+    check_header = int(values.get("check_header") or 0)
+    fail_at: float | None = None
+    failure = ""
+    payload: Frame | None = None
+    try:
+        columns = csvparse.parse_columns(
+            _joined_text(sources, check_header == 1),
+            separator=int(values.get("separator") or 0),
+            check_header=check_header,
+            column_names=values.get("column_names"),
+            column_types=values.get("column_types"),
+            single_quotes=bool(values.get("single_quotes")),
+        )
+        payload = Frame(str(dest), columns)
+    except csvparse.ParseError as exc:
+        fail_at, failure = 0.0, f"java.lang.IllegalArgumentException: {exc}"
+    info = JobInfo(str(dest), "Frame", payload, progress_msg="Compressing data.")
+    job = state.submit("parse", "Parse", info, state.timings.parse, fail_at=fail_at, failure=failure)
+    body = metadata.skeleton("ParseV3")
+    echo = {k: v for k, v in values.items() if k in body and not isinstance(v, KeyRef | list)}
+    body.update(echo)
+    body.update(
+        destination_frame=key(str(dest), "Frame"),
+        source_frames=[key(r.name, "Frame") for r in refs],
+        parse_type=parse_type,
+        column_names=values.get("column_names"),
+        column_types=values.get("column_types"),
+        delete_on_done=values.get("delete_on_done", True),
+        job=job_json(state, job),
+        rows=0,
+    )
+    return Reply(body)
+
+
+# ---------------------------------------------------------------- frames
+
+
+def frames_list(state: H2O3MockState, call: Call) -> Reply:
+    """GET /3/Frames: a synopsis of every frame."""
+    call.values("FramesV3")
+    body = metadata.skeleton("FramesListV3")
+    with state.lock:
+        body["frames"] = [synopsis_json(state.frames[n]) for n in sorted(state.frames)]
+    return Reply(body)
+
+
+def _window(values: dict[str, Any], frame: Frame) -> dict[str, int]:
+    window = {
+        "row_offset": int(values.get("row_offset", 0)),
+        "row_count": int(values.get("row_count", -1)),
+        "column_offset": int(values.get("column_offset", 0)),
+        "column_count": int(values.get("column_count", -1)),
+        "full_column_count": int(values.get("full_column_count", -1)),
+    }
+    if window["row_offset"] < 0 or window["column_offset"] < 0:
+        raise bad_request("row_offset and column_offset must not be negative")
+    if window["row_offset"] > max(0, frame.rows - 1) and window["row_offset"] > 0:
+        # a real server answers 500 (NegativeArraySizeException) here
+        raise bad_request(f"row_offset {window['row_offset']} is past the last row of a {frame.rows}-row frame")
+    return window
+
+
+def frame(state: H2O3MockState, call: Call) -> Reply:
+    """GET /3/Frames/{frame_id}: a window of rows and columns."""
+    return _frame(state, call, summary=False)
+
+
+def frame_summary(state: H2O3MockState, call: Call) -> Reply:
+    """GET /3/Frames/{frame_id}/summary: the frame with histograms and percentiles."""
+    return _frame(state, call, summary=True)
+
+
+def _frame(state: H2O3MockState, call: Call, summary: bool) -> Reply:
+    values = call.values("FramesV3")
+    with state.lock:
+        found = find_frame(state, call.path_params["frame_id"])
+    window = _window(values, found)
+    shown = frame_json(
+        found,
+        row_offset=window["row_offset"],
+        row_count=window["row_count"],
+        column_offset=window["column_offset"],
+        column_count=window["column_count"],
+        summary=summary,
+    )
+    return Reply(frames_response([shown], **window))
+
+
+def delete_frame(state: H2O3MockState, call: Call) -> Reply:
+    """DELETE /3/Frames/{frame_id}."""
+    call.values("FramesV3")
+    name = call.path_params["frame_id"]
+    with state.lock:
+        if state.frames.pop(name, None) is None and state.sources.pop(name, None) is None:
+            raise key_not_found(name)
+    return Reply(metadata.skeleton("FramesV3"))
+
+
+def delete_all_frames(state: H2O3MockState, call: Call) -> Reply:
+    """DELETE /3/Frames: every frame and raw source."""
+    with state.lock:
+        state.frames.clear()
+        state.sources.clear()
+    return Reply(metadata.skeleton("FramesV3"))
+
+
+# ---------------------------------------------------------------- sessions and Rapids
+
+
+def new_session(state: H2O3MockState, call: Call) -> Reply:
+    """POST /4/sessions: a session key (a bare SessionIdV4, as the real server sends it)."""
+    session = f"_sid_{uuid.uuid4().hex[:4]}"
+    with state.lock:
+        state.sessions.add(session)
+    return Reply({"__schema": "/4/schemas/SessionIdV4", "session_key": session})
+
+
+def end_session(state: H2O3MockState, call: Call) -> Reply:
+    """DELETE /4/sessions/{session_key}: always 200, even for an unknown key (as the real server)."""
+    session = call.path_params["session_key"]
+    with state.lock:
+        state.sessions.discard(session)
+    return Reply(_init_id(session))
+
+
+def init_id(state: H2O3MockState, call: Call) -> Reply:
+    """GET /3/InitID: a new session; DELETE /3/InitID ends one."""
+    session = call.strings.get("session_key") or f"_sid_{uuid.uuid4().hex[:4]}"
+    with state.lock:
+        if call.method == "DELETE":
+            state.sessions.discard(session)
+        else:
+            state.sessions.add(session)
+    return Reply(_init_id(session))
+
+
+def _init_id(session: str) -> JSONDict:
+    body = metadata.skeleton("InitIDV3")
+    body.update(session_key=session, session_properties_allowed=True)
+    return body
+
+
+def rapids(state: H2O3MockState, call: Call) -> Reply:
+    """POST /99/Rapids: only ``(rm key)``, which h2o.remove() sends."""
+    values = call.values("RapidsSchemaV3")
+    ast = str(values.get("ast") or "").strip()
+    match = RAPIDS_RM.match(ast)
+    if not match:
+        raise bad_request(f"The mock evaluates only (rm key) in Rapids, not: {ast[:200]}")
+    name = match.group(1).strip("'\"")
+    with state.lock:
+        removed = any(store.pop(name, None) is not None for store in (state.frames, state.sources, state.models))
+    body: JSONDict = {
+        "__meta": meta("RapidsNumberV3", "Iced"),
+        "_exclude_fields": "",
+        "ast": None,
+        "session_id": None,
+        "id": None,
+        "scalar": 1.0 if removed else 0.0,
+    }
+    return Reply(body)

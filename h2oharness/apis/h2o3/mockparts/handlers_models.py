@@ -1,0 +1,269 @@
+"""Handlers for model builders, models, jobs and predictions of the mock."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from h2oharness.apis.h2o3.mockparts import builders, metadata
+from h2oharness.apis.h2o3.mockparts.calls import Call, Reply, find_frame, find_model, job_json, key_name
+from h2oharness.apis.h2o3.mockparts.frames import Frame
+from h2oharness.apis.h2o3.mockparts.params import KeyRef, from_form
+from h2oharness.apis.h2o3.mockparts.state import H2O3MockState, JobInfo, Model
+from h2oharness.apis.h2o3.mockparts.wire import BUILDER_ILLEGAL, JSONDict, bad_request, key, not_found
+from h2oharness.mocks.jobs import JobTiming
+
+log = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------- model builders
+
+
+def model_builders(state: H2O3MockState, call: Call) -> Reply:
+    """GET /3/ModelBuilders: the algorithms this mock can build."""
+    return Reply(builders.builders_list(sorted(builders.ALGOS)))
+
+
+def model_builder(state: H2O3MockState, call: Call) -> Reply:
+    """GET /3/ModelBuilders/{algo}; a real server answers 500 for an unknown algo, the mock 404."""
+    algo = call.path_params["algo"]
+    if algo not in builders.ALGOS:
+        raise not_found(f"Algorithm '{algo}' is not registered. Available algos: [{','.join(sorted(builders.ALGOS))}]")
+    return Reply(builders.builders_list([algo]))
+
+
+def build(state: H2O3MockState, call: Call) -> Reply:
+    """POST /3/ModelBuilders/{algo}: validate, train, and answer a job that publishes the model."""
+    return _build(state, call, validate_only=False)
+
+
+def validate_parameters(state: H2O3MockState, call: Call) -> Reply:
+    """POST /3/ModelBuilders/{algo}/parameters: validation messages only, always 200."""
+    return _build(state, call, validate_only=True)
+
+
+def _build(state: H2O3MockState, call: Call, validate_only: bool) -> Reply:
+    algo = call.path_params["algo"]
+    if algo not in builders.ALGOS:
+        raise not_found(f"{call.method} {call.path} not found")
+    info = builders.ALGOS[algo]
+    # A JSON body is ignored here, as on a real server: only query/form fields reach the builder.
+    given = from_form(builders.params_schema(algo), {k: v for k, v in call.strings.items() if k != "_exclude_fields"})
+    values = {**builders.defaults(algo), **given}
+    model_id = key_name(values.get("model_id")) or builders.default_model_id(algo, state.cloud_id, state.next_number())
+    values["model_id"] = KeyRef(model_id, "Key<Model>")
+    with state.lock:
+        training = _frame_param(state, values, "training_frame")
+        validation = _frame_param(state, values, "validation_frame")
+    if training is None:
+        return _missing_training_frame(state, algo, model_id, values, given, validate_only)
+    category = builders.category_of(algo, values, training)
+    errors = builders.validate(algo, values, training)
+    messages = builders.traces(algo, category)
+    messages[5:5] = [("ERRR", f, m) for f, m in errors]
+    if validate_only:
+        return Reply(builders.builder_response(algo, job=None, messages=messages, values=values, given=given))
+    if errors:
+        raise builders.builder_error(algo, model_id, errors, values, category)
+    timing = state.timings.model
+    start = state.epoch_ms()
+    times = builders.BuildTimes(start, start + int(timing.total * 1000))
+    fail_at: float | None = None
+    failure = ""
+    model: Model | None = None
+    try:
+        model = builders.train(
+            algo,
+            values,
+            given,
+            training,
+            model_id,
+            times,
+            max_rows=state.max_training_rows,
+            validation=validation,
+        )
+    except (ArithmeticError, ValueError, IndexError) as exc:
+        log.exception("the mock's %s learner failed", algo)
+        with state.lock:
+            state.internal_errors.append(f"{algo} learner: {type(exc).__name__}: {exc}")
+        fail_at, failure = 0.0, f"java.lang.RuntimeException: the mock's {algo} learner failed: {exc}"
+    if state.failure_column in training.names:
+        fail_at = state.failure_progress
+        failure = (
+            f"java.lang.RuntimeException: injected failure: the training frame has a column named "
+            f"'{state.failure_column}' (h2oharness mock)"
+        )
+    job_info = JobInfo(model_id, "Model", model, progress_msg="Scoring the model.")
+    job = state.submit(algo, info.upper, job_info, timing, fail_at=fail_at, failure=failure)
+    body = builders.builder_response(algo, job=job_json(state, job), messages=messages, values=values, given=given)
+    return Reply(body)
+
+
+def _frame_param(state: H2O3MockState, values: dict[str, Any], name: str) -> Frame | None:
+    frame_name = key_name(values.get(name))
+    if frame_name is None:
+        return None
+    found = state.frames.get(frame_name)
+    if found is None:
+        raise builders.unknown_frame(frame_name)
+    return found
+
+
+def _missing_training_frame(
+    state: H2O3MockState,
+    algo: str,
+    model_id: str,
+    values: dict[str, Any],
+    given: dict[str, Any],
+    validate_only: bool,
+) -> Reply:
+    """A build without a training frame is accepted and its job fails at once, as on a real server."""
+    upper = builders.ALGOS[algo].upper
+    if validate_only:
+        messages = [("ERRR", "train", "Missing training frame")]
+        return Reply(builders.builder_response(algo, job=None, messages=messages, values=values, given=given))
+    failure = (
+        f"{BUILDER_ILLEGAL}: Illegal argument(s) for {upper} model: {model_id}.  "
+        "Details: ERRR on field: _train: Missing training frame\n"
+    )
+    job = state.submit(algo, upper, JobInfo(model_id, "Model"), JobTiming(0.0, 0.0), fail_at=0.0, failure=failure)
+    body = builders.builder_response(algo, job=job_json(state, job), messages=[], values=values, given=given)
+    return Reply(body)
+
+
+# ---------------------------------------------------------------- models
+
+
+def models_list(state: H2O3MockState, call: Call) -> Reply:
+    """GET /3/Models: a synopsis of every model."""
+    call.values("ModelsV3")
+    body = metadata.skeleton("ModelsV3")
+    with state.lock:
+        body["models"] = [state.models[m].synopsis for m in sorted(state.models)]
+    return Reply(body)
+
+
+def model(state: H2O3MockState, call: Call) -> Reply:
+    """GET /3/Models/{model_id}: the full ModelV3 with its output and training metrics."""
+    call.values("ModelsV3")
+    with state.lock:
+        found = find_model(state, call.path_params["model_id"])
+    body = metadata.skeleton("ModelsV3")
+    body["models"] = [found.body]
+    return Reply(body)
+
+
+def delete_model(state: H2O3MockState, call: Call) -> Reply:
+    """DELETE /3/Models/{model_id}."""
+    call.values("ModelsV3")
+    with state.lock:
+        find_model(state, call.path_params["model_id"])
+        del state.models[call.path_params["model_id"]]
+    return Reply(metadata.skeleton("ModelsV3"))
+
+
+def delete_all_models(state: H2O3MockState, call: Call) -> Reply:
+    """DELETE /3/Models: every model."""
+    with state.lock:
+        state.models.clear()
+    return Reply(metadata.skeleton("ModelsV3"))
+
+
+# ---------------------------------------------------------------- jobs
+
+
+def jobs_list(state: H2O3MockState, call: Call) -> Reply:
+    """GET /3/Jobs: every job still held, oldest first."""
+    call.values("JobsV3")
+    body = metadata.skeleton("JobsV3")
+    body.update(job_id=None, jobs=[job_json(state, j) for j in state.jobs.all()])
+    return Reply(body)
+
+
+def job(state: H2O3MockState, call: Call) -> Reply:
+    """GET /3/Jobs/{job_id}: ``{"jobs": [JobV3]}``; a real server answers 400 "Job is missing" for an unknown id."""
+    call.values("JobsV3")
+    job_id = call.path_params["job_id"]
+    found = state.jobs.get(job_id)
+    if found is None:
+        raise bad_request("Job is missing")
+    body = metadata.skeleton("JobsV3")
+    body.update(job_id=key(job_id, "Job"), jobs=[job_json(state, found)])
+    return Reply(body)
+
+
+def cancel_job(state: H2O3MockState, call: Call) -> Reply:
+    """POST /3/Jobs/{job_id}/cancel: cancels a live job; a finished one is left as it is (200 either way)."""
+    call.values("JobsV3")
+    job_id = call.path_params["job_id"]
+    with state.lock:
+        found = state.jobs.get(job_id)
+        if found is None:
+            raise bad_request(f"No job with key {job_id}")
+        found.cancel(state.clock.now())
+        state.settle()
+    body = metadata.skeleton("JobsV3")
+    body.update(job_id=key(job_id, "Job"), jobs=None)
+    return Reply(body)
+
+
+# ---------------------------------------------------------------- predictions and metrics
+
+
+def _model_and_frame(state: H2O3MockState, call: Call) -> tuple[Model, Frame]:
+    with state.lock:
+        found_model = find_model(state, call.path_params["model"], "model", "predict")
+        found_frame = find_frame(state, call.path_params["frame"], "frame", "predict")
+    return found_model, found_frame
+
+
+def _metrics_list(model_name: str, frame_name: str, metrics: JSONDict | None) -> JSONDict:
+    body = metadata.skeleton("ModelMetricsListSchemaV3")
+    body.update(
+        model=key(model_name, "Model"),
+        frame=key(frame_name, "Frame"),
+        predictions_frame=None,
+        deviances_frame=None,
+        custom_auuc_thresholds=None,
+        output_per_reference=False,
+        model_metrics=[metrics] if metrics is not None else [],
+    )
+    return body
+
+
+def predict(state: H2O3MockState, call: Call) -> Reply:
+    """POST /3/Predictions/models/{model}/frames/{frame}: score now; ModelMetricsListSchemaV3 with the frame."""
+    values = call.values("ModelMetricsListSchemaV3")
+    found_model, found_frame = _model_and_frame(state, call)
+    dest = key_name(values.get("predictions_frame")) or _prediction_name("predictions", found_model, found_frame)
+    predictions = builders.predict_frame(found_model, found_frame, dest)
+    metrics = builders.model_metrics(found_model, found_frame, state.epoch_ms())
+    with state.lock:
+        state.frames[dest] = predictions
+    body = _metrics_list(found_model.id, found_frame.name, metrics)
+    body["predictions_frame"] = key(dest, "Frame")
+    return Reply(body)
+
+
+def predict_async(state: H2O3MockState, call: Call) -> Reply:
+    """POST /4/Predictions/models/{model}/frames/{frame}: h2o-py's predict(); a JobV3 whose dest is the predictions."""
+    values = call.values("ModelMetricsListSchemaV3")
+    found_model, found_frame = _model_and_frame(state, call)
+    dest = key_name(values.get("predictions_frame")) or _prediction_name("transformation", found_model, found_frame)
+    predictions = builders.predict_frame(found_model, found_frame, dest)
+    job_info = JobInfo(dest, "Frame", predictions, progress_msg="Scoring the frame.")
+    started = state.submit("predict", "transformation", job_info, state.timings.predict)
+    return Reply(job_json(state, started))
+
+
+def _prediction_name(prefix: str, found_model: Model, found_frame: Frame) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:4]}_{found_model.id}_on_{found_frame.name}"
+
+
+def model_metrics(state: H2O3MockState, call: Call) -> Reply:
+    """GET/POST /3/ModelMetrics/models/{model}/frames/{frame}: a model's metrics on a frame."""
+    call.values("ModelMetricsListSchemaV3")
+    found_model, found_frame = _model_and_frame(state, call)
+    metrics = builders.model_metrics(found_model, found_frame, state.epoch_ms())
+    return Reply(_metrics_list(found_model.id, found_frame.name, metrics))

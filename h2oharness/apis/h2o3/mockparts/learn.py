@@ -1,0 +1,616 @@
+"""Small deterministic learners behind the mock's GBM, DRF and GLM: real fits on the frame's data, in pure Python.
+
+They are not H2O-3's algorithms, only close enough in spirit (histogram trees
+with Newton leaves, bagged trees with column sampling, IRLS with a light ridge)
+that metrics, predictions and variable importances look like what H2O-3 shows
+for the same data. Everything is seeded, so the same request gives the same model.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
+
+Category = Literal["Regression", "Binomial", "Multinomial"]
+EPS = 1e-10
+LEAF_CAP = 19.0
+GLM_MAX_LEVELS = 50
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A predictor as the learners see it: numbers (NaN = missing) and, for enums, the training domain."""
+
+    name: str
+    values: list[float]
+    domain: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """The response: regression values, or class indices into ``domain``."""
+
+    category: Category
+    y: list[float]
+    domain: list[str] | None
+
+    @property
+    def nclasses(self) -> int:
+        """1 for regression, else the number of classes."""
+        return len(self.domain) if self.domain else 1
+
+
+def usable_predictor(col: Column) -> bool:
+    """Whether a column can feed a model: numbers and enums; not strings, uuids or constants."""
+    if not col.has_numbers:
+        return False
+    r = col.rollups()
+    return not (r.mins[0] == r.maxs[0] and r.missing == 0) and not math.isnan(r.mins[0])
+
+
+def target_of(col: Column) -> Target:
+    """The response column as a Target: Binomial/Multinomial for an enum, else Regression."""
+    if col.type == "enum" and col.domain:
+        category: Category = "Binomial" if len(col.domain) == 2 else "Multinomial"
+        return Target(category, list(col.numbers), list(col.domain))
+    return Target("Regression", list(col.numbers), None)
+
+
+def features_of(frame: Frame, names: Sequence[str], domains: Sequence[list[str] | None] | None = None) -> list[Feature]:
+    """Predictors of ``frame``; enum levels are mapped by label onto ``domains`` (the training ones) when given."""
+    out: list[Feature] = []
+    for i, name in enumerate(names):
+        col = frame.column(name)
+        train_domain = domains[i] if domains is not None else (col.domain if col is not None else None)
+        if col is None:
+            out.append(Feature(name, [math.nan] * frame.rows, train_domain))
+        elif train_domain is not None and col.domain is not None and col.domain != train_domain:
+            index = {level: float(j) for j, level in enumerate(train_domain)}
+            labels = [col.label(r) for r in range(col.rows)]
+            out.append(Feature(name, [index.get(lb, math.nan) if lb else math.nan for lb in labels], train_domain))
+        else:
+            out.append(Feature(name, list(col.numbers) if col.has_numbers else [math.nan] * col.rows, train_domain))
+    return out
+
+
+# ---------------------------------------------------------------- trees
+
+
+@dataclass
+class Tree:
+    """A binary tree in flat arrays; a leaf has feature -1."""
+
+    feature: list[int] = field(default_factory=list)
+    threshold: list[float] = field(default_factory=list)
+    nan_left: list[bool] = field(default_factory=list)
+    left: list[int] = field(default_factory=list)
+    right: list[int] = field(default_factory=list)
+    value: list[float] = field(default_factory=list)
+    depth: int = 0
+
+    def add(self, value: float) -> int:
+        """Append a leaf and return its index."""
+        for arr, v in ((self.feature, -1), (self.left, -1), (self.right, -1)):
+            arr.append(v)
+        self.threshold.append(math.nan)
+        self.nan_left.append(False)
+        self.value.append(value)
+        return len(self.value) - 1
+
+    @property
+    def leaves(self) -> int:
+        """Number of leaves."""
+        return sum(1 for f in self.feature if f < 0)
+
+    def predict(self, columns: list[list[float]], row: int) -> float:
+        """The leaf value reached by ``row``."""
+        node = 0
+        while self.feature[node] >= 0:
+            v = columns[self.feature[node]][row]
+            go_left = self.nan_left[node] if math.isnan(v) else v <= self.threshold[node]
+            node = self.left[node] if go_left else self.right[node]
+        return self.value[node]
+
+
+@dataclass(frozen=True)
+class Binned:
+    """Features cut into histogram bins once per training (bin -1 = missing)."""
+
+    cuts: list[list[float]]
+    bins: list[list[int]]
+
+
+def bin_features(features: list[Feature], nbins: int) -> Binned:
+    """Cut numeric features at up to ``nbins`` quantiles and enums between levels."""
+    cuts: list[list[float]] = []
+    bins: list[list[int]] = []
+    for feat in features:
+        present = sorted({v for v in feat.values if not math.isnan(v)})
+        if feat.domain is not None:
+            c = [j + 0.5 for j in range(len(feat.domain) - 1)]
+        elif len(present) <= nbins:
+            c = [(a + b) / 2 for a, b in itertools.pairwise(present)]
+        else:
+            picks = sorted({present[int(len(present) * q / nbins)] for q in range(1, nbins)})
+            c = picks[:-1] if picks and picks[-1] >= present[-1] else picks
+        cuts.append(c)
+        bins.append([-1 if math.isnan(v) else bisect.bisect_left(c, v) for v in feat.values])
+    return Binned(cuts, bins)
+
+
+@dataclass
+class TreeSettings:
+    """How one tree is grown."""
+
+    max_depth: int
+    min_rows: float
+    mtries: int | None = None
+    leaf_scale: float = 1.0
+
+
+def grow_tree(
+    binned: Binned,
+    rows: list[int],
+    g: list[float],
+    h: list[float],
+    settings: TreeSettings,
+    rng: random.Random,
+    importance: list[float],
+) -> Tree:
+    """Grow one tree on gradients ``g`` and hessians ``h``; splits add their gain to ``importance``."""
+    tree = Tree()
+    nfeat = len(binned.cuts)
+    stack: list[tuple[int, list[int], int]] = [(tree.add(0.0), rows, 0)]
+    while stack:
+        node, members, depth = stack.pop()
+        gsum = math.fsum(g[i] for i in members)
+        hsum = math.fsum(h[i] for i in members)
+        tree.value[node] = max(-LEAF_CAP, min(LEAF_CAP, settings.leaf_scale * gsum / (hsum + EPS)))
+        tree.depth = max(tree.depth, depth)
+        if depth >= settings.max_depth or len(members) < 2 * settings.min_rows:
+            continue
+        candidates = list(range(nfeat))
+        if settings.mtries is not None and settings.mtries < nfeat:
+            candidates = rng.sample(candidates, settings.mtries)
+        best = _best_split(binned, candidates, members, g, h, gsum, hsum, settings.min_rows)
+        if best is None:
+            continue
+        gain, f, k, nan_left = best
+        importance[f] += gain
+        left_rows: list[int] = []
+        right_rows: list[int] = []
+        fb = binned.bins[f]
+        for i in members:
+            b = fb[i]
+            (left_rows if (nan_left if b < 0 else b <= k) else right_rows).append(i)
+        tree.feature[node] = f
+        tree.threshold[node] = binned.cuts[f][k]
+        tree.nan_left[node] = nan_left
+        tree.left[node] = tree.add(0.0)
+        tree.right[node] = tree.add(0.0)
+        stack.append((tree.left[node], left_rows, depth + 1))
+        stack.append((tree.right[node], right_rows, depth + 1))
+    return tree
+
+
+def _best_split(
+    binned: Binned,
+    candidates: list[int],
+    members: list[int],
+    g: list[float],
+    h: list[float],
+    gsum: float,
+    hsum: float,
+    min_rows: float,
+) -> tuple[float, int, int, bool] | None:
+    parent = gsum * gsum / (hsum + EPS)
+    best: tuple[float, int, int, bool] | None = None
+    for f in candidates:
+        ncuts = len(binned.cuts[f])
+        if ncuts == 0:
+            continue
+        gb, hb, nb = [0.0] * (ncuts + 1), [0.0] * (ncuts + 1), [0] * (ncuts + 1)
+        gn = hn = 0.0
+        nn = 0
+        fb = binned.bins[f]
+        for i in members:
+            b = fb[i]
+            if b < 0:
+                gn += g[i]
+                hn += h[i]
+                nn += 1
+            else:
+                gb[b] += g[i]
+                hb[b] += h[i]
+                nb[b] += 1
+        gl = hl = 0.0
+        nl = 0
+        for k in range(ncuts):
+            gl += gb[k]
+            hl += hb[k]
+            nl += nb[k]
+            for nan_left in (False, True) if nn else (False,):
+                gL, hL, nL = (gl + gn, hl + hn, nl + nn) if nan_left else (gl, hl, nl)
+                nR = len(members) - nL
+                if nL < min_rows or nR < min_rows or nL == 0 or nR == 0:
+                    continue
+                gR, hR = gsum - gL, hsum - hL
+                gain = gL * gL / (hL + EPS) + gR * gR / (hR + EPS) - parent
+                if gain > 1e-9 and (best is None or gain > best[0]):
+                    best = (gain, f, k, nan_left)
+    return best
+
+
+# ---------------------------------------------------------------- fitted models
+
+
+@dataclass
+class History:
+    """Predictions after some numbers of trees or iterations, for the scoring history."""
+
+    steps: list[int] = field(default_factory=list)
+    predictions: list[list[list[float]]] = field(default_factory=list)
+
+
+@dataclass
+class TreeModel:
+    """A GBM (boosted, ``init`` + ``rate`` × sum) or a DRF (averaged) ensemble; ``trees[t][k]`` per class."""
+
+    algo: str
+    target: Target
+    features: list[str]
+    domains: list[list[str] | None]
+    init: list[float]
+    rate: float
+    trees: list[list[Tree]] = field(default_factory=list)
+    importance: list[float] = field(default_factory=list)
+
+    def raw(self, columns: list[list[float]], row: int, ntrees: int | None = None) -> list[float]:
+        """Per-class scores of one row (link scale for GBM, probabilities or values for DRF)."""
+        use = self.trees[:ntrees] if ntrees is not None else self.trees
+        k = len(self.init)
+        if self.algo == "drf":
+            if not use:
+                return list(self.init)
+            return [math.fsum(t[j].predict(columns, row) for t in use) / len(use) for j in range(k)]
+        return [self.init[j] + self.rate * math.fsum(t[j].predict(columns, row) for t in use) for j in range(k)]
+
+    def predict(self, features: list[Feature], ntrees: int | None = None) -> list[list[float]]:
+        """Per row: ``[value]`` for regression, else one probability per class."""
+        columns = [f.values for f in features]
+        n = len(columns[0]) if columns else 0
+        return [self._link(self.raw(columns, r, ntrees)) for r in range(n)]
+
+    def _link(self, scores: list[float]) -> list[float]:
+        cat = self.target.category
+        if cat == "Regression":
+            return scores
+        if self.algo == "drf":
+            if cat == "Binomial":
+                p1 = min(1.0, max(0.0, scores[0]))
+                return [1 - p1, p1]
+            clipped = [max(0.0, s) for s in scores]
+            total = sum(clipped) or 1.0
+            return [s / total for s in clipped]
+        if cat == "Binomial":
+            p1 = _sigmoid(scores[0])
+            return [1 - p1, p1]
+        return _softmax(scores)
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def _softmax(scores: list[float]) -> list[float]:
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def _responses(target: Target, rows: list[int]) -> list[list[float]]:
+    """One-hot (or raw for regression) response per class, for the given rows."""
+    k = target.nclasses
+    if target.category == "Regression":
+        return [[target.y[i] for i in rows]]
+    if target.category == "Binomial":
+        return [[target.y[i] for i in rows]]
+    return [[1.0 if target.y[i] == j else 0.0 for i in rows] for j in range(k)]
+
+
+@dataclass(frozen=True)
+class TreeParams:
+    """The parameters the tree learners honour."""
+
+    ntrees: int = 50
+    max_depth: int = 5
+    min_rows: float = 10.0
+    nbins: int = 20
+    learn_rate: float = 0.1
+    sample_rate: float = 1.0
+    col_sample_rate: float = 1.0
+    mtries: int = -1
+    seed: int = 1234
+    history_points: int = 10
+
+
+def fit_gbm(
+    features: list[Feature],
+    target: Target,
+    params: TreeParams,
+    on_history: Callable[[int, TreeModel], None] | None = None,
+) -> TreeModel:
+    """Gradient boosting with Newton leaves: gaussian, bernoulli or multinomial loss."""
+    rows = [i for i, v in enumerate(target.y) if not math.isnan(v)]
+    rng = random.Random(params.seed)
+    binned = bin_features(features, params.nbins)
+    ys = _responses(target, rows)
+    k = 1 if target.category != "Multinomial" else target.nclasses
+    n = len(target.y)
+    if target.category == "Regression":
+        init = [math.fsum(ys[0]) / max(1, len(rows))]
+    elif target.category == "Binomial":
+        p = min(1 - 1e-6, max(1e-6, math.fsum(ys[0]) / max(1, len(rows))))
+        init = [math.log(p / (1 - p))]
+    else:
+        init = [math.log(max(1e-6, math.fsum(col) / max(1, len(rows)))) for col in ys]
+    model = TreeModel("gbm", target, [f.name for f in features], [f.domain for f in features], init, params.learn_rate)
+    model.importance = [0.0] * len(features)
+    scores = [[init[j]] * n for j in range(k)]
+    mtries = max(1, round(len(features) * params.col_sample_rate)) if params.col_sample_rate < 1 else None
+    settings = TreeSettings(params.max_depth, params.min_rows, mtries, (k - 1) / k if k > 1 else 1.0)
+    every = max(1, params.ntrees // max(1, params.history_points))
+    if on_history:
+        on_history(0, model)
+    for t in range(params.ntrees):
+        sample = [i for i in rows if rng.random() < params.sample_rate] if params.sample_rate < 1 else rows
+        g, h = [0.0] * n, [0.0] * n
+        probs = _class_probs(target, scores, sample)
+        round_trees: list[Tree] = []
+        for j in range(k):
+            for i in sample:
+                y = _y(target, i, j)
+                if target.category == "Regression":
+                    g[i], h[i] = y - scores[0][i], 1.0
+                else:
+                    p = probs[j][i]
+                    g[i], h[i] = y - p, max(p * (1 - p), 1e-6)
+            tree = grow_tree(binned, sample, g, h, settings, rng, model.importance)
+            round_trees.append(tree)
+        for j, tree in enumerate(round_trees):
+            cols = [f.values for f in features]
+            for i in range(n):
+                scores[j][i] += params.learn_rate * tree.predict(cols, i)
+        model.trees.append(round_trees)
+        if on_history and ((t + 1) % every == 0 or t + 1 == params.ntrees):
+            on_history(t + 1, model)
+    return model
+
+
+def _y(target: Target, i: int, j: int) -> float:
+    if target.category == "Multinomial":
+        return 1.0 if target.y[i] == j else 0.0
+    return target.y[i]
+
+
+def _class_probs(target: Target, scores: list[list[float]], rows: list[int]) -> list[dict[int, float]]:
+    if target.category == "Regression":
+        return [{}]
+    if target.category == "Binomial":
+        return [{i: _sigmoid(scores[0][i]) for i in rows}]
+    out: list[dict[int, float]] = [{} for _ in scores]
+    for i in rows:
+        ps = _softmax([s[i] for s in scores])
+        for j, p in enumerate(ps):
+            out[j][i] = p
+    return out
+
+
+def fit_drf(
+    features: list[Feature],
+    target: Target,
+    params: TreeParams,
+    on_history: Callable[[int, TreeModel], None] | None = None,
+) -> TreeModel:
+    """A random forest: bootstrap rows, sample columns at each split, average the trees."""
+    rows = [i for i, v in enumerate(target.y) if not math.isnan(v)]
+    rng = random.Random(params.seed)
+    binned = bin_features(features, params.nbins)
+    k = 1 if target.category != "Multinomial" else target.nclasses
+    n = len(target.y)
+    if params.mtries > 0:
+        mtries = params.mtries
+    elif target.category == "Regression":
+        mtries = max(1, len(features) // 3)
+    else:
+        mtries = max(1, int(math.sqrt(len(features))))
+    means = [math.fsum(_y(target, i, j) for i in rows) / max(1, len(rows)) for j in range(k)]
+    model = TreeModel("drf", target, [f.name for f in features], [f.domain for f in features], means, 1.0)
+    model.importance = [0.0] * len(features)
+    settings = TreeSettings(params.max_depth, params.min_rows, mtries)
+    every = max(1, params.ntrees // max(1, params.history_points))
+    h = [1.0] * n
+    if on_history:
+        on_history(0, model)
+    for t in range(params.ntrees):
+        sample = [i for i in rows if rng.random() < params.sample_rate]
+        round_trees = []
+        for j in range(k):
+            g = [0.0] * n
+            for i in sample:
+                g[i] = _y(target, i, j)
+            round_trees.append(grow_tree(binned, sample or rows, g, h, settings, rng, model.importance))
+        model.trees.append(round_trees)
+        if on_history and ((t + 1) % every == 0 or t + 1 == params.ntrees):
+            on_history(t + 1, model)
+    return model
+
+
+# ---------------------------------------------------------------- GLM
+
+
+@dataclass
+class LinearModel:
+    """A GLM: coefficients on expanded, standardised predictors (enums one-hot, first in H2O-3's order)."""
+
+    target: Target
+    family: str
+    features: list[str]
+    domains: list[list[str] | None]
+    names: list[str]
+    numeric: list[bool]
+    means: list[float]
+    scales: list[float]
+    # beta[class] = [intercept, *weights] on the standardised scale
+    beta: list[list[float]]
+    iterations: int = 0
+    deviance_path: list[float] = field(default_factory=list)
+
+    def expand(self, features: list[Feature], row: int) -> list[float]:
+        """The standardised design row (without the intercept)."""
+        out: list[float] = []
+        for feat in (f for f in features if f.domain is not None and len(f.domain) <= GLM_MAX_LEVELS):
+            v = feat.values[row]
+            out.extend(1.0 if not math.isnan(v) and int(v) == j else 0.0 for j in range(len(feat.domain or [])))
+        for feat in (f for f in features if f.domain is None):
+            out.append(feat.values[row])
+        return [
+            (0.0 if math.isnan(v) else (v - m) / s) if num else v
+            for v, m, s, num in zip(out, self.means, self.scales, self.numeric, strict=True)
+        ]
+
+    def predict(self, features: list[Feature]) -> list[list[float]]:
+        """Per row: ``[value]`` for gaussian, else class probabilities."""
+        n = len(features[0].values) if features else 0
+        out = []
+        for r in range(n):
+            x = self.expand(features, r)
+            etas = [b[0] + math.fsum(w * v for w, v in zip(b[1:], x, strict=True)) for b in self.beta]
+            if self.family == "gaussian":
+                out.append(etas)
+            elif self.family == "binomial":
+                p1 = _sigmoid(etas[0])
+                out.append([1 - p1, p1])
+            else:
+                ps = [_sigmoid(e) for e in etas]
+                total = sum(ps) or 1.0
+                out.append([p / total for p in ps])
+        return out
+
+    def coefficients(self) -> list[tuple[str, float, float]]:
+        """(name, coefficient on the original scale, standardised coefficient) of the first class."""
+        b = self.beta[0]
+        rows = []
+        intercept = b[0] - math.fsum(
+            w * m / s for w, m, s, num in zip(b[1:], self.means, self.scales, self.numeric, strict=True) if num
+        )
+        rows.append(("Intercept", intercept, b[0]))
+        for name, w, s, num in zip(self.names, b[1:], self.scales, self.numeric, strict=True):
+            rows.append((name, w / s if num else w, w))
+        return rows
+
+
+def fit_glm(features: list[Feature], target: Target, family: str, lambda_: float = 1e-3) -> LinearModel:
+    """IRLS (gaussian: one weighted least-squares solve) with a light ridge on standardised predictors."""
+    cats = [f for f in features if f.domain is not None and len(f.domain) <= GLM_MAX_LEVELS]
+    nums = [f for f in features if f.domain is None]
+    names = [f"{f.name}.{level}" for f in cats for level in (f.domain or [])] + [f.name for f in nums]
+    means = [0.0] * sum(len(f.domain or []) for f in cats)
+    scales = [1.0] * len(means)
+    for f in nums:
+        present = [v for v in f.values if not math.isnan(v)]
+        m = math.fsum(present) / len(present) if present else 0.0
+        var = math.fsum((v - m) ** 2 for v in present) / max(1, len(present) - 1)
+        means.append(m)
+        scales.append(math.sqrt(var) or 1.0)
+    numeric = [False] * (len(names) - len(nums)) + [True] * len(nums)
+    model = LinearModel(
+        target, family, [f.name for f in features], [f.domain for f in features], names, numeric, means, scales, []
+    )
+    rows = [i for i, v in enumerate(target.y) if not math.isnan(v)]
+    design = [model.expand(features, i) for i in rows]
+    classes = [0] if family in ("gaussian", "binomial") else list(range(target.nclasses))
+    for j in classes:
+        y = [_y(target, i, j) if family == "multinomial" else target.y[i] for i in rows]
+        beta, iterations, path = _irls(design, y, family, lambda_)
+        model.beta.append(beta)
+        model.iterations = max(model.iterations, iterations)
+        model.deviance_path = path
+    return model
+
+
+def _irls(x: list[list[float]], y: list[float], family: str, lambda_: float) -> tuple[list[float], int, list[float]]:
+    p = len(x[0]) + 1 if x else 1
+    n = len(y)
+    mean_y = math.fsum(y) / max(1, n)
+    beta = [0.0] * p
+    if family == "gaussian":
+        beta[0] = mean_y
+    else:
+        mean_y = min(1 - 1e-6, max(1e-6, mean_y))
+        beta[0] = math.log(mean_y / (1 - mean_y))
+    path: list[float] = []
+    iterations = 0
+    for iterations in range(1, 26):  # noqa: B007 - the count is reported
+        xtwx = [[0.0] * p for _ in range(p)]
+        xtwz = [0.0] * p
+        deviance = 0.0
+        for row, yi in zip(x, y, strict=True):
+            xi = [1.0, *row]
+            eta = math.fsum(b * v for b, v in zip(beta, xi, strict=True))
+            if family == "gaussian":
+                w, z = 1.0, yi
+                deviance += (yi - eta) ** 2
+            else:
+                mu = min(1 - 1e-9, max(1e-9, _sigmoid(eta)))
+                w = mu * (1 - mu)
+                z = eta + (yi - mu) / w
+                deviance += -2 * (yi * math.log(mu) + (1 - yi) * math.log(1 - mu))
+            for a in range(p):
+                wa = w * xi[a]
+                if wa == 0.0:
+                    continue
+                xtwz[a] += wa * z
+                row_a = xtwx[a]
+                for b in range(a, p):
+                    row_a[b] += wa * xi[b]
+        path.append(deviance / max(1, n))
+        for a in range(p):
+            for b in range(a):
+                xtwx[a][b] = xtwx[b][a]
+            if a > 0:
+                xtwx[a][a] += lambda_ * n
+        new = _solve(xtwx, xtwz)
+        change = max((abs(a - b) for a, b in zip(new, beta, strict=True)), default=0.0)
+        beta = new
+        if family == "gaussian" or change < 1e-6:
+            break
+    return beta, iterations, path
+
+
+def _solve(a: list[list[float]], b: list[float]) -> list[float]:
+    """Gaussian elimination with partial pivoting; singular directions get 0."""
+    n = len(b)
+    m = [[*row, b[i]] for i, row in enumerate(a)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(m[r][col]))
+        if abs(m[pivot][col]) < 1e-12:
+            continue
+        m[col], m[pivot] = m[pivot], m[col]
+        for r in range(n):
+            if r != col and m[r][col] != 0.0:
+                factor = m[r][col] / m[col][col]
+                for c in range(col, n + 1):
+                    m[r][c] -= factor * m[col][c]
+    return [m[i][n] / m[i][i] if abs(m[i][i]) >= 1e-12 else 0.0 for i in range(n)]

@@ -1,0 +1,218 @@
+"""Request parameters the way H2O-3 reads them: form/query strings or a JSON body, checked against a schema.
+
+Form and query values are strings (lists as ``["a","b"]`` or ``[a,b]``, h2o-py's
+style); a JSON body is filled into the schema field by field. Each path fails
+with the error a real 3.46.0.12 gives: an unknown form field is 412 "Unknown
+parameter", an unconvertible one 412 "cannot convert", while in JSON an unknown
+field is 400 "Field not found" and a mistyped one a 400 from Java reflection.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from h2oharness.apis.h2o3.mockparts.metadata import FieldSpec, input_fields
+from h2oharness.apis.h2o3.mockparts.wire import H2OError, bad_request, precondition
+
+# What Java calls the enum type behind a parameter, for H2O-3's "No enum constant" message.
+ENUM_CLASSES = {
+    "distribution": "hex.genmodel.utils.DistributionFamily",
+    "family": "hex.glm.GLMModel.GLMParameters.Family",
+    "link": "hex.glm.GLMModel.GLMParameters.Link",
+    "solver": "hex.glm.GLMModel.GLMParameters.Solver",
+    "fold_assignment": "hex.Model.Parameters.FoldAssignmentScheme",
+    "categorical_encoding": "hex.Model.Parameters.CategoricalEncodingScheme",
+    "stopping_metric": "hex.ScoreKeeper.StoppingMetric",
+    "histogram_type": "hex.tree.SharedTreeModel.SharedTreeParameters.HistogramType",
+    "parse_type": "water.parser.ParserInfo.ParserType",
+}
+INT_TYPES = ("int", "long", "short", "byte")
+FLOAT_TYPES = ("double", "float")
+
+
+@dataclass(frozen=True)
+class KeyRef:
+    """A key named by a request; ``type`` is None when a JSON object left it out."""
+
+    name: str
+    type: str | None
+
+
+def parse_list(text: str) -> list[str]:
+    """H2O-3's list syntax: ``["a","b"]``, ``[a,b]``, or a bare value standing for a one-element list."""
+    s = text.strip()
+    if not (s.startswith("[") and s.endswith("]")):
+        return [s] if s else []
+    inner = s[1:-1].strip()
+    if not inner:
+        return []
+    items: list[str] = []
+    current: list[str] = []
+    quote: str | None = None
+    for ch in inner:
+        if quote:
+            if ch == quote:
+                quote = None
+            else:
+                current.append(ch)
+        elif ch in "\"'":
+            quote = ch
+        elif ch == ",":
+            items.append("".join(current).strip())
+            current = []
+        else:
+            current.append(ch)
+    items.append("".join(current).strip())
+    return items
+
+
+def _cannot(spec: FieldSpec, schema: str, raw: str) -> H2OError:
+    return precondition(
+        f'Illegal argument for field: {spec.name} of schema: {schema}: cannot convert "{raw}" to type {spec.type}'
+    )
+
+
+def _enum(spec: FieldSpec, value: str) -> str:
+    if not spec.values:  # an enum the metadata does not list (parse_type): the handler decides
+        return value.strip()
+    # like H2O-3's EnumUtils: case-insensitive, and "mean_imputation" names MeanImputation
+    wanted = value.strip().lower().replace("_", "")
+    for allowed in spec.values:
+        if allowed.lower().replace("_", "") == wanted:
+            return allowed
+    cls = ENUM_CLASSES.get(spec.name, f"hex.Model.Parameters.{spec.name}")
+    raise bad_request(f"No enum constant {cls}.{value}")
+
+
+def _int(text: str) -> int:
+    s = text.strip()
+    if not s or not s.lstrip("+-").isdigit():
+        raise ValueError(text)
+    return int(s)
+
+
+def convert_form(spec: FieldSpec, schema: str, raw: str) -> Any:
+    """One form/query string converted to the field's type, or the H2O-3 error for it."""
+    t = spec.type
+    try:
+        if t in INT_TYPES:
+            value = _int(raw)
+            if t == "byte" and not -128 <= value <= 127:
+                raise ValueError(raw)
+            return value
+        if t in FLOAT_TYPES:
+            return float(raw.strip())
+        if t == "boolean":
+            # Java's Boolean.parseBoolean: anything but "true" is false
+            return raw.strip().lower() == "true"
+        if t == "enum":
+            return _enum(spec, raw) if raw.strip() else None
+        if t.startswith("Key<") and t.endswith(">"):
+            return KeyRef(raw.strip(), t) if raw.strip() else None
+        if t.startswith("Key<") and t.endswith("[]"):
+            return [KeyRef(name, t[:-2]) for name in parse_list(raw)]
+        if t == "VecSpecifier":
+            return raw.strip() or None
+        if t in ("int[]", "long[]"):
+            return [_int(v) for v in parse_list(raw)]
+        if t in ("double[]", "float[]"):
+            return [float(v) for v in parse_list(raw)]
+        if t in ("string[]", "enum[]"):
+            return parse_list(raw)
+    except ValueError:
+        raise _cannot(spec, schema, raw) from None
+    return raw
+
+
+def from_form(schema: str, raw: dict[str, str], *, extra_known: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Check and convert form/query parameters against an input schema."""
+    known = input_fields(schema)
+    out: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name in extra_known:
+            out[name] = value
+            continue
+        spec = known.get(name)
+        if spec is None:
+            raise precondition(f"Unknown parameter: {name}")
+        out[name] = convert_form(spec, schema, value)
+    return out
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "java.lang.Boolean"
+    if isinstance(value, int | float):
+        return "java.lang.Double"
+    if isinstance(value, str):
+        return "java.lang.String"
+    if isinstance(value, list):
+        return "java.util.ArrayList"
+    return "com.google.gson.internal.LinkedTreeMap"
+
+
+def _json_key(value: Any, key_type: str) -> KeyRef:
+    if isinstance(value, dict):
+        name = value.get("name")
+        return KeyRef(str(name) if name is not None else "null", value.get("type"))
+    raise bad_request(f"can't convert object of type {_json_class(value)} to schema {key_type}")
+
+
+def _json_class(value: Any) -> str:
+    return "class " + _json_type(value)
+
+
+def convert_json(spec: FieldSpec, schema: str, value: Any) -> Any:
+    """One JSON value filled into a field, failing as H2O-3's reflection does."""
+    t = spec.type
+    where = f"water.api.schemas3.{schema}.{spec.name}"
+    if value is None:
+        return None
+    if t == "byte":
+        raise bad_request(f"Can not set byte field {where} to {_json_type(value)}")
+    if t in INT_TYPES:
+        if isinstance(value, bool) or not isinstance(value, int | float) or float(value) != int(value):
+            raise bad_request(f"Can not set {t} field {where} to {_json_type(value)}")
+        return int(value)
+    if t in FLOAT_TYPES:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise bad_request(f"Can not set {t} field {where} to {_json_type(value)}")
+        return float(value)
+    if t == "boolean":
+        if not isinstance(value, bool):
+            raise bad_request(f"Can not set boolean field {where} to {_json_type(value)}")
+        return value
+    if t == "enum":
+        if not isinstance(value, str):
+            raise bad_request(f"Can not set enum field {where} to {_json_type(value)}")
+        return _enum(spec, value)
+    if t.startswith("Key<") and t.endswith(">"):
+        return KeyRef(value, t) if isinstance(value, str) else _json_key(value, t)
+    if t.startswith("Key<") and t.endswith("[]"):
+        if not isinstance(value, list):
+            raise bad_request(f"setField can't yet convert a: {_json_class(value)} to a: class [L{t[:-2]};")
+        return [_json_key(v, t[:-2]) for v in value]
+    if t.endswith("[]"):
+        if not isinstance(value, list):
+            raise bad_request(f"setField can't yet convert a: {_json_class(value)} to a: class [Ljava.lang.String;")
+        return [v if isinstance(v, str) else json.dumps(v) for v in value]
+    if t in ("string", "VecSpecifier"):
+        if isinstance(value, dict) and t == "VecSpecifier":
+            return value.get("column_name")
+        return value if isinstance(value, str) else json.dumps(value)
+    return value
+
+
+def from_json(schema: str, body: Any) -> dict[str, Any]:
+    """Fill a JSON body into an input schema: unknown fields first, then each value's type."""
+    if not isinstance(body, dict):
+        raise bad_request(f"Expected a JSON object for {schema}, got {type(body).__name__}")
+    known = input_fields(schema)
+    for name in body:
+        if name not in known:
+            raise bad_request(
+                f"Field not found: '{name}' on object water.api.schemas3.{schema}@{id(body) & 0xFFFFFFF:x}"
+            )
+    return {name: convert_json(known[name], schema, value) for name, value in body.items()}

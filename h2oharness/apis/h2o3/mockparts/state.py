@@ -1,0 +1,219 @@
+"""The explicit state of one H2O-3 mock: clock, job timings, credentials, frames, models, jobs and a request log."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from h2oharness.apis.h2o3.mockparts.frames import Frame
+from h2oharness.apis.h2o3.mockparts.learn import Category
+from h2oharness.apis.h2o3.mockparts.wire import JSONDict
+from h2oharness.mocks.clock import Clock, MonotonicClock
+from h2oharness.mocks.jobs import Job, JobBoard, JobPhase, JobTiming
+
+JOB_PREFIX = "$03017f00000132d4ffffffff$_"
+
+
+@dataclass(frozen=True)
+class H2O3Timings:
+    """How long each kind of job takes on the state's clock, in seconds.
+
+    The defaults look like a real server on a small file; ``instant()`` makes every
+    job done as soon as it is submitted, which suits unit tests that do not drive a
+    ManualClock.
+    """
+
+    parse: JobTiming = field(default_factory=lambda: JobTiming(queued=0.05, running=1.0))
+    model: JobTiming = field(default_factory=lambda: JobTiming(queued=0.1, running=3.0))
+    predict: JobTiming = field(default_factory=lambda: JobTiming(queued=0.0, running=0.3))
+
+    @classmethod
+    def instant(cls) -> H2O3Timings:
+        """Every job finishes the moment it is created."""
+        zero = JobTiming(0.0, 0.0)
+        return cls(parse=zero, model=zero, predict=zero)
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the mock received, without its credentials."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    content_type: str
+    form: dict[str, str]
+    json: Any
+    body_size: int
+    user_agent: str
+    status: int
+
+
+@dataclass
+class RawSource:
+    """An imported or uploaded file not parsed yet, held under its key (``nfs://...`` or ``upload_...``)."""
+
+    key: str
+    text: str
+    path: str | None = None
+
+
+@dataclass
+class Model:
+    """A trained model: what it predicts with, and its ModelV3 rendering."""
+
+    id: str
+    algo: str
+    category: Category
+    response: str
+    predictors: list[str]
+    domains: list[list[str] | None]
+    response_domain: list[str] | None
+    fitted: Any
+    training_frame: str
+    checksum: int
+    default_threshold: float
+    body: JSONDict
+    synopsis: JSONDict
+    glm_family: str | None = None
+
+
+@dataclass
+class JobInfo:
+    """What a job produces: the key it writes and the object published there when it succeeds."""
+
+    dest: str
+    dest_kind: str
+    payload: Frame | Model | None = None
+    progress_msg: str = "Running."
+
+
+@dataclass
+class H2O3MockState:
+    """Everything one H2O-3 mock holds; tests build one, hand it to ``make_app`` and assert on it afterwards.
+
+    Failure injection: a model trained on a frame that has a column named
+    ``failure_column`` (``h2oharness_fail`` by default) fails when it reaches
+    ``failure_progress`` of its run, with a Java-looking exception, the way a real
+    build dies half way. A build without a training frame fails at once, as on a
+    real server ("Missing training frame").
+
+    Example:
+        clock = ManualClock()
+        state = H2O3MockState(clock=clock, credentials=("admin", "secret"))
+        app = make_app(state)
+        clock.advance(5.0)                                   # every default job has now finished
+        assert state.recorded("POST", "/3/Parse")
+    """
+
+    clock: Clock = field(default_factory=MonotonicClock)
+    timings: H2O3Timings = field(default_factory=H2O3Timings)
+    credentials: tuple[str, str] | None = None
+    failure_column: str = "h2oharness_fail"
+    failure_progress: float = 0.5
+    max_training_rows: int = 20_000
+    max_recorded_requests: int = 1_000
+    keep_finished_jobs: int = 1_000
+    cloud_name: str = "h2oharness-mock"
+    frames: dict[str, Frame] = field(default_factory=dict)
+    sources: dict[str, RawSource] = field(default_factory=dict)
+    models: dict[str, Model] = field(default_factory=dict)
+    sessions: set[str] = field(default_factory=set)
+    internal_errors: list[str] = field(default_factory=list)
+    jobs: JobBoard = field(init=False)
+    requests: deque[RecordedRequest] = field(init=False)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    started_epoch_ms: int = field(init=False)
+    _clock_origin: float = field(init=False, repr=False)
+    _pending: dict[str, tuple[Job, JobInfo]] = field(default_factory=dict, repr=False)
+    _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1), repr=False)
+
+    def __post_init__(self) -> None:
+        self.jobs = JobBoard(self.clock, keep_finished=self.keep_finished_jobs)
+        self.requests = deque(maxlen=self.max_recorded_requests)
+        self.started_epoch_ms = int(time.time() * 1000)
+        self._clock_origin = self.clock.now()
+
+    @property
+    def cloud_id(self) -> int:
+        """The cluster id H2O-3 builds names from (its start time in ms)."""
+        return self.started_epoch_ms
+
+    def epoch_ms(self, at: float | None = None) -> int:
+        """Milliseconds since the epoch for a time on the state's clock (now by default)."""
+        moment = self.clock.now() if at is None else at
+        return self.started_epoch_ms + int((moment - self._clock_origin) * 1000)
+
+    def next_number(self) -> int:
+        """A counter shared by generated names, as H2O-3's key counter is."""
+        return next(self._counter)
+
+    def new_job_id(self) -> str:
+        """A job key shaped like H2O-3's."""
+        return JOB_PREFIX + uuid.uuid4().hex
+
+    def submit(
+        self,
+        kind: str,
+        description: str,
+        info: JobInfo,
+        timing: JobTiming,
+        *,
+        fail_at: float | None = None,
+        failure: str = "",
+    ) -> Job:
+        """Start a job that publishes ``info.payload`` under ``info.dest`` when it succeeds."""
+        with self.lock:
+            job = self.jobs.submit(
+                kind,
+                timing,
+                job_id=self.new_job_id(),
+                fail_at=fail_at,
+                failure=failure,
+                result=info,
+                description=description,
+            )
+            if info.payload is not None:
+                self._pending[job.id] = (job, info)
+            self.settle()
+            return job
+
+    def settle(self) -> None:
+        """Publish what finished jobs produced; drop what failed or cancelled jobs would have."""
+        now = self.clock.now()
+        with self.lock:
+            for job_id, (job, info) in list(self._pending.items()):
+                phase = job.phase(now)
+                if not phase.final:
+                    continue
+                del self._pending[job_id]
+                if phase is JobPhase.SUCCEEDED and info.payload is not None:
+                    if isinstance(info.payload, Frame):
+                        self.frames[info.dest] = info.payload
+                    else:
+                        self.models[info.dest] = info.payload
+
+    def record(self, entry: RecordedRequest) -> None:
+        """Append to the bounded request log."""
+        with self.lock:
+            self.requests.append(entry)
+
+    def recorded(self, method: str | None = None, path_prefix: str = "") -> list[RecordedRequest]:
+        """The logged requests, optionally only one method and a path prefix."""
+        with self.lock:
+            return [
+                r
+                for r in self.requests
+                if (method is None or r.method == method.upper()) and r.path.startswith(path_prefix)
+            ]
+
+    def key_exists(self, name: str) -> bool:
+        """Whether any frame, raw source, model or pending result uses that key."""
+        with self.lock:
+            pending = any(info.dest == name for _, info in self._pending.values())
+            return name in self.frames or name in self.sources or name in self.models or pending
