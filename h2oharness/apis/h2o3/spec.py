@@ -571,6 +571,9 @@ def _responses(builder: _Builder, route: Mapping[str, Any], method: str) -> JSON
     responses: JSON = {"200": ok}
     model_builder_train = _handler(route).endswith("ModelBuilderHandler.train")
     for status, name in _ERROR_STATUSES.items():
+        if method == "head":
+            responses[status] = {"description": f"{name} (headers only)"}
+            continue
         if status == "412" and model_builder_train:
             name = "ModelBuilderPreconditionFailed"
         responses[status] = {"$ref": f"#/components/responses/{name}"}
