@@ -155,17 +155,12 @@ def _import(state: H2O3MockState, paths: list[str], pattern: str | None) -> tupl
     files: list[str] = []
     keys: list[str] = []
     for raw in paths:
-        path = Path(raw).expanduser()
-        path = path if path.is_absolute() else Path.cwd() / path
-        if not path.exists():
-            raise not_found(f"File {raw} does not exist")
-        found = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
-        for file in found:
-            if pattern and not re.search(pattern, file.name):
-                continue
+        for file in _files(raw, pattern):
             try:
+                if file.stat().st_size > state.max_import_bytes:
+                    raise bad_request(f"File {file} is larger than the mock imports ({state.max_import_bytes} bytes)")
                 text = _read_text(file)
-            except (OSError, gzip.BadGzipFile) as exc:
+            except (OSError, EOFError, gzip.BadGzipFile) as exc:
                 raise bad_request(f"Cannot read file {file}: {exc}") from None
             if not text.strip():
                 continue
@@ -175,6 +170,26 @@ def _import(state: H2O3MockState, paths: list[str], pattern: str | None) -> tupl
             files.append(str(file))
             keys.append(source_key)
     return files, keys
+
+
+def _files(raw: str, pattern: str | None) -> list[Path]:
+    """The regular files a path names (itself, or a folder's files), or H2O-3's 404."""
+    try:
+        path = Path(raw).expanduser()
+        path = path if path.is_absolute() else Path.cwd() / path
+        if not raw.strip() or not path.exists():
+            raise not_found(f"File {raw} does not exist")
+        found = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    except (OSError, ValueError, RuntimeError):
+        raise not_found(f"File {raw} does not exist") from None
+    return [f for f in found if not pattern or _matches(pattern, f.name)]
+
+
+def _matches(pattern: str, name: str) -> bool:
+    try:
+        return re.search(pattern, name) is not None
+    except re.error:
+        raise bad_request(f"Invalid pattern: {pattern}") from None
 
 
 def import_files(state: H2O3MockState, call: Call) -> Reply:

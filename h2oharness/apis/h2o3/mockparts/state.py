@@ -117,6 +117,7 @@ class H2O3MockState:
     failure_column: str = "h2oharness_fail"
     failure_progress: float = 0.5
     max_training_rows: int = 20_000
+    max_import_bytes: int = 512 * 1024 * 1024
     max_recorded_requests: int = 1_000
     keep_finished_jobs: int = 1_000
     cloud_name: str = "h2oharness-mock"

@@ -1,0 +1,515 @@
+"""The H2O-3 mock over loopback: parsing, job lifecycle on a manual clock, models, predictions, errors, auth."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import statistics
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from h2oharness.apis.h2o3.client import H2O3Client, H2O3ResponseError
+from h2oharness.apis.h2o3.mock import DEVIATIONS, ROUTES, H2O3MockState, H2O3Timings, make_app
+from h2oharness.apis.h2o3.mockparts import metadata
+from h2oharness.apis.h2o3.payloads import classification_csv, gbm_params, regression_csv
+from h2oharness.mocks.auth import basic_header
+from h2oharness.mocks.clock import ManualClock
+from h2oharness.mocks.serve import serve
+
+ERROR_FIELDS = {
+    "__meta", "http_status", "msg", "dev_msg", "exception_type", "exception_msg",
+    "values", "stacktrace", "timestamp", "error_url",
+}  # fmt: skip
+
+
+def load(client: H2O3Client, clock: ManualClock, path: Path) -> str:
+    """Import, guess and parse a CSV on the mock, running the clock until the frame exists."""
+    raw = client.import_files(str(path))["destination_frames"]
+    parse = client.parse(client.parse_setup(raw))
+    clock.advance(10.0)
+    assert client.job(parse["job"]["key"]["name"])["status"] == "DONE"
+    return str(parse["destination_frame"]["name"])
+
+
+def assert_h2o_error(resp: httpx.Response, status: int, text: str = "") -> dict[str, Any]:
+    """A 4xx H2OErrorV3 with every field a real server sends."""
+    assert resp.status_code == status, resp.text[:300]
+    assert resp.headers["content-type"] == "application/json"
+    body = resp.json()
+    assert body["__meta"]["schema_name"] == "H2OErrorV3"
+    assert set(body) >= ERROR_FIELDS
+    assert body["http_status"] == status
+    assert text in body["msg"]
+    return dict(body)
+
+
+def statuses_while(
+    clock: ManualClock, client: H2O3Client, job_id: str, step: float, steps: int
+) -> list[dict[str, Any]]:
+    """The job as seen after each of ``steps`` advances of ``step`` seconds (and once before)."""
+    seen = [client.job(job_id)]
+    for _ in range(steps):
+        clock.advance(step)
+        seen.append(client.job(job_id))
+    return seen
+
+
+# ---------------------------------------------------------------- cluster, metadata, routes
+
+
+def test_cloud_is_healthy_and_carries_only_cloudv3_fields(mock_http: httpx.Client) -> None:
+    """h2o-py needs consensus and health, and reads only the fields /3/Metadata/schemas/CloudV3 lists."""
+    body = mock_http.get("/3/Cloud").json()
+    assert body["__meta"]["schema_name"] == "CloudV3"
+    assert body["version"] == "3.46.0.12"
+    assert body["consensus"] is True
+    assert body["cloud_healthy"] is True
+    assert set(body) == set(metadata.skeleton("CloudV3"))
+    assert mock_http.head("/3/Cloud").status_code == 200
+
+
+def test_metadata_is_the_real_servers(mock_http: httpx.Client) -> None:
+    """Endpoints and schemas come from the committed snapshot; an unknown schema is a 404 H2OErrorV3."""
+    routes = mock_http.get("/3/Metadata/endpoints").json()["routes"]
+    assert len(routes) == len(metadata.routes())
+    one = mock_http.get("/3/Metadata/schemas/FrameV3").json()
+    assert [s["name"] for s in one["schemas"]] == ["FrameV3"]
+    assert len(mock_http.get("/3/Metadata/schemas").json()["schemas"]) > 300
+    assert mock_http.get("/3/Metadata/endpoints/0").json()["routes"][0] == routes[0]
+    assert_h2o_error(mock_http.get("/3/Metadata/schemas/Nope"), 404, "Failed to find schema for schema_name: Nope")
+    assert_h2o_error(mock_http.get("/3/Metadata/endpoints/nope_no_such_api"), 404)
+
+
+def test_every_implemented_route_is_one_the_real_server_has() -> None:
+    """The mock invents no route (bar PostFile, which the real server serves outside its route table)."""
+    real = {(r["http_method"], r["url_pattern"]) for r in metadata.routes()}
+    algos = ("gbm", "glm", "drf")
+    ours = {(m, p.replace("{algo}", a) if m == "POST" else p) for m, p, _ in ROUTES if m != "HEAD" for a in algos}
+    assert ours - real == {("POST", "/3/PostFile"), ("POST", "/3/PostFile.bin")}
+    assert DEVIATIONS
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "text"),
+    [
+        ("GET", "/3/Frames/nope", 404, "Object 'nope' not found for argument: key"),
+        ("GET", "/3/Frames/nope/summary", 404, "Object 'nope' not found"),
+        ("DELETE", "/3/Frames/nope", 404, "Object 'nope' not found"),
+        ("GET", "/3/Models/nope", 404, "Object 'nope' not found for argument: key"),
+        ("DELETE", "/3/Models/nope", 404, "Object 'nope' not found"),
+        ("GET", "/3/Jobs/nope", 400, "Job is missing"),
+        ("POST", "/3/Jobs/nope/cancel", 400, "No job with key nope"),
+        ("GET", "/3/Nope", 404, "GET /3/Nope not found"),
+        ("POST", "/3/Nope", 404, "POST /3/Nope not found"),
+        ("POST", "/3/Predictions/models/nope/frames/nope", 404, "not found in function: predict for argument: model"),
+        ("GET", "/3/ModelBuilders/nope", 404, "Algorithm 'nope' is not registered"),
+        ("POST", "/3/ModelBuilders/nope", 404, "POST /3/ModelBuilders/nope not found"),
+        ("GET", "/3/ImportFiles", 412, "Required field path not specified"),
+        ("GET", "/3/ImportFiles?path=/nonexistent/x.csv", 404, "File /nonexistent/x.csv does not exist"),
+        ("GET", "/3/Frames?bogus=1", 412, "Unknown parameter: bogus"),
+    ],
+)
+def test_bad_requests_get_h2o_errors(mock_http: httpx.Client, method: str, path: str, status: int, text: str) -> None:
+    """Unknown keys, routes and parameters: the status and message a real 3.46.0.12 answers."""
+    assert_h2o_error(mock_http.request(method, path), status, text)
+
+
+# ---------------------------------------------------------------- import and parse
+
+
+def test_parse_of_a_real_csv(mock_client: H2O3Client, manual_clock: ManualClock, train_csv: Path) -> None:
+    """ParseSetup guesses like H2O-3; the frame has the CSV's rows, columns, types, domains and rollups."""
+    imported = mock_client.import_files(str(train_csv))
+    assert imported["destination_frames"] == ["nfs:/" + str(train_csv)]
+    assert imported["fails"] == []
+    setup = mock_client.parse_setup(imported["destination_frames"])
+    assert setup["separator"] == 44
+    assert setup["check_header"] == 1
+    assert setup["column_names"] == ["x1", "x2", "color", "size", "label"]
+    assert setup["column_types"] == ["Numeric", "Numeric", "Enum", "Numeric", "Enum"]
+    assert setup["destination_frame"] == "train.hex"
+    assert len(setup["data"]) == 9
+    parse = mock_client.parse(setup)
+    job_id = parse["job"]["key"]["name"]
+    with pytest.raises(H2O3ResponseError) as not_yet:
+        mock_client.frame("train.hex")
+    assert not_yet.value.status == 404
+    manual_clock.advance(5.0)
+    assert mock_client.job(job_id)["status"] == "DONE"
+
+    rows = list(csv.DictReader(io.StringIO(train_csv.read_text())))
+    frame = mock_client.frame_summary("train.hex")
+    assert frame["rows"] == len(rows) == 200
+    assert frame["num_columns"] == 5
+    cols = {c["label"]: c for c in frame["columns"]}
+    assert [c["type"] for c in frame["columns"]] == ["real", "real", "enum", "int", "enum"]
+    assert cols["color"]["domain"] == ["blue", "green", "red"]
+    assert cols["label"]["domain"] == ["no", "yes"]
+    x2 = [float(r["x2"]) for r in rows if r["x2"]]
+    assert cols["x2"]["missing_count"] == len(rows) - len(x2) > 0
+    assert cols["x2"]["mins"][0] == min(x2)
+    assert cols["x2"]["maxs"][0] == max(x2)
+    assert math.isclose(cols["x2"]["mean"], statistics.fmean(x2))
+    assert math.isclose(cols["x2"]["sigma"], statistics.stdev(x2))
+    assert sum(cols["size"]["histogram_bins"]) == len(rows)
+    assert cols["x1"]["percentiles"][8] == pytest.approx(statistics.median(float(r["x1"]) for r in rows))
+    # a second parse of the same file gets a fresh name, as on a real server
+    again = mock_client.parse_setup(mock_client.import_files(str(train_csv))["destination_frames"])
+    assert again["destination_frame"] == "train1.hex"
+
+
+def test_frame_window_parameters(mock_client: H2O3Client, manual_clock: ManualClock, train_csv: Path) -> None:
+    """row_offset/row_count/column_offset/column_count select the data h2o-py asks for."""
+    name = load(mock_client, manual_clock, train_csv)
+    window = mock_client.frame(name, row_offset=5, row_count=3, column_offset=1, column_count=2)
+    assert [c["label"] for c in window["columns"]] == ["x2", "color"]
+    assert window["row_offset"] == 5
+    assert window["row_count"] == 3
+    assert len(window["columns"][0]["data"]) == 3
+    assert window["full_column_count"] == 5
+    assert window["rows"] == 200
+    names = [f["frame_id"]["name"] for f in mock_client.frames()]
+    assert names == [name]
+
+
+def test_parse_accepts_query_strings_and_typed_json(mock_http: httpx.Client, train_csv: Path) -> None:
+    """ParseSetup reads query strings and JSON bodies (key objects with a type) as well as forms."""
+    source = mock_http.get("/3/ImportFiles", params={"path": str(train_csv)}).json()["destination_frames"][0]
+    by_query = mock_http.post("/3/ParseSetup", params={"source_frames": f'["{source}"]'}).json()
+    by_json = mock_http.post("/3/ParseSetup", json={"source_frames": [{"name": source, "type": "Key<Frame>"}]}).json()
+    assert by_query["column_types"] == by_json["column_types"] == ["Numeric", "Numeric", "Enum", "Numeric", "Enum"]
+
+
+def test_seed_literal_calls_answer_like_the_real_server(mock_http: httpx.Client, train_csv: Path) -> None:
+    """Seed 000's own JSON examples: real 3.46.0.12 refuses the first two and accepts-then-fails the build."""
+    path = str(train_csv)
+    assert mock_http.get("/3/ImportFiles", params={"path": path}).status_code == 200
+    setup = mock_http.post("/3/ParseSetup", json={"source_frames": [{"name": path}]})
+    assert_h2o_error(setup, 400, f"Key not loaded: null {path}")
+    seed_parse = {
+        "source_frames": [{"name": path}],
+        "destination_frame": "train_frame",
+        "parse_type": "CSV",
+        "separator": 44,
+        "header": 1,
+    }
+    assert_h2o_error(mock_http.post("/3/Parse", json=seed_parse), 400, "Field not found: 'header' on object")
+    seed_parse.pop("header")
+    assert_h2o_error(
+        mock_http.post("/3/Parse", json=seed_parse),
+        400,
+        "Can not set byte field water.api.schemas3.ParseV3.separator to java.lang.Double",
+    )
+    seed_gbm = {"training_frame": "train_frame", "response_column": {"column_name": "label"}, "ntrees": 50}
+    built = mock_http.post("/3/ModelBuilders/gbm", json=seed_gbm)
+    assert built.status_code == 200
+    job = mock_http.get(f"/3/Jobs/{built.json()['job']['key']['name']}").json()["jobs"][0]
+    assert job["status"] == "FAILED"
+    assert "Missing training frame" in job["exception"]
+
+
+def test_upload_raw_and_multipart(mock_http: httpx.Client) -> None:
+    """PostFile takes h2o-py's raw body or a multipart form; ParseSetup then reads the upload."""
+    text = classification_csv(rows=30).encode()
+    raw = mock_http.post("/3/PostFile", params={"destination_frame": "up.csv"}, content=text).json()
+    assert raw == {"destination_frame": "up.csv", "total_bytes": len(text)}
+    multi = mock_http.post("/3/PostFile", files={"file": ("x.csv", text)}).json()
+    assert multi["destination_frame"].startswith("upload_")
+    assert multi["total_bytes"] == len(text)
+    for key in ("up.csv", multi["destination_frame"]):
+        setup = mock_http.post("/3/ParseSetup", data={"source_frames": f'["{key}"]'}).json()
+        assert setup["number_columns"] == 5
+    assert mock_http.post("/3/ParseSetup", data={"source_frames": '["up.csv"]'}).json()["destination_frame"] == (
+        "Key_Frame__up.hex"
+    )
+
+
+# ---------------------------------------------------------------- jobs on the clock
+
+
+def test_build_job_goes_created_running_done(
+    mock_client: H2O3Client, manual_clock: ManualClock, train_csv: Path
+) -> None:
+    """A GBM job walks CREATED -> RUNNING -> DONE as the clock moves; progress only rises; the model appears at DONE."""
+    frame = load(mock_client, manual_clock, train_csv)
+    built = mock_client.build_model("gbm", **gbm_params(frame))
+    job_id, model_id = built["job"]["key"]["name"], built["job"]["dest"]["name"]
+    assert built["job"]["status"] == "CREATED"
+    assert built["job"]["dest"]["type"] == "Key<Model>"
+    seen = statuses_while(manual_clock, mock_client, job_id, step=0.25, steps=16)
+    states = [j["status"] for j in seen]
+    assert states[0] == "CREATED"
+    assert states[-1] == "DONE"
+    assert "RUNNING" in states
+    order = {"CREATED": 0, "RUNNING": 1, "DONE": 2}
+    assert [order[s] for s in states] == sorted(order[s] for s in states)
+    progress = [j["progress"] for j in seen]
+    assert progress == sorted(progress)
+    assert progress[0] >= 0.0
+    assert progress[-1] == 1.0
+    assert all(j["key"]["name"] == job_id and j["dest"]["name"] == model_id for j in seen)
+    assert seen[-1]["exception"] is None
+    assert seen[-1]["msec"] >= seen[1]["msec"]
+    running = [j for j in seen if j["status"] == "RUNNING"]
+    assert any(0 < j["progress"] < 1 for j in running)
+    assert mock_client.model(model_id)["model_id"]["name"] == model_id
+
+
+def test_model_is_absent_until_its_job_is_done(
+    mock_client: H2O3Client, manual_clock: ManualClock, train_csv: Path
+) -> None:
+    """GET /3/Models/{id} is a 404 while the build runs."""
+    frame = load(mock_client, manual_clock, train_csv)
+    model_id = mock_client.build_model("gbm", **gbm_params(frame))["job"]["dest"]["name"]
+    manual_clock.advance(1.0)
+    with pytest.raises(H2O3ResponseError) as missing:
+        mock_client.model(model_id)
+    assert missing.value.status == 404
+    manual_clock.advance(5.0)
+    assert mock_client.model(model_id)["algo"] == "gbm"
+
+
+def test_cancel_stops_a_running_job(mock_client: H2O3Client, manual_clock: ManualClock, train_csv: Path) -> None:
+    """Cancel -> CANCELLED with progress frozen, and the model is never published."""
+    frame = load(mock_client, manual_clock, train_csv)
+    job_id = mock_client.build_model("gbm", **gbm_params(frame))["job"]["key"]["name"]
+    manual_clock.advance(1.5)
+    before = mock_client.job(job_id)
+    assert before["status"] == "RUNNING"
+    answer = mock_client.cancel_job(job_id)
+    assert answer["__meta"]["schema_name"] == "JobsV3"
+    assert answer["job_id"]["name"] == job_id
+    manual_clock.advance(60.0)
+    after = mock_client.job(job_id)
+    assert after["status"] == "CANCELLED"
+    assert after["progress"] == pytest.approx(before["progress"])
+    assert mock_client.models() == []
+    assert mock_client.cancel_job(job_id)["job_id"]["name"] == job_id  # again: still 200
+
+
+def test_failing_build_ends_failed_part_way(mock_client: H2O3Client, manual_clock: ManualClock, tmp_path: Path) -> None:
+    """A frame with the state's failure column makes the build die half way with an exception, like a real one."""
+    path = tmp_path / "fails.csv"
+    rows = classification_csv(rows=60).splitlines()
+    path.write_text("\n".join([rows[0] + ",h2oharness_fail"] + [r + f",{i % 3}" for i, r in enumerate(rows[1:])]))
+    frame = load(mock_client, manual_clock, path)
+    job_id = mock_client.build_model("gbm", **gbm_params(frame))["job"]["key"]["name"]
+    seen = statuses_while(manual_clock, mock_client, job_id, step=0.5, steps=10)
+    states = [j["status"] for j in seen]
+    assert "RUNNING" in states
+    assert states[-1] == "FAILED"
+    assert "DONE" not in states
+    failed = seen[-1]
+    assert "injected failure" in failed["exception"]
+    assert failed["stacktrace"]
+    assert 0.4 < failed["progress"] < 0.6
+    assert mock_client.models() == []
+
+
+def test_build_without_training_frame_fails_at_once(mock_http: httpx.Client) -> None:
+    """As on a real server: 200 and a job that is FAILED from the start."""
+    body = mock_http.post("/3/ModelBuilders/gbm", data={"response_column": "label"}).json()
+    assert body["error_count"] == 0
+    assert body["messages"] == []
+    job = mock_http.get(f"/3/Jobs/{body['job']['key']['name']}").json()["jobs"][0]
+    assert job["status"] == "FAILED"
+    assert job["progress"] == 0.0
+    assert job["exception"].startswith("water.exceptions.H2OModelBuilderIllegalArgumentException")
+
+
+def test_finished_jobs_are_bounded(tmp_path: Path) -> None:
+    """The job board keeps only the newest finished jobs."""
+    state = H2O3MockState(clock=ManualClock(), timings=H2O3Timings.instant(), keep_finished_jobs=3)
+    path = tmp_path / "t.csv"
+    path.write_text(classification_csv(rows=20))
+    with serve(make_app(state)) as served, httpx.Client(base_url=served.url) as http:
+        client = H2O3Client(http)
+        for _ in range(6):
+            client.parse(client.parse_setup(client.import_files(str(path))["destination_frames"]))
+        assert len(client.jobs()) == 3
+        assert len(state.frames) == 6
+
+
+# ---------------------------------------------------------------- models and predictions
+
+
+def test_gbm_metrics_are_computed_from_the_data(
+    mock_client: H2O3Client, manual_clock: ManualClock, train_csv: Path
+) -> None:
+    """Binomial training metrics look real: AUC above chance, logloss below a coin's, RMSE the root of MSE."""
+    frame = load(mock_client, manual_clock, train_csv)
+    model_id = mock_client.build_model("gbm", **gbm_params(frame))["job"]["dest"]["name"]
+    manual_clock.advance(10.0)
+    model = mock_client.model(model_id)
+    assert model["__meta"]["schema_name"] == "GBMModelV3"
+    output = model["output"]
+    assert output["model_category"] == "Binomial"
+    metrics = output["training_metrics"]
+    assert metrics["__meta"]["schema_name"] == "ModelMetricsBinomialV3"
+    assert 0.75 < metrics["AUC"] <= 1.0
+    assert metrics["logloss"] < math.log(2)
+    assert metrics["RMSE"] == pytest.approx(math.sqrt(metrics["MSE"]))
+    assert metrics["Gini"] == pytest.approx(2 * metrics["AUC"] - 1)
+    assert metrics["nobs"] == 200
+    assert metrics["domain"] == ["no", "yes"]
+    cm = metrics["cm"]["table"]
+    assert sum(cm["data"][0][:2]) + sum(cm["data"][1][:2]) == 200
+    assert output["names"] == ["x1", "x2", "color", "size", "label"]
+    assert {p["name"]: p["actual_value"] for p in model["parameters"]}["ntrees"] == 5
+    history = output["scoring_history"]
+    assert history["data"][3] == [0, 1, 2, 3, 4, 5]
+
+
+def test_regression_and_other_algorithms(mock_client: H2O3Client, manual_clock: ManualClock, tmp_path: Path) -> None:
+    """GBM, DRF and GLM on a regression CSV: R2 close to what the data allows; GLM has coefficients."""
+    path = tmp_path / "reg.csv"
+    path.write_text(regression_csv())
+    frame = load(mock_client, manual_clock, path)
+    ids = {}
+    for algo, extra in (("gbm", {"ntrees": 30}), ("drf", {"ntrees": 10}), ("glm", {"family": "gaussian"})):
+        ids[algo] = mock_client.build_model(algo, training_frame=frame, response_column="y", **extra)["job"]
+    manual_clock.advance(10.0)
+    for algo, job in ids.items():
+        assert mock_client.job(job["key"]["name"])["status"] == "DONE"
+        metrics = mock_client.model(job["dest"]["name"])["output"]["training_metrics"]
+        assert metrics["__meta"]["schema_name"].startswith("ModelMetricsRegression")
+        assert metrics["r2"] > 0.7, algo
+        assert metrics["RMSE"] == pytest.approx(math.sqrt(metrics["MSE"]))
+    glm = mock_client.model(ids["glm"]["dest"]["name"])["output"]
+    names = glm["coefficients_table"]["data"][0]
+    assert names[0] == "Intercept"
+    assert "a" in names
+    assert "group.g2" in names
+    coefs = dict(zip(names, glm["coefficients_table"]["data"][1], strict=True))
+    assert coefs["a"] == pytest.approx(2.0, abs=0.2)
+
+
+def test_predictions_have_one_row_per_scored_row(
+    mock_client: H2O3Client, manual_clock: ManualClock, train_csv: Path
+) -> None:
+    """/3/Predictions answers metrics and a frame; /4/Predictions a job whose dest is the frame; both full length."""
+    frame = load(mock_client, manual_clock, train_csv)
+    model_id = mock_client.build_model("gbm", **gbm_params(frame))["job"]["dest"]["name"]
+    manual_clock.advance(10.0)
+    sync = mock_client.predict(model_id, frame)
+    assert sync["__meta"]["schema_name"] == "ModelMetricsListSchemaV3"
+    assert sync["model_metrics"][0]["AUC"] > 0.5
+    scored = mock_client.frame(sync["predictions_frame"]["name"])
+    assert scored["rows"] == 200
+    assert [c["label"] for c in scored["columns"]] == ["predict", "no", "yes"]
+    assert scored["columns"][0]["domain"] == ["no", "yes"]
+    job = mock_client.predict(model_id, frame, asynchronous=True)
+    assert job["__meta"]["schema_name"] == "JobV3"
+    assert job["description"] == "transformation"
+    assert job["dest"]["name"].startswith("transformation_")
+    assert job["dest"]["type"] == "Key<Frame>"
+    manual_clock.advance(1.0)
+    assert mock_client.job(job["key"]["name"])["status"] == "DONE"
+    assert mock_client.frame(job["dest"]["name"])["rows"] == 200
+
+
+def test_validation_errors_match_the_real_server(
+    mock_client: H2O3Client, manual_clock: ManualClock, train_csv: Path
+) -> None:
+    """412 H2OModelBuilderErrorV3 for model-level problems, 412/400 H2OErrorV3 for parameter-level ones."""
+    frame = load(mock_client, manual_clock, train_csv)
+    with pytest.raises(H2O3ResponseError) as bad_response:
+        mock_client.build_model("gbm", training_frame=frame, response_column="nope")
+    err = bad_response.value
+    assert (err.status, err.schema) == (412, "H2OModelBuilderErrorV3")
+    assert err.body["error_count"] == 4
+    assert err.messages == [("response_column", "Response column 'nope' not found in the training frame")] * 2
+    assert err.body["parameters"]["__meta"]["schema_name"] == "GBMParametersV3"
+    assert "Response column 'nope' not found" in str(err)
+    cases = [
+        ({"ntrees": "abc"}, 412, 'cannot convert "abc" to type int'),
+        ({"bogus": "1"}, 412, "Unknown parameter: bogus"),
+        ({"distribution": "nope"}, 400, "No enum constant hex.genmodel.utils.DistributionFamily.nope"),
+        ({"training_frame": "nope.hex"}, 400, "Object with key='nope.hex' doesn't exist in DKV."),
+        ({"ntrees": "-1"}, 412, "Requested ntrees must be between 1 and 100000"),
+        ({"learn_rate": "2"}, 412, "learn_rate must be between 0 and 1"),
+    ]
+    for extra, status, text in cases:
+        with pytest.raises(H2O3ResponseError) as caught:
+            mock_client.build_model("gbm", **{"training_frame": frame, "response_column": "label", **extra})
+        assert caught.value.status == status, extra
+        assert text in caught.value.reason, extra
+    checked = mock_client.validate_parameters("gbm", training_frame=frame, response_column="nope")
+    assert checked["error_count"] == 4
+    assert checked["job"] is None
+    with pytest.raises(H2O3ResponseError) as glm:
+        mock_client.build_model("glm", training_frame=frame, response_column="label", family="gaussian")
+    assert glm.value.messages[0][0] == "response"
+
+
+def test_delete_and_lists(mock_client: H2O3Client, manual_clock: ManualClock, train_csv: Path) -> None:
+    """Frames and models can be listed and deleted; a deleted one is then a 404."""
+    frame = load(mock_client, manual_clock, train_csv)
+    model_id = mock_client.build_model("glm", training_frame=frame, response_column="label")["job"]["dest"]["name"]
+    manual_clock.advance(10.0)
+    assert [m["model_id"]["name"] for m in mock_client.models()] == [model_id]
+    assert mock_client.delete_model(model_id)["models"] is None
+    assert mock_client.delete_frame(frame)["frames"] is None
+    for call in (lambda: mock_client.model(model_id), lambda: mock_client.frame(frame)):
+        with pytest.raises(H2O3ResponseError) as gone:
+            call()
+        assert gone.value.status == 404
+
+
+def test_model_builders_sessions_and_rapids_rm(mock_http: httpx.Client, mock_client: H2O3Client) -> None:
+    """The small routes h2o-py touches: builders list, sessions, and Rapids (rm key)."""
+    builders = mock_http.get("/3/ModelBuilders").json()["model_builders"]
+    assert sorted(builders) == ["drf", "gbm", "glm"]
+    assert builders["gbm"]["algo_full_name"] == "Gradient Boosting Machine"
+    session = mock_http.post("/4/sessions").json()
+    assert session["__schema"] == "/4/schemas/SessionIdV4"
+    assert session["session_key"].startswith("_sid_")
+    ended = mock_http.delete(f"/4/sessions/{session['session_key']}").json()
+    assert ended["__meta"]["schema_name"] == "InitIDV3"
+    mock_http.post("/3/PostFile", params={"destination_frame": "x.csv"}, content=b"a,b\n1,2\n")
+    removed = mock_http.post("/99/Rapids", data={"ast": "(rm x.csv)"}).json()
+    assert removed["scalar"] == 1.0
+    assert mock_http.post("/99/Rapids", data={"ast": "(rm x.csv)"}).json()["scalar"] == 0.0
+    assert_h2o_error(mock_http.post("/99/Rapids", data={"ast": "(cols x 0)"}), 400, "only (rm key)")
+
+
+# ---------------------------------------------------------------- auth and the request log
+
+
+def test_basic_auth_like_jetty(tmp_path: Path) -> None:
+    """With credentials: 401 + WWW-Authenticate as H2O-3's Jetty sends; the right ones pass; without: open."""
+    state = H2O3MockState(credentials=("admin", "s3cret"))
+    with serve(make_app(state)) as served, httpx.Client(base_url=served.url) as http:
+        denied = http.get("/3/Cloud")
+        assert denied.status_code == 401
+        assert denied.headers["www-authenticate"] == 'basic realm="H2O"'
+        assert denied.headers["content-type"].startswith("text/html")
+        assert "HTTP ERROR 401 Unauthorized" in denied.text
+        assert http.get("/3/Cloud", auth=("admin", "wrong")).status_code == 401
+        assert http.get("/3/Cloud", headers={"Authorization": "Bearer s3cret"}).status_code == 401
+        assert http.get("/3/Cloud", headers={"Authorization": basic_header("admin", "s3cret")}).status_code == 200
+        assert http.get("/3/Cloud", auth=("admin", "s3cret")).json()["cloud_healthy"] is True
+    assert [r.status for r in state.recorded("GET", "/3/Cloud")] == [401, 401, 401, 200, 200]
+    assert "s3cret" not in repr(list(state.requests))
+    open_state = H2O3MockState()
+    with serve(make_app(open_state)) as served:
+        assert httpx.get(served.url + "/3/Cloud").status_code == 200
+
+
+def test_request_log_is_bounded_and_keeps_what_was_sent(train_csv: Path) -> None:
+    """The state records method, path, query and form of each request, up to its bound."""
+    state = H2O3MockState(max_recorded_requests=4)
+    with serve(make_app(state)) as served, httpx.Client(base_url=served.url) as http:
+        for _ in range(5):
+            http.get("/3/Cloud")
+        http.post("/3/ImportFilesMulti", data={"paths": f"[{train_csv}]"})
+    assert len(state.requests) == 4
+    last = state.recorded("POST", "/3/ImportFilesMulti")[0]
+    assert last.form == {"paths": f"[{train_csv}]"}
+    assert last.content_type == "application/x-www-form-urlencoded"
+    assert last.status == 200
+    assert state.internal_errors == []
