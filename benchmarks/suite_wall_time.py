@@ -29,8 +29,8 @@ RESULT_LINE = re.compile(r"\b(passed|failed|errors?|skipped|xfailed|xpassed|no t
 BROKEN_LINE = re.compile(r"^(ERROR collecting |E\s+(ModuleNotFoundError|ImportError)\b|ERROR: )")
 
 
-class NotRunnable(Exception):
-    """The suite cannot run on this checkout yet; the message is one line saying why."""
+class SuiteError(Exception):
+    """The suite cannot be timed on this checkout (missing pieces, collection errors, a run too long); one line."""
 
 
 @dataclass(frozen=True)
@@ -43,43 +43,17 @@ class Run:
     result: str
 
 
-def command(workers: int) -> list[str]:
-    """The pytest command line of one run, as the brief gives it plus ``-n``."""
-    return [
-        sys.executable,
-        "-m",
-        "pytest",
-        *SUITE,
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        "--harness-target",
-        "mock",
-        "-n",
-        str(workers),
-    ]
+def command(*extra: str) -> list[str]:
+    """The suite's pytest command line as the brief gives it, plus ``extra`` (``-n N`` or ``--collect-only``)."""
+    return [sys.executable, "-m", "pytest", *SUITE, "-p", "no:cacheprovider", "-q", "--harness-target", "mock", *extra]
 
 
-def preflight() -> None:
-    """Raise NotRunnable when a path or module the suite needs is missing."""
-    for rel in SUITE:
-        if not (ROOT / rel).exists():
-            raise NotRunnable(f"{rel}/ does not exist under {ROOT}")
-    for module in REQUIRED_MODULES:
-        try:
-            found = importlib.util.find_spec(module)
-        except ModuleNotFoundError:
-            found = None
-        if found is None:
-            raise NotRunnable(f"module {module} does not exist yet")
-
-
-def run_once(workers: int, timeout: float) -> Run:
-    """Time one pytest run in its own process group, killed as a whole when it outlives ``timeout``."""
+def pytest_run(extra: list[str], timeout: float) -> tuple[int, list[str], float]:
+    """Run pytest in its own process group; return exit code, non-blank output lines and wall seconds."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     start = time.perf_counter()
     proc = subprocess.Popen(
-        command(workers),
+        command(*extra),
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -93,15 +67,46 @@ def run_once(workers: int, timeout: float) -> Run:
         # xdist workers are grandchildren: end the whole group this run started, not just pytest
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        raise NotRunnable(f"pytest -n {workers} did not finish within {timeout:.0f} s") from None
+        raise SuiteError(f"pytest {' '.join(extra)} did not finish within {timeout:.0f} s (see --timeout)") from None
     seconds = time.perf_counter() - start
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    broken = next((line for line in lines if BROKEN_LINE.match(line)), None)
-    if proc.returncode not in (0, 1) or broken is not None:
-        reason = broken or (lines[-1] if lines else "no output")
-        raise NotRunnable(f"pytest -n {workers} exited {proc.returncode}: {reason}")
+    return proc.returncode, [line.strip() for line in output.splitlines() if line.strip()], seconds
+
+
+def broken(code: int, lines: list[str]) -> str | None:
+    """Why a run says nothing about speed (an import or usage error, nothing collected), or None."""
+    line = next((line for line in lines if BROKEN_LINE.match(line)), None)
+    if code not in (0, 1) or line is not None:
+        return f"pytest exited {code}: {line or (lines[-1] if lines else 'no output')}"
+    return None
+
+
+def preflight(timeout: float) -> str:
+    """Raise SuiteError when a path or module is missing or collection fails; return pytest's collection line."""
+    for rel in SUITE:
+        if not (ROOT / rel).exists():
+            raise SuiteError(f"the suite is not runnable: {rel}/ does not exist under {ROOT}")
+    for module in REQUIRED_MODULES:
+        try:
+            found = importlib.util.find_spec(module)
+        except ModuleNotFoundError:
+            found = None
+        if found is None:
+            raise SuiteError(f"the suite is not runnable: module {module} does not exist yet")
+    code, lines, _ = pytest_run(["--collect-only"], timeout)
+    reason = broken(code, lines)
+    if reason is not None:
+        raise SuiteError(f"the suite is not runnable: collection failed: {reason}")
+    return lines[-1].strip("= ") if lines else "nothing collected"
+
+
+def run_once(workers: int, timeout: float) -> Run:
+    """Time one run of the suite with ``workers`` xdist workers."""
+    code, lines, seconds = pytest_run(["-n", str(workers)], timeout)
+    reason = broken(code, lines)
+    if reason is not None:
+        raise SuiteError(f"-n {workers}: {reason}")
     result = next((line.strip("= ") for line in reversed(lines) if RESULT_LINE.search(line)), lines[-1])
-    return Run(workers, seconds, proc.returncode, result)
+    return Run(workers, seconds, code, result)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,17 +123,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1 or not counts or min(counts) < 1:
         parser.error("--repeat and every --workers count must be at least 1")
 
-    print(f"suite wall time: python {' '.join(command(0)[1:-1])} N   (cwd {ROOT})")
+    print(f"suite wall time: python {' '.join(command()[1:])} -n N   (cwd {ROOT})")
     print(machine())
     runs: list[Run] = []
     try:
-        preflight()
+        print(f"collected: {preflight(args.timeout)}", flush=True)
         for _ in range(args.repeat):
             for workers in counts:
                 runs.append(run_once(workers, args.timeout))
                 print(f"  -n {workers}: {runs[-1].seconds:.1f} s  {runs[-1].result}", flush=True)
-    except NotRunnable as exc:
-        print(f"error: the suite is not runnable: {exc}")
+    except SuiteError as exc:
+        print(f"error: {exc}")
         return 1
 
     print()
