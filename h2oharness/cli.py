@@ -62,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     spec.add_argument("--username", help="HTTP Basic user for the server")
     spec.add_argument("--password-env", default=None)
     spec.add_argument("--snapshot", type=Path, default=None, help="also save the fetched metadata into this folder")
+    base = sub.add_parser("baseline", help="write the known findings of a real server from a conformance report")
+    base.add_argument("--from", dest="report", type=Path, required=True, help="a conformance.json")
+    base.add_argument("--api", required=True)
+    base.add_argument("--out", type=Path, default=None, help="default: contracts/<api>/known_findings.yaml")
+    base.add_argument("--merge", action="store_true", help="keep the entries already in --out")
     return parser
 
 
@@ -242,10 +247,41 @@ def cmd_spec(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_baseline(args: argparse.Namespace) -> int:
+    """Turn the failures of a report into a known-findings file, so later runs fail only on new ones."""
+    import json
+
+    import yaml
+
+    from h2oharness.baseline import baseline_from_report, load_baseline
+    from h2oharness.report.model import Conformance
+
+    api = get_api(args.api)
+    try:
+        report = json.loads(args.report.read_text())
+    except OSError as exc:
+        raise ConfigError(f"cannot read {args.report}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{args.report} is not JSON: {exc}") from None
+    conformance = Conformance.from_dict(report)
+    version = next((a.target_version for a in conformance.apis if a.slug == api.slug), "")
+    entries = baseline_from_report(report, api.slug, version)
+    out: Path = args.out or _suite_root(None) / "contracts" / api.slug / "known_findings.yaml"
+    if args.merge:
+        known = {(e.check, op) for e in load_baseline(out).entries for op in (e.operations or ("*",))}
+        old = [e for e in yaml.safe_load(out.read_text()) or []] if out.is_file() else []
+        fresh = [e for e in entries if any((e["check"], op) not in known for op in e["operations"])]  # type: ignore[attr-defined]
+        entries = old + fresh
+    header = "# Known findings of a real server: every report lists them; only new ones fail a run.\n"
+    out.write_text(header + yaml.safe_dump(entries, sort_keys=False, width=120))
+    print(f"wrote {out}: {len(entries)} entries")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse arguments, run the command, map errors to exit codes with a one-line message."""
     args = _parser().parse_args(argv)
-    commands = {"run": cmd_run, "serve": cmd_serve, "spec": cmd_spec}
+    commands = {"run": cmd_run, "serve": cmd_serve, "spec": cmd_spec, "baseline": cmd_baseline}
     try:
         return commands[args.command](args)
     except HarnessError as exc:

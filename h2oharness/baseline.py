@@ -1,0 +1,112 @@
+"""Known findings of a real server: reported every run, but only new ones fail the build.
+
+A real H2O-3 has defects of its own (a 500 on some bad input, a response that
+breaks its own metadata). They are true results and the conformance report
+lists them every time; a baseline file names the ones already known, so a CI
+run against a real server fails on what is new rather than on what was always there.
+
+Example (``contracts/h2o3/known_findings.yaml``)::
+
+    - check: ST204
+      operations: "*"
+      reason: "Jetty answers TRACE with 405 and no Allow header"
+    - check: ST101
+      operations: "*"
+      match: "-X QUERY"
+      reason: "Jetty answers the QUERY method with 501"
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from h2oharness.errors import SpecError
+
+
+@dataclass(frozen=True)
+class KnownFinding:
+    """A check code seen on some operations (``"*"`` for all) of a real server, and why it is accepted."""
+
+    check: str
+    operations: tuple[str, ...] | None
+    reason: str
+    match: str | None = None
+
+    def covers(self, operation: str, check: str, text: str = "") -> bool:
+        """Whether this entry accounts for ``check`` failing on ``operation`` ("METHOD /path").
+
+        ``text`` is the failure's message and reproduction; an entry with ``match`` covers it only when the
+        regular expression is found there.
+        """
+        if check != self.check or (self.operations is not None and operation not in self.operations):
+            return False
+        return self.match is None or re.search(self.match, text) is not None
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """All known findings of one API."""
+
+    entries: tuple[KnownFinding, ...] = ()
+
+    def reason(self, operation: str, check: str, text: str = "") -> str | None:
+        """Why ``check`` failing on ``operation`` is known, or None when it is new."""
+        for entry in self.entries:
+            if entry.covers(operation, check, text):
+                return entry.reason
+        return None
+
+    def unknown(self, operation: str, checks: Iterable[tuple[str, str]]) -> list[str]:
+        """The checks among ``(check, text)`` pairs that this baseline does not know for ``operation``."""
+        return [c for c, text in checks if self.reason(operation, c, text) is None]
+
+
+def load_baseline(path: Path) -> Baseline:
+    """Read a known-findings file; an absent file is an empty baseline, a malformed one a SpecError."""
+    if not path.is_file():
+        return Baseline()
+    try:
+        raw = yaml.safe_load(path.read_text()) or []
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(raw, list):
+        raise SpecError(f"{path}: expected a list of findings")
+    entries = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict) or not isinstance(item.get("check"), str) or not item.get("reason"):
+            raise SpecError(f"{path}: entry {index} needs a 'check' code and a 'reason'")
+        ops = item.get("operations", "*")
+        if ops != "*" and not (isinstance(ops, list) and all(isinstance(o, str) for o in ops)):
+            raise SpecError(f"{path}: entry {index}: 'operations' must be \"*\" or a list of 'METHOD /path'")
+        match = item.get("match")
+        if match is not None:
+            try:
+                re.compile(match)
+            except (re.error, TypeError) as exc:
+                raise SpecError(f"{path}: entry {index}: 'match' is not a regular expression: {exc}") from None
+        operations = None if ops == "*" else tuple(ops)
+        entries.append(KnownFinding(item["check"], operations, str(item["reason"]), match))
+    return Baseline(tuple(entries))
+
+
+def baseline_from_report(report: dict[str, object], slug: str, version: str = "") -> list[dict[str, object]]:
+    """Known-findings entries (check code -> operations) for every failed operation of ``slug`` in a report."""
+    by_check: dict[str, tuple[str, set[str]]] = {}
+    for api in report.get("apis", []):  # type: ignore[attr-defined]
+        if api.get("slug") != slug:
+            continue
+        for op in api.get("operations", []):
+            for failure in op.get("failures", []):
+                code, _, title = str(failure.get("check", "")).partition(" ")
+                entry = by_check.setdefault(code, (title or code, set()))
+                entry[1].add(f"{op['method']} {op['path']}")
+    server = f"H2O-3 {version}" if version else "the real server"
+    return [
+        {"check": code, "operations": sorted(ops), "reason": f"{title} on {server}, found by the contract sweep"}
+        for code, (title, ops) in sorted(by_check.items())
+    ]
