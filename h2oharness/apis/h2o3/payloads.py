@@ -102,7 +102,8 @@ def csv_tables(draw: st.DrawFn, max_rows: int = 40, max_columns: int = 5) -> tup
     """A CSV (header, at least one numeric column) and what H2O-3 should parse it into.
 
     Columns are int, real or enum; enums repeat a few levels so they are never
-    mistaken for free text, and a numeric column may have empty cells (missing).
+    mistaken for free text, and a numeric column other than the first may have
+    empty cells (missing).
     """
     ncols = draw(st.integers(1, max_columns))
     nrows = draw(st.integers(3, max_rows))
@@ -113,7 +114,7 @@ def csv_tables(draw: st.DrawFn, max_rows: int = 40, max_columns: int = 5) -> tup
     domains: list[tuple[str, ...] | None] = []
     missing: list[int] = []
     types: list[str] = []
-    for kind in kinds:
+    for index, kind in enumerate(kinds):
         if kind == "enum":
             # fewer levels than rows, so H2O-3 sees repeats and does not call the column free text
             levels = draw(st.lists(st.sampled_from(ENUM_LEVELS), min_size=1, max_size=min(3, nrows - 1), unique=True))
@@ -131,7 +132,8 @@ def csv_tables(draw: st.DrawFn, max_rows: int = 40, max_columns: int = 5) -> tup
                 st.lists(st.floats(-1e4, 1e4, allow_nan=False, allow_infinity=False), min_size=nrows, max_size=nrows)
             )
             cells = [repr(round(v, 3) + 0.5 if round(v, 3).is_integer() else round(v, 3)) for v in values_f]
-        holes = draw(st.sets(st.integers(1, nrows - 1), max_size=nrows // 4))
+        # the first column stays full, so no line is blank (H2O-3 skips blank lines)
+        holes = draw(st.sets(st.integers(1, nrows - 1), max_size=nrows // 4)) if index else set()
         cells = ["" if i in holes else c for i, c in enumerate(cells)]
         columns.append(cells)
         domains.append(None)

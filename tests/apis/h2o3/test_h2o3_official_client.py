@@ -1,0 +1,109 @@
+"""The official ``h2o`` client (h2o-py 3.46.0.12) runs the seed flow against the mock, in a subprocess."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from h2oharness.apis.h2o3.mock import H2O3MockState, make_app
+from h2oharness.mocks.clock import MonotonicClock
+from h2oharness.mocks.serve import serve
+
+DRIVER = Path(__file__).with_name("h2o3_official_driver.py")
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("h2o") is None, reason="the official h2o client is not installed"
+)
+
+
+@pytest.fixture
+def official_mock() -> Iterator[tuple[str, H2O3MockState]]:
+    """The mock with realistic job timings, on a clock ten times faster than wall time."""
+    state = H2O3MockState(clock=MonotonicClock(speed=10.0))
+    with serve(make_app(state)) as served:
+        yield served.url, state
+
+
+def drive(url: str, csv_path: Path, mode: str) -> dict[str, Any]:
+    """Run the driver script and return the JSON it printed last."""
+    env = {**os.environ, "DO_NOT_TRACK": "1", "H2O_TELEMETRY_URL": "http://127.0.0.1:9/off"}
+    done = subprocess.run(
+        [sys.executable, str(DRIVER), url, str(csv_path), mode],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, f"h2o-py failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_h2o_py_runs_the_seed_flow(official_mock: tuple[str, H2O3MockState], train_csv: Path) -> None:
+    """connect, import_file, GBM train, predict: the client accepts every answer and gets consistent results."""
+    url, state = official_mock
+    out = drive(url, train_csv, "import")
+    assert out["local_server"] is False
+    assert (out["nrow"], out["ncol"]) == (200, 5)
+    assert out["types"] == {"x1": "real", "x2": "real", "color": "enum", "size": "int", "label": "enum"}
+    assert out["pred_nrow"] == out["nrow"]
+    assert out["pred_names"] == ["predict", "no", "yes"]
+    assert 0.75 < out["auc"] <= 1.0
+    assert out["perf_auc"] == out["auc"]
+    assert 0 < out["logloss"] < 0.69
+
+    calls = [(r.method, r.path) for r in state.requests]
+    for expected in [
+        ("GET", "/3/Metadata/schemas/CloudV3"),
+        ("GET", "/3/Cloud"),
+        ("POST", "/3/ImportFilesMulti"),
+        ("POST", "/3/ParseSetup"),
+        ("POST", "/3/Parse"),
+        ("POST", "/3/ModelBuilders/gbm"),
+        ("GET", f"/3/Models/{out['model_id']}"),
+        ("POST", f"/4/Predictions/models/{out['model_id']}/frames/{out['frame_id']}"),
+    ]:
+        assert expected in calls, expected
+    assert [c for c in calls if c[0] == "POST"][:3] == [
+        ("POST", "/3/ImportFilesMulti"),
+        ("POST", "/3/ParseSetup"),
+        ("POST", "/3/Parse"),
+    ]
+    assert any(path.startswith("/3/Jobs/") for _, path in calls)
+    setup = state.recorded("POST", "/3/ParseSetup")[0]
+    assert setup.form["source_frames"] == f'["nfs:/{train_csv}"]'
+    assert setup.content_type == "application/x-www-form-urlencoded"
+    build = state.recorded("POST", "/3/ModelBuilders/gbm")[0].form
+    assert (build["ntrees"], build["max_depth"], build["response_column"]) == ("5", "3", "label")
+    assert all(r.user_agent.startswith("H2O Python client") for r in state.requests)
+    assert all(r.status < 400 for r in state.requests)
+    assert state.internal_errors == []
+
+
+def test_h2o_py_uploads_trains_glm_and_drf_and_cleans_up(
+    official_mock: tuple[str, H2O3MockState], train_csv: Path
+) -> None:
+    """upload_file, GLM and DRF too, then h2o.remove and a closed session."""
+    url, state = official_mock
+    out = drive(url, train_csv, "upload")
+    assert out["nrow"] == 200
+    assert out["pred_nrow"] == 200
+    assert 0.75 < out["glm_auc"] <= 1.0
+    assert 0.5 < out["drf_auc"] <= 1.0
+    assert "Intercept" in out["glm_coef"]
+    assert "color.red" in out["glm_coef"]
+    assert state.recorded("POST", "/3/PostFile")
+    assert state.recorded("POST", "/99/Rapids")[0].form["ast"] == f"(rm {out['frame_id']})"
+    assert out["frame_id"] not in state.frames
+    assert state.recorded("DELETE", "/4/sessions/")
+    assert state.sessions == set()
+    assert state.internal_errors == []
