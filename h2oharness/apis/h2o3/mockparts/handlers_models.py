@@ -6,7 +6,7 @@ import logging
 import uuid
 from typing import Any
 
-from h2oharness.apis.h2o3.mockparts import builders, metadata
+from h2oharness.apis.h2o3.mockparts import builders, metadata, training
 from h2oharness.apis.h2o3.mockparts.calls import Call, Reply, find_frame, find_model, job_json, key_name
 from h2oharness.apis.h2o3.mockparts.frames import Frame
 from h2oharness.apis.h2o3.mockparts.params import KeyRef, from_form
@@ -54,12 +54,12 @@ def _build(state: H2O3MockState, call: Call, validate_only: bool) -> Reply:
     model_id = key_name(values.get("model_id")) or builders.default_model_id(algo, state.cloud_id, state.next_number())
     values["model_id"] = KeyRef(model_id, "Key<Model>")
     with state.lock:
-        training = _frame_param(state, values, "training_frame")
-        validation = _frame_param(state, values, "validation_frame")
-    if training is None:
+        train_frame = _frame_param(state, values, "training_frame")
+        valid_frame = _frame_param(state, values, "validation_frame")
+    if train_frame is None:
         return _missing_training_frame(state, algo, model_id, values, given, validate_only)
-    category = builders.category_of(algo, values, training)
-    errors = builders.validate(algo, values, training)
+    category = builders.category_of(algo, values, train_frame)
+    errors = builders.validate(algo, values, train_frame)
     messages = builders.traces(algo, category)
     messages[5:5] = [("ERRR", f, m) for f, m in errors]
     if validate_only:
@@ -68,27 +68,27 @@ def _build(state: H2O3MockState, call: Call, validate_only: bool) -> Reply:
         raise builders.builder_error(algo, model_id, errors, values, category)
     timing = state.timings.model
     start = state.epoch_ms()
-    times = builders.BuildTimes(start, start + int(timing.total * 1000))
+    times = training.BuildTimes(start, start + int(timing.total * 1000))
     fail_at: float | None = None
     failure = ""
     model: Model | None = None
     try:
-        model = builders.train(
+        model = training.train(
             algo,
             values,
             given,
-            training,
+            train_frame,
             model_id,
             times,
             max_rows=state.max_training_rows,
-            validation=validation,
+            validation=valid_frame,
         )
     except (ArithmeticError, ValueError, IndexError) as exc:
         log.exception("the mock's %s learner failed", algo)
         with state.lock:
             state.internal_errors.append(f"{algo} learner: {type(exc).__name__}: {exc}")
         fail_at, failure = 0.0, f"java.lang.RuntimeException: the mock's {algo} learner failed: {exc}"
-    if state.failure_column in training.names:
+    if state.failure_column in train_frame.names:
         fail_at = state.failure_progress
         failure = (
             f"java.lang.RuntimeException: injected failure: the training frame has a column named "
@@ -237,8 +237,8 @@ def predict(state: H2O3MockState, call: Call) -> Reply:
     values = call.values("ModelMetricsListSchemaV3")
     found_model, found_frame = _model_and_frame(state, call)
     dest = key_name(values.get("predictions_frame")) or _prediction_name("predictions", found_model, found_frame)
-    predictions = builders.predict_frame(found_model, found_frame, dest)
-    metrics = builders.model_metrics(found_model, found_frame, state.epoch_ms())
+    predictions = training.predict_frame(found_model, found_frame, dest)
+    metrics = training.model_metrics(found_model, found_frame, state.epoch_ms())
     with state.lock:
         state.frames[dest] = predictions
     body = _metrics_list(found_model.id, found_frame.name, metrics)
@@ -251,7 +251,7 @@ def predict_async(state: H2O3MockState, call: Call) -> Reply:
     values = call.values("ModelMetricsListSchemaV3")
     found_model, found_frame = _model_and_frame(state, call)
     dest = key_name(values.get("predictions_frame")) or _prediction_name("transformation", found_model, found_frame)
-    predictions = builders.predict_frame(found_model, found_frame, dest)
+    predictions = training.predict_frame(found_model, found_frame, dest)
     job_info = JobInfo(dest, "Frame", predictions, progress_msg="Scoring the frame.")
     started = state.submit("predict", "transformation", job_info, state.timings.predict)
     return Reply(job_json(state, started))
@@ -265,5 +265,5 @@ def model_metrics(state: H2O3MockState, call: Call) -> Reply:
     """GET/POST /3/ModelMetrics/models/{model}/frames/{frame}: a model's metrics on a frame."""
     call.values("ModelMetricsListSchemaV3")
     found_model, found_frame = _model_and_frame(state, call)
-    metrics = builders.model_metrics(found_model, found_frame, state.epoch_ms())
+    metrics = training.model_metrics(found_model, found_frame, state.epoch_ms())
     return Reply(_metrics_list(found_model.id, found_frame.name, metrics))

@@ -1,0 +1,477 @@
+"""Training and scoring of the mock's models: fit on the frame, render ModelV3 with real metrics, predict frames."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from h2oharness.apis.h2o3.mockparts import learn, metadata
+from h2oharness.apis.h2o3.mockparts.builders import ALGOS, glm_family, parameters_list, predictors
+from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
+from h2oharness.apis.h2o3.mockparts.metrics import Scores, metrics_json, score
+from h2oharness.apis.h2o3.mockparts.state import Model
+from h2oharness.apis.h2o3.mockparts.wire import JSONDict, bad_request, key, two_dim_table
+
+
+@dataclass(frozen=True)
+class BuildTimes:
+    """Epoch milliseconds of a build, for the model's output."""
+
+    start: int
+    end: int
+
+
+def tree_params(algo: str, values: dict[str, Any]) -> learn.TreeParams:
+    """The learner settings of a GBM or DRF request."""
+    seed = int(values.get("seed", -1))
+    drf = algo == "drf"
+    return learn.TreeParams(
+        ntrees=int(values.get("ntrees", 50)),
+        max_depth=int(values.get("max_depth", 20 if drf else 5)) or 30,
+        min_rows=float(values.get("min_rows", 1.0 if drf else 10.0)),
+        nbins=max(2, int(values.get("nbins", 20))),
+        learn_rate=float(values.get("learn_rate", 0.1)),
+        sample_rate=float(values.get("sample_rate", 0.632 if drf else 1.0)),
+        col_sample_rate=float(values.get("col_sample_rate", 1.0)),
+        mtries=int(values.get("mtries", -1)),
+        # H2O-3 draws a random seed for -1; the mock stays reproducible
+        seed=seed if seed != -1 else 1234,
+    )
+
+
+def training_sample(frame: Frame, limit: int) -> Frame:
+    """At most ``limit`` rows of a frame, evenly spread, so big frames keep the mock responsive."""
+    if frame.rows <= limit:
+        return frame
+    step = frame.rows / limit
+    rows = [int(i * step) for i in range(limit)]
+    return Frame(frame.name, [c.take(rows) for c in frame.columns])
+
+
+def train(
+    algo: str,
+    values: dict[str, Any],
+    given: dict[str, Any],
+    frame: Frame,
+    model_id: str,
+    times: BuildTimes,
+    *,
+    max_rows: int,
+    validation: Frame | None = None,
+) -> Model:
+    """Fit a model on the frame and render its ModelV3."""
+    info = ALGOS[algo]
+    response_col = frame.column(values.get("response_column") or "")
+    if response_col is None:
+        raise bad_request("the response column is not in the training frame")
+    names = predictors(values, frame)
+    sample = training_sample(frame, max_rows)
+    target = learn.target_of(response_col)
+    family = None
+    if algo == "glm":
+        family = glm_family(values, response_col)
+        if family == "binomial" and response_col.type != "enum":
+            target = learn.Target("Binomial", list(response_col.numbers), ["0", "1"])
+        elif family not in ("binomial", "multinomial"):
+            target = learn.Target("Regression", list(response_col.numbers), None)
+    sample_target = learn.Target(target.category, _take_target(target, frame, sample), target.domain)
+    features = learn.features_of(sample, names)
+    domains = [f.domain for f in features]
+    history: list[tuple[int, list[list[float]]]] = []
+    fitted: learn.TreeModel | learn.LinearModel
+    if algo in ("gbm", "drf"):
+        fit: Callable[..., learn.TreeModel] = learn.fit_gbm if algo == "gbm" else learn.fit_drf
+
+        def on_history(step: int, model: learn.TreeModel) -> None:
+            history.append((step, model.predict(features, ntrees=step)))
+
+        fitted = fit(features, sample_target, tree_params(algo, values), on_history)
+    else:
+        fitted = learn.fit_glm(features, sample_target, family or "gaussian", lambda_=1e-3)
+    full_features = learn.features_of(frame, names, domains)
+    predictions = fitted.predict(full_features)
+    scores = score(target.category, target.y, predictions, target.domain)
+    checksum = random.Random(model_id).getrandbits(63)
+    glm_extra = _glm_extra(fitted, target, predictions) if isinstance(fitted, learn.LinearModel) else None
+    training_metrics = metrics_json(
+        scores,
+        model=model_id,
+        model_checksum=checksum,
+        frame=frame.name,
+        frame_checksum=frame.checksum(),
+        scoring_time=times.end,
+        glm=algo == "glm",
+        glm_extra=glm_extra,
+    )
+    validation_metrics = None
+    if validation is not None:
+        validation_metrics = scored_metrics(
+            fitted, target, names, domains, values["response_column"], validation, model_id, checksum, times.end, algo
+        )
+    output = metadata.skeleton(f"{info.upper}ModelOutputV3")
+    used = [c for c in frame.columns if c.name in names] + [response_col]
+    output.update(
+        names=[c.name for c in used],
+        original_names=None,
+        column_types=["Enum" if c.type == "enum" else "Numeric" for c in used],
+        domains=[c.domain for c in used],
+        model_category=target.category,
+        training_metrics=training_metrics,
+        validation_metrics=validation_metrics,
+        start_time=times.start,
+        end_time=times.end,
+        run_time=times.end - times.start,
+        default_threshold=scores.default_threshold if target.category == "Binomial" else 0.5,
+        help=metadata.help_map(f"{info.upper}ModelOutputV3"),
+        reproducibility_information_table=[_input_frames_table(frame)],
+    )
+    if isinstance(fitted, learn.TreeModel):
+        output.update(_tree_output(algo, fitted, target, history, sample_target, times))
+    else:
+        output.update(_glm_output(fitted, frame.name, scores, times))
+    body = metadata.skeleton(f"{info.upper}ModelV3")
+    body.pop("checksum", None)
+    body.update(
+        model_id=key(model_id, "Model"),
+        algo=algo,
+        algo_full_name=info.full_name,
+        response_column_name=response_col.name,
+        treatment_column_name=None,
+        data_frame=key(frame.name, "Frame"),
+        timestamp=times.end,
+        have_pojo=True,
+        have_mojo=True,
+        parameters=parameters_list(algo, values, given),
+        output=output,
+        compatible_frames=None,
+    )
+    synopsis = metadata.skeleton("ModelSynopsisV3")
+    synopsis.update({k: body[k] for k in synopsis if k in body and k != "__meta"})
+    return Model(
+        id=model_id,
+        algo=algo,
+        category=target.category,
+        response=response_col.name,
+        predictors=names,
+        domains=domains,
+        response_domain=target.domain,
+        fitted=fitted,
+        training_frame=frame.name,
+        checksum=checksum,
+        default_threshold=scores.default_threshold,
+        body=body,
+        synopsis=synopsis,
+        glm_family=family,
+    )
+
+
+def _take_target(target: learn.Target, frame: Frame, sample: Frame) -> list[float]:
+    if sample is frame:
+        return list(target.y)
+    step = frame.rows / sample.rows
+    return [target.y[int(i * step)] for i in range(sample.rows)]
+
+
+def _glm_extra(fitted: learn.LinearModel, target: learn.Target, predictions: list[list[float]]) -> JSONDict:
+    rows = [(y, p) for y, p in zip(target.y, predictions, strict=True) if not math.isnan(y)]
+    n = len(rows)
+    if fitted.family == "gaussian" or target.category == "Regression":
+        mean = math.fsum(y for y, _ in rows) / max(1, n)
+        residual = math.fsum((y - p[0]) ** 2 for y, p in rows)
+        null = math.fsum((y - mean) ** 2 for y, _ in rows)
+    else:
+        counts = [sum(1 for y, _ in rows if int(y) == j) / max(1, n) for j in range(target.nclasses)]
+        residual = -2 * math.fsum(math.log(max(1e-15, p[int(y)])) for y, p in rows)
+        null = -2 * math.fsum(math.log(max(1e-15, counts[int(y)])) for y, _ in rows)
+    k = len(fitted.names) + 1
+    return {
+        "residual_deviance": residual,
+        "null_deviance": null,
+        "AIC": residual + 2 * k,
+        "loglikelihood": -residual / 2,
+        "null_degrees_of_freedom": max(0, n - 1),
+        "residual_degrees_of_freedom": max(0, n - k),
+    }
+
+
+def _input_frames_table(frame: Frame) -> JSONDict:
+    return two_dim_table(
+        "Input Frames Information",
+        "",
+        [
+            ("", "string", "%s", ""),
+            ("input_frame", "string", "%s", "input_frame"),
+            ("checksum", "long", "%d", "checksum"),
+            ("espc", "string", "%s", "espc"),
+        ],
+        [["", "training_frame", frame.checksum(), f"[0, {frame.rows}]"]],
+    )
+
+
+def _importance_table(pairs: list[tuple[str, float]]) -> JSONDict:
+    pairs = sorted(pairs, key=lambda p: -p[1])
+    top = max((v for _, v in pairs), default=0.0) or 1.0
+    total = math.fsum(v for _, v in pairs) or 1.0
+    return two_dim_table(
+        "Variable Importances",
+        "",
+        [
+            ("variable", "string", "%s", "Variable"),
+            ("relative_importance", "double", "%5f", "Relative Importance"),
+            ("scaled_importance", "double", "%5f", "Scaled Importance"),
+            ("percentage", "double", "%5f", "Percentage"),
+        ],
+        [[n, v, v / top, v / total] for n, v in pairs],
+    )
+
+
+def _stamp(ms: int) -> str:
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _tree_output(
+    algo: str,
+    fitted: learn.TreeModel,
+    target: learn.Target,
+    history: list[tuple[int, list[list[float]]]],
+    sample_target: learn.Target,
+    times: BuildTimes,
+) -> JSONDict:
+    trees = [t for round_ in fitted.trees for t in round_]
+    depths = [t.depth for t in trees] or [0]
+    leaves = [t.leaves for t in trees] or [0]
+    summary = two_dim_table(
+        "Model Summary",
+        "",
+        [
+            ("", "string", "%s", ""),
+            ("number_of_trees", "long", "%d", "Number of Trees"),
+            ("number_of_internal_trees", "long", "%d", "Number of Internal Trees"),
+            ("model_size_in_bytes", "long", "%d", "Model Size in Bytes"),
+            ("min_depth", "long", "%d", "Min. Depth"),
+            ("max_depth", "long", "%d", "Max. Depth"),
+            ("mean_depth", "double", "%.5f", "Mean Depth"),
+            ("min_leaves", "long", "%d", "Min. Leaves"),
+            ("max_leaves", "long", "%d", "Max. Leaves"),
+            ("mean_leaves", "double", "%.5f", "Mean Leaves"),
+        ],
+        [
+            [
+                "",
+                len(fitted.trees),
+                len(trees),
+                sum(len(t.value) for t in trees) * 12 + 64,
+                min(depths),
+                max(depths),
+                sum(depths) / len(depths),
+                min(leaves),
+                max(leaves),
+                sum(leaves) / len(leaves),
+            ]
+        ],
+    )
+    columns: list[tuple[str, str, str, str]] = [
+        ("", "string", "%s", ""),
+        ("timestamp", "string", "%s", "Timestamp"),
+        ("duration", "string", "%s", "Duration"),
+        ("number_of_trees", "long", "%d", "Number of Trees"),
+        ("training_rmse", "double", "%.5f", "Training RMSE"),
+    ]
+    if target.category == "Regression":
+        columns += [
+            ("training_mae", "double", "%.5f", "Training MAE"),
+            ("training_deviance", "double", "%.5f", "Training Deviance"),
+        ]
+    else:
+        columns += [("training_logloss", "double", "%.5f", "Training LogLoss")]
+        if target.category == "Binomial":
+            columns += [
+                ("training_auc", "double", "%.5f", "Training AUC"),
+                ("training_pr_auc", "double", "%.5f", "Training pr_auc"),
+                ("training_lift", "double", "%.5f", "Training Lift"),
+            ]
+        columns += [("training_classification_error", "double", "%.5f", "Training Classification Error")]
+    rows = []
+    span = max(1, times.end - times.start)
+    last = max(1, history[-1][0]) if history else 1
+    for step, preds in history:
+        s: Scores = score(target.category, sample_target.y, preds, target.domain)
+        ms = times.start + span * step // last
+        row: list[Any] = ["", _stamp(ms), f"{(ms - times.start) / 1000:6.3f} sec", step, s.rmse]
+        if target.category == "Regression":
+            row += [s.mae, s.mse]
+        else:
+            row += [s.logloss]
+            if target.category == "Binomial":
+                row += [s.auc, s.pr_auc, s.lift_top_group]
+            row += [s.classification_error]
+        rows.append(row)
+    out: JSONDict = {
+        "model_summary": summary,
+        "scoring_history": two_dim_table("Scoring History", "", columns, rows),
+        "variable_importances": _importance_table(list(zip(fitted.features, fitted.importance, strict=True))),
+    }
+    if algo == "gbm":
+        out["init_f"] = fitted.init[0] if len(fitted.init) == 1 else 0.0
+    else:
+        out["init_f"] = 0.0
+    return out
+
+
+def _glm_output(fitted: learn.LinearModel, frame_name: str, scores: Scores, times: BuildTimes) -> JSONDict:
+    coefs = fitted.coefficients()
+    link = {"binomial": "logit", "multinomial": "multinomial", "gaussian": "identity"}.get(fitted.family, "log")
+    magnitudes = sorted(((n, abs(s), "POS" if s >= 0 else "NEG") for n, _, s in coefs[1:]), key=lambda t: -t[1])
+    summary = two_dim_table(
+        "GLM Model",
+        "",
+        [
+            ("", "string", "%s", ""),
+            ("family", "string", "%s", "Family"),
+            ("link", "string", "%s", "Link"),
+            ("regularization", "string", "%s", "Regularization"),
+            ("number_of_predictors_total", "int", "%d", "Number of Predictors Total"),
+            ("number_of_active_predictors", "int", "%d", "Number of Active Predictors"),
+            ("number_of_iterations", "int", "%d", "Number of Iterations"),
+            ("training_frame", "string", "%s", "Training Frame"),
+        ],
+        [
+            [
+                "",
+                fitted.family,
+                link,
+                "Ridge ( lambda = 0.001 )",
+                len(fitted.names),
+                sum(1 for _, c, _ in coefs[1:] if c != 0),
+                fitted.iterations,
+                frame_name,
+            ]
+        ],
+    )
+    history_rows = [
+        ["", _stamp(times.start), f"{i * 0.001:6.3f} sec", i, d * scores.nobs / 2, d / 2]
+        for i, d in enumerate(fitted.deviance_path)
+    ]
+    return {
+        "model_summary": summary,
+        "scoring_history": two_dim_table(
+            "Scoring History",
+            "",
+            [
+                ("", "string", "%s", ""),
+                ("timestamp", "string", "%s", "Timestamp"),
+                ("duration", "string", "%s", "Duration"),
+                ("iterations", "int", "%d", "Iterations"),
+                ("negative_log_likelihood", "double", "%.5f", "Negative Log Likelihood"),
+                ("objective", "double", "%.5f", "Objective"),
+            ],
+            history_rows,
+        ),
+        "coefficients_table": two_dim_table(
+            "Coefficients",
+            "",
+            [
+                ("names", "string", "%s", "names"),
+                ("coefficients", "double", "%5f", "coefficients"),
+                ("standardized_coefficients", "double", "%5f", "standardized_coefficients"),
+            ],
+            [[n, c, s] for n, c, s in coefs],
+        ),
+        "standardized_coefficient_magnitudes": two_dim_table(
+            "Standardized Coefficient Magnitudes",
+            "standardized coefficient magnitudes",
+            [
+                ("names", "string", "%s", "names"),
+                ("coefficients", "double", "%5f", "coefficients"),
+                ("sign", "string", "%s", "sign"),
+            ],
+            [list(m) for m in magnitudes],
+        ),
+        "variable_importances": _importance_table([(n, v) for n, v, _ in magnitudes]),
+        "lambda_best": 1e-3,
+        "alpha_best": 0.0,
+        "best_submodel_index": 0,
+        "lambda_1se": -1.0,
+        "lambda_min": -1.0,
+        "lambda_max": -1.0,
+        "dispersion": 1.0,
+        "coefficient_names": [n for n, _, _ in coefs[1:]] + ["Intercept"],
+        "all_constraints_satisfied": True,
+    }
+
+
+# ---------------------------------------------------------------- prediction
+
+
+def predict_frame(model: Model, frame: Frame, dest: str) -> Frame:
+    """The predictions frame: ``predict`` plus one probability column per class for classification."""
+    features = learn.features_of(frame, model.predictors, model.domains)
+    predictions = model.fitted.predict(features)
+    if model.category == "Regression":
+        return Frame(dest, [Column("predict", "real", numbers=[p[0] for p in predictions])])
+    domain = model.response_domain or []
+    if model.category == "Binomial":
+        labels = [1.0 if p[1] >= model.default_threshold else 0.0 for p in predictions]
+    else:
+        labels = [float(max(range(len(p)), key=p.__getitem__)) for p in predictions]
+    columns = [Column("predict", "enum", numbers=labels, domain=list(domain))]
+    for j, level in enumerate(domain):
+        columns.append(Column(level, "real", numbers=[p[j] for p in predictions]))
+    return Frame(dest, columns)
+
+
+def scored_metrics(
+    fitted: Any,
+    target: learn.Target,
+    names: list[str],
+    domains: list[list[str] | None],
+    response: str,
+    frame: Frame,
+    model_id: str,
+    checksum: int,
+    scoring_time: int,
+    algo: str,
+) -> JSONDict | None:
+    """Metrics of a model on another frame, or None when that frame lacks a usable response column."""
+    col = frame.column(response)
+    if col is None or not col.has_numbers:
+        return None
+    if target.domain is not None:
+        index = {level: float(j) for j, level in enumerate(target.domain)}
+        y = [index.get(col.label(r) or "", math.nan) for r in range(col.rows)]
+    else:
+        y = list(col.numbers)
+    predictions = fitted.predict(learn.features_of(frame, names, domains))
+    scores = score(target.category, y, predictions, target.domain)
+    extra = _glm_extra(fitted, learn.Target(target.category, y, target.domain), predictions) if algo == "glm" else None
+    return metrics_json(
+        scores,
+        model=model_id,
+        model_checksum=checksum,
+        frame=frame.name,
+        frame_checksum=frame.checksum(),
+        scoring_time=scoring_time,
+        glm=algo == "glm",
+        glm_extra=extra,
+    )
+
+
+def model_metrics(model: Model, frame: Frame, scoring_time: int) -> JSONDict | None:
+    """Metrics of a stored model on a frame (``/3/Predictions`` and ``/3/ModelMetrics``)."""
+    target = learn.Target(model.category, [], model.response_domain)
+    return scored_metrics(
+        model.fitted,
+        target,
+        model.predictors,
+        model.domains,
+        model.response,
+        frame,
+        model.id,
+        model.checksum,
+        scoring_time,
+        model.algo,
+    )
