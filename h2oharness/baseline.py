@@ -94,17 +94,26 @@ def load_baseline(path: Path) -> Baseline:
     return Baseline(tuple(entries))
 
 
-def baseline_from_report(report: dict[str, object], slug: str, version: str = "") -> list[dict[str, object]]:
-    """Known-findings entries (check code -> operations) for every failed operation of ``slug`` in a report."""
+def baseline_from_report(
+    report: dict[str, object], slug: str, version: str = "", known: Baseline | None = None
+) -> list[dict[str, object]]:
+    """Known-findings entries (check code -> operations) for the failures of ``slug`` in a report.
+
+    Failures that ``known`` already covers are left out, so the result can be appended to it.
+    """
+    known = known or Baseline()
     by_check: dict[str, tuple[str, set[str]]] = {}
     for api in report.get("apis", []):  # type: ignore[attr-defined]
         if api.get("slug") != slug:
             continue
         for op in api.get("operations", []):
+            label = f"{op['method']} {op['path']}"
             for failure in op.get("failures", []):
                 code, _, title = str(failure.get("check", "")).partition(" ")
-                entry = by_check.setdefault(code, (title or code, set()))
-                entry[1].add(f"{op['method']} {op['path']}")
+                text = f"{failure.get('message', '')}\n{failure.get('curl') or ''}"
+                if known.reason(label, code, text) is not None:
+                    continue
+                by_check.setdefault(code, (title or code, set()))[1].add(label)
     server = f"H2O-3 {version}" if version else "the real server"
     return [
         {"check": code, "operations": sorted(ops), "reason": f"{title} on {server}, found by the contract sweep"}

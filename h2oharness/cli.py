@@ -265,13 +265,11 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         raise ConfigError(f"{args.report} is not JSON: {exc}") from None
     conformance = Conformance.from_dict(report)
     version = next((a.target_version for a in conformance.apis if a.slug == api.slug), "")
-    entries = baseline_from_report(report, api.slug, version)
     out: Path = args.out or _suite_root(None) / "contracts" / api.slug / "known_findings.yaml"
-    if args.merge:
-        known = {(e.check, op) for e in load_baseline(out).entries for op in (e.operations or ("*",))}
-        old = [e for e in yaml.safe_load(out.read_text()) or []] if out.is_file() else []
-        fresh = [e for e in entries if any((e["check"], op) not in known for op in e["operations"])]  # type: ignore[attr-defined]
-        entries = old + fresh
+    known = load_baseline(out) if args.merge else None
+    entries = baseline_from_report(report, api.slug, version, known)
+    if args.merge and out.is_file():
+        entries = list(yaml.safe_load(out.read_text()) or []) + entries
     header = "# Known findings of a real server: every report lists them; only new ones fail a run.\n"
     out.write_text(header + yaml.safe_dump(entries, sort_keys=False, width=120))
     print(f"wrote {out}: {len(entries)} entries")

@@ -318,22 +318,30 @@ class ReportCollector:
         deciding = report.when == "call" or (report.when == "setup" and report.outcome != "passed")
         if not deciding:
             return
+        record = next((dict(v) for k, v in report.user_properties if k == RECORD), None)
+        if record is None:
+            return
+        self.records.append(record)
+        kind = (record.get("target") or {}).get("kind", "")
         for name, value in report.user_properties:
-            if name == RECORD:
-                self.records.append(dict(value))
-            elif name == DRIFT and report.when == "call":
-                api = api_of(Path(str(self.config.rootpath)), Path(str(self.config.rootpath)) / report.fspath)
-                self.drift.append({"api": api[0] if api else "", **dict(value)})
+            if name == DRIFT and report.when == "call":
+                self.drift.append({"api": record["api"], "kind": kind, **dict(value)})
 
     def build(self) -> Conformance:
         """The report's view model from what was collected."""
         from h2oharness.report.build import OperationRecord, build_conformance, merge_operations
         from h2oharness.report.model import ApiReport, DriftEntry, Failure, ScenarioResult
 
+        # one report per API and target kind; tests bound to no target (document checks) join each of them
         groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for rec in self.records:
-            kind = (rec.get("target") or {}).get("kind", "")
-            groups.setdefault((rec["api"], kind), []).append(rec)
+            if rec.get("target"):
+                groups.setdefault((rec["api"], rec["target"]["kind"]), []).append(rec)
+        for rec in self.records:
+            if not rec.get("target"):
+                kinds = [k for (a, k) in groups if a == rec["api"]] or [""]
+                for kind in kinds:
+                    groups.setdefault((rec["api"], kind), []).append(rec)
         apis: list[ApiReport] = []
         for (slug, kind), recs in sorted(groups.items()):
             api = get_api(slug)
