@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -244,9 +244,11 @@ def _target_of(item: pytest.Item) -> dict[str, str] | None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Attach what the report needs (API, operation, target, failures) to the test's own report."""
-    report: pytest.TestReport = yield
+    report = yield
     where = api_of(Path(str(item.config.rootpath)), Path(str(item.path)))
     final_phase = call.when == "call" or (call.when == "setup" and report.outcome != "passed")
     if where is None or not final_phase:
@@ -267,7 +269,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     operation = operation_of(item.nodeid)
     if operation is not None:
         record["method"], record["path"] = operation
-    known = [dict(v) for k, v in item.user_properties if k == KNOWN]
+    known: list[dict[str, Any]] = [dict(v) for k, v in item.user_properties if k == KNOWN]  # type: ignore[call-overload]
     if known and report.outcome == "passed":
         # a real server's known defects: listed as failures in the report, an expected failure for pytest
         record["outcome"] = "failed"
@@ -318,14 +320,15 @@ class ReportCollector:
         deciding = report.when == "call" or (report.when == "setup" and report.outcome != "passed")
         if not deciding:
             return
-        record = next((dict(v) for k, v in report.user_properties if k == RECORD), None)
-        if record is None:
+        found = next((v for k, v in report.user_properties if k == RECORD), None)
+        if not isinstance(found, dict):
             return
+        record: dict[str, Any] = found
         self.records.append(record)
         kind = (record.get("target") or {}).get("kind", "")
         for name, value in report.user_properties:
             if name == DRIFT and report.when == "call":
-                self.drift.append({"api": record["api"], "kind": kind, **dict(value)})
+                self.drift.append({"api": record["api"], "kind": kind, **value})  # type: ignore[dict-item]
 
     def build(self) -> Conformance:
         """The report's view model from what was collected."""

@@ -52,7 +52,7 @@ def check_kind(kind: str) -> TargetKind:
     """Validate a target kind given on the command line or in the environment."""
     if kind not in TARGET_KINDS:
         raise ConfigError(f"unknown target {kind!r}; choose one of: {', '.join(TARGET_KINDS)}")
-    return kind  # type: ignore[return-value]
+    return kind
 
 
 def live_settings(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -51,7 +52,8 @@ def test_parse_train_predict(h2o3_target: Target, h2o3_http: httpx.Client, tmp_p
         assert frame["rows"] == ROWS
         assert len(frame["columns"]) == len(header)
         label = next(c for c in frame["columns"] if c["label"] == "label")
-        assert label["type"] == "enum" and sorted(label["domain"]) == ["no", "yes"]
+        assert label["type"] == "enum"
+        assert sorted(label["domain"]) == ["no", "yes"]
 
         build = client.build_model("gbm", training_frame=frame_id, response_column="label", ntrees=5, max_depth=3)
         model_id = build["job"]["dest"]["name"]
@@ -74,10 +76,8 @@ def test_parse_train_predict(h2o3_target: Target, h2o3_http: httpx.Client, tmp_p
         for kind, key in reversed(created):
             (client.delete_model if kind == "model" else client.delete_frame)(key)
         for source in sources:
-            try:
+            with contextlib.suppress(H2O3ResponseError):  # the parse may already have removed its source frame
                 client.delete_frame(source)
-            except H2O3ResponseError:
-                pass  # the parse may already have removed its source frame
     for kind, key in created:
         with pytest.raises(H2O3ResponseError) as gone:
             (client.model if kind == "model" else client.frame)(key)

@@ -30,8 +30,10 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["run", "--target", "live", "--api", "h2o3", "--url", NOTHING_LISTENS], "cannot reach http://127.0.0.1:9"),
         (["run", "--target", "live", "--api", "h2o3", "--url", "ftp://x"], "must start with http"),
         (["run", "--spec", "h2o3"], "--spec takes SLUG=PATH"),
-        (["run", "--password-env", "H2OHARNESS_TEST_UNSET_VARIABLE", "--target", "live", "--url", NOTHING_LISTENS],
-         "H2OHARNESS_TEST_UNSET_VARIABLE, which is not set"),
+        (
+            ["run", "--password-env", "H2OHARNESS_TEST_UNSET_VARIABLE", "--target", "live", "--url", NOTHING_LISTENS],
+            "H2OHARNESS_TEST_UNSET_VARIABLE, which is not set",
+        ),
         (["spec", "h2o3", "--from", NOTHING_LISTENS, "--out", "x.yaml"], "http://127.0.0.1:9"),
         (["spec", "h2o3", "--from", "/no/such/metadata", "--out", "x.yaml"], "/no/such/metadata"),
         (["spec", "nope", "--out", "x.yaml"], "unknown API 'nope'"),
@@ -90,7 +92,9 @@ def test_wrong_password_is_exit_3(capsys: pytest.CaptureFixture[str], monkeypatc
     assert "wrong-password" not in line
 
 
-def test_spec_from_snapshot_reproduces_the_committed_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_spec_from_snapshot_reproduces_the_committed_contract(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "openapi.yaml"
     assert main(["spec", "h2o3", "--from", "snapshot", "--out", str(out)]) == 0
     assert out.read_text() == (ROOT / "contracts" / "h2o3" / "openapi.yaml").read_text()
@@ -127,7 +131,8 @@ def test_run_against_the_mock_writes_all_three_reports(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "conformance.json").read_text())
     h2o3 = next(api for api in report["apis"] if api["slug"] == "h2o3")
     outcomes = {op["outcome"] for op in h2o3["operations"]}
-    assert "passed" in outcomes and "untested" in outcomes
+    assert "passed" in outcomes
+    assert "untested" in outcomes
     assert len(h2o3["operations"]) >= 295
     assert h2o3["scenarios"], "the scenario did not run"
     assert (tmp_path / "conformance.html").stat().st_size > 1000
