@@ -85,6 +85,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
 # Where the mock answers differently from a real 3.46.0.12, on purpose.
 DEVIATIONS: dict[str, str] = {
     "GET unknown route": "real: 404 text/plain 'not found: Access to H2O Flow is disabled'; mock: 404 H2OErrorV3",
+    "PATCH": "real: 501 without a body (Jetty); mock: 400 H2OErrorV3 'Bad HTTP method', as the real server's PUT",
     "GET /3/ModelBuilders/{unknown}": "real: 500 IllegalStateException; mock: 404 H2OErrorV3",
     "GET /3/Frames/{id} past the last row": "real: 500 NegativeArraySizeException; mock: 400 H2OErrorV3",
     "POST /3/Parse without a known parse_type": "real: 500 NullPointerException; mock: 400 H2OErrorV3",
@@ -108,9 +109,8 @@ def make_app(state: H2O3MockState | None = None) -> Starlette:
     """A fresh mock H2O-3 app over ``state`` (a new default state when None)."""
     state = state if state is not None else H2O3MockState()
     routes = [Route(path, _endpoint(state, handler), methods=[method]) for method, path, handler in ROUTES]
-    routes.append(
-        Route("/{rest:path}", _endpoint(state, _unknown_route), methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
-    )
+    routes.append(Route("/{rest:path}", _endpoint(state, _unknown_route), methods=["GET", "POST", "DELETE"]))
+    routes.append(Route("/{rest:path}", _endpoint(state, _bad_method), methods=["PUT", "PATCH", "OPTIONS"]))
     app = Starlette(routes=routes)
     app.state.h2o3 = state
     return app
@@ -118,6 +118,13 @@ def make_app(state: H2O3MockState | None = None) -> Starlette:
 
 def _unknown_route(state: H2O3MockState, call: Call) -> Reply:
     raise not_found(f"{call.method} {call.path} not found")
+
+
+def _bad_method(state: H2O3MockState, call: Call) -> Reply:
+    # as the real server: OPTIONS is an empty 200, PUT a 400 (a real PATCH gets a bodiless 501; the mock says 400)
+    if call.method == "OPTIONS":
+        return Reply(None, content_type="")
+    raise H2OError(400, f"Bad HTTP method: {call.method}", "java.net.MalformedURLException")
 
 
 def _endpoint(state: H2O3MockState, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -196,6 +203,9 @@ def _response(state: H2O3MockState, reply: Reply) -> Response:
         "X-h2o-rest-api-version-max": "3",
         "X-h2o-cluster-id": str(state.cloud_id),
         "X-h2o-cluster-good": "true",
+        "X-Frame-Options": "deny",
+        "X-XSS-Protection": "1; mode=block",
+        "X-Content-Type-Options": "nosniff",
         **reply.headers,
     }
     if reply.body is None:
@@ -205,6 +215,7 @@ def _response(state: H2O3MockState, reply: Reply) -> Response:
     else:
         content = encode(reply.body)
     response = Response(content, status_code=reply.status, headers=headers)
-    # exactly application/json, no charset, as the real server (h2o-py tolerates both)
-    response.headers["content-type"] = reply.content_type
+    if reply.content_type:
+        # exactly application/json, no charset, as the real server (h2o-py tolerates both)
+        response.headers["content-type"] = reply.content_type
     return response

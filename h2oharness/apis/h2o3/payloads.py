@@ -164,7 +164,7 @@ def bad_builder_params(training_frame: str, response_column: str = "label") -> s
         words.map(lambda w: BadParams({**base, f"bogus_{w}": "1"}, 412, "H2OErrorV3", "unknown parameter")),
         not_int.map(lambda w: BadParams({**base, "ntrees": w}, 412, "H2OErrorV3", "ntrees is not an int")),
         not_number.map(lambda w: BadParams({**base, "learn_rate": w}, 412, "H2OErrorV3", "learn_rate is no number")),
-        st.integers(max_value=0).map(
+        st.integers(min_value=-(2**31), max_value=0).map(
             lambda n: BadParams({**base, "ntrees": n}, 412, "H2OModelBuilderErrorV3", "ntrees out of range")
         ),
         st.floats(min_value=1.01, max_value=1e6).map(

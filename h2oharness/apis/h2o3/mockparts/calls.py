@@ -70,9 +70,9 @@ def key_name(value: Any) -> str | None:
 
 
 def required(values: dict[str, Any], name: str) -> Any:
-    """A parameter H2O-3 requires; 412 "Required field ... not specified" without it."""
+    """A parameter H2O-3 requires; 412 "Required field ... not specified" without it (an empty string is given)."""
     value = values.get(name)
-    if value is None or value == [] or value == "":
+    if value is None or value == []:
         raise precondition(f"Required field {name} not specified")
     return value
 

@@ -115,11 +115,13 @@ def cloud(state: H2O3MockState, call: Call) -> Reply:
 
 def metadata_endpoints(state: H2O3MockState, call: Call) -> Reply:
     """GET /3/Metadata/endpoints: the real server's route table."""
+    call.values("MetadataV3")
     return Reply(metadata.endpoints_bytes())
 
 
 def metadata_endpoint(state: H2O3MockState, call: Call) -> Reply:
     """GET /3/Metadata/endpoints/{path}: one route by index or api_name."""
+    call.values("MetadataV3")
     wanted = call.path_params["path"]
     found = metadata.route(wanted)
     if found is None:
@@ -129,11 +131,13 @@ def metadata_endpoint(state: H2O3MockState, call: Call) -> Reply:
 
 def metadata_schemas(state: H2O3MockState, call: Call) -> Reply:
     """GET /3/Metadata/schemas: every schema of the real server."""
+    call.values("MetadataV3")
     return Reply(metadata.schemas_bytes())
 
 
 def metadata_schema(state: H2O3MockState, call: Call) -> Reply:
     """GET /3/Metadata/schemas/{schemaname}: one schema, 404 for an unknown name (as the real server)."""
+    call.values("MetadataV3")
     name = call.path_params["schemaname"]
     found = metadata.schema(name)
     if found is None:
@@ -173,11 +177,15 @@ def _import(state: H2O3MockState, paths: list[str], pattern: str | None) -> tupl
 
 
 def _files(raw: str, pattern: str | None) -> list[Path]:
-    """The regular files a path names (itself, or a folder's files), or H2O-3's 404."""
+    """The regular files a path names (itself, or a folder's files), or H2O-3's 404.
+
+    An empty path is the working directory, as on a real server; unlike a real
+    server, the mock does not descend into sub-folders.
+    """
     try:
         path = Path(raw).expanduser()
         path = path if path.is_absolute() else Path.cwd() / path
-        if not raw.strip() or not path.exists():
+        if not path.exists():
             raise not_found(f"File {raw} does not exist")
         found = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
     except (OSError, ValueError, RuntimeError):

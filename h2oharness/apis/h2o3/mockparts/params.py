@@ -29,6 +29,8 @@ ENUM_CLASSES = {
     "parse_type": "water.parser.ParserInfo.ParserType",
 }
 INT_TYPES = ("int", "long", "short", "byte")
+# Java's ranges: a value outside them "cannot convert", as on the real server
+INT_BITS = {"byte": 8, "short": 16, "int": 32, "long": 64}
 FLOAT_TYPES = ("double", "float")
 
 
@@ -86,11 +88,15 @@ def _enum(spec: FieldSpec, value: str) -> str:
     raise bad_request(f"No enum constant {cls}.{value}")
 
 
-def _int(text: str) -> int:
+def _int(text: str, java_type: str = "long") -> int:
     s = text.strip()
     if not s or not s.lstrip("+-").isdigit():
         raise ValueError(text)
-    return int(s)
+    value = int(s)
+    bits = INT_BITS.get(java_type, 64)
+    if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+        raise ValueError(text)
+    return value
 
 
 def convert_form(spec: FieldSpec, schema: str, raw: str) -> Any:
@@ -98,10 +104,7 @@ def convert_form(spec: FieldSpec, schema: str, raw: str) -> Any:
     t = spec.type
     try:
         if t in INT_TYPES:
-            value = _int(raw)
-            if t == "byte" and not -128 <= value <= 127:
-                raise ValueError(raw)
-            return value
+            return _int(raw, t)
         if t in FLOAT_TYPES:
             return float(raw.strip())
         if t == "boolean":
@@ -116,7 +119,7 @@ def convert_form(spec: FieldSpec, schema: str, raw: str) -> Any:
         if t == "VecSpecifier":
             return raw.strip() or None
         if t in ("int[]", "long[]"):
-            return [_int(v) for v in parse_list(raw)]
+            return [_int(v, t[:-2]) for v in parse_list(raw)]
         if t in ("double[]", "float[]"):
             return [float(v) for v in parse_list(raw)]
         if t in ("string[]", "enum[]"):
