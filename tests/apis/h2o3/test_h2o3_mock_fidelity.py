@@ -341,3 +341,65 @@ def contract_failures(schema: Any, steps: dict[str, Step], *, blank_known_drift:
         except (AssertionError, BaseExceptionGroup) as exc:  # a Failure, or a FailureGroup of several
             failures[step.name] = str(exc).splitlines()[0][:300]
     return failures
+
+
+GUESS_FILES = {
+    "semi.csv": "a;b;c\n" + "".join(f"{i};{i * 1.5};x{i % 3}\n" for i in range(20)),
+    "tab.tsv": "a\tb\n" + "".join(f"{i}\t{i % 2}\n" for i in range(10)),
+    "pipe.csv": "a|b\n" + "".join(f"{i}|{i % 3}\n" for i in range(10)),
+    "space.csv": "a b c\n" + "".join(f"{i} {i * 2} {i % 3}\n" for i in range(10)),
+    "onecol.csv": "x\n" + "".join(f"{i}\n" for i in range(10)),
+    "noheader.csv": "".join(f"{i},{i * 0.5},{i % 9}\n" for i in range(20)),
+    "strings.csv": "name,color\n" + "".join(f"n{i % 4},c{i % 3}\n" for i in range(10)),
+    "dates.csv": "d,v\n" + "".join(f"2024-01-{i + 1:02d},{i}\n" for i in range(20)),
+    "ids.csv": "id,v\n" + "".join(f"id_{i:04d},{i}\n" for i in range(50)),
+    "stray.csv": "a,b\n" + "".join(f"{'oops' if i == 3 else i},{i}\n" for i in range(20)),
+    "uuid.csv": "u,v\n" + "".join(f"{i:08x}-1234-5678-9abc-{i * 7:012x},{i}\n" for i in range(10)),
+    "quoted.csv": '"a","b"\n' + "".join(f'"{i}","q{i % 2}"\n' for i in range(10)),
+    "na.csv": "a,b,c\n"
+    + "".join(f"{'NA' if i % 5 == 0 else i},{'' if i % 4 == 0 else i * 2},k{i % 2}\n" for i in range(20)),
+    "train.csv": classification_csv(rows=50),
+}
+
+
+def parse_and_describe(http: httpx.Client, path: Path) -> dict[str, Any]:
+    """ParseSetup's guesses and the parsed frame's shape, as one server sees a file."""
+    client = H2O3Client(http)
+    source = client.import_files(str(path))["destination_frames"][0]
+    setup = client.parse_setup([source])
+    dest = f"guess_{uuid.uuid4().hex[:8]}.hex"
+    parsed = client.parse(setup, destination_frame=dest)
+    client.wait(parsed["job"]["key"]["name"], timeout=60)
+    frame = client.frame(dest, row_count=5)
+    client.delete_frame(dest)
+    return {
+        "separator": setup["separator"],
+        "check_header": setup["check_header"],
+        "column_names": setup["column_names"],
+        "column_types": setup["column_types"],
+        "preview_rows": len(setup["data"]),
+        "rows": frame["rows"],
+        "types": [c["type"] for c in frame["columns"]],
+        "labels": [c["label"] for c in frame["columns"]],
+        "missing": [c["missing_count"] for c in frame["columns"]],
+        "domains": [c["domain"] for c in frame["columns"]],
+    }
+
+
+@pytest.mark.live
+def test_parse_guesses_match_a_real_server(
+    h2o3_local: Target, fast_mock: tuple[str, H2O3MockState], tmp_path: Path
+) -> None:
+    """On the same files, the mock guesses and parses exactly what a real server does."""
+    auth = h2o3_local.credentials.httpx_auth()
+    differences = []
+    with (
+        httpx.Client(base_url=h2o3_local.url, auth=auth, timeout=60) as real_http,
+        httpx.Client(base_url=fast_mock[0], timeout=60) as mock_http,
+    ):
+        for name, text in GUESS_FILES.items():
+            path = tmp_path / name
+            path.write_text(text)
+            real, mock = parse_and_describe(real_http, path), parse_and_describe(mock_http, path)
+            differences += [f"{name}: {k} real={real[k]!r} mock={mock[k]!r}" for k in real if real[k] != mock[k]]
+    assert not differences, "\n".join(differences)
