@@ -513,3 +513,25 @@ def test_request_log_is_bounded_and_keeps_what_was_sent(train_csv: Path) -> None
     assert last.content_type == "application/x-www-form-urlencoded"
     assert last.status == 200
     assert state.internal_errors == []
+
+
+def test_multinomial_models_and_predictions(mock_client: H2O3Client, manual_clock: ManualClock, tmp_path: Path) -> None:
+    """A three-class response: multinomial metrics, and one probability column per class that sums to one."""
+    path = tmp_path / "multi.csv"
+    lines = ["a,b,cls"] + [f"{i % 7},{(i * 3) % 11},{('k1', 'k2', 'k3')[(i + i % 7) % 3]}" for i in range(90)]
+    path.write_text("\n".join(lines) + "\n")
+    frame = load(mock_client, manual_clock, path)
+    jobs = {
+        algo: mock_client.build_model(algo, training_frame=frame, response_column="cls", **extra)["job"]
+        for algo, extra in (("gbm", {"ntrees": 5}), ("drf", {"ntrees": 5}), ("glm", {"family": "multinomial"}))
+    }
+    manual_clock.advance(10.0)
+    for algo, job in jobs.items():
+        metrics = mock_client.model(job["dest"]["name"])["output"]["training_metrics"]
+        assert metrics["model_category"] == "Multinomial", algo
+        assert metrics["__meta"]["schema_name"] == f"ModelMetricsMultinomial{'GLM' if algo == 'glm' else ''}V3"
+        assert len(metrics["hit_ratio_table"]["data"][0]) == 3
+        scored = mock_client.frame(mock_client.predict(job["dest"]["name"], frame)["predictions_frame"]["name"])
+        assert [c["label"] for c in scored["columns"]] == ["predict", "k1", "k2", "k3"]
+        probabilities = [c["data"] for c in scored["columns"][1:]]
+        assert all(sum(row) == pytest.approx(1.0) for row in zip(*probabilities, strict=True))
