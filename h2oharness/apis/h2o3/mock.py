@@ -92,8 +92,12 @@ DEVIATIONS: dict[str, str] = {
     "malformed JSON body": "real: 500 JsonSyntaxException; mock: 400 H2OErrorV3",
     "GET /3/Metadata/endpoints/{path}": "real: always routes[0]; mock: the route with that index or api_name, else 404",
     "POST /3/ModelBuilders/{algo}": "the mock builds gbm, drf and glm only; other algorithms are 404",
-    "POST /3/Jobs/{id}/cancel": "a cancelled build publishes no model (a real GBM keeps its partial model)",
+    "POST /3/Jobs/{id}/cancel": "a cancelled build publishes no model and keeps the progress it had reached "
+    "(a real GBM keeps its partial model and reports progress 1.0)",
     "seed -1": "a real server draws a random seed; the mock uses 1234 so builds are reproducible",
+    "ImportFiles of a folder": "the mock imports the folder's own files; a real server also descends into sub-folders",
+    "DRF training metrics": "in-sample on the mock; a real DRF reports them on out-of-bag rows",
+    "algorithms": "the mock's learners are small stand-ins: metrics are real numbers for the data, not H2O-3's",
 }
 
 JETTY_401 = (
