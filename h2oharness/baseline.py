@@ -10,6 +10,10 @@ Example (``contracts/h2o3/known_findings.yaml``)::
     - check: ST204
       operations: "*"
       reason: "Jetty answers TRACE with 405 and no Allow header"
+    - check: ST108
+      operations: ["GET /3/ModelBuilders"]
+      targets: [mock, local, live]
+      reason: "'Stable' is missing from the metadata's visibility enum; the mock mirrors the real answer"
     - check: ST101
       operations: "*"
       match: "-X QUERY"
@@ -27,6 +31,10 @@ import yaml
 
 from h2oharness.errors import SpecError
 
+#: By default a known finding is a real server's: our own mock must conform, unless an entry says it mirrors
+#: a real defect that clients depend on (``targets: [mock, local, live]``).
+REAL_TARGETS = ("local", "live")
+
 
 @dataclass(frozen=True)
 class KnownFinding:
@@ -36,14 +44,17 @@ class KnownFinding:
     operations: tuple[str, ...] | None
     reason: str
     match: str | None = None
+    targets: tuple[str, ...] = REAL_TARGETS
 
-    def covers(self, operation: str, check: str, text: str = "") -> bool:
+    def covers(self, operation: str, check: str, text: str = "", target: str = "local") -> bool:
         """Whether this entry accounts for ``check`` failing on ``operation`` ("METHOD /path").
 
         ``text`` is the failure's message and reproduction; an entry with ``match`` covers it only when the
         regular expression is found there.
         """
-        if check != self.check or (self.operations is not None and operation not in self.operations):
+        if check != self.check or target not in self.targets:
+            return False
+        if self.operations is not None and operation not in self.operations:
             return False
         return self.match is None or re.search(self.match, text) is not None
 
@@ -54,16 +65,16 @@ class Baseline:
 
     entries: tuple[KnownFinding, ...] = ()
 
-    def reason(self, operation: str, check: str, text: str = "") -> str | None:
-        """Why ``check`` failing on ``operation`` is known, or None when it is new."""
+    def reason(self, operation: str, check: str, text: str = "", target: str = "local") -> str | None:
+        """Why ``check`` failing on ``operation`` of a ``target`` kind is known, or None when it is new."""
         for entry in self.entries:
-            if entry.covers(operation, check, text):
+            if entry.covers(operation, check, text, target):
                 return entry.reason
         return None
 
-    def unknown(self, operation: str, checks: Iterable[tuple[str, str]]) -> list[str]:
+    def unknown(self, operation: str, checks: Iterable[tuple[str, str]], target: str = "local") -> list[str]:
         """The checks among ``(check, text)`` pairs that this baseline does not know for ``operation``."""
-        return [c for c, text in checks if self.reason(operation, c, text) is None]
+        return [c for c, text in checks if self.reason(operation, c, text, target) is None]
 
 
 def load_baseline(path: Path) -> Baseline:
@@ -89,8 +100,11 @@ def load_baseline(path: Path) -> Baseline:
                 re.compile(match)
             except (re.error, TypeError) as exc:
                 raise SpecError(f"{path}: entry {index}: 'match' is not a regular expression: {exc}") from None
+        targets = item.get("targets", list(REAL_TARGETS))
+        if not (isinstance(targets, list) and targets and set(targets) <= {"mock", "local", "live"}):
+            raise SpecError(f"{path}: entry {index}: 'targets' must be a list of mock, local, live")
         operations = None if ops == "*" else tuple(ops)
-        entries.append(KnownFinding(item["check"], operations, str(item["reason"]), match))
+        entries.append(KnownFinding(item["check"], operations, str(item["reason"]), match, tuple(targets)))
     return Baseline(tuple(entries))
 
 
@@ -111,7 +125,7 @@ def baseline_from_report(
             for failure in op.get("failures", []):
                 code, _, title = str(failure.get("check", "")).partition(" ")
                 text = f"{failure.get('message', '')}\n{failure.get('curl') or ''}"
-                if known.reason(label, code, text) is not None:
+                if known.reason(label, code, text, str(api.get("target") or "local")) is not None:
                     continue
                 by_check.setdefault(code, (title or code, set()))[1].add(label)
     server = f"H2O-3 {version}" if version else "the real server"

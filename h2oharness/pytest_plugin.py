@@ -198,7 +198,7 @@ _KNOWN_CAP = 25
 
 
 class KnownFindings:
-    """Lets a contract test accept failures that its API's baseline already knows, on real servers only."""
+    """Lets a contract test accept failures that its API's baseline already knows for the target's kind."""
 
     def __init__(self, node: pytest.Item, baseline: Baseline) -> None:
         self.node = node
@@ -210,17 +210,17 @@ class KnownFindings:
         from h2oharness.report.failures import failures_from_exception, operation_of
 
         operation = operation_of(self.node.nodeid)
-        if target.kind == "mock" or operation is None:
+        if operation is None:
             raise group
         label = f"{operation[0]} {operation[1]}"
         failures = failures_from_exception(group)
         checks = [(f.check.split(" ", 1)[0], f"{f.message}\n{f.curl or ''}") for f in failures]
-        if not checks or self.baseline.unknown(label, checks):
+        if not checks or self.baseline.unknown(label, checks, target.kind):
             raise group
         self.seen += 1
         if self.seen <= _KNOWN_CAP:
             for failure, (code, text) in zip(failures, checks, strict=True):
-                entry = {**failure.to_dict(), "reason": self.baseline.reason(label, code, text)}
+                entry = {**failure.to_dict(), "reason": self.baseline.reason(label, code, text, target.kind)}
                 self.node.user_properties.append((KNOWN, entry))
 
 
