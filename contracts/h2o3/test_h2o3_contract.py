@@ -9,6 +9,7 @@ By default only the seed flow's operations and the read-only ones run;
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.core.failures import FailureGroup
 
+from h2oharness.apis.h2o3 import payloads
 from h2oharness.targets import Target
 
 SPEC = Path(os.environ.get("HARNESS_H2O3_SPEC") or Path(__file__).with_name("openapi.yaml"))
@@ -104,3 +106,53 @@ def test_h2o3_contract(
         case.call_and_validate(base_url=h2o3_target.url, session=h2o3_session, timeout=30)
     except FailureGroup as group:
         harness_known_findings.absorb(group, h2o3_target)
+
+
+_flow = _document.include(lambda ctx: (ctx.operation.method.upper(), ctx.operation.path) in SEED_FLOW)
+
+
+def test_h2o3_stateful_flow(
+    h2o3_target: Target, h2o3_session: Any, harness_known_findings: Any, tmp_path: Path
+) -> None:
+    """Sequences that follow the document's links: import -> parse setup -> parse -> job -> frame -> model -> ..."""
+    if h2o3_target.kind == "live" and not os.environ.get("H2O3_DATASET_PATH"):
+        pytest.skip("the stateful flow against a live server needs H2O3_DATASET_PATH: a server-side CSV")
+    dataset = os.environ.get("H2O3_DATASET_PATH") or str(tmp_path / "train.csv")
+    if h2o3_target.kind != "live":
+        Path(dataset).write_text(payloads.classification_csv(rows=80, seed=3))
+    steps: list[str] = []
+
+    class Flow(_flow.as_state_machine()):  # type: ignore[misc]
+        def before_call(self, case: schemathesis.Case) -> None:
+            # nothing in the document produces a server-side path: give the import one that exists
+            if case.operation.path == "/3/ImportFiles":
+                case.query = {**(case.query or {}), "path": dataset}
+            elif case.operation.path == "/3/ImportFilesMulti":
+                case.query = {**(case.query or {}), "paths": json.dumps([dataset])}
+
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
+            return {"base_url": h2o3_target.url, "session": h2o3_session, "timeout": 30}
+
+        def after_call(self, response: Any, case: schemathesis.Case) -> None:
+            super().after_call(response, case)
+            steps.append(f"{case.operation.method.upper()} {case.operation.path} -> {response.status_code}")
+
+        def validate_response(self, response: Any, case: schemathesis.Case, *args: Any, **kwargs: Any) -> None:
+            try:
+                super().validate_response(response, case, *args, **kwargs)
+            except FailureGroup as group:
+                harness_known_findings.absorb(
+                    group, h2o3_target, f"{case.operation.method.upper()} {case.operation.path}"
+                )
+
+    Flow.run(
+        settings=settings(
+            max_examples=int(os.environ.get("HARNESS_MAX_EXAMPLES", "10")),
+            stateful_step_count=8,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    followed = {step.split(" -> ")[0] for step in steps}
+    assert "POST /3/ParseSetup" in followed, f"no sequence reached ParseSetup: {sorted(followed)}"
