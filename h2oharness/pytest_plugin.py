@@ -417,7 +417,14 @@ def _secrets() -> tuple[str, ...]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Hand the example budget to the contract modules; register the report collector on the controller."""
+    """Register markers, hand settings to the contract modules, register the report collector on the controller."""
+    for marker in (
+        "contract: property-based contract test of an API against its OpenAPI document",
+        "scenario: end-to-end flow against a target",
+        "live: needs a real server (target local or live)",
+        "slow: takes more than a few seconds",
+    ):
+        config.addinivalue_line("markers", marker)
     if config.getoption("--harness-all-operations"):
         os.environ["HARNESS_ALL_OPERATIONS"] = "1"
     examples = config.getoption("--harness-max-examples")
