@@ -24,6 +24,20 @@ class Served:
     port: int
 
 
+def listener(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port``; TargetUnavailable with the reason when the port cannot be had."""
+    # IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY on accepted sockets of a TCP-typed listener, and without
+    # it each body uvicorn writes after its headers waits ~40 ms for the client's delayed ACK
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise TargetUnavailable(f"cannot bind the mock to {host}:{port}: {exc.strerror}") from exc
+    return sock
+
+
 @contextlib.contextmanager
 def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 0, start_timeout: float = 10.0) -> Iterator[Served]:
     """Run ``app`` with uvicorn on ``host:port`` (port 0 picks a free one) until the block exits.
@@ -32,13 +46,7 @@ def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 0, start_timeout: f
         with serve(make_app()) as served:
             httpx.get(served.url + "/3/Cloud")
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise TargetUnavailable(f"cannot bind the mock to {host}:{port}: {exc.strerror}") from exc
+    sock = listener(host, port)
     bound_port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
