@@ -101,7 +101,8 @@ def wait_for_job(
         eta = _eta(history)
         # one early poll at the estimated finish; if the estimate was wrong, fall back to plain backoff
         if eta is not None and not eta_used and eta < interval:
-            pause, eta_used = eta, True
+            # aim a little past the estimate: landing a hair early costs a whole backoff interval
+            pause, eta_used = eta * 1.05 + backoff.minimum / 2, True
         pause = max(backoff.minimum, min(pause, deadline - now))
         sleep(pause)
         interval = min(backoff.maximum, interval * backoff.factor)
