@@ -283,7 +283,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return commands[args.command](args)
     except HarnessError as exc:
-        print(f"h2oharness: error: {exc}", file=sys.stderr)
+        # one line, always: the first line of a validator's essay says what is wrong
+        first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        print(f"h2oharness: error: {first}", file=sys.stderr)
         return EXIT_HARNESS
     except KeyboardInterrupt:
         print("h2oharness: interrupted", file=sys.stderr)

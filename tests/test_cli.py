@@ -116,6 +116,8 @@ def test_serve_prints_its_url_and_answers() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        assert proc.stdout is not None
+        proc.stdout.close()
     assert proc.returncode == 0
 
 
