@@ -356,7 +356,7 @@ def parse(state: H2O3MockState, call: Call) -> Reply:
 
 def frames_list(state: H2O3MockState, call: Call) -> Reply:
     """GET /3/Frames: a synopsis of every frame."""
-    call.values("FramesV3")
+    call.values("FramesListV3")
     body = metadata.skeleton("FramesListV3")
     with state.lock:
         body["frames"] = [synopsis_json(state.frames[n]) for n in sorted(state.frames)]
@@ -417,6 +417,7 @@ def delete_frame(state: H2O3MockState, call: Call) -> Reply:
 
 def delete_all_frames(state: H2O3MockState, call: Call) -> Reply:
     """DELETE /3/Frames: every frame and raw source."""
+    call.values("FramesV3")
     with state.lock:
         state.frames.clear()
         state.sources.clear()
@@ -428,6 +429,7 @@ def delete_all_frames(state: H2O3MockState, call: Call) -> Reply:
 
 def new_session(state: H2O3MockState, call: Call) -> Reply:
     """POST /4/sessions: a session key (a bare SessionIdV4, as the real server sends it)."""
+    call.values("InputSchemaV4")
     session = f"_sid_{uuid.uuid4().hex[:4]}"
     with state.lock:
         state.sessions.add(session)
@@ -436,6 +438,7 @@ def new_session(state: H2O3MockState, call: Call) -> Reply:
 
 def end_session(state: H2O3MockState, call: Call) -> Reply:
     """DELETE /4/sessions/{session_key}: always 200, even for an unknown key (as the real server)."""
+    call.values("InitIDV3")
     session = call.path_params["session_key"]
     with state.lock:
         state.sessions.discard(session)
@@ -444,6 +447,7 @@ def end_session(state: H2O3MockState, call: Call) -> Reply:
 
 def init_id(state: H2O3MockState, call: Call) -> Reply:
     """GET /3/InitID: a new session; DELETE /3/InitID ends one."""
+    call.values("InitIDV3")
     session = call.strings.get("session_key") or f"_sid_{uuid.uuid4().hex[:4]}"
     with state.lock:
         if call.method == "DELETE":
@@ -462,7 +466,12 @@ def _init_id(session: str) -> JSONDict:
 def rapids(state: H2O3MockState, call: Call) -> Reply:
     """POST /99/Rapids: only ``(rm key)``, which h2o.remove() sends."""
     values = call.values("RapidsSchemaV3")
-    ast = str(values.get("ast") or "").strip()
+    if required(values, "ast") == "":
+        # a real server echoes an empty expression without evaluating anything
+        echo = metadata.skeleton("RapidsSchemaV3")
+        echo.update(ast="", session_id=values.get("session_id"), id=values.get("id"))
+        return Reply(echo)
+    ast = str(values["ast"]).strip()
     match = RAPIDS_RM.match(ast)
     if not match:
         raise bad_request(f"The mock evaluates only (rm key) in Rapids, not: {ast[:200]}")

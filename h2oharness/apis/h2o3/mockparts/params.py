@@ -5,6 +5,8 @@ style); a JSON body is filled into the schema field by field. Each path fails
 with the error a real 3.46.0.12 gives: an unknown form field is 412 "Unknown
 parameter", an unconvertible one 412 "cannot convert", while in JSON an unknown
 field is 400 "Field not found" and a mistyped one a 400 from Java reflection.
+Booleans are the one deliberate difference: the mock refuses a form value that is
+neither true nor false, which a real server reads as false (``DEVIATIONS``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from h2oharness.apis.h2o3.mockparts.metadata import FieldSpec, input_fields
-from h2oharness.apis.h2o3.mockparts.wire import H2OError, bad_request, precondition
+from h2oharness.apis.h2o3.mockparts.wire import H2OError, bad_request, key_not_found, precondition
 
 # What Java calls the enum type behind a parameter, for H2O-3's "No enum constant" message.
 ENUM_CLASSES = {
@@ -99,6 +101,12 @@ def _int(text: str, java_type: str = "long") -> int:
     return value
 
 
+def _check_key(spec: FieldSpec, name: str) -> None:
+    # as H2O-3's Schema.parse: an empty name for a required key names no object, a 404 before anything else
+    if not name and spec.required:
+        raise key_not_found("", spec.name)
+
+
 def convert_form(spec: FieldSpec, schema: str, raw: str) -> Any:
     """One form/query string converted to the field's type, or the H2O-3 error for it."""
     t = spec.type
@@ -108,14 +116,21 @@ def convert_form(spec: FieldSpec, schema: str, raw: str) -> Any:
         if t in FLOAT_TYPES:
             return float(raw.strip())
         if t == "boolean":
-            # Java's Boolean.parseBoolean: anything but "true" is false
-            return raw.strip().lower() == "true"
+            # stricter than the real server, whose Boolean.parseBoolean reads anything but "true" as false
+            # (DEVIATIONS): a schema-violating value such as "null" is refused like an unconvertible number
+            if raw.lower() not in ("true", "false"):
+                raise ValueError(raw)
+            return raw.lower() == "true"
         if t == "enum":
             return _enum(spec, raw) if raw.strip() else None
         if t.startswith("Key<") and t.endswith(">"):
+            _check_key(spec, raw.strip())
             return KeyRef(raw.strip(), t) if raw.strip() else None
         if t.startswith("Key<") and t.endswith("[]"):
-            return [KeyRef(name, t[:-2]) for name in parse_list(raw)]
+            names = parse_list(raw)
+            for name in names:
+                _check_key(spec, name)
+            return [KeyRef(name, t[:-2]) for name in names]
         if t == "VecSpecifier":
             return raw.strip() or None
         if t in ("int[]", "long[]"):
