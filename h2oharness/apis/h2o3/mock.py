@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl
 
@@ -25,10 +26,12 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import request_response
 
 from h2oharness.apis.h2o3.mockparts import handlers_data as data
 from h2oharness.apis.h2o3.mockparts import handlers_models as models
+from h2oharness.apis.h2o3.mockparts import routes
+from h2oharness.apis.h2o3.mockparts.builders import ALGOS
 from h2oharness.apis.h2o3.mockparts.calls import Call, Reply
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState, H2O3Timings, RecordedRequest
 from h2oharness.apis.h2o3.mockparts.wire import H2OError, bad_request, encode, not_found
@@ -39,8 +42,10 @@ __all__ = ["DEVIATIONS", "ROUTES", "H2O3MockState", "H2O3Timings", "make_app"]
 log = logging.getLogger(__name__)
 
 Handler = Callable[[H2O3MockState, Call], Reply]
+RouteTable = list[tuple[str, re.Pattern[str], Handler]]
 
-# (method, path, handler): the routes the mock implements; everything else is a 404 H2OErrorV3.
+# (method, path, handler): the routes the mock implements. Any other path the metadata documents answers 405 with
+# Allow for a method it does not document and 404 for one the mock does not implement; an undocumented path is 404.
 ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/Cloud", data.cloud),
     ("HEAD", "/3/Cloud", data.cloud),
@@ -62,8 +67,8 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("DELETE", "/3/Frames/{frame_id}", data.delete_frame),
     ("GET", "/3/ModelBuilders", models.model_builders),
     ("GET", "/3/ModelBuilders/{algo}", models.model_builder),
-    ("POST", "/3/ModelBuilders/{algo}", models.build),
-    ("POST", "/3/ModelBuilders/{algo}/parameters", models.validate_parameters),
+    *(("POST", f"/3/ModelBuilders/{algo}", models.build) for algo in ALGOS),
+    *(("POST", f"/3/ModelBuilders/{algo}/parameters", models.validate_parameters) for algo in ALGOS),
     ("GET", "/3/Models", models.models_list),
     ("DELETE", "/3/Models", models.delete_all_models),
     ("GET", "/3/Models/{model_id}", models.model),
@@ -85,7 +90,13 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
 # Where the mock answers differently from a real 3.46.0.12, on purpose.
 DEVIATIONS: dict[str, str] = {
     "GET unknown route": "real: 404 text/plain 'not found: Access to H2O Flow is disabled'; mock: 404 H2OErrorV3",
-    "PATCH": "real: 501 without a body (Jetty); mock: 400 H2OErrorV3 'Bad HTTP method', as the real server's PUT",
+    "undocumented method": "real: PUT is 400 'Bad HTTP method', PATCH and QUERY a bodiless 501 (Jetty), TRACE 405 "
+    "without Allow, HEAD (bar /3/Cloud) 404, OPTIONS an empty 200 without Allow; mock: on a path the metadata "
+    "documents, 405 H2OErrorV3 (HEAD: no body) with an Allow header naming exactly the documented methods of the most "
+    "specific route matching it, and OPTIONS an empty 200 with that Allow; on any other path, 404 H2OErrorV3",
+    "boolean parameters": "real: Boolean.parseBoolean reads anything but 'true' (any case) as false, so "
+    "skip_ticks=null or preview=1 are accepted; mock: 412 'Illegal argument for field: ... cannot convert' for "
+    "anything but true or false (any case), the real answer to an unconvertible number",
     "GET /3/ModelBuilders/{unknown}": "real: 500 IllegalStateException; mock: 404 H2OErrorV3",
     "GET /3/Frames/{id} past the last row": "real: 500 NegativeArraySizeException; mock: 400 H2OErrorV3",
     "POST /3/Parse without a known parse_type": "real: 500 NullPointerException; mock: 400 H2OErrorV3",
@@ -112,29 +123,48 @@ JETTY_401 = (
 def make_app(state: H2O3MockState | None = None) -> Starlette:
     """A fresh mock H2O-3 app over ``state`` (a new default state when None)."""
     state = state if state is not None else H2O3MockState()
-    routes = [Route(path, _endpoint(state, handler), methods=[method]) for method, path, handler in ROUTES]
-    routes.append(Route("/{rest:path}", _endpoint(state, _unknown_route), methods=["GET", "POST", "DELETE"]))
-    routes.append(Route("/{rest:path}", _endpoint(state, _bad_method), methods=["PUT", "PATCH", "OPTIONS"]))
-    app = Starlette(routes=routes)
+    # the most specific route first: POST /3/ModelBuilders/gbm before the GET-only /3/ModelBuilders/{algo}
+    ordered = sorted(ROUTES, key=lambda route: -routes.literal_segments(route[1]))
+    table = [(method, routes.compile_template(path), handler) for method, path, handler in ordered]
+    app = Starlette()
+    # one endpoint routes every request, by method then path as H2O-3 does: Starlette's router would answer a
+    # method a path lacks with a bare 405, answer HEAD on every GET route and match no path with a newline in it
+    app.router.default = request_response(_endpoint(state, table))
     app.state.h2o3 = state
     return app
 
 
-def _unknown_route(state: H2O3MockState, call: Call) -> Reply:
-    raise not_found(f"{call.method} {call.path} not found")
+def _route(table: RouteTable, method: str, path: str) -> tuple[Handler, dict[str, str]]:
+    for route_method, pattern, handler in table:
+        if route_method == method and (match := pattern.fullmatch(path)):
+            return handler, match.groupdict()
+    return _unrouted, {}
 
 
-def _bad_method(state: H2O3MockState, call: Call) -> Reply:
-    # as the real server: OPTIONS is an empty 200, PUT a 400 (a real PATCH gets a bodiless 501; the mock says 400)
+def _unrouted(state: H2O3MockState, call: Call) -> Reply:
+    """A request no implemented route takes: judged against every route the real server documents."""
+    found = routes.resource(call.path)
+    if found is None:
+        raise not_found(f"{call.method} {call.path} not found")
+    allow = {"Allow": found.allow}
     if call.method == "OPTIONS":
-        return Reply(None, content_type="")
-    raise H2OError(400, f"Bad HTTP method: {call.method}", "java.net.MalformedURLException")
+        return Reply(None, content_type="", headers=allow)
+    if routes.routed(call.path, call.method):
+        # documented, but not one of the routes the mock implements
+        raise not_found(f"{call.method} {call.path} not found: the mock does not implement {found.pattern}")
+    if call.method == "HEAD":
+        return Reply(None, status=405, content_type="", headers=allow)
+    text = f"Method {call.method} is not allowed on {call.path}; {found.pattern} takes {found.allow}"
+    error = H2OError(405, text, "java.lang.UnsupportedOperationException")
+    return Reply(error.body(call.path, state.epoch_ms()), status=405, headers=allow)
 
 
-def _endpoint(state: H2O3MockState, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+def _endpoint(state: H2O3MockState, table: RouteTable) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
+        # the decoded path as the server received it (request.url.path would lose a "?", "#" or newline in it)
+        handler, path_params = _route(table, request.method, request.scope["path"])
         body = await request.body()
-        call = _decode(request, body)
+        call = _decode(request, body, path_params)
         reply = await run_in_threadpool(_answer, state, handler, call, request.headers.get("authorization"))
         state.record(
             RecordedRequest(
@@ -154,13 +184,13 @@ def _endpoint(state: H2O3MockState, handler: Handler) -> Callable[[Request], Awa
     return endpoint
 
 
-def _decode(request: Request, body: bytes) -> Call:
+def _decode(request: Request, body: bytes, path_params: dict[str, str]) -> Call:
     content_type = request.headers.get("content-type", "")
     media = content_type.split(";")[0].strip().lower()
     call = Call(
         method=request.method,
-        path=request.url.path,
-        path_params={k: str(v) for k, v in request.path_params.items()},
+        path=request.scope["path"],
+        path_params=path_params,
         query=dict(parse_qsl(request.url.query, keep_blank_values=True)),
         body=body,
         content_type=content_type,
@@ -185,7 +215,7 @@ def _answer(state: H2O3MockState, handler: Handler, call: Call, authorization: s
             content_type="text/html;charset=iso-8859-1",
             headers={"WWW-Authenticate": 'basic realm="H2O"', "Cache-Control": "must-revalidate,no-cache,no-store"},
         )
-    url = f"{call.method} {call.path}" if handler is _unknown_route else call.path
+    url = f"{call.method} {call.path}" if handler is _unrouted else call.path
     try:
         if isinstance(call.json_body, ValueError):
             raise bad_request(f"Malformed JSON body: {call.json_body}")

@@ -22,11 +22,13 @@ log = logging.getLogger(__name__)
 
 def model_builders(state: H2O3MockState, call: Call) -> Reply:
     """GET /3/ModelBuilders: the algorithms this mock can build."""
+    call.values("ModelBuildersV3")
     return Reply(builders.builders_list(sorted(builders.ALGOS)))
 
 
 def model_builder(state: H2O3MockState, call: Call) -> Reply:
     """GET /3/ModelBuilders/{algo}; a real server answers 500 for an unknown algo, the mock 404."""
+    call.values("ModelBuildersV3")
     algo = call.path_params["algo"]
     if algo not in builders.ALGOS:
         raise not_found(f"Algorithm '{algo}' is not registered. Available algos: [{','.join(sorted(builders.ALGOS))}]")
@@ -44,9 +46,8 @@ def validate_parameters(state: H2O3MockState, call: Call) -> Reply:
 
 
 def _build(state: H2O3MockState, call: Call, validate_only: bool) -> Reply:
-    algo = call.path_params["algo"]
-    if algo not in builders.ALGOS:
-        raise not_found(f"{call.method} {call.path} not found")
+    # routed as the metadata has them, one literal route per algorithm: /3/ModelBuilders/{algo}[/parameters]
+    algo = call.path.split("/")[3]
     info = builders.ALGOS[algo]
     # A JSON body is ignored here, as on a real server: only query/form fields reach the builder.
     given = from_form(builders.params_schema(algo), {k: v for k, v in call.strings.items() if k != "_exclude_fields"})
@@ -165,6 +166,7 @@ def delete_model(state: H2O3MockState, call: Call) -> Reply:
 
 def delete_all_models(state: H2O3MockState, call: Call) -> Reply:
     """DELETE /3/Models: every model."""
+    call.values("ModelsV3")
     with state.lock:
         state.models.clear()
     return Reply(metadata.skeleton("ModelsV3"))
