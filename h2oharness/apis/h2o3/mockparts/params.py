@@ -101,6 +101,21 @@ def _int(text: str, java_type: str = "long") -> int:
     return value
 
 
+def _nested(text: str, base: str) -> list[list[Any]]:
+    """A two-level list (``string[][]``, ``double[][]``) given as JSON; ValueError when it is not one."""
+    value = json.loads(text) if text.strip() else []
+    if not isinstance(value, list) or not all(isinstance(row, list) for row in value):
+        raise ValueError(text)
+    if base in FLOAT_TYPES:
+        try:
+            return [[float(v) for v in row] for row in value]
+        except TypeError:
+            raise ValueError(text) from None
+    if not all(isinstance(v, str) for row in value for v in row):
+        raise ValueError(text)
+    return value
+
+
 def _check_key(spec: FieldSpec, name: str) -> None:
     # as H2O-3's Schema.parse: an empty name for a required key names no object, a 404 before anything else
     if not name and spec.required:
@@ -139,6 +154,8 @@ def convert_form(spec: FieldSpec, schema: str, raw: str) -> Any:
             return [float(v) for v in parse_list(raw)]
         if t in ("string[]", "enum[]"):
             return parse_list(raw)
+        if t.endswith("[][]"):
+            return _nested(raw, t[:-4])
     except ValueError:
         raise _cannot(spec, schema, raw) from None
     return raw
