@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--url", help="base URL of a live target (else <API>_URL, e.g. H2O3_URL)")
     run.add_argument("--username", help="HTTP Basic user of a live target (else <API>_USERNAME)")
     run.add_argument("--password-env", default=None, help="name of the environment variable holding the password")
+    run.add_argument(
+        "--api-key-env", default=None, help="environment variable holding a bearer token (else <API>_API_KEY)"
+    )
     run.add_argument("--spec", action="append", default=[], help="SLUG=PATH: test against this OpenAPI document")
     run.add_argument("--all-operations", action="store_true", help="contract-test every documented operation")
     run.add_argument("--max-examples", type=int, default=None, help="hypothesis examples per operation")
@@ -51,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=0, help="port (0 = any free port)")
     serve.add_argument("--username", help="require HTTP Basic with this user (password from --password-env)")
     serve.add_argument("--password-env", default=None)
+    serve.add_argument("--api-key-env", default=None, help="require this bearer token (bearer APIs), read from env")
     serve.add_argument("--speed", type=float, default=1.0, help="run the mock's clock this many times faster")
 
     spec = sub.add_parser("spec", help="generate an OpenAPI document from a server's own description")
@@ -70,12 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _password(env_name: str | None) -> str | None:
+def _password(env_name: str | None, option: str = "--password-env") -> str | None:
     if env_name is None:
         return None
     value = os.environ.get(env_name)
     if value is None:
-        raise ConfigError(f"--password-env names {env_name}, which is not set")
+        raise ConfigError(f"{option} names {env_name}, which is not set")
     return value
 
 
@@ -95,21 +99,25 @@ def _resolve_target(kind: str, api: ApiInfo, args: argparse.Namespace) -> Iterat
     if kind == "mock":
         yield None
         return
-    if api.slug != "h2o3":
-        raise ConfigError(f"target {kind!r} is not available for {api.slug} yet")
     if kind == "local":
-        from h2oharness.apis.h2o3.local import start_local_h2o3
+        from h2oharness.pytest_plugin import start_local
 
-        print("starting a local H2O-3 from the installed h2o package ...", file=sys.stderr, flush=True)
-        server = start_local_h2o3()
-        print(f"local H2O-3 {server.version} at {server.url}", file=sys.stderr, flush=True)
+        print(f"starting a local {api.title} ...", file=sys.stderr, flush=True)
+        server = start_local(api)
+        print(f"local {api.title} {getattr(server, 'version', '')} at {server.url}", file=sys.stderr, flush=True)
         try:
-            yield Target("local", server.url, version=server.version)
+            yield Target("local", server.url, version=getattr(server, "version", ""))
         finally:
             server.stop()
         return
-    url, creds = live_settings(api, url=args.url, username=args.username, password=_password(args.password_env))
-    version = probe(url, "/3/Cloud", creds)
+    url, creds = live_settings(
+        api,
+        url=args.url,
+        username=args.username,
+        password=_password(args.password_env),
+        token=_password(args.api_key_env, "--api-key-env"),
+    )
+    version = probe(url, api.health_path, creds)
     yield Target("live", url, creds, version)
 
 
@@ -145,6 +153,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run the suites through pytest and turn the result into the exit code."""
     kind = check_kind(args.target)
     apis = [get_api(slug) for slug in (args.apis or sorted(APIS))]
+    lacking = [api for api in apis if kind not in api.kinds]
+    if lacking and len(lacking) == len(apis):
+        raise ConfigError(f"no {kind} target for {', '.join(a.slug for a in lacking)}; choose mock or live")
+    for api in lacking:
+        print(f"{api.slug}: no {kind} target, left out of this run", file=sys.stderr, flush=True)
+    apis = [api for api in apis if kind in api.kinds]
     root = _suite_root(args.suite_dir)
     specs = _spec_overrides(args.spec)
     for path in specs.values():
@@ -166,6 +180,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 if target.credentials.username:
                     env[f"HARNESS_{api.env_prefix}_USERNAME"] = target.credentials.username
                     env[f"HARNESS_{api.env_prefix}_PASSWORD"] = target.credentials.password or ""
+                if target.credentials.token:
+                    env[f"HARNESS_{api.env_prefix}_API_KEY"] = target.credentials.token
             if api.slug in specs:
                 env[f"HARNESS_{api.env_prefix}_SPEC"] = str(specs[api.slug].resolve())
             pytest_args += [
@@ -200,21 +216,27 @@ def _finish(report_dir: Path, pytest_code: int) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve one API's mock until interrupted."""
-    api = get_api(args.api)
+    import importlib
+
     from h2oharness.mocks.serve import serve
 
-    if api.slug != "h2o3":
-        raise ConfigError(f"no mock for {api.slug} yet")
-    from h2oharness.apis.h2o3.mock import H2O3MockState, make_app
-    from h2oharness.mocks.clock import MonotonicClock
-
-    state = H2O3MockState(clock=MonotonicClock(speed=args.speed))
+    api = get_api(args.api)
+    mock = importlib.import_module(f"{api.module}.mock")
+    state = mock.default_state(speed=args.speed)
     if args.username:
+        if api.auth != "basic":
+            raise ConfigError(f"{api.slug} authenticates with bearer tokens: use --api-key-env, not --username")
         state.credentials = (args.username, _password(args.password_env) or "")
+    if args.api_key_env:
+        if api.auth != "bearer":
+            raise ConfigError(f"{api.slug} authenticates with HTTP Basic: use --username/--password-env")
+        state.api_keys = {_password(args.api_key_env, "--api-key-env") or ""}
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with serve(make_app(state), host=args.host, port=args.port) as served:
+    with serve(mock.make_app(state), host=args.host, port=args.port) as served:
         print(f"{api.title} mock listening on {served.url}", flush=True)
+        if api.auth == "bearer" and not args.api_key_env:
+            print(f"  it accepts the bearer token {state.client_credentials().token}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
     return EXIT_OK

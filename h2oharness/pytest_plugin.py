@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import os
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -11,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from h2oharness.apis import APIS, get_api
+from h2oharness.apis import APIS, ApiInfo, get_api
 from h2oharness.baseline import Baseline, load_baseline
-from h2oharness.errors import HarnessError
+from h2oharness.errors import ConfigError, HarnessError
 
 if TYPE_CHECKING:
     from h2oharness.report.model import Conformance
@@ -61,13 +63,19 @@ def target_kinds(config: pytest.Config) -> list[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run every test that needs an API target once per chosen target kind."""
+    """Run every test that needs an API target once per chosen target kind that the API has."""
     kinds = target_kinds(metafunc.config)
-    if len(kinds) < 2:
-        return
-    for slug in APIS:
-        if f"{slug}_target" in metafunc.fixturenames:
-            metafunc.parametrize(f"{slug}_target", kinds, indirect=True, scope="session", ids=kinds)
+    for slug, api in APIS.items():
+        if f"{slug}_target" not in metafunc.fixturenames:
+            continue
+        usable = [k for k in kinds if k in api.kinds]
+        if not usable:
+            # e.g. --harness-target local for an API that no one can run locally: one visible skip, not a crash
+            reason = f"{api.title} has no {'/'.join(kinds)} target (it has: {', '.join(api.kinds)})"
+            param = pytest.param(kinds[0], marks=pytest.mark.skip(reason=reason), id=kinds[0])
+            metafunc.parametrize(f"{slug}_target", [param], indirect=True, scope="session")
+        elif len(kinds) > 1:
+            metafunc.parametrize(f"{slug}_target", usable, indirect=True, scope="session", ids=usable)
 
 
 def _managed(prefix: str, kind: str) -> Target | None:
@@ -78,68 +86,125 @@ def _managed(prefix: str, kind: str) -> Target | None:
     creds = Credentials(
         username=os.environ.get(f"HARNESS_{prefix}_USERNAME"),
         password=os.environ.get(f"HARNESS_{prefix}_PASSWORD"),
+        token=os.environ.get(f"HARNESS_{prefix}_API_KEY"),
     )
     return Target(kind, url, creds)  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="session")
-def h2o3_local() -> Iterator[Target]:
-    """A real H2O-3 started from the installed ``h2o`` jar on loopback, once per session (per xdist worker)."""
-    from h2oharness.apis.h2o3.local import start_local_h2o3
-
-    managed = _managed("H2O3", "local")
-    if managed is not None:
-        yield managed
-        return
-    try:
-        server = start_local_h2o3()
-    except HarnessError as exc:
-        pytest.skip(f"no local H2O-3: {exc}")
-    try:
-        yield Target("local", server.url, version=server.version)
-    finally:
-        server.stop()
+def start_local(api: ApiInfo) -> Any:
+    """Start the real server an API's ``local`` entry names; it has ``url``, ``version`` and ``stop()``."""
+    if api.local is None:
+        raise ConfigError(f"{api.title} has no local target; use mock or live")
+    module, _, function = api.local.partition(":")
+    return getattr(importlib.import_module(module), function)()
 
 
-@pytest.fixture(scope="session")
-def h2o3_mock() -> Iterator[Target]:
-    """Our H2O-3 mock served on a loopback port, once per session (per xdist worker)."""
-    from h2oharness.apis.h2o3.mock import H2O3MockState, make_app
-    from h2oharness.mocks.serve import serve
+def _local_fixture(api: ApiInfo) -> Callable[[], Iterator[Target]]:
+    def local() -> Iterator[Target]:
+        managed = _managed(api.env_prefix, "local")
+        if managed is not None:
+            yield managed
+            return
+        try:
+            server = start_local(api)
+        except HarnessError as exc:
+            pytest.skip(f"no local {api.title}: {exc}")
+        try:
+            yield Target("local", server.url, version=getattr(server, "version", ""))
+        finally:
+            server.stop()
 
-    with serve(make_app(H2O3MockState())) as served:
-        yield Target("mock", served.url)
-
-
-@pytest.fixture(scope="session")
-def h2o3_target(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Target:
-    """The H2O-3 server this run tests, of the chosen kind (one per kind when several are chosen)."""
-    kind = getattr(request, "param", None) or target_kinds(pytestconfig)[0]
-    if kind == "mock":
-        return request.getfixturevalue("h2o3_mock")  # type: ignore[no-any-return]
-    if kind == "local":
-        return request.getfixturevalue("h2o3_local")  # type: ignore[no-any-return]
-    managed = _managed("H2O3", "live")
-    if managed is not None:
-        return managed
-    try:
-        url, creds = live_settings(
-            get_api("h2o3"),
-            url=pytestconfig.getoption("--harness-url"),
-            username=pytestconfig.getoption("--harness-username"),
-            password=pytestconfig.getoption("--harness-password"),
-        )
-        version = probe(url, "/3/Cloud", creds)
-    except HarnessError as exc:
-        pytest.exit(f"h2oharness: {exc}", returncode=3)
-    return Target("live", url, creds, version)
+    local.__doc__ = f"A real {api.title} started on loopback, once per session (per xdist worker)."
+    return local
 
 
-@pytest.fixture
-def h2o3_http(h2o3_target: Target) -> Iterator[httpx.Client]:
-    """An httpx client for the H2O-3 target, with its credentials."""
-    with httpx.Client(base_url=h2o3_target.url, auth=h2o3_target.credentials.httpx_auth(), timeout=60.0) as client:
-        yield client
+def _mock_fixture(api: ApiInfo) -> Callable[[], Iterator[Target]]:
+    def mock() -> Iterator[Target]:
+        from h2oharness.mocks.serve import serve
+
+        module = importlib.import_module(f"{api.module}.mock")
+        state = module.default_state()
+        with serve(module.make_app(state)) as served:
+            yield Target("mock", served.url, state.client_credentials())
+
+    mock.__doc__ = f"Our {api.title} mock served on a loopback port, once per session (per xdist worker)."
+    return mock
+
+
+def _target_fixture(api: ApiInfo) -> Callable[[pytest.FixtureRequest, pytest.Config], Target]:
+    def target(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Target:
+        kind = getattr(request, "param", None) or target_kinds(pytestconfig)[0]
+        if kind in ("mock", "local"):
+            return request.getfixturevalue(f"{api.slug}_{kind}")  # type: ignore[no-any-return]
+        managed = _managed(api.env_prefix, "live")
+        if managed is not None:
+            return managed
+        try:
+            url, creds = live_settings(
+                api,
+                url=pytestconfig.getoption("--harness-url"),
+                username=pytestconfig.getoption("--harness-username"),
+                password=pytestconfig.getoption("--harness-password"),
+                token=pytestconfig.getoption("--harness-api-key"),
+            )
+            version = probe(url, api.health_path, creds)
+        except HarnessError as exc:
+            pytest.exit(f"h2oharness: {exc}", returncode=3)
+        return Target("live", url, creds, version)
+
+    target.__doc__ = f"The {api.title} server this run tests, of the chosen kind (one per chosen kind)."
+    return target
+
+
+def _needs_target(api: ApiInfo, fixture: Callable[..., Any]) -> None:
+    """Make pytest hand ``fixture`` the API's ``<slug>_target`` (it is called with that keyword)."""
+    param = inspect.Parameter(f"{api.slug}_target", inspect.Parameter.KEYWORD_ONLY, annotation=Target)
+    fixture.__signature__ = inspect.Signature([param])  # type: ignore[attr-defined]
+
+
+def _http_fixture(api: ApiInfo) -> Callable[..., Iterator[httpx.Client]]:
+    def http(**fixtures: Target) -> Iterator[httpx.Client]:
+        target = fixtures[f"{api.slug}_target"]
+        creds = target.credentials
+        with httpx.Client(
+            base_url=target.url, auth=creds.httpx_auth(), headers=creds.headers(), timeout=60.0
+        ) as client:
+            yield client
+
+    _needs_target(api, http)
+    http.__doc__ = f"An httpx client for the {api.title} target, with its credentials."
+    return http
+
+
+def _session_fixture(api: ApiInfo) -> Callable[..., Iterator[Any]]:
+    def session(**fixtures: Target) -> Iterator[Any]:
+        import requests
+
+        target = fixtures[f"{api.slug}_target"]
+        with requests.Session() as s:
+            auth = target.credentials.httpx_auth()
+            if auth:
+                s.auth = auth
+            s.headers.update(target.credentials.headers())
+            yield s
+
+    _needs_target(api, session)
+    session.__doc__ = f"A requests session with the {api.title} target's credentials (what schemathesis calls with)."
+    return session
+
+
+# Per API, the same fixtures under the API's own names: <slug>_mock, <slug>_local, <slug>_target, <slug>_http and
+# <slug>_session. pytest finds fixtures among a plugin module's attributes, so the loop registers them.
+for _api in APIS.values():
+    globals()[f"{_api.slug}_mock"] = pytest.fixture(scope="session", name=f"{_api.slug}_mock")(_mock_fixture(_api))
+    globals()[f"{_api.slug}_local"] = pytest.fixture(scope="session", name=f"{_api.slug}_local")(_local_fixture(_api))
+    globals()[f"{_api.slug}_target"] = pytest.fixture(scope="session", name=f"{_api.slug}_target")(
+        _target_fixture(_api)
+    )
+    globals()[f"{_api.slug}_http"] = pytest.fixture(name=f"{_api.slug}_http")(_http_fixture(_api))
+    globals()[f"{_api.slug}_session"] = pytest.fixture(scope="module", name=f"{_api.slug}_session")(
+        _session_fixture(_api)
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -205,9 +270,7 @@ class KnownFindings:
         self.baseline = baseline
         self.seen = 0
 
-    def absorb(
-        self, group: BaseExceptionGroup[BaseException], target: Target, operation: str | None = None
-    ) -> None:
+    def absorb(self, group: BaseExceptionGroup[BaseException], target: Target, operation: str | None = None) -> None:
         """Re-raise ``group`` unless every failure in it is a known finding for this target's kind.
 
         ``operation`` ("METHOD /path") defaults to the one the test's id names.
@@ -219,7 +282,9 @@ class KnownFindings:
         if label is None:
             raise group
         failures = failures_from_exception(group)
-        checks = [(f.check.split(" ", 1)[0], f"{f.message}\n{f.curl or ''}") for f in failures]
+        # the group's own text carries the response's status and body, which an entry's ``match`` may name
+        seen = str(group)
+        checks = [(f.check.split(" ", 1)[0], f"{f.message}\n{f.curl or ''}\n{seen}") for f in failures]
         if not checks or self.baseline.unknown(label, checks, target.kind):
             raise group
         self.seen += 1

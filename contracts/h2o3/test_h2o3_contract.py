@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.core.failures import FailureGroup
@@ -80,17 +79,6 @@ schema = (
 )
 
 
-@pytest.fixture(scope="module")
-def h2o3_session(h2o3_target: Target) -> Any:
-    """A requests session carrying the target's credentials, shared by the module's cases."""
-    session = requests.Session()
-    auth = h2o3_target.credentials.httpx_auth()
-    if auth:
-        session.auth = auth
-    yield session
-    session.close()
-
-
 @schema.parametrize()
 @settings(
     max_examples=int(os.environ.get("HARNESS_MAX_EXAMPLES", "10")),
@@ -150,6 +138,7 @@ def test_h2o3_stateful_flow(
             max_examples=int(os.environ.get("HARNESS_MAX_EXAMPLES", "10")),
             stateful_step_count=8,
             deadline=None,
+            derandomize=True,
             database=None,
             suppress_health_check=list(HealthCheck),
         )

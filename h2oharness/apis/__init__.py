@@ -1,4 +1,10 @@
-"""The registry of APIs under test: adding an API is one folder and one line here."""
+"""The registry of APIs under test: adding an API is one folder and one line here.
+
+Every API folder has the same pieces: ``mock.py`` (``make_app(state=None)`` and
+``default_state(speed=1.0)``, whose state answers ``client_credentials()``),
+``client.py`` and ``payloads.py``; ``contracts/<slug>/`` holds its OpenAPI document
+and contract tests, ``scenarios/test_<slug>_*.py`` its end-to-end flows.
+"""
 
 from __future__ import annotations
 
@@ -17,11 +23,20 @@ class ApiInfo:
     env_prefix: str
     auth: Literal["basic", "bearer"]
     seeds: tuple[str, ...]
+    #: a path that answers JSON and, on a server that enforces auth, needs the credentials: probed before a live run
+    health_path: str
+    #: "module:function" that starts a real server of this API on loopback, for the ``local`` target
+    local: str | None = None
 
     @property
     def module(self) -> str:
         """Dotted name of the API's folder in the package."""
         return f"h2oharness.apis.{self.slug}"
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The target kinds this API can be tested on."""
+        return ("mock", "local", "live") if self.local else ("mock", "live")
 
     @property
     def contract(self) -> str:
@@ -30,7 +45,15 @@ class ApiInfo:
 
 
 APIS: dict[str, ApiInfo] = {
-    "h2o3": ApiInfo("h2o3", "H2O-3 REST", "H2O3", "basic", ("000_e1d9cd603d9ebb67.txt",)),
+    "h2o3": ApiInfo(
+        "h2o3",
+        "H2O-3 REST",
+        "H2O3",
+        "basic",
+        ("000_e1d9cd603d9ebb67.txt",),
+        health_path="/3/Cloud",
+        local="h2oharness.apis.h2o3.local:start_local_h2o3",
+    ),
 }
 
 

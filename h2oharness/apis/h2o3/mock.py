@@ -36,8 +36,9 @@ from h2oharness.apis.h2o3.mockparts.calls import Call, Reply
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState, H2O3Timings, RecordedRequest
 from h2oharness.apis.h2o3.mockparts.wire import H2OError, bad_request, encode, not_found
 from h2oharness.mocks.auth import basic_matches
+from h2oharness.mocks.clock import MonotonicClock
 
-__all__ = ["DEVIATIONS", "ROUTES", "H2O3MockState", "H2O3Timings", "make_app"]
+__all__ = ["DEVIATIONS", "ROUTES", "H2O3MockState", "H2O3Timings", "default_state", "make_app"]
 
 log = logging.getLogger(__name__)
 
@@ -253,3 +254,8 @@ def _response(state: H2O3MockState, reply: Reply) -> Response:
         # exactly application/json, no charset, as the real server (h2o-py tolerates both)
         response.headers["content-type"] = reply.content_type
     return response
+
+
+def default_state(speed: float = 1.0) -> H2O3MockState:
+    """A state for a served mock: realistic job timings on wall time run ``speed`` times faster, no auth."""
+    return H2O3MockState(clock=MonotonicClock(speed=speed))

@@ -15,6 +15,7 @@ from h2oharness.apis.h2o3.mockparts.learn import Category
 from h2oharness.apis.h2o3.mockparts.wire import JSONDict
 from h2oharness.mocks.clock import Clock, MonotonicClock
 from h2oharness.mocks.jobs import Job, JobBoard, JobPhase, JobTiming
+from h2oharness.targets import Credentials
 
 JOB_PREFIX = "$03017f00000132d4ffffffff$_"
 
@@ -133,6 +134,12 @@ class H2O3MockState:
     _clock_origin: float = field(init=False, repr=False)
     _pending: dict[str, tuple[Job, JobInfo]] = field(default_factory=dict, repr=False)
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1), repr=False)
+
+    def client_credentials(self) -> Credentials:
+        """What a client must send to this mock: HTTP Basic when the mock enforces it, else nothing."""
+        if self.credentials is None:
+            return Credentials()
+        return Credentials(username=self.credentials[0], password=self.credentials[1])
 
     def __post_init__(self) -> None:
         self.jobs = JobBoard(self.clock, keep_finished=self.keep_finished_jobs)
