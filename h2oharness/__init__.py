@@ -11,11 +11,15 @@ from h2oharness.errors import (
     JobTimeout,
     ProgressRegressed,
     SpecError,
+    StreamCut,
+    StreamServerError,
+    StreamViolation,
     TargetAuthError,
     TargetUnavailable,
     UnknownAPI,
 )
 from h2oharness.http.polling import Backoff, JobStatus, PollResult, wait_for_job
+from h2oharness.http.streaming import JsonlStream, SseStream, StreamEvent, StreamStats, open_stream
 from h2oharness.targets import Credentials, Target
 
 __all__ = [
@@ -31,6 +35,12 @@ __all__ = [
     "JobStatus",
     "PollResult",
     "wait_for_job",
+    # streaming
+    "JsonlStream",
+    "SseStream",
+    "StreamEvent",
+    "StreamStats",
+    "open_stream",
     # errors: harness side (exit 3)
     "HarnessError",
     "ConfigError",
@@ -43,4 +53,7 @@ __all__ = [
     "JobFailed",
     "JobTimeout",
     "ProgressRegressed",
+    "StreamViolation",
+    "StreamCut",
+    "StreamServerError",
 ]

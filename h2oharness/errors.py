@@ -14,7 +14,10 @@ the root decides the exit code of the CLI::
      └── ContractViolation           the API under test broke its contract           -> exit 1
           ├── JobFailed              a job ended FAILED or CANCELLED
           ├── JobTimeout             a job did not finish before its deadline
-          └── ProgressRegressed      a job's progress went backwards
+          ├── ProgressRegressed      a job's progress went backwards
+          └── StreamViolation        a streamed response broke its format or its timing bounds
+               ├── StreamCut          the stream ended (EOF or a transport error) before its last line
+               └── StreamServerError  the server itself ended the stream with an error line
 
 ``ContractViolation`` is an ``AssertionError`` so that pytest reports it as a
 failed check rather than an error in the test itself.
@@ -61,3 +64,28 @@ class JobTimeout(ContractViolation):
 
 class ProgressRegressed(ContractViolation):
     """A job's reported progress went down between two polls."""
+
+
+class StreamViolation(ContractViolation):
+    """A streamed response broke its contract: a malformed line, data after its end, a wrong Content-Type, a bound.
+
+    ``line`` is the 1-based number of the offending line when there is one; ``events`` counts the data events
+    read before the violation.
+    """
+
+    def __init__(self, message: str, *, line: int | None = None, events: int = 0) -> None:
+        super().__init__(message)
+        self.line = line
+        self.events = events
+
+
+class StreamCut(StreamViolation):
+    """The stream ended, by EOF or a transport error, before the line that closes it."""
+
+
+class StreamServerError(StreamViolation):
+    """The server ended the stream with an error line; ``error`` is what it said, as it said it."""
+
+    def __init__(self, message: str, *, error: object = None, line: int | None = None, events: int = 0) -> None:
+        super().__init__(message, line=line, events=events)
+        self.error = error

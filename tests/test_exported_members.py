@@ -23,3 +23,12 @@ def test_exceptions_fall_into_the_two_trees() -> None:
         obj = getattr(h2oharness, name)
         if isinstance(obj, type) and issubclass(obj, BaseException):
             assert issubclass(obj, h2oharness.HarnessError) != issubclass(obj, h2oharness.ContractViolation), name
+
+
+def test_stream_violations_are_contract_violations_and_tell_server_errors_from_cuts() -> None:
+    for name in ("StreamViolation", "StreamCut", "StreamServerError", "JsonlStream", "SseStream", "open_stream"):
+        assert name in h2oharness.__all__, name
+    assert issubclass(h2oharness.StreamViolation, h2oharness.ContractViolation)
+    assert issubclass(h2oharness.StreamCut, h2oharness.StreamViolation)
+    assert issubclass(h2oharness.StreamServerError, h2oharness.StreamViolation)
+    assert not issubclass(h2oharness.StreamServerError, h2oharness.StreamCut)
