@@ -199,7 +199,7 @@ class _Reader:
         self.events: list[StreamEvent] = []
         self.final: StreamEvent | None = None
         self.finished = False
-        self._sent_at = sent_at
+        self.sent_at = sent_at  # the clock() reading at which the request was sent; every ``at`` counts from it
         self._clock = clock
         self._max_events = max_events
         self._deadline = deadline
@@ -243,7 +243,7 @@ class _Reader:
             )
 
     def _elapsed(self) -> float:
-        return self._clock() - self._sent_at
+        return self._clock() - self.sent_at
 
     def _events(self) -> Iterator[StreamEvent]:
         decoder = codecs.getincrementaldecoder("utf-8")()
