@@ -66,6 +66,27 @@ def _parser() -> argparse.ArgumentParser:
     spec.add_argument("--username", help="HTTP Basic user for the server")
     spec.add_argument("--password-env", default=None)
     spec.add_argument("--snapshot", type=Path, default=None, help="also save the fetched metadata into this folder")
+    load = sub.add_parser("load", help="run a Locust load profile headless against a target and judge its SLOs")
+    load.add_argument("profile", help="<api>.<kind>, e.g. h2o3.polling, h2o3.mixed, h2ogpte.streaming")
+    load.add_argument("--target", default="mock", help=f"one of {', '.join(TARGET_KINDS)} (default: mock)")
+    load.add_argument("-u", "--users", type=int, default=10, help="concurrent users (default 10)")
+    load.add_argument("-r", "--spawn-rate", type=float, default=10.0, help="users started per second (default 10)")
+    load.add_argument("-t", "--run-time", default="30s", help="how long to load, e.g. 30s, 2m (default 30s)")
+    load.add_argument(
+        "--arrival-rate", type=float, default=None, help="open model: submissions per second over all users"
+    )
+    load.add_argument("--workers", type=int, default=0, help="distributed: a Locust master and N workers on loopback")
+    load.add_argument("--slo", action="append", default=[], help="[ENTRY:]LIMIT=VALUE, overrides the SLO file")
+    load.add_argument("--allow-host", action="append", default=[], help="a non-loopback host that may be loaded")
+    load.add_argument("--mock-speed", type=float, default=1.0, help="run the mock's clock this many times faster")
+    load.add_argument("--max-time", default=None, help="hard limit for the whole run (default: run time + 70 s)")
+    load.add_argument("--report-dir", default="reports", type=Path, help="where the reports go (default: reports)")
+    load.add_argument("--url", help="base URL of a live target (else <API>_URL)")
+    load.add_argument("--username", help="HTTP Basic user of a live target (else <API>_USERNAME)")
+    load.add_argument("--password-env", default=None, help="environment variable holding the password")
+    load.add_argument("--api-key-env", default=None, help="environment variable holding a bearer token")
+    load.add_argument("--suite-dir", type=Path, default=None, help="folder holding loadtests/")
+
     base = sub.add_parser("baseline", help="write the known findings of a real server from a conformance report")
     base.add_argument("--from", dest="report", type=Path, required=True, help="a conformance.json")
     base.add_argument("--api", required=True)
@@ -83,14 +104,12 @@ def _password(env_name: str | None, option: str = "--password-env") -> str | Non
     return value
 
 
-def _suite_root(explicit: Path | None) -> Path:
+def _suite_root(explicit: Path | None, folder: str = "contracts") -> Path:
     candidates = [explicit] if explicit else [Path.cwd(), Path(__file__).resolve().parent.parent]
     for root in candidates:
-        if root is not None and (root / "contracts").is_dir():
+        if root is not None and (root / folder).is_dir():
             return root
-    raise ConfigError(
-        "cannot find the suites (contracts/ and scenarios/): run from the h2oharness checkout or pass --suite-dir"
-    )
+    raise ConfigError(f"cannot find {folder}/: run from the h2oharness checkout or pass --suite-dir")
 
 
 @contextlib.contextmanager
@@ -298,10 +317,42 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_load(args: argparse.Namespace) -> int:
+    """Run a load profile and turn its SLO verdicts into the exit code."""
+    from h2oharness.load import LoadRun, execute, exit_code, find_profile, parse_duration
+    from h2oharness.report.load import parse_override
+
+    if args.users < 1 or args.spawn_rate <= 0 or args.workers < 0:
+        raise ConfigError("--users must be at least 1, --spawn-rate above 0 and --workers at least 0")
+    run = LoadRun(
+        profile=find_profile(args.profile, _suite_root(args.suite_dir, "loadtests")),
+        target=args.target,
+        users=args.users,
+        spawn_rate=args.spawn_rate,
+        run_time=parse_duration(args.run_time),
+        arrival_rate=args.arrival_rate,
+        workers=args.workers,
+        report_dir=args.report_dir,
+        slo_overrides=[parse_override(text) for text in args.slo],
+        allowed_hosts=list(args.allow_host),
+        mock_speed=args.mock_speed,
+        url=args.url,
+        username=args.username,
+        password=_password(args.password_env),
+        token=_password(args.api_key_env, "--api-key-env"),
+        max_time=parse_duration(args.max_time) if args.max_time else None,
+    )
+    summary = execute(run)
+    print(summary.summary)
+    out = run.report_dir.resolve()
+    print(f"reports: {out / 'load.html'}, {out / 'load.json'}, {out / 'locust.html'}, {out / 'locust_stats.csv'}")
+    return exit_code(summary)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse arguments, run the command, map errors to exit codes with a one-line message."""
     args = _parser().parse_args(argv)
-    commands = {"run": cmd_run, "serve": cmd_serve, "spec": cmd_spec, "baseline": cmd_baseline}
+    commands = {"run": cmd_run, "serve": cmd_serve, "spec": cmd_spec, "baseline": cmd_baseline, "load": cmd_load}
     try:
         return commands[args.command](args)
     except HarnessError as exc:

@@ -13,14 +13,17 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from h2oharness.errors import ConfigError
 from h2oharness.http.redact import redact
 from h2oharness.report.build import display_order
+from h2oharness.report.load import LoadSummary
 from h2oharness.report.model import ApiReport, Conformance, OperationResult
 
 __all__ = [
     "HTML_NAME",
     "JSON_NAME",
+    "load_plots",
     "read_json",
     "redact_conformance",
     "render_html",
+    "render_load_html",
     "write_all",
     "write_html",
     "write_json",
@@ -68,15 +71,64 @@ def _environment() -> Environment:
     )
 
 
-def render_html(conformance: Conformance, secrets: Iterable[str] = ()) -> str:
-    """The HTML page for a report, as text (redacted)."""
+def render_html(conformance: Conformance, secrets: Iterable[str] = (), load: LoadSummary | None = None) -> str:
+    """The HTML page for a report, as text (redacted); with ``load``, a section for that load run too."""
+    secrets = tuple(secrets)
     report = redact_conformance(conformance, secrets)
     views = []
     for api in report.apis:
         failed, passed, untested = display_order(api.operations)
         views.append(_ApiView(api, failed + passed, untested))
     verdict = _VERDICTS.get(report.exit_code, f"exit code {report.exit_code}")
-    return _environment().get_template("conformance.html.j2").render(report=report, apis=views, verdict=verdict)
+    html = (
+        _environment()
+        .get_template("conformance.html.j2")
+        .render(report=report, apis=views, verdict=verdict, load=load, plots=load_plots(load) if load else [])
+    )
+    return redact(html, secrets)
+
+
+_COLORS = ("#0969da", "#cf222e", "#1a7f37", "#9a6700")
+
+
+@dataclass(frozen=True)
+class _Line:
+    label: str
+    color: str
+    points: str
+    label_y: int
+
+
+@dataclass(frozen=True)
+class _Plot:
+    title: str
+    lines: tuple[_Line, ...]
+    x_label: str
+    y_label: str
+    width: int = 800
+    height: int = 220
+
+
+def load_plots(load: LoadSummary, width: int = 800, height: int = 220) -> list[_Plot]:
+    """SVG polylines of p95 latency per second for each series of a load run (computed here, drawn by templates)."""
+    series = {k: pts for k, pts in load.series.items() if pts}
+    if not series:
+        return []
+    t_max = max(p.t for pts in series.values() for p in pts) or 1.0
+    y_max = max(p.p95 for pts in series.values() for p in pts) or 1.0
+    lines = []
+    for i, (key, pts) in enumerate(sorted(series.items())):
+        coords = " ".join(
+            f"{p.t / t_max * (width - 20) + 10:.1f},{height - 20 - p.p95 / y_max * (height - 40):.1f}" for p in pts
+        )
+        lines.append(_Line(f"p95 {key}", _COLORS[i % len(_COLORS)], coords, 16 + 14 * i))
+    return [_Plot("p95 latency", tuple(lines), f"{t_max:.0f} s", f"{y_max:.0f} ms", width, height)]
+
+
+def render_load_html(load: LoadSummary, secrets: Iterable[str] = ()) -> str:
+    """The standalone ``load.html`` page of a load run (redacted)."""
+    html = _environment().get_template("load.html.j2").render(load=load, plots=load_plots(load))
+    return redact(html, tuple(secrets))
 
 
 def _write_text(path: Path, text: str) -> Path:

@@ -1,0 +1,332 @@
+"""``h2oharness load``: run a Locust profile headless in subprocesses, judge its SLOs, write the load report.
+
+Locust never runs in this process (it patches everything with gevent): this
+module starts the target (a mock on loopback, a local server, or checks a live
+one), builds the Locust command lines (one process, or a master and N workers
+on loopback), enforces a hard time limit, and turns Locust's JSON and CSV into
+``load.json``, ``load.html`` and a section of ``conformance.html``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import ipaddress
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from h2oharness.apis import ApiInfo, get_api
+from h2oharness.errors import ConfigError, HarnessError
+from h2oharness.http.redact import redact
+from h2oharness.report.load import (
+    EntryStats,
+    LoadSummary,
+    Rule,
+    entries_from_locust,
+    judge,
+    load_slos,
+    merge_rules,
+    read_history,
+)
+from h2oharness.targets import Credentials, Target, check_kind, live_settings, probe
+
+#: profile kind -> the Locust user class every ``loadtests/<api>.py`` names the same way
+USER_CLASSES = {"polling": "PollingUser", "streaming": "StreamingUser", "mixed": "MixedUser"}
+LOOPBACK_NAMES = ("localhost",)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A load profile: ``<api>.<kind>``, its Locust file, its user class and its SLO file."""
+
+    api: ApiInfo
+    kind: str
+    file: Path
+    user_class: str
+    slo_file: Path
+
+    @property
+    def name(self) -> str:
+        """``<api>.<kind>``."""
+        return f"{self.api.slug}.{self.kind}"
+
+
+def find_profile(name: str, root: Path) -> Profile:
+    """The profile ``name`` (e.g. ``h2o3.polling``) under ``root/loadtests``; ConfigError naming the known ones."""
+    slug, dot, kind = name.partition(".")
+    api = get_api(slug)
+    file = root / "loadtests" / f"{slug}.py"
+    if not file.is_file():
+        raise ConfigError(f"no load profiles for {slug}: {file} does not exist")
+    text = file.read_text()
+    known = [k for k, cls in USER_CLASSES.items() if re.search(rf"^class {cls}\b", text, re.MULTILINE)]
+    if not dot or kind not in known:
+        raise ConfigError(f"unknown profile {name!r}; {slug} has: {', '.join(f'{slug}.{k}' for k in known)}")
+    return Profile(api, kind, file, USER_CLASSES[kind], root / "loadtests" / f"{slug}.slo.yaml")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from ``"90"``, ``"30s"``, ``"2m"``, ``"1h"`` or ``"1m30s"``."""
+    if re.fullmatch(r"\d+(\.\d+)?", text.strip()):
+        return float(text)
+    parts = re.findall(r"(\d+(?:\.\d+)?)([hms])", text.strip())
+    if not parts or "".join(n + u for n, u in parts) != text.strip():
+        raise ConfigError(f"cannot read the duration {text!r}: use e.g. 30s, 2m, 1m30s")
+    return sum(float(n) * {"h": 3600, "m": 60, "s": 1}[u] for n, u in parts)
+
+
+def is_loopback(url: str) -> bool:
+    """Whether a URL's host is this machine's loopback."""
+    host = urlsplit(url).hostname or ""
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_allowed(url: str, allowed_hosts: Sequence[str]) -> None:
+    """ConfigError unless ``url`` is loopback or its host is listed explicitly: load is never sent by accident."""
+    host = urlsplit(url).hostname or ""
+    if not is_loopback(url) and host not in allowed_hosts:
+        raise ConfigError(
+            f"refusing to send load to {host}: it is not loopback; list it with --allow-host {host} to load it"
+        )
+
+
+@dataclass
+class LoadRun:
+    """Everything a load run needs, from the command line."""
+
+    profile: Profile
+    target: str = "mock"
+    users: int = 10
+    spawn_rate: float = 10.0
+    run_time: float = 30.0
+    arrival_rate: float | None = None
+    workers: int = 0
+    report_dir: Path = Path("reports")
+    slo_overrides: list[Rule] = field(default_factory=list)
+    allowed_hosts: list[str] = field(default_factory=list)
+    mock_speed: float = 1.0
+    url: str | None = None
+    username: str | None = None
+    password: str | None = None
+    token: str | None = None
+    stop_timeout: float = 10.0
+    max_time: float | None = None
+
+    @property
+    def hard_limit(self) -> float:
+        """Seconds after which the whole run is killed, whatever Locust is doing."""
+        return self.max_time or self.run_time + self.stop_timeout + 60.0
+
+
+@contextlib.contextmanager
+def _target(run: LoadRun) -> Iterator[Target]:
+    api = run.profile.api
+    kind = check_kind(run.target)
+    if kind not in api.kinds:
+        raise ConfigError(f"{api.title} has no {kind} target; choose one of {', '.join(api.kinds)}")
+    if kind == "mock":
+        from h2oharness.mocks.serve import serve
+
+        mock = importlib.import_module(f"{api.module}.mock")
+        state = mock.default_state(speed=run.mock_speed)
+        with serve(mock.make_app(state)) as served:
+            yield Target("mock", served.url, state.client_credentials())
+        return
+    if kind == "local":
+        from h2oharness.pytest_plugin import start_local
+
+        server = start_local(api)
+        try:
+            yield Target("local", server.url, version=getattr(server, "version", ""))
+        finally:
+            server.stop()
+        return
+    url, creds = live_settings(api, url=run.url, username=run.username, password=run.password, token=run.token)
+    check_allowed(url, run.allowed_hosts)
+    yield Target("live", url, creds, probe(url, api.health_path, creds))
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def locust_commands(run: LoadRun, url: str, out: Path) -> list[list[str]]:
+    """The Locust command lines of a run: one headless process, or a master then its workers."""
+    base = [sys.executable, "-m", "locust", "-f", str(run.profile.file)]
+    headless = [
+        "--headless",
+        "-H", url,
+        "-u", str(run.users),
+        "-r", f"{run.spawn_rate:g}",
+        "-t", f"{max(1, round(run.run_time))}s",
+        "--stop-timeout", f"{run.stop_timeout:g}",
+        "--csv", str(out / "locust"),
+        "--csv-full-history",
+        "--html", str(out / "locust.html"),
+        "--json-file", str(out / "locust"),
+        "--only-summary",
+        "--exit-code-on-error", "0",
+        "--loglevel", "WARNING",
+    ]  # fmt: skip
+    if run.workers <= 0:
+        return [[*base, *headless, run.profile.user_class]]
+    port = _free_port()
+    master = [
+        *base,
+        *headless,
+        "--master",
+        "--master-bind-host", "127.0.0.1",
+        "--master-bind-port", str(port),
+        "--expect-workers", str(run.workers),
+        "--expect-workers-max-wait", "60",
+        run.profile.user_class,
+    ]  # fmt: skip
+    worker = [*base, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port), "--loglevel", "WARNING"]
+    return [master] + [[*worker, run.profile.user_class] for _ in range(run.workers)]
+
+
+def _environment(run: LoadRun, target: Target) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
+    prefix = run.profile.api.env_prefix
+    creds: Credentials = target.credentials
+    if creds.username:
+        env[f"HARNESS_{prefix}_USERNAME"] = creds.username
+        env[f"HARNESS_{prefix}_PASSWORD"] = creds.password or ""
+    if creds.token:
+        env[f"HARNESS_{prefix}_API_KEY"] = creds.token
+    env["HARNESS_LOAD_USERS"] = str(run.users)
+    if run.workers:
+        env["HARNESS_LOAD_WORKER_DIR"] = str(run.report_dir.resolve())
+    if run.arrival_rate:
+        env["HARNESS_ARRIVAL_RATE"] = f"{run.arrival_rate:g}"
+    root = str(run.profile.file.parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def _run_processes(commands: list[list[str]], env: dict[str, str], log: Path, limit: float) -> list[int]:
+    """Start every command, wait for all within ``limit`` seconds (then kill them); their exit codes."""
+    with log.open("w") as sink:
+        procs = [subprocess.Popen(c, env=env, stdout=sink, stderr=subprocess.STDOUT) for c in commands]
+        deadline = time.monotonic() + limit
+        try:
+            for proc in procs:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            for proc in procs:
+                proc.kill()
+            for proc in procs:
+                proc.wait(timeout=10)
+            raise HarnessError(f"the load run passed its hard time limit of {limit:.0f} s and was killed") from None
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait(timeout=10)
+    return [p.returncode for p in procs]
+
+
+def execute(run: LoadRun) -> LoadSummary:
+    """Run the profile against its target and return the judged summary (files written into ``report_dir``)."""
+    import json
+
+    rules = merge_rules(load_slos(run.profile.slo_file, run.profile.kind), run.slo_overrides)
+    out = run.report_dir.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in [*out.glob("locust*"), *out.glob("worker-*.json")]:
+        stale.unlink()
+    with _target(run) as target:
+        secrets = target.credentials.secrets()
+        env = _environment(run, target)
+        commands = locust_commands(run, target.url, out)
+        print(
+            f"load {run.profile.name}: {run.users} users, {run.run_time:g} s"
+            + (f", {run.arrival_rate:g} arrivals/s" if run.arrival_rate else "")
+            + (f", {run.workers} workers" if run.workers else "")
+            + f", against {target.kind} {target.url}",
+            file=sys.stderr,
+            flush=True,
+        )
+        codes = _run_processes(commands, env, out / "locust.log", run.hard_limit)
+    log = redact((out / "locust.log").read_text(errors="replace"), secrets)
+    (out / "locust.log").write_text(log)
+    errors: list[str] = []
+    stats_path = out / "locust.json"
+    if not stats_path.is_file():
+        tail = " | ".join(line for line in log.strip().splitlines()[-3:])
+        raise HarnessError(f"Locust wrote no statistics (exit codes {codes}): {tail or 'no output'}")
+    if any(codes):
+        errors.append(f"a Locust process exited with {codes}; see {out / 'locust.log'}")
+    entries = entries_from_locust(json.loads(stats_path.read_text()))
+    if run.workers:
+        errors += aggregation_errors(entries, [json.loads(f.read_text()) for f in sorted(out.glob("worker-*.json"))])
+    keys = [r.entry for r in rules if r.entry] or [e.key for e in entries if e.type == "JOB"][:4]
+    summary = LoadSummary(
+        profile=run.profile.name,
+        target={"kind": target.kind, "url": target.url},
+        settings={
+            "users": run.users,
+            "spawn_rate": run.spawn_rate,
+            "run_time": run.run_time,
+            "arrival_rate": run.arrival_rate,
+            "workers": run.workers,
+            "mock_speed": run.mock_speed if target.kind == "mock" else None,
+        },
+        entries=tuple(entries),
+        verdicts=tuple(judge(rules, entries)),
+        series=read_history(out / "locust_stats_history.csv", keys),
+        errors=tuple(errors),
+    )
+    _write(summary, out, secrets)
+    return summary
+
+
+def aggregation_errors(entries: Sequence[EntryStats], workers: Sequence[dict[str, dict[str, int]]]) -> list[str]:
+    """Where the master's totals are not the sum of what each worker counted itself (empty when they agree)."""
+    if not workers:
+        return ["no worker wrote its own totals: the master's aggregate cannot be checked"]
+    summed: dict[str, list[int]] = {}
+    for totals in workers:
+        for key, counts in totals.items():
+            acc = summed.setdefault(key, [0, 0])
+            acc[0] += counts["requests"]
+            acc[1] += counts["failures"]
+    master = {e.key: [e.requests, e.failures] for e in entries}
+    return [
+        f"{key}: the master counted {master.get(key, [0, 0])} (requests, failures), "
+        f"its workers {summed.get(key, [0, 0])}"
+        for key in sorted(set(master) | set(summed))
+        if master.get(key, [0, 0]) != summed.get(key, [0, 0])
+    ]
+
+
+def _write(summary: LoadSummary, out: Path, secrets: Sequence[str]) -> None:
+    from h2oharness.report.writers import read_json, render_html, render_load_html
+
+    (out / "load.json").write_text(redact(summary.to_json(), secrets))
+    (out / "load.html").write_text(render_load_html(summary, secrets))
+    conformance = out / "conformance.json"
+    if conformance.is_file():
+        # the conformance page of the same report folder gets the load section too
+        (out / "conformance.html").write_text(render_html(read_json(conformance), secrets, load=summary))
+
+
+def exit_code(summary: LoadSummary) -> int:
+    """0 when every SLO held, 1 when one broke or Locust failed."""
+    return 0 if summary.passed else 1

@@ -1,0 +1,221 @@
+"""What the Locust profiles in ``loadtests/`` share; the only package module that imports locust.
+
+Importing this module patches the process with gevent, so only Locust processes
+import it (``h2oharness load`` runs them as subprocesses). Profiles drive the
+harness's own typed clients: :class:`LocustTransport` carries an ``httpx.Client``'s
+requests over a ``FastHttpUser``'s connection pool, so each request lands in
+Locust's statistics under its contract operation ("GET /3/Jobs/{job_id}") and no
+scenario logic is copied into the profiles. Job and stream metrics are Locust
+entries of their own (``JOB`` and ``STREAM`` request types).
+
+Open-model load: with ``HARNESS_ARRIVAL_RATE`` set (submissions per second over
+all users), each user paces its tasks on a fixed schedule and a late start is
+measured from the scheduled moment, so a stalling server shows in the figures
+instead of silently slowing the senders (coordinated omission).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from locust import FastHttpUser, events
+from locust.env import Environment
+from locust.runners import WorkerRunner
+
+from h2oharness.errors import ContractViolation, HarnessError
+from h2oharness.http.naming import operation_namer
+from h2oharness.targets import Credentials
+
+JOB = "JOB"
+STREAM = "STREAM"
+_STREAMING_TYPES = ("application/jsonl", "application/x-ndjson", "text/event-stream")
+
+logging.getLogger("httpx").setLevel(logging.WARNING)  # Locust's stats already list every request
+
+
+class _LineStream(httpx.SyncByteStream):
+    """A streamed body read line by line (geventhttpclient's read(n) waits for n bytes; readline does not)."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            line = self._raw.readline()
+            if not line:
+                return
+            yield line
+
+    def close(self) -> None:
+        release = getattr(self._raw, "release", None)
+        if callable(release):
+            release()
+
+
+class LocustTransport(httpx.BaseTransport):
+    """An httpx transport that sends through a Locust ``FastHttpSession``, so the request is in Locust's stats.
+
+    A request whose ``Accept`` names a streaming type is sent with ``stream=True`` and its body is handed
+    to httpx line by line as it arrives; Locust then times it to the headers, the stream readers do the rest.
+    """
+
+    def __init__(self, session: Any, namer: Callable[[str, str], str]) -> None:
+        self.session = session
+        self.namer = namer
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` through Locust's session and wrap the answer for httpx."""
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
+        headers["accept-encoding"] = "identity"  # httpx must not decode what geventhttpclient already decoded
+        streaming = any(t in request.headers.get("accept", "") for t in _STREAMING_TYPES)
+        body = request.read()
+        with self.session.request(
+            request.method,
+            str(request.url),
+            name=self.namer(request.method, request.url.path),
+            data=body or None,
+            headers=headers,
+            stream=streaming,
+            catch_response=True,
+        ) as resp:
+            error = getattr(resp, "error", None)
+            if resp.status_code == 0 or (error is not None and not getattr(error, "code", None)):
+                resp.failure(error or "no response")
+                raise httpx.ConnectError(f"{request.method} {request.url}: {error or 'no response'}", request=request)
+            if resp.status_code >= 400:
+                resp.failure(f"HTTP {resp.status_code}")
+            else:
+                resp.success()
+            pairs = list(resp.headers.items()) if resp.headers else []
+            pairs = [(k, v) for k, v in pairs if k.lower() not in ("content-encoding", "transfer-encoding")]
+            if streaming:
+                return httpx.Response(resp.status_code, headers=pairs, stream=_LineStream(resp._response))
+            return httpx.Response(resp.status_code, headers=pairs, content=resp.content or b"")
+
+
+def fire(
+    environment: Environment,
+    kind: str,
+    name: str,
+    value: float,
+    *,
+    length: int = 0,
+    exception: BaseException | None = None,
+) -> None:
+    """Record one custom measurement (milliseconds, or a count) as a Locust entry of its own."""
+    environment.events.request.fire(  # type: ignore[no-untyped-call]
+        request_type=kind,
+        name=name,
+        response_time=value,
+        response_length=length,
+        exception=exception,
+        context={},
+    )
+
+
+def target_credentials(prefix: str) -> Credentials:
+    """The credentials ``h2oharness load`` handed down through the environment (never on a command line)."""
+    env = os.environ
+    return Credentials(
+        username=env.get(f"HARNESS_{prefix}_USERNAME"),
+        password=env.get(f"HARNESS_{prefix}_PASSWORD"),
+        token=env.get(f"HARNESS_{prefix}_API_KEY"),
+    )
+
+
+def harness_http(user: FastHttpUser, document: Path, prefix: str) -> httpx.Client:
+    """An httpx client whose requests go through ``user``'s Locust session, with the target's credentials."""
+    creds = target_credentials(prefix)
+    return httpx.Client(
+        base_url=user.host or "",
+        transport=LocustTransport(user.client, operation_namer(document)),
+        auth=creds.httpx_auth(),
+        headers=creds.headers(),
+        timeout=60.0,
+    )
+
+
+class Pacer:
+    """Open-model pacing for one user: its share of ``HARNESS_ARRIVAL_RATE``, on a schedule that ignores replies.
+
+    Without an arrival rate it does nothing and the user runs closed-loop (Locust's own wait_time).
+    """
+
+    def __init__(self, users: int, rate: float | None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.interval = users / rate if rate else None
+        self.next_at = clock() + (random.uniform(0, self.interval) if self.interval else 0.0)
+
+    @classmethod
+    def from_environment(cls) -> Pacer:
+        """A pacer for ``HARNESS_ARRIVAL_RATE`` shared by ``HARNESS_LOAD_USERS`` users (over all workers)."""
+        rate = float(os.environ.get("HARNESS_ARRIVAL_RATE") or 0) or None
+        users = int(os.environ.get("HARNESS_LOAD_USERS") or 1)
+        return cls(max(users, 1), rate)
+
+    def wait(self) -> float:
+        """Sleep until this user's next scheduled send; return that scheduled moment."""
+        if self.interval is None:
+            return self.clock()
+        scheduled = self.next_at
+        self.next_at += self.interval
+        delay = scheduled - self.clock()
+        if delay > 0:
+            time.sleep(delay)
+        return scheduled
+
+
+@contextmanager
+def job_metrics(environment: Environment, name: str, scheduled: float | None = None) -> Iterator[dict[str, Any]]:
+    """Time one job from submission to its end; record submitted, done/failed, submit-to-done and polls per job.
+
+    The block sets ``out["polls"]``; a JobFailed, JobTimeout, ContractViolation or HTTP error inside it counts as a
+    failed job and is swallowed (``out["ok"]`` is then False), so one bad job does not end the user.
+    With ``scheduled`` (open model), the submit-to-done time also gets a ``(from schedule)`` entry that includes
+    how late the submission started.
+    """
+    out: dict[str, Any] = {"polls": 0, "ok": False}
+    fire(environment, JOB, f"{name} submitted", 0)
+    started = time.monotonic()
+    try:
+        yield out
+    except (ContractViolation, httpx.HTTPError, HarnessError, OSError) as exc:
+        elapsed = (time.monotonic() - started) * 1000
+        fire(environment, JOB, f"{name} submit-to-done", elapsed, exception=exc)
+        return
+    out["ok"] = True
+    elapsed = (time.monotonic() - started) * 1000
+    fire(environment, JOB, f"{name} submit-to-done", elapsed)
+    fire(environment, JOB, f"{name} polls per job", float(out["polls"]))
+    if scheduled is not None:
+        fire(environment, JOB, f"{name} submit-to-done (from schedule)", (time.monotonic() - scheduled) * 1000)
+
+
+# A worker's own count of what it recorded, independent of the statistics it streams to its master: with
+# HARNESS_LOAD_WORKER_DIR set, each worker writes its totals there when it quits, so a run can check that the
+# master's aggregate is the sum of its workers.
+_recorded: dict[str, list[int]] = {}
+
+
+@events.request.add_listener  # type: ignore[untyped-decorator]
+def _count(request_type: str, name: str, exception: BaseException | None = None, **_: Any) -> None:
+    counts = _recorded.setdefault(f"{request_type} {name}", [0, 0])
+    counts[0] += 1
+    counts[1] += exception is not None
+
+
+@events.quitting.add_listener  # type: ignore[untyped-decorator]
+def _write_worker_totals(environment: Environment, **_: Any) -> None:
+    folder = os.environ.get("HARNESS_LOAD_WORKER_DIR")
+    if folder and isinstance(environment.runner, WorkerRunner):
+        totals = {key: {"requests": n, "failures": f} for key, (n, f) in _recorded.items()}
+        Path(folder, f"worker-{os.getpid()}.json").write_text(json.dumps(totals, sort_keys=True))

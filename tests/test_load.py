@@ -1,0 +1,149 @@
+"""``h2oharness load``: profiles, targets and safety, as subprocesses against the mocks on loopback (seconds each)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from h2oharness.apis import APIS
+from h2oharness.errors import ConfigError
+from h2oharness.load import USER_CLASSES, check_allowed, find_profile, is_loopback, parse_duration
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
+
+
+def load(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess[str], Any]:
+    """Run ``h2oharness load`` with a short run time; its process and the load.json it wrote (or None)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HARNESS_"))}
+    proc = subprocess.run(
+        [sys.executable, "-m", "h2oharness.cli", "load", *args, "--report-dir", str(tmp_path), "--suite-dir", str(ROOT),
+         "--max-time", "120s"],
+        capture_output=True, text=True, timeout=180, env={**base, **(env or {})}, check=False,
+    )  # fmt: skip
+    report = tmp_path / "load.json"
+    return proc, json.loads(report.read_text()) if report.is_file() else None
+
+
+def test_parse_duration() -> None:
+    assert parse_duration("90") == 90
+    assert parse_duration("1m30s") == 90
+    assert parse_duration("2h") == 7200
+    with pytest.raises(ConfigError, match="cannot read the duration"):
+        parse_duration("soon")
+
+
+def test_loopback_only_unless_listed() -> None:
+    assert is_loopback("http://127.0.0.1:1")
+    assert is_loopback("http://localhost")
+    assert is_loopback("http://[::1]:5")
+    assert not is_loopback("https://h2o.staging.example")
+    check_allowed("https://h2o.staging.example", ["h2o.staging.example"])
+    with pytest.raises(ConfigError, match=r"--allow-host h2o\.staging\.example"):
+        check_allowed("https://h2o.staging.example", [])
+
+
+def test_every_registered_api_has_its_profiles() -> None:
+    for slug in APIS:
+        text = (ROOT / "loadtests" / f"{slug}.py").read_text()
+        assert f"class {USER_CLASSES['polling']}" in text or f"class {USER_CLASSES['streaming']}" in text, slug
+        assert f"class {USER_CLASSES['mixed']}" in text, slug
+        assert (ROOT / "loadtests" / f"{slug}.slo.yaml").is_file(), slug
+    with pytest.raises(ConfigError, match=r"h2o3\.polling"):
+        find_profile("h2o3.nope", ROOT)
+
+
+@pytest.mark.parametrize("profile", ["h2o3.polling", "h2o3.mixed"])
+def test_profile_smoke_run_meets_its_slos(profile: str, tmp_path: Path) -> None:
+    proc, report = load(tmp_path, profile, "-u", "4", "-r", "4", "-t", "4s", "--mock-speed", "10")
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    assert report["passed"] is True
+    keys = {e["key"]: e for e in report["entries"]}
+    done = keys["JOB h2o3 parse submit-to-done"]
+    assert done["requests"] >= 1
+    assert done["failures"] == 0
+    assert keys["GET /3/Jobs/{job_id}"]["requests"] >= 1, "jobs were not polled"
+    for name in ("locust.html", "locust_stats.csv", "load.html"):
+        assert (tmp_path / name).stat().st_size > 0, name
+
+
+def test_open_model_paces_submissions_and_measures_from_the_schedule(tmp_path: Path) -> None:
+    proc, report = load(tmp_path, "h2o3.polling", "-u", "4", "-t", "4s", "--arrival-rate", "2", "--mock-speed", "10")
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    keys = {e["key"]: e for e in report["entries"]}
+    submitted = keys["JOB h2o3 parse submitted"]["requests"]
+    assert 1 <= submitted <= 2 * 4 + 4, submitted  # about rate x time, never a closed loop's flood
+    assert keys["JOB h2o3 parse submit-to-done (from schedule)"]["requests"] >= 1
+
+
+def test_distributed_master_totals_are_the_sum_of_the_workers(tmp_path: Path) -> None:
+    proc, report = load(tmp_path, "h2o3.mixed", "-u", "4", "-t", "4s", "--mock-speed", "10", "--workers", "2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    assert report["errors"] == [], report["errors"]  # the runner compares the master with each worker's own count
+    workers = [json.loads(p.read_text()) for p in sorted(tmp_path.glob("worker-*.json"))]
+    assert len(workers) == 2
+    for entry in report["entries"]:
+        assert entry["requests"] == sum(w.get(entry["key"], {}).get("requests", 0) for w in workers), entry["key"]
+
+
+def test_a_slow_mock_breaks_the_slo_and_the_exit_code_names_it(tmp_path: Path) -> None:
+    # the mock's clock at a tenth of wall time: a parse job takes about ten seconds instead of one
+    proc, report = load(
+        tmp_path, "h2o3.polling", "-u", "2", "-t", "3s", "--mock-speed", "0.5",
+        "--slo", "JOB h2o3 parse submit-to-done:p95_ms=800",
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr[-2000:]
+    assert "SLO broken: JOB h2o3 parse submit-to-done p95_ms <= 800" in proc.stdout
+    assert report["passed"] is False
+
+
+def test_non_loopback_live_target_is_refused_before_any_request(tmp_path: Path) -> None:
+    proc, report = load(tmp_path, "h2o3.polling", "--target", "live", "--url", "https://h2o.staging.example")
+    assert proc.returncode == 3
+    assert proc.stderr.strip().splitlines()[-1].startswith("h2oharness: error: refusing to send load")
+    assert report is None
+
+
+def test_credentials_never_reach_the_output(tmp_path: Path) -> None:
+    from h2oharness.apis.h2o3.mock import default_state, make_app
+    from h2oharness.mocks.serve import serve
+
+    secret = "pl4nted-s3cret-for-load"
+    state = default_state(speed=10)
+    state.credentials = ("loaduser", secret)
+    with serve(make_app(state)) as served:
+        proc, report = load(
+            tmp_path, "h2o3.polling", "--target", "live", "--url", served.url, "--username", "loaduser",
+            "--password-env", "LOAD_TEST_PASSWORD", "-u", "2", "-t", "4s",
+            env={"LOAD_TEST_PASSWORD": secret},
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    assert report["entries"], "nothing was sent"
+    assert all(e["failures"] == 0 for e in report["entries"]), "the mock refused the credentials"
+    assert secret not in proc.stdout + proc.stderr
+    for path in tmp_path.iterdir():
+        assert secret not in path.read_text(errors="replace"), path.name
+
+
+def test_wrong_credentials_stop_the_run_before_any_load(tmp_path: Path) -> None:
+    from h2oharness.apis.h2o3.mock import default_state, make_app
+    from h2oharness.mocks.serve import serve
+
+    state = default_state()
+    state.credentials = ("loaduser", "right")
+    with serve(make_app(state)) as served:
+        proc, report = load(
+            tmp_path, "h2o3.polling", "--target", "live", "--url", served.url, "--username", "loaduser",
+            "--password-env", "LOAD_TEST_PASSWORD", env={"LOAD_TEST_PASSWORD": "wrong"},
+        )  # fmt: skip
+    assert proc.returncode == 3
+    assert "refused the credentials" in proc.stderr.strip().splitlines()[-1]
+    assert report is None
+    assert not state.recorded("POST", "/3/Parse")
