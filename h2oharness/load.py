@@ -14,6 +14,7 @@ import importlib
 import ipaddress
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -223,6 +224,8 @@ def _environment(run: LoadRun, target: Target) -> dict[str, str]:
 def _run_processes(commands: list[list[str]], env: dict[str, str], log: Path, limit: float) -> list[int]:
     """Start every command, wait for all within ``limit`` seconds (then kill them); their exit codes."""
     with log.open("w") as sink:
+        sink.writelines(f"$ {shlex.join(c)}\n" for c in commands)  # how to run the same by hand, or on several hosts
+        sink.flush()
         procs = [subprocess.Popen(c, env=env, stdout=sink, stderr=subprocess.STDOUT) for c in commands]
         deadline = time.monotonic() + limit
         try:

@@ -89,6 +89,10 @@ def test_distributed_master_totals_are_the_sum_of_the_workers(tmp_path: Path) ->
     assert report["errors"] == [], report["errors"]  # the runner compares the master with each worker's own count
     workers = [json.loads(p.read_text()) for p in sorted(tmp_path.glob("worker-*.json"))]
     assert len(workers) == 2
+    commands = [line for line in (tmp_path / "locust.log").read_text().splitlines() if line.startswith("$ ")]
+    assert len(commands) == 3
+    assert "--master-bind-host 127.0.0.1" in commands[0]
+    assert all("--worker --master-host 127.0.0.1" in c for c in commands[1:])
     for entry in report["entries"]:
         assert entry["requests"] == sum(w.get(entry["key"], {}).get("requests", 0) for w in workers), entry["key"]
 
