@@ -151,3 +151,20 @@ def test_wrong_credentials_stop_the_run_before_any_load(tmp_path: Path) -> None:
     assert "refused the credentials" in proc.stderr.strip().splitlines()[-1]
     assert report is None
     assert not state.recorded("POST", "/3/Parse")
+
+
+def test_load_benchmark_prints_its_three_tables() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "load_users.py"), "--quick"],
+        capture_output=True, text=True, timeout=300, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    blocks = {b.splitlines()[0]: b.splitlines()[3:] for b in done.stdout.split("\n\n") if b.startswith("[")}
+    bare = next(rows for head, rows in blocks.items() if head.startswith("[bare vs harness]"))
+    assert sorted(row.split()[0] for row in bare) == ["bare", "harness"]
+    assert all(int(row.split()[-4]) > 0 for row in bare), bare  # both users really polled
+    workers = next(rows for head, rows in blocks.items() if head.startswith("[workers]"))
+    assert [row.split()[0] for row in workers] == ["1", "2"]
+    soak = next(rows for head, rows in blocks.items() if head.startswith("[soak]"))
+    assert len(soak) == 1
+    assert soak[0].split()[3] == "0", soak  # no failures
