@@ -54,6 +54,14 @@ APIS: dict[str, ApiInfo] = {
         health_path="/3/Cloud",
         local="h2oharness.apis.h2o3.local:start_local_h2o3",
     ),
+    "coreplexml": ApiInfo(
+        "coreplexml",
+        "CorePlexML Experiments",
+        "COREPLEXML",
+        "bearer",
+        ("002_cb37d3b791997043.txt",),
+        health_path="/api/experiments?limit=1",
+    ),
 }
 
 

@@ -1,0 +1,1 @@
+"""CorePlexML Experiments: mock, client and payloads."""

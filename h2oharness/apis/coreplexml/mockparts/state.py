@@ -1,0 +1,232 @@
+"""The explicit state of one CorePlexML mock: clock, timings, API keys, projects, datasets, experiments, request log."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from h2oharness.mocks.clock import Clock, MonotonicClock
+from h2oharness.mocks.jobs import Job, JobBoard, JobPhase
+from h2oharness.targets import Credentials
+
+DEFAULT_API_KEY = "sk-h2oharness-mock"
+
+
+@dataclass(frozen=True)
+class CorePlexMLTimings:
+    """How long experiments take on the state's clock.
+
+    An experiment waits ``queued`` seconds, then runs for its models' simulated
+    training time (H2O seconds) times ``time_scale``, but at least ``min_running``.
+    ``instant()`` ends every experiment the moment it is created.
+    """
+
+    queued: float = 0.3
+    time_scale: float = 0.004
+    min_running: float = 0.5
+
+    @classmethod
+    def instant(cls) -> CorePlexMLTimings:
+        """Every experiment finishes the moment it is created."""
+        return cls(queued=0.0, time_scale=0.0, min_running=0.0)
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the mock received, without its credentials."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    content_type: str
+    json: Any
+    body_size: int
+    user_agent: str
+    authorized: bool
+    status: int
+
+
+@dataclass
+class Column:
+    """One column of an uploaded CSV: its type and a few statistics."""
+
+    name: str
+    dtype: str  # "numeric" | "categorical"
+    unique: int
+    missing: int
+    minimum: float | None = None
+    maximum: float | None = None
+    std: float | None = None
+
+
+@dataclass
+class Project:
+    """A project: the owner of datasets and experiments."""
+
+    id: str
+    name: str
+    description: str
+    created_at: str
+
+
+@dataclass
+class DatasetVersion:
+    """One uploaded version of a dataset."""
+
+    id: str
+    dataset_id: str
+    version: int
+    filename: str
+    size_bytes: int
+    row_count: int
+    columns: list[Column]
+    created_at: str
+
+    def column(self, name: str) -> Column | None:
+        """The column called ``name``, or None."""
+        return next((c for c in self.columns if c.name == name), None)
+
+
+@dataclass
+class Dataset:
+    """A dataset of a project, with its versions (oldest first)."""
+
+    id: str
+    project_id: str
+    name: str
+    description: str
+    created_at: str
+    versions: list[DatasetVersion] = field(default_factory=list)
+
+
+@dataclass
+class PlannedModel:
+    """A model the AutoML run will produce, with everything about it fixed in advance (deterministic)."""
+
+    id: str
+    name: str
+    algo: str
+    metrics: dict[str, float]
+    training_time: float
+    done_at: float  # fraction of the run at which it appears on the leaderboard
+    varimp: list[float]
+
+
+@dataclass
+class Experiment:
+    """An AutoML experiment; its status and leaderboard are functions of its job and the clock."""
+
+    id: str
+    job: Job
+    project_id: str
+    dataset_id: str
+    dataset_version_id: str
+    name: str
+    target_column: str
+    problem_type: str
+    subtype: str
+    config: dict[str, Any]
+    requested: dict[str, Any]
+    use_gpu: bool
+    execution_mode: str
+    engines: list[str]
+    created_at: str
+    created_clock: float
+    features: list[str]
+    plan: list[PlannedModel]
+    notes: list[str] = field(default_factory=list)
+    best_override: str | None = None
+
+    def models(self, now: float) -> list[PlannedModel]:
+        """The models on the leaderboard at ``now``: those finished before the run ended or stopped."""
+        phase = self.job.phase(now)
+        progress = self.job.progress(now)
+        if phase is JobPhase.SUCCEEDED:
+            return list(self.plan)
+        if phase is JobPhase.QUEUED:
+            return []
+        if phase is JobPhase.FAILED:
+            return [m for m in self.plan if m.done_at < progress]
+        return [m for m in self.plan if m.done_at <= progress + 1e-12]
+
+
+@dataclass
+class CorePlexMLMockState:
+    """Everything one CorePlexML mock holds; tests build one, hand it to ``make_app`` and assert on it afterwards.
+
+    Failures: an experiment whose target column is missing, constant, or not
+    numeric for a regression fails as soon as it starts running ("bad data"); one
+    trained on a dataset with a column named ``failure_column`` fails half way,
+    after some models reached the leaderboard. ``cancel(experiment_id)`` cancels a
+    live experiment the way an operator would (the API documents no cancel call).
+
+    Example:
+        clock = ManualClock()
+        state = CorePlexMLMockState(clock=clock)
+        app = make_app(state)
+        clock.advance(60.0)          # every default experiment has now finished
+    """
+
+    clock: Clock = field(default_factory=MonotonicClock)
+    timings: CorePlexMLTimings = field(default_factory=CorePlexMLTimings)
+    api_keys: set[str] = field(default_factory=lambda: {DEFAULT_API_KEY})
+    failure_column: str = "h2oharness_fail"
+    failure_progress: float = 0.5
+    max_models_quota: int = 50
+    max_upload_bytes: int = 64 * 1024 * 1024
+    max_recorded_requests: int = 1_000
+    projects: dict[str, Project] = field(default_factory=dict)
+    datasets: dict[str, Dataset] = field(default_factory=dict)
+    versions: dict[str, DatasetVersion] = field(default_factory=dict)
+    experiments: dict[str, Experiment] = field(default_factory=dict)
+    internal_errors: list[str] = field(default_factory=list)
+    jobs: JobBoard = field(init=False)
+    requests: deque[RecordedRequest] = field(init=False)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _epoch: float = field(init=False, repr=False)
+    _origin: float = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.jobs = JobBoard(self.clock)
+        self.requests = deque(maxlen=self.max_recorded_requests)
+        self._epoch = time.time()
+        self._origin = self.clock.now()
+
+    def client_credentials(self) -> Credentials:
+        """A bearer token this mock accepts (none when it enforces no auth)."""
+        return Credentials(token=sorted(self.api_keys)[0]) if self.api_keys else Credentials()
+
+    def new_id(self) -> str:
+        """A fresh UUID, as CorePlexML's ids are."""
+        return str(uuid.uuid4())
+
+    def iso(self, at: float | None = None) -> str:
+        """An ISO 8601 UTC time for a moment on the state's clock (now by default)."""
+        moment = self.clock.now() if at is None else at
+        stamp = datetime.fromtimestamp(self._epoch + (moment - self._origin), tz=UTC)
+        return stamp.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+    def cancel(self, experiment_id: str) -> bool:
+        """Cancel a live experiment; returns whether it was live."""
+        with self.lock:
+            experiment = self.experiments.get(experiment_id)
+            return experiment is not None and experiment.job.cancel(self.clock.now())
+
+    def record(self, entry: RecordedRequest) -> None:
+        """Append to the bounded request log."""
+        with self.lock:
+            self.requests.append(entry)
+
+    def recorded(self, method: str | None = None, path_prefix: str = "") -> list[RecordedRequest]:
+        """The logged requests, optionally only one method and a path prefix."""
+        with self.lock:
+            return [
+                r
+                for r in self.requests
+                if (method is None or r.method == method.upper()) and r.path.startswith(path_prefix)
+            ]
