@@ -62,6 +62,14 @@ APIS: dict[str, ApiInfo] = {
         ("002_cb37d3b791997043.txt",),
         health_path="/api/experiments?limit=1",
     ),
+    "workflows": ApiInfo(
+        "workflows",
+        "H2O Workflows",
+        "WORKFLOWS",
+        "bearer",
+        ("001_43eceb0886c4a690.txt",),
+        health_path="/v1/workspaces/default/workflows?pageSize=1",
+    ),
 }
 
 

@@ -77,6 +77,8 @@ ROUTES: tuple[tuple[str, str, h.Handler], ...] = (
     ("DELETE", WS + "/runners/{runner}", h.delete_runner),
 )
 
+# paths outside /v1 that need no bearer token, and their one method
+OPEN_PATHS = {"/.well-known/openid-configuration": "GET", "/token": "POST", "/version": "GET"}
 _PARAM = re.compile(r"\{(\w+)\}")
 Table = list[tuple[str, re.Pattern[str], h.Handler]]
 
@@ -107,7 +109,9 @@ def _json(body: object, status: int = 200, headers: dict[str, str] | None = None
 
 
 def _rpc(err: RpcError) -> Response:
-    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if err.status == 401 else None
+    headers = dict(err.headers)
+    if err.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
     return _json(err.body(), err.status, headers)
 
 
@@ -120,11 +124,13 @@ def _endpoint(state: WorkflowsMockState, table: Table) -> Callable[[Request], Aw
         token = bearer_token(request.headers.get("authorization"))
         parsed: object = None
         try:
-            if path == "/.well-known/openid-configuration" and request.method == "GET":
+            if path in OPEN_PATHS and request.method != OPEN_PATHS[path]:
+                raise RpcError(12, "Method Not Allowed", 405, {"Allow": OPEN_PATHS[path]})
+            if path == "/.well-known/openid-configuration":
                 response = _json(_discovery(request))
             elif path == "/token":
-                response = await run_in_threadpool(_token, state, request.method, content_type, body)
-            elif path == "/version" and request.method == "GET":
+                response = await run_in_threadpool(_token, state, content_type, body)
+            elif path == "/version":
                 response = _json({"version": state.version})
             else:
                 if body.strip():
@@ -154,14 +160,14 @@ def _endpoint(state: WorkflowsMockState, table: Table) -> Callable[[Request], Aw
 
 
 def _route(table: Table, method: str, path: str) -> tuple[h.Handler, dict[str, str]]:
-    matched = False
+    allowed: list[str] = []
     for route_method, pattern, handler in table:
         if m := pattern.fullmatch(path):
             if route_method == method:
                 return handler, m.groupdict()
-            matched = True
-    if matched:
-        raise RpcError(12, "Method Not Allowed", 405)
+            allowed.append(route_method)
+    if allowed:
+        raise RpcError(12, "Method Not Allowed", 405, {"Allow": ", ".join(sorted(allowed))})
     raise RpcError(5, "Not Found", 404)
 
 
@@ -212,10 +218,8 @@ def _oauth_error(error: str, description: str, status: int = 400) -> Response:
     return _json({"error": error, "error_description": description}, status, {"Cache-Control": "no-store"})
 
 
-def _token(state: WorkflowsMockState, method: str, content_type: str, body: bytes) -> Response:
+def _token(state: WorkflowsMockState, content_type: str, body: bytes) -> Response:
     """The OAuth 2.0 token endpoint: the refresh-token grant, form-encoded (RFC 6749 §6)."""
-    if method != "POST":
-        return _oauth_error("invalid_request", "the token endpoint takes POST", 405)
     if content_type.split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
         return _oauth_error("invalid_request", "the body must be application/x-www-form-urlencoded")
     form = dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))

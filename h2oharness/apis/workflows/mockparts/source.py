@@ -168,7 +168,11 @@ class _Checker:
         self.problems: list[Problem] = []
 
     def add(self, path: str, message: str, severity: str = "SEVERITY_ERROR") -> None:
-        line, column = self.marks.get(path, self.marks.get(path.rsplit(".", 1)[0], (0, 0)))
+        # a missing field is reported where its parent starts
+        at = path
+        while at not in self.marks and at:
+            at = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", at) if re.search(r"[.\[]", at) else ""
+        line, column = self.marks.get(at, (0, 0))
         self.problems.append(Problem(message, path, line, column, severity))
 
     @property

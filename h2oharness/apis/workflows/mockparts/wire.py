@@ -32,8 +32,11 @@ GRPC_HTTP = {3: 400, 5: 404, 6: 409, 7: 403, 9: 400, 11: 400, 12: 501, 16: 401, 
 class RpcError(Exception):
     """A refusal the handler raises; it becomes an RpcStatus body with the mapped HTTP status."""
 
-    def __init__(self, code: int, message: str, http_status: int | None = None) -> None:
+    def __init__(
+        self, code: int, message: str, http_status: int | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
+        self.headers = headers or {}
         self.code = code
         self.message = message
         self.status = http_status or GRPC_HTTP.get(code, 400)

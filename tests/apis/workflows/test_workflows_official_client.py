@@ -1,0 +1,97 @@
+"""The official ``h2o_workflows`` client (1.1.2) runs the seed flow against the mock through login_custom, in a
+subprocess (the token provider and generated clients keep process-wide state)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from h2oharness.apis.workflows.mock import WorkflowsMockState, make_app
+from h2oharness.apis.workflows.mockparts.state import DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN
+from h2oharness.mocks.clock import MonotonicClock
+from h2oharness.mocks.serve import serve
+
+DRIVER = Path(__file__).with_name("workflows_official_driver.py")
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("h2o_workflows") is None, reason="the official h2o_workflows client is not installed"
+)
+
+
+@pytest.fixture
+def official_mock() -> Iterator[tuple[str, WorkflowsMockState]]:
+    """The mock with realistic timings on a clock twenty times faster than wall time."""
+    state = WorkflowsMockState(clock=MonotonicClock(speed=20.0))
+    with serve(make_app(state)) as served:
+        yield served.url, state
+
+
+def drive(*args: str) -> dict[str, Any]:
+    """Run the driver script and return the JSON it printed last."""
+    done = subprocess.run(
+        [sys.executable, str(DRIVER), *args], capture_output=True, text=True, timeout=180, check=False
+    )
+    assert done.returncode == 0, f"h2o_workflows failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_h2o_workflows_runs_the_seed_flow(official_mock: tuple[str, WorkflowsMockState]) -> None:
+    """login_custom, create, validate, activate, run, steps and logs, retry, cancel, pages, deactivate, delete."""
+    url, state = official_mock
+    out = drive(url, DEFAULT_REFRESH_TOKEN, DEFAULT_CLIENT_ID)
+    assert (out["valid"], out["invalid"]) == (True, False)
+    assert out["bad_paths"] == ["id", "jobs.a.steps"]
+    assert out["created"] == ["workspaces/official/workflows/ok-flow", "STATE_INACTIVE", "Official client flow"]
+    assert out["active_revision"] == "workspaces/official/workflows/ok-flow/revisions/1"
+    assert out["revision_state"] == "STATE_ACTIVE"
+    assert out["first_state"] == "STATE_QUEUED"
+    assert out["run"] == ["STATE_SUCCEEDED", "RUN_FAILURE_REASON_UNSPECIFIED"]
+    assert out["jobs"] == [["after", "STATE_SUCCEEDED"], ["hello", "STATE_SUCCEEDED"]]
+    assert out["steps"] == [["greet", "STATE_SUCCEEDED", 0]]
+    assert out["log"] == out["streamed"] == "hello world\n"
+    assert out["failed"][:2] == ["STATE_FAILED", "RUN_FAILURE_REASON_JOB_FAILED"]
+    assert "exited with code 3" in out["failed"][2]
+    assert out["attempts"] == 2
+    assert out["retry_jobs"] == {"ok": "STATE_SKIPPED", "broken": "STATE_FAILED"}
+    assert out["canceled"] == ["STATE_FAILED", "RUN_FAILURE_REASON_CANCELED"]
+    assert out["listed"] == [3, 2]
+    assert out["deactivated"] == ["STATE_INACTIVE", ""]
+    assert out["refused"].startswith("400")
+    assert out["gone"].startswith("404")
+
+    calls = [(r.method, r.path) for r in state.requests]
+    assert calls[:3] == [("GET", "/.well-known/openid-configuration"), ("POST", "/token"), ("GET", "/version")]
+    token_call = state.recorded("POST", "/token")[0]
+    assert token_call.content_type.startswith("application/x-www-form-urlencoded")
+    api = [r for r in state.requests if r.path.startswith("/v1/")]
+    assert api, "the client made no API call"
+    assert all(r.authorized for r in api), "every API call carries the access token from the token endpoint"
+    assert all("%2F" in r.raw_path for r in api), "the SDK sends resource names %2F-encoded in one segment"
+    assert all(r.user_agent.startswith("OpenAPI-Generator/1.1.2") for r in api)
+    listed = [r for r in state.recorded("GET") if r.path == "/v1/workspaces/official/workflows"]
+    assert listed[0].query == {"pageSize": "2", "pageToken": ""}
+    assert [r.status for r in api if r.status >= 400] == [400, 404], "only the refused run and the deleted get fail"
+    assert state.internal_errors == []
+
+
+def test_login_custom_with_a_wrong_refresh_token_fails_at_login(official_mock: tuple[str, WorkflowsMockState]) -> None:
+    """The token endpoint's invalid_grant surfaces as a login error, before any API call."""
+    url, state = official_mock
+    done = subprocess.run(
+        [sys.executable, str(DRIVER), url, "rt-wrong", DEFAULT_CLIENT_ID],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "invalid_grant" in done.stderr or "TokenEndpointError" in done.stderr, done.stderr[-2000:]
+    assert not state.recorded(path_prefix="/v1/")
