@@ -70,6 +70,14 @@ APIS: dict[str, ApiInfo] = {
         ("001_43eceb0886c4a690.txt",),
         health_path="/v1/workspaces/default/workflows?pageSize=1",
     ),
+    "h2ogpte": ApiInfo(
+        "h2ogpte",
+        "h2oGPTe REST",
+        "H2OGPTE",
+        "bearer",
+        ("003_964e27c154906f81.txt", "004_6c764ce58db4db8f.txt"),
+        health_path="/rpc/meta",
+    ),
 }
 
 

@@ -1,0 +1,259 @@
+"""A mock h2oGPTe (1.7.x) REST API: ``make_app(state)`` builds a fresh Starlette app around an explicit state.
+
+It serves every operation of seeds 003 and 004 under a bearer key (401 without one), ingests uploads
+asynchronously on the state's clock, answers completions as JSON or as a JSONL stream on a token schedule that
+pause/resume/stop/finish act on, cites the documents it really ingested, writes agent files, and speaks the
+OpenAI-compatible API with SSE. For the official high-level client it also serves ``/rpc/meta``, ``/rpc/fs``,
+ingestion jobs and the ``/ws`` WebSocket. Bad input always gets a documented 4xx ``EndpointError``, never a 5xx.
+
+Example:
+    state = H2OGPTeMockState(clock=ManualClock())
+    with serve(make_app(state)) as served:
+        httpx.get(served.url + "/api/v1/models", headers={"Authorization": "Bearer sk-h2oharness-mock"})
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import WebSocketRoute, request_response
+from starlette.websockets import WebSocket
+
+from h2oharness.apis.h2ogpte.mockparts import agents, chat, docs, memory, openai
+from h2oharness.apis.h2ogpte.mockparts.spec import OPERATIONS, Operation
+from h2oharness.apis.h2ogpte.mockparts.state import (
+    DEFAULT_KEY,
+    FAIL_MARKER,
+    H2OGPTeMockState,
+    H2OGPTeTimings,
+    RecordedRequest,
+)
+from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, json_body, parse_query
+from h2oharness.mocks.auth import bearer_token
+from h2oharness.mocks.clock import MonotonicClock
+
+__all__ = [
+    "DEFAULT_KEY",
+    "DEVIATIONS",
+    "FAIL_MARKER",
+    "HANDLERS",
+    "H2OGPTeMockState",
+    "H2OGPTeTimings",
+    "default_state",
+    "make_app",
+]
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[H2OGPTeMockState, Call], "Reply | Response"]
+
+HANDLERS: dict[str, Handler] = {
+    "readiness": docs.readiness,
+    "liveness": docs.readiness,
+    "list_models": docs.list_models,
+    "openai_list_models": docs.openai_list_models,
+    "create_collection": docs.create_collection,
+    "list_collections": docs.list_collections,
+    "get_collection": docs.get_collection,
+    "delete_collection": docs.delete_collection,
+    "upload_file": docs.upload_file,
+    "ingest_upload": docs.ingest_upload,
+    "create_chat_session": chat.create_chat_session,
+    "list_chat_sessions": chat.list_chat_sessions,
+    "get_chat_session": chat.get_chat_session,
+    "delete_chat_session": chat.delete_chat_session,
+    "get_chat_session_messages": chat.get_chat_session_messages,
+    "list_questions_for_chat_session": chat.list_questions_for_chat_session,
+    "get_completion": chat.get_completion,
+    "openai_chat_completions": openai.chat_completions,
+    "openai_responses": openai.responses,
+    "get_message_meta": chat.get_message_meta,
+    "get_message_references": chat.get_message_references,
+    "pause_chat_message": chat.pause_chat_message,
+    "resume_chat_message": chat.resume_chat_message,
+    "stop_chat_message": chat.stop_chat_message,
+    "finish_chat_message": chat.finish_chat_message,
+    "list_agent_server_files": chat.list_agent_server_files,
+    "delete_agent_server_files": chat.delete_agent_server_files,
+    "list_all_agent_server_directories_stats": chat.list_all_agent_server_directories_stats,
+    "get_agent_server_directory_stats": chat.get_agent_server_directory_stats,
+    "list_agent_directory_stats": chat.list_agent_directory_stats,
+    "list_agent_tools": agents.list_agent_tools,
+    "list_agent_tool_preference": agents.list_agent_tool_preference,
+    "download_file": docs.download_file,
+    "create_memory_block": memory.create_memory_block,
+    "list_memory_blocks": memory.list_memory_blocks,
+    "get_memory_block": memory.get_memory_block,
+    "update_memory_block": memory.update_memory_block,
+    "delete_memory_block": memory.delete_memory_block,
+    "share_memory_block": memory.share_memory_block,
+    "unshare_memory_block": memory.unshare_memory_block,
+    "set_memory_block_privacy": memory.set_memory_block_privacy,
+    "get_default_memory_blocks": memory.get_default_memory_blocks,
+    "set_default_memory_block": memory.set_default_memory_block,
+    "add_custom_agent_tool": agents.add_custom_agent_tool,
+    "inspect_mcp_tool": agents.inspect_mcp_tool,
+    "list_custom_agent_tools": agents.list_custom_agent_tools,
+    "get_custom_agent_tool": agents.get_custom_agent_tool,
+    "update_custom_agent_tool": agents.update_custom_agent_tool,
+    "delete_custom_agent_tool": agents.delete_custom_agent_tool,
+    "download_custom_agent_tool": agents.download_custom_agent_tool,
+    "add_custom_agent": agents.add_custom_agent,
+    "list_custom_agents": agents.list_custom_agents,
+    "get_custom_agent": agents.get_custom_agent,
+    "update_custom_agent": agents.update_custom_agent,
+    "delete_custom_agent": agents.delete_custom_agent,
+    "get_all_agents": agents.get_all_agents,
+    "get_agent_suggestions": agents.get_agent_suggestions,
+    "list_custom_agent_tool_associations": agents.list_custom_agent_tool_associations,
+    "create_custom_agent_tool_association": agents.create_custom_agent_tool_association,
+    "delete_custom_agent_tool_associations": agents.delete_custom_agent_tool_associations,
+    "list_custom_agent_key_associations": agents.list_custom_agent_key_associations,
+    "create_custom_agent_key_association": agents.create_custom_agent_key_association,
+    "delete_custom_agent_key_associations": agents.delete_custom_agent_key_associations,
+    "rpc_meta": docs.rpc_meta,
+    "rpc_fs": docs.rpc_fs,
+    "ingest_upload_job": docs.ingest_upload_job,
+    "get_job": docs.get_job,
+}
+
+# Where the mock answers differently from a real h2oGPTe, on purpose.
+DEVIATIONS: dict[str, str] = {
+    "health probes": "answered without a key, as Kubernetes probes are; a real server may require one",
+    "ingestion": "POST /uploads/{ids}/ingest answers 204 at once and the documents appear when the ingestion job "
+    "ends on the mock's clock (the seed waits 3 s before looking)",
+    "answers": "the text is made of the question's words and filler on a token schedule; RAG answers cite every "
+    "ingested document of the session's collection",
+    "agent files": "an agent query writes the files its prompt names (name.csv, name.py...), else agent_report.md",
+    "failure marker": f"a message containing {FAIL_MARKER!r} fails: its stream ends with an error line, "
+    "the JSON answer is a 500 EndpointError",
+    "users": "one user (every accepted key); a public memory block of another user exists for the 403 cases",
+    "OpenAI errors": "OpenAI-style {error: {message, type, code}} bodies under /openai_api",
+}
+
+
+def _compile(path: str) -> re.Pattern[str]:
+    pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path))
+    return re.compile(pattern)
+
+
+def _literal_segments(path: str) -> int:
+    return sum(1 for seg in path.split("/") if seg and not seg.startswith("{"))
+
+
+def make_app(state: H2OGPTeMockState | None = None) -> Starlette:
+    """A fresh mock h2oGPTe app over ``state`` (a new default state when None)."""
+    state = state if state is not None else H2OGPTeMockState()
+    ordered = sorted(OPERATIONS, key=lambda op: -_literal_segments(op.path))
+    table = [(op, _compile(op.path)) for op in ordered]
+
+    async def ws(websocket: WebSocket) -> None:
+        await chat.websocket_endpoint(state, websocket)
+
+    app = Starlette(routes=[WebSocketRoute("/ws", ws)])
+    # one endpoint routes every HTTP request, so that a method a path lacks gets a 405 with an exact Allow and an
+    # EndpointError body, and a path parameter may hold an encoded slash
+    app.router.default = request_response(_endpoint(state, table))
+    app.state.h2ogpte = state
+    return app
+
+
+def _error(status: int, message: str, path: str, headers: dict[str, str] | None = None) -> Reply:
+    if path.startswith("/openai_api/"):
+        kind = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error"}
+        body: dict[str, Any] = {
+            "error": {"message": message, "type": kind.get(status, "api_error"), "param": None, "code": status}
+        }
+    else:
+        body = {"code": status, "message": message}
+    return Reply(body, status=status, headers=headers or {})
+
+
+def _endpoint(
+    state: H2OGPTeMockState, table: list[tuple[Operation, re.Pattern[str]]]
+) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
+        path = raw_path.decode("latin-1").split("?", 1)[0]
+        body = await request.body()
+        reply = _dispatch(state, table, request, path, body)
+        if isinstance(reply, Response):
+            status = reply.status_code
+            response = reply
+        else:
+            if reply.delay and state.stream_speed:
+                await asyncio.sleep(reply.delay / state.stream_speed)
+            status = reply.status
+            response = Response(reply.content(), status_code=status, headers=reply.headers)
+            if reply.content_type:
+                response.headers["content-type"] = reply.content_type
+        state.record(
+            RecordedRequest(
+                method=request.method,
+                path=path,
+                query=request.url.query,
+                content_type=request.headers.get("content-type", ""),
+                status=status,
+            )
+        )
+        return response
+
+    return endpoint
+
+
+def _dispatch(
+    state: H2OGPTeMockState,
+    table: list[tuple[Operation, re.Pattern[str]]],
+    request: Request,
+    path: str,
+    body: bytes,
+) -> Reply | Response:
+    matches = [(op, m) for op, pattern in table if (m := pattern.fullmatch(path))]
+    if not matches:
+        return _error(404, f"{request.method} {path} not found", path)
+    token = bearer_token(request.headers.get("authorization"))
+    if any(op.auth for op, _ in matches) and (token is None or token not in state.api_keys):
+        return _error(401, "Unauthorized", path, {"WWW-Authenticate": "Bearer"})
+    chosen = next(((op, m) for op, m in matches if op.method == request.method), None)
+    if chosen is None:
+        # the methods of the most specific path template matching this path
+        best = max(_literal_segments(op.path) for op, _ in matches)
+        allow = ", ".join(sorted({op.method for op, _ in matches if _literal_segments(op.path) == best}))
+        return _error(405, f"Method {request.method} not allowed on {path}", path, {"Allow": allow})
+    op, match = chosen
+    try:
+        raw_query = parse_qsl(request.url.query, keep_blank_values=True)
+        call = Call(
+            method=request.method,
+            path=path,
+            path_params={k: unquote(v) for k, v in match.groupdict().items()},
+            query=parse_query(op.query, raw_query, strict=op.documented),
+            raw_query=raw_query,
+            body=body,
+            content_type=request.headers.get("content-type", ""),
+            accept=request.headers.get("accept", ""),
+        )
+        if op.form is None:
+            call.json = json_body(op, call)
+        with state.lock:
+            return HANDLERS[op.operation_id](state, call)
+    except ApiError as err:
+        return _error(err.status, err.message, path)
+    except Exception as exc:  # a mock bug: never a 5xx nor a traceback, but recorded for tests to see
+        log.exception("h2ogpte mock: %s %s failed", request.method, path)
+        with state.lock:
+            state.internal_errors.append(f"{request.method} {path}: {type(exc).__name__}: {exc}")
+        return _error(400, f"The mock could not handle this request: {type(exc).__name__}: {exc}", path)
+
+
+def default_state(speed: float = 1.0) -> H2OGPTeMockState:
+    """A state for a served mock: realistic ingestion and token timings on wall time run ``speed`` times faster."""
+    return H2OGPTeMockState(clock=MonotonicClock(speed=speed), timings=H2OGPTeTimings(), stream_speed=speed)

@@ -1,0 +1,1 @@
+"""Pieces of the h2oGPTe mock: state, request specs, wire format and handlers."""

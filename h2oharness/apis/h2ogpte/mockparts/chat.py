@@ -1,0 +1,405 @@
+"""Handlers for chat sessions, completions (JSON and JSONL streams), messages, metadata, references,
+generation control and agent files; plus the WebSocket the high-level client queries through."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.responses import Response, StreamingResponse
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from h2oharness.apis.h2ogpte.mockparts import answers
+from h2oharness.apis.h2ogpte.mockparts.docs import collection
+from h2oharness.apis.h2ogpte.mockparts.state import USERNAME, Generation, H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, empty, not_found, page, public
+from h2oharness.mocks.auth import bearer_token
+
+#: longest a paused generation waits for resume/stop, in real seconds, before it stops by itself
+MAX_PAUSE = 60.0
+FAILURE = "The LLM failed while generating the answer (the message carried the failure marker)."
+
+
+def session_of(state: H2OGPTeMockState, session_id: str) -> dict[str, Any]:
+    """The chat session, or a 404."""
+    session = state.sessions.get(session_id)
+    if session is None:
+        raise not_found(f"Chat session {session_id}")
+    return session
+
+
+def render_session(state: H2OGPTeMockState, session: dict[str, Any]) -> dict[str, Any]:
+    """A ChatSession."""
+    coll = state.collections.get(session.get("collection_id") or "")
+    return {**session, "collection_name": coll["name"] if coll else None}
+
+
+def create_chat_session(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/chats[?collection_id=]: 201 ChatSession."""
+    collection_id = call.query.get("collection_id")
+    if collection_id is not None:
+        collection(state, collection_id)
+    sid = new_id()
+    state.sessions[sid] = {
+        "id": sid,
+        "name": None,
+        "collection_id": collection_id,
+        "prompt_template_id": None,
+        "latest_message_content": None,
+        "updated_at": state.now(),
+        "workspace": (call.json or {}).get("workspace") or "workspaces/default",
+        "status": "active",
+        "expiry_date": None,
+        "inactivity_interval": None,
+        "keep_forever": False,
+        "username": USERNAME,
+        "archived_at": None,
+        "source": "user",
+    }
+    return Reply(render_session(state, state.sessions[sid]), status=201)
+
+
+def list_chat_sessions(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/chats: most recently updated first."""
+    items = sorted(state.sessions.values(), key=lambda s: s["updated_at"], reverse=True)
+    return Reply(page([render_session(state, s) for s in items], call.query))
+
+
+def get_chat_session(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/chats/{session_id}."""
+    return Reply(render_session(state, session_of(state, call.path_params["session_id"])))
+
+
+def delete_chat_session(state: H2OGPTeMockState, call: Call) -> Reply:
+    """DELETE /api/v1/chats/{session_id}: 204, then 404."""
+    sid = call.path_params["session_id"]
+    session_of(state, sid)
+    del state.sessions[sid]
+    state.agent_files.pop(sid, None)
+    return empty()
+
+
+def get_chat_session_messages(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/chats/{session_id}/messages: oldest first."""
+    sid = call.path_params["session_id"]
+    session_of(state, sid)
+    items = [m for m in state.messages.values() if m["_session"] == sid]
+    return Reply(page(items, call.query))
+
+
+def list_questions_for_chat_session(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/chats/{session_id}/questions: suggested follow-ups."""
+    session_of(state, call.path_params["session_id"])
+    questions = ["What else does the data show?", "Can you summarise it in one line?", "Which item leads?"]
+    return Reply([{"question": q} for q in questions][: max(0, call.query.get("limit", 3))])
+
+
+async def _sleep(state: H2OGPTeMockState, seconds: float) -> None:
+    if state.stream_speed and seconds > 0:
+        await asyncio.sleep(seconds / state.stream_speed)
+    else:
+        await asyncio.sleep(0)
+
+
+async def generate(state: H2OGPTeMockState, p: answers.Plan) -> AsyncIterator[dict[str, Any]]:
+    """Yield the answer as ``{"body": delta, "finished": false}`` deltas on the token schedule, honouring
+    pause/resume/stop/finish; the last item is ``{"body": "", "finished": true, "message_id"}`` or ``{"error"}``."""
+    gen = Generation(p.question_id)
+    state.generations[p.question_id] = gen
+    text = ""
+    try:
+        await _sleep(state, state.timings.first_token)
+        for i, token in enumerate(p.tokens):
+            if i:
+                await _sleep(state, state.timings.token_gap)
+            paused_since = time.monotonic()
+            while gen.paused and not gen.stopped and time.monotonic() - paused_since < MAX_PAUSE:
+                await asyncio.sleep(0.005)
+            if gen.stopped or (gen.paused and time.monotonic() - paused_since >= MAX_PAUSE):
+                break
+            if p.fails and i == len(p.tokens) // 2:
+                with state.lock:
+                    answers.finish(state, p, text, error=FAILURE)
+                yield {"error": FAILURE}
+                return
+            if gen.finishing:
+                token = token.rstrip() + "."
+            text += token
+            yield {"body": token, "finished": False}
+            if gen.finishing:
+                break
+        with state.lock:
+            answers.finish(state, p, text)
+        yield {"body": "", "finished": True, "message_id": p.answer_id}
+    finally:
+        gen.live = False
+
+
+def _plan_completion(state: H2OGPTeMockState, call: Call) -> answers.Plan:
+    session = session_of(state, call.path_params["session_id"])
+    body = call.json
+    return answers.plan(state, session, body["message"], body.get("llm_args"), body.get("rag_config"), body.get("llm"))
+
+
+def get_completion(state: H2OGPTeMockState, call: Call) -> Reply | Response:
+    """POST /api/v1/chats/{session_id}/completions: ChatCompletion, or JSONL deltas with ``stream: true``."""
+    p = _plan_completion(state, call)
+    accept = call.accept
+    if call.json.get("stream") or ("application/jsonl" in accept and "application/json," not in accept):
+
+        async def lines() -> AsyncIterator[bytes]:
+            async for item in generate(state, p):
+                yield json.dumps(item).encode() + b"\n"
+
+        return StreamingResponse(lines(), media_type="application/jsonl")
+    if p.fails:
+        answers.finish(state, p, "", error=FAILURE)
+        raise ApiError(500, FAILURE)
+    text = "".join(p.tokens)
+    answers.finish(state, p, text)
+    timings = state.timings
+    delay = timings.first_token + timings.token_gap * max(0, len(p.tokens) - 1)
+    return Reply({"message_id": p.answer_id, "body": text}, delay=delay)
+
+
+def _message(state: H2OGPTeMockState, message_id: str) -> dict[str, Any]:
+    message = state.messages.get(message_id)
+    if message is None or message["_session"] not in state.sessions:
+        raise not_found(f"Message {message_id}")
+    return message
+
+
+def get_message_meta(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/messages/{message_id}/meta[?info_type=]: [{message_type, content}]."""
+    mid = call.path_params["message_id"]
+    _message(state, mid)
+    items = state.meta.get(mid, [])
+    if "info_type" in call.query:
+        items = [m for m in items if m["message_type"] == call.query["info_type"]]
+    return Reply(items)
+
+
+def get_message_references(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/messages/{message_id}/references: the ingested documents the RAG answer used."""
+    mid = call.path_params["message_id"]
+    _message(state, mid)
+    refs = state.references.get(mid, [])
+    if "limit" in call.query:
+        refs = refs[: max(0, call.query["limit"])]
+    return Reply(refs)
+
+
+def _control(state: H2OGPTeMockState, call: Call, verb: str) -> Reply:
+    qid = call.path_params["question_id"]
+    message = _message(state, qid)
+    if message["reply_to"] is not None:
+        raise not_found(f"Question {qid}")
+    gen = state.generations.get(qid)
+    if gen is not None and gen.live:
+        if verb == "pause":
+            gen.paused = True
+        elif verb == "resume":
+            gen.paused = False
+        elif verb == "stop":
+            gen.stopped = True
+        else:
+            gen.finishing = True
+            gen.paused = False
+    return empty()
+
+
+def pause_chat_message(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/messages/{question_id}/pause: 204; a live stream holds its next token."""
+    return _control(state, call, "pause")
+
+
+def resume_chat_message(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/messages/{question_id}/resume: 204; a paused stream goes on."""
+    return _control(state, call, "resume")
+
+
+def stop_chat_message(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/messages/{question_id}/stop: 204; the stream ends at once (finished, with what it had)."""
+    return _control(state, call, "stop")
+
+
+def finish_chat_message(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/messages/{question_id}/finish: 204; the stream ends after one more token."""
+    return _control(state, call, "finish")
+
+
+def list_agent_server_files(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/chats/{session_id}/agent_server_files."""
+    sid = call.path_params["session_id"]
+    session_of(state, sid)
+    return Reply(list(state.agent_files.get(sid, [])))
+
+
+def delete_agent_server_files(state: H2OGPTeMockState, call: Call) -> Reply:
+    """DELETE /api/v1/chats/{session_id}/agent_server_files: 204."""
+    sid = call.path_params["session_id"]
+    session_of(state, sid)
+    state.agent_files.pop(sid, None)
+    return empty()
+
+
+def _dir_name(sid: str) -> str:
+    return f"agent_workspace_{sid[:8]}"
+
+
+def _human(size: int) -> str:
+    return f"{size} B" if size < 1024 else f"{size / 1024:.1f} KB"
+
+
+def _dir_stats(state: H2OGPTeMockState, sid: str, detail: int) -> dict[str, Any]:
+    files = state.agent_files.get(sid, [])
+    size = sum(f["bytes"] for f in files)
+    created = min((f["created_at"] for f in files), default=int(state.now().timestamp()))
+    modified = max((f["created_at"] for f in files), default=created)
+    stats: dict[str, Any] = {
+        "id": _dir_name(sid),
+        "object": "agent_directory",
+        "size_bytes": size,
+        "size_human_readable": _human(size),
+        "file_count": len(files),
+        "directory_count": 0,
+        "created_timestamp": created,
+        "modified_timestamp": modified,
+        "created_date": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(created)),
+        "modified_date": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(modified)),
+        "is_empty": not files,
+        "top_level_contents": [f["filename"] for f in files],
+        "owner": "h2ogpte",
+        "permissions": "drwxr-xr-x",
+    }
+    if detail > 0:
+        stats["files"] = [
+            {
+                "name": f["filename"],
+                "path": f"{_dir_name(sid)}/{f['filename']}",
+                "size_bytes": f["bytes"],
+                "size_human_readable": _human(f["bytes"]),
+                "created_timestamp": f["created_at"],
+                "modified_timestamp": f["created_at"],
+                "created_date": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(f["created_at"])),
+                "modified_date": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(f["created_at"])),
+                "is_directory": False,
+                "owner": "h2ogpte",
+                "permissions": "-rw-r--r--",
+                "sha256": None,
+            }
+            for f in files
+        ]
+    return stats
+
+
+def list_all_agent_server_directories_stats(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/chats/{session_id}/agent_server_directories/stats: one directory per session that has files."""
+    sid = call.path_params["session_id"]
+    session_of(state, sid)
+    if not state.agent_files.get(sid):
+        return Reply([])
+    return Reply([_dir_stats(state, sid, call.query.get("detail_level", 0))])
+
+
+def get_agent_server_directory_stats(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/chats/{session_id}/agent_server_directories/{directory_name}/stats."""
+    sid = call.path_params["session_id"]
+    session_of(state, sid)
+    if call.path_params["directory_name"] != _dir_name(sid) or not state.agent_files.get(sid):
+        raise not_found(f"Directory {call.path_params['directory_name']}")
+    return Reply(_dir_stats(state, sid, call.query.get("detail_level", 0)))
+
+
+def list_agent_directory_stats(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/agents/directory_stats: every session with agent files."""
+    entries = []
+    for sid, files in state.agent_files.items():
+        if sid not in state.sessions or not files:
+            continue
+        first = next((m for m in state.messages.values() if m["_session"] == sid), None)
+        preview = first["content"][:100] if first else ""
+        if call.query.get("filter_text") and str(call.query["filter_text"]).lower() not in preview.lower():
+            continue
+        entries.append({"agent_chat_session_id": sid, "chat_preview": preview, "stats": [_dir_stats(state, sid, 0)]})
+    return Reply(page(entries, call.query))
+
+
+async def websocket_endpoint(state: H2OGPTeMockState, ws: WebSocket) -> None:
+    """/ws: the high-level client's queries: ``cq`` in; ``cx`` (ack), ``cp`` (partials), ``ca`` (answer) out."""
+    token = bearer_token(ws.headers.get("authorization"))
+    if token is None or token not in state.api_keys:
+        await ws.close(code=1008)
+        return
+    await ws.accept()
+    try:
+        while True:
+            frame = json.loads(await ws.receive_text())
+            if frame.get("t") != "cq":
+                continue
+            await _ws_query(state, ws, frame)
+    except (WebSocketDisconnect, ValueError):
+        return
+
+
+def _json_arg(value: Any) -> dict[str, Any] | None:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, dict) else None
+
+
+async def _ws_query(state: H2OGPTeMockState, ws: WebSocket, frame: dict[str, Any]) -> None:
+    sid = str(frame.get("session_id", ""))
+    base = {"session_id": sid}
+    with state.lock:
+        session = state.sessions.get(sid)
+        if session is None:
+            await ws.send_text(
+                json.dumps(
+                    {
+                        "t": "ce",
+                        **base,
+                        "message_id": "",
+                        "reply_to_id": "",
+                        "body": "",
+                        "error": "session not found",
+                        "correlation_id": frame.get("correlation_id"),
+                    }
+                )
+            )
+            return
+        p = answers.plan(
+            state,
+            session,
+            str(frame.get("body", "")),
+            _json_arg(frame.get("llm_args")),
+            _json_arg(frame.get("rag_config")),
+            frame.get("llm"),
+        )
+    ack = {
+        "t": "cx",
+        **base,
+        "correlation_id": frame.get("correlation_id"),
+        "message_id": p.question_id,
+        "username": USERNAME,
+        "body": p.message,
+        "use_agent": p.agent,
+    }
+    await ws.send_text(json.dumps(ack))
+    text = ""
+    reply = {**base, "message_id": p.answer_id, "reply_to_id": p.question_id}
+    async for item in generate(state, p):
+        if "error" in item:
+            await ws.send_text(json.dumps({"t": "ce", **reply, "body": text, "error": item["error"]}))
+            return
+        if item["finished"]:
+            break
+        text += item["body"]
+        await ws.send_text(json.dumps({"t": "cp", **reply, "body": text, "error": ""}))
+    await ws.send_text(json.dumps(public({"t": "ca", **reply, "body": text, "error": ""})))

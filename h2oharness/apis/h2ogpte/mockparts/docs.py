@@ -1,0 +1,316 @@
+"""Handlers for health, models, collections, uploads, ingestion, jobs, /file and the high-level client's /rpc."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from h2oharness.apis.h2ogpte.mockparts.state import EPOCH, USER_ID, USERNAME, Document, H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.wire import (
+    Call,
+    Reply,
+    bad_request,
+    check_form,
+    empty,
+    not_found,
+    page,
+    parse_multipart,
+)
+from h2oharness.mocks.jobs import Job, JobPhase
+
+VERSION = "1.7.5"
+MODELS: tuple[dict[str, Any], ...] = (
+    {"id": "h2oai/h2o-danube3-4b-chat", "display_name": "H2O Danube3 4B", "base_model": "h2oai/h2o-danube3-4b-chat"},
+    {"id": "meta-llama/Llama-3.3-70B-Instruct", "display_name": "Llama 3.3 70B", "base_model": "llama-3.3"},
+    {"id": "gpt-4o-mini", "display_name": "GPT-4o mini", "base_model": "gpt-4o-mini"},
+)
+EMBEDDING_MODEL = "BAAI/bge-large-en-v1.5"
+
+
+def readiness(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /rpc/health/readiness."""
+    return Reply({"status": "ok"})
+
+
+def list_models(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/models: List[Model]."""
+    return Reply([dict(m) for m in MODELS])
+
+
+def openai_list_models(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /openai_api/v1/models: the OpenAI list object."""
+    created = int(state.now().timestamp())
+    data = [
+        {
+            "id": m["id"],
+            "object": "model",
+            "created": created,
+            "owned_by": "h2oai",
+            "permission": [
+                {
+                    "id": f"modelperm-{i}",
+                    "object": "model_permission",
+                    "created": created,
+                    "allow_create_engine": False,
+                    "allow_sampling": True,
+                    "allow_logprobs": False,
+                    "allow_search_indices": False,
+                    "allow_view": True,
+                    "allow_fine_tuning": False,
+                    "organization": "*",
+                    "group": None,
+                    "is_blocking": False,
+                }
+            ],
+            "root": m["id"],
+            "parent": None,
+        }
+        for i, m in enumerate(MODELS)
+    ]
+    return Reply({"object": "list", "data": data})
+
+
+def ready_documents(state: H2OGPTeMockState, collection_id: str) -> list[Document]:
+    """The documents of a collection whose ingestion has finished, on the state's clock."""
+    now = state.clock.now()
+    ready = []
+    for doc in state.documents.values():
+        job = state.jobs.get(doc.job_id)
+        if doc.collection_id == collection_id and job is not None and job.phase(now) is JobPhase.SUCCEEDED:
+            ready.append(doc)
+    return ready
+
+
+def render_collection(state: H2OGPTeMockState, coll: dict[str, Any]) -> dict[str, Any]:
+    """A Collection as the API renders it; the document counts are those of finished ingestions."""
+    docs = ready_documents(state, coll["id"])
+    sessions = sum(1 for s in state.sessions.values() if s.get("collection_id") == coll["id"])
+    return {
+        **coll,
+        "document_count": len(docs),
+        "document_size": sum(len(d.data) for d in docs),
+        "sessions_count": sessions,
+    }
+
+
+def collection(state: H2OGPTeMockState, collection_id: str) -> dict[str, Any]:
+    """The stored collection, or a 404."""
+    coll = state.collections.get(collection_id)
+    if coll is None:
+        raise not_found(f"Collection {collection_id}")
+    return coll
+
+
+def create_collection(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/collections: 201 Collection."""
+    body = call.json
+    now = state.now()
+    cid = new_id()
+    settings = body.get("collection_settings") or {}
+    state.collections[cid] = {
+        "id": cid,
+        "name": body["name"],
+        "description": body["description"],
+        "embedding_model": body.get("embedding_model") or EMBEDDING_MODEL,
+        "created_at": now,
+        "updated_at": now,
+        "user_count": 0,
+        "is_public": False,
+        "username": USERNAME,
+        "status": "completed",
+        "rag_type": "auto",
+        "metadata_dict": {},
+        "workspace": body.get("workspace") or "workspaces/default",
+        "vex_encryption": body.get("vex_encryption") or "disabled",
+        "expiry_date": None,
+        "exempt_from_chat_expiry": False,
+        "_settings": settings,
+    }
+    return Reply(render_collection(state, state.collections[cid]), status=201)
+
+
+def list_collections(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/collections."""
+    q = call.query
+    items = [render_collection(state, c) for c in state.collections.values()]
+    if q.get("name_filter"):
+        items = [c for c in items if str(q["name_filter"]).lower() in c["name"].lower()]
+    column = q.get("sort_column", "updated_at")
+    if column in ("name", "description", "updated_at", "created_at", "document_count", "document_size"):
+        items.sort(key=lambda c: c[column], reverse=not q.get("ascending", False))
+    return Reply(page(items, q))
+
+
+def get_collection(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/collections/{collection_id}."""
+    return Reply(render_collection(state, collection(state, call.path_params["collection_id"])))
+
+
+def delete_collection(state: H2OGPTeMockState, call: Call) -> Reply:
+    """DELETE /api/v1/collections/{collection_id}: 204, then 404."""
+    cid = call.path_params["collection_id"]
+    collection(state, cid)
+    del state.collections[cid]
+    for doc_id in [d.id for d in state.documents.values() if d.collection_id == cid]:
+        del state.documents[doc_id]
+    return empty()
+
+
+def _store_upload(state: H2OGPTeMockState, call: Call, form: str) -> tuple[str, str]:
+    parts = parse_multipart(call.content_type, call.body)
+    check_form(form, parts)
+    part = parts["file"]
+    filename = part.filename or "upload.bin"
+    uid = new_id()
+    state.uploads[uid] = (filename, part.value)
+    return uid, filename
+
+
+def upload_file(state: H2OGPTeMockState, call: Call) -> Reply:
+    """PUT /api/v1/uploads (multipart ``file``): 200 UploadedFile."""
+    uid, filename = _store_upload(state, call, "UploadFileForm")
+    return Reply({"id": uid, "filename": filename})
+
+
+def rpc_fs(state: H2OGPTeMockState, call: Call) -> Reply:
+    """PUT /rpc/fs, the high-level client's upload: ``{"id": ...}``."""
+    uid, _ = _store_upload(state, call, "FsUploadForm")
+    return Reply({"id": uid})
+
+
+def _ingest(state: H2OGPTeMockState, call: Call) -> Job:
+    collection_id = call.query["collection_id"]
+    coll = collection(state, collection_id)
+    ids = [u for u in call.path_params["upload_ids"].split(",") if u]
+    if not ids:
+        raise bad_request("No upload ids given")
+    for uid in ids:
+        if uid not in state.uploads:
+            raise not_found(f"Upload {uid}")
+    names = [state.uploads[uid][0] for uid in ids]
+    job = state.jobs.submit("ingest", state.timings.ingest, job_id=new_id(), description=", ".join(names))
+    for uid in ids:
+        name, data = state.uploads[uid]
+        doc_id = new_id()
+        state.documents[doc_id] = Document(doc_id, name, data, collection_id, job.id)
+    coll["updated_at"] = state.now()
+    return job
+
+
+def ingest_upload(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/uploads/{upload_ids}/ingest: 204 at once; the documents appear when the ingestion ends."""
+    _ingest(state, call)
+    return empty()
+
+
+def job_details(state: H2OGPTeMockState, job: Job) -> dict[str, Any]:
+    """A JobDetails for a mock job."""
+    now = state.clock.now()
+    phase = job.phase(now)
+    words = {
+        JobPhase.QUEUED: "in progress",
+        JobPhase.RUNNING: "in progress",
+        JobPhase.SUCCEEDED: "completed",
+        JobPhase.FAILED: "failed",
+        JobPhase.CANCELLED: "canceled",
+    }
+    ended = job.ended_at(now)
+    duration = (ended if ended is not None else now) - job.submitted_at
+    done = phase is JobPhase.SUCCEEDED
+    created = EPOCH + timedelta(seconds=job.submitted_at)
+    return {
+        "id": job.id,
+        "name": f"Ingesting {job.description}",
+        "overall_status": words[phase],
+        "status": words[phase],
+        "passed_percentage": 1.0 if done else 0.0,
+        "failed_percentage": 1.0 if phase is JobPhase.FAILED else 0.0,
+        "progress": job.progress(now),
+        "created_at": created,
+        "updated_at": EPOCH + timedelta(seconds=now),
+        "kind": "IngestUploadsJob",
+        "statuses": [{"id": job.id, "status": words[phase]}],
+        "errors": [job.failure] if phase is JobPhase.FAILED and job.failure else [],
+        "duration": f"{duration:.1f}s",
+        "duration_seconds": round(duration, 3),
+        "canceled_by": None,
+        "cancel_reason": None,
+        "timeout": None,
+        "start_time": job.submitted_at,
+        "files_total": len(job.description.split(", ")),
+        "files_failed": 0,
+    }
+
+
+def ingest_upload_job(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/uploads/{upload_ids}/ingest/job: 201 JobDetails (the high-level client's ingestion)."""
+    return Reply(job_details(state, _ingest(state, call)), status=201)
+
+
+def get_job(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/jobs/{job_id}."""
+    job = state.jobs.get(call.path_params["job_id"])
+    if job is None:
+        raise not_found(f"Job {call.path_params['job_id']}")
+    return Reply(job_details(state, job))
+
+
+def download_file(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /file?id=&name=: an agent file's bytes."""
+    stored = state.files.get(call.query["id"])
+    if stored is None or stored[0] != call.query["name"]:
+        raise not_found(f"File {call.query['name']!r}")
+    name, data = stored
+    return Reply(
+        data,
+        content_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def rpc_meta(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /rpc/meta: the Meta the high-level client validates on construction."""
+    return Reply(
+        {
+            "version": VERSION,
+            "build": "h2oharness-mock",
+            "username": USERNAME,
+            "user_id": USER_ID,
+            "subject": USER_ID,
+            "email": USERNAME,
+            "is_guest": False,
+            "license_expired": False,
+            "license_expiry_date": "2099-01-01",
+            "global_configs": [],
+            "user_configs": [],
+            "picture": None,
+            "groups": None,
+            "workspaces": None,
+            "permissions": ["ConfigureAgents", "ManageCustomAgent", "DeleteCustomAgent"],
+            "ui_config": {
+                "logo": "",
+                "chat_logo": "",
+                "primary_color": "",
+                "chat_name": "h2oGPTe",
+                "greeting": "",
+                "show_private_button": False,
+                "show_workers_status": False,
+                "show_live_logs": False,
+                "show_eval": False,
+                "show_extractors": False,
+                "public_mode": False,
+            },
+        }
+    )
+
+
+def loads_object(text: str, message: str) -> dict[str, Any]:
+    """``text`` parsed as a JSON object, or a 400 with ``message``."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise bad_request(message) from None
+    if not isinstance(value, dict):
+        raise bad_request(message)
+    return value

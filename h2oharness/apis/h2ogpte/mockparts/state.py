@@ -1,0 +1,145 @@
+"""The explicit state of one h2oGPTe mock: clock, timings, keys, stored objects and a request log."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from h2oharness.mocks.clock import Clock, MonotonicClock
+from h2oharness.mocks.jobs import JobBoard, JobTiming
+from h2oharness.targets import Credentials
+
+DEFAULT_KEY = "sk-h2oharness-mock"
+USERNAME = "harness@example.com"
+USER_ID = "00000000-0000-4000-8000-000000000001"
+OTHER_USER = "alice@example.com"
+#: a message containing this marker makes its answer fail: an ``{"error": ...}`` line ends the stream
+FAIL_MARKER = "[[h2oharness:fail]]"
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class H2OGPTeTimings:
+    """How long things take, in clock seconds: ingestion, and the token schedule of every answer."""
+
+    ingest: JobTiming = field(default_factory=lambda: JobTiming(queued=0.05, running=0.4))
+    first_token: float = 0.1
+    token_gap: float = 0.01
+    tokens: int = 20
+
+    @classmethod
+    def instant(cls) -> H2OGPTeTimings:
+        """Ingestion done on submission and answers with no pauses between tokens."""
+        return cls(ingest=JobTiming(0.0, 0.0), first_token=0.0, token_gap=0.0, tokens=12)
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the mock received, without its credentials."""
+
+    method: str
+    path: str
+    query: str
+    content_type: str
+    status: int
+
+
+@dataclass
+class Document:
+    """An ingested (or ingesting) document of a collection."""
+
+    id: str
+    name: str
+    data: bytes
+    collection_id: str
+    job_id: str
+
+
+@dataclass
+class Generation:
+    """The answer being generated for one question: what pause/resume/stop/finish act on."""
+
+    question_id: str
+    paused: bool = False
+    stopped: bool = False
+    finishing: bool = False
+    live: bool = True
+
+
+@dataclass
+class H2OGPTeMockState:
+    """Everything one mock knows; the handlers read and change it under ``lock``."""
+
+    clock: Clock = field(default_factory=MonotonicClock)
+    timings: H2OGPTeTimings = field(default_factory=H2OGPTeTimings.instant)
+    #: how many clock seconds pass per real second while streaming; None: never sleep (unit tests)
+    stream_speed: float | None = None
+    api_keys: set[str] = field(default_factory=lambda: {DEFAULT_KEY})
+    max_requests: int = 2000
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    jobs: JobBoard = field(init=False)
+    requests: deque[RecordedRequest] = field(init=False)
+    internal_errors: list[str] = field(default_factory=list)
+    uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    collections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    documents: dict[str, Document] = field(default_factory=dict)
+    sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    meta: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    references: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    generations: dict[str, Generation] = field(default_factory=dict)
+    agent_files: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    memory_blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    default_blocks: dict[str, str | None] = field(default_factory=lambda: {"llm": None, "agent": None})
+    custom_tools: dict[str, dict[str, Any]] = field(default_factory=dict)
+    custom_agents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tool_associations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    key_associations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tool_preference: list[str] = field(default_factory=lambda: ["python", "shell", "web_search"])
+
+    def __post_init__(self) -> None:
+        self.jobs = JobBoard(self.clock)
+        self.requests = deque(maxlen=self.max_requests)
+        # someone else's public block: readable by the harness user, but not its to change (the 403 cases)
+        shared = new_id()
+        self.memory_blocks[shared] = {
+            "id": shared,
+            "name": "Team Glossary",
+            "content": "Terms the whole team uses.",
+            "system_prompt_amendment": "",
+            "injection_mode": "system_prompt",
+            "access_mode": "read",
+            "user_id": "00000000-0000-4000-8000-000000000002",
+            "username": OTHER_USER,
+            "created_at": EPOCH,
+            "updated_at": EPOCH,
+            "is_public": True,
+            "max_content_length": 10000,
+            "is_auto": False,
+            "user_count": 0,
+            "group_count": 0,
+            "_shared": {},
+        }
+
+    def client_credentials(self) -> Credentials:
+        """Credentials this mock accepts."""
+        return Credentials(token=sorted(self.api_keys)[0])
+
+    def now(self) -> datetime:
+        """The clock's time as a UTC timestamp (the clock's zero is 2026-01-01)."""
+        return EPOCH + timedelta(seconds=self.clock.now())
+
+    def record(self, request: RecordedRequest) -> None:
+        """Keep a request in the bounded log."""
+        with self.lock:
+            self.requests.append(request)
+
+
+def new_id() -> str:
+    """A fresh UUID4 string, the id format of every h2oGPTe object."""
+    return str(uuid.uuid4())
