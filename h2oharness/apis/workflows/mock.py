@@ -119,6 +119,9 @@ def _endpoint(state: WorkflowsMockState, table: Table) -> Callable[[Request], Aw
     async def endpoint(request: Request) -> Response:
         body = await request.body()
         path = request.scope["path"]
+        prefix = state.path_prefix.rstrip("/")
+        if prefix and path.startswith(prefix + "/"):
+            path = path[len(prefix) :]
         query = dict(parse_qsl(request.url.query, keep_blank_values=True))
         content_type = request.headers.get("content-type", "")
         token = bearer_token(request.headers.get("authorization"))

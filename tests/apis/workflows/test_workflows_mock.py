@@ -353,3 +353,16 @@ def test_make_app_keeps_states_apart() -> None:
     assert make_app(one).state.workflows is one
     assert make_app(two).state.workflows is two
     assert one.board is not two.board
+
+
+def test_expired_tokens_are_forgotten(state: WorkflowsMockState, clock: ManualClock) -> None:
+    """Issuing a token drops the ones already expired, so the table stays bounded under load."""
+    old, _ = state.issue_token()
+    clock.advance(state.token_lifetime + 1)
+    new, lifetime = state.issue_token()
+    assert lifetime == state.token_lifetime
+    assert old not in state.access_tokens
+    assert state.token_problem(old) == "invalid access token"
+    assert state.token_problem(new) is None
+    assert state.client_credentials().token == "sk-h2oharness-mock"
+    assert state.token_problem(state.client_credentials().token) is None, "the long-lived key never expires"

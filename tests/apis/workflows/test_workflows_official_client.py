@@ -95,3 +95,27 @@ def test_login_custom_with_a_wrong_refresh_token_fails_at_login(official_mock: t
     assert done.returncode != 0
     assert "invalid_grant" in done.stderr or "TokenEndpointError" in done.stderr, done.stderr[-2000:]
     assert not state.recorded(path_prefix="/v1/")
+
+
+def test_login_custom_probes_version_at_the_root_of_a_prefixed_endpoint() -> None:
+    """The urljoin quirk: with endpoint http://h/wf, /version goes to http://h/version while the API keeps /wf/v1."""
+    state = WorkflowsMockState(clock=MonotonicClock(speed=20.0), path_prefix="/wf")
+    with serve(make_app(state)) as served:
+        probe = (
+            "import sys, h2o_workflows; cl = h2o_workflows.login_custom(endpoint=sys.argv[1] + '/wf/', "
+            "refresh_token=sys.argv[2], issuer_url=sys.argv[1], client_id=sys.argv[3]); "
+            "print(cl.workflow.list_workflows('workspaces/p').next_page_token == '')"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", probe, served.url, DEFAULT_REFRESH_TOKEN, DEFAULT_CLIENT_ID],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "True"
+    raw = [r.raw_path for r in state.requests]
+    assert "/version" in raw, "the probe lost the /wf prefix"
+    assert "/wf/version" not in raw
+    assert any(p.startswith("/wf/v1/") for p in raw), "API calls keep the prefix"

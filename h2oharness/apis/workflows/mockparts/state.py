@@ -170,6 +170,8 @@ class WorkflowsMockState:
     max_page_size: int = 500
     max_recorded_requests: int = 1_000
     version: str = "h2oharness-mock-1.1.2"
+    #: serve the API under this prefix too (e.g. "/wf"), to show where login_custom's /version probe goes
+    path_prefix: str = ""
     workflows: dict[str, WorkflowRec] = field(default_factory=dict)
     revisions: dict[str, RevisionRec] = field(default_factory=dict)
     runs: dict[str, RunRec] = field(default_factory=dict)
@@ -208,8 +210,11 @@ class WorkflowsMockState:
     def issue_token(self) -> tuple[str, float]:
         """A new access token and its lifetime in seconds."""
         token = "at-" + secrets.token_urlsafe(24)
+        now = self.now()
         with self.lock:
-            self.access_tokens[token] = self.now() + self.token_lifetime
+            for old in [t for t, expires in self.access_tokens.items() if expires <= now]:
+                del self.access_tokens[old]
+            self.access_tokens[token] = now + self.token_lifetime
         return token, self.token_lifetime
 
     def token_problem(self, token: str | None) -> str | None:
