@@ -32,7 +32,7 @@ from h2oharness.apis.workflows.mockparts.wire import RpcError
 from h2oharness.mocks.auth import bearer_token
 from h2oharness.mocks.clock import MonotonicClock
 
-__all__ = ["ROUTES", "WorkflowsMockState", "WorkflowsTimings", "default_state", "make_app"]
+__all__ = ["DEVIATIONS", "ROUTES", "WorkflowsMockState", "WorkflowsTimings", "default_state", "make_app"]
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,22 @@ ROUTES: tuple[tuple[str, str, h.Handler], ...] = (
 
 # paths outside /v1 that need no bearer token, and their one method
 OPEN_PATHS = {"/.well-known/openid-configuration": "GET", "/token": "POST", "/version": "GET"}
+# What the mock decides where neither the seed nor the SDK says (no real server was available to compare with).
+DEVIATIONS: dict[str, str] = {
+    "workflow ids": "taken from the source's top-level `id` (the SDK's create sends only sourceContents)",
+    "create/update": "refuse a source with errors (400 INVALID_ARGUMENT naming the fields); validate never refuses",
+    "YAML format": "the mock's reading of the SDK docstrings (mockparts/source.py); run steps are not executed: "
+    "echo, sleep N, exit N and false are read, everything else succeeds silently",
+    "activate": "a new revision only when the draft differs from the active revision",
+    "revision and run ids": "revisions numbered from 1, runs r000001..., steps by position from 1",
+    "delete run": "refused (FAILED_PRECONDITION) while the run is in progress",
+    "cancel": "a cancelled pending job is SKIPPED, a running one FAILED/JOB_FAILURE_REASON_CANCELED",
+    "resource ids": "any segment outside [A-Za-z0-9][A-Za-z0-9_-]{0,62} is 400 INVALID_ARGUMENT",
+    "list filters": "filter, orderBy and the '-' wildcard parent are not implemented",
+    "actions": "the action and action-revision services of the SDK are not served (404)",
+    "streamLogs": "answers the log so far at once and ends; a real server keeps the stream open while the step runs",
+}
+
 _PARAM = re.compile(r"\{(\w+)\}")
 Table = list[tuple[str, re.Pattern[str], h.Handler]]
 

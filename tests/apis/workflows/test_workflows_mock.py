@@ -366,3 +366,16 @@ def test_expired_tokens_are_forgotten(state: WorkflowsMockState, clock: ManualCl
     assert state.token_problem(new) is None
     assert state.client_credentials().token == "sk-h2oharness-mock"
     assert state.token_problem(state.client_credentials().token) is None, "the long-lived key never expires"
+
+
+def test_the_mock_routes_are_the_contract_paths() -> None:
+    """Every (method, template) the mock serves is an operation of contracts/workflows/openapi.yaml, and back."""
+    from pathlib import Path
+
+    import yaml
+
+    from h2oharness.apis.workflows.mock import ROUTES
+
+    doc = yaml.safe_load((Path(__file__).parents[3] / "contracts/workflows/openapi.yaml").read_text())
+    documented = {(m.upper(), p) for p, item in doc["paths"].items() for m in item if p.startswith("/v1/")}
+    assert {(m, t) for m, t, _ in ROUTES} == documented
