@@ -1,0 +1,310 @@
+"""The CorePlexML mock: experiment lifecycle on a ManualClock, leaderboard shaping, failures, auth and errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from h2oharness.apis.coreplexml import payloads
+from h2oharness.apis.coreplexml.client import CorePlexMLClient, CorePlexMLResponseError
+from h2oharness.apis.coreplexml.mock import CorePlexMLMockState, CorePlexMLTimings, make_app
+from h2oharness.apis.coreplexml.mockparts.catalog import HIGHER_IS_BETTER, SORT_METRICS
+from h2oharness.mocks.clock import ManualClock
+from h2oharness.mocks.serve import serve
+
+Upload = Callable[..., dict[str, str]]
+ORDER = ["queued", "running", "succeeded"]
+
+
+def _create(client: CorePlexMLClient, data: dict[str, str], target: str = "label", **config: Any) -> str:
+    body = client.create_experiment(data["project"], data["version"], target, config=config)
+    assert body["status"] == "queued"
+    return str(body["id"])
+
+
+def test_lifecycle_moves_forward_and_models_appear_over_time(
+    client: CorePlexMLClient, upload: Upload, manual_clock: ManualClock
+) -> None:
+    experiment = _create(client, upload(), max_models=6)
+    seen: list[tuple[str, float, int]] = []
+    for _ in range(400):
+        status = client.status(experiment)
+        seen.append((status["status"], status["progress"], status["model_count"]))
+        if status["status"] == "succeeded":
+            break
+        manual_clock.advance(0.05)
+    states = [s for s, _, _ in seen]
+    assert states[0] == "queued"
+    assert states[-1] == "succeeded"
+    assert [ORDER.index(s) for s in states] == sorted(ORDER.index(s) for s in states), "a status went backwards"
+    assert "running" in states
+    progress = [p for _, p, _ in seen]
+    assert progress == sorted(progress)
+    counts = [c for _, _, c in seen]
+    assert counts == sorted(counts)
+    running_counts = {c for s, _, c in seen if s == "running"}
+    assert len(running_counts) > 1, "models should reach the leaderboard one by one while it runs"
+    assert counts[-1] == len(client.experiment(experiment)["models"])
+
+
+def test_detail_while_queued_has_no_models_and_explain_is_409(client: CorePlexMLClient, upload: Upload) -> None:
+    experiment = _create(client, upload())
+    detail = client.experiment(experiment)
+    assert detail["experiment"]["status"] == "queued"
+    assert detail["models"] == []
+    assert detail["best_model_id"] is None
+    assert detail["experiment"]["started_at"] is None
+    with pytest.raises(CorePlexMLResponseError) as early:
+        client.explain(experiment)
+    assert early.value.status == 409
+
+
+@pytest.mark.parametrize("metric", SORT_METRICS["binary"])
+def test_leaderboard_is_sorted_by_the_chosen_metric(
+    client: CorePlexMLClient, upload: Upload, manual_clock: ManualClock, metric: str
+) -> None:
+    experiment = _create(client, upload(), max_models=5, sort_metric=metric)
+    manual_clock.advance(3600)
+    detail = client.experiment(experiment)
+    values = [m["metrics"][metric] for m in detail["models"]]
+    assert values == sorted(values, reverse=HIGHER_IS_BETTER[metric])
+    assert detail["best_model_id"] == detail["models"][0]["id"]
+    assert detail["experiment"]["sort_metric"] == metric
+
+
+def test_auto_metric_resolves_per_problem_type(client: CorePlexMLClient, upload: Upload) -> None:
+    binary = upload()
+    multi = upload(payloads.classification_csv(rows=90, classes=3), name="multi")
+    reg = upload(payloads.regression_csv(), name="reg")
+    assert client.experiment(_create(client, binary))["experiment"]["sort_metric"] == "auc"
+    assert client.experiment(_create(client, multi))["experiment"]["sort_metric"] == "logloss"
+    body = client.create_experiment(reg["project"], reg["version"], "y", problem_type="regression")
+    assert client.experiment(body["id"])["experiment"]["sort_metric"] == "rmse"
+    assert client.experiment(body["id"])["experiment"]["problem_subtype"] == "regression"
+
+
+def test_max_models_exclude_algos_and_nfolds_shape_the_result(
+    client: CorePlexMLClient, upload: Upload, manual_clock: ManualClock
+) -> None:
+    data = upload()
+    few = _create(client, data, max_models=3, exclude_algos=["XGBoost", "GLM"])
+    no_cv = _create(client, data, max_models=4, nfolds=0)
+    manual_clock.advance(3600)
+    models = client.experiment(few)["models"]
+    base = [m for m in models if m["algo"] != "StackedEnsemble"]
+    assert len(base) == 3
+    assert not {"XGBoost", "GLM"} & {m["algo"] for m in models}
+    assert any(m["algo"] == "StackedEnsemble" for m in models)
+    without_cv = client.experiment(no_cv)["models"]
+    assert len(without_cv) == 4
+    assert all(m["algo"] != "StackedEnsemble" for m in without_cv)
+    assert any("nfolds" in line for line in client.logs(no_cv)["logs"])
+
+
+def test_metrics_are_plausible_and_deterministic(client: CorePlexMLClient, upload: Upload, mock_state: Any) -> None:
+    reg = upload(payloads.regression_csv(rows=150, seed=2), name="reg")
+    body = client.create_experiment(reg["project"], reg["version"], "y", problem_type="regression", config={"seed": 3})
+    mock_state.clock.advance(3600)
+    models = client.experiment(body["id"])["models"]
+    for model in models:
+        metrics = model["metrics"]
+        assert metrics["rmse"] >= 0
+        assert metrics["mse"] == pytest.approx(metrics["rmse"] ** 2, rel=1e-4)
+        assert 0 <= metrics["r2"] <= 1
+        assert metrics["mae"] <= metrics["rmse"]
+    again = client.experiment(body["id"])["models"]
+    assert [m["metrics"] for m in again] == [m["metrics"] for m in models]
+
+
+def test_bad_data_fails_fast_with_the_reason(
+    client: CorePlexMLClient, upload: Upload, manual_clock: ManualClock
+) -> None:
+    data = upload()
+    experiment = _create(client, data, target="nope")
+    manual_clock.advance(0.31)  # past the queue: it fails the moment it starts
+    status = client.status(experiment)
+    assert status["status"] == "failed"
+    assert "nope" in status["error"]
+    assert client.experiment(experiment)["models"] == []
+    assert any("Error:" in line for line in client.logs(experiment)["logs"])
+    reg = client.create_experiment(data["project"], data["version"], "color", problem_type="regression")
+    manual_clock.advance(0.31)
+    assert "not numeric" in client.status(reg["id"])["error"]
+
+
+def test_failure_half_way_keeps_the_models_trained_before_it(
+    client: CorePlexMLClient, upload: Upload, manual_clock: ManualClock
+) -> None:
+    csv = payloads.classification_csv(rows=100).replace("x1,", "h2oharness_fail,", 1)
+    experiment = _create(client, upload(csv), max_models=8)
+    manual_clock.advance(3600)
+    status = client.status(experiment)
+    assert status["status"] == "failed"
+    assert 0 < status["progress"] < 1
+    models = client.experiment(experiment)["models"]
+    assert 0 < len(models) < 10
+
+
+def test_cancel_stops_the_run_and_keeps_what_was_trained(
+    client: CorePlexMLClient, upload: Upload, manual_clock: ManualClock, mock_state: CorePlexMLMockState
+) -> None:
+    experiment = _create(client, upload(), max_models=10)
+    manual_clock.advance(1.0)
+    assert client.status(experiment)["status"] == "running"
+    assert mock_state.cancel(experiment) is True
+    before = client.status(experiment)
+    manual_clock.advance(3600)
+    after = client.status(experiment)
+    assert after["status"] == "canceled"
+    assert after["progress"] == before["progress"] < 1
+    assert mock_state.cancel(experiment) is False
+
+
+def test_best_model_override_and_rejections(
+    client: CorePlexMLClient, upload: Upload, manual_clock: ManualClock
+) -> None:
+    data = upload()
+    first, second = _create(client, data, max_models=3), _create(client, data, max_models=3)
+    manual_clock.advance(3600)
+    mine = client.experiment(first)["models"]
+    theirs = client.experiment(second)["models"]
+    assert client.set_best_model(first, mine[-1]["id"])["best_model_id"] == mine[-1]["id"]
+    assert client.experiment(first)["best_model_id"] == mine[-1]["id"]
+    assert client.list_experiments(project_id=data["project"], search="")["items"]
+    with pytest.raises(CorePlexMLResponseError) as foreign:
+        client.set_best_model(first, theirs[0]["id"])
+    assert foreign.value.status == 400
+    assert second in foreign.value.detail
+    with pytest.raises(CorePlexMLResponseError) as unknown:
+        client.set_best_model(first, "00000000-0000-4000-8000-000000000000")
+    assert unknown.value.status == 404
+
+
+@pytest.mark.parametrize(("config", "word"), payloads.bad_configs("binary"))
+def test_invalid_configs_get_422_naming_the_problem(
+    client: CorePlexMLClient, upload: Upload, config: dict[str, Any], word: str
+) -> None:
+    data = upload()
+    with pytest.raises(CorePlexMLResponseError) as refused:
+        client.create_experiment(data["project"], data["version"], "label", config=config)
+    assert refused.value.status == 422
+    assert word in refused.value.detail
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"name": "x"}, 422),
+        ({"problem_type": "clustering"}, 422),
+        ({"project_id": "not-a-uuid"}, 422),
+        ({"project_id": "00000000-0000-4000-8000-000000000000"}, 404),
+        ({"use_gpu": "yes"}, 422),
+        ({"config": None}, 422),
+    ],
+)
+def test_create_refuses_bad_bodies(client: CorePlexMLClient, upload: Upload, body: dict[str, Any], status: int) -> None:
+    data = upload()
+    full = {**payloads.experiment_body(data["project"], data["version"], "label"), **body}
+    if body == {"name": "x"}:
+        del full["target_column"]
+    with pytest.raises(CorePlexMLResponseError) as refused:
+        client.request("POST", "/api/experiments", json_body=full)
+    assert refused.value.status == status
+
+
+@pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 501}, {"offset": -1}, {"status": "done"}, {"sort_by": "x"}])
+def test_list_refuses_bad_queries(client: CorePlexMLClient, query: dict[str, Any]) -> None:
+    with pytest.raises(CorePlexMLResponseError) as refused:
+        client.list_experiments(**query)
+    assert refused.value.status == 422
+    assert next(iter(query)) in refused.value.detail
+
+
+def test_list_filters_search_sort_and_page(client: CorePlexMLClient, upload: Upload, manual_clock: ManualClock) -> None:
+    data, other = upload(), upload(name="other")
+    ids = [client.create_experiment(data["project"], data["version"], "label", name=n)["id"] for n in ("beta", "alpha")]
+    failing = client.create_experiment(other["project"], other["version"], "nope", name="gamma")["id"]
+    manual_clock.advance(3600)
+    assert {i["id"] for i in client.list_experiments(project_id=data["project"])["items"]} == set(ids)
+    assert [i["id"] for i in client.list_experiments(status="failed")["items"]] == [failing]
+    assert [i["id"] for i in client.list_experiments(dataset_id=other["dataset"])["items"]] == [failing]
+    assert [i["name"] for i in client.list_experiments(sort_by="name", sort_order="asc")["items"]] == [
+        "alpha",
+        "beta",
+        "gamma",
+    ]
+    assert [i["id"] for i in client.list_experiments(search="LAB")["items"]] == ids[::-1]
+    paged = client.list_experiments(limit=1, offset=1)
+    assert (len(paged["items"]), paged["total"], paged["limit"], paged["offset"]) == (1, 3, 1, 1)
+
+
+def test_delete_stops_and_removes(client: CorePlexMLClient, upload: Upload, mock_state: CorePlexMLMockState) -> None:
+    experiment = _create(client, upload())
+    job = mock_state.experiments[experiment].job
+    assert client.delete_experiment(experiment) == {"ok": True}
+    assert job.cancelled_at is not None
+    for call in (client.experiment, client.status, client.logs, client.delete_experiment):
+        with pytest.raises(CorePlexMLResponseError) as gone:
+            call(experiment)
+        assert gone.value.status == 404
+
+
+def test_auth_is_required_everywhere(mock_url: str) -> None:
+    with httpx.Client(base_url=mock_url) as anonymous:
+        for method, path in [("GET", "/api/projects"), ("POST", "/api/experiments"), ("GET", "/api/experiments/x")]:
+            resp = anonymous.request(method, path, headers={"Authorization": "Bearer wrong"})
+            assert resp.status_code == 401
+            assert resp.headers["www-authenticate"] == "Bearer"
+            assert "API key" in resp.json()["detail"]
+        assert anonymous.get("/api/projects").status_code == 401
+
+
+def test_router_answers_like_fastapi(mock_http: httpx.Client) -> None:
+    missing = mock_http.get("/api/nothing")
+    assert (missing.status_code, missing.json()) == (404, {"detail": "Not Found"})
+    wrong = mock_http.put("/api/experiments")
+    assert wrong.status_code == 405
+    assert wrong.headers["allow"] == "GET, POST"
+    assert mock_http.get("/api/datasets/upload").headers["allow"] == "POST"
+
+
+def test_upload_refuses_what_is_not_a_csv(client: CorePlexMLClient) -> None:
+    project = client.create_project("p")
+    for content in (b"\xff\xfe\x00", b"only_a_header\n", b"a,b\n1\n"):
+        with pytest.raises(CorePlexMLResponseError) as refused:
+            client.upload_dataset(project["id"], "x.csv", content, "x")
+        assert refused.value.status == 422
+
+
+def test_new_upload_of_a_name_is_a_new_version(client: CorePlexMLClient, upload: Upload) -> None:
+    data = upload()
+    again = client.upload_dataset(data["project"], "train.csv", payloads.classification_csv(rows=20), "train")
+    assert again["dataset_id"] == data["dataset"]
+    assert again["version"] == 2
+    versions = client.dataset_versions(data["dataset"])["items"]
+    assert [v["id"] for v in versions] == [again["dataset_version_id"], data["version"]]
+
+
+def test_requests_are_recorded_without_secrets(client: CorePlexMLClient, mock_state: CorePlexMLMockState) -> None:
+    client.create_project("recorded")
+    entry = mock_state.recorded("POST", "/api/projects")[0]
+    assert entry.json == {"name": "recorded", "description": ""}
+    assert entry.authorized is True
+    assert "sk-h2oharness-mock" not in repr(mock_state.requests)
+    assert mock_state.internal_errors == []
+
+
+def test_instant_timings_finish_at_once() -> None:
+    state = CorePlexMLMockState(clock=ManualClock(), timings=CorePlexMLTimings.instant())
+    with (
+        serve(make_app(state)) as served,
+        httpx.Client(base_url=served.url, headers=state.client_credentials().headers()) as http,
+    ):
+        cpx = CorePlexMLClient(http)
+        project = cpx.create_project("p")
+        version = cpx.upload_dataset(project["id"], "t.csv", payloads.classification_csv(rows=50), "t")
+        created = cpx.create_experiment(project["id"], version["dataset_version_id"], "label")
+        assert cpx.status(created["id"])["status"] == "succeeded"

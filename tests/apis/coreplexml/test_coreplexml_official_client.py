@@ -1,0 +1,87 @@
+"""The official ``coreplexml`` SDK (0.1.3) runs project -> dataset -> experiment -> wait -> get against the mock."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from h2oharness.apis.coreplexml import payloads
+from h2oharness.apis.coreplexml.mock import CorePlexMLMockState, make_app
+from h2oharness.mocks.clock import MonotonicClock
+from h2oharness.mocks.serve import serve
+
+DRIVER = Path(__file__).with_name("coreplexml_official_driver.py")
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("coreplexml") is None, reason="the official coreplexml SDK is not installed"
+)
+
+
+@pytest.fixture
+def official_mock() -> Iterator[tuple[str, CorePlexMLMockState]]:
+    """The mock with realistic timings on a clock five times faster than wall time."""
+    state = CorePlexMLMockState(clock=MonotonicClock(speed=5.0))
+    with serve(make_app(state)) as served:
+        yield served.url, state
+
+
+def drive(url: str, key: str, csv_path: Path) -> dict[str, Any]:
+    """Run the driver script and return the JSON it printed last."""
+    done = subprocess.run(
+        [sys.executable, str(DRIVER), url, key, str(csv_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, f"the coreplexml SDK failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_sdk_runs_the_seed_flow(official_mock: tuple[str, CorePlexMLMockState], tmp_path: Path) -> None:
+    """Every answer is one the SDK accepts, and what it reads back is consistent."""
+    url, state = official_mock
+    csv_path = tmp_path / "train.csv"
+    csv_path.write_text(payloads.classification_csv(rows=150, seed=4))
+    out = drive(url, state.client_credentials().token or "", csv_path)
+
+    assert out["versions"] == [out["version_id"]]
+    assert out["created"]["status"] == "queued"
+    assert out["created"]["id"] == out["created"]["experiment_id"]
+    assert out["final_status"] == out["detail_status"] == "succeeded"
+    assert out["algos"], "the leaderboard is empty"
+    assert "DeepLearning" not in out["algos"]
+    assert out["aucs"] == sorted(out["aucs"], reverse=True)
+    assert all(0.5 <= auc <= 1.0 for auc in out["aucs"])
+    assert out["best_model_id"] == out["top_model_id"]
+    assert out["log_count"] > 0
+    assert out["pareto"]
+    assert out["listed"] == [out["created"]["id"]]
+    assert "StackedEnsemble" in out["capability_algos"]
+    assert out["engine_runs"] == ["h2o"]
+    assert out["failing_status"] == "failed"
+    assert "missing_column" in out["failing_error"]
+    assert out["validation"]["status"] == 422
+    assert "sort_metric" in out["validation"]["detail"]
+    assert out["after_delete"] == 404
+    assert out["wrong_key"] == 401
+
+    calls = [(r.method, r.path) for r in state.requests]
+    assert calls[:2] == [("POST", "/api/projects"), ("POST", "/api/datasets/upload")]
+    upload = state.recorded("POST", "/api/datasets/upload")[0]
+    assert upload.content_type.startswith("multipart/form-data")
+    create = state.recorded("POST", "/api/experiments")[0].json
+    assert create["execution_mode"] == "single"
+    assert create["use_gpu"] is False
+    assert sum(1 for c in calls if c[1].endswith("/status")) >= 2, "wait() polls the status endpoint"
+    assert all(r.user_agent.startswith("coreplexml-python/") for r in state.requests)
+    assert all(r.status < 500 for r in state.requests)
+    assert state.internal_errors == []
