@@ -18,7 +18,7 @@ from h2oharness.baseline import Baseline, load_baseline
 from h2oharness.errors import ConfigError, HarnessError
 
 if TYPE_CHECKING:
-    from h2oharness.report.model import Conformance
+    from h2oharness.report.model import Conformance, Failure
 
 from h2oharness.targets import Credentials, Target, check_kind, live_settings, probe
 
@@ -260,6 +260,7 @@ def harness_drift(request: pytest.FixtureRequest) -> Callable[..., None]:
 
 KNOWN = "h2oharness-known"
 _KNOWN_CAP = 25
+LAST_RESPONSE = pytest.StashKey[list[Any]]()
 
 
 class KnownFindings:
@@ -270,18 +271,28 @@ class KnownFindings:
         self.baseline = baseline
         self.seen = 0
 
-    def absorb(self, group: BaseExceptionGroup[BaseException], target: Target, operation: str | None = None) -> None:
+    def absorb(
+        self,
+        group: BaseExceptionGroup[BaseException],
+        target: Target,
+        operation: str | None = None,
+        response: Any = None,
+    ) -> None:
         """Re-raise ``group`` unless every failure in it is a known finding for this target's kind.
 
-        ``operation`` ("METHOD /path") defaults to the one the test's id names.
+        ``operation`` ("METHOD /path") defaults to the one the test's id names. ``response`` (what the server
+        answered, with ``status_code``, ``headers`` and ``text``) goes into the report with the failures, and
+        names the defect behind a server error.
         """
-        from h2oharness.report.failures import failures_from_exception, operation_of
+        from h2oharness.report.failures import failures_from_exception, operation_of, with_response
 
         named = operation_of(self.node.nodeid)
         label = operation or (f"{named[0]} {named[1]}" if named else None)
+        failures = with_response(failures_from_exception(group), response)
+        # the last answer before a raise is the one hypothesis replays for the failure it reports
+        self.node.stash[LAST_RESPONSE] = failures
         if label is None:
             raise group
-        failures = failures_from_exception(group)
         # the group's own text carries the response's status and body, which an entry's ``match`` may name
         seen = str(group)
         checks = [(f.check.split(" ", 1)[0], f"{f.message}\n{f.curl or ''}\n{seen}") for f in failures]
@@ -302,6 +313,20 @@ def harness_known_findings(request: pytest.FixtureRequest) -> KnownFindings:
         return KnownFindings(request.node, Baseline())
     path = Path(str(request.config.rootpath)) / "contracts" / where[0] / "known_findings.yaml"
     return KnownFindings(request.node, load_baseline(path))
+
+
+def _with_last_response(item: pytest.Item, failures: list[Failure]) -> list[Failure]:
+    """``failures`` with the answer ``absorb`` saw last for the same check, where they lack one."""
+    from dataclasses import replace
+
+    seen = {f.check: f for f in item.stash.get(LAST_RESPONSE, [])}
+    out = []
+    for failure in failures:
+        last = seen.get(failure.check)
+        if last is not None and failure.response is None:
+            failure = replace(failure, response=last.response, signature=last.signature)
+        out.append(failure)
+    return out
 
 
 def _target_of(item: pytest.Item) -> dict[str, str] | None:
@@ -351,7 +376,7 @@ def pytest_runtest_makereport(
         if isinstance(exc, HarnessError):
             record["error"] = f"{type(exc).__name__}: {exc}"
         else:
-            record["failures"] = [f.to_dict() for f in failures_from_exception(exc)]
+            record["failures"] = [f.to_dict() for f in _with_last_response(item, failures_from_exception(exc))]
     elif report.outcome == "skipped" and isinstance(report.longrepr, tuple):
         record["error"] = None
         record["skip_reason"] = str(report.longrepr[2])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from h2oharness.http.redact import redact
 from h2oharness.report.model import ApiReport, Conformance, Failure, OperationOutcome, OperationResult
@@ -51,15 +51,16 @@ def operation_key(method: str, path: str) -> tuple[str, int, str]:
 
 
 def dedupe_failures(failures: Iterable[Failure]) -> tuple[Failure, ...]:
-    """Fold failures with the same check and message into one, summing counts and keeping the first curl."""
-    merged: dict[tuple[str, str], Failure] = {}
+    """Fold failures with the same check, message and defect signature into one: counts summed, first curl kept."""
+    merged: dict[tuple[str, str, str | None], Failure] = {}
     for failure in failures:
-        key = (failure.check, failure.message)
+        key = (failure.check, failure.message, failure.signature)
         seen = merged.get(key)
         if seen is None:
             merged[key] = failure
         else:
-            merged[key] = Failure(seen.check, seen.message, seen.curl or failure.curl, seen.count + failure.count)
+            curl, response = (seen.curl, seen.response) if seen.curl else (failure.curl, failure.response)
+            merged[key] = replace(seen, curl=curl, response=response, count=seen.count + failure.count)
     return tuple(merged.values())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from h2oharness.report.model import Failure
 
@@ -47,3 +48,24 @@ def failures_from_exception(exc: BaseException, limit: int = 2000) -> list[Failu
         seen.add((check, message))
         out.append(Failure(check=check, message=message, curl=curl))
     return out
+
+
+def with_response(failures: list[Failure], response: Any, limit: int = 2000) -> list[Failure]:
+    """``failures`` carrying what the server answered (status, content type, head of the body) and, for a server
+    error, the signature of the defect behind it, read from the whole body."""
+    if response is None:
+        return failures
+    from dataclasses import replace
+
+    from h2oharness.report.defects import signature_of
+
+    status = int(getattr(response, "status_code", 0) or 0)
+    headers = getattr(response, "headers", None) or {}
+    content_type = str(headers.get("content-type", ""))
+    try:
+        body = str(response.text)
+    except (AttributeError, UnicodeDecodeError, ValueError):
+        body = ""
+    shown = f"HTTP {status} {content_type}: {body[:limit]}{' …' if len(body) > limit else ''}"
+    signature = signature_of(status, content_type, body) if status >= 500 else None
+    return [replace(f, response=shown, signature=signature) for f in failures]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Literal, TypeVar
 
 from h2oharness.errors import ConfigError
+from h2oharness.report.defects import Defect, group_defects
 
 __all__ = [
     "FORMAT",
@@ -136,19 +137,37 @@ class Failure:
     message: str
     curl: str | None = None
     count: int = 1
+    #: the answer that failed the check: status, content type and the head of the body
+    response: str | None = None
+    #: what identifies the defect behind a server error (report/defects.py), from the full body
+    signature: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"check": self.check, "message": self.message, "curl": self.curl, "count": self.count}
+        return {
+            "check": self.check,
+            "message": self.message,
+            "curl": self.curl,
+            "count": self.count,
+            "response": self.response,
+            "signature": self.signature,
+        }
 
     @classmethod
     def from_dict(cls, data: object, where: str = "") -> Failure:
         """Read a failure written by ``to_dict``; ConfigError names the bad field."""
-        obj = _object(data, where, {"check", "message", "curl", "count"})
+        obj = _object(data, where, {"check", "message", "curl", "count", "response", "signature"})
         count = _int(obj, "count", where, 1)
         if count < 1:
             raise ConfigError(f"{_at(where, 'count')}: expected at least 1, got {count}")
-        return cls(_str(obj, "check", where), _str(obj, "message", where), _optional_str(obj, "curl", where), count)
+        return cls(
+            _str(obj, "check", where),
+            _str(obj, "message", where),
+            _optional_str(obj, "curl", where),
+            count,
+            _optional_str(obj, "response", where),
+            _optional_str(obj, "signature", where),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,12 +317,18 @@ class ApiReport:
             "operations": [op.to_dict() for op in self.operations],
             "scenarios": [scenario.to_dict() for scenario in self.scenarios],
             "drift": [entry.to_dict() for entry in self.drift],
+            "defects": [defect.to_dict() for defect in self.defects],
         }
+
+    @property
+    def defects(self) -> tuple[Defect, ...]:
+        """The operations' failures grouped into distinct defects, server errors first."""
+        return group_defects((f"{op.method} {op.path}", failure) for op in self.operations for failure in op.failures)
 
     @classmethod
     def from_dict(cls, data: object, where: str = "") -> ApiReport:
-        """Read an API report written by ``to_dict`` (``counts`` is ignored and recomputed)."""
-        keys = {"slug", "title", "target", "target_url", "target_version", "counts", "errors"}
+        """Read an API report written by ``to_dict`` (``counts`` and ``defects`` are ignored and recomputed)."""
+        keys = {"slug", "title", "target", "target_url", "target_version", "counts", "errors", "defects"}
         obj = _object(data, where, keys | {"operations", "scenarios", "drift"})
         return cls(
             slug=_str(obj, "slug", where),
