@@ -38,7 +38,7 @@ from h2oharness.apis.coreplexml.mockparts.wire import ApiError, Call, Reply, enc
 from h2oharness.mocks.auth import bearer_token
 from h2oharness.mocks.clock import MonotonicClock
 
-__all__ = ["ROUTES", "CorePlexMLMockState", "CorePlexMLTimings", "default_state", "make_app"]
+__all__ = ["DEVIATIONS", "ROUTES", "CorePlexMLMockState", "CorePlexMLTimings", "default_state", "make_app"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,28 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/api/experiments/{experiment_id}/best-model", experiments.set_best_model),
     ("GET", "/api/experiments/{experiment_id}/engine-runs", experiments.engine_runs),
 )
+
+
+# What the mock decides where the seed and the SDK are silent (the docs drift test reports the seed's gaps).
+DEVIATIONS: dict[str, str] = {
+    "training": "nothing is trained: models, metrics, training times and importances are drawn from a generator "
+    "seeded by the experiment id, the config seed and the dataset version, consistent with each other",
+    "max_models": "counts base models, as H2O AutoML does; up to two StackedEnsembles come on top (none when "
+    "nfolds is 0 or fewer than two base models exist); values above the quota (50) are capped, with a log note",
+    "bad data": "a target column the dataset lacks, a constant target or a non-numeric regression target makes the "
+    "experiment fail the moment it starts running (the API accepts it with 201, as a queued job would be)",
+    "cancel": "the API documents no cancel call; CorePlexMLMockState.cancel() cancels as an operator would, and "
+    "DELETE stops a live run before removing it",
+    "config": "unknown config keys and null values are refused with 422 (a real server may ignore them)",
+    "metrics": "sort and stopping metrics may be spelled as the seed (auc) or as H2O (AUC); detail shows the "
+    "resolved lower-case name, AUTO replaced by the problem type's default",
+    "list filters": "dataset_id filters by dataset or by dataset version; sort_by/sort_order are the mock's names "
+    "for the seed's two unnamed sort parameters",
+    "explain": "409 while no model is on the leaderboard; StackedEnsemble models have no variable importances",
+    "best-model": "400 for a model of another experiment, 404 for an unknown model, 409 for one not trained yet",
+    "projects and datasets": "shapes chosen to satisfy the SDK's normalisers (flat project; dataset_id and "
+    "dataset_version_id on upload); uploading an existing dataset name adds a version",
+}
 
 
 def _compile(template: str) -> re.Pattern[str]:

@@ -7,11 +7,16 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from h2oharness.apis.coreplexml import payloads
 from h2oharness.apis.coreplexml.client import CorePlexMLClient, CorePlexMLResponseError
 from h2oharness.apis.coreplexml.mock import CorePlexMLMockState, CorePlexMLTimings, make_app
+from h2oharness.apis.coreplexml.mockparts import automl, catalog
 from h2oharness.apis.coreplexml.mockparts.catalog import HIGHER_IS_BETTER, SORT_METRICS
+from h2oharness.apis.coreplexml.mockparts.handlers_data import profile_csv
+from h2oharness.apis.coreplexml.mockparts.state import DatasetVersion
 from h2oharness.mocks.clock import ManualClock
 from h2oharness.mocks.serve import serve
 
@@ -308,3 +313,32 @@ def test_instant_timings_finish_at_once() -> None:
         version = cpx.upload_dataset(project["id"], "t.csv", payloads.classification_csv(rows=50), "t")
         created = cpx.create_experiment(project["id"], version["dataset_version_id"], "label")
         assert cpx.status(created["id"])["status"] == "succeeded"
+
+
+@given(config=payloads.configs("binary"), rows=st.integers(20, 3000))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+def test_any_valid_config_gives_a_consistent_leaderboard(config: dict[str, Any], rows: int) -> None:
+    """Excluded algorithms never appear, the board is sorted the metric's way, metrics stay in range."""
+    _, columns = profile_csv(payloads.classification_csv(rows=40).encode())
+    version = DatasetVersion("v", "d", 1, "t.csv", 1, rows, columns, "")
+    resolved = catalog.check_config_for(catalog.check_config_shape(config), "binary")
+    plan = automl.plan("e", version, "label", "binary", resolved, quota=50)
+    board = automl.leaderboard(plan.models, resolved["sort_metric"])
+    metric = resolved["sort_metric"]
+    assert board
+    assert not {m.algo for m in board} & set(resolved["exclude_algos"])
+    assert len([m for m in board if m.algo != "StackedEnsemble"]) <= resolved["max_models"]
+    values = [m.metrics[metric] for m in board]
+    assert values == sorted(values, reverse=HIGHER_IS_BETTER[metric])
+    for model in board:
+        assert 0.5 <= model.metrics["auc"] <= 1
+        assert model.metrics["logloss"] > 0
+        assert -1 <= model.metrics["mcc"] <= 1
+        assert model.training_time > 0
+        assert abs(sum(model.varimp) - 1) < 0.01
+    done = [m.done_at for m in plan.models]
+    assert done == sorted(done)
+    assert done[-1] == 1.0
+    if resolved["nfolds"] == 0:
+        assert all(m.algo != "StackedEnsemble" for m in board)
+    assert automl.plan("e", version, "label", "binary", resolved, quota=50) == plan
