@@ -123,6 +123,9 @@ HANDLERS: dict[str, Handler] = {
     "rpc_fs": docs.rpc_fs,
     "ingest_upload_job": docs.ingest_upload_job,
     "get_job": docs.get_job,
+    "get_collection_settings": docs.get_collection_settings,
+    "get_collection_chat_settings": docs.get_collection_chat_settings,
+    "get_collection_metadata": docs.get_collection_metadata,
 }
 
 # Where the mock answers differently from a real h2oGPTe, on purpose.

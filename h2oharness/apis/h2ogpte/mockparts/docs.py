@@ -157,6 +157,22 @@ def delete_collection(state: H2OGPTeMockState, call: Call) -> Reply:
     return empty()
 
 
+def get_collection_settings(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/collections/{collection_id}/settings (high-level client): the settings it was created with."""
+    return Reply(dict(collection(state, call.path_params["collection_id"])["_settings"]))
+
+
+def get_collection_chat_settings(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/collections/{collection_id}/chat_settings (high-level client)."""
+    collection(state, call.path_params["collection_id"])
+    return Reply({"llm": "auto", "include_chat_history": "auto"})
+
+
+def get_collection_metadata(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/collections/{collection_id}/metadata (high-level client)."""
+    return Reply(dict(collection(state, call.path_params["collection_id"])["metadata_dict"]))
+
+
 def _store_upload(state: H2OGPTeMockState, call: Call, form: str) -> tuple[str, str]:
     parts = parse_multipart(call.content_type, call.body)
     check_form(form, parts)

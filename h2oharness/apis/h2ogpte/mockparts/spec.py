@@ -561,4 +561,15 @@ OPERATIONS: tuple[Operation, ...] = (
         documented=False,
     ),
     Operation("GET", f"{V1}/jobs/{{job_id}}", "get_job", "jobs", "A job's status", documented=False),
+    *(
+        Operation(
+            "GET",
+            f"{V1}/collections/{{collection_id}}/{part}",
+            f"get_collection_{part}",
+            "collections",
+            f"A collection's {part}",
+            documented=False,
+        )
+        for part in ("settings", "chat_settings", "metadata")
+    ),
 )

@@ -1,0 +1,131 @@
+"""Drive the official h2ogpte 1.7.5 client against a server: ``python h2ogpte_official_driver.py URL KEY MODE``.
+
+MODE ``rest``: the generated REST client (h2ogpte.rest_sync) through seed 003's flow. MODE ``highlevel``: the
+``H2OGPTE`` client (GET /rpc/meta, PUT /rpc/fs, ingestion jobs, the /ws WebSocket). Prints one JSON line last.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CSV = b"product,revenue\nWidget A,12500\nWidget B,8300\n"
+
+
+def rest_flow(url: str, key: str) -> dict[str, object]:
+    from h2ogpte import rest_sync as rest
+
+    cfg = rest.Configuration(host=f"{url}/api/v1", access_token=key)
+    with rest.ApiClient(cfg) as api:
+        models = rest.ModelsApi(api).list_models()
+        collections = rest.CollectionsApi(api)
+        col = collections.create_collection(rest.CollectionCreateRequest(name="c", description="d"))
+        ingestion = rest.DocumentIngestionApi(api)
+        up = ingestion.upload_file(file=("sales.csv", CSV))
+        ingestion.ingest_upload(
+            upload_ids=[up.id], collection_id=col.id, gen_doc_summaries=False, gen_doc_questions=False
+        )
+        # the seed waits for the ingestion, then checks document_count
+        deadline = time.monotonic() + 30
+        while collections.get_collection(col.id).document_count < 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        chats = rest.ChatApi(api)
+        chat = chats.create_chat_session(collection_id=col.id)
+        req = rest.ChatCompletionRequest(
+            message="Which product sold best? Save 'best.csv'.",
+            llm="auto",
+            include_chat_history="false",
+            llm_args={"use_agent": True},
+            rag_config={"rag_type": "rag"},
+        )
+        comp = chats.get_completion(chat.id, req)
+        meta = chats.get_message_meta(comp.message_id, info_type="agent_files")
+        refs = chats.get_message_references(comp.message_id)
+        files = chats.list_agent_server_files(chat.id)
+        dirs = chats.list_all_agent_server_directories_stats(chat.id, detail_level=1)
+        messages = chats.get_chat_session_messages(chat.id)
+        blocks = rest.MemoryBlocksApi(api)
+        mb = blocks.create_memory_block(rest.MemoryBlockCreateRequest(name="Project Knowledge", content="x"))
+        blocks.update_memory_block(mb.id, rest.MemoryBlockUpdateRequest(content="y"))
+        listed = blocks.list_memory_blocks(name_filter="Project")
+        defaults = blocks.set_default_memory_block(
+            rest.SetDefaultMemoryBlockRequest(scope="llm", memory_block_id=mb.id)
+        )
+        got_defaults = blocks.get_default_memory_blocks()
+        agents = rest.AgentsApi(api)
+        tools = agents.list_agent_tools()
+        added = agents.add_custom_agent_tool(
+            tool_type="general_code", tool_args=json.dumps({"tool_name": "my_tool"}), file=("my_tool.py", b"print(1)\n")
+        )
+        tool = agents.get_custom_agent_tool(added[0].agent_custom_tool_id)
+        all_agents = agents.get_all_agents()
+        count = agents.delete_custom_agent_tool([added[0].agent_custom_tool_id])
+        blocks.delete_memory_block(mb.id)
+        collections.delete_collection(col.id)
+        after = collections.get_collection
+        try:
+            after(col.id)
+            gone = False
+        except rest.ApiException as exc:
+            gone = exc.status == 404
+    return {
+        "models": [m.id for m in models],
+        "message_id": comp.message_id,
+        "body": comp.body,
+        "agent_files_meta": [m.content for m in meta],
+        "references": [r.document_name for r in refs],
+        "files": [f.filename for f in files],
+        "dirs": [d.file_count for d in dirs],
+        "messages": [(m.id, m.reply_to) for m in messages],
+        "block_total": listed.total,
+        "block_content": listed.items[0].content,
+        "default_scope": defaults.scope,
+        "default_llm": got_defaults.defaults.llm.id if got_defaults.defaults and got_defaults.defaults.llm else None,
+        "block_id": mb.id,
+        "tools": [t.name for t in tools],
+        "tool_name": tool.tool_name,
+        "agents": [a.type for a in all_agents],
+        "deleted_tools": count.count,
+        "collection_gone": gone,
+    }
+
+
+def highlevel_flow(url: str, key: str) -> dict[str, object]:
+    from h2ogpte import H2OGPTE
+
+    client = H2OGPTE(address=url, api_key=key)
+    cid = client.create_collection(name="demo", description="d")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "sales.csv"
+        path.write_bytes(CSV)
+        with path.open("rb") as fh:
+            uid = client.upload("sales.csv", fh)
+    client.ingest_uploads(cid, [uid])
+    collection = client.get_collection(cid)
+    sid = client.create_chat_session(cid)
+    partials: list[str] = []
+    with client.connect(sid) as session:
+        reply = session.query(
+            "Which product sold best?", llm="auto", timeout=60, callback=lambda m: partials.append(m.content)
+        )
+    return {
+        "collection_id": cid,
+        "document_count": collection.document_count,
+        "session_id": sid,
+        "reply": reply.content,
+        "reply_to": reply.reply_to,
+        "partials": len(partials),
+    }
+
+
+def main() -> None:
+    url, key, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+    result = rest_flow(url, key) if mode == "rest" else highlevel_flow(url, key)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

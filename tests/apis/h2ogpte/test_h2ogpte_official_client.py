@@ -1,0 +1,84 @@
+"""The official h2ogpte 1.7.5 clients run against the mock in a subprocess: the generated REST client through the
+seed flow, and the high-level ``H2OGPTE`` client (REST + /rpc + the /ws WebSocket)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, H2OGPTeMockState, H2OGPTeTimings, make_app
+from h2oharness.mocks.clock import MonotonicClock
+from h2oharness.mocks.serve import serve
+
+DRIVER = Path(__file__).with_name("h2ogpte_official_driver.py")
+
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("h2ogpte") is None, reason="h2ogpte is not installed")
+
+
+@pytest.fixture
+def official_mock() -> Iterator[tuple[str, H2OGPTeMockState]]:
+    """The mock with realistic timings on a clock ten times faster than wall time."""
+    state = H2OGPTeMockState(clock=MonotonicClock(speed=10.0), timings=H2OGPTeTimings(), stream_speed=10.0)
+    with serve(make_app(state)) as served:
+        yield served.url, state
+
+
+def drive(url: str, mode: str) -> dict[str, Any]:
+    """Run the driver and return the JSON it printed last."""
+    done = subprocess.run(
+        [sys.executable, str(DRIVER), url, DEFAULT_KEY, mode], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, f"h2ogpte failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_rest_sync_runs_the_seed_flow(official_mock: tuple[str, H2OGPTeMockState]) -> None:
+    """Every answer of the seed flow deserializes into the generated models, and the results hang together."""
+    url, state = official_mock
+    out = drive(url, "rest")
+    assert out["models"]
+    assert out["message_id"]
+    assert out["references"] == ["sales.csv"], "the RAG answer cites the document the flow ingested"
+    assert out["files"] == ["best.csv"]
+    (meta,) = out["agent_files_meta"]
+    assert list(json.loads(meta)[0].values()) == ["best.csv"]
+    assert out["dirs"] == [1]
+    question, answer = out["messages"]
+    assert question[1] is None
+    assert answer == [out["message_id"], question[0]]
+    assert out["block_total"] == 1
+    assert out["block_content"] == "y"
+    assert out["default_llm"] == out["block_id"]
+    assert out["tool_name"] == "my_tool"
+    assert out["deleted_tools"] == 1
+    assert "built_in" in out["agents"]
+    assert out["collection_gone"] is True
+    assert state.internal_errors == []
+    seen = {(r.method, r.path.split("/")[3] if r.path.startswith("/api/v1/") else r.path) for r in state.requests}
+    assert ("PUT", "uploads") in seen
+    assert all(r.status < 500 for r in state.requests)
+
+
+def test_high_level_client_ingests_and_queries_over_the_websocket(official_mock: tuple[str, H2OGPTeMockState]) -> None:
+    """H2OGPTE: /rpc/meta, /rpc/fs, an ingestion job it polls, a chat session and a query over /ws."""
+    url, state = official_mock
+    out = drive(url, "highlevel")
+    assert out["document_count"] == 1, "ingest_uploads returns only once its job has completed"
+    assert "sales.csv" in out["reply"]
+    assert out["partials"] >= 2
+    paths = [r.path for r in state.requests]
+    assert "/rpc/meta" in paths
+    assert "/rpc/fs" in paths
+    assert any(p.startswith("/api/v1/jobs/") for p in paths)
+    assert state.internal_errors == []
+    question = state.messages[out["reply_to"]]
+    assert question["reply_to"] is None
+    assert question["_session"] == out["session_id"]
