@@ -1,0 +1,51 @@
+"""The mock's request table and the contract agree: same operations, parameters and request schemas."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from h2oharness.apis.h2ogpte.mock import HANDLERS
+from h2oharness.apis.h2ogpte.mockparts.spec import FORM_SCHEMAS, OPERATIONS, REQUEST_SCHEMAS
+
+CONTRACT = yaml.safe_load((Path(__file__).parents[3] / "contracts" / "h2ogpte" / "openapi.yaml").read_text())
+
+
+def test_the_contract_documents_exactly_the_mocks_seed_operations() -> None:
+    documented = {(m.upper(), p) for p, item in CONTRACT["paths"].items() for m in item}
+    assert documented == {(op.method, op.path) for op in OPERATIONS if op.documented}
+    assert len(documented) == 63
+
+
+def test_every_operation_has_a_handler() -> None:
+    assert {op.operation_id for op in OPERATIONS} == set(HANDLERS)
+
+
+def test_parameters_and_bodies_match_the_contract() -> None:
+    for op in OPERATIONS:
+        if not op.documented:
+            continue
+        operation = CONTRACT["paths"][op.path][op.method.lower()]
+        assert operation["operationId"] == op.operation_id
+        params = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "query"}
+        assert {p.name: (p.schema, p.required) for p in op.query} == {
+            n: (p["schema"], p["required"]) for n, p in params.items()
+        }, op.operation_id
+        path_params = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
+        assert path_params == re.findall(r"\{(\w+)\}", op.path)
+        content = operation.get("requestBody", {}).get("content", {})
+        if op.body:
+            assert content["application/json"]["schema"]["$ref"].endswith("/" + op.body)
+        if op.form:
+            assert content["multipart/form-data"]["schema"]["$ref"].endswith("/" + op.form)
+        assert bool(content) == bool(op.body or op.form)
+        security = operation.get("security")
+        assert (security == []) == (not op.auth)
+
+
+def test_request_schemas_are_the_mocks() -> None:
+    schemas = CONTRACT["components"]["schemas"]
+    for name, schema in {**REQUEST_SCHEMAS, **FORM_SCHEMAS}.items():
+        assert schemas[name] == schema, name
