@@ -50,7 +50,7 @@ class _LineStream(httpx.SyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         while True:
-            line = self._raw.readline()
+            line = self._raw.readline(b"\n")  # its default separator is CRLF
             if not line:
                 return
             yield line
@@ -64,8 +64,9 @@ class _LineStream(httpx.SyncByteStream):
 class LocustTransport(httpx.BaseTransport):
     """An httpx transport that sends through a Locust ``FastHttpSession``, so the request is in Locust's stats.
 
-    A request whose ``Accept`` names a streaming type is sent with ``stream=True`` and its body is handed
-    to httpx line by line as it arrives; Locust then times it to the headers, the stream readers do the rest.
+    Every request is sent streaming; an answer whose Content-Type is a streaming one (JSONL, SSE) is handed to
+    httpx line by line as it arrives and Locust times it to its headers (the stream readers time the rest),
+    any other answer is read whole and timed to its last byte, as Locust would.
     """
 
     def __init__(self, session: Any, namer: Callable[[str, str], str]) -> None:
@@ -76,15 +77,15 @@ class LocustTransport(httpx.BaseTransport):
         """Send ``request`` through Locust's session and wrap the answer for httpx."""
         headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
         headers["accept-encoding"] = "identity"  # httpx must not decode what geventhttpclient already decoded
-        streaming = any(t in request.headers.get("accept", "") for t in _STREAMING_TYPES)
         body = request.read()
+        started = time.perf_counter()
         with self.session.request(
             request.method,
             str(request.url),
             name=self.namer(request.method, request.url.path),
             data=body or None,
             headers=headers,
-            stream=streaming,
+            stream=True,
             catch_response=True,
         ) as resp:
             error = getattr(resp, "error", None)
@@ -97,9 +98,15 @@ class LocustTransport(httpx.BaseTransport):
                 resp.success()
             pairs = list(resp.headers.items()) if resp.headers else []
             pairs = [(k, v) for k, v in pairs if k.lower() not in ("content-encoding", "transfer-encoding")]
-            if streaming:
+            content_type = resp.headers.get("content-type", "") if resp.headers else ""
+            if any(t in content_type for t in _STREAMING_TYPES):
                 return httpx.Response(resp.status_code, headers=pairs, stream=_LineStream(resp._response))
-            return httpx.Response(resp.status_code, headers=pairs, content=resp.content or b"")
+            content = resp.content or b""
+            meta = getattr(resp, "request_meta", None)
+            if isinstance(meta, dict):  # Locust timed the headers only (stream=True): count the body too
+                meta["response_time"] = (time.perf_counter() - started) * 1000
+                meta["response_length"] = len(content)
+            return httpx.Response(resp.status_code, headers=pairs, content=content)
 
 
 def fire(
@@ -198,6 +205,36 @@ def job_metrics(environment: Environment, name: str, scheduled: float | None = N
     fire(environment, JOB, f"{name} polls per job", float(out["polls"]))
     if scheduled is not None:
         fire(environment, JOB, f"{name} submit-to-done (from schedule)", (time.monotonic() - scheduled) * 1000)
+
+
+@contextmanager
+def stream_metrics(environment: Environment, name: str, stall_after: float = 1.0) -> Iterator[dict[str, Any]]:
+    """Record one stream's figures as Locust entries: time to headers, time to first token, each inter-chunk gap,
+    tokens per second (a rate, not ms), stalls (gaps over ``stall_after`` seconds, a count) and the whole stream.
+
+    The block puts the reader in ``out["reader"]`` and reads it to its end; a StreamViolation (cut, malformed,
+    error line, anything after the end) or an HTTP error fails the ``<name> stream`` entry with its reason.
+    """
+    out: dict[str, Any] = {}
+    started = time.monotonic()
+    try:
+        yield out
+    except (ContractViolation, httpx.HTTPError, HarnessError, OSError) as exc:
+        fire(environment, STREAM, f"{name} stream", (time.monotonic() - started) * 1000, exception=exc)
+        return
+    reader = out.get("reader")
+    stats = getattr(reader, "stats", None)
+    if stats is None:
+        fire(environment, STREAM, f"{name} stream", 0, exception=HarnessError("the block opened no stream"))
+        return
+    fire(environment, STREAM, f"{name} time to headers", stats.time_to_headers * 1000)
+    if stats.time_to_first_token is not None:
+        fire(environment, STREAM, f"{name} time to first token", stats.time_to_first_token * 1000)
+    for gap in stats.gaps:
+        fire(environment, STREAM, f"{name} inter-chunk gap", gap * 1000)
+    fire(environment, STREAM, f"{name} tokens per second", stats.tokens_per_second)
+    fire(environment, STREAM, f"{name} stalls", float(len(stats.stalls(stall_after))))
+    fire(environment, STREAM, f"{name} stream", stats.duration * 1000, length=stats.characters)
 
 
 # A worker's own count of what it recorded, independent of the statistics it streams to its master: with

@@ -60,18 +60,51 @@ def test_every_registered_api_has_its_profiles() -> None:
         find_profile("h2o3.nope", ROOT)
 
 
-@pytest.mark.parametrize("profile", ["h2o3.polling", "h2o3.mixed"])
+def _profiles() -> list[str]:
+    found = []
+    for slug in sorted(APIS):
+        text = (ROOT / "loadtests" / f"{slug}.py").read_text() if (ROOT / "loadtests" / f"{slug}.py").is_file() else ""
+        found += [f"{slug}.{kind}" for kind, cls in USER_CLASSES.items() if f"class {cls}(" in text]
+    return found
+
+
+@pytest.mark.parametrize("profile", _profiles())
 def test_profile_smoke_run_meets_its_slos(profile: str, tmp_path: Path) -> None:
     proc, report = load(tmp_path, profile, "-u", "4", "-r", "4", "-t", "4s", "--mock-speed", "10")
     assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
     assert report["passed"] is True
-    keys = {e["key"]: e for e in report["entries"]}
-    done = keys["JOB h2o3 parse submit-to-done"]
-    assert done["requests"] >= 1
-    assert done["failures"] == 0
-    assert keys["GET /3/Jobs/{job_id}"]["requests"] >= 1, "jobs were not polled"
+    # the profile measured whole jobs or whole streams, not just requests
+    measured = [e for e in report["entries"] if e["key"].endswith((" submit-to-done", " stream"))]
+    assert measured, [e["key"] for e in report["entries"]]
+    assert all(e["requests"] >= 1 and e["failures"] == 0 for e in measured), measured
     for name in ("locust.html", "locust_stats.csv", "load.html"):
         assert (tmp_path / name).stat().st_size > 0, name
+
+
+def test_streams_measure_the_mocks_token_schedule(tmp_path: Path) -> None:
+    proc, report = load(tmp_path, "h2ogpte.streaming", "-u", "2", "-t", "3s")
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    keys = {e["key"]: e for e in report["entries"]}
+    # the mock's default schedule: first token after 100 ms, then 20 tokens 10 ms apart (Locust rounds to ms)
+    ttft = keys["STREAM h2ogpte jsonl time to first token"]
+    assert 90 <= ttft["p50"] <= 400, ttft
+    gaps = keys["STREAM h2ogpte jsonl inter-chunk gap"]
+    assert gaps["requests"] >= 19 * keys["STREAM h2ogpte jsonl stream"]["requests"]
+    assert 5 <= gaps["p50"] <= 100, gaps
+
+
+def test_a_stream_ended_by_an_error_line_is_a_failure_with_its_reason(tmp_path: Path) -> None:
+    from h2oharness.apis.h2ogpte.mockparts.state import FAIL_MARKER
+
+    proc, report = load(
+        tmp_path, "h2ogpte.streaming", "-u", "2", "-t", "3s", env={"H2OGPTE_LOAD_MESSAGE": f"hi {FAIL_MARKER}"}
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr[-2000:]
+    assert "SLO broken: failure_ratio" in proc.stdout
+    keys = {e["key"]: e for e in report["entries"]}
+    assert keys["STREAM h2ogpte jsonl stream"]["failures"] == keys["STREAM h2ogpte jsonl stream"]["requests"] > 0
+    failures = (tmp_path / "locust_failures.csv").read_text()
+    assert "StreamServerError" in failures
 
 
 def test_open_model_paces_submissions_and_measures_from_the_schedule(tmp_path: Path) -> None:
