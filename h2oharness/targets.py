@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass, field
 from typing import Literal
@@ -75,6 +76,11 @@ def live_settings(
         password=password or env.get(f"{prefix}_PASSWORD"),
         token=token or env.get(f"{prefix}_API_KEY"),
     )
+    if creds.token is None and creds.username is None and api.login:
+        # e.g. Workflows: an OIDC refresh token in the environment, traded for an access token here
+        module, _, function = api.login.partition(":")
+        login = getattr(importlib.import_module(module), function)
+        creds = Credentials(token=login())
     return url.rstrip("/"), creds
 
 
@@ -92,9 +98,8 @@ def probe(url: str, health_path: str, creds: Credentials, timeout: float = 10.0)
     except httpx.HTTPError as exc:
         raise TargetUnavailable(f"cannot reach {url}: {exc or type(exc).__name__}") from None
     if resp.status_code in (401, 403):
-        raise TargetAuthError(
-            f"{url} refused the credentials (HTTP {resp.status_code}): wrong or missing user/password"
-        )
+        what = "API key or token" if creds.token else "user/password" if creds.username else "credentials (none given)"
+        raise TargetAuthError(f"{url} refused the credentials (HTTP {resp.status_code}): wrong or missing {what}")
     try:
         body = resp.json()
     except ValueError:

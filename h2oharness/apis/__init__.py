@@ -27,6 +27,8 @@ class ApiInfo:
     health_path: str
     #: "module:function" that starts a real server of this API on loopback, for the ``local`` target
     local: str | None = None
+    #: "module:function" returning a bearer token for a live target from the environment (a login), or None
+    login: str | None = None
 
     @property
     def module(self) -> str:
@@ -69,6 +71,7 @@ APIS: dict[str, ApiInfo] = {
         "bearer",
         ("001_43eceb0886c4a690.txt",),
         health_path="/v1/workspaces/default/workflows?pageSize=1",
+        login="h2oharness.apis.workflows.client:token_from_environment",
     ),
     "h2ogpte": ApiInfo(
         "h2ogpte",

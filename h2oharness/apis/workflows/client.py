@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import base64
+import os
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -86,6 +87,16 @@ def login_refresh_token(
         reason = body.get("error_description") or body.get("error") if isinstance(body, dict) else body
         raise TargetAuthError(f"the token endpoint refused the refresh token (HTTP {resp.status_code}): {reason}")
     return str(body["access_token"])
+
+
+def token_from_environment() -> str | None:
+    """An access token from ``WORKFLOWS_ISSUER_URL``, ``WORKFLOWS_CLIENT_ID`` and ``WORKFLOWS_REFRESH_TOKEN``
+    (plus an optional ``WORKFLOWS_CLIENT_SECRET``) through the refresh-token grant; None when they are not all set."""
+    env = os.environ
+    issuer, client_id, refresh = (env.get(f"WORKFLOWS_{n}") for n in ("ISSUER_URL", "CLIENT_ID", "REFRESH_TOKEN"))
+    if not (issuer and client_id and refresh):
+        return None
+    return login_refresh_token(issuer, client_id, refresh, env.get("WORKFLOWS_CLIENT_SECRET"))
 
 
 def run_status(run: Mapping[str, Any]) -> JobStatus:

@@ -1,0 +1,57 @@
+"""Live target settings and the probe: explicit values, environment, logins for token-issuing APIs, clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from h2oharness.apis import get_api
+from h2oharness.errors import ConfigError, TargetAuthError
+from h2oharness.mocks.serve import serve
+from h2oharness.targets import Credentials, live_settings, probe
+
+
+def test_workflows_live_target_logs_in_with_the_refresh_token_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from h2oharness.apis.workflows.mock import default_state, make_app
+    from h2oharness.apis.workflows.mockparts.state import DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN
+
+    api = get_api("workflows")
+    with serve(make_app(default_state())) as served:
+        monkeypatch.delenv("WORKFLOWS_API_KEY", raising=False)
+        monkeypatch.setenv("WORKFLOWS_URL", served.url)
+        monkeypatch.setenv("WORKFLOWS_ISSUER_URL", served.url)
+        monkeypatch.setenv("WORKFLOWS_CLIENT_ID", DEFAULT_CLIENT_ID)
+        monkeypatch.setenv("WORKFLOWS_REFRESH_TOKEN", DEFAULT_REFRESH_TOKEN)
+        url, creds = live_settings(api)
+        assert creds.token
+        assert creds.token != DEFAULT_REFRESH_TOKEN  # an access token the issuer minted
+        probe(url, api.health_path, creds)  # the token opens the API
+        monkeypatch.setenv("WORKFLOWS_REFRESH_TOKEN", "not-the-refresh-token")
+        with pytest.raises(TargetAuthError, match="refused the refresh token"):
+            live_settings(api)
+
+
+def test_an_explicit_token_wins_over_a_login(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKFLOWS_ISSUER_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("WORKFLOWS_CLIENT_ID", "c")
+    monkeypatch.setenv("WORKFLOWS_REFRESH_TOKEN", "r")
+    _, creds = live_settings(get_api("workflows"), url="http://127.0.0.1:9", token="sk-given")
+    assert creds.token == "sk-given"
+
+
+def test_a_live_target_needs_a_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COREPLEXML_URL", raising=False)
+    with pytest.raises(ConfigError, match="COREPLEXML_URL"):
+        live_settings(get_api("coreplexml"))
+
+
+def test_refused_bearer_token_says_token() -> None:
+    from h2oharness.apis.coreplexml.mock import default_state, make_app
+
+    api = get_api("coreplexml")
+    with serve(make_app(default_state())) as served:
+        with pytest.raises(TargetAuthError, match="wrong or missing API key or token"):
+            probe(served.url, api.health_path, Credentials(token="sk-wrong"))
+        with pytest.raises(TargetAuthError, match="none given"):
+            probe(served.url, api.health_path, Credentials())
