@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import json
 import zipfile
 from pathlib import PurePosixPath
 from typing import Any
@@ -21,6 +20,7 @@ from h2oharness.apis.h2ogpte.mockparts.wire import (
     bad_request,
     check,
     check_form,
+    loads_json,
     not_found,
     parse_multipart,
 )
@@ -154,10 +154,7 @@ def update_custom_agent_tool(state: H2OGPTeMockState, call: Call) -> Reply:
         args = loads_object(values["tool_args"], "Invalid JSON format for tool_args.")
         upload = _file_of(parts, values.get("filename"))
     else:
-        try:
-            body = json.loads(call.body) if call.body.strip() else {}
-        except ValueError:
-            raise bad_request("Invalid format for the request body: malformed JSON.") from None
+        body = loads_json(call.body) if call.body.strip() else {}
         if not isinstance(body, dict) or "tool_args" not in body:
             raise bad_request("tool_args is required for update.")
         check("UpdateCustomAgentToolJson", body)

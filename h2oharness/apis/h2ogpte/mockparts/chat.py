@@ -64,7 +64,9 @@ def create_chat_session(state: H2OGPTeMockState, call: Call) -> Reply:
 
 def list_chat_sessions(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/chats: most recently updated first."""
-    items = sorted(state.sessions.values(), key=lambda s: s["updated_at"], reverse=True)
+    # the OpenAI-compatible calls' sessions are the mock's bookkeeping, not the user's chats
+    mine = [s for s in state.sessions.values() if not s.get("_openai")]
+    items = sorted(mine, key=lambda s: s["updated_at"], reverse=True)
     return Reply(page([render_session(state, s) for s in items], call.query))
 
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
 from h2oharness.apis.h2ogpte.mockparts.state import EPOCH, USER_ID, USERNAME, Document, H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import (
+    ApiError,
     Call,
     Reply,
     bad_request,
     check_form,
     empty,
+    loads_json,
     not_found,
     page,
     parse_multipart,
@@ -324,8 +325,8 @@ def rpc_meta(state: H2OGPTeMockState, call: Call) -> Reply:
 def loads_object(text: str, message: str) -> dict[str, Any]:
     """``text`` parsed as a JSON object, or a 400 with ``message``."""
     try:
-        value = json.loads(text)
-    except ValueError:
+        value = loads_json(text.encode())
+    except ApiError:
         raise bad_request(message) from None
     if not isinstance(value, dict):
         raise bad_request(message)

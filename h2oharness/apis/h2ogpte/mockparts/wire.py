@@ -203,6 +203,18 @@ def check_form(schema_name: str, parts: dict[str, Part]) -> dict[str, Any]:
     return values
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def loads_json(body: bytes) -> Any:
+    """Strict JSON (no NaN or Infinity); a 400 for anything else."""
+    try:
+        return json.loads(body, parse_constant=_no_constant)
+    except ValueError:
+        raise bad_request("Invalid format for the request body: malformed JSON.") from None
+
+
 def json_body(op: Operation, call: Call) -> Any:
     """The JSON body of a JSON operation, checked against its schema (None when optional and absent)."""
     if op.body is None:
@@ -214,10 +226,7 @@ def json_body(op: Operation, call: Call) -> Any:
     media = call.content_type.split(";")[0].strip().lower()
     if media and not media.endswith("json"):
         raise bad_request(f"Invalid format for the request body: expected application/json, got {media}")
-    try:
-        value = json.loads(call.body)
-    except ValueError:
-        raise bad_request("Invalid format for the request body: malformed JSON.") from None
+    value = loads_json(call.body)
     check(op.body, value)
     return value
 
