@@ -5,6 +5,8 @@
 2. The h2o3.mixed profile with one Locust worker and with two: total requests per second.
 3. A soak: h2o3.mixed with 50 users for 60 s on the mock: failures, requests, and the mock
    process's resident memory and job count before and after (finished jobs must be released).
+4. Time to first token and inter-chunk gap of the Locust streaming user (h2ogpte.streaming) against the
+   schedule the mock was told to follow, at 1 and 50 concurrent streams: the measurement error (p50, p99).
 
 Prints tables; asserts nothing. ``--quick`` shortens every run to a few seconds (the smoke test uses it).
 """
@@ -106,6 +108,28 @@ def soak(seconds: int, users: int) -> list[list[object]]:
     return [[users, seconds, requests, failures, f"{before:.0f}", f"{after:.0f}", jobs, frames]]
 
 
+def stream_error(seconds: int, users: tuple[int, ...]) -> list[list[object]]:
+    """h2ogpte.streaming at each user count; rows of (streams, kind, measured p50/p99 minus the schedule, count)."""
+    from h2oharness.apis.h2ogpte.mockparts.state import H2OGPTeTimings
+
+    schedule = H2OGPTeTimings()
+    rows: list[list[object]] = []
+    for n in users:
+        with tempfile.TemporaryDirectory() as out:
+            run = LoadRun(find_profile("h2ogpte.streaming", ROOT), users=n, spawn_rate=n, run_time=seconds,
+                          report_dir=Path(out))  # fmt: skip
+            summary = execute(run)
+        entries = {e.key: e for e in summary.entries}
+        for kind, planned in (("time to first token", schedule.first_token), ("inter-chunk gap", schedule.token_gap)):
+            e = entries.get(f"STREAM h2ogpte jsonl {kind}")
+            if e is None:
+                rows.append([n, kind, "-", "-", 0])
+                continue
+            ms = planned * 1000
+            rows.append([n, kind, f"{e.p50 - ms:+.0f}", f"{e.p99 - ms:+.0f}", e.requests])
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a few seconds per run, for a smoke test")
@@ -122,6 +146,10 @@ def main() -> None:
     print("[soak] h2o3.mixed against the mock")
     headers = ["users", "s", "requests", "failures", "RSS before MiB", "RSS after MiB", "jobs held", "frames held"]
     print(table(headers, soak(short if args.quick else 60, 5 if args.quick else 50)))
+    print()
+    print("[stream timing] h2ogpte.streaming (JSONL), measured minus the mock's schedule, ms (Locust rounds to ms)")
+    heads = ["streams", "figure", "p50 error", "p99 error", "samples"]
+    print(table(heads, stream_error(short, (1, 5) if args.quick else (1, 50)), align="llrrr"))
 
 
 if __name__ == "__main__":

@@ -201,3 +201,11 @@ def test_load_benchmark_prints_its_three_tables() -> None:
     soak = next(rows for head, rows in blocks.items() if head.startswith("[soak]"))
     assert len(soak) == 1
     assert soak[0].split()[3] == "0", soak  # no failures
+    timing = next(rows for head, rows in blocks.items() if head.startswith("[stream timing]"))
+    assert [(r.split()[0], r.split()[1]) for r in timing] == [
+        ("1", "time"),
+        ("1", "inter-chunk"),
+        ("5", "time"),
+        ("5", "inter-chunk"),
+    ]
+    assert all(int(r.split()[-1]) > 0 for r in timing), timing
