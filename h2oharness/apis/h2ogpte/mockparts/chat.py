@@ -130,6 +130,7 @@ async def generate(state: H2OGPTeMockState, p: answers.Plan) -> AsyncIterator[di
             if gen.finishing:
                 token = token.rstrip() + "."
             text += token
+            gen.emitted += 1
             yield {"body": token, "finished": False}
             if gen.finishing:
                 break

@@ -68,6 +68,8 @@ class Generation:
     stopped: bool = False
     finishing: bool = False
     live: bool = True
+    #: tokens sent so far
+    emitted: int = 0
 
 
 @dataclass
