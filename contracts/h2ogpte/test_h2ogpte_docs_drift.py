@@ -280,3 +280,20 @@ def test_seed_example_parses_and_matches_the_contract(marker: str, schema_name: 
     example = _json_after(SEED_004, marker)
     errors = [e.message for e in jsonschema.Draft7Validator(_resolve(SCHEMAS[schema_name])).iter_errors(example)]
     assert not errors, f"seed 004's {schema_name} example does not match the contract: {errors[:3]}"
+
+
+def test_client_expects_a_body_on_a_bodiless_204(harness_drift: Any) -> None:
+    """The generated delete_chat_session parses its 204 as a ChatSession, so it fails on the seed's empty 204."""
+    name, declared = _client_operations()[("DELETE", "/api/v1/chats/{}")]
+    source = (Path(rest.__file__).parent / "api" / "chat_api.py").read_text()
+    assert name == "delete_chat_session"
+    assert "204" in declared
+    assert "'204': \"ChatSession\"" in source
+    contract = DOCUMENT["paths"]["/api/v1/chats/{session_id}"]["delete"]["responses"]["204"]
+    assert "content" not in contract, "the contract's 204 has no body, as the seed's cleanup expects"
+    harness_drift(
+        source=CLIENT,
+        what="DELETE /api/v1/chats/{session_id} 204",
+        expected="204 No Content (seed 003; the contract)",
+        observed="client declares '204: ChatSession' and raises a ValidationError on every successful delete",
+    )
