@@ -157,6 +157,9 @@ def _endpoint(state: WorkflowsMockState, table: Table) -> Callable[[Request], Aw
                         parsed = json.loads(body)
                     except ValueError as exc:
                         raise RpcError(3, f"invalid JSON body: {exc}") from None
+                    if not isinstance(parsed, dict):
+                        # every body of this API is a message (a JSON object); grpc-gateway refuses the rest
+                        raise RpcError(3, f"invalid JSON body: expected an object, got {type(parsed).__name__}")
                 response = await run_in_threadpool(_api, state, table, request.method, path, query, parsed, token)
         except RpcError as err:
             response = _rpc(err)

@@ -379,3 +379,13 @@ def test_the_mock_routes_are_the_contract_paths() -> None:
     doc = yaml.safe_load((Path(__file__).parents[3] / "contracts/workflows/openapi.yaml").read_text())
     documented = {(m.upper(), p) for p, item in doc["paths"].items() for m in item if p.startswith("/v1/")}
     assert {(m, t) for m, t, _ in ROUTES} == documented
+
+
+@pytest.mark.parametrize("body", [b"null", b"[]", b'"x"', b"3"])
+def test_a_body_that_is_not_an_object_is_invalid_argument(wf: WorkflowsClient, http: httpx.Client, body: bytes) -> None:
+    name = _active(wf, payloads.succeeding_source("not-an-object"))["name"]
+    resp = http.post(f"/v1/{name}:deactivate", content=body, headers={"Content-Type": "application/json"})
+    assert resp.status_code == 400
+    assert resp.json()["code"] == 3
+    assert "expected an object" in resp.json()["message"]
+    assert wf.get_workflow(str(name))["state"] == "STATE_ACTIVE"  # nothing happened
