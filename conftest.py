@@ -1,0 +1,1 @@
+pytest_plugins = ["pytester"]  # tests/test_pytest_plugin.py runs the plugin in inner pytest sessions

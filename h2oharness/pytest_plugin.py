@@ -361,7 +361,8 @@ def pytest_runtest_makereport(
         "failures": [],
         "error": None,
     }
-    operation = operation_of(item.nodeid)
+    # only a schemathesis item (it takes ``case``) stands for an operation; other ids may look like one
+    operation = operation_of(item.nodeid) if "case" in getattr(item, "fixturenames", ()) else None
     if operation is not None:
         record["method"], record["path"] = operation
     known: list[dict[str, Any]] = [dict(v) for k, v in item.user_properties if k == KNOWN]  # type: ignore[call-overload]

@@ -1,0 +1,50 @@
+"""The pytest plugin in inner sessions: targets per API kind, what counts as an operation in the report."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+def test_an_api_without_a_local_server_is_skipped_with_the_reason(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_kinds="""
+        def test_coreplexml(coreplexml_target):
+            assert coreplexml_target.kind == "mock"
+        """
+    )
+    result = pytester.runpytest_inprocess("--harness-target", "local", "-rs", "-p", "no:cacheprovider")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*CorePlexML Experiments has no local target (it has: mock, live)*"])
+
+
+def test_several_kinds_run_an_api_only_on_those_it_has(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_kinds="""
+        def test_coreplexml(coreplexml_target):
+            assert coreplexml_target.kind == "mock"
+            assert coreplexml_target.credentials.token
+        """
+    )
+    result = pytester.runpytest_inprocess("--harness-target", "mock,local", "-v", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*test_coreplexml?mock? PASSED*"])
+
+
+def test_only_schemathesis_items_count_as_operations(pytester: pytest.Pytester) -> None:
+    pytester.mkdir("contracts")
+    pytester.mkdir("contracts/h2o3")
+    (pytester.path / "contracts" / "h2o3" / "test_ids.py").write_text(
+        "import pytest\n\n"
+        "@pytest.mark.parametrize('what', ['x'], ids=['GET /3/LooksLikeAnOperation'])\n"
+        "def test_drift_like(what):\n"
+        "    assert what == 'x'\n"
+    )
+    report = pytester.path / "out"
+    result = pytester.runpytest_inprocess("--harness-report-dir", str(report), "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    data = json.loads((report / "conformance.json").read_text())
+    (api,) = data["apis"]
+    assert api["operations"] == []
+    assert [s["name"] for s in api["scenarios"]] == ["test_drift_like[GET /3/LooksLikeAnOperation]"]
