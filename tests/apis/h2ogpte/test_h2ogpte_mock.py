@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from h2oharness.apis.h2ogpte import payloads
+from h2oharness.apis.h2ogpte.client import H2OGPTeClient
 from h2oharness.apis.h2ogpte.mock import H2OGPTeMockState, make_app
 from h2oharness.apis.h2ogpte.mockparts.spec import OPERATIONS, Operation
 from h2oharness.mocks.clock import ManualClock
@@ -294,3 +295,24 @@ def test_a_mock_bug_is_a_400_and_recorded(manual_clock: ManualClock) -> None:
         mock.HANDLERS["list_models"] = original
     assert resp.status_code == 400
     assert state.internal_errors == ["GET /api/v1/models: RuntimeError: boom"]
+
+
+def test_memory_stays_bounded_under_load(gpte: H2OGPTeClient, mock_state: H2OGPTeMockState) -> None:
+    """A deleted session takes its messages with it, and the oldest messages go beyond the cap."""
+    kept = gpte.create_chat()["id"]
+    gone = gpte.create_chat()["id"]
+    gpte.complete(kept, payloads.rag_completion("first", rag_type="llm_only"))
+    gpte.complete(gone, payloads.rag_completion("doomed", rag_type="llm_only"))
+    gpte.delete_chat(gone)
+    assert {m["_session"] for m in mock_state.messages.values()} == {kept}
+    assert next(m["content"] for m in gpte.messages(kept)) == "first"
+
+    mock_state.max_messages = 6
+    for i in range(5):
+        gpte.complete(kept, payloads.rag_completion(f"q{i}", rag_type="llm_only"))
+    assert len(mock_state.messages) == 6
+    assert set(mock_state.references) <= set(mock_state.messages)
+    assert set(mock_state.meta) <= set(mock_state.messages)
+    assert "q4" in [m["content"] for m in gpte.messages(kept)]  # the newest survive
+    assert "first" not in [m["content"] for m in gpte.messages(kept)]
+    assert not mock_state.internal_errors

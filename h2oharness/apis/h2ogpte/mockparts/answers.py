@@ -160,6 +160,7 @@ def finish(state: H2OGPTeMockState, p: Plan, text: str, error: str | None = None
         "_session": p.session_id,
     }
     state.messages[p.answer_id] = answer
+    state.trim()
     if session is not None:
         session["latest_message_content"] = text[:200]
         session["updated_at"] = state.now()

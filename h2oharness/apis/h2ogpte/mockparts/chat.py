@@ -81,6 +81,7 @@ def delete_chat_session(state: H2OGPTeMockState, call: Call) -> Reply:
     session_of(state, sid)
     del state.sessions[sid]
     state.agent_files.pop(sid, None)
+    state.forget_messages([mid for mid, m in state.messages.items() if m.get("_session") == sid])
     return empty()
 
 

@@ -181,6 +181,7 @@ def _store_upload(state: H2OGPTeMockState, call: Call, form: str) -> tuple[str, 
     filename = part.filename or "upload.bin"
     uid = new_id()
     state.uploads[uid] = (filename, part.value)
+    state.trim()
     return uid, filename
 
 

@@ -82,6 +82,9 @@ class H2OGPTeMockState:
     stream_speed: float | None = None
     api_keys: set[str] = field(default_factory=lambda: {DEFAULT_KEY})
     max_requests: int = 2000
+    #: what a long load run may leave behind: the oldest messages (with their meta and references) and uploads go
+    max_messages: int = 5000
+    max_uploads: int = 1000
     lock: threading.RLock = field(default_factory=threading.RLock)
     jobs: JobBoard = field(init=False)
     requests: deque[RecordedRequest] = field(init=False)
@@ -103,6 +106,21 @@ class H2OGPTeMockState:
     tool_associations: dict[str, dict[str, Any]] = field(default_factory=dict)
     key_associations: dict[str, dict[str, Any]] = field(default_factory=dict)
     tool_preference: list[str] = field(default_factory=lambda: ["python", "shell", "web_search"])
+
+    def forget_messages(self, ids: list[str]) -> None:
+        """Drop these messages with their meta and references."""
+        for mid in ids:
+            self.messages.pop(mid, None)
+            self.meta.pop(mid, None)
+            self.references.pop(mid, None)
+
+    def trim(self) -> None:
+        """Keep memory bounded under load: evict the oldest messages and uploads beyond their caps."""
+        extra = len(self.messages) - self.max_messages
+        if extra > 0:
+            self.forget_messages(list(self.messages)[:extra])
+        for uid in list(self.uploads)[: max(0, len(self.uploads) - self.max_uploads)]:
+            del self.uploads[uid]
 
     def __post_init__(self) -> None:
         self.jobs = JobBoard(self.clock)
