@@ -131,9 +131,9 @@ def test_distributed_master_totals_are_the_sum_of_the_workers(tmp_path: Path) ->
 
 
 def test_a_slow_mock_breaks_the_slo_and_the_exit_code_names_it(tmp_path: Path) -> None:
-    # the mock's clock at a tenth of wall time: a parse job takes about ten seconds instead of one
+    # the mock's clock at half wall time: a parse job takes about two seconds; judged on two workers' aggregate
     proc, report = load(
-        tmp_path, "h2o3.polling", "-u", "2", "-t", "3s", "--mock-speed", "0.5",
+        tmp_path, "h2o3.polling", "-u", "2", "-t", "3s", "--mock-speed", "0.5", "--workers", "2",
         "--slo", "JOB h2o3 parse submit-to-done:p95_ms=800",
     )  # fmt: skip
     assert proc.returncode == 1, proc.stdout + proc.stderr[-2000:]
