@@ -18,7 +18,7 @@ from h2oharness.baseline import Baseline, load_baseline
 from h2oharness.errors import ConfigError, HarnessError
 
 if TYPE_CHECKING:
-    from h2oharness.report.model import Conformance, Failure
+    from h2oharness.report.model import Conformance, Excluded, Failure
 
 from h2oharness.targets import Credentials, Target, check_kind, live_settings, probe
 
@@ -41,6 +41,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="contract-test every operation of the document, not only the seed flow and read-only ones",
+    )
+    group.addoption(
+        "--harness-include-destructive",
+        action="store_true",
+        default=False,
+        help="with --harness-all-operations, also send the operations destructive by design "
+        "(contracts/<api>/destructive.yaml: shutdown, process signals, arbitrary expressions...)",
+    )
+    group.addoption(
+        "--harness-max-restarts",
+        type=int,
+        default=int(os.environ.get("HARNESS_MAX_RESTARTS", "3")),
+        help="how often a sweep may restart a local server that a request killed, per session (default 3)",
     )
     group.addoption(
         "--harness-max-examples", type=int, default=None, help="hypothesis examples per operation (default 10)"
@@ -99,8 +112,11 @@ def start_local(api: ApiInfo) -> Any:
     return getattr(importlib.import_module(module), function)()
 
 
-def _local_fixture(api: ApiInfo) -> Callable[[], Iterator[Target]]:
-    def local() -> Iterator[Target]:
+LOCAL_SERVERS = pytest.StashKey[dict[str, Any]]()
+
+
+def _local_fixture(api: ApiInfo) -> Callable[[pytest.Config], Iterator[Target]]:
+    def local(pytestconfig: pytest.Config) -> Iterator[Target]:
         managed = _managed(api.env_prefix, "local")
         if managed is not None:
             yield managed
@@ -109,6 +125,8 @@ def _local_fixture(api: ApiInfo) -> Callable[[], Iterator[Target]]:
             server = start_local(api)
         except HarnessError as exc:
             pytest.skip(f"no local {api.title}: {exc}")
+        # the sweep restarts a server that a request killed, on the same URL (h2oharness/sweep.py)
+        pytestconfig.stash.setdefault(LOCAL_SERVERS, {})[server.url] = server
         try:
             yield Target("local", server.url, version=getattr(server, "version", ""))
         finally:
@@ -315,6 +333,35 @@ def harness_known_findings(request: pytest.FixtureRequest) -> KnownFindings:
     return KnownFindings(request.node, load_baseline(path))
 
 
+SWEEP = pytest.StashKey[Any]()
+
+
+@pytest.fixture
+def harness_sweep(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Sends a contract case and survives the target dying: a ``server_crash`` finding, a restart or a clean stop.
+
+    Example:
+        response = harness_sweep.call(case, h2o3_target, session=h2o3_session, timeout=30)
+    """
+    from h2oharness.sweep import Sweep, SweepGuard
+
+    config = request.config
+    if SWEEP not in config.stash:
+        servers = config.stash.setdefault(LOCAL_SERVERS, {})
+        restartable = {url: s for url, s in servers.items() if hasattr(s, "restart")}
+        config.stash[SWEEP] = Sweep(max_restarts=int(config.getoption("--harness-max-restarts")), servers=restartable)
+    else:
+        # a local server started after the sweep state (another API's, or a later fixture)
+        for url, server in config.stash.get(LOCAL_SERVERS, {}).items():
+            if hasattr(server, "restart"):
+                config.stash[SWEEP].servers.setdefault(url, server)
+    where = api_of(Path(str(config.rootpath)), Path(str(request.node.path)))
+    health = get_api(where[0]).health_path if where else "/"
+    guard = SweepGuard(config.stash[SWEEP], request.node, health, where[0] if where else "")
+    yield guard
+    guard.finish()
+
+
 def _with_last_response(item: pytest.Item, failures: list[Failure]) -> list[Failure]:
     """``failures`` with the answer ``absorb`` saw last for the same check, where they lack one."""
     from dataclasses import replace
@@ -361,11 +408,14 @@ def pytest_runtest_makereport(
         "failures": [],
         "error": None,
     }
-    # only a schemathesis item (it takes ``case``) stands for an operation; other ids may look like one
-    operation = operation_of(item.nodeid) if "case" in getattr(item, "fixturenames", ()) else None
+    # only a schemathesis item stands for an operation; other ids may look like one
+    schemathesis_item = getattr(getattr(item, "obj", None), "_schemathesis_metadata", None) is not None
+    operation = operation_of(item.nodeid) if schemathesis_item else None
     if operation is not None:
         record["method"], record["path"] = operation
     known: list[dict[str, Any]] = [dict(v) for k, v in item.user_properties if k == KNOWN]  # type: ignore[call-overload]
+    from h2oharness.sweep import ServerCrash
+
     if known and report.outcome == "passed":
         # a real server's known defects: listed as failures in the report, an expected failure for pytest
         record["outcome"] = "failed"
@@ -376,6 +426,8 @@ def pytest_runtest_makereport(
         exc = call.excinfo.value
         if isinstance(exc, HarnessError):
             record["error"] = f"{type(exc).__name__}: {exc}"
+        elif isinstance(exc, ServerCrash):
+            pass  # the finding is in record["crashes"], with its reproduction and the server's log
         else:
             record["failures"] = [f.to_dict() for f in _with_last_response(item, failures_from_exception(exc))]
     elif report.outcome == "skipped" and isinstance(report.longrepr, tuple):
@@ -409,10 +461,16 @@ class ReportCollector:
         self.report_dir = report_dir
         self.records: list[dict[str, Any]] = []
         self.drift: list[dict[str, Any]] = []
+        self.crashes: list[dict[str, Any]] = []
         self.started = time.time()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Keep the record of each test's deciding phase, and the drift it found."""
+        """Keep the record of each test's deciding phase, the drift it found and the requests that killed a server."""
+        if report.when == "teardown":
+            # every phase's entries are on the teardown report: the crash may be seen after the test, by the fixture
+            from h2oharness.sweep import CRASH
+
+            self.crashes += [dict(v) for k, v in report.user_properties if k == CRASH]  # type: ignore[call-overload]
         deciding = report.when == "call" or (report.when == "setup" and report.outcome != "passed")
         if not deciding:
             return
@@ -454,6 +512,12 @@ class ReportCollector:
                 for r in recs
                 if r["suite"] == "contract" and "method" in r and r["outcome"] != "skipped"
             ]
+            # a request that killed the server: found by whichever test saw the outage, reported on its operation
+            ops += [
+                OperationRecord(c["method"], c["path"], False, (Failure(**c["failure"]),))
+                for c in self.crashes
+                if (c["api"], c["kind"]) == (slug, kind)
+            ]
             scenarios = tuple(
                 ScenarioResult(
                     r["name"],
@@ -480,10 +544,20 @@ class ReportCollector:
                     scenarios=scenarios,
                     drift=tuple(DriftEntry(*d) for d in sorted(drift)),
                     errors=tuple(sorted({r["error"] for r in recs if r.get("error")})),
+                    excluded=self._excluded(slug, kind),
                 )
             )
         started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started))
         return build_conformance(apis, _version(), started, time.time() - self.started, _secrets())
+
+    def _excluded(self, slug: str, kind: str) -> tuple[Excluded, ...]:
+        from h2oharness.report.model import Excluded
+        from h2oharness.sweep import load_destructive
+
+        if self.config.getoption("--harness-include-destructive"):
+            return ()
+        path = Path(str(self.config.rootpath)) / "contracts" / slug / "destructive.yaml"
+        return tuple(Excluded(m, p, why) for (m, p), why in sorted(load_destructive(path).items()))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Write conformance.json and conformance.html."""
@@ -518,6 +592,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", marker)
     if config.getoption("--harness-all-operations"):
         os.environ["HARNESS_ALL_OPERATIONS"] = "1"
+    if config.getoption("--harness-include-destructive"):
+        os.environ["HARNESS_INCLUDE_DESTRUCTIVE"] = "1"
     examples = config.getoption("--harness-max-examples")
     if examples is not None:
         # read by contract modules at import time, in this process and in every xdist worker it starts

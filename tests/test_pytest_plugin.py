@@ -35,16 +35,27 @@ def test_several_kinds_run_an_api_only_on_those_it_has(pytester: pytest.Pytester
 def test_only_schemathesis_items_count_as_operations(pytester: pytest.Pytester) -> None:
     pytester.mkdir("contracts")
     pytester.mkdir("contracts/h2o3")
+    (pytester.path / "contracts" / "h2o3" / "openapi.yaml").write_text(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /3/Ping:\n    get:\n"
+        "      responses:\n        '200': {description: ok}\n"
+    )
     (pytester.path / "contracts" / "h2o3" / "test_ids.py").write_text(
-        "import pytest\n\n"
+        "import pytest, schemathesis\n"
+        "from pathlib import Path\n"
+        "from hypothesis import settings\n\n"
+        "schema = schemathesis.openapi.from_path(str(Path(__file__).with_name('openapi.yaml')))\n\n"
+        "@schema.parametrize()\n"
+        "@settings(max_examples=1, database=None)\n"
+        "def test_contract(case):\n"
+        "    assert case.operation.path == '/3/Ping'\n\n"
         "@pytest.mark.parametrize('what', ['x'], ids=['GET /3/LooksLikeAnOperation'])\n"
         "def test_drift_like(what):\n"
         "    assert what == 'x'\n"
     )
     report = pytester.path / "out"
     result = pytester.runpytest_inprocess("--harness-report-dir", str(report), "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1)
+    result.assert_outcomes(passed=2)
     data = json.loads((report / "conformance.json").read_text())
     (api,) = data["apis"]
-    assert api["operations"] == []
+    assert [(op["method"], op["path"], op["outcome"]) for op in api["operations"]] == [("GET", "/3/Ping", "passed")]
     assert [s["name"] for s in api["scenarios"]] == ["test_drift_like[GET /3/LooksLikeAnOperation]"]
