@@ -4,7 +4,10 @@ Each documented operation is one pytest item (so xdist spreads them), run
 against the chosen target. Checks: no server errors, documented status codes,
 content types, response bodies that match the schemas, bad input rejected.
 By default only the seed flow's operations and the read-only ones run;
-``--harness-all-operations`` runs every one of them.
+``--harness-all-operations`` runs every one of them but those destructive by design
+(destructive.yaml: shutdown, signals, arbitrary expressions...), which only
+``--harness-include-destructive`` adds. A request after which the server stops
+answering is a ``server_crash`` finding; a local server is restarted (h2oharness/sweep.py).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.core.failures import FailureGroup
 
 from h2oharness.apis.h2o3 import payloads
+from h2oharness.sweep import load_destructive
 from h2oharness.targets import Target
 
 SPEC = Path(os.environ.get("HARNESS_H2O3_SPEC") or Path(__file__).with_name("openapi.yaml"))
@@ -59,10 +63,21 @@ SLOW_READS = {
 }
 
 
+# Destructive by design: never sent unless --harness-include-destructive (the report lists them, with the reason).
+DESTRUCTIVE = load_destructive(Path(__file__).with_name("destructive.yaml"))
+
+
 def in_default_scope(method: str, path: str) -> bool:
     """Whether an operation is contract-tested without ``--harness-all-operations``."""
     key = (method.upper(), path)
-    return key in SEED_FLOW or (key[0] == "GET" and key not in SLOW_READS)
+    return key in SEED_FLOW or (key[0] == "GET" and key not in SLOW_READS and key not in DESTRUCTIVE)
+
+
+def in_scope(method: str, path: str, *, all_operations: bool, include_destructive: bool) -> bool:
+    """Whether an operation is tested under ``--harness-all-operations`` and ``--harness-include-destructive``."""
+    if (method.upper(), path) in DESTRUCTIVE and not include_destructive:
+        return False
+    return all_operations or in_default_scope(method, path)
 
 
 _document = schemathesis.openapi.from_path(
@@ -72,10 +87,12 @@ if os.environ.get("HARNESS_SEED"):
     _document.config.seed = int(os.environ["HARNESS_SEED"])
 # Filtered before parametrize: schemathesis plans each operation's coverage cases when it collects it, which
 # costs seconds per model-builder operation (about 100 parameters each).
-schema = (
-    _document
-    if os.environ.get("HARNESS_ALL_OPERATIONS") == "1"
-    else _document.include(lambda ctx: in_default_scope(ctx.operation.method, ctx.operation.path))
+_all = os.environ.get("HARNESS_ALL_OPERATIONS") == "1"
+_destructive = os.environ.get("HARNESS_INCLUDE_DESTRUCTIVE") == "1"
+schema = _document.include(
+    lambda ctx: in_scope(
+        ctx.operation.method, ctx.operation.path, all_operations=_all, include_destructive=_destructive
+    )
 )
 
 
@@ -87,10 +104,12 @@ schema = (
     database=None,
 )
 def test_h2o3_contract(
-    case: schemathesis.Case, h2o3_target: Target, h2o3_session: Any, harness_known_findings: Any
+    case: schemathesis.Case, h2o3_target: Target, h2o3_session: Any, harness_known_findings: Any, harness_sweep: Any
 ) -> None:
-    """Every generated request gets a response that its operation documents."""
-    response = case.call(base_url=h2o3_target.url, session=h2o3_session, timeout=30)
+    """Every generated request gets a response that its operation documents, and none kills the server."""
+    # a destructive operation may kill the node after it answers (Shutdown does, about 2 s later): watch for that
+    settle = 5.0 if (case.operation.method.upper(), case.operation.path) in DESTRUCTIVE else 0.0
+    response = harness_sweep.call(case, h2o3_target, session=h2o3_session, settle=settle, timeout=30)
     try:
         case.validate_response(response)
     except FailureGroup as group:

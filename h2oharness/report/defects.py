@@ -6,7 +6,8 @@ its stack trace); for an HTML error page, the exception its title names; for oth
 JSON errors, the message with numbers and quoted values blanked. A schema
 violation is identified by its operation and the first line of the validator's
 reason. Each defect keeps how often it was seen, the operations it shows up on,
-one reproduction, and whether it was reached without credentials.
+one reproduction, and whether it was reached without credentials. A request that
+killed the server (``server_crash``, h2oharness/sweep.py) is its own defect and comes first.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-DefectKind = Literal["server_error", "schema_violation", "other"]
+DefectKind = Literal["server_crash", "server_error", "schema_violation", "other"]
 
 _HTML_TITLE = re.compile(r"<title>\s*(?:Error\s+)?(\d{3})?\s*([^<]*)</title>", re.IGNORECASE | re.DOTALL)
 _JAVA_EXCEPTION = re.compile(r"\b((?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error))\b")
@@ -96,8 +97,8 @@ class Defect:
 
     @property
     def security_relevant(self) -> bool:
-        """A server error anyone can trigger without credentials is a denial-of-service lead."""
-        return self.kind == "server_error" and self.unauthenticated
+        """A crash or server error anyone can trigger without credentials is a denial-of-service lead."""
+        return self.kind in ("server_crash", "server_error") and self.unauthenticated
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -116,6 +117,8 @@ class Defect:
 
 def _kind(check: str) -> DefectKind:
     code = check.split(" ", 1)[0]
+    if code == "server_crash":
+        return "server_crash"
     if code in _SERVER_CHECKS:
         return "server_error"
     if code in _SCHEMA_CHECKS:
@@ -136,7 +139,9 @@ def group_defects(failures: Iterable[tuple[str, Any]]) -> tuple[Defect, ...]:
     for operation, failure in failures:
         kind = _kind(failure.check)
         code = failure.check.split(" ", 1)[0]
-        if kind == "server_error":
+        if kind == "server_crash":
+            sig = getattr(failure, "signature", None) or f"server crash: {operation}"
+        elif kind == "server_error":
             sig = getattr(failure, "signature", None) or f"{code} on {operation}"
         elif kind == "schema_violation":
             sig = f"{operation}: {_normalise(failure.message)}"
@@ -158,5 +163,5 @@ def group_defects(failures: Iterable[tuple[str, Any]]) -> tuple[Defect, ...]:
         Defect(g["kind"], check, sig, g["count"], tuple(sorted(g["ops"])), g["curl"], g["response"], g["unauth"])
         for (check, sig), g in groups.items()
     ]
-    order = {"server_error": 0, "schema_violation": 1, "other": 2}
+    order = {"server_crash": 0, "server_error": 1, "schema_violation": 2, "other": 3}
     return tuple(sorted(defects, key=lambda d: (order[d.kind], -d.count, d.signature)))

@@ -23,6 +23,7 @@ __all__ = [
     "Conformance",
     "Counts",
     "DriftEntry",
+    "Excluded",
     "Failure",
     "OperationOutcome",
     "OperationResult",
@@ -249,6 +250,25 @@ class DriftEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Excluded:
+    """An operation the sweep did not send because it is destructive by design, and why."""
+
+    method: str
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"method": self.method, "path": self.path, "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, data: object, where: str = "") -> Excluded:
+        """Read an exclusion written by ``to_dict``; ConfigError names the bad field."""
+        obj = _object(data, where, {"method", "path", "reason"})
+        return cls(*(_str(obj, key, where) for key in ("method", "path", "reason")))
+
+
+@dataclass(frozen=True, slots=True)
 class Counts:
     """Tallies derived from the results; never stored on their own, always recomputed."""
 
@@ -285,6 +305,8 @@ class ApiReport:
     drift: tuple[DriftEntry, ...]
     errors: tuple[str, ...] = ()
     target_version: str = ""
+    #: operations left out because they are destructive by design (shutdown, signals, arbitrary expressions...)
+    excluded: tuple[Excluded, ...] = ()
 
     @property
     def counts(self) -> Counts:
@@ -318,18 +340,19 @@ class ApiReport:
             "scenarios": [scenario.to_dict() for scenario in self.scenarios],
             "drift": [entry.to_dict() for entry in self.drift],
             "defects": [defect.to_dict() for defect in self.defects],
+            "excluded": [entry.to_dict() for entry in self.excluded],
         }
 
     @property
     def defects(self) -> tuple[Defect, ...]:
-        """The operations' failures grouped into distinct defects, server errors first."""
+        """The operations' failures grouped into distinct defects: server crashes first, then server errors."""
         return group_defects((f"{op.method} {op.path}", failure) for op in self.operations for failure in op.failures)
 
     @classmethod
     def from_dict(cls, data: object, where: str = "") -> ApiReport:
         """Read an API report written by ``to_dict`` (``counts`` and ``defects`` are ignored and recomputed)."""
         keys = {"slug", "title", "target", "target_url", "target_version", "counts", "errors", "defects"}
-        obj = _object(data, where, keys | {"operations", "scenarios", "drift"})
+        obj = _object(data, where, keys | {"operations", "scenarios", "drift", "excluded"})
         return cls(
             slug=_str(obj, "slug", where),
             title=_str(obj, "title", where),
@@ -340,6 +363,7 @@ class ApiReport:
             drift=_items(obj, "drift", where, DriftEntry.from_dict),
             errors=_items(obj, "errors", where, _string_item, []),
             target_version=_str(obj, "target_version", where, ""),
+            excluded=_items(obj, "excluded", where, Excluded.from_dict, []),
         )
 
 

@@ -66,6 +66,9 @@ class LocalH2O3:
     workdir: Path
     log_path: Path
     version: str = ""
+    memory: str = "1g"
+    nthreads: int = 2
+    restarts: int = 0
     _closed: bool = field(default=False, repr=False)
 
     def log_tail(self, lines: int = 30) -> str:
@@ -93,6 +96,31 @@ class LocalH2O3:
                 self.process.kill()
                 self.process.wait(timeout=10)
 
+    def restart(self, startup_timeout: float = 120.0) -> None:
+        """Start a fresh JVM on the same host and port (new working directory), so the URL tests hold still works.
+
+        The dead (or stopped) server's log stays where it was, for the report.
+        """
+        self.stop()
+        host, _, port = self.url.removeprefix("http://").rpartition(":")
+        workdir = Path(tempfile.mkdtemp(prefix="h2oharness-h2o3-"))
+        fresh = start_local_h2o3(
+            host=host,
+            port=int(port),
+            memory=self.memory,
+            nthreads=self.nthreads,
+            startup_timeout=startup_timeout,
+            workdir=workdir,
+        )
+        self.process, self.workdir, self.log_path, self.version = (
+            fresh.process,
+            fresh.workdir,
+            fresh.log_path,
+            fresh.version,
+        )
+        self.restarts += 1
+        self._closed = False
+
 
 def start_local_h2o3(
     *,
@@ -101,11 +129,12 @@ def start_local_h2o3(
     nthreads: int = 2,
     startup_timeout: float = 120.0,
     workdir: Path | None = None,
+    port: int | None = None,
 ) -> LocalH2O3:
-    """Start H2O-3 on a free port of ``host`` and wait until ``/3/Cloud`` reports a healthy cloud of one."""
+    """Start H2O-3 on ``port`` (default: a free one) of ``host``; wait until ``/3/Cloud`` reports a healthy cloud."""
     jar = find_jar()
     java = find_java()
-    port = _free_port_pair(host)
+    port = port or _free_port_pair(host)
     root = workdir or Path(tempfile.mkdtemp(prefix="h2oharness-h2o3-"))
     root.mkdir(parents=True, exist_ok=True)
     # a flatfile naming only this node, and a unique cloud name, keep parallel nodes from clustering together
@@ -120,7 +149,9 @@ def start_local_h2o3(
     ]  # fmt: skip
     with log_path.open("wb") as log:
         process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=root, start_new_session=True)
-    server = LocalH2O3(url=f"http://{host}:{port}", process=process, workdir=root, log_path=log_path)
+    server = LocalH2O3(
+        url=f"http://{host}:{port}", process=process, workdir=root, log_path=log_path, memory=memory, nthreads=nthreads
+    )
     try:
         server.version = _wait_healthy(server, startup_timeout)
     except BaseException:

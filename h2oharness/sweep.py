@@ -1,0 +1,264 @@
+"""Surviving a target that dies during a contract sweep, and turning each death into a ``server_crash`` finding.
+
+A request that gets no answer (refused, reset, timed out) makes the sweep probe the
+target's health path. If the target is down, the request that killed it (the one in
+flight, or the last one answered before the refusal) is recorded with its curl
+reproduction, the time and, for a server the harness runs, the server's last log lines.
+A harness-managed local server is then restarted on the same port (bounded: at most
+``max_restarts`` per session); any other target is left alone and every later
+request is skipped, so a dead staging server gets no storm of retries.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+import pytest
+import requests
+
+from h2oharness.http.redact import redact
+from h2oharness.report.model import Failure
+from h2oharness.targets import Target
+
+__all__ = [
+    "CRASH",
+    "OUTAGE_ERRORS",
+    "Restartable",
+    "ServerCrash",
+    "Sweep",
+    "SweepGuard",
+    "crash_signature",
+    "health_failure",
+    "in_flight",
+    "load_destructive",
+]
+
+#: user_properties key of a crash finding: {"method", "path", "failure"}
+CRASH = "h2oharness-crash"
+#: what ``case.call`` raises when no answer came back
+OUTAGE_ERRORS: tuple[type[BaseException], ...] = (requests.ConnectionError, requests.Timeout, ConnectionError)
+_LOG_LINES = 30
+
+
+class ServerCrash(BaseException):
+    """The request under test killed the server: ends the test at once.
+
+    A BaseException on purpose: hypothesis shrinks and replays an Exception, and replaying a request that kills
+    the server would kill it again.
+    """
+
+    def __init__(self, operation: str, message: str) -> None:
+        super().__init__(f"server crash on {operation}: {message}")
+        self.operation = operation
+
+
+class Restartable(Protocol):
+    """A server the harness runs: its log and a restart on the same URL."""
+
+    url: str
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The last lines the server wrote."""
+
+    def restart(self) -> None:
+        """Start a fresh server on the same URL."""
+
+
+def crash_signature(method: str, path: str, query: Any) -> str:
+    """What identifies one request for the never-replay-twice guard: method, path and a hash of its query."""
+    text = json.dumps(query or {}, sort_keys=True, default=str)
+    return f"{method.upper()} {path} {hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
+def in_flight(exc: BaseException) -> bool:
+    """Whether the request reached the server before the failure (reset, read timeout) rather than being refused."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    seen: set[int] = set()
+    stack: list[object] = [exc]
+    while stack:
+        current = stack.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError) or type(current).__name__ == "NewConnectionError":
+            return False
+        stack += [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+    return True
+
+
+def health_failure(url: str, health_path: str, timeout: float = 10.0) -> str | None:
+    """Why the server at ``url`` is down (no answer on ``health_path`` within ``timeout``), or None if it answers.
+
+    Any HTTP answer, even a 401 or a 500, means the process is alive.
+    """
+    try:
+        with httpx.Client(timeout=timeout) as client:
+            client.get(f"{url}{health_path}")
+    except httpx.HTTPError as exc:
+        return f"GET {health_path} got no answer either ({type(exc).__name__}: {exc})"
+    return None
+
+
+def load_destructive(path: Path) -> dict[tuple[str, str], str]:
+    """(METHOD, path) -> reason of the operations a sweep must not send unless asked; empty when the file is missing.
+
+    The file is a YAML list of ``{operation: "POST /3/Shutdown", reason: "..."}``.
+    """
+    import yaml
+
+    if not path.is_file():
+        return {}
+    out: dict[tuple[str, str], str] = {}
+    for entry in yaml.safe_load(path.read_text()) or []:
+        method, _, route = str(entry["operation"]).partition(" ")
+        out[(method.upper(), route)] = str(entry["reason"])
+    return out
+
+
+def _utc() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+@dataclass
+class _Sent:
+    operation: str
+    method: str
+    path: str
+    curl: str
+    at: str
+    signature: str
+
+
+@dataclass
+class Sweep:
+    """What one session (one xdist worker) knows about outages: restarts spent, requests that killed, down since."""
+
+    max_restarts: int = 3
+    servers: dict[str, Restartable] = field(default_factory=dict)
+    restarts: int = 0
+    crashed: set[str] = field(default_factory=set)
+    down_since: str | None = None
+    down_reason: str = ""
+    last_answered: _Sent | None = None
+
+
+class SweepGuard:
+    """One test's view of the sweep: sends a case, and turns an outage into a finding, a restart or a stop."""
+
+    def __init__(self, sweep: Sweep, node: pytest.Item, health_path: str, api: str = "") -> None:
+        self.sweep = sweep
+        self.node = node
+        self.health_path = health_path
+        self.api = api
+        self.target: Target | None = None
+        self.settle = 0.0
+
+    def call(self, case: Any, target: Target, session: Any = None, settle: float = 0.0, **kwargs: Any) -> Any:
+        """``case.call`` against ``target``; skips once the target is down, raises ServerCrash when this killed it.
+
+        ``settle``: after the test, how long to watch for the server dying late (H2O-3's Shutdown answers first).
+        """
+        sweep = self.sweep
+        self.target, self.settle = target, max(self.settle, settle)
+        if sweep.down_since is not None:
+            pytest.skip(f"target is down since {sweep.down_since} (server_crash recorded): {sweep.down_reason}")
+        sent = self._describe(case, target, session)
+        if sent.signature in sweep.crashed:
+            pytest.skip(f"{sent.operation}: this request killed the server before; it is not sent again")
+        try:
+            response = case.call(base_url=target.url, session=session, **kwargs)
+        except OUTAGE_ERRORS as exc:
+            return self._outage(exc, sent, case, target, session, kwargs)
+        sweep.last_answered = sent
+        return response
+
+    def finish(self) -> None:
+        """After the test: if the server died after its last answer, record that request and recover."""
+        sweep, target = self.sweep, self.target
+        if target is None or sweep.down_since is not None or sweep.last_answered is None:
+            return
+        deadline = time.monotonic() + self.settle
+        down = health_failure(target.url, self.health_path)
+        while down is None and time.monotonic() < deadline:
+            time.sleep(0.25)
+            down = health_failure(target.url, self.health_path)
+        if down is None:
+            return
+        culprit = sweep.last_answered
+        self._record(culprit, target, "answered, then the server went down", down)
+        restarted = self._recover(target, down)
+        raise ServerCrash(culprit.operation, f"{down}; {'restarted' if restarted else 'not restarted'}")
+
+    def _describe(self, case: Any, target: Target, session: Any) -> _Sent:
+        creds = target.credentials
+        headers = {**dict(getattr(session, "headers", None) or {}), **creds.headers()}
+        if creds.username is not None:
+            basic = base64.b64encode(f"{creds.username}:{creds.password or ''}".encode()).decode()
+            headers["Authorization"] = f"Basic {basic}"
+        # only the credentials: the session's default User-Agent and Accept are noise in a reproduction
+        headers = {k: v for k, v in headers.items() if k.lower() in ("authorization", "cookie", "x-api-key")}
+        curl = redact(case.as_curl_command(headers=headers, base_url=target.url), creds.secrets())
+        method, path = case.operation.method.upper(), case.operation.path
+        signature = crash_signature(method, case.formatted_path, {"q": case.query, "b": str(case.body)[:4096]})
+        return _Sent(f"{method} {path}", method, path, curl, _utc(), signature)
+
+    def _record(self, culprit: _Sent, target: Target, how: str, down: str) -> None:
+        sweep = self.sweep
+        if culprit.signature in sweep.crashed:
+            return
+        sweep.crashed.add(culprit.signature)
+        server = sweep.servers.get(target.url)
+        log = server.log_tail(_LOG_LINES) if server is not None else ""
+        message = f"{culprit.operation} at {culprit.at}: {how}; {down}"
+        shown = f"server log, last {_LOG_LINES} lines:\n{log}" if log else "no server log (the harness does not run it)"
+        failure = Failure(
+            check="server_crash",
+            message=message,
+            curl=culprit.curl,
+            response=redact(f"{message}\n\n{shown}", target.credentials.secrets()),
+            signature=f"server crash: {culprit.operation}",
+        )
+        entry = {"api": self.api, "kind": target.kind, "method": culprit.method, "path": culprit.path}
+        self.node.user_properties.append((CRASH, {**entry, "failure": failure.to_dict()}))
+
+    def _recover(self, target: Target, down: str) -> bool:
+        """Restart a server the harness runs, within the budget; else remember that the target is down."""
+        sweep = self.sweep
+        sweep.last_answered = None
+        server = sweep.servers.get(target.url)
+        if server is not None and sweep.restarts < sweep.max_restarts:
+            sweep.restarts += 1
+            server.restart()
+            return True
+        sweep.down_since = _utc()
+        sweep.down_reason = down if server is None else f"{sweep.max_restarts} restarts spent; {down}"
+        return False
+
+    def _outage(
+        self, exc: BaseException, sent: _Sent, case: Any, target: Target, session: Any, kwargs: dict[str, Any]
+    ) -> Any:
+        down = health_failure(target.url, self.health_path)
+        if down is None:
+            raise exc  # the server is alive: a slow or dropped answer is an ordinary failure
+        reached = in_flight(exc)
+        culprit = sent if reached else self.sweep.last_answered
+        if culprit is not None:
+            how = f"no answer ({type(exc).__name__})" if reached else "answered, then the server went down"
+            self._record(culprit, target, how, down)
+        restarted = self._recover(target, down)
+        if culprit is not None and (culprit is sent or culprit.operation == sent.operation):
+            raise ServerCrash(sent.operation, f"{down}; {'restarted' if restarted else 'not restarted'}")
+        if not restarted:
+            pytest.skip(
+                f"target is down since {self.sweep.down_since} (server_crash recorded): {self.sweep.down_reason}"
+            )
+        # this request was refused, never processed: sending it once to the fresh server is no replay
+        return self.call(case, target, session, **kwargs)
