@@ -1,0 +1,45 @@
+"""Server crashes and excluded operations in the report model: first in the defects, strict and round-tripping."""
+
+from __future__ import annotations
+
+import pytest
+
+from h2oharness.errors import ConfigError
+from h2oharness.report.model import ApiReport, Excluded, Failure, OperationResult
+
+
+def _report() -> ApiReport:
+    crash = Failure(
+        "server_crash", "POST /3/Shutdown at 2026-01-01T00:00:00Z: no answer", "curl -X POST http://h/3/Shutdown",
+        response="server log", signature="server crash: POST /3/Shutdown",
+    )  # fmt: skip
+    error = Failure("ST101 Server error", "500", "curl http://h/3/A", count=9, signature="HTTP 500 java.lang.NPE")
+    return ApiReport(
+        "h2o3", "H2O-3", "local", "http://h",
+        operations=(
+            OperationResult("GET", "/3/A", "failed", failures=(error,)),
+            OperationResult("POST", "/3/Shutdown", "failed", failures=(crash,)),
+        ),
+        scenarios=(), drift=(),
+        excluded=(Excluded("POST", "/99/Rapids", "evaluates arbitrary expressions"),),
+    )  # fmt: skip
+
+
+def test_a_crash_comes_before_more_frequent_server_errors_and_needs_no_credentials() -> None:
+    defects = _report().defects
+    assert [d.kind for d in defects] == ["server_crash", "server_error"]
+    assert defects[0].signature == "server crash: POST /3/Shutdown"
+    assert defects[0].security_relevant
+
+
+def test_excluded_operations_round_trip_and_the_reader_stays_strict() -> None:
+    report = _report()
+    data = report.to_dict()
+    assert data["excluded"] == [{"method": "POST", "path": "/99/Rapids", "reason": "evaluates arbitrary expressions"}]
+    assert ApiReport.from_dict(data) == report
+    data["excluded"][0]["why"] = "x"
+    with pytest.raises(ConfigError, match=r"excluded\[0\]: unexpected field 'why'"):
+        ApiReport.from_dict(data)
+    older = report.to_dict()
+    del older["excluded"]
+    assert ApiReport.from_dict(older).excluded == ()

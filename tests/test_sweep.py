@@ -1,0 +1,196 @@
+"""The sweep's outage handling without a JVM: which errors mean "in flight", the probe, the crash record, the guards."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+from h2oharness.mocks.serve import serve
+from h2oharness.report.model import Failure
+from h2oharness.sweep import (
+    CRASH,
+    ServerCrash,
+    Sweep,
+    SweepGuard,
+    crash_signature,
+    health_failure,
+    in_flight,
+    load_destructive,
+)
+from h2oharness.targets import Credentials, Target
+
+
+def _closed_port() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+def test_signature_ignores_query_order_and_tells_queries_apart() -> None:
+    assert crash_signature("post", "/3/X", {"a": 1, "b": 2}) == crash_signature("POST", "/3/X", {"b": 2, "a": 1})
+    assert crash_signature("POST", "/3/X", {"a": 1}) != crash_signature("POST", "/3/X", {"a": 2})
+
+
+def test_refused_is_not_in_flight_but_reset_and_read_timeout_are() -> None:
+    refused = requests.ConnectionError(MaxRetryError(None, "/3/Cloud", NewConnectionError(None, "refused")))  # type: ignore[arg-type]
+    assert not in_flight(refused)
+    assert not in_flight(requests.ConnectTimeout("connect timed out"))
+    assert in_flight(requests.ConnectionError(ConnectionResetError(104, "reset by peer")))
+    assert in_flight(requests.ReadTimeout("read timed out"))
+
+
+def test_health_failure_says_why_for_a_closed_port_and_nothing_for_any_answer() -> None:
+    assert "no answer" in (health_failure(_closed_port(), "/3/Cloud", timeout=2.0) or "")
+    app = Starlette(routes=[Route("/3/Cloud", lambda request: JSONResponse({"no": "auth"}, status_code=401))])
+    with serve(app) as served:
+        assert health_failure(served.url, "/3/Cloud", timeout=5.0) is None
+
+
+def test_destructive_list_reads_operations_and_reasons(tmp_path: Path) -> None:
+    path = tmp_path / "destructive.yaml"
+    path.write_text("- operation: post /3/Shutdown\n  reason: stops the node\n")
+    assert load_destructive(path) == {("POST", "/3/Shutdown"): "stops the node"}
+    assert load_destructive(tmp_path / "missing.yaml") == {}
+    shipped = load_destructive(Path(__file__).resolve().parents[1] / "contracts" / "h2o3" / "destructive.yaml")
+    assert ("POST", "/3/Shutdown") in shipped
+    assert ("POST", "/99/Rapids") in shipped
+
+
+@dataclass
+class _Operation:
+    method: str = "post"
+    path: str = "/3/Shutdown"
+
+
+@dataclass
+class _Case:
+    """What the guard reads of a schemathesis case; ``call`` raises ``error`` (or answers ``"ok"``)."""
+
+    error: BaseException | None
+    query: dict[str, Any] = field(default_factory=lambda: {"x": "1"})
+    body: Any = None
+    operation: _Operation = field(default_factory=_Operation)
+    calls: int = 0
+
+    @property
+    def formatted_path(self) -> str:
+        return self.operation.path
+
+    def as_curl_command(self, headers: dict[str, Any] | None = None, *, base_url: str | None = None) -> str:
+        shown = " ".join(f"-H '{k}: {v}'" for k, v in (headers or {}).items())
+        return f"curl -X POST {shown} '{base_url}{self.operation.path}?x=1'"
+
+    def call(self, base_url: str | None = None, session: Any = None, **kwargs: Any) -> str:
+        self.calls += 1
+        if self.error is not None:
+            raise self.error
+        return "ok"
+
+
+@dataclass
+class _Server:
+    url: str
+    restarted: int = 0
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "ERROR water.default: planted last words"
+
+    def restart(self) -> None:
+        self.restarted += 1
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.user_properties: list[tuple[str, object]] = []
+
+
+def _guard(sweep: Sweep) -> tuple[SweepGuard, _Node]:
+    node = _Node()
+    return SweepGuard(sweep, node, "/3/Cloud", "h2o3"), node  # type: ignore[arg-type]
+
+
+def test_an_in_flight_death_is_recorded_with_redacted_curl_and_log_then_restarted() -> None:
+    url = _closed_port()
+    server = _Server(url)
+    sweep = Sweep(max_restarts=3, servers={url: server})
+    guard, node = _guard(sweep)
+    target = Target("local", url, Credentials(username="admin", password="hunter2-planted"))
+    case = _Case(requests.ConnectionError(ConnectionResetError(104, "reset")))
+    with pytest.raises(ServerCrash, match="POST /3/Shutdown"):
+        guard.call(case, target)
+    assert server.restarted == 1
+    ((key, entry),) = node.user_properties
+    assert key == CRASH
+    assert isinstance(entry, dict)
+    assert (entry["api"], entry["kind"], entry["method"], entry["path"]) == ("h2o3", "local", "POST", "/3/Shutdown")
+    failure = Failure.from_dict(entry["failure"])
+    assert failure.check == "server_crash"
+    assert failure.curl is not None
+    assert "/3/Shutdown?x=1" in failure.curl
+    assert "Authorization: Basic" in failure.curl  # the reproduction says credentials were sent...
+    assert "hunter2" not in failure.curl  # ...but never which
+    assert "planted last words" in (failure.response or "")
+    # the same request is not sent again
+    again = _Case(None)
+    with pytest.raises(pytest.skip.Exception, match="killed the server before"):
+        guard.call(again, target)
+    assert again.calls == 0
+
+
+def test_without_a_restart_left_the_target_is_down_and_later_cases_skip_unsent() -> None:
+    url = _closed_port()
+    sweep = Sweep(max_restarts=0, servers={url: _Server(url)})
+    guard, node = _guard(sweep)
+    with pytest.raises(ServerCrash):
+        guard.call(_Case(requests.ReadTimeout("read timed out")), Target("live", url))
+    assert sweep.down_since is not None
+    later = _Case(None, query={"other": "case"})
+    with pytest.raises(pytest.skip.Exception, match="target is down since"):
+        guard.call(later, Target("live", url))
+    assert later.calls == 0
+    assert len(node.user_properties) == 1
+
+
+def test_a_refused_request_blames_the_last_answered_one_and_is_sent_once_more_after_the_restart() -> None:
+    url = _closed_port()
+    server = _Server(url)
+    sweep = Sweep(max_restarts=3, servers={url: server})
+    guard, node = _guard(sweep)
+    target = Target("local", url)
+    assert guard.call(_Case(None), target) == "ok"  # POST /3/Shutdown, answered
+    refused = requests.ConnectionError(MaxRetryError(None, "/3/Cloud", NewConnectionError(None, "refused")))  # type: ignore[arg-type]
+
+    class _Refused(_Case):
+        def call(self, base_url: str | None = None, session: Any = None, **kwargs: Any) -> str:
+            self.calls += 1
+            if self.calls == 1:
+                raise refused
+            return "ok"
+
+    cloud = _Refused(None, query={}, operation=_Operation("get", "/3/Cloud"))
+    assert guard.call(cloud, target) == "ok"
+    assert cloud.calls == 2
+    assert server.restarted == 1
+    ((_, entry),) = node.user_properties
+    assert isinstance(entry, dict)
+    assert entry["path"] == "/3/Shutdown"
+
+
+def test_an_error_while_the_server_still_answers_is_an_ordinary_failure() -> None:
+    app = Starlette(routes=[Route("/3/Cloud", lambda request: JSONResponse({"cloud_healthy": True}))])
+    with serve(app) as served:
+        sweep = Sweep(servers={})
+        guard, node = _guard(sweep)
+        with pytest.raises(requests.ReadTimeout):
+            guard.call(_Case(requests.ReadTimeout("slow")), Target("local", served.url))
+    assert node.user_properties == []
+    assert sweep.down_since is None
