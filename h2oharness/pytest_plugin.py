@@ -427,7 +427,9 @@ def pytest_runtest_makereport(
         if isinstance(exc, HarnessError):
             record["error"] = f"{type(exc).__name__}: {exc}"
         elif isinstance(exc, ServerCrash):
-            pass  # the finding is in record["crashes"], with its reproduction and the server's log
+            # the finding is a crash record (h2oharness/sweep.py); an operation that only saw the outage is untested
+            if operation is not None and exc.operation != f"{operation[0]} {operation[1]}":
+                record["outcome"], record["skip_reason"] = "skipped", str(exc)
         else:
             record["failures"] = [f.to_dict() for f in _with_last_response(item, failures_from_exception(exc))]
     elif report.outcome == "skipped" and isinstance(report.longrepr, tuple):

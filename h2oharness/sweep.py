@@ -257,8 +257,8 @@ class SweepGuard:
         if culprit is not None and (culprit is sent or culprit.operation == sent.operation):
             raise ServerCrash(sent.operation, f"{down}; {'restarted' if restarted else 'not restarted'}")
         if not restarted:
-            pytest.skip(
-                f"target is down since {self.sweep.down_since} (server_crash recorded): {self.sweep.down_reason}"
-            )
+            # fails the run (exit 1) without blaming this operation: the report skips it, the crash is the finding
+            why = f"the target went down after {culprit.operation}" if culprit else "the target is down"
+            raise ServerCrash(culprit.operation if culprit else sent.operation, f"{why}; {down}; not restarted")
         # this request was refused, never processed: sending it once to the fresh server is no replay
         return self.call(case, target, session, **kwargs)

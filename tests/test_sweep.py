@@ -194,3 +194,20 @@ def test_an_error_while_the_server_still_answers_is_an_ordinary_failure() -> Non
             guard.call(_Case(requests.ReadTimeout("slow")), Target("local", served.url))
     assert node.user_properties == []
     assert sweep.down_since is None
+
+
+def test_a_live_target_refusing_after_an_answer_blames_that_answer_and_stops() -> None:
+    url = _closed_port()
+    sweep = Sweep(servers={})
+    guard, node = _guard(sweep)
+    assert guard.call(_Case(None), Target("live", url)) == "ok"
+    refused = requests.ConnectionError(MaxRetryError(None, "/3/Cloud", NewConnectionError(None, "refused")))  # type: ignore[arg-type]
+    cloud = _Case(refused, query={}, operation=_Operation("get", "/3/Cloud"))
+    with pytest.raises(ServerCrash, match="went down after POST /3/Shutdown") as crash:
+        guard.call(cloud, Target("live", url))
+    assert crash.value.operation == "POST /3/Shutdown"
+    assert cloud.calls == 1  # no retry against a live server
+    assert sweep.down_since is not None
+    ((_, entry),) = node.user_properties
+    assert isinstance(entry, dict)
+    assert entry["path"] == "/3/Shutdown"
