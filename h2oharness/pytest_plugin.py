@@ -149,6 +149,27 @@ def _mock_fixture(api: ApiInfo) -> Callable[[], Iterator[Target]]:
     return mock
 
 
+def _fresh_fixture(api: ApiInfo) -> Callable[..., Iterator[Target]]:
+    def fresh(**fixtures: Target) -> Iterator[Target]:
+        target = fixtures[f"{api.slug}_target"]
+        if target.kind != "mock":
+            yield target
+            return
+        from h2oharness.mocks.serve import serve
+
+        module = importlib.import_module(f"{api.module}.mock")
+        state = module.default_state()
+        with serve(module.make_app(state)) as served:
+            yield Target("mock", served.url, state.client_credentials())
+
+    _needs_target(api, fresh)
+    fresh.__doc__ = (
+        f"The {api.title} target for one test, with a mock of its own when the target is the mock: a stateful "
+        "sequence then starts from the same empty state whatever ran before it on the worker."
+    )
+    return fresh
+
+
 def _target_fixture(api: ApiInfo) -> Callable[[pytest.FixtureRequest, pytest.Config], Target]:
     def target(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Target:
         kind = getattr(request, "param", None) or target_kinds(pytestconfig)[0]
@@ -211,8 +232,8 @@ def _session_fixture(api: ApiInfo) -> Callable[..., Iterator[Any]]:
     return session
 
 
-# Per API, the same fixtures under the API's own names: <slug>_mock, <slug>_local, <slug>_target, <slug>_http and
-# <slug>_session. pytest finds fixtures among a plugin module's attributes, so the loop registers them.
+# Per API, the same fixtures under the API's own names: <slug>_mock, <slug>_local, <slug>_target, <slug>_http,
+# <slug>_fresh_target and <slug>_session. pytest finds fixtures among a plugin module's attributes: the loop registers them.
 for _api in APIS.values():
     globals()[f"{_api.slug}_mock"] = pytest.fixture(scope="session", name=f"{_api.slug}_mock")(_mock_fixture(_api))
     globals()[f"{_api.slug}_local"] = pytest.fixture(scope="session", name=f"{_api.slug}_local")(_local_fixture(_api))
@@ -220,6 +241,7 @@ for _api in APIS.values():
         _target_fixture(_api)
     )
     globals()[f"{_api.slug}_http"] = pytest.fixture(name=f"{_api.slug}_http")(_http_fixture(_api))
+    globals()[f"{_api.slug}_fresh_target"] = pytest.fixture(name=f"{_api.slug}_fresh_target")(_fresh_fixture(_api))
     globals()[f"{_api.slug}_session"] = pytest.fixture(scope="module", name=f"{_api.slug}_session")(
         _session_fixture(_api)
     )

@@ -64,8 +64,11 @@ FLOW = {
 _flow = schema.include(operation_id=sorted(FLOW))
 
 
-def test_workflows_stateful_flow(workflows_target: Target, workflows_session: Any, harness_known_findings: Any) -> None:
+def test_workflows_stateful_flow(
+    workflows_fresh_target: Target, workflows_session: Any, harness_known_findings: Any
+) -> None:
     """Sequences that follow the document's links: create -> activate -> run -> get run -> cancel / retry."""
+    workflows_target = workflows_fresh_target  # a mock of its own on the mock target
     steps: list[str] = []
     counter = iter(range(1_000_000))
     workspace = f"h2oharness-stateful-{os.getpid()}"
@@ -103,7 +106,7 @@ def test_workflows_stateful_flow(workflows_target: Target, workflows_session: An
 
     Flow.run(
         settings=settings(
-            max_examples=max(MAX_EXAMPLES, 40),
+            max_examples=max(MAX_EXAMPLES, 100),
             stateful_step_count=8,
             deadline=None,
             derandomize=True,
