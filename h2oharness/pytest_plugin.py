@@ -233,7 +233,7 @@ def _session_fixture(api: ApiInfo) -> Callable[..., Iterator[Any]]:
 
 
 # Per API, the same fixtures under the API's own names: <slug>_mock, <slug>_local, <slug>_target, <slug>_http,
-# <slug>_fresh_target and <slug>_session. pytest finds fixtures among a plugin module's attributes: the loop registers them.
+# <slug>_fresh_target and <slug>_session. pytest finds fixtures among a plugin module's attributes, hence the loop.
 for _api in APIS.values():
     globals()[f"{_api.slug}_mock"] = pytest.fixture(scope="session", name=f"{_api.slug}_mock")(_mock_fixture(_api))
     globals()[f"{_api.slug}_local"] = pytest.fixture(scope="session", name=f"{_api.slug}_local")(_local_fixture(_api))
