@@ -44,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--spec", action="append", default=[], help="SLUG=PATH: test against this OpenAPI document")
     run.add_argument("--all-operations", action="store_true", help="contract-test every documented operation")
+    run.add_argument(
+        "--include-destructive",
+        action="store_true",
+        help="also send the operations destructive by design (shutdown, arbitrary paths...); never on a shared server",
+    )
     run.add_argument("--max-examples", type=int, default=None, help="hypothesis examples per operation")
     run.add_argument("--workers", default="auto", help="pytest-xdist workers: a number, or auto (default)")
     run.add_argument("--suite-dir", type=Path, default=None, help="folder holding contracts/ and scenarios/")
@@ -210,6 +215,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             ]
         if args.all_operations:
             pytest_args.append("--harness-all-operations")
+        if args.include_destructive:
+            pytest_args.append("--harness-include-destructive")
         if args.max_examples is not None:
             pytest_args += ["--harness-max-examples", str(args.max_examples)]
         if args.workers not in ("0", "1"):
