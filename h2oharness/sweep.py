@@ -145,9 +145,14 @@ class Sweep:
     servers: dict[str, Restartable] = field(default_factory=dict)
     restarts: int = 0
     crashed: set[str] = field(default_factory=set)
-    down_since: str | None = None
-    down_reason: str = ""
-    last_answered: _Sent | None = None
+    #: per target URL: since when it is down and why (several APIs' targets share one session)
+    down: dict[str, tuple[str, str]] = field(default_factory=dict)
+    last_answered: dict[str, _Sent] = field(default_factory=dict)
+
+    @property
+    def down_since(self) -> str | None:
+        """When the first target that stayed down went down (None while every target is up)."""
+        return min((since for since, _ in self.down.values()), default=None)
 
 
 class SweepGuard:
@@ -168,8 +173,9 @@ class SweepGuard:
         """
         sweep = self.sweep
         self.target, self.settle = target, max(self.settle, settle)
-        if sweep.down_since is not None:
-            pytest.skip(f"target is down since {sweep.down_since} (server_crash recorded): {sweep.down_reason}")
+        if target.url in sweep.down:
+            since, reason = sweep.down[target.url]
+            pytest.skip(f"target is down since {since} (server_crash recorded): {reason}")
         sent = self._describe(case, target, session)
         if sent.signature in sweep.crashed:
             pytest.skip(f"{sent.operation}: this request killed the server before; it is not sent again")
@@ -177,13 +183,13 @@ class SweepGuard:
             response = case.call(base_url=target.url, session=session, **kwargs)
         except OUTAGE_ERRORS as exc:
             return self._outage(exc, sent, case, target, session, kwargs)
-        sweep.last_answered = sent
+        sweep.last_answered[target.url] = sent
         return response
 
     def finish(self) -> None:
         """After the test: if the server died after its last answer, record that request and recover."""
         sweep, target = self.sweep, self.target
-        if target is None or sweep.down_since is not None or sweep.last_answered is None:
+        if target is None or target.url in sweep.down or target.url not in sweep.last_answered:
             return
         deadline = time.monotonic() + self.settle
         down = health_failure(target.url, self.health_path)
@@ -192,7 +198,7 @@ class SweepGuard:
             down = health_failure(target.url, self.health_path)
         if down is None:
             return
-        culprit = sweep.last_answered
+        culprit = sweep.last_answered[target.url]
         self._record(culprit, target, "answered, then the server went down", down)
         restarted = self._recover(target, down)
         raise ServerCrash(culprit.operation, f"{down}; {'restarted' if restarted else 'not restarted'}")
@@ -232,14 +238,13 @@ class SweepGuard:
     def _recover(self, target: Target, down: str) -> bool:
         """Restart a server the harness runs, within the budget; else remember that the target is down."""
         sweep = self.sweep
-        sweep.last_answered = None
+        sweep.last_answered.pop(target.url, None)
         server = sweep.servers.get(target.url)
         if server is not None and sweep.restarts < sweep.max_restarts:
             sweep.restarts += 1
             server.restart()
             return True
-        sweep.down_since = _utc()
-        sweep.down_reason = down if server is None else f"{sweep.max_restarts} restarts spent; {down}"
+        sweep.down[target.url] = (_utc(), down if server is None else f"{sweep.max_restarts} restarts spent; {down}")
         return False
 
     def _outage(
@@ -249,7 +254,7 @@ class SweepGuard:
         if down is None:
             raise exc  # the server is alive: a slow or dropped answer is an ordinary failure
         reached = in_flight(exc)
-        culprit = sent if reached else self.sweep.last_answered
+        culprit = sent if reached else self.sweep.last_answered.get(target.url)
         if culprit is not None:
             how = f"no answer ({type(exc).__name__})" if reached else "answered, then the server went down"
             self._record(culprit, target, how, down)

@@ -211,3 +211,10 @@ def test_a_live_target_refusing_after_an_answer_blames_that_answer_and_stops() -
     ((_, entry),) = node.user_properties
     assert isinstance(entry, dict)
     assert entry["path"] == "/3/Shutdown"
+    # another API's target on the same session is not down: its cases are still sent
+    other = Target("live", "http://127.0.0.1:9/other")
+    fine = _Case(None, query={}, operation=_Operation("get", "/api/v1/models"))
+    assert guard.call(fine, other) == "ok"
+    assert fine.calls == 1
+    with pytest.raises(pytest.skip.Exception, match="target is down since"):
+        guard.call(_Case(None, query={}, operation=_Operation("get", "/3/Cloud")), Target("live", url))
