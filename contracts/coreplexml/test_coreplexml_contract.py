@@ -24,6 +24,7 @@ from schemathesis.core.failures import FailureGroup
 from h2oharness.apis.coreplexml import payloads
 from h2oharness.apis.coreplexml.client import CorePlexMLClient, CorePlexMLResponseError
 from h2oharness.errors import JobTimeout
+from h2oharness.stateful import flow_settings, linked_flow
 from h2oharness.targets import Target
 
 SPEC = Path(os.environ.get("HARNESS_COREPLEXML_SPEC") or Path(__file__).with_name("openapi.yaml"))
@@ -90,7 +91,7 @@ def test_coreplexml_stateful_flow(
     client = CorePlexMLClient(coreplexml_http)
     steps: list[str] = []
 
-    class Flow(_flow.as_state_machine()):  # type: ignore[misc]
+    class Flow(linked_flow(_flow, coreplexml_target, coreplexml_session, harness_known_findings, steps)):  # type: ignore[misc]
         def before_call(self, case: schemathesis.Case) -> None:
             path = case.operation.path
             if case.operation.method.upper() == "POST" and path == "/api/experiments":
@@ -112,32 +113,8 @@ def test_coreplexml_stateful_flow(
                     # the link carries the detail's best_model_id, which is null while the run had no models yet
                     case.body = {"model_id": best}
 
-        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
-            return {"base_url": coreplexml_target.url, "session": coreplexml_session, "timeout": 30}
-
-        def after_call(self, response: Any, case: schemathesis.Case) -> None:
-            super().after_call(response, case)
-            steps.append(f"{case.operation.method.upper()} {case.operation.path} -> {response.status_code}")
-
-        def validate_response(self, response: Any, case: schemathesis.Case, *args: Any, **kwargs: Any) -> None:
-            try:
-                super().validate_response(response, case, *args, **kwargs)
-            except FailureGroup as group:
-                harness_known_findings.absorb(
-                    group, coreplexml_target, f"{case.operation.method.upper()} {case.operation.path}"
-                )
-
-    Flow.run(
-        settings=settings(
-            # fewer sequences than 30 never reach create -> best model with this derandomized seed
-            max_examples=max(30, int(os.environ.get("HARNESS_MAX_EXAMPLES", "10"))),
-            stateful_step_count=6,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-    )
+    # fewer sequences than 30 never reach create -> best model with this derandomized seed
+    Flow.run(settings=flow_settings(30, steps=6))
     followed = {step.split(" -> ")[0] for step in steps}
     assert "POST /api/experiments -> 201" in steps, f"no sequence created an experiment: {steps[:20]}"
     assert "GET /api/experiments/{experiment_id}/status" in followed, f"no link from create: {sorted(followed)}"

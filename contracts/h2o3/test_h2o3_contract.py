@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.core.failures import FailureGroup
 
 from h2oharness.apis.h2o3 import payloads
+from h2oharness.stateful import flow_settings, linked_flow
 from h2oharness.sweep import load_destructive
 from h2oharness.targets import Target
 
@@ -130,7 +131,7 @@ def test_h2o3_stateful_flow(
         Path(dataset).write_text(payloads.classification_csv(rows=80, seed=3))
     steps: list[str] = []
 
-    class Flow(_flow.as_state_machine()):  # type: ignore[misc]
+    class Flow(linked_flow(_flow, h2o3_target, h2o3_session, harness_known_findings, steps)):  # type: ignore[misc]
         def before_call(self, case: schemathesis.Case) -> None:
             # nothing in the document produces a server-side path: give the import one that exists
             if case.operation.path == "/3/ImportFiles":
@@ -138,29 +139,6 @@ def test_h2o3_stateful_flow(
             elif case.operation.path == "/3/ImportFilesMulti":
                 case.query = {**(case.query or {}), "paths": json.dumps([dataset])}
 
-        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
-            return {"base_url": h2o3_target.url, "session": h2o3_session, "timeout": 30}
-
-        def after_call(self, response: Any, case: schemathesis.Case) -> None:
-            super().after_call(response, case)
-            steps.append(f"{case.operation.method.upper()} {case.operation.path} -> {response.status_code}")
-
-        def validate_response(self, response: Any, case: schemathesis.Case, *args: Any, **kwargs: Any) -> None:
-            try:
-                super().validate_response(response, case, *args, **kwargs)
-            except FailureGroup as group:
-                operation = f"{case.operation.method.upper()} {case.operation.path}"
-                harness_known_findings.absorb(group, h2o3_target, operation, response=response)
-
-    Flow.run(
-        settings=settings(
-            max_examples=int(os.environ.get("HARNESS_MAX_EXAMPLES", "10")),
-            stateful_step_count=8,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-    )
+    Flow.run(settings=flow_settings(0))
     followed = {step.split(" -> ")[0] for step in steps}
     assert "POST /3/ParseSetup" in followed, f"no sequence reached ParseSetup: {sorted(followed)}"

@@ -18,6 +18,7 @@ import yaml
 from hypothesis import HealthCheck, settings
 from schemathesis.core.failures import FailureGroup
 
+from h2oharness.stateful import flow_settings, linked_flow
 from h2oharness.targets import Target
 
 SPEC = Path(os.environ.get("HARNESS_H2OGPTE_SPEC") or Path(__file__).with_name("openapi.yaml"))
@@ -92,37 +93,13 @@ def test_h2ogpte_stateful_flow(h2ogpte_fresh_target: Target, h2ogpte_session: An
     h2ogpte_target = h2ogpte_fresh_target  # a mock of its own on the mock target
     steps: list[str] = []
 
-    class Flow(_flow.as_state_machine()):  # type: ignore[misc]
+    class Flow(linked_flow(_flow, h2ogpte_target, h2ogpte_session, harness_known_findings, steps)):  # type: ignore[misc]
         def before_call(self, case: schemathesis.Case) -> None:
             # a JSON answer carries the message_id the links follow; a JSONL stream has it only on its last line
             if case.operation.path.endswith("/completions") and isinstance(case.body, dict):
                 case.body = {**case.body, "stream": False}
 
-        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
-            return {"base_url": h2ogpte_target.url, "session": h2ogpte_session, "timeout": 30}
-
-        def after_call(self, response: Any, case: schemathesis.Case) -> None:
-            super().after_call(response, case)
-            steps.append(f"{case.operation.method.upper()} {case.operation.path} -> {response.status_code}")
-
-        def validate_response(self, response: Any, case: schemathesis.Case, *args: Any, **kwargs: Any) -> None:
-            try:
-                super().validate_response(response, case, *args, **kwargs)
-            except FailureGroup as group:
-                harness_known_findings.absorb(
-                    group, h2ogpte_target, f"{case.operation.method.upper()} {case.operation.path}"
-                )
-
-    Flow.run(
-        settings=settings(
-            max_examples=max(60, 2 * int(os.environ.get("HARNESS_MAX_EXAMPLES", "10"))),
-            stateful_step_count=8,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-    )
+    Flow.run(settings=flow_settings(60))
     reached = {step for step in steps if step.endswith("-> 200")}
     deep = {"GET /api/v1/messages/{message_id}/meta -> 200", "GET /api/v1/messages/{message_id}/references -> 200"}
     assert reached & deep, f"no sequence reached a completion's meta or references: {sorted(set(steps))}"

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.core.failures import FailureGroup
 
 from h2oharness.apis.workflows import payloads
+from h2oharness.stateful import flow_settings, linked_flow
 from h2oharness.targets import Target
 
 SPEC = Path(os.environ.get("HARNESS_WORKFLOWS_SPEC") or Path(__file__).with_name("openapi.yaml"))
@@ -78,7 +79,7 @@ def test_workflows_stateful_flow(
     counter = iter(range(1_000_000))
     workspace = f"h2oharness-stateful-{os.getpid()}"
 
-    class Flow(_flow.as_state_machine()):  # type: ignore[misc]
+    class Flow(linked_flow(_flow, workflows_target, workflows_session, harness_known_findings, steps)):  # type: ignore[misc]
         def before_call(self, case: schemathesis.Case) -> None:
             if case.meta is not None and not case.meta.generation.mode.is_positive:
                 return  # a request meant to be refused stays as generated
@@ -94,31 +95,7 @@ def test_workflows_stateful_flow(
             if "workspace" in (case.path_parameters or {}):
                 case.path_parameters = {**(case.path_parameters or {}), "workspace": workspace}
 
-        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
-            return {"base_url": workflows_target.url, "session": workflows_session, "timeout": 30}
-
-        def after_call(self, response: Any, case: schemathesis.Case) -> None:
-            super().after_call(response, case)
-            steps.append(f"{case.operation.method.upper()} {case.operation.path} -> {response.status_code}")
-
-        def validate_response(self, response: Any, case: schemathesis.Case, *args: Any, **kwargs: Any) -> None:
-            try:
-                super().validate_response(response, case, *args, **kwargs)
-            except FailureGroup as group:
-                harness_known_findings.absorb(
-                    group, workflows_target, f"{case.operation.method.upper()} {case.operation.path}"
-                )
-
-    Flow.run(
-        settings=settings(
-            max_examples=max(MAX_EXAMPLES, 100),
-            stateful_step_count=8,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-    )
+    Flow.run(settings=flow_settings(100))
     reached = {s for s in steps if s.endswith("-> 200")}
     run = "POST /v1/workspaces/{workspace}/workflows/{workflow}/revisions/{revision}:run -> 200"
     assert run in reached, f"no sequence ran a revision: {sorted(set(steps))}"

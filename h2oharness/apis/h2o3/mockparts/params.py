@@ -137,7 +137,8 @@ def convert_form(spec: FieldSpec, schema: str, raw: str) -> Any:
                 raise ValueError(raw)
             return raw.lower() == "true"
         if t == "enum":
-            return _enum(spec, raw) if raw.strip() else None
+            # a real 3.46.0.12 refuses an empty value of a listed enum too ("No enum constant ...Solver.")
+            return _enum(spec, raw) if raw.strip() or spec.values else None
         if t.startswith("Key<") and t.endswith(">"):
             _check_key(spec, raw.strip())
             return KeyRef(raw.strip(), t) if raw.strip() else None

@@ -1,0 +1,69 @@
+"""What every API's stateful contract test shares: a state machine over the document's links, aimed at a target.
+
+A test subclasses the machine ``linked_flow`` returns and adds only what its API
+needs (usually ``before_call``, to put a real dataset or source where nothing in
+the document produces one); the machine sends to the target, records each step
+as ``"METHOD /path -> status"`` and hands failures, with the answer, to the
+known findings. ``flow_settings`` are the settings every flow runs with.
+
+Example:
+    steps: list[str] = []
+
+    class Flow(linked_flow(schema.include(...), target, session, harness_known_findings, steps)):
+        def before_call(self, case):
+            ...
+
+    Flow.run(settings=flow_settings(60))
+    assert "POST /things -> 201" in steps
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from schemathesis.core.failures import FailureGroup
+
+from h2oharness.targets import Target
+
+
+def linked_flow(flow: Any, target: Target, session: Any, known: Any, steps: list[str]) -> Any:
+    """A schemathesis state machine over ``flow`` (a schema, usually filtered) that calls ``target``.
+
+    ``known`` is the test's ``harness_known_findings``; ``steps`` receives every call as it is made.
+    """
+    base = flow.as_state_machine()
+
+    class Flow(base):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"base_url": target.url, "session": session, "timeout": 30}
+
+        def after_call(self, response: Any, case: Any) -> None:
+            super().after_call(response, case)
+            steps.append(f"{case.operation.method.upper()} {case.operation.path} -> {response.status_code}")
+
+        def validate_response(self, response: Any, case: Any, *args: Any, **kwargs: Any) -> None:
+            try:
+                super().validate_response(response, case, *args, **kwargs)
+            except FailureGroup as group:
+                operation = f"{case.operation.method.upper()} {case.operation.path}"
+                known.absorb(group, target, operation, response=response)
+
+    return Flow
+
+
+def flow_settings(minimum_examples: int = 0, steps: int = 8) -> settings:
+    """Deterministic settings for a flow: at least ``minimum_examples`` sequences (``HARNESS_MAX_EXAMPLES`` if more).
+
+    Derandomized so that whether a flow reaches its deep step does not change from one run to the next.
+    """
+    examples = max(minimum_examples, int(os.environ.get("HARNESS_MAX_EXAMPLES", "10")))
+    return settings(
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
