@@ -441,7 +441,10 @@ def pytest_runtest_makereport(
     if known and report.outcome == "passed":
         # a real server's known defects: listed as failures in the report, an expected failure for pytest
         record["outcome"] = "failed"
-        record["failures"] = [{k: v for k, v in f.items() if k != "reason"} for f in known]
+        record["failures"] = [
+            {**{k: v for k, v in f.items() if k != "reason"}, "known": str(f["reason"])} for f in known
+        ]
+        record["known"] = True
         report.outcome = "skipped"
         report.wasxfail = "known finding: " + "; ".join(sorted({str(f["reason"]) for f in known}))
     elif call.excinfo is not None and report.outcome == "failed":
@@ -550,6 +553,7 @@ class ReportCollector:
                     or r.get("skip_reason", "")
                     or (r["error"] or ""),
                     r["duration"],
+                    bool(r.get("known")),
                 )
                 for r in recs
                 # flows and document checks inside contracts/ (stateful sequences, seed replays) read as scenarios

@@ -129,7 +129,8 @@ def test_run_against_the_mock_writes_all_three_reports(tmp_path: Path) -> None:
          "--max-examples", "3", "--workers", "1"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
-    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    # the mock conforms but for the real defects it mirrors on purpose, which are known findings: exit 0
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     report = json.loads((tmp_path / "conformance.json").read_text())
     h2o3 = next(api for api in report["apis"] if api["slug"] == "h2o3")
     outcomes = {op["outcome"] for op in h2o3["operations"]}

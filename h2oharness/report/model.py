@@ -142,6 +142,9 @@ class Failure:
     response: str | None = None
     #: what identifies the defect behind a server error (report/defects.py), from the full body
     signature: str | None = None
+    #: why this failure is a known finding of the target (contracts/<api>/known_findings.yaml): reported, and
+    #: not counted against the exit code, so a run fails on what is new
+    known: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -152,12 +155,13 @@ class Failure:
             "count": self.count,
             "response": self.response,
             "signature": self.signature,
+            "known": self.known,
         }
 
     @classmethod
     def from_dict(cls, data: object, where: str = "") -> Failure:
         """Read a failure written by ``to_dict``; ConfigError names the bad field."""
-        obj = _object(data, where, {"check", "message", "curl", "count", "response", "signature"})
+        obj = _object(data, where, {"check", "message", "curl", "count", "response", "signature", "known"})
         count = _int(obj, "count", where, 1)
         if count < 1:
             raise ConfigError(f"{_at(where, 'count')}: expected at least 1, got {count}")
@@ -168,6 +172,7 @@ class Failure:
             count,
             _optional_str(obj, "response", where),
             _optional_str(obj, "signature", where),
+            _optional_str(obj, "known", where),
         )
 
 
@@ -212,20 +217,32 @@ class ScenarioResult:
     outcome: ScenarioOutcome
     message: str = ""
     duration: float = 0.0
+    #: set when the flow failed only on known findings of the target: reported, not counted against the exit code
+    known: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"name": self.name, "outcome": self.outcome, "message": self.message, "duration": self.duration}
+        return {
+            "name": self.name,
+            "outcome": self.outcome,
+            "message": self.message,
+            "duration": self.duration,
+            "known": self.known,
+        }
 
     @classmethod
     def from_dict(cls, data: object, where: str = "") -> ScenarioResult:
         """Read a scenario written by ``to_dict``; ConfigError names the bad field."""
-        obj = _object(data, where, {"name", "outcome", "message", "duration"})
+        obj = _object(data, where, {"name", "outcome", "message", "duration", "known"})
+        known = obj.get("known", False)
+        if not isinstance(known, bool):
+            raise ConfigError(f"{_at(where, 'known')}: expected true or false, got {_show(known)}")
         return cls(
             _str(obj, "name", where),
             _choice(obj, "outcome", where, SCENARIO_OUTCOMES),
             _str(obj, "message", where, ""),
             _float(obj, "duration", where, 0.0),
+            known,
         )
 
 

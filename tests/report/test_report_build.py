@@ -202,3 +202,25 @@ def test_build_conformance_derives_exit_code_and_summary() -> None:
     conformance = build_conformance([_api((_op("failed"),))], "0.1.0", "2025-01-01T00:00:00Z", 2.5)
     assert conformance.exit_code == EXIT_VIOLATION
     assert "1 violates the contract (GET /3/Cloud: boom)" in conformance.summary
+
+
+def test_known_findings_are_reported_but_only_new_failures_fail_the_run() -> None:
+    from h2oharness.report.build import build_conformance
+    from h2oharness.report.model import ApiReport, Failure, OperationResult, ScenarioResult
+
+    known = Failure("ST101 Server error", "m", "curl x", known="Jetty answers PATCH with 501")
+    new = Failure("ST108 Response violates schema", "m2", "curl y")
+    only_known = OperationResult("GET", "/a", "failed", 1, (known,))
+    flow = ScenarioResult("test_stateful_flow", "failed", "known finding", 1.0, known=True)
+    api = ApiReport("h2o3", "H2O-3", "local", "http://h", (only_known,), (flow,), ())
+    report = build_conformance([api], "0", "now", 1.0)
+    assert report.exit_code == 0
+    assert "1 only by known findings" in report.summary
+    assert report.apis[0].counts.failed == 1  # still listed as failing
+    mixed = OperationResult("GET", "/b", "failed", 1, (known, new))
+    assert (
+        build_conformance([ApiReport("h2o3", "H2O-3", "local", "h", (mixed,), (), ())], "0", "now", 1.0).exit_code == 1
+    )
+    again = type(report).from_json(report.to_json())
+    assert again.apis[0].operations[0].failures[0].known == "Jetty answers PATCH with 501"
+    assert again.apis[0].scenarios[0].known is True
