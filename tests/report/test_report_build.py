@@ -224,3 +224,17 @@ def test_known_findings_are_reported_but_only_new_failures_fail_the_run() -> Non
     again = type(report).from_json(report.to_json())
     assert again.apis[0].operations[0].failures[0].known == "Jetty answers PATCH with 501"
     assert again.apis[0].scenarios[0].known is True
+
+
+def test_html_marks_known_findings() -> None:
+    from h2oharness.report.build import build_conformance
+    from h2oharness.report.model import ApiReport, Failure, OperationResult
+    from h2oharness.report.writers import render_html
+
+    known = Failure("ST101 Server error", "m", "curl x", known="Jetty answers PATCH with 501")
+    api = ApiReport(
+        "h2o3", "H2O-3", "local", "http://h", (OperationResult("GET", "/a", "failed", 1, (known,)),), (), ()
+    )
+    page = render_html(build_conformance([api], "0", "now", 1.0))
+    assert ">known</span>" in page
+    assert "Jetty answers PATCH with 501" in page
