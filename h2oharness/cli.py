@@ -200,6 +200,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             if target is not None:
                 env[f"HARNESS_{api.env_prefix}_URL"] = target.url
                 env[f"HARNESS_{api.env_prefix}_KIND"] = target.kind
+                env[f"HARNESS_{api.env_prefix}_VERSION"] = target.version
                 secrets += target.credentials.secrets()
                 if target.credentials.username:
                     env[f"HARNESS_{api.env_prefix}_USERNAME"] = target.credentials.username

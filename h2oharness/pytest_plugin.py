@@ -101,7 +101,7 @@ def _managed(prefix: str, kind: str) -> Target | None:
         password=os.environ.get(f"HARNESS_{prefix}_PASSWORD"),
         token=os.environ.get(f"HARNESS_{prefix}_API_KEY"),
     )
-    return Target(kind, url, creds)  # type: ignore[arg-type]
+    return Target(kind, url, creds, os.environ.get(f"HARNESS_{prefix}_VERSION", ""))  # type: ignore[arg-type]
 
 
 def start_local(api: ApiInfo) -> Any:

@@ -59,3 +59,15 @@ def test_only_schemathesis_items_count_as_operations(pytester: pytest.Pytester) 
     (api,) = data["apis"]
     assert [(op["method"], op["path"], op["outcome"]) for op in api["operations"]] == [("GET", "/3/Ping", "passed")]
     assert [s["name"] for s in api["scenarios"]] == ["test_drift_like[GET /3/LooksLikeAnOperation]"]
+
+
+def test_a_target_the_cli_started_keeps_its_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    from h2oharness.pytest_plugin import _managed
+
+    monkeypatch.setenv("HARNESS_H2O3_URL", "http://127.0.0.1:54321")
+    monkeypatch.setenv("HARNESS_H2O3_KIND", "local")
+    monkeypatch.setenv("HARNESS_H2O3_VERSION", "3.46.0.12")
+    target = _managed("H2O3", "local")
+    assert target is not None
+    assert (target.kind, target.url, target.version) == ("local", "http://127.0.0.1:54321", "3.46.0.12")
+    assert _managed("H2O3", "live") is None
