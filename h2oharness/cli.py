@@ -49,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also send the operations destructive by design (shutdown, arbitrary paths...); never on a shared server",
     )
+    run.add_argument("--resume", action="store_true", help="go on with an interrupted run into the same --report-dir")
     run.add_argument("--max-examples", type=int, default=None, help="hypothesis examples per operation")
     run.add_argument("--workers", default="auto", help="pytest-xdist workers: a number, or auto (default)")
     run.add_argument("--suite-dir", type=Path, default=None, help="folder holding contracts/ and scenarios/")
@@ -218,6 +219,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             pytest_args.append("--harness-all-operations")
         if args.include_destructive:
             pytest_args.append("--harness-include-destructive")
+        if args.resume:
+            pytest_args.append("--harness-resume")
         if args.max_examples is not None:
             pytest_args += ["--harness-max-examples", str(args.max_examples)]
         if args.workers not in ("0", "1"):

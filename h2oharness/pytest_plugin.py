@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import os
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -60,6 +61,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--harness-report-dir", default=None, help="write conformance.json and conformance.html into this folder"
+    )
+    group.addoption(
+        "--harness-resume",
+        action="store_true",
+        default=False,
+        help="go on with an interrupted run: skip the tests the report folder's progress.jsonl already has",
     )
 
 
@@ -248,7 +255,14 @@ for _api in APIS.values():
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark tests by where they live: contracts/ -> contract, scenarios/ -> scenario."""
+    """Mark tests by where they live (contracts/ -> contract, scenarios/ -> scenario); on resume, drop the done ones."""
+    report_dir = config.getoption("--harness-report-dir")
+    if config.getoption("--harness-resume") and report_dir:
+        done = {str(line["record"].get("nodeid")) for line in read_progress(Path(report_dir)) if "record" in line}
+        kept = [item for item in items if item.nodeid not in done]
+        if len(kept) < len(items):
+            config.hook.pytest_deselected(items=[item for item in items if item.nodeid in done])
+            items[:] = kept
     root = Path(str(config.rootpath))
     for item in items:
         try:
@@ -424,6 +438,7 @@ def pytest_runtest_makereport(
         "api": slug,
         "suite": suite,
         "name": item.name,
+        "nodeid": item.nodeid,
         "outcome": report.outcome,
         "duration": report.duration,
         "target": _target_of(item),
@@ -480,6 +495,25 @@ def documented_operations(document: Path) -> list[tuple[str, str]]:
     return [(m.upper(), p) for p, item in paths.items() for m in item if m in _HTTP_METHODS]
 
 
+PROGRESS = "progress.jsonl"
+
+
+def read_progress(report_dir: Path) -> list[dict[str, Any]]:
+    """What an earlier run of the same report folder recorded, line by line; a torn last line is dropped."""
+    path = report_dir / PROGRESS
+    if not path.is_file():
+        return []
+    lines = []
+    for text in path.read_text(encoding="utf-8").splitlines():
+        try:
+            line = json.loads(text)
+        except ValueError:
+            continue  # the run was killed while writing this line
+        if isinstance(line, dict):
+            lines.append(line)
+    return lines
+
+
 class ReportCollector:
     """Gathers the records of every test (xdist workers' too) and writes the conformance report at the end."""
 
@@ -490,6 +524,20 @@ class ReportCollector:
         self.drift: list[dict[str, Any]] = []
         self.crashes: list[dict[str, Any]] = []
         self.started = time.time()
+        # every record, drift entry and crash as it comes, so an interrupted run can be resumed and reported whole
+        self.progress = report_dir / PROGRESS
+        report_dir.mkdir(parents=True, exist_ok=True)
+        if config.getoption("--harness-resume"):
+            for line in read_progress(report_dir):
+                self.records += [line["record"]] if "record" in line else []
+                self.drift += [line["drift"]] if "drift" in line else []
+                self.crashes += [line["crash"]] if "crash" in line else []
+        else:
+            self.progress.write_text("")
+
+    def _save(self, kind: str, value: dict[str, Any]) -> None:
+        with self.progress.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps({kind: value}, default=str) + "\n")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Keep the record of each test's deciding phase, the drift it found and the requests that killed a server."""
@@ -497,7 +545,10 @@ class ReportCollector:
             # every phase's entries are on the teardown report: the crash may be seen after the test, by the fixture
             from h2oharness.sweep import CRASH
 
-            self.crashes += [dict(v) for k, v in report.user_properties if k == CRASH]  # type: ignore[call-overload]
+            crashes = [dict(v) for k, v in report.user_properties if k == CRASH]  # type: ignore[call-overload]
+            self.crashes += crashes
+            for crash in crashes:
+                self._save("crash", crash)
         deciding = report.when == "call" or (report.when == "setup" and report.outcome != "passed")
         if not deciding:
             return
@@ -506,10 +557,13 @@ class ReportCollector:
             return
         record: dict[str, Any] = found
         self.records.append(record)
+        self._save("record", record)
         kind = (record.get("target") or {}).get("kind", "")
         for name, value in report.user_properties:
             if name == DRIFT and report.when == "call":
-                self.drift.append({"api": record["api"], "kind": kind, **value})  # type: ignore[dict-item]
+                entry = {"api": record["api"], "kind": kind, **value}  # type: ignore[dict-item]
+                self.drift.append(entry)
+                self._save("drift", entry)
 
     def build(self) -> Conformance:
         """The report's view model from what was collected."""

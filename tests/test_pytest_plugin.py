@@ -71,3 +71,25 @@ def test_a_target_the_cli_started_keeps_its_version(monkeypatch: pytest.MonkeyPa
     assert target is not None
     assert (target.kind, target.url, target.version) == ("local", "http://127.0.0.1:54321", "3.46.0.12")
     assert _managed("H2O3", "live") is None
+
+
+def test_an_interrupted_run_resumes_where_it_stopped_and_reports_whole(pytester: pytest.Pytester) -> None:
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_h2o3_flows.py").write_text(
+        "def test_first():\n    assert True is not False\n\n"
+        "def test_second():\n    assert 1 + 1 == 2\n\n"
+        "def test_third():\n    assert 'a' < 'b'\n"
+    )
+    report = pytester.path / "out"
+    first = pytester.runpytest_inprocess("--harness-report-dir", str(report), "-k", "first", "-p", "no:cacheprovider")
+    first.assert_outcomes(passed=1, deselected=2)
+    again = pytester.runpytest_inprocess(
+        "--harness-report-dir", str(report), "--harness-resume", "-p", "no:cacheprovider"
+    )
+    again.assert_outcomes(passed=2, deselected=1)  # test_first is not run again
+    (api,) = json.loads((report / "conformance.json").read_text())["apis"]
+    assert sorted(s["name"] for s in api["scenarios"]) == ["test_first", "test_second", "test_third"]
+    fresh = pytester.runpytest_inprocess("--harness-report-dir", str(report), "-k", "third", "-p", "no:cacheprovider")
+    fresh.assert_outcomes(passed=1, deselected=2)
+    (api,) = json.loads((report / "conformance.json").read_text())["apis"]
+    assert [s["name"] for s in api["scenarios"]] == ["test_third"]  # without --harness-resume a run starts over
