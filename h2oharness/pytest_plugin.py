@@ -162,17 +162,20 @@ def _fresh_fixture(api: ApiInfo) -> Callable[..., Iterator[Target]]:
         if target.kind != "mock":
             yield target
             return
+        from h2oharness.mocks.clock import ManualClock
         from h2oharness.mocks.serve import serve
 
         module = importlib.import_module(f"{api.module}.mock")
-        state = module.default_state()
+        # a clock that stands still: jobs keep the state they were made in, so a derandomized sequence meets the
+        # same answers on every run (on wall time, whether a run is still queued when it is cancelled varies)
+        state = module.default_state(clock=ManualClock())
         with serve(module.make_app(state)) as served:
             yield Target("mock", served.url, state.client_credentials())
 
     _needs_target(api, fresh)
     fresh.__doc__ = (
-        f"The {api.title} target for one test, with a mock of its own when the target is the mock: a stateful "
-        "sequence then starts from the same empty state whatever ran before it on the worker."
+        f"The {api.title} target for one test, with a mock of its own on a still clock when the target is the mock: "
+        "a stateful sequence then meets the same answers whatever ran before it and however fast the machine is."
     )
     return fresh
 

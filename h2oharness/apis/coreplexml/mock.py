@@ -36,7 +36,7 @@ from h2oharness.apis.coreplexml.mockparts.state import (
 )
 from h2oharness.apis.coreplexml.mockparts.wire import ApiError, Call, Reply, encode
 from h2oharness.mocks.auth import bearer_token
-from h2oharness.mocks.clock import MonotonicClock
+from h2oharness.mocks.clock import Clock, MonotonicClock
 
 __all__ = ["DEVIATIONS", "ROUTES", "CorePlexMLMockState", "CorePlexMLTimings", "default_state", "make_app"]
 
@@ -204,6 +204,9 @@ def _answer(
         return Reply(body, status=400), encode(body)
 
 
-def default_state(speed: float = 1.0) -> CorePlexMLMockState:
-    """A state for a served mock: realistic experiment timings on wall time run ``speed`` times faster."""
-    return CorePlexMLMockState(clock=MonotonicClock(speed=speed))
+def default_state(speed: float = 1.0, clock: Clock | None = None) -> CorePlexMLMockState:
+    """A state for a served mock: realistic experiment timings on wall time run ``speed`` times faster.
+
+    ``clock`` replaces the wall-time clock (a ManualClock keeps every job where it was made).
+    """
+    return CorePlexMLMockState(clock=clock or MonotonicClock(speed=speed))

@@ -36,7 +36,7 @@ from h2oharness.apis.h2o3.mockparts.calls import Call, Reply
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState, H2O3Timings, RecordedRequest
 from h2oharness.apis.h2o3.mockparts.wire import H2OError, bad_request, encode, not_found
 from h2oharness.mocks.auth import basic_matches
-from h2oharness.mocks.clock import MonotonicClock
+from h2oharness.mocks.clock import Clock, MonotonicClock
 
 __all__ = ["DEVIATIONS", "ROUTES", "H2O3MockState", "H2O3Timings", "default_state", "make_app"]
 
@@ -256,6 +256,9 @@ def _response(state: H2O3MockState, reply: Reply) -> Response:
     return response
 
 
-def default_state(speed: float = 1.0) -> H2O3MockState:
-    """A state for a served mock: realistic job timings on wall time run ``speed`` times faster, no auth."""
-    return H2O3MockState(clock=MonotonicClock(speed=speed))
+def default_state(speed: float = 1.0, clock: Clock | None = None) -> H2O3MockState:
+    """A state for a served mock: realistic job timings on wall time run ``speed`` times faster, no auth.
+
+    ``clock`` replaces the wall-time clock (a ManualClock keeps every job where it was made).
+    """
+    return H2O3MockState(clock=clock or MonotonicClock(speed=speed))

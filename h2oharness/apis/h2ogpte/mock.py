@@ -38,7 +38,7 @@ from h2oharness.apis.h2ogpte.mockparts.state import (
 )
 from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, json_body, parse_query
 from h2oharness.mocks.auth import bearer_token
-from h2oharness.mocks.clock import MonotonicClock
+from h2oharness.mocks.clock import Clock, MonotonicClock
 
 __all__ = [
     "DEFAULT_KEY",
@@ -257,6 +257,9 @@ def _dispatch(
         return _error(400, f"The mock could not handle this request: {type(exc).__name__}: {exc}", path)
 
 
-def default_state(speed: float = 1.0) -> H2OGPTeMockState:
-    """A state for a served mock: realistic ingestion and token timings on wall time run ``speed`` times faster."""
-    return H2OGPTeMockState(clock=MonotonicClock(speed=speed), timings=H2OGPTeTimings(), stream_speed=speed)
+def default_state(speed: float = 1.0, clock: Clock | None = None) -> H2OGPTeMockState:
+    """A state for a served mock: realistic ingestion and token timings on wall time run ``speed`` times faster.
+
+    ``clock`` replaces the wall-time clock (a ManualClock keeps every job where it was made).
+    """
+    return H2OGPTeMockState(clock=clock or MonotonicClock(speed=speed), timings=H2OGPTeTimings(), stream_speed=speed)

@@ -30,7 +30,7 @@ from h2oharness.apis.workflows.mockparts import handlers as h
 from h2oharness.apis.workflows.mockparts.state import RecordedRequest, WorkflowsMockState, WorkflowsTimings
 from h2oharness.apis.workflows.mockparts.wire import RpcError
 from h2oharness.mocks.auth import bearer_token
-from h2oharness.mocks.clock import MonotonicClock
+from h2oharness.mocks.clock import Clock, MonotonicClock
 
 __all__ = ["DEVIATIONS", "ROUTES", "WorkflowsMockState", "WorkflowsTimings", "default_state", "make_app"]
 
@@ -264,6 +264,9 @@ def _token(state: WorkflowsMockState, content_type: str, body: bytes) -> Respons
     )
 
 
-def default_state(speed: float = 1.0) -> WorkflowsMockState:
-    """A state for a served mock: realistic run timings on wall time run ``speed`` times faster."""
-    return WorkflowsMockState(clock=MonotonicClock(speed=speed))
+def default_state(speed: float = 1.0, clock: Clock | None = None) -> WorkflowsMockState:
+    """A state for a served mock: realistic run timings on wall time run ``speed`` times faster.
+
+    ``clock`` replaces the wall-time clock (a ManualClock keeps every job where it was made).
+    """
+    return WorkflowsMockState(clock=clock or MonotonicClock(speed=speed))
