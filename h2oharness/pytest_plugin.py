@@ -57,6 +57,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="how often a sweep may restart a local server that a request killed, per session (default 3)",
     )
     group.addoption(
+        "--harness-confirm-replays",
+        type=int,
+        default=int(os.environ.get("HARNESS_CONFIRM_REPLAYS", "12")),
+        help="replays on fresh local servers to confirm and reduce each request that killed a server "
+        "(default 12; 0: report crashes unconfirmed)",
+    )
+    group.addoption(
         "--harness-max-examples", type=int, default=None, help="hypothesis examples per operation (default 10)"
     )
     group.addoption(
@@ -534,9 +541,28 @@ class ReportCollector:
             for line in read_progress(report_dir):
                 self.records += [line["record"]] if "record" in line else []
                 self.drift += [line["drift"]] if "drift" in line else []
-                self.crashes += [line["crash"]] if "crash" in line else []
+                if "crash" in line:
+                    self._keep_crash(line["crash"])
         else:
             self.progress.write_text("")
+
+    def _keep_crash(self, crash: dict[str, Any]) -> None:
+        """Add a crash, or replace the one with the same id (a later line of progress.jsonl: its confirmation)."""
+        for i, seen in enumerate(self.crashes):
+            if crash.get("id") and seen.get("id") == crash.get("id"):
+                self.crashes[i] = crash
+                return
+        self.crashes.append(crash)
+
+    def confirm_crashes(self) -> None:
+        """Replay every unconfirmed crash on fresh local servers and reduce it (h2oharness/confirm.py)."""
+        budget = int(self.config.getoption("--harness-confirm-replays"))
+        for crash in list(self.crashes):
+            if budget <= 0 or crash.get("confirmed") is not None or not crash.get("request"):
+                continue
+            confirmed = confirm_recorded_crash(crash, budget)
+            self._keep_crash(confirmed)
+            self._save("crash", confirmed)
 
     def _save(self, kind: str, value: dict[str, Any]) -> None:
         with self.progress.open("a", encoding="utf-8") as fh:
@@ -549,8 +575,8 @@ class ReportCollector:
             from h2oharness.sweep import CRASH
 
             crashes = [dict(v) for k, v in report.user_properties if k == CRASH]  # type: ignore[call-overload]
-            self.crashes += crashes
             for crash in crashes:
+                self._keep_crash(crash)
                 self._save("crash", crash)
         deciding = report.when == "call" or (report.when == "setup" and report.outcome != "passed")
         if not deciding:
@@ -648,7 +674,35 @@ class ReportCollector:
         """Write conformance.json and conformance.html."""
         from h2oharness.report.writers import write_all
 
+        self.confirm_crashes()
         write_all(self.build(), self.report_dir, secrets=_secrets())
+
+
+def confirm_recorded_crash(crash: dict[str, Any], budget: int) -> dict[str, Any]:
+    """The crash record with its replay on fresh local servers: ``confirmed``, and a minimal ``curl`` when confirmed.
+
+    APIs the harness cannot start locally keep their request as sent, with the reason.
+    """
+    from h2oharness.confirm import Request, confirm_crash
+    from h2oharness.http.curl import curl_command
+
+    api = get_api(crash["api"])
+    failure = dict(crash["failure"])
+    if api.local is None:
+        failure["reproduced"] = f"not replayed: the harness cannot start a fresh {api.title} to replay it on"
+        return {**crash, "confirmed": False, "failure": failure}
+    sent = Request.from_dict(crash["request"])
+    outcome = confirm_crash(sent, lambda: start_local(api), api.health_path, budget=budget)
+    failure["reproduced"] = outcome.summary()
+    if outcome.confirmed:
+        url = crash.get("url") or outcome.url
+        minimal = outcome.minimal.prepared(url)
+        failure["curl"] = curl_command(
+            minimal.method or sent.method, str(minimal.url), crash.get("headers") or {}, outcome.minimal.body,
+            outcome.minimal.media_type,
+        )  # fmt: skip
+        failure["response"] = f"as first sent:\n{crash['failure'].get('curl')}\n\n{failure.get('response') or ''}"
+    return {**crash, "confirmed": outcome.confirmed, "failure": failure}
 
 
 def _version() -> str:

@@ -22,8 +22,10 @@ from typing import Any, Protocol
 import httpx
 import pytest
 import requests
+from schemathesis.core import NotSet
 
-from h2oharness.http.redact import redact
+from h2oharness.confirm import Request
+from h2oharness.http.redact import redact, redact_mapping
 from h2oharness.report.model import Failure
 from h2oharness.targets import Target
 
@@ -135,6 +137,9 @@ class _Sent:
     curl: str
     at: str
     signature: str
+    request: Request | None = None
+    #: the credential headers it carried, redacted: a minimal reproduction shows that it needs them
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -213,8 +218,11 @@ class SweepGuard:
         headers = {k: v for k, v in headers.items() if k.lower() in ("authorization", "cookie", "x-api-key")}
         curl = redact(case.as_curl_command(headers=headers, base_url=target.url), creds.secrets())
         method, path = case.operation.method.upper(), case.operation.path
-        signature = crash_signature(method, case.formatted_path, {"q": case.query, "b": str(case.body)[:4096]})
-        return _Sent(f"{method} {path}", method, path, curl, _utc(), signature)
+        body = None if isinstance(case.body, NotSet) else case.body
+        signature = crash_signature(method, case.formatted_path, {"q": case.query, "b": str(body)[:4096]})
+        request = Request(method, case.formatted_path, dict(case.query or {}), body, case.media_type)
+        shown = redact_mapping(headers, creds.secrets())
+        return _Sent(f"{method} {path}", method, path, curl, _utc(), signature, request, shown)
 
     def _record(self, culprit: _Sent, target: Target, how: str, down: str) -> None:
         sweep = self.sweep
@@ -232,7 +240,9 @@ class SweepGuard:
             response=redact(f"{message}\n\n{shown}", target.credentials.secrets()),
             signature=f"server crash: {culprit.operation}",
         )
-        entry = {"api": self.api, "kind": target.kind, "method": culprit.method, "path": culprit.path}
+        entry = {"api": self.api, "kind": target.kind, "method": culprit.method, "path": culprit.path,
+                 "id": culprit.signature, "url": target.url, "headers": culprit.headers,
+                 "request": culprit.request.to_dict() if culprit.request else None}  # fmt: skip
         self.node.user_properties.append((CRASH, {**entry, "failure": failure.to_dict()}))
 
     def _recover(self, target: Target, down: str) -> bool:

@@ -78,6 +78,7 @@ class _Case:
     error: BaseException | None
     query: dict[str, Any] = field(default_factory=lambda: {"x": "1"})
     body: Any = None
+    media_type: str | None = None
     operation: _Operation = field(default_factory=_Operation)
     calls: int = 0
 

@@ -1,7 +1,8 @@
 """The crash path end to end: a real local H2O-3 killed by a request the sweep sends, recorded, restarted, continued.
 
 An inner pytest session runs the real H2O-3 contract module over a two-operation document
-(``POST /3/Shutdown`` first, explicitly included, then ``GET /3/Cloud``) against the ``local`` target.
+(``POST /3/Shutdown`` first, explicitly included, then ``GET /3/Cloud``) against the ``local`` target;
+at its end the crash is replayed on a fresh node, confirmed and reduced.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def test_a_request_that_kills_local_h2o3_is_a_finding_and_the_sweep_goes_on(
         "--harness-target", "local", "--harness-all-operations", "--harness-include-destructive",
         "--harness-max-examples", "3", "--harness-report-dir", str(report),
         "-p", "no:cacheprovider", "-p", "no:randomly", "-rA", "-v",
-        timeout=80,
+        timeout=300,
     )  # fmt: skip
     outcomes = result.parseoutcomes()
     # the Shutdown item fails with the crash (seen by its next request, or after it by the fixture, as the node
@@ -68,6 +69,10 @@ def test_a_request_that_kills_local_h2o3_is_a_finding_and_the_sweep_goes_on(
     assert "/3/Shutdown" in first["curl"]
     assert first["security_relevant"] is True  # local H2O-3 needs no credentials: anyone can send it
     assert "INFO" in first["response"]  # the dead server's own log lines
+    # replayed on a fresh node: confirmed, and reduced to the bare request (Shutdown needs no parameter)
+    assert first["reproduced"].startswith("confirmed on a fresh server 3."), first["reproduced"]
+    assert first["curl"].split("/3/Shutdown")[1] in ("'", ""), first["curl"]
+    assert "as first sent:" in first["response"]
     assert [d["kind"] for d in api["defects"]].count("server_crash") == 1
     ops = {(op["method"], op["path"]): op for op in api["operations"]}
     assert ops[("POST", "/3/Shutdown")]["outcome"] == "failed"

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.core.failures import FailureGroup
 
 from h2oharness.apis.h2o3 import payloads
+from h2oharness.apis.h2o3.keys import KeyFeed
 from h2oharness.stateful import flow_settings, linked_flow
 from h2oharness.sweep import load_destructive
 from h2oharness.targets import Target
@@ -97,6 +98,19 @@ schema = _document.include(
 )
 
 
+# Real frame, model, column and job keys offered to the generators next to the drawn ones (h2oharness/apis/h2o3/keys.py)
+KEYS = KeyFeed()
+KEYS.install(schema)
+
+
+@pytest.fixture
+def h2o3_keys(h2o3_target: Target, h2o3_http: Any, worker_id: str) -> Any:
+    """The sweep's real keys, present on the target before the case; jobs the case started are cancelled after it."""
+    KEYS.ensure(h2o3_http, tag=f"{worker_id}_{os.getpid()}")
+    yield KEYS
+    KEYS.cancel_started(h2o3_http)
+
+
 @schema.parametrize()
 @settings(
     max_examples=int(os.environ.get("HARNESS_MAX_EXAMPLES", "10")),
@@ -105,7 +119,12 @@ schema = _document.include(
     database=None,
 )
 def test_h2o3_contract(
-    case: schemathesis.Case, h2o3_target: Target, h2o3_session: Any, harness_known_findings: Any, harness_sweep: Any
+    case: schemathesis.Case,
+    h2o3_target: Target,
+    h2o3_session: Any,
+    harness_known_findings: Any,
+    harness_sweep: Any,
+    h2o3_keys: Any,
 ) -> None:
     """Every generated request gets a response that its operation documents, and none kills the server."""
     # a destructive operation may kill the node after it answers (Shutdown does, about 2 s later): watch for that

@@ -94,6 +94,8 @@ class Defect:
     curl: str | None
     response: str | None
     unauthenticated: bool
+    #: a crash's replay on a fresh server: confirmed and reduced, or why not (h2oharness/confirm.py)
+    reproduced: str | None = None
 
     @property
     def security_relevant(self) -> bool:
@@ -112,6 +114,7 @@ class Defect:
             "response": self.response,
             "unauthenticated": self.unauthenticated,
             "security_relevant": self.security_relevant,
+            "reproduced": self.reproduced,
         }
 
 
@@ -149,7 +152,7 @@ def group_defects(failures: Iterable[tuple[str, Any]]) -> tuple[Defect, ...]:
             sig = f"{operation}: {failure.check}"
         group = groups.setdefault(
             (failure.check, sig),
-            {"kind": kind, "count": 0, "ops": set(), "curl": None, "response": None, "unauth": False},
+            {"kind": kind, "count": 0, "ops": set(), "curl": None, "response": None, "unauth": False, "rep": None},
         )
         group["count"] += failure.count
         group["ops"].add(operation)
@@ -158,9 +161,12 @@ def group_defects(failures: Iterable[tuple[str, Any]]) -> tuple[Defect, ...]:
         if curl and (group["curl"] is None or len(curl) < len(group["curl"])):
             group["curl"] = curl
             group["response"] = getattr(failure, "response", None)
+            group["rep"] = getattr(failure, "reproduced", None)
         group["unauth"] = group["unauth"] or _unauthenticated(curl)
     defects = [
-        Defect(g["kind"], check, sig, g["count"], tuple(sorted(g["ops"])), g["curl"], g["response"], g["unauth"])
+        Defect(
+            g["kind"], check, sig, g["count"], tuple(sorted(g["ops"])), g["curl"], g["response"], g["unauth"], g["rep"]
+        )
         for (check, sig), g in groups.items()
     ]
     order = {"server_crash": 0, "server_error": 1, "schema_violation": 2, "other": 3}

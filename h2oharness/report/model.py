@@ -145,6 +145,9 @@ class Failure:
     #: why this failure is a known finding of the target (contracts/<api>/known_findings.yaml): reported, and
     #: not counted against the exit code, so a run fails on what is new
     known: str | None = None
+    #: for a request that killed the server: what replaying it on a fresh server showed (h2oharness/confirm.py);
+    #: when confirmed, ``curl`` is the minimal request and ``response`` starts with the one first sent
+    reproduced: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -156,12 +159,14 @@ class Failure:
             "response": self.response,
             "signature": self.signature,
             "known": self.known,
+            "reproduced": self.reproduced,
         }
 
     @classmethod
     def from_dict(cls, data: object, where: str = "") -> Failure:
         """Read a failure written by ``to_dict``; ConfigError names the bad field."""
-        obj = _object(data, where, {"check", "message", "curl", "count", "response", "signature", "known"})
+        fields = {"check", "message", "curl", "count", "response", "signature", "known", "reproduced"}
+        obj = _object(data, where, fields)
         count = _int(obj, "count", where, 1)
         if count < 1:
             raise ConfigError(f"{_at(where, 'count')}: expected at least 1, got {count}")
@@ -173,6 +178,7 @@ class Failure:
             _optional_str(obj, "response", where),
             _optional_str(obj, "signature", where),
             _optional_str(obj, "known", where),
+            _optional_str(obj, "reproduced", where),
         )
 
 

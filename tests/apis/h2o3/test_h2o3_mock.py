@@ -534,3 +534,18 @@ def test_multinomial_models_and_predictions(mock_client: H2O3Client, manual_cloc
         assert [c["label"] for c in scored["columns"]] == ["predict", "k1", "k2", "k3"]
         probabilities = [c["data"] for c in scored["columns"][1:]]
         assert all(sum(row) == pytest.approx(1.0) for row in zip(*probabilities, strict=True))
+
+
+def test_a_huge_ntrees_is_fitted_up_to_the_mocks_cap(
+    mock_client: H2O3Client, mock_state: H2O3MockState, manual_clock: ManualClock, train_csv: Path
+) -> None:
+    """A drawn ntrees=100000 is in the real server's range: the mock fits only up to its cap, so it answers at once."""
+    mock_state.max_fitted_trees = 4
+    frame = load(mock_client, manual_clock, train_csv)
+    params = {"training_frame": frame, "response_column": "label", "ntrees": 100_000, "model_id": "big"}
+    build = mock_client.build_model("gbm", **params)
+    manual_clock.advance(600.0)
+    assert mock_client.job(build["job"]["key"]["name"])["status"] == "DONE"
+    summary = mock_client.model("big")["output"]["model_summary"]
+    trees = summary["data"][[c["name"] for c in summary["columns"]].index("number_of_trees")][0]
+    assert trees == 4

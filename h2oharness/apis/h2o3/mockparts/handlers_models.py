@@ -82,6 +82,7 @@ def _build(state: H2O3MockState, call: Call, validate_only: bool) -> Reply:
             model_id,
             times,
             max_rows=state.max_training_rows,
+            max_trees=state.max_fitted_trees,
             validation=valid_frame,
         )
     except (ArithmeticError, ValueError, IndexError) as exc:

@@ -118,6 +118,9 @@ class H2O3MockState:
     failure_column: str = "h2oharness_fail"
     failure_progress: float = 0.5
     max_training_rows: int = 20_000
+    #: trees the mock fits at most: a drawn ntrees=100000 would hold the request for minutes (a real server runs the
+    #: build as a job); the model then has the trees fitted
+    max_fitted_trees: int = 200
     max_import_bytes: int = 512 * 1024 * 1024
     max_recorded_requests: int = 1_000
     keep_finished_jobs: int = 1_000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import random
@@ -61,6 +62,7 @@ def train(
     times: BuildTimes,
     *,
     max_rows: int,
+    max_trees: int = 200,
     validation: Frame | None = None,
 ) -> Model:
     """Fit a model on the frame and render its ModelV3."""
@@ -89,7 +91,9 @@ def train(
         def on_history(step: int, model: learn.TreeModel) -> None:
             history.append((step, model.predict(features, ntrees=step)))
 
-        fitted = fit(features, sample_target, tree_params(algo, values), on_history)
+        params = tree_params(algo, values)
+        params = dataclasses.replace(params, ntrees=max(1, min(params.ntrees, max_trees)))
+        fitted = fit(features, sample_target, params, on_history)
     else:
         fitted = learn.fit_glm(features, sample_target, family or "gaussian", lambda_=1e-3)
     full_features = learn.features_of(frame, names, domains)

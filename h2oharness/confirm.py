@@ -1,0 +1,230 @@
+"""Confirm a request that killed a server by replaying it on a fresh one, and reduce it to the smallest that still does.
+
+A crash seen during a sweep may be a coincidence (the node was dying anyway) or
+need more than the request shown. The request is replayed once against a freshly
+started local server; if that one dies too, the crash is confirmed and the request
+is shrunk: all parameters dropped at once, then one at a time, then each remaining
+value shortened, keeping every change after which a fresh server still dies. Every
+replay that kills costs a restart, so the number of replays is bounded.
+
+Example:
+    outcome = confirm_crash(Request("POST", "/3/Shutdown", {"x": "1"}), start_local_h2o3, "/3/Cloud")
+    outcome.confirmed, outcome.minimal.curl(outcome.url)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+import requests
+
+from h2oharness.http.curl import curl_command
+
+__all__ = ["Confirmation", "Request", "Server", "confirm_crash", "kills", "reduce_request"]
+
+#: how long a replay waits for its answer, and how long it then watches the server for a late death
+REPLAY_TIMEOUT = 30.0
+SETTLE = 5.0
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request as the sweep sent it: no credentials (a replay on a fresh local server needs none)."""
+
+    method: str
+    path: str
+    query: dict[str, Any] = field(default_factory=dict)
+    body: Any = None
+    media_type: str | None = None
+
+    def prepared(self, base_url: str) -> requests.PreparedRequest:
+        """The request as ``requests`` sends it (the serialisation schemathesis uses: ``True`` -> ``True``)."""
+        kwargs: dict[str, Any] = {"params": self.query or None}
+        if self.body is not None:
+            if self.media_type and "json" in self.media_type:
+                kwargs["json"] = self.body
+            else:
+                kwargs["data"] = self.body
+        return requests.Request(self.method, f"{base_url}{self.path}", **kwargs).prepare()
+
+    def curl(self, base_url: str) -> str:
+        """A curl line that repeats it against ``base_url``."""
+        return curl_command(self.method, str(self.prepared(base_url).url), {}, self.body, self.media_type)
+
+    def size(self) -> int:
+        """How big the request is: the length of its URL and body, what reduction makes smaller."""
+        sent = self.prepared("http://h")
+        body = sent.body if isinstance(sent.body, (bytes, str)) else b""
+        return len(str(sent.url)) + len(body)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"method": self.method, "path": self.path, "query": self.query, "body": self.body,
+                "media_type": self.media_type}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Request:
+        """Read what ``to_dict`` wrote."""
+        return cls(
+            str(data["method"]), str(data["path"]), dict(data.get("query") or {}), data.get("body"),
+            data.get("media_type"),
+        )  # fmt: skip
+
+
+class Server(Protocol):
+    """A server the harness started: its URL, whether it runs, a restart on the same URL, and a stop."""
+
+    url: str
+    version: str
+
+    def restart(self) -> None:
+        """Start a fresh server on the same URL."""
+
+    def stop(self) -> None:
+        """Stop it."""
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What replaying a crash on fresh servers showed."""
+
+    confirmed: bool
+    original: Request
+    minimal: Request
+    replays: int
+    url: str
+    version: str
+    note: str
+
+    def summary(self) -> str:
+        """One line for the report."""
+        if not self.confirmed:
+            return f"not confirmed on a fresh server {self.version}: {self.note}"
+        replays = f"{self.replays} replay{'s' if self.replays != 1 else ''}"
+        if not self.original.query and self.original.body is None:
+            return f"confirmed on a fresh server {self.version} ({replays}): the request has no parameters to drop"
+        dropped = len(self.original.query) - len(self.minimal.query)
+        return (
+            f"confirmed on a fresh server {self.version} and reduced in {replays} "
+            f"({dropped} of {len(self.original.query)} parameters dropped, "
+            f"{self.original.size()} -> {self.minimal.size()} characters); {self.note}"
+        ).rstrip("; ")
+
+
+def _alive(url: str, health_path: str, timeout: float = 5.0) -> bool:
+    try:
+        requests.get(f"{url}{health_path}", timeout=timeout)
+    except requests.RequestException:
+        return False
+    return True
+
+
+def kills(request: Request, url: str, health_path: str, settle: float = SETTLE) -> bool:
+    """Send ``request`` to the server at ``url``; whether the server stops answering within ``settle`` seconds.
+
+    Any answer, or none, is fine for the request itself: only the server's health afterwards counts.
+    """
+    try:
+        with requests.Session() as session:
+            session.send(request.prepared(url), timeout=REPLAY_TIMEOUT)
+    except requests.RequestException:
+        pass
+    deadline = time.monotonic() + settle
+    while True:
+        if not _alive(url, health_path):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.25)
+
+
+def _shorter(value: Any) -> Any | None:
+    """A shorter version of a parameter value, or None when it cannot get shorter."""
+    if isinstance(value, str):
+        return value[: len(value) // 2] if value else None
+    if isinstance(value, list):
+        return value[: len(value) // 2] if value else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return 0 if value != 0 else None
+    return None
+
+
+def reduce_request(request: Request, still_kills: Callable[[Request], bool], budget: int = 12) -> tuple[Request, int]:
+    """The smallest variant of ``request`` for which ``still_kills`` holds, and how many candidates were tried.
+
+    ``request`` itself is assumed to kill. Tries at most ``budget`` candidates: every parameter dropped
+    at once (and the body), then each parameter alone, then each remaining value halved until it stops killing.
+    """
+    tried = 0
+    current = request
+
+    def attempt(candidate: Request) -> bool:
+        nonlocal tried, current
+        if tried >= budget or candidate == current:
+            return False
+        tried += 1
+        if still_kills(candidate):
+            current = candidate
+            return True
+        return False
+
+    if current.query or current.body is not None:
+        attempt(replace(current, query={}, body=None))
+    if current.body is not None:
+        attempt(replace(current, body=None))
+    for name in list(current.query):
+        attempt(replace(current, query={k: v for k, v in current.query.items() if k != name}))
+    for name in list(current.query):
+        while tried < budget:
+            shorter = _shorter(current.query[name])
+            if shorter is None or not attempt(replace(current, query={**current.query, name: shorter})):
+                break
+    return current, tried
+
+
+def confirm_crash(
+    request: Request,
+    start: Callable[[], Server],
+    health_path: str,
+    *,
+    budget: int = 12,
+    settle: float = SETTLE,
+) -> Confirmation:
+    """Replay ``request`` on a fresh server from ``start``; if it dies, reduce the request (at most ``budget`` more).
+
+    The server is restarted after every death and stopped at the end; a server that cannot be started
+    gives an unconfirmed result that says why.
+    """
+    try:
+        server = start()
+    except Exception as exc:  # whatever stops the start is the reason shown in the report
+        return Confirmation(False, request, request, 0, "", "", f"no fresh server to replay on ({exc})")
+    replays = 0
+    try:
+        replays += 1
+        if not kills(request, server.url, health_path, settle):
+            return Confirmation(
+                False, request, request, replays, server.url, server.version,
+                "the server survived the replay (the crash may depend on what ran before it)",
+            )  # fmt: skip
+        server.restart()
+
+        def still_kills(candidate: Request) -> bool:
+            nonlocal replays
+            replays += 1
+            died = kills(candidate, server.url, health_path, settle)
+            if died:
+                server.restart()
+            return died
+
+        minimal, _ = reduce_request(request, still_kills, budget)
+        note = "" if replays - 1 < budget else f"reduction stopped after its budget of {budget} replays"
+        return Confirmation(True, request, minimal, replays, server.url, server.version, note)
+    except Exception as exc:  # a restart that fails ends the reduction, with the reason
+        return Confirmation(True, request, request, replays, server.url, server.version,
+                            f"reduction stopped: {type(exc).__name__}: {exc}")  # fmt: skip
+    finally:
+        server.stop()

@@ -1,0 +1,139 @@
+"""Confirming and reducing a crash, against a small loopback server that dies on one kind of request."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from h2oharness.confirm import Confirmation, Request, confirm_crash, kills, reduce_request
+
+
+class _Fragile:
+    """A server on a fixed loopback port that answers, then exits, when POST /die has ``mode`` starting with x."""
+
+    def __init__(self) -> None:
+        self.starts = 0
+        self.version = "fragile-1"
+        self._server: ThreadingHTTPServer | None = None
+        self._port = 0
+        self.start()
+        self.url = f"http://127.0.0.1:{self._port}"
+
+    def start(self) -> None:
+        fragile = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _answer(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def do_GET(self) -> None:
+                self._answer()
+
+            def do_POST(self) -> None:
+                parts = urlsplit(self.path)
+                mode = parse_qs(parts.query).get("mode", [""])[0]
+                self._answer()
+                if parts.path == "/die" and mode.startswith("x"):
+                    threading.Thread(target=fragile.stop, daemon=True).start()
+
+        ThreadingHTTPServer.allow_reuse_address = True
+        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
+        self._port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.starts += 1
+
+    def stop(self) -> None:
+        if self._server is not None:
+            server, self._server = self._server, None
+            server.shutdown()
+            server.server_close()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@pytest.fixture
+def fragile() -> Any:
+    server = _Fragile()
+    yield server
+    server.stop()
+
+
+def test_kills_tells_a_deadly_request_from_a_harmless_one(fragile: _Fragile) -> None:
+    assert not kills(Request("POST", "/die", {"mode": "safe"}), fragile.url, "/health", settle=0.5)
+    assert kills(Request("POST", "/die", {"mode": "x"}), fragile.url, "/health", settle=2.0)
+
+
+def test_a_crash_is_confirmed_and_reduced_to_the_parameter_that_kills() -> None:
+    servers: list[_Fragile] = []
+
+    def start() -> _Fragile:
+        servers.append(_Fragile())
+        return servers[-1]
+
+    sent = Request("POST", "/die", {"noise": "abcdef", "mode": "xxxxxxxx", "n": 7})
+    outcome = confirm_crash(sent, start, "/health", budget=12, settle=1.0)
+    assert outcome.confirmed
+    assert outcome.minimal == Request("POST", "/die", {"mode": "x"})
+    assert outcome.original == sent
+    assert outcome.replays >= 2
+    assert "confirmed" in outcome.summary()
+    assert "2 of 3 parameters dropped" in outcome.summary()
+    assert "mode=x" in outcome.minimal.curl(outcome.url)
+    # one start, then a restart after every death; stopped at the end
+    assert len(servers) == 1
+    assert servers[0].starts > 2
+    assert servers[0]._server is None
+
+
+def test_a_crash_the_fresh_server_survives_is_not_confirmed(fragile: _Fragile) -> None:
+    outcome = confirm_crash(Request("POST", "/die", {"mode": "safe"}), lambda: fragile, "/health", settle=0.5)
+    assert not outcome.confirmed
+    assert outcome.minimal == outcome.original
+    assert "survived the replay" in outcome.summary()
+
+
+def test_no_fresh_server_is_a_reason_not_a_traceback() -> None:
+    def start() -> _Fragile:
+        raise RuntimeError("no java on PATH")
+
+    outcome = confirm_crash(Request("POST", "/die"), start, "/health")
+    assert isinstance(outcome, Confirmation)
+    assert not outcome.confirmed
+    assert "no java on PATH" in outcome.summary()
+
+
+def test_reduction_keeps_within_its_budget_and_keeps_only_what_still_kills() -> None:
+    seen: list[Request] = []
+
+    def still_kills(candidate: Request) -> bool:
+        seen.append(candidate)
+        return "a" in candidate.query and len(str(candidate.query["a"])) >= 2
+
+    minimal, tried = reduce_request(Request("GET", "/x", {"a": "aaaaaaaa", "b": [1, 2, 3], "c": 5}), still_kills)
+    assert minimal.query == {"a": "aa"}
+    assert tried == len(seen) <= 12
+    assert reduce_request(Request("GET", "/x", {"a": "a", "b": 1}), lambda c: True) == (Request("GET", "/x"), 1)
+    capped, tried = reduce_request(Request("GET", "/x", {"a": "a" * 64, "b": 1}), lambda c: "a" in c.query, budget=3)
+    assert tried == 3
+    assert capped.query == {"a": "a" * 64}  # all dropped: no; a dropped: no; b dropped: yes; then out of budget
+
+
+def test_a_request_round_trips_through_its_record() -> None:
+    sent = Request("POST", "/3/ModelBuilders/gbm", {"ntrees": 5, "balance_classes": True, "cols": ["a", "b"]})
+    assert Request.from_dict(sent.to_dict()) == sent
+    # sent as schemathesis sends it: requests' serialisation
+    assert str(sent.prepared("http://h").url) == (
+        "http://h/3/ModelBuilders/gbm?ntrees=5&balance_classes=True&cols=a&cols=b"
+    )
