@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import signal
 import subprocess
@@ -120,20 +121,14 @@ def _suite_root(explicit: Path | None, folder: str = "contracts") -> Path:
 
 @contextlib.contextmanager
 def _resolve_target(kind: str, api: ApiInfo, args: argparse.Namespace) -> Iterator[Target | None]:
-    """None for mock (each pytest worker serves its own), else a reachable server."""
+    """None for mock and local (each pytest worker runs its own), else a reachable server."""
     if kind == "mock":
         yield None
         return
     if kind == "local":
-        from h2oharness.pytest_plugin import start_local
-
-        print(f"starting a local {api.title} ...", file=sys.stderr, flush=True)
-        server = start_local(api)
-        print(f"local {api.title} {getattr(server, 'version', '')} at {server.url}", file=sys.stderr, flush=True)
-        try:
-            yield Target("local", server.url, version=getattr(server, "version", ""))
-        finally:
-            server.stop()
+        # each pytest worker starts its own server: one it can restart when a request kills it (h2oharness/sweep.py)
+        preflight_local(api)
+        yield None
         return
     url, creds = live_settings(
         api,
@@ -144,6 +139,19 @@ def _resolve_target(kind: str, api: ApiInfo, args: argparse.Namespace) -> Iterat
     )
     version = probe(url, api.health_path, creds)
     yield Target("live", url, creds, version)
+
+
+def preflight_local(api: ApiInfo) -> None:
+    """Fail now, with the reason, when a local server of ``api`` cannot start (no Java, no jar).
+
+    The ``local`` entry's module may define ``preflight()`` for that; starting the server is left to pytest.
+    """
+    if api.local is None:
+        raise ConfigError(f"{api.title} has no local target; use mock or live")
+    module = importlib.import_module(api.local.partition(":")[0])
+    check = getattr(module, "preflight", None)
+    if callable(check):
+        check()
 
 
 def _spec_overrides(items: Sequence[str]) -> dict[str, Path]:

@@ -417,7 +417,7 @@ def _with_last_response(item: pytest.Item, failures: list[Failure]) -> list[Fail
     for failure in failures:
         last = seen.get(failure.check)
         if last is not None and failure.response is None:
-            failure = replace(failure, response=last.response, signature=last.signature)
+            failure = replace(failure, response=last.response, signature=failure.signature or last.signature)
         out.append(failure)
     return out
 
@@ -480,6 +480,8 @@ def pytest_runtest_makereport(
             # the finding is a crash record (h2oharness/sweep.py); an operation that only saw the outage is untested
             if operation is not None and exc.operation != f"{operation[0]} {operation[1]}":
                 record["outcome"], record["skip_reason"] = "skipped", str(exc)
+            elif operation is None:
+                record["skip_reason"] = str(exc)  # a flow: the crash is what its scenario line says
         else:
             record["failures"] = [f.to_dict() for f in _with_last_response(item, failures_from_exception(exc))]
     elif report.outcome == "skipped" and isinstance(report.longrepr, tuple):
@@ -534,6 +536,9 @@ class ReportCollector:
         self.drift: list[dict[str, Any]] = []
         self.crashes: list[dict[str, Any]] = []
         self.started = time.time()
+        self.total = 0
+        self.progress_lines = bool(config.getoption("--harness-all-operations") or config.getoption("--harness-resume"))
+        self._began = self._shown = time.monotonic()
         # every record, drift entry and crash as it comes, so an interrupted run can be resumed and reported whole
         self.progress = report_dir / PROGRESS
         report_dir.mkdir(parents=True, exist_ok=True)
@@ -545,6 +550,37 @@ class ReportCollector:
                     self._keep_crash(line["crash"])
         else:
             self.progress.write_text("")
+        self._resumed = len(self.records)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """Under xdist: how many tests the run has (every worker collects them all)."""
+        self.total = max(self.total, len(ids))
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Without xdist: how many tests the run has."""
+        self.total = max(self.total, len(session.items))
+
+    def _show_progress(self) -> None:
+        """For a sweep: a line every 25 tests or minute, with the crashes so far and an estimate of what is left."""
+        if not self.progress_lines or not self.total:
+            return
+        # on resume, the tests done before are deselected: the total is what this run has left
+        done, now = len(self.records) - self._resumed, time.monotonic()
+        if done % 25 and now - self._shown < 60 and done != self.total:
+            return
+        self._shown = now
+        spent = now - self._began
+        left = spent / max(1, done) * max(0, self.total - done)
+        before = f" (and {self._resumed} before the resume)" if self._resumed else ""
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        line = (
+            f"[h2oharness] {done}/{self.total} tests done{before}, {len(self.crashes)} server crashes, "
+            f"{spent / 60:.1f} min so far, about {left / 60:.1f} min left"
+        )
+        if reporter is not None:
+            reporter.write("\n")  # the dots of the tests so far have no line end of their own
+            reporter.write_line(line)
 
     def _keep_crash(self, crash: dict[str, Any]) -> None:
         """Add a crash, or replace the one with the same id (a later line of progress.jsonl: its confirmation)."""
@@ -587,6 +623,7 @@ class ReportCollector:
         record: dict[str, Any] = found
         self.records.append(record)
         self._save("record", record)
+        self._show_progress()
         kind = (record.get("target") or {}).get("kind", "")
         for name, value in report.user_properties:
             if name == DRIFT and report.when == "call":

@@ -9,7 +9,7 @@ known findings. ``flow_settings`` are the settings every flow runs with.
 Example:
     steps: list[str] = []
 
-    class Flow(linked_flow(schema.include(...), target, session, harness_known_findings, steps)):
+    class Flow(linked_flow(schema.include(...), target, session, harness_known_findings, steps, harness_sweep)):
         def before_call(self, case):
             ...
 
@@ -28,16 +28,23 @@ from schemathesis.core.failures import FailureGroup
 from h2oharness.targets import Target
 
 
-def linked_flow(flow: Any, target: Target, session: Any, known: Any, steps: list[str]) -> Any:
+def linked_flow(flow: Any, target: Target, session: Any, known: Any, steps: list[str], sweep: Any = None) -> Any:
     """A schemathesis state machine over ``flow`` (a schema, usually filtered) that calls ``target``.
 
-    ``known`` is the test's ``harness_known_findings``; ``steps`` receives every call as it is made.
+    ``known`` is the test's ``harness_known_findings``; ``steps`` receives every call as it is made;
+    ``sweep`` (the test's ``harness_sweep``) sends each step, so a step that kills the server is a
+    ``server_crash`` finding and a down target ends the flow without more requests.
     """
     base = flow.as_state_machine()
 
     class Flow(base):  # type: ignore[misc, valid-type]
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             return {"base_url": target.url, "session": session, "timeout": 30}
+
+        def call(self, case: Any, **kwargs: Any) -> Any:
+            if sweep is None:
+                return super().call(case, **kwargs)
+            return sweep.call(case, target, session=session, timeout=kwargs.get("timeout", 30))
 
         def after_call(self, response: Any, case: Any) -> None:
             super().after_call(response, case)

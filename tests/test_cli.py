@@ -49,6 +49,15 @@ def test_bad_input_is_one_line_and_exit_3(
     assert needle in one_line_error(capsys)
 
 
+def test_a_local_run_without_java_says_so_before_any_test_runs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no java on it
+    assert main(["run", "--target", "local", "--api", "h2o3", "--report-dir", str(tmp_path / "r")]) == 3
+    assert "no 'java' on PATH" in one_line_error(capsys)
+    assert not (tmp_path / "r" / "conformance.json").exists()
+
+
 def test_argparse_errors_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as excinfo:
         main(["run", "--no-such-option"])

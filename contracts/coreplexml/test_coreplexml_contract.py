@@ -85,13 +85,14 @@ def test_coreplexml_stateful_flow(
     coreplexml_session: Any,
     coreplexml_http: httpx.Client,
     harness_known_findings: Any,
+    harness_sweep: Any,
     flow_dataset: dict[str, str],
 ) -> None:
     """Sequences that follow the links: create -> status / detail / logs / explain / best model / delete."""
     client = CorePlexMLClient(coreplexml_http)
     steps: list[str] = []
 
-    class Flow(linked_flow(_flow, coreplexml_target, coreplexml_session, harness_known_findings, steps)):  # type: ignore[misc]
+    class Flow(linked_flow(_flow, coreplexml_target, coreplexml_session, harness_known_findings, steps, harness_sweep)):  # type: ignore[misc]
         def before_call(self, case: schemathesis.Case) -> None:
             path = case.operation.path
             if case.operation.method.upper() == "POST" and path == "/api/experiments":

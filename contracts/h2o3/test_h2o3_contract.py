@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -101,12 +102,16 @@ schema = _document.include(
 # Real frame, model, column and job keys offered to the generators next to the drawn ones (h2oharness/apis/h2o3/keys.py)
 KEYS = KeyFeed()
 KEYS.install(schema)
+_WARNED: set[str] = set()
 
 
 @pytest.fixture
 def h2o3_keys(h2o3_target: Target, h2o3_http: Any, worker_id: str) -> Any:
-    """The sweep's real keys, present on the target before the case; jobs the case started are cancelled after it."""
+    """The sweep's real keys, present on the target before the case; jobs its answers started are cancelled after it."""
     KEYS.ensure(h2o3_http, tag=f"{worker_id}_{os.getpid()}")
+    if KEYS.error and KEYS.error not in _WARNED:
+        _WARNED.add(KEYS.error)
+        warnings.warn(f"the H2O-3 sweep runs on generated keys only, none could be made: {KEYS.error}", stacklevel=1)
     yield KEYS
     KEYS.cancel_started(h2o3_http)
 
@@ -130,6 +135,7 @@ def test_h2o3_contract(
     # a destructive operation may kill the node after it answers (Shutdown does, about 2 s later): watch for that
     settle = 5.0 if (case.operation.method.upper(), case.operation.path) in DESTRUCTIVE else 0.0
     response = harness_sweep.call(case, h2o3_target, session=h2o3_session, settle=settle, timeout=30)
+    h2o3_keys.note(response)
     try:
         case.validate_response(response)
     except FailureGroup as group:
@@ -140,7 +146,7 @@ _flow = _document.include(lambda ctx: (ctx.operation.method.upper(), ctx.operati
 
 
 def test_h2o3_stateful_flow(
-    h2o3_target: Target, h2o3_session: Any, harness_known_findings: Any, tmp_path: Path
+    h2o3_target: Target, h2o3_session: Any, harness_known_findings: Any, harness_sweep: Any, tmp_path: Path
 ) -> None:
     """Sequences that follow the document's links: import -> parse setup -> parse -> job -> frame -> model -> ..."""
     if h2o3_target.kind == "live" and not os.environ.get("H2O3_DATASET_PATH"):
@@ -150,7 +156,7 @@ def test_h2o3_stateful_flow(
         Path(dataset).write_text(payloads.classification_csv(rows=80, seed=3))
     steps: list[str] = []
 
-    class Flow(linked_flow(_flow, h2o3_target, h2o3_session, harness_known_findings, steps)):  # type: ignore[misc]
+    class Flow(linked_flow(_flow, h2o3_target, h2o3_session, harness_known_findings, steps, harness_sweep)):  # type: ignore[misc]
         def before_call(self, case: schemathesis.Case) -> None:
             # nothing in the document produces a server-side path: give the import one that exists
             if case.operation.path == "/3/ImportFiles":

@@ -88,12 +88,14 @@ _flow = schemathesis.openapi.from_dict(
 )
 
 
-def test_h2ogpte_stateful_flow(h2ogpte_fresh_target: Target, h2ogpte_session: Any, harness_known_findings: Any) -> None:
+def test_h2ogpte_stateful_flow(
+    h2ogpte_fresh_target: Target, h2ogpte_session: Any, harness_known_findings: Any, harness_sweep: Any
+) -> None:
     """Sequences that follow the links: collection -> session -> completion -> meta / references -> delete."""
     h2ogpte_target = h2ogpte_fresh_target  # a mock of its own on the mock target
     steps: list[str] = []
 
-    class Flow(linked_flow(_flow, h2ogpte_target, h2ogpte_session, harness_known_findings, steps)):  # type: ignore[misc]
+    class Flow(linked_flow(_flow, h2ogpte_target, h2ogpte_session, harness_known_findings, steps, harness_sweep)):  # type: ignore[misc]
         def before_call(self, case: schemathesis.Case) -> None:
             # a JSON answer carries the message_id the links follow; a JSONL stream has it only on its last line
             if case.operation.path.endswith("/completions") and isinstance(case.body, dict):

@@ -71,7 +71,7 @@ _flow = schema.include(operation_id=sorted(FLOW))
 
 
 def test_workflows_stateful_flow(
-    workflows_fresh_target: Target, workflows_session: Any, harness_known_findings: Any
+    workflows_fresh_target: Target, workflows_session: Any, harness_known_findings: Any, harness_sweep: Any
 ) -> None:
     """Sequences that follow the document's links: create -> activate -> run -> get run -> cancel / retry."""
     workflows_target = workflows_fresh_target  # a mock of its own on the mock target
@@ -79,7 +79,7 @@ def test_workflows_stateful_flow(
     counter = iter(range(1_000_000))
     workspace = f"h2oharness-stateful-{os.getpid()}"
 
-    class Flow(linked_flow(_flow, workflows_target, workflows_session, harness_known_findings, steps)):  # type: ignore[misc]
+    class Flow(linked_flow(_flow, workflows_target, workflows_session, harness_known_findings, steps, harness_sweep)):  # type: ignore[misc]
         def before_call(self, case: schemathesis.Case) -> None:
             if case.meta is not None and not case.meta.generation.mode.is_positive:
                 return  # a request meant to be refused stays as generated

@@ -25,7 +25,8 @@ class ApiInfo:
     seeds: tuple[str, ...]
     #: a path that answers JSON and, on a server that enforces auth, needs the credentials: probed before a live run
     health_path: str
-    #: "module:function" that starts a real server of this API on loopback, for the ``local`` target
+    #: "module:function" that starts a real server of this API on loopback, for the ``local`` target; the module may
+    #: define ``preflight()``, which raises with the reason when no server can be started (checked by the CLI)
     local: str | None = None
     #: "module:function" returning a bearer token for a live target from the environment (a login), or None
     login: str | None = None

@@ -147,7 +147,8 @@ def group_defects(failures: Iterable[tuple[str, Any]]) -> tuple[Defect, ...]:
         elif kind == "server_error":
             sig = getattr(failure, "signature", None) or f"{code} on {operation}"
         elif kind == "schema_violation":
-            sig = f"{operation}: {_normalise(failure.message)}"
+            # a JSON Schema violation carries its rule and field path (report/failures.py); others their reason
+            sig = f"{operation}: {getattr(failure, 'signature', None) or _normalise(failure.message)}"
         else:
             sig = f"{operation}: {failure.check}"
         group = groups.setdefault(

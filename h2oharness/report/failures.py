@@ -42,12 +42,32 @@ def failures_from_exception(exc: BaseException, limit: int = 2000) -> list[Failu
         code = getattr(leaf, "code", None)
         if isinstance(code, str) and code.startswith("ST"):
             check = f"{code} {check}"
-        message = str(getattr(leaf, "message", "") or leaf).strip()[:limit]
+        message = str(getattr(leaf, "message", "") or leaf).strip()
+        where = schema_violation_site(leaf)
+        if where is not None:
+            # the rendered message leads with the whole instance: say where and why first
+            message = f"{where[1]}: {getattr(leaf, 'validation_message', '') or ''}".strip() + f"\n\n{message}"
+        message = message[:limit]
         if (check, message) in seen:
             continue
         seen.add((check, message))
-        out.append(Failure(check=check, message=message, curl=curl))
+        out.append(Failure(check=check, message=message, curl=curl, signature=where[0] if where else None))
     return out
+
+
+def schema_violation_site(leaf: BaseException) -> tuple[str, str] | None:
+    """For a JSON Schema violation: (what groups it: the rule and the field path, indices as ``*``; the path).
+
+    None for any other failure.
+    """
+    instance_path = getattr(leaf, "instance_path", None)
+    schema_path = getattr(leaf, "schema_path", None)
+    if instance_path is None or schema_path is None:
+        return None
+    path = "/" + "/".join(str(p) for p in instance_path)
+    rule = str(list(schema_path)[-1]) if list(schema_path) else "schema"
+    general = "/" + "/".join("*" if isinstance(p, int) else str(p) for p in instance_path)
+    return f"{rule} at {general}", path
 
 
 def with_response(failures: list[Failure], response: Any, limit: int = 2000) -> list[Failure]:
@@ -68,4 +88,4 @@ def with_response(failures: list[Failure], response: Any, limit: int = 2000) -> 
         body = ""
     shown = f"HTTP {status} {content_type}: {body[:limit]}{' …' if len(body) > limit else ''}"
     signature = signature_of(status, content_type, body) if status >= 500 else None
-    return [replace(f, response=shown, signature=signature) for f in failures]
+    return [replace(f, response=shown, signature=signature or f.signature) for f in failures]

@@ -130,3 +130,43 @@ def test_a_real_h2o3s_server_errors_get_their_throw_sites(h2o3_local: Any) -> No
     assert sigs[0] == sigs[1]
     assert sigs[0] != sigs[2]
     assert all(" at " in s and "Exception" in s for s in sigs), sigs
+
+
+def _schema_failures(body: bytes) -> list[Failure]:
+    import requests
+    import schemathesis
+    from schemathesis.core.failures import FailureGroup
+
+    from h2oharness.report.failures import failures_from_exception
+
+    item = {"type": "object", "properties": {"n": {"type": "integer"}, "s": {"type": "string"}}}
+    ok = {"type": "object", "properties": {"items": {"type": "array", "items": item}}}
+    content = {"application/json": {"schema": ok}}
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"get": {"responses": {"200": {"description": "ok", "content": content}}}}},
+    }
+    case = schemathesis.openapi.from_dict(doc)["/x"]["GET"].Case()
+    response = requests.models.Response()
+    response.status_code, response._content = 200, body
+    response.headers["Content-Type"] = "application/json"
+    response.request, response.url = requests.Request("GET", "http://h/x").prepare(), "http://h/x"
+    try:
+        case.validate_response(response)
+    except FailureGroup as group:
+        return [f for f in failures_from_exception(group) if f.check.startswith("ST108")]
+    raise AssertionError("the body should violate the schema")
+
+
+def test_schema_violations_group_by_rule_and_field_path_whatever_the_index_or_value() -> None:
+    first = _schema_failures(b'{"items": [{"n": 1}, {"n": "two"}]}')
+    again = _schema_failures(b'{"items": [{"n": "x"}]}')
+    other = _schema_failures(b'{"items": [{"s": 5}]}')
+    assert first[0].message.startswith('/items/1/n: "two" is not of type "integer"')
+    assert first[0].signature == again[0].signature == "type at /items/*/n"
+    defects = group_defects([("GET /x", f) for f in (*first, *again, *other)])
+    assert sorted((d.signature, d.count) for d in defects) == [
+        ("GET /x: type at /items/*/n", 2),
+        ("GET /x: type at /items/*/s", 1),
+    ]

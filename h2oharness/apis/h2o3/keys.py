@@ -6,9 +6,9 @@ on the target; schema hooks then offer hypothesis, next to each drawn request, t
 same request with every frame, model, column and job parameter the operation
 declares set to those real keys, so about half the cases get past the lookup into
 the code that matters. Keys a case deleted, or that a restarted server lost, are
-made again before the next operation (``KeyFeed.ensure``); jobs a case started
-(model builders on the real frame) are cancelled after it, so a drawn
-``ntrees=2147483647`` does not burn the node's cores for the rest of the sweep.
+made again before the next operation (``KeyFeed.ensure``); jobs a case's answers
+started (model builders on the real frame) are cancelled after it, so a drawn
+``ntrees=100000`` does not burn the node's cores for the rest of the sweep.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 
 from h2oharness.apis.h2o3 import payloads
 from h2oharness.apis.h2o3.client import H2O3Client
-from h2oharness.errors import HarnessError
 
 __all__ = ["FRAME_PARAMS", "KeyFeed", "SweepKeys", "fed", "make_keys"]
 
@@ -34,6 +33,11 @@ FRAME_PARAMS = frozenset({
 MODEL_PARAMS = frozenset({"model_id", "model", "model_key"})
 COLUMN_PARAMS = frozenset({"response_column", "column", "column_name"})
 JOB_PARAMS = frozenset({"job_id"})
+#: server-side paths a build writes to or reads from: left out of a case that gets the real keys, since only with
+#: them does a build run far enough to touch the file system
+PATH_PARAMS = frozenset({
+    "export_checkpoints_dir", "in_training_checkpoints_dir", "save_matrix_directory", "dir", "path", "recovery_dir",
+})  # fmt: skip
 ROWS = 80
 
 
@@ -83,19 +87,25 @@ def make_keys(client: H2O3Client, tag: str, timeout: float = 120.0) -> SweepKeys
 
 
 def fed(keys: SweepKeys | None, operation: Any, part: str, drawn: dict[str, Any] | None) -> dict[str, Any] | None:
-    """``drawn`` (the path parameters or query of a case) with every key parameter the operation has set to ``keys``.
+    """``drawn`` (the path parameters or query of a case) with every key parameter the operation has set to ``keys``
+    and no server-side path parameter (``PATH_PARAMS``).
 
     None when nothing would change (no keys, or no such parameter).
     """
     if keys is None:
         return None
-    declared = operation.path_parameters if part == "path" else operation.query
+    declared = list(operation.path_parameters if part == "path" else operation.query)
     out = dict(drawn or {})
     for parameter in declared:
         value = keys.value(parameter.name, operation.path)
         if value is not None:
             out[parameter.name] = value
-    return out if out != (drawn or {}) else None
+    if out == (drawn or {}):
+        return None
+    for parameter in declared:
+        if parameter.name in PATH_PARAMS and parameter.name in out and not parameter.is_required:
+            del out[parameter.name]
+    return out
 
 
 class KeyFeed:
@@ -104,7 +114,7 @@ class KeyFeed:
     def __init__(self) -> None:
         self.keys: SweepKeys | None = None
         self.error: str | None = None
-        self._jobs_before: set[str] = set()
+        self._started: list[str] = []
 
     def install(self, schema: Any) -> None:
         """Register the hooks that offer hypothesis each case with and without the real keys."""
@@ -123,23 +133,37 @@ class KeyFeed:
 
     def ensure(self, http: httpx.Client, tag: str) -> None:
         """Make the keys if they are missing on the target (first use, a case deleted them, a restart lost them)."""
-        client = H2O3Client(http)
+        self._started = []
         if self.keys is not None and self._present(http, self.keys):
-            self._jobs_before = self._running(http)
             return
         try:
-            self.keys, self.error = make_keys(client, tag), None
-        except (HarnessError, httpx.HTTPError, KeyError, TypeError) as exc:
+            self.keys, self.error = make_keys(H2O3Client(http), tag), None
+        except Exception as exc:  # any failure: the sweep goes on with generated keys, and says why
             self.keys, self.error = None, f"{type(exc).__name__}: {exc}"
-        self._jobs_before = self._running(http)
+
+    def note(self, response: Any) -> None:
+        """Remember the job a case's answer started (a builder's or a parse's ``job``, or a job itself)."""
+        try:
+            body = response.json()
+        except (ValueError, AttributeError):
+            return
+        if not isinstance(body, dict):
+            return
+        job = body.get("job") if isinstance(body.get("job"), dict) else body
+        key = job.get("key") if isinstance(job, dict) else None
+        meta = job.get("__meta") if isinstance(job, dict) else None
+        is_job = isinstance(meta, dict) and str(meta.get("schema_type")) == "Job"
+        if is_job and isinstance(key, dict) and key.get("name"):
+            self._started.append(str(key["name"]))
 
     def cancel_started(self, http: httpx.Client) -> list[str]:
-        """Cancel the jobs that started running since ``ensure``; the keys of those cancelled."""
+        """Cancel the jobs the case's answers started (only those: other users' jobs are left alone)."""
         cancelled = []
-        for key in sorted(self._running(http) - self._jobs_before):
+        for key in dict.fromkeys(self._started):
             with contextlib.suppress(httpx.HTTPError):
                 if http.post(f"/3/Jobs/{key}/cancel").status_code < 400:
                     cancelled.append(key)
+        self._started = []
         return cancelled
 
     @staticmethod
@@ -150,11 +174,3 @@ class KeyFeed:
         except httpx.HTTPError:
             return False
         return frame.status_code == 200 and model.status_code == 200
-
-    @staticmethod
-    def _running(http: httpx.Client) -> set[str]:
-        try:
-            jobs = http.get("/3/Jobs").json().get("jobs") or []
-        except (httpx.HTTPError, ValueError, AttributeError):
-            return set()
-        return {str(j["key"]["name"]) for j in jobs if isinstance(j, dict) and j.get("status") == "RUNNING"}

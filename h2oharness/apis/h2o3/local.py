@@ -39,6 +39,12 @@ def find_java() -> str:
     return java
 
 
+def preflight() -> None:
+    """TargetUnavailable, with what to install, unless a local H2O-3 can be started (Java and the jar are there)."""
+    find_java()
+    find_jar()
+
+
 def _free_port_pair(host: str) -> int:
     """A port p such that p and p + 1 are free (H2O-3 uses p + 1 for its internal protocol)."""
     for _ in range(50):

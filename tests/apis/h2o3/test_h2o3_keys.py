@@ -38,10 +38,14 @@ def test_every_key_parameter_an_operation_declares_is_fed(schema: object) -> Non
     assert query is not None
     assert (query["training_frame"], query["response_column"], query["ntrees"]) == ("fr_real", "label", 7)
     assert query["model_id"] == "mine"  # a builder's model_id names what it makes: never the sweep's model
+    # a build that gets a real frame runs: it must not write checkpoints to a drawn server-side path
+    assert "export_checkpoints_dir" not in (fed(KEYS, gbm, "query", {"export_checkpoints_dir": "/x"}) or {})
     predict = schema["/3/Predictions/models/{model}/frames/{frame}"]["POST"]  # type: ignore[index]
     assert fed(KEYS, predict, "path", {"model": "a", "frame": "b"}) == {"model": "gbm_real", "frame": "fr_real"}
     assert fed(None, frame, "path", {"frame_id": "zz"}) is None
     assert fed(KEYS, schema["/3/Cloud"]["GET"], "query", {}) is None  # type: ignore[index]
+    # no key to feed: a required path stays (ImportFiles without it is a 412)
+    assert fed(KEYS, schema["/3/ImportFiles"]["GET"], "query", {"path": "/data"}) is None  # type: ignore[index]
 
 
 def test_the_generators_draw_cases_with_and_without_the_real_keys(schema: object) -> None:
@@ -81,15 +85,21 @@ def test_keys_are_made_on_the_target_and_made_again_when_deleted(http: httpx.Cli
     assert client.frame(feed.keys.frame)["rows"] == 80
 
 
-def test_jobs_a_case_started_are_cancelled_and_others_left_alone(http: httpx.Client) -> None:
+def test_jobs_a_cases_answers_started_are_cancelled_and_others_left_alone(http: httpx.Client) -> None:
     client = H2O3Client(http)
     feed = KeyFeed()
     feed.ensure(http, "t3")
     assert feed.keys is not None
-    started = client.build_model("gbm", training_frame=feed.keys.frame, response_column="label", ntrees=100000)
-    job = started["job"]["key"]["name"]
-    assert feed.cancel_started(http) == [job]
-    assert client.job(job)["status"] in ("CANCELLED", "FAILED")
+    params = {"training_frame": feed.keys.frame, "response_column": "label", "ntrees": 100000}
+    other = client.build_model("gbm", **params)["job"]["key"]["name"]  # not through the feed: someone else's
+    answer = http.post("/3/ModelBuilders/gbm", params=params)
+    feed.note(answer)
+    feed.note(http.get("/3/Cloud"))  # no job in it
+    mine = answer.json()["job"]["key"]["name"]
+    assert feed.cancel_started(http) == [mine]
+    assert client.job(mine)["status"] == "CANCELLED"
+    assert client.job(other)["status"] != "CANCELLED"
+    assert feed.cancel_started(http) == []  # each case's jobs once
 
 
 def test_a_target_that_cannot_make_keys_leaves_the_feed_empty_with_the_reason() -> None:

@@ -1,0 +1,98 @@
+"""The shared state machine: it follows links on a small API, and sends every step through the sweep when given one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import schemathesis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from h2oharness.mocks.serve import serve
+from h2oharness.stateful import flow_settings, linked_flow
+from h2oharness.targets import Target
+
+DOCUMENT = {
+    "openapi": "3.0.3",
+    "info": {"title": "things", "version": "1"},
+    "paths": {
+        "/things": {
+            "post": {
+                "operationId": "createThing",
+                "responses": {
+                    "201": {
+                        "description": "made",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"id": {"type": "string"}},
+                                    "required": ["id"],
+                                }
+                            }
+                        },
+                        "links": {
+                            "GetThing": {"operationId": "getThing", "parameters": {"thing_id": "$response.body#/id"}}
+                        },
+                    }
+                },
+            }
+        },
+        "/things/{thing_id}": {
+            "get": {
+                "operationId": "getThing",
+                "parameters": [{"name": "thing_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "found", "content": {"application/json": {"schema": {"type": "object"}}}},
+                    "404": {"description": "missing"},
+                },
+            }
+        },
+    },
+}
+
+
+def _app() -> Starlette:
+    things: set[str] = set()
+
+    async def create(request: Request) -> JSONResponse:
+        thing = f"t{len(things)}"
+        things.add(thing)
+        return JSONResponse({"id": thing}, status_code=201)
+
+    async def get(request: Request) -> JSONResponse:
+        thing = request.path_params["thing_id"]
+        return JSONResponse({"id": thing}) if thing in things else JSONResponse({}, status_code=404)
+
+    return Starlette(routes=[Route("/things", create, methods=["POST"]), Route("/things/{thing_id}", get)])
+
+
+class _Known:
+    def absorb(self, group: Any, *args: Any, **kwargs: Any) -> None:
+        raise group
+
+
+class _Sweep:
+    """Stands in for ``harness_sweep``: records what it sends, sends it."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def call(self, case: Any, target: Target, session: Any = None, **kwargs: Any) -> Any:
+        self.sent.append(f"{case.operation.method.upper()} {case.operation.path}")
+        return case.call(base_url=target.url, session=session, **kwargs)
+
+
+def test_every_step_of_a_flow_goes_through_the_sweep_and_links_are_followed() -> None:
+    schema = schemathesis.openapi.from_dict(DOCUMENT)
+    with serve(_app()) as served:
+        target = Target("mock", served.url)
+        steps: list[str] = []
+        sweep = _Sweep()
+        flow = linked_flow(schema, target, None, _Known(), steps, sweep)
+        flow.run(settings=flow_settings(5, steps=4))
+    assert steps
+    assert [s.split(" -> ")[0] for s in steps] == sweep.sent
+    assert "GET /things/{thing_id} -> 200" in steps  # the link carried a real id
