@@ -576,8 +576,10 @@ class ReportCollector:
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         line = (
             f"[h2oharness] {done}/{self.total} tests done{before}, {len(self.crashes)} server crashes, "
-            f"{spent / 60:.1f} min so far, about {left / 60:.1f} min left"
+            f"{spent / 60:.1f} min so far"
         )
+        # the first tests carry the servers' start: no estimate from them
+        line += f", about {left / 60:.1f} min left" if done >= 10 else ""
         if reporter is not None:
             reporter.write("\n")  # the dots of the tests so far have no line end of their own
             reporter.write_line(line)

@@ -137,3 +137,44 @@ def test_a_request_round_trips_through_its_record() -> None:
     assert str(sent.prepared("http://h").url) == (
         "http://h/3/ModelBuilders/gbm?ntrees=5&balance_classes=True&cols=a&cols=b"
     )
+
+
+def test_a_crash_of_an_api_without_a_local_server_keeps_its_request_with_the_reason() -> None:
+    from h2oharness.pytest_plugin import confirm_recorded_crash
+
+    crash = {
+        "api": "coreplexml", "kind": "live", "method": "POST", "path": "/api/experiments", "id": "x",
+        "url": "http://127.0.0.1:9", "headers": {"Authorization": "Bearer [REDACTED]"},
+        "request": Request("POST", "/api/experiments", {"a": "1"}).to_dict(),
+        "failure": {"check": "server_crash", "message": "m", "curl": "curl -X POST http://127.0.0.1:9/api/experiments"},
+    }  # fmt: skip
+    out = confirm_recorded_crash(crash, budget=12)
+    assert out["confirmed"] is False
+    assert "cannot start a fresh CorePlexML" in out["failure"]["reproduced"]
+    assert out["failure"]["curl"] == crash["failure"]["curl"]
+
+
+def test_a_confirmed_crash_shows_the_minimal_request_with_the_credentials_it_carried(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import h2oharness.pytest_plugin as plugin
+
+    servers: list[_Fragile] = []
+    monkeypatch.setattr(plugin, "start_local", lambda api: servers.append(_Fragile()) or servers[-1])
+    sent = Request("POST", "/die", {"noise": "abc", "mode": "xx"})
+    crash = {
+        "api": "h2o3", "kind": "live", "method": "POST", "path": "/die", "id": "y",
+        "url": "https://h2o.staging.example", "headers": {"Authorization": "Basic [REDACTED]"},
+        "request": sent.to_dict(),
+        "failure": {"check": "server_crash", "message": "m", "curl": "curl -X POST 'https://h2o.staging.example/die?noise=abc&mode=xx'",
+                    "response": "server log"},
+    }  # fmt: skip
+    out = plugin.confirm_recorded_crash(crash, budget=12)
+    assert out["confirmed"] is True
+    assert out["failure"]["reproduced"].startswith("confirmed on a fresh server fragile-1")
+    assert (
+        out["failure"]["curl"]
+        == "curl -X POST 'https://h2o.staging.example/die?mode=x' -H 'Authorization: Basic [REDACTED]'"
+    )
+    assert out["failure"]["response"].startswith("as first sent:\ncurl -X POST 'https://h2o.staging.example/die?noise")
+    assert servers[0]._server is None  # stopped

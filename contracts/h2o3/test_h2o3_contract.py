@@ -18,6 +18,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -103,6 +104,15 @@ schema = _document.include(
 KEYS = KeyFeed()
 KEYS.install(schema)
 _WARNED: set[str] = set()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_sweep_keys(h2o3_target: Target) -> Any:
+    """After the module: the sweep's frame and model are deleted from the target."""
+    yield
+    creds = h2o3_target.credentials
+    with httpx.Client(base_url=h2o3_target.url, auth=creds.httpx_auth(), headers=creds.headers(), timeout=30) as http:
+        KEYS.remove(http)
 
 
 @pytest.fixture

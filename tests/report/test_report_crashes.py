@@ -43,3 +43,22 @@ def test_excluded_operations_round_trip_and_the_reader_stays_strict() -> None:
     older = report.to_dict()
     del older["excluded"]
     assert ApiReport.from_dict(older).excluded == ()
+
+
+def test_a_crashs_replay_verdict_reaches_the_defect_the_json_and_the_html() -> None:
+    from dataclasses import replace
+
+    from h2oharness.report.build import build_conformance
+
+    report = _report()
+    crash_op = report.operations[1]
+    verdict = "confirmed on a fresh server 3.46.0.12 and reduced in 2 replays"
+    confirmed = replace(crash_op, failures=(replace(crash_op.failures[0], reproduced=verdict),))
+    report = replace(report, operations=(report.operations[0], confirmed))
+    assert report.defects[0].reproduced == verdict
+    assert report.to_dict()["defects"][0]["reproduced"] == verdict
+    assert ApiReport.from_dict(report.to_dict()) == report
+    from h2oharness.report.writers import render_html
+
+    html = render_html(build_conformance([report], "0", "2026-01-01T00:00:00Z", 1.0))
+    assert verdict in html

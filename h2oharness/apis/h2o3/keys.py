@@ -112,9 +112,12 @@ class KeyFeed:
     """The keys the schema hooks read, kept present on the target; one per session (one per xdist worker)."""
 
     def __init__(self) -> None:
+        #: the keys of the target the current case goes to (what the hooks read)
         self.keys: SweepKeys | None = None
         self.error: str | None = None
         self._started: list[str] = []
+        # per target URL: a session may test the mock and a local server in turn
+        self._made: dict[str, SweepKeys] = {}
 
     def install(self, schema: Any) -> None:
         """Register the hooks that offer hypothesis each case with and without the real keys."""
@@ -134,12 +137,16 @@ class KeyFeed:
     def ensure(self, http: httpx.Client, tag: str) -> None:
         """Make the keys if they are missing on the target (first use, a case deleted them, a restart lost them)."""
         self._started = []
+        url = str(http.base_url)
+        self.keys = self._made.get(url)
         if self.keys is not None and self._present(http, self.keys):
             return
         try:
             self.keys, self.error = make_keys(H2O3Client(http), tag), None
+            self._made[url] = self.keys
         except Exception as exc:  # any failure: the sweep goes on with generated keys, and says why
             self.keys, self.error = None, f"{type(exc).__name__}: {exc}"
+            self._made.pop(url, None)
 
     def note(self, response: Any) -> None:
         """Remember the job a case's answer started (a builder's or a parse's ``job``, or a job itself)."""
@@ -165,6 +172,17 @@ class KeyFeed:
                     cancelled.append(key)
         self._started = []
         return cancelled
+
+    def remove(self, http: httpx.Client) -> None:
+        """Delete the sweep's model and frame from the target (at the end: a staging server keeps nothing of ours)."""
+        made = self._made.pop(str(http.base_url), None)
+        if made is None:
+            return
+        with contextlib.suppress(httpx.HTTPError):
+            http.delete(f"/3/Models/{made.model}")
+            http.delete(f"/3/Frames/{made.frame}")
+        if self.keys == made:
+            self.keys = None
 
     @staticmethod
     def _present(http: httpx.Client, keys: SweepKeys) -> bool:

@@ -83,6 +83,11 @@ def test_keys_are_made_on_the_target_and_made_again_when_deleted(http: httpx.Cli
     assert feed.keys is not None
     assert feed.keys is not first
     assert client.frame(feed.keys.frame)["rows"] == 80
+    made = feed.keys
+    feed.remove(http)
+    assert feed.keys is None
+    assert http.get(f"/3/Frames/{made.frame}").status_code == 404
+    assert http.get(f"/3/Models/{made.model}").status_code == 404
 
 
 def test_jobs_a_cases_answers_started_are_cancelled_and_others_left_alone(http: httpx.Client) -> None:
@@ -109,3 +114,17 @@ def test_a_target_that_cannot_make_keys_leaves_the_feed_empty_with_the_reason() 
     assert feed.keys is None
     assert feed.error is not None
     assert "ConnectError" in feed.error
+
+
+def test_each_target_keeps_its_own_keys(http: httpx.Client) -> None:
+    feed = KeyFeed()
+    with serve(make_app(default_state(speed=50.0))) as other, httpx.Client(base_url=other.url, timeout=30) as second:
+        feed.ensure(http, "a")
+        first = feed.keys
+        feed.ensure(second, "b")
+        assert feed.keys is not None
+        assert feed.keys is not first
+        feed.ensure(http, "a")
+        assert feed.keys is first  # still on the first target: not made again
+        feed.remove(second)
+        assert feed.keys is first
