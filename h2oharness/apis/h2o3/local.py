@@ -149,7 +149,8 @@ def start_local_h2o3(
     log_path = root / "stdout.log"
     cmd = [
         java, f"-Xmx{memory}", "-jar", str(jar),
-        "-ip", host, "-port", str(port), "-name", f"h2oharness-{port}",
+        # -ip names the node; -web_ip binds its REST API (else Jetty listens on every interface, 0.0.0.0)
+        "-ip", host, "-web_ip", host, "-port", str(port), "-name", f"h2oharness-{port}",
         "-flatfile", str(flatfile), "-ice_root", str(root / "ice"), "-log_dir", str(root / "logs"),
         "-nthreads", str(nthreads), "-disable_flow",
     ]  # fmt: skip

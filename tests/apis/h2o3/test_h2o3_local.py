@@ -1,0 +1,44 @@
+"""The local H2O-3 the harness starts: on loopback only, and a preflight that says what is missing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from h2oharness.apis.h2o3 import local
+from h2oharness.errors import TargetUnavailable
+from h2oharness.targets import Target
+
+_LISTEN = "0A"
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses (hex, as /proc/net/tcp* writes them) of the sockets listening on ``port``."""
+    found: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        path = Path(table)
+        if not path.is_file():
+            continue
+        for line in path.read_text().splitlines()[1:]:
+            fields = line.split()
+            address, _, hex_port = fields[1].rpartition(":")
+            if int(hex_port, 16) == port and fields[3] == _LISTEN:
+                found.add(address)
+    return found
+
+
+def test_the_rest_api_of_a_local_node_listens_on_loopback_only(h2o3_local: Target) -> None:
+    if not Path("/proc/net/tcp").is_file():
+        pytest.skip("no /proc/net/tcp to read listening sockets from")
+    port = int(h2o3_local.url.rsplit(":", 1)[1])
+    addresses = _listening_addresses(port)
+    assert addresses, f"nothing listens on port {port}"
+    loopback = {"0100007F", "0000000000000000FFFF00000100007F"}  # 127.0.0.1, and ::ffff:127.0.0.1
+    assert addresses <= loopback, f"port {port} listens on {addresses}: not loopback only"
+
+
+def test_preflight_names_what_is_missing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(TargetUnavailable, match="no 'java' on PATH"):
+        local.preflight()
