@@ -18,12 +18,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import requests
 
 from h2oharness.http.curl import curl_command
 
-__all__ = ["Confirmation", "Request", "Server", "confirm_crash", "kills", "reduce_request"]
+__all__ = ["Confirmation", "Request", "Server", "confirm_crash", "confirm_record", "kills", "reduce_request"]
 
 #: how long a replay waits for its answer, and how long it then watches the server for a late death
 REPLAY_TIMEOUT = 30.0
@@ -39,6 +40,17 @@ class Request:
     query: dict[str, Any] = field(default_factory=dict)
     body: Any = None
     media_type: str | None = None
+    #: the operation's path template and the values filled in, so that reduction can shorten them too
+    template: str | None = None
+    path_parameters: dict[str, Any] = field(default_factory=dict)
+
+    def with_path_parameter(self, name: str, value: Any) -> Request:
+        """The same request with one path parameter changed (and ``path`` formatted anew, percent-encoded)."""
+        values = {**self.path_parameters, name: value}
+        path = self.template or self.path
+        for key, item in values.items():
+            path = path.replace("{" + key + "}", quote(str(item), safe=""))
+        return replace(self, path=path, path_parameters=values)
 
     def prepared(self, base_url: str) -> requests.PreparedRequest:
         """The request as ``requests`` sends it (the serialisation schemathesis uses: ``True`` -> ``True``)."""
@@ -63,14 +75,15 @@ class Request:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"method": self.method, "path": self.path, "query": self.query, "body": self.body,
-                "media_type": self.media_type}  # fmt: skip
+                "media_type": self.media_type, "template": self.template,
+                "path_parameters": self.path_parameters}  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Request:
         """Read what ``to_dict`` wrote."""
         return cls(
             str(data["method"]), str(data["path"]), dict(data.get("query") or {}), data.get("body"),
-            data.get("media_type"),
+            data.get("media_type"), data.get("template"), dict(data.get("path_parameters") or {}),
         )  # fmt: skip
 
 
@@ -141,22 +154,25 @@ def kills(request: Request, url: str, health_path: str, settle: float = SETTLE) 
         time.sleep(0.25)
 
 
-def _shorter(value: Any) -> Any | None:
-    """A shorter version of a parameter value, or None when it cannot get shorter."""
-    if isinstance(value, str):
-        return value[: len(value) // 2] if value else None
-    if isinstance(value, list):
-        return value[: len(value) // 2] if value else None
+def _shorter(value: Any, keep_one: bool = False) -> list[Any]:
+    """Shorter versions of a value to try, the first half before the second; none when it cannot get shorter."""
+    if isinstance(value, (str, list)):
+        if len(value) <= (1 if keep_one else 0):
+            return []
+        half = len(value) // 2
+        first, second = value[:half], value[half:]
+        return [first] if first == second or not half else [first, second]
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return 0 if value != 0 else None
-    return None
+        return [0] if value != 0 else []
+    return []
 
 
 def reduce_request(request: Request, still_kills: Callable[[Request], bool], budget: int = 12) -> tuple[Request, int]:
     """The smallest variant of ``request`` for which ``still_kills`` holds, and how many candidates were tried.
 
     ``request`` itself is assumed to kill. Tries at most ``budget`` candidates: every parameter dropped
-    at once (and the body), then each parameter alone, then each remaining value halved until it stops killing.
+    at once (and the body), then each parameter alone, then each remaining value cut to its first or its
+    second half while that still kills, then each path parameter the same way (never to empty).
     """
     tried = 0
     current = request
@@ -178,10 +194,18 @@ def reduce_request(request: Request, still_kills: Callable[[Request], bool], bud
     for name in list(current.query):
         attempt(replace(current, query={k: v for k, v in current.query.items() if k != name}))
     for name in list(current.query):
-        while tried < budget:
-            shorter = _shorter(current.query[name])
-            if shorter is None or not attempt(replace(current, query={**current.query, name: shorter})):
-                break
+        while tried < budget and any(
+            attempt(replace(current, query={**current.query, name: shorter}))
+            for shorter in _shorter(current.query[name])
+        ):
+            pass
+    for name in list(current.path_parameters):
+        # never to empty: a path with an empty segment is another route
+        while tried < budget and any(
+            attempt(current.with_path_parameter(name, shorter))
+            for shorter in _shorter(str(current.path_parameters[name]), keep_one=True)
+        ):
+            pass
     return current, tried
 
 
@@ -228,3 +252,47 @@ def confirm_crash(
                             f"reduction stopped: {type(exc).__name__}: {exc}")  # fmt: skip
     finally:
         server.stop()
+
+
+def confirm_record(
+    crash: dict[str, Any], start: Callable[[], Server], health_path: str, budget: int = 12, settle: float = SETTLE
+) -> dict[str, Any]:
+    """A sweep's crash record (h2oharness/sweep.py) after replaying it: ``confirmed``, and the minimal request.
+
+    When the request blamed survives its replay, the requests answered just before it (``earlier``, the
+    likeliest first) are replayed in turn, within the same ``budget``: a node that dies a while after an
+    answer was often killed by an earlier request. The one that kills a fresh node becomes the finding.
+    """
+    failure = dict(crash["failure"])
+    blamed = Request.from_dict(crash["request"])
+    outcome = confirm_crash(blamed, start, health_path, budget=budget, settle=settle)
+    used, killer = outcome.replays, None
+    for suspect in crash.get("earlier") or []:
+        if outcome.confirmed or used >= budget:
+            break
+        suspected = Request.from_dict(suspect["request"])
+        other = confirm_crash(suspected, start, health_path, budget=budget - used, settle=settle)
+        used += other.replays
+        if other.confirmed:
+            outcome, killer = other, suspect
+    out = {**crash, "confirmed": outcome.confirmed}
+    failure["reproduced"] = outcome.summary()
+    if outcome.confirmed:
+        shown = killer["curl"] if killer else failure.get("curl")
+        sent = outcome.minimal.prepared(crash.get("url") or outcome.url)
+        failure["curl"] = curl_command(
+            outcome.minimal.method, str(sent.url), crash.get("headers") or {}, outcome.minimal.body,
+            outcome.minimal.media_type,
+        )  # fmt: skip
+        failure["response"] = f"as first sent:\n{shown}\n\n{failure.get('response') or ''}"
+    if killer is not None:
+        method, _, path = str(killer["operation"]).partition(" ")
+        failure["reproduced"] += (
+            f"; {crash['method']} {crash['path']}, answered last before the outage, survived its replay: "
+            f"the request that kills is this earlier one (answered HTTP {killer.get('status')})"
+        )
+        failure["signature"] = f"server crash: {killer['operation']}"
+        failure["message"] = f"{killer['operation']}: {failure['message']}"
+        out.update(method=method, path=path)
+    out["failure"] = failure
+    return out

@@ -718,30 +718,17 @@ class ReportCollector:
 
 
 def confirm_recorded_crash(crash: dict[str, Any], budget: int) -> dict[str, Any]:
-    """The crash record with its replay on fresh local servers: ``confirmed``, and a minimal ``curl`` when confirmed.
+    """The crash record after its replay on fresh local servers (h2oharness/confirm.py ``confirm_record``).
 
     APIs the harness cannot start locally keep their request as sent, with the reason.
     """
-    from h2oharness.confirm import Request, confirm_crash
-    from h2oharness.http.curl import curl_command
+    from h2oharness.confirm import confirm_record
 
     api = get_api(crash["api"])
-    failure = dict(crash["failure"])
     if api.local is None:
-        failure["reproduced"] = f"not replayed: the harness cannot start a fresh {api.title} to replay it on"
+        failure = {**crash["failure"], "reproduced": f"not replayed: the harness cannot start a fresh {api.title}"}
         return {**crash, "confirmed": False, "failure": failure}
-    sent = Request.from_dict(crash["request"])
-    outcome = confirm_crash(sent, lambda: start_local(api), api.health_path, budget=budget)
-    failure["reproduced"] = outcome.summary()
-    if outcome.confirmed:
-        url = crash.get("url") or outcome.url
-        minimal = outcome.minimal.prepared(url)
-        failure["curl"] = curl_command(
-            minimal.method or sent.method, str(minimal.url), crash.get("headers") or {}, outcome.minimal.body,
-            outcome.minimal.media_type,
-        )  # fmt: skip
-        failure["response"] = f"as first sent:\n{crash['failure'].get('curl')}\n\n{failure.get('response') or ''}"
-    return {**crash, "confirmed": outcome.confirmed, "failure": failure}
+    return confirm_record(crash, lambda: start_local(api), api.health_path, budget)
 
 
 def _version() -> str:

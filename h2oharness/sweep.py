@@ -15,6 +15,7 @@ import base64
 import hashlib
 import json
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -47,6 +48,9 @@ CRASH = "h2oharness-crash"
 #: what ``case.call`` raises when no answer came back
 OUTAGE_ERRORS: tuple[type[BaseException], ...] = (requests.ConnectionError, requests.Timeout, ConnectionError)
 _LOG_LINES = 30
+_RECENT = 8
+#: answers this close before the outage are suspects too
+_SUSPECT_WINDOW = 15.0
 
 
 class ServerCrash(BaseException):
@@ -138,6 +142,8 @@ class _Sent:
     at: str
     signature: str
     request: Request | None = None
+    status: int = 0
+    monotonic: float = 0.0
     #: the credential headers it carried, redacted: a minimal reproduction shows that it needs them
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -153,6 +159,9 @@ class Sweep:
     #: per target URL: since when it is down and why (several APIs' targets share one session)
     down: dict[str, tuple[str, str]] = field(default_factory=dict)
     last_answered: dict[str, _Sent] = field(default_factory=dict)
+    #: per target URL: the last requests answered, newest last; a node that dies a while after an answer (Shutdown
+    #: does, 2 s later) may have been killed by one of them rather than by the last
+    recent: dict[str, deque[_Sent]] = field(default_factory=dict)
 
     @property
     def down_since(self) -> str | None:
@@ -188,7 +197,9 @@ class SweepGuard:
             response = case.call(base_url=target.url, session=session, **kwargs)
         except OUTAGE_ERRORS as exc:
             return self._outage(exc, sent, case, target, session, kwargs)
+        sent.status = int(getattr(response, "status_code", 0) or 0)
         sweep.last_answered[target.url] = sent
+        sweep.recent.setdefault(target.url, deque(maxlen=_RECENT)).append(sent)
         return response
 
     def finish(self) -> None:
@@ -220,9 +231,22 @@ class SweepGuard:
         method, path = case.operation.method.upper(), case.operation.path
         body = None if isinstance(case.body, NotSet) else case.body
         signature = crash_signature(method, case.formatted_path, {"q": case.query, "b": str(body)[:4096]})
-        request = Request(method, case.formatted_path, dict(case.query or {}), body, case.media_type)
+        request = Request(
+            method, case.formatted_path, dict(case.query or {}), body, case.media_type,
+            template=case.operation.path, path_parameters=dict(case.path_parameters or {}),
+        )  # fmt: skip
         shown = redact_mapping(headers, creds.secrets())
-        return _Sent(f"{method} {path}", method, path, curl, _utc(), signature, request, shown)
+        return _Sent(
+            f"{method} {path}",
+            method,
+            path,
+            curl,
+            _utc(),
+            signature,
+            request,
+            monotonic=time.monotonic(),
+            headers=shown,
+        )
 
     def _record(self, culprit: _Sent, target: Target, how: str, down: str) -> None:
         sweep = self.sweep
@@ -242,13 +266,27 @@ class SweepGuard:
         )
         entry = {"api": self.api, "kind": target.kind, "method": culprit.method, "path": culprit.path,
                  "id": culprit.signature, "url": target.url, "headers": culprit.headers,
-                 "request": culprit.request.to_dict() if culprit.request else None}  # fmt: skip
+                 "request": culprit.request.to_dict() if culprit.request else None,
+                 "earlier": self._suspects(culprit, target)}  # fmt: skip
         self.node.user_properties.append((CRASH, {**entry, "failure": failure.to_dict()}))
+
+    def _suspects(self, culprit: _Sent, target: Target) -> list[dict[str, Any]]:
+        """The requests answered shortly before ``culprit``, the likeliest killers first (accepted ones, newest)."""
+        recent = [s for s in self.sweep.recent.get(target.url, ()) if s is not culprit and s.request is not None]
+        close = [s for s in recent if culprit.monotonic - s.monotonic <= _SUSPECT_WINDOW]
+        # accepted (or failed) answers before refusals, and in each group the newest first
+        ranked = sorted(close, key=lambda s: (400 <= s.status < 500, -s.monotonic))
+        return [
+            {"operation": s.operation, "curl": s.curl, "status": s.status, "request": s.request.to_dict()}
+            for s in ranked
+            if s.request is not None
+        ]
 
     def _recover(self, target: Target, down: str) -> bool:
         """Restart a server the harness runs, within the budget; else remember that the target is down."""
         sweep = self.sweep
         sweep.last_answered.pop(target.url, None)
+        sweep.recent.pop(target.url, None)
         server = sweep.servers.get(target.url)
         if server is not None and sweep.restarts < sweep.max_restarts:
             sweep.restarts += 1

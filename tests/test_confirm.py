@@ -178,3 +178,50 @@ def test_a_confirmed_crash_shows_the_minimal_request_with_the_credentials_it_car
     )
     assert out["failure"]["response"].startswith("as first sent:\ncurl -X POST 'https://h2o.staging.example/die?noise")
     assert servers[0]._server is None  # stopped
+
+
+def test_when_the_blamed_request_survives_an_earlier_one_that_kills_becomes_the_finding() -> None:
+    from h2oharness.confirm import confirm_record
+
+    servers: list[_Fragile] = []
+
+    def start() -> _Fragile:
+        servers.append(_Fragile())
+        return servers[-1]
+
+    harmless = Request("POST", "/die", {"mode": "safe"})
+    deadly = Request("POST", "/die", {"mode": "xx", "noise": "1"})
+    crash = {
+        "api": "h2o3", "kind": "local", "method": "POST", "path": "/die", "id": "z", "url": "http://127.0.0.1:1",
+        "headers": {}, "request": harmless.to_dict(),
+        "earlier": [
+            {"operation": "GET /other", "curl": "curl http://127.0.0.1:1/other", "status": 200,
+             "request": Request("GET", "/other").to_dict()},
+            {"operation": "POST /die", "curl": "curl -X POST 'http://127.0.0.1:1/die?mode=xx&noise=1'", "status": 200,
+             "request": deadly.to_dict()},
+        ],
+        "failure": {"check": "server_crash", "message": "POST /die at t: answered, then the server went down",
+                    "curl": "curl -X POST 'http://127.0.0.1:1/die?mode=safe'", "signature": "server crash: POST /die"},
+    }  # fmt: skip
+    out = confirm_record(crash, start, "/health", budget=12, settle=1.0)
+    assert out["confirmed"] is True
+    assert out["failure"]["curl"] == "curl -X POST 'http://127.0.0.1:1/die?mode=x'"
+    assert (
+        "survived its replay: the request that kills is this earlier one (answered HTTP 200)"
+        in (out["failure"]["reproduced"])
+    )
+    assert "mode=xx&noise=1" in out["failure"]["response"]  # shown as first sent
+    assert all(s._server is None for s in servers)  # every fresh server stopped
+    # within the budget: an unconfirmed crash with no suspect left stays unconfirmed
+    alone = confirm_record({**crash, "earlier": []}, start, "/health", budget=12, settle=1.0)
+    assert alone["confirmed"] is False
+    assert alone["failure"]["curl"] == crash["failure"]["curl"]
+
+
+def test_reduction_shortens_path_parameters_but_never_to_an_empty_segment() -> None:
+    sent = Request("GET", "/m/ab%C3%A8def", template="/m/{id}", path_parameters={"id": "abèdef"})
+    minimal, _ = reduce_request(sent, lambda c: c.path.startswith("/m/a"))
+    assert minimal.path == "/m/a"
+    assert minimal.path_parameters == {"id": "a"}
+    assert Request.from_dict(minimal.to_dict()) == minimal
+    assert sent.with_path_parameter("id", "\x05è").path == "/m/%05%C3%A8"  # encoded as schemathesis does

@@ -79,6 +79,7 @@ class _Case:
     query: dict[str, Any] = field(default_factory=lambda: {"x": "1"})
     body: Any = None
     media_type: str | None = None
+    path_parameters: dict[str, Any] = field(default_factory=dict)
     operation: _Operation = field(default_factory=_Operation)
     calls: int = 0
 
@@ -219,3 +220,34 @@ def test_a_live_target_refusing_after_an_answer_blames_that_answer_and_stops() -
     assert fine.calls == 1
     with pytest.raises(pytest.skip.Exception, match="target is down since"):
         guard.call(_Case(None, query={}, operation=_Operation("get", "/3/Cloud")), Target("live", url))
+
+
+def test_a_crash_record_lists_the_requests_answered_just_before_it_the_accepted_ones_first() -> None:
+    url = _closed_port()
+    sweep = Sweep(max_restarts=3, servers={url: _Server(url)})
+    guard, node = _guard(sweep)
+    target = Target("local", url)
+
+    @dataclass
+    class _Answer:
+        status_code: int
+
+    class _Answering(_Case):
+        def __init__(self, path: str, status: int) -> None:
+            super().__init__(None, query={"p": path}, operation=_Operation("post", path))
+            self.status = status
+
+        def call(self, base_url: str | None = None, session: Any = None, **kwargs: Any) -> Any:
+            return _Answer(self.status)
+
+    for path, status in (("/3/A", 200), ("/3/B", 412), ("/3/C", 200), ("/3/D", 412)):
+        guard.call(_Answering(path, status), target)
+    refused = requests.ConnectionError(MaxRetryError(None, "/3/E", NewConnectionError(None, "refused")))  # type: ignore[arg-type]
+    with pytest.raises(ServerCrash):
+        guard.call(_Case(refused, operation=_Operation("get", "/3/E")), target)
+    ((_, entry),) = node.user_properties
+    assert isinstance(entry, dict)
+    assert entry["path"] == "/3/D"  # the last answered is blamed...
+    # ...and the others are suspects: accepted answers first, newest first in each group
+    assert [e["operation"] for e in entry["earlier"]] == ["POST /3/C", "POST /3/A", "POST /3/B"]
+    assert entry["earlier"][0]["request"]["query"] == {"p": "/3/C"}
