@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import os
 import shutil
 import socket
 import subprocess
@@ -90,7 +91,10 @@ class LocalH2O3:
         return self.process.poll() is None
 
     def stop(self) -> None:
-        """Stop the JVM (TERM, then KILL after 10 s)."""
+        """Stop the JVM (TERM, then KILL after 10 s) and remove its working directory (log, ice root, spills).
+
+        ``HARNESS_KEEP_SERVER_DIRS=1`` keeps the directory, for reading the whole log afterwards.
+        """
         if self._closed:
             return
         self._closed = True
@@ -101,11 +105,13 @@ class LocalH2O3:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+        if os.environ.get("HARNESS_KEEP_SERVER_DIRS") != "1":
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def restart(self, startup_timeout: float = 120.0) -> None:
         """Start a fresh JVM on the same host and port (new working directory), so the URL tests hold still works.
 
-        The dead (or stopped) server's log stays where it was, for the report.
+        The dead server's directory goes with it (a crash finding has already taken its last log lines).
         """
         self.stop()
         host, _, port = self.url.removeprefix("http://").rpartition(":")

@@ -42,3 +42,18 @@ def test_preflight_names_what_is_missing(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(TargetUnavailable, match="no 'java' on PATH"):
         local.preflight()
+
+
+def test_a_stopped_node_leaves_no_working_directory_behind() -> None:
+    try:
+        local.preflight()
+    except TargetUnavailable as exc:
+        pytest.skip(str(exc))
+    with local.local_h2o3() as server:
+        first = server.workdir
+        assert (first / "stdout.log").is_file()
+        server.restart()
+        assert server.workdir != first
+        assert not first.exists()  # the dead node's directory went with it
+        second = server.workdir
+    assert not second.exists()
