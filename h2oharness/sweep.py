@@ -48,7 +48,9 @@ CRASH = "h2oharness-crash"
 #: what ``case.call`` raises when no answer came back
 OUTAGE_ERRORS: tuple[type[BaseException], ...] = (requests.ConnectionError, requests.Timeout, ConnectionError)
 _LOG_LINES = 30
-_RECENT = 8
+_RECENT = 64
+#: how many suspects a crash record names: the accepted answers first, then refusals
+_SUSPECTS = (4, 2)
 #: answers this close before the outage are suspects too
 _SUSPECT_WINDOW = 15.0
 
@@ -271,14 +273,20 @@ class SweepGuard:
         self.node.user_properties.append((CRASH, {**entry, "failure": failure.to_dict()}))
 
     def _suspects(self, culprit: _Sent, target: Target) -> list[dict[str, Any]]:
-        """The requests answered shortly before ``culprit``, the likeliest killers first (accepted ones, newest)."""
+        """The requests answered shortly before ``culprit``, the likeliest killers first.
+
+        Accepted (or failed) answers come first, newest first, then a few refusals (4xx): a node that dies a
+        while after accepting a request (Shutdown: 2 s) has answered many refused ones in the meantime.
+        """
         recent = [s for s in self.sweep.recent.get(target.url, ()) if s is not culprit and s.request is not None]
-        close = [s for s in recent if culprit.monotonic - s.monotonic <= _SUSPECT_WINDOW]
-        # accepted (or failed) answers before refusals, and in each group the newest first
-        ranked = sorted(close, key=lambda s: (400 <= s.status < 500, -s.monotonic))
+        close = sorted(
+            (s for s in recent if culprit.monotonic - s.monotonic <= _SUSPECT_WINDOW), key=lambda s: -s.monotonic
+        )
+        accepted = [s for s in close if not 400 <= s.status < 500][: _SUSPECTS[0]]
+        refused = [s for s in close if 400 <= s.status < 500][: _SUSPECTS[1]]
         return [
             {"operation": s.operation, "curl": s.curl, "status": s.status, "request": s.request.to_dict()}
-            for s in ranked
+            for s in (*accepted, *refused)
             if s.request is not None
         ]
 

@@ -240,7 +240,7 @@ def test_a_crash_record_lists_the_requests_answered_just_before_it_the_accepted_
         def call(self, base_url: str | None = None, session: Any = None, **kwargs: Any) -> Any:
             return _Answer(self.status)
 
-    for path, status in (("/3/A", 200), ("/3/B", 412), ("/3/C", 200), ("/3/D", 412)):
+    for path, status in (("/3/A", 200), ("/3/B", 412), ("/3/C", 200), *[("/3/B", 412)] * 30, ("/3/D", 412)):
         guard.call(_Answering(path, status), target)
     refused = requests.ConnectionError(MaxRetryError(None, "/3/E", NewConnectionError(None, "refused")))  # type: ignore[arg-type]
     with pytest.raises(ServerCrash):
@@ -248,6 +248,7 @@ def test_a_crash_record_lists_the_requests_answered_just_before_it_the_accepted_
     ((_, entry),) = node.user_properties
     assert isinstance(entry, dict)
     assert entry["path"] == "/3/D"  # the last answered is blamed...
-    # ...and the others are suspects: accepted answers first, newest first in each group
-    assert [e["operation"] for e in entry["earlier"]] == ["POST /3/C", "POST /3/A", "POST /3/B"]
+    # ...and the others are suspects: accepted answers first (however many refusals came after), newest first,
+    # then the newest refusals
+    assert [e["operation"] for e in entry["earlier"]] == ["POST /3/C", "POST /3/A", "POST /3/B", "POST /3/B"]
     assert entry["earlier"][0]["request"]["query"] == {"p": "/3/C"}
