@@ -710,10 +710,14 @@ class ReportCollector:
         return tuple(Excluded(m, p, why) for (m, p), why in sorted(load_destructive(path).items()))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Write conformance.json and conformance.html."""
+        """Write conformance.json and conformance.html; again after replaying the crashes, which takes a while."""
         from h2oharness.report.writers import write_all
 
-        self.confirm_crashes()
+        pending = any(c.get("confirmed") is None and c.get("request") for c in self.crashes)
+        if pending:
+            # an interrupted replay still leaves the sweep's report (and progress.jsonl to resume from)
+            write_all(self.build(), self.report_dir, secrets=_secrets())
+            self.confirm_crashes()
         write_all(self.build(), self.report_dir, secrets=_secrets())
 
 
