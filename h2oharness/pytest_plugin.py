@@ -51,6 +51,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(contracts/<api>/destructive.yaml: shutdown, process signals, arbitrary expressions...)",
     )
     group.addoption(
+        "--harness-real-keys",
+        action="store_true",
+        default=False,
+        help="feed the H2O-3 generators a real frame, model and job made on the target (on by default with "
+        "--harness-all-operations)",
+    )
+    group.addoption(
         "--harness-max-restarts",
         type=int,
         default=int(os.environ.get("HARNESS_MAX_RESTARTS", "3")),
@@ -763,6 +770,8 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["HARNESS_ALL_OPERATIONS"] = "1"
     if config.getoption("--harness-include-destructive"):
         os.environ["HARNESS_INCLUDE_DESTRUCTIVE"] = "1"
+    if config.getoption("--harness-real-keys"):
+        os.environ["HARNESS_REAL_KEYS"] = "1"
     examples = config.getoption("--harness-max-examples")
     if examples is not None:
         # read by contract modules at import time, in this process and in every xdist worker it starts

@@ -94,3 +94,19 @@ def test_an_interrupted_run_resumes_where_it_stopped_and_reports_whole(pytester:
     fresh.assert_outcomes(passed=1, deselected=2)
     (api,) = json.loads((report / "conformance.json").read_text())["apis"]
     assert [s["name"] for s in api["scenarios"]] == ["test_third"]  # without --harness-resume a run starts over
+
+
+def test_real_keys_are_asked_for_by_option_and_handed_to_the_contract_modules(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # set through monkeypatch so that what the inner session writes into os.environ is undone afterwards
+    monkeypatch.setenv("HARNESS_REAL_KEYS", "0")
+    pytester.makepyfile(
+        test_keys="""
+        import os
+
+        def test_flag():
+            assert os.environ.get("HARNESS_REAL_KEYS") == "1"
+        """
+    )
+    pytester.runpytest_inprocess("--harness-real-keys", "-p", "no:cacheprovider").assert_outcomes(passed=1)

@@ -45,7 +45,13 @@ def test_a_request_that_kills_local_h2o3_is_a_finding_and_the_sweep_goes_on(
     document = pytester.path / "two.yaml"
     _two_operations(document)
     monkeypatch.setenv("HARNESS_H2O3_SPEC", str(document))
-    for name in ("HARNESS_ALL_OPERATIONS", "HARNESS_INCLUDE_DESTRUCTIVE", "HARNESS_H2O3_URL", "HARNESS_H2O3_KIND"):
+    for name in (
+        "HARNESS_ALL_OPERATIONS",
+        "HARNESS_INCLUDE_DESTRUCTIVE",
+        "HARNESS_REAL_KEYS",
+        "HARNESS_H2O3_URL",
+        "HARNESS_H2O3_KIND",
+    ):
         monkeypatch.delenv(name, raising=False)
     report = pytester.path / "out"
     result = pytester.runpytest_subprocess(
