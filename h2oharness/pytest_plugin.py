@@ -227,11 +227,7 @@ def _needs_target(api: ApiInfo, fixture: Callable[..., Any]) -> None:
 
 def _http_fixture(api: ApiInfo) -> Callable[..., Iterator[httpx.Client]]:
     def http(**fixtures: Target) -> Iterator[httpx.Client]:
-        target = fixtures[f"{api.slug}_target"]
-        creds = target.credentials
-        with httpx.Client(
-            base_url=target.url, auth=creds.httpx_auth(), headers=creds.headers(), timeout=60.0
-        ) as client:
+        with fixtures[f"{api.slug}_target"].client(timeout=60.0) as client:
             yield client
 
     _needs_target(api, http)

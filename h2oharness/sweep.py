@@ -143,7 +143,7 @@ class _Sent:
     curl: str
     at: str
     signature: str
-    request: Request | None = None
+    request: Request
     status: int = 0
     monotonic: float = 0.0
     #: the credential headers it carried, redacted: a minimal reproduction shows that it needs them
@@ -268,7 +268,7 @@ class SweepGuard:
         )
         entry = {"api": self.api, "kind": target.kind, "method": culprit.method, "path": culprit.path,
                  "id": culprit.signature, "url": target.url, "headers": culprit.headers,
-                 "request": culprit.request.to_dict() if culprit.request else None,
+                 "request": culprit.request.to_dict(),
                  "earlier": self._suspects(culprit, target)}  # fmt: skip
         self.node.user_properties.append((CRASH, {**entry, "failure": failure.to_dict()}))
 
@@ -278,7 +278,7 @@ class SweepGuard:
         Accepted (or failed) answers come first, newest first, then a few refusals (4xx): a node that dies a
         while after accepting a request (Shutdown: 2 s) has answered many refused ones in the meantime.
         """
-        recent = [s for s in self.sweep.recent.get(target.url, ()) if s is not culprit and s.request is not None]
+        recent = [s for s in self.sweep.recent.get(target.url, ()) if s is not culprit]
         close = sorted(
             (s for s in recent if culprit.monotonic - s.monotonic <= _SUSPECT_WINDOW), key=lambda s: -s.monotonic
         )
@@ -287,7 +287,6 @@ class SweepGuard:
         return [
             {"operation": s.operation, "curl": s.curl, "status": s.status, "request": s.request.to_dict()}
             for s in (*accepted, *refused)
-            if s.request is not None
         ]
 
     def _recover(self, target: Target, down: str) -> bool:

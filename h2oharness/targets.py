@@ -48,6 +48,11 @@ class Target:
     credentials: Credentials = Credentials()
     version: str = ""
 
+    def client(self, timeout: float = 60.0) -> httpx.Client:
+        """An httpx client on the target's URL with its credentials (Basic auth or a bearer token)."""
+        creds = self.credentials
+        return httpx.Client(base_url=self.url, auth=creds.httpx_auth(), headers=creds.headers(), timeout=timeout)
+
 
 def check_kind(kind: str) -> TargetKind:
     """Validate a target kind given on the command line or in the environment."""

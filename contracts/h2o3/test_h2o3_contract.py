@@ -18,7 +18,6 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -114,9 +113,9 @@ _WARNED: set[str] = set()
 def _remove_sweep_keys(h2o3_target: Target) -> Any:
     """After the module: the sweep's frame and model are deleted from the target."""
     yield
-    creds = h2o3_target.credentials
-    with httpx.Client(base_url=h2o3_target.url, auth=creds.httpx_auth(), headers=creds.headers(), timeout=30) as http:
-        KEYS.remove(http)
+    if REAL_KEYS:
+        with h2o3_target.client(timeout=30) as http:
+            KEYS.remove(http)
 
 
 @pytest.fixture
