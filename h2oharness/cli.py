@@ -4,29 +4,26 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
-import os
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from h2oharness.apis import APIS, ApiInfo, get_api
-from h2oharness.errors import ConfigError, HarnessError, SpecError
+from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK, ConfigError, HarnessError, SpecError
 from h2oharness.http.redact import redact
-from h2oharness.targets import TARGET_KINDS, Target, check_kind, live_settings, probe
-
-EXIT_OK, EXIT_VIOLATION, EXIT_HARNESS = 0, 1, 3
+from h2oharness.settings import Handed, Settings, secret_variable
+from h2oharness.targets import TARGET_KINDS, check_kind, open_target, preflight_local, serve_mock
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is a harness error: one line and exit 3."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_HARNESS, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_HARNESS_ERROR, f"{self.prog}: error: {message}\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -103,12 +100,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _password(env_name: str | None, option: str = "--password-env") -> str | None:
-    if env_name is None:
-        return None
-    value = os.environ.get(env_name)
-    if value is None:
-        raise ConfigError(f"{option} names {env_name}, which is not set")
-    return value
+    return secret_variable(env_name, option)
 
 
 def _suite_root(explicit: Path | None, folder: str = "contracts") -> Path:
@@ -117,41 +109,6 @@ def _suite_root(explicit: Path | None, folder: str = "contracts") -> Path:
         if root is not None and (root / folder).is_dir():
             return root
     raise ConfigError(f"cannot find {folder}/: run from the h2oharness checkout or pass --suite-dir")
-
-
-@contextlib.contextmanager
-def _resolve_target(kind: str, api: ApiInfo, args: argparse.Namespace) -> Iterator[Target | None]:
-    """None for mock and local (each pytest worker runs its own), else a reachable server."""
-    if kind == "mock":
-        yield None
-        return
-    if kind == "local":
-        # each pytest worker starts its own server: one it can restart when a request kills it (h2oharness/sweep.py)
-        preflight_local(api)
-        yield None
-        return
-    url, creds = live_settings(
-        api,
-        url=args.url,
-        username=args.username,
-        password=_password(args.password_env),
-        token=_password(args.api_key_env, "--api-key-env"),
-    )
-    version = probe(url, api.health_path, creds)
-    yield Target("live", url, creds, version)
-
-
-def preflight_local(api: ApiInfo) -> None:
-    """Fail now, with the reason, when a local server of ``api`` cannot start (no Java, no jar).
-
-    The ``local`` entry's module may define ``preflight()`` for that; starting the server is left to pytest.
-    """
-    if api.local is None:
-        raise ConfigError(f"{api.title} has no local target; use mock or live")
-    module = importlib.import_module(api.local.partition(":")[0])
-    check = getattr(module, "preflight", None)
-    if callable(check):
-        check()
 
 
 def _spec_overrides(items: Sequence[str]) -> dict[str, Path]:
@@ -198,44 +155,46 @@ def cmd_run(args: argparse.Namespace) -> int:
         check_spec_file(path)
     report_dir: Path = args.report_dir.resolve()
     report_dir.mkdir(parents=True, exist_ok=True)
-    secrets: list[str] = []
-    with contextlib.ExitStack() as stack:
-        env = dict(os.environ)
-        pytest_args = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--no-header"]
-        pytest_args += ["--harness-target", kind, "--harness-report-dir", str(report_dir)]
-        pytest_args += ["--junitxml", str(report_dir / "junit.xml"), "--rootdir", str(root)]
-        for api in apis:
-            target = stack.enter_context(_resolve_target(kind, api, args))
-            if target is not None:
-                env[f"HARNESS_{api.env_prefix}_URL"] = target.url
-                env[f"HARNESS_{api.env_prefix}_KIND"] = target.kind
-                env[f"HARNESS_{api.env_prefix}_VERSION"] = target.version
-                secrets += target.credentials.secrets()
-                if target.credentials.username:
-                    env[f"HARNESS_{api.env_prefix}_USERNAME"] = target.credentials.username
-                    env[f"HARNESS_{api.env_prefix}_PASSWORD"] = target.credentials.password or ""
-                if target.credentials.token:
-                    env[f"HARNESS_{api.env_prefix}_API_KEY"] = target.credentials.token
-            if api.slug in specs:
-                env[f"HARNESS_{api.env_prefix}_SPEC"] = str(specs[api.slug].resolve())
-            pytest_args += [
-                str(p)
-                for p in (root / "contracts" / api.slug, *sorted((root / "scenarios").glob(f"test_{api.slug}_*.py")))
-                if p.exists()
-            ]
-        if args.all_operations:
-            pytest_args.append("--harness-all-operations")
-        if args.include_destructive:
-            pytest_args.append("--harness-include-destructive")
-        if args.resume:
-            pytest_args.append("--harness-resume")
-        if args.max_examples is not None:
-            pytest_args += ["--harness-max-examples", str(args.max_examples)]
-        if args.workers not in ("0", "1"):
-            pytest_args += ["-n", str(args.workers)]
-        print(f"running: {redact(' '.join(pytest_args[1:]), secrets)}", file=sys.stderr, flush=True)
-        code = subprocess.call(pytest_args, cwd=root, env=env)
+    handed: dict[str, Handed] = {}
+    paths: list[str] = []
+    for api in apis:
+        if kind == "local":
+            preflight_local(api)  # each pytest worker starts its own server, one it can restart (h2oharness/sweep.py)
+        elif kind == "live":
+            with _live(api, args) as target:  # probed here, so a wrong URL or password is one line, not a run
+                handed[api.env_prefix] = target.handed()
+        paths += [
+            str(p)
+            for p in (root / "contracts" / api.slug, *sorted((root / "scenarios").glob(f"test_{api.slug}_*.py")))
+            if p.exists()
+        ]
+    settings = Settings.from_env()
+    settings = settings.replace(
+        handed={**settings.handed, **handed},
+        specs={**settings.specs, **{get_api(slug).env_prefix: str(path.resolve()) for slug, path in specs.items()}},
+    )
+    pytest_args = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--no-header"]
+    pytest_args += ["--harness-target", kind, "--harness-report-dir", str(report_dir)]
+    pytest_args += ["--junitxml", str(report_dir / "junit.xml"), "--rootdir", str(root), *paths]
+    if args.all_operations:
+        pytest_args.append("--harness-all-operations")
+    if args.include_destructive:
+        pytest_args.append("--harness-include-destructive")
+    if args.resume:
+        pytest_args.append("--harness-resume")
+    if args.max_examples is not None:
+        pytest_args += ["--harness-max-examples", str(args.max_examples)]
+    if args.workers not in ("0", "1"):
+        pytest_args += ["-n", str(args.workers)]
+    print(f"running: {redact(' '.join(pytest_args[1:]), settings.secrets())}", file=sys.stderr, flush=True)
+    code = subprocess.call(pytest_args, cwd=root, env=settings.child_environment())
     return _finish(report_dir, code)
+
+
+def _live(api: ApiInfo, args: argparse.Namespace) -> contextlib.AbstractContextManager[Any]:
+    """The live target the options (else the API's environment variables) name, probed."""
+    password, token = _password(args.password_env), _password(args.api_key_env, "--api-key-env")
+    return open_target(api, "live", url=args.url, username=args.username, password=password, token=token)
 
 
 def _finish(report_dir: Path, pytest_code: int) -> int:
@@ -254,27 +213,25 @@ def _finish(report_dir: Path, pytest_code: int) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve one API's mock until interrupted."""
-    import importlib
-
-    from h2oharness.mocks.serve import serve
-
     api = get_api(args.api)
-    mock = importlib.import_module(f"{api.module}.mock")
-    state = mock.default_state(speed=args.speed)
-    if args.username:
-        if api.auth != "basic":
-            raise ConfigError(f"{api.slug} authenticates with bearer tokens: use --api-key-env, not --username")
-        state.credentials = (args.username, _password(args.password_env) or "")
-    if args.api_key_env:
-        if api.auth != "bearer":
-            raise ConfigError(f"{api.slug} authenticates with HTTP Basic: use --username/--password-env")
-        state.api_keys = {_password(args.api_key_env, "--api-key-env") or ""}
+    if args.username and api.auth != "basic":
+        raise ConfigError(f"{api.slug} authenticates with bearer tokens: use --api-key-env, not --username")
+    if args.api_key_env and api.auth != "bearer":
+        raise ConfigError(f"{api.slug} authenticates with HTTP Basic: use --username/--password-env")
+    password, token = _password(args.password_env), _password(args.api_key_env, "--api-key-env")
+
+    def configure(state: Any) -> None:
+        if args.username:
+            state.credentials = (args.username, password or "")
+        if args.api_key_env:
+            state.api_keys = {token or ""}
+
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with serve(mock.make_app(state), host=args.host, port=args.port) as served:
+    with serve_mock(api, speed=args.speed, host=args.host, port=args.port, configure=configure) as served:
         print(f"{api.title} mock listening on {served.url}", flush=True)
         if api.auth == "bearer" and not args.api_key_env:
-            print(f"  it accepts the bearer token {state.client_credentials().token}", flush=True)
+            print(f"  it accepts the bearer token {served.credentials.token}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
     return EXIT_OK
@@ -378,10 +335,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # one line, always: the first line of a validator's essay says what is wrong
         first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
         print(f"h2oharness: error: {first}", file=sys.stderr)
-        return EXIT_HARNESS
+        return EXIT_HARNESS_ERROR
     except KeyboardInterrupt:
         print("h2oharness: interrupted", file=sys.stderr)
-        return EXIT_HARNESS
+        return EXIT_HARNESS_ERROR
 
 
 if __name__ == "__main__":

@@ -17,12 +17,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
 import requests
 
 from h2oharness.http.curl import curl_command
+from h2oharness.targets import LocalServer
 
 __all__ = ["Confirmation", "Request", "Server", "confirm_crash", "confirm_record", "kills", "reduce_request"]
 
@@ -87,17 +88,8 @@ class Request:
         )  # fmt: skip
 
 
-class Server(Protocol):
-    """A server the harness started: its URL, whether it runs, a restart on the same URL, and a stop."""
-
-    url: str
-    version: str
-
-    def restart(self) -> None:
-        """Start a fresh server on the same URL."""
-
-    def stop(self) -> None:
-        """Stop it."""
+#: a server the harness started: its URL and version, a restart on the same URL, a stop
+Server = LocalServer
 
 
 @dataclass(frozen=True)
@@ -296,3 +288,18 @@ def confirm_record(
         out.update(method=method, path=path)
     out["failure"] = failure
     return out
+
+
+def confirm_recorded_crash(crash: dict[str, Any], budget: int) -> dict[str, Any]:
+    """The crash record after its replay on fresh local servers (``confirm_record``).
+
+    APIs the harness cannot start locally keep their request as sent, with the reason.
+    """
+    from h2oharness.apis import get_api
+    from h2oharness.targets import start_local
+
+    api = get_api(crash["api"])
+    if api.local is None:
+        failure = {**crash["failure"], "reproduced": f"not replayed: the harness cannot start a fresh {api.title}"}
+        return {**crash, "confirmed": False, "failure": failure}
+    return confirm_record(crash, lambda: start_local(api), api.health_path, budget)

@@ -25,6 +25,11 @@ failed check rather than an error in the test itself.
 
 from __future__ import annotations
 
+#: the exit codes every command and report uses: all conforms, a contract violation (or broken SLO), a harness error
+EXIT_OK = 0
+EXIT_VIOLATION = 1
+EXIT_HARNESS_ERROR = 3
+
 
 class HarnessError(Exception):
     """The harness cannot do its work: bad configuration, input or environment."""

@@ -10,7 +10,6 @@ on loopback), enforces a hard time limit, and turns Locust's JSON and CSV into
 from __future__ import annotations
 
 import contextlib
-import importlib
 import ipaddress
 import os
 import re
@@ -19,13 +18,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from h2oharness.apis import ApiInfo, get_api
-from h2oharness.errors import ConfigError, HarnessError
+from h2oharness.errors import EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError
 from h2oharness.http.redact import redact
 from h2oharness.report.load import (
     EntryStats,
@@ -37,7 +36,8 @@ from h2oharness.report.load import (
     merge_rules,
     read_history,
 )
-from h2oharness.targets import Credentials, Target, check_kind, live_settings, probe
+from h2oharness.settings import Settings
+from h2oharness.targets import Target, open_target
 
 #: profile kind -> the Locust user class every ``loadtests/<api>.py`` names the same way
 USER_CLASSES = {"polling": "PollingUser", "streaming": "StreamingUser", "mixed": "MixedUser"}
@@ -132,32 +132,18 @@ class LoadRun:
         return self.max_time or self.run_time + self.stop_timeout + 60.0
 
 
-@contextlib.contextmanager
-def _target(run: LoadRun) -> Iterator[Target]:
-    api = run.profile.api
-    kind = check_kind(run.target)
-    if kind not in api.kinds:
-        raise ConfigError(f"{api.title} has no {kind} target; choose one of {', '.join(api.kinds)}")
-    if kind == "mock":
-        from h2oharness.mocks.serve import serve
-
-        mock = importlib.import_module(f"{api.module}.mock")
-        state = mock.default_state(speed=run.mock_speed)
-        with serve(mock.make_app(state)) as served:
-            yield Target("mock", served.url, state.client_credentials())
-        return
-    if kind == "local":
-        from h2oharness.pytest_plugin import start_local
-
-        server = start_local(api)
-        try:
-            yield Target("local", server.url, version=getattr(server, "version", ""))
-        finally:
-            server.stop()
-        return
-    url, creds = live_settings(api, url=run.url, username=run.username, password=run.password, token=run.token)
-    check_allowed(url, run.allowed_hosts)
-    yield Target("live", url, creds, probe(url, api.health_path, creds))
+def _target(run: LoadRun) -> contextlib.AbstractContextManager[Target]:
+    """The run's target; a live one only after its host passed the allowlist, before any request reaches it."""
+    return open_target(
+        run.profile.api,
+        run.target,
+        speed=run.mock_speed,
+        url=run.url,
+        username=run.username,
+        password=run.password,
+        token=run.token,
+        before_live=lambda url: check_allowed(url, run.allowed_hosts),
+    )
 
 
 def _free_port() -> int:
@@ -203,19 +189,14 @@ def locust_commands(run: LoadRun, url: str, out: Path) -> list[list[str]]:
 
 
 def _environment(run: LoadRun, target: Target) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
-    prefix = run.profile.api.env_prefix
-    creds: Credentials = target.credentials
-    if creds.username:
-        env[f"HARNESS_{prefix}_USERNAME"] = creds.username
-        env[f"HARNESS_{prefix}_PASSWORD"] = creds.password or ""
-    if creds.token:
-        env[f"HARNESS_{prefix}_API_KEY"] = creds.token
-    env["HARNESS_LOAD_USERS"] = str(run.users)
-    if run.workers:
-        env["HARNESS_LOAD_WORKER_DIR"] = str(run.report_dir.resolve())
-    if run.arrival_rate:
-        env["HARNESS_ARRIVAL_RATE"] = f"{run.arrival_rate:g}"
+    """The Locust processes' environment: the target's credentials and the run's shape as ``HARNESS_*`` settings."""
+    settings = Settings.from_env().replace(
+        handed={run.profile.api.env_prefix: target.handed()},
+        load_users=run.users,
+        load_worker_dir=str(run.report_dir.resolve()) if run.workers else None,
+        arrival_rate=run.arrival_rate or None,
+    )
+    env = settings.child_environment()
     root = str(run.profile.file.parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     return env
@@ -332,4 +313,4 @@ def _write(summary: LoadSummary, out: Path, secrets: Sequence[str]) -> None:
 
 def exit_code(summary: LoadSummary) -> int:
     """0 when every SLO held, 1 when one broke or Locust failed."""
-    return 0 if summary.passed else 1
+    return EXIT_OK if summary.passed else EXIT_VIOLATION

@@ -33,6 +33,7 @@ from locust.runners import WorkerRunner
 
 from h2oharness.errors import ContractViolation, HarnessError
 from h2oharness.http.naming import operation_namer
+from h2oharness.settings import Handed, Settings
 from h2oharness.targets import Credentials
 
 JOB = "JOB"
@@ -131,12 +132,8 @@ def fire(
 
 def target_credentials(prefix: str) -> Credentials:
     """The credentials ``h2oharness load`` handed down through the environment (never on a command line)."""
-    env = os.environ
-    return Credentials(
-        username=env.get(f"HARNESS_{prefix}_USERNAME"),
-        password=env.get(f"HARNESS_{prefix}_PASSWORD"),
-        token=env.get(f"HARNESS_{prefix}_API_KEY"),
-    )
+    handed = Settings.from_env().handed.get(prefix) or Handed()
+    return Credentials(username=handed.username, password=handed.password, token=handed.token)
 
 
 def harness_http(user: FastHttpUser, document: Path, prefix: str) -> httpx.Client:
@@ -165,9 +162,8 @@ class Pacer:
     @classmethod
     def from_environment(cls) -> Pacer:
         """A pacer for ``HARNESS_ARRIVAL_RATE`` shared by ``HARNESS_LOAD_USERS`` users (over all workers)."""
-        rate = float(os.environ.get("HARNESS_ARRIVAL_RATE") or 0) or None
-        users = int(os.environ.get("HARNESS_LOAD_USERS") or 1)
-        return cls(max(users, 1), rate)
+        settings = Settings.from_env()
+        return cls(max(settings.load_users, 1), settings.arrival_rate or None)
 
     def wait(self) -> float:
         """Sleep until this user's next scheduled send; return that scheduled moment."""
@@ -252,7 +248,7 @@ def _count(request_type: str, name: str, exception: BaseException | None = None,
 
 @events.quitting.add_listener  # type: ignore[untyped-decorator]
 def _write_worker_totals(environment: Environment, **_: Any) -> None:
-    folder = os.environ.get("HARNESS_LOAD_WORKER_DIR")
+    folder = Settings.from_env().load_worker_dir
     if folder and isinstance(environment.runner, WorkerRunner):
         totals = {key: {"requests": n, "failures": f} for key, (n, f) in _recorded.items()}
         Path(folder, f"worker-{os.getpid()}.json").write_text(json.dumps(totals, sort_keys=True))

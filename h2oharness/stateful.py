@@ -19,12 +19,12 @@ Example:
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from hypothesis import HealthCheck, settings
 from schemathesis.core.failures import FailureGroup
 
+from h2oharness.settings import Settings
 from h2oharness.targets import Target
 
 
@@ -65,7 +65,7 @@ def flow_settings(minimum_examples: int = 0, steps: int = 8) -> settings:
 
     Derandomized so that whether a flow reaches its deep step does not change from one run to the next.
     """
-    examples = max(minimum_examples, int(os.environ.get("HARNESS_MAX_EXAMPLES", "10")))
+    examples = max(minimum_examples, Settings.from_env().max_examples)
     return settings(
         max_examples=examples,
         stateful_step_count=steps,

@@ -1,16 +1,31 @@
-"""Where a suite sends its traffic: our mock, a real local H2O-3, or a live server."""
+"""Where traffic goes: our mock, a real local server, or a live one; ``open_target`` resolves each kind.
+
+``h2oharness run``, ``load`` and ``serve`` and the pytest plugin's target fixtures all
+resolve a target here: a mock served on loopback, a local server started from the
+API's ``local`` entry, a live server from explicit values or ``<PREFIX>_URL`` and
+friends (probed before use), or one the CLI already resolved and handed down.
+
+Example:
+    with open_target(get_api("h2o3"), "mock") as target:
+        target.client().get("/3/Cloud")
+"""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import httpx
 
-from h2oharness.apis import ApiInfo
 from h2oharness.errors import ConfigError, TargetAuthError, TargetUnavailable
+from h2oharness.settings import Handed, variable
+
+if TYPE_CHECKING:
+    from h2oharness.apis import ApiInfo
+    from h2oharness.mocks.clock import Clock
 
 TargetKind = Literal["mock", "local", "live"]
 TARGET_KINDS: tuple[TargetKind, ...] = ("mock", "local", "live")
@@ -48,6 +63,17 @@ class Target:
     credentials: Credentials = Credentials()
     version: str = ""
 
+    def handed(self) -> Handed:
+        """This target as the CLI hands it down to pytest or Locust (``Settings.handed``)."""
+        c = self.credentials
+        return Handed(self.kind, self.url, self.version, c.username, c.password, c.token)
+
+    @classmethod
+    def from_handed(cls, handed: Handed) -> Target:
+        """The target a ``Handed`` entry names."""
+        creds = Credentials(username=handed.username, password=handed.password, token=handed.token)
+        return cls(check_kind(handed.kind), handed.url, creds, handed.version)
+
     def client(self, timeout: float = 60.0) -> httpx.Client:
         """An httpx client on the target's URL with its credentials (Basic auth or a bearer token)."""
         creds = self.credentials
@@ -69,23 +95,20 @@ def live_settings(
     token: str | None = None,
 ) -> tuple[str, Credentials]:
     """URL and credentials of a live server: explicit values first, then ``<PREFIX>_URL`` and friends."""
-    env = os.environ
     prefix = api.env_prefix
-    url = url or env.get(f"{prefix}_URL")
+    url = url or variable(f"{prefix}_URL")
     if not url:
-        raise ConfigError(f"target 'live' needs a URL for {api.slug}: set {prefix}_URL or --harness-url")
+        raise ConfigError(f"target 'live' needs a URL for {api.slug}: set {prefix}_URL or pass --url")
     if not url.startswith(("http://", "https://")):
         raise ConfigError(f"{prefix}_URL must start with http:// or https://, got {url!r}")
     creds = Credentials(
-        username=username or env.get(f"{prefix}_USERNAME"),
-        password=password or env.get(f"{prefix}_PASSWORD"),
-        token=token or env.get(f"{prefix}_API_KEY"),
+        username=username or variable(f"{prefix}_USERNAME"),
+        password=password or variable(f"{prefix}_PASSWORD"),
+        token=token or variable(f"{prefix}_API_KEY"),
     )
     if creds.token is None and creds.username is None and api.login:
         # e.g. Workflows: an OIDC refresh token in the environment, traded for an access token here
-        module, _, function = api.login.partition(":")
-        login = getattr(importlib.import_module(module), function)
-        creds = Credentials(token=login())
+        creds = Credentials(token=api.login())
     return url.rstrip("/"), creds
 
 
@@ -114,3 +137,104 @@ def probe(url: str, health_path: str, creds: Credentials, timeout: float = 10.0)
     if body.get("cloud_healthy") is False:
         raise TargetUnavailable(f"the server at {url} reports itself unhealthy")
     return str(body.get("version", ""))
+
+
+class LocalServer(Protocol):
+    """A real server the harness started on loopback."""
+
+    url: str
+    version: str
+
+    def stop(self) -> None:
+        """Stop the server and remove what it left behind."""
+
+    def restart(self) -> None:
+        """Start a fresh server on the same URL (after a request killed it)."""
+
+
+def preflight_local(api: ApiInfo) -> None:
+    """Fail now, with the reason, when a local server of ``api`` cannot be started (no Java, no jar)."""
+    if api.local is None:
+        raise ConfigError(f"{api.title} has no local target; use mock or live")
+    if api.local_preflight is not None:
+        api.local_preflight()
+
+
+def start_local(api: ApiInfo) -> LocalServer:
+    """Start the real server an API's ``local`` entry names (it has ``url``, ``version`` and ``stop()``)."""
+    if api.local is None:
+        raise ConfigError(f"{api.title} has no local target; use mock or live")
+    return api.local()
+
+
+@contextlib.contextmanager
+def serve_mock(
+    api: ApiInfo,
+    *,
+    speed: float = 1.0,
+    clock: Clock | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    configure: Callable[[Any], None] | None = None,
+) -> Iterator[Target]:
+    """Serve a fresh mock of ``api`` on loopback; ``configure(state)`` may set credentials before it serves."""
+    from h2oharness.mocks.serve import serve
+
+    mock = importlib.import_module(f"{api.module}.mock")
+    state = mock.default_state(speed=speed, clock=clock)
+    if configure is not None:
+        configure(state)
+    with serve(mock.make_app(state), host=host, port=port) as served:
+        yield Target("mock", served.url, state.client_credentials())
+
+
+def live_target(
+    api: ApiInfo,
+    url: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    token: str | None = None,
+) -> Target:
+    """A live server from explicit values or the environment, probed: it answers, and takes the credentials."""
+    url, creds = live_settings(api, url=url, username=username, password=password, token=token)
+    return Target("live", url, creds, probe(url, api.health_path, creds))
+
+
+@contextlib.contextmanager
+def open_target(
+    api: ApiInfo,
+    kind: str,
+    *,
+    handed: Handed | None = None,
+    speed: float = 1.0,
+    clock: Clock | None = None,
+    url: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    token: str | None = None,
+    before_live: Callable[[str], None] | None = None,
+) -> Iterator[Target]:
+    """The target of ``kind`` for ``api``, for as long as the block runs (a mock or local server is then stopped).
+
+    ``handed`` (a server the CLI already resolved, of the same kind) is used as it is. ``before_live(url)`` runs
+    before a live server is contacted at all (the load command's host allowlist).
+    """
+    checked = check_kind(kind)
+    if checked not in api.kinds:
+        raise ConfigError(f"{api.title} has no {checked} target; choose one of {', '.join(api.kinds)}")
+    if handed is not None and handed.kind == checked and handed.url:
+        yield Target.from_handed(handed)
+    elif checked == "mock":
+        with serve_mock(api, speed=speed, clock=clock) as target:
+            yield target
+    elif checked == "local":
+        server = start_local(api)
+        try:
+            yield Target("local", server.url, version=getattr(server, "version", ""))
+        finally:
+            server.stop()
+    else:
+        live_url, creds = live_settings(api, url=url, username=username, password=password, token=token)
+        if before_live is not None:
+            before_live(live_url)
+        yield Target("live", live_url, creds, probe(live_url, api.health_path, creds))

@@ -7,7 +7,6 @@ Each user owns a project with one uploaded dataset (made on start, deleted with 
 from __future__ import annotations
 
 import contextlib
-import os
 import uuid
 from pathlib import Path
 
@@ -17,9 +16,12 @@ from h2oharness.apis.coreplexml import payloads
 from h2oharness.apis.coreplexml.client import CorePlexMLClient, CorePlexMLResponseError
 from h2oharness.http.polling import Backoff
 from h2oharness.loadtest import Pacer, harness_http, job_metrics
+from h2oharness.settings import Settings
+
+SETTINGS = Settings.from_env()
 
 CONTRACT = Path(__file__).resolve().parent.parent / "contracts" / "coreplexml" / "openapi.yaml"
-TIMEOUT = float(os.environ.get("HARNESS_JOB_TIMEOUT", "300"))
+TIMEOUT = SETTINGS.job_timeout or 300.0
 BACKOFF = Backoff(initial=0.5, maximum=5.0)
 CONFIG = {"max_models": 3, "nfolds": 0, "seed": 1}
 _CSV = payloads.classification_csv(rows=200, seed=4)

@@ -17,10 +17,13 @@ from h2oharness.apis.h2o3 import payloads
 from h2oharness.apis.h2o3.client import H2O3Client, H2O3ResponseError
 from h2oharness.http.polling import Backoff, wait_for_job
 from h2oharness.loadtest import Pacer, harness_http, job_metrics
+from h2oharness.settings import Settings
+
+SETTINGS = Settings.from_env()
 
 CONTRACT = Path(__file__).resolve().parent.parent / "contracts" / "h2o3" / "openapi.yaml"
-ROWS = int(os.environ.get("HARNESS_H2O3_LOAD_ROWS", "200"))
-JOB_TIMEOUT = float(os.environ.get("HARNESS_JOB_TIMEOUT", "120"))
+ROWS = SETTINGS.h2o3_load_rows or 200
+JOB_TIMEOUT = SETTINGS.job_timeout or 120.0
 BACKOFF = Backoff(initial=0.2, maximum=2.0)
 _CSV = payloads.classification_csv(rows=ROWS, seed=5)
 _names = itertools.count()

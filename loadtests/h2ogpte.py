@@ -8,7 +8,6 @@ stream's time to headers, time to first token, gaps, tokens per second and stall
 from __future__ import annotations
 
 import contextlib
-import os
 import uuid
 from pathlib import Path
 
@@ -17,13 +16,16 @@ from locust import FastHttpUser, between, task
 from h2oharness.apis.h2ogpte import payloads
 from h2oharness.apis.h2ogpte.client import H2OGPTeClient, H2OGPTeResponseError
 from h2oharness.loadtest import Pacer, harness_http, job_metrics, stream_metrics
+from h2oharness.settings import Settings, variable
+
+SETTINGS = Settings.from_env()
 
 CONTRACT = Path(__file__).resolve().parent.parent / "contracts" / "h2ogpte" / "openapi.yaml"
-DEADLINE = float(os.environ.get("HARNESS_STREAM_DEADLINE", "120"))
-STALL_AFTER = float(os.environ.get("HARNESS_STALL_SECONDS", "1.0"))
-INGEST_TIMEOUT = float(os.environ.get("HARNESS_JOB_TIMEOUT", "120"))
-MODEL = os.environ.get("H2OGPTE_LOAD_MODEL", "auto")
-MESSAGE = os.environ.get("H2OGPTE_LOAD_MESSAGE", "Summarise the quarterly figures in two sentences.")
+DEADLINE = SETTINGS.stream_deadline or 120.0
+STALL_AFTER = SETTINGS.stall_seconds or 1.0
+INGEST_TIMEOUT = SETTINGS.job_timeout or 120.0
+MODEL = variable("H2OGPTE_LOAD_MODEL") or "auto"
+MESSAGE = variable("H2OGPTE_LOAD_MESSAGE") or "Summarise the quarterly figures in two sentences."
 QUESTION = {"message": MESSAGE, "llm": MODEL,
             "rag_config": {"rag_type": "llm_only"}, "include_chat_history": "off"}  # fmt: skip
 

@@ -7,7 +7,6 @@ Each user owns one workflow (created and activated on start, deleted on stop) in
 from __future__ import annotations
 
 import contextlib
-import os
 import uuid
 from pathlib import Path
 
@@ -17,10 +16,13 @@ from h2oharness.apis.workflows import payloads
 from h2oharness.apis.workflows.client import WorkflowsClient, WorkflowsResponseError
 from h2oharness.http.polling import Backoff
 from h2oharness.loadtest import Pacer, harness_http, job_metrics
+from h2oharness.settings import Settings, variable
+
+SETTINGS = Settings.from_env()
 
 CONTRACT = Path(__file__).resolve().parent.parent / "contracts" / "workflows" / "openapi.yaml"
-WORKSPACE = f"workspaces/{os.environ.get('WORKFLOWS_WORKSPACE', 'h2oharness-load')}"
-RUN_TIMEOUT = float(os.environ.get("HARNESS_JOB_TIMEOUT", "120"))
+WORKSPACE = f"workspaces/{variable('WORKFLOWS_WORKSPACE') or 'h2oharness-load'}"
+RUN_TIMEOUT = SETTINGS.job_timeout or 120.0
 BACKOFF = Backoff(initial=0.2, maximum=2.0)
 
 

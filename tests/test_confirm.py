@@ -140,7 +140,7 @@ def test_a_request_round_trips_through_its_record() -> None:
 
 
 def test_a_crash_of_an_api_without_a_local_server_keeps_its_request_with_the_reason() -> None:
-    from h2oharness.pytest_plugin import confirm_recorded_crash
+    from h2oharness.confirm import confirm_recorded_crash
 
     crash = {
         "api": "coreplexml", "kind": "live", "method": "POST", "path": "/api/experiments", "id": "x",
@@ -157,10 +157,11 @@ def test_a_crash_of_an_api_without_a_local_server_keeps_its_request_with_the_rea
 def test_a_confirmed_crash_shows_the_minimal_request_with_the_credentials_it_carried(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import h2oharness.pytest_plugin as plugin
+    import h2oharness.confirm as confirm
+    import h2oharness.targets as targets
 
     servers: list[_Fragile] = []
-    monkeypatch.setattr(plugin, "start_local", lambda api: servers.append(_Fragile()) or servers[-1])
+    monkeypatch.setattr(targets, "start_local", lambda api: servers.append(_Fragile()) or servers[-1])
     sent = Request("POST", "/die", {"noise": "abc", "mode": "xx"})
     crash = {
         "api": "h2o3", "kind": "live", "method": "POST", "path": "/die", "id": "y",
@@ -169,7 +170,7 @@ def test_a_confirmed_crash_shows_the_minimal_request_with_the_credentials_it_car
         "failure": {"check": "server_crash", "message": "m", "curl": "curl -X POST 'https://h2o.staging.example/die?noise=abc&mode=xx'",
                     "response": "server log"},
     }  # fmt: skip
-    out = plugin.confirm_recorded_crash(crash, budget=12)
+    out = confirm.confirm_recorded_crash(crash, budget=12)
     assert out["confirmed"] is True
     assert out["failure"]["reproduced"].startswith("confirmed on a fresh server fragile-1")
     assert (

@@ -62,15 +62,16 @@ def test_only_schemathesis_items_count_as_operations(pytester: pytest.Pytester) 
 
 
 def test_a_target_the_cli_started_keeps_its_version(monkeypatch: pytest.MonkeyPatch) -> None:
-    from h2oharness.pytest_plugin import _managed
+    from h2oharness.settings import Settings
+    from h2oharness.targets import Target
 
     monkeypatch.setenv("HARNESS_H2O3_URL", "http://127.0.0.1:54321")
     monkeypatch.setenv("HARNESS_H2O3_KIND", "local")
     monkeypatch.setenv("HARNESS_H2O3_VERSION", "3.46.0.12")
-    target = _managed("H2O3", "local")
-    assert target is not None
+    handed = Settings.from_env().handed["H2O3"]
+    target = Target.from_handed(handed)
     assert (target.kind, target.url, target.version) == ("local", "http://127.0.0.1:54321", "3.46.0.12")
-    assert _managed("H2O3", "live") is None
+    assert "H2OGPTE" not in Settings.from_env().handed
 
 
 def test_an_interrupted_run_resumes_where_it_stopped_and_reports_whole(pytester: pytest.Pytester) -> None:

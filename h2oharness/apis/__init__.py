@@ -1,17 +1,29 @@
 """The registry of APIs under test: adding an API is one folder and one line here.
 
 Every API folder has the same pieces: ``mock.py`` (``make_app(state=None)`` and
-``default_state(speed=1.0)``, whose state answers ``client_credentials()``),
-``client.py`` and ``payloads.py``; ``contracts/<slug>/`` holds its OpenAPI document
-and contract tests, ``scenarios/test_<slug>_*.py`` its end-to-end flows.
+``default_state(speed=1.0, clock=None)``, whose state answers ``client_credentials()``),
+``client.py``, ``payloads.py`` and ``contract.py`` (its ``PLAN`` for the contract driver);
+``contracts/<slug>/`` holds its OpenAPI document and contract tests,
+``scenarios/test_<slug>_*.py`` its end-to-end flows (tests/apis/test_layout.py checks).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
 
+from h2oharness.apis.coreplexml.contract import PLAN as COREPLEXML_PLAN
+from h2oharness.apis.h2o3 import local as h2o3_local
+from h2oharness.apis.h2o3.contract import PLAN as H2O3_PLAN
+from h2oharness.apis.h2ogpte.contract import PLAN as H2OGPTE_PLAN
+from h2oharness.apis.workflows.client import token_from_environment
+from h2oharness.apis.workflows.contract import PLAN as WORKFLOWS_PLAN
+from h2oharness.contractplan import ContractPlan
 from h2oharness.errors import UnknownAPI
+
+if TYPE_CHECKING:
+    from h2oharness.targets import LocalServer
 
 
 @dataclass(frozen=True)
@@ -25,11 +37,14 @@ class ApiInfo:
     seeds: tuple[str, ...]
     #: a path that answers JSON and, on a server that enforces auth, needs the credentials: probed before a live run
     health_path: str
-    #: "module:function" that starts a real server of this API on loopback, for the ``local`` target; the module may
-    #: define ``preflight()``, which raises with the reason when no server can be started (checked by the CLI)
-    local: str | None = None
-    #: "module:function" returning a bearer token for a live target from the environment (a login), or None
-    login: str | None = None
+    #: what the contract driver needs to know of this API (scope, skips, real keys, the stateful flow)
+    plan: ContractPlan = field(default_factory=ContractPlan)
+    #: starts a real server of this API on loopback, for the ``local`` target
+    local: Callable[[], LocalServer] | None = None
+    #: raises, with the reason, when no local server can be started (no Java, no jar); checked before a run
+    local_preflight: Callable[[], None] | None = None
+    #: a bearer token for a live target from the environment (a login), or None when not configured
+    login: Callable[[], str | None] | None = None
 
     @property
     def module(self) -> str:
@@ -55,7 +70,9 @@ APIS: dict[str, ApiInfo] = {
         "basic",
         ("000_e1d9cd603d9ebb67.txt",),
         health_path="/3/Cloud",
-        local="h2oharness.apis.h2o3.local:start_local_h2o3",
+        plan=H2O3_PLAN,
+        local=h2o3_local.start_local_h2o3,
+        local_preflight=h2o3_local.preflight,
     ),
     "coreplexml": ApiInfo(
         "coreplexml",
@@ -64,6 +81,7 @@ APIS: dict[str, ApiInfo] = {
         "bearer",
         ("002_cb37d3b791997043.txt",),
         health_path="/api/experiments?limit=1",
+        plan=COREPLEXML_PLAN,
     ),
     "workflows": ApiInfo(
         "workflows",
@@ -72,7 +90,8 @@ APIS: dict[str, ApiInfo] = {
         "bearer",
         ("001_43eceb0886c4a690.txt",),
         health_path="/v1/workspaces/default/workflows?pageSize=1",
-        login="h2oharness.apis.workflows.client:token_from_environment",
+        plan=WORKFLOWS_PLAN,
+        login=token_from_environment,
     ),
     "h2ogpte": ApiInfo(
         "h2ogpte",
@@ -81,6 +100,7 @@ APIS: dict[str, ApiInfo] = {
         "bearer",
         ("003_964e27c154906f81.txt", "004_6c764ce58db4db8f.txt"),
         health_path="/rpc/meta",
+        plan=H2OGPTE_PLAN,
     ),
 }
 

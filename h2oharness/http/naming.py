@@ -48,3 +48,18 @@ def operation_namer(document: Path) -> Callable[[str, str], str]:
         return path
 
     return name
+
+
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def documented_operations(document: Path) -> list[tuple[str, str]]:
+    """(METHOD, path) of every operation of an OpenAPI document; empty when the file is missing."""
+    import yaml
+
+    if not document.is_file():
+        return []
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    doc = yaml.load(document.read_text(), Loader=loader)  # noqa: S506 - a safe loader, C or Python
+    paths = doc.get("paths", {}) if isinstance(doc, dict) else {}
+    return [(m.upper(), p) for p, item in paths.items() for m in item if m in _HTTP_METHODS]

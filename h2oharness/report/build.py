@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK, EXIT_VIOLATION
 from h2oharness.http.redact import redact
 from h2oharness.report.model import ApiReport, Conformance, Failure, OperationOutcome, OperationResult
 
 __all__ = [
-    "EXIT_HARNESS_ERROR",
-    "EXIT_OK",
-    "EXIT_VIOLATION",
     "OperationRecord",
     "build_conformance",
     "dedupe_failures",
@@ -21,10 +19,6 @@ __all__ = [
     "operation_key",
     "summarize",
 ]
-
-EXIT_OK = 0
-EXIT_VIOLATION = 1
-EXIT_HARNESS_ERROR = 3
 
 # Read order of a REST table: fetch, create, change, remove.
 _METHOD_RANK = {m: i for i, m in enumerate(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"))}

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from h2oharness.apis import APIS
-from h2oharness.http.naming import contract_operations, operation_namer
-from h2oharness.pytest_plugin import documented_operations
+from h2oharness.http.naming import contract_operations, documented_operations, operation_namer
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,10 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK, EXIT_VIOLATION
 from h2oharness.report.build import (
-    EXIT_HARNESS_ERROR,
-    EXIT_OK,
-    EXIT_VIOLATION,
     OperationRecord,
     build_conformance,
     dedupe_failures,

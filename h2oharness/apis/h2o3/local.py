@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import os
 import shutil
 import socket
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from h2oharness.errors import TargetUnavailable
+from h2oharness.settings import Settings
 
 INSTALL_HINT = "install it with: pip install 'h2oharness[h2o3-server]'"
 
@@ -105,7 +105,7 @@ class LocalH2O3:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
-        if os.environ.get("HARNESS_KEEP_SERVER_DIRS") != "1":
+        if not Settings.from_env().keep_server_dirs:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
     def restart(self, startup_timeout: float = 120.0) -> None:

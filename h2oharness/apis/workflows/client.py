@@ -15,7 +15,6 @@ Example:
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -24,6 +23,7 @@ import httpx
 
 from h2oharness.errors import ContractViolation, TargetAuthError, TargetUnavailable
 from h2oharness.http.polling import Backoff, JobStatus, PollResult, wait_for_job
+from h2oharness.settings import variable
 
 JSONDict = dict[str, Any]
 RUN_FINAL = ("STATE_SUCCEEDED", "STATE_FAILED")
@@ -92,11 +92,10 @@ def login_refresh_token(
 def token_from_environment() -> str | None:
     """An access token from ``WORKFLOWS_ISSUER_URL``, ``WORKFLOWS_CLIENT_ID`` and ``WORKFLOWS_REFRESH_TOKEN``
     (plus an optional ``WORKFLOWS_CLIENT_SECRET``) through the refresh-token grant; None when they are not all set."""
-    env = os.environ
-    issuer, client_id, refresh = (env.get(f"WORKFLOWS_{n}") for n in ("ISSUER_URL", "CLIENT_ID", "REFRESH_TOKEN"))
+    issuer, client_id, refresh = (variable(f"WORKFLOWS_{n}") for n in ("ISSUER_URL", "CLIENT_ID", "REFRESH_TOKEN"))
     if not (issuer and client_id and refresh):
         return None
-    return login_refresh_token(issuer, client_id, refresh, env.get("WORKFLOWS_CLIENT_SECRET"))
+    return login_refresh_token(issuer, client_id, refresh, variable("WORKFLOWS_CLIENT_SECRET"))
 
 
 def run_status(run: Mapping[str, Any]) -> JobStatus:

@@ -1,0 +1,33 @@
+"""The harness's pytest plugin, split by role.
+
+- ``options``: the ``--harness-*`` options, the run's settings, markers from paths, resume;
+- ``fixtures``: each API's target fixtures and the shared ones (drift, known findings, sweep);
+- ``contract``: the contract driver that ``contracts/<slug>/test_<slug>_contract.py`` asks for its tests;
+- ``recording``: what each test's report carries for the conformance report;
+- ``collector``: progress.jsonl and the conformance report, on the controller.
+
+Nothing outside the plugin imports it; the driver is imported by the contract test modules.
+"""
+
+from __future__ import annotations
+
+from h2oharness.pytest_plugin.fixtures import (
+    harness_drift,
+    harness_known_findings,
+    harness_sweep,
+    pytest_generate_tests,
+)
+from h2oharness.pytest_plugin.options import pytest_addoption, pytest_collection_modifyitems, pytest_configure
+from h2oharness.pytest_plugin.recording import pytest_runtest_makereport
+
+# the hooks and fixtures pytest looks for on this module
+__all__ = [
+    "harness_drift",
+    "harness_known_findings",
+    "harness_sweep",
+    "pytest_addoption",
+    "pytest_collection_modifyitems",
+    "pytest_configure",
+    "pytest_generate_tests",
+    "pytest_runtest_makereport",
+]

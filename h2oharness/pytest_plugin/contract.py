@@ -1,0 +1,200 @@
+"""The contract driver: an API's contract tests from its plan (``ApiInfo.plan``), the same for every API.
+
+``contracts/<slug>/test_<slug>_contract.py`` asks for its two tests:
+
+    test_h2o3_contract, test_h2o3_stateful_flow = contract_tests("h2o3", Path(__file__).parent)
+
+The first is one pytest item per documented operation in scope (so xdist spreads
+them): each generated case is sent through the sweep (a request that kills the
+server is a ``server_crash`` finding), its answer validated against the document
+and its failures handed to the known findings. The second follows the document's
+links as a state machine and checks how deep it got. The folder holds
+``openapi.yaml`` (``HARNESS_<PREFIX>_SPEC`` replaces it), ``schemathesis.toml`` and,
+where the API has one, ``destructive.yaml``.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+import yaml
+from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
+from schemathesis.core.failures import FailureGroup
+
+from h2oharness.apis import ApiInfo, get_api
+from h2oharness.contractplan import CaseFeed, FlowContext, FlowPlan
+from h2oharness.settings import Settings
+from h2oharness.stateful import flow_settings, linked_flow
+from h2oharness.sweep import load_destructive
+
+#: a destructive operation may kill the node after it answers (Shutdown does, about 2 s later): watch that long
+DESTRUCTIVE_SETTLE = 5.0
+
+TestFunction = Callable[..., None]
+
+
+def contract_tests(slug: str, folder: Path) -> tuple[TestFunction, TestFunction | None]:
+    """The API's per-operation contract test and its stateful flow test (None when its plan has no flow)."""
+    api = get_api(slug)
+    current = Settings.from_env()
+    spec = Path(current.specs.get(api.env_prefix) or folder / "openapi.yaml")
+    config = folder / "schemathesis.toml"
+    destructive = load_destructive(folder / "destructive.yaml")
+    document = schemathesis.openapi.from_path(str(spec), config=schemathesis.Config.from_path(config))
+    if current.seed is not None:
+        document.config.seed = current.seed
+
+    def in_scope(method: str, path: str) -> bool:
+        key = (method.upper(), path)
+        if key in destructive:
+            return current.include_destructive and current.all_operations
+        default = api.plan.default_scope
+        return current.all_operations or default is None or default(method, path)
+
+    # filtered before parametrize: schemathesis plans each operation's coverage cases when it collects it, which
+    # costs seconds per H2O-3 model-builder operation (about 100 parameters each)
+    schema = document.include(lambda ctx: in_scope(ctx.operation.method, ctx.operation.path))
+    feed = api.plan.feed() if api.plan.feed and (current.all_operations or current.real_keys) else None
+    if feed is not None:
+        feed.install(schema)
+    contract = _contract_test(api, schema, current, destructive, feed)
+    flow = api.plan.flow
+    return contract, None if flow is None else _flow_test(api, flow, document, spec, config)
+
+
+def _named(function: TestFunction, name: str, doc: str) -> TestFunction:
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
+    return function
+
+
+def _contract_test(
+    api: ApiInfo, schema: Any, current: Settings, destructive: dict[tuple[str, str], str], feed: CaseFeed | None
+) -> TestFunction:
+    slug = api.slug
+    needs = [f"{slug}_target", f"{slug}_session", f"{slug}_http", "harness_known_findings", "harness_sweep"]
+
+    def test(case: Any, request: pytest.FixtureRequest) -> None:
+        target = request.getfixturevalue(f"{slug}_target")
+        reason = api.plan.skip(case, target)
+        if reason:
+            pytest.skip(reason)
+        if feed is not None:
+            _feed_before(request, feed, target, slug)
+        operation = (case.operation.method.upper(), case.operation.path)
+        response = request.getfixturevalue("harness_sweep").call(
+            case,
+            target,
+            session=request.getfixturevalue(f"{slug}_session"),
+            settle=DESTRUCTIVE_SETTLE if operation in destructive else 0.0,
+            timeout=30,
+        )
+        if feed is not None:
+            feed.note(response)
+        try:
+            case.validate_response(response)
+        except FailureGroup as group:
+            request.getfixturevalue("harness_known_findings").absorb(group, target, response=response)
+
+    _named(test, f"test_{slug}_contract", "Every generated request gets a response its operation documents.")
+    test = pytest.mark.usefixtures(*needs)(test)
+    test = settings(
+        max_examples=current.max_examples, suppress_health_check=list(HealthCheck), deadline=None, database=None
+    )(test)
+    return schema.parametrize()(test)  # type: ignore[no-any-return]
+
+
+_FED = pytest.StashKey[bool]()
+_WARNED = pytest.StashKey[set[str]]()
+
+
+def _feed_before(request: pytest.FixtureRequest, feed: CaseFeed, target: Any, slug: str) -> None:
+    """Once per test: the real values on the target now, what its cases started cancelled after, removal at the end."""
+    node = request.node
+    if node.stash.get(_FED, False):
+        return
+    node.stash[_FED] = True
+    http = request.getfixturevalue(f"{slug}_http")
+    feed.ensure(http, tag=f"{request.getfixturevalue('worker_id')}_{os.getpid()}")
+    warned = request.config.stash.setdefault(_WARNED, set())
+    if feed.error and feed.error not in warned:
+        warned.add(feed.error)
+        warnings.warn(f"the sweep runs on generated keys only, none could be made: {feed.error}", stacklevel=1)
+    node.addfinalizer(lambda: feed.cancel_started(http))
+    module = node.getparent(pytest.Module)
+    if module is not None and not module.stash.get(_FED, False):
+        module.stash[_FED] = True
+
+        def remove() -> None:
+            with target.client(timeout=30) as client:
+                feed.remove(client)
+
+        module.addfinalizer(remove)
+
+
+def _flow_document(spec: Path, operations: frozenset[tuple[str, str]]) -> dict[str, Any]:
+    """The document cut down to ``operations`` and the links between them, so few steps go deep."""
+    document = yaml.safe_load(spec.read_text())
+    kept_ids = set()
+    paths: dict[str, Any] = {}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if (method.upper(), path) in operations:
+                paths.setdefault(path, {})[method] = operation
+                kept_ids.add(operation["operationId"])
+    for item in paths.values():
+        for operation in item.values():
+            for response in operation["responses"].values():
+                links = response.get("links", {})
+                for name in [n for n, link in links.items() if link["operationId"] not in kept_ids]:
+                    del links[name]
+    return {**document, "paths": paths}
+
+
+def _flow_schema(flow: FlowPlan, document: Any, spec: Path, config: Path) -> Any:
+    """The flow's schema: the document filtered to the flow's operations (or a fresh load when it needs its own)."""
+    loaded = schemathesis.Config.from_path(config)
+    if flow.prune_links:
+        assert flow.operations is not None, "prune_links needs the flow's operations"
+        return schemathesis.openapi.from_dict(_flow_document(spec, flow.operations), config=loaded)
+    if flow.positive_only:
+        document = schemathesis.openapi.from_path(str(spec), config=loaded)
+        document.config.generation.update(modes=[GenerationMode.POSITIVE])
+    if flow.operations is not None:
+        kept = flow.operations
+        return document.include(lambda ctx: (ctx.operation.method.upper(), ctx.operation.path) in kept)
+    if flow.operation_ids is not None:
+        return document.include(operation_id=sorted(flow.operation_ids))
+    return document.include(path_regex=flow.path_regex)
+
+
+def _flow_test(api: ApiInfo, flow: FlowPlan, document: Any, spec: Path, config: Path) -> TestFunction:
+    slug = api.slug
+    schema = _flow_schema(flow, document, spec, config)
+    target_fixture = f"{slug}_fresh_target" if flow.fresh_mock else f"{slug}_target"
+
+    def test(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+        target = request.getfixturevalue(target_fixture)
+        reason = flow.skip(target)
+        if reason:
+            pytest.skip(reason)
+        session = request.getfixturevalue(f"{slug}_session")
+        known = request.getfixturevalue("harness_known_findings")
+        sweep = request.getfixturevalue("harness_sweep")
+        steps: list[str] = []
+        with target.client(timeout=60.0) as http, flow.start(FlowContext(target, http, tmp_path)) as before_call:
+            base = linked_flow(schema, target, session, known, steps, sweep)
+            machine: Any = type("Flow", (base,), {"before_call": lambda self, case: before_call and before_call(case)})
+            machine.run(settings=flow_settings(flow.min_examples, steps=flow.steps))
+        flow.check(steps)
+
+    _named(test, f"test_{slug}_stateful_flow", f"Sequences that follow the links of {api.title}'s document.")
+    needs = [target_fixture, f"{slug}_session", "harness_known_findings", "harness_sweep"]
+    return pytest.mark.usefixtures(*needs)(test)

@@ -1,0 +1,192 @@
+"""Fixtures: each API's targets under its own names, and the harness's shared ones (drift, known findings, sweep).
+
+Per API (``<slug>`` from the registry): ``<slug>_mock``, ``<slug>_local``, ``<slug>_target``
+(one per chosen kind), ``<slug>_fresh_target``, ``<slug>_http`` and ``<slug>_session``.
+They live on one plugin object per API, registered at configure time.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from h2oharness.apis import APIS, ApiInfo, get_api
+from h2oharness.baseline import Baseline, load_baseline
+from h2oharness.errors import HarnessError
+from h2oharness.pytest_plugin.options import SETTINGS, target_kinds
+from h2oharness.pytest_plugin.recording import KnownFindings, api_of
+from h2oharness.targets import Target, open_target, serve_mock, start_local
+
+#: local servers started in this session, by URL: the sweep restarts one that a request killed
+LOCAL_SERVERS = pytest.StashKey[dict[str, Any]]()
+SWEEP = pytest.StashKey[Any]()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test that needs an API target once per chosen target kind that the API has."""
+    kinds = target_kinds(metafunc.config)
+    for slug, api in APIS.items():
+        if f"{slug}_target" not in metafunc.fixturenames:
+            continue
+        usable = [k for k in kinds if k in api.kinds]
+        if not usable:
+            # e.g. --harness-target local for an API that no one can run locally: one visible skip, not a crash
+            reason = f"{api.title} has no {'/'.join(kinds)} target (it has: {', '.join(api.kinds)})"
+            param = pytest.param(kinds[0], marks=pytest.mark.skip(reason=reason), id=kinds[0])
+            metafunc.parametrize(f"{slug}_target", [param], indirect=True, scope="session")
+        elif len(kinds) > 1:
+            metafunc.parametrize(f"{slug}_target", usable, indirect=True, scope="session", ids=usable)
+
+
+def _needs_target(api: ApiInfo, fixture: Callable[..., Any]) -> None:
+    """Make pytest hand ``fixture`` the API's ``<slug>_target`` (it is called with that keyword)."""
+    param = inspect.Parameter(f"{api.slug}_target", inspect.Parameter.KEYWORD_ONLY, annotation=Target)
+    fixture.__signature__ = inspect.Signature([param])  # type: ignore[attr-defined]
+
+
+def api_fixtures(api: ApiInfo) -> types.ModuleType:
+    """A plugin holding the API's fixtures under its own names (registered once per session)."""
+
+    def mock() -> Iterator[Target]:
+        with serve_mock(api) as target:
+            yield target
+
+    def local(pytestconfig: pytest.Config) -> Iterator[Target]:
+        handed = pytestconfig.stash[SETTINGS].handed.get(api.env_prefix)
+        if handed is not None and handed.kind == "local":
+            yield Target.from_handed(handed)
+            return
+        try:
+            server = start_local(api)
+        except HarnessError as exc:
+            pytest.skip(f"no local {api.title}: {exc}")
+        # the sweep restarts a server that a request killed, on the same URL (h2oharness/sweep.py)
+        pytestconfig.stash.setdefault(LOCAL_SERVERS, {})[server.url] = server
+        try:
+            yield Target("local", server.url, version=getattr(server, "version", ""))
+        finally:
+            server.stop()
+
+    def target(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Iterator[Target]:
+        kind = getattr(request, "param", None) or target_kinds(pytestconfig)[0]
+        if kind in ("mock", "local"):
+            yield request.getfixturevalue(f"{api.slug}_{kind}")
+            return
+        option = pytestconfig.getoption
+        try:
+            with open_target(
+                api,
+                "live",
+                handed=pytestconfig.stash[SETTINGS].handed.get(api.env_prefix),
+                url=option("--harness-url"),
+                username=option("--harness-username"),
+                password=option("--harness-password"),
+                token=option("--harness-api-key"),
+            ) as live:
+                yield live
+        except HarnessError as exc:
+            pytest.exit(f"h2oharness: {exc}", returncode=3)
+
+    def fresh(**fixtures: Target) -> Iterator[Target]:
+        given = fixtures[f"{api.slug}_target"]
+        if given.kind != "mock":
+            yield given
+            return
+        from h2oharness.mocks.clock import ManualClock
+
+        # a clock that stands still: jobs keep the state they were made in, so a derandomized sequence meets the
+        # same answers on every run (on wall time, whether a run is still queued when it is cancelled varies)
+        with serve_mock(api, clock=ManualClock()) as own:
+            yield own
+
+    def http(**fixtures: Target) -> Iterator[httpx.Client]:
+        with fixtures[f"{api.slug}_target"].client(timeout=60.0) as client:
+            yield client
+
+    def session(**fixtures: Target) -> Iterator[Any]:
+        import requests
+
+        given = fixtures[f"{api.slug}_target"]
+        with requests.Session() as s:
+            auth = given.credentials.httpx_auth()
+            if auth:
+                s.auth = auth
+            s.headers.update(given.credentials.headers())
+            yield s
+
+    for needs in (fresh, http, session):
+        _needs_target(api, needs)
+    docs = {
+        mock: f"Our {api.title} mock served on a loopback port, once per session (per xdist worker).",
+        local: f"A real {api.title} started on loopback, once per session (per xdist worker).",
+        target: f"The {api.title} server this run tests, of the chosen kind (one per chosen kind).",
+        fresh: f"The {api.title} target for one test, with a mock of its own on a still clock when the target is "
+        "the mock: a stateful sequence then meets the same answers whatever ran before it.",
+        http: f"An httpx client for the {api.title} target, with its credentials.",
+        session: f"A requests session with the {api.title} target's credentials (what schemathesis calls with).",
+    }
+    scopes = {mock: "session", local: "session", target: "session", fresh: "function", http: "function"}
+    plugin = types.ModuleType(f"h2oharness.pytest_plugin.fixtures:{api.slug}", f"Fixtures of {api.title}.")
+    names = {mock: "mock", local: "local", target: "target", fresh: "fresh_target", http: "http", session: "session"}
+    for function, suffix in names.items():
+        function.__doc__ = docs[function]
+        name = f"{api.slug}_{suffix}"
+        scope = scopes.get(function, "module")
+        setattr(plugin, name, pytest.fixture(scope=scope, name=name)(function))  # type: ignore[call-overload]
+    return plugin
+
+
+@pytest.fixture
+def harness_drift(request: pytest.FixtureRequest) -> Callable[..., None]:
+    """Record a disagreement between a source document and what the target did (reported, never a failure).
+
+    Example:
+        harness_drift(source="000_e1d9cd603d9ebb67.txt", what="POST /3/Parse as written",
+                      expected="HTTP 200 with a job", observed="HTTP 400: Field not found: 'header'")
+    """
+    from h2oharness.pytest_plugin.recording import DRIFT
+
+    def record(*, source: str, what: str, expected: str, observed: str) -> None:
+        entry = {"source": source, "what": what, "expected": expected, "observed": observed}
+        request.node.user_properties.append((DRIFT, entry))
+
+    return record
+
+
+@pytest.fixture
+def harness_known_findings(request: pytest.FixtureRequest) -> KnownFindings:
+    """The known findings of the test's API (``contracts/<api>/known_findings.yaml``)."""
+    where = api_of(Path(str(request.config.rootpath)), Path(str(request.node.path)))
+    if where is None:
+        return KnownFindings(request.node, Baseline())
+    path = Path(str(request.config.rootpath)) / "contracts" / where[0] / "known_findings.yaml"
+    return KnownFindings(request.node, load_baseline(path))
+
+
+@pytest.fixture
+def harness_sweep(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Sends a contract case and survives the target dying: a ``server_crash`` finding, a restart or a clean stop.
+
+    Example:
+        response = harness_sweep.call(case, h2o3_target, session=h2o3_session, timeout=30)
+    """
+    from h2oharness.sweep import Sweep, SweepGuard
+
+    config = request.config
+    if SWEEP not in config.stash:
+        config.stash[SWEEP] = Sweep(max_restarts=config.stash[SETTINGS].max_restarts)
+    # local servers started since (another API's, or a later fixture) can be restarted too
+    for url, server in config.stash.get(LOCAL_SERVERS, {}).items():
+        if hasattr(server, "restart"):
+            config.stash[SWEEP].servers.setdefault(url, server)
+    where = api_of(Path(str(config.rootpath)), Path(str(request.node.path)))
+    health = get_api(where[0]).health_path if where else "/"
+    guard = SweepGuard(config.stash[SWEEP], request.node, health, where[0] if where else "")
+    yield guard
+    guard.finish()

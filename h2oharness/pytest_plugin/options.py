@@ -1,0 +1,153 @@
+"""Options and configuration: the ``--harness-*`` options, the run's settings, markers from paths, resume."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from h2oharness.errors import HarnessError
+from h2oharness.settings import Settings
+from h2oharness.targets import check_kind
+
+#: the run's settings: the environment's, with the command line's options on top
+SETTINGS = pytest.StashKey[Settings]()
+
+_MARKERS = (
+    "contract: property-based contract test of an API against its OpenAPI document",
+    "scenario: end-to-end flow against a target",
+    "live: needs a real server (target local or live)",
+    "slow: takes more than a few seconds",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the harness's namespaced options (their defaults come from ``HARNESS_*``, see settings.py)."""
+    group = parser.getgroup("h2oharness", "h2oharness targets and reports")
+    group.addoption(
+        "--harness-target",
+        default=None,
+        help="mock (default, or HARNESS_TARGET), local (a real H2O-3 started from the h2o package), live (URL from "
+        "env/options), or several separated by commas (every target-bound test then runs once per target)",
+    )
+    group.addoption("--harness-url", default=None, help="base URL of a live target (else <API>_URL)")
+    group.addoption("--harness-username", default=None, help="HTTP Basic user for a live target (else <API>_USERNAME)")
+    group.addoption("--harness-password", default=None, help="HTTP Basic password (else <API>_PASSWORD)")
+    group.addoption("--harness-api-key", default=None, help="bearer token for a live target (else <API>_API_KEY)")
+    group.addoption(
+        "--harness-all-operations",
+        action="store_true",
+        default=False,
+        help="contract-test every operation of the document, not only the seed flow and read-only ones",
+    )
+    group.addoption(
+        "--harness-include-destructive",
+        action="store_true",
+        default=False,
+        help="with --harness-all-operations, also send the operations destructive by design "
+        "(contracts/<api>/destructive.yaml: shutdown, process signals, arbitrary expressions...)",
+    )
+    group.addoption(
+        "--harness-real-keys",
+        action="store_true",
+        default=False,
+        help="feed the H2O-3 generators a real frame, model and job made on the target (on by default with "
+        "--harness-all-operations)",
+    )
+    group.addoption(
+        "--harness-max-restarts",
+        type=int,
+        default=None,
+        help="how often a sweep may restart a local server that a request killed, per session (default 3)",
+    )
+    group.addoption(
+        "--harness-confirm-replays",
+        type=int,
+        default=None,
+        help="replays on fresh local servers to confirm and reduce each request that killed a server "
+        "(default 12; 0: report crashes unconfirmed)",
+    )
+    group.addoption(
+        "--harness-max-examples", type=int, default=None, help="hypothesis examples per operation (default 10)"
+    )
+    group.addoption(
+        "--harness-report-dir", default=None, help="write conformance.json and conformance.html into this folder"
+    )
+    group.addoption(
+        "--harness-resume",
+        action="store_true",
+        default=False,
+        help="go on with an interrupted run: skip the tests the report folder's progress.jsonl already has",
+    )
+
+
+def settings_of(config: pytest.Config) -> Settings:
+    """The environment's settings with the command line's options on top."""
+    try:
+        settings = Settings.from_env()
+    except HarnessError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    option = config.getoption
+    changes: dict[str, object] = {}
+    for name in ("target", "max_restarts", "confirm_replays", "max_examples"):
+        value = option(f"--harness-{name.replace('_', '-')}")
+        if value is not None:
+            changes[name] = value
+    for name in ("all_operations", "include_destructive", "real_keys"):
+        if option(f"--harness-{name.replace('_', '-')}"):
+            changes[name] = True
+    return settings.replace(**changes)
+
+
+def target_kinds(config: pytest.Config) -> list[str]:
+    """The target kinds chosen with ``--harness-target`` (comma-separated), validated."""
+    raw = config.stash[SETTINGS].target
+    try:
+        kinds = [check_kind(k.strip()) for k in raw.split(",") if k.strip()]
+    except HarnessError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if not kinds:
+        raise pytest.UsageError("--harness-target is empty")
+    return list(dict.fromkeys(kinds))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Markers, the run's settings (exported for the contract modules and xdist workers), per-API fixtures, report."""
+    from h2oharness.apis import APIS
+    from h2oharness.pytest_plugin.collector import ReportCollector
+    from h2oharness.pytest_plugin.fixtures import api_fixtures
+
+    for marker in _MARKERS:
+        config.addinivalue_line("markers", marker)
+    settings = settings_of(config)
+    config.stash[SETTINGS] = settings
+    # read by the contract driver when a contract module is imported, here and in every xdist worker
+    settings.export(("all_operations", "include_destructive", "real_keys", "max_examples"))
+    for api in APIS.values():
+        config.pluginmanager.register(api_fixtures(api), f"h2oharness-fixtures-{api.slug}")
+    report_dir = config.getoption("--harness-report-dir")
+    if report_dir and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(ReportCollector(config, Path(report_dir)), "h2oharness-report")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark tests by where they live (contracts/ -> contract, scenarios/ -> scenario); on resume, drop the done ones."""
+    from h2oharness.pytest_plugin.collector import read_progress
+
+    report_dir = config.getoption("--harness-report-dir")
+    if config.getoption("--harness-resume") and report_dir:
+        done = {str(line["record"].get("nodeid")) for line in read_progress(Path(report_dir)) if "record" in line}
+        kept = [item for item in items if item.nodeid not in done]
+        if len(kept) < len(items):
+            config.hook.pytest_deselected(items=[item for item in items if item.nodeid in done])
+            items[:] = kept
+    root = Path(str(config.rootpath))
+    for item in items:
+        try:
+            top = Path(str(item.path)).relative_to(root).parts[0]
+        except ValueError:
+            continue
+        if top == "contracts":
+            item.add_marker(pytest.mark.contract)
+        elif top == "scenarios":
+            item.add_marker(pytest.mark.scenario)

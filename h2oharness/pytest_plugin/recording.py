@@ -1,0 +1,178 @@
+"""Recording: what each test's report carries for the conformance report (API, operation, target, failures).
+
+``pytest_runtest_makereport`` attaches a record to the deciding phase of every test
+under ``contracts/`` and ``scenarios/``; ``KnownFindings`` lets a contract test accept
+the failures its API's baseline already knows; drift entries ride on the same report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from h2oharness.apis import APIS
+from h2oharness.baseline import Baseline
+from h2oharness.errors import HarnessError
+from h2oharness.targets import Target
+
+if TYPE_CHECKING:
+    from h2oharness.report.model import Failure
+
+RECORD = "h2oharness"
+DRIFT = "h2oharness-drift"
+
+
+def api_of(rootpath: Path, path: Path) -> tuple[str, str] | None:
+    """(api slug, suite) of a test file: ``contracts/<slug>/...`` or ``scenarios/test_<slug>_*.py``."""
+    try:
+        parts = path.relative_to(rootpath).parts
+    except ValueError:
+        return None
+    if len(parts) >= 2 and parts[0] == "contracts" and parts[1] in APIS:
+        return parts[1], "contract"
+    if len(parts) == 2 and parts[0] == "scenarios":
+        for slug in APIS:
+            if parts[1].startswith(f"test_{slug}_"):
+                return slug, "scenario"
+    return None
+
+
+KNOWN = "h2oharness-known"
+_KNOWN_CAP = 25
+LAST_RESPONSE = pytest.StashKey[list[Any]]()
+
+
+class KnownFindings:
+    """Lets a contract test accept failures that its API's baseline already knows for the target's kind."""
+
+    def __init__(self, node: pytest.Item, baseline: Baseline) -> None:
+        self.node = node
+        self.baseline = baseline
+        self.seen = 0
+
+    def absorb(
+        self,
+        group: BaseExceptionGroup[BaseException],
+        target: Target,
+        operation: str | None = None,
+        response: Any = None,
+    ) -> None:
+        """Re-raise ``group`` unless every failure in it is a known finding for this target's kind.
+
+        ``operation`` ("METHOD /path") defaults to the one the test's id names. ``response`` (what the server
+        answered, with ``status_code``, ``headers`` and ``text``) goes into the report with the failures, and
+        names the defect behind a server error.
+        """
+        from h2oharness.report.failures import failures_from_exception, operation_of, with_response
+
+        named = operation_of(self.node.nodeid)
+        label = operation or (f"{named[0]} {named[1]}" if named else None)
+        failures = with_response(failures_from_exception(group), response)
+        # the last answer before a raise is the one hypothesis replays for the failure it reports
+        self.node.stash[LAST_RESPONSE] = failures
+        if label is None:
+            raise group
+        # the group's own text carries the response's status and body, which an entry's ``match`` may name
+        seen = str(group)
+        checks = [(f.check.split(" ", 1)[0], f"{f.message}\n{f.curl or ''}\n{seen}") for f in failures]
+        if not checks or self.baseline.unknown(label, checks, target.kind):
+            raise group
+        self.seen += 1
+        if self.seen <= _KNOWN_CAP:
+            for failure, (code, text) in zip(failures, checks, strict=True):
+                entry = {**failure.to_dict(), "reason": self.baseline.reason(label, code, text, target.kind)}
+                self.node.user_properties.append((KNOWN, entry))
+
+
+def _with_last_response(item: pytest.Item, failures: list[Failure]) -> list[Failure]:
+    """``failures`` with the answer ``absorb`` saw last for the same check, where they lack one."""
+    from dataclasses import replace
+
+    seen = {f.check: f for f in item.stash.get(LAST_RESPONSE, [])}
+    out = []
+    for failure in failures:
+        last = seen.get(failure.check)
+        if last is not None and failure.response is None:
+            failure = replace(failure, response=last.response, signature=failure.signature or last.signature)
+        out.append(failure)
+    return out
+
+
+def _target_of(item: pytest.Item) -> dict[str, str] | None:
+    funcargs = getattr(item, "funcargs", {})
+    for slug in APIS:
+        target = funcargs.get(f"{slug}_target")
+        if isinstance(target, Target):
+            return {"kind": target.kind, "url": target.url, "version": target.version}
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Attach what the report needs (API, operation, target, failures) to the test's own report."""
+    report = yield
+    where = api_of(Path(str(item.config.rootpath)), Path(str(item.path)))
+    final_phase = call.when == "call" or (call.when == "setup" and report.outcome != "passed")
+    if where is None or not final_phase:
+        return report
+    from h2oharness.report.failures import operation_of
+
+    slug, suite = where
+    record: dict[str, Any] = {
+        "api": slug,
+        "suite": suite,
+        "name": item.name,
+        "nodeid": item.nodeid,
+        "outcome": report.outcome,
+        "duration": report.duration,
+        "target": _target_of(item),
+        "failures": [],
+        "error": None,
+    }
+    # only a schemathesis item stands for an operation; other ids may look like one
+    schemathesis_item = getattr(getattr(item, "obj", None), "_schemathesis_metadata", None) is not None
+    operation = operation_of(item.nodeid) if schemathesis_item else None
+    if operation is not None:
+        record["method"], record["path"] = operation
+    known: list[dict[str, Any]] = [dict(v) for k, v in item.user_properties if k == KNOWN]  # type: ignore[call-overload]
+    if known and report.outcome == "passed":
+        _known(record, report, known)
+    elif call.excinfo is not None and report.outcome == "failed":
+        _failed(record, item, call.excinfo.value, operation)
+    elif report.outcome == "skipped" and isinstance(report.longrepr, tuple):
+        record["error"] = None
+        record["skip_reason"] = str(report.longrepr[2])
+    # a copy: item.user_properties is shared with the teardown report, which must not repeat the record
+    report.user_properties = [*report.user_properties, (RECORD, record)]
+    return report
+
+
+def _known(record: dict[str, Any], report: pytest.TestReport, known: list[dict[str, Any]]) -> None:
+    """A real server's known defects: listed as failures in the report, an expected failure for pytest."""
+    record["outcome"] = "failed"
+    record["failures"] = [{**{k: v for k, v in f.items() if k != "reason"}, "known": str(f["reason"])} for f in known]
+    record["known"] = True
+    report.outcome = "skipped"
+    report.wasxfail = "known finding: " + "; ".join(sorted({str(f["reason"]) for f in known}))
+
+
+def _failed(record: dict[str, Any], item: pytest.Item, exc: BaseException, operation: tuple[str, str] | None) -> None:
+    """A harness error, a crash the sweep recorded, or the API's failures (with the answer absorb saw last)."""
+    from h2oharness.report.failures import failures_from_exception
+    from h2oharness.sweep import ServerCrash
+
+    if isinstance(exc, HarnessError):
+        record["error"] = f"{type(exc).__name__}: {exc}"
+    elif isinstance(exc, ServerCrash):
+        # the finding is a crash record (h2oharness/sweep.py); an operation that only saw the outage is untested
+        if operation is not None and exc.operation != f"{operation[0]} {operation[1]}":
+            record["outcome"], record["skip_reason"] = "skipped", str(exc)
+        elif operation is None:
+            record["skip_reason"] = str(exc)  # a flow: the crash is what its scenario line says
+    else:
+        record["failures"] = [f.to_dict() for f in _with_last_response(item, failures_from_exception(exc))]

@@ -1,0 +1,196 @@
+"""The harness's settings: every ``HARNESS_*`` variable, and the one module that reads the process environment.
+
+``Settings`` names each variable once. ``from_env()`` reads them (the pytest plugin,
+the contract driver, Locust processes), ``to_env()`` writes them for a child
+process (``h2oharness run`` hands pytest the servers it started or probed, ``load``
+hands Locust the credentials), ``export()`` puts them into this process for the
+xdist workers it will start. The APIs' own variables (``H2O3_URL``,
+``WORKFLOWS_REFRESH_TOKEN``...) are read with ``variable()``.
+
+Example:
+    settings = Settings.from_env()
+    child = settings.replace(all_operations=True).child_environment()
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from h2oharness.errors import ConfigError
+
+PREFIX = "HARNESS_"
+
+
+@dataclass(frozen=True)
+class Handed:
+    """A server the CLI started or probed for one API, handed down to pytest or Locust; ``repr`` hides secrets."""
+
+    kind: str = ""
+    url: str = ""
+    version: str = ""
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+
+
+# field name -> (variable, kind) for the plain settings; per-API ones are HARNESS_<PREFIX>_<NAME>
+_PLAIN: dict[str, tuple[str, type]] = {
+    "target": ("HARNESS_TARGET", str),
+    "seed": ("HARNESS_SEED", int),
+    "max_examples": ("HARNESS_MAX_EXAMPLES", int),
+    "all_operations": ("HARNESS_ALL_OPERATIONS", bool),
+    "include_destructive": ("HARNESS_INCLUDE_DESTRUCTIVE", bool),
+    "real_keys": ("HARNESS_REAL_KEYS", bool),
+    "max_restarts": ("HARNESS_MAX_RESTARTS", int),
+    "confirm_replays": ("HARNESS_CONFIRM_REPLAYS", int),
+    "keep_server_dirs": ("HARNESS_KEEP_SERVER_DIRS", bool),
+    "load_users": ("HARNESS_LOAD_USERS", int),
+    "arrival_rate": ("HARNESS_ARRIVAL_RATE", float),
+    "load_worker_dir": ("HARNESS_LOAD_WORKER_DIR", str),
+    "job_timeout": ("HARNESS_JOB_TIMEOUT", float),
+    "stream_deadline": ("HARNESS_STREAM_DEADLINE", float),
+    "stall_seconds": ("HARNESS_STALL_SECONDS", float),
+    "h2o3_load_rows": ("HARNESS_H2O3_LOAD_ROWS", int),
+}
+# suffix of HARNESS_<API PREFIX><suffix> -> Handed field ("_SPEC" is a spec override)
+_HANDED = {
+    "_API_KEY": "token",
+    "_KIND": "kind",
+    "_URL": "url",
+    "_VERSION": "version",
+    "_USERNAME": "username",
+    "_PASSWORD": "password",
+    "_SPEC": "",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every ``HARNESS_*`` setting; a field left None means "the default of whoever reads it"."""
+
+    #: target kinds, comma-separated (``--harness-target``)
+    target: str = "mock"
+    #: schemathesis seed for the contract runs (else contracts/<api>/schemathesis.toml's)
+    seed: int | None = None
+    #: hypothesis examples per operation
+    max_examples: int = 10
+    all_operations: bool = False
+    include_destructive: bool = False
+    real_keys: bool = False
+    #: restarts of a local server a request killed, per worker
+    max_restarts: int = 3
+    #: replays on fresh local servers to confirm and reduce each crash
+    confirm_replays: int = 12
+    #: keep a stopped local server's working directory (its logs)
+    keep_server_dirs: bool = False
+    # read by the Locust processes that ``h2oharness load`` starts
+    load_users: int = 1
+    arrival_rate: float | None = None
+    load_worker_dir: str | None = None
+    job_timeout: float | None = None
+    stream_deadline: float | None = None
+    stall_seconds: float | None = None
+    h2o3_load_rows: int | None = None
+    #: per API env prefix (``H2O3``): the server handed down by the CLI
+    handed: Mapping[str, Handed] = field(default_factory=dict)
+    #: per API env prefix: the OpenAPI document to test against instead of contracts/<slug>/openapi.yaml
+    specs: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings in ``environ`` (the process environment by default); ConfigError names a malformed one."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name, (variable, kind) in _PLAIN.items():
+            raw = env.get(variable)
+            if raw is None or raw == "":
+                continue
+            values[name] = _parse(variable, raw, kind)
+        handed: dict[str, Handed] = {}
+        specs: dict[str, str] = {}
+        for variable, value in env.items():
+            rest = variable[len(PREFIX) :] if variable.startswith(PREFIX) else ""
+            suffix = next((s for s in _HANDED if rest.endswith(s)), None)
+            api_prefix = rest[: -len(suffix)] if suffix else ""
+            if suffix == "_SPEC" and api_prefix:
+                specs[api_prefix] = value
+            elif suffix and api_prefix and f"{PREFIX}{api_prefix}_URL" in env:
+                handed[api_prefix] = dataclasses.replace(handed.get(api_prefix, Handed()), **{_HANDED[suffix]: value})
+        return cls(**values, handed=handed, specs=specs)
+
+    def to_env(self, only: Collection[str] | None = None) -> dict[str, str]:
+        """The variables that carry these settings (or ``only`` those fields) to a child process, defaults left out."""
+        default = Settings()
+        env: dict[str, str] = {}
+        for name, (variable, kind) in _PLAIN.items():
+            if only is not None and name not in only:
+                continue
+            value = getattr(self, name)
+            if value is None or value == getattr(default, name):
+                continue
+            env[variable] = ("1" if value else "0") if kind is bool else f"{value:g}" if kind is float else str(value)
+        if only is not None:
+            return env
+        for api_prefix, handed in self.handed.items():
+            for suffix, field_name in _HANDED.items():
+                value = getattr(handed, field_name) if field_name else None
+                if value is not None and (value or field_name == "password"):
+                    env[f"{PREFIX}{api_prefix}{suffix}"] = value
+        for api_prefix, path in self.specs.items():
+            env[f"HARNESS_{api_prefix}_SPEC"] = path
+        return env
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes``."""
+        return dataclasses.replace(self, **changes)
+
+    def export(self, only: Collection[str]) -> None:
+        """Put these fields into this process's environment, for what reads them later (and the workers it starts)."""
+        os.environ.update(self.to_env(only))
+
+    def child_environment(self) -> dict[str, str]:
+        """This process's environment for a child process, its ``HARNESS_*`` variables replaced by these settings."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(PREFIX)}
+        env.update(self.to_env())
+        return env
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every password and token these settings carry, for redaction."""
+        return tuple(s for h in self.handed.values() for s in (h.password, h.token) if s)
+
+
+def _parse(variable: str, raw: str, kind: type) -> Any:
+    if kind is bool:
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if kind is str:
+        return raw
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(f"{variable}={raw!r} is not a {kind.__name__}") from None
+
+
+def variable(name: str) -> str | None:
+    """An API's own environment variable (``H2O3_URL``, ``WORKFLOWS_CLIENT_ID``...), None when unset or empty."""
+    return os.environ.get(name) or None
+
+
+def secret_variable(name: str | None, option: str) -> str | None:
+    """The value of the variable an option names (``--password-env NAME``); ConfigError when it is not set."""
+    if name is None:
+        return None
+    value = os.environ.get(name)
+    if value is None:
+        raise ConfigError(f"{option} names {name}, which is not set")
+    return value
+
+
+def api_secrets(prefixes: list[str]) -> tuple[str, ...]:
+    """The passwords and tokens in the environment for these API prefixes, handed-down ones included."""
+    names = [f"{p}_{s}" for p in prefixes for s in ("PASSWORD", "API_KEY", "REFRESH_TOKEN", "CLIENT_SECRET")]
+    names += [f"{PREFIX}{n}" for n in names]
+    return tuple(v for v in (os.environ.get(n) for n in names) if v)
