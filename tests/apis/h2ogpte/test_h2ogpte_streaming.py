@@ -13,7 +13,7 @@ import pytest
 from h2oharness.apis.h2ogpte.client import H2OGPTeClient
 from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, FAIL_MARKER, H2OGPTeMockState, H2OGPTeTimings, make_app
 from h2oharness.errors import StreamServerError
-from h2oharness.http.streaming import open_stream
+from h2oharness.http.streaming import JsonlStream, open_stream
 from h2oharness.mocks.clock import ManualClock
 from h2oharness.mocks.serve import serve
 
@@ -60,7 +60,7 @@ def test_jsonl_stream_is_deltas_then_a_finished_line(quick: H2OGPTeClient) -> No
 def test_accept_jsonl_also_streams(quick: H2OGPTeClient) -> None:
     session = quick.create_chat()["id"]
     with open_stream(
-        quick.http, "POST", f"/api/v1/chats/{session}/completions", kind="jsonl",
+        quick.http, "POST", f"/api/v1/chats/{session}/completions", reader=JsonlStream,
         json={"message": "hi"}, headers={"Accept": "application/jsonl"},
     ) as stream:  # fmt: skip
         stream.read()
