@@ -206,7 +206,11 @@ class _Reader:
         self._last_line: tuple[int, str] | None = None
         arrived = clock() if headers_at is None else headers_at
         self.stats = StreamStats(time_to_headers=arrived - sent_at)
+        self._setup()
         self._check_head(content_types or self.content_types)
+
+    def _setup(self) -> None:
+        """Make the format's own parser state (a hook for subclasses)."""
 
     @property
     def text(self) -> str:
@@ -440,31 +444,12 @@ class SseStream(_Reader):
     kind = "SSE"
     content_types = SSE_CONTENT_TYPES
 
-    def __init__(
-        self,
-        response: httpx.Response,
-        sent_at: float,
-        *,
-        headers_at: float | None = None,
-        max_events: int | None = None,
-        deadline: float | None = None,
-        content_types: frozenset[str] | None = None,
-        clock: Callable[[], float] = time.perf_counter,
-    ) -> None:
+    def _setup(self) -> None:
         self._data: list[str] = []
         self._block: list[str] = []
         self._block_start = 0
         self._event_name = ""
         self._done_at: int | None = None  # the line of data: [DONE]
-        super().__init__(
-            response,
-            sent_at,
-            headers_at=headers_at,
-            max_events=max_events,
-            deadline=deadline,
-            content_types=content_types,
-            clock=clock,
-        )
 
     def text_of(self, data: dict[str, Any]) -> str:
         """The text an event carries (a token in the stats); a plain SSE event carries none."""

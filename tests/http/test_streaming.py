@@ -616,21 +616,14 @@ def test_first_event_arrives_while_the_server_holds_back_the_rest(
     assert stream.stats.time_to_headers <= first.at <= stream.stats.duration
 
 
-def test_a_real_server_that_ends_early_is_a_cut(loopback: tuple[str, Held]) -> None:
+@pytest.mark.parametrize(
+    ("path", "reason"), [("/early", ": EOF$"), ("/dies", "RemoteProtocolError")], ids=["ends-early", "drops-connection"]
+)
+def test_a_real_server_that_stops_before_the_end_is_a_cut(loopback: tuple[str, Held], path: str, reason: str) -> None:
     url, _ = loopback
     with (
         httpx.Client(base_url=url, timeout=10) as client,
-        pytest.raises(StreamCut, match=r"after 1 events \(last line 1: .*: EOF$"),
-        open_stream(client, "GET", "/early", reader=JsonlStream) as stream,
-    ):
-        stream.read()
-
-
-def test_a_real_server_that_drops_the_connection_is_a_cut(loopback: tuple[str, Held]) -> None:
-    url, _ = loopback
-    with (
-        httpx.Client(base_url=url, timeout=10) as client,
-        pytest.raises(StreamCut, match=r"after 1 events \(last line 1: .*RemoteProtocolError"),
-        open_stream(client, "GET", "/dies", reader=JsonlStream) as stream,
+        pytest.raises(StreamCut, match=rf"after 1 events \(last line 1: .*{reason}"),
+        open_stream(client, "GET", path, reader=JsonlStream) as stream,
     ):
         stream.read()
