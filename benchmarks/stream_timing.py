@@ -5,7 +5,7 @@ Run: ``python benchmarks/stream_timing.py [--ttft 0.2] [--gap 0.02] [--tokens 40
 A Starlette app in a spawned subprocess (its own GIL) serves JSONL and SSE streams on loopback that
 follow a known schedule: the first token ``--ttft`` seconds after the request reached the handler,
 then one every ``--gap`` seconds, then the closing line one gap later (so every gap between data
-events should equal ``--gap``). ``JsonlStream`` / ``SseStream`` read them from N client threads at
+events should equal ``--gap``). ``JsonlStream`` / ``ChatCompletionStream`` read them from N client threads at
 once, each with its own warm keep-alive ``httpx.Client``, released together by a barrier.
 
 Figures, in milliseconds, over every stream (TTFT) and every gap of every stream:
@@ -31,12 +31,13 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 from _table import machine, table
 
-from h2oharness.http.streaming import open_stream, percentile
+from h2oharness.apis.h2ogpte.openai_streams import ChatCompletionStream
+from h2oharness.http.streaming import JsonlStream, SseStream, open_stream, percentile
 
 KINDS = ("jsonl", "sse")
 MAX_STREAMS = 500  # a bound on every run, whatever the settings
@@ -113,7 +114,7 @@ def run_streams(url: str, kind: str, streams: int, args: argparse.Namespace) -> 
     barrier = threading.Barrier(streams)
     query = {"ttft": args.ttft, "gap": args.gap, "n": args.tokens}
     warm = {"ttft": 0, "gap": 0.001, "n": 1}
-    reader: Literal["jsonl", "sse"] = "jsonl" if kind == "jsonl" else "sse"
+    reader: type[JsonlStream | SseStream] = JsonlStream if kind == "jsonl" else ChatCompletionStream
     bound = args.ttft + args.gap * (args.tokens + 1) + 30.0
 
     def one() -> None:
@@ -121,10 +122,10 @@ def run_streams(url: str, kind: str, streams: int, args: argparse.Namespace) -> 
             try:
                 # warm up before the clock starts: connection open, and the server's stream path run once
                 client.get("/ping")
-                with open_stream(client, "GET", f"/{kind}", kind=reader, params=warm) as warm_up:
+                with open_stream(client, "GET", f"/{kind}", reader=reader, params=warm) as warm_up:
                     warm_up.read()
                 barrier.wait(timeout=60)
-                with open_stream(client, "GET", f"/{kind}", kind=reader, params=query, deadline=bound) as stream:
+                with open_stream(client, "GET", f"/{kind}", reader=reader, params=query, deadline=bound) as stream:
                     events = stream.read()
             except (Exception, threading.BrokenBarrierError) as exc:  # a figure, not a crash: count and go on
                 with lock:

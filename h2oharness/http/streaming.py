@@ -6,10 +6,10 @@ Two formats, one reader each, both built on an OPEN httpx streaming response and
 * ``JsonlStream``: h2oGPTe completions (``application/jsonl``): one JSON object per line,
   ``{"body": "<delta>", "finished": false}`` ..., a last line with ``"finished": true`` and a
   ``message_id``; an ``{"error": ...}`` line ends a failed stream; blank lines are ignored.
-* ``SseStream``: OpenAI-compatible server-sent events (``text/event-stream``): ``data: {json}``
-  events separated by blank lines, comments (``:``) and other fields allowed, ending with
-  ``data: [DONE]``. For ``/responses`` streams (``api="responses"``) a ``response.completed`` or
-  ``response.incomplete`` event also ends the stream, and only ``data: [DONE]`` may follow it.
+* ``SseStream``: server-sent events (``text/event-stream``): ``data: {json}`` events separated
+  by blank lines, comments (``:``) and other fields allowed, ending with ``data: [DONE]``. What an
+  event means to an API (its text, an error, an end before ``[DONE]``) is a subclass's: the
+  OpenAI-compatible ones are in :mod:`h2oharness.apis.h2ogpte.openai_streams`.
 
 Iterating a reader yields a ``StreamEvent`` per data event as soon as the chunk that completes it
 arrives (the body is never buffered whole), fills ``.stats`` as it goes and raises a
@@ -28,7 +28,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, overload
+from typing import Any, TypeVar
 
 import httpx
 
@@ -50,8 +50,6 @@ JSONL_CONTENT_TYPES = frozenset({"application/jsonl"})
 SSE_CONTENT_TYPES = frozenset({"text/event-stream"})
 EXCERPT_CHARS = 120
 _TERMINATOR = re.compile(r"\r\n|\r|\n")
-_RESPONSES_END = frozenset({"response.completed", "response.incomplete"})
-_RESPONSES_ERROR = frozenset({"error", "response.failed"})
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -208,7 +206,11 @@ class _Reader:
         self._last_line: tuple[int, str] | None = None
         arrived = clock() if headers_at is None else headers_at
         self.stats = StreamStats(time_to_headers=arrived - sent_at)
+        self._setup()
         self._check_head(content_types or self.content_types)
+
+    def _setup(self) -> None:
+        """Make the format's own parser state (a hook for subclasses)."""
 
     @property
     def text(self) -> str:
@@ -349,7 +351,8 @@ class _Reader:
             )
         return data
 
-    def _server_error(self, error: object, where: str, line: int) -> StreamServerError:
+    def server_error(self, error: object, where: str, line: int) -> StreamServerError:
+        """The StreamServerError for an error the server sent at ``where`` (line ``line``) of the stream."""
         text = error if isinstance(error, str) else json.dumps(error, default=str)
         return StreamServerError(
             f"the server ended the stream with an error ({self.kind} {where}): {excerpt(text, 400)}",
@@ -396,7 +399,7 @@ class JsonlStream(_Reader):
             )
         data = self._parse(line, where, number, partial=partial)
         if data.get("error") is not None:
-            raise self._server_error(data["error"], where, number)
+            raise self.server_error(data["error"], where, number)
         body, finished = data.get("body"), data.get("finished")
         if not isinstance(body, str):
             raise StreamViolation(
@@ -424,50 +427,47 @@ class JsonlStream(_Reader):
 
 
 class SseStream(_Reader):
-    """An OpenAI-compatible SSE stream: ``data: {chunk}`` events, then ``data: [DONE]``.
+    """A server-sent event stream: ``data: {json}`` events, then ``data: [DONE]``.
 
-    ``api="chat"`` (chat completions: the text is ``choices[0].delta.content``; an event with an
-    ``error`` ends a failed stream) or ``api="responses"`` (the text is the ``delta`` of
-    ``response.output_text.delta`` events; ``response.completed``/``response.incomplete`` end the
-    stream, ``error``/``response.failed`` end a failed one, and an ``event:`` name must match ``type``).
+    On its own it times the events and holds them to SSE; a subclass says what an event means to its API through
+    ``text_of``, ``name_of``, ``check`` and ``ends``.
 
     Example:
-        with open_stream(client, "POST", "/openai_api/v1/chat/completions", kind="sse", json=body) as stream:
+        class TextStream(SseStream):
+            def text_of(self, data: dict[str, Any]) -> str:
+                return str(data.get("text", ""))
+
+        with open_stream(client, "GET", "/events", reader=TextStream, deadline=30) as stream:
             print(stream.read()[-1].data, stream.stats.stalls(0.5))
     """
 
     kind = "SSE"
     content_types = SSE_CONTENT_TYPES
 
-    def __init__(
-        self,
-        response: httpx.Response,
-        sent_at: float,
-        *,
-        api: Literal["chat", "responses"] = "chat",
-        headers_at: float | None = None,
-        max_events: int | None = None,
-        deadline: float | None = None,
-        content_types: frozenset[str] | None = None,
-        clock: Callable[[], float] = time.perf_counter,
-    ) -> None:
-        if api not in ("chat", "responses"):
-            raise HarnessError(f"SseStream api must be 'chat' or 'responses', got {api!r}")
-        self.api = api
+    def _setup(self) -> None:
         self._data: list[str] = []
         self._block: list[str] = []
         self._block_start = 0
         self._event_name = ""
         self._done_at: int | None = None  # the line of data: [DONE]
-        super().__init__(
-            response,
-            sent_at,
-            headers_at=headers_at,
-            max_events=max_events,
-            deadline=deadline,
-            content_types=content_types,
-            clock=clock,
-        )
+
+    def text_of(self, data: dict[str, Any]) -> str:
+        """The text an event carries (a token in the stats); a plain SSE event carries none."""
+        return ""
+
+    def name_of(self, data: dict[str, Any]) -> str:
+        """The name of an event that has no ``event:`` field; a plain SSE event has none."""
+        return ""
+
+    def check(self, data: dict[str, Any], *, payload: str, name: str, where: str, line: int) -> None:
+        """Raise a StreamViolation (or ``server_error``) when an event breaks its API's contract or reports an error.
+
+        ``payload`` is the event's data as sent, ``name`` its ``event:`` field, ``where`` and ``line`` where it began.
+        """
+
+    def ends(self, data: dict[str, Any]) -> bool:
+        """Whether an event ends the stream before ``data: [DONE]`` (then only ``[DONE]`` may follow)."""
+        return False
 
     def _on_line(self, line: str, now: float, *, partial: bool) -> Iterator[StreamEvent]:
         number = self._next_line(line)
@@ -518,52 +518,20 @@ class SseStream(_Reader):
                 events=self.stats.events,
             )
         data = self._parse(payload, where, start, partial=partial)
-        kind = data.get("type")
-        if self.api == "chat" and data.get("error") is not None:
-            raise self._server_error(data["error"], where, start)
-        if self.api == "responses":
-            if name and isinstance(kind, str) and name != kind:
-                raise StreamViolation(
-                    f"SSE {where} is named event: {name} but its data has type {kind!r}: {excerpt(payload)}",
-                    line=start,
-                    events=self.stats.events,
-                )
-            if kind in _RESPONSES_ERROR:
-                raise self._server_error(_responses_error(data), where, start)
+        self.check(data, payload=payload, name=name, where=where, line=start)
         event = StreamEvent(
             index=len(self.events),
             at=now,
             data=data,
             raw="\n".join(block),
-            text=self._text(data),
+            text=self.text_of(data),
             line=start,
-            event=name or (kind if isinstance(kind, str) else ""),
+            event=name or self.name_of(data),
         )
         self._add(event)
-        if self.api == "responses" and kind in _RESPONSES_END:
+        if self.ends(data):
             self.finished, self.final = True, event
         yield event
-
-    def _text(self, data: dict[str, Any]) -> str:
-        if self.api == "responses":
-            delta = data.get("delta")
-            return delta if data.get("type") == "response.output_text.delta" and isinstance(delta, str) else ""
-        choices = data.get("choices")
-        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-            return ""
-        delta = choices[0].get("delta")
-        content = delta.get("content") if isinstance(delta, dict) else None
-        return content if isinstance(content, str) else ""
-
-
-def _responses_error(data: dict[str, Any]) -> object:
-    """What a responses-API error event says: its ``message``, or the failed response's ``error``."""
-    if data.get("type") == "error":
-        return data.get("message") or data.get("error") or data
-    response = data.get("response")
-    if isinstance(response, dict) and response.get("error") is not None:
-        return response["error"]
-    return data
 
 
 def _bounded_timeout(timeout: httpx.Timeout, deadline: float) -> httpx.Timeout:
@@ -572,34 +540,7 @@ def _bounded_timeout(timeout: httpx.Timeout, deadline: float) -> httpx.Timeout:
     return httpx.Timeout(connect=timeout.connect, read=read, write=timeout.write, pool=timeout.pool)
 
 
-@overload
-def open_stream(
-    client: httpx.Client,
-    method: str,
-    url: str,
-    *,
-    kind: Literal["jsonl"],
-    sse_api: Literal["chat", "responses"] = "chat",
-    max_events: int | None = None,
-    deadline: float | None = None,
-    clock: Callable[[], float] = time.perf_counter,
-    **request_kwargs: Any,
-) -> contextlib.AbstractContextManager[JsonlStream]: ...
-
-
-@overload
-def open_stream(
-    client: httpx.Client,
-    method: str,
-    url: str,
-    *,
-    kind: Literal["sse"],
-    sse_api: Literal["chat", "responses"] = "chat",
-    max_events: int | None = None,
-    deadline: float | None = None,
-    clock: Callable[[], float] = time.perf_counter,
-    **request_kwargs: Any,
-) -> contextlib.AbstractContextManager[SseStream]: ...
+Reader = TypeVar("Reader", bound=_Reader)
 
 
 def open_stream(
@@ -607,28 +548,29 @@ def open_stream(
     method: str,
     url: str,
     *,
-    kind: Literal["jsonl", "sse"],
-    sse_api: Literal["chat", "responses"] = "chat",
+    reader: type[Reader],
     max_events: int | None = None,
     deadline: float | None = None,
     clock: Callable[[], float] = time.perf_counter,
     **request_kwargs: Any,
-) -> contextlib.AbstractContextManager[JsonlStream] | contextlib.AbstractContextManager[SseStream]:
+) -> contextlib.AbstractContextManager[Reader]:
     """Send a request with a streamed response and yield its reader; the response is closed when the block exits.
 
     ``request_kwargs`` go to httpx (``json=``, ``headers=``, ``params=``, ``timeout=``, ``auth=``...). With a
     ``deadline`` and no ``timeout``, the client's read timeout is cut to the deadline.
 
     Example:
-        with open_stream(client, "POST", f"/api/v1/chats/{chat}/completions", kind="jsonl",
+        with open_stream(client, "POST", f"/api/v1/chats/{chat}/completions", reader=JsonlStream,
                          json={"message": "hi", "stream": True}, deadline=60) as stream:
             for event in stream:
                 print(event.text, end="")
         print(stream.message_id, stream.stats.to_dict())
     """
-    if kind not in ("jsonl", "sse"):
-        raise HarnessError(f"open_stream kind must be 'jsonl' or 'sse', got {kind!r}")
-    return _open_stream(client, method, url, kind, sse_api, max_events, deadline, clock, request_kwargs)
+    if not (isinstance(reader, type) and issubclass(reader, _Reader)):
+        raise HarnessError(
+            f"open_stream reader must be a stream reader class (JsonlStream, SseStream...), got {reader!r}"
+        )
+    return _open_stream(client, method, url, reader, max_events, deadline, clock, request_kwargs)
 
 
 @contextlib.contextmanager
@@ -636,13 +578,12 @@ def _open_stream(
     client: httpx.Client,
     method: str,
     url: str,
-    kind: Literal["jsonl", "sse"],
-    sse_api: Literal["chat", "responses"],
+    reader: type[Reader],
     max_events: int | None,
     deadline: float | None,
     clock: Callable[[], float],
     request_kwargs: dict[str, Any],
-) -> Iterator[Any]:
+) -> Iterator[Reader]:
     auth = request_kwargs.pop("auth", httpx.USE_CLIENT_DEFAULT)
     follow_redirects = request_kwargs.pop("follow_redirects", httpx.USE_CLIENT_DEFAULT)
     if deadline is not None and "timeout" not in request_kwargs:
@@ -655,15 +596,11 @@ def _open_stream(
         raise TargetUnavailable(f"cannot connect to {redact(str(request.url))}: {exc}") from exc
     except httpx.TransportError as exc:
         raise StreamCut(
-            f"{kind.upper()} stream cut before its headers ({method} {redact(str(request.url))}): "
+            f"{reader.kind} stream cut before its headers ({method} {redact(str(request.url))}): "
             f"{type(exc).__name__}: {exc}"
         ) from exc
     headers_at = clock()
     try:
-        options: dict[str, Any] = {"headers_at": headers_at, "max_events": max_events, "deadline": deadline}
-        if kind == "jsonl":
-            yield JsonlStream(response, sent_at, clock=clock, **options)
-        else:
-            yield SseStream(response, sent_at, api=sse_api, clock=clock, **options)
+        yield reader(response, sent_at, headers_at=headers_at, max_events=max_events, deadline=deadline, clock=clock)
     finally:
         response.close()

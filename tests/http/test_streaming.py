@@ -45,8 +45,19 @@ def sse(data: object, *, event: str | None = None) -> str:
     return f"{head}data: {data if isinstance(data, str) else json.dumps(data)}\n\n"
 
 
+class TextSse(SseStream):
+    """The plain SSE reader with the least an API can add: an event's text is its ``text``."""
+
+    def text_of(self, data: dict[str, Any]) -> str:
+        text = data.get("text")
+        return text if isinstance(text, str) else ""
+
+
+READERS: dict[str, type[JsonlStream | SseStream]] = {"jsonl": JsonlStream, "sse": TextSse}
+
+
 def chunk(content: str) -> dict[str, Any]:
-    return {"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": content}}]}
+    return {"text": content}
 
 
 GOOD_JSONL = [
@@ -59,7 +70,7 @@ GOOD_SSE = [
     ": keep-alive\n\n",
     sse(chunk("Hel")),
     sse(chunk("lo")),
-    sse({"choices": [{"delta": {}}]}),
+    sse({"text": None}),
     "data: [DONE]\n\n",
 ]
 
@@ -123,11 +134,12 @@ def scripted(
 
     with respx.mock(base_url=BASE, assert_all_called=False) as router:
         router.post("/stream").mock(side_effect=answer)
-        with httpx.Client(base_url=BASE) as client:
-            opened = open_stream(client, "POST", "/stream", kind=kind, clock=clock, **reader_options)  # type: ignore[call-overload]
-            with opened as stream:
-                stream.read()
-                return stream  # type: ignore[no-any-return]
+        with (
+            httpx.Client(base_url=BASE) as client,
+            open_stream(client, "POST", "/stream", reader=READERS[kind], clock=clock, **reader_options) as stream,
+        ):
+            stream.read()
+            return stream
 
 
 def direct(parts: list[bytes], kind: str) -> JsonlStream | SseStream:
@@ -135,7 +147,7 @@ def direct(parts: list[bytes], kind: str) -> JsonlStream | SseStream:
     clock = FakeClock()
     body = Scripted([(float(i), p) for i, p in enumerate(parts)], clock)
     response = httpx.Response(200, headers={"content-type": JSONL if kind == "jsonl" else SSE}, stream=body)
-    reader = JsonlStream(response, 0.0, clock=clock) if kind == "jsonl" else SseStream(response, 0.0, clock=clock)
+    reader = READERS[kind](response, 0.0, clock=clock)
     reader.read()
     return reader
 
@@ -173,7 +185,7 @@ def test_stats_follow_the_arrival_times_exactly() -> None:
 
 
 def test_time_to_first_token_skips_events_without_text() -> None:
-    parts = [": ping\n\n", sse({"choices": [{"delta": {"role": "assistant"}}]}), sse(chunk("a")), "data: [DONE]\n\n"]
+    parts = [": ping\n\n", sse({"role": "assistant"}), sse(chunk("a")), "data: [DONE]\n\n"]
     stream = scripted(parts, kind="sse", times=[0.5, 1.0, 3.0, 3.5], end_at=3.5)
     assert stream.stats.time_to_first_event == 1.0
     assert stream.stats.time_to_first_token == 3.0
@@ -356,11 +368,11 @@ def test_sse_comments_fields_multiline_data_and_done() -> None:
     parts = [
         ": this is a comment\n",
         "retry: 1000\nid: 1\nevent: chunk\n",
-        'data: {"choices": [{"delta":\n',
-        'data:  {"content": "Hel"}}]}\n',  # a second data line: joined with "\n", one leading space dropped
+        'data: {"text":\n',
+        'data:  "Hel"}\n',  # a second data line: joined with "\n", one leading space dropped
         "\n",
         "id: 2\n",
-        'data:{"choices": [{"delta": {"content": "lo"}}]}\n\n',
+        'data:{"text": "lo"}\n\n',
         "data: [DONE]\n\n",
     ]
     stream = scripted(parts, kind="sse")
@@ -413,7 +425,7 @@ def test_jsonl_events_do_not_depend_on_where_the_chunks_split() -> None:
         (
             [
                 GOOD_SSE[1],
-                'data: {"choices": [{"delta": {"content": "x',
+                'data: {"text": "x',
             ],
             "(last line 3, unterminated: ",
             StreamCut,
@@ -428,12 +440,15 @@ def test_sse_violations_name_the_line(parts: list[str], expected: str, cls: type
     assert type(caught.value) is cls
 
 
-def test_sse_error_chunk_is_a_server_error() -> None:
-    error = {"message": "rate limited", "type": "rate_limit"}
-    with pytest.raises(StreamServerError) as caught:
-        scripted([GOOD_SSE[1], sse({"error": error}), GOOD_SSE[-1]], kind="sse")
-    assert "the server ended the stream with an error (SSE event at line 3): " in str(caught.value)
-    assert caught.value.error == error
+def test_plain_sse_events_carry_no_api_meaning() -> None:
+    """The generic reader times the events; an ``error`` or a ``type`` field is only data to it."""
+    body = (sse({"text": "a"}) + sse({"error": "x", "type": "response.failed"}) + "data: [DONE]\n\n").encode()
+    clock = FakeClock()
+    response = httpx.Response(200, headers={"content-type": SSE}, stream=Scripted([(1.0, body)], clock))
+    stream = SseStream(response, 0.0, clock=clock)
+    assert [(e.text, e.event) for e in stream.read()] == [("", ""), ("", "")]
+    assert stream.finished
+    assert stream.stats.tokens == 0
 
 
 def test_sse_done_without_its_blank_line_still_ends_the_stream() -> None:
@@ -449,47 +464,6 @@ def test_sse_transport_cut() -> None:
         scripted([GOOD_SSE[1], "data: {"], kind="sse", error=httpx.RemoteProtocolError("incomplete chunked read"))
 
 
-def responses_events(*deltas: str) -> list[str]:
-    events = [sse({"type": "response.created", "response": {"id": "resp_1"}}, event="response.created")]
-    events += [
-        sse({"type": "response.output_text.delta", "delta": d}, event="response.output_text.delta") for d in deltas
-    ]
-    return events
-
-
-def test_responses_stream_ends_at_completed_with_or_without_done() -> None:
-    completed = sse(
-        {"type": "response.completed", "response": {"id": "resp_1", "status": "completed"}}, event="response.completed"
-    )
-    for tail in ([], ["data: [DONE]\n\n"]):
-        stream = scripted([*responses_events("Hi", " you"), completed, *tail], kind="sse", sse_api="responses")
-        assert stream.text == "Hi you"
-        assert stream.final is not None
-        assert stream.final.event == "response.completed"
-        assert stream.stats.tokens == 2
-        assert stream.stats.events == 4
-
-
-def test_responses_stream_contract() -> None:
-    completed = sse({"type": "response.completed"}, event="response.completed")
-    with pytest.raises(StreamViolation, match=r"comes after the stream ended with response\.completed at line 7"):
-        scripted(
-            [*responses_events("a"), completed, sse({"type": "response.output_text.delta", "delta": "b"})],
-            kind="sse",
-            sse_api="responses",
-        )
-    with pytest.raises(
-        StreamViolation, match=r"is named event: response\.created but its data has type 'response\.completed'"
-    ):
-        scripted([sse({"type": "response.completed"}, event="response.created")], kind="sse", sse_api="responses")
-    failed = {"type": "response.failed", "response": {"error": {"code": "server_error", "message": "boom"}}}
-    with pytest.raises(StreamServerError) as caught:
-        scripted([*responses_events("a"), sse(failed)], kind="sse", sse_api="responses")
-    assert caught.value.error == {"code": "server_error", "message": "boom"}
-    with pytest.raises(StreamCut):
-        scripted(responses_events("a"), kind="sse", sse_api="responses")
-
-
 # --- arguments, open_stream -----------------------------------------------------------------------------------------
 
 
@@ -498,8 +472,8 @@ def test_bad_arguments_are_harness_errors() -> None:
         scripted(GOOD_JSONL, max_events=0)
     with pytest.raises(HarnessError, match="deadline"):
         scripted(GOOD_JSONL, deadline=0)
-    with httpx.Client() as client, pytest.raises(HarnessError, match="kind must be"):
-        open_stream(client, "GET", BASE, kind="ndjson")  # type: ignore[call-overload]
+    with httpx.Client() as client, pytest.raises(HarnessError, match="reader must be a stream reader class"):
+        open_stream(client, "GET", BASE, reader="ndjson")  # type: ignore[type-var]
 
 
 def test_a_stream_reads_once_and_the_response_is_closed_after_the_block() -> None:
@@ -508,7 +482,9 @@ def test_a_stream_reads_once_and_the_response_is_closed_after_the_block() -> Non
             return_value=httpx.Response(200, headers={"content-type": JSONL}, content="".join(GOOD_JSONL))
         )
         with httpx.Client(base_url=BASE) as client:
-            with open_stream(client, "POST", "/stream", kind="jsonl", json={"stream": True}, deadline=3.0) as stream:
+            with open_stream(
+                client, "POST", "/stream", reader=JsonlStream, json={"stream": True}, deadline=3.0
+            ) as stream:
                 assert [e.text for e in stream] == ["Hel", "lo", ""]
                 with pytest.raises(HarnessError, match="read once"):
                     iter(stream)
@@ -525,7 +501,7 @@ def test_a_refused_connection_is_target_unavailable() -> None:
     with (
         httpx.Client(timeout=2) as client,
         pytest.raises(TargetUnavailable, match="cannot connect"),
-        open_stream(client, "GET", f"http://127.0.0.1:{port}/x", kind="sse"),
+        open_stream(client, "GET", f"http://127.0.0.1:{port}/x", reader=SseStream),
     ):
         pass
 
@@ -536,7 +512,7 @@ def test_reader_on_a_response_opened_by_hand() -> None:
             return_value=httpx.Response(200, headers={"content-type": SSE}, content="".join(GOOD_SSE))
         )
         with httpx.Client(base_url=BASE) as client, client.stream("GET", "/s") as response:
-            events = list(SseStream(response, 0.0, clock=lambda: 2.0))
+            events = list(TextSse(response, 0.0, clock=lambda: 2.0))
     assert [e.text for e in events] == ["Hel", "lo", ""]
     assert all(isinstance(e, StreamEvent) and e.at == 2.0 for e in events)
 
@@ -623,7 +599,7 @@ def test_first_event_arrives_while_the_server_holds_back_the_rest(
     url, held = loopback
     with (
         httpx.Client(base_url=url, timeout=GATE_TIMEOUT * 2) as client,
-        open_stream(client, "GET", path, kind=kind) as stream,  # type: ignore[call-overload]
+        open_stream(client, "GET", path, reader=READERS[kind]) as stream,
     ):
         events = iter(stream)
         first = next(events)
@@ -640,21 +616,14 @@ def test_first_event_arrives_while_the_server_holds_back_the_rest(
     assert stream.stats.time_to_headers <= first.at <= stream.stats.duration
 
 
-def test_a_real_server_that_ends_early_is_a_cut(loopback: tuple[str, Held]) -> None:
+@pytest.mark.parametrize(
+    ("path", "reason"), [("/early", ": EOF$"), ("/dies", "RemoteProtocolError")], ids=["ends-early", "drops-connection"]
+)
+def test_a_real_server_that_stops_before_the_end_is_a_cut(loopback: tuple[str, Held], path: str, reason: str) -> None:
     url, _ = loopback
     with (
         httpx.Client(base_url=url, timeout=10) as client,
-        pytest.raises(StreamCut, match=r"after 1 events \(last line 1: .*: EOF$"),
-        open_stream(client, "GET", "/early", kind="jsonl") as stream,
-    ):
-        stream.read()
-
-
-def test_a_real_server_that_drops_the_connection_is_a_cut(loopback: tuple[str, Held]) -> None:
-    url, _ = loopback
-    with (
-        httpx.Client(base_url=url, timeout=10) as client,
-        pytest.raises(StreamCut, match=r"after 1 events \(last line 1: .*RemoteProtocolError"),
-        open_stream(client, "GET", "/dies", kind="jsonl") as stream,
+        pytest.raises(StreamCut, match=rf"after 1 events \(last line 1: .*{reason}"),
+        open_stream(client, "GET", path, reader=JsonlStream) as stream,
     ):
         stream.read()

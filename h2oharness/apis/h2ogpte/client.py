@@ -3,7 +3,8 @@
 The client's base URL is the server's root (``/api/v1``, ``/file`` and ``/openai_api`` hang off it) and its
 headers carry ``Authorization: Bearer <key>``. Answers come back as plain JSON values; an unexpected status raises
 :class:`H2OGPTeResponseError` with the server's ``EndpointError`` message. Streams are read with
-:mod:`h2oharness.http.streaming`, which times them and holds them to their format.
+:mod:`h2oharness.http.streaming` (the OpenAI-compatible ones with :mod:`h2oharness.apis.h2ogpte.openai_streams`),
+which times them and holds them to their format.
 
 Example:
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=60) as http:
@@ -22,6 +23,7 @@ from urllib.parse import quote
 
 import httpx
 
+from h2oharness.apis.h2ogpte.openai_streams import ChatCompletionStream, ResponsesStream
 from h2oharness.errors import ContractViolation
 from h2oharness.http.polling import JobStatus, PollResult, wait_for_job
 from h2oharness.http.streaming import JsonlStream, SseStream, open_stream
@@ -136,7 +138,9 @@ class H2OGPTeClient:
     ) -> contextlib.AbstractContextManager[JsonlStream]:
         """POST /api/v1/chats/{id}/completions with ``stream: true``: an open, timed JSONL reader."""
         path = f"{V1}/chats/{quote(session_id, safe='')}/completions"
-        return open_stream(self.http, "POST", path, kind="jsonl", json={**payload, "stream": True}, deadline=deadline)
+        return open_stream(
+            self.http, "POST", path, reader=JsonlStream, json={**payload, "stream": True}, deadline=deadline
+        )
 
     def messages(self, session_id: str, *, offset: int = 0, limit: int = 20) -> list[dict[str, Any]]:
         """GET /api/v1/chats/{id}/messages."""
@@ -208,7 +212,6 @@ class H2OGPTeClient:
         self, path: Literal["chat/completions", "responses"], body: dict[str, Any], *, deadline: float = 120.0
     ) -> contextlib.AbstractContextManager[SseStream]:
         """POST /openai_api/v1/{chat/completions|responses} with ``stream: true``: an open, timed SSE reader."""
-        api: Literal["chat", "responses"] = "responses" if path == "responses" else "chat"
+        reader: type[SseStream] = ResponsesStream if path == "responses" else ChatCompletionStream
         url = f"/openai_api/v1/{path}"
-        return open_stream(self.http, "POST", url, kind="sse", sse_api=api, json={**body, "stream": True},
-                           deadline=deadline)  # fmt: skip
+        return open_stream(self.http, "POST", url, reader=reader, json={**body, "stream": True}, deadline=deadline)

@@ -1,50 +1,28 @@
-"""Fixtures for the CorePlexML tests: the mock on loopback over a hand-driven clock, the client, a dataset."""
+"""Fixtures for the CorePlexML tests: the mock's state on the hand-driven clock, the client, a dataset."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
 
 from h2oharness.apis.coreplexml import payloads
 from h2oharness.apis.coreplexml.client import CorePlexMLClient
-from h2oharness.apis.coreplexml.mock import CorePlexMLMockState, make_app
+from h2oharness.apis.coreplexml.mock import CorePlexMLMockState
 from h2oharness.mocks.clock import ManualClock
-from h2oharness.mocks.serve import serve
 
 
 @pytest.fixture
-def manual_clock() -> ManualClock:
-    """A clock that moves only when the test says so."""
-    return ManualClock()
-
-
-@pytest.fixture
-def mock_state(manual_clock: ManualClock) -> CorePlexMLMockState:
+def state(clock: ManualClock) -> CorePlexMLMockState:
     """Mock state with the default (realistic) timings on a manual clock."""
-    return CorePlexMLMockState(clock=manual_clock)
+    return CorePlexMLMockState(clock=clock)
 
 
 @pytest.fixture
-def mock_url(mock_state: CorePlexMLMockState) -> Iterator[str]:
-    """The mock served over loopback."""
-    with serve(make_app(mock_state)) as served:
-        yield served.url
-
-
-@pytest.fixture
-def mock_http(mock_url: str, mock_state: CorePlexMLMockState) -> Iterator[httpx.Client]:
-    """An httpx client on the mock with a valid API key."""
-    headers = mock_state.client_credentials().headers()
-    with httpx.Client(base_url=mock_url, headers=headers, timeout=30.0) as client:
-        yield client
-
-
-@pytest.fixture
-def client(mock_http: httpx.Client) -> CorePlexMLClient:
+def client(http: httpx.Client) -> CorePlexMLClient:
     """The harness's CorePlexML client on the mock."""
-    return CorePlexMLClient(mock_http)
+    return CorePlexMLClient(http)
 
 
 @pytest.fixture

@@ -40,14 +40,14 @@ def test_a_non_object_answer_is_a_contract_violation() -> None:
 
 
 def test_job_status_translates_each_state(
-    client: CorePlexMLClient, upload: Callable[..., dict[str, str]], manual_clock: ManualClock
+    client: CorePlexMLClient, upload: Callable[..., dict[str, str]], clock: ManualClock
 ) -> None:
     data = upload()
     good = client.create_experiment(data["project"], data["version"], "label", config={"max_models": 2})["id"]
     bad = client.create_experiment(data["project"], data["version"], "nope")["id"]
     queued = client.job_status(good)
     assert (queued.state, queued.final, queued.failed) == ("queued", False, False)
-    manual_clock.advance(3600)
+    clock.advance(3600)
     done = client.job_status(good)
     assert (done.state, done.final, done.failed, done.progress) == ("succeeded", True, False, 1.0)
     failed = client.job_status(bad)
@@ -56,16 +56,16 @@ def test_job_status_translates_each_state(
 
 
 def test_wait_fails_fast_on_failed_and_canceled(
-    client: CorePlexMLClient, upload: Callable[..., dict[str, str]], mock_state: CorePlexMLMockState
+    client: CorePlexMLClient, upload: Callable[..., dict[str, str]], state: CorePlexMLMockState
 ) -> None:
     data = upload()
     bad = client.create_experiment(data["project"], data["version"], "nope")["id"]
-    mock_state.clock.advance(1.0)  # type: ignore[attr-defined]
+    state.clock.advance(1.0)  # type: ignore[attr-defined]
     with pytest.raises(JobFailed, match="nope") as failed:
         client.wait(bad, timeout=30)
     assert "ended failed" in str(failed.value)
     live = client.create_experiment(data["project"], data["version"], "label")["id"]
-    mock_state.cancel(live)
+    state.cancel(live)
     with pytest.raises(JobFailed, match="canceled"):
         client.wait(live, timeout=30)
 
@@ -80,11 +80,11 @@ def test_wait_times_out_on_a_clock_that_never_moves(
 
 
 def test_wait_for_models_returns_once_one_model_is_on_the_board(
-    client: CorePlexMLClient, upload: Callable[..., dict[str, str]], mock_state: CorePlexMLMockState
+    client: CorePlexMLClient, upload: Callable[..., dict[str, str]], state: CorePlexMLMockState
 ) -> None:
     data = upload()
     experiment = client.create_experiment(data["project"], data["version"], "label", config={"max_models": 8})["id"]
-    mock_state.clock.advance(0.8)  # type: ignore[attr-defined]
+    state.clock.advance(0.8)  # type: ignore[attr-defined]
     last = client.wait_for_models(experiment, timeout=5)
     assert last["model_count"] >= 1
     assert last["status"] in ("running", "succeeded")

@@ -31,7 +31,7 @@ def _create(client: CorePlexMLClient, data: dict[str, str], target: str = "label
 
 
 def test_lifecycle_moves_forward_and_models_appear_over_time(
-    client: CorePlexMLClient, upload: Upload, manual_clock: ManualClock
+    client: CorePlexMLClient, upload: Upload, clock: ManualClock
 ) -> None:
     experiment = _create(client, upload(), max_models=6)
     seen: list[tuple[str, float, int]] = []
@@ -40,7 +40,7 @@ def test_lifecycle_moves_forward_and_models_appear_over_time(
         seen.append((status["status"], status["progress"], status["model_count"]))
         if status["status"] == "succeeded":
             break
-        manual_clock.advance(0.05)
+        clock.advance(0.05)
     states = [s for s, _, _ in seen]
     assert states[0] == "queued"
     assert states[-1] == "succeeded"
@@ -69,10 +69,10 @@ def test_detail_while_queued_has_no_models_and_explain_is_409(client: CorePlexML
 
 @pytest.mark.parametrize("metric", SORT_METRICS["binary"])
 def test_leaderboard_is_sorted_by_the_chosen_metric(
-    client: CorePlexMLClient, upload: Upload, manual_clock: ManualClock, metric: str
+    client: CorePlexMLClient, upload: Upload, clock: ManualClock, metric: str
 ) -> None:
     experiment = _create(client, upload(), max_models=5, sort_metric=metric)
-    manual_clock.advance(3600)
+    clock.advance(3600)
     detail = client.experiment(experiment)
     values = [m["metrics"][metric] for m in detail["models"]]
     assert values == sorted(values, reverse=HIGHER_IS_BETTER[metric])
@@ -92,12 +92,12 @@ def test_auto_metric_resolves_per_problem_type(client: CorePlexMLClient, upload:
 
 
 def test_max_models_exclude_algos_and_nfolds_shape_the_result(
-    client: CorePlexMLClient, upload: Upload, manual_clock: ManualClock
+    client: CorePlexMLClient, upload: Upload, clock: ManualClock
 ) -> None:
     data = upload()
     few = _create(client, data, max_models=3, exclude_algos=["XGBoost", "GLM"])
     no_cv = _create(client, data, max_models=4, nfolds=0)
-    manual_clock.advance(3600)
+    clock.advance(3600)
     models = client.experiment(few)["models"]
     base = [m for m in models if m["algo"] != "StackedEnsemble"]
     assert len(base) == 3
@@ -109,10 +109,10 @@ def test_max_models_exclude_algos_and_nfolds_shape_the_result(
     assert any("nfolds" in line for line in client.logs(no_cv)["logs"])
 
 
-def test_metrics_are_plausible_and_deterministic(client: CorePlexMLClient, upload: Upload, mock_state: Any) -> None:
+def test_metrics_are_plausible_and_deterministic(client: CorePlexMLClient, upload: Upload, state: Any) -> None:
     reg = upload(payloads.regression_csv(rows=150, seed=2), name="reg")
     body = client.create_experiment(reg["project"], reg["version"], "y", problem_type="regression", config={"seed": 3})
-    mock_state.clock.advance(3600)
+    state.clock.advance(3600)
     models = client.experiment(body["id"])["models"]
     for model in models:
         metrics = model["metrics"]
@@ -124,28 +124,26 @@ def test_metrics_are_plausible_and_deterministic(client: CorePlexMLClient, uploa
     assert [m["metrics"] for m in again] == [m["metrics"] for m in models]
 
 
-def test_bad_data_fails_fast_with_the_reason(
-    client: CorePlexMLClient, upload: Upload, manual_clock: ManualClock
-) -> None:
+def test_bad_data_fails_fast_with_the_reason(client: CorePlexMLClient, upload: Upload, clock: ManualClock) -> None:
     data = upload()
     experiment = _create(client, data, target="nope")
-    manual_clock.advance(0.31)  # past the queue: it fails the moment it starts
+    clock.advance(0.31)  # past the queue: it fails the moment it starts
     status = client.status(experiment)
     assert status["status"] == "failed"
     assert "nope" in status["error"]
     assert client.experiment(experiment)["models"] == []
     assert any("Error:" in line for line in client.logs(experiment)["logs"])
     reg = client.create_experiment(data["project"], data["version"], "color", problem_type="regression")
-    manual_clock.advance(0.31)
+    clock.advance(0.31)
     assert "not numeric" in client.status(reg["id"])["error"]
 
 
 def test_failure_half_way_keeps_the_models_trained_before_it(
-    client: CorePlexMLClient, upload: Upload, manual_clock: ManualClock
+    client: CorePlexMLClient, upload: Upload, clock: ManualClock
 ) -> None:
     csv = payloads.classification_csv(rows=100).replace("x1,", "h2oharness_fail,", 1)
     experiment = _create(client, upload(csv), max_models=8)
-    manual_clock.advance(3600)
+    clock.advance(3600)
     status = client.status(experiment)
     assert status["status"] == "failed"
     assert 0 < status["progress"] < 1
@@ -154,26 +152,24 @@ def test_failure_half_way_keeps_the_models_trained_before_it(
 
 
 def test_cancel_stops_the_run_and_keeps_what_was_trained(
-    client: CorePlexMLClient, upload: Upload, manual_clock: ManualClock, mock_state: CorePlexMLMockState
+    client: CorePlexMLClient, upload: Upload, clock: ManualClock, state: CorePlexMLMockState
 ) -> None:
     experiment = _create(client, upload(), max_models=10)
-    manual_clock.advance(1.0)
+    clock.advance(1.0)
     assert client.status(experiment)["status"] == "running"
-    assert mock_state.cancel(experiment) is True
+    assert state.cancel(experiment) is True
     before = client.status(experiment)
-    manual_clock.advance(3600)
+    clock.advance(3600)
     after = client.status(experiment)
     assert after["status"] == "canceled"
     assert after["progress"] == before["progress"] < 1
-    assert mock_state.cancel(experiment) is False
+    assert state.cancel(experiment) is False
 
 
-def test_best_model_override_and_rejections(
-    client: CorePlexMLClient, upload: Upload, manual_clock: ManualClock
-) -> None:
+def test_best_model_override_and_rejections(client: CorePlexMLClient, upload: Upload, clock: ManualClock) -> None:
     data = upload()
     first, second = _create(client, data, max_models=3), _create(client, data, max_models=3)
-    manual_clock.advance(3600)
+    clock.advance(3600)
     mine = client.experiment(first)["models"]
     theirs = client.experiment(second)["models"]
     assert client.set_best_model(first, mine[-1]["id"])["best_model_id"] == mine[-1]["id"]
@@ -228,11 +224,11 @@ def test_list_refuses_bad_queries(client: CorePlexMLClient, query: dict[str, Any
     assert next(iter(query)) in refused.value.detail
 
 
-def test_list_filters_search_sort_and_page(client: CorePlexMLClient, upload: Upload, manual_clock: ManualClock) -> None:
+def test_list_filters_search_sort_and_page(client: CorePlexMLClient, upload: Upload, clock: ManualClock) -> None:
     data, other = upload(), upload(name="other")
     ids = [client.create_experiment(data["project"], data["version"], "label", name=n)["id"] for n in ("beta", "alpha")]
     failing = client.create_experiment(other["project"], other["version"], "nope", name="gamma")["id"]
-    manual_clock.advance(3600)
+    clock.advance(3600)
     assert {i["id"] for i in client.list_experiments(project_id=data["project"])["items"]} == set(ids)
     assert [i["id"] for i in client.list_experiments(status="failed")["items"]] == [failing]
     assert [i["id"] for i in client.list_experiments(dataset_id=other["dataset"])["items"]] == [failing]
@@ -246,9 +242,9 @@ def test_list_filters_search_sort_and_page(client: CorePlexMLClient, upload: Upl
     assert (len(paged["items"]), paged["total"], paged["limit"], paged["offset"]) == (1, 3, 1, 1)
 
 
-def test_delete_stops_and_removes(client: CorePlexMLClient, upload: Upload, mock_state: CorePlexMLMockState) -> None:
+def test_delete_stops_and_removes(client: CorePlexMLClient, upload: Upload, state: CorePlexMLMockState) -> None:
     experiment = _create(client, upload())
-    job = mock_state.experiments[experiment].job
+    job = state.experiments[experiment].job
     assert client.delete_experiment(experiment) == {"ok": True}
     assert job.cancelled_at is not None
     for call in (client.experiment, client.status, client.logs, client.delete_experiment):
@@ -257,23 +253,22 @@ def test_delete_stops_and_removes(client: CorePlexMLClient, upload: Upload, mock
         assert gone.value.status == 404
 
 
-def test_auth_is_required_everywhere(mock_url: str) -> None:
-    with httpx.Client(base_url=mock_url) as anonymous:
-        for method, path in [("GET", "/api/projects"), ("POST", "/api/experiments"), ("GET", "/api/experiments/x")]:
-            resp = anonymous.request(method, path, headers={"Authorization": "Bearer wrong"})
-            assert resp.status_code == 401
-            assert resp.headers["www-authenticate"] == "Bearer"
-            assert "API key" in resp.json()["detail"]
-        assert anonymous.get("/api/projects").status_code == 401
+def test_auth_is_required_everywhere(anon: httpx.Client) -> None:
+    for method, path in [("GET", "/api/projects"), ("POST", "/api/experiments"), ("GET", "/api/experiments/x")]:
+        resp = anon.request(method, path, headers={"Authorization": "Bearer wrong"})
+        assert resp.status_code == 401
+        assert resp.headers["www-authenticate"] == "Bearer"
+        assert "API key" in resp.json()["detail"]
+    assert anon.get("/api/projects").status_code == 401
 
 
-def test_router_answers_like_fastapi(mock_http: httpx.Client) -> None:
-    missing = mock_http.get("/api/nothing")
+def test_router_answers_like_fastapi(http: httpx.Client) -> None:
+    missing = http.get("/api/nothing")
     assert (missing.status_code, missing.json()) == (404, {"detail": "Not Found"})
-    wrong = mock_http.put("/api/experiments")
+    wrong = http.put("/api/experiments")
     assert wrong.status_code == 405
     assert wrong.headers["allow"] == "GET, POST"
-    assert mock_http.get("/api/datasets/upload").headers["allow"] == "POST"
+    assert http.get("/api/datasets/upload").headers["allow"] == "POST"
 
 
 def test_upload_refuses_what_is_not_a_csv(client: CorePlexMLClient) -> None:
@@ -293,13 +288,13 @@ def test_new_upload_of_a_name_is_a_new_version(client: CorePlexMLClient, upload:
     assert [v["id"] for v in versions] == [again["dataset_version_id"], data["version"]]
 
 
-def test_requests_are_recorded_without_secrets(client: CorePlexMLClient, mock_state: CorePlexMLMockState) -> None:
+def test_requests_are_recorded_without_secrets(client: CorePlexMLClient, state: CorePlexMLMockState) -> None:
     client.create_project("recorded")
-    entry = mock_state.recorded("POST", "/api/projects")[0]
+    entry = state.recorded("POST", "/api/projects")[0]
     assert entry.json == {"name": "recorded", "description": ""}
     assert entry.authorized is True
-    assert "sk-h2oharness-mock" not in repr(mock_state.requests)
-    assert mock_state.internal_errors == []
+    assert "sk-h2oharness-mock" not in repr(state.requests)
+    assert state.internal_errors == []
 
 
 def test_instant_timings_finish_at_once() -> None:

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
-import json
-import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from h2oharness.apis.coreplexml import payloads
-from h2oharness.apis.coreplexml.mock import CorePlexMLMockState, make_app
+from h2oharness.apis.coreplexml.mock import CorePlexMLMockState
 from h2oharness.mocks.clock import MonotonicClock
-from h2oharness.mocks.serve import serve
-
-DRIVER = Path(__file__).with_name("coreplexml_official_driver.py")
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("coreplexml") is None, reason="the official coreplexml SDK is not installed"
@@ -25,33 +19,18 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def official_mock() -> Iterator[tuple[str, CorePlexMLMockState]]:
+def state() -> CorePlexMLMockState:
     """The mock with realistic timings on a clock five times faster than wall time."""
-    state = CorePlexMLMockState(clock=MonotonicClock(speed=5.0))
-    with serve(make_app(state)) as served:
-        yield served.url, state
+    return CorePlexMLMockState(clock=MonotonicClock(speed=5.0))
 
 
-def drive(url: str, key: str, csv_path: Path) -> dict[str, Any]:
-    """Run the driver script and return the JSON it printed last."""
-    done = subprocess.run(
-        [sys.executable, str(DRIVER), url, key, str(csv_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, f"the coreplexml SDK failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-def test_sdk_runs_the_seed_flow(official_mock: tuple[str, CorePlexMLMockState], tmp_path: Path) -> None:
+def test_sdk_runs_the_seed_flow(
+    url: str, state: CorePlexMLMockState, drive: Callable[..., dict[str, Any]], tmp_path: Path
+) -> None:
     """Every answer is one the SDK accepts, and what it reads back is consistent."""
-    url, state = official_mock
     csv_path = tmp_path / "train.csv"
     csv_path.write_text(payloads.classification_csv(rows=150, seed=4))
-    out = drive(url, state.client_credentials().token or "", csv_path)
+    out = drive(url, state.client_credentials().token or "", str(csv_path))
 
     assert out["versions"] == [out["version_id"]]
     assert out["created"]["status"] == "queued"

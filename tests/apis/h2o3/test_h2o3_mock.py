@@ -61,27 +61,27 @@ def statuses_while(
 # ---------------------------------------------------------------- cluster, metadata, routes
 
 
-def test_cloud_is_healthy_and_carries_only_cloudv3_fields(mock_http: httpx.Client) -> None:
+def test_cloud_is_healthy_and_carries_only_cloudv3_fields(http: httpx.Client) -> None:
     """h2o-py needs consensus and health, and reads only the fields /3/Metadata/schemas/CloudV3 lists."""
-    body = mock_http.get("/3/Cloud").json()
+    body = http.get("/3/Cloud").json()
     assert body["__meta"]["schema_name"] == "CloudV3"
     assert body["version"] == "3.46.0.12"
     assert body["consensus"] is True
     assert body["cloud_healthy"] is True
     assert set(body) == set(metadata.skeleton("CloudV3"))
-    assert mock_http.head("/3/Cloud").status_code == 200
+    assert http.head("/3/Cloud").status_code == 200
 
 
-def test_metadata_is_the_real_servers(mock_http: httpx.Client) -> None:
+def test_metadata_is_the_real_servers(http: httpx.Client) -> None:
     """Endpoints and schemas come from the committed snapshot; an unknown schema is a 404 H2OErrorV3."""
-    routes = mock_http.get("/3/Metadata/endpoints").json()["routes"]
+    routes = http.get("/3/Metadata/endpoints").json()["routes"]
     assert len(routes) == len(metadata.routes())
-    one = mock_http.get("/3/Metadata/schemas/FrameV3").json()
+    one = http.get("/3/Metadata/schemas/FrameV3").json()
     assert [s["name"] for s in one["schemas"]] == ["FrameV3"]
-    assert len(mock_http.get("/3/Metadata/schemas").json()["schemas"]) > 300
-    assert mock_http.get("/3/Metadata/endpoints/0").json()["routes"][0] == routes[0]
-    assert_h2o_error(mock_http.get("/3/Metadata/schemas/Nope"), 404, "Failed to find schema for schema_name: Nope")
-    assert_h2o_error(mock_http.get("/3/Metadata/endpoints/nope_no_such_api"), 404)
+    assert len(http.get("/3/Metadata/schemas").json()["schemas"]) > 300
+    assert http.get("/3/Metadata/endpoints/0").json()["routes"][0] == routes[0]
+    assert_h2o_error(http.get("/3/Metadata/schemas/Nope"), 404, "Failed to find schema for schema_name: Nope")
+    assert_h2o_error(http.get("/3/Metadata/endpoints/nope_no_such_api"), 404)
 
 
 def test_every_implemented_route_is_one_the_real_server_has() -> None:
@@ -112,36 +112,36 @@ def test_every_implemented_route_is_one_the_real_server_has() -> None:
         ("GET", "/3/Frames?bogus=1", 412, "Unknown parameter: bogus"),
     ],
 )
-def test_bad_requests_get_h2o_errors(mock_http: httpx.Client, method: str, path: str, status: int, text: str) -> None:
+def test_bad_requests_get_h2o_errors(http: httpx.Client, method: str, path: str, status: int, text: str) -> None:
     """Unknown keys, routes and parameters: the status and message a real 3.46.0.12 answers."""
-    assert_h2o_error(mock_http.request(method, path), status, text)
+    assert_h2o_error(http.request(method, path), status, text)
 
 
 # ---------------------------------------------------------------- import and parse
 
 
-def test_parse_of_a_real_csv(mock_client: H2O3Client, manual_clock: ManualClock, train_csv: Path) -> None:
+def test_parse_of_a_real_csv(client: H2O3Client, clock: ManualClock, train_csv: Path) -> None:
     """ParseSetup guesses like H2O-3; the frame has the CSV's rows, columns, types, domains and rollups."""
-    imported = mock_client.import_files(str(train_csv))
+    imported = client.import_files(str(train_csv))
     assert imported["destination_frames"] == ["nfs:/" + str(train_csv)]
     assert imported["fails"] == []
-    setup = mock_client.parse_setup(imported["destination_frames"])
+    setup = client.parse_setup(imported["destination_frames"])
     assert setup["separator"] == 44
     assert setup["check_header"] == 1
     assert setup["column_names"] == ["x1", "x2", "color", "size", "label"]
     assert setup["column_types"] == ["Numeric", "Numeric", "Enum", "Numeric", "Enum"]
     assert setup["destination_frame"] == "train.hex"
     assert len(setup["data"]) == 9
-    parse = mock_client.parse(setup)
+    parse = client.parse(setup)
     job_id = parse["job"]["key"]["name"]
     with pytest.raises(H2O3ResponseError) as not_yet:
-        mock_client.frame("train.hex")
+        client.frame("train.hex")
     assert not_yet.value.status == 404
-    manual_clock.advance(5.0)
-    assert mock_client.job(job_id)["status"] == "DONE"
+    clock.advance(5.0)
+    assert client.job(job_id)["status"] == "DONE"
 
     rows = list(csv.DictReader(io.StringIO(train_csv.read_text())))
-    frame = mock_client.frame_summary("train.hex")
+    frame = client.frame_summary("train.hex")
     assert frame["rows"] == len(rows) == 200
     assert frame["num_columns"] == 5
     cols = {c["label"]: c for c in frame["columns"]}
@@ -157,37 +157,37 @@ def test_parse_of_a_real_csv(mock_client: H2O3Client, manual_clock: ManualClock,
     assert sum(cols["size"]["histogram_bins"]) == len(rows)
     assert cols["x1"]["percentiles"][8] == pytest.approx(statistics.median(float(r["x1"]) for r in rows))
     # a second parse of the same file gets a fresh name, as on a real server
-    again = mock_client.parse_setup(mock_client.import_files(str(train_csv))["destination_frames"])
+    again = client.parse_setup(client.import_files(str(train_csv))["destination_frames"])
     assert again["destination_frame"] == "train1.hex"
 
 
-def test_frame_window_parameters(mock_client: H2O3Client, manual_clock: ManualClock, train_csv: Path) -> None:
+def test_frame_window_parameters(client: H2O3Client, clock: ManualClock, train_csv: Path) -> None:
     """row_offset/row_count/column_offset/column_count select the data h2o-py asks for."""
-    name = load(mock_client, manual_clock, train_csv)
-    window = mock_client.frame(name, row_offset=5, row_count=3, column_offset=1, column_count=2)
+    name = load(client, clock, train_csv)
+    window = client.frame(name, row_offset=5, row_count=3, column_offset=1, column_count=2)
     assert [c["label"] for c in window["columns"]] == ["x2", "color"]
     assert window["row_offset"] == 5
     assert window["row_count"] == 3
     assert len(window["columns"][0]["data"]) == 3
     assert window["full_column_count"] == 5
     assert window["rows"] == 200
-    names = [f["frame_id"]["name"] for f in mock_client.frames()]
+    names = [f["frame_id"]["name"] for f in client.frames()]
     assert names == [name]
 
 
-def test_parse_accepts_query_strings_and_typed_json(mock_http: httpx.Client, train_csv: Path) -> None:
+def test_parse_accepts_query_strings_and_typed_json(http: httpx.Client, train_csv: Path) -> None:
     """ParseSetup reads query strings and JSON bodies (key objects with a type) as well as forms."""
-    source = mock_http.get("/3/ImportFiles", params={"path": str(train_csv)}).json()["destination_frames"][0]
-    by_query = mock_http.post("/3/ParseSetup", params={"source_frames": f'["{source}"]'}).json()
-    by_json = mock_http.post("/3/ParseSetup", json={"source_frames": [{"name": source, "type": "Key<Frame>"}]}).json()
+    source = http.get("/3/ImportFiles", params={"path": str(train_csv)}).json()["destination_frames"][0]
+    by_query = http.post("/3/ParseSetup", params={"source_frames": f'["{source}"]'}).json()
+    by_json = http.post("/3/ParseSetup", json={"source_frames": [{"name": source, "type": "Key<Frame>"}]}).json()
     assert by_query["column_types"] == by_json["column_types"] == ["Numeric", "Numeric", "Enum", "Numeric", "Enum"]
 
 
-def test_seed_literal_calls_answer_like_the_real_server(mock_http: httpx.Client, train_csv: Path) -> None:
+def test_seed_literal_calls_answer_like_the_real_server(http: httpx.Client, train_csv: Path) -> None:
     """Seed 000's own JSON examples: real 3.46.0.12 refuses the first two and accepts-then-fails the build."""
     path = str(train_csv)
-    assert mock_http.get("/3/ImportFiles", params={"path": path}).status_code == 200
-    setup = mock_http.post("/3/ParseSetup", json={"source_frames": [{"name": path}]})
+    assert http.get("/3/ImportFiles", params={"path": path}).status_code == 200
+    setup = http.post("/3/ParseSetup", json={"source_frames": [{"name": path}]})
     assert_h2o_error(setup, 400, f"Key not loaded: null {path}")
     seed_parse = {
         "source_frames": [{"name": path}],
@@ -196,33 +196,33 @@ def test_seed_literal_calls_answer_like_the_real_server(mock_http: httpx.Client,
         "separator": 44,
         "header": 1,
     }
-    assert_h2o_error(mock_http.post("/3/Parse", json=seed_parse), 400, "Field not found: 'header' on object")
+    assert_h2o_error(http.post("/3/Parse", json=seed_parse), 400, "Field not found: 'header' on object")
     seed_parse.pop("header")
     assert_h2o_error(
-        mock_http.post("/3/Parse", json=seed_parse),
+        http.post("/3/Parse", json=seed_parse),
         400,
         "Can not set byte field water.api.schemas3.ParseV3.separator to java.lang.Double",
     )
     seed_gbm = {"training_frame": "train_frame", "response_column": {"column_name": "label"}, "ntrees": 50}
-    built = mock_http.post("/3/ModelBuilders/gbm", json=seed_gbm)
+    built = http.post("/3/ModelBuilders/gbm", json=seed_gbm)
     assert built.status_code == 200
-    job = mock_http.get(f"/3/Jobs/{built.json()['job']['key']['name']}").json()["jobs"][0]
+    job = http.get(f"/3/Jobs/{built.json()['job']['key']['name']}").json()["jobs"][0]
     assert job["status"] == "FAILED"
     assert "Missing training frame" in job["exception"]
 
 
-def test_upload_raw_and_multipart(mock_http: httpx.Client) -> None:
+def test_upload_raw_and_multipart(http: httpx.Client) -> None:
     """PostFile takes h2o-py's raw body or a multipart form; ParseSetup then reads the upload."""
     text = classification_csv(rows=30).encode()
-    raw = mock_http.post("/3/PostFile", params={"destination_frame": "up.csv"}, content=text).json()
+    raw = http.post("/3/PostFile", params={"destination_frame": "up.csv"}, content=text).json()
     assert raw == {"destination_frame": "up.csv", "total_bytes": len(text)}
-    multi = mock_http.post("/3/PostFile", files={"file": ("x.csv", text)}).json()
+    multi = http.post("/3/PostFile", files={"file": ("x.csv", text)}).json()
     assert multi["destination_frame"].startswith("upload_")
     assert multi["total_bytes"] == len(text)
     for key in ("up.csv", multi["destination_frame"]):
-        setup = mock_http.post("/3/ParseSetup", data={"source_frames": f'["{key}"]'}).json()
+        setup = http.post("/3/ParseSetup", data={"source_frames": f'["{key}"]'}).json()
         assert setup["number_columns"] == 5
-    assert mock_http.post("/3/ParseSetup", data={"source_frames": '["up.csv"]'}).json()["destination_frame"] == (
+    assert http.post("/3/ParseSetup", data={"source_frames": '["up.csv"]'}).json()["destination_frame"] == (
         "Key_Frame__up.hex"
     )
 
@@ -230,16 +230,14 @@ def test_upload_raw_and_multipart(mock_http: httpx.Client) -> None:
 # ---------------------------------------------------------------- jobs on the clock
 
 
-def test_build_job_goes_created_running_done(
-    mock_client: H2O3Client, manual_clock: ManualClock, train_csv: Path
-) -> None:
+def test_build_job_goes_created_running_done(client: H2O3Client, clock: ManualClock, train_csv: Path) -> None:
     """A GBM job walks CREATED -> RUNNING -> DONE as the clock moves; progress only rises; the model appears at DONE."""
-    frame = load(mock_client, manual_clock, train_csv)
-    built = mock_client.build_model("gbm", **gbm_params(frame))
+    frame = load(client, clock, train_csv)
+    built = client.build_model("gbm", **gbm_params(frame))
     job_id, model_id = built["job"]["key"]["name"], built["job"]["dest"]["name"]
     assert built["job"]["status"] == "CREATED"
     assert built["job"]["dest"]["type"] == "Key<Model>"
-    seen = statuses_while(manual_clock, mock_client, job_id, step=0.25, steps=16)
+    seen = statuses_while(clock, client, job_id, step=0.25, steps=16)
     states = [j["status"] for j in seen]
     assert states[0] == "CREATED"
     assert states[-1] == "DONE"
@@ -255,49 +253,47 @@ def test_build_job_goes_created_running_done(
     assert seen[-1]["msec"] >= seen[1]["msec"]
     running = [j for j in seen if j["status"] == "RUNNING"]
     assert any(0 < j["progress"] < 1 for j in running)
-    assert mock_client.model(model_id)["model_id"]["name"] == model_id
+    assert client.model(model_id)["model_id"]["name"] == model_id
 
 
-def test_model_is_absent_until_its_job_is_done(
-    mock_client: H2O3Client, manual_clock: ManualClock, train_csv: Path
-) -> None:
+def test_model_is_absent_until_its_job_is_done(client: H2O3Client, clock: ManualClock, train_csv: Path) -> None:
     """GET /3/Models/{id} is a 404 while the build runs."""
-    frame = load(mock_client, manual_clock, train_csv)
-    model_id = mock_client.build_model("gbm", **gbm_params(frame))["job"]["dest"]["name"]
-    manual_clock.advance(1.0)
+    frame = load(client, clock, train_csv)
+    model_id = client.build_model("gbm", **gbm_params(frame))["job"]["dest"]["name"]
+    clock.advance(1.0)
     with pytest.raises(H2O3ResponseError) as missing:
-        mock_client.model(model_id)
+        client.model(model_id)
     assert missing.value.status == 404
-    manual_clock.advance(5.0)
-    assert mock_client.model(model_id)["algo"] == "gbm"
+    clock.advance(5.0)
+    assert client.model(model_id)["algo"] == "gbm"
 
 
-def test_cancel_stops_a_running_job(mock_client: H2O3Client, manual_clock: ManualClock, train_csv: Path) -> None:
+def test_cancel_stops_a_running_job(client: H2O3Client, clock: ManualClock, train_csv: Path) -> None:
     """Cancel -> CANCELLED with progress frozen, and the model is never published."""
-    frame = load(mock_client, manual_clock, train_csv)
-    job_id = mock_client.build_model("gbm", **gbm_params(frame))["job"]["key"]["name"]
-    manual_clock.advance(1.5)
-    before = mock_client.job(job_id)
+    frame = load(client, clock, train_csv)
+    job_id = client.build_model("gbm", **gbm_params(frame))["job"]["key"]["name"]
+    clock.advance(1.5)
+    before = client.job(job_id)
     assert before["status"] == "RUNNING"
-    answer = mock_client.cancel_job(job_id)
+    answer = client.cancel_job(job_id)
     assert answer["__meta"]["schema_name"] == "JobsV3"
     assert answer["job_id"]["name"] == job_id
-    manual_clock.advance(60.0)
-    after = mock_client.job(job_id)
+    clock.advance(60.0)
+    after = client.job(job_id)
     assert after["status"] == "CANCELLED"
     assert after["progress"] == pytest.approx(before["progress"])
-    assert mock_client.models() == []
-    assert mock_client.cancel_job(job_id)["job_id"]["name"] == job_id  # again: still 200
+    assert client.models() == []
+    assert client.cancel_job(job_id)["job_id"]["name"] == job_id  # again: still 200
 
 
-def test_failing_build_ends_failed_part_way(mock_client: H2O3Client, manual_clock: ManualClock, tmp_path: Path) -> None:
+def test_failing_build_ends_failed_part_way(client: H2O3Client, clock: ManualClock, tmp_path: Path) -> None:
     """A frame with the state's failure column makes the build die half way with an exception, like a real one."""
     path = tmp_path / "fails.csv"
     rows = classification_csv(rows=60).splitlines()
     path.write_text("\n".join([rows[0] + ",h2oharness_fail"] + [r + f",{i % 3}" for i, r in enumerate(rows[1:])]))
-    frame = load(mock_client, manual_clock, path)
-    job_id = mock_client.build_model("gbm", **gbm_params(frame))["job"]["key"]["name"]
-    seen = statuses_while(manual_clock, mock_client, job_id, step=0.5, steps=10)
+    frame = load(client, clock, path)
+    job_id = client.build_model("gbm", **gbm_params(frame))["job"]["key"]["name"]
+    seen = statuses_while(clock, client, job_id, step=0.5, steps=10)
     states = [j["status"] for j in seen]
     assert "RUNNING" in states
     assert states[-1] == "FAILED"
@@ -306,15 +302,15 @@ def test_failing_build_ends_failed_part_way(mock_client: H2O3Client, manual_cloc
     assert "injected failure" in failed["exception"]
     assert failed["stacktrace"]
     assert 0.4 < failed["progress"] < 0.6
-    assert mock_client.models() == []
+    assert client.models() == []
 
 
-def test_build_without_training_frame_fails_at_once(mock_http: httpx.Client) -> None:
+def test_build_without_training_frame_fails_at_once(http: httpx.Client) -> None:
     """As on a real server: 200 and a job that is FAILED from the start."""
-    body = mock_http.post("/3/ModelBuilders/gbm", data={"response_column": "label"}).json()
+    body = http.post("/3/ModelBuilders/gbm", data={"response_column": "label"}).json()
     assert body["error_count"] == 0
     assert body["messages"] == []
-    job = mock_http.get(f"/3/Jobs/{body['job']['key']['name']}").json()["jobs"][0]
+    job = http.get(f"/3/Jobs/{body['job']['key']['name']}").json()["jobs"][0]
     assert job["status"] == "FAILED"
     assert job["progress"] == 0.0
     assert job["exception"].startswith("water.exceptions.H2OModelBuilderIllegalArgumentException")
@@ -336,14 +332,12 @@ def test_finished_jobs_are_bounded(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- models and predictions
 
 
-def test_gbm_metrics_are_computed_from_the_data(
-    mock_client: H2O3Client, manual_clock: ManualClock, train_csv: Path
-) -> None:
+def test_gbm_metrics_are_computed_from_the_data(client: H2O3Client, clock: ManualClock, train_csv: Path) -> None:
     """Binomial training metrics look real: AUC above chance, logloss below a coin's, RMSE the root of MSE."""
-    frame = load(mock_client, manual_clock, train_csv)
-    model_id = mock_client.build_model("gbm", **gbm_params(frame))["job"]["dest"]["name"]
-    manual_clock.advance(10.0)
-    model = mock_client.model(model_id)
+    frame = load(client, clock, train_csv)
+    model_id = client.build_model("gbm", **gbm_params(frame))["job"]["dest"]["name"]
+    clock.advance(10.0)
+    model = client.model(model_id)
     assert model["__meta"]["schema_name"] == "GBMModelV3"
     output = model["output"]
     assert output["model_category"] == "Binomial"
@@ -363,22 +357,22 @@ def test_gbm_metrics_are_computed_from_the_data(
     assert history["data"][3] == [0, 1, 2, 3, 4, 5]
 
 
-def test_regression_and_other_algorithms(mock_client: H2O3Client, manual_clock: ManualClock, tmp_path: Path) -> None:
+def test_regression_and_other_algorithms(client: H2O3Client, clock: ManualClock, tmp_path: Path) -> None:
     """GBM, DRF and GLM on a regression CSV: R2 close to what the data allows; GLM has coefficients."""
     path = tmp_path / "reg.csv"
     path.write_text(regression_csv())
-    frame = load(mock_client, manual_clock, path)
+    frame = load(client, clock, path)
     ids = {}
     for algo, extra in (("gbm", {"ntrees": 30}), ("drf", {"ntrees": 10}), ("glm", {"family": "gaussian"})):
-        ids[algo] = mock_client.build_model(algo, training_frame=frame, response_column="y", **extra)["job"]
-    manual_clock.advance(10.0)
+        ids[algo] = client.build_model(algo, training_frame=frame, response_column="y", **extra)["job"]
+    clock.advance(10.0)
     for algo, job in ids.items():
-        assert mock_client.job(job["key"]["name"])["status"] == "DONE"
-        metrics = mock_client.model(job["dest"]["name"])["output"]["training_metrics"]
+        assert client.job(job["key"]["name"])["status"] == "DONE"
+        metrics = client.model(job["dest"]["name"])["output"]["training_metrics"]
         assert metrics["__meta"]["schema_name"].startswith("ModelMetricsRegression")
         assert metrics["r2"] > 0.7, algo
         assert metrics["RMSE"] == pytest.approx(math.sqrt(metrics["MSE"]))
-    glm = mock_client.model(ids["glm"]["dest"]["name"])["output"]
+    glm = client.model(ids["glm"]["dest"]["name"])["output"]
     names = glm["coefficients_table"]["data"][0]
     assert names[0] == "Intercept"
     assert "a" in names
@@ -387,37 +381,33 @@ def test_regression_and_other_algorithms(mock_client: H2O3Client, manual_clock: 
     assert coefs["a"] == pytest.approx(2.0, abs=0.2)
 
 
-def test_predictions_have_one_row_per_scored_row(
-    mock_client: H2O3Client, manual_clock: ManualClock, train_csv: Path
-) -> None:
+def test_predictions_have_one_row_per_scored_row(client: H2O3Client, clock: ManualClock, train_csv: Path) -> None:
     """/3/Predictions answers metrics and a frame; /4/Predictions a job whose dest is the frame; both full length."""
-    frame = load(mock_client, manual_clock, train_csv)
-    model_id = mock_client.build_model("gbm", **gbm_params(frame))["job"]["dest"]["name"]
-    manual_clock.advance(10.0)
-    sync = mock_client.predict(model_id, frame)
+    frame = load(client, clock, train_csv)
+    model_id = client.build_model("gbm", **gbm_params(frame))["job"]["dest"]["name"]
+    clock.advance(10.0)
+    sync = client.predict(model_id, frame)
     assert sync["__meta"]["schema_name"] == "ModelMetricsListSchemaV3"
     assert sync["model_metrics"][0]["AUC"] > 0.5
-    scored = mock_client.frame(sync["predictions_frame"]["name"])
+    scored = client.frame(sync["predictions_frame"]["name"])
     assert scored["rows"] == 200
     assert [c["label"] for c in scored["columns"]] == ["predict", "no", "yes"]
     assert scored["columns"][0]["domain"] == ["no", "yes"]
-    job = mock_client.predict(model_id, frame, asynchronous=True)
+    job = client.predict(model_id, frame, asynchronous=True)
     assert job["__meta"]["schema_name"] == "JobV3"
     assert job["description"] == "transformation"
     assert job["dest"]["name"].startswith("transformation_")
     assert job["dest"]["type"] == "Key<Frame>"
-    manual_clock.advance(1.0)
-    assert mock_client.job(job["key"]["name"])["status"] == "DONE"
-    assert mock_client.frame(job["dest"]["name"])["rows"] == 200
+    clock.advance(1.0)
+    assert client.job(job["key"]["name"])["status"] == "DONE"
+    assert client.frame(job["dest"]["name"])["rows"] == 200
 
 
-def test_validation_errors_match_the_real_server(
-    mock_client: H2O3Client, manual_clock: ManualClock, train_csv: Path
-) -> None:
+def test_validation_errors_match_the_real_server(client: H2O3Client, clock: ManualClock, train_csv: Path) -> None:
     """412 H2OModelBuilderErrorV3 for model-level problems, 412/400 H2OErrorV3 for parameter-level ones."""
-    frame = load(mock_client, manual_clock, train_csv)
+    frame = load(client, clock, train_csv)
     with pytest.raises(H2O3ResponseError) as bad_response:
-        mock_client.build_model("gbm", training_frame=frame, response_column="nope")
+        client.build_model("gbm", training_frame=frame, response_column="nope")
     err = bad_response.value
     assert (err.status, err.schema) == (412, "H2OModelBuilderErrorV3")
     assert err.body["error_count"] == 4
@@ -434,46 +424,46 @@ def test_validation_errors_match_the_real_server(
     ]
     for extra, status, text in cases:
         with pytest.raises(H2O3ResponseError) as caught:
-            mock_client.build_model("gbm", **{"training_frame": frame, "response_column": "label", **extra})
+            client.build_model("gbm", **{"training_frame": frame, "response_column": "label", **extra})
         assert caught.value.status == status, extra
         assert text in caught.value.reason, extra
-    checked = mock_client.validate_parameters("gbm", training_frame=frame, response_column="nope")
+    checked = client.validate_parameters("gbm", training_frame=frame, response_column="nope")
     assert checked["error_count"] == 4
     assert checked["job"] is None
     with pytest.raises(H2O3ResponseError) as glm:
-        mock_client.build_model("glm", training_frame=frame, response_column="label", family="gaussian")
+        client.build_model("glm", training_frame=frame, response_column="label", family="gaussian")
     assert glm.value.messages[0][0] == "response"
 
 
-def test_delete_and_lists(mock_client: H2O3Client, manual_clock: ManualClock, train_csv: Path) -> None:
+def test_delete_and_lists(client: H2O3Client, clock: ManualClock, train_csv: Path) -> None:
     """Frames and models can be listed and deleted; a deleted one is then a 404."""
-    frame = load(mock_client, manual_clock, train_csv)
-    model_id = mock_client.build_model("glm", training_frame=frame, response_column="label")["job"]["dest"]["name"]
-    manual_clock.advance(10.0)
-    assert [m["model_id"]["name"] for m in mock_client.models()] == [model_id]
-    assert mock_client.delete_model(model_id)["models"] is None
-    assert mock_client.delete_frame(frame)["frames"] is None
-    for call in (lambda: mock_client.model(model_id), lambda: mock_client.frame(frame)):
+    frame = load(client, clock, train_csv)
+    model_id = client.build_model("glm", training_frame=frame, response_column="label")["job"]["dest"]["name"]
+    clock.advance(10.0)
+    assert [m["model_id"]["name"] for m in client.models()] == [model_id]
+    assert client.delete_model(model_id)["models"] is None
+    assert client.delete_frame(frame)["frames"] is None
+    for call in (lambda: client.model(model_id), lambda: client.frame(frame)):
         with pytest.raises(H2O3ResponseError) as gone:
             call()
         assert gone.value.status == 404
 
 
-def test_model_builders_sessions_and_rapids_rm(mock_http: httpx.Client, mock_client: H2O3Client) -> None:
+def test_model_builders_sessions_and_rapids_rm(http: httpx.Client, client: H2O3Client) -> None:
     """The small routes h2o-py touches: builders list, sessions, and Rapids (rm key)."""
-    builders = mock_http.get("/3/ModelBuilders").json()["model_builders"]
+    builders = http.get("/3/ModelBuilders").json()["model_builders"]
     assert sorted(builders) == ["drf", "gbm", "glm"]
     assert builders["gbm"]["algo_full_name"] == "Gradient Boosting Machine"
-    session = mock_http.post("/4/sessions").json()
+    session = http.post("/4/sessions").json()
     assert session["__schema"] == "/4/schemas/SessionIdV4"
     assert session["session_key"].startswith("_sid_")
-    ended = mock_http.delete(f"/4/sessions/{session['session_key']}").json()
+    ended = http.delete(f"/4/sessions/{session['session_key']}").json()
     assert ended["__meta"]["schema_name"] == "InitIDV3"
-    mock_http.post("/3/PostFile", params={"destination_frame": "x.csv"}, content=b"a,b\n1,2\n")
-    removed = mock_http.post("/99/Rapids", data={"ast": "(rm x.csv)"}).json()
+    http.post("/3/PostFile", params={"destination_frame": "x.csv"}, content=b"a,b\n1,2\n")
+    removed = http.post("/99/Rapids", data={"ast": "(rm x.csv)"}).json()
     assert removed["scalar"] == 1.0
-    assert mock_http.post("/99/Rapids", data={"ast": "(rm x.csv)"}).json()["scalar"] == 0.0
-    assert_h2o_error(mock_http.post("/99/Rapids", data={"ast": "(cols x 0)"}), 400, "only (rm key)")
+    assert http.post("/99/Rapids", data={"ast": "(rm x.csv)"}).json()["scalar"] == 0.0
+    assert_h2o_error(http.post("/99/Rapids", data={"ast": "(cols x 0)"}), 400, "only (rm key)")
 
 
 # ---------------------------------------------------------------- auth and the request log
@@ -514,38 +504,38 @@ def test_request_log_is_bounded_and_keeps_what_was_sent(train_csv: Path) -> None
     assert state.internal_errors == []
 
 
-def test_multinomial_models_and_predictions(mock_client: H2O3Client, manual_clock: ManualClock, tmp_path: Path) -> None:
+def test_multinomial_models_and_predictions(client: H2O3Client, clock: ManualClock, tmp_path: Path) -> None:
     """A three-class response: multinomial metrics, and one probability column per class that sums to one."""
     path = tmp_path / "multi.csv"
     lines = ["a,b,cls"] + [f"{i % 7},{(i * 3) % 11},{('k1', 'k2', 'k3')[(i + i % 7) % 3]}" for i in range(90)]
     path.write_text("\n".join(lines) + "\n")
-    frame = load(mock_client, manual_clock, path)
+    frame = load(client, clock, path)
     jobs = {
-        algo: mock_client.build_model(algo, training_frame=frame, response_column="cls", **extra)["job"]
+        algo: client.build_model(algo, training_frame=frame, response_column="cls", **extra)["job"]
         for algo, extra in (("gbm", {"ntrees": 5}), ("drf", {"ntrees": 5}), ("glm", {"family": "multinomial"}))
     }
-    manual_clock.advance(10.0)
+    clock.advance(10.0)
     for algo, job in jobs.items():
-        metrics = mock_client.model(job["dest"]["name"])["output"]["training_metrics"]
+        metrics = client.model(job["dest"]["name"])["output"]["training_metrics"]
         assert metrics["model_category"] == "Multinomial", algo
         assert metrics["__meta"]["schema_name"] == f"ModelMetricsMultinomial{'GLM' if algo == 'glm' else ''}V3"
         assert len(metrics["hit_ratio_table"]["data"][0]) == 3
-        scored = mock_client.frame(mock_client.predict(job["dest"]["name"], frame)["predictions_frame"]["name"])
+        scored = client.frame(client.predict(job["dest"]["name"], frame)["predictions_frame"]["name"])
         assert [c["label"] for c in scored["columns"]] == ["predict", "k1", "k2", "k3"]
         probabilities = [c["data"] for c in scored["columns"][1:]]
         assert all(sum(row) == pytest.approx(1.0) for row in zip(*probabilities, strict=True))
 
 
 def test_a_huge_ntrees_is_fitted_up_to_the_mocks_cap(
-    mock_client: H2O3Client, mock_state: H2O3MockState, manual_clock: ManualClock, train_csv: Path
+    client: H2O3Client, state: H2O3MockState, clock: ManualClock, train_csv: Path
 ) -> None:
     """A drawn ntrees=100000 is in the real server's range: the mock fits only up to its cap, so it answers at once."""
-    mock_state.max_fitted_trees = 4
-    frame = load(mock_client, manual_clock, train_csv)
+    state.max_fitted_trees = 4
+    frame = load(client, clock, train_csv)
     params = {"training_frame": frame, "response_column": "label", "ntrees": 100_000, "model_id": "big"}
-    build = mock_client.build_model("gbm", **params)
-    manual_clock.advance(600.0)
-    assert mock_client.job(build["job"]["key"]["name"])["status"] == "DONE"
-    summary = mock_client.model("big")["output"]["model_summary"]
+    build = client.build_model("gbm", **params)
+    clock.advance(600.0)
+    assert client.job(build["job"]["key"]["name"])["status"] == "DONE"
+    summary = client.model("big")["output"]["model_summary"]
     trees = summary["data"][[c["name"] for c in summary["columns"]].index("number_of_trees")][0]
     assert trees == 4

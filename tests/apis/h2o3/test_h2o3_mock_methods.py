@@ -259,7 +259,7 @@ def test_an_empty_rapids_expression_is_echoed(http: httpx.Client) -> None:
     h2o_error(http.post("/99/Rapids"), 412, "Required field ast not specified")
 
 
-def test_an_empty_value_of_a_listed_enum_is_refused_as_a_real_server_does(mock_http: httpx.Client) -> None:
-    resp = mock_http.post("/3/ModelBuilders/glm/parameters", params={"solver": ""})
+def test_an_empty_value_of_a_listed_enum_is_refused_as_a_real_server_does(http: httpx.Client) -> None:
+    resp = http.post("/3/ModelBuilders/glm/parameters", params={"solver": ""})
     assert resp.status_code == 400
     assert "No enum constant" in resp.json()["msg"]

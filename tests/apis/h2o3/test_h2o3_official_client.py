@@ -3,55 +3,31 @@
 from __future__ import annotations
 
 import importlib.util
-import json
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from h2oharness.apis.h2o3.mock import H2O3MockState, make_app
+from h2oharness.apis.h2o3.mock import H2O3MockState
 from h2oharness.mocks.clock import MonotonicClock
-from h2oharness.mocks.serve import serve
 
-DRIVER = Path(__file__).with_name("h2o3_official_driver.py")
-
+Drive = Callable[..., dict[str, Any]]
+NO_TELEMETRY = {"DO_NOT_TRACK": "1", "H2O_TELEMETRY_URL": "http://127.0.0.1:9/off"}
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("h2o") is None, reason="the official h2o client is not installed"
 )
 
 
 @pytest.fixture
-def official_mock() -> Iterator[tuple[str, H2O3MockState]]:
+def state() -> H2O3MockState:
     """The mock with realistic job timings, on a clock ten times faster than wall time."""
-    state = H2O3MockState(clock=MonotonicClock(speed=10.0))
-    with serve(make_app(state)) as served:
-        yield served.url, state
+    return H2O3MockState(clock=MonotonicClock(speed=10.0))
 
 
-def drive(url: str, csv_path: Path, mode: str) -> dict[str, Any]:
-    """Run the driver script and return the JSON it printed last."""
-    env = {**os.environ, "DO_NOT_TRACK": "1", "H2O_TELEMETRY_URL": "http://127.0.0.1:9/off"}
-    done = subprocess.run(
-        [sys.executable, str(DRIVER), url, str(csv_path), mode],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env=env,
-        check=False,
-    )
-    assert done.returncode == 0, f"h2o-py failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-def test_h2o_py_runs_the_seed_flow(official_mock: tuple[str, H2O3MockState], train_csv: Path) -> None:
+def test_h2o_py_runs_the_seed_flow(url: str, state: H2O3MockState, drive: Drive, train_csv: Path) -> None:
     """connect, import_file, GBM train, predict: the client accepts every answer and gets consistent results."""
-    url, state = official_mock
-    out = drive(url, train_csv, "import")
+    out = drive(url, str(train_csv), "import", timeout=180, env=NO_TELEMETRY)
     assert out["local_server"] is False
     assert (out["nrow"], out["ncol"]) == (200, 5)
     assert out["types"] == {"x1": "real", "x2": "real", "color": "enum", "size": "int", "label": "enum"}
@@ -90,11 +66,10 @@ def test_h2o_py_runs_the_seed_flow(official_mock: tuple[str, H2O3MockState], tra
 
 
 def test_h2o_py_uploads_trains_glm_and_drf_and_cleans_up(
-    official_mock: tuple[str, H2O3MockState], train_csv: Path
+    url: str, state: H2O3MockState, drive: Drive, train_csv: Path
 ) -> None:
     """upload_file, GLM and DRF too, then h2o.remove and a closed session."""
-    url, state = official_mock
-    out = drive(url, train_csv, "upload")
+    out = drive(url, str(train_csv), "upload", timeout=180, env=NO_TELEMETRY)
     assert out["nrow"] == 200
     assert out["pred_nrow"] == 200
     assert 0.75 < out["glm_auc"] <= 1.0

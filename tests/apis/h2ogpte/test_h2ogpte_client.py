@@ -11,14 +11,14 @@ from h2oharness.apis.h2ogpte.client import H2OGPTeClient, H2OGPTeResponseError
 from h2oharness.mocks.clock import ManualClock
 
 
-def test_wait_for_documents_sees_the_ingestion_end(gpte: H2OGPTeClient, manual_clock: ManualClock) -> None:
-    cid = gpte.create_collection("c", "d")["id"]
-    gpte.ingest(gpte.upload("sales.csv", payloads.SALES_CSV.encode())["id"], cid)
+def test_wait_for_documents_sees_the_ingestion_end(client: H2OGPTeClient, clock: ManualClock) -> None:
+    cid = client.create_collection("c", "d")["id"]
+    client.ingest(client.upload("sales.csv", payloads.SALES_CSV.encode())["id"], cid)
     # the ingestion ends 2 s after submission; move the clock while the client polls
-    timer = threading.Timer(0.3, manual_clock.advance, args=(2.5,))
+    timer = threading.Timer(0.3, clock.advance, args=(2.5,))
     timer.start()
     try:
-        result = gpte.wait_for_documents(cid, 1, timeout=20)
+        result = client.wait_for_documents(cid, 1, timeout=20)
     finally:
         timer.cancel()
     assert result.status.final
@@ -26,25 +26,25 @@ def test_wait_for_documents_sees_the_ingestion_end(gpte: H2OGPTeClient, manual_c
     assert result.history[0][1].progress == 0.0
 
 
-def test_errors_carry_the_endpoint_error(gpte: H2OGPTeClient) -> None:
+def test_errors_carry_the_endpoint_error(client: H2OGPTeClient) -> None:
     with pytest.raises(H2OGPTeResponseError) as err:
-        gpte.get_collection("nope")
+        client.get_collection("nope")
     assert err.value.status == 404
     assert "not found" in err.value.message
-    assert gpte.delete_chat("nope", missing_ok=True) == 404
+    assert client.delete_chat("nope", missing_ok=True) == 404
     with pytest.raises(ValueError, match="verb"):
-        gpte.control("q", "rewind")
+        client.control("q", "rewind")
 
 
-def test_agent_answer_files_and_download(gpte: H2OGPTeClient) -> None:
-    session = gpte.create_chat()["id"]
-    answer = gpte.complete(session, payloads.agent_completion())
-    names = {f["filename"]: f for f in gpte.agent_files(session)}
+def test_agent_answer_files_and_download(client: H2OGPTeClient) -> None:
+    session = client.create_chat()["id"]
+    answer = client.complete(session, payloads.agent_completion())
+    names = {f["filename"]: f for f in client.agent_files(session)}
     assert set(names) == {"sales_summary.csv", "monthly_revenue.csv"}
-    meta = {m["message_type"] for m in gpte.meta(answer["message_id"])}
+    meta = {m["message_type"] for m in client.meta(answer["message_id"])}
     assert set(payloads.INFO_TYPES) <= meta
     for doc_id, name in ((f["id"], n) for n, f in names.items()):
-        assert len(gpte.download(doc_id, name)) == names[name]["bytes"]
-    assert gpte.delete_agent_files(session) == 204
-    assert gpte.agent_files(session) == []
-    assert gpte.questions(session)
+        assert len(client.download(doc_id, name)) == names[name]["bytes"]
+    assert client.delete_agent_files(session) == 204
+    assert client.agent_files(session) == []
+    assert client.questions(session)

@@ -45,9 +45,9 @@ def test_every_operation_needs_the_key(shared: httpx.Client, op: Operation, head
         assert resp.json() == {"code": 401, "message": "Unauthorized"}
 
 
-def test_health_probes_answer_without_a_key(anonymous: httpx.Client) -> None:
-    assert anonymous.get("/rpc/health/readiness").status_code == 200
-    assert anonymous.get("/rpc/health/liveness").json() == {"status": "ok"}
+def test_health_probes_answer_without_a_key(anon: httpx.Client) -> None:
+    assert anon.get("/rpc/health/readiness").status_code == 200
+    assert anon.get("/rpc/health/liveness").json() == {"status": "ok"}
 
 
 def test_unknown_path_and_method(http: httpx.Client) -> None:
@@ -58,7 +58,7 @@ def test_unknown_path_and_method(http: httpx.Client) -> None:
 
 
 def test_ingestion_raises_document_count_only_when_the_job_ends(
-    http: httpx.Client, manual_clock: ManualClock, mock_state: H2OGPTeMockState
+    http: httpx.Client, clock: ManualClock, state: H2OGPTeMockState
 ) -> None:
     cid = http.post("/api/v1/collections", json={"name": "c", "description": "d"}).json()["id"]
     upload = http.put("/api/v1/uploads", files={"file": ("sales.csv", payloads.SALES_CSV.encode(), "text/csv")})
@@ -66,14 +66,14 @@ def test_ingestion_raises_document_count_only_when_the_job_ends(
     assert http.post(f"/api/v1/uploads/{uid}/ingest", params={"collection_id": cid}).status_code == 204
     counts = []
     for step in (0.0, 0.4, 0.5, 0.6, 0.6):
-        manual_clock.advance(step)
+        clock.advance(step)
         counts.append(http.get(f"/api/v1/collections/{cid}").json()["document_count"])
     assert counts == [0, 0, 0, 0, 1]
     assert http.get(f"/api/v1/collections/{cid}").json()["document_size"] == len(payloads.SALES_CSV.encode())
-    assert mock_state.internal_errors == []
+    assert state.internal_errors == []
 
 
-def test_ingestion_job_progress_only_rises(http: httpx.Client, manual_clock: ManualClock) -> None:
+def test_ingestion_job_progress_only_rises(http: httpx.Client, clock: ManualClock) -> None:
     cid = http.post("/api/v1/collections", json={"name": "c", "description": "d"}).json()["id"]
     uid = http.put("/api/v1/uploads", files={"file": ("a.txt", b"hello")}).json()["id"]
     job = http.post(f"/api/v1/uploads/{uid}/ingest/job", params={"collection_id": cid}, json={})
@@ -82,7 +82,7 @@ def test_ingestion_job_progress_only_rises(http: httpx.Client, manual_clock: Man
     for _ in range(6):
         body = http.get(f"/api/v1/jobs/{job.json()['id']}").json()
         seen.append((body["overall_status"], body["progress"]))
-        manual_clock.advance(0.5)
+        clock.advance(0.5)
     statuses = [s for s, _ in seen]
     progress = [p for _, p in seen]
     assert statuses[0] == "in progress"
@@ -108,14 +108,14 @@ def test_upload_without_a_file_part(http: httpx.Client) -> None:
     assert http.put("/api/v1/uploads", content=b"raw", headers={"Content-Type": "text/plain"}).status_code == 400
 
 
-def test_bad_json_and_bad_types_are_400(http: httpx.Client, mock_state: H2OGPTeMockState) -> None:
+def test_bad_json_and_bad_types_are_400(http: httpx.Client, state: H2OGPTeMockState) -> None:
     bad = http.post("/api/v1/collections", content=b"{not json", headers={"Content-Type": "application/json"})
     assert bad.status_code == 400
     assert http.post("/api/v1/collections", json={"name": "x"}).status_code == 400
     assert http.post("/api/v1/collections", json={"name": 1, "description": "d"}).status_code == 400
     assert http.get("/api/v1/chats", params={"limit": "ten"}).status_code == 400
     assert http.get("/api/v1/chats", params={"bogus": "1"}).status_code == 400
-    assert mock_state.internal_errors == []
+    assert state.internal_errors == []
 
 
 def test_memory_block_error_cases(http: httpx.Client) -> None:
@@ -277,10 +277,10 @@ def test_inspect_mcp_tool_modes(http: httpx.Client) -> None:
     assert http.post("/api/v1/agents/mcp/inspect_tool", json={"tool_id": "missing"}).status_code == 404
 
 
-def test_a_mock_bug_is_a_400_and_recorded(manual_clock: ManualClock) -> None:
+def test_a_mock_bug_is_a_400_and_recorded(clock: ManualClock) -> None:
     from h2oharness.apis.h2ogpte import mock
 
-    state = H2OGPTeMockState(clock=manual_clock)
+    state = H2OGPTeMockState(clock=clock)
     app = make_app(state)
 
     def broken(*_: object) -> object:
@@ -297,22 +297,22 @@ def test_a_mock_bug_is_a_400_and_recorded(manual_clock: ManualClock) -> None:
     assert state.internal_errors == ["GET /api/v1/models: RuntimeError: boom"]
 
 
-def test_memory_stays_bounded_under_load(gpte: H2OGPTeClient, mock_state: H2OGPTeMockState) -> None:
+def test_memory_stays_bounded_under_load(client: H2OGPTeClient, state: H2OGPTeMockState) -> None:
     """A deleted session takes its messages with it, and the oldest messages go beyond the cap."""
-    kept = gpte.create_chat()["id"]
-    gone = gpte.create_chat()["id"]
-    gpte.complete(kept, payloads.rag_completion("first", rag_type="llm_only"))
-    gpte.complete(gone, payloads.rag_completion("doomed", rag_type="llm_only"))
-    gpte.delete_chat(gone)
-    assert {m["_session"] for m in mock_state.messages.values()} == {kept}
-    assert next(m["content"] for m in gpte.messages(kept)) == "first"
+    kept = client.create_chat()["id"]
+    gone = client.create_chat()["id"]
+    client.complete(kept, payloads.rag_completion("first", rag_type="llm_only"))
+    client.complete(gone, payloads.rag_completion("doomed", rag_type="llm_only"))
+    client.delete_chat(gone)
+    assert {m["_session"] for m in state.messages.values()} == {kept}
+    assert next(m["content"] for m in client.messages(kept)) == "first"
 
-    mock_state.max_messages = 6
+    state.max_messages = 6
     for i in range(5):
-        gpte.complete(kept, payloads.rag_completion(f"q{i}", rag_type="llm_only"))
-    assert len(mock_state.messages) == 6
-    assert set(mock_state.references) <= set(mock_state.messages)
-    assert set(mock_state.meta) <= set(mock_state.messages)
-    assert "q4" in [m["content"] for m in gpte.messages(kept)]  # the newest survive
-    assert "first" not in [m["content"] for m in gpte.messages(kept)]
-    assert not mock_state.internal_errors
+        client.complete(kept, payloads.rag_completion(f"q{i}", rag_type="llm_only"))
+    assert len(state.messages) == 6
+    assert set(state.references) <= set(state.messages)
+    assert set(state.meta) <= set(state.messages)
+    assert "q4" in [m["content"] for m in client.messages(kept)]  # the newest survive
+    assert "first" not in [m["content"] for m in client.messages(kept)]
+    assert not state.internal_errors

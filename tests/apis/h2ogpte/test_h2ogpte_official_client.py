@@ -5,45 +5,28 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
-import sys
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, H2OGPTeMockState, H2OGPTeTimings, make_app
+from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, H2OGPTeMockState, H2OGPTeTimings
 from h2oharness.mocks.clock import MonotonicClock
-from h2oharness.mocks.serve import serve
 
-DRIVER = Path(__file__).with_name("h2ogpte_official_driver.py")
+Drive = Callable[..., dict[str, Any]]
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("h2ogpte") is None, reason="h2ogpte is not installed")
 
 
 @pytest.fixture
-def official_mock() -> Iterator[tuple[str, H2OGPTeMockState]]:
+def state() -> H2OGPTeMockState:
     """The mock with realistic timings on a clock ten times faster than wall time."""
-    state = H2OGPTeMockState(clock=MonotonicClock(speed=10.0), timings=H2OGPTeTimings(), stream_speed=10.0)
-    with serve(make_app(state)) as served:
-        yield served.url, state
+    return H2OGPTeMockState(clock=MonotonicClock(speed=10.0), timings=H2OGPTeTimings(), stream_speed=10.0)
 
 
-def drive(url: str, mode: str) -> dict[str, Any]:
-    """Run the driver and return the JSON it printed last."""
-    done = subprocess.run(
-        [sys.executable, str(DRIVER), url, DEFAULT_KEY, mode], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, f"h2ogpte failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-def test_rest_sync_runs_the_seed_flow(official_mock: tuple[str, H2OGPTeMockState]) -> None:
+def test_rest_sync_runs_the_seed_flow(url: str, state: H2OGPTeMockState, drive: Drive) -> None:
     """Every answer of the seed flow deserializes into the generated models, and the results hang together."""
-    url, state = official_mock
-    out = drive(url, "rest")
+    out = drive(url, DEFAULT_KEY, "rest")
     assert out["models"]
     assert out["message_id"]
     assert out["references"] == ["sales.csv"], "the RAG answer cites the document the flow ingested"
@@ -67,10 +50,11 @@ def test_rest_sync_runs_the_seed_flow(official_mock: tuple[str, H2OGPTeMockState
     assert all(r.status < 500 for r in state.requests)
 
 
-def test_high_level_client_ingests_and_queries_over_the_websocket(official_mock: tuple[str, H2OGPTeMockState]) -> None:
+def test_high_level_client_ingests_and_queries_over_the_websocket(
+    url: str, state: H2OGPTeMockState, drive: Drive
+) -> None:
     """H2OGPTE: /rpc/meta, /rpc/fs, an ingestion job it polls, a chat session and a query over /ws."""
-    url, state = official_mock
-    out = drive(url, "highlevel")
+    out = drive(url, DEFAULT_KEY, "highlevel")
     assert out["document_count"] == 1, "ingest_uploads returns only once its job has completed"
     assert "sales.csv" in out["reply"]
     assert out["partials"] >= 2

@@ -13,7 +13,7 @@ import pytest
 from h2oharness.apis.h2ogpte.client import H2OGPTeClient
 from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, FAIL_MARKER, H2OGPTeMockState, H2OGPTeTimings, make_app
 from h2oharness.errors import StreamServerError
-from h2oharness.http.streaming import open_stream
+from h2oharness.http.streaming import JsonlStream, open_stream
 from h2oharness.mocks.clock import ManualClock
 from h2oharness.mocks.serve import serve
 
@@ -60,7 +60,7 @@ def test_jsonl_stream_is_deltas_then_a_finished_line(quick: H2OGPTeClient) -> No
 def test_accept_jsonl_also_streams(quick: H2OGPTeClient) -> None:
     session = quick.create_chat()["id"]
     with open_stream(
-        quick.http, "POST", f"/api/v1/chats/{session}/completions", kind="jsonl",
+        quick.http, "POST", f"/api/v1/chats/{session}/completions", reader=JsonlStream,
         json={"message": "hi"}, headers={"Accept": "application/jsonl"},
     ) as stream:  # fmt: skip
         stream.read()
@@ -81,41 +81,41 @@ def test_a_failing_answer_ends_with_an_error_line(quick: H2OGPTeClient) -> None:
     assert resp.json()["code"] == 500
 
 
-def _question(gpte: H2OGPTeClient, session: str) -> str:
-    return str(next(m["id"] for m in gpte.messages(session) if m["reply_to"] is None))
+def _question(client: H2OGPTeClient, session: str) -> str:
+    return str(next(m["id"] for m in client.messages(session) if m["reply_to"] is None))
 
 
 def test_pause_holds_tokens_and_stop_ends_the_stream(slow: tuple[H2OGPTeClient, H2OGPTeMockState]) -> None:
-    gpte, state = slow
-    session = gpte.create_chat()["id"]
-    with gpte.stream(session, {"message": "a long answer"}, deadline=30) as stream:
+    client, state = slow
+    session = client.create_chat()["id"]
+    with client.stream(session, {"message": "a long answer"}, deadline=30) as stream:
         events = iter(stream)
         next(events)
-        question = _question(gpte, session)
-        gpte.control(question, "pause")
+        question = _question(client, session)
+        client.control(question, "pause")
         generation = state.generations[question]
         assert generation.paused
         time.sleep(0.05)  # a token being sent when the pause came may still go out
         held = generation.emitted
         time.sleep(0.2)  # ten token gaps: an unpaused generation would have sent about ten more
         assert generation.emitted == held, "tokens kept coming while paused"
-        gpte.control(question, "resume")
-        gpte.control(question, "stop")
+        client.control(question, "resume")
+        client.control(question, "stop")
         rest = list(events)
     assert stream.finished
     assert rest[-1].data["finished"] is True
     assert stream.stats.tokens == generation.emitted < 400
     assert not generation.live
-    assert gpte.messages(session)[-1]["content"] == stream.text
+    assert client.messages(session)[-1]["content"] == stream.text
 
 
 def test_finish_ends_the_answer_after_one_more_token(slow: tuple[H2OGPTeClient, H2OGPTeMockState]) -> None:
-    gpte, _ = slow
-    session = gpte.create_chat()["id"]
-    with gpte.stream(session, {"message": "a long answer"}, deadline=30) as stream:
+    client, _ = slow
+    session = client.create_chat()["id"]
+    with client.stream(session, {"message": "a long answer"}, deadline=30) as stream:
         events = iter(stream)
         next(events)
-        gpte.control(_question(gpte, session), "finish")
+        client.control(_question(client, session), "finish")
         list(events)
     assert stream.finished
     assert stream.stats.tokens < 400
@@ -160,8 +160,8 @@ def test_websocket_query_acks_streams_and_answers() -> None:
             frames = [json.loads(ws.recv(timeout=5))]
             while frames[-1]["t"] != "ca":
                 frames.append(json.loads(ws.recv(timeout=5)))
-        with pytest.raises(Exception, match=r"403|1008"), websockets.connect(ws_url, open_timeout=5) as anonymous:
-            anonymous.recv(timeout=5)
+        with pytest.raises(Exception, match=r"403|1008"), websockets.connect(ws_url, open_timeout=5) as anon:
+            anon.recv(timeout=5)
     ack, *partials, answer = frames
     assert ack["t"] == "cx"
     assert ack["correlation_id"] == "c1"

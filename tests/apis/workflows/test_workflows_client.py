@@ -79,16 +79,16 @@ def test_wait_fails_fast_with_the_reason(instant_url: str) -> None:
     """A failed run is JobFailed naming RUN_FAILURE_REASON_JOB_FAILED, not a timeout; a good one returns final."""
     token = login_refresh_token(instant_url, DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN)
     with httpx.Client(base_url=instant_url, headers={"Authorization": f"Bearer {token}"}) as http:
-        wf = WorkflowsClient(http)
-        bad = wf.activate(wf.create_workflow(WS, payloads.failing_source("c-bad"))["name"])
-        run = wf.run_revision(bad["activeRevision"])
+        client = WorkflowsClient(http)
+        bad = client.activate(client.create_workflow(WS, payloads.failing_source("c-bad"))["name"])
+        run = client.run_revision(bad["activeRevision"])
         with pytest.raises(JobFailed, match="RUN_FAILURE_REASON_JOB_FAILED"):
-            wf.wait(run["name"], timeout=10)
-        assert wf.wait_final(run["name"], timeout=10)["state"] == "STATE_FAILED"
-        good = wf.activate(wf.create_workflow(WS, payloads.succeeding_source("c-good"))["name"])
-        result = wf.wait(wf.run_revision(good["activeRevision"])["name"], timeout=10)
+            client.wait(run["name"], timeout=10)
+        assert client.wait_final(run["name"], timeout=10)["state"] == "STATE_FAILED"
+        good = client.activate(client.create_workflow(WS, payloads.succeeding_source("c-good"))["name"])
+        result = client.wait(client.run_revision(good["activeRevision"])["name"], timeout=10)
         assert result.status.state == "STATE_SUCCEEDED"
-        assert [w["name"] for w in wf.list_all("workflows", WS, page_size=1)] == [bad["name"], good["name"]]
+        assert [w["name"] for w in client.list_all("workflows", WS, page_size=1)] == [bad["name"], good["name"]]
 
 
 def test_run_status_mapping() -> None:

@@ -18,217 +18,217 @@ WS = "workspaces/tests"
 ORDER = {"STATE_PENDING": 0, "STATE_QUEUED": 0, "STATE_RUNNING": 1, "STATE_SUCCEEDED": 2, "STATE_FAILED": 2}
 
 
-def _active(wf: WorkflowsClient, source: str) -> dict[str, object]:
-    return wf.activate(wf.create_workflow(WS, source)["name"])
+def _active(client: WorkflowsClient, source: str) -> dict[str, object]:
+    return client.activate(client.create_workflow(WS, source)["name"])
 
 
-def _jobs(wf: WorkflowsClient, run: str, attempt: int = 1) -> dict[str, dict[str, object]]:
-    return {str(j["jobId"]): j for j in wf.list_jobs(f"{run}/attempts/{attempt}")["jobs"]}
+def _jobs(client: WorkflowsClient, run: str, attempt: int = 1) -> dict[str, dict[str, object]]:
+    return {str(j["jobId"]): j for j in client.list_jobs(f"{run}/attempts/{attempt}")["jobs"]}
 
 
-def test_a_run_moves_only_forward_through_its_states(wf: WorkflowsClient, clock: ManualClock) -> None:
+def test_a_run_moves_only_forward_through_its_states(client: WorkflowsClient, clock: ManualClock) -> None:
     """QUEUED -> RUNNING -> SUCCEEDED as the clock moves; jobs wait for the jobs they need."""
-    flow = _active(wf, payloads.succeeding_source("forward"))
-    run = wf.run_revision(str(flow["activeRevision"]))
+    flow = _active(client, payloads.succeeding_source("forward"))
+    run = client.run_revision(str(flow["activeRevision"]))
     assert run["state"] == "STATE_QUEUED"
     assert run["startTime"] is None
     seen = [run["state"]]
     for _ in range(40):
         clock.advance(0.1)
-        current = wf.get_run(run["name"])
+        current = client.get_run(run["name"])
         assert ORDER[current["state"]] >= ORDER[seen[-1]], f"went back from {seen[-1]} to {current['state']}"
         seen.append(current["state"])
         if current["state"] == "STATE_RUNNING":
-            jobs = _jobs(wf, run["name"])
+            jobs = _jobs(client, run["name"])
             if jobs["build"]["state"] == "STATE_RUNNING":
                 assert jobs["report"]["state"] == "STATE_PENDING", "report needs build"
     assert seen[-1] == "STATE_SUCCEEDED"
     assert "STATE_RUNNING" in seen
-    final = wf.get_run(run["name"])
+    final = client.get_run(run["name"])
     assert final["endTime"] >= final["startTime"]
-    jobs = _jobs(wf, run["name"])
+    jobs = _jobs(client, run["name"])
     assert str(jobs["report"]["startTime"]) >= str(jobs["build"]["endTime"])
 
 
-def test_a_failing_step_fails_its_job_and_the_run_with_the_reasons(wf: WorkflowsClient, clock: ManualClock) -> None:
+def test_a_failing_step_fails_its_job_and_the_run_with_the_reasons(client: WorkflowsClient, clock: ManualClock) -> None:
     """exit 3 fails the step (exit code 3), skips the step after it, and fails the run with JOB_FAILED."""
-    flow = _active(wf, payloads.failing_source("fails", exit_code=3))
-    run = wf.run_revision(str(flow["activeRevision"]))
+    flow = _active(client, payloads.failing_source("fails", exit_code=3))
+    run = client.run_revision(str(flow["activeRevision"]))
     clock.advance(10)
-    run = wf.get_run(run["name"])
+    run = client.get_run(run["name"])
     assert (run["state"], run["failureReason"]) == ("STATE_FAILED", "RUN_FAILURE_REASON_JOB_FAILED")
     assert "broken" in run["failureMessage"]
     assert "code 3" in run["failureMessage"]
-    attempt = wf.get_attempt(run["name"] + "/attempts/latest")
+    attempt = client.get_attempt(run["name"] + "/attempts/latest")
     assert attempt["failureReason"] == "RUN_ATTEMPT_FAILURE_REASON_JOB_FAILED"
-    jobs = _jobs(wf, run["name"])
+    jobs = _jobs(client, run["name"])
     assert jobs["fine"]["state"] == "STATE_SUCCEEDED"
     assert jobs["broken"]["failureReason"] == "JOB_FAILURE_REASON_STEP_FAILED"
-    steps = wf.list_steps(str(jobs["broken"]["name"]))["steps"]
+    steps = client.list_steps(str(jobs["broken"]["name"]))["steps"]
     assert [(s["state"], s["exitCode"]) for s in steps] == [("STATE_FAILED", 3), ("STATE_SKIPPED", None)]
     assert steps[0]["failureReason"] == "STEP_FAILURE_REASON_EXECUTION"
-    assert wf.step_logs(steps[0]["name"], "OUTPUT_STREAM_STDOUT") == "about to fail\n"
-    assert "exit status 3" in wf.step_logs(steps[0]["name"], "OUTPUT_STREAM_STDERR")
-    assert wf.step_logs(steps[1]["name"]) == ""
+    assert client.step_logs(steps[0]["name"], "OUTPUT_STREAM_STDOUT") == "about to fail\n"
+    assert "exit status 3" in client.step_logs(steps[0]["name"], "OUTPUT_STREAM_STDERR")
+    assert client.step_logs(steps[1]["name"]) == ""
 
 
-def test_a_dependency_failure_skips_the_jobs_that_need_it(wf: WorkflowsClient, clock: ManualClock) -> None:
+def test_a_dependency_failure_skips_the_jobs_that_need_it(client: WorkflowsClient, clock: ManualClock) -> None:
     """A job needing a failed job is SKIPPED, not run."""
     source = payloads.workflow_source("chain", {"a": ["exit 1"], "b": ["echo b"]}, needs={"b": ["a"]})
-    run = wf.run_revision(str(_active(wf, source)["activeRevision"]))
+    run = client.run_revision(str(_active(client, source)["activeRevision"]))
     clock.advance(10)
-    jobs = _jobs(wf, run["name"])
+    jobs = _jobs(client, run["name"])
     assert (jobs["a"]["state"], jobs["b"]["state"]) == ("STATE_FAILED", "STATE_SKIPPED")
-    assert [s["state"] for s in wf.list_steps(str(jobs["b"]["name"]))["steps"]] == ["STATE_SKIPPED"]
+    assert [s["state"] for s in client.list_steps(str(jobs["b"]["name"]))["steps"]] == ["STATE_SKIPPED"]
 
 
-def test_continue_on_error_lets_the_job_succeed(wf: WorkflowsClient, clock: ManualClock) -> None:
+def test_continue_on_error_lets_the_job_succeed(client: WorkflowsClient, clock: ManualClock) -> None:
     """A failing step with continue_on_error: true fails alone; its job and run succeed."""
     source = (
         "id: tolerant\njobs:\n  j:\n    steps:\n      - run: exit 2\n        continue_on_error: true\n"
         "      - run: echo on\n"
     )
-    run = wf.run_revision(str(_active(wf, source)["activeRevision"]))
+    run = client.run_revision(str(_active(client, source)["activeRevision"]))
     clock.advance(10)
-    assert wf.get_run(run["name"])["state"] == "STATE_SUCCEEDED"
-    steps = wf.list_steps(str(_jobs(wf, run["name"])["j"]["name"]))["steps"]
+    assert client.get_run(run["name"])["state"] == "STATE_SUCCEEDED"
+    steps = client.list_steps(str(_jobs(client, run["name"])["j"]["name"]))["steps"]
     assert [(s["state"], s["continueOnError"]) for s in steps] == [("STATE_FAILED", True), ("STATE_SUCCEEDED", False)]
 
 
-def test_cancel_stops_a_running_step_and_skips_the_rest(wf: WorkflowsClient, clock: ManualClock) -> None:
+def test_cancel_stops_a_running_step_and_skips_the_rest(client: WorkflowsClient, clock: ManualClock) -> None:
     """Cancel while a step sleeps: the step FAILED/CANCELED, the next SKIPPED, the run FAILED/CANCELED."""
     source = payloads.workflow_source("cancel-me", {"j": ["echo started && sleep 60 && echo late", "echo next"]})
-    run = wf.run_revision(str(_active(wf, source)["activeRevision"]))
+    run = client.run_revision(str(_active(client, source)["activeRevision"]))
     clock.advance(5)
-    assert wf.get_run(run["name"])["state"] == "STATE_RUNNING"
-    canceled = wf.cancel_run(run["name"])
+    assert client.get_run(run["name"])["state"] == "STATE_RUNNING"
+    canceled = client.cancel_run(run["name"])
     assert (canceled["state"], canceled["failureReason"]) == ("STATE_FAILED", "RUN_FAILURE_REASON_CANCELED")
     clock.advance(120)
-    assert wf.get_run(run["name"])["state"] == "STATE_FAILED", "a canceled run stays canceled"
-    job = _jobs(wf, run["name"])["j"]
+    assert client.get_run(run["name"])["state"] == "STATE_FAILED", "a canceled run stays canceled"
+    job = _jobs(client, run["name"])["j"]
     assert (job["state"], job["failureReason"]) == ("STATE_FAILED", "JOB_FAILURE_REASON_CANCELED")
-    steps = wf.list_steps(str(job["name"]))["steps"]
+    steps = client.list_steps(str(job["name"]))["steps"]
     assert [(s["state"], s["failureReason"]) for s in steps] == [
         ("STATE_FAILED", "STEP_FAILURE_REASON_CANCELED"),
         ("STATE_SKIPPED", "STEP_FAILURE_REASON_UNSPECIFIED"),
     ]
-    assert wf.step_logs(steps[0]["name"]) == "started\n", "output after the cancel must not appear"
+    assert client.step_logs(steps[0]["name"]) == "started\n", "output after the cancel must not appear"
     with pytest.raises(WorkflowsResponseError) as again:
-        wf.cancel_run(run["name"])
+        client.cancel_run(run["name"])
     assert (again.value.status, again.value.code) == (400, 9)
 
 
-def test_cancel_while_queued_skips_every_job(wf: WorkflowsClient, clock: ManualClock) -> None:
+def test_cancel_while_queued_skips_every_job(client: WorkflowsClient, clock: ManualClock) -> None:
     """A run canceled before it starts never runs a step."""
-    run = wf.run_revision(str(_active(wf, payloads.succeeding_source("early"))["activeRevision"]))
-    wf.cancel_run(run["name"])
+    run = client.run_revision(str(_active(client, payloads.succeeding_source("early"))["activeRevision"]))
+    client.cancel_run(run["name"])
     clock.advance(30)
-    assert {j["state"] for j in _jobs(wf, run["name"]).values()} == {"STATE_SKIPPED"}
-    assert wf.get_run(run["name"])["startTime"] is None
+    assert {j["state"] for j in _jobs(client, run["name"]).values()} == {"STATE_SKIPPED"}
+    assert client.get_run(run["name"])["startTime"] is None
 
 
-def test_retry_modes(wf: WorkflowsClient, clock: ManualClock) -> None:
+def test_retry_modes(client: WorkflowsClient, clock: ManualClock) -> None:
     """Failed-jobs retry (the default) skips succeeded jobs; all-jobs retry runs them again; each is an attempt."""
-    run = wf.run_revision(str(_active(wf, payloads.failing_source("retry-me"))["activeRevision"]))
+    run = client.run_revision(str(_active(client, payloads.failing_source("retry-me"))["activeRevision"]))
     with pytest.raises(WorkflowsResponseError) as early:
-        wf.retry_run(run["name"])
+        client.retry_run(run["name"])
     assert early.value.status == 400, "a run that has not failed cannot be retried"
     clock.advance(10)
-    retried = wf.retry_run(run["name"])
+    retried = client.retry_run(run["name"])
     assert retried["state"] == "STATE_QUEUED"
     clock.advance(10)
-    assert _jobs(wf, run["name"], 2)["fine"]["state"] == "STATE_SKIPPED"
-    assert _jobs(wf, run["name"], 2)["broken"]["state"] == "STATE_FAILED"
-    wf.retry_run(run["name"], "RETRY_MODE_ALL_JOBS")
+    assert _jobs(client, run["name"], 2)["fine"]["state"] == "STATE_SKIPPED"
+    assert _jobs(client, run["name"], 2)["broken"]["state"] == "STATE_FAILED"
+    client.retry_run(run["name"], "RETRY_MODE_ALL_JOBS")
     clock.advance(10)
-    assert _jobs(wf, run["name"], 3)["fine"]["state"] == "STATE_SUCCEEDED"
-    assert [a["name"].rsplit("/", 1)[1] for a in wf.list_attempts(run["name"])["runAttempts"]] == ["1", "2", "3"]
+    assert _jobs(client, run["name"], 3)["fine"]["state"] == "STATE_SUCCEEDED"
+    assert [a["name"].rsplit("/", 1)[1] for a in client.list_attempts(run["name"])["runAttempts"]] == ["1", "2", "3"]
     with pytest.raises(WorkflowsResponseError) as bad_mode:
-        wf.retry_run(run["name"], "RETRY_MODE_SOME")
+        client.retry_run(run["name"], "RETRY_MODE_SOME")
     assert bad_mode.value.code == 3
 
 
-def test_activation_makes_revisions_and_deactivation_refuses_runs(wf: WorkflowsClient) -> None:
+def test_activation_makes_revisions_and_deactivation_refuses_runs(client: WorkflowsClient) -> None:
     """Activate twice with an edit between: two revisions, the first INACTIVE; deactivated workflows refuse runs."""
-    flow = _active(wf, payloads.succeeding_source("revs"))
-    again = wf.activate(str(flow["name"]))
+    flow = _active(client, payloads.succeeding_source("revs"))
+    again = client.activate(str(flow["name"]))
     assert again["activeRevision"] == flow["activeRevision"], "activating an unchanged draft keeps its revision"
-    wf.update_workflow(str(flow["name"]), payloads.workflow_source("revs", {"only": ["echo v2"]}))
-    second = wf.activate(str(flow["name"]))
+    client.update_workflow(str(flow["name"]), payloads.workflow_source("revs", {"only": ["echo v2"]}))
+    second = client.activate(str(flow["name"]))
     assert str(second["activeRevision"]).endswith("/revisions/2")
-    revisions = wf.list_revisions(str(flow["name"]))["workflowRevisions"]
+    revisions = client.list_revisions(str(flow["name"]))["workflowRevisions"]
     assert [r["state"] for r in revisions] == ["STATE_INACTIVE", "STATE_ACTIVE"]
-    assert wf.get_revision(f"{flow['name']}/revisions/active")["name"] == second["activeRevision"]
+    assert client.get_revision(f"{flow['name']}/revisions/active")["name"] == second["activeRevision"]
     with pytest.raises(WorkflowsResponseError):
-        wf.run_revision(revisions[0]["name"])
-    wf.deactivate(str(flow["name"]))
+        client.run_revision(revisions[0]["name"])
+    client.deactivate(str(flow["name"]))
     for name in (str(second["activeRevision"]), f"{flow['name']}/revisions/active"):
         with pytest.raises(WorkflowsResponseError) as refused:
-            wf.run_revision(name)
+            client.run_revision(name)
         assert (refused.value.status, refused.value.code) == (400, 9)
 
 
-def test_create_refuses_invalid_and_duplicate_sources(wf: WorkflowsClient) -> None:
+def test_create_refuses_invalid_and_duplicate_sources(client: WorkflowsClient) -> None:
     """An invalid source is 400 naming the field; a second workflow with the same id is 409."""
     with pytest.raises(WorkflowsResponseError) as invalid:
-        wf.create_workflow(WS, "id: x\njobs: {}\n")
+        client.create_workflow(WS, "id: x\njobs: {}\n")
     assert (invalid.value.status, invalid.value.code) == (400, 3)
     assert "jobs" in invalid.value.message
-    wf.create_workflow(WS, payloads.succeeding_source("dup"))
+    client.create_workflow(WS, payloads.succeeding_source("dup"))
     with pytest.raises(WorkflowsResponseError) as dup:
-        wf.create_workflow(WS, payloads.succeeding_source("dup"))
+        client.create_workflow(WS, payloads.succeeding_source("dup"))
     assert (dup.value.status, dup.value.code) == (409, 6)
     with pytest.raises(WorkflowsResponseError) as renamed:
-        wf.update_workflow(f"{WS}/workflows/dup", payloads.succeeding_source("other"))
+        client.update_workflow(f"{WS}/workflows/dup", payloads.succeeding_source("other"))
     assert renamed.value.status == 400
 
 
 @pytest.mark.parametrize(("source", "field_path"), payloads.INVALID_SOURCES)
-def test_validate_names_the_problem(wf: WorkflowsClient, source: str, field_path: str) -> None:
+def test_validate_names_the_problem(client: WorkflowsClient, source: str, field_path: str) -> None:
     """Each invalid source is reported with its fieldPath and a 1-based line."""
-    verdict = wf.validate(WS, source)
+    verdict = client.validate(WS, source)
     assert verdict["isValid"] is False
     errors = [e for e in verdict["validationErrors"] if e["severity"] == "SEVERITY_ERROR"]
     assert field_path in {e["fieldPath"] for e in errors}, errors
     assert all(e["line"] >= 1 for e in errors), errors
 
 
-def test_validate_warns_about_unknown_fields_but_accepts(wf: WorkflowsClient) -> None:
+def test_validate_warns_about_unknown_fields_but_accepts(client: WorkflowsClient) -> None:
     """An unknown key is a warning, not an error."""
-    verdict = wf.validate(WS, "id: w\ncolour: blue\njobs:\n  a:\n    steps:\n      - run: echo\n")
+    verdict = client.validate(WS, "id: w\ncolour: blue\njobs:\n  a:\n    steps:\n      - run: echo\n")
     assert verdict["isValid"] is True
     assert [(e["fieldPath"], e["severity"], e["line"]) for e in verdict["validationErrors"]] == [
         ("colour", "SEVERITY_WARNING", 2)
     ]
 
 
-def test_pagination_is_stable_and_ends_empty(wf: WorkflowsClient) -> None:
+def test_pagination_is_stable_and_ends_empty(client: WorkflowsClient) -> None:
     """Pages of 2 over 5 workflows: 3 pages, no repeats even when one is deleted mid-listing, last token ''."""
     for i in range(5):
-        wf.create_workflow(WS, payloads.succeeding_source(f"page-{i}"))
-    first = wf.list_workflows(WS, page_size=2)
+        client.create_workflow(WS, payloads.succeeding_source(f"page-{i}"))
+    first = client.list_workflows(WS, page_size=2)
     assert len(first["workflows"]) == 2
     assert first["nextPageToken"]
-    wf.delete_workflow(first["workflows"][0]["name"])
+    client.delete_workflow(first["workflows"][0]["name"])
     names = [w["name"] for w in first["workflows"]]
     token = first["nextPageToken"]
     for _ in range(5):
-        page = wf.list_workflows(WS, page_size=2, page_token=token)
+        page = client.list_workflows(WS, page_size=2, page_token=token)
         names += [w["name"] for w in page["workflows"]]
         token = page["nextPageToken"]
         if not token:
             break
     assert token == ""
     assert names == [f"{WS}/workflows/page-{i}" for i in range(5)]
-    assert wf.list_workflows(WS, page_size=0)["nextPageToken"] == ""
+    assert client.list_workflows(WS, page_size=0)["nextPageToken"] == ""
     with pytest.raises(WorkflowsResponseError) as bad:
-        wf.list_workflows(WS, page_token="not-a-token")
+        client.list_workflows(WS, page_token="not-a-token")
     assert bad.value.code == 3
 
 
-def test_both_path_forms_reach_the_same_resource(wf: WorkflowsClient, http: httpx.Client) -> None:
+def test_both_path_forms_reach_the_same_resource(client: WorkflowsClient, http: httpx.Client) -> None:
     """The SDK's %2F-encoded single segment and the contract's explicit segments are one route."""
-    name = wf.create_workflow(WS, payloads.succeeding_source("forms"))["name"]
+    name = client.create_workflow(WS, payloads.succeeding_source("forms"))["name"]
     encoded = http.post(resource_path(name, "activate"), json={})
     plain = http.get(f"/v1/{name}")
     assert encoded.status_code == plain.status_code == 200
@@ -284,65 +284,67 @@ def test_token_endpoint_refuses_bad_grants(anon: httpx.Client) -> None:
     assert discovery["token_endpoint"].endswith("/token")
 
 
-def test_inputs_are_checked_and_substituted(wf: WorkflowsClient, clock: ManualClock) -> None:
+def test_inputs_are_checked_and_substituted(client: WorkflowsClient, clock: ManualClock) -> None:
     """Declared inputs: defaults apply, unknown or mistyped ones are 400, values reach the step's script."""
     source = payloads.workflow_source(
         "inputs",
         {"j": ["echo hi ${{ inputs.who }} x${{ inputs.n }}"]},
         inputs={"who": {"default": "you"}, "n": {"type": "int"}},
     )
-    flow = _active(wf, source)
+    flow = _active(client, source)
     defs = flow["inputDefinitions"]
     assert [d["parameter"] for d in defs["stringInputs"]] == ["who"]  # type: ignore[index]
     rev = str(flow["activeRevision"])
     with pytest.raises(WorkflowsResponseError):
-        wf.run_revision(rev, payloads.input_values(strings={"ghost": "x"}))
+        client.run_revision(rev, payloads.input_values(strings={"ghost": "x"}))
     with pytest.raises(WorkflowsResponseError):
-        wf.run_revision(rev, {"intValues": [{"parameter": "n", "value": "many"}]})
-    run = wf.run_revision(rev, payloads.input_values(ints={"n": 7}))
+        client.run_revision(rev, {"intValues": [{"parameter": "n", "value": "many"}]})
+    run = client.run_revision(rev, payloads.input_values(ints={"n": 7}))
     assert run["inputs"]["intValues"] == [{"parameter": "n", "value": "7"}]
     clock.advance(10)
-    step = wf.list_steps(str(_jobs(wf, run["name"])["j"]["name"]))["steps"][0]
-    assert wf.step_logs(step["name"]) == "hi you x7\n"
+    step = client.list_steps(str(_jobs(client, run["name"])["j"]["name"]))["steps"][0]
+    assert client.step_logs(step["name"]) == "hi you x7\n"
 
 
-def test_stream_logs_from_an_offset(wf: WorkflowsClient, http: httpx.Client, clock: ManualClock) -> None:
+def test_stream_logs_from_an_offset(client: WorkflowsClient, http: httpx.Client, clock: ManualClock) -> None:
     """:streamLogs answers newline-delimited result chunks with byte offsets."""
-    run = wf.run_revision(
-        str(_active(wf, payloads.workflow_source("stream", {"j": ["echo one", "echo two"]}))["activeRevision"])
+    run = client.run_revision(
+        str(_active(client, payloads.workflow_source("stream", {"j": ["echo one", "echo two"]}))["activeRevision"])
     )
     clock.advance(10)
-    step = wf.list_steps(str(_jobs(wf, run["name"])["j"]["name"]))["steps"][0]
+    step = client.list_steps(str(_jobs(client, run["name"])["j"]["name"]))["steps"][0]
     lines = http.get(resource_path(step["name"], "streamLogs"), params={"offset": "2"}).text.splitlines()
     chunks = [json.loads(line)["result"] for line in lines]
     assert [base64.b64decode(c["data"]).decode() for c in chunks] == ["e\n"]
     assert chunks[0]["offset"] == "2"
 
 
-def test_runners_crud(wf: WorkflowsClient) -> None:
+def test_runners_crud(client: WorkflowsClient) -> None:
     """Create (with runnerId), get, duplicate 409, list, delete."""
-    runner = wf.create_runner(WS, "gpu", "image:1", "template-a")
+    runner = client.create_runner(WS, "gpu", "image:1", "template-a")
     assert runner["name"] == f"{WS}/runners/gpu"
     with pytest.raises(WorkflowsResponseError) as dup:
-        wf.create_runner(WS, "gpu", "image:1", "template-a")
+        client.create_runner(WS, "gpu", "image:1", "template-a")
     assert dup.value.status == 409
-    assert [r["name"] for r in wf.list_runners(WS)["runners"]] == [runner["name"]]
-    wf.delete_runner(runner["name"])
-    assert wf.list_runners(WS)["runners"] == []
+    assert [r["name"] for r in client.list_runners(WS)["runners"]] == [runner["name"]]
+    client.delete_runner(runner["name"])
+    assert client.list_runners(WS)["runners"] == []
 
 
-def test_delete_workflow_removes_its_runs(wf: WorkflowsClient, state: WorkflowsMockState, clock: ManualClock) -> None:
+def test_delete_workflow_removes_its_runs(
+    client: WorkflowsClient, state: WorkflowsMockState, clock: ManualClock
+) -> None:
     """Deleting a workflow deletes its revisions and runs; a run in progress cannot be deleted on its own."""
-    flow = _active(wf, payloads.slow_source("gone", 100))
-    run = wf.run_revision(str(flow["activeRevision"]))
+    flow = _active(client, payloads.slow_source("gone", 100))
+    run = client.run_revision(str(flow["activeRevision"]))
     with pytest.raises(WorkflowsResponseError) as busy:
-        wf.delete_run(run["name"])
+        client.delete_run(run["name"])
     assert busy.value.status == 400
-    wf.delete_workflow(str(flow["name"]))
+    client.delete_workflow(str(flow["name"]))
     assert not state.runs
     assert not state.revisions
     with pytest.raises(WorkflowsResponseError) as gone:
-        wf.get_run(run["name"])
+        client.get_run(run["name"])
     assert gone.value.status == 404
     assert state.internal_errors == []
 
@@ -382,10 +384,12 @@ def test_the_mock_routes_are_the_contract_paths() -> None:
 
 
 @pytest.mark.parametrize("body", [b"null", b"[]", b'"x"', b"3"])
-def test_a_body_that_is_not_an_object_is_invalid_argument(wf: WorkflowsClient, http: httpx.Client, body: bytes) -> None:
-    name = _active(wf, payloads.succeeding_source("not-an-object"))["name"]
+def test_a_body_that_is_not_an_object_is_invalid_argument(
+    client: WorkflowsClient, http: httpx.Client, body: bytes
+) -> None:
+    name = _active(client, payloads.succeeding_source("not-an-object"))["name"]
     resp = http.post(f"/v1/{name}:deactivate", content=body, headers={"Content-Type": "application/json"})
     assert resp.status_code == 400
     assert resp.json()["code"] == 3
     assert "expected an object" in resp.json()["message"]
-    assert wf.get_workflow(str(name))["state"] == "STATE_ACTIVE"  # nothing happened
+    assert client.get_workflow(str(name))["state"] == "STATE_ACTIVE"  # nothing happened

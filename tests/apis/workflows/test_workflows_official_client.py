@@ -4,10 +4,9 @@ subprocess (the token provider and generated clients keep process-wide state).""
 from __future__ import annotations
 
 import importlib.util
-import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,27 +25,16 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def official_mock() -> Iterator[tuple[str, WorkflowsMockState]]:
+def state() -> WorkflowsMockState:
     """The mock with realistic timings on a clock twenty times faster than wall time."""
-    state = WorkflowsMockState(clock=MonotonicClock(speed=20.0))
-    with serve(make_app(state)) as served:
-        yield served.url, state
+    return WorkflowsMockState(clock=MonotonicClock(speed=20.0))
 
 
-def drive(*args: str) -> dict[str, Any]:
-    """Run the driver script and return the JSON it printed last."""
-    done = subprocess.run(
-        [sys.executable, str(DRIVER), *args], capture_output=True, text=True, timeout=180, check=False
-    )
-    assert done.returncode == 0, f"h2o_workflows failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-def test_h2o_workflows_runs_the_seed_flow(official_mock: tuple[str, WorkflowsMockState]) -> None:
+def test_h2o_workflows_runs_the_seed_flow(
+    url: str, state: WorkflowsMockState, drive: Callable[..., dict[str, Any]]
+) -> None:
     """login_custom, create, validate, activate, run, steps and logs, retry, cancel, pages, deactivate, delete."""
-    url, state = official_mock
-    out = drive(url, DEFAULT_REFRESH_TOKEN, DEFAULT_CLIENT_ID)
+    out = drive(url, DEFAULT_REFRESH_TOKEN, DEFAULT_CLIENT_ID, timeout=180)
     assert (out["valid"], out["invalid"]) == (True, False)
     assert out["bad_paths"] == ["id", "jobs.a.steps"]
     assert out["created"] == ["workspaces/official/workflows/ok-flow", "STATE_INACTIVE", "Official client flow"]
@@ -82,9 +70,8 @@ def test_h2o_workflows_runs_the_seed_flow(official_mock: tuple[str, WorkflowsMoc
     assert state.internal_errors == []
 
 
-def test_login_custom_with_a_wrong_refresh_token_fails_at_login(official_mock: tuple[str, WorkflowsMockState]) -> None:
+def test_login_custom_with_a_wrong_refresh_token_fails_at_login(url: str, state: WorkflowsMockState) -> None:
     """The token endpoint's invalid_grant surfaces as a login error, before any API call."""
-    url, state = official_mock
     done = subprocess.run(
         [sys.executable, str(DRIVER), url, "rt-wrong", DEFAULT_CLIENT_ID],
         capture_output=True,
