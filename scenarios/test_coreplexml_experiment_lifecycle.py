@@ -3,7 +3,6 @@ best model -> list with filters -> delete -> gone; and a failing experiment that
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -13,10 +12,11 @@ import pytest
 from h2oharness.apis.coreplexml import payloads
 from h2oharness.apis.coreplexml.client import CorePlexMLClient, CorePlexMLResponseError
 from h2oharness.errors import JobFailed
+from h2oharness.settings import variable
 from h2oharness.targets import Target
 
 #: a real AutoML run takes minutes; the mock's takes about a second
-TIMEOUT = float(os.environ.get("COREPLEXML_EXPERIMENT_TIMEOUT", "1800"))
+TIMEOUT = float(variable("COREPLEXML_EXPERIMENT_TIMEOUT") or 1800)
 MAX_MODELS = 4
 EXCLUDED = ["DeepLearning"]
 

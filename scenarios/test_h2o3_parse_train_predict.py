@@ -11,6 +11,7 @@ import pytest
 
 from h2oharness.apis.h2o3 import payloads
 from h2oharness.apis.h2o3.client import H2O3Client, H2O3ResponseError
+from h2oharness.settings import variable
 from h2oharness.targets import Target
 
 ROWS = 150
@@ -18,10 +19,10 @@ ROWS = 150
 
 def _source_frames(client: H2O3Client, target: Target, tmp_path: Path, csv: str) -> list[str]:
     """Import the dataset the way the target allows: a file path on mock/local, an upload on live."""
-    if target.kind == "live" and not os.environ.get("H2O3_DATASET_PATH"):
+    if target.kind == "live" and not variable("H2O3_DATASET_PATH"):
         uploaded = client.post_file(csv.encode(), destination_frame="h2oharness_scenario.csv")
         return [str(uploaded["destination_frame"])]
-    path = Path(os.environ.get("H2O3_DATASET_PATH") or tmp_path / "train.csv")
+    path = Path(variable("H2O3_DATASET_PATH") or tmp_path / "train.csv")
     if target.kind != "live":
         path.write_text(csv)
     imported = client.import_files(str(path))

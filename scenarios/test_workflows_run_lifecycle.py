@@ -4,7 +4,6 @@ cancel one run and retry a failed one -> list with pagination -> deactivate -> d
 from __future__ import annotations
 
 import contextlib
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -12,23 +11,26 @@ import httpx
 import pytest
 
 from h2oharness.apis.workflows import payloads
-from h2oharness.apis.workflows.client import WorkflowsClient, WorkflowsResponseError, login_refresh_token
+from h2oharness.apis.workflows.client import (
+    WorkflowsClient,
+    WorkflowsResponseError,
+    login_refresh_token,
+    token_from_environment,
+)
 from h2oharness.apis.workflows.mockparts.state import DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN
 from h2oharness.errors import JobFailed
+from h2oharness.settings import variable
 from h2oharness.targets import Target
 
-RUN_TIMEOUT = float(os.environ.get("WORKFLOWS_RUN_TIMEOUT", "300"))
+RUN_TIMEOUT = float(variable("WORKFLOWS_RUN_TIMEOUT") or 300)
 
 
 def _access_token(target: Target) -> str | None:
     """Log in with the refresh-token grant: against the mock's own issuer, or the live one when configured."""
     if target.kind == "mock":
         return login_refresh_token(target.url, DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN)
-    issuer, client_id = os.environ.get("WORKFLOWS_ISSUER_URL"), os.environ.get("WORKFLOWS_CLIENT_ID")
-    refresh = os.environ.get("WORKFLOWS_REFRESH_TOKEN")
-    if issuer and client_id and refresh:
-        return login_refresh_token(issuer, client_id, refresh, os.environ.get("WORKFLOWS_CLIENT_SECRET"))
-    return None  # a live target with WORKFLOWS_API_KEY: the plugin's client already carries it
+    # None for a live target with WORKFLOWS_API_KEY: the plugin's client already carries it
+    return token_from_environment()
 
 
 @pytest.fixture
@@ -49,7 +51,7 @@ def _by_id(jobs: list[dict[str, object]]) -> dict[str, dict[str, object]]:
 
 def test_run_lifecycle(client: WorkflowsClient, workflows_target: Target) -> None:
     """Runs succeed, fail with the right reason, cancel and retry as the enums say; pages end; deletes stick."""
-    ws = f"workspaces/{os.environ.get('WORKFLOWS_WORKSPACE', 'h2oharness')}"
+    ws = f"workspaces/{variable('WORKFLOWS_WORKSPACE') or 'h2oharness'}"
     tag = uuid.uuid4().hex[:8]
     ids = {"good": f"hh-good-{tag}", "bad": f"hh-fail-{tag}", "slow": f"hh-slow-{tag}"}
     created: list[str] = []

@@ -8,7 +8,6 @@ answer, an answer is not JSON).
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import httpx
 import pytest
 
 from h2oharness.seeds import curl_examples
+from h2oharness.settings import variable
 from h2oharness.targets import Target
 
 SEED = Path(__file__).with_name("docs") / "000_e1d9cd603d9ebb67.txt"
@@ -78,7 +78,7 @@ def _settle(http: httpx.Client, path: str, resp: httpx.Response, timeout: float 
 
 def _dataset(tmp_path: Path, target: Target) -> str:
     if target.kind == "live":
-        server_path = os.environ.get("H2O3_DATASET_PATH")
+        server_path = variable("H2O3_DATASET_PATH")
         if not server_path:
             pytest.skip("replaying the seed against a live server needs H2O3_DATASET_PATH: a CSV with a 'label' column")
         return server_path

@@ -12,7 +12,7 @@ from h2oharness.apis import APIS
 ROOT = Path(__file__).resolve().parents[2]
 
 #: the modules of every ``h2oharness/apis/<slug>/``; a module only one API has (h2o3's keys) is not listed
-PACKAGE_MODULES = ("mock", "client", "payloads", "mockparts.state", "mockparts.wire")
+PACKAGE_MODULES = ("mock", "client", "payloads", "contract", "mockparts.state", "mockparts.wire")
 
 #: the files of every ``tests/apis/<slug>/``; only one API's extras (test_h2o3_spec.py) are not listed
 TEST_FILES = (
@@ -54,6 +54,20 @@ def test_api_has_contract_tests_and_a_scenario(slug: str) -> None:
     assert (ROOT / APIS[slug].contract).is_file()
     assert (ROOT / "contracts" / slug / f"test_{slug}_contract.py").is_file()
     assert list((ROOT / "scenarios").glob(f"test_{slug}_*.py")), f"no scenario for {slug}"
+
+
+@pytest.mark.parametrize("slug", sorted(APIS))
+def test_contract_module_only_asks_the_driver(slug: str) -> None:
+    """What an API's contract tests do differently lives in its plan (h2oharness/apis/<slug>/contract.py)."""
+    plan = importlib.import_module(f"h2oharness.apis.{slug}.contract").PLAN
+    assert APIS[slug].plan is plan
+    text = (ROOT / "contracts" / slug / f"test_{slug}_contract.py").read_text()
+    code = [line for line in text.split('"""', 2)[2].splitlines() if line.strip() and not line.startswith("#")]
+    assert code == [
+        "from pathlib import Path",
+        "from h2oharness.pytest_plugin.contract import contract_tests",
+        f'test_{slug}_contract, test_{slug}_stateful_flow = contract_tests("{slug}", Path(__file__).parent)',
+    ]
 
 
 @pytest.mark.parametrize("slug", sorted(APIS))
