@@ -29,7 +29,7 @@ from benchmarks._table import machine, table  # noqa: E402
 from h2oharness.apis.h2o3 import payloads  # noqa: E402
 from h2oharness.apis.h2o3.client import H2O3Client  # noqa: E402
 from h2oharness.apis.h2o3.mock import default_state, make_app  # noqa: E402
-from h2oharness.load import LoadRun, Profile, execute, find_profile  # noqa: E402
+from h2oharness.loadrunner import LoadRun, Profile, execute, find_profile  # noqa: E402
 from h2oharness.mocks.serve import serve  # noqa: E402
 
 
@@ -66,7 +66,7 @@ def bare_vs_harness(seconds: int, users: int) -> list[list[object]]:
         ]  # fmt: skip
         subprocess.run(cmd, env=env, capture_output=True, timeout=seconds + 60, check=False)
         stats = json.loads(Path(f"{out}/s.json").read_text())
-    from h2oharness.report.load import entries_from_locust
+    from h2oharness.report.loadsummary import entries_from_locust
 
     rows = []
     for e in entries_from_locust(stats):

@@ -295,8 +295,8 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
 def cmd_load(args: argparse.Namespace) -> int:
     """Run a load profile and turn its SLO verdicts into the exit code."""
-    from h2oharness.load import LoadRun, execute, exit_code, find_profile, parse_duration
-    from h2oharness.report.load import parse_override
+    from h2oharness.loadrunner import LoadRun, execute, exit_code, find_profile, parse_duration
+    from h2oharness.report.loadsummary import parse_override
 
     if args.users < 1 or args.spawn_rate <= 0 or args.workers < 0:
         raise ConfigError("--users must be at least 1, --spawn-rate above 0 and --workers at least 0")

@@ -13,7 +13,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from h2oharness.errors import ConfigError
 from h2oharness.http.redact import redact
 from h2oharness.report.build import display_order
-from h2oharness.report.load import LoadSummary
+from h2oharness.report.loadsummary import LoadSummary
 from h2oharness.report.model import ApiReport, Conformance, OperationResult
 
 __all__ = [

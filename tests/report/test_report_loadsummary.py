@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from h2oharness.errors import ConfigError
-from h2oharness.report.load import (
+from h2oharness.report.loadsummary import (
     EntryStats,
     LoadSummary,
     Rule,

@@ -13,7 +13,7 @@ import pytest
 
 from h2oharness.apis import APIS
 from h2oharness.errors import ConfigError
-from h2oharness.load import USER_CLASSES, check_allowed, find_profile, is_loopback, parse_duration
+from h2oharness.loadrunner import USER_CLASSES, check_allowed, find_profile, is_loopback, parse_duration
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from h2oharness.apis import ApiInfo, get_api
 from h2oharness.errors import EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError
 from h2oharness.http.redact import redact
-from h2oharness.report.load import (
+from h2oharness.report.loadsummary import (
     EntryStats,
     LoadSummary,
     Rule,
