@@ -72,7 +72,7 @@ class Incoming:
         return self.headers.get("authorization")
 
 
-def decoded_path(request: Request) -> str:
+def decoded_path(state: object, request: Request) -> str:
     """The percent-decoded path as the server received it (``request.url.path`` would lose a "?", "#" or newline)."""
     path: str = request.scope["path"]
     return path
@@ -112,7 +112,7 @@ class Wiring(Generic[S, T, C, R, E]):
     render: Callable[[S, Incoming, R], Awaitable[Response]]
     #: whether a lookup needs good credentials (every path by default)
     protects: Callable[[Lookup[T]], bool] = always
-    path: Callable[[Request], str] = decoded_path
+    path: Callable[[S, Request], str] = decoded_path
     #: what the request log keeps of a decoded call: its JSON body and its form fields
     seen: Callable[[C], tuple[Any, dict[str, str]]] = nothing_seen
     #: answer in a worker thread (handlers block); False answers on the event loop
@@ -135,7 +135,7 @@ def endpoint(state: S, wiring: Wiring[S, T, C, R, E]) -> Callable[[Request], Awa
     async def handle(request: Request) -> Response:
         incoming = Incoming(
             method=request.method,
-            path=wiring.path(request),
+            path=wiring.path(state, request),
             raw_path=(request.scope.get("raw_path") or b"").decode("latin-1"),
             query_string=request.url.query,
             headers=request.headers,
