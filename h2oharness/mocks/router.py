@@ -1,8 +1,7 @@
 """Routing over path templates: ``{name}`` segments to regular expressions, the most specific template first.
 
 Example:
-    router: Router[Handler] = Router(segment="[^/:]+")
-    router.add("GET", "/v1/things/{thing}", get_thing)
+    router: Router[Handler] = Router([("GET", "/v1/things/{thing}", get_thing)], segment="[^/:]+")
     found = router.lookup("DELETE", "/v1/things/a")
     found.route is None and found.allow == ("GET",)     # a 405 with Allow: GET
 """
@@ -10,6 +9,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -41,11 +41,8 @@ class Route(Generic[T]):
     template: str
     target: T
     regex: re.Pattern[str]
-
-    @property
-    def specificity(self) -> int:
-        """The template's literal segments."""
-        return literal_segments(self.template)
+    #: the template's literal segments
+    specificity: int
 
 
 @dataclass(frozen=True)
@@ -71,16 +68,21 @@ class Lookup(Generic[T]):
 class Router(Generic[T]):
     """Routes by method and path template; a literal template shadows a templated one of the same shape.
 
-    ``segment`` is the regular expression one ``{param}`` matches (an API's own rule, e.g. no ``:`` in it).
+    ``routes`` are (method, template, target) triples, as if added one by one. ``segment`` is the regular
+    expression one ``{param}`` matches (an API's own rule, e.g. no ``:`` in it).
     With ``by_resource``, the most specific template matching a path is its resource and only its methods are
     tried (``GET /things/search`` is a 405 when only ``POST /things/search`` exists, not ``GET /things/{id}``);
     otherwise the most specific route of the request's method wins.
     """
 
-    def __init__(self, segment: str = "[^/]+", *, by_resource: bool = False) -> None:
+    def __init__(
+        self, routes: Iterable[tuple[str, str, T]] = (), *, segment: str = "[^/]+", by_resource: bool = False
+    ) -> None:
         self.segment = segment
         self.by_resource = by_resource
         self._routes: list[Route[T]] = []
+        for method, template, target in routes:
+            self.add(method, template, target)
 
     @property
     def routes(self) -> tuple[Route[T], ...]:
@@ -89,7 +91,8 @@ class Router(Generic[T]):
 
     def add(self, method: str, template: str, target: T) -> Route[T]:
         """Register ``target`` for ``method`` on ``template``."""
-        route = Route(method.upper(), template, target, compile_template(template, self.segment))
+        regex = compile_template(template, self.segment)
+        route = Route(method.upper(), template, target, regex, literal_segments(template))
         at = len(self._routes)
         while at > 0 and self._routes[at - 1].specificity < route.specificity:
             at -= 1

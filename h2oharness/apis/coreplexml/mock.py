@@ -86,9 +86,7 @@ DEVIATIONS: dict[str, str] = {
 def make_app(state: CorePlexMLMockState | None = None) -> Starlette:
     """A fresh mock CorePlexML app over ``state`` (a new default state when None)."""
     state = state if state is not None else CorePlexMLMockState()
-    router: Router[Handler] = Router(by_resource=True)
-    for method, path, handler in ROUTES:
-        router.add(method, path, handler)
+    router: Router[Handler] = Router(ROUTES, by_resource=True)
     # unknown paths and methods get FastAPI's JSON bodies, not Starlette's text, and 404/405 come before 401
     wiring = Wiring(
         name="coreplexml",

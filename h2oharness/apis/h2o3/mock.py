@@ -120,9 +120,7 @@ def make_app(state: H2O3MockState | None = None) -> Starlette:
     state = state if state is not None else H2O3MockState()
     # routed by method, then path, as H2O-3 does; the most specific route first: POST /3/ModelBuilders/gbm before
     # the GET-only /3/ModelBuilders/{algo}
-    router: Router[Handler] = Router()
-    for method, path, handler in ROUTES:
-        router.add(method, path, handler)
+    router: Router[Handler] = Router(ROUTES)
     wiring = Wiring(
         name="h2o3",
         router=router,

@@ -139,9 +139,7 @@ DEVIATIONS: dict[str, str] = {
 def make_app(state: H2OGPTeMockState | None = None) -> Starlette:
     """A fresh mock h2oGPTe app over ``state`` (a new default state when None)."""
     state = state if state is not None else H2OGPTeMockState()
-    router: Router[Operation] = Router()
-    for op in OPERATIONS:
-        router.add(op.method, op.path, op)
+    router = Router((op.method, op.path, op) for op in OPERATIONS)
 
     async def ws(websocket: WebSocket) -> None:
         await chat.websocket_endpoint(state, websocket)

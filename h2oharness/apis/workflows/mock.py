@@ -96,9 +96,7 @@ def make_app(state: WorkflowsMockState | None = None) -> Starlette:
     """A fresh mock Workflows app over ``state`` (a new default state when None)."""
     state = state if state is not None else WorkflowsMockState()
     # a {param} is one segment without "/" or ":" (workflows/{workflow}:activate)
-    router: Router[Target] = Router(segment="[^/:]+")
-    for method, template, handler in (*ROUTES, *OPEN_ROUTES):
-        router.add(method, template, handler)
+    router: Router[Target] = Router((*ROUTES, *OPEN_ROUTES), segment="[^/:]+")
     # every answer is an RpcStatus, never Starlette's bare 404/405
     wiring = Wiring(
         name="workflows",
