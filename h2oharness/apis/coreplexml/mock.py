@@ -16,35 +16,29 @@ Example:
 
 from __future__ import annotations
 
-import logging
-import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import request_response
 
 from h2oharness.apis.coreplexml.mockparts import handlers_data as data
 from h2oharness.apis.coreplexml.mockparts import handlers_experiments as experiments
-from h2oharness.apis.coreplexml.mockparts.state import (
-    CorePlexMLMockState,
-    CorePlexMLTimings,
-    RecordedRequest,
-)
+from h2oharness.apis.coreplexml.mockparts.state import CorePlexMLMockState, CorePlexMLTimings
 from h2oharness.apis.coreplexml.mockparts.wire import ApiError, Call, Reply, encode
-from h2oharness.mocks.auth import bearer_token
+from h2oharness.mocks.app import Incoming, Wiring, build_app
+from h2oharness.mocks.auth import bearer_token, token_in
 from h2oharness.mocks.clock import Clock, MonotonicClock
+from h2oharness.mocks.router import Lookup, Router
 
 __all__ = ["DEVIATIONS", "ROUTES", "CorePlexMLMockState", "CorePlexMLTimings", "default_state", "make_app"]
 
-log = logging.getLogger(__name__)
-
 Handler = Callable[[CorePlexMLMockState, Call], Reply]
+#: a reply and its encoded body (encoding may fail on a mock bug, so it happens inside the trap)
+Answer = tuple[Reply, bytes]
 
-# (method, path template, handler); literal paths before templated ones (capabilities before {experiment_id})
+# (method, path template, handler); the most specific template matching a path is its resource (capabilities,
+# not {experiment_id}), as Starlette's router treats its first partial match
 ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/api/projects", data.list_projects),
     ("POST", "/api/projects", data.create_project),
@@ -89,119 +83,86 @@ DEVIATIONS: dict[str, str] = {
 }
 
 
-def _compile(template: str) -> re.Pattern[str]:
-    pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", re.escape(template).replace(r"\{", "{").replace(r"\}", "}"))
-    return re.compile(pattern)
-
-
-Table = list[tuple[str, re.Pattern[str], Handler]]
-
-
 def make_app(state: CorePlexMLMockState | None = None) -> Starlette:
     """A fresh mock CorePlexML app over ``state`` (a new default state when None)."""
     state = state if state is not None else CorePlexMLMockState()
-    table: Table = [(method, _compile(path), handler) for method, path, handler in ROUTES]
-    app = Starlette()
-    # one endpoint routes every request, so unknown paths and methods get FastAPI's JSON bodies, not Starlette's text
-    app.router.default = request_response(_endpoint(state, table))
-    app.state.coreplexml = state
-    return app
+    router: Router[Handler] = Router(ROUTES, by_resource=True)
+    # unknown paths and methods get FastAPI's JSON bodies, not Starlette's text, and 404/405 come before 401
+    wiring = Wiring(
+        name="coreplexml",
+        router=router,
+        decode=_decode,
+        authenticate=_authenticate,
+        unauthorized=_unauthorized,
+        unrouted=_unrouted,
+        invoke=_invoke,
+        refusal=ApiError,
+        refuse=_refuse,
+        bug=_bug,
+        render=_render,
+        protects=lambda lookup: lookup.route is not None,
+        seen=_seen,
+    )
+    return build_app(state, wiring)
 
 
-def _route(table: Table, method: str, path: str) -> tuple[Handler | None, dict[str, str], list[str]]:
-    """The handler for ``method path`` and its path parameters, or None and the methods the path allows.
-
-    The first template that matches the path is the resource (``/api/datasets/upload`` is not a dataset id), as
-    Starlette's router treats its first partial match.
-    """
-    resource: str | None = None
-    allowed: list[str] = []
-    for route_method, pattern, handler in table:
-        match = pattern.fullmatch(path)
-        if match is None or (resource is not None and pattern.pattern != resource):
-            continue
-        resource = pattern.pattern
-        if route_method == method:
-            return handler, match.groupdict(), []
-        allowed.append(route_method)
-    return None, {}, allowed
+def _decode(state: CorePlexMLMockState, incoming: Incoming, lookup: Lookup[Handler]) -> Call:
+    return Call(
+        method=incoming.method,
+        path=incoming.path,
+        path_params=lookup.params,
+        query=parse_qs(incoming.query_string, keep_blank_values=True),
+        body=incoming.body,
+        content_type=incoming.content_type,
+        user_agent=incoming.user_agent,
+    )
 
 
-def _endpoint(state: CorePlexMLMockState, table: Table) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        path = request.scope["path"]
-        handler, path_params, allowed = _route(table, request.method, path)
-        body = await request.body()
-        call = Call(
-            method=request.method,
-            path=path,
-            path_params=path_params,
-            query=parse_qs(request.url.query, keep_blank_values=True),
-            body=body,
-            content_type=request.headers.get("content-type", ""),
-            user_agent=request.headers.get("user-agent", ""),
-        )
-        authorization = request.headers.get("authorization")
-        authorized = _authorized(state, authorization)
-        reply, content = await run_in_threadpool(_answer, state, handler, allowed, call, authorized)
-        state.record(
-            RecordedRequest(
-                method=call.method,
-                path=call.path,
-                query=call.query,
-                content_type=call.content_type,
-                json=_json_or_none(call),
-                body_size=len(body),
-                user_agent=call.user_agent,
-                authorized=authorized,
-                status=reply.status,
-            )
-        )
-        if request.method == "HEAD":
-            content = b""
-        return Response(content, status_code=reply.status, headers=reply.headers, media_type="application/json")
-
-    return endpoint
+def _authenticate(state: CorePlexMLMockState, incoming: Incoming) -> str | None:
+    if not state.api_keys or token_in(bearer_token(incoming.authorization), state.api_keys):
+        return None
+    return "Invalid or missing API key"
 
 
-def _authorized(state: CorePlexMLMockState, header: str | None) -> bool:
-    if not state.api_keys:
-        return True
-    token = bearer_token(header)
-    return token is not None and token in state.api_keys
+def _unauthorized(state: CorePlexMLMockState, incoming: Incoming, lookup: Lookup[Handler], problem: str) -> Answer:
+    detail = "Not authenticated" if not incoming.path.startswith("/api/") else problem
+    raise ApiError(401, detail, {"WWW-Authenticate": "Bearer"})
 
 
-def _json_or_none(call: Call) -> object:
+def _unrouted(state: CorePlexMLMockState, call: Call, lookup: Lookup[Handler]) -> Answer:
+    if lookup.allow:
+        raise ApiError(405, "Method Not Allowed", {"Allow": ", ".join(lookup.allow)})
+    raise ApiError(404, "Not Found")
+
+
+def _invoke(state: CorePlexMLMockState, handler: Handler, call: Call) -> Answer:
+    reply = handler(state, call)
+    return reply, encode(reply.body or {})
+
+
+def _refuse(state: CorePlexMLMockState, incoming: Incoming, lookup: Lookup[Handler], err: ApiError) -> Answer:
+    return Reply(err.body(), status=err.status, headers=err.headers), encode(err.body())
+
+
+def _bug(state: CorePlexMLMockState, incoming: Incoming, lookup: Lookup[Handler], what: str) -> Answer:
+    body = {"detail": f"The mock could not handle this request: {what}"}
+    return Reply(body, status=400), encode(body)
+
+
+async def _render(state: CorePlexMLMockState, incoming: Incoming, answer: Answer) -> Response:
+    reply, content = answer
+    if incoming.method == "HEAD":
+        content = b""
+    return Response(content, status_code=reply.status, headers=reply.headers, media_type="application/json")
+
+
+def _seen(call: Call) -> tuple[object, dict[str, str]]:
     if "json" not in call.content_type.lower():
-        return None
+        return None, {}
     try:
-        return call.json()
+        return call.json(), {}
     except ApiError:
-        return None
-
-
-def _answer(
-    state: CorePlexMLMockState, handler: Handler | None, allowed: list[str], call: Call, authorized: bool
-) -> tuple[Reply, bytes]:
-    try:
-        if handler is None:
-            if allowed:
-                raise ApiError(405, "Method Not Allowed", {"Allow": ", ".join(sorted(set(allowed)))})
-            raise ApiError(404, "Not Found")
-        if not authorized:
-            detail = "Not authenticated" if not call.path.startswith("/api/") else "Invalid or missing API key"
-            raise ApiError(401, detail, {"WWW-Authenticate": "Bearer"})
-        reply = handler(state, call)
-        return reply, encode(reply.body or {})
-    except ApiError as err:
-        reply = Reply(err.body(), status=err.status, headers=err.headers)
-        return reply, encode(err.body())
-    except Exception as exc:  # a mock bug: never a 5xx nor a traceback, but recorded for tests to see
-        log.exception("coreplexml mock: %s %s failed", call.method, call.path)
-        with state.lock:
-            state.internal_errors.append(f"{call.method} {call.path}: {type(exc).__name__}: {exc}")
-        body = {"detail": f"The mock could not handle this request: {type(exc).__name__}: {exc}"}
-        return Reply(body, status=400), encode(body)
+        return None, {}
 
 
 def default_state(speed: float = 1.0, clock: Clock | None = None) -> CorePlexMLMockState:

@@ -17,33 +17,27 @@ Example:
 from __future__ import annotations
 
 import json
-import logging
-import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import request_response
 
 from h2oharness.apis.h2o3.mockparts import handlers_data as data
 from h2oharness.apis.h2o3.mockparts import handlers_models as models
 from h2oharness.apis.h2o3.mockparts import routes
 from h2oharness.apis.h2o3.mockparts.builders import ALGOS
 from h2oharness.apis.h2o3.mockparts.calls import Call, Reply
-from h2oharness.apis.h2o3.mockparts.state import H2O3MockState, H2O3Timings, RecordedRequest
+from h2oharness.apis.h2o3.mockparts.state import H2O3MockState, H2O3Timings
 from h2oharness.apis.h2o3.mockparts.wire import H2OError, bad_request, encode, not_found
+from h2oharness.mocks.app import Incoming, Wiring, build_app
 from h2oharness.mocks.auth import basic_matches
 from h2oharness.mocks.clock import Clock, MonotonicClock
+from h2oharness.mocks.router import Lookup, Router
 
 __all__ = ["DEVIATIONS", "ROUTES", "H2O3MockState", "H2O3Timings", "default_state", "make_app"]
 
-log = logging.getLogger(__name__)
-
 Handler = Callable[[H2O3MockState, Call], Reply]
-RouteTable = list[tuple[str, re.Pattern[str], Handler]]
 
 # (method, path, handler): the routes the mock implements. Any other path the metadata documents answers 405 with
 # Allow for a method it does not document and 404 for one the mock does not implement; an undocumented path is 404.
@@ -124,22 +118,24 @@ JETTY_401 = (
 def make_app(state: H2O3MockState | None = None) -> Starlette:
     """A fresh mock H2O-3 app over ``state`` (a new default state when None)."""
     state = state if state is not None else H2O3MockState()
-    # the most specific route first: POST /3/ModelBuilders/gbm before the GET-only /3/ModelBuilders/{algo}
-    ordered = sorted(ROUTES, key=lambda route: -routes.literal_segments(route[1]))
-    table = [(method, routes.compile_template(path), handler) for method, path, handler in ordered]
-    app = Starlette()
-    # one endpoint routes every request, by method then path as H2O-3 does: Starlette's router would answer a
-    # method a path lacks with a bare 405, answer HEAD on every GET route and match no path with a newline in it
-    app.router.default = request_response(_endpoint(state, table))
-    app.state.h2o3 = state
-    return app
-
-
-def _route(table: RouteTable, method: str, path: str) -> tuple[Handler, dict[str, str]]:
-    for route_method, pattern, handler in table:
-        if route_method == method and (match := pattern.fullmatch(path)):
-            return handler, match.groupdict()
-    return _unrouted, {}
+    # routed by method, then path, as H2O-3 does; the most specific route first: POST /3/ModelBuilders/gbm before
+    # the GET-only /3/ModelBuilders/{algo}
+    router: Router[Handler] = Router(ROUTES)
+    wiring = Wiring(
+        name="h2o3",
+        router=router,
+        decode=_decode,
+        authenticate=_authenticate,
+        unauthorized=_unauthorized,
+        unrouted=lambda state, call, lookup: _invoke(state, _unrouted, call),
+        invoke=_invoke,
+        refusal=H2OError,
+        refuse=_refuse,
+        bug=_bug,
+        render=_render,
+        seen=lambda call: (call.json_body if call.is_json else None, call.form),
+    )
+    return build_app(state, wiring)
 
 
 def _unrouted(state: H2O3MockState, call: Call) -> Reply:
@@ -160,76 +156,64 @@ def _unrouted(state: H2O3MockState, call: Call) -> Reply:
     return Reply(error.body(call.path, state.epoch_ms()), status=405, headers=allow)
 
 
-def _endpoint(state: H2O3MockState, table: RouteTable) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        # the decoded path as the server received it (request.url.path would lose a "?", "#" or newline in it)
-        handler, path_params = _route(table, request.method, request.scope["path"])
-        body = await request.body()
-        call = _decode(request, body, path_params)
-        reply = await run_in_threadpool(_answer, state, handler, call, request.headers.get("authorization"))
-        state.record(
-            RecordedRequest(
-                method=call.method,
-                path=call.path,
-                query=call.query,
-                content_type=call.content_type,
-                form=call.form,
-                json=call.json_body if call.is_json else None,
-                body_size=len(body),
-                user_agent=call.user_agent,
-                status=reply.status,
-            )
-        )
-        return _response(state, reply)
-
-    return endpoint
-
-
-def _decode(request: Request, body: bytes, path_params: dict[str, str]) -> Call:
-    content_type = request.headers.get("content-type", "")
-    media = content_type.split(";")[0].strip().lower()
+def _decode(state: H2O3MockState, incoming: Incoming, lookup: Lookup[Handler]) -> Call:
     call = Call(
-        method=request.method,
-        path=request.scope["path"],
-        path_params=path_params,
-        query=dict(parse_qsl(request.url.query, keep_blank_values=True)),
-        body=body,
-        content_type=content_type,
-        user_agent=request.headers.get("user-agent", ""),
+        method=incoming.method,
+        path=incoming.path,
+        path_params=lookup.params,
+        query=dict(parse_qsl(incoming.query_string, keep_blank_values=True)),
+        body=incoming.body,
+        content_type=incoming.content_type,
+        user_agent=incoming.user_agent,
     )
-    if media == "application/x-www-form-urlencoded":
-        call.form = dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
-    elif media == "application/json" and body.strip():
+    if incoming.media_type == "application/x-www-form-urlencoded":
+        call.form = dict(parse_qsl(incoming.body.decode("utf-8", errors="replace"), keep_blank_values=True))
+    elif incoming.media_type == "application/json" and incoming.body.strip():
         call.is_json = True
         try:
-            call.json_body = json.loads(body)
+            call.json_body = json.loads(incoming.body)
         except ValueError as exc:
             call.json_body = exc
     return call
 
 
-def _answer(state: H2O3MockState, handler: Handler, call: Call, authorization: str | None) -> Reply:
-    if state.credentials is not None and not basic_matches(authorization, state.credentials):
-        return Reply(
-            JETTY_401.format(uri=call.path).encode("iso-8859-1", errors="replace"),
-            status=401,
-            content_type="text/html;charset=iso-8859-1",
-            headers={"WWW-Authenticate": 'basic realm="H2O"', "Cache-Control": "must-revalidate,no-cache,no-store"},
-        )
-    url = f"{call.method} {call.path}" if handler is _unrouted else call.path
-    try:
-        if isinstance(call.json_body, ValueError):
-            raise bad_request(f"Malformed JSON body: {call.json_body}")
-        state.settle()
-        return handler(state, call)
-    except H2OError as err:
-        return Reply(err.body(url, state.epoch_ms()), status=err.status)
-    except Exception as exc:  # a mock bug: never a 5xx nor a traceback, but recorded for tests to see
-        log.exception("h2o3 mock: %s %s failed", call.method, call.path)
-        with state.lock:
-            state.internal_errors.append(f"{call.method} {call.path}: {type(exc).__name__}: {exc}")
-        bug = bad_request(f"The mock could not handle this request: {type(exc).__name__}: {exc}")
-        return Reply(bug.body(url, state.epoch_ms()), status=400)
+def _authenticate(state: H2O3MockState, incoming: Incoming) -> str | None:
+    if state.credentials is None or basic_matches(incoming.authorization, state.credentials):
+        return None
+    return "Unauthorized"
+
+
+def _unauthorized(state: H2O3MockState, incoming: Incoming, lookup: Lookup[Handler], problem: str) -> Reply:
+    return Reply(
+        JETTY_401.format(uri=incoming.path).encode("iso-8859-1", errors="replace"),
+        status=401,
+        content_type="text/html;charset=iso-8859-1",
+        headers={"WWW-Authenticate": 'basic realm="H2O"', "Cache-Control": "must-revalidate,no-cache,no-store"},
+    )
+
+
+def _invoke(state: H2O3MockState, handler: Handler, call: Call) -> Reply:
+    if isinstance(call.json_body, ValueError):
+        raise bad_request(f"Malformed JSON body: {call.json_body}")
+    state.settle()
+    return handler(state, call)
+
+
+def _error_url(lookup: Lookup[Handler]) -> str:
+    return lookup.path if lookup.route is not None else f"{lookup.method} {lookup.path}"
+
+
+def _refuse(state: H2O3MockState, incoming: Incoming, lookup: Lookup[Handler], err: H2OError) -> Reply:
+    return Reply(err.body(_error_url(lookup), state.epoch_ms()), status=err.status)
+
+
+def _bug(state: H2O3MockState, incoming: Incoming, lookup: Lookup[Handler], what: str) -> Reply:
+    bug = bad_request(f"The mock could not handle this request: {what}")
+    return Reply(bug.body(_error_url(lookup), state.epoch_ms()), status=400)
+
+
+async def _render(state: H2O3MockState, incoming: Incoming, reply: Reply) -> Response:
+    return _response(state, reply)
 
 
 def _response(state: H2O3MockState, reply: Reply) -> Response:

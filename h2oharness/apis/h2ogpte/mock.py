@@ -15,30 +15,24 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import logging
-import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import WebSocketRoute, request_response
+from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from h2oharness.apis.h2ogpte.mockparts import agents, chat, docs, memory, openai
 from h2oharness.apis.h2ogpte.mockparts.spec import OPERATIONS, Operation
-from h2oharness.apis.h2ogpte.mockparts.state import (
-    DEFAULT_KEY,
-    FAIL_MARKER,
-    H2OGPTeMockState,
-    H2OGPTeTimings,
-    RecordedRequest,
-)
+from h2oharness.apis.h2ogpte.mockparts.state import DEFAULT_KEY, FAIL_MARKER, H2OGPTeMockState, H2OGPTeTimings
 from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, json_body, parse_query
-from h2oharness.mocks.auth import bearer_token
+from h2oharness.mocks.app import Incoming, Wiring, build_app
+from h2oharness.mocks.auth import bearer_token, token_in
 from h2oharness.mocks.clock import Clock, MonotonicClock
+from h2oharness.mocks.router import Lookup, Router
 
 __all__ = [
     "DEFAULT_KEY",
@@ -51,9 +45,8 @@ __all__ = [
     "make_app",
 ]
 
-log = logging.getLogger(__name__)
-
 Handler = Callable[[H2OGPTeMockState, Call], "Reply | Response"]
+Answer = Reply | Response
 
 HANDLERS: dict[str, Handler] = {
     "readiness": docs.readiness,
@@ -143,30 +136,40 @@ DEVIATIONS: dict[str, str] = {
 }
 
 
-def _compile(path: str) -> re.Pattern[str]:
-    pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path))
-    return re.compile(pattern)
-
-
-def _literal_segments(path: str) -> int:
-    return sum(1 for seg in path.split("/") if seg and not seg.startswith("{"))
-
-
 def make_app(state: H2OGPTeMockState | None = None) -> Starlette:
     """A fresh mock h2oGPTe app over ``state`` (a new default state when None)."""
     state = state if state is not None else H2OGPTeMockState()
-    ordered = sorted(OPERATIONS, key=lambda op: -_literal_segments(op.path))
-    table = [(op, _compile(op.path)) for op in ordered]
+    router = Router((op.method, op.path, op) for op in OPERATIONS)
 
     async def ws(websocket: WebSocket) -> None:
         await chat.websocket_endpoint(state, websocket)
 
-    app = Starlette(routes=[WebSocketRoute("/ws", ws)])
-    # one endpoint routes every HTTP request, so that a method a path lacks gets a 405 with an exact Allow and an
-    # EndpointError body, and a path parameter may hold an encoded slash
-    app.router.default = request_response(_endpoint(state, table))
-    app.state.h2ogpte = state
-    return app
+    # a method a path lacks gets a 405 with an exact Allow and an EndpointError body; routed on the raw path, so a
+    # path parameter may hold an encoded slash; answered on the event loop, where streamed answers are timed
+    wiring = Wiring(
+        name="h2ogpte",
+        router=router,
+        path=_raw_path,
+        decode=_decode,
+        authenticate=lambda state, incoming: (
+            None if token_in(bearer_token(incoming.authorization), state.api_keys) else "Unauthorized"
+        ),
+        unauthorized=lambda state, incoming, lookup, problem: _error(
+            401, problem, incoming.path, {"WWW-Authenticate": "Bearer"}
+        ),
+        unrouted=_unrouted,
+        invoke=_invoke,
+        refusal=ApiError,
+        refuse=lambda state, incoming, lookup, err: _error(err.status, err.message, incoming.path),
+        bug=lambda state, incoming, lookup, what: _error(
+            400, f"The mock could not handle this request: {what}", incoming.path
+        ),
+        render=_render,
+        # an unknown path is a 404 before the key is looked at; a known one is a 401 before its 405
+        protects=lambda lookup: any(route.target.auth for route in lookup.matches),
+        threadpool=False,
+    )
+    return build_app(state, wiring, routes=[WebSocketRoute("/ws", ws)])
 
 
 def _error(status: int, message: str, path: str, headers: dict[str, str] | None = None) -> Reply:
@@ -180,81 +183,49 @@ def _error(status: int, message: str, path: str, headers: dict[str, str] | None 
     return Reply(body, status=status, headers=headers or {})
 
 
-def _endpoint(
-    state: H2OGPTeMockState, table: list[tuple[Operation, re.Pattern[str]]]
-) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
-        path = raw_path.decode("latin-1").split("?", 1)[0]
-        body = await request.body()
-        reply = _dispatch(state, table, request, path, body)
-        if isinstance(reply, Response):
-            status = reply.status_code
-            response = reply
-        else:
-            if reply.delay and state.stream_speed:
-                await asyncio.sleep(reply.delay / state.stream_speed)
-            status = reply.status
-            response = Response(reply.content(), status_code=status, headers=reply.headers)
-            if reply.content_type:
-                response.headers["content-type"] = reply.content_type
-        state.record(
-            RecordedRequest(
-                method=request.method,
-                path=path,
-                query=request.url.query,
-                content_type=request.headers.get("content-type", ""),
-                status=status,
-            )
-        )
-        return response
-
-    return endpoint
+def _raw_path(state: H2OGPTeMockState, request: Request) -> str:
+    raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
+    return raw.decode("latin-1").split("?", 1)[0]
 
 
-def _dispatch(
-    state: H2OGPTeMockState,
-    table: list[tuple[Operation, re.Pattern[str]]],
-    request: Request,
-    path: str,
-    body: bytes,
-) -> Reply | Response:
-    matches = [(op, m) for op, pattern in table if (m := pattern.fullmatch(path))]
-    if not matches:
-        return _error(404, f"{request.method} {path} not found", path)
-    token = bearer_token(request.headers.get("authorization"))
-    if any(op.auth for op, _ in matches) and (token is None or token not in state.api_keys):
-        return _error(401, "Unauthorized", path, {"WWW-Authenticate": "Bearer"})
-    chosen = next(((op, m) for op, m in matches if op.method == request.method), None)
-    if chosen is None:
-        # the methods of the most specific path template matching this path
-        best = max(_literal_segments(op.path) for op, _ in matches)
-        allow = ", ".join(sorted({op.method for op, _ in matches if _literal_segments(op.path) == best}))
-        return _error(405, f"Method {request.method} not allowed on {path}", path, {"Allow": allow})
-    op, match = chosen
-    try:
-        raw_query = parse_qsl(request.url.query, keep_blank_values=True)
-        call = Call(
-            method=request.method,
-            path=path,
-            path_params={k: unquote(v) for k, v in match.groupdict().items()},
-            query=parse_query(op.query, raw_query, strict=op.documented),
-            raw_query=raw_query,
-            body=body,
-            content_type=request.headers.get("content-type", ""),
-            accept=request.headers.get("accept", ""),
-        )
-        if op.form is None:
-            call.json = json_body(op, call)
-        with state.lock:
-            return HANDLERS[op.operation_id](state, call)
-    except ApiError as err:
-        return _error(err.status, err.message, path)
-    except Exception as exc:  # a mock bug: never a 5xx nor a traceback, but recorded for tests to see
-        log.exception("h2ogpte mock: %s %s failed", request.method, path)
-        with state.lock:
-            state.internal_errors.append(f"{request.method} {path}: {type(exc).__name__}: {exc}")
-        return _error(400, f"The mock could not handle this request: {type(exc).__name__}: {exc}", path)
+def _decode(state: H2OGPTeMockState, incoming: Incoming, lookup: Lookup[Operation]) -> Call:
+    return Call(
+        method=incoming.method,
+        path=incoming.path,
+        path_params={k: unquote(v) for k, v in lookup.params.items()},
+        query={},
+        raw_query=parse_qsl(incoming.query_string, keep_blank_values=True),
+        body=incoming.body,
+        content_type=incoming.content_type,
+        accept=incoming.headers.get("accept", ""),
+    )
+
+
+def _unrouted(state: H2OGPTeMockState, call: Call, lookup: Lookup[Operation]) -> Answer:
+    if not lookup.matches:
+        return _error(404, f"{call.method} {call.path} not found", call.path)
+    # the methods of the most specific path template matching this path
+    allow = ", ".join(lookup.allow)
+    return _error(405, f"Method {call.method} not allowed on {call.path}", call.path, {"Allow": allow})
+
+
+def _invoke(state: H2OGPTeMockState, op: Operation, call: Call) -> Answer:
+    call.query = parse_query(op.query, call.raw_query, strict=op.documented)
+    if op.form is None:
+        call.json = json_body(op, call)
+    with state.lock:
+        return HANDLERS[op.operation_id](state, call)
+
+
+async def _render(state: H2OGPTeMockState, incoming: Incoming, reply: Answer) -> Response:
+    if isinstance(reply, Response):
+        return reply
+    if reply.delay and state.stream_speed:
+        await asyncio.sleep(reply.delay / state.stream_speed)
+    response = Response(reply.content(), status_code=reply.status, headers=reply.headers)
+    if reply.content_type:
+        response.headers["content-type"] = reply.content_type
+    return response
 
 
 def default_state(speed: float = 1.0, clock: Clock | None = None) -> H2OGPTeMockState:

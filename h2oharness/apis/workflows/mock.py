@@ -15,26 +15,22 @@ Example:
 from __future__ import annotations
 
 import json
-import logging
-import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import request_response
 
 from h2oharness.apis.workflows.mockparts import handlers as h
-from h2oharness.apis.workflows.mockparts.state import RecordedRequest, WorkflowsMockState, WorkflowsTimings
-from h2oharness.apis.workflows.mockparts.wire import RpcError
+from h2oharness.apis.workflows.mockparts.state import WorkflowsMockState, WorkflowsTimings
+from h2oharness.apis.workflows.mockparts.wire import JSONDict, RpcError
+from h2oharness.mocks.app import Incoming, Wiring, build_app
 from h2oharness.mocks.auth import bearer_token
 from h2oharness.mocks.clock import Clock, MonotonicClock
+from h2oharness.mocks.router import Lookup, Router
 
 __all__ = ["DEVIATIONS", "ROUTES", "WorkflowsMockState", "WorkflowsTimings", "default_state", "make_app"]
-
-log = logging.getLogger(__name__)
 
 WS = "/v1/workspaces/{workspace}"
 WF = WS + "/workflows/{workflow}"
@@ -77,8 +73,8 @@ ROUTES: tuple[tuple[str, str, h.Handler], ...] = (
     ("DELETE", WS + "/runners/{runner}", h.delete_runner),
 )
 
-# paths outside /v1 that need no bearer token, and their one method
-OPEN_PATHS = {"/.well-known/openid-configuration": "GET", "/token": "POST", "/version": "GET"}
+# what a route answers: a /v1 handler's JSON or stream, or the whole response of an open path
+Target = Callable[[WorkflowsMockState, h.Call], "JSONDict | h.Stream | Response"]
 # What the mock decides where neither the seed nor the SDK says (no real server was available to compare with).
 DEVIATIONS: dict[str, str] = {
     "workflow ids": "taken from the source's top-level `id` (the SDK's create sends only sourceContents)",
@@ -95,29 +91,30 @@ DEVIATIONS: dict[str, str] = {
     "streamLogs": "answers the log so far at once and ends; a real server keeps the stream open while the step runs",
 }
 
-_PARAM = re.compile(r"\{(\w+)\}")
-Table = list[tuple[str, re.Pattern[str], h.Handler]]
-
-
-def compile_template(template: str) -> re.Pattern[str]:
-    """A regular expression for a route template: each ``{param}`` is one segment without ``/`` or ``:``."""
-    out, at = [], 0
-    for m in _PARAM.finditer(template):
-        out += [re.escape(template[at : m.start()]), f"(?P<{m.group(1)}>[^/:]+)"]
-        at = m.end()
-    out.append(re.escape(template[at:]))
-    return re.compile("".join(out))
-
 
 def make_app(state: WorkflowsMockState | None = None) -> Starlette:
     """A fresh mock Workflows app over ``state`` (a new default state when None)."""
     state = state if state is not None else WorkflowsMockState()
-    table: Table = [(m, compile_template(t), fn) for m, t, fn in ROUTES]
-    app = Starlette()
-    # one endpoint routes everything: Starlette's router answers a bare 405/404 that is no RpcStatus
-    app.router.default = request_response(_endpoint(state, table))
-    app.state.workflows = state
-    return app
+    # a {param} is one segment without "/" or ":" (workflows/{workflow}:activate)
+    router: Router[Target] = Router((*ROUTES, *OPEN_ROUTES), segment="[^/:]+")
+    # every answer is an RpcStatus, never Starlette's bare 404/405
+    wiring = Wiring(
+        name="workflows",
+        router=router,
+        path=_path,
+        decode=_decode,
+        authenticate=lambda state, incoming: state.token_problem(bearer_token(incoming.authorization)),
+        unauthorized=_unauthorized,
+        unrouted=_unrouted,
+        invoke=_invoke,
+        refusal=RpcError,
+        refuse=lambda state, incoming, lookup, err: _rpc(err),
+        bug=_bug,
+        render=_render,
+        protects=lambda lookup: not any(r.template in OPEN_PATHS for r in lookup.matches),
+        seen=lambda call: (call.body, {}),
+    )
+    return build_app(state, wiring)
 
 
 def _json(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -131,100 +128,60 @@ def _rpc(err: RpcError) -> Response:
     return _json(err.body(), err.status, headers)
 
 
-def _endpoint(state: WorkflowsMockState, table: Table) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        body = await request.body()
-        path = request.scope["path"]
-        prefix = state.path_prefix.rstrip("/")
-        if prefix and path.startswith(prefix + "/"):
-            path = path[len(prefix) :]
-        query = dict(parse_qsl(request.url.query, keep_blank_values=True))
-        content_type = request.headers.get("content-type", "")
-        token = bearer_token(request.headers.get("authorization"))
-        parsed: object = None
+def _path(state: WorkflowsMockState, request: Request) -> str:
+    path: str = request.scope["path"]
+    prefix = state.path_prefix.rstrip("/")
+    if prefix and path.startswith(prefix + "/"):
+        path = path[len(prefix) :]
+    return path
+
+
+def _decode(state: WorkflowsMockState, incoming: Incoming, lookup: Lookup[Target]) -> h.Call:
+    query = dict(parse_qsl(incoming.query_string, keep_blank_values=True))
+    call = h.Call(incoming.method, incoming.path, lookup.params, query, None, incoming.body, incoming.content_type)
+    call.base_url = incoming.base_url
+    if incoming.path not in OPEN_PATHS and incoming.body.strip():
         try:
-            if path in OPEN_PATHS and request.method != OPEN_PATHS[path]:
-                raise RpcError(12, "Method Not Allowed", 405, {"Allow": OPEN_PATHS[path]})
-            if path == "/.well-known/openid-configuration":
-                response = _json(_discovery(request))
-            elif path == "/token":
-                response = await run_in_threadpool(_token, state, content_type, body)
-            elif path == "/version":
-                response = _json({"version": state.version})
-            else:
-                if body.strip():
-                    try:
-                        parsed = json.loads(body)
-                    except ValueError as exc:
-                        raise RpcError(3, f"invalid JSON body: {exc}") from None
-                    if not isinstance(parsed, dict):
-                        # every body of this API is a message (a JSON object); grpc-gateway refuses the rest
-                        raise RpcError(3, f"invalid JSON body: expected an object, got {type(parsed).__name__}")
-                response = await run_in_threadpool(_api, state, table, request.method, path, query, parsed, token)
-        except RpcError as err:
-            response = _rpc(err)
-        state.record(
-            RecordedRequest(
-                method=request.method,
-                path=path,
-                raw_path=request.scope.get("raw_path", b"").decode("latin-1"),
-                query=query,
-                content_type=content_type,
-                json=parsed,
-                authorized=token is not None and state.token_problem(token) is None,
-                user_agent=request.headers.get("user-agent", ""),
-                status=response.status_code,
-            )
-        )
-        return response
-
-    return endpoint
+            call.body = json.loads(incoming.body)
+        except ValueError as exc:
+            raise RpcError(3, f"invalid JSON body: {exc}") from None
+        if not isinstance(call.body, dict):
+            # every body of this API is a message (a JSON object); grpc-gateway refuses the rest
+            raise RpcError(3, f"invalid JSON body: expected an object, got {type(call.body).__name__}")
+    return call
 
 
-def _route(table: Table, method: str, path: str) -> tuple[h.Handler, dict[str, str]]:
-    allowed: list[str] = []
-    for route_method, pattern, handler in table:
-        if m := pattern.fullmatch(path):
-            if route_method == method:
-                return handler, m.groupdict()
-            allowed.append(route_method)
-    if allowed:
-        raise RpcError(12, "Method Not Allowed", 405, {"Allow": ", ".join(sorted(allowed))})
+def _unauthorized(state: WorkflowsMockState, incoming: Incoming, lookup: Lookup[Target], problem: str) -> Response:
+    raise RpcError(16, problem, 401)
+
+
+def _unrouted(state: WorkflowsMockState, call: h.Call, lookup: Lookup[Target]) -> Response:
+    if lookup.allow:
+        raise RpcError(12, "Method Not Allowed", 405, {"Allow": ", ".join(lookup.allow)})
     raise RpcError(5, "Not Found", 404)
 
 
-def _api(
-    state: WorkflowsMockState,
-    table: Table,
-    method: str,
-    path: str,
-    query: dict[str, str],
-    body: object,
-    token: str | None,
-) -> Response:
-    problem = state.token_problem(token)
-    if problem is not None:
-        raise RpcError(16, problem, 401)
-    handler, params = _route(table, method, path)
-    call = h.Call(method, path, params, query, body)
-    try:
-        with state.lock:
-            out = handler(state, call)
-    except RpcError:
-        raise
-    except Exception as exc:  # a mock bug: never a 5xx nor a traceback, but recorded for tests to see
-        log.exception("workflows mock: %s %s failed", method, path)
-        with state.lock:
-            state.internal_errors.append(f"{method} {path}: {type(exc).__name__}: {exc}")
-        raise RpcError(3, f"the mock could not handle this request: {type(exc).__name__}: {exc}") from None
+def _invoke(state: WorkflowsMockState, handler: Target, call: h.Call) -> Response:
+    with state.lock:
+        out = handler(state, call)
+    if isinstance(out, Response):
+        return out
     if isinstance(out, h.Stream):
         text = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in out.lines)
         return Response(text, 200, media_type="application/json")
     return _json(out)
 
 
-def _discovery(request: Request) -> dict[str, object]:
-    base = str(request.base_url).rstrip("/")
+def _bug(state: WorkflowsMockState, incoming: Incoming, lookup: Lookup[Target], what: str) -> Response:
+    return _rpc(RpcError(3, f"the mock could not handle this request: {what}"))
+
+
+async def _render(state: WorkflowsMockState, incoming: Incoming, response: Response) -> Response:
+    return response
+
+
+def _discovery(state: WorkflowsMockState, call: h.Call) -> JSONDict:
+    base = call.base_url.rstrip("/")
     return {
         "issuer": base,
         "token_endpoint": f"{base}/token",
@@ -240,11 +197,11 @@ def _oauth_error(error: str, description: str, status: int = 400) -> Response:
     return _json({"error": error, "error_description": description}, status, {"Cache-Control": "no-store"})
 
 
-def _token(state: WorkflowsMockState, content_type: str, body: bytes) -> Response:
+def _token(state: WorkflowsMockState, call: h.Call) -> Response:
     """The OAuth 2.0 token endpoint: the refresh-token grant, form-encoded (RFC 6749 §6)."""
-    if content_type.split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+    if call.content_type.split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
         return _oauth_error("invalid_request", "the body must be application/x-www-form-urlencoded")
-    form = dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
+    form = dict(parse_qsl(call.raw.decode("utf-8", errors="replace"), keep_blank_values=True))
     grant = form.get("grant_type", "")
     if grant != "refresh_token":
         kind = "invalid_request" if not grant else "unsupported_grant_type"
@@ -262,6 +219,19 @@ def _token(state: WorkflowsMockState, content_type: str, body: bytes) -> Respons
         {"access_token": token, "token_type": "Bearer", "expires_in": int(lifetime), "refresh_token": refresh},
         headers={"Cache-Control": "no-store"},
     )
+
+
+def _version(state: WorkflowsMockState, call: h.Call) -> JSONDict:
+    return {"version": state.version}
+
+
+# paths outside /v1 that need no bearer token, with their one method
+OPEN_ROUTES: tuple[tuple[str, str, Target], ...] = (
+    ("GET", "/.well-known/openid-configuration", _discovery),
+    ("POST", "/token", _token),
+    ("GET", "/version", _version),
+)
+OPEN_PATHS = frozenset(template for _, template, _ in OPEN_ROUTES)
 
 
 def default_state(speed: float = 1.0, clock: Clock | None = None) -> WorkflowsMockState:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from h2oharness.mocks.clock import Clock, MonotonicClock
 from h2oharness.mocks.jobs import Job, JobBoard, JobPhase
+from h2oharness.mocks.state import MockState
 from h2oharness.targets import Credentials
 
 DEFAULT_API_KEY = "sk-h2oharness-mock"
@@ -34,21 +33,6 @@ class CorePlexMLTimings:
     def instant(cls) -> CorePlexMLTimings:
         """Every experiment finishes the moment it is created."""
         return cls(queued=0.0, time_scale=0.0, min_running=0.0)
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the mock received, without its credentials."""
-
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    content_type: str
-    json: Any
-    body_size: int
-    user_agent: str
-    authorized: bool
-    status: int
 
 
 @dataclass
@@ -156,7 +140,7 @@ class Experiment:
 
 
 @dataclass
-class CorePlexMLMockState:
+class CorePlexMLMockState(MockState):
     """Everything one CorePlexML mock holds; tests build one, hand it to ``make_app`` and assert on it afterwards.
 
     Failures: an experiment whose target column is missing, constant, or not
@@ -179,21 +163,17 @@ class CorePlexMLMockState:
     failure_progress: float = 0.5
     max_models_quota: int = 50
     max_upload_bytes: int = 64 * 1024 * 1024
-    max_recorded_requests: int = 1_000
     projects: dict[str, Project] = field(default_factory=dict)
     datasets: dict[str, Dataset] = field(default_factory=dict)
     versions: dict[str, DatasetVersion] = field(default_factory=dict)
     experiments: dict[str, Experiment] = field(default_factory=dict)
-    internal_errors: list[str] = field(default_factory=list)
     jobs: JobBoard = field(init=False)
-    requests: deque[RecordedRequest] = field(init=False)
-    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _epoch: float = field(init=False, repr=False)
     _origin: float = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         self.jobs = JobBoard(self.clock)
-        self.requests = deque(maxlen=self.max_recorded_requests)
         self._epoch = time.time()
         self._origin = self.clock.now()
 
@@ -216,17 +196,3 @@ class CorePlexMLMockState:
         with self.lock:
             experiment = self.experiments.get(experiment_id)
             return experiment is not None and experiment.job.cancel(self.clock.now())
-
-    def record(self, entry: RecordedRequest) -> None:
-        """Append to the bounded request log."""
-        with self.lock:
-            self.requests.append(entry)
-
-    def recorded(self, method: str | None = None, path_prefix: str = "") -> list[RecordedRequest]:
-        """The logged requests, optionally only one method and a path prefix."""
-        with self.lock:
-            return [
-                r
-                for r in self.requests
-                if (method is None or r.method == method.upper()) and r.path.startswith(path_prefix)
-            ]

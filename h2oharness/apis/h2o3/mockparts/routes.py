@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 
 from h2oharness.apis.h2o3.mockparts import metadata
+from h2oharness.mocks.router import compile_template, literal_segments
 
 # Allow lists methods in this order; anything else the metadata names comes after, alphabetically.
 METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
-_PARAM = re.compile(r"\{[^/{}]+\}")
 
 
 @dataclass(frozen=True)
@@ -37,23 +37,6 @@ class RouteTemplate:
 
 def _method_rank(method: str) -> tuple[int, str]:
     return (METHOD_ORDER.index(method) if method in METHOD_ORDER else len(METHOD_ORDER), method)
-
-
-def compile_template(pattern: str) -> re.Pattern[str]:
-    """A regular expression for a url_pattern, one named group per path parameter (``{frame_id}`` is one segment)."""
-    out = []
-    at = 0
-    for param in _PARAM.finditer(pattern):
-        out.append(re.escape(pattern[at : param.start()]))
-        out.append(f"(?P<{param.group()[1:-1]}>[^/]+)")
-        at = param.end()
-    out.append(re.escape(pattern[at:]))
-    return re.compile("".join(out))
-
-
-def literal_segments(pattern: str) -> int:
-    """How many segments of a url_pattern are not parameters: the more, the more specific the route."""
-    return sum(1 for segment in pattern.split("/") if segment and not _PARAM.fullmatch(segment))
 
 
 @functools.cache

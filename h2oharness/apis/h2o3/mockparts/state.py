@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import itertools
-import threading
 import time
 import uuid
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +13,7 @@ from h2oharness.apis.h2o3.mockparts.learn import Category
 from h2oharness.apis.h2o3.mockparts.wire import JSONDict
 from h2oharness.mocks.clock import Clock, MonotonicClock
 from h2oharness.mocks.jobs import Job, JobBoard, JobPhase, JobTiming
+from h2oharness.mocks.state import MockState
 from h2oharness.targets import Credentials
 
 JOB_PREFIX = "$03017f00000132d4ffffffff$_"
@@ -38,21 +37,6 @@ class H2O3Timings:
         """Every job finishes the moment it is created."""
         zero = JobTiming(0.0, 0.0)
         return cls(parse=zero, model=zero, predict=zero)
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the mock received, without its credentials."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    content_type: str
-    form: dict[str, str]
-    json: Any
-    body_size: int
-    user_agent: str
-    status: int
 
 
 @dataclass
@@ -95,7 +79,7 @@ class JobInfo:
 
 
 @dataclass
-class H2O3MockState:
+class H2O3MockState(MockState):
     """Everything one H2O-3 mock holds; tests build one, hand it to ``make_app`` and assert on it afterwards.
 
     Failure injection: a model trained on a frame that has a column named
@@ -122,17 +106,13 @@ class H2O3MockState:
     #: build as a job); the model then has the trees fitted
     max_fitted_trees: int = 200
     max_import_bytes: int = 512 * 1024 * 1024
-    max_recorded_requests: int = 1_000
     keep_finished_jobs: int = 1_000
     cloud_name: str = "h2oharness-mock"
     frames: dict[str, Frame] = field(default_factory=dict)
     sources: dict[str, RawSource] = field(default_factory=dict)
     models: dict[str, Model] = field(default_factory=dict)
     sessions: set[str] = field(default_factory=set)
-    internal_errors: list[str] = field(default_factory=list)
     jobs: JobBoard = field(init=False)
-    requests: deque[RecordedRequest] = field(init=False)
-    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     started_epoch_ms: int = field(init=False)
     _clock_origin: float = field(init=False, repr=False)
     _pending: dict[str, tuple[Job, JobInfo]] = field(default_factory=dict, repr=False)
@@ -145,8 +125,8 @@ class H2O3MockState:
         return Credentials(username=self.credentials[0], password=self.credentials[1])
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         self.jobs = JobBoard(self.clock, keep_finished=self.keep_finished_jobs)
-        self.requests = deque(maxlen=self.max_recorded_requests)
         self.started_epoch_ms = int(time.time() * 1000)
         self._clock_origin = self.clock.now()
 
@@ -208,20 +188,6 @@ class H2O3MockState:
                         self.frames[info.dest] = info.payload
                     else:
                         self.models[info.dest] = info.payload
-
-    def record(self, entry: RecordedRequest) -> None:
-        """Append to the bounded request log."""
-        with self.lock:
-            self.requests.append(entry)
-
-    def recorded(self, method: str | None = None, path_prefix: str = "") -> list[RecordedRequest]:
-        """The logged requests, optionally only one method and a path prefix."""
-        with self.lock:
-            return [
-                r
-                for r in self.requests
-                if (method is None or r.method == method.upper()) and r.path.startswith(path_prefix)
-            ]
 
     def key_exists(self, name: str) -> bool:
         """Whether any frame, raw source, model or pending result uses that key."""

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from h2oharness.mocks.clock import Clock, MonotonicClock
 from h2oharness.mocks.jobs import JobBoard, JobTiming
+from h2oharness.mocks.state import MockState
 from h2oharness.targets import Credentials
 
 DEFAULT_KEY = "sk-h2oharness-mock"
@@ -35,17 +34,6 @@ class H2OGPTeTimings:
     def instant(cls) -> H2OGPTeTimings:
         """Ingestion done on submission and answers with no pauses between tokens."""
         return cls(ingest=JobTiming(0.0, 0.0), first_token=0.0, token_gap=0.0, tokens=12)
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the mock received, without its credentials."""
-
-    method: str
-    path: str
-    query: str
-    content_type: str
-    status: int
 
 
 @dataclass
@@ -73,7 +61,7 @@ class Generation:
 
 
 @dataclass
-class H2OGPTeMockState:
+class H2OGPTeMockState(MockState):
     """Everything one mock knows; the handlers read and change it under ``lock``."""
 
     clock: Clock = field(default_factory=MonotonicClock)
@@ -81,14 +69,11 @@ class H2OGPTeMockState:
     #: how many clock seconds pass per real second while streaming; None: never sleep (unit tests)
     stream_speed: float | None = None
     api_keys: set[str] = field(default_factory=lambda: {DEFAULT_KEY})
-    max_requests: int = 2000
+    max_recorded_requests: int = 2000
     #: what a long load run may leave behind: the oldest messages (with their meta and references) and uploads go
     max_messages: int = 5000
     max_uploads: int = 1000
-    lock: threading.RLock = field(default_factory=threading.RLock)
     jobs: JobBoard = field(init=False)
-    requests: deque[RecordedRequest] = field(init=False)
-    internal_errors: list[str] = field(default_factory=list)
     uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     collections: dict[str, dict[str, Any]] = field(default_factory=dict)
     documents: dict[str, Document] = field(default_factory=dict)
@@ -123,8 +108,8 @@ class H2OGPTeMockState:
             del self.uploads[uid]
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         self.jobs = JobBoard(self.clock)
-        self.requests = deque(maxlen=self.max_requests)
         # someone else's public block: readable by the harness user, but not its to change (the 403 cases)
         shared = new_id()
         self.memory_blocks[shared] = {
@@ -153,11 +138,6 @@ class H2OGPTeMockState:
     def now(self) -> datetime:
         """The clock's time as a UTC timestamp (the clock's zero is 2026-01-01)."""
         return EPOCH + timedelta(seconds=self.clock.now())
-
-    def record(self, request: RecordedRequest) -> None:
-        """Keep a request in the bounded log."""
-        with self.lock:
-            self.requests.append(request)
 
 
 def new_id() -> str:

@@ -46,13 +46,16 @@ RETRY_MODES = {"RETRY_MODE_UNSPECIFIED", "RETRY_MODE_ALL_JOBS", "RETRY_MODE_FAIL
 
 @dataclass
 class Call:
-    """One request, decoded: path parameters, query and JSON body."""
+    """One request, decoded: path parameters, query and JSON body (the raw body too, for the token endpoint)."""
 
     method: str
     path: str
     params: dict[str, str]
     query: dict[str, str] = field(default_factory=dict)
     body: Any = None
+    raw: bytes = b""
+    content_type: str = ""
+    base_url: str = ""
 
     def obj(self) -> JSONDict:
         """The JSON object body ({} when empty); 400 otherwise."""

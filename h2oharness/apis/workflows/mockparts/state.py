@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import itertools
-import secrets
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from h2oharness.apis.workflows.mockparts.source import WorkflowSpec
+from h2oharness.mocks.auth import AccessTokens, token_in
 from h2oharness.mocks.clock import Clock, MonotonicClock
 from h2oharness.mocks.jobs import Job, JobBoard
+from h2oharness.mocks.state import MockState
 from h2oharness.targets import Credentials
 
 DEFAULT_API_KEY = "sk-h2oharness-mock"
@@ -36,21 +35,6 @@ class WorkflowsTimings:
     def instant(cls) -> WorkflowsTimings:
         """Every run ends the moment it is created (sleeps included)."""
         return cls(queued=0.0, step=0.0, sleep_scale=0.0)
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the mock received, without its credentials."""
-
-    method: str
-    path: str
-    raw_path: str
-    query: dict[str, str]
-    content_type: str
-    json: Any
-    authorized: bool
-    user_agent: str
-    status: int
 
 
 @dataclass
@@ -147,7 +131,7 @@ class RunnerRec:
 
 
 @dataclass
-class WorkflowsMockState:
+class WorkflowsMockState(MockState):
     """Everything one Workflows mock holds; tests build one, hand it to ``make_app`` and assert on it afterwards.
 
     ``api_keys`` are long-lived access tokens; the token endpoint trades a refresh token of ``refresh_tokens``
@@ -168,7 +152,6 @@ class WorkflowsMockState:
     token_lifetime: float = 300.0
     default_page_size: int = 50
     max_page_size: int = 500
-    max_recorded_requests: int = 1_000
     version: str = "h2oharness-mock-1.1.2"
     #: serve the API under this prefix too (e.g. "/wf"), to show where login_custom's /version probe goes
     path_prefix: str = ""
@@ -176,18 +159,16 @@ class WorkflowsMockState:
     revisions: dict[str, RevisionRec] = field(default_factory=dict)
     runs: dict[str, RunRec] = field(default_factory=dict)
     runners: dict[str, RunnerRec] = field(default_factory=dict)
-    access_tokens: dict[str, float] = field(default_factory=dict, repr=False)
-    internal_errors: list[str] = field(default_factory=list)
+    access_tokens: AccessTokens = field(init=False, repr=False)
     board: JobBoard = field(init=False)
-    requests: deque[RecordedRequest] = field(init=False)
-    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _epoch: float = field(init=False, repr=False)
     _origin: float = field(init=False, repr=False)
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1), repr=False)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         self.board = JobBoard(self.clock, keep_finished=1_000_000)
-        self.requests = deque(maxlen=self.max_recorded_requests)
+        self.access_tokens = AccessTokens(self.clock)
         self._epoch = time.time()
         self._origin = self.clock.now()
 
@@ -208,39 +189,13 @@ class WorkflowsMockState:
         return next(self._seq)
 
     def issue_token(self) -> tuple[str, float]:
-        """A new access token and its lifetime in seconds."""
-        token = "at-" + secrets.token_urlsafe(24)
-        now = self.now()
-        with self.lock:
-            for old in [t for t, expires in self.access_tokens.items() if expires <= now]:
-                del self.access_tokens[old]
-            self.access_tokens[token] = now + self.token_lifetime
-        return token, self.token_lifetime
+        """A new access token and its lifetime in seconds (the tokens already expired are forgotten)."""
+        return self.access_tokens.issue(self.token_lifetime), self.token_lifetime
 
     def token_problem(self, token: str | None) -> str | None:
         """Why a bearer token is refused (missing, unknown, expired), or None when it is good."""
         if token is None:
             return "missing bearer token: send 'Authorization: Bearer <access token>'"
-        if any(secrets.compare_digest(token.encode(), key.encode()) for key in self.api_keys):
+        if token_in(token, self.api_keys):
             return None
-        with self.lock:
-            expires = self.access_tokens.get(token)
-        if expires is None:
-            return "invalid access token"
-        if self.now() >= expires:
-            return "access token expired"
-        return None
-
-    def record(self, entry: RecordedRequest) -> None:
-        """Append to the bounded request log."""
-        with self.lock:
-            self.requests.append(entry)
-
-    def recorded(self, method: str | None = None, path_prefix: str = "") -> list[RecordedRequest]:
-        """The logged requests, optionally of one method and under a path prefix (decoded)."""
-        with self.lock:
-            return [
-                r
-                for r in self.requests
-                if (method is None or r.method == method.upper()) and r.path.startswith(path_prefix)
-            ]
+        return self.access_tokens.problem(token)
