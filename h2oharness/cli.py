@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from h2oharness.apis import APIS, ApiInfo, get_api
-from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK, ConfigError, HarnessError, SpecError
+from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK, ConfigError, HarnessError
 from h2oharness.http.redact import redact
+from h2oharness.openapi import check_spec_file
 from h2oharness.settings import Handed, Settings, secret_variable
 from h2oharness.targets import TARGET_KINDS, check_kind, open_target, preflight_local, serve_mock
 
@@ -122,23 +123,6 @@ def _spec_overrides(items: Sequence[str]) -> dict[str, Path]:
     return overrides
 
 
-def check_spec_file(path: Path) -> None:
-    """Fail with a one-line SpecError unless ``path`` is a readable, valid OpenAPI document."""
-    import yaml
-
-    from h2oharness.apis.h2o3.spec import validate_openapi
-
-    try:
-        doc = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise SpecError(f"cannot read {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{path} is not valid YAML/JSON: {str(exc).splitlines()[0]}") from None
-    if not isinstance(doc, dict) or "openapi" not in doc or "paths" not in doc:
-        raise SpecError(f"{path} is not an OpenAPI document (no 'openapi' and 'paths' keys)")
-    validate_openapi(doc)
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the suites through pytest and turn the result into the exit code."""
     kind = check_kind(args.target)
@@ -242,7 +226,8 @@ def cmd_spec(args: argparse.Namespace) -> int:
     api = get_api(args.api)
     if api.slug != "h2o3":
         raise ConfigError(f"{api.slug} does not describe itself; its contract is written by hand in {api.contract}")
-    from h2oharness.apis.h2o3 import spec
+    from h2oharness.apis.h2o3 import openapi as spec
+    from h2oharness.openapi import dump_openapi, validate_openapi
 
     source: str = args.source
     if source == "snapshot":
@@ -253,9 +238,9 @@ def cmd_spec(args: argparse.Namespace) -> int:
     else:
         meta = spec.load_metadata_file(Path(source))
     doc = spec.build_openapi(meta)
-    spec.validate_openapi(doc)
+    validate_openapi(doc)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(spec.dump_openapi(doc))
+    args.out.write_text(dump_openapi(doc))
     if args.snapshot is not None:
         spec.write_snapshot(meta, args.snapshot)
     methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}

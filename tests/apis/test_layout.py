@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: the modules of every ``h2oharness/apis/<slug>/``; a module only one API has (h2o3's keys) is not listed
 PACKAGE_MODULES = ("mock", "client", "payloads", "contract", "mockparts.state", "mockparts.wire")
 
-#: the files of every ``tests/apis/<slug>/``; only one API's extras (test_h2o3_spec.py) are not listed
+#: the files of every ``tests/apis/<slug>/``; only one API's extras (test_h2o3_openapi.py) are not listed
 TEST_FILES = (
     "conftest.py",
     "test_{slug}_client.py",

@@ -26,7 +26,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from h2oharness.apis.h2ogpte.mockparts import agents, chat, docs, memory, openai
-from h2oharness.apis.h2ogpte.mockparts.spec import OPERATIONS, Operation
+from h2oharness.apis.h2ogpte.mockparts.schemas import OPERATIONS, Operation
 from h2oharness.apis.h2ogpte.mockparts.state import DEFAULT_KEY, FAIL_MARKER, H2OGPTeMockState, H2OGPTeTimings
 from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, json_body, parse_query
 from h2oharness.mocks.app import Incoming, Wiring, build_app

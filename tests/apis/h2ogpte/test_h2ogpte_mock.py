@@ -13,7 +13,7 @@ import pytest
 from h2oharness.apis.h2ogpte import payloads
 from h2oharness.apis.h2ogpte.client import H2OGPTeClient
 from h2oharness.apis.h2ogpte.mock import H2OGPTeMockState, make_app
-from h2oharness.apis.h2ogpte.mockparts.spec import OPERATIONS, Operation
+from h2oharness.apis.h2ogpte.mockparts.schemas import OPERATIONS, Operation
 from h2oharness.mocks.clock import ManualClock
 from h2oharness.mocks.serve import serve
 

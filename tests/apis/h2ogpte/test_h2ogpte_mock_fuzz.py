@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, H2OGPTeMockState, make_app
-from h2oharness.apis.h2ogpte.mockparts.spec import OPERATIONS, Operation
+from h2oharness.apis.h2ogpte.mockparts.schemas import OPERATIONS, Operation
 from h2oharness.mocks.serve import serve
 
 JSON_OPS = [op for op in OPERATIONS if op.body and op.auth]

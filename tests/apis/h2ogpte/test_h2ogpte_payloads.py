@@ -10,7 +10,7 @@ import jsonschema
 from hypothesis import given, settings
 
 from h2oharness.apis.h2ogpte import payloads
-from h2oharness.apis.h2ogpte.mockparts.spec import REQUEST_SCHEMAS
+from h2oharness.apis.h2ogpte.mockparts.schemas import REQUEST_SCHEMAS
 from h2oharness.apis.h2ogpte.mockparts.wire import to_json_schema
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
 
-from h2oharness.apis.h2ogpte.mockparts.spec import FORM_SCHEMAS, REQUEST_SCHEMAS, Operation, Param, Schema
+from h2oharness.apis.h2ogpte.mockparts.schemas import FORM_SCHEMAS, REQUEST_SCHEMAS, Operation, Param, Schema
 
 
 class ApiError(Exception):

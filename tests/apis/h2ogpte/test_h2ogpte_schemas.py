@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from h2oharness.apis.h2ogpte.mock import HANDLERS
-from h2oharness.apis.h2ogpte.mockparts.spec import FORM_SCHEMAS, OPERATIONS, REQUEST_SCHEMAS
+from h2oharness.apis.h2ogpte.mockparts.schemas import FORM_SCHEMAS, OPERATIONS, REQUEST_SCHEMAS
 
 CONTRACT = yaml.safe_load((Path(__file__).parents[3] / "contracts" / "h2ogpte" / "openapi.yaml").read_text())
 

@@ -20,24 +20,22 @@ import respx
 import schemathesis
 import yaml
 
-from h2oharness.apis.h2o3 import spec
-from h2oharness.apis.h2o3.spec import Metadata
+from h2oharness import openapi
+from h2oharness.apis.h2o3 import openapi as h2o3_openapi
+from h2oharness.apis.h2o3.openapi import Metadata
 from h2oharness.errors import ContractViolation, SpecError, TargetAuthError, TargetUnavailable
 from h2oharness.http.polling import JobStatus, wait_for_job
 from h2oharness.targets import Target
 
 ROOT = Path(__file__).resolve().parents[3]
 CONTRACT = ROOT / "contracts" / "h2o3" / "openapi.yaml"
-REGENERATE = (
-    "python -c 'from pathlib import Path; from h2oharness.apis.h2o3.spec import *; "
-    'Path("contracts/h2o3/openapi.yaml").write_text(dump_openapi(build_openapi(load_snapshot())))\''
-)
+REGENERATE = "h2oharness spec h2o3 --from snapshot --out contracts/h2o3/openapi.yaml"
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml reads the 2 MB contract ten times faster
 
 
 @pytest.fixture(scope="module")
 def snapshot() -> Metadata:
-    return spec.load_snapshot()
+    return h2o3_openapi.load_snapshot()
 
 
 @pytest.fixture(scope="module")
@@ -61,14 +59,14 @@ def contract_schema() -> Any:
 def test_committed_contract_is_what_the_generator_makes_of_the_snapshot(
     snapshot: Metadata, committed_text: str, committed: dict[str, Any]
 ) -> None:
-    generated = spec.build_openapi(snapshot)
-    if spec.dump_openapi(generated) != committed_text:
-        summary = "\n".join(spec.diff_openapi(committed, generated)) or "(formatting only)"
+    generated = h2o3_openapi.build_openapi(snapshot)
+    if openapi.dump_openapi(generated) != committed_text:
+        summary = "\n".join(openapi.diff_openapi(committed, generated)) or "(formatting only)"
         pytest.fail(f"contracts/h2o3/openapi.yaml is stale:\n{summary}\nregenerate with: {REGENERATE}", pytrace=False)
 
 
 def test_committed_contract_is_valid_openapi(committed: dict[str, Any]) -> None:
-    spec.validate_openapi(committed)
+    openapi.validate_openapi(committed)
     assert committed["openapi"] == "3.0.3"
     assert committed["info"]["version"] == "3.46.0.12"
     assert committed["servers"] == [{"url": "http://localhost:54321"}]
@@ -123,7 +121,9 @@ def test_generation_ignores_server_order_markdown_and_random_defaults(snapshot: 
         route["markdown"] = "changed"
     endpoints["markdown"] = "changed"
     reordered = Metadata(endpoints, schemas, snapshot.version)
-    assert spec.dump_openapi(spec.build_openapi(reordered)) == spec.dump_openapi(spec.build_openapi(snapshot))
+    assert openapi.dump_openapi(h2o3_openapi.build_openapi(reordered)) == openapi.dump_openapi(
+        h2o3_openapi.build_openapi(snapshot)
+    )
 
 
 # --------------------------------------------------------------------------- type mapping
@@ -165,8 +165,8 @@ KEYS = [
 
 
 def _build(routes: list[dict[str, Any]], *schemas: dict[str, Any]) -> dict[str, Any]:
-    doc = spec.build_openapi(Metadata({"routes": routes}, {"schemas": [*KEYS, *schemas]}, "9.9.9"))
-    spec.validate_openapi(doc)
+    doc = h2o3_openapi.build_openapi(Metadata({"routes": routes}, {"schemas": [*KEYS, *schemas]}, "9.9.9"))
+    openapi.validate_openapi(doc)
     return doc
 
 
@@ -366,7 +366,7 @@ def test_paths_that_differ_only_by_parameter_names_share_one_path() -> None:
     assert set(_query(doc, "/3/Frames/{frame_id}", "delete")) == {"frame_id"}  # the field frame_id, by query
     routes.append(_route("GET", "/3/Frames/{key}", "ThingV3", api="b"))
     with pytest.raises(SpecError, match="differ only by parameter names"):
-        spec.build_openapi(Metadata({"routes": routes}, {"schemas": [schema]}))
+        h2o3_openapi.build_openapi(Metadata({"routes": routes}, {"schemas": [schema]}))
 
 
 def test_diff_names_operations_parameters_and_schemas() -> None:
@@ -374,8 +374,8 @@ def test_diff_names_operations_parameters_and_schemas() -> None:
         [_route("GET", "/3/A", "AV3"), _route("GET", "/3/B", "AV3", api="b")], _schema("AV3", _field("x", "int"))
     )
     new = _build([_route("GET", "/3/A", "AV3")], _schema("AV3", _field("x", "long"), _field("y", "string")))
-    assert spec.diff_openapi(old, old) == []
-    assert spec.diff_openapi(old, new) == [
+    assert openapi.diff_openapi(old, old) == []
+    assert openapi.diff_openapi(old, new) == [
         "- operation GET /3/B",
         "~ GET /3/A: + parameter query y",
         "~ GET /3/A: parameter query x changed (schema)",
@@ -387,7 +387,7 @@ def test_diff_names_operations_parameters_and_schemas() -> None:
 def test_dump_is_plain_stable_yaml() -> None:
     shared = {"type": "string"}
     doc = {"b": shared, "a": [shared, "é"], "text": "line one\nline two"}
-    text = spec.dump_openapi(doc)
+    text = openapi.dump_openapi(doc)
     assert text.startswith("b:\n")
     assert "&" not in text
     assert "*" not in text
@@ -398,25 +398,25 @@ def test_dump_is_plain_stable_yaml() -> None:
 
 def test_an_invalid_document_is_a_spec_error() -> None:
     with pytest.raises(SpecError, match="invalid OpenAPI document"):
-        spec.validate_openapi({"openapi": "3.0.3", "info": {"title": "x"}, "paths": {}})
+        openapi.validate_openapi({"openapi": "3.0.3", "info": {"title": "x"}, "paths": {}})
 
 
 # --------------------------------------------------------------------------- snapshots and bad input
 
 
 def test_write_snapshot_reproduces_the_committed_bytes(snapshot: Metadata, tmp_path: Path) -> None:
-    written = spec.write_snapshot(snapshot, tmp_path)
+    written = h2o3_openapi.write_snapshot(snapshot, tmp_path)
     assert [p.name for p in written] == ["endpoints.json.gz", "schemas.json.gz", "VERSION"]
     folder = importlib.resources.files("h2oharness.apis.h2o3") / "metadata"
     for name in ("endpoints.json.gz", "schemas.json.gz"):
         assert (tmp_path / name).read_bytes() == (folder / name).read_bytes(), name
-    assert spec.load_metadata_file(tmp_path) == snapshot
+    assert h2o3_openapi.load_metadata_file(tmp_path) == snapshot
 
 
 def test_write_snapshot_sorts_schemas_by_name(snapshot: Metadata, tmp_path: Path) -> None:
     schemas = copy.deepcopy(snapshot.schemas)
     schemas["schemas"].reverse()
-    spec.write_snapshot(Metadata(snapshot.endpoints, schemas), tmp_path)
+    h2o3_openapi.write_snapshot(Metadata(snapshot.endpoints, schemas), tmp_path)
     names = [s["name"] for s in json.loads(gzip.decompress((tmp_path / "schemas.json.gz").read_bytes()))["schemas"]]
     assert names == sorted(names)
     assert not (tmp_path / "VERSION").exists()
@@ -425,7 +425,7 @@ def test_write_snapshot_sorts_schemas_by_name(snapshot: Metadata, tmp_path: Path
 def test_a_plain_json_file_pair_loads(tmp_path: Path) -> None:
     (tmp_path / "e.json").write_text(json.dumps({"routes": [_route("GET", "/3/A", "AV3")]}))
     (tmp_path / "s.json").write_text(json.dumps({"schemas": [_schema("AV3")]}))
-    meta = spec.load_metadata_file(tmp_path / "e.json", tmp_path / "s.json")
+    meta = h2o3_openapi.load_metadata_file(tmp_path / "e.json", tmp_path / "s.json")
     assert (len(meta.routes), meta.schema_list[0]["name"], meta.version) == (1, "AV3", "")
 
 
@@ -451,7 +451,7 @@ def test_malformed_metadata_is_a_one_line_spec_error(
     (tmp_path / "endpoints.json").write_bytes(endpoints)
     (tmp_path / "schemas.json").write_bytes(schemas)
     with pytest.raises(SpecError) as caught:
-        spec.load_metadata_file(tmp_path)
+        h2o3_openapi.load_metadata_file(tmp_path)
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
     assert str(tmp_path) in str(caught.value)
@@ -459,18 +459,18 @@ def test_malformed_metadata_is_a_one_line_spec_error(
 
 def test_missing_files_are_spec_errors(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"has neither endpoints\.json nor endpoints\.json\.gz"):
-        spec.load_metadata_file(tmp_path)
+        h2o3_openapi.load_metadata_file(tmp_path)
     (tmp_path / "endpoints.json").write_text('{"routes": []}')
     with pytest.raises(SpecError, match="give the schemas file too"):
-        spec.load_metadata_file(tmp_path / "endpoints.json")
+        h2o3_openapi.load_metadata_file(tmp_path / "endpoints.json")
     with pytest.raises(SpecError, match=r"cannot read .*nope\.json"):
-        spec.load_metadata_file(tmp_path / "endpoints.json", tmp_path / "nope.json")
+        h2o3_openapi.load_metadata_file(tmp_path / "endpoints.json", tmp_path / "nope.json")
 
 
 def test_an_unreachable_server_is_target_unavailable_quickly() -> None:
     start = time.monotonic()
     with pytest.raises(TargetUnavailable, match=r"cannot reach H2O-3 at http://127\.0\.0\.1:9"):
-        spec.fetch_metadata("http://127.0.0.1:9/", timeout=5.0)
+        h2o3_openapi.fetch_metadata("http://127.0.0.1:9/", timeout=5.0)
     assert time.monotonic() - start < 5.0
 
 
@@ -498,7 +498,7 @@ def test_server_answers_map_to_harness_errors(response: httpx.Response, error: t
     with respx.mock(assert_all_called=False) as router:
         _serve(router, response)
         with pytest.raises(error, match=message) as caught:
-            spec.fetch_metadata(FAKE, auth=("user", "secret"))
+            h2o3_openapi.fetch_metadata(FAKE, auth=("user", "secret"))
     assert type(caught.value) is error
     assert f"{FAKE}/3/Metadata/endpoints" in str(caught.value)
 
@@ -506,7 +506,7 @@ def test_server_answers_map_to_harness_errors(response: httpx.Response, error: t
 def test_fetch_sends_credentials_and_reads_the_version() -> None:
     with respx.mock(assert_all_called=True) as router:
         _serve(router, httpx.Response(200, json={"routes": []}))
-        meta = spec.fetch_metadata(f"{FAKE}/", auth=("user", "secret"))
+        meta = h2o3_openapi.fetch_metadata(f"{FAKE}/", auth=("user", "secret"))
         assert router.calls[0].request.headers["authorization"].startswith("Basic ")
     assert (meta.routes, meta.schema_list, meta.version) == ([], [], "3.46.0.12")
 
@@ -516,16 +516,16 @@ def test_fetch_sends_credentials_and_reads_the_version() -> None:
 
 @pytest.fixture(scope="module")
 def live_metadata(h2o3_local: Target) -> Metadata:
-    return spec.fetch_metadata(h2o3_local.url, auth=h2o3_local.credentials.httpx_auth())
+    return h2o3_openapi.fetch_metadata(h2o3_local.url, auth=h2o3_local.credentials.httpx_auth())
 
 
 @pytest.mark.live
 def test_a_real_server_has_not_drifted_from_the_contract(
     live_metadata: Metadata, committed_text: str, committed: dict[str, Any]
 ) -> None:
-    built = spec.build_openapi(live_metadata)
-    if spec.dump_openapi(built) != committed_text:
-        summary = "\n".join(spec.diff_openapi(committed, built)) or "(formatting only)"
+    built = h2o3_openapi.build_openapi(live_metadata)
+    if openapi.dump_openapi(built) != committed_text:
+        summary = "\n".join(openapi.diff_openapi(committed, built)) or "(formatting only)"
         pytest.fail(f"the real H2O-3 {live_metadata.version} differs from contracts/h2o3/openapi.yaml:\n{summary}")
 
 

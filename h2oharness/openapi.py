@@ -1,0 +1,160 @@
+"""OpenAPI documents as the harness writes, checks and compares them: every API's contract goes through here.
+
+``dump_openapi`` writes YAML the same way every time (so a regenerated contract diffs
+cleanly), ``validate_openapi`` checks a document with openapi-spec-validator,
+``check_spec_file`` reads one given on the command line, and ``diff_openapi``
+says readably what changed between two documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from h2oharness.errors import SpecError
+
+__all__ = ["check_spec_file", "diff_openapi", "dump_openapi", "validate_openapi"]
+
+JSON = dict[str, Any]
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+# --------------------------------------------------------------------------- output
+
+
+# libyaml's emitter writes the same bytes as the pure-Python one for this document, four times faster
+_BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[valid-type,misc]
+    """A YAML dumper that never writes anchors or aliases and writes multi-line text as literal blocks."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in text and text == text.strip() and "\t" not in text else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump_openapi(doc: Mapping[str, Any]) -> str:
+    """The document as YAML: keys in the order built, unicode kept, no aliases, no line folding."""
+    return yaml.dump(
+        doc,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=1_000_000,
+    )
+
+
+def validate_openapi(doc: Mapping[str, Any]) -> None:
+    """Check the document with openapi-spec-validator; SpecError names the first problem."""
+    from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+
+    version = str(doc.get("openapi", ""))
+    validator_class = OpenAPIV31SpecValidator if version.startswith("3.1") else OpenAPIV30SpecValidator
+    for error in validator_class(doc).iter_errors():
+        where = "/".join(str(p) for p in getattr(error, "path", ())) or "document"
+        raise SpecError(f"invalid OpenAPI document at {where}: {getattr(error, 'message', error)}")
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def diff_openapi(old: Mapping[str, Any], new: Mapping[str, Any], limit: int = 40) -> list[str]:
+    """Readable differences between two documents: version, operations and their parameters, schemas."""
+    lines: list[str] = []
+    old_version, new_version = old.get("info", {}).get("version"), new.get("info", {}).get("version")
+    if old_version != new_version:
+        lines.append(f"~ info.version: {old_version} -> {new_version}")
+    old_ops, new_ops = _operations(old), _operations(new)
+    lines += [f"+ operation {key}" for key in sorted(new_ops.keys() - old_ops.keys())]
+    lines += [f"- operation {key}" for key in sorted(old_ops.keys() - new_ops.keys())]
+    for key in sorted(old_ops.keys() & new_ops.keys()):
+        lines += [f"~ {key}: {change}" for change in _operation_changes(old, old_ops[key], new, new_ops[key])]
+    old_schemas = old.get("components", {}).get("schemas", {})
+    new_schemas = new.get("components", {}).get("schemas", {})
+    lines += [f"+ schema {name}" for name in sorted(new_schemas.keys() - old_schemas.keys())]
+    lines += [f"- schema {name}" for name in sorted(old_schemas.keys() - new_schemas.keys())]
+    for name in sorted(old_schemas.keys() & new_schemas.keys()):
+        lines += [f"~ schema {name}: {change}" for change in _named_changes(old_schemas[name], new_schemas[name])]
+    if not lines and old != new:
+        keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+        lines.append(f"~ other changes under: {', '.join(keys)}")
+    if len(lines) > limit:
+        lines = [*lines[:limit], f"... and {len(lines) - limit} more"]
+    return lines
+
+
+def _operations(doc: Mapping[str, Any]) -> dict[str, JSON]:
+    return {
+        f"{method.upper()} {path}": operation
+        for path, item in doc.get("paths", {}).items()
+        for method, operation in item.items()
+        if method in _METHODS
+    }
+
+
+def _resolved_parameters(doc: Mapping[str, Any], operation: Mapping[str, Any]) -> dict[str, JSON]:
+    out: dict[str, JSON] = {}
+    for param in operation.get("parameters", []):
+        ref = str(param.get("$ref", ""))
+        if ref.startswith("#/components/parameters/"):
+            param = doc.get("components", {}).get("parameters", {}).get(ref.rsplit("/", 1)[1], param)
+        out[f"{param.get('in')} {param.get('name')}"] = param
+    return out
+
+
+def _operation_changes(
+    old_doc: Mapping[str, Any], old: Mapping[str, Any], new_doc: Mapping[str, Any], new: Mapping[str, Any]
+) -> list[str]:
+    old_params, new_params = _resolved_parameters(old_doc, old), _resolved_parameters(new_doc, new)
+    changes = [f"+ parameter {name}" for name in sorted(new_params.keys() - old_params.keys())]
+    changes += [f"- parameter {name}" for name in sorted(old_params.keys() - new_params.keys())]
+    for name in sorted(old_params.keys() & new_params.keys()):
+        fields = sorted(
+            k
+            for k in set(old_params[name]) | set(new_params[name])
+            if old_params[name].get(k) != new_params[name].get(k)
+        )
+        if fields:
+            changes.append(f"parameter {name} changed ({', '.join(fields)})")
+    others = sorted(k for k in set(old) | set(new) if k != "parameters" and old.get(k) != new.get(k))
+    if others:
+        changes.append(f"{', '.join(others)} changed")
+    return changes
+
+
+def _named_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    old_props, new_props = old.get("properties", {}), new.get("properties", {})
+    changes = [f"+ property {name}" for name in sorted(new_props.keys() - old_props.keys())]
+    changes += [f"- property {name}" for name in sorted(old_props.keys() - new_props.keys())]
+    changed = sorted(name for name in old_props.keys() & new_props.keys() if old_props[name] != new_props[name])
+    if changed:
+        changes.append(f"property {', '.join(changed)} changed")
+    others = sorted(k for k in set(old) | set(new) if k != "properties" and old.get(k) != new.get(k))
+    if others:
+        changes.append(f"{', '.join(others)} changed")
+    return changes
+
+
+def check_spec_file(path: Path) -> None:
+    """Fail with a one-line SpecError unless ``path`` is a readable, valid OpenAPI document."""
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise SpecError(f"cannot read {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path} is not valid YAML/JSON: {str(exc).splitlines()[0]}") from None
+    if not isinstance(doc, dict) or "openapi" not in doc or "paths" not in doc:
+        raise SpecError(f"{path} is not an OpenAPI document (no 'openapi' and 'paths' keys)")
+    validate_openapi(doc)
