@@ -55,3 +55,59 @@ def test_refused_bearer_token_says_token() -> None:
             probe(served.url, api.health_path, Credentials(token="sk-wrong"))
         with pytest.raises(TargetAuthError, match="none given"):
             probe(served.url, api.health_path, Credentials())
+
+
+def test_open_target_serves_a_fresh_mock_with_its_credentials() -> None:
+    import httpx
+
+    from h2oharness.targets import open_target
+
+    with open_target(get_api("h2ogpte"), "mock") as target:
+        assert target.kind == "mock"
+        assert target.url.startswith("http://127.0.0.1:")
+        assert target.credentials.token
+        with target.client(timeout=10) as http:
+            assert http.get("/rpc/meta").status_code == 200
+        url = target.url
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/rpc/meta", timeout=2)  # stopped with the block
+
+
+def test_open_target_uses_a_handed_target_of_the_same_kind_only() -> None:
+    from h2oharness.settings import Handed
+    from h2oharness.targets import open_target
+
+    handed = Handed("live", "http://127.0.0.1:9", "3.46.0.12", token="sk")
+    with open_target(get_api("h2ogpte"), "live", handed=handed) as target:
+        assert (target.url, target.version, target.credentials.token) == ("http://127.0.0.1:9", "3.46.0.12", "sk")
+    with open_target(get_api("h2ogpte"), "mock", handed=handed) as target:
+        assert target.url != "http://127.0.0.1:9"
+
+
+def test_open_target_checks_a_live_url_before_contacting_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from h2oharness.targets import open_target
+
+    seen: list[str] = []
+
+    def refuse(url: str) -> None:
+        seen.append(url)
+        raise ConfigError(f"refusing {url}")
+
+    monkeypatch.setenv("H2OGPTE_URL", "http://127.0.0.1:9/")
+    with (
+        pytest.raises(ConfigError, match=r"refusing http://127\.0\.0\.1:9"),
+        open_target(get_api("h2ogpte"), "live", before_live=refuse),
+    ):
+        pass
+    assert seen == ["http://127.0.0.1:9"]  # the probe (to a closed port) never ran
+
+
+@pytest.mark.parametrize(("slug", "kind", "message"), [
+    ("h2ogpte", "local", "h2oGPTe REST has no local target"),
+    ("h2o3", "staging", "unknown target 'staging'"),
+])  # fmt: skip
+def test_open_target_refuses_a_kind_the_api_lacks(slug: str, kind: str, message: str) -> None:
+    from h2oharness.targets import open_target
+
+    with pytest.raises(ConfigError, match=message), open_target(get_api(slug), kind):
+        pass

@@ -19,29 +19,12 @@ from h2oharness.apis import get_api
 from h2oharness.confirm import confirm_recorded_crash
 from h2oharness.http.naming import documented_operations
 from h2oharness.pytest_plugin.options import SETTINGS
+from h2oharness.pytest_plugin.progress import PROGRESS, read_progress
 from h2oharness.pytest_plugin.recording import DRIFT, RECORD
 from h2oharness.settings import api_secrets
 
 if TYPE_CHECKING:
     from h2oharness.report.model import ApiReport, Conformance, Excluded
-
-PROGRESS = "progress.jsonl"
-
-
-def read_progress(report_dir: Path) -> list[dict[str, Any]]:
-    """What an earlier run of the same report folder recorded, line by line; a torn last line is dropped."""
-    path = report_dir / PROGRESS
-    if not path.is_file():
-        return []
-    lines = []
-    for text in path.read_text(encoding="utf-8").splitlines():
-        try:
-            line = json.loads(text)
-        except ValueError:
-            continue  # the run was killed while writing this line
-        if isinstance(line, dict):
-            lines.append(line)
-    return lines
 
 
 class ReportCollector:

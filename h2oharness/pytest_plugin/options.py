@@ -132,7 +132,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark tests by where they live (contracts/ -> contract, scenarios/ -> scenario); on resume, drop the done ones."""
-    from h2oharness.pytest_plugin.collector import read_progress
+    from h2oharness.pytest_plugin.progress import read_progress
 
     report_dir = config.getoption("--harness-report-dir")
     if config.getoption("--harness-resume") and report_dir:

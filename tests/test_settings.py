@@ -1,0 +1,111 @@
+"""Settings: every HARNESS_* variable read and written in one place, round-tripping, with clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from h2oharness.errors import ConfigError
+from h2oharness.settings import Handed, Settings, api_secrets, secret_variable, variable
+
+
+def test_defaults_when_nothing_is_set() -> None:
+    settings = Settings.from_env({})
+    assert settings == Settings()
+    assert (settings.target, settings.max_examples, settings.max_restarts, settings.confirm_replays) == (
+        "mock",
+        10,
+        3,
+        12,
+    )
+    assert Settings().to_env() == {}
+
+
+def test_every_field_round_trips_through_the_environment() -> None:
+    settings = Settings(
+        target="mock,local",
+        seed=7,
+        max_examples=3,
+        all_operations=True,
+        include_destructive=True,
+        real_keys=True,
+        max_restarts=1,
+        confirm_replays=0,
+        keep_server_dirs=True,
+        load_users=20,
+        arrival_rate=2.5,
+        load_worker_dir="/tmp/w",
+        job_timeout=30.0,
+        stream_deadline=5.0,
+        stall_seconds=0.5,
+        h2o3_load_rows=50,
+        handed={"H2O3": Handed("live", "http://127.0.0.1:54321", "3.46.0.12", "qa", "pw", None)},
+        specs={"H2OGPTE": "/tmp/other.yaml"},
+    )
+    env = settings.to_env()
+    assert env["HARNESS_ARRIVAL_RATE"] == "2.5"
+    assert env["HARNESS_H2O3_PASSWORD"] == "pw"
+    assert "HARNESS_H2O3_API_KEY" not in env
+    assert Settings.from_env(env) == settings
+
+
+def test_a_handed_target_needs_its_url_and_keeps_an_empty_password() -> None:
+    env = {"HARNESS_H2OGPTE_API_KEY": "sk", "HARNESS_H2O3_USERNAME": "u", "HARNESS_H2O3_PASSWORD": ""}
+    assert Settings.from_env(env).handed == {}  # no HARNESS_<API>_URL: nothing was handed down
+    env["HARNESS_H2O3_URL"] = "http://127.0.0.1:1"
+    handed = Settings.from_env(env).handed
+    assert handed == {"H2O3": Handed(url="http://127.0.0.1:1", username="u", password="")}
+    assert Settings(handed=handed).to_env()["HARNESS_H2O3_PASSWORD"] == ""
+
+
+def test_load_and_api_names_are_not_mistaken_for_handed_targets() -> None:
+    env = {"HARNESS_H2O3_LOAD_ROWS": "10", "HARNESS_LOAD_WORKER_DIR": "/x", "HARNESS_H2O3_URL": "http://h"}
+    settings = Settings.from_env(env)
+    assert settings.h2o3_load_rows == 10
+    assert settings.load_worker_dir == "/x"
+    assert set(settings.handed) == {"H2O3"}
+
+
+def test_a_malformed_value_names_its_variable() -> None:
+    with pytest.raises(ConfigError, match="HARNESS_MAX_EXAMPLES='many' is not a int"):
+        Settings.from_env({"HARNESS_MAX_EXAMPLES": "many"})
+
+
+@pytest.mark.parametrize(("raw", "value"), [("1", True), ("true", True), ("0", False), ("no", False)])
+def test_booleans(raw: str, value: bool) -> None:
+    assert Settings.from_env({"HARNESS_REAL_KEYS": raw}).real_keys is value
+
+
+def test_only_exports_the_named_fields_and_child_environment_replaces_harness_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HARNESS_SEED", "99")
+    monkeypatch.setenv("HARNESS_STALE_THING", "x")
+    monkeypatch.delenv("HARNESS_REAL_KEYS", raising=False)
+    settings = Settings(real_keys=True, max_examples=4)
+    assert settings.to_env(("real_keys",)) == {"HARNESS_REAL_KEYS": "1"}
+    child = settings.child_environment()
+    assert child["HARNESS_REAL_KEYS"] == "1"
+    assert child["HARNESS_MAX_EXAMPLES"] == "4"
+    assert "HARNESS_SEED" not in child  # these settings have no seed: the parent's is not passed on
+    assert "HARNESS_STALE_THING" not in child
+    assert child.get("PATH")  # the rest of the environment is kept
+
+
+def test_secrets_of_handed_targets_and_of_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings(handed={"A": Handed(url="u", password="p1", token="t1")}).secrets() == ("p1", "t1")
+    monkeypatch.setenv("WORKFLOWS_CLIENT_SECRET", "cs")
+    monkeypatch.setenv("HARNESS_H2O3_PASSWORD", "hp")
+    found = api_secrets(["H2O3", "WORKFLOWS"])
+    assert "cs" in found
+    assert "hp" in found
+
+
+def test_variables_and_the_ones_an_option_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("H2O3_DATASET_PATH", "")
+    assert variable("H2O3_DATASET_PATH") is None  # empty is unset
+    monkeypatch.setenv("MY_PASSWORD", "s3cret")
+    assert secret_variable("MY_PASSWORD", "--password-env") == "s3cret"
+    assert secret_variable(None, "--password-env") is None
+    monkeypatch.delenv("NOT_THERE", raising=False)
+    with pytest.raises(ConfigError, match="--api-key-env names NOT_THERE, which is not set"):
+        secret_variable("NOT_THERE", "--api-key-env")
