@@ -98,7 +98,10 @@ def live_settings(
     prefix = api.env_prefix
     url = url or variable(f"{prefix}_URL")
     if not url:
-        raise ConfigError(f"target 'live' needs a URL for {api.slug}: set {prefix}_URL or pass --url")
+        raise ConfigError(
+            f"target 'live' needs a URL for {api.slug}: set {prefix}_URL, or pass --url (h2oharness run/load) "
+            "or --harness-url (pytest)"
+        )
     if not url.startswith(("http://", "https://")):
         raise ConfigError(f"{prefix}_URL must start with http:// or https://, got {url!r}")
     creds = Credentials(
