@@ -22,6 +22,7 @@ Example (``contracts/h2o3/known_findings.yaml``)::
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -81,6 +82,13 @@ def load_baseline(path: Path) -> Baseline:
     """Read a known-findings file; an absent file is an empty baseline, a malformed one a SpecError."""
     if not path.is_file():
         return Baseline()
+    # every contract test asks for its API's baseline: read each version of the file once
+    stat = path.stat()
+    return _load_baseline(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _load_baseline(path: Path, mtime_ns: int, size: int) -> Baseline:
     try:
         raw = yaml.safe_load(path.read_text()) or []
     except yaml.YAMLError as exc:

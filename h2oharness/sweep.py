@@ -16,6 +16,7 @@ import hashlib
 import json
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,7 +29,7 @@ from schemathesis.core import NotSet
 from h2oharness.confirm import Request
 from h2oharness.http.redact import redact, redact_mapping
 from h2oharness.report.model import Failure
-from h2oharness.targets import Target
+from h2oharness.targets import Target, tls_context
 
 __all__ = [
     "CRASH",
@@ -108,7 +109,7 @@ def health_failure(url: str, health_path: str, timeout: float = 10.0) -> str | N
     Any HTTP answer, even a 401 or a 500, means the process is alive.
     """
     try:
-        with httpx.Client(timeout=timeout) as client:
+        with httpx.Client(timeout=timeout, verify=tls_context()) as client:
             client.get(f"{url}{health_path}")
     except httpx.HTTPError as exc:
         return f"GET {health_path} got no answer either ({type(exc).__name__}: {exc})"
@@ -140,7 +141,8 @@ class _Sent:
     operation: str
     method: str
     path: str
-    curl: str
+    #: makes the redacted curl line; only a crash needs one, and making it for every request cost ~3 ms each
+    make_curl: Callable[[], str]
     at: str
     signature: str
     request: Request
@@ -148,6 +150,11 @@ class _Sent:
     monotonic: float = 0.0
     #: the credential headers it carried, redacted: a minimal reproduction shows that it needs them
     headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def curl(self) -> str:
+        """The request as a curl line, secrets redacted."""
+        return self.make_curl()
 
 
 @dataclass
@@ -229,7 +236,10 @@ class SweepGuard:
             headers["Authorization"] = f"Basic {basic}"
         # only the credentials: the session's default User-Agent and Accept are noise in a reproduction
         headers = {k: v for k, v in headers.items() if k.lower() in ("authorization", "cookie", "x-api-key")}
-        curl = redact(case.as_curl_command(headers=headers, base_url=target.url), creds.secrets())
+
+        def curl() -> str:
+            return redact(case.as_curl_command(headers=headers, base_url=target.url), creds.secrets())
+
         method, path = case.operation.method.upper(), case.operation.path
         body = None if isinstance(case.body, NotSet) else case.body
         signature = crash_signature(method, case.formatted_path, {"q": case.query, "b": str(body)[:4096]})

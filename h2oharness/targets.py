@@ -13,7 +13,9 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
+import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -77,7 +79,15 @@ class Target:
     def client(self, timeout: float = 60.0) -> httpx.Client:
         """An httpx client on the target's URL with its credentials (Basic auth or a bearer token)."""
         creds = self.credentials
-        return httpx.Client(base_url=self.url, auth=creds.httpx_auth(), headers=creds.headers(), timeout=timeout)
+        return httpx.Client(
+            base_url=self.url, auth=creds.httpx_auth(), headers=creds.headers(), timeout=timeout, verify=tls_context()
+        )
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The one verifying TLS context of the harness's clients: each new one reads the CA bundle again (~50 ms)."""
+    return httpx.create_ssl_context()
 
 
 def check_kind(kind: str) -> TargetKind:
@@ -122,7 +132,9 @@ def probe(url: str, health_path: str, creds: Credentials, timeout: float = 10.0)
     each with a one-line message.
     """
     try:
-        with httpx.Client(timeout=timeout, auth=creds.httpx_auth(), headers=creds.headers()) as client:
+        with httpx.Client(
+            timeout=timeout, auth=creds.httpx_auth(), headers=creds.headers(), verify=tls_context()
+        ) as client:
             resp = client.get(f"{url}{health_path}")
     except httpx.TimeoutException as exc:
         raise TargetUnavailable(f"{url} did not answer within {timeout:.0f} s ({type(exc).__name__})") from None

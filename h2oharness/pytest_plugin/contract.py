@@ -79,7 +79,7 @@ def _contract_test(
     api: ApiInfo, schema: Any, current: Settings, destructive: dict[tuple[str, str], str], feed: CaseFeed | None
 ) -> TestFunction:
     slug = api.slug
-    needs = [f"{slug}_target", f"{slug}_session", f"{slug}_http", "harness_known_findings", "harness_sweep"]
+    needs = [f"{slug}_target", f"{slug}_session", "harness_known_findings", "harness_sweep"]
 
     def test(case: Any, request: pytest.FixtureRequest) -> None:
         target = request.getfixturevalue(f"{slug}_target")
