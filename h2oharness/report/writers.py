@@ -12,9 +12,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from h2oharness.errors import ConfigError
 from h2oharness.http.redact import redact
-from h2oharness.report.build import display_order
 from h2oharness.report.loadsummary import LoadSummary
-from h2oharness.report.model import ApiReport, Conformance, OperationResult
+from h2oharness.report.model import Conformance
+from h2oharness.report.pageview import page_view
 
 __all__ = [
     "HTML_NAME",
@@ -52,13 +52,6 @@ def redact_conformance(conformance: Conformance, secrets: Iterable[str] = ()) ->
     return Conformance.from_dict(_redact_tree(conformance.to_dict(), tuple(secrets)))
 
 
-@dataclass(frozen=True, slots=True)
-class _ApiView:
-    api: ApiReport
-    tested: tuple[OperationResult, ...]  # failed first, then passed
-    untested: tuple[OperationResult, ...]
-
-
 @functools.cache
 def _environment() -> Environment:
     return Environment(
@@ -75,15 +68,13 @@ def render_html(conformance: Conformance, secrets: Iterable[str] = (), load: Loa
     """The HTML page for a report, as text (redacted); with ``load``, a section for that load run too."""
     secrets = tuple(secrets)
     report = redact_conformance(conformance, secrets)
-    views = []
-    for api in report.apis:
-        failed, passed, untested = display_order(api.operations)
-        views.append(_ApiView(api, failed + passed, untested))
     verdict = _VERDICTS.get(report.exit_code, f"exit code {report.exit_code}")
     html = (
         _environment()
         .get_template("conformance.html.j2")
-        .render(report=report, apis=views, verdict=verdict, load=load, plots=load_plots(load) if load else [])
+        .render(
+            report=report, page=page_view(report), verdict=verdict, load=load, plots=load_plots(load) if load else []
+        )
     )
     return redact(html, secrets)
 
