@@ -232,9 +232,10 @@ def _new_failures(view: ApiView) -> list[NewFailure]:
 
 
 def page_view(report: Conformance) -> PageView:
-    """The page of ``report``: APIs with new failures (or harness errors) first, each group in report order."""
+    """The page of ``report``: APIs with new failures (or harness errors) first, then those with known findings only,
+    then the rest; each group in report order."""
     views = [_api_view(api) for api in report.apis]
-    ordered = sorted(views, key=lambda view: not (view.new or view.api.errors))
+    ordered = sorted(views, key=lambda view: (not (view.new or view.api.errors), not view.known))
     return PageView(
         tuple(ordered),
         tuple(line for view in ordered for line in _new_failures(view)),

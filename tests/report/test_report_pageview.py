@@ -31,7 +31,7 @@ def test_a_failure_only_on_known_findings_is_known_anything_else_failed_is_new()
     assert operation_status(OperationResult("GET", "/a", "untested")) == "untested"
 
 
-def test_apis_with_new_failures_come_first_and_the_rest_keep_their_order() -> None:
+def test_apis_with_new_failures_come_first_then_those_with_known_ones_each_in_report_order() -> None:
     page = page_view(
         _report(
             _api("alpha", OperationResult("GET", "/a", "passed", 1)),
@@ -41,7 +41,7 @@ def test_apis_with_new_failures_come_first_and_the_rest_keep_their_order() -> No
             _api("omega", errors=("no server",)),
         )
     )
-    assert [view.api.slug for view in page.apis] == ["zeta", "omega", "alpha", "beta", "gamma"]
+    assert [view.api.slug for view in page.apis] == ["zeta", "omega", "beta", "alpha", "gamma"]
     assert (page.new, page.known, page.passed) == (1, 1, 2)
     assert [(line.what, line.anchor) for line in page.new_failures] == [
         ("GET /z", "op-zeta-0"),
