@@ -35,6 +35,7 @@ from h2oharness.report.loadsummary import (
     load_slos,
     merge_rules,
     read_history,
+    stats_csv,
 )
 from h2oharness.settings import Settings
 from h2oharness.targets import Target, open_target
@@ -257,7 +258,10 @@ def execute(run: LoadRun) -> LoadSummary:
         raise HarnessError(f"Locust wrote no statistics (exit codes {codes}): {tail or 'no output'}")
     if any(codes):
         errors.append(f"a Locust process exited with {codes}; see {out / 'locust.log'}")
-    entries = entries_from_locust(json.loads(stats_path.read_text()))
+    raw = json.loads(stats_path.read_text())
+    entries = entries_from_locust(raw)
+    # Locust's own is its last once-a-second snapshot, short of the final figures load.json is made of
+    (out / "locust_stats.csv").write_text(redact(stats_csv(raw), secrets))
     if run.workers:
         errors += aggregation_errors(entries, [json.loads(f.read_text()) for f in sorted(out.glob("worker-*.json"))])
     keys = [r.entry for r in rules if r.entry] or [e.key for e in entries if e.type == "JOB"][:4]

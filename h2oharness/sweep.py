@@ -32,6 +32,7 @@ from h2oharness.report.model import Failure
 from h2oharness.targets import Target, tls_context
 
 __all__ = [
+    "CASES",
     "CRASH",
     "OUTAGE_ERRORS",
     "Restartable",
@@ -46,6 +47,8 @@ __all__ = [
 
 #: user_properties key of a crash finding: {"method", "path", "failure"}
 CRASH = "h2oharness-crash"
+#: on a test item's stash: how many requests its cases sent through the sweep (the report's "Cases" column)
+CASES = pytest.StashKey[int]()
 #: what ``case.call`` raises when no answer came back
 OUTAGE_ERRORS: tuple[type[BaseException], ...] = (requests.ConnectionError, requests.Timeout, ConnectionError)
 _LOG_LINES = 30
@@ -202,6 +205,7 @@ class SweepGuard:
         sent = self._describe(case, target, session)
         if sent.signature in sweep.crashed:
             pytest.skip(f"{sent.operation}: this request killed the server before; it is not sent again")
+        self.node.stash[CASES] = self.node.stash.get(CASES, 0) + 1
         try:
             response = case.call(base_url=target.url, session=session, **kwargs)
         except OUTAGE_ERRORS as exc:

@@ -61,6 +61,60 @@ def test_only_schemathesis_items_count_as_operations(pytester: pytest.Pytester) 
     assert [s["name"] for s in api["scenarios"]] == ["test_drift_like[GET /3/LooksLikeAnOperation]"]
 
 
+_SENDING = """
+import pytest, schemathesis
+from pathlib import Path
+from hypothesis import HealthCheck, settings
+from h2oharness.mocks.serve import serve
+from h2oharness.targets import Target
+
+SEEN = []
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    SEEN.append(scope["path"])
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+schema = schemathesis.openapi.from_path(str(Path(__file__).with_name("openapi.yaml")))
+
+@pytest.fixture(scope="module")
+def url():
+    with serve(app) as served:
+        yield served.url
+
+@schema.include(path="/3/Ping").parametrize()
+@settings(max_examples=5, database=None, suppress_health_check=list(HealthCheck))
+def test_contract(case, url, harness_sweep):
+    harness_sweep.call(case, Target("mock", url))
+
+def test_sent_is_what_the_server_saw():
+    Path("seen.txt").write_text(str(SEEN.count("/3/Ping")))
+"""
+
+
+def test_an_operation_counts_the_requests_its_cases_sent_through_the_sweep(pytester: pytest.Pytester) -> None:
+    pytester.mkdir("contracts")
+    pytester.mkdir("contracts/h2o3")
+    (pytester.path / "contracts" / "h2o3" / "openapi.yaml").write_text(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /3/Ping:\n    get:\n"
+        "      parameters: [{name: n, in: query, required: true, schema: {type: integer}}]\n"
+        "      responses:\n        '200': {description: ok}\n"
+        "  /3/Pong:\n    get:\n      responses:\n        '200': {description: ok}\n"
+    )
+    (pytester.path / "contracts" / "h2o3" / "test_sent.py").write_text(_SENDING)
+    report = pytester.path / "out"
+    result = pytester.runpytest_inprocess("--harness-report-dir", str(report), "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    # every request the server got for the operation, whatever its method (not the sweep's health probes)
+    seen = int((pytester.path / "seen.txt").read_text())
+    assert seen >= 2
+    (api,) = json.loads((report / "conformance.json").read_text())["apis"]
+    cases = {(op["path"], op["outcome"]): op["cases"] for op in api["operations"]}
+    assert cases == {("/3/Ping", "passed"): seen, ("/3/Pong", "untested"): 0}
+
+
 def test_a_target_the_cli_started_keeps_its_version(monkeypatch: pytest.MonkeyPatch) -> None:
     from h2oharness.settings import Settings
     from h2oharness.targets import Target

@@ -17,6 +17,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 from h2oharness.mocks.serve import serve
 from h2oharness.report.model import Failure
 from h2oharness.sweep import (
+    CASES,
     CRASH,
     ServerCrash,
     Sweep,
@@ -113,6 +114,7 @@ class _Server:
 class _Node:
     def __init__(self) -> None:
         self.user_properties: list[tuple[str, object]] = []
+        self.stash = pytest.Stash()
 
 
 def _guard(sweep: Sweep) -> tuple[SweepGuard, _Node]:
@@ -252,3 +254,20 @@ def test_a_crash_record_lists_the_requests_answered_just_before_it_the_accepted_
     # then the newest refusals
     assert [e["operation"] for e in entry["earlier"]] == ["POST /3/C", "POST /3/A", "POST /3/B", "POST /3/B"]
     assert entry["earlier"][0]["request"]["query"] == {"p": "/3/C"}
+
+
+def test_the_guard_counts_the_requests_it_sent_on_the_test_item_not_those_it_refused_to_send() -> None:
+    url = _closed_port()
+    sweep = Sweep(max_restarts=0, servers={})
+    guard, node = _guard(sweep)
+    target = Target("live", url)
+    for value in range(3):
+        guard.call(_Case(None, query={"x": str(value)}, operation=_Operation("get", "/3/Cloud")), target)
+    assert node.stash[CASES] == 3
+    refused = requests.ConnectionError(MaxRetryError(None, "/3/Cloud", NewConnectionError(None, "refused")))  # type: ignore[arg-type]
+    with pytest.raises(ServerCrash):
+        guard.call(_Case(refused, query={}, operation=_Operation("get", "/3/Cloud")), target)
+    assert node.stash[CASES] == 4  # sent, though never answered
+    with pytest.raises(pytest.skip.Exception, match="target is down"):
+        guard.call(_Case(None, query={"y": "1"}), target)
+    assert node.stash[CASES] == 4  # skipped unsent: not a case

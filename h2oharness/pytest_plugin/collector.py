@@ -162,7 +162,11 @@ class ReportCollector:
         )
         ops = [
             OperationRecord(
-                r["method"], r["path"], r["outcome"] == "passed", tuple(Failure(**f) for f in r["failures"])
+                r["method"],
+                r["path"],
+                r["outcome"] == "passed",
+                tuple(Failure(**f) for f in r["failures"]),
+                r.get("cases", 0),
             )
             for r in recs
             if r["suite"] == "contract" and "method" in r and r["outcome"] != "skipped"

@@ -138,7 +138,10 @@ def pytest_runtest_makereport(
     schemathesis_item = getattr(getattr(item, "obj", None), "_schemathesis_metadata", None) is not None
     operation = operation_of(item.nodeid) if schemathesis_item else None
     if operation is not None:
+        from h2oharness.sweep import CASES
+
         record["method"], record["path"] = operation
+        record["cases"] = item.stash.get(CASES, 0)
     known: list[dict[str, Any]] = [dict(v) for k, v in item.user_properties if k == KNOWN]  # type: ignore[call-overload]
     if known and report.outcome == "passed":
         _known(record, report, known)

@@ -31,6 +31,8 @@ import yaml
 from h2oharness.errors import ConfigError
 
 PERCENTILES = (50, 90, 95, 99)
+#: entries whose "response time" is a count, not milliseconds (h2oharness/loadtest.py fires them): never plotted as one
+COUNT_SUFFIXES = (" submitted", " polls per job", " tokens per second", " stalls")
 #: the limits a rule may set, and how each is measured
 LIMITS = ("p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "failure_ratio", "min_requests", "min_rps")
 
@@ -61,8 +63,18 @@ class EntryStats:
         """Failed share of this entry's requests."""
         return self.failures / self.requests if self.requests else 0.0
 
+    @property
+    def is_latency(self) -> bool:
+        """Whether its figures are milliseconds (a request, a job's submit-to-done, a stream) rather than counts."""
+        return is_latency(self.key)
 
-def histogram_percentile(histogram: Mapping[str, int] | Mapping[int, int], q: float) -> float:
+
+def is_latency(key: str) -> bool:
+    """Whether the entry named ``"<type> <name>"`` measures milliseconds; a job's "submitted" marker is always 0."""
+    return not key.endswith(COUNT_SUFFIXES)
+
+
+def histogram_percentile(histogram: Mapping[str, int] | Mapping[int, int] | Mapping[float, int], q: float) -> float:
     """The ``q``-th percentile (0-100) of a Locust response-time histogram ({rounded ms: count}), nearest rank."""
     counts = sorted((float(k), int(v)) for k, v in histogram.items() if int(v) > 0)
     total = sum(c for _, c in counts)
@@ -216,18 +228,27 @@ def judge(rules: Sequence[Rule], entries: Sequence[EntryStats]) -> list[Verdict]
 
 @dataclass(frozen=True)
 class SeriesPoint:
-    """One second of one entry: when, how many users, its p50/p95 so far in that window, requests per second."""
+    """One second of one entry: when, how many users, Locust's p50/p95 and rate, and what that second itself saw.
+
+    Locust's p50/p95 cover a sliding window of about 10 s and read 0 until it has one; ``count`` and ``mean`` are
+    the requests of this interval alone and their mean time, from the difference of the cumulative totals.
+    """
 
     t: float
     users: int
     p50: float
     p95: float
     rps: float
+    mean: float = 0.0
+    count: int = 0
 
 
 def read_history(path: Path, keys: Iterable[str]) -> dict[str, list[SeriesPoint]]:
-    """The per-second series of the chosen entries (``"<type> <name>"``) from ``*_stats_history.csv``."""
-    wanted = set(keys)
+    """The per-second series of the chosen entries (``"<type> <name>"``) from ``*_stats_history.csv``.
+
+    Entries that count rather than time (``COUNT_SUFFIXES``) have no series: a job's "submitted" is always 0.
+    """
+    wanted = {key for key in keys if is_latency(key)}
     series: dict[str, list[SeriesPoint]] = {k: [] for k in wanted}
     if not path.is_file():
         return series
@@ -241,9 +262,15 @@ def read_history(path: Path, keys: Iterable[str]) -> dict[str, list[SeriesPoint]
         except ValueError:
             return 0.0
 
+    before: dict[str, tuple[float, float]] = {}  # per entry: requests and total milliseconds so far
     for row in rows:
         key = f"{row.get('Type', '')} {row.get('Name', '')}"
         if key in wanted:
+            total = num(row.get("Total Request Count", ""))
+            spent = total * num(row.get("Total Average Response Time", ""))
+            seen, spent_before = before.get(key, (0.0, 0.0))
+            before[key] = (total, spent)
+            count = int(total - seen)
             series[key].append(
                 SeriesPoint(
                     float(row["Timestamp"]) - start,
@@ -251,9 +278,69 @@ def read_history(path: Path, keys: Iterable[str]) -> dict[str, list[SeriesPoint]
                     num(row["50%"]),
                     num(row["95%"]),
                     num(row["Requests/s"]),
+                    (spent - spent_before) / count if count > 0 else 0.0,
+                    max(count, 0),
                 )
             )
     return series
+
+
+#: the columns of Locust's ``*_stats.csv``, in its order
+STATS_COLUMNS = (
+    "Type", "Name", "Request Count", "Failure Count", "Median Response Time", "Average Response Time",
+    "Min Response Time", "Max Response Time", "Average Content Size", "Requests/s", "Failures/s",
+    "50%", "66%", "75%", "80%", "90%", "95%", "98%", "99%", "99.9%", "99.99%", "100%",
+)  # fmt: skip
+_CSV_PERCENTILES = (50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100)
+
+
+def _ms(value: float) -> int | float:
+    """A histogram's milliseconds as Locust writes them: whole numbers without a decimal point."""
+    return int(value) if value.is_integer() else value
+
+
+def _stats_row(kind: str, name: str, entries: Sequence[Mapping[str, Any]]) -> list[object]:
+    """One row of ``*_stats.csv`` for ``entries`` merged (one entry, or all of them for "Aggregated")."""
+    histogram: dict[float, int] = {}
+    for entry in entries:
+        for value, count in (entry.get("response_times") or {}).items():
+            histogram[float(value)] = histogram.get(float(value), 0) + int(count)
+    requests = sum(int(e.get("num_requests") or 0) for e in entries)
+    failures = sum(int(e.get("num_failures") or 0) for e in entries)
+    starts = [float(e["start_time"]) for e in entries if e.get("start_time")]
+    lasts = [float(e["last_request_timestamp"]) for e in entries if e.get("last_request_timestamp")]
+    span = max(lasts) - min(starts) if starts and lasts else 0.0
+    timed = [e for e in entries if e.get("num_requests")]
+    minimum = min((float(e.get("min_response_time") or 0) for e in timed), default=0.0)
+    total_time = sum(float(e.get("total_response_time") or 0) for e in entries)
+    content = sum(int(e.get("total_content_length") or 0) for e in entries)
+    percentiles = [_ms(histogram_percentile(histogram, q)) if requests else "N/A" for q in _CSV_PERCENTILES]
+    return [
+        kind, name, requests, failures,
+        _ms(histogram_percentile(histogram, 50)), total_time / requests if requests else 0.0, minimum,
+        max((float(e.get("max_response_time") or 0) for e in entries), default=0.0),
+        content / requests if requests else 0.0,
+        requests / span if span > 0 else float(requests), failures / span if span > 0 else float(failures),
+        *percentiles,
+    ]  # fmt: skip
+
+
+def stats_csv(raw: Sequence[Mapping[str, Any]]) -> str:
+    """Locust's ``*_stats.csv`` (same columns, one row per entry, then "Aggregated") from its final JSON figures.
+
+    Locust rewrites that file every second and not at the end, so it lags the final figures that ``load.json`` is
+    made of; this text is written over it after the run, so the two agree.
+    """
+    import io
+
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(STATS_COLUMNS)
+    ordered = sorted(raw, key=lambda e: (str(e.get("name") or ""), str(e.get("method") or "")))  # as Locust orders
+    for entry in ordered:
+        writer.writerow(_stats_row(str(entry.get("method") or ""), str(entry.get("name") or ""), [entry]))
+    writer.writerow(_stats_row("", "Aggregated", ordered))
+    return text.getvalue()
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,14 +13,15 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from h2oharness.errors import ConfigError
 from h2oharness.http.redact import redact
-from h2oharness.report.build import display_order
-from h2oharness.report.loadsummary import LoadSummary
-from h2oharness.report.model import ApiReport, Conformance, OperationResult
+from h2oharness.report.loadsummary import LoadSummary, is_latency
+from h2oharness.report.model import Conformance
+from h2oharness.report.pageview import page_view
 
 __all__ = [
     "HTML_NAME",
     "JSON_NAME",
     "load_plots",
+    "nice_ticks",
     "read_json",
     "redact_conformance",
     "render_html",
@@ -52,13 +54,6 @@ def redact_conformance(conformance: Conformance, secrets: Iterable[str] = ()) ->
     return Conformance.from_dict(_redact_tree(conformance.to_dict(), tuple(secrets)))
 
 
-@dataclass(frozen=True, slots=True)
-class _ApiView:
-    api: ApiReport
-    tested: tuple[OperationResult, ...]  # failed first, then passed
-    untested: tuple[OperationResult, ...]
-
-
 @functools.cache
 def _environment() -> Environment:
     return Environment(
@@ -75,20 +70,18 @@ def render_html(conformance: Conformance, secrets: Iterable[str] = (), load: Loa
     """The HTML page for a report, as text (redacted); with ``load``, a section for that load run too."""
     secrets = tuple(secrets)
     report = redact_conformance(conformance, secrets)
-    views = []
-    for api in report.apis:
-        failed, passed, untested = display_order(api.operations)
-        views.append(_ApiView(api, failed + passed, untested))
     verdict = _VERDICTS.get(report.exit_code, f"exit code {report.exit_code}")
     html = (
         _environment()
         .get_template("conformance.html.j2")
-        .render(report=report, apis=views, verdict=verdict, load=load, plots=load_plots(load) if load else [])
+        .render(
+            report=report, page=page_view(report), verdict=verdict, load=load, plots=load_plots(load) if load else []
+        )
     )
     return redact(html, secrets)
 
 
-_COLORS = ("#0969da", "#cf222e", "#1a7f37", "#9a6700")
+_COLORS = ("#0969da", "#cf222e", "#1a7f37", "#9a6700", "#8250df", "#bc4c00")
 
 
 @dataclass(frozen=True)
@@ -97,6 +90,14 @@ class _Line:
     color: str
     points: str
     label_y: int
+    #: a marker on each second, so a series of one point still shows
+    dots: tuple[tuple[float, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class _Tick:
+    at: float  # pixels along the axis
+    label: str
 
 
 @dataclass(frozen=True)
@@ -105,24 +106,87 @@ class _Plot:
     lines: tuple[_Line, ...]
     x_label: str
     y_label: str
-    width: int = 800
-    height: int = 220
+    x_ticks: tuple[_Tick, ...]
+    y_ticks: tuple[_Tick, ...]
+    width: int
+    height: int
+    #: the drawing area inside the axes, in pixels
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+    @property
+    def middle(self) -> tuple[float, float]:
+        """The centre of the drawing area, where the axis titles go."""
+        return (self.left + self.right) / 2, (self.top + self.bottom) / 2
 
 
-def load_plots(load: LoadSummary, width: int = 800, height: int = 220) -> list[_Plot]:
-    """SVG polylines of p95 latency per second for each series of a load run (computed here, drawn by templates)."""
-    series = {k: pts for k, pts in load.series.items() if pts}
+def nice_ticks(high: float, most: int = 6) -> list[float]:
+    """Round tick values from 0 to at least ``high``: a step of 1, 2 or 5 times a power of ten, at most ``most``.
+
+    Example:
+        >>> nice_ticks(37)
+        [0.0, 10.0, 20.0, 30.0, 40.0]
+    """
+    if not math.isfinite(high) or high <= 0:
+        return [0.0, 1.0]
+    raw = high / max(1, most - 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    count = math.ceil(high / step - 1e-9)
+    return [round(i * step, 10) for i in range(count + 1)]
+
+
+def _tick_label(value: float) -> str:
+    return f"{value:g}"
+
+
+def load_plots(load: LoadSummary, width: int = 800, height: int = 260) -> list[_Plot]:
+    """The latency of each plotted entry over the run: mean milliseconds of each second's requests (Python scales).
+
+    Only entries that measure time are drawn (a job's "submitted" marker or "polls per job" count is not a
+    latency), and only seconds that saw requests: an interval without any is a gap, not a 0.
+    """
+    series = {
+        key: [p for p in points if p.count > 0]
+        for key, points in load.series.items()
+        if is_latency(key) and any(p.count > 0 and p.mean > 0 for p in points)
+    }
     if not series:
         return []
-    t_max = max(p.t for pts in series.values() for p in pts) or 1.0
-    y_max = max(p.p95 for pts in series.values() for p in pts) or 1.0
+    left, top, right, bottom = 64, 12 + 16 * len(series), width - 16, height - 44
+    x_ticks = nice_ticks(max(p.t for points in series.values() for p in points) or 1.0)
+    y_ticks = nice_ticks(max(p.mean for points in series.values() for p in points))
+    x_max, y_max = x_ticks[-1], y_ticks[-1]
+
+    def x(value: float) -> float:
+        return left + value / x_max * (right - left)
+
+    def y(value: float) -> float:
+        return bottom - value / y_max * (bottom - top)
+
     lines = []
-    for i, (key, pts) in enumerate(sorted(series.items())):
-        coords = " ".join(
-            f"{p.t / t_max * (width - 20) + 10:.1f},{height - 20 - p.p95 / y_max * (height - 40):.1f}" for p in pts
+    for i, (key, points) in enumerate(sorted(series.items())):
+        dots = tuple((round(x(p.t), 1), round(y(p.mean), 1)) for p in points)
+        coords = " ".join(f"{dx:.1f},{dy:.1f}" for dx, dy in dots)
+        lines.append(_Line(key, _COLORS[i % len(_COLORS)], coords, 14 + 16 * i, dots))
+    return [
+        _Plot(
+            "Mean latency per second",
+            tuple(lines),
+            "time (s)",
+            "latency (ms)",
+            tuple(_Tick(round(x(t), 1), _tick_label(t)) for t in x_ticks),
+            tuple(_Tick(round(y(v), 1), _tick_label(v)) for v in y_ticks),
+            width,
+            height,
+            left,
+            top,
+            right,
+            bottom,
         )
-        lines.append(_Line(f"p95 {key}", _COLORS[i % len(_COLORS)], coords, 16 + 14 * i))
-    return [_Plot("p95 latency", tuple(lines), f"{t_max:.0f} s", f"{y_max:.0f} ms", width, height)]
+    ]
 
 
 def render_load_html(load: LoadSummary, secrets: Iterable[str] = ()) -> str:

@@ -110,7 +110,7 @@ def test_html_lists_the_defects_with_their_reproduction() -> None:
     )
     api = ApiReport("h2o3", "H2O-3", "local", "http://h", (op,), (), ())
     page = render_html(build_conformance([api], "0", "now", 1.0))
-    assert "Distinct defects" in page
+    assert "1 distinct defects behind these failures" in page
     assert "HTTP 500 x.YError" in page
     assert "no credentials needed" in page
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -19,8 +21,9 @@ from h2oharness.report.loadsummary import (
     merge_rules,
     parse_override,
     read_history,
+    stats_csv,
 )
-from h2oharness.report.writers import load_plots, render_load_html
+from h2oharness.report.writers import load_plots, nice_ticks, render_load_html
 
 
 def test_histogram_percentile_is_nearest_rank() -> None:
@@ -103,24 +106,105 @@ def test_load_slos_reads_a_profile_and_rejects_malformed_files(tmp_path: Path) -
         load_slos(path, "polling")
 
 
-def test_history_series_and_plot(tmp_path: Path) -> None:
+_HISTORY = (
+    "Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,95%,Total Request Count,Total Average Response Time\n"
+)
+
+
+def test_history_series_hold_each_seconds_own_requests_and_mean_from_the_running_totals(tmp_path: Path) -> None:
     history = tmp_path / "h.csv"
-    header = "Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%\n"
     rows = [
-        "100,2,GET,/x,5,0,10,11,12,13,14,20",
-        "101,4,GET,/x,6,0,10,11,12,13,14,40",
-        "101,4,,Aggregated,9,0,1,1,1,1,1,1",
+        "100,2,GET,/x,5,0,N/A,N/A,4,10.0",  # 4 requests, 40 ms in all
+        "101,4,GET,/x,6,0,0,0,10,20.0",  # 6 more, 200 - 40 = 160 ms: 26.67 ms each
+        "102,4,GET,/x,6,0,12,30,10,20.0",  # none that second
+        "101,4,,Aggregated,9,0,1,1,99,1.0",
+        "101,4,JOB,j submitted,9,0,0,0,3,0",
     ]
-    history.write_text(header + "\n".join(rows) + "\n")
-    series = read_history(history, ["GET /x"])
-    assert [(p.t, p.users, p.p95) for p in series["GET /x"]] == [(0.0, 2, 20.0), (1.0, 4, 40.0)]
+    history.write_text(_HISTORY + "\n".join(rows) + "\n")
+    series = read_history(history, ["GET /x", "JOB j submitted"])
+    assert set(series) == {"GET /x"}  # a count marker has no latency series
+    points = series["GET /x"]
+    assert [(p.t, p.users, p.count) for p in points] == [(0.0, 2, 4), (1.0, 4, 6), (2.0, 4, 0)]
+    assert [round(p.mean, 2) for p in points] == [10.0, 26.67, 0.0]
+    assert [p.p95 for p in points] == [0.0, 0.0, 30.0]  # Locust's windowed p95 reads 0 until it has a window
+
+
+def test_plot_draws_latency_on_ticked_axes_and_never_a_series_of_zeros() -> None:
+    from h2oharness.report.loadsummary import SeriesPoint
+
+    timed = [
+        SeriesPoint(0.0, 2, 0, 0, 1, 20.0, 4),
+        SeriesPoint(1.0, 2, 0, 0, 1, 0.0, 0),
+        SeriesPoint(9.0, 2, 0, 0, 1, 37.0, 2),
+    ]
+    zeros = [SeriesPoint(float(t), 2, 0, 0, 1, 0.0, 5) for t in range(10)]
+    counts = [SeriesPoint(float(t), 2, 0, 0, 1, 3.0, 5) for t in range(10)]
+    series = {"GET /x": timed, "JOB j submitted": zeros, "JOB j polls per job": counts, "GET /idle": []}
     summary = LoadSummary("h2o3.polling", {"kind": "mock", "url": "http://127.0.0.1:1"}, {}, (), (), series)
-    (plot,) = load_plots(summary, width=100, height=60)
+    (plot,) = load_plots(summary, width=400, height=200)
     (line,) = plot.lines
-    first, last = line.points.split()
-    # t 0 at the left edge, half the highest p95 half way up, the highest p95 at the top margin
-    assert first == "10.0,30.0"
-    assert last == "90.0,20.0"
+    assert line.label == "GET /x"
+    assert (plot.x_label, plot.y_label) == ("time (s)", "latency (ms)")
+    assert [t.label for t in plot.x_ticks] == ["0", "2", "4", "6", "8", "10"]
+    assert [t.label for t in plot.y_ticks] == ["0", "10", "20", "30", "40"]
+    # the second without requests is a gap, not a 0; 0 s at the left axis, 40 ms (the top tick) at the top
+    assert len(line.dots) == 2
+    assert line.dots[0] == (plot.left, plot.bottom - (plot.bottom - plot.top) / 2)
+    assert line.dots[1][0] == plot.left + 0.9 * (plot.right - plot.left)
+    assert plot.y_ticks[-1].at == plot.top
+    assert plot.x_ticks[0].at == plot.left
+    page = render_load_html(summary)
+    assert page.count("<polyline") == 1
+    assert ">latency (ms)</text>" in page
+    assert ">time (s)</text>" in page
+    nothing = LoadSummary("p", {"kind": "mock", "url": "u"}, {}, (), (), {"JOB j submitted": zeros})
+    assert load_plots(nothing) == []
+
+
+def test_nice_ticks_cover_the_highest_value_in_round_steps() -> None:
+    assert nice_ticks(37) == [0.0, 10.0, 20.0, 30.0, 40.0]
+    assert nice_ticks(3) == [0.0, 1.0, 2.0, 3.0]
+    assert nice_ticks(0.42) == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+    assert nice_ticks(5000) == [0.0, 1000.0, 2000.0, 3000.0, 4000.0, 5000.0]
+    assert nice_ticks(0) == [0.0, 1.0]
+    for high in (0.7, 9, 11, 99, 101, 4321):
+        ticks = nice_ticks(high)
+        assert ticks[-1] >= high
+        assert len(ticks) <= 7
+
+
+def _locust_entry(method: str, name: str, times: dict[str, int], failures: int = 0) -> dict[str, object]:
+    n = sum(times.values())
+    return {
+        "method": method, "name": name, "num_requests": n, "num_failures": failures, "num_none_requests": 0,
+        "total_response_time": sum(float(k) * v for k, v in times.items()), "min_response_time": min(map(float, times)),
+        "max_response_time": max(map(float, times)), "total_content_length": 100 * n, "response_times": times,
+        "start_time": 1000.0, "last_request_timestamp": 1010.0, "num_reqs_per_sec": {}, "num_fail_per_sec": {},
+    }  # fmt: skip
+
+
+def test_stats_csv_has_locusts_columns_and_the_final_figures_with_an_aggregated_row() -> None:
+    raw = [
+        _locust_entry("JOB", "j submit-to-done", {"400": 3, "900": 1}),
+        _locust_entry("GET", "/x", {"3": 90, "7": 9, "50": 1}, failures=2),
+    ]
+    rows = list(csv.DictReader(io.StringIO(stats_csv(raw))))
+    header = stats_csv(raw).splitlines()[0]
+    assert header.startswith("Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time")
+    assert header.endswith("99%,99.9%,99.99%,100%")
+    assert [(r["Type"], r["Name"], r["Request Count"], r["Failure Count"]) for r in rows] == [
+        ("GET", "/x", "100", "2"),
+        ("JOB", "j submit-to-done", "4", "0"),
+        ("", "Aggregated", "104", "2"),
+    ]
+    by_name = {r["Name"]: r for r in rows}
+    entries = {e.name: e for e in entries_from_locust(raw)}
+    for name in ("/x", "j submit-to-done"):  # the same figures as load.json's
+        assert float(by_name[name]["95%"]) == entries[name].p95
+        assert float(by_name[name]["Requests/s"]) == pytest.approx(entries[name].rps)
+    assert by_name["/x"]["Median Response Time"] == "3"
+    assert by_name["Aggregated"]["100%"] == "900"
+    assert float(by_name["Aggregated"]["Requests/s"]) == pytest.approx(10.4)
 
 
 def test_summary_names_the_broken_slo_and_json_round_trips() -> None:
