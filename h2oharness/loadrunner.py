@@ -143,6 +143,7 @@ def _target(run: LoadRun) -> contextlib.AbstractContextManager[Target]:
         password=run.password,
         token=run.token,
         before_live=lambda url: check_allowed(url, run.allowed_hosts),
+        url_option="--url",
     )
 
 
