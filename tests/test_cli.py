@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -120,13 +121,15 @@ def test_run_hands_pytest_a_quiet_command_and_keeps_hypothesis_out_of_the_checko
 
     args = _parser().parse_args(["run", "--workers", "2", "--max-examples", "3"])
     command = pytest_command(args, "mock", tmp_path, ROOT, ["contracts/h2o3"])
-    pairs = set(zip(command, command[1:], strict=False))
+    pairs = set(itertools.pairwise(command))
     # the collector narrates instead of pytest's terminal; no base64 statistics in junit.xml; no .benchmarks/
     assert {("-p", "no:terminal"), ("-p", "no:hypothesispytest"), ("-p", "no:benchmark")} <= pairs
     assert {("--junitxml", str(tmp_path / "junit.xml")), ("-n", "2"), ("--harness-max-examples", "3")} <= pairs
     env = run_environment({"PATH": "/bin"}, tmp_path)
     assert env == {"PATH": "/bin", "HYPOTHESIS_STORAGE_DIRECTORY": str(tmp_path / ".hypothesis")}
-    assert run_environment({"HYPOTHESIS_STORAGE_DIRECTORY": "/mine"}, tmp_path)["HYPOTHESIS_STORAGE_DIRECTORY"] == "/mine"
+    assert (
+        run_environment({"HYPOTHESIS_STORAGE_DIRECTORY": "/mine"}, tmp_path)["HYPOTHESIS_STORAGE_DIRECTORY"] == "/mine"
+    )
 
 
 def test_spec_from_snapshot_reproduces_the_committed_contract(
