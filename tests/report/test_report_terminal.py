@@ -66,7 +66,9 @@ def test_harness_errors_say_error_with_the_reason() -> None:
 
 
 def test_a_long_list_of_new_failures_is_cut_and_secrets_never_show() -> None:
-    leaky = Failure("ST101 Server error", "token tok-12345 refused", "curl -H 'Authorization: Bearer tok-12345' http://h")
+    leaky = Failure(
+        "ST101 Server error", "token tok-12345 refused", "curl -H 'Authorization: Bearer tok-12345' http://h"
+    )
     ops = tuple(OperationResult("GET", f"/n{i:02}", "failed", 1, (leaky,)) for i in range(25))
     text = render_terminal(build_conformance([_api("h2o3", ops)], "0", "now", 1.0), secrets=["tok-12345"])
     assert "tok-12345" not in text
