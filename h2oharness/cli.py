@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from h2oharness.apis import APIS, ApiInfo, get_api
-from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK, ConfigError, HarnessError
-from h2oharness.http.redact import redact
+from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError
 from h2oharness.openapi import check_spec_file
+from h2oharness.report.diff import REGRESSION_MS, REGRESSION_RATIO
 from h2oharness.settings import Handed, Settings, secret_variable
 from h2oharness.targets import TARGET_KINDS, check_kind, open_target, preflight_local, serve_mock
 
@@ -27,8 +27,18 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_HARNESS_ERROR, f"{self.prog}: error: {message}\n")
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("h2oharness")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="h2oharness", description="Contract and load tests for H2O HTTP APIs.")
+    parser.add_argument("--version", action="version", version=f"h2oharness {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the contract tests and scenarios against a target and write a report")
@@ -97,6 +107,19 @@ def _parser() -> argparse.ArgumentParser:
     base.add_argument("--api", required=True)
     base.add_argument("--out", type=Path, default=None, help="default: contracts/<api>/known_findings.yaml")
     base.add_argument("--merge", action="store_true", help="keep the entries already in --out")
+
+    report = sub.add_parser("report", help="work with written reports")
+    report_sub = report.add_subparsers(dest="report_command", required=True)
+    diff = report_sub.add_parser(
+        "diff",
+        help="what changed between two conformance reports",
+        description="Compare two conformance.json files (or report folders): newly failing operations and "
+        "scenarios, fixed ones, new defects, new drift, and latency regressions when a load.json sits next to "
+        f"each (a p95 more than {REGRESSION_RATIO:.0%} and {REGRESSION_MS:g} ms worse). Exit 1 on a regression "
+        "(newly failing, new defect, slower p95), 0 otherwise, 3 when a file is missing or not a report.",
+    )
+    diff.add_argument("old", type=Path, help="the earlier conformance.json (or its folder)")
+    diff.add_argument("new", type=Path, help="the later conformance.json (or its folder)")
     return parser
 
 
@@ -157,40 +180,62 @@ def cmd_run(args: argparse.Namespace) -> int:
         handed={**settings.handed, **handed},
         specs={**settings.specs, **{get_api(slug).env_prefix: str(path.resolve()) for slug, path in specs.items()}},
     )
-    pytest_args = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--no-header"]
-    pytest_args += ["--harness-target", kind, "--harness-report-dir", str(report_dir)]
-    pytest_args += ["--junitxml", str(report_dir / "junit.xml"), "--rootdir", str(root), *paths]
+    workers = "" if args.workers in ("0", "1") else f", {args.workers} workers"
+    print(
+        f"h2oharness run: {', '.join(api.slug for api in apis)} on {kind}{workers}; reports into {report_dir}",
+        file=sys.stderr,
+        flush=True,
+    )
+    env = run_environment(settings.child_environment(), report_dir)
+    code = subprocess.call(pytest_command(args, kind, report_dir, root, paths), cwd=root, env=env)
+    return _finish(report_dir, code, settings.secrets())
+
+
+def pytest_command(args: argparse.Namespace, kind: str, report_dir: Path, root: Path, paths: list[str]) -> list[str]:
+    """The pytest command line of ``run``: pytest's terminal off (the report collector narrates), plain junit."""
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:terminal"]
+    # hypothesis' plugin fills junit.xml with base64 statistics of every test, pytest-benchmark makes .benchmarks/
+    # in the working directory; the suites use neither
+    command += ["-p", "no:hypothesispytest", "-p", "no:benchmark"]
+    command += ["--harness-target", kind, "--harness-report-dir", str(report_dir)]
+    command += ["--junitxml", str(report_dir / "junit.xml"), "--rootdir", str(root), *paths]
     if args.all_operations:
-        pytest_args.append("--harness-all-operations")
+        command.append("--harness-all-operations")
     if args.include_destructive:
-        pytest_args.append("--harness-include-destructive")
+        command.append("--harness-include-destructive")
     if args.resume:
-        pytest_args.append("--harness-resume")
+        command.append("--harness-resume")
     if args.max_examples is not None:
-        pytest_args += ["--harness-max-examples", str(args.max_examples)]
+        command += ["--harness-max-examples", str(args.max_examples)]
     if args.workers not in ("0", "1"):
-        pytest_args += ["-n", str(args.workers)]
-    print(f"running: {redact(' '.join(pytest_args[1:]), settings.secrets())}", file=sys.stderr, flush=True)
-    code = subprocess.call(pytest_args, cwd=root, env=settings.child_environment())
-    return _finish(report_dir, code)
+        command += ["-n", str(args.workers)]
+    return command
+
+
+def run_environment(env: dict[str, str], report_dir: Path) -> dict[str, str]:
+    """The pytest child's environment: hypothesis keeps its caches in the report folder, not in the checkout."""
+    # hypothesis writes .hypothesis/ in the working directory even with database=None: the constants it mines
+    # from the harness's modules and its unicode tables are cached there
+    return {"HYPOTHESIS_STORAGE_DIRECTORY": str(report_dir / ".hypothesis"), **env}
 
 
 def _live(api: ApiInfo, args: argparse.Namespace) -> contextlib.AbstractContextManager[Any]:
     """The live target the options (else the API's environment variables) name, probed."""
     password, token = _password(args.password_env), _password(args.api_key_env, "--api-key-env")
-    return open_target(api, "live", url=args.url, username=args.username, password=password, token=token)
+    return open_target(
+        api, "live", url=args.url, username=args.username, password=password, token=token, url_option="--url"
+    )
 
 
-def _finish(report_dir: Path, pytest_code: int) -> int:
+def _finish(report_dir: Path, pytest_code: int, secrets: Sequence[str] = ()) -> int:
     from h2oharness.report.model import Conformance
+    from h2oharness.report.terminal import render_terminal
 
     path = report_dir / "conformance.json"
     if not path.exists():
         raise HarnessError(f"pytest exited with code {pytest_code} and wrote no report in {report_dir}")
-    import json
-
-    conformance = Conformance.from_dict(json.loads(path.read_text()))
-    print(conformance.summary)
+    conformance = Conformance.from_json(path.read_text(), str(path))
+    print(render_terminal(conformance, secrets))
     print(f"reports: {report_dir / 'conformance.html'}, {path}, {report_dir / 'junit.xml'}")
     return conformance.exit_code
 
@@ -310,10 +355,27 @@ def cmd_load(args: argparse.Namespace) -> int:
     return exit_code(summary)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """``report diff``: print what changed between two reports; exit 1 on a regression."""
+    from h2oharness.report.diff import diff_reports, read_report, render_diff
+
+    old, new = read_report(args.old), read_report(args.new)
+    diff = diff_reports(old, new)
+    print(render_diff(diff))
+    return EXIT_VIOLATION if diff.regressions else EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse arguments, run the command, map errors to exit codes with a one-line message."""
     args = _parser().parse_args(argv)
-    commands = {"run": cmd_run, "serve": cmd_serve, "spec": cmd_spec, "baseline": cmd_baseline, "load": cmd_load}
+    commands = {
+        "run": cmd_run,
+        "serve": cmd_serve,
+        "spec": cmd_spec,
+        "baseline": cmd_baseline,
+        "load": cmd_load,
+        "report": cmd_report,
+    }
     try:
         return commands[args.command](args)
     except HarnessError as exc:

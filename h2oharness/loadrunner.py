@@ -10,6 +10,7 @@ on loopback), enforces a hard time limit, and turns Locust's JSON and CSV into
 from __future__ import annotations
 
 import contextlib
+import csv
 import ipaddress
 import os
 import re
@@ -18,7 +19,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -43,6 +44,10 @@ from h2oharness.targets import Target, open_target
 #: profile kind -> the Locust user class every ``loadtests/<api>.py`` names the same way
 USER_CLASSES = {"polling": "PollingUser", "streaming": "StreamingUser", "mixed": "MixedUser"}
 LOOPBACK_NAMES = ("localhost",)
+#: seconds between two live lines while Locust runs
+LIVE_EVERY = 5.0
+#: Locust entry types that are measurements of the harness (jobs, streams), not requests
+_MEASUREMENTS = ("JOB", "STREAM")
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,7 @@ def _target(run: LoadRun) -> contextlib.AbstractContextManager[Target]:
         password=run.password,
         token=run.token,
         before_live=lambda url: check_allowed(url, run.allowed_hosts),
+        url_option="--url",
     )
 
 
@@ -203,16 +209,101 @@ def _environment(run: LoadRun, target: Target) -> dict[str, str]:
     return env
 
 
-def _run_processes(commands: list[list[str]], env: dict[str, str], log: Path, limit: float) -> list[int]:
-    """Start every command, wait for all within ``limit`` seconds (then kill them); their exit codes."""
+def read_stats_csv(path: Path) -> list[EntryStats]:
+    """The entries of Locust's ``*_stats.csv`` so far (not its Aggregated row); empty while missing or half written.
+
+    Locust rewrites the file every second while it runs, and its last rewrite may miss the end of the run:
+    good for live figures, never for the verdict (that comes from the final JSON).
+    """
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except (OSError, csv.Error, UnicodeDecodeError):
+        return []
+    entries = []
+    for row in rows:
+        if not row.get("Type") and row.get("Name") == "Aggregated":
+            continue
+        try:
+            entries.append(
+                EntryStats(
+                    type=str(row["Type"]),
+                    name=str(row["Name"]),
+                    requests=int(row["Request Count"]),
+                    failures=int(row["Failure Count"]),
+                    p50=float(row["50%"]),
+                    p90=float(row["90%"]),
+                    p95=float(row["95%"]),
+                    p99=float(row["99%"]),
+                    max=float(row["Max Response Time"]),
+                    mean=float(row["Average Response Time"]),
+                    rps=float(row["Requests/s"]),
+                )
+            )
+        except (KeyError, TypeError, ValueError):
+            continue  # a row cut short by a rewrite, or "N/A" before the entry's first request
+    return entries
+
+
+def live_line(entries: Sequence[EntryStats], rules: Sequence[Rule], elapsed: float) -> str:
+    """One line of figures so far: requests, rate, failures, the slowest request's p95 and the SLOs so far."""
+    head = f"[load {elapsed:.0f} s]"
+    requests = [e for e in entries if e.type not in _MEASUREMENTS]
+    if not entries:
+        return f"{head} no figures from Locust yet"
+    total = sum(e.requests for e in requests)
+    failures = sum(e.failures for e in entries)
+    ratio = failures / max(1, sum(e.requests for e in entries))
+    line = f"{head} {total} requests, {sum(e.rps for e in requests):.1f} req/s, "
+    line += f"{failures} failure{'' if failures == 1 else 's'} ({ratio:.1%})"
+    if requests:
+        slowest = max(requests, key=lambda e: e.p95)
+        line += f", slowest p95 {slowest.p95:g} ms ({slowest.key})"
+    if rules:
+        try:
+            verdicts = judge(rules, entries)
+        except ConfigError:
+            return line  # a malformed rule is reported once, at the end
+        broken = [v for v in verdicts if not v.ok]
+        line += f"; SLOs so far {len(verdicts) - len(broken)}/{len(verdicts)} met"
+        if broken:
+            first = broken[0]
+            seen = "nothing yet" if first.observed is None else f"{first.observed:g}"
+            line += f" (broken: {first.rule}, observed {seen}" + (
+                f", and {len(broken) - 1} more)" if broken[1:] else ")"
+            )
+    return line
+
+
+def _run_processes(
+    commands: list[list[str]],
+    env: dict[str, str],
+    log: Path,
+    limit: float,
+    live: Callable[[float], str] | None = None,
+    every: float = LIVE_EVERY,
+) -> list[int]:
+    """Start every command, wait for all within ``limit`` seconds (then kill them); their exit codes.
+
+    While they run, ``live(seconds so far)`` is printed to stderr every ``every`` seconds.
+    """
     with log.open("w") as sink:
         sink.writelines(f"$ {shlex.join(c)}\n" for c in commands)  # how to run the same by hand, or on several hosts
         sink.flush()
         procs = [subprocess.Popen(c, env=env, stdout=sink, stderr=subprocess.STDOUT) for c in commands]
-        deadline = time.monotonic() + limit
+        started = time.monotonic()
+        deadline, next_line = started + limit, started + every
         try:
             for proc in procs:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                while proc.poll() is None:
+                    now = time.monotonic()
+                    if now >= deadline:
+                        raise subprocess.TimeoutExpired(proc.args, limit)
+                    if live is not None and now >= next_line:
+                        print(live(now - started), file=sys.stderr, flush=True)
+                        next_line = now + every
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        proc.wait(timeout=max(0.05, min(deadline, next_line) - now))
         except subprocess.TimeoutExpired:
             for proc in procs:
                 proc.kill()
@@ -248,7 +339,14 @@ def execute(run: LoadRun) -> LoadSummary:
             file=sys.stderr,
             flush=True,
         )
-        codes = _run_processes(commands, env, out / "locust.log", run.hard_limit)
+        stats_csv = out / "locust_stats.csv"
+        codes = _run_processes(
+            commands,
+            env,
+            out / "locust.log",
+            run.hard_limit,
+            live=lambda elapsed: redact(live_line(read_stats_csv(stats_csv), rules, elapsed), secrets),
+        )
     log = redact((out / "locust.log").read_text(errors="replace"), secrets)
     (out / "locust.log").write_text(log)
     errors: list[str] = []

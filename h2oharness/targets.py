@@ -103,17 +103,19 @@ def live_settings(
     username: str | None = None,
     password: str | None = None,
     token: str | None = None,
+    url_option: str = "--harness-url",
 ) -> tuple[str, Credentials]:
-    """URL and credentials of a live server: explicit values first, then ``<PREFIX>_URL`` and friends."""
+    """URL and credentials of a live server: explicit values first, then ``<PREFIX>_URL`` and friends.
+
+    ``url_option`` is how the caller's command line names the URL (``--url`` for the CLI), for the error.
+    """
     prefix = api.env_prefix
+    source = url_option if url else f"{prefix}_URL"
     url = url or variable(f"{prefix}_URL")
     if not url:
-        raise ConfigError(
-            f"target 'live' needs a URL for {api.slug}: set {prefix}_URL, or pass --url (h2oharness run/load) "
-            "or --harness-url (pytest)"
-        )
+        raise ConfigError(f"target 'live' needs a URL for {api.slug}: set {prefix}_URL or pass {url_option}")
     if not url.startswith(("http://", "https://")):
-        raise ConfigError(f"{prefix}_URL must start with http:// or https://, got {url!r}")
+        raise ConfigError(f"{source} must start with http:// or https://, got {url!r}")
     creds = Credentials(
         username=username or variable(f"{prefix}_USERNAME"),
         password=password or variable(f"{prefix}_PASSWORD"),
@@ -209,9 +211,10 @@ def live_target(
     username: str | None = None,
     password: str | None = None,
     token: str | None = None,
+    url_option: str = "--harness-url",
 ) -> Target:
     """A live server from explicit values or the environment, probed: it answers, and takes the credentials."""
-    url, creds = live_settings(api, url=url, username=username, password=password, token=token)
+    url, creds = live_settings(api, url=url, username=username, password=password, token=token, url_option=url_option)
     return Target("live", url, creds, probe(url, api.health_path, creds))
 
 
@@ -228,11 +231,13 @@ def open_target(
     password: str | None = None,
     token: str | None = None,
     before_live: Callable[[str], None] | None = None,
+    url_option: str = "--harness-url",
 ) -> Iterator[Target]:
     """The target of ``kind`` for ``api``, for as long as the block runs (a mock or local server is then stopped).
 
     ``handed`` (a server the CLI already resolved, of the same kind) is used as it is. ``before_live(url)`` runs
-    before a live server is contacted at all (the load command's host allowlist).
+    before a live server is contacted at all (the load command's host allowlist). ``url_option`` names the
+    caller's URL option in errors (``--harness-url`` in pytest, ``--url`` in the CLI).
     """
     checked = check_kind(kind)
     if checked not in api.kinds:
@@ -249,7 +254,9 @@ def open_target(
         finally:
             server.stop()
     else:
-        live_url, creds = live_settings(api, url=url, username=username, password=password, token=token)
+        live_url, creds = live_settings(
+            api, url=url, username=username, password=password, token=token, url_option=url_option
+        )
         if before_live is not None:
             before_live(live_url)
         yield Target("live", live_url, creds, probe(live_url, api.health_path, creds))

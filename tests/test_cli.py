@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +30,11 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["run", "--api", "nope"], "unknown API 'nope'"),
         (["run", "--target", "staging"], "unknown target 'staging'"),
         (["run", "--target", "live", "--api", "h2o3", "--url", NOTHING_LISTENS], "cannot reach http://127.0.0.1:9"),
-        (["run", "--target", "live", "--api", "h2o3", "--url", "ftp://x"], "must start with http"),
+        (["run", "--target", "live", "--api", "h2o3", "--url", "ftp://x"], "--url must start with http"),
+        # the CLI's own flag, not the pytest option's name
+        (["run", "--target", "live", "--api", "h2o3"], "set H2O3_URL or pass --url"),
+        (["load", "h2o3.polling", "--target", "live"], "set H2O3_URL or pass --url"),
+        (["report", "diff", "/no/such/old.json", "/no/such/new.json"], "cannot read /no/such/old.json"),
         (["run", "--spec", "h2o3"], "--spec takes SLUG=PATH"),
         (
             ["run", "--password-env", "H2OHARNESS_TEST_UNSET_VARIABLE", "--target", "live", "--url", NOTHING_LISTENS],
@@ -101,6 +107,31 @@ def test_wrong_password_is_exit_3(capsys: pytest.CaptureFixture[str], monkeypatc
     assert "wrong-password" not in line
 
 
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as excinfo:
+        main(["--version"])
+    assert excinfo.value.code == 0
+    assert capsys.readouterr().out.strip() == f"h2oharness {version('h2oharness')}"
+
+
+def test_run_hands_pytest_a_quiet_command_and_keeps_hypothesis_out_of_the_checkout(tmp_path: Path) -> None:
+    from h2oharness.cli import _parser, pytest_command, run_environment
+
+    args = _parser().parse_args(["run", "--workers", "2", "--max-examples", "3"])
+    command = pytest_command(args, "mock", tmp_path, ROOT, ["contracts/h2o3"])
+    pairs = set(itertools.pairwise(command))
+    # the collector narrates instead of pytest's terminal; no base64 statistics in junit.xml; no .benchmarks/
+    assert {("-p", "no:terminal"), ("-p", "no:hypothesispytest"), ("-p", "no:benchmark")} <= pairs
+    assert {("--junitxml", str(tmp_path / "junit.xml")), ("-n", "2"), ("--harness-max-examples", "3")} <= pairs
+    env = run_environment({"PATH": "/bin"}, tmp_path)
+    assert env == {"PATH": "/bin", "HYPOTHESIS_STORAGE_DIRECTORY": str(tmp_path / ".hypothesis")}
+    assert (
+        run_environment({"HYPOTHESIS_STORAGE_DIRECTORY": "/mine"}, tmp_path)["HYPOTHESIS_STORAGE_DIRECTORY"] == "/mine"
+    )
+
+
 def test_spec_from_snapshot_reproduces_the_committed_contract(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -131,23 +162,41 @@ def test_serve_prints_its_url_and_answers() -> None:
 
 
 @pytest.mark.slow
-def test_run_against_the_mock_writes_all_three_reports(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HARNESS_"))}
+def test_run_against_the_mock_writes_all_three_reports_and_nothing_else(tmp_path: Path) -> None:
+    # a copy of the suites, so that anything the run writes outside its report folder shows
+    suite = tmp_path / "suite"
+    for name in ("contracts", "scenarios"):
+        shutil.copytree(ROOT / name, suite / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("conftest.py", "pyproject.toml"):
+        shutil.copy(ROOT / name, suite / name)
+    before = {p.relative_to(suite) for p in suite.rglob("*")}
+    reports = tmp_path / "reports"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HARNESS_", "HYPOTHESIS_"))}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     proc = subprocess.run(
-        [sys.executable, "-m", "h2oharness.cli", "run", "--target", "mock", "--report-dir", str(tmp_path),
+        [sys.executable, "-m", "h2oharness.cli", "run", "--target", "mock", "--report-dir", str(reports),
          "--max-examples", "3", "--workers", "1"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        cwd=suite, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     # the mock conforms but for the real defects it mirrors on purpose, which are known findings: exit 0
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    report = json.loads((tmp_path / "conformance.json").read_text())
+    report = json.loads((reports / "conformance.json").read_text())
     h2o3 = next(api for api in report["apis"] if api["slug"] == "h2o3")
     outcomes = {op["outcome"] for op in h2o3["operations"]}
     assert "passed" in outcomes
     assert "untested" in outcomes
     assert len(h2o3["operations"]) >= 295
     assert h2o3["scenarios"], "the scenario did not run"
-    assert (tmp_path / "conformance.html").stat().st_size > 1000
-    assert "<testsuite" in (tmp_path / "junit.xml").read_text()
-    assert report["summary"].splitlines()[0] in proc.stdout
+    assert (reports / "conformance.html").stat().st_size > 1000
+    junit = (reports / "junit.xml").read_text()
+    assert "<testsuite" in junit
+    assert "hypothesis-statistics" not in junit
+    after = {p.relative_to(suite) for p in suite.rglob("*") if "__pycache__" not in p.parts}
+    assert after == before, sorted(map(str, after - before))
+    # the terminal: no pytest argv, a line per test, then the table and a verdict that agrees with the exit code
+    assert "--harness-report-dir" not in proc.stderr
+    assert "[h2oharness] " in proc.stderr
+    assert proc.stdout.splitlines()[0].split()[:3] == ["API", "target", "tested"]
+    assert "OK: no new failures (exit 0)" in proc.stdout
+    assert "violate" not in proc.stdout
     assert report["exit_code"] == proc.returncode

@@ -165,3 +165,38 @@ def test_real_keys_are_asked_for_by_option_and_handed_to_the_contract_modules(
         """
     )
     pytester.runpytest_inprocess("--harness-real-keys", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_without_pytest_terminal_the_collector_says_each_test_and_collection_errors(pytester: pytest.Pytester) -> None:
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_h2o3_flows.py").write_text(
+        "import pytest\n\n"
+        "def test_fine():\n    assert True is not False\n\n"
+        "def test_broken():\n    raise AssertionError('job FAILED:\\n out of memory')\n\n"
+        "def test_later():\n    pytest.skip('no data set')\n"
+    )
+    (pytester.path / "scenarios" / "test_h2o3_typo.py").write_text("def test_x(:\n")
+    report = pytester.path / "out"
+    result = pytester.runpytest_inprocess(
+        "--harness-report-dir", str(report), "-p", "no:terminal", "-p", "no:cacheprovider",
+        "--continue-on-collection-errors",
+    )  # fmt: skip
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert result.outlines == []  # pytest's own terminal is off: no dots, no argv, no summary
+    result.stderr.fnmatch_lines(
+        [
+            "[[]h2oharness[]] cannot collect scenarios/test_h2o3_typo.py: *SyntaxError*",
+            "[[]h2oharness[]] 3 tests collected; a line per test as it finishes",
+            "[[]1/3[]] h2o3 *scenario test_fine * passed (*s)",
+            "[[]2/3[]] h2o3 *scenario test_broken * FAILED: job FAILED: out of memory (*s)",
+            "[[]3/3[]] h2o3 *scenario test_later * skipped: no data set (*s)",
+        ]
+    )
+
+
+def test_with_pytest_terminal_the_collector_adds_no_line_per_test(pytester: pytest.Pytester) -> None:
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_h2o3_flows.py").write_text("def test_fine():\n    assert True\n")
+    result = pytester.runpytest_inprocess("--harness-report-dir", str(pytester.path / "out"), "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert "[1/1]" not in result.stdout.str() + result.stderr.str()

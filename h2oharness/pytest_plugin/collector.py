@@ -4,11 +4,14 @@ Registered on the controller when ``--harness-report-dir`` is given. Every recor
 drift entry and crash is appended to ``progress.jsonl`` as it comes, so an
 interrupted run can be resumed and reported whole; at the end, crashes are
 replayed on fresh local servers (h2oharness/confirm.py) and the report is written.
+When pytest's terminal is off (``-p no:terminal``, as ``h2oharness run`` runs it), the
+collector is the terminal: a line per finished test on stderr, and collection errors.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +22,7 @@ from h2oharness.apis import get_api
 from h2oharness.confirm import confirm_recorded_crash
 from h2oharness.http.naming import documented_operations
 from h2oharness.pytest_plugin.options import SETTINGS
-from h2oharness.pytest_plugin.progress import PROGRESS, read_progress
+from h2oharness.pytest_plugin.progress import PROGRESS, finished_line, read_progress
 from h2oharness.pytest_plugin.recording import DRIFT, RECORD
 from h2oharness.settings import api_secrets
 
@@ -39,6 +42,7 @@ class ReportCollector:
         self.started = time.time()
         self.total = 0
         self.progress_lines = bool(config.stash[SETTINGS].all_operations or config.getoption("--harness-resume"))
+        self.narrate = config.pluginmanager.is_blocked("terminal")
         self._began = self._shown = time.monotonic()
         # every record, drift entry and crash as it comes, so an interrupted run can be resumed and reported whole
         self.progress = report_dir / PROGRESS
@@ -53,14 +57,40 @@ class ReportCollector:
             self.progress.write_text("")
         self._resumed = len(self.records)
 
+    def _say(self, line: str) -> None:
+        """A line on the terminal: pytest's own when it has one, else stderr (the collector is the terminal)."""
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write("\n")  # the dots of the tests so far have no line end of their own
+            reporter.write_line(line)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_setupnodes(self, specs: list[Any]) -> None:
+        """Under xdist: say the workers are starting (each starts its own targets, which takes a while)."""
+        if self.narrate:
+            self._say(f"[h2oharness] starting {len(specs)} pytest workers and their targets...")
+
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         """Under xdist: how many tests the run has (every worker collects them all)."""
+        if self.narrate and not self.total:
+            self._say(f"[h2oharness] {len(ids)} tests collected; a line per test as it finishes")
         self.total = max(self.total, len(ids))
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Without xdist: how many tests the run has."""
+        if self.narrate and session.items:
+            self._say(f"[h2oharness] {len(session.items)} tests collected; a line per test as it finishes")
         self.total = max(self.total, len(session.items))
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """A module that cannot be collected: with no pytest terminal, nobody else would say so."""
+        if self.narrate and report.failed:
+            text = str(report.longrepr).strip().splitlines()
+            last = text[-1].removeprefix("E").strip() if text else "error"
+            self._say(f"[h2oharness] cannot collect {report.nodeid}: {last}")
 
     def _show_progress(self) -> None:
         """For a sweep: a line every 25 tests or minute, with the crashes so far and an estimate of what is left."""
@@ -74,16 +104,13 @@ class ReportCollector:
         spent = now - self._began
         left = spent / max(1, done) * max(0, self.total - done)
         before = f" (and {self._resumed} before the resume)" if self._resumed else ""
-        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         line = (
             f"[h2oharness] {done}/{self.total} tests done{before}, {len(self.crashes)} server crashes, "
             f"{spent / 60:.1f} min so far"
         )
         # the first tests carry the servers' start: no estimate from them
         line += f", about {left / 60:.1f} min left" if done >= 10 else ""
-        if reporter is not None:
-            reporter.write("\n")  # the dots of the tests so far have no line end of their own
-            reporter.write_line(line)
+        self._say(line)
 
     def _keep_crash(self, crash: dict[str, Any]) -> None:
         """Add a crash, or replace the one with the same id (a later line of progress.jsonl: its confirmation)."""
@@ -122,10 +149,16 @@ class ReportCollector:
             return
         found = next((v for k, v in report.user_properties if k == RECORD), None)
         if not isinstance(found, dict):
+            if self.narrate and report.failed:
+                # e.g. a worker that crashed: pytest's terminal would have shown it
+                text = str(report.longrepr).strip().splitlines()
+                self._say(f"[h2oharness] {report.nodeid}: {text[-1] if text else 'failed'}")
             return
         record: dict[str, Any] = found
         self.records.append(record)
         self._save("record", record)
+        if self.narrate:
+            self._say(finished_line(record, len(self.records) - self._resumed, self.total))
         self._show_progress()
         kind = (record.get("target") or {}).get("kind", "")
         for name, value in report.user_properties:

@@ -1,4 +1,4 @@
-"""The report folder's progress.jsonl: every record, drift entry and crash as it comes, for resuming a run."""
+"""The run's progress: the report folder's progress.jsonl (for resuming) and a line per finished test."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 PROGRESS = "progress.jsonl"
+_REASON_CHARS = 70
 
 
 def read_progress(report_dir: Path) -> list[dict[str, Any]]:
@@ -23,3 +24,36 @@ def read_progress(report_dir: Path) -> list[dict[str, Any]]:
         if isinstance(line, dict):
             lines.append(line)
     return lines
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _REASON_CHARS else text[: _REASON_CHARS - 1] + "…"
+
+
+def outcome_text(record: dict[str, Any]) -> str:
+    """How a test's record reads at a glance: passed, known finding, FAILED with its reason, skipped, error."""
+    if record.get("error"):
+        return f"ERROR: {_short(str(record['error']))}"
+    outcome = record.get("outcome")
+    if outcome == "failed" and record.get("known"):
+        return "known finding"
+    if outcome == "failed":
+        reasons = [str(f.get("message") or f.get("check") or "") for f in record.get("failures") or []]
+        first = next((r for r in reasons if r.strip()), "")
+        return "FAILED" + (f": {_short(first)}" if first else "")
+    if outcome == "skipped" and record.get("skip_reason"):
+        return f"skipped: {_short(str(record['skip_reason']).removeprefix('Skipped: '))}"
+    return str(outcome)
+
+
+def finished_line(record: dict[str, Any], done: int, total: int) -> str:
+    """One finished test for the terminal: ``[ 12/143] h2o3  GET /3/Cloud  passed  0.4 s``."""
+    width = len(str(total)) if total else 1
+    count = f"[{done:>{width}}/{total}]" if total else f"[{done}]"
+    if "method" in record:
+        what = f"{record['method']} {record['path']}"
+    else:
+        what = f"{'scenario' if record.get('suite') == 'scenario' else 'flow'} {record['name']}"
+    seconds = float(record.get("duration") or 0)
+    return f"{count} {record['api']:<10} {what:<44} {outcome_text(record)} ({seconds:.1f} s)"

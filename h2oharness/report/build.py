@@ -15,15 +15,16 @@ __all__ = [
     "dedupe_failures",
     "display_order",
     "exit_code_for",
+    "known_only",
     "merge_operations",
+    "new_failures",
     "operation_key",
     "summarize",
 ]
 
 # Read order of a REST table: fetch, create, change, remove.
 _METHOD_RANK = {m: i for i, m in enumerate(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"))}
-_SHOWN_VIOLATIONS = 3
-_SHOWN_SCENARIOS = 4
+_SHOWN_FAILURES = 3
 _MESSAGE_CHARS = 80
 
 
@@ -99,13 +100,14 @@ def exit_code_for(apis: Iterable[ApiReport]) -> int:
     return EXIT_OK
 
 
+def known_only(op: OperationResult) -> bool:
+    """A failed operation whose every failure is a known finding of its target: reported, not counted."""
+    return op.outcome == "failed" and bool(op.failures) and all(f.known for f in op.failures)
+
+
 def new_failures(api: ApiReport) -> int:
     """How many failed operations and scenarios of ``api`` are not explained by known findings alone."""
-    ops = sum(
-        1
-        for op in api.operations
-        if op.outcome == "failed" and (not op.failures or any(not f.known for f in op.failures))
-    )
+    ops = sum(1 for op in api.operations if op.outcome == "failed" and not known_only(op))
     return ops + sum(1 for s in api.scenarios if s.outcome == "failed" and not s.known)
 
 
@@ -118,45 +120,54 @@ def _plural(count: int, singular: str, plural: str) -> str:
     return f"{count} {singular if count == 1 else plural}"
 
 
-def _violations(failed: list[OperationResult]) -> str:
-    shown = []
-    for op in failed[:_SHOWN_VIOLATIONS]:
-        reason = _one_line(op.failures[0].message) if op.failures else "failed"
-        shown.append(f"{op.method} {op.path}: {reason}")
-    if len(failed) > _SHOWN_VIOLATIONS:
-        shown.append(f"and {len(failed) - _SHOWN_VIOLATIONS} more")
-    return "; ".join(shown)
+def _shown(items: list[str]) -> str:
+    more = [f"and {len(items) - _SHOWN_FAILURES} more"] if len(items) > _SHOWN_FAILURES else []
+    return "; ".join(items[:_SHOWN_FAILURES] + more)
+
+
+def _operations(api: ApiReport) -> str:
+    counts = api.counts
+    if not counts.operations:
+        return "no operations tested"
+    text = f"{counts.tested} of {_plural(counts.operations, 'operation', 'operations')} tested"
+    if counts.tested:
+        text += f", {counts.passed} {'conforms' if counts.passed == 1 else 'conform'}"
+    failed = list(display_order(api.operations)[0])
+    fresh = [op for op in failed if not known_only(op)]
+    if fresh:
+        reasons = [
+            f"{op.method} {op.path}: {_one_line(next((f.message for f in op.failures if not f.known), 'failed'))}"
+            for op in fresh
+        ]
+        verb = "violates" if len(fresh) == 1 else "violate"
+        text += f", {len(fresh)} {verb} the contract ({_shown(reasons)})"
+    if len(failed) > len(fresh):
+        text += f", {_plural(len(failed) - len(fresh), 'known finding', 'known findings')}"
+    return text
 
 
 def _scenarios(api: ApiReport) -> str:
-    def told(scenario_name: str, outcome: str, message: str) -> str:
-        return f"{scenario_name} {outcome}" + (f" ({_one_line(message)})" if outcome == "failed" and message else "")
-
-    if len(api.scenarios) <= _SHOWN_SCENARIOS:
-        return ", ".join("scenario " + told(s.name, s.outcome, s.message) for s in api.scenarios)
+    fresh = [s for s in api.scenarios if s.outcome == "failed" and not s.known]
+    known = sum(1 for s in api.scenarios if s.outcome == "failed" and s.known)
+    if len(api.scenarios) == 1 and not known:
+        (only,) = api.scenarios
+        why = f" ({_one_line(only.message)})" if fresh and only.message else ""
+        return f"scenario {only.name} {only.outcome}{why}"
     counts = api.counts
-    tally = f"{counts.scenarios_passed} passed, {counts.scenarios_failed} failed, {counts.scenarios_skipped} skipped"
-    failed = [told(s.name, s.outcome, s.message) for s in api.scenarios if s.outcome == "failed"]
-    return f"{len(api.scenarios)} scenarios: {tally}" + (f" ({', '.join(failed)})" if failed else "")
+    parts = [f"{counts.scenarios_passed} passed"]
+    parts += [f"{len(fresh)} failed"] if fresh else []
+    parts += [f"{known} known findings" if known != 1 else "1 known finding"] if known else []
+    parts += [f"{counts.scenarios_skipped} skipped"] if counts.scenarios_skipped else []
+    told = _shown([f"{s.name}: {_one_line(s.message)}" if s.message else s.name for s in fresh])
+    return f"{_plural(len(api.scenarios), 'scenario', 'scenarios')}: {', '.join(parts)}" + (
+        f" ({told})" if fresh else ""
+    )
 
 
 def _api_sentence(api: ApiReport) -> str:
     counts = api.counts
     where = ", ".join(part for part in (api.target_url, api.target_version) if part)
-    parts = []
-    if counts.operations:
-        tested = f"{counts.tested} of {_plural(counts.operations, 'operation', 'operations')} tested"
-        if counts.tested:
-            tested += f", {counts.passed} {'conforms' if counts.passed == 1 else 'conform'}"
-        if counts.failed:
-            failed = list(display_order(api.operations)[0])
-            verb = "violates" if counts.failed == 1 else "violate"
-            known = sum(1 for op in failed if op.failures and all(f.known for f in op.failures))
-            note = f"; {known} only by known findings" if known else ""
-            tested += f", {counts.failed} {verb} the contract ({_violations(failed)}{note})"
-        parts.append(tested)
-    else:
-        parts.append("no operations tested")
+    parts = [_operations(api)]
     if api.scenarios:
         parts.append(_scenarios(api))
     if counts.drift:
@@ -168,12 +179,15 @@ def _api_sentence(api: ApiReport) -> str:
 
 
 def summarize(report: Conformance | Iterable[ApiReport], secrets: Iterable[str] = ()) -> str:
-    """One human paragraph: per API, what was tested, what conforms, what violates and why, scenarios, drift.
+    """One human paragraph: per API, what was tested, what conforms, what is new and why, known findings, drift.
+
+    Only new failures "violate the contract"; failures that the target's known findings explain are counted
+    as known findings, so the words agree with the exit code.
 
     Example:
         "H2O-3 REST on local (http://127.0.0.1:54321, 3.46.0.12): 41 of 295 operations tested, 39 conform,
-        2 violate the contract (POST /3/Parse: 500 server error; …); scenario parse→train→predict passed;
-        3 documentation drifts."
+        1 violates the contract (POST /3/Parse: 500 server error), 1 known finding; scenario
+        parse→train→predict passed; 3 documentation drifts."
     """
     apis = report.apis if isinstance(report, Conformance) else tuple(report)
     if not apis:

@@ -166,8 +166,15 @@ def test_summary_lists_three_violations_then_says_how_many_more() -> None:
 
 
 def test_summary_tallies_many_scenarios() -> None:
-    runs = (*(ScenarioResult(f"s{i}", "passed") for i in range(4)), ScenarioResult("grid", "failed", "oom"))
-    assert "; 5 scenarios: 4 passed, 1 failed, 0 skipped (grid failed (oom))." in summarize([_api(scenarios=runs)])
+    runs = (
+        *(ScenarioResult(f"s{i}", "passed") for i in range(4)),
+        ScenarioResult("grid", "failed", "oom"),
+        ScenarioResult("flow", "failed", "PATCH 501", known=True),
+        ScenarioResult("big", "skipped", "no data"),
+    )
+    assert "; 7 scenarios: 4 passed, 1 failed, 1 known finding, 1 skipped (grid: oom)." in summarize(
+        [_api(scenarios=runs)]
+    )
 
 
 def test_summary_reports_harness_errors_and_nothing_tested() -> None:
@@ -213,12 +220,18 @@ def test_known_findings_are_reported_but_only_new_failures_fail_the_run() -> Non
     api = ApiReport("h2o3", "H2O-3", "local", "http://h", (only_known,), (flow,), ())
     report = build_conformance([api], "0", "now", 1.0)
     assert report.exit_code == 0
-    assert "1 only by known findings" in report.summary
+    # an exit 0 never reads as a violation, nor a known finding as a failed scenario
+    assert "violate" not in report.summary
+    assert "failed" not in report.summary
+    assert "1 of 1 operation tested, 0 conform, 1 known finding; 1 scenario: 0 passed, 1 known finding." in (
+        report.summary
+    )
     assert report.apis[0].counts.failed == 1  # still listed as failing
     mixed = OperationResult("GET", "/b", "failed", 1, (known, new))
-    assert (
-        build_conformance([ApiReport("h2o3", "H2O-3", "local", "h", (mixed,), (), ())], "0", "now", 1.0).exit_code == 1
-    )
+    both = build_conformance([ApiReport("h2o3", "H2O-3", "local", "h", (mixed, only_known), (), ())], "0", "now", 1.0)
+    assert both.exit_code == 1
+    # the new failure's reason, not the known one's, and the known operation counted apart
+    assert "1 violates the contract (GET /b: m2), 1 known finding." in both.summary
     again = type(report).from_json(report.to_json())
     assert again.apis[0].operations[0].failures[0].known == "Jetty answers PATCH with 501"
     assert again.apis[0].scenarios[0].known is True

@@ -1,0 +1,132 @@
+"""``h2oharness report diff``: regressions between two hand-built reports, and the exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from h2oharness.cli import main
+from h2oharness.report.build import build_conformance
+from h2oharness.report.diff import diff_reports, read_report
+from h2oharness.report.model import ApiReport, DriftEntry, Failure, OperationResult, ScenarioResult
+
+SERVER_ERROR = Failure("ST101 Server error", "500", "curl -X POST http://h/3/Parse", signature="HTTP 500 java.lang.NPE")
+KNOWN = Failure("ST101 Server error", "501", "curl -X PATCH http://h/a", signature="HTTP 501", known="Jetty")
+
+
+def _op(path: str, outcome: str, *failures: Failure) -> OperationResult:
+    return OperationResult("POST", path, outcome, 1, failures)  # type: ignore[arg-type]
+
+
+def _write(
+    folder: Path,
+    operations: tuple[OperationResult, ...],
+    scenarios: tuple[ScenarioResult, ...] = (),
+    drift: tuple[DriftEntry, ...] = (),
+    p95: dict[str, float] | None = None,
+) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    api = ApiReport("h2o3", "H2O-3", "mock", "http://h", operations, scenarios, drift)
+    (folder / "conformance.json").write_text(build_conformance([api], "0.1.0", "now", 1.0).to_json())
+    if p95 is not None:
+        entries = [{"key": key, "p95": value} for key, value in p95.items()]
+        (folder / "load.json").write_text(json.dumps({"entries": entries}))
+    return folder / "conformance.json"
+
+
+def test_an_identical_report_has_no_regressions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ops = (_op("/a", "passed"), _op("/b", "failed", KNOWN))
+    old, new = _write(tmp_path / "old", ops), _write(tmp_path / "new", ops)
+    assert main(["report", "diff", str(old), str(new)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "no regressions (exit 0)"
+
+
+def test_newly_failing_fixed_new_defect_drift_and_known_are_told_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = _write(
+        tmp_path / "old",
+        (_op("/3/Parse", "passed"), _op("/3/Fixed", "failed", SERVER_ERROR), _op("/3/Known", "passed")),
+        (ScenarioResult("flow", "passed"), ScenarioResult("train", "failed", "oom")),
+    )
+    new = _write(
+        tmp_path / "new",
+        (_op("/3/Parse", "failed", SERVER_ERROR), _op("/3/Fixed", "passed"), _op("/3/Known", "failed", KNOWN)),
+        (ScenarioResult("flow", "failed", "job FAILED"), ScenarioResult("train", "passed")),
+        (DriftEntry("seed", "field x", "int", "str"),),
+    )
+    # the old report had the server error (on another operation): it is not a new defect
+    diff = diff_reports(read_report(old), read_report(new))
+    assert diff.newly_failing == (
+        "h2o3 on mock: POST /3/Parse: ST101 Server error: 500",
+        "h2o3 on mock: scenario flow: job FAILED",
+    )
+    assert diff.fixed == ("h2o3 on mock: POST /3/Fixed", "h2o3 on mock: scenario train")
+    assert diff.newly_known == ("h2o3 on mock: POST /3/Known: ST101 Server error: 501",)
+    assert diff.new_defects == ()
+    assert diff.new_drift == ("h2o3 on mock: seed: field x (documented int, observed str)",)
+    assert diff.regressions == 2
+    assert main(["report", "diff", str(old), str(new)]) == 1
+    out = capsys.readouterr().out
+    assert "newly failing (2):\n  h2o3 on mock: POST /3/Parse" in out
+    assert out.splitlines()[-1] == "2 regressions (exit 1)"
+
+
+def test_a_new_defect_on_an_already_failing_operation_is_a_regression(tmp_path: Path) -> None:
+    schema = Failure("ST108 Response violates schema", "field 'progress' is a string", signature="progress: type")
+    old = _write(tmp_path / "old", (_op("/3/Jobs", "failed", schema),))
+    new = _write(tmp_path / "new", (_op("/3/Jobs", "failed", schema, SERVER_ERROR),))
+    diff = diff_reports(read_report(old), read_report(new))
+    assert diff.newly_failing == ()
+    assert diff.new_defects == ("h2o3 on mock: server error: HTTP 500 java.lang.NPE (seen 1x on POST /3/Jobs)",)
+    assert diff.regressions == 1
+
+
+def test_a_p95_regresses_when_both_20_percent_and_50_ms_worse(tmp_path: Path) -> None:
+    ops = (_op("/a", "passed"),)
+    before = {"GET /3/Jobs": 100.0, "GET /3/Cloud": 10.0, "JOB h2o3 parse submit-to-done": 1000.0}
+    after = {"GET /3/Jobs": 160.0, "GET /3/Cloud": 40.0, "JOB h2o3 parse submit-to-done": 1100.0}
+    before["JOB h2o3 parse polls per job"], after["JOB h2o3 parse polls per job"] = 3, 300
+    old = _write(tmp_path / "old", ops, p95=before)
+    new = _write(tmp_path / "new", ops, p95=after)
+    diff = diff_reports(read_report(tmp_path / "old"), read_report(tmp_path / "new"))  # folders work too
+    # +300 % but only 30 ms; +10 % of a second; a count, not a latency: none of them regress
+    assert diff.slower == ("GET /3/Jobs: p95 100 ms -> 160 ms (+60%)",)
+    assert diff.regressions == 1
+    only_new = diff_reports(read_report(_write(tmp_path / "bare", ops)), read_report(new))
+    assert only_new.slower == ()
+    assert "latencies not compared" in only_new.notes[0]
+    assert diff_reports(read_report(old), read_report(old)).regressions == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (None, "cannot read"),
+        ("{not json", "not valid JSON"),
+        ('{"format": 1}', "missing field"),
+        ("[1, 2]", "expected an object"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_3(
+    content: str | None, needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = _write(tmp_path / "good", (_op("/a", "passed"),))
+    bad = tmp_path / "bad.json"
+    if content is not None:
+        bad.write_text(content)
+    assert main(["report", "diff", str(good), str(bad)]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert needle in err[0]
+    assert str(bad) in err[0]
+
+
+def test_a_malformed_load_json_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = _write(tmp_path / "good", (_op("/a", "passed"),))
+    other = _write(tmp_path / "other", (_op("/a", "passed"),))
+    (tmp_path / "other" / "load.json").write_text('{"entries": [{"key": "GET /a"}]}')
+    assert main(["report", "diff", str(good), str(other)]) == 3
+    assert "needs a string 'key' and a number 'p95'" in capsys.readouterr().err

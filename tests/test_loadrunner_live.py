@@ -1,0 +1,92 @@
+"""Live figures while ``h2oharness load`` waits for Locust: its CSV as it is rewritten, a line every few seconds."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from h2oharness.errors import HarnessError
+from h2oharness.loadrunner import _run_processes, live_line, read_stats_csv
+from h2oharness.report.loadsummary import Rule
+
+HEADER = (
+    "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,"
+    "Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%\n"
+)
+ROWS = (
+    "GET,/3/Jobs/{job_id},25,1,3,5.3,1.5,21.3,1098.8,12.5,0.0,3,5,7,7,13,15,21,21,21,21,21\n"
+    "POST,/3/ParseSetup,6,0,5,76.3,2.6,265.1,1221.0,3.0,0.0,5,5,180,180,270,270,270,270,270,270,270\n"
+    "JOB,h2o3 parse submit-to-done,6,0,230,327.9,217.6,536.9,0.0,3.0,0.0,230,230,530,530,540,540,540,540,540,540,540\n"
+    ",Aggregated,37,1,3,54.1,0,536.9,2514.6,18.5,0.0,3,5,15,21,230,380,530,540,540,540,540\n"
+)
+
+
+def test_the_csv_gives_its_entries_without_the_aggregate(tmp_path: Path) -> None:
+    path = tmp_path / "locust_stats.csv"
+    path.write_text(HEADER + ROWS)
+    entries = read_stats_csv(path)
+    assert [(e.key, e.requests, e.failures, e.p95) for e in entries] == [
+        ("GET /3/Jobs/{job_id}", 25, 1, 15.0),
+        ("POST /3/ParseSetup", 6, 0, 270.0),
+        ("JOB h2o3 parse submit-to-done", 6, 0, 540.0),
+    ]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        None,
+        "",
+        HEADER,
+        HEADER + ROWS[:70],
+        HEADER + "GET,/x,3,0,N/A,N/A,0,0,0,0,0,N/A,N/A,N/A,N/A,N/A,N/A\n",
+        "\x00\xff",
+    ],
+)
+def test_a_missing_or_half_written_csv_gives_what_it_can(tmp_path: Path, content: str | None) -> None:
+    path = tmp_path / "locust_stats.csv"
+    if content is not None:
+        path.write_bytes(content.encode("latin-1"))
+    assert read_stats_csv(path) == []
+    assert live_line([], [Rule("failure_ratio", 0.01)], 5.2) == "[load 5 s] no figures from Locust yet"
+
+
+def test_the_live_line_says_rate_failures_slowest_p95_and_the_slos_so_far(tmp_path: Path) -> None:
+    path = tmp_path / "locust_stats.csv"
+    path.write_text(HEADER + ROWS)
+    rules = [
+        Rule("failure_ratio", 0.05),
+        Rule("p95_ms", 500, "JOB h2o3 parse submit-to-done"),
+        Rule("min_requests", 1, "JOB h2o3 gbm submitted"),
+    ]
+    assert live_line(read_stats_csv(path), rules, 10.4) == (
+        "[load 10 s] 31 requests, 15.5 req/s, 1 failure (2.7%), slowest p95 270 ms (POST /3/ParseSetup); "
+        "SLOs so far 1/3 met (broken: JOB h2o3 parse submit-to-done p95_ms <= 500, observed 540, and 1 more)"
+    )
+    # a latency rule without an entry is malformed: it is reported at the end, not in every live line
+    assert live_line(read_stats_csv(path), [Rule("p95_ms", 1)], 1).endswith("(POST /3/ParseSetup)")
+
+
+def test_live_lines_come_while_the_processes_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    go = tmp_path / "go"
+    # the child ends once the first live line has been asked for: no race with the clock
+    script = f"import pathlib, time\nfor _ in range(600):\n    if pathlib.Path({str(go)!r}).exists(): break\n"
+    script += "    time.sleep(0.05)"
+    child = [sys.executable, "-c", script]
+
+    def live(elapsed: float) -> str:
+        go.touch()
+        return f"[load {elapsed:.1f} s] figures"
+
+    assert _run_processes([child], {}, tmp_path / "locust.log", limit=60, live=live, every=0.1) == [0]
+    lines = capsys.readouterr().err.splitlines()
+    assert lines
+    assert all(line.startswith("[load ") and line.endswith(" s] figures") for line in lines)
+
+
+def test_the_hard_limit_still_kills_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    child = [sys.executable, "-c", "import time; time.sleep(60)"]
+    with pytest.raises(HarnessError, match="hard time limit of 1 s"):
+        _run_processes([child], {}, tmp_path / "locust.log", limit=1, live=lambda s: "tick", every=0.1)
