@@ -339,13 +339,13 @@ def execute(run: LoadRun) -> LoadSummary:
             file=sys.stderr,
             flush=True,
         )
-        stats_csv = out / "locust_stats.csv"
+        live_csv = out / "locust_stats.csv"
         codes = _run_processes(
             commands,
             env,
             out / "locust.log",
             run.hard_limit,
-            live=lambda elapsed: redact(live_line(read_stats_csv(stats_csv), rules, elapsed), secrets),
+            live=lambda elapsed: redact(live_line(read_stats_csv(live_csv), rules, elapsed), secrets),
         )
     log = redact((out / "locust.log").read_text(errors="replace"), secrets)
     (out / "locust.log").write_text(log)

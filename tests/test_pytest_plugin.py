@@ -200,3 +200,18 @@ def test_with_pytest_terminal_the_collector_adds_no_line_per_test(pytester: pyte
     result = pytester.runpytest_inprocess("--harness-report-dir", str(pytester.path / "out"), "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     assert "[1/1]" not in result.stdout.str() + result.stderr.str()
+
+
+def test_drift_does_not_carry_the_runs_scratch_folder(pytester: pytest.Pytester) -> None:
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_h2o3_drifts.py").write_text(
+        "def test_d(harness_drift, tmp_path):\n"
+        "    harness_drift(source='s', what='w', expected='e', observed=f'Key not loaded: {tmp_path}/train.csv')\n"
+    )
+    report = pytester.path / "out"
+    pytester.runpytest_inprocess("--harness-report-dir", str(report), "-p", "no:cacheprovider").assert_outcomes(
+        passed=1
+    )
+    (api,) = json.loads((report / "conformance.json").read_text())["apis"]
+    # the same drift reads the same on every run, so a report diff does not call it new
+    assert [d["observed"] for d in api["drift"]] == ["Key not loaded: <tmp>/train.csv"]

@@ -18,16 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from h2oharness.apis import get_api
 from h2oharness.confirm import confirm_recorded_crash
-from h2oharness.http.naming import documented_operations
+from h2oharness.pytest_plugin.conformance import build_report, report_secrets
 from h2oharness.pytest_plugin.options import SETTINGS
-from h2oharness.pytest_plugin.progress import PROGRESS, finished_line, read_progress
+from h2oharness.pytest_plugin.progress import PROGRESS, finished_line, read_progress, sweep_line
 from h2oharness.pytest_plugin.recording import DRIFT, RECORD
-from h2oharness.settings import api_secrets
 
 if TYPE_CHECKING:
-    from h2oharness.report.model import ApiReport, Conformance, Excluded
+    from h2oharness.report.model import Conformance
 
 
 class ReportCollector:
@@ -101,16 +99,7 @@ class ReportCollector:
         if done % 25 and now - self._shown < 60 and done != self.total:
             return
         self._shown = now
-        spent = now - self._began
-        left = spent / max(1, done) * max(0, self.total - done)
-        before = f" (and {self._resumed} before the resume)" if self._resumed else ""
-        line = (
-            f"[h2oharness] {done}/{self.total} tests done{before}, {len(self.crashes)} server crashes, "
-            f"{spent / 60:.1f} min so far"
-        )
-        # the first tests carry the servers' start: no estimate from them
-        line += f", about {left / 60:.1f} min left" if done >= 10 else ""
-        self._say(line)
+        self._say(sweep_line(done, self.total, self._resumed, len(self.crashes), now - self._began))
 
     def _keep_crash(self, crash: dict[str, Any]) -> None:
         """Add a crash, or replace the one with the same id (a later line of progress.jsonl: its confirmation)."""
@@ -169,84 +158,7 @@ class ReportCollector:
 
     def build(self) -> Conformance:
         """The report's view model from what was collected: one API report per API and target kind."""
-        from h2oharness.report.build import build_conformance
-
-        # tests bound to no target (document checks) join each of their API's groups
-        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for rec in self.records:
-            if rec.get("target"):
-                groups.setdefault((rec["api"], rec["target"]["kind"]), []).append(rec)
-        for rec in self.records:
-            if not rec.get("target"):
-                kinds = [k for (a, k) in groups if a == rec["api"]] or [""]
-                for kind in kinds:
-                    groups.setdefault((rec["api"], kind), []).append(rec)
-        apis = [self._api_report(slug, kind, recs) for (slug, kind), recs in sorted(groups.items())]
-        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started))
-        return build_conformance(apis, _version(), started, time.time() - self.started, _secrets())
-
-    def _api_report(self, slug: str, kind: str, recs: list[dict[str, Any]]) -> ApiReport:
-        from h2oharness.report.build import OperationRecord, merge_operations
-        from h2oharness.report.model import ApiReport, DriftEntry, Failure, ScenarioResult
-
-        api = get_api(slug)
-        spec = self.config.stash[SETTINGS].specs.get(api.env_prefix) or str(
-            Path(str(self.config.rootpath)) / api.contract
-        )
-        ops = [
-            OperationRecord(
-                r["method"],
-                r["path"],
-                r["outcome"] == "passed",
-                tuple(Failure(**f) for f in r["failures"]),
-                r.get("cases", 0),
-            )
-            for r in recs
-            if r["suite"] == "contract" and "method" in r and r["outcome"] != "skipped"
-        ]
-        # a request that killed the server: found by whichever test saw the outage, reported on its operation
-        ops += [
-            OperationRecord(c["method"], c["path"], False, (Failure(**c["failure"]),))
-            for c in self.crashes
-            if (c["api"], c["kind"]) == (slug, kind)
-        ]
-        scenarios = tuple(
-            ScenarioResult(
-                r["name"],
-                r["outcome"],
-                "; ".join(f["message"].splitlines()[0] for f in r["failures"] if f["message"])
-                or r.get("skip_reason", "")
-                or (r["error"] or ""),
-                r["duration"],
-                bool(r.get("known")),
-            )
-            for r in recs
-            # flows and document checks inside contracts/ (stateful sequences, seed replays) read as scenarios
-            if r["suite"] == "scenario" or "method" not in r
-        )
-        drift = {(d["source"], d["what"], d["expected"], d["observed"]) for d in self.drift if d["api"] == slug}
-        target = next((r["target"] for r in recs if r.get("target")), None) or {}
-        return ApiReport(
-            slug=slug,
-            title=api.title,
-            target=kind or "none",
-            target_url=target.get("url", ""),
-            target_version=target.get("version", ""),
-            operations=merge_operations(documented_operations(Path(spec)), ops),
-            scenarios=scenarios,
-            drift=tuple(DriftEntry(*d) for d in sorted(drift)),
-            errors=tuple(sorted({r["error"] for r in recs if r.get("error")})),
-            excluded=self._excluded(slug, kind),
-        )
-
-    def _excluded(self, slug: str, kind: str) -> tuple[Excluded, ...]:
-        from h2oharness.report.model import Excluded
-        from h2oharness.sweep import load_destructive
-
-        if self.config.stash[SETTINGS].include_destructive:
-            return ()
-        path = Path(str(self.config.rootpath)) / "contracts" / slug / "destructive.yaml"
-        return tuple(Excluded(m, p, why) for (m, p), why in sorted(load_destructive(path).items()))
+        return build_report(self.config, self.records, self.drift, self.crashes, self.started)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Write conformance.json and conformance.html; again after replaying the crashes, which takes a while."""
@@ -255,21 +167,6 @@ class ReportCollector:
         pending = any(c.get("confirmed") is None and c.get("request") for c in self.crashes)
         if pending:
             # an interrupted replay still leaves the sweep's report (and progress.jsonl to resume from)
-            write_all(self.build(), self.report_dir, secrets=_secrets())
+            write_all(self.build(), self.report_dir, secrets=report_secrets())
             self.confirm_crashes()
-        write_all(self.build(), self.report_dir, secrets=_secrets())
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("h2oharness")
-    except PackageNotFoundError:
-        return "0+unknown"
-
-
-def _secrets() -> tuple[str, ...]:
-    from h2oharness.apis import APIS
-
-    return api_secrets([a.env_prefix for a in APIS.values()])
+        write_all(self.build(), self.report_dir, secrets=report_secrets())

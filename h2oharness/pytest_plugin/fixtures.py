@@ -8,6 +8,8 @@ They live on one plugin object per API, registered at configure time.
 from __future__ import annotations
 
 import inspect
+import re
+import tempfile
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +25,8 @@ from h2oharness.pytest_plugin.options import SETTINGS, target_kinds
 from h2oharness.pytest_plugin.recording import KnownFindings, api_of
 from h2oharness.targets import Target, open_target, serve_mock, start_local
 
+#: a file in pytest's per-run scratch folders (tmp_path), whose path changes on every run
+_SCRATCH = re.compile(re.escape(tempfile.gettempdir()) + r"/pytest-of-[^/\s]+/pytest-[^/\s]+(?:/[^/\s]+)*/([^/\s]+)")
 #: local servers started in this session, by URL: the sweep restarts one that a request killed
 LOCAL_SERVERS = pytest.StashKey[dict[str, Any]]()
 SWEEP = pytest.StashKey[Any]()
@@ -155,6 +159,8 @@ def harness_drift(request: pytest.FixtureRequest) -> Callable[..., None]:
     from h2oharness.pytest_plugin.recording import DRIFT
 
     def record(*, source: str, what: str, expected: str, observed: str) -> None:
+        # a test's scratch folder differs on every run: the same drift must read the same (report diff)
+        observed = _SCRATCH.sub(r"<tmp>/\1", observed)
         entry = {"source": source, "what": what, "expected": expected, "observed": observed}
         request.node.user_properties.append((DRIFT, entry))
 

@@ -56,4 +56,14 @@ def finished_line(record: dict[str, Any], done: int, total: int) -> str:
     else:
         what = f"{'scenario' if record.get('suite') == 'scenario' else 'flow'} {record['name']}"
     seconds = float(record.get("duration") or 0)
-    return f"{count} {record['api']:<10} {what:<44} {outcome_text(record)} ({seconds:.1f} s)"
+    cases = f"{record['cases']} cases, " if record.get("cases") else ""
+    return f"{count} {record['api']:<10} {what:<44} {outcome_text(record)} ({cases}{seconds:.1f} s)"
+
+
+def sweep_line(done: int, total: int, resumed: int, crashes: int, spent: float) -> str:
+    """A sweep's progress: tests done, crashes so far, time spent and (past the first ten tests) an estimate left."""
+    before = f" (and {resumed} before the resume)" if resumed else ""
+    line = f"[h2oharness] {done}/{total} tests done{before}, {crashes} server crashes, {spent / 60:.1f} min so far"
+    # the first tests carry the servers' start: no estimate from them
+    left = spent / max(1, done) * max(0, total - done)
+    return line + (f", about {left / 60:.1f} min left" if done >= 10 else "")

@@ -1,0 +1,123 @@
+"""The conformance report's view model from the collected records: grouped per API and target kind."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from h2oharness.apis import get_api
+from h2oharness.http.naming import documented_operations
+from h2oharness.pytest_plugin.options import SETTINGS
+from h2oharness.report.build import OperationRecord, build_conformance, merge_operations
+from h2oharness.report.model import ApiReport, DriftEntry, Excluded, Failure, ScenarioResult
+from h2oharness.settings import api_secrets
+from h2oharness.sweep import load_destructive
+
+if TYPE_CHECKING:
+    from h2oharness.report.model import Conformance
+
+
+def build_report(
+    config: pytest.Config,
+    records: list[dict[str, Any]],
+    drift: list[dict[str, Any]],
+    crashes: list[dict[str, Any]],
+    started: float,
+) -> Conformance:
+    """The report's view model from the collected records: one API report per API and target kind."""
+    # tests bound to no target (document checks) join each of their API's groups
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for rec in records:
+        if rec.get("target"):
+            groups.setdefault((rec["api"], rec["target"]["kind"]), []).append(rec)
+    for rec in records:
+        if not rec.get("target"):
+            kinds = [k for (a, k) in groups if a == rec["api"]] or [""]
+            for kind in kinds:
+                groups.setdefault((rec["api"], kind), []).append(rec)
+    apis = [_api_report(config, drift, crashes, slug, kind, recs) for (slug, kind), recs in sorted(groups.items())]
+    at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started))
+    return build_conformance(apis, _version(), at, time.time() - started, report_secrets())
+
+
+def _api_report(
+    config: pytest.Config,
+    drift: list[dict[str, Any]],
+    crashes: list[dict[str, Any]],
+    slug: str,
+    kind: str,
+    recs: list[dict[str, Any]],
+) -> ApiReport:
+    api = get_api(slug)
+    spec = config.stash[SETTINGS].specs.get(api.env_prefix) or str(Path(str(config.rootpath)) / api.contract)
+    ops = [
+        OperationRecord(
+            r["method"],
+            r["path"],
+            r["outcome"] == "passed",
+            tuple(Failure(**f) for f in r["failures"]),
+            r.get("cases", 0),
+        )
+        for r in recs
+        if r["suite"] == "contract" and "method" in r and r["outcome"] != "skipped"
+    ]
+    # a request that killed the server: found by whichever test saw the outage, reported on its operation
+    ops += [
+        OperationRecord(c["method"], c["path"], False, (Failure(**c["failure"]),))
+        for c in crashes
+        if (c["api"], c["kind"]) == (slug, kind)
+    ]
+    scenarios = tuple(
+        ScenarioResult(
+            r["name"],
+            r["outcome"],
+            "; ".join(f["message"].splitlines()[0] for f in r["failures"] if f["message"])
+            or r.get("skip_reason", "")
+            or (r["error"] or ""),
+            r["duration"],
+            bool(r.get("known")),
+        )
+        for r in recs
+        # flows and document checks inside contracts/ (stateful sequences, seed replays) read as scenarios
+        if r["suite"] == "scenario" or "method" not in r
+    )
+    found = {(d["source"], d["what"], d["expected"], d["observed"]) for d in drift if d["api"] == slug}
+    target = next((r["target"] for r in recs if r.get("target")), None) or {}
+    return ApiReport(
+        slug=slug,
+        title=api.title,
+        target=kind or "none",
+        target_url=target.get("url", ""),
+        target_version=target.get("version", ""),
+        operations=merge_operations(documented_operations(Path(spec)), ops),
+        scenarios=scenarios,
+        drift=tuple(DriftEntry(*d) for d in sorted(found)),
+        errors=tuple(sorted({r["error"] for r in recs if r.get("error")})),
+        excluded=_excluded(config, slug),
+    )
+
+
+def _excluded(config: pytest.Config, slug: str) -> tuple[Excluded, ...]:
+    if config.stash[SETTINGS].include_destructive:
+        return ()
+    path = Path(str(config.rootpath)) / "contracts" / slug / "destructive.yaml"
+    return tuple(Excluded(m, p, why) for (m, p), why in sorted(load_destructive(path).items()))
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("h2oharness")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def report_secrets() -> tuple[str, ...]:
+    """Every password and token the environment holds for the registered APIs, for redaction."""
+    from h2oharness.apis import APIS
+
+    return api_secrets([a.env_prefix for a in APIS.values()])
