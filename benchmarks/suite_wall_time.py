@@ -1,8 +1,12 @@
-"""Wall time of the hermetic H2O-3 suite (contracts + scenarios against the mock) with one and with two xdist workers.
+"""Wall time of the hermetic suites: the H2O-3 suite with one and two xdist workers, or the whole main job.
 
 Run from anywhere: ``python benchmarks/suite_wall_time.py [--repeat N] [--workers 1,2] [--timeout S]``.
 Each run is a fresh ``python -m pytest`` subprocess from the repository root, so the figures include
 interpreter start-up, collection and the per-worker mock, as a developer or CI sees them.
+
+``--main-job`` times the Quick start's main job instead, ``h2oharness run --target mock`` (all four APIs,
+its default workers), once per ``--root`` (checkouts side by side, e.g. a worktree of an older commit), each
+run from its own checkout with that checkout's package first on the path.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ import argparse
 import importlib.util
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,9 +115,67 @@ def run_once(workers: int, timeout: float) -> Run:
     return Run(workers, seconds, code, result)
 
 
+def main_job_once(root: Path, timeout: float, bytecode: bool) -> Run:
+    """Time ``h2oharness run --target mock`` from the checkout ``root`` (its package first on the path)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HARNESS_", "PYTHONPATH"))}
+    env["PYTHONPATH"] = str(root)
+    if bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    reports = Path(tempfile.mkdtemp(prefix="h2oharness-main-job-"))
+    cmd = [sys.executable, "-m", "h2oharness.cli", "run", "--target", "mock", "--report-dir", str(reports)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    try:
+        output, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise SuiteError(f"the main job in {root} did not finish within {timeout:.0f} s (see --timeout)") from None
+    seconds = time.perf_counter() - start
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    verdict = next((line for line in lines if line.startswith(("OK", "FAILED", "ERROR"))), "")
+    result = verdict or next((line for line in reversed(lines) if RESULT_LINE.search(line)), lines[-1] if lines else "")
+    shutil.rmtree(reports, ignore_errors=True)
+    return Run(0, seconds, proc.returncode, result[:100])
+
+
+def main_job(roots: list[Path], repeat: int, timeout: float, bytecode: bool) -> int:
+    """Time the main job once per root (``repeat`` rounds), side by side."""
+    cache = "on" if bytecode else "as the environment says"
+    print(f"main job wall time: python -m h2oharness.cli run --target mock   (bytecode cache {cache})")
+    print(machine())
+    rows = []
+    try:
+        for round_ in range(repeat):
+            for root in roots:
+                run = main_job_once(root, timeout, bytecode)
+                rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
+                rows.append(
+                    [str(root), rev.stdout.strip() or "?", round_ + 1, f"{run.seconds:.1f}", run.exit_code, run.result]
+                )
+                print(f"  {root} ({rows[-1][1]}): {run.seconds:.1f} s, exit {run.exit_code}", flush=True)
+    except SuiteError as exc:
+        print(f"error: {exc}")
+        return 1
+    print()
+    print(table(["checkout", "commit", "run", "seconds", "exit", "verdict"], rows, align="llrrrl"))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, time the runs, print one row per run and one per worker count."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--main-job", action="store_true", help="time `h2oharness run --target mock` instead")
+    parser.add_argument(
+        "--root", action="append", type=Path, default=[], help="with --main-job: a checkout (repeatable)"
+    )
+    parser.add_argument(
+        "--bytecode",
+        action="store_true",
+        help="with --main-job: let Python write its bytecode cache (unset PYTHONDONTWRITEBYTECODE)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs per worker count (default 1)")
     parser.add_argument("--workers", default="1,2", help="comma-separated xdist worker counts (default 1,2)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds before one run is killed (default 300)")
@@ -122,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--workers must be comma-separated integers, not {args.workers!r}")
     if args.repeat < 1 or not counts or min(counts) < 1:
         parser.error("--repeat and every --workers count must be at least 1")
+    if args.main_job:
+        return main_job([r.resolve() for r in args.root] or [ROOT], args.repeat, args.timeout, args.bytecode)
 
     print(f"suite wall time: python {' '.join(command()[1:])} -n N   (cwd {ROOT})")
     print(machine())
