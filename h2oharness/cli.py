@@ -194,6 +194,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 def pytest_command(args: argparse.Namespace, kind: str, report_dir: Path, root: Path, paths: list[str]) -> list[str]:
     """The pytest command line of ``run``: pytest's terminal off (the report collector narrates), plain junit."""
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:terminal"]
+    # the suite's ini addopts name terminal options (-ra) that do not exist without the terminal: what the run
+    # needs of them is given here instead
+    command += ["-o", "addopts=", "-p", "no:locust", "--strict-markers", "--strict-config"]
     # hypothesis' plugin fills junit.xml with base64 statistics of every test, pytest-benchmark makes .benchmarks/
     # in the working directory; the suites use neither
     command += ["-p", "no:hypothesispytest", "-p", "no:benchmark"]
