@@ -205,19 +205,6 @@ def serve_mock(
         yield Target("mock", served.url, state.client_credentials())
 
 
-def live_target(
-    api: ApiInfo,
-    url: str | None = None,
-    username: str | None = None,
-    password: str | None = None,
-    token: str | None = None,
-    url_option: str = "--harness-url",
-) -> Target:
-    """A live server from explicit values or the environment, probed: it answers, and takes the credentials."""
-    url, creds = live_settings(api, url=url, username=username, password=password, token=token, url_option=url_option)
-    return Target("live", url, creds, probe(url, api.health_path, creds))
-
-
 @contextlib.contextmanager
 def open_target(
     api: ApiInfo,
