@@ -54,18 +54,11 @@ def command(*extra: str) -> list[str]:
     return [sys.executable, "-m", "pytest", *SUITE, "-p", "no:cacheprovider", "-q", "--harness-target", "mock", *extra]
 
 
-def pytest_run(extra: list[str], timeout: float) -> tuple[int, list[str], float]:
-    """Run pytest in its own process group; return exit code, non-blank output lines and wall seconds."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+def timed(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float, what: str) -> tuple[int, list[str], float]:
+    """Run ``cmd`` in its own process group; return exit code, non-blank output lines and wall seconds."""
     start = time.perf_counter()
     proc = subprocess.Popen(
-        command(*extra),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
+        cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
     )
     try:
         output, _ = proc.communicate(timeout=timeout)
@@ -73,9 +66,15 @@ def pytest_run(extra: list[str], timeout: float) -> tuple[int, list[str], float]
         # xdist workers are grandchildren: end the whole group this run started, not just pytest
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        raise SuiteError(f"pytest {' '.join(extra)} did not finish within {timeout:.0f} s (see --timeout)") from None
+        raise SuiteError(f"{what} did not finish within {timeout:.0f} s (see --timeout)") from None
     seconds = time.perf_counter() - start
     return proc.returncode, [line.strip() for line in output.splitlines() if line.strip()], seconds
+
+
+def pytest_run(extra: list[str], timeout: float) -> tuple[int, list[str], float]:
+    """Run the suite's pytest with ``extra``; return exit code, non-blank output lines and wall seconds."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    return timed(command(*extra), ROOT, env, timeout, f"pytest {' '.join(extra)}")
 
 
 def broken(code: int, lines: list[str]) -> str | None:
@@ -123,22 +122,11 @@ def main_job_once(root: Path, timeout: float, bytecode: bool) -> Run:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
     reports = Path(tempfile.mkdtemp(prefix="h2oharness-main-job-"))
     cmd = [sys.executable, "-m", "h2oharness.cli", "run", "--target", "mock", "--report-dir", str(reports)]
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
-    )
-    try:
-        output, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        raise SuiteError(f"the main job in {root} did not finish within {timeout:.0f} s (see --timeout)") from None
-    seconds = time.perf_counter() - start
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    code, lines, seconds = timed(cmd, root, env, timeout, f"the main job in {root}")
     verdict = next((line for line in lines if line.startswith(("OK", "FAILED", "ERROR"))), "")
     result = verdict or next((line for line in reversed(lines) if RESULT_LINE.search(line)), lines[-1] if lines else "")
     shutil.rmtree(reports, ignore_errors=True)
-    return Run(0, seconds, proc.returncode, result[:100])
+    return Run(0, seconds, code, result[:100])
 
 
 def main_job(roots: list[Path], repeat: int, timeout: float, bytecode: bool) -> int:
@@ -187,7 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1 or not counts or min(counts) < 1:
         parser.error("--repeat and every --workers count must be at least 1")
     if args.main_job:
-        return main_job([r.resolve() for r in args.root] or [ROOT], args.repeat, args.timeout, args.bytecode)
+        roots = [r.resolve() for r in args.root] or [ROOT]
+        for root in roots:
+            if not (root / "h2oharness").is_dir() or not (root / "contracts").is_dir():
+                parser.error(f"--root {root} is not an h2oharness checkout (no h2oharness/ and contracts/ in it)")
+        return main_job(roots, args.repeat, args.timeout, args.bytecode)
 
     print(f"suite wall time: python {' '.join(command()[1:])} -n N   (cwd {ROOT})")
     print(machine())
