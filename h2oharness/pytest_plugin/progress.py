@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from h2oharness.report.build import one_line
+
 PROGRESS = "progress.jsonl"
 _REASON_CHARS = 70
 
@@ -26,24 +28,19 @@ def read_progress(report_dir: Path) -> list[dict[str, Any]]:
     return lines
 
 
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _REASON_CHARS else text[: _REASON_CHARS - 1] + "…"
-
-
 def outcome_text(record: dict[str, Any]) -> str:
     """How a test's record reads at a glance: passed, known finding, FAILED with its reason, skipped, error."""
     if record.get("error"):
-        return f"ERROR: {_short(str(record['error']))}"
+        return f"ERROR: {one_line(str(record['error']), _REASON_CHARS)}"
     outcome = record.get("outcome")
     if outcome == "failed" and record.get("known"):
         return "known finding"
     if outcome == "failed":
         reasons = [str(f.get("message") or f.get("check") or "") for f in record.get("failures") or []]
         first = next((r for r in reasons if r.strip()), "")
-        return "FAILED" + (f": {_short(first)}" if first else "")
+        return "FAILED" + (f": {one_line(first, _REASON_CHARS)}" if first else "")
     if outcome == "skipped" and record.get("skip_reason"):
-        return f"skipped: {_short(str(record['skip_reason']).removeprefix('Skipped: '))}"
+        return f"skipped: {one_line(str(record['skip_reason']).removeprefix('Skipped: '), _REASON_CHARS)}"
     return str(outcome)
 
 

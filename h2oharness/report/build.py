@@ -111,9 +111,10 @@ def new_failures(api: ApiReport) -> int:
     return ops + sum(1 for s in api.scenarios if s.outcome == "failed" and not s.known)
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str, limit: int = _MESSAGE_CHARS) -> str:
+    """``text`` on one line (white space folded), cut to ``limit`` characters with an ellipsis."""
     text = " ".join(text.split())
-    return text if len(text) <= _MESSAGE_CHARS else text[: _MESSAGE_CHARS - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _plural(count: int, singular: str, plural: str) -> str:
@@ -136,7 +137,7 @@ def _operations(api: ApiReport) -> str:
     fresh = [op for op in failed if not known_only(op)]
     if fresh:
         reasons = [
-            f"{op.method} {op.path}: {_one_line(next((f.message for f in op.failures if not f.known), 'failed'))}"
+            f"{op.method} {op.path}: {one_line(next((f.message for f in op.failures if not f.known), 'failed'))}"
             for op in fresh
         ]
         verb = "violates" if len(fresh) == 1 else "violate"
@@ -151,14 +152,14 @@ def _scenarios(api: ApiReport) -> str:
     known = sum(1 for s in api.scenarios if s.outcome == "failed" and s.known)
     if len(api.scenarios) == 1 and not known:
         (only,) = api.scenarios
-        why = f" ({_one_line(only.message)})" if fresh and only.message else ""
+        why = f" ({one_line(only.message)})" if fresh and only.message else ""
         return f"scenario {only.name} {only.outcome}{why}"
     counts = api.counts
     parts = [f"{counts.scenarios_passed} passed"]
     parts += [f"{len(fresh)} failed"] if fresh else []
     parts += [f"{known} known findings" if known != 1 else "1 known finding"] if known else []
     parts += [f"{counts.scenarios_skipped} skipped"] if counts.scenarios_skipped else []
-    told = _shown([f"{s.name}: {_one_line(s.message)}" if s.message else s.name for s in fresh])
+    told = _shown([f"{s.name}: {one_line(s.message)}" if s.message else s.name for s in fresh])
     return f"{_plural(len(api.scenarios), 'scenario', 'scenarios')}: {', '.join(parts)}" + (
         f" ({told})" if fresh else ""
     )
@@ -174,7 +175,7 @@ def _api_sentence(api: ApiReport) -> str:
         parts.append(_plural(counts.drift, "documentation drift", "documentation drifts"))
     if api.errors:
         more = f" (and {_plural(len(api.errors) - 1, 'other error', 'other errors')})" if len(api.errors) > 1 else ""
-        parts.append(f"the harness could not run: {_one_line(api.errors[0])}{more}")
+        parts.append(f"the harness could not run: {one_line(api.errors[0])}{more}")
     return f"{api.title} on {api.target}" + (f" ({where})" if where else "") + ": " + "; ".join(parts) + "."
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from h2oharness.errors import ConfigError
-from h2oharness.report.build import known_only
+from h2oharness.report.build import known_only, one_line
 from h2oharness.report.defects import group_defects
 from h2oharness.report.model import ApiReport, Conformance, OperationResult, ScenarioResult
 
@@ -97,11 +97,6 @@ def read_report(path: Path) -> ReadReport:
     return ReadReport(file, conformance, _load_p95(file.with_name("load.json")))
 
 
-def _one_line(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _REASON_CHARS else text[: _REASON_CHARS - 1] + "…"
-
-
 def _op_state(op: OperationResult) -> str:
     """passed, untested, known (fails only on known findings) or failed (fails on something new)."""
     if op.outcome != "failed":
@@ -117,7 +112,7 @@ def _scenario_state(scenario: ScenarioResult) -> str:
 
 def _op_reason(op: OperationResult) -> str:
     failure = next((f for f in op.failures if not f.known), op.failures[0] if op.failures else None)
-    return _one_line(f"{failure.check}: {failure.message}") if failure is not None else "failed"
+    return one_line(f"{failure.check}: {failure.message}", _REASON_CHARS) if failure is not None else "failed"
 
 
 def _new_defects(old: ApiReport | None, new: ApiReport) -> list[str]:
@@ -127,7 +122,8 @@ def _new_defects(old: ApiReport | None, new: ApiReport) -> list[str]:
         (f"{op.method} {op.path}", failure) for op in new.operations for failure in op.failures if not failure.known
     )
     return [
-        f"{d.kind.replace('_', ' ')}: {_one_line(d.signature)} (seen {d.count}x on {', '.join(d.operations[:3])})"
+        f"{d.kind.replace('_', ' ')}: {one_line(d.signature, _REASON_CHARS)} "
+        f"(seen {d.count}x on {', '.join(d.operations[:3])})"
         for d in fresh
         if (d.check, d.signature) not in seen
     ]
@@ -147,7 +143,7 @@ def _compare_api(old: ApiReport | None, new: ApiReport, out: dict[str, list[str]
     runs = {s.name: _scenario_state(s) for s in old.scenarios} if old is not None else {}
     for scenario in new.scenarios:
         was, now = runs.get(scenario.name, "skipped"), _scenario_state(scenario)
-        reason = f": {_one_line(scenario.message)}" if scenario.message else ""
+        reason = f": {one_line(scenario.message, _REASON_CHARS)}" if scenario.message else ""
         if now == "failed" and was != "failed":
             out["newly_failing"].append(f"{where}: scenario {scenario.name}{reason}")
         elif now == "known" and was not in ("known", "failed"):
@@ -157,8 +153,8 @@ def _compare_api(old: ApiReport | None, new: ApiReport, out: dict[str, list[str]
     out["new_defects"] += [f"{where}: {line}" for line in _new_defects(old, new)]
     drift = set(old.drift) if old is not None else set()
     out["new_drift"] += [
-        f"{where}: {d.source}: {_one_line(d.what)} "
-        f"(documented {_one_line(d.expected)}, observed {_one_line(d.observed)})"
+        f"{where}: {d.source}: {one_line(d.what, _REASON_CHARS)} "
+        f"(documented {one_line(d.expected, _REASON_CHARS)}, observed {one_line(d.observed, _REASON_CHARS)})"
         for d in new.drift
         if d not in drift
     ]

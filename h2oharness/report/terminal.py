@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK
 from h2oharness.http.redact import redact
-from h2oharness.report.build import known_only, new_failures
+from h2oharness.report.build import known_only, new_failures, one_line
 from h2oharness.report.model import ApiReport, Conformance, Failure, ScenarioResult
 
 __all__ = ["new_failure_lines", "render_terminal", "scenario_tally"]
@@ -19,11 +19,6 @@ _SHOWN_FAILURES = 20
 _CURL_CHARS = 400
 _REASON_CHARS = 100
 _COLUMNS = ("API", "target", "tested", "conform", "new failures", "known", "untested", "scenarios", "drift")
-
-
-def _one_line(text: str, limit: int = _REASON_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def scenario_tally(scenarios: Iterable[ScenarioResult]) -> str:
@@ -85,12 +80,14 @@ def new_failure_lines(apis: Iterable[ApiReport]) -> list[tuple[str, str]]:
             if not fresh:
                 out.append((f"{api.slug} {op.method} {op.path}: failed", ""))
             for failure in fresh:
-                reason = _one_line(f"{failure.check}: {failure.message}" if failure.message else failure.check)
+                reason = one_line(
+                    f"{failure.check}: {failure.message}" if failure.message else failure.check, _REASON_CHARS
+                )
                 times = f" (x{failure.count})" if failure.count > 1 else ""
                 out.append((f"{api.slug} {op.method} {op.path}: {reason}{times}", _curl(failure)))
         for scenario in api.scenarios:
             if scenario.outcome == "failed" and not scenario.known:
-                reason = _one_line(scenario.message) if scenario.message else "failed"
+                reason = one_line(scenario.message, _REASON_CHARS) if scenario.message else "failed"
                 out.append((f"{api.slug} scenario {scenario.name}: {reason}", ""))
     return out
 
@@ -113,7 +110,9 @@ def render_terminal(report: Conformance, secrets: Iterable[str] = ()) -> str:
         return f"No APIs were tested (exit {report.exit_code})."
     lines = _table([_COLUMNS, *(_row(api) for api in report.apis)])
     for api in report.apis:
-        lines += [f"{api.slug} on {api.target}: the harness could not run: {_one_line(e)}" for e in api.errors]
+        lines += [
+            f"{api.slug} on {api.target}: the harness could not run: {one_line(e, _REASON_CHARS)}" for e in api.errors
+        ]
     failures = new_failure_lines(report.apis)
     lines += ["", _verdict(report, sum(new_failures(api) for api in report.apis))]
     for what, curl in failures[:_SHOWN_FAILURES]:
