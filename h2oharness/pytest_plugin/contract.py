@@ -30,6 +30,7 @@ from schemathesis.core.failures import FailureGroup
 
 from h2oharness.apis import ApiInfo, get_api
 from h2oharness.contractplan import CaseFeed, FlowContext, FlowPlan
+from h2oharness.errors import ConfigError
 from h2oharness.settings import Settings
 from h2oharness.stateful import flow_settings, linked_flow
 from h2oharness.sweep import load_destructive
@@ -162,7 +163,8 @@ def _flow_schema(flow: FlowPlan, document: Any, spec: Path, config: Path) -> Any
     """The flow's schema: the document filtered to the flow's operations (or a fresh load when it needs its own)."""
     loaded = schemathesis.Config.from_path(config)
     if flow.prune_links:
-        assert flow.operations is not None, "prune_links needs the flow's operations"
+        if flow.operations is None:
+            raise ConfigError(f"{spec}: a flow plan with prune_links must name its operations")
         return schemathesis.openapi.from_dict(_flow_document(spec, flow.operations), config=loaded)
     if flow.positive_only:
         document = schemathesis.openapi.from_path(str(spec), config=loaded)
