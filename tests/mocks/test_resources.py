@@ -1,0 +1,181 @@
+"""Generic resources: operations classified from their shape, objects kept, answers valid under the contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from h2oharness.mocks.clock import ManualClock
+from h2oharness.mocks.jobs import JobBoard, JobPhase
+from h2oharness.mocks.resources import GenericCall, GenericReply, Kind, Resources, Rules, Surface
+
+THING = {"$ref": "#/components/schemas/Thing"}
+ERRORS = {"400": {"description": "bad"}, "404": {"description": "missing"}}
+
+
+def _json(schema: Any) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _op(status: str, schema: Any = None, body: Any = None, params: Any = ()) -> dict[str, Any]:
+    op: dict[str, Any] = {"responses": {status: {"description": "ok", **(_json(schema) if schema else {})}, **ERRORS}}
+    if body is not None:
+        op["requestBody"] = {"required": True, **_json(body)}
+    if params:
+        op["parameters"] = list(params)
+    return op
+
+
+def _query(name: str, kind: str = "string") -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": {"type": kind}}
+
+
+STRING = {"type": "string"}
+INTEGER = {"type": "integer"}
+ID = [{"name": "thing_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "t", "version": "1"},
+    "paths": {
+        "/things": {
+            "post": _op("200", THING, {"type": "object", "required": ["name"], "properties": {"name": STRING}}),
+            "get": _op(
+                "200",
+                {"type": "array", "items": THING},
+                params=[_query("offset", "integer"), _query("limit", "integer"), _query("sort_column"), _query("name")],
+            ),
+        },
+        "/things/count": {
+            "get": _op("200", {"type": "object", "required": ["count"], "properties": {"count": INTEGER}})
+        },
+        "/things/{thing_id}": {
+            "parameters": ID,
+            "get": _op("200", THING),
+            "patch": _op("200", THING, {"type": "object"}),
+            "delete": _op("204"),
+        },
+        "/things/{thing_id}/settings": {
+            "parameters": ID,
+            "get": _op("200", {"type": "object", "properties": {"color": {"type": "string"}}}),
+            "put": _op("200", {"type": "object", "properties": {"color": {"type": "string"}}}, {"type": "object"}),
+        },
+        "/things/{thing_id}/archive": {"parameters": ID, "post": _op("200", THING)},
+        "/things/delete_job": {"post": _op("202", {"$ref": "#/components/schemas/Job"}, {"type": "object"})},
+    },
+    "components": {
+        "schemas": {
+            "Thing": {
+                "type": "object",
+                "required": ["id", "name", "size"],
+                "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "size": {"type": "integer"}},
+            },
+            "Job": {
+                "type": "object",
+                "required": ["id", "status"],
+                "properties": {"id": {"type": "string"}, "status": {"type": "string"}},
+            },
+        }
+    },
+}
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def resources(clock: ManualClock) -> Resources:
+    rules = Rules(job_view=lambda job, now: {"status": job.phase(now).value})
+    return Resources(Surface(DOCUMENT, rules), jobs=JobBoard(clock))
+
+
+def _call(resources: Resources, method: str, template: str, body: Any = None, **params: str) -> GenericReply:
+    op = resources.surface.operation(method, template)
+    path = {k: v for k, v in params.items() if op.params.get(k, ("",))[0] == "path"}
+    query = {k: v for k, v in params.items() if k not in path}
+    return resources.answer(GenericCall(op, path, query, body))
+
+
+def test_every_operation_is_classified_by_its_shape(resources: Resources) -> None:
+    kinds = {(op.method, op.template): op.kind for op in resources.surface.operations}
+    assert kinds == {
+        ("POST", "/things"): Kind.CREATE,
+        ("GET", "/things"): Kind.LIST,
+        ("GET", "/things/count"): Kind.COUNT,
+        ("GET", "/things/{thing_id}"): Kind.GET,
+        ("PATCH", "/things/{thing_id}"): Kind.UPDATE,
+        ("DELETE", "/things/{thing_id}"): Kind.DELETE,
+        ("GET", "/things/{thing_id}/settings"): Kind.GET_ONE,
+        ("PUT", "/things/{thing_id}/settings"): Kind.SET_ONE,
+        ("POST", "/things/{thing_id}/archive"): Kind.ACTION,
+        ("POST", "/things/delete_job"): Kind.JOB,
+    }
+
+
+def test_create_get_update_delete(resources: Resources) -> None:
+    made = _call(resources, "POST", "/things", {"name": "a"})
+    assert made.status == 200
+    assert made.body["name"] == "a"
+    assert made.body["size"] == 0
+    thing_id = made.body["id"]
+    assert _call(resources, "GET", "/things/{thing_id}", thing_id=thing_id).body == made.body
+    assert _call(resources, "PATCH", "/things/{thing_id}", {"size": 3}, thing_id=thing_id).body["size"] == 3
+    assert _call(resources, "GET", "/things/{thing_id}", thing_id=thing_id).body["size"] == 3
+    gone = _call(resources, "DELETE", "/things/{thing_id}", thing_id=thing_id)
+    assert (gone.status, gone.body) == (204, None)
+    assert _call(resources, "GET", "/things/{thing_id}", thing_id=thing_id).status == 404
+
+
+def test_list_pages_filters_orders_and_counts(resources: Resources) -> None:
+    for name in ("c", "a", "b", "a"):
+        _call(resources, "POST", "/things", {"name": name})
+    names = [t["name"] for t in _call(resources, "GET", "/things", sort_column="name").body]
+    assert names == ["a", "a", "b", "c"]
+    page = _call(resources, "GET", "/things", sort_column="name", offset="1", limit="2").body
+    assert [t["name"] for t in page] == ["a", "b"]
+    assert len(_call(resources, "GET", "/things", name="a").body) == 2
+    assert _call(resources, "GET", "/things/count").body == {"count": 4}
+
+
+def test_bad_input_is_a_documented_4xx_naming_the_problem(resources: Resources) -> None:
+    missing = _call(resources, "POST", "/things", {"size": 1})
+    assert missing.status == 400
+    assert "name" in missing.error
+    wrong = _call(resources, "GET", "/things", limit="many")
+    assert wrong.status == 400
+    assert "limit" in wrong.error
+    assert _call(resources, "POST", "/things").status == 400
+
+
+def test_sub_resources_need_their_parent(resources: Resources) -> None:
+    assert _call(resources, "GET", "/things/{thing_id}/settings", thing_id="nope").status == 404
+    thing_id = _call(resources, "POST", "/things", {"name": "a"}).body["id"]
+    assert _call(resources, "GET", "/things/{thing_id}/settings", thing_id=thing_id).body == {}
+    _call(resources, "PUT", "/things/{thing_id}/settings", {"color": "red"}, thing_id=thing_id)
+    assert _call(resources, "GET", "/things/{thing_id}/settings", thing_id=thing_id).body == {"color": "red"}
+    assert _call(resources, "POST", "/things/{thing_id}/archive", thing_id=thing_id).body["id"] == thing_id
+
+
+def test_the_api_can_vouch_for_objects_its_own_handlers_hold(resources: Resources) -> None:
+    resources.exists = lambda collection, path, object_id: object_id == "held" if collection == "/things" else None
+    assert _call(resources, "GET", "/things/{thing_id}/settings", thing_id="held").status == 200
+    assert _call(resources, "GET", "/things/{thing_id}", thing_id="held").body["id"] == "held"
+    assert _call(resources, "GET", "/things/{thing_id}/settings", thing_id="other").status == 404
+
+
+def test_jobs_run_on_the_clock(resources: Resources, clock: ManualClock) -> None:
+    reply = _call(resources, "POST", "/things/delete_job", {})
+    assert reply.status == 202
+    assert reply.body["status"] == "queued"
+    clock.advance(5)
+    job = resources.jobs.get(reply.body["id"])
+    assert job is not None
+    assert job.phase(clock.now()) is JobPhase.SUCCEEDED
+
+
+def test_collections_are_bounded(resources: Resources) -> None:
+    resources.max_per_collection = 3
+    ids = [_call(resources, "POST", "/things", {"name": str(n)}).body["id"] for n in range(5)]
+    assert list(resources.collections["/things"]) == ids[2:]
