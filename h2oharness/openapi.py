@@ -2,21 +2,23 @@
 
 ``dump_openapi`` writes YAML the same way every time (so a regenerated contract diffs
 cleanly), ``validate_openapi`` checks a document with openapi-spec-validator,
-``check_spec_file`` reads one given on the command line, and ``diff_openapi``
-says readably what changed between two documents.
+``check_spec_file`` reads one given on the command line, ``diff_openapi``
+says readably what changed between two documents, and ``contract_document`` is the
+contract a mock answers (the checkout's ``contracts/<slug>/openapi.yaml``, or the copy a wheel carries).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from h2oharness.errors import SpecError
+from h2oharness.errors import ConfigError, SpecError
 
-__all__ = ["check_spec_file", "diff_openapi", "dump_openapi", "validate_openapi"]
+__all__ = ["check_spec_file", "contract_document", "contract_path", "diff_openapi", "dump_openapi", "validate_openapi"]
 
 JSON = dict[str, Any]
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -158,3 +160,24 @@ def check_spec_file(path: Path) -> None:
     if not isinstance(doc, dict) or "openapi" not in doc or "paths" not in doc:
         raise SpecError(f"{path} is not an OpenAPI document (no 'openapi' and 'paths' keys)")
     validate_openapi(doc)
+
+
+# --------------------------------------------------------------------------- the contracts the mocks answer
+
+_PACKAGE = Path(__file__).resolve().parent
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def contract_path(slug: str) -> Path:
+    """Where an API's contract is: the checkout's ``contracts/<slug>/openapi.yaml``, else the wheel's copy."""
+    for root in (_PACKAGE.parent / "contracts", _PACKAGE / "_contracts"):
+        if (root / slug / "openapi.yaml").is_file():
+            return root / slug / "openapi.yaml"
+    raise ConfigError(f"no contract for {slug!r}: neither contracts/{slug}/openapi.yaml nor the packaged copy exists")
+
+
+@functools.cache
+def contract_document(slug: str) -> Mapping[str, Any]:
+    """An API's contract, parsed once per process (callers must not change it)."""
+    document: Mapping[str, Any] = yaml.load(contract_path(slug).read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (a SafeLoader)
+    return document

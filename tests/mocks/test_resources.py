@@ -179,3 +179,12 @@ def test_collections_are_bounded(resources: Resources) -> None:
     resources.max_per_collection = 3
     ids = [_call(resources, "POST", "/things", {"name": str(n)}).body["id"] for n in range(5)]
     assert list(resources.collections["/things"]) == ids[2:]
+
+
+def test_every_contract_is_found_and_classified() -> None:
+    from h2oharness.openapi import contract_document
+
+    for slug in ("h2o3", "h2ogpte", "coreplexml", "workflows"):
+        surface = Surface(contract_document(slug))
+        assert len(surface.operations) >= 10
+        assert {op.kind for op in surface.operations} & {Kind.GET, Kind.LIST, Kind.CREATE}
