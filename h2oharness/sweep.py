@@ -27,6 +27,8 @@ import requests
 from schemathesis.core import NotSet
 
 from h2oharness.confirm import Request
+from h2oharness.errors import NoAnswer
+from h2oharness.http.deadline import deadline_transport
 from h2oharness.http.redact import redact, redact_mapping
 from h2oharness.report.model import Failure
 from h2oharness.targets import Target, tls_context
@@ -112,7 +114,7 @@ def health_failure(url: str, health_path: str, timeout: float = 10.0) -> str | N
     Any HTTP answer, even a 401 or a 500, means the process is alive.
     """
     try:
-        with httpx.Client(timeout=timeout, verify=tls_context()) as client:
+        with httpx.Client(timeout=timeout, transport=deadline_transport(timeout, verify=tls_context())) as client:
             client.get(f"{url}{health_path}")
     except httpx.HTTPError as exc:
         return f"GET {health_path} got no answer either ({type(exc).__name__}: {exc})"
@@ -133,6 +135,12 @@ def load_destructive(path: Path) -> dict[tuple[str, str], str]:
         method, _, route = str(entry["operation"]).partition(" ")
         out[(method.upper(), route)] = str(entry["reason"])
     return out
+
+
+def _no_answer(operation: str, exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    # the adapter's messages already name the request by its path; the operation says its template
+    return f"{operation}: no complete answer ({type(exc).__name__}): {text}"
 
 
 def _utc() -> str:
@@ -210,6 +218,8 @@ class SweepGuard:
             response = case.call(base_url=target.url, session=session, **kwargs)
         except OUTAGE_ERRORS as exc:
             return self._outage(exc, sent, case, target, session, kwargs)
+        except requests.RequestException as exc:  # an answer cut short or undecodable: the server is up
+            raise NoAnswer(_no_answer(sent.operation, exc)) from None
         sent.status = int(getattr(response, "status_code", 0) or 0)
         sweep.last_answered[target.url] = sent
         sweep.recent.setdefault(target.url, deque(maxlen=_RECENT)).append(sent)
@@ -321,7 +331,8 @@ class SweepGuard:
     ) -> Any:
         down = health_failure(target.url, self.health_path)
         if down is None:
-            raise exc  # the server is alive: a slow or dropped answer is an ordinary failure
+            # the server is alive: a slow or dropped answer is an ordinary failure, named, without a traceback
+            raise NoAnswer(_no_answer(sent.operation, exc)) from None
         reached = in_flight(exc)
         culprit = sent if reached else self.sweep.last_answered.get(target.url)
         if culprit is not None:

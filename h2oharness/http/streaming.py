@@ -159,13 +159,14 @@ def _media_type(response: httpx.Response) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
 
-def _head_of_body(response: httpx.Response, limit: int = 2000) -> str:
-    """The first ``limit`` bytes of an error body, for a message; never raises."""
+def _head_of_body(response: httpx.Response, limit: int = 2000, seconds: float = 5.0) -> str:
+    """The first ``limit`` bytes of an error body (what came within ``seconds``), for a message; never raises."""
     collected = b""
+    give_up = time.monotonic() + seconds
     try:
         for chunk in response.iter_bytes():
             collected += chunk
-            if len(collected) >= limit:
+            if len(collected) >= limit or time.monotonic() > give_up:
                 break
     except (httpx.HTTPError, httpx.StreamError):
         pass
