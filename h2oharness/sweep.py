@@ -199,6 +199,9 @@ class SweepGuard:
         self.api = api
         self.target: Target | None = None
         self.settle = 0.0
+        #: the first request of this test that got no complete answer: hypothesis replays a failing example to
+        #: shrink it, and each replay would wait out the deadline again
+        self.unanswered: str | None = None
 
     def call(self, case: Any, target: Target, session: Any = None, settle: float = 0.0, **kwargs: Any) -> Any:
         """``case.call`` against ``target``; skips once the target is down, raises ServerCrash when this killed it.
@@ -213,13 +216,20 @@ class SweepGuard:
         sent = self._describe(case, target, session)
         if sent.signature in sweep.crashed:
             pytest.skip(f"{sent.operation}: this request killed the server before; it is not sent again")
-        self.node.stash[CASES] = self.node.stash.get(CASES, 0) + 1
-        try:
-            response = case.call(base_url=target.url, session=session, **kwargs)
-        except OUTAGE_ERRORS as exc:
-            return self._outage(exc, sent, case, target, session, kwargs)
-        except requests.RequestException as exc:  # an answer cut short or undecodable: the server is up
-            raise NoAnswer(_no_answer(sent.operation, exc)) from None
+        response = None
+        if self.unanswered is None:
+            self.node.stash[CASES] = self.node.stash.get(CASES, 0) + 1
+            try:
+                response = case.call(base_url=target.url, session=session, **kwargs)
+            except OUTAGE_ERRORS as exc:
+                response = self._outage(exc, sent, case, target, session, kwargs)
+            except requests.RequestException as exc:  # an answer cut short or undecodable: the server is up
+                self.unanswered = _no_answer(sent.operation, exc)
+        if self.unanswered is not None:
+            # once a request of this test got no complete answer, hypothesis' replays of it fail the same, unsent;
+            # raised here, outside any except block, so that every replay fails alike (hypothesis tells failures
+            # apart by where they were raised and what they were raised during)
+            raise NoAnswer(self.unanswered)
         sent.status = int(getattr(response, "status_code", 0) or 0)
         sweep.last_answered[target.url] = sent
         sweep.recent.setdefault(target.url, deque(maxlen=_RECENT)).append(sent)
@@ -329,10 +339,13 @@ class SweepGuard:
     def _outage(
         self, exc: BaseException, sent: _Sent, case: Any, target: Target, session: Any, kwargs: dict[str, Any]
     ) -> Any:
+        """The answer after an outage: None when the server is alive (``unanswered`` then says why), a replay's
+        answer after a restart; or ServerCrash."""
         down = health_failure(target.url, self.health_path)
         if down is None:
             # the server is alive: a slow or dropped answer is an ordinary failure, named, without a traceback
-            raise NoAnswer(_no_answer(sent.operation, exc)) from None
+            self.unanswered = _no_answer(sent.operation, exc)
+            return None
         reached = in_flight(exc)
         culprit = sent if reached else self.sweep.last_answered.get(target.url)
         if culprit is not None:

@@ -99,8 +99,9 @@ def deadline_transport(deadline: float, verify: ssl.SSLContext | bool = True) ->
 class DeadlineAdapter(HTTPAdapter):
     """A requests adapter (what schemathesis sends with) giving every request a total deadline.
 
-    A non-streamed answer is read here, piece by piece as it arrives, against the clock; errors are requests'
-    own exception types, their messages naming the request.
+    The answer is read here, piece by piece as it arrives, against the clock, even when the caller asked to stream
+    it (schemathesis always does, then reads it whole); only an event stream is left to the caller, which bounds
+    it itself. Errors are requests' own exception types, their messages naming the request.
     """
 
     def __init__(self, deadline: float, **kwargs: Any) -> None:
@@ -110,14 +111,14 @@ class DeadlineAdapter(HTTPAdapter):
     def send(  # type: ignore[override]
         self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None, **kwargs: Any
     ) -> requests.Response:
-        """Send ``request``; unless ``stream``, read its whole body within the deadline."""
+        """Send ``request`` and read its whole body within the deadline (an event stream is left unread)."""
         what = describe(request.method or "GET", request.url or "/")
         started = time.monotonic()
         try:
             response = super().send(request, stream=True, timeout=_capped(timeout, self.deadline), **kwargs)
         except requests.RequestException as exc:
             raise type(exc)(f"{what}: {exc}", request=request) from exc
-        if stream:
+        if "text/event-stream" in response.headers.get("content-type", ""):
             return response
         pieces: list[bytes] = []
         raw = response.raw

@@ -60,9 +60,10 @@ def session(h2o3: Target) -> Iterator[requests.Session]:
         yield s
 
 
-def test_requests_drip_ends_at_the_total_deadline(h2o3: Target, session: requests.Session) -> None:
+@pytest.mark.parametrize("stream", [False, True])
+def test_requests_drip_ends_at_the_total_deadline(h2o3: Target, session: requests.Session, stream: bool) -> None:
     with pytest.raises(requests.Timeout) as caught:
-        session.get(h2o3.url + CLOUD, headers=DRIP, timeout=30)
+        session.get(h2o3.url + CLOUD, headers=DRIP, timeout=30, stream=stream)
     assert str(caught.value) == "GET /3/Cloud: no complete answer within 0.5 s (the request's total deadline)"
 
 
