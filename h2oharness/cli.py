@@ -102,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--allow-host", action="append", default=[], help="a non-loopback host that may be loaded")
     load.add_argument("--mock-speed", type=float, default=1.0, help="run the mock's clock this many times faster")
     load.add_argument("--mock-faults", type=Path, default=None, help="a fault plan the mock injects (YAML or JSON)")
+    load.add_argument("--request-deadline", type=float, default=None, help="seconds a request may take in all (120)")
     load.add_argument("--max-time", default=None, help="hard limit for the whole run (default: run time + 70 s)")
     load.add_argument("--report-dir", default="reports", type=Path, help="where the reports go (default: reports)")
     load.add_argument("--url", help="base URL of a live target (else <API>_URL)")
@@ -372,6 +373,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         allowed_hosts=list(args.allow_host),
         mock_speed=args.mock_speed,
         mock_faults=FaultPlan.from_file(args.mock_faults) if args.mock_faults else None,
+        request_deadline=args.request_deadline,
         url=args.url,
         username=args.username,
         password=_password(args.password_env),

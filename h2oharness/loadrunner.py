@@ -131,6 +131,8 @@ class LoadRun:
     mock_speed: float = 1.0
     #: the faults the mock injects (only a mock target has any)
     mock_faults: FaultPlan | None = None
+    #: seconds one request may take in all (the Locust processes read it from HARNESS_REQUEST_DEADLINE)
+    request_deadline: float | None = None
     url: str | None = None
     username: str | None = None
     password: str | None = None
@@ -209,6 +211,7 @@ def _environment(run: LoadRun, target: Target) -> dict[str, str]:
         load_users=run.users,
         load_worker_dir=str(run.report_dir.resolve()) if run.workers else None,
         arrival_rate=run.arrival_rate or None,
+        request_deadline=run.request_deadline,
     )
     env = settings.child_environment()
     root = str(run.profile.file.parent.parent)
