@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from h2oharness.apis import get_api
 from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, H2OGPTeMockState, H2OGPTeTimings, make_app
@@ -222,3 +223,12 @@ def test_regressing_job_progress_goes_backwards() -> None:
     before = job.progress(clock.now())
     clock.advance(2.0)
     assert job.progress(clock.now()) < before
+
+
+def test_the_readme_plan_reads() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("```yaml\nseed: 7\n", 1)[1].split("```", 1)[0]
+    plan = FaultPlan.from_data(yaml.safe_load("seed: 7\n" + block))
+    assert [str(f) for rule in plan.rules for f in rule.faults] == ["status=503", "stuck", "expire"]
+    assert plan.rules[1].every == 3
+    assert plan.rules[2].after == 50
