@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 import requests
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import StreamingResponse
+from starlette.routing import Route
 
 from h2oharness.apis import get_api
 from h2oharness.http.deadline import DEADLINE, deadline_session
-from h2oharness.http.streaming import _head_of_body
+from h2oharness.http.streaming import JsonlStream, _head_of_body, open_stream
+from h2oharness.mocks.serve import serve
 from h2oharness.targets import Target, serve_mock
 
 CLOUD = "/3/Cloud"
@@ -95,3 +102,22 @@ def test_an_error_body_is_read_for_a_bounded_time(h2o3: Target) -> None:
     ):
         head = _head_of_body(response, seconds=0.3)
     assert 0 < len(head) < len('{"error":"injected fault: HTTP 500"}')
+
+
+async def _slow_lines(request: Request) -> StreamingResponse:
+    async def lines() -> AsyncIterator[bytes]:
+        for i in range(3):
+            await asyncio.sleep(0.4)
+            yield json.dumps({"body": f"t{i}", "finished": i == 2, "message_id": "m"}).encode() + b"\n"
+
+    return StreamingResponse(lines(), media_type="application/jsonl")
+
+
+def test_a_stream_lives_by_its_own_deadline_not_the_clients() -> None:
+    app = Starlette(routes=[Route("/slow", _slow_lines)])
+    with serve(app) as served, Target("mock", served.url).client(deadline=0.5) as http:
+        with pytest.raises(httpx.ReadTimeout, match=r"within 0\.5 s"):
+            http.get("/slow")
+        with open_stream(http, "GET", "/slow", reader=JsonlStream, deadline=5.0) as stream:
+            events = stream.read()
+    assert [e.data["body"] for e in events] == ["t0", "t1", "t2"]
