@@ -12,7 +12,7 @@ import httpx
 import pytest
 import yaml
 
-from h2oharness.apis import get_api
+from h2oharness.apis import APIS, get_api
 from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, H2OGPTeMockState, H2OGPTeTimings, make_app
 from h2oharness.mocks.clock import ManualClock
 from h2oharness.mocks.faults import FaultError, FaultPlan, parse_faults
@@ -232,3 +232,28 @@ def test_the_readme_plan_reads() -> None:
     assert [str(f) for rule in plan.rules for f in rule.faults] == ["status=503", "stuck", "expire"]
     assert plan.rules[1].every == 3
     assert plan.rules[2].after == 50
+
+
+def test_plan_after_seconds_and_times() -> None:
+    now = [0.0]
+    rules = FaultPlan.from_data([{"fault": "expire", "after_seconds": 5}, {"fault": "reset", "times": 2}]).rules
+    plan = FaultPlan(rules, clock=lambda: now[0])
+    first = [str(f) for f in plan.pick("GET", "/x", "")]
+    now[0] = 6.0
+    later = [[str(f) for f in plan.pick("GET", "/x", "")] for _ in range(2)]
+    assert first == ["reset"]
+    assert later == [["expire", "reset"], ["expire"]]
+
+
+@pytest.mark.parametrize("slug", sorted(APIS))
+def test_every_mock_injects_faults(slug: str) -> None:
+    api = get_api(slug)
+    with serve_mock(api) as target, plain(target) as http:
+        http.headers.update(target.credentials.headers())
+        assert http.get(api.health_path).status_code == 200
+        assert http.get(api.health_path, headers=fault("status=418")).status_code == 418
+        with pytest.raises(httpx.TransportError):
+            http.get(api.health_path, headers=fault("reset"))
+        assert http.get(api.health_path, headers=fault("content-type=text/x-fault")).headers["content-type"] == (
+            "text/x-fault"
+        )
