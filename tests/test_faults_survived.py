@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,13 @@ from typing import Any
 import pytest
 import yaml
 
-from h2oharness.apis import APIS
+from h2oharness.apis import APIS, get_api
+from h2oharness.apis.h2o3.client import H2O3Client
+from h2oharness.errors import JobTimeout, ProgressRegressed
+from h2oharness.http.polling import Backoff, JobStatus, wait_for_job
+from h2oharness.mocks.clock import ManualClock
+from h2oharness.mocks.faults import FaultPlan
+from h2oharness.targets import serve_mock
 
 ROOT = Path(__file__).resolve().parent.parent
 #: per API: the operation each fault hits, plus its health check's operation, left alone
@@ -129,3 +136,28 @@ def test_each_fault_is_a_failed_check_naming_its_request(faulted_run: tuple[Any,
         assert any(check.startswith(CHECKS[fault.split("=")[0]]) for check in checks), (operation, fault, checks)
         if CHECKS[fault.split("=")[0]] == "NoAnswer":
             assert any(f["message"].startswith(f"{operation}: no complete answer") for f in entry["failures"])
+
+
+def _parse_job(client: H2O3Client, tmp_path: Path) -> str:
+    csv = tmp_path / "x.csv"
+    csv.write_text("a,b\n1,2\n3,4\n")
+    setup = client.parse_setup(client.import_files(str(csv))["destination_frames"])
+    return str(client.parse(setup, destination_frame="f")["job"]["key"]["name"])
+
+
+@pytest.mark.parametrize(("fault", "error"), [("regress", ProgressRegressed), ("stuck", JobTimeout)])
+def test_job_faults_end_the_poll_by_name(tmp_path: Path, fault: str, error: type[Exception]) -> None:
+    """The harness's poller against a job whose progress goes back, or that never ends: a named violation."""
+    clock = ManualClock()
+    plan = FaultPlan.from_data([{"method": "POST", "path": "/3/Parse", "fault": fault}])
+    with serve_mock(get_api("h2o3"), clock=clock, faults=plan) as target, target.client() as http:
+        client = H2O3Client(http)
+        job = _parse_job(client, tmp_path)
+
+        def status() -> JobStatus:
+            clock.advance(0.15)  # the job's life moves on between polls, not in real time
+            return client.job_status(job)
+
+        fast = Backoff(initial=0.01, maximum=0.01, minimum=0.01)
+        with pytest.raises(error, match=re.escape(f"H2O-3 job {job}")):
+            wait_for_job(status, timeout=2.0, backoff=fast, what=f"H2O-3 job {job}")
