@@ -47,14 +47,29 @@ logging.getLogger("httpx").setLevel(logging.WARNING)  # Locust's stats already l
 
 
 class _LineStream(httpx.SyncByteStream):
-    """A streamed body read line by line (geventhttpclient's read(n) waits for n bytes; readline does not)."""
+    """A streamed body read line by line (geventhttpclient's read(n) waits for n bytes; readline does not).
 
-    def __init__(self, raw: Any) -> None:
+    The whole stream has ``ends_at`` (time.monotonic): a line dripped a byte at a time cannot outlast it.
+    """
+
+    def __init__(self, raw: Any, request: httpx.Request, ends_at: float) -> None:
         self._raw = raw
+        self._request = request
+        self._ends_at = ends_at
 
     def __iter__(self) -> Iterator[bytes]:
         while True:
-            line = self._raw.readline(b"\n")  # its default separator is CRLF
+            timer = gevent.Timeout(max(self._ends_at - time.monotonic(), 0.001))
+            timer.start()
+            try:
+                line = self._raw.readline(b"\n")  # its default separator is CRLF
+            except gevent.Timeout as exc:
+                if exc is not timer:
+                    raise
+                what = describe(self._request.method, self._request.url)
+                raise httpx.ReadTimeout(f"{what}: the stream outlived its deadline", request=self._request) from None
+            finally:
+                timer.close()
             if not line:
                 return
             yield line
@@ -89,7 +104,7 @@ class LocustTransport(httpx.BaseTransport):
         timer = gevent.Timeout(deadline)
         timer.start()
         try:
-            return self._send(request, what, timer)
+            return self._send(request, what, timer, deadline)
         except gevent.Timeout as exc:
             if exc is not timer:
                 raise
@@ -101,7 +116,7 @@ class LocustTransport(httpx.BaseTransport):
         finally:
             timer.close()
 
-    def _send(self, request: httpx.Request, what: str, timer: gevent.Timeout) -> httpx.Response:
+    def _send(self, request: httpx.Request, what: str, timer: gevent.Timeout, deadline: float) -> httpx.Response:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
         headers["accept-encoding"] = "identity"  # httpx must not decode what geventhttpclient already decoded
         body = request.read()
@@ -138,8 +153,10 @@ class LocustTransport(httpx.BaseTransport):
             else:
                 resp.success()
             if streamed:
-                timer.close()  # a stream is bounded by its reader's own deadline
-                return httpx.Response(resp.status_code, headers=pairs, stream=_LineStream(resp._response))
+                timer.close()  # the stream has a deadline of its own, from when it was sent
+                ends_at = time.monotonic() + deadline - (time.perf_counter() - started)
+                stream = _LineStream(resp._response, request, ends_at)
+                return httpx.Response(resp.status_code, headers=pairs, stream=stream)
             meta = getattr(resp, "request_meta", None)
             if isinstance(meta, dict):  # Locust timed the headers only (stream=True): count the body too
                 meta["response_time"] = (time.perf_counter() - started) * 1000
