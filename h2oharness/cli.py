@@ -158,6 +158,8 @@ def _spec_overrides(items: Sequence[str]) -> dict[str, Path]:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the suites through pytest and turn the result into the exit code."""
     kind = check_kind(args.target)
+    if args.mock_faults is not None and kind != "mock":
+        raise ConfigError(f"--mock-faults is for --target mock; a {kind} target injects no faults of ours")
     apis = [get_api(slug) for slug in (args.apis or sorted(APIS))]
     lacking = [api for api in apis if kind not in api.kinds]
     if lacking and len(lacking) == len(apis):

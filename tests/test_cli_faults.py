@@ -47,6 +47,7 @@ def test_serve_injects_the_plan_it_is_given(tmp_path: Path) -> None:
         (["serve", "--api", "h2o3", "--faults", "{plan}"], "unknown fault 'explode'"),
         (["load", "h2o3.mixed", "--target", "live", "--mock-faults", "{plan}"], "--mock-faults is for --target mock"),
         (["run", "--api", "h2o3", "--mock-faults", "{plan}"], "unknown fault 'explode'"),
+        (["run", "--api", "h2o3", "--target", "local", "--mock-faults", "{plan}"], "a local target injects no"),
         (["run", "--api", "h2o3", "--test-deadline", "0"], "--test-deadline must be a positive number"),
     ],
 )
