@@ -62,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--max-examples", type=int, default=None, help="hypothesis examples per operation")
     run.add_argument("--workers", default="auto", help="pytest-xdist workers: a number, or auto (default)")
     run.add_argument("--suite-dir", type=Path, default=None, help="folder holding contracts/ and scenarios/")
+    run.add_argument("--mock-faults", type=Path, default=None, help="a fault plan the mocks inject (YAML or JSON)")
+    run.add_argument("--request-deadline", type=float, default=None, help="seconds a request may take in all (120)")
+    run.add_argument("--test-deadline", type=float, default=None, help="seconds a test may take (default: no limit)")
+    run.add_argument(
+        "--run-deadline", type=float, default=None, help="seconds the run may take; the report is still written"
+    )
 
     serve = sub.add_parser("serve", help="serve an API's mock on loopback and print its URL")
     serve.add_argument("--api", required=True)
@@ -71,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--password-env", default=None)
     serve.add_argument("--api-key-env", default=None, help="require this bearer token (bearer APIs), read from env")
     serve.add_argument("--speed", type=float, default=1.0, help="run the mock's clock this many times faster")
+    serve.add_argument("--faults", type=Path, default=None, help="a fault plan to inject (YAML or JSON)")
 
     spec = sub.add_parser("spec", help="generate an OpenAPI document from a server's own description")
     spec.add_argument("api", help="API slug (only h2o3 describes itself)")
@@ -94,6 +101,8 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--slo", action="append", default=[], help="[ENTRY:]LIMIT=VALUE, overrides the SLO file")
     load.add_argument("--allow-host", action="append", default=[], help="a non-loopback host that may be loaded")
     load.add_argument("--mock-speed", type=float, default=1.0, help="run the mock's clock this many times faster")
+    load.add_argument("--mock-faults", type=Path, default=None, help="a fault plan the mock injects (YAML or JSON)")
+    load.add_argument("--request-deadline", type=float, default=None, help="seconds a request may take in all (120)")
     load.add_argument("--max-time", default=None, help="hard limit for the whole run (default: run time + 70 s)")
     load.add_argument("--report-dir", default="reports", type=Path, help="where the reports go (default: reports)")
     load.add_argument("--url", help="base URL of a live target (else <API>_URL)")
@@ -149,6 +158,8 @@ def _spec_overrides(items: Sequence[str]) -> dict[str, Path]:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the suites through pytest and turn the result into the exit code."""
     kind = check_kind(args.target)
+    if args.mock_faults is not None and kind != "mock":
+        raise ConfigError(f"--mock-faults is for --target mock; a {kind} target injects no faults of ours")
     apis = [get_api(slug) for slug in (args.apis or sorted(APIS))]
     lacking = [api for api in apis if kind not in api.kinds]
     if lacking and len(lacking) == len(apis):
@@ -175,8 +186,18 @@ def cmd_run(args: argparse.Namespace) -> int:
             for p in (root / "contracts" / api.slug, *sorted((root / "scenarios").glob(f"test_{api.slug}_*.py")))
             if p.exists()
         ]
+    from h2oharness.mocks.faults import FaultPlan
+
     settings = Settings.from_env()
+    if args.mock_faults is not None:
+        FaultPlan.from_file(args.mock_faults)  # a bad plan is one line here, not an error in every test
+    deadlines = {name: getattr(args, name) for name in ("request_deadline", "test_deadline", "run_deadline")}
+    for name, value in deadlines.items():
+        if value is not None and not value > 0:
+            raise ConfigError(f"--{name.replace('_', '-')} must be a positive number of seconds")
     settings = settings.replace(
+        mock_faults=str(args.mock_faults.resolve()) if args.mock_faults else settings.mock_faults,
+        **{name: value for name, value in deadlines.items() if value is not None},
         handed={**settings.handed, **handed},
         specs={**settings.specs, **{get_api(slug).env_prefix: str(path.resolve()) for slug, path in specs.items()}},
     )
@@ -260,7 +281,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with serve_mock(api, speed=args.speed, host=args.host, port=args.port, configure=configure) as served:
+    from h2oharness.mocks.faults import FaultPlan
+
+    faults = FaultPlan.from_file(args.faults) if args.faults else None
+    with serve_mock(
+        api, speed=args.speed, host=args.host, port=args.port, configure=configure, faults=faults
+    ) as served:
         print(f"{api.title} mock listening on {served.url}", flush=True)
         if api.auth == "bearer" and not args.api_key_env:
             print(f"  it accepts the bearer token {served.credentials.token}", flush=True)
@@ -329,10 +355,13 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 def cmd_load(args: argparse.Namespace) -> int:
     """Run a load profile and turn its SLO verdicts into the exit code."""
     from h2oharness.loadrunner import LoadRun, execute, exit_code, find_profile, parse_duration
+    from h2oharness.mocks.faults import FaultPlan
     from h2oharness.report.loadsummary import parse_override
 
     if args.users < 1 or args.spawn_rate <= 0 or args.workers < 0:
         raise ConfigError("--users must be at least 1, --spawn-rate above 0 and --workers at least 0")
+    if args.mock_faults is not None and args.target != "mock":
+        raise ConfigError(f"--mock-faults is for --target mock; a {args.target} target injects no faults of ours")
     run = LoadRun(
         profile=find_profile(args.profile, _suite_root(args.suite_dir, "loadtests")),
         target=args.target,
@@ -345,6 +374,8 @@ def cmd_load(args: argparse.Namespace) -> int:
         slo_overrides=[parse_override(text) for text in args.slo],
         allowed_hosts=list(args.allow_host),
         mock_speed=args.mock_speed,
+        mock_faults=FaultPlan.from_file(args.mock_faults) if args.mock_faults else None,
+        request_deadline=args.request_deadline,
         url=args.url,
         username=args.username,
         password=_password(args.password_env),

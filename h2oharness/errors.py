@@ -15,6 +15,8 @@ the root decides the exit code of the CLI::
           ├── JobFailed              a job ended FAILED or CANCELLED
           ├── JobTimeout             a job did not finish before its deadline
           ├── ProgressRegressed      a job's progress went backwards
+          ├── NoAnswer               no complete answer: reset, cut short, or past the request's deadline
+          ├── DeadlineExceeded       a test ran past its deadline, or the run past its own
           └── StreamViolation        a streamed response broke its format or its timing bounds
                ├── StreamCut          the stream ended (EOF or a transport error) before its last line
                └── StreamServerError  the server itself ended the stream with an error line
@@ -69,6 +71,14 @@ class JobTimeout(ContractViolation):
 
 class ProgressRegressed(ContractViolation):
     """A job's reported progress went down between two polls."""
+
+
+class NoAnswer(ContractViolation):
+    """A request got no complete answer (reset, cut short, past its total deadline); the message names it."""
+
+
+class DeadlineExceeded(ContractViolation):
+    """A test did not finish within its deadline (or the run's); the message names the test and the deadline."""
 
 
 class StreamViolation(ContractViolation):

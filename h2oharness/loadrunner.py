@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from h2oharness.apis import ApiInfo, get_api
@@ -40,6 +41,9 @@ from h2oharness.report.loadsummary import (
 )
 from h2oharness.settings import Settings
 from h2oharness.targets import Target, open_target
+
+if TYPE_CHECKING:
+    from h2oharness.mocks.faults import FaultPlan
 
 #: profile kind -> the Locust user class every ``loadtests/<api>.py`` names the same way
 USER_CLASSES = {"polling": "PollingUser", "streaming": "StreamingUser", "mixed": "MixedUser"}
@@ -125,6 +129,10 @@ class LoadRun:
     slo_overrides: list[Rule] = field(default_factory=list)
     allowed_hosts: list[str] = field(default_factory=list)
     mock_speed: float = 1.0
+    #: the faults the mock injects (only a mock target has any)
+    mock_faults: FaultPlan | None = None
+    #: seconds one request may take in all (the Locust processes read it from HARNESS_REQUEST_DEADLINE)
+    request_deadline: float | None = None
     url: str | None = None
     username: str | None = None
     password: str | None = None
@@ -144,6 +152,7 @@ def _target(run: LoadRun) -> contextlib.AbstractContextManager[Target]:
         run.profile.api,
         run.target,
         speed=run.mock_speed,
+        faults=run.mock_faults,
         url=run.url,
         username=run.username,
         password=run.password,
@@ -202,6 +211,7 @@ def _environment(run: LoadRun, target: Target) -> dict[str, str]:
         load_users=run.users,
         load_worker_dir=str(run.report_dir.resolve()) if run.workers else None,
         arrival_rate=run.arrival_rate or None,
+        request_deadline=run.request_deadline,
     )
     env = settings.child_environment()
     root = str(run.profile.file.parent.parent)

@@ -23,15 +23,18 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from http.client import HTTPException
 from pathlib import Path
 from typing import Any
 
+import gevent
 import httpx
 from locust import FastHttpUser, events
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
 from h2oharness.errors import ContractViolation, HarnessError
+from h2oharness.http.deadline import DEADLINE, DEFAULT_REQUEST_DEADLINE, describe
 from h2oharness.http.naming import operation_namer
 from h2oharness.settings import Handed, Settings
 from h2oharness.targets import Credentials
@@ -44,14 +47,29 @@ logging.getLogger("httpx").setLevel(logging.WARNING)  # Locust's stats already l
 
 
 class _LineStream(httpx.SyncByteStream):
-    """A streamed body read line by line (geventhttpclient's read(n) waits for n bytes; readline does not)."""
+    """A streamed body read line by line (geventhttpclient's read(n) waits for n bytes; readline does not).
 
-    def __init__(self, raw: Any) -> None:
+    The whole stream has ``ends_at`` (time.monotonic): a line dripped a byte at a time cannot outlast it.
+    """
+
+    def __init__(self, raw: Any, request: httpx.Request, ends_at: float) -> None:
         self._raw = raw
+        self._request = request
+        self._ends_at = ends_at
 
     def __iter__(self) -> Iterator[bytes]:
         while True:
-            line = self._raw.readline(b"\n")  # its default separator is CRLF
+            timer = gevent.Timeout(max(self._ends_at - time.monotonic(), 0.001))
+            timer.start()
+            try:
+                line = self._raw.readline(b"\n")  # its default separator is CRLF
+            except gevent.Timeout as exc:
+                if exc is not timer:
+                    raise
+                what = describe(self._request.method, self._request.url)
+                raise httpx.ReadTimeout(f"{what}: the stream outlived its deadline", request=self._request) from None
+            finally:
+                timer.close()
             if not line:
                 return
             yield line
@@ -70,12 +88,35 @@ class LocustTransport(httpx.BaseTransport):
     any other answer is read whole and timed to its last byte, as Locust would.
     """
 
-    def __init__(self, session: Any, namer: Callable[[str, str], str]) -> None:
+    def __init__(self, session: Any, namer: Callable[[str, str], str], deadline: float | None = None) -> None:
         self.session = session
         self.namer = namer
+        self.deadline = deadline or Settings.from_env().request_deadline or DEFAULT_REQUEST_DEADLINE
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Send ``request`` through Locust's session and wrap the answer for httpx."""
+        """Send ``request`` through Locust's session and wrap the answer for httpx, within the request's deadline.
+
+        A non-streamed answer that does not come whole within the deadline, or comes cut short, is a failure in
+        Locust's statistics and an httpx error naming the request.
+        """
+        what = describe(request.method, request.url)
+        deadline = float(request.extensions.get(DEADLINE, self.deadline))
+        timer = gevent.Timeout(deadline)
+        timer.start()
+        try:
+            return self._send(request, what, timer, deadline)
+        except gevent.Timeout as exc:
+            if exc is not timer:
+                raise
+            # no answer at all yet: Locust's session reports nothing for an exception it did not raise
+            late = httpx.ReadTimeout(f"{what}: no complete answer within {deadline:g} s", request=request)
+            fire(self.session.environment, request.method, self.namer(request.method, request.url.path),
+                 deadline * 1000, exception=late)  # fmt: skip
+            raise late from None
+        finally:
+            timer.close()
+
+    def _send(self, request: httpx.Request, what: str, timer: gevent.Timeout, deadline: float) -> httpx.Response:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
         headers["accept-encoding"] = "identity"  # httpx must not decode what geventhttpclient already decoded
         body = request.read()
@@ -92,17 +133,30 @@ class LocustTransport(httpx.BaseTransport):
             error = getattr(resp, "error", None)
             if resp.status_code == 0 or (error is not None and not getattr(error, "code", None)):
                 resp.failure(error or "no response")
-                raise httpx.ConnectError(f"{request.method} {request.url}: {error or 'no response'}", request=request)
+                raise httpx.ConnectError(f"{what}: {error or 'no response'}", request=request)
+            pairs = list(resp.headers.items()) if resp.headers else []
+            pairs = [(k, v) for k, v in pairs if k.lower() not in ("content-encoding", "transfer-encoding")]
+            content_type = resp.headers.get("content-type", "") if resp.headers else ""
+            streamed = any(t in content_type for t in _STREAMING_TYPES)
+            content = b""
+            if not streamed:
+                try:
+                    content = resp.content or b""
+                except (gevent.Timeout, OSError, HTTPException) as exc:
+                    if isinstance(exc, gevent.Timeout) and exc is not timer:
+                        raise
+                    cut = f"{what}: no complete answer ({'past its deadline' if exc is timer else exc})"
+                    resp.failure(cut)
+                    raise httpx.ReadError(cut, request=request) from None
             if resp.status_code >= 400:
                 resp.failure(f"HTTP {resp.status_code}")
             else:
                 resp.success()
-            pairs = list(resp.headers.items()) if resp.headers else []
-            pairs = [(k, v) for k, v in pairs if k.lower() not in ("content-encoding", "transfer-encoding")]
-            content_type = resp.headers.get("content-type", "") if resp.headers else ""
-            if any(t in content_type for t in _STREAMING_TYPES):
-                return httpx.Response(resp.status_code, headers=pairs, stream=_LineStream(resp._response))
-            content = resp.content or b""
+            if streamed:
+                timer.close()  # the stream has a deadline of its own, from when it was sent
+                ends_at = time.monotonic() + deadline - (time.perf_counter() - started)
+                stream = _LineStream(resp._response, request, ends_at)
+                return httpx.Response(resp.status_code, headers=pairs, stream=stream)
             meta = getattr(resp, "request_meta", None)
             if isinstance(meta, dict):  # Locust timed the headers only (stream=True): count the body too
                 meta["response_time"] = (time.perf_counter() - started) * 1000

@@ -55,6 +55,10 @@ _PLAIN: dict[str, tuple[str, type]] = {
     "stream_deadline": ("HARNESS_STREAM_DEADLINE", float),
     "stall_seconds": ("HARNESS_STALL_SECONDS", float),
     "h2o3_load_rows": ("HARNESS_H2O3_LOAD_ROWS", int),
+    "mock_faults": ("HARNESS_MOCK_FAULTS", str),
+    "request_deadline": ("HARNESS_REQUEST_DEADLINE", float),
+    "test_deadline": ("HARNESS_TEST_DEADLINE", float),
+    "run_deadline": ("HARNESS_RUN_DEADLINE", float),
 }
 # suffix of HARNESS_<API PREFIX><suffix> -> Handed field ("_SPEC" is a spec override)
 _HANDED = {
@@ -95,6 +99,12 @@ class Settings:
     stream_deadline: float | None = None
     stall_seconds: float | None = None
     h2o3_load_rows: int | None = None
+    #: a fault plan file the mocks of this run inject (mocks/faults.py)
+    mock_faults: str | None = None
+    #: seconds for one request in all (connect to last byte), one test, and the whole pytest run
+    request_deadline: float | None = None
+    test_deadline: float | None = None
+    run_deadline: float | None = None
     #: per API env prefix (``H2O3``): the server handed down by the CLI
     handed: Mapping[str, Handed] = field(default_factory=dict)
     #: per API env prefix: the OpenAPI document to test against instead of contracts/<slug>/openapi.yaml

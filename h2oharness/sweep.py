@@ -27,6 +27,8 @@ import requests
 from schemathesis.core import NotSet
 
 from h2oharness.confirm import Request
+from h2oharness.errors import NoAnswer
+from h2oharness.http.deadline import deadline_transport
 from h2oharness.http.redact import redact, redact_mapping
 from h2oharness.report.model import Failure
 from h2oharness.targets import Target, tls_context
@@ -112,7 +114,7 @@ def health_failure(url: str, health_path: str, timeout: float = 10.0) -> str | N
     Any HTTP answer, even a 401 or a 500, means the process is alive.
     """
     try:
-        with httpx.Client(timeout=timeout, verify=tls_context()) as client:
+        with httpx.Client(timeout=timeout, transport=deadline_transport(timeout, verify=tls_context())) as client:
             client.get(f"{url}{health_path}")
     except httpx.HTTPError as exc:
         return f"GET {health_path} got no answer either ({type(exc).__name__}: {exc})"
@@ -133,6 +135,12 @@ def load_destructive(path: Path) -> dict[tuple[str, str], str]:
         method, _, route = str(entry["operation"]).partition(" ")
         out[(method.upper(), route)] = str(entry["reason"])
     return out
+
+
+def _no_answer(operation: str, exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    # the adapter's messages already name the request by its path; the operation says its template
+    return f"{operation}: no complete answer ({type(exc).__name__}): {text}"
 
 
 def _utc() -> str:
@@ -191,6 +199,9 @@ class SweepGuard:
         self.api = api
         self.target: Target | None = None
         self.settle = 0.0
+        #: the first request of this test that got no complete answer: hypothesis replays a failing example to
+        #: shrink it, and each replay would wait out the deadline again
+        self.unanswered: str | None = None
 
     def call(self, case: Any, target: Target, session: Any = None, settle: float = 0.0, **kwargs: Any) -> Any:
         """``case.call`` against ``target``; skips once the target is down, raises ServerCrash when this killed it.
@@ -205,11 +216,20 @@ class SweepGuard:
         sent = self._describe(case, target, session)
         if sent.signature in sweep.crashed:
             pytest.skip(f"{sent.operation}: this request killed the server before; it is not sent again")
-        self.node.stash[CASES] = self.node.stash.get(CASES, 0) + 1
-        try:
-            response = case.call(base_url=target.url, session=session, **kwargs)
-        except OUTAGE_ERRORS as exc:
-            return self._outage(exc, sent, case, target, session, kwargs)
+        response = None
+        if self.unanswered is None:
+            self.node.stash[CASES] = self.node.stash.get(CASES, 0) + 1
+            try:
+                response = case.call(base_url=target.url, session=session, **kwargs)
+            except OUTAGE_ERRORS as exc:
+                response = self._outage(exc, sent, case, target, session, kwargs)
+            except requests.RequestException as exc:  # an answer cut short or undecodable: the server is up
+                self.unanswered = _no_answer(sent.operation, exc)
+        if self.unanswered is not None:
+            # once a request of this test got no complete answer, hypothesis' replays of it fail the same, unsent;
+            # raised here, outside any except block, so that every replay fails alike (hypothesis tells failures
+            # apart by where they were raised and what they were raised during)
+            raise NoAnswer(self.unanswered)
         sent.status = int(getattr(response, "status_code", 0) or 0)
         sweep.last_answered[target.url] = sent
         sweep.recent.setdefault(target.url, deque(maxlen=_RECENT)).append(sent)
@@ -319,9 +339,13 @@ class SweepGuard:
     def _outage(
         self, exc: BaseException, sent: _Sent, case: Any, target: Target, session: Any, kwargs: dict[str, Any]
     ) -> Any:
+        """The answer after an outage: None when the server is alive (``unanswered`` then says why), a replay's
+        answer after a restart; or ServerCrash."""
         down = health_failure(target.url, self.health_path)
         if down is None:
-            raise exc  # the server is alive: a slow or dropped answer is an ordinary failure
+            # the server is alive: a slow or dropped answer is an ordinary failure, named, without a traceback
+            self.unanswered = _no_answer(sent.operation, exc)
+            return None
         reached = in_flight(exc)
         culprit = sent if reached else self.sweep.last_answered.get(target.url)
         if culprit is not None:

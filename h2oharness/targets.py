@@ -23,11 +23,13 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import httpx
 
 from h2oharness.errors import ConfigError, TargetAuthError, TargetUnavailable
-from h2oharness.settings import Handed, variable
+from h2oharness.http.deadline import DEFAULT_REQUEST_DEADLINE, deadline_transport
+from h2oharness.settings import Handed, Settings, variable
 
 if TYPE_CHECKING:
     from h2oharness.apis import ApiInfo
     from h2oharness.mocks.clock import Clock
+    from h2oharness.mocks.faults import FaultPlan
 
 TargetKind = Literal["mock", "local", "live"]
 TARGET_KINDS: tuple[TargetKind, ...] = ("mock", "local", "live")
@@ -76,12 +78,24 @@ class Target:
         creds = Credentials(username=handed.username, password=handed.password, token=handed.token)
         return cls(check_kind(handed.kind), handed.url, creds, handed.version)
 
-    def client(self, timeout: float = 60.0) -> httpx.Client:
-        """An httpx client on the target's URL with its credentials (Basic auth or a bearer token)."""
+    def client(self, timeout: float = 60.0, deadline: float | None = None) -> httpx.Client:
+        """An httpx client on the target's URL with its credentials (Basic auth or a bearer token).
+
+        Each request has ``timeout`` seconds a read and ``deadline`` in all (default: ``request_deadline()``).
+        """
         creds = self.credentials
         return httpx.Client(
-            base_url=self.url, auth=creds.httpx_auth(), headers=creds.headers(), timeout=timeout, verify=tls_context()
+            base_url=self.url,
+            auth=creds.httpx_auth(),
+            headers=creds.headers(),
+            timeout=timeout,
+            transport=deadline_transport(deadline or request_deadline(), verify=tls_context()),
         )
+
+
+def request_deadline() -> float:
+    """Seconds one request may take in all: ``HARNESS_REQUEST_DEADLINE``, else the default (120 s)."""
+    return Settings.from_env().request_deadline or DEFAULT_REQUEST_DEADLINE
 
 
 @functools.cache
@@ -135,7 +149,10 @@ def probe(url: str, health_path: str, creds: Credentials, timeout: float = 10.0)
     """
     try:
         with httpx.Client(
-            timeout=timeout, auth=creds.httpx_auth(), headers=creds.headers(), verify=tls_context()
+            timeout=timeout,
+            auth=creds.httpx_auth(),
+            headers=creds.headers(),
+            transport=deadline_transport(timeout, verify=tls_context()),
         ) as client:
             resp = client.get(f"{url}{health_path}")
     except httpx.TimeoutException as exc:
@@ -193,12 +210,18 @@ def serve_mock(
     host: str = "127.0.0.1",
     port: int = 0,
     configure: Callable[[Any], None] | None = None,
+    faults: FaultPlan | None = None,
 ) -> Iterator[Target]:
-    """Serve a fresh mock of ``api`` on loopback; ``configure(state)`` may set credentials before it serves."""
+    """Serve a fresh mock of ``api`` on loopback; ``configure(state)`` may set credentials before it serves.
+
+    ``faults``: the plan of faults the mock injects (mocks/faults.py).
+    """
     from h2oharness.mocks.serve import serve
 
     mock = importlib.import_module(f"{api.module}.mock")
     state = mock.default_state(speed=speed, clock=clock)
+    if faults is not None:
+        state.faults = faults
     if configure is not None:
         configure(state)
     with serve(mock.make_app(state), host=host, port=port) as served:
@@ -219,12 +242,14 @@ def open_target(
     token: str | None = None,
     before_live: Callable[[str], None] | None = None,
     url_option: str = "--harness-url",
+    faults: FaultPlan | None = None,
 ) -> Iterator[Target]:
     """The target of ``kind`` for ``api``, for as long as the block runs (a mock or local server is then stopped).
 
     ``handed`` (a server the CLI already resolved, of the same kind) is used as it is. ``before_live(url)`` runs
     before a live server is contacted at all (the load command's host allowlist). ``url_option`` names the
-    caller's URL option in errors (``--harness-url`` in pytest, ``--url`` in the CLI).
+    caller's URL option in errors (``--harness-url`` in pytest, ``--url`` in the CLI). ``faults``: the plan a
+    mock injects.
     """
     checked = check_kind(kind)
     if checked not in api.kinds:
@@ -232,7 +257,7 @@ def open_target(
     if handed is not None and handed.kind == checked and handed.url:
         yield Target.from_handed(handed)
     elif checked == "mock":
-        with serve_mock(api, speed=speed, clock=clock) as target:
+        with serve_mock(api, speed=speed, clock=clock, faults=faults) as target:
             yield target
     elif checked == "local":
         server = start_local(api)

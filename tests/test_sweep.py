@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
+from h2oharness.errors import NoAnswer
 from h2oharness.mocks.serve import serve
 from h2oharness.report.model import Failure
 from h2oharness.sweep import (
@@ -194,8 +195,21 @@ def test_an_error_while_the_server_still_answers_is_an_ordinary_failure() -> Non
     with serve(app) as served:
         sweep = Sweep(servers={})
         guard, node = _guard(sweep)
-        with pytest.raises(requests.ReadTimeout):
+        with pytest.raises(NoAnswer, match=r"^POST /3/Shutdown: no complete answer \(ReadTimeout\): slow$"):
             guard.call(_Case(requests.ReadTimeout("slow")), Target("local", served.url))
+    assert node.user_properties == []
+    assert sweep.down_since is None
+
+
+def test_an_answer_cut_short_is_a_named_failure_without_a_health_probe() -> None:
+    sweep = Sweep(servers={})
+    guard, node = _guard(sweep)
+    cut = requests.exceptions.ChunkedEncodingError("GET /x: IncompleteRead(3 bytes read, 9 more expected)")
+    case = _Case(cut)
+    for _ in range(3):
+        with pytest.raises(NoAnswer, match=r"^POST /3/Shutdown: no complete answer \(ChunkedEncodingError\): GET /x"):
+            guard.call(case, Target("live", _closed_port()))
+    assert case.calls == 1, "hypothesis' replays of the example are not sent again"
     assert node.user_properties == []
     assert sweep.down_since is None
 

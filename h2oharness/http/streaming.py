@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 import httpx
 
 from h2oharness.errors import HarnessError, StreamCut, StreamServerError, StreamViolation, TargetUnavailable
+from h2oharness.http.deadline import DEADLINE
 from h2oharness.http.redact import redact
 
 __all__ = [
@@ -159,13 +160,14 @@ def _media_type(response: httpx.Response) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
 
-def _head_of_body(response: httpx.Response, limit: int = 2000) -> str:
-    """The first ``limit`` bytes of an error body, for a message; never raises."""
+def _head_of_body(response: httpx.Response, limit: int = 2000, seconds: float = 5.0) -> str:
+    """The first ``limit`` bytes of an error body (what came within ``seconds``), for a message; never raises."""
     collected = b""
+    give_up = time.monotonic() + seconds
     try:
         for chunk in response.iter_bytes():
             collected += chunk
-            if len(collected) >= limit:
+            if len(collected) >= limit or time.monotonic() > give_up:
                 break
     except (httpx.HTTPError, httpx.StreamError):
         pass
@@ -557,7 +559,8 @@ def open_stream(
     """Send a request with a streamed response and yield its reader; the response is closed when the block exits.
 
     ``request_kwargs`` go to httpx (``json=``, ``headers=``, ``params=``, ``timeout=``, ``auth=``...). With a
-    ``deadline`` and no ``timeout``, the client's read timeout is cut to the deadline.
+    ``deadline`` and no ``timeout``, the client's read timeout is cut to the deadline; the deadline also replaces
+    the client's total request deadline (h2oharness/http/deadline.py) for this stream.
 
     Example:
         with open_stream(client, "POST", f"/api/v1/chats/{chat}/completions", reader=JsonlStream,
@@ -589,6 +592,9 @@ def _open_stream(
     if deadline is not None and "timeout" not in request_kwargs:
         request_kwargs["timeout"] = _bounded_timeout(client.timeout, deadline)
     request = client.build_request(method, url, **request_kwargs)
+    if deadline is not None:
+        # a stream lives by its own deadline, not by the client's per-request one; the reader names a breach
+        request.extensions[DEADLINE] = deadline + 1.0
     sent_at = clock()
     try:
         response = client.send(request, stream=True, auth=auth, follow_redirects=follow_redirects)

@@ -1,4 +1,5 @@
-"""The one endpoint every mock serves: decode, route, authenticate, answer in a thread, trap mock bugs, record, render.
+"""The one endpoint every mock serves: decode, route, inject faults, authenticate, answer in a thread, trap mock bugs,
+record, render.
 
 An API plugs in through a ``Wiring``: its router (whose targets are its handlers) and the hooks that keep its wire
 behaviour its own: how a request is decoded, who is let in and what a refusal looks like, what a path no route
@@ -12,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -22,9 +24,11 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, request_response
 
+from h2oharness.mocks import faults
+from h2oharness.mocks.jobs import JOB_FAULTS
 from h2oharness.mocks.requestlog import RecordedRequest
 from h2oharness.mocks.router import Lookup, Router
 from h2oharness.mocks.state import MockState
@@ -121,7 +125,7 @@ class Wiring(Generic[S, T, C, R, E]):
 
 def build_app(state: S, wiring: Wiring[S, Any, Any, Any, Any], routes: Sequence[BaseRoute] = ()) -> Starlette:
     """A Starlette app whose every HTTP request goes to the wiring's endpoint; ``app.state.<name>`` is the state."""
-    app = Starlette(routes=list(routes))
+    app = faults.FaultableApp(routes=list(routes))
     # one endpoint takes every request: Starlette's router would answer an unknown path or method with its own
     # text 404/405, answer HEAD on every GET route and match no path with a newline in it
     app.router.default = request_response(endpoint(state, wiring))
@@ -143,9 +147,28 @@ def endpoint(state: S, wiring: Wiring[S, T, C, R, E]) -> Callable[[Request], Awa
             base_url=str(request.base_url),
         )
         lookup = wiring.router.lookup(incoming.method, incoming.path)
-        work = functools.partial(answer, state, wiring, incoming, lookup)
-        reply, call, problem = await run_in_threadpool(work) if wiring.threadpool else work()
-        response = await wiring.render(state, incoming, reply)
+        operation = f"{lookup.route.method} {lookup.route.template}" if lookup.route else ""
+        try:
+            injected = faults.injection(
+                state.faults, incoming.method, incoming.path, operation, incoming.headers.get(faults.HEADER)
+            )
+        except faults.FaultError as exc:
+            return JSONResponse({"error": f"bad {faults.HEADER} header: {exc}"}, status_code=400)
+        if injected.latency:
+            await asyncio.sleep(injected.latency)
+        status = injected.status
+        if status is not None or injected.has("reset"):
+            reply, call, problem = None, None, None
+            response = faults.error_reply(status or 500)
+        else:
+            work = functools.partial(answer, state, wiring, incoming, lookup, injected.has("expire"))
+            token = JOB_FAULTS.set(injected.job_faults)
+            try:
+                reply, call, problem = await run_in_threadpool(work) if wiring.threadpool else work()
+            finally:
+                JOB_FAULTS.reset(token)
+            response = await wiring.render(state, incoming, reply)
+        response = faults.faulty(response, injected)
         json, form = wiring.seen(call) if call is not None else (None, {})
         state.record(
             RecordedRequest(
@@ -168,11 +191,14 @@ def endpoint(state: S, wiring: Wiring[S, T, C, R, E]) -> Callable[[Request], Awa
 
 
 def answer(
-    state: S, wiring: Wiring[S, T, C, R, E], incoming: Incoming, lookup: Lookup[T]
+    state: S, wiring: Wiring[S, T, C, R, E], incoming: Incoming, lookup: Lookup[T], expired: bool = False
 ) -> tuple[R, C | None, str | None]:
-    """The API's reply to a request, the decoded call (None when decoding refused it) and the credentials' problem."""
+    """The API's reply to a request, the decoded call (None when decoding refused it) and the credentials' problem.
+
+    ``expired`` (an injected fault) refuses the credentials as expired, whatever they are.
+    """
     call: C | None = None
-    problem = wiring.authenticate(state, incoming)
+    problem = "access token expired" if expired else wiring.authenticate(state, incoming)
     try:
         call = wiring.decode(state, incoming, lookup)
         if problem is not None and wiring.protects(lookup):

@@ -3,7 +3,9 @@
 A job never runs anything: its phase and progress are computed from the time
 it was submitted, its timing and the clock, so a mock needs no background
 thread and a test can jump a job to any point of its life with a ManualClock.
-Each API maps ``JobPhase`` onto its own status words.
+Each API maps ``JobPhase`` onto its own status words. A job submitted while
+``JOB_FAULTS`` holds ``stuck`` never leaves running; with ``regress`` its
+progress goes backwards half way (mocks/faults.py sets it per request).
 """
 
 from __future__ import annotations
@@ -11,11 +13,18 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import OrderedDict
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from h2oharness.mocks.clock import Clock
+
+#: the job faults of the request being answered ("stuck", "regress"): each job it submits takes them
+JOB_FAULTS: ContextVar[frozenset[str]] = ContextVar("job_faults", default=frozenset())
+#: where a stuck job's progress stops, and how far a regressing one falls back at half way
+STUCK_AT = 0.5
+REGRESSION = 0.4
 
 
 class JobPhase(StrEnum):
@@ -59,6 +68,9 @@ class Job:
     result: Any = None
     description: str = ""
     cancelled_at: float | None = None
+    #: injected faults: never leave running; report progress going backwards
+    stuck: bool = False
+    regress: bool = False
 
     def _fail_time(self) -> float | None:
         if self.fail_at is None:
@@ -74,8 +86,10 @@ class Job:
         if self.cancelled_at is not None and now >= self.cancelled_at:
             return JobPhase.CANCELLED
         fail_time = self._fail_time()
-        if fail_time is not None and now >= fail_time:
+        if fail_time is not None and now >= fail_time and not self.stuck:
             return JobPhase.FAILED
+        if self.stuck and now >= self.submitted_at + self.timing.queued:
+            return JobPhase.RUNNING
         if now >= self._end_time():
             return JobPhase.SUCCEEDED
         if now >= self.submitted_at + self.timing.queued:
@@ -83,7 +97,15 @@ class Job:
         return JobPhase.QUEUED
 
     def progress(self, now: float) -> float:
-        """Fraction of the run done at ``now``, in [0, 1]; it never goes down as time passes."""
+        """Fraction of the run done at ``now``, in [0, 1]; it never goes down as time passes (but when ``regress``)."""
+        done = self._progress(now)
+        if self.stuck:
+            return min(done, STUCK_AT)
+        if self.regress and 0.5 <= done < 1.0:
+            return done - REGRESSION
+        return done
+
+    def _progress(self, now: float) -> float:
         phase = self.phase(now)
         if phase is JobPhase.SUCCEEDED:
             return 1.0
@@ -150,6 +172,8 @@ class JobBoard:
                 result=result,
                 description=description,
             )
+            faults = JOB_FAULTS.get()
+            job.stuck, job.regress = "stuck" in faults, "regress" in faults
             self._jobs[jid] = job
             self._trim()
             return job

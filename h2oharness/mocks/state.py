@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from h2oharness.mocks.faults import FaultPlan
 from h2oharness.mocks.requestlog import RecordedRequest, RequestLog
 
 
@@ -21,6 +22,8 @@ class MockState:
     max_recorded_requests: int = 1_000
     #: requests the mock failed on itself (a mock bug), answered with a 4xx and kept here for tests to see
     internal_errors: list[str] = field(default_factory=list)
+    #: the faults this mock injects on its own (a run's plan); the X-Harness-Fault header adds more per request
+    faults: FaultPlan = field(default_factory=FaultPlan, repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     requests: RequestLog = field(init=False, repr=False)
 

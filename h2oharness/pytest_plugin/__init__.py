@@ -4,13 +4,15 @@
 - ``fixtures``: each API's target fixtures and the shared ones (drift, known findings, sweep);
 - ``contract``: the contract driver that ``contracts/<slug>/test_<slug>_contract.py`` asks for its tests;
 - ``recording``: what each test's report carries for the conformance report;
-- ``collector``: progress.jsonl and the conformance report, on the controller.
+- ``collector``: progress.jsonl and the conformance report, on the controller;
+- ``deadlines``: a test's and the run's deadline.
 
 Nothing outside the plugin imports it; the driver is imported by the contract test modules.
 """
 
 from __future__ import annotations
 
+from h2oharness.pytest_plugin.deadlines import pytest_runtest_call, pytest_sessionstart
 from h2oharness.pytest_plugin.fixtures import (
     harness_drift,
     harness_known_findings,
@@ -29,5 +31,7 @@ __all__ = [
     "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_generate_tests",
+    "pytest_runtest_call",
     "pytest_runtest_makereport",
+    "pytest_sessionstart",
 ]

@@ -21,6 +21,7 @@ import pytest
 from h2oharness.apis import APIS, ApiInfo, get_api
 from h2oharness.baseline import Baseline, load_baseline
 from h2oharness.errors import HarnessError
+from h2oharness.mocks.faults import FaultPlan
 from h2oharness.pytest_plugin.options import SETTINGS, target_kinds
 from h2oharness.pytest_plugin.recording import KnownFindings, api_of
 from h2oharness.targets import Target, open_target, serve_mock, start_local
@@ -51,14 +52,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def _needs_target(api: ApiInfo, fixture: Callable[..., Any]) -> None:
     """Make pytest hand ``fixture`` the API's ``<slug>_target`` (it is called with that keyword)."""
     param = inspect.Parameter(f"{api.slug}_target", inspect.Parameter.KEYWORD_ONLY, annotation=Target)
-    fixture.__signature__ = inspect.Signature([param])  # type: ignore[attr-defined]
+    named = [p for p in inspect.signature(fixture).parameters.values() if p.kind is not p.VAR_KEYWORD]
+    fixture.__signature__ = inspect.Signature([*named, param])  # type: ignore[attr-defined]
 
 
 def api_fixtures(api: ApiInfo) -> types.ModuleType:
     """A plugin holding the API's fixtures under its own names (registered once per session)."""
 
-    def mock() -> Iterator[Target]:
-        with serve_mock(api) as target:
+    def mock(pytestconfig: pytest.Config) -> Iterator[Target]:
+        plan = pytestconfig.stash[SETTINGS].mock_faults
+        with serve_mock(api, faults=FaultPlan.from_file(Path(plan)) if plan else None) as target:
             yield target
 
     def local(pytestconfig: pytest.Config) -> Iterator[Target]:
@@ -113,11 +116,13 @@ def api_fixtures(api: ApiInfo) -> types.ModuleType:
         with fixtures[f"{api.slug}_target"].client(timeout=60.0) as client:
             yield client
 
-    def session(**fixtures: Target) -> Iterator[Any]:
+    def session(pytestconfig: pytest.Config, **fixtures: Target) -> Iterator[Any]:
         import requests
 
         given = fixtures[f"{api.slug}_target"]
-        with requests.Session() as s:
+        from h2oharness.http.deadline import deadline_session
+
+        with deadline_session(requests.Session(), pytestconfig.stash[SETTINGS].request_deadline or 120.0) as s:
             # a loopback server of ours: no proxy or netrc applies, and looking them up cost ~1 ms a request
             s.trust_env = given.kind == "live"
             auth = given.credentials.httpx_auth()

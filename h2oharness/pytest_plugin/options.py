@@ -74,6 +74,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--harness-report-dir", default=None, help="write conformance.json and conformance.html into this folder"
     )
     group.addoption(
+        "--harness-mock-faults",
+        default=None,
+        help="a fault plan (YAML/JSON) the mocks inject (else HARNESS_MOCK_FAULTS; see h2oharness/mocks/faults.py)",
+    )
+    group.addoption(
+        "--harness-request-deadline",
+        type=float,
+        default=None,
+        help="seconds one request may take in all, connect to last byte (default 120, or HARNESS_REQUEST_DEADLINE)",
+    )
+    group.addoption(
+        "--harness-test-deadline", type=float, default=None, help="seconds one test may take (default: no limit)"
+    )
+    group.addoption(
+        "--harness-run-deadline",
+        type=float,
+        default=None,
+        help="seconds the whole run may take: the test running then fails, the rest is not run, the report is written",
+    )
+    group.addoption(
         "--harness-resume",
         action="store_true",
         default=False,
@@ -89,7 +109,8 @@ def settings_of(config: pytest.Config) -> Settings:
         raise pytest.UsageError(str(exc)) from None
     option = config.getoption
     changes: dict[str, object] = {}
-    for name in ("target", "max_restarts", "confirm_replays", "max_examples"):
+    names = ("target", "max_restarts", "confirm_replays", "max_examples", "mock_faults")
+    for name in (*names, "request_deadline", "test_deadline", "run_deadline"):
         value = option(f"--harness-{name.replace('_', '-')}")
         if value is not None:
             changes[name] = value
@@ -120,9 +141,16 @@ def pytest_configure(config: pytest.Config) -> None:
     for marker in _MARKERS:
         config.addinivalue_line("markers", marker)
     settings = settings_of(config)
+    if settings.mock_faults:
+        from h2oharness.mocks.faults import FaultPlan
+
+        try:
+            FaultPlan.from_file(Path(settings.mock_faults))  # a bad plan is one line now, not an error per test
+        except HarnessError as exc:
+            raise pytest.UsageError(str(exc)) from None
     config.stash[SETTINGS] = settings
     # read by the contract driver when a contract module is imported, here and in every xdist worker
-    settings.export(("all_operations", "include_destructive", "real_keys", "max_examples"))
+    settings.export(("all_operations", "include_destructive", "real_keys", "max_examples", "request_deadline"))
     for api in APIS.values():
         config.pluginmanager.register(api_fixtures(api), f"h2oharness-fixtures-{api.slug}")
     report_dir = config.getoption("--harness-report-dir")

@@ -1,0 +1,152 @@
+"""A total deadline on each request the harness sends: connect, headers and the whole body, a dripped one included.
+
+httpx's and requests' timeouts bound each read, so a body arriving a byte a second never times out. Here every
+per-read timeout is capped at the deadline and the body is read against the clock, so a request ends within about
+twice its deadline whatever the server does (one last read may start just before it). Errors name the request.
+
+Example:
+    client = httpx.Client(transport=deadline_transport(30.0, verify=tls_context()))
+    session.mount("http://", DeadlineAdapter(30.0))
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+
+#: seconds a request may take from its first byte sent to the last byte of its answer, unless a setting says
+DEFAULT_REQUEST_DEADLINE = 120.0
+#: per-request override of the deadline (``client.stream(..., extensions={DEADLINE: 600})`` for a long stream)
+DEADLINE = "h2oharness_deadline"
+
+
+def describe(method: str, url: str | httpx.URL) -> str:
+    """``GET /3/Cloud``: how a message names a request (the path only: a query may carry anything)."""
+    path = url.path if isinstance(url, httpx.URL) else urllib3.util.parse_url(url).path or "/"
+    return f"{method.upper()} {path}"
+
+
+def _late(what: str, deadline: float) -> str:
+    return f"{what}: no complete answer within {deadline:g} s (the request's total deadline)"
+
+
+def _capped(timeout: Any, deadline: float) -> Any:
+    if isinstance(timeout, tuple):
+        return tuple(deadline if t is None else min(t, deadline) for t in timeout)
+    return deadline if timeout is None else min(timeout, deadline)
+
+
+class _DeadlineStream(httpx.SyncByteStream):
+    def __init__(self, inner: httpx.SyncByteStream, request: httpx.Request, started: float, deadline: float) -> None:
+        self.inner, self.request, self.started, self.deadline = inner, request, started, deadline
+
+    def __iter__(self) -> Iterator[bytes]:
+        what = describe(self.request.method, self.request.url)
+        try:
+            for chunk in self.inner:
+                yield chunk
+                if time.monotonic() - self.started > self.deadline:
+                    raise httpx.ReadTimeout(_late(what, self.deadline), request=self.request)
+        except httpx.TransportError as exc:
+            if str(exc).startswith(what):
+                raise
+            raise type(exc)(f"{what}: {exc or type(exc).__name__}", request=self.request) from exc
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class DeadlineTransport(httpx.BaseTransport):
+    """An httpx transport that gives every request a total deadline and names the request in its errors."""
+
+    def __init__(self, inner: httpx.BaseTransport, deadline: float) -> None:
+        self.inner = inner
+        self.deadline = deadline
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` through the inner transport with capped timeouts; its body is read against the clock."""
+        deadline = float(request.extensions.get(DEADLINE, self.deadline))
+        timeouts = dict(request.extensions.get("timeout") or {})
+        request.extensions["timeout"] = {k: _capped(timeouts.get(k), deadline) for k in ("connect", "read", "write")}
+        request.extensions["timeout"]["pool"] = _capped(timeouts.get("pool"), deadline)
+        started = time.monotonic()
+        try:
+            response = self.inner.handle_request(request)
+        except httpx.TransportError as exc:
+            what = describe(request.method, request.url)
+            raise type(exc)(f"{what}: {exc or type(exc).__name__}", request=request) from exc
+        if isinstance(response.stream, httpx.SyncByteStream):
+            response.stream = _DeadlineStream(response.stream, request, started, deadline)
+        return response
+
+    def close(self) -> None:
+        """Close the inner transport."""
+        self.inner.close()
+
+
+def deadline_transport(deadline: float, verify: ssl.SSLContext | bool = True) -> DeadlineTransport:
+    """An HTTP transport (connection pool) whose requests each have ``deadline`` seconds in all."""
+    return DeadlineTransport(httpx.HTTPTransport(verify=verify), deadline)
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """A requests adapter (what schemathesis sends with) giving every request a total deadline.
+
+    The answer is read here, piece by piece as it arrives, against the clock, even when the caller asked to stream
+    it (schemathesis always does, then reads it whole); only an event stream is left to the caller, which bounds
+    it itself. Errors are requests' own exception types, their messages naming the request.
+    """
+
+    def __init__(self, deadline: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.deadline = deadline
+
+    def send(  # type: ignore[override]
+        self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None, **kwargs: Any
+    ) -> requests.Response:
+        """Send ``request`` and read its whole body within the deadline (an event stream is left unread)."""
+        what = describe(request.method or "GET", request.url or "/")
+        started = time.monotonic()
+        try:
+            response = super().send(request, stream=True, timeout=_capped(timeout, self.deadline), **kwargs)
+        except requests.RequestException as exc:
+            raise type(exc)(f"{what}: {exc}", request=request) from exc
+        if "text/event-stream" in response.headers.get("content-type", ""):
+            return response
+        pieces: list[bytes] = []
+        raw = response.raw
+        try:
+            while piece := raw.read1(65536, decode_content=True):
+                pieces.append(piece)
+                if time.monotonic() - started > self.deadline:
+                    raise requests.Timeout(_late(what, self.deadline), request=request, response=response)
+        except requests.Timeout:
+            response.close()
+            raise
+        except urllib3.exceptions.ProtocolError as exc:
+            response.close()
+            raise requests.exceptions.ChunkedEncodingError(f"{what}: {exc}", request=request) from exc
+        except urllib3.exceptions.DecodeError as exc:
+            response.close()
+            raise requests.exceptions.ContentDecodingError(f"{what}: {exc}", request=request) from exc
+        except (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.SSLError, OSError) as exc:
+            response.close()
+            raise requests.ConnectionError(f"{what}: {exc}", request=request) from exc
+        response._content = b"".join(pieces)
+        response._content_consumed = True
+        raw.release_conn()
+        return response
+
+
+def deadline_session(session: requests.Session, deadline: float) -> requests.Session:
+    """``session`` with a total deadline on every request it sends."""
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, DeadlineAdapter(deadline))
+    return session

@@ -1,0 +1,60 @@
+"""A test's deadline and the run's, in inner pytest sessions: named failures, the rest not run, the report written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+SLOW = """
+import time
+
+def test_a_slow():
+    time.sleep(30)
+
+def test_b_quick():
+    pass
+
+def test_c_never_reached():
+    pass
+"""
+
+
+def test_a_test_past_its_deadline_fails_by_name_and_the_run_goes_on(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_slow=SLOW)
+    result = pytester.runpytest_inprocess("--harness-test-deadline", "0.3", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1, passed=2)
+    expected = "*DeadlineExceeded: test_slow.py::test_a_slow: did not finish within its deadline of 0.3 s"
+    result.stdout.fnmatch_lines([expected])
+
+
+def test_the_run_deadline_fails_the_running_test_stops_the_run_and_writes_the_report(pytester: pytest.Pytester) -> None:
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_h2o3_slow.py").write_text(SLOW)
+    report = pytester.path / "out"
+    result = pytester.runpytest_inprocess(
+        "--harness-run-deadline", "0.5", "--harness-report-dir", str(report), "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*test_a_slow: the run's deadline of 0.5 s passed while it ran*"])
+    data = json.loads((report / "conformance.json").read_text())
+    assert data["exit_code"] == 1
+    (api,) = data["apis"]
+    (scenario,) = api["scenarios"]
+    assert scenario["name"] == "test_a_slow"
+    assert scenario["message"] == (
+        "scenarios/test_h2o3_slow.py::test_a_slow: the run's deadline of 0.5 s passed while it ran"
+    )
+    assert "Traceback" not in json.dumps(data)
+
+
+def test_no_deadline_leaves_the_alarm_alone(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_alarm="""
+        import signal
+
+        def test_no_timer():
+            assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+        """
+    )
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)

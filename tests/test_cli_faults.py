@@ -1,0 +1,63 @@
+"""The fault options of the CLI: ``serve --faults``, and bad plans or misuse refused in one line (exit 3)."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from h2oharness.cli import main
+
+
+def _first_line(proc: subprocess.Popen[str], seconds: float) -> str:
+    """The first line the process prints, or '' when it prints none within ``seconds``."""
+    assert proc.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout=seconds):
+            return ""
+    return proc.stdout.readline()
+
+
+def test_serve_injects_the_plan_it_is_given(tmp_path: Path) -> None:
+    plan = tmp_path / "faults.json"
+    plan.write_text('{"rules": [{"path": "/3/About", "fault": "status=418"}]}')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
+    command = [sys.executable, "-m", "h2oharness.cli", "serve", "--api", "h2o3", "--faults", str(plan)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env) as proc:
+        try:
+            line = _first_line(proc, 30.0)
+            assert "mock listening on http://127.0.0.1:" in line, line
+            url = line.rsplit(" ", 1)[1].strip()
+            assert httpx.get(url + "/3/About", timeout=10).status_code == 418
+            assert httpx.get(url + "/3/Cloud", timeout=10).status_code == 200
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)  # a guard: SIGTERM ends serve
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["serve", "--api", "h2o3", "--faults", "{plan}"], "unknown fault 'explode'"),
+        (["load", "h2o3.mixed", "--target", "live", "--mock-faults", "{plan}"], "--mock-faults is for --target mock"),
+        (["run", "--api", "h2o3", "--mock-faults", "{plan}"], "unknown fault 'explode'"),
+        (["run", "--api", "h2o3", "--target", "local", "--mock-faults", "{plan}"], "a local target injects no"),
+        (["run", "--api", "h2o3", "--test-deadline", "0"], "--test-deadline must be a positive number"),
+    ],
+)
+def test_bad_fault_options_are_one_line_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], expected: str
+) -> None:
+    plan = tmp_path / "faults.yaml"
+    plan.write_text("rules: [{fault: explode}]\n")
+    code = main([arg.replace("{plan}", str(plan)) for arg in argv])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert expected in err
+    assert len(err.strip().splitlines()) == 1
