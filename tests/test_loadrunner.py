@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
+from h2oharness.allowlist import check_allowed, is_loopback
 from h2oharness.apis import APIS
 from h2oharness.errors import ConfigError
-from h2oharness.loadrunner import USER_CLASSES, check_allowed, find_profile, is_loopback, parse_duration
+from h2oharness.loadrunner import USER_CLASSES, find_profile, parse_duration
 
 ROOT = Path(__file__).resolve().parent.parent
 
