@@ -313,14 +313,13 @@ def execute(run: LoadRun) -> LoadSummary:
         secrets = known_secrets(run.password, run.token, *target.credentials.secrets())
         env = _environment(run, target)
         commands = locust_commands(run, target.url, out)
-        print(
+        line = (
             f"load {run.profile.name}: {run.users} users, {run.run_time:g} s"
             + (f", {run.arrival_rate:g} arrivals/s" if run.arrival_rate else "")
             + (f", {run.workers} workers" if run.workers else "")
-            + f", against {target.kind} {target.url}",
-            file=sys.stderr,
-            flush=True,
+            + f", against {target.kind} {target.url}"
         )
+        print(redact(line, secrets), file=sys.stderr, flush=True)
         live_csv = out / "locust_stats.csv"
         try:
             codes = _run_processes(
