@@ -23,7 +23,7 @@ from h2oharness.pytest_plugin.conformance import build_report, report_secrets
 from h2oharness.pytest_plugin.options import SETTINGS
 from h2oharness.pytest_plugin.progress import PROGRESS, finished_line, read_progress, sweep_line
 from h2oharness.pytest_plugin.recording import DRIFT, RECORD
-from h2oharness.scrub import redact_json
+from h2oharness.scrub import redact_json, scrub_file
 
 if TYPE_CHECKING:
     from h2oharness.report.model import Conformance
@@ -163,6 +163,13 @@ class ReportCollector:
     def build(self) -> Conformance:
         """The report's view model from what was collected: one API report per API and target kind."""
         return build_report(self.config, self.records, self.drift, self.crashes, self.started)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """junit.xml (pytest writes it at the session's end, from the failures' text) scrubbed of secrets too."""
+        xmlpath = getattr(config.option, "xmlpath", None)
+        if xmlpath:
+            scrub_file(Path(xmlpath), self.secrets)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Write conformance.json and conformance.html; again after replaying the crashes, which takes a while."""
