@@ -120,10 +120,13 @@ def _base64_forms(secret: str) -> set[str]:
 
 def _wire_forms(secret: str) -> set[str]:
     """The secret as it may appear in a URL, a form body, a JSON or HTML document, or base64 text."""
+    as_json = json.dumps(secret)[1:-1]
     plain = {
         secret,
-        json.dumps(secret)[1:-1],
+        as_json,
         json.dumps(secret, ensure_ascii=False)[1:-1],
+        # JSON inside an HTML page (Jinja's tojson, as in Locust's report)
+        as_json.translate({ord(c): f"\\u{ord(c):04x}" for c in "<>&'"}),
         html.escape(secret),
         html.escape(secret, quote=False),
     }

@@ -162,10 +162,13 @@ def test_a_short_secret_masks_no_base64_by_chance() -> None:
 
 
 def test_html_escaped_secrets_are_masked() -> None:
-    secret = 'a<b>&"c'
+    secret = "a<b>&\"c'd"
     assert redact(f"<td>{html.escape(secret)}</td> <td>{html.escape(secret, quote=False)}</td>", [secret]) == (
         "<td>[REDACTED]</td> <td>[REDACTED]</td>"
     )
+    # JSON in a page's script, as Jinja's tojson writes it (Locust's report)
+    in_script = json.dumps(secret).translate({ord(c): f"\\u{ord(c):04x}" for c in "<>&'"})
+    assert redact(f"var x = {in_script};", [secret]) == 'var x = "[REDACTED]";'
 
 
 @pytest.mark.parametrize(
