@@ -76,9 +76,17 @@ def scrub_file(path: Path, secrets: Iterable[str]) -> bool:
 
 
 def scrub_folder(folder: Path, secrets: Iterable[str], pattern: str = "*") -> list[Path]:
-    """Redact every text file matching ``pattern`` in ``folder`` and below; the files that changed."""
+    """Redact every text file matching ``pattern`` in ``folder`` and below; the files that changed.
+
+    Hidden folders and files (``.hypothesis/``, a cache hypothesis keeps there) are nobody's output and are left.
+    """
     secrets = tuple(secrets)
-    return [p for p in sorted(folder.rglob(pattern)) if p.is_file() and scrub_file(p, secrets)]
+    found = [
+        p
+        for p in sorted(folder.rglob(pattern))
+        if not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    ]
+    return [p for p in found if p.is_file() and scrub_file(p, secrets)]
 
 
 def _pump(source: IO[str], sink: IO[str], secrets: tuple[str, ...]) -> None:

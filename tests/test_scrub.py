@@ -58,3 +58,11 @@ def test_a_childs_output_is_redacted_line_by_line(capfd: pytest.CaptureFixture[s
     out, err = capfd.readouterr()
     assert out == f"out {MASK}\n"
     assert err == f"err {MASK}\n"
+
+
+def test_hidden_caches_are_left_alone(tmp_path: Path) -> None:
+    cache = tmp_path / ".hypothesis" / "unicode_data"
+    cache.mkdir(parents=True)
+    (cache / "table.txt").write_text(SECRET)
+    assert scrub_folder(tmp_path, [SECRET]) == []
+    assert (cache / "table.txt").read_text() == SECRET
