@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from h2oharness.http.redact import MASK, is_sensitive_name, redact
 
-__all__ = ["redact_json", "run_redacted", "scrub_file", "scrub_folder"]
+__all__ = ["pump_redacted", "redact_json", "run_redacted", "scrub_file", "scrub_folder"]
 
 
 def redact_json(value: Any, secrets: tuple[str, ...]) -> Any:
@@ -95,18 +95,26 @@ def _pump(source: IO[str], sink: IO[str], secrets: tuple[str, ...]) -> None:
         sink.flush()
 
 
+def pump_redacted(proc: subprocess.Popen[str], secrets: Iterable[str]) -> list[threading.Thread]:
+    """Copy a child's piped stdout and stderr, line by line and redacted, onto this process's; join the threads
+    returned once the child has ended (a child started by other means than ``run_redacted`` can use it too)."""
+    secrets = tuple(secrets)
+    pumps = [
+        threading.Thread(target=_pump, args=(source, sink, secrets), daemon=True)
+        for source, sink in ((proc.stdout, sys.stdout), (proc.stderr, sys.stderr))
+        if source is not None
+    ]
+    for pump in pumps:
+        pump.start()
+    return pumps
+
+
 def run_redacted(command: Sequence[str], secrets: Iterable[str], **popen: Any) -> int:
     """Run ``command`` to its end with its stdout and stderr redacted line by line onto this process's; its code."""
-    secrets = tuple(secrets)
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace", bufsize=1, **popen
     ) as proc:
-        pumps = [
-            threading.Thread(target=_pump, args=(source, sink, secrets), daemon=True)
-            for source, sink in ((proc.stdout, sys.stdout), (proc.stderr, sys.stderr))
-        ]
-        for pump in pumps:
-            pump.start()
+        pumps = pump_redacted(proc, secrets)
         code = proc.wait()
         for pump in pumps:
             pump.join()
