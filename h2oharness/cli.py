@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
-import subprocess
 import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 from h2oharness.apis import APIS, ApiInfo, get_api
 from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError
+from h2oharness.http.redact import redact
 from h2oharness.openapi import check_spec_file
 from h2oharness.report.diff import REGRESSION_MS, REGRESSION_RATIO
-from h2oharness.settings import Handed, Settings, secret_variable
-from h2oharness.targets import TARGET_KINDS, check_kind, open_target, preflight_local, serve_mock
+from h2oharness.scrub import run_redacted, scrub_folder
+from h2oharness.settings import Handed, Settings, known_secrets, secret_variable, url_password
+from h2oharness.targets import TARGET_KINDS, check_kind, open_target, preflight_local, serve_mock, split_userinfo
 
 
 class _Parser(argparse.ArgumentParser):
@@ -136,6 +138,19 @@ def _password(env_name: str | None, option: str = "--password-env") -> str | Non
     return secret_variable(env_name, option)
 
 
+def _given_secrets(args: argparse.Namespace) -> tuple[str, ...]:
+    """The secrets the command line names: the variables of --password-env and --api-key-env, a password in a URL."""
+    names = [getattr(args, name, None) for name in ("password_env", "api_key_env")]
+    values = [os.environ.get(n) for n in names if n]
+    values += [url_password(getattr(args, name, None) or "") for name in ("url", "source")]
+    return tuple(v for v in values if v)
+
+
+def _say(text: str, file: TextIO | None = None) -> None:
+    """Print ``text`` redacted of every secret the environment holds (the one redaction of the CLI's output)."""
+    print(redact(text, known_secrets()), file=file or sys.stdout, flush=True)
+
+
 def _suite_root(explicit: Path | None, folder: str = "contracts") -> Path:
     candidates = [explicit] if explicit else [Path.cwd(), Path(__file__).resolve().parent.parent]
     for root in candidates:
@@ -165,7 +180,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if lacking and len(lacking) == len(apis):
         raise ConfigError(f"no {kind} target for {', '.join(a.slug for a in lacking)}; choose mock or live")
     for api in lacking:
-        print(f"{api.slug}: no {kind} target, left out of this run", file=sys.stderr, flush=True)
+        _say(f"{api.slug}: no {kind} target, left out of this run", sys.stderr)
     apis = [api for api in apis if kind in api.kinds]
     root = _suite_root(args.suite_dir)
     specs = _spec_overrides(args.spec)
@@ -202,14 +217,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         specs={**settings.specs, **{get_api(slug).env_prefix: str(path.resolve()) for slug, path in specs.items()}},
     )
     workers = "" if args.workers in ("0", "1") else f", {args.workers} workers"
-    print(
+    _say(
         f"h2oharness run: {', '.join(api.slug for api in apis)} on {kind}{workers}; reports into {report_dir}",
-        file=sys.stderr,
-        flush=True,
+        sys.stderr,
     )
     env = run_environment(settings.child_environment(), report_dir)
-    code = subprocess.call(pytest_command(args, kind, report_dir, root, paths), cwd=root, env=env)
-    return _finish(report_dir, code, settings.secrets())
+    secrets = known_secrets(*settings.secrets(), *_given_secrets(args))
+    try:
+        code = run_redacted(pytest_command(args, kind, report_dir, root, paths), secrets, cwd=root, env=env)
+    finally:
+        # pytest writes junit.xml and progress.jsonl itself: whatever a server echoed is scrubbed out of them
+        scrub_folder(report_dir, secrets)
+    return _finish(report_dir, code, secrets)
 
 
 def pytest_command(args: argparse.Namespace, kind: str, report_dir: Path, root: Path, paths: list[str]) -> list[str]:
@@ -260,7 +279,7 @@ def _finish(report_dir: Path, pytest_code: int, secrets: Sequence[str] = ()) -> 
         raise HarnessError(f"pytest exited with code {pytest_code} and wrote no report in {report_dir}")
     conformance = Conformance.from_json(path.read_text(), str(path))
     print(render_terminal(conformance, secrets))
-    print(f"reports: {report_dir / 'conformance.html'}, {path}, {report_dir / 'junit.xml'}")
+    _say(f"reports: {report_dir / 'conformance.html'}, {path}, {report_dir / 'junit.xml'}")
     return conformance.exit_code
 
 
@@ -287,8 +306,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     with serve_mock(
         api, speed=args.speed, host=args.host, port=args.port, configure=configure, faults=faults
     ) as served:
-        print(f"{api.title} mock listening on {served.url}", flush=True)
+        _say(f"{api.title} mock listening on {served.url}")
         if api.auth == "bearer" and not args.api_key_env:
+            # the mock made this token up for whoever tests it: printing it is the point, so it skips redaction
             print(f"  it accepts the bearer token {served.credentials.token}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
@@ -307,7 +327,9 @@ def cmd_spec(args: argparse.Namespace) -> int:
     if source == "snapshot":
         meta = spec.load_snapshot()
     elif source.startswith(("http://", "https://")):
-        auth = (args.username, _password(args.password_env) or "") if args.username else None
+        source, url_user, url_pass = split_userinfo(source)  # credentials in the URL are never printed with it
+        user = args.username or url_user
+        auth = (user, _password(args.password_env) or url_pass or "") if user else None
         meta = spec.fetch_metadata(source.rstrip("/"), auth=auth)
     else:
         meta = spec.load_metadata_file(Path(source))
@@ -319,7 +341,7 @@ def cmd_spec(args: argparse.Namespace) -> int:
         spec.write_snapshot(meta, args.snapshot)
     methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
     count = sum(1 for item in doc["paths"].values() for key in item if key in methods)
-    print(f"wrote {args.out}: {count} operations")
+    _say(f"wrote {args.out}: {count} operations")
     return EXIT_OK
 
 
@@ -383,9 +405,9 @@ def cmd_load(args: argparse.Namespace) -> int:
         max_time=parse_duration(args.max_time) if args.max_time else None,
     )
     summary = execute(run)
-    print(summary.summary)
+    _say(summary.summary)
     out = run.report_dir.resolve()
-    print(f"reports: {out / 'load.html'}, {out / 'load.json'}, {out / 'locust.html'}, {out / 'locust_stats.csv'}")
+    _say(f"reports: {out / 'load.html'}, {out / 'load.json'}, {out / 'locust.html'}, {out / 'locust_stats.csv'}")
     return exit_code(summary)
 
 
@@ -413,9 +435,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return commands[args.command](args)
     except HarnessError as exc:
-        # one line, always: the first line of a validator's essay says what is wrong
+        # one line, always: the first line of a validator's essay says what is wrong; an echoed secret is masked
         first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
-        print(f"h2oharness: error: {first}", file=sys.stderr)
+        print(redact(f"h2oharness: error: {first}", known_secrets(*_given_secrets(args))), file=sys.stderr)
         return EXIT_HARNESS_ERROR
     except KeyboardInterrupt:
         print("h2oharness: interrupted", file=sys.stderr)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import ipaddress
 import os
 import re
 import shlex
@@ -23,8 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
+from h2oharness.allowlist import check_allowed
 from h2oharness.apis import ApiInfo, get_api
 from h2oharness.errors import EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError
 from h2oharness.http.redact import redact
@@ -39,7 +38,8 @@ from h2oharness.report.loadsummary import (
     read_history,
     stats_csv,
 )
-from h2oharness.settings import Settings
+from h2oharness.scrub import scrub_folder
+from h2oharness.settings import Settings, known_secrets
 from h2oharness.targets import Target, open_target
 
 if TYPE_CHECKING:
@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 
 #: profile kind -> the Locust user class every ``loadtests/<api>.py`` names the same way
 USER_CLASSES = {"polling": "PollingUser", "streaming": "StreamingUser", "mixed": "MixedUser"}
-LOOPBACK_NAMES = ("localhost",)
 #: seconds between two live lines while Locust runs
 LIVE_EVERY = 5.0
 #: Locust entry types that are measurements of the harness (jobs, streams), not requests
@@ -92,26 +91,6 @@ def parse_duration(text: str) -> float:
     if not parts or "".join(n + u for n, u in parts) != text.strip():
         raise ConfigError(f"cannot read the duration {text!r}: use e.g. 30s, 2m, 1m30s")
     return sum(float(n) * {"h": 3600, "m": 60, "s": 1}[u] for n, u in parts)
-
-
-def is_loopback(url: str) -> bool:
-    """Whether a URL's host is this machine's loopback."""
-    host = urlsplit(url).hostname or ""
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_allowed(url: str, allowed_hosts: Sequence[str]) -> None:
-    """ConfigError unless ``url`` is loopback or its host is listed explicitly: load is never sent by accident."""
-    host = urlsplit(url).hostname or ""
-    if not is_loopback(url) and host not in allowed_hosts:
-        raise ConfigError(
-            f"refusing to send load to {host}: it is not loopback; list it with --allow-host {host} to load it"
-        )
 
 
 @dataclass
@@ -205,9 +184,11 @@ def locust_commands(run: LoadRun, url: str, out: Path) -> list[list[str]]:
 
 
 def _environment(run: LoadRun, target: Target) -> dict[str, str]:
-    """The Locust processes' environment: the target's credentials and the run's shape as ``HARNESS_*`` settings."""
+    """The Locust processes' environment: the target's credentials, the hosts it may reach beyond loopback and the
+    run's shape as ``HARNESS_*`` settings."""
     settings = Settings.from_env().replace(
         handed={run.profile.api.env_prefix: target.handed()},
+        allowed_hosts=",".join(run.allowed_hosts),
         load_users=run.users,
         load_worker_dir=str(run.report_dir.resolve()) if run.workers else None,
         arrival_rate=run.arrival_rate or None,
@@ -334,31 +315,35 @@ def execute(run: LoadRun) -> LoadSummary:
 
     rules = merge_rules(load_slos(run.profile.slo_file, run.profile.kind), run.slo_overrides)
     out = run.report_dir.resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    for stale in [*out.glob("locust*"), *out.glob("worker-*.json")]:
-        stale.unlink()
     with _target(run) as target:
-        secrets = target.credentials.secrets()
+        # only now, every host checked and the target answering: a refused run leaves the last results alone
+        out.mkdir(parents=True, exist_ok=True)
+        for stale in [*out.glob("locust*"), *out.glob("worker-*.json")]:
+            stale.unlink()
+        secrets = known_secrets(run.password, run.token, *target.credentials.secrets())
         env = _environment(run, target)
         commands = locust_commands(run, target.url, out)
-        print(
+        line = (
             f"load {run.profile.name}: {run.users} users, {run.run_time:g} s"
             + (f", {run.arrival_rate:g} arrivals/s" if run.arrival_rate else "")
             + (f", {run.workers} workers" if run.workers else "")
-            + f", against {target.kind} {target.url}",
-            file=sys.stderr,
-            flush=True,
+            + f", against {target.kind} {target.url}"
         )
+        print(redact(line, secrets), file=sys.stderr, flush=True)
         live_csv = out / "locust_stats.csv"
-        codes = _run_processes(
-            commands,
-            env,
-            out / "locust.log",
-            run.hard_limit,
-            live=lambda elapsed: redact(live_line(read_stats_csv(live_csv), rules, elapsed), secrets),
-        )
-    log = redact((out / "locust.log").read_text(errors="replace"), secrets)
-    (out / "locust.log").write_text(log)
+        try:
+            codes = _run_processes(
+                commands,
+                env,
+                out / "locust.log",
+                run.hard_limit,
+                live=lambda elapsed: redact(live_line(read_stats_csv(live_csv), rules, elapsed), secrets),
+            )
+        finally:
+            # Locust writes what the target answered (failure messages, echoed bodies) into its CSV, HTML and log
+            scrub_folder(out, secrets, "locust*")
+            scrub_folder(out, secrets, "worker-*.json")
+    log = (out / "locust.log").read_text(errors="replace")
     errors: list[str] = []
     stats_path = out / "locust.json"
     if not stats_path.is_file():

@@ -21,7 +21,7 @@ import logging
 import os
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from http.client import HTTPException
 from pathlib import Path
@@ -33,6 +33,7 @@ from locust import FastHttpUser, events
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
+from h2oharness.allowlist import host_allowed
 from h2oharness.errors import ContractViolation, HarnessError
 from h2oharness.http.deadline import DEADLINE, DEFAULT_REQUEST_DEADLINE, describe
 from h2oharness.http.naming import operation_namer
@@ -80,17 +81,32 @@ class _LineStream(httpx.SyncByteStream):
             release()
 
 
+class RedirectRefused(httpx.RequestError):
+    """A redirect to a host load may not reach; nothing was sent to it."""
+
+
 class LocustTransport(httpx.BaseTransport):
     """An httpx transport that sends through a Locust ``FastHttpSession``, so the request is in Locust's stats.
 
     Every request is sent streaming; an answer whose Content-Type is a streaming one (JSONL, SSE) is handed to
     httpx line by line as it arrives and Locust times it to its headers (the stream readers time the rest),
     any other answer is read whole and timed to its last byte, as Locust would.
+
+    Redirects are not followed here: one to a host off the allowlist (loopback and ``allowed_hosts``) is a failure
+    in Locust's statistics and a :class:`RedirectRefused`, and nothing is sent to that host; any other is handed
+    to httpx, which follows it through this transport again.
     """
 
-    def __init__(self, session: Any, namer: Callable[[str, str], str], deadline: float | None = None) -> None:
+    def __init__(
+        self,
+        session: Any,
+        namer: Callable[[str, str], str],
+        allowed_hosts: Collection[str] | None = None,
+        deadline: float | None = None,
+    ) -> None:
         self.session = session
         self.namer = namer
+        self.allowed_hosts = frozenset(allowed_hosts or ())
         self.deadline = deadline or Settings.from_env().request_deadline or DEFAULT_REQUEST_DEADLINE
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -129,11 +145,22 @@ class LocustTransport(httpx.BaseTransport):
             headers=headers,
             stream=True,
             catch_response=True,
+            allow_redirects=False,
         ) as resp:
             error = getattr(resp, "error", None)
             if resp.status_code == 0 or (error is not None and not getattr(error, "code", None)):
                 resp.failure(error or "no response")
                 raise httpx.ConnectError(f"{what}: {error or 'no response'}", request=request)
+            location = (
+                (resp.headers.get("location", "") if resp.headers else "") if 300 <= resp.status_code < 400 else ""
+            )
+            target = str(request.url.join(location)) if location else ""
+            if target and not host_allowed(target, self.allowed_hosts):
+                host = httpx.URL(target).host
+                resp.failure(f"HTTP {resp.status_code} redirect to {host} refused: not loopback nor an allowed host")
+                raise RedirectRefused(
+                    f"{request.method} {request.url.path}: redirect to {host} refused", request=request
+                )
             pairs = list(resp.headers.items()) if resp.headers else []
             pairs = [(k, v) for k, v in pairs if k.lower() not in ("content-encoding", "transfer-encoding")]
             content_type = resp.headers.get("content-type", "") if resp.headers else ""
@@ -191,14 +218,17 @@ def target_credentials(prefix: str) -> Credentials:
 
 
 def harness_http(user: FastHttpUser, document: Path, prefix: str) -> httpx.Client:
-    """An httpx client whose requests go through ``user``'s Locust session, with the target's credentials."""
+    """An httpx client whose requests go through ``user``'s Locust session, with the target's credentials; it follows
+    redirects only to the hosts the run may reach (``HARNESS_ALLOWED_HOSTS`` and loopback)."""
     creds = target_credentials(prefix)
+    allowed = [h for h in Settings.from_env().allowed_hosts.split(",") if h]
     return httpx.Client(
         base_url=user.host or "",
-        transport=LocustTransport(user.client, operation_namer(document)),
+        transport=LocustTransport(user.client, operation_namer(document), allowed),
         auth=creds.httpx_auth(),
         headers=creds.headers(),
         timeout=60.0,
+        follow_redirects=True,
     )
 
 

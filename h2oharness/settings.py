@@ -19,6 +19,7 @@ import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from h2oharness.errors import ConfigError
 
@@ -51,6 +52,7 @@ _PLAIN: dict[str, tuple[str, type]] = {
     "load_users": ("HARNESS_LOAD_USERS", int),
     "arrival_rate": ("HARNESS_ARRIVAL_RATE", float),
     "load_worker_dir": ("HARNESS_LOAD_WORKER_DIR", str),
+    "allowed_hosts": ("HARNESS_ALLOWED_HOSTS", str),
     "job_timeout": ("HARNESS_JOB_TIMEOUT", float),
     "stream_deadline": ("HARNESS_STREAM_DEADLINE", float),
     "stall_seconds": ("HARNESS_STALL_SECONDS", float),
@@ -95,6 +97,8 @@ class Settings:
     load_users: int = 1
     arrival_rate: float | None = None
     load_worker_dir: str | None = None
+    #: hosts beyond loopback that load may reach, comma-separated (``--allow-host``): redirects elsewhere are refused
+    allowed_hosts: str = ""
     job_timeout: float | None = None
     stream_deadline: float | None = None
     stall_seconds: float | None = None
@@ -200,7 +204,32 @@ def secret_variable(name: str | None, option: str) -> str | None:
 
 
 def api_secrets(prefixes: list[str]) -> tuple[str, ...]:
-    """The passwords and tokens in the environment for these API prefixes, handed-down ones included."""
+    """The passwords and tokens in the environment for these API prefixes, handed-down ones included.
+
+    A password in a URL's userinfo (``H2O3_URL=http://user:pass@host``) counts too.
+    """
     names = [f"{p}_{s}" for p in prefixes for s in ("PASSWORD", "API_KEY", "REFRESH_TOKEN", "CLIENT_SECRET")]
+    urls = [f"{p}_{s}" for p in prefixes for s in ("URL", "ISSUER_URL")]
     names += [f"{PREFIX}{n}" for n in names]
-    return tuple(v for v in (os.environ.get(n) for n in names) if v)
+    found = [os.environ.get(n) for n in names]
+    found += [url_password(os.environ.get(n, "")) for n in (*urls, *(f"{PREFIX}{u}" for u in urls))]
+    return tuple(dict.fromkeys(v for v in found if v))
+
+
+def known_secrets(*extra: str | None) -> tuple[str, ...]:
+    """Every secret this process knows, for the one redaction of every output: the registered APIs' passwords,
+    API keys, refresh tokens and client secrets in the environment (handed-down ones included), passwords in
+    their URLs, and ``extra`` (values the command line named)."""
+    from h2oharness.apis import APIS  # the registry imports the APIs' clients, which read settings
+
+    found = api_secrets([a.env_prefix for a in APIS.values()])
+    return tuple(dict.fromkeys((*found, *(e for e in extra if e))))
+
+
+def url_password(url: str) -> str | None:
+    """The password in a URL's userinfo (``http://user:pass@host``), percent-decoded; None when it has none."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return None
+    return unquote(password) if password else None

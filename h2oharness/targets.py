@@ -19,11 +19,13 @@ import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
 from h2oharness.errors import ConfigError, TargetAuthError, TargetUnavailable
 from h2oharness.http.deadline import DEFAULT_REQUEST_DEADLINE, deadline_transport
+from h2oharness.http.redact import redact
 from h2oharness.settings import Handed, Settings, variable
 
 if TYPE_CHECKING:
@@ -118,9 +120,13 @@ def live_settings(
     password: str | None = None,
     token: str | None = None,
     url_option: str = "--harness-url",
+    before_contact: Callable[[str], None] | None = None,
 ) -> tuple[str, Credentials]:
     """URL and credentials of a live server: explicit values first, then ``<PREFIX>_URL`` and friends.
 
+    A ``user:password@`` in the URL leaves it, so that no printed or reported URL carries it, and becomes the
+    Basic credentials of an API that uses them (unless given otherwise). ``before_contact(url)`` runs before
+    any host is contacted: the server's, and a login's (Workflows' OIDC issuer and token endpoint).
     ``url_option`` is how the caller's command line names the URL (``--url`` for the CLI), for the error.
     """
     prefix = api.env_prefix
@@ -129,16 +135,34 @@ def live_settings(
     if not url:
         raise ConfigError(f"target 'live' needs a URL for {api.slug}: set {prefix}_URL or pass {url_option}")
     if not url.startswith(("http://", "https://")):
-        raise ConfigError(f"{source} must start with http:// or https://, got {url!r}")
+        raise ConfigError(f"{source} must start with http:// or https://, got {redact(url)!r}")
+    url, url_user, url_password = split_userinfo(url)
+    if api.auth != "basic":
+        url_user = url_password = None  # a token API: HTTP Basic from the URL would replace its bearer header
     creds = Credentials(
-        username=username or variable(f"{prefix}_USERNAME"),
-        password=password or variable(f"{prefix}_PASSWORD"),
+        username=username or url_user or variable(f"{prefix}_USERNAME"),
+        password=password or url_password or variable(f"{prefix}_PASSWORD"),
         token=token or variable(f"{prefix}_API_KEY"),
     )
+    url = url.rstrip("/")
+    if before_contact is not None:
+        before_contact(url)
     if creds.token is None and creds.username is None and api.login:
-        # e.g. Workflows: an OIDC refresh token in the environment, traded for an access token here
-        creds = Credentials(token=api.login())
-    return url.rstrip("/"), creds
+        # e.g. Workflows: an OIDC refresh token in the environment, traded for an access token here; every
+        # host of the login is checked before it is contacted
+        creds = Credentials(token=api.login(before_contact))
+    return url, creds
+
+
+def split_userinfo(url: str) -> tuple[str, str | None, str | None]:
+    """``url`` without its ``user:password@``, and the user and password it had (percent-decoded), or None."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    clean = urlunsplit(parts._replace(netloc=host))
+    return clean, unquote(user) or None, unquote(password) if colon else None
 
 
 def probe(url: str, health_path: str, creds: Credentials, timeout: float = 10.0) -> str:
@@ -247,9 +271,9 @@ def open_target(
     """The target of ``kind`` for ``api``, for as long as the block runs (a mock or local server is then stopped).
 
     ``handed`` (a server the CLI already resolved, of the same kind) is used as it is. ``before_live(url)`` runs
-    before a live server is contacted at all (the load command's host allowlist). ``url_option`` names the
-    caller's URL option in errors (``--harness-url`` in pytest, ``--url`` in the CLI). ``faults``: the plan a
-    mock injects.
+    before each host of a live target is contacted at all, the server's and its login's (the load command's
+    host allowlist). ``url_option`` names the caller's URL option in errors (``--harness-url`` in pytest,
+    ``--url`` in the CLI). ``faults``: the plan a mock injects.
     """
     checked = check_kind(kind)
     if checked not in api.kinds:
@@ -267,8 +291,12 @@ def open_target(
             server.stop()
     else:
         live_url, creds = live_settings(
-            api, url=url, username=username, password=password, token=token, url_option=url_option
+            api,
+            url=url,
+            username=username,
+            password=password,
+            token=token,
+            url_option=url_option,
+            before_contact=before_live,
         )
-        if before_live is not None:
-            before_live(live_url)
         yield Target("live", live_url, creds, probe(live_url, api.health_path, creds))

@@ -55,6 +55,26 @@ def test_bad_input_is_one_line_and_exit_3(
     assert needle in one_line_error(capsys)
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--target", "live", "--api", "h2o3", "--url", "http://qa:pl4nted%2Fpw@127.0.0.1:9"],
+        ["load", "h2o3.polling", "--target", "live", "--url", "http://qa:pl4nted%2Fpw@127.0.0.1:9"],
+        ["spec", "h2o3", "--from", "http://qa:pl4nted%2Fpw@127.0.0.1:9", "--out", "x.yaml"],
+        ["run", "--target", "live", "--api", "h2o3", "--url", "ftp://qa:pl4nted%2Fpw@x"],
+    ],
+)
+def test_a_password_in_the_url_is_never_printed(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(ROOT)
+    argv = [a.replace("x.yaml", str(tmp_path / "x.yaml")) for a in argv]
+    assert main([*argv, "--report-dir", str(tmp_path)] if argv[0] != "spec" else argv) == 3
+    line = one_line_error(capsys)
+    assert "127.0.0.1:9" in line or "ftp://" in line
+    assert "pl4nted" not in line
+
+
 def test_a_local_run_without_java_says_so_before_any_test_runs(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

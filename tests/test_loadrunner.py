@@ -13,7 +13,7 @@ import pytest
 
 from h2oharness.apis import APIS
 from h2oharness.errors import ConfigError
-from h2oharness.loadrunner import USER_CLASSES, check_allowed, find_profile, is_loopback, parse_duration
+from h2oharness.loadrunner import USER_CLASSES, find_profile, parse_duration
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,16 +38,6 @@ def test_parse_duration() -> None:
     assert parse_duration("2h") == 7200
     with pytest.raises(ConfigError, match="cannot read the duration"):
         parse_duration("soon")
-
-
-def test_loopback_only_unless_listed() -> None:
-    assert is_loopback("http://127.0.0.1:1")
-    assert is_loopback("http://localhost")
-    assert is_loopback("http://[::1]:5")
-    assert not is_loopback("https://h2o.staging.example")
-    check_allowed("https://h2o.staging.example", ["h2o.staging.example"])
-    with pytest.raises(ConfigError, match=r"--allow-host h2o\.staging\.example"):
-        check_allowed("https://h2o.staging.example", [])
 
 
 def test_every_registered_api_has_its_profiles() -> None:

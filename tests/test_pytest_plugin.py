@@ -215,3 +215,24 @@ def test_drift_does_not_carry_the_runs_scratch_folder(pytester: pytest.Pytester)
     (api,) = json.loads((report / "conformance.json").read_text())["apis"]
     # the same drift reads the same on every run, so a report diff does not call it new
     assert [d["observed"] for d in api["drift"]] == ["Key not loaded: <tmp>/train.csv"]
+
+
+def test_progress_and_junit_carry_no_secret_of_the_environment(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "planted-h2o3-p4ssword"
+    monkeypatch.setenv("H2O3_PASSWORD", secret)
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_h2o3_flows.py").write_text(
+        f"def test_echo():\n    assert 'server said: {secret}' == ''\n"
+    )
+    report = pytester.path / "out"
+    result = pytester.runpytest_inprocess(
+        "--harness-report-dir", str(report), "--junitxml", str(report / "junit.xml"), "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(failed=1)
+    junit = (report / "junit.xml").read_text()
+    assert "server said: [REDACTED]" in junit  # the failure is there, its secret is not
+    assert secret not in junit
+    assert secret not in (report / "progress.jsonl").read_text()
+    assert "[REDACTED]" in (report / "progress.jsonl").read_text()

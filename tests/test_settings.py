@@ -109,3 +109,17 @@ def test_variables_and_the_ones_an_option_names(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.delenv("NOT_THERE", raising=False)
     with pytest.raises(ConfigError, match="--api-key-env names NOT_THERE, which is not set"):
         secret_variable("NOT_THERE", "--api-key-env")
+
+
+def test_known_secrets_gather_every_api_and_url_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    from h2oharness.settings import known_secrets, url_password
+
+    monkeypatch.setenv("WORKFLOWS_REFRESH_TOKEN", "rt")
+    monkeypatch.setenv("H2OGPTE_API_KEY", "key")
+    monkeypatch.setenv("H2O3_URL", "http://u:p%2Fw@h:1")
+    monkeypatch.setenv("HARNESS_COREPLEXML_API_KEY", "handed")
+    found = known_secrets("given", None, "")
+    assert {"rt", "key", "p/w", "handed", "given"} <= set(found)
+    assert "" not in found
+    assert url_password("http://h:1/x") is None
+    assert url_password("http://[::1") is None  # malformed: not an error here

@@ -111,3 +111,66 @@ def test_open_target_refuses_a_kind_the_api_lacks(slug: str, kind: str, message:
 
     with pytest.raises(ConfigError, match=message), open_target(get_api(slug), kind):
         pass
+
+
+def test_userinfo_in_the_url_becomes_basic_credentials_and_leaves_the_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("H2O3_USERNAME", raising=False)
+    url, creds = live_settings(get_api("h2o3"), url="http://admin:p%40ss@127.0.0.1:9/")
+    assert url == "http://127.0.0.1:9"
+    assert (creds.username, creds.password) == ("admin", "p@ss")
+    # an explicit user wins; a token API leaves the userinfo out (Basic would replace its bearer header)
+    _, creds = live_settings(get_api("h2o3"), url="http://admin:x@127.0.0.1:9", username="other", password="y")
+    assert (creds.username, creds.password) == ("other", "y")
+    url, creds = live_settings(get_api("h2ogpte"), url="http://admin:x@127.0.0.1:9", token="sk-given")
+    assert (url, creds.username, creds.password, creds.token) == ("http://127.0.0.1:9", None, None, "sk-given")
+
+
+def test_split_userinfo() -> None:
+    from h2oharness.targets import split_userinfo
+
+    assert split_userinfo("https://u:p@h:1/x?y=1") == ("https://h:1/x?y=1", "u", "p")
+    assert split_userinfo("https://tok@h") == ("https://h", "tok", None)
+    assert split_userinfo("https://h/a@b") == ("https://h/a@b", None, None)
+
+
+def _workflows_login_env(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    from h2oharness.apis.workflows.mockparts.state import DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN
+
+    monkeypatch.delenv("WORKFLOWS_API_KEY", raising=False)
+    monkeypatch.setenv("WORKFLOWS_ISSUER_URL", url)
+    monkeypatch.setenv("WORKFLOWS_CLIENT_ID", DEFAULT_CLIENT_ID)
+    monkeypatch.setenv("WORKFLOWS_REFRESH_TOKEN", DEFAULT_REFRESH_TOKEN)
+
+
+def test_every_host_of_a_login_is_checked_before_it_is_contacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    from h2oharness.apis.workflows.mock import default_state, make_app
+
+    state = default_state()
+    with serve(make_app(state)) as served:
+        _workflows_login_env(monkeypatch, served.url)
+        checked: list[tuple[str, int]] = []
+
+        def check(url: str) -> None:
+            checked.append((url, len(state.recorded())))
+
+        _, creds = live_settings(get_api("workflows"), url=served.url, before_contact=check)
+    assert creds.token
+    # the server, then the issuer before its discovery document, then the token endpoint before the grant
+    assert [u for u, _ in checked] == [served.url, served.url, f"{served.url}/token"]
+    assert [n for _, n in checked] == [0, 0, 1]
+
+
+def test_a_refused_issuer_is_never_contacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    from h2oharness.apis.workflows.mock import default_state, make_app
+
+    state = default_state()
+    with serve(make_app(state)) as served:
+        _workflows_login_env(monkeypatch, served.url.replace("127.0.0.1", "localhost") + "/issuer")
+
+        def check(url: str) -> None:
+            if "/issuer" in url:
+                raise ConfigError(f"refusing {url}")
+
+        with pytest.raises(ConfigError, match="refusing http://localhost"):
+            live_settings(get_api("workflows"), url=served.url, before_contact=check)
+    assert state.recorded() == []

@@ -43,8 +43,9 @@ class ApiInfo:
     local: Callable[[], LocalServer] | None = None
     #: raises, with the reason, when no local server can be started (no Java, no jar); checked before a run
     local_preflight: Callable[[], None] | None = None
-    #: a bearer token for a live target from the environment (a login), or None when not configured
-    login: Callable[[], str | None] | None = None
+    #: a bearer token for a live target from the environment (a login), or None when not configured; it calls
+    #: its argument (when given) with each URL before contacting it, which may refuse by raising
+    login: Callable[[Callable[[str], None] | None], str | None] | None = None
 
     @property
     def module(self) -> str:

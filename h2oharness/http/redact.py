@@ -3,7 +3,8 @@
 Two layers, both always on:
 
 * the secret values the caller knows (passwords, tokens), in the forms they take on the wire
-  (verbatim, percent-encoded, JSON-escaped), are replaced wherever they occur;
+  (verbatim, percent-encoded, JSON- and HTML-escaped, and base64, alone or inside a larger base64 text
+  such as HTTP Basic's ``user:password``), are replaced wherever they occur;
 * credentials recognised by their shape are masked even when nobody told us the value:
   ``Authorization`` headers, ``-u user:password`` in curl lines, ``user:password@`` in URLs,
   ``sk-…`` API keys, JWTs, and parameters or fields named like ``api_key``, ``token``, ``password``, ``secret``.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -32,15 +34,15 @@ _NAME_RE = re.compile(_NAME, re.IGNORECASE)
 _HEADER_NAME = rf"(?:(?:proxy-)?authorization|set-cookie|cookie|{_NAME})"
 
 # ?api_key=…&password=… in URLs and form bodies.
-_PARAM = re.compile(rf"(?i)(?<![\w.-])({_NAME})=([^&#;\s'\"]+)")
+_PARAM = re.compile(rf"(?i)(?<![\w.-])({_NAME})=([^&#;\s'\"<>]+)")
 # "password": "…" in JSON or Python reprs.
 _FIELD = re.compile(rf"""(?i)(["'])({_HEADER_NAME})\1(\s*:\s*)(["'])((?:\\.|(?!\4).)*)\4""")
 # Authorization: Basic …, X-Api-Key: … in raw headers, curl -H arguments and log lines.
 _AUTH_HEADER = re.compile(
-    r"(?i)(?<![\w-])((?:proxy-)?authorization\s*:[ \t]*)(?:(basic|bearer|digest|token|negotiate)[ \t]+)?([^\s'\"]+)"
+    r"(?i)(?<![\w-])((?:proxy-)?authorization\s*:[ \t]*)(?:(basic|bearer|digest|token|negotiate)[ \t]+)?([^\s'\"<>]+)"
 )
-_COOKIE_HEADER = re.compile(r"(?i)(?<![\w-])((?:set-)?cookie\s*:[ \t]*)([^\r\n'\"]+)")
-_NAMED_HEADER = re.compile(rf"(?i)(?<![\w.-])({_NAME}\s*:[ \t]*)([^\s'\",;]+)")
+_COOKIE_HEADER = re.compile(r"(?i)(?<![\w-])((?:set-)?cookie\s*:[ \t]*)([^\r\n'\"<>&]+)")
+_NAMED_HEADER = re.compile(rf"(?i)(?<![\w.-])({_NAME}\s*:[ \t]*)([^\s'\",;<>&]+)")
 # Bearer tokens outside a header ("sent Bearer abc…"); long enough that "Bearer realm" survives.
 _BEARER = re.compile(r"(?i)\b(bearer[ \t]+)([A-Za-z0-9._~+/-]{12,}=*)")
 _BASIC = re.compile(r"(?i)\b(basic[ \t]+)([A-Za-z0-9+/]{4,}={0,2})(?![\w+/=])")
@@ -92,16 +94,48 @@ def _mask_patterns(text: str) -> str:
     return _JWT.sub(MASK, text)
 
 
+# Base64 needles shorter than this are left out: a few characters would mask ordinary text by chance.
+_MIN_BASE64_NEEDLE = 8
+
+
+def _base64_forms(secret: str) -> set[str]:
+    """What base64 text shows of ``secret`` wherever it sits in the encoded bytes (``user:secret`` in Basic auth).
+
+    Base64 turns 3 bytes into 4 characters, so a secret inside longer data is encoded one of three ways
+    depending on its offset; the characters that depend on the secret's bytes alone are the same whatever
+    surrounds it, and those are the needles.
+    """
+    raw = secret.encode("utf-8")
+    forms: set[str] = set()
+    for offset in range(3):
+        encoded = base64.b64encode(bytes(offset) + raw + bytes(3))
+        first = (offset * 8 + 5) // 6  # the first character made of the secret's bits only
+        last = ((offset + len(raw)) * 8) // 6  # one past the last such character
+        if last - first < _MIN_BASE64_NEEDLE:
+            continue
+        core = encoded[first:last].decode("ascii")
+        forms |= {core, core.replace("+", "-").replace("/", "_")}  # standard and URL-safe alphabets
+    return forms
+
+
 def _wire_forms(secret: str) -> set[str]:
-    """The secret as it may appear in a URL, a form body or a JSON document."""
-    return {
+    """The secret as it may appear in a URL, a form body, a JSON or HTML document, or base64 text."""
+    as_json = json.dumps(secret)[1:-1]
+    plain = {
         secret,
-        quote(secret, safe=""),
-        quote(secret),
-        quote_plus(secret),
-        json.dumps(secret)[1:-1],
+        as_json,
         json.dumps(secret, ensure_ascii=False)[1:-1],
-    } - {""}
+        # JSON inside an HTML page (Jinja's tojson, as in Locust's report)
+        as_json.translate({ord(c): f"\\u{ord(c):04x}" for c in "<>&'"}),
+        html.escape(secret),
+        html.escape(secret, quote=False),
+    }
+    encoded = {f(form) for form in (secret, *_base64_forms(secret)) for f in (_quote_all, quote, quote_plus)}
+    return (plain | encoded | _base64_forms(secret)) - {""}
+
+
+def _quote_all(text: str) -> str:
+    return quote(text, safe="")
 
 
 def _replace_spans(text: str, needles: list[str], mask: str) -> str:

@@ -23,6 +23,7 @@ from h2oharness.pytest_plugin.conformance import build_report, report_secrets
 from h2oharness.pytest_plugin.options import SETTINGS
 from h2oharness.pytest_plugin.progress import PROGRESS, finished_line, read_progress, sweep_line
 from h2oharness.pytest_plugin.recording import DRIFT, RECORD
+from h2oharness.scrub import redact_json, scrub_file
 
 if TYPE_CHECKING:
     from h2oharness.report.model import Conformance
@@ -38,6 +39,7 @@ class ReportCollector:
         self.drift: list[dict[str, Any]] = []
         self.crashes: list[dict[str, Any]] = []
         self.started = time.time()
+        self.secrets = report_secrets()
         self.total = 0
         self.progress_lines = bool(config.stash[SETTINGS].all_operations or config.getoption("--harness-resume"))
         self.narrate = config.pluginmanager.is_blocked("terminal")
@@ -120,8 +122,10 @@ class ReportCollector:
             self._save("crash", confirmed)
 
     def _save(self, kind: str, value: dict[str, Any]) -> None:
+        # redacted as it is written: a run killed before its end leaves no secret behind either
+        line = redact_json(json.loads(json.dumps({kind: value}, default=str)), self.secrets)
         with self.progress.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps({kind: value}, default=str) + "\n")
+            fh.write(json.dumps(line) + "\n")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Keep the record of each test's deciding phase, the drift it found and the requests that killed a server."""
@@ -159,6 +163,13 @@ class ReportCollector:
     def build(self) -> Conformance:
         """The report's view model from what was collected: one API report per API and target kind."""
         return build_report(self.config, self.records, self.drift, self.crashes, self.started)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """junit.xml (pytest writes it at the session's end, from the failures' text) scrubbed of secrets too."""
+        xmlpath = getattr(config.option, "xmlpath", None)
+        if xmlpath:
+            scrub_file(Path(xmlpath), self.secrets)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Write conformance.json and conformance.html; again after replaying the crashes, which takes a while."""

@@ -13,7 +13,7 @@ from h2oharness.http.naming import contract_operations, documented_operations
 from h2oharness.pytest_plugin.options import SETTINGS
 from h2oharness.report.build import OperationRecord, build_conformance, merge_operations
 from h2oharness.report.model import ApiReport, DriftEntry, Excluded, Failure, ScenarioResult
-from h2oharness.settings import api_secrets
+from h2oharness.settings import known_secrets
 from h2oharness.sweep import load_destructive
 
 if TYPE_CHECKING:
@@ -125,6 +125,4 @@ def _version() -> str:
 
 def report_secrets() -> tuple[str, ...]:
     """Every password and token the environment holds for the registered APIs, for redaction."""
-    from h2oharness.apis import APIS
-
-    return api_secrets([a.env_prefix for a in APIS.values()])
+    return known_secrets()

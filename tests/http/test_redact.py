@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+import html
 import json
 from urllib.parse import quote, quote_plus
 
@@ -132,3 +134,54 @@ def test_property_several_secrets_in_every_wire_form_do_not_survive(secrets: lis
 def test_property_redact_mapping_never_returns_a_secret(name: str, secret: str, other: str) -> None:
     redacted = redact_mapping({name: other + secret, "X-Other": secret + other}, [secret])
     assert all(secret not in key and secret not in value for key, value in redacted.items())
+
+
+@pytest.mark.parametrize("user", ["", "a", "ab", "abc", "admin", "svc-account"])
+def test_a_secret_inside_base64_is_masked_whatever_its_offset(user: str) -> None:
+    # HTTP Basic sends base64(user:password): the password's offset in the encoded bytes depends on the user
+    secret = "planted p@ss/w0rd"
+    blob = base64.b64encode(f"{user}:{secret}".encode()).decode()
+    for shown in (blob, base64.urlsafe_b64encode(f"{user}:{secret}".encode()).decode(), quote(blob, safe="")):
+        redacted = redact(f"echo {shown} end", [secret])
+        assert MASK in redacted
+        assert shown not in redacted
+    alone = base64.b64encode(secret.encode()).decode()
+    assert alone not in redact(alone, [secret])
+
+
+@given(prefix=st.binary(max_size=6), secret=st.text(min_size=8, max_size=24), suffix=st.binary(max_size=6))
+def test_property_no_base64_text_containing_the_secret_survives(prefix: bytes, secret: str, suffix: bytes) -> None:
+    encoded = base64.b64encode(prefix + secret.encode() + suffix).decode()
+    redacted = redact(encoded, [secret])
+    assert MASK in redacted
+    assert encoded not in redacted
+
+
+def test_a_short_secret_masks_no_base64_by_chance() -> None:
+    assert redact("QUJD dXNlcg== abc", ["pw"]) == "QUJD dXNlcg== abc"
+
+
+def test_html_escaped_secrets_are_masked() -> None:
+    secret = "a<b>&\"c'd"
+    assert redact(f"<td>{html.escape(secret)}</td> <td>{html.escape(secret, quote=False)}</td>", [secret]) == (
+        "<td>[REDACTED]</td> <td>[REDACTED]</td>"
+    )
+    # JSON in a page's script, as Jinja's tojson writes it (Locust's report)
+    in_script = json.dumps(secret).translate({ord(c): f"\\u{ord(c):04x}" for c in "<>&'"})
+    assert redact(f"var x = {in_script};", [secret]) == 'var x = "[REDACTED]";'
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<failure>Authorization: Bearer abcdefghijklmnop</failure>",
+        '<failure message="Cookie: session=abc&quot; ok">x</failure>',
+        "<td>X-Api-Key: abc</td>",
+        "<a href='/x?token=abc'>y</a>",
+    ],
+)
+def test_patterns_stop_at_markup(markup: str) -> None:
+    redacted = redact(markup)
+    assert MASK in redacted
+    assert redacted.count("<") == markup.count("<")
+    assert redacted.count(">") == markup.count(">")

@@ -15,7 +15,7 @@ Example:
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +23,7 @@ import httpx
 
 from h2oharness.errors import ContractViolation, TargetAuthError, TargetUnavailable
 from h2oharness.http.polling import Backoff, JobStatus, PollResult, wait_for_job
+from h2oharness.http.redact import redact
 from h2oharness.settings import variable
 
 JSONDict = dict[str, Any]
@@ -69,12 +70,23 @@ def login_refresh_token(
     *,
     http: httpx.Client | None = None,
     timeout: float = 10.0,
+    check: Callable[[str], None] | None = None,
 ) -> str:
     """Trade a refresh token for an access token (OIDC discovery, then the refresh-token grant), as login_custom does.
 
-    Raises TargetAuthError when the issuer refuses the grant, TargetUnavailable when it cannot be reached.
+    ``check(url)`` runs before the issuer and then the token endpoint are contacted, and may refuse by raising.
+    Raises TargetAuthError when the issuer refuses the grant, TargetUnavailable when it cannot be reached; neither
+    message carries the refresh token or the client secret, even when the issuer's answer echoes them.
     """
-    endpoint = discover_token_endpoint(issuer_url, http=http, timeout=timeout)
+    secrets = tuple(s for s in (refresh_token, client_secret) if s)
+    if check is not None:
+        check(issuer_url)
+    try:
+        endpoint = discover_token_endpoint(issuer_url, http=http, timeout=timeout)
+    except TargetUnavailable as exc:
+        raise TargetUnavailable(redact(str(exc), secrets)) from None
+    if check is not None:
+        check(endpoint)
     form = {"grant_type": "refresh_token", "client_id": client_id, "refresh_token": refresh_token}
     if client_secret:
         form["client_secret"] = client_secret
@@ -82,20 +94,23 @@ def login_refresh_token(
         resp = http.post(endpoint, data=form) if http is not None else httpx.post(endpoint, data=form, timeout=timeout)
         body = resp.json()
     except (httpx.HTTPError, ValueError) as exc:
-        raise TargetUnavailable(f"the token endpoint {endpoint} did not answer JSON: {exc}") from None
+        shown = redact(f"the token endpoint {endpoint} did not answer JSON: {exc}", secrets)
+        raise TargetUnavailable(shown) from None
     if resp.status_code != 200 or not isinstance(body, dict) or not body.get("access_token"):
         reason = body.get("error_description") or body.get("error") if isinstance(body, dict) else body
-        raise TargetAuthError(f"the token endpoint refused the refresh token (HTTP {resp.status_code}): {reason}")
+        shown = redact(f"the token endpoint refused the refresh token (HTTP {resp.status_code}): {reason}", secrets)
+        raise TargetAuthError(shown)
     return str(body["access_token"])
 
 
-def token_from_environment() -> str | None:
+def token_from_environment(check: Callable[[str], None] | None = None) -> str | None:
     """An access token from ``WORKFLOWS_ISSUER_URL``, ``WORKFLOWS_CLIENT_ID`` and ``WORKFLOWS_REFRESH_TOKEN``
-    (plus an optional ``WORKFLOWS_CLIENT_SECRET``) through the refresh-token grant; None when they are not all set."""
+    (plus an optional ``WORKFLOWS_CLIENT_SECRET``) through the refresh-token grant; None when they are not all set.
+    ``check(url)`` runs before each host of the login is contacted."""
     issuer, client_id, refresh = (variable(f"WORKFLOWS_{n}") for n in ("ISSUER_URL", "CLIENT_ID", "REFRESH_TOKEN"))
     if not (issuer and client_id and refresh):
         return None
-    return login_refresh_token(issuer, client_id, refresh, variable("WORKFLOWS_CLIENT_SECRET"))
+    return login_refresh_token(issuer, client_id, refresh, variable("WORKFLOWS_CLIENT_SECRET"), check=check)
 
 
 def run_status(run: Mapping[str, Any]) -> JobStatus:
