@@ -32,6 +32,22 @@ def load(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> tuple
     return proc, json.loads(report.read_text()) if report.is_file() else None
 
 
+#: SLO limits a slow machine can break: the suite checks that they are judged, benchmarks say what this box reaches
+SPEED_LIMITS = ("_ms <= ", "min_rps >= ")
+
+
+def assert_judged(proc: subprocess.CompletedProcess[str], report: Any) -> None:
+    """The run ended, wrote its report and judged its SLOs; only a speed SLO may be broken, and then exit 1 says so."""
+    assert report is not None, proc.stdout + proc.stderr[-2000:]
+    assert report["errors"] == [], report["errors"]
+    assert report["slos"], "no SLO was judged"
+    broken = [v["rule"] for v in report["slos"] if not v["ok"]]
+    assert all(any(limit in rule for limit in SPEED_LIMITS) for rule in broken), broken
+    assert proc.returncode == (1 if broken else 0), proc.stdout + proc.stderr[-2000:]
+    for rule in broken:
+        assert f"SLO broken: {rule}" in proc.stdout
+
+
 def test_parse_duration() -> None:
     assert parse_duration("90") == 90
     assert parse_duration("1m30s") == 90
@@ -59,10 +75,9 @@ def _profiles() -> list[str]:
 
 
 @pytest.mark.parametrize("profile", _profiles())
-def test_profile_smoke_run_meets_its_slos(profile: str, tmp_path: Path) -> None:
+def test_profile_smoke_run_judges_its_slos(profile: str, tmp_path: Path) -> None:
     proc, report = load(tmp_path, profile, "-u", "4", "-r", "4", "-t", "4s", "--mock-speed", "10")
-    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
-    assert report["passed"] is True
+    assert_judged(proc, report)
     # the profile measured whole jobs or whole streams, not just requests
     measured = [e for e in report["entries"] if e["key"].endswith((" submit-to-done", " stream"))]
     assert measured, [e["key"] for e in report["entries"]]
@@ -73,14 +88,19 @@ def test_profile_smoke_run_meets_its_slos(profile: str, tmp_path: Path) -> None:
 
 def test_streams_measure_the_mocks_token_schedule(tmp_path: Path) -> None:
     proc, report = load(tmp_path, "h2ogpte.streaming", "-u", "2", "-t", "3s")
-    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    assert_judged(proc, report)
     keys = {e["key"]: e for e in report["entries"]}
-    # the mock's default schedule: first token after 100 ms, then 20 tokens 10 ms apart (Locust rounds to ms)
+    # the mock's default schedule: first token after 100 ms, then 20 tokens 10 ms apart (Locust rounds to ms);
+    # a server cannot send before its schedule, so the schedule is a floor; how far above it a loaded machine
+    # lands is a speed figure (benchmarks/stream_timing.py), not something to assert
     ttft = keys["STREAM h2ogpte jsonl time to first token"]
-    assert 90 <= ttft["p50"] <= 400, ttft
+    stream = keys["STREAM h2ogpte jsonl stream"]
+    assert ttft["p50"] >= 99, ttft
     gaps = keys["STREAM h2ogpte jsonl inter-chunk gap"]
-    assert gaps["requests"] >= 19 * keys["STREAM h2ogpte jsonl stream"]["requests"]
-    assert 5 <= gaps["p50"] <= 100, gaps
+    assert gaps["requests"] >= 19 * stream["requests"]
+    # gaps may bunch when the reader falls behind, but a whole stream lasts at least its schedule (Locust rounds
+    # figures above 100 ms to 10 ms)
+    assert stream["p50"] >= 100 + 19 * 10 - 10, stream
 
 
 def test_a_stream_ended_by_an_error_line_is_a_failure_with_its_reason(tmp_path: Path) -> None:
@@ -99,7 +119,7 @@ def test_a_stream_ended_by_an_error_line_is_a_failure_with_its_reason(tmp_path: 
 
 def test_open_model_paces_submissions_and_measures_from_the_schedule(tmp_path: Path) -> None:
     proc, report = load(tmp_path, "h2o3.polling", "-u", "4", "-t", "4s", "--arrival-rate", "2", "--mock-speed", "10")
-    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    assert_judged(proc, report)
     keys = {e["key"]: e for e in report["entries"]}
     submitted = keys["JOB h2o3 parse submitted"]["requests"]
     assert 1 <= submitted <= 2 * 4 + 4, submitted  # about rate x time, never a closed loop's flood
@@ -108,8 +128,7 @@ def test_open_model_paces_submissions_and_measures_from_the_schedule(tmp_path: P
 
 def test_distributed_master_totals_are_the_sum_of_the_workers(tmp_path: Path) -> None:
     proc, report = load(tmp_path, "h2o3.mixed", "-u", "4", "-t", "4s", "--mock-speed", "10", "--workers", "2")
-    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
-    assert report["errors"] == [], report["errors"]  # the runner compares the master with each worker's own count
+    assert_judged(proc, report)  # no errors: the runner compares the master with each worker's own count
     workers = [json.loads(p.read_text()) for p in sorted(tmp_path.glob("worker-*.json"))]
     assert len(workers) == 2
     commands = [line for line in (tmp_path / "locust.log").read_text().splitlines() if line.startswith("$ ")]
@@ -151,7 +170,7 @@ def test_credentials_never_reach_the_output(tmp_path: Path) -> None:
             "--password-env", "LOAD_TEST_PASSWORD", "-u", "2", "-t", "4s",
             env={"LOAD_TEST_PASSWORD": secret},
         )  # fmt: skip
-    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    assert_judged(proc, report)
     assert report["entries"], "nothing was sent"
     assert all(e["failures"] == 0 for e in report["entries"]), "the mock refused the credentials"
     assert secret not in proc.stdout + proc.stderr
