@@ -5,19 +5,25 @@ from __future__ import annotations
 import argparse
 import contextlib
 import signal
-import subprocess
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from h2oharness.apis import APIS, ApiInfo, get_api
+from h2oharness.children import ProcessGroup, Stopped, deadline_after
 from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError
 from h2oharness.openapi import check_spec_file
 from h2oharness.report.diff import REGRESSION_MS, REGRESSION_RATIO
 from h2oharness.settings import Handed, Settings, secret_variable
 from h2oharness.targets import TARGET_KINDS, check_kind, open_target, preflight_local, serve_mock
+
+#: seconds pytest has, once told to stop, to end its session and write the report of the tests done so far
+RUN_GRACE = 30.0
+#: seconds after the run's --max-time at which pytest stops itself (when the harness is gone)
+CHILD_MARGIN = 5.0
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--max-examples", type=int, default=None, help="hypothesis examples per operation")
     run.add_argument("--workers", default="auto", help="pytest-xdist workers: a number, or auto (default)")
     run.add_argument("--suite-dir", type=Path, default=None, help="folder holding contracts/ and scenarios/")
+    run.add_argument(
+        "--max-time", default=None, help="stop the run after this long (e.g. 45m) and report the tests done so far"
+    )
 
     serve = sub.add_parser("serve", help="serve an API's mock on loopback and print its URL")
     serve.add_argument("--api", required=True)
@@ -148,7 +157,10 @@ def _spec_overrides(items: Sequence[str]) -> dict[str, Path]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the suites through pytest and turn the result into the exit code."""
+    from h2oharness.loadrunner import parse_duration
+
     kind = check_kind(args.target)
+    limit = parse_duration(args.max_time) if args.max_time else None
     apis = [get_api(slug) for slug in (args.apis or sorted(APIS))]
     lacking = [api for api in apis if kind not in api.kinds]
     if lacking and len(lacking) == len(apis):
@@ -179,6 +191,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = settings.replace(
         handed={**settings.handed, **handed},
         specs={**settings.specs, **{get_api(slug).env_prefix: str(path.resolve()) for slug, path in specs.items()}},
+        # pytest stops itself then, should this process be killed before it can stop it
+        deadline=deadline_after(limit, CHILD_MARGIN) if limit is not None else None,
     )
     workers = "" if args.workers in ("0", "1") else f", {args.workers} workers"
     print(
@@ -187,8 +201,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         flush=True,
     )
     env = run_environment(settings.child_environment(), report_dir)
-    code = subprocess.call(pytest_command(args, kind, report_dir, root, paths), cwd=root, env=env)
-    return _finish(report_dir, code, settings.secrets())
+    started = time.time()
+    with ProcessGroup() as group:
+        group.start(pytest_command(args, kind, report_dir, root, paths), cwd=root, env=env)
+        outcome = group.supervise(limit, RUN_GRACE)
+    if outcome.signal is None and not outcome.timed_out:
+        return _finish(report_dir, outcome.codes[0], settings.secrets())
+    report = report_dir / "conformance.html"
+    written = report.is_file() and report.stat().st_mtime >= started
+    so_far = f"the tests done so far are in {report}" if written else "pytest wrote no report"
+    if outcome.signal is not None:
+        raise Stopped(outcome.signal, so_far)
+    raise HarnessError(f"the run passed its --max-time of {args.max_time} and was stopped; {so_far}")
 
 
 def pytest_command(args: argparse.Namespace, kind: str, report_dir: Path, root: Path, paths: list[str]) -> list[str]:
@@ -386,6 +410,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
         print(f"h2oharness: error: {first}", file=sys.stderr)
         return EXIT_HARNESS_ERROR
+    except Stopped as exc:
+        print(f"h2oharness: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("h2oharness: interrupted", file=sys.stderr)
         return EXIT_HARNESS_ERROR

@@ -32,6 +32,7 @@ from locust import FastHttpUser, events
 from locust.env import Environment
 from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 
+from h2oharness.children import arm_hard_stop
 from h2oharness.errors import ContractViolation, HarnessError
 from h2oharness.http.naming import operation_namer
 from h2oharness.settings import Handed, Settings
@@ -47,6 +48,8 @@ FLUSH_MARGIN = 15.0
 _STREAMING_TYPES = ("application/jsonl", "application/x-ndjson", "text/event-stream")
 
 logging.getLogger("httpx").setLevel(logging.WARNING)  # Locust's stats already list every request
+# --run-time stops Locust; this ends it even when that stop hangs and the harness that would kill it is gone
+arm_hard_stop(Settings.from_env().deadline)
 
 
 class _LineStream(httpx.SyncByteStream):

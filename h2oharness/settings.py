@@ -55,6 +55,7 @@ _PLAIN: dict[str, tuple[str, type]] = {
     "stream_deadline": ("HARNESS_STREAM_DEADLINE", float),
     "stall_seconds": ("HARNESS_STALL_SECONDS", float),
     "h2o3_load_rows": ("HARNESS_H2O3_LOAD_ROWS", int),
+    "deadline": ("HARNESS_DEADLINE", int),
 }
 # suffix of HARNESS_<API PREFIX><suffix> -> Handed field ("_SPEC" is a spec override)
 _HANDED = {
@@ -95,6 +96,8 @@ class Settings:
     stream_deadline: float | None = None
     stall_seconds: float | None = None
     h2o3_load_rows: int | None = None
+    #: epoch second at which the pytest or Locust child of ``run``/``load`` ends itself, harness alive or not
+    deadline: int | None = None
     #: per API env prefix (``H2O3``): the server handed down by the CLI
     handed: Mapping[str, Handed] = field(default_factory=dict)
     #: per API env prefix: the OpenAPI document to test against instead of contracts/<slug>/openapi.yaml

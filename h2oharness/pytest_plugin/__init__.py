@@ -4,7 +4,8 @@
 - ``fixtures``: each API's target fixtures and the shared ones (drift, known findings, sweep);
 - ``contract``: the contract driver that ``contracts/<slug>/test_<slug>_contract.py`` asks for its tests;
 - ``recording``: what each test's report carries for the conformance report;
-- ``collector``: progress.jsonl and the conformance report, on the controller.
+- ``collector``: progress.jsonl and the conformance report, on the controller;
+- ``stopping``: SIGTERM and the run's deadline end the session after the running test, with its report.
 
 Nothing outside the plugin imports it; the driver is imported by the contract test modules.
 """
