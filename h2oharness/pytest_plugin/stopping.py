@@ -1,13 +1,14 @@
-"""Ending a run early with its report: SIGTERM stops the session after the running test, so does the deadline.
+"""Ending a run early with its report: a signal or the deadline stops the session after the running test.
 
 Armed when the harness runs pytest (``--harness-report-dir``). ``h2oharness run``
-forwards a SIGTERM to pytest's whole process group (the controller and its xdist
-workers): each finishes the test it is running and ends its session, so the tests
-done so far are reported. An exception raised into a running test instead (what
-Ctrl-C does) can be swallowed by the libraries under it, or leave a connection
-pool locked. With ``HARNESS_DEADLINE`` (``run --max-time``), the controller sends
-that SIGTERM itself at the deadline, and the kernel ends every process a while
-later if that did not work: the deadline holds even when the harness is gone.
+forwards a SIGTERM or SIGINT to pytest's whole process group (the controller and its
+xdist workers): each finishes the test it is running and ends its session, so the
+tests done so far are reported; a second signal interrupts at once. A
+KeyboardInterrupt raised into a running test instead (Ctrl-C's way) can be
+swallowed by the libraries under it and leave the session hung. With
+``HARNESS_DEADLINE`` (``run --max-time``), the controller sends that SIGTERM itself
+at the deadline, and the kernel ends every process a while later if that did not
+work: the deadline holds even when the harness is gone.
 """
 
 from __future__ import annotations
@@ -41,11 +42,12 @@ class Stopping:
         signal.signal(signum, handler)
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        """SIGTERM from now on: stop after the running test (a second one: at once, as Ctrl-C does)."""
+        """SIGTERM or SIGINT from now on: stop after the running test (a second one: at once, as Ctrl-C does)."""
         if threading.current_thread() is not threading.main_thread():
             return
         self.session = session
         self._install(signal.SIGTERM, self._terminate)
+        self._install(signal.SIGINT, self._terminate)
         if self.deadline is None:
             return
         if self.controller:
