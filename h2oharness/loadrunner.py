@@ -305,7 +305,7 @@ def _run_processes(
         tick = None if live is None else (lambda elapsed: print(live(elapsed), file=sys.stderr, flush=True))
         outcome = group.supervise(limit, grace, leader_only=True, tick=tick, every=every)
     if outcome.timed_out and outcome.signal is None:
-        raise HarnessError(f"the load run passed its hard time limit of {limit:.0f} s and was killed")
+        raise HarnessError(f"the load run passed its hard time limit of {limit:.0f} s and was stopped")
     return outcome
 
 
