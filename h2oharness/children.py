@@ -62,12 +62,17 @@ class Outcome:
 
 @dataclass
 class ProcessGroup:
-    """Processes started in one new process group; on leaving the block, whatever is left of the group is killed."""
+    """Processes started in one new process group.
+
+    Within the block, SIGTERM and SIGINT to this process are recorded for :meth:`supervise` instead of ending
+    it; on leaving the block, whatever is left of the group is killed.
+    """
 
     procs: list[subprocess.Popen[Any]] = field(default_factory=list)
     pgid: int | None = None
-    #: the signals the harness got while supervising, in order
+    #: the signals this process got within the block, in order
     received: list[int] = field(default_factory=list)
+    _handlers: contextlib.ExitStack = field(default_factory=contextlib.ExitStack, repr=False)
 
     def start(self, command: Sequence[str], **options: Any) -> subprocess.Popen[Any]:
         """Start ``command`` in the group: the first one leads a new group, the others join it."""
@@ -145,10 +150,10 @@ class ProcessGroup:
         """
         until = time.monotonic() + limit if limit is not None else math.inf
         timed_out = False
-        with _forwarding(self.received):
-            if not self._wait(self.procs, until, tick, every):
-                timed_out = not self.received
-                self._stop(self.received[-1] if self.received else signal.SIGTERM, grace, leader_only)
+        # a signal may have come in while the processes were being started
+        if self.received or not self._wait(self.procs, until, tick, every):
+            timed_out = not self.received
+            self._stop(self.received[-1] if self.received else signal.SIGTERM, grace, leader_only)
         codes = [p.wait() for p in self.procs]
         return Outcome(codes, self.received[0] if self.received else None, timed_out)
 
@@ -166,6 +171,7 @@ class ProcessGroup:
             self.kill()
 
     def __enter__(self) -> ProcessGroup:
+        self._handlers.enter_context(_forwarding(self.received))
         return self
 
     def __exit__(
@@ -174,6 +180,7 @@ class ProcessGroup:
         # the processes this one started have ended (or an error left them): what they started goes too
         if self.alive() or any(p.poll() is None for p in self.procs):
             self.kill()
+        self._handlers.close()
 
 
 @contextlib.contextmanager

@@ -414,8 +414,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"h2oharness: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("h2oharness: interrupted", file=sys.stderr)
-        return EXIT_HARNESS_ERROR
+        stopped = Stopped(signal.SIGINT)
+        print(f"h2oharness: {stopped}", file=sys.stderr)
+        return stopped.exit_code
 
 
 if __name__ == "__main__":
