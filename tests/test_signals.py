@@ -133,7 +133,7 @@ def test_sigterm_to_run_stops_pytest_and_its_workers_and_the_report_is_written(t
     assert collected is not None
     assert 1 <= records(reports) < int(collected[1]), "the tests done before the stop, and not all of them"
     report = json.loads((reports / "conformance.json").read_text())
-    assert any(op["outcome"] == "passed" for api in report["apis"] for op in api["operations"])
+    assert any(op["outcome"] != "untested" for api in report["apis"] for op in api["operations"])
 
 
 def test_sigterm_to_a_distributed_load_stops_locust_and_keeps_every_figure(tmp_path: Path) -> None:
