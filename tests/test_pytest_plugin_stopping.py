@@ -50,3 +50,11 @@ def test_the_deadline_stops_the_session_after_the_running_test(
     result, passed = run(pytester, "time.sleep(3)")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     assert passed == ["test_first"]
+
+
+def test_a_test_that_outlasts_the_last_call_is_interrupted_and_the_report_written(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("import h2oharness.pytest_plugin.stopping as stopping\nstopping.LAST_CALL = 1\n")
+    # without the last call, the first test would pass after its 30 s
+    result, passed = run(pytester, "os.kill(os.getpid(), signal.SIGTERM); time.sleep(30)")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert passed == []

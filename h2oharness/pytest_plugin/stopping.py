@@ -3,12 +3,12 @@
 Armed when the harness runs pytest (``--harness-report-dir``). ``h2oharness run``
 forwards a SIGTERM or SIGINT to pytest's whole process group (the controller and its
 xdist workers): each finishes the test it is running and ends its session, so the
-tests done so far are reported; a second signal interrupts at once. A
-KeyboardInterrupt raised into a running test instead (Ctrl-C's way) can be
-swallowed by the libraries under it and leave the session hung. With
-``HARNESS_DEADLINE`` (``run --max-time``), the controller sends that SIGTERM itself
-at the deadline, and the kernel ends every process a while later if that did not
-work: the deadline holds even when the harness is gone.
+tests done so far are reported; a second signal interrupts at once, and so does the
+controller after ``LAST_CALL`` seconds. A KeyboardInterrupt raised into a running
+test at once (Ctrl-C's way) can be swallowed by the libraries under it and leave
+the session hung. With ``HARNESS_DEADLINE`` (``run --max-time``), the controller
+sends that SIGTERM itself at the deadline, and the kernel ends every process a while
+later if that did not work: the deadline holds even when the harness is gone.
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ import pytest
 
 from h2oharness.children import arm_hard_stop
 
-#: seconds a session past its deadline has to end and write its report before the kernel ends the process
-HARD_STOP_AFTER = 30.0
+#: seconds the controller, once stopping, waits for the running tests before it ends the session itself
+LAST_CALL = 15.0
+#: seconds after that at which the kernel ends the process, report written or not
+HARD_STOP_AFTER = 15.0
 
 
 class Stopping:
@@ -36,6 +38,8 @@ class Stopping:
         self.controller = controller
         self.before: dict[int, Any] = {}
         self.session: pytest.Session | None = None
+        self.collected = False
+        self.pending = ""
 
     def _install(self, signum: int, handler: Any) -> None:
         self.before.setdefault(signum, signal.getsignal(signum))
@@ -56,17 +60,34 @@ class Stopping:
         else:
             # a worker is stopped by the controller's SIGTERM at the deadline; it must only never outlive it
             self.before.setdefault(signal.SIGALRM, signal.getsignal(signal.SIGALRM))
-            arm_hard_stop(self.deadline, HARD_STOP_AFTER)
+            arm_hard_stop(self.deadline, LAST_CALL + HARD_STOP_AFTER)
 
     def _terminate(self, signum: int, frame: FrameType | None) -> None:
-        if self.session is None or self.session.shouldstop:
+        if self.session is None or self.session.shouldstop or self.pending:
             raise KeyboardInterrupt
-        self.session.shouldstop = f"stopped by {signal.Signals(signum).name}"
+        reason = f"stopped by {signal.Signals(signum).name}"
+        if not self.controller and not self.collected:
+            # a collection that shouldstop cuts short ends the session as a Ctrl-C does, which xdist takes for a
+            # crashed worker and replaces: the worker collects, then stops after its first test
+            self.pending = reason
+            return
+        self.session.shouldstop = reason
+        if self.controller:
+            # a test may run for long (or a worker still collect): the report of what is done comes first
+            self._install(signal.SIGALRM, self._last_call)
+            signal.alarm(int(LAST_CALL))
+
+    def _last_call(self, signum: int, frame: FrameType | None) -> None:
+        arm_hard_stop(int(time.time()), HARD_STOP_AFTER)
+        raise KeyboardInterrupt
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """A stop that came during the collection takes effect now."""
+        self.collected = True
+        if self.pending:
+            session.shouldstop = self.pending
 
     def _deadline_passed(self, signum: int, frame: FrameType | None) -> None:
-        arm_hard_stop(int(time.time()), HARD_STOP_AFTER)
-        if self.session is not None and self.session.shouldstop:
-            return  # already stopping (the harness's own SIGTERM at --max-time)
         # the whole group when pytest leads one (as under the harness): the xdist workers stop too
         if os.getpgrp() == os.getpid():
             os.killpg(os.getpgrp(), signal.SIGTERM)
