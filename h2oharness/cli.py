@@ -6,20 +6,30 @@ import argparse
 import contextlib
 import os
 import signal
+import subprocess
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from h2oharness.apis import APIS, ApiInfo, get_api
+from h2oharness.children import ProcessGroup, Stopped, deadline_after
 from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError
 from h2oharness.http.redact import redact
 from h2oharness.openapi import check_spec_file
 from h2oharness.report.diff import REGRESSION_MS, REGRESSION_RATIO
-from h2oharness.scrub import run_redacted, scrub_folder
+from h2oharness.scrub import pump_redacted, scrub_folder
 from h2oharness.settings import Handed, Settings, known_secrets, secret_variable, url_password
 from h2oharness.targets import TARGET_KINDS, check_kind, open_target, preflight_local, serve_mock, split_userinfo
+
+#: seconds pytest has, once told to stop, to end its session and write the report of the tests done so far
+RUN_GRACE = 30.0
+#: seconds after the run's --max-time at which pytest stops itself (when the harness is gone)
+CHILD_MARGIN = 5.0
+#: seconds to wait for the last of a stopped pytest's output to be copied through the redaction
+PUMP_JOIN = 10.0
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--request-deadline", type=float, default=None, help="seconds a request may take in all (120)")
     run.add_argument("--test-deadline", type=float, default=None, help="seconds a test may take (default: no limit)")
     run.add_argument(
-        "--run-deadline", type=float, default=None, help="seconds the run may take; the report is still written"
+        "--max-time", default=None, help="stop the run after this long (e.g. 45m) and report the tests done so far"
     )
 
     serve = sub.add_parser("serve", help="serve an API's mock on loopback and print its URL")
@@ -172,9 +182,12 @@ def _spec_overrides(items: Sequence[str]) -> dict[str, Path]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the suites through pytest and turn the result into the exit code."""
+    from h2oharness.loadrunner import parse_duration
+
     kind = check_kind(args.target)
     if args.mock_faults is not None and kind != "mock":
         raise ConfigError(f"--mock-faults is for --target mock; a {kind} target injects no faults of ours")
+    limit = parse_duration(args.max_time) if args.max_time else None
     apis = [get_api(slug) for slug in (args.apis or sorted(APIS))]
     lacking = [api for api in apis if kind not in api.kinds]
     if lacking and len(lacking) == len(apis):
@@ -206,7 +219,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.mock_faults is not None:
         FaultPlan.from_file(args.mock_faults)  # a bad plan is one line here, not an error in every test
-    deadlines = {name: getattr(args, name) for name in ("request_deadline", "test_deadline", "run_deadline")}
+    deadlines = {name: getattr(args, name) for name in ("request_deadline", "test_deadline")}
     for name, value in deadlines.items():
         if value is not None and not value > 0:
             raise ConfigError(f"--{name.replace('_', '-')} must be a positive number of seconds")
@@ -215,6 +228,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         **{name: value for name, value in deadlines.items() if value is not None},
         handed={**settings.handed, **handed},
         specs={**settings.specs, **{get_api(slug).env_prefix: str(path.resolve()) for slug, path in specs.items()}},
+        # pytest stops itself then, should this process be killed before it can stop it
+        deadline=deadline_after(limit, CHILD_MARGIN) if limit is not None else None,
     )
     workers = "" if args.workers in ("0", "1") else f", {args.workers} workers"
     _say(
@@ -223,12 +238,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     env = run_environment(settings.child_environment(), report_dir)
     secrets = known_secrets(*settings.secrets(), *_given_secrets(args))
+    started = time.time()
     try:
-        code = run_redacted(pytest_command(args, kind, report_dir, root, paths), secrets, cwd=root, env=env)
+        with ProcessGroup() as group:
+            command = pytest_command(args, kind, report_dir, root, paths)
+            pipes: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "bufsize": 1}
+            proc = group.start(command, cwd=root, env=env, text=True, errors="replace", **pipes)
+            pumps = pump_redacted(proc, secrets)
+            outcome = group.supervise(limit, RUN_GRACE)
+        for pump in pumps:
+            pump.join(timeout=PUMP_JOIN)
     finally:
         # pytest writes junit.xml and progress.jsonl itself: whatever a server echoed is scrubbed out of them
         scrub_folder(report_dir, secrets)
-    return _finish(report_dir, code, secrets)
+    if outcome.signal is None and not outcome.timed_out:
+        return _finish(report_dir, outcome.codes[0], secrets)
+    report = report_dir / "conformance.html"
+    written = report.is_file() and report.stat().st_mtime >= started
+    so_far = f"the tests done so far are in {report}" if written else "pytest wrote no report"
+    if outcome.signal is not None:
+        raise Stopped(outcome.signal, so_far)
+    raise HarnessError(f"the run passed its --max-time of {args.max_time} and was stopped; {so_far}")
 
 
 def pytest_command(args: argparse.Namespace, kind: str, report_dir: Path, root: Path, paths: list[str]) -> list[str]:
@@ -439,9 +469,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
         print(redact(f"h2oharness: error: {first}", known_secrets(*_given_secrets(args))), file=sys.stderr)
         return EXIT_HARNESS_ERROR
+    except Stopped as exc:
+        print(f"h2oharness: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
-        print("h2oharness: interrupted", file=sys.stderr)
-        return EXIT_HARNESS_ERROR
+        stopped = Stopped(signal.SIGINT)
+        print(f"h2oharness: {stopped}", file=sys.stderr)
+        return stopped.exit_code
 
 
 if __name__ == "__main__":

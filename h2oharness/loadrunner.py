@@ -14,10 +14,10 @@ import csv
 import os
 import re
 import shlex
+import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from h2oharness.allowlist import check_allowed
 from h2oharness.apis import ApiInfo, get_api
+from h2oharness.children import Outcome, ProcessGroup, Stopped, deadline_after
 from h2oharness.errors import EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError
 from h2oharness.http.redact import redact
 from h2oharness.report.loadsummary import (
@@ -51,6 +52,10 @@ USER_CLASSES = {"polling": "PollingUser", "streaming": "StreamingUser", "mixed":
 LIVE_EVERY = 5.0
 #: Locust entry types that are measurements of the harness (jobs, streams), not requests
 _MEASUREMENTS = ("JOB", "STREAM")
+#: seconds a stopped Locust gets beyond its --stop-timeout to collect its workers' figures and write them
+FLUSH_GRACE = 20.0
+#: seconds after the harness's own hard limit at which Locust processes end themselves (the harness is gone)
+CHILD_MARGIN = 5.0
 
 
 @dataclass(frozen=True)
@@ -193,6 +198,8 @@ def _environment(run: LoadRun, target: Target) -> dict[str, str]:
         load_worker_dir=str(run.report_dir.resolve()) if run.workers else None,
         arrival_rate=run.arrival_rate or None,
         request_deadline=run.request_deadline,
+        # a harness killed outright cannot stop Locust: past this, Locust's processes end themselves
+        deadline=deadline_after(run.hard_limit + run.stop_timeout + FLUSH_GRACE, CHILD_MARGIN),
     )
     env = settings.child_environment()
     root = str(run.profile.file.parent.parent)
@@ -273,40 +280,24 @@ def _run_processes(
     limit: float,
     live: Callable[[float], str] | None = None,
     every: float = LIVE_EVERY,
-) -> list[int]:
-    """Start every command, wait for all within ``limit`` seconds (then kill them); their exit codes.
+    grace: float = 10.0,
+) -> Outcome:
+    """Start every command in one process group, wait for all within ``limit`` seconds (then kill them).
 
-    While they run, ``live(seconds so far)`` is printed to stderr every ``every`` seconds.
+    While they run, ``live(seconds so far)`` is printed to stderr every ``every`` seconds. A SIGTERM or SIGINT
+    to this process goes to the first command (a Locust master stops its workers and collects their last
+    figures), which gets ``grace`` seconds before the group is killed; the outcome says which signal it was.
     """
-    with log.open("w") as sink:
+    with log.open("w") as sink, ProcessGroup() as group:
         sink.writelines(f"$ {shlex.join(c)}\n" for c in commands)  # how to run the same by hand, or on several hosts
         sink.flush()
-        procs = [subprocess.Popen(c, env=env, stdout=sink, stderr=subprocess.STDOUT) for c in commands]
-        started = time.monotonic()
-        deadline, next_line = started + limit, started + every
-        try:
-            for proc in procs:
-                while proc.poll() is None:
-                    now = time.monotonic()
-                    if now >= deadline:
-                        raise subprocess.TimeoutExpired(proc.args, limit)
-                    if live is not None and now >= next_line:
-                        print(live(now - started), file=sys.stderr, flush=True)
-                        next_line = now + every
-                    with contextlib.suppress(subprocess.TimeoutExpired):
-                        proc.wait(timeout=max(0.05, min(deadline, next_line) - now))
-        except subprocess.TimeoutExpired:
-            for proc in procs:
-                proc.kill()
-            for proc in procs:
-                proc.wait(timeout=10)
-            raise HarnessError(f"the load run passed its hard time limit of {limit:.0f} s and was killed") from None
-        finally:
-            for proc in procs:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait(timeout=10)
-    return [p.returncode for p in procs]
+        for command in commands:
+            group.start(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        tick = None if live is None else (lambda elapsed: print(live(elapsed), file=sys.stderr, flush=True))
+        outcome = group.supervise(limit, grace, leader_only=True, tick=tick, every=every)
+    if outcome.timed_out and outcome.signal is None:
+        raise HarnessError(f"the load run passed its hard time limit of {limit:.0f} s and was stopped")
+    return outcome
 
 
 def execute(run: LoadRun) -> LoadSummary:
@@ -332,24 +323,30 @@ def execute(run: LoadRun) -> LoadSummary:
         print(redact(line, secrets), file=sys.stderr, flush=True)
         live_csv = out / "locust_stats.csv"
         try:
-            codes = _run_processes(
+            outcome = _run_processes(
                 commands,
                 env,
                 out / "locust.log",
                 run.hard_limit,
                 live=lambda elapsed: redact(live_line(read_stats_csv(live_csv), rules, elapsed), secrets),
+                grace=run.stop_timeout + FLUSH_GRACE,
             )
         finally:
             # Locust writes what the target answered (failure messages, echoed bodies) into its CSV, HTML and log
             scrub_folder(out, secrets, "locust*")
             scrub_folder(out, secrets, "worker-*.json")
+    codes = outcome.codes
     log = (out / "locust.log").read_text(errors="replace")
     errors: list[str] = []
     stats_path = out / "locust.json"
     if not stats_path.is_file():
+        if outcome.signal is not None:
+            raise Stopped(outcome.signal, "Locust wrote no statistics before it ended")
         tail = " | ".join(line for line in log.strip().splitlines()[-3:])
         raise HarnessError(f"Locust wrote no statistics (exit codes {codes}): {tail or 'no output'}")
-    if any(codes):
+    if outcome.signal is not None:
+        errors.append(f"stopped by {signal.Signals(outcome.signal).name}: the figures are those until then")
+    elif any(codes):
         errors.append(f"a Locust process exited with {codes}; see {out / 'locust.log'}")
     raw = json.loads(stats_path.read_text())
     entries = entries_from_locust(raw)
@@ -375,6 +372,8 @@ def execute(run: LoadRun) -> LoadSummary:
         errors=tuple(errors),
     )
     _write(summary, out, secrets)
+    if outcome.signal is not None:
+        raise Stopped(outcome.signal, f"the figures until then are in {out / 'load.html'}")
     return summary
 
 

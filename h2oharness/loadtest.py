@@ -31,9 +31,10 @@ import gevent
 import httpx
 from locust import FastHttpUser, events
 from locust.env import Environment
-from locust.runners import WorkerRunner
+from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 
 from h2oharness.allowlist import host_allowed
+from h2oharness.children import arm_hard_stop
 from h2oharness.errors import ContractViolation, HarnessError
 from h2oharness.http.deadline import DEADLINE, DEFAULT_REQUEST_DEADLINE, describe
 from h2oharness.http.naming import operation_namer
@@ -42,9 +43,16 @@ from h2oharness.targets import Credentials
 
 JOB = "JOB"
 STREAM = "STREAM"
+#: custom Locust messages: the master asks each worker for its final report, the worker says it has sent it
+FLUSH = "h2oharness-flush"
+FLUSHED = "h2oharness-flushed"
+#: seconds the master waits for the workers' final reports beyond their own --stop-timeout
+FLUSH_MARGIN = 15.0
 _STREAMING_TYPES = ("application/jsonl", "application/x-ndjson", "text/event-stream")
 
 logging.getLogger("httpx").setLevel(logging.WARNING)  # Locust's stats already list every request
+# --run-time stops Locust; this ends it even when that stop hangs and the harness that would kill it is gone
+arm_hard_stop(Settings.from_env().deadline)
 
 
 class _LineStream(httpx.SyncByteStream):
@@ -336,3 +344,46 @@ def _write_worker_totals(environment: Environment, **_: Any) -> None:
     if folder and isinstance(environment.runner, WorkerRunner):
         totals = {key: {"requests": n, "failures": f} for key, (n, f) in _recorded.items()}
         Path(folder, f"worker-{os.getpid()}.json").write_text(json.dumps(totals, sort_keys=True))
+
+
+# Locust's master waits only 0.5 s for its workers' last reports when it quits (locust issue #1426), while each
+# worker first lets its users finish their tasks (--stop-timeout): what a stream still running at the stop
+# recorded never reached the master. So the master stops the workers itself and quits only once each has sent
+# the report that follows its users' end (or the wait ran out).
+@events.init.add_listener  # type: ignore[untyped-decorator]
+def _final_reports(environment: Environment, **_: Any) -> None:
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner):
+        runner.register_message(FLUSH, _send_final_report, concurrent=True)
+    elif isinstance(runner, MasterRunner):
+        flushed: set[str] = set()
+        runner.register_message(FLUSHED, lambda msg, **_: flushed.add(msg.node_id))
+        environment.events.test_stop.add_listener(  # type: ignore[no-untyped-call]
+            lambda **_: await_final_reports(runner, flushed)
+        )
+
+
+def _send_final_report(environment: Environment, **_: Any) -> None:
+    runner = environment.runner
+    if not isinstance(runner, WorkerRunner):
+        return
+    runner.stop()  # every user finishes its task (up to --stop-timeout), so its figures are recorded
+    data: dict[str, Any] = {}
+    environment.events.report_to_master.fire(client_id=runner.client_id, data=data)  # type: ignore[no-untyped-call]
+    runner.send_message("stats", data)
+    # after the stats on the same connection: the master has merged them when it reads this
+    runner.send_message(FLUSHED)
+
+
+def await_final_reports(runner: MasterRunner, flushed: set[str], margin: float = FLUSH_MARGIN) -> list[str]:
+    """Stop every worker and wait (bounded) until each has sent its final report; the ids of those that did not."""
+    waiting = {client.id for client in runner.clients.all if client.state != STATE_MISSING}
+    for client_id in sorted(waiting - flushed):
+        runner.send_message(FLUSH, client_id=client_id)
+    deadline = time.monotonic() + (runner.environment.stop_timeout or 0.0) + margin
+    while not waiting <= flushed and time.monotonic() < deadline:
+        gevent.sleep(0.05)
+    missing = sorted(waiting - flushed)
+    if missing:
+        logging.getLogger(__name__).warning("no final report from %d worker(s): %s", len(missing), ", ".join(missing))
+    return missing

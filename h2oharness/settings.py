@@ -61,6 +61,7 @@ _PLAIN: dict[str, tuple[str, type]] = {
     "request_deadline": ("HARNESS_REQUEST_DEADLINE", float),
     "test_deadline": ("HARNESS_TEST_DEADLINE", float),
     "run_deadline": ("HARNESS_RUN_DEADLINE", float),
+    "deadline": ("HARNESS_DEADLINE", int),
 }
 # suffix of HARNESS_<API PREFIX><suffix> -> Handed field ("_SPEC" is a spec override)
 _HANDED = {
@@ -109,6 +110,8 @@ class Settings:
     request_deadline: float | None = None
     test_deadline: float | None = None
     run_deadline: float | None = None
+    #: epoch second at which the pytest or Locust child of ``run``/``load`` ends itself, harness alive or not
+    deadline: int | None = None
     #: per API env prefix (``H2O3``): the server handed down by the CLI
     handed: Mapping[str, Handed] = field(default_factory=dict)
     #: per API env prefix: the OpenAPI document to test against instead of contracts/<slug>/openapi.yaml

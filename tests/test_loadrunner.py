@@ -139,6 +139,26 @@ def test_distributed_master_totals_are_the_sum_of_the_workers(tmp_path: Path) ->
         assert entry["requests"] == sum(w.get(entry["key"], {}).get("requests", 0) for w in workers), entry["key"]
 
 
+def test_distributed_streams_still_running_at_the_stop_reach_the_master(tmp_path: Path) -> None:
+    # the mock's clock at a tenth of wall time: every stream lasts about 3 s (first token 1 s, 20 tokens 0.1 s
+    # apart) and users stream back to back, so each of the 4 users is inside one when the 4 s run stops
+    proc, report = load(tmp_path, "h2ogpte.streaming", "-u", "4", "-t", "4s", "--mock-speed", "0.1", "--workers", "2")
+    assert report is not None, proc.stdout + proc.stderr[-2000:]
+    assert report["errors"] == [], report["errors"]
+    workers = [json.loads(p.read_text()) for p in sorted(tmp_path.glob("worker-*.json"))]
+    assert len(workers) == 2
+    master = {e["key"]: (e["requests"], e["failures"]) for e in report["entries"]}
+    summed: dict[str, tuple[int, int]] = {}
+    for totals in workers:
+        for key, counts in totals.items():
+            before = summed.get(key, (0, 0))
+            summed[key] = (before[0] + counts["requests"], before[1] + counts["failures"])
+    assert master == summed
+    # users clean up only after the stop: their requests are in the master's figures too
+    assert master["DELETE /api/v1/chats/{session_id}"] == (4, 0)
+    assert sum(n for key, (n, _) in master.items() if key.startswith("STREAM") and key.endswith(" stream")) >= 4
+
+
 def test_a_slow_mock_breaks_the_slo_and_the_exit_code_names_it(tmp_path: Path) -> None:
     # the mock's clock at half wall time: a parse job takes about two seconds; judged on two workers' aggregate
     proc, report = load(

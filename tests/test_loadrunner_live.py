@@ -80,7 +80,8 @@ def test_live_lines_come_while_the_processes_run(tmp_path: Path, capsys: pytest.
         go.touch()
         return f"[load {elapsed:.1f} s] figures"
 
-    assert _run_processes([child], {}, tmp_path / "locust.log", limit=60, live=live, every=0.1) == [0]
+    outcome = _run_processes([child], {}, tmp_path / "locust.log", limit=60, live=live, every=0.1)
+    assert outcome.codes == [0]
     lines = capsys.readouterr().err.splitlines()
     assert lines
     assert all(line.startswith("[load ") and line.endswith(" s] figures") for line in lines)

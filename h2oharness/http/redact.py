@@ -42,7 +42,8 @@ _AUTH_HEADER = re.compile(
     r"(?i)(?<![\w-])((?:proxy-)?authorization\s*:[ \t]*)(?:(basic|bearer|digest|token|negotiate)[ \t]+)?([^\s'\"<>]+)"
 )
 _COOKIE_HEADER = re.compile(r"(?i)(?<![\w-])((?:set-)?cookie\s*:[ \t]*)([^\r\n'\"<>&]+)")
-_NAMED_HEADER = re.compile(rf"(?i)(?<![\w.-])({_NAME}\s*:[ \t]*)([^\s'\",;<>&]+)")
+# Only where a header starts (a line, a quoted curl -H argument, an HTML cell): "first token: 3 s" is prose.
+_NAMED_HEADER = re.compile(rf"(?i)(?<![^\n'\">])({_NAME}\s*:[ \t]*)([^\s'\",;<>&]+)")
 # Bearer tokens outside a header ("sent Bearer abc…"); long enough that "Bearer realm" survives.
 _BEARER = re.compile(r"(?i)\b(bearer[ \t]+)([A-Za-z0-9._~+/-]{12,}=*)")
 _BASIC = re.compile(r"(?i)\b(basic[ \t]+)([A-Za-z0-9+/]{4,}={0,2})(?![\w+/=])")

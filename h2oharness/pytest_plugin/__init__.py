@@ -5,7 +5,8 @@
 - ``contract``: the contract driver that ``contracts/<slug>/test_<slug>_contract.py`` asks for its tests;
 - ``recording``: what each test's report carries for the conformance report;
 - ``collector``: progress.jsonl and the conformance report, on the controller;
-- ``deadlines``: a test's and the run's deadline.
+- ``deadlines``: a test's and the run's deadline;
+- ``stopping``: SIGTERM and the run's deadline end the session after the running test, with its report.
 
 Nothing outside the plugin imports it; the driver is imported by the contract test modules.
 """

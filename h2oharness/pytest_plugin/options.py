@@ -137,6 +137,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from h2oharness.apis import APIS
     from h2oharness.pytest_plugin.collector import ReportCollector
     from h2oharness.pytest_plugin.fixtures import api_fixtures
+    from h2oharness.pytest_plugin.stopping import Stopping
 
     for marker in _MARKERS:
         config.addinivalue_line("markers", marker)
@@ -156,6 +157,9 @@ def pytest_configure(config: pytest.Config) -> None:
     report_dir = config.getoption("--harness-report-dir")
     if report_dir and not hasattr(config, "workerinput"):
         config.pluginmanager.register(ReportCollector(config, Path(report_dir)), "h2oharness-report")
+    if report_dir:
+        stopping = Stopping(settings.deadline, controller=not hasattr(config, "workerinput"))
+        config.pluginmanager.register(stopping, "h2oharness-stopping")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -185,3 +185,8 @@ def test_patterns_stop_at_markup(markup: str) -> None:
     assert MASK in redacted
     assert redacted.count("<") == markup.count("<")
     assert redacted.count(">") == markup.count(">")
+
+
+def test_a_secret_word_in_prose_is_not_a_header() -> None:
+    line = "STREAM h2ogpte jsonl time to first token: master counted 3, workers 4"
+    assert redact(line) == line

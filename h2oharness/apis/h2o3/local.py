@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 
+from h2oharness.children import die_with_parent
 from h2oharness.errors import TargetUnavailable
 from h2oharness.settings import Settings
 
@@ -161,7 +162,10 @@ def start_local_h2o3(
         "-nthreads", str(nthreads), "-disable_flow",
     ]  # fmt: skip
     with log_path.open("wb") as log:
-        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=root, start_new_session=True)
+        # a session of its own (a terminal's Ctrl-C is for the harness, which stops it), yet it dies with its parent
+        process = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, cwd=root, start_new_session=True, preexec_fn=die_with_parent
+        )
     server = LocalH2O3(
         url=f"http://{host}:{port}", process=process, workdir=root, log_path=log_path, memory=memory, nthreads=nthreads
     )

@@ -1,0 +1,104 @@
+"""Ending a run early with its report: a signal or the deadline stops the session after the running test.
+
+Armed when the harness runs pytest (``--harness-report-dir``). ``h2oharness run``
+forwards a SIGTERM or SIGINT to pytest's whole process group (the controller and its
+xdist workers): each finishes the test it is running and ends its session, so the
+tests done so far are reported; a second signal interrupts at once, and so does the
+controller after ``LAST_CALL`` seconds. A KeyboardInterrupt raised into a running
+test at once (Ctrl-C's way) can be swallowed by the libraries under it and leave
+the session hung. With ``HARNESS_DEADLINE`` (``run --max-time``), the controller
+sends that SIGTERM itself at the deadline, and the kernel ends every process a while
+later if that did not work: the deadline holds even when the harness is gone.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from types import FrameType
+from typing import Any
+
+import pytest
+
+from h2oharness.children import arm_hard_stop
+
+#: seconds the controller, once stopping, waits for the running tests before it ends the session itself
+LAST_CALL = 15.0
+#: seconds after that at which the kernel ends the process, report written or not
+HARD_STOP_AFTER = 15.0
+
+
+class Stopping:
+    """The signal handlers of one session (controller or worker); the ones before are back when it ends."""
+
+    def __init__(self, deadline: int | None, controller: bool) -> None:
+        self.deadline = deadline
+        self.controller = controller
+        self.before: dict[int, Any] = {}
+        self.session: pytest.Session | None = None
+        self.collected = False
+        self.pending = ""
+
+    def _install(self, signum: int, handler: Any) -> None:
+        self.before.setdefault(signum, signal.getsignal(signum))
+        signal.signal(signum, handler)
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """SIGTERM or SIGINT from now on: stop after the running test (a second one: at once, as Ctrl-C does)."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        self.session = session
+        self._install(signal.SIGTERM, self._terminate)
+        self._install(signal.SIGINT, self._terminate)
+        if self.deadline is None:
+            return
+        if self.controller:
+            self._install(signal.SIGALRM, self._deadline_passed)
+            signal.alarm(max(1, int(self.deadline - time.time() + 0.999)))
+        else:
+            # a worker is stopped by the controller's SIGTERM at the deadline; it must only never outlive it
+            self.before.setdefault(signal.SIGALRM, signal.getsignal(signal.SIGALRM))
+            arm_hard_stop(self.deadline, LAST_CALL + HARD_STOP_AFTER)
+
+    def _terminate(self, signum: int, frame: FrameType | None) -> None:
+        if self.session is None or self.session.shouldstop or self.pending:
+            raise KeyboardInterrupt
+        reason = f"stopped by {signal.Signals(signum).name}"
+        if not self.controller and not self.collected:
+            # a collection that shouldstop cuts short ends the session as a Ctrl-C does, which xdist takes for a
+            # crashed worker and replaces: the worker collects, then stops after its first test
+            self.pending = reason
+            return
+        self.session.shouldstop = reason
+        if self.controller:
+            # a test may run for long (or a worker still collect): the report of what is done comes first
+            self._install(signal.SIGALRM, self._last_call)
+            signal.alarm(int(LAST_CALL))
+
+    def _last_call(self, signum: int, frame: FrameType | None) -> None:
+        arm_hard_stop(int(time.time()), HARD_STOP_AFTER)
+        raise KeyboardInterrupt
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """A stop that came during the collection takes effect now."""
+        self.collected = True
+        if self.pending:
+            session.shouldstop = self.pending
+
+    def _deadline_passed(self, signum: int, frame: FrameType | None) -> None:
+        # the whole group when pytest leads one (as under the harness): the xdist workers stop too
+        if os.getpgrp() == os.getpid():
+            os.killpg(os.getpgrp(), signal.SIGTERM)
+        else:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """Disarm: pytest may go on in this process (pytester's in-process sessions)."""
+        if signal.SIGALRM in self.before:
+            signal.alarm(0)
+        for signum, handler in self.before.items():
+            if handler is not None:  # None: set outside Python, which cannot be put back
+                signal.signal(signum, handler)
+        self.before.clear()

@@ -1,0 +1,60 @@
+"""The plugin's stopping: a signal or the run's deadline ends the session after the running test, report written."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+TESTS = """
+import os, signal, time
+
+def test_first():
+    {first}
+
+def test_second():
+    pass
+"""
+
+
+def run(pytester: pytest.Pytester, first: str) -> tuple[pytest.RunResult, list[str]]:
+    """An inner session (a process of its own: it gets signals) run as ``h2oharness run`` runs it; the tests passed."""
+    pytester.makepyfile(test_stop=TESTS.format(first=first))
+    report = pytester.path / "reports"
+    result = pytester.runpytest_subprocess("--harness-report-dir", str(report), "-p", "no:cacheprovider", "-rA")
+    assert json.loads((report / "conformance.json").read_text())["exit_code"] is not None  # the report is written
+    return result, [line.split("::")[-1] for line in result.outlines if line.startswith("PASSED ")]
+
+
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
+def test_a_signal_lets_the_running_test_finish_and_runs_no_other(pytester: pytest.Pytester, signum: str) -> None:
+    result, passed = run(pytester, f"os.kill(os.getpid(), signal.{signum}); time.sleep(0.2)")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert passed == ["test_first"]  # not interrupted half way, and test_second never began
+
+
+def test_a_second_signal_interrupts_at_once(pytester: pytest.Pytester) -> None:
+    result, passed = run(pytester, "os.kill(os.getpid(), signal.SIGTERM); os.kill(os.getpid(), signal.SIGTERM)")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert passed == []
+
+
+def test_the_deadline_stops_the_session_after_the_running_test(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HARNESS_DEADLINE", str(int(time.time()) + 1))
+    # the alarm goes off at least a second after the session starts; the first test outlasts that
+    result, passed = run(pytester, "time.sleep(3)")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert passed == ["test_first"]
+
+
+def test_a_test_that_outlasts_the_last_call_is_interrupted_and_the_report_written(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("import h2oharness.pytest_plugin.stopping as stopping\nstopping.LAST_CALL = 1\n")
+    # without the last call, the first test would pass after its 30 s
+    result, passed = run(pytester, "os.kill(os.getpid(), signal.SIGTERM); time.sleep(30)")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert passed == []
