@@ -80,6 +80,10 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/InitID", data.init_id),
     ("DELETE", "/3/InitID", data.init_id),
     ("POST", "/99/Rapids", data.rapids),
+    ("GET", "/3/DownloadDataset", data.download_dataset),
+    ("GET", "/3/DownloadDataset.bin", data.download_dataset),
+    ("DELETE", "/3/DKV", data.remove_all),
+    ("DELETE", "/3/DKV/{key}", data.remove_key),
 )
 
 # Where the mock answers differently from a real 3.46.0.12, on purpose.

@@ -1,15 +1,30 @@
 """Drive the official ``h2o`` client against a server and print what it saw as one JSON line.
 
-Run as a subprocess (h2o-py keeps global state): ``python h2o3_official_driver.py URL CSV import|upload``.
+Run as a subprocess (h2o-py keeps global state): ``python h2o3_official_driver.py URL CSV import|upload|introspect``.
 ``import`` is the seed flow (import_file, GBM, predict); ``upload`` uploads the file and
-also trains GLM and DRF, then removes the frame and closes the session.
+also trains GLM and DRF, then removes the frame and closes the session. ``introspect``
+calls every public method of the client that needs no argument (found by introspection:
+H2OFrame's, a cross-validated GBM's, and the module's session functions) and reports which failed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import inspect
+import io
 import json
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
+
+# module-level functions left out of ``introspect``: they start, stop or leave the session, or write files
+MODULE_SKIPPED = {
+    "connect", "init", "resume", "shutdown", "flow", "import_file", "import_hive_table", "download_all_logs",
+    "remove_all",  # called last, on its own
+}  # fmt: skip
+# model methods left out: plots need matplotlib, and these write files or fit surrogate models
+MODEL_SKIPPED_WORDS = ("plot", "explain", "download", "save", "learning_curve", "feature_interaction", "shap")
 
 
 def main(url: str, csv_path: str, mode: str) -> dict[str, object]:
@@ -50,6 +65,108 @@ def main(url: str, csv_path: str, mode: str) -> dict[str, object]:
     return out
 
 
+def no_arg_methods(cls: type) -> list[str]:
+    """Public methods and properties of a class that need no argument beyond self."""
+    names = []
+    for name in sorted(dir(cls)):
+        if name.startswith("_"):
+            continue
+        raw = inspect.getattr_static(cls, name)
+        if isinstance(raw, property):
+            names.append(name)
+            continue
+        if isinstance(raw, staticmethod | classmethod) or not callable(raw):
+            continue
+        params = list(inspect.signature(raw).parameters.values())[1:]
+        if all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+            names.append(name)
+    return names
+
+
+def no_arg_functions(module: Any) -> list[str]:
+    """Public functions of a module that need no argument, bar those in MODULE_SKIPPED."""
+    names = []
+    for name in sorted(dir(module)):
+        fn = getattr(module, name)
+        if name.startswith("_") or name in MODULE_SKIPPED or not inspect.isfunction(fn):
+            continue
+        params = inspect.signature(fn).parameters.values()
+        if all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+            names.append(name)
+    return names
+
+
+def _settle(value: Any) -> Any:
+    """Force a lazy H2OFrame to be evaluated on the server (h2o-py builds expressions until asked)."""
+    from h2o.frame import H2OFrame
+
+    if isinstance(value, H2OFrame):
+        value.frame_id  # noqa: B018 - evaluates the expression
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _settle(item)
+    return value
+
+
+def _attempt(call: Callable[[], Any], failed: dict[str, str], name: str) -> None:
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            _settle(call())
+    except Exception as exc:  # every failure is the observation
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        # h2o-py puts the server's message on the line after its own "Server error ..." line
+        failed[name] = f"{type(exc).__name__}: {' '.join(lines[:2])[:300]}"
+
+
+def introspect(url: str, csv_path: str) -> dict[str, object]:
+    """Call every no-argument public method of a frame/model session; report the names and which failed."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    import h2o
+    from h2o.estimators import H2OGradientBoostingEstimator
+    from h2o.frame import H2OFrame
+    from h2o.model import ModelBase
+
+    h2o.connect(url=url, verbose=False)
+    h2o.no_progress()
+    frame = h2o.import_file(csv_path)
+    train, valid = frame.split_frame(ratios=[0.75], seed=1)
+    gbm = H2OGradientBoostingEstimator(
+        ntrees=3, max_depth=2, nfolds=3, seed=1, keep_cross_validation_predictions=True,
+        keep_cross_validation_models=True, keep_cross_validation_fold_assignment=True,
+    )  # fmt: skip
+    gbm.train(y="label", training_frame=train, validation_frame=valid)
+    failed: dict[str, str] = {}
+    called: list[str] = []
+    for name in no_arg_methods(H2OFrame):
+        called.append(f"H2OFrame.{name}")
+        # a fresh frame of the numeric columns each time (detach() spends its receiver): most of H2OFrame's methods
+        # are elementwise maths or numeric summaries
+        _attempt(lambda name=name: _member(frame[["x1", "x2", "size"]], name), failed, f"H2OFrame.{name}")
+    for name in no_arg_methods(ModelBase):
+        if any(word in name for word in MODEL_SKIPPED_WORDS):
+            continue
+        called.append(f"model.{name}")
+        _attempt(lambda name=name: _member(gbm, name), failed, f"model.{name}")
+    for name in no_arg_functions(h2o):
+        called.append(f"h2o.{name}")
+        _attempt(lambda name=name: getattr(h2o, name)(), failed, f"h2o.{name}")
+    called.append("h2o.remove_all")
+    _attempt(h2o.remove_all, failed, "h2o.remove_all")
+    left = len(h2o.ls())
+    h2o.connection().close()
+    return {"called": called, "failed": failed, "keys_after_remove_all": left}
+
+
+def _member(obj: Any, name: str) -> Any:
+    value = getattr(obj, name)
+    return (
+        value()
+        if callable(value) and not isinstance(inspect.getattr_static(type(obj), name, None), property)
+        else value
+    )
+
+
 if __name__ == "__main__":
-    result = main(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "import")
+    mode = sys.argv[3] if len(sys.argv) > 3 else "import"
+    result = introspect(sys.argv[1], sys.argv[2]) if mode == "introspect" else main(sys.argv[1], sys.argv[2], mode)
     print(json.dumps(result), flush=True)

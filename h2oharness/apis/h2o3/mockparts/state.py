@@ -112,6 +112,8 @@ class H2O3MockState(MockState):
     sources: dict[str, RawSource] = field(default_factory=dict)
     models: dict[str, Model] = field(default_factory=dict)
     sessions: set[str] = field(default_factory=set)
+    #: AutoML runs by project name (``automl.AutoMLRun``)
+    automls: dict[str, Any] = field(default_factory=dict)
     jobs: JobBoard = field(init=False)
     started_epoch_ms: int = field(init=False)
     _clock_origin: float = field(init=False, repr=False)
