@@ -66,6 +66,8 @@ class Model:
     body: JSONDict
     synopsis: JSONDict
     glm_family: str | None = None
+    #: frames and models published with this one (cross-validation models and predictions)
+    companions: list[Frame | Model] = field(default_factory=list)
 
 
 @dataclass
@@ -190,6 +192,16 @@ class H2O3MockState(MockState):
                         self.frames[info.dest] = info.payload
                     else:
                         self.models[info.dest] = info.payload
+                        for extra in info.payload.companions:
+                            self.publish(extra)
+
+    def publish(self, item: Frame | Model) -> None:
+        """Store a frame or model under its name."""
+        with self.lock:
+            if isinstance(item, Frame):
+                self.frames[item.name] = item
+            else:
+                self.models[item.id] = item
 
     def key_exists(self, name: str) -> bool:
         """Whether any frame, raw source, model or pending result uses that key."""
