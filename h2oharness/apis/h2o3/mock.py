@@ -23,9 +23,9 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.responses import Response
 
+from h2oharness.apis.h2o3.mockparts import automl, routes
 from h2oharness.apis.h2o3.mockparts import handlers_data as data
 from h2oharness.apis.h2o3.mockparts import handlers_models as models
-from h2oharness.apis.h2o3.mockparts import routes
 from h2oharness.apis.h2o3.mockparts.builders import ALGOS
 from h2oharness.apis.h2o3.mockparts.calls import Call, Reply
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState, H2O3Timings
@@ -84,6 +84,10 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/DownloadDataset.bin", data.download_dataset),
     ("DELETE", "/3/DKV", data.remove_all),
     ("DELETE", "/3/DKV/{key}", data.remove_key),
+    ("POST", "/99/AutoMLBuilder", automl.build),
+    ("GET", "/99/AutoML/{automl_id}", automl.automl),
+    ("GET", "/99/Leaderboards", automl.leaderboards),
+    ("GET", "/99/Leaderboards/{project_name}", automl.leaderboard),
 )
 
 # Where the mock answers differently from a real 3.46.0.12, on purpose.

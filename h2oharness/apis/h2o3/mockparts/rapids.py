@@ -176,13 +176,13 @@ def _present(values: Sequence[float]) -> list[float]:
 
 
 def op_assign(ev: Evaluator, args: tuple[Any, ...]) -> Value:
-    """(tmp= name expr): evaluate and publish the frame under ``name``."""
+    """(tmp= name expr) and (assign 'name' expr): evaluate and publish the frame under ``name``."""
     name_node, expr = args
-    if not isinstance(name_node, Id):
-        raise bad_request("tmp= takes a name")
+    if not isinstance(name_node, Id | str):
+        raise bad_request("tmp= and assign take a name")
     value = ev.eval(expr)
     frame = _frame(value, "a frame to assign")
-    return _publish(ev.state, name_node.name, frame)
+    return _publish(ev.state, name_node.name if isinstance(name_node, Id) else name_node, frame)
 
 
 def op_rm(ev: Evaluator, args: tuple[Any, ...]) -> Value:
@@ -538,6 +538,17 @@ def op_getrow(ev: Evaluator, args: tuple[Any, ...]) -> Value:
     if frame.rows != 1:
         raise bad_request(f"Frame must have a single row, found {frame.rows} rows.")
     return [c.numbers[0] if c.has_numbers else NAN for c in frame.columns]
+
+
+def op_flatten(ev: Evaluator, args: tuple[Any, ...]) -> Value:
+    """(flatten frame): the one value of a 1x1 frame, a number or a string; any other frame unchanged."""
+    frame = _frame(args[0])
+    if frame.rows != 1 or len(frame.columns) != 1:
+        return frame
+    col = frame.columns[0]
+    if col.type == "enum" or not col.has_numbers:
+        return col.label(0)
+    return col.numbers[0]
 
 
 def op_nacnt(ev: Evaluator, args: tuple[Any, ...]) -> Value:
@@ -945,9 +956,9 @@ def op_list_time_zones(ev: Evaluator, args: tuple[Any, ...]) -> Value:
 
 
 # ops whose arguments are not evaluated first (they take a name, or run in order)
-LAZY = {"tmp=", "rm", ","}
+LAZY = {"tmp=", "assign", "rm", ","}
 OPS: dict[str, Op] = {
-    "tmp=": op_assign, "rm": op_rm, ",": op_sequence, "ls": op_ls,
+    "tmp=": op_assign, "assign": op_assign, "rm": op_rm, ",": op_sequence, "ls": op_ls,
     "rows": op_rows, "cols": op_cols, "cols_py": op_cols, "colnames=": op_colnames,
     "cbind": op_cbind, "rbind": op_rbind,
     **{name: _unary(fn, name) for name, fn in UNARY.items()},
@@ -955,7 +966,7 @@ OPS: dict[str, Op] = {
     **{op: _binary(op) for op in ("<", "<=", ">", ">=", "==", "!=", "+", "-", "*", "/", "^", "%", "%%", "intDiv",
                                   "%/%", "&", "|", "&&", "||")},
     "sum": op_sum, "sumNA": op_sum, "min": _extreme(min), "max": _extreme(max), "prod": op_prod,
-    "mean": op_mean, "getrow": op_getrow, "naCnt": op_nacnt,
+    "mean": op_mean, "getrow": op_getrow, "flatten": op_flatten, "naCnt": op_nacnt,
     "sd": _per_column(lambda v: statistics.stdev(v) if len(v) > 1 else NAN),
     "median": _per_column(statistics.median),
     "kurtosis": _per_column(_moment(4)), "skewness": _per_column(_moment(3)),

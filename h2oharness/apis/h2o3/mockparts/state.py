@@ -78,6 +78,8 @@ class JobInfo:
     dest_kind: str
     payload: Frame | Model | None = None
     progress_msg: str = "Running."
+    #: more frames and models published with the payload (an AutoML run's models)
+    companions: list[Frame | Model] = field(default_factory=list)
 
 
 @dataclass
@@ -173,7 +175,7 @@ class H2O3MockState(MockState):
                 result=info,
                 description=description,
             )
-            if info.payload is not None:
+            if info.payload is not None or info.companions:
                 self._pending[job.id] = (job, info)
             self.settle()
             return job
@@ -187,13 +189,16 @@ class H2O3MockState(MockState):
                 if not phase.final:
                     continue
                 del self._pending[job_id]
-                if phase is JobPhase.SUCCEEDED and info.payload is not None:
-                    if isinstance(info.payload, Frame):
-                        self.frames[info.dest] = info.payload
-                    else:
-                        self.models[info.dest] = info.payload
-                        for extra in info.payload.companions:
-                            self.publish(extra)
+                if phase is not JobPhase.SUCCEEDED:
+                    continue
+                if isinstance(info.payload, Frame):
+                    self.frames[info.dest] = info.payload
+                elif info.payload is not None:
+                    self.models[info.dest] = info.payload
+                    for extra in info.payload.companions:
+                        self.publish(extra)
+                for extra in info.companions:
+                    self.publish(extra)
 
     def publish(self, item: Frame | Model) -> None:
         """Store a frame or model under its name."""
