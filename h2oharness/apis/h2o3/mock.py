@@ -25,6 +25,7 @@ from starlette.responses import Response
 
 from h2oharness.apis.h2o3.mockparts import automl, routes
 from h2oharness.apis.h2o3.mockparts import handlers_data as data
+from h2oharness.apis.h2o3.mockparts import handlers_misc as misc
 from h2oharness.apis.h2o3.mockparts import handlers_models as models
 from h2oharness.apis.h2o3.mockparts.builders import ALGOS
 from h2oharness.apis.h2o3.mockparts.calls import Call, Reply
@@ -84,6 +85,10 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/DownloadDataset.bin", data.download_dataset),
     ("DELETE", "/3/DKV", data.remove_all),
     ("DELETE", "/3/DKV/{key}", data.remove_key),
+    ("POST", "/3/CreateFrame", misc.create_frame),
+    ("POST", "/3/MissingInserter", misc.missing_inserter),
+    ("POST", "/3/LogAndEcho", misc.log_and_echo),
+    ("GET", "/3/NetworkTest", misc.network_test),
     ("POST", "/99/AutoMLBuilder", automl.build),
     ("GET", "/99/AutoML/{automl_id}", automl.automl),
     ("GET", "/99/Leaderboards", automl.leaderboards),
