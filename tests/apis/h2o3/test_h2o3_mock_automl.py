@@ -110,7 +110,10 @@ def test_leaderboards_by_project_with_extensions(
     assert http.get(f"/99/AutoML/{automl_id}").status_code == 404
 
 
-def test_a_spec_without_a_frame_is_refused(http: httpx.Client) -> None:
-    resp = http.post("/99/AutoMLBuilder", json={"input_spec": {"response_column": "label"}})
-    assert resp.status_code == 400
-    assert "training_frame" in resp.json()["msg"]
+def test_a_spec_without_a_frame_is_refused_as_on_a_real_server(http: httpx.Client) -> None:
+    for resp in (
+        http.post("/99/AutoMLBuilder", json={"input_spec": {"response_column": "label"}}),
+        http.post("/99/AutoMLBuilder", data={"build_models": '{"exclude_algos": []}'}),
+    ):
+        assert resp.status_code == 412
+        assert "No training data has been specified" in resp.json()["msg"]

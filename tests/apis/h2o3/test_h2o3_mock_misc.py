@@ -21,8 +21,11 @@ def test_create_frame_makes_the_asked_mix_of_columns(http: httpx.Client, clock: 
     assert (frame["rows"], frame["num_columns"]) == (50, 11)
     types = [c["type"] for c in frame["columns"]]
     assert (types[0], types.count("enum"), types.count("int"), types.count("real")) == ("enum", 3, 3, 5)
-    too_big = http.post("/3/CreateFrame", data={"dest": "x", "rows": 10**7, "cols": 10})
-    assert too_big.status_code == 400
+    too_big = http.post("/3/CreateFrame", data={"dest": "x", "rows": 10**7, "cols": 10}).json()
+    clock.advance(5.0)
+    failed = http.get(too_big["key"]["URL"]).json()["jobs"][0]
+    assert failed["status"] == "FAILED"
+    assert "OutOfMemoryError" in failed["exception"]
 
 
 def test_missing_inserter_blanks_a_fraction_in_place(
@@ -37,7 +40,12 @@ def test_missing_inserter_blanks_a_fraction_in_place(
     clock.advance(5.0)
     after = sum(c["missing_count"] for c in http.get(f"/3/Frames/{name}").json()["frames"][0]["columns"])
     assert 300 < after - before < 700  # about half of 1000 values
-    assert http.post("/3/MissingInserter", data={"dataset": name, "fraction": 2}).status_code == 400
+    refused = http.post("/3/MissingInserter", data={"dataset": name, "fraction": 2})
+    assert (refused.status_code, refused.json()["msg"].strip()) == (
+        400,
+        "ERROR MESSAGE:\n\nfraction must be between 0 and 1.",
+    )
+    assert http.post("/3/MissingInserter", data={"dataset": "nope", "fraction": 2}).status_code == 404
 
 
 def test_log_and_echo_and_network_test(http: httpx.Client) -> None:

@@ -10,18 +10,19 @@ as a real run's leaderboard fills while it runs.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import random
 from dataclasses import dataclass, field
 from typing import Any
 
 from h2oharness.apis.h2o3.mockparts import builders, crossval, learn, metadata, training
-from h2oharness.apis.h2o3.mockparts.calls import Call, Reply, find_frame, job_json
+from h2oharness.apis.h2o3.mockparts.calls import Call, Reply, job_json
 from h2oharness.apis.h2o3.mockparts.frames import Frame
 from h2oharness.apis.h2o3.mockparts.metrics import metrics_json, score
 from h2oharness.apis.h2o3.mockparts.params import KeyRef
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState, JobInfo, Model
-from h2oharness.apis.h2o3.mockparts.wire import JSONDict, bad_request, key, meta, not_found, two_dim_table
+from h2oharness.apis.h2o3.mockparts.wire import JSONDict, bad_request, key, meta, not_found, precondition, two_dim_table
 
 BASE_ALGOS = (("GLM", "glm"), ("DRF", "drf"), ("GBM", "gbm"))
 SORT_METRIC = {"Binomial": "auc", "Multinomial": "mean_per_class_error", "Regression": "rmse"}
@@ -31,6 +32,7 @@ LEADERBOARD_METRICS = {
     "Regression": ("rmse", "mse", "mae", "rmsle", "mean_residual_deviance"),
 }
 DECREASING = {"auc", "aucpr"}
+NO_TRAINING_DATA = "No training data has been specified, either as a path or a key, or it is not available anymore."
 EXTENSIONS = ("training_time_ms", "predict_time_per_row_ms", "algo")
 EVENT_COLUMNS = ("timestamp", "level", "stage", "message", "name", "value")
 
@@ -73,19 +75,22 @@ class Ensemble:
 
 def build(state: H2O3MockState, call: Call) -> Reply:
     """POST /99/AutoMLBuilder (JSON, as h2o-py sends it): start a run; the AutoMLBuildSpecV99 with its job."""
-    body = call.json_body if call.is_json else None
+    body = call.json_body if call.is_json else _form_spec(call)
     if not isinstance(body, dict):
-        raise bad_request("POST /99/AutoMLBuilder takes a JSON AutoMLBuildSpec")
+        raise bad_request("POST /99/AutoMLBuilder takes an AutoMLBuildSpec")
     control = dict(body.get("build_control") or {})
     spec_in = dict(body.get("input_spec") or {})
     models_in = dict(body.get("build_models") or {})
     criteria = dict(control.get("stopping_criteria") or {})
     frame_name = _key_name(spec_in.get("training_frame"))
     response = _column_name(spec_in.get("response_column"))
-    if not frame_name or not response:
-        raise bad_request("AutoML needs a training_frame and a response_column")
     with state.lock:
-        frame = find_frame(state, frame_name, "training_frame")
+        frame = state.frames.get(frame_name or "")
+    if frame is None:
+        # a real server: 412 for a JSON spec; a form-encoded one without a frame crashes it (500 NullPointerException)
+        raise precondition(NO_TRAINING_DATA)
+    if not response:
+        raise precondition("Response column is required")
     response_col = frame.column(response)
     if response_col is None:
         raise bad_request(f"Response column '{response}' is not in the training frame")
@@ -185,6 +190,19 @@ def leaderboards(state: H2O3MockState, call: Call) -> Reply:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _form_spec(call: Call) -> JSONDict:
+    """A build spec sent as form or query fields, each part a JSON text (as a real server reads them)."""
+    spec: JSONDict = {}
+    for part in ("build_control", "input_spec", "build_models"):
+        text = call.strings.get(part)
+        if text:
+            try:
+                spec[part] = json.loads(text)
+            except ValueError:
+                raise bad_request(f"Cannot parse {part}: not a JSON object") from None
+    return spec
 
 
 def find_run(state: H2O3MockState, name: str) -> AutoMLRun:
