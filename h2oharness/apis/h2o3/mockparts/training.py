@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from h2oharness.apis.h2o3.mockparts import learn, metadata
+from h2oharness.apis.h2o3.mockparts import actuals, learn, metadata
 from h2oharness.apis.h2o3.mockparts.builders import ALGOS, glm_family, parameters_list, predictors
 from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
 from h2oharness.apis.h2o3.mockparts.metrics import Scores, metrics_json, score
@@ -116,6 +116,8 @@ def train(
         scoring_time=times.end,
         glm=algo == "glm",
         glm_extra=glm_extra,
+        # a real DRF scores its training metrics on out-of-bag rows (the mock in-sample, see DEVIATIONS)
+        description="Metrics reported on Out-Of-Bag training samples" if algo == "drf" else None,
     )
     validation_metrics = None
     if validation is not None:
@@ -130,7 +132,8 @@ def train(
             checksum,
             times.end,
             algo,
-            description="Validation metrics",
+            # a real GLM leaves its validation metrics without a description
+            description=None if algo == "glm" else "Validation metrics",
         )
     output = metadata.skeleton(f"{info.upper}ModelOutputV3")
     used = [c for c in frame.columns if c.name in names] + [response_col]
@@ -166,7 +169,13 @@ def train(
         timestamp=times.end,
         have_pojo=True,
         have_mojo=True,
-        parameters=parameters_list(algo, values, given),
+        parameters=parameters_list(
+            algo,
+            values,
+            given,
+            actual=actuals.resolve(algo, values, target.category, frame.rows, glm_family=family),
+            omit=actuals.OMITTED_IN_MODEL.get(algo, frozenset()),
+        ),
         output=output,
         compatible_frames=None,
     )
