@@ -1,10 +1,12 @@
 """Drive the official ``h2o`` client against a server and print what it saw as one JSON line.
 
-Run as a subprocess (h2o-py keeps global state): ``python h2o3_official_driver.py URL CSV import|upload|introspect``.
+Run as a subprocess (h2o-py keeps global state): ``python h2o3_official_driver.py URL CSV MODE``.
 ``import`` is the seed flow (import_file, GBM, predict); ``upload`` uploads the file and
 also trains GLM and DRF, then removes the frame and closes the session. ``introspect``
 calls every public method of the client that needs no argument (found by introspection:
 H2OFrame's, a cross-validated GBM's, and the module's session functions) and reports which failed.
+``wide`` is a session beyond the seed flow (frame work, cross-validation, AutoML, remove_all):
+each step's result, or its error.
 """
 
 from __future__ import annotations
@@ -160,6 +162,67 @@ def introspect(url: str, csv_path: str) -> dict[str, object]:
     return {"called": called, "failed": failed, "keys_after_remove_all": left}
 
 
+def wide(url: str, csv_path: str) -> dict[str, object]:
+    """Frame work, a cross-validated GBM, AutoML and remove_all, as a user goes on after the seed flow."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    import h2o
+    from h2o.automl import H2OAutoML
+    from h2o.estimators import H2OGradientBoostingEstimator
+
+    h2o.connect(url=url, verbose=False)
+    h2o.no_progress()
+    steps: dict[str, object] = {}
+
+    def step(name: str, fn: Callable[[], Any]) -> None:
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                steps[name] = ["ok", fn()]
+        except Exception as exc:  # every failure is the observation
+            steps[name] = ["failed", f"{type(exc).__name__}: {str(exc)[:300]}"]
+
+    fr = h2o.import_file(csv_path)
+    x1 = fr["x1"]
+    step("head", lambda: list(fr.head().as_data_frame().shape))
+    step("tail", lambda: fr.tail(3).nrow)
+    step("mean", lambda: x1.mean())
+    step("sum", lambda: x1.sum())
+    step("min_max_sd", lambda: [x1.min(), x1.max(), x1.sd()[0]])
+    step("table", lambda: fr["color"].table().as_data_frame().values.tolist())
+    step("filter", lambda: fr[x1 > 0].nrow)
+    step("filter_and", lambda: fr[(x1 > 0) & (fr["size"] < 5)].nrow)
+    step("filter_or", lambda: fr[(x1 > 0) | (fr["color"] == "red")].nrow)
+    step("rows", lambda: fr[0:10, :].nrow)
+    step("asfactor", lambda: fr["size"].asfactor().types)
+    step("cbind", lambda: fr[["x1"]].cbind(fr[["x2"]]).ncol)
+    step("rbind", lambda: fr.rbind(fr).nrow)
+    step("unique", lambda: fr["color"].unique().nrow)
+    step("levels", lambda: fr["color"].levels())
+    step("as_data_frame", lambda: list(fr.as_data_frame().shape))
+    step("ls", lambda: len(h2o.ls()))
+    train, valid = fr.split_frame(ratios=[0.75], seed=1)
+    steps["split"] = ["ok", [train.nrow, valid.nrow]]
+    gbm = H2OGradientBoostingEstimator(
+        ntrees=5, max_depth=3, nfolds=3, seed=1, keep_cross_validation_predictions=True,
+    )  # fmt: skip
+    step("train_cv", lambda: gbm.train(y="label", training_frame=train, validation_frame=valid) and None)
+    step("auc_xval", lambda: gbm.auc(xval=True))
+    step("auc_valid", lambda: gbm.auc(valid=True))
+    step("cv_summary", lambda: list(gbm.cross_validation_metrics_summary().as_data_frame().shape))
+    step("cv_models", lambda: len(gbm.cross_validation_models()))
+    step("cv_holdout", lambda: gbm.cross_validation_holdout_predictions().nrow)
+    step("scoring_history", lambda: list(gbm.scoring_history().columns))
+    step("predictions", lambda: list(gbm.predict(valid).as_data_frame().shape))
+    aml = H2OAutoML(max_models=3, seed=1, nfolds=3, exclude_algos=["DeepLearning", "XGBoost"])
+    step("automl", lambda: aml.train(y="label", training_frame=train) and None)
+    step("aml_leader", lambda: aml.leader.model_id)
+    step("aml_leaderboard", lambda: aml.leaderboard.as_data_frame()["model_id"].tolist())
+    step("aml_extended", lambda: list(h2o.automl.get_leaderboard(aml, extra_columns="ALL").columns))
+    step("remove_all", lambda: h2o.remove_all())
+    step("ls_after", lambda: len(h2o.ls()))
+    h2o.connection().close()
+    return steps
+
+
 def _member(obj: Any, name: str) -> Any:
     value = getattr(obj, name)
     return (
@@ -171,5 +234,6 @@ def _member(obj: Any, name: str) -> Any:
 
 if __name__ == "__main__":
     mode = sys.argv[3] if len(sys.argv) > 3 else "import"
-    result = introspect(sys.argv[1], sys.argv[2]) if mode == "introspect" else main(sys.argv[1], sys.argv[2], mode)
+    modes = {"introspect": introspect, "wide": wide}
+    result = modes[mode](sys.argv[1], sys.argv[2]) if mode in modes else main(sys.argv[1], sys.argv[2], mode)
     print(json.dumps(result), flush=True)
