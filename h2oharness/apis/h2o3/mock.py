@@ -123,8 +123,8 @@ DEVIATIONS: dict[str, str] = {
     "(mockparts/rapids.py: slices, filters, maths, reductions, table, unique, levels, as.factor, cbind/rbind, runif, "
     "sort, quantile, ls ...); another function is a 400 'The mock does not evaluate the Rapids function ...', where a "
     "real server evaluates it (and says 'Name lookup of ... failed' only for names it does not know)",
-    "h2o.runif and split_frame": "the mock draws from Python's random with the same seed: a seeded split_frame takes "
-    "other rows than on a real server (the same proportions)",
+    "split_frame (Rapids h2o.runif)": "the mock draws from Python's random with the same seed: a seeded "
+    "split_frame takes other rows than on a real server (the same proportions)",
     "(ls)": "the mock lists frames, models and AutoML runs; a real server lists every key, internal ones included "
     "(modelmetrics_*, levelone frames, ...)",
     "GET /3/DownloadDataset": "numbers are written as Python's shortest repr (1e-05), a real server as Java (1.0E-5)",
