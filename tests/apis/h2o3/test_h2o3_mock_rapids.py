@@ -124,7 +124,7 @@ def test_table_levels_unique_and_asfactor(http: httpx.Client, frame: str, train_
     rows = _expected(train_csv)
     _rapids(http, f"(tmp= py_9 (table (cols_py {frame} 'color') True))")
     table = _download(http, "py_9")
-    assert table[0] == ["color", "Counts"]
+    assert table[0] == ["color", "Count"]
     counts = {c: sum(r["color"] == c for r in rows) for c in ("blue", "green", "red")}
     assert {r[0]: int(r[1]) for r in table[1:]} == counts
     _rapids(http, f"(tmp= py_10 (levels (cols_py {frame} 'color')))")

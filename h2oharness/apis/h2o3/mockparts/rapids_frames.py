@@ -166,7 +166,7 @@ def op_table(ev: Env, args: tuple[Any, ...]) -> Value:
         return fresh_frame([
             Column(col.name, col.type, numbers=[k[0] for k in keys], domain=col.domain),
             Column(other.name, other.type, numbers=[k[1] for k in keys], domain=other.domain),
-            real_column("Counts", [float(pairs[k]) for k in keys], "int"),
+            real_column("Count", [float(pairs[k]) for k in keys], "int"),
         ])  # fmt: skip
     counts: dict[float, int] = {}
     for v in col.numbers if col.has_numbers else []:
@@ -175,26 +175,23 @@ def op_table(ev: Env, args: tuple[Any, ...]) -> Value:
     levels = sorted(counts)
     return fresh_frame([
         Column(col.name, col.type, numbers=levels, domain=col.domain),
-        real_column("Counts", [float(counts[v]) for v in levels], "int"),
+        real_column("Count", [float(counts[v]) for v in levels], "int"),
     ])  # fmt: skip
 
 
 def op_unique(ev: Env, args: tuple[Any, ...]) -> Value:
-    """(unique frame include_nas): the distinct values of a column, in order of first appearance."""
+    """(unique frame include_nas): the distinct values of a column, sorted (levels in domain order), named C1."""
     frame = frame_arg(args[0])
     include_na = flag_arg(args[1]) if len(args) > 1 else False
     col = frame.columns[0]
     if not col.has_numbers:
-        seen_s = list(dict.fromkeys(s for s in col.strings if s is not None or include_na))
-        return fresh_frame([Column(col.name, col.type, strings=seen_s)])
-    seen: dict[Any, float] = {}
-    for v in col.numbers:
-        if math.isnan(v):
-            if include_na:
-                seen.setdefault("nan", v)
-            continue
-        seen.setdefault(v, v)
-    return fresh_frame([Column(col.name, col.type, numbers=list(seen.values()), domain=col.domain)])
+        texts = sorted({s for s in col.strings if s is not None})
+        missing: list[str | None] = [None] if include_na and None in col.strings else []
+        return fresh_frame([Column("C1", col.type, strings=[*texts, *missing])])
+    numbers = sorted({v for v in col.numbers if not math.isnan(v)})
+    if include_na and any(math.isnan(v) for v in col.numbers):
+        numbers.append(NAN)
+    return fresh_frame([Column("C1", col.type, numbers=numbers, domain=col.domain)])
 
 
 def op_levels(ev: Env, args: tuple[Any, ...]) -> Value:
