@@ -130,9 +130,9 @@ DEVIATIONS: dict[str, str] = {
     "GET /3/DownloadDataset": "numbers are written as Python's shortest repr (1e-05), a real server as Java (1.0E-5)",
     "cross-validation": "fold_column and Stratified fold assignment are drawn from the seed as Random is; a fold "
     "model's parameters are those of the main model with nfolds 0",
-    "POST /99/AutoMLBuilder": "the mock builds at most three base models (GLM, DRF, GBM; DRF and GBM with 30 trees), "
-    "each with cross-validation, then StackedEnsemble_BestOfFamily_1 and StackedEnsemble_AllModels_1, which average "
-    "their base models' predictions: there is no metalearner model (metalearner() is None) and no levelone frame; "
+    "POST /99/AutoMLBuilder": "the mock builds at most three base models (GLM_1, DRF_1, GBM_2; DRF and GBM with 30 "
+    "trees), each with cross-validation, then StackedEnsemble_BestOfFamily_1, which averages its base models' "
+    "predictions: there is no metalearner model (metalearner() is None) and no levelone frame; "
     "every model appears when the run's job is done, not one by one; max_runtime_secs and stopping rounds are ignored",
     "POST /3/CreateFrame": "at most 2,000,000 values and 100,000 levels, past which the job fails at once (a real "
     "server runs out of memory); string and time columns are not made",

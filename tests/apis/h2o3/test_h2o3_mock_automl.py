@@ -12,7 +12,7 @@ from h2oharness.apis.h2o3.client import H2O3Client
 from h2oharness.mocks.clock import ManualClock
 
 # what H2OAutoML(max_models=3, seed=1, nfolds=3, exclude_algos=[...]).train(y="label", ...) posts, as JSON
-SPEC = {
+SPEC: dict[str, Any] = {
     "build_control": {
         "nfolds": 3, "distribution": "auto", "balance_classes": False, "max_after_balance_size": 5.0,
         "keep_cross_validation_models": False, "keep_cross_validation_fold_assignment": False,

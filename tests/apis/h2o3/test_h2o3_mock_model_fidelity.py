@@ -10,7 +10,6 @@ cross-validation summary rows.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +53,7 @@ def _models(http: httpx.Client, csv_path: Path) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def both(
-    h2o3_local: Target, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+def both(h2o3_local: Target, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any]]:
     """The models built on the real server and on the mock (fast clock)."""
     csv_path = Path(tmp_path_factory.mktemp("model_fidelity")) / "train.csv"
     csv_path.write_text(classification_csv())

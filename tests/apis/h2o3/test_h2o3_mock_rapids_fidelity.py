@@ -7,7 +7,6 @@ import csv
 import io
 import math
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +72,7 @@ def _answers(http: httpx.Client, csv_path: Path) -> dict[str, tuple[int, dict[st
 
 
 @pytest.fixture(scope="module")
-def both(h2o3_local: Target, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Any], ...]]:
+def both(h2o3_local: Target, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], ...]:
     """Every AST's answer from the real server and from the mock."""
     csv_path = Path(tmp_path_factory.mktemp("rapids_fidelity")) / "train.csv"
     csv_path.write_text(classification_csv())

@@ -24,7 +24,17 @@ from h2oharness.apis.h2o3.mockparts.params import KeyRef
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState, JobInfo, Model
 from h2oharness.apis.h2o3.mockparts.wire import JSONDict, bad_request, key, meta, not_found, precondition, two_dim_table
 
-BASE_ALGOS = (("GLM", "glm"), ("DRF", "drf"), ("GBM", "gbm"))
+# (model id prefix, algo, modeling step id, group): the first steps of a real 3.46.0.12 run's plan that it builds
+BASE_STEPS = (("GLM_1", "glm", "def_1", 1), ("DRF_1", "drf", "def_1", 2), ("GBM_2", "gbm", "def_2", 2))
+ENSEMBLE_STEP = {"id": "best_of_family_xglm", "group": 10, "weight": 10}
+# StackedEnsembleParametersV99 lists these, a real ensemble's parameters do not
+ENSEMBLE_OMITTED = frozenset({
+    "categorical_encoding", "checkpoint", "custom_distribution_func", "distribution", "fold_assignment", "fold_column",
+    "huber_alpha", "ignore_const_cols", "ignored_columns", "keep_cross_validation_fold_assignment",
+    "keep_cross_validation_models", "keep_cross_validation_predictions", "max_categorical_levels", "nfolds",
+    "parallelize_cross_validation", "quantile_alpha", "score_each_iteration", "stopping_metric", "stopping_rounds",
+    "stopping_tolerance", "tweedie_power",
+})  # fmt: skip
 SORT_METRIC = {"Binomial": "auc", "Multinomial": "mean_per_class_error", "Regression": "rmse"}
 LEADERBOARD_METRICS = {
     "Binomial": ("auc", "logloss", "aucpr", "mean_per_class_error", "rmse", "mse"),
@@ -49,6 +59,7 @@ class AutoMLRun:
     sort_metric: str
     job_id: str
     models: list[Model] = field(default_factory=list)
+    steps: list[JSONDict] = field(default_factory=list)
     events: list[tuple[int, str, str, str, str | None, str]] = field(default_factory=list)
 
     def finished_models(self, state: H2O3MockState) -> list[Model]:
@@ -105,7 +116,7 @@ def build(state: H2O3MockState, call: Call) -> Reply:
     sort_metric = SORT_METRIC[target.category] if sort_metric == "auto" else sort_metric
     excluded = {str(a).lower() for a in models_in.get("exclude_algos") or []}
     included = {str(a).lower() for a in models_in.get("include_algos") or []}
-    algos = [(n, a) for n, a in BASE_ALGOS if a not in excluded and (not included or a in included)]
+    algos = [step for step in BASE_STEPS if step[1] not in excluded and (not included or step[1] in included)]
     max_models = int(criteria.get("max_models") or 0) or len(algos)
     algos = algos[: max(1, min(max_models, len(algos)))]
     training_copy = Frame(f"{project}_training_{frame.name}", frame.columns)
@@ -114,18 +125,21 @@ def build(state: H2O3MockState, call: Call) -> Reply:
     run.events.append((state.epoch_ms(), "INFO", "Workflow", f"Project: {project}", None, ""))
     run.events.append((state.epoch_ms(), "INFO", "Validation", f"Build control seed: {seed}", None, ""))
     bases = []
-    for prefix, algo in algos:
-        model = _base_model(
-            algo, f"{prefix}_1_AutoML_{project.split('_', 1)[1]}", training_copy, response, nfolds, seed, times, state
-        )
+    suffix = project.split("_", 1)[1]
+    for prefix, algo, step_id, group in algos:
+        model = _base_model(algo, f"{prefix}_AutoML_{suffix}", training_copy, response, nfolds, seed, times, state)
         bases.append(model)
-        run.events.append((times.end, "INFO", "ModelTraining", f"{model.id} [{prefix} def_1] complete", None, ""))
+        run.steps.append({"name": prefix.split("_")[0], "alias": None,
+                          "steps": [{"id": step_id, "group": group, "weight": 10}]})  # fmt: skip
+        run.events.append(
+            (times.end, "INFO", "ModelTraining", f"{model.id} [{prefix[:3]} {step_id}] complete", None, "")
+        )
     run.models = list(bases)
     if len(bases) > 1 and "stackedensemble" not in excluded and (not included or "stackedensemble" in included):
-        suffix = project.split("_", 1)[1]
-        for kind in ("BestOfFamily", "AllModels"):
-            se = _ensemble(f"StackedEnsemble_{kind}_1_AutoML_{suffix}", bases, training_copy, nfolds, times)
-            run.models.append(se)
+        # one base model per family: a real run's AllModels ensemble would repeat BestOfFamily, so it makes only that
+        se = _ensemble(f"StackedEnsemble_BestOfFamily_1_AutoML_{suffix}", bases, training_copy, nfolds, times)
+        run.models.append(se)
+        run.steps.append({"name": "StackedEnsemble", "alias": None, "steps": [dict(ENSEMBLE_STEP)]})
     run.events.append((times.end, "INFO", "Workflow", "AutoML build stopped: no more steps", "stop_reason", ""))
     run.events.append((times.end, "INFO", "Workflow", "AutoML build done", "stop_epoch", str(times.end // 1000)))
     info = JobInfo(automl_id, "AutoML", None, progress_msg="AutoML build", companions=[training_copy, *run.models])
@@ -159,14 +173,7 @@ def automl(state: H2O3MockState, call: Call) -> Reply:
         event_log={"automl_id": None, "events": _events(run), "table": _event_table(run), "verbosity": None},
         event_log_table=_event_table(run),
         sort_metric=run.sort_metric,
-        modeling_steps=[
-            {
-                "name": m.algo.upper() if m.algo != "stackedensemble" else "StackedEnsemble",
-                "alias": None,
-                "steps": [{"id": "def_1", "group": 1, "weight": 10}],
-            }
-            for m in run.models
-        ],
+        modeling_steps=run.steps,
     )
     return Reply(body)
 
@@ -372,7 +379,7 @@ def _ensemble_parameters(model_id: str, bases: list[Model], frame: str, response
     }
     out = []
     for spec in metadata.input_fields("StackedEnsembleParametersV99").values():
-        if not spec.json:
+        if not spec.json or spec.name in ENSEMBLE_OMITTED:
             continue
         out.append(
             {
