@@ -23,9 +23,10 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.responses import Response
 
+from h2oharness.apis.h2o3.mockparts import automl, routes
 from h2oharness.apis.h2o3.mockparts import handlers_data as data
+from h2oharness.apis.h2o3.mockparts import handlers_misc as misc
 from h2oharness.apis.h2o3.mockparts import handlers_models as models
-from h2oharness.apis.h2o3.mockparts import routes
 from h2oharness.apis.h2o3.mockparts.builders import ALGOS
 from h2oharness.apis.h2o3.mockparts.calls import Call, Reply
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState, H2O3Timings
@@ -80,6 +81,18 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/InitID", data.init_id),
     ("DELETE", "/3/InitID", data.init_id),
     ("POST", "/99/Rapids", data.rapids),
+    ("GET", "/3/DownloadDataset", data.download_dataset),
+    ("GET", "/3/DownloadDataset.bin", data.download_dataset),
+    ("DELETE", "/3/DKV", data.remove_all),
+    ("DELETE", "/3/DKV/{key}", data.remove_key),
+    ("POST", "/3/CreateFrame", misc.create_frame),
+    ("POST", "/3/MissingInserter", misc.missing_inserter),
+    ("POST", "/3/LogAndEcho", misc.log_and_echo),
+    ("GET", "/3/NetworkTest", misc.network_test),
+    ("POST", "/99/AutoMLBuilder", automl.build),
+    ("GET", "/99/AutoML/{automl_id}", automl.automl),
+    ("GET", "/99/Leaderboards", automl.leaderboards),
+    ("GET", "/99/Leaderboards/{project_name}", automl.leaderboard),
 )
 
 # Where the mock answers differently from a real 3.46.0.12, on purpose.
@@ -104,6 +117,26 @@ DEVIATIONS: dict[str, str] = {
     "ImportFiles of a folder": "the mock imports the folder's own files; a real server also descends into sub-folders",
     "DRF training metrics": "in-sample on the mock; a real DRF reports them on out-of-bag rows",
     "algorithms": "the mock's learners are small stand-ins: metrics are real numbers for the data, not H2O-3's",
+    "GLM lambda": "a real GLM chooses lambda from the data (actual_value of lambda); the mock fits a ridge with 1e-3",
+    "model parameters order": "the mock lists a model's parameters in the metadata's order, a real model in its own",
+    "POST /99/Rapids": "the mock evaluates the subset of Rapids the h2o client sends for common frame work "
+    "(mockparts/rapids.py: slices, filters, maths, reductions, table, unique, levels, as.factor, cbind/rbind, runif, "
+    "sort, quantile, ls ...); another function is a 400 'The mock does not evaluate the Rapids function ...', where a "
+    "real server evaluates it (and says 'Name lookup of ... failed' only for names it does not know)",
+    "split_frame (Rapids h2o.runif)": "the mock draws from Python's random with the same seed: a seeded "
+    "split_frame takes other rows than on a real server (the same proportions)",
+    "(ls)": "the mock lists frames, models and AutoML runs; a real server lists every key, internal ones included "
+    "(modelmetrics_*, levelone frames, ...)",
+    "GET /3/DownloadDataset": "numbers are written as Python's shortest repr (1e-05), a real server as Java (1.0E-5)",
+    "cross-validation": "fold_column and Stratified fold assignment are drawn from the seed as Random is; a fold "
+    "model's parameters are those of the main model with nfolds 0",
+    "POST /99/AutoMLBuilder": "the mock builds at most three base models (GLM_1, DRF_1, GBM_2; DRF and GBM with 30 "
+    "trees), each with cross-validation, then StackedEnsemble_BestOfFamily_1, which averages its base models' "
+    "predictions: there is no metalearner model (metalearner() is None) and no levelone frame; "
+    "every model appears when the run's job is done, not one by one; max_runtime_secs and stopping rounds are ignored",
+    "POST /3/CreateFrame": "at most 2,000,000 values and 100,000 levels, past which the job fails at once (a real "
+    "server runs out of memory); string and time columns are not made",
+    "GET /3/NetworkTest": "made-up loopback timings",
 }
 
 JETTY_401 = (

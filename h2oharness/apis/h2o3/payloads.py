@@ -5,7 +5,6 @@ Nothing here does I/O: a test writes the CSV text where its server can read it.
 
 from __future__ import annotations
 
-import math
 import random
 import string
 from dataclasses import dataclass
@@ -181,8 +180,12 @@ def bad_builder_params(training_frame: str, response_column: str = "label") -> s
 
 
 def _not_float(text: str) -> bool:
+    """Whether Java's Double.parseDouble refuses the text: it reads "NaN" and "Infinity" (which a real server then
+    refuses in the builder, a different error), not Python's "nan", "NAN" or "inf"."""
+    if text.strip().lstrip("+-") in ("NaN", "Infinity"):
+        return False
     try:
-        value = float(text)
+        float(text)
     except ValueError:
         return True
-    return math.isnan(value) or math.isinf(value)
+    return text.strip().lstrip("+-").lower().startswith(("nan", "inf"))

@@ -1,15 +1,33 @@
 """Drive the official ``h2o`` client against a server and print what it saw as one JSON line.
 
-Run as a subprocess (h2o-py keeps global state): ``python h2o3_official_driver.py URL CSV import|upload``.
+Run as a subprocess (h2o-py keeps global state): ``python h2o3_official_driver.py URL CSV MODE``.
 ``import`` is the seed flow (import_file, GBM, predict); ``upload`` uploads the file and
-also trains GLM and DRF, then removes the frame and closes the session.
+also trains GLM and DRF, then removes the frame and closes the session. ``introspect``
+calls every public method of the client that needs no argument (found by introspection:
+H2OFrame's, a cross-validated GBM's, and the module's session functions) and reports which failed.
+``wide`` is a session beyond the seed flow (frame work, cross-validation, AutoML, remove_all):
+each step's result, or its error.
 """
 
 from __future__ import annotations
 
+import contextlib
+import inspect
+import io
 import json
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
+
+# module-level functions left out of ``introspect``: they start, stop or leave the session, or write files
+MODULE_SKIPPED = {
+    "connect", "init", "resume", "shutdown", "flow", "import_file", "import_hive_table", "download_all_logs",
+    "remove_all",  # called last, on its own
+}  # fmt: skip
+# frame and model methods left out: plots need matplotlib, and these write files or fit surrogate models
+FRAME_SKIPPED = {"hist"}
+MODEL_SKIPPED_WORDS = ("plot", "explain", "download", "save", "learning_curve", "feature_interaction", "shap")
 
 
 def main(url: str, csv_path: str, mode: str) -> dict[str, object]:
@@ -50,6 +68,172 @@ def main(url: str, csv_path: str, mode: str) -> dict[str, object]:
     return out
 
 
+def no_arg_methods(cls: type) -> list[str]:
+    """Public methods and properties of a class that need no argument beyond self."""
+    names = []
+    for name in sorted(dir(cls)):
+        if name.startswith("_"):
+            continue
+        raw = inspect.getattr_static(cls, name)
+        if isinstance(raw, property):
+            names.append(name)
+            continue
+        if isinstance(raw, staticmethod | classmethod) or not callable(raw):
+            continue
+        params = list(inspect.signature(raw).parameters.values())[1:]
+        if all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+            names.append(name)
+    return names
+
+
+def no_arg_functions(module: Any) -> list[str]:
+    """Public functions of a module that need no argument, bar those in MODULE_SKIPPED."""
+    names = []
+    for name in sorted(dir(module)):
+        fn = getattr(module, name)
+        if name.startswith("_") or name in MODULE_SKIPPED or not inspect.isfunction(fn):
+            continue
+        params = inspect.signature(fn).parameters.values()
+        if all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+            names.append(name)
+    return names
+
+
+def _settle(value: Any) -> Any:
+    """Force a lazy H2OFrame to be evaluated on the server (h2o-py builds expressions until asked)."""
+    from h2o.frame import H2OFrame
+
+    if isinstance(value, H2OFrame):
+        value.frame_id  # noqa: B018 - evaluates the expression
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _settle(item)
+    return value
+
+
+def _attempt(call: Callable[[], Any], failed: dict[str, str], name: str) -> None:
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            _settle(call())
+    except Exception as exc:  # every failure is the observation
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        # h2o-py puts the server's message on the line after its own "Server error ..." line
+        failed[name] = f"{type(exc).__name__}: {' '.join(lines[:2])[:300]}"
+
+
+def introspect(url: str, csv_path: str) -> dict[str, object]:
+    """Call every no-argument public method of a frame/model session; report the names and which failed."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    import h2o
+    from h2o.estimators import H2OGradientBoostingEstimator
+    from h2o.frame import H2OFrame
+    from h2o.model import ModelBase
+
+    h2o.connect(url=url, verbose=False)
+    h2o.no_progress()
+    frame = h2o.import_file(csv_path)
+    train, valid = frame.split_frame(ratios=[0.75], seed=1)
+    gbm = H2OGradientBoostingEstimator(
+        ntrees=3, max_depth=2, nfolds=3, seed=1, keep_cross_validation_predictions=True,
+        keep_cross_validation_models=True, keep_cross_validation_fold_assignment=True,
+    )  # fmt: skip
+    gbm.train(y="label", training_frame=train, validation_frame=valid)
+    failed: dict[str, str] = {}
+    called: list[str] = []
+    for name in no_arg_methods(H2OFrame):
+        if name in FRAME_SKIPPED:
+            continue
+        called.append(f"H2OFrame.{name}")
+        # a fresh frame of the numeric columns each time (detach() spends its receiver): most of H2OFrame's methods
+        # are elementwise maths or numeric summaries
+        _attempt(lambda name=name: _member(frame[["x1", "x2", "size"]], name), failed, f"H2OFrame.{name}")
+    for name in no_arg_methods(ModelBase):
+        if any(word in name for word in MODEL_SKIPPED_WORDS):
+            continue
+        called.append(f"model.{name}")
+        _attempt(lambda name=name: _member(gbm, name), failed, f"model.{name}")
+    for name in no_arg_functions(h2o):
+        called.append(f"h2o.{name}")
+        _attempt(lambda name=name: getattr(h2o, name)(), failed, f"h2o.{name}")
+    called.append("h2o.remove_all")
+    _attempt(h2o.remove_all, failed, "h2o.remove_all")
+    left = len(h2o.ls())
+    h2o.connection().close()
+    return {"called": called, "failed": failed, "keys_after_remove_all": left}
+
+
+def wide(url: str, csv_path: str) -> dict[str, object]:
+    """Frame work, a cross-validated GBM, AutoML and remove_all, as a user goes on after the seed flow."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    import h2o
+    from h2o.automl import H2OAutoML
+    from h2o.estimators import H2OGradientBoostingEstimator
+
+    h2o.connect(url=url, verbose=False)
+    h2o.no_progress()
+    steps: dict[str, object] = {}
+
+    def step(name: str, fn: Callable[[], Any]) -> None:
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                steps[name] = ["ok", fn()]
+        except Exception as exc:  # every failure is the observation
+            steps[name] = ["failed", f"{type(exc).__name__}: {str(exc)[:300]}"]
+
+    fr = h2o.import_file(csv_path)
+    x1 = fr["x1"]
+    step("head", lambda: list(fr.head().as_data_frame().shape))
+    step("tail", lambda: fr.tail(3).nrow)
+    step("mean", lambda: x1.mean())
+    step("sum", lambda: x1.sum())
+    step("min_max_sd", lambda: [x1.min(), x1.max(), x1.sd()[0]])
+    step("table", lambda: fr["color"].table().as_data_frame().values.tolist())
+    step("filter", lambda: fr[x1 > 0].nrow)
+    step("filter_and", lambda: fr[(x1 > 0) & (fr["size"] < 5)].nrow)
+    step("filter_or", lambda: fr[(x1 > 0) | (fr["color"] == "red")].nrow)
+    step("rows", lambda: fr[0:10, :].nrow)
+    step("asfactor", lambda: fr["size"].asfactor().types)
+    step("cbind", lambda: fr[["x1"]].cbind(fr[["x2"]]).ncol)
+    step("rbind", lambda: fr.rbind(fr).nrow)
+    step("unique", lambda: fr["color"].unique().nrow)
+    step("levels", lambda: fr["color"].levels())
+    step("as_data_frame", lambda: list(fr.as_data_frame().shape))
+    step("ls", lambda: len(h2o.ls()))
+    train, valid = fr.split_frame(ratios=[0.75], seed=1)
+    steps["split"] = ["ok", [train.nrow, valid.nrow]]
+    gbm = H2OGradientBoostingEstimator(
+        ntrees=5, max_depth=3, nfolds=3, seed=1, keep_cross_validation_predictions=True,
+    )  # fmt: skip
+    step("train_cv", lambda: gbm.train(y="label", training_frame=train, validation_frame=valid) and None)
+    step("auc_xval", lambda: gbm.auc(xval=True))
+    step("auc_valid", lambda: gbm.auc(valid=True))
+    step("cv_summary", lambda: list(gbm.cross_validation_metrics_summary().as_data_frame().shape))
+    step("cv_models", lambda: len(gbm.cross_validation_models()))
+    step("cv_holdout", lambda: gbm.cross_validation_holdout_predictions().nrow)
+    step("scoring_history", lambda: list(gbm.scoring_history().columns))
+    step("predictions", lambda: list(gbm.predict(valid).as_data_frame().shape))
+    aml = H2OAutoML(max_models=3, seed=1, nfolds=3, exclude_algos=["DeepLearning", "XGBoost"])
+    step("automl", lambda: aml.train(y="label", training_frame=train) and None)
+    step("aml_leader", lambda: aml.leader.model_id)
+    step("aml_leaderboard", lambda: aml.leaderboard.as_data_frame()["model_id"].tolist())
+    step("aml_extended", lambda: list(h2o.automl.get_leaderboard(aml, extra_columns="ALL").columns))
+    step("remove_all", lambda: h2o.remove_all())
+    step("ls_after", lambda: len(h2o.ls()))
+    h2o.connection().close()
+    return steps
+
+
+def _member(obj: Any, name: str) -> Any:
+    value = getattr(obj, name)
+    return (
+        value()
+        if callable(value) and not isinstance(inspect.getattr_static(type(obj), name, None), property)
+        else value
+    )
+
+
 if __name__ == "__main__":
-    result = main(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "import")
+    mode = sys.argv[3] if len(sys.argv) > 3 else "import"
+    modes = {"introspect": introspect, "wide": wide}
+    result = modes[mode](sys.argv[1], sys.argv[2]) if mode in modes else main(sys.argv[1], sys.argv[2], mode)
     print(json.dumps(result), flush=True)

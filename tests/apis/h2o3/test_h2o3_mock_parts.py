@@ -170,3 +170,15 @@ def test_skeletons_follow_the_metadata() -> None:
     assert {"key", "status", "progress", "dest", "exception", "msec"} <= set(body)
     with pytest.raises(KeyError):
         metadata.skeleton("NoSuchV3")
+
+
+def test_numbers_are_read_as_java_reads_them() -> None:
+    """A real server parses doubles with Double.parseDouble: NaN and Infinity, not Python's nan, NAN, inf or 1_0."""
+    java_double = params.java_double
+    assert math.isnan(java_double("NaN"))
+    assert java_double("-Infinity") == -math.inf
+    assert java_double(" 1.5d ") == 1.5
+    assert java_double("2e3") == 2000.0
+    for refused in ("nan", "NAN", "inf", "infinity", "1_0", "0x"):
+        with pytest.raises(ValueError, match=refused):
+            java_double(refused)

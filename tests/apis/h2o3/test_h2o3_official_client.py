@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import importlib.util
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -81,4 +83,33 @@ def test_h2o_py_uploads_trains_glm_and_drf_and_cleans_up(
     assert out["frame_id"] not in state.frames
     assert state.recorded("DELETE", "/4/sessions/")
     assert state.sessions == set()
+    assert state.internal_errors == []
+
+
+def test_h2o_py_goes_on_past_the_seed_flow(url: str, state: H2O3MockState, drive: Drive, train_csv: Path) -> None:
+    """Frame work through Rapids, as_data_frame, cross-validation, AutoML and remove_all: every step succeeds."""
+    steps = drive(url, str(train_csv), "wide", timeout=240, env=NO_TELEMETRY)
+    failed = {name: result for name, (status, result) in steps.items() if status != "ok"}
+    assert failed == {}
+    value = {name: result for name, (_, result) in steps.items()}
+    rows = list(csv.DictReader(io.StringIO(train_csv.read_text())))
+    assert value["head"] == [10, 5]
+    assert value["tail"] == 3
+    assert value["table"] == [[c, sum(r["color"] == c for r in rows)] for c in ("blue", "green", "red")]
+    assert value["filter"] == sum(1 for r in rows if r["x1"] and float(r["x1"]) > 0)
+    assert value["rbind"] == 400
+    assert value["levels"] == [["blue", "green", "red"]]
+    assert value["asfactor"] == {"size": "enum"}
+    assert sum(value["split"]) == 200
+    assert value["as_data_frame"] == [200, 5]
+    assert 0.5 < value["auc_xval"] <= 1.0
+    assert value["cv_models"] == 3
+    assert value["cv_holdout"] == value["split"][0]
+    assert value["scoring_history"][-1] == "validation_classification_error"
+    assert value["predictions"] == [value["split"][1], 3]
+    leaderboard = value["aml_leaderboard"]
+    assert value["aml_leader"] == leaderboard[0]
+    assert any(m.startswith("StackedEnsemble_") for m in leaderboard)
+    assert value["aml_extended"][-1] == "algo"
+    assert value["ls_after"] == 0
     assert state.internal_errors == []

@@ -247,11 +247,23 @@ def _render_value(value: Any, spec_type: str) -> Any:
     return value
 
 
-def parameters_list(algo: str, values: dict[str, Any], given: dict[str, Any]) -> list[JSONDict]:
-    """ModelParameterSchemaV3 entries: each parameter's default, actual and input value."""
+def parameters_list(
+    algo: str,
+    values: dict[str, Any],
+    given: dict[str, Any],
+    *,
+    actual: dict[str, Any] | None = None,
+    omit: frozenset[str] = frozenset(),
+) -> list[JSONDict]:
+    """ModelParameterSchemaV3 entries: each parameter's default, actual and input value.
+
+    ``actual`` overrides ``values`` in the actual_value column (what a real server resolved AUTO to); ``omit``
+    drops names a real model's list lacks.
+    """
     out = []
+    resolved = {**values, **(actual or {})}
     for spec in metadata.input_fields(params_schema(algo)).values():
-        if not spec.json:
+        if not spec.json or spec.name in omit:
             continue
         out.append(
             {
@@ -262,7 +274,7 @@ def parameters_list(algo: str, values: dict[str, Any], given: dict[str, Any]) ->
                 "required": spec.required,
                 "type": spec.type,
                 "default_value": spec.default,
-                "actual_value": _render_value(values.get(spec.name), spec.type),
+                "actual_value": _render_value(resolved.get(spec.name), spec.type),
                 "input_value": _render_value(given.get(spec.name), spec.type),
                 "level": spec.level,
                 "values": list(spec.values),

@@ -41,6 +41,7 @@ TYPE_ALIASES = {
     "real": "Numeric",
     "int": "Numeric",
     "integer": "Numeric",
+    "long": "Numeric",
     "double": "Numeric",
     "float": "Numeric",
     "enum": "Enum",

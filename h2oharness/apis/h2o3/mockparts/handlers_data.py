@@ -11,7 +11,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from h2oharness.apis.h2o3.mockparts import csvparse, metadata
+from h2oharness.apis.h2o3.mockparts import csvparse, csvwrite, metadata
+from h2oharness.apis.h2o3.mockparts import rapids as rapids_eval
 from h2oharness.apis.h2o3.mockparts.calls import (
     Call,
     Reply,
@@ -39,7 +40,6 @@ VERSION = "3.46.0.12"
 NODE = "127.0.0.1:54321"
 CHUNK_SIZE = 4_194_304
 ACCEPTED_PARSE_TYPES = ("CSV", "GUESS")
-RAPIDS_RM = re.compile(r"^\(\s*rm\s+([^\s()]+)\s*\)$")
 
 
 # ---------------------------------------------------------------- cluster and metadata
@@ -464,26 +464,55 @@ def _init_id(session: str) -> JSONDict:
 
 
 def rapids(state: H2O3MockState, call: Call) -> Reply:
-    """POST /99/Rapids: only ``(rm key)``, which h2o.remove() sends."""
+    """POST /99/Rapids: the expressions the ``h2o`` client sends for frame work (see mockparts/rapids.py)."""
     values = call.values("RapidsSchemaV3")
     if required(values, "ast") == "":
         # a real server echoes an empty expression without evaluating anything
         echo = metadata.skeleton("RapidsSchemaV3")
         echo.update(ast="", session_id=values.get("session_id"), id=values.get("id"))
         return Reply(echo)
-    ast = str(values["ast"]).strip()
-    match = RAPIDS_RM.match(ast)
-    if not match:
-        raise bad_request(f"The mock evaluates only (rm key) in Rapids, not: {ast[:200]}")
-    name = match.group(1).strip("'\"")
+    return Reply(rapids_eval.evaluate(state, str(values["ast"]).strip()))
+
+
+# ---------------------------------------------------------------- download and DKV
+
+
+def download_dataset(state: H2O3MockState, call: Call) -> Reply:
+    """GET /3/DownloadDataset[.bin]: the frame as CSV, as the real server writes it (what as_data_frame() reads)."""
+    # h2o-py sends escape_quotes, which a real 3.46.0.12 takes though its metadata does not list it
+    escape = call.query.pop("escape_quotes", "false").lower() == "true"
+    values = call.values("DownloadDataV3")
+    name = key_name(required(values, "frame_id")) or ""
     with state.lock:
-        removed = any(store.pop(name, None) is not None for store in (state.frames, state.sources, state.models))
-    body: JSONDict = {
-        "__meta": meta("RapidsNumberV3", "Iced"),
-        "_exclude_fields": "",
-        "ast": None,
-        "session_id": None,
-        "id": None,
-        "scalar": 1.0 if removed else 0.0,
-    }
+        found = find_frame(state, name, "frame_id")
+        text = csvwrite.frame_csv(found, escape_quotes=escape)
+    headers = {"Content-Disposition": f"attachment; filename={name}.csv"}
+    return Reply(text.encode("utf-8"), content_type="application/octet-stream;charset=utf-8", headers=headers)
+
+
+def remove_all(state: H2O3MockState, call: Call) -> Reply:
+    """DELETE /3/DKV: every frame, raw source, model, AutoML run and job result (h2o.remove_all())."""
+    values = call.values("RemoveAllV3")
+    retained = [key_name(k) for k in values.get("retained_keys") or []]
+    with state.lock:
+        for store in (state.frames, state.sources, state.models, state.automls):
+            for name in [n for n in store if n not in retained]:
+                del store[name]
+    body = metadata.skeleton("RemoveAllV3")
+    body["retained_keys"] = None
+    return Reply(body)
+
+
+def remove_key(state: H2O3MockState, call: Call) -> Reply:
+    """DELETE /3/DKV/{key}: one key, whatever it holds; 404 when nothing has it."""
+    call.values("RemoveV3")
+    name = call.path_params["key"]
+    with state.lock:
+        removed = [
+            store.pop(name) for store in (state.frames, state.sources, state.models, state.automls) if name in store
+        ]
+    if not removed:
+        raise key_not_found(name)
+    body = metadata.skeleton("RemoveV3")
+    body["key"] = {"__meta": meta("KeyV3", "Key<Keyed>"), "name": name, "type": "Key<Keyed>", "URL": None}
     return Reply(body)

@@ -6,7 +6,7 @@ import logging
 import uuid
 from typing import Any
 
-from h2oharness.apis.h2o3.mockparts import builders, metadata, training
+from h2oharness.apis.h2o3.mockparts import builders, crossval, metadata, training
 from h2oharness.apis.h2o3.mockparts.calls import Call, Reply, find_frame, find_model, job_json, key_name
 from h2oharness.apis.h2o3.mockparts.frames import Frame
 from h2oharness.apis.h2o3.mockparts.params import KeyRef, from_form
@@ -85,6 +85,11 @@ def _build(state: H2O3MockState, call: Call, validate_only: bool) -> Reply:
             max_trees=state.max_fitted_trees,
             validation=valid_frame,
         )
+        if int(values.get("nfolds") or 0) > 1:
+            crossval.cross_validate(
+                algo, values, given, train_frame, model, times,
+                max_rows=state.max_training_rows, max_trees=state.max_fitted_trees,
+            )  # fmt: skip
     except (ArithmeticError, ValueError, IndexError) as exc:
         log.exception("the mock's %s learner failed", algo)
         with state.lock:

@@ -12,6 +12,7 @@ neither true nor false, which a real server reads as false (``DEVIATIONS``).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,9 @@ class KeyRef:
 
     name: str
     type: str | None
+
+
+JAVA_DOUBLE = re.compile(r"[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?)")
 
 
 def parse_list(text: str) -> list[str]:
@@ -122,6 +126,14 @@ def _check_key(spec: FieldSpec, name: str) -> None:
         raise key_not_found("", spec.name)
 
 
+def java_double(raw: str) -> float:
+    """A number as Java's Double.parseDouble reads it: ``NaN`` and ``Infinity`` spelled so, not ``nan`` or ``NAN``."""
+    text = raw.strip()
+    if not JAVA_DOUBLE.fullmatch(text):
+        raise ValueError(raw)
+    return float(text.rstrip("fFdD").replace("Infinity", "inf"))
+
+
 def convert_form(spec: FieldSpec, schema: str, raw: str) -> Any:
     """One form/query string converted to the field's type, or the H2O-3 error for it."""
     t = spec.type
@@ -129,7 +141,7 @@ def convert_form(spec: FieldSpec, schema: str, raw: str) -> Any:
         if t in INT_TYPES:
             return _int(raw, t)
         if t in FLOAT_TYPES:
-            return float(raw.strip())
+            return java_double(raw)
         if t == "boolean":
             # stricter than the real server, whose Boolean.parseBoolean reads anything but "true" as false
             # (DEVIATIONS): a schema-violating value such as "null" is refused like an unconvertible number
@@ -152,7 +164,7 @@ def convert_form(spec: FieldSpec, schema: str, raw: str) -> Any:
         if t in ("int[]", "long[]"):
             return [_int(v, t[:-2]) for v in parse_list(raw)]
         if t in ("double[]", "float[]"):
-            return [float(v) for v in parse_list(raw)]
+            return [java_double(v) for v in parse_list(raw)]
         if t in ("string[]", "enum[]"):
             return parse_list(raw)
         if t.endswith("[][]"):

@@ -66,6 +66,8 @@ class Model:
     body: JSONDict
     synopsis: JSONDict
     glm_family: str | None = None
+    #: frames and models published with this one (cross-validation models and predictions)
+    companions: list[Frame | Model] = field(default_factory=list)
 
 
 @dataclass
@@ -76,6 +78,8 @@ class JobInfo:
     dest_kind: str
     payload: Frame | Model | None = None
     progress_msg: str = "Running."
+    #: more frames and models published with the payload (an AutoML run's models)
+    companions: list[Frame | Model] = field(default_factory=list)
 
 
 @dataclass
@@ -112,6 +116,8 @@ class H2O3MockState(MockState):
     sources: dict[str, RawSource] = field(default_factory=dict)
     models: dict[str, Model] = field(default_factory=dict)
     sessions: set[str] = field(default_factory=set)
+    #: AutoML runs by project name (``automl.AutoMLRun``)
+    automls: dict[str, Any] = field(default_factory=dict)
     jobs: JobBoard = field(init=False)
     started_epoch_ms: int = field(init=False)
     _clock_origin: float = field(init=False, repr=False)
@@ -169,7 +175,7 @@ class H2O3MockState(MockState):
                 result=info,
                 description=description,
             )
-            if info.payload is not None:
+            if info.payload is not None or info.companions:
                 self._pending[job.id] = (job, info)
             self.settle()
             return job
@@ -183,11 +189,24 @@ class H2O3MockState(MockState):
                 if not phase.final:
                     continue
                 del self._pending[job_id]
-                if phase is JobPhase.SUCCEEDED and info.payload is not None:
-                    if isinstance(info.payload, Frame):
-                        self.frames[info.dest] = info.payload
-                    else:
-                        self.models[info.dest] = info.payload
+                if phase is not JobPhase.SUCCEEDED:
+                    continue
+                if isinstance(info.payload, Frame):
+                    self.frames[info.dest] = info.payload
+                elif info.payload is not None:
+                    self.models[info.dest] = info.payload
+                    for extra in info.payload.companions:
+                        self.publish(extra)
+                for extra in info.companions:
+                    self.publish(extra)
+
+    def publish(self, item: Frame | Model) -> None:
+        """Store a frame or model under its name."""
+        with self.lock:
+            if isinstance(item, Frame):
+                self.frames[item.name] = item
+            else:
+                self.models[item.id] = item
 
     def key_exists(self, name: str) -> bool:
         """Whether any frame, raw source, model or pending result uses that key."""

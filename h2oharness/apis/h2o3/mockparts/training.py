@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from h2oharness.apis.h2o3.mockparts import learn, metadata
+from h2oharness.apis.h2o3.mockparts import actuals, learn, metadata
 from h2oharness.apis.h2o3.mockparts.builders import ALGOS, glm_family, parameters_list, predictors
 from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
 from h2oharness.apis.h2o3.mockparts.metrics import Scores, metrics_json, score
@@ -84,12 +84,18 @@ def train(
     features = learn.features_of(sample, names)
     domains = [f.domain for f in features]
     history: list[tuple[int, list[list[float]]]] = []
+    # the validation frame is scored at each point of the history too, as the real scoring_history shows
+    valid_y = _response_on(validation, values["response_column"], target) if validation is not None else None
+    valid_features = learn.features_of(validation, names, domains) if validation is not None and valid_y else None
+    valid_history: list[list[list[float]]] = []
     fitted: learn.TreeModel | learn.LinearModel
     if algo in ("gbm", "drf"):
         fit: Callable[..., learn.TreeModel] = learn.fit_gbm if algo == "gbm" else learn.fit_drf
 
         def on_history(step: int, model: learn.TreeModel) -> None:
             history.append((step, model.predict(features, ntrees=step)))
+            if valid_features is not None:
+                valid_history.append(model.predict(valid_features, ntrees=step))
 
         params = tree_params(algo, values)
         params = dataclasses.replace(params, ntrees=max(1, min(params.ntrees, max_trees)))
@@ -110,11 +116,24 @@ def train(
         scoring_time=times.end,
         glm=algo == "glm",
         glm_extra=glm_extra,
+        # a real DRF scores its training metrics on out-of-bag rows (the mock in-sample, see DEVIATIONS)
+        description="Metrics reported on Out-Of-Bag training samples" if algo == "drf" else None,
     )
     validation_metrics = None
     if validation is not None:
         validation_metrics = scored_metrics(
-            fitted, target, names, domains, values["response_column"], validation, model_id, checksum, times.end, algo
+            fitted,
+            target,
+            names,
+            domains,
+            values["response_column"],
+            validation,
+            model_id,
+            checksum,
+            times.end,
+            algo,
+            # a real GLM leaves its validation metrics without a description
+            description=None if algo == "glm" else "Validation metrics",
         )
     output = metadata.skeleton(f"{info.upper}ModelOutputV3")
     used = [c for c in frame.columns if c.name in names] + [response_col]
@@ -134,7 +153,8 @@ def train(
         reproducibility_information_table=[_input_frames_table(frame)],
     )
     if isinstance(fitted, learn.TreeModel):
-        output.update(_tree_output(algo, fitted, target, history, sample_target, times))
+        validation_history = (valid_y, valid_history) if valid_y and valid_history else None
+        output.update(_tree_output(algo, fitted, target, history, sample_target, times, validation_history))
     else:
         output.update(_glm_output(fitted, frame.name, scores, times))
     body = metadata.skeleton(f"{info.upper}ModelV3")
@@ -149,7 +169,13 @@ def train(
         timestamp=times.end,
         have_pojo=True,
         have_mojo=True,
-        parameters=parameters_list(algo, values, given),
+        parameters=parameters_list(
+            algo,
+            values,
+            given,
+            actual=actuals.resolve(algo, values, target.category, frame.rows, glm_family=family),
+            omit=actuals.OMITTED_IN_MODEL.get(algo, frozenset()),
+        ),
         output=output,
         compatible_frames=None,
     )
@@ -244,6 +270,7 @@ def _tree_output(
     history: list[tuple[int, list[list[float]]]],
     sample_target: learn.Target,
     times: BuildTimes,
+    validation: tuple[list[float], list[list[list[float]]]] | None = None,
 ) -> JSONDict:
     trees = [t for round_ in fitted.trees for t in round_]
     depths = [t.depth for t in trees] or [0]
@@ -283,36 +310,19 @@ def _tree_output(
         ("timestamp", "string", "%s", "Timestamp"),
         ("duration", "string", "%s", "Duration"),
         ("number_of_trees", "long", "%d", "Number of Trees"),
-        ("training_rmse", "double", "%.5f", "Training RMSE"),
+        *_history_columns(target.category, "training", "Training"),
     ]
-    if target.category == "Regression":
-        columns += [
-            ("training_mae", "double", "%.5f", "Training MAE"),
-            ("training_deviance", "double", "%.5f", "Training Deviance"),
-        ]
-    else:
-        columns += [("training_logloss", "double", "%.5f", "Training LogLoss")]
-        if target.category == "Binomial":
-            columns += [
-                ("training_auc", "double", "%.5f", "Training AUC"),
-                ("training_pr_auc", "double", "%.5f", "Training pr_auc"),
-                ("training_lift", "double", "%.5f", "Training Lift"),
-            ]
-        columns += [("training_classification_error", "double", "%.5f", "Training Classification Error")]
+    if validation is not None:
+        columns += _history_columns(target.category, "validation", "Validation")
     rows = []
     span = max(1, times.end - times.start)
     last = max(1, history[-1][0]) if history else 1
-    for step, preds in history:
-        s: Scores = score(target.category, sample_target.y, preds, target.domain)
+    for i, (step, preds) in enumerate(history):
         ms = times.start + span * step // last
-        row: list[Any] = ["", _stamp(ms), f"{(ms - times.start) / 1000:6.3f} sec", step, s.rmse]
-        if target.category == "Regression":
-            row += [s.mae, s.mse]
-        else:
-            row += [s.logloss]
-            if target.category == "Binomial":
-                row += [s.auc, s.pr_auc, s.lift_top_group]
-            row += [s.classification_error]
+        row: list[Any] = ["", _stamp(ms), f"{(ms - times.start) / 1000:6.3f} sec", step]
+        row += _history_values(score(target.category, sample_target.y, preds, target.domain))
+        if validation is not None:
+            row += _history_values(score(target.category, validation[0], validation[1][i], target.domain))
         rows.append(row)
     out: JSONDict = {
         "model_summary": summary,
@@ -324,6 +334,41 @@ def _tree_output(
     else:
         out["init_f"] = 0.0
     return out
+
+
+def _history_columns(category: str, prefix: str, title: str) -> list[tuple[str, str, str, str]]:
+    columns = [(f"{prefix}_rmse", "double", "%.5f", f"{title} RMSE")]
+    if category == "Regression":
+        mae = (f"{prefix}_mae", "double", "%.5f", f"{title} MAE")
+        return [*columns, mae, (f"{prefix}_deviance", "double", "%.5f", f"{title} Deviance")]
+    columns.append((f"{prefix}_logloss", "double", "%.5f", f"{title} LogLoss"))
+    if category == "Binomial":
+        columns += [
+            (f"{prefix}_auc", "double", "%.5f", f"{title} AUC"),
+            (f"{prefix}_pr_auc", "double", "%.5f", f"{title} pr_auc"),
+            (f"{prefix}_lift", "double", "%.5f", f"{title} Lift"),
+        ]
+    return [*columns, (f"{prefix}_classification_error", "double", "%.5f", f"{title} Classification Error")]
+
+
+def _history_values(s: Scores) -> list[float]:
+    if s.category == "Regression":
+        return [s.rmse, s.mae, s.mse]
+    values = [s.rmse, s.logloss]
+    if s.category == "Binomial":
+        values += [s.auc, s.pr_auc, s.lift_top_group]
+    return [*values, s.classification_error]
+
+
+def _response_on(frame: Frame, response: str, target: learn.Target) -> list[float] | None:
+    """The response of another frame coded as the training target is, or None when it lacks a usable one."""
+    col = frame.column(response)
+    if col is None or not col.has_numbers:
+        return None
+    if target.domain is not None:
+        index = {level: float(j) for j, level in enumerate(target.domain)}
+        return [index.get(col.label(r) or "", math.nan) for r in range(col.rows)]
+    return list(col.numbers)
 
 
 def _glm_output(fitted: learn.LinearModel, frame_name: str, scores: Scores, times: BuildTimes) -> JSONDict:
@@ -414,7 +459,11 @@ def _glm_output(fitted: learn.LinearModel, frame_name: str, scores: Scores, time
 def predict_frame(model: Model, frame: Frame, dest: str) -> Frame:
     """The predictions frame: ``predict`` plus one probability column per class for classification."""
     features = learn.features_of(frame, model.predictors, model.domains)
-    predictions = model.fitted.predict(features)
+    return prediction_frame(model, model.fitted.predict(features), dest)
+
+
+def prediction_frame(model: Model, predictions: list[list[float]], dest: str) -> Frame:
+    """A predictions frame from the learner's raw predictions (a value, or class probabilities, per row)."""
     if model.category == "Regression":
         return Frame(dest, [Column("predict", "real", numbers=[p[0] for p in predictions])])
     domain = model.response_domain or []
@@ -439,16 +488,12 @@ def scored_metrics(
     checksum: int,
     scoring_time: int,
     algo: str,
+    description: str | None = None,
 ) -> JSONDict | None:
     """Metrics of a model on another frame, or None when that frame lacks a usable response column."""
-    col = frame.column(response)
-    if col is None or not col.has_numbers:
+    y = _response_on(frame, response, target)
+    if y is None:
         return None
-    if target.domain is not None:
-        index = {level: float(j) for j, level in enumerate(target.domain)}
-        y = [index.get(col.label(r) or "", math.nan) for r in range(col.rows)]
-    else:
-        y = list(col.numbers)
     predictions = fitted.predict(learn.features_of(frame, names, domains))
     scores = score(target.category, y, predictions, target.domain)
     extra = _glm_extra(fitted, learn.Target(target.category, y, target.domain), predictions) if algo == "glm" else None
@@ -461,6 +506,7 @@ def scored_metrics(
         scoring_time=scoring_time,
         glm=algo == "glm",
         glm_extra=extra,
+        description=description,
     )
 
 

@@ -1,0 +1,306 @@
+"""Rapids functions that store, select, combine and recode frames: tmp=/assign/rm/ls, rows/cols, cbind/rbind,
+table/unique/levels, as.factor/as.numeric/as.character, h2o.runif (split_frame), na.omit, sort, nrow/ncol."""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
+from h2oharness.apis.h2o3.mockparts.rapids_parse import Id
+from h2oharness.apis.h2o3.mockparts.rapids_values import (
+    NAN,
+    Env,
+    Op,
+    Value,
+    copy_column,
+    flag_arg,
+    frame_arg,
+    fresh_frame,
+    indices_arg,
+    num_arg,
+    present_values,
+    publish,
+    real_column,
+)  # fmt: skip
+from h2oharness.apis.h2o3.mockparts.wire import bad_request
+
+# ---------------------------------------------------------------- store
+
+
+def op_assign(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(tmp= name expr) and (assign 'name' expr): evaluate and publish the frame under ``name``."""
+    name_node, expr = args
+    if not isinstance(name_node, Id | str):
+        raise bad_request("tmp= and assign take a name")
+    value = ev.eval(expr)
+    frame = frame_arg(value, "a frame to assign")
+    return publish(ev.state, name_node.name if isinstance(name_node, Id) else name_node, frame)
+
+
+def op_rm(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(rm key): remove a frame, raw source or model; 1.0 when something was removed."""
+    names = [a.name if isinstance(a, Id) else str(a) for a in args]
+    removed = False
+    for name in names:
+        for store in (ev.state.frames, ev.state.sources, ev.state.models):
+            removed = store.pop(name.strip("'\""), None) is not None or removed
+    return 1.0 if removed else 0.0
+
+
+def op_sequence(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(, e1 e2 ...): evaluate each, answer the last."""
+    value: Value = None
+    for arg in args:
+        value = ev.eval(arg)
+    return value
+
+
+def op_ls(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(ls): every key of the store as one string column."""
+    keys = sorted([*ev.state.frames, *ev.state.models, *ev.state.automls])
+    return fresh_frame([Column("key", "string", strings=list(keys))])
+
+
+# ---------------------------------------------------------------- selection
+
+
+def op_rows(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(rows frame selector): a span, numbers, or a boolean column."""
+    frame = frame_arg(args[0])
+    sel = args[1]
+    if isinstance(sel, Frame):
+        mask = sel.columns[0].numbers
+        rows = [r for r, v in enumerate(mask) if not math.isnan(v) and v != 0]
+    else:
+        rows = indices_arg(sel, frame.rows)
+    return fresh_frame([c.take(rows) for c in frame.columns])
+
+
+def op_cols(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(cols frame selector): names, numbers or spans."""
+    frame = frame_arg(args[0])
+    sel = args[1]
+    items = sel if isinstance(sel, list) else [sel]
+    chosen: list[Column] = []
+    for item in items:
+        if isinstance(item, str):
+            col = frame.column(item)
+            if col is None:
+                raise bad_request(f"Column '{item}' not found")
+            chosen.append(col)
+        else:
+            chosen.extend(frame.columns[i] for i in indices_arg(item, len(frame.columns)))
+    return fresh_frame([copy_column(c) for c in chosen])
+
+
+def op_colnames(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(colnames= frame [indices] [names])."""
+    frame = frame_arg(args[0])
+    indices = indices_arg(args[1], len(frame.columns))
+    names = args[2] if isinstance(args[2], list) else [args[2]]
+    columns = [copy_column(c) for c in frame.columns]
+    for i, name in zip(indices, names, strict=False):
+        columns[i].name = str(name)
+    return fresh_frame(columns)
+
+
+def op_cbind(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(cbind f1 f2 ...): columns side by side; a repeated name gets a number, as H2O-3 does."""
+    columns: list[Column] = []
+    rows = None
+    for arg in args:
+        frame = frame_arg(arg)
+        if rows is not None and frame.rows != rows:
+            raise bad_request(f"Frames must have same rows, found {rows} rows and {frame.rows} rows.")
+        rows = frame.rows
+        for col in frame.columns:
+            name, n = col.name, 0
+            while any(c.name == name for c in columns):
+                n += 1
+                name = f"{col.name}{n}"
+            columns.append(copy_column(col, name))
+    return fresh_frame(columns)
+
+
+def op_rbind(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(rbind f1 f2 ...): rows one after another; categorical levels are merged."""
+    frames = [frame_arg(a) for a in args]
+    first = frames[0]
+    for other in frames[1:]:
+        if len(other.columns) != len(first.columns):
+            raise bad_request("rbind frames must have all the same number of columns")
+    columns = []
+    for j, col in enumerate(first.columns):
+        parts = [f.columns[j] for f in frames]
+        if col.type == "enum":
+            domain = sorted({level for p in parts for level in (p.domain or [])})
+            index = {level: float(i) for i, level in enumerate(domain)}
+            numbers = [index[lab] if (lab := p.label(r)) is not None else NAN for p in parts for r in range(p.rows)]
+            columns.append(Column(col.name, "enum", numbers=numbers, domain=domain))
+        elif col.has_numbers:
+            columns.append(Column(col.name, col.type, numbers=[v for p in parts for v in p.numbers]))
+        else:
+            columns.append(Column(col.name, col.type, strings=[s for p in parts for s in p.strings]))
+    return fresh_frame(columns)
+
+
+# ---------------------------------------------------------------- categorical and structure
+
+
+def op_table(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(table frame dense): counts of each level (one column) or each pair of levels (two)."""
+    frame = frame_arg(args[0])
+    if len(frame.columns) not in (1, 2):
+        raise bad_request("table expects one or two columns")
+    col = frame.columns[0]
+    if len(frame.columns) == 2:
+        other = frame.columns[1]
+        pairs: dict[tuple[float, float], int] = {}
+        for r in range(col.rows):
+            a, b = col.numbers[r], other.numbers[r]
+            if not (math.isnan(a) or math.isnan(b)):
+                pairs[(a, b)] = pairs.get((a, b), 0) + 1
+        keys = sorted(pairs)
+        return fresh_frame([
+            Column(col.name, col.type, numbers=[k[0] for k in keys], domain=col.domain),
+            Column(other.name, other.type, numbers=[k[1] for k in keys], domain=other.domain),
+            real_column("Count", [float(pairs[k]) for k in keys], "int"),
+        ])  # fmt: skip
+    counts: dict[float, int] = {}
+    for v in col.numbers if col.has_numbers else []:
+        if not math.isnan(v):
+            counts[v] = counts.get(v, 0) + 1
+    levels = sorted(counts)
+    return fresh_frame([
+        Column(col.name, col.type, numbers=levels, domain=col.domain),
+        real_column("Count", [float(counts[v]) for v in levels], "int"),
+    ])  # fmt: skip
+
+
+def op_unique(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(unique frame include_nas): the distinct values of a column, sorted (levels in domain order), named C1."""
+    frame = frame_arg(args[0])
+    include_na = flag_arg(args[1]) if len(args) > 1 else False
+    col = frame.columns[0]
+    if not col.has_numbers:
+        texts = sorted({s for s in col.strings if s is not None})
+        missing: list[str | None] = [None] if include_na and None in col.strings else []
+        return fresh_frame([Column("C1", col.type, strings=[*texts, *missing])])
+    numbers = sorted({v for v in col.numbers if not math.isnan(v)})
+    if include_na and any(math.isnan(v) for v in col.numbers):
+        numbers.append(NAN)
+    return fresh_frame([Column("C1", col.type, numbers=numbers, domain=col.domain)])
+
+
+def op_levels(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(levels frame): one column of levels per column; the frame is as long as the longest domain."""
+    frame = frame_arg(args[0])
+    domains = [c.domain or [] for c in frame.columns]
+    longest = max((len(d) for d in domains), default=0)
+    columns = []
+    for j, domain in enumerate(domains):
+        numbers = [float(i) if i < len(domain) else NAN for i in range(longest)]
+        columns.append(Column(f"C{j + 1}", "enum", numbers=numbers, domain=list(domain)))
+    return fresh_frame(columns)
+
+
+def _level_text(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(v)
+
+
+def op_as_factor(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(as.factor frame): integer or string columns become categorical, levels sorted as H2O-3 sorts them."""
+    frame = frame_arg(args[0])
+    columns = []
+    for col in frame.columns:
+        if col.type == "enum":
+            columns.append(copy_column(col))
+            continue
+        if col.has_numbers:
+            present = sorted(set(present_values(col.numbers)))
+            domain = [_level_text(v) for v in present]
+            index = {v: float(i) for i, v in enumerate(present)}
+            numbers = [NAN if math.isnan(v) else index[v] for v in col.numbers]
+        else:
+            domain = sorted({s for s in col.strings if s is not None})
+            lookup = {s: float(i) for i, s in enumerate(domain)}
+            numbers = [NAN if s is None else lookup[s] for s in col.strings]
+        columns.append(Column(col.name, "enum", numbers=numbers, domain=domain))
+    return fresh_frame(columns)
+
+
+def op_as_numeric(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(as.numeric frame): categorical columns become their level codes, strings their numbers."""
+    frame = frame_arg(args[0])
+    columns = []
+    for col in frame.columns:
+        if col.has_numbers:
+            columns.append(Column(col.name, "int" if col.type == "enum" else col.type, numbers=list(col.numbers)))
+        else:
+            columns.append(real_column(col.name, [_to_float(s) for s in col.strings]))
+    return fresh_frame(columns)
+
+
+def _to_float(text: str | None) -> float:
+    try:
+        return float(text) if text is not None else NAN
+    except ValueError:
+        return NAN
+
+
+def op_as_character(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(as.character frame): every column becomes a string column."""
+    frame = frame_arg(args[0])
+    return fresh_frame([Column(c.name, "string", strings=[c.label(r) for r in range(c.rows)]) for c in frame.columns])
+
+
+def op_runif(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(h2o.runif frame seed): one column of uniform draws; ``split_frame`` filters on it."""
+    frame = frame_arg(args[0])
+    seed = int(num_arg(args[1], -1.0))
+    rng = random.Random(seed if seed != -1 else None)
+    return fresh_frame([real_column("rnd", [rng.random() for _ in range(frame.rows)])])
+
+
+def op_na_omit(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(na.omit frame): the rows without a missing value."""
+    frame = frame_arg(args[0])
+    rows = [r for r in range(frame.rows) if not any(c.is_missing(r) for c in frame.columns)]
+    return fresh_frame([c.take(rows) for c in frame.columns])
+
+
+def op_sort(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(sort frame [cols] [ascending]): missing values first, as H2O-3."""
+    frame = frame_arg(args[0])
+    by = indices_arg(args[1], len(frame.columns))
+    ascending = args[2] if len(args) > 2 and isinstance(args[2], list) else [1.0] * len(by)
+    rows = list(range(frame.rows))
+    for j, asc in reversed(list(zip(by, ascending, strict=False))):
+        col = frame.columns[j]
+        numbers = col.numbers
+        rows.sort(key=lambda r: (not math.isnan(numbers[r]), numbers[r]), reverse=float(asc) < 0)
+    return fresh_frame([c.take(rows) for c in frame.columns])
+
+
+def op_nrow(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(nrow frame)."""
+    return float(frame_arg(args[0]).rows)
+
+
+def op_ncol(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(ncol frame)."""
+    return float(len(frame_arg(args[0]).columns))
+
+
+# functions whose arguments are not evaluated first (they take a name, or run in order)
+LAZY = frozenset({"tmp=", "assign", "rm", ","})
+FRAME_OPS: dict[str, Op] = {
+    "tmp=": op_assign, "assign": op_assign, "rm": op_rm, ",": op_sequence, "ls": op_ls,
+    "rows": op_rows, "cols": op_cols, "cols_py": op_cols, "colnames=": op_colnames,
+    "cbind": op_cbind, "rbind": op_rbind,
+    "table": op_table, "unique": op_unique, "levels": op_levels,
+    "as.factor": op_as_factor, "as.numeric": op_as_numeric, "as.character": op_as_character,
+    "h2o.runif": op_runif, "na.omit": op_na_omit, "sort": op_sort, "nrow": op_nrow, "ncol": op_ncol,
+}  # fmt: skip

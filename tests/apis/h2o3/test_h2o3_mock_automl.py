@@ -1,0 +1,119 @@
+"""AutoML on the mock: the build spec h2o-py posts, a job on the clock, a ranked leaderboard with ensembles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from h2oharness.apis.h2o3.client import H2O3Client
+from h2oharness.mocks.clock import ManualClock
+
+# what H2OAutoML(max_models=3, seed=1, nfolds=3, exclude_algos=[...]).train(y="label", ...) posts, as JSON
+SPEC: dict[str, Any] = {
+    "build_control": {
+        "nfolds": 3, "distribution": "auto", "balance_classes": False, "max_after_balance_size": 5.0,
+        "keep_cross_validation_models": False, "keep_cross_validation_fold_assignment": False,
+        "keep_cross_validation_predictions": False,
+        "stopping_criteria": {"max_runtime_secs": 60, "max_models": 3, "stopping_metric": "AUTO", "stopping_rounds": 3,
+                              "seed": 1},
+    },
+    "build_models": {"exclude_algos": ["DeepLearning", "XGBoost"], "exploitation_ratio": -1, "algo_parameters": []},
+    "input_spec": {"sort_metric": "AUTO", "response_column": "label"},
+}  # fmt: skip
+
+
+@pytest.fixture
+def started(http: httpx.Client, client: H2O3Client, clock: ManualClock, train_csv: Path) -> dict[str, Any]:
+    """An AutoML run started on the parsed classification CSV, its job not done yet."""
+    raw = client.import_files(str(train_csv))["destination_frames"]
+    frame = client.parse(client.parse_setup(raw))["destination_frame"]["name"]
+    clock.advance(10.0)
+    spec = {**SPEC, "input_spec": {**SPEC["input_spec"], "training_frame": frame}}
+    resp = http.post("/99/AutoMLBuilder", json=spec)
+    assert resp.status_code == 200, resp.text[:500]
+    body: dict[str, Any] = resp.json()
+    return body
+
+
+def test_the_builder_answers_the_spec_with_a_job(started: dict[str, Any]) -> None:
+    assert started["__meta"]["schema_name"] == "AutoMLBuildSpecV99"
+    project = started["build_control"]["project_name"]
+    assert project.startswith("AutoML_")
+    assert started["build_control"]["nfolds"] == 3
+    assert started["build_control"]["stopping_criteria"]["max_models"] == 3
+    assert started["job"]["dest"]["name"] == f"{project}@@label"
+    assert started["job"]["status"] in ("CREATED", "RUNNING")
+
+
+def test_the_leaderboard_fills_when_the_job_is_done(
+    http: httpx.Client, clock: ManualClock, started: dict[str, Any]
+) -> None:
+    automl_id = started["job"]["dest"]["name"]
+    early = http.get(f"/99/AutoML/{automl_id}", params={"verbosity": "warn"}).json()
+    assert early["leaderboard"]["models"] == []
+    assert early["leaderboard_table"]["description"] == "no models in this leaderboard"
+    clock.advance(60.0)
+    assert http.get(f"/3/Jobs/{started['job']['key']['name']}").json()["jobs"][0]["status"] == "DONE"
+    done = http.get(f"/99/AutoML/{automl_id}").json()
+    assert done["__meta"]["schema_name"] == "AutoMLV99"
+    assert done["project_name"] == started["build_control"]["project_name"]
+    board = done["leaderboard"]
+    ids = [m["name"] for m in board["models"]]
+    assert {i.split("_")[0] for i in ids} == {"GLM", "DRF", "GBM", "StackedEnsemble"}
+    assert any(i.startswith("StackedEnsemble_BestOfFamily_1_AutoML_") for i in ids)
+    assert board["sort_metric"] == "auc"
+    assert board["sort_metrics"] == sorted(board["sort_metrics"], reverse=True)
+    table = done["leaderboard_table"]
+    assert [c["name"] for c in table["columns"]] == [
+        "",
+        "model_id",
+        "auc",
+        "logloss",
+        "aucpr",
+        "mean_per_class_error",
+        "rmse",
+        "mse",
+    ]
+    assert table["data"][1] == ids
+    for model_id in ids:
+        model = http.get(f"/3/Models/{model_id}").json()["models"][0]
+        assert model["model_id"]["name"] == model_id
+        assert model["output"]["cross_validation_metrics"]["AUC"] == pytest.approx(
+            board["sort_metrics"][ids.index(model_id)]
+        )
+    ensemble = http.get(f"/3/Models/{ids[[i.startswith('Stacked') for i in ids].index(True)]}").json()["models"][0]
+    assert ensemble["algo"] == "stackedensemble"
+    assert ensemble["__meta"]["schema_name"] == "StackedEnsembleModelV99"
+    assert {"Project: " + done["project_name"]} <= set(done["event_log_table"]["data"][4])
+
+
+def test_leaderboards_by_project_with_extensions(
+    http: httpx.Client, clock: ManualClock, started: dict[str, Any]
+) -> None:
+    clock.advance(60.0)
+    automl_id = started["job"]["dest"]["name"]
+    board = http.get(f"/99/Leaderboards/{automl_id}", params={"extensions": "[ALL]"}).json()
+    assert board["__meta"]["schema_name"] == "LeaderboardV99"
+    names = [c["name"] for c in board["table"]["columns"]]
+    assert names[-3:] == ["training_time_ms", "predict_time_per_row_ms", "algo"]
+    assert "StackedEnsemble" in board["table"]["data"][-1]
+    only_algo = http.get(f"/99/Leaderboards/{automl_id}", params={"extensions": "['algo']"}).json()
+    assert [c["name"] for c in only_algo["table"]["columns"]][-2:] == ["mse", "algo"]
+    by_project = http.get(f"/99/AutoML/{started['build_control']['project_name']}").json()
+    assert by_project["automl_id"]["name"] == automl_id
+    assert len(http.get("/99/Leaderboards").json()["leaderboards"]) == 1
+    assert http.get("/99/AutoML/nope").status_code == 404
+    http.delete("/3/DKV")
+    assert http.get(f"/99/AutoML/{automl_id}").status_code == 404
+
+
+def test_a_spec_without_a_frame_is_refused_as_on_a_real_server(http: httpx.Client) -> None:
+    for resp in (
+        http.post("/99/AutoMLBuilder", json={"input_spec": {"response_column": "label"}}),
+        http.post("/99/AutoMLBuilder", data={"build_models": '{"exclude_algos": []}'}),
+    ):
+        assert resp.status_code == 412
+        assert "No training data has been specified" in resp.json()["msg"]

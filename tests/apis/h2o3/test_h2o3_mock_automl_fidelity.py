@@ -1,0 +1,95 @@
+"""AutoML on the mock against a real local H2O-3 3.46.0.12: the same build spec (JSON, as h2o-py posts it) gets
+answers with the same fields, a leaderboard of the same models and columns, and an ensemble shaped the same."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from h2oharness.apis.h2o3.client import H2O3Client
+from h2oharness.apis.h2o3.mock import H2O3MockState, make_app
+from h2oharness.apis.h2o3.payloads import classification_csv
+from h2oharness.mocks.clock import MonotonicClock
+from h2oharness.mocks.serve import serve
+from h2oharness.targets import Target
+
+
+def _run(http: httpx.Client, csv_path: Path) -> dict[str, Any]:
+    """A small AutoML run (GLM and DRF, three folds) and everything h2o-py reads of it."""
+    client = H2O3Client(http)
+    raw = client.import_files(str(csv_path))["destination_frames"]
+    frame = f"automl_{uuid.uuid4().hex[:8]}.hex"
+    client.wait(client.parse(client.parse_setup(raw), destination_frame=frame)["job"]["key"]["name"], timeout=60)
+    spec = {
+        "build_control": {"nfolds": 3, "stopping_criteria": {"max_models": 2, "seed": 1, "max_runtime_secs": 60}},
+        "build_models": {"exclude_algos": ["DeepLearning", "XGBoost", "GBM"]},
+        "input_spec": {"training_frame": frame, "response_column": "label", "sort_metric": "AUTO"},
+    }
+    built = http.post("/99/AutoMLBuilder", content=json.dumps(spec), headers={"Content-Type": "application/json"})
+    assert built.status_code == 200, built.text[:300]
+    builder = built.json()
+    client.wait(builder["job"]["key"]["name"], timeout=180)
+    automl_id = builder["job"]["dest"]["name"]
+    automl = http.get(f"/99/AutoML/{automl_id}").json()
+    board = http.get(f"/99/Leaderboards/{automl_id}", params={"extensions": "[ALL]"}).json()
+    ensembles = [m["name"] for m in automl["leaderboard"]["models"] if m["name"].startswith("StackedEnsemble")]
+    ensemble = client.model(ensembles[0]) if ensembles else None
+    return {"builder": builder, "automl": automl, "board": board, "ensemble": ensemble}
+
+
+@pytest.fixture(scope="module")
+def both(h2o3_local: Target, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], ...]:
+    """The run on the real server and on the mock (fast clock)."""
+    csv_path = Path(tmp_path_factory.mktemp("automl_fidelity")) / "train.csv"
+    csv_path.write_text(classification_csv())
+    with httpx.Client(base_url=h2o3_local.url, auth=h2o3_local.credentials.httpx_auth(), timeout=120) as real_http:
+        real = _run(real_http, csv_path)
+    state = H2O3MockState(clock=MonotonicClock(speed=20.0))
+    with serve(make_app(state)) as served, httpx.Client(base_url=served.url, timeout=120) as mock_http:
+        mock = _run(mock_http, csv_path)
+    assert state.internal_errors == []
+    return real, mock
+
+
+def _prefixes(board: dict[str, Any]) -> list[str]:
+    """Model ids without their run-specific AutoML_<n>_<time> suffix."""
+    return [m["name"].split("_AutoML_")[0] for m in board["models"]]
+
+
+@pytest.mark.live
+def test_automl_answers_have_the_real_fields(both: tuple[dict[str, Any], ...]) -> None:
+    real, mock = both
+    for part in ("builder", "automl", "board"):
+        assert set(mock[part]) == set(real[part]), part
+    for part in ("build_control", "input_spec", "build_models", "job"):
+        assert set(mock["builder"][part]) == set(real["builder"][part]), part
+    assert set(mock["automl"]["leaderboard"]) == set(real["automl"]["leaderboard"])
+    assert mock["automl"]["modeling_steps"] == real["automl"]["modeling_steps"]
+    assert mock["builder"]["job"]["dest"]["name"].endswith("@@label")
+
+
+@pytest.mark.live
+def test_the_leaderboard_holds_the_real_models_and_columns(both: tuple[dict[str, Any], ...]) -> None:
+    real, mock = both
+    assert sorted(_prefixes(mock["board"])) == sorted(_prefixes(real["board"]))
+    columns = [[c["name"] for c in side["board"]["table"]["columns"]] for side in both]
+    assert columns[1] == columns[0]
+    assert mock["board"]["sort_metric"] == real["board"]["sort_metric"] == "auc"
+
+
+@pytest.mark.live
+def test_the_ensemble_is_shaped_as_the_real_one(both: tuple[dict[str, Any], ...]) -> None:
+    real, mock = (side["ensemble"] for side in both)
+    assert real is not None
+    assert mock is not None
+    assert mock["__meta"] == real["__meta"]
+    assert set(mock) == set(real)
+    assert set(mock["output"]) == set(real["output"])
+    assert {p["name"] for p in mock["parameters"]} == {p["name"] for p in real["parameters"]}  # order: DEVIATIONS
+    descriptions = [side["output"]["cross_validation_metrics"]["description"] for side in (real, mock)]
+    assert descriptions[1] == descriptions[0]

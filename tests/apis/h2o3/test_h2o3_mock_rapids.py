@@ -1,0 +1,175 @@
+"""Rapids on the mock (parser and evaluator), GET /3/DownloadDataset and DELETE /3/DKV, with the ASTs h2o-py sends."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import statistics
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from h2oharness.apis.h2o3.client import H2O3Client
+from h2oharness.apis.h2o3.mockparts.rapids_parse import Call, Id, RapidsSyntaxError, Span, parse
+from h2oharness.mocks.clock import ManualClock
+
+
+def test_the_parser_reads_what_h2o_py_writes() -> None:
+    tree = parse("(tmp= py_2_sid_a (rows train.hex (<= (tmp= py_1 (h2o.runif train.hex 1)) 0.75)))")
+    assert isinstance(tree, Call)
+    assert tree.op == "tmp="
+    assert tree.args[0] == Id("py_2_sid_a")
+    rows = tree.args[1]
+    assert isinstance(rows, Call)
+    assert rows.op == "rows"
+    assert rows.args[0] == Id("train.hex")
+    assert parse("(rows f [0:10])") == Call("rows", (Id("f"), Span(0, 10)))
+    assert parse("(cols_py f ['x1' 'x2'])") == Call("cols_py", (Id("f"), ["x1", "x2"]))
+    assert parse("(quantile f [0.01 0.5] 'interpolate' '_')").args[1] == [0.01, 0.5]  # type: ignore[union-attr]
+    assert parse("(== (cols_py f 'c') \"it's\")").args[1] == "it's"  # type: ignore[union-attr]
+    assert parse("(h2o.impute f -1 'mean' 'interpolate' [] '_' '_')").args[1:5] == (-1.0, "mean", "interpolate", [])  # type: ignore[union-attr]
+    assert parse("(ls )") == Call("ls", ())
+
+
+@pytest.mark.parametrize("text", ["(rows f", "(rows f))", "()", "(cols f ['a' 1:x])", "(f 'open)", ""])
+def test_the_parser_refuses_malformed_text(text: str) -> None:
+    with pytest.raises(RapidsSyntaxError):
+        parse(text)
+
+
+def _load(client: H2O3Client, clock: ManualClock, path: Path) -> str:
+    raw = client.import_files(str(path))["destination_frames"]
+    parse_job = client.parse(client.parse_setup(raw))
+    clock.advance(10.0)
+    return str(parse_job["destination_frame"]["name"])
+
+
+def _rapids(http: httpx.Client, ast: str) -> dict[str, Any]:
+    resp = http.post("/99/Rapids", data={"ast": ast, "session_id": "_sid_t"})
+    assert resp.status_code == 200, resp.text[:400]
+    body: dict[str, Any] = resp.json()
+    return body
+
+
+def _download(http: httpx.Client, frame: str) -> list[list[str]]:
+    resp = http.get("/3/DownloadDataset", params={"frame_id": frame, "hex_string": "False", "escape_quotes": "True"})
+    assert resp.status_code == 200, resp.text[:400]
+    assert resp.headers["content-type"] == "application/octet-stream;charset=utf-8"
+    return list(csv.reader(io.StringIO(resp.text)))
+
+
+@pytest.fixture
+def frame(client: H2O3Client, clock: ManualClock, train_csv: Path) -> str:
+    """The 200-row classification CSV parsed on the mock."""
+    return _load(client, clock, train_csv)
+
+
+def _expected(train_csv: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(train_csv.read_text())))
+
+
+def test_frame_results_are_published_under_their_tmp_name(http: httpx.Client, frame: str, train_csv: Path) -> None:
+    head = _rapids(http, f"(tmp= py_1 (rows {frame} [0:10]))")
+    assert head["__meta"]["schema_name"] == "RapidsFrameV3"
+    assert (head["key"]["name"], head["num_rows"], head["num_cols"]) == ("py_1", 10, 5)
+    assert http.get("/3/Frames/py_1").json()["frames"][0]["rows"] == 10
+    tail = _rapids(http, f"(tmp= py_2 (rows {frame} [197:3]))")
+    assert tail["num_rows"] == 3
+    rows = _expected(train_csv)
+    assert [r[0] for r in _download(http, "py_2")[1:]] == [r["x1"] for r in rows[197:]]
+
+
+def test_boolean_filters_match_the_data(http: httpx.Client, frame: str, train_csv: Path) -> None:
+    rows = _expected(train_csv)
+
+    def positive(r: dict[str, str]) -> bool:
+        return r["x1"] != "" and float(r["x1"]) > 0
+
+    ast = f"(tmp= py_3 (rows {frame} (| (> (cols_py {frame} 'x1') 0) (== (cols_py {frame} 'color') 'red'))))"
+    assert _rapids(http, ast)["num_rows"] == sum(1 for r in rows if positive(r) or r["color"] == "red")
+    ast = f"(tmp= py_4 (rows {frame} (& (> (cols_py {frame} 'x1') 0) (< (cols_py {frame} 'size') 5))))"
+    assert _rapids(http, ast)["num_rows"] == sum(1 for r in rows if positive(r) and int(r["size"]) < 5)
+
+
+def test_split_frame_halves_partition_the_rows(http: httpx.Client, frame: str) -> None:
+    first = _rapids(http, f"(tmp= py_6 (rows {frame} (<= (tmp= py_5 (h2o.runif {frame} 1)) 0.75)))")
+    second = _rapids(http, f"(tmp= py_7 (rows {frame} (> py_5 0.75)))")
+    assert first["num_rows"] + second["num_rows"] == 200
+    assert 120 < first["num_rows"] < 180
+
+
+def test_reductions_answer_numbers(http: httpx.Client, frame: str, train_csv: Path) -> None:
+    x1 = [float(r["x1"]) for r in _expected(train_csv) if r["x1"] != ""]
+    assert _rapids(http, f"(sumNA (cols_py {frame} 'x1'))") == {
+        "__meta": {"schema_version": 3, "schema_name": "RapidsNumberV3", "schema_type": "Iced"},
+        "_exclude_fields": "", "ast": None, "session_id": None, "id": None, "scalar": pytest.approx(math.fsum(x1)),
+    }  # fmt: skip
+    assert _rapids(http, f"(min (cols_py {frame} 'x1'))")["scalar"] == min(x1)
+    assert _rapids(http, f"(max (cols_py {frame} 'x1'))")["scalar"] == max(x1)
+    sd = _rapids(http, f"(sd (cols_py {frame} 'x1') False)")
+    assert sd["__meta"]["schema_name"] == "RapidsNumbersV3"
+    assert sd["scalar"] == [pytest.approx(statistics.stdev(x1))]
+    mean = _rapids(http, f"(tmp= py_8 (mean {frame} True 0))")
+    assert (mean["num_rows"], mean["num_cols"]) == (1, 5)
+    means = _rapids(http, "(getrow py_8)")["scalar"]
+    assert means[0] == pytest.approx(math.fsum(x1) / len(x1))
+    assert means[2] == "NaN"  # three levels: no mean, as on a real server
+    assert _rapids(http, "(getTimeZone)") == {**_rapids(http, "(getTimeZone)"), "string": "UTC"}
+
+
+def test_table_levels_unique_and_asfactor(http: httpx.Client, frame: str, train_csv: Path) -> None:
+    rows = _expected(train_csv)
+    _rapids(http, f"(tmp= py_9 (table (cols_py {frame} 'color') True))")
+    table = _download(http, "py_9")
+    assert table[0] == ["color", "Count"]
+    counts = {c: sum(r["color"] == c for r in rows) for c in ("blue", "green", "red")}
+    assert {r[0]: int(r[1]) for r in table[1:]} == counts
+    _rapids(http, f"(tmp= py_10 (levels (cols_py {frame} 'color')))")
+    assert _download(http, "py_10") == [["C1"], ["blue"], ["green"], ["red"]]
+    assert _rapids(http, f"(tmp= py_11 (unique (cols_py {frame} 'color') False))")["num_rows"] == 3
+    _rapids(http, f"(tmp= py_12 (as.factor (cols_py {frame} 'size')))")
+    col = http.get("/3/Frames/py_12").json()["frames"][0]["columns"][0]
+    assert col["type"] == "enum"
+    assert col["domain"] == sorted({r["size"] for r in rows if r["size"]}, key=int)
+    error = http.post("/99/Rapids", data={"ast": f"(table {frame} True)"})
+    assert error.status_code == 400
+    assert "table expects one or two columns" in error.json()["msg"]
+
+
+def test_cbind_rbind_and_ls(http: httpx.Client, frame: str) -> None:
+    both = _rapids(http, f"(tmp= py_13 (cbind (cols_py {frame} 'x1') (cols_py {frame} 'x1')))")
+    assert both["num_cols"] == 2
+    assert [c["label"] for c in http.get("/3/Frames/py_13").json()["frames"][0]["columns"]] == ["x1", "x11"]
+    assert _rapids(http, f"(tmp= py_14 (rbind {frame} {frame}))")["num_rows"] == 400
+    _rapids(http, "(tmp= py_15 (ls ))")
+    listed = [r[0] for r in _download(http, "py_15")[1:]]
+    assert {frame, "py_13", "py_14"} <= set(listed)
+    assert _rapids(http, "(rm py_13)")["scalar"] == 1.0
+    assert http.get("/3/Frames/py_13").status_code == 404
+
+
+def test_download_dataset_writes_the_frame_as_the_real_server(http: httpx.Client, frame: str, train_csv: Path) -> None:
+    rows = _download(http, frame)
+    assert rows[0] == ["x1", "x2", "color", "size", "label"]
+    expected = _expected(train_csv)
+    assert len(rows) == 201
+    assert [r[2] for r in rows[1:]] == [r["color"] for r in expected]
+    assert [r[3] for r in rows[1:]] == [r["size"] for r in expected]  # ints without a fraction, blanks for NA
+    raw = http.get("/3/DownloadDataset", params={"frame_id": frame}).text
+    assert raw.splitlines()[0] == '"x1","x2","color","size","label"'
+    assert http.get("/3/DownloadDataset", params={"frame_id": "nope"}).status_code == 404
+
+
+def test_dkv_removes_one_key_or_everything(http: httpx.Client, frame: str) -> None:
+    _rapids(http, f"(tmp= py_16 (rows {frame} [0:5]))")
+    one = http.delete("/3/DKV/py_16")
+    assert one.status_code == 200
+    assert one.json()["__meta"]["schema_name"] == "RemoveV3"
+    assert http.get("/3/Frames/py_16").status_code == 404
+    assert http.delete("/3/DKV/py_16").status_code == 404
+    everything = http.delete("/3/DKV").json()
+    assert everything["__meta"]["schema_name"] == "RemoveAllV3"
+    assert http.get("/3/Frames").json()["frames"] == []
