@@ -143,7 +143,7 @@ def _decode(state: WorkflowsMockState, incoming: Incoming, lookup: Lookup[Target
     if incoming.path not in OPEN_PATHS and incoming.body.strip():
         try:
             call.body = json.loads(incoming.body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser goes
             raise RpcError(3, f"invalid JSON body: {exc}") from None
         if not isinstance(call.body, dict):
             # every body of this API is a message (a JSON object); grpc-gateway refuses the rest
