@@ -107,6 +107,9 @@ class H2O3MockState(MockState):
     max_fitted_trees: int = 200
     max_import_bytes: int = 512 * 1024 * 1024
     keep_finished_jobs: int = 1_000
+    #: frames, models and raw sources held at most, each: beyond it the oldest go, as if deleted, so a load run
+    #: that never deletes what it makes keeps the mock's memory bounded
+    max_objects: int = 1_000
     cloud_name: str = "h2oharness-mock"
     frames: dict[str, Frame] = field(default_factory=dict)
     sources: dict[str, RawSource] = field(default_factory=dict)
@@ -188,6 +191,17 @@ class H2O3MockState(MockState):
                         self.frames[info.dest] = info.payload
                     else:
                         self.models[info.dest] = info.payload
+                # the board keeps a finished job for a while: through its payload it would keep the frame or
+                # model alive long after a client deleted it (the RSS growth of issue 13)
+                info.payload = None
+            self.trim()
+
+    def trim(self) -> None:
+        """Drop the oldest frames, models and raw sources beyond ``max_objects`` of each."""
+        with self.lock:
+            for held in (self.frames, self.models, self.sources):
+                for name in list(itertools.islice(held, max(0, len(held) - self.max_objects))):
+                    del held[name]
 
     def key_exists(self, name: str) -> bool:
         """Whether any frame, raw source, model or pending result uses that key."""
