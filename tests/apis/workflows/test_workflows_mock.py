@@ -442,3 +442,20 @@ def test_a_stream_offset_must_be_ascii_digits(
     resp = http.get(resource_path(step, "streamLogs"), params={"offset": "²"})
     assert (resp.status_code, resp.json()["code"]) == (400, 3), resp.text
     assert state.internal_errors == []
+
+
+def test_runs_beyond_the_cap_drop_the_oldest_finished(
+    client: WorkflowsClient, state: WorkflowsMockState, clock: ManualClock
+) -> None:
+    """A load that never deletes keeps at most max_runs runs; a run still in progress is never dropped."""
+    state.max_runs = 3
+    slow = str(_active(client, payloads.slow_source("slow", 1000))["activeRevision"])
+    fast = str(_active(client, payloads.succeeding_source("fast"))["activeRevision"])
+    live = client.run_revision(slow)["name"]
+    names = []
+    for _ in range(6):
+        names.append(client.run_revision(fast)["name"])
+        clock.advance(10)
+        assert len(state.runs) <= 3
+    assert sorted(state.runs) == sorted([live, *names[-2:]]), "the live run stays, the oldest finished ones go"
+    assert state.internal_errors == []

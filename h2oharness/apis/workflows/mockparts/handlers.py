@@ -346,7 +346,18 @@ def run_revision(state: WorkflowsMockState, call: Call) -> JSONDict:
     run = RunRec(f"{rev.name}/runs/r{seq:06d}", rev.name, echo, given, seq, state.now())
     run.attempts.append(execution.plan_attempt(state, rev.spec, 1, given, call.params["workspace"]))
     state.runs[run.name] = run
+    _trim_runs(state)
     return {"run": run_json(state, run)}
+
+
+def _trim_runs(state: WorkflowsMockState) -> None:
+    excess = len(state.runs) - state.max_runs
+    if excess <= 0:
+        return
+    now = state.now()
+    done = [n for n, r in state.runs.items() if execution.attempt_status(r.attempts[-1], now).state in execution.FINAL]
+    for name in done[:excess]:
+        del state.runs[name]
 
 
 # ------------------------------------------------------------------------------------------------ runs
