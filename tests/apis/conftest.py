@@ -128,7 +128,7 @@ def fuzz_url(request: pytest.FixtureRequest, fuzz_server: tuple[Swappable, str],
 
 @pytest.fixture
 def fuzz_http(fuzz_url: str, state: MockState) -> Iterator[httpx.Client]:
-    """An httpx client on the fuzz mock with the credentials it accepts, for ``fuzz_objects`` to make objects."""
+    """An httpx client on the fuzz mock with the credentials it accepts, for ``fuzz_names`` to make objects."""
     with Target("mock", fuzz_url, state.client_credentials()).client(timeout=30.0) as client:
         yield client
 
