@@ -19,6 +19,7 @@ TEST_FILES = (
     "conftest.py",
     "test_{slug}_client.py",
     "test_{slug}_mock.py",
+    "test_{slug}_mock_fuzz.py",
     "test_{slug}_payloads.py",
     "test_{slug}_official_client.py",
     "{slug}_official_driver.py",

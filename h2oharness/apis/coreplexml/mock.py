@@ -78,6 +78,9 @@ DEVIATIONS: dict[str, str] = {
     "for the seed's two unnamed sort parameters",
     "explain": "409 while no model is on the leaderboard; StackedEnsemble models have no variable importances",
     "best-model": "400 for a model of another experiment, 404 for an unknown model, 409 for one not trained yet",
+    "uploads": "any file is stored (201, the contract's format: binary); one that is not a UTF-8 CSV with a "
+    "header and a data row gets row_count 0, no columns and a parse_error, and an experiment on it fails as it "
+    "starts (bad data)",
     "projects and datasets": "shapes chosen to satisfy the SDK's normalisers (flat project; dataset_id and "
     "dataset_version_id on upload); uploading an existing dataset name adds a version",
 }

@@ -88,6 +88,7 @@ DEVIATIONS: dict[str, str] = {
     "resource ids": "any segment outside [A-Za-z0-9][A-Za-z0-9_-]{0,62} is 400 INVALID_ARGUMENT",
     "list filters": "filter, orderBy and the '-' wildcard parent are not implemented",
     "actions": "the action and action-revision services of the SDK are not served (404)",
+    "held runs": "at most max_runs (1,000): creating one beyond it drops the oldest finished runs",
     "streamLogs": "answers the log so far at once and ends; a real server keeps the stream open while the step runs",
 }
 
@@ -143,7 +144,7 @@ def _decode(state: WorkflowsMockState, incoming: Incoming, lookup: Lookup[Target
     if incoming.path not in OPEN_PATHS and incoming.body.strip():
         try:
             call.body = json.loads(incoming.body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser goes
             raise RpcError(3, f"invalid JSON body: {exc}") from None
         if not isinstance(call.body, dict):
             # every body of this API is a message (a JSON object); grpc-gateway refuses the rest

@@ -35,3 +35,14 @@ def upload(client: CorePlexMLClient) -> Callable[..., dict[str, str]]:
         return {"project": project["id"], "dataset": answer["dataset_id"], "version": answer["dataset_version_id"]}
 
     return make
+
+
+@pytest.fixture
+def fuzz_names(fuzz_http: httpx.Client) -> dict[str, str]:
+    """A project, a dataset and an experiment queued on it (the manual clock keeps it there)."""
+    client = CorePlexMLClient(fuzz_http)
+    project = client.create_project("fuzz")["id"]
+    upload = client.upload_dataset(project, "train.csv", payloads.classification_csv(rows=40), "fuzz")
+    experiment = client.create_experiment(project, upload["dataset_version_id"], "label")["id"]
+    ids = {"dataset_id": upload["dataset_id"], "dataset_version_id": upload["dataset_version_id"]}
+    return {"project_id": project, **ids, "experiment_id": experiment}

@@ -9,7 +9,7 @@ import pytest
 
 from h2oharness.apis.h2o3.client import H2O3Client
 from h2oharness.apis.h2o3.mock import H2O3MockState
-from h2oharness.apis.h2o3.payloads import classification_csv
+from h2oharness.apis.h2o3.payloads import classification_csv, gbm_params
 from h2oharness.mocks.clock import ManualClock
 
 
@@ -31,3 +31,23 @@ def train_csv(tmp_path: Path) -> Path:
     path = tmp_path / "train.csv"
     path.write_text(classification_csv())
     return path
+
+
+@pytest.fixture
+def fuzz_names(fuzz_http: httpx.Client, clock: ManualClock, train_csv: Path) -> dict[str, str]:
+    """A parsed frame and a GBM trained on it, its job finished."""
+    client = H2O3Client(fuzz_http)
+    frame = client.parse(client.parse_setup(client.import_files(str(train_csv))["destination_frames"]))
+    frame_name = str(frame["destination_frame"]["name"])
+    clock.advance(3600)
+    job = client.build_model("gbm", **gbm_params(frame_name))["job"]
+    clock.advance(3600)
+    model = str(job["dest"]["name"])
+    frames = dict.fromkeys(("frame_id", "frame", "key", "predictions_frame", "actuals_frame"), frame_name)
+    return {**frames, "model_id": model, "model": model, "job_id": str(job["key"]["name"]), "column": "label"}
+
+
+@pytest.fixture
+def fuzz_pinned(train_csv: Path) -> dict[str, str]:
+    """The mock imports the files a path names: every case names the test's own CSV."""
+    return {"path": str(train_csv), "paths": str(train_csv)}

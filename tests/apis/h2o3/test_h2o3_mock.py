@@ -540,3 +540,28 @@ def test_a_huge_ntrees_is_fitted_up_to_the_mocks_cap(
     summary = client.model("big")["output"]["model_summary"]
     trees = summary["data"][[c["name"] for c in summary["columns"]].index("number_of_trees")][0]
     assert trees == 4
+
+
+def test_held_objects_stay_under_their_caps_under_a_load_that_never_deletes() -> None:
+    """Issue 13's growth: finished jobs kept their frames and models alive; frames, models, sources had no cap."""
+    clock = ManualClock()
+    state = H2O3MockState(clock=clock, max_objects=3, keep_finished_jobs=4)
+    csv_bytes = classification_csv(rows=30).encode()
+    frames = []
+    with serve(make_app(state)) as served, httpx.Client(base_url=served.url, timeout=30) as http:
+        client = H2O3Client(http)
+        for i in range(10):
+            upload = client.post_file(csv_bytes, destination_frame=f"soak_{i}.csv")
+            client.post_file(csv_bytes, destination_frame=f"kept_source_{i}.csv")
+            client.parse(client.parse_setup([str(upload["destination_frame"])]), destination_frame=f"soak_{i}")
+            clock.advance(60)
+            client.build_model("gbm", **gbm_params(f"soak_{i}", ntrees=2, model_id=f"gbm_{i}"))
+            clock.advance(60)
+            client.cloud()  # any request publishes what finished jobs made, and trims
+            frames.append(f"soak_{i}")
+            assert max(len(state.frames), len(state.models), len(state.sources)) <= 3, i
+            assert len(state.jobs.all()) <= 4 + 1, i  # the board trims when it takes a job, which is then live
+    assert list(state.frames) == frames[-3:], "the oldest frames went first"
+    assert sorted(state.models) == ["gbm_7", "gbm_8", "gbm_9"]
+    assert all(job.result.payload is None for job in state.jobs.all()), "a finished job holds no frame or model"
+    assert state.internal_errors == []

@@ -1,4 +1,5 @@
-"""Random query strings and bodies at the mock's routes: never a 5xx, and every 4xx is a well-formed H2OErrorV3."""
+"""Random query strings and bodies at the mock's routes, and schemathesis's cases for every operation of the contract:
+never a 5xx nor a mock bug, and every 4xx is a well-formed H2OErrorV3."""
 
 from __future__ import annotations
 
@@ -10,14 +11,17 @@ from typing import Any
 
 import httpx
 import pytest
+import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from h2oharness.apis import get_api
 from h2oharness.apis.h2o3.client import H2O3Client
 from h2oharness.apis.h2o3.mock import ROUTES, H2O3MockState, H2O3Timings, make_app
 from h2oharness.apis.h2o3.payloads import classification_csv, gbm_params
 from h2oharness.mocks.clock import ManualClock
 from h2oharness.mocks.serve import serve
+from h2oharness.settings import Settings
 
 ERROR_FIELDS = {"http_status", "msg", "dev_msg", "exception_type", "exception_msg", "values", "stacktrace", "timestamp"}
 ERROR_SCHEMAS = {"H2OErrorV3", "H2OModelBuilderErrorV3"}
@@ -103,3 +107,24 @@ def test_random_requests_never_get_a_server_error(
         assert set(body) >= ERROR_FIELDS, (request, body)
         assert body["http_status"] == resp.status_code
         assert "Traceback" not in resp.text
+
+
+CONTRACT = Path(__file__).parents[3] / "contracts" / "h2o3"
+current = Settings.from_env()
+document = schemathesis.openapi.from_path(
+    CONTRACT / "openapi.yaml", config=schemathesis.Config.from_path(CONTRACT / "schemathesis.toml")
+)
+document.config.seed = current.seed or 13  # HARNESS_SEED and HARNESS_MAX_EXAMPLES for a longer exploratory run
+# the contract tests' default scope (81 of 295 operations; HARNESS_ALL_OPERATIONS=1 for all) and no coverage phase:
+# drawing cases for the ~100-parameter model builders costs seconds each (the random requests above reach them all)
+document.config.phases.update(phases=["examples", "fuzzing"])
+scope = get_api("h2o3").plan.default_scope
+schema = document.include(
+    lambda ctx: current.all_operations or scope is None or scope(ctx.operation.method.upper(), ctx.operation.path)
+)
+
+
+@schema.parametrize()
+@settings(max_examples=current.max_examples or 2, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+def test_h2o3_mock_fuzz(case: Any, mock_fuzz: Any) -> None:
+    mock_fuzz.send(case)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from h2oharness.apis.h2ogpte import payloads
 from h2oharness.apis.h2ogpte.client import H2OGPTeClient
 from h2oharness.apis.h2ogpte.mock import H2OGPTeMockState, H2OGPTeTimings
 from h2oharness.mocks.clock import ManualClock
@@ -22,3 +23,21 @@ def state(clock: ManualClock) -> H2OGPTeMockState:
 def client(http: httpx.Client) -> H2OGPTeClient:
     """The harness's h2oGPTe client on the mock."""
     return H2OGPTeClient(http)
+
+
+@pytest.fixture
+def fuzz_names(fuzz_http: httpx.Client) -> dict[str, str]:
+    """A collection with an upload, a chat session on it with one answered message, and a memory block."""
+    client = H2OGPTeClient(fuzz_http)
+    collection = client.create_collection("fuzz")["id"]
+    upload = client.upload("fuzz.csv", b"a,b\n1,2\n")["id"]
+    session = client.create_chat(collection)["id"]
+    message = client.complete(session, {"message": "hello"})["message_id"]
+    block = client.create_memory_block(payloads.memory_block("fuzz"))["id"]
+    return {
+        "collection_id": collection,
+        "upload_ids": upload,
+        "session_id": session,
+        "message_id": message,
+        "memory_block_id": block,
+    }

@@ -393,3 +393,69 @@ def test_a_body_that_is_not_an_object_is_invalid_argument(
     assert resp.json()["code"] == 3
     assert "expected an object" in resp.json()["message"]
     assert client.get_workflow(str(name))["state"] == "STATE_ACTIVE"  # nothing happened
+
+
+@pytest.mark.parametrize(
+    ("action", "body"),
+    [
+        ("retry", {"retryMode": []}),
+        ("retry", {"retryMode": {"x": 1}}),
+        ("retry", {"retryMode": 3}),
+        ("run", {"inputs": {"stringValues": 0}}),
+        ("run", {"inputs": {"boolValues": ""}}),
+        ("run", {"inputs": {"intValues": [{"parameter": "n", "value": "1234567890123456789"}]}}),
+        ("runner", {"sandboxEngineImage": "i", "sandboxEngineTemplate": "t", "aliases": ""}),
+        ("runner", {"sandboxEngineImage": "i", "sandboxEngineTemplate": "t", "aliases": {}}),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_invalid_argument(
+    client: WorkflowsClient,
+    http: httpx.Client,
+    state: WorkflowsMockState,
+    clock: ManualClock,
+    action: str,
+    body: object,
+) -> None:
+    """A field the contract types (enum, repeated field, int64 pattern) refuses other JSON with 400, not a bug."""
+    source = payloads.workflow_source("typed", {"j": ["exit 1"]}, inputs={"n": {"type": "int"}})
+    revision = str(_active(client, source)["activeRevision"])
+    run = client.run_revision(revision, payloads.input_values(ints={"n": 1}))
+    clock.advance(10)
+    assert client.get_run(run["name"])["state"] == "STATE_FAILED", "a run :retry accepts"
+    target = {
+        "retry": resource_path(run["name"], "retry"),
+        "run": resource_path(revision, "run"),
+        "runner": resource_path(WS) + "/runners?runnerId=typed",
+    }[action]
+    resp = http.post(target, json=body)
+    assert (resp.status_code, resp.json()["code"]) == (400, 3), resp.text
+    assert state.internal_errors == []
+    assert len(client.list_attempts(run["name"])["runAttempts"]) == 1, "nothing happened"
+
+
+def test_a_stream_offset_must_be_ascii_digits(
+    client: WorkflowsClient, http: httpx.Client, state: WorkflowsMockState
+) -> None:
+    """'²' passes str.isdigit() but not int(): it is a bad offset (400), not a mock bug."""
+    run = client.run_revision(str(_active(client, payloads.succeeding_source("offset"))["activeRevision"]))
+    step = f"{run['name']}/attempts/1/jobs/build/steps/1"
+    resp = http.get(resource_path(step, "streamLogs"), params={"offset": "²"})
+    assert (resp.status_code, resp.json()["code"]) == (400, 3), resp.text
+    assert state.internal_errors == []
+
+
+def test_runs_beyond_the_cap_drop_the_oldest_finished(
+    client: WorkflowsClient, state: WorkflowsMockState, clock: ManualClock
+) -> None:
+    """A load that never deletes keeps at most max_runs runs; a run still in progress is never dropped."""
+    state.max_runs = 3
+    slow = str(_active(client, payloads.slow_source("slow", 1000))["activeRevision"])
+    fast = str(_active(client, payloads.succeeding_source("fast"))["activeRevision"])
+    live = client.run_revision(slow)["name"]
+    names = []
+    for _ in range(6):
+        names.append(client.run_revision(fast)["name"])
+        clock.advance(10)
+        assert len(state.runs) <= 3
+    assert sorted(state.runs) == sorted([live, *names[-2:]]), "the live run stays, the oldest finished ones go"
+    assert state.internal_errors == []

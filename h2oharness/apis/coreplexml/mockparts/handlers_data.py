@@ -89,26 +89,38 @@ def _project(state: CorePlexMLMockState, project_id: str) -> Project:
     return project
 
 
-def profile_csv(data: bytes) -> tuple[int, list[Column]]:
-    """Row count and column profiles of a CSV file; 422 when it is not a CSV with a header and rows."""
+class Unreadable(Exception):
+    """Why an uploaded file cannot be profiled as a CSV table."""
+
+
+def profile_csv(data: bytes) -> tuple[int, list[Column], str]:
+    """Row count, column profiles and '' for a CSV with a header and rows; 0, [] and the reason for any other file."""
+    try:
+        rows, columns = _profile(data)
+    except Unreadable as exc:
+        return 0, [], str(exc)
+    return rows, columns, ""
+
+
+def _profile(data: bytes) -> tuple[int, list[Column]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise unprocessable("the file is not UTF-8 text: upload a CSV file", ("body", "file")) from None
+        raise Unreadable("the file is not UTF-8 text") from None
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
-        raise unprocessable(f"the file is not a valid CSV: {exc}", ("body", "file")) from None
+        raise Unreadable(f"the file is not a valid CSV: {exc}") from None
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     if len(rows) < 2:
-        raise unprocessable("the CSV needs a header line and at least one data row", ("body", "file"))
+        raise Unreadable("the CSV needs a header line and at least one data row")
     header = [h.strip() for h in rows[0]]
     if any(not h for h in header) or len(set(header)) != len(header):
-        raise unprocessable("the CSV header must name every column once", ("body", "file"))
+        raise Unreadable("the CSV header must name every column once")
     body = rows[1:]
     if any(len(r) != len(header) for r in body):
         bad = next(i for i, r in enumerate(body, start=2) if len(r) != len(header))
-        raise unprocessable(f"line {bad} of the CSV has a different number of fields than its header", ("body", "file"))
+        raise Unreadable(f"line {bad} of the CSV has a different number of fields than its header")
     columns = []
     for index, name in enumerate(header):
         cells = [r[index].strip() for r in body]
@@ -141,7 +153,8 @@ def _number(text: str) -> float | None:
 def upload_dataset(state: CorePlexMLMockState, call: Call) -> Reply:
     """``POST /api/datasets/upload`` (multipart: project_id, name, description, file): 201, a new dataset version.
 
-    Uploading a name that the project already has adds a version to that dataset.
+    Uploading a name that the project already has adds a version to that dataset. Any file is stored (the
+    contract's ``format: binary``); one that is not a CSV table gets no profile and a ``parse_error``.
     """
     if len(call.body) > state.max_upload_bytes:
         raise ApiError(413, f"the upload exceeds {state.max_upload_bytes} bytes")
@@ -153,7 +166,7 @@ def upload_dataset(state: CorePlexMLMockState, call: Call) -> Reply:
         raise unprocessable("Field required", ("body", "file"), "missing")
     filename, data = upload.files["file"]
     project = _project(state, upload.fields["project_id"].strip())
-    rows, columns = profile_csv(data)
+    rows, columns, problem = profile_csv(data)
     name = upload.fields["name"].strip()
     now = state.iso()
     with state.lock:
@@ -176,6 +189,7 @@ def upload_dataset(state: CorePlexMLMockState, call: Call) -> Reply:
             row_count=rows,
             columns=columns,
             created_at=now,
+            parse_error=problem,
         )
         dataset.versions.append(version)
         state.versions[version.id] = version
@@ -191,6 +205,7 @@ def upload_dataset(state: CorePlexMLMockState, call: Call) -> Reply:
             "column_count": len(columns),
             "columns": [c.name for c in columns],
             "created_at": now,
+            **({"parse_error": problem} if problem else {}),
         },
         status=201,
     )
@@ -213,6 +228,7 @@ def version_body(version: DatasetVersion) -> JSONDict:
         "column_count": len(version.columns),
         "columns": [column_body(c) for c in version.columns],
         "created_at": version.created_at,
+        **({"parse_error": version.parse_error} if version.parse_error else {}),
     }
 
 

@@ -34,6 +34,8 @@ def _subtype(problem_type: str, version: DatasetVersion, target: str) -> str:
 
 def _bad_data(version: DatasetVersion, target: str, subtype: str, folds: int) -> str:
     """Why training on this data fails as soon as it starts ('' when it does not)."""
+    if version.parse_error:
+        return f"Dataset version {version.id} could not be read as a CSV table: {version.parse_error}"
     column = version.column(target)
     if column is None:
         names = ", ".join(c.name for c in version.columns)

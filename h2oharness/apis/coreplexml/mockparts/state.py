@@ -70,6 +70,8 @@ class DatasetVersion:
     row_count: int
     columns: list[Column]
     created_at: str
+    #: why the file could not be profiled as a CSV table ('' when it was): such a version has no rows or columns
+    parse_error: str = ""
 
     def column(self, name: str) -> Column | None:
         """The column called ``name``, or None."""

@@ -111,6 +111,9 @@ class H2O3MockState(MockState):
     max_fitted_trees: int = 200
     max_import_bytes: int = 512 * 1024 * 1024
     keep_finished_jobs: int = 1_000
+    #: frames, models and raw sources held at most, each: beyond it the oldest go, as if deleted, so a load run
+    #: that never deletes what it makes keeps the mock's memory bounded
+    max_objects: int = 1_000
     cloud_name: str = "h2oharness-mock"
     frames: dict[str, Frame] = field(default_factory=dict)
     sources: dict[str, RawSource] = field(default_factory=dict)
@@ -189,16 +192,20 @@ class H2O3MockState(MockState):
                 if not phase.final:
                     continue
                 del self._pending[job_id]
-                if phase is not JobPhase.SUCCEEDED:
-                    continue
-                if isinstance(info.payload, Frame):
-                    self.frames[info.dest] = info.payload
-                elif info.payload is not None:
-                    self.models[info.dest] = info.payload
-                    for extra in info.payload.companions:
+                if phase is JobPhase.SUCCEEDED:
+                    if isinstance(info.payload, Frame):
+                        self.frames[info.dest] = info.payload
+                    elif info.payload is not None:
+                        self.models[info.dest] = info.payload
+                        for extra in info.payload.companions:
+                            self.publish(extra)
+                    for extra in info.companions:
                         self.publish(extra)
-                for extra in info.companions:
-                    self.publish(extra)
+                # the board keeps a finished job for a while: through its payload it would keep the frames and
+                # models alive long after a client deleted them (the RSS growth of issue 13)
+                info.payload = None
+                info.companions = []
+            self.trim()
 
     def publish(self, item: Frame | Model) -> None:
         """Store a frame or model under its name."""
@@ -207,6 +214,13 @@ class H2O3MockState(MockState):
                 self.frames[item.name] = item
             else:
                 self.models[item.id] = item
+
+    def trim(self) -> None:
+        """Drop the oldest frames, models and raw sources beyond ``max_objects`` of each."""
+        with self.lock:
+            for held in (self.frames, self.models, self.sources):
+                for name in list(itertools.islice(held, max(0, len(held) - self.max_objects))):
+                    del held[name]
 
     def key_exists(self, name: str) -> bool:
         """Whether any frame, raw source, model or pending result uses that key."""

@@ -41,6 +41,8 @@ UPDATE_MASKS = {"", "*", "source_contents", "sourceContents"}
 RUNNER_MASKS = {"displayName", "display_name", "aliases", "sandboxEngineImage", "sandbox_engine_image",
                 "sandboxEngineTemplate", "sandbox_engine_template"}  # fmt: skip
 STREAMS = {"", "OUTPUT_STREAM_UNSPECIFIED", "OUTPUT_STREAM_STDOUT", "OUTPUT_STREAM_STDERR", "OUTPUT_STREAM_COMBINED"}
+# ASCII digits only: str.isdigit() is true for "²", which int() refuses
+DIGITS = re.compile(r"[0-9]+")
 RETRY_MODES = {"RETRY_MODE_UNSPECIFIED", "RETRY_MODE_ALL_JOBS", "RETRY_MODE_FAILED_JOBS"}
 
 
@@ -93,6 +95,26 @@ def _string(body: JSONDict, key: str, *, required: bool = False) -> str:
     return value
 
 
+def _choice(body: JSONDict, key: str, allowed: set[str], default: str) -> str:
+    """A string field that must be one of ``allowed`` (null or absent is ``default``); 400 for anything else."""
+    value = body.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, str) or value not in allowed:
+        raise invalid(f"invalid {key} {value!r}: one of {', '.join(sorted(allowed))}")
+    return value
+
+
+def _list(body: JSONDict, key: str, what: str) -> list[Any]:
+    """A repeated field (null or absent is empty); 400 when it is not a JSON array."""
+    value = body.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise invalid(f"'{what}' must be a list")
+    return value
+
+
 def _ws(call: Call) -> str:
     return f"workspaces/{call.params['workspace']}"
 
@@ -132,7 +154,7 @@ def _attempt(state: WorkflowsMockState, call: Call) -> tuple[RunRec, AttemptRec]
     ident = call.params["attempt"]
     if ident == "latest":
         return run, run.attempts[-1]
-    if ident.isdigit() and 1 <= int(ident) <= len(run.attempts):
+    if DIGITS.fullmatch(ident) and 1 <= int(ident) <= len(run.attempts):
         return run, run.attempts[int(ident) - 1]
     raise not_found(f"attempt {run.name}/attempts/{ident}")
 
@@ -290,10 +312,7 @@ def _input_values(spec: source.WorkflowSpec, raw: Any) -> tuple[JSONDict, dict[s
     given: dict[str, str] = {}
     echo: JSONDict = {"stringValues": [], "boolValues": [], "intValues": []}
     for key, kind in (("stringValues", "string"), ("boolValues", "bool"), ("intValues", "int")):
-        values = raw.get(key) or []
-        if not isinstance(values, list):
-            raise invalid(f"'inputs.{key}' must be a list")
-        for item in values:
+        for item in _list(raw, key, f"inputs.{key}"):
             if not isinstance(item, dict) or not isinstance(item.get("parameter"), str) or "value" not in item:
                 raise invalid(f"each of 'inputs.{key}' needs 'parameter' and 'value'")
             pname, value = item["parameter"], item["value"]
@@ -302,7 +321,7 @@ def _input_values(spec: source.WorkflowSpec, raw: Any) -> tuple[JSONDict, dict[s
                 raise invalid(f"the workflow declares no {kind} input {pname!r}")
             if (kind == "bool" and not isinstance(value, bool)) or (kind != "bool" and not isinstance(value, str)):
                 raise invalid(f"input {pname!r} has a value of the wrong type")
-            if kind == "int" and not re.fullmatch(r"-?\d{1,19}", value):
+            if kind == "int" and not re.fullmatch(r"-?[0-9]{1,18}", value):  # the contract's pattern
                 raise invalid(f"input {pname!r} must be an integer, got {value!r}")
             given[pname] = str(value).lower() if kind == "bool" else str(value)
             shown = {"parameter": pname, "value": "***" if d.secret else value}
@@ -327,7 +346,18 @@ def run_revision(state: WorkflowsMockState, call: Call) -> JSONDict:
     run = RunRec(f"{rev.name}/runs/r{seq:06d}", rev.name, echo, given, seq, state.now())
     run.attempts.append(execution.plan_attempt(state, rev.spec, 1, given, call.params["workspace"]))
     state.runs[run.name] = run
+    _trim_runs(state)
     return {"run": run_json(state, run)}
+
+
+def _trim_runs(state: WorkflowsMockState) -> None:
+    excess = len(state.runs) - state.max_runs
+    if excess <= 0:
+        return
+    now = state.now()
+    done = [n for n, r in state.runs.items() if execution.attempt_status(r.attempts[-1], now).state in execution.FINAL]
+    for name in done[:excess]:
+        del state.runs[name]
 
 
 # ------------------------------------------------------------------------------------------------ runs
@@ -371,9 +401,7 @@ def cancel_run(state: WorkflowsMockState, call: Call) -> JSONDict:
 def retry_run(state: WorkflowsMockState, call: Call) -> JSONDict:
     """POST …:retry: a FAILED run gets a new attempt (failed jobs only by default, or all jobs)."""
     _ids(call)
-    mode = call.obj().get("retryMode", "RETRY_MODE_UNSPECIFIED")
-    if mode not in RETRY_MODES:
-        raise invalid(f"invalid retryMode {mode!r}: one of {', '.join(sorted(RETRY_MODES))}")
+    mode = _choice(call.obj(), "retryMode", RETRY_MODES, "RETRY_MODE_UNSPECIFIED")
     run = _run(state, call)
     now = state.now()
     last = run.attempts[-1]
@@ -463,7 +491,7 @@ def stream_step_logs(state: WorkflowsMockState, call: Call) -> Stream:
     _ids(call)
     stream = _stream(call)
     raw = call.query.get("offset", "") or "0"
-    if not raw.isdigit():
+    if not DIGITS.fullmatch(raw):
         raise invalid(f"invalid offset {raw!r}: a byte offset")
     _, attempt, step = _step(state, call)
     data = execution.visible_log(step, attempt, state.now(), stream).encode()
@@ -493,8 +521,8 @@ def _runner_body(body: JSONDict, *, partial: bool = False) -> JSONDict:
     if "displayName" in body or not partial:
         out["displayName"] = _string(body, "displayName")
     if "aliases" in body or not partial:
-        aliases = body.get("aliases") or []
-        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        aliases = _list(body, "aliases", "aliases")
+        if not all(isinstance(a, str) for a in aliases):
             raise invalid("'aliases' must be a list of strings")
         out["aliases"] = aliases
     return out

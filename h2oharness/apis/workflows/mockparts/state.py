@@ -151,6 +151,9 @@ class WorkflowsMockState(MockState):
     client_secrets: dict[str, str] = field(default_factory=dict)
     token_lifetime: float = 300.0
     default_page_size: int = 50
+    #: runs held at most: beyond it the oldest finished runs go, as if deleted, so a load run (whose users delete
+    #: their workflow only when they stop) keeps the mock's memory bounded
+    max_runs: int = 1_000
     max_page_size: int = 500
     version: str = "h2oharness-mock-1.1.2"
     #: serve the API under this prefix too (e.g. "/wf"), to show where login_custom's /version probe goes
@@ -167,7 +170,8 @@ class WorkflowsMockState(MockState):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.board = JobBoard(self.clock, keep_finished=1_000_000)
+        # each step holds its own job and nothing reads the board back: it needs to keep few finished ones
+        self.board = JobBoard(self.clock, keep_finished=1_000)
         self.access_tokens = AccessTokens(self.clock)
         self._epoch = time.time()
         self._origin = self.clock.now()
