@@ -307,6 +307,8 @@ class Resources:
             if known is None:
                 held = self.collections.get(filled)
                 known = None if held is None and not self._creatable(collection) else object_id in (held or {})
+            if known is False and self._elsewhere(collection, object_id):
+                known = True
             if known is False:
                 return f"{segment[1:-1]} {object_id!r} not found"
         return ""
@@ -378,6 +380,12 @@ class Resources:
             if _last_segment(path) == name and object_id in held:
                 return held, held[object_id]
         return store, None
+
+    def _elsewhere(self, collection: str, object_id: str) -> bool:
+        """Whether ``_find`` would find the object outside its own collection (a job, or a same-named one)."""
+        if _last_segment(collection).endswith("jobs") and self.jobs.get(object_id) is not None:
+            return True
+        return self._same_named(collection, object_id) is not None
 
     def _same_named(self, collection: str, object_id: str) -> dict[str, Any] | None:
         """The object of that id in a collection of the same name, when nothing creates in ``collection``."""

@@ -91,7 +91,23 @@ DEVIATIONS: dict[str, str] = {
     "best-model": "400 for a model of another experiment, 404 for an unknown model, 409 for one not trained yet",
     "projects and datasets": "shapes chosen to satisfy the SDK's normalisers (flat project; dataset_id and "
     "dataset_version_id on upload); uploading an existing dataset name adds a version",
+    "beyond the seed": "members, deployments, reports, privacy, SynthGen and studio objects are the generic "
+    "resources (h2oharness/mocks/resources.py): stored as sent, answered fitted to the contract's schemas, flat "
+    "(never wrapped in {deployment: ...}); predictions, drift, explanations and comparisons are schema-valid "
+    "placeholders, not computed",
+    "jobs": "privacy detect/transform and SynthGen generate are jobs on the state's clock (0.2 s queued, 1 s "
+    "running), 'completed' when done; reports, sessions and SynthGen models are ready at once",
+    "promote/rollback/deactivate": "answer the deployment as stored; its stage and status do not change",
+    "models": "GET /api/models lists the models experiments trained so far; DELETE /api/models/{id} answers ok "
+    "but the model stays on its experiment's leaderboard",
+    "downloads": "a dataset downloads as its header row only (rows are not kept); a report as an empty PDF",
+    "unknown query parameters": "422 extra_forbidden, as a FastAPI query model with extra='forbid' (FastAPI's "
+    "default ignores them)",
 }
+# The public SDK methods (coreplexml 0.1.3, "sdk <resource>.<method>") that fail against this mock, and why;
+# tests/apis/coreplexml/test_coreplexml_official_client.py checks the failing set is exactly these.
+SDK_FAILURES: dict[str, str] = {}
+DEVIATIONS.update({f"sdk {method}": why for method, why in SDK_FAILURES.items()})
 
 
 def make_app(state: CorePlexMLMockState | None = None) -> Starlette:
