@@ -373,3 +373,14 @@ def test_sdk_operations_beyond_the_seed_are_reported(harness_drift: Any) -> None
         )
     for line in disagreements:
         harness_drift(source="coreplexml 0.1.3", what=line.split(":")[0], expected="the contract", observed=line)
+
+
+def test_mock_deviations_are_reported(harness_drift: Any) -> None:
+    """What the mock decides where seed and SDK are silent or where it differs from them, each with its reason."""
+    from h2oharness.apis.coreplexml.mock import DEVIATIONS
+
+    assert "beyond the seed" in DEVIATIONS
+    for what, why in sorted(DEVIATIONS.items()):
+        harness_drift(
+            source="h2oharness coreplexml mock", what=what, expected="the SDK's and the seed's behaviour", observed=why
+        )

@@ -218,3 +218,17 @@ def test_client_operations_beyond_the_seed_are_reported(harness_drift: Any) -> N
             source="h2o_workflows 1.1.2 (gen)", what=line.split(":")[0], expected="the contract", observed=line
         )
     assert all(op["operationId"] for item in doc["paths"].values() for op in item.values() if isinstance(op, dict))
+
+
+def test_mock_deviations_are_reported(harness_drift: Any) -> None:
+    """What the mock decides where seed and client are silent or where it differs from them, each with its reason."""
+    from h2oharness.apis.workflows.mock import DEVIATIONS
+
+    assert "actions" in DEVIATIONS
+    for what, why in sorted(DEVIATIONS.items()):
+        harness_drift(
+            source="h2oharness workflows mock",
+            what=what,
+            expected="the client's and the seed's behaviour",
+            observed=why,
+        )
