@@ -91,8 +91,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--speed", type=float, default=1.0, help="run the mock's clock this many times faster")
     serve.add_argument("--faults", type=Path, default=None, help="a fault plan to inject (YAML or JSON)")
 
-    spec = sub.add_parser("spec", help="generate an OpenAPI document from a server's own description")
-    spec.add_argument("api", help="API slug (only h2o3 describes itself)")
+    spec = sub.add_parser("spec", help="generate an OpenAPI document from a server's or a client's own description")
+    spec.add_argument("api", help="API slug (h2o3 describes itself; others with --from-client)")
+    spec.add_argument(
+        "--from-client", action="store_true", help="build it from the installed official client's own definitions"
+    )
     spec.add_argument(
         "--from", dest="source", default="snapshot", help="URL of a server, a metadata folder, or 'snapshot'"
     )
@@ -346,8 +349,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_spec(args: argparse.Namespace) -> int:
-    """Generate an OpenAPI document from H2O-3's metadata."""
+    """Generate an OpenAPI document from H2O-3's metadata, or from an official client (``--from-client``)."""
     api = get_api(args.api)
+    if args.from_client:
+        return _spec_from_client(api.slug, api.module, args.out)
     if api.slug != "h2o3":
         raise ConfigError(f"{api.slug} does not describe itself; its contract is written by hand in {api.contract}")
     from h2oharness.apis.h2o3 import openapi as spec
@@ -372,6 +377,24 @@ def cmd_spec(args: argparse.Namespace) -> int:
     methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
     count = sum(1 for item in doc["paths"].values() for key in item if key in methods)
     _say(f"wrote {args.out}: {count} operations")
+    return EXIT_OK
+
+
+def _spec_from_client(slug: str, module: str, out: Path) -> int:
+    import importlib
+
+    from h2oharness.openapi import dump_openapi, validate_openapi
+
+    try:
+        generator = importlib.import_module(f"{module}.fromclient")
+    except ModuleNotFoundError:
+        raise ConfigError(f"{slug} has no generator from its official client ({module}.fromclient)") from None
+    doc = generator.openapi_from_client()
+    validate_openapi(doc)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(dump_openapi(doc))
+    count = sum(1 for item in doc["paths"].values() for key in item if key in ("get", "put", "post", "delete", "patch"))
+    print(f"wrote {out}: {count} operations")
     return EXIT_OK
 
 

@@ -337,3 +337,50 @@ def test_contract_documents_every_seed_operation() -> None:
         operation = doc["paths"][path][method.lower()]
         assert any(code.startswith("2") for code in operation["responses"]), (method, path)
     assert "201" in doc["paths"]["/api/experiments"]["post"]["responses"]
+
+
+def test_contract_is_what_the_sdk_generates() -> None:
+    """``h2oharness spec coreplexml --from-client`` on the installed SDK reproduces the committed contract."""
+    if importlib.util.find_spec("coreplexml") is None:
+        pytest.skip("the official coreplexml SDK is not installed")
+    from h2oharness.apis.coreplexml.fromclient import build_openapi
+    from h2oharness.openapi import dump_openapi
+
+    document, _ = build_openapi(yaml.safe_load(CONTRACT.read_text()))
+    assert dump_openapi(document) == CONTRACT.read_text(), "regenerate: h2oharness spec coreplexml --from-client"
+
+
+def test_sdk_operations_beyond_the_seed_are_reported(harness_drift: Any) -> None:
+    """Every operation the SDK calls that the seed does not document, per resource, and where SDK and seed differ."""
+    if importlib.util.find_spec("coreplexml") is None:
+        pytest.skip("the official coreplexml SDK is not installed")
+    from h2oharness.apis.coreplexml.fromclient import build_openapi, record_sdk
+
+    calls = record_sdk()
+    _, disagreements = build_openapi(yaml.safe_load(CONTRACT.read_text()), calls)
+    text = SEED.read_text()
+    beyond: dict[str, list[str]] = {}
+    for call in calls:
+        if f"{call.http_method} {call.path}\n" not in text:
+            beyond.setdefault(call.resource, []).append(f"{call.http_method} {call.path}")
+    assert {"models", "deployments", "privacy", "synthgen", "studio", "reports"} <= set(beyond)
+    for resource, operations in sorted(beyond.items()):
+        harness_drift(
+            source=SEED.name,
+            what=f"the SDK's {resource} resource",
+            expected="the documentation describes every operation the official SDK calls",
+            observed=f"{len(operations)} operation(s) the seed does not document: {', '.join(operations)}",
+        )
+    for line in disagreements:
+        harness_drift(source="coreplexml 0.1.3", what=line.split(":")[0], expected="the contract", observed=line)
+
+
+def test_mock_deviations_are_reported(harness_drift: Any) -> None:
+    """What the mock decides where seed and SDK are silent or where it differs from them, each with its reason."""
+    from h2oharness.apis.coreplexml.mock import DEVIATIONS
+
+    assert "beyond the seed" in DEVIATIONS
+    for what, why in sorted(DEVIATIONS.items()):
+        harness_drift(
+            source="h2oharness coreplexml mock", what=what, expected="the SDK's and the seed's behaviour", observed=why
+        )

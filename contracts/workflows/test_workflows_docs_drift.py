@@ -7,6 +7,7 @@ made (the seed lost its method list, a recorded item is no longer in the seed, t
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import re
 from pathlib import Path
@@ -175,4 +176,59 @@ def test_seed_001_recorded_disagreements(harness_drift: Any) -> None:
             what=f"{finding['what']} (seed: {finding['quote']!r})",
             expected=finding["expected"],
             observed=finding["observed"],
+        )
+
+
+def test_contract_is_what_the_client_generates() -> None:
+    """``h2oharness spec workflows --from-client`` on the installed client reproduces the committed contract."""
+    if importlib.util.find_spec("h2o_workflows") is None:
+        pytest.skip("the official h2o_workflows client is not installed")
+    from h2oharness.apis.workflows.fromclient import build_openapi
+    from h2oharness.openapi import dump_openapi
+
+    document, _ = build_openapi(yaml.safe_load(CONTRACT.read_text()))
+    assert dump_openapi(document) == CONTRACT.read_text(), "regenerate: h2oharness spec workflows --from-client"
+
+
+def test_client_operations_beyond_the_seed_are_reported(harness_drift: Any) -> None:
+    """Each generated service the seed does not document, and every disagreement between client and contract."""
+    if importlib.util.find_spec("h2o_workflows") is None:
+        pytest.skip("the official h2o_workflows client is not installed")
+    from h2oharness.apis.workflows.fromclient import build_openapi, read_client
+
+    operations = read_client()
+    doc, disagreements = build_openapi(yaml.safe_load(CONTRACT.read_text()), operations)
+    assert len(operations) == 38
+    documented = set(OPERATIONS.values())
+    beyond: dict[str, list[str]] = {}
+    for op in operations:
+        if op.operation_id not in documented:
+            beyond.setdefault(op.service, []).append(op.operation_id.split("_", 1)[1])
+    assert {"ActionService", "ActionRevisionService"} <= set(beyond)
+    for service, names in sorted(beyond.items()):
+        harness_drift(
+            source=SEED.name,
+            what=f"h2o_workflows.gen {service}",
+            expected="the page documents the REST operations the SDK's clients call",
+            observed=f"{len(names)} operation(s) it does not document: {', '.join(names)}",
+        )
+    assert any("'filter'" in line for line in disagreements)
+    for line in disagreements:
+        harness_drift(
+            source="h2o_workflows 1.1.2 (gen)", what=line.split(":")[0], expected="the contract", observed=line
+        )
+    assert all(op["operationId"] for item in doc["paths"].values() for op in item.values() if isinstance(op, dict))
+
+
+def test_mock_deviations_are_reported(harness_drift: Any) -> None:
+    """What the mock decides where seed and client are silent or where it differs from them, each with its reason."""
+    from h2oharness.apis.workflows.mock import DEVIATIONS
+
+    assert "actions" in DEVIATIONS
+    for what, why in sorted(DEVIATIONS.items()):
+        harness_drift(
+            source="h2oharness workflows mock",
+            what=what,
+            expected="the client's and the seed's behaviour",
+            observed=why,
         )

@@ -67,6 +67,8 @@ class Rules:
     job_view: Callable[[Job, float], dict[str, Any]] | None = None
     #: whether a path is a job endpoint (a last segment ending in "_job" or "job" by default)
     is_job: Callable[[str, str], bool] | None = None
+    #: (method, template) -> kind, for operations whose shape says something else than they do
+    kinds: Mapping[tuple[str, str], Kind] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,8 @@ class Surface:
         )
 
     def _kind(self, method: str, template: str, answer: Mapping[str, Any] | None, pairs: set[tuple[str, str]]) -> Kind:
+        if (method, template) in self.rules.kinds:
+            return self.rules.kinds[(method, template)]
         last = _last_segment(template)
         if (self.rules.is_job or default_is_job)(method, template):
             return Kind.JOB
@@ -303,6 +307,8 @@ class Resources:
             if known is None:
                 held = self.collections.get(filled)
                 known = None if held is None and not self._creatable(collection) else object_id in (held or {})
+            if known is False and self._elsewhere(collection, object_id):
+                known = True
             if known is False:
                 return f"{segment[1:-1]} {object_id!r} not found"
         return ""
@@ -333,7 +339,9 @@ class Resources:
         if missing:
             return self._not_found(call, missing)
         object_id = self._new_id(call)
-        record = {**(call.body if isinstance(call.body, dict) else {}), self.surface.rules.id_field: object_id}
+        # the path's parameters (the parent's id) are fields of the new object too
+        body = call.body if isinstance(call.body, dict) else {}
+        record = {**call.path, **body, self.surface.rules.id_field: object_id}
         if self.surface.rules.on_create is not None:
             record.update(self.surface.rules.on_create(object_id, call.body))
         self._keep(self._store(call), object_id, record)
@@ -343,13 +351,51 @@ class Resources:
         missing = self._parent_missing(call, call.operation.template)
         if missing:
             return self._not_found(call, missing)
-        record = self._store(call).get(self._item_id(call))
+        _, record = self._find(call)
         if record is None:
             known = self._known_elsewhere(call)
             if not known:
                 return self._not_found(call, f"{self._item_id(call)!r} not found")
             record = {self.surface.rules.id_field: self._item_id(call)}
         return GenericReply(call.operation.status, record)
+
+    def _find(self, call: GenericCall) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
+        """The store holding the call's object and the object (None, and a store not kept, when none holds it).
+
+        Besides its own collection: a job of the board when the collection is named "jobs", and for a collection
+        nothing creates in (``/deployments/{id}``), an object of that id in a same-named collection under a parent
+        (``/projects/{p}/deployments``), where the API creates them.
+        """
+        object_id = self._item_id(call)
+        store = self.collections.get(self._fill(call.operation.collection, call.path), {})
+        if object_id in store:
+            return store, store[object_id]
+        collection = call.operation.collection
+        name = _last_segment(collection)
+        job = self.jobs.get(object_id) if name.endswith("jobs") else None
+        if job is not None:
+            view = self.surface.rules.job_view
+            return store, {**(view(job, self.jobs.clock.now()) if view else {}), "id": job.id}
+        for path, held in self.collections.items() if not self._creatable(collection) else ():
+            if _last_segment(path) == name and object_id in held:
+                return held, held[object_id]
+        return store, None
+
+    def _elsewhere(self, collection: str, object_id: str) -> bool:
+        """Whether ``_find`` would find the object outside its own collection (a job, or a same-named one)."""
+        if _last_segment(collection).endswith("jobs") and self.jobs.get(object_id) is not None:
+            return True
+        return self._same_named(collection, object_id) is not None
+
+    def _same_named(self, collection: str, object_id: str) -> dict[str, Any] | None:
+        """The object of that id in a collection of the same name, when nothing creates in ``collection``."""
+        if self._creatable(collection):
+            return None
+        name = _last_segment(collection)
+        found = (
+            held[object_id] for p, held in self.collections.items() if _last_segment(p) == name and object_id in held
+        )
+        return next(found, None)
 
     def _known_elsewhere(self, call: GenericCall) -> bool:
         if self.exists is None:
@@ -373,14 +419,16 @@ class Resources:
             return found
         body = call.body if isinstance(call.body, dict) else {}
         record = {**found.body, **body, self.surface.rules.id_field: self._item_id(call)}
-        self._keep(self._store(call), self._item_id(call), record)
+        store, held = self._find(call)
+        self._keep(store if held is not None else self._store(call), self._item_id(call), record)
         return GenericReply(call.operation.status, record)
 
     def _delete(self, call: GenericCall) -> GenericReply:
         found = self._get(call)
         if found.error:
             return found
-        self._store(call).pop(self._item_id(call), None)
+        store, _ = self._find(call)
+        store.pop(self._item_id(call), None)
         return GenericReply(call.operation.status, found.body)
 
     def _list(self, call: GenericCall) -> GenericReply:
@@ -453,10 +501,11 @@ class Resources:
         parent = _parent(call.operation.template)
         if _is_param(_last_segment(parent)):
             # an action on an object answers with the object when the answer is shaped like one
-            held = self.collections.get(self._fill(_parent(parent), call.path), {})
+            collection = _parent(parent)
+            held = self.collections.get(self._fill(collection, call.path), {})
             object_id = call.path.get(_last_segment(parent)[1:-1], "")
-            record = held.get(object_id) or {self.surface.rules.id_field: object_id}
-            body = {**record, **body}
+            record = held.get(object_id) or self._same_named(collection, object_id)
+            body = {**(record or {self.surface.rules.id_field: object_id}), **body}
         return GenericReply(call.operation.status, body or None)
 
 

@@ -188,3 +188,67 @@ def test_every_contract_is_found_and_classified() -> None:
         surface = Surface(contract_document(slug))
         assert len(surface.operations) >= 10
         assert {op.kind for op in surface.operations} & {Kind.GET, Kind.LIST, Kind.CREATE}
+
+
+NESTED: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "t", "version": "1"},
+    "paths": {
+        "/owners/{owner_id}/pets": {
+            "parameters": [{"name": "owner_id", "in": "path", "required": True, "schema": STRING}],
+            "post": _op("200", {"$ref": "#/components/schemas/Pet"}, {"type": "object"}),
+        },
+        "/pets/{pet_id}": {
+            "parameters": [{"name": "pet_id", "in": "path", "required": True, "schema": STRING}],
+            "get": _op("200", {"$ref": "#/components/schemas/Pet"}),
+            "delete": _op("204"),
+        },
+        "/pets/{pet_id}/walk": {
+            "parameters": [{"name": "pet_id", "in": "path", "required": True, "schema": STRING}],
+            "post": _op("200", {"$ref": "#/components/schemas/Job"}),
+        },
+        "/jobs/{job_id}": {
+            "parameters": [{"name": "job_id", "in": "path", "required": True, "schema": STRING}],
+            "get": _op("200", {"$ref": "#/components/schemas/Job"}),
+        },
+    },
+    "components": {
+        "schemas": {
+            "Pet": {
+                "type": "object",
+                "required": ["id", "owner_id"],
+                "properties": {"id": STRING, "owner_id": STRING, "name": STRING},
+            },
+            "Job": DOCUMENT["components"]["schemas"]["Job"],
+        }
+    },
+}
+
+
+def test_objects_made_under_a_parent_are_read_at_their_own_collection() -> None:
+    """A kind override makes a POST without an item GET a creation; the object carries its parent's id, is found
+    at the top-level collection of its name, deleted there, and a job started on it is read at /jobs/{id}."""
+    rules = Rules(
+        kinds={("POST", "/owners/{owner_id}/pets"): Kind.CREATE},
+        is_job=lambda method, template: template.endswith("/walk"),
+        job_view=lambda job, now: {"status": job.phase(now).value},
+    )
+    surface = Surface(NESTED, rules)
+    assert surface.operation("POST", "/owners/{owner_id}/pets").kind is Kind.CREATE
+    clock = ManualClock()
+    resources = Resources(surface, jobs=JobBoard(clock))
+
+    def call(method: str, template: str, path: dict[str, str], body: Any = None) -> GenericReply:
+        return resources.answer(GenericCall(surface.operation(method, template), path, {}, body))
+
+    made = call("POST", "/owners/{owner_id}/pets", {"owner_id": "o1"}, {"name": "rex"})
+    assert made.body["owner_id"] == "o1"
+    got = call("GET", "/pets/{pet_id}", {"pet_id": made.body["id"]})
+    assert got.status == 200
+    assert got.body == made.body
+    walk = call("POST", "/pets/{pet_id}/walk", {"pet_id": made.body["id"]})
+    clock.advance(60.0)
+    assert call("GET", "/jobs/{job_id}", {"job_id": walk.body["id"]}).body["status"] == JobPhase.SUCCEEDED.value
+    assert call("GET", "/jobs/{job_id}", {"job_id": "nope"}).status == 404
+    assert call("DELETE", "/pets/{pet_id}", {"pet_id": made.body["id"]}).status == 204
+    assert call("GET", "/pets/{pet_id}", {"pet_id": made.body["id"]}).status == 404

@@ -22,6 +22,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
+from h2oharness.apis.workflows.mockparts import actions, generic
 from h2oharness.apis.workflows.mockparts import handlers as h
 from h2oharness.apis.workflows.mockparts.state import WorkflowsMockState, WorkflowsTimings
 from h2oharness.apis.workflows.mockparts.wire import JSONDict, RpcError
@@ -71,6 +72,15 @@ ROUTES: tuple[tuple[str, str, h.Handler], ...] = (
     ("GET", WS + "/runners/{runner}", h.get_runner),
     ("PATCH", WS + "/runners/{runner}", h.update_runner),
     ("DELETE", WS + "/runners/{runner}", h.delete_runner),
+    ("GET", WS + "/actions", actions.list_actions),
+    ("POST", WS + "/actions", actions.create_action),
+    ("POST", WS + "/actions:validate", actions.validate_action),
+    ("GET", WS + "/actions/{action}", actions.get_action),
+    ("PATCH", WS + "/actions/{action}", actions.update_action),
+    ("DELETE", WS + "/actions/{action}", actions.delete_action),
+    ("POST", WS + "/actions/{action}:publish", actions.publish_action),
+    ("GET", WS + "/actions/{action}/revisions", actions.list_action_revisions),
+    ("GET", WS + "/actions/{action}/revisions/{revision}", actions.get_action_revision),
 )
 
 # what a route answers: a /v1 handler's JSON or stream, or the whole response of an open path
@@ -86,18 +96,29 @@ DEVIATIONS: dict[str, str] = {
     "delete run": "refused (FAILED_PRECONDITION) while the run is in progress",
     "cancel": "a cancelled pending job is SKIPPED, a running one FAILED/JOB_FAILURE_REASON_CANCELED",
     "resource ids": "any segment outside [A-Za-z0-9][A-Za-z0-9_-]{0,62} is 400 INVALID_ARGUMENT",
-    "list filters": "filter, orderBy and the '-' wildcard parent are not implemented",
-    "actions": "the action and action-revision services of the SDK are not served (404)",
+    "list filters": "filter (terms 'field = value' / 'field != value' joined by AND) on runs and jobs, orderBy "
+    "('field [asc|desc]', comma-separated) on jobs; functions, OR, NOT, has and the '-' wildcard parent are not",
+    "update masks": "comma-separated V1Workflow/V1Action field paths or '*': sourceContents is applied, output-only "
+    "paths are ignored, unknown paths are 400",
+    "actions": "an action's source is YAML with id, name, inputs (as a workflow's), outputs and a non-empty steps "
+    "list (the mock's reading; the SDK says only that id, display name and definitions come from it); every "
+    "publish makes a new revision, numbered from 1",
     "held runs": "at most max_runs (1,000): creating one beyond it drops the oldest finished runs",
     "streamLogs": "answers the log so far at once and ends; a real server keeps the stream open while the step runs",
 }
+# The public methods of the h2o_workflows 1.1.2 clients ("sdk <Client>.<method>") that fail against this mock, and
+# why; tests/apis/workflows/test_workflows_official_client.py checks the failing set is exactly these.
+SDK_FAILURES: dict[str, str] = {}
+DEVIATIONS.update({f"sdk {method}": why for method, why in SDK_FAILURES.items()})
 
 
 def make_app(state: WorkflowsMockState | None = None) -> Starlette:
     """A fresh mock Workflows app over ``state`` (a new default state when None)."""
     state = state if state is not None else WorkflowsMockState()
     # a {param} is one segment without "/" or ":" (workflows/{workflow}:activate)
-    router: Router[Target] = Router((*ROUTES, *OPEN_ROUTES), segment="[^/:]+")
+    # every other /v1 operation of the contract is answered by the generic resources
+    hand_written = {(method, template) for method, template, _ in ROUTES}
+    router: Router[Target] = Router((*ROUTES, *generic.routes(hand_written), *OPEN_ROUTES), segment="[^/:]+")
     # every answer is an RpcStatus, never Starlette's bare 404/405
     wiring = Wiring(
         name="workflows",

@@ -1,14 +1,20 @@
 """Drive the official ``coreplexml`` SDK against a server and print what it saw as one JSON line.
 
-Run as a subprocess: ``python coreplexml_official_driver.py URL API_KEY CSV``. The flow is the seed's and
-the SDK's own example: project -> dataset upload -> experiment -> wait -> get, then logs, explain, list,
-capabilities, engine runs, a failing experiment, a refused config, a wrong key, delete.
+Run as a subprocess: ``python coreplexml_official_driver.py URL API_KEY CSV [surface]``. The flow is the seed's
+and the SDK's own example: project -> dataset upload -> experiment -> wait -> get, then logs, explain, list,
+capabilities, engine runs, a failing experiment, a refused config, a wrong key, delete. With ``surface`` it
+instead calls every public method of every resource object on the client (found by introspection), creations
+first and removals last, and prints each one's outcome.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
+import tempfile
+from pathlib import Path
+from typing import Any
 
 
 def main(url: str, api_key: str, csv_path: str) -> dict[str, object]:
@@ -69,5 +75,97 @@ def main(url: str, api_key: str, csv_path: str) -> dict[str, object]:
     return out
 
 
+#: the ids a call's answer gives the calls after it: (resource.method) -> {context name: answer field}
+PRODUCES: dict[str, dict[str, str]] = {
+    "projects.create": {"project_id": "id", "entity_id": "id"},
+    "projects.add_member": {"member_id": "id"},
+    "datasets.upload": {"dataset_id": "id", "dataset_version_id": "version_id"},
+    "experiments.create": {"experiment_id": "id"},
+    "experiments.get": {"model_id": "best_model_id"},
+    "deployments.create": {"deployment_id": "id"},
+    "reports.create": {"report_id": "id"},
+    "privacy.create_policy": {"policy_id": "id"},
+    "privacy.create_session": {"session_id": "id"},
+    "studio.create_session": {"session_id": "id"},
+    "studio.create_scenario": {"scenario_id": "id"},
+    "synthgen.create_model": {"model_id": "id"},
+    "synthgen.generate": {"job_id": "synthgen_job_id"},
+}
+#: ids that mean another thing in each of these resources (a SynthGen model is not a trained model)
+PRIVATE: dict[str, set[str]] = {"synthgen": {"model_id", "job_id"}, "privacy": {"session_id"}, "studio": {"session_id"}}
+#: values by argument name, for the arguments no earlier answer gives
+GIVEN: dict[str, Any] = {
+    "name": "sdk surface",
+    "description": "every public method",
+    "email": "someone@example.com",
+    "target_column": "label",
+    "kind": "project",
+    "inputs": {"x1": 0.5, "x2": 1.5, "color": "red", "size": 3},
+    "baseline_input": {"x1": 0.5, "x2": 1.5, "color": "red", "size": 3},
+    "changes": {"x1": 2.0},
+    "config": {"max_models": 2},
+    "num_rows": 20,
+    "interval": 0.05,
+    "timeout": 60.0,
+    "limit": 10,
+}
+
+
+def _order(client: Any) -> list[tuple[str, Any, Any]]:
+    """Every public method of every resource: each resource's creations, then its other calls; removals last."""
+    resources = [
+        (n, r)
+        for n, r in vars(client).items()
+        if not n.startswith("_") and type(r).__module__.startswith("coreplexml.")
+    ]
+    first: list[tuple[str, Any, Any]] = []
+    last: list[tuple[str, Any, Any]] = []
+    for name, resource in resources:
+        methods = inspect.getmembers(type(resource), inspect.isfunction)
+        public = sorted((m for m in methods if not m[0].startswith("_")), key=lambda m: inspect.getsourcelines(m[1])[1])
+        rank = {"create": 0, "upload": 0, "add": 0}
+        ordered = sorted(public, key=lambda m: rank.get(m[0].split("_")[0], 1))
+        for method, function in ordered:
+            target = last if method.split("_")[0] in ("delete", "remove") else first
+            target.append((f"{name}.{method}", getattr(resource, method), function))
+    return first + list(reversed(last))
+
+
+def surface(url: str, api_key: str, csv_path: str) -> dict[str, object]:
+    """Call every public resource method once; each outcome is "ok" or the exception it raised."""
+    from coreplexml import CorePlexMLClient
+
+    scratch = Path(tempfile.mkdtemp())
+    outcomes: dict[str, str] = {}
+    shared: dict[str, Any] = {}
+    own: dict[str, dict[str, Any]] = {}
+    with CorePlexMLClient(url, api_key=api_key, timeout=30) as client:
+        for key, bound, function in _order(client):
+            resource = key.split(".")[0]
+            known = {**shared, **own.get(resource, {})}
+            kwargs: dict[str, Any] = {"file_path": csv_path, "output_path": str(scratch / key)}
+            for param in list(inspect.signature(function).parameters.values())[1:]:
+                if param.name in known:
+                    kwargs[param.name] = known[param.name]
+                elif param.name in GIVEN and GIVEN[param.name] is not None:
+                    kwargs[param.name] = GIVEN[param.name]
+            kwargs = {k: v for k, v in kwargs.items() if k in inspect.signature(function).parameters}
+            try:
+                answer = bound(**kwargs)
+            except Exception as exc:
+                outcomes[key] = f"{type(exc).__name__}: {str(exc)[:200]}"
+                continue
+            outcomes[key] = "ok"
+            if key == "experiments.create":
+                bound_wait = client.experiments.wait
+                bound_wait(answer["id"], interval=0.05, timeout=120)
+            for name, field in PRODUCES.get(key, {}).items():
+                if isinstance(answer, dict) and answer.get(field):
+                    held = own.setdefault(resource, {}) if name in PRIVATE.get(resource, set()) else shared
+                    held[name] = answer[field]
+    return {"outcomes": outcomes}
+
+
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1], sys.argv[2], sys.argv[3])), flush=True)
+    run = surface if sys.argv[4:] == ["surface"] else main
+    print(json.dumps(run(sys.argv[1], sys.argv[2], sys.argv[3])), flush=True)

@@ -459,3 +459,33 @@ def test_runs_beyond_the_cap_drop_the_oldest_finished(
         assert len(state.runs) <= 3
     assert sorted(state.runs) == sorted([live, *names[-2:]]), "the live run stays, the oldest finished ones go"
     assert state.internal_errors == []
+
+
+def test_echo_redirected_to_stderr_is_in_the_stderr_log_only(client: WorkflowsClient, clock: ManualClock) -> None:
+    """``echo … 1>&2`` (and ``>&2``) write the step's stderr; stdout keeps the rest; combined has both in order."""
+    source = "id: streams\njobs:\n  talk:\n    steps:\n      - run: echo out && echo err 1>&2 && >&2 echo err2\n"
+    flow = _active(client, source)
+    run = client.run_revision(str(flow["activeRevision"]))
+    clock.advance(60)
+    step = f"{run['name']}/attempts/1/jobs/talk/steps/1"
+
+    def log(stream: str) -> str:
+        answer = client.request("GET", resource_path(step, "logs"), params={"stream": stream})
+        return base64.b64decode(str(answer["data"])).decode()
+
+    assert log("OUTPUT_STREAM_STDOUT") == "out\n"
+    assert log("OUTPUT_STREAM_STDERR") == "err\nerr2\n"
+    assert log("OUTPUT_STREAM_COMBINED") == "out\nerr\nerr2\n"
+
+
+def test_update_mask_takes_field_paths_of_the_workflow(client: WorkflowsClient, clock: ManualClock) -> None:
+    """A comma-separated mask applies sourceContents and ignores output-only paths; an unknown path is 400."""
+    wf = client.create_workflow(WS, payloads.succeeding_source("masked"))
+    changed = payloads.succeeding_source("masked").replace("build", "compile")
+    same = client.update_workflow(str(wf["name"]), changed, update_mask="display_name,state")
+    assert same["sourceContents"] == wf["sourceContents"]
+    updated = client.update_workflow(str(wf["name"]), changed, update_mask="source_contents,display_name")
+    assert updated["sourceContents"] == changed
+    with pytest.raises(WorkflowsResponseError) as err:
+        client.update_workflow(str(wf["name"]), changed, update_mask="colour")
+    assert err.value.status == 400

@@ -106,3 +106,28 @@ def test_login_custom_probes_version_at_the_root_of_a_prefixed_endpoint() -> Non
     assert "/version" in raw, "the probe lost the /wf prefix"
     assert "/wf/version" not in raw
     assert any(p.startswith("/wf/v1/") for p in raw), "API calls keep the prefix"
+
+
+def test_every_public_client_method_works_on_the_mock(
+    url: str, state: WorkflowsMockState, drive: Callable[..., dict[str, Any]]
+) -> None:
+    """Every public method of every client login_custom returns (found by introspection) against the mock:
+    at least 95% succeed, and the ones that fail are exactly those DEVIATIONS lists with a reason."""
+    from h2oharness.apis.workflows.mock import DEVIATIONS
+
+    outcomes: dict[str, str] = drive(url, DEFAULT_REFRESH_TOKEN, DEFAULT_CLIENT_ID, "surface", timeout=180)["outcomes"]
+
+    failing = {method for method, outcome in outcomes.items() if outcome != "ok"}
+    listed = {key.removeprefix("sdk ") for key in DEVIATIONS if key.startswith("sdk ")}
+    assert failing == listed, {method: outcomes.get(method, "not called") for method in failing ^ listed}
+    assert len(outcomes) >= 41, sorted(outcomes)
+    assert (len(outcomes) - len(failing)) / len(outcomes) >= 0.95
+    for client in ("ActionClient", "ActionRevisionClient", "RunnerClient", "StepClient", "JobClient"):
+        assert any(method.startswith(client + ".") for method in outcomes), client
+    assert state.internal_errors == []
+    assert all(r.status < 500 for r in state.requests)
+    # list_jobs sent its filter and order, and the mock took them (a 200, not a refusal)
+    listed_jobs = [r for r in state.requests if r.path.endswith("/jobs") and "orderBy=" in r.query_string]
+    assert listed_jobs
+    assert all(r.status == 200 for r in listed_jobs)
+    assert state.recorded("POST", "/v1/workspaces/surface/actions/greeter:publish")[0].status == 200

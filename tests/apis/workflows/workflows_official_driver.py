@@ -1,12 +1,15 @@
 """Drive the official ``h2o_workflows`` client against a server and print what it saw as one JSON line.
 
-Run as a subprocess: ``python workflows_official_driver.py URL REFRESH_TOKEN CLIENT_ID``. It logs in with
-``login_custom`` (discovery document, refresh-token grant, ``GET /version``) and runs the seed's flow: create,
-validate, activate, run, poll, steps and logs, cancel, retry, paginated list, deactivate, delete.
+Run as a subprocess: ``python workflows_official_driver.py URL REFRESH_TOKEN CLIENT_ID [surface]``. It logs in
+with ``login_custom`` (discovery document, refresh-token grant, ``GET /version``) and runs the seed's flow: create,
+validate, activate, run, poll, steps and logs, cancel, retry, paginated list, deactivate, delete. With ``surface``
+it calls every public method of every client ``login_custom`` returns (found by introspection) once and prints
+each one's outcome.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 import time
@@ -137,5 +140,128 @@ def main(url: str, refresh_token: str, client_id: str) -> dict[str, Any]:
     return out
 
 
+SURFACE_WS = "workspaces/surface"
+LOGGED = """id: {wid}
+jobs:
+  talk:
+    steps:
+      - run: echo to stdout && echo to stderr 1>&2
+"""
+ACTION = """id: {aid}
+name: Greeter
+inputs:
+  who: {{type: string, default: world}}
+outputs:
+  greeting: {{description: what was said}}
+steps:
+  - run: echo hello
+"""
+#: the order of the verbs: made first, read next, changed, ended, removed last
+RANKS = {"create": 0, "validate": 0, "apply": 1, "activate": 1, "publish": 1, "run": 1, "update": 3, "cancel": 4,
+         "retry": 5, "deactivate": 6, "delete": 7}  # fmt: skip
+
+
+def _rank(method: str) -> int:
+    if method.startswith("delete_all"):
+        return 8  # after the one-by-one removal, which needs the object it removes
+    return RANKS.get(method.split("_")[0], 2)
+
+
+def _setup(clients: Any) -> dict[str, dict[str, Any]]:
+    """The resources the methods read, made with the client itself: a finished run with a step that writes to
+    both streams, and a slow run to cancel and retry. Returns each client's ``name`` and ``parent``."""
+    from h2o_workflows.workflow.workflow import Workflow
+
+    fast = clients.workflow.activate_workflow(
+        clients.workflow.create_workflow(SURFACE_WS, Workflow(source_contents=LOGGED.format(wid="talks"))).name
+    )
+    done = _wait(clients, clients.workflow_revision.run_workflow_revision(fast.active_revision).name)
+    attempt = clients.run_attempt.list_run_attempts(done.name).run_attempts[0]
+    job = clients.job.list_jobs(attempt.name).jobs[0]
+    step = clients.step.list_steps(job.name).steps[0]
+    slow = clients.workflow.activate_workflow(
+        clients.workflow.create_workflow(SURFACE_WS, Workflow(source_contents=SLOW.format(wid="sleeps"))).name
+    )
+    running = clients.workflow_revision.run_workflow_revision(slow.active_revision)
+    return {
+        "workflow": {"parent": SURFACE_WS},
+        "workflow_revision": {"name": fast.active_revision, "parent": fast.name},
+        "run": {"name": running.name, "parent": slow.active_revision},
+        "run.delete_run": {"name": done.name},
+        "run_attempt": {"name": attempt.name, "parent": done.name},
+        "job": {"name": job.name, "parent": attempt.name},
+        "step": {"name": step.name, "parent": job.name},
+        "runner": {"parent": SURFACE_WS},
+        "action": {"parent": SURFACE_WS},
+        "action_revision": {},
+    }
+
+
+def _learn(client: str, method: str, answer: Any, context: dict[str, dict[str, Any]]) -> None:
+    """What a call's answer gives the calls after it."""
+    if method == "create_workflow":
+        context["workflow"].update(name=answer.name, workflow=answer)
+    elif method == "create_runner":
+        context["runner"].update(name=answer.name, runner=answer)
+    elif method == "create_action":
+        context["action"].update(name=answer.name, action=answer)
+        context["action_revision"]["parent"] = answer.name
+    elif method == "publish_action":
+        context["action_revision"]["name"] = answer.name
+
+
+def surface(url: str, refresh_token: str, client_id: str) -> dict[str, Any]:
+    """Call every public method of every client once; each outcome is "ok" or the exception it raised."""
+    import h2o_workflows
+    from h2o_workflows.action.action import Action
+    from h2o_workflows.runner.runner import Runner
+    from h2o_workflows.runner.runner_config import RunnerConfig
+    from h2o_workflows.workflow.workflow import Workflow
+
+    clients = h2o_workflows.login_custom(endpoint=url, refresh_token=refresh_token, issuer_url=url, client_id=client_id)
+    context = _setup(clients)
+    given: dict[str, Any] = {
+        "workflow": Workflow(source_contents=GOOD.format(wid="surface-flow")),
+        "source_contents": GOOD.format(wid="surface-flow"),
+        "runner": Runner(sandbox_engine_image="images/python", sandbox_engine_template="templates/small"),
+        "runner_id": "r1",
+        "configs": [RunnerConfig(runner_id="r1", sandbox_engine_image="images/python", sandbox_engine_template="t")],
+        "action": Action(source_contents=ACTION.format(aid="greeter")),
+        "filter_": "state = STATE_SUCCEEDED",
+        "order_by": "jobId desc",
+        "page_size": 10,
+    }
+    calls = [
+        (client, method, function, getattr(getattr(clients, client), method))
+        for client, instance in vars(clients).items()
+        for method, function in inspect.getmembers(type(instance), inspect.isfunction)
+        if not method.startswith("_")
+    ]
+    order = list(vars(clients))
+    # removals go in the reverse order of the clients, so nothing is removed before what hangs off it is used
+    calls.sort(key=lambda c: (_rank(c[1]), order.index(c[0]) * (-1 if _rank(c[1]) >= 7 else 1)))
+    outcomes: dict[str, str] = {}
+    for client, method, function, bound in calls:
+        known = {**given, **context[client], **context.get(f"{client}.{method}", {})}
+        if method.startswith(("update_", "create_")) and client in ("workflow", "runner", "action"):
+            known[client] = (
+                context[client].get(client, given[client]) if method.startswith("update_") else given[client]
+            )
+        names = list(inspect.signature(function).parameters)[1:]
+        kwargs = {n: known[n] for n in names if n in known}
+        key = f"{type(getattr(clients, client)).__name__}.{method}"
+        try:
+            answer = bound(**kwargs)
+            if inspect.isgenerator(answer):
+                answer = "".join(answer)
+        except Exception as exc:
+            outcomes[key] = f"{type(exc).__name__}: {str(exc)[:200]}"
+            continue
+        outcomes[key] = "ok"
+        _learn(client, method, answer, context)
+    return {"outcomes": outcomes}
+
+
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1], sys.argv[2], sys.argv[3])), flush=True)
+    run = surface if sys.argv[4:] == ["surface"] else main
+    print(json.dumps(run(sys.argv[1], sys.argv[2], sys.argv[3])), flush=True)

@@ -170,6 +170,8 @@ class CorePlexMLMockState(MockState):
     versions: dict[str, DatasetVersion] = field(default_factory=dict)
     experiments: dict[str, Experiment] = field(default_factory=dict)
     jobs: JobBoard = field(init=False)
+    #: the generic resources (mockparts.generic), made on first use
+    generic: Any = field(default=None, init=False, repr=False)
     _epoch: float = field(init=False, repr=False)
     _origin: float = field(init=False, repr=False)
 

@@ -108,6 +108,9 @@ class Reply:
     body: JSONDict | None
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    #: a download's bytes, sent as they are instead of the JSON body
+    content: bytes | None = None
+    media_type: str = "application/json"
 
 
 def encode(body: JSONDict) -> bytes:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from h2oharness.apis.workflows.mockparts import execution, source
+from h2oharness.apis.workflows.mockparts import execution, listing, source
 from h2oharness.apis.workflows.mockparts.state import (
     AttemptRec,
     JobPlan,
@@ -37,7 +37,6 @@ from h2oharness.apis.workflows.mockparts.wire import (
 )
 
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
-UPDATE_MASKS = {"", "*", "source_contents", "sourceContents"}
 RUNNER_MASKS = {"displayName", "display_name", "aliases", "sandboxEngineImage", "sandbox_engine_image",
                 "sandboxEngineTemplate", "sandbox_engine_template"}  # fmt: skip
 STREAMS = {"", "OUTPUT_STREAM_UNSPECIFIED", "OUTPUT_STREAM_STDOUT", "OUTPUT_STREAM_STDERR", "OUTPUT_STREAM_COMBINED"}
@@ -230,10 +229,10 @@ def get_workflow(state: WorkflowsMockState, call: Call) -> JSONDict:
 def update_workflow(state: WorkflowsMockState, call: Call) -> JSONDict:
     """PATCH /v1/{workflow.name=workspaces/*/workflows/*}: replaces the draft; no revision is made."""
     _ids(call)
-    mask = call.query.get("updateMask", "")
-    if not set(mask.split(",")) <= UPDATE_MASKS:
-        raise invalid(f"invalid updateMask {mask!r}: the only updatable field is source_contents")
     wf = _workflow(state, call)
+    fields = set(workflow_json(state, wf))
+    if "sourceContents" not in listing.mask(call.query.get("updateMask", ""), fields, {"sourceContents"}):
+        return {"workflow": workflow_json(state, wf)}  # only output-only fields named: nothing to change
     text = _string(call.obj(), "sourceContents", required=True)
     spec = _spec(text)
     if spec.id != call.params["workflow"]:
@@ -367,9 +366,10 @@ def list_runs(state: WorkflowsMockState, call: Call) -> JSONDict:
     """GET /v1/{parent=workspaces/*/workflows/*/revisions/*}/runs."""
     _ids(call)
     rev = _revision(state, call)
-    items = [r for r in state.runs.values() if r.revision == rev.name]
-    chunk, token = page(items, lambda r: r.seq, call.query, state, "runs")
-    return {"runs": [run_json(state, r) for r in chunk], "nextPageToken": token}
+    items = [run_json(state, r) for r in sorted(state.runs.values(), key=lambda r: r.seq) if r.revision == rev.name]
+    chosen = list(enumerate(listing.matching(items, call.query.get("filter", "")), start=1))
+    chunk, token = page(chosen, lambda p: p[0], call.query, state, "runs")
+    return {"runs": [r for _, r in chunk], "nextPageToken": token}
 
 
 def get_run(state: WorkflowsMockState, call: Call) -> JSONDict:
@@ -442,9 +442,10 @@ def list_jobs(state: WorkflowsMockState, call: Call) -> JSONDict:
     _ids(call)
     run, attempt = _attempt(state, call)
     name = f"{run.name}/attempts/{attempt.number}"
-    indexed = list(enumerate(attempt.jobs, start=1))
+    items = listing.matching([job_json(state, name, attempt, j) for j in attempt.jobs], call.query.get("filter", ""))
+    indexed = list(enumerate(listing.ordered(items, call.query.get("orderBy", "")), start=1))
     chunk, token = page(indexed, lambda p: p[0], call.query, state, "jobs")
-    return {"jobs": [job_json(state, name, attempt, j) for _, j in chunk], "nextPageToken": token}
+    return {"jobs": [j for _, j in chunk], "nextPageToken": token}
 
 
 def get_job(state: WorkflowsMockState, call: Call) -> JSONDict:

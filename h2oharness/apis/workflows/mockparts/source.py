@@ -17,7 +17,7 @@ The format (the mock's reading of what the SDK's docstrings describe; the seed s
             run: echo fetching && sleep 2
             continue_on_error: false
 
-A ``run`` script is not executed: the mock reads ``echo`` (stdout, or stderr with ``>&2``), ``sleep N``
+A ``run`` script is not executed: the mock reads ``echo`` (stdout, or stderr with ``>&2`` / ``1>&2``), ``sleep N``
 (N seconds of the step's time), ``exit N`` and ``false`` (a failing exit code), ``${{ inputs.NAME }}``.
 """
 
@@ -357,6 +357,23 @@ class ScriptResult:
 _INPUT_REF = re.compile(r"\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}")
 
 
+#: shell redirections of stdout to stderr (``echo x 1>&2``), and of stderr to stdout, which changes nothing here
+_TO_STDERR = (">&2", "1>&2", ">/dev/stderr", "1>/dev/stderr")
+_TO_STDOUT = ("2>&1",)
+
+
+def _redirect(word: str) -> str:
+    """'stderr' when the word sends stdout to stderr (alone or glued to the text before it), else ''."""
+    return "stderr" if word.endswith(_TO_STDERR) else ""
+
+
+def _unredirected(word: str) -> str:
+    for suffix in sorted((*_TO_STDERR, *_TO_STDOUT), key=len, reverse=True):
+        if word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
 def simulate(kind: str, body: str, inputs: dict[str, str]) -> ScriptResult:
     """Read a step the way the mock's stand-in shell does; never raises."""
     text = _INPUT_REF.sub(lambda m: inputs.get(m.group(1), ""), body)
@@ -375,11 +392,11 @@ def simulate(kind: str, body: str, inputs: dict[str, str]) -> ScriptResult:
             words = command.split()
         if not words:
             continue
-        head = words[0]
-        if head == "echo" or (head == ">&2" and words[1:2] == ["echo"]):
-            to_err = head == ">&2" or words[-1] == ">&2"
-            said = [w for w in words[1:] if w not in (">&2", "echo")]
-            lines.append((elapsed, "stderr" if to_err else "stdout", " ".join(said) + "\n"))
+        to_err = any(_redirect(w) == "stderr" for w in words)
+        words = [w for w in (_unredirected(w) for w in words) if w]
+        head = words[0] if words else ""
+        if head == "echo":
+            lines.append((elapsed, "stderr" if to_err else "stdout", " ".join(words[1:]) + "\n"))
         elif head == "sleep" and len(words) > 1:
             with contextlib.suppress(ValueError):
                 elapsed += max(0.0, min(float(words[1]), 86_400.0))

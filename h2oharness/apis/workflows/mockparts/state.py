@@ -162,6 +162,11 @@ class WorkflowsMockState(MockState):
     revisions: dict[str, RevisionRec] = field(default_factory=dict)
     runs: dict[str, RunRec] = field(default_factory=dict)
     runners: dict[str, RunnerRec] = field(default_factory=dict)
+    #: actions and their published revisions by resource name (mockparts.actions' records)
+    actions: dict[str, Any] = field(default_factory=dict)
+    action_revisions: dict[str, Any] = field(default_factory=dict)
+    #: the generic resources (mockparts.generic), made on first use
+    generic: Any = field(default=None, repr=False)
     access_tokens: AccessTokens = field(init=False, repr=False)
     board: JobBoard = field(init=False)
     _epoch: float = field(init=False, repr=False)
