@@ -73,9 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--speed", type=float, default=1.0, help="run the mock's clock this many times faster")
 
     spec = sub.add_parser("spec", help="generate an OpenAPI document from a server's own description")
-    spec.add_argument("api", help="API slug (only h2o3 describes itself)")
+    spec.add_argument("api", help="API slug (h2o3 describes itself; h2ogpte is read from its official client)")
     spec.add_argument(
         "--from", dest="source", default="snapshot", help="URL of a server, a metadata folder, or 'snapshot'"
+    )
+    spec.add_argument(
+        "--from-client", action="store_true", help="h2ogpte: from the installed h2ogpte client and the hand-kept part"
     )
     spec.add_argument("--out", type=Path, required=True, help="where to write the OpenAPI YAML")
     spec.add_argument("--username", help="HTTP Basic user for the server")
@@ -270,8 +273,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_spec(args: argparse.Namespace) -> int:
-    """Generate an OpenAPI document from H2O-3's metadata."""
+    """Generate an OpenAPI document from H2O-3's metadata, or h2oGPTe's from its official client."""
     api = get_api(args.api)
+    if args.from_client:
+        return _spec_from_client(api.slug, args.out)
     if api.slug != "h2o3":
         raise ConfigError(f"{api.slug} does not describe itself; its contract is written by hand in {api.contract}")
     from h2oharness.apis.h2o3 import openapi as spec
@@ -294,6 +299,23 @@ def cmd_spec(args: argparse.Namespace) -> int:
     methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
     count = sum(1 for item in doc["paths"].values() for key in item if key in methods)
     print(f"wrote {args.out}: {count} operations")
+    return EXIT_OK
+
+
+def _spec_from_client(slug: str, out: Path) -> int:
+    if slug != "h2ogpte":
+        raise ConfigError(f"--from-client: only h2ogpte's contract is generated from its client, not {slug}'s")
+    import yaml
+
+    from h2oharness.apis.h2ogpte import fromclient
+    from h2oharness.openapi import dump_openapi, validate_openapi
+
+    doc = fromclient.build(yaml.safe_load(fromclient.KEPT.read_text(encoding="utf-8")))
+    validate_openapi(doc)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(fromclient.HEADER + dump_openapi(doc), encoding="utf-8")
+    count = sum(1 for item in doc["paths"].values() for key in item if key in fromclient.METHODS)
+    print(f"wrote {out}: {count} operations")
     return EXIT_OK
 
 
