@@ -243,6 +243,9 @@ class Resources:
     #: whether an object the API's own handlers hold exists: (collection template, filled path, id) -> bool
     #: or None when the API does not know that collection
     exists: Callable[[str, str, str], bool | None] | None = None
+    #: the objects the API's own handlers hold in a collection, by id: (collection template, path values) -> a
+    #: dict the generic layer reads, updates and deletes in, or None when the collection is not the API's
+    records: Callable[[str, Mapping[str, str]], dict[str, dict[str, Any]] | None] | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -300,6 +303,9 @@ class Resources:
             filled = self._fill(collection, call.path)
             object_id = call.path.get(segment[1:-1], "")
             known = self.exists(collection, filled, object_id) if self.exists else None
+            own = self.records(collection, call.path) if self.records and known is None else None
+            if own is not None:
+                known = object_id in own
             if known is None:
                 held = self.collections.get(filled)
                 known = None if held is None and not self._creatable(collection) else object_id in (held or {})
@@ -311,7 +317,12 @@ class Resources:
         return any(op.kind is Kind.CREATE and op.template == collection for op in self.surface.operations)
 
     def _store(self, call: GenericCall) -> dict[str, dict[str, Any]]:
-        return self.collections.setdefault(self._fill(call.operation.collection, call.path), {})
+        return self._held(call.operation.collection, call.path)
+
+    def _held(self, template: str, values: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+        """The objects of a collection: the API's own when it holds them, else the generic layer's."""
+        own = self.records(template, values) if self.records is not None else None
+        return own if own is not None else self.collections.setdefault(self._fill(template, values), {})
 
     def _not_found(self, call: GenericCall, what: str) -> GenericReply:
         return GenericReply(call.operation.error_status(404, 400), error=what)
@@ -405,7 +416,7 @@ class Resources:
         missing = self._parent_missing(call, call.operation.template)
         if missing:
             return self._not_found(call, missing)
-        held = self.collections.get(self._fill(_parent(call.operation.template), call.path), {})
+        held = self._held(_parent(call.operation.template), call.path)
         count = len(_filtered(list(held.values()), call.query, call.operation))
         return GenericReply(call.operation.status, {"count": count, "total": count})
 
@@ -453,7 +464,7 @@ class Resources:
         parent = _parent(call.operation.template)
         if _is_param(_last_segment(parent)):
             # an action on an object answers with the object when the answer is shaped like one
-            held = self.collections.get(self._fill(_parent(parent), call.path), {})
+            held = self._held(_parent(parent), call.path)
             object_id = call.path.get(_last_segment(parent)[1:-1], "")
             record = held.get(object_id) or {self.surface.rules.id_field: object_id}
             body = {**record, **body}

@@ -361,6 +361,9 @@ def _form(sent: Serialized, hints: Mapping[str, Any], required: Any, models: Mod
 
 def _responses(types: Mapping[str, str | None], accept: list[str], models: Models) -> JSON:
     out: JSON = {}
+    if not any(status.startswith("2") for status in types):
+        # the client declares no success at all (it then returns None on any 2xx): a bodiless 200 stands for it
+        out["200"] = {"description": "Success (the client declares no success status)"}
     for status in sorted(types):
         name = types[status]
         answer: JSON = {"description": STATUS_TEXT.get(status, "Answer")}

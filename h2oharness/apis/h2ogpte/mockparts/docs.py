@@ -224,7 +224,11 @@ def ingest_upload(state: H2OGPTeMockState, call: Call) -> Reply:
 
 def job_details(state: H2OGPTeMockState, job: Job) -> dict[str, Any]:
     """A JobDetails for a mock job."""
-    now = state.clock.now()
+    return job_view(job, state.clock.now())
+
+
+def job_view(job: Job, now: float) -> dict[str, Any]:
+    """A JobDetails for a job at clock time ``now``: an ingestion, or a generic ``*_job`` named by its operation."""
     phase = job.phase(now)
     words = {
         JobPhase.QUEUED: "in progress",
@@ -237,9 +241,10 @@ def job_details(state: H2OGPTeMockState, job: Job) -> dict[str, Any]:
     duration = (ended if ended is not None else now) - job.submitted_at
     done = phase is JobPhase.SUCCEEDED
     created = EPOCH + timedelta(seconds=job.submitted_at)
+    ingest = job.kind == "ingest"
     return {
         "id": job.id,
-        "name": f"Ingesting {job.description}",
+        "name": f"Ingesting {job.description}" if ingest else job.kind,
         "overall_status": words[phase],
         "status": words[phase],
         "passed_percentage": 1.0 if done else 0.0,
@@ -247,7 +252,7 @@ def job_details(state: H2OGPTeMockState, job: Job) -> dict[str, Any]:
         "progress": job.progress(now),
         "created_at": created,
         "updated_at": EPOCH + timedelta(seconds=now),
-        "kind": "IngestUploadsJob",
+        "kind": "IngestUploadsJob" if ingest else "".join(w.title() for w in job.kind.split("_")),
         "statuses": [{"id": job.id, "status": words[phase]}],
         "errors": [job.failure] if phase is JobPhase.FAILED and job.failure else [],
         "duration": f"{duration:.1f}s",
@@ -256,8 +261,7 @@ def job_details(state: H2OGPTeMockState, job: Job) -> dict[str, Any]:
         "cancel_reason": None,
         "timeout": None,
         "start_time": job.submitted_at,
-        "files_total": len(job.description.split(", ")),
-        "files_failed": 0,
+        **({"files_total": len(job.description.split(", ")), "files_failed": 0} if ingest else {}),
     }
 
 
