@@ -22,6 +22,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -274,8 +275,10 @@ class Resources:
                 if required:
                     return f"missing required {where} parameter {name!r}"
                 continue
-            if not schemas.valid(_coerce(given, schemas.resolve(schema)), schema):
-                return f"{where} parameter {name!r}: {given!r} is not a valid {schemas.resolve(schema).get('type')}"
+            resolved = schemas.resolve(schema)
+            if not schemas.valid(_coerce(given, resolved), schema) or not _formatted(given, resolved):
+                kind = resolved.get("format") or resolved.get("type")
+                return f"{where} parameter {name!r}: {given!r} is not a valid {kind}"
         if op.body is not None:
             if call.body is None:
                 return "a JSON body is required" if op.body_required else ""
@@ -471,10 +474,27 @@ class Resources:
         return GenericReply(call.operation.status, body or None)
 
 
+def _formatted(text: str, schema: Mapping[str, Any]) -> bool:
+    """Whether a date or date-time parameter parses as one (other formats are not checked)."""
+    kind = schema.get("format")
+    if kind not in ("date", "date-time"):
+        return True
+    try:
+        if kind == "date":
+            return date.fromisoformat(text) is not None
+        # RFC 3339: a date, a time and an offset
+        return "T" in text.upper() and datetime.fromisoformat(text).tzinfo is not None
+    except ValueError:
+        return False
+
+
 def _coerce(text: str, schema: Mapping[str, Any]) -> Any:
-    """A query or path string as the type its schema names (left a string when it does not parse)."""
+    """A query or path string as the type its schema names (left a string when it does not parse); an array's
+    items are comma-separated."""
     kind = schema.get("type")
     kind = next((k for k in kind if k != "null"), None) if isinstance(kind, list) else kind
+    if kind == "array":
+        return [_coerce(part, schema.get("items", {})) for part in text.split(",")]
     try:
         if kind == "integer":
             return int(text)

@@ -138,6 +138,13 @@ DEVIATIONS: dict[str, str] = {
     "the JSON answer is a 500 EndpointError",
     "users": "one user (every accepted key); a public memory block of another user exists for the 403 cases",
     "OpenAI errors": "OpenAI-style {error: {message, type, code}} bodies under /openai_api",
+    "client surface": "operations without a hand-written handler (most of h2ogpte.rest_sync) are answered by the "
+    "generic resource layer: objects stored as sent, answers fitted to the client's models, *_job endpoints as jobs "
+    "on the clock (the delete jobs delete at once); anything else an operation would do is not done",
+    "undocumented refusals": "a refusal whose status the client's contract does not declare for that operation (a "
+    "404 for an unknown job) is answered with the operation's first documented 4xx",
+    "rest_sync delete_chat_session": "answered 204 without a body, as seed 003 says; the generated client declares "
+    "a ChatSession body on that 204 and fails to parse any empty 204 (a client defect: HTTP forbids a 204 body)",
 }
 
 
@@ -146,7 +153,9 @@ def make_app(state: H2OGPTeMockState | None = None) -> Starlette:
     state = state if state is not None else H2OGPTeMockState()
     if state.resources is None:
         state.resources = generic.resources(state)
-    router: Router[Target] = Router((op.method, op.path, op) for op in OPERATIONS)
+    # by resource: a literal path (``/prompt_templates/count``) is its own resource, whose undocumented methods
+    # get a 405, not the templated neighbour's handler
+    router: Router[Target] = Router(((op.method, op.path, op) for op in OPERATIONS), by_resource=True)
     for target in _generic_targets(state.resources.surface):
         router.add(target.method, target.path if isinstance(target, Operation) else target.template, target)
 

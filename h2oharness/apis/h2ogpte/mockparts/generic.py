@@ -108,6 +108,8 @@ def answer(state: H2OGPTeMockState, op: Operation, call: Call) -> Reply:
     """The generic layer's reply to a call, in the mock's wire format; it changes the state as the call says."""
     if state.resources is None:
         state.resources = resources(state)
+    if op.body_required and not call.body.strip():
+        raise ApiError(op.error_status(400), "Invalid format for the request body: a body is required.")
     body = _json(call) if op.body is not None else None
     query = dict(call.raw_query)
     generic = GenericCall(op, call.path_params, query, body)
@@ -116,8 +118,15 @@ def answer(state: H2OGPTeMockState, op: Operation, call: Call) -> Reply:
         raise ApiError(reply.status, reply.error)
     _apply(state, op, generic)
     if reply.body is None:
-        return Reply(None, status=reply.status, content_type="")
+        media = _media(op, reply.status)
+        return Reply(b"" if media else None, status=reply.status, content_type=media)
     return Reply(reply.body, status=reply.status)
+
+
+def _media(op: Operation, status: int) -> str:
+    """The media type the contract documents for an answer ('' when it has no body)."""
+    answer = contract_document("h2ogpte")["paths"][op.template][op.method.lower()]["responses"].get(str(status), {})
+    return next(iter(answer.get("content") or {}), "")
 
 
 def _json(call: Call) -> Any:
