@@ -399,11 +399,15 @@ def _client_document() -> JSON:
     rest = _rest()
     models = Models(importlib.import_module(f"{rest.__name__}.models"))
     paths: JSON = {}
+    shapes: dict[str, str] = {}
     for tag, api, node in _api_classes(rest):
         for public, serialize in _public_methods(node):
             sent = _serialized(serialize)
-            item = paths.setdefault(PREFIX + sent.path, {})
-            item[sent.method.lower()] = _operation(tag, api, public, sent, models)
+            operation = _operation(tag, api, public, sent, models)
+            path = shapes.setdefault(_shape(PREFIX + sent.path), PREFIX + sent.path)
+            # paths of one shape are one resource (OpenAPI forbids telling them apart by parameter names alone)
+            _rename_path_parameters(operation, PREFIX + sent.path, path)
+            paths.setdefault(path, {})[sent.method.lower()] = operation
     version = importlib.import_module("h2ogpte").__version__
     return {
         "openapi": "3.0.3",
@@ -462,6 +466,15 @@ def merge(client: Mapping[str, Any], kept: Mapping[str, Any]) -> JSON:
     }
 
 
+def _rename_path_parameters(operation: JSON, written: str, path: str) -> None:
+    """Name an operation's path parameters as ``path`` does (the client wrote ``written``)."""
+    names = dict(zip(re.findall(r"\{([^}]+)\}", written), re.findall(r"\{([^}]+)\}", path), strict=True))
+    for param in operation.get("parameters", []):
+        if param["in"] == "path" and names.get(param["name"], param["name"]) != param["name"]:
+            param["description"] = f"{param.get('description', '')} (the client calls it {param['name']})".strip()
+            param["name"] = names[param["name"]]
+
+
 def _shape(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "{}", path)
 
@@ -508,7 +521,9 @@ def _operation_differences(client: Mapping[str, Any], kept: Mapping[str, Any]) -
     kept_media = sorted(kept.get("requestBody", {}).get("content", {}))
     if client_media != kept_media:
         out.append(f"request body: client {client_media or 'none'}, kept {kept_media or 'none'}")
-    client_statuses, kept_statuses = set(client["responses"]), set(kept["responses"])
+    # the 404 the generator adds is not the client's: a kept operation without it lacks nothing the client says
+    declared = {s for s, r in client["responses"].items() if r.get("description") != NOT_DECLARED_404}
+    client_statuses, kept_statuses = declared, set(kept["responses"])
     if client_statuses != kept_statuses:
         extra, lacking = sorted(kept_statuses - client_statuses), sorted(client_statuses - kept_statuses)
         out.append(f"statuses: kept adds {extra or 'none'}, lacks {lacking or 'none'}")

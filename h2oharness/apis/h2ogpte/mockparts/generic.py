@@ -18,7 +18,8 @@ from typing import Any
 from h2oharness.apis.h2ogpte.mockparts.chat import render_session
 from h2oharness.apis.h2ogpte.mockparts.docs import job_view, ready_documents, render_collection
 from h2oharness.apis.h2ogpte.mockparts.state import EPOCH, USERNAME, Document, H2OGPTeMockState, new_id
-from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, encode, loads_json
+from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, encode, loads_json, parse_multipart
+from h2oharness.mocks.instances import Schemas
 from h2oharness.mocks.jobs import JobTiming
 from h2oharness.mocks.resources import GenericCall, Kind, Operation, Resources, Rules, Surface
 from h2oharness.openapi import contract_document
@@ -108,8 +109,7 @@ def answer(state: H2OGPTeMockState, op: Operation, call: Call) -> Reply:
     """The generic layer's reply to a call, in the mock's wire format; it changes the state as the call says."""
     if state.resources is None:
         state.resources = resources(state)
-    if op.body_required and not call.body.strip():
-        raise ApiError(op.error_status(400), "Invalid format for the request body: a body is required.")
+    _check_request(state.resources.surface.schemas, op, call)
     body = _json(call) if op.body is not None else None
     query = dict(call.raw_query)
     generic = GenericCall(op, call.path_params, query, body)
@@ -121,6 +121,23 @@ def answer(state: H2OGPTeMockState, op: Operation, call: Call) -> Reply:
         media = _media(op, reply.status)
         return Reply(b"" if media else None, status=reply.status, content_type=media)
     return Reply(reply.body, status=reply.status)
+
+
+def _check_request(schemas: Schemas, op: Operation, call: Call) -> None:
+    """What the generic layer does not check itself: unknown query parameters, a missing body, multipart parts."""
+    unknown = [name for name, _ in call.raw_query if name not in op.params]
+    if unknown:
+        raise ApiError(op.error_status(400), f"Unknown query parameter: {unknown[0][:80]}")
+    spec = contract_document("h2ogpte")["paths"][op.template][op.method.lower()].get("requestBody") or {}
+    content = spec.get("content") or {}
+    if op.body_required and not call.body.strip() and "text/plain" not in content:
+        raise ApiError(op.error_status(400), "Invalid format for the request body: a body is required.")
+    form = content.get("multipart/form-data")
+    if form is not None and call.body.strip():
+        parts = parse_multipart(call.content_type, call.body)
+        missing = [n for n in schemas.resolve(form.get("schema")).get("required", []) if n not in parts]
+        if missing:
+            raise ApiError(op.error_status(400), f"{missing[0]} is required.")
 
 
 def _media(op: Operation, status: int) -> str:
