@@ -124,20 +124,44 @@ def answer(state: H2OGPTeMockState, op: Operation, call: Call) -> Reply:
 
 
 def _check_request(schemas: Schemas, op: Operation, call: Call) -> None:
-    """What the generic layer does not check itself: unknown query parameters, a missing body, multipart parts."""
+    """What the generic layer does not check itself: unknown query parameters, a missing or null body, and a
+    multipart form's required parts and typed fields."""
     unknown = [name for name, _ in call.raw_query if name not in op.params]
     if unknown:
         raise ApiError(op.error_status(400), f"Unknown query parameter: {unknown[0][:80]}")
     spec = contract_document("h2ogpte")["paths"][op.template][op.method.lower()].get("requestBody") or {}
     content = spec.get("content") or {}
-    if op.body_required and not call.body.strip() and "text/plain" not in content:
+    # an empty text/plain body is an empty string; an empty body of any other kind, or none at all, is missing
+    empty = not call.body.strip() and ("text/plain" not in content or not call.content_type)
+    if op.body_required and empty:
         raise ApiError(op.error_status(400), "Invalid format for the request body: a body is required.")
+    if op.body is not None and call.body.strip() == b"null" and not schemas.valid(None, op.body):
+        raise ApiError(op.error_status(400), "Invalid format for the request body: null is not allowed.")
     form = content.get("multipart/form-data")
     if form is not None and call.body.strip():
+        _check_form(schemas, op, schemas.resolve(form.get("schema")), call)
+
+
+def _check_form(schemas: Schemas, op: Operation, schema: Mapping[str, Any], call: Call) -> None:
+    try:
         parts = parse_multipart(call.content_type, call.body)
-        missing = [n for n in schemas.resolve(form.get("schema")).get("required", []) if n not in parts]
-        if missing:
-            raise ApiError(op.error_status(400), f"{missing[0]} is required.")
+    except ApiError:
+        if schema.get("required"):
+            raise
+        return
+    missing = [name for name in schema.get("required", []) if name not in parts]
+    if missing:
+        raise ApiError(op.error_status(400), f"{missing[0]} is required.")
+    for name, part in parts.items():
+        prop = schemas.resolve(schema.get("properties", {}).get(name))
+        kind = prop.get("type")
+        text = part.text().strip()
+        if kind == "boolean" and text.lower() not in ("true", "false"):
+            raise ApiError(op.error_status(400), f"Invalid value for {name}: expected true or false")
+        if kind in ("integer", "number") and not re.fullmatch(
+            r"-?\d+" if kind == "integer" else r"-?\d+(\.\d+)?", text
+        ):
+            raise ApiError(op.error_status(400), f"Invalid value for {name}: expected a {kind}")
 
 
 def _media(op: Operation, status: int) -> str:
