@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, H2OGPTeMockState, make_app
+from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, H2OGPTeMockState, default_state, make_app
 from h2oharness.apis.h2ogpte.mockparts import generic
 from h2oharness.mocks.clock import ManualClock
 from h2oharness.mocks.instances import Schemas
@@ -103,8 +104,37 @@ def test_generic_answers_agree_with_the_hand_written_objects(mock: tuple[H2OGPTe
     assert [s["id"] for s in http.get(f"/api/v1/collections/{cid}/chats").json()] == [sid]
     assert http.patch(f"/api/v1/chats/{sid}", json={"name": "renamed"}).json()["name"] == "renamed"
     job = http.post("/api/v1/chats/delete_job", json={"session_ids": [sid]}).json()
+    assert job["kind"] == "DeleteChatSessionsJob"
     assert http.get(f"/api/v1/jobs/{job['id']}").json()["overall_status"] in ("in progress", "completed")
     assert http.get(f"/api/v1/chats/{sid}").status_code == 404
     http.post("/api/v1/collections/delete_job", json={"collection_ids": [cid]})
     assert http.get("/api/v1/collections/count").json()["count"] == before
     assert generic.surface(state.timings.ingest) is generic.surface(state.timings.ingest)
+
+
+def test_the_high_level_client_flows_beyond_the_seeds(tmp_path: Path) -> None:
+    """The official H2OGPTE client's calls that reach the generic layer: counts, per-collection lists, documents,
+    renames and updates, and the delete jobs it waits for."""
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+    state = default_state(speed=50.0)
+    with serve(make_app(state)) as served:
+        client = h2ogpte.H2OGPTE(address=served.url, api_key=DEFAULT_KEY)
+        cid = client.create_collection("c", "d")
+        upload = tmp_path / "a.txt"
+        upload.write_text("hello world")
+        with upload.open("rb") as f:
+            client.ingest_uploads(cid, [client.upload("a.txt", f)])
+        docs = client.list_documents_in_collection(cid, 0, 10)
+        assert [client.get_document(d.id).name for d in docs] == ["a.txt"]
+        assert (client.count_collections(), client.count_documents()) == (1, 1)
+        sid = client.create_chat_session(cid)
+        assert [s.id for s in client.list_chat_sessions_for_collection(cid, 0, 10)] == [sid]
+        client.rename_chat_session(sid, "renamed")
+        client.update_collection(cid, "n2", "d2")
+        assert client.get_collection(cid).name == "n2"
+        client.delete_documents([docs[0].id])
+        assert client.count_documents() == 0
+        client.delete_chat_sessions([sid])
+        client.delete_collections([cid])
+        assert client.count_collections() == 0
+    assert not state.internal_errors
