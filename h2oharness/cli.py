@@ -99,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     spec.add_argument(
         "--from", dest="source", default="snapshot", help="URL of a server, a metadata folder, or 'snapshot'"
     )
+    spec.add_argument(
+        "--from-client", action="store_true", help="h2ogpte: from the installed h2ogpte client and the hand-kept part"
+    )
     spec.add_argument("--out", type=Path, required=True, help="where to write the OpenAPI YAML")
     spec.add_argument("--username", help="HTTP Basic user for the server")
     spec.add_argument("--password-env", default=None)
@@ -392,7 +395,7 @@ def _spec_from_client(slug: str, module: str, out: Path) -> int:
     doc = generator.openapi_from_client()
     validate_openapi(doc)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(dump_openapi(doc))
+    out.write_text(getattr(generator, "HEADER", "") + dump_openapi(doc), encoding="utf-8")
     count = sum(1 for item in doc["paths"].values() for key in item if key in ("get", "put", "post", "delete", "patch"))
     print(f"wrote {out}: {count} operations")
     return EXIT_OK

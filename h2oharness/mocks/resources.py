@@ -22,6 +22,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -247,6 +248,9 @@ class Resources:
     #: whether an object the API's own handlers hold exists: (collection template, filled path, id) -> bool
     #: or None when the API does not know that collection
     exists: Callable[[str, str, str], bool | None] | None = None
+    #: the objects the API's own handlers hold in a collection, by id: (collection template, path values) -> a
+    #: dict the generic layer reads, updates and deletes in, or None when the collection is not the API's
+    records: Callable[[str, Mapping[str, str]], dict[str, dict[str, Any]] | None] | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -275,8 +279,10 @@ class Resources:
                 if required:
                     return f"missing required {where} parameter {name!r}"
                 continue
-            if not schemas.valid(_coerce(given, schemas.resolve(schema)), schema):
-                return f"{where} parameter {name!r}: {given!r} is not a valid {schemas.resolve(schema).get('type')}"
+            resolved = schemas.resolve(schema)
+            if not schemas.valid(_coerce(given, resolved), schema) or not _formatted(given, resolved):
+                kind = resolved.get("format") or resolved.get("type")
+                return f"{where} parameter {name!r}: {given!r} is not a valid {kind}"
         if op.body is not None:
             if call.body is None:
                 return "a JSON body is required" if op.body_required else ""
@@ -304,6 +310,9 @@ class Resources:
             filled = self._fill(collection, call.path)
             object_id = call.path.get(segment[1:-1], "")
             known = self.exists(collection, filled, object_id) if self.exists else None
+            own = self.records(collection, call.path) if self.records and known is None else None
+            if own is not None:
+                known = object_id in own
             if known is None:
                 held = self.collections.get(filled)
                 known = None if held is None and not self._creatable(collection) else object_id in (held or {})
@@ -317,7 +326,12 @@ class Resources:
         return any(op.kind is Kind.CREATE and op.template == collection for op in self.surface.operations)
 
     def _store(self, call: GenericCall) -> dict[str, dict[str, Any]]:
-        return self.collections.setdefault(self._fill(call.operation.collection, call.path), {})
+        return self._held(call.operation.collection, call.path)
+
+    def _held(self, template: str, values: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+        """The objects of a collection: the API's own when it holds them, else the generic layer's."""
+        own = self.records(template, values) if self.records is not None else None
+        return own if own is not None else self.collections.setdefault(self._fill(template, values), {})
 
     def _not_found(self, call: GenericCall, what: str) -> GenericReply:
         return GenericReply(call.operation.error_status(404, 400), error=what)
@@ -367,7 +381,8 @@ class Resources:
         (``/projects/{p}/deployments``), where the API creates them.
         """
         object_id = self._item_id(call)
-        store = self.collections.get(self._fill(call.operation.collection, call.path), {})
+        own = self.records(call.operation.collection, call.path) if self.records is not None else None
+        store = own if own is not None else self.collections.get(self._fill(call.operation.collection, call.path), {})
         if object_id in store:
             return store, store[object_id]
         collection = call.operation.collection
@@ -453,7 +468,7 @@ class Resources:
         missing = self._parent_missing(call, call.operation.template)
         if missing:
             return self._not_found(call, missing)
-        held = self.collections.get(self._fill(_parent(call.operation.template), call.path), {})
+        held = self._held(_parent(call.operation.template), call.path)
         count = len(_filtered(list(held.values()), call.query, call.operation))
         return GenericReply(call.operation.status, {"count": count, "total": count})
 
@@ -502,17 +517,34 @@ class Resources:
         if _is_param(_last_segment(parent)):
             # an action on an object answers with the object when the answer is shaped like one
             collection = _parent(parent)
-            held = self.collections.get(self._fill(collection, call.path), {})
+            held = self._held(collection, call.path)
             object_id = call.path.get(_last_segment(parent)[1:-1], "")
             record = held.get(object_id) or self._same_named(collection, object_id)
             body = {**(record or {self.surface.rules.id_field: object_id}), **body}
         return GenericReply(call.operation.status, body or None)
 
 
+def _formatted(text: str, schema: Mapping[str, Any]) -> bool:
+    """Whether a date or date-time parameter parses as one (other formats are not checked)."""
+    kind = schema.get("format")
+    if kind not in ("date", "date-time"):
+        return True
+    try:
+        if kind == "date":
+            return date.fromisoformat(text) is not None
+        # RFC 3339: a date, a time and an offset
+        return "T" in text.upper() and datetime.fromisoformat(text).tzinfo is not None
+    except ValueError:
+        return False
+
+
 def _coerce(text: str, schema: Mapping[str, Any]) -> Any:
-    """A query or path string as the type its schema names (left a string when it does not parse)."""
+    """A query or path string as the type its schema names (left a string when it does not parse); an array's
+    items are comma-separated."""
     kind = schema.get("type")
     kind = next((k for k in kind if k != "null"), None) if isinstance(kind, list) else kind
+    if kind == "array":
+        return [_coerce(part, schema.get("items", {})) for part in text.split(",")]
     try:
         if kind == "integer":
             return int(text)

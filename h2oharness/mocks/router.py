@@ -70,9 +70,9 @@ class Router(Generic[T]):
 
     ``routes`` are (method, template, target) triples, as if added one by one. ``segment`` is the regular
     expression one ``{param}`` matches (an API's own rule, e.g. no ``:`` in it).
-    With ``by_resource``, the most specific template matching a path is its resource and only its methods are
-    tried (``GET /things/search`` is a 405 when only ``POST /things/search`` exists, not ``GET /things/{id}``);
-    otherwise the most specific route of the request's method wins.
+    With ``by_resource``, the most specific template matching a path is its resource (with the templates of its
+    shape) and only their methods are tried (``GET /things/search`` is a 405 when only ``POST /things/search``
+    exists, not ``GET /things/{id}``); otherwise the most specific route of the request's method wins.
     """
 
     def __init__(
@@ -104,8 +104,9 @@ class Router(Generic[T]):
         found = [(r, m) for r in self._routes if (m := r.regex.fullmatch(path))]
         matches = tuple(r for r, _ in found)
         if self.by_resource and found:
-            resource = found[0][0].template
-            found = [(r, m) for r, m in found if r.template == resource]
+            # templates of one shape are one resource, whatever their parameters are called
+            resource = PARAM.sub("{}", found[0][0].template)
+            found = [(r, m) for r, m in found if PARAM.sub("{}", r.template) == resource]
         for route, match in found:
             if route.method == method:
                 return Lookup(method, path, route, match.groupdict(), matches)

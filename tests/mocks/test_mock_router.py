@@ -82,3 +82,11 @@ def test_routes_added_later_keep_the_specificity_order() -> None:
 def test_methods_are_upper_cased_when_added(method: str) -> None:
     router = Router([(method, "/x", "x")])
     assert router.lookup("GET", "/x").route is not None
+
+
+def test_by_resource_templates_of_one_shape_are_one_resource() -> None:
+    router = Router([("GET", "/keys/{key_id}", "get"), ("DELETE", "/keys/{key_ids}", "delete")], by_resource=True)
+    found = router.lookup("DELETE", "/keys/a,b")
+    assert found.route is not None
+    assert (found.route.target, found.params) == ("delete", {"key_ids": "a,b"})
+    assert router.lookup("PUT", "/keys/a").allow == ("DELETE", "GET")

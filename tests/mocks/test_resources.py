@@ -252,3 +252,27 @@ def test_objects_made_under_a_parent_are_read_at_their_own_collection() -> None:
     assert call("GET", "/jobs/{job_id}", {"job_id": "nope"}).status == 404
     assert call("DELETE", "/pets/{pet_id}", {"pet_id": made.body["id"]}).status == 204
     assert call("GET", "/pets/{pet_id}", {"pet_id": made.body["id"]}).status == 404
+
+
+def test_the_api_can_lend_its_own_objects(resources: Resources) -> None:
+    held = {"h1": {"id": "h1", "name": "mine", "size": 3}}
+    resources.records = lambda template, values: held if template == "/things" else None
+    assert [t["id"] for t in _call(resources, "GET", "/things").body] == ["h1"]
+    assert _call(resources, "GET", "/things/count").body["count"] == 1
+    assert _call(resources, "GET", "/things/{thing_id}", thing_id="h1").body["name"] == "mine"
+    assert _call(resources, "GET", "/things/{thing_id}/settings", thing_id="h2").status == 404
+    _call(resources, "DELETE", "/things/{thing_id}", thing_id="h1")
+    assert held == {}
+
+
+def test_array_and_date_parameters_are_read_as_such() -> None:
+    ids = {"name": "ids", "in": "path", "required": True, "schema": {"type": "array", "items": INTEGER}}
+    when = {"name": "after", "in": "query", "schema": {"type": "string", "format": "date-time"}}
+    document = {**DOCUMENT, "paths": {"/bits/{ids}": {"delete": _op("204", params=[ids, when])}}}
+    resources = Resources(Surface(document), jobs=JobBoard(ManualClock()))
+    # valid input reaches the objects (none: a 404); invalid input is a 400
+    assert _call(resources, "DELETE", "/bits/{ids}", ids="1,2").status == 404
+    assert _call(resources, "DELETE", "/bits/{ids}", ids="1,x").status == 400
+    assert _call(resources, "DELETE", "/bits/{ids}", ids="1", after="2026-01-01T00:00:00Z").status == 404
+    assert _call(resources, "DELETE", "/bits/{ids}", ids="1", after="yesterday").status == 400
+    assert _call(resources, "DELETE", "/bits/{ids}", ids="1", after="2026-01-01").status == 400

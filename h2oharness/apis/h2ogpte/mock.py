@@ -4,7 +4,9 @@ It serves every operation of seeds 003 and 004 under a bearer key (401 without o
 asynchronously on the state's clock, answers completions as JSON or as a JSONL stream on a token schedule that
 pause/resume/stop/finish act on, cites the documents it really ingested, writes agent files, and speaks the
 OpenAI-compatible API with SSE. For the official high-level client it also serves ``/rpc/meta``, ``/rpc/fs``,
-ingestion jobs and the ``/ws`` WebSocket. Bad input always gets a documented 4xx ``EndpointError``, never a 5xx.
+ingestion jobs and the ``/ws`` WebSocket. Every other operation of the contract (the official client's whole REST
+layer) is answered by the shared generic resource layer over the same state (``mockparts/generic.py``). Bad input
+always gets a documented 4xx ``EndpointError``, never a 5xx.
 
 Example:
     state = H2OGPTeMockState(clock=ManualClock())
@@ -25,13 +27,15 @@ from starlette.responses import Response
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
-from h2oharness.apis.h2ogpte.mockparts import agents, chat, docs, memory, openai
-from h2oharness.apis.h2ogpte.mockparts.schemas import OPERATIONS, Operation
+from h2oharness.apis.h2ogpte.mockparts import agents, chat, docs, generic, memory, openai
+from h2oharness.apis.h2ogpte.mockparts.schemas import OPERATIONS, Operation, Param
 from h2oharness.apis.h2ogpte.mockparts.state import DEFAULT_KEY, FAIL_MARKER, H2OGPTeMockState, H2OGPTeTimings
 from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, json_body, parse_query
 from h2oharness.mocks.app import Incoming, Wiring, build_app
 from h2oharness.mocks.auth import bearer_token, token_in
 from h2oharness.mocks.clock import Clock, MonotonicClock
+from h2oharness.mocks.resources import Operation as GenericOperation
+from h2oharness.mocks.resources import Surface
 from h2oharness.mocks.router import Lookup, Router
 
 __all__ = [
@@ -47,6 +51,7 @@ __all__ = [
 
 Handler = Callable[[H2OGPTeMockState, Call], "Reply | Response"]
 Answer = Reply | Response
+Target = Operation | GenericOperation
 
 HANDLERS: dict[str, Handler] = {
     "readiness": docs.readiness,
@@ -133,13 +138,26 @@ DEVIATIONS: dict[str, str] = {
     "the JSON answer is a 500 EndpointError",
     "users": "one user (every accepted key); a public memory block of another user exists for the 403 cases",
     "OpenAI errors": "OpenAI-style {error: {message, type, code}} bodies under /openai_api",
+    "client surface": "operations without a hand-written handler (most of h2ogpte.rest_sync) are answered by the "
+    "generic resource layer: objects stored as sent, answers fitted to the client's models, *_job endpoints as jobs "
+    "on the clock (the delete jobs delete at once); anything else an operation would do is not done",
+    "undocumented refusals": "a refusal whose status the client's contract does not declare for that operation (a "
+    "404 for an unknown job) is answered with the operation's first documented 4xx",
+    "rest_sync delete_chat_session": "answered 204 without a body, as seed 003 says; the generated client declares "
+    "a ChatSession body on that 204 and fails to parse any empty 204 (a client defect: HTTP forbids a 204 body)",
 }
 
 
 def make_app(state: H2OGPTeMockState | None = None) -> Starlette:
     """A fresh mock h2oGPTe app over ``state`` (a new default state when None)."""
     state = state if state is not None else H2OGPTeMockState()
-    router = Router((op.method, op.path, op) for op in OPERATIONS)
+    if state.resources is None:
+        state.resources = generic.resources(state)
+    # by resource: a literal path (``/prompt_templates/count``) is its own resource, whose undocumented methods
+    # get a 405, not the templated neighbour's handler
+    router: Router[Target] = Router(((op.method, op.path, op) for op in OPERATIONS), by_resource=True)
+    for target in _generic_targets(state.resources.surface):
+        router.add(target.method, target.path if isinstance(target, Operation) else target.template, target)
 
     async def ws(websocket: WebSocket) -> None:
         await chat.websocket_endpoint(state, websocket)
@@ -160,16 +178,45 @@ def make_app(state: H2OGPTeMockState | None = None) -> Starlette:
         unrouted=_unrouted,
         invoke=_invoke,
         refusal=ApiError,
-        refuse=lambda state, incoming, lookup, err: _error(err.status, err.message, incoming.path),
+        refuse=lambda state, incoming, lookup, err: _error(
+            _documented(state, lookup, err.status), err.message, incoming.path
+        ),
         bug=lambda state, incoming, lookup, what: _error(
             400, f"The mock could not handle this request: {what}", incoming.path
         ),
         render=_render,
         # an unknown path is a 404 before the key is looked at; a known one is a 401 before its 405
-        protects=lambda lookup: any(route.target.auth for route in lookup.matches),
+        protects=lambda lookup: any(getattr(route.target, "auth", True) for route in lookup.matches),
         threadpool=False,
     )
     return build_app(state, wiring, routes=[WebSocketRoute("/ws", ws)])
+
+
+def _generic_targets(surface: Surface) -> list[Target]:
+    """Every contract operation the request table lacks: its handler when HANDLERS has one, else the generic layer."""
+    hand = {(op.method, op.path) for op in OPERATIONS}
+    targets: list[Target] = []
+    for op in surface.operations:
+        if (op.method, op.template) in hand:
+            continue
+        if op.operation_id in HANDLERS:
+            query = tuple(Param(n, dict(s), r) for n, (where, r, s) in op.params.items() if where == "query")
+            targets.append(Operation(op.method, op.template, op.operation_id, "client", "", query, documented=False))
+        else:
+            targets.append(op)
+    return targets
+
+
+def _documented(state: H2OGPTeMockState, lookup: Lookup[Target], status: int) -> int:
+    """The refusal's status, or the operation's first documented 4xx when its contract lacks that one."""
+    route = lookup.route
+    if route is None or state.resources is None:
+        return status
+    try:
+        op = state.resources.surface.operation(route.method, route.template)
+    except KeyError:
+        return status
+    return op.error_status(status)
 
 
 def _error(status: int, message: str, path: str, headers: dict[str, str] | None = None) -> Reply:
@@ -188,7 +235,7 @@ def _raw_path(state: H2OGPTeMockState, request: Request) -> str:
     return raw.decode("latin-1").split("?", 1)[0]
 
 
-def _decode(state: H2OGPTeMockState, incoming: Incoming, lookup: Lookup[Operation]) -> Call:
+def _decode(state: H2OGPTeMockState, incoming: Incoming, lookup: Lookup[Target]) -> Call:
     return Call(
         method=incoming.method,
         path=incoming.path,
@@ -201,7 +248,7 @@ def _decode(state: H2OGPTeMockState, incoming: Incoming, lookup: Lookup[Operatio
     )
 
 
-def _unrouted(state: H2OGPTeMockState, call: Call, lookup: Lookup[Operation]) -> Answer:
+def _unrouted(state: H2OGPTeMockState, call: Call, lookup: Lookup[Target]) -> Answer:
     if not lookup.matches:
         return _error(404, f"{call.method} {call.path} not found", call.path)
     # the methods of the most specific path template matching this path
@@ -209,7 +256,10 @@ def _unrouted(state: H2OGPTeMockState, call: Call, lookup: Lookup[Operation]) ->
     return _error(405, f"Method {call.method} not allowed on {call.path}", call.path, {"Allow": allow})
 
 
-def _invoke(state: H2OGPTeMockState, op: Operation, call: Call) -> Answer:
+def _invoke(state: H2OGPTeMockState, op: Target, call: Call) -> Answer:
+    if isinstance(op, GenericOperation):
+        with state.lock:
+            return generic.answer(state, op, call)
     call.query = parse_query(op.query, call.raw_query, strict=op.documented)
     if op.form is None:
         call.json = json_body(op, call)

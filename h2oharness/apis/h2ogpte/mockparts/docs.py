@@ -224,7 +224,35 @@ def ingest_upload(state: H2OGPTeMockState, call: Call) -> Reply:
 
 def job_details(state: H2OGPTeMockState, job: Job) -> dict[str, Any]:
     """A JobDetails for a mock job."""
-    now = state.clock.now()
+    return job_view(job, state.clock.now())
+
+
+#: the kind a generic ``*_job`` operation's job reports: the high-level client reads it into its JobKind enum
+JOB_KINDS = {
+    "create_delete_chat_session_job": "DeleteChatSessionsJob",
+    "create_delete_collection_job": "DeleteCollectionsJob",
+    "create_update_collection_thumbnail_job": "UpdateCollectionThumbnailJob",
+    "create_delete_collection_thumbnail_job": "DeleteCollectionThumbnailJob",
+    "create_delete_document_from_collection_job": "DeleteDocumentsFromCollectionJob",
+    "create_import_collection_to_collection_job": "ImportCollectionIntoCollectionJob",
+    "create_insert_document_to_collection_job": "ImportDocumentIntoCollectionJob",
+    "create_migrate_collection_chat_sessions_job": "MigrateCollectionChatSessionsJob",
+    "create_ingest_agent_only_to_standard_job": "IngestAgentOnlyToStandardJob",
+    "create_ingest_from_azure_blob_storage_job": "IngestFromCloudStorageJob",
+    "create_ingest_from_gcs_job": "IngestFromCloudStorageJob",
+    "create_ingest_from_s3_job": "IngestFromCloudStorageJob",
+    "create_ingest_from_file_system_job": "IngestFromFileSystemJob",
+    "create_ingest_from_plain_text_job": "IngestPlainTextJob",
+    "create_ingest_from_website_job": "IngestWebsiteJob",
+    "create_ingest_upload_job": "IngestUploadsJob",
+    "create_delete_document_job": "DeleteDocumentsJob",
+    "create_process_document_job": "DocumentProcessJob",
+    "create_extractor_run_job": "RunExtractorJob",
+}
+
+
+def job_view(job: Job, now: float) -> dict[str, Any]:
+    """A JobDetails for a job at clock time ``now``: an ingestion, or a generic ``*_job`` named by its operation."""
     phase = job.phase(now)
     words = {
         JobPhase.QUEUED: "in progress",
@@ -237,9 +265,10 @@ def job_details(state: H2OGPTeMockState, job: Job) -> dict[str, Any]:
     duration = (ended if ended is not None else now) - job.submitted_at
     done = phase is JobPhase.SUCCEEDED
     created = EPOCH + timedelta(seconds=job.submitted_at)
+    ingest = job.kind == "ingest"
     return {
         "id": job.id,
-        "name": f"Ingesting {job.description}",
+        "name": f"Ingesting {job.description}" if ingest else job.kind,
         "overall_status": words[phase],
         "status": words[phase],
         "passed_percentage": 1.0 if done else 0.0,
@@ -247,7 +276,7 @@ def job_details(state: H2OGPTeMockState, job: Job) -> dict[str, Any]:
         "progress": job.progress(now),
         "created_at": created,
         "updated_at": EPOCH + timedelta(seconds=now),
-        "kind": "IngestUploadsJob",
+        "kind": "IngestUploadsJob" if ingest else JOB_KINDS.get(job.kind, "NoOpJob"),
         "statuses": [{"id": job.id, "status": words[phase]}],
         "errors": [job.failure] if phase is JobPhase.FAILED and job.failure else [],
         "duration": f"{duration:.1f}s",
@@ -256,8 +285,7 @@ def job_details(state: H2OGPTeMockState, job: Job) -> dict[str, Any]:
         "cancel_reason": None,
         "timeout": None,
         "start_time": job.submitted_at,
-        "files_total": len(job.description.split(", ")),
-        "files_failed": 0,
+        **({"files_total": len(job.description.split(", ")), "files_failed": 0} if ingest else {}),
     }
 
 

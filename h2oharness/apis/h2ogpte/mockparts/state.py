@@ -9,6 +9,7 @@ from typing import Any
 
 from h2oharness.mocks.clock import Clock, MonotonicClock
 from h2oharness.mocks.jobs import JobBoard, JobTiming
+from h2oharness.mocks.resources import Resources
 from h2oharness.mocks.state import MockState
 from h2oharness.targets import Credentials
 
@@ -91,6 +92,8 @@ class H2OGPTeMockState(MockState):
     tool_associations: dict[str, dict[str, Any]] = field(default_factory=dict)
     key_associations: dict[str, dict[str, Any]] = field(default_factory=dict)
     tool_preference: list[str] = field(default_factory=lambda: ["python", "shell", "web_search"])
+    #: the generic layer answering the contract's operations no handler takes (mockparts/generic.py)
+    resources: Resources | None = None
 
     def forget_messages(self, ids: list[str]) -> None:
         """Drop these messages with their meta and references."""

@@ -1,0 +1,219 @@
+"""Every contract operation without a hand-written handler, answered by the shared generic resource layer.
+
+The generic objects agree with the hand-written ones: collections, chat sessions, documents and jobs are read
+from the state the handlers keep (``records``), so ``GET /collections/{id}/documents``, ``.../count``,
+``GET /documents/{id}`` or ``PATCH /chats/{id}`` see and change what ``create_collection`` and ingestion made; the
+``*_job`` endpoints are jobs on the state's board that ``GET /jobs/{job_id}`` reports, and the deletion jobs
+delete what they name.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from h2oharness.apis.h2ogpte.mockparts.chat import render_session
+from h2oharness.apis.h2ogpte.mockparts.docs import job_view, ready_documents, render_collection
+from h2oharness.apis.h2ogpte.mockparts.state import EPOCH, USERNAME, Document, H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, encode, loads_json, parse_multipart
+from h2oharness.mocks.instances import Schemas
+from h2oharness.mocks.jobs import JobTiming
+from h2oharness.mocks.resources import GenericCall, Kind, Operation, Resources, Rules, Surface
+from h2oharness.openapi import contract_document
+
+V1 = "/api/v1"
+
+
+@functools.cache
+def surface(timing: JobTiming) -> Surface:
+    """The contract's operations, classified once per process (per job timing)."""
+    rules = Rules(id_field="id", new_id=lambda template, body: new_id(), job_timing=timing, job_view=job_view)
+    return Surface(contract_document("h2ogpte"), rules)
+
+
+def resources(state: H2OGPTeMockState) -> Resources:
+    """The generic layer over a state: its jobs on the state's board, its views of the state's objects."""
+    return Resources(
+        surface(state.timings.ingest),
+        jobs=state.jobs,
+        exists=lambda template, path, object_id: _exists(state, template, object_id),
+        records=lambda template, values: _records(state, template, values),
+    )
+
+
+def _exists(state: H2OGPTeMockState, template: str, object_id: str) -> bool | None:
+    stores: dict[str, Mapping[str, Any]] = {
+        f"{V1}/messages": state.messages,
+        f"{V1}/uploads": state.uploads,
+        f"{V1}/memory_blocks": state.memory_blocks,
+        f"{V1}/agents/custom_tools": state.custom_tools,
+        f"{V1}/agents/custom_agents": state.custom_agents,
+    }
+    held = stores.get(template)
+    if template == f"{V1}/jobs":
+        return state.jobs.get(object_id) is not None
+    return None if held is None else object_id in held
+
+
+def render_document(state: H2OGPTeMockState, doc: Document) -> dict[str, Any]:
+    """A Document as the API renders it."""
+    job = state.jobs.get(doc.job_id)
+    created = job_view(job, state.clock.now())["created_at"] if job else EPOCH
+    kind = doc.name.rsplit(".", 1)[-1].lower() if "." in doc.name else "txt"
+    return {
+        "id": doc.id,
+        "name": doc.name,
+        "username": USERNAME,
+        "type": kind,
+        "size": len(doc.data),
+        "page_count": 1,
+        "status": "completed",
+        "created_at": created,
+        "updated_at": created,
+        "metadata_dict": {},
+    }
+
+
+def _records(state: H2OGPTeMockState, template: str, values: Mapping[str, str]) -> dict[str, dict[str, Any]] | None:
+    found = _views(state, template, values)
+    # as JSON (timestamps as the ISO strings the schemas want, no private keys)
+    return None if found is None else json.loads(encode(found))
+
+
+def _views(state: H2OGPTeMockState, template: str, values: Mapping[str, str]) -> dict[str, Any] | None:
+    if template == f"{V1}/collections":
+        return {cid: render_collection(state, c) for cid, c in state.collections.items()}
+    if template == f"{V1}/chats":
+        return {sid: render_session(state, s) for sid, s in state.sessions.items() if not s.get("_openai")}
+    if template == f"{V1}/documents":
+        return {d.id: render_document(state, d) for d in _ready(state)}
+    if template == f"{V1}/jobs":
+        return {job.id: job_view(job, state.clock.now()) for job in state.jobs.all()}
+    collection_id = values.get("collection_id", "")
+    if template == f"{V1}/collections/{{collection_id}}/documents":
+        return {d.id: render_document(state, d) for d in ready_documents(state, collection_id)}
+    if template == f"{V1}/collections/{{collection_id}}/chats":
+        sessions = state.sessions.items()
+        return {sid: render_session(state, s) for sid, s in sessions if s.get("collection_id") == collection_id}
+    return None
+
+
+def _ready(state: H2OGPTeMockState) -> list[Document]:
+    return [d for cid in {d.collection_id for d in state.documents.values()} for d in ready_documents(state, cid)]
+
+
+def answer(state: H2OGPTeMockState, op: Operation, call: Call) -> Reply:
+    """The generic layer's reply to a call, in the mock's wire format; it changes the state as the call says."""
+    if state.resources is None:
+        state.resources = resources(state)
+    _check_request(state.resources.surface.schemas, op, call)
+    body = _json(call) if op.body is not None else None
+    query = dict(call.raw_query)
+    generic = GenericCall(op, call.path_params, query, body)
+    reply = state.resources.answer(generic)
+    if reply.error:
+        raise ApiError(reply.status, reply.error)
+    _apply(state, op, generic)
+    if reply.body is None:
+        media = _media(op, reply.status)
+        return Reply(b"" if media else None, status=reply.status, content_type=media)
+    return Reply(reply.body, status=reply.status)
+
+
+def _check_request(schemas: Schemas, op: Operation, call: Call) -> None:
+    """What the generic layer does not check itself: unknown query parameters, a missing or null body, and a
+    multipart form's required parts and typed fields."""
+    unknown = [name for name, _ in call.raw_query if name not in op.params]
+    if unknown:
+        raise ApiError(op.error_status(400), f"Unknown query parameter: {unknown[0][:80]}")
+    spec = contract_document("h2ogpte")["paths"][op.template][op.method.lower()].get("requestBody") or {}
+    content = spec.get("content") or {}
+    # an empty text/plain body is an empty string; an empty body of any other kind, or none at all, is missing
+    empty = not call.body.strip() and ("text/plain" not in content or not call.content_type)
+    if op.body_required and empty:
+        raise ApiError(op.error_status(400), "Invalid format for the request body: a body is required.")
+    if op.body is not None and call.body.strip() == b"null" and not schemas.valid(None, op.body):
+        raise ApiError(op.error_status(400), "Invalid format for the request body: null is not allowed.")
+    form = content.get("multipart/form-data")
+    if form is not None and call.body.strip():
+        _check_form(schemas, op, schemas.resolve(form.get("schema")), call)
+
+
+def _check_form(schemas: Schemas, op: Operation, schema: Mapping[str, Any], call: Call) -> None:
+    try:
+        parts = parse_multipart(call.content_type, call.body)
+    except ApiError:
+        if schema.get("required"):
+            raise
+        return
+    missing = [name for name in schema.get("required", []) if name not in parts]
+    if missing:
+        raise ApiError(op.error_status(400), f"{missing[0]} is required.")
+    for name, part in parts.items():
+        prop = schemas.resolve(schema.get("properties", {}).get(name))
+        kind = prop.get("type")
+        text = part.text().strip()
+        if kind == "boolean" and text.lower() not in ("true", "false"):
+            raise ApiError(op.error_status(400), f"Invalid value for {name}: expected true or false")
+        if kind in ("integer", "number") and not re.fullmatch(
+            r"-?\d+" if kind == "integer" else r"-?\d+(\.\d+)?", text
+        ):
+            raise ApiError(op.error_status(400), f"Invalid value for {name}: expected a {kind}")
+
+
+def _media(op: Operation, status: int) -> str:
+    """The media type the contract documents for an answer ('' when it has no body)."""
+    answer = contract_document("h2ogpte")["paths"][op.template][op.method.lower()]["responses"].get(str(status), {})
+    return next(iter(answer.get("content") or {}), "")
+
+
+def _json(call: Call) -> Any:
+    if not call.body.strip():
+        return None
+    media = call.content_type.split(";")[0].strip().lower()
+    if media and not media.endswith("json"):
+        return call.body.decode("utf-8", errors="replace")
+    return loads_json(call.body)
+
+
+def _apply(state: H2OGPTeMockState, op: Operation, call: GenericCall) -> None:
+    """What a successful generic call does to the objects the hand-written handlers keep."""
+    body = call.body if isinstance(call.body, dict) else {}
+    item = call.path.get(_last_param(op.template), "")
+    live = {f"{V1}/collections": state.collections, f"{V1}/chats": state.sessions}.get(op.collection)
+    if op.kind in (Kind.UPDATE, Kind.REPLACE) and live is not None and item in live:
+        live[item].update({k: v for k, v in body.items() if v is not None})
+        live[item]["updated_at"] = state.now()
+    elif op.kind is Kind.SET_ONE and op.template == f"{V1}/collections/{{collection_id}}/settings":
+        # what GET .../settings (hand-written) reads back
+        coll = state.collections.get(call.path.get("collection_id", ""))
+        if coll is not None:
+            coll["_settings"] = body
+    elif op.kind is Kind.DELETE and op.collection == f"{V1}/documents":
+        state.documents.pop(item, None)
+    elif op.kind is Kind.JOB and op.template.endswith("/delete_job"):
+        _delete_named(state, op.template, body)
+
+
+def _delete_named(state: H2OGPTeMockState, template: str, body: Mapping[str, Any]) -> None:
+    if template == f"{V1}/collections/delete_job":
+        for cid in body.get("collection_ids") or []:
+            if state.collections.pop(cid, None) is not None:
+                for doc_id in [d.id for d in state.documents.values() if d.collection_id == cid]:
+                    del state.documents[doc_id]
+    elif template == f"{V1}/chats/delete_job":
+        for sid in body.get("session_ids") or []:
+            if state.sessions.pop(sid, None) is not None:
+                state.agent_files.pop(sid, None)
+                state.forget_messages([m for m, msg in state.messages.items() if msg.get("_session") == sid])
+    elif template.endswith("/documents/delete_job"):
+        for doc_id in body.get("document_ids") or []:
+            state.documents.pop(doc_id, None)
+
+
+def _last_param(template: str) -> str:
+    found = re.findall(r"\{([^}]+)\}", template)
+    return found[-1] if found else ""
