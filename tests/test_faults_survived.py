@@ -35,6 +35,9 @@ FAULTED: dict[str, dict[str, str]] = {
         "GET /3/Capabilities/API": "truncate",
         "GET /3/Capabilities/Core": "latency=5",
         "GET /3/Frames": "malformed",
+        "GET /3/InitID": "status=503",
+        "GET /3/Jobs": "content-type=text/html",
+        "GET /3/Jobs/{job_id}": "expire",
     },
     "coreplexml": {
         "GET /api/projects": "reset",
@@ -42,6 +45,9 @@ FAULTED: dict[str, dict[str, str]] = {
         "POST /api/projects": "truncate",
         "GET /api/projects/{project_id}": "latency=5",
         "GET /api/datasets/{dataset_id}": "malformed",
+        "GET /api/experiments": "status=503",
+        "GET /api/experiments/{experiment_id}": "content-type=text/html",
+        "GET /api/experiments/{experiment_id}/status": "expire",
     },
     "workflows": {
         "GET /version": "reset",
@@ -49,6 +55,9 @@ FAULTED: dict[str, dict[str, str]] = {
         "GET /.well-known/openid-configuration": "truncate",
         "GET /v1/workspaces/{workspace}/runners/{runner}": "latency=5",
         "GET /v1/workspaces/{workspace}/workflows/{workflow}": "malformed",
+        "GET /v1/workspaces/{workspace}/workflows": "status=503",
+        "GET /v1/workspaces/{workspace}/workflows/{workflow}/revisions": "content-type=text/html",
+        "GET /v1/workspaces/{workspace}/workflows/{workflow}/revisions/{revision}": "expire",
     },
     "h2ogpte": {
         "GET /rpc/health/readiness": "reset",
@@ -56,10 +65,23 @@ FAULTED: dict[str, dict[str, str]] = {
         "GET /api/v1/models": "truncate",
         "GET /openai_api/v1/models": "latency=5",
         "GET /api/v1/collections": "malformed",
+        "GET /api/v1/chats": "status=503",
+        "GET /api/v1/agents/tools": "content-type=text/html",
+        "GET /api/v1/memory_blocks": "expire",
     },
 }
 #: what a fault's failed check is called in the report
-CHECKS = {"reset": "NoAnswer", "drip": "NoAnswer", "truncate": "NoAnswer", "latency": "NoAnswer", "malformed": "ST"}
+CHECKS = {
+    "reset": "NoAnswer",
+    "drip": "NoAnswer",
+    "truncate": "NoAnswer",
+    "latency": "NoAnswer",
+    "malformed": "ST",
+    # a 503, an HTML answer and refused credentials are answers: schemathesis's checks name what is wrong with them
+    "status": "ST",
+    "content-type": "ST",
+    "expire": "ST",
+}
 
 
 def _glob(template: str) -> str:
@@ -107,8 +129,8 @@ def faulted_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Co
     command += ["--mock-faults", str(plan), "--request-deadline", "0.5", "--test-deadline", "15"]
     command += ["--max-examples", "1"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
-    # the guard against a hang: 20 operations, each bounded by its 15 s test deadline and far less in practice
-    done = subprocess.run(command, capture_output=True, text=True, timeout=240, env=env, cwd=tmp_path, check=False)
+    # the guard against a hang: 32 operations, each bounded by its 15 s test deadline and far less in practice
+    done = subprocess.run(command, capture_output=True, text=True, timeout=360, env=env, cwd=tmp_path, check=False)
     report = json.loads((tmp_path / "report" / "conformance.json").read_text())
     return done, report
 

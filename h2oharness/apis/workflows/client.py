@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import base64
+import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -22,6 +23,7 @@ from urllib.parse import quote
 import httpx
 
 from h2oharness.errors import ContractViolation, TargetAuthError, TargetUnavailable
+from h2oharness.http.deadline import deadline_transport
 from h2oharness.http.polling import Backoff, JobStatus, PollResult, wait_for_job
 from h2oharness.http.redact import redact
 from h2oharness.settings import variable
@@ -48,11 +50,19 @@ def resource_path(name: str, verb: str = "") -> str:
     return f"/v1/{quote(name, safe='')}" + (f":{verb}" if verb else "")
 
 
+def _oidc_http(http: httpx.Client | None, timeout: float) -> contextlib.AbstractContextManager[httpx.Client]:
+    """The caller's client, or one whose every request has ``timeout`` seconds in all (a dripping issuer included)."""
+    if http is not None:
+        return contextlib.nullcontext(http)
+    return httpx.Client(transport=deadline_transport(timeout), timeout=timeout)
+
+
 def discover_token_endpoint(issuer_url: str, *, http: httpx.Client | None = None, timeout: float = 10.0) -> str:
     """The ``token_endpoint`` of an issuer's OpenID discovery document."""
     url = issuer_url.rstrip("/") + "/.well-known/openid-configuration"
     try:
-        resp = http.get(url) if http is not None else httpx.get(url, timeout=timeout)
+        with _oidc_http(http, timeout) as client:
+            resp = client.get(url)
         doc = resp.json()
     except (httpx.HTTPError, ValueError) as exc:
         raise TargetUnavailable(f"cannot read the OpenID configuration at {url}: {exc}") from None
@@ -91,7 +101,8 @@ def login_refresh_token(
     if client_secret:
         form["client_secret"] = client_secret
     try:
-        resp = http.post(endpoint, data=form) if http is not None else httpx.post(endpoint, data=form, timeout=timeout)
+        with _oidc_http(http, timeout) as client:
+            resp = client.post(endpoint, data=form)
         body = resp.json()
     except (httpx.HTTPError, ValueError) as exc:
         shown = redact(f"the token endpoint {endpoint} did not answer JSON: {exc}", secrets)

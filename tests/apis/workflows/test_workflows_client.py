@@ -55,6 +55,17 @@ def test_login_refuses_a_wrong_token_or_secret(instant_url: str) -> None:
     assert login_refresh_token(instant_url, "conf", "rt-conf", "s3").startswith("at-")
 
 
+@pytest.mark.parametrize("path", ["/.well-known/openid-configuration", "/token"])
+def test_a_dripping_issuer_is_target_unavailable_within_the_login_timeout(path: str) -> None:
+    """Discovery or the grant answered a byte a second: the login's timeout bounds the whole answer, not each read."""
+    from h2oharness.mocks.faults import FaultPlan
+
+    state = WorkflowsMockState(clock=ManualClock(), timings=WorkflowsTimings.instant())
+    state.faults = FaultPlan.from_data([{"path": path, "fault": "drip=1"}])
+    with serve(make_app(state)) as served, pytest.raises(TargetUnavailable, match="timed out"):
+        login_refresh_token(served.url, DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN, timeout=0.5)
+
+
 def test_login_to_an_unreachable_issuer_is_target_unavailable() -> None:
     """No server on the issuer's port: a one-line TargetUnavailable."""
     with pytest.raises(TargetUnavailable, match="OpenID configuration"):
