@@ -19,8 +19,8 @@ def test_classification_csv_is_deterministic_and_profiles_as_expected() -> None:
     text = payloads.classification_csv(rows=60, seed=3)
     assert text == payloads.classification_csv(rows=60, seed=3)
     assert text != payloads.classification_csv(rows=60, seed=4)
-    rows, columns = profile_csv(text.encode())
-    assert rows == 60
+    rows, columns, problem = profile_csv(text.encode())
+    assert (rows, problem) == (60, "")
     by_name = {c.name: c for c in columns}
     assert by_name["label"].unique == 2
     assert by_name["color"].dtype == "categorical"
@@ -28,9 +28,9 @@ def test_classification_csv_is_deterministic_and_profiles_as_expected() -> None:
 
 
 def test_multiclass_and_regression_csvs() -> None:
-    _, columns = profile_csv(payloads.classification_csv(rows=40, classes=4).encode())
+    _, columns, _ = profile_csv(payloads.classification_csv(rows=40, classes=4).encode())
     assert next(c for c in columns if c.name == "label").unique == 4
-    rows, reg = profile_csv(payloads.regression_csv(rows=30).encode())
+    rows, reg, _ = profile_csv(payloads.regression_csv(rows=30).encode())
     target = next(c for c in reg if c.name == "y")
     assert (rows, target.dtype) == (30, "numeric")
     assert target.minimum is not None
