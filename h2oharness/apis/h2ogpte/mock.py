@@ -25,7 +25,8 @@ from starlette.responses import Response
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
-from h2oharness.apis.h2ogpte.mockparts import agents, chat, docs, memory, openai
+from h2oharness.apis.h2ogpte.mockparts import agents, chat, docs, library, llm, memory, openai
+from h2oharness.apis.h2ogpte.mockparts.clientgaps import CLIENT_GAPS
 from h2oharness.apis.h2ogpte.mockparts.schemas import OPERATIONS, Operation
 from h2oharness.apis.h2ogpte.mockparts.state import DEFAULT_KEY, FAIL_MARKER, H2OGPTeMockState, H2OGPTeTimings
 from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, json_body, parse_query
@@ -53,6 +54,7 @@ HANDLERS: dict[str, Handler] = {
     "liveness": docs.readiness,
     "list_models": docs.list_models,
     "openai_list_models": docs.openai_list_models,
+    "openai_retrieve_model": openai.retrieve_model,
     "create_collection": docs.create_collection,
     "list_collections": docs.list_collections,
     "get_collection": docs.get_collection,
@@ -119,6 +121,33 @@ HANDLERS: dict[str, Handler] = {
     "get_collection_settings": docs.get_collection_settings,
     "get_collection_chat_settings": docs.get_collection_chat_settings,
     "get_collection_metadata": docs.get_collection_metadata,
+    "get_collection_count": library.get_collection_count,
+    "list_documents_for_collection": library.list_documents_for_collection,
+    "get_document_count_for_collection": library.get_document_count_for_collection,
+    "list_chat_sessions_for_collection": library.list_chat_sessions_for_collection,
+    "get_chat_session_count_for_collection": library.get_chat_session_count_for_collection,
+    "search_collection_chunks": library.search_collection_chunks,
+    "update_collection": library.update_collection,
+    "create_delete_collection_job": library.create_delete_collection_job,
+    "create_delete_document_from_collection_job": library.create_delete_document_from_collection_job,
+    "get_chat_session_count": library.get_chat_session_count,
+    "update_chat_session": library.update_chat_session,
+    "create_delete_chat_session_job": library.create_delete_chat_session_job,
+    "get_document_count": library.get_document_count,
+    "get_document": library.get_document,
+    "get_document_internal_metadata": library.get_document_part,
+    "get_document_page_layout": library.get_document_part,
+    "get_document_user_source_file": library.get_document_part,
+    "get_document_page_ocr_model": library.get_document_part,
+    "get_document_guardrails_settings": library.get_document_guardrails_settings,
+    "create_delete_document_job": library.create_delete_document_job,
+    "create_process_document_job": library.create_process_document_job,
+    "get_document_summary": library.get_document_summary,
+    "answer_question": llm.answer_question,
+    "summarize_content": llm.summarize_content,
+    "extract_data": llm.extract_data,
+    "rpc_fs_list": library.list_uploads,
+    "rpc_fs_delete": library.delete_upload,
 }
 
 # Where the mock answers differently from a real h2oGPTe, on purpose.
@@ -133,6 +162,11 @@ DEVIATIONS: dict[str, str] = {
     "the JSON answer is a 500 EndpointError",
     "users": "one user (every accepted key); a public memory block of another user exists for the 403 cases",
     "OpenAI errors": "OpenAI-style {error: {message, type, code}} bodies under /openai_api",
+    "OpenAI tools and JSON": "a forced tool_choice answers with that tool call, tool messages are accepted, "
+    "response_format/text.format make the content JSON; seed 004 says the real server ignores these",
+    "delete jobs": "the *_job deletions remove their objects at submission; the job then runs on the clock",
+    # "<client>.<method>": why that official client's method fails against the mock
+    **{f"{client}.{method}": why for client, gaps in CLIENT_GAPS.items() for method, why in gaps.items()},
 }
 
 

@@ -13,10 +13,12 @@ from h2oharness.apis.h2ogpte.mockparts.schemas import FORM_SCHEMAS, OPERATIONS, 
 CONTRACT = yaml.safe_load((Path(__file__).parents[3] / "contracts" / "h2ogpte" / "openapi.yaml").read_text())
 
 
-def test_the_contract_documents_exactly_the_mocks_seed_operations() -> None:
+def test_the_contract_documents_exactly_the_mocks_documented_operations() -> None:
     documented = {(m.upper(), p) for p, item in CONTRACT["paths"].items() for m in item}
     assert documented == {(op.method, op.path) for op in OPERATIONS if op.documented}
-    assert len(documented) == 63
+    # the 63 of seeds 003 and 004; GET /openai_api/v1/models/{model}; PATCH on a collection and on a chat session,
+    # and PUT/GET/DELETE /rpc/fs (their paths hold documented operations, so their methods are advertised in Allow)
+    assert len(documented) == 69
 
 
 def test_every_operation_has_a_handler() -> None:

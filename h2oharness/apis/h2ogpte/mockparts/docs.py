@@ -39,10 +39,10 @@ def list_models(state: H2OGPTeMockState, call: Call) -> Reply:
     return Reply([dict(m) for m in MODELS])
 
 
-def openai_list_models(state: H2OGPTeMockState, call: Call) -> Reply:
-    """GET /openai_api/v1/models: the OpenAI list object."""
+def openai_model_list(state: H2OGPTeMockState) -> list[dict[str, Any]]:
+    """The models as OpenAI model objects."""
     created = int(state.now().timestamp())
-    data = [
+    return [
         {
             "id": m["id"],
             "object": "model",
@@ -69,7 +69,11 @@ def openai_list_models(state: H2OGPTeMockState, call: Call) -> Reply:
         }
         for i, m in enumerate(MODELS)
     ]
-    return Reply({"object": "list", "data": data})
+
+
+def openai_list_models(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /openai_api/v1/models: the OpenAI list object."""
+    return Reply({"object": "list", "data": openai_model_list(state)})
 
 
 def ready_documents(state: H2OGPTeMockState, collection_id: str) -> list[Document]:
@@ -222,9 +226,39 @@ def ingest_upload(state: H2OGPTeMockState, call: Call) -> Reply:
     return empty()
 
 
+#: the JobKind (the client's enum) of each ``*_job`` operation; a kind outside the enum fails the client's Job
+JOB_KINDS = {
+    "create_delete_chat_session_job": "DeleteChatSessionsJob",
+    "create_delete_collection_job": "DeleteCollectionsJob",
+    "create_delete_collection_thumbnail_job": "DeleteCollectionThumbnailJob",
+    "create_delete_document_from_collection_job": "DeleteDocumentsFromCollectionJob",
+    "create_delete_document_job": "DeleteDocumentsJob",
+    "create_extractor_run_job": "RunExtractorJob",
+    "create_import_collection_to_collection_job": "ImportCollectionIntoCollectionJob",
+    "create_ingest_agent_only_to_standard_job": "IngestAgentOnlyToStandardJob",
+    "create_ingest_from_azure_blob_storage_job": "IngestFromCloudStorageJob",
+    "create_ingest_from_confluence_job": "IngestFromCloudStorageJob",
+    "create_ingest_from_file_system_job": "IngestFromFileSystemJob",
+    "create_ingest_from_gcs_job": "IngestFromCloudStorageJob",
+    "create_ingest_from_s3_job": "IngestFromCloudStorageJob",
+    "create_ingest_from_plain_text_job": "IngestPlainTextJob",
+    "create_ingest_from_sharepoint_online_job": "IngestFromCloudStorageJob",
+    "create_ingest_from_website_job": "IngestWebsiteJob",
+    "create_ingest_upload_job": "IngestUploadsJob",
+    "create_insert_document_to_collection_job": "ImportDocumentIntoCollectionJob",
+    "create_migrate_collection_chat_sessions_job": "MigrateCollectionChatSessionsJob",
+    "create_process_document_job": "DocumentProcessJob",
+    "create_update_collection_thumbnail_job": "UpdateCollectionThumbnailJob",
+}
+
+
 def job_details(state: H2OGPTeMockState, job: Job) -> dict[str, Any]:
     """A JobDetails for a mock job."""
-    now = state.clock.now()
+    return job_view(job, state.clock.now())
+
+
+def job_view(job: Job, now: float) -> dict[str, Any]:
+    """A JobDetails for a job at clock time ``now``: an ingestion, or a generic ``*_job`` named by its operation."""
     phase = job.phase(now)
     words = {
         JobPhase.QUEUED: "in progress",
@@ -237,9 +271,10 @@ def job_details(state: H2OGPTeMockState, job: Job) -> dict[str, Any]:
     duration = (ended if ended is not None else now) - job.submitted_at
     done = phase is JobPhase.SUCCEEDED
     created = EPOCH + timedelta(seconds=job.submitted_at)
+    ingest = job.kind == "ingest"
     return {
         "id": job.id,
-        "name": f"Ingesting {job.description}",
+        "name": f"Ingesting {job.description}" if ingest else job.kind,
         "overall_status": words[phase],
         "status": words[phase],
         "passed_percentage": 1.0 if done else 0.0,
@@ -247,7 +282,7 @@ def job_details(state: H2OGPTeMockState, job: Job) -> dict[str, Any]:
         "progress": job.progress(now),
         "created_at": created,
         "updated_at": EPOCH + timedelta(seconds=now),
-        "kind": "IngestUploadsJob",
+        "kind": "IngestUploadsJob" if ingest else JOB_KINDS.get(job.kind, "NoOpJob"),
         "statuses": [{"id": job.id, "status": words[phase]}],
         "errors": [job.failure] if phase is JobPhase.FAILED and job.failure else [],
         "duration": f"{duration:.1f}s",
@@ -256,8 +291,7 @@ def job_details(state: H2OGPTeMockState, job: Job) -> dict[str, Any]:
         "cancel_reason": None,
         "timeout": None,
         "start_time": job.submitted_at,
-        "files_total": len(job.description.split(", ")),
-        "files_failed": 0,
+        **({"files_total": len(job.description.split(", ")), "files_failed": 0} if ingest else {}),
     }
 
 

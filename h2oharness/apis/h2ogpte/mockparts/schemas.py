@@ -35,13 +35,17 @@ def obj(required: tuple[str, ...] = (), **properties: Schema) -> Schema:
     return schema
 
 
+#: the rag types the client's Collection model accepts
+RAG_TYPES = ["auto", "llm_only", "rag", "hyde1", "hyde2", "rag+", "all_data"]
 INJECTION_MODES = ["system_prompt", "user_instruction", "agent_file", "agent_tool"]
 ACCESS_MODES = ["read", "write", "read_write"]
 #: the client's enum, plus the seed's "on"/"off" (every seed example sends "off"; the WebSocket protocol takes them)
 CHAT_HISTORY = ["true", "false", "auto", "on", "off"]
 TOOL_TYPES = ["local_mcp", "remote_mcp", "browser_action", "general_code"]
 AGENT_TYPES = ["langgraph", "crewai", "openai", "claude"]
-OPENAI_ROLES = ["developer", "system", "user", "assistant"]
+#: the seed's four roles, and "tool" for the results of tool calls in a conversation's history
+OPENAI_ROLES = ["developer", "system", "user", "assistant", "tool"]
+RESPONSE_FORMATS = ["text", "json_object", "json_schema"]
 INFO_TYPES = [
     "usage_stats",
     "prompt_raw",
@@ -64,6 +68,10 @@ REQUEST_SCHEMAS: dict[str, Schema] = {
         workspace=nullable(STR),
         vex_encryption=nullable({"type": "string", "enum": ["enabled", "disabled"]}),
     ),
+    "CollectionUpdateRequest": obj(
+        name=nullable(STR), description=nullable(STR), rag_type=nullable({"type": "string", "enum": RAG_TYPES})
+    ),
+    "ChatSessionUpdateRequest": obj(("name",), name=STR),
     "IngestUploadBody": obj(metadata=nullable(OBJ)),
     "CreateChatSessionRequest": obj(workspace=nullable(STR)),
     "ChatCompletionRequest": obj(
@@ -130,14 +138,21 @@ REQUEST_SCHEMAS: dict[str, Schema] = {
             "type": "array",
             "minItems": 1,
             "items": obj(
-                ("role", "content"),
+                ("role",),
                 role={"type": "string", "enum": OPENAI_ROLES},
-                content={"oneOf": [STR, {"type": "array", "items": OBJ}]},
+                content=nullable({"oneOf": [STR, {"type": "array", "items": OBJ}]}),
+                name=STR,
+                tool_calls={"type": "array", "items": OBJ},
+                tool_call_id=STR,
             ),
         },
         temperature=NUM,
         max_tokens=INT,
         stream=BOOL,
+        stream_options=nullable(obj(include_usage=BOOL)),
+        tools={"type": "array", "items": obj(("type", "function"), type=STR, function=obj(("name",), name=STR))},
+        tool_choice={"oneOf": [{"type": "string", "enum": ["none", "auto", "required"]}, OBJ]},
+        response_format=obj(("type",), type={"type": "string", "enum": RESPONSE_FORMATS}, json_schema=OBJ),
     ),
     "OpenAIResponsesRequest": obj(
         ("model", "input"),
@@ -151,6 +166,7 @@ REQUEST_SCHEMAS: dict[str, Schema] = {
         instructions=STR,
         temperature=NUM,
         stream=BOOL,
+        text=obj(format=obj(("type",), type={"type": "string", "enum": RESPONSE_FORMATS}, schema=OBJ)),
     ),
 }
 
@@ -223,12 +239,17 @@ TA = f"{V1}/agents/custom_agent_tool_associations"
 KA = f"{V1}/agents/custom_agent_key_associations"
 CHAT = f"{V1}/chats/{{session_id}}"
 MSG = f"{V1}/messages"
+COLL = f"{V1}/collections/{{collection_id}}"
+DOC = f"{V1}/documents/{{document_id}}"
+#: what the high-level client's get_document reads besides the document
+DOCUMENT_PARTS = ("internal_metadata", "page_layout", "user_source_file", "page_ocr_model", "guardrails_settings")
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/rpc/health/readiness", "readiness", "health", "Readiness probe", auth=False),
     Operation("GET", "/rpc/health/liveness", "liveness", "health", "Liveness probe", auth=False),
     Operation("GET", f"{V1}/models", "list_models", "models", "List LLMs"),
     Operation("GET", "/openai_api/v1/models", "openai_list_models", "openai", "OpenAI-compatible model list"),
+    Operation("GET", "/openai_api/v1/models/{model}", "openai_retrieve_model", "openai", "One OpenAI-compatible model"),
     Operation(
         "POST",
         f"{V1}/collections",
@@ -549,7 +570,7 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     # what only the official high-level client uses (not in the seeds, so not in the contract)
     Operation("GET", "/rpc/meta", "rpc_meta", "rpc", "Server and user metadata", documented=False),
-    Operation("PUT", "/rpc/fs", "rpc_fs", "rpc", "Upload a file", form="FsUploadForm", documented=False),
+    Operation("PUT", "/rpc/fs", "rpc_fs", "rpc", "Upload a file", form="FsUploadForm"),
     Operation(
         "POST",
         f"{V1}/uploads/{{upload_ids}}/ingest/job",
@@ -561,6 +582,103 @@ OPERATIONS: tuple[Operation, ...] = (
         documented=False,
     ),
     Operation("GET", f"{V1}/jobs/{{job_id}}", "get_job", "jobs", "A job's status", documented=False),
+    # what the high-level client's library calls need beyond the seeds (h2ogpte.rest_sync's operation ids)
+    Operation("GET", f"{V1}/collections/count", "get_collection_count", "collections", "Count", documented=False),
+    Operation(
+        "GET",
+        f"{COLL}/documents",
+        "list_documents_for_collection",
+        "collections",
+        "Documents of a collection",
+        query=PAGE + _q(("metadata_filter", STR)),
+        documented=False,
+    ),
+    Operation(
+        "GET",
+        f"{COLL}/documents/count",
+        "get_document_count_for_collection",
+        "collections",
+        "Count",
+        documented=False,
+    ),
+    Operation(
+        "GET",
+        f"{COLL}/chats",
+        "list_chat_sessions_for_collection",
+        "collections",
+        "Chat sessions of a collection",
+        query=PAGE + _q(("username", STR)),
+        documented=False,
+    ),
+    Operation(
+        "GET", f"{COLL}/chats/count", "get_chat_session_count_for_collection", "collections", "Count", documented=False
+    ),
+    Operation(
+        "POST", f"{COLL}/chunks/search", "search_collection_chunks", "collections", "Search chunks", documented=False
+    ),
+    Operation(
+        "PATCH",
+        COLL,
+        "update_collection",
+        "collections",
+        "Rename or retype a collection",
+        body="CollectionUpdateRequest",
+        body_required=True,
+    ),
+    Operation(
+        "POST", f"{V1}/collections/delete_job", "create_delete_collection_job", "collections", "Job", documented=False
+    ),
+    Operation(
+        "POST",
+        f"{COLL}/documents/delete_job",
+        "create_delete_document_from_collection_job",
+        "collections",
+        "Job",
+        documented=False,
+    ),
+    Operation("GET", f"{V1}/chats/count", "get_chat_session_count", "chats", "Count", documented=False),
+    Operation(
+        "PATCH",
+        CHAT,
+        "update_chat_session",
+        "chats",
+        "Rename a chat session",
+        body="ChatSessionUpdateRequest",
+        body_required=True,
+    ),
+    Operation("POST", f"{V1}/chats/delete_job", "create_delete_chat_session_job", "chats", "Job", documented=False),
+    Operation(
+        "GET",
+        f"{V1}/documents/count",
+        "get_document_count",
+        "documents",
+        "Count",
+        query=_q(("owned", BOOL), ("chat_session_id", STR)),
+        documented=False,
+    ),
+    Operation("GET", DOC, "get_document", "documents", "A document", documented=False),
+    *(
+        Operation("GET", f"{DOC}/{part}", f"get_document_{part}", "documents", f"A document's {part}", documented=False)
+        for part in DOCUMENT_PARTS
+    ),
+    Operation("POST", f"{V1}/documents/delete_job", "create_delete_document_job", "documents", "Job", documented=False),
+    Operation(
+        "POST", f"{V1}/documents/process_job", "create_process_document_job", "documents", "Job", documented=False
+    ),
+    Operation(
+        "GET",
+        f"{V1}/document_summaries/{{summary_id}}",
+        "get_document_summary",
+        "documents",
+        "A summary a process job wrote",
+        documented=False,
+    ),
+    *(
+        Operation("POST", f"{V1}/models/{{model_name}}/{verb}", verb, "models", verb, documented=False)
+        for verb in ("answer_question", "summarize_content", "extract_data")
+    ),
+    Operation("GET", "/rpc/fs", "rpc_fs_list", "rpc", "Ids of the uploads not yet ingested"),
+    Operation("DELETE", "/rpc/fs", "rpc_fs_delete", "rpc", "Delete an upload", query=_q(("id", STR, True))),
     *(
         Operation(
             "GET",
