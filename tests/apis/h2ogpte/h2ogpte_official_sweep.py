@@ -32,28 +32,22 @@ EXCLUDED: dict[str, str] = {
     "connect": "opens the /ws WebSocket session; driven by the highlevel flow (session.query) instead",
 }
 
-#: a required parameter's name -> the kind of object whose id it takes (the kind is what a create_* names)
+#: a required parameter whose name is not ``<kind>_id`` -> the kind of object whose id it takes (the kind is
+#: what a create_*/add_* method names: create_forum_post makes a "forum_post")
 KIND_OF = {
-    "collection_id": "collection",
     "src_collection_id": "collection",
     "source_collection_id": "collection",
     "target_collection_id": "collection2",
-    "document_id": "document",
-    "chat_session_id": "chat_session",
     "message_id": "message",
-    "question_id": "message",
     "chat_message_id": "message",
     "reply_id": "message",
-    "upload_id": "upload",
-    "job_id": "job",
+    "question_id": "question",
     "prompt_id": "prompt_template",
-    "prompt_template_id": "prompt_template",
     "assistant_id": "ai_assistant",
     "recipient_assistant_id": "ai_assistant",
     "tool_id": "custom_agent_tool",
     "agent_id": "custom_agent",
     "task_id": "scheduled_task",
-    "scheduled_task_id": "scheduled_task",
     "post_id": "forum_post",
     "group_id": "user_group",
     "role_id": "user_role",
@@ -63,8 +57,16 @@ KIND_OF = {
     "integration_id": "slack_integration",
     "webhook_id": "assistant_webhook",
     "model_id": "runtime_llm",
-    "user_id": "user",
 }
+
+
+def kind_of(name: str, ids: Ids) -> str | None:
+    """The kind whose id a parameter takes: an alias, or ``<kind>_id`` for a kind the session made."""
+    if name in KIND_OF:
+        return KIND_OF[name]
+    if name.endswith("_id") and name[:-3] in ids.by_kind:
+        return name[:-3]
+    return None
 
 
 class Ids:
@@ -193,12 +195,14 @@ def hints(ids: Ids, scratch: Path) -> dict[str, dict[str, Any]]:
 
 def placeholder(name: str, annotation: Any, ids: Ids, scratch: Path) -> Any:
     """A value for a required parameter: a known id, else one fitting its name and type."""
-    if name in KIND_OF:
-        return ids.get(KIND_OF[name])
+    kind = kind_of(name, ids)
+    if kind is not None:
+        return ids.get(kind)
     if name == "destination_directory":
         return tempfile.mkdtemp(dir=scratch)  # a fresh folder: downloads refuse to overwrite
-    if name.endswith("_ids") and name[:-1] in KIND_OF:
-        return [ids.get(KIND_OF[name[:-1]])]
+    kind = kind_of(name[:-1], ids) if name.endswith("_ids") else None
+    if kind is not None:
+        return [ids.get(kind)]
     by_name = {
         "tag_name": ids.by_kind.get("tag", "harness-tag"),
         "tags": ["harness-tag"],
@@ -351,11 +355,11 @@ def sweep_sync(url: str, key: str) -> dict[str, Any]:
     return out
 
 
-def query_sync(client: Any, session_id: str) -> str:
-    """A question asked over the WebSocket; the answer's id."""
+def query_sync(client: Any, session_id: str) -> tuple[str, str]:
+    """A question asked over the WebSocket: the answer's id and the question's."""
     with client.connect(session_id) as session:
         reply = session.query("Which product sold best?", llm="auto", timeout=30)
-    return str(reply.id)
+    return str(reply.id), str(reply.reply_to)
 
 
 def sweep_async(url: str, key: str) -> dict[str, Any]:
@@ -372,10 +376,10 @@ def sweep_async(url: str, key: str) -> dict[str, Any]:
             return loop.run_until_complete(asyncio.wait_for(_await(result), CALL_TIMEOUT))
         return result
 
-    async def ask(session_id: str) -> str:
+    async def ask(session_id: str) -> tuple[str, str]:
         async with client.connect(session_id) as session:
             reply = await session.query("Which product sold best?", llm="auto", timeout=30)
-        return str(reply.id)
+        return str(reply.id), str(reply.reply_to)
 
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
@@ -396,7 +400,9 @@ async def _await(awaitable: Any) -> Any:
     return await awaitable
 
 
-def base(ids: Ids, invoke: Callable[[str, dict[str, Any]], Any], scratch: Path, ask: Callable[[str], str]) -> None:
+def base(
+    ids: Ids, invoke: Callable[[str, dict[str, Any]], Any], scratch: Path, ask: Callable[[str], tuple[str, str]]
+) -> None:
     """The objects most methods act on: two collections, an uploaded and ingested document, a session, a message."""
 
     def new_collection() -> Any:
@@ -422,7 +428,7 @@ def base(ids: Ids, invoke: Callable[[str, dict[str, Any]], Any], scratch: Path, 
     with (scratch / "sales.csv").open("rb") as fh:
         ids.by_kind["upload"] = invoke("upload", {"file_name": "spare.csv", "file": fh})
     ids.by_kind["chat_session"] = new_session()
-    ids.by_kind["message"] = ask(ids.by_kind["chat_session"])
+    ids.by_kind["message"], ids.by_kind["question"] = ask(ids.by_kind["chat_session"])
     ids.by_kind["user"] = invoke("get_meta", {}).user_id
 
 
