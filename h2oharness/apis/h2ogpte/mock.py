@@ -25,7 +25,7 @@ from starlette.responses import Response
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
-from h2oharness.apis.h2ogpte.mockparts import agents, chat, docs, library, llm, memory, openai
+from h2oharness.apis.h2ogpte.mockparts import agents, chat, docs, library, llm, memory, openai, rpcdb
 from h2oharness.apis.h2ogpte.mockparts.clientgaps import CLIENT_GAPS
 from h2oharness.apis.h2ogpte.mockparts.schemas import OPERATIONS, Operation
 from h2oharness.apis.h2ogpte.mockparts.state import DEFAULT_KEY, FAIL_MARKER, H2OGPTeMockState, H2OGPTeTimings
@@ -148,6 +148,7 @@ HANDLERS: dict[str, Handler] = {
     "extract_data": llm.extract_data,
     "rpc_fs_list": library.list_uploads,
     "rpc_fs_delete": library.delete_upload,
+    "rpc_db": rpcdb.rpc_db,
 }
 
 # Where the mock answers differently from a real h2oGPTe, on purpose.
@@ -165,6 +166,8 @@ DEVIATIONS: dict[str, str] = {
     "OpenAI tools and JSON": "a forced tool_choice answers with that tool call, tool messages are accepted, "
     "response_format/text.format make the content JSON; seed 004 says the real server ignores these",
     "delete jobs": "the *_job deletions remove their objects at submission; the job then runs on the clock",
+    "/rpc/db": "records are kept per kind with the fields the client requires (id, name, user_id...); updates, "
+    "shares and links are accepted without effect, and lists of links, files and messages are empty",
     # "<client>.<method>": why that official client's method fails against the mock
     **{f"{client}.{method}": why for client, gaps in CLIENT_GAPS.items() for method, why in gaps.items()},
 }

@@ -27,9 +27,19 @@ CONTRACT = Path(__file__).parents[3] / "contracts" / "h2ogpte" / "openapi.yaml"
 #: the operations of h2ogpte.rest_sync 1.7.5, which the high-level clients call
 CLIENT_OPERATIONS = 385
 MODES = {"H2OGPTE": "sweep-sync", "H2OGPTEAsync": "sweep-async", "openai": "sweep-openai"}
-#: the methods the mock's hand-written handlers serve (the rest answer from the generic resource layer)
+#: the methods the mock's hand-written handlers serve, /rpc/db's among them (the rest of the REST surface answers
+#: from the generic resource layer)
 HAND_WRITTEN = (
     "answer_question",
+    "create_ai_assistant",
+    "create_event_type",
+    "create_forum",
+    "get_ai_assistant",
+    "get_forum",
+    "list_ai_assistants",
+    "list_forums",
+    "subscribe_assistant_to_event_type",
+    "update_ai_assistant",
     "count_assets",
     "count_chat_sessions",
     "count_chat_sessions_for_collection",

@@ -677,6 +677,7 @@ OPERATIONS: tuple[Operation, ...] = (
         Operation("POST", f"{V1}/models/{{model_name}}/{verb}", verb, "models", verb, documented=False)
         for verb in ("answer_question", "summarize_content", "extract_data")
     ),
+    Operation("POST", "/rpc/db", "rpc_db", "rpc", "The high-level client's RPC: assistants, forums", documented=False),
     Operation("GET", "/rpc/fs", "rpc_fs_list", "rpc", "Ids of the uploads not yet ingested"),
     Operation("DELETE", "/rpc/fs", "rpc_fs_delete", "rpc", "Delete an upload", query=_q(("id", STR, True))),
     *(

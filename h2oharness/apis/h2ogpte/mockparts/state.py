@@ -86,6 +86,8 @@ class H2OGPTeMockState(MockState):
     generations: dict[str, Generation] = field(default_factory=dict)
     agent_files: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    #: what POST /rpc/db keeps (AI assistants, forums, event types...): kind -> id -> record
+    rpc_records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     #: document summaries written by process jobs, by summary id
     summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
     memory_blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
