@@ -25,7 +25,7 @@ from starlette.responses import Response
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
-from h2oharness.apis.h2ogpte.mockparts import agents, chat, docs, library, llm, memory, openai, rpcdb
+from h2oharness.apis.h2ogpte.mockparts import agents, assistants, chat, docs, library, llm, memory, openai, rpcdb
 from h2oharness.apis.h2ogpte.mockparts.clientgaps import CLIENT_GAPS
 from h2oharness.apis.h2ogpte.mockparts.schemas import OPERATIONS, Operation
 from h2oharness.apis.h2ogpte.mockparts.state import DEFAULT_KEY, FAIL_MARKER, H2OGPTeMockState, H2OGPTeTimings
@@ -149,6 +149,26 @@ HANDLERS: dict[str, Handler] = {
     "rpc_fs_list": library.list_uploads,
     "rpc_fs_delete": library.delete_upload,
     "rpc_db": rpcdb.rpc_db,
+    "start_ai_assistant": assistants.assistant_action,
+    "stop_ai_assistant": assistants.assistant_action,
+    "wake_ai_assistant": assistants.assistant_action,
+    "emit_event_ai_assistant": assistants.assistant_action,
+    "send_message_to_assistant": assistants.send_message,
+    "send_inter_assistant_message": assistants.send_message,
+    "delete_ai_assistant": assistants.delete_assistant,
+    "get_ai_assistant_chat_history": assistants.history,
+    "get_ai_assistant_events_history": assistants.history,
+    "search_forum_posts": assistants.search_forum_posts,
+    "create_forum_post": assistants.create_forum_post,
+    "reply_to_forum_post": assistants.create_forum_post,
+    "create_assistant_webhook": assistants.create_webhook,
+    "list_assistant_webhooks": assistants.list_webhooks,
+    "delete_assistant_webhook": assistants.delete_webhook,
+    "regenerate_assistant_webhook_token": assistants.regenerate_webhook,
+    "create_slack_integration": assistants.create_slack,
+    "list_slack_integrations": assistants.list_slack,
+    "delete_slack_integration": assistants.delete_slack,
+    "link_slack_channel": assistants.link_slack_channel,
 }
 
 # Where the mock answers differently from a real h2oGPTe, on purpose.

@@ -240,6 +240,10 @@ KA = f"{V1}/agents/custom_agent_key_associations"
 CHAT = f"{V1}/chats/{{session_id}}"
 MSG = f"{V1}/messages"
 COLL = f"{V1}/collections/{{collection_id}}"
+AI = f"{V1}/ai_assistants/{{assistant_id}}"
+FORUM = f"{V1}/forums/{{forum_id}}"
+HOOKS = f"{V1}/ai_assistants_webhooks/{{assistant_id}}"
+SLACK = f"{V1}/integrations/slack/"
 DOC = f"{V1}/documents/{{document_id}}"
 #: what the high-level client's get_document reads besides the document
 DOCUMENT_PARTS = ("internal_metadata", "page_layout", "user_source_file", "page_ocr_model", "guardrails_settings")
@@ -678,6 +682,48 @@ OPERATIONS: tuple[Operation, ...] = (
         for verb in ("answer_question", "summarize_content", "extract_data")
     ),
     Operation("POST", "/rpc/db", "rpc_db", "rpc", "The high-level client's RPC: assistants, forums", documented=False),
+    # AI assistants' REST side, outside rest_sync (the high-level client's own paths)
+    *(
+        Operation("POST", f"{AI}/{verb}", f"{verb}_ai_assistant", "assistants", verb, documented=False)
+        for verb in ("start", "stop", "wake", "emit_event")
+    ),
+    Operation("POST", f"{AI}/messages", "send_message_to_assistant", "assistants", "Message", documented=False),
+    Operation(
+        "POST", f"{AI}/send_to_assistant", "send_inter_assistant_message", "assistants", "Message", documented=False
+    ),
+    Operation("DELETE", AI, "delete_ai_assistant", "assistants", "Delete an assistant", documented=False),
+    *(
+        Operation(
+            "GET", f"{AI}/history/{part}", f"get_ai_assistant_{part}_history", "assistants", part, documented=False
+        )
+        for part in ("chat", "events")
+    ),
+    Operation("GET", f"{AI}/search_forum_posts", "search_forum_posts", "assistants", "Posts", documented=False),
+    Operation("POST", f"{FORUM}/posts", "create_forum_post", "assistants", "Post", documented=False),
+    Operation(
+        "POST", f"{FORUM}/posts/{{post_id}}/reply", "reply_to_forum_post", "assistants", "Reply", documented=False
+    ),
+    Operation("POST", HOOKS, "create_assistant_webhook", "assistants", "Webhook", documented=False),
+    Operation("GET", HOOKS, "list_assistant_webhooks", "assistants", "Webhooks", documented=False),
+    Operation(
+        "DELETE", f"{HOOKS}/{{webhook_id}}", "delete_assistant_webhook", "assistants", "Webhook", documented=False
+    ),
+    Operation(
+        "POST",
+        f"{HOOKS}/{{webhook_id}}/regenerate",
+        "regenerate_assistant_webhook_token",
+        "assistants",
+        "New token",
+        documented=False,
+    ),
+    Operation("POST", SLACK, "create_slack_integration", "assistants", "Slack", documented=False),
+    Operation("GET", SLACK, "list_slack_integrations", "assistants", "Slack", documented=False),
+    Operation(
+        "DELETE", f"{SLACK}{{integration_id}}", "delete_slack_integration", "assistants", "Slack", documented=False
+    ),
+    Operation(
+        "POST", f"{SLACK}{{integration_id}}/channels", "link_slack_channel", "assistants", "Slack", documented=False
+    ),
     Operation("GET", "/rpc/fs", "rpc_fs_list", "rpc", "Ids of the uploads not yet ingested"),
     Operation("DELETE", "/rpc/fs", "rpc_fs_delete", "rpc", "Delete an upload", query=_q(("id", STR, True))),
     *(
