@@ -25,7 +25,18 @@ from starlette.responses import Response
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
-from h2oharness.apis.h2ogpte.mockparts import agents, assistants, chat, docs, library, llm, memory, openai, rpcdb
+from h2oharness.apis.h2ogpte.mockparts import (
+    agents,
+    assistants,
+    chat,
+    docs,
+    library,
+    llm,
+    memory,
+    openai,
+    rpcdb,
+    schedules,
+)
 from h2oharness.apis.h2ogpte.mockparts.clientgaps import CLIENT_GAPS
 from h2oharness.apis.h2ogpte.mockparts.schemas import OPERATIONS, Operation
 from h2oharness.apis.h2ogpte.mockparts.state import DEFAULT_KEY, FAIL_MARKER, H2OGPTeMockState, H2OGPTeTimings
@@ -169,6 +180,32 @@ HANDLERS: dict[str, Handler] = {
     "list_slack_integrations": assistants.list_slack,
     "delete_slack_integration": assistants.delete_slack,
     "link_slack_channel": assistants.link_slack_channel,
+    "create_scheduled_task": schedules.create_task,
+    "list_scheduled_tasks": schedules.list_tasks,
+    "get_scheduled_task": schedules.get_task,
+    "update_scheduled_task": schedules.update_task,
+    "delete_scheduled_task": schedules.delete_task,
+    "delete_scheduled_tasks": schedules.batch_delete,
+    "trigger_scheduled_task": schedules.trigger_task,
+    "list_scheduled_task_executions": schedules.nothing_tracked,
+    "list_all_user_scheduled_task_executions": schedules.nothing_tracked,
+    "get_scheduled_task_summary": schedules.nothing_tracked,
+    "generate_scheduled_task_spec": schedules.generate_spec,
+    "generate_assistant_spec": schedules.generate_spec,
+    "list_scheduled_tasks_by_admin": schedules.list_tasks,
+    "update_scheduled_task_by_admin": schedules.update_task,
+    "delete_scheduled_tasks_by_admin": schedules.batch_delete,
+    "get_admin_scheduled_task_summary": schedules.nothing_tracked,
+    "get_admin_scheduled_task_execution_stats": schedules.nothing_tracked,
+    "get_admin_scheduled_task_executions": schedules.nothing_tracked,
+    "get_user_approval_config": schedules.approval_config,
+    "list_approvals_routed_to_me": schedules.approvals_routed_to_me,
+    "build_collection_graph": schedules.build_graph,
+    "get_collection_graph_status": schedules.graph_status,
+    "get_connector_status": schedules.connector_status,
+    "list_connectors": schedules.list_connectors,
+    "start_connector_link": schedules.connect,
+    "revoke_connector": schedules.revoke,
 }
 
 # Where the mock answers differently from a real h2oGPTe, on purpose.

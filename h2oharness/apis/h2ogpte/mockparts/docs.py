@@ -228,6 +228,7 @@ def ingest_upload(state: H2OGPTeMockState, call: Call) -> Reply:
 
 #: the JobKind (the client's enum) of each ``*_job`` operation; a kind outside the enum fails the client's Job
 JOB_KINDS = {
+    "build_collection_graph": "BuildCollectionGraphJob",
     "create_delete_chat_session_job": "DeleteChatSessionsJob",
     "create_delete_collection_job": "DeleteCollectionsJob",
     "create_delete_collection_thumbnail_job": "DeleteCollectionThumbnailJob",

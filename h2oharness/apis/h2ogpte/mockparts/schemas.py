@@ -244,6 +244,8 @@ AI = f"{V1}/ai_assistants/{{assistant_id}}"
 FORUM = f"{V1}/forums/{{forum_id}}"
 HOOKS = f"{V1}/ai_assistants_webhooks/{{assistant_id}}"
 SLACK = f"{V1}/integrations/slack/"
+TASKS = f"{V1}/scheduled_tasks"
+ADMIN_TASKS = f"{V1}/admin/scheduled_tasks"
 DOC = f"{V1}/documents/{{document_id}}"
 #: what the high-level client's get_document reads besides the document
 DOCUMENT_PARTS = ("internal_metadata", "page_layout", "user_source_file", "page_ocr_model", "guardrails_settings")
@@ -724,6 +726,60 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "POST", f"{SLACK}{{integration_id}}/channels", "link_slack_channel", "assistants", "Slack", documented=False
     ),
+    # scheduled tasks, approvals, graphs and connectors: the high-level client's own paths
+    Operation("POST", TASKS, "create_scheduled_task", "schedules", "", documented=False),
+    Operation("GET", TASKS, "list_scheduled_tasks", "schedules", "", documented=False),
+    Operation("GET", f"{TASKS}/{{task_id}}", "get_scheduled_task", "schedules", "", documented=False),
+    Operation("PUT", f"{TASKS}/{{task_id}}", "update_scheduled_task", "schedules", "", documented=False),
+    Operation("DELETE", f"{TASKS}/{{task_id}}", "delete_scheduled_task", "schedules", "", documented=False),
+    Operation("POST", f"{TASKS}/batch_delete", "delete_scheduled_tasks", "schedules", "", documented=False),
+    Operation("POST", f"{TASKS}/{{task_id}}/trigger", "trigger_scheduled_task", "schedules", "", documented=False),
+    Operation(
+        "GET", f"{TASKS}/{{task_id}}/executions", "list_scheduled_task_executions", "schedules", "", documented=False
+    ),
+    Operation(
+        "GET", f"{TASKS}/executions", "list_all_user_scheduled_task_executions", "schedules", "", documented=False
+    ),
+    Operation("GET", f"{TASKS}/summary", "get_scheduled_task_summary", "schedules", "", documented=False),
+    Operation("POST", f"{TASKS}/generate_spec", "generate_scheduled_task_spec", "schedules", "", documented=False),
+    Operation(
+        "POST", f"{V1}/ai_assistants/generate_spec", "generate_assistant_spec", "schedules", "", documented=False
+    ),
+    Operation("GET", ADMIN_TASKS, "list_scheduled_tasks_by_admin", "schedules", "", documented=False),
+    Operation("PUT", f"{ADMIN_TASKS}/{{task_id}}", "update_scheduled_task_by_admin", "schedules", "", documented=False),
+    Operation(
+        "POST", f"{ADMIN_TASKS}/batch_delete", "delete_scheduled_tasks_by_admin", "schedules", "", documented=False
+    ),
+    *(
+        Operation("GET", f"{ADMIN_TASKS}/{part}", f"get_admin_scheduled_task_{part}", "schedules", "", documented=False)
+        for part in ("summary", "execution_stats", "executions")
+    ),
+    Operation(
+        "GET",
+        f"{V1}/admin/users/{{user_id}}/approval_config",
+        "get_user_approval_config",
+        "schedules",
+        "",
+        documented=False,
+    ),
+    Operation(
+        "GET",
+        f"{V1}/ai_assistants_approvals/routed_to_me",
+        "list_approvals_routed_to_me",
+        "schedules",
+        "",
+        documented=False,
+    ),
+    Operation(
+        "POST", f"{V1}/graph/{{collection_id}}/build", "build_collection_graph", "schedules", "", documented=False
+    ),
+    Operation(
+        "GET", f"{V1}/graph/{{collection_id}}/status", "get_collection_graph_status", "schedules", "", documented=False
+    ),
+    Operation("GET", f"{V1}/connectors/status", "get_connector_status", "schedules", "", documented=False),
+    Operation("GET", f"{V1}/connectors", "list_connectors", "schedules", "", documented=False),
+    Operation("POST", f"{V1}/connectors/connect", "start_connector_link", "schedules", "", documented=False),
+    Operation("POST", f"{V1}/connectors/revoke", "revoke_connector", "schedules", "", documented=False),
     Operation("GET", "/rpc/fs", "rpc_fs_list", "rpc", "Ids of the uploads not yet ingested"),
     Operation("DELETE", "/rpc/fs", "rpc_fs_delete", "rpc", "Delete an upload", query=_q(("id", STR, True))),
     *(
