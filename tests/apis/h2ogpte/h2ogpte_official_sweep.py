@@ -122,14 +122,17 @@ def public_methods(cls: type) -> list[str]:
 
 
 def phase(name: str) -> int:
-    """Creators first, deleters last: parts, then documents, then chat sessions, then collections."""
+    """Creators first; then readers and updaters; then what undoes a link (unshare, remove...) while its objects
+    still exist; then deleters: parts, documents, chat sessions, and collections last."""
     if name.startswith(("create_", "add_", "upload")):
         return 0
-    if name.startswith(("delete_", "remove_", "unshare_", "revoke_", "deactivate_", "cancel_", "confirm_")):
-        for rank, word in enumerate(("document", "chat_session", "collection"), start=3):
+    if name.startswith(("unshare_", "remove_", "revoke_", "deactivate_", "cancel_")):
+        return 2
+    if name.startswith(("delete_", "confirm_")):
+        for rank, word in enumerate(("document", "chat_session", "collection"), start=4):
             if word in name:
                 return rank
-        return 2
+        return 3
     return 1
 
 
@@ -300,7 +303,7 @@ def sweep(
         started = time.monotonic()
         func = getattr(cls, FORWARDS_TO.get(name, name))
         try:
-            if phase(name) >= 2:
+            if phase(name) >= 3:
                 ids.refresh(func)
             kwargs = arguments(func, ids, scratch, given=hints(ids, scratch).get(name, {}))
             result = invoke(name, kwargs)

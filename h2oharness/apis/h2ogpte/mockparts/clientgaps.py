@@ -6,11 +6,13 @@ require the failing set to be exactly the one listed here, so a regression and a
 
 from __future__ import annotations
 
-#: the high-level client's own defects: they fail against any server, so the mock cannot make them pass
+#: what fails in the high-level clients whatever the server answers: their own defects, a missing optional package
 _CLIENT_DEFECTS: dict[str, str] = {
     "list_upload": "client defect: _get() already returns the parsed JSON list, then list_upload calls "
     "_raise_error_if_any() on it (AttributeError: 'list' object has no attribute 'status_code') whatever the "
     "server answers to GET /rpc/fs",
+    "download_reference_highlighting": "needs PyMuPDF, an optional dependency the client does not install (it "
+    "raises before any request); the document it would download is served by GET /file",
 }
 
 CLIENT_GAPS: dict[str, dict[str, str]] = {

@@ -310,8 +310,9 @@ def get_job(state: H2OGPTeMockState, call: Call) -> Reply:
 
 
 def download_file(state: H2OGPTeMockState, call: Call) -> Reply:
-    """GET /file?id=&name=: an agent file's bytes."""
-    stored = state.files.get(call.query["id"])
+    """GET /file?id=&name=: an agent file's bytes, or an ingested document's (saved under the name asked for)."""
+    doc = state.documents.get(call.query["id"])
+    stored = (call.query["name"], doc.data) if doc is not None else state.files.get(call.query["id"])
     if stored is None or stored[0] != call.query["name"]:
         raise not_found(f"File {call.query['name']!r}")
     name, data = stored
