@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import certifi
 import pytest
 
 from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, DEVIATIONS, H2OGPTeMockState, H2OGPTeTimings, make_app
@@ -86,13 +88,24 @@ def installed(client: str) -> bool:
     return importlib.util.find_spec("openai" if client == "openai" else "h2ogpte") is not None
 
 
+Sweeps = dict[str, Any]
+
+
 @pytest.fixture(scope="module")
-def sweeps() -> dict[str, tuple[dict[str, Any], H2OGPTeMockState]]:
-    """The sweeps run so far in this module, by client: each client is swept once."""
-    return {}
+def sweeps(tmp_path_factory: pytest.TempPathFactory) -> Sweeps:
+    """The sweeps run so far in this module, by client (each client is swept once), and the drivers' environment.
+
+    The clients build a TLS context, loading the whole CA bundle, for every call (70 ms each, most of a sweep),
+    though they never speak TLS to the loopback mock: the drivers get a bundle of one certificate instead.
+    """
+    text = Path(certifi.where()).read_text()
+    end = "-----END CERTIFICATE-----"
+    bundle = tmp_path_factory.mktemp("ca") / "one.pem"
+    bundle.write_text(text[text.index("-----BEGIN CERTIFICATE-----") : text.index(end) + len(end)] + "\n")
+    return {"env": {**os.environ, "SSL_CERT_FILE": str(bundle), "SSL_CERT_DIR": str(bundle.parent)}}
 
 
-def sweep(cache: dict[str, tuple[dict[str, Any], H2OGPTeMockState]], client: str) -> tuple[dict[str, Any], Any]:
+def sweep(cache: Sweeps, client: str) -> tuple[dict[str, Any], Any]:
     """The driver's ``{"results", "excluded"}`` for ``client`` against a fresh mock, and that mock's state."""
     if not installed(client):
         pytest.skip(f"the {client} client is not installed")
@@ -105,6 +118,7 @@ def sweep(cache: dict[str, tuple[dict[str, Any], H2OGPTeMockState]], client: str
                 capture_output=True,
                 text=True,
                 timeout=180,
+                env=cache["env"],
                 check=False,
             )
         assert done.returncode == 0, f"the {client} sweep failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
@@ -118,9 +132,7 @@ def covers_the_client_surface() -> bool:
 
 
 @pytest.mark.parametrize("client", ["H2OGPTE", "H2OGPTEAsync"])
-def test_hand_written_behaviour_serves_the_high_level_clients(
-    client: str, sweeps: dict[str, tuple[dict[str, Any], H2OGPTeMockState]]
-) -> None:
+def test_hand_written_behaviour_serves_the_high_level_clients(client: str, sweeps: Sweeps) -> None:
     """The library flows: documents listed and counted, chunks found, LLM calls answered, renames, delete jobs."""
     out, state = sweep(sweeps, client)
     wrong = {m: out["results"][m] for m in HAND_WRITTEN if out["results"][m] != "ok"}
@@ -130,9 +142,7 @@ def test_hand_written_behaviour_serves_the_high_level_clients(
 
 
 @pytest.mark.parametrize("client", list(MODES))
-def test_every_public_method_of_the_client(
-    client: str, sweeps: dict[str, tuple[dict[str, Any], H2OGPTeMockState]]
-) -> None:
+def test_every_public_method_of_the_client(client: str, sweeps: Sweeps) -> None:
     """At least 95% of the methods succeed; the others are exactly the ones DEVIATIONS lists, with their reason."""
     if client != "openai" and not covers_the_client_surface():
         pytest.skip("the contract lacks h2ogpte.rest_sync's operations: the generic resource layer answers them")
