@@ -199,6 +199,7 @@ HANDLERS: dict[str, Handler] = {
     "get_admin_scheduled_task_execution_stats": schedules.nothing_tracked,
     "get_admin_scheduled_task_executions": schedules.nothing_tracked,
     "get_user_approval_config": schedules.approval_config,
+    "set_user_approval_config": schedules.set_approval_config,
     "list_approvals_routed_to_me": schedules.approvals_routed_to_me,
     "build_collection_graph": schedules.build_graph,
     "get_collection_graph_status": schedules.graph_status,

@@ -101,8 +101,18 @@ def generate_spec(state: H2OGPTeMockState, call: Call) -> Reply:
 
 
 def approval_config(state: H2OGPTeMockState, call: Call) -> Reply:
-    """GET /api/v1/admin/users/{user_id}/approval_config: the defaults."""
-    return Reply({"user_id": call.path_params["user_id"], "approval_user_id": None})
+    """GET /api/v1/admin/users/{user_id}/approval_config: what was set, else the defaults."""
+    user_id = call.path_params["user_id"]
+    stored = state.rpc_records.get("approval_config", {}).get(user_id, {})
+    return Reply({"user_id": user_id, "approval_user_id": None, **stored})
+
+
+def set_approval_config(state: H2OGPTeMockState, call: Call) -> Reply:
+    """PUT /api/v1/admin/users/{user_id}/approval_config: the config with the given fields."""
+    user_id = call.path_params["user_id"]
+    stored = state.rpc_records.setdefault("approval_config", {}).setdefault(user_id, {})
+    stored.update({k: v for k, v in _body(call).items() if k != "user_id"})
+    return Reply({"user_id": user_id, "approval_user_id": None, **stored})
 
 
 def approvals_routed_to_me(state: H2OGPTeMockState, call: Call) -> Reply:

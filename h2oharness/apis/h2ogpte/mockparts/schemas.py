@@ -763,6 +763,14 @@ OPERATIONS: tuple[Operation, ...] = (
         documented=False,
     ),
     Operation(
+        "PUT",
+        f"{V1}/admin/users/{{user_id}}/approval_config",
+        "set_user_approval_config",
+        "schedules",
+        "",
+        documented=False,
+    ),
+    Operation(
         "GET",
         f"{V1}/ai_assistants_approvals/routed_to_me",
         "list_approvals_routed_to_me",
