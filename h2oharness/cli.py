@@ -99,9 +99,6 @@ def _parser() -> argparse.ArgumentParser:
     spec.add_argument(
         "--from", dest="source", default="snapshot", help="URL of a server, a metadata folder, or 'snapshot'"
     )
-    spec.add_argument(
-        "--from-client", action="store_true", help="h2ogpte: from the installed h2ogpte client and the hand-kept part"
-    )
     spec.add_argument("--out", type=Path, required=True, help="where to write the OpenAPI YAML")
     spec.add_argument("--username", help="HTTP Basic user for the server")
     spec.add_argument("--password-env", default=None)
