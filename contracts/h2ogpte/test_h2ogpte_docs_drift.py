@@ -309,7 +309,8 @@ def test_client_expects_a_body_on_a_bodiless_204(harness_drift: Any) -> None:
 # the kept part's operations the client has no code for
 KEPT_ONLY = {
     "GET /rpc/health/readiness", "GET /rpc/health/liveness", "GET /file", "GET /openai_api/v1/models",
-    "POST /openai_api/v1/chat/completions", "POST /openai_api/v1/responses", "GET /rpc/meta", "PUT /rpc/fs",
+    "POST /openai_api/v1/chat/completions", "POST /openai_api/v1/responses", "GET /openai_api/v1/models/{model}",
+    "GET /rpc/meta", "PUT /rpc/fs", "GET /rpc/fs", "DELETE /rpc/fs",
 }  # fmt: skip
 
 

@@ -257,7 +257,7 @@ class Resources:
     def answer(self, call: GenericCall) -> GenericReply:
         """The reply to a generic call: validated, applied to the objects, fitted to the documented schema."""
         op = call.operation
-        problem = self._invalid(call)
+        problem = self.invalid(call)
         if problem:
             return GenericReply(op.error_status(400, 422), error=problem)
         with self._lock:
@@ -269,7 +269,8 @@ class Resources:
             return GenericReply(reply.status)
         return GenericReply(reply.status, self.surface.schemas.fit(reply.body, op.answer))
 
-    def _invalid(self, call: GenericCall) -> str:
+    def invalid(self, call: GenericCall) -> str:
+        """Why a call breaks its operation's request side (path, query, body), or '' when it does not."""
         op, schemas = call.operation, self.surface.schemas
         for name, (where, required, schema) in op.params.items():
             given = call.path.get(name) if where == "path" else call.query.get(name) if where == "query" else None

@@ -1,7 +1,9 @@
 """Drive the official h2ogpte 1.7.5 client against a server: ``python h2ogpte_official_driver.py URL KEY MODE``.
 
 MODE ``rest``: the generated REST client (h2ogpte.rest_sync) through seed 003's flow. MODE ``highlevel``: the
-``H2OGPTE`` client (GET /rpc/meta, PUT /rpc/fs, ingestion jobs, the /ws WebSocket). Prints one JSON line last.
+``H2OGPTE`` client (GET /rpc/meta, PUT /rpc/fs, ingestion jobs, the /ws WebSocket). MODE ``sweep-sync``,
+``sweep-async``, ``sweep-openai``: every public method of H2OGPTE, H2OGPTEAsync or the openai client's resources the
+compatible API serves (h2ogpte_official_sweep.py). Prints one JSON line last.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import h2ogpte_official_sweep  # type: ignore[import-not-found]  # the script's own folder is on sys.path
 
 CSV = b"product,revenue\nWidget A,12500\nWidget B,8300\n"
 
@@ -123,8 +127,14 @@ def highlevel_flow(url: str, key: str) -> dict[str, object]:
 
 def main() -> None:
     url, key, mode = sys.argv[1], sys.argv[2], sys.argv[3]
-    result = rest_flow(url, key) if mode == "rest" else highlevel_flow(url, key)
-    print(json.dumps(result))
+    flows = {
+        "rest": rest_flow,
+        "highlevel": highlevel_flow,
+        "sweep-sync": h2ogpte_official_sweep.sweep_sync,
+        "sweep-async": h2ogpte_official_sweep.sweep_async,
+        "sweep-openai": h2ogpte_official_sweep.sweep_openai,
+    }
+    print(json.dumps(flows[mode](url, key)))
 
 
 if __name__ == "__main__":

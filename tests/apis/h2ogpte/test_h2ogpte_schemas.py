@@ -16,8 +16,9 @@ CONTRACT = yaml.safe_load((Path(__file__).parents[3] / "contracts" / "h2ogpte" /
 def test_the_kept_part_documents_exactly_the_mocks_documented_operations() -> None:
     documented = {(m.upper(), p) for p, item in CONTRACT["paths"].items() for m in item}
     assert documented == {(op.method, op.path) for op in OPERATIONS if op.documented}
-    # the 63 of seeds 003 and 004, and the high-level client's /rpc/meta and PUT /rpc/fs
-    assert len(documented) == 65
+    # the 63 of seeds 003 and 004, GET /openai_api/v1/models/{model}, and the high-level client's /rpc/meta and
+    # PUT/GET/DELETE /rpc/fs
+    assert len(documented) == 68
 
 
 def test_every_operation_has_a_handler() -> None:

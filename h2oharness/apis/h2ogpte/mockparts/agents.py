@@ -13,6 +13,7 @@ from typing import Any
 from h2oharness.apis.h2ogpte.mockparts.docs import loads_object
 from h2oharness.apis.h2ogpte.mockparts.state import USER_ID, USERNAME, H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import (
+    URLENCODED,
     ApiError,
     Call,
     Part,
@@ -143,10 +144,10 @@ def get_custom_agent_tool(state: H2OGPTeMockState, call: Call) -> Reply:
 
 
 def update_custom_agent_tool(state: H2OGPTeMockState, call: Call) -> Reply:
-    """PUT /api/v1/agents/custom_tools/{tool_id}: multipart (client) or JSON (seed) ``tool_args``."""
+    """PUT /api/v1/agents/custom_tools/{tool_id}: a form (the clients) or JSON (the seed) ``tool_args``."""
     media = call.content_type.split(";")[0].strip().lower()
     upload = None
-    if media == "multipart/form-data":
+    if media in ("multipart/form-data", URLENCODED):
         parts = parse_multipart(call.content_type, call.body)
         if "tool_args" not in parts:
             raise bad_request("tool_args is required for update.")

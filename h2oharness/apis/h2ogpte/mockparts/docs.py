@@ -39,10 +39,10 @@ def list_models(state: H2OGPTeMockState, call: Call) -> Reply:
     return Reply([dict(m) for m in MODELS])
 
 
-def openai_list_models(state: H2OGPTeMockState, call: Call) -> Reply:
-    """GET /openai_api/v1/models: the OpenAI list object."""
+def openai_model_list(state: H2OGPTeMockState) -> list[dict[str, Any]]:
+    """The models as OpenAI model objects."""
     created = int(state.now().timestamp())
-    data = [
+    return [
         {
             "id": m["id"],
             "object": "model",
@@ -69,7 +69,11 @@ def openai_list_models(state: H2OGPTeMockState, call: Call) -> Reply:
         }
         for i, m in enumerate(MODELS)
     ]
-    return Reply({"object": "list", "data": data})
+
+
+def openai_list_models(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /openai_api/v1/models: the OpenAI list object."""
+    return Reply({"object": "list", "data": openai_model_list(state)})
 
 
 def ready_documents(state: H2OGPTeMockState, collection_id: str) -> list[Document]:
@@ -222,33 +226,36 @@ def ingest_upload(state: H2OGPTeMockState, call: Call) -> Reply:
     return empty()
 
 
+#: the JobKind (the client's enum) of each ``*_job`` operation; a kind outside the enum fails the client's Job
+JOB_KINDS = {
+    "build_collection_graph": "BuildCollectionGraphJob",
+    "create_delete_chat_session_job": "DeleteChatSessionsJob",
+    "create_delete_collection_job": "DeleteCollectionsJob",
+    "create_delete_collection_thumbnail_job": "DeleteCollectionThumbnailJob",
+    "create_delete_document_from_collection_job": "DeleteDocumentsFromCollectionJob",
+    "create_delete_document_job": "DeleteDocumentsJob",
+    "create_extractor_run_job": "RunExtractorJob",
+    "create_import_collection_to_collection_job": "ImportCollectionIntoCollectionJob",
+    "create_ingest_agent_only_to_standard_job": "IngestAgentOnlyToStandardJob",
+    "create_ingest_from_azure_blob_storage_job": "IngestFromCloudStorageJob",
+    "create_ingest_from_confluence_job": "IngestFromCloudStorageJob",
+    "create_ingest_from_file_system_job": "IngestFromFileSystemJob",
+    "create_ingest_from_gcs_job": "IngestFromCloudStorageJob",
+    "create_ingest_from_s3_job": "IngestFromCloudStorageJob",
+    "create_ingest_from_plain_text_job": "IngestPlainTextJob",
+    "create_ingest_from_sharepoint_online_job": "IngestFromCloudStorageJob",
+    "create_ingest_from_website_job": "IngestWebsiteJob",
+    "create_ingest_upload_job": "IngestUploadsJob",
+    "create_insert_document_to_collection_job": "ImportDocumentIntoCollectionJob",
+    "create_migrate_collection_chat_sessions_job": "MigrateCollectionChatSessionsJob",
+    "create_process_document_job": "DocumentProcessJob",
+    "create_update_collection_thumbnail_job": "UpdateCollectionThumbnailJob",
+}
+
+
 def job_details(state: H2OGPTeMockState, job: Job) -> dict[str, Any]:
     """A JobDetails for a mock job."""
     return job_view(job, state.clock.now())
-
-
-#: the kind a generic ``*_job`` operation's job reports: the high-level client reads it into its JobKind enum
-JOB_KINDS = {
-    "create_delete_chat_session_job": "DeleteChatSessionsJob",
-    "create_delete_collection_job": "DeleteCollectionsJob",
-    "create_update_collection_thumbnail_job": "UpdateCollectionThumbnailJob",
-    "create_delete_collection_thumbnail_job": "DeleteCollectionThumbnailJob",
-    "create_delete_document_from_collection_job": "DeleteDocumentsFromCollectionJob",
-    "create_import_collection_to_collection_job": "ImportCollectionIntoCollectionJob",
-    "create_insert_document_to_collection_job": "ImportDocumentIntoCollectionJob",
-    "create_migrate_collection_chat_sessions_job": "MigrateCollectionChatSessionsJob",
-    "create_ingest_agent_only_to_standard_job": "IngestAgentOnlyToStandardJob",
-    "create_ingest_from_azure_blob_storage_job": "IngestFromCloudStorageJob",
-    "create_ingest_from_gcs_job": "IngestFromCloudStorageJob",
-    "create_ingest_from_s3_job": "IngestFromCloudStorageJob",
-    "create_ingest_from_file_system_job": "IngestFromFileSystemJob",
-    "create_ingest_from_plain_text_job": "IngestPlainTextJob",
-    "create_ingest_from_website_job": "IngestWebsiteJob",
-    "create_ingest_upload_job": "IngestUploadsJob",
-    "create_delete_document_job": "DeleteDocumentsJob",
-    "create_process_document_job": "DocumentProcessJob",
-    "create_extractor_run_job": "RunExtractorJob",
-}
 
 
 def job_view(job: Job, now: float) -> dict[str, Any]:
@@ -303,8 +310,9 @@ def get_job(state: H2OGPTeMockState, call: Call) -> Reply:
 
 
 def download_file(state: H2OGPTeMockState, call: Call) -> Reply:
-    """GET /file?id=&name=: an agent file's bytes."""
-    stored = state.files.get(call.query["id"])
+    """GET /file?id=&name=: an agent file's bytes, or an ingested document's (saved under the name asked for)."""
+    doc = state.documents.get(call.query["id"])
+    stored = (call.query["name"], doc.data) if doc is not None else state.files.get(call.query["id"])
     if stored is None or stored[0] != call.query["name"]:
         raise not_found(f"File {call.query['name']!r}")
     name, data = stored

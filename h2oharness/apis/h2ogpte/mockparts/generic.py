@@ -30,7 +30,14 @@ V1 = "/api/v1"
 @functools.cache
 def surface(timing: JobTiming) -> Surface:
     """The contract's operations, classified once per process (per job timing)."""
-    rules = Rules(id_field="id", new_id=lambda template, body: new_id(), job_timing=timing, job_view=job_view)
+    rules = Rules(
+        id_field="id",
+        new_id=lambda template, body: new_id(),
+        job_timing=timing,
+        job_view=job_view,
+        # no GET of one group, so its POST reads as an action; it makes a group the other group paths name
+        kinds={("POST", f"{V1}/groups"): Kind.CREATE},
+    )
     return Surface(contract_document("h2ogpte"), rules)
 
 
@@ -117,10 +124,31 @@ def answer(state: H2OGPTeMockState, op: Operation, call: Call) -> Reply:
     if reply.error:
         raise ApiError(reply.status, reply.error)
     _apply(state, op, generic)
+    if op.operation_id == "create_prompt_template" and isinstance(reply.body, dict):
+        # the high-level client's PromptTemplate requires what the REST model leaves optional
+        kept = state.resources.collections.get(op.collection, {}).get(reply.body.get("id", ""))
+        if kept is not None:
+            kept.setdefault("is_system_default", False)
     if reply.body is None:
         media = _media(op, reply.status)
         return Reply(b"" if media else None, status=reply.status, content_type=media)
     return Reply(reply.body, status=reply.status)
+
+
+def check(state: H2OGPTeMockState, method: str, template: str, call: Call) -> None:
+    """Refuse, as the generic layer would, a call to a contract operation that a hand-written handler answers when
+    it breaks the operation's request side (a handler trusts the values it reads); outside the contract, nothing."""
+    if state.resources is None:
+        state.resources = resources(state)
+    try:
+        op = state.resources.surface.operation(method, template)
+    except KeyError:
+        return
+    _check_request(state.resources.surface.schemas, op, call)
+    body = _json(call) if op.body is not None else None
+    problem = state.resources.invalid(GenericCall(op, call.path_params, dict(call.raw_query), body))
+    if problem:
+        raise ApiError(op.error_status(400, 422), problem)
 
 
 def _check_request(schemas: Schemas, op: Operation, call: Call) -> None:
@@ -217,3 +245,20 @@ def _delete_named(state: H2OGPTeMockState, template: str, body: Mapping[str, Any
 def _last_param(template: str) -> str:
     found = re.findall(r"\{([^}]+)\}", template)
     return found[-1] if found else ""
+
+
+#: the system's default prompt template, as GET /prompt_templates/default answers it
+DEFAULT_PROMPT_TEMPLATE: dict[str, Any] = {
+    "id": "00000000-0000-4000-8000-000000000000",
+    "name": "h2oGPTe default",
+    "description": "The system default prompt template",
+    "lang": "en",
+    "is_default": True,
+    "is_public": True,
+    "is_system_default": True,
+}
+
+
+def get_default_prompt_template(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/prompt_templates/default: the system's default template (every field the client requires)."""
+    return Reply(dict(DEFAULT_PROMPT_TEMPLATE))

@@ -1,4 +1,10 @@
-"""The OpenAI-compatible API under /openai_api/v1: chat completions and responses, JSON or SSE."""
+"""The OpenAI-compatible API under /openai_api/v1: models, chat completions and responses, JSON or SSE.
+
+Chat completions honour what the official ``openai`` client relies on: a forced ``tool_choice`` answers with that
+tool call, tool-call history is accepted, ``response_format`` (json_object, json_schema) makes the content valid
+JSON, and ``stream_options.include_usage`` adds the final usage chunk. Responses stream the full event sequence
+(output item and content part added and done around the text deltas) and honour ``text.format``.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +16,18 @@ from starlette.responses import Response, StreamingResponse
 
 from h2oharness.apis.h2ogpte.mockparts import answers
 from h2oharness.apis.h2ogpte.mockparts.chat import generate
+from h2oharness.apis.h2ogpte.mockparts.docs import openai_model_list
+from h2oharness.apis.h2ogpte.mockparts.openai_tools import forced_tool, json_format, json_text, tool_call
 from h2oharness.apis.h2ogpte.mockparts.state import USERNAME, H2OGPTeMockState, new_id
-from h2oharness.apis.h2ogpte.mockparts.wire import Call, Reply
+from h2oharness.apis.h2ogpte.mockparts.wire import Call, Reply, not_found
+
+#: how many characters of a JSON answer go in one streamed chunk
+JSON_CHUNK = 8
 
 
 def _text(content: Any) -> str:
+    if content is None:
+        return ""
     if isinstance(content, str):
         return content
     return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
@@ -42,12 +55,56 @@ def _usage(p: answers.Plan, prompt: str) -> dict[str, int]:
     }
 
 
+def _plan(state: H2OGPTeMockState, prompt: str, model: str, body: dict[str, Any]) -> answers.Plan:
+    """The answer's plan; when a JSON shape is asked for, its tokens spell that JSON."""
+    p = answers.plan(state, _session(state), prompt, None, {"rag_type": "llm_only"}, model)
+    schema = json_format(body)
+    if schema is not None:
+        text = json_text(schema, prompt, "".join(p.tokens))
+        p.tokens = [text[i : i + JSON_CHUNK] for i in range(0, len(text), JSON_CHUNK)]
+    return p
+
+
+def retrieve_model(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /openai_api/v1/models/{model}: one model of the list."""
+    wanted = call.path_params["model"]
+    for model in openai_model_list(state):
+        if model["id"] == wanted:
+            return Reply(model)
+    raise not_found(f"Model {wanted}")
+
+
+def _prompt(messages: list[dict[str, Any]]) -> str:
+    # the last message with text: the user's question, or a tool's result after a tool call
+    for message in reversed(messages):
+        text = _text(message.get("content"))
+        if text:
+            return text
+    return ""
+
+
 def chat_completions(state: H2OGPTeMockState, call: Call) -> Reply | Response:
     """POST /openai_api/v1/chat/completions: a chat.completion, or chat.completion.chunk events then [DONE]."""
     body = call.json
-    prompt = _text(body["messages"][-1]["content"])
-    p = answers.plan(state, _session(state), prompt, None, {"rag_type": "llm_only"}, body["model"])
-    cid, created, model = f"chatcmpl-{p.answer_id[:12]}", int(state.now().timestamp()), body["model"]
+    prompt = _prompt(body["messages"])
+    created, model = int(state.now().timestamp()), body["model"]
+    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    function = forced_tool(body)
+    if function is not None:
+        return _tool_call_answer(body, function, prompt, created, include_usage)
+    p = _plan(state, prompt, model, body)
+    cid = f"chatcmpl-{p.answer_id[:12]}"
+
+    def chunk(delta: dict[str, Any], finish: str | None) -> dict[str, Any]:
+        out = {
+            "id": cid,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
+        return {**out, "usage": None} if include_usage else out
+
     if body.get("stream"):
 
         async def events() -> AsyncIterator[bytes]:
@@ -58,17 +115,12 @@ def chat_completions(state: H2OGPTeMockState, call: Call) -> Reply | Response:
                     return
                 delta = {"role": "assistant", "content": item["body"]} if first else {"content": item["body"]}
                 first = False
-                finish = "stop" if item["finished"] else None
                 if item["finished"]:
-                    delta = {}
-                chunk = {
-                    "id": cid,
-                    "object": "chat.completion.chunk",
-                    "created": created,
-                    "model": model,
-                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-                }
-                yield _sse(chunk)
+                    yield _sse(chunk({}, "stop"))
+                else:
+                    yield _sse(chunk(delta, None))
+            if include_usage:
+                yield _sse({**chunk({}, None), "choices": [], "usage": _usage(p, prompt)})
             yield b"data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")
@@ -86,23 +138,47 @@ def chat_completions(state: H2OGPTeMockState, call: Call) -> Reply | Response:
     )
 
 
-def _response_object(p: answers.Plan, model: str, created: int, text: str, status: str) -> dict[str, Any]:
-    output = [
+def _tool_call_answer(
+    body: dict[str, Any], function: dict[str, Any], prompt: str, created: int, include_usage: bool
+) -> Reply | Response:
+    """The forced tool call, as a message with ``tool_calls`` (finish_reason "tool_calls") or as chunks."""
+    ident = new_id()[:12]
+    call = tool_call(function, prompt, f"call_{ident}")
+    usage = {"prompt_tokens": len(prompt.split()), "completion_tokens": 1, "total_tokens": len(prompt.split()) + 1}
+    head = {"id": f"chatcmpl-{ident}", "created": created, "model": body["model"]}
+    if not body.get("stream"):
+        message = {"role": "assistant", "content": None, "tool_calls": [call]}
+        choice = {"index": 0, "message": message, "finish_reason": "tool_calls"}
+        return Reply({**head, "object": "chat.completion", "choices": [choice], "usage": usage})
+    extra = {"usage": None} if include_usage else {}
+    first = {"role": "assistant", "content": None, "tool_calls": [{"index": 0, **call}]}
+    chunks = [
+        {**head, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": first, "finish_reason": None}]},
         {
-            "id": f"msg_{p.answer_id[:12]}",
-            "role": "assistant",
-            "status": status,
-            "type": "message",
-            "content": [{"type": "output_text", "text": text, "annotations": []}],
-        }
+            **head,
+            "object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}],
+        },
     ]
+    lines = [_sse({**c, **extra}) for c in chunks]
+    if include_usage:
+        lines.append(_sse({**head, "object": "chat.completion.chunk", "choices": [], "usage": usage}))
+    return Reply(b"".join(lines) + b"data: [DONE]\n\n", content_type="text/event-stream")
+
+
+def _message_item(item_id: str, text: str, status: str) -> dict[str, Any]:
+    content = [{"type": "output_text", "text": text, "annotations": []}] if status == "completed" else []
+    return {"id": item_id, "role": "assistant", "status": status, "type": "message", "content": content}
+
+
+def _response_object(p: answers.Plan, model: str, created: int, text: str, status: str) -> dict[str, Any]:
     return {
         "id": f"resp_{p.answer_id[:12]}",
         "object": "response",
         "created_at": created,
         "model": model,
         "status": status,
-        "output": output if text or status == "completed" else [],
+        "output": [_message_item(f"msg_{p.answer_id[:12]}", text, status)] if status == "completed" else [],
         "error": None,
     }
 
@@ -112,71 +188,40 @@ def responses(state: H2OGPTeMockState, call: Call) -> Reply | Response:
     body = call.json
     given = body["input"]
     prompt = given if isinstance(given, str) else str(given[-1]["content"])
-    p = answers.plan(state, _session(state), prompt, None, {"rag_type": "llm_only"}, body["model"])
+    p = _plan(state, prompt, body["model"], body)
     created, model = int(state.now().timestamp()), body["model"]
     if body.get("stream"):
-
-        async def events() -> AsyncIterator[bytes]:
-            seq = 0
-            text = ""
-            item_id = f"msg_{p.answer_id[:12]}"
-            yield _sse(
-                {
-                    "type": "response.created",
-                    "sequence_number": seq,
-                    "response": _response_object(p, model, created, "", "in_progress"),
-                },
-                "response.created",
-            )
-            async for item in generate(state, p):
-                seq += 1
-                if "error" in item:
-                    yield _sse(
-                        {
-                            "type": "error",
-                            "sequence_number": seq,
-                            "message": item["error"],
-                            "code": None,
-                            "param": None,
-                        },
-                        "error",
-                    )
-                    return
-                if item["finished"]:
-                    break
-                text += item["body"]
-                yield _sse(
-                    {
-                        "type": "response.output_text.delta",
-                        "sequence_number": seq,
-                        "item_id": item_id,
-                        "output_index": 0,
-                        "content_index": 0,
-                        "delta": item["body"],
-                    },
-                    "response.output_text.delta",
-                )
-            yield _sse(
-                {
-                    "type": "response.output_text.done",
-                    "sequence_number": seq + 1,
-                    "item_id": item_id,
-                    "output_index": 0,
-                    "content_index": 0,
-                    "text": text,
-                },
-                "response.output_text.done",
-            )
-            yield _sse(
-                {
-                    "type": "response.completed",
-                    "sequence_number": seq + 2,
-                    "response": _response_object(p, model, created, text, "completed"),
-                },
-                "response.completed",
-            )
-
-        return StreamingResponse(events(), media_type="text/event-stream")
+        return StreamingResponse(_response_events(state, p, model, created), media_type="text/event-stream")
     text = "".join(p.tokens)
     answers.finish(state, p, text)
     return Reply(_response_object(p, model, created, text, "completed"))
+
+
+async def _response_events(state: H2OGPTeMockState, p: answers.Plan, model: str, created: int) -> AsyncIterator[bytes]:
+    seq = 0
+    item_id = f"msg_{p.answer_id[:12]}"
+    where = {"item_id": item_id, "output_index": 0, "content_index": 0}
+
+    def event(kind: str, **fields: Any) -> bytes:
+        nonlocal seq
+        seq += 1
+        return _sse({"type": kind, "sequence_number": seq - 1, **fields}, kind)
+
+    yield event("response.created", response=_response_object(p, model, created, "", "in_progress"))
+    yield event("response.in_progress", response=_response_object(p, model, created, "", "in_progress"))
+    yield event("response.output_item.added", output_index=0, item=_message_item(item_id, "", "in_progress"))
+    empty_part = {"type": "output_text", "text": "", "annotations": []}
+    yield event("response.content_part.added", **where, part=empty_part)
+    text = ""
+    async for item in generate(state, p):
+        if "error" in item:
+            yield event("error", message=item["error"], code=None, param=None)
+            return
+        if item["finished"]:
+            break
+        text += item["body"]
+        yield event("response.output_text.delta", **where, delta=item["body"], logprobs=[])
+    yield event("response.output_text.done", **where, text=text, logprobs=[])
+    yield event("response.content_part.done", **where, part={**empty_part, "text": text})
+    yield event("response.output_item.done", output_index=0, item=_message_item(item_id, text, "completed"))
+    yield event("response.completed", response=_response_object(p, model, created, text, "completed"))

@@ -35,13 +35,17 @@ def obj(required: tuple[str, ...] = (), **properties: Schema) -> Schema:
     return schema
 
 
+#: the rag types the client's Collection model accepts
+RAG_TYPES = ["auto", "llm_only", "rag", "hyde1", "hyde2", "rag+", "all_data"]
 INJECTION_MODES = ["system_prompt", "user_instruction", "agent_file", "agent_tool"]
 ACCESS_MODES = ["read", "write", "read_write"]
 #: the client's enum, plus the seed's "on"/"off" (every seed example sends "off"; the WebSocket protocol takes them)
 CHAT_HISTORY = ["true", "false", "auto", "on", "off"]
 TOOL_TYPES = ["local_mcp", "remote_mcp", "browser_action", "general_code"]
 AGENT_TYPES = ["langgraph", "crewai", "openai", "claude"]
-OPENAI_ROLES = ["developer", "system", "user", "assistant"]
+#: the seed's four roles, and "tool" for the results of tool calls in a conversation's history
+OPENAI_ROLES = ["developer", "system", "user", "assistant", "tool"]
+RESPONSE_FORMATS = ["text", "json_object", "json_schema"]
 INFO_TYPES = [
     "usage_stats",
     "prompt_raw",
@@ -130,14 +134,21 @@ REQUEST_SCHEMAS: dict[str, Schema] = {
             "type": "array",
             "minItems": 1,
             "items": obj(
-                ("role", "content"),
+                ("role",),
                 role={"type": "string", "enum": OPENAI_ROLES},
-                content={"oneOf": [STR, {"type": "array", "items": OBJ}]},
+                content=nullable({"oneOf": [STR, {"type": "array", "items": OBJ}]}),
+                name=STR,
+                tool_calls={"type": "array", "items": OBJ},
+                tool_call_id=STR,
             ),
         },
         temperature=NUM,
         max_tokens=INT,
         stream=BOOL,
+        stream_options=nullable(obj(include_usage=BOOL)),
+        tools={"type": "array", "items": obj(("type", "function"), type=STR, function=obj(("name",), name=STR))},
+        tool_choice={"oneOf": [{"type": "string", "enum": ["none", "auto", "required"]}, OBJ]},
+        response_format=obj(("type",), type={"type": "string", "enum": RESPONSE_FORMATS}, json_schema=OBJ),
     ),
     "OpenAIResponsesRequest": obj(
         ("model", "input"),
@@ -151,6 +162,7 @@ REQUEST_SCHEMAS: dict[str, Schema] = {
         instructions=STR,
         temperature=NUM,
         stream=BOOL,
+        text=obj(format=obj(("type",), type={"type": "string", "enum": RESPONSE_FORMATS}, schema=OBJ)),
     ),
 }
 
@@ -223,12 +235,23 @@ TA = f"{V1}/agents/custom_agent_tool_associations"
 KA = f"{V1}/agents/custom_agent_key_associations"
 CHAT = f"{V1}/chats/{{session_id}}"
 MSG = f"{V1}/messages"
+COLL = f"{V1}/collections/{{collection_id}}"
+AI = f"{V1}/ai_assistants/{{assistant_id}}"
+FORUM = f"{V1}/forums/{{forum_id}}"
+HOOKS = f"{V1}/ai_assistants_webhooks/{{assistant_id}}"
+SLACK = f"{V1}/integrations/slack/"
+TASKS = f"{V1}/scheduled_tasks"
+ADMIN_TASKS = f"{V1}/admin/scheduled_tasks"
+DOC = f"{V1}/documents/{{document_id}}"
+#: what the high-level client's get_document reads besides the document
+DOCUMENT_PARTS = ("internal_metadata", "page_layout", "user_source_file", "page_ocr_model", "guardrails_settings")
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/rpc/health/readiness", "readiness", "health", "Readiness probe", auth=False),
     Operation("GET", "/rpc/health/liveness", "liveness", "health", "Liveness probe", auth=False),
     Operation("GET", f"{V1}/models", "list_models", "models", "List LLMs"),
     Operation("GET", "/openai_api/v1/models", "openai_list_models", "openai", "OpenAI-compatible model list"),
+    Operation("GET", "/openai_api/v1/models/{model}", "openai_retrieve_model", "openai", "One OpenAI-compatible model"),
     Operation(
         "POST",
         f"{V1}/collections",
@@ -562,6 +585,214 @@ OPERATIONS: tuple[Operation, ...] = (
         documented=False,
     ),
     Operation("GET", f"{V1}/jobs/{{job_id}}", "get_job", "jobs", "A job's status", documented=False),
+    # what the high-level client's library calls need beyond the seeds (h2ogpte.rest_sync's operation ids)
+    Operation("GET", f"{V1}/collections/count", "get_collection_count", "collections", "Count", documented=False),
+    Operation(
+        "GET",
+        f"{COLL}/documents",
+        "list_documents_for_collection",
+        "collections",
+        "Documents of a collection",
+        query=PAGE + _q(("metadata_filter", STR)),
+        documented=False,
+    ),
+    Operation(
+        "GET",
+        f"{COLL}/documents/count",
+        "get_document_count_for_collection",
+        "collections",
+        "Count",
+        documented=False,
+    ),
+    Operation(
+        "GET",
+        f"{COLL}/chats",
+        "list_chat_sessions_for_collection",
+        "collections",
+        "Chat sessions of a collection",
+        query=PAGE + _q(("username", STR)),
+        documented=False,
+    ),
+    Operation(
+        "GET", f"{COLL}/chats/count", "get_chat_session_count_for_collection", "collections", "Count", documented=False
+    ),
+    Operation(
+        "POST", f"{COLL}/chunks/search", "search_collection_chunks", "collections", "Search chunks", documented=False
+    ),
+    Operation(
+        "PATCH",
+        COLL,
+        "update_collection",
+        "collections",
+        "Rename or retype a collection",
+        documented=False,
+    ),
+    Operation(
+        "POST", f"{V1}/collections/delete_job", "create_delete_collection_job", "collections", "Job", documented=False
+    ),
+    Operation(
+        "POST",
+        f"{COLL}/documents/delete_job",
+        "create_delete_document_from_collection_job",
+        "collections",
+        "Job",
+        documented=False,
+    ),
+    Operation("GET", f"{V1}/chats/count", "get_chat_session_count", "chats", "Count", documented=False),
+    Operation(
+        "PATCH",
+        CHAT,
+        "update_chat_session",
+        "chats",
+        "Rename a chat session",
+        documented=False,
+    ),
+    Operation("POST", f"{V1}/chats/delete_job", "create_delete_chat_session_job", "chats", "Job", documented=False),
+    Operation(
+        "GET",
+        f"{V1}/documents/count",
+        "get_document_count",
+        "documents",
+        "Count",
+        query=_q(("owned", BOOL), ("chat_session_id", STR)),
+        documented=False,
+    ),
+    Operation("GET", DOC, "get_document", "documents", "A document", documented=False),
+    *(
+        Operation("GET", f"{DOC}/{part}", f"get_document_{part}", "documents", f"A document's {part}", documented=False)
+        for part in DOCUMENT_PARTS
+    ),
+    Operation("POST", f"{V1}/documents/delete_job", "create_delete_document_job", "documents", "Job", documented=False),
+    Operation(
+        "POST", f"{V1}/documents/process_job", "create_process_document_job", "documents", "Job", documented=False
+    ),
+    Operation(
+        "GET",
+        f"{V1}/document_summaries/{{summary_id}}",
+        "get_document_summary",
+        "documents",
+        "A summary a process job wrote",
+        documented=False,
+    ),
+    *(
+        Operation("POST", f"{V1}/models/{{model_name}}/{verb}", verb, "models", verb, documented=False)
+        for verb in ("answer_question", "summarize_content", "extract_data")
+    ),
+    Operation("POST", "/rpc/db", "rpc_db", "rpc", "The high-level client's RPC: assistants, forums", documented=False),
+    # AI assistants' REST side, outside rest_sync (the high-level client's own paths)
+    *(
+        Operation("POST", f"{AI}/{verb}", f"{verb}_ai_assistant", "assistants", verb, documented=False)
+        for verb in ("start", "stop", "wake", "emit_event")
+    ),
+    Operation("POST", f"{AI}/messages", "send_message_to_assistant", "assistants", "Message", documented=False),
+    Operation(
+        "POST", f"{AI}/send_to_assistant", "send_inter_assistant_message", "assistants", "Message", documented=False
+    ),
+    Operation("DELETE", AI, "delete_ai_assistant", "assistants", "Delete an assistant", documented=False),
+    *(
+        Operation(
+            "GET", f"{AI}/history/{part}", f"get_ai_assistant_{part}_history", "assistants", part, documented=False
+        )
+        for part in ("chat", "events")
+    ),
+    Operation("GET", f"{AI}/search_forum_posts", "search_forum_posts", "assistants", "Posts", documented=False),
+    Operation("POST", f"{FORUM}/posts", "create_forum_post", "assistants", "Post", documented=False),
+    Operation(
+        "POST", f"{FORUM}/posts/{{post_id}}/reply", "reply_to_forum_post", "assistants", "Reply", documented=False
+    ),
+    Operation("POST", HOOKS, "create_assistant_webhook", "assistants", "Webhook", documented=False),
+    Operation("GET", HOOKS, "list_assistant_webhooks", "assistants", "Webhooks", documented=False),
+    Operation(
+        "DELETE", f"{HOOKS}/{{webhook_id}}", "delete_assistant_webhook", "assistants", "Webhook", documented=False
+    ),
+    Operation(
+        "POST",
+        f"{HOOKS}/{{webhook_id}}/regenerate",
+        "regenerate_assistant_webhook_token",
+        "assistants",
+        "New token",
+        documented=False,
+    ),
+    Operation("POST", SLACK, "create_slack_integration", "assistants", "Slack", documented=False),
+    Operation("GET", SLACK, "list_slack_integrations", "assistants", "Slack", documented=False),
+    Operation(
+        "DELETE", f"{SLACK}{{integration_id}}", "delete_slack_integration", "assistants", "Slack", documented=False
+    ),
+    Operation(
+        "POST", f"{SLACK}{{integration_id}}/channels", "link_slack_channel", "assistants", "Slack", documented=False
+    ),
+    # scheduled tasks, approvals, graphs and connectors: the high-level client's own paths
+    Operation("POST", TASKS, "create_scheduled_task", "schedules", "", documented=False),
+    Operation("GET", TASKS, "list_scheduled_tasks", "schedules", "", documented=False),
+    Operation("GET", f"{TASKS}/{{task_id}}", "get_scheduled_task", "schedules", "", documented=False),
+    Operation("PUT", f"{TASKS}/{{task_id}}", "update_scheduled_task", "schedules", "", documented=False),
+    Operation("DELETE", f"{TASKS}/{{task_id}}", "delete_scheduled_task", "schedules", "", documented=False),
+    Operation("POST", f"{TASKS}/batch_delete", "delete_scheduled_tasks", "schedules", "", documented=False),
+    Operation("POST", f"{TASKS}/{{task_id}}/trigger", "trigger_scheduled_task", "schedules", "", documented=False),
+    Operation(
+        "GET", f"{TASKS}/{{task_id}}/executions", "list_scheduled_task_executions", "schedules", "", documented=False
+    ),
+    Operation(
+        "GET", f"{TASKS}/executions", "list_all_user_scheduled_task_executions", "schedules", "", documented=False
+    ),
+    Operation("GET", f"{TASKS}/summary", "get_scheduled_task_summary", "schedules", "", documented=False),
+    Operation("POST", f"{TASKS}/generate_spec", "generate_scheduled_task_spec", "schedules", "", documented=False),
+    Operation(
+        "POST", f"{V1}/ai_assistants/generate_spec", "generate_assistant_spec", "schedules", "", documented=False
+    ),
+    Operation("GET", ADMIN_TASKS, "list_scheduled_tasks_by_admin", "schedules", "", documented=False),
+    Operation("PUT", f"{ADMIN_TASKS}/{{task_id}}", "update_scheduled_task_by_admin", "schedules", "", documented=False),
+    Operation(
+        "POST", f"{ADMIN_TASKS}/batch_delete", "delete_scheduled_tasks_by_admin", "schedules", "", documented=False
+    ),
+    *(
+        Operation("GET", f"{ADMIN_TASKS}/{part}", f"get_admin_scheduled_task_{part}", "schedules", "", documented=False)
+        for part in ("summary", "execution_stats", "executions")
+    ),
+    Operation(
+        "GET",
+        f"{V1}/admin/users/{{user_id}}/approval_config",
+        "get_user_approval_config",
+        "schedules",
+        "",
+        documented=False,
+    ),
+    Operation(
+        "PUT",
+        f"{V1}/admin/users/{{user_id}}/approval_config",
+        "set_user_approval_config",
+        "schedules",
+        "",
+        documented=False,
+    ),
+    Operation(
+        "GET",
+        f"{V1}/ai_assistants_approvals/routed_to_me",
+        "list_approvals_routed_to_me",
+        "schedules",
+        "",
+        documented=False,
+    ),
+    Operation(
+        "POST", f"{V1}/graph/{{collection_id}}/build", "build_collection_graph", "schedules", "", documented=False
+    ),
+    Operation(
+        "GET", f"{V1}/graph/{{collection_id}}/status", "get_collection_graph_status", "schedules", "", documented=False
+    ),
+    Operation("GET", f"{V1}/connectors/status", "get_connector_status", "schedules", "", documented=False),
+    Operation("GET", f"{V1}/connectors", "list_connectors", "schedules", "", documented=False),
+    Operation("POST", f"{V1}/connectors/connect", "start_connector_link", "schedules", "", documented=False),
+    Operation("POST", f"{V1}/connectors/revoke", "revoke_connector", "schedules", "", documented=False),
+    Operation(
+        "GET",
+        f"{V1}/prompt_templates/default",
+        "get_default_prompt_template",
+        "prompt_templates",
+        "The system's default prompt template",
+        documented=False,
+    ),
+    Operation("GET", "/rpc/fs", "rpc_fs_list", "rpc", "Ids of the uploads not yet ingested"),
+    Operation("DELETE", "/rpc/fs", "rpc_fs_delete", "rpc", "Delete an upload", query=_q(("id", STR, True))),
     *(
         Operation(
             "GET",

@@ -27,6 +27,8 @@ class H2OGPTeTimings:
     """How long things take, in clock seconds: ingestion, and the token schedule of every answer."""
 
     ingest: JobTiming = field(default_factory=lambda: JobTiming(queued=0.05, running=0.4))
+    #: every other job: deletions, document processing
+    job: JobTiming = field(default_factory=lambda: JobTiming(queued=0.02, running=0.1))
     first_token: float = 0.1
     token_gap: float = 0.01
     tokens: int = 20
@@ -34,7 +36,7 @@ class H2OGPTeTimings:
     @classmethod
     def instant(cls) -> H2OGPTeTimings:
         """Ingestion done on submission and answers with no pauses between tokens."""
-        return cls(ingest=JobTiming(0.0, 0.0), first_token=0.0, token_gap=0.0, tokens=12)
+        return cls(ingest=JobTiming(0.0, 0.0), job=JobTiming(0.0, 0.0), first_token=0.0, token_gap=0.0, tokens=12)
 
 
 @dataclass
@@ -85,6 +87,10 @@ class H2OGPTeMockState(MockState):
     generations: dict[str, Generation] = field(default_factory=dict)
     agent_files: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    #: what POST /rpc/db keeps (AI assistants, forums, event types...): kind -> id -> record
+    rpc_records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    #: document summaries written by process jobs, by summary id
+    summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
     memory_blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
     default_blocks: dict[str, str | None] = field(default_factory=lambda: {"llm": None, "agent": None})
     custom_tools: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 import jsonschema  # type: ignore[import-untyped]
 
@@ -91,6 +92,9 @@ def check(schema_name: str, value: Any) -> None:
         raise bad_request(f"Invalid request body at {where}: {error.message[:200]}")
 
 
+URLENCODED = "application/x-www-form-urlencoded"
+
+
 @dataclass
 class Part:
     """One part of a multipart form."""
@@ -161,7 +165,13 @@ def parse_query(params: tuple[Param, ...], raw: list[tuple[str, str]], strict: b
 
 
 def parse_multipart(content_type: str, body: bytes) -> dict[str, Part]:
-    """The parts of a multipart/form-data body by name; 400 "Failed to parse form data." when it is not one."""
+    """The parts of a multipart/form-data body by name; 400 "Failed to parse form data." when it is not one.
+
+    A urlencoded form counts too: the async client's aiohttp sends one when no file goes with the fields.
+    """
+    if content_type.lower().startswith(URLENCODED):
+        pairs = parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+        return {name: Part(value.encode()) for name, value in pairs}
     if not content_type.lower().startswith("multipart/form-data") or "boundary=" not in content_type:
         raise bad_request("Failed to parse form data.")
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
@@ -228,6 +238,15 @@ def json_body(op: Operation, call: Call) -> Any:
         raise bad_request(f"Invalid format for the request body: expected application/json, got {media}")
     value = loads_json(call.body)
     check(op.body, value)
+    return value
+
+
+def object_body(call: Call) -> dict[str, Any]:
+    """The request's JSON object: the checked body, or (an operation without a request schema) the raw body parsed;
+    a 400 for anything else."""
+    value = call.json if call.json is not None else loads_json(call.body) if call.body.strip() else None
+    if not isinstance(value, dict):
+        raise bad_request("Invalid format for the request body: a JSON object is required.")
     return value
 
 

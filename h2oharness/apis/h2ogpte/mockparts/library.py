@@ -1,0 +1,291 @@
+"""What the high-level client does with what it stored: documents, counts, chunk search, renames, uploads listed or
+deleted, and the ``*_job`` deletions and document processing as jobs on the clock."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from h2oharness.apis.h2ogpte.mockparts.chat import render_session, session_of
+from h2oharness.apis.h2ogpte.mockparts.docs import collection, job_details, ready_documents, render_collection
+from h2oharness.apis.h2ogpte.mockparts.schemas import RAG_TYPES
+from h2oharness.apis.h2ogpte.mockparts.state import USERNAME, Document, H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.wire import (
+    ApiError,
+    Call,
+    Reply,
+    bad_request,
+    empty,
+    not_found,
+    object_body,
+    page,
+)
+from h2oharness.mocks.jobs import Job, JobPhase
+
+_WORD = re.compile(r"\w+")
+
+
+def _ids(body: dict[str, Any], field: str) -> list[str]:
+    ids = body.get(field)
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise bad_request(f"{field} must be a list of ids")
+    return ids
+
+
+def render_document(state: H2OGPTeMockState, doc: Document) -> dict[str, Any]:
+    """A Document; its status follows its ingestion job."""
+    job = state.jobs.get(doc.job_id)
+    done = job is None or job.phase(state.clock.now()) is JobPhase.SUCCEEDED
+    kind = doc.name.rsplit(".", 1)[-1].lower() if "." in doc.name else "txt"
+    return {
+        "id": doc.id,
+        "name": doc.name,
+        "username": USERNAME,
+        "type": kind,
+        "size": len(doc.data),
+        "page_count": 1,
+        "status": "completed" if done else "in progress",
+        "created_at": state.now(),
+        "updated_at": state.now(),
+        "uri": None,
+        "summary": None,
+        "metadata_dict": {},
+        "is_encrypted": False,
+    }
+
+
+def document_of(state: H2OGPTeMockState, document_id: str) -> Document:
+    """The stored document, or a 404."""
+    doc = state.documents.get(document_id)
+    if doc is None:
+        raise not_found(f"Document {document_id}")
+    return doc
+
+
+def list_documents_for_collection(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/collections/{collection_id}/documents: the collection's ingested documents."""
+    cid = call.path_params["collection_id"]
+    collection(state, cid)
+    return Reply(page([render_document(state, d) for d in ready_documents(state, cid)], call.query))
+
+
+def get_document(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/documents/{document_id}."""
+    return Reply(render_document(state, document_of(state, call.path_params["document_id"])))
+
+
+def get_document_part(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/documents/{document_id}/{internal_metadata|page_layout|...}: 200 {} (the mock keeps none)."""
+    document_of(state, call.path_params["document_id"])
+    return Reply({})
+
+
+def get_document_guardrails_settings(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/documents/{document_id}/guardrails_settings: 204, none set."""
+    document_of(state, call.path_params["document_id"])
+    return empty()
+
+
+def count(value: int) -> Reply:
+    """A Count."""
+    return Reply({"count": value})
+
+
+def get_collection_count(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/collections/count."""
+    return count(len(state.collections))
+
+
+def get_document_count_for_collection(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/collections/{collection_id}/documents/count: ingested documents only."""
+    cid = call.path_params["collection_id"]
+    collection(state, cid)
+    return count(len(ready_documents(state, cid)))
+
+
+def get_document_count(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/documents/count: every document of the one user (``owned`` changes nothing)."""
+    return count(sum(len(ready_documents(state, cid)) for cid in state.collections))
+
+
+def _user_sessions(state: H2OGPTeMockState) -> list[dict[str, Any]]:
+    return [s for s in state.sessions.values() if not s.get("_openai")]
+
+
+def get_chat_session_count(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/chats/count."""
+    return count(len(_user_sessions(state)))
+
+
+def get_chat_session_count_for_collection(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/collections/{collection_id}/chats/count."""
+    cid = call.path_params["collection_id"]
+    collection(state, cid)
+    return count(sum(1 for s in _user_sessions(state) if s.get("collection_id") == cid))
+
+
+def list_chat_sessions_for_collection(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/collections/{collection_id}/chats: most recently updated first."""
+    cid = call.path_params["collection_id"]
+    collection(state, cid)
+    mine = [s for s in _user_sessions(state) if s.get("collection_id") == cid]
+    mine.sort(key=lambda s: s["updated_at"], reverse=True)
+    return Reply(page([render_session(state, s) for s in mine], call.query))
+
+
+def search_collection_chunks(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/collections/{collection_id}/chunks/search: the ingested lines sharing words with the query."""
+    cid = call.path_params["collection_id"]
+    collection(state, cid)
+    body = object_body(call)
+    query = body.get("query")
+    if not isinstance(query, str):
+        raise bad_request("query is required")
+    wanted = {w.lower() for w in _WORD.findall(query)}
+    found: list[dict[str, Any]] = []
+    chunk_id = 0
+    for doc in ready_documents(state, cid):
+        for line in doc.data.decode("utf-8", errors="replace").splitlines():
+            chunk_id += 1
+            words = {w.lower() for w in _WORD.findall(line)}
+            score = len(words & wanted) / max(1, len(wanted))
+            if line.strip() and (score > 0 or not wanted):
+                found.append(
+                    {
+                        "text": line,
+                        "id": chunk_id,
+                        "name": doc.name,
+                        "size": len(line.encode()),
+                        "pages": "1",
+                        "topic": doc.id,
+                        "score": round(score, 4),
+                    }
+                )
+    found.sort(key=lambda c: -c["score"])
+    offset = max(0, int(body.get("offset") or 0))
+    limit = max(0, int(body.get("limit") or 100))
+    return Reply(found[offset : offset + limit])
+
+
+def update_collection(state: H2OGPTeMockState, call: Call) -> Reply:
+    """PATCH /api/v1/collections/{collection_id}: name, description and rag_type as given; 200 Collection."""
+    coll = collection(state, call.path_params["collection_id"])
+    body = object_body(call)
+    for field in ("name", "description"):
+        if body.get(field) is not None:
+            if not isinstance(body[field], str):
+                raise bad_request(f"{field} must be a string")
+            coll[field] = body[field]
+    if body.get("rag_type") is not None:
+        if body["rag_type"] not in RAG_TYPES:
+            raise bad_request(f"rag_type must be one of {', '.join(RAG_TYPES)}")
+        coll["rag_type"] = body["rag_type"]
+    coll["updated_at"] = state.now()
+    return Reply(render_collection(state, coll))
+
+
+def update_chat_session(state: H2OGPTeMockState, call: Call) -> Reply:
+    """PATCH /api/v1/chats/{session_id}: a new name; 200 ChatSession."""
+    session = session_of(state, call.path_params["session_id"])
+    name = object_body(call).get("name")
+    if not isinstance(name, str):
+        raise bad_request("name is required")
+    session["name"] = name
+    session["updated_at"] = state.now()
+    return Reply(render_session(state, session))
+
+
+def _job(state: H2OGPTeMockState, kind: str, description: str) -> Reply:
+    # the job's kind is the operation's id, as the generic layer names its jobs (job_view renders both)
+    job: Job = state.jobs.submit(kind, state.timings.job, job_id=new_id(), description=description)
+    return Reply(job_details(state, job), status=201)
+
+
+def create_delete_collection_job(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/collections/delete_job: 201 JobDetails; the collections go (with their documents) at once."""
+    ids = _ids(object_body(call), "collection_ids")
+    for cid in ids:
+        collection(state, cid)
+    for cid in ids:
+        del state.collections[cid]
+        for doc_id in [d.id for d in state.documents.values() if d.collection_id == cid]:
+            del state.documents[doc_id]
+    return _job(state, "create_delete_collection_job", ", ".join(ids))
+
+
+def create_delete_chat_session_job(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/chats/delete_job: 201 JobDetails; the sessions go with their messages and files."""
+    ids = _ids(object_body(call), "session_ids")
+    for sid in ids:
+        session_of(state, sid)
+    for sid in ids:
+        del state.sessions[sid]
+        state.agent_files.pop(sid, None)
+        state.forget_messages([mid for mid, m in state.messages.items() if m.get("_session") == sid])
+    return _job(state, "create_delete_chat_session_job", ", ".join(ids))
+
+
+def _delete_documents(state: H2OGPTeMockState, ids: list[str], collection_id: str | None) -> None:
+    for doc_id in ids:
+        doc = document_of(state, doc_id)
+        if collection_id is not None and doc.collection_id != collection_id:
+            raise not_found(f"Document {doc_id} in collection {collection_id}")
+    for doc_id in ids:
+        del state.documents[doc_id]
+
+
+def create_delete_document_job(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/documents/delete_job: 201 JobDetails."""
+    ids = _ids(object_body(call), "document_ids")
+    _delete_documents(state, ids, None)
+    return _job(state, "create_delete_document_job", ", ".join(ids))
+
+
+def create_delete_document_from_collection_job(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/collections/{collection_id}/documents/delete_job: 201 JobDetails."""
+    cid = call.path_params["collection_id"]
+    collection(state, cid)
+    ids = _ids(object_body(call), "document_ids")
+    _delete_documents(state, ids, cid)
+    return _job(state, "create_delete_document_from_collection_job", ", ".join(ids))
+
+
+def create_process_document_job(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/documents/process_job: 201 JobDetails; the summary is readable under the given summary_id."""
+    body = object_body(call)
+    doc = document_of(state, str(body.get("document_id")))
+    summary_id = body.get("summary_id") or new_id()
+    text = doc.data.decode("utf-8", errors="replace")
+    lines = [line for line in text.splitlines() if line.strip()]
+    state.summaries[summary_id] = {
+        "id": summary_id,
+        "document_id": doc.id,
+        "content": f"{doc.name}: {len(lines)} lines. " + " ".join(lines[:3]),
+        "error": "",
+        "kwargs": "{}",
+        "created_at": state.now().isoformat(),
+        "usage_stats": None,
+    }
+    return _job(state, "create_process_document_job", doc.name)
+
+
+def get_document_summary(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/document_summaries/{summary_id}."""
+    summary = state.summaries.get(call.path_params["summary_id"])
+    if summary is None:
+        raise not_found(f"Document summary {call.path_params['summary_id']}")
+    return Reply(summary)
+
+
+def list_uploads(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /rpc/fs: the ids of the uploads not yet ingested or deleted."""
+    return Reply(list(state.uploads))
+
+
+def delete_upload(state: H2OGPTeMockState, call: Call) -> Reply:
+    """DELETE /rpc/fs?id=: ``{"id"}`` of the deleted upload."""
+    uid = call.query.get("id", "")
+    if uid not in state.uploads:
+        raise ApiError(404, f"Upload {uid} not found")
+    del state.uploads[uid]
+    return Reply({"id": uid})

@@ -1,0 +1,155 @@
+"""Scheduled tasks, approvals, collection graphs and connectors: high-level client paths outside h2ogpte.rest_sync.
+
+Scheduled tasks are kept (created, read, listed, updated, triggered, deleted); a graph build is a job on the clock;
+the summaries, executions and statistics the mock does not track are empty.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from h2oharness.apis.h2ogpte.mockparts.docs import collection, job_details
+from h2oharness.apis.h2ogpte.mockparts.state import USER_ID, USERNAME, H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.wire import Call, Reply, empty, not_found, object_body
+
+KIND = "scheduled_task"
+
+
+def _tasks(state: H2OGPTeMockState) -> dict[str, dict[str, Any]]:
+    return state.rpc_records.setdefault(KIND, {})
+
+
+def _task(state: H2OGPTeMockState, call: Call) -> dict[str, Any]:
+    found = _tasks(state).get(call.path_params["task_id"])
+    if found is None:
+        raise not_found(f"Scheduled task {call.path_params['task_id']}")
+    return found
+
+
+def _body(call: Call) -> dict[str, Any]:
+    return object_body(call) if call.body.strip() else {}
+
+
+def create_task(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/scheduled_tasks: the task, active, never run yet."""
+    now = state.now().isoformat()
+    task = {
+        **_body(call),
+        "id": new_id(),
+        "user_id": USER_ID,
+        "username": USERNAME,
+        "status": "active",
+        "execution_count": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    _tasks(state)[task["id"]] = task
+    return Reply(task, status=201)
+
+
+def get_task(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/scheduled_tasks/{task_id}."""
+    return Reply(_task(state, call))
+
+
+def list_tasks(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/scheduled_tasks (and the admin list): ``{items, total}``."""
+    items = list(_tasks(state).values())
+    return Reply({"items": items, "total": len(items)})
+
+
+def update_task(state: H2OGPTeMockState, call: Call) -> Reply:
+    """PUT /api/v1/scheduled_tasks/{task_id} (and the admin one): the task with the given fields."""
+    task = _task(state, call)
+    task.update({k: v for k, v in _body(call).items() if k != "id"})
+    task["updated_at"] = state.now().isoformat()
+    return Reply(task)
+
+
+def delete_task(state: H2OGPTeMockState, call: Call) -> Reply:
+    """DELETE /api/v1/scheduled_tasks/{task_id}: 204."""
+    del _tasks(state)[_task(state, call)["id"]]
+    return empty()
+
+
+def batch_delete(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/scheduled_tasks/batch_delete (and the admin one): the tasks among the given ids go."""
+    ids = _body(call).get("task_ids") or []
+    gone = [i for i in ids if isinstance(i, str) and _tasks(state).pop(i, None) is not None]
+    return Reply({"deleted_count": len(gone)})
+
+
+def trigger_task(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/scheduled_tasks/{task_id}/trigger: one more execution counted."""
+    task = _task(state, call)
+    task["execution_count"] = int(task.get("execution_count") or 0) + 1
+    return Reply({"task_id": task["id"], "execution_id": new_id(), "status": "triggered"})
+
+
+def nothing_tracked(state: H2OGPTeMockState, call: Call) -> Reply:
+    """Executions, summaries and statistics: the mock keeps none (``{items: [], total: 0}`` fits them all)."""
+    if "task_id" in call.path_params:
+        _task(state, call)
+    return Reply({"items": [], "total": 0})
+
+
+def generate_spec(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/{scheduled_tasks|ai_assistants}/generate_spec: a spec built from the request's words."""
+    prompt = str(_body(call).get("prompt") or _body(call).get("user_prompt") or "")
+    spec = {"name": " ".join(prompt.split()[:4]) or "Generated", "description": prompt}
+    return Reply({"task": spec, "assistant": spec, "passed": True, "response": "", "llm_used": "auto"})
+
+
+def approval_config(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/admin/users/{user_id}/approval_config: what was set, else the defaults."""
+    user_id = call.path_params["user_id"]
+    stored = state.rpc_records.get("approval_config", {}).get(user_id, {})
+    return Reply({"user_id": user_id, "approval_user_id": None, **stored})
+
+
+def set_approval_config(state: H2OGPTeMockState, call: Call) -> Reply:
+    """PUT /api/v1/admin/users/{user_id}/approval_config: the config with the given fields."""
+    user_id = call.path_params["user_id"]
+    stored = state.rpc_records.setdefault("approval_config", {}).setdefault(user_id, {})
+    stored.update({k: v for k, v in _body(call).items() if k != "user_id"})
+    return Reply({"user_id": user_id, "approval_user_id": None, **stored})
+
+
+def approvals_routed_to_me(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/ai_assistants_approvals/routed_to_me: none pending."""
+    return Reply([])
+
+
+def build_graph(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/graph/{collection_id}/build: a job on the clock the client waits for."""
+    coll = collection(state, call.path_params["collection_id"])
+    job = state.jobs.submit("build_collection_graph", state.timings.job, job_id=new_id(), description=coll["name"])
+    coll["_graph"] = job.id
+    return Reply(job_details(state, job))
+
+
+def graph_status(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/graph/{collection_id}/status: "none" before a build, then the build job's status."""
+    coll = collection(state, call.path_params["collection_id"])
+    job = state.jobs.get(coll.get("_graph", ""))
+    return Reply({"status": "none" if job is None else job_details(state, job)["overall_status"]})
+
+
+def connector_status(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/connectors/status: none connected."""
+    return Reply({"available": ["google_drive", "sharepoint"], "connected": []})
+
+
+def list_connectors(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/connectors: none."""
+    return Reply({"connectors": []})
+
+
+def connect(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/connectors/connect: where the user would authorize the link."""
+    return Reply({"auth_url": f"https://example.com/oauth/authorize?state={new_id()}"})
+
+
+def revoke(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/connectors/revoke: 204."""
+    return empty()
