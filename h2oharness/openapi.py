@@ -9,6 +9,7 @@ contract a mock answers (the checkout's ``contracts/<slug>/openapi.yaml``, or th
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,7 +19,15 @@ import yaml
 
 from h2oharness.errors import ConfigError, SpecError
 
-__all__ = ["check_spec_file", "contract_document", "contract_path", "diff_openapi", "dump_openapi", "validate_openapi"]
+__all__ = [
+    "check_spec_file",
+    "contract_document",
+    "contract_path",
+    "diff_openapi",
+    "dump_openapi",
+    "strip_marked",
+    "validate_openapi",
+]
 
 JSON = dict[str, Any]
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -181,3 +190,27 @@ def contract_document(slug: str) -> Mapping[str, Any]:
     """An API's contract, parsed once per process (callers must not change it)."""
     document: Mapping[str, Any] = yaml.load(contract_path(slug).read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (a SafeLoader)
     return document
+
+
+def strip_marked(document: Mapping[str, Any], marker: str) -> JSON:
+    """A copy without what a generator marked ``marker: true``: operations, their parameters, components and tags.
+
+    A generator that merges into a document it wrote before starts from this, so regenerating is idempotent.
+    """
+    out: JSON = copy.deepcopy(dict(document))
+    for path in list(out.get("paths", {})):
+        item = out["paths"][path]
+        for method in [m for m, op in item.items() if isinstance(op, dict) and op.get(marker)]:
+            del item[method]
+        for op in item.values():
+            if isinstance(op, dict) and "parameters" in op:
+                op["parameters"] = [p for p in op["parameters"] if not p.get(marker)]
+        if not any(m in item for m in _METHODS):
+            del out["paths"][path]
+    for section in ("schemas", "parameters"):
+        held = out.get("components", {}).get(section, {})
+        for name in [n for n, s in held.items() if isinstance(s, dict) and s.get(marker)]:
+            del held[name]
+    if "tags" in out:
+        out["tags"] = [t for t in out["tags"] if not t.get(marker)]
+    return out

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from h2oharness.errors import ConfigError
+from h2oharness.openapi import strip_marked
 
 __all__ = ["ANSWERS", "RESOURCES", "SdkCall", "build_openapi", "openapi_from_client", "record_sdk"]
 
@@ -441,25 +442,6 @@ def _query_param(name: str, value: Any) -> JSON:
     return {"name": name, "in": "query", "schema": _type_of(value)}
 
 
-def _strip_generated(document: JSON) -> JSON:
-    """The document without anything a previous generation added."""
-    out = copy.deepcopy(document)
-    for path in list(out.get("paths", {})):
-        item = out["paths"][path]
-        for method in [m for m, op in item.items() if isinstance(op, dict) and op.get(GENERATED)]:
-            del item[method]
-        for op in item.values():
-            if isinstance(op, dict) and "parameters" in op:
-                op["parameters"] = [p for p in op["parameters"] if not p.get(GENERATED)]
-        if not any(m in item for m in ("get", "put", "post", "delete", "patch")):
-            del out["paths"][path]
-    schemas = out.get("components", {}).get("schemas", {})
-    for name in [n for n, s in schemas.items() if isinstance(s, dict) and s.get(GENERATED)]:
-        del schemas[name]
-    out["tags"] = [t for t in out.get("tags", []) if not t.get(GENERATED)]
-    return out
-
-
 def _operation_id(call: SdkCall, taken: set[str]) -> str:
     words = [call.resource, *call.method.split("_")]
     name = words[0] + "".join(w.capitalize() for w in words[1:])
@@ -533,7 +515,7 @@ def _param_names(document: JSON, op: JSON, item: JSON) -> set[str]:
 def build_openapi(base: Mapping[str, Any], calls: list[SdkCall] | None = None) -> tuple[JSON, list[str]]:
     """The contract with every SDK call in it, and each disagreement between the SDK and the seed's part."""
     calls = record_sdk() if calls is None else calls
-    document = _strip_generated(dict(base))
+    document = strip_marked(base, GENERATED)
     paths: JSON = document.setdefault("paths", {})
     taken = {
         op["operationId"]

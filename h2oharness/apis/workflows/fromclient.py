@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from h2oharness.errors import ConfigError
+from h2oharness.openapi import strip_marked
 
 __all__ = ["ClientOperation", "build_openapi", "openapi_from_client", "read_client"]
 
@@ -198,24 +199,6 @@ def model_schema(name: str, wanted: set[str]) -> JSON:
 # -------------------------------------------------------------------------------------------------- merging
 
 
-def _strip_generated(document: Mapping[str, Any]) -> JSON:
-    out = copy.deepcopy(dict(document))
-    for path in list(out.get("paths", {})):
-        item = out["paths"][path]
-        for method in [m for m, op in item.items() if isinstance(op, dict) and op.get(GENERATED)]:
-            del item[method]
-        for op in item.values():
-            if isinstance(op, dict) and "parameters" in op:
-                op["parameters"] = [p for p in op["parameters"] if not p.get(GENERATED)]
-        if not any(m in item for m in ("get", "put", "post", "delete", "patch")):
-            del out["paths"][path]
-    for section in ("schemas", "parameters"):
-        held = out.get("components", {}).get(section, {})
-        for name in [n for n, s in held.items() if isinstance(s, dict) and s.get(GENERATED)]:
-            del held[name]
-    return out
-
-
 def _query_param(name: str, types: tuple[Any, ...], required: bool, parameters: JSON, wanted: set[str]) -> JSON:
     if name in parameters:
         return {"$ref": f"#/components/parameters/{name}"}
@@ -274,7 +257,7 @@ def _param_names(document: JSON, op: JSON) -> set[str]:
 def build_openapi(base: Mapping[str, Any], operations: list[ClientOperation] | None = None) -> tuple[JSON, list[str]]:
     """The contract with every client operation in it, and each disagreement between client and contract."""
     operations = read_client() if operations is None else operations
-    document = _strip_generated(base)
+    document = strip_marked(base, GENERATED)
     paths: JSON = document.setdefault("paths", {})
     components = document.setdefault("components", {})
     parameters: JSON = components.setdefault("parameters", {})

@@ -381,24 +381,7 @@ def _ensemble_parameters(model_id: str, bases: list[Model], frame: str, response
     for spec in metadata.input_fields("StackedEnsembleParametersV99").values():
         if not spec.json or spec.name in ENSEMBLE_OMITTED:
             continue
-        out.append(
-            {
-                "__meta": meta("ModelParameterSchemaV3", "Iced"),
-                "name": spec.name,
-                "label": spec.name,
-                "help": spec.help,
-                "required": spec.required,
-                "type": spec.type,
-                "default_value": spec.default,
-                "actual_value": given.get(spec.name, spec.default),
-                "input_value": given.get(spec.name),
-                "level": spec.level,
-                "values": list(spec.values),
-                "is_member_of_frames": list(spec.member_of_frames),
-                "is_mutually_exclusive_with": list(spec.exclusive_with),
-                "gridable": spec.gridable,
-            }
-        )
+        out.append(builders.parameter_entry(spec, given.get(spec.name, spec.default), given.get(spec.name)))
     return out
 
 

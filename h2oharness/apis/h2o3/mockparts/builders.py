@@ -266,24 +266,31 @@ def parameters_list(
         if not spec.json or spec.name in omit:
             continue
         out.append(
-            {
-                "__meta": meta("ModelParameterSchemaV3", "Iced"),
-                "name": spec.name,
-                "label": spec.name,
-                "help": spec.help,
-                "required": spec.required,
-                "type": spec.type,
-                "default_value": spec.default,
-                "actual_value": _render_value(resolved.get(spec.name), spec.type),
-                "input_value": _render_value(given.get(spec.name), spec.type),
-                "level": spec.level,
-                "values": list(spec.values),
-                "is_member_of_frames": list(spec.member_of_frames),
-                "is_mutually_exclusive_with": list(spec.exclusive_with),
-                "gridable": spec.gridable,
-            }
+            parameter_entry(
+                spec, _render_value(resolved.get(spec.name), spec.type), _render_value(given.get(spec.name), spec.type)
+            )
         )
     return out
+
+
+def parameter_entry(spec: Any, actual: Any, given: Any) -> JSONDict:
+    """One ModelParameterSchemaV3 of a model's parameter list: the field's metadata with its actual and input value."""
+    return {
+        "__meta": meta("ModelParameterSchemaV3", "Iced"),
+        "name": spec.name,
+        "label": spec.name,
+        "help": spec.help,
+        "required": spec.required,
+        "type": spec.type,
+        "default_value": spec.default,
+        "actual_value": actual,
+        "input_value": given,
+        "level": spec.level,
+        "values": list(spec.values),
+        "is_member_of_frames": list(spec.member_of_frames),
+        "is_mutually_exclusive_with": list(spec.exclusive_with),
+        "gridable": spec.gridable,
+    }
 
 
 def parameters_object(algo: str, values: dict[str, Any]) -> JSONDict:
