@@ -6,7 +6,8 @@
 - ``recording``: what each test's report carries for the conformance report;
 - ``collector``: progress.jsonl and the conformance report, on the controller;
 - ``deadlines``: a test's and the run's deadline;
-- ``stopping``: SIGTERM and the run's deadline end the session after the running test, with its report.
+- ``stopping``: SIGTERM and the run's deadline end the session after the running test, with its report;
+- ``nodeids``: one operation's contract test selected by its node id.
 
 Nothing outside the plugin imports it; the driver is imported by the contract test modules.
 """
@@ -20,6 +21,7 @@ from h2oharness.pytest_plugin.fixtures import (
     harness_sweep,
     pytest_generate_tests,
 )
+from h2oharness.pytest_plugin.nodeids import pytest_pycollect_makeitem
 from h2oharness.pytest_plugin.options import pytest_addoption, pytest_collection_modifyitems, pytest_configure
 from h2oharness.pytest_plugin.recording import pytest_runtest_makereport
 
@@ -32,6 +34,7 @@ __all__ = [
     "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_generate_tests",
+    "pytest_pycollect_makeitem",
     "pytest_runtest_call",
     "pytest_runtest_makereport",
     "pytest_sessionstart",
