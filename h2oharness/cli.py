@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from h2oharness.apis import APIS, ApiInfo, get_api
+from h2oharness.arrivals import DEFAULT_MAX_DISPATCH_DELAY_MS
 from h2oharness.children import ProcessGroup, Stopped, deadline_after
 from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError
 from h2oharness.http.redact import redact
@@ -111,6 +112,20 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("-t", "--run-time", default="30s", help="how long to load, e.g. 30s, 2m (default 30s)")
     load.add_argument(
         "--arrival-rate", type=float, default=None, help="open model: submissions per second over all users"
+    )
+    load.add_argument(
+        "--arrival-process",
+        choices=("constant", "poisson"),
+        default="constant",
+        help="open model: arrivals evenly spaced or a Poisson process of the same rate (default constant)",
+    )
+    load.add_argument("--arrival-seed", type=int, default=None, help="open model: seed of the arrivals' random draws")
+    load.add_argument(
+        "--max-dispatch-delay",
+        type=float,
+        default=DEFAULT_MAX_DISPATCH_DELAY_MS,
+        metavar="MS",
+        help="open model: p99 ms the generator may send late before its figures are not trustworthy (default 50)",
     )
     load.add_argument("--workers", type=int, default=0, help="distributed: a Locust master and N workers on loopback")
     load.add_argument("--slo", action="append", default=[], help="[ENTRY:]LIMIT=VALUE, overrides the SLO file")
@@ -456,6 +471,9 @@ def cmd_load(args: argparse.Namespace) -> int:
         password=_password(args.password_env),
         token=_password(args.api_key_env, "--api-key-env"),
         max_time=parse_duration(args.max_time) if args.max_time else None,
+        arrival_process=args.arrival_process,
+        arrival_seed=args.arrival_seed,
+        max_dispatch_delay=args.max_dispatch_delay,
     )
     summary = execute(run)
     _say(summary.summary)

@@ -16,6 +16,7 @@ instead of silently slowing the senders (coordinated omission).
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -34,6 +35,7 @@ from locust.env import Environment
 from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 
 from h2oharness.allowlist import host_allowed
+from h2oharness.arrivals import Recorder, Schedule
 from h2oharness.children import arm_hard_stop
 from h2oharness.errors import ContractViolation, HarnessError
 from h2oharness.http.deadline import DEADLINE, DEFAULT_REQUEST_DEADLINE, describe
@@ -243,29 +245,57 @@ def harness_http(user: FastHttpUser, document: Path, prefix: str) -> httpx.Clien
 class Pacer:
     """Open-model pacing for one user: its share of ``HARNESS_ARRIVAL_RATE``, on a schedule that ignores replies.
 
+    Each :meth:`wait` is one arrival: it sleeps until the arrival is due and records when it was due and when it was
+    sent in :data:`RECORDER` (dispatch delay = sent - due). A user still busy with earlier work when the next
+    arrival is due sends it late and the delay says so; the schedule does not slip to hide it.
     Without an arrival rate it does nothing and the user runs closed-loop (Locust's own wait_time).
     """
 
-    def __init__(self, users: int, rate: float | None, clock: Callable[[], float] = time.monotonic) -> None:
+    _users = itertools.count()
+
+    def __init__(
+        self,
+        users: int,
+        rate: float | None,
+        clock: Callable[[], float] = time.monotonic,
+        process: str = "constant",
+        rng: random.Random | None = None,
+        recorder: Recorder | None = None,
+    ) -> None:
         self.clock = clock
         self.interval = users / rate if rate else None
-        self.next_at = clock() + (random.uniform(0, self.interval) if self.interval else 0.0)
+        self.schedule = Schedule(self.interval, process, rng) if self.interval else None
+        self.recorder = recorder
+        self.next_at = clock() + (self.schedule.first_offset() if self.schedule else 0.0)
 
     @classmethod
     def from_environment(cls) -> Pacer:
-        """A pacer for ``HARNESS_ARRIVAL_RATE`` shared by ``HARNESS_LOAD_USERS`` users (over all workers)."""
+        """A pacer for ``HARNESS_ARRIVAL_RATE`` shared by ``HARNESS_LOAD_USERS`` users (over all workers).
+
+        With ``HARNESS_ARRIVAL_SEED`` each user draws its gaps from its own seeded generator (seed, process, user).
+        """
         settings = Settings.from_env()
-        return cls(max(settings.load_users, 1), settings.arrival_rate or None)
+        seed = settings.arrival_seed
+        rng = random.Random(f"{seed}-{os.getpid()}-{next(cls._users)}") if seed is not None else None
+        process = settings.arrival_process or "constant"
+        return cls(
+            max(settings.load_users, 1), settings.arrival_rate or None, process=process, rng=rng, recorder=RECORDER
+        )
 
     def wait(self) -> float:
-        """Sleep until this user's next scheduled send; return that scheduled moment."""
-        if self.interval is None:
+        """Sleep until this user's next scheduled send; return that scheduled moment (on ``clock``)."""
+        if self.schedule is None:
             return self.clock()
         scheduled = self.next_at
-        self.next_at += self.interval
-        delay = scheduled - self.clock()
-        if delay > 0:
+        self.next_at += self.schedule.next_gap()
+        for _ in range(100):  # a timer may wake a hair early: sleep the rest, so a send is never before its time
+            delay = scheduled - self.clock()
+            if delay <= 0:
+                break
             time.sleep(delay)
+        if self.recorder is not None:
+            to_epoch = time.time() - self.clock()
+            self.recorder.arrive(gevent.getcurrent(), scheduled + to_epoch, self.clock() + to_epoch)
         return scheduled
 
 
@@ -344,6 +374,38 @@ def _write_worker_totals(environment: Environment, **_: Any) -> None:
     if folder and isinstance(environment.runner, WorkerRunner):
         totals = {key: {"requests": n, "failures": f} for key, (n, f) in _recorded.items()}
         Path(folder, f"worker-{os.getpid()}.json").write_text(json.dumps(totals, sort_keys=True))
+
+
+# Open model: every arrival's due and sent moments, and (with HARNESS_LOAD_WINDOW) each event counted in its window
+# of the run; with HARNESS_LOAD_RECORD_DIR set, each process that runs users writes them there when it quits.
+_SETTINGS = Settings.from_env()
+RECORDER = Recorder(window=_SETTINGS.load_window, warmup=_SETTINGS.load_warmup or 0.0)
+
+
+@events.test_start.add_listener  # type: ignore[untyped-decorator]
+def _recording_starts(environment: Environment, **_: Any) -> None:
+    if not isinstance(environment.runner, MasterRunner):
+        RECORDER.begin(time.time())
+
+
+@events.request.add_listener  # type: ignore[untyped-decorator]
+def _record(
+    request_type: str, name: str, response_time: float, exception: BaseException | None = None, **_: Any
+) -> None:
+    RECORDER.measured(gevent.getcurrent(), f"{request_type} {name}", response_time, exception is not None, time.time())
+
+
+@events.test_stopping.add_listener  # type: ignore[untyped-decorator]
+def _recording_stops(environment: Environment, **_: Any) -> None:
+    if not isinstance(environment.runner, MasterRunner):
+        RECORDER.close()
+
+
+@events.quitting.add_listener  # type: ignore[untyped-decorator]
+def _write_recording(environment: Environment, **_: Any) -> None:
+    folder = Settings.from_env().load_record_dir
+    if folder and not isinstance(environment.runner, MasterRunner) and (RECORDER.arrivals or RECORDER.windows):
+        RECORDER.write(Path(folder), os.getpid())
 
 
 # Locust's master waits only 0.5 s for its workers' last reports when it quits (locust issue #1426), while each

@@ -52,6 +52,11 @@ _PLAIN: dict[str, tuple[str, type]] = {
     "load_users": ("HARNESS_LOAD_USERS", int),
     "arrival_rate": ("HARNESS_ARRIVAL_RATE", float),
     "load_worker_dir": ("HARNESS_LOAD_WORKER_DIR", str),
+    "arrival_process": ("HARNESS_ARRIVAL_PROCESS", str),
+    "arrival_seed": ("HARNESS_ARRIVAL_SEED", int),
+    "load_record_dir": ("HARNESS_LOAD_RECORD_DIR", str),
+    "load_window": ("HARNESS_LOAD_WINDOW", float),
+    "load_warmup": ("HARNESS_LOAD_WARMUP", float),
     "allowed_hosts": ("HARNESS_ALLOWED_HOSTS", str),
     "job_timeout": ("HARNESS_JOB_TIMEOUT", float),
     "stream_deadline": ("HARNESS_STREAM_DEADLINE", float),
@@ -98,6 +103,13 @@ class Settings:
     load_users: int = 1
     arrival_rate: float | None = None
     load_worker_dir: str | None = None
+    #: open model: "constant" or "poisson" gaps between arrivals, and the seed of their random draws
+    arrival_process: str | None = None
+    arrival_seed: int | None = None
+    #: where each Locust process writes its arrivals (``arrivals-<pid>.json``), and the windows it counts them in
+    load_record_dir: str | None = None
+    load_window: float | None = None
+    load_warmup: float | None = None
     #: hosts beyond loopback that load may reach, comma-separated (``--allow-host``): redirects elsewhere are refused
     allowed_hosts: str = ""
     job_timeout: float | None = None
