@@ -113,9 +113,15 @@ class Recorder:
             self.start = at
 
     def arrive(self, owner: Hashable, scheduled: float, sent: float) -> Arrival:
-        """``owner`` starts a new arrival, due at ``scheduled``, sent at ``sent``; its previous one is over."""
+        """``owner`` starts a new arrival, due at ``scheduled``, sent at ``sent``; its previous one is over.
+
+        Once the run is over (:meth:`close`) a user finishing its task sends nothing the run counts.
+        """
         self.begin(scheduled)
         arrival = Arrival(scheduled, max(sent, scheduled))
+        if not self._open:
+            self._current.pop(owner, None)
+            return arrival
         self.arrivals.append(arrival)
         self._current[owner] = arrival
         return arrival
