@@ -101,10 +101,18 @@ class Recorder:
     window: float | None = None
     warmup: float = 0.0
     start: float | None = None
+    #: when the run stopped (epoch seconds), None while it runs
+    end: float | None = None
     arrivals: list[Arrival] = field(default_factory=list)
     #: window -> entry key -> [requests, failures, {rounded ms: count}]
     windows: dict[int, dict[str, list[Any]]] = field(default_factory=dict)
+    #: why this process ended its run early (over-saturated), empty when it ran to the end
+    stopped: str = ""
+    #: moments arrivals were due that no user sent before the run ended (its users were all still busy)
+    unsent: list[float] = field(default_factory=list)
     _current: dict[Hashable, Arrival] = field(default_factory=dict, repr=False)
+    #: per owner: when its next arrival is due, and the mean gap after that
+    _next: dict[Hashable, tuple[float, float]] = field(default_factory=dict, repr=False)
     _open: bool = field(default=True, repr=False)
 
     def begin(self, at: float) -> None:
@@ -112,13 +120,17 @@ class Recorder:
         if self.start is None:
             self.start = at
 
-    def arrive(self, owner: Hashable, scheduled: float, sent: float) -> Arrival:
+    def arrive(
+        self, owner: Hashable, scheduled: float, sent: float, next_due: float | None = None, gap: float = 0.0
+    ) -> Arrival:
         """``owner`` starts a new arrival, due at ``scheduled``, sent at ``sent``; its previous one is over.
 
         Once the run is over (:meth:`close`) a user finishing its task sends nothing the run counts.
         """
         self.begin(scheduled)
         arrival = Arrival(scheduled, max(sent, scheduled))
+        if next_due is not None and gap > 0:
+            self._next[owner] = (next_due, gap)
         if not self._open:
             self._current.pop(owner, None)
             return arrival
@@ -126,8 +138,26 @@ class Recorder:
         self._current[owner] = arrival
         return arrival
 
-    def close(self) -> None:
-        """The run is over: later events (users cleaning up) no longer extend any arrival."""
+    def due_unsent(self, at: float) -> list[float]:
+        """The moments arrivals were due before ``at`` that their (busy) users have not sent yet.
+
+        Past a user's next due moment its later ones are counted at its mean gap: exact for a constant schedule,
+        the expected count for a Poisson one.
+        """
+        due: list[float] = []
+        for next_due, gap in self._next.values():
+            moment = next_due
+            while moment < at and len(due) < 1_000_000:
+                due.append(moment)
+                moment += gap
+        return sorted(due)
+
+    def close(self, at: float | None = None) -> None:
+        """The run is over (at ``at``): later events (users cleaning up) no longer extend any arrival, and what was
+        due but never sent by then is kept in ``unsent``."""
+        if self._open and at is not None:
+            self.unsent = self.due_unsent(at)
+            self.end = at
         self._open = False
 
     def measured(self, owner: Hashable, key: str, ms: float, failed: bool, at: float) -> None:
@@ -159,6 +189,9 @@ class Recorder:
             "window": self.window,
             "warmup": self.warmup,
             "start": self.start,
+            "stopped": self.stopped,
+            "end": self.end,
+            "unsent": self.unsent,
             "arrivals": [[a.scheduled, a.sent, a.done, a.failed] for a in self.arrivals],
             "windows": {
                 str(k): {key: [n, f, {str(ms): c for ms, c in h.items()}] for key, (n, f, h) in v.items()}
@@ -183,9 +216,14 @@ def merge(recordings: Iterable[Mapping[str, Any]]) -> Recorder:
     for raw in recordings:
         merged.window = raw.get("window") if merged.window is None else merged.window
         merged.warmup = float(raw.get("warmup") or 0.0)
+        merged.stopped = merged.stopped or str(raw.get("stopped") or "")
+        end = raw.get("end")
+        if end is not None:
+            merged.end = float(end) if merged.end is None else max(merged.end, float(end))
         start = raw.get("start")
         if start is not None:
             merged.start = start if merged.start is None else min(merged.start, float(start))
+        merged.unsent.extend(float(t) for t in raw.get("unsent") or [])
         for scheduled, sent, done, failed in raw.get("arrivals") or []:
             merged.arrivals.append(
                 Arrival(float(scheduled), float(sent), None if done is None else float(done), bool(failed))
@@ -199,6 +237,7 @@ def merge(recordings: Iterable[Mapping[str, Any]]) -> Recorder:
                 for ms, count in hist.items():
                     slot[2][int(ms)] = slot[2].get(int(ms), 0) + int(count)
     merged.arrivals.sort(key=lambda a: a.scheduled)
+    merged.unsent.sort()
     return merged
 
 
@@ -234,6 +273,8 @@ class Dispatch:
     #: False when the p99 is over the limit: the generator, not the server, set the pace
     trustworthy: bool = True
     note: str = ""
+    #: arrivals due that no user sent before the run ended
+    unsent: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The ``dispatch`` section of ``load.json``."""
@@ -246,6 +287,7 @@ class Dispatch:
             "max_ms": self.max_ms,
             "trustworthy": self.trustworthy,
             "note": self.note,
+            "unsent": self.unsent,
         }
 
 
@@ -256,11 +298,19 @@ CLOSED_NOTE = (
 )
 
 
-def dispatch_of(arrivals: Sequence[Arrival] | None, limit_ms: float) -> Dispatch:
-    """Dispatch delay p50/p99/max of ``arrivals`` judged against ``limit_ms``; a closed model's (None) is n/a."""
+def dispatch_of(
+    arrivals: Sequence[Arrival] | None, limit_ms: float, unsent: Sequence[float] = (), end: float | None = None
+) -> Dispatch:
+    """Dispatch delay p50/p99/max of ``arrivals`` judged against ``limit_ms``; a closed model's (None) is n/a.
+
+    Arrivals due but never sent (``unsent``, due moments) count with their delay up to ``end``, the run's end: a
+    lower bound, so a generator that fell far behind cannot look punctual by never sending.
+    """
     if arrivals is None:
         return Dispatch("closed", limit_ms, note=CLOSED_NOTE)
     delays = [a.delay_ms for a in arrivals]
+    if end is not None:
+        delays += [max(end - due, 0.0) * 1000 for due in unsent]
     if not delays:
         return Dispatch("open", limit_ms, note="no arrival was sent: nothing to judge")
     p99 = percentile(delays, 99) or 0.0
@@ -274,4 +324,6 @@ def dispatch_of(arrivals: Sequence[Arrival] | None, limit_ms: float) -> Dispatch
             "stream of arrivals would have met (coordinated omission). Add users (-u) or workers, or lower the rate."
         )
     )
-    return Dispatch("open", limit_ms, len(delays), percentile(delays, 50), p99, max(delays), ok, note)
+    if unsent:
+        note += f"{' ' if note else ''}{len(unsent)} arrivals due were never sent (counted up to the run's end)."
+    return Dispatch("open", limit_ms, len(arrivals), percentile(delays, 50), p99, max(delays), ok, note, len(unsent))

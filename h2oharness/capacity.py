@@ -195,6 +195,9 @@ def window_results(
         sent = [a for a in recording.arrivals if begins <= a.sent < ends]
         done = [a for a in recording.arrivals if a.done is not None and begins <= a.done < ends]
         due = [a.delay_ms for a in recording.arrivals if begins <= a.scheduled < ends]
+        # due here but sent only after the window (or never): late by at least the window's end, or the run's
+        last = recording.end if recording.end is not None else ends
+        due += [(min(ends, last) - t) * 1000 for t in recording.unsent if begins <= t < ends]
         p99 = percentile(due, 99)
         if not done:
             broken.append("no arrival ended in the window")
@@ -270,6 +273,22 @@ def saturation(windows: Sequence[WindowResult], limit_ms: float) -> str:
                 f"grew ({queue[0]} -> {queue[-1]})"
             )
     return ""
+
+
+def early_stop(recording: Recorder, now: float, rate: float, windows: int, limit_ms: float) -> str:
+    """Why a run should end before its last window (empty: go on): its complete windows so far are over-saturated.
+
+    A Locust process asks this once per window about its own recording, so a rate that cannot hold does not spend
+    its remaining windows proving it.
+    """
+    if recording.window is None or recording.start is None:
+        return ""
+    complete = min(recording.window_of(now), windows)
+    if complete < 1:
+        return ""
+    search = Search(window=recording.window, windows=complete, warmup=recording.warmup)
+    snapshot = dataclasses.replace(recording, unsent=recording.due_unsent(now), end=now)
+    return saturation(window_results(snapshot, (), rate, search, limit_ms), limit_ms)
 
 
 def judge_rate(rate: float, windows: Sequence[WindowResult], search: Search, limit_ms: float) -> RateResult:
@@ -366,6 +385,7 @@ def find_capacity(run: LoadRun, search: Search) -> tuple[LoadSummary, float | No
             max_time=left,
             window=search.window,
             warmup=search.warmup,
+            windows=search.windows,
             stop_timeout=min(run.stop_timeout, 2.0),
         )
         print(f"capacity search: {rate:g} req/s for {per_rate:g} s", file=sys.stderr, flush=True)
@@ -379,9 +399,14 @@ def find_capacity(run: LoadRun, search: Search) -> tuple[LoadSummary, float | No
         summaries[rate] = summary
         recording = read_recordings(folder) or Recorder(window=search.window, warmup=search.warmup)
         windows = window_results(recording, rules, rate, search, run.max_dispatch_delay)
-        result = dataclasses.replace(
-            judge_rate(rate, windows, search, run.max_dispatch_delay), report_dir=str(folder.relative_to(out))
-        )
+        result = judge_rate(rate, windows, search, run.max_dispatch_delay)
+        if recording.stopped:  # the Locust process ended the rate early: it was over-saturated
+            same = recording.stopped == result.saturated
+            note = f"{result.note}; ended early" + ("" if same else f": {recording.stopped}")
+            result = dataclasses.replace(
+                result, passed=False, saturated=result.saturated or recording.stopped, note=note
+            )
+        result = dataclasses.replace(result, report_dir=str(folder.relative_to(out)))
         results.append(result)
         print(
             f"capacity search: {rate:g} req/s {'passed' if result.passed else 'failed'}: {result.note}", file=sys.stderr

@@ -25,7 +25,14 @@ from typing import TYPE_CHECKING
 
 from h2oharness.allowlist import check_allowed
 from h2oharness.apis import ApiInfo, get_api
-from h2oharness.arrivals import DEFAULT_MAX_DISPATCH_DELAY_MS, RECORD_NAME, Dispatch, dispatch_of, read_recordings
+from h2oharness.arrivals import (
+    DEFAULT_MAX_DISPATCH_DELAY_MS,
+    RECORD_NAME,
+    Arrival,
+    Dispatch,
+    dispatch_of,
+    read_recordings,
+)
 from h2oharness.children import Outcome, ProcessGroup, Stopped, deadline_after
 from h2oharness.errors import EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError
 from h2oharness.http.redact import redact
@@ -133,6 +140,8 @@ class LoadRun:
     #: seconds per window and of warm-up when each Locust process counts its events per window (capacity search)
     window: float | None = None
     warmup: float = 0.0
+    #: with a window: how many are judged; a local Locust process that is over-saturated in them ends early
+    windows: int | None = None
 
     @property
     def hard_limit(self) -> float:
@@ -212,6 +221,8 @@ def _environment(run: LoadRun, target: Target) -> dict[str, str]:
         load_record_dir=str(run.report_dir.resolve()) if run.arrival_rate else None,
         load_window=run.window,
         load_warmup=run.warmup or None,
+        load_windows=run.windows,
+        max_dispatch_delay=run.max_dispatch_delay if run.window else None,
         request_deadline=run.request_deadline,
         # a harness killed outright cannot stop Locust: past this, Locust's processes end themselves
         deadline=deadline_after(run.hard_limit + run.stop_timeout + FLUSH_GRACE, CHILD_MARGIN),
@@ -370,11 +381,14 @@ def execute(run: LoadRun) -> LoadSummary:
     if run.workers:
         errors += aggregation_errors(entries, [json.loads(f.read_text()) for f in sorted(out.glob("worker-*.json"))])
     keys = [r.entry for r in rules if r.entry] or [e.key for e in entries if e.type == "JOB"][:4]
-    arrivals = None  # closed model: nothing was due on a schedule
+    arrivals: list[Arrival] | None = None  # closed model: nothing was due on a schedule
+    unsent: list[float] = []
+    end: float | None = None
     if run.arrival_rate:
         recording = read_recordings(out)
         arrivals = recording.arrivals if recording else []
-    dispatch = dispatch_of(arrivals, run.max_dispatch_delay)
+        unsent, end = (recording.unsent, recording.end) if recording else ([], None)
+    dispatch = dispatch_of(arrivals, run.max_dispatch_delay, unsent, end)
     verdicts = judge(rules, entries) + dispatch_verdicts(dispatch)
     summary = LoadSummary(
         profile=run.profile.name,

@@ -32,10 +32,10 @@ import gevent
 import httpx
 from locust import FastHttpUser, events
 from locust.env import Environment
-from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
+from locust.runners import STATE_MISSING, LocalRunner, MasterRunner, WorkerRunner
 
 from h2oharness.allowlist import host_allowed
-from h2oharness.arrivals import Recorder, Schedule
+from h2oharness.arrivals import DEFAULT_MAX_DISPATCH_DELAY_MS, Recorder, Schedule
 from h2oharness.children import arm_hard_stop
 from h2oharness.errors import ContractViolation, HarnessError
 from h2oharness.http.deadline import DEADLINE, DEFAULT_REQUEST_DEADLINE, describe
@@ -295,7 +295,13 @@ class Pacer:
             time.sleep(delay)
         if self.recorder is not None:
             to_epoch = time.time() - self.clock()
-            self.recorder.arrive(gevent.getcurrent(), scheduled + to_epoch, self.clock() + to_epoch)
+            self.recorder.arrive(
+                gevent.getcurrent(),
+                scheduled + to_epoch,
+                self.clock() + to_epoch,
+                self.next_at + to_epoch,
+                self.interval or 0.0,
+            )
         return scheduled
 
 
@@ -386,6 +392,25 @@ RECORDER = Recorder(window=_SETTINGS.load_window, warmup=_SETTINGS.load_warmup o
 def _recording_starts(environment: Environment, **_: Any) -> None:
     if not isinstance(environment.runner, MasterRunner):
         RECORDER.begin(time.time())
+    if RECORDER.window and _SETTINGS.load_windows and isinstance(environment.runner, LocalRunner):
+        gevent.spawn(_stop_when_saturated, environment)
+
+
+def _stop_when_saturated(environment: Environment) -> None:
+    """Once per window: end the run when its windows so far are over-saturated (a capacity search's early stop)."""
+    from h2oharness.capacity import early_stop
+
+    window, windows = RECORDER.window or 1.0, _SETTINGS.load_windows or 1
+    limit = _SETTINGS.max_dispatch_delay or DEFAULT_MAX_DISPATCH_DELAY_MS
+    for index in range(windows):
+        gevent.sleep(max((RECORDER.start or time.time()) + RECORDER.warmup + (index + 1) * window - time.time(), 0))
+        reason = early_stop(RECORDER, time.time(), _SETTINGS.arrival_rate or 0.0, windows, limit)
+        if reason:
+            RECORDER.stopped = reason
+            logging.getLogger(__name__).warning("over-saturated, ending the run early: %s", reason)
+            if environment.runner is not None:
+                environment.runner.quit()
+            return
 
 
 @events.request.add_listener  # type: ignore[untyped-decorator]
@@ -398,7 +423,7 @@ def _record(
 @events.test_stopping.add_listener  # type: ignore[untyped-decorator]
 def _recording_stops(environment: Environment, **_: Any) -> None:
     if not isinstance(environment.runner, MasterRunner):
-        RECORDER.close()
+        RECORDER.close(time.time())
 
 
 @events.quitting.add_listener  # type: ignore[untyped-decorator]

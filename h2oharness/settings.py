@@ -57,6 +57,8 @@ _PLAIN: dict[str, tuple[str, type]] = {
     "load_record_dir": ("HARNESS_LOAD_RECORD_DIR", str),
     "load_window": ("HARNESS_LOAD_WINDOW", float),
     "load_warmup": ("HARNESS_LOAD_WARMUP", float),
+    "load_windows": ("HARNESS_LOAD_WINDOWS", int),
+    "max_dispatch_delay": ("HARNESS_MAX_DISPATCH_DELAY", float),
     "allowed_hosts": ("HARNESS_ALLOWED_HOSTS", str),
     "job_timeout": ("HARNESS_JOB_TIMEOUT", float),
     "stream_deadline": ("HARNESS_STREAM_DEADLINE", float),
@@ -110,6 +112,9 @@ class Settings:
     load_record_dir: str | None = None
     load_window: float | None = None
     load_warmup: float | None = None
+    #: with a window: how many the run judges, and the p99 dispatch delay (ms) past which a process stops early
+    load_windows: int | None = None
+    max_dispatch_delay: float | None = None
     #: hosts beyond loopback that load may reach, comma-separated (``--allow-host``): redirects elsewhere are refused
     allowed_hosts: str = ""
     job_timeout: float | None = None

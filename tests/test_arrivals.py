@@ -108,3 +108,17 @@ def test_dispatch_delay_is_judged_against_its_limit() -> None:
         "  dispatch delay: n/a (closed model: no request is due on a schedule of its own)"
     ]
     assert percentile([], 50) is None
+
+
+def test_arrivals_due_but_never_sent_count_as_late_up_to_the_end() -> None:
+    rec = Recorder()
+    rec.arrive("u", scheduled=10.0, sent=10.0, next_due=10.5, gap=0.5)  # busy: 10.5, 11.0, 11.5 come and go
+    assert rec.due_unsent(11.6) == [10.5, 11.0, 11.5]
+    rec.close(at=11.6)
+    assert (rec.unsent, rec.end) == ([10.5, 11.0, 11.5], 11.6)
+    judged = dispatch_of(rec.arrivals, 50, rec.unsent, rec.end)
+    assert judged.count == 1
+    assert judged.unsent == 3
+    assert judged.max_ms == pytest.approx(1100)
+    assert not judged.trustworthy
+    assert judged.note.endswith("3 arrivals due were never sent (counted up to the run's end).")

@@ -13,6 +13,7 @@ from h2oharness.capacity import (
     WindowResult,
     answer,
     capacity_of,
+    early_stop,
     judge_rate,
     next_rate,
     saturation,
@@ -183,3 +184,14 @@ def test_a_window_in_which_nothing_ended_fails() -> None:
 def test_impossible_bounds_are_config_errors(bad: dict[str, float]) -> None:
     with pytest.raises(ConfigError):
         Search(**bad)  # type: ignore[arg-type]
+
+
+def test_a_run_ends_early_once_its_complete_windows_are_over_saturated() -> None:
+    rec = Recorder(window=1.0, warmup=0.0)
+    rec.begin(0.0)
+    rec.arrive("u", 0.1, 0.1, next_due=0.2, gap=0.1)  # one busy user, due every 0.1 s, never sends again
+    rec.measured("u", TTFT, 100.0, False, 0.3)
+    assert early_stop(rec, 0.5, 10.0, windows=3, limit_ms=LIMIT) == ""  # no complete window yet
+    assert early_stop(rec, 1.01, 10.0, windows=3, limit_ms=LIMIT).startswith(
+        "the load generator fell behind its schedule in window 1"
+    )

@@ -118,3 +118,21 @@ def test_find_capacity_reports_its_curve_and_answer(tmp_path: Path) -> None:
     assert "Achieved vs offered rate" in html
     assert html.count("<svg") >= 2
     assert capacity["answer"].split(" (")[0] in html
+
+
+def test_find_capacity_ends_an_over_saturated_rate_early_and_says_none_held(tmp_path: Path) -> None:
+    # one user cannot send 20 streams a second (each lasts at least 300 ms): the generator falls behind in the
+    # first window, so the run ends there instead of holding the rate for three
+    proc, report = load(
+        tmp_path, "h2ogpte.streaming", "--find-capacity", "-u", "1", "--min-rate", "20", "--max-rate", "40",
+        "--window", "2s", "--windows", "3", "--warmup", "1s", "--max-time", "120s",
+    )  # fmt: skip
+    assert report is not None, proc.stdout + proc.stderr[-2000:]
+    assert proc.returncode == 1
+    (rate,) = report["capacity"]["rates"]
+    assert rate["passed"] is False
+    assert rate["saturated"].startswith("the load generator fell behind its schedule")
+    assert "ended early" in rate["note"]
+    assert report["capacity"]["capacity_rate"] is None
+    assert proc.stdout.strip().splitlines()[-1].startswith("capacity: below 20 req/s: even the lowest rate tried")
+    assert "over-saturated, ending the run early" in (tmp_path / rate["report_dir"] / "locust.log").read_text()
