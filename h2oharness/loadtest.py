@@ -397,19 +397,31 @@ def _recording_starts(environment: Environment, **_: Any) -> None:
 
 
 def _stop_when_saturated(environment: Environment) -> None:
-    """Once per window: end the run when its windows so far are over-saturated (a capacity search's early stop)."""
-    from h2oharness.capacity import early_stop
+    """Once per window: end the run when its windows so far are over-saturated (a capacity search's early stop);
+    after the last window (and ``TAIL``), end it anyway.
+
+    The run's end is kept here, not by Locust's ``--run-time``: gevent's timers count from the event loop's cached
+    clock, which lags by however long the process spent importing before its loop ran, so ``--run-time`` ends a
+    fresh process seconds early (3.5 s instead of 6 s was seen here) and would cut the last window short.
+    """
+    from h2oharness.capacity import TAIL, early_stop
 
     window, windows = RECORDER.window or 1.0, _SETTINGS.load_windows or 1
     limit = _SETTINGS.max_dispatch_delay or DEFAULT_MAX_DISPATCH_DELAY_MS
-    for index in range(windows):
-        gevent.sleep(max((RECORDER.start or time.time()) + RECORDER.warmup + (index + 1) * window - time.time(), 0))
+    begun = RECORDER.start or time.time()
+    for index in range(windows + 1):
+        until = begun + RECORDER.warmup + min(index + 1, windows) * window + (TAIL if index == windows else 0.0)
+        for _ in range(100_000):  # a timer may wake early: sleep until the wall clock says so
+            left = until - time.time()
+            if left <= 0:
+                break
+            gevent.sleep(min(left, 0.5))
         reason = early_stop(RECORDER, time.time(), _SETTINGS.arrival_rate or 0.0, windows, limit)
-        if reason:
+        if reason and not RECORDER.stopped:
             RECORDER.stopped = reason
             logging.getLogger(__name__).warning("over-saturated, ending the run early: %s", reason)
-            if environment.runner is not None:
-                environment.runner.quit()
+        if (reason or index == windows) and environment.runner is not None:
+            environment.runner.quit()
             return
 
 
