@@ -99,7 +99,7 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=5.0, help="capacity search: seconds per window (5)")
     parser.add_argument("--windows", type=int, default=2, help="capacity search: windows per rate (2)")
     parser.add_argument("--warmup", type=float, default=2.0, help="capacity search: warm-up seconds per rate (2)")
-    parser.add_argument("--capacity-users", type=int, default=16, help="capacity search: Locust users (16)")
+    parser.add_argument("--capacity-users", type=int, default=32, help="capacity search: Locust users (32)")
     parser.add_argument("--budget", type=float, default=130.0, help="capacity search: seconds in all (130)")
     args = parser.parse_args()
     if args.quick:

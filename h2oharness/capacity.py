@@ -44,6 +44,10 @@ if TYPE_CHECKING:
 ACHIEVED_SHARE = 0.8
 #: ... or when its latency grows every window, to this many times the first window's, while they pile up
 LATENCY_GROWTH = 1.5
+#: arrivals "pile up" when those in flight grew by this share of the arrivals offered over the windows (and by at
+#: least ``MIN_PILE``): one stream still open at a window's end is not a queue
+PILE_SHARE = 0.2
+MIN_PILE = 3
 #: seconds a rate's Locust run needs beyond its windows (start, stop, writing its figures), for the time budget
 RUN_OVERHEAD = 15.0
 #: seconds each rate's run goes on past its last window, so the stop never cuts that window short
@@ -115,6 +119,8 @@ class WindowResult:
     latency_p95_ms: dict[str, float]
     #: what this window broke (SLO labels and the harness's own checks); empty when it passed
     broken: tuple[str, ...]
+    #: the window's length
+    seconds: float = 0.0
 
     @property
     def passed(self) -> bool:
@@ -223,6 +229,7 @@ def window_results(
                     e.key: e.p95 for e in entries if e.name.endswith(CURVE_SUFFIXES) and e.requests > e.failures
                 },
                 broken=tuple(broken),
+                seconds=search.window,
             )
         )
     return results
@@ -243,8 +250,9 @@ def saturation(windows: Sequence[WindowResult], limit_ms: float) -> str:
 
     - the generator fell behind its schedule: a window's p99 dispatch delay over ``limit_ms``;
     - the server fell behind: the windows together achieved under ``ACHIEVED_SHARE`` of the offered rate while
-      the arrivals in flight grew from the first window's start to the last one's end;
-    - the latency grew window over window (to ``LATENCY_GROWTH`` times the first's) while the queue grew too.
+      the arrivals in flight piled up from the first window's start to the last one's end (by ``PILE_SHARE`` of
+      the arrivals offered in them, at least ``MIN_PILE``);
+    - the latency grew window over window (to ``LATENCY_GROWTH`` times the first's) while they piled up too.
     """
     if not windows:
         return "no window was measured"
@@ -255,9 +263,10 @@ def saturation(windows: Sequence[WindowResult], limit_ms: float) -> str:
                 f"{w.dispatch_p99_ms:.0f} ms > {limit_ms:g} ms): more users (-u) or workers would be needed"
             )
     first, last = windows[0], windows[-1]
-    grew = last.in_flight > first.in_flight_start
     offered = sum(w.offered for w in windows) / len(windows)
     achieved = sum(w.achieved for w in windows) / len(windows)
+    pile = max(MIN_PILE, PILE_SHARE * sum(w.offered * w.seconds for w in windows))
+    grew = last.in_flight - first.in_flight_start >= pile
     if grew and achieved < ACHIEVED_SHARE * offered:
         return (
             f"achieved {achieved:.3g}/s of {offered:.3g}/s offered while the arrivals in flight grew from "
@@ -269,11 +278,11 @@ def saturation(windows: Sequence[WindowResult], limit_ms: float) -> str:
         values = [float(v) for v in series if v is not None]
         queue = [w.in_flight for w in windows]
         rising = all(b > a for a, b in itertools.pairwise(values))
-        piling = all(b > a for a, b in itertools.pairwise(queue))
+        piling = all(b >= a for a, b in itertools.pairwise(queue)) and grew
         if rising and piling and values[-1] >= LATENCY_GROWTH * values[0] > 0:
             return (
                 f"{key} p95 grew every window ({values[0]:g} -> {values[-1]:g} ms) while the arrivals in flight "
-                f"grew ({queue[0]} -> {queue[-1]})"
+                f"grew ({first.in_flight_start} -> {queue[-1]})"
             )
     return ""
 

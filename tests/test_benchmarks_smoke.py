@@ -1,4 +1,4 @@
-"""The polling benchmark runs as a script and prints the table it promises; its figures are checked, never its speed."""
+"""The benchmarks run as scripts and print the tables they promise; their figures are checked, never their speed."""
 
 from __future__ import annotations
 
