@@ -46,7 +46,8 @@ def locust_round(ms: float) -> int:
 class Schedule:
     """The gaps between one user's arrivals: ``interval`` seconds apart on average, evenly or Poisson.
 
-    The first arrival comes after a random share of one interval, so users started together do not send together.
+    The first arrival comes after a share of one interval, so users started together do not send together: a random
+    one, or ``phase`` when the caller spreads its users evenly (see :func:`user_phase`).
 
     Example:
         >>> gaps = Schedule(2.0, "poisson", random.Random(7))
@@ -61,17 +62,24 @@ class Schedule:
         self.process = process
         self.rng = rng or random.Random()
 
-    def first_offset(self) -> float:
-        """Seconds from a user's start to its first arrival."""
+    def first_offset(self, phase: float | None = None) -> float:
+        """Seconds from a user's start to its first arrival: ``phase`` (0-1) of an interval when given (constant
+        schedule), else a random share of one."""
         if self.process == "poisson":
             return self.rng.expovariate(1.0 / self.interval)
-        return self.rng.uniform(0, self.interval)
+        return (phase % 1.0) * self.interval if phase is not None else self.rng.uniform(0, self.interval)
 
     def next_gap(self) -> float:
         """Seconds from one arrival's due moment to the next one's."""
         if self.process == "poisson":
             return self.rng.expovariate(1.0 / self.interval)
         return self.interval
+
+
+def user_phase(index: int) -> float:
+    """The ``index``-th user's share of an interval for its first arrival: the golden-ratio sequence, so however many
+    users a process starts, their sends are spread evenly over the interval instead of bunching by chance."""
+    return (index * 0.6180339887498949) % 1.0
 
 
 @dataclass

@@ -260,7 +260,7 @@ def saturation(windows: Sequence[WindowResult], limit_ms: float) -> str:
         if w.dispatch_p99_ms is not None and w.dispatch_p99_ms > limit_ms:
             return (
                 f"the load generator fell behind its schedule in window {w.index + 1} (dispatch delay p99 "
-                f"{w.dispatch_p99_ms:.0f} ms > {limit_ms:g} ms): more users (-u) or workers would be needed"
+                f"{w.dispatch_p99_ms:.0f} ms > {limit_ms:g} ms): it needs more users (-u), workers or CPU"
             )
     first, last = windows[0], windows[-1]
     offered = sum(w.offered for w in windows) / len(windows)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import math
 import os
 import random
 import time
@@ -35,7 +36,7 @@ from locust.env import Environment
 from locust.runners import STATE_MISSING, LocalRunner, MasterRunner, WorkerRunner
 
 from h2oharness.allowlist import host_allowed
-from h2oharness.arrivals import DEFAULT_MAX_DISPATCH_DELAY_MS, Recorder, Schedule
+from h2oharness.arrivals import DEFAULT_MAX_DISPATCH_DELAY_MS, Recorder, Schedule, user_phase
 from h2oharness.children import arm_hard_stop
 from h2oharness.errors import ContractViolation, HarnessError
 from h2oharness.http.deadline import DEADLINE, DEFAULT_REQUEST_DEADLINE, describe
@@ -242,6 +243,11 @@ def harness_http(user: FastHttpUser, document: Path, prefix: str) -> httpx.Clien
     )
 
 
+#: the process's own grid for constant schedules: its start, and a random phase so that workers do not align
+_ANCHOR = time.monotonic()
+_PHASE = random.random()
+
+
 class Pacer:
     """Open-model pacing for one user: its share of ``HARNESS_ARRIVAL_RATE``, on a schedule that ignores replies.
 
@@ -261,12 +267,19 @@ class Pacer:
         process: str = "constant",
         rng: random.Random | None = None,
         recorder: Recorder | None = None,
+        phase: float | None = None,
     ) -> None:
         self.clock = clock
         self.interval = users / rate if rate else None
         self.schedule = Schedule(self.interval, process, rng) if self.interval else None
         self.recorder = recorder
-        self.next_at = clock() + (self.schedule.first_offset() if self.schedule else 0.0)
+        now = clock()
+        self.next_at = now + (self.schedule.first_offset(phase) if self.schedule else 0.0)
+        if self.interval and phase is not None and process == "constant":
+            # on a grid shared by the process's users (its start + (phase + k) intervals), not from this user's own
+            # start: users spawned a few ms apart would otherwise bunch their sends
+            slot = _ANCHOR + (phase % 1.0) * self.interval
+            self.next_at = slot + max(math.ceil((now - slot) / self.interval), 0) * self.interval
 
     @classmethod
     def from_environment(cls) -> Pacer:
@@ -276,11 +289,11 @@ class Pacer:
         """
         settings = Settings.from_env()
         seed = settings.arrival_seed
-        rng = random.Random(f"{seed}-{os.getpid()}-{next(cls._users)}") if seed is not None else None
+        index = next(cls._users)
+        rng = random.Random(f"{seed}-{os.getpid()}-{index}") if seed is not None else None
         process = settings.arrival_process or "constant"
-        return cls(
-            max(settings.load_users, 1), settings.arrival_rate or None, process=process, rng=rng, recorder=RECORDER
-        )
+        users, rate = max(settings.load_users, 1), settings.arrival_rate or None
+        return cls(users, rate, process=process, rng=rng, recorder=RECORDER, phase=user_phase(index) + _PHASE)
 
     def wait(self) -> float:
         """Sleep until this user's next scheduled send; return that scheduled moment (on ``clock``)."""

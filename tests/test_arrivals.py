@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from pathlib import Path
@@ -122,3 +123,12 @@ def test_arrivals_due_but_never_sent_count_as_late_up_to_the_end() -> None:
     assert judged.max_ms == pytest.approx(1100)
     assert not judged.trustworthy
     assert judged.note.endswith("3 arrivals due were never sent (counted up to the run's end).")
+
+
+def test_users_of_one_process_share_an_even_grid() -> None:
+    from h2oharness.arrivals import user_phase
+
+    phases = sorted(user_phase(i) for i in range(8))
+    gaps = [b - a for a, b in itertools.pairwise(phases)]
+    assert max(gaps) < 2.5 / 8  # spread over the interval, none bunched (the golden-ratio sequence)
+    assert Schedule(2.0).first_offset(phase=0.25) == 0.5
