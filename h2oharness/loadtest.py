@@ -407,6 +407,25 @@ def _recording_starts(environment: Environment, **_: Any) -> None:
         RECORDER.begin(time.time())
     if RECORDER.window and _SETTINGS.load_windows and isinstance(environment.runner, LocalRunner):
         gevent.spawn(_stop_when_saturated, environment)
+    elif RECORDER.window and _SETTINGS.load_windows and isinstance(environment.runner, MasterRunner):
+        gevent.spawn(_stop_after_windows, environment, time.time())
+
+
+def _stop_after_windows(environment: Environment, begun: float) -> None:
+    """A distributed capacity run's end, kept by its master (see _stop_when_saturated): after the last window.
+
+    The workers' recordings are only merged afterwards, so a distributed run does not end early when saturated.
+    """
+    from h2oharness.capacity import TAIL
+
+    until = begun + RECORDER.warmup + (_SETTINGS.load_windows or 1) * (RECORDER.window or 1.0) + TAIL
+    for _ in range(100_000):
+        left = until - time.time()
+        if left <= 0:
+            break
+        gevent.sleep(min(left, 0.5))
+    if environment.runner is not None:
+        environment.runner.quit()
 
 
 def _stop_when_saturated(environment: Environment) -> None:
