@@ -146,7 +146,9 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--mock-speed", type=float, default=1.0, help="run the mock's clock this many times faster")
     load.add_argument("--mock-faults", type=Path, default=None, help="a fault plan the mock injects (YAML or JSON)")
     load.add_argument("--request-deadline", type=float, default=None, help="seconds a request may take in all (120)")
-    load.add_argument("--max-time", default=None, help="hard limit for the whole run (default: run time + 70 s)")
+    load.add_argument(
+        "--max-time", default=None, help="hard limit for the whole run (default: run time + 70 s; --find-capacity 10m)"
+    )
     load.add_argument("--report-dir", default="reports", type=Path, help="where the reports go (default: reports)")
     load.add_argument("--url", help="base URL of a live target (else <API>_URL)")
     load.add_argument("--username", help="HTTP Basic user of a live target (else <API>_USERNAME)")

@@ -136,3 +136,18 @@ def test_find_capacity_ends_an_over_saturated_rate_early_and_says_none_held(tmp_
     assert report["capacity"]["capacity_rate"] is None
     assert proc.stdout.strip().splitlines()[-1].startswith("capacity: below 20 req/s: even the lowest rate tried")
     assert "over-saturated, ending the run early" in (tmp_path / rate["report_dir"] / "locust.log").read_text()
+
+
+def test_find_capacity_with_workers_judges_whole_windows_from_every_worker(tmp_path: Path) -> None:
+    proc, report = load(
+        tmp_path, "h2ogpte.streaming", "--find-capacity", "--workers", "2", "-u", "4", "--min-rate", "2",
+        "--max-rate", "2", "--window", "2s", "--windows", "1", "--warmup", "1s", "--max-dispatch-delay", "2000",
+        "--max-time", "120s",
+    )  # fmt: skip
+    assert report is not None, proc.stdout + proc.stderr[-2000:]
+    (rate,) = report["capacity"]["rates"]
+    folder = tmp_path / rate["report_dir"]
+    assert len(list(folder.glob("arrivals-*.json"))) == 2  # one recording per worker, none from the master
+    (window,) = report["capacity"]["curve"]
+    assert window["sent"] > 0  # the master ended the run after the window, not Locust's early --run-time
+    assert proc.stdout.strip().splitlines()[-1] == report["capacity"]["answer"]
