@@ -13,7 +13,7 @@ Each rate is one Locust run: a warm-up, then ``--windows`` windows of ``--window
 figures (the profile's SLOs and ``--slo``, on the events that ended inside it). A window passes when every SLO holds
 on it, at least one arrival ended in it and its p99 dispatch delay is within ``--max-dispatch-delay``. A rate passes
 when at least ``--windows-to-pass`` of its windows pass (default: all) and it is not over-saturated
-(:func:`saturation`): the generator fell behind its schedule, the achieved rate fell below 80 % of the offered one
+(:func:`saturation`): the generator's dispatch delay blew up, the achieved rate fell below 80 % of the offered one
 while arrivals piled up, or the latency grew window over window while they piled up. The queue carries over from one
 window to the next within a rate, which is what makes the last two visible.
 
@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 ACHIEVED_SHARE = 0.8
 #: ... or when its latency grows every window, to this many times the first window's, while they pile up
 LATENCY_GROWTH = 1.5
+#: the generator's dispatch delay "blows up" when a window's p99 passes this many times the limit, or the limit in
+#: every window of a rate: one late send among a few (a busy machine's hiccup) only fails its own window
+BLOWUP = 4.0
 #: arrivals "pile up" when those in flight grew by this share of the arrivals offered over the windows (and by at
 #: least ``MIN_PILE``): one stream still open at a window's end is not a queue
 PILE_SHARE = 0.2
@@ -249,7 +252,8 @@ def _primary(windows: Sequence[WindowResult]) -> str | None:
 def saturation(windows: Sequence[WindowResult], limit_ms: float) -> str:
     """Why a rate is over-saturated (empty when it is not), from its windows in order.
 
-    - the generator fell behind its schedule: a window's p99 dispatch delay over ``limit_ms``;
+    - the generator fell behind its schedule: a window's p99 dispatch delay over ``BLOWUP`` x ``limit_ms``, or over
+      ``limit_ms`` in every window (one over it only fails its own window);
     - the server fell behind: the windows together achieved under ``ACHIEVED_SHARE`` of the offered rate while
       the arrivals in flight piled up from the first window's start to the last one's end (by ``PILE_SHARE`` of
       the arrivals offered in them, at least ``MIN_PILE``);
@@ -257,12 +261,15 @@ def saturation(windows: Sequence[WindowResult], limit_ms: float) -> str:
     """
     if not windows:
         return "no window was measured"
-    for w in windows:
-        if w.dispatch_p99_ms is not None and w.dispatch_p99_ms > limit_ms:
-            return (
-                f"the load generator fell behind its schedule in window {w.index + 1} (dispatch delay p99 "
-                f"{w.dispatch_p99_ms:.0f} ms > {limit_ms:g} ms): it needs more users (-u), workers or CPU"
-            )
+    late = [w for w in windows if w.dispatch_p99_ms is not None and w.dispatch_p99_ms > limit_ms]
+    blown = [w for w in late if (w.dispatch_p99_ms or 0.0) > BLOWUP * limit_ms]
+    if blown or (len(windows) >= 2 and len(late) == len(windows)):
+        w = (blown or late)[0]
+        return (
+            f"the load generator fell behind its schedule in window {w.index + 1} (dispatch delay p99 "
+            f"{w.dispatch_p99_ms:.0f} ms > {limit_ms:g} ms{'' if blown else ' in every window'}): it needs more "
+            "users (-u), workers or CPU"
+        )
     first, last = windows[0], windows[-1]
     offered = sum(w.offered for w in windows) / len(windows)
     achieved = sum(w.achieved for w in windows) / len(windows)

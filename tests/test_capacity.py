@@ -147,6 +147,12 @@ def test_a_generator_behind_its_schedule_is_over_saturation() -> None:
     windows = [window(8, 0), window(8, 1, dispatch_p99_ms=900.0)]
     assert saturation(windows, LIMIT).startswith("the load generator fell behind its schedule in window 2")
     assert saturation([window(8)], LIMIT) == ""
+    # one late send among a few fails its window, not the rate's confidence rule; late in every window is a trend
+    hiccup = [window(8, 0), window(8, 1, dispatch_p99_ms=60.0, broken=("dispatch delay p99_ms <= 50",))]
+    assert saturation(hiccup, LIMIT) == ""
+    assert judge_rate(8, hiccup, Search(windows=2, windows_to_pass=1), LIMIT).passed
+    always = [window(8, i, dispatch_p99_ms=60.0) for i in range(2)]
+    assert saturation(always, LIMIT).endswith("> 50 ms in every window): it needs more users (-u), workers or CPU")
 
 
 def test_windows_are_judged_on_their_own_events() -> None:
