@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from h2oharness.apis import APIS, ApiInfo, get_api
+from h2oharness.arrivals import DEFAULT_MAX_DISPATCH_DELAY_MS
 from h2oharness.children import ProcessGroup, Stopped, deadline_after
 from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError
 from h2oharness.http.redact import redact
@@ -112,13 +113,42 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--arrival-rate", type=float, default=None, help="open model: submissions per second over all users"
     )
+    load.add_argument(
+        "--arrival-process",
+        choices=("constant", "poisson"),
+        default="constant",
+        help="open model: arrivals evenly spaced or a Poisson process of the same rate (default constant)",
+    )
+    load.add_argument("--arrival-seed", type=int, default=None, help="open model: seed of the arrivals' random draws")
+    load.add_argument(
+        "--max-dispatch-delay",
+        type=float,
+        default=DEFAULT_MAX_DISPATCH_DELAY_MS,
+        metavar="MS",
+        help="open model: p99 ms the generator may send late before its figures are not trustworthy (default 50)",
+    )
     load.add_argument("--workers", type=int, default=0, help="distributed: a Locust master and N workers on loopback")
+    cap = load.add_argument_group("capacity search (open model; see h2oharness/capacity.py for the rule)")
+    cap.add_argument("--find-capacity", action="store_true", help="search the highest arrival rate whose SLOs hold")
+    cap.add_argument("--min-rate", type=float, default=1.0, help="lowest arrival rate tried, per s (default 1)")
+    cap.add_argument("--max-rate", type=float, default=64.0, help="highest arrival rate tried, per s (default 64)")
+    cap.add_argument("--window", default="10s", help="length of one judged window (default 10s)")
+    cap.add_argument("--windows", type=int, default=3, help="windows each rate is held for (default 3)")
+    cap.add_argument(
+        "--windows-to-pass", type=int, default=None, help="windows of a rate that must pass (default: all)"
+    )
+    cap.add_argument("--warmup", default="5s", help="unjudged start of each rate's run (default 5s)")
+    cap.add_argument(
+        "--rate-resolution", type=float, default=0.1, help="stop bisecting within this share of a rate (0.1)"
+    )
     load.add_argument("--slo", action="append", default=[], help="[ENTRY:]LIMIT=VALUE, overrides the SLO file")
     load.add_argument("--allow-host", action="append", default=[], help="a non-loopback host that may be loaded")
     load.add_argument("--mock-speed", type=float, default=1.0, help="run the mock's clock this many times faster")
     load.add_argument("--mock-faults", type=Path, default=None, help="a fault plan the mock injects (YAML or JSON)")
     load.add_argument("--request-deadline", type=float, default=None, help="seconds a request may take in all (120)")
-    load.add_argument("--max-time", default=None, help="hard limit for the whole run (default: run time + 70 s)")
+    load.add_argument(
+        "--max-time", default=None, help="hard limit for the whole run (default: run time + 70 s; --find-capacity 10m)"
+    )
     load.add_argument("--report-dir", default="reports", type=Path, help="where the reports go (default: reports)")
     load.add_argument("--url", help="base URL of a live target (else <API>_URL)")
     load.add_argument("--username", help="HTTP Basic user of a live target (else <API>_USERNAME)")
@@ -456,12 +486,41 @@ def cmd_load(args: argparse.Namespace) -> int:
         password=_password(args.password_env),
         token=_password(args.api_key_env, "--api-key-env"),
         max_time=parse_duration(args.max_time) if args.max_time else None,
+        arrival_process=args.arrival_process,
+        arrival_seed=args.arrival_seed,
+        max_dispatch_delay=args.max_dispatch_delay,
     )
+    if args.find_capacity:
+        return _find_capacity(args, run)
     summary = execute(run)
     _say(summary.summary)
     out = run.report_dir.resolve()
     _say(f"reports: {out / 'load.html'}, {out / 'load.json'}, {out / 'locust.html'}, {out / 'locust_stats.csv'}")
     return exit_code(summary)
+
+
+def _find_capacity(args: argparse.Namespace, run: Any) -> int:
+    """``load --find-capacity``: search the rate, print the answer; exit 0 when a rate in range held, else 1."""
+    from h2oharness.capacity import Search, find_capacity
+    from h2oharness.loadrunner import parse_duration
+
+    if args.arrival_rate is not None:
+        raise ConfigError("--find-capacity chooses the arrival rates itself: drop --arrival-rate")
+    search = Search(
+        min_rate=args.min_rate,
+        max_rate=args.max_rate,
+        window=parse_duration(args.window),
+        windows=args.windows,
+        windows_to_pass=args.windows_to_pass,
+        warmup=parse_duration(args.warmup),
+        resolution=args.rate_resolution,
+    )
+    summary, found = find_capacity(run, search)
+    _say(summary.summary)
+    out = run.report_dir.resolve()
+    _say(f"reports: {out / 'load.html'}, {out / 'load.json'}; each rate's under {out / 'capacity'}")
+    _say(str((summary.capacity or {}).get("answer", "capacity: unknown")))
+    return EXIT_OK if found is not None else EXIT_VIOLATION
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -25,6 +25,14 @@ from typing import TYPE_CHECKING
 
 from h2oharness.allowlist import check_allowed
 from h2oharness.apis import ApiInfo, get_api
+from h2oharness.arrivals import (
+    DEFAULT_MAX_DISPATCH_DELAY_MS,
+    RECORD_NAME,
+    Arrival,
+    Dispatch,
+    dispatch_of,
+    read_recordings,
+)
 from h2oharness.children import Outcome, ProcessGroup, Stopped, deadline_after
 from h2oharness.errors import EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError
 from h2oharness.http.redact import redact
@@ -32,6 +40,7 @@ from h2oharness.report.loadsummary import (
     EntryStats,
     LoadSummary,
     Rule,
+    Verdict,
     entries_from_locust,
     judge,
     load_slos,
@@ -54,6 +63,9 @@ LIVE_EVERY = 5.0
 _MEASUREMENTS = ("JOB", "STREAM")
 #: seconds a stopped Locust gets beyond its --stop-timeout to collect its workers' figures and write them
 FLUSH_GRACE = 20.0
+#: seconds Locust's --run-time gets beyond the run's: the Locust process ends the run itself at its run time, by the
+#: wall clock (loadtest._end_run); --run-time, which ends a fresh process seconds early, is the backstop
+RUN_TIME_SLACK = 30.0
 #: seconds after the harness's own hard limit at which Locust processes end themselves (the harness is gone)
 CHILD_MARGIN = 5.0
 
@@ -123,6 +135,16 @@ class LoadRun:
     token: str | None = None
     stop_timeout: float = 10.0
     max_time: float | None = None
+    #: open model: "constant" or "poisson" gaps between arrivals, and the seed of their draws (None: unseeded)
+    arrival_process: str = "constant"
+    arrival_seed: int | None = None
+    #: milliseconds of p99 dispatch delay past which the run's figures are not trustworthy (a failed check)
+    max_dispatch_delay: float = DEFAULT_MAX_DISPATCH_DELAY_MS
+    #: seconds per window and of warm-up when each Locust process counts its events per window (capacity search)
+    window: float | None = None
+    warmup: float = 0.0
+    #: with a window: how many are judged; a local Locust process that is over-saturated in them ends early
+    windows: int | None = None
 
     @property
     def hard_limit(self) -> float:
@@ -161,7 +183,7 @@ def locust_commands(run: LoadRun, url: str, out: Path) -> list[list[str]]:
         "-H", url,
         "-u", str(run.users),
         "-r", f"{run.spawn_rate:g}",
-        "-t", f"{max(1, round(run.run_time))}s",
+        "-t", f"{max(1, round(run.run_time + RUN_TIME_SLACK))}s",
         "--stop-timeout", f"{run.stop_timeout:g}",
         "--csv", str(out / "locust"),
         "--csv-full-history",
@@ -197,6 +219,14 @@ def _environment(run: LoadRun, target: Target) -> dict[str, str]:
         load_users=run.users,
         load_worker_dir=str(run.report_dir.resolve()) if run.workers else None,
         arrival_rate=run.arrival_rate or None,
+        arrival_process=run.arrival_process if run.arrival_rate else None,
+        arrival_seed=run.arrival_seed if run.arrival_rate else None,
+        load_record_dir=str(run.report_dir.resolve()) if run.arrival_rate else None,
+        load_window=run.window,
+        load_warmup=run.warmup or None,
+        load_windows=run.windows,
+        load_run_time=run.run_time,
+        max_dispatch_delay=run.max_dispatch_delay if run.window else None,
         request_deadline=run.request_deadline,
         # a harness killed outright cannot stop Locust: past this, Locust's processes end themselves
         deadline=deadline_after(run.hard_limit + run.stop_timeout + FLUSH_GRACE, CHILD_MARGIN),
@@ -309,14 +339,14 @@ def execute(run: LoadRun) -> LoadSummary:
     with _target(run) as target:
         # only now, every host checked and the target answering: a refused run leaves the last results alone
         out.mkdir(parents=True, exist_ok=True)
-        for stale in [*out.glob("locust*"), *out.glob("worker-*.json")]:
+        for stale in [*out.glob("locust*"), *out.glob("worker-*.json"), *out.glob(RECORD_NAME.format(pid="*"))]:
             stale.unlink()
         secrets = known_secrets(run.password, run.token, *target.credentials.secrets())
         env = _environment(run, target)
         commands = locust_commands(run, target.url, out)
         line = (
             f"load {run.profile.name}: {run.users} users, {run.run_time:g} s"
-            + (f", {run.arrival_rate:g} arrivals/s" if run.arrival_rate else "")
+            + (f", {run.arrival_rate:g} arrivals/s ({run.arrival_process})" if run.arrival_rate else "")
             + (f", {run.workers} workers" if run.workers else "")
             + f", against {target.kind} {target.url}"
         )
@@ -355,6 +385,15 @@ def execute(run: LoadRun) -> LoadSummary:
     if run.workers:
         errors += aggregation_errors(entries, [json.loads(f.read_text()) for f in sorted(out.glob("worker-*.json"))])
     keys = [r.entry for r in rules if r.entry] or [e.key for e in entries if e.type == "JOB"][:4]
+    arrivals: list[Arrival] | None = None  # closed model: nothing was due on a schedule
+    unsent: list[float] = []
+    end: float | None = None
+    if run.arrival_rate:
+        recording = read_recordings(out)
+        arrivals = recording.arrivals if recording else []
+        unsent, end = (recording.unsent, recording.end) if recording else ([], None)
+    dispatch = dispatch_of(arrivals, run.max_dispatch_delay, unsent, end)
+    verdicts = judge(rules, entries) + dispatch_verdicts(dispatch)
     summary = LoadSummary(
         profile=run.profile.name,
         target={"kind": target.kind, "url": target.url},
@@ -363,18 +402,33 @@ def execute(run: LoadRun) -> LoadSummary:
             "spawn_rate": run.spawn_rate,
             "run_time": run.run_time,
             "arrival_rate": run.arrival_rate,
+            "arrival_process": run.arrival_process if run.arrival_rate else None,
+            "arrival_seed": run.arrival_seed if run.arrival_rate else None,
+            "max_dispatch_delay_ms": run.max_dispatch_delay,
             "workers": run.workers,
             "mock_speed": run.mock_speed if target.kind == "mock" else None,
         },
         entries=tuple(entries),
-        verdicts=tuple(judge(rules, entries)),
+        verdicts=tuple(verdicts),
         series=read_history(out / "locust_stats_history.csv", keys),
         errors=tuple(errors),
+        dispatch=dispatch.to_dict(),
     )
     _write(summary, out, secrets)
     if outcome.signal is not None:
         raise Stopped(outcome.signal, f"the figures until then are in {out / 'load.html'}")
     return summary
+
+
+def dispatch_verdicts(dispatch: Dispatch) -> list[Verdict]:
+    """The generator's own check (open model only): its p99 dispatch delay within the limit, else a failed one."""
+    if dispatch.model != "open":
+        return []
+    rule = f"dispatch delay p99_ms <= {dispatch.limit_ms:g} (the load generator kept its schedule)"
+    if dispatch.p99_ms is None:
+        return [Verdict(rule, None, False, dispatch.note)]
+    note = "" if dispatch.trustworthy else "the generator was the bottleneck: figures not trustworthy"
+    return [Verdict(rule, dispatch.p99_ms, dispatch.trustworthy, note)]
 
 
 def aggregation_errors(entries: Sequence[EntryStats], workers: Sequence[dict[str, dict[str, int]]]) -> list[str]:

@@ -16,8 +16,10 @@ instead of silently slowing the senders (coordinated omission).
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import math
 import os
 import random
 import time
@@ -31,9 +33,10 @@ import gevent
 import httpx
 from locust import FastHttpUser, events
 from locust.env import Environment
-from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
+from locust.runners import STATE_MISSING, LocalRunner, MasterRunner, WorkerRunner
 
 from h2oharness.allowlist import host_allowed
+from h2oharness.arrivals import DEFAULT_MAX_DISPATCH_DELAY_MS, Recorder, Schedule, user_phase
 from h2oharness.children import arm_hard_stop
 from h2oharness.errors import ContractViolation, HarnessError
 from h2oharness.http.deadline import DEADLINE, DEFAULT_REQUEST_DEADLINE, describe
@@ -240,32 +243,78 @@ def harness_http(user: FastHttpUser, document: Path, prefix: str) -> httpx.Clien
     )
 
 
+#: the process's own grid for constant schedules: its start, and a random phase so that workers do not align
+_ANCHOR = time.monotonic()
+_PHASE = random.random()
+
+
 class Pacer:
     """Open-model pacing for one user: its share of ``HARNESS_ARRIVAL_RATE``, on a schedule that ignores replies.
 
+    Each :meth:`wait` is one arrival: it sleeps until the arrival is due and records when it was due and when it was
+    sent in :data:`RECORDER` (dispatch delay = sent - due). A user still busy with earlier work when the next
+    arrival is due sends it late and the delay says so; the schedule does not slip to hide it.
     Without an arrival rate it does nothing and the user runs closed-loop (Locust's own wait_time).
     """
 
-    def __init__(self, users: int, rate: float | None, clock: Callable[[], float] = time.monotonic) -> None:
+    _users = itertools.count()
+
+    def __init__(
+        self,
+        users: int,
+        rate: float | None,
+        clock: Callable[[], float] = time.monotonic,
+        process: str = "constant",
+        rng: random.Random | None = None,
+        recorder: Recorder | None = None,
+        phase: float | None = None,
+    ) -> None:
         self.clock = clock
         self.interval = users / rate if rate else None
-        self.next_at = clock() + (random.uniform(0, self.interval) if self.interval else 0.0)
+        self.schedule = Schedule(self.interval, process, rng) if self.interval else None
+        self.recorder = recorder
+        now = clock()
+        self.next_at = now + (self.schedule.first_offset(phase) if self.schedule else 0.0)
+        if self.interval and phase is not None and process == "constant":
+            # on a grid shared by the process's users (its start + (phase + k) intervals), not from this user's own
+            # start: users spawned a few ms apart would otherwise bunch their sends
+            slot = _ANCHOR + (phase % 1.0) * self.interval
+            self.next_at = slot + max(math.ceil((now - slot) / self.interval), 0) * self.interval
 
     @classmethod
     def from_environment(cls) -> Pacer:
-        """A pacer for ``HARNESS_ARRIVAL_RATE`` shared by ``HARNESS_LOAD_USERS`` users (over all workers)."""
+        """A pacer for ``HARNESS_ARRIVAL_RATE`` shared by ``HARNESS_LOAD_USERS`` users (over all workers).
+
+        With ``HARNESS_ARRIVAL_SEED`` each user draws its gaps from its own seeded generator (seed, process, user).
+        """
         settings = Settings.from_env()
-        return cls(max(settings.load_users, 1), settings.arrival_rate or None)
+        seed = settings.arrival_seed
+        index = next(cls._users)
+        rng = random.Random(f"{seed}-{os.getpid()}-{index}") if seed is not None else None
+        process = settings.arrival_process or "constant"
+        users, rate = max(settings.load_users, 1), settings.arrival_rate or None
+        return cls(users, rate, process=process, rng=rng, recorder=RECORDER, phase=user_phase(index) + _PHASE)
 
     def wait(self) -> float:
-        """Sleep until this user's next scheduled send; return that scheduled moment."""
-        if self.interval is None:
+        """Sleep until this user's next scheduled send; return that scheduled moment (on ``clock``)."""
+        if self.schedule is None:
             return self.clock()
         scheduled = self.next_at
-        self.next_at += self.interval
-        delay = scheduled - self.clock()
-        if delay > 0:
+        self.next_at += self.schedule.next_gap()
+        for _ in range(100):  # a timer may wake a hair early: sleep the rest, so a send is never before its time
+            delay = scheduled - self.clock()
+            if delay <= 0:
+                break
             time.sleep(delay)
+        if self.recorder is not None:
+            to_epoch = time.time() - self.clock()
+            self.recorder.arrive(
+                gevent.getcurrent(),
+                scheduled + to_epoch,
+                self.clock() + to_epoch,
+                self.next_at + to_epoch,
+                self.interval or 0.0,
+            )
         return scheduled
 
 
@@ -344,6 +393,93 @@ def _write_worker_totals(environment: Environment, **_: Any) -> None:
     if folder and isinstance(environment.runner, WorkerRunner):
         totals = {key: {"requests": n, "failures": f} for key, (n, f) in _recorded.items()}
         Path(folder, f"worker-{os.getpid()}.json").write_text(json.dumps(totals, sort_keys=True))
+
+
+# Open model: every arrival's due and sent moments, and (with HARNESS_LOAD_WINDOW) each event counted in its window
+# of the run; with HARNESS_LOAD_RECORD_DIR set, each process that runs users writes them there when it quits.
+_SETTINGS = Settings.from_env()
+RECORDER = Recorder(window=_SETTINGS.load_window, warmup=_SETTINGS.load_warmup or 0.0)
+
+
+@events.test_start.add_listener  # type: ignore[untyped-decorator]
+def _recording_starts(environment: Environment, **_: Any) -> None:
+    if not isinstance(environment.runner, MasterRunner):
+        RECORDER.begin(time.time())
+    if isinstance(environment.runner, WorkerRunner):
+        return
+    begun = time.time()
+    if RECORDER.window and _SETTINGS.load_windows and isinstance(environment.runner, LocalRunner):
+        gevent.spawn(_stop_when_saturated, environment)
+    elif RECORDER.window and _SETTINGS.load_windows:
+        # a distributed capacity run: the workers' recordings are merged only afterwards, so no early stop
+        from h2oharness.capacity import TAIL
+
+        gevent.spawn(_end_run, environment, begun + RECORDER.warmup + _SETTINGS.load_windows * RECORDER.window + TAIL)
+    if _SETTINGS.load_run_time:
+        gevent.spawn(_end_run, environment, begun + _SETTINGS.load_run_time)
+
+
+def _end_run(environment: Environment, until: float) -> None:
+    """End the run at ``until`` (epoch seconds), by the wall clock: the run lasts what ``h2oharness load`` asked.
+
+    Locust's own ``--run-time`` is a gevent timer, and gevent's timers count from the event loop's cached clock,
+    which lags by however long the process spent importing before its loop first ran: a fresh process ended a
+    "-t 6s" run after 3.5 s here. The runner gives Locust a longer ``--run-time`` as a backstop and this ends it.
+    """
+    for _ in range(100_000):
+        left = until - time.time()
+        if left <= 0:
+            break
+        gevent.sleep(min(left, 0.5))
+    if environment.runner is not None:
+        environment.runner.quit()
+
+
+def _stop_when_saturated(environment: Environment) -> None:
+    """Once per window: end the run when its windows so far are over-saturated (a capacity search's early stop);
+    after the last window (and ``TAIL``), end it anyway.
+
+    The run's end is kept here, by the wall clock, not by Locust's ``--run-time`` (see :func:`_end_run`).
+    """
+    from h2oharness.capacity import TAIL, early_stop
+
+    window, windows = RECORDER.window or 1.0, _SETTINGS.load_windows or 1
+    limit = _SETTINGS.max_dispatch_delay or DEFAULT_MAX_DISPATCH_DELAY_MS
+    begun = RECORDER.start or time.time()
+    for index in range(windows + 1):
+        until = begun + RECORDER.warmup + min(index + 1, windows) * window + (TAIL if index == windows else 0.0)
+        for _ in range(100_000):  # a timer may wake early: sleep until the wall clock says so
+            left = until - time.time()
+            if left <= 0:
+                break
+            gevent.sleep(min(left, 0.5))
+        reason = early_stop(RECORDER, time.time(), _SETTINGS.arrival_rate or 0.0, windows, limit)
+        if reason and not RECORDER.stopped:
+            RECORDER.stopped = reason
+            logging.getLogger(__name__).warning("over-saturated, ending the run early: %s", reason)
+        if (reason or index == windows) and environment.runner is not None:
+            environment.runner.quit()
+            return
+
+
+@events.request.add_listener  # type: ignore[untyped-decorator]
+def _record(
+    request_type: str, name: str, response_time: float, exception: BaseException | None = None, **_: Any
+) -> None:
+    RECORDER.measured(gevent.getcurrent(), f"{request_type} {name}", response_time, exception is not None, time.time())
+
+
+@events.test_stopping.add_listener  # type: ignore[untyped-decorator]
+def _recording_stops(environment: Environment, **_: Any) -> None:
+    if not isinstance(environment.runner, MasterRunner):
+        RECORDER.close(time.time())
+
+
+@events.quitting.add_listener  # type: ignore[untyped-decorator]
+def _write_recording(environment: Environment, **_: Any) -> None:
+    folder = Settings.from_env().load_record_dir
+    if folder and not isinstance(environment.runner, MasterRunner) and (RECORDER.arrivals or RECORDER.windows):
+        RECORDER.write(Path(folder), os.getpid())
 
 
 # Locust's master waits only 0.5 s for its workers' last reports when it quits (locust issue #1426), while each

@@ -52,6 +52,14 @@ _PLAIN: dict[str, tuple[str, type]] = {
     "load_users": ("HARNESS_LOAD_USERS", int),
     "arrival_rate": ("HARNESS_ARRIVAL_RATE", float),
     "load_worker_dir": ("HARNESS_LOAD_WORKER_DIR", str),
+    "arrival_process": ("HARNESS_ARRIVAL_PROCESS", str),
+    "arrival_seed": ("HARNESS_ARRIVAL_SEED", int),
+    "load_record_dir": ("HARNESS_LOAD_RECORD_DIR", str),
+    "load_window": ("HARNESS_LOAD_WINDOW", float),
+    "load_warmup": ("HARNESS_LOAD_WARMUP", float),
+    "load_windows": ("HARNESS_LOAD_WINDOWS", int),
+    "load_run_time": ("HARNESS_LOAD_RUN_TIME", float),
+    "max_dispatch_delay": ("HARNESS_MAX_DISPATCH_DELAY", float),
     "allowed_hosts": ("HARNESS_ALLOWED_HOSTS", str),
     "job_timeout": ("HARNESS_JOB_TIMEOUT", float),
     "stream_deadline": ("HARNESS_STREAM_DEADLINE", float),
@@ -98,6 +106,18 @@ class Settings:
     load_users: int = 1
     arrival_rate: float | None = None
     load_worker_dir: str | None = None
+    #: open model: "constant" or "poisson" gaps between arrivals, and the seed of their random draws
+    arrival_process: str | None = None
+    arrival_seed: int | None = None
+    #: where each Locust process writes its arrivals (``arrivals-<pid>.json``), and the windows it counts them in
+    load_record_dir: str | None = None
+    load_window: float | None = None
+    load_warmup: float | None = None
+    #: with a window: how many the run judges, and the p99 dispatch delay (ms) past which a process stops early
+    load_windows: int | None = None
+    max_dispatch_delay: float | None = None
+    #: seconds the run lasts, kept by the Locust process itself (Locust's --run-time ends a fresh process early)
+    load_run_time: float | None = None
     #: hosts beyond loopback that load may reach, comma-separated (``--allow-host``): redirects elsewhere are refused
     allowed_hosts: str = ""
     job_timeout: float | None = None

@@ -86,10 +86,12 @@ class StreamingUser(_H2OGPTeUser):
 
     @task(3)
     def jsonl(self) -> None:
+        self.pacer.wait()  # open model: each stream is one arrival on the schedule (closed model: returns at once)
         self._jsonl()
 
     @task(1)
     def sse(self) -> None:
+        self.pacer.wait()
         self._sse()
 
 

@@ -1,10 +1,12 @@
-"""The polling benchmark runs as a script and prints the table it promises; its figures are checked, never its speed."""
+"""The benchmarks run as scripts and print the tables they promise; their figures are checked, never their speed."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "polling_vs_fixed_loop.py"
@@ -61,3 +63,26 @@ def test_an_unknown_variant_is_a_usage_error() -> None:
     assert done.returncode == 2
     assert "unknown variant(s) sideways" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_load_overhead_prints_both_users_and_the_capacity_curve() -> None:
+    """benchmarks/load_overhead.py --quick: its tables and its answer line, never its speed."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "load_overhead.py"), "--quick"],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    blocks = {b.splitlines()[0]: b.splitlines()[1:] for b in done.stdout.split("\n\n") if b.startswith("[")}
+    users = next(rows for head, rows in blocks.items() if head.startswith("[open model]"))
+    assert users[0].split()[:4] == ["user", "offered", "/s", "achieved"]
+    assert [row.split()[0] for row in users[2:]] == ["bare", "harness"]
+    for row in users[2:]:
+        cells = row.split()
+        assert int(cells[-2]) > 0, row  # both really polled
+        assert int(cells[-6]) <= int(cells[-5]), row  # dispatch p50 <= p99
+    curve = next(rows for head, rows in blocks.items() if head.startswith("[capacity]"))
+    assert curve[0].split()[:2] == ["offered", "/s"]
+    assert [row.split()[0] for row in curve[2:]] == ["2"]  # --quick: one rate, one window
+    assert curve[2].split()[-1] in ("pass", "fail")
+    assert done.stdout.strip().splitlines()[-1].startswith("capacity: ")

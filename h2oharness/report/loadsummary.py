@@ -354,6 +354,10 @@ class LoadSummary:
     verdicts: tuple[Verdict, ...]
     series: dict[str, list[SeriesPoint]] = field(default_factory=dict)
     errors: tuple[str, ...] = ()
+    #: dispatch delay of the load generator (``h2oharness.arrivals.Dispatch.to_dict()``), None when not measured
+    dispatch: dict[str, Any] | None = None
+    #: the capacity search's curve and answer (``h2oharness.capacity``), None for a plain run
+    capacity: dict[str, Any] | None = None
 
     @property
     def passed(self) -> bool:
@@ -374,6 +378,7 @@ class LoadSummary:
             seen = "nothing" if v.observed is None else f"{v.observed:g}"
             lines.append(f"  SLO broken: {v.rule} (observed {seen}{'; ' + v.note if v.note else ''})")
         lines += [f"  error: {e}" for e in self.errors]
+        lines += dispatch_lines(self.dispatch)
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -387,8 +392,25 @@ class LoadSummary:
             "slos": [asdict(v) for v in self.verdicts],
             "series": {k: [asdict(p) for p in pts] for k, pts in self.series.items()},
             "errors": list(self.errors),
+            "dispatch": self.dispatch,
+            **({"capacity": self.capacity} if self.capacity is not None else {}),
         }
 
     def to_json(self) -> str:
         """``to_dict()`` as indented JSON."""
         return json.dumps(self.to_dict(), indent=2, sort_keys=False)
+
+
+def dispatch_lines(dispatch: Mapping[str, Any] | None) -> list[str]:
+    """The summary's lines on the generator's dispatch delay (none when it was not measured)."""
+    if not dispatch:
+        return []
+    if dispatch.get("model") != "open":
+        return ["  dispatch delay: n/a (closed model: no request is due on a schedule of its own)"]
+    if dispatch.get("p99_ms") is None:
+        return [f"  dispatch delay: {dispatch.get('note') or 'not measured'}"]
+    line = f"  dispatch delay p50 {dispatch['p50_ms']:.1f} ms, p99 {dispatch['p99_ms']:.1f} ms"
+    line += f" over {dispatch['count']} arrivals (limit p99 {dispatch['limit_ms']:g} ms)"
+    if not dispatch.get("trustworthy", True):
+        return [line, f"  NOT TRUSTWORTHY: {dispatch.get('note')}"]
+    return [line]

@@ -115,6 +115,8 @@ class _Plot:
     top: int
     right: int
     bottom: int
+    #: what a point is, under the plot (empty: the per-second latency plot's own caption)
+    caption: str = ""
 
     @property
     def middle(self) -> tuple[float, float]:
@@ -191,7 +193,13 @@ def load_plots(load: LoadSummary, width: int = 800, height: int = 260) -> list[_
 
 def render_load_html(load: LoadSummary, secrets: Iterable[str] = ()) -> str:
     """The standalone ``load.html`` page of a load run (redacted)."""
-    html = _environment().get_template("load.html.j2").render(load=load, plots=load_plots(load))
+    from h2oharness.report.capacityview import capacity_plots
+
+    html = (
+        _environment()
+        .get_template("load.html.j2")
+        .render(load=load, plots=load_plots(load), capacity_plots=capacity_plots(load))
+    )
     return redact(html, tuple(secrets))
 
 

@@ -1,0 +1,466 @@
+"""``h2oharness load PROFILE --find-capacity``: the highest open-model arrival rate whose SLOs hold.
+
+The search (:func:`next_rate`, a pure function of what was measured so far):
+
+1. Step up: the first rate is ``--min-rate``; while every rate tried passed, the next is twice the highest
+   (capped at ``--max-rate``).
+2. Bisect: once a rate failed above the highest that passed, try their geometric mean, until the failing rate is
+   within ``--rate-resolution`` (10 %) of the passing one.
+3. Stop: when ``--min-rate`` fails (no capacity in range), when ``--max-rate`` passes (capacity at least that),
+   when the bracket is narrow enough, or when ``--max-time`` leaves too little for another rate.
+
+Each rate is one Locust run: a warm-up, then ``--windows`` windows of ``--window`` seconds, each judged on its own
+figures (the profile's SLOs and ``--slo``, on the events that ended inside it). A window passes when every SLO holds
+on it, at least one arrival ended in it and its p99 dispatch delay is within ``--max-dispatch-delay``. A rate passes
+when at least ``--windows-to-pass`` of its windows pass (default: all) and it is not over-saturated
+(:func:`saturation`): the generator's dispatch delay blew up, the achieved rate fell below 80 % of the offered one
+while arrivals piled up, or the latency grew window over window while they piled up. The queue carries over from one
+window to the next within a rate, which is what makes the last two visible.
+
+No locust here: the runs go through :func:`h2oharness.loadrunner.execute`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from h2oharness.arrivals import Arrival, Recorder, percentile, read_recordings
+from h2oharness.errors import ConfigError, HarnessError
+from h2oharness.report.loadsummary import EntryStats, LoadSummary, Rule, histogram_percentile, judge, load_slos
+from h2oharness.report.loadsummary import merge_rules as _merge_rules
+from h2oharness.settings import known_secrets
+
+if TYPE_CHECKING:
+    from h2oharness.loadrunner import LoadRun
+
+#: a rate is over-saturated when it achieves less than this share of the offered rate while arrivals pile up
+ACHIEVED_SHARE = 0.8
+#: ... or when its latency grows every window, to this many times the first window's, while they pile up
+LATENCY_GROWTH = 1.5
+#: the generator's dispatch delay "blows up" when a window's p99 passes this many times the limit, or the limit in
+#: every window of a rate: one late send among a few (a busy machine's hiccup) only fails its own window
+BLOWUP = 4.0
+#: arrivals "pile up" when those in flight grew by this share of the arrivals offered over the windows (and by at
+#: least ``MIN_PILE``): one stream still open at a window's end is not a queue
+PILE_SHARE = 0.2
+MIN_PILE = 3
+#: seconds a rate's Locust run needs beyond its windows (start, stop, writing its figures), for the time budget
+RUN_OVERHEAD = 15.0
+#: seconds each rate's run goes on past its last window, so the stop never cuts that window short
+TAIL = 1.0
+#: seconds the whole search may take when --max-time is not given
+DEFAULT_BUDGET = 600.0
+#: entries whose p95 the curve reports: time to first token for streams, submit-to-done for jobs
+CURVE_SUFFIXES = (" time to first token", " submit-to-done")
+
+
+@dataclass(frozen=True)
+class Search:
+    """The bounds and rules of one capacity search (the ``--find-capacity`` options)."""
+
+    min_rate: float = 1.0
+    max_rate: float = 64.0
+    window: float = 10.0
+    windows: int = 3
+    #: windows of a rate that must pass for the rate to pass (None: all of them)
+    windows_to_pass: int | None = None
+    warmup: float = 5.0
+    factor: float = 2.0
+    resolution: float = 0.1
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_rate <= self.max_rate:
+            raise ConfigError(f"--min-rate must be above 0 and at most --max-rate, got {self.min_rate:g}")
+        if self.window < 1 or self.windows < 1 or self.warmup < 0:
+            raise ConfigError("--window must be at least 1 s, --windows at least 1 and --warmup at least 0")
+        if self.windows_to_pass is not None and not 1 <= self.windows_to_pass <= self.windows:
+            raise ConfigError(f"--windows-to-pass must be between 1 and --windows ({self.windows})")
+        if self.factor <= 1 or self.resolution <= 0:
+            raise ConfigError("the step factor must be above 1 and --rate-resolution above 0")
+
+    @property
+    def needed(self) -> int:
+        """How many windows of a rate must pass."""
+        return self.windows if self.windows_to_pass is None else self.windows_to_pass
+
+    @property
+    def rule(self) -> str:
+        """The confidence rule, in words."""
+        return (
+            f"a rate passes when {self.needed} of its {self.windows} windows of {self.window:g} s (after "
+            f"{self.warmup:g} s of warm-up) meet every SLO and keep the dispatch delay, and it is not over-saturated"
+        )
+
+
+@dataclass(frozen=True)
+class WindowResult:
+    """One window of one rate: what was offered, sent and achieved, the figures the curve shows and the verdict."""
+
+    rate: float
+    index: int
+    #: arrivals per second asked for, sent (by their send moment) and done (by the moment their last event ended)
+    offered: float
+    sent: float
+    achieved: float
+    #: arrivals sent but not done at the window's start and at its end: the queue
+    in_flight_start: int
+    in_flight: int
+    failure_ratio: float
+    dispatch_p50_ms: float | None
+    dispatch_p99_ms: float | None
+    #: p95 ms of each entry the curve shows (time to first token, submit-to-done) that this window recorded
+    latency_p95_ms: dict[str, float]
+    #: what this window broke (SLO labels and the harness's own checks); empty when it passed
+    broken: tuple[str, ...]
+    #: the window's length
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        """True when nothing was broken."""
+        return not self.broken
+
+    def to_dict(self) -> dict[str, Any]:
+        """One row of the capacity curve in ``load.json``."""
+        return {**dataclasses.asdict(self), "passed": self.passed}
+
+
+@dataclass(frozen=True)
+class RateResult:
+    """One rate of the search: its windows, whether it passed and, if it was over-saturated, why."""
+
+    rate: float
+    windows: tuple[WindowResult, ...]
+    passed: bool
+    saturated: str = ""
+    note: str = ""
+    report_dir: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A rate of the search in ``load.json`` (its windows are rows of the curve)."""
+        passes = sum(w.passed for w in self.windows)
+        return {
+            "rate": self.rate,
+            "passed": self.passed,
+            "windows_passed": passes,
+            "windows": len(self.windows),
+            "saturated": self.saturated,
+            "note": self.note,
+            "report_dir": self.report_dir,
+        }
+
+
+def _entries(window: dict[str, list[Any]], seconds: float) -> list[EntryStats]:
+    """A window's histograms as the entries ``judge`` reads."""
+    out = []
+    for key, (n, failures, hist) in sorted(window.items()):
+        kind, _, name = key.partition(" ")
+        total = sum(float(ms) * c for ms, c in hist.items())
+        out.append(
+            EntryStats(
+                type=kind,
+                name=name,
+                requests=int(n),
+                failures=int(failures),
+                p50=histogram_percentile(hist, 50),
+                p90=histogram_percentile(hist, 90),
+                p95=histogram_percentile(hist, 95),
+                p99=histogram_percentile(hist, 99),
+                max=max((float(ms) for ms in hist), default=0.0),
+                mean=total / n if n else 0.0,
+                rps=n / seconds,
+            )
+        )
+    return out
+
+
+def _in_flight(arrivals: Sequence[Arrival], at: float) -> int:
+    return sum(1 for a in arrivals if a.sent < at and (a.done is None or a.done >= at))
+
+
+def window_results(
+    recording: Recorder, rules: Sequence[Rule], rate: float, search: Search, limit_ms: float
+) -> list[WindowResult]:
+    """Judge each of a rate's ``search.windows`` windows on what ``recording`` counted in it."""
+    start = (recording.start or 0.0) + search.warmup
+    results = []
+    for index in range(search.windows):
+        begins, ends = start + index * search.window, start + (index + 1) * search.window
+        entries = _entries(recording.windows.get(index, {}), search.window)
+        present = {e.key for e in entries}
+        # a latency rule on an entry the window did not record has nothing to judge (an SSE-weighted task may
+        # not come up in a short window); a window in which nothing ended fails below all the same
+        verdicts = judge(
+            [r for r in rules if r.entry is None or r.entry in present or r.limit == "min_requests"], entries
+        )
+        broken = [v.rule for v in verdicts if not v.ok]
+        sent = [a for a in recording.arrivals if begins <= a.sent < ends]
+        done = [a for a in recording.arrivals if a.done is not None and begins <= a.done < ends]
+        due = [a.delay_ms for a in recording.arrivals if begins <= a.scheduled < ends]
+        # due here but sent only after the window (or never): late by at least the window's end, or the run's
+        last = recording.end if recording.end is not None else ends
+        due += [(min(ends, last) - t) * 1000 for t in recording.unsent if begins <= t < ends]
+        p99 = percentile(due, 99)
+        if not done:
+            broken.append("no arrival ended in the window")
+        if p99 is not None and p99 > limit_ms:
+            broken.append(f"dispatch delay p99_ms <= {limit_ms:g} (the load generator kept its schedule)")
+        requests = sum(e.requests for e in entries)
+        results.append(
+            WindowResult(
+                rate=rate,
+                index=index,
+                offered=rate,
+                sent=len(sent) / search.window,
+                achieved=len(done) / search.window,
+                in_flight_start=_in_flight(recording.arrivals, begins),
+                in_flight=_in_flight(recording.arrivals, ends),
+                failure_ratio=sum(e.failures for e in entries) / requests if requests else 0.0,
+                dispatch_p50_ms=percentile(due, 50),
+                dispatch_p99_ms=p99,
+                latency_p95_ms={
+                    e.key: e.p95 for e in entries if e.name.endswith(CURVE_SUFFIXES) and e.requests > e.failures
+                },
+                broken=tuple(broken),
+                seconds=search.window,
+            )
+        )
+    return results
+
+
+def _primary(windows: Sequence[WindowResult]) -> str | None:
+    """The latency the over-saturation rule watches: the first time to first token, else the first submit-to-done."""
+    keys = sorted({k for w in windows for k in w.latency_p95_ms})
+    for suffix in CURVE_SUFFIXES:
+        found = [k for k in keys if k.endswith(suffix)]
+        if found:
+            return found[0]
+    return None
+
+
+def saturation(windows: Sequence[WindowResult], limit_ms: float) -> str:
+    """Why a rate is over-saturated (empty when it is not), from its windows in order.
+
+    - the generator fell behind its schedule: a window's p99 dispatch delay over ``BLOWUP`` x ``limit_ms``, or over
+      ``limit_ms`` in every window (one over it only fails its own window);
+    - the server fell behind: the windows together achieved under ``ACHIEVED_SHARE`` of the offered rate while
+      the arrivals in flight piled up from the first window's start to the last one's end (by ``PILE_SHARE`` of
+      the arrivals offered in them, at least ``MIN_PILE``);
+    - the latency grew window over window (to ``LATENCY_GROWTH`` times the first's) while they piled up too.
+    """
+    if not windows:
+        return "no window was measured"
+    late = [w for w in windows if w.dispatch_p99_ms is not None and w.dispatch_p99_ms > limit_ms]
+    blown = [w for w in late if (w.dispatch_p99_ms or 0.0) > BLOWUP * limit_ms]
+    if blown or (len(windows) >= 2 and len(late) == len(windows)):
+        w = (blown or late)[0]
+        return (
+            f"the load generator fell behind its schedule in window {w.index + 1} (dispatch delay p99 "
+            f"{w.dispatch_p99_ms:.0f} ms > {limit_ms:g} ms{'' if blown else ' in every window'}): it needs more "
+            "users (-u), workers or CPU"
+        )
+    first, last = windows[0], windows[-1]
+    offered = sum(w.offered for w in windows) / len(windows)
+    achieved = sum(w.achieved for w in windows) / len(windows)
+    pile = max(MIN_PILE, PILE_SHARE * sum(w.offered * w.seconds for w in windows))
+    grew = last.in_flight - first.in_flight_start >= pile
+    if grew and achieved < ACHIEVED_SHARE * offered:
+        return (
+            f"achieved {achieved:.3g}/s of {offered:.3g}/s offered while the arrivals in flight grew from "
+            f"{first.in_flight_start} to {last.in_flight}"
+        )
+    key = _primary(windows)
+    series = [w.latency_p95_ms.get(key) for w in windows] if key else []
+    if len(windows) >= 2 and key and all(v is not None for v in series):
+        values = [float(v) for v in series if v is not None]
+        queue = [w.in_flight for w in windows]
+        rising = all(b > a for a, b in itertools.pairwise(values))
+        piling = all(b >= a for a, b in itertools.pairwise(queue)) and grew
+        if rising and piling and values[-1] >= LATENCY_GROWTH * values[0] > 0:
+            return (
+                f"{key} p95 grew every window ({values[0]:g} -> {values[-1]:g} ms) while the arrivals in flight "
+                f"grew ({first.in_flight_start} -> {queue[-1]})"
+            )
+    return ""
+
+
+def early_stop(recording: Recorder, now: float, rate: float, windows: int, limit_ms: float) -> str:
+    """Why a run should end before its last window (empty: go on): its complete windows so far are over-saturated.
+
+    A Locust process asks this once per window about its own recording, so a rate that cannot hold does not spend
+    its remaining windows proving it.
+    """
+    if recording.window is None or recording.start is None:
+        return ""
+    complete = min(recording.window_of(now), windows)
+    if complete < 1:
+        return ""
+    search = Search(window=recording.window, windows=complete, warmup=recording.warmup)
+    snapshot = dataclasses.replace(recording, unsent=recording.due_unsent(now), end=now)
+    return saturation(window_results(snapshot, (), rate, search, limit_ms), limit_ms)
+
+
+def judge_rate(rate: float, windows: Sequence[WindowResult], search: Search, limit_ms: float) -> RateResult:
+    """A rate's verdict from its windows: enough of them passed and it was not over-saturated."""
+    passes = sum(w.passed for w in windows)
+    saturated = saturation(windows, limit_ms)
+    passed = passes >= search.needed and len(windows) >= search.windows and not saturated
+    note = f"{passes} of {len(windows)} windows passed, {search.needed} needed"
+    if saturated:
+        note += f"; over-saturated: {saturated}"
+    return RateResult(rate, tuple(windows), passed, saturated, note)
+
+
+def round_rate(rate: float) -> float:
+    """A rate to three significant digits (what the search tries and reports)."""
+    return float(f"{rate:.3g}")
+
+
+def next_rate(search: Search, results: Sequence[RateResult]) -> float | None:
+    """The next rate to try given the results so far, or None when the search is over (see the module's rule)."""
+    if not results:
+        return search.min_rate
+    passed = [r.rate for r in results if r.passed]
+    if not passed:
+        return None  # the lowest rate failed: nothing in range holds
+    low = max(passed)
+    above = [r.rate for r in results if not r.passed and r.rate > low]
+    tried = {r.rate for r in results}
+    if not above:
+        step = round_rate(min(low * search.factor, search.max_rate))
+        return None if low >= search.max_rate or step in tried else step
+    high = min(above)
+    if high <= low * (1 + search.resolution):
+        return None
+    middle = round_rate(math.sqrt(low * high))
+    return None if middle in tried or not low < middle < high else middle
+
+
+def capacity_of(results: Sequence[RateResult]) -> float | None:
+    """The highest rate that passed, or None when none did."""
+    return max((r.rate for r in results if r.passed), default=None)
+
+
+def answer(search: Search, results: Sequence[RateResult], stopped: str = "") -> str:
+    """The one-line answer for the terminal."""
+    found = capacity_of(results)
+    why = f"; search stopped early: {stopped}" if stopped else ""
+    if found is None:
+        if not results:
+            return f"capacity: unknown, no rate was measured{why}"
+        first = results[0]
+        reason = first.saturated or next((", ".join(w.broken) for w in first.windows if w.broken), "")
+        return (
+            f"capacity: below {first.rate:g} req/s: even the lowest rate tried (--min-rate {search.min_rate:g}) "
+            f"failed its SLOs ({first.note}{'; ' + reason if reason and not first.saturated else ''}){why}"
+        )
+    failed = sorted((r for r in results if not r.passed and r.rate > found), key=lambda r: r.rate)
+    head = f"capacity: {found:g} req/s (highest rate meeting SLOs in {search.needed}/{search.windows} windows"
+    if failed:
+        return head + f"; {failed[0].rate:g} req/s failed: {failed[0].note}){why}"
+    if found >= search.max_rate:
+        return head + f"; --max-rate {search.max_rate:g} reached, the capacity may be higher){why}"
+    return head + f"){why}"
+
+
+def find_capacity(run: LoadRun, search: Search) -> tuple[LoadSummary, float | None]:
+    """Search the capacity of ``run``'s profile and target; the summary (written as load.json/html) and the rate.
+
+    Each rate's full report goes to ``<report_dir>/capacity/rate-<rate>/``; the top-level one is the capacity
+    rate's (or the last rate's when none passed), with the curve in its ``capacity`` section.
+    """
+    from h2oharness.loadrunner import _write, execute
+
+    rules = _merge_rules(load_slos(run.profile.slo_file, run.profile.kind), run.slo_overrides)
+    budget = run.max_time or DEFAULT_BUDGET
+    started = time.monotonic()
+    out = run.report_dir.resolve()
+    per_rate = search.warmup + search.windows * search.window + TAIL
+    results: list[RateResult] = []
+    summaries: dict[float, LoadSummary] = {}
+    stopped = ""
+    while (rate := next_rate(search, results)) is not None:
+        left = budget - (time.monotonic() - started)
+        if left < per_rate + RUN_OVERHEAD:
+            stopped = f"--max-time leaves {max(left, 0):.0f} s, a rate needs about {per_rate + RUN_OVERHEAD:.0f} s"
+            break
+        folder = out / "capacity" / f"rate-{rate:g}"
+        sub = dataclasses.replace(
+            run,
+            arrival_rate=rate,
+            run_time=per_rate,
+            spawn_rate=max(run.spawn_rate, float(run.users)),
+            report_dir=folder,
+            max_time=left,
+            window=search.window,
+            warmup=search.warmup,
+            windows=search.windows,
+            stop_timeout=min(run.stop_timeout, 2.0),
+        )
+        print(f"capacity search: {rate:g} req/s for {per_rate:g} s", file=sys.stderr, flush=True)
+        try:
+            summary = execute(sub)
+        except HarnessError as exc:
+            if not results:
+                raise
+            stopped = f"the run at {rate:g} req/s ended in an error: {exc}"
+            break
+        summaries[rate] = summary
+        recording = read_recordings(folder) or Recorder(window=search.window, warmup=search.warmup)
+        windows = window_results(recording, rules, rate, search, run.max_dispatch_delay)
+        result = judge_rate(rate, windows, search, run.max_dispatch_delay)
+        if recording.stopped:  # the Locust process ended the rate early: it was over-saturated
+            same = recording.stopped == result.saturated
+            note = f"{result.note}; ended early" + ("" if same else f": {recording.stopped}")
+            result = dataclasses.replace(
+                result, passed=False, saturated=result.saturated or recording.stopped, note=note
+            )
+        result = dataclasses.replace(result, report_dir=str(folder.relative_to(out)))
+        results.append(result)
+        print(
+            f"capacity search: {rate:g} req/s {'passed' if result.passed else 'failed'}: {result.note}", file=sys.stderr
+        )
+    found = capacity_of(results)
+    line = answer(search, results, stopped)
+    base = summaries.get(found) if found is not None else None
+    if base is None and results:
+        base = summaries[results[-1].rate]
+    if base is None:
+        raise HarnessError(f"the capacity search measured nothing: {stopped or 'no rate to try'}")
+    capacity = {
+        "capacity_rate": found,
+        "answer": line,
+        "rule": search.rule,
+        "stopped": stopped,
+        "search": dataclasses.asdict(search) | {"max_dispatch_delay_ms": run.max_dispatch_delay},
+        "rates": [r.to_dict() for r in results],
+        "curve": [w.to_dict() for r in results for w in r.windows],
+    }
+    summary = dataclasses.replace(
+        base,
+        settings={**base.settings, "find_capacity": True, "budget_s": budget},
+        capacity=capacity,
+    )
+    _write(summary, out, known_secrets(run.password, run.token))
+    return summary, found
+
+
+__all__ = [
+    "RateResult",
+    "Search",
+    "WindowResult",
+    "answer",
+    "capacity_of",
+    "find_capacity",
+    "judge_rate",
+    "next_rate",
+    "saturation",
+    "window_results",
+]

@@ -1,0 +1,213 @@
+"""The capacity search's decisions, from synthetic windows: no Locust, no clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from h2oharness.arrivals import Arrival, Recorder
+from h2oharness.capacity import (
+    RateResult,
+    Search,
+    WindowResult,
+    answer,
+    capacity_of,
+    early_stop,
+    judge_rate,
+    next_rate,
+    saturation,
+    window_results,
+)
+from h2oharness.errors import ConfigError
+from h2oharness.report.loadsummary import Rule
+
+TTFT = "STREAM h2ogpte jsonl time to first token"
+LIMIT = 50.0
+
+
+def window(rate: float, index: int = 0, **changes: object) -> WindowResult:
+    """A healthy window at ``rate``: everything sent and done, short latency, no queue."""
+    fields: dict[str, object] = {
+        "rate": rate,
+        "index": index,
+        "offered": rate,
+        "sent": rate,
+        "achieved": rate,
+        "in_flight_start": 1,
+        "in_flight": 1,
+        "failure_ratio": 0.0,
+        "dispatch_p50_ms": 1.0,
+        "dispatch_p99_ms": 3.0,
+        "latency_p95_ms": {TTFT: 120.0},
+        "broken": (),
+    }
+    fields.update(changes)
+    return WindowResult(**fields)  # type: ignore[arg-type]
+
+
+def measured(search: Search, passes: Callable[[float], bool]) -> list[float]:
+    """Run the search against a server on which ``passes(rate)`` says whether a rate holds; the rates tried."""
+    results: list[RateResult] = []
+    while (rate := next_rate(search, results)) is not None:
+        assert len(results) < 50, "the search did not end"
+        results.append(RateResult(rate, (), passes(rate)))
+    return [r.rate for r in results]
+
+
+def test_steps_up_by_doubling_then_bisects_to_the_resolution() -> None:
+    search = Search(min_rate=1, max_rate=64, resolution=0.1)
+    tried = measured(search, lambda rate: rate <= 5.3)
+    assert tried[:4] == [1, 2, 4, 8]  # doubling until 8 fails
+    assert tried[4:] == [5.66, 4.76, 5.19]  # geometric means of the bracket [4, 8], [4, 5.66], [4.76, 5.66]
+    results = [RateResult(r, (), r <= 5.3) for r in tried]
+    assert capacity_of(results) == 5.19
+    assert next_rate(search, results) is None  # 5.66 failed, within 10 % of 5.19
+
+
+def test_never_leaves_the_rate_range() -> None:
+    assert measured(Search(min_rate=2, max_rate=5), lambda rate: True) == [2, 4, 5]
+    assert measured(Search(min_rate=2, max_rate=5), lambda rate: False) == [2]
+    assert all(1 <= r <= 3 for r in measured(Search(min_rate=1, max_rate=3), lambda rate: rate < 2.5))
+
+
+def test_when_the_lowest_rate_fails_the_answer_says_so() -> None:
+    search = Search(min_rate=2, max_rate=8, windows=2)
+    failed = judge_rate(2, [window(2, 0), window(2, 1, broken=("failure_ratio <= 0.01",))], search, LIMIT)
+    assert not failed.passed
+    assert next_rate(search, [failed]) is None
+    assert capacity_of([failed]) is None
+    line = answer(search, [failed])
+    assert line.startswith("capacity: below 2 req/s: even the lowest rate tried (--min-rate 2) failed its SLOs")
+    assert "failure_ratio <= 0.01" in line
+
+
+def test_the_answer_names_the_capacity_and_the_rate_above_it() -> None:
+    search = Search(min_rate=1, max_rate=8, windows=1)
+    results = [
+        judge_rate(1, [window(1)], search, LIMIT),
+        judge_rate(2, [window(2)], search, LIMIT),
+        judge_rate(4, [window(4, broken=(f"{TTFT} p95_ms <= 1000",))], search, LIMIT),
+    ]
+    assert answer(search, results).startswith(
+        "capacity: 2 req/s (highest rate meeting SLOs in 1/1 windows; 4 req/s failed: 0 of 1 windows passed"
+    )
+    top = [judge_rate(r, [window(r)], search, LIMIT) for r in (1, 2, 4, 8)]
+    assert "--max-rate 8 reached" in answer(search, top)
+    assert answer(search, top, "--max-time leaves 3 s").endswith("; search stopped early: --max-time leaves 3 s")
+
+
+def test_confidence_all_windows_by_default_or_the_number_asked_for() -> None:
+    windows = [window(4, 0), window(4, 1, broken=("x",)), window(4, 2)]
+    assert not judge_rate(4, windows, Search(windows=3), LIMIT).passed
+    assert judge_rate(4, windows, Search(windows=3, windows_to_pass=2), LIMIT).passed
+    # a rate whose run ended before all its windows were measured does not pass on the ones it had
+    assert not judge_rate(4, windows[:2], Search(windows=3, windows_to_pass=1), LIMIT).passed
+    assert judge_rate(4, windows, Search(windows=3, windows_to_pass=2), LIMIT).note == (
+        "2 of 3 windows passed, 2 needed"
+    )
+
+
+def test_an_overloaded_server_is_over_saturated_even_when_its_windows_pass_their_slos() -> None:
+    # arrivals offered at 10/s, 6/s done, the queue growing: every SLO held (generous limits), still a fail
+    windows = [
+        window(10, 0, achieved=6.0, in_flight_start=2, in_flight=14),
+        window(10, 1, achieved=6.0, in_flight_start=14, in_flight=26),
+    ]
+    reason = saturation(windows, LIMIT)
+    assert reason == "achieved 6/s of 10/s offered while the arrivals in flight grew from 2 to 26"
+    verdict = judge_rate(10, windows, Search(windows=2), LIMIT)
+    assert not verdict.passed
+    assert verdict.saturated == reason
+    assert "over-saturated" in verdict.note
+
+
+def test_a_stream_still_open_at_a_windows_end_is_not_a_queue() -> None:
+    # few arrivals per window: one short window and one stream in flight at its end (seen on a busy machine)
+    blip = [window(2, 0, achieved=1.2, in_flight_start=0, in_flight=1, seconds=5.0)]
+    assert saturation(blip, LIMIT) == ""
+    # the same shortfall with 3 of the 10 arrivals offered piling up is
+    assert saturation([window(2, 0, achieved=1.2, in_flight_start=0, in_flight=3, seconds=5.0)], LIMIT).startswith(
+        "achieved 1.2/s of 2/s offered"
+    )
+
+
+def test_latency_growing_with_the_queue_is_over_saturation() -> None:
+    windows = [
+        window(4, i, latency_p95_ms={TTFT: ms}, in_flight_start=q - 1, in_flight=q)
+        for i, (ms, q) in enumerate(((100, 2), (180, 5), (260, 9)))
+    ]
+    assert saturation(windows, LIMIT).startswith(f"{TTFT} p95 grew every window (100 -> 260 ms)")
+    # the same latencies without a queue building up are not
+    flat = [window(4, i, latency_p95_ms={TTFT: ms}) for i, ms in enumerate((100, 180, 260))]
+    assert saturation(flat, LIMIT) == ""
+
+
+def test_a_generator_behind_its_schedule_is_over_saturation() -> None:
+    windows = [window(8, 0), window(8, 1, dispatch_p99_ms=900.0)]
+    assert saturation(windows, LIMIT).startswith("the load generator fell behind its schedule in window 2")
+    assert saturation([window(8)], LIMIT) == ""
+    # one late send among a few fails its window, not the rate's confidence rule; late in every window is a trend
+    hiccup = [window(8, 0), window(8, 1, dispatch_p99_ms=60.0, broken=("dispatch delay p99_ms <= 50",))]
+    assert saturation(hiccup, LIMIT) == ""
+    assert judge_rate(8, hiccup, Search(windows=2, windows_to_pass=1), LIMIT).passed
+    always = [window(8, i, dispatch_p99_ms=60.0) for i in range(2)]
+    assert saturation(always, LIMIT).endswith("> 50 ms in every window): it needs more users (-u), workers or CPU")
+
+
+def test_windows_are_judged_on_their_own_events() -> None:
+    rec = Recorder(window=2.0, warmup=1.0)
+    rec.begin(1000.0)
+    # window 0 is [1001, 1003): two arrivals done, both fast; window 1 is [1003, 1005): one done, slow, late
+    rec.arrive("a", 1001.0, 1001.001)
+    rec.measured("a", TTFT, 100.0, False, 1001.2)
+    rec.arrive("b", 1002.0, 1002.002)
+    rec.measured("b", TTFT, 110.0, False, 1002.3)
+    rec.arrive("a", 1003.5, 1004.0)
+    rec.measured("a", TTFT, 2000.0, False, 1004.5)
+    rules = [Rule("p95_ms", 1000.0, TTFT), Rule("p95_ms", 1000.0, "STREAM h2ogpte sse time to first token")]
+    first, second = window_results(rec, rules, 1.0, Search(window=2, windows=2, warmup=1), LIMIT)
+    assert (first.sent, first.achieved, first.latency_p95_ms, first.passed) == (1.0, 1.0, {TTFT: 110.0}, True)
+    assert first.dispatch_p99_ms == pytest.approx(2.0)
+    assert second.latency_p95_ms == {TTFT: 2000.0}
+    assert second.broken == (
+        f"{TTFT} p95_ms <= 1000",
+        "dispatch delay p99_ms <= 50 (the load generator kept its schedule)",
+    )
+    assert second.dispatch_p99_ms == pytest.approx(500.0)
+
+
+def test_a_window_in_which_nothing_ended_fails() -> None:
+    rec = Recorder(window=1.0)
+    rec.begin(0.0)
+    rec.arrivals.append(Arrival(0.2, 0.2))  # sent, never done
+    (only,) = window_results(rec, [], 1.0, Search(window=1, windows=1, warmup=0), LIMIT)
+    assert only.broken == ("no arrival ended in the window",)
+    assert (only.in_flight_start, only.in_flight) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"min_rate": 0},
+        {"min_rate": 5, "max_rate": 2},
+        {"window": 0.5},
+        {"windows": 0},
+        {"windows": 2, "windows_to_pass": 3},
+        {"resolution": 0},
+    ],
+)
+def test_impossible_bounds_are_config_errors(bad: dict[str, float]) -> None:
+    with pytest.raises(ConfigError):
+        Search(**bad)  # type: ignore[arg-type]
+
+
+def test_a_run_ends_early_once_its_complete_windows_are_over_saturated() -> None:
+    rec = Recorder(window=1.0, warmup=0.0)
+    rec.begin(0.0)
+    rec.arrive("u", 0.1, 0.1, next_due=0.2, gap=0.1)  # one busy user, due every 0.1 s, never sends again
+    rec.measured("u", TTFT, 100.0, False, 0.3)
+    assert early_stop(rec, 0.5, 10.0, windows=3, limit_ms=LIMIT) == ""  # no complete window yet
+    assert early_stop(rec, 1.01, 10.0, windows=3, limit_ms=LIMIT).startswith(
+        "the load generator fell behind its schedule in window 1"
+    )
