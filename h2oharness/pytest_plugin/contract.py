@@ -125,8 +125,8 @@ def _extras(request: pytest.FixtureRequest, case: Any, feed: CaseFeed, target: A
     """Once per test, before its first generated case: the feed's extra cases for the operation, through the sweep.
 
     A case that kills the server ends the test (a ``server_crash`` finding), and the rest of its family is not
-    sent again in the session. An unknown failure of one is raised on every generated case of the test, the same
-    exception from the same line, so that hypothesis sees one consistent failure and sends nothing more.
+    sent again in the session. The first unknown failure among them (all are sent) is raised on every generated
+    case of the test, the same exception from the same line, so that hypothesis sees one consistent failure.
     """
     node = request.node
     if _EXTRAS not in node.stash:
@@ -143,6 +143,7 @@ def _send_extras(
     guard = request.getfixturevalue("harness_sweep")
     session = request.getfixturevalue(f"{slug}_session")
     known = request.getfixturevalue("harness_known_findings")
+    first: BaseException | None = None
     for extra in feed.extra_cases(case.operation):
         if extra.family in guard.sweep.families:
             continue
@@ -164,8 +165,9 @@ def _send_extras(
             try:
                 known.absorb(group, target, response=response)
             except BaseExceptionGroup as unknown:
-                return unknown
-    return None
+                # the rest are still sent: a node killer may come later in the list
+                first = first or unknown
+    return first
 
 
 _WARNED = pytest.StashKey[set[str]]()
