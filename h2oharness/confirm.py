@@ -423,7 +423,7 @@ def confirm_record(
     steps = [Request.from_dict(step) for step in crash.get("sequence") or []]
     if not outcome.confirmed and killer is None and len(steps) >= 2 and used < budget:
         # no request kills alone: the death may need what ran before it
-        chain = confirm_sequence(steps, start, health_path, budget=max(budget - used, 2) * 2, settle=settle)
+        chain = confirm_sequence(steps, start, health_path, budget=budget - used, settle=settle)
         if chain.confirmed:
             return _sequence_found(crash, failure, chain)
         failure["reproduced"] = f"{outcome.summary()}; {chain.summary()}"

@@ -315,7 +315,7 @@ def test_a_death_that_needs_two_requests_is_replayed_as_a_sequence_and_reduced()
         "failure": {"check": "server_crash", "message": "POST /fire at t: answered, then the server went down",
                     "curl": "curl -X POST 'http://127.0.0.1:1/fire?n=3'", "signature": "server crash: POST /fire"},
     }  # fmt: skip
-    out = confirm_record(crash, start, "/health", budget=12, settle=0.5)
+    out = confirm_record(crash, start, "/health", budget=30, settle=0.5)
     assert out["confirmed"] is True
     assert out["failure"]["signature"] == "server crash: sequence ending in POST /fire"
     assert out["failure"]["curl"].splitlines()[1] == "curl -X POST 'http://127.0.0.1:1/arm?mode=x'"
