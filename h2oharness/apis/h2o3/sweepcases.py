@@ -14,12 +14,12 @@ send the rest of that family (each death costs a restart).
 
 What the cases reach on H2O-3 3.46.0.12:
 
-- ``system-key:path`` / ``system-key:query``: a key whose first byte is below 32 is a *system key*
+- ``system-key:<first byte>`` (in a path or a key query parameter): a key whose first byte is below 32 is a *system key*
   in H2O, whose next bytes encode its home node and replicas. ``\\x05`` (a chunk key) followed by
   any byte makes ``Key.make`` call ``H2O.fail()`` (``water.Key.D``, Key.java:119): the node logs
   ``FATAL water.default: Unknown code failure`` and exits. ``GET /3/Frames/%05a`` is enough, and every
   route that parses a key (path or query) does the same.
-- ``object-as-string:form`` (and ``:json``, ``:query``): a parameter whose contract type is an
+- ``object-as-string`` (in a form, a JSON body and the query): a parameter whose contract type is an
   object (AutoML's ``build_control``, ``input_spec``, ``build_models``) sent as a plain string.
   ``Schema.parse`` has no branch for it and calls ``H2O.fail("Unimplemented schema fill from ...")``
   (Schema.java:591): ``POST /99/AutoMLBuilder`` with the form body ``build_control=x`` kills the node.
@@ -144,6 +144,12 @@ def _required_query(operation: Operation, keys: SweepKeys | None) -> dict[str, A
     return out
 
 
+def system_family(key: str) -> str:
+    """The family of a system key: its first byte, and whether it is that byte alone (wherever the key goes: the
+    path or the query reach the same parsing, so one death of a family is enough)."""
+    return f"system-key:{ord(key[0]):02x}" + (":alone" if len(key) == 1 else "")
+
+
 def _system_keys(short: bool = False) -> Iterator[str]:
     for byte in SYSTEM_SHORT if short else SYSTEM_BYTES:
         yield chr(byte) + "a"
@@ -156,9 +162,12 @@ def _path_cases(operation: Operation, keys: SweepKeys | None) -> Iterator[ExtraC
     parameters = operation.located("path")
     fillers = {p.name: _filler(p, keys, operation.path) for p in parameters}
     for parameter in parameters:
-        for family, values in (("system-key:path", _system_keys()), ("unicode:path", iter(UNICODE_VALUES))):
-            for value in values:
-                yield ExtraCase(operation.method, operation.path, {**fillers, parameter.name: value}, {}, family=family)
+        for value in _system_keys():
+            filled = {**fillers, parameter.name: value}
+            yield ExtraCase(operation.method, operation.path, filled, {}, family=system_family(value))
+        for value in UNICODE_VALUES:
+            filled = {**fillers, parameter.name: value}
+            yield ExtraCase(operation.method, operation.path, filled, {}, family="unicode:path")
 
 
 def _query_cases(operation: Operation, keys: SweepKeys | None) -> Iterator[ExtraCase]:
@@ -167,7 +176,7 @@ def _query_cases(operation: Operation, keys: SweepKeys | None) -> Iterator[Extra
     for parameter in [p for p in operation.located("query") if p.takes_key][:QUERY_KEYS]:
         for value in _system_keys(short=True):
             query = {**base, parameter.name: value}
-            yield ExtraCase(operation.method, operation.path, fillers, query, family="system-key:query")
+            yield ExtraCase(operation.method, operation.path, fillers, query, family=system_family(value))
 
 
 def _body_cases(operation: Operation, keys: SweepKeys | None) -> Iterator[ExtraCase]:
@@ -183,10 +192,10 @@ def _body_cases(operation: Operation, keys: SweepKeys | None) -> Iterator[ExtraC
     for parameter in operation.located("query"):
         if parameter.kind != "object":
             continue
-        for media, label in ((FORM, "form"), (JSON, "json")):
+        for media in (FORM, JSON):
             as_string = {parameter.name: "x"}
-            yield ExtraCase(method, path, fillers, body=as_string, media_type=media, family=f"object-as-string:{label}")
-        yield ExtraCase(method, path, fillers, {parameter.name: "x"}, family="object-as-string:query")
+            yield ExtraCase(method, path, fillers, body=as_string, media_type=media, family="object-as-string")
+        yield ExtraCase(method, path, fillers, {parameter.name: "x"}, family="object-as-string")
 
 
 def extra_cases(operation: Operation, keys: SweepKeys | None) -> Iterator[ExtraCase]:

@@ -13,7 +13,15 @@ import pytest
 import schemathesis
 
 from h2oharness.apis.h2o3.keys import SweepKeys
-from h2oharness.apis.h2o3.sweepcases import MAX_PER_OPERATION, Operation, Parameter, extra_cases, kind_of
+from h2oharness.apis.h2o3.sweepcases import (
+    FORM,
+    MAX_PER_OPERATION,
+    Operation,
+    Parameter,
+    extra_cases,
+    kind_of,
+    system_family,
+)
 from h2oharness.contractplan import ExtraCase
 
 CONTRACT = Path(__file__).resolve().parents[3] / "contracts" / "h2o3" / "openapi.yaml"
@@ -31,13 +39,16 @@ def _cases(schema: object, method: str, path: str) -> list[ExtraCase]:
 
 def test_a_key_in_the_path_gets_system_keys_and_unicode_the_killer_first(schema: object) -> None:
     cases = _cases(schema, "GET", "/3/Frames/{frame_id}")
-    paths = [c.formatted_path for c in cases if c.family == "system-key:path"]
+    paths = [c.formatted_path for c in cases if c.family.startswith("system-key:")]
     assert paths[0] == "/3/Frames/%05a"  # what kills 3.46.0.12 (water.Key.D)
     assert {f"/3/Frames/%{b:02X}a" for b in range(1, 32)} <= set(paths)
     assert "/3/Frames/%05" in paths  # a one-byte system key: 500 ArrayIndexOutOfBounds, not a death
     assert "/3/Frames/%05%C3%A8" in paths  # the Models.bin reproduction's key
     assert "/3/Frames/%00a" not in paths  # Jetty refuses a NUL before H2O sees it
     assert any(c.family == "unicode:path" and c.formatted_path == "/3/Frames/%C3%A8" for c in cases)
+    # one family per first byte, wherever the key goes: one death of the root cause is enough
+    assert {c.family for c in cases if c.path_parameters["frame_id"] == "\x05a"} == {"system-key:05"}
+    assert system_family("\x05") == "system-key:05:alone"
     # the same operation and keys give the same cases in the same order
     assert cases == _cases(schema, "GET", "/3/Frames/{frame_id}")
 
@@ -51,18 +62,18 @@ def test_other_path_parameters_hold_the_real_keys(schema: object) -> None:
 
 def test_every_builder_gets_form_and_json_bodies_and_object_parameters_as_strings(schema: object) -> None:
     automl = _cases(schema, "POST", "/99/AutoMLBuilder")
-    form = [c for c in automl if c.family == "object-as-string:form"]
+    form = [c for c in automl if c.family == "object-as-string" and c.media_type == FORM]
     assert [c.body for c in form] == [{"build_control": "x"}, {"build_models": "x"}, {"input_spec": "x"}]
     assert {c.media_type for c in form} == {"application/x-www-form-urlencoded"}
-    assert any(c.family == "object-as-string:json" and c.media_type == "application/json" for c in automl)
-    assert any(c.family == "object-as-string:query" and c.query == {"build_control": "x"} for c in automl)
+    assert any(c.family == "object-as-string" and c.media_type == "application/json" for c in automl)
+    assert any(c.family == "object-as-string" and c.query == {"build_control": "x"} for c in automl)
     gbm = _cases(schema, "POST", "/99/Grid/gbm")
     keyed = {c.family: c for c in gbm if c.family.startswith(("keys:", "empty:"))}
     assert set(keyed) == {"keys:form", "keys:json", "empty:form", "empty:json"}
     assert keyed["keys:form"].body["training_frame"] == "fr_real"
     assert keyed["keys:json"].media_type == "application/json"
     # a key query parameter gets a few system keys, the other parameters their real keys
-    query = [c for c in gbm if c.family == "system-key:query"]
+    query = [c for c in gbm if c.family.startswith("system-key:") and c.query]
     real = {"training_frame": "fr_real", "validation_frame": "fr_real", "response_column": "label"}
     assert query[0].query == {"calibration_frame": "\x05a", **real}
 
