@@ -88,6 +88,11 @@ class Request:
         """A curl line that repeats it against ``base_url``."""
         return curl_command(self.method, str(self.prepared(base_url).url), {}, self.body, self.media_type)
 
+    def parameters(self) -> int:
+        """How many parameters it carries: the query's and the body's fields (a body that is no object counts one)."""
+        body = len(self.body) if isinstance(self.body, dict) else int(self.body is not None)
+        return len(self.query) + body
+
     def size(self) -> int:
         """How big the request is: the length of its URL and body, what reduction makes smaller."""
         sent = self.prepared("http://h")
@@ -132,10 +137,10 @@ class Confirmation:
         replays = f"{self.replays} replay{'s' if self.replays != 1 else ''}"
         if not self.original.query and self.original.body is None:
             return f"confirmed on a fresh server {self.version} ({replays}): the request has no parameters to drop"
-        dropped = len(self.original.query) - len(self.minimal.query)
+        before, after = self.original.parameters(), self.minimal.parameters()
         return (
             f"confirmed on a fresh server {self.version} and reduced in {replays} "
-            f"({dropped} of {len(self.original.query)} parameters dropped, "
+            f"({before - after} of {before} parameters dropped, "
             f"{self.original.size()} -> {self.minimal.size()} characters); {self.note}"
         ).rstrip("; ")
 
@@ -184,8 +189,9 @@ def reduce_request(request: Request, still_kills: Callable[[Request], bool], bud
     """The smallest variant of ``request`` for which ``still_kills`` holds, and how many candidates were tried.
 
     ``request`` itself is assumed to kill. Tries at most ``budget`` candidates: every parameter dropped
-    at once (and the body), then each parameter alone, then each remaining value cut to its first or its
-    second half while that still kills, then each path parameter the same way (never to empty).
+    at once (and the body), then each parameter alone (and each field of an object body), then each
+    remaining value cut to its first or its second half while that still kills, then each path parameter
+    the same way (never to empty).
     """
     tried = 0
     current = request
@@ -206,6 +212,10 @@ def reduce_request(request: Request, still_kills: Callable[[Request], bool], bud
         attempt(replace(current, body=None))
     for name in list(current.query):
         attempt(replace(current, query={k: v for k, v in current.query.items() if k != name}))
+    if isinstance(current.body, dict):
+        # a form or JSON body's fields, one at a time, as the query's
+        for name in list(current.body):
+            attempt(replace(current, body={k: v for k, v in current.body.items() if k != name}))
     for name in list(current.query):
         while tried < budget and any(
             attempt(replace(current, query={**current.query, name: shorter}))

@@ -321,3 +321,12 @@ def test_a_death_that_needs_two_requests_is_replayed_as_a_sequence_and_reduced()
     assert out["failure"]["curl"].splitlines()[1] == "curl -X POST 'http://127.0.0.1:1/arm?mode=x'"
     assert [s["path"] for s in out["sequence_minimal"]] == ["/arm", "/fire"]
     assert all(s._server is None for s in servers)
+
+
+def test_reduction_drops_the_fields_of_a_form_body_that_the_death_does_not_need() -> None:
+    form = "application/x-www-form-urlencoded"
+    sent = Request("POST", "/99/AutoMLBuilder", body={"a": "1", "build_control": "x", "b": "2"}, media_type=form)
+    minimal, _ = reduce_request(sent, lambda c: isinstance(c.body, dict) and c.body.get("build_control") == "x")
+    assert minimal == Request("POST", "/99/AutoMLBuilder", body={"build_control": "x"}, media_type=form)
+    verdict = Confirmation(True, sent, minimal, 4, "http://h", "3.46.0.12", "").summary()
+    assert "(2 of 3 parameters dropped" in verdict
