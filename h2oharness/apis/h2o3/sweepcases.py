@@ -14,11 +14,12 @@ send the rest of that family (each death costs a restart).
 
 What the cases reach on H2O-3 3.46.0.12:
 
-- ``system-key:<first byte>`` (in a path or a key query parameter): a key whose first byte is below 32 is a *system key*
-  in H2O, whose next bytes encode its home node and replicas. ``\\x05`` (a chunk key) followed by
-  any byte makes ``Key.make`` call ``H2O.fail()`` (``water.Key.D``, Key.java:119): the node logs
-  ``FATAL water.default: Unknown code failure`` and exits. ``GET /3/Frames/%05a`` is enough, and every
-  route that parses a key (path or query) does the same.
+- ``system-key:<first byte>[:alone][:write]`` (in a path or a key query parameter): a key whose
+  first byte is below 32 is a *system key* in H2O, whose next bytes encode its home node and
+  replicas. ``\\x05`` (a chunk key) followed by any byte makes ``Key.make`` call ``H2O.fail()``
+  (``water.Key.D``, Key.java:119): the node logs ``FATAL water.default: Unknown code failure`` and
+  exits. ``GET /3/Frames/%05a`` is enough, and every route that parses a key (path or query) does
+  the same.
 - ``object-as-string`` (in a form, a JSON body and the query): a parameter whose contract type is an
   object (AutoML's ``build_control``, ``input_spec``, ``build_models``) sent as a plain string.
   ``Schema.parse`` has no branch for it and calls ``H2O.fail("Unimplemented schema fill from ...")``
@@ -144,10 +145,16 @@ def _required_query(operation: Operation, keys: SweepKeys | None) -> dict[str, A
     return out
 
 
-def system_family(key: str) -> str:
-    """The family of a system key: its first byte, and whether it is that byte alone (wherever the key goes: the
-    path or the query reach the same parsing, so one death of a family is enough)."""
-    return f"system-key:{ord(key[0]):02x}" + (":alone" if len(key) == 1 else "")
+def system_family(key: str, method: str = "GET") -> str:
+    """The family of a system key: its first byte, whether it is that byte alone, and whether the method only reads.
+
+    Wherever the key goes (the path or the query reach the same parsing) one death of a family is enough; a
+    read-only route keeps a family of its own, so that a death first seen on a DELETE is also shown on a GET
+    (which anyone allowed to read can send).
+    """
+    alone = ":alone" if len(key) == 1 else ""
+    writes = "" if method.upper() in ("GET", "HEAD") else ":write"
+    return f"system-key:{ord(key[0]):02x}{alone}{writes}"
 
 
 def _system_keys(short: bool = False) -> Iterator[str]:
@@ -164,7 +171,7 @@ def _path_cases(operation: Operation, keys: SweepKeys | None) -> Iterator[ExtraC
     for parameter in parameters:
         for value in _system_keys():
             filled = {**fillers, parameter.name: value}
-            yield ExtraCase(operation.method, operation.path, filled, {}, family=system_family(value))
+            yield ExtraCase(operation.method, operation.path, filled, {}, family=system_family(value, operation.method))
         for value in UNICODE_VALUES:
             filled = {**fillers, parameter.name: value}
             yield ExtraCase(operation.method, operation.path, filled, {}, family="unicode:path")
@@ -176,7 +183,8 @@ def _query_cases(operation: Operation, keys: SweepKeys | None) -> Iterator[Extra
     for parameter in [p for p in operation.located("query") if p.takes_key][:QUERY_KEYS]:
         for value in _system_keys(short=True):
             query = {**base, parameter.name: value}
-            yield ExtraCase(operation.method, operation.path, fillers, query, family=system_family(value))
+            family = system_family(value, operation.method)
+            yield ExtraCase(operation.method, operation.path, fillers, query, family=family)
 
 
 def _body_cases(operation: Operation, keys: SweepKeys | None) -> Iterator[ExtraCase]:

@@ -49,6 +49,7 @@ def test_a_key_in_the_path_gets_system_keys_and_unicode_the_killer_first(schema:
     # one family per first byte, wherever the key goes: one death of the root cause is enough
     assert {c.family for c in cases if c.path_parameters["frame_id"] == "\x05a"} == {"system-key:05"}
     assert system_family("\x05") == "system-key:05:alone"
+    assert system_family("\x05a", "DELETE") == "system-key:05:write"  # a read-only route gets its own death
     # the same operation and keys give the same cases in the same order
     assert cases == _cases(schema, "GET", "/3/Frames/{frame_id}")
 
