@@ -17,11 +17,12 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import httpx
 
@@ -29,6 +30,32 @@ from h2oharness.targets import Target
 
 #: changes a generated case before it is sent (a real dataset where nothing in the document produces one)
 BeforeCall = Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class ExtraCase:
+    """A concrete request a plan adds to the generated ones (an input generation rarely draws).
+
+    ``path`` is the operation's template; ``path_parameters`` fill it. ``family`` names the kind of input:
+    after one case of a family killed the server, the sweep sends no more of it (each death costs a restart).
+    """
+
+    method: str
+    path: str
+    path_parameters: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    media_type: str | None = None
+    family: str = ""
+
+    @property
+    def formatted_path(self) -> str:
+        """The path with its parameters filled in, percent-encoded (every byte but unreserved ASCII)."""
+        path = self.path
+        for name, value in self.path_parameters.items():
+            path = path.replace("{" + name + "}", quote(str(value), safe=""))
+        return path
 
 
 class CaseFeed(Protocol):
@@ -41,6 +68,9 @@ class CaseFeed(Protocol):
 
     def ensure(self, http: httpx.Client, tag: str) -> None:
         """Make sure the real values exist on the target before a test (made again when lost)."""
+
+    def extra_cases(self, operation: Any) -> Iterable[ExtraCase]:
+        """Concrete requests to send for ``operation`` (a schemathesis APIOperation) besides the generated ones."""
 
     def note(self, response: Any) -> None:
         """Look at an answer (jobs it started are cancelled after the test)."""

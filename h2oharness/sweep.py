@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from h2oharness.confirm import Request
 from h2oharness.errors import NoAnswer
 from h2oharness.http.deadline import deadline_transport
 from h2oharness.http.redact import redact, redact_mapping
+from h2oharness.report.defects import fatal_of
 from h2oharness.report.model import Failure
 from h2oharness.targets import Target, tls_context
 
@@ -54,7 +56,11 @@ CASES = pytest.StashKey[int]()
 #: what ``case.call`` raises when no answer came back
 OUTAGE_ERRORS: tuple[type[BaseException], ...] = (requests.ConnectionError, requests.Timeout, ConnectionError)
 _LOG_LINES = 30
+#: how far back in the server log a crash record looks for the FATAL line and its stack trace
+_FATAL_SCAN = 2000
 _RECENT = 64
+#: how many of the last requests a crash record keeps, in order, for a replay as a sequence
+_SEQUENCE = 16
 #: how many suspects a crash record names: the accepted answers first, then refusals
 _SUSPECTS = (4, 2)
 #: answers this close before the outage are suspects too
@@ -143,6 +149,12 @@ def _no_answer(operation: str, exc: BaseException) -> str:
     return f"{operation}: no complete answer ({type(exc).__name__}): {text}"
 
 
+def _crash_site(fatal: tuple[str, str | None]) -> str:
+    """A crash's defect signature from its log: the FATAL message (values blanked) at its throw site."""
+    message = re.sub(r"\b[A-Z]\w*V\d+\b", "…", fatal[0])  # one schema class or another: the same defect
+    return f"{message} at {fatal[1]}" if fatal[1] else message
+
+
 def _utc() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
@@ -182,6 +194,9 @@ class Sweep:
     #: per target URL: the last requests answered, newest last; a node that dies a while after an answer (Shutdown
     #: does, 2 s later) may have been killed by one of them rather than by the last
     recent: dict[str, deque[_Sent]] = field(default_factory=dict)
+    #: the families of a plan's extra cases (h2oharness/contractplan.py ExtraCase) that killed a server already:
+    #: their other cases are not sent, since each death costs a restart
+    families: set[str] = field(default_factory=set)
 
     @property
     def down_since(self) -> str | None:
@@ -291,20 +306,37 @@ class SweepGuard:
         sweep.crashed.add(culprit.signature)
         server = sweep.servers.get(target.url)
         log = server.log_tail(_LOG_LINES) if server is not None else ""
+        # the FATAL line and its stack trace come before the shutdown's own lines: scanned further back
+        fatal = fatal_of(server.log_tail(_FATAL_SCAN)) if server is not None else None
         message = f"{culprit.operation} at {culprit.at}: {how}; {down}"
         shown = f"server log, last {_LOG_LINES} lines:\n{log}" if log else "no server log (the harness does not run it)"
+        if fatal is not None:
+            shown = f"FATAL: {fatal[0]}\nthrow site: {fatal[1] or 'none logged'}\n\n{shown}"
+        secrets = target.credentials.secrets()
         failure = Failure(
             check="server_crash",
             message=message,
             curl=culprit.curl,
-            response=redact(f"{message}\n\n{shown}", target.credentials.secrets()),
-            signature=f"server crash: {culprit.operation}",
+            response=redact(f"{message}\n\n{shown}", secrets),
+            # one root cause kills through many operations: its throw site names it, where the log has one
+            signature=f"server crash: {_crash_site(fatal) if fatal else culprit.operation}",
+            fatal=redact(fatal[0], secrets) if fatal else None,
+            throw_site=fatal[1] if fatal else None,
         )
         entry = {"api": self.api, "kind": target.kind, "method": culprit.method, "path": culprit.path,
                  "id": culprit.signature, "url": target.url, "headers": culprit.headers,
                  "request": culprit.request.to_dict(),
-                 "earlier": self._suspects(culprit, target)}  # fmt: skip
+                 "earlier": self._suspects(culprit, target),
+                 "sequence": self._sequence(culprit, target)}  # fmt: skip
         self.node.user_properties.append((CRASH, {**entry, "failure": failure.to_dict()}))
+
+    def _sequence(self, culprit: _Sent, target: Target) -> list[dict[str, Any]]:
+        """The last requests sent to this server before the death, in the order sent, ``culprit`` last.
+
+        A death that needs several requests survives every single replay: confirm.py replays these in order.
+        """
+        before = [s for s in self.sweep.recent.get(target.url, ()) if s is not culprit]
+        return [s.request.to_dict() for s in (*before[-(_SEQUENCE - 1) :], culprit)]
 
     def _suspects(self, culprit: _Sent, target: Target) -> list[dict[str, Any]]:
         """The requests answered shortly before ``culprit``, the likeliest killers first.

@@ -226,3 +226,107 @@ def test_reduction_shortens_path_parameters_but_never_to_an_empty_segment() -> N
     assert minimal.path_parameters == {"id": "a"}
     assert Request.from_dict(minimal.to_dict()) == minimal
     assert sent.with_path_parameter("id", "\x05è").path == "/m/%05%C3%A8"  # encoded as schemathesis does
+
+
+class _Primed(_Fragile):
+    """A server that dies only on POST /fire after a POST /arm whose ``mode`` starts with x (two requests)."""
+
+    def start(self) -> None:
+        self.armed = False
+        primed = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _answer(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def do_GET(self) -> None:
+                self._answer()
+
+            def do_POST(self) -> None:
+                parts = urlsplit(self.path)
+                mode = parse_qs(parts.query).get("mode", [""])[0]
+                self._answer()
+                if parts.path == "/arm":
+                    primed.armed = mode.startswith("x")
+                elif parts.path == "/fire" and primed.armed:
+                    threading.Thread(target=primed.stop, daemon=True).start()
+
+        ThreadingHTTPServer.allow_reuse_address = True
+        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
+        self._port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.starts += 1
+
+
+_ARMED = [
+    Request("GET", "/noise", {"a": "1"}),
+    Request("POST", "/arm", {"mode": "xxxx", "pad": "abcdef"}),
+    Request("GET", "/noise", {"b": "2"}),
+    Request("POST", "/other"),
+    Request("POST", "/fire", {"n": 3}),
+]
+
+
+def test_delta_debugging_keeps_the_requests_a_death_needs_in_their_order() -> None:
+    from h2oharness.confirm import reduce_sequence
+
+    def still_kills(steps: list[Request]) -> bool:
+        paths = [s.path for s in steps]
+        return "/arm" in paths and "/fire" in paths[paths.index("/arm") :]
+
+    minimal, tried = reduce_sequence(_ARMED, still_kills, budget=20)
+    assert [s.path for s in minimal] == ["/arm", "/fire"]
+    assert tried <= 20
+    # within its budget, and nothing dropped that the death needs
+    capped, tried = reduce_sequence(_ARMED, still_kills, budget=1)
+    assert tried == 1
+    assert still_kills(capped)
+
+
+def test_a_death_that_needs_two_requests_is_replayed_as_a_sequence_and_reduced() -> None:
+    from h2oharness.confirm import confirm_record, confirm_sequence, sequence_kills
+
+    servers: list[_Primed] = []
+
+    def start() -> _Primed:
+        servers.append(_Primed())
+        return servers[-1]
+
+    alone = start()
+    assert not sequence_kills(_ARMED[-1:], alone.url, "/health", settle=0.5)  # the last request alone: harmless
+    alone.stop()
+    outcome = confirm_sequence(_ARMED, start, "/health", budget=30, settle=0.5)
+    assert outcome.confirmed
+    assert outcome.minimal == (Request("POST", "/arm", {"mode": "x"}), Request("POST", "/fire"))
+    assert "as a sequence of 2 requests, reduced from the last 5" in outcome.summary()
+    assert outcome.curl("http://h") == "# 1\ncurl -X POST 'http://h/arm?mode=x'\n# 2\ncurl -X POST http://h/fire"
+    assert servers[-1]._server is None  # stopped
+    # from the sweep's record: the single requests survive, the sequence is the finding
+    crash = {
+        "api": "h2o3", "kind": "local", "method": "POST", "path": "/fire", "id": "s", "url": "http://127.0.0.1:1",
+        "headers": {}, "request": _ARMED[-1].to_dict(), "earlier": [],
+        "sequence": [step.to_dict() for step in _ARMED],
+        "failure": {"check": "server_crash", "message": "POST /fire at t: answered, then the server went down",
+                    "curl": "curl -X POST 'http://127.0.0.1:1/fire?n=3'", "signature": "server crash: POST /fire"},
+    }  # fmt: skip
+    out = confirm_record(crash, start, "/health", budget=30, settle=0.5)
+    assert out["confirmed"] is True
+    assert out["failure"]["signature"] == "server crash: sequence ending in POST /fire"
+    assert out["failure"]["curl"].splitlines()[1] == "curl -X POST 'http://127.0.0.1:1/arm?mode=x'"
+    assert [s["path"] for s in out["sequence_minimal"]] == ["/arm", "/fire"]
+    assert all(s._server is None for s in servers)
+
+
+def test_reduction_drops_the_fields_of_a_form_body_that_the_death_does_not_need() -> None:
+    form = "application/x-www-form-urlencoded"
+    sent = Request("POST", "/99/AutoMLBuilder", body={"a": "1", "build_control": "x", "b": "2"}, media_type=form)
+    minimal, _ = reduce_request(sent, lambda c: isinstance(c.body, dict) and c.body.get("build_control") == "x")
+    assert minimal == Request("POST", "/99/AutoMLBuilder", body={"build_control": "x"}, media_type=form)
+    verdict = Confirmation(True, sent, minimal, 4, "http://h", "3.46.0.12", "").summary()
+    assert "(2 of 3 parameters dropped" in verdict

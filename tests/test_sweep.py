@@ -285,3 +285,44 @@ def test_the_guard_counts_the_requests_it_sent_on_the_test_item_not_those_it_ref
     with pytest.raises(pytest.skip.Exception, match="target is down"):
         guard.call(_Case(None, query={"y": "1"}), target)
     assert node.stash[CASES] == 4  # skipped unsent: not a case
+
+
+#: what H2O-3 3.46.0.12 logged when GET /3/Frames/%05a killed it (trimmed: Jetty's frames and shutdown lines)
+_FATAL_LOG = """\
+12-03 14:18:56.590 127.0.0.1:51321 5801 3581655-13 INFO water.default: GET /3/Frames/\x05a, parms: {}
+12-03 14:18:56.596 127.0.0.1:51321 5801 3581655-13 FATAL water.default: Unknown code failure
+12-03 14:18:56.596 127.0.0.1:51321 5801 3581655-13 FATAL water.default: Stacktrace:
+12-03 14:18:56.596 127.0.0.1:51321 5801 3581655-13 FATAL water.default:
+java.lang.Exception: Unknown code failure
+\tat water.H2O.fail(H2O.java:1405)
+\tat water.H2O.fail(H2O.java:1431)
+\tat water.H2O.fail(H2O.java:1425)
+\tat water.Key.D(Key.java:119)
+\tat water.Key.cloud_info(Key.java:209)
+\tat water.Key.make(Key.java:240)
+\tat water.api.Schema.parse(Schema.java:543)
+\tat java.base/java.lang.Thread.run(Thread.java:840)
+12-03 14:18:56.610 127.0.0.1:51321 5801 3581655-13 INFO org.eclipse.jetty.server.AbstractConnector: Stopped
+"""
+
+
+def test_a_crash_record_carries_the_fatal_line_and_the_throw_site_from_the_server_log() -> None:
+    url = _closed_port()
+
+    class _Dying(_Server):
+        def log_tail(self, lines: int = 30) -> str:
+            return "\n".join(_FATAL_LOG.splitlines()[-lines:])
+
+    sweep = Sweep(max_restarts=3, servers={url: _Dying(url)})
+    guard, node = _guard(sweep)
+    with pytest.raises(ServerCrash):
+        guard.call(_Case(requests.ConnectionError(ConnectionResetError(104, "reset"))), Target("local", url))
+    ((_, entry),) = node.user_properties
+    assert isinstance(entry, dict)
+    failure = Failure.from_dict(entry["failure"])
+    assert failure.fatal == "Unknown code failure"
+    assert failure.throw_site == "water.Key.D(Key.java:119)"  # below H2O.fail, the helper every FATAL goes through
+    # one root cause, whichever operation reached it
+    assert failure.signature == "server crash: Unknown code failure at water.Key.D(Key.java:119)"
+    assert "FATAL: Unknown code failure\nthrow site: water.Key.D(Key.java:119)" in (failure.response or "")
+    assert [step["path"] for step in entry["sequence"]] == ["/3/Shutdown"]  # the requests before it, culprit last

@@ -33,7 +33,7 @@ from h2oharness.contractplan import CaseFeed, FlowContext, FlowPlan
 from h2oharness.errors import ConfigError
 from h2oharness.settings import Settings
 from h2oharness.stateful import flow_settings, linked_flow
-from h2oharness.sweep import load_destructive
+from h2oharness.sweep import ServerCrash, load_destructive
 
 #: a destructive operation may kill the node after it answers (Shutdown does, about 2 s later): watch that long
 DESTRUCTIVE_SETTLE = 5.0
@@ -89,9 +89,12 @@ def _contract_test(
         reason = api.plan.skip(case, target)
         if reason:
             pytest.skip(reason)
+        operation = (case.operation.method.upper(), case.operation.path)
         if feed is not None:
             _feed_before(request, feed, target, slug)
-        operation = (case.operation.method.upper(), case.operation.path)
+            if target.kind == "local" or current.include_destructive:
+                # they include known node killers: only a server the harness restarts gets them unasked
+                _extras(request, case, feed, target, slug, DESTRUCTIVE_SETTLE if operation in destructive else 0.0)
         response = request.getfixturevalue("harness_sweep").call(
             case,
             target,
@@ -115,6 +118,62 @@ def _contract_test(
 
 
 _FED = pytest.StashKey[bool]()
+_EXTRAS = pytest.StashKey[BaseException | None]()
+
+
+def _extras(request: pytest.FixtureRequest, case: Any, feed: CaseFeed, target: Any, slug: str, settle: float) -> None:
+    """Once per test, before its first generated case: the feed's extra cases for the operation, through the sweep.
+
+    A case that kills the server ends the test (a ``server_crash`` finding), and the rest of its family is not
+    sent again in the session. The first unknown failure among them (all are sent) is raised on every generated
+    case of the test, the same exception from the same line, so that hypothesis sees one consistent failure.
+    """
+    node = request.node
+    if _EXTRAS not in node.stash:
+        node.stash[_EXTRAS] = None
+        node.stash[_EXTRAS] = _send_extras(request, case, feed, target, slug, settle)
+    failed = node.stash[_EXTRAS]
+    if failed is not None:
+        raise failed
+
+
+def _send_extras(
+    request: pytest.FixtureRequest, case: Any, feed: CaseFeed, target: Any, slug: str, settle: float
+) -> BaseException | None:
+    guard = request.getfixturevalue("harness_sweep")
+    session = request.getfixturevalue(f"{slug}_session")
+    known = request.getfixturevalue("harness_known_findings")
+    first: BaseException | None = None
+    for extra in feed.extra_cases(case.operation):
+        if extra.family in guard.sweep.families:
+            continue
+        # a body only where the extra case has one: Case(body=None) would send JSON null
+        body = {} if extra.body is None else {"body": extra.body, "media_type": extra.media_type}
+        made = case.operation.Case(
+            path_parameters=extra.path_parameters or None, query=extra.query or None, headers=extra.headers or None,
+            **body,
+        )  # fmt: skip
+        try:
+            response = guard.call(made, target, session=session, settle=settle, timeout=30)
+        except ServerCrash:
+            guard.sweep.families.add(extra.family)
+            raise
+        except pytest.skip.Exception:
+            if target.url in guard.sweep.down:
+                raise
+            continue  # this very request killed the server before: not sent again, the others still are
+        feed.note(response)
+        try:
+            made.validate_response(response)
+        except FailureGroup as group:
+            try:
+                known.absorb(group, target, response=response)
+            except BaseExceptionGroup as unknown:
+                # the rest are still sent: a node killer may come later in the list
+                first = first or unknown
+    return first
+
+
 _WARNED = pytest.StashKey[set[str]]()
 
 

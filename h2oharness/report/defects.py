@@ -29,6 +29,46 @@ _SERVER_CHECKS = ("ST101",)
 _SCHEMA_CHECKS = ("ST108", "ST103", "ST106")
 
 
+_FATAL = re.compile(r"\bFATAL\s+[\w.$]+:\s?(.*)$")
+_AT = re.compile(r"^\s+at\s+(\S+\(.*\))\s*$")
+#: frames of the fatal-error machinery itself (H2O-3's ``H2O.fail`` and logging): the throw site is below them
+_FAIL_FRAMES = re.compile(r"^(water\.H2O\.(fail|die)|water\.util\.Log\.)")
+
+
+def fatal_of(log: str) -> tuple[str, str | None] | None:
+    """The first FATAL line of a server log and its throw site, or None when the log has no FATAL line.
+
+    The line is the message the server logged as FATAL (H2O-3 logs ``H2O.fail``'s message, then
+    ``Stacktrace:``, then the exception; an empty FATAL message is followed by the exception's line).
+    The throw site is the first frame of the stack trace that follows, below ``H2O.fail``.
+
+    Example:
+        >>> fatal_of("x FATAL water.default: boom\\njava.lang.Exception: boom\\n\\tat water.H2O.fail(H2O.java:1)\\n"
+        ...          "\\tat water.Key.D(Key.java:119)")
+        ('boom', 'water.Key.D(Key.java:119)')
+    """
+    lines = log.splitlines()
+    start = next((i for i, line in enumerate(lines) if _FATAL.search(line)), None)
+    if start is None:
+        return None
+    message = ""
+    for index, line in enumerate(lines[start:], start):
+        found = _FATAL.search(line)
+        text = found.group(1).strip() if found else line.strip()
+        if text and text != "Stacktrace:" and not _AT.match(line):
+            message = text
+            break
+        if index - start > 8:
+            break
+    site = None
+    for line in lines[start : start + 400]:
+        frame = _AT.match(line)
+        if frame and not _FAIL_FRAMES.match(frame.group(1)):
+            site = frame.group(1)
+            break
+    return message or "(no message)", site
+
+
 def _normalise(text: str, limit: int = 160) -> str:
     """``text`` with values that vary between occurrences (numbers, quoted strings, keys) blanked."""
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
@@ -96,6 +136,9 @@ class Defect:
     unauthenticated: bool
     #: a crash's replay on a fresh server: confirmed and reduced, or why not (h2oharness/confirm.py)
     reproduced: str | None = None
+    #: a crash's FATAL line and throw site from the server log (``fatal_of``)
+    fatal: str | None = None
+    throw_site: str | None = None
 
     @property
     def security_relevant(self) -> bool:
@@ -115,6 +158,8 @@ class Defect:
             "unauthenticated": self.unauthenticated,
             "security_relevant": self.security_relevant,
             "reproduced": self.reproduced,
+            "fatal": self.fatal,
+            "throw_site": self.throw_site,
         }
 
 
@@ -153,8 +198,11 @@ def group_defects(failures: Iterable[tuple[str, Any]]) -> tuple[Defect, ...]:
             sig = f"{operation}: {failure.check}"
         group = groups.setdefault(
             (failure.check, sig),
-            {"kind": kind, "count": 0, "ops": set(), "curl": None, "response": None, "unauth": False, "rep": None},
-        )
+            {"kind": kind, "count": 0, "ops": set(), "curl": None, "response": None, "unauth": False, "rep": None,
+             "fatal": None, "site": None},
+        )  # fmt: skip
+        group["fatal"] = group["fatal"] or getattr(failure, "fatal", None)
+        group["site"] = group["site"] or getattr(failure, "throw_site", None)
         group["count"] += failure.count
         group["ops"].add(operation)
         curl = failure.curl
@@ -166,7 +214,17 @@ def group_defects(failures: Iterable[tuple[str, Any]]) -> tuple[Defect, ...]:
         group["unauth"] = group["unauth"] or _unauthenticated(curl)
     defects = [
         Defect(
-            g["kind"], check, sig, g["count"], tuple(sorted(g["ops"])), g["curl"], g["response"], g["unauth"], g["rep"]
+            g["kind"],
+            check,
+            sig,
+            g["count"],
+            tuple(sorted(g["ops"])),
+            g["curl"],
+            g["response"],
+            g["unauth"],
+            g["rep"],
+            g["fatal"],
+            g["site"],
         )
         for (check, sig), g in groups.items()
     ]

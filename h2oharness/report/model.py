@@ -148,6 +148,10 @@ class Failure:
     #: for a request that killed the server: what replaying it on a fresh server showed (h2oharness/confirm.py);
     #: when confirmed, ``curl`` is the minimal request and ``response`` starts with the one first sent
     reproduced: str | None = None
+    #: for a crash: the server log's first FATAL line, and the throw site (the first frame of the stack trace
+    #: logged with it, below the fatal-error helper); what tells one root cause from another
+    fatal: str | None = None
+    throw_site: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -160,12 +164,15 @@ class Failure:
             "signature": self.signature,
             "known": self.known,
             "reproduced": self.reproduced,
+            "fatal": self.fatal,
+            "throw_site": self.throw_site,
         }
 
     @classmethod
     def from_dict(cls, data: object, where: str = "") -> Failure:
         """Read a failure written by ``to_dict``; ConfigError names the bad field."""
-        fields = {"check", "message", "curl", "count", "response", "signature", "known", "reproduced"}
+        fields = {"check", "message", "curl", "count", "response", "signature", "known", "reproduced", "fatal"}
+        fields.add("throw_site")
         obj = _object(data, where, fields)
         count = _int(obj, "count", where, 1)
         if count < 1:
@@ -179,6 +186,8 @@ class Failure:
             _optional_str(obj, "signature", where),
             _optional_str(obj, "known", where),
             _optional_str(obj, "reproduced", where),
+            _optional_str(obj, "fatal", where),
+            _optional_str(obj, "throw_site", where),
         )
 
 

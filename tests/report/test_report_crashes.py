@@ -62,3 +62,48 @@ def test_a_crashs_replay_verdict_reaches_the_defect_the_json_and_the_html() -> N
 
     html = render_html(build_conformance([report], "0", "2026-01-01T00:00:00Z", 1.0))
     assert verdict in html
+
+
+def test_a_crashs_fatal_line_and_throw_site_reach_the_defect_the_json_and_the_html() -> None:
+    from dataclasses import replace
+
+    from h2oharness.report.build import build_conformance
+    from h2oharness.report.writers import render_html
+
+    report = _report()
+    crash_op = report.operations[1]
+    fatal = replace(
+        crash_op.failures[0], fatal="Unimplemented schema fill from AutoMLBuildControlV99",
+        throw_site="water.api.Schema.parse(Schema.java:591)",
+    )  # fmt: skip
+    report = replace(report, operations=(report.operations[0], replace(crash_op, failures=(fatal,))))
+    defect = report.defects[0]
+    assert (defect.fatal, defect.throw_site) == (fatal.fatal, fatal.throw_site)
+    assert report.to_dict()["defects"][0]["throw_site"] == "water.api.Schema.parse(Schema.java:591)"
+    assert ApiReport.from_dict(report.to_dict()) == report
+    html = render_html(build_conformance([report], "0", "2026-01-01T00:00:00Z", 1.0))
+    assert "FATAL Unimplemented schema fill from AutoMLBuildControlV99" in html
+    assert "thrown at <code>water.api.Schema.parse(Schema.java:591)</code>" in html
+
+
+def test_fatal_of_reads_the_first_fatal_message_and_the_frame_below_h2o_fail() -> None:
+    from h2oharness.report.defects import fatal_of
+
+    log = (
+        "INFO water.default: POST /99/AutoMLBuilder, parms: {build_control=x}\n"
+        "12-03 14:27:35 3-14 FATAL water.default: Unimplemented schema fill from AutoMLBuildControlV99\n"
+        "12-03 14:27:35.992 127.0.0.1:1 1 3-14 FATAL water.default: Stacktrace: \n"
+        "12-03 14:27:35.992 127.0.0.1:1 1 3-14 FATAL water.default: \n"
+        "java.lang.Exception: Unimplemented schema fill from AutoMLBuildControlV99\n"
+        "\tat water.H2O.fail(H2O.java:1405)\n\tat water.H2O.fail(H2O.java:1431)\n"
+        "\tat water.api.Schema.parse(Schema.java:591)\n\tat water.api.Schema.setField(Schema.java:397)\n"
+    )
+    assert fatal_of(log) == (
+        "Unimplemented schema fill from AutoMLBuildControlV99",
+        "water.api.Schema.parse(Schema.java:591)",
+    )
+    assert fatal_of("INFO all well\nERROR not fatal") is None
+    assert fatal_of("x FATAL water.default: \njava.lang.OutOfMemoryError: Java heap space") == (
+        "java.lang.OutOfMemoryError: Java heap space",
+        None,
+    )

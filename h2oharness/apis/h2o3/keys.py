@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from h2oharness.apis.h2o3 import payloads
 from h2oharness.apis.h2o3.client import H2O3Client
+from h2oharness.contractplan import ExtraCase
 
 __all__ = ["FRAME_PARAMS", "KeyFeed", "SweepKeys", "fed", "make_keys"]
 
@@ -147,6 +148,12 @@ class KeyFeed:
         except Exception as exc:  # any failure: the sweep goes on with generated keys, and says why
             self.keys, self.error = None, f"{type(exc).__name__}: {exc}"
             self._made.pop(url, None)
+
+    def extra_cases(self, operation: Any) -> list[ExtraCase]:
+        """The concrete requests ``h2oharness.apis.h2o3.sweepcases`` adds for ``operation``, with the current keys."""
+        from h2oharness.apis.h2o3.sweepcases import Operation, extra_cases
+
+        return list(extra_cases(Operation.from_schemathesis(operation), self.keys))
 
     def note(self, response: Any) -> None:
         """Remember the job a case's answer started (a builder's or a parse's ``job``, or a job itself)."""
