@@ -96,8 +96,18 @@ def test_streams_measure_the_mocks_token_schedule(tmp_path: Path) -> None:
     ttft = keys["STREAM h2ogpte jsonl time to first token"]
     stream = keys["STREAM h2ogpte jsonl stream"]
     assert ttft["p50"] >= 99, ttft
-    gaps = keys["STREAM h2ogpte jsonl inter-chunk gap"]
-    assert gaps["requests"] >= 19 * stream["requests"]
+    # ITL: the 19 gaps between 20 tokens of each stream, never the first token's wait nor the closing line
+    gaps = keys["STREAM h2ogpte jsonl ITL"]
+    assert gaps["requests"] == 19 * keys["STREAM h2ogpte jsonl TPOT"]["requests"]
+    assert gaps["requests"] >= 19 * (stream["requests"] - 1)
+    # h2oGPTe's JSONL carries no usage: the output count is ours; the SSE's usage agrees with its chunks
+    assert keys["STREAM h2ogpte jsonl output tokens"]["p50"] == 20
+    assert "STREAM h2ogpte jsonl usage mismatch" not in keys
+    sse = keys.get("STREAM h2ogpte sse usage mismatch")
+    assert sse is None or sse["max"] == 0, sse
+    (jsonl,) = [s for s in report["streams"] if s["name"] == "h2ogpte jsonl"]
+    assert jsonl["aggregate_tokens_per_second"] > 0
+    assert "TPOT" in report["stream_definitions"]
     # gaps may bunch when the reader falls behind, but a whole stream lasts at least its schedule (Locust rounds
     # figures above 100 ms to 10 ms)
     assert stream["p50"] >= 100 + 19 * 10 - 10, stream

@@ -29,10 +29,14 @@ from typing import Any
 import yaml
 
 from h2oharness.errors import ConfigError
+from h2oharness.http.streammetrics import DEFINITIONS as STREAM_DEFINITIONS
+from h2oharness.report.streamsummary import StreamFigures, stream_figures
 
 PERCENTILES = (50, 90, 95, 99)
 #: entries whose "response time" is a count, not milliseconds (h2oharness/loadtest.py fires them): never plotted as one
-COUNT_SUFFIXES = (" submitted", " polls per job", " tokens per second", " stalls")
+COUNT_SUFFIXES = (
+    " submitted", " polls per job", " tokens per second", " stalls", " output tokens", " usage mismatch"
+)  # fmt: skip
 #: the limits a rule may set, and how each is measured
 LIMITS = ("p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "failure_ratio", "min_requests", "min_rps")
 
@@ -361,6 +365,16 @@ class LoadSummary:
         return bool(self.entries) and not self.errors and all(v.ok for v in self.verdicts)
 
     @property
+    def streams(self) -> list[StreamFigures]:
+        """The streams' TTFT, ITL, TPOT, E2E and output tokens per stream name (h2oharness/http/streammetrics.py)."""
+        return stream_figures(self.entries)
+
+    @property
+    def stream_definitions(self) -> dict[str, str]:
+        """What each stream metric means (TTFT, ITL, TPOT, E2E, output tokens...)."""
+        return dict(STREAM_DEFINITIONS)
+
+    @property
     def summary(self) -> str:
         """One paragraph for a terminal."""
         total = sum(e.requests for e in self.entries)
@@ -373,6 +387,7 @@ class LoadSummary:
         for v in broken:
             seen = "nothing" if v.observed is None else f"{v.observed:g}"
             lines.append(f"  SLO broken: {v.rule} (observed {seen}{'; ' + v.note if v.note else ''})")
+        lines += [figures.line for figures in self.streams]
         lines += [f"  error: {e}" for e in self.errors]
         return "\n".join(lines)
 
@@ -387,6 +402,8 @@ class LoadSummary:
             "slos": [asdict(v) for v in self.verdicts],
             "series": {k: [asdict(p) for p in pts] for k, pts in self.series.items()},
             "errors": list(self.errors),
+            "streams": [asdict(f) for f in self.streams],
+            "stream_definitions": self.stream_definitions if self.streams else {},
         }
 
     def to_json(self) -> str:
