@@ -17,6 +17,8 @@ from h2oharness.errors import JobFailed, JobTimeout, ProgressRegressed
 
 #: how far past an estimated finish a poll aims, in s: landing early costs a request, landing late costs lag
 AIM_PAST = 0.005
+#: the smallest step that makes progress coarse (values seen only in whole steps of it)
+COARSE_STEP = 0.02
 #: the exponents a fitted progress curve ``p = (t / T) ** k`` may take (a stall or a jump is not a curve)
 CURVE_EXPONENTS = (0.25, 4.0)
 
@@ -66,7 +68,8 @@ class ProgressTrack:
     """Progress samples of one job and the finish they predict (times on the waiter's clock).
 
     ``anchor`` is the last moment the job is known to have had progress 0: its submit time
-    (``exact``), or the last poll that saw 0, after which the run began at some unknown moment.
+    (``exact``), the wait's own start when the submit time is unknown (``soft``), or the last poll that
+    saw 0, after which the run began at some unknown moment.
     ``rising`` holds each new progress value above 0 with the first time it was seen. With the exact
     anchor and two rising samples the finish comes from the curve ``p = ((t - anchor) / T) ** k``
     through both (``k`` = 1 is a straight line; the benchmark's front- and back-loaded jobs are
@@ -76,14 +79,37 @@ class ProgressTrack:
 
     anchor: float | None = None
     exact: bool = False
+    #: the anchor is the wait's own start, the submit's latest possible moment (no ``started`` was given)
+    soft: bool = False
     rising: list[tuple[float, float]] = field(default_factory=list)
+    #: polls that saw the same value above 0 as the poll before them: a plateau, as coarse progress shows
+    repeats: int = 0
 
     def add(self, at: float, progress: float) -> None:
         """Record the progress seen at ``at``."""
         if progress <= 0:
-            self.anchor, self.exact, self.rising = at, False, []
+            self.anchor, self.exact, self.soft, self.rising = at, False, False, []
         elif not self.rising or progress > self.rising[-1][1]:
             self.rising.append((at, progress))
+        elif progress == self.rising[-1][1]:
+            self.repeats += 1
+
+    @property
+    def step(self) -> float | None:
+        """The step of a coarse progress (10 % in 0.1, 0.2, 0.7...): a value seen twice running, at least three
+        values, all whole multiples of their smallest rise, a step of 2 % or more that divides 1; None otherwise.
+        """
+        values = [p for _, p in self.rising]
+        if len(values) < 3 or not self.repeats:
+            return None
+        step = min(b - a for a, b in zip([0.0, *values], values, strict=False))
+
+        def whole(x: float) -> bool:
+            return abs(x - round(x)) < 1e-6 * max(1.0, x)
+
+        if step < COARSE_STEP or not whole(1.0 / step) or not all(whole(v / step) for v in values):
+            return None
+        return step
 
     @property
     def sure(self) -> bool:
@@ -94,24 +120,30 @@ class ProgressTrack:
         """When the job should reach progress 1, or None while there is nothing to extrapolate from."""
         if not self.rising:
             return None
-        t2, p2 = self.rising[-1]
-        if p2 >= 1.0:
-            return t2
-        if len(self.rising) == 1:
+        if self.rising[-1][1] >= 1.0:
+            return self.rising[-1][0]
+        step = self.step
+        # a coarse value only says the job is somewhere within its step: take the middle of it
+        rising = [(t, p + step / 2) for t, p in self.rising] if step else self.rising
+        t2, p2 = rising[-1]
+        if len(rising) == 1:
             if self.anchor is None or t2 <= self.anchor:
                 return None
             return self.anchor + (t2 - self.anchor) / p2
-        t1, p1 = self.rising[-2]
+        t1, p1 = rising[-2]
         line = t2 + (1.0 - p2) * (t2 - t1) / (p2 - p1)
         if self.anchor is None or t1 <= self.anchor:
             return line
-        if not self.exact:
+        if not self.exact and not self.soft:
             # the run began after the anchor, so the line from it is late for a steady job: it only bounds
             # a line whose slope coarse progress steps made too shallow
             return min(line, self.anchor + (t2 - self.anchor) / p2)
         k = math.log(p2 / p1) / math.log((t2 - self.anchor) / (t1 - self.anchor))
         k = min(max(k, CURVE_EXPONENTS[0]), CURVE_EXPONENTS[1])
-        return self.anchor + (t2 - self.anchor) * float(p2 ** (-1.0 / k))
+        curve = self.anchor + (t2 - self.anchor) * float(p2 ** (-1.0 / k))
+        # from the wait's start the curve is only as good as the guess that the job was just submitted: of the
+        # two views, the earlier (landing early costs one request, landing late costs lag)
+        return curve if self.exact else min(line, curve)
 
 
 def wait_for_job(
@@ -138,7 +170,7 @@ def wait_for_job(
     start = clock()
     deadline = start + timeout
     origin = start if started is None else min(started, start)
-    track = ProgressTrack(anchor=origin, exact=started is not None)
+    track = ProgressTrack(anchor=origin, exact=started is not None, soft=started is None)
     history: list[tuple[float, JobStatus]] = []
     best_progress = 0.0
     overdue = backoff.initial

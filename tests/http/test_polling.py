@@ -197,3 +197,30 @@ def test_progress_track_after_a_zero_poll_uses_the_line_through_the_last_two_sam
     track.add(6.0, 0.75)
     assert not track.exact
     assert track.finish() == pytest.approx(6.0 + 0.25 * 4.0)
+
+
+def test_coarse_progress_is_read_as_the_middle_of_its_step() -> None:
+    track = ProgressTrack(anchor=0.0, exact=False)
+    for at, progress in [(2.0, 0.1), (4.0, 0.2), (14.0, 0.7)]:
+        track.add(at, progress)
+    assert track.step is None  # no plateau seen yet: these could be samples of a smooth curve
+    track.add(15.0, 0.7)
+    assert track.step == pytest.approx(0.1)
+    # 0.75 of the way at 14 s (first seen) from an anchor at 0: the line from the anchor ends at 18.7 s, sooner
+    # than the line through 0.25 at 4 s and 0.75 at 14 s (19 s)
+    assert track.finish() == pytest.approx(14.0 / 0.75)
+
+
+def test_smooth_progress_has_no_step() -> None:
+    track = ProgressTrack(anchor=0.0, exact=True)
+    for at, progress in [(1.0, 0.013), (2.0, 0.031), (3.0, 0.047)]:
+        track.add(at, progress)
+    assert track.step is None
+
+
+def test_without_the_submit_time_a_back_loaded_job_is_not_seen_late() -> None:
+    # the line through two samples of p = t^2 lands late; the curve from the wait's start (a guess) does not
+    t = FakeTime()
+    result = wait_for_job(shaped_job(t, 60.0, shape=lambda f: f * f), timeout=200, clock=t.clock, sleep=t.sleep)
+    assert result.elapsed - 60.0 <= AIM_PAST + 1e-6
+    assert result.polls < 0.9 * fixed_loop_polls(60.0)
