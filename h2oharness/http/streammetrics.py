@@ -11,8 +11,8 @@ sent, the time of the last byte, and the output-token count the server reported,
 * **E2E**: request sent -> the stream's last byte.
 * **output tokens**: the server's count where it reports one (``usage.completion_tokens`` in an OpenAI chunk,
   ``usage.output_tokens`` in a Responses event or an h2oGPTe line), else ours: the content chunks seen.
-* **output tokens/s**: per request, output tokens / E2E; aggregate, all streams' output tokens / the time they
-  were recorded over.
+* **output tokens/s**: per request, output tokens / E2E; aggregate, all streams' output tokens / the run's
+  duration (the report's figure; see :mod:`h2oharness.report.streamsummary`).
 * **usage mismatch**: the server's count minus ours, where both exist (a chunk carrying two tokens, or usage that
   does not describe the stream it came with).
 """
@@ -36,8 +36,7 @@ DEFINITIONS: dict[str, str] = {
     "E2E": "request sent -> the stream's last byte",
     "output tokens": "the server's usage count where it reports one (completion_tokens / output_tokens), else the "
     "content chunks we saw",
-    "output tokens/s": "per request: output tokens / E2E; aggregate: all streams' output tokens / the seconds they "
-    "were recorded over",
+    "output tokens/s": "per request: output tokens / E2E; aggregate: all streams' output tokens / the run's duration",
     "usage mismatch": "|server-reported output tokens - our count|, per stream where both exist",
 }
 

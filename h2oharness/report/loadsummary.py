@@ -367,7 +367,9 @@ class LoadSummary:
     @property
     def streams(self) -> list[StreamFigures]:
         """The streams' TTFT, ITL, TPOT, E2E and output tokens per stream name (h2oharness/http/streammetrics.py)."""
-        return stream_figures(self.entries)
+        run_time = self.settings.get("run_time")
+        seconds = float(run_time) if isinstance(run_time, int | float) and not isinstance(run_time, bool) else None
+        return stream_figures(self.entries, seconds)
 
     @property
     def stream_definitions(self) -> dict[str, str]:

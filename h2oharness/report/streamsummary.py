@@ -74,8 +74,12 @@ class StreamFigures:
         )
 
 
-def stream_figures(entries: Sequence[EntryStats]) -> list[StreamFigures]:
-    """One ``StreamFigures`` per stream name that has a ``STREAM <name> stream`` entry, by name."""
+def stream_figures(entries: Sequence[EntryStats], run_seconds: float | None = None) -> list[StreamFigures]:
+    """One ``StreamFigures`` per stream name that has a ``STREAM <name> stream`` entry, by name.
+
+    The aggregate output rate is all streams' tokens over ``run_seconds`` (the run's duration, as vLLM's and
+    GuideLLM's output throughput), or, without it, over the span from the first stream recorded to the last.
+    """
     by_key = {e.key: e for e in entries if e.type == STREAM}
     names = sorted(e.name.removesuffix(" stream") for e in by_key.values() if e.name.endswith(" stream"))
     out = []
@@ -87,8 +91,10 @@ def stream_figures(entries: Sequence[EntryStats]) -> list[StreamFigures]:
                 metrics.append(Percentiles(metric, entry.requests, entry.p50, entry.p95, entry.p99, entry.mean))
         whole = by_key[f"{STREAM} {name} stream"]
         tokens = by_key.get(f"{STREAM} {name} output tokens")
-        # all streams' tokens over the span they were recorded in: (mean x count) / (count / rate)
+        # all streams' tokens over the run, else over the span they were recorded in: count / rate
         seconds = tokens.requests / tokens.rps if tokens is not None and tokens.rps > 0 else 0.0
+        if run_seconds is not None and run_seconds > 0:
+            seconds = run_seconds
         total = tokens.mean * tokens.requests if tokens is not None else 0.0
         mismatch = by_key.get(f"{STREAM} {name} usage mismatch")
         out.append(

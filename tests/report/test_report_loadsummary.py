@@ -246,8 +246,10 @@ def test_streams_get_the_fields_metrics_with_their_definitions() -> None:
     assert [m.metric for m in figures.metrics] == [
         "TTFT", "ITL", "TPOT", "E2E", "output tokens", "output tokens/s", "usage mismatch"
     ]  # fmt: skip
-    # 10 streams of 20 tokens, recorded at 2 a second: 200 tokens over 5 s
+    # 10 streams of 20 tokens, recorded at 2 a second and no run time known: 200 tokens over 5 s
     assert figures.aggregate_tokens_per_second == pytest.approx(40.0)
+    timed = LoadSummary("h2ogpte.streaming", {"kind": "mock", "url": "u"}, {"run_time": 8.0}, entries, ())
+    assert timed.streams[0].aggregate_tokens_per_second == pytest.approx(25.0)  # 200 tokens over the 8 s run
     assert (figures.usage_compared, figures.usage_disagreed_max) == (10, 3)
     assert "stream h2ogpte sse: 10 streams, TTFT p50 100 ms, ITL p50 10 ms, TPOT p50 10.5 ms" in summary.summary
     data = json.loads(summary.to_json())
