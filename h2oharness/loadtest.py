@@ -354,6 +354,16 @@ def _write_worker_totals(environment: Environment, **_: Any) -> None:
         Path(folder, f"worker-{os.getpid()}.json").write_text(json.dumps(totals, sort_keys=True))
 
 
+# Locust arms --run-time with gevent.spawn_later right after this event, on the main greenlet, before the gevent
+# loop has run once: the loop's clock is still the one cached when the hub was created, at the start of Locust's
+# own imports. Timers count from that cached "now", so every second spent importing Locust and the profile came
+# off the run: under CPU load a 3-s run stopped before its users' first task, recording no stream at all. The
+# clock is brought up to date here, the last moment before the timer is set, so a run lasts what it was asked to.
+@events.init.add_listener  # type: ignore[untyped-decorator]
+def _fresh_loop_clock(**_: Any) -> None:
+    gevent.get_hub().loop.update_now()
+
+
 # Locust's master waits only 0.5 s for its workers' last reports when it quits (locust issue #1426), while each
 # worker first lets its users finish their tasks (--stop-timeout): what a stream still running at the stop
 # recorded never reached the master. So the master stops the workers itself and quits only once each has sent
