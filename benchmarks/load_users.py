@@ -5,7 +5,7 @@
 2. The h2o3.mixed profile with one Locust worker and with two: total requests per second.
 3. A soak: h2o3.mixed with 50 users for 60 s on the mock: failures, requests, and the mock
    process's resident memory and job count before and after (finished jobs must be released).
-4. Time to first token and inter-chunk gap of the Locust streaming user (h2ogpte.streaming) against the
+4. Time to first token and ITL (gaps between tokens) of the Locust streaming user (h2ogpte.streaming) against the
    schedule the mock was told to follow, at 1 and 50 concurrent streams: the measurement error (p50, p99).
 
 Prints tables; asserts nothing. ``--quick`` shortens every run to a few seconds (the smoke test uses it).
@@ -120,7 +120,7 @@ def stream_error(seconds: int, users: tuple[int, ...]) -> list[list[object]]:
                           report_dir=Path(out))  # fmt: skip
             summary = execute(run)
         entries = {e.key: e for e in summary.entries}
-        for kind, planned in (("time to first token", schedule.first_token), ("inter-chunk gap", schedule.token_gap)):
+        for kind, planned in (("time to first token", schedule.first_token), ("ITL", schedule.token_gap)):
             e = entries.get(f"STREAM h2ogpte jsonl {kind}")
             if e is None:
                 rows.append([n, kind, "-", "-", 0])

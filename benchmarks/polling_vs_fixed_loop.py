@@ -52,8 +52,16 @@ VARIANTS = {
     "back-loaded": Variant(
         "back-loaded", "slow start, fast finish: progress = t^2 (the ETA comes too late)", shape=lambda f: f * f
     ),
-    "no-progress": Variant("no-progress", "reports no progress at all (plain backoff)", shape=lambda f: None),
+    "stepped": Variant(
+        "stepped",
+        "progress reported in steps of 10 % (a coarse server; no curve fits it)",
+        shape=lambda f: math.floor(f * 10) / 10,
+    ),
+    "no-progress": Variant("no-progress", "reports no progress at all (fixed-loop budget)", shape=lambda f: None),
 }
+#: the issue's targets for jobs that report progress, as fractions of the fixed loop's figures
+REQUEST_TARGET = 0.9
+LAG_TARGET = 0.05
 
 
 @dataclass(frozen=True)
@@ -105,9 +113,10 @@ class SimulatedJob:
         self.clock.advance(seconds)
 
 
-def harness(sim: SimulatedJob, backoff: Backoff, timeout: float) -> Outcome:
-    """Wait with the harness's helper: growing backoff plus one early poll at the estimated finish."""
-    wait_for_job(sim.fetch, timeout=timeout, backoff=backoff, clock=sim.clock.now, sleep=sim.sleep)
+def harness(sim: SimulatedJob, backoff: Backoff, timeout: float, *, knows_submit: bool = True) -> Outcome:
+    """Wait with the harness's helper, told when the job was submitted (progress 0 then) unless not ``knows_submit``."""
+    started = sim.job.submitted_at if knows_submit else None
+    wait_for_job(sim.fetch, timeout=timeout, backoff=backoff, clock=sim.clock.now, sleep=sim.sleep, started=started)
     return Outcome(sim.requests, sim.clock.now() - sim.end)
 
 
@@ -129,29 +138,91 @@ def spread(duration: float, trials: int, fraction: float) -> list[float]:
     return [low + (high - low) * i / (trials - 1) for i in range(trials)]
 
 
-def measure(variant: Variant, duration: float, args: argparse.Namespace) -> list[str]:
-    """One table row: mean requests and lags of both strategies over the spread of durations, and their ratios."""
+@dataclass(frozen=True)
+class Row:
+    """Both strategies' outcomes on the jobs of one shape and nominal duration."""
+
+    label: str
+    fixed: list[Outcome]
+    ours: list[Outcome]
+
+    @property
+    def fixed_requests(self) -> float:
+        """The fixed loop's mean requests per job."""
+        return statistics.fmean(o.requests for o in self.fixed)
+
+    @property
+    def our_requests(self) -> float:
+        """The harness's mean requests per job."""
+        return statistics.fmean(o.requests for o in self.ours)
+
+    @property
+    def fixed_lag(self) -> float:
+        """The fixed loop's mean detection lag."""
+        return statistics.fmean(o.lag for o in self.fixed)
+
+    @property
+    def our_lag(self) -> float:
+        """The harness's mean detection lag."""
+        return statistics.fmean(o.lag for o in self.ours)
+
+    @property
+    def request_ratio(self) -> float:
+        """Harness requests / fixed requests (below 1: fewer)."""
+        return self.our_requests / self.fixed_requests
+
+    @property
+    def lag_ratio(self) -> float | None:
+        """Harness lag / fixed lag, None when the fixed loop has no lag."""
+        return self.our_lag / self.fixed_lag if self.fixed_lag > 0 else None
+
+    @property
+    def most_extra(self) -> int:
+        """The most requests the harness sent beyond the fixed loop's on any one job of the row (same job)."""
+        return max(o.requests - f.requests for o, f in zip(self.ours, self.fixed, strict=True))
+
+    def misses(self, progress: bool) -> list[str]:
+        """Which of the issue's targets this row misses: ``req`` and ``lag`` with progress, ``extra`` without."""
+        if not progress:
+            return ["extra"] if self.most_extra > 0 else []
+        missed = ["req"] if self.request_ratio > REQUEST_TARGET else []
+        lag = self.lag_ratio
+        if lag is not None and lag > LAG_TARGET:
+            missed.append("lag")
+        return missed
+
+    def cells(self, progress: bool) -> list[str]:
+        """The row as printed."""
+        lag = self.lag_ratio
+        return [
+            self.label,
+            f"{self.fixed_requests:.1f}",
+            f"{self.fixed_lag:.3f}",
+            f"{self.our_requests:.1f}",
+            f"{self.our_lag:.3f}",
+            f"{max(o.lag for o in self.ours):.3f}",
+            f"{self.request_ratio:.2f}",
+            f"{lag:.3f}" if lag is not None else "n/a",
+            f"{self.most_extra:+d}",
+            "+".join(self.misses(progress)) or "met",
+        ]
+
+
+def measure(variant: Variant, duration: float, args: argparse.Namespace) -> Row:
+    """Both strategies on ``--trials`` jobs of one shape spread over ``duration`` ± ``--spread``."""
     backoff = Backoff()
     fixed: list[Outcome] = []
     ours: list[Outcome] = []
     for d in spread(duration, args.trials, args.spread):
         timeout = 3 * d + 60
         fixed.append(fixed_loop(SimulatedJob(d, variant, args.rtt), args.interval, timeout))
-        ours.append(harness(SimulatedJob(d, variant, args.rtt), backoff, timeout))
-    f_req = statistics.fmean(o.requests for o in fixed)
-    h_req = statistics.fmean(o.requests for o in ours)
-    f_lag = statistics.fmean(o.lag for o in fixed)
-    h_lag = statistics.fmean(o.lag for o in ours)
-    return [
-        f"{duration:g}",
-        f"{f_req:.1f}",
-        f"{f_lag:.3f}",
-        f"{h_req:.1f}",
-        f"{h_lag:.3f}",
-        f"{max(o.lag for o in ours):.3f}",
-        f"{h_req / f_req:.2f}",
-        f"{h_lag / f_lag:.2f}" if f_lag > 0 else "n/a",
-    ]
+        ours.append(harness(SimulatedJob(d, variant, args.rtt), backoff, timeout, knows_submit=not args.no_submit_time))
+    return Row(f"{duration:g}", fixed, ours)
+
+
+def mix(rows: list[Row]) -> Row:
+    """The mean over the mix of durations, each duration weighing the same (every row has the same trials)."""
+    return Row("mix", [o for r in rows for o in r.fixed], [o for r in rows for o in r.ours])
 
 
 HEADERS = [
@@ -163,7 +234,53 @@ HEADERS = [
     "harness max lag",
     "req ratio",
     "lag ratio",
+    "most extra",
+    "targets",
 ]
+
+
+def verdicts(results: dict[str, list[Row]]) -> list[str]:
+    """One line per target of issue 15: met or not, by how much, and why where it cannot be met."""
+    lines: list[str] = []
+    with_progress = {n: rows for n, rows in results.items() if n != "no-progress"}
+    if with_progress:
+        for key, what, target in (("req", "requests", REQUEST_TARGET), ("lag", "detection lag", LAG_TARGET)):
+            missed: list[str] = []
+            total = 0
+            for name, rows in with_progress.items():
+                for row in rows:
+                    total += 1
+                    value = row.request_ratio if key == "req" else row.lag_ratio
+                    if value is not None and value > target:
+                        missed.append(f"{name} {row.label} s {value:.2f}x")
+            mixes = {n: mix(rows) for n, rows in with_progress.items()}
+            mixed = {n: (m.request_ratio if key == "req" else m.lag_ratio) for n, m in mixes.items()}
+            mix_text = ", ".join(f"{n} {v:.3f}x" for n, v in mixed.items() if v is not None)
+            state = "MET" if not missed else f"NOT MET in {len(missed)} of {total} rows"
+            lines.append(f"verdict: {what} <= {target:g}x the fixed loop's, jobs with progress: {state}")
+            if missed:
+                lines.append(f"  missed: {'; '.join(missed)}")
+            mix_missed = [n for n, v in mixed.items() if v is not None and v > target]
+            mix_state = "met" if not mix_missed else f"not met for {', '.join(mix_missed)}"
+            lines.append(f"  mean over the mix of durations: {mix_state} ({mix_text})")
+            if key == "req" and any(r.fixed_requests <= 2.0 for rows in with_progress.values() for r in rows):
+                lines.append(
+                    "  why not below 0.9x for jobs under 2 s: the fixed loop sees them in 2 requests (t=0 and t=2);"
+                    " a job that outlasts the harness's first poll needs that poll to learn its rate and one more"
+                    " to see its end, 2 requests too; only jobs ending before the first poll cost one"
+                )
+    if "no-progress" in results:
+        rows = results["no-progress"]
+        worst = max(r.most_extra for r in rows)
+        jobs = sum(len(r.ours) for r in rows)
+        state = "MET" if worst <= 0 else f"NOT MET: up to {worst} extra request(s) on one job"
+        m = mix(rows)
+        lines.append(
+            f"verdict: no more requests than the fixed loop, jobs without progress: {state}"
+            f" ({jobs} jobs compared one by one; mix {m.request_ratio:.2f}x the requests,"
+            f" {m.lag_ratio or 0:.2f}x the lag)"
+        )
+    return lines
 
 
 def _floats(text: str) -> list[float]:
@@ -189,6 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--variants", default=",".join(VARIANTS), help=f"comma-separated subset of {', '.join(VARIANTS)}"
     )
+    parser.add_argument(
+        "--no-submit-time", action="store_true", help="do not tell wait_for_job when the job was submitted"
+    )
     args = parser.parse_args(argv)
     names = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = [n for n in names if n not in VARIANTS]
@@ -201,18 +321,30 @@ def main(argv: list[str] | None = None) -> int:
     print("polling: harness wait_for_job vs a fixed loop, simulated time (ManualClock)")
     print(machine())
     print(
-        f"fixed loop: poll, sleep {args.interval:g} s, repeat.  harness: Backoff(initial={b.initial}, "
-        f"factor={b.factor}, maximum={b.maximum}) + one early poll at the progress-estimated finish."
+        f"fixed loop: poll, sleep {args.interval:g} s, repeat.  harness: first poll after {b.initial:g} s, then just"
+        f" past the progress-estimated finish (re-estimated while the job runs; one jump at most {b.horizon:g}x"
+        " the time"
+        f" since progress 0); without progress no more polls than a loop at {b.maximum:g} s."
+        f"  submit time given to wait_for_job: {'no' if args.no_submit_time else 'yes'}."
     )
     print(
         f"each row: mean over {args.trials} job(s) with durations spread over D ± {args.spread:.0%}; "
-        f"round trip {args.rtt * 1000:g} ms per request.  ratios are harness / fixed (below 1: harness is better)."
+        f"round trip {args.rtt * 1000:g} ms per request.  ratios are harness / fixed (below 1: harness is better);"
+        " most extra: the most requests the harness sent beyond the fixed loop on one job;"
+        " mix: all rows' jobs together;"
+        f" targets (issue 15): req <= {REQUEST_TARGET:g}x and lag <= {LAG_TARGET:g}x with progress,"
+        " no extra request without"
     )
+    results: dict[str, list[Row]] = {}
     for name in names:
         variant = VARIANTS[name]
         rows = [measure(variant, d, args) for d in args.durations]
+        results[name] = rows
+        progress = name != "no-progress"
         print(f"\n[{name}] {variant.description}")
-        print(table(HEADERS, rows))
+        print(table(HEADERS, [r.cells(progress) for r in [*rows, mix(rows)]]))
+    print()
+    print("\n".join(verdicts(results)))
     return 0
 
 

@@ -346,8 +346,10 @@ def job_metrics(environment: Environment, name: str, scheduled: float | None = N
 
 @contextmanager
 def stream_metrics(environment: Environment, name: str, stall_after: float = 1.0) -> Iterator[dict[str, Any]]:
-    """Record one stream's figures as Locust entries: time to headers, time to first token, each inter-chunk gap,
-    tokens per second (a rate, not ms), stalls (gaps over ``stall_after`` seconds, a count) and the whole stream.
+    """Record one stream's figures as Locust entries, under the field's definitions (h2oharness/http/streammetrics.py):
+    time to headers, time to first token (TTFT), each ITL, TPOT, output tokens and output tokens per second (counts
+    and rates, not ms), the usage mismatch where the server reported a count, stalls (chunk gaps over
+    ``stall_after`` seconds, a count) and the whole stream (E2E).
 
     The block puts the reader in ``out["reader"]`` and reads it to its end; a StreamViolation (cut, malformed,
     error line, anything after the end) or an HTTP error fails the ``<name> stream`` entry with its reason.
@@ -361,17 +363,23 @@ def stream_metrics(environment: Environment, name: str, stall_after: float = 1.0
         return
     reader = out.get("reader")
     stats = getattr(reader, "stats", None)
-    if stats is None:
+    if reader is None or stats is None:
         fire(environment, STREAM, f"{name} stream", 0, exception=HarnessError("the block opened no stream"))
         return
+    metrics = reader.metrics()
     fire(environment, STREAM, f"{name} time to headers", stats.time_to_headers * 1000)
-    if stats.time_to_first_token is not None:
-        fire(environment, STREAM, f"{name} time to first token", stats.time_to_first_token * 1000)
-    for gap in stats.gaps:
-        fire(environment, STREAM, f"{name} inter-chunk gap", gap * 1000)
-    fire(environment, STREAM, f"{name} tokens per second", stats.tokens_per_second)
+    if metrics.ttft is not None:
+        fire(environment, STREAM, f"{name} time to first token", metrics.ttft * 1000)
+    for gap in metrics.itl:
+        fire(environment, STREAM, f"{name} ITL", gap * 1000)
+    if metrics.tpot is not None:
+        fire(environment, STREAM, f"{name} TPOT", metrics.tpot * 1000)
+    fire(environment, STREAM, f"{name} output tokens", float(metrics.output_tokens))
+    fire(environment, STREAM, f"{name} output tokens per second", metrics.tokens_per_second)
+    if metrics.usage_mismatch is not None:
+        fire(environment, STREAM, f"{name} usage mismatch", float(abs(metrics.usage_mismatch)))
     fire(environment, STREAM, f"{name} stalls", float(len(stats.stalls(stall_after))))
-    fire(environment, STREAM, f"{name} stream", stats.duration * 1000, length=stats.characters)
+    fire(environment, STREAM, f"{name} stream", metrics.e2e * 1000, length=stats.characters)
 
 
 # A worker's own count of what it recorded, independent of the statistics it streams to its master: with
@@ -480,6 +488,16 @@ def _write_recording(environment: Environment, **_: Any) -> None:
     folder = Settings.from_env().load_record_dir
     if folder and not isinstance(environment.runner, MasterRunner) and (RECORDER.arrivals or RECORDER.windows):
         RECORDER.write(Path(folder), os.getpid())
+
+
+# Locust arms --run-time with gevent.spawn_later right after this event, on the main greenlet, before the gevent
+# loop has run once: the loop's clock is still the one cached when the hub was created, at the start of Locust's
+# own imports. Timers count from that cached "now", so every second spent importing Locust and the profile came
+# off the run: under CPU load a 3-s run stopped before its users' first task, recording no stream at all. The
+# clock is brought up to date here, the last moment before the timer is set, so a run lasts what it was asked to.
+@events.init.add_listener  # type: ignore[untyped-decorator]
+def _fresh_loop_clock(**_: Any) -> None:
+    gevent.get_hub().loop.update_now()
 
 
 # Locust's master waits only 0.5 s for its workers' last reports when it quits (locust issue #1426), while each

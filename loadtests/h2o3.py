@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -45,8 +46,11 @@ class _H2O3User(FastHttpUser):
         with job_metrics(self.environment, "h2o3 parse", scheduled) as out:
             upload = self.api.post_file(_CSV.encode(), destination_frame=f"{frame}.csv")
             setup = self.api.parse_setup([str(upload["destination_frame"])])
+            submitted = time.monotonic()  # the job's progress 0: the poller's first sample
             job = self.api.parse(setup, destination_frame=frame)["job"]["key"]["name"]
-            result = wait_for_job(lambda: self.api.job_status(job), timeout=JOB_TIMEOUT, backoff=BACKOFF, what=job)
+            result = wait_for_job(
+                lambda: self.api.job_status(job), timeout=JOB_TIMEOUT, backoff=BACKOFF, what=job, started=submitted
+            )
             out["polls"] = result.polls
         if not out["ok"]:
             self._drop(frame)
@@ -55,10 +59,13 @@ class _H2O3User(FastHttpUser):
 
     def _train(self, frame: str) -> None:
         with job_metrics(self.environment, "h2o3 gbm") as out:
+            submitted = time.monotonic()
             build = self.api.build_model("gbm", **payloads.gbm_params(frame, ntrees=3, max_depth=2))
             out["model"] = build["job"]["dest"]["name"]
             job = build["job"]["key"]["name"]
-            result = wait_for_job(lambda: self.api.job_status(job), timeout=JOB_TIMEOUT, backoff=BACKOFF, what=job)
+            result = wait_for_job(
+                lambda: self.api.job_status(job), timeout=JOB_TIMEOUT, backoff=BACKOFF, what=job, started=submitted
+            )
             out["polls"] = result.polls
         if "model" in out:
             with contextlib.suppress(H2O3ResponseError):

@@ -2,7 +2,8 @@
 
 Run through ``h2oharness load h2ogpte.polling`` / ``h2ogpte.streaming`` / ``h2ogpte.mixed``, never imported by
 pytest. Streams are read line by line through the harness's readers, which enforce the stream contract; each
-stream's time to headers, time to first token, gaps, tokens per second and stalls are entries of their own.
+stream's time to headers, TTFT, ITL, TPOT, output tokens (the server's usage where it reports one), output tokens per
+second, usage mismatch and stalls are entries of their own (h2oharness/http/streammetrics.py defines them).
 """
 
 from __future__ import annotations
@@ -64,7 +65,12 @@ class _H2OGPTeUser(FastHttpUser):
             reader.read()
 
     def _sse(self) -> None:
-        body = {"model": MODEL, "messages": [{"role": "user", "content": QUESTION["message"]}]}
+        # include_usage: the server's own output-token count, held against the chunks we count
+        body = {
+            "model": MODEL,
+            "messages": [{"role": "user", "content": QUESTION["message"]}],
+            "stream_options": {"include_usage": True},
+        }
         with (
             stream_metrics(self.environment, "h2ogpte sse", STALL_AFTER) as out,
             self.api.openai_stream("chat/completions", body, deadline=DEADLINE) as reader,

@@ -10,8 +10,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "polling_vs_fixed_loop.py"
-VARIANTS = ("linear", "queued", "front-loaded", "back-loaded", "no-progress")
-COLUMNS = 8
+VARIANTS = ("linear", "queued", "front-loaded", "back-loaded", "stepped", "no-progress")
+COLUMNS = 10
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -39,7 +39,7 @@ def test_prints_one_row_per_duration_for_every_variant() -> None:
     tables = sections(done.stdout)
     assert sorted(tables) == sorted(VARIANTS)
     for name, rows in tables.items():
-        assert [row[0] for row in rows] == ["0.2", "5"], name
+        assert [row[0] for row in rows] == ["0.2", "5", "mix"], name
         for row in rows:
             assert len(row) == COLUMNS, (name, row)
             fixed_req, fixed_lag, ours_req, ours_lag, ours_max = (float(v) for v in row[1:6])
@@ -47,6 +47,24 @@ def test_prints_one_row_per_duration_for_every_variant() -> None:
             assert ours_req >= 1, (name, row)
             assert fixed_lag >= 0, (name, row)
             assert 0 <= ours_lag <= ours_max, (name, row)
+            assert row[-1] in {"met", "req", "lag", "req+lag", "extra"}, (name, row)
+
+
+def test_prints_a_verdict_per_target_and_says_why_short_jobs_cannot_meet_it() -> None:
+    done = run("--durations", "0.5,60", "--trials", "3")
+    assert done.returncode == 0, done.stderr
+    verdicts = [line for line in done.stdout.splitlines() if line.startswith("verdict: ")]
+    assert [v.split(":")[1].strip() for v in verdicts] == [
+        "requests <= 0.9x the fixed loop's, jobs with progress",
+        "detection lag <= 0.05x the fixed loop's, jobs with progress",
+        "no more requests than the fixed loop, jobs without progress",
+    ]
+    # a 0.5 s job costs the fixed loop 2 requests, and the harness as many: the miss is named, with its reason
+    assert "NOT MET" in verdicts[0]
+    assert "linear 0.5 s 1.00x" in done.stdout
+    assert "why not below 0.9x for jobs under 2 s" in done.stdout
+    assert verdicts[2].split(": ")[2].startswith("MET")
+    assert "mean over the mix of durations" in done.stdout
 
 
 def test_fixed_loop_figures_follow_from_its_two_second_grid() -> None:
@@ -55,6 +73,7 @@ def test_fixed_loop_figures_follow_from_its_two_second_grid() -> None:
     assert done.returncode == 0, done.stderr
     rows = {row[0]: row for row in sections(done.stdout)["linear"]}
     assert rows["0.2"][1:3] == ["2.0", "1.800"]
+    assert rows["0.2"][3] == "1.0"  # the harness's first poll, 0.25 s after the submit, already sees it done
     assert rows["5"][1:3] == ["4.0", "1.000"]
 
 

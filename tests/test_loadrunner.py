@@ -96,11 +96,62 @@ def test_streams_measure_the_mocks_token_schedule(tmp_path: Path) -> None:
     ttft = keys["STREAM h2ogpte jsonl time to first token"]
     stream = keys["STREAM h2ogpte jsonl stream"]
     assert ttft["p50"] >= 99, ttft
-    gaps = keys["STREAM h2ogpte jsonl inter-chunk gap"]
-    assert gaps["requests"] >= 19 * stream["requests"]
+    # ITL: the 19 gaps between 20 tokens of each stream, never the first token's wait nor the closing line
+    gaps = keys["STREAM h2ogpte jsonl ITL"]
+    assert gaps["requests"] == 19 * keys["STREAM h2ogpte jsonl TPOT"]["requests"]
+    assert gaps["requests"] >= 19 * (stream["requests"] - 1)
+    # h2oGPTe's JSONL carries no usage: the output count is ours; the SSE's usage agrees with its chunks
+    assert keys["STREAM h2ogpte jsonl output tokens"]["p50"] == 20
+    assert "STREAM h2ogpte jsonl usage mismatch" not in keys
+    sse = keys.get("STREAM h2ogpte sse usage mismatch")
+    assert sse is None or sse["max"] == 0, sse
+    (jsonl,) = [s for s in report["streams"] if s["name"] == "h2ogpte jsonl"]
+    assert jsonl["aggregate_tokens_per_second"] > 0
+    assert "TPOT" in report["stream_definitions"]
     # gaps may bunch when the reader falls behind, but a whole stream lasts at least its schedule (Locust rounds
     # figures above 100 ms to 10 ms)
     assert stream["p50"] >= 100 + 19 * 10 - 10, stream
+
+
+#: a profile whose import blocks the process for 1.5 s, as Locust's and the profile's imports do on a loaded machine
+_SLOW_START_PROFILE = """
+import json, os, time
+from pathlib import Path
+from gevent import monkey
+from locust import User, constant, events, task
+seen = {"tasks": 0}
+@events.init.add_listener  # before the harness's own listener: the run is timed from before its clock update
+def _init(**_): seen["init"] = time.monotonic()
+import h2oharness.loadtest  # noqa: F401 - its Locust hooks, as every profile has them
+monkey.get_original("time", "sleep")(1.5)
+@events.test_stopping.add_listener
+def _stopping(**_): seen["stopping"] = time.monotonic()
+@events.quitting.add_listener
+def _quitting(**_):
+    Path(os.environ["OUT"]).write_text(json.dumps({"ran": seen["stopping"] - seen["init"], "tasks": seen["tasks"]}))
+class Idle(User):
+    wait_time = constant(0.05)
+    @task
+    def tick(self): seen["tasks"] += 1
+"""
+
+
+def test_a_slow_start_does_not_shorten_the_run(tmp_path: Path) -> None:
+    # Locust arms --run-time before its gevent loop has run once, against the clock the loop cached when it was
+    # created: without h2oharness.loadtest bringing it up to date, the 1.5 s blocked here (Locust's imports under
+    # CPU load, in the 3-s stream runs above) came off the 1-s run, which stopped at once
+    (tmp_path / "slowstart.py").write_text(_SLOW_START_PROFILE)
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HARNESS_"))}
+    proc = subprocess.run(
+        [sys.executable, "-m", "locust", "-f", str(tmp_path / "slowstart.py"), "--headless", "-u", "1", "-r", "1",
+         "-t", "1s", "--only-summary", "--loglevel", "WARNING"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False,
+        env={**base, "OUT": str(tmp_path / "out.json"), "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    out = json.loads((tmp_path / "out.json").read_text())
+    assert out["ran"] >= 0.95, out  # timed from before the clock update: the run lasts at least its 1 s
+    assert out["tasks"] >= 1, out
 
 
 def test_a_stream_ended_by_an_error_line_is_a_failure_with_its_reason(tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ import httpx
 from h2oharness.errors import HarnessError, StreamCut, StreamServerError, StreamViolation, TargetUnavailable
 from h2oharness.http.deadline import DEADLINE
 from h2oharness.http.redact import redact
+from h2oharness.http.streammetrics import StreamMetrics, measure, reported_output_tokens
 
 __all__ = [
     "JSONL_CONTENT_TYPES",
@@ -218,6 +219,14 @@ class _Reader:
     def text(self) -> str:
         """The text of every event read so far, joined."""
         return "".join(event.text for event in self.events)
+
+    def metrics(self) -> StreamMetrics:
+        """TTFT, ITL, TPOT, E2E and output tokens of what was read, as the field defines them (streammetrics)."""
+        reported = None
+        for event in self.events:
+            found = reported_output_tokens(event.data)
+            reported = found if found is not None else reported
+        return measure([event.at for event in self.events if event.text], self.stats.duration, reported)
 
     def read(self) -> list[StreamEvent]:
         """Read the stream to its end and return all its events."""

@@ -16,6 +16,7 @@ from pathlib import Path
 from h2oharness.errors import ConfigError
 from h2oharness.report.build import known_only, one_line
 from h2oharness.report.defects import group_defects
+from h2oharness.report.loadsummary import is_latency
 from h2oharness.report.model import ApiReport, Conformance, OperationResult, ScenarioResult
 
 __all__ = [
@@ -163,8 +164,8 @@ def _compare_api(old: ApiReport | None, new: ApiReport, out: dict[str, list[str]
 def _slower(old: dict[str, float], new: dict[str, float]) -> list[str]:
     lines = []
     for key in sorted(set(old) & set(new)):
-        if " per " in key:
-            continue  # counts and rates (polls per job, tokens per second), not latencies
+        if " per " in key or not is_latency(key):
+            continue  # counts and rates (polls per job, output tokens, tokens per second), not latencies
         before, after = old[key], new[key]
         if after > before * (1 + REGRESSION_RATIO) and after - before > REGRESSION_MS:
             grew = f"+{(after - before) / before:.0%}" if before else "from 0"

@@ -29,10 +29,14 @@ from typing import Any
 import yaml
 
 from h2oharness.errors import ConfigError
+from h2oharness.http.streammetrics import DEFINITIONS as STREAM_DEFINITIONS
+from h2oharness.report.streamsummary import StreamFigures, stream_figures
 
 PERCENTILES = (50, 90, 95, 99)
 #: entries whose "response time" is a count, not milliseconds (h2oharness/loadtest.py fires them): never plotted as one
-COUNT_SUFFIXES = (" submitted", " polls per job", " tokens per second", " stalls")
+COUNT_SUFFIXES = (
+    " submitted", " polls per job", " tokens per second", " stalls", " output tokens", " usage mismatch"
+)  # fmt: skip
 #: the limits a rule may set, and how each is measured
 LIMITS = ("p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "failure_ratio", "min_requests", "min_rps")
 
@@ -365,6 +369,18 @@ class LoadSummary:
         return bool(self.entries) and not self.errors and all(v.ok for v in self.verdicts)
 
     @property
+    def streams(self) -> list[StreamFigures]:
+        """The streams' TTFT, ITL, TPOT, E2E and output tokens per stream name (h2oharness/http/streammetrics.py)."""
+        run_time = self.settings.get("run_time")
+        seconds = float(run_time) if isinstance(run_time, int | float) and not isinstance(run_time, bool) else None
+        return stream_figures(self.entries, seconds)
+
+    @property
+    def stream_definitions(self) -> dict[str, str]:
+        """What each stream metric means (TTFT, ITL, TPOT, E2E, output tokens...)."""
+        return dict(STREAM_DEFINITIONS)
+
+    @property
     def summary(self) -> str:
         """One paragraph for a terminal."""
         total = sum(e.requests for e in self.entries)
@@ -377,6 +393,7 @@ class LoadSummary:
         for v in broken:
             seen = "nothing" if v.observed is None else f"{v.observed:g}"
             lines.append(f"  SLO broken: {v.rule} (observed {seen}{'; ' + v.note if v.note else ''})")
+        lines += [figures.line for figures in self.streams]
         lines += [f"  error: {e}" for e in self.errors]
         lines += dispatch_lines(self.dispatch)
         return "\n".join(lines)
@@ -394,6 +411,8 @@ class LoadSummary:
             "errors": list(self.errors),
             "dispatch": self.dispatch,
             **({"capacity": self.capacity} if self.capacity is not None else {}),
+            "streams": [asdict(f) for f in self.streams],
+            "stream_definitions": self.stream_definitions if self.streams else {},
         }
 
     def to_json(self) -> str:

@@ -223,3 +223,48 @@ def test_html_is_redacted() -> None:
     entry = EntryStats("GET", "/s3cr3t-token/x", 1, 0, 1, 1, 1, 1, 1, 1, 1)
     summary = LoadSummary("p", {"kind": "live", "url": "http://h"}, {}, (entry,), ())
     assert "s3cr3t-token" not in render_load_html(summary, ["s3cr3t-token"])
+
+
+def _stream_entry(suffix: str, n: int, p50: float, mean: float, *, rps: float = 2.0, mx: float = 0.0) -> EntryStats:
+    return EntryStats("STREAM", f"h2ogpte sse{suffix}", n, 0, p50, p50, p50, p50, mx or p50, mean, rps)
+
+
+def test_streams_get_the_fields_metrics_with_their_definitions() -> None:
+    entries = (
+        _stream_entry(" stream", 10, 300, 310),
+        _stream_entry(" time to first token", 10, 100, 101),
+        _stream_entry(" ITL", 190, 10, 10.2),
+        _stream_entry(" TPOT", 10, 10.5, 10.6),
+        _stream_entry(" output tokens", 10, 20, 20.0, rps=2.0),
+        _stream_entry(" output tokens per second", 10, 66, 65.0),
+        _stream_entry(" usage mismatch", 10, 0, 0.3, mx=3),
+        _stream_entry(" stalls", 10, 0, 0.0),
+    )
+    summary = LoadSummary("h2ogpte.streaming", {"kind": "mock", "url": "u"}, {}, entries, ())
+    (figures,) = summary.streams
+    assert figures.name == "h2ogpte sse"
+    assert [m.metric for m in figures.metrics] == [
+        "TTFT", "ITL", "TPOT", "E2E", "output tokens", "output tokens/s", "usage mismatch"
+    ]  # fmt: skip
+    # 10 streams of 20 tokens, recorded at 2 a second and no run time known: 200 tokens over 5 s
+    assert figures.aggregate_tokens_per_second == pytest.approx(40.0)
+    timed = LoadSummary("h2ogpte.streaming", {"kind": "mock", "url": "u"}, {"run_time": 8.0}, entries, ())
+    assert timed.streams[0].aggregate_tokens_per_second == pytest.approx(25.0)  # 200 tokens over the 8 s run
+    assert (figures.usage_compared, figures.usage_disagreed_max) == (10, 3)
+    assert "stream h2ogpte sse: 10 streams, TTFT p50 100 ms, ITL p50 10 ms, TPOT p50 10.5 ms" in summary.summary
+    data = json.loads(summary.to_json())
+    assert data["streams"][0]["aggregate_tokens_per_second"] == pytest.approx(40.0)
+    assert "first token's wait (TTFT) excluded" in data["stream_definitions"]["ITL"]
+    html = render_load_html(summary)
+    assert "TPOT" in html
+    assert "(E2E - TTFT) / (output tokens - 1)" in html
+    assert "largest mismatch 3 tokens" in html
+
+
+def test_a_run_without_streams_has_no_stream_section() -> None:
+    summary = LoadSummary(
+        "h2o3.polling", {"kind": "mock", "url": "u"}, {}, (EntryStats("JOB", "a", 1, 0, *[1.0] * 6, 1.0),), ()
+    )
+    assert summary.streams == []
+    assert json.loads(summary.to_json())["stream_definitions"] == {}
+    assert "Streams (the field" not in render_load_html(summary)

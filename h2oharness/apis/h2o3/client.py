@@ -203,9 +203,20 @@ class H2O3Client:
             message=message,
         )
 
-    def wait(self, job_id: str, timeout: float = 120.0, backoff: Backoff | None = None) -> JSONDict:
-        """Poll until the job is DONE and return it; JobFailed, JobTimeout or ProgressRegressed otherwise."""
-        wait_for_job(lambda: self.job_status(job_id), timeout=timeout, backoff=backoff, what=f"H2O-3 job {job_id}")
+    def wait(
+        self, job_id: str, timeout: float = 120.0, backoff: Backoff | None = None, started: float | None = None
+    ) -> JSONDict:
+        """Poll until the job is DONE and return it; JobFailed, JobTimeout or ProgressRegressed otherwise.
+
+        ``started`` is the ``time.monotonic()`` of the submit, when known: it saves a poll or two.
+        """
+        wait_for_job(
+            lambda: self.job_status(job_id),
+            timeout=timeout,
+            backoff=backoff,
+            what=f"H2O-3 job {job_id}",
+            started=started,
+        )
         return self.job(job_id)
 
     # -------------------------------------------------------------- frames

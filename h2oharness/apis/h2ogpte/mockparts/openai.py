@@ -46,12 +46,14 @@ def _sse(data: Any, event: str | None = None) -> bytes:
     return f"{head}data: {json.dumps(data)}\n\n".encode()
 
 
-def _usage(p: answers.Plan, prompt: str) -> dict[str, int]:
+def _usage(state: H2OGPTeMockState, p: answers.Plan, prompt: str) -> dict[str, int]:
     prompt_tokens = len(prompt.split())
+    # one token per streamed chunk, unless the state skews the count (a server whose usage disagrees with its stream)
+    completion = max(0, len(p.tokens) + state.usage_skew)
     return {
         "prompt_tokens": prompt_tokens,
-        "completion_tokens": len(p.tokens),
-        "total_tokens": prompt_tokens + len(p.tokens),
+        "completion_tokens": completion,
+        "total_tokens": prompt_tokens + completion,
     }
 
 
@@ -120,7 +122,7 @@ def chat_completions(state: H2OGPTeMockState, call: Call) -> Reply | Response:
                 else:
                     yield _sse(chunk(delta, None))
             if include_usage:
-                yield _sse({**chunk({}, None), "choices": [], "usage": _usage(p, prompt)})
+                yield _sse({**chunk({}, None), "choices": [], "usage": _usage(state, p, prompt)})
             yield b"data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")
@@ -133,7 +135,7 @@ def chat_completions(state: H2OGPTeMockState, call: Call) -> Reply | Response:
             "created": created,
             "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-            "usage": _usage(p, prompt),
+            "usage": _usage(state, p, prompt),
         }
     )
 

@@ -73,6 +73,8 @@ class H2OGPTeMockState(MockState):
     stream_speed: float | None = None
     api_keys: set[str] = field(default_factory=lambda: {DEFAULT_KEY})
     max_recorded_requests: int = 2000
+    #: added to the completion_tokens the OpenAI API reports: usage that disagrees with the chunks streamed
+    usage_skew: int = 0
     #: what a long load run may leave behind: the oldest messages (with their meta and references) and uploads go
     max_messages: int = 5000
     max_uploads: int = 1000
