@@ -55,6 +55,10 @@ MIN_PILE = 3
 RUN_OVERHEAD = 15.0
 #: seconds each rate's run goes on past its last window, so the stop never cuts that window short
 TAIL = 1.0
+#: seconds Locust's --run-time gets beyond a rate's windows: a run (its master, when distributed) ends itself after
+#: its last window, and --run-time (early by the process's start-up, see loadtest._stop_when_saturated) is only the
+#: backstop
+RUN_TIME_MARGIN = 30.0
 #: seconds the whole search may take when --max-time is not given
 DEFAULT_BUDGET = 600.0
 #: entries whose p95 the curve reports: time to first token for streams, submit-to-done for jobs
@@ -395,7 +399,7 @@ def find_capacity(run: LoadRun, search: Search) -> tuple[LoadSummary, float | No
         sub = dataclasses.replace(
             run,
             arrival_rate=rate,
-            run_time=per_rate,
+            run_time=per_rate + RUN_TIME_MARGIN,
             spawn_rate=max(run.spawn_rate, float(run.users)),
             report_dir=folder,
             max_time=left,

@@ -63,9 +63,6 @@ LIVE_EVERY = 5.0
 _MEASUREMENTS = ("JOB", "STREAM")
 #: seconds a stopped Locust gets beyond its --stop-timeout to collect its workers' figures and write them
 FLUSH_GRACE = 20.0
-#: seconds Locust's --run-time gets beyond the run's: the Locust process ends the run itself at its run time, by the
-#: wall clock (loadtest._end_run); --run-time, which ends a fresh process seconds early, is the backstop
-RUN_TIME_SLACK = 30.0
 #: seconds after the harness's own hard limit at which Locust processes end themselves (the harness is gone)
 CHILD_MARGIN = 5.0
 
@@ -183,7 +180,7 @@ def locust_commands(run: LoadRun, url: str, out: Path) -> list[list[str]]:
         "-H", url,
         "-u", str(run.users),
         "-r", f"{run.spawn_rate:g}",
-        "-t", f"{max(1, round(run.run_time + RUN_TIME_SLACK))}s",
+        "-t", f"{max(1, round(run.run_time))}s",
         "--stop-timeout", f"{run.stop_timeout:g}",
         "--csv", str(out / "locust"),
         "--csv-full-history",
@@ -225,7 +222,6 @@ def _environment(run: LoadRun, target: Target) -> dict[str, str]:
         load_window=run.window,
         load_warmup=run.warmup or None,
         load_windows=run.windows,
-        load_run_time=run.run_time,
         max_dispatch_delay=run.max_dispatch_delay if run.window else None,
         request_deadline=run.request_deadline,
         # a harness killed outright cannot stop Locust: past this, Locust's processes end themselves

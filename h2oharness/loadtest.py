@@ -413,27 +413,20 @@ RECORDER = Recorder(window=_SETTINGS.load_window, warmup=_SETTINGS.load_warmup o
 def _recording_starts(environment: Environment, **_: Any) -> None:
     if not isinstance(environment.runner, MasterRunner):
         RECORDER.begin(time.time())
-    if isinstance(environment.runner, WorkerRunner):
-        return
-    begun = time.time()
     if RECORDER.window and _SETTINGS.load_windows and isinstance(environment.runner, LocalRunner):
         gevent.spawn(_stop_when_saturated, environment)
-    elif RECORDER.window and _SETTINGS.load_windows:
-        # a distributed capacity run: the workers' recordings are merged only afterwards, so no early stop
-        from h2oharness.capacity import TAIL
-
-        gevent.spawn(_end_run, environment, begun + RECORDER.warmup + _SETTINGS.load_windows * RECORDER.window + TAIL)
-    if _SETTINGS.load_run_time:
-        gevent.spawn(_end_run, environment, begun + _SETTINGS.load_run_time)
+    elif RECORDER.window and _SETTINGS.load_windows and isinstance(environment.runner, MasterRunner):
+        gevent.spawn(_stop_after_windows, environment, time.time())
 
 
-def _end_run(environment: Environment, until: float) -> None:
-    """End the run at ``until`` (epoch seconds), by the wall clock: the run lasts what ``h2oharness load`` asked.
+def _stop_after_windows(environment: Environment, begun: float) -> None:
+    """A distributed capacity run's end, kept by its master (see _stop_when_saturated): after the last window.
 
-    Locust's own ``--run-time`` is a gevent timer, and gevent's timers count from the event loop's cached clock,
-    which lags by however long the process spent importing before its loop first ran: a fresh process ended a
-    "-t 6s" run after 3.5 s here. The runner gives Locust a longer ``--run-time`` as a backstop and this ends it.
+    The workers' recordings are only merged afterwards, so a distributed run does not end early when saturated.
     """
+    from h2oharness.capacity import TAIL
+
+    until = begun + RECORDER.warmup + (_SETTINGS.load_windows or 1) * (RECORDER.window or 1.0) + TAIL
     for _ in range(100_000):
         left = until - time.time()
         if left <= 0:
@@ -447,7 +440,9 @@ def _stop_when_saturated(environment: Environment) -> None:
     """Once per window: end the run when its windows so far are over-saturated (a capacity search's early stop);
     after the last window (and ``TAIL``), end it anyway.
 
-    The run's end is kept here, by the wall clock, not by Locust's ``--run-time`` (see :func:`_end_run`).
+    The run's end is kept here, not by Locust's ``--run-time``: gevent's timers count from the event loop's cached
+    clock, which lags by however long the process spent importing before its loop ran, so ``--run-time`` ends a
+    fresh process seconds early (3.5 s instead of 6 s was seen here) and would cut the last window short.
     """
     from h2oharness.capacity import TAIL, early_stop
 

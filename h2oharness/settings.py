@@ -58,7 +58,6 @@ _PLAIN: dict[str, tuple[str, type]] = {
     "load_window": ("HARNESS_LOAD_WINDOW", float),
     "load_warmup": ("HARNESS_LOAD_WARMUP", float),
     "load_windows": ("HARNESS_LOAD_WINDOWS", int),
-    "load_run_time": ("HARNESS_LOAD_RUN_TIME", float),
     "max_dispatch_delay": ("HARNESS_MAX_DISPATCH_DELAY", float),
     "allowed_hosts": ("HARNESS_ALLOWED_HOSTS", str),
     "job_timeout": ("HARNESS_JOB_TIMEOUT", float),
@@ -116,8 +115,6 @@ class Settings:
     #: with a window: how many the run judges, and the p99 dispatch delay (ms) past which a process stops early
     load_windows: int | None = None
     max_dispatch_delay: float | None = None
-    #: seconds the run lasts, kept by the Locust process itself (Locust's --run-time ends a fresh process early)
-    load_run_time: float | None = None
     #: hosts beyond loopback that load may reach, comma-separated (``--allow-host``): redirects elsewhere are refused
     allowed_hosts: str = ""
     job_timeout: float | None = None
