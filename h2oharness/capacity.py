@@ -56,8 +56,7 @@ RUN_OVERHEAD = 15.0
 #: seconds each rate's run goes on past its last window, so the stop never cuts that window short
 TAIL = 1.0
 #: seconds Locust's --run-time gets beyond a rate's windows: a run (its master, when distributed) ends itself after
-#: its last window, and --run-time (early by the process's start-up, see loadtest._stop_when_saturated) is only the
-#: backstop
+#: its last window, judged by the wall clock, and --run-time is only the backstop
 RUN_TIME_MARGIN = 30.0
 #: seconds the whole search may take when --max-time is not given
 DEFAULT_BUDGET = 600.0

@@ -440,9 +440,7 @@ def _stop_when_saturated(environment: Environment) -> None:
     """Once per window: end the run when its windows so far are over-saturated (a capacity search's early stop);
     after the last window (and ``TAIL``), end it anyway.
 
-    The run's end is kept here, not by Locust's ``--run-time``: gevent's timers count from the event loop's cached
-    clock, which lags by however long the process spent importing before its loop ran, so ``--run-time`` ends a
-    fresh process seconds early (3.5 s instead of 6 s was seen here) and would cut the last window short.
+    The run's end is kept here, by the wall clock, so the last window is whole even if the loop's timers slip.
     """
     from h2oharness.capacity import TAIL, early_stop
 
