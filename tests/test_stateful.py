@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
+from pathlib import Path
 from typing import Any
 
 import schemathesis
@@ -79,9 +82,11 @@ class _Sweep:
 
     def __init__(self) -> None:
         self.sent: list[str] = []
+        self.drawn: list[str] = []
 
     def call(self, case: Any, target: Target, session: Any = None, **kwargs: Any) -> Any:
         self.sent.append(f"{case.operation.method.upper()} {case.operation.path}")
+        self.drawn.append(repr((self.sent[-1], case.path_parameters, case.query, case.headers, case.body)))
         return case.call(base_url=target.url, session=session, **kwargs)
 
 
@@ -96,3 +101,38 @@ def test_every_step_of_a_flow_goes_through_the_sweep_and_links_are_followed() ->
     assert steps
     assert [s.split(" -> ")[0] for s in steps] == sweep.sent
     assert "GET /things/{thing_id} -> 200" in steps  # the link carried a real id
+
+
+def _drawn(document: dict[str, Any]) -> list[str]:
+    """Every request a derandomized flow over ``document`` sends to a fresh mock, as drawn."""
+    with serve(_app()) as served:
+        sweep = _Sweep()
+        flow = linked_flow(
+            schemathesis.openapi.from_dict(document), Target("mock", served.url), None, _Known(), [], sweep
+        )
+        flow.run(settings=flow_settings(25, steps=4))
+    return sweep.drawn
+
+
+def test_a_flow_draws_the_same_whatever_was_imported_before(tmp_path: Path) -> None:
+    # hypothesis draws, now and then, a literal from any local module imported so far: importing one more must
+    # not change a flow's draw (in-process, `spec h2ogpte --from-client` once cost the h2oGPTe flow its deep step)
+    document = {
+        **DOCUMENT,
+        "paths": {**DOCUMENT["paths"], "/things": {"post": {**DOCUMENT["paths"]["/things"]["post"]}}},
+    }
+    document["paths"]["/things"]["post"]["parameters"] = [
+        {"name": "label", "in": "query", "required": True, "schema": {"type": "string"}},
+        {"name": "size", "in": "query", "schema": {"type": "integer"}},
+    ]
+    before = _drawn(document)
+    module = "h2oharness_leak_constants"
+    (tmp_path / f"{module}.py").write_text("".join(f"C{i} = ({i * 7919}, 'constant-{i}')\n" for i in range(300)))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        importlib.import_module(module)
+        after = _drawn(document)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop(module, None)
+    assert after == before
