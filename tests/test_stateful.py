@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import schemathesis
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from h2oharness.mocks.serve import serve
-from h2oharness.stateful import flow_settings, linked_flow
+from h2oharness.pytest_plugin.contract import contract_tests
+from h2oharness.stateful import flow_settings, linked_flow, pinned_constants
 from h2oharness.targets import Target
 
 DOCUMENT = {
@@ -126,13 +131,47 @@ def test_a_flow_draws_the_same_whatever_was_imported_before(tmp_path: Path) -> N
         {"name": "size", "in": "query", "schema": {"type": "integer"}},
     ]
     before = _drawn(document)
+    with _one_more_local_module(tmp_path):
+        after = _drawn(document)
+    assert after == before
+
+
+@contextmanager
+def _one_more_local_module(folder: Path) -> Iterator[None]:
+    """A module outside site-packages, full of literals hypothesis may draw from, is imported while inside."""
     module = "h2oharness_leak_constants"
-    (tmp_path / f"{module}.py").write_text("".join(f"C{i} = ({i * 7919}, 'constant-{i}')\n" for i in range(300)))
-    sys.path.insert(0, str(tmp_path))
+    (folder / f"{module}.py").write_text("".join(f"C{i} = ({i * 7919}, 'constant-{i}')\n" for i in range(300)))
+    sys.path.insert(0, str(folder))
     try:
         importlib.import_module(module)
-        after = _drawn(document)
+        yield
     finally:
-        sys.path.remove(str(tmp_path))
+        sys.path.remove(str(folder))
         sys.modules.pop(module, None)
+
+
+def test_pinned_constants_keep_a_seeded_draw_whatever_was_imported(tmp_path: Path) -> None:
+    # what the contract tests' harness_pinned_constants fixture holds while schemathesis draws their cases
+    def draw() -> list[tuple[str, int]]:
+        seen: list[tuple[str, int]] = []
+
+        @settings(max_examples=200, derandomize=True, database=None)
+        @given(st.text(), st.integers())
+        def record(text: str, number: int) -> None:
+            seen.append((text, number))
+
+        with pinned_constants():
+            record()
+        return seen
+
+    before = draw()
+    with _one_more_local_module(tmp_path):
+        after = draw()
     assert after == before
+
+
+def test_the_contract_driver_draws_with_pinned_constants() -> None:
+    # one driver builds every API's contract test: the smallest document shows it
+    contract, _ = contract_tests("coreplexml", Path(__file__).parents[1] / "contracts" / "coreplexml")
+    used = {name for mark in contract.pytestmark if mark.name == "usefixtures" for name in mark.args}
+    assert "harness_pinned_constants" in used
