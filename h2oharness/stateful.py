@@ -32,6 +32,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.core.failures import FailureGroup
 
 from h2oharness.errors import ConfigError
+from h2oharness.http.asdrawn import as_drawn
 from h2oharness.settings import Settings
 from h2oharness.targets import Target
 
@@ -56,7 +57,9 @@ def linked_flow(flow: Any, target: Target, session: Any, known: Any, steps: list
 
         def call(self, case: Any, **kwargs: Any) -> Any:
             if sweep is None:
-                return super().call(case, **kwargs)
+                # a negative case that removed or spoiled the key is sent with what it drew, not the session's
+                with as_drawn(kwargs.get("session"), case) as sending:
+                    return super().call(case, **{**kwargs, "session": sending})
             return sweep.call(case, target, session=session, timeout=kwargs.get("timeout", 30))
 
         def after_call(self, response: Any, case: Any) -> None:
