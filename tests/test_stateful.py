@@ -82,6 +82,13 @@ class _Known:
         raise group
 
 
+class _Tolerant:
+    """Known findings that take every failure: a test about what a flow draws, not about the app's answers."""
+
+    def absorb(self, group: Any, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
 class _Sweep:
     """Stands in for ``harness_sweep``: records what it sends, sends it."""
 
@@ -112,8 +119,9 @@ def _drawn(document: dict[str, Any]) -> list[str]:
     """Every request a derandomized flow over ``document`` sends to a fresh mock, as drawn."""
     with serve(_app()) as served:
         sweep = _Sweep()
+        # the app accepts anything, so a negative case the draw holds is an ST201: beside the point here
         flow = linked_flow(
-            schemathesis.openapi.from_dict(document), Target("mock", served.url), None, _Known(), [], sweep
+            schemathesis.openapi.from_dict(document), Target("mock", served.url), None, _Tolerant(), [], sweep
         )
         flow.run(settings=flow_settings(25, steps=4))
     return sweep.drawn
