@@ -6,6 +6,10 @@ the document produces one); the machine sends to the target, records each step
 as ``"METHOD /path -> status"`` and hands failures, with the answer, to the
 known findings. ``flow_settings`` are the settings every flow runs with.
 
+A flow's draw is a function of the flow alone: it runs without the literals hypothesis
+collects from the local modules imported so far (``pinned_constants``), so whatever ran
+earlier in the process cannot change how deep a derandomized flow gets.
+
 Example:
     steps: list[str] = []
 
@@ -19,11 +23,16 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import hypothesis
 from hypothesis import HealthCheck, settings
 from schemathesis.core.failures import FailureGroup
 
+from h2oharness.errors import ConfigError
+from h2oharness.http.asdrawn import as_drawn
 from h2oharness.settings import Settings
 from h2oharness.targets import Target
 
@@ -38,12 +47,19 @@ def linked_flow(flow: Any, target: Target, session: Any, known: Any, steps: list
     base = flow.as_state_machine()
 
     class Flow(base):  # type: ignore[misc, valid-type]
+        @classmethod
+        def run(cls, *args: Any, **kwargs: Any) -> Any:
+            with pinned_constants():
+                return super().run(*args, **kwargs)
+
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             return {"base_url": target.url, "session": session, "timeout": 30}
 
         def call(self, case: Any, **kwargs: Any) -> Any:
             if sweep is None:
-                return super().call(case, **kwargs)
+                # a negative case that removed or spoiled the key is sent with what it drew, not the session's
+                with as_drawn(kwargs.get("session"), case) as sending:
+                    return super().call(case, **{**kwargs, "session": sending})
             return sweep.call(case, target, session=session, timeout=kwargs.get("timeout", 30))
 
         def after_call(self, response: Any, case: Any) -> None:
@@ -74,3 +90,34 @@ def flow_settings(minimum_examples: int = 0, steps: int = 8) -> settings:
         database=None,
         suppress_health_check=list(HealthCheck),
     )
+
+
+@contextmanager
+def pinned_constants() -> Iterator[None]:
+    """Hypothesis draws no constants from the local modules while inside (the run's own draw, whatever was imported).
+
+    Hypothesis sometimes (about one string, number or bytes draw in twenty) draws a literal it collected from every
+    module in ``sys.modules`` outside site-packages and the standard library, and picks it by its index in that
+    pool, so a derandomized test draws other values once any other local module is imported: ``h2oharness spec
+    h2ogpte --from-client`` run in-process cost the h2oGPTe flow its deep step, and the CorePlexML flow's draw
+    moved with the test selection. Its own constants (the global pool) stay.
+    """
+    from hypothesis.internal.conjecture import providers
+    from hypothesis.internal.constants_ast import Constants
+
+    scraped = getattr(providers, "_get_local_constants", None)
+    cache = getattr(providers, "CONSTANTS_CACHE", None)
+    if scraped is None or cache is None:
+        raise ConfigError(
+            f"hypothesis {hypothesis.__version__} no longer draws local constants as 6.170 did: "
+            "check that flows still draw the same whatever was imported (tests/test_stateful.py), then update "
+            "h2oharness.stateful.pinned_constants"
+        )
+    # the cache holds each draw kind's permitted constants, the local ones included: emptied on the way in and out
+    cache.cache.clear()
+    providers._get_local_constants = Constants  # a new, empty pool on every call
+    try:
+        yield
+    finally:
+        providers._get_local_constants = scraped
+        cache.cache.clear()

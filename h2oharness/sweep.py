@@ -29,6 +29,7 @@ from schemathesis.core import NotSet
 
 from h2oharness.confirm import Request
 from h2oharness.errors import NoAnswer
+from h2oharness.http.asdrawn import as_drawn, negated_headers
 from h2oharness.http.deadline import deadline_transport
 from h2oharness.http.redact import redact, redact_mapping
 from h2oharness.report.defects import fatal_of
@@ -235,7 +236,9 @@ class SweepGuard:
         if self.unanswered is None:
             self.node.stash[CASES] = self.node.stash.get(CASES, 0) + 1
             try:
-                response = case.call(base_url=target.url, session=session, **kwargs)
+                # a negative case that removed or spoiled the key is sent with what it drew, not the session's
+                with as_drawn(session, case) as sending:
+                    response = case.call(base_url=target.url, session=sending, **kwargs)
             except OUTAGE_ERRORS as exc:
                 response = self._outage(exc, sent, case, target, session, kwargs)
             except requests.RequestException as exc:  # an answer cut short or undecodable: the server is up
@@ -273,8 +276,14 @@ class SweepGuard:
         if creds.username is not None:
             basic = base64.b64encode(f"{creds.username}:{creds.password or ''}".encode()).decode()
             headers["Authorization"] = f"Basic {basic}"
-        # only the credentials: the session's default User-Agent and Accept are noise in a reproduction
-        headers = {k: v for k, v in headers.items() if k.lower() in ("authorization", "cookie", "x-api-key")}
+        # only the credentials: the session's default User-Agent and Accept are noise in a reproduction; none that
+        # the case negated, which it was sent without (as_drawn)
+        withheld = negated_headers(case)
+        headers = {
+            k: v
+            for k, v in headers.items()
+            if k.lower() in ("authorization", "cookie", "x-api-key") and k.lower() not in withheld
+        }
 
         def curl() -> str:
             return redact(case.as_curl_command(headers=headers, base_url=target.url), creds.secrets())

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import schemathesis
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from h2oharness.mocks.serve import serve
-from h2oharness.stateful import flow_settings, linked_flow
+from h2oharness.pytest_plugin.contract import contract_tests
+from h2oharness.stateful import flow_settings, linked_flow, pinned_constants
 from h2oharness.targets import Target
 
 DOCUMENT = {
@@ -74,14 +82,23 @@ class _Known:
         raise group
 
 
+class _Tolerant:
+    """Known findings that take every failure: a test about what a flow draws, not about the app's answers."""
+
+    def absorb(self, group: Any, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
 class _Sweep:
     """Stands in for ``harness_sweep``: records what it sends, sends it."""
 
     def __init__(self) -> None:
         self.sent: list[str] = []
+        self.drawn: list[str] = []
 
     def call(self, case: Any, target: Target, session: Any = None, **kwargs: Any) -> Any:
         self.sent.append(f"{case.operation.method.upper()} {case.operation.path}")
+        self.drawn.append(repr((self.sent[-1], case.path_parameters, case.query, case.headers, case.body)))
         return case.call(base_url=target.url, session=session, **kwargs)
 
 
@@ -96,3 +113,73 @@ def test_every_step_of_a_flow_goes_through_the_sweep_and_links_are_followed() ->
     assert steps
     assert [s.split(" -> ")[0] for s in steps] == sweep.sent
     assert "GET /things/{thing_id} -> 200" in steps  # the link carried a real id
+
+
+def _drawn(document: dict[str, Any]) -> list[str]:
+    """Every request a derandomized flow over ``document`` sends to a fresh mock, as drawn."""
+    with serve(_app()) as served:
+        sweep = _Sweep()
+        # the app accepts anything, so a negative case the draw holds is an ST201: beside the point here
+        flow = linked_flow(
+            schemathesis.openapi.from_dict(document), Target("mock", served.url), None, _Tolerant(), [], sweep
+        )
+        flow.run(settings=flow_settings(25, steps=4))
+    return sweep.drawn
+
+
+def test_a_flow_draws_the_same_whatever_was_imported_before(tmp_path: Path) -> None:
+    # hypothesis draws, now and then, a literal from any local module imported so far: importing one more must
+    # not change a flow's draw (in-process, `spec h2ogpte --from-client` once cost the h2oGPTe flow its deep step)
+    document = {
+        **DOCUMENT,
+        "paths": {**DOCUMENT["paths"], "/things": {"post": {**DOCUMENT["paths"]["/things"]["post"]}}},
+    }
+    document["paths"]["/things"]["post"]["parameters"] = [
+        {"name": "label", "in": "query", "required": True, "schema": {"type": "string"}},
+        {"name": "size", "in": "query", "schema": {"type": "integer"}},
+    ]
+    before = _drawn(document)
+    with _one_more_local_module(tmp_path):
+        after = _drawn(document)
+    assert after == before
+
+
+@contextmanager
+def _one_more_local_module(folder: Path) -> Iterator[None]:
+    """A module outside site-packages, full of literals hypothesis may draw from, is imported while inside."""
+    module = "h2oharness_leak_constants"
+    (folder / f"{module}.py").write_text("".join(f"C{i} = ({i * 7919}, 'constant-{i}')\n" for i in range(300)))
+    sys.path.insert(0, str(folder))
+    try:
+        importlib.import_module(module)
+        yield
+    finally:
+        sys.path.remove(str(folder))
+        sys.modules.pop(module, None)
+
+
+def test_pinned_constants_keep_a_seeded_draw_whatever_was_imported(tmp_path: Path) -> None:
+    # what the contract tests' harness_pinned_constants fixture holds while schemathesis draws their cases
+    def draw() -> list[tuple[str, int]]:
+        seen: list[tuple[str, int]] = []
+
+        @settings(max_examples=200, derandomize=True, database=None)
+        @given(st.text(), st.integers())
+        def record(text: str, number: int) -> None:
+            seen.append((text, number))
+
+        with pinned_constants():
+            record()
+        return seen
+
+    before = draw()
+    with _one_more_local_module(tmp_path):
+        after = draw()
+    assert after == before
+
+
+def test_the_contract_driver_draws_with_pinned_constants() -> None:
+    # one driver builds every API's contract test: the smallest document shows it
+    contract, _ = contract_tests("coreplexml", Path(__file__).parents[1] / "contracts" / "coreplexml")
+    used = {name for mark in contract.pytestmark if mark.name == "usefixtures" for name in mark.args}
+    assert "harness_pinned_constants" in used

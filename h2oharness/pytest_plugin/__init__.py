@@ -1,7 +1,7 @@
 """The harness's pytest plugin, split by role.
 
 - ``options``: the ``--harness-*`` options, the run's settings, markers from paths, resume;
-- ``fixtures``: each API's target fixtures and the shared ones (drift, known findings, sweep);
+- ``fixtures``: each API's target fixtures and the shared ones (drift, known findings, sweep, pinned constants);
 - ``contract``: the contract driver that ``contracts/<slug>/test_<slug>_contract.py`` asks for its tests;
 - ``recording``: what each test's report carries for the conformance report;
 - ``collector``: progress.jsonl and the conformance report, on the controller;
@@ -18,6 +18,7 @@ from h2oharness.pytest_plugin.deadlines import pytest_runtest_call, pytest_sessi
 from h2oharness.pytest_plugin.fixtures import (
     harness_drift,
     harness_known_findings,
+    harness_pinned_constants,
     harness_sweep,
     pytest_generate_tests,
 )
@@ -29,6 +30,7 @@ from h2oharness.pytest_plugin.recording import pytest_runtest_makereport
 __all__ = [
     "harness_drift",
     "harness_known_findings",
+    "harness_pinned_constants",
     "harness_sweep",
     "pytest_addoption",
     "pytest_collection_modifyitems",

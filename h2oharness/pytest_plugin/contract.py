@@ -82,7 +82,8 @@ def _contract_test(
     api: ApiInfo, schema: Any, current: Settings, destructive: dict[tuple[str, str], str], feed: CaseFeed | None
 ) -> TestFunction:
     slug = api.slug
-    needs = [f"{slug}_target", f"{slug}_session", "harness_known_findings", "harness_sweep"]
+    # pinned constants: the seeded draw is the same whatever ran earlier in the process
+    needs = [f"{slug}_target", f"{slug}_session", "harness_known_findings", "harness_sweep", "harness_pinned_constants"]
 
     def test(case: Any, request: pytest.FixtureRequest) -> None:
         target = request.getfixturevalue(f"{slug}_target")

@@ -1,4 +1,5 @@
-"""Fixtures: each API's targets under its own names, and the harness's shared ones (drift, known findings, sweep).
+"""Fixtures: each API's targets under its own names, and the harness's shared ones (drift, known findings, sweep,
+pinned constants).
 
 Per API (``<slug>`` from the registry): ``<slug>_mock``, ``<slug>_local``, ``<slug>_target``
 (one per chosen kind), ``<slug>_fresh_target``, ``<slug>_http`` and ``<slug>_session``.
@@ -170,6 +171,19 @@ def harness_drift(request: pytest.FixtureRequest) -> Callable[..., None]:
         request.node.user_properties.append((DRIFT, entry))
 
     return record
+
+
+@pytest.fixture
+def harness_pinned_constants() -> Iterator[None]:
+    """While the test runs, hypothesis draws none of the constants it collects from the local modules imported so far.
+
+    A seeded or derandomized test then draws the same cases whatever ran before it in the process
+    (``h2oharness.stateful.pinned_constants``); every contract test asks for it, and every flow runs pinned.
+    """
+    from h2oharness.stateful import pinned_constants
+
+    with pinned_constants():
+        yield
 
 
 @pytest.fixture
