@@ -133,6 +133,21 @@ def list_chat_sessions_for_collection(state: H2OGPTeMockState, call: Call) -> Re
     return Reply(page([render_session(state, s) for s in mine], call.query))
 
 
+def collection_chunks(state: H2OGPTeMockState, collection_id: str) -> list[dict[str, Any]]:
+    """The chunks of a collection: each non-blank line of its ingested documents, numbered from 1 in order."""
+    chunks: list[dict[str, Any]] = []
+    chunk_id = 0
+    for doc in ready_documents(state, collection_id):
+        for line in doc.data.decode("utf-8", errors="replace").splitlines():
+            chunk_id += 1
+            if line.strip():
+                size = len(line.encode())
+                chunks.append(
+                    {"text": line, "id": chunk_id, "name": doc.name, "size": size, "pages": "1", "topic": doc.id}
+                )
+    return chunks
+
+
 def search_collection_chunks(state: H2OGPTeMockState, call: Call) -> Reply:
     """POST /api/v1/collections/{collection_id}/chunks/search: the ingested lines sharing words with the query."""
     cid = call.path_params["collection_id"]
@@ -143,28 +158,38 @@ def search_collection_chunks(state: H2OGPTeMockState, call: Call) -> Reply:
         raise bad_request("query is required")
     wanted = {w.lower() for w in _WORD.findall(query)}
     found: list[dict[str, Any]] = []
-    chunk_id = 0
-    for doc in ready_documents(state, cid):
-        for line in doc.data.decode("utf-8", errors="replace").splitlines():
-            chunk_id += 1
-            words = {w.lower() for w in _WORD.findall(line)}
-            score = len(words & wanted) / max(1, len(wanted))
-            if line.strip() and (score > 0 or not wanted):
-                found.append(
-                    {
-                        "text": line,
-                        "id": chunk_id,
-                        "name": doc.name,
-                        "size": len(line.encode()),
-                        "pages": "1",
-                        "topic": doc.id,
-                        "score": round(score, 4),
-                    }
-                )
+    for chunk in collection_chunks(state, cid):
+        words = {w.lower() for w in _WORD.findall(chunk["text"])}
+        score = len(words & wanted) / max(1, len(wanted))
+        if score > 0 or not wanted:
+            found.append({**chunk, "score": round(score, 4)})
     found.sort(key=lambda c: -c["score"])
     offset = max(0, int(body.get("offset") or 0))
     limit = max(0, int(body.get("limit") or 100))
     return Reply(found[offset : offset + limit])
+
+
+def get_collection_chunks(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/collections/{collection_id}/chunks/{chunk_ids}: those chunks (comma-separated ids), in that
+    order; a 404 names the first id the collection lacks."""
+    cid = call.path_params["collection_id"]
+    collection(state, cid)
+    by_id = {c["id"]: c for c in collection_chunks(state, cid)}
+    wanted = [part.strip() for part in call.path_params["chunk_ids"].split(",")]
+    missing = next((w for w in wanted if not w.isdigit() or int(w) not in by_id), None)
+    if missing is not None:
+        raise not_found(f"Chunk {missing[:40]}")
+    return Reply([{k: v for k, v in by_id[int(w)].items() if k != "topic"} for w in wanted])
+
+
+def list_document_chunks(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/documents/{document_id}/chunks?collection_id=: the document's chunks in that collection."""
+    doc_id = call.path_params["document_id"]
+    if doc_id not in state.documents:
+        raise not_found(f"Document {doc_id}")
+    cid = call.query.get("collection_id") or state.documents[doc_id].collection_id
+    collection(state, cid)
+    return Reply([{**c, "score": 1.0} for c in collection_chunks(state, cid) if c["topic"] == doc_id])
 
 
 def update_collection(state: H2OGPTeMockState, call: Call) -> Reply:

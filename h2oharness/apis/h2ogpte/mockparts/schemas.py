@@ -679,6 +679,7 @@ OPERATIONS: tuple[Operation, ...] = (
         for verb in ("answer_question", "summarize_content", "extract_data")
     ),
     Operation("POST", "/rpc/db", "rpc_db", "rpc", "The high-level client's RPC: assistants, forums", documented=False),
+    Operation("POST", "/rpc/job", "rpc_job", "rpc", "The high-level client's RPC: admin jobs", documented=False),
     # AI assistants' REST side, outside rest_sync (the high-level client's own paths)
     *(
         Operation("POST", f"{AI}/{verb}", f"{verb}_ai_assistant", "assistants", verb, documented=False)
