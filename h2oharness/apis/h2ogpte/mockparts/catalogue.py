@@ -15,7 +15,7 @@ import io
 from h2oharness.apis.h2ogpte.mockparts.docs import EMBEDDING_MODEL
 from h2oharness.apis.h2ogpte.mockparts.generic import V1, delete_collections
 from h2oharness.apis.h2ogpte.mockparts.state import USERNAME, H2OGPTeMockState, new_id
-from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, bad_request, loads_json, not_found
+from h2oharness.apis.h2ogpte.mockparts.wire import Call, Reply, bad_request, loads_json, not_found
 from h2oharness.mocks.jobs import JobPhase
 
 #: the jobs /rpc/job starts, by the JobKind its method names
@@ -94,7 +94,7 @@ def download_feedback_export(state: H2OGPTeMockState, call: Call) -> Reply:
     if job is None or job.kind != "ExportFeedbackCSVJob":
         raise not_found(f"Export {call.path_params['job_id']}")
     if job.phase(state.clock.now()) is not JobPhase.SUCCEEDED:
-        raise ApiError(409, "The export has not finished")
+        raise bad_request("The export has not finished")
     held = state.resources.collections.get(f"{V1}/question_answer_feedbacks", {}) if state.resources else {}
     columns = ["id", "thumbnail", "expected_answer", "user_comment"]
     out = io.StringIO()
