@@ -251,6 +251,8 @@ DEVIATIONS: dict[str, str] = {
     "shares and links are accepted without effect, and lists of links, files and messages are empty",
     "/rpc/job": "starts DeleteCollectionsAsAdminJob (deletes at once, as the delete jobs do) and "
     "ExportFeedbackCSVJob (its CSV holds a header and the feedback the generic layer keeps); any other job is a 400",
+    "jobs naming unknown ids": "a delete or process job naming an object that does not exist is created (201) and "
+    "fails with the reason, deleting nothing; a real server may refuse the request instead",
     "default collection": "the collection id 'default' names the user's default collection, made the first time it "
     "is asked for",
     "API keys": "a created key's secret is answered once and listed by its hint; it is not accepted as a bearer key",

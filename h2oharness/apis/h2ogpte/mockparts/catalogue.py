@@ -53,7 +53,7 @@ def star_library_item(state: H2OGPTeMockState, call: Call) -> Reply:
     """
     kind, item = call.path_params["item_kind"], call.path_params["item_id"]
     if kind not in ("skill", "mcp"):
-        raise bad_request(f"item_kind must be 'skill' or 'mcp', not {kind!r}")
+        raise not_found(f"Library item kind {kind[:40]!r}")
     if call.method == "POST":
         state.stars.add((kind, item))
     else:
