@@ -15,7 +15,7 @@ import io
 from h2oharness.apis.h2ogpte.mockparts.docs import EMBEDDING_MODEL
 from h2oharness.apis.h2ogpte.mockparts.generic import V1, delete_collections
 from h2oharness.apis.h2ogpte.mockparts.state import USERNAME, H2OGPTeMockState, new_id
-from h2oharness.apis.h2ogpte.mockparts.wire import Call, Reply, bad_request, loads_json, not_found
+from h2oharness.apis.h2ogpte.mockparts.wire import Call, Reply, bad_request, loads_json, not_found, object_body
 from h2oharness.mocks.jobs import JobPhase
 
 #: the jobs /rpc/job starts, by the JobKind its method names
@@ -30,7 +30,7 @@ def list_builtin_mcps(state: H2OGPTeMockState, call: Call) -> Reply:
 def install_library_skill(state: H2OGPTeMockState, call: Call) -> Reply:
     """POST /api/v1/agents/builtin_skills/add: 201 with the id of the user's new skill, which GET /agents/skills
     lists."""
-    body = call.json or {}
+    body = object_body(call) if call.body.strip() else {}
     skill_id = new_id()
     now = state.now().isoformat()
     skill = {

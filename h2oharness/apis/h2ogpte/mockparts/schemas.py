@@ -792,6 +792,32 @@ OPERATIONS: tuple[Operation, ...] = (
         "The system's default prompt template",
         documented=False,
     ),
+    # what the high-level client reads before it acts (mockparts/catalogue.py) and chunks by number
+    Operation("GET", f"{V1}/agents/builtin_mcps", "list_builtin_mcps", "agents", "Built-in MCPs", documented=False),
+    Operation("POST", f"{V1}/agents/builtin_skills/add", "add_builtin_skill", "agents", "Install", documented=False),
+    *(
+        Operation(method, f"{V1}/agents/library/{{item_kind}}/{{item_id}}/star", op_id, "agents", "", documented=False)
+        for method, op_id in (("POST", "star_library_item"), ("DELETE", "unstar_library_item"))
+    ),
+    Operation("GET", f"{V1}/embedding_models/default", "get_default_embedding_model", "models", "", documented=False),
+    Operation(
+        "GET",
+        f"{V1}/question_answer_feedbacks/export/{{job_id}}",
+        "download_feedback_export",
+        "feedback",
+        "A finished export's CSV",
+        documented=False,
+    ),
+    Operation("GET", f"{COLL}/chunks/{{chunk_ids}}", "get_collection_chunks", "collections", "", documented=False),
+    Operation(
+        "GET",
+        f"{V1}/documents/{{document_id}}/chunks",
+        "list_document_chunks",
+        "documents",
+        "A document's chunks",
+        query=_q(("collection_id", STR)),
+        documented=False,
+    ),
     Operation("GET", "/rpc/fs", "rpc_fs_list", "rpc", "Ids of the uploads not yet ingested"),
     Operation("DELETE", "/rpc/fs", "rpc_fs_delete", "rpc", "Delete an upload", query=_q(("id", STR, True))),
     *(
