@@ -30,6 +30,7 @@ from starlette.websockets import WebSocket
 from h2oharness.apis.h2ogpte.mockparts import (
     agents,
     assistants,
+    catalogue,
     chat,
     docs,
     generic,
@@ -144,6 +145,8 @@ HANDLERS: dict[str, Handler] = {
     "list_chat_sessions_for_collection": library.list_chat_sessions_for_collection,
     "get_chat_session_count_for_collection": library.get_chat_session_count_for_collection,
     "search_collection_chunks": library.search_collection_chunks,
+    "get_collection_chunks": library.get_collection_chunks,
+    "list_document_chunks": library.list_document_chunks,
     "update_collection": library.update_collection,
     "create_delete_collection_job": library.create_delete_collection_job,
     "create_delete_document_from_collection_job": library.create_delete_document_from_collection_job,
@@ -214,6 +217,13 @@ HANDLERS: dict[str, Handler] = {
     "start_connector_link": schedules.connect,
     "revoke_connector": schedules.revoke,
     "get_default_prompt_template": generic.get_default_prompt_template,
+    "list_builtin_mcps": catalogue.list_builtin_mcps,
+    "add_builtin_skill": catalogue.install_library_skill,
+    "star_library_item": catalogue.star_library_item,
+    "unstar_library_item": catalogue.star_library_item,
+    "get_default_embedding_model": catalogue.get_default_embedding_model,
+    "rpc_job": catalogue.rpc_job,
+    "download_feedback_export": catalogue.download_feedback_export,
 }
 
 # Where the mock answers differently from a real h2oGPTe, on purpose.
@@ -239,6 +249,13 @@ DEVIATIONS: dict[str, str] = {
     "response_format/text.format make the content JSON; seed 004 says the real server ignores these",
     "/rpc/db": "records are kept per kind with the fields the client requires (id, name, user_id...); updates, "
     "shares and links are accepted without effect, and lists of links, files and messages are empty",
+    "/rpc/job": "starts DeleteCollectionsAsAdminJob (deletes at once, as the delete jobs do) and "
+    "ExportFeedbackCSVJob (its CSV holds a header and the feedback the generic layer keeps); any other job is a 400",
+    "jobs naming unknown ids": "a delete or process job naming an object that does not exist is created (201) and "
+    "fails with the reason, deleting nothing; a real server may refuse the request instead",
+    "default collection": "the collection id 'default' names the user's default collection, made the first time it "
+    "is asked for",
+    "API keys": "a created key's secret is answered once and listed by its hint; it is not accepted as a bearer key",
     # "<client>.<method>": why that official client's method fails against the mock
     **{f"{client}.{method}": why for client, gaps in CLIENT_GAPS.items() for method, why in gaps.items()},
 }

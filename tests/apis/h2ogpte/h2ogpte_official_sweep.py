@@ -2,8 +2,10 @@
 
 The methods come from introspection, not a hand list. Each gets its required arguments from its signature: the id
 of an object the same session created earlier (``collection_id`` -> the collection made first; ``forum_id`` -> the
-id ``create_forum`` returned), else a typed placeholder. Creators run first, deleters last, every call under a
-deadline. Imported by ``h2ogpte_official_driver.py`` (run as a script), never by pytest.
+id ``create_forum`` returned; ``id``/``ids`` -> the kind the method's name says), else the first one the client's
+``list_<kind>s`` lists (an API key's id, which its creator does not return), the name an object was created with
+(``role_name``), else a typed placeholder. Creators run first, deleters last, every call under a deadline.
+Imported by ``h2ogpte_official_driver.py`` (run as a script), never by pytest.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ KIND_OF = {
     "group_id": "user_group",
     "role_id": "user_role",
     "key_id": "agent_key",
-    "api_key_id": "api_key_for_user",
+    "showcase_id": "showcase_chat",
     "mcp_id": "user_builtin_mcp",
     "integration_id": "slack_integration",
     "webhook_id": "assistant_webhook",
@@ -61,21 +63,48 @@ KIND_OF = {
 
 
 def kind_of(name: str, ids: Ids) -> str | None:
-    """The kind whose id a parameter takes: an alias, or ``<kind>_id`` for a kind the session made."""
+    """The kind whose id a parameter takes: an alias, or ``<kind>_id`` for a kind the session made or can list."""
     if name in KIND_OF:
         return KIND_OF[name]
-    if name.endswith("_id") and name[:-3] in ids.by_kind:
+    if name.endswith("_id") and (name[:-3] in ids.by_kind or ids.lister(name[:-3]) is not None):
         return name[:-3]
     return None
+
+
+def singular(word: str) -> str:
+    """``summaries`` -> ``summary``, ``groups`` -> ``group``."""
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") else word
+
+
+def method_kind(method: str) -> str:
+    """The kind a method acts on, from its name: ``update_prompt_template``, ``delete_prompt_templates`` ->
+    ``prompt_template``."""
+    return singular(method.split("_", 1)[-1])
 
 
 class Ids:
     """What the session created so far, by kind (a create_* method's suffix)."""
 
-    def __init__(self) -> None:
+    def __init__(self, cls: type | None = None) -> None:
         self.by_kind: dict[str, Any] = {}
+        #: the arguments each kind's object was created with (a ``role_name`` is the name a role was made with)
+        self.made_with: dict[str, dict[str, Any]] = {}
         #: how to make a fresh object of a kind, so a deleter does not take the one later methods still use
         self.makers: dict[str, Callable[[], Any]] = {}
+        #: the client class, whose ``list_<kind>s`` methods find an object the session did not create
+        self.cls = cls
+        #: how to call a lister (set by the sweep); a lister's own result is checked when the sweep reaches it
+        self.find: Callable[[str], Any] | None = None
+        self._finding: set[str] = set()
+
+    def lister(self, kind: str) -> str | None:
+        """The client's method listing objects of this kind (``list_<kind>s`` or ``list_all_<kind>s``), if any."""
+        for name in (f"list_{kind}s", f"list_all_{kind}s"):
+            if self.cls is not None and callable(getattr(self.cls, name, None)):
+                return name
+        return None
 
     def refresh(self, func: Callable[..., Any]) -> None:
         """Fresh objects for the kinds ``func`` takes, containers first (a new document goes in the new collection)."""
@@ -84,18 +113,33 @@ class Ids:
             if {f"{kind}_id", f"{kind}_ids"} & params and kind in self.makers:
                 self.by_kind[kind] = self.makers[kind]()
 
-    def note(self, method: str, result: Any) -> None:
-        """Remember the id a creating method returned, under the kind its name says."""
+    def note(self, method: str, result: Any, kwargs: dict[str, Any]) -> None:
+        """Remember the id a creating method returned, under the kind its name says, and what it was made with."""
         for prefix in ("create_", "add_", "share_"):
             if method.startswith(prefix):
                 kind = method[len(prefix) :]
                 found = ident(result)
-                if found is not None:
-                    self.by_kind.setdefault(kind, found)
+                if found is not None and kind not in self.by_kind:
+                    self.by_kind[kind] = found
+                    self.made_with[kind] = kwargs
 
     def get(self, kind: str) -> Any:
-        """The id of this kind, or a placeholder no server knows."""
-        return self.by_kind.get(kind, f"00000000-0000-4000-8000-{abs(hash(kind)) % 10**12:012d}")
+        """The id of this kind: one the session made, else the first its lister lists, else a placeholder no server
+        knows."""
+        if kind not in self.by_kind and self.find is not None and kind not in self._finding:
+            self._finding.add(kind)
+            try:
+                found = self.find(kind)
+            finally:
+                self._finding.discard(kind)
+            if found is not None:
+                self.by_kind[kind] = found
+        return self.by_kind.get(kind, f"00000000-0000-4000-8000-{sum(map(ord, kind)):012d}")
+
+    def name(self, kind: str) -> Any:
+        """The name the session's object of this kind was created with, or None."""
+        given = self.made_with.get(kind, {})
+        return given.get("name", given.get(f"{kind}_name"))
 
 
 def ident(result: Any) -> Any:
@@ -105,7 +149,7 @@ def ident(result: Any) -> Any:
     if isinstance(result, list | tuple) and result:
         return ident(result[0])
     if isinstance(result, dict):
-        for key in ("id", "agent_custom_tool_id", "agent_custom_agent_id", "key_id"):
+        for key in ("id", "agent_custom_tool_id", "agent_custom_agent_id", "key_id", "agent_key_id"):
             if key in result:
                 return result[key]
         return None
@@ -122,15 +166,15 @@ def public_methods(cls: type) -> list[str]:
 
 
 def phase(name: str) -> int:
-    """Creators first; then links, readers and updaters; then what undoes a link (unshare, remove...) while its objects
-    still exist; then deleters: parts, documents, chat sessions, and collections last."""
+    """Creators first; then links, readers and updaters; then what undoes a link or a setting (unshare, remove,
+    reset...) while its objects still exist; then deleters: parts, documents, chat sessions, and collections last."""
     if name.startswith("add_") and "_to_" in name:
         return 1  # a link (add_role_to_group), made once the objects it links exist
-    if name.startswith(("create_", "add_", "upload")):
-        return 0
-    if name.startswith(("unshare_", "remove_", "revoke_", "deactivate_", "cancel_")):
+    if name.startswith(("create_", "add_", "share_", "upload")):
+        return 0  # share_chat_session makes a shared chat; the other shares are done before their unshare_ too
+    if name.startswith(("unshare_", "remove_", "revoke_", "deactivate_", "cancel_", "reset_")):
         return 2
-    if name.startswith(("delete_", "confirm_")):
+    if name.startswith(("delete_", "confirm_", "bulk_delete_")):
         for rank, word in enumerate(("document", "chat_session", "collection"), start=4):
             if word in name:
                 return rank
@@ -198,19 +242,35 @@ def hints(ids: Ids, scratch: Path) -> dict[str, dict[str, Any]]:
     }
 
 
-def placeholder(name: str, annotation: Any, ids: Ids, scratch: Path) -> Any:
-    """A value for a required parameter: a known id, else one fitting its name and type."""
+def placeholder(name: str, annotation: Any, ids: Ids, scratch: Path, method: str = "") -> Any:
+    """A value for a required parameter: a known id or name, else one fitting its name and type."""
     kind = kind_of(name, ids)
     if kind is not None:
         return ids.get(kind)
     if name == "destination_directory":
         return tempfile.mkdtemp(dir=scratch)  # a fresh folder: downloads refuse to overwrite
-    kind = kind_of(name[:-1], ids) if name.endswith("_ids") else None
-    if kind is not None:
-        return [ids.get(kind)]
+    if name in ("id", "ids") and method:
+        # update_prompt_template(id), delete_prompt_templates(ids): the id of what the method's name says
+        found = ids.get(method_kind(method))
+        return found if name == "id" else [found]
+    if name.endswith("_ids"):
+        # key_ids, groups_ids, summaries_ids: a list of the one id of that kind
+        stem = name[:-4]
+        kind = kind_of(f"{stem}_id", ids) or kind_of(f"{singular(stem)}_id", ids)
+        if kind is not None:
+            return [ids.get(kind)]
+    if name.endswith("_name") and name != "file_name":
+        # role_name: the name the session's role was created with
+        kind = kind_of(f"{name[:-5]}_id", ids)
+        if kind is not None and ids.name(kind) is not None:
+            return ids.name(kind)
     by_name = {
         "tag_name": ids.by_kind.get("tag", "harness-tag"),
         "tags": ["harness-tag"],
+        # the configuration keys set_*_configuration sets and bulk_delete_*/reset_* later remove
+        "key_name": "harness-key",
+        "key_names": ["harness-key"],
+        "keys": ["harness-key"],
         "username": "harness@example.com",
         "url": "https://example.com/page.html",
         "base_url": "https://example.com/v1",
@@ -280,11 +340,12 @@ def typed(annotation: Any, name: str, ids: Ids) -> Any:
 def arguments(func: Callable[..., Any], ids: Ids, scratch: Path, given: dict[str, Any] | None = None) -> dict[str, Any]:
     """``given``, and keyword arguments for the other required parameters of ``func`` (a function or a class)."""
     kwargs: dict[str, Any] = dict(given or {})
+    method = getattr(func, "__name__", "")
     for param in inspect.signature(func).parameters.values():
         if param.name in kwargs or param.name == "self" or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             continue
         if param.default is inspect.Parameter.empty:
-            kwargs[param.name] = placeholder(param.name, param.annotation, ids, scratch)
+            kwargs[param.name] = placeholder(param.name, param.annotation, ids, scratch, method)
     return kwargs
 
 
@@ -300,6 +361,19 @@ def sweep(
     """Call every public method of ``cls`` through ``invoke``; ``{"results": {name: "ok" | reason}, "excluded"}``."""
     names = [n for n in public_methods(cls) if n not in EXCLUDED]
     results: dict[str, str] = {}
+
+    def listed(kind: str) -> Any:
+        # the first object a lister lists; when it fails, the placeholder stays (and the lister's own call, when
+        # the sweep reaches it, says why)
+        lister = ids.lister(kind)
+        if lister is None:
+            return None
+        try:
+            return ident(invoke(lister, arguments(getattr(cls, lister), ids, scratch)))
+        except Exception:
+            return None
+
+    ids.find = listed
     took: dict[str, float] = {}
     for name in sorted(names, key=lambda n: (phase(n), n)):
         started = time.monotonic()
@@ -316,7 +390,7 @@ def sweep(
             continue
         finally:
             took[name] = time.monotonic() - started
-        ids.note(name, result)
+        ids.note(name, result, kwargs)
     slowest = dict(sorted(took.items(), key=lambda kv: -kv[1])[:8])
     return {
         "results": results,
@@ -353,7 +427,7 @@ def sweep_sync(url: str, key: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
         seed_objects(scratch)
-        ids = Ids()
+        ids = Ids(H2OGPTE)
         base(ids, invoke, scratch, lambda sid: query_sync(client, sid))
         out = sweep(H2OGPTE, invoke, ids, scratch)
     pool.shutdown(wait=False, cancel_futures=True)
@@ -389,7 +463,7 @@ def sweep_async(url: str, key: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
         seed_objects(scratch)
-        ids = Ids()
+        ids = Ids(H2OGPTEAsync)
         base(ids, invoke, scratch, lambda sid: loop.run_until_complete(asyncio.wait_for(ask(sid), CALL_TIMEOUT)))
         out = sweep(H2OGPTEAsync, invoke, ids, scratch)
     loop.run_until_complete(client.close())

@@ -316,3 +316,53 @@ def test_memory_stays_bounded_under_load(client: H2OGPTeClient, state: H2OGPTeMo
     assert "q4" in [m["content"] for m in client.messages(kept)]  # the newest survive
     assert "first" not in [m["content"] for m in client.messages(kept)]
     assert not state.internal_errors
+
+
+def test_default_names_the_users_default_collection(http: httpx.Client, state: H2OGPTeMockState) -> None:
+    first = http.get("/api/v1/collections/default").json()
+    assert http.get("/api/v1/collections/default").json()["id"] == first["id"] != "default"
+    session = http.post("/api/v1/chats", params={"collection_id": "default"}).json()
+    assert session["collection_id"] == first["id"]
+    assert state.internal_errors == []
+
+
+def test_an_api_key_is_listed_by_its_id_and_acted_on_by_it(http: httpx.Client) -> None:
+    made = http.post("/api/v1/admin/api_keys", json={"user_id": "u1", "name": "ci"})
+    assert made.status_code == 201
+    secret = made.json()["secret_key"]
+    [key] = http.get("/api/v1/admin/api_keys").json()
+    assert secret.startswith("sk-")
+    assert key["hint"].endswith(secret[-4:])
+    assert key["name"] == "ci"
+    # the secret is no id: the key is acted on by its id
+    assert http.patch(f"/api/v1/admin/api_keys/expire/{key['id']}", json={"expires_in": "1d"}).status_code == 204
+    assert http.post(f"/api/v1/admin/api_keys/deactivate/{secret}").status_code == 404
+    assert http.delete(f"/api/v1/admin/api_keys/{key['id']}").status_code == 204
+    assert http.get("/api/v1/admin/api_keys").json() == []
+
+
+def test_rpc_job_deletes_collections_as_admin_and_exports_feedback(http: httpx.Client, clock: ManualClock) -> None:
+    cid = http.post("/api/v1/collections", json={"name": "c", "description": "d"}).json()["id"]
+    job = http.post("/rpc/job", json=["q:crawl_quick.DeleteCollectionsAsAdminJob", {"collection_ids": [cid]}, "r1"])
+    assert http.get(f"/api/v1/jobs/{job.json()['id']}").json()["kind"] == "DeleteCollectionsAsAdminJob"
+    assert http.get(f"/api/v1/collections/{cid}").status_code == 404
+    export = http.post("/rpc/job", json=["q:crawl.ExportFeedbackCSVJob", {}, "r2"]).json()["id"]
+    assert http.get(f"/api/v1/question_answer_feedbacks/export/{export}").status_code == 400  # not finished
+    clock.advance(10)
+    csv = http.get(f"/api/v1/question_answer_feedbacks/export/{export}")
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.splitlines()[0] == "id,thumbnail,expected_answer,user_comment"
+    assert http.post("/rpc/job", json=["q:crawl.NoSuchJob", {}, "r3"]).status_code == 400
+
+
+def test_chunks_are_the_ingested_lines_by_number(http: httpx.Client, clock: ManualClock) -> None:
+    cid = http.post("/api/v1/collections", json={"name": "c", "description": "d"}).json()["id"]
+    uid = http.put("/api/v1/uploads", files={"file": ("a.txt", b"alpha\n\ngamma\n")}).json()["id"]
+    http.post(f"/api/v1/uploads/{uid}/ingest", params={"collection_id": cid})
+    clock.advance(10)
+    assert [c["text"] for c in http.get(f"/api/v1/collections/{cid}/chunks/3,1").json()] == ["gamma", "alpha"]
+    assert http.get(f"/api/v1/collections/{cid}/chunks/2").status_code == 404
+    [doc] = http.get(f"/api/v1/collections/{cid}/documents").json()
+    listed = http.get(f"/api/v1/documents/{doc['id']}/chunks", params={"collection_id": cid}).json()
+    assert [(c["id"], c["text"]) for c in listed] == [(1, "alpha"), (3, "gamma")]
+    assert [c["id"] for c in http.get(f"/api/v1/documents/{doc['id']}/collections").json()] == [cid]

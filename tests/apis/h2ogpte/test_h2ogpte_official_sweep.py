@@ -23,9 +23,9 @@ from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, DEVIATIONS, H2OGPTeMockSta
 from h2oharness.mocks.clock import MonotonicClock
 from h2oharness.mocks.serve import serve
 
-#: the share of methods that must succeed: issue 11 asks for 0.95; the h2ogpte clients are at 89% (407/456 sync,
-#: 409/457 async), every failure listed with its reason in the mock's DEVIATIONS
-BAR = 0.89
+#: the share of methods that must succeed (issue 11); the h2ogpte clients are at 97.6% (445/456 sync) and 97.8%
+#: (447/457 async), every failure listed with its reason in the mock's DEVIATIONS
+BAR = 0.95
 DRIVER = Path(__file__).with_name("h2ogpte_official_driver.py")
 CONTRACT = Path(__file__).parents[3] / "contracts" / "h2ogpte" / "openapi.yaml"
 #: the operations of h2ogpte.rest_sync 1.7.5, which the high-level clients call
@@ -82,6 +82,18 @@ HAND_WRITTEN = (
     "summarize_document",
     "update_collection",
     "upload",
+    # the default collection, chunks, the catalogues the client reads first, and the admin jobs of /rpc/job
+    "get_default_collection",
+    "create_chat_session_on_default_collection",
+    "get_chunks",
+    "list_document_chunks",
+    "add_builtin_mcp",
+    "install_library_skill",
+    "star_library_item",
+    "unstar_library_item",
+    "encode_for_retrieval",
+    "delete_collections_as_admin",
+    "export_feedback_csv",
 )
 
 

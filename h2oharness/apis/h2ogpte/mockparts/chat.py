@@ -41,7 +41,8 @@ def create_chat_session(state: H2OGPTeMockState, call: Call) -> Reply:
     """POST /api/v1/chats[?collection_id=]: 201 ChatSession."""
     collection_id = call.query.get("collection_id")
     if collection_id is not None:
-        collection(state, collection_id)
+        # "default" names the user's default collection
+        collection_id = collection(state, collection_id)["id"]
     sid = new_id()
     state.sessions[sid] = {
         "id": sid,

@@ -99,17 +99,36 @@ def render_collection(state: H2OGPTeMockState, coll: dict[str, Any]) -> dict[str
     }
 
 
+#: the collection id by which the API means the user's default collection
+DEFAULT_COLLECTION = "default"
+
+
 def collection(state: H2OGPTeMockState, collection_id: str) -> dict[str, Any]:
-    """The stored collection, or a 404."""
+    """The stored collection (``default``: the user's default collection), or a 404."""
+    if collection_id == DEFAULT_COLLECTION:
+        return default_collection(state)
     coll = state.collections.get(collection_id)
     if coll is None:
         raise not_found(f"Collection {collection_id}")
     return coll
 
 
+def default_collection(state: H2OGPTeMockState) -> dict[str, Any]:
+    """The user's default collection, made the first time it is asked for."""
+    found = next((c for c in state.collections.values() if c.get("_default")), None)
+    if found is None:
+        found = _new_collection(state, {"name": "Default collection", "description": "The user's default collection"})
+        found["_default"] = True
+    return found
+
+
 def create_collection(state: H2OGPTeMockState, call: Call) -> Reply:
     """POST /api/v1/collections: 201 Collection."""
-    body = call.json
+    coll = _new_collection(state, call.json)
+    return Reply(render_collection(state, coll), status=201)
+
+
+def _new_collection(state: H2OGPTeMockState, body: dict[str, Any]) -> dict[str, Any]:
     now = state.now()
     cid = new_id()
     settings = body.get("collection_settings") or {}
@@ -132,7 +151,7 @@ def create_collection(state: H2OGPTeMockState, call: Call) -> Reply:
         "exempt_from_chat_expiry": False,
         "_settings": settings,
     }
-    return Reply(render_collection(state, state.collections[cid]), status=201)
+    return state.collections[cid]
 
 
 def list_collections(state: H2OGPTeMockState, call: Call) -> Reply:
@@ -228,6 +247,11 @@ def ingest_upload(state: H2OGPTeMockState, call: Call) -> Reply:
 
 #: the JobKind (the client's enum) of each ``*_job`` operation; a kind outside the enum fails the client's Job
 JOB_KINDS = {
+    "admin_cleanup_chat_sessions": "DeleteChatSessionsAsAdminJob",
+    "migrate_scheduled_connectors_to_collection": "MigrateScheduledConnectorsToCollectionJob",
+    # the jobs POST /rpc/job starts are named by their kind
+    "DeleteCollectionsAsAdminJob": "DeleteCollectionsAsAdminJob",
+    "ExportFeedbackCSVJob": "ExportFeedbackCSVJob",
     "build_collection_graph": "BuildCollectionGraphJob",
     "create_delete_chat_session_job": "DeleteChatSessionsJob",
     "create_delete_collection_job": "DeleteCollectionsJob",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,24 +22,42 @@ from h2oharness.apis.h2ogpte.mockparts.state import EPOCH, USERNAME, Document, H
 from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, encode, loads_json, parse_multipart
 from h2oharness.mocks.instances import Schemas
 from h2oharness.mocks.jobs import JobTiming
-from h2oharness.mocks.resources import GenericCall, Kind, Operation, Resources, Rules, Surface
+from h2oharness.mocks.resources import GenericCall, GenericReply, Kind, Operation, Resources, Rules, Surface
 from h2oharness.openapi import contract_document
 
 V1 = "/api/v1"
 
 
+#: operations whose shape says something else than they do
+KINDS = {
+    # no GET of one object, so their POST reads as an action; each makes an object the other paths name
+    ("POST", f"{V1}/groups"): Kind.CREATE,
+    ("POST", f"{V1}/admin/api_keys"): Kind.CREATE,
+    ("POST", f"{V1}/agents/keys"): Kind.CREATE,
+    ("POST", f"{V1}/showcase"): Kind.CREATE,
+    # they answer a JobDetails the client waits on
+    ("POST", f"{V1}/admin/chats/cleanup"): Kind.JOB,
+    ("POST", f"{V1}/collections/{{collection_id}}/migrate_scheduled_connectors"): Kind.JOB,
+    # untagging a document leaves the tag itself (/tags/{tag_name}) be
+    ("DELETE", f"{V1}/documents/{{document_id}}/tags/{{tag_name}}"): Kind.ACTION,
+}
+
+#: the API key operations that name a key under another path than the keys' own
+API_KEY_PATHS = tuple(f"{V1}/admin/api_keys/{verb}" for verb in ("deactivate", "expire", "inactivity_interval"))
+
+
 @functools.cache
 def surface(timing: JobTiming) -> Surface:
     """The contract's operations, classified once per process (per job timing)."""
-    rules = Rules(
-        id_field="id",
-        new_id=lambda template, body: new_id(),
-        job_timing=timing,
-        job_view=job_view,
-        # no GET of one group, so its POST reads as an action; it makes a group the other group paths name
-        kinds={("POST", f"{V1}/groups"): Kind.CREATE},
-    )
+    rules = Rules(id_field="id", new_id=_new_id, job_timing=timing, job_view=job_view, kinds=KINDS)
     return Surface(contract_document("h2ogpte"), rules)
+
+
+def _new_id(template: str, body: Any) -> str:
+    # a tag is named by its name in every path (/tags/{tag_name}), so that is its key
+    if template == f"{V1}/tags" and isinstance(body, dict) and isinstance(body.get("name"), str) and body["name"]:
+        return str(body["name"])
+    return new_id()
 
 
 def resources(state: H2OGPTeMockState) -> Resources:
@@ -62,7 +81,60 @@ def _exists(state: H2OGPTeMockState, template: str, object_id: str) -> bool | No
     held = stores.get(template)
     if template == f"{V1}/jobs":
         return state.jobs.get(object_id) is not None
+    if template == f"{V1}/question_answer_feedbacks":
+        # feedback is given on an answer: a message the chat handlers made
+        return object_id in state.messages
+    generic = state.resources.collections if state.resources is not None else {}
+    if template in API_KEY_PATHS:
+        return object_id in generic.get(f"{V1}/admin/api_keys", {})
+    if template == f"{V1}/roles":
+        # the client names a role by its name where the path says role_id (assign_permissions_to_role)
+        roles = generic.get(template, {})
+        return object_id in roles or any(r.get("name") == object_id for r in roles.values()) or None
     return None if held is None else object_id in held
+
+
+def _issue_api_key(state: H2OGPTeMockState, resources: Resources, op: Operation) -> Any:
+    """The APIKeyResult of a new key: its secret, shown once, and the key as GET /admin/api_keys lists it."""
+    # the generic layer has just kept the key, as sent, under a new id: the newest of the keys
+    kept = resources.collections.get(op.collection, {})
+    key_id = next(reversed(kept), "")
+    secret = "sk-" + uuid.uuid4().hex
+    created = state.now().isoformat()
+    record = kept.get(key_id, {})
+    record.update(
+        {
+            "username": USERNAME,
+            "name": record.get("name") or "API key",
+            "hint": f"sk-...{secret[-4:]}",
+            "created_at": created,
+            "is_active": True,
+            "is_global_key": not record.get("collection_id"),
+            "total_calls": 0,
+        }
+    )
+    return resources.surface.schemas.fit({"secret_key": secret, "api_key": record}, op.answer)
+
+
+def _share_chat(state: H2OGPTeMockState, resources: Resources, op: Operation) -> Any:
+    """The ShareChatResponse of a new shared chat; the shared chat keeps what the client's SharedChatDetail
+    requires (the generic layer has just kept it, as sent, as the newest of the shared chats)."""
+    kept = resources.collections.get(op.collection, {})
+    share_id = next(reversed(kept), "")
+    record = kept.get(share_id, {})
+    session = state.sessions.get(str(record.get("chat_session_id")), {})
+    record.update(
+        {
+            # SharedChatDetail cannot be built without a name (the client drops a null one)
+            "name": session.get("name") or "Shared chat",
+            "shared_at": state.now().isoformat(),
+            "shared_by": USERNAME,
+            "messages": [],
+            "relative_path": f"/shared/{share_id}",
+            "url": f"http://127.0.0.1/shared/{share_id}",
+        }
+    )
+    return resources.surface.schemas.fit(record, op.answer)
 
 
 def render_document(state: H2OGPTeMockState, doc: Document) -> dict[str, Any]:
@@ -99,6 +171,10 @@ def _views(state: H2OGPTeMockState, template: str, values: Mapping[str, str]) ->
         return {d.id: render_document(state, d) for d in _ready(state)}
     if template == f"{V1}/jobs":
         return {job.id: job_view(job, state.clock.now()) for job in state.jobs.all()}
+    if template == f"{V1}/documents/{{document_id}}/collections":
+        doc = state.documents.get(values.get("document_id", ""))
+        coll = state.collections.get(doc.collection_id) if doc is not None else None
+        return {coll["id"]: render_collection(state, coll)} if coll is not None else {}
     collection_id = values.get("collection_id", "")
     if template == f"{V1}/collections/{{collection_id}}/documents":
         return {d.id: render_document(state, d) for d in ready_documents(state, collection_id)}
@@ -129,6 +205,10 @@ def answer(state: H2OGPTeMockState, op: Operation, call: Call) -> Reply:
         kept = state.resources.collections.get(op.collection, {}).get(reply.body.get("id", ""))
         if kept is not None:
             kept.setdefault("is_system_default", False)
+    if op.operation_id == "create_api_key_for_user" and isinstance(reply.body, dict):
+        reply = GenericReply(reply.status, _issue_api_key(state, state.resources, op))
+    if op.operation_id == "share_chat_session" and isinstance(reply.body, dict):
+        reply = GenericReply(reply.status, _share_chat(state, state.resources, op))
     if reply.body is None:
         media = _media(op, reply.status)
         return Reply(b"" if media else None, status=reply.status, content_type=media)
@@ -226,12 +306,17 @@ def _apply(state: H2OGPTeMockState, op: Operation, call: GenericCall) -> None:
         _delete_named(state, op.template, body)
 
 
+def delete_collections(state: H2OGPTeMockState, collection_ids: list[str]) -> None:
+    """Delete these collections (an unknown id is skipped) with their documents."""
+    for cid in collection_ids:
+        if state.collections.pop(cid, None) is not None:
+            for doc_id in [d.id for d in state.documents.values() if d.collection_id == cid]:
+                del state.documents[doc_id]
+
+
 def _delete_named(state: H2OGPTeMockState, template: str, body: Mapping[str, Any]) -> None:
     if template == f"{V1}/collections/delete_job":
-        for cid in body.get("collection_ids") or []:
-            if state.collections.pop(cid, None) is not None:
-                for doc_id in [d.id for d in state.documents.values() if d.collection_id == cid]:
-                    del state.documents[doc_id]
+        delete_collections(state, list(body.get("collection_ids") or []))
     elif template == f"{V1}/chats/delete_job":
         for sid in body.get("session_ids") or []:
             if state.sessions.pop(sid, None) is not None:

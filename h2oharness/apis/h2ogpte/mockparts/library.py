@@ -133,6 +133,21 @@ def list_chat_sessions_for_collection(state: H2OGPTeMockState, call: Call) -> Re
     return Reply(page([render_session(state, s) for s in mine], call.query))
 
 
+def collection_chunks(state: H2OGPTeMockState, collection_id: str) -> list[dict[str, Any]]:
+    """The chunks of a collection: each non-blank line of its ingested documents, numbered from 1 in order."""
+    chunks: list[dict[str, Any]] = []
+    chunk_id = 0
+    for doc in ready_documents(state, collection_id):
+        for line in doc.data.decode("utf-8", errors="replace").splitlines():
+            chunk_id += 1
+            if line.strip():
+                size = len(line.encode())
+                chunks.append(
+                    {"text": line, "id": chunk_id, "name": doc.name, "size": size, "pages": "1", "topic": doc.id}
+                )
+    return chunks
+
+
 def search_collection_chunks(state: H2OGPTeMockState, call: Call) -> Reply:
     """POST /api/v1/collections/{collection_id}/chunks/search: the ingested lines sharing words with the query."""
     cid = call.path_params["collection_id"]
@@ -143,28 +158,38 @@ def search_collection_chunks(state: H2OGPTeMockState, call: Call) -> Reply:
         raise bad_request("query is required")
     wanted = {w.lower() for w in _WORD.findall(query)}
     found: list[dict[str, Any]] = []
-    chunk_id = 0
-    for doc in ready_documents(state, cid):
-        for line in doc.data.decode("utf-8", errors="replace").splitlines():
-            chunk_id += 1
-            words = {w.lower() for w in _WORD.findall(line)}
-            score = len(words & wanted) / max(1, len(wanted))
-            if line.strip() and (score > 0 or not wanted):
-                found.append(
-                    {
-                        "text": line,
-                        "id": chunk_id,
-                        "name": doc.name,
-                        "size": len(line.encode()),
-                        "pages": "1",
-                        "topic": doc.id,
-                        "score": round(score, 4),
-                    }
-                )
+    for chunk in collection_chunks(state, cid):
+        words = {w.lower() for w in _WORD.findall(chunk["text"])}
+        score = len(words & wanted) / max(1, len(wanted))
+        if score > 0 or not wanted:
+            found.append({**chunk, "score": round(score, 4)})
     found.sort(key=lambda c: -c["score"])
     offset = max(0, int(body.get("offset") or 0))
     limit = max(0, int(body.get("limit") or 100))
     return Reply(found[offset : offset + limit])
+
+
+def get_collection_chunks(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/collections/{collection_id}/chunks/{chunk_ids}: those chunks (comma-separated ids), in that
+    order; a 404 names the first id the collection lacks."""
+    cid = call.path_params["collection_id"]
+    collection(state, cid)
+    by_id = {c["id"]: c for c in collection_chunks(state, cid)}
+    wanted = [part.strip() for part in call.path_params["chunk_ids"].split(",")]
+    missing = next((w for w in wanted if not w.isdigit() or int(w) not in by_id), None)
+    if missing is not None:
+        raise not_found(f"Chunk {missing[:40]}")
+    return Reply([{k: v for k, v in by_id[int(w)].items() if k != "topic"} for w in wanted])
+
+
+def list_document_chunks(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/documents/{document_id}/chunks?collection_id=: the document's chunks in that collection."""
+    doc_id = call.path_params["document_id"]
+    if doc_id not in state.documents:
+        raise not_found(f"Document {doc_id}")
+    cid = call.query.get("collection_id") or state.documents[doc_id].collection_id
+    collection(state, cid)
+    return Reply([{**c, "score": 1.0} for c in collection_chunks(state, cid) if c["topic"] == doc_id])
 
 
 def update_collection(state: H2OGPTeMockState, call: Call) -> Reply:
@@ -195,17 +220,23 @@ def update_chat_session(state: H2OGPTeMockState, call: Call) -> Reply:
     return Reply(render_session(state, session))
 
 
-def _job(state: H2OGPTeMockState, kind: str, description: str) -> Reply:
-    # the job's kind is the operation's id, as the generic layer names its jobs (job_view renders both)
-    job: Job = state.jobs.submit(kind, state.timings.job, job_id=new_id(), description=description)
+def _job(state: H2OGPTeMockState, kind: str, description: str, failure: str = "") -> Reply:
+    # the job's kind is the operation's id, as the generic layer names its jobs (job_view renders both); an id it
+    # names that does not exist fails the job (its status says why), not the request
+    fail_at = 0.0 if failure else None
+    job: Job = state.jobs.submit(
+        kind, state.timings.job, job_id=new_id(), description=description, fail_at=fail_at, failure=failure
+    )
     return Reply(job_details(state, job), status=201)
 
 
 def create_delete_collection_job(state: H2OGPTeMockState, call: Call) -> Reply:
-    """POST /api/v1/collections/delete_job: 201 JobDetails; the collections go (with their documents) at once."""
+    """POST /api/v1/collections/delete_job: 201 JobDetails; the collections go (with their documents) at once, or,
+    when one does not exist, none does and the job fails."""
     ids = _ids(object_body(call), "collection_ids")
-    for cid in ids:
-        collection(state, cid)
+    missing = next((cid for cid in ids if cid not in state.collections), None)
+    if missing is not None:
+        return _job(state, "create_delete_collection_job", ", ".join(ids), f"Collection {missing} not found")
     for cid in ids:
         del state.collections[cid]
         for doc_id in [d.id for d in state.documents.values() if d.collection_id == cid]:
@@ -214,10 +245,12 @@ def create_delete_collection_job(state: H2OGPTeMockState, call: Call) -> Reply:
 
 
 def create_delete_chat_session_job(state: H2OGPTeMockState, call: Call) -> Reply:
-    """POST /api/v1/chats/delete_job: 201 JobDetails; the sessions go with their messages and files."""
+    """POST /api/v1/chats/delete_job: 201 JobDetails; the sessions go with their messages and files, or, when one
+    does not exist, none does and the job fails."""
     ids = _ids(object_body(call), "session_ids")
-    for sid in ids:
-        session_of(state, sid)
+    missing = next((sid for sid in ids if sid not in state.sessions), None)
+    if missing is not None:
+        return _job(state, "create_delete_chat_session_job", ", ".join(ids), f"Chat session {missing} not found")
     for sid in ids:
         del state.sessions[sid]
         state.agent_files.pop(sid, None)
@@ -225,35 +258,45 @@ def create_delete_chat_session_job(state: H2OGPTeMockState, call: Call) -> Reply
     return _job(state, "create_delete_chat_session_job", ", ".join(ids))
 
 
-def _delete_documents(state: H2OGPTeMockState, ids: list[str], collection_id: str | None) -> None:
+def _missing_document(state: H2OGPTeMockState, ids: list[str], collection_id: str | None) -> str:
+    """Why these documents cannot all be deleted ('' when they can)."""
     for doc_id in ids:
-        doc = document_of(state, doc_id)
+        doc = state.documents.get(doc_id)
+        if doc is None:
+            return f"Document {doc_id} not found"
         if collection_id is not None and doc.collection_id != collection_id:
-            raise not_found(f"Document {doc_id} in collection {collection_id}")
-    for doc_id in ids:
-        del state.documents[doc_id]
+            return f"Document {doc_id} in collection {collection_id} not found"
+    return ""
 
 
 def create_delete_document_job(state: H2OGPTeMockState, call: Call) -> Reply:
-    """POST /api/v1/documents/delete_job: 201 JobDetails."""
+    """POST /api/v1/documents/delete_job: 201 JobDetails (a failed job, deleting nothing, when one does not exist)."""
     ids = _ids(object_body(call), "document_ids")
-    _delete_documents(state, ids, None)
-    return _job(state, "create_delete_document_job", ", ".join(ids))
+    failure = _missing_document(state, ids, None)
+    for doc_id in [] if failure else ids:
+        del state.documents[doc_id]
+    return _job(state, "create_delete_document_job", ", ".join(ids), failure)
 
 
 def create_delete_document_from_collection_job(state: H2OGPTeMockState, call: Call) -> Reply:
-    """POST /api/v1/collections/{collection_id}/documents/delete_job: 201 JobDetails."""
+    """POST /api/v1/collections/{collection_id}/documents/delete_job: 201 JobDetails (a failed job, deleting
+    nothing, when a document is not in the collection)."""
     cid = call.path_params["collection_id"]
     collection(state, cid)
     ids = _ids(object_body(call), "document_ids")
-    _delete_documents(state, ids, cid)
-    return _job(state, "create_delete_document_from_collection_job", ", ".join(ids))
+    failure = _missing_document(state, ids, cid)
+    for doc_id in [] if failure else ids:
+        del state.documents[doc_id]
+    return _job(state, "create_delete_document_from_collection_job", ", ".join(ids), failure)
 
 
 def create_process_document_job(state: H2OGPTeMockState, call: Call) -> Reply:
-    """POST /api/v1/documents/process_job: 201 JobDetails; the summary is readable under the given summary_id."""
+    """POST /api/v1/documents/process_job: 201 JobDetails; the summary is readable under the given summary_id (a
+    failed job when the document does not exist)."""
     body = object_body(call)
-    doc = document_of(state, str(body.get("document_id")))
+    doc = state.documents.get(str(body.get("document_id")))
+    if doc is None:
+        return _job(state, "create_process_document_job", "", f"Document {body.get('document_id')} not found")
     summary_id = body.get("summary_id") or new_id()
     text = doc.data.decode("utf-8", errors="replace")
     lines = [line for line in text.splitlines() if line.strip()]

@@ -679,6 +679,7 @@ OPERATIONS: tuple[Operation, ...] = (
         for verb in ("answer_question", "summarize_content", "extract_data")
     ),
     Operation("POST", "/rpc/db", "rpc_db", "rpc", "The high-level client's RPC: assistants, forums", documented=False),
+    Operation("POST", "/rpc/job", "rpc_job", "rpc", "The high-level client's RPC: admin jobs", documented=False),
     # AI assistants' REST side, outside rest_sync (the high-level client's own paths)
     *(
         Operation("POST", f"{AI}/{verb}", f"{verb}_ai_assistant", "assistants", verb, documented=False)
@@ -789,6 +790,32 @@ OPERATIONS: tuple[Operation, ...] = (
         "get_default_prompt_template",
         "prompt_templates",
         "The system's default prompt template",
+        documented=False,
+    ),
+    # what the high-level client reads before it acts (mockparts/catalogue.py) and chunks by number
+    Operation("GET", f"{V1}/agents/builtin_mcps", "list_builtin_mcps", "agents", "Built-in MCPs", documented=False),
+    Operation("POST", f"{V1}/agents/builtin_skills/add", "add_builtin_skill", "agents", "Install", documented=False),
+    *(
+        Operation(method, f"{V1}/agents/library/{{item_kind}}/{{item_id}}/star", op_id, "agents", "", documented=False)
+        for method, op_id in (("POST", "star_library_item"), ("DELETE", "unstar_library_item"))
+    ),
+    Operation("GET", f"{V1}/embedding_models/default", "get_default_embedding_model", "models", "", documented=False),
+    Operation(
+        "GET",
+        f"{V1}/question_answer_feedbacks/export/{{job_id}}",
+        "download_feedback_export",
+        "feedback",
+        "A finished export's CSV",
+        documented=False,
+    ),
+    Operation("GET", f"{COLL}/chunks/{{chunk_ids}}", "get_collection_chunks", "collections", "", documented=False),
+    Operation(
+        "GET",
+        f"{V1}/documents/{{document_id}}/chunks",
+        "list_document_chunks",
+        "documents",
+        "A document's chunks",
+        query=_q(("collection_id", STR)),
         documented=False,
     ),
     Operation("GET", "/rpc/fs", "rpc_fs_list", "rpc", "Ids of the uploads not yet ingested"),

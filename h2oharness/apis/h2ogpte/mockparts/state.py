@@ -100,6 +100,8 @@ class H2OGPTeMockState(MockState):
     tool_associations: dict[str, dict[str, Any]] = field(default_factory=dict)
     key_associations: dict[str, dict[str, Any]] = field(default_factory=dict)
     tool_preference: list[str] = field(default_factory=lambda: ["python", "shell", "web_search"])
+    #: the library items (item_kind, item_id) the user starred
+    stars: set[tuple[str, str]] = field(default_factory=set)
     #: the generic layer answering the contract's operations no handler takes (mockparts/generic.py)
     resources: Resources | None = None
 

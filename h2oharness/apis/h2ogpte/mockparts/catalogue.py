@@ -1,0 +1,105 @@
+"""What the high-level client reads before it acts, and the admin jobs it starts over ``/rpc/job``.
+
+The built-in MCP catalogue (``add_builtin_mcp`` adds up its two lists), library skills installed and starred, the
+default embedding model (``encode_for_retrieval`` encodes with its id), and ``POST /rpc/job``: the client's
+``["q:<queue>.<JobKind>", {arguments}, request_id]`` becomes a job on the state's board that ``GET /jobs/{id}``
+reports; deleting collections as an admin deletes them at once, as the other delete jobs do, and a feedback export
+is then downloaded as CSV from ``GET /question_answer_feedbacks/export/{job_id}``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from h2oharness.apis.h2ogpte.mockparts.docs import EMBEDDING_MODEL
+from h2oharness.apis.h2ogpte.mockparts.generic import V1, delete_collections
+from h2oharness.apis.h2ogpte.mockparts.state import USERNAME, H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.wire import Call, Reply, bad_request, loads_json, not_found, object_body
+from h2oharness.mocks.jobs import JobPhase
+
+#: the jobs /rpc/job starts, by the JobKind its method names
+RPC_JOBS = ("DeleteCollectionsAsAdminJob", "ExportFeedbackCSVJob")
+
+
+def list_builtin_mcps(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/agents/builtin_mcps: the catalogue, empty in the mock (two lists, never null)."""
+    return Reply({"oauth_apps": [], "api_key_apps": []})
+
+
+def install_library_skill(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/agents/builtin_skills/add: 201 with the id of the user's new skill, which GET /agents/skills
+    lists."""
+    body = object_body(call) if call.body.strip() else {}
+    skill_id = new_id()
+    now = state.now().isoformat()
+    skill = {
+        "id": skill_id,
+        "skill_name": str(body.get("skill_id") or "skill"),
+        "owner_email": USERNAME,
+        "enabled": bool(body.get("enable_by_default")),
+        "created_at": now,
+        "updated_at": now,
+    }
+    if state.resources is not None:
+        state.resources.collections.setdefault(f"{V1}/agents/skills", {})[skill_id] = skill
+    return Reply({"id": skill_id}, status=201)
+
+
+def star_library_item(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST (star) or DELETE (unstar) /api/v1/agents/library/{item_kind}/{item_id}/star: the item's star state.
+
+    Both are idempotent: starring twice counts one star, unstarring an item not starred leaves none.
+    """
+    kind, item = call.path_params["item_kind"], call.path_params["item_id"]
+    if kind not in ("skill", "mcp"):
+        raise not_found(f"Library item kind {kind[:40]!r}")
+    if call.method == "POST":
+        state.stars.add((kind, item))
+    else:
+        state.stars.discard((kind, item))
+    starred = (kind, item) in state.stars
+    return Reply({"item_kind": kind, "item_id": item, "is_starred_by_me": starred, "star_count": int(starred)})
+
+
+def get_default_embedding_model(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/embedding_models/default: the model new collections embed with."""
+    return Reply(
+        {
+            "id": EMBEDDING_MODEL,
+            "display_name": "BGE large (English)",
+            "description": "The default embedding model",
+            "languages": ["en"],
+        }
+    )
+
+
+def rpc_job(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /rpc/job: ``["q:<queue>.<JobKind>", {arguments}, request_id]`` -> ``{"id"}`` of a job on the board."""
+    body = loads_json(call.body) if call.body.strip() else None
+    if not isinstance(body, list) or len(body) < 2 or not isinstance(body[0], str) or not isinstance(body[1], dict):
+        raise bad_request('The body must be a JSON array: ["q:<queue>.<JobKind>", {arguments}, request_id]')
+    kind = body[0].rsplit(".", 1)[-1]
+    if kind not in RPC_JOBS:
+        raise bad_request(f"Unknown job {body[0][:80]!r}")
+    if kind == "DeleteCollectionsAsAdminJob":
+        delete_collections(state, [str(cid) for cid in body[1].get("collection_ids") or []])
+    job = state.jobs.submit(kind, state.timings.ingest, job_id=new_id())
+    return Reply({"id": job.id})
+
+
+def download_feedback_export(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/question_answer_feedbacks/export/{job_id}: the finished export's CSV, one row per feedback."""
+    job = state.jobs.get(call.path_params["job_id"])
+    if job is None or job.kind != "ExportFeedbackCSVJob":
+        raise not_found(f"Export {call.path_params['job_id']}")
+    if job.phase(state.clock.now()) is not JobPhase.SUCCEEDED:
+        raise bad_request("The export has not finished")
+    held = state.resources.collections.get(f"{V1}/question_answer_feedbacks", {}) if state.resources else {}
+    columns = ["id", "thumbnail", "expected_answer", "user_comment"]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for record in held.values():
+        writer.writerow([record.get(c, "") for c in columns])
+    return Reply(out.getvalue().encode(), content_type="text/csv")
