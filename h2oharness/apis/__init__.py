@@ -9,9 +9,10 @@ Every API folder has the same pieces: ``mock.py`` (``make_app(state=None)`` and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from h2oharness.apis.coreplexml.contract import PLAN as COREPLEXML_PLAN
 from h2oharness.apis.h2o3 import local as h2o3_local
@@ -24,6 +25,11 @@ from h2oharness.errors import UnknownAPI
 
 if TYPE_CHECKING:
     from h2oharness.targets import LocalServer
+
+#: ``extra_cases(operation, keys)``: concrete requests a budgeted sweep adds for one operation (a schemathesis
+#: ``APIOperation``), given the real values the API's feed made on the target (None without): each a case, a
+#: ``h2oharness.confirm.Request`` or a mapping of case fields (h2oharness/pytest_plugin/budgeted.py's ``as_case``)
+ExtraCases = Callable[[Any, Any], Iterable[Any]]
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,25 @@ class ApiInfo:
     def module(self) -> str:
         """Dotted name of the API's folder in the package."""
         return f"h2oharness.apis.{self.slug}"
+
+    @property
+    def extra_cases(self) -> ExtraCases | None:
+        """The API's extra sweep cases: ``extra_cases`` of ``h2oharness/apis/<slug>/sweepcases.py``, None without.
+
+        Example:
+            def extra_cases(operation, keys):  # h2oharness/apis/<slug>/sweepcases.py
+                if operation.path == "/3/Frames/{frame_id}":
+                    yield {"path_parameters": {"frame_id": "a\\x01b"}}
+        """
+        name = f"{self.module}.sweepcases"
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise  # the module is there, something it imports is not: say so
+            return None
+        found: ExtraCases | None = getattr(module, "extra_cases", None)
+        return found
 
     @property
     def kinds(self) -> tuple[str, ...]:

@@ -29,8 +29,10 @@ from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 
 from h2oharness.apis import ApiInfo, get_api
+from h2oharness.budget import BudgetSpent
 from h2oharness.contractplan import CaseFeed, FlowContext, FlowPlan
 from h2oharness.errors import ConfigError
+from h2oharness.pytest_plugin.budgeted import BUDGET
 from h2oharness.settings import Settings
 from h2oharness.stateful import flow_settings, linked_flow
 from h2oharness.sweep import load_destructive
@@ -64,7 +66,9 @@ def contract_tests(slug: str, folder: Path) -> tuple[TestFunction, TestFunction 
     # an exclude, not an include: once a schemathesis.toml has [[operations]] entries, the loaded schema's filter
     # already includes everything and a further include only adds alternatives (schemathesis 4.32)
     schema = document.exclude(lambda ctx: not in_scope(ctx.operation.method, ctx.operation.path))
-    feed = api.plan.feed() if api.plan.feed and (current.all_operations or current.real_keys) else None
+    # a budgeted sweep uses the real keys too: most of what it finds past the first round is behind them
+    wanted = current.all_operations or current.real_keys or current.budget is not None
+    feed = api.plan.feed() if api.plan.feed and wanted else None
     if feed is not None:
         feed.install(schema)
     contract = _contract_test(api, schema, current, destructive, feed)
@@ -85,6 +89,9 @@ def _contract_test(
     needs = [f"{slug}_target", f"{slug}_session", "harness_known_findings", "harness_sweep"]
 
     def test(case: Any, request: pytest.FixtureRequest) -> None:
+        budget = request.config.stash.get(BUDGET, None)
+        if budget is not None and budget.expired():
+            raise BudgetSpent(f"the sweep's budget of {budget.seconds:g} s is spent")
         target = request.getfixturevalue(f"{slug}_target")
         reason = api.plan.skip(case, target)
         if reason:
@@ -107,6 +114,7 @@ def _contract_test(
             request.getfixturevalue("harness_known_findings").absorb(group, target, response=response)
 
     _named(test, f"test_{slug}_contract", "Every generated request gets a response its operation documents.")
+    test._harness_feed = feed  # type: ignore[attr-defined]  # a budgeted round hands its keys to extra cases
     test = pytest.mark.usefixtures(*needs)(test)
     test = settings(
         max_examples=current.max_examples, suppress_health_check=list(HealthCheck), deadline=None, database=None
@@ -116,6 +124,24 @@ def _contract_test(
 
 _FED = pytest.StashKey[bool]()
 _WARNED = pytest.StashKey[set[str]]()
+
+
+def feed_keys(item: pytest.Item) -> Any:
+    """The real values the feed of a contract test's API made on the target (H2O-3: ``SweepKeys``), or None."""
+    feed = getattr(getattr(item, "test_function", None), "_harness_feed", None)
+    return getattr(feed, "keys", None)
+
+
+def reset_for_rerun(item: pytest.Item) -> None:
+    """Forget what an earlier run of ``item`` left on it (its cases, findings, feed), so a re-run reports anew."""
+    from h2oharness.pytest_plugin.recording import LAST_RESPONSE
+    from h2oharness.sweep import CASES
+
+    item.user_properties.clear()
+    keys: tuple[pytest.StashKey[Any], ...] = (CASES, _FED, LAST_RESPONSE)
+    for key in keys:
+        if key in item.stash:
+            del item.stash[key]
 
 
 def _feed_before(request: pytest.FixtureRequest, feed: CaseFeed, target: Any, slug: str) -> None:
