@@ -12,6 +12,8 @@ test loop:
   seed, with as many examples as ``budget.allocate`` gives the operation out of
   ``budget.round_total``, by what each operation still yields in new distinct defects
   (failures grouped as the report groups them, h2oharness/report/defects.py);
+- the stateful flow, where the API has one, is an arm too: re-run under a fresh seed with a
+  fifth of its share in sequences (each is several calls);
 - in an operation's first budgeted round, the API's extra cases (``ApiInfo.extra_cases``:
   ``h2oharness/apis/<slug>/sweepcases.py``'s ``extra_cases(operation, keys)``) join it as
   explicit examples.
@@ -110,7 +112,7 @@ class BudgetedSweep:
         # the budget runs from the first test: collection before it and the report after it are not in it
         self.budget = Budget(self.seconds)
         self.config.stash[BUDGET] = self.budget
-        arms = [item for item in session.items if _operation_of(item) is not None]
+        arms = [item for item in session.items if _operation_of(item) is not None or _is_flow(item)]
         for item in arms:
             item.stash[_ORIGINAL] = getattr(item, "obj", None)
             self.stats.setdefault(item.nodeid, ArmStats())
@@ -173,10 +175,15 @@ class BudgetedSweep:
 
     def _prepare(self, item: pytest.Item, examples: int) -> bool:
         """Give ``item`` a fresh hypothesis test for this round; False when it cannot have one (then it sits out)."""
+        from h2oharness.pytest_plugin.contract import FLOW_ROUND, reset_for_rerun
+
+        if _is_flow(item):
+            # a stateful flow: sequences of linked calls, under a fresh seed
+            item.stash[FLOW_ROUND] = (round_seed(self.settings.seed, self.round, item.nodeid), max(1, examples // 5))
+            reset_for_rerun(item)
+            return True
         from schemathesis.generation import overrides
         from schemathesis.generation.hypothesis.builder import HypothesisTestConfig, HypothesisTestMode, create_test
-
-        from h2oharness.pytest_plugin.contract import reset_for_rerun
 
         operation = _operation_of(item)
         test_func = getattr(item, "test_function", None)
@@ -267,6 +274,11 @@ def _operation_of(item: pytest.Item) -> Any:
         return None
     original = item.stash.get(_ORIGINAL, None) or getattr(item, "obj", None)
     return ApiOperationMark.get(original) if original is not None else None
+
+
+def _is_flow(item: pytest.Item) -> bool:
+    """Whether ``item`` is an API's stateful flow test (``contract_tests``'s second test)."""
+    return bool(getattr(getattr(item, "function", None), "_harness_flow", False))
 
 
 def _with_modes(project: Any, modes: tuple[str, ...]) -> Any:

@@ -123,6 +123,8 @@ def _contract_test(
 
 
 _FED = pytest.StashKey[bool]()
+#: on a flow test re-run by a budgeted round: (hypothesis seed, sequences)
+FLOW_ROUND = pytest.StashKey[tuple[int, int]]()
 _WARNED = pytest.StashKey[set[str]]()
 
 
@@ -219,12 +221,29 @@ def _flow_test(api: ApiInfo, flow: FlowPlan, document: Any, spec: Path, config: 
         known = request.getfixturevalue("harness_known_findings")
         sweep = request.getfixturevalue("harness_sweep")
         steps: list[str] = []
+        budget = request.config.stash.get(BUDGET, None)
+        rerun = request.node.stash.get(FLOW_ROUND, None)
+
+        def before(case: Any) -> None:
+            if budget is not None and budget.expired():
+                raise BudgetSpent(f"the sweep's budget of {budget.seconds:g} s is spent")
+            if before_call:
+                before_call(case)
+
+        chosen = flow_settings(flow.min_examples, steps=flow.steps)
+        if rerun is not None:
+            # a budgeted round: other sequences than the derandomized first run's, as many as it was given
+            chosen = settings(chosen, derandomize=False, max_examples=rerun[1])
         with target.client(timeout=60.0) as http, flow.start(FlowContext(target, http, tmp_path)) as before_call:
             base = linked_flow(schema, target, session, known, steps, sweep)
-            machine: Any = type("Flow", (base,), {"before_call": lambda self, case: before_call and before_call(case)})
-            machine.run(settings=flow_settings(flow.min_examples, steps=flow.steps))
-        flow.check(steps)
+            machine: Any = type("Flow", (base,), {"before_call": lambda self, case: before(case)})
+            if rerun is not None:
+                machine._hypothesis_internal_use_seed = rerun[0]
+            machine.run(settings=chosen)
+        if rerun is None:
+            flow.check(steps)  # how deep a flow gets is judged on its first, derandomized run
 
     _named(test, f"test_{slug}_stateful_flow", f"Sequences that follow the links of {api.title}'s document.")
+    test._harness_flow = True  # type: ignore[attr-defined]  # a budgeted sweep re-runs it in its rounds
     needs = [target_fixture, f"{slug}_session", "harness_known_findings", "harness_sweep"]
     return pytest.mark.usefixtures(*needs)(test)
