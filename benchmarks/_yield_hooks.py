@@ -34,6 +34,11 @@ def _operation(case: Any) -> str:
     return f"{case.operation.method.upper()} {case.operation.path}"
 
 
+def _sent(case: Any) -> str:
+    """The request in short: its path as sent and its query (what a death's log line names)."""
+    return f"{case.formatted_path} {case.query or ''}"[:300]
+
+
 def _content_type(headers: Any) -> str:
     value = (headers or {}).get("Content-Type") or (headers or {}).get("content-type") or ""
     return str(value[0] if isinstance(value, list) and value else value)
@@ -43,7 +48,7 @@ def _content_type(headers: Any) -> str:
 def after_call(context: Any, case: Any, response: Any) -> None:
     """An answer: its operation and status, and for a 5xx the throw site its body names."""
     status = int(response.status_code)
-    entry: dict[str, Any] = {"t": time.time(), "op": _operation(case), "status": status}
+    entry: dict[str, Any] = {"t": time.time(), "op": _operation(case), "status": status, "sent": _sent(case)}
     if status >= 500:
         entry["site"] = signature_of(status, _content_type(response.headers), response.text or "")
     _write(entry)

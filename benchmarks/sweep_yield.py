@@ -118,7 +118,7 @@ def killer(entries: list[dict[str, Any]], before: float) -> Death:
     chosen = unanswered[0] if unanswered else (seen[last_answer] if last_answer >= 0 else None)
     if chosen is None:
         return Death(before, "(nothing sent yet)")
-    return Death(before, str(chosen["op"]), str(chosen.get("curl", "")))
+    return Death(before, str(chosen["op"]), str(chosen.get("curl") or chosen.get("sent") or ""))
 
 
 def document(target_dir: Path, paths: str | None) -> Path:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from h2oharness.budget import (
@@ -119,3 +121,57 @@ def test_progress_lines_carry_the_distinct_defects() -> None:
         "[h2oharness] round 3, 412 tests done, 5 distinct defects, 1 server crashes, 10.0 min so far, "
         "5.0 min of the budget left"
     )
+
+
+def test_run_with_a_budget_runs_pytest_in_one_process(tmp_path: Path) -> None:
+    from h2oharness.cli import _parser, pytest_command
+
+    args = _parser().parse_args(["run", "--workers", "2", "--budget", "30m"])
+    assert "-n" not in pytest_command(args, "mock", tmp_path, tmp_path, ["contracts/h2o3"])
+
+
+def test_run_with_a_malformed_budget_is_one_line_and_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
+    from h2oharness.cli import main
+
+    assert main(["run", "--api", "h2o3", "--budget", "soon"]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["h2oharness: error: cannot read the duration 'soon': use e.g. 30s, 2m, 1m30s"]
+
+
+def test_an_api_without_a_sweepcases_module_has_no_extra_cases() -> None:
+    from h2oharness.apis import get_api
+
+    assert get_api("coreplexml").extra_cases is None
+
+
+def test_extra_cases_become_cases_of_their_operation() -> None:
+    import schemathesis
+
+    from h2oharness.confirm import Request
+    from h2oharness.errors import ConfigError
+    from h2oharness.pytest_plugin.budgeted import as_case
+
+    frame_id = {"name": "frame_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    schema = schemathesis.openapi.from_dict(
+        {
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/3/Frames/{frame_id}": {
+                    "get": {
+                        "parameters": [frame_id],
+                        "responses": {"200": {"description": "ok"}},
+                    }
+                }
+            },
+        }
+    )
+    operation = schema["/3/Frames/{frame_id}"]["GET"]
+    fed = Request("GET", "/3/Frames/a%01b", query={"row_count": 1}, path_parameters={"frame_id": "a\x01b"})
+    case = as_case(operation, fed)
+    assert (case.path_parameters, case.query) == ({"frame_id": "a\x01b"}, {"row_count": 1})
+    mapped = as_case(operation, {"method": "GET", "path_parameters": {"frame_id": "x"}, "query": None})
+    assert mapped.path_parameters == {"frame_id": "x"}
+    assert as_case(operation, case) is case
+    with pytest.raises(ConfigError, match="not int"):
+        as_case(operation, 3)

@@ -1,8 +1,9 @@
-"""The budgeted sweep end to end on the H2O-3 mock: it ends with the report, sends more than the default run, and
-ends cleanly when the target dies for good.
+"""The budgeted sweep end to end on the H2O-3 mock: it ends with the report, sends more than the default run and
+the API's extra cases, and ends cleanly when the target dies for good.
 
 Each test runs an inner pytest session of the real H2O-3 contract module over a small document (three read
-operations), so that rounds come quickly; no figure here depends on how fast the machine is.
+operations), so that rounds come quickly. The inner sessions' budget runs on a counting clock (each look at it
+is 10 ms), so what they send does not depend on how fast or busy the machine is.
 """
 
 from __future__ import annotations
@@ -18,7 +19,57 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 OPERATIONS = ("/3/Cloud", "/3/Jobs/{job_id}", "/3/Models/{model_id}")
 
-DYING_CONFTEST = '''
+COUNTING_CLOCK = '''
+import itertools
+
+from h2oharness.pytest_plugin import budgeted
+
+_ticks = itertools.count()
+
+
+class CountingBudget(budgeted.Budget):
+    """A budget whose clock moves 10 ms each time it is read: the contract test reads it once per case."""
+
+    def __init__(self, seconds):
+        super().__init__(seconds, clock=lambda: next(_ticks) * 0.01)
+
+
+budgeted.Budget = CountingBudget
+'''
+
+EXTRA_CONFTEST = (
+    COUNTING_CLOCK
+    + '''
+import sys
+import types
+
+import schemathesis
+
+from h2oharness.confirm import Request
+
+
+def extra_cases(operation, keys):
+    """One marked request for the job lookup, and nothing for the other operations."""
+    if operation.path == "/3/Jobs/{job_id}":
+        yield Request("GET", "/3/Jobs/extra-case-marker", path_parameters={"job_id": "extra-case-marker"})
+
+
+# what h2oharness/apis/h2o3/sweepcases.py would be: ApiInfo.extra_cases imports it by name
+sys.modules["h2oharness.apis.h2o3.sweepcases"] = types.SimpleNamespace(extra_cases=extra_cases)
+
+
+@schemathesis.hook
+def after_call(context, case, response):
+    """Note each time the extra case is sent."""
+    if "extra-case-marker" in case.formatted_path:
+        with open("extra-sent.txt", "a") as fh:
+            fh.write(case.formatted_path + " ")
+'''
+)
+
+DYING_CONFTEST = (
+    COUNTING_CLOCK
+    + '''
 import contextlib
 import threading
 
@@ -51,6 +102,7 @@ def h2o3_mock():
         threading.Thread(target=lambda: (died.wait(), stack.close()), daemon=True).start()
         yield Target("mock", served.url, state.client_credentials())
 '''
+)
 
 
 def _suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -84,6 +136,7 @@ def test_a_budgeted_sweep_goes_on_past_the_default_run_and_ends_with_its_report(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _suite(pytester, monkeypatch)
+    pytester.makeconftest(EXTRA_CONFTEST)
     report = pytester.path / "out"
     result = _run(pytester, report, "8s")
     assert result.ret in (0, 1), result.stdout.str()
@@ -94,6 +147,8 @@ def test_a_budgeted_sweep_goes_on_past_the_default_run_and_ends_with_its_report(
     assert sorted(r["path"] for r in first) == sorted(OPERATIONS)
     assert later, "no budgeted round ran"
     assert sum(r.get("cases", 0) for r in records) > sum(r.get("cases", 0) for r in first)
+    # the API's extra case went out once, in the first budgeted round
+    assert (pytester.path / "extra-sent.txt").read_text().split() == ["/3/Jobs/extra-case-marker"]
     conformance = json.loads((report / "conformance.json").read_text())
     (api,) = conformance["apis"]
     tested = {op["path"]: op["cases"] for op in api["operations"] if op["outcome"] != "untested"}
