@@ -84,7 +84,7 @@ def test_sweep_yield_prints_both_runs_side_by_side_on_the_mock() -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("budget 5 s each, run at once; ours: exit 0; plain: exit")
+    assert lines[0].startswith("budget 5 s each, run at once; ours: exit 0; plain: 1 runs, exit")
     assert lines[1].split() == ["figure", "ours", "plain", "ours/plain"]
     rows = {line[:26].strip(): line[26:].split() for line in lines[3 : 3 + len(YIELD_ROWS)]}
     assert tuple(rows) == YIELD_ROWS
