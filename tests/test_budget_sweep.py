@@ -138,7 +138,7 @@ def test_a_budgeted_sweep_goes_on_past_the_default_run_and_ends_with_its_report(
     _suite(pytester, monkeypatch)
     pytester.makeconftest(EXTRA_CONFTEST)
     report = pytester.path / "out"
-    result = _run(pytester, report, "8s")
+    result = _run(pytester, report, "4s")
     assert result.ret in (0, 1), result.stdout.str()
     result.stdout.fnmatch_lines(["*budgeted sweep: the budget is spent after * min, round *; * cases, *"])
     records = [line["record"] for line in _lines(report) if "record" in line]
