@@ -105,13 +105,15 @@ def h2o3_mock():
 )
 
 
-def _suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def _suite(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, operations: tuple[str, ...] = OPERATIONS
+) -> None:
     inner = pytester.mkdir("contracts") / "h2o3"
     inner.mkdir()
     for name in ("test_h2o3_contract.py", "schemathesis.toml", "known_findings.yaml", "destructive.yaml"):
         shutil.copy(ROOT / "contracts" / "h2o3" / name, inner / name)
     doc = yaml.safe_load((ROOT / "contracts" / "h2o3" / "openapi.yaml").read_text())
-    doc["paths"] = {path: {"get": doc["paths"][path]["get"]} for path in OPERATIONS}
+    doc["paths"] = {path: {"get": doc["paths"][path]["get"]} for path in operations}
     document = pytester.path / "small.yaml"
     document.write_text(yaml.safe_dump(doc, sort_keys=False))
     monkeypatch.setenv("HARNESS_H2O3_SPEC", str(document))
@@ -135,7 +137,8 @@ def _run(pytester: pytest.Pytester, report: Path, budget: str) -> pytest.RunResu
 def test_a_budgeted_sweep_goes_on_past_the_default_run_and_ends_with_its_report(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _suite(pytester, monkeypatch)
+    # one operation: every round re-runs the same test right after itself, which pytest must set up anew
+    _suite(pytester, monkeypatch, ("/3/Jobs/{job_id}",))
     pytester.makeconftest(EXTRA_CONFTEST)
     report = pytester.path / "out"
     result = _run(pytester, report, "4s")
@@ -143,16 +146,17 @@ def test_a_budgeted_sweep_goes_on_past_the_default_run_and_ends_with_its_report(
     result.stdout.fnmatch_lines(["*budgeted sweep: the budget is spent after * min, round *; * cases, *"])
     records = [line["record"] for line in _lines(report) if "record" in line]
     # the first pass over the operations is the default run, the same seed and examples; the rounds come after
-    first, later = records[: len(OPERATIONS)], records[len(OPERATIONS) :]
-    assert sorted(r["path"] for r in first) == sorted(OPERATIONS)
-    assert later, "no budgeted round ran"
+    first, later = records[:1], records[1:]
+    assert first[0]["path"] == "/3/Jobs/{job_id}"
+    assert len(later) >= 2, "fewer than two budgeted rounds ran"
+    assert not [r for r in later if r.get("error")]
     assert sum(r.get("cases", 0) for r in records) > sum(r.get("cases", 0) for r in first)
     # the API's extra case went out once, in the first budgeted round
     assert (pytester.path / "extra-sent.txt").read_text().split() == ["/3/Jobs/extra-case-marker"]
     conformance = json.loads((report / "conformance.json").read_text())
     (api,) = conformance["apis"]
     tested = {op["path"]: op["cases"] for op in api["operations"] if op["outcome"] != "untested"}
-    assert set(tested) == set(OPERATIONS)
+    assert set(tested) == {"/3/Jobs/{job_id}"}
     assert sum(tested.values()) == sum(r.get("cases", 0) for r in records if r["outcome"] != "skipped")
 
 

@@ -126,7 +126,10 @@ class BudgetedSweep:
                 self.stopped = "the target is down and cannot be restarted"
                 break
             following = next(schedule, None)
-            current.config.hook.pytest_runtest_protocol(item=current, nextitem=following)
+            # the same test again: pytest must still tear it down (and set it up anew), keeping what its module
+            # and session share; its module, as the next node, says just that
+            upcoming = current.parent if following is current else following
+            current.config.hook.pytest_runtest_protocol(item=current, nextitem=upcoming)
             if session.shouldfail:
                 raise session.Failed(session.shouldfail)
             if session.shouldstop:
