@@ -180,10 +180,16 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _run(cmd: list[str], env: dict[str, str], limit: float, out: Path) -> tuple[float, int]:
-    """Run ``cmd`` in its own process group, stopped after ``limit`` seconds; its wall seconds and exit code."""
+    """Run ``cmd`` in its own process group, stopped after ``limit`` seconds; its wall seconds and exit code.
+
+    It runs in the folder of its output: ``schemathesis run`` keeps a crash cache (``.schemathesis/``) in its
+    working directory, which must not land in the checkout.
+    """
     started = time.monotonic()
     with out.open("wb") as sink:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, cwd=out.parent, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             code = proc.wait(timeout=limit)
         except subprocess.TimeoutExpired:
@@ -204,7 +210,7 @@ def ours(work: Path, spec: Path, budget: float, kind: str) -> Outcome:
     """Our budgeted sweep; node deaths from its own crash records."""
     log, report = work / "ours.jsonl", work / "ours-report"
     cmd = [sys.executable, "-m", "h2oharness.cli", "run", "--target", kind, "--api", "h2o3", "--all-operations"]
-    cmd += ["--budget", f"{budget:g}s", "--report-dir", str(report), "--spec", f"h2o3={spec}"]
+    cmd += ["--budget", f"{budget:g}s", "--report-dir", str(report), "--spec", f"h2o3={spec}", "--suite-dir", str(ROOT)]
     # as many restarts as the plain run's watchdog makes (the sweep's default is 3 a session)
     env = {**_env(log), "HARNESS_CONFIRM_REPLAYS": "0", "HARNESS_MAX_RESTARTS": "1000"}
     seconds, code = _run(cmd, env, budget + MARGIN, work / "ours.out")
