@@ -81,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--max-time", default=None, help="stop the run after this long (e.g. 45m) and report the tests done so far"
     )
+    run.add_argument(
+        "--budget",
+        default=None,
+        help="keep the sweep generating until this time budget is spent (90s, 30m, 1h): rounds of fresh cases, "
+        "spread over the operations by what still yields new distinct defects; runs in one pytest process",
+    )
 
     serve = sub.add_parser("serve", help="serve an API's mock on loopback and print its URL")
     serve.add_argument("--api", required=True)
@@ -221,6 +227,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.mock_faults is not None and kind != "mock":
         raise ConfigError(f"--mock-faults is for --target mock; a {kind} target injects no faults of ours")
     limit = parse_duration(args.max_time) if args.max_time else None
+    if args.budget is not None:
+        from h2oharness.budget import parse_budget
+
+        parse_budget(args.budget)
     apis = [get_api(slug) for slug in (args.apis or sorted(APIS))]
     lacking = [api for api in apis if kind not in api.kinds]
     if lacking and len(lacking) == len(apis):
@@ -261,10 +271,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         **{name: value for name, value in deadlines.items() if value is not None},
         handed={**settings.handed, **handed},
         specs={**settings.specs, **{get_api(slug).env_prefix: str(path.resolve()) for slug, path in specs.items()}},
+        budget=args.budget if args.budget is not None else settings.budget,
         # pytest stops itself then, should this process be killed before it can stop it
         deadline=deadline_after(limit, CHILD_MARGIN) if limit is not None else None,
     )
-    workers = "" if args.workers in ("0", "1") else f", {args.workers} workers"
+    workers = "" if args.workers in ("0", "1") or settings.budget else f", {args.workers} workers"
+    workers += f", a budget of {settings.budget}" if settings.budget else ""
     _say(
         f"h2oharness run: {', '.join(api.slug for api in apis)} on {kind}{workers}; reports into {report_dir}",
         sys.stderr,
@@ -313,7 +325,8 @@ def pytest_command(args: argparse.Namespace, kind: str, report_dir: Path, root: 
         command.append("--harness-resume")
     if args.max_examples is not None:
         command += ["--harness-max-examples", str(args.max_examples)]
-    if args.workers not in ("0", "1"):
+    # a budgeted sweep runs its rounds in one process (h2oharness/pytest_plugin/budgeted.py)
+    if args.workers not in ("0", "1") and not (getattr(args, "budget", None) or os.environ.get("HARNESS_BUDGET")):
         command += ["-n", str(args.workers)]
     return command
 

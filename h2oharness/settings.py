@@ -69,6 +69,7 @@ _PLAIN: dict[str, tuple[str, type]] = {
     "test_deadline": ("HARNESS_TEST_DEADLINE", float),
     "run_deadline": ("HARNESS_RUN_DEADLINE", float),
     "deadline": ("HARNESS_DEADLINE", int),
+    "budget": ("HARNESS_BUDGET", str),
 }
 # suffix of HARNESS_<API PREFIX><suffix> -> Handed field ("_SPEC" is a spec override)
 _HANDED = {
@@ -129,6 +130,8 @@ class Settings:
     run_deadline: float | None = None
     #: epoch second at which the pytest or Locust child of ``run``/``load`` ends itself, harness alive or not
     deadline: int | None = None
+    #: a time budget for the sweep (``90s``, ``30m``, ``1h``): it keeps generating until spent (h2oharness/budget.py)
+    budget: str | None = None
     #: per API env prefix (``H2O3``): the server handed down by the CLI
     handed: Mapping[str, Handed] = field(default_factory=dict)
     #: per API env prefix: the OpenAPI document to test against instead of contracts/<slug>/openapi.yaml

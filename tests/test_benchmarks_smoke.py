@@ -105,3 +105,37 @@ def test_load_overhead_prints_both_users_and_the_capacity_curve() -> None:
     assert [row.split()[0] for row in curve[2:]] == ["2"]  # --quick: one rate, one window
     assert curve[2].split()[-1] in ("pass", "fail")
     assert done.stdout.strip().splitlines()[-1].startswith("capacity: ")
+
+
+YIELD = ROOT / "benchmarks" / "sweep_yield.py"
+YIELD_ROWS = (
+    "seconds sending",
+    "requests answered",
+    "requests without an answer",
+    "distinct 5xx throw sites",
+    "node deaths",
+    "distinct death root causes",
+    "distinct defects",
+    "distinct defects per hour",
+)
+
+
+def test_sweep_yield_prints_both_runs_side_by_side_on_the_mock() -> None:
+    # the mock, not a real H2O-3: the table's shape and arithmetic are checked here, a real node's figures never
+    done = subprocess.run(
+        [sys.executable, str(YIELD), "--target", "mock", "--budget", "5s", "--paths", "^/3/(Cloud|Jobs)$"],
+        cwd=ROOT, capture_output=True, text=True, timeout=170, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("budget 5 s each, run at once; ours: exit 0; plain: 1 runs, exit")
+    assert lines[1].split() == ["figure", "ours", "plain", "ours/plain"]
+    rows = {line[:26].strip(): line[26:].split() for line in lines[3 : 3 + len(YIELD_ROWS)]}
+    assert tuple(rows) == YIELD_ROWS
+    # how many each sent depends on the machine: only that the ratio follows from them
+    ours, plain = int(rows["requests answered"][0]), int(rows["requests answered"][1])
+    assert rows["requests answered"][2] == (f"{ours / plain:.2f}x" if plain else "-")
+    for column in (0, 1):
+        sites, causes = int(rows["distinct 5xx throw sites"][column]), int(rows["distinct death root causes"][column])
+        assert int(rows["distinct defects"][column]) == sites + causes
+    assert any(line.startswith("ours/plain, distinct defects per hour: ") for line in lines)

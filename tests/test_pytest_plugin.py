@@ -142,7 +142,9 @@ def test_an_interrupted_run_resumes_where_it_stopped_and_reports_whole(pytester:
         "--harness-report-dir", str(report), "--harness-resume", "-p", "no:cacheprovider"
     )
     again.assert_outcomes(passed=2, deselected=1)  # test_first is not run again
-    again.stdout.fnmatch_lines(["[[]h2oharness[]] 2/2 tests done (and 1 before the resume), 0 server crashes, *"])
+    again.stdout.fnmatch_lines(
+        ["[[]h2oharness[]] 2/2 tests done (and 1 before the resume), * distinct defects, 0 server crashes, *"]
+    )
     (api,) = json.loads((report / "conformance.json").read_text())["apis"]
     assert sorted(s["name"] for s in api["scenarios"]) == ["test_first", "test_second", "test_third"]
     fresh = pytester.runpytest_inprocess("--harness-report-dir", str(report), "-k", "third", "-p", "no:cacheprovider")

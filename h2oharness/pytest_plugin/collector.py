@@ -41,7 +41,10 @@ class ReportCollector:
         self.started = time.time()
         self.secrets = report_secrets()
         self.total = 0
-        self.progress_lines = bool(config.stash[SETTINGS].all_operations or config.getoption("--harness-resume"))
+        settings = config.stash[SETTINGS]
+        self.progress_lines = bool(
+            settings.all_operations or settings.budget is not None or config.getoption("--harness-resume")
+        )
         self.narrate = config.pluginmanager.is_blocked("terminal")
         self._began = self._shown = time.monotonic()
         # every record, drift entry and crash as it comes, so an interrupted run can be resumed and reported whole
@@ -56,6 +59,10 @@ class ReportCollector:
         else:
             self.progress.write_text("")
         self._resumed = len(self.records)
+
+    def say(self, line: str) -> None:
+        """A line on the terminal (pytest's, or stderr when the collector is the terminal)."""
+        self._say(line)
 
     def _say(self, line: str) -> None:
         """A line on the terminal: pytest's own when it has one, else stderr (the collector is the terminal)."""
@@ -101,7 +108,27 @@ class ReportCollector:
         if done % 25 and now - self._shown < 60 and done != self.total:
             return
         self._shown = now
-        self._say(sweep_line(done, self.total, self._resumed, len(self.crashes), now - self._began))
+        budget = self.config.pluginmanager.get_plugin("h2oharness-budget")
+        if budget is not None:
+            line = sweep_line(
+                done, 0, 0, len(self.crashes), now - self._began, budget.defects, budget.budget.left(), budget.round
+            )
+        else:
+            line = sweep_line(done, self.total, self._resumed, len(self.crashes), now - self._began, self.defects())
+        self._say(line)
+
+    def defects(self) -> int:
+        """Distinct defects among the failures recorded so far and the crashes, grouped as the report groups them."""
+        from h2oharness.report.defects import group_defects
+        from h2oharness.report.model import Failure
+
+        failures = [
+            (f"{r.get('method', '')} {r.get('path', r.get('name', ''))}", Failure(**f))
+            for r in self.records
+            for f in r.get("failures") or []
+        ]
+        failures += [(f"{c.get('method')} {c.get('path')}", Failure(**c["failure"])) for c in self.crashes]
+        return len(group_defects(failures))
 
     def _keep_crash(self, crash: dict[str, Any]) -> None:
         """Add a crash, or replace the one with the same id (a later line of progress.jsonl: its confirmation)."""
@@ -150,7 +177,9 @@ class ReportCollector:
         record: dict[str, Any] = found
         self.records.append(record)
         self._save("record", record)
-        if self.narrate:
+        budget = self.config.pluginmanager.get_plugin("h2oharness-budget")
+        if self.narrate and (budget is None or not budget.round):
+            # a budgeted sweep's later rounds re-run the tests by the hundred: its progress lines tell of them
             self._say(finished_line(record, len(self.records) - self._resumed, self.total))
         self._show_progress()
         kind = (record.get("target") or {}).get("kind", "")

@@ -29,8 +29,10 @@ from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 
 from h2oharness.apis import ApiInfo, get_api
+from h2oharness.budget import BudgetSpent
 from h2oharness.contractplan import CaseFeed, FlowContext, FlowPlan
 from h2oharness.errors import ConfigError
+from h2oharness.pytest_plugin.budgeted import BUDGET
 from h2oharness.settings import Settings
 from h2oharness.stateful import flow_settings, linked_flow
 from h2oharness.sweep import ServerCrash, load_destructive
@@ -64,7 +66,9 @@ def contract_tests(slug: str, folder: Path) -> tuple[TestFunction, TestFunction 
     # an exclude, not an include: once a schemathesis.toml has [[operations]] entries, the loaded schema's filter
     # already includes everything and a further include only adds alternatives (schemathesis 4.32)
     schema = document.exclude(lambda ctx: not in_scope(ctx.operation.method, ctx.operation.path))
-    feed = api.plan.feed() if api.plan.feed and (current.all_operations or current.real_keys) else None
+    # a budgeted sweep uses the real keys too: most of what it finds past the first round is behind them
+    wanted = current.all_operations or current.real_keys or current.budget is not None
+    feed = api.plan.feed() if api.plan.feed and wanted else None
     if feed is not None:
         feed.install(schema)
     contract = _contract_test(api, schema, current, destructive, feed)
@@ -86,6 +90,9 @@ def _contract_test(
     needs = [f"{slug}_target", f"{slug}_session", "harness_known_findings", "harness_sweep", "harness_pinned_constants"]
 
     def test(case: Any, request: pytest.FixtureRequest) -> None:
+        budget = request.config.stash.get(BUDGET, None)
+        if budget is not None and budget.expired():
+            raise BudgetSpent(f"the sweep's budget of {budget.seconds:g} s is spent")
         target = request.getfixturevalue(f"{slug}_target")
         reason = api.plan.skip(case, target)
         if reason:
@@ -111,6 +118,7 @@ def _contract_test(
             request.getfixturevalue("harness_known_findings").absorb(group, target, response=response)
 
     _named(test, f"test_{slug}_contract", "Every generated request gets a response its operation documents.")
+    test._harness_feed = feed  # type: ignore[attr-defined]  # a budgeted round hands its keys to extra cases
     test = pytest.mark.usefixtures(*needs)(test)
     test = settings(
         max_examples=current.max_examples, suppress_health_check=list(HealthCheck), deadline=None, database=None
@@ -175,7 +183,31 @@ def _send_extras(
     return first
 
 
+#: on a flow test re-run by a budgeted round: (hypothesis seed, sequences)
+FLOW_ROUND = pytest.StashKey[tuple[int, int]]()
 _WARNED = pytest.StashKey[set[str]]()
+
+
+def feed_keys(item: pytest.Item) -> Any:
+    """The real values the feed of a contract test's API made on the target (H2O-3: ``SweepKeys``), or None."""
+    feed = getattr(getattr(item, "test_function", None), "_harness_feed", None)
+    return getattr(feed, "keys", None)
+
+
+def reset_for_rerun(item: pytest.Item) -> None:
+    """Forget what an earlier run of ``item`` left on it (its cases, findings, feed), so a re-run reports anew."""
+    from h2oharness.pytest_plugin.recording import LAST_RESPONSE
+    from h2oharness.sweep import CASES
+
+    item.user_properties.clear()
+    keys: tuple[pytest.StashKey[Any], ...] = (CASES, _FED, LAST_RESPONSE)
+    for key in keys:
+        if key in item.stash:
+            del item.stash[key]
+    if _EXTRAS in item.stash:
+        # the extra cases went out once, and their failure is in the earlier run's report: a re-run neither sends
+        # them again nor fails every fresh case with it
+        item.stash[_EXTRAS] = None
 
 
 def _feed_before(request: pytest.FixtureRequest, feed: CaseFeed, target: Any, slug: str) -> None:
@@ -253,12 +285,29 @@ def _flow_test(api: ApiInfo, flow: FlowPlan, document: Any, spec: Path, config: 
         known = request.getfixturevalue("harness_known_findings")
         sweep = request.getfixturevalue("harness_sweep")
         steps: list[str] = []
+        budget = request.config.stash.get(BUDGET, None)
+        rerun = request.node.stash.get(FLOW_ROUND, None)
+
+        def before(case: Any) -> None:
+            if budget is not None and budget.expired():
+                raise BudgetSpent(f"the sweep's budget of {budget.seconds:g} s is spent")
+            if before_call:
+                before_call(case)
+
+        chosen = flow_settings(flow.min_examples, steps=flow.steps)
+        if rerun is not None:
+            # a budgeted round: other sequences than the derandomized first run's, as many as it was given
+            chosen = settings(chosen, derandomize=False, max_examples=rerun[1])
         with target.client(timeout=60.0) as http, flow.start(FlowContext(target, http, tmp_path)) as before_call:
             base = linked_flow(schema, target, session, known, steps, sweep)
-            machine: Any = type("Flow", (base,), {"before_call": lambda self, case: before_call and before_call(case)})
-            machine.run(settings=flow_settings(flow.min_examples, steps=flow.steps))
-        flow.check(steps)
+            machine: Any = type("Flow", (base,), {"before_call": lambda self, case: before(case)})
+            if rerun is not None:
+                machine._hypothesis_internal_use_seed = rerun[0]
+            machine.run(settings=chosen)
+        if rerun is None:
+            flow.check(steps)  # how deep a flow gets is judged on its first, derandomized run
 
     _named(test, f"test_{slug}_stateful_flow", f"Sequences that follow the links of {api.title}'s document.")
+    test._harness_flow = True  # type: ignore[attr-defined]  # a budgeted sweep re-runs it in its rounds
     needs = [target_fixture, f"{slug}_session", "harness_known_findings", "harness_sweep"]
     return pytest.mark.usefixtures(*needs)(test)

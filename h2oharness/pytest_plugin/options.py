@@ -94,6 +94,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="seconds the whole run may take: the test running then fails, the rest is not run, the report is written",
     )
     group.addoption(
+        "--harness-budget",
+        default=None,
+        help="keep the sweep generating until this time budget is spent (90s, 30m, 1h; else HARNESS_BUDGET): "
+        "rounds of fresh cases, spread over the operations by what still yields new distinct defects",
+    )
+    group.addoption(
         "--harness-resume",
         action="store_true",
         default=False,
@@ -109,7 +115,7 @@ def settings_of(config: pytest.Config) -> Settings:
         raise pytest.UsageError(str(exc)) from None
     option = config.getoption
     changes: dict[str, object] = {}
-    names = ("target", "max_restarts", "confirm_replays", "max_examples", "mock_faults")
+    names = ("target", "max_restarts", "confirm_replays", "max_examples", "mock_faults", "budget")
     for name in (*names, "request_deadline", "test_deadline", "run_deadline"):
         value = option(f"--harness-{name.replace('_', '-')}")
         if value is not None:
@@ -117,7 +123,15 @@ def settings_of(config: pytest.Config) -> Settings:
     for name in ("all_operations", "include_destructive", "real_keys"):
         if option(f"--harness-{name.replace('_', '-')}"):
             changes[name] = True
-    return settings.replace(**changes)
+    settings = settings.replace(**changes)
+    if settings.budget is not None:
+        from h2oharness.budget import parse_budget
+
+        try:
+            parse_budget(settings.budget)
+        except HarnessError as exc:
+            raise pytest.UsageError(f"--harness-budget: {exc}") from None
+    return settings
 
 
 def target_kinds(config: pytest.Config) -> list[str]:
@@ -135,6 +149,7 @@ def target_kinds(config: pytest.Config) -> list[str]:
 def pytest_configure(config: pytest.Config) -> None:
     """Markers, the run's settings (exported for the contract modules and xdist workers), per-API fixtures, report."""
     from h2oharness.apis import APIS
+    from h2oharness.pytest_plugin.budgeted import BudgetedSweep
     from h2oharness.pytest_plugin.collector import ReportCollector
     from h2oharness.pytest_plugin.fixtures import api_fixtures
     from h2oharness.pytest_plugin.stopping import Stopping
@@ -151,12 +166,18 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(str(exc)) from None
     config.stash[SETTINGS] = settings
     # read by the contract driver when a contract module is imported, here and in every xdist worker
-    settings.export(("all_operations", "include_destructive", "real_keys", "max_examples", "request_deadline"))
+    settings.export(
+        ("all_operations", "include_destructive", "real_keys", "max_examples", "request_deadline", "budget")
+    )
     for api in APIS.values():
         config.pluginmanager.register(api_fixtures(api), f"h2oharness-fixtures-{api.slug}")
     report_dir = config.getoption("--harness-report-dir")
     if report_dir and not hasattr(config, "workerinput"):
         config.pluginmanager.register(ReportCollector(config, Path(report_dir)), "h2oharness-report")
+    if settings.budget is not None and not hasattr(config, "workerinput"):
+        if getattr(config.option, "numprocesses", None):
+            raise pytest.UsageError("--harness-budget runs the sweep in one process: leave out -n")
+        config.pluginmanager.register(BudgetedSweep(config, settings), "h2oharness-budget")
     if report_dir:
         stopping = Stopping(settings.deadline, controller=not hasattr(config, "workerinput"))
         config.pluginmanager.register(stopping, "h2oharness-stopping")

@@ -57,10 +57,31 @@ def finished_line(record: dict[str, Any], done: int, total: int) -> str:
     return f"{count} {record['api']:<10} {what:<44} {outcome_text(record)} ({cases}{seconds:.1f} s)"
 
 
-def sweep_line(done: int, total: int, resumed: int, crashes: int, spent: float) -> str:
-    """A sweep's progress: tests done, crashes so far, time spent and (past the first ten tests) an estimate left."""
+def sweep_line(
+    done: int,
+    total: int,
+    resumed: int,
+    crashes: int,
+    spent: float,
+    defects: int | None = None,
+    left: float | None = None,
+    round_number: int | None = None,
+) -> str:
+    """A sweep's progress: tests done, distinct defects and crashes so far, time spent and an estimate left.
+
+    A budgeted sweep (``left`` given: seconds of its budget left) says its round and the budget left instead
+    of an estimate: ``[h2oharness] round 3, 412 tests done, 17 distinct defects, 2 server crashes, 12.3 min so
+    far, 17.7 min of the budget left``.
+    """
+    found = f"{defects} distinct defects, " if defects is not None else ""
+    if left is not None:
+        where = f"round {round_number or 0}, {done} tests done"
+        return f"[h2oharness] {where}, {found}{crashes} server crashes, {spent / 60:.1f} min so far, " + (
+            f"{left / 60:.1f} min of the budget left"
+        )
     before = f" (and {resumed} before the resume)" if resumed else ""
-    line = f"[h2oharness] {done}/{total} tests done{before}, {crashes} server crashes, {spent / 60:.1f} min so far"
+    line = f"[h2oharness] {done}/{total} tests done{before}, {found}{crashes} server crashes"
+    line += f", {spent / 60:.1f} min so far"
     # the first tests carry the servers' start: no estimate from them
-    left = spent / max(1, done) * max(0, total - done)
-    return line + (f", about {left / 60:.1f} min left" if done >= 10 else "")
+    estimate = spent / max(1, done) * max(0, total - done)
+    return line + (f", about {estimate / 60:.1f} min left" if done >= 10 else "")

@@ -15,6 +15,7 @@ import pytest
 
 from h2oharness.apis import APIS
 from h2oharness.baseline import Baseline
+from h2oharness.budget import BudgetSpent
 from h2oharness.errors import HarnessError
 from h2oharness.targets import Target
 
@@ -117,6 +118,11 @@ def pytest_runtest_makereport(
     """Attach what the report needs (API, operation, target, failures) to the test's own report."""
     report = yield
     where = api_of(Path(str(item.config.rootpath)), Path(str(item.path)))
+    if call.excinfo is not None and isinstance(call.excinfo.value, BudgetSpent):
+        # the budget ran out during the test: what it sent so far stands, it did not fail
+        sent = item.stash.get(_cases_key(), 0)
+        report.outcome = "passed" if sent else "skipped"
+        report.longrepr = None if sent else (str(item.path), 0, f"Skipped: {call.excinfo.value}")
     final_phase = call.when == "call" or (call.when == "setup" and report.outcome != "passed")
     if where is None or not final_phase:
         return report
@@ -153,6 +159,12 @@ def pytest_runtest_makereport(
     # a copy: item.user_properties is shared with the teardown report, which must not repeat the record
     report.user_properties = [*report.user_properties, (RECORD, record)]
     return report
+
+
+def _cases_key() -> pytest.StashKey[int]:
+    from h2oharness.sweep import CASES
+
+    return CASES
 
 
 def _known(record: dict[str, Any], report: pytest.TestReport, known: list[dict[str, Any]]) -> None:
