@@ -15,7 +15,8 @@ Run from anywhere: ``python benchmarks/sweep_yield.py [--budget 30m] [--sequenti
 Both runs load the same schemathesis hooks (``benchmarks/_yield_hooks.py``): every answer and every request
 without one goes to a log, and each 5xx is named by its throw site the way the report names it
 (``h2oharness.report.defects.signature_of``: an ``H2OErrorV3`` body's exception type and first stack frame).
-A node death's root cause is the operation of the request that killed it. Distinct defects are distinct
+A node death's root cause is the throw site the node logged with its FATAL line (``report/defects.fatal_of``;
+ours reads it from its crash records), else the operation of the request that killed it. Distinct defects are distinct
 throw sites plus distinct root causes; per hour is over the budget (the same for both).
 By default both run at once, on two nodes; ``--sequential`` runs ours, then plain (one node at a time).
 ``--target mock`` runs both against the H2O-3 mock (no Java needed; nothing dies there), ``--paths REGEX``
@@ -47,12 +48,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from h2oharness.budget import parse_budget  # noqa: E402
+from h2oharness.report.defects import fatal_of  # noqa: E402
 from h2oharness.sweep import health_failure, load_destructive  # noqa: E402
 
 HOOKS = Path(__file__).resolve().parent / "_yield_hooks.py"
 #: seconds past the budget at which a run is stopped (TERM, then KILL): its start, report and last request
 MARGIN = 180.0
 HEALTH = "/3/Cloud"
+#: log lines scanned back for the FATAL line (the shutdown's own lines come after it)
+FATAL_SCAN = 2000
 GOAL = 1.2
 
 
@@ -63,6 +67,8 @@ class Death:
     at: float
     operation: str
     curl: str = ""
+    #: the FATAL line's throw site in the node's log (report/defects.fatal_of), where the log has one
+    site: str | None = None
 
 
 @dataclass
@@ -79,8 +85,9 @@ class Outcome:
 
     @property
     def causes(self) -> set[str]:
-        """Distinct root causes of the node deaths: the operations of the requests that killed a node."""
-        return {d.operation for d in self.deaths}
+        """Distinct root causes of the node deaths: the throw site the node logged with its FATAL line, else the
+        operation of the request that killed it (one root cause reached through many routes is one)."""
+        return {d.site or d.operation for d in self.deaths}
 
     @property
     def defects(self) -> int:
@@ -222,7 +229,13 @@ def ours(work: Path, spec: Path, budget: float, kind: str) -> Outcome:
     lines = [json.loads(x) for x in progress.read_text().splitlines() if x.strip()] if progress.is_file() else []
     crashes = {c["crash"]["id"]: c["crash"] for c in lines if "crash" in c}
     outcome.deaths = [
-        Death(0.0, f"{c['method']} {c['path']}", (c.get("failure") or {}).get("curl") or "") for c in crashes.values()
+        Death(
+            0.0,
+            f"{c['method']} {c['path']}",
+            (c.get("failure") or {}).get("curl") or "",
+            (c.get("failure") or {}).get("throw_site"),
+        )
+        for c in crashes.values()
     ]
     outcome.note = f"exit {code}" + ("" if (report / "conformance.json").is_file() else ", no report")
     return outcome
@@ -247,6 +260,8 @@ def plain(work: Path, spec: Path, budget: float, kind: str) -> Outcome:
                 if stop.is_set() or not hasattr(server, "restart"):
                     continue
                 death = killer(read_log(log), time.time())
+                fatal = fatal_of(server.log_tail(FATAL_SCAN)) if hasattr(server, "log_tail") else None
+                death.site = fatal[1] if fatal else None
                 outcome.deaths.append(death)
                 print(f"[plain] node down; killed by {death.operation}: {death.curl[:300]}", file=sys.stderr)
                 server.restart()
