@@ -141,3 +141,16 @@ def test_a_target_that_dies_under_a_budgeted_sweep_ends_it_cleanly_with_the_cras
     conformance = json.loads((report / "conformance.json").read_text())
     checks = {f["check"] for op in conformance["apis"][0]["operations"] for f in op.get("failures", [])}
     assert "server_crash" in checks
+
+
+def test_a_flow_over_a_document_without_its_links_is_skipped_with_the_reason(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a --spec or sweep_yield's --paths subset can leave out every operation the flow links: nothing to follow
+    _suite(pytester, monkeypatch, ("/3/Cloud",))
+    result = pytester.runpytest_subprocess(
+        "contracts/h2o3/test_h2o3_contract.py::test_h2o3_stateful_flow", "--harness-target", "mock", "-rs",
+        "-p", "no:cacheprovider", timeout=150,
+    )  # fmt: skip
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*small.yaml has none of the links H2O-3*flow follows*"])

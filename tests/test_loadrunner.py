@@ -284,9 +284,9 @@ def test_load_benchmark_prints_its_three_tables() -> None:
     timing = next(rows for head, rows in blocks.items() if head.startswith("[stream timing]"))
     assert [(r.split()[0], r.split()[1]) for r in timing] == [
         ("1", "time"),
-        ("1", "inter-chunk"),
+        ("1", "ITL"),
         ("5", "time"),
-        ("5", "inter-chunk"),
+        ("5", "ITL"),
     ]
     assert all(int(r.split()[-1]) > 0 for r in timing), timing
 
