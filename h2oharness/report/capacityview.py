@@ -9,53 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from h2oharness.report.loadsummary import LoadSummary
-from h2oharness.report.writers import _COLORS, _Line, _Plot, _Tick, _tick_label, nice_ticks
-
-
-def xy_plot(
-    title: str,
-    series: Mapping[str, Sequence[tuple[float, float]]],
-    x_label: str,
-    y_label: str,
-    caption: str,
-    width: int = 800,
-    height: int = 260,
-) -> _Plot | None:
-    """A line plot of ``series`` ({label: [(x, y)]}, points sorted by x), axes from 0; None when nothing to draw."""
-    drawn = {label: sorted(points) for label, points in series.items() if points}
-    if not drawn:
-        return None
-    left, top, right, bottom = 64, 12 + 16 * len(drawn), width - 16, height - 44
-    x_ticks = nice_ticks(max(x for points in drawn.values() for x, _ in points) or 1.0)
-    y_ticks = nice_ticks(max(y for points in drawn.values() for _, y in points) or 1.0)
-    x_max, y_max = x_ticks[-1], y_ticks[-1]
-
-    def px(value: float) -> float:
-        return round(left + value / x_max * (right - left), 1)
-
-    def py(value: float) -> float:
-        return round(bottom - value / y_max * (bottom - top), 1)
-
-    lines = []
-    for i, (label, points) in enumerate(drawn.items()):
-        dots = tuple((px(x), py(y)) for x, y in points)
-        coords = " ".join(f"{dx:.1f},{dy:.1f}" for dx, dy in dots)
-        lines.append(_Line(label, _COLORS[i % len(_COLORS)], coords, 14 + 16 * i, dots))
-    return _Plot(
-        title,
-        tuple(lines),
-        x_label,
-        y_label,
-        tuple(_Tick(px(t), _tick_label(t)) for t in x_ticks),
-        tuple(_Tick(py(v), _tick_label(v)) for v in y_ticks),
-        width,
-        height,
-        left,
-        top,
-        right,
-        bottom,
-        caption,
-    )
+from h2oharness.report.writers import Plot, xy_plot
 
 
 def _per_rate(curve: Sequence[Mapping[str, Any]], value: str) -> list[tuple[float, float]]:
@@ -67,7 +21,7 @@ def _per_rate(curve: Sequence[Mapping[str, Any]], value: str) -> list[tuple[floa
     return [(rate, sum(vs) / len(vs)) for rate, vs in sorted(by_rate.items())]
 
 
-def capacity_plots(load: LoadSummary) -> list[_Plot]:
+def capacity_plots(load: LoadSummary) -> list[Plot]:
     """The capacity curve's plots; none for a run that was not a capacity search."""
     if not load.capacity or not load.capacity.get("curve"):
         return []

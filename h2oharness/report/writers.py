@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,7 +101,7 @@ class _Tick:
 
 
 @dataclass(frozen=True)
-class _Plot:
+class Plot:
     title: str
     lines: tuple[_Line, ...]
     x_label: str
@@ -144,51 +144,65 @@ def _tick_label(value: float) -> str:
     return f"{value:g}"
 
 
-def load_plots(load: LoadSummary, width: int = 800, height: int = 260) -> list[_Plot]:
+def xy_plot(
+    title: str,
+    series: Mapping[str, Sequence[tuple[float, float]]],
+    x_label: str,
+    y_label: str,
+    caption: str,
+    width: int = 800,
+    height: int = 260,
+) -> Plot | None:
+    """A line plot of ``series`` ({label: [(x, y)]}, points sorted by x), axes from 0; None when nothing to draw."""
+    drawn = {label: sorted(points) for label, points in series.items() if points}
+    if not drawn:
+        return None
+    left, top, right, bottom = 64, 12 + 16 * len(drawn), width - 16, height - 44
+    x_ticks = nice_ticks(max(x for points in drawn.values() for x, _ in points) or 1.0)
+    y_ticks = nice_ticks(max(y for points in drawn.values() for _, y in points) or 1.0)
+    x_max, y_max = x_ticks[-1], y_ticks[-1]
+
+    def px(value: float) -> float:
+        return round(left + value / x_max * (right - left), 1)
+
+    def py(value: float) -> float:
+        return round(bottom - value / y_max * (bottom - top), 1)
+
+    lines = []
+    for i, (label, points) in enumerate(drawn.items()):
+        dots = tuple((px(x), py(y)) for x, y in points)
+        coords = " ".join(f"{dx:.1f},{dy:.1f}" for dx, dy in dots)
+        lines.append(_Line(label, _COLORS[i % len(_COLORS)], coords, 14 + 16 * i, dots))
+    return Plot(
+        title,
+        tuple(lines),
+        x_label,
+        y_label,
+        tuple(_Tick(px(t), _tick_label(t)) for t in x_ticks),
+        tuple(_Tick(py(v), _tick_label(v)) for v in y_ticks),
+        width,
+        height,
+        left,
+        top,
+        right,
+        bottom,
+        caption,
+    )
+
+
+def load_plots(load: LoadSummary, width: int = 800, height: int = 260) -> list[Plot]:
     """The latency of each plotted entry over the run: mean milliseconds of each second's requests (Python scales).
 
     Only entries that measure time are drawn (a job's "submitted" marker or "polls per job" count is not a
     latency), and only seconds that saw requests: an interval without any is a gap, not a 0.
     """
     series = {
-        key: [p for p in points if p.count > 0]
-        for key, points in load.series.items()
+        key: [(p.t, p.mean) for p in points if p.count > 0]
+        for key, points in sorted(load.series.items())
         if is_latency(key) and any(p.count > 0 and p.mean > 0 for p in points)
     }
-    if not series:
-        return []
-    left, top, right, bottom = 64, 12 + 16 * len(series), width - 16, height - 44
-    x_ticks = nice_ticks(max(p.t for points in series.values() for p in points) or 1.0)
-    y_ticks = nice_ticks(max(p.mean for points in series.values() for p in points))
-    x_max, y_max = x_ticks[-1], y_ticks[-1]
-
-    def x(value: float) -> float:
-        return left + value / x_max * (right - left)
-
-    def y(value: float) -> float:
-        return bottom - value / y_max * (bottom - top)
-
-    lines = []
-    for i, (key, points) in enumerate(sorted(series.items())):
-        dots = tuple((round(x(p.t), 1), round(y(p.mean), 1)) for p in points)
-        coords = " ".join(f"{dx:.1f},{dy:.1f}" for dx, dy in dots)
-        lines.append(_Line(key, _COLORS[i % len(_COLORS)], coords, 14 + 16 * i, dots))
-    return [
-        _Plot(
-            "Mean latency per second",
-            tuple(lines),
-            "time (s)",
-            "latency (ms)",
-            tuple(_Tick(round(x(t), 1), _tick_label(t)) for t in x_ticks),
-            tuple(_Tick(round(y(v), 1), _tick_label(v)) for v in y_ticks),
-            width,
-            height,
-            left,
-            top,
-            right,
-            bottom,
-        )
-    ]
+    plot = xy_plot("Mean latency per second", series, "time (s)", "latency (ms)", "", width, height)
+    return [plot] if plot else []
 
 
 def render_load_html(load: LoadSummary, secrets: Iterable[str] = ()) -> str:
