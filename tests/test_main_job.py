@@ -1,4 +1,5 @@
-"""The Quick start's main job, as a newcomer runs it: from a clean clone, twice, with the same outcome."""
+"""The Quick start's main job, as a newcomer runs it: from a clean clone, twice, with the same outcome and its three
+reports, writing nothing else."""
 
 from __future__ import annotations
 
@@ -29,6 +30,24 @@ def _outcome(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _three_reports(folder: Path, report: dict[str, Any], proc: subprocess.CompletedProcess[str]) -> None:
+    """The run's three reports and its terminal: no pytest argv, a line per test, the table, a verdict that agrees."""
+    h2o3 = next(api for api in report["apis"] if api["slug"] == "h2o3")
+    assert {"passed", "untested"} <= {op["outcome"] for op in h2o3["operations"]}
+    assert len(h2o3["operations"]) >= 295
+    assert h2o3["scenarios"], "the scenario did not run"
+    assert (folder / "conformance.html").stat().st_size > 1000
+    junit = (folder / "junit.xml").read_text()
+    assert "<testsuite" in junit
+    assert "hypothesis-statistics" not in junit
+    assert "--harness-report-dir" not in proc.stderr
+    assert "[h2oharness] " in proc.stderr
+    assert proc.stdout.splitlines()[0].split()[:3] == ["API", "target", "tested"]
+    assert "OK: no new failures (exit 0)" in proc.stdout
+    assert "violate" not in proc.stdout
+    assert report["exit_code"] == proc.returncode
+
+
 @pytest.mark.slow
 def test_the_main_job_is_green_and_the_same_twice_from_a_clean_clone(tmp_path: Path) -> None:
     if shutil.which("git") is None or not (ROOT / ".git").exists():
@@ -44,7 +63,9 @@ def test_the_main_job_is_green_and_the_same_twice_from_a_clean_clone(tmp_path: P
             cwd=clone, env=env, capture_output=True, text=True, timeout=900,
         )  # fmt: skip
         assert proc.returncode == 0, f"{run} run: " + proc.stdout[-3000:] + proc.stderr[-2000:]
-        outcomes.append(_outcome(json.loads((clone / "reports" / run / "conformance.json").read_text())))
+        report = json.loads((clone / "reports" / run / "conformance.json").read_text())
+        _three_reports(clone / "reports" / run, report, proc)
+        outcomes.append(_outcome(report))
     assert outcomes[0] == outcomes[1]
     h2o3 = outcomes[0]["apis"]["h2o3"]
     assert "passed" in h2o3["operations"].values()
