@@ -161,3 +161,17 @@ def test_a_rerun_neither_resends_the_extra_cases_nor_fails_with_what_they_found(
     contract._extras(request, None, feed, None, "h2o3", 0.0)  # type: ignore[arg-type]
     assert feed.asked == 0  # not sent again
     assert item.user_properties == []
+
+
+def test_a_round_with_nothing_to_draw_is_skipped_not_a_defect() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from h2oharness.pytest_plugin.budgeted import _drawable
+
+    @given(st.nothing())
+    def nothing_to_draw(value: object) -> None:
+        raise AssertionError("never called")
+
+    with pytest.raises(pytest.skip.Exception, match="nothing to draw"):
+        _drawable(nothing_to_draw, "round 2: GET /3/Cloud has nothing to draw")()
