@@ -18,7 +18,8 @@ from typing import Any
 
 from h2oharness.apis.h2ogpte.mockparts.chat import render_session
 from h2oharness.apis.h2ogpte.mockparts.docs import job_view, ready_documents, render_collection
-from h2oharness.apis.h2ogpte.mockparts.state import EPOCH, USERNAME, Document, H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.library import render_document
+from h2oharness.apis.h2ogpte.mockparts.state import USERNAME, Document, H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, encode, loads_json, parse_multipart
 from h2oharness.mocks.instances import Schemas
 from h2oharness.mocks.jobs import JobTiming
@@ -135,25 +136,6 @@ def _share_chat(state: H2OGPTeMockState, resources: Resources, op: Operation) ->
         }
     )
     return resources.surface.schemas.fit(record, op.answer)
-
-
-def render_document(state: H2OGPTeMockState, doc: Document) -> dict[str, Any]:
-    """A Document as the API renders it."""
-    job = state.jobs.get(doc.job_id)
-    created = job_view(job, state.clock.now())["created_at"] if job else EPOCH
-    kind = doc.name.rsplit(".", 1)[-1].lower() if "." in doc.name else "txt"
-    return {
-        "id": doc.id,
-        "name": doc.name,
-        "username": USERNAME,
-        "type": kind,
-        "size": len(doc.data),
-        "page_count": 1,
-        "status": "completed",
-        "created_at": created,
-        "updated_at": created,
-        "metadata_dict": {},
-    }
 
 
 def _records(state: H2OGPTeMockState, template: str, values: Mapping[str, str]) -> dict[str, dict[str, Any]] | None:

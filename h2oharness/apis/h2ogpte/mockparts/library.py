@@ -7,9 +7,9 @@ import re
 from typing import Any
 
 from h2oharness.apis.h2ogpte.mockparts.chat import render_session, session_of
-from h2oharness.apis.h2ogpte.mockparts.docs import collection, job_details, ready_documents, render_collection
+from h2oharness.apis.h2ogpte.mockparts.docs import collection, job_details, job_view, ready_documents, render_collection
 from h2oharness.apis.h2ogpte.mockparts.schemas import RAG_TYPES
-from h2oharness.apis.h2ogpte.mockparts.state import USERNAME, Document, H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.state import EPOCH, USERNAME, Document, H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import (
     ApiError,
     Call,
@@ -33,9 +33,10 @@ def _ids(body: dict[str, Any], field: str) -> list[str]:
 
 
 def render_document(state: H2OGPTeMockState, doc: Document) -> dict[str, Any]:
-    """A Document; its status follows its ingestion job."""
+    """A Document (the hand-written handlers' and the generic layer's); its status follows its ingestion job."""
     job = state.jobs.get(doc.job_id)
     done = job is None or job.phase(state.clock.now()) is JobPhase.SUCCEEDED
+    created = job_view(job, state.clock.now())["created_at"] if job else EPOCH
     kind = doc.name.rsplit(".", 1)[-1].lower() if "." in doc.name else "txt"
     return {
         "id": doc.id,
@@ -45,8 +46,8 @@ def render_document(state: H2OGPTeMockState, doc: Document) -> dict[str, Any]:
         "size": len(doc.data),
         "page_count": 1,
         "status": "completed" if done else "in progress",
-        "created_at": state.now(),
-        "updated_at": state.now(),
+        "created_at": created,
+        "updated_at": created,
         "uri": None,
         "summary": None,
         "metadata_dict": {},
