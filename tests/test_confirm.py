@@ -43,7 +43,7 @@ class _Fragile:
                 parts = urlsplit(self.path)
                 mode = parse_qs(parts.query).get("mode", [""])[0]
                 self._answer()
-                if parts.path == "/die" and mode.startswith("x"):
+                if fragile.kills(parts.path, mode):
                     threading.Thread(target=fragile.stop, daemon=True).start()
 
         ThreadingHTTPServer.allow_reuse_address = True
@@ -51,6 +51,10 @@ class _Fragile:
         self._port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         self.starts += 1
+
+    def kills(self, path: str, mode: str) -> bool:
+        """Whether the POST just answered kills the server: ``/die`` with a mode starting with x."""
+        return path == "/die" and mode.startswith("x")
 
     def stop(self) -> None:
         if self._server is not None:
@@ -232,36 +236,13 @@ class _Primed(_Fragile):
     """A server that dies only on POST /fire after a POST /arm whose ``mode`` starts with x (two requests)."""
 
     def start(self) -> None:
-        self.armed = False
-        primed = self
+        self.armed = False  # a fresh server forgets the arming
+        super().start()
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _answer(self) -> None:
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def do_GET(self) -> None:
-                self._answer()
-
-            def do_POST(self) -> None:
-                parts = urlsplit(self.path)
-                mode = parse_qs(parts.query).get("mode", [""])[0]
-                self._answer()
-                if parts.path == "/arm":
-                    primed.armed = mode.startswith("x")
-                elif parts.path == "/fire" and primed.armed:
-                    threading.Thread(target=primed.stop, daemon=True).start()
-
-        ThreadingHTTPServer.allow_reuse_address = True
-        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
-        self._port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        self.starts += 1
+    def kills(self, path: str, mode: str) -> bool:
+        if path == "/arm":
+            self.armed = mode.startswith("x")
+        return path == "/fire" and self.armed
 
 
 _ARMED = [
