@@ -34,7 +34,7 @@ def sections(stdout: str) -> dict[str, list[list[str]]]:
 
 
 def test_prints_one_row_per_duration_for_every_variant() -> None:
-    done = run("--durations", "0.2,5", "--trials", "1", "--spread", "0", "--rtt", "0")
+    done = run("--durations", "0.2,5", "--trials", "1", "--spread", "0", "--rtt", "0", "--mode", "alone")
     assert done.returncode == 0, done.stderr
     tables = sections(done.stdout)
     assert sorted(tables) == sorted(VARIANTS)
@@ -53,23 +53,69 @@ def test_prints_one_row_per_duration_for_every_variant() -> None:
 def test_prints_a_verdict_per_target_and_says_why_short_jobs_cannot_meet_it() -> None:
     done = run("--durations", "0.5,60", "--trials", "3")
     assert done.returncode == 0, done.stderr
-    verdicts = [line for line in done.stdout.splitlines() if line.startswith("verdict: ")]
-    assert [v.split(":")[1].strip() for v in verdicts] == [
+    targets = [
         "requests <= 0.9x the fixed loop's, jobs with progress",
         "detection lag <= 0.05x the fixed loop's, jobs with progress",
         "no more requests than the fixed loop, jobs without progress",
     ]
-    # a 0.5 s job costs the fixed loop 2 requests, and the harness as many: the miss is named, with its reason
-    assert "NOT MET" in verdicts[0]
-    assert "linear 0.5 s 1.00x" in done.stdout
-    assert "why not below 0.9x for jobs under 2 s" in done.stdout
-    assert verdicts[2].split(": ")[2].startswith("MET")
+    for mode in ("alone", "kind"):
+        verdicts = [line for line in done.stdout.splitlines() if line.startswith(f"{mode}: verdict: ")]
+        assert [v.split(":")[2].strip() for v in verdicts] == targets, mode
+        assert verdicts[2].split(": ")[3].startswith("MET"), mode
+    # alone, a 0.5 s job costs the fixed loop 2 requests, and the harness as many: the miss is named, with its reason
+    alone = done.stdout[: done.stdout.index("== kind")]
+    assert "NOT MET" in alone.split("alone: verdict: requests")[1].splitlines()[0]
+    assert "linear 0.5 s 1.00x" in alone
+    assert "why not below 0.9x for jobs under 2 s" in alone
     assert "mean over the mix of durations" in done.stdout
+
+
+def kind_and_alone(*args: str) -> tuple[dict[str, list[list[str]]], dict[str, list[list[str]]]]:
+    done = run(*args)
+    assert done.returncode == 0, done.stderr
+    alone, kind = done.stdout.split("== kind")
+    return sections(alone), sections(kind)
+
+
+def test_a_run_of_jobs_of_one_kind_goes_below_the_two_request_floor_of_a_job_alone() -> None:
+    # 21 one-second jobs: alone each costs the fixed loop's 2 requests; as one kind the first polls aim at their end
+    alone, kind = kind_and_alone("--durations", "1", "--variants", "linear,back-loaded,no-progress")
+    for shape in ("linear", "back-loaded"):
+        alone_row, kind_row = alone[shape][0], kind[shape][0]
+        assert float(alone_row[3]) == 2.0, alone_row
+        assert float(kind_row[3]) < 0.9 * float(kind_row[1]), kind_row  # requests
+        assert float(kind_row[4]) < 0.05 * float(kind_row[2]), kind_row  # lag
+        assert kind_row[-1] == "met", kind_row
+    # and never a request more than the fixed loop on a job without progress
+    assert int(kind["no-progress"][0][8]) <= 0
+
+
+def test_a_stepped_kind_that_misses_is_told_why() -> None:
+    done = run("--durations", "5,60", "--variants", "stepped", "--mode", "kind")
+    assert done.returncode == 0, done.stderr
+    rows = {row[0]: row for row in sections(done.stdout)["stepped"]}
+    assert rows["60"][-1] == "met", rows["60"]  # long enough to pin the end at step transitions
+    assert "lag" in rows["5"][-1], rows["5"]
+    assert "why not for stepped jobs" in done.stdout
+    assert "5 s needs ~5 vs 3.60" in done.stdout
 
 
 def test_fixed_loop_figures_follow_from_its_two_second_grid() -> None:
     # polls at 0, 2, 4, 6 s: a 0.2 s job is seen at 2 s (2 requests, 1.8 s late), a 5 s one at 6 s (4 requests, 1 s)
-    done = run("--durations", "0.2,5", "--trials", "1", "--spread", "0", "--rtt", "0", "--variants", "linear")
+    done = run(
+        "--durations",
+        "0.2,5",
+        "--trials",
+        "1",
+        "--spread",
+        "0",
+        "--rtt",
+        "0",
+        "--variants",
+        "linear",
+        "--mode",
+        "alone",
+    )
     assert done.returncode == 0, done.stderr
     rows = {row[0]: row for row in sections(done.stdout)["linear"]}
     assert rows["0.2"][1:3] == ["2.0", "1.800"]

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from h2oharness.errors import JobFailed, JobTimeout, ProgressRegressed
+from h2oharness.http.jobkinds import Finished, JobHistory, Window, coarse_step
 
 #: how far past an estimated finish a poll aims, in s: landing early costs a request, landing late costs lag
 AIM_PAST = 0.005
@@ -155,11 +156,14 @@ def wait_for_job(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     started: float | None = None,
+    history: JobHistory | None = None,
 ) -> PollResult:
     """Poll ``fetch`` until the job is final; raise JobFailed, JobTimeout or ProgressRegressed otherwise.
 
     ``started`` is when the job was submitted, on ``clock`` (progress 0 then); with it, the first
-    poll that reports progress already tells when the job should end.
+    poll that reports progress already tells when the job should end. ``history`` holds earlier jobs
+    of the same kind (``JobKinds()[kind]``): with ``started`` the polls aim at what they showed, and
+    the job, once it ended, is added to it (see ``h2oharness.http.jobkinds``).
 
     Example:
         t0 = time.monotonic()
@@ -171,50 +175,219 @@ def wait_for_job(
     deadline = start + timeout
     origin = start if started is None else min(started, start)
     track = ProgressTrack(anchor=origin, exact=started is not None, soft=started is None)
-    history: list[tuple[float, JobStatus]] = []
+    learn = history if started is not None else None
+    warm = learn is not None and learn.warm
+    step = learn.step() if learn is not None else None
+    history_: list[tuple[float, JobStatus]] = []
+    seen: list[tuple[float, float | None]] = []
     best_progress = 0.0
     overdue = backoff.initial
-    sleep(max(0.0, min(backoff.initial, deadline - start)))
+    first, mode = learn.first_poll(backoff.initial, backoff.maximum) if learn is not None else (backoff.initial, "cold")
+    aimed = mode in ("gamble", "near")
+    if warm and learn is not None and step is not None and mode != "gamble":
+        # a coarse kind pins its end from the start where that pays: the first pin is the first poll
+        window = _window(learn, [], step)
+        if _pins_pay(window, start - origin, backoff):
+            pin = window.pin(start - origin, step, backoff.minimum)
+            if pin is not None:
+                first, aimed = pin, True
+    estimate: float | None = None
+    source = "own"
+    pause = origin + first - start if aimed else backoff.initial
+    sleep(max(0.0, min(pause, deadline - start)))
     while True:
         sent = clock()
         status = fetch()
         now = clock()
-        history.append((now - start, status))
+        history_.append((now - start, status))
+        read = (sent + now) / 2  # the server read the job about half way through the request
         if status.progress is not None:
             if status.progress + 1e-9 < best_progress:
                 raise ProgressRegressed(
                     f"{what}: progress went back from {best_progress:.3f} to {status.progress:.3f} ({status.state})"
                 )
             best_progress = max(best_progress, status.progress)
-            # the server read the job about half way through the request
-            track.add((sent + now) / 2, status.progress)
+            track.add(read, status.progress)
         if status.failed:
             reason = status.message or "the server gave no reason"
             raise JobFailed(f"{what} ended {status.state} after {now - start:.1f} s: {reason}")
         if status.final:
-            return PollResult(status, len(history), now - start, history)
+            if learn is not None:
+                learn.record(
+                    Finished(
+                        samples=tuple(seen),
+                        lo=seen[-1][0] if seen else 0.0,
+                        hi=read - origin,
+                        estimate=estimate,
+                        first=first if mode == "gamble" else None,
+                        source=source,
+                    ),
+                    maximum=backoff.maximum,
+                    tolerance=2 * backoff.minimum,
+                )
+            return PollResult(status, len(history_), now - start, history_)
         if now >= deadline:
             raise JobTimeout(
                 f"{what} still {status.state} (progress {status.progress}) "
-                f"after {timeout:.1f} s and {len(history)} polls"
+                f"after {timeout:.1f} s and {len(history_)} polls"
             )
-        finish = track.finish()
-        if finish is None:
-            # no rate to go by: never more polls than a fixed loop at ``maximum`` since the submit
-            pause = max(overdue, origin + len(history) * backoff.maximum - now)
-            overdue = min(backoff.maximum, overdue * backoff.factor)
-        elif finish > now:
-            # one jump goes at most ``horizon`` times the time seen since progress 0, once the rate is known;
-            # after a poll that saw 0 the run began at some unknown moment, so the first rate is only a bound
-            span = max(now - (track.anchor if track.anchor is not None else origin), backoff.minimum)
-            pause = finish + AIM_PAST - now
-            if not track.sure:
-                # the latest finish a steady run allows: go half way there, to learn the rate
-                pause = min(pause / 2, span)
-            pause = min(pause, span * backoff.horizon)
-            overdue = backoff.initial
+        seen.append((read - origin, status.progress))
+        coarse = step if step is not None else track.step
+        if coarse is None and learn is not None:
+            # with a kind to learn from, progress in whole steps is taken for coarse from two values on
+            coarse = coarse_step(p for _, p in seen)
+        if coarse is not None and status.progress is not None:
+            aim = _coarse_aim(learn if warm else None, seen, coarse, now - origin, backoff)
+        elif warm and learn is not None:
+            aim = _learned_aim(learn, mode, seen, now - origin, backoff)
         else:
-            # the estimate has passed and the job still runs: back off until the progress moves on
-            pause = overdue
-            overdue = min(backoff.maximum, overdue * backoff.factor)
+            aim = None
+        if aim is not None:
+            pause = origin + aim.at - now
+            overdue = backoff.initial
+            estimate, source = aim.end, aim.source
+        else:
+            estimate, source = None, "own"
+            pause, overdue = _own_pause(track, now, origin, len(history_), overdue, backoff, learning=learn is not None)
+            finish = track.finish()
+            if learn is not None and finish is not None and finish > now and len(track.rising) >= 2:
+                estimate = finish - origin
+        if status.progress is None and learn is not None:
+            # without progress never more polls than a fixed loop at ``maximum`` since the submit
+            pause = max(pause, origin + len(history_) * backoff.maximum - now)
         sleep(max(backoff.minimum, min(pause, deadline - now)))
+
+
+@dataclass(frozen=True)
+class _Aim:
+    """A poll's time after the submit from what earlier jobs of the kind showed, and the end it aims at, if any.
+
+    ``source``: where the end came from (``curve`` or ``window``; see ``Finished.source``).
+    """
+
+    at: float
+    end: float | None = None
+    source: str = "own"
+
+
+def _learned_aim(
+    learn: JobHistory, mode: str, seen: list[tuple[float, float | None]], now: float, backoff: Backoff
+) -> _Aim | None:
+    """The next poll from what earlier jobs of the kind showed; None leaves it to the job's own samples.
+
+    ``now`` and every time here are seconds after the submit; ``seen`` are the polls that saw the job running.
+    """
+    near_end = learn.near_end
+    elapsed, progress = seen[-1]
+    rising = [p for _, p in seen if p is not None and p > 0]
+    if progress is not None and progress > 0 and len(rising) == 1:
+        finish = learn.finish(elapsed, progress)
+        if finish is not None and (mode != "probe" or len(seen) > 1 or finish < near_end):
+            # as far as the kind's jobs have gone, or ``horizon`` times the time seen: a wrong curve is caught soon
+            reach = max((1 + learn.margin) * learn.longest, backoff.horizon * now)
+            if finish > reach:
+                return _Aim(reach)
+            return _Aim(max(finish + AIM_PAST, now + backoff.minimum), finish, source="curve")
+    if mode == "probe" and len(seen) == 1 and near_end > now + backoff.minimum:
+        if learn.curve is None and progress is not None and progress > 0 and elapsed / progress < near_end:
+            # even a straight line from the submit ends before the kind's jobs did: this one is faster
+            return None
+        # the first look found the job no faster than before: the next just before the shortest recent end
+        return _Aim(near_end)
+    return None
+
+
+def _window(prior: JobHistory | None, seen: list[tuple[float, float | None]], step: float) -> Window:
+    """Where a coarse job's end lies, in s after the submit, after these polls.
+
+    The kind's recent durations (``prior``), where the polls have not ruled them out, stand in for what the
+    polls do not tell yet.
+    """
+    certain = Window(0.0, math.inf)
+    for elapsed, progress in seen:
+        certain.narrow(elapsed, progress, step)
+    if prior is None:
+        return certain
+    low, high = (1 - prior.margin) * prior.shortest, (1 + prior.margin) * prior.longest
+    if max(certain.low, low) >= min(certain.high, high):
+        # this job left its kind's durations behind
+        return Window(certain.low, certain.high, astray=True)
+    return Window(max(certain.low, low), min(certain.high, high))
+
+
+def _pins_pay(window: Window, now: float, backoff: Backoff) -> bool:
+    """Whether halving the window to ``minimum`` and one last poll cost fewer polls than a fixed loop at
+    ``maximum`` would still send before the window opens."""
+    width = window.high - window.low
+    if not math.isfinite(width) or width <= backoff.minimum:
+        return False
+    return math.log2(width / backoff.minimum) + 1 <= (window.low - now) / backoff.maximum + 1
+
+
+def _coarse_aim(
+    prior: JobHistory | None, seen: list[tuple[float, float | None]], step: float, now: float, backoff: Backoff
+) -> _Aim | None:
+    """Coarse progress: where the steps (and the kind's durations) put the end, the next poll; None: the job's own.
+
+    In order: halve the window at a step transition where that pays; a window narrower than twice ``minimum`` is
+    pinned, poll at its end; no sample near the end yet, one just before the kind's shortest; then the window's end,
+    or, for a window wider than ``maximum``, a poll ``maximum`` after its earliest end.
+    """
+    window = _window(prior, seen, step)
+    if not math.isfinite(window.high):
+        return None
+    if _pins_pay(window, now, backoff):
+        pin = window.pin(now, step, backoff.minimum)
+        if pin is not None:
+            return _Aim(pin)
+    certain = _window(None, seen, step)
+    if certain.high - certain.low <= 2 * backoff.minimum:
+        return _Aim(max(certain.high + AIM_PAST, now + backoff.minimum), certain.high, source="window")
+    if prior is None:
+        return None
+    near_end = prior.near_end
+    if not window.astray and certain.low < near_end < certain.high and now + backoff.minimum < near_end:
+        return _Aim(near_end)
+    if window.high - window.low <= backoff.maximum:
+        return _Aim(max(window.high + AIM_PAST, now + backoff.minimum))
+    # a wide window: from its earliest end on, a poll every ``maximum`` at most, as a fixed loop would
+    return _Aim(max(window.low, now) + backoff.maximum)
+
+
+def _own_pause(
+    track: ProgressTrack,
+    now: float,
+    origin: float,
+    polls: int,
+    overdue: float,
+    backoff: Backoff,
+    *,
+    learning: bool,
+) -> tuple[float, float]:
+    """The pause the job's own samples call for, and the next overdue pause.
+
+    ``learning``: the job may teach its kind, so one sample is not trusted to tell the rate (a second
+    fits the curve).
+    """
+    finish = track.finish()
+    if finish is None:
+        grown = min(backoff.maximum, overdue * backoff.factor)
+        if learning and track.anchor is not None and track.anchor > origin:
+            # a job that teaches its kind and reports progress 0 (queued): a growing backoff finds when it starts
+            return overdue, grown
+        # no rate to go by: never more polls than a fixed loop at ``maximum`` since the submit
+        return max(overdue, origin + polls * backoff.maximum - now), grown
+    if finish > now:
+        # one jump goes at most ``horizon`` times the time seen since progress 0, once the rate is known;
+        # after a poll that saw 0 the run began at some unknown moment, so the first rate is only a bound
+        span = max(now - (track.anchor if track.anchor is not None else origin), backoff.minimum)
+        pause = finish + AIM_PAST - now
+        if not track.sure:
+            # the latest finish a steady run allows: go half way there, to learn the rate
+            pause = min(pause / 2, span)
+        elif learning and len(track.rising) < 2:
+            # a second sample soon fits the kind's curve (a queue or a power) where one only gives a line
+            pause = min(pause / 2, span / 2)
+        return min(pause, span * backoff.horizon), backoff.initial
+    # the estimate has passed and the job still runs: back off until the progress moves on
+    return overdue, min(backoff.maximum, overdue * backoff.factor)
