@@ -7,6 +7,7 @@ Each user owns a project with one uploaded dataset (made on start, deleted with 
 from __future__ import annotations
 
 import contextlib
+import time
 import uuid
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from locust import FastHttpUser, between, task
 
 from h2oharness.apis.coreplexml import payloads
 from h2oharness.apis.coreplexml.client import CorePlexMLClient, CorePlexMLResponseError
+from h2oharness.http.jobkinds import JobKinds
 from h2oharness.http.polling import Backoff
 from h2oharness.loadtest import Pacer, harness_http, job_metrics
 from h2oharness.settings import Settings
@@ -25,6 +27,9 @@ TIMEOUT = SETTINGS.job_timeout or 300.0
 BACKOFF = Backoff(initial=0.5, maximum=5.0)
 CONFIG = {"max_models": 3, "nfolds": 0, "seed": 1}
 _CSV = payloads.classification_csv(rows=200, seed=4)
+
+#: every user of this process learns where experiments end from all of them
+KINDS = JobKinds()
 
 
 class _CorePlexMLUser(FastHttpUser):
@@ -47,8 +52,12 @@ class _CorePlexMLUser(FastHttpUser):
         scheduled = self.pacer.wait() if self.pacer.interval else None
         with job_metrics(self.environment, "coreplexml experiment", scheduled) as out:
             created = self.api.create_experiment(self.project, self.version, "label", name="load", config=CONFIG)
+            submitted = time.monotonic()
             out["id"] = str(created["id"])
-            out["polls"] = self.api.wait(out["id"], timeout=TIMEOUT, backoff=BACKOFF).polls
+            result = self.api.wait(
+                out["id"], timeout=TIMEOUT, backoff=BACKOFF, started=submitted, history=KINDS["experiment"]
+            )
+            out["polls"] = result.polls
         if "id" in out:
             with contextlib.suppress(CorePlexMLResponseError):
                 self.api.delete_experiment(out["id"])

@@ -16,6 +16,7 @@ from locust import FastHttpUser, between, task
 
 from h2oharness.apis.h2o3 import payloads
 from h2oharness.apis.h2o3.client import H2O3Client, H2O3ResponseError
+from h2oharness.http.jobkinds import JobKinds
 from h2oharness.http.polling import Backoff, wait_for_job
 from h2oharness.loadtest import Pacer, harness_http, job_metrics
 from h2oharness.settings import Settings
@@ -28,6 +29,8 @@ JOB_TIMEOUT = SETTINGS.job_timeout or 120.0
 BACKOFF = Backoff(initial=0.2, maximum=2.0)
 _CSV = payloads.classification_csv(rows=ROWS, seed=5)
 _names = itertools.count()
+#: every user of this process learns where parses and GBMs end from all of them
+KINDS = JobKinds()
 
 
 class _H2O3User(FastHttpUser):
@@ -46,10 +49,15 @@ class _H2O3User(FastHttpUser):
         with job_metrics(self.environment, "h2o3 parse", scheduled) as out:
             upload = self.api.post_file(_CSV.encode(), destination_frame=f"{frame}.csv")
             setup = self.api.parse_setup([str(upload["destination_frame"])])
-            submitted = time.monotonic()  # the job's progress 0: the poller's first sample
             job = self.api.parse(setup, destination_frame=frame)["job"]["key"]["name"]
+            submitted = time.monotonic()  # answered: the job's progress was 0 no later, the poller's first sample
             result = wait_for_job(
-                lambda: self.api.job_status(job), timeout=JOB_TIMEOUT, backoff=BACKOFF, what=job, started=submitted
+                lambda: self.api.job_status(job),
+                timeout=JOB_TIMEOUT,
+                backoff=BACKOFF,
+                what=job,
+                started=submitted,
+                history=KINDS["parse"],
             )
             out["polls"] = result.polls
         if not out["ok"]:
@@ -59,12 +67,17 @@ class _H2O3User(FastHttpUser):
 
     def _train(self, frame: str) -> None:
         with job_metrics(self.environment, "h2o3 gbm") as out:
-            submitted = time.monotonic()
             build = self.api.build_model("gbm", **payloads.gbm_params(frame, ntrees=3, max_depth=2))
+            submitted = time.monotonic()
             out["model"] = build["job"]["dest"]["name"]
             job = build["job"]["key"]["name"]
             result = wait_for_job(
-                lambda: self.api.job_status(job), timeout=JOB_TIMEOUT, backoff=BACKOFF, what=job, started=submitted
+                lambda: self.api.job_status(job),
+                timeout=JOB_TIMEOUT,
+                backoff=BACKOFF,
+                what=job,
+                started=submitted,
+                history=KINDS["gbm"],
             )
             out["polls"] = result.polls
         if "model" in out:

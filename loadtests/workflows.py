@@ -7,6 +7,7 @@ Each user owns one workflow (created and activated on start, deleted on stop) in
 from __future__ import annotations
 
 import contextlib
+import time
 import uuid
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from locust import FastHttpUser, between, task
 
 from h2oharness.apis.workflows import payloads
 from h2oharness.apis.workflows.client import WorkflowsClient, WorkflowsResponseError
+from h2oharness.http.jobkinds import JobKinds
 from h2oharness.http.polling import Backoff
 from h2oharness.loadtest import Pacer, harness_http, job_metrics
 from h2oharness.settings import Settings, variable
@@ -24,6 +26,9 @@ CONTRACT = Path(__file__).resolve().parent.parent / "contracts" / "workflows" / 
 WORKSPACE = f"workspaces/{variable('WORKFLOWS_WORKSPACE') or 'h2oharness-load'}"
 RUN_TIMEOUT = SETTINGS.job_timeout or 120.0
 BACKOFF = Backoff(initial=0.2, maximum=2.0)
+
+#: every user of this process learns where runs end from all of them
+KINDS = JobKinds()
 
 
 class _WorkflowsUser(FastHttpUser):
@@ -46,7 +51,10 @@ class _WorkflowsUser(FastHttpUser):
         scheduled = self.pacer.wait() if self.pacer.interval else None
         with job_metrics(self.environment, "workflows run", scheduled) as out:
             run = self.api.run_revision(self.revision)
-            result = self.api.wait(str(run["name"]), timeout=RUN_TIMEOUT, backoff=BACKOFF)
+            submitted = time.monotonic()
+            result = self.api.wait(
+                str(run["name"]), timeout=RUN_TIMEOUT, backoff=BACKOFF, started=submitted, history=KINDS["run"]
+            )
             out["polls"] = result.polls
 
 

@@ -160,14 +160,16 @@ def wait_for_job(
 ) -> PollResult:
     """Poll ``fetch`` until the job is final; raise JobFailed, JobTimeout or ProgressRegressed otherwise.
 
-    ``started`` is when the job was submitted, on ``clock`` (progress 0 then); with it, the first
-    poll that reports progress already tells when the job should end. ``history`` holds earlier jobs
+    ``started`` is when the submit was answered, on ``clock`` (the job's progress was 0 no later); with
+    it, the first poll that reports progress already tells when the job should end. Taken before a submit
+    that the server answers slowly (a mock training in the request), it makes the job look slower than
+    it is and the polls come late. ``history`` holds earlier jobs
     of the same kind (``JobKinds()[kind]``): with ``started`` the polls aim at what they showed, and
     the job, once it ended, is added to it (see ``h2oharness.http.jobkinds``).
 
     Example:
-        t0 = time.monotonic()
         job = client.parse(...)
+        t0 = time.monotonic()
         result = wait_for_job(lambda: client.job_status(job), timeout=120, what=f"parse {job}", started=t0)
     """
     backoff = backoff or Backoff()

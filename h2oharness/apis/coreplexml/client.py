@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from h2oharness.errors import ContractViolation
+from h2oharness.http.jobkinds import JobHistory
 from h2oharness.http.polling import Backoff, JobStatus, PollResult, wait_for_job
 
 JSONDict = dict[str, Any]
@@ -185,13 +186,27 @@ class CorePlexMLClient:
             message=str(body.get("error") or ""),
         )
 
-    def wait(self, experiment_id: str, timeout: float = 600.0, backoff: Backoff | None = None) -> PollResult:
-        """Poll until the experiment succeeded; JobFailed (failed, canceled), JobTimeout or ProgressRegressed if not."""
+    def wait(
+        self,
+        experiment_id: str,
+        timeout: float = 600.0,
+        backoff: Backoff | None = None,
+        *,
+        started: float | None = None,
+        history: JobHistory | None = None,
+    ) -> PollResult:
+        """Poll until the experiment succeeded; JobFailed (failed, canceled), JobTimeout or ProgressRegressed if not.
+
+        ``started``: the ``time.monotonic()`` of the create; with it, ``history`` (earlier experiments of the kind)
+        aims the polls at where they ended.
+        """
         return wait_for_job(
             lambda: self.job_status(experiment_id),
             timeout=timeout,
             backoff=backoff,
             what=f"CorePlexML experiment {experiment_id}",
+            started=started,
+            history=history,
         )
 
     def wait_for_models(self, experiment_id: str, timeout: float = 60.0) -> JSONDict:

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from h2oharness.errors import ContractViolation
+from h2oharness.http.jobkinds import JobHistory
 from h2oharness.http.polling import Backoff, JobStatus, wait_for_job
 
 JSONDict = dict[str, Any]
@@ -204,11 +205,17 @@ class H2O3Client:
         )
 
     def wait(
-        self, job_id: str, timeout: float = 120.0, backoff: Backoff | None = None, started: float | None = None
+        self,
+        job_id: str,
+        timeout: float = 120.0,
+        backoff: Backoff | None = None,
+        started: float | None = None,
+        history: JobHistory | None = None,
     ) -> JSONDict:
         """Poll until the job is DONE and return it; JobFailed, JobTimeout or ProgressRegressed otherwise.
 
-        ``started`` is the ``time.monotonic()`` of the submit, when known: it saves a poll or two.
+        ``started`` is the ``time.monotonic()`` when the submit was answered: it saves a poll or two; with it,
+        ``history`` (earlier jobs of the same kind, ``JobKinds()["parse"]``) aims the polls at where they ended.
         """
         wait_for_job(
             lambda: self.job_status(job_id),
@@ -216,6 +223,7 @@ class H2O3Client:
             backoff=backoff,
             what=f"H2O-3 job {job_id}",
             started=started,
+            history=history,
         )
         return self.job(job_id)
 

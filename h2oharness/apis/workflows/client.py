@@ -24,6 +24,7 @@ import httpx
 
 from h2oharness.errors import ContractViolation, TargetAuthError, TargetUnavailable
 from h2oharness.http.deadline import deadline_transport
+from h2oharness.http.jobkinds import JobHistory
 from h2oharness.http.polling import Backoff, JobStatus, PollResult, wait_for_job
 from h2oharness.http.redact import redact
 from h2oharness.settings import variable
@@ -228,9 +229,28 @@ class WorkflowsClient:
         """Delete a finished run."""
         self.request("DELETE", resource_path(name))
 
-    def wait(self, run: str, *, timeout: float = 300.0, backoff: Backoff | None = None) -> PollResult:
-        """Poll a run until it is final; JobFailed (with the failure reason) when it fails, JobTimeout."""
-        return wait_for_job(lambda: run_status(self.get_run(run)), timeout=timeout, backoff=backoff, what=f"run {run}")
+    def wait(
+        self,
+        run: str,
+        *,
+        timeout: float = 300.0,
+        backoff: Backoff | None = None,
+        started: float | None = None,
+        history: JobHistory | None = None,
+    ) -> PollResult:
+        """Poll a run until it is final; JobFailed (with the failure reason) when it fails, JobTimeout.
+
+        ``started``: the ``time.monotonic()`` of the run's start request; with it, ``history`` (earlier runs of
+        the kind) aims the polls at where they ended.
+        """
+        return wait_for_job(
+            lambda: run_status(self.get_run(run)),
+            timeout=timeout,
+            backoff=backoff,
+            what=f"run {run}",
+            started=started,
+            history=history,
+        )
 
     def wait_final(self, run: str, *, timeout: float = 300.0) -> JSONDict:
         """Poll a run until it is final, failed or not; the final Run."""
