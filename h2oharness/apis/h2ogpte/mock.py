@@ -251,7 +251,8 @@ DEVIATIONS: dict[str, str] = {
     "/rpc/db": "records are kept per kind with the fields the client requires (id, name, user_id...); updates, "
     "shares and links are accepted without effect, and lists of links, files and messages are empty",
     "/rpc/job": "starts DeleteCollectionsAsAdminJob (deletes at once, as the delete jobs do) and "
-    "ExportFeedbackCSVJob (its CSV holds a header and the feedback the generic layer keeps); any other job is a 400",
+    "ExportFeedbackCSVJob (its CSV has a row per answer given feedback, whatever filters the job names); any "
+    "other job is a 400",
     "jobs naming unknown ids": "a delete or process job naming an object that does not exist is created (201) and "
     "fails with the reason, deleting nothing; a real server may refuse the request instead",
     "default collection": "the collection id 'default' names the user's default collection, made the first time it "

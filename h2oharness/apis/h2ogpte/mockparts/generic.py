@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from h2oharness.apis.h2ogpte.mockparts import feedback
 from h2oharness.apis.h2ogpte.mockparts.chat import render_session
 from h2oharness.apis.h2ogpte.mockparts.docs import job_view, ready_documents, render_collection
 from h2oharness.apis.h2ogpte.mockparts.library import render_document
@@ -292,6 +293,10 @@ def _apply(state: H2OGPTeMockState, op: Operation, call: GenericCall) -> None:
         key = state.resources.collections.get(CREATED_KEYS, {}).get(call.path.get("key_id", ""))
         if key is not None:
             key["is_active"] = False
+    elif op.operation_id == "update_question_answer_feedback":
+        feedback.give(state, call.path.get("answer_id", ""), body)
+    elif op.operation_id == "set_message_votes":
+        feedback.vote(state, call.path.get("message_id", ""), body.get("votes"))
 
 
 def delete_collections(state: H2OGPTeMockState, collection_ids: list[str]) -> None:
