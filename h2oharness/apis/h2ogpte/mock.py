@@ -46,7 +46,7 @@ from h2oharness.apis.h2ogpte.mockparts.schemas import OPERATIONS, Operation, Par
 from h2oharness.apis.h2ogpte.mockparts.state import DEFAULT_KEY, FAIL_MARKER, H2OGPTeMockState, H2OGPTeTimings
 from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, json_body, parse_query
 from h2oharness.mocks.app import Incoming, Wiring, build_app
-from h2oharness.mocks.auth import bearer_token, token_in
+from h2oharness.mocks.auth import bearer_token
 from h2oharness.mocks.clock import Clock, MonotonicClock
 from h2oharness.mocks.resources import Operation as GenericOperation
 from h2oharness.mocks.resources import Surface
@@ -236,7 +236,8 @@ DEVIATIONS: dict[str, str] = {
     "agent files": "an agent query writes the files its prompt names (name.csv, name.py...), else agent_report.md",
     "failure marker": f"a message containing {FAIL_MARKER!r} fails: its stream ends with an error line, "
     "the JSON answer is a 500 EndpointError",
-    "users": "one user (every accepted key); a public memory block of another user exists for the 403 cases",
+    "users": "one user (every accepted key, a created key too whatever user_id it was made for); a public memory "
+    "block of another user exists for the 403 cases",
     "OpenAI errors": "OpenAI-style {error: {message, type, code}} bodies under /openai_api",
     "client surface": "operations without a hand-written handler (most of h2ogpte.rest_sync) are answered by the "
     "generic resource layer: objects stored as sent, answers fitted to the client's models, *_job endpoints as jobs "
@@ -250,12 +251,12 @@ DEVIATIONS: dict[str, str] = {
     "/rpc/db": "records are kept per kind with the fields the client requires (id, name, user_id...); updates, "
     "shares and links are accepted without effect, and lists of links, files and messages are empty",
     "/rpc/job": "starts DeleteCollectionsAsAdminJob (deletes at once, as the delete jobs do) and "
-    "ExportFeedbackCSVJob (its CSV holds a header and the feedback the generic layer keeps); any other job is a 400",
+    "ExportFeedbackCSVJob (its CSV has a row per answer given feedback, whatever filters the job names); any "
+    "other job is a 400",
     "jobs naming unknown ids": "a delete or process job naming an object that does not exist is created (201) and "
     "fails with the reason, deleting nothing; a real server may refuse the request instead",
     "default collection": "the collection id 'default' names the user's default collection, made the first time it "
     "is asked for",
-    "API keys": "a created key's secret is answered once and listed by its hint; it is not accepted as a bearer key",
     # "<client>.<method>": why that official client's method fails against the mock
     **{f"{client}.{method}": why for client, gaps in CLIENT_GAPS.items() for method, why in gaps.items()},
 }
@@ -283,7 +284,7 @@ def make_app(state: H2OGPTeMockState | None = None) -> Starlette:
         path=_raw_path,
         decode=_decode,
         authenticate=lambda state, incoming: (
-            None if token_in(bearer_token(incoming.authorization), state.api_keys) else "Unauthorized"
+            None if state.accepts(bearer_token(incoming.authorization)) else "Unauthorized"
         ),
         unauthorized=lambda state, incoming, lookup, problem: _error(
             401, problem, incoming.path, {"WWW-Authenticate": "Bearer"}

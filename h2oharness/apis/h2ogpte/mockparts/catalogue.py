@@ -9,9 +9,7 @@ is then downloaded as CSV from ``GET /question_answer_feedbacks/export/{job_id}`
 
 from __future__ import annotations
 
-import csv
-import io
-
+from h2oharness.apis.h2ogpte.mockparts import feedback
 from h2oharness.apis.h2ogpte.mockparts.docs import EMBEDDING_MODEL
 from h2oharness.apis.h2ogpte.mockparts.generic import V1, delete_collections
 from h2oharness.apis.h2ogpte.mockparts.state import USERNAME, H2OGPTeMockState, new_id
@@ -95,11 +93,4 @@ def download_feedback_export(state: H2OGPTeMockState, call: Call) -> Reply:
         raise not_found(f"Export {call.path_params['job_id']}")
     if job.phase(state.clock.now()) is not JobPhase.SUCCEEDED:
         raise bad_request("The export has not finished")
-    held = state.resources.collections.get(f"{V1}/question_answer_feedbacks", {}) if state.resources else {}
-    columns = ["id", "thumbnail", "expected_answer", "user_comment"]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for record in held.values():
-        writer.writerow([record.get(c, "") for c in columns])
-    return Reply(out.getvalue().encode(), content_type="text/csv")
+    return Reply(feedback.export_csv(state), content_type="text/csv")

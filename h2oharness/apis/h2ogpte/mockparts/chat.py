@@ -16,7 +16,7 @@ from h2oharness.apis.h2ogpte.mockparts import answers
 from h2oharness.apis.h2ogpte.mockparts.docs import collection
 from h2oharness.apis.h2ogpte.mockparts.state import USERNAME, Generation, H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, empty, not_found, page, public
-from h2oharness.mocks.auth import bearer_token, token_in
+from h2oharness.mocks.auth import bearer_token
 
 #: longest a paused generation waits for resume/stop, in real seconds, before it stops by itself
 MAX_PAUSE = 60.0
@@ -335,7 +335,7 @@ def list_agent_directory_stats(state: H2OGPTeMockState, call: Call) -> Reply:
 
 async def websocket_endpoint(state: H2OGPTeMockState, ws: WebSocket) -> None:
     """/ws: the high-level client's queries: ``cq`` in; ``cx`` (ack), ``cp`` (partials), ``ca`` (answer) out."""
-    if not token_in(bearer_token(ws.headers.get("authorization")), state.api_keys):
+    if not state.accepts(bearer_token(ws.headers.get("authorization"))):
         await ws.close(code=1008)
         return
     await ws.accept()

@@ -16,10 +16,11 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from h2oharness.apis.h2ogpte.mockparts import feedback
 from h2oharness.apis.h2ogpte.mockparts.chat import render_session
 from h2oharness.apis.h2ogpte.mockparts.docs import job_view, ready_documents, render_collection
 from h2oharness.apis.h2ogpte.mockparts.library import render_document
-from h2oharness.apis.h2ogpte.mockparts.state import USERNAME, Document, H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.state import CREATED_KEYS, USERNAME, Document, H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, encode, loads_json, parse_multipart
 from h2oharness.mocks.instances import Schemas
 from h2oharness.mocks.jobs import JobTiming
@@ -101,6 +102,8 @@ def _issue_api_key(state: H2OGPTeMockState, resources: Resources, op: Operation)
     kept = resources.collections.get(op.collection, {})
     key_id = next(reversed(kept), "")
     secret = "sk-" + uuid.uuid4().hex
+    # a bearer key from now on, acting as the one user, until the key is deactivated or deleted (state.accepts)
+    state.issued_keys[secret] = key_id
     created = state.now().isoformat()
     record = kept.get(key_id, {})
     record.update(
@@ -286,6 +289,14 @@ def _apply(state: H2OGPTeMockState, op: Operation, call: GenericCall) -> None:
         state.documents.pop(item, None)
     elif op.kind is Kind.JOB and op.template.endswith("/delete_job"):
         _delete_named(state, op.template, body)
+    elif op.operation_id == "deactivate_api_key" and state.resources is not None:
+        key = state.resources.collections.get(CREATED_KEYS, {}).get(call.path.get("key_id", ""))
+        if key is not None:
+            key["is_active"] = False
+    elif op.operation_id == "update_question_answer_feedback":
+        feedback.give(state, call.path.get("answer_id", ""), body)
+    elif op.operation_id == "set_message_votes":
+        feedback.vote(state, call.path.get("message_id", ""), body.get("votes"))
 
 
 def delete_collections(state: H2OGPTeMockState, collection_ids: list[str]) -> None:

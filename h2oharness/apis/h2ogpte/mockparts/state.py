@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from h2oharness.mocks.auth import token_in
 from h2oharness.mocks.clock import Clock, MonotonicClock
 from h2oharness.mocks.jobs import JobBoard, JobTiming
 from h2oharness.mocks.resources import Resources
@@ -20,6 +21,8 @@ OTHER_USER = "alice@example.com"
 #: a message containing this marker makes its answer fail: an ``{"error": ...}`` line ends the stream
 FAIL_MARKER = "[[h2oharness:fail]]"
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+#: where the generic layer keeps the API keys created through the API (POST /api/v1/admin/api_keys)
+CREATED_KEYS = "/api/v1/admin/api_keys"
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,10 @@ class H2OGPTeMockState(MockState):
     timings: H2OGPTeTimings = field(default_factory=H2OGPTeTimings.instant)
     #: how many clock seconds pass per real second while streaming; None: never sleep (unit tests)
     stream_speed: float | None = None
+    #: the keys the mock is made with; they are always accepted
     api_keys: set[str] = field(default_factory=lambda: {DEFAULT_KEY})
+    #: the secret of every key created through the API, with the key's id: accepted while the key is kept and active
+    issued_keys: dict[str, str] = field(default_factory=dict)
     max_recorded_requests: int = 2000
     #: added to the completion_tokens the OpenAI API reports: usage that disagrees with the chunks streamed
     usage_skew: int = 0
@@ -143,6 +149,13 @@ class H2OGPTeMockState(MockState):
             "group_count": 0,
             "_shared": {},
         }
+
+    def accepts(self, token: str | None) -> bool:
+        """Whether a bearer token is one of the mock's keys or the secret of a created key not deleted or
+        deactivated."""
+        created = self.resources.collections.get(CREATED_KEYS, {}) if self.resources is not None else {}
+        live = [secret for secret, key_id in self.issued_keys.items() if created.get(key_id, {}).get("is_active")]
+        return token_in(token, [*self.api_keys, *live])
 
     def client_credentials(self) -> Credentials:
         """Credentials this mock accepts."""
