@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from h2oharness.apis.h2o3.client import H2O3Client, H2O3ResponseError, form, for
 from h2oharness.apis.h2o3.mock import H2O3MockState, H2O3Timings, make_app
 from h2oharness.apis.h2o3.payloads import classification_csv, gbm_params
 from h2oharness.errors import ContractViolation, JobFailed
+from h2oharness.http.jobkinds import JobHistory
 from h2oharness.http.polling import Backoff
 from h2oharness.mocks.clock import ManualClock
 from h2oharness.mocks.serve import serve
@@ -122,3 +124,27 @@ def test_non_json_and_server_errors_are_contract_violations() -> None:
         assert "boom" in server_error.value.reason
         with pytest.raises(ContractViolation, match="answered no job"):
             client.job("j1")
+
+
+@respx.mock
+def test_wait_teaches_the_kind_it_is_given() -> None:
+    """With the submit's time, ``wait`` hands the job to its kind's history: the progress it saw is kept there."""
+    running = {"jobs": [{"key": {"name": "j1"}, "status": "RUNNING", "progress": 0.5}]}
+    done = {"jobs": [{"key": {"name": "j1"}, "status": "DONE", "progress": 1.0}]}
+    respx.get(f"{BASE}/3/Jobs/j1").mock(
+        side_effect=[httpx.Response(200, json=running), *[httpx.Response(200, json=done)] * 2]
+    )
+    history = JobHistory()
+    with httpx.Client(base_url=BASE) as http:
+        H2O3Client(http).wait(
+            "j1", timeout=10, backoff=Backoff(initial=0.01), started=time.monotonic() - 0.01, history=history
+        )
+    assert history.values[0.5] == 1
+    # without the submit's time a kind cannot place the job: nothing is kept
+    respx.get(f"{BASE}/3/Jobs/j1").mock(
+        side_effect=[httpx.Response(200, json=running), *[httpx.Response(200, json=done)] * 2]
+    )
+    other = JobHistory()
+    with httpx.Client(base_url=BASE) as http:
+        H2O3Client(http).wait("j1", timeout=10, backoff=Backoff(initial=0.01), history=other)
+    assert not other.values
