@@ -351,6 +351,31 @@ def verdicts(results: dict[str, list[Row]], mode: str = "alone", spread: float =
     return lines
 
 
+def over_seeds(names: list[str], args: argparse.Namespace) -> list[str]:
+    """The kind mode under ``--seeds`` shuffles: for each target, the rows that missed it under some shuffle."""
+    misses: dict[str, dict[str, list[str]]] = {"req": {}, "lag": {}}
+    rows_run = 0
+    for seed in range(args.seeds):
+        args.seed = seed
+        for name in names:
+            if name == "no-progress":
+                continue
+            for duration in args.durations:
+                row = measure(VARIANTS[name], duration, args, kind=True)
+                rows_run += 1
+                for key in row.misses(progress=True):
+                    value = row.request_ratio if key == "req" else row.lag_ratio
+                    misses[key].setdefault(f"{name} {row.label} s", []).append(f"{value:.2f}x")
+    lines = [f"kind mode over {args.seeds} shuffles (seeds 0-{args.seeds - 1}), {rows_run} rows with progress in all:"]
+    for key, what in (("req", f"requests <= {REQUEST_TARGET:g}x"), ("lag", f"detection lag <= {LAG_TARGET:g}x")):
+        missed = misses[key]
+        count = sum(len(v) for v in missed.values())
+        lines.append(f"  {what}: missed in {count} of {rows_run} rows")
+        for label, values in sorted(missed.items()):
+            lines.append(f"    {label}: {len(values)} of {args.seeds} shuffles ({', '.join(values)})")
+    return lines
+
+
 def _floats(text: str) -> list[float]:
     try:
         values = [float(v) for v in text.split(",") if v.strip()]
@@ -384,6 +409,9 @@ def main(argv: list[str] | None = None) -> int:
         help="each job waited for alone, or each row's jobs as one kind with a JobHistory (default: both)",
     )
     parser.add_argument("--seed", type=int, default=0, help="the shuffle of a kind's jobs (default 0)")
+    parser.add_argument(
+        "--seeds", type=int, default=1, help="run the kind mode under this many shuffles and list the rows that miss"
+    )
     args = parser.parse_args(argv)
     names = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = [n for n in names if n not in VARIANTS]
@@ -410,6 +438,10 @@ def main(argv: list[str] | None = None) -> int:
         f" targets (issue 15): req <= {REQUEST_TARGET:g}x and lag <= {LAG_TARGET:g}x with progress,"
         " no extra request without"
     )
+    if args.seeds > 1:
+        print()
+        print("\n".join(over_seeds(names, args)))
+        return 0
     modes = ["alone", "kind"] if args.mode == "both" else [args.mode]
     for mode in modes:
         print()

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 #: the share of a short kind's jobs the first poll should find already ended
 FIRST_QUANTILE = 0.4
 #: how fast the first poll's time follows the kind's durations (a log step per job)
-LEARNING_RATE = 0.05
+LEARNING_RATE = 0.1
 #: kinds whose shortest jobs end later than this many ``Backoff.maximum`` are looked at early first
 PROBE_AFTER = 2.0
 #: the jobs of a kind that are remembered
@@ -40,7 +40,7 @@ COARSE_PRECISE = 0.25
 #: the smallest step of a coarse progress
 COARSE_STEP = 0.02
 #: the least progress the points of a curve span
-CURVE_SPAN = 0.2
+CURVE_SPAN = 0.1
 #: the exponents the curve may take (a stall or a jump is not a curve)
 CURVE_EXPONENTS = (0.25, 4.0)
 #: at most this many kinds are kept by one ``JobKinds``
@@ -136,7 +136,7 @@ class JobHistory:
     @property
     def near_end(self) -> float:
         """Just before the shortest recent end: a poll then sees the job late in its run."""
-        return 0.9 * self.shortest
+        return (1 - self.margin) * self.shortest
 
     def first_poll(self, initial: float, maximum: float) -> tuple[float, str]:
         """When the first poll goes, in s after the submit (``initial``: after the wait's start), and the mode."""
@@ -166,7 +166,7 @@ class JobHistory:
         """Fit ``progress = ((x - start) / (1 - start)) ** k`` to the points: a queue (``start``) and a power curve."""
         points = [(x, p) for x, p in self.points if 0 < x < 1 and 0 < p < 1]
         # a curve through points close together is an extrapolation waiting to go wrong
-        if not points or max(p for _, p in points) - min(p for _, p in points) < CURVE_SPAN:
+        if len(points) < 2 or max(p for _, p in points) - min(p for _, p in points) < CURVE_SPAN:
             self.curve = None
             return
         best: tuple[float, float, float] | None = None

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from h2oharness.errors import JobFailed, JobTimeout, ProgressRegressed
-from h2oharness.http.jobkinds import Finished, JobHistory, Window, coarse_step
+from h2oharness.http.jobkinds import CURVE_SPAN, Finished, JobHistory, Window, coarse_step
 
 #: how far past an estimated finish a poll aims, in s: landing early costs a request, landing late costs lag
 AIM_PAST = 0.005
@@ -390,6 +390,9 @@ def _own_pause(
         elif learning and len(track.rising) < 2:
             # a second sample soon fits the kind's curve (a queue or a power) where one only gives a line
             pause = min(pause / 2, span / 2)
+        elif learning and track.rising[-1][1] - track.rising[0][1] < CURVE_SPAN:
+            # samples close together teach no curve: one half way to the end spreads them
+            pause = pause / 2
         return min(pause, span * backoff.horizon), backoff.initial
     # the estimate has passed and the job still runs: back off until the progress moves on
     return overdue, min(backoff.maximum, overdue * backoff.factor)
