@@ -10,12 +10,12 @@ import contextlib
 import uuid
 from pathlib import Path
 
-from locust import FastHttpUser, between, task
+from locust import between, task
 
 from h2oharness.apis.workflows import payloads
 from h2oharness.apis.workflows.client import WorkflowsClient, WorkflowsResponseError
 from h2oharness.http.polling import Backoff
-from h2oharness.loadtest import Pacer, harness_http, job_metrics
+from h2oharness.loadtest import HarnessUser, Pacer, harness_http, job_metrics
 from h2oharness.settings import Settings, variable
 
 SETTINGS = Settings.from_env()
@@ -26,7 +26,7 @@ RUN_TIMEOUT = SETTINGS.job_timeout or 120.0
 BACKOFF = Backoff(initial=0.2, maximum=2.0)
 
 
-class _WorkflowsUser(FastHttpUser):
+class _WorkflowsUser(HarnessUser):
     abstract = True
 
     def on_start(self) -> None:
