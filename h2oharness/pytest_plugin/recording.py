@@ -210,12 +210,22 @@ def _leaves(exc: BaseException) -> list[BaseException]:
 
 
 def internal_error(exc: BaseException) -> bool:
-    """Whether ``exc`` is an error of the harness itself: not a failed check, a transport error or a harness error."""
+    """Whether ``exc`` is an error of the harness itself: not a failed check, a transport error or a harness error.
+
+    The official clients' own errors for what the server did count as transport errors (the ``openai`` client's
+    ``APIError``: no connection, a timeout, an unexpected status), when the test imported that client.
+    """
+    import sys
+
     import httpx
 
     from h2oharness.sweep import ServerCrash
 
-    return not all(isinstance(leaf, (*_NOT_OURS, httpx.HTTPError, ServerCrash)) for leaf in _leaves(exc))
+    theirs: tuple[type[BaseException], ...] = (*_NOT_OURS, httpx.HTTPError, ServerCrash)
+    openai = sys.modules.get("openai")
+    if isinstance(getattr(openai, "APIError", None), type):
+        theirs += (openai.APIError,)  # type: ignore[union-attr]
+    return not all(isinstance(leaf, theirs) for leaf in _leaves(exc))
 
 
 def readable_failure(record: dict[str, Any], exc: BaseException, longrepr: str) -> str:

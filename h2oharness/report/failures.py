@@ -92,7 +92,7 @@ def with_response(failures: list[Failure], response: Any, limit: int = 2000) -> 
 
 
 _NO_ANSWER = ("reset by peer", "connection refused", "connection closed", "connection aborted", "peer closed",
-              "no complete answer", "readerror", "connecterror", "remoteprotocolerror")  # fmt: skip
+              "no complete answer", "readerror", "connecterror", "remoteprotocolerror", "connection error")  # fmt: skip
 
 
 def next_step(check: str, message: str) -> str:

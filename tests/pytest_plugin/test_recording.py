@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -133,3 +134,26 @@ def test_a_bug_of_the_harness_keeps_its_traceback_and_says_so(pytester: pytest.P
     assert failures["test_check"].startswith("FAILED h2ogpte scenario test_check against the target: ")
     assert "the key was refused" in failures["test_check"]
     assert not FRAMES.search(failures["test_check"])
+
+
+def test_the_openai_clients_connection_error_is_the_targets_failure(pytester: pytest.Pytester) -> None:
+    # the openai scenario against a target that went away: the official client's own error, not a bug of ours
+    pytest.importorskip("openai")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens on it
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_h2ogpte_openai_down.py").write_text(
+        "import openai\n\n\ndef test_models():\n"
+        f"    url = 'http://127.0.0.1:{port}/openai_api/v1'\n"
+        "    openai.OpenAI(base_url=url, api_key='k', max_retries=0, timeout=10).models.list()\n"
+    )
+    report = pytester.path / "out"
+    result = pytester.runpytest_inprocess(
+        "--harness-report-dir", str(report), "--junitxml", str(report / "junit.xml"), "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(failed=1)
+    text = _failures(report)["test_models"]
+    assert text.startswith("FAILED h2ogpte scenario test_models against the target: APIConnectionError: Connection")
+    assert "check that the target is up" in text
+    assert not FRAMES.search(text), text
