@@ -261,6 +261,7 @@ class HarnessUser(FastHttpUser):
 
     abstract = True
     _harness_ready = False
+    _harness_in_setup = False
     _harness_setup_failures = 0
     _harness_retry_at = 0.0
 
@@ -278,6 +279,8 @@ def _guarded(func: Callable[..., Any], part: str) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def guarded(user: HarnessUser, *args: Any, **kwargs: Any) -> Any:
+        if part == "on_start" and user._harness_in_setup:
+            return func(user, *args, **kwargs)  # a profile's setup calling its parent's: the outer one guards both
         if part == "on_stop" and not user._harness_ready:
             return None  # its setup never finished: nothing of it to clean up
         if part == "task" and not user._harness_ready:
@@ -287,6 +290,7 @@ def _guarded(func: Callable[..., Any], part: str) -> Callable[..., Any]:
                 return None
         here = gevent.getcurrent()
         before = _failures_of.get(here, 0)
+        user._harness_in_setup = part == "on_start"
         try:
             result = func(user, *args, **kwargs)
         except _CONTROL:
@@ -302,6 +306,8 @@ def _guarded(func: Callable[..., Any], part: str) -> Callable[..., Any]:
                 what, user.host, type(exc).__name__, exc,
             )  # fmt: skip
             raise
+        finally:
+            user._harness_in_setup = False
         if part == "on_start":
             user._harness_ready, user._harness_setup_failures = True, 0
         return result

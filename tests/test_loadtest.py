@@ -111,3 +111,29 @@ def test_a_bug_of_a_profile_keeps_its_traceback_and_says_so(tmp_path: Path) -> N
     assert "internal error of h2oharness in PollingUser.broken against http://127.0.0.1:" in log
     assert "KeyError: 'missing'" in log
     assert FRAMES.search(log)
+
+
+def test_a_setup_that_extends_its_parents_is_retried_whole(tmp_path: Path) -> None:
+    # the parent's part of the setup succeeds, the child's fails: the user is not ready, its tasks do not run
+    suite = tmp_path / "suite"
+    (suite / "loadtests").mkdir(parents=True)
+    (suite / "loadtests" / "h2o3.slo.yaml").write_text((ROOT / "loadtests" / "h2o3.slo.yaml").read_text())
+    (suite / "loadtests" / "h2o3.py").write_text(
+        "from pathlib import Path\n\nfrom locust import constant, task\n\n"
+        "from h2oharness.apis.h2o3.client import H2O3Client\n"
+        "from h2oharness.loadtest import HarnessUser, harness_http\n\n"
+        f"CONTRACT = Path({str(ROOT / 'contracts' / 'h2o3' / 'openapi.yaml')!r})\n\n\n"
+        "class _Base(HarnessUser):\n    abstract = True\n\n"
+        "    def on_start(self) -> None:\n        self.api = H2O3Client(harness_http(self, CONTRACT, 'H2O3'))\n\n\n"
+        "class PollingUser(_Base):\n    wait_time = constant(0.2)\n\n"
+        "    def on_start(self) -> None:\n        super().on_start()\n        self.cloud = self.api.cloud()\n\n"
+        "    @task\n    def jobs(self) -> None:\n        assert self.cloud\n        self.api.jobs()\n"
+    )
+    report = tmp_path / "report"
+    report.mkdir()
+    stderr = load(report, "h2o3.polling", [{"method": "GET", "path": "/3/Cloud", "fault": "reset"}], suite=suite)
+    assert_no_traceback(report, stderr)
+    lines = log_lines(report)
+    assert any("PollingUser.on_start failed against http://127.0.0.1:" in line for line in lines), lines
+    assert not any("internal error" in line for line in lines), lines
+    assert "GET /3/Jobs" not in failures(report)
