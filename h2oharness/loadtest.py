@@ -88,6 +88,10 @@ class _LineStream(httpx.SyncByteStream):
                     raise
                 what = describe(self._request.method, self._request.url)
                 raise httpx.ReadTimeout(f"{what}: the stream outlived its deadline", request=self._request) from None
+            except (HTTPException, OSError) as exc:
+                # geventhttpclient's own error for a body cut short: httpx's, which the stream readers call a cut
+                what = describe(self._request.method, self._request.url)
+                raise httpx.RemoteProtocolError(f"{what}: the stream was cut ({exc})", request=self._request) from None
             finally:
                 timer.close()
             if not line:

@@ -84,6 +84,19 @@ def test_a_task_the_target_resets_is_one_line_and_a_counted_failure(tmp_path: Pa
     assert sum(count for count, _ in failures(tmp_path).values()) >= len(said)
 
 
+def test_a_stream_cut_half_way_is_a_failed_stream_not_an_internal_error(tmp_path: Path) -> None:
+    rules = [
+        {"method": "POST", "path": "/api/v1/chats/*/completions", "fault": "truncate=2"},
+        {"method": "POST", "path": "/openai_api/v1/chat/completions", "fault": "truncate=2"},
+    ]
+    stderr = load(tmp_path, "h2ogpte.streaming", rules)
+    assert_no_traceback(tmp_path, stderr)
+    assert not any("internal error" in line for line in log_lines(tmp_path)), log_lines(tmp_path)
+    cut = {name: error for name, (_, error) in failures(tmp_path).items() if name.startswith("STREAM ")}
+    assert cut, failures(tmp_path)
+    assert all("stream cut before its end" in error for error in cut.values()), cut
+
+
 def test_an_answer_past_the_request_deadline_says_so(tmp_path: Path) -> None:
     rules = [{"method": "POST", "path": "/api/v1/collections", "fault": "latency=3"}]
     stderr = load(tmp_path, "h2ogpte.polling", rules, "--request-deadline", "1")
