@@ -127,6 +127,9 @@ def pytest_runtest_makereport(
         report.outcome = "passed" if sent else "skipped"
         report.longrepr = None if sent else (str(item.path), 0, f"Skipped: {call.excinfo.value}")
     final_phase = call.when == "call" or (call.when == "setup" and report.outcome != "passed")
+    if where is not None and call.when == "teardown" and report.failed and call.excinfo is not None:
+        # a fixture's cleanup the target failed (a DELETE reset): no record of its own, the same readable text
+        report.longrepr = _cleanup_failure(item, where, call.excinfo.value, str(report.longrepr))
     if where is None or not final_phase:
         return report
     from h2oharness.report.failures import operation_of
@@ -164,6 +167,16 @@ def pytest_runtest_makereport(
     # a copy: item.user_properties is shared with the teardown report, which must not repeat the record
     report.user_properties = [*report.user_properties, (RECORD, record)]
     return report
+
+
+def _cleanup_failure(item: pytest.Item, where: tuple[str, str], exc: BaseException, longrepr: str) -> str:
+    """The report text of a test whose cleanup (a fixture's teardown) failed: as :func:`readable_failure` says it."""
+    from h2oharness.report.failures import failures_from_exception
+
+    slug, suite = where
+    failures = [f.to_dict() for f in failures_from_exception(exc)]
+    record = {"api": slug, "suite": suite, "name": f"{item.name} (its cleanup)", "target": _target_of(item)}
+    return readable_failure({**record, "failures": failures}, exc, longrepr)
 
 
 def _cases_key() -> pytest.StashKey[int]:

@@ -73,12 +73,12 @@ def faulted(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Comple
     return done, report
 
 
-def _failures(report: Path) -> dict[str, str]:
-    """Each failed test case of junit.xml: its name -> its failure's message and text."""
+def _failures(report: Path, tag: str = "failure") -> dict[str, str]:
+    """Each failed test case of junit.xml: its name -> its failure's (or error's) message and text."""
     found = {}
     # our own run's file, not untrusted input
     for case in ET.parse(report / "junit.xml").iter("testcase"):  # noqa: S314
-        for failure in case.iter("failure"):
+        for failure in case.iter(tag):
             found[str(case.get("name"))] = f"{failure.get('message')}\n{failure.text}"
     return found
 
@@ -155,5 +155,27 @@ def test_the_openai_clients_connection_error_is_the_targets_failure(pytester: py
     result.assert_outcomes(failed=1)
     text = _failures(report)["test_models"]
     assert text.startswith("FAILED h2ogpte scenario test_models against the target: APIConnectionError: Connection")
+    assert "check that the target is up" in text
+    assert not FRAMES.search(text), text
+
+
+def test_a_cleanup_the_target_fails_is_one_readable_line(pytester: pytest.Pytester) -> None:
+    # a scenario's fixture deletes what it made, and the target is gone by then
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens on it
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_coreplexml_cleanup.py").write_text(
+        "import httpx\nimport pytest\n\n\n@pytest.fixture\ndef project():\n    yield 'p1'\n"
+        f"    httpx.delete('http://127.0.0.1:{port}/api/projects/p1', timeout=10)\n\n\n"
+        "def test_lifecycle(project):\n    assert project\n"
+    )
+    report = pytester.path / "out"
+    result = pytester.runpytest_inprocess(
+        "--harness-report-dir", str(report), "--junitxml", str(report / "junit.xml"), "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=1, errors=1)
+    text = _failures(report, "error")["test_lifecycle"]
+    assert "FAILED coreplexml scenario test_lifecycle (its cleanup) against the target: ConnectError: " in text
     assert "check that the target is up" in text
     assert not FRAMES.search(text), text
