@@ -16,6 +16,7 @@ instead of silently slowing the senders (coordinated omission).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
@@ -23,6 +24,7 @@ import math
 import os
 import random
 import time
+import weakref
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from http.client import HTTPException
@@ -33,6 +35,7 @@ import gevent
 import httpx
 from locust import FastHttpUser, events
 from locust.env import Environment
+from locust.exception import InterruptTaskSet, RescheduleTask, RescheduleTaskImmediately, StopTest, StopUser
 from locust.runners import STATE_MISSING, LocalRunner, MasterRunner, WorkerRunner
 
 from h2oharness.allowlist import host_allowed
@@ -41,11 +44,16 @@ from h2oharness.children import arm_hard_stop
 from h2oharness.errors import ContractViolation, HarnessError
 from h2oharness.http.deadline import DEADLINE, DEFAULT_REQUEST_DEADLINE, describe
 from h2oharness.http.naming import operation_namer
+from h2oharness.report.failures import next_step
 from h2oharness.settings import Handed, Settings
 from h2oharness.targets import Credentials
 
 JOB = "JOB"
 STREAM = "STREAM"
+#: the entry of a profile's setup or task that failed without a failed request to show for it
+TASK = "TASK"
+#: what a profile's code raises when the target failed it (no answer, a cut, a refused key, a broken contract)
+TARGET_FAILURES: tuple[type[Exception], ...] = (ContractViolation, httpx.HTTPError, HarnessError, OSError)
 #: custom Locust messages: the master asks each worker for its final report, the worker says it has sent it
 FLUSH = "h2oharness-flush"
 FLUSHED = "h2oharness-flushed"
@@ -80,6 +88,10 @@ class _LineStream(httpx.SyncByteStream):
                     raise
                 what = describe(self._request.method, self._request.url)
                 raise httpx.ReadTimeout(f"{what}: the stream outlived its deadline", request=self._request) from None
+            except (HTTPException, OSError) as exc:
+                # geventhttpclient's own error for a body cut short: httpx's, which the stream readers call a cut
+                what = describe(self._request.method, self._request.url)
+                raise httpx.RemoteProtocolError(f"{what}: the stream was cut ({exc})", request=self._request) from None
             finally:
                 timer.close()
             if not line:
@@ -160,8 +172,14 @@ class LocustTransport(httpx.BaseTransport):
         ) as resp:
             error = getattr(resp, "error", None)
             if resp.status_code == 0 or (error is not None and not getattr(error, "code", None)):
-                resp.failure(error or "no response")
-                raise httpx.ConnectError(f"{what}: {error or 'no response'}", request=request)
+                # geventhttpclient wraps what went wrong ("URL ...: 0, original=2.0 seconds"): say the cause itself
+                cause = getattr(error, "original", None) or error
+                if isinstance(cause, (gevent.Timeout, TimeoutError)):
+                    late = f"{what}: no answer within {deadline:g} s"
+                    resp.failure(late)
+                    raise httpx.ReadTimeout(late, request=request)
+                resp.failure(cause or "no response")
+                raise httpx.ConnectError(f"{what}: {cause or 'no response'}", request=request)
             location = (
                 (resp.headers.get("location", "") if resp.headers else "") if 300 <= resp.status_code < 400 else ""
             )
@@ -200,6 +218,141 @@ class LocustTransport(httpx.BaseTransport):
                 meta["response_time"] = (time.perf_counter() - started) * 1000
                 meta["response_length"] = len(content)
             return httpx.Response(resp.status_code, headers=pairs, content=content)
+
+
+_LOG = logging.getLogger("h2oharness.load")
+#: the state Locust gives a user it asks to stop (locust.user.users.LOCUST_STATE_STOPPING, not exported)
+_STOPPING = "stopping"
+#: Locust's own way of ending or rescheduling a task: not a failure
+_CONTROL = (InterruptTaskSet, RescheduleTask, RescheduleTaskImmediately, StopTest, StopUser)
+#: log lines per user class, part and kind of failure; the rest are counted in Locust's statistics only
+_SAID_CAP = 3
+_said: dict[tuple[str, str, str], int] = {}
+#: seconds before a failed setup is tried again: the first wait, doubled after each failure up to the last
+SETUP_BACKOFF = (0.5, 10.0)
+#: failures each user's greenlet has recorded, so a guard knows whether its task's failure is already counted
+_failures_of: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+
+
+@events.request.add_listener  # type: ignore[untyped-decorator]
+def _count_failures(exception: BaseException | None = None, **_: Any) -> None:
+    if exception is not None:
+        here = gevent.getcurrent()
+        _failures_of[here] = _failures_of.get(here, 0) + 1
+
+
+class HarnessUser(FastHttpUser):
+    """A Locust user whose setup (``on_start``), tasks and teardown (``on_stop``) meet a failing target with one
+    log line instead of a traceback.
+
+    What the target did wrong (no answer, an answer cut short, refused credentials, a broken contract) stays a
+    failure in Locust's statistics: the failed request's own entry, or a ``TASK <user>.<part>`` entry when no
+    request recorded one. The log gets one line (what failed, against what, why, what to do), at most
+    three per kind of failure. A setup that failed is tried again before the user's next task, so the user goes
+    on loading once the target recovers (after a wait that doubles with each failure, ``SETUP_BACKOFF``, so a
+    target that fails every setup is not flooded); the teardown runs only after a setup that succeeded. Any other
+    exception is a bug of the harness: the log says so, and Locust logs it with its traceback.
+
+    Example:
+        class PollingUser(HarnessUser):
+            def on_start(self) -> None:
+                self.api = H2O3Client(harness_http(self, CONTRACT, "H2O3"))
+
+            @task
+            def cloud(self) -> None:
+                self.api.cloud()
+    """
+
+    abstract = True
+    _harness_ready = False
+    _harness_in_setup = False
+    _harness_setup_failures = 0
+    _harness_retry_at = 0.0
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for part in ("on_start", "on_stop"):
+            setattr(cls, part, _guarded(getattr(cls, part), part))  # Locust's own (a no-op) too: it readies the user
+        cls.tasks = [_guarded(t, "task") if callable(t) and not isinstance(t, type) else t for t in cls.tasks]
+
+
+def _guarded(func: Callable[..., Any], part: str) -> Callable[..., Any]:
+    """``func`` (a setup, teardown or task of a :class:`HarnessUser`) with the target's failures met in one line."""
+    if getattr(func, "_harness_guarded", False):
+        return func
+
+    @functools.wraps(func)
+    def guarded(user: HarnessUser, *args: Any, **kwargs: Any) -> Any:
+        if part == "on_start" and user._harness_in_setup:
+            return func(user, *args, **kwargs)  # a profile's setup calling its parent's: the outer one guards both
+        if part == "on_stop" and not user._harness_ready:
+            return None  # its setup never finished: nothing of it to clean up
+        if part == "task" and not user._harness_ready:
+            _sleep_until(user, user._harness_retry_at)
+            user.on_start()
+            if not user._harness_ready:
+                return None
+        here = gevent.getcurrent()
+        before = _failures_of.get(here, 0)
+        user._harness_in_setup = part == "on_start"
+        try:
+            result = func(user, *args, **kwargs)
+        except _CONTROL:
+            raise
+        except TARGET_FAILURES as exc:
+            _target_failed(user, func.__name__, part, exc, counted=_failures_of.get(here, 0) > before)
+            return None
+        except Exception as exc:
+            what = f"{type(user).__name__}.{func.__name__}"
+            _LOG.error(
+                "internal error of h2oharness in %s against %s: %s: %s; a bug of the harness, not of the target: "
+                "please report it with the traceback that follows",
+                what, user.host, type(exc).__name__, exc,
+            )  # fmt: skip
+            raise
+        finally:
+            user._harness_in_setup = False
+        if part == "on_start":
+            user._harness_ready, user._harness_setup_failures = True, 0
+        return result
+
+    guarded._harness_guarded = True  # type: ignore[attr-defined]
+    return guarded
+
+
+def _sleep_until(user: HarnessUser, when: float) -> None:
+    """Sleep until ``when`` (time.monotonic), or stop the user as soon as the run stops it."""
+    for _ in range(100_000):
+        left = when - time.monotonic()
+        if left <= 0:
+            return
+        if getattr(user, "_state", None) == _STOPPING:
+            raise StopUser()
+        gevent.sleep(min(left, 0.25))
+
+
+def _target_failed(user: HarnessUser, name: str, part: str, exc: Exception, counted: bool) -> None:
+    """Count a failure of the target that no request recorded, and say it in one line (a few of each kind)."""
+    what = f"{type(user).__name__}.{name}"
+    if part == "on_start":
+        first, most = SETUP_BACKOFF
+        user._harness_setup_failures += 1
+        user._harness_retry_at = time.monotonic() + min(first * 2 ** (user._harness_setup_failures - 1), most)
+    if not counted:
+        fire(user.environment, TASK, what, 0, exception=exc)
+    key = (type(user).__name__, name, type(exc).__name__)
+    _said[key] = said = _said.get(key, 0) + 1
+    if said > _SAID_CAP:
+        return
+    then = {"on_start": "; its setup is tried again before its next task", "on_stop": "; its cleanup is left undone"}
+    why = " ".join(str(exc).split()) or type(exc).__name__
+    line = (
+        f"{what} failed against {user.host}: {type(exc).__name__}: {why} -> {next_step(type(exc).__name__, why)}"
+        f"{then.get(part, '')}"
+    )
+    if said == _SAID_CAP:
+        line += f" (further {type(exc).__name__} failures of {what} are counted, not logged)"
+    _LOG.error("%s", line)
 
 
 def fire(

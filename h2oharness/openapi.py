@@ -70,12 +70,18 @@ def dump_openapi(doc: Mapping[str, Any]) -> str:
 def validate_openapi(doc: Mapping[str, Any]) -> None:
     """Check the document with openapi-spec-validator; SpecError names the first problem."""
     from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+    from referencing.exceptions import Unresolvable
 
     version = str(doc.get("openapi", ""))
     validator_class = OpenAPIV31SpecValidator if version.startswith("3.1") else OpenAPIV30SpecValidator
-    for error in validator_class(doc).iter_errors():
-        where = "/".join(str(p) for p in getattr(error, "path", ())) or "document"
-        raise SpecError(f"invalid OpenAPI document at {where}: {getattr(error, 'message', error)}")
+    try:
+        for error in validator_class(doc).iter_errors():
+            where = "/".join(str(p) for p in getattr(error, "path", ())) or "document"
+            raise SpecError(f"invalid OpenAPI document at {where}: {getattr(error, 'message', error)}")
+    except Unresolvable as exc:
+        # the validator follows every $ref as it goes, and one that leads nowhere ends it with its own error
+        ref = f"#{exc.ref}" if str(exc.ref).startswith("/") else str(exc.ref)  # as the document writes it
+        raise SpecError(f"invalid OpenAPI document: the $ref {ref!r} points to nothing in it") from None
 
 
 # --------------------------------------------------------------------------- comparing

@@ -11,13 +11,13 @@ import time
 import uuid
 from pathlib import Path
 
-from locust import FastHttpUser, between, task
+from locust import between, task
 
 from h2oharness.apis.coreplexml import payloads
 from h2oharness.apis.coreplexml.client import CorePlexMLClient, CorePlexMLResponseError
 from h2oharness.http.jobkinds import JobKinds
 from h2oharness.http.polling import Backoff
-from h2oharness.loadtest import Pacer, harness_http, job_metrics
+from h2oharness.loadtest import HarnessUser, Pacer, harness_http, job_metrics
 from h2oharness.settings import Settings
 
 SETTINGS = Settings.from_env()
@@ -32,7 +32,7 @@ _CSV = payloads.classification_csv(rows=200, seed=4)
 KINDS = JobKinds()
 
 
-class _CorePlexMLUser(FastHttpUser):
+class _CorePlexMLUser(HarnessUser):
     abstract = True
 
     def on_start(self) -> None:

@@ -12,13 +12,13 @@ import time
 import uuid
 from pathlib import Path
 
-from locust import FastHttpUser, between, task
+from locust import between, task
 
 from h2oharness.apis.h2o3 import payloads
 from h2oharness.apis.h2o3.client import H2O3Client, H2O3ResponseError
 from h2oharness.http.jobkinds import JobKinds
 from h2oharness.http.polling import Backoff, wait_for_job
-from h2oharness.loadtest import Pacer, harness_http, job_metrics
+from h2oharness.loadtest import HarnessUser, Pacer, harness_http, job_metrics
 from h2oharness.settings import Settings
 
 SETTINGS = Settings.from_env()
@@ -33,7 +33,7 @@ _names = itertools.count()
 KINDS = JobKinds()
 
 
-class _H2O3User(FastHttpUser):
+class _H2O3User(HarnessUser):
     abstract = True
 
     def on_start(self) -> None:

@@ -12,11 +12,11 @@ import contextlib
 import uuid
 from pathlib import Path
 
-from locust import FastHttpUser, between, task
+from locust import between, task
 
 from h2oharness.apis.h2ogpte import payloads
 from h2oharness.apis.h2ogpte.client import H2OGPTeClient, H2OGPTeResponseError
-from h2oharness.loadtest import Pacer, harness_http, job_metrics, stream_metrics
+from h2oharness.loadtest import HarnessUser, Pacer, harness_http, job_metrics, stream_metrics
 from h2oharness.settings import Settings, variable
 
 SETTINGS = Settings.from_env()
@@ -31,7 +31,7 @@ QUESTION = {"message": MESSAGE, "llm": MODEL,
             "rag_config": {"rag_type": "llm_only"}, "include_chat_history": "off"}  # fmt: skip
 
 
-class _H2OGPTeUser(FastHttpUser):
+class _H2OGPTeUser(HarnessUser):
     abstract = True
 
     def on_start(self) -> None:

@@ -11,13 +11,13 @@ import time
 import uuid
 from pathlib import Path
 
-from locust import FastHttpUser, between, task
+from locust import between, task
 
 from h2oharness.apis.workflows import payloads
 from h2oharness.apis.workflows.client import WorkflowsClient, WorkflowsResponseError
 from h2oharness.http.jobkinds import JobKinds
 from h2oharness.http.polling import Backoff
-from h2oharness.loadtest import Pacer, harness_http, job_metrics
+from h2oharness.loadtest import HarnessUser, Pacer, harness_http, job_metrics
 from h2oharness.settings import Settings, variable
 
 SETTINGS = Settings.from_env()
@@ -31,7 +31,7 @@ BACKOFF = Backoff(initial=0.2, maximum=2.0)
 KINDS = JobKinds()
 
 
-class _WorkflowsUser(FastHttpUser):
+class _WorkflowsUser(HarnessUser):
     abstract = True
 
     def on_start(self) -> None:

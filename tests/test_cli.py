@@ -94,6 +94,12 @@ def test_argparse_errors_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
         ("openapi: [unclosed", "not valid YAML"),
         ("just: a mapping\n", "not an OpenAPI document"),
         ("openapi: 3.0.3\ninfo: {title: t}\npaths: {}\n", "version"),
+        (
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses:\n"
+            "        '200':\n          description: ok\n          content:\n            application/json:\n"
+            "              schema: {$ref: '#/components/schemas/Missing'}\n",
+            "the $ref '#/components/schemas/Missing' points to nothing",
+        ),
     ],
 )
 def test_malformed_spec_file_is_rejected_before_any_test_runs(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 import socket
 import threading
 import time
@@ -38,6 +40,14 @@ def listener(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _CancelledAtShutdown(logging.Filter):
+    """Drops uvicorn's traceback of each request it cancels when the mock stops (a stuck job, a slow answer still
+    in flight): the stop is ours, not a bug, and uvicorn's own line already counts them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
+
+
 @contextlib.contextmanager
 def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 0, start_timeout: float = 10.0) -> Iterator[Served]:
     """Run ``app`` with uvicorn on ``host:port`` (port 0 picks a free one) until the block exits.
@@ -62,6 +72,11 @@ def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 0, start_timeout: f
     try:
         yield Served(url=f"http://{host}:{bound_port}", host=host, port=bound_port)
     finally:
-        server.should_exit = True
-        thread.join(timeout=5)
+        quiet = _CancelledAtShutdown()
+        logging.getLogger("uvicorn.error").addFilter(quiet)
+        try:
+            server.should_exit = True
+            thread.join(timeout=5)
+        finally:
+            logging.getLogger("uvicorn.error").removeFilter(quiet)
         sock.close()

@@ -2,8 +2,9 @@
 
 A test's deadline is a SIGALRM timer on the main thread (where pytest, and each xdist worker, runs its tests).
 The alarm raises a BaseException, which hypothesis does not catch and replay; it becomes a ``DeadlineExceeded``
-(a contract violation: the target made the test overrun) once out of the test. The run's deadline stops the
-session after the test it cut short, so the report is still written, with what ran.
+(a contract violation: the target made the test overrun) once out of the test, and so does whatever a library
+raised while it handled the alarm (hypothesis, cut short inside a stateful flow, raises FlakyStrategyDefinition).
+The run's deadline stops the session after the test it cut short, so the report is still written, with what ran.
 """
 
 from __future__ import annotations
@@ -68,10 +69,24 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     try:
         with alarm(seconds):
             return (yield)
-    except _Expired:
+    except BaseException as exc:
+        if not _interrupted_by_alarm(exc):
+            raise
         if run_first:
             item.session.shouldstop = f"the run's deadline of {settings.run_deadline:g} s passed"
             what = f"the run's deadline of {settings.run_deadline:g} s passed while it ran"
         else:
             what = f"did not finish within its deadline of {seconds:g} s"
         raise DeadlineExceeded(f"{item.nodeid}: {what}") from None
+
+
+def _interrupted_by_alarm(exc: BaseException) -> bool:
+    """Whether ``exc`` is the alarm, or was raised while the alarm was being handled (its context holds it)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, _Expired):
+            return True
+        seen.add(id(current))
+        current = current.__context__ or current.__cause__
+    return False

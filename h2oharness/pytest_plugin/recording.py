@@ -3,6 +3,8 @@
 ``pytest_runtest_makereport`` attaches a record to the deciding phase of every test
 under ``contracts/`` and ``scenarios/``; ``KnownFindings`` lets a contract test accept
 the failures its API's baseline already knows; drift entries ride on the same report.
+A failed test's report text (what junit.xml carries) is its failures, one line each, in
+place of pytest's traceback: the traceback is kept only for an error of the harness itself.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from h2oharness.apis import APIS
 from h2oharness.baseline import Baseline
 from h2oharness.budget import BudgetSpent
 from h2oharness.errors import HarnessError
+from h2oharness.report.build import one_line
 from h2oharness.targets import Target
 
 if TYPE_CHECKING:
@@ -124,6 +127,9 @@ def pytest_runtest_makereport(
         report.outcome = "passed" if sent else "skipped"
         report.longrepr = None if sent else (str(item.path), 0, f"Skipped: {call.excinfo.value}")
     final_phase = call.when == "call" or (call.when == "setup" and report.outcome != "passed")
+    if where is not None and call.when == "teardown" and report.failed and call.excinfo is not None:
+        # a fixture's cleanup the target failed (a DELETE reset): no record of its own, the same readable text
+        report.longrepr = _cleanup_failure(item, where, call.excinfo.value, str(report.longrepr))
     if where is None or not final_phase:
         return report
     from h2oharness.report.failures import operation_of
@@ -156,9 +162,21 @@ def pytest_runtest_makereport(
     elif report.outcome == "skipped" and isinstance(report.longrepr, tuple):
         record["error"] = None
         record["skip_reason"] = str(report.longrepr[2])
+    if report.failed and call.excinfo is not None:
+        report.longrepr = readable_failure(record, call.excinfo.value, str(report.longrepr))
     # a copy: item.user_properties is shared with the teardown report, which must not repeat the record
     report.user_properties = [*report.user_properties, (RECORD, record)]
     return report
+
+
+def _cleanup_failure(item: pytest.Item, where: tuple[str, str], exc: BaseException, longrepr: str) -> str:
+    """The report text of a test whose cleanup (a fixture's teardown) failed: as :func:`readable_failure` says it."""
+    from h2oharness.report.failures import failures_from_exception
+
+    slug, suite = where
+    failures = [f.to_dict() for f in failures_from_exception(exc)]
+    record = {"api": slug, "suite": suite, "name": f"{item.name} (its cleanup)", "target": _target_of(item)}
+    return readable_failure({**record, "failures": failures}, exc, longrepr)
 
 
 def _cases_key() -> pytest.StashKey[int]:
@@ -191,3 +209,67 @@ def _failed(record: dict[str, Any], item: pytest.Item, exc: BaseException, opera
             record["skip_reason"] = str(exc)  # a flow: the crash is what its scenario line says
     else:
         record["failures"] = [f.to_dict() for f in _with_last_response(item, failures_from_exception(exc))]
+
+
+#: what a test raises when the target, or the harness's input, is at fault; anything else is a bug of the harness
+_NOT_OURS: tuple[type[BaseException], ...] = (AssertionError, HarnessError, OSError, pytest.fail.Exception)
+_LINE_CHARS = 400
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for sub in exc.exceptions for leaf in _leaves(sub)]
+    return [exc]
+
+
+def internal_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is an error of the harness itself: not a failed check, a transport error or a harness error.
+
+    The official clients' own errors for what the server did count as transport errors (the ``openai`` client's
+    ``APIError``: no connection, a timeout, an unexpected status), when the test imported that client.
+    """
+    import sys
+
+    import httpx
+
+    from h2oharness.sweep import ServerCrash
+
+    theirs: tuple[type[BaseException], ...] = (*_NOT_OURS, httpx.HTTPError, ServerCrash)
+    openai = sys.modules.get("openai")
+    if isinstance(getattr(openai, "APIError", None), type):
+        theirs += (openai.APIError,)  # type: ignore[union-attr]
+    return not all(isinstance(leaf, theirs) for leaf in _leaves(exc))
+
+
+def readable_failure(record: dict[str, Any], exc: BaseException, longrepr: str) -> str:
+    """A failed test's report text: one line per failure (what failed, against what, why, what to do).
+
+    An error of the harness itself keeps pytest's traceback, under a line that says it is one.
+    """
+    if "method" in record:
+        what = f"{record['method']} {record['path']}"
+    else:
+        what = f"{'scenario' if record.get('suite') == 'scenario' else 'flow'} {record['name']}"
+    target = record.get("target") or {}
+    against = f"{target.get('url')} ({target.get('kind')})" if target.get("url") else "the target"
+    if internal_error(exc):
+        why = one_line(f"{type(exc).__name__}: {exc}", _LINE_CHARS)
+        return (
+            f"internal error of h2oharness in {record['api']} {what} against {against}: {why}; a bug of the harness,"
+            f" not of the API under test: please report it with the traceback below\n\n{longrepr}"
+        )
+    if record.get("error"):
+        found = [("", str(record["error"]), None)]
+    else:
+        failures = record.get("failures") or []
+        found = [(str(f.get("check") or ""), str(f.get("message") or ""), f.get("curl")) for f in failures]
+    if not found:
+        found = [(type(exc).__name__, str(exc) or type(exc).__name__, None)]
+    from h2oharness.report.failures import next_step
+
+    lines = []
+    for check, message, curl in found:
+        why = one_line(f"{check}: {message}" if check and not message.startswith(check) else message, _LINE_CHARS)
+        line = f"FAILED {record['api']} {what} against {against}: {why} -> {next_step(check, message)}"
+        lines.append(line + (f"; reproduce: {one_line(str(curl), _LINE_CHARS)}" if curl else ""))
+    return "\n".join(lines)

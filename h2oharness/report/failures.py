@@ -89,3 +89,21 @@ def with_response(failures: list[Failure], response: Any, limit: int = 2000) -> 
     shown = f"HTTP {status} {content_type}: {body[:limit]}{' …' if len(body) > limit else ''}"
     signature = signature_of(status, content_type, body) if status >= 500 else None
     return [replace(f, response=shown, signature=signature or f.signature) for f in failures]
+
+
+_NO_ANSWER = ("reset by peer", "connection refused", "connection closed", "connection aborted", "peer closed",
+              "no complete answer", "readerror", "connecterror", "remoteprotocolerror", "connection error")  # fmt: skip
+
+
+def next_step(check: str, message: str) -> str:
+    """What to do about a failure, read from its check and message: the advice a report line ends with."""
+    text = f"{check} {message}".lower()
+    if "deadline" in text or "timed out" in text or "timeout" in text:
+        return "if the target is only slow, raise --request-deadline or --test-deadline; else see why it hangs"
+    if "stream" in text and ("cut" in text or "ended" in text or "incomplete" in text):
+        return "the target ended the stream early: see its logs"
+    if any(w in text for w in _NO_ANSWER):
+        return "check that the target is up and answers whole; see its logs"
+    if any(w in text for w in ("http 401", "http 403", "credential", "api key")):
+        return "check the credentials the run was given (--api-key-env, --password-env)"
+    return "reproduce it with the curl line (if any) and hold the answer against the contract"

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import asyncio
 import socket
+import threading
 
 import httpx
 import pytest
@@ -39,3 +41,31 @@ def test_port_zero_gives_distinct_ports() -> None:
     with serve(app) as first, serve(app) as second:
         assert first.port != second.port
         assert httpx.get(second.url + "/").status_code == 200
+
+
+def test_a_request_still_in_flight_when_the_mock_stops_leaves_no_traceback(capfd: pytest.CaptureFixture[str]) -> None:
+    # what `load` meets when its run ends during an answer the fault plan delays (latency=, drip=, a stuck job)
+    arrived = threading.Event()
+
+    async def hang(request: object) -> JSONResponse:
+        arrived.set()
+        await asyncio.sleep(60)
+        return JSONResponse({})
+
+    seen: list[object] = []
+
+    def call(url: str) -> None:
+        try:
+            seen.append(httpx.get(url + "/hang", timeout=30).status_code)
+        except httpx.HTTPError as exc:
+            seen.append(exc)
+
+    with serve(Starlette(routes=[Route("/hang", hang)])) as served:
+        caller = threading.Thread(target=call, args=(served.url,), daemon=True)
+        caller.start()
+        assert arrived.wait(timeout=10), "the request never reached the mock"
+    caller.join(timeout=30)  # a guard: the stop cancels the request at once
+    assert seen, "the request never ended"
+    err = capfd.readouterr().err
+    assert "Traceback" not in err, err
+    assert "CancelledError" not in err, err

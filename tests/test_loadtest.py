@@ -1,0 +1,152 @@
+"""What ``h2oharness load`` writes when the target fails its users (h2oharness/loadtest.py's HarnessUser): one line
+per failure in locust.log, no traceback in it nor in Locust's CSV and HTML, and the failures still counted.
+
+Each test runs the CLI against the mock on loopback with a fault plan, for a few seconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+#: what Python's traceback prints for a frame, as it is or HTML-escaped
+FRAMES = re.compile(r'Traceback \(most recent call last\)|File (&quot;|&#34;|")[^"&]+(&quot;|&#34;|"), line \d+')
+ARTIFACTS = ("locust.log", "locust.html", "locust_exceptions.csv", "locust_failures.csv", "load.json", "load.html")
+
+pytestmark = pytest.mark.slow
+
+
+def load(tmp_path: Path, profile: str, rules: list[dict[str, str]], *args: str, suite: Path = ROOT) -> str:
+    """Run ``h2oharness load`` against the mock with these fault rules; its stderr (the report folder: tmp_path)."""
+    plan = tmp_path / "faults.yaml"
+    plan.write_text(yaml.safe_dump({"seed": 1, "rules": rules}))
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HARNESS_"))}
+    command = [sys.executable, "-m", "h2oharness.cli", "load", profile, "--mock-faults", str(plan), "-u", "2"]
+    command += ["-t", "4s", "--report-dir", str(tmp_path), "--suite-dir", str(suite), "--max-time", "90s", *args]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=180, env=base, check=False)
+    assert proc.returncode == 1, proc.stdout + proc.stderr[-3000:]  # the failures broke the failure_ratio SLO
+    return proc.stderr
+
+
+def failures(tmp_path: Path) -> dict[str, tuple[int, str]]:
+    """locust_failures.csv: "METHOD name" -> (occurrences, error)."""
+    with (tmp_path / "locust_failures.csv").open(newline="") as fh:
+        return {f"{r['Method']} {r['Name']}": (int(r["Occurrences"]), r["Error"]) for r in csv.DictReader(fh)}
+
+
+def exceptions(tmp_path: Path) -> list[dict[str, str]]:
+    with (tmp_path / "locust_exceptions.csv").open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def log_lines(tmp_path: Path) -> list[str]:
+    """locust.log's lines after the command it starts with."""
+    return [line for line in (tmp_path / "locust.log").read_text().splitlines() if line and not line.startswith("$")]
+
+
+def assert_no_traceback(tmp_path: Path, stderr: str) -> None:
+    for name in ARTIFACTS:
+        text = (tmp_path / name).read_text()
+        assert not FRAMES.search(text), f"{name}: {text[:3000]}"
+    assert not FRAMES.search(stderr), stderr[-3000:]
+    assert exceptions(tmp_path) == []
+
+
+def test_a_setup_the_target_cuts_short_is_one_line_and_a_counted_failure(tmp_path: Path) -> None:
+    rules = [{"method": "POST", "path": "/api/v1/collections", "fault": "truncate"}]
+    stderr = load(tmp_path, "h2ogpte.streaming", rules)
+    assert_no_traceback(tmp_path, stderr)
+    said = [line for line in log_lines(tmp_path) if "StreamingUser.on_start failed against http://127.0.0.1:" in line]
+    assert said, log_lines(tmp_path)
+    assert "POST /api/v1/collections: no complete answer" in said[0]
+    assert " -> check that the target is up" in said[0]
+    count, error = failures(tmp_path)["POST /api/v1/collections"]
+    assert count >= 2, error  # each user's setup, and its retries
+    # the setup is retried after a doubling wait, not at once: in 4 s two users try it a few times, not thousands
+    assert count < 100, count
+
+
+def test_a_task_the_target_resets_is_one_line_and_a_counted_failure(tmp_path: Path) -> None:
+    stderr = load(tmp_path, "h2o3.mixed", [{"path": "/3/*", "fault": "reset"}])
+    assert_no_traceback(tmp_path, stderr)
+    failed = re.compile(r"MixedUser\.\w+ failed against http://127\.0\.0\.1:")
+    said = [line for line in log_lines(tmp_path) if failed.search(line)]
+    assert said, log_lines(tmp_path)
+    assert all(" -> " in line for line in said)
+    assert sum(count for count, _ in failures(tmp_path).values()) >= len(said)
+
+
+def test_a_stream_cut_half_way_is_a_failed_stream_not_an_internal_error(tmp_path: Path) -> None:
+    rules = [
+        {"method": "POST", "path": "/api/v1/chats/*/completions", "fault": "truncate=2"},
+        {"method": "POST", "path": "/openai_api/v1/chat/completions", "fault": "truncate=2"},
+    ]
+    stderr = load(tmp_path, "h2ogpte.streaming", rules)
+    assert_no_traceback(tmp_path, stderr)
+    assert not any("internal error" in line for line in log_lines(tmp_path)), log_lines(tmp_path)
+    cut = {name: error for name, (_, error) in failures(tmp_path).items() if name.startswith("STREAM ")}
+    assert cut, failures(tmp_path)
+    assert all("stream cut before its end" in error for error in cut.values()), cut
+
+
+def test_an_answer_past_the_request_deadline_says_so(tmp_path: Path) -> None:
+    rules = [{"method": "POST", "path": "/api/v1/collections", "fault": "latency=3"}]
+    stderr = load(tmp_path, "h2ogpte.polling", rules, "--request-deadline", "1")
+    assert_no_traceback(tmp_path, stderr)
+    _, error = failures(tmp_path)["POST /api/v1/collections"]
+    assert "POST /api/v1/collections: no answer within 1 s" in error
+    said = [line for line in log_lines(tmp_path) if "PollingUser.on_start failed" in line]
+    assert said, log_lines(tmp_path)
+    assert "no answer within 1 s -> if the target is only slow, raise --request-deadline" in said[0]
+
+
+def test_a_bug_of_a_profile_keeps_its_traceback_and_says_so(tmp_path: Path) -> None:
+    suite = tmp_path / "suite"
+    (suite / "loadtests").mkdir(parents=True)
+    (suite / "loadtests" / "h2o3.slo.yaml").write_text((ROOT / "loadtests" / "h2o3.slo.yaml").read_text())
+    (suite / "loadtests" / "h2o3.py").write_text(
+        "from locust import constant, task\n\nfrom h2oharness.loadtest import HarnessUser\n\n\n"
+        "class PollingUser(HarnessUser):\n    wait_time = constant(0.5)\n\n"
+        "    @task\n    def broken(self) -> None:\n        {}['missing']\n"
+    )
+    report = tmp_path / "report"
+    report.mkdir()
+    load(report, "h2o3.polling", [{"path": "/nowhere", "fault": "reset"}], suite=suite)
+    log = (report / "locust.log").read_text()
+    assert "internal error of h2oharness in PollingUser.broken against http://127.0.0.1:" in log
+    assert "KeyError: 'missing'" in log
+    assert FRAMES.search(log)
+
+
+def test_a_setup_that_extends_its_parents_is_retried_whole(tmp_path: Path) -> None:
+    # the parent's part of the setup succeeds, the child's fails: the user is not ready, its tasks do not run
+    suite = tmp_path / "suite"
+    (suite / "loadtests").mkdir(parents=True)
+    (suite / "loadtests" / "h2o3.slo.yaml").write_text((ROOT / "loadtests" / "h2o3.slo.yaml").read_text())
+    (suite / "loadtests" / "h2o3.py").write_text(
+        "from pathlib import Path\n\nfrom locust import constant, task\n\n"
+        "from h2oharness.apis.h2o3.client import H2O3Client\n"
+        "from h2oharness.loadtest import HarnessUser, harness_http\n\n"
+        f"CONTRACT = Path({str(ROOT / 'contracts' / 'h2o3' / 'openapi.yaml')!r})\n\n\n"
+        "class _Base(HarnessUser):\n    abstract = True\n\n"
+        "    def on_start(self) -> None:\n        self.api = H2O3Client(harness_http(self, CONTRACT, 'H2O3'))\n\n\n"
+        "class PollingUser(_Base):\n    wait_time = constant(0.2)\n\n"
+        "    def on_start(self) -> None:\n        super().on_start()\n        self.cloud = self.api.cloud()\n\n"
+        "    @task\n    def jobs(self) -> None:\n        assert self.cloud\n        self.api.jobs()\n"
+    )
+    report = tmp_path / "report"
+    report.mkdir()
+    stderr = load(report, "h2o3.polling", [{"method": "GET", "path": "/3/Cloud", "fault": "reset"}], suite=suite)
+    assert_no_traceback(report, stderr)
+    lines = log_lines(report)
+    assert any("PollingUser.on_start failed against http://127.0.0.1:" in line for line in lines), lines
+    assert not any("internal error" in line for line in lines), lines
+    assert "GET /3/Jobs" not in failures(report)
