@@ -37,8 +37,11 @@ KEEP = 16
 PRECISE = 0.02
 #: a coarse job's end bracketed within this share of it is learned from (it only places the first polls)
 COARSE_PRECISE = 0.25
-#: the smallest step of a coarse progress
-COARSE_STEP = 0.02
+#: the smallest step of a coarse progress: finer steps (a 50-tree GBM's 2 %) are read as a curve, for a real
+#: job's steps come at uneven times and a window pinned at them only costs polls
+COARSE_STEP = 0.05
+#: the points a curve is fitted to: the most recent
+FIT_POINTS = 64
 #: the least progress the points of a curve span
 CURVE_SPAN = 0.1
 #: the exponents the curve may take (a stall or a jump is not a curve)
@@ -99,8 +102,8 @@ class JobHistory:
     first: float | None = None
     #: the previous job ended before a first poll that was not meant to catch it: start cold once
     surprised: bool = False
-    #: (queue share, exponent) of the progress curve fitted to ``points``
-    curve: tuple[float, float] | None = None
+    #: (queue share, exponent, tail share) of the progress curve fitted to ``points``
+    curve: tuple[float, float, float] | None = None
 
     @property
     def warm(self) -> bool:
@@ -159,28 +162,38 @@ class JobHistory:
         """The share of its run a job of the kind has behind it at ``progress`` (its curve); None if unknown."""
         if self.curve is None:
             return None
-        start, k = self.curve
-        return float(start + (1 - start) * progress ** (1 / k))
+        start, k, tail = self.curve
+        return float(start + (1 - start - tail) * progress ** (1 / k))
 
     def _fit(self) -> None:
-        """Fit ``progress = ((x - start) / (1 - start)) ** k`` to the points: a queue (``start``) and a power curve."""
-        points = [(x, p) for x, p in self.points if 0 < x < 1 and 0 < p < 1]
+        """Fit ``progress = ((x - start) / (1 - start - tail)) ** k`` to the points: a queue (``start``), a power
+        curve, and a tail after progress 1 before the job is final (H2O-3 finishing a model)."""
+        recent = list(self.points)[-FIT_POINTS:]
+        points = [(x, p) for x, p in recent if 0 < x < 1 and 0 < p < 1]
+        full = [x for x, p in recent if 0 < x < 1 and p >= 1]
         # a curve through points close together is an extrapolation waiting to go wrong
         if len(points) < 2 or max(p for _, p in points) - min(p for _, p in points) < CURVE_SPAN:
             self.curve = None
             return
-        best: tuple[float, float, float] | None = None
-        for i in range(0, 91, 2):
-            start = i / 100
+        last = max(x for x, _ in points)
+        best: tuple[float, float, float, float] | None = None
+        # a short queue is common and its share matters most near the end: finer steps there
+        for start in [i / 100 for i in range(0, 10)] + [i / 100 for i in range(10, 91, 4)]:
             if any(x <= start for x, _ in points):
                 break
-            logs = [(math.log(p), math.log((x - start) / (1 - start))) for x, p in points]
-            inverse = sum(lp * ly for lp, ly in logs) / sum(lp * lp for lp, _ in logs)
-            k = min(max(1 / inverse, CURVE_EXPONENTS[0]), CURVE_EXPONENTS[1]) if inverse > 0 else CURVE_EXPONENTS[1]
-            error = sum((start + (1 - start) * p ** (1 / k) - x) ** 2 for x, p in points)
-            if best is None or error < best[0] - 1e-12:
-                best = (error, start, k)
-        self.curve = (best[1], best[2]) if best is not None else None
+            for tail in [i / 100 for i in range(0, 21, 2)]:
+                if start + tail >= last or any(x >= 1 - tail for x, _ in points if x > start):
+                    continue
+                span = 1 - start - tail
+                logs = [(math.log(p), math.log((x - start) / span)) for x, p in points]
+                inverse = sum(lp * ly for lp, ly in logs) / sum(lp * lp for lp, _ in logs)
+                k = min(max(1 / inverse, CURVE_EXPONENTS[0]), CURVE_EXPONENTS[1]) if inverse > 0 else CURVE_EXPONENTS[1]
+                error = sum((start + span * p ** (1 / k) - x) ** 2 for x, p in points)
+                # a poll that saw progress 1 while the job ran lies in the tail: at least 1 - tail
+                error += sum((1 - tail - x) ** 2 for x in full if x < 1 - tail)
+                if best is None or error < best[0] - 1e-12:
+                    best = (error, start, k, tail)
+        self.curve = (best[1], best[2], best[3]) if best is not None else None
 
     def finish(self, elapsed: float, progress: float) -> float | None:
         """The end, in s after the submit, that one sample predicts along the kind's curve; None if unknown."""
@@ -212,7 +225,7 @@ class JobHistory:
         if self.first is not None and self.mode(maximum) != "gamble":
             self.first = None
         if job.source == "own" and not _coarse(p for _, p in job.samples):
-            added = [(e / duration, p) for e, p in job.samples if p is not None and 0 < p < 1 and e < duration]
+            added = [(e / duration, p) for e, p in job.samples if p is not None and 0 < p <= 1 and e < duration]
             if added:
                 self.points.extend(added)
                 self._fit()

@@ -394,5 +394,8 @@ def _own_pause(
             # samples close together teach no curve: one half way to the end spreads them
             pause = pause / 2
         return min(pause, span * backoff.horizon), backoff.initial
+    if track.rising[-1][1] >= 1.0:
+        # progress 1 and not final: the server finishing up (H2O-3 publishing a model), soon over
+        return max(backoff.minimum, overdue / 4), min(backoff.maximum, overdue * backoff.factor)
     # the estimate has passed and the job still runs: back off until the progress moves on
     return overdue, min(backoff.maximum, overdue * backoff.factor)

@@ -198,7 +198,14 @@ def test_an_end_is_learned_only_when_known_well_enough() -> None:
 
 @pytest.mark.parametrize(
     ("values", "step"),
-    [([0.2, 0.3], 0.1), ([0.25, 0.5, 0.75], 0.25), ([0.02, 0.04], 0.02), ([0.2137, 0.4], None), ([0.5], None)],
+    [
+        ([0.2, 0.3], 0.1),
+        ([0.25, 0.5, 0.75], 0.25),
+        ([0.05, 0.1], 0.05),
+        ([0.02, 0.04], None),
+        ([0.2137, 0.4], None),
+        ([0.5], None),
+    ],
 )
 def test_coarse_step_is_the_whole_step_progress_moves_in(values: list[float], step: float | None) -> None:
     found = coarse_step(values)
