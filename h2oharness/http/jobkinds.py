@@ -133,8 +133,10 @@ class JobHistory:
 
     @property
     def margin(self) -> float:
-        """How far (a share) a next job may fall outside the recent durations: wider while few are known."""
-        return max(0.1, 0.3 / math.sqrt(len(self.durations)))
+        """How far (a share) a next job may fall outside the recent durations: wider while few are known, and at
+        least as wide as they spread (a real server's jobs of one kind differ by a quarter and more)."""
+        spread = (self.longest - self.shortest) / self.longest
+        return min(0.5, max(0.1, 0.3 / math.sqrt(len(self.durations)), spread))
 
     @property
     def near_end(self) -> float:
