@@ -9,8 +9,8 @@ a job needs one poll to learn its rate and one to see its end; a job of a kind s
 - a longer kind: the first poll goes just before the shortest recent duration, then one at the
   estimated end; for kinds longer than ``PROBE_AFTER`` x ``Backoff.maximum`` a look at
   ``Backoff.initial`` comes first, to notice a job much faster than before;
-- one sample then tells the finish through the kind's progress curve (points of earlier jobs near the
-  same progress), where the job's own samples would need two;
+- one sample then tells the finish through the kind's progress curve (a queue, a power curve and a
+  tail, fitted to the samples of earlier jobs), where the job's own samples would need two;
 - coarse progress (whole steps, as a GBM's trees): the end lies in the window the steps allow, and
   polls timed at a step's transition halve that window while the job surely still runs, until it is
   narrower than ``Backoff.minimum``; then one poll at its end.
@@ -73,13 +73,12 @@ class Finished:
         """How long the job took, when known well enough to learn from (its end bracketed within ``PRECISE`` of it or
         within ``tolerance`` s, or the end its own samples predicted lies in the bracket); None otherwise.
         """
-        coarse = _coarse(p for _, p in self.samples)
-        trusted = self.source == "window" if coarse else self.source in ("own", "curve")
+        step = coarse_step(p for _, p in self.samples)
+        trusted = self.source == "window" if step is not None else self.source in ("own", "curve")
         if self.estimate is not None and trusted and self.lo < self.estimate <= self.hi:
             return self.estimate
         if self.lo > 0 and self.hi - self.lo <= max(PRECISE * self.hi, tolerance):
             return (self.lo + self.hi) / 2
-        step = coarse_step(p for _, p in self.samples)
         if step is not None:
             # a coarse job's steps bound its end too: good enough for where the first polls go
             window = Window(self.lo, self.hi)
@@ -226,7 +225,7 @@ class JobHistory:
         self.durations.append(duration)
         if self.first is not None and self.mode(maximum) != "gamble":
             self.first = None
-        if job.source == "own" and not _coarse(p for _, p in job.samples):
+        if job.source == "own" and coarse_step(p for _, p in job.samples) is None:
             added = [(e / duration, p) for e, p in job.samples if p is not None and 0 < p <= 1 and e < duration]
             if added:
                 self.points.extend(added)
@@ -235,7 +234,11 @@ class JobHistory:
 
 def coarse_step(values: Iterable[float | None]) -> float | None:
     """The step two or more distinct progress values are whole multiples of, if at least ``COARSE_STEP`` and a
-    whole fraction of 1 (0.1 for 0.2 and 0.3; none for 0.2137 and 0.4),; None otherwise."""
+    whole fraction of 1 (0.1 for 0.2 and 0.3; none for 0.2137 and 0.4); None otherwise.
+
+    A kind's steps, read from all its jobs; one job's own samples have ``polling.ProgressTrack.step`` (finer steps,
+    a repeat required).
+    """
     units = {round(v * 1_000_000) for v in values if v is not None and 0 < v < 1}
     if len(units) < 2:
         return None
@@ -246,10 +249,6 @@ def coarse_step(values: Iterable[float | None]) -> float | None:
     if step < COARSE_STEP or abs(1.0 / step - round(1.0 / step)) > 1e-6:
         return None
     return step
-
-
-def _coarse(values: Iterable[float | None]) -> bool:
-    return coarse_step(values) is not None
 
 
 @dataclass

@@ -18,7 +18,8 @@ from h2oharness.http.jobkinds import CURVE_SPAN, Finished, JobHistory, Window, c
 
 #: how far past an estimated finish a poll aims, in s: landing early costs a request, landing late costs lag
 AIM_PAST = 0.005
-#: the smallest step that makes progress coarse (values seen only in whole steps of it)
+#: the smallest step that makes one job's progress coarse (values seen only in whole steps of it); a kind's
+#: coarse steps, read from all its jobs, start at ``jobkinds.COARSE_STEP``
 COARSE_STEP = 0.02
 #: the exponents a fitted progress curve ``p = (t / T) ** k`` may take (a stall or a jump is not a curve)
 CURVE_EXPONENTS = (0.25, 4.0)
@@ -180,7 +181,7 @@ def wait_for_job(
     learn = history if started is not None else None
     warm = learn is not None and learn.warm
     step = learn.step() if learn is not None else None
-    history_: list[tuple[float, JobStatus]] = []
+    observed: list[tuple[float, JobStatus]] = []
     seen: list[tuple[float, float | None]] = []
     best_progress = 0.0
     overdue = backoff.initial
@@ -201,7 +202,7 @@ def wait_for_job(
         sent = clock()
         status = fetch()
         now = clock()
-        history_.append((now - start, status))
+        observed.append((now - start, status))
         read = (sent + now) / 2  # the server read the job about half way through the request
         if status.progress is not None:
             if status.progress + 1e-9 < best_progress:
@@ -227,11 +228,11 @@ def wait_for_job(
                     maximum=backoff.maximum,
                     tolerance=2 * backoff.minimum,
                 )
-            return PollResult(status, len(history_), now - start, history_)
+            return PollResult(status, len(observed), now - start, observed)
         if now >= deadline:
             raise JobTimeout(
                 f"{what} still {status.state} (progress {status.progress}) "
-                f"after {timeout:.1f} s and {len(history_)} polls"
+                f"after {timeout:.1f} s and {len(observed)} polls"
             )
         seen.append((read - origin, status.progress))
         coarse = step if step is not None else track.step
@@ -250,13 +251,15 @@ def wait_for_job(
             estimate, source = aim.end, aim.source
         else:
             estimate, source = None, "own"
-            pause, overdue = _own_pause(track, now, origin, len(history_), overdue, backoff, learning=learn is not None)
             finish = track.finish()
+            pause, overdue = _own_pause(
+                track, finish, now, origin, len(observed), overdue, backoff, learning=learn is not None
+            )
             if learn is not None and finish is not None and finish > now and len(track.rising) >= 2:
                 estimate = finish - origin
         if status.progress is None and learn is not None:
             # without progress never more polls than a fixed loop at ``maximum`` since the submit
-            pause = max(pause, origin + len(history_) * backoff.maximum - now)
+            pause = max(pause, origin + len(observed) * backoff.maximum - now)
         sleep(max(backoff.minimum, min(pause, deadline - now)))
 
 
@@ -358,6 +361,7 @@ def _coarse_aim(
 
 def _own_pause(
     track: ProgressTrack,
+    finish: float | None,
     now: float,
     origin: float,
     polls: int,
@@ -366,12 +370,11 @@ def _own_pause(
     *,
     learning: bool,
 ) -> tuple[float, float]:
-    """The pause the job's own samples call for, and the next overdue pause.
+    """The pause the job's own samples call for (``finish``: ``track.finish()``), and the next overdue pause.
 
     ``learning``: the job may teach its kind, so one sample is not trusted to tell the rate (a second
     fits the curve).
     """
-    finish = track.finish()
     if finish is None:
         grown = min(backoff.maximum, overdue * backoff.factor)
         if learning and track.anchor is not None and track.anchor > origin:
