@@ -50,16 +50,7 @@ class _H2O3User(HarnessUser):
             upload = self.api.post_file(_CSV.encode(), destination_frame=f"{frame}.csv")
             setup = self.api.parse_setup([str(upload["destination_frame"])])
             job = self.api.parse(setup, destination_frame=frame)["job"]["key"]["name"]
-            submitted = time.monotonic()  # answered: the job's progress was 0 no later, the poller's first sample
-            result = wait_for_job(
-                lambda: self.api.job_status(job),
-                timeout=JOB_TIMEOUT,
-                backoff=BACKOFF,
-                what=job,
-                started=submitted,
-                history=KINDS["parse"],
-            )
-            out["polls"] = result.polls
+            out["polls"] = self._wait(job, "parse", time.monotonic())
         if not out["ok"]:
             self._drop(frame)
             return None
@@ -70,19 +61,23 @@ class _H2O3User(HarnessUser):
             build = self.api.build_model("gbm", **payloads.gbm_params(frame, ntrees=3, max_depth=2))
             submitted = time.monotonic()
             out["model"] = build["job"]["dest"]["name"]
-            job = build["job"]["key"]["name"]
-            result = wait_for_job(
-                lambda: self.api.job_status(job),
-                timeout=JOB_TIMEOUT,
-                backoff=BACKOFF,
-                what=job,
-                started=submitted,
-                history=KINDS["gbm"],
-            )
-            out["polls"] = result.polls
+            out["polls"] = self._wait(build["job"]["key"]["name"], "gbm", submitted)
         if "model" in out:
             with contextlib.suppress(H2O3ResponseError):
                 self.api.delete_model(out["model"])
+
+    def _wait(self, job: str, kind: str, submitted: float) -> int:
+        """Poll ``job`` to its end as a job of ``kind``; ``submitted``: when its submit was answered (its progress
+        was 0 no later, the poller's first sample). The polls it took."""
+        result = wait_for_job(
+            lambda: self.api.job_status(job),
+            timeout=JOB_TIMEOUT,
+            backoff=BACKOFF,
+            what=job,
+            started=submitted,
+            history=KINDS[kind],
+        )
+        return result.polls
 
     def _drop(self, frame: str) -> None:
         with contextlib.suppress(H2O3ResponseError):

@@ -52,6 +52,15 @@ def log_lines(tmp_path: Path) -> list[str]:
     return [line for line in (tmp_path / "locust.log").read_text().splitlines() if line and not line.startswith("$")]
 
 
+def h2o3_profile(tmp_path: Path, source: str) -> Path:
+    """A suite folder whose ``loadtests/h2o3.py`` is ``source`` (with the project's h2o3 SLOs): its path."""
+    suite = tmp_path / "suite"
+    (suite / "loadtests").mkdir(parents=True)
+    (suite / "loadtests" / "h2o3.slo.yaml").write_text((ROOT / "loadtests" / "h2o3.slo.yaml").read_text())
+    (suite / "loadtests" / "h2o3.py").write_text(source)
+    return suite
+
+
 def assert_no_traceback(tmp_path: Path, stderr: str) -> None:
     for name in ARTIFACTS:
         text = (tmp_path / name).read_text()
@@ -109,13 +118,11 @@ def test_an_answer_past_the_request_deadline_says_so(tmp_path: Path) -> None:
 
 
 def test_a_bug_of_a_profile_keeps_its_traceback_and_says_so(tmp_path: Path) -> None:
-    suite = tmp_path / "suite"
-    (suite / "loadtests").mkdir(parents=True)
-    (suite / "loadtests" / "h2o3.slo.yaml").write_text((ROOT / "loadtests" / "h2o3.slo.yaml").read_text())
-    (suite / "loadtests" / "h2o3.py").write_text(
+    suite = h2o3_profile(
+        tmp_path,
         "from locust import constant, task\n\nfrom h2oharness.loadtest import HarnessUser\n\n\n"
         "class PollingUser(HarnessUser):\n    wait_time = constant(0.5)\n\n"
-        "    @task\n    def broken(self) -> None:\n        {}['missing']\n"
+        "    @task\n    def broken(self) -> None:\n        {}['missing']\n",
     )
     report = tmp_path / "report"
     report.mkdir()
@@ -128,10 +135,8 @@ def test_a_bug_of_a_profile_keeps_its_traceback_and_says_so(tmp_path: Path) -> N
 
 def test_a_setup_that_extends_its_parents_is_retried_whole(tmp_path: Path) -> None:
     # the parent's part of the setup succeeds, the child's fails: the user is not ready, its tasks do not run
-    suite = tmp_path / "suite"
-    (suite / "loadtests").mkdir(parents=True)
-    (suite / "loadtests" / "h2o3.slo.yaml").write_text((ROOT / "loadtests" / "h2o3.slo.yaml").read_text())
-    (suite / "loadtests" / "h2o3.py").write_text(
+    suite = h2o3_profile(
+        tmp_path,
         "from pathlib import Path\n\nfrom locust import constant, task\n\n"
         "from h2oharness.apis.h2o3.client import H2O3Client\n"
         "from h2oharness.loadtest import HarnessUser, harness_http\n\n"
@@ -140,7 +145,7 @@ def test_a_setup_that_extends_its_parents_is_retried_whole(tmp_path: Path) -> No
         "    def on_start(self) -> None:\n        self.api = H2O3Client(harness_http(self, CONTRACT, 'H2O3'))\n\n\n"
         "class PollingUser(_Base):\n    wait_time = constant(0.2)\n\n"
         "    def on_start(self) -> None:\n        super().on_start()\n        self.cloud = self.api.cloud()\n\n"
-        "    @task\n    def jobs(self) -> None:\n        assert self.cloud\n        self.api.jobs()\n"
+        "    @task\n    def jobs(self) -> None:\n        assert self.cloud\n        self.api.jobs()\n",
     )
     report = tmp_path / "report"
     report.mkdir()

@@ -117,15 +117,27 @@ def test_the_failures_still_fail_the_run_and_the_report(faulted: tuple[subproces
     assert not FRAMES.search(done.stderr), done.stderr[-3000:]
 
 
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound for a moment, closed again)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _run_inner(pytester: pytest.Pytester, report: Path) -> pytest.RunResult:
+    """The inner suite in-process, with the harness's report and junit.xml in ``report``."""
+    return pytester.runpytest_inprocess(
+        "--harness-report-dir", str(report), "--junitxml", str(report / "junit.xml"), "-p", "no:cacheprovider"
+    )
+
+
 def test_a_bug_of_the_harness_keeps_its_traceback_and_says_so(pytester: pytest.Pytester) -> None:
     pytester.mkdir("scenarios")
     (pytester.path / "scenarios" / "test_h2ogpte_flows.py").write_text(
         "def test_broken():\n    {}['missing']\n\n\ndef test_check():\n    assert 401 == 200, 'the key was refused'\n"
     )
     report = pytester.path / "out"
-    result = pytester.runpytest_inprocess(
-        "--harness-report-dir", str(report), "--junitxml", str(report / "junit.xml"), "-p", "no:cacheprovider"
-    )
+    result = _run_inner(pytester, report)
     result.assert_outcomes(failed=2)
     failures = _failures(report)
     assert failures["test_broken"].startswith("internal error of h2oharness in h2ogpte scenario test_broken")
@@ -139,9 +151,7 @@ def test_a_bug_of_the_harness_keeps_its_traceback_and_says_so(pytester: pytest.P
 def test_the_openai_clients_connection_error_is_the_targets_failure(pytester: pytest.Pytester) -> None:
     # the openai scenario against a target that went away: the official client's own error, not a bug of ours
     pytest.importorskip("openai")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]  # closed again: nothing listens on it
+    port = _closed_port()
     pytester.mkdir("scenarios")
     (pytester.path / "scenarios" / "test_h2ogpte_openai_down.py").write_text(
         "import openai\n\n\ndef test_models():\n"
@@ -149,9 +159,7 @@ def test_the_openai_clients_connection_error_is_the_targets_failure(pytester: py
         "    openai.OpenAI(base_url=url, api_key='k', max_retries=0, timeout=10).models.list()\n"
     )
     report = pytester.path / "out"
-    result = pytester.runpytest_inprocess(
-        "--harness-report-dir", str(report), "--junitxml", str(report / "junit.xml"), "-p", "no:cacheprovider"
-    )
+    result = _run_inner(pytester, report)
     result.assert_outcomes(failed=1)
     text = _failures(report)["test_models"]
     assert text.startswith("FAILED h2ogpte scenario test_models against the target: APIConnectionError: Connection")
@@ -161,9 +169,7 @@ def test_the_openai_clients_connection_error_is_the_targets_failure(pytester: py
 
 def test_a_cleanup_the_target_fails_is_one_readable_line(pytester: pytest.Pytester) -> None:
     # a scenario's fixture deletes what it made, and the target is gone by then
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]  # closed again: nothing listens on it
+    port = _closed_port()
     pytester.mkdir("scenarios")
     (pytester.path / "scenarios" / "test_coreplexml_cleanup.py").write_text(
         "import httpx\nimport pytest\n\n\n@pytest.fixture\ndef project():\n    yield 'p1'\n"
@@ -171,9 +177,7 @@ def test_a_cleanup_the_target_fails_is_one_readable_line(pytester: pytest.Pytest
         "def test_lifecycle(project):\n    assert project\n"
     )
     report = pytester.path / "out"
-    result = pytester.runpytest_inprocess(
-        "--harness-report-dir", str(report), "--junitxml", str(report / "junit.xml"), "-p", "no:cacheprovider"
-    )
+    result = _run_inner(pytester, report)
     result.assert_outcomes(passed=1, errors=1)
     text = _failures(report, "error")["test_lifecycle"]
     assert "FAILED coreplexml scenario test_lifecycle (its cleanup) against the target: ConnectError: " in text
