@@ -104,6 +104,7 @@ def _run(pytester: pytest.Pytester, report: Path, budget: str) -> pytest.RunResu
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_budgeted_sweep_goes_on_past_the_default_run_and_ends_with_its_report(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -128,6 +129,7 @@ def test_a_budgeted_sweep_goes_on_past_the_default_run_and_ends_with_its_report(
     assert sum(tested.values()) == sum(r.get("cases", 0) for r in records if r["outcome"] != "skipped")
 
 
+@pytest.mark.slow
 def test_a_target_that_dies_under_a_budgeted_sweep_ends_it_cleanly_with_the_crash_reported(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -143,6 +145,7 @@ def test_a_target_that_dies_under_a_budgeted_sweep_ends_it_cleanly_with_the_cras
     assert "server_crash" in checks
 
 
+@pytest.mark.slow
 def test_a_flow_over_a_document_without_its_links_is_skipped_with_the_reason(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

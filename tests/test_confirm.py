@@ -158,6 +158,7 @@ def test_a_crash_of_an_api_without_a_local_server_keeps_its_request_with_the_rea
     assert out["failure"]["curl"] == crash["failure"]["curl"]
 
 
+@pytest.mark.slow
 def test_a_confirmed_crash_shows_the_minimal_request_with_the_credentials_it_carried(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -185,6 +186,7 @@ def test_a_confirmed_crash_shows_the_minimal_request_with_the_credentials_it_car
     assert servers[0]._server is None  # stopped
 
 
+@pytest.mark.slow
 def test_when_the_blamed_request_survives_an_earlier_one_that_kills_becomes_the_finding() -> None:
     from h2oharness.confirm import confirm_record
 
@@ -270,6 +272,7 @@ def test_delta_debugging_keeps_the_requests_a_death_needs_in_their_order() -> No
     assert still_kills(capped)
 
 
+@pytest.mark.slow
 def test_a_death_that_needs_two_requests_is_replayed_as_a_sequence_and_reduced() -> None:
     from h2oharness.confirm import confirm_record, confirm_sequence, sequence_kills
 

@@ -139,6 +139,7 @@ def test_every_api_is_covered() -> None:
     assert set(FAULTED) == set(APIS)
 
 
+@pytest.mark.slow
 def test_the_run_fails_by_name_without_a_traceback(faulted_run: tuple[Any, dict[str, Any]]) -> None:
     done, report = faulted_run
     assert done.returncode == 1, done.stdout + done.stderr
@@ -146,6 +147,7 @@ def test_the_run_fails_by_name_without_a_traceback(faulted_run: tuple[Any, dict[
     assert "Traceback" not in json.dumps(report)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("slug", sorted(FAULTED))
 def test_each_fault_is_a_failed_check_naming_its_request(faulted_run: tuple[Any, dict[str, Any]], slug: str) -> None:
     _, report = faulted_run
