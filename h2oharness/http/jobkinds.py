@@ -3,6 +3,10 @@
 A load run submits the same kind of job (a parse, a GBM, an ingestion) again and again. Polled cold,
 a job needs one poll to learn its rate and one to see its end; a job of a kind seen before does not:
 
+- a kind whose jobs end before their first poll (a small parse, 0.06 s on a real H2O-3, against a first
+  poll at ``Backoff.initial``): the first poll moves earlier, halving down to ``Backoff.minimum`` while
+  every job has ended by it; once one outlasts it, the first poll stays at the last time they all had
+  ended by (one request each, seen within that time);
 - a kind whose jobs end within ``Backoff.maximum`` (where a fixed loop needs two polls): the first
   poll goes at a tracked quantile (``FIRST_QUANTILE``) of the kind's durations, so that share of its
   jobs costs one request; the others give a sample close to their end, and one more poll sees it;
@@ -48,6 +52,8 @@ CURVE_SPAN = 0.1
 CURVE_EXPONENTS = (0.25, 4.0)
 #: at most this many kinds are kept by one ``JobKinds``
 MAX_KINDS = 64
+#: how far past a job that outlasted it a settled catch moves
+CATCH_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,8 @@ class Finished:
     #: where the estimate came from: the job's ``own`` samples, the kind's ``curve``, or a coarse job's narrow
     #: ``window`` (only an own estimate may teach the curve: the curve would confirm itself)
     source: str = "own"
+    #: how its first poll was timed (``JobHistory.mode``)
+    mode: str = "cold"
 
     def duration(self, tolerance: float) -> float | None:
         """How long the job took, when known well enough to learn from (its end bracketed within ``PRECISE`` of it or
@@ -99,6 +107,14 @@ class JobHistory:
     values: Counter[float] = field(default_factory=Counter)
     #: the time of a short kind's first poll, after the submit
     first: float | None = None
+    #: the first poll of a kind whose jobs end before it: halved while every job has ended by it, then
+    #: ``settled`` at the last time they all had
+    catch: float | None = None
+    settled: bool = False
+    #: the last first poll that every job of such a kind had ended by
+    ended_by: float = 0.0
+    #: a job of the kind outlasted its catch without reporting progress: the kind is not caught again
+    uncatchable: bool = False
     #: the previous job ended before a first poll that was not meant to catch it: start cold once
     surprised: bool = False
     #: (queue share, exponent, tail share) of the progress curve fitted to ``points``
@@ -120,10 +136,13 @@ class JobHistory:
         return max(self.durations)
 
     def mode(self, maximum: float) -> str:
-        """How a job of this kind is polled first: ``cold`` (nothing known), ``gamble`` (the kind's jobs end within
+        """How a job of this kind is polled first: ``catch`` (its jobs end before their first poll: at ``catch``),
+        ``cold`` (nothing known), ``gamble`` (the kind's jobs end within
         ``maximum``: a first poll that a share of them has ended by), ``near`` (just before the shortest recent end)
         or ``probe`` (a look at ``Backoff.initial`` first, for kinds so long that a faster job would cost much lag).
         """
+        if self.catch is not None:
+            return "catch"
         if not self.warm:
             return "cold"
         if self.longest < maximum:
@@ -145,6 +164,8 @@ class JobHistory:
     def first_poll(self, initial: float, maximum: float) -> tuple[float, str]:
         """When the first poll goes, in s after the submit (``initial``: after the wait's start), and the mode."""
         mode = self.mode(maximum)
+        if mode == "catch" and self.catch is not None:
+            return self.catch, mode
         if mode == "gamble":
             if self.first is None:
                 self.first = self.shortest
@@ -152,6 +173,31 @@ class JobHistory:
         if mode == "near":
             return self.near_end, mode
         return initial, mode
+
+    def _catch(self, job: Finished, initial: float, minimum: float, tolerance: float) -> None:
+        """Move the first poll of a kind whose jobs end before it: halve it while they all have ended by it, settle
+        at the last time they all had once one outlasts it, move past a slower one, let go past ``initial``."""
+        ended = not job.samples and job.hi > 0  # seen final at its first poll
+        if job.mode == "catch" and self.catch is not None:
+            if not ended and all(p is None for _, p in job.samples):
+                # no progress: the next poll waits a fixed loop's pause, a miss costs far more than a catch saves
+                self.catch, self.settled, self.uncatchable = None, False, True
+            elif self.settled:
+                if not ended:
+                    # a job slower than the kind was: just past its end where that is known; let go at ``initial``
+                    known = job.duration(tolerance)
+                    grown = max(self.catch, known) * (1 + CATCH_MARGIN) if known is not None else 2 * self.catch
+                    self.catch = grown if grown < initial else None
+                    self.settled = self.catch is not None
+            elif ended:
+                self.ended_by, self.catch = self.catch, max(minimum, self.catch / 2)
+                self.settled = self.catch == self.ended_by
+            else:
+                self.catch, self.settled = self.ended_by, True
+        elif ended and job.mode == "cold" and job.hi <= initial + tolerance:
+            if self.durations or self.uncatchable:
+                return
+            self.ended_by, self.catch = job.hi, max(minimum, job.hi / 2)
 
     def step(self) -> float | None:
         """The step of the kind's coarse progress (every value seen a whole multiple of it, three values or more)."""
@@ -205,15 +251,19 @@ class JobHistory:
             return None
         return elapsed / x
 
-    def record(self, job: Finished, *, maximum: float, tolerance: float) -> None:
-        """Learn from one job that ended; ``maximum`` is the wait's ``Backoff.maximum``, ``tolerance`` how well (in s)
-        an end must be bracketed to be learned from.
+    def record(
+        self, job: Finished, *, maximum: float, tolerance: float, initial: float = 0.25, minimum: float = 0.05
+    ) -> None:
+        """Learn from one job that ended; ``maximum``, ``initial`` and ``minimum`` are the wait's ``Backoff``'s,
+        ``tolerance`` how well (in s) an end must be bracketed to be learned from.
         """
-        if job.first is not None and self.first is not None:
+        self._catch(job, initial, minimum, tolerance)
+        if job.mode == "gamble" and job.first is not None and self.first is not None:
             hit = not job.samples
             # a stochastic quantile: after a hit the first poll moves earlier, after a miss later
             self.first *= math.exp(-LEARNING_RATE * (1 - FIRST_QUANTILE) if hit else LEARNING_RATE * FIRST_QUANTILE)
-        self.surprised = bool(self.durations) and not job.samples and job.first is None and job.hi > 0
+        unaimed = job.mode in ("cold", "near", "probe")
+        self.surprised = bool(self.durations) and not job.samples and unaimed and job.hi > 0
         for _, p in job.samples:
             if p is not None and 0 < p < 1:
                 self.values[round(p, 6)] += 1

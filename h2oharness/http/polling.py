@@ -186,8 +186,8 @@ def wait_for_job(
     best_progress = 0.0
     overdue = backoff.initial
     first, mode = learn.first_poll(backoff.initial, backoff.maximum) if learn is not None else (backoff.initial, "cold")
-    aimed = mode in ("gamble", "near")
-    if warm and learn is not None and step is not None and mode != "gamble":
+    aimed = mode in ("gamble", "near", "catch")
+    if warm and learn is not None and step is not None and mode not in ("gamble", "catch"):
         # a coarse kind pins its end from the start where that pays: the first pin is the first poll
         window = _window(learn, [], step)
         if _pins_pay(window, start - origin, backoff):
@@ -222,11 +222,14 @@ def wait_for_job(
                         lo=seen[-1][0] if seen else 0.0,
                         hi=read - origin,
                         estimate=estimate,
-                        first=first if mode == "gamble" else None,
+                        first=first if mode in ("gamble", "catch") else None,
                         source=source,
+                        mode=mode,
                     ),
                     maximum=backoff.maximum,
                     tolerance=2 * backoff.minimum,
+                    initial=backoff.initial,
+                    minimum=backoff.minimum,
                 )
             return PollResult(status, len(observed), now - start, observed)
         if now >= deadline:
@@ -252,9 +255,9 @@ def wait_for_job(
         else:
             estimate, source = None, "own"
             finish = track.finish()
-            pause, overdue = _own_pause(
-                track, finish, now, origin, len(observed), overdue, backoff, learning=learn is not None
-            )
+            # a caught kind's jobs are too short for a curve: a second sample to fit one would only cost a poll
+            learning = learn is not None and mode != "catch"
+            pause, overdue = _own_pause(track, finish, now, origin, len(observed), overdue, backoff, learning=learning)
             if learn is not None and finish is not None and finish > now and len(track.rising) >= 2:
                 estimate = finish - origin
         if status.progress is None and learn is not None:

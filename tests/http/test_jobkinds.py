@@ -125,6 +125,57 @@ def test_a_job_much_slower_than_its_kind_follows_its_own_rate() -> None:
     assert polls <= 4  # the fixed loop: 6
 
 
+def test_a_kind_whose_jobs_end_before_the_first_poll_is_polled_sooner() -> None:
+    # a real H2O-3 parses a small file in ~0.06 s; the first poll at Backoff.initial sees it ~0.19 s late
+    history = JobHistory()
+    outcomes = [Job(d).wait(history) for d in spread(0.06)]
+    first_lag = outcomes[0][1]
+    assert first_lag > 0.15
+    assert history.settled
+    # while the first poll moves earlier, a job that outlasts it costs one poll more: the fixed loop's two
+    assert all(polls <= 2 for polls, _ in outcomes)
+    assert sum(polls == 2 for polls, _ in outcomes) <= 2
+    # settled where all of them had ended: one poll each, seen a fraction as late
+    late = outcomes[-10:]
+    assert all(polls == 1 for polls, _ in late)
+    assert statistics.fmean(lag for _, lag in late) <= 0.25 * first_lag
+
+
+def test_a_kind_without_progress_is_not_caught_after_a_job_outlasts_its_catch() -> None:
+    history = JobHistory()
+    outcomes = [Job(d, silent).wait(history) for d in spread(0.06)]
+    # the miss waited a fixed loop's pause (never a poll more than it): too dear to risk again
+    missed = [i for i, (polls, _) in enumerate(outcomes) if polls == 2]
+    assert len(missed) == 1
+    assert history.catch is None
+    assert history.mode(Backoff().maximum) == "cold"
+    assert all(polls == 1 for polls, _ in outcomes[missed[0] + 1 :])
+
+
+def test_a_kind_that_outlasts_an_earlier_first_poll_goes_back_to_where_they_all_ended() -> None:
+    history = JobHistory()
+    outcomes = [Job(d).wait(history) for d in spread(0.2)]
+    # the first ended before 0.25 s, the second outlasted 0.125 s: the rest are caught at 0.25 s, one poll each
+    assert [polls for polls, _ in outcomes[:2]] == [1, 2]
+    assert history.catch == pytest.approx(Backoff().initial, abs=0.01)
+    assert all(polls == 1 for polls, _ in outcomes[2:])
+    assert statistics.fmean(lag for _, lag in outcomes) <= 0.05 * (2 - 0.2)
+
+
+def test_a_caught_kind_that_slows_down_is_let_go() -> None:
+    history = JobHistory()
+    for d in spread(0.06, 5):
+        Job(d).wait(history)
+    assert history.catch is not None
+    slower = spread(1.5, 9)
+    outcomes = [Job(d).wait(history) for d in slower]
+    # the first slower job outlasts the catch and lets it go: the kind is then polled by what its jobs teach
+    assert history.catch is None
+    assert outcomes[0][0] <= fixed_loop_polls(slower[0]) + 1
+    assert all(polls <= fixed_loop_polls(d) for (polls, _), d in zip(outcomes[1:], slower[1:], strict=True))
+    assert max(lag for _, lag in outcomes) < 0.1
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.floats(min_value=0.05, max_value=30.0), min_size=1, max_size=12))
 def test_a_kind_without_progress_never_costs_a_poll_more_than_the_fixed_loop(durations: list[float]) -> None:
