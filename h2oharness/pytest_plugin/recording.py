@@ -207,6 +207,10 @@ def _failed(record: dict[str, Any], item: pytest.Item, exc: BaseException, opera
             record["outcome"], record["skip_reason"] = "skipped", str(exc)
         elif operation is None:
             record["skip_reason"] = str(exc)  # a flow: the crash is what its scenario line says
+    elif internal_error(exc):
+        # a bug of the harness is no failure of the API: the report says the harness could not run this test
+        why = one_line(f"{type(exc).__name__}: {exc}", _LINE_CHARS)
+        record["error"] = f"internal error of h2oharness: {why} (a bug of the harness; its traceback is in junit.xml)"
     else:
         record["failures"] = [f.to_dict() for f in _with_last_response(item, failures_from_exception(exc))]
 

@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 import yaml
 
+from h2oharness.errors import EXIT_HARNESS_ERROR
+
 ROOT = Path(__file__).resolve().parents[2]
 #: what pytest's long report and Python's traceback print for a frame
 FRAMES = re.compile(r'Traceback \(most recent call last\)|File "[^"]+", line \d+|^\S+\.py:\d+: ', re.MULTILINE)
@@ -146,6 +148,14 @@ def test_a_bug_of_the_harness_keeps_its_traceback_and_says_so(pytester: pytest.P
     assert failures["test_check"].startswith("FAILED h2ogpte scenario test_check against the target: ")
     assert "the key was refused" in failures["test_check"]
     assert not FRAMES.search(failures["test_check"])
+    # the report blames the harness, not the API: an error of the run, and the per-test line says which
+    conformance = json.loads((report / "conformance.json").read_text())
+    (api,) = conformance["apis"]
+    assert [e for e in api["errors"] if e.startswith("internal error of h2oharness: KeyError: 'missing'")]
+    scenarios = {s["name"]: s for s in api["scenarios"]}
+    assert scenarios["test_broken"]["message"].startswith("internal error of h2oharness")
+    assert "the key was refused" in scenarios["test_check"]["message"]
+    assert conformance["exit_code"] == EXIT_HARNESS_ERROR
 
 
 def test_the_openai_clients_connection_error_is_the_targets_failure(pytester: pytest.Pytester) -> None:
