@@ -33,6 +33,7 @@ from h2oharness.apis.h2ogpte.mockparts import (
     catalogue,
     chat,
     docs,
+    feedback,
     generic,
     library,
     llm,
@@ -224,6 +225,8 @@ HANDLERS: dict[str, Handler] = {
     "get_default_embedding_model": catalogue.get_default_embedding_model,
     "rpc_job": catalogue.rpc_job,
     "download_feedback_export": catalogue.download_feedback_export,
+    "list_question_answer_feedbacks": feedback.list_feedbacks,
+    "get_question_answer_feedback_count": feedback.count_feedbacks,
 }
 
 # Where the mock answers differently from a real h2oGPTe, on purpose.
@@ -251,8 +254,11 @@ DEVIATIONS: dict[str, str] = {
     "/rpc/db": "records are kept per kind with the fields the client requires (id, name, user_id...); updates, "
     "shares and links are accepted without effect, and lists of links, files and messages are empty",
     "/rpc/job": "starts DeleteCollectionsAsAdminJob (deletes at once, as the delete jobs do) and "
-    "ExportFeedbackCSVJob (its CSV has a row per answer given feedback, whatever filters the job names); any "
-    "other job is a 400",
+    "ExportFeedbackCSVJob (its CSV, written when the job is submitted, has a row per answer given feedback that "
+    "the job's collection_id, no_collection, interval and filter keep); any other job is a 400",
+    "feedback filters": "an interval is a number and a unit (second to year; a month is 30 days, a year 365 days) "
+    "ending now, and filter matches the question or the answer case-insensitively; the seeds do not say how a real "
+    "server reads them, and a malformed interval is a 400",
     "jobs naming unknown ids": "a delete or process job naming an object that does not exist is created (201) and "
     "fails with the reason, deleting nothing; a real server may refuse the request instead",
     "default collection": "the collection id 'default' names the user's default collection, made the first time it "

@@ -108,6 +108,8 @@ class H2OGPTeMockState(MockState):
     tool_preference: list[str] = field(default_factory=lambda: ["python", "shell", "web_search"])
     #: the library items (item_kind, item_id) the user starred
     stars: set[tuple[str, str]] = field(default_factory=set)
+    #: the CSV of every feedback export job, by job id
+    exports: dict[str, bytes] = field(default_factory=dict)
     #: the generic layer answering the contract's operations no handler takes (mockparts/generic.py)
     resources: Resources | None = None
 

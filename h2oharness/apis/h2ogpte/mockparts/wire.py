@@ -5,8 +5,9 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import json
+import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -41,6 +42,28 @@ def not_found(what: str) -> ApiError:
 def iso(moment: datetime) -> str:
     """An ISO 8601 UTC timestamp with microseconds, as the server writes them."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+#: the units of an interval such as "30 days" or "1 year", in seconds (a month is 30 days, a year 365)
+_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800, "month": 2592000, "year": 31536000}
+
+
+def interval(text: str, what: str = "interval") -> timedelta:
+    """The length of an interval written as the server takes it (``"30 minutes"``, ``"7 days"``, ``"1 year"``);
+    a 400 for anything else."""
+    found = re.fullmatch(r"\s*(\d{1,9})\s*([a-z]+?)s?\s*", text.lower())
+    if found is None or found[2] not in _UNITS:
+        raise bad_request(f"Invalid {what}: {text[:80]!r}; expected a number and a unit, as in '30 days'")
+    return timedelta(seconds=int(found[1]) * _UNITS[found[2]])
+
+
+def parse_iso(text: str) -> datetime | None:
+    """A timestamp the mock wrote (``iso`` or ``datetime.isoformat``), or None for anything else."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _default(value: Any) -> Any:
