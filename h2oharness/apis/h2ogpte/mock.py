@@ -239,8 +239,14 @@ DEVIATIONS: dict[str, str] = {
     "agent files": "an agent query writes the files its prompt names (name.csv, name.py...), else agent_report.md",
     "failure marker": f"a message containing {FAIL_MARKER!r} fails: its stream ends with an error line, "
     "the JSON answer is a 500 EndpointError",
-    "users": "one user (every accepted key, a created key too whatever user_id it was made for); a public memory "
-    "block of another user exists for the 403 cases",
+    "users": "two users: the harness user (the mock's own keys) and alice@example.com (the owner of a public memory "
+    "block, for the 403 cases); a key can be made for either (another user_id is a 404) and /rpc/meta answers as the "
+    "key's user, but every user sees every object",
+    "API keys": "a created key is refused with the unknown key's 401 {code, message: 'Unauthorized'} from its "
+    "expires_at on, or once unused for inactivity_interval days (counted from its last use, else its creation); "
+    "expires_in is a number and a unit (PostgreSQL's words and abbreviations: '30 minutes', '1d'; a month is 30 days, "
+    "a year 365 days), anything else a 400; every request a key is let in with (the /ws handshake too) adds one to "
+    "its total_calls and sets its last_used_at; the mock's own keys never expire and are not listed",
     "OpenAI errors": "OpenAI-style {error: {message, type, code}} bodies under /openai_api",
     "client surface": "operations without a hand-written handler (most of h2ogpte.rest_sync) are answered by the "
     "generic resource layer: objects stored as sent, answers fitted to the client's models, *_job endpoints as jobs "
@@ -365,6 +371,7 @@ def _decode(state: H2OGPTeMockState, incoming: Incoming, lookup: Lookup[Target])
         body=incoming.body,
         content_type=incoming.content_type,
         accept=incoming.headers.get("accept", ""),
+        bearer=bearer_token(incoming.authorization),
     )
 
 
@@ -379,6 +386,7 @@ def _unrouted(state: H2OGPTeMockState, call: Call, lookup: Lookup[Target]) -> An
 def _invoke(state: H2OGPTeMockState, op: Target, call: Call) -> Answer:
     if isinstance(op, GenericOperation):
         with state.lock:
+            state.acting = state.user_of(call.bearer)
             return generic.answer(state, op, call)
     if not op.documented:
         generic.check(state, op.method, op.path, call)
@@ -386,6 +394,7 @@ def _invoke(state: H2OGPTeMockState, op: Target, call: Call) -> Answer:
     if op.form is None:
         call.json = json_body(op, call)
     with state.lock:
+        state.acting = state.user_of(call.bearer)
         return HANDLERS[op.operation_id](state, call)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from h2oharness.apis.h2ogpte.mockparts.state import EPOCH, USER_ID, USERNAME, Document, H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.state import EPOCH, USERNAME, Document, H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import (
     ApiError,
     Call,
@@ -353,10 +353,10 @@ def rpc_meta(state: H2OGPTeMockState, call: Call) -> Reply:
         {
             "version": VERSION,
             "build": "h2oharness-mock",
-            "username": USERNAME,
-            "user_id": USER_ID,
-            "subject": USER_ID,
-            "email": USERNAME,
+            "username": state.acting.username,
+            "user_id": state.acting.id,
+            "subject": state.acting.id,
+            "email": state.acting.username,
             "is_guest": False,
             "license_expired": False,
             "license_expiry_date": "2099-01-01",

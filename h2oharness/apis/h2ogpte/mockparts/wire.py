@@ -44,17 +44,22 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-#: the units of an interval such as "30 days" or "1 year", in seconds (a month is 30 days, a year 365)
+#: the units of an interval such as "30 days", "1 year" or "1d", in seconds (a month is 30 days, a year 365)
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800, "month": 2592000, "year": 31536000}
+#: the abbreviations PostgreSQL's interval input takes too
+_SHORT = {"s": "second", "sec": "second", "m": "minute", "min": "minute", "h": "hour", "hr": "hour", "d": "day"}
+_SHORT |= {"w": "week", "mon": "month", "y": "year", "yr": "year"}
 
 
 def interval(text: str, what: str = "interval") -> timedelta:
-    """The length of an interval written as the server takes it (``"30 minutes"``, ``"7 days"``, ``"1 year"``);
-    a 400 for anything else."""
-    found = re.fullmatch(r"\s*(\d{1,9})\s*([a-z]+?)s?\s*", text.lower())
-    if found is None or found[2] not in _UNITS:
+    """The length of an interval written as the server takes it (``"30 minutes"``, ``"7 days"``, ``"1 year"``,
+    ``"1d"``); a 400 for anything else."""
+    found = re.fullmatch(r"\s*(\d{1,9})\s*([a-z]+)\s*", text.lower())
+    unit = "" if found is None else found[2]
+    unit = _SHORT.get(unit) or _SHORT.get(unit.removesuffix("s")) or unit.removesuffix("s")
+    if found is None or unit not in _UNITS:
         raise bad_request(f"Invalid {what}: {text[:80]!r}; expected a number and a unit, as in '30 days'")
-    return timedelta(seconds=int(found[1]) * _UNITS[found[2]])
+    return timedelta(seconds=int(found[1]) * _UNITS[unit])
 
 
 def parse_iso(text: str) -> datetime | None:
@@ -144,6 +149,8 @@ class Call:
     json: Any = None
     accept: str = ""
     form: dict[str, Part] = field(default_factory=dict)
+    #: the bearer key the request came with: whose request it is
+    bearer: str | None = None
 
 
 def _coerce(param: str, schema: Schema, raw: str) -> Any:
