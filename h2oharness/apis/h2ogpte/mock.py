@@ -41,6 +41,7 @@ from h2oharness.apis.h2ogpte.mockparts import (
     openai,
     rpcdb,
     schedules,
+    users,
 )
 from h2oharness.apis.h2ogpte.mockparts.clientgaps import CLIENT_GAPS
 from h2oharness.apis.h2ogpte.mockparts.schemas import OPERATIONS, Operation, Param
@@ -227,6 +228,12 @@ HANDLERS: dict[str, Handler] = {
     "download_feedback_export": catalogue.download_feedback_export,
     "list_question_answer_feedbacks": feedback.list_feedbacks,
     "get_question_answer_feedback_count": feedback.count_feedbacks,
+    "share_collection": users.share_collection,
+    "unshare_collection": users.unshare_collection,
+    "unshare_collection_for_all": users.unshare_collection_for_all,
+    "get_collection_permissions": users.get_collection_permissions,
+    "list_users": users.list_users,
+    "get_user": users.get_user,
 }
 
 # Where the mock answers differently from a real h2oGPTe, on purpose.
@@ -239,9 +246,15 @@ DEVIATIONS: dict[str, str] = {
     "agent files": "an agent query writes the files its prompt names (name.csv, name.py...), else agent_report.md",
     "failure marker": f"a message containing {FAIL_MARKER!r} fails: its stream ends with an error line, "
     "the JSON answer is a 500 EndpointError",
-    "users": "two users: the harness user (the mock's own keys) and alice@example.com (the owner of a public memory "
-    "block, for the 403 cases); a key can be made for either (another user_id is a 404) and /rpc/meta answers as the "
-    "key's user, but every user sees every object",
+    "users": "two users: the harness user (the mock's own keys) and alice@example.com (also the owner of a public "
+    "memory block, for the 403 cases); a key is made for either (another user_id is a 404) and acts as its user. "
+    "Collections (with their documents) and chats are their creator's: another user gets the 404 of an unknown id "
+    "and does not see them listed or counted. The owner shares a collection with a username (any permissions "
+    "list: read or edit alike) and it is seen (read, chatted on, ingested into) until unshared; only the owner "
+    "shares, unshares or deletes it (else a 403, or the operation's first documented 4xx); sharing with the owner "
+    "changes nothing, and the permissions listing names the users shared with, not the owner. Chats, feedback and "
+    "everything else (memory blocks aside) are never shared; objects of the other kinds (/rpc/db records, agents, "
+    "templates...) are still everyone's",
     "API keys": "a created key is refused with the unknown key's 401 {code, message: 'Unauthorized'} from its "
     "expires_at on, or once unused for inactivity_interval days (counted from its last use, else its creation); "
     "expires_in is a number and a unit (PostgreSQL's words and abbreviations: '30 minutes', '1d'; a month is 30 days, "

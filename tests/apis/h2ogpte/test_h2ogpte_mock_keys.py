@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, H2OGPTeMockState
-from h2oharness.apis.h2ogpte.mockparts.state import ALICE
+from h2oharness.apis.h2ogpte.mockparts.state import ALICE, HARNESS
 from h2oharness.mocks.clock import ManualClock
 
 UNAUTHORIZED = {"code": 401, "message": "Unauthorized"}
@@ -38,7 +38,8 @@ def test_a_deactivated_or_deleted_key_gets_the_unknown_keys_401(
     http: httpx.Client, anon: httpx.Client, url: str, revoke: str
 ) -> None:
     websockets = pytest.importorskip("websockets.sync.client")
-    made = http.post("/api/v1/admin/api_keys", json={"user_id": ALICE.id, "name": "ci"}).json()
+    # a key of the harness user: its chat is the mock's own key's too
+    made = http.post("/api/v1/admin/api_keys", json={"user_id": HARNESS.id, "name": "ci"}).json()
     secret, key_id = made["secret_key"], made["api_key"]["id"]
     bearer = {"Authorization": f"Bearer {secret}"}
     sid = anon.post("/api/v1/chats", json={}, headers=bearer).json()["id"]

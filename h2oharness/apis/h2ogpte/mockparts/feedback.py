@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from h2oharness.apis.h2ogpte.mockparts.docs import MODELS
-from h2oharness.apis.h2ogpte.mockparts.state import USER_ID, USERNAME, H2OGPTeMockState
+from h2oharness.apis.h2ogpte.mockparts.state import H2OGPTeMockState
 from h2oharness.apis.h2ogpte.mockparts.wire import Call, Reply, bad_request, interval, iso, page, parse_iso
 
 FEEDBACKS = "/api/v1/question_answer_feedbacks"
@@ -48,8 +48,8 @@ def give(state: H2OGPTeMockState, answer_id: str, body: dict[str, Any]) -> None:
         "collection_name": collection.get("name"),
         "response_created_at_time": iso(created) if isinstance(created, datetime) else str(created or ""),
         "chat_session_id": session_id,
-        "voted_user_id": USER_ID,
-        "voted_username": USERNAME,
+        "voted_user_id": state.acting.id,
+        "voted_username": state.acting.username,
     }
 
 
@@ -79,7 +79,8 @@ def chosen(state: H2OGPTeMockState, filters: dict[str, Any]) -> list[dict[str, A
     """The feedback records the filters keep, in the order first given; a 400 for a filter of the wrong type or an
     interval that is not one."""
     held = state.resources.collections.get(FEEDBACKS, {}) if state.resources is not None else {}
-    records = list(held.values())
+    # a user's own feedback only
+    records = [r for r in held.values() if r.get("voted_user_id") == state.acting.id]
     collection_id = filters.get("collection_id")
     if collection_id is not None:
         if not isinstance(collection_id, str):

@@ -18,7 +18,7 @@ from typing import Any
 
 from h2oharness.apis.h2ogpte.mockparts import feedback
 from h2oharness.apis.h2ogpte.mockparts.chat import render_session
-from h2oharness.apis.h2ogpte.mockparts.docs import job_view, ready_documents, render_collection
+from h2oharness.apis.h2ogpte.mockparts.docs import job_view, ready_documents, render_collection, visible
 from h2oharness.apis.h2ogpte.mockparts.library import render_document
 from h2oharness.apis.h2ogpte.mockparts.state import CREATED_KEYS, USERNAME, Document, H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import (
@@ -177,24 +177,29 @@ def _records(state: H2OGPTeMockState, template: str, values: Mapping[str, str]) 
 
 
 def _views(state: H2OGPTeMockState, template: str, values: Mapping[str, str]) -> dict[str, Any] | None:
+    # what the acting user may see: their own, and the collections shared with them or public
+    shown = {cid: c for cid, c in state.collections.items() if visible(state, c)}
     if template == f"{V1}/collections":
-        return {cid: render_collection(state, c) for cid, c in state.collections.items()}
+        return {cid: render_collection(state, c) for cid, c in shown.items()}
     if template == f"{V1}/chats":
-        return {sid: render_session(state, s) for sid, s in state.sessions.items() if not s.get("_openai")}
+        sessions = state.sessions.items()
+        return {sid: render_session(state, s) for sid, s in sessions if not s.get("_openai") and state.owns(s)}
     if template == f"{V1}/documents":
-        return {d.id: render_document(state, d) for d in _ready(state)}
+        return {d.id: render_document(state, d) for d in _ready(state) if d.collection_id in shown}
     if template == f"{V1}/jobs":
         return {job.id: job_view(job, state.clock.now()) for job in state.jobs.all()}
     if template == f"{V1}/documents/{{document_id}}/collections":
         doc = state.documents.get(values.get("document_id", ""))
-        coll = state.collections.get(doc.collection_id) if doc is not None else None
+        coll = shown.get(doc.collection_id) if doc is not None else None
         return {coll["id"]: render_collection(state, coll)} if coll is not None else {}
     collection_id = values.get("collection_id", "")
+    if template.startswith(f"{V1}/collections/{{collection_id}}/") and collection_id not in shown:
+        return {}
     if template == f"{V1}/collections/{{collection_id}}/documents":
         return {d.id: render_document(state, d) for d in ready_documents(state, collection_id)}
     if template == f"{V1}/collections/{{collection_id}}/chats":
-        sessions = state.sessions.items()
-        return {sid: render_session(state, s) for sid, s in sessions if s.get("collection_id") == collection_id}
+        chats = [s for s in state.sessions.values() if s.get("collection_id") == collection_id and state.owns(s)]
+        return {s["id"]: render_session(state, s) for s in chats}
     return None
 
 

@@ -189,6 +189,17 @@ class H2OGPTeMockState(MockState):
             key["last_used_at"] = self.now().isoformat()
             return True
 
+    def owns(self, record: dict[str, Any]) -> bool:
+        """Whether the acting user owns a collection or chat session (the mock's first objects are the harness
+        user's)."""
+        return bool(record.get("_owner", HARNESS.id) == self.acting.id)
+
+    def sees(self, record: dict[str, Any]) -> bool:
+        """Whether the acting user may see a collection (owned, shared with them or public) or a chat session (owned,
+        as chats are not shared with a collection)."""
+        shared = record.get("_shared")
+        return self.owns(record) or (isinstance(shared, dict) and self.acting.username in shared)
+
     def user_of(self, token: str | None) -> User:
         """The user a bearer token acts as: a created key's user, else (the mock's own keys) the harness user."""
         key = self.created_key(token)
