@@ -102,3 +102,24 @@ def test_another_users_chat_and_documents_are_not_found(
     assert http.get(f"/api/v1/users/{ALICE.id}").json() == ALICE.info()
     assert http.get("/api/v1/users/nobody").status_code == 404
     assert not state.internal_errors
+
+
+def test_a_memory_block_is_its_creators_until_shared(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    made = anon.post("/api/v1/memory_blocks", json={"name": "private notes", "content": "x"}, headers=alice)
+    assert made.status_code == 201
+    block = made.json()
+    assert (block["username"], block["is_owner"]) == (ALICE.username, True)
+    path = f"/api/v1/memory_blocks/{block['id']}"
+    assert http.get(path).status_code == 404
+    assert [b["name"] for b in http.get("/api/v1/memory_blocks").json()["items"]] == ["Team Glossary"]
+    read = {"permissions": ["h2ogpte/memory_block/read"]}
+    assert anon.put(f"{path}/permissions/{HARNESS.username}", json=read, headers=alice).status_code == 204
+    seen = http.get(path).json()
+    assert (seen["is_owner"], seen["can_edit"]) == (False, False)
+    assert http.put(path, json={"content": "mine now"}).status_code == 403
+    # alice owns the public glossary the harness user may only read
+    [glossary] = [b for b in anon.get("/api/v1/memory_blocks", headers=alice).json()["items"] if b["is_public"]]
+    assert glossary["is_owner"] is True
+    edited = anon.put(f"/api/v1/memory_blocks/{glossary['id']}", json={"content": "new"}, headers=alice)
+    assert edited.status_code == 204
