@@ -195,8 +195,7 @@ class H2OGPTeMockState(MockState):
         return bool(record.get("_owner", HARNESS.id) == self.acting.id)
 
     def sees(self, record: dict[str, Any]) -> bool:
-        """Whether the acting user may see a collection (owned, shared with them or public) or a chat session (owned,
-        as chats are not shared with a collection)."""
+        """Whether the acting user may see a record: theirs, or shared with them (a collection's ``_shared``)."""
         shared = record.get("_shared")
         return self.owns(record) or (isinstance(shared, dict) and self.acting.username in shared)
 
@@ -208,10 +207,11 @@ class H2OGPTeMockState(MockState):
     def created_key(self, token: str | None) -> dict[str, Any] | None:
         """The record of the created key whose secret ``token`` is (as GET /admin/api_keys lists it), if kept."""
         created = self.resources.collections.get(CREATED_KEYS, {}) if self.resources is not None else {}
+        found = ""
+        # every secret compared (token_in runs in constant time), none skipped once one matched
         for secret, key_id in self.issued_keys.items():
-            if token_in(token, [secret]):
-                return created.get(key_id)
-        return None
+            found = key_id if token_in(token, [secret]) else found
+        return created.get(found) if found else None
 
     def live(self, key: dict[str, Any]) -> bool:
         """Whether a created key may be used now: active, before its expiry, and used (or made) within its
