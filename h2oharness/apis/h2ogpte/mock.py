@@ -33,6 +33,7 @@ from h2oharness.apis.h2ogpte.mockparts import (
     catalogue,
     chat,
     docs,
+    feedback,
     generic,
     library,
     llm,
@@ -40,6 +41,7 @@ from h2oharness.apis.h2ogpte.mockparts import (
     openai,
     rpcdb,
     schedules,
+    users,
 )
 from h2oharness.apis.h2ogpte.mockparts.clientgaps import CLIENT_GAPS
 from h2oharness.apis.h2ogpte.mockparts.schemas import OPERATIONS, Operation, Param
@@ -224,6 +226,14 @@ HANDLERS: dict[str, Handler] = {
     "get_default_embedding_model": catalogue.get_default_embedding_model,
     "rpc_job": catalogue.rpc_job,
     "download_feedback_export": catalogue.download_feedback_export,
+    "list_question_answer_feedbacks": feedback.list_feedbacks,
+    "get_question_answer_feedback_count": feedback.count_feedbacks,
+    "share_collection": users.share_collection,
+    "unshare_collection": users.unshare_collection,
+    "unshare_collection_for_all": users.unshare_collection_for_all,
+    "get_collection_permissions": users.get_collection_permissions,
+    "list_users": users.list_users,
+    "get_user": users.get_user,
 }
 
 # Where the mock answers differently from a real h2oGPTe, on purpose.
@@ -236,8 +246,20 @@ DEVIATIONS: dict[str, str] = {
     "agent files": "an agent query writes the files its prompt names (name.csv, name.py...), else agent_report.md",
     "failure marker": f"a message containing {FAIL_MARKER!r} fails: its stream ends with an error line, "
     "the JSON answer is a 500 EndpointError",
-    "users": "one user (every accepted key, a created key too whatever user_id it was made for); a public memory "
-    "block of another user exists for the 403 cases",
+    "users": "two users: the harness user (the mock's own keys) and alice@example.com (also the owner of a public "
+    "memory block, for the 403 cases); a key is made for either (another user_id is a 404) and acts as its user. "
+    "Collections (with their documents) and chats are their creator's: another user gets the 404 of an unknown id "
+    "and does not see them listed or counted. The owner shares a collection with a username (any permissions "
+    "list: read or edit alike) and it is seen (read, chatted on, ingested into) until unshared; only the owner "
+    "shares, unshares or deletes it (else a 403, or the operation's first documented 4xx); sharing with the owner "
+    "changes nothing, and the permissions listing names the users shared with, not the owner. Chats and feedback "
+    "are never shared; memory blocks are their creator's, shared by username or made public; the default memory "
+    "blocks and objects of the other kinds (/rpc/db records, agents, templates...) are still everyone's",
+    "API keys": "a created key is refused with the unknown key's 401 {code, message: 'Unauthorized'} from its "
+    "expires_at on, or once unused for inactivity_interval days (counted from its last use, else its creation); "
+    "expires_in is a number and a unit (PostgreSQL's words and abbreviations: '30 minutes', '1d'; a month is 30 days, "
+    "a year 365 days), anything else a 400; every request a key is let in with (the /ws handshake too) adds one to "
+    "its total_calls and sets its last_used_at; the mock's own keys never expire and are not listed",
     "OpenAI errors": "OpenAI-style {error: {message, type, code}} bodies under /openai_api",
     "client surface": "operations without a hand-written handler (most of h2ogpte.rest_sync) are answered by the "
     "generic resource layer: objects stored as sent, answers fitted to the client's models, *_job endpoints as jobs "
@@ -251,8 +273,11 @@ DEVIATIONS: dict[str, str] = {
     "/rpc/db": "records are kept per kind with the fields the client requires (id, name, user_id...); updates, "
     "shares and links are accepted without effect, and lists of links, files and messages are empty",
     "/rpc/job": "starts DeleteCollectionsAsAdminJob (deletes at once, as the delete jobs do) and "
-    "ExportFeedbackCSVJob (its CSV has a row per answer given feedback, whatever filters the job names); any "
-    "other job is a 400",
+    "ExportFeedbackCSVJob (its CSV, written when the job is submitted, has a row per answer given feedback that "
+    "the job's collection_id, no_collection, interval and filter keep); any other job is a 400",
+    "feedback filters": "an interval is a number and a unit (second to year; a month is 30 days, a year 365 days) "
+    "ending now, and filter matches the question or the answer case-insensitively; the seeds do not say how a real "
+    "server reads them, and a malformed interval is a 400",
     "jobs naming unknown ids": "a delete or process job naming an object that does not exist is created (201) and "
     "fails with the reason, deleting nothing; a real server may refuse the request instead",
     "default collection": "the collection id 'default' names the user's default collection, made the first time it "
@@ -359,6 +384,7 @@ def _decode(state: H2OGPTeMockState, incoming: Incoming, lookup: Lookup[Target])
         body=incoming.body,
         content_type=incoming.content_type,
         accept=incoming.headers.get("accept", ""),
+        bearer=bearer_token(incoming.authorization),
     )
 
 
@@ -373,6 +399,7 @@ def _unrouted(state: H2OGPTeMockState, call: Call, lookup: Lookup[Target]) -> An
 def _invoke(state: H2OGPTeMockState, op: Target, call: Call) -> Answer:
     if isinstance(op, GenericOperation):
         with state.lock:
+            state.acting = state.user_of(call.bearer)
             return generic.answer(state, op, call)
     if not op.documented:
         generic.check(state, op.method, op.path, call)
@@ -380,6 +407,7 @@ def _invoke(state: H2OGPTeMockState, op: Target, call: Call) -> Answer:
     if op.form is None:
         call.json = json_body(op, call)
     with state.lock:
+        state.acting = state.user_of(call.bearer)
         return HANDLERS[op.operation_id](state, call)
 
 

@@ -14,6 +14,7 @@ from h2oharness.apis.h2ogpte import payloads
 from h2oharness.apis.h2ogpte.client import H2OGPTeClient
 from h2oharness.apis.h2ogpte.mock import H2OGPTeMockState, make_app
 from h2oharness.apis.h2ogpte.mockparts.schemas import OPERATIONS, Operation
+from h2oharness.apis.h2ogpte.mockparts.state import ALICE
 from h2oharness.mocks.clock import ManualClock
 from h2oharness.mocks.serve import serve
 
@@ -327,7 +328,7 @@ def test_default_names_the_users_default_collection(http: httpx.Client, state: H
 
 
 def test_an_api_key_is_listed_by_its_id_and_acted_on_by_it(http: httpx.Client) -> None:
-    made = http.post("/api/v1/admin/api_keys", json={"user_id": "u1", "name": "ci"})
+    made = http.post("/api/v1/admin/api_keys", json={"user_id": ALICE.id, "name": "ci"})
     assert made.status_code == 201
     secret = made.json()["secret_key"]
     [key] = http.get("/api/v1/admin/api_keys").json()

@@ -1,12 +1,19 @@
 """API keys created through the mock's API: the secret is a bearer key for REST and the WebSocket, acting as the
-key's user, until the key is deactivated or deleted; then it gets the 401 an unknown key gets."""
+key's user, until the key is deactivated, deleted, expired or left unused past its inactivity interval; then it gets
+the 401 an unknown key gets. Every request a key is let in with counts in its listing (total_calls, last_used_at)."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
 
 from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, H2OGPTeMockState
+from h2oharness.apis.h2ogpte.mockparts.state import ALICE, HARNESS
+from h2oharness.mocks.clock import ManualClock
+
+UNAUTHORIZED = {"code": 401, "message": "Unauthorized"}
 
 
 def test_a_created_key_serves_the_official_client_as_the_keys_user(url: str, state: H2OGPTeMockState) -> None:
@@ -31,7 +38,8 @@ def test_a_deactivated_or_deleted_key_gets_the_unknown_keys_401(
     http: httpx.Client, anon: httpx.Client, url: str, revoke: str
 ) -> None:
     websockets = pytest.importorskip("websockets.sync.client")
-    made = http.post("/api/v1/admin/api_keys", json={"user_id": "u1", "name": "ci"}).json()
+    # a key of the harness user: its chat is the mock's own key's too
+    made = http.post("/api/v1/admin/api_keys", json={"user_id": HARNESS.id, "name": "ci"}).json()
     secret, key_id = made["secret_key"], made["api_key"]["id"]
     bearer = {"Authorization": f"Bearer {secret}"}
     sid = anon.post("/api/v1/chats", json={}, headers=bearer).json()["id"]
@@ -52,3 +60,93 @@ def test_a_deactivated_or_deleted_key_gets_the_unknown_keys_401(
         ws.recv(timeout=5)
     # the mock's own key is untouched
     assert http.get(f"/api/v1/chats/{sid}").status_code == 200
+
+
+def _key(http: httpx.Client, **fields: object) -> tuple[dict[str, str], str]:
+    """A new key for alice: its bearer header and its id."""
+    made = http.post("/api/v1/admin/api_keys", json={"user_id": ALICE.id, "name": "ci", **fields})
+    assert made.status_code == 201, made.text
+    return {"Authorization": f"Bearer {made.json()['secret_key']}"}, made.json()["api_key"]["id"]
+
+
+def _listed(http: httpx.Client, key_id: str) -> dict[str, object]:
+    [key] = [k for k in http.get("/api/v1/admin/api_keys").json() if k["id"] == key_id]
+    return dict(key)
+
+
+def _at(value: object) -> datetime:
+    return datetime.fromisoformat(str(value))
+
+
+def test_a_key_made_to_expire_is_refused_from_its_expiry_on(
+    http: httpx.Client, anon: httpx.Client, clock: ManualClock
+) -> None:
+    bearer, key_id = _key(http, expires_in="30 minutes")
+    key = _listed(http, key_id)
+    assert _at(key["expires_at"]) - _at(key["created_at"]) == timedelta(minutes=30)
+    clock.advance(29 * 60)
+    assert anon.get("/api/v1/collections", headers=bearer).status_code == 200
+    clock.advance(60)
+    refused = anon.get("/api/v1/collections", headers=bearer)
+    assert (refused.status_code, refused.json()) == (401, UNAUTHORIZED)
+    assert refused.headers["www-authenticate"] == "Bearer"
+    # a later expiry makes it good again; none at all keeps it good for ever
+    assert http.patch(f"/api/v1/admin/api_keys/expire/{key_id}", json={"expires_in": "1 hour"}).status_code == 204
+    assert anon.get("/api/v1/collections", headers=bearer).status_code == 200
+    assert http.patch(f"/api/v1/admin/api_keys/expire/{key_id}", json={"expires_in": None}).status_code == 204
+    clock.advance(400 * 86400)
+    assert anon.get("/api/v1/collections", headers=bearer).status_code == 200
+    assert _listed(http, key_id)["expires_at"] is None
+    bad = http.post("/api/v1/admin/api_keys", json={"user_id": ALICE.id, "expires_in": "whenever"})
+    assert bad.status_code == 400
+    assert "expires_in" in bad.json()["message"]
+
+
+def test_a_key_unused_past_its_inactivity_interval_is_refused(
+    http: httpx.Client, anon: httpx.Client, clock: ManualClock
+) -> None:
+    bearer, key_id = _key(http, inactivity_interval=1)
+    # each use restarts the interval
+    for _ in range(3):
+        clock.advance(23 * 3600)
+        assert anon.get("/api/v1/chats", headers=bearer).status_code == 200
+    clock.advance(24 * 3600)
+    refused = anon.get("/api/v1/chats", headers=bearer)
+    assert (refused.status_code, refused.json()) == (401, UNAUTHORIZED)
+    longer = http.patch(f"/api/v1/admin/api_keys/inactivity_interval/{key_id}", json={"inactivity_interval": 3})
+    assert longer.status_code == 204
+    assert anon.get("/api/v1/chats", headers=bearer).status_code == 200
+
+
+def test_a_keys_usage_moves_with_each_request_it_is_let_in_with(
+    http: httpx.Client, anon: httpx.Client, clock: ManualClock
+) -> None:
+    bearer, key_id = _key(http)
+    fresh = _listed(http, key_id)
+    assert (fresh["total_calls"], fresh["last_used_at"]) == (0, None)
+    for _ in range(3):
+        clock.advance(5)
+        assert anon.get("/api/v1/collections", headers=bearer).status_code == 200
+    used = _listed(http, key_id)
+    assert used["total_calls"] == 3
+    assert _at(used["last_used_at"]) - _at(fresh["created_at"]) == timedelta(seconds=15)
+    # a refused request is no use; the mock's own key is not counted against it
+    assert anon.get("/api/v1/collections", headers={"Authorization": "Bearer sk-unknown"}).status_code == 401
+    assert _listed(http, key_id)["total_calls"] == 3
+
+
+def test_the_official_client_sees_expiry_and_usage(url: str, clock: ManualClock) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+    admin = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    secret = admin.create_api_key_for_user(user_id=ALICE.id, name="ci", expires_in="1 hour", inactivity_interval=7)
+    user = h2ogpte.H2OGPTE(address=url, api_key=secret)
+    user.list_recent_collections(0, 10)
+    [key] = admin.list_all_api_keys(0, 10)
+    assert (key.username, key.inactivity_interval, key.total_calls) == (ALICE.username, 7, 2)
+    assert key.expires_at is not None
+    assert key.last_used_at is not None
+    clock.advance(3600)
+    with pytest.raises(h2ogpte.errors.UnauthorizedError):
+        h2ogpte.H2OGPTE(address=url, api_key=secret)
+    admin.set_api_key_expiration(key.id, "2 hours")
+    assert h2ogpte.H2OGPTE(address=url, api_key=secret).get_meta().username == ALICE.username

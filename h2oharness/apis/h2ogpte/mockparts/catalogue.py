@@ -82,7 +82,11 @@ def rpc_job(state: H2OGPTeMockState, call: Call) -> Reply:
         raise bad_request(f"Unknown job {body[0][:80]!r}")
     if kind == "DeleteCollectionsAsAdminJob":
         delete_collections(state, [str(cid) for cid in body[1].get("collection_ids") or []])
+    csv_rows = feedback.export_csv(state, body[1]) if kind == "ExportFeedbackCSVJob" else b""
     job = state.jobs.submit(kind, state.timings.ingest, job_id=new_id())
+    if kind == "ExportFeedbackCSVJob":
+        # written when the job is submitted, with the filters it names
+        state.exports[job.id] = csv_rows
     return Reply({"id": job.id})
 
 
@@ -93,4 +97,4 @@ def download_feedback_export(state: H2OGPTeMockState, call: Call) -> Reply:
         raise not_found(f"Export {call.path_params['job_id']}")
     if job.phase(state.clock.now()) is not JobPhase.SUCCEEDED:
         raise bad_request("The export has not finished")
-    return Reply(feedback.export_csv(state), content_type="text/csv")
+    return Reply(state.exports.get(job.id, b""), content_type="text/csv")

@@ -14,7 +14,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from h2oharness.apis.h2ogpte.mockparts import answers
 from h2oharness.apis.h2ogpte.mockparts.docs import collection
-from h2oharness.apis.h2ogpte.mockparts.state import USERNAME, Generation, H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.state import Generation, H2OGPTeMockState, User, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, empty, not_found, page, public
 from h2oharness.mocks.auth import bearer_token
 
@@ -26,7 +26,8 @@ FAILURE = "The LLM failed while generating the answer (the message carried the f
 def session_of(state: H2OGPTeMockState, session_id: str) -> dict[str, Any]:
     """The chat session, or a 404."""
     session = state.sessions.get(session_id)
-    if session is None:
+    # another user's chat is as unknown as one that does not exist
+    if session is None or not state.owns(session):
         raise not_found(f"Chat session {session_id}")
     return session
 
@@ -56,9 +57,10 @@ def create_chat_session(state: H2OGPTeMockState, call: Call) -> Reply:
         "expiry_date": None,
         "inactivity_interval": None,
         "keep_forever": False,
-        "username": USERNAME,
+        "username": state.acting.username,
         "archived_at": None,
         "source": "user",
+        "_owner": state.acting.id,
     }
     return Reply(render_session(state, state.sessions[sid]), status=201)
 
@@ -66,7 +68,7 @@ def create_chat_session(state: H2OGPTeMockState, call: Call) -> Reply:
 def list_chat_sessions(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/chats: most recently updated first."""
     # the OpenAI-compatible calls' sessions are the mock's bookkeeping, not the user's chats
-    mine = [s for s in state.sessions.values() if not s.get("_openai")]
+    mine = [s for s in state.sessions.values() if not s.get("_openai") and state.owns(s)]
     items = sorted(mine, key=lambda s: s["updated_at"], reverse=True)
     return Reply(page([render_session(state, s) for s in items], call.query))
 
@@ -172,7 +174,8 @@ def get_completion(state: H2OGPTeMockState, call: Call) -> Reply | Response:
 
 def _message(state: H2OGPTeMockState, message_id: str) -> dict[str, Any]:
     message = state.messages.get(message_id)
-    if message is None or message["_session"] not in state.sessions:
+    session = state.sessions.get(message["_session"]) if message is not None else None
+    if message is None or session is None or not state.owns(session):
         raise not_found(f"Message {message_id}")
     return message
 
@@ -335,16 +338,18 @@ def list_agent_directory_stats(state: H2OGPTeMockState, call: Call) -> Reply:
 
 async def websocket_endpoint(state: H2OGPTeMockState, ws: WebSocket) -> None:
     """/ws: the high-level client's queries: ``cq`` in; ``cx`` (ack), ``cp`` (partials), ``ca`` (answer) out."""
-    if not state.accepts(bearer_token(ws.headers.get("authorization"))):
+    token = bearer_token(ws.headers.get("authorization"))
+    if not state.accepts(token):
         await ws.close(code=1008)
         return
+    user = state.user_of(token)
     await ws.accept()
     try:
         while True:
             frame = json.loads(await ws.receive_text())
             if frame.get("t") != "cq":
                 continue
-            await _ws_query(state, ws, frame)
+            await _ws_query(state, ws, frame, user)
     except (WebSocketDisconnect, ValueError):
         return
 
@@ -358,12 +363,13 @@ def _json_arg(value: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-async def _ws_query(state: H2OGPTeMockState, ws: WebSocket, frame: dict[str, Any]) -> None:
+async def _ws_query(state: H2OGPTeMockState, ws: WebSocket, frame: dict[str, Any], user: User) -> None:
     sid = str(frame.get("session_id", ""))
     base = {"session_id": sid}
     with state.lock:
+        state.acting = user
         session = state.sessions.get(sid)
-        if session is None:
+        if session is None or not state.owns(session):
             await ws.send_text(
                 json.dumps(
                     {
@@ -391,7 +397,7 @@ async def _ws_query(state: H2OGPTeMockState, ws: WebSocket, frame: dict[str, Any
         **base,
         "correlation_id": frame.get("correlation_id"),
         "message_id": p.question_id,
-        "username": USERNAME,
+        "username": user.username,
         "body": p.message,
         "use_agent": p.agent,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from h2oharness.apis.h2ogpte.mockparts.state import EPOCH, USER_ID, USERNAME, Document, H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.state import EPOCH, Document, H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import (
     ApiError,
     Call,
@@ -108,14 +108,20 @@ def collection(state: H2OGPTeMockState, collection_id: str) -> dict[str, Any]:
     if collection_id == DEFAULT_COLLECTION:
         return default_collection(state)
     coll = state.collections.get(collection_id)
-    if coll is None:
+    # another user's collection not shared with this one is as unknown as one that does not exist
+    if coll is None or not visible(state, coll):
         raise not_found(f"Collection {collection_id}")
     return coll
 
 
+def visible(state: H2OGPTeMockState, coll: dict[str, Any]) -> bool:
+    """Whether the acting user may see a collection: theirs, shared with them, or public."""
+    return state.sees(coll) or bool(coll.get("is_public"))
+
+
 def default_collection(state: H2OGPTeMockState) -> dict[str, Any]:
     """The user's default collection, made the first time it is asked for."""
-    found = next((c for c in state.collections.values() if c.get("_default")), None)
+    found = next((c for c in state.collections.values() if c.get("_default") and state.owns(c)), None)
     if found is None:
         found = _new_collection(state, {"name": "Default collection", "description": "The user's default collection"})
         found["_default"] = True
@@ -141,7 +147,7 @@ def _new_collection(state: H2OGPTeMockState, body: dict[str, Any]) -> dict[str, 
         "updated_at": now,
         "user_count": 0,
         "is_public": False,
-        "username": USERNAME,
+        "username": state.acting.username,
         "status": "completed",
         "rag_type": "auto",
         "metadata_dict": {},
@@ -150,6 +156,9 @@ def _new_collection(state: H2OGPTeMockState, body: dict[str, Any]) -> dict[str, 
         "expiry_date": None,
         "exempt_from_chat_expiry": False,
         "_settings": settings,
+        "_owner": state.acting.id,
+        # who it is shared with: username -> permissions
+        "_shared": {},
     }
     return state.collections[cid]
 
@@ -157,7 +166,9 @@ def _new_collection(state: H2OGPTeMockState, body: dict[str, Any]) -> dict[str, 
 def list_collections(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/collections."""
     q = call.query
-    items = [render_collection(state, c) for c in state.collections.values()]
+    mine = bool(q.get("current_user_only"))
+    shown = [c for c in state.collections.values() if state.owns(c) or (not mine and visible(state, c))]
+    items = [render_collection(state, c) for c in shown]
     if q.get("name_filter"):
         items = [c for c in items if str(q["name_filter"]).lower() in c["name"].lower()]
     column = q.get("sort_column", "updated_at")
@@ -174,7 +185,8 @@ def get_collection(state: H2OGPTeMockState, call: Call) -> Reply:
 def delete_collection(state: H2OGPTeMockState, call: Call) -> Reply:
     """DELETE /api/v1/collections/{collection_id}: 204, then 404."""
     cid = call.path_params["collection_id"]
-    collection(state, cid)
+    if not state.owns(collection(state, cid)):
+        raise ApiError(403, f"Only the owner may delete collection {cid}")
     del state.collections[cid]
     for doc_id in [d.id for d in state.documents.values() if d.collection_id == cid]:
         del state.documents[doc_id]
@@ -336,6 +348,9 @@ def get_job(state: H2OGPTeMockState, call: Call) -> Reply:
 def download_file(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /file?id=&name=: an agent file's bytes, or an ingested document's (saved under the name asked for)."""
     doc = state.documents.get(call.query["id"])
+    coll = state.collections.get(doc.collection_id) if doc is not None else None
+    # another user's document is as unknown as one that does not exist
+    doc = doc if coll is not None and visible(state, coll) else None
     stored = (call.query["name"], doc.data) if doc is not None else state.files.get(call.query["id"])
     if stored is None or stored[0] != call.query["name"]:
         raise not_found(f"File {call.query['name']!r}")
@@ -353,10 +368,10 @@ def rpc_meta(state: H2OGPTeMockState, call: Call) -> Reply:
         {
             "version": VERSION,
             "build": "h2oharness-mock",
-            "username": USERNAME,
-            "user_id": USER_ID,
-            "subject": USER_ID,
-            "email": USERNAME,
+            "username": state.acting.username,
+            "user_id": state.acting.id,
+            "subject": state.acting.id,
+            "email": state.acting.username,
             "is_guest": False,
             "license_expired": False,
             "license_expiry_date": "2099-01-01",

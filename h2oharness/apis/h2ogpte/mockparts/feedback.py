@@ -1,7 +1,10 @@
 """Feedback on answers: what ``POST /question_answer_feedbacks/{answer_id}`` and the votes on a message keep.
 
-Each feedback is a QAFeedback record of the answer, kept where the generic layer lists and counts them
-(``GET /question_answer_feedbacks``, ``.../count``), and a row of the CSV the feedback export job writes.
+Each feedback is a QAFeedback record of the answer, kept with the generic layer's objects; ``GET
+/question_answer_feedbacks`` and ``.../count`` list and count them, and the feedback export job writes them as CSV
+rows, all three filtered as asked: by collection (``collection_id``), to answers outside any collection
+(``no_collection``), to answers given within an interval up to now (``interval``, "7 days"), and (the export only)
+to a question or answer containing a text (``filter``, case-insensitive).
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from h2oharness.apis.h2ogpte.mockparts.docs import MODELS
-from h2oharness.apis.h2ogpte.mockparts.state import USER_ID, USERNAME, H2OGPTeMockState
-from h2oharness.apis.h2ogpte.mockparts.wire import iso
+from h2oharness.apis.h2ogpte.mockparts.state import H2OGPTeMockState
+from h2oharness.apis.h2ogpte.mockparts.wire import Call, Reply, bad_request, interval, iso, page, parse_iso
 
 FEEDBACKS = "/api/v1/question_answer_feedbacks"
 #: the export's columns; ``thumbnail`` holds the answer's votes (1 up, -1 down, 0 none)
@@ -45,8 +48,8 @@ def give(state: H2OGPTeMockState, answer_id: str, body: dict[str, Any]) -> None:
         "collection_name": collection.get("name"),
         "response_created_at_time": iso(created) if isinstance(created, datetime) else str(created or ""),
         "chat_session_id": session_id,
-        "voted_user_id": USER_ID,
-        "voted_username": USERNAME,
+        "voted_user_id": state.acting.id,
+        "voted_username": state.acting.username,
     }
 
 
@@ -72,13 +75,54 @@ def vote(state: H2OGPTeMockState, message_id: str, votes: Any) -> None:
         held[message_id]["votes"] = votes
 
 
-def export_csv(state: H2OGPTeMockState) -> bytes:
-    """The feedback export: a header, then one row per answer with feedback, in the order first given."""
+def chosen(state: H2OGPTeMockState, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    """The feedback records the filters keep, in the order first given; a 400 for a filter of the wrong type or an
+    interval that is not one."""
     held = state.resources.collections.get(FEEDBACKS, {}) if state.resources is not None else {}
+    # a user's own feedback only
+    records = [r for r in held.values() if r.get("voted_user_id") == state.acting.id]
+    collection_id = filters.get("collection_id")
+    if collection_id is not None:
+        if not isinstance(collection_id, str):
+            raise bad_request("Invalid value for collection_id: a string is required")
+        records = [r for r in records if r.get("collection_id") == collection_id]
+    no_collection = filters.get("no_collection")
+    if no_collection not in (None, True, False):
+        raise bad_request("Invalid value for no_collection: true or false is required")
+    if no_collection:
+        records = [r for r in records if not r.get("collection_id")]
+    within = filters.get("interval")
+    if within is not None:
+        if not isinstance(within, str):
+            raise bad_request("Invalid value for interval: a string such as '7 days' is required")
+        since = state.now() - interval(within)
+        records = [r for r in records if (parse_iso(str(r.get("response_created_at_time"))) or since) >= since]
+    text = filters.get("filter")
+    if text is not None:
+        if not isinstance(text, str):
+            raise bad_request("Invalid value for filter: a string is required")
+        needle = text.casefold()
+        records = [r for r in records if needle in f"{r.get('question_content')}\n{r.get('reply_content')}".casefold()]
+    return records
+
+
+def list_feedbacks(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/question_answer_feedbacks: the feedback the filters keep, a page of it."""
+    return Reply(page(chosen(state, call.query), call.query))
+
+
+def count_feedbacks(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/question_answer_feedbacks/count: how many feedbacks the filters keep."""
+    return Reply({"count": len(chosen(state, call.query))})
+
+
+def export_csv(state: H2OGPTeMockState, filters: dict[str, Any] | None = None) -> bytes:
+    """The feedback export: a header, then one row per answer with feedback the filters keep, in the order first
+    given."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for record in held.values():
+    for record in chosen(state, filters or {}):
         row = {**record, "thumbnail": record.get("votes", 0)}
         writer.writerow(["" if row.get(c) is None else row[c] for c in COLUMNS])
     return out.getvalue().encode()

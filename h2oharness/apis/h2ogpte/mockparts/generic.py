@@ -18,10 +18,19 @@ from typing import Any
 
 from h2oharness.apis.h2ogpte.mockparts import feedback
 from h2oharness.apis.h2ogpte.mockparts.chat import render_session
-from h2oharness.apis.h2ogpte.mockparts.docs import job_view, ready_documents, render_collection
+from h2oharness.apis.h2ogpte.mockparts.docs import job_view, ready_documents, render_collection, visible
 from h2oharness.apis.h2ogpte.mockparts.library import render_document
 from h2oharness.apis.h2ogpte.mockparts.state import CREATED_KEYS, USERNAME, Document, H2OGPTeMockState, new_id
-from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, encode, loads_json, parse_multipart
+from h2oharness.apis.h2ogpte.mockparts.wire import (
+    ApiError,
+    Call,
+    Reply,
+    encode,
+    interval,
+    loads_json,
+    not_found,
+    parse_multipart,
+)
 from h2oharness.mocks.instances import Schemas
 from h2oharness.mocks.jobs import JobTiming
 from h2oharness.mocks.resources import GenericCall, GenericReply, Kind, Operation, Resources, Rules, Surface
@@ -96,22 +105,42 @@ def _exists(state: H2OGPTeMockState, template: str, object_id: str) -> bool | No
     return None if held is None else object_id in held
 
 
+def _check_api_key(state: H2OGPTeMockState, op: Operation, body: Any) -> None:
+    """Refuse a key for a user the mock does not have (404) or an expiry that is not an interval (400)."""
+    given = body if isinstance(body, dict) else {}
+    if op.operation_id == "create_api_key_for_user" and given.get("user_id") not in state.users:
+        raise not_found(f"User {str(given.get('user_id'))[:80]}")
+    expires_in = given.get("expires_in")
+    if isinstance(expires_in, str):
+        interval(expires_in, "expires_in")
+
+
+def _expiry(state: H2OGPTeMockState, expires_in: Any) -> str | None:
+    return (state.now() + interval(expires_in, "expires_in")).isoformat() if isinstance(expires_in, str) else None
+
+
 def _issue_api_key(state: H2OGPTeMockState, resources: Resources, op: Operation) -> Any:
     """The APIKeyResult of a new key: its secret, shown once, and the key as GET /admin/api_keys lists it."""
     # the generic layer has just kept the key, as sent, under a new id: the newest of the keys
     kept = resources.collections.get(op.collection, {})
     key_id = next(reversed(kept), "")
     secret = "sk-" + uuid.uuid4().hex
-    # a bearer key from now on, acting as the one user, until the key is deactivated or deleted (state.accepts)
+    # a bearer key from now on, acting as its user, while it is live (state.accepts)
     state.issued_keys[secret] = key_id
     created = state.now().isoformat()
     record = kept.get(key_id, {})
+    user = state.users[str(record.get("user_id"))]
+    inactivity = record.get("inactivity_interval")
     record.update(
         {
-            "username": USERNAME,
+            "_user_id": user.id,
+            "username": user.username,
             "name": record.get("name") or "API key",
             "hint": f"sk-...{secret[-4:]}",
             "created_at": created,
+            "expires_at": _expiry(state, record.get("expires_in")),
+            "last_used_at": None,
+            "inactivity_interval": inactivity if isinstance(inactivity, int) else None,
             "is_active": True,
             "is_global_key": not record.get("collection_id"),
             "total_calls": 0,
@@ -148,24 +177,29 @@ def _records(state: H2OGPTeMockState, template: str, values: Mapping[str, str]) 
 
 
 def _views(state: H2OGPTeMockState, template: str, values: Mapping[str, str]) -> dict[str, Any] | None:
+    # what the acting user may see: their own, and the collections shared with them or public
+    shown = {cid: c for cid, c in state.collections.items() if visible(state, c)}
     if template == f"{V1}/collections":
-        return {cid: render_collection(state, c) for cid, c in state.collections.items()}
+        return {cid: render_collection(state, c) for cid, c in shown.items()}
     if template == f"{V1}/chats":
-        return {sid: render_session(state, s) for sid, s in state.sessions.items() if not s.get("_openai")}
+        sessions = state.sessions.items()
+        return {sid: render_session(state, s) for sid, s in sessions if not s.get("_openai") and state.owns(s)}
     if template == f"{V1}/documents":
-        return {d.id: render_document(state, d) for d in _ready(state)}
+        return {d.id: render_document(state, d) for d in _ready(state) if d.collection_id in shown}
     if template == f"{V1}/jobs":
         return {job.id: job_view(job, state.clock.now()) for job in state.jobs.all()}
     if template == f"{V1}/documents/{{document_id}}/collections":
         doc = state.documents.get(values.get("document_id", ""))
-        coll = state.collections.get(doc.collection_id) if doc is not None else None
+        coll = shown.get(doc.collection_id) if doc is not None else None
         return {coll["id"]: render_collection(state, coll)} if coll is not None else {}
     collection_id = values.get("collection_id", "")
+    if template.startswith(f"{V1}/collections/{{collection_id}}/") and collection_id not in shown:
+        return {}
     if template == f"{V1}/collections/{{collection_id}}/documents":
         return {d.id: render_document(state, d) for d in ready_documents(state, collection_id)}
     if template == f"{V1}/collections/{{collection_id}}/chats":
-        sessions = state.sessions.items()
-        return {sid: render_session(state, s) for sid, s in sessions if s.get("collection_id") == collection_id}
+        chats = [s for s in state.sessions.values() if s.get("collection_id") == collection_id and state.owns(s)]
+        return {s["id"]: render_session(state, s) for s in chats}
     return None
 
 
@@ -181,6 +215,9 @@ def answer(state: H2OGPTeMockState, op: Operation, call: Call) -> Reply:
     body = _json(call) if op.body is not None else None
     query = dict(call.raw_query)
     generic = GenericCall(op, call.path_params, query, body)
+    # a body the contract allows: the layer refuses any other with its own 400
+    if op.operation_id in ("create_api_key_for_user", "update_api_key_expiry") and not state.resources.invalid(generic):
+        _check_api_key(state, op, body)
     reply = state.resources.answer(generic)
     if reply.error:
         raise ApiError(reply.status, reply.error)
@@ -293,6 +330,15 @@ def _apply(state: H2OGPTeMockState, op: Operation, call: GenericCall) -> None:
         key = state.resources.collections.get(CREATED_KEYS, {}).get(call.path.get("key_id", ""))
         if key is not None:
             key["is_active"] = False
+    elif op.operation_id == "update_api_key_expiry" and state.resources is not None:
+        key = state.resources.collections.get(CREATED_KEYS, {}).get(call.path.get("key_id", ""))
+        if key is not None:
+            key["expires_at"] = _expiry(state, body.get("expires_in"))
+    elif op.operation_id == "update_api_key_inactivity_interval" and state.resources is not None:
+        key = state.resources.collections.get(CREATED_KEYS, {}).get(call.path.get("key_id", ""))
+        days = body.get("inactivity_interval")
+        if key is not None:
+            key["inactivity_interval"] = days if isinstance(days, int) else None
     elif op.operation_id == "update_question_answer_feedback":
         feedback.give(state, call.path.get("answer_id", ""), body)
     elif op.operation_id == "set_message_votes":

@@ -7,7 +7,14 @@ import re
 from typing import Any
 
 from h2oharness.apis.h2ogpte.mockparts.chat import render_session, session_of
-from h2oharness.apis.h2ogpte.mockparts.docs import collection, job_details, job_view, ready_documents, render_collection
+from h2oharness.apis.h2ogpte.mockparts.docs import (
+    collection,
+    job_details,
+    job_view,
+    ready_documents,
+    render_collection,
+    visible,
+)
 from h2oharness.apis.h2ogpte.mockparts.schemas import RAG_TYPES
 from h2oharness.apis.h2ogpte.mockparts.state import EPOCH, USERNAME, Document, H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import (
@@ -41,7 +48,7 @@ def render_document(state: H2OGPTeMockState, doc: Document) -> dict[str, Any]:
     return {
         "id": doc.id,
         "name": doc.name,
-        "username": USERNAME,
+        "username": state.collections.get(doc.collection_id, {}).get("username") or USERNAME,
         "type": kind,
         "size": len(doc.data),
         "page_count": 1,
@@ -58,9 +65,15 @@ def render_document(state: H2OGPTeMockState, doc: Document) -> dict[str, Any]:
 def document_of(state: H2OGPTeMockState, document_id: str) -> Document:
     """The stored document, or a 404."""
     doc = state.documents.get(document_id)
-    if doc is None:
+    if doc is None or not readable(state, doc):
         raise not_found(f"Document {document_id}")
     return doc
+
+
+def readable(state: H2OGPTeMockState, doc: Document) -> bool:
+    """Whether the acting user may see a document: one of a collection they may see."""
+    coll = state.collections.get(doc.collection_id)
+    return coll is not None and visible(state, coll)
 
 
 def list_documents_for_collection(state: H2OGPTeMockState, call: Call) -> Reply:
@@ -94,7 +107,7 @@ def count(value: int) -> Reply:
 
 def get_collection_count(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/collections/count."""
-    return count(len(state.collections))
+    return count(sum(1 for c in state.collections.values() if visible(state, c)))
 
 
 def get_document_count_for_collection(state: H2OGPTeMockState, call: Call) -> Reply:
@@ -105,12 +118,13 @@ def get_document_count_for_collection(state: H2OGPTeMockState, call: Call) -> Re
 
 
 def get_document_count(state: H2OGPTeMockState, call: Call) -> Reply:
-    """GET /api/v1/documents/count: every document of the one user (``owned`` changes nothing)."""
-    return count(sum(len(ready_documents(state, cid)) for cid in state.collections))
+    """GET /api/v1/documents/count: every document of the collections the user may see (``owned`` changes nothing)."""
+    shown = [cid for cid, c in state.collections.items() if visible(state, c)]
+    return count(sum(len(ready_documents(state, cid)) for cid in shown))
 
 
 def _user_sessions(state: H2OGPTeMockState) -> list[dict[str, Any]]:
-    return [s for s in state.sessions.values() if not s.get("_openai")]
+    return [s for s in state.sessions.values() if not s.get("_openai") and state.owns(s)]
 
 
 def get_chat_session_count(state: H2OGPTeMockState, call: Call) -> Reply:
@@ -186,9 +200,7 @@ def get_collection_chunks(state: H2OGPTeMockState, call: Call) -> Reply:
 def list_document_chunks(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/documents/{document_id}/chunks?collection_id=: the document's chunks in that collection."""
     doc_id = call.path_params["document_id"]
-    if doc_id not in state.documents:
-        raise not_found(f"Document {doc_id}")
-    cid = call.query.get("collection_id") or state.documents[doc_id].collection_id
+    cid = call.query.get("collection_id") or document_of(state, doc_id).collection_id
     collection(state, cid)
     return Reply([{**c, "score": 1.0} for c in collection_chunks(state, cid) if c["topic"] == doc_id])
 
@@ -235,7 +247,7 @@ def create_delete_collection_job(state: H2OGPTeMockState, call: Call) -> Reply:
     """POST /api/v1/collections/delete_job: 201 JobDetails; the collections go (with their documents) at once, or,
     when one does not exist, none does and the job fails."""
     ids = _ids(object_body(call), "collection_ids")
-    missing = next((cid for cid in ids if cid not in state.collections), None)
+    missing = next((cid for cid in ids if cid not in state.collections or not state.owns(state.collections[cid])), None)
     if missing is not None:
         return _job(state, "create_delete_collection_job", ", ".join(ids), f"Collection {missing} not found")
     for cid in ids:
@@ -249,7 +261,7 @@ def create_delete_chat_session_job(state: H2OGPTeMockState, call: Call) -> Reply
     """POST /api/v1/chats/delete_job: 201 JobDetails; the sessions go with their messages and files, or, when one
     does not exist, none does and the job fails."""
     ids = _ids(object_body(call), "session_ids")
-    missing = next((sid for sid in ids if sid not in state.sessions), None)
+    missing = next((sid for sid in ids if sid not in state.sessions or not state.owns(state.sessions[sid])), None)
     if missing is not None:
         return _job(state, "create_delete_chat_session_job", ", ".join(ids), f"Chat session {missing} not found")
     for sid in ids:
@@ -263,7 +275,7 @@ def _missing_document(state: H2OGPTeMockState, ids: list[str], collection_id: st
     """Why these documents cannot all be deleted ('' when they can)."""
     for doc_id in ids:
         doc = state.documents.get(doc_id)
-        if doc is None:
+        if doc is None or not readable(state, doc):
             return f"Document {doc_id} not found"
         if collection_id is not None and doc.collection_id != collection_id:
             return f"Document {doc_id} in collection {collection_id} not found"
@@ -296,7 +308,7 @@ def create_process_document_job(state: H2OGPTeMockState, call: Call) -> Reply:
     failed job when the document does not exist)."""
     body = object_body(call)
     doc = state.documents.get(str(body.get("document_id")))
-    if doc is None:
+    if doc is None or not readable(state, doc):
         return _job(state, "create_process_document_job", "", f"Document {body.get('document_id')} not found")
     summary_id = body.get("summary_id") or new_id()
     text = doc.data.decode("utf-8", errors="replace")

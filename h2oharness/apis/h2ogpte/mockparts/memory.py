@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from h2oharness.apis.h2ogpte.mockparts.state import USER_ID, USERNAME, H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.state import H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, bad_request, empty, not_found
 
 READ = "h2ogpte/memory_block/read"
@@ -13,38 +13,44 @@ EDIT = "h2ogpte/memory_block/edit"
 PERMISSIONS = (READ, EDIT)
 
 
-def _owned(block: dict[str, Any]) -> bool:
-    return bool(block["user_id"] == USER_ID)
+def _owned(state: H2OGPTeMockState, block: dict[str, Any]) -> bool:
+    return bool(block["user_id"] == state.acting.id)
 
 
-def _can_edit(block: dict[str, Any]) -> bool:
-    return _owned(block) or EDIT in block["_shared"].get(USERNAME, []) or EDIT in block.get("_public", [])
+def _can_edit(state: H2OGPTeMockState, block: dict[str, Any]) -> bool:
+    shared = block["_shared"].get(state.acting.username, [])
+    return _owned(state, block) or EDIT in shared or EDIT in block.get("_public", [])
 
 
-def _visible(block: dict[str, Any]) -> bool:
-    return _owned(block) or bool(block.get("is_public")) or USERNAME in block["_shared"]
+def _visible(state: H2OGPTeMockState, block: dict[str, Any]) -> bool:
+    return _owned(state, block) or bool(block.get("is_public")) or state.acting.username in block["_shared"]
 
 
-def render(block: dict[str, Any]) -> dict[str, Any]:
-    """A MemoryBlock as the harness user sees it."""
-    return {**block, "is_owner": _owned(block), "can_edit": _can_edit(block), "user_count": len(block["_shared"])}
+def render(state: H2OGPTeMockState, block: dict[str, Any]) -> dict[str, Any]:
+    """A MemoryBlock as the acting user sees it."""
+    return {
+        **block,
+        "is_owner": _owned(state, block),
+        "can_edit": _can_edit(state, block),
+        "user_count": len(block["_shared"]),
+    }
 
 
 def _block(state: H2OGPTeMockState, block_id: str) -> dict[str, Any]:
     block = state.memory_blocks.get(block_id)
-    if block is None or not _visible(block):
+    if block is None or not _visible(state, block):
         raise not_found(f"Memory block {block_id}")
     return block
 
 
-def _owner_only(block: dict[str, Any], action: str) -> None:
-    if not _owned(block):
+def _owner_only(state: H2OGPTeMockState, block: dict[str, Any], action: str) -> None:
+    if not _owned(state, block):
         raise ApiError(403, f"Only the owner of memory block {block['id']} can {action} it.")
 
 
 def _unique(state: H2OGPTeMockState, name: str, except_id: str | None = None) -> None:
     for block in state.memory_blocks.values():
-        if _owned(block) and block["name"] == name and block["id"] != except_id:
+        if _owned(state, block) and block["name"] == name and block["id"] != except_id:
             raise ApiError(409, f"A memory block named {name!r} already exists.")
 
 
@@ -72,8 +78,8 @@ def create_memory_block(state: H2OGPTeMockState, call: Call) -> Reply:
         "system_prompt_amendment": body.get("system_prompt_amendment") or "",
         "injection_mode": body.get("injection_mode") or "system_prompt",
         "access_mode": body.get("access_mode") or "read_write",
-        "user_id": USER_ID,
-        "username": USERNAME,
+        "user_id": state.acting.id,
+        "username": state.acting.username,
         "created_at": now,
         "updated_at": now,
         "is_public": False,
@@ -83,7 +89,7 @@ def create_memory_block(state: H2OGPTeMockState, call: Call) -> Reply:
         "group_count": 0,
         "_shared": {},
     }
-    return Reply(render(state.memory_blocks[bid]), status=201)
+    return Reply(render(state, state.memory_blocks[bid]), status=201)
 
 
 def _after(raw: str) -> datetime:
@@ -99,7 +105,7 @@ def _after(raw: str) -> datetime:
 def list_memory_blocks(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/memory_blocks: {items, total}."""
     q = call.query
-    items = [b for b in state.memory_blocks.values() if _visible(b)]
+    items = [b for b in state.memory_blocks.values() if _visible(state, b)]
     if q.get("name_filter"):
         items = [b for b in items if str(q["name_filter"]).lower() in b["name"].lower()]
     if "updated_after" in q:
@@ -107,18 +113,18 @@ def list_memory_blocks(state: H2OGPTeMockState, call: Call) -> Reply:
         items = [b for b in items if b["updated_at"] > after]
     items.sort(key=lambda b: b["updated_at"], reverse=True)
     offset, limit = max(0, q.get("offset", 0)), max(0, q.get("limit", 100))
-    return Reply({"items": [render(b) for b in items[offset : offset + limit]], "total": len(items)})
+    return Reply({"items": [render(state, b) for b in items[offset : offset + limit]], "total": len(items)})
 
 
 def get_memory_block(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/memory_blocks/{memory_block_id}."""
-    return Reply(render(_block(state, call.path_params["memory_block_id"])))
+    return Reply(render(state, _block(state, call.path_params["memory_block_id"])))
 
 
 def update_memory_block(state: H2OGPTeMockState, call: Call) -> Reply:
     """PUT /api/v1/memory_blocks/{memory_block_id}: 204; only the given fields change."""
     block = _block(state, call.path_params["memory_block_id"])
-    if not _can_edit(block):
+    if not _can_edit(state, block):
         raise ApiError(403, f"You may not edit memory block {block['id']}.")
     changes = {k: v for k, v in call.json.items() if k in block and not k.startswith("_") and v is not None}
     changes = {
@@ -138,7 +144,7 @@ def update_memory_block(state: H2OGPTeMockState, call: Call) -> Reply:
 def delete_memory_block(state: H2OGPTeMockState, call: Call) -> Reply:
     """DELETE /api/v1/memory_blocks/{memory_block_id}: 204; owner only (403)."""
     block = _block(state, call.path_params["memory_block_id"])
-    _owner_only(block, "delete")
+    _owner_only(state, block, "delete")
     del state.memory_blocks[block["id"]]
     for scope, bid in state.default_blocks.items():
         if bid == block["id"]:
@@ -157,7 +163,7 @@ def _permissions(body: dict[str, Any] | None) -> list[str]:
 def share_memory_block(state: H2OGPTeMockState, call: Call) -> Reply:
     """PUT /api/v1/memory_blocks/{memory_block_id}/permissions/{username}: 204; owner only."""
     block = _block(state, call.path_params["memory_block_id"])
-    _owner_only(block, "share")
+    _owner_only(state, block, "share")
     permissions = _permissions(call.json)
     block["_shared"][call.path_params["username"]] = permissions
     return empty()
@@ -166,7 +172,7 @@ def share_memory_block(state: H2OGPTeMockState, call: Call) -> Reply:
 def unshare_memory_block(state: H2OGPTeMockState, call: Call) -> Reply:
     """DELETE /api/v1/memory_blocks/{memory_block_id}/permissions/{username}: 204; 404 when not shared."""
     block = _block(state, call.path_params["memory_block_id"])
-    _owner_only(block, "unshare")
+    _owner_only(state, block, "unshare")
     if block["_shared"].pop(call.path_params["username"], None) is None:
         raise not_found(f"A share of memory block {block['id']} with {call.path_params['username']!r}")
     return empty()
@@ -175,7 +181,7 @@ def unshare_memory_block(state: H2OGPTeMockState, call: Call) -> Reply:
 def set_memory_block_privacy(state: H2OGPTeMockState, call: Call) -> Reply:
     """PUT /api/v1/memory_blocks/{memory_block_id}/privacy: 204; owner only."""
     block = _block(state, call.path_params["memory_block_id"])
-    _owner_only(block, "change the privacy of")
+    _owner_only(state, block, "change the privacy of")
     block["is_public"] = call.json["is_public"]
     block["_public"] = _permissions(call.json) if call.json["is_public"] else []
     block["updated_at"] = state.now()
@@ -185,7 +191,7 @@ def set_memory_block_privacy(state: H2OGPTeMockState, call: Call) -> Reply:
 def _default(state: H2OGPTeMockState, scope: str) -> dict[str, Any] | None:
     bid = state.default_blocks.get(scope)
     block = state.memory_blocks.get(bid) if bid else None
-    return render(block) if block is not None and _visible(block) else None
+    return render(state, block) if block is not None and _visible(state, block) else None
 
 
 def get_default_memory_blocks(state: H2OGPTeMockState, call: Call) -> Reply:

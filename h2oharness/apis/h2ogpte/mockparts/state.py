@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from h2oharness.apis.h2ogpte.mockparts.wire import parse_iso
 from h2oharness.mocks.auth import token_in
 from h2oharness.mocks.clock import Clock, MonotonicClock
 from h2oharness.mocks.jobs import JobBoard, JobTiming
@@ -40,6 +41,24 @@ class H2OGPTeTimings:
     def instant(cls) -> H2OGPTeTimings:
         """Ingestion done on submission and answers with no pauses between tokens."""
         return cls(ingest=JobTiming(0.0, 0.0), job=JobTiming(0.0, 0.0), first_token=0.0, token_gap=0.0, tokens=12)
+
+
+@dataclass(frozen=True)
+class User:
+    """A user of the mock: who a key acts as, and who owns (and is shared) collections and chats."""
+
+    id: str
+    username: str
+
+    def info(self) -> dict[str, str]:
+        """The user as UserInfo (the username is the email, as the mock's users sign in with one)."""
+        return {"id": self.id, "username": self.username, "email": self.username}
+
+
+#: the user the mock's own keys act as
+HARNESS = User(USER_ID, USERNAME)
+#: a second user: the owner of the public memory block, and a user keys can be made for
+ALICE = User("00000000-0000-4000-8000-000000000002", OTHER_USER)
 
 
 @dataclass
@@ -108,6 +127,12 @@ class H2OGPTeMockState(MockState):
     tool_preference: list[str] = field(default_factory=lambda: ["python", "shell", "web_search"])
     #: the library items (item_kind, item_id) the user starred
     stars: set[tuple[str, str]] = field(default_factory=set)
+    #: the users, by id: the harness user (the mock's own keys) and alice; a created key acts as its user
+    users: dict[str, User] = field(default_factory=lambda: {u.id: u for u in (HARNESS, ALICE)})
+    #: the user whose request the handlers are answering, set under ``lock`` for each request
+    acting: User = HARNESS
+    #: the CSV of every feedback export job, by job id
+    exports: dict[str, bytes] = field(default_factory=dict)
     #: the generic layer answering the contract's operations no handler takes (mockparts/generic.py)
     resources: Resources | None = None
 
@@ -138,8 +163,8 @@ class H2OGPTeMockState(MockState):
             "system_prompt_amendment": "",
             "injection_mode": "system_prompt",
             "access_mode": "read",
-            "user_id": "00000000-0000-4000-8000-000000000002",
-            "username": OTHER_USER,
+            "user_id": ALICE.id,
+            "username": ALICE.username,
             "created_at": EPOCH,
             "updated_at": EPOCH,
             "is_public": True,
@@ -151,11 +176,53 @@ class H2OGPTeMockState(MockState):
         }
 
     def accepts(self, token: str | None) -> bool:
-        """Whether a bearer token is one of the mock's keys or the secret of a created key not deleted or
-        deactivated."""
+        """Whether a bearer token is one of the mock's keys or the secret of a created key that is live: kept, active,
+        not past its expiry and not unused for longer than its inactivity interval. A created key accepted counts as
+        used: its ``total_calls`` goes up by one and its ``last_used_at`` is now."""
+        if token_in(token, list(self.api_keys)):
+            return True
+        with self.lock:
+            key = self.created_key(token)
+            if key is None or not self.live(key):
+                return False
+            key["total_calls"] = int(key.get("total_calls") or 0) + 1
+            key["last_used_at"] = self.now().isoformat()
+            return True
+
+    def owns(self, record: dict[str, Any]) -> bool:
+        """Whether the acting user owns a collection or chat session (the mock's first objects are the harness
+        user's)."""
+        return bool(record.get("_owner", HARNESS.id) == self.acting.id)
+
+    def sees(self, record: dict[str, Any]) -> bool:
+        """Whether the acting user may see a record: theirs, or shared with them (a collection's ``_shared``)."""
+        shared = record.get("_shared")
+        return self.owns(record) or (isinstance(shared, dict) and self.acting.username in shared)
+
+    def user_of(self, token: str | None) -> User:
+        """The user a bearer token acts as: a created key's user, else (the mock's own keys) the harness user."""
+        key = self.created_key(token)
+        return self.users.get(str(key.get("_user_id")), HARNESS) if key is not None else HARNESS
+
+    def created_key(self, token: str | None) -> dict[str, Any] | None:
+        """The record of the created key whose secret ``token`` is (as GET /admin/api_keys lists it), if kept."""
         created = self.resources.collections.get(CREATED_KEYS, {}) if self.resources is not None else {}
-        live = [secret for secret, key_id in self.issued_keys.items() if created.get(key_id, {}).get("is_active")]
-        return token_in(token, [*self.api_keys, *live])
+        found = ""
+        # every secret compared (token_in runs in constant time), none skipped once one matched
+        for secret, key_id in self.issued_keys.items():
+            found = key_id if token_in(token, [secret]) else found
+        return created.get(found) if found else None
+
+    def live(self, key: dict[str, Any]) -> bool:
+        """Whether a created key may be used now: active, before its expiry, and used (or made) within its
+        inactivity interval of days."""
+        now = self.now()
+        expires = _moment(key.get("expires_at"))
+        if not key.get("is_active") or (expires is not None and now >= expires):
+            return False
+        days = key.get("inactivity_interval")
+        last = _moment(key.get("last_used_at")) or _moment(key.get("created_at"))
+        return not (isinstance(days, int) and last is not None and now >= last + timedelta(days=days))
 
     def client_credentials(self) -> Credentials:
         """Credentials this mock accepts."""
@@ -164,6 +231,11 @@ class H2OGPTeMockState(MockState):
     def now(self) -> datetime:
         """The clock's time as a UTC timestamp (the clock's zero is 2026-01-01)."""
         return EPOCH + timedelta(seconds=self.clock.now())
+
+
+def _moment(value: Any) -> datetime | None:
+    """A timestamp the mock wrote into a record, or None."""
+    return parse_iso(value) if isinstance(value, str) else None
 
 
 def new_id() -> str:

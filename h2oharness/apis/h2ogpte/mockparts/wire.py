@@ -5,8 +5,9 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import json
+import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -41,6 +42,33 @@ def not_found(what: str) -> ApiError:
 def iso(moment: datetime) -> str:
     """An ISO 8601 UTC timestamp with microseconds, as the server writes them."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+#: the units of an interval such as "30 days", "1 year" or "1d", in seconds (a month is 30 days, a year 365)
+_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800, "month": 2592000, "year": 31536000}
+#: the abbreviations PostgreSQL's interval input takes too
+_SHORT = {"s": "second", "sec": "second", "m": "minute", "min": "minute", "h": "hour", "hr": "hour", "d": "day"}
+_SHORT |= {"w": "week", "mon": "month", "y": "year", "yr": "year"}
+
+
+def interval(text: str, what: str = "interval") -> timedelta:
+    """The length of an interval written as the server takes it (``"30 minutes"``, ``"7 days"``, ``"1 year"``,
+    ``"1d"``); a 400 for anything else."""
+    found = re.fullmatch(r"\s*(\d{1,9})\s*([a-z]+)\s*", text.lower())
+    unit = "" if found is None else found[2]
+    unit = _SHORT.get(unit) or _SHORT.get(unit.removesuffix("s")) or unit.removesuffix("s")
+    if found is None or unit not in _UNITS:
+        raise bad_request(f"Invalid {what}: {text[:80]!r}; expected a number and a unit, as in '30 days'")
+    return timedelta(seconds=int(found[1]) * _UNITS[unit])
+
+
+def parse_iso(text: str) -> datetime | None:
+    """A timestamp the mock wrote (``iso`` or ``datetime.isoformat``), or None for anything else."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _default(value: Any) -> Any:
@@ -121,6 +149,8 @@ class Call:
     json: Any = None
     accept: str = ""
     form: dict[str, Part] = field(default_factory=dict)
+    #: the bearer key the request came with: whose request it is
+    bearer: str | None = None
 
 
 def _coerce(param: str, schema: Schema, raw: str) -> Any:

@@ -1,0 +1,125 @@
+"""Users are kept apart: a key acts as its user, whose collections (with their documents) and chats no other user
+sees (a 404, as for an object that does not exist) until the owner shares the collection; chats stay their
+creator's."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, H2OGPTeMockState
+from h2oharness.apis.h2ogpte.mockparts.state import ALICE, HARNESS
+from h2oharness.mocks.clock import ManualClock
+
+
+def _alice(http: httpx.Client) -> dict[str, str]:
+    made = http.post("/api/v1/admin/api_keys", json={"user_id": ALICE.id, "name": "alice"})
+    assert made.status_code == 201, made.text
+    return {"Authorization": f"Bearer {made.json()['secret_key']}"}
+
+
+def test_the_official_client_sees_another_users_collection_only_while_shared(url: str, state: H2OGPTeMockState) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+    from h2ogpte.errors import ObjectNotFoundError
+    from h2ogpte.types import SharePermission
+
+    harness = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    alice = h2ogpte.H2OGPTE(address=url, api_key=harness.create_api_key_for_user(user_id=ALICE.id, name="alice"))
+    assert (harness.get_meta().username, alice.get_meta().username) == (HARNESS.username, ALICE.username)
+    assert alice.get_meta().user_id == ALICE.id
+    cid = harness.create_collection("reports", "the harness user's")
+    theirs = alice.create_collection("notes", "alice's")
+    assert [c.id for c in alice.list_recent_collections(0, 10)] == [theirs]
+    assert [c.id for c in harness.list_recent_collections(0, 10)] == [cid]
+    with pytest.raises(ObjectNotFoundError):
+        alice.get_collection(cid)
+    with pytest.raises(ObjectNotFoundError):
+        alice.create_chat_session(cid)
+
+    shared = harness.share_collection(cid, SharePermission(username=ALICE.username, permissions=[]))
+    assert shared.status == "completed"
+    assert [p.username for p in harness.list_collection_permissions(cid)] == [ALICE.username]
+    assert alice.get_collection(cid).name == "reports"
+    assert sorted(c.id for c in alice.list_recent_collections(0, 10)) == sorted([cid, theirs])
+    # a chat on a shared collection stays its creator's
+    sid = alice.create_chat_session(cid)
+    assert [s.id for s in alice.list_recent_chat_sessions(0, 10)] == [sid]
+    assert harness.list_recent_chat_sessions(0, 10) == []
+
+    harness.unshare_collection(cid, SharePermission(username=ALICE.username))
+    with pytest.raises(ObjectNotFoundError):
+        alice.get_collection(cid)
+    assert [c.id for c in alice.list_recent_collections(0, 10)] == [theirs]
+    assert {u.username for u in harness.list_users(0, 10)} == {HARNESS.username, ALICE.username}
+    assert not state.internal_errors
+
+
+def test_another_users_chat_and_documents_are_not_found(
+    http: httpx.Client, anon: httpx.Client, clock: ManualClock, state: H2OGPTeMockState
+) -> None:
+    alice = _alice(http)
+    cid = http.post("/api/v1/collections", json={"name": "c", "description": "d"}).json()["id"]
+    upload = http.put("/api/v1/uploads", files={"file": ("sales.csv", b"a,b\n1,2\n")}).json()["id"]
+    assert http.post(f"/api/v1/uploads/{upload}/ingest", params={"collection_id": cid}).status_code == 204
+    clock.advance(5)
+    [doc] = http.get(f"/api/v1/collections/{cid}/documents").json()
+    sid = http.post("/api/v1/chats", params={"collection_id": cid}, json={}).json()["id"]
+    answer = http.post(f"/api/v1/chats/{sid}/completions", json={"message": "hello"}).json()["message_id"]
+    given = {"expected_answer": "hi", "user_comment": "ok"}
+    assert http.post(f"/api/v1/question_answer_feedbacks/{answer}", json=given).status_code == 204
+
+    hidden = [
+        f"/api/v1/collections/{cid}",
+        f"/api/v1/collections/{cid}/documents",
+        f"/api/v1/documents/{doc['id']}",
+        f"/api/v1/chats/{sid}",
+        f"/api/v1/chats/{sid}/messages",
+        f"/api/v1/messages/{answer}/meta",
+    ]
+    for path in hidden:
+        refused = anon.get(path, headers=alice)
+        assert refused.status_code == 404, path
+        assert set(refused.json()) == {"code", "message"}
+        assert http.get(path).status_code == 200, path
+    assert anon.get("/file", params={"id": doc["id"], "name": "sales.csv"}, headers=alice).status_code == 404
+    assert anon.post(f"/api/v1/chats/{sid}/completions", json={"message": "hi"}, headers=alice).status_code == 404
+    for listing in ("/api/v1/collections", "/api/v1/chats", "/api/v1/question_answer_feedbacks"):
+        assert anon.get(listing, headers=alice).json() == [], listing
+    assert anon.get("/api/v1/collections/count", headers=alice).json() == {"count": 0}
+
+    # only the owner shares, and only with a user who exists
+    assert http.put(f"/api/v1/collections/{cid}/permissions/nobody@example.com", json={}).status_code == 404
+    assert http.put(f"/api/v1/collections/{cid}/permissions/{ALICE.username}", json={}).status_code == 204
+    assert anon.get(f"/api/v1/documents/{doc['id']}", headers=alice).status_code == 200
+    assert anon.get(f"/api/v1/collections/{cid}/documents", headers=alice).json() == [doc]
+    # the chat is still the harness user's; a shared collection is not alice's to share on or delete
+    assert anon.get(f"/api/v1/chats/{sid}", headers=alice).status_code == 404
+    resharing = anon.put(f"/api/v1/collections/{cid}/permissions/{HARNESS.username}", json={}, headers=alice)
+    assert resharing.status_code in (400, 403)
+    assert anon.delete(f"/api/v1/collections/{cid}", headers=alice).status_code in (400, 403)
+    assert http.delete(f"/api/v1/collections/{cid}/permissions").status_code == 204
+    assert anon.get(f"/api/v1/collections/{cid}", headers=alice).status_code == 404
+    assert http.get(f"/api/v1/users/{ALICE.id}").json() == ALICE.info()
+    assert http.get("/api/v1/users/nobody").status_code == 404
+    assert not state.internal_errors
+
+
+def test_a_memory_block_is_its_creators_until_shared(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    made = anon.post("/api/v1/memory_blocks", json={"name": "private notes", "content": "x"}, headers=alice)
+    assert made.status_code == 201
+    block = made.json()
+    assert (block["username"], block["is_owner"]) == (ALICE.username, True)
+    path = f"/api/v1/memory_blocks/{block['id']}"
+    assert http.get(path).status_code == 404
+    assert [b["name"] for b in http.get("/api/v1/memory_blocks").json()["items"]] == ["Team Glossary"]
+    read = {"permissions": ["h2ogpte/memory_block/read"]}
+    assert anon.put(f"{path}/permissions/{HARNESS.username}", json=read, headers=alice).status_code == 204
+    seen = http.get(path).json()
+    assert (seen["is_owner"], seen["can_edit"]) == (False, False)
+    assert http.put(path, json={"content": "mine now"}).status_code == 403
+    # alice owns the public glossary the harness user may only read
+    [glossary] = [b for b in anon.get("/api/v1/memory_blocks", headers=alice).json()["items"] if b["is_public"]]
+    assert glossary["is_owner"] is True
+    edited = anon.put(f"/api/v1/memory_blocks/{glossary['id']}", json={"content": "new"}, headers=alice)
+    assert edited.status_code == 204
