@@ -23,7 +23,15 @@ from h2oharness.openapi import check_spec_file
 from h2oharness.report.diff import REGRESSION_MS, REGRESSION_RATIO
 from h2oharness.scrub import pump_redacted, scrub_folder
 from h2oharness.settings import Handed, Settings, known_secrets, secret_variable, url_password
-from h2oharness.targets import TARGET_KINDS, check_kind, open_target, preflight_local, serve_mock, split_userinfo
+from h2oharness.targets import (
+    TARGET_KINDS,
+    check_kind,
+    check_url,
+    open_target,
+    preflight_local,
+    serve_mock,
+    split_userinfo,
+)
 
 #: seconds pytest has, once told to stop, to end its session and write the report of the tests done so far
 RUN_GRACE = 30.0
@@ -405,6 +413,7 @@ def cmd_spec(args: argparse.Namespace) -> int:
     if source == "snapshot":
         meta = spec.load_snapshot()
     elif source.startswith(("http://", "https://")):
+        check_url(source, "--from")
         source, url_user, url_pass = split_userinfo(source)  # credentials in the URL are never printed with it
         user = args.username or url_user
         auth = (user, _password(args.password_env) or url_pass or "") if user else None
