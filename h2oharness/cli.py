@@ -216,6 +216,24 @@ def _suite_root(explicit: Path | None, folder: str = "contracts") -> Path:
     raise ConfigError(f"cannot find {folder}/: run from the h2oharness checkout or pass --suite-dir")
 
 
+def output_dir(path: Path, option: str) -> Path:
+    """``path`` made with its parents, resolved; ConfigError naming ``option`` when it cannot be (a file, no rights)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{option} {path}: cannot make that folder ({exc.strerror})") from None
+    return path.resolve()
+
+
+def write_output(path: Path, text: str, option: str) -> None:
+    """Write ``text`` to ``path`` (its folder made); ConfigError naming ``option`` when it cannot be written."""
+    output_dir(path.parent, option)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{option} {path}: cannot write it ({exc.strerror})") from None
+
+
 def _spec_overrides(items: Sequence[str]) -> dict[str, Path]:
     overrides: dict[str, Path] = {}
     for item in items:
@@ -250,8 +268,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     specs = _spec_overrides(args.spec)
     for path in specs.values():
         check_spec_file(path)
-    report_dir: Path = args.report_dir.resolve()
-    report_dir.mkdir(parents=True, exist_ok=True)
+    report_dir = output_dir(args.report_dir, "--report-dir")
     handed: dict[str, Handed] = {}
     paths: list[str] = []
     for api in apis:
@@ -409,6 +426,9 @@ def cmd_spec(args: argparse.Namespace) -> int:
     from h2oharness.apis.h2o3 import openapi as spec
     from h2oharness.openapi import dump_openapi, validate_openapi
 
+    output_dir(args.out.parent, "--out")  # before the server is asked for anything
+    if args.snapshot is not None:
+        output_dir(args.snapshot, "--snapshot")
     source: str = args.source
     if source == "snapshot":
         meta = spec.load_snapshot()
@@ -422,8 +442,7 @@ def cmd_spec(args: argparse.Namespace) -> int:
         meta = spec.load_metadata_file(Path(source))
     doc = spec.build_openapi(meta)
     validate_openapi(doc)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(dump_openapi(doc))
+    write_output(args.out, dump_openapi(doc), "--out")
     if args.snapshot is not None:
         spec.write_snapshot(meta, args.snapshot)
     methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -443,8 +462,7 @@ def _spec_from_client(slug: str, module: str, out: Path) -> int:
         raise ConfigError(f"{slug} has no generator from its official client ({module}.fromclient)") from None
     doc = generator.openapi_from_client()
     validate_openapi(doc)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(getattr(generator, "HEADER", "") + dump_openapi(doc), encoding="utf-8")
+    write_output(out, getattr(generator, "HEADER", "") + dump_openapi(doc), "--out")
     count = sum(1 for item in doc["paths"].values() for key in item if key in ("get", "put", "post", "delete", "patch"))
     print(f"wrote {out}: {count} operations")
     return EXIT_OK
@@ -474,7 +492,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     if args.merge and out.is_file():
         entries = list(yaml.safe_load(out.read_text()) or []) + entries
     header = "# Known findings of a real server: every report lists them; only new ones fail a run.\n"
-    out.write_text(header + yaml.safe_dump(entries, sort_keys=False, width=120))
+    write_output(out, header + yaml.safe_dump(entries, sort_keys=False, width=120), "--out")
     print(f"wrote {out}: {len(entries)} entries")
     return EXIT_OK
 
@@ -512,6 +530,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         arrival_seed=args.arrival_seed,
         max_dispatch_delay=args.max_dispatch_delay,
     )
+    output_dir(args.report_dir, "--report-dir")
     if args.find_capacity:
         return _find_capacity(args, run)
     summary = execute(run)

@@ -88,6 +88,39 @@ def test_a_local_run_without_java_says_so_before_any_test_runs(
     assert not (tmp_path / "r" / "conformance.json").exists()
 
 
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["run", "--api", "h2o3", "--report-dir", "FILE"], "--report-dir FILE: cannot make that folder"),
+        (["run", "--api", "h2o3", "--report-dir", "FILE/sub"], "--report-dir FILE/sub: cannot make that folder"),
+        (["load", "h2o3.polling", "-t", "1s", "--report-dir", "FILE"], "--report-dir FILE: cannot make that folder"),
+        (["spec", "h2o3", "--out", "FILE/openapi.yaml"], "--out FILE: cannot make that folder"),
+        (["spec", "h2o3", "--out", "DIR"], "--out DIR: cannot write it (Is a directory)"),
+        (["spec", "h2o3", "--out", "DIR/o.yaml", "--snapshot", "FILE"], "--snapshot FILE: cannot make that folder"),
+        (["baseline", "--from", "REPORT", "--api", "h2o3", "--out", "DIR"], "--out DIR: cannot write it"),
+        (["baseline", "--from", "REPORT", "--api", "h2o3", "--out", "FILE/k.yaml"], "--out FILE: cannot make"),
+    ],
+)
+def test_an_output_path_that_cannot_be_written_is_one_line_and_exit_3(
+    argv: list[str], needle: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A report folder or output file where a file, or a folder, already is: the option named, the file kept."""
+    monkeypatch.chdir(ROOT)
+    (tmp_path / "file").write_text("mine")
+    (tmp_path / "dir").mkdir()
+    report = tmp_path / "conformance.json"
+    report.write_text(
+        '{"format": 1, "harness_version": "0", "started_at": "", "duration": 0, "exit_code": 0, "summary": "",'
+        ' "counts": {}, "apis": []}'
+    )
+    names = {"FILE": str(tmp_path / "file"), "DIR": str(tmp_path / "dir"), "REPORT": str(report)}
+    for placeholder, path in names.items():
+        argv, needle = [a.replace(placeholder, path) for a in argv], needle.replace(placeholder, path)
+    assert main(argv) == 3
+    assert needle in one_line_error(capsys)
+    assert (tmp_path / "file").read_text() == "mine"
+
+
 def test_argparse_errors_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as excinfo:
         main(["run", "--no-such-option"])
