@@ -250,6 +250,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from h2oharness.loadrunner import parse_duration
 
     kind = check_kind(args.target)
+    if args.workers not in ("auto", "logical") and not args.workers.isdigit():
+        raise ConfigError(f"--workers takes a number of 0 or more, auto or logical, got {args.workers!r}")
     if args.mock_faults is not None and kind != "mock":
         raise ConfigError(f"--mock-faults is for --target mock; a {kind} target injects no faults of ours")
     limit = parse_duration(args.max_time) if args.max_time else None
@@ -322,7 +324,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         # pytest writes junit.xml and progress.jsonl itself: whatever a server echoed is scrubbed out of them
         scrub_folder(report_dir, secrets)
     if outcome.signal is None and not outcome.timed_out:
-        return _finish(report_dir, outcome.codes[0], secrets)
+        return _finish(report_dir, outcome.codes[0], secrets, started)
     report = report_dir / "conformance.html"
     written = report.is_file() and report.stat().st_mtime >= started
     so_far = f"the tests done so far are in {report}" if written else "pytest wrote no report"
@@ -371,12 +373,13 @@ def _live(api: ApiInfo, args: argparse.Namespace) -> contextlib.AbstractContextM
     )
 
 
-def _finish(report_dir: Path, pytest_code: int, secrets: Sequence[str] = ()) -> int:
+def _finish(report_dir: Path, pytest_code: int, secrets: Sequence[str] = (), started: float = 0.0) -> int:
+    """Print the report pytest wrote; a conformance.json older than ``started`` is an earlier run's, not this one."""
     from h2oharness.report.model import Conformance
     from h2oharness.report.terminal import render_terminal
 
     path = report_dir / "conformance.json"
-    if not path.exists():
+    if not path.is_file() or path.stat().st_mtime < started:
         raise HarnessError(f"pytest exited with code {pytest_code} and wrote no report in {report_dir}")
     conformance = Conformance.from_json(path.read_text(), str(path))
     print(render_terminal(conformance, secrets))

@@ -33,6 +33,8 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["load", "h2o3.polling", "--target", "live"], "set H2O3_URL or pass --url"),
         (["report", "diff", "/no/such/old.json", "/no/such/new.json"], "cannot read /no/such/old.json"),
         (["run", "--spec", "h2o3"], "--spec takes SLUG=PATH"),
+        (["run", "--api", "h2o3", "--workers", "abc"], "--workers takes a number of 0 or more, auto or logical"),
+        (["run", "--api", "h2o3", "--workers", "-1"], "--workers takes a number of 0 or more, auto or logical"),
         (
             ["run", "--password-env", "H2OHARNESS_TEST_UNSET_VARIABLE", "--target", "live", "--url", NOTHING_LISTENS],
             "H2OHARNESS_TEST_UNSET_VARIABLE, which is not set",
@@ -151,6 +153,28 @@ def test_malformed_spec_file_is_rejected_before_any_test_runs(
     assert main(["run", "--api", "h2o3", "--spec", f"h2o3={bad}", "--report-dir", str(tmp_path / "r")]) == 3
     assert needle in one_line_error(capsys)
     assert not (tmp_path / "r" / "conformance.json").exists()
+
+
+def test_a_run_whose_pytest_wrote_no_report_does_not_show_the_previous_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """pytest ended before writing (a usage error): the earlier run's conformance.json is not this run's verdict."""
+    import os
+    import time
+
+    from h2oharness.cli import _finish
+    from h2oharness.errors import HarnessError
+
+    earlier = tmp_path / "conformance.json"
+    earlier.write_text(
+        '{"format": 1, "harness_version": "0", "started_at": "", "duration": 0, "exit_code": 1, "summary": "",'
+        ' "counts": {}, "apis": []}'
+    )
+    os.utime(earlier, (time.time() - 3600, time.time() - 3600))
+    with pytest.raises(HarnessError, match="pytest exited with code 4 and wrote no report"):
+        _finish(tmp_path, 4, started=time.time())
+    assert capsys.readouterr().out == ""
+    assert earlier.is_file()
 
 
 def test_wrong_password_is_exit_3(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
