@@ -320,6 +320,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             outcome = group.supervise(limit, RUN_GRACE)
         for pump in pumps:
             pump.join(timeout=PUMP_JOIN)
+        if not any(pump.is_alive() for pump in pumps):
+            for stream in (proc.stdout, proc.stderr):
+                if stream is not None:
+                    stream.close()
     finally:
         # pytest writes junit.xml and progress.jsonl itself: whatever a server echoed is scrubbed out of them
         scrub_folder(report_dir, secrets)

@@ -177,6 +177,24 @@ def test_a_run_whose_pytest_wrote_no_report_does_not_show_the_previous_one(
     assert earlier.is_file()
 
 
+def test_a_suite_module_that_cannot_be_collected_is_a_harness_error_of_its_api(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """pytest stops at a collection error and runs nothing: exit 3 naming the module, not "nothing tested, 0"."""
+    import json
+
+    (tmp_path / "contracts" / "h2o3").mkdir(parents=True)
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "contracts" / "h2o3" / "test_broken.py").write_text("def test_x(:\n")
+    argv = ["run", "--api", "h2o3", "--suite-dir", str(tmp_path), "--workers", "0", "--report-dir", str(tmp_path / "r")]
+    assert main(argv) == 3
+    out = capsys.readouterr().out
+    assert "cannot collect contracts/h2o3/test_broken.py: SyntaxError" in out
+    report = json.loads((tmp_path / "r" / "conformance.json").read_text())
+    assert report["exit_code"] == 3
+    assert [api["slug"] for api in report["apis"]] == ["h2o3"]
+
+
 def test_wrong_password_is_exit_3(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     from h2oharness.apis.h2o3.mock import H2O3MockState, make_app
     from h2oharness.mocks.serve import serve
