@@ -255,6 +255,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.mock_faults is not None and kind != "mock":
         raise ConfigError(f"--mock-faults is for --target mock; a {kind} target injects no faults of ours")
     limit = parse_duration(args.max_time) if args.max_time else None
+    if limit is not None and not limit > 0:
+        raise ConfigError(f"--max-time must be a positive duration, got {args.max_time!r}")
+    if args.max_examples is not None and args.max_examples < 1:
+        raise ConfigError(f"--max-examples must be at least 1, got {args.max_examples}")
     if args.budget is not None:
         from h2oharness.budget import parse_budget
 
@@ -394,6 +398,8 @@ def _finish(report_dir: Path, pytest_code: int, secrets: Sequence[str] = (), sta
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve one API's mock until interrupted."""
     api = get_api(args.api)
+    if not args.speed > 0:
+        raise ConfigError(f"--speed must be above 0 (a stopped clock never ends a job), got {args.speed:g}")
     if args.username and api.auth != "basic":
         raise ConfigError(f"{api.slug} authenticates with bearer tokens: use --api-key-env, not --username")
     if args.api_key_env and api.auth != "bearer":
@@ -512,6 +518,11 @@ def cmd_load(args: argparse.Namespace) -> int:
 
     if args.users < 1 or args.spawn_rate <= 0 or args.workers < 0:
         raise ConfigError("--users must be at least 1, --spawn-rate above 0 and --workers at least 0")
+    if not args.mock_speed > 0:
+        raise ConfigError(f"--mock-speed must be above 0 (a stopped clock never ends a job), got {args.mock_speed:g}")
+    for option, text in (("--run-time", args.run_time), ("--max-time", args.max_time)):
+        if text is not None and not parse_duration(text) > 0:
+            raise ConfigError(f"{option} must be a positive duration, got {text!r}")
     if args.mock_faults is not None and args.target != "mock":
         raise ConfigError(f"--mock-faults is for --target mock; a {args.target} target injects no faults of ours")
     run = LoadRun(

@@ -42,6 +42,15 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["spec", "h2o3", "--from", NOTHING_LISTENS, "--out", "x.yaml"], "http://127.0.0.1:9"),
         (["spec", "h2o3", "--from", "/no/such/metadata", "--out", "x.yaml"], "/no/such/metadata"),
         (["spec", "nope", "--out", "x.yaml"], "unknown API 'nope'"),
+        # values that would start a run that cannot mean anything: refused before anything starts
+        (["run", "--api", "h2o3", "--max-examples", "0"], "--max-examples must be at least 1"),
+        (["run", "--api", "h2o3", "--max-time", "0s"], "--max-time must be a positive duration"),
+        (["load", "h2o3.polling", "-t", "0s"], "--run-time must be a positive duration"),
+        (["load", "h2o3.polling", "--max-time", "0"], "--max-time must be a positive duration"),
+        (["load", "h2o3.polling", "--mock-speed", "0"], "--mock-speed must be above 0"),
+        (["serve", "--api", "h2o3", "--speed", "-1"], "--speed must be above 0"),
+        (["serve", "--api", "h2o3", "--port", "70000"], "port 70000 is out of range"),
+        (["serve", "--api", "h2o3", "--port", "-1"], "port -1 is out of range"),
         # URLs httpx cannot send: one line naming the option, not httpx's InvalidURL
         (["run", "--target", "live", "--api", "h2o3", "--url", "http://127.0.0.1:abc"], "--url is not a valid URL"),
         (["run", "--target", "live", "--api", "h2o3", "--url", "http://[::1"], "--url is not a valid URL"),
