@@ -145,6 +145,8 @@ def test_argparse_errors_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
         ("openapi: [unclosed", "not valid YAML"),
         ("just: a mapping\n", "not an OpenAPI document"),
         ("openapi: 3.0.3\ninfo: {title: t}\npaths: {}\n", "version"),
+        (b"\x7fELF\x02\x01\xf0\x28\x8c\xbc", "is not an OpenAPI document (not UTF-8 text)"),
+        ("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n", "documents no operation under 'paths'"),
         (
             "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses:\n"
             "        '200':\n          description: ok\n          content:\n            application/json:\n"
@@ -154,11 +156,15 @@ def test_argparse_errors_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
     ],
 )
 def test_malformed_spec_file_is_rejected_before_any_test_runs(
-    content: str, needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    content: str | bytes,
+    needle: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(ROOT)
     bad = tmp_path / "bad.yaml"
-    bad.write_text(content)
+    bad.write_bytes(content if isinstance(content, bytes) else content.encode())
     assert main(["run", "--api", "h2o3", "--spec", f"h2o3={bad}", "--report-dir", str(tmp_path / "r")]) == 3
     assert needle in one_line_error(capsys)
     assert not (tmp_path / "r" / "conformance.json").exists()
