@@ -492,12 +492,13 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
     api = get_api(args.api)
     try:
-        report = json.loads(args.report.read_text())
+        text = args.report.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read {args.report}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise ConfigError(f"{args.report} is not JSON: {exc}") from None
-    conformance = Conformance.from_dict(report)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{args.report}: not a conformance report (not UTF-8 text)") from None
+    conformance = Conformance.from_json(text, str(args.report))  # a malformed one is named, as report diff names it
+    report = json.loads(text)
     version = next((a.target_version for a in conformance.apis if a.slug == api.slug), "")
     out: Path = args.out or _suite_root(None) / "contracts" / api.slug / "known_findings.yaml"
     known = load_baseline(out) if args.merge else None

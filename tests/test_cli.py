@@ -32,6 +32,7 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["run", "--target", "live", "--api", "h2o3"], "set H2O3_URL or pass --url"),
         (["load", "h2o3.polling", "--target", "live"], "set H2O3_URL or pass --url"),
         (["report", "diff", "/no/such/old.json", "/no/such/new.json"], "cannot read /no/such/old.json"),
+        (["baseline", "--from", "/no/such/c.json", "--api", "h2o3"], "cannot read /no/such/c.json"),
         (["run", "--spec", "h2o3"], "--spec takes SLUG=PATH"),
         (["run", "--api", "h2o3", "--workers", "abc"], "--workers takes a number of 0 or more, auto or logical"),
         (["run", "--api", "h2o3", "--workers", "-1"], "--workers takes a number of 0 or more, auto or logical"),
@@ -130,6 +131,27 @@ def test_an_output_path_that_cannot_be_written_is_one_line_and_exit_3(
     assert main(argv) == 3
     assert needle in one_line_error(capsys)
     assert (tmp_path / "file").read_text() == "mine"
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"", "c.json: not valid JSON"),
+        (b'{"format": 1, "apis": [', "c.json: not valid JSON"),
+        (b"[1, 2]", "c.json: top level: expected an object, got a list"),
+        (b'{"format": 1}', "c.json: top level: missing field 'harness_version'"),
+        (b"\x7fELF\x02\x01\xf0\x28", "c.json: not a conformance report (not UTF-8 text)"),
+    ],
+)
+def test_baseline_from_a_corrupt_report_names_the_file_and_writes_nothing(
+    content: bytes, needle: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    report, out = tmp_path / "c.json", tmp_path / "known.yaml"
+    report.write_bytes(content)
+    out.write_text("- {check: not_a_server_error, operations: ['GET /x'], reason: mine}\n")
+    assert main(["baseline", "--from", str(report), "--api", "h2o3", "--out", str(out), "--merge"]) == 3
+    assert needle in one_line_error(capsys)
+    assert "reason: mine" in out.read_text()
 
 
 def test_argparse_errors_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
