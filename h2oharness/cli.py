@@ -519,6 +519,13 @@ def cmd_load(args: argparse.Namespace) -> int:
 
     if args.users < 1 or args.spawn_rate <= 0 or args.workers < 0:
         raise ConfigError("--users must be at least 1, --spawn-rate above 0 and --workers at least 0")
+    if args.arrival_rate is not None and not args.arrival_rate > 0:
+        # 0 read as "no rate" ran a closed model; a negative one ran with a schedule of its own
+        raise ConfigError(f"--arrival-rate must be above 0 arrivals per second, got {args.arrival_rate:g}")
+    if not args.max_dispatch_delay > 0:
+        raise ConfigError(f"--max-dispatch-delay must be above 0 ms, got {args.max_dispatch_delay:g}")
+    if args.request_deadline is not None and not args.request_deadline > 0:
+        raise ConfigError("--request-deadline must be a positive number of seconds")
     if not args.mock_speed > 0:
         raise ConfigError(f"--mock-speed must be above 0 (a stopped clock never ends a job), got {args.mock_speed:g}")
     for option, text in (("--run-time", args.run_time), ("--max-time", args.max_time)):

@@ -49,6 +49,13 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["load", "h2o3.polling", "-t", "0s"], "--run-time must be a positive duration"),
         (["load", "h2o3.polling", "--max-time", "0"], "--max-time must be a positive duration"),
         (["load", "h2o3.polling", "--mock-speed", "0"], "--mock-speed must be above 0"),
+        (["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "0"], "--arrival-rate must be above 0"),
+        (["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "-1"], "--arrival-rate must be above 0"),
+        (["load", "h2o3.polling", "-t", "1s", "--max-dispatch-delay", "-5"], "--max-dispatch-delay must be above 0 ms"),
+        (
+            ["load", "h2o3.polling", "-t", "1s", "--request-deadline", "0"],
+            "--request-deadline must be a positive number",
+        ),
         (["serve", "--api", "h2o3", "--speed", "-1"], "--speed must be above 0"),
         (["serve", "--api", "h2o3", "--port", "70000"], "port 70000 is out of range"),
         (["serve", "--api", "h2o3", "--port", "-1"], "port -1 is out of range"),
