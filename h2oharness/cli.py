@@ -216,6 +216,15 @@ def _suite_root(explicit: Path | None, folder: str = "contracts") -> Path:
     raise ConfigError(f"cannot find {folder}/: run from the h2oharness checkout or pass --suite-dir")
 
 
+def _live_only(args: argparse.Namespace, kind: str) -> None:
+    """ConfigError when an option only a live target reads is given for another: it would be ignored without a word
+    (``run --url https://staging...`` without ``--target live`` tested the mock)."""
+    names = ("url", "username", "password_env", "api_key_env")
+    given = [f"--{name.replace('_', '-')}" for name in names if getattr(args, name, None)]
+    if given and kind != "live":
+        raise ConfigError(f"{given[0]} is for --target live; a {kind} target would ignore it")
+
+
 def output_dir(path: Path, option: str) -> Path:
     """``path`` made with its parents, resolved; ConfigError naming ``option`` when it cannot be (a file, no rights)."""
     try:
@@ -250,6 +259,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from h2oharness.loadrunner import parse_duration
 
     kind = check_kind(args.target)
+    _live_only(args, kind)
     if args.workers not in ("auto", "logical") and not args.workers.isdigit():
         raise ConfigError(f"--workers takes a number of 0 or more, auto or logical, got {args.workers!r}")
     if args.mock_faults is not None and kind != "mock":
@@ -531,6 +541,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     for option, text in (("--run-time", args.run_time), ("--max-time", args.max_time)):
         if text is not None and not parse_duration(text) > 0:
             raise ConfigError(f"{option} must be a positive duration, got {text!r}")
+    _live_only(args, check_kind(args.target))
     if args.mock_faults is not None and args.target != "mock":
         raise ConfigError(f"--mock-faults is for --target mock; a {args.target} target injects no faults of ours")
     run = LoadRun(

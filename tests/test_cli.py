@@ -59,6 +59,23 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["serve", "--api", "h2o3", "--speed", "-1"], "--speed must be above 0"),
         (["serve", "--api", "h2o3", "--port", "70000"], "port 70000 is out of range"),
         (["serve", "--api", "h2o3", "--port", "-1"], "port -1 is out of range"),
+        # a live target's options with another target would be ignored: the mock tested instead of staging
+        (
+            ["run", "--api", "h2o3", "--max-time", "5s", "--url", "http://127.0.0.1:9"],
+            "--url is for --target live; a mock target",
+        ),
+        (
+            ["run", "--target", "local", "--max-time", "5s", "--username", "qa"],
+            "--username is for --target live; a local target",
+        ),
+        (
+            ["load", "h2o3.polling", "-t", "1s", "--url", "http://127.0.0.1:9"],
+            "--url is for --target live; a mock target",
+        ),
+        (
+            ["load", "h2o3.polling", "-t", "1s", "--api-key-env", "K"],
+            "--api-key-env is for --target live; a mock target",
+        ),
         # URLs httpx cannot send: one line naming the option, not httpx's InvalidURL
         (["run", "--target", "live", "--api", "h2o3", "--url", "http://127.0.0.1:abc"], "--url is not a valid URL"),
         (["run", "--target", "live", "--api", "h2o3", "--url", "http://[::1"], "--url is not a valid URL"),
