@@ -282,7 +282,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     apis = [api for api in apis if kind in api.kinds]
     root = _suite_root(args.suite_dir)
     specs = _spec_overrides(args.spec)
-    for path in specs.values():
+    for slug, path in specs.items():
+        if slug not in {api.slug for api in apis}:
+            raise ConfigError(f"--spec {slug}=... is for an API this run leaves out: add --api {slug}")
         check_spec_file(path)
     report_dir = output_dir(args.report_dir, "--report-dir")
     handed: dict[str, Handed] = {}

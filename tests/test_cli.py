@@ -34,6 +34,10 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["report", "diff", "/no/such/old.json", "/no/such/new.json"], "cannot read /no/such/old.json"),
         (["baseline", "--from", "/no/such/c.json", "--api", "h2o3"], "cannot read /no/such/c.json"),
         (["run", "--spec", "h2o3"], "--spec takes SLUG=PATH"),
+        (
+            ["run", "--api", "h2ogpte", "--max-time", "5s", "--spec", "h2o3=contracts/h2o3/openapi.yaml"],
+            "--spec h2o3=... is for an API this run leaves out: add --api h2o3",
+        ),
         (["run", "--api", "h2o3", "--workers", "abc"], "--workers takes a number of 0 or more, auto or logical"),
         (["run", "--api", "h2o3", "--workers", "-1"], "--workers takes a number of 0 or more, auto or logical"),
         (
