@@ -91,6 +91,8 @@ def load_baseline(path: Path) -> Baseline:
 def _load_baseline(path: Path, mtime_ns: int, size: int) -> Baseline:
     try:
         raw = yaml.safe_load(path.read_text()) or []
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not valid YAML (not UTF-8 text)") from None
     except yaml.YAMLError as exc:
         raise SpecError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(raw, list):

@@ -23,7 +23,15 @@ from h2oharness.openapi import check_spec_file
 from h2oharness.report.diff import REGRESSION_MS, REGRESSION_RATIO
 from h2oharness.scrub import pump_redacted, scrub_folder
 from h2oharness.settings import Handed, Settings, known_secrets, secret_variable, url_password
-from h2oharness.targets import TARGET_KINDS, check_kind, open_target, preflight_local, serve_mock, split_userinfo
+from h2oharness.targets import (
+    TARGET_KINDS,
+    check_kind,
+    check_url,
+    open_target,
+    preflight_local,
+    serve_mock,
+    split_userinfo,
+)
 
 #: seconds pytest has, once told to stop, to end its session and write the report of the tests done so far
 RUN_GRACE = 30.0
@@ -208,6 +216,33 @@ def _suite_root(explicit: Path | None, folder: str = "contracts") -> Path:
     raise ConfigError(f"cannot find {folder}/: run from the h2oharness checkout or pass --suite-dir")
 
 
+def _live_only(args: argparse.Namespace, kind: str) -> None:
+    """ConfigError when an option only a live target reads is given for another: it would be ignored without a word
+    (``run --url https://staging...`` without ``--target live`` tested the mock)."""
+    names = ("url", "username", "password_env", "api_key_env")
+    given = [f"--{name.replace('_', '-')}" for name in names if getattr(args, name, None)]
+    if given and kind != "live":
+        raise ConfigError(f"{given[0]} is for --target live; a {kind} target would ignore it")
+
+
+def output_dir(path: Path, option: str) -> Path:
+    """``path`` made with its parents, resolved; ConfigError naming ``option`` when it cannot be (a file, no rights)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{option} {path}: cannot make that folder ({exc.strerror})") from None
+    return path.resolve()
+
+
+def write_output(path: Path, text: str, option: str) -> None:
+    """Write ``text`` to ``path`` (its folder made); ConfigError naming ``option`` when it cannot be written."""
+    output_dir(path.parent, option)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{option} {path}: cannot write it ({exc.strerror})") from None
+
+
 def _spec_overrides(items: Sequence[str]) -> dict[str, Path]:
     overrides: dict[str, Path] = {}
     for item in items:
@@ -224,9 +259,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     from h2oharness.loadrunner import parse_duration
 
     kind = check_kind(args.target)
+    _live_only(args, kind)
+    if args.workers not in ("auto", "logical") and not args.workers.isdigit():
+        raise ConfigError(f"--workers takes a number of 0 or more, auto or logical, got {args.workers!r}")
     if args.mock_faults is not None and kind != "mock":
         raise ConfigError(f"--mock-faults is for --target mock; a {kind} target injects no faults of ours")
     limit = parse_duration(args.max_time) if args.max_time else None
+    if limit is not None and not limit > 0:
+        raise ConfigError(f"--max-time must be a positive duration, got {args.max_time!r}")
+    if args.max_examples is not None and args.max_examples < 1:
+        raise ConfigError(f"--max-examples must be at least 1, got {args.max_examples}")
     if args.budget is not None:
         from h2oharness.budget import parse_budget
 
@@ -240,10 +282,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     apis = [api for api in apis if kind in api.kinds]
     root = _suite_root(args.suite_dir)
     specs = _spec_overrides(args.spec)
-    for path in specs.values():
+    for slug, path in specs.items():
+        if slug not in {api.slug for api in apis}:
+            raise ConfigError(f"--spec {slug}=... is for an API this run leaves out: add --api {slug}")
         check_spec_file(path)
-    report_dir: Path = args.report_dir.resolve()
-    report_dir.mkdir(parents=True, exist_ok=True)
+    report_dir = output_dir(args.report_dir, "--report-dir")
     handed: dict[str, Handed] = {}
     paths: list[str] = []
     for api in apis:
@@ -293,11 +336,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             outcome = group.supervise(limit, RUN_GRACE)
         for pump in pumps:
             pump.join(timeout=PUMP_JOIN)
+        if not any(pump.is_alive() for pump in pumps):
+            for stream in (proc.stdout, proc.stderr):
+                if stream is not None:
+                    stream.close()
     finally:
         # pytest writes junit.xml and progress.jsonl itself: whatever a server echoed is scrubbed out of them
         scrub_folder(report_dir, secrets)
     if outcome.signal is None and not outcome.timed_out:
-        return _finish(report_dir, outcome.codes[0], secrets)
+        return _finish(report_dir, outcome.codes[0], secrets, started)
     report = report_dir / "conformance.html"
     written = report.is_file() and report.stat().st_mtime >= started
     so_far = f"the tests done so far are in {report}" if written else "pytest wrote no report"
@@ -346,12 +393,13 @@ def _live(api: ApiInfo, args: argparse.Namespace) -> contextlib.AbstractContextM
     )
 
 
-def _finish(report_dir: Path, pytest_code: int, secrets: Sequence[str] = ()) -> int:
+def _finish(report_dir: Path, pytest_code: int, secrets: Sequence[str] = (), started: float = 0.0) -> int:
+    """Print the report pytest wrote; a conformance.json older than ``started`` is an earlier run's, not this one."""
     from h2oharness.report.model import Conformance
     from h2oharness.report.terminal import render_terminal
 
     path = report_dir / "conformance.json"
-    if not path.exists():
+    if not path.is_file() or path.stat().st_mtime < started:
         raise HarnessError(f"pytest exited with code {pytest_code} and wrote no report in {report_dir}")
     conformance = Conformance.from_json(path.read_text(), str(path))
     print(render_terminal(conformance, secrets))
@@ -362,6 +410,8 @@ def _finish(report_dir: Path, pytest_code: int, secrets: Sequence[str] = ()) -> 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve one API's mock until interrupted."""
     api = get_api(args.api)
+    if not args.speed > 0:
+        raise ConfigError(f"--speed must be above 0 (a stopped clock never ends a job), got {args.speed:g}")
     if args.username and api.auth != "basic":
         raise ConfigError(f"{api.slug} authenticates with bearer tokens: use --api-key-env, not --username")
     if args.api_key_env and api.auth != "bearer":
@@ -401,10 +451,14 @@ def cmd_spec(args: argparse.Namespace) -> int:
     from h2oharness.apis.h2o3 import openapi as spec
     from h2oharness.openapi import dump_openapi, validate_openapi
 
+    output_dir(args.out.parent, "--out")  # before the server is asked for anything
+    if args.snapshot is not None:
+        output_dir(args.snapshot, "--snapshot")
     source: str = args.source
     if source == "snapshot":
         meta = spec.load_snapshot()
     elif source.startswith(("http://", "https://")):
+        check_url(source, "--from")
         source, url_user, url_pass = split_userinfo(source)  # credentials in the URL are never printed with it
         user = args.username or url_user
         auth = (user, _password(args.password_env) or url_pass or "") if user else None
@@ -413,8 +467,7 @@ def cmd_spec(args: argparse.Namespace) -> int:
         meta = spec.load_metadata_file(Path(source))
     doc = spec.build_openapi(meta)
     validate_openapi(doc)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(dump_openapi(doc))
+    write_output(args.out, dump_openapi(doc), "--out")
     if args.snapshot is not None:
         spec.write_snapshot(meta, args.snapshot)
     methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -434,8 +487,7 @@ def _spec_from_client(slug: str, module: str, out: Path) -> int:
         raise ConfigError(f"{slug} has no generator from its official client ({module}.fromclient)") from None
     doc = generator.openapi_from_client()
     validate_openapi(doc)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(getattr(generator, "HEADER", "") + dump_openapi(doc), encoding="utf-8")
+    write_output(out, getattr(generator, "HEADER", "") + dump_openapi(doc), "--out")
     count = sum(1 for item in doc["paths"].values() for key in item if key in ("get", "put", "post", "delete", "patch"))
     print(f"wrote {out}: {count} operations")
     return EXIT_OK
@@ -452,12 +504,13 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
     api = get_api(args.api)
     try:
-        report = json.loads(args.report.read_text())
+        text = args.report.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read {args.report}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise ConfigError(f"{args.report} is not JSON: {exc}") from None
-    conformance = Conformance.from_dict(report)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{args.report}: not a conformance report (not UTF-8 text)") from None
+    conformance = Conformance.from_json(text, str(args.report))  # a malformed one is named, as report diff names it
+    report = json.loads(text)
     version = next((a.target_version for a in conformance.apis if a.slug == api.slug), "")
     out: Path = args.out or _suite_root(None) / "contracts" / api.slug / "known_findings.yaml"
     known = load_baseline(out) if args.merge else None
@@ -465,7 +518,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     if args.merge and out.is_file():
         entries = list(yaml.safe_load(out.read_text()) or []) + entries
     header = "# Known findings of a real server: every report lists them; only new ones fail a run.\n"
-    out.write_text(header + yaml.safe_dump(entries, sort_keys=False, width=120))
+    write_output(out, header + yaml.safe_dump(entries, sort_keys=False, width=120), "--out")
     print(f"wrote {out}: {len(entries)} entries")
     return EXIT_OK
 
@@ -478,6 +531,19 @@ def cmd_load(args: argparse.Namespace) -> int:
 
     if args.users < 1 or args.spawn_rate <= 0 or args.workers < 0:
         raise ConfigError("--users must be at least 1, --spawn-rate above 0 and --workers at least 0")
+    if args.arrival_rate is not None and not args.arrival_rate > 0:
+        # 0 read as "no rate" ran a closed model; a negative one ran with a schedule of its own
+        raise ConfigError(f"--arrival-rate must be above 0 arrivals per second, got {args.arrival_rate:g}")
+    if not args.max_dispatch_delay > 0:
+        raise ConfigError(f"--max-dispatch-delay must be above 0 ms, got {args.max_dispatch_delay:g}")
+    if args.request_deadline is not None and not args.request_deadline > 0:
+        raise ConfigError("--request-deadline must be a positive number of seconds")
+    if not args.mock_speed > 0:
+        raise ConfigError(f"--mock-speed must be above 0 (a stopped clock never ends a job), got {args.mock_speed:g}")
+    for option, text in (("--run-time", args.run_time), ("--max-time", args.max_time)):
+        if text is not None and not parse_duration(text) > 0:
+            raise ConfigError(f"{option} must be a positive duration, got {text!r}")
+    _live_only(args, check_kind(args.target))
     if args.mock_faults is not None and args.target != "mock":
         raise ConfigError(f"--mock-faults is for --target mock; a {args.target} target injects no faults of ours")
     run = LoadRun(
@@ -503,6 +569,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         arrival_seed=args.arrival_seed,
         max_dispatch_delay=args.max_dispatch_delay,
     )
+    output_dir(args.report_dir, "--report-dir")
     if args.find_capacity:
         return _find_capacity(args, run)
     summary = execute(run)

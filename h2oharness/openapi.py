@@ -170,11 +170,17 @@ def check_spec_file(path: Path) -> None:
         doc = yaml.safe_load(path.read_text())
     except OSError as exc:
         raise SpecError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{path} is not an OpenAPI document (not UTF-8 text)") from None
     except yaml.YAMLError as exc:
         raise SpecError(f"{path} is not valid YAML/JSON: {str(exc).splitlines()[0]}") from None
     if not isinstance(doc, dict) or "openapi" not in doc or "paths" not in doc:
         raise SpecError(f"{path} is not an OpenAPI document (no 'openapi' and 'paths' keys)")
     validate_openapi(doc)
+    methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+    if not any(isinstance(item, dict) and methods & set(item) for item in doc["paths"].values()):
+        # pytest would stop at collecting the contract test ("does not match any API operations")
+        raise SpecError(f"{path} documents no operation under 'paths': there is nothing to test")
 
 
 # --------------------------------------------------------------------------- the contracts the mocks answer

@@ -134,8 +134,7 @@ def live_settings(
     url = url or variable(f"{prefix}_URL")
     if not url:
         raise ConfigError(f"target 'live' needs a URL for {api.slug}: set {prefix}_URL or pass {url_option}")
-    if not url.startswith(("http://", "https://")):
-        raise ConfigError(f"{source} must start with http:// or https://, got {redact(url)!r}")
+    check_url(url, source)
     url, url_user, url_password = split_userinfo(url)
     if api.auth != "basic":
         url_user = url_password = None  # a token API: HTTP Basic from the URL would replace its bearer header
@@ -152,6 +151,20 @@ def live_settings(
         # host of the login is checked before it is contacted
         creds = Credentials(token=api.login(before_contact))
     return url, creds
+
+
+def check_url(url: str, source: str) -> None:
+    """ConfigError, naming ``source`` (``--url``, ``H2O3_URL``), unless ``url`` is an http(s) URL with a host."""
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{source} must start with http:// or https://, got {redact(url)!r}")
+    try:
+        # httpx refuses what it could not send (a port that is not a number, an unclosed IPv6 bracket) only
+        # when the request is built, as InvalidURL: no HTTPError, so a probe would not catch it
+        host = httpx.URL(url).host
+    except httpx.InvalidURL as exc:
+        raise ConfigError(f"{source} is not a valid URL ({exc}): {redact(url)!r}") from None
+    if not host:
+        raise ConfigError(f"{source} has no host: {redact(url)!r}")
 
 
 def split_userinfo(url: str) -> tuple[str, str | None, str | None]:

@@ -31,3 +31,11 @@ def test_absent_and_malformed_files(tmp_path: Path) -> None:
     bad.write_text("- check: x\n")
     with pytest.raises(SpecError, match="entry 0 needs a 'check' code and a 'reason'"):
         load_baseline(bad)
+
+
+def test_a_binary_file_is_a_spec_error_not_a_decode_error(tmp_path: Path) -> None:
+    """``baseline --merge --out`` pointed at a binary by mistake: one line, the file left as it was."""
+    binary = tmp_path / "known_findings.yaml"
+    binary.write_bytes(b"\x7fELF\x02\x01\xf0\x28\x8c\xbc")
+    with pytest.raises(SpecError, match="not valid YAML \\(not UTF-8 text\\)"):
+        load_baseline(binary)

@@ -32,7 +32,14 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["run", "--target", "live", "--api", "h2o3"], "set H2O3_URL or pass --url"),
         (["load", "h2o3.polling", "--target", "live"], "set H2O3_URL or pass --url"),
         (["report", "diff", "/no/such/old.json", "/no/such/new.json"], "cannot read /no/such/old.json"),
+        (["baseline", "--from", "/no/such/c.json", "--api", "h2o3"], "cannot read /no/such/c.json"),
         (["run", "--spec", "h2o3"], "--spec takes SLUG=PATH"),
+        (
+            ["run", "--api", "h2ogpte", "--max-time", "5s", "--spec", "h2o3=contracts/h2o3/openapi.yaml"],
+            "--spec h2o3=... is for an API this run leaves out: add --api h2o3",
+        ),
+        (["run", "--api", "h2o3", "--workers", "abc"], "--workers takes a number of 0 or more, auto or logical"),
+        (["run", "--api", "h2o3", "--workers", "-1"], "--workers takes a number of 0 or more, auto or logical"),
         (
             ["run", "--password-env", "H2OHARNESS_TEST_UNSET_VARIABLE", "--target", "live", "--url", NOTHING_LISTENS],
             "H2OHARNESS_TEST_UNSET_VARIABLE, which is not set",
@@ -40,6 +47,45 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["spec", "h2o3", "--from", NOTHING_LISTENS, "--out", "x.yaml"], "http://127.0.0.1:9"),
         (["spec", "h2o3", "--from", "/no/such/metadata", "--out", "x.yaml"], "/no/such/metadata"),
         (["spec", "nope", "--out", "x.yaml"], "unknown API 'nope'"),
+        # values that would start a run that cannot mean anything: refused before anything starts
+        (["run", "--api", "h2o3", "--max-examples", "0"], "--max-examples must be at least 1"),
+        (["run", "--api", "h2o3", "--max-time", "0s"], "--max-time must be a positive duration"),
+        (["load", "h2o3.polling", "-t", "0s"], "--run-time must be a positive duration"),
+        (["load", "h2o3.polling", "--max-time", "0"], "--max-time must be a positive duration"),
+        (["load", "h2o3.polling", "--mock-speed", "0"], "--mock-speed must be above 0"),
+        (["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "0"], "--arrival-rate must be above 0"),
+        (["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "-1"], "--arrival-rate must be above 0"),
+        (["load", "h2o3.polling", "-t", "1s", "--max-dispatch-delay", "-5"], "--max-dispatch-delay must be above 0 ms"),
+        (
+            ["load", "h2o3.polling", "-t", "1s", "--request-deadline", "0"],
+            "--request-deadline must be a positive number",
+        ),
+        (["serve", "--api", "h2o3", "--speed", "-1"], "--speed must be above 0"),
+        (["serve", "--api", "h2o3", "--port", "70000"], "port 70000 is out of range"),
+        (["serve", "--api", "h2o3", "--port", "-1"], "port -1 is out of range"),
+        # a live target's options with another target would be ignored: the mock tested instead of staging
+        (
+            ["run", "--api", "h2o3", "--max-time", "5s", "--url", "http://127.0.0.1:9"],
+            "--url is for --target live; a mock target",
+        ),
+        (
+            ["run", "--target", "local", "--max-time", "5s", "--username", "qa"],
+            "--username is for --target live; a local target",
+        ),
+        (
+            ["load", "h2o3.polling", "-t", "1s", "--url", "http://127.0.0.1:9"],
+            "--url is for --target live; a mock target",
+        ),
+        (
+            ["load", "h2o3.polling", "-t", "1s", "--api-key-env", "K"],
+            "--api-key-env is for --target live; a mock target",
+        ),
+        # URLs httpx cannot send: one line naming the option, not httpx's InvalidURL
+        (["run", "--target", "live", "--api", "h2o3", "--url", "http://127.0.0.1:abc"], "--url is not a valid URL"),
+        (["run", "--target", "live", "--api", "h2o3", "--url", "http://[::1"], "--url is not a valid URL"),
+        (["run", "--target", "live", "--api", "h2o3", "--url", "http://"], "--url has no host"),
+        (["load", "h2o3.polling", "--target", "live", "--url", "http://127.0.0.1:abc"], "--url is not a valid URL"),
+        (["spec", "h2o3", "--from", "http://127.0.0.1:abc", "--out", "x.yaml"], "--from is not a valid URL"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_3(
@@ -59,6 +105,7 @@ def test_bad_input_is_one_line_and_exit_3(
         ["load", "h2o3.polling", "--target", "live", "--url", "http://qa:pl4nted%2Fpw@127.0.0.1:9"],
         ["spec", "h2o3", "--from", "http://qa:pl4nted%2Fpw@127.0.0.1:9", "--out", "x.yaml"],
         ["run", "--target", "live", "--api", "h2o3", "--url", "ftp://qa:pl4nted%2Fpw@x"],
+        ["run", "--target", "live", "--api", "h2o3", "--url", "http://qa:pl4nted%2Fpw@127.0.0.1:abc"],
     ],
 )
 def test_a_password_in_the_url_is_never_printed(
@@ -68,7 +115,7 @@ def test_a_password_in_the_url_is_never_printed(
     argv = [a.replace("x.yaml", str(tmp_path / "x.yaml")) for a in argv]
     assert main([*argv, "--report-dir", str(tmp_path)] if argv[0] != "spec" else argv) == 3
     line = one_line_error(capsys)
-    assert "127.0.0.1:9" in line or "ftp://" in line
+    assert "127.0.0.1:" in line or "ftp://" in line
     assert "pl4nted" not in line
 
 
@@ -79,6 +126,60 @@ def test_a_local_run_without_java_says_so_before_any_test_runs(
     assert main(["run", "--target", "local", "--api", "h2o3", "--report-dir", str(tmp_path / "r")]) == 3
     assert "no 'java' on PATH" in one_line_error(capsys)
     assert not (tmp_path / "r" / "conformance.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["run", "--api", "h2o3", "--report-dir", "FILE"], "--report-dir FILE: cannot make that folder"),
+        (["run", "--api", "h2o3", "--report-dir", "FILE/sub"], "--report-dir FILE/sub: cannot make that folder"),
+        (["load", "h2o3.polling", "-t", "1s", "--report-dir", "FILE"], "--report-dir FILE: cannot make that folder"),
+        (["spec", "h2o3", "--out", "FILE/openapi.yaml"], "--out FILE: cannot make that folder"),
+        (["spec", "h2o3", "--out", "DIR"], "--out DIR: cannot write it (Is a directory)"),
+        (["spec", "h2o3", "--out", "DIR/o.yaml", "--snapshot", "FILE"], "--snapshot FILE: cannot make that folder"),
+        (["baseline", "--from", "REPORT", "--api", "h2o3", "--out", "DIR"], "--out DIR: cannot write it"),
+        (["baseline", "--from", "REPORT", "--api", "h2o3", "--out", "FILE/k.yaml"], "--out FILE: cannot make"),
+    ],
+)
+def test_an_output_path_that_cannot_be_written_is_one_line_and_exit_3(
+    argv: list[str], needle: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A report folder or output file where a file, or a folder, already is: the option named, the file kept."""
+    monkeypatch.chdir(ROOT)
+    (tmp_path / "file").write_text("mine")
+    (tmp_path / "dir").mkdir()
+    report = tmp_path / "conformance.json"
+    report.write_text(
+        '{"format": 1, "harness_version": "0", "started_at": "", "duration": 0, "exit_code": 0, "summary": "",'
+        ' "counts": {}, "apis": []}'
+    )
+    names = {"FILE": str(tmp_path / "file"), "DIR": str(tmp_path / "dir"), "REPORT": str(report)}
+    for placeholder, path in names.items():
+        argv, needle = [a.replace(placeholder, path) for a in argv], needle.replace(placeholder, path)
+    assert main(argv) == 3
+    assert needle in one_line_error(capsys)
+    assert (tmp_path / "file").read_text() == "mine"
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"", "c.json: not valid JSON"),
+        (b'{"format": 1, "apis": [', "c.json: not valid JSON"),
+        (b"[1, 2]", "c.json: top level: expected an object, got a list"),
+        (b'{"format": 1}', "c.json: top level: missing field 'harness_version'"),
+        (b"\x7fELF\x02\x01\xf0\x28", "c.json: not a conformance report (not UTF-8 text)"),
+    ],
+)
+def test_baseline_from_a_corrupt_report_names_the_file_and_writes_nothing(
+    content: bytes, needle: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    report, out = tmp_path / "c.json", tmp_path / "known.yaml"
+    report.write_bytes(content)
+    out.write_text("- {check: not_a_server_error, operations: ['GET /x'], reason: mine}\n")
+    assert main(["baseline", "--from", str(report), "--api", "h2o3", "--out", str(out), "--merge"]) == 3
+    assert needle in one_line_error(capsys)
+    assert "reason: mine" in out.read_text()
 
 
 def test_argparse_errors_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
@@ -94,6 +195,8 @@ def test_argparse_errors_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
         ("openapi: [unclosed", "not valid YAML"),
         ("just: a mapping\n", "not an OpenAPI document"),
         ("openapi: 3.0.3\ninfo: {title: t}\npaths: {}\n", "version"),
+        (b"\x7fELF\x02\x01\xf0\x28\x8c\xbc", "is not an OpenAPI document (not UTF-8 text)"),
+        ("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n", "documents no operation under 'paths'"),
         (
             "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses:\n"
             "        '200':\n          description: ok\n          content:\n            application/json:\n"
@@ -103,14 +206,58 @@ def test_argparse_errors_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
     ],
 )
 def test_malformed_spec_file_is_rejected_before_any_test_runs(
-    content: str, needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    content: str | bytes,
+    needle: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(ROOT)
     bad = tmp_path / "bad.yaml"
-    bad.write_text(content)
+    bad.write_bytes(content if isinstance(content, bytes) else content.encode())
     assert main(["run", "--api", "h2o3", "--spec", f"h2o3={bad}", "--report-dir", str(tmp_path / "r")]) == 3
     assert needle in one_line_error(capsys)
     assert not (tmp_path / "r" / "conformance.json").exists()
+
+
+def test_a_run_whose_pytest_wrote_no_report_does_not_show_the_previous_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """pytest ended before writing (a usage error): the earlier run's conformance.json is not this run's verdict."""
+    import os
+    import time
+
+    from h2oharness.cli import _finish
+    from h2oharness.errors import HarnessError
+
+    earlier = tmp_path / "conformance.json"
+    earlier.write_text(
+        '{"format": 1, "harness_version": "0", "started_at": "", "duration": 0, "exit_code": 1, "summary": "",'
+        ' "counts": {}, "apis": []}'
+    )
+    os.utime(earlier, (time.time() - 3600, time.time() - 3600))
+    with pytest.raises(HarnessError, match="pytest exited with code 4 and wrote no report"):
+        _finish(tmp_path, 4, started=time.time())
+    assert capsys.readouterr().out == ""
+    assert earlier.is_file()
+
+
+def test_a_suite_module_that_cannot_be_collected_is_a_harness_error_of_its_api(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """pytest stops at a collection error and runs nothing: exit 3 naming the module, not "nothing tested, 0"."""
+    import json
+
+    (tmp_path / "contracts" / "h2o3").mkdir(parents=True)
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "contracts" / "h2o3" / "test_broken.py").write_text("def test_x(:\n")
+    argv = ["run", "--api", "h2o3", "--suite-dir", str(tmp_path), "--workers", "0", "--report-dir", str(tmp_path / "r")]
+    assert main(argv) == 3
+    out = capsys.readouterr().out
+    assert "cannot collect contracts/h2o3/test_broken.py: SyntaxError" in out
+    report = json.loads((tmp_path / "r" / "conformance.json").read_text())
+    assert report["exit_code"] == 3
+    assert [api["slug"] for api in report["apis"]] == ["h2o3"]
 
 
 def test_wrong_password_is_exit_3(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -49,6 +49,8 @@ def test_serve_injects_the_plan_it_is_given(tmp_path: Path) -> None:
         (["run", "--api", "h2o3", "--mock-faults", "{plan}"], "unknown fault 'explode'"),
         (["run", "--api", "h2o3", "--target", "local", "--mock-faults", "{plan}"], "a local target injects no"),
         (["run", "--api", "h2o3", "--test-deadline", "0"], "--test-deadline must be a positive number"),
+        (["serve", "--api", "h2o3", "--faults", "{binary}"], "is not YAML or JSON (not UTF-8 text)"),
+        (["run", "--api", "h2o3", "--mock-faults", "{binary}"], "is not YAML or JSON (not UTF-8 text)"),
     ],
 )
 def test_bad_fault_options_are_one_line_errors(
@@ -56,7 +58,9 @@ def test_bad_fault_options_are_one_line_errors(
 ) -> None:
     plan = tmp_path / "faults.yaml"
     plan.write_text("rules: [{fault: explode}]\n")
-    code = main([arg.replace("{plan}", str(plan)) for arg in argv])
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\x7fELF\x02\x01\xf0\x28\x8c\xbc")  # a binary given by mistake
+    code = main([arg.replace("{plan}", str(plan)).replace("{binary}", str(binary)) for arg in argv])
     err = capsys.readouterr().err
     assert code == 3
     assert expected in err

@@ -216,6 +216,8 @@ class FaultPlan:
             data = yaml.safe_load(path.read_text())
         except OSError as exc:
             raise FaultError(f"cannot read the fault plan {path}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise FaultError(f"{path} is not YAML or JSON (not UTF-8 text)") from None
         except yaml.YAMLError as exc:
             raise FaultError(f"{path} is not YAML or JSON: {str(exc).splitlines()[0]}") from None
         return cls.from_data(data, str(path))

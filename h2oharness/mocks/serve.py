@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.types import ASGIApp
 
-from h2oharness.errors import TargetUnavailable
+from h2oharness.errors import ConfigError, TargetUnavailable
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ def listener(host: str, port: int) -> socket.socket:
     """A TCP socket bound to ``host:port``; TargetUnavailable with the reason when the port cannot be had."""
     # IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY on accepted sockets of a TCP-typed listener, and without
     # it each body uvicorn writes after its headers waits ~40 ms for the client's delayed ACK
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"port {port} is out of range: use 0 (any free port) to 65535")
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:

@@ -38,6 +38,8 @@ class ReportCollector:
         self.records: list[dict[str, Any]] = []
         self.drift: list[dict[str, Any]] = []
         self.crashes: list[dict[str, Any]] = []
+        #: (node id, last line of the error) of each module pytest could not collect: its tests never ran
+        self.collect_errors: list[tuple[str, str]] = []
         self.started = time.time()
         self.secrets = report_secrets()
         self.total = 0
@@ -93,10 +95,13 @@ class ReportCollector:
         self.total = max(self.total, len(session.items))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        """A module that cannot be collected: with no pytest terminal, nobody else would say so."""
-        if self.narrate and report.failed:
-            text = str(report.longrepr).strip().splitlines()
-            last = text[-1].removeprefix("E").strip() if text else "error"
+        """A module pytest cannot collect: an error of its API in the report; a line when pytest's terminal is off."""
+        if not report.failed:
+            return
+        text = str(report.longrepr).strip().splitlines()
+        last = text[-1].removeprefix("E").strip() if text else "error"
+        self.collect_errors.append((report.nodeid, last))
+        if self.narrate:
             self._say(f"[h2oharness] cannot collect {report.nodeid}: {last}")
 
     def _show_progress(self) -> None:
@@ -191,7 +196,7 @@ class ReportCollector:
 
     def build(self) -> Conformance:
         """The report's view model from what was collected: one API report per API and target kind."""
-        return build_report(self.config, self.records, self.drift, self.crashes, self.started)
+        return build_report(self.config, self.records, self.drift, self.crashes, self.started, self.collect_errors)
 
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +28,13 @@ def build_report(
     drift: list[dict[str, Any]],
     crashes: list[dict[str, Any]],
     started: float,
+    collect_errors: Sequence[tuple[str, str]] = (),
 ) -> Conformance:
-    """The report's view model from the collected records: one API report per API and target kind."""
+    """The report's view model from the collected records: one API report per API and target kind.
+
+    ``collect_errors`` are (node id, why) of modules pytest could not collect: errors of their API, whose run
+    then exits 3, since their tests never ran.
+    """
     # tests bound to no target (document checks) join each of their API's groups
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for rec in records:
@@ -38,7 +45,17 @@ def build_report(
             kinds = [k for (a, k) in groups if a == rec["api"]] or [""]
             for kind in kinds:
                 groups.setdefault((rec["api"], kind), []).append(rec)
-    apis = [_api_report(config, drift, crashes, slug, kind, recs) for (slug, kind), recs in sorted(groups.items())]
+    unrun: dict[str, list[str]] = {}
+    for nodeid, why in collect_errors:
+        slug = api_of_path(nodeid)
+        if slug is not None:
+            unrun.setdefault(slug, []).append(f"cannot collect {nodeid}: {why}")
+            if not any(a == slug for a, _ in groups):
+                groups[(slug, config.stash[SETTINGS].target.split(",")[0])] = []
+    apis = [
+        _api_report(config, drift, crashes, slug, kind, recs, unrun.get(slug, []))
+        for (slug, kind), recs in sorted(groups.items())
+    ]
     at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started))
     return build_conformance(apis, _version(), at, time.time() - started, report_secrets())
 
@@ -50,6 +67,7 @@ def _api_report(
     slug: str,
     kind: str,
     recs: list[dict[str, Any]],
+    collect_errors: list[str],
 ) -> ApiReport:
     api = get_api(slug)
     override = config.stash[SETTINGS].specs.get(api.env_prefix)
@@ -102,9 +120,15 @@ def _api_report(
         operations=merge_operations(documented, ops),
         scenarios=scenarios,
         drift=tuple(DriftEntry(*d) for d in sorted(found)),
-        errors=tuple(sorted({r["error"] for r in recs if r.get("error")})),
+        errors=tuple(sorted({r["error"] for r in recs if r.get("error")} | set(collect_errors))),
         excluded=_excluded(config, slug),
     )
+
+
+def api_of_path(nodeid: str) -> str | None:
+    """The API slug of a suite module's node id (``contracts/<slug>/...``, ``scenarios/test_<slug>_...``), or None."""
+    found = re.search(r"(?:^|/)(?:contracts/([a-z0-9]+)/|scenarios/test_([a-z0-9]+)_)", nodeid)
+    return (found.group(1) or found.group(2)) if found else None
 
 
 def _excluded(config: pytest.Config, slug: str) -> tuple[Excluded, ...]:

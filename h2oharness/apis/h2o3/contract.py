@@ -92,5 +92,5 @@ def _flow_check(steps: list[str]) -> None:
 PLAN = ContractPlan(
     default_scope=in_default_scope,
     feed=_key_feed,
-    flow=FlowPlan(operations=SEED_FLOW, skip=_flow_skip, start=_flow_start, check=_flow_check),
+    flow=FlowPlan(operations=SEED_FLOW, skip=_flow_skip, start=_flow_start, check=_flow_check, min_examples=10),
 )

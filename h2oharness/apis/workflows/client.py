@@ -65,7 +65,7 @@ def discover_token_endpoint(issuer_url: str, *, http: httpx.Client | None = None
         with _oidc_http(http, timeout) as client:
             resp = client.get(url)
         doc = resp.json()
-    except (httpx.HTTPError, ValueError) as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         raise TargetUnavailable(f"cannot read the OpenID configuration at {url}: {exc}") from None
     endpoint = doc.get("token_endpoint") if isinstance(doc, dict) else None
     if resp.status_code != 200 or not isinstance(endpoint, str) or not endpoint:
@@ -105,7 +105,7 @@ def login_refresh_token(
         with _oidc_http(http, timeout) as client:
             resp = client.post(endpoint, data=form)
         body = resp.json()
-    except (httpx.HTTPError, ValueError) as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         shown = redact(f"the token endpoint {endpoint} did not answer JSON: {exc}", secrets)
         raise TargetUnavailable(shown) from None
     if resp.status_code != 200 or not isinstance(body, dict) or not body.get("access_token"):

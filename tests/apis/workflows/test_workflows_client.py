@@ -72,6 +72,15 @@ def test_login_to_an_unreachable_issuer_is_target_unavailable() -> None:
         login_refresh_token("http://127.0.0.1:9", DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN, timeout=2)
 
 
+def test_login_with_a_malformed_issuer_or_token_endpoint_is_target_unavailable() -> None:
+    """A URL httpx cannot send (a port that is not a number) is a one-line TargetUnavailable, not InvalidURL."""
+    with pytest.raises(TargetUnavailable, match="Invalid port"):
+        login_refresh_token("http://127.0.0.1:x", DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN, timeout=2)
+    discovery = httpx.MockTransport(lambda request: httpx.Response(200, json={"token_endpoint": "http://h:x/t"}))
+    with httpx.Client(transport=discovery) as http, pytest.raises(TargetUnavailable, match="token endpoint"):
+        login_refresh_token("http://127.0.0.1:9", DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN, http=http)
+
+
 def test_errors_carry_the_rpc_status(instant_url: str) -> None:
     """A 401 and a 404 come back with their gRPC codes and messages."""
     with httpx.Client(base_url=instant_url) as http:
