@@ -10,7 +10,8 @@ import yaml
 from h2oharness.apis.h2ogpte.mock import HANDLERS
 from h2oharness.apis.h2ogpte.mockparts.schemas import FORM_SCHEMAS, OPERATIONS, REQUEST_SCHEMAS
 
-CONTRACT = yaml.safe_load((Path(__file__).parents[3] / "contracts" / "h2ogpte" / "kept.yaml").read_text())
+CONTRACT_DIR = Path(__file__).parents[3] / "contracts" / "h2ogpte"
+CONTRACT = yaml.safe_load((CONTRACT_DIR / "kept.yaml").read_text())
 
 
 def test_the_kept_part_documents_exactly_the_mocks_documented_operations() -> None:
@@ -22,7 +23,13 @@ def test_the_kept_part_documents_exactly_the_mocks_documented_operations() -> No
 
 
 def test_every_operation_has_a_handler() -> None:
-    assert {op.operation_id for op in OPERATIONS} == set(HANDLERS)
+    declared = {op.operation_id for op in OPERATIONS}
+    assert declared <= set(HANDLERS)
+    # the other handlers answer operations of the whole contract the table lacks (mock._generic_targets): none is
+    # left unreachable by a name the contract does not have
+    whole = yaml.safe_load((CONTRACT_DIR / "openapi.yaml").read_text())
+    ids = {op["operationId"] for item in whole["paths"].values() for op in item.values() if "operationId" in op}
+    assert set(HANDLERS) - declared <= ids
 
 
 def test_parameters_and_bodies_match_the_contract() -> None:
