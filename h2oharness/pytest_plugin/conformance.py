@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from h2oharness.apis import get_api
 from h2oharness.http.naming import contract_operations, documented_operations
 from h2oharness.pytest_plugin.options import SETTINGS
+from h2oharness.pytest_plugin.recording import api_of
 from h2oharness.report.build import OperationRecord, build_conformance, merge_operations
 from h2oharness.report.model import ApiReport, DriftEntry, Excluded, Failure, ScenarioResult
 from h2oharness.settings import known_secrets
@@ -46,9 +46,11 @@ def build_report(
             for kind in kinds:
                 groups.setdefault((rec["api"], kind), []).append(rec)
     unrun: dict[str, list[str]] = {}
+    root = Path(str(config.rootpath))
     for nodeid, why in collect_errors:
-        slug = api_of_path(nodeid)
-        if slug is not None:
+        found = api_of(root, root / nodeid.split("::")[0])
+        if found is not None:
+            slug = found[0]
             unrun.setdefault(slug, []).append(f"cannot collect {nodeid}: {why}")
             if not any(a == slug for a, _ in groups):
                 groups[(slug, config.stash[SETTINGS].target.split(",")[0])] = []
@@ -123,12 +125,6 @@ def _api_report(
         errors=tuple(sorted({r["error"] for r in recs if r.get("error")} | set(collect_errors))),
         excluded=_excluded(config, slug),
     )
-
-
-def api_of_path(nodeid: str) -> str | None:
-    """The API slug of a suite module's node id (``contracts/<slug>/...``, ``scenarios/test_<slug>_...``), or None."""
-    found = re.search(r"(?:^|/)(?:contracts/([a-z0-9]+)/|scenarios/test_([a-z0-9]+)_)", nodeid)
-    return (found.group(1) or found.group(2)) if found else None
 
 
 def _excluded(config: pytest.Config, slug: str) -> tuple[Excluded, ...]:
