@@ -33,6 +33,7 @@ from typing import Any
 
 import gevent
 import httpx
+from gevent import GreenletExit
 from locust import FastHttpUser, events
 from locust.env import Environment
 from locust.exception import InterruptTaskSet, RescheduleTask, RescheduleTaskImmediately, StopTest, StopUser
@@ -59,6 +60,8 @@ FLUSH = "h2oharness-flush"
 FLUSHED = "h2oharness-flushed"
 #: seconds the master waits for the workers' final reports beyond their own --stop-timeout
 FLUSH_MARGIN = 15.0
+#: seconds the connection's own timeouts wait beyond the request deadline
+DEADLINE_MARGIN = 5.0
 _STREAMING_TYPES = ("application/jsonl", "application/x-ndjson", "text/event-stream")
 
 logging.getLogger("httpx").setLevel(logging.WARNING)  # Locust's stats already list every request
@@ -142,18 +145,37 @@ class LocustTransport(httpx.BaseTransport):
         deadline = float(request.extensions.get(DEADLINE, self.deadline))
         timer = gevent.Timeout(deadline)
         timer.start()
+        sent = time.perf_counter()
         try:
             return self._send(request, what, timer, deadline)
+        except GreenletExit:
+            # Locust kills a user still waiting --stop-timeout after the stop, and its session reports nothing for
+            # a request cut off that way: uncounted, a target that stopped answering would read as 0 failures
+            waited = time.perf_counter() - sent
+            self._failed(
+                request, waited * 1000, f"{what}: no answer when the run stopped, {waited:.3g} s after it was sent"
+            )
+            raise
         except gevent.Timeout as exc:
             if exc is not timer:
                 raise
             # no answer at all yet: Locust's session reports nothing for an exception it did not raise
-            late = httpx.ReadTimeout(f"{what}: no complete answer within {deadline:g} s", request=request)
-            fire(self.session.environment, request.method, self.namer(request.method, request.url.path),
-                 deadline * 1000, exception=late)  # fmt: skip
-            raise late from None
+            raise self._failed(request, deadline * 1000, f"{what}: no complete answer within {deadline:g} s") from None
         finally:
             timer.close()
+
+    def _failed(self, request: httpx.Request, waited_ms: float, message: str) -> httpx.ReadTimeout:
+        """Record a request Locust's session reports nothing for (it did not raise what ended it) as a failure."""
+        late = httpx.ReadTimeout(message, request=request)
+        self.session.request_event.fire(
+            request_type=request.method,
+            name=self.namer(request.method, request.url.path),
+            response_time=waited_ms,
+            response_length=0,
+            exception=late,
+            context={},
+        )
+        return late
 
     def _send(self, request: httpx.Request, what: str, timer: gevent.Timeout, deadline: float) -> httpx.Response:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
@@ -175,7 +197,8 @@ class LocustTransport(httpx.BaseTransport):
                 # geventhttpclient wraps what went wrong ("URL ...: 0, original=2.0 seconds"): say the cause itself
                 cause = getattr(error, "original", None) or error
                 if isinstance(cause, (gevent.Timeout, TimeoutError)):
-                    late = f"{what}: no answer within {deadline:g} s"
+                    waited = time.perf_counter() - started
+                    late = f"{what}: no answer within {deadline if cause is timer else round(waited, 1):g} s"
                     resp.failure(late)
                     raise httpx.ReadTimeout(late, request=request)
                 resp.failure(cause or "no response")
@@ -264,6 +287,11 @@ class HarnessUser(FastHttpUser):
     """
 
     abstract = True
+    # geventhttpclient's own socket timeouts (Locust's default: 60 s) would end a slow request before its deadline
+    # does, under the deadline's name: the request deadline governs, these only back it up
+    network_timeout = connection_timeout = (
+        Settings.from_env().request_deadline or DEFAULT_REQUEST_DEADLINE
+    ) + DEADLINE_MARGIN
     _harness_ready = False
     _harness_in_setup = False
     _harness_setup_failures = 0

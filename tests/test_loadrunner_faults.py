@@ -35,3 +35,23 @@ def test_faults_under_load_are_counted_and_reported(tmp_path: Path) -> None:
         assert entries[name]["failures"] == entries[name]["requests"], name
     # Locust's failures CSV may miss the last second of a run: only the final JSON statistics are checked
     assert (out / "locust.html").is_file()
+
+
+def test_requests_still_unanswered_when_the_run_stops_are_counted_as_failures(tmp_path: Path) -> None:
+    # the mock answers the probe, then holds every upload past the run and Locust's stop timeout: Locust kills those
+    # users, and its session reports nothing for a request cut off that way
+    plan = tmp_path / "faults.yaml"
+    plan.write_text("rules:\n  - {path: /3/PostFile, fault: latency=100}\n")
+    out = tmp_path / "report"
+    command = [sys.executable, "-m", "h2oharness.cli", "load", "h2o3.polling", "--suite-dir", str(ROOT)]
+    command += ["-u", "2", "-r", "2", "-t", "2s", "--mock-faults", str(plan), "--report-dir", str(out)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "SLO broken: failure_ratio" in done.stdout, done.stdout
+    report = json.loads((out / "load.json").read_text())
+    entries = {e["name"]: e for e in report["entries"]}
+    upload = entries["/3/PostFile"]
+    assert upload["requests"] == upload["failures"] == 2, upload
+    assert "Traceback" not in (out / "locust.log").read_text()
