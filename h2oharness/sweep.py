@@ -32,6 +32,7 @@ from h2oharness.errors import NoAnswer
 from h2oharness.http.asdrawn import as_drawn, negated_headers
 from h2oharness.http.deadline import deadline_transport
 from h2oharness.http.redact import redact, redact_mapping
+from h2oharness.mocks import faults
 from h2oharness.report.defects import fatal_of
 from h2oharness.report.model import Failure
 from h2oharness.targets import Target, tls_context
@@ -118,11 +119,12 @@ def in_flight(exc: BaseException) -> bool:
 def health_failure(url: str, health_path: str, timeout: float = 10.0) -> str | None:
     """Why the server at ``url`` is down (no answer on ``health_path`` within ``timeout``), or None if it answers.
 
-    Any HTTP answer, even a 401 or a 500, means the process is alive.
+    Any HTTP answer, even a 401 or a 500, means the process is alive. The probe asks a mock to leave out the faults
+    it injects (a live server ignores the header): a plan that resets every path is not the mock's death.
     """
     try:
         with httpx.Client(timeout=timeout, transport=deadline_transport(timeout, verify=tls_context())) as client:
-            client.get(f"{url}{health_path}")
+            client.get(f"{url}{health_path}", headers={faults.HEADER: faults.NO_FAULT})
     except httpx.HTTPError as exc:
         return f"GET {health_path} got no answer either ({type(exc).__name__}: {exc})"
     return None

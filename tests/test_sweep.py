@@ -14,7 +14,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
+from h2oharness.apis import get_api
 from h2oharness.errors import NoAnswer
+from h2oharness.mocks.faults import FaultPlan
 from h2oharness.mocks.serve import serve
 from h2oharness.report.model import Failure
 from h2oharness.sweep import (
@@ -28,7 +30,7 @@ from h2oharness.sweep import (
     in_flight,
     load_destructive,
 )
-from h2oharness.targets import Credentials, Target
+from h2oharness.targets import Credentials, Target, serve_mock
 
 
 def _closed_port() -> str:
@@ -55,6 +57,14 @@ def test_health_failure_says_why_for_a_closed_port_and_nothing_for_any_answer() 
     app = Starlette(routes=[Route("/3/Cloud", lambda request: JSONResponse({"no": "auth"}, status_code=401))])
     with serve(app) as served:
         assert health_failure(served.url, "/3/Cloud", timeout=5.0) is None
+
+
+def test_a_mock_injecting_resets_everywhere_is_alive_to_the_health_probe() -> None:
+    plan = FaultPlan.from_data([{"fault": "reset"}])
+    with serve_mock(get_api("h2o3"), faults=plan) as target:
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"{target.url}/3/Cloud", timeout=10)  # the plan does reach the health path
+        assert health_failure(target.url, "/3/Cloud") is None
 
 
 def test_destructive_list_reads_operations_and_reasons(tmp_path: Path) -> None:

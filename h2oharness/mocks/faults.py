@@ -5,7 +5,8 @@ A fault is written the same way in both places: ``reset``, ``status=503``, ``lat
 under its full Content-Length; a stream cut after ``truncate=N`` chunks, default 1), ``malformed`` (JSON that does
 not parse; a stream gets a broken line first), ``content-type=text/html``, ``stuck`` (a job it submits never leaves
 running), ``regress`` (a job whose progress goes backwards half way), ``expire`` (the credentials are refused as
-expired). Several are joined with ``;``: ``X-Harness-Fault: latency=0.5; status=503``.
+expired). Several are joined with ``;``: ``X-Harness-Fault: latency=0.5; status=503``. ``X-Harness-Fault: none``
+exempts a request from every fault, the plan's included (the harness's health probe sends it).
 
 A plan is a YAML or JSON file; each rule may match a method, a path glob and an operation (``GET /3/Jobs/{job_id}``,
 the mock's route), fire with a probability, on every Nth match, after N matches or T seconds, at most ``times``
@@ -42,6 +43,8 @@ from starlette.types import Message, Receive, Scope, Send
 from h2oharness.errors import ConfigError
 
 HEADER = "x-harness-fault"
+#: the header value that exempts a request from every fault, the plan's included
+NO_FAULT = "none"
 #: where the app puts the connection's transport in the request scope (a reset needs it)
 TRANSPORT = "h2oharness.transport"
 KINDS = ("latency", "status", "reset", "truncate", "malformed", "content-type", "drip", "stuck", "regress", "expire")
@@ -278,7 +281,13 @@ class Injection:
 
 
 def injection(plan: FaultPlan, method: str, path: str, operation: str, header: str | None) -> Injection:
-    """The faults of a request: the plan's rules first, then its header's; FaultError on a bad header."""
+    """The faults of a request: the plan's rules first, then its header's; FaultError on a bad header.
+
+    A header of ``none`` (NO_FAULT) exempts the request from the plan too, without moving its counters or its RNG:
+    the harness's own health probe asks whether the mock is alive, which the plan's faults only pretend it is not.
+    """
+    if header is not None and header.strip().lower() == NO_FAULT:
+        return Injection()
     faults = plan.pick(method, path, operation) + (parse_faults(header) if header else ())
     latency = sum(plan.draw(latency_sampler(f)) for f in faults if f.kind == "latency")
     return Injection(faults, latency)

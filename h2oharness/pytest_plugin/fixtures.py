@@ -57,12 +57,17 @@ def _needs_target(api: ApiInfo, fixture: Callable[..., Any]) -> None:
     fixture.__signature__ = inspect.Signature([*named, param])  # type: ignore[attr-defined]
 
 
+def fault_plan(config: pytest.Config) -> FaultPlan | None:
+    """The faults the run's mocks inject (``--mock-faults``), a fresh plan for each mock; None without one."""
+    plan = config.stash[SETTINGS].mock_faults
+    return FaultPlan.from_file(Path(plan)) if plan else None
+
+
 def api_fixtures(api: ApiInfo) -> types.ModuleType:
     """A plugin holding the API's fixtures under its own names (registered once per session)."""
 
     def mock(pytestconfig: pytest.Config) -> Iterator[Target]:
-        plan = pytestconfig.stash[SETTINGS].mock_faults
-        with serve_mock(api, faults=FaultPlan.from_file(Path(plan)) if plan else None) as target:
+        with serve_mock(api, faults=fault_plan(pytestconfig)) as target:
             yield target
 
     def local(pytestconfig: pytest.Config) -> Iterator[Target]:
@@ -101,7 +106,7 @@ def api_fixtures(api: ApiInfo) -> types.ModuleType:
         except HarnessError as exc:
             pytest.exit(f"h2oharness: {exc}", returncode=3)
 
-    def fresh(**fixtures: Target) -> Iterator[Target]:
+    def fresh(pytestconfig: pytest.Config, **fixtures: Target) -> Iterator[Target]:
         given = fixtures[f"{api.slug}_target"]
         if given.kind != "mock":
             yield given
@@ -109,8 +114,9 @@ def api_fixtures(api: ApiInfo) -> types.ModuleType:
         from h2oharness.mocks.clock import ManualClock
 
         # a clock that stands still: jobs keep the state they were made in, so a derandomized sequence meets the
-        # same answers on every run (on wall time, whether a run is still queued when it is cancelled varies)
-        with serve_mock(api, clock=ManualClock()) as own:
+        # same answers on every run (on wall time, whether a run is still queued when it is cancelled varies);
+        # the run's faults, from the plan's start: the test meets them whatever ran before it
+        with serve_mock(api, clock=ManualClock(), faults=fault_plan(pytestconfig)) as own:
             yield own
 
     def http(**fixtures: Target) -> Iterator[httpx.Client]:

@@ -128,6 +128,16 @@ def test_plan_every_nth_and_operation_match() -> None:
     assert other != 502
 
 
+def test_a_request_marked_none_meets_no_fault_and_leaves_the_plan_where_it_was() -> None:
+    plan = FaultPlan.from_data([{"every": 2, "fault": "reset"}])
+    with serve_mock(get_api("h2o3"), faults=plan) as target, plain(target) as http:
+        spared = [http.get(CLOUD, headers=fault("none")).status_code for _ in range(3)]
+        assert http.get(CLOUD).status_code == 200  # the plan's first match: the exempted requests were not counted
+        with pytest.raises(httpx.TransportError):
+            http.get(CLOUD)
+    assert spared == [200, 200, 200]
+
+
 def test_plan_probability_is_reproducible_with_its_seed() -> None:
     def draws(seed: int) -> list[bool]:
         plan = FaultPlan.from_data({"seed": seed, "rules": [{"probability": 0.5, "fault": "reset"}]})
