@@ -3,7 +3,8 @@
 A test's deadline is a SIGALRM timer on the main thread (where pytest, and each xdist worker, runs its tests).
 The alarm raises a BaseException, which hypothesis does not catch and replay; it becomes a ``DeadlineExceeded``
 (a contract violation: the target made the test overrun) once out of the test, and so does whatever a library
-raised while it handled the alarm (hypothesis, cut short inside a stateful flow, raises FlakyStrategyDefinition).
+raised once the alarm went off (hypothesis, cut short inside a stateful flow, raises FlakyStrategyDefinition, not
+always while it handles the alarm: it may have caught it and raise later).
 The run's deadline stops the session after the test it cut short, so the report is still written, with what ran.
 """
 
@@ -30,19 +31,22 @@ class _Expired(BaseException):
 
 
 @contextlib.contextmanager
-def alarm(seconds: float | None) -> Iterator[None]:
-    """Raise ``_Expired`` in this thread after ``seconds`` (nothing off the main thread or without a limit)."""
+def alarm(seconds: float | None) -> Iterator[list[float]]:
+    """Raise ``_Expired`` in this thread after ``seconds`` (nothing off the main thread or without a limit); yields
+    a list that holds the time the alarm went off, once it has."""
+    fired: list[float] = []
     if seconds is None or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        yield
+        yield fired
         return
 
     def expire(signum: int, frame: FrameType | None) -> None:
+        fired.append(time.monotonic())
         raise _Expired
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
     try:
-        yield
+        yield fired
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -66,11 +70,12 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     if left is not None and left <= 0:
         item.session.shouldstop = f"the run's deadline of {settings.run_deadline:g} s passed"
         raise DeadlineExceeded(f"{item.nodeid}: not run, the run's deadline of {settings.run_deadline:g} s passed")
+    fired: list[float] = []
     try:
-        with alarm(seconds):
+        with alarm(seconds) as fired:
             return (yield)
     except BaseException as exc:
-        if not _interrupted_by_alarm(exc):
+        if not fired and not _interrupted_by_alarm(exc):
             raise
         if run_first:
             item.session.shouldstop = f"the run's deadline of {settings.run_deadline:g} s passed"

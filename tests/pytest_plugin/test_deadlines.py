@@ -49,6 +49,28 @@ def test_an_error_raised_while_handling_the_alarm_is_still_the_deadline(pytester
     result.stdout.no_fnmatch_line("*RuntimeError*")
 
 
+def test_an_error_raised_after_the_alarm_was_swallowed_is_still_the_deadline(pytester: pytest.Pytester) -> None:
+    # hypothesis may catch the alarm inside a flow and raise FlakyStrategyDefinition later, outside its handler:
+    # nothing chains it to the alarm then
+    pytester.makepyfile(
+        test_swallowed="""
+        import time
+
+        def test_a_slow_flow():
+            try:
+                time.sleep(30)
+            except BaseException:
+                pass
+            raise RuntimeError("Inconsistent data generation!")
+        """
+    )
+    result = pytester.runpytest_inprocess("--harness-test-deadline", "0.3", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    expected = "*DeadlineExceeded: test_swallowed.py::test_a_slow_flow: did not finish within its deadline of 0.3 s"
+    result.stdout.fnmatch_lines([expected])
+    result.stdout.no_fnmatch_line("*RuntimeError*")
+
+
 def test_the_run_deadline_fails_the_running_test_stops_the_run_and_writes_the_report(pytester: pytest.Pytester) -> None:
     pytester.mkdir("scenarios")
     (pytester.path / "scenarios" / "test_h2o3_slow.py").write_text(SLOW)
