@@ -85,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--suite-dir", type=Path, default=None, help="folder holding contracts/ and scenarios/")
     run.add_argument("--mock-faults", type=Path, default=None, help="a fault plan the mocks inject (YAML or JSON)")
     run.add_argument("--request-deadline", type=float, default=None, help="seconds a request may take in all (120)")
+    run.add_argument(
+        "--stream-deadline", type=float, default=None, help="seconds a streamed answer may take (--request-deadline)"
+    )
     run.add_argument("--test-deadline", type=float, default=None, help="seconds a test may take (default: no limit)")
     run.add_argument(
         "--max-time", default=None, help="stop the run after this long (e.g. 45m) and report the tests done so far"
@@ -160,6 +163,9 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--mock-speed", type=float, default=1.0, help="run the mock's clock this many times faster")
     load.add_argument("--mock-faults", type=Path, default=None, help="a fault plan the mock injects (YAML or JSON)")
     load.add_argument("--request-deadline", type=float, default=None, help="seconds a request may take in all (120)")
+    load.add_argument(
+        "--stream-deadline", type=float, default=None, help="seconds a streamed answer may take (--request-deadline)"
+    )
     load.add_argument(
         "--max-time", default=None, help="hard limit for the whole run (default: run time + 70 s; --find-capacity 10m)"
     )
@@ -305,7 +311,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.mock_faults is not None:
         FaultPlan.from_file(args.mock_faults)  # a bad plan is one line here, not an error in every test
-    deadlines = {name: getattr(args, name) for name in ("request_deadline", "test_deadline")}
+    deadlines = {name: getattr(args, name) for name in ("request_deadline", "stream_deadline", "test_deadline")}
     for name, value in deadlines.items():
         if value is not None and not value > 0:
             raise ConfigError(f"--{name.replace('_', '-')} must be a positive number of seconds")
@@ -536,8 +542,9 @@ def cmd_load(args: argparse.Namespace) -> int:
         raise ConfigError(f"--arrival-rate must be above 0 arrivals per second, got {args.arrival_rate:g}")
     if not args.max_dispatch_delay > 0:
         raise ConfigError(f"--max-dispatch-delay must be above 0 ms, got {args.max_dispatch_delay:g}")
-    if args.request_deadline is not None and not args.request_deadline > 0:
-        raise ConfigError("--request-deadline must be a positive number of seconds")
+    for name in ("request_deadline", "stream_deadline"):
+        if getattr(args, name) is not None and not getattr(args, name) > 0:
+            raise ConfigError(f"--{name.replace('_', '-')} must be a positive number of seconds")
     if not args.mock_speed > 0:
         raise ConfigError(f"--mock-speed must be above 0 (a stopped clock never ends a job), got {args.mock_speed:g}")
     for option, text in (("--run-time", args.run_time), ("--max-time", args.max_time)):
@@ -560,6 +567,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         mock_speed=args.mock_speed,
         mock_faults=FaultPlan.from_file(args.mock_faults) if args.mock_faults else None,
         request_deadline=args.request_deadline,
+        stream_deadline=args.stream_deadline,
         url=args.url,
         username=args.username,
         password=_password(args.password_env),

@@ -126,6 +126,8 @@ class LoadRun:
     mock_faults: FaultPlan | None = None
     #: seconds one request may take in all (the Locust processes read it from HARNESS_REQUEST_DEADLINE)
     request_deadline: float | None = None
+    #: seconds a streamed answer may take in all (HARNESS_STREAM_DEADLINE; default: the request deadline, else 120)
+    stream_deadline: float | None = None
     url: str | None = None
     username: str | None = None
     password: str | None = None
@@ -224,6 +226,7 @@ def _environment(run: LoadRun, target: Target) -> dict[str, str]:
         load_windows=run.windows,
         max_dispatch_delay=run.max_dispatch_delay if run.window else None,
         request_deadline=run.request_deadline,
+        stream_deadline=run.stream_deadline,
         # a harness killed outright cannot stop Locust: past this, Locust's processes end themselves
         deadline=deadline_after(run.hard_limit + run.stop_timeout + FLUSH_GRACE, CHILD_MARGIN),
     )

@@ -43,7 +43,7 @@ from h2oharness.allowlist import host_allowed
 from h2oharness.arrivals import DEFAULT_MAX_DISPATCH_DELAY_MS, Recorder, Schedule, user_phase
 from h2oharness.children import arm_hard_stop
 from h2oharness.errors import ContractViolation, HarnessError
-from h2oharness.http.deadline import DEADLINE, DEFAULT_REQUEST_DEADLINE, describe
+from h2oharness.http.deadline import DEADLINE, DEFAULT_REQUEST_DEADLINE, STREAMING_TYPES, describe
 from h2oharness.http.naming import operation_namer
 from h2oharness.report.failures import next_step
 from h2oharness.settings import Handed, Settings
@@ -62,7 +62,6 @@ FLUSHED = "h2oharness-flushed"
 FLUSH_MARGIN = 15.0
 #: seconds the connection's own timeouts wait beyond the request deadline
 DEADLINE_MARGIN = 5.0
-_STREAMING_TYPES = ("application/jsonl", "application/x-ndjson", "text/event-stream")
 
 logging.getLogger("httpx").setLevel(logging.WARNING)  # Locust's stats already list every request
 # --run-time stops Locust; this ends it even when that stop hangs and the harness that would kill it is gone
@@ -216,7 +215,7 @@ class LocustTransport(httpx.BaseTransport):
             pairs = list(resp.headers.items()) if resp.headers else []
             pairs = [(k, v) for k, v in pairs if k.lower() not in ("content-encoding", "transfer-encoding")]
             content_type = resp.headers.get("content-type", "") if resp.headers else ""
-            streamed = any(t in content_type for t in _STREAMING_TYPES)
+            streamed = any(t in content_type for t in STREAMING_TYPES)
             content = b""
             if not streamed:
                 try:

@@ -100,6 +100,13 @@ def request_deadline() -> float:
     return Settings.from_env().request_deadline or DEFAULT_REQUEST_DEADLINE
 
 
+def stream_deadline(default: float) -> float:
+    """Seconds a streamed answer may take in all: ``HARNESS_STREAM_DEADLINE``, else a request deadline the run set
+    (a run told that no request may take over 5 s means its streams too), else ``default``, the call's own."""
+    settings = Settings.from_env()
+    return settings.stream_deadline or settings.request_deadline or default
+
+
 @functools.cache
 def tls_context() -> ssl.SSLContext:
     """The one verifying TLS context of the harness's clients: each new one reads the CA bundle again (~50 ms)."""

@@ -18,11 +18,12 @@ from h2oharness.apis.h2ogpte import payloads
 from h2oharness.apis.h2ogpte.client import H2OGPTeClient, H2OGPTeResponseError
 from h2oharness.loadtest import HarnessUser, Pacer, harness_http, job_metrics, stream_metrics
 from h2oharness.settings import Settings, variable
+from h2oharness.targets import stream_deadline
 
 SETTINGS = Settings.from_env()
 
 CONTRACT = Path(__file__).resolve().parent.parent / "contracts" / "h2ogpte" / "openapi.yaml"
-DEADLINE = SETTINGS.stream_deadline or 120.0
+DEADLINE = stream_deadline(120.0)
 STALL_AFTER = SETTINGS.stall_seconds or 1.0
 INGEST_TIMEOUT = SETTINGS.job_timeout or 120.0
 MODEL = variable("H2OGPTE_LOAD_MODEL") or "auto"

@@ -3,22 +3,30 @@ streamed), and responses (plain and streamed)."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
-from h2oharness.targets import Target
+from h2oharness.http.deadline import deadline_transport
+from h2oharness.targets import Target, stream_deadline, tls_context
 
 openai = pytest.importorskip("openai")
 
 
 @pytest.fixture
 def client(h2ogpte_target: Target) -> openai.OpenAI:
-    """The official OpenAI client pointed at /openai_api/v1 with the target's key."""
-    with openai.OpenAI(
-        base_url=f"{h2ogpte_target.url}/openai_api/v1",
-        api_key=h2ogpte_target.credentials.token or "missing",
-        max_retries=0,
-        timeout=120,
-    ) as oai:
+    """The official OpenAI client pointed at /openai_api/v1 with the target's key; each answer, a stream dripped a
+    byte at a time included, ends within the run's stream deadline (the client's timeout bounds each read only)."""
+    deadline = stream_deadline(120.0)
+    with (
+        httpx.Client(transport=deadline_transport(deadline, verify=tls_context()), timeout=deadline) as http,
+        openai.OpenAI(
+            base_url=f"{h2ogpte_target.url}/openai_api/v1",
+            api_key=h2ogpte_target.credentials.token or "missing",
+            max_retries=0,
+            timeout=deadline,
+            http_client=http,
+        ) as oai,
+    ):
         yield oai
 
 

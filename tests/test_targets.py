@@ -7,7 +7,7 @@ import pytest
 from h2oharness.apis import get_api
 from h2oharness.errors import ConfigError, TargetAuthError
 from h2oharness.mocks.serve import serve
-from h2oharness.targets import Credentials, live_settings, probe
+from h2oharness.targets import Credentials, live_settings, probe, stream_deadline
 
 
 def test_workflows_live_target_logs_in_with_the_refresh_token_in_the_environment(
@@ -174,3 +174,21 @@ def test_a_refused_issuer_is_never_contacted(monkeypatch: pytest.MonkeyPatch) ->
         with pytest.raises(ConfigError, match="refusing http://localhost"):
             live_settings(get_api("workflows"), url=served.url, before_contact=check)
     assert state.recorded() == []
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({}, 180.0),
+        ({"HARNESS_REQUEST_DEADLINE": "5"}, 5.0),
+        ({"HARNESS_REQUEST_DEADLINE": "5", "HARNESS_STREAM_DEADLINE": "600"}, 600.0),
+    ],
+)
+def test_a_stream_lives_by_the_stream_deadline_else_the_runs_request_deadline_else_its_own(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], expected: float
+) -> None:
+    for name in ("HARNESS_REQUEST_DEADLINE", "HARNESS_STREAM_DEADLINE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert stream_deadline(180.0) == expected

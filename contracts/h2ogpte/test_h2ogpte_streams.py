@@ -47,7 +47,7 @@ def test_openai_responses_sse_stream(h2ogpte_http: httpx.Client) -> None:
 
 
 def test_streams_need_the_key(h2ogpte_target: Target) -> None:
-    with httpx.Client(base_url=h2ogpte_target.url, timeout=30) as anonymous:
+    with Target(h2ogpte_target.kind, h2ogpte_target.url).client(timeout=30) as anonymous:  # no key, the deadline
         jsonl = anonymous.post("/api/v1/chats/any/completions", json={"message": "hi", "stream": True})
         sse = anonymous.post(
             "/openai_api/v1/chat/completions",

@@ -25,6 +25,8 @@ from requests.adapters import HTTPAdapter
 DEFAULT_REQUEST_DEADLINE = 120.0
 #: per-request override of the deadline (``client.stream(..., extensions={DEADLINE: 600})`` for a long stream)
 DEADLINE = "h2oharness_deadline"
+#: the Content-Types of a streamed answer (JSONL, SSE): one lives by the stream deadline where one is given
+STREAMING_TYPES = ("application/jsonl", "application/x-ndjson", "text/event-stream")
 
 
 def describe(method: str, url: str | httpx.URL) -> str:
@@ -100,33 +102,36 @@ class DeadlineAdapter(HTTPAdapter):
     """A requests adapter (what schemathesis sends with) giving every request a total deadline.
 
     The answer is read here, piece by piece as it arrives, against the clock, even when the caller asked to stream
-    it (schemathesis always does, then reads it whole); only an event stream is left to the caller, which bounds
-    it itself. Errors are requests' own exception types, their messages naming the request.
+    it (schemathesis always does, then reads it whole), an event stream included: a stream dripped a byte at a time
+    would otherwise hold the test to its own deadline; a streamed answer (``STREAMING_TYPES``) by
+    ``stream_deadline`` when one is given. Errors are requests' own exception types, their messages naming the
+    request.
     """
 
-    def __init__(self, deadline: float, **kwargs: Any) -> None:
+    def __init__(self, deadline: float, stream_deadline: float | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.deadline = deadline
+        self.stream_deadline = stream_deadline or deadline
 
     def send(  # type: ignore[override]
         self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None, **kwargs: Any
     ) -> requests.Response:
-        """Send ``request`` and read its whole body within the deadline (an event stream is left unread)."""
+        """Send ``request`` and read its whole body within the deadline."""
         what = describe(request.method or "GET", request.url or "/")
         started = time.monotonic()
         try:
             response = super().send(request, stream=True, timeout=_capped(timeout, self.deadline), **kwargs)
         except requests.RequestException as exc:
             raise type(exc)(f"{what}: {exc}", request=request) from exc
-        if "text/event-stream" in response.headers.get("content-type", ""):
-            return response
         pieces: list[bytes] = []
         raw = response.raw
+        streamed = any(t in response.headers.get("content-type", "") for t in STREAMING_TYPES)
+        deadline = self.stream_deadline if streamed else self.deadline
         try:
             while piece := raw.read1(65536, decode_content=True):
                 pieces.append(piece)
-                if time.monotonic() - started > self.deadline:
-                    raise requests.Timeout(_late(what, self.deadline), request=request, response=response)
+                if time.monotonic() - started > deadline:
+                    raise requests.Timeout(_late(what, deadline), request=request, response=response)
         except requests.Timeout:
             response.close()
             raise
@@ -145,8 +150,10 @@ class DeadlineAdapter(HTTPAdapter):
         return response
 
 
-def deadline_session(session: requests.Session, deadline: float) -> requests.Session:
-    """``session`` with a total deadline on every request it sends."""
+def deadline_session(
+    session: requests.Session, deadline: float, stream_deadline: float | None = None
+) -> requests.Session:
+    """``session`` with a total deadline on every request it sends (``stream_deadline`` on a streamed answer)."""
     for prefix in ("http://", "https://"):
-        session.mount(prefix, DeadlineAdapter(deadline))
+        session.mount(prefix, DeadlineAdapter(deadline, stream_deadline))
     return session

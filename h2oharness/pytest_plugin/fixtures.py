@@ -127,9 +127,11 @@ def api_fixtures(api: ApiInfo) -> types.ModuleType:
         import requests
 
         given = fixtures[f"{api.slug}_target"]
-        from h2oharness.http.deadline import deadline_session
+        from h2oharness.http.deadline import DEFAULT_REQUEST_DEADLINE, deadline_session
 
-        with deadline_session(requests.Session(), pytestconfig.stash[SETTINGS].request_deadline or 120.0) as s:
+        chosen = pytestconfig.stash[SETTINGS]
+        deadline = chosen.request_deadline or DEFAULT_REQUEST_DEADLINE
+        with deadline_session(requests.Session(), deadline, chosen.stream_deadline) as s:
             # a loopback server of ours: no proxy or netrc applies, and looking them up cost ~1 ms a request
             s.trust_env = given.kind == "live"
             auth = given.credentials.httpx_auth()

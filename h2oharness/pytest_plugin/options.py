@@ -85,6 +85,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="seconds one request may take in all, connect to last byte (default 120, or HARNESS_REQUEST_DEADLINE)",
     )
     group.addoption(
+        "--harness-stream-deadline",
+        type=float,
+        default=None,
+        help="seconds a streamed answer may take in all (default: the request deadline if set, else the call's own, "
+        "or HARNESS_STREAM_DEADLINE)",
+    )
+    group.addoption(
         "--harness-test-deadline", type=float, default=None, help="seconds one test may take (default: no limit)"
     )
     group.addoption(
@@ -116,7 +123,7 @@ def settings_of(config: pytest.Config) -> Settings:
     option = config.getoption
     changes: dict[str, object] = {}
     names = ("target", "max_restarts", "confirm_replays", "max_examples", "mock_faults", "budget")
-    for name in (*names, "request_deadline", "test_deadline", "run_deadline"):
+    for name in (*names, "request_deadline", "stream_deadline", "test_deadline", "run_deadline"):
         value = option(f"--harness-{name.replace('_', '-')}")
         if value is not None:
             changes[name] = value
@@ -165,10 +172,9 @@ def pytest_configure(config: pytest.Config) -> None:
         except HarnessError as exc:
             raise pytest.UsageError(str(exc)) from None
     config.stash[SETTINGS] = settings
-    # read by the contract driver when a contract module is imported, here and in every xdist worker
-    settings.export(
-        ("all_operations", "include_destructive", "real_keys", "max_examples", "request_deadline", "budget")
-    )
+    # read by the contract driver when a contract module is imported, and by clients, here and in every xdist worker
+    scope = ("all_operations", "include_destructive", "real_keys", "max_examples", "budget")
+    settings.export((*scope, "request_deadline", "stream_deadline"))
     for api in APIS.values():
         config.pluginmanager.register(api_fixtures(api), f"h2oharness-fixtures-{api.slug}")
     report_dir = config.getoption("--harness-report-dir")

@@ -121,3 +121,23 @@ def test_a_stream_lives_by_its_own_deadline_not_the_clients() -> None:
         with open_stream(http, "GET", "/slow", reader=JsonlStream, deadline=5.0) as stream:
             events = stream.read()
     assert [e.data["body"] for e in events] == ["t0", "t1", "t2"]
+
+
+async def _slow_events(request: Request) -> StreamingResponse:
+    async def events() -> AsyncIterator[bytes]:
+        for i in range(3):
+            await asyncio.sleep(0.4)
+            yield f'data: {{"n": {i}}}\n\n'.encode()
+
+    return StreamingResponse(events(), media_type="text/event-stream")
+
+
+def test_requests_an_event_stream_ends_at_the_stream_deadline() -> None:
+    # schemathesis reads an event stream whole as any answer: a stream dripped a byte at a time held a test to its
+    # own deadline, the request deadline did not apply to it
+    app = Starlette(routes=[Route("/events", _slow_events)])
+    with serve(app) as served:
+        with deadline_session(requests.Session(), 0.5) as s, pytest.raises(requests.Timeout, match=r"within 0\.5 s"):
+            s.get(f"{served.url}/events", timeout=30)
+        with deadline_session(requests.Session(), 0.5, stream_deadline=10.0) as s:
+            assert s.get(f"{served.url}/events", timeout=30).text.count("data:") == 3

@@ -27,6 +27,7 @@ from h2oharness.apis.h2ogpte.openai_streams import ChatCompletionStream, Respons
 from h2oharness.errors import ContractViolation
 from h2oharness.http.polling import JobStatus, PollResult, wait_for_job
 from h2oharness.http.streaming import JsonlStream, SseStream, open_stream
+from h2oharness.targets import stream_deadline
 
 V1 = "/api/v1"
 CONTROL_VERBS = ("pause", "resume", "stop", "finish")
@@ -134,10 +135,12 @@ class H2OGPTeClient:
         return dict(self._json("POST", path, json=body, timeout=timeout))
 
     def stream(
-        self, session_id: str, payload: dict[str, Any], *, deadline: float = 180.0
+        self, session_id: str, payload: dict[str, Any], *, deadline: float | None = None
     ) -> contextlib.AbstractContextManager[JsonlStream]:
-        """POST /api/v1/chats/{id}/completions with ``stream: true``: an open, timed JSONL reader."""
+        """POST /api/v1/chats/{id}/completions with ``stream: true``: an open, timed JSONL reader, ended after
+        ``deadline`` seconds (default: the run's stream deadline, else 180 s: an agent's answer may take long)."""
         path = f"{V1}/chats/{quote(session_id, safe='')}/completions"
+        deadline = deadline or stream_deadline(180.0)
         return open_stream(
             self.http, "POST", path, reader=JsonlStream, json={**payload, "stream": True}, deadline=deadline
         )
@@ -209,9 +212,11 @@ class H2OGPTeClient:
 
     # OpenAI-compatible
     def openai_stream(
-        self, path: Literal["chat/completions", "responses"], body: dict[str, Any], *, deadline: float = 120.0
+        self, path: Literal["chat/completions", "responses"], body: dict[str, Any], *, deadline: float | None = None
     ) -> contextlib.AbstractContextManager[SseStream]:
-        """POST /openai_api/v1/{chat/completions|responses} with ``stream: true``: an open, timed SSE reader."""
+        """POST /openai_api/v1/{chat/completions|responses} with ``stream: true``: an open, timed SSE reader, ended
+        after ``deadline`` seconds (default: the run's stream deadline, else 120 s)."""
         reader: type[SseStream] = ResponsesStream if path == "responses" else ChatCompletionStream
         url = f"/openai_api/v1/{path}"
+        deadline = deadline or stream_deadline(120.0)
         return open_stream(self.http, "POST", url, reader=reader, json={**body, "stream": True}, deadline=deadline)

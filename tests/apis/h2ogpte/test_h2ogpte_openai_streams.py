@@ -106,3 +106,21 @@ def test_responses_stream_contract() -> None:
     assert caught.value.error == "overloaded"
     with pytest.raises(StreamCut):
         read(ResponsesStream, responses_events("a"))
+
+
+def test_the_clients_streams_end_at_the_runs_request_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a run told --request-deadline 1 ended its dripped streams at its 20-s test deadline: the client's own default
+    # (120 s, 180 s) replaced the run's deadline for a stream
+    from h2oharness.apis import get_api
+    from h2oharness.apis.h2ogpte.client import H2OGPTeClient
+    from h2oharness.targets import serve_mock
+
+    monkeypatch.delenv("HARNESS_STREAM_DEADLINE", raising=False)
+    monkeypatch.setenv("HARNESS_REQUEST_DEADLINE", "0.5")
+    drip = {"X-Harness-Fault": "drip=0.05"}  # a chunk of a few hundred bytes takes seconds
+    body = {"model": "auto", "messages": [{"role": "user", "content": "Say hello."}]}
+    with serve_mock(get_api("h2ogpte")) as target, target.client(timeout=30) as http:
+        http.headers.update(drip)
+        opened = H2OGPTeClient(http).openai_stream("chat/completions", body)
+        with pytest.raises(StreamViolation, match=r"past its deadline of 0\.50 s"), opened as stream:
+            stream.read()
