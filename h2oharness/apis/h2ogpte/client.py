@@ -105,11 +105,19 @@ class H2OGPTeClient:
         self._call("POST", f"{V1}/uploads/{quote(upload_id, safe='')}/ingest", (200, 204), params=params)
 
     def wait_for_documents(self, collection_id: str, count: int, *, timeout: float = 120.0) -> PollResult:
-        """Poll the collection until it holds ``count`` documents (its ``document_count`` never going down)."""
+        """Poll the collection until it holds ``count`` documents (its ``document_count`` never going down).
+
+        The progress is the share of the documents still missing at the first poll that have arrived since: a
+        collection that already held 9 of 10 is not a job 90 % done.
+        """
+        first: list[int] = []
 
         def fetch() -> JobStatus:
             have = int(self.get_collection(collection_id)["document_count"])
-            return JobStatus(state=f"{have}/{count} documents", progress=min(have / count, 1.0), final=have >= count)
+            if not first:
+                first.append(have)
+            progress = 1.0 if have >= count else max(have - first[0], 0) / (count - first[0])
+            return JobStatus(state=f"{have}/{count} documents", progress=progress, final=have >= count)
 
         return wait_for_job(fetch, timeout=timeout, what=f"ingestion into collection {collection_id}")
 

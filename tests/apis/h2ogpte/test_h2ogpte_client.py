@@ -48,3 +48,18 @@ def test_agent_answer_files_and_download(client: H2OGPTeClient) -> None:
     assert client.delete_agent_files(session) == 204
     assert client.agent_files(session) == []
     assert client.questions(session)
+
+
+def test_waiting_for_one_more_document_starts_at_no_progress(client: H2OGPTeClient, clock: ManualClock) -> None:
+    # the load profile ingests one document after another into one collection: its 10th ingestion is not 90 % done
+    cid = client.create_collection("c", "d")["id"]
+    for number in range(1, 3):
+        client.ingest(client.upload(f"sales{number}.csv", payloads.SALES_CSV.encode())["id"], cid)
+        timer = threading.Timer(0.3, clock.advance, args=(2.5,))
+        timer.start()
+        try:
+            result = client.wait_for_documents(cid, number, timeout=20)
+        finally:
+            timer.cancel()
+        assert result.status.final
+        assert result.history[0][1].progress == 0.0, number
