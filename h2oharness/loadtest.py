@@ -148,12 +148,16 @@ class LocustTransport(httpx.BaseTransport):
         try:
             return self._send(request, what, timer, deadline)
         except GreenletExit:
-            # Locust kills a user still waiting --stop-timeout after the stop, and its session reports nothing for
-            # a request cut off that way: uncounted, a target that stopped answering would read as 0 failures
+            # Locust kills a user still busy --stop-timeout after the stop, and its session reports nothing for a
+            # request cut off that way: uncounted, a target that stopped answering would read as 0 failures. A
+            # request younger than the stop timeout was not waited for: Locust kills a user it finds waiting at the
+            # stop at once, even one that has just woken up and sent its next request, no fault of the target's
             waited = time.perf_counter() - sent
-            self._failed(
-                request, waited * 1000, f"{what}: no answer when the run stopped, {waited:.3g} s after it was sent"
-            )
+            environment = getattr(getattr(self.session, "user", None), "environment", None)
+            grace = getattr(environment, "stop_timeout", None) or 0.0
+            if grace and waited >= grace:
+                message = f"{what}: no answer when the run stopped, {waited:.3g} s after it was sent"
+                self._failed(request, waited * 1000, message)
             raise
         except gevent.Timeout as exc:
             if exc is not timer:
