@@ -7,7 +7,8 @@
 - ``collector``: progress.jsonl and the conformance report, on the controller;
 - ``deadlines``: a test's and the run's deadline;
 - ``stopping``: SIGTERM and the run's deadline end the session after the running test, with its report;
-- ``nodeids``: one operation's contract test selected by its node id.
+- ``nodeids``: one operation's contract test selected by its node id;
+- ``lazycoverage``: an operation's coverage-phase cases planned when its test runs, not at collection.
 
 Nothing outside the plugin imports it; the driver is imported by the contract test modules.
 """
@@ -22,6 +23,7 @@ from h2oharness.pytest_plugin.fixtures import (
     harness_sweep,
     pytest_generate_tests,
 )
+from h2oharness.pytest_plugin.lazycoverage import pytest_runtest_setup
 from h2oharness.pytest_plugin.nodeids import pytest_pycollect_makeitem
 from h2oharness.pytest_plugin.options import pytest_addoption, pytest_collection_modifyitems, pytest_configure
 from h2oharness.pytest_plugin.recording import pytest_runtest_makereport
@@ -39,5 +41,6 @@ __all__ = [
     "pytest_pycollect_makeitem",
     "pytest_runtest_call",
     "pytest_runtest_makereport",
+    "pytest_runtest_setup",
     "pytest_sessionstart",
 ]

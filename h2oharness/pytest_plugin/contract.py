@@ -33,6 +33,7 @@ from h2oharness.apis import ApiInfo, get_api
 from h2oharness.budget import BudgetSpent
 from h2oharness.contractplan import CaseFeed, FlowContext, FlowPlan
 from h2oharness.errors import ConfigError
+from h2oharness.pytest_plugin import lazycoverage
 from h2oharness.pytest_plugin.budgeted import BUDGET
 from h2oharness.settings import Settings
 from h2oharness.stateful import flow_settings, linked_flow
@@ -62,8 +63,7 @@ def contract_tests(slug: str, folder: Path) -> tuple[TestFunction, TestFunction 
         default = api.plan.default_scope
         return current.all_operations or default is None or default(method, path)
 
-    # filtered before parametrize: schemathesis plans each operation's coverage cases when it collects it, which
-    # costs seconds per H2O-3 model-builder operation (about 100 parameters each)
+    # filtered before parametrize: an operation out of scope is not even collected
     # an exclude, not an include: once a schemathesis.toml has [[operations]] entries, the loaded schema's filter
     # already includes everything and a further include only adds alternatives (schemathesis 4.32)
     schema = document.exclude(lambda ctx: not in_scope(ctx.operation.method, ctx.operation.path))
@@ -124,7 +124,8 @@ def _contract_test(
     test = settings(
         max_examples=current.max_examples, suppress_health_check=list(HealthCheck), deadline=None, database=None
     )(test)
-    return schema.parametrize()(test)  # type: ignore[no-any-return]
+    # the coverage cases are planned when each operation's test runs (lazycoverage), not for all at collection
+    return lazycoverage.defer(schema, test).parametrize()(test)  # type: ignore[no-any-return]
 
 
 _FED = pytest.StashKey[bool]()
