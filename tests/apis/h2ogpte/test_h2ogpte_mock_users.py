@@ -123,3 +123,17 @@ def test_a_memory_block_is_its_creators_until_shared(http: httpx.Client, anon: h
     assert glossary["is_owner"] is True
     edited = anon.put(f"/api/v1/memory_blocks/{glossary['id']}", json={"content": "new"}, headers=alice)
     assert edited.status_code == 204
+
+
+@pytest.mark.parametrize("owner", ["_owner", "user_id"])
+def test_one_rule_says_who_sees_a_record_whichever_field_names_its_owner(owner: str) -> None:
+    state = H2OGPTeMockState()
+    assert state.sees({owner: HARNESS.id, "_shared": {}}, owner)
+    assert not state.sees({owner: ALICE.id, "_shared": {}}, owner)
+    assert state.sees({owner: ALICE.id, "_shared": {HARNESS.username: []}}, owner)
+    assert state.sees({owner: ALICE.id, "_shared": {}, "is_public": True}, owner)
+    # the owner field is read, not another record's: alice's id under another name makes the record no one's
+    assert not state.sees({"elsewhere": HARNESS.id, owner: ALICE.id, "_shared": {}}, owner)
+    state.acting = ALICE
+    assert state.sees({owner: ALICE.id, "_shared": {}}, owner)
+    assert not state.sees({owner: HARNESS.id, "_shared": {}}, owner)

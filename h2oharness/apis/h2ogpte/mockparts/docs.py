@@ -109,14 +109,9 @@ def collection(state: H2OGPTeMockState, collection_id: str) -> dict[str, Any]:
         return default_collection(state)
     coll = state.collections.get(collection_id)
     # another user's collection not shared with this one is as unknown as one that does not exist
-    if coll is None or not visible(state, coll):
+    if coll is None or not state.sees(coll):
         raise not_found(f"Collection {collection_id}")
     return coll
-
-
-def visible(state: H2OGPTeMockState, coll: dict[str, Any]) -> bool:
-    """Whether the acting user may see a collection: theirs, shared with them, or public."""
-    return state.sees(coll) or bool(coll.get("is_public"))
 
 
 def default_collection(state: H2OGPTeMockState) -> dict[str, Any]:
@@ -167,7 +162,7 @@ def list_collections(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/collections."""
     q = call.query
     mine = bool(q.get("current_user_only"))
-    shown = [c for c in state.collections.values() if state.owns(c) or (not mine and visible(state, c))]
+    shown = [c for c in state.collections.values() if state.owns(c) or (not mine and state.sees(c))]
     items = [render_collection(state, c) for c in shown]
     if q.get("name_filter"):
         items = [c for c in items if str(q["name_filter"]).lower() in c["name"].lower()]
@@ -350,7 +345,7 @@ def download_file(state: H2OGPTeMockState, call: Call) -> Reply:
     doc = state.documents.get(call.query["id"])
     coll = state.collections.get(doc.collection_id) if doc is not None else None
     # another user's document is as unknown as one that does not exist
-    doc = doc if coll is not None and visible(state, coll) else None
+    doc = doc if coll is not None and state.sees(coll) else None
     stored = (call.query["name"], doc.data) if doc is not None else state.files.get(call.query["id"])
     if stored is None or stored[0] != call.query["name"]:
         raise not_found(f"File {call.query['name']!r}")

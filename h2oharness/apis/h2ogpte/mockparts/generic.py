@@ -18,7 +18,7 @@ from typing import Any
 
 from h2oharness.apis.h2ogpte.mockparts import feedback
 from h2oharness.apis.h2ogpte.mockparts.chat import render_session
-from h2oharness.apis.h2ogpte.mockparts.docs import job_view, ready_documents, render_collection, visible
+from h2oharness.apis.h2ogpte.mockparts.docs import job_view, ready_documents, render_collection
 from h2oharness.apis.h2ogpte.mockparts.library import render_document
 from h2oharness.apis.h2ogpte.mockparts.state import CREATED_KEYS, USERNAME, Document, H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import (
@@ -178,7 +178,7 @@ def _records(state: H2OGPTeMockState, template: str, values: Mapping[str, str]) 
 
 def _views(state: H2OGPTeMockState, template: str, values: Mapping[str, str]) -> dict[str, Any] | None:
     # what the acting user may see: their own, and the collections shared with them or public
-    shown = {cid: c for cid, c in state.collections.items() if visible(state, c)}
+    shown = {cid: c for cid, c in state.collections.items() if state.sees(c)}
     if template == f"{V1}/collections":
         return {cid: render_collection(state, c) for cid, c in shown.items()}
     if template == f"{V1}/chats":

@@ -194,10 +194,12 @@ class H2OGPTeMockState(MockState):
         user's)."""
         return bool(record.get("_owner", HARNESS.id) == self.acting.id)
 
-    def sees(self, record: dict[str, Any]) -> bool:
-        """Whether the acting user may see a record: theirs, or shared with them (a collection's ``_shared``)."""
+    def sees(self, record: dict[str, Any], owner: str = "_owner") -> bool:
+        """Whether the acting user may see a record (a collection, a memory block...): theirs (its ``owner`` field
+        names their id; none: the harness user's), shared with them by username (``_shared``), or public."""
         shared = record.get("_shared")
-        return self.owns(record) or (isinstance(shared, dict) and self.acting.username in shared)
+        mine = record.get(owner, HARNESS.id) == self.acting.id
+        return mine or bool(record.get("is_public")) or (isinstance(shared, dict) and self.acting.username in shared)
 
     def user_of(self, token: str | None) -> User:
         """The user a bearer token acts as: a created key's user, else (the mock's own keys) the harness user."""
