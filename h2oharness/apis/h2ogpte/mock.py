@@ -35,6 +35,7 @@ from h2oharness.apis.h2ogpte.mockparts import (
     docs,
     feedback,
     generic,
+    keys,
     library,
     llm,
     memory,
@@ -234,6 +235,7 @@ HANDLERS: dict[str, Handler] = {
     "get_collection_permissions": users.get_collection_permissions,
     "list_users": users.list_users,
     "get_user": users.get_user,
+    "list_all_api_keys": keys.list_all_api_keys,
 }
 
 # Where the mock answers differently from a real h2oGPTe, on purpose.
@@ -259,7 +261,8 @@ DEVIATIONS: dict[str, str] = {
     "expires_at on, or once unused for inactivity_interval days (counted from its last use, else its creation); "
     "expires_in is a number and a unit (PostgreSQL's words and abbreviations: '30 minutes', '1d'; a month is 30 days, "
     "a year 365 days), anything else a 400; every request a key is let in with (the /ws handshake too) adds one to "
-    "its total_calls and sets its last_used_at; the mock's own keys never expire and are not listed",
+    "its total_calls and sets its last_used_at; the mock's own keys never expire and are not listed; the listing's "
+    "filter keeps the keys whose username contains it, case-insensitively (the client says only 'matching')",
     "OpenAI errors": "OpenAI-style {error: {message, type, code}} bodies under /openai_api",
     "client surface": "operations without a hand-written handler (most of h2ogpte.rest_sync) are answered by the "
     "generic resource layer: objects stored as sent, answers fitted to the client's models, *_job endpoints as jobs "

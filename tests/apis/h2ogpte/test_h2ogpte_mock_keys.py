@@ -150,3 +150,17 @@ def test_the_official_client_sees_expiry_and_usage(url: str, clock: ManualClock)
         h2ogpte.H2OGPTE(address=url, api_key=secret)
     admin.set_api_key_expiration(key.id, "2 hours")
     assert h2ogpte.H2OGPTE(address=url, api_key=secret).get_meta().username == ALICE.username
+
+
+def test_the_key_listing_keeps_the_usernames_its_filter_matches(http: httpx.Client, url: str) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+    admin = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    for user in (ALICE, HARNESS, ALICE):
+        admin.create_api_key_for_user(user_id=user.id, name=user.username)
+    assert [k.username for k in admin.list_all_api_keys(0, 10, key_filter="alice")] == [ALICE.username] * 2
+    assert [k.username for k in admin.list_all_api_keys(0, 10, key_filter="HARNESS@")] == [HARNESS.username]
+    assert admin.list_all_api_keys(0, 10, key_filter="nobody") == []
+    assert len(admin.list_all_api_keys(0, 10)) == 3
+    # the filter applies before the page is cut
+    paged = http.get("/api/v1/admin/api_keys", params={"filter": "alice", "offset": 1, "limit": 5}).json()
+    assert [k["username"] for k in paged] == [ALICE.username]
