@@ -263,6 +263,13 @@ DEVIATIONS: dict[str, str] = {
     "a year 365 days), anything else a 400; every request a key is let in with (the /ws handshake too) adds one to "
     "its total_calls and sets its last_used_at; the mock's own keys never expire and are not listed; the listing's "
     "filter keeps the keys whose username contains it, case-insensitively (the client says only 'matching')",
+    "collection-specific API keys": "a key made with a collection_id acts as its user on that collection only: "
+    "'default' names it, and the key may read it, its documents, summaries and chats (GET), make chats on it, chat "
+    "in them (REST and /ws) and summarise its documents, plus GET /rpc/meta and the models; job ids are not "
+    "checked. Every other call (listing collections or chats, creating, deleting, ingesting, another collection's "
+    "or chat's ids, memory blocks, agents...) is a 401 naming the collection. The client's docs only say such a "
+    "key does 'not allow other API calls'; the 401 is an assumption, chosen because seed 004 answers a caller "
+    "lacking a permission with 401 and the contract documents 401 on nearly every operation (403 on few)",
     "OpenAI errors": "OpenAI-style {error: {message, type, code}} bodies under /openai_api",
     "client surface": "operations without a hand-written handler (most of h2ogpte.rest_sync) are answered by the "
     "generic resource layer: objects stored as sent, answers fitted to the client's models, *_job endpoints as jobs "
@@ -402,7 +409,8 @@ def _unrouted(state: H2OGPTeMockState, call: Call, lookup: Lookup[Target]) -> An
 def _invoke(state: H2OGPTeMockState, op: Target, call: Call) -> Answer:
     if isinstance(op, GenericOperation):
         with state.lock:
-            state.acting = state.user_of(call.bearer)
+            state.act_as(call.bearer)
+            keys.check_scope(state, op.operation_id, op.method, call)
             return generic.answer(state, op, call)
     if not op.documented:
         generic.check(state, op.method, op.path, call)
@@ -410,7 +418,8 @@ def _invoke(state: H2OGPTeMockState, op: Target, call: Call) -> Answer:
     if op.form is None:
         call.json = json_body(op, call)
     with state.lock:
-        state.acting = state.user_of(call.bearer)
+        state.act_as(call.bearer)
+        keys.check_scope(state, op.operation_id, op.method, call)
         return HANDLERS[op.operation_id](state, call)
 
 

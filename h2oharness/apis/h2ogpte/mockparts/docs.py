@@ -104,9 +104,12 @@ DEFAULT_COLLECTION = "default"
 
 
 def collection(state: H2OGPTeMockState, collection_id: str) -> dict[str, Any]:
-    """The stored collection (``default``: the user's default collection), or a 404."""
+    """The stored collection (``default``: the collection-specific key's collection, else the user's default
+    collection), or a 404."""
     if collection_id == DEFAULT_COLLECTION:
-        return default_collection(state)
+        if state.scope is None:
+            return default_collection(state)
+        collection_id = state.scope
     coll = state.collections.get(collection_id)
     # another user's collection not shared with this one is as unknown as one that does not exist
     if coll is None or not state.sees(coll):

@@ -131,6 +131,7 @@ def _issue_api_key(state: H2OGPTeMockState, resources: Resources, op: Operation)
     record = kept.get(key_id, {})
     user = state.users[str(record.get("user_id"))]
     inactivity = record.get("inactivity_interval")
+    scoped = state.collections.get(str(record.get("collection_id") or ""))
     record.update(
         {
             "_user_id": user.id,
@@ -143,6 +144,7 @@ def _issue_api_key(state: H2OGPTeMockState, resources: Resources, op: Operation)
             "inactivity_interval": inactivity if isinstance(inactivity, int) else None,
             "is_active": True,
             "is_global_key": not record.get("collection_id"),
+            "collection_name": scoped["name"] if scoped is not None else None,
             "total_calls": 0,
         }
     )

@@ -131,6 +131,8 @@ class H2OGPTeMockState(MockState):
     users: dict[str, User] = field(default_factory=lambda: {u.id: u for u in (HARNESS, ALICE)})
     #: the user whose request the handlers are answering, set under ``lock`` for each request
     acting: User = HARNESS
+    #: the collection the request's key is specific to (a collection-specific key's); None for a global key
+    scope: str | None = None
     #: the CSV of every feedback export job, by job id
     exports: dict[str, bytes] = field(default_factory=dict)
     #: the generic layer answering the contract's operations no handler takes (mockparts/generic.py)
@@ -205,6 +207,15 @@ class H2OGPTeMockState(MockState):
         """The user a bearer token acts as: a created key's user, else (the mock's own keys) the harness user."""
         key = self.created_key(token)
         return self.users.get(str(key.get("_user_id")), HARNESS) if key is not None else HARNESS
+
+    def scope_of(self, token: str | None) -> str | None:
+        """The collection a bearer token's key is specific to: a created key's ``collection_id``, else None."""
+        key = self.created_key(token)
+        return str(key["collection_id"]) if key is not None and key.get("collection_id") else None
+
+    def act_as(self, token: str | None) -> None:
+        """Answer the request as the bearer token's user, within its key's collection when it is specific to one."""
+        self.acting, self.scope = self.user_of(token), self.scope_of(token)
 
     def created_key(self, token: str | None) -> dict[str, Any] | None:
         """The record of the created key whose secret ``token`` is (as GET /admin/api_keys lists it), if kept."""
