@@ -255,8 +255,12 @@ DEVIATIONS: dict[str, str] = {
     "list: read or edit alike) and it is seen (read, chatted on, ingested into) until unshared; only the owner "
     "shares, unshares or deletes it (else a 403, or the operation's first documented 4xx); sharing with the owner "
     "changes nothing, and the permissions listing names the users shared with, not the owner. Chats and feedback "
-    "are never shared; memory blocks are their creator's, shared by username or made public; the default memory "
-    "blocks and objects of the other kinds (/rpc/db records, agents, templates...) are still everyone's",
+    "are never shared; memory blocks are their creator's, shared by username or made public. Uploads, jobs, "
+    "custom tools, custom agents (with their tool and key associations) and prompt templates are their "
+    "creator's too: another user gets a 404 and does not see them listed or counted (a template is seen by "
+    "others only when made with is_public; its share and privacy calls are accepted without effect). The "
+    "default memory blocks, document summaries and objects of the other kinds (/rpc/db records, agent keys, "
+    "skills...) are still everyone's",
     "API keys": "a created key is refused with the unknown key's 401 {code, message: 'Unauthorized'} from its "
     "expires_at on, or once unused for inactivity_interval days (counted from its last use, else its creation); "
     "expires_in is a number and a unit (PostgreSQL's words and abbreviations: '30 minutes', '1d'; a month is 30 days, "

@@ -214,6 +214,7 @@ def _store_upload(state: H2OGPTeMockState, call: Call, form: str) -> tuple[str, 
     filename = part.filename or "upload.bin"
     uid = new_id()
     state.uploads[uid] = (filename, part.value)
+    state.upload_owners[uid] = state.acting.id
     state.trim()
     return uid, filename
 
@@ -236,8 +237,9 @@ def _ingest(state: H2OGPTeMockState, call: Call) -> Job:
     ids = [u for u in call.path_params["upload_ids"].split(",") if u]
     if not ids:
         raise bad_request("No upload ids given")
-    for uid in ids:
-        if uid not in state.uploads:
+    uploads = {uid: state.upload(uid) for uid in ids}
+    for uid, found in uploads.items():
+        if found is None:
             raise not_found(f"Upload {uid}")
     names = [state.uploads[uid][0] for uid in ids]
     job = state.jobs.submit("ingest", state.timings.ingest, job_id=new_id(), description=", ".join(names))
@@ -337,7 +339,7 @@ def ingest_upload_job(state: H2OGPTeMockState, call: Call) -> Reply:
 
 def get_job(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/jobs/{job_id}."""
-    job = state.jobs.get(call.path_params["job_id"])
+    job = state.job(call.path_params["job_id"])
     if job is None:
         raise not_found(f"Job {call.path_params['job_id']}")
     return Reply(job_details(state, job))

@@ -334,13 +334,14 @@ def get_document_summary(state: H2OGPTeMockState, call: Call) -> Reply:
 
 def list_uploads(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /rpc/fs: the ids of the uploads not yet ingested or deleted."""
-    return Reply(list(state.uploads))
+    return Reply([uid for uid in state.uploads if state.upload(uid) is not None])
 
 
 def delete_upload(state: H2OGPTeMockState, call: Call) -> Reply:
     """DELETE /rpc/fs?id=: ``{"id"}`` of the deleted upload."""
     uid = call.query.get("id", "")
-    if uid not in state.uploads:
+    if state.upload(uid) is None:
         raise ApiError(404, f"Upload {uid} not found")
     del state.uploads[uid]
+    state.upload_owners.pop(uid, None)
     return Reply({"id": uid})

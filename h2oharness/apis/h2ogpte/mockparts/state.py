@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from h2oharness.apis.h2ogpte.mockparts.wire import parse_iso
 from h2oharness.mocks.auth import token_in
 from h2oharness.mocks.clock import Clock, MonotonicClock
-from h2oharness.mocks.jobs import JobBoard, JobTiming
+from h2oharness.mocks.jobs import Job, JobBoard, JobTiming
 from h2oharness.mocks.resources import Resources
 from h2oharness.mocks.state import MockState
 from h2oharness.targets import Credentials
@@ -62,6 +63,19 @@ ALICE = User("00000000-0000-4000-8000-000000000002", OTHER_USER)
 
 
 @dataclass
+class UserJobs(JobBoard):
+    """The mock's jobs, each stamped with the user acting when it was submitted."""
+
+    acting: Callable[[], str] = lambda: HARNESS.id
+
+    def submit(self, *args: Any, **kwargs: Any) -> Job:
+        """Submit a job (as ``JobBoard.submit``), the acting user's."""
+        job = super().submit(*args, **kwargs)
+        job.owner = self.acting()
+        return job
+
+
+@dataclass
 class Document:
     """An ingested (or ingesting) document of a collection."""
 
@@ -103,8 +117,10 @@ class H2OGPTeMockState(MockState):
     #: what a long load run may leave behind: the oldest messages (with their meta and references) and uploads go
     max_messages: int = 5000
     max_uploads: int = 1000
-    jobs: JobBoard = field(init=False)
+    jobs: UserJobs = field(init=False)
     uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    #: the user id of each upload's uploader
+    upload_owners: dict[str, str] = field(default_factory=dict)
     collections: dict[str, dict[str, Any]] = field(default_factory=dict)
     documents: dict[str, Document] = field(default_factory=dict)
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -152,10 +168,11 @@ class H2OGPTeMockState(MockState):
             self.forget_messages(list(self.messages)[:extra])
         for uid in list(self.uploads)[: max(0, len(self.uploads) - self.max_uploads)]:
             del self.uploads[uid]
+            self.upload_owners.pop(uid, None)
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.jobs = JobBoard(self.clock)
+        self.jobs = UserJobs(self.clock, acting=lambda: self.acting.id)
         # someone else's public block: readable by the harness user, but not its to change (the 403 cases)
         shared = new_id()
         self.memory_blocks[shared] = {
@@ -191,17 +208,27 @@ class H2OGPTeMockState(MockState):
             key["last_used_at"] = self.now().isoformat()
             return True
 
-    def owns(self, record: dict[str, Any]) -> bool:
+    def owns(self, record: Mapping[str, Any]) -> bool:
         """Whether the acting user owns a collection or chat session (the mock's first objects are the harness
         user's)."""
         return bool(record.get("_owner", HARNESS.id) == self.acting.id)
 
-    def sees(self, record: dict[str, Any], owner: str = "_owner") -> bool:
+    def sees(self, record: Mapping[str, Any], owner: str = "_owner") -> bool:
         """Whether the acting user may see a record (a collection, a memory block...): theirs (its ``owner`` field
         names their id; none: the harness user's), shared with them by username (``_shared``), or public."""
         shared = record.get("_shared")
         mine = record.get(owner, HARNESS.id) == self.acting.id
         return mine or bool(record.get("is_public")) or (isinstance(shared, dict) and self.acting.username in shared)
+
+    def upload(self, upload_id: str) -> tuple[str, bytes] | None:
+        """The acting user's upload (name and bytes) of that id; None for another user's, as for an unknown one."""
+        found = self.uploads.get(upload_id)
+        return found if found is not None and self.upload_owners.get(upload_id) == self.acting.id else None
+
+    def job(self, job_id: str) -> Job | None:
+        """The acting user's job of that id; None for another user's, as for an unknown one."""
+        found = self.jobs.get(job_id)
+        return found if found is not None and (found.owner or HARNESS.id) == self.acting.id else None
 
     def user_of(self, token: str | None) -> User:
         """The user a bearer token acts as: a created key's user, else (the mock's own keys) the harness user."""
