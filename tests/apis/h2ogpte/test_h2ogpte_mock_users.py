@@ -1,6 +1,6 @@
 """Users are kept apart: a key acts as its user, whose collections (with their documents) and chats no other user
 sees (a 404, as for an object that does not exist) until the owner shares the collection; chats stay their
-creator's."""
+creator's, and so do uploads, jobs, custom tools and agents and prompt templates."""
 
 from __future__ import annotations
 
