@@ -68,6 +68,8 @@ class Job:
     result: Any = None
     description: str = ""
     cancelled_at: float | None = None
+    #: who submitted it, for a mock that keeps its users apart ('' when it does not)
+    owner: str = ""
     #: injected faults: never leave running; report progress going backwards
     stuck: bool = False
     regress: bool = False

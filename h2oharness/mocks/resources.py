@@ -251,6 +251,11 @@ class Resources:
     #: the objects the API's own handlers hold in a collection, by id: (collection template, path values) -> a
     #: dict the generic layer reads, updates and deletes in, or None when the collection is not the API's
     records: Callable[[str, Mapping[str, str]], dict[str, dict[str, Any]] | None] | None = None
+    #: whether the caller may see an object the generic layer holds: (collection template, object) -> bool; an
+    #: object it may not see is as unknown as one that does not exist (None: every object is seen)
+    visible: Callable[[str, Mapping[str, Any]], bool] | None = None
+    #: the fields a new object gets besides those sent (its owner, say): collection template -> fields
+    stamp: Callable[[str], Mapping[str, Any]] | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -316,12 +321,26 @@ class Resources:
                 known = object_id in own
             if known is None:
                 held = self.collections.get(filled)
-                known = None if held is None and not self._creatable(collection) else object_id in (held or {})
+                known = (
+                    None
+                    if held is None and not self._creatable(collection)
+                    else self._sees(collection, held, object_id)
+                )
             if known is False and self._elsewhere(collection, object_id):
                 known = True
             if known is False:
                 return f"{segment[1:-1]} {object_id!r} not found"
         return ""
+
+    def _board_job(self, collection: str, object_id: str) -> Job | None:
+        """The board's job of that id when the collection is named "jobs" and the caller may see it, else None."""
+        job = self.jobs.get(object_id) if _last_segment(collection).endswith("jobs") else None
+        return job if job is not None and (self.visible is None or self.visible(collection, {"id": job.id})) else None
+
+    def _sees(self, collection: str, held: Mapping[str, Mapping[str, Any]] | None, object_id: str) -> bool:
+        """Whether ``held`` has the object and the caller may see it."""
+        record = (held or {}).get(object_id)
+        return record is not None and (self.visible is None or self.visible(collection, record))
 
     def _creatable(self, collection: str) -> bool:
         return any(op.kind is Kind.CREATE and op.template == collection for op in self.surface.operations)
@@ -359,6 +378,8 @@ class Resources:
         record = {**call.path, **body, self.surface.rules.id_field: object_id}
         if self.surface.rules.on_create is not None:
             record.update(self.surface.rules.on_create(object_id, call.body))
+        if self.stamp is not None:
+            record.update(self.stamp(call.operation.collection))
         self._keep(self._store(call), object_id, record)
         return GenericReply(call.operation.status, record)
 
@@ -384,11 +405,11 @@ class Resources:
         object_id = self._item_id(call)
         own = self.records(call.operation.collection, call.path) if self.records is not None else None
         store = own if own is not None else self.collections.get(self._fill(call.operation.collection, call.path), {})
-        if object_id in store:
-            return store, store[object_id]
         collection = call.operation.collection
+        if object_id in store:
+            return (store, store[object_id]) if self._sees(collection, store, object_id) else (store, None)
         name = _last_segment(collection)
-        job = self.jobs.get(object_id) if name.endswith("jobs") else None
+        job = self._board_job(collection, object_id)
         if job is not None:
             view = self.surface.rules.job_view
             return store, {**(view(job, self.jobs.clock.now()) if view else {}), "id": job.id}
@@ -399,7 +420,7 @@ class Resources:
 
     def _elsewhere(self, collection: str, object_id: str) -> bool:
         """Whether ``_find`` would find the object outside its own collection (a job, or a same-named one)."""
-        if _last_segment(collection).endswith("jobs") and self.jobs.get(object_id) is not None:
+        if self._board_job(collection, object_id) is not None:
             return True
         return self._same_named(collection, object_id) is not None
 
@@ -451,7 +472,8 @@ class Resources:
         missing = self._parent_missing(call, call.operation.template)
         if missing:
             return self._not_found(call, missing)
-        records = list(self._store(call).values())
+        held = self._store(call)
+        records = [held[i] for i in held if self._sees(call.operation.collection, held, i)]
         records = _filtered(records, call.query, call.operation)
         records = _ordered(records, call.query)
         page, next_token, total = _paged(records, call.query)
@@ -469,8 +491,10 @@ class Resources:
         missing = self._parent_missing(call, call.operation.template)
         if missing:
             return self._not_found(call, missing)
-        held = self._held(_parent(call.operation.template), call.path)
-        count = len(_filtered(list(held.values()), call.query, call.operation))
+        collection = _parent(call.operation.template)
+        held = self._held(collection, call.path)
+        seen = [held[i] for i in held if self._sees(collection, held, i)]
+        count = len(_filtered(seen, call.query, call.operation))
         return GenericReply(call.operation.status, {"count": count, "total": count})
 
     def _get_one(self, call: GenericCall) -> GenericReply:

@@ -165,6 +165,23 @@ def test_the_api_can_vouch_for_objects_its_own_handlers_hold(resources: Resource
     assert _call(resources, "GET", "/things/{thing_id}/settings", thing_id="other").status == 404
 
 
+def test_an_object_the_caller_may_not_see_is_as_unknown_as_a_missing_one(resources: Resources) -> None:
+    caller = {"name": "ann"}
+    resources.stamp = lambda collection: {"_owner": caller["name"]}
+    resources.visible = lambda collection, record: record.get("_owner") == caller["name"]
+    anns = _call(resources, "POST", "/things", {"name": "a"}).body["id"]
+    caller["name"] = "bob"
+    bobs = _call(resources, "POST", "/things", {"name": "b"}).body["id"]
+    assert [t["id"] for t in _call(resources, "GET", "/things").body] == [bobs]
+    assert _call(resources, "GET", "/things/count").body["count"] == 1
+    for method, template in (("GET", "/things/{thing_id}"), ("PATCH", "/things/{thing_id}"),
+                             ("DELETE", "/things/{thing_id}"), ("GET", "/things/{thing_id}/settings")):  # fmt: skip
+        body = {} if method == "PATCH" else None
+        assert _call(resources, method, template, body, thing_id=anns).status == 404, (method, template)
+    caller["name"] = "ann"
+    assert _call(resources, "GET", "/things/{thing_id}", thing_id=anns).body["name"] == "a"
+
+
 def test_jobs_run_on_the_clock(resources: Resources, clock: ManualClock) -> None:
     reply = _call(resources, "POST", "/things/delete_job", {})
     assert reply.status == 202

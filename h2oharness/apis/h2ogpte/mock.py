@@ -35,6 +35,7 @@ from h2oharness.apis.h2ogpte.mockparts import (
     docs,
     feedback,
     generic,
+    keys,
     library,
     llm,
     memory,
@@ -234,6 +235,7 @@ HANDLERS: dict[str, Handler] = {
     "get_collection_permissions": users.get_collection_permissions,
     "list_users": users.list_users,
     "get_user": users.get_user,
+    "list_all_api_keys": keys.list_all_api_keys,
 }
 
 # Where the mock answers differently from a real h2oGPTe, on purpose.
@@ -253,13 +255,25 @@ DEVIATIONS: dict[str, str] = {
     "list: read or edit alike) and it is seen (read, chatted on, ingested into) until unshared; only the owner "
     "shares, unshares or deletes it (else a 403, or the operation's first documented 4xx); sharing with the owner "
     "changes nothing, and the permissions listing names the users shared with, not the owner. Chats and feedback "
-    "are never shared; memory blocks are their creator's, shared by username or made public; the default memory "
-    "blocks and objects of the other kinds (/rpc/db records, agents, templates...) are still everyone's",
+    "are never shared; memory blocks are their creator's, shared by username or made public. Uploads, jobs, "
+    "custom tools, custom agents (with their tool and key associations) and prompt templates are their "
+    "creator's too: another user gets a 404 and does not see them listed or counted (a template is seen by "
+    "others only when made with is_public; its share and privacy calls are accepted without effect). The "
+    "default memory blocks, document summaries and objects of the other kinds (/rpc/db records, agent keys, "
+    "skills...) are still everyone's",
     "API keys": "a created key is refused with the unknown key's 401 {code, message: 'Unauthorized'} from its "
     "expires_at on, or once unused for inactivity_interval days (counted from its last use, else its creation); "
     "expires_in is a number and a unit (PostgreSQL's words and abbreviations: '30 minutes', '1d'; a month is 30 days, "
     "a year 365 days), anything else a 400; every request a key is let in with (the /ws handshake too) adds one to "
-    "its total_calls and sets its last_used_at; the mock's own keys never expire and are not listed",
+    "its total_calls and sets its last_used_at; the mock's own keys never expire and are not listed; the listing's "
+    "filter keeps the keys whose username contains it, case-insensitively (the client says only 'matching')",
+    "collection-specific API keys": "a key made with a collection_id acts as its user on that collection only: "
+    "'default' names it, and the key may read it, its documents, summaries and chats (GET), make chats on it, chat "
+    "in them (REST and /ws) and summarise its documents, plus GET /rpc/meta and the models; job ids are not "
+    "checked. Every other call (listing collections or chats, creating, deleting, ingesting, another collection's "
+    "or chat's ids, memory blocks, agents...) is a 401 naming the collection. The client's docs only say such a "
+    "key does 'not allow other API calls'; the 401 is an assumption, chosen because seed 004 answers a caller "
+    "lacking a permission with 401 and the contract documents 401 on nearly every operation (403 on few)",
     "OpenAI errors": "OpenAI-style {error: {message, type, code}} bodies under /openai_api",
     "client surface": "operations without a hand-written handler (most of h2ogpte.rest_sync) are answered by the "
     "generic resource layer: objects stored as sent, answers fitted to the client's models, *_job endpoints as jobs "
@@ -399,7 +413,8 @@ def _unrouted(state: H2OGPTeMockState, call: Call, lookup: Lookup[Target]) -> An
 def _invoke(state: H2OGPTeMockState, op: Target, call: Call) -> Answer:
     if isinstance(op, GenericOperation):
         with state.lock:
-            state.acting = state.user_of(call.bearer)
+            state.act_as(call.bearer)
+            keys.check_scope(state, op.operation_id, op.method, call)
             return generic.answer(state, op, call)
     if not op.documented:
         generic.check(state, op.method, op.path, call)
@@ -407,7 +422,8 @@ def _invoke(state: H2OGPTeMockState, op: Target, call: Call) -> Answer:
     if op.form is None:
         call.json = json_body(op, call)
     with state.lock:
-        state.acting = state.user_of(call.bearer)
+        state.act_as(call.bearer)
+        keys.check_scope(state, op.operation_id, op.method, call)
         return HANDLERS[op.operation_id](state, call)
 
 

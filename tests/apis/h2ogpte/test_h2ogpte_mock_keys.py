@@ -150,3 +150,83 @@ def test_the_official_client_sees_expiry_and_usage(url: str, clock: ManualClock)
         h2ogpte.H2OGPTE(address=url, api_key=secret)
     admin.set_api_key_expiration(key.id, "2 hours")
     assert h2ogpte.H2OGPTE(address=url, api_key=secret).get_meta().username == ALICE.username
+
+
+def test_the_key_listing_keeps_the_usernames_its_filter_matches(http: httpx.Client, url: str) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+    admin = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    for user in (ALICE, HARNESS, ALICE):
+        admin.create_api_key_for_user(user_id=user.id, name=user.username)
+    assert [k.username for k in admin.list_all_api_keys(0, 10, key_filter="alice")] == [ALICE.username] * 2
+    assert [k.username for k in admin.list_all_api_keys(0, 10, key_filter="HARNESS@")] == [HARNESS.username]
+    assert admin.list_all_api_keys(0, 10, key_filter="nobody") == []
+    assert len(admin.list_all_api_keys(0, 10)) == 3
+    # the filter applies before the page is cut
+    paged = http.get("/api/v1/admin/api_keys", params={"filter": "alice", "offset": 1, "limit": 5}).json()
+    assert [k["username"] for k in paged] == [ALICE.username]
+
+
+def test_a_collection_specific_key_only_chats_with_its_collection(
+    http: httpx.Client, anon: httpx.Client, url: str, clock: ManualClock, state: H2OGPTeMockState
+) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+    admin = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    cid = admin.create_collection("Contracts", "Paper clip supply contracts")
+    other = admin.create_collection("Other", "not the key's")
+    for target in (cid, other):
+        upload = http.put("/api/v1/uploads", files={"file": (f"{target}.txt", b"55 paper clips shipped\n")}).json()
+        assert http.post(f"/api/v1/uploads/{upload['id']}/ingest", params={"collection_id": target}).status_code == 204
+    clock.advance(5)
+    other_sid = admin.create_chat_session(other)
+    [other_doc] = admin.list_documents_in_collection(other, 0, 10)
+    # a key of the user who owns both collections: what it is refused, the scope refuses
+    secret = admin.create_api_key_for_user(user_id=HARNESS.id, name="contracts only", collection_id=cid)
+    [key] = admin.list_all_api_keys(0, 10)
+    assert (key.is_global_key, key.collection_id, key.collection_name) == (False, cid, "Contracts")
+
+    # the client's own example for a collection-specific key: chat on the default collection, read its documents
+    scoped = h2ogpte.H2OGPTE(address=url, api_key=secret)
+    sid = scoped.create_chat_session_on_default_collection()
+    with scoped.connect(sid) as session:
+        assert session.query("How many paper clips were shipped?", timeout=30).content
+    assert scoped.get_default_collection().id == cid
+    [doc] = scoped.list_documents_in_collection(cid, 0, 10)
+    assert state.sessions[sid]["collection_id"] == cid
+    bearer = {"Authorization": f"Bearer {secret}"}
+    job = anon.post("/api/v1/documents/process_job", json={"document_id": doc.id, "summary_id": "s1"}, headers=bearer)
+    assert job.status_code == 201
+    assert anon.get("/api/v1/document_summaries/s1", headers=bearer).status_code == 200
+    assert anon.get("/file", params={"id": doc.id, "name": doc.name}, headers=bearer).status_code == 200
+
+    # nothing else: no listing, creating, deleting or ingesting, nothing of another collection
+    for refused_call in (
+        lambda: scoped.list_recent_collections(0, 10),
+        lambda: scoped.get_collection(other),
+        lambda: scoped.create_collection("mine", "d"),
+        lambda: scoped.create_chat_session(other),
+        lambda: scoped.list_recent_chat_sessions(0, 10),
+        lambda: scoped.list_chat_messages(other_sid, 0, 10),
+        lambda: scoped.delete_chat_sessions([sid]),
+        lambda: scoped.delete_collections([cid]),
+    ):
+        with pytest.raises(h2ogpte.errors.UnauthorizedError):
+            refused_call()
+    with scoped.connect(other_sid) as session, pytest.raises(Exception, match="Unauthorized"):
+        session.query("hello", timeout=30)
+    for method, path, params in (
+        ("GET", "/api/v1/collections", {}),
+        ("GET", f"/api/v1/documents/{other_doc.id}", {}),
+        ("GET", "/file", {"id": other_doc.id, "name": other_doc.name}),
+        ("POST", f"/api/v1/uploads/{doc.id}/ingest", {"collection_id": cid}),
+        ("GET", "/api/v1/memory_blocks", {}),
+    ):
+        refused = anon.request(method, path, params=params, headers=bearer)
+        assert refused.status_code == 401, path
+        assert refused.json()["code"] == 401
+        assert cid in refused.json()["message"]
+    other_job = {"document_id": other_doc.id, "summary_id": "s2"}
+    assert anon.post("/api/v1/documents/process_job", json=other_job, headers=bearer).status_code == 401
+    # the scope is the key's: the user's global key still reaches everything, and nothing was deleted
+    assert {c.id for c in admin.list_recent_collections(0, 10)} == {cid, other}
+    assert sid in {s.id for s in admin.list_recent_chat_sessions(0, 10)}
+    assert not state.internal_errors

@@ -1,12 +1,15 @@
 """Users are kept apart: a key acts as its user, whose collections (with their documents) and chats no other user
 sees (a 404, as for an object that does not exist) until the owner shares the collection; chats stay their
-creator's."""
+creator's, and so do uploads, jobs, custom tools and agents and prompt templates."""
 
 from __future__ import annotations
+
+import json
 
 import httpx
 import pytest
 
+from h2oharness.apis.h2ogpte import payloads
 from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, H2OGPTeMockState
 from h2oharness.apis.h2ogpte.mockparts.state import ALICE, HARNESS
 from h2oharness.mocks.clock import ManualClock
@@ -123,3 +126,82 @@ def test_a_memory_block_is_its_creators_until_shared(http: httpx.Client, anon: h
     assert glossary["is_owner"] is True
     edited = anon.put(f"/api/v1/memory_blocks/{glossary['id']}", json={"content": "new"}, headers=alice)
     assert edited.status_code == 204
+
+
+@pytest.mark.parametrize("owner", ["_owner", "user_id"])
+def test_one_rule_says_who_sees_a_record_whichever_field_names_its_owner(owner: str) -> None:
+    state = H2OGPTeMockState()
+    assert state.sees({owner: HARNESS.id, "_shared": {}}, owner)
+    assert not state.sees({owner: ALICE.id, "_shared": {}}, owner)
+    assert state.sees({owner: ALICE.id, "_shared": {HARNESS.username: []}}, owner)
+    assert state.sees({owner: ALICE.id, "_shared": {}, "is_public": True}, owner)
+    # the owner field is read, not another record's: alice's id under another name makes the record no one's
+    assert not state.sees({"elsewhere": HARNESS.id, owner: ALICE.id, "_shared": {}}, owner)
+    state.acting = ALICE
+    assert state.sees({owner: ALICE.id, "_shared": {}}, owner)
+    assert not state.sees({owner: HARNESS.id, "_shared": {}}, owner)
+
+
+def _form(**fields: str) -> dict[str, tuple[None, str]]:
+    return {name: (None, value) for name, value in fields.items()}
+
+
+def test_uploads_jobs_agents_tools_and_templates_are_their_creators(
+    http: httpx.Client, anon: httpx.Client, state: H2OGPTeMockState
+) -> None:
+    alice = _alice(http)
+    cid = anon.post("/api/v1/collections", json={"name": "c", "description": "d"}, headers=alice).json()["id"]
+    mine = http.post("/api/v1/collections", json={"name": "m", "description": "d"}).json()["id"]
+    upload = anon.put("/api/v1/uploads", files={"file": ("a.csv", b"a\n1\n")}, headers=alice).json()["id"]
+    spare = anon.put("/api/v1/uploads", files={"file": ("b.csv", b"b\n2\n")}, headers=alice).json()["id"]
+    job = anon.post(f"/api/v1/uploads/{upload}/ingest/job", params={"collection_id": cid}, headers=alice).json()["id"]
+    tool_args = json.dumps({"tool_name": "alices_tool", "description": "d"})
+    tool = anon.post(
+        "/api/v1/agents/custom_tools",
+        files={**_form(tool_type="general_code", tool_args=tool_args), "file": ("alices_tool.py", b"print(1)\n")},
+        headers=alice,
+    ).json()[0]["agent_custom_tool_id"]
+    agent = anon.post(
+        "/api/v1/agents/custom_agents",
+        files={**_form(agent_type="crewai", agent_args="{}"), "file": ("agents.zip", payloads.tool_zip(("one",)))},
+        headers=alice,
+    ).json()[0]["agent_custom_agent_id"]
+    link = {"agent_id": agent, "mcp_server_name": "web_search"}
+    assoc = anon.post("/api/v1/agents/custom_agent_tool_associations", json=link, headers=alice).json()["id"]
+    template = anon.post("/api/v1/prompt_templates", json={"name": "alice's"}, headers=alice).json()["id"]
+
+    hidden = [
+        f"/api/v1/jobs/{job}",
+        f"/api/v1/agents/custom_tools/{tool}",
+        f"/api/v1/agents/custom_tools/{tool}/download",
+        f"/api/v1/agents/custom_agents/{agent}",
+        f"/api/v1/prompt_templates/{template}",
+    ]
+    for path in hidden:
+        assert anon.get(path, headers=alice).status_code == 200, path
+        refused = http.get(path)
+        assert refused.status_code == 404, path
+        assert set(refused.json()) == {"code", "message"}
+    # the harness user can neither ingest, delete nor change them, and does not see them listed
+    assert http.post(f"/api/v1/uploads/{spare}/ingest", params={"collection_id": mine}).status_code == 404
+    assert http.delete("/rpc/fs", params={"id": spare}).status_code == 404
+    assert http.delete(f"/api/v1/agents/custom_tools/{tool}").json() == {"count": 0}
+    assert http.delete(f"/api/v1/agents/custom_agents/{agent}").json() == {"count": 0}
+    assert http.delete(f"/api/v1/agents/custom_agent_tool_associations/{assoc}").json() == {"deleted_count": 0}
+    assert http.patch(f"/api/v1/prompt_templates/{template}", json={"name": "mine"}).status_code == 404
+    assert http.delete(f"/api/v1/prompt_templates/{template}").status_code == 404
+    assert http.post(f"/api/v1/jobs/{job}/cancel").status_code == 404
+    assert spare not in http.get("/rpc/fs").json()
+    assert job not in {j["id"] for j in http.get("/api/v1/jobs").json()}
+    for listing in ("/api/v1/agents/custom_tools", "/api/v1/agents/custom_agents", "/api/v1/prompt_templates"):
+        assert http.get(listing).json() == [], listing
+    assert http.get("/api/v1/agents/custom_agent_tool_associations").json() == []
+    assert agent not in {a["id"] for a in http.get("/api/v1/agents").json()}
+    assert http.get("/api/v1/prompt_templates/count").json()["count"] == 0
+    # all of it is still alice's, listed for her with her name on it
+    assert spare in anon.get("/rpc/fs", headers=alice).json()
+    assert [t["owner_email"] for t in anon.get("/api/v1/agents/custom_tools", headers=alice).json()] == [ALICE.username]
+    assert [a["id"] for a in anon.get("/api/v1/agents/custom_agents", headers=alice).json()] == [agent]
+    assert [t["id"] for t in anon.get("/api/v1/prompt_templates", headers=alice).json()] == [template]
+    assert anon.get("/api/v1/prompt_templates/count", headers=alice).json()["count"] == 1
+    assert not state.internal_errors

@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from h2oharness.apis.h2ogpte.mockparts.docs import loads_object
-from h2oharness.apis.h2ogpte.mockparts.state import USER_ID, USERNAME, H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.state import H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import (
     URLENCODED,
     ApiError,
@@ -118,7 +118,8 @@ def add_custom_agent_tool(state: H2OGPTeMockState, call: Call) -> Reply:
             "tool_name": name,
             "tool_type": tool_type,
             "tool_args": args_of,
-            "owner_email": USERNAME,
+            "owner_email": state.acting.username,
+            "_owner": state.acting.id,
             "file_name": upload[0] if upload else None,
             "_data": upload[1] if upload else None,
         }
@@ -128,14 +129,16 @@ def add_custom_agent_tool(state: H2OGPTeMockState, call: Call) -> Reply:
 
 def _tool(state: H2OGPTeMockState, tool_id: str) -> dict[str, Any]:
     tool = state.custom_tools.get(tool_id)
-    if tool is None:
+    # another user's tool is as unknown as one that does not exist
+    if tool is None or not state.owns(tool):
         raise not_found(f"Custom agent tool {tool_id}")
     return tool
 
 
 def list_custom_agent_tools(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/agents/custom_tools."""
-    return Reply([{k: v for k, v in t.items() if k != "file_name"} for t in state.custom_tools.values()])
+    mine = [t for t in state.custom_tools.values() if state.owns(t)]
+    return Reply([{k: v for k, v in t.items() if k != "file_name"} for t in mine])
 
 
 def get_custom_agent_tool(state: H2OGPTeMockState, call: Call) -> Reply:
@@ -161,7 +164,7 @@ def update_custom_agent_tool(state: H2OGPTeMockState, call: Call) -> Reply:
         check("UpdateCustomAgentToolJson", body)
         args = body["tool_args"]
     tool = state.custom_tools.get(call.path_params["tool_id"])
-    if tool is None:
+    if tool is None or not state.owns(tool):
         raise ApiError(404, "Custom agent tool not found or no changes made.")
     if upload is not None:
         _check_size(upload[1])
@@ -176,7 +179,11 @@ def _ids(raw: str) -> list[str]:
 
 def delete_custom_agent_tool(state: H2OGPTeMockState, call: Call) -> Reply:
     """DELETE /api/v1/agents/custom_tools/{tool_ids} (comma-separated): 200 Count."""
-    count = sum(1 for tid in _ids(call.path_params["tool_id"]) if state.custom_tools.pop(tid, None) is not None)
+    count = 0
+    for tid in _ids(call.path_params["tool_id"]):
+        if tid in state.custom_tools and state.owns(state.custom_tools[tid]):
+            del state.custom_tools[tid]
+            count += 1
     return Reply({"count": count})
 
 
@@ -232,7 +239,7 @@ def inspect_mcp_tool(state: H2OGPTeMockState, call: Call) -> Reply:
 
 def _agent(state: H2OGPTeMockState, agent_id: str) -> dict[str, Any]:
     agent = state.custom_agents.get(agent_id)
-    if agent is None:
+    if agent is None or not state.owns(agent):
         raise not_found(f"Custom agent {agent_id}")
     return agent
 
@@ -267,7 +274,8 @@ def add_custom_agent(state: H2OGPTeMockState, call: Call) -> Reply:
             "agent_name": name,
             "agent_type": values["agent_type"],
             "agent_args": args,
-            "owner_email": USERNAME,
+            "owner_email": state.acting.username,
+            "_owner": state.acting.id,
         }
         created.append({"agent_custom_agent_id": aid})
     return Reply(created, status=201)
@@ -282,7 +290,7 @@ def render_agent(state: H2OGPTeMockState, agent: dict[str, Any]) -> dict[str, An
             "associated_tool": {
                 "id": a["tool_id"],
                 "name": a["tool_name"],
-                "owner_email": USERNAME,
+                "owner_email": state.acting.username,
                 "description": None,
             }
             if a["tool_id"]
@@ -297,7 +305,11 @@ def render_agent(state: H2OGPTeMockState, agent: dict[str, Any]) -> dict[str, An
 
 def list_custom_agents(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/agents/custom_agents."""
-    return Reply([render_agent(state, a) for a in state.custom_agents.values()])
+    return Reply([render_agent(state, a) for a in _agents(state)])
+
+
+def _agents(state: H2OGPTeMockState) -> list[dict[str, Any]]:
+    return [a for a in state.custom_agents.values() if state.owns(a)]
 
 
 def get_custom_agent(state: H2OGPTeMockState, call: Call) -> Reply:
@@ -318,7 +330,8 @@ def delete_custom_agent(state: H2OGPTeMockState, call: Call) -> Reply:
     """DELETE /api/v1/agents/custom_agents/{agent_ids}: 200 Count."""
     count = 0
     for aid in _ids(call.path_params["agent_id"]):
-        if state.custom_agents.pop(aid, None) is not None:
+        if aid in state.custom_agents and state.owns(state.custom_agents[aid]):
+            del state.custom_agents[aid]
             count += 1
             for table in (state.tool_associations, state.key_associations):
                 for key in [k for k, v in table.items() if v["agent_id"] == aid]:
@@ -341,7 +354,7 @@ def get_all_agents(state: H2OGPTeMockState, call: Call) -> Reply:
         }
         for aid, value, label in BUILT_IN_AGENTS
     ]
-    for agent in state.custom_agents.values():
+    for agent in _agents(state):
         detail = render_agent(state, agent)
         keys = [
             {
@@ -349,7 +362,7 @@ def get_all_agents(state: H2OGPTeMockState, call: Call) -> Reply:
                 "associated_key": {
                     "id": k["key_id"],
                     "name": k["key_name"],
-                    "owner_email": USERNAME,
+                    "owner_email": state.acting.username,
                     "description": None,
                 },
             }
@@ -362,7 +375,7 @@ def get_all_agents(state: H2OGPTeMockState, call: Call) -> Reply:
                 "label": agent["agent_name"],
                 "enabled": True,
                 "type": agent["agent_type"],
-                "owner": USERNAME,
+                "owner": state.acting.username,
                 "description": str(agent["agent_args"].get("description", "")),
                 "api_keys": {"optional": [], "required": [], "custom": keys},
                 "mcp_servers": detail["mcp_servers"],
@@ -379,7 +392,8 @@ def get_agent_suggestions(state: H2OGPTeMockState, call: Call) -> Reply:
 
 
 def _associate(state: H2OGPTeMockState, agent: dict[str, Any], server: str, tool_name: str | None) -> dict[str, Any]:
-    tool = next((t for t in state.custom_tools.values() if tool_name and t["tool_name"] == tool_name), None)
+    mine = (t for t in state.custom_tools.values() if state.owns(t))
+    tool = next((t for t in mine if tool_name and t["tool_name"] == tool_name), None)
     existing = next(
         (
             a
@@ -393,7 +407,7 @@ def _associate(state: H2OGPTeMockState, agent: dict[str, Any], server: str, tool
         "agent_id": agent["id"],
         "agent_name": agent["agent_name"],
         "mcp_server_name": server,
-        "user_id": USER_ID,
+        "user_id": state.acting.id,
     }
     assoc.update(tool_id=tool["id"] if tool else None, tool_name=tool_name)
     state.tool_associations[assoc["id"]] = assoc
@@ -404,7 +418,7 @@ def list_custom_agent_tool_associations(state: H2OGPTeMockState, call: Call) -> 
     """GET /api/v1/agents/custom_agent_tool_associations[?agent_id=&agent_name=]."""
     items = [
         a
-        for a in state.tool_associations.values()
+        for a in _associations(state, state.tool_associations)
         if call.query.get("agent_id", a["agent_id"]) == a["agent_id"]
         and call.query.get("agent_name", a["agent_name"]) == a["agent_name"]
     ]
@@ -418,18 +432,27 @@ def create_custom_agent_tool_association(state: H2OGPTeMockState, call: Call) ->
     return Reply(_associate(state, agent, body["mcp_server_name"], body.get("tool_name")))
 
 
-def _delete_associations(table: dict[str, dict[str, Any]], raw: str) -> Reply:
-    return Reply({"deleted_count": sum(1 for aid in _ids(raw) if table.pop(aid, None) is not None)})
+def _associations(state: H2OGPTeMockState, table: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The associations of the acting user's agents."""
+    agents = {a["id"] for a in _agents(state)}
+    return [a for a in table.values() if a["agent_id"] in agents]
+
+
+def _delete_associations(state: H2OGPTeMockState, table: dict[str, dict[str, Any]], raw: str) -> Reply:
+    mine = {a["id"] for a in _associations(state, table)}
+    gone = [aid for aid in _ids(raw) if aid in mine and table.pop(aid, None) is not None]
+    return Reply({"deleted_count": len(gone)})
 
 
 def delete_custom_agent_tool_associations(state: H2OGPTeMockState, call: Call) -> Reply:
     """DELETE /api/v1/agents/custom_agent_tool_associations/{association_ids}: 200 {deleted_count}."""
-    return _delete_associations(state.tool_associations, call.path_params["association_ids"])
+    return _delete_associations(state, state.tool_associations, call.path_params["association_ids"])
 
 
 def list_custom_agent_key_associations(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/agents/custom_agent_key_associations[?agent_id=]."""
-    items = [k for k in state.key_associations.values() if call.query.get("agent_id", k["agent_id"]) == k["agent_id"]]
+    mine = _associations(state, state.key_associations)
+    items = [k for k in mine if call.query.get("agent_id", k["agent_id"]) == k["agent_id"]]
     return Reply(items)
 
 
@@ -442,10 +465,10 @@ def create_custom_agent_key_association(state: H2OGPTeMockState, call: Call) -> 
         "agent_id": body["agent_id"],
         "env_key_name": body["env_key_name"],
         "key_id": body["key_id"],
-        "user_id": USER_ID,
+        "user_id": state.acting.id,
         "requirement_type": "custom",
         "key_name": body["env_key_name"].lower(),
-        "owner_email": USERNAME,
+        "owner_email": state.acting.username,
     }
     state.key_associations[assoc["id"]] = assoc
     return Reply(assoc)
@@ -453,4 +476,4 @@ def create_custom_agent_key_association(state: H2OGPTeMockState, call: Call) -> 
 
 def delete_custom_agent_key_associations(state: H2OGPTeMockState, call: Call) -> Reply:
     """DELETE /api/v1/agents/custom_agent_key_associations/{association_ids}: 200 {deleted_count}."""
-    return _delete_associations(state.key_associations, call.path_params["association_ids"])
+    return _delete_associations(state, state.key_associations, call.path_params["association_ids"])

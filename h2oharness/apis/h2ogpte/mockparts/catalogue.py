@@ -92,7 +92,7 @@ def rpc_job(state: H2OGPTeMockState, call: Call) -> Reply:
 
 def download_feedback_export(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/question_answer_feedbacks/export/{job_id}: the finished export's CSV, one row per feedback."""
-    job = state.jobs.get(call.path_params["job_id"])
+    job = state.job(call.path_params["job_id"])
     if job is None or job.kind != "ExportFeedbackCSVJob":
         raise not_found(f"Export {call.path_params['job_id']}")
     if job.phase(state.clock.now()) is not JobPhase.SUCCEEDED:

@@ -12,7 +12,7 @@ from typing import Any
 from starlette.responses import Response, StreamingResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from h2oharness.apis.h2ogpte.mockparts import answers
+from h2oharness.apis.h2ogpte.mockparts import answers, keys
 from h2oharness.apis.h2ogpte.mockparts.docs import collection
 from h2oharness.apis.h2ogpte.mockparts.state import Generation, H2OGPTeMockState, User, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, empty, not_found, page, public
@@ -342,14 +342,14 @@ async def websocket_endpoint(state: H2OGPTeMockState, ws: WebSocket) -> None:
     if not state.accepts(token):
         await ws.close(code=1008)
         return
-    user = state.user_of(token)
+    user, scope = state.user_of(token), state.scope_of(token)
     await ws.accept()
     try:
         while True:
             frame = json.loads(await ws.receive_text())
             if frame.get("t") != "cq":
                 continue
-            await _ws_query(state, ws, frame, user)
+            await _ws_query(state, ws, frame, user, scope)
     except (WebSocketDisconnect, ValueError):
         return
 
@@ -363,13 +363,16 @@ def _json_arg(value: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-async def _ws_query(state: H2OGPTeMockState, ws: WebSocket, frame: dict[str, Any], user: User) -> None:
+async def _ws_query(
+    state: H2OGPTeMockState, ws: WebSocket, frame: dict[str, Any], user: User, scope: str | None
+) -> None:
     sid = str(frame.get("session_id", ""))
     base = {"session_id": sid}
     with state.lock:
-        state.acting = user
+        state.acting, state.scope = user, scope
         session = state.sessions.get(sid)
-        if session is None or not state.owns(session):
+        refused = scope is not None and not keys.in_scope(state, scope, "session_id", sid)
+        if session is None or not state.owns(session) or refused:
             await ws.send_text(
                 json.dumps(
                     {
@@ -378,7 +381,7 @@ async def _ws_query(state: H2OGPTeMockState, ws: WebSocket, frame: dict[str, Any
                         "message_id": "",
                         "reply_to_id": "",
                         "body": "",
-                        "error": "session not found",
+                        "error": "Unauthorized: the API key may not chat here" if refused else "session not found",
                         "correlation_id": frame.get("correlation_id"),
                     }
                 )

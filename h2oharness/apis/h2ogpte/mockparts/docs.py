@@ -104,19 +104,17 @@ DEFAULT_COLLECTION = "default"
 
 
 def collection(state: H2OGPTeMockState, collection_id: str) -> dict[str, Any]:
-    """The stored collection (``default``: the user's default collection), or a 404."""
+    """The stored collection (``default``: the collection-specific key's collection, else the user's default
+    collection), or a 404."""
     if collection_id == DEFAULT_COLLECTION:
-        return default_collection(state)
+        if state.scope is None:
+            return default_collection(state)
+        collection_id = state.scope
     coll = state.collections.get(collection_id)
     # another user's collection not shared with this one is as unknown as one that does not exist
-    if coll is None or not visible(state, coll):
+    if coll is None or not state.sees(coll):
         raise not_found(f"Collection {collection_id}")
     return coll
-
-
-def visible(state: H2OGPTeMockState, coll: dict[str, Any]) -> bool:
-    """Whether the acting user may see a collection: theirs, shared with them, or public."""
-    return state.sees(coll) or bool(coll.get("is_public"))
 
 
 def default_collection(state: H2OGPTeMockState) -> dict[str, Any]:
@@ -167,7 +165,7 @@ def list_collections(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/collections."""
     q = call.query
     mine = bool(q.get("current_user_only"))
-    shown = [c for c in state.collections.values() if state.owns(c) or (not mine and visible(state, c))]
+    shown = [c for c in state.collections.values() if state.owns(c) or (not mine and state.sees(c))]
     items = [render_collection(state, c) for c in shown]
     if q.get("name_filter"):
         items = [c for c in items if str(q["name_filter"]).lower() in c["name"].lower()]
@@ -216,6 +214,7 @@ def _store_upload(state: H2OGPTeMockState, call: Call, form: str) -> tuple[str, 
     filename = part.filename or "upload.bin"
     uid = new_id()
     state.uploads[uid] = (filename, part.value)
+    state.upload_owners[uid] = state.acting.id
     state.trim()
     return uid, filename
 
@@ -238,8 +237,9 @@ def _ingest(state: H2OGPTeMockState, call: Call) -> Job:
     ids = [u for u in call.path_params["upload_ids"].split(",") if u]
     if not ids:
         raise bad_request("No upload ids given")
-    for uid in ids:
-        if uid not in state.uploads:
+    uploads = {uid: state.upload(uid) for uid in ids}
+    for uid, found in uploads.items():
+        if found is None:
             raise not_found(f"Upload {uid}")
     names = [state.uploads[uid][0] for uid in ids]
     job = state.jobs.submit("ingest", state.timings.ingest, job_id=new_id(), description=", ".join(names))
@@ -339,7 +339,7 @@ def ingest_upload_job(state: H2OGPTeMockState, call: Call) -> Reply:
 
 def get_job(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/jobs/{job_id}."""
-    job = state.jobs.get(call.path_params["job_id"])
+    job = state.job(call.path_params["job_id"])
     if job is None:
         raise not_found(f"Job {call.path_params['job_id']}")
     return Reply(job_details(state, job))
@@ -350,7 +350,7 @@ def download_file(state: H2OGPTeMockState, call: Call) -> Reply:
     doc = state.documents.get(call.query["id"])
     coll = state.collections.get(doc.collection_id) if doc is not None else None
     # another user's document is as unknown as one that does not exist
-    doc = doc if coll is not None and visible(state, coll) else None
+    doc = doc if coll is not None and state.sees(coll) else None
     stored = (call.query["name"], doc.data) if doc is not None else state.files.get(call.query["id"])
     if stored is None or stored[0] != call.query["name"]:
         raise not_found(f"File {call.query['name']!r}")

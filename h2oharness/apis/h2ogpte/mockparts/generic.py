@@ -18,7 +18,7 @@ from typing import Any
 
 from h2oharness.apis.h2ogpte.mockparts import feedback
 from h2oharness.apis.h2ogpte.mockparts.chat import render_session
-from h2oharness.apis.h2ogpte.mockparts.docs import job_view, ready_documents, render_collection, visible
+from h2oharness.apis.h2ogpte.mockparts.docs import job_view, ready_documents, render_collection
 from h2oharness.apis.h2ogpte.mockparts.library import render_document
 from h2oharness.apis.h2ogpte.mockparts.state import CREATED_KEYS, USERNAME, Document, H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import (
@@ -53,6 +53,9 @@ KINDS = {
     ("DELETE", f"{V1}/documents/{{document_id}}/tags/{{tag_name}}"): Kind.ACTION,
 }
 
+#: the kinds the generic layer keeps that are their creator's (shared by username or made public, as collections)
+OWNED = frozenset({f"{V1}/prompt_templates"})
+
 #: the API key operations that name a key under another path than the keys' own
 API_KEY_PATHS = tuple(f"{V1}/admin/api_keys/{verb}" for verb in ("deactivate", "expire", "inactivity_interval"))
 
@@ -78,20 +81,31 @@ def resources(state: H2OGPTeMockState) -> Resources:
         jobs=state.jobs,
         exists=lambda template, path, object_id: _exists(state, template, object_id),
         records=lambda template, values: _records(state, template, values),
+        visible=lambda template, record: _visible(state, template, record),
+        stamp=lambda template: {"_owner": state.acting.id} if template in OWNED else {},
     )
+
+
+def _visible(state: H2OGPTeMockState, template: str, record: Mapping[str, Any]) -> bool:
+    """Whether the acting user may see an object the generic layer finds: a job of theirs, a template of theirs (or
+    shared or public), any object of another kind."""
+    if template == f"{V1}/jobs":
+        return state.job(str(record.get("id"))) is not None
+    return template not in OWNED or state.sees(record)
 
 
 def _exists(state: H2OGPTeMockState, template: str, object_id: str) -> bool | None:
     stores: dict[str, Mapping[str, Any]] = {
         f"{V1}/messages": state.messages,
-        f"{V1}/uploads": state.uploads,
         f"{V1}/memory_blocks": state.memory_blocks,
         f"{V1}/agents/custom_tools": state.custom_tools,
         f"{V1}/agents/custom_agents": state.custom_agents,
     }
     held = stores.get(template)
     if template == f"{V1}/jobs":
-        return state.jobs.get(object_id) is not None
+        return state.job(object_id) is not None
+    if template == f"{V1}/uploads":
+        return state.upload(object_id) is not None
     if template == f"{V1}/question_answer_feedbacks":
         # feedback is given on an answer: a message the chat handlers made
         return object_id in state.messages
@@ -131,6 +145,7 @@ def _issue_api_key(state: H2OGPTeMockState, resources: Resources, op: Operation)
     record = kept.get(key_id, {})
     user = state.users[str(record.get("user_id"))]
     inactivity = record.get("inactivity_interval")
+    scoped = state.collections.get(str(record.get("collection_id") or ""))
     record.update(
         {
             "_user_id": user.id,
@@ -143,6 +158,7 @@ def _issue_api_key(state: H2OGPTeMockState, resources: Resources, op: Operation)
             "inactivity_interval": inactivity if isinstance(inactivity, int) else None,
             "is_active": True,
             "is_global_key": not record.get("collection_id"),
+            "collection_name": scoped["name"] if scoped is not None else None,
             "total_calls": 0,
         }
     )
@@ -178,7 +194,7 @@ def _records(state: H2OGPTeMockState, template: str, values: Mapping[str, str]) 
 
 def _views(state: H2OGPTeMockState, template: str, values: Mapping[str, str]) -> dict[str, Any] | None:
     # what the acting user may see: their own, and the collections shared with them or public
-    shown = {cid: c for cid, c in state.collections.items() if visible(state, c)}
+    shown = {cid: c for cid, c in state.collections.items() if state.sees(c)}
     if template == f"{V1}/collections":
         return {cid: render_collection(state, c) for cid, c in shown.items()}
     if template == f"{V1}/chats":
@@ -187,7 +203,8 @@ def _views(state: H2OGPTeMockState, template: str, values: Mapping[str, str]) ->
     if template == f"{V1}/documents":
         return {d.id: render_document(state, d) for d in _ready(state) if d.collection_id in shown}
     if template == f"{V1}/jobs":
-        return {job.id: job_view(job, state.clock.now()) for job in state.jobs.all()}
+        jobs = [job for job in state.jobs.all() if state.job(job.id) is not None]
+        return {job.id: job_view(job, state.clock.now()) for job in jobs}
     if template == f"{V1}/documents/{{document_id}}/collections":
         doc = state.documents.get(values.get("document_id", ""))
         coll = shown.get(doc.collection_id) if doc is not None else None

@@ -13,7 +13,6 @@ from h2oharness.apis.h2ogpte.mockparts.docs import (
     job_view,
     ready_documents,
     render_collection,
-    visible,
 )
 from h2oharness.apis.h2ogpte.mockparts.schemas import RAG_TYPES
 from h2oharness.apis.h2ogpte.mockparts.state import EPOCH, USERNAME, Document, H2OGPTeMockState, new_id
@@ -73,7 +72,7 @@ def document_of(state: H2OGPTeMockState, document_id: str) -> Document:
 def readable(state: H2OGPTeMockState, doc: Document) -> bool:
     """Whether the acting user may see a document: one of a collection they may see."""
     coll = state.collections.get(doc.collection_id)
-    return coll is not None and visible(state, coll)
+    return coll is not None and state.sees(coll)
 
 
 def list_documents_for_collection(state: H2OGPTeMockState, call: Call) -> Reply:
@@ -107,7 +106,7 @@ def count(value: int) -> Reply:
 
 def get_collection_count(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/collections/count."""
-    return count(sum(1 for c in state.collections.values() if visible(state, c)))
+    return count(sum(1 for c in state.collections.values() if state.sees(c)))
 
 
 def get_document_count_for_collection(state: H2OGPTeMockState, call: Call) -> Reply:
@@ -119,7 +118,7 @@ def get_document_count_for_collection(state: H2OGPTeMockState, call: Call) -> Re
 
 def get_document_count(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/documents/count: every document of the collections the user may see (``owned`` changes nothing)."""
-    shown = [cid for cid, c in state.collections.items() if visible(state, c)]
+    shown = [cid for cid, c in state.collections.items() if state.sees(c)]
     return count(sum(len(ready_documents(state, cid)) for cid in shown))
 
 
@@ -335,13 +334,14 @@ def get_document_summary(state: H2OGPTeMockState, call: Call) -> Reply:
 
 def list_uploads(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /rpc/fs: the ids of the uploads not yet ingested or deleted."""
-    return Reply(list(state.uploads))
+    return Reply([uid for uid in state.uploads if state.upload(uid) is not None])
 
 
 def delete_upload(state: H2OGPTeMockState, call: Call) -> Reply:
     """DELETE /rpc/fs?id=: ``{"id"}`` of the deleted upload."""
     uid = call.query.get("id", "")
-    if uid not in state.uploads:
+    if state.upload(uid) is None:
         raise ApiError(404, f"Upload {uid} not found")
     del state.uploads[uid]
+    state.upload_owners.pop(uid, None)
     return Reply({"id": uid})

@@ -22,10 +22,6 @@ def _can_edit(state: H2OGPTeMockState, block: dict[str, Any]) -> bool:
     return _owned(state, block) or EDIT in shared or EDIT in block.get("_public", [])
 
 
-def _visible(state: H2OGPTeMockState, block: dict[str, Any]) -> bool:
-    return _owned(state, block) or bool(block.get("is_public")) or state.acting.username in block["_shared"]
-
-
 def render(state: H2OGPTeMockState, block: dict[str, Any]) -> dict[str, Any]:
     """A MemoryBlock as the acting user sees it."""
     return {
@@ -38,7 +34,7 @@ def render(state: H2OGPTeMockState, block: dict[str, Any]) -> dict[str, Any]:
 
 def _block(state: H2OGPTeMockState, block_id: str) -> dict[str, Any]:
     block = state.memory_blocks.get(block_id)
-    if block is None or not _visible(state, block):
+    if block is None or not state.sees(block, "user_id"):
         raise not_found(f"Memory block {block_id}")
     return block
 
@@ -105,7 +101,7 @@ def _after(raw: str) -> datetime:
 def list_memory_blocks(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/memory_blocks: {items, total}."""
     q = call.query
-    items = [b for b in state.memory_blocks.values() if _visible(state, b)]
+    items = [b for b in state.memory_blocks.values() if state.sees(b, "user_id")]
     if q.get("name_filter"):
         items = [b for b in items if str(q["name_filter"]).lower() in b["name"].lower()]
     if "updated_after" in q:
@@ -191,7 +187,7 @@ def set_memory_block_privacy(state: H2OGPTeMockState, call: Call) -> Reply:
 def _default(state: H2OGPTeMockState, scope: str) -> dict[str, Any] | None:
     bid = state.default_blocks.get(scope)
     block = state.memory_blocks.get(bid) if bid else None
-    return render(state, block) if block is not None and _visible(state, block) else None
+    return render(state, block) if block is not None and state.sees(block, "user_id") else None
 
 
 def get_default_memory_blocks(state: H2OGPTeMockState, call: Call) -> Reply:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from h2oharness.apis.h2ogpte.mockparts.wire import parse_iso
 from h2oharness.mocks.auth import token_in
 from h2oharness.mocks.clock import Clock, MonotonicClock
-from h2oharness.mocks.jobs import JobBoard, JobTiming
+from h2oharness.mocks.jobs import Job, JobBoard, JobTiming
 from h2oharness.mocks.resources import Resources
 from h2oharness.mocks.state import MockState
 from h2oharness.targets import Credentials
@@ -62,6 +63,19 @@ ALICE = User("00000000-0000-4000-8000-000000000002", OTHER_USER)
 
 
 @dataclass
+class UserJobs(JobBoard):
+    """The mock's jobs, each stamped with the user acting when it was submitted."""
+
+    acting: Callable[[], str] = lambda: HARNESS.id
+
+    def submit(self, *args: Any, **kwargs: Any) -> Job:
+        """Submit a job (as ``JobBoard.submit``), the acting user's."""
+        job = super().submit(*args, **kwargs)
+        job.owner = self.acting()
+        return job
+
+
+@dataclass
 class Document:
     """An ingested (or ingesting) document of a collection."""
 
@@ -103,8 +117,10 @@ class H2OGPTeMockState(MockState):
     #: what a long load run may leave behind: the oldest messages (with their meta and references) and uploads go
     max_messages: int = 5000
     max_uploads: int = 1000
-    jobs: JobBoard = field(init=False)
+    jobs: UserJobs = field(init=False)
     uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    #: the user id of each upload's uploader
+    upload_owners: dict[str, str] = field(default_factory=dict)
     collections: dict[str, dict[str, Any]] = field(default_factory=dict)
     documents: dict[str, Document] = field(default_factory=dict)
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -131,6 +147,8 @@ class H2OGPTeMockState(MockState):
     users: dict[str, User] = field(default_factory=lambda: {u.id: u for u in (HARNESS, ALICE)})
     #: the user whose request the handlers are answering, set under ``lock`` for each request
     acting: User = HARNESS
+    #: the collection the request's key is specific to (a collection-specific key's); None for a global key
+    scope: str | None = None
     #: the CSV of every feedback export job, by job id
     exports: dict[str, bytes] = field(default_factory=dict)
     #: the generic layer answering the contract's operations no handler takes (mockparts/generic.py)
@@ -150,10 +168,11 @@ class H2OGPTeMockState(MockState):
             self.forget_messages(list(self.messages)[:extra])
         for uid in list(self.uploads)[: max(0, len(self.uploads) - self.max_uploads)]:
             del self.uploads[uid]
+            self.upload_owners.pop(uid, None)
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.jobs = JobBoard(self.clock)
+        self.jobs = UserJobs(self.clock, acting=lambda: self.acting.id)
         # someone else's public block: readable by the harness user, but not its to change (the 403 cases)
         shared = new_id()
         self.memory_blocks[shared] = {
@@ -189,20 +208,41 @@ class H2OGPTeMockState(MockState):
             key["last_used_at"] = self.now().isoformat()
             return True
 
-    def owns(self, record: dict[str, Any]) -> bool:
+    def owns(self, record: Mapping[str, Any]) -> bool:
         """Whether the acting user owns a collection or chat session (the mock's first objects are the harness
         user's)."""
         return bool(record.get("_owner", HARNESS.id) == self.acting.id)
 
-    def sees(self, record: dict[str, Any]) -> bool:
-        """Whether the acting user may see a record: theirs, or shared with them (a collection's ``_shared``)."""
+    def sees(self, record: Mapping[str, Any], owner: str = "_owner") -> bool:
+        """Whether the acting user may see a record (a collection, a memory block...): theirs (its ``owner`` field
+        names their id; none: the harness user's), shared with them by username (``_shared``), or public."""
         shared = record.get("_shared")
-        return self.owns(record) or (isinstance(shared, dict) and self.acting.username in shared)
+        mine = record.get(owner, HARNESS.id) == self.acting.id
+        return mine or bool(record.get("is_public")) or (isinstance(shared, dict) and self.acting.username in shared)
+
+    def upload(self, upload_id: str) -> tuple[str, bytes] | None:
+        """The acting user's upload (name and bytes) of that id; None for another user's, as for an unknown one."""
+        found = self.uploads.get(upload_id)
+        return found if found is not None and self.upload_owners.get(upload_id) == self.acting.id else None
+
+    def job(self, job_id: str) -> Job | None:
+        """The acting user's job of that id; None for another user's, as for an unknown one."""
+        found = self.jobs.get(job_id)
+        return found if found is not None and (found.owner or HARNESS.id) == self.acting.id else None
 
     def user_of(self, token: str | None) -> User:
         """The user a bearer token acts as: a created key's user, else (the mock's own keys) the harness user."""
         key = self.created_key(token)
         return self.users.get(str(key.get("_user_id")), HARNESS) if key is not None else HARNESS
+
+    def scope_of(self, token: str | None) -> str | None:
+        """The collection a bearer token's key is specific to: a created key's ``collection_id``, else None."""
+        key = self.created_key(token)
+        return str(key["collection_id"]) if key is not None and key.get("collection_id") else None
+
+    def act_as(self, token: str | None) -> None:
+        """Answer the request as the bearer token's user, within its key's collection when it is specific to one."""
+        self.acting, self.scope = self.user_of(token), self.scope_of(token)
 
     def created_key(self, token: str | None) -> dict[str, Any] | None:
         """The record of the created key whose secret ``token`` is (as GET /admin/api_keys lists it), if kept."""
