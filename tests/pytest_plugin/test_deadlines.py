@@ -28,45 +28,22 @@ def test_a_test_past_its_deadline_fails_by_name_and_the_run_goes_on(pytester: py
     result.stdout.fnmatch_lines([expected])
 
 
-def test_an_error_raised_while_handling_the_alarm_is_still_the_deadline(pytester: pytest.Pytester) -> None:
-    # hypothesis cut short by the alarm inside a stateful flow raises FlakyStrategyDefinition while it handles it:
-    # an internal error in junit.xml, when the target was only too slow
-    pytester.makepyfile(
-        test_wrapped="""
-        import time
+#: hypothesis cut short by the alarm inside a stateful flow raises FlakyStrategyDefinition: while it handles the
+#: alarm (chained to it), or later, outside its handler, once it has caught it (nothing chains it then)
+AFTER_THE_ALARM = {
+    "while_handling": "        raise RuntimeError('Inconsistent data generation!')\n",
+    "after_swallowing": "        pass\n    raise RuntimeError('Inconsistent data generation!')\n",
+}
 
-        def test_a_slow_flow():
-            try:
-                time.sleep(30)
-            except BaseException:
-                raise RuntimeError("Inconsistent data generation!")
-        """
-    )
+
+@pytest.mark.parametrize("when", sorted(AFTER_THE_ALARM))
+def test_an_error_raised_once_the_alarm_went_off_is_still_the_deadline(pytester: pytest.Pytester, when: str) -> None:
+    # read as an internal error in junit.xml, when the target was only too slow
+    body = "import time\n\ndef test_a_slow_flow():\n    try:\n        time.sleep(30)\n    except BaseException:\n"
+    pytester.makepyfile(test_flow=body + AFTER_THE_ALARM[when])
     result = pytester.runpytest_inprocess("--harness-test-deadline", "0.3", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
-    expected = "*DeadlineExceeded: test_wrapped.py::test_a_slow_flow: did not finish within its deadline of 0.3 s"
-    result.stdout.fnmatch_lines([expected])
-    result.stdout.no_fnmatch_line("*RuntimeError*")
-
-
-def test_an_error_raised_after_the_alarm_was_swallowed_is_still_the_deadline(pytester: pytest.Pytester) -> None:
-    # hypothesis may catch the alarm inside a flow and raise FlakyStrategyDefinition later, outside its handler:
-    # nothing chains it to the alarm then
-    pytester.makepyfile(
-        test_swallowed="""
-        import time
-
-        def test_a_slow_flow():
-            try:
-                time.sleep(30)
-            except BaseException:
-                pass
-            raise RuntimeError("Inconsistent data generation!")
-        """
-    )
-    result = pytester.runpytest_inprocess("--harness-test-deadline", "0.3", "-p", "no:cacheprovider")
-    result.assert_outcomes(failed=1)
-    expected = "*DeadlineExceeded: test_swallowed.py::test_a_slow_flow: did not finish within its deadline of 0.3 s"
+    expected = "*DeadlineExceeded: test_flow.py::test_a_slow_flow: did not finish within its deadline of 0.3 s"
     result.stdout.fnmatch_lines([expected])
     result.stdout.no_fnmatch_line("*RuntimeError*")
 
