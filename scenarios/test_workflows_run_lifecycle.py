@@ -14,7 +14,7 @@ from h2oharness.apis.workflows import payloads
 from h2oharness.apis.workflows.client import (
     WorkflowsClient,
     WorkflowsResponseError,
-    login_refresh_token,
+    login_at_target,
     token_from_environment,
 )
 from h2oharness.apis.workflows.mockparts.state import DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN
@@ -28,7 +28,7 @@ RUN_TIMEOUT = float(variable("WORKFLOWS_RUN_TIMEOUT") or 300)
 def _access_token(target: Target) -> str | None:
     """Log in with the refresh-token grant: against the mock's own issuer, or the live one when configured."""
     if target.kind == "mock":
-        return login_refresh_token(target.url, DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN)
+        return login_at_target(target.url, DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN)
     # None for a live target with WORKFLOWS_API_KEY: the plugin's client already carries it
     return token_from_environment()
 
