@@ -2,7 +2,7 @@
 
 Drift is a finding for the report, not a failed build: the test fails only when
 the replay itself cannot be done (an example is lost, the target does not
-answer, an answer is not JSON).
+answer, or answers that it cannot now: 429, 502, 503, 504; an answer is not JSON).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from h2oharness.seeds import curl_examples
+from h2oharness.seeds import NOT_ANSWERED, curl_examples
 from h2oharness.settings import variable
 from h2oharness.targets import Target
 
@@ -109,6 +109,8 @@ def test_seed_000_examples_replayed_literally(
         if literal.startswith("/3/Jobs/"):
             resp = _settle(h2o3_http, path, resp)
         replayed += 1
+        if resp.status_code in NOT_ANSWERED:
+            pytest.fail(f"line {example.line}: {example.method} {literal} was not answered (HTTP {resp.status_code})")
         try:
             answer = resp.json()
         except ValueError:
