@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from h2oharness.errors import JobTimeout
 from h2oharness.seeds import NOT_ANSWERED, curl_examples
 from h2oharness.settings import variable
 from h2oharness.targets import Target
@@ -65,12 +66,17 @@ def _meets(path: str, status: int, body: Any) -> bool:
 
 
 def _settle(http: httpx.Client, path: str, resp: httpx.Response, timeout: float = 60.0) -> httpx.Response:
-    """Poll a job the way the seed's loop does, until it leaves CREATED/RUNNING (bounded in time)."""
+    """Poll a job the way the seed's loop does, until it leaves CREATED/RUNNING; JobTimeout after ``timeout`` s.
+
+    A job that never ends leaves nothing to compare with the seed's promise (and nothing for the examples after it).
+    """
     deadline = time.monotonic() + timeout
-    while resp.status_code == 200 and time.monotonic() < deadline:
+    while resp.status_code == 200:
         status = ((resp.json().get("jobs") or [{}])[0]).get("status")
         if status not in ("CREATED", "RUNNING"):
             break
+        if time.monotonic() >= deadline:
+            raise JobTimeout(f"GET {path}: the job the seed started is still {status} after {timeout:g} s")
         time.sleep(0.5)
         resp = http.get(path)
     return resp
