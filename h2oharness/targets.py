@@ -95,6 +95,17 @@ class Target:
         )
 
 
+def deadline_client(url: str, *, headers: dict[str, str] | None = None, timeout: float = 60.0) -> httpx.Client:
+    """An httpx client on ``url`` with no credentials but ``headers``; each request has ``timeout`` seconds a read
+    and ``request_deadline()`` in all, as every request the harness sends (an anonymous one, a token of its own)."""
+    return httpx.Client(
+        base_url=url,
+        headers=headers,
+        timeout=timeout,
+        transport=deadline_transport(request_deadline(), verify=tls_context()),
+    )
+
+
 def request_deadline() -> float:
     """Seconds one request may take in all: ``HARNESS_REQUEST_DEADLINE``, else the default (120 s)."""
     return Settings.from_env().request_deadline or DEFAULT_REQUEST_DEADLINE

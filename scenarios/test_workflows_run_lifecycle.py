@@ -20,7 +20,7 @@ from h2oharness.apis.workflows.client import (
 from h2oharness.apis.workflows.mockparts.state import DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN
 from h2oharness.errors import JobFailed
 from h2oharness.settings import variable
-from h2oharness.targets import Target
+from h2oharness.targets import Target, deadline_client, request_deadline
 
 RUN_TIMEOUT = float(variable("WORKFLOWS_RUN_TIMEOUT") or 300)
 
@@ -28,7 +28,9 @@ RUN_TIMEOUT = float(variable("WORKFLOWS_RUN_TIMEOUT") or 300)
 def _access_token(target: Target) -> str | None:
     """Log in with the refresh-token grant: against the mock's own issuer, or the live one when configured."""
     if target.kind == "mock":
-        return login_at_target(target.url, DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN)
+        return login_at_target(
+            target.url, DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN, timeout=min(10.0, request_deadline())
+        )
     # None for a live target with WORKFLOWS_API_KEY: the plugin's client already carries it
     return token_from_environment()
 
@@ -41,7 +43,7 @@ def client(workflows_target: Target, workflows_http: httpx.Client) -> Iterator[W
         yield WorkflowsClient(workflows_http)
         return
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=workflows_target.url, headers=headers, timeout=60.0) as http:
+    with deadline_client(workflows_target.url, headers=headers) as http:
         yield WorkflowsClient(http)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 
 from h2oharness.apis.h2ogpte.client import H2OGPTeClient
-from h2oharness.targets import Target
+from h2oharness.targets import Target, deadline_client
 
 
 def test_completion_jsonl_stream(h2ogpte_http: httpx.Client) -> None:
@@ -47,7 +47,7 @@ def test_openai_responses_sse_stream(h2ogpte_http: httpx.Client) -> None:
 
 
 def test_streams_need_the_key(h2ogpte_target: Target) -> None:
-    with httpx.Client(base_url=h2ogpte_target.url, timeout=30) as anonymous:
+    with deadline_client(h2ogpte_target.url, timeout=30) as anonymous:
         jsonl = anonymous.post("/api/v1/chats/any/completions", json={"message": "hi", "stream": True})
         sse = anonymous.post(
             "/openai_api/v1/chat/completions",
