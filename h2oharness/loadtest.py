@@ -502,17 +502,33 @@ class Pacer:
         return scheduled
 
 
+class JobOut(dict[str, Any]):
+    """What a :func:`job_metrics` block reports: ``polls``, ``ok``, whatever it keeps, and :meth:`submitted`."""
+
+    def __init__(self, mark: Callable[[], None]) -> None:
+        super().__init__(polls=0, ok=False)
+        self._mark: Callable[[], None] | None = mark
+
+    def submitted(self) -> None:
+        """The target answered the job's submission: the job counts in ``<name> submitted`` (once)."""
+        mark, self._mark = self._mark, None
+        if mark is not None:
+            mark()
+
+
 @contextmanager
-def job_metrics(environment: Environment, name: str, scheduled: float | None = None) -> Iterator[dict[str, Any]]:
+def job_metrics(environment: Environment, name: str, scheduled: float | None = None) -> Iterator[JobOut]:
     """Time one job from submission to its end; record submitted, done/failed, submit-to-done and polls per job.
 
-    The block sets ``out["polls"]``; a JobFailed, JobTimeout, ContractViolation or HTTP error inside it counts as a
-    failed job and is swallowed (``out["ok"]`` is then False), so one bad job does not end the user.
+    The block calls ``out.submitted()`` once the target answered the submission (a job that ends well was
+    submitted in any case): a submission the target refused or never answered is no job submitted, so a run whose
+    every submission failed has no ``<name> submitted`` to meet a ``min_requests`` SLO with. The block sets
+    ``out["polls"]``; a JobFailed, JobTimeout, ContractViolation or HTTP error inside it counts as a failed job and
+    is swallowed (``out["ok"]`` is then False), so one bad job does not end the user.
     With ``scheduled`` (open model), the submit-to-done time also gets a ``(from schedule)`` entry that includes
     how late the submission started.
     """
-    out: dict[str, Any] = {"polls": 0, "ok": False}
-    fire(environment, JOB, f"{name} submitted", 0)
+    out = JobOut(lambda: fire(environment, JOB, f"{name} submitted", 0))
     started = time.monotonic()
     try:
         yield out
@@ -521,6 +537,7 @@ def job_metrics(environment: Environment, name: str, scheduled: float | None = N
         fire(environment, JOB, f"{name} submit-to-done", elapsed, exception=exc)
         return
     out["ok"] = True
+    out.submitted()
     elapsed = (time.monotonic() - started) * 1000
     fire(environment, JOB, f"{name} submit-to-done", elapsed)
     fire(environment, JOB, f"{name} polls per job", float(out["polls"]))

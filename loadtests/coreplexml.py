@@ -53,6 +53,7 @@ class _CorePlexMLUser(HarnessUser):
         with job_metrics(self.environment, "coreplexml experiment", scheduled) as out:
             created = self.api.create_experiment(self.project, self.version, "label", name="load", config=CONFIG)
             submitted = time.monotonic()
+            out.submitted()
             out["id"] = str(created["id"])
             result = self.api.wait(
                 out["id"], timeout=TIMEOUT, backoff=BACKOFF, started=submitted, history=KINDS["experiment"]

@@ -50,6 +50,7 @@ class _H2O3User(HarnessUser):
             upload = self.api.post_file(_CSV.encode(), destination_frame=f"{frame}.csv")
             setup = self.api.parse_setup([str(upload["destination_frame"])])
             job = self.api.parse(setup, destination_frame=frame)["job"]["key"]["name"]
+            out.submitted()
             out["polls"] = self._wait(job, "parse", time.monotonic())
         if not out["ok"]:
             self._drop(frame)
@@ -60,6 +61,7 @@ class _H2O3User(HarnessUser):
         with job_metrics(self.environment, "h2o3 gbm") as out:
             build = self.api.build_model("gbm", **payloads.gbm_params(frame, ntrees=3, max_depth=2))
             submitted = time.monotonic()
+            out.submitted()
             out["model"] = build["job"]["dest"]["name"]
             out["polls"] = self._wait(build["job"]["key"]["name"], "gbm", submitted)
         if "model" in out:

@@ -54,6 +54,7 @@ class _H2OGPTeUser(HarnessUser):
         with job_metrics(self.environment, "h2ogpte ingest", scheduled) as out:
             upload = self.api.upload(f"sales-{uuid.uuid4().hex[:6]}.csv", b"region,q1,q2\nnorth,10,12\nsouth,7,9\n")
             self.api.ingest(str(upload["id"]), self.collection)
+            out.submitted()
             self.documents += 1
             out["polls"] = self.api.wait_for_documents(self.collection, self.documents, timeout=INGEST_TIMEOUT).polls
 

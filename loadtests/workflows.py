@@ -52,6 +52,7 @@ class _WorkflowsUser(HarnessUser):
         with job_metrics(self.environment, "workflows run", scheduled) as out:
             run = self.api.run_revision(self.revision)
             submitted = time.monotonic()
+            out.submitted()
             result = self.api.wait(
                 str(run["name"]), timeout=RUN_TIMEOUT, backoff=BACKOFF, started=submitted, history=KINDS["run"]
             )

@@ -14,13 +14,13 @@ from h2oharness.apis.workflows import payloads
 from h2oharness.apis.workflows.client import (
     WorkflowsClient,
     WorkflowsResponseError,
-    login_refresh_token,
+    login_at_target,
     token_from_environment,
 )
 from h2oharness.apis.workflows.mockparts.state import DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN
 from h2oharness.errors import JobFailed
 from h2oharness.settings import variable
-from h2oharness.targets import Target
+from h2oharness.targets import Credentials, Target, request_deadline
 
 RUN_TIMEOUT = float(variable("WORKFLOWS_RUN_TIMEOUT") or 300)
 
@@ -28,7 +28,9 @@ RUN_TIMEOUT = float(variable("WORKFLOWS_RUN_TIMEOUT") or 300)
 def _access_token(target: Target) -> str | None:
     """Log in with the refresh-token grant: against the mock's own issuer, or the live one when configured."""
     if target.kind == "mock":
-        return login_refresh_token(target.url, DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN)
+        return login_at_target(
+            target.url, DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN, timeout=min(10.0, request_deadline())
+        )
     # None for a live target with WORKFLOWS_API_KEY: the plugin's client already carries it
     return token_from_environment()
 
@@ -40,8 +42,7 @@ def client(workflows_target: Target, workflows_http: httpx.Client) -> Iterator[W
     if token is None:
         yield WorkflowsClient(workflows_http)
         return
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=workflows_target.url, headers=headers, timeout=60.0) as http:
+    with Target(workflows_target.kind, workflows_target.url, Credentials(token=token)).client() as http:
         yield WorkflowsClient(http)
 
 

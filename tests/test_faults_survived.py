@@ -185,3 +185,34 @@ def test_job_faults_end_the_poll_by_name(tmp_path: Path, fault: str, error: type
         fast = Backoff(initial=0.01, maximum=0.01, minimum=0.01)
         with pytest.raises(error, match=re.escape(f"H2O-3 job {job}")):
             wait_for_job(status, timeout=2.0, backoff=fast, what=f"H2O-3 job {job}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("slug", "method", "path"),
+    [
+        ("coreplexml", "GET", "/api/projects"),
+        ("h2ogpte", "GET", "/api/v1/chats"),
+        ("workflows", "GET", "/v1/workspaces/{workspace}/runners"),
+    ],
+)
+def test_a_positive_case_refused_as_expired_fails_a_check(slug: str, method: str, path: str) -> None:
+    """The run's valid credentials refused (``expire``): a documented 401 is still no answer to a valid request."""
+    import hypothesis
+    import schemathesis
+    from schemathesis import GenerationMode
+    from schemathesis.core.failures import FailureGroup
+
+    folder = ROOT / "contracts" / slug
+    schema = schemathesis.openapi.from_path(
+        str(folder / "openapi.yaml"), config=schemathesis.Config.from_path(folder / "schemathesis.toml")
+    )
+    operation = schema[path][method]
+    strategy = operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
+    case = hypothesis.find(strategy, lambda _: True, settings=hypothesis.settings(database=None))
+    plan = FaultPlan.from_data([{"operation": f"{method} {path}", "fault": "expire"}])
+    with serve_mock(get_api(slug), faults=plan) as target, target.client() as http:
+        response = case.call(base_url=target.url, headers=dict(http.headers))
+        assert response.status_code == 401, response.text
+        with pytest.raises(FailureGroup, match="Valid data should have been accepted"):
+            case.validate_response(response)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = """
 seed: 3
@@ -55,3 +57,24 @@ def test_requests_still_unanswered_when_the_run_stops_are_counted_as_failures(tm
     upload = entries["/3/PostFile"]
     assert upload["requests"] == upload["failures"] == 2, upload
     assert "Traceback" not in (out / "locust.log").read_text()
+
+
+@pytest.mark.slow
+def test_a_job_whose_submission_failed_is_not_counted_as_submitted(tmp_path: Path) -> None:
+    # every parse's submission is refused: no job was submitted, so `JOB h2o3 parse submitted min_requests >= 1`
+    # is broken, and the parses that never ran have no latency to meet a p95 with
+    plan = tmp_path / "faults.yaml"
+    plan.write_text("rules:\n  - {method: POST, path: /3/Parse, fault: status=503}\n")
+    out = tmp_path / "report"
+    command = [sys.executable, "-m", "h2oharness.cli", "load", "h2o3.polling", "--suite-dir", str(ROOT)]
+    command += ["-u", "2", "-r", "2", "-t", "2s", "--mock-faults", str(plan), "--report-dir", str(out)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = json.loads((out / "load.json").read_text())
+    entries = {e["key"]: e for e in report["entries"]}
+    assert entries["POST /3/Parse"]["requests"] == entries["POST /3/Parse"]["failures"] > 0, entries
+    assert "JOB h2o3 parse submitted" not in entries, entries["JOB h2o3 parse submitted"]
+    verdicts = {v["rule"]: v for v in report["slos"]}
+    assert not verdicts["JOB h2o3 parse submitted min_requests >= 1"]["ok"]
+    assert not verdicts["JOB h2o3 parse submit-to-done p95_ms <= 5000"]["ok"]

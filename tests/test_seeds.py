@@ -49,3 +49,41 @@ def test_malformed_commands_raise_a_readable_spec_error() -> None:
         parse_curl("curl -s -X POST")
     with pytest.raises(SpecError, match="not JSON"):
         parse_curl("curl -X POST http://h/x -d '{nope'").json_body()
+
+
+REPLAY = Path(__file__).resolve().parent.parent / "contracts" / "h2o3" / "test_h2o3_docs_drift.py"
+
+
+def test_a_replayed_example_the_target_does_not_answer_fails_rather_than_drifts(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # every example answered 503: no answer to compare with the seed, so no drift but a failed replay
+    plan = pytester.path / "faults.yaml"
+    plan.write_text("rules:\n  - {fault: status=503}\n")
+    monkeypatch.setenv("HARNESS_MOCK_FAULTS", str(plan))
+    pytester.makepyfile(
+        test_replay=REPLAY.read_text().replace("Path(__file__).with_name", f"Path({str(REPLAY)!r}).with_name")
+    )
+    result = pytester.runpytest_inprocess(
+        "--harness-target", "mock", "-p", "no:cacheprovider", "-k", "replayed_literally"
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*GET /3/Frames was not answered (HTTP 503)*"])
+
+
+@pytest.mark.slow
+def test_a_replayed_job_that_never_ends_fails_rather_than_drifts(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the seed's GBM stays RUNNING: the replay waits its minute, then fails by name (it passed, with drift, before)
+    plan = pytester.path / "faults.yaml"
+    plan.write_text("rules:\n  - {method: POST, path: /3/ModelBuilders/*, fault: stuck}\n")
+    monkeypatch.setenv("HARNESS_MOCK_FAULTS", str(plan))
+    pytester.makepyfile(
+        test_replay=REPLAY.read_text().replace("Path(__file__).with_name", f"Path({str(REPLAY)!r}).with_name")
+    )
+    result = pytester.runpytest_inprocess(
+        "--harness-target", "mock", "-p", "no:cacheprovider", "-k", "replayed_literally"
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*JobTimeout: GET /3/Jobs/*: the job the seed started is still RUNNING after 60 s*"])

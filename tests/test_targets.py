@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from h2oharness.apis import get_api
@@ -192,3 +194,40 @@ def test_a_stream_lives_by_the_stream_deadline_else_the_runs_request_deadline_el
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     assert stream_deadline(180.0) == expected
+
+
+STREAMS = Path(__file__).resolve().parent.parent / "contracts" / "h2ogpte" / "test_h2ogpte_streams.py"
+
+
+def test_a_client_without_the_targets_credentials_keeps_the_request_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An anonymous request, or one with a token of the test's own, ends at --request-deadline like any other."""
+    import time
+
+    import httpx
+
+    from h2oharness.mocks.faults import FaultPlan
+    from h2oharness.targets import Target, serve_mock
+
+    monkeypatch.setenv("HARNESS_REQUEST_DEADLINE", "0.5")
+    plan = FaultPlan.from_data([{"path": "/api/v1/chats", "fault": "latency=5"}])
+    with serve_mock(get_api("h2ogpte"), faults=plan) as target, Target(target.kind, target.url).client() as anonymous:
+        started = time.monotonic()
+        with pytest.raises(httpx.TimeoutException, match="POST /api/v1/chats"):
+            anonymous.post("/api/v1/chats", json={})
+        assert time.monotonic() - started < 3
+
+
+def test_the_anonymous_stream_check_fails_past_the_request_deadline(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # answers 3 s late with --request-deadline 1: it passed, after 6 s, on the 401s it waited for
+    plan = pytester.path / "faults.yaml"
+    plan.write_text("rules:\n  - {path: /api/v1/chats/*/completions, fault: latency=3}\n")
+    monkeypatch.setenv("HARNESS_MOCK_FAULTS", str(plan))
+    monkeypatch.setenv("HARNESS_REQUEST_DEADLINE", "1")
+    pytester.makepyfile(test_streams=STREAMS.read_text())
+    result = pytester.runpytest_inprocess("--harness-target", "mock", "-p", "no:cacheprovider", "-k", "need_the_key")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*POST /api/v1/chats/any/completions*"])

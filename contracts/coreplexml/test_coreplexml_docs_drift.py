@@ -21,7 +21,7 @@ import yaml
 
 from h2oharness.apis.coreplexml import payloads
 from h2oharness.apis.coreplexml.client import CorePlexMLClient
-from h2oharness.seeds import curl_examples
+from h2oharness.seeds import NOT_ANSWERED, curl_examples
 from h2oharness.targets import Target
 
 SEED = Path(__file__).with_name("docs") / "002_cb37d3b791997043.txt"
@@ -297,6 +297,8 @@ def test_seed_002_examples_replayed_with_real_ids(
                 _wait_final(coreplexml_http, ids[SEED_IDS["experiment"]])
             resp = coreplexml_http.request(example.method, url, content=body, headers=headers)
             replayed += 1
+            if resp.status_code in NOT_ANSWERED:
+                pytest.fail(f"line {example.line}: {example.method} {url} was not answered (HTTP {resp.status_code})")
             try:
                 answer = resp.json()
             except ValueError:

@@ -2,7 +2,7 @@
 
 Drift is a finding for the report, not a failed build: the test fails only when
 the replay itself cannot be done (an example is lost, the target does not
-answer, an answer is not JSON).
+answer, or answers that it cannot now: 429, 502, 503, 504; an answer is not JSON).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from h2oharness.seeds import curl_examples
+from h2oharness.errors import JobTimeout
+from h2oharness.seeds import NOT_ANSWERED, curl_examples
 from h2oharness.settings import variable
 from h2oharness.targets import Target
 
@@ -65,12 +66,17 @@ def _meets(path: str, status: int, body: Any) -> bool:
 
 
 def _settle(http: httpx.Client, path: str, resp: httpx.Response, timeout: float = 60.0) -> httpx.Response:
-    """Poll a job the way the seed's loop does, until it leaves CREATED/RUNNING (bounded in time)."""
+    """Poll a job the way the seed's loop does, until it leaves CREATED/RUNNING; JobTimeout after ``timeout`` s.
+
+    A job that never ends leaves nothing to compare with the seed's promise (and nothing for the examples after it).
+    """
     deadline = time.monotonic() + timeout
-    while resp.status_code == 200 and time.monotonic() < deadline:
+    while resp.status_code == 200:
         status = ((resp.json().get("jobs") or [{}])[0]).get("status")
         if status not in ("CREATED", "RUNNING"):
             break
+        if time.monotonic() >= deadline:
+            raise JobTimeout(f"GET {path}: the job the seed started is still {status} after {timeout:g} s")
         time.sleep(0.5)
         resp = http.get(path)
     return resp
@@ -109,6 +115,8 @@ def test_seed_000_examples_replayed_literally(
         if literal.startswith("/3/Jobs/"):
             resp = _settle(h2o3_http, path, resp)
         replayed += 1
+        if resp.status_code in NOT_ANSWERED:
+            pytest.fail(f"line {example.line}: {example.method} {literal} was not answered (HTTP {resp.status_code})")
         try:
             answer = resp.json()
         except ValueError:

@@ -230,7 +230,9 @@ def internal_error(exc: BaseException) -> bool:
     """Whether ``exc`` is an error of the harness itself: not a failed check, a transport error or a harness error.
 
     The official clients' own errors for what the server did count as transport errors (the ``openai`` client's
-    ``APIError``: no connection, a timeout, an unexpected status), when the test imported that client.
+    ``APIError``: no connection, a timeout, an unexpected status), when the test imported that client; so does an
+    answer whose body is not JSON, raised by the response's own ``json()`` (the ``openai`` client lets that
+    ``JSONDecodeError`` through as it is).
     """
     import sys
 
@@ -242,7 +244,28 @@ def internal_error(exc: BaseException) -> bool:
     openai = sys.modules.get("openai")
     if isinstance(getattr(openai, "APIError", None), type):
         theirs += (openai.APIError,)  # type: ignore[union-attr]
-    return not all(isinstance(leaf, theirs) for leaf in _leaves(exc))
+    return not all(isinstance(leaf, theirs) or _unparsable_answer(leaf) for leaf in _leaves(exc))
+
+
+def _unparsable_answer(exc: BaseException) -> bool:
+    """Whether ``exc`` is an HTTP answer's body failing to parse as JSON, raised inside that response's ``json()``."""
+    import json
+    import sys
+
+    if not isinstance(exc, json.JSONDecodeError):
+        return False
+    # httpx, requests, and the httpx fork the openai client may bring: whichever the test loaded
+    responses = tuple(
+        kind
+        for kind in (getattr(sys.modules.get(name), "Response", None) for name in ("httpx", "requests", "httpx2"))
+        if isinstance(kind, type)
+    )
+    frame = exc.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_code.co_name == "json" and isinstance(frame.tb_frame.f_locals.get("self"), responses):
+            return True
+        frame = frame.tb_next
+    return False
 
 
 def readable_failure(record: dict[str, Any], exc: BaseException, longrepr: str) -> str:

@@ -216,13 +216,19 @@ def _measure(rule: Rule, entry: EntryStats | None, entries: Sequence[EntryStats]
 
 
 def judge(rules: Sequence[Rule], entries: Sequence[EntryStats]) -> list[Verdict]:
-    """Each rule's verdict; a rule on an entry the run never recorded fails and says so."""
+    """Each rule's verdict; a rule on an entry the run never recorded fails and says so, and so does a latency
+    limit on an entry whose every request failed."""
     by_key = {e.key: e for e in entries}
     verdicts = []
     for rule in rules:
         entry = by_key.get(rule.entry) if rule.entry else None
         if rule.entry and entry is None:
             verdicts.append(Verdict(rule.label, None, False, f"the run recorded no entry {rule.entry!r}"))
+            continue
+        if entry is not None and rule.limit.endswith("_ms") and entry.requests and entry.failures == entry.requests:
+            # Locust times a failure too: a reset answered in 5 ms would read as a fast, met p95
+            note = f"every one of its {entry.requests} requests failed: no latency to judge"
+            verdicts.append(Verdict(rule.label, None, False, note))
             continue
         observed = _measure(rule, entry, entries)
         ok = observed >= rule.value if rule.limit.startswith("min_") else observed <= rule.value

@@ -193,3 +193,29 @@ def test_a_cleanup_the_target_fails_is_one_readable_line(pytester: pytest.Pytest
     assert "FAILED coreplexml scenario test_lifecycle (its cleanup) against the target: ConnectError: " in text
     assert "check that the target is up" in text
     assert not FRAMES.search(text), text
+
+
+def test_an_answer_an_official_client_cannot_parse_is_the_targets_failure(pytester: pytest.Pytester) -> None:
+    # the openai scenario against a mock answering malformed JSON: the client lets the response's JSONDecodeError
+    # through as it is; the harness's own json.loads of a file of its own stays a bug of the harness
+    pytest.importorskip("openai")
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_h2ogpte_openai_malformed.py").write_text(
+        "import json\n\nimport openai\n\nfrom h2oharness.apis import get_api\n"
+        "from h2oharness.mocks.faults import FaultPlan\nfrom h2oharness.targets import serve_mock\n\n\n"
+        "def test_models():\n"
+        "    plan = FaultPlan.from_data([{'fault': 'malformed'}])\n"
+        "    with serve_mock(get_api('h2ogpte'), faults=plan) as target:\n"
+        "        key = target.credentials.token\n"
+        "        with openai.OpenAI(base_url=f'{target.url}/openai_api/v1', api_key=key, max_retries=0) as client:\n"
+        "            client.models.list()\n\n\n"
+        "def test_own_file():\n    json.loads('{\"broken')\n"
+    )
+    report = pytester.path / "out"
+    result = _run_inner(pytester, report)
+    result.assert_outcomes(failed=2)
+    failures = _failures(report)
+    text = failures["test_models"]
+    assert text.startswith("FAILED h2ogpte scenario test_models against the target: JSONDecodeError: "), text
+    assert not FRAMES.search(text), text
+    assert failures["test_own_file"].startswith("internal error of h2oharness in h2ogpte scenario test_own_file")

@@ -75,6 +75,21 @@ def test_judge_reads_each_limit_in_its_direction() -> None:
     assert "no entry" in verdicts[4].note
 
 
+def test_a_latency_limit_on_an_entry_whose_every_request_failed_is_broken() -> None:
+    # every parse reset at once: Locust still times the failures, and their p95 (900 ms) is under the limit
+    entries = entries_from_locust([_entry(fails=10), _entry("/3/Jobs/{job_id}", "GET", n=4, fails=1)])
+    rules = [
+        Rule("p95_ms", 5000, "JOB h2o3 parse submit-to-done"),
+        Rule("max_ms", 5000, "JOB h2o3 parse submit-to-done"),
+        Rule("p95_ms", 5000, "GET /3/Jobs/{job_id}"),
+    ]
+    failed, worst, some = judge(rules, entries)
+    assert (failed.ok, failed.observed) == (False, None)
+    assert "every one of its 10 requests failed" in failed.note
+    assert not worst.ok
+    assert (some.ok, some.observed) == (True, 900)  # one failure among four: still judged on its figures
+
+
 def test_overrides_replace_the_file_rule_on_the_same_entry_and_limit() -> None:
     base = [Rule("p95_ms", 5000, "JOB a"), Rule("failure_ratio", 0.01)]
     merged = merge_rules(base, [parse_override("JOB a:p95_ms=300"), parse_override("min_rps=2")])

@@ -115,6 +115,19 @@ def login_refresh_token(
     return str(body["access_token"])
 
 
+def login_at_target(url: str, client_id: str, refresh_token: str, *, timeout: float = 10.0) -> str:
+    """Log in at a server that is its own issuer (the mock): an access token, or ContractViolation naming why not.
+
+    Its discovery document and token endpoint are operations of the API under test, so a reset, an error status or
+    a refused grant there is the target failing a check, not a login the harness could not do (TargetUnavailable,
+    exit 3), as it is at a separate issuer.
+    """
+    try:
+        return login_refresh_token(url, client_id, refresh_token, timeout=timeout)
+    except TargetUnavailable as exc:  # TargetAuthError included: the target refused its own refresh token
+        raise ContractViolation(f"the target's own login (OIDC discovery, refresh-token grant) failed: {exc}") from None
+
+
 def token_from_environment(check: Callable[[str], None] | None = None) -> str | None:
     """An access token from ``WORKFLOWS_ISSUER_URL``, ``WORKFLOWS_CLIENT_ID`` and ``WORKFLOWS_REFRESH_TOKEN``
     (plus an optional ``WORKFLOWS_CLIENT_SECRET``) through the refresh-token grant; None when they are not all set.

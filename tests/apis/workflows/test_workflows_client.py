@@ -11,6 +11,7 @@ from h2oharness.apis.workflows import payloads
 from h2oharness.apis.workflows.client import (
     WorkflowsClient,
     WorkflowsResponseError,
+    login_at_target,
     login_refresh_token,
     resource_path,
     run_status,
@@ -64,6 +65,25 @@ def test_a_dripping_issuer_is_target_unavailable_within_the_login_timeout(path: 
     state.faults = FaultPlan.from_data([{"path": path, "fault": "drip=1"}])
     with serve(make_app(state)) as served, pytest.raises(TargetUnavailable, match="timed out"):
         login_refresh_token(served.url, DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN, timeout=0.5)
+
+
+@pytest.mark.parametrize(
+    ("path", "fault"),
+    [("/.well-known/openid-configuration", "reset"), ("/token", "status=503"), ("/token", "malformed")],
+)
+def test_a_target_that_is_its_own_issuer_failing_the_login_fails_a_check(path: str, fault: str) -> None:
+    """The mock's discovery and token endpoints are the API under test's: their fault is no harness error (exit 3)."""
+    from h2oharness.errors import HarnessError
+    from h2oharness.mocks.faults import FaultPlan
+
+    state = WorkflowsMockState(clock=ManualClock(), timings=WorkflowsTimings.instant())
+    state.faults = FaultPlan.from_data([{"path": path, "fault": fault}])
+    with serve(make_app(state)) as served:
+        with pytest.raises(ContractViolation, match="the target's own login") as failed:
+            login_at_target(served.url, DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN, timeout=5)
+        assert not isinstance(failed.value, HarnessError)
+        state.faults = FaultPlan()
+        assert login_at_target(served.url, DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN).startswith("at-")
 
 
 def test_login_to_an_unreachable_issuer_is_target_unavailable() -> None:
