@@ -27,10 +27,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from h2oharness.errors import SpecError
+
+if TYPE_CHECKING:
+    from h2oharness.report.model import Conformance
 
 #: By default a known finding is a real server's: our own mock must conform, unless an entry says it mirrors
 #: a real defect that clients depend on (``targets: [mock, local, live]``).
@@ -118,24 +122,24 @@ def _load_baseline(path: Path, mtime_ns: int, size: int) -> Baseline:
     return Baseline(tuple(entries))
 
 
-def baseline_from_report(
-    report: dict[str, object], slug: str, version: str = "", known: Baseline | None = None
-) -> list[dict[str, object]]:
+def baseline_from_report(report: Conformance, slug: str, known: Baseline | None = None) -> list[dict[str, object]]:
     """Known-findings entries (check code -> operations) for the failures of ``slug`` in a report.
 
     Failures that ``known`` already covers are left out, so the result can be appended to it.
     """
     known = known or Baseline()
     by_check: dict[str, tuple[str, set[str]]] = {}
-    for api in report.get("apis", []):  # type: ignore[attr-defined]
-        if api.get("slug") != slug:
+    version = ""
+    for api in report.apis:
+        if api.slug != slug:
             continue
-        for op in api.get("operations", []):
-            label = f"{op['method']} {op['path']}"
-            for failure in op.get("failures", []):
-                code, _, title = str(failure.get("check", "")).partition(" ")
-                text = f"{failure.get('message', '')}\n{failure.get('curl') or ''}"
-                if known.reason(label, code, text, str(api.get("target") or "local")) is not None:
+        version = version or api.target_version
+        for op in api.operations:
+            label = f"{op.method} {op.path}"
+            for failure in op.failures:
+                code, _, title = failure.check.partition(" ")
+                text = f"{failure.message}\n{failure.curl or ''}"
+                if known.reason(label, code, text, api.target or "local") is not None:
                     continue
                 by_check.setdefault(code, (title or code, set()))[1].add(label)
     server = f"H2O-3 {version}" if version else "the real server"

@@ -501,8 +501,6 @@ def _spec_from_client(slug: str, module: str, out: Path) -> int:
 
 def cmd_baseline(args: argparse.Namespace) -> int:
     """Turn the failures of a report into a known-findings file, so later runs fail only on new ones."""
-    import json
-
     import yaml
 
     from h2oharness.baseline import baseline_from_report, load_baseline
@@ -516,11 +514,9 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     except UnicodeDecodeError:
         raise ConfigError(f"{args.report}: not a conformance report (not UTF-8 text)") from None
     conformance = Conformance.from_json(text, str(args.report))  # a malformed one is named, as report diff names it
-    report = json.loads(text)
-    version = next((a.target_version for a in conformance.apis if a.slug == api.slug), "")
     out: Path = args.out or _suite_root(None) / "contracts" / api.slug / "known_findings.yaml"
     known = load_baseline(out) if args.merge else None
-    entries = baseline_from_report(report, api.slug, version, known)
+    entries = baseline_from_report(conformance, api.slug, known)
     if args.merge and out.is_file():
         entries = list(yaml.safe_load(out.read_text()) or []) + entries
     header = "# Known findings of a real server: every report lists them; only new ones fail a run.\n"

@@ -6,9 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 
 from h2oharness.baseline import load_baseline
+from h2oharness.cli import main
 from h2oharness.errors import SpecError
+from h2oharness.report.model import ApiReport, Conformance, Failure, OperationResult
 
 ENTRY = "- check: {check}\n  operations: ['GET /x']\n  reason: {reason}\n"
 
@@ -39,3 +42,35 @@ def test_a_binary_file_is_a_spec_error_not_a_decode_error(tmp_path: Path) -> Non
     binary.write_bytes(b"\x7fELF\x02\x01\xf0\x28\x8c\xbc")
     with pytest.raises(SpecError, match="not valid YAML \\(not UTF-8 text\\)"):
         load_baseline(binary)
+
+
+def _report(tmp_path: Path) -> Path:
+    def api(slug: str, failures: dict[str, list[str]]) -> ApiReport:
+        operations = tuple(
+            OperationResult("GET", path, "failed", 3, tuple(Failure(check, f"{check} at {path}") for check in checks))
+            for path, checks in failures.items()
+        )
+        return ApiReport(slug, slug, "local", "http://127.0.0.1:1", operations, (), (), target_version="3.46.0.12")
+
+    h2o3 = api("h2o3", {"/3/A": ["ST101 Server error", "ST204 Bad Allow"], "/3/B": ["ST101 Server error"]})
+    other = api("workflows", {"/v1/x": ["ST999 Other"]})
+    path = tmp_path / "conformance.json"
+    path.write_text(Conformance("0", "", 0.0, (h2o3, other), exit_code=1, summary="").to_json())
+    return path
+
+
+def test_baseline_lists_each_new_check_of_the_api_with_its_operations_and_the_servers_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "known.yaml"
+    out.write_text("- {check: ST204, operations: ['GET /3/A'], reason: mine}\n")
+    assert main(["baseline", "--from", str(_report(tmp_path)), "--api", "h2o3", "--out", str(out), "--merge"]) == 0
+    assert capsys.readouterr().out.strip() == f"wrote {out}: 2 entries"
+    assert yaml.safe_load(out.read_text()) == [
+        {"check": "ST204", "operations": ["GET /3/A"], "reason": "mine"},
+        {
+            "check": "ST101",
+            "operations": ["GET /3/A", "GET /3/B"],
+            "reason": "Server error on H2O-3 3.46.0.12, found by the contract sweep",
+        },
+    ]
