@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from h2oharness.apis import APIS, get_api
+from h2oharness.apis.coreplexml.mock import EXPERIMENT_TIMEOUT
 from h2oharness.apis.h2o3.client import H2O3Client
 from h2oharness.errors import JobTimeout, ProgressRegressed
 from h2oharness.http.polling import Backoff, JobStatus, wait_for_job
@@ -216,3 +217,43 @@ def test_a_positive_case_refused_as_expired_fails_a_check(slug: str, method: str
         assert response.status_code == 401, response.text
         with pytest.raises(FailureGroup, match="Valid data should have been accepted"):
             case.validate_response(response)
+
+
+#: the scenarios that wait on a job: the request that submits it, what the wait calls it when it never ends, and the
+#: mock's bound on the wait
+STUCK_SCENARIOS: dict[str, tuple[str, str, dict[str, str], str, float]] = {
+    "coreplexml": (
+        "test_coreplexml_experiment_lifecycle.py",
+        "test_experiment_lifecycle",
+        {"method": "POST", "path": "/api/experiments"},
+        "CorePlexML experiment *-*-*-*-* still running (progress *) after {:.1f} s and * polls",
+        EXPERIMENT_TIMEOUT,
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("slug", sorted(STUCK_SCENARIOS))
+def test_a_stuck_job_fails_its_scenario_by_name_within_the_mocks_bound(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, slug: str
+) -> None:
+    """Against the mock a job that never ends fails the scenario soon, as a JobTimeout naming the job (it waited
+    30 min for an experiment)."""
+    name, test, rule, message, bound = STUCK_SCENARIOS[slug]
+    plan = pytester.path / "faults.yaml"
+    plan.write_text(yaml.safe_dump({"rules": [{**rule, "fault": "stuck"}]}))
+    monkeypatch.setenv("HARNESS_MOCK_FAULTS", str(plan))
+    for variable in ("COREPLEXML_EXPERIMENT_TIMEOUT", "WORKFLOWS_RUN_TIMEOUT"):
+        monkeypatch.delenv(variable, raising=False)
+    pytester.mkdir("scenarios")
+    # under a name of its own: a session that ran the scenario itself already holds a module of its name
+    (pytester.path / "scenarios" / f"test_{slug}_stuck.py").write_text((ROOT / "scenarios" / name).read_text())
+    # the test deadline only stops a wait that runs to a real server's timeout: three times the mock's bound
+    deadline = str(3 * bound)
+    result = pytester.runpytest_inprocess(
+        "--harness-target", "mock", "--harness-test-deadline", deadline, "-p", "no:cacheprovider", "-k", test
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"*JobTimeout: {message.format(bound)}*"])
+    assert "HTTP 401" not in result.stdout.str()
+    assert "expired" not in result.stdout.str()

@@ -87,3 +87,34 @@ def test_a_replayed_job_that_never_ends_fails_rather_than_drifts(
     )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*JobTimeout: GET /3/Jobs/*: the job the seed started is still RUNNING after 60 s*"])
+
+
+COREPLEXML_REPLAY = (
+    Path(__file__).resolve().parent.parent / "contracts" / "coreplexml" / "test_coreplexml_docs_drift.py"
+)
+
+
+@pytest.mark.slow
+def test_a_replayed_experiment_that_never_ends_fails_by_name_within_the_mocks_bound(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the seed's experiment stays running: the replay waited 30 min and then went on with the last status as an answer
+    from h2oharness.apis.coreplexml.mock import EXPERIMENT_TIMEOUT
+
+    plan = pytester.path / "faults.yaml"
+    plan.write_text("rules:\n  - {method: POST, path: /api/experiments, fault: stuck}\n")
+    monkeypatch.setenv("HARNESS_MOCK_FAULTS", str(plan))
+    monkeypatch.delenv("COREPLEXML_EXPERIMENT_TIMEOUT", raising=False)
+    replay = COREPLEXML_REPLAY.read_text()
+    pytester.makepyfile(
+        test_replay=replay.replace("Path(__file__).with_name", f"Path({str(COREPLEXML_REPLAY)!r}).with_name")
+    )
+    # the deadline only stops a replay that waits as long as on a real server: three times the mock's bound
+    deadline = str(3 * EXPERIMENT_TIMEOUT)
+    result = pytester.runpytest_inprocess(
+        "--harness-target", "mock", "--harness-test-deadline", deadline, "-p", "no:cacheprovider", "-k", "real_ids"
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [f"*JobTimeout: CorePlexML experiment *-*-*-*-* still running (progress *) after {EXPERIMENT_TIMEOUT:.1f} s*"]
+    )
