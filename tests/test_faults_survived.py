@@ -21,6 +21,7 @@ import yaml
 from h2oharness.apis import APIS, get_api
 from h2oharness.apis.coreplexml.mock import EXPERIMENT_TIMEOUT
 from h2oharness.apis.h2o3.client import H2O3Client
+from h2oharness.apis.workflows.mock import RUN_TIMEOUT
 from h2oharness.errors import JobTimeout, ProgressRegressed
 from h2oharness.http.polling import Backoff, JobStatus, wait_for_job
 from h2oharness.mocks.clock import ManualClock
@@ -229,6 +230,13 @@ STUCK_SCENARIOS: dict[str, tuple[str, str, dict[str, str], str, float]] = {
         "CorePlexML experiment *-*-*-*-* still running (progress *) after {:.1f} s and * polls",
         EXPERIMENT_TIMEOUT,
     ),
+    "workflows": (
+        "test_workflows_run_lifecycle.py",
+        "test_run_lifecycle",
+        {"method": "POST", "path": "*:run"},
+        "run workspaces/*/workflows/hh-good-*/runs/* still STATE_RUNNING (progress None) after {:.1f} s and * polls",
+        RUN_TIMEOUT,
+    ),
 }
 
 
@@ -238,7 +246,7 @@ def test_a_stuck_job_fails_its_scenario_by_name_within_the_mocks_bound(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, slug: str
 ) -> None:
     """Against the mock a job that never ends fails the scenario soon, as a JobTimeout naming the job (it waited
-    30 min for an experiment)."""
+    30 min for an experiment, and 5 min for a run, which then failed as an expired token instead)."""
     name, test, rule, message, bound = STUCK_SCENARIOS[slug]
     plan = pytester.path / "faults.yaml"
     plan.write_text(yaml.safe_dump({"rules": [{**rule, "fault": "stuck"}]}))
