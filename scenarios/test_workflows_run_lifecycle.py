@@ -12,6 +12,7 @@ import pytest
 
 from h2oharness.apis.workflows import payloads
 from h2oharness.apis.workflows.client import (
+    RefreshingBearer,
     WorkflowsClient,
     WorkflowsResponseError,
     login_at_target,
@@ -21,7 +22,7 @@ from h2oharness.apis.workflows.mock import RUN_TIMEOUT
 from h2oharness.apis.workflows.mockparts.state import DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN
 from h2oharness.errors import JobFailed
 from h2oharness.settings import variable
-from h2oharness.targets import Credentials, Target, job_timeout, request_deadline
+from h2oharness.targets import Target, job_timeout, request_deadline
 
 
 def _access_token(target: Target) -> str | None:
@@ -36,12 +37,14 @@ def _access_token(target: Target) -> str | None:
 
 @pytest.fixture
 def client(workflows_target: Target, workflows_http: httpx.Client) -> Iterator[WorkflowsClient]:
-    """The harness's client, logged in through the token endpoint when there is one."""
+    """The harness's client, logged in through the token endpoint when there is one, and again when its token expires:
+    a run may take as long as an access token lives (300 s each on the mock, and a real issuer's may be as short)."""
     token = _access_token(workflows_target)
     if token is None:
         yield WorkflowsClient(workflows_http)
         return
-    with Target(workflows_target.kind, workflows_target.url, Credentials(token=token)).client() as http:
+    with Target(workflows_target.kind, workflows_target.url).client() as http:
+        http.auth = RefreshingBearer(lambda: _access_token(workflows_target) or token, token)
         yield WorkflowsClient(http)
 
 
