@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from h2oharness.apis.coreplexml.mock import EXPERIMENT_TIMEOUT
+from h2oharness.apis.h2o3.mock import JOB_TIMEOUT
 from h2oharness.errors import SpecError
 from h2oharness.seeds import curl_examples, parse_curl
 
@@ -75,10 +77,11 @@ def test_a_replayed_example_the_target_does_not_answer_fails_rather_than_drifts(
 def test_a_replayed_job_that_never_ends_fails_rather_than_drifts(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the seed's GBM stays RUNNING: the replay waits its minute, then fails by name (it passed, with drift, before)
+    # the seed's GBM stays RUNNING: the replay waits the mock's bound, then fails by name (it passed with drift once)
     plan = pytester.path / "faults.yaml"
     plan.write_text("rules:\n  - {method: POST, path: /3/ModelBuilders/*, fault: stuck}\n")
     monkeypatch.setenv("HARNESS_MOCK_FAULTS", str(plan))
+    monkeypatch.delenv("H2O3_JOB_TIMEOUT", raising=False)
     pytester.makepyfile(
         test_replay=REPLAY.read_text().replace("Path(__file__).with_name", f"Path({str(REPLAY)!r}).with_name")
     )
@@ -86,7 +89,9 @@ def test_a_replayed_job_that_never_ends_fails_rather_than_drifts(
         "--harness-target", "mock", "-p", "no:cacheprovider", "-k", "replayed_literally"
     )
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*JobTimeout: GET /3/Jobs/*: the job the seed started is still RUNNING after 60 s*"])
+    result.stdout.fnmatch_lines(
+        [f"*JobTimeout: GET /3/Jobs/*: the job the seed started is still RUNNING after {JOB_TIMEOUT:g} s*"]
+    )
 
 
 COREPLEXML_REPLAY = (
@@ -99,8 +104,6 @@ def test_a_replayed_experiment_that_never_ends_fails_by_name_within_the_mocks_bo
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the seed's experiment stays running: the replay waited 30 min and then went on with the last status as an answer
-    from h2oharness.apis.coreplexml.mock import EXPERIMENT_TIMEOUT
-
     plan = pytester.path / "faults.yaml"
     plan.write_text("rules:\n  - {method: POST, path: /api/experiments, fault: stuck}\n")
     monkeypatch.setenv("HARNESS_MOCK_FAULTS", str(plan))
