@@ -107,6 +107,24 @@ def stream_deadline(default: float) -> float:
     return settings.stream_deadline or settings.request_deadline or default
 
 
+def job_timeout(target: Target, name: str, *, mock: float, real: float) -> float:
+    """Seconds a scenario waits for one job of ``target``: the variable ``name`` when set, else ``mock`` against
+    the built-in mock and ``real`` against a local or live server.
+
+    The mock's jobs end in seconds: waiting on it as long as on a real server only makes a stuck job fail late.
+    """
+    value = variable(name)
+    if value is None:
+        return mock if target.kind == "mock" else real
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {value!r}") from None
+    if not 0 < seconds < float("inf"):
+        raise ConfigError(f"{name} must be a finite number of seconds above 0, got {value!r}")
+    return seconds
+
+
 @functools.cache
 def tls_context() -> ssl.SSLContext:
     """The one verifying TLS context of the harness's clients: each new one reads the CA bundle again (~50 ms)."""

@@ -11,14 +11,17 @@ import pytest
 
 from h2oharness.apis.coreplexml import payloads
 from h2oharness.apis.coreplexml.client import CorePlexMLClient, CorePlexMLResponseError
+from h2oharness.apis.coreplexml.mock import EXPERIMENT_TIMEOUT
 from h2oharness.errors import JobFailed
-from h2oharness.settings import variable
-from h2oharness.targets import Target
+from h2oharness.targets import Target, job_timeout
 
-#: a real AutoML run takes minutes; the mock's takes about a second
-TIMEOUT = float(variable("COREPLEXML_EXPERIMENT_TIMEOUT") or 1800)
 MAX_MODELS = 4
 EXCLUDED = ["DeepLearning"]
+
+
+def _timeout(target: Target) -> float:
+    """A real AutoML run takes minutes, the mock's seconds: COREPLEXML_EXPERIMENT_TIMEOUT, else one for the kind."""
+    return job_timeout(target, "COREPLEXML_EXPERIMENT_TIMEOUT", mock=EXPERIMENT_TIMEOUT, real=1800)
 
 
 @pytest.fixture
@@ -48,7 +51,7 @@ def test_experiment_lifecycle(
     assert created["id"] == created["experiment_id"]
     experiment_id = created["id"]
 
-    polled = client.wait(experiment_id, timeout=TIMEOUT)
+    polled = client.wait(experiment_id, timeout=_timeout(coreplexml_target))
     assert polled.status.state == "succeeded"
     assert polled.polls >= 1
 
@@ -113,7 +116,7 @@ def test_failing_experiment_is_reported_failed_at_once(
     client = CorePlexMLClient(coreplexml_http)
     created = client.create_experiment(project["id"], project["version"], "no_such_column", config={"max_models": 2})
     with pytest.raises(JobFailed) as failed:
-        client.wait(created["id"], timeout=TIMEOUT)
+        client.wait(created["id"], timeout=_timeout(coreplexml_target))
     assert "no_such_column" in str(failed.value)
     assert client.status(created["id"])["status"] == "failed"
 

@@ -11,10 +11,16 @@ import pytest
 
 from h2oharness.apis.h2o3 import payloads
 from h2oharness.apis.h2o3.client import H2O3Client, H2O3ResponseError
+from h2oharness.apis.h2o3.mock import JOB_TIMEOUT
 from h2oharness.settings import variable
-from h2oharness.targets import Target
+from h2oharness.targets import Target, job_timeout
 
 ROWS = 150
+
+
+def _timeout(target: Target, real: float) -> float:
+    """H2O3_JOB_TIMEOUT, else the mock's bound against the mock and ``real`` against a real server."""
+    return job_timeout(target, "H2O3_JOB_TIMEOUT", mock=JOB_TIMEOUT, real=real)
 
 
 def _source_frames(client: H2O3Client, target: Target, tmp_path: Path, csv: str) -> list[str]:
@@ -47,7 +53,7 @@ def test_parse_train_predict(h2o3_target: Target, h2o3_http: httpx.Client, tmp_p
         frame_id = f"h2oharness_train_{os.getpid()}"
         parse = client.parse(setup, destination_frame=frame_id)
         created.append(("frame", frame_id))
-        client.wait(parse["job"]["key"]["name"], timeout=120)
+        client.wait(parse["job"]["key"]["name"], timeout=_timeout(h2o3_target, 120))
 
         frame = client.frame(frame_id)
         assert frame["rows"] == ROWS
@@ -59,7 +65,7 @@ def test_parse_train_predict(h2o3_target: Target, h2o3_http: httpx.Client, tmp_p
         build = client.build_model("gbm", training_frame=frame_id, response_column="label", ntrees=5, max_depth=3)
         model_id = build["job"]["dest"]["name"]
         created.append(("model", model_id))
-        client.wait(build["job"]["key"]["name"], timeout=300)
+        client.wait(build["job"]["key"]["name"], timeout=_timeout(h2o3_target, 300))
 
         model = client.model(model_id)
         metrics = model["output"]["training_metrics"]

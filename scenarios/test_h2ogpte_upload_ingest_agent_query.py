@@ -13,7 +13,8 @@ import pytest
 
 from h2oharness.apis.h2ogpte import payloads
 from h2oharness.apis.h2ogpte.client import H2OGPTeClient, H2OGPTeResponseError
-from h2oharness.targets import Target
+from h2oharness.apis.h2ogpte.mock import INGEST_TIMEOUT
+from h2oharness.targets import Target, job_timeout
 
 
 def _question_of(gpte: H2OGPTeClient, session_id: str) -> str:
@@ -44,7 +45,8 @@ def test_upload_ingest_agent_query(h2ogpte_target: Target, h2ogpte_http: httpx.C
         upload = gpte.upload("sales_data.csv", payloads.SALES_CSV.encode())
         assert upload["filename"] == "sales_data.csv"
         gpte.ingest(upload["id"], cid)
-        gpte.wait_for_documents(cid, 1, timeout=180)
+        ingest_timeout = job_timeout(h2ogpte_target, "H2OGPTE_INGEST_TIMEOUT", mock=INGEST_TIMEOUT, real=180)
+        gpte.wait_for_documents(cid, 1, timeout=ingest_timeout)
         assert gpte.get_collection(cid)["document_size"] >= len(payloads.SALES_CSV.encode())
 
         agent = gpte.create_chat()["id"]

@@ -12,17 +12,17 @@ import pytest
 
 from h2oharness.apis.workflows import payloads
 from h2oharness.apis.workflows.client import (
+    RefreshingBearer,
     WorkflowsClient,
     WorkflowsResponseError,
     login_at_target,
     token_from_environment,
 )
+from h2oharness.apis.workflows.mock import RUN_TIMEOUT
 from h2oharness.apis.workflows.mockparts.state import DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN
 from h2oharness.errors import JobFailed
 from h2oharness.settings import variable
-from h2oharness.targets import Credentials, Target, request_deadline
-
-RUN_TIMEOUT = float(variable("WORKFLOWS_RUN_TIMEOUT") or 300)
+from h2oharness.targets import Target, job_timeout, request_deadline
 
 
 def _access_token(target: Target) -> str | None:
@@ -37,13 +37,20 @@ def _access_token(target: Target) -> str | None:
 
 @pytest.fixture
 def client(workflows_target: Target, workflows_http: httpx.Client) -> Iterator[WorkflowsClient]:
-    """The harness's client, logged in through the token endpoint when there is one."""
+    """The harness's client, logged in through the token endpoint when there is one, and again when its token expires:
+    a run may take as long as an access token lives (300 s each on the mock, and a real issuer's may be as short)."""
     token = _access_token(workflows_target)
     if token is None:
         yield WorkflowsClient(workflows_http)
         return
-    with Target(workflows_target.kind, workflows_target.url, Credentials(token=token)).client() as http:
+    with Target(workflows_target.kind, workflows_target.url).client() as http:
+        http.auth = RefreshingBearer(lambda: _access_token(workflows_target) or token, token)
         yield WorkflowsClient(http)
+
+
+def _run_timeout(target: Target) -> float:
+    """WORKFLOWS_RUN_TIMEOUT, else a few seconds' runs' bound on the mock and 300 s on a real server."""
+    return job_timeout(target, "WORKFLOWS_RUN_TIMEOUT", mock=RUN_TIMEOUT, real=300)
 
 
 def _by_id(jobs: list[dict[str, object]]) -> dict[str, dict[str, object]]:
@@ -52,6 +59,7 @@ def _by_id(jobs: list[dict[str, object]]) -> dict[str, dict[str, object]]:
 
 def test_run_lifecycle(client: WorkflowsClient, workflows_target: Target) -> None:
     """Runs succeed, fail with the right reason, cancel and retry as the enums say; pages end; deletes stick."""
+    timeout = _run_timeout(workflows_target)
     ws = f"workspaces/{variable('WORKFLOWS_WORKSPACE') or 'h2oharness'}"
     tag = uuid.uuid4().hex[:8]
     ids = {"good": f"hh-good-{tag}", "bad": f"hh-fail-{tag}", "slow": f"hh-slow-{tag}"}
@@ -87,7 +95,7 @@ def test_run_lifecycle(client: WorkflowsClient, workflows_target: Target) -> Non
 
         run = client.run_revision(good["activeRevision"])
         assert run["state"] in ("STATE_QUEUED", "STATE_RUNNING", "STATE_PENDING"), run
-        client.wait(run["name"], timeout=RUN_TIMEOUT)
+        client.wait(run["name"], timeout=timeout)
         run = client.get_run(run["name"])
         assert (run["state"], run["failureReason"]) == ("STATE_SUCCEEDED", "RUN_FAILURE_REASON_UNSPECIFIED")
         assert run["startTime"]
@@ -111,7 +119,7 @@ def test_run_lifecycle(client: WorkflowsClient, workflows_target: Target) -> Non
         created.append(bad["name"])
         failing = client.run_revision(bad["activeRevision"])
         with pytest.raises(JobFailed) as failed:
-            client.wait(failing["name"], timeout=RUN_TIMEOUT)
+            client.wait(failing["name"], timeout=timeout)
         assert "RUN_FAILURE_REASON_JOB_FAILED" in str(failed.value), "the failure must be reported with its reason"
         failing = client.get_run(failing["name"])
         assert (failing["state"], failing["failureReason"]) == ("STATE_FAILED", "RUN_FAILURE_REASON_JOB_FAILED")
@@ -131,7 +139,7 @@ def test_run_lifecycle(client: WorkflowsClient, workflows_target: Target) -> Non
 
         retried = client.retry_run(failing["name"])  # default: failed jobs only
         assert retried["name"] == failing["name"]
-        retried = client.wait_final(retried["name"], timeout=RUN_TIMEOUT)
+        retried = client.wait_final(retried["name"], timeout=timeout)
         assert (retried["state"], retried["failureReason"]) == ("STATE_FAILED", "RUN_FAILURE_REASON_JOB_FAILED")
         attempts = client.list_all("runAttempts", failing["name"])
         assert len(attempts) == 2
@@ -139,7 +147,7 @@ def test_run_lifecycle(client: WorkflowsClient, workflows_target: Target) -> Non
         assert second["fine"]["state"] == "STATE_SKIPPED", "a succeeded job is not re-run by a failed-jobs retry"
         assert second["broken"]["state"] == "STATE_FAILED"
         client.retry_run(failing["name"], "RETRY_MODE_ALL_JOBS")
-        client.wait_final(failing["name"], timeout=RUN_TIMEOUT)
+        client.wait_final(failing["name"], timeout=timeout)
         third = _by_id(client.list_all("jobs", client.get_attempt(failing["name"] + "/attempts/latest")["name"]))
         assert third["fine"]["state"] == "STATE_SUCCEEDED", "an all-jobs retry re-runs the succeeded job"
 

@@ -19,7 +19,11 @@ import pytest
 import yaml
 
 from h2oharness.apis import APIS, get_api
+from h2oharness.apis.coreplexml.mock import EXPERIMENT_TIMEOUT
 from h2oharness.apis.h2o3.client import H2O3Client
+from h2oharness.apis.h2o3.mock import JOB_TIMEOUT
+from h2oharness.apis.h2ogpte.mock import INGEST_TIMEOUT
+from h2oharness.apis.workflows.mock import RUN_TIMEOUT
 from h2oharness.errors import JobTimeout, ProgressRegressed
 from h2oharness.http.polling import Backoff, JobStatus, wait_for_job
 from h2oharness.mocks.clock import ManualClock
@@ -216,3 +220,78 @@ def test_a_positive_case_refused_as_expired_fails_a_check(slug: str, method: str
         assert response.status_code == 401, response.text
         with pytest.raises(FailureGroup, match="Valid data should have been accepted"):
             case.validate_response(response)
+
+
+#: the scenarios that wait on a job: the request that submits it, what the wait calls it when it never ends, and the
+#: mock's bound on the wait
+STUCK_SCENARIOS: dict[str, tuple[str, str, dict[str, str], str, float]] = {
+    "coreplexml": (
+        "test_coreplexml_experiment_lifecycle.py",
+        "test_experiment_lifecycle",
+        {"method": "POST", "path": "/api/experiments"},
+        "CorePlexML experiment *-*-*-*-* still running (progress *) after {:.1f} s and * polls",
+        EXPERIMENT_TIMEOUT,
+    ),
+    "h2o3": (
+        "test_h2o3_parse_train_predict.py",
+        "test_parse_train_predict",
+        {"method": "POST", "path": "/3/Parse"},
+        "H2O-3 job * still RUNNING (progress *) after {:.1f} s and * polls",
+        JOB_TIMEOUT,
+    ),
+    "h2ogpte": (
+        "test_h2ogpte_upload_ingest_agent_query.py",
+        "test_upload_ingest_agent_query",
+        {"method": "POST", "path": "/api/v1/uploads/*/ingest"},
+        "ingestion into collection * still 0/1 documents (progress 0.0) after {:.1f} s and * polls",
+        INGEST_TIMEOUT,
+    ),
+    "workflows": (
+        "test_workflows_run_lifecycle.py",
+        "test_run_lifecycle",
+        {"method": "POST", "path": "*:run"},
+        "run workspaces/*/workflows/hh-good-*/runs/* still STATE_RUNNING (progress None) after {:.1f} s and * polls",
+        RUN_TIMEOUT,
+    ),
+}
+
+#: what overrides the mock's bounds
+JOB_TIMEOUT_VARIABLES = (
+    "COREPLEXML_EXPERIMENT_TIMEOUT",
+    "WORKFLOWS_RUN_TIMEOUT",
+    "H2O3_JOB_TIMEOUT",
+    "H2OGPTE_INGEST_TIMEOUT",
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("slug", sorted(STUCK_SCENARIOS))
+def test_a_stuck_job_fails_its_scenario_by_name_within_the_mocks_bound(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, slug: str
+) -> None:
+    """Against the mock a job that never ends fails the scenario soon, as a JobTimeout naming the job (it waited
+    30 min for an experiment, 5 min for a run, which then failed as an expired token instead, 2 min for a parse
+    and 3 min for an ingestion)."""
+    name, test, rule, message, bound = STUCK_SCENARIOS[slug]
+    plan = pytester.path / "faults.yaml"
+    plan.write_text(yaml.safe_dump({"rules": [{**rule, "fault": "stuck"}]}))
+    monkeypatch.setenv("HARNESS_MOCK_FAULTS", str(plan))
+    for variable in (
+        "COREPLEXML_EXPERIMENT_TIMEOUT",
+        "WORKFLOWS_RUN_TIMEOUT",
+        "H2O3_JOB_TIMEOUT",
+        "H2OGPTE_INGEST_TIMEOUT",
+    ):
+        monkeypatch.delenv(variable, raising=False)
+    pytester.mkdir("scenarios")
+    # under a name of its own: a session that ran the scenario itself already holds a module of its name
+    (pytester.path / "scenarios" / f"test_{slug}_stuck.py").write_text((ROOT / "scenarios" / name).read_text())
+    # the test deadline only stops a wait that runs to a real server's timeout: three times the mock's bound
+    deadline = str(3 * bound)
+    result = pytester.runpytest_inprocess(
+        "--harness-target", "mock", "--harness-test-deadline", deadline, "-p", "no:cacheprovider", "-k", test
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"*JobTimeout: {message.format(bound)}*"])
+    assert "HTTP 401" not in result.stdout.str()
+    assert "expired" not in result.stdout.str()

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from h2oharness.apis.coreplexml.mock import EXPERIMENT_TIMEOUT
+from h2oharness.apis.h2o3.mock import JOB_TIMEOUT
 from h2oharness.errors import SpecError
 from h2oharness.seeds import curl_examples, parse_curl
 
@@ -75,10 +77,11 @@ def test_a_replayed_example_the_target_does_not_answer_fails_rather_than_drifts(
 def test_a_replayed_job_that_never_ends_fails_rather_than_drifts(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the seed's GBM stays RUNNING: the replay waits its minute, then fails by name (it passed, with drift, before)
+    # the seed's GBM stays RUNNING: the replay waits the mock's bound, then fails by name (it passed with drift once)
     plan = pytester.path / "faults.yaml"
     plan.write_text("rules:\n  - {method: POST, path: /3/ModelBuilders/*, fault: stuck}\n")
     monkeypatch.setenv("HARNESS_MOCK_FAULTS", str(plan))
+    monkeypatch.delenv("H2O3_JOB_TIMEOUT", raising=False)
     pytester.makepyfile(
         test_replay=REPLAY.read_text().replace("Path(__file__).with_name", f"Path({str(REPLAY)!r}).with_name")
     )
@@ -86,4 +89,35 @@ def test_a_replayed_job_that_never_ends_fails_rather_than_drifts(
         "--harness-target", "mock", "-p", "no:cacheprovider", "-k", "replayed_literally"
     )
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*JobTimeout: GET /3/Jobs/*: the job the seed started is still RUNNING after 60 s*"])
+    result.stdout.fnmatch_lines(
+        [f"*JobTimeout: GET /3/Jobs/*: the job the seed started is still RUNNING after {JOB_TIMEOUT:g} s*"]
+    )
+
+
+COREPLEXML_REPLAY = (
+    Path(__file__).resolve().parent.parent / "contracts" / "coreplexml" / "test_coreplexml_docs_drift.py"
+)
+
+
+@pytest.mark.slow
+def test_a_replayed_experiment_that_never_ends_fails_by_name_within_the_mocks_bound(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the seed's experiment stays running: the replay waited 30 min and then went on with the last status as an answer
+    plan = pytester.path / "faults.yaml"
+    plan.write_text("rules:\n  - {method: POST, path: /api/experiments, fault: stuck}\n")
+    monkeypatch.setenv("HARNESS_MOCK_FAULTS", str(plan))
+    monkeypatch.delenv("COREPLEXML_EXPERIMENT_TIMEOUT", raising=False)
+    replay = COREPLEXML_REPLAY.read_text()
+    pytester.makepyfile(
+        test_replay=replay.replace("Path(__file__).with_name", f"Path({str(COREPLEXML_REPLAY)!r}).with_name")
+    )
+    # the deadline only stops a replay that waits as long as on a real server: three times the mock's bound
+    deadline = str(3 * EXPERIMENT_TIMEOUT)
+    result = pytester.runpytest_inprocess(
+        "--harness-target", "mock", "--harness-test-deadline", deadline, "-p", "no:cacheprovider", "-k", "real_ids"
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [f"*JobTimeout: CorePlexML experiment *-*-*-*-* still running (progress *) after {EXPERIMENT_TIMEOUT:.1f} s*"]
+    )

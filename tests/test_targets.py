@@ -9,7 +9,15 @@ import pytest
 from h2oharness.apis import get_api
 from h2oharness.errors import ConfigError, TargetAuthError
 from h2oharness.mocks.serve import serve
-from h2oharness.targets import Credentials, live_settings, probe, stream_deadline
+from h2oharness.targets import (
+    Credentials,
+    Target,
+    TargetKind,
+    job_timeout,
+    live_settings,
+    probe,
+    stream_deadline,
+)
 
 
 def test_workflows_live_target_logs_in_with_the_refresh_token_in_the_environment(
@@ -194,6 +202,28 @@ def test_a_stream_lives_by_the_stream_deadline_else_the_runs_request_deadline_el
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     assert stream_deadline(180.0) == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "expected"),
+    [("mock", None, 30.0), ("local", None, 1800.0), ("live", None, 1800.0), ("mock", "7", 7.0)],
+)
+def test_a_job_waits_the_mocks_bound_on_the_mock_a_real_servers_elsewhere_and_the_variable_wins(
+    monkeypatch: pytest.MonkeyPatch, kind: TargetKind, value: str | None, expected: float
+) -> None:
+    monkeypatch.delenv("X_JOB_TIMEOUT", raising=False)
+    if value is not None:
+        monkeypatch.setenv("X_JOB_TIMEOUT", value)
+    assert job_timeout(Target(kind, "http://127.0.0.1:1"), "X_JOB_TIMEOUT", mock=30.0, real=1800.0) == expected
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-5", "inf", "nan"])
+def test_a_job_timeout_variable_that_is_no_number_of_seconds_names_itself(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("X_JOB_TIMEOUT", value)
+    with pytest.raises(ConfigError, match=f"X_JOB_TIMEOUT must be .*{value}"):
+        job_timeout(Target("mock", "http://127.0.0.1:1"), "X_JOB_TIMEOUT", mock=30.0, real=1800.0)
 
 
 STREAMS = Path(__file__).resolve().parent.parent / "contracts" / "h2ogpte" / "test_h2ogpte_streams.py"

@@ -11,7 +11,6 @@ import importlib.util
 import inspect
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,10 @@ import yaml
 
 from h2oharness.apis.coreplexml import payloads
 from h2oharness.apis.coreplexml.client import CorePlexMLClient
+from h2oharness.apis.coreplexml.mock import EXPERIMENT_TIMEOUT
+from h2oharness.errors import JobFailed
 from h2oharness.seeds import NOT_ANSWERED, curl_examples
-from h2oharness.targets import Target
+from h2oharness.targets import Target, job_timeout
 
 SEED = Path(__file__).with_name("docs") / "002_cb37d3b791997043.txt"
 CONTRACT = Path(__file__).with_name("openapi.yaml")
@@ -257,15 +258,14 @@ def _missing_keys(shown: Any, got: Any, prefix: str = "") -> list[str]:
     return []
 
 
-def _wait_final(http: httpx.Client, experiment_id: str, timeout: float = 1800.0) -> str:
-    deadline = time.monotonic() + timeout
-    status = ""
-    while time.monotonic() < deadline:
-        status = http.get(f"/api/experiments/{experiment_id}/status").json().get("status", "")
-        if status in ("succeeded", "failed", "canceled"):
-            break
-        time.sleep(0.5)
-    return str(status)
+def _wait_final(client: CorePlexMLClient, target: Target, experiment_id: str) -> str:
+    """The experiment's final status, failed and canceled included (the replay compares answers whatever the
+    outcome); JobTimeout naming the experiment when it never ends."""
+    timeout = job_timeout(target, "COREPLEXML_EXPERIMENT_TIMEOUT", mock=EXPERIMENT_TIMEOUT, real=1800)
+    try:
+        return client.wait(experiment_id, timeout=timeout).status.state
+    except JobFailed:
+        return str(client.status(experiment_id)["status"])
 
 
 def test_seed_002_examples_replayed_with_real_ids(
@@ -294,7 +294,7 @@ def test_seed_002_examples_replayed_with_real_ids(
                 url, body = url.replace(seed_id, real), body.replace(seed_id, real) if body else body
             headers = {k: v for k, v in example.headers.items() if k.lower() != "authorization"}
             if "/best-model" in url or (example.method == "GET" and url.endswith(("/explain",))):
-                _wait_final(coreplexml_http, ids[SEED_IDS["experiment"]])
+                _wait_final(client, coreplexml_target, ids[SEED_IDS["experiment"]])
             resp = coreplexml_http.request(example.method, url, content=body, headers=headers)
             replayed += 1
             if resp.status_code in NOT_ANSWERED:
@@ -308,7 +308,7 @@ def test_seed_002_examples_replayed_with_real_ids(
             expected_status = int(text.splitlines()[response_line - 1].split()[1])
             if example.method == "POST" and url == "/api/experiments" and resp.status_code < 300:
                 ids[SEED_IDS["experiment"]] = answer["id"]
-                status = _wait_final(coreplexml_http, answer["id"])
+                status = _wait_final(client, coreplexml_target, answer["id"])
                 detail = coreplexml_http.get(f"/api/experiments/{answer['id']}").json()
                 models = detail.get("models") or []
                 if models:

@@ -15,10 +15,11 @@ from typing import Any
 import httpx
 import pytest
 
+from h2oharness.apis.h2o3.mock import JOB_TIMEOUT
 from h2oharness.errors import JobTimeout
 from h2oharness.seeds import NOT_ANSWERED, curl_examples
 from h2oharness.settings import variable
-from h2oharness.targets import Target
+from h2oharness.targets import Target, job_timeout
 
 SEED = Path(__file__).with_name("docs") / "000_e1d9cd603d9ebb67.txt"
 SEED_HOST = "http://localhost:54321"
@@ -65,7 +66,7 @@ def _meets(path: str, status: int, body: Any) -> bool:
     return True
 
 
-def _settle(http: httpx.Client, path: str, resp: httpx.Response, timeout: float = 60.0) -> httpx.Response:
+def _settle(http: httpx.Client, path: str, resp: httpx.Response, timeout: float) -> httpx.Response:
     """Poll a job the way the seed's loop does, until it leaves CREATED/RUNNING; JobTimeout after ``timeout`` s.
 
     A job that never ends leaves nothing to compare with the seed's promise (and nothing for the examples after it).
@@ -102,6 +103,7 @@ def test_seed_000_examples_replayed_literally(
     dataset = _dataset(tmp_path, h2o3_target)
     # the seed asks the reader to fill these in; everything else is sent exactly as written
     fills = {"/data/train.csv": dataset, "JOB_KEY": "", "my_gbm_model": "", "test_frame": "train_frame"}
+    settle = job_timeout(h2o3_target, "H2O3_JOB_TIMEOUT", mock=JOB_TIMEOUT, real=300)
     replayed = 0
     for example in examples:
         assert example.url.startswith(SEED_HOST), f"line {example.line}: example not on the seed's base URL"
@@ -113,7 +115,7 @@ def test_seed_000_examples_replayed_literally(
                 body = body.replace(placeholder, value) if body else body
         resp = h2o3_http.request(example.method, path, content=body, headers=example.headers)
         if literal.startswith("/3/Jobs/"):
-            resp = _settle(h2o3_http, path, resp)
+            resp = _settle(h2o3_http, path, resp, settle)
         replayed += 1
         if resp.status_code in NOT_ANSWERED:
             pytest.fail(f"line {example.line}: {example.method} {literal} was not answered (HTTP {resp.status_code})")

@@ -26,6 +26,7 @@ from h2oharness.apis.coreplexml.mockparts import generic
 from h2oharness.apis.coreplexml.mockparts import handlers_data as data
 from h2oharness.apis.coreplexml.mockparts import handlers_experiments as experiments
 from h2oharness.apis.coreplexml.mockparts import handlers_sdk as sdk
+from h2oharness.apis.coreplexml.mockparts.catalog import CONFIG
 from h2oharness.apis.coreplexml.mockparts.state import CorePlexMLMockState, CorePlexMLTimings
 from h2oharness.apis.coreplexml.mockparts.wire import ApiError, Call, Reply, encode
 from h2oharness.mocks.app import Incoming, Wiring, build_app
@@ -33,7 +34,19 @@ from h2oharness.mocks.auth import bearer_token, token_in
 from h2oharness.mocks.clock import Clock, MonotonicClock
 from h2oharness.mocks.router import Lookup, Router
 
-__all__ = ["DEVIATIONS", "ROUTES", "CorePlexMLMockState", "CorePlexMLTimings", "default_state", "make_app"]
+__all__ = [
+    "DEVIATIONS",
+    "EXPERIMENT_TIMEOUT",
+    "ROUTES",
+    "CorePlexMLMockState",
+    "CorePlexMLTimings",
+    "default_state",
+    "make_app",
+]
+
+#: how long a scenario waits for an experiment on a served mock (``targets.job_timeout``): the longest one at the
+#: default max_runtime_secs (3600 H2O s: 0.3 s queued + 14.4 s running), twice over for a loaded machine
+EXPERIMENT_TIMEOUT = 2 * CorePlexMLTimings().longest(CONFIG["max_runtime_secs"].default)
 
 Handler = Callable[[CorePlexMLMockState, Call], Reply]
 #: a reply and its encoded body (encoding may fail on a mock bug, so it happens inside the trap)

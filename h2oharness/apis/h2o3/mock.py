@@ -36,7 +36,11 @@ from h2oharness.mocks.auth import basic_matches
 from h2oharness.mocks.clock import Clock, MonotonicClock
 from h2oharness.mocks.router import Lookup, Router
 
-__all__ = ["DEVIATIONS", "ROUTES", "H2O3MockState", "H2O3Timings", "default_state", "make_app"]
+__all__ = ["DEVIATIONS", "JOB_TIMEOUT", "ROUTES", "H2O3MockState", "H2O3Timings", "default_state", "make_app"]
+
+#: how long a scenario or the seed replay waits for a job on a served mock (``targets.job_timeout``): ten times its
+#: longest, a model build (0.1 s queued + 3 s running), for a loaded machine
+JOB_TIMEOUT = 10 * H2O3Timings().model.total
 
 Handler = Callable[[H2O3MockState, Call], Reply]
 

@@ -60,11 +60,16 @@ __all__ = [
     "DEVIATIONS",
     "FAIL_MARKER",
     "HANDLERS",
+    "INGEST_TIMEOUT",
     "H2OGPTeMockState",
     "H2OGPTeTimings",
     "default_state",
     "make_app",
 ]
+
+#: how long a scenario waits for an ingestion on a served mock (``targets.job_timeout``): one takes 0.45 s there
+#: (``H2OGPTeTimings.ingest``); the other mocks' half minute is over sixty times that
+INGEST_TIMEOUT = 30.0
 
 Handler = Callable[[H2OGPTeMockState, Call], "Reply | Response"]
 Answer = Reply | Response

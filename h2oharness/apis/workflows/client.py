@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -136,6 +136,33 @@ def token_from_environment(check: Callable[[str], None] | None = None) -> str | 
     if not (issuer and client_id and refresh):
         return None
     return login_refresh_token(issuer, client_id, refresh, variable("WORKFLOWS_CLIENT_SECRET"), check=check)
+
+
+class RefreshingBearer(httpx.Auth):
+    """A bearer token that ``login()`` renews when the server refuses it (HTTP 401), the request then sent once
+    more: what an OIDC client does when its access token expires during a long wait.
+
+    Example:
+        http.auth = RefreshingBearer(lambda: login_refresh_token(issuer_url, client_id, refresh_token))
+    """
+
+    def __init__(self, login: Callable[[], str], token: str | None = None) -> None:
+        self.login = login
+        self.token = login() if token is None else token
+        self.renewals = 0
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Send with the current token; on a 401, log in again (unless another request just did) and resend."""
+        sent = self.token
+        request.headers["Authorization"] = f"Bearer {sent}"
+        response = yield request
+        if response.status_code != 401:
+            return
+        if self.token == sent:
+            self.token = self.login()
+            self.renewals += 1
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        yield request
 
 
 def run_status(run: Mapping[str, Any]) -> JobStatus:

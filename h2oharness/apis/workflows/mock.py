@@ -31,7 +31,19 @@ from h2oharness.mocks.auth import bearer_token
 from h2oharness.mocks.clock import Clock, MonotonicClock
 from h2oharness.mocks.router import Lookup, Router
 
-__all__ = ["DEVIATIONS", "ROUTES", "WorkflowsMockState", "WorkflowsTimings", "default_state", "make_app"]
+__all__ = [
+    "DEVIATIONS",
+    "ROUTES",
+    "RUN_TIMEOUT",
+    "WorkflowsMockState",
+    "WorkflowsTimings",
+    "default_state",
+    "make_app",
+]
+
+#: how long a scenario waits for a run on a served mock (``targets.job_timeout``): its runs end in about 3 s (0.5 s
+#: queued, 0.5 s a step); a tenth of an access token's life, so that a stuck run fails as one, not as an expired token
+RUN_TIMEOUT = WorkflowsMockState.token_lifetime / 10
 
 WS = "/v1/workspaces/{workspace}"
 WF = WS + "/workflows/{workflow}"

@@ -9,6 +9,7 @@ import pytest
 
 from h2oharness.apis.workflows import payloads
 from h2oharness.apis.workflows.client import (
+    RefreshingBearer,
     WorkflowsClient,
     WorkflowsResponseError,
     login_at_target,
@@ -129,6 +130,32 @@ def test_wait_fails_fast_with_the_reason(instant_url: str) -> None:
         result = client.wait(client.run_revision(good["activeRevision"])["name"], timeout=10)
         assert result.status.state == "STATE_SUCCEEDED"
         assert [w["name"] for w in client.list_all("workflows", WS, page_size=1)] == [bad["name"], good["name"]]
+
+
+def test_a_wait_that_outlives_its_access_token_logs_in_again() -> None:
+    """The token expires mid-flow (the clock moves past its life): the refused request logs in and is sent again."""
+    clock = ManualClock()
+    state = WorkflowsMockState(clock=clock, timings=WorkflowsTimings.instant())
+    with serve(make_app(state)) as served:
+        auth = RefreshingBearer(lambda: login_refresh_token(served.url, DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN))
+        with httpx.Client(base_url=served.url, auth=auth) as http:
+            client = WorkflowsClient(http)
+            flow = client.activate(client.create_workflow(WS, payloads.succeeding_source("c-renew"))["name"])
+            clock.advance(state.token_lifetime + 1)
+            run = client.run_revision(flow["activeRevision"])  # a POST: its body goes again with the new token
+            assert auth.renewals == 1
+            clock.advance(state.token_lifetime + 1)
+            assert client.wait(run["name"], timeout=10).status.state == "STATE_SUCCEEDED"
+            assert auth.renewals == 2
+
+
+def test_a_token_refused_after_a_fresh_login_is_the_servers_answer(instant_url: str) -> None:
+    """A 401 that a new login does not cure is returned after one login, not retried for ever."""
+    auth = RefreshingBearer(lambda: "at-never-issued")
+    with httpx.Client(base_url=instant_url, auth=auth) as http, pytest.raises(WorkflowsResponseError) as refused:
+        WorkflowsClient(http).get_workflow(f"{WS}/workflows/x")
+    assert refused.value.status == 401
+    assert auth.renewals == 1
 
 
 def test_run_status_mapping() -> None:

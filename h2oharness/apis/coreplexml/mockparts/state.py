@@ -34,6 +34,10 @@ class CorePlexMLTimings:
         """Every experiment finishes the moment it is created."""
         return cls(queued=0.0, time_scale=0.0, min_running=0.0)
 
+    def longest(self, max_runtime_secs: float) -> float:
+        """About the longest an experiment keeping to ``max_runtime_secs`` (H2O seconds) takes on the clock."""
+        return self.queued + max(self.min_running, max_runtime_secs * self.time_scale)
+
 
 @dataclass
 class Column:
