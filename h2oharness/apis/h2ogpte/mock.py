@@ -258,8 +258,11 @@ DEVIATIONS: dict[str, str] = {
     "are never shared; memory blocks are their creator's, shared by username or made public. Uploads, jobs, "
     "custom tools, custom agents (with their tool and key associations) and prompt templates are their "
     "creator's too: another user gets a 404 and does not see them listed or counted (a template is seen by "
-    "others only when made with is_public; its share and privacy calls are accepted without effect). The "
-    "default memory blocks, document summaries and objects of the other kinds (/rpc/db records, agent keys, "
+    "others only when made with is_public; its share and privacy calls are accepted without effect). The files "
+    "an agent wrote are its chat's (GET /file, the directory stats; another user gets a 404), and a document "
+    "summary is read as its document is (its collection's owner and the users it is shared with); a process job "
+    "naming another user's summary_id fails without writing over it (the seeds do not say; a real server may "
+    "refuse the request). The default memory blocks and objects of the other kinds (/rpc/db records, agent keys, "
     "skills...) are still everyone's",
     "API keys": "a created key is refused with the unknown key's 401 {code, message: 'Unauthorized'} from its "
     "expires_at on, or once unused for inactivity_interval days (counted from its last use, else its creation); "

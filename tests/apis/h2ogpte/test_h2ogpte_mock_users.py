@@ -205,3 +205,47 @@ def test_uploads_jobs_agents_tools_and_templates_are_their_creators(
     assert [t["id"] for t in anon.get("/api/v1/prompt_templates", headers=alice).json()] == [template]
     assert anon.get("/api/v1/prompt_templates/count", headers=alice).json()["count"] == 1
     assert not state.internal_errors
+
+
+def test_agent_files_and_document_summaries_are_their_owners(
+    http: httpx.Client, anon: httpx.Client, clock: ManualClock, state: H2OGPTeMockState
+) -> None:
+    alice = _alice(http)
+    cid = http.post("/api/v1/collections", json={"name": "c", "description": "d"}).json()["id"]
+    upload = http.put("/api/v1/uploads", files={"file": ("sales.csv", b"a,b\n1,2\n")}).json()["id"]
+    assert http.post(f"/api/v1/uploads/{upload}/ingest", params={"collection_id": cid}).status_code == 204
+    clock.advance(5)
+    [doc] = http.get(f"/api/v1/collections/{cid}/documents").json()
+    sid = http.post("/api/v1/chats", params={"collection_id": cid}, json={}).json()["id"]
+    asked = {"message": "write plan.csv", "llm_args": {"use_agent": True}}
+    assert http.post(f"/api/v1/chats/{sid}/completions", json=asked).status_code == 200
+    [made] = http.get(f"/api/v1/chats/{sid}/agent_server_files").json()
+    wanted = {"id": made["id"], "name": "plan.csv"}
+    assert http.get("/file", params=wanted).status_code == 200
+    job = {"document_id": doc["id"], "summary_id": "s1"}
+    assert http.post("/api/v1/documents/process_job", json=job).status_code == 201
+    summary = http.get("/api/v1/document_summaries/s1").json()
+
+    refused = anon.get("/file", params=wanted, headers=alice)
+    assert (refused.status_code, set(refused.json())) == (404, {"code", "message"})
+    assert anon.get("/api/v1/agents/directory_stats", headers=alice).json() == []
+    assert [e["agent_chat_session_id"] for e in http.get("/api/v1/agents/directory_stats").json()] == [sid]
+    assert anon.get("/api/v1/document_summaries/s1", headers=alice).status_code == 404
+    # alice's own summary under the same id neither writes over the harness user's nor is it readable to her
+    theirs = anon.post("/api/v1/collections", json={"name": "a", "description": "d"}, headers=alice).json()["id"]
+    mine = anon.put("/api/v1/uploads", files={"file": ("notes.txt", b"alice\n")}, headers=alice).json()["id"]
+    ingest = anon.post(f"/api/v1/uploads/{mine}/ingest", params={"collection_id": theirs}, headers=alice)
+    assert ingest.status_code == 204
+    clock.advance(5)
+    [their_doc] = anon.get(f"/api/v1/collections/{theirs}/documents", headers=alice).json()
+    overwrite = {"document_id": their_doc["id"], "summary_id": "s1"}
+    failed = anon.post("/api/v1/documents/process_job", json=overwrite, headers=alice).json()["id"]
+    clock.advance(5)
+    assert anon.get(f"/api/v1/jobs/{failed}", headers=alice).json()["status"] == "failed"
+    assert http.get("/api/v1/document_summaries/s1").json() == summary
+    # a summary is read as its document is: once the collection is shared, alice reads it
+    assert http.put(f"/api/v1/collections/{cid}/permissions/{ALICE.username}", json={}).status_code == 204
+    assert anon.get("/api/v1/document_summaries/s1", headers=alice).json() == summary
+    # the agent's files stay with the chat, which is never shared
+    assert anon.get("/file", params=wanted, headers=alice).status_code == 404
+    assert not state.internal_errors

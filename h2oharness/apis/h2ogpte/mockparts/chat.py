@@ -323,10 +323,11 @@ def get_agent_server_directory_stats(state: H2OGPTeMockState, call: Call) -> Rep
 
 
 def list_agent_directory_stats(state: H2OGPTeMockState, call: Call) -> Reply:
-    """GET /api/v1/agents/directory_stats: every session with agent files."""
+    """GET /api/v1/agents/directory_stats: every session of the acting user's with agent files."""
     entries = []
     for sid, files in state.agent_files.items():
-        if sid not in state.sessions or not files:
+        session = state.sessions.get(sid)
+        if session is None or not state.owns(session) or not files:
             continue
         first = next((m for m in state.messages.values() if m["_session"] == sid), None)
         preview = first["content"][:100] if first else ""
