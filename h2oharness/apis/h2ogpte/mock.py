@@ -262,8 +262,8 @@ DEVIATIONS: dict[str, str] = {
     "an agent wrote are its chat's (GET /file, the directory stats; another user gets a 404), and a document "
     "summary is read as its document is (its collection's owner and the users it is shared with); a process job "
     "naming another user's summary_id fails without writing over it (the seeds do not say; a real server may "
-    "refuse the request). The default memory blocks and objects of the other kinds (/rpc/db records, agent keys, "
-    "skills...) are still everyone's",
+    "refuse the request). Each user sets and reads their own default memory blocks (/users/current/...); objects "
+    "of the other kinds (/rpc/db records, agent keys, skills...) are still everyone's",
     "API keys": "a created key is refused with the unknown key's 401 {code, message: 'Unauthorized'} from its "
     "expires_at on, or once unused for inactivity_interval days (counted from its last use, else its creation); "
     "expires_in is a number and a unit (PostgreSQL's words and abbreviations: '30 minutes', '1d'; a month is 30 days, "

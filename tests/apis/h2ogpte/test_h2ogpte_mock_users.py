@@ -249,3 +249,19 @@ def test_agent_files_and_document_summaries_are_their_owners(
     # the agent's files stay with the chat, which is never shared
     assert anon.get("/file", params=wanted, headers=alice).status_code == 404
     assert not state.internal_errors
+
+
+def test_each_user_sets_their_own_default_memory_blocks(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    mine = http.post("/api/v1/memory_blocks", json={"name": "mine", "content": "x"}).json()["id"]
+    theirs = anon.post("/api/v1/memory_blocks", json={"name": "theirs", "content": "y"}, headers=alice).json()["id"]
+    defaults = "/api/v1/users/current/default_memory_blocks"
+    assert http.put(defaults, json={"scope": "llm", "memory_block_id": mine}).status_code == 200
+    assert anon.get(defaults, headers=alice).json()["defaults"] == {"llm": None, "agent": None}
+    assert anon.put(defaults, json={"scope": "llm", "memory_block_id": theirs}, headers=alice).status_code == 200
+    assert http.get(defaults).json()["defaults"]["llm"]["id"] == mine
+    assert anon.get(defaults, headers=alice).json()["defaults"]["llm"]["id"] == theirs
+    # deleting a block clears it as its owner's default
+    assert anon.delete(f"/api/v1/memory_blocks/{theirs}", headers=alice).status_code == 204
+    assert anon.get(defaults, headers=alice).json()["defaults"]["llm"] is None
+    assert http.get(defaults).json()["defaults"]["llm"]["id"] == mine

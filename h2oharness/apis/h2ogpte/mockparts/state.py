@@ -135,7 +135,8 @@ class H2OGPTeMockState(MockState):
     #: document summaries written by process jobs, by summary id
     summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
     memory_blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    default_blocks: dict[str, str | None] = field(default_factory=lambda: {"llm": None, "agent": None})
+    #: each user's default memory block per scope (llm, agent): user id -> scope -> block id
+    default_blocks: dict[str, dict[str, str | None]] = field(default_factory=dict)
     custom_tools: dict[str, dict[str, Any]] = field(default_factory=dict)
     custom_agents: dict[str, dict[str, Any]] = field(default_factory=dict)
     tool_associations: dict[str, dict[str, Any]] = field(default_factory=dict)
