@@ -222,6 +222,7 @@ HANDLERS: dict[str, Handler] = {
     "get_default_prompt_template": generic.get_default_prompt_template,
     "list_builtin_mcps": catalogue.list_builtin_mcps,
     "add_builtin_skill": catalogue.install_library_skill,
+    "delete_skills": catalogue.delete_skills,
     "star_library_item": catalogue.star_library_item,
     "unstar_library_item": catalogue.star_library_item,
     "get_default_embedding_model": catalogue.get_default_embedding_model,
@@ -262,8 +263,12 @@ DEVIATIONS: dict[str, str] = {
     "an agent wrote are its chat's (GET /file, the directory stats; another user gets a 404), and a document "
     "summary is read as its document is (its collection's owner and the users it is shared with); a process job "
     "naming another user's summary_id fails without writing over it (the seeds do not say; a real server may "
-    "refuse the request). Each user sets and reads their own default memory blocks (/users/current/...); objects "
-    "of the other kinds (/rpc/db records, agent keys, skills...) are still everyone's",
+    "refuse the request). Each user sets and reads their own default memory blocks (/users/current/...). Agent keys "
+    "and skills (added or installed from the library) are their creator's alone: never shared, another user "
+    "neither lists them nor gets, changes or deletes one by id (a 404); deleting skills is all or nothing, an id "
+    "not the user's a 403, as the client documents. The client does not say who sees an agent key of type "
+    "'shared'; the mock keeps it its creator's like a private one. Objects of the other kinds (/rpc/db records, "
+    "stars...) are still everyone's",
     "API keys": "a created key is refused with the unknown key's 401 {code, message: 'Unauthorized'} from its "
     "expires_at on, or once unused for inactivity_interval days (counted from its last use, else its creation); "
     "expires_in is a number and a unit (PostgreSQL's words and abbreviations: '30 minutes', '1d'; a month is 30 days, "

@@ -265,3 +265,24 @@ def test_each_user_sets_their_own_default_memory_blocks(http: httpx.Client, anon
     assert anon.delete(f"/api/v1/memory_blocks/{theirs}", headers=alice).status_code == 204
     assert anon.get(defaults, headers=alice).json()["defaults"]["llm"] is None
     assert http.get(defaults).json()["defaults"]["llm"]["id"] == mine
+
+
+def test_agent_keys_and_skills_are_their_creators(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    key = {"name": "ALICE_TOKEN", "value": "secret", "type": "private"}
+    key_id = anon.post("/api/v1/agents/keys", json=key, headers=alice).json()["id"]
+    assert http.get("/api/v1/agents/keys").json() == []
+    assert http.delete(f"/api/v1/agents/keys/{key_id}").status_code == 404
+    [kept] = anon.get("/api/v1/agents/keys", headers=alice).json()
+    assert (kept["id"], kept["owner_email"]) == (key_id, ALICE.username)
+
+    skill = anon.post("/api/v1/agents/builtin_skills/add", json={"skill_id": "pdf"}, headers=alice).json()["id"]
+    assert http.get("/api/v1/agents/skills").json() == []
+    # all or nothing: one id that is not the harness user's refuses the lot
+    refused = http.post("/api/v1/agents/skills/delete", json={"skill_ids": [skill]})
+    assert (refused.status_code, set(refused.json())) == (403, {"code", "message"})
+    [listed] = anon.get("/api/v1/agents/skills", headers=alice).json()
+    assert (listed["id"], listed["owner_email"]) == (skill, ALICE.username)
+    deleted = anon.post("/api/v1/agents/skills/delete", json={"skill_ids": [skill, skill]}, headers=alice)
+    assert deleted.json()["count"] == 1
+    assert anon.get("/api/v1/agents/skills", headers=alice).json() == []

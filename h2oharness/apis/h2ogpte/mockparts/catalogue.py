@@ -12,8 +12,16 @@ from __future__ import annotations
 from h2oharness.apis.h2ogpte.mockparts import feedback
 from h2oharness.apis.h2ogpte.mockparts.docs import EMBEDDING_MODEL
 from h2oharness.apis.h2ogpte.mockparts.generic import V1, delete_collections
-from h2oharness.apis.h2ogpte.mockparts.state import USERNAME, H2OGPTeMockState, new_id
-from h2oharness.apis.h2ogpte.mockparts.wire import Call, Reply, bad_request, loads_json, not_found, object_body
+from h2oharness.apis.h2ogpte.mockparts.state import H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.wire import (
+    ApiError,
+    Call,
+    Reply,
+    bad_request,
+    loads_json,
+    not_found,
+    object_body,
+)
 from h2oharness.mocks.jobs import JobPhase
 
 #: the jobs /rpc/job starts, by the JobKind its method names
@@ -34,7 +42,8 @@ def install_library_skill(state: H2OGPTeMockState, call: Call) -> Reply:
     skill = {
         "id": skill_id,
         "skill_name": str(body.get("skill_id") or "skill"),
-        "owner_email": USERNAME,
+        "owner_email": state.acting.username,
+        "_owner": state.acting.id,
         "enabled": bool(body.get("enable_by_default")),
         "created_at": now,
         "updated_at": now,
@@ -42,6 +51,22 @@ def install_library_skill(state: H2OGPTeMockState, call: Call) -> Reply:
     if state.resources is not None:
         state.resources.collections.setdefault(f"{V1}/agents/skills", {})[skill_id] = skill
     return Reply({"id": skill_id}, status=201)
+
+
+def delete_skills(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/agents/skills/delete: the Count of distinct skills deleted. All or nothing, as the client says:
+    an id that is not one of the acting user's skills (another user's, or none) is a 403 and no skill goes."""
+    ids = object_body(call).get("skill_ids")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise bad_request("skill_ids must be a list of ids")
+    held = state.resources.collections.get(f"{V1}/agents/skills", {}) if state.resources is not None else {}
+    wanted = list(dict.fromkeys(ids))
+    foreign = next((i for i in wanted if i not in held or not state.owns(held[i])), None)
+    if foreign is not None:
+        raise ApiError(403, f"Skill {foreign[:80]} does not belong to the current user; no skill was deleted")
+    for skill_id in wanted:
+        del held[skill_id]
+    return Reply({"count": len(wanted)})
 
 
 def star_library_item(state: H2OGPTeMockState, call: Call) -> Reply:

@@ -55,6 +55,9 @@ KINDS = {
 
 #: the kinds the generic layer keeps that are their creator's (shared by username or made public, as collections)
 OWNED = frozenset({f"{V1}/prompt_templates"})
+#: the kinds it keeps that are their creator's alone, never shared: a user's agent keys (secrets their tools use)
+#: and the skills they added or installed (the client: "for the current user")
+PRIVATE = frozenset({f"{V1}/agents/keys", f"{V1}/agents/skills"})
 
 #: the API key operations that name a key under another path than the keys' own
 API_KEY_PATHS = tuple(f"{V1}/admin/api_keys/{verb}" for verb in ("deactivate", "expire", "inactivity_interval"))
@@ -82,15 +85,24 @@ def resources(state: H2OGPTeMockState) -> Resources:
         exists=lambda template, path, object_id: _exists(state, template, object_id),
         records=lambda template, values: _records(state, template, values),
         visible=lambda template, record: _visible(state, template, record),
-        stamp=lambda template: {"_owner": state.acting.id} if template in OWNED else {},
+        stamp=lambda template: _stamp(state, template),
     )
+
+
+def _stamp(state: H2OGPTeMockState, template: str) -> dict[str, Any]:
+    """The owner of a new object of a kind that is its creator's (an agent key also names them by email)."""
+    if template in PRIVATE:
+        return {"_owner": state.acting.id, "owner_email": state.acting.username}
+    return {"_owner": state.acting.id} if template in OWNED else {}
 
 
 def _visible(state: H2OGPTeMockState, template: str, record: Mapping[str, Any]) -> bool:
     """Whether the acting user may see an object the generic layer finds: a job of theirs, a template of theirs (or
-    shared or public), any object of another kind."""
+    shared or public), an agent key or skill of theirs, any object of another kind."""
     if template == f"{V1}/jobs":
         return state.job(str(record.get("id"))) is not None
+    if template in PRIVATE:
+        return state.owns(record)
     return template not in OWNED or state.sees(record)
 
 
