@@ -267,8 +267,12 @@ DEVIATIONS: dict[str, str] = {
     "and skills (added or installed from the library) are their creator's alone: never shared, another user "
     "neither lists them nor gets, changes or deletes one by id (a 404); deleting skills is all or nothing, an id "
     "not the user's a 403, as the client documents. The client does not say who sees an agent key of type "
-    "'shared'; the mock keeps it its creator's like a private one. Objects of the other kinds (/rpc/db records, "
-    "stars...) are still everyone's",
+    "'shared'; the mock keeps it its creator's like a private one. /rpc/db records (AI assistants, forums, "
+    "event types...) and what the assistants' REST side makes (webhooks, Slack integrations) are their creator's "
+    "as the client says ('accessible to the current user'): another user gets a 404 and does not see them listed "
+    "until the owner shares an assistant or forum with their username (share_<kind>, whatever access mode, "
+    "undone by unshare_<kind>); a forum's posts are seen by whoever sees the forum; only the owner deletes, "
+    "shares or unshares (else a 403; a record not seen is left be, as an unknown one is)",
     "API keys": "a created key is refused with the unknown key's 401 {code, message: 'Unauthorized'} from its "
     "expires_at on, or once unused for inactivity_interval days (counted from its last use, else its creation); "
     "expires_in is a number and a unit (PostgreSQL's words and abbreviations: '30 minutes', '1d'; a month is 30 days, "
@@ -292,8 +296,8 @@ DEVIATIONS: dict[str, str] = {
     "a ChatSession body on that 204 and fails to parse any empty 204 (a client defect: HTTP forbids a 204 body)",
     "OpenAI tools and JSON": "a forced tool_choice answers with that tool call, tool messages are accepted, "
     "response_format/text.format make the content JSON; seed 004 says the real server ignores these",
-    "/rpc/db": "records are kept per kind with the fields the client requires (id, name, user_id...); updates, "
-    "shares and links are accepted without effect, and lists of links, files and messages are empty",
+    "/rpc/db": "records are kept per kind with the fields the client requires (id, name, user_id...); updates "
+    "and links are accepted without effect, and lists of links, files and messages are empty",
     "/rpc/job": "starts DeleteCollectionsAsAdminJob (deletes at once, as the delete jobs do) and "
     "ExportFeedbackCSVJob (its CSV, written when the job is submitted, has a row per answer given feedback that "
     "the job's collection_id, no_collection, interval and filter keep); any other job is a 400",

@@ -286,3 +286,38 @@ def test_agent_keys_and_skills_are_their_creators(http: httpx.Client, anon: http
     deleted = anon.post("/api/v1/agents/skills/delete", json={"skill_ids": [skill, skill]}, headers=alice)
     assert deleted.json()["count"] == 1
     assert anon.get("/api/v1/agents/skills", headers=alice).json() == []
+
+
+def test_rpc_db_records_are_their_creators_until_shared(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+
+    def db(*body: object, headers: dict[str, str] | None = None) -> httpx.Response:
+        return anon.post("/rpc/db", json=list(body), headers=headers or dict(http.headers))
+
+    made = db("create_ai_assistant", "alice's bot", "d", headers=alice).json()
+    assert (made["user_id"], made["username"]) == (ALICE.id, ALICE.username)
+    assistant = made["id"]
+    forum = db("create_forum", "alice's forum", "d", headers=alice).json()["id"]
+    assert db("get_ai_assistant", assistant).status_code == 404
+    assert db("list_ai_assistants", 0, 10).json() == []
+    assert db("list_forums", 0, 10).json() == []
+    assert http.get(f"/api/v1/ai_assistants/{assistant}/history/chat").status_code == 404
+    assert http.post(f"/api/v1/forums/{forum}/posts", json={"content": "hi"}).status_code == 404
+    # deleting or sharing what one does not see changes nothing
+    assert db("delete_ai_assistant", assistant).status_code == 200
+    assert db("share_ai_assistant", assistant, HARNESS.username, "read").status_code == 200
+    assert db("get_ai_assistant", assistant, headers=alice).json()["id"] == assistant
+    assert db("get_ai_assistant", assistant).status_code == 404
+
+    assert db("share_ai_assistant", assistant, HARNESS.username, "read", headers=alice).status_code == 200
+    assert db("share_forum", forum, HARNESS.username, "read", headers=alice).status_code == 200
+    assert db("get_ai_assistant", assistant).json()["name"] == "alice's bot"
+    assert [f["id"] for f in db("list_forums", 0, 10).json()] == [forum]
+    assert http.post(f"/api/v1/forums/{forum}/posts", json={"content": "hi"}).status_code == 200
+    # only the owner deletes or reshares it
+    assert db("delete_ai_assistant", assistant).status_code in (400, 403)
+    assert http.delete(f"/api/v1/ai_assistants/{assistant}").status_code in (400, 403)
+    assert db("unshare_ai_assistant", assistant, HARNESS.username, headers=alice).status_code == 200
+    assert db("get_ai_assistant", assistant).status_code == 404
+    assert db("delete_ai_assistant", assistant, headers=alice).status_code == 200
+    assert db("get_ai_assistant", assistant, headers=alice).status_code == 404
