@@ -279,7 +279,9 @@ DEVIATIONS: dict[str, str] = {
     "a year 365 days), anything else a 400; every request a key is let in with (the /ws handshake too) adds one to "
     "its total_calls and sets its last_used_at; the mock's own keys never expire and are not listed; the listing's "
     "filter keeps the keys whose username contains it, case-insensitively (the client says only 'matching')",
-    "collection-specific API keys": "a key made with a collection_id acts as its user on that collection only: "
+    "collection-specific API keys": "a key made with a collection_id acts as its user on that collection only, "
+    "and is made only for a collection that user sees (theirs or shared with them; else the 404 an unknown "
+    "collection gets; the creator, who makes keys for any user, need not see it): "
     "'default' names it, and the key may read it, its documents, summaries and chats (GET), make chats on it, chat "
     "in them (REST and /ws) and summarise its documents, plus GET /rpc/meta and the models; job ids are not "
     "checked. Every other call (listing collections or chats, creating, deleting, ingesting, another collection's "

@@ -230,3 +230,20 @@ def test_a_collection_specific_key_only_chats_with_its_collection(
     assert {c.id for c in admin.list_recent_collections(0, 10)} == {cid, other}
     assert sid in {s.id for s in admin.list_recent_chat_sessions(0, 10)}
     assert not state.internal_errors
+
+
+def test_a_key_for_a_collection_its_user_may_not_see_is_refused_as_unknown(
+    http: httpx.Client, anon: httpx.Client
+) -> None:
+    mine = http.post("/api/v1/collections", json={"name": "mine", "description": "d"}).json()["id"]
+    unknown = http.get("/api/v1/collections/no-such-collection")
+    assert unknown.status_code == 404
+    for user, collection_id in ((HARNESS, "no-such-collection"), (ALICE, mine)):
+        made = http.post("/api/v1/admin/api_keys", json={"user_id": user.id, "collection_id": collection_id})
+        assert (made.status_code, set(made.json())) == (404, {"code", "message"}), collection_id
+        assert collection_id in made.json()["message"]
+    assert http.get("/api/v1/admin/api_keys").json() == []
+    # once the collection is shared with alice, a key of hers may be specific to it
+    assert http.put(f"/api/v1/collections/{mine}/permissions/{ALICE.username}", json={}).status_code == 204
+    bearer, _ = _key(http, collection_id=mine)
+    assert anon.get(f"/api/v1/collections/{mine}", headers=bearer).json()["name"] == "mine"

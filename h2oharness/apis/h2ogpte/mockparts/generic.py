@@ -132,10 +132,17 @@ def _exists(state: H2OGPTeMockState, template: str, object_id: str) -> bool | No
 
 
 def _check_api_key(state: H2OGPTeMockState, op: Operation, body: Any) -> None:
-    """Refuse a key for a user the mock does not have (404) or an expiry that is not an interval (400)."""
+    """Refuse a key for a user the mock does not have, or for a collection that user may not see (404, as for an
+    unknown collection elsewhere), or an expiry that is not an interval (400)."""
     given = body if isinstance(body, dict) else {}
     if op.operation_id == "create_api_key_for_user" and given.get("user_id") not in state.users:
         raise not_found(f"User {str(given.get('user_id'))[:80]}")
+    scoped = given.get("collection_id")
+    if op.operation_id == "create_api_key_for_user" and scoped:
+        # the key acts as its user, who must see the collection: theirs, or shared with them
+        coll = state.collections.get(str(scoped))
+        if coll is None or not state.sees(coll, viewer=state.users[str(given["user_id"])]):
+            raise not_found(f"Collection {str(scoped)[:80]}")
     expires_in = given.get("expires_in")
     if isinstance(expires_in, str):
         interval(expires_in, "expires_in")

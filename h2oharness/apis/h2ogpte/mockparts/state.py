@@ -214,12 +214,14 @@ class H2OGPTeMockState(MockState):
         user's)."""
         return bool(record.get("_owner", HARNESS.id) == self.acting.id)
 
-    def sees(self, record: Mapping[str, Any], owner: str = "_owner") -> bool:
-        """Whether the acting user may see a record (a collection, a memory block...): theirs (its ``owner`` field
-        names their id; none: the harness user's), shared with them by username (``_shared``), or public."""
+    def sees(self, record: Mapping[str, Any], owner: str = "_owner", viewer: User | None = None) -> bool:
+        """Whether the acting user (or ``viewer``) may see a record (a collection, a memory block...): theirs (its
+        ``owner`` field names their id; none: the harness user's), shared with them by username (``_shared``), or
+        public."""
+        user = viewer or self.acting
         shared = record.get("_shared")
-        mine = record.get(owner, HARNESS.id) == self.acting.id
-        return mine or bool(record.get("is_public")) or (isinstance(shared, dict) and self.acting.username in shared)
+        mine = record.get(owner, HARNESS.id) == user.id
+        return mine or bool(record.get("is_public")) or (isinstance(shared, dict) and user.username in shared)
 
     def upload(self, upload_id: str) -> tuple[str, bytes] | None:
         """The acting user's upload (name and bytes) of that id; None for another user's, as for an unknown one."""
