@@ -288,6 +288,11 @@ DEVIATIONS: dict[str, str] = {
     "or chat's ids, memory blocks, agents...) is a 401 naming the collection. The client's docs only say such a "
     "key does 'not allow other API calls'; the 401 is an assumption, chosen because seed 004 answers a caller "
     "lacking a permission with 401 and the contract documents 401 on nearly every operation (403 on few)",
+    "WebSocket identity": "a /ws socket acts as the user its key was let in with at the handshake, and checks "
+    "the key again (without counting a use) before each query: once the key is deleted, deactivated, expired or "
+    "inactive, the query gets a ce frame with error 'Unauthorized' and the socket is closed with 1008. Neither "
+    "the seeds nor the client say what a real server does with a socket whose key goes away; it may keep a "
+    "session authenticated at connect until the socket closes",
     "OpenAI errors": "OpenAI-style {error: {message, type, code}} bodies under /openai_api",
     "client surface": "operations without a hand-written handler (most of h2ogpte.rest_sync) are answered by the "
     "generic resource layer: objects stored as sent, answers fitted to the client's models, *_job endpoints as jobs "

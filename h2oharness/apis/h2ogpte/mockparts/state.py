@@ -195,16 +195,19 @@ class H2OGPTeMockState(MockState):
             "_shared": {},
         }
 
-    def accepts(self, token: str | None) -> bool:
+    def accepts(self, token: str | None, use: bool = True) -> bool:
         """Whether a bearer token is one of the mock's keys or the secret of a created key that is live: kept, active,
         not past its expiry and not unused for longer than its inactivity interval. A created key accepted counts as
-        used: its ``total_calls`` goes up by one and its ``last_used_at`` is now."""
+        used (unless ``use`` is false: a check, not a request): its ``total_calls`` goes up by one and its
+        ``last_used_at`` is now."""
         if token_in(token, list(self.api_keys)):
             return True
         with self.lock:
             key = self.created_key(token)
             if key is None or not self.live(key):
                 return False
+            if not use:
+                return True
             key["total_calls"] = int(key.get("total_calls") or 0) + 1
             key["last_used_at"] = self.now().isoformat()
             return True
