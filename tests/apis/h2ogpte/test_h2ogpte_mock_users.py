@@ -321,3 +321,25 @@ def test_rpc_db_records_are_their_creators_until_shared(http: httpx.Client, anon
     assert db("get_ai_assistant", assistant).status_code == 404
     assert db("delete_ai_assistant", assistant, headers=alice).status_code == 200
     assert db("get_ai_assistant", assistant, headers=alice).status_code == 404
+
+
+def test_scheduled_tasks_are_their_creators_but_for_the_admin_paths(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    made = anon.post("/api/v1/scheduled_tasks", json={"name": "nightly", "prompt": "p"}, headers=alice).json()
+    task = made["id"]
+    assert (made["user_id"], made["username"]) == (ALICE.id, ALICE.username)
+    for method, path in (
+        ("GET", f"/api/v1/scheduled_tasks/{task}"),
+        ("PUT", f"/api/v1/scheduled_tasks/{task}"),
+        ("POST", f"/api/v1/scheduled_tasks/{task}/trigger"),
+        ("DELETE", f"/api/v1/scheduled_tasks/{task}"),
+    ):
+        refused = http.request(method, path, json={"name": "mine"} if method == "PUT" else None)
+        assert refused.status_code == 404, (method, path)
+    assert http.get("/api/v1/scheduled_tasks").json() == {"items": [], "total": 0}
+    assert http.post("/api/v1/scheduled_tasks/batch_delete", json={"task_ids": [task]}).json()["deleted_count"] == 0
+    kept = anon.get(f"/api/v1/scheduled_tasks/{task}", headers=alice).json()
+    assert (kept["name"], kept["execution_count"]) == ("nightly", 0)
+    # an admin reaches every user's tasks
+    assert [t["id"] for t in http.get("/api/v1/admin/scheduled_tasks").json()["items"]] == [task]
+    assert http.put(f"/api/v1/admin/scheduled_tasks/{task}", json={"name": "renamed"}).json()["name"] == "renamed"
