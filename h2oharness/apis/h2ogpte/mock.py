@@ -274,7 +274,8 @@ DEVIATIONS: dict[str, str] = {
     "undone by unshare_<kind>); a forum's posts are seen by whoever sees the forum; only the owner deletes, "
     "shares or unshares (else a 403; a record not seen is left be, as an unknown one is). Scheduled tasks are "
     "their creator's (a 404 for another user, not listed or batch-deleted), but the admin paths "
-    "(/admin/scheduled_tasks) reach every user's: the mock has no roles, so any key may call them",
+    "(/admin/scheduled_tasks) reach every user's: the mock has no roles, so any key may call them. A star on a "
+    "library item is its user's: star_count counts the users who starred it",
     "API keys": "a created key is refused with the unknown key's 401 {code, message: 'Unauthorized'} from its "
     "expires_at on, or once unused for inactivity_interval days (counted from its last use, else its creation); "
     "expires_in is a number and a unit (PostgreSQL's words and abbreviations: '30 minutes', '1d'; a month is 30 days, "

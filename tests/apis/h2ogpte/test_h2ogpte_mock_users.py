@@ -343,3 +343,20 @@ def test_scheduled_tasks_are_their_creators_but_for_the_admin_paths(http: httpx.
     # an admin reaches every user's tasks
     assert [t["id"] for t in http.get("/api/v1/admin/scheduled_tasks").json()["items"]] == [task]
     assert http.put(f"/api/v1/admin/scheduled_tasks/{task}", json={"name": "renamed"}).json()["name"] == "renamed"
+
+
+def test_each_user_stars_library_items_for_themselves(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    star = "/api/v1/agents/library/skill/pdf/star"
+    assert anon.post(star, headers=alice).json() == {
+        "item_kind": "skill",
+        "item_id": "pdf",
+        "is_starred_by_me": True,
+        "star_count": 1,
+    }
+    # the harness user's unstarring leaves alice's star; their own star counts as a second
+    unstarred = http.delete(star).json()
+    assert (unstarred["is_starred_by_me"], unstarred["star_count"]) == (False, 1)
+    starred = http.post(star).json()
+    assert (starred["is_starred_by_me"], starred["star_count"]) == (True, 2)
+    assert anon.delete(star, headers=alice).json()["star_count"] == 1

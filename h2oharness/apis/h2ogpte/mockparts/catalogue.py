@@ -72,17 +72,19 @@ def delete_skills(state: H2OGPTeMockState, call: Call) -> Reply:
 def star_library_item(state: H2OGPTeMockState, call: Call) -> Reply:
     """POST (star) or DELETE (unstar) /api/v1/agents/library/{item_kind}/{item_id}/star: the item's star state.
 
-    Both are idempotent: starring twice counts one star, unstarring an item not starred leaves none.
+    Both are idempotent: starring twice counts one star, unstarring an item not starred leaves none. A star is the
+    acting user's: the count is of the users who starred the item.
     """
     kind, item = call.path_params["item_kind"], call.path_params["item_id"]
     if kind not in ("skill", "mcp"):
         raise not_found(f"Library item kind {kind[:40]!r}")
+    mine = (state.acting.id, kind, item)
     if call.method == "POST":
-        state.stars.add((kind, item))
+        state.stars.add(mine)
     else:
-        state.stars.discard((kind, item))
-    starred = (kind, item) in state.stars
-    return Reply({"item_kind": kind, "item_id": item, "is_starred_by_me": starred, "star_count": int(starred)})
+        state.stars.discard(mine)
+    count = sum(1 for star in state.stars if star[1:] == (kind, item))
+    return Reply({"item_kind": kind, "item_id": item, "is_starred_by_me": mine in state.stars, "star_count": count})
 
 
 def get_default_embedding_model(state: H2OGPTeMockState, call: Call) -> Reply:

@@ -142,8 +142,8 @@ class H2OGPTeMockState(MockState):
     tool_associations: dict[str, dict[str, Any]] = field(default_factory=dict)
     key_associations: dict[str, dict[str, Any]] = field(default_factory=dict)
     tool_preference: list[str] = field(default_factory=lambda: ["python", "shell", "web_search"])
-    #: the library items (item_kind, item_id) the user starred
-    stars: set[tuple[str, str]] = field(default_factory=set)
+    #: the library items each user starred: (user id, item_kind, item_id)
+    stars: set[tuple[str, str, str]] = field(default_factory=set)
     #: the users, by id: the harness user (the mock's own keys) and alice; a created key acts as its user
     users: dict[str, User] = field(default_factory=lambda: {u.id: u for u in (HARNESS, ALICE)})
     #: the user whose request the handlers are answering, set under ``lock`` for each request
