@@ -237,6 +237,7 @@ HANDLERS: dict[str, Handler] = {
     "list_users": users.list_users,
     "get_user": users.get_user,
     "list_all_api_keys": keys.list_all_api_keys,
+    "list_shared_chats": generic.list_shared_chats,
 }
 
 # Where the mock answers differently from a real h2oGPTe, on purpose.
@@ -275,7 +276,10 @@ DEVIATIONS: dict[str, str] = {
     "shares or unshares (else a 403; a record not seen is left be, as an unknown one is). Scheduled tasks are "
     "their creator's (a 404 for another user, not listed or batch-deleted), but the admin paths "
     "(/admin/scheduled_tasks) reach every user's: the mock has no roles, so any key may call them. A star on a "
-    "library item is its user's: star_count counts the users who starred it",
+    "library item is its user's: star_count counts the users who starred it. A user shares only a chat of "
+    "theirs (another's or an unknown one is refused as unknown); a shared chat is read by any user with its id "
+    "(its link), but listed and deleted by its sharer only (a 403 for another user). The seeds do not say; the "
+    "client's is_private ('requires authentication to view') suggests a shared chat is meant for others to read",
     "API keys": "a created key is refused with the unknown key's 401 {code, message: 'Unauthorized'} from its "
     "expires_at on, or once unused for inactivity_interval days (counted from its last use, else its creation); "
     "expires_in is a number and a unit (PostgreSQL's words and abbreviations: '30 minutes', '1d'; a month is 30 days, "

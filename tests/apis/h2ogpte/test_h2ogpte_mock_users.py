@@ -360,3 +360,22 @@ def test_each_user_stars_library_items_for_themselves(http: httpx.Client, anon: 
     starred = http.post(star).json()
     assert (starred["is_starred_by_me"], starred["star_count"]) == (True, 2)
     assert anon.delete(star, headers=alice).json()["star_count"] == 1
+
+
+def test_a_shared_chat_is_read_by_anyone_but_made_listed_and_deleted_by_its_sharer(
+    http: httpx.Client, anon: httpx.Client
+) -> None:
+    alice = _alice(http)
+    mine = http.post("/api/v1/chats", json={}).json()["id"]
+    refused = anon.post("/api/v1/shared_chats", json={"chat_session_id": mine}, headers=alice)
+    assert refused.status_code in (400, 403, 404)
+    assert anon.get("/api/v1/shared_chats", headers=alice).json() == []
+    shared = http.post("/api/v1/shared_chats", json={"chat_session_id": mine})
+    assert shared.status_code == 201
+    share = shared.json()["relative_path"].rsplit("/", 1)[-1]
+    # its link is for others to read; the listing and the deletion are the sharer's
+    assert anon.get(f"/api/v1/shared_chats/{share}", headers=alice).json()["shared_by"] == HARNESS.username
+    assert anon.get("/api/v1/shared_chats", headers=alice).json() == []
+    assert anon.delete(f"/api/v1/shared_chats/{share}", headers=alice).status_code == 403
+    assert [s["id"] for s in http.get("/api/v1/shared_chats").json()] == [share]
+    assert http.delete(f"/api/v1/shared_chats/{share}").status_code == 204

@@ -20,7 +20,7 @@ from h2oharness.apis.h2ogpte.mockparts import feedback
 from h2oharness.apis.h2ogpte.mockparts.chat import render_session
 from h2oharness.apis.h2ogpte.mockparts.docs import job_view, ready_documents, render_collection
 from h2oharness.apis.h2ogpte.mockparts.library import render_document
-from h2oharness.apis.h2ogpte.mockparts.state import CREATED_KEYS, USERNAME, Document, H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.state import CREATED_KEYS, Document, H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import (
     ApiError,
     Call,
@@ -29,6 +29,7 @@ from h2oharness.apis.h2ogpte.mockparts.wire import (
     interval,
     loads_json,
     not_found,
+    page,
     parse_multipart,
 )
 from h2oharness.mocks.instances import Schemas
@@ -58,6 +59,8 @@ OWNED = frozenset({f"{V1}/prompt_templates"})
 #: the kinds it keeps that are their creator's alone, never shared: a user's agent keys (secrets their tools use)
 #: and the skills they added or installed (the client: "for the current user")
 PRIVATE = frozenset({f"{V1}/agents/keys", f"{V1}/agents/skills"})
+#: shared chats: read by anyone with their id (their link), listed and deleted by their sharer only
+SHARED_CHATS = f"{V1}/shared_chats"
 
 #: the API key operations that name a key under another path than the keys' own
 API_KEY_PATHS = tuple(f"{V1}/admin/api_keys/{verb}" for verb in ("deactivate", "expire", "inactivity_interval"))
@@ -93,7 +96,7 @@ def _stamp(state: H2OGPTeMockState, template: str) -> dict[str, Any]:
     """The owner of a new object of a kind that is its creator's (an agent key also names them by email)."""
     if template in PRIVATE:
         return {"_owner": state.acting.id, "owner_email": state.acting.username}
-    return {"_owner": state.acting.id} if template in OWNED else {}
+    return {"_owner": state.acting.id} if template in OWNED or template == SHARED_CHATS else {}
 
 
 def _visible(state: H2OGPTeMockState, template: str, record: Mapping[str, Any]) -> bool:
@@ -148,6 +151,33 @@ def _check_api_key(state: H2OGPTeMockState, op: Operation, body: Any) -> None:
         interval(expires_in, "expires_in")
 
 
+def _check_shared_chat(state: H2OGPTeMockState, op: Operation, call: GenericCall) -> None:
+    """Refuse to share a chat that is not the acting user's (as unknown: a 404, or the operation's first documented
+    4xx), or to delete another user's shared chat (403)."""
+    if op.operation_id == "share_chat_session":
+        sid = str((call.body or {}).get("chat_session_id"))
+        session = state.sessions.get(sid)
+        if session is None or session.get("_openai") or not state.owns(session):
+            raise not_found(f"Chat session {sid[:80]}")
+        return
+    shared = state.resources.collections.get(SHARED_CHATS, {}) if state.resources is not None else {}
+    found = shared.get(call.path.get("shared_chat_id", ""))
+    if found is not None and not state.owns(found):
+        raise ApiError(403, f"Only its sharer may delete shared chat {found['id']}")
+
+
+def list_shared_chats(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/shared_chats: the chats the acting user shared (another's is read by its id, as its link is),
+    oldest first; ``name_filter`` keeps the names containing it, case-insensitively."""
+    if state.resources is None:
+        state.resources = resources(state)
+    held = state.resources.collections.get(SHARED_CHATS, {}).values()
+    wanted = str(call.query.get("name_filter") or "").lower()
+    mine = [r for r in held if state.owns(r) and wanted in str(r.get("name") or "").lower()]
+    listing = state.resources.surface.operation("GET", SHARED_CHATS)
+    return Reply(state.resources.surface.schemas.fit(page(mine, call.query), listing.answer))
+
+
 def _expiry(state: H2OGPTeMockState, expires_in: Any) -> str | None:
     return (state.now() + interval(expires_in, "expires_in")).isoformat() if isinstance(expires_in, str) else None
 
@@ -196,7 +226,7 @@ def _share_chat(state: H2OGPTeMockState, resources: Resources, op: Operation) ->
             # SharedChatDetail cannot be built without a name (the client drops a null one)
             "name": session.get("name") or "Shared chat",
             "shared_at": state.now().isoformat(),
-            "shared_by": USERNAME,
+            "shared_by": state.acting.username,
             "messages": [],
             "relative_path": f"/shared/{share_id}",
             "url": f"http://127.0.0.1/shared/{share_id}",
@@ -254,6 +284,8 @@ def answer(state: H2OGPTeMockState, op: Operation, call: Call) -> Reply:
     # a body the contract allows: the layer refuses any other with its own 400
     if op.operation_id in ("create_api_key_for_user", "update_api_key_expiry") and not state.resources.invalid(generic):
         _check_api_key(state, op, body)
+    if op.operation_id in ("share_chat_session", "delete_shared_chat") and not state.resources.invalid(generic):
+        _check_shared_chat(state, op, generic)
     reply = state.resources.answer(generic)
     if reply.error:
         raise ApiError(reply.status, reply.error)
