@@ -1,6 +1,7 @@
 """Users are kept apart: a key acts as its user, whose collections (with their documents) and chats no other user
 sees (a 404, as for an object that does not exist) until the owner shares the collection; chats stay their
-creator's, and so do uploads, jobs, custom tools and agents and prompt templates."""
+creator's, and so do uploads, jobs, custom tools and agents, prompt templates, agent files, agent keys, skills,
+stars, scheduled tasks, shared chats and /rpc/db's records; default memory blocks are each user's own."""
 
 from __future__ import annotations
 
