@@ -227,6 +227,7 @@ HANDLERS: dict[str, Handler] = {
     "get_default_prompt_template": generic.get_default_prompt_template,
     "list_builtin_mcps": catalogue.list_builtin_mcps,
     "add_builtin_skill": catalogue.install_library_skill,
+    "delete_skills": catalogue.delete_skills,
     "star_library_item": catalogue.star_library_item,
     "unstar_library_item": catalogue.star_library_item,
     "get_default_embedding_model": catalogue.get_default_embedding_model,
@@ -241,6 +242,7 @@ HANDLERS: dict[str, Handler] = {
     "list_users": users.list_users,
     "get_user": users.get_user,
     "list_all_api_keys": keys.list_all_api_keys,
+    "list_shared_chats": generic.list_shared_chats,
 }
 
 # Where the mock answers differently from a real h2oGPTe, on purpose.
@@ -263,22 +265,46 @@ DEVIATIONS: dict[str, str] = {
     "are never shared; memory blocks are their creator's, shared by username or made public. Uploads, jobs, "
     "custom tools, custom agents (with their tool and key associations) and prompt templates are their "
     "creator's too: another user gets a 404 and does not see them listed or counted (a template is seen by "
-    "others only when made with is_public; its share and privacy calls are accepted without effect). The "
-    "default memory blocks, document summaries and objects of the other kinds (/rpc/db records, agent keys, "
-    "skills...) are still everyone's",
+    "others only when made with is_public; its share and privacy calls are accepted without effect). The files "
+    "an agent wrote are its chat's (GET /file, the directory stats; another user gets a 404), and a document "
+    "summary is read as its document is (its collection's owner and the users it is shared with); a process job "
+    "naming another user's summary_id fails without writing over it (the seeds do not say; a real server may "
+    "refuse the request). Each user sets and reads their own default memory blocks (/users/current/...). Agent keys "
+    "and skills (added or installed from the library) are their creator's alone: never shared, another user "
+    "neither lists them nor gets, changes or deletes one by id (a 404); deleting skills is all or nothing, an id "
+    "not the user's a 403, as the client documents. The client does not say who sees an agent key of type "
+    "'shared'; the mock keeps it its creator's like a private one. /rpc/db records (AI assistants, forums, "
+    "event types...) and what the assistants' REST side makes (webhooks, Slack integrations) are their creator's "
+    "as the client says ('accessible to the current user'): another user gets a 404 and does not see them listed "
+    "until the owner shares an assistant or forum with their username (share_<kind>, whatever access mode, "
+    "undone by unshare_<kind>); a forum's posts are seen by whoever sees the forum; only the owner deletes, "
+    "shares or unshares (else a 403; a record not seen is left be, as an unknown one is). Scheduled tasks are "
+    "their creator's (a 404 for another user, not listed or batch-deleted), but the admin paths "
+    "(/admin/scheduled_tasks) reach every user's: the mock has no roles, so any key may call them. A star on a "
+    "library item is its user's: star_count counts the users who starred it. A user shares only a chat of "
+    "theirs (another's or an unknown one is refused as unknown); a shared chat is read by any user with its id "
+    "(its link), but listed and deleted by its sharer only (a 403 for another user). The seeds do not say; the "
+    "client's is_private ('requires authentication to view') suggests a shared chat is meant for others to read",
     "API keys": "a created key is refused with the unknown key's 401 {code, message: 'Unauthorized'} from its "
     "expires_at on, or once unused for inactivity_interval days (counted from its last use, else its creation); "
     "expires_in is a number and a unit (PostgreSQL's words and abbreviations: '30 minutes', '1d'; a month is 30 days, "
     "a year 365 days), anything else a 400; every request a key is let in with (the /ws handshake too) adds one to "
     "its total_calls and sets its last_used_at; the mock's own keys never expire and are not listed; the listing's "
     "filter keeps the keys whose username contains it, case-insensitively (the client says only 'matching')",
-    "collection-specific API keys": "a key made with a collection_id acts as its user on that collection only: "
+    "collection-specific API keys": "a key made with a collection_id acts as its user on that collection only, "
+    "and is made only for a collection that user sees (theirs or shared with them; else the 404 an unknown "
+    "collection gets; the creator, who makes keys for any user, need not see it): "
     "'default' names it, and the key may read it, its documents, summaries and chats (GET), make chats on it, chat "
     "in them (REST and /ws) and summarise its documents, plus GET /rpc/meta and the models; job ids are not "
     "checked. Every other call (listing collections or chats, creating, deleting, ingesting, another collection's "
     "or chat's ids, memory blocks, agents...) is a 401 naming the collection. The client's docs only say such a "
     "key does 'not allow other API calls'; the 401 is an assumption, chosen because seed 004 answers a caller "
     "lacking a permission with 401 and the contract documents 401 on nearly every operation (403 on few)",
+    "WebSocket identity": "a /ws socket acts as the user its key was let in with at the handshake, and checks "
+    "the key again (without counting a use) before each query: once the key is deleted, deactivated, expired or "
+    "inactive, the query gets a ce frame with error 'Unauthorized' and the socket is closed with 1008. Neither "
+    "the seeds nor the client say what a real server does with a socket whose key goes away; it may keep a "
+    "session authenticated at connect until the socket closes",
     "OpenAI errors": "OpenAI-style {error: {message, type, code}} bodies under /openai_api",
     "client surface": "operations without a hand-written handler (most of h2ogpte.rest_sync) are answered by the "
     "generic resource layer: objects stored as sent, answers fitted to the client's models, *_job endpoints as jobs "
@@ -289,8 +315,8 @@ DEVIATIONS: dict[str, str] = {
     "a ChatSession body on that 204 and fails to parse any empty 204 (a client defect: HTTP forbids a 204 body)",
     "OpenAI tools and JSON": "a forced tool_choice answers with that tool call, tool messages are accepted, "
     "response_format/text.format make the content JSON; seed 004 says the real server ignores these",
-    "/rpc/db": "records are kept per kind with the fields the client requires (id, name, user_id...); updates, "
-    "shares and links are accepted without effect, and lists of links, files and messages are empty",
+    "/rpc/db": "records are kept per kind with the fields the client requires (id, name, user_id...); updates "
+    "and links are accepted without effect, and lists of links, files and messages are empty",
     "/rpc/job": "starts DeleteCollectionsAsAdminJob (deletes at once, as the delete jobs do) and "
     "ExportFeedbackCSVJob (its CSV, written when the job is submitted, has a row per answer given feedback that "
     "the job's collection_id, no_collection, interval and filter keep); any other job is a 400",

@@ -4,7 +4,9 @@ the 401 an unknown key gets. Every request a key is let in with counts in its li
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -230,3 +232,54 @@ def test_a_collection_specific_key_only_chats_with_its_collection(
     assert {c.id for c in admin.list_recent_collections(0, 10)} == {cid, other}
     assert sid in {s.id for s in admin.list_recent_chat_sessions(0, 10)}
     assert not state.internal_errors
+
+
+def test_a_key_for_a_collection_its_user_may_not_see_is_refused_as_unknown(
+    http: httpx.Client, anon: httpx.Client
+) -> None:
+    mine = http.post("/api/v1/collections", json={"name": "mine", "description": "d"}).json()["id"]
+    unknown = http.get("/api/v1/collections/no-such-collection")
+    assert unknown.status_code == 404
+    for user, collection_id in ((HARNESS, "no-such-collection"), (ALICE, mine)):
+        made = http.post("/api/v1/admin/api_keys", json={"user_id": user.id, "collection_id": collection_id})
+        assert (made.status_code, set(made.json())) == (404, {"code", "message"}), collection_id
+        assert collection_id in made.json()["message"]
+    assert http.get("/api/v1/admin/api_keys").json() == []
+    # once the collection is shared with alice, a key of hers may be specific to it
+    assert http.put(f"/api/v1/collections/{mine}/permissions/{ALICE.username}", json={}).status_code == 204
+    bearer, _ = _key(http, collection_id=mine)
+    assert anon.get(f"/api/v1/collections/{mine}", headers=bearer).json()["name"] == "mine"
+
+
+def _ask(ws: Any, sid: str, body: str) -> dict[str, Any]:
+    """Send a query on an open /ws and return the frame that ends it (its answer, or its error)."""
+    ws.send(json.dumps({"t": "cq", "session_id": sid, "correlation_id": body, "body": body}))
+    while True:
+        frame = json.loads(ws.recv(timeout=5))
+        if frame["t"] in ("ca", "ce"):
+            return dict(frame)
+
+
+def test_a_websocket_loses_its_identity_when_its_key_is_deleted(
+    http: httpx.Client, anon: httpx.Client, url: str, state: H2OGPTeMockState
+) -> None:
+    websockets = pytest.importorskip("websockets.sync.client")
+    bearer, key_id = _key(http)
+    theirs = anon.post("/api/v1/chats", json={}, headers=bearer).json()["id"]
+    mine = http.post("/api/v1/chats", json={}).json()["id"]
+    base = url.replace("http://", "ws://") + "/ws?source=py&currentSessionID="
+    own = {"Authorization": f"Bearer {DEFAULT_KEY}"}
+    with (
+        websockets.connect(base + theirs, additional_headers=bearer, open_timeout=5) as alice,
+        websockets.connect(base + mine, additional_headers=own, open_timeout=5) as harness,
+    ):
+        assert _ask(alice, theirs, "first")["t"] == "ca"
+        assert http.delete(f"/api/v1/admin/api_keys/{key_id}").status_code == 204
+        refused = _ask(alice, theirs, "second")
+        assert (refused["t"], refused["error"], refused["correlation_id"]) == ("ce", "Unauthorized", "second")
+        with pytest.raises(Exception, match="1008"):
+            alice.recv(timeout=5)
+        # the other user's socket is untouched
+        assert _ask(harness, mine, "still here")["t"] == "ca"
+    # the refused query was not asked
+    assert [m["content"] for m in state.messages.values() if m["_session"] == theirs and not m["reply_to"]] == ["first"]

@@ -1,6 +1,7 @@
 """Users are kept apart: a key acts as its user, whose collections (with their documents) and chats no other user
 sees (a 404, as for an object that does not exist) until the owner shares the collection; chats stay their
-creator's, and so do uploads, jobs, custom tools and agents and prompt templates."""
+creator's, and so do uploads, jobs, custom tools and agents, prompt templates, agent files, agent keys, skills,
+stars, scheduled tasks, shared chats and /rpc/db's records; default memory blocks are each user's own."""
 
 from __future__ import annotations
 
@@ -205,3 +206,177 @@ def test_uploads_jobs_agents_tools_and_templates_are_their_creators(
     assert [t["id"] for t in anon.get("/api/v1/prompt_templates", headers=alice).json()] == [template]
     assert anon.get("/api/v1/prompt_templates/count", headers=alice).json()["count"] == 1
     assert not state.internal_errors
+
+
+def test_agent_files_and_document_summaries_are_their_owners(
+    http: httpx.Client, anon: httpx.Client, clock: ManualClock, state: H2OGPTeMockState
+) -> None:
+    alice = _alice(http)
+    cid = http.post("/api/v1/collections", json={"name": "c", "description": "d"}).json()["id"]
+    upload = http.put("/api/v1/uploads", files={"file": ("sales.csv", b"a,b\n1,2\n")}).json()["id"]
+    assert http.post(f"/api/v1/uploads/{upload}/ingest", params={"collection_id": cid}).status_code == 204
+    clock.advance(5)
+    [doc] = http.get(f"/api/v1/collections/{cid}/documents").json()
+    sid = http.post("/api/v1/chats", params={"collection_id": cid}, json={}).json()["id"]
+    asked = {"message": "write plan.csv", "llm_args": {"use_agent": True}}
+    assert http.post(f"/api/v1/chats/{sid}/completions", json=asked).status_code == 200
+    [made] = http.get(f"/api/v1/chats/{sid}/agent_server_files").json()
+    wanted = {"id": made["id"], "name": "plan.csv"}
+    assert http.get("/file", params=wanted).status_code == 200
+    job = {"document_id": doc["id"], "summary_id": "s1"}
+    assert http.post("/api/v1/documents/process_job", json=job).status_code == 201
+    summary = http.get("/api/v1/document_summaries/s1").json()
+
+    refused = anon.get("/file", params=wanted, headers=alice)
+    assert (refused.status_code, set(refused.json())) == (404, {"code", "message"})
+    assert anon.get("/api/v1/agents/directory_stats", headers=alice).json() == []
+    assert [e["agent_chat_session_id"] for e in http.get("/api/v1/agents/directory_stats").json()] == [sid]
+    assert anon.get("/api/v1/document_summaries/s1", headers=alice).status_code == 404
+    # alice's own summary under the same id neither writes over the harness user's nor is it readable to her
+    theirs = anon.post("/api/v1/collections", json={"name": "a", "description": "d"}, headers=alice).json()["id"]
+    mine = anon.put("/api/v1/uploads", files={"file": ("notes.txt", b"alice\n")}, headers=alice).json()["id"]
+    ingest = anon.post(f"/api/v1/uploads/{mine}/ingest", params={"collection_id": theirs}, headers=alice)
+    assert ingest.status_code == 204
+    clock.advance(5)
+    [their_doc] = anon.get(f"/api/v1/collections/{theirs}/documents", headers=alice).json()
+    overwrite = {"document_id": their_doc["id"], "summary_id": "s1"}
+    failed = anon.post("/api/v1/documents/process_job", json=overwrite, headers=alice).json()["id"]
+    clock.advance(5)
+    assert anon.get(f"/api/v1/jobs/{failed}", headers=alice).json()["status"] == "failed"
+    assert http.get("/api/v1/document_summaries/s1").json() == summary
+    # a summary is read as its document is: once the collection is shared, alice reads it
+    assert http.put(f"/api/v1/collections/{cid}/permissions/{ALICE.username}", json={}).status_code == 204
+    assert anon.get("/api/v1/document_summaries/s1", headers=alice).json() == summary
+    # the agent's files stay with the chat, which is never shared
+    assert anon.get("/file", params=wanted, headers=alice).status_code == 404
+    assert not state.internal_errors
+
+
+def test_each_user_sets_their_own_default_memory_blocks(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    mine = http.post("/api/v1/memory_blocks", json={"name": "mine", "content": "x"}).json()["id"]
+    theirs = anon.post("/api/v1/memory_blocks", json={"name": "theirs", "content": "y"}, headers=alice).json()["id"]
+    defaults = "/api/v1/users/current/default_memory_blocks"
+    assert http.put(defaults, json={"scope": "llm", "memory_block_id": mine}).status_code == 200
+    assert anon.get(defaults, headers=alice).json()["defaults"] == {"llm": None, "agent": None}
+    assert anon.put(defaults, json={"scope": "llm", "memory_block_id": theirs}, headers=alice).status_code == 200
+    assert http.get(defaults).json()["defaults"]["llm"]["id"] == mine
+    assert anon.get(defaults, headers=alice).json()["defaults"]["llm"]["id"] == theirs
+    # deleting a block clears it as its owner's default
+    assert anon.delete(f"/api/v1/memory_blocks/{theirs}", headers=alice).status_code == 204
+    assert anon.get(defaults, headers=alice).json()["defaults"]["llm"] is None
+    assert http.get(defaults).json()["defaults"]["llm"]["id"] == mine
+
+
+def test_agent_keys_and_skills_are_their_creators(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    key = {"name": "ALICE_TOKEN", "value": "secret", "type": "private"}
+    key_id = anon.post("/api/v1/agents/keys", json=key, headers=alice).json()["id"]
+    assert http.get("/api/v1/agents/keys").json() == []
+    assert http.delete(f"/api/v1/agents/keys/{key_id}").status_code == 404
+    [kept] = anon.get("/api/v1/agents/keys", headers=alice).json()
+    assert (kept["id"], kept["owner_email"]) == (key_id, ALICE.username)
+
+    skill = anon.post("/api/v1/agents/builtin_skills/add", json={"skill_id": "pdf"}, headers=alice).json()["id"]
+    assert http.get("/api/v1/agents/skills").json() == []
+    # all or nothing: one id that is not the harness user's refuses the lot
+    refused = http.post("/api/v1/agents/skills/delete", json={"skill_ids": [skill]})
+    assert (refused.status_code, set(refused.json())) == (403, {"code", "message"})
+    [listed] = anon.get("/api/v1/agents/skills", headers=alice).json()
+    assert (listed["id"], listed["owner_email"]) == (skill, ALICE.username)
+    deleted = anon.post("/api/v1/agents/skills/delete", json={"skill_ids": [skill, skill]}, headers=alice)
+    assert deleted.json()["count"] == 1
+    assert anon.get("/api/v1/agents/skills", headers=alice).json() == []
+
+
+def test_rpc_db_records_are_their_creators_until_shared(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+
+    def db(*body: object, headers: dict[str, str] | None = None) -> httpx.Response:
+        return anon.post("/rpc/db", json=list(body), headers=headers or dict(http.headers))
+
+    made = db("create_ai_assistant", "alice's bot", "d", headers=alice).json()
+    assert (made["user_id"], made["username"]) == (ALICE.id, ALICE.username)
+    assistant = made["id"]
+    forum = db("create_forum", "alice's forum", "d", headers=alice).json()["id"]
+    assert db("get_ai_assistant", assistant).status_code == 404
+    assert db("list_ai_assistants", 0, 10).json() == []
+    assert db("list_forums", 0, 10).json() == []
+    assert http.get(f"/api/v1/ai_assistants/{assistant}/history/chat").status_code == 404
+    assert http.post(f"/api/v1/forums/{forum}/posts", json={"content": "hi"}).status_code == 404
+    # deleting or sharing what one does not see changes nothing
+    assert db("delete_ai_assistant", assistant).status_code == 200
+    assert db("share_ai_assistant", assistant, HARNESS.username, "read").status_code == 200
+    assert db("get_ai_assistant", assistant, headers=alice).json()["id"] == assistant
+    assert db("get_ai_assistant", assistant).status_code == 404
+
+    assert db("share_ai_assistant", assistant, HARNESS.username, "read", headers=alice).status_code == 200
+    assert db("share_forum", forum, HARNESS.username, "read", headers=alice).status_code == 200
+    assert db("get_ai_assistant", assistant).json()["name"] == "alice's bot"
+    assert [f["id"] for f in db("list_forums", 0, 10).json()] == [forum]
+    assert http.post(f"/api/v1/forums/{forum}/posts", json={"content": "hi"}).status_code == 200
+    # only the owner deletes or reshares it
+    assert db("delete_ai_assistant", assistant).status_code in (400, 403)
+    assert http.delete(f"/api/v1/ai_assistants/{assistant}").status_code in (400, 403)
+    assert db("unshare_ai_assistant", assistant, HARNESS.username, headers=alice).status_code == 200
+    assert db("get_ai_assistant", assistant).status_code == 404
+    assert db("delete_ai_assistant", assistant, headers=alice).status_code == 200
+    assert db("get_ai_assistant", assistant, headers=alice).status_code == 404
+
+
+def test_scheduled_tasks_are_their_creators_but_for_the_admin_paths(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    made = anon.post("/api/v1/scheduled_tasks", json={"name": "nightly", "prompt": "p"}, headers=alice).json()
+    task = made["id"]
+    assert (made["user_id"], made["username"]) == (ALICE.id, ALICE.username)
+    for method, path in (
+        ("GET", f"/api/v1/scheduled_tasks/{task}"),
+        ("PUT", f"/api/v1/scheduled_tasks/{task}"),
+        ("POST", f"/api/v1/scheduled_tasks/{task}/trigger"),
+        ("DELETE", f"/api/v1/scheduled_tasks/{task}"),
+    ):
+        refused = http.request(method, path, json={"name": "mine"} if method == "PUT" else None)
+        assert refused.status_code == 404, (method, path)
+    assert http.get("/api/v1/scheduled_tasks").json() == {"items": [], "total": 0}
+    assert http.post("/api/v1/scheduled_tasks/batch_delete", json={"task_ids": [task]}).json()["deleted_count"] == 0
+    kept = anon.get(f"/api/v1/scheduled_tasks/{task}", headers=alice).json()
+    assert (kept["name"], kept["execution_count"]) == ("nightly", 0)
+    # an admin reaches every user's tasks
+    assert [t["id"] for t in http.get("/api/v1/admin/scheduled_tasks").json()["items"]] == [task]
+    assert http.put(f"/api/v1/admin/scheduled_tasks/{task}", json={"name": "renamed"}).json()["name"] == "renamed"
+
+
+def test_each_user_stars_library_items_for_themselves(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    star = "/api/v1/agents/library/skill/pdf/star"
+    assert anon.post(star, headers=alice).json() == {
+        "item_kind": "skill",
+        "item_id": "pdf",
+        "is_starred_by_me": True,
+        "star_count": 1,
+    }
+    # the harness user's unstarring leaves alice's star; their own star counts as a second
+    unstarred = http.delete(star).json()
+    assert (unstarred["is_starred_by_me"], unstarred["star_count"]) == (False, 1)
+    starred = http.post(star).json()
+    assert (starred["is_starred_by_me"], starred["star_count"]) == (True, 2)
+    assert anon.delete(star, headers=alice).json()["star_count"] == 1
+
+
+def test_a_shared_chat_is_read_by_anyone_but_made_listed_and_deleted_by_its_sharer(
+    http: httpx.Client, anon: httpx.Client
+) -> None:
+    alice = _alice(http)
+    mine = http.post("/api/v1/chats", json={}).json()["id"]
+    refused = anon.post("/api/v1/shared_chats", json={"chat_session_id": mine}, headers=alice)
+    assert refused.status_code in (400, 403, 404)
+    assert anon.get("/api/v1/shared_chats", headers=alice).json() == []
+    shared = http.post("/api/v1/shared_chats", json={"chat_session_id": mine})
+    assert shared.status_code == 201
+    share = shared.json()["relative_path"].rsplit("/", 1)[-1]
+    # its link is for others to read; the listing and the deletion are the sharer's
+    assert anon.get(f"/api/v1/shared_chats/{share}", headers=alice).json()["shared_by"] == HARNESS.username
+    assert anon.get("/api/v1/shared_chats", headers=alice).json() == []
+    assert anon.delete(f"/api/v1/shared_chats/{share}", headers=alice).status_code == 403
+    assert [s["id"] for s in http.get("/api/v1/shared_chats").json()] == [share]
+    assert http.delete(f"/api/v1/shared_chats/{share}").status_code == 204

@@ -1,19 +1,36 @@
 """The REST side of AI assistants that the high-level client calls outside h2ogpte.rest_sync: lifecycle actions,
-messages, history, forum posts, webhooks and Slack integrations. The assistants and forums are /rpc/db's records."""
+messages, history, forum posts, webhooks and Slack integrations. The assistants and forums are /rpc/db's records.
+
+Every record is its creator's, as /rpc/db's are: another user gets the 404 of an unknown id until the owner shares
+an assistant or forum with them (through /rpc/db), and only the owner deletes (a 403 for a user it is shared with).
+A forum's posts are seen by whoever sees the forum."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from h2oharness.apis.h2ogpte.mockparts.state import USER_ID, H2OGPTeMockState, new_id
-from h2oharness.apis.h2ogpte.mockparts.wire import Call, Reply, empty, not_found, object_body
+from h2oharness.apis.h2ogpte.mockparts.rpcdb import visible
+from h2oharness.apis.h2ogpte.mockparts.state import H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, empty, not_found, object_body
 
 
 def _record(state: H2OGPTeMockState, kind: str, key: str) -> dict[str, Any]:
     found = state.rpc_records.get(kind, {}).get(key)
-    if found is None:
+    if found is None or not visible(state, kind, found):
         raise not_found(f"{kind.replace('_', ' ').capitalize()} {key}")
     return found
+
+
+def _delete(state: H2OGPTeMockState, kind: str, key: str) -> None:
+    """Delete the record, the owner's to do."""
+    found = _record(state, kind, key)
+    if not state.owns(found):
+        raise ApiError(403, f"Only the owner may delete {kind.replace('_', ' ')} {key}")
+    del state.rpc_records[kind][found["id"]]
+
+
+def _seen(state: H2OGPTeMockState, kind: str) -> list[dict[str, Any]]:
+    return [r for r in state.rpc_records.get(kind, {}).values() if visible(state, kind, r)]
 
 
 def _assistant(state: H2OGPTeMockState, call: Call) -> dict[str, Any]:
@@ -22,7 +39,7 @@ def _assistant(state: H2OGPTeMockState, call: Call) -> dict[str, Any]:
 
 def _store(state: H2OGPTeMockState, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
     now = state.now().isoformat()
-    record = {**fields, "id": new_id(), "user_id": USER_ID, "created_at": now}
+    record = {**fields, "id": new_id(), "user_id": state.acting.id, "created_at": now, "_owner": state.acting.id}
     state.rpc_records.setdefault(kind, {})[record["id"]] = record
     return record
 
@@ -45,7 +62,7 @@ def send_message(state: H2OGPTeMockState, call: Call) -> Reply:
 
 def delete_assistant(state: H2OGPTeMockState, call: Call) -> Reply:
     """DELETE /api/v1/ai_assistants/{assistant_id}: 204."""
-    del state.rpc_records["ai_assistant"][_assistant(state, call)["id"]]
+    _delete(state, "ai_assistant", call.path_params["assistant_id"])
     return empty()
 
 
@@ -57,9 +74,10 @@ def history(state: H2OGPTeMockState, call: Call) -> Reply:
 
 
 def search_forum_posts(state: H2OGPTeMockState, call: Call) -> Reply:
-    """GET .../ai_assistants/{assistant_id}/search_forum_posts: the posts of every forum (the mock has no search)."""
+    """GET .../ai_assistants/{assistant_id}/search_forum_posts: the posts of every forum the user sees (the mock has
+    no search)."""
     _assistant(state, call)
-    return Reply(list(state.rpc_records.get("forum_post", {}).values()))
+    return Reply(_seen(state, "forum_post"))
 
 
 def create_forum_post(state: H2OGPTeMockState, call: Call) -> Reply:
@@ -81,14 +99,12 @@ def create_webhook(state: H2OGPTeMockState, call: Call) -> Reply:
 def list_webhooks(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/ai_assistants_webhooks/{assistant_id}."""
     assistant = _assistant(state, call)
-    hooks = state.rpc_records.get("assistant_webhook", {}).values()
-    return Reply([h for h in hooks if h["assistant_id"] == assistant["id"]])
+    return Reply([h for h in _seen(state, "assistant_webhook") if h["assistant_id"] == assistant["id"]])
 
 
 def delete_webhook(state: H2OGPTeMockState, call: Call) -> Reply:
     """DELETE /api/v1/ai_assistants_webhooks/{assistant_id}/{webhook_id}: 204."""
-    key = _record(state, "assistant_webhook", call.path_params["webhook_id"])["id"]
-    del state.rpc_records["assistant_webhook"][key]
+    _delete(state, "assistant_webhook", call.path_params["webhook_id"])
     return empty()
 
 
@@ -107,13 +123,12 @@ def create_slack(state: H2OGPTeMockState, call: Call) -> Reply:
 
 def list_slack(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/integrations/slack/."""
-    return Reply(list(state.rpc_records.get("slack_integration", {}).values()))
+    return Reply(_seen(state, "slack_integration"))
 
 
 def delete_slack(state: H2OGPTeMockState, call: Call) -> Reply:
     """DELETE /api/v1/integrations/slack/{integration_id}: 204."""
-    key = _record(state, "slack_integration", call.path_params["integration_id"])["id"]
-    del state.rpc_records["slack_integration"][key]
+    _delete(state, "slack_integration", call.path_params["integration_id"])
     return empty()
 
 

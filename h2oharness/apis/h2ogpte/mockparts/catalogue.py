@@ -12,8 +12,16 @@ from __future__ import annotations
 from h2oharness.apis.h2ogpte.mockparts import feedback
 from h2oharness.apis.h2ogpte.mockparts.docs import EMBEDDING_MODEL
 from h2oharness.apis.h2ogpte.mockparts.generic import V1, delete_collections
-from h2oharness.apis.h2ogpte.mockparts.state import USERNAME, H2OGPTeMockState, new_id
-from h2oharness.apis.h2ogpte.mockparts.wire import Call, Reply, bad_request, loads_json, not_found, object_body
+from h2oharness.apis.h2ogpte.mockparts.state import H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.wire import (
+    ApiError,
+    Call,
+    Reply,
+    bad_request,
+    loads_json,
+    not_found,
+    object_body,
+)
 from h2oharness.mocks.jobs import JobPhase
 
 #: the jobs /rpc/job starts, by the JobKind its method names
@@ -34,7 +42,8 @@ def install_library_skill(state: H2OGPTeMockState, call: Call) -> Reply:
     skill = {
         "id": skill_id,
         "skill_name": str(body.get("skill_id") or "skill"),
-        "owner_email": USERNAME,
+        "owner_email": state.acting.username,
+        "_owner": state.acting.id,
         "enabled": bool(body.get("enable_by_default")),
         "created_at": now,
         "updated_at": now,
@@ -44,20 +53,38 @@ def install_library_skill(state: H2OGPTeMockState, call: Call) -> Reply:
     return Reply({"id": skill_id}, status=201)
 
 
+def delete_skills(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/agents/skills/delete: the Count of distinct skills deleted. All or nothing, as the client says:
+    an id that is not one of the acting user's skills (another user's, or none) is a 403 and no skill goes."""
+    ids = object_body(call).get("skill_ids")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise bad_request("skill_ids must be a list of ids")
+    held = state.resources.collections.get(f"{V1}/agents/skills", {}) if state.resources is not None else {}
+    wanted = list(dict.fromkeys(ids))
+    foreign = next((i for i in wanted if i not in held or not state.owns(held[i])), None)
+    if foreign is not None:
+        raise ApiError(403, f"Skill {foreign[:80]} does not belong to the current user; no skill was deleted")
+    for skill_id in wanted:
+        del held[skill_id]
+    return Reply({"count": len(wanted)})
+
+
 def star_library_item(state: H2OGPTeMockState, call: Call) -> Reply:
     """POST (star) or DELETE (unstar) /api/v1/agents/library/{item_kind}/{item_id}/star: the item's star state.
 
-    Both are idempotent: starring twice counts one star, unstarring an item not starred leaves none.
+    Both are idempotent: starring twice counts one star, unstarring an item not starred leaves none. A star is the
+    acting user's: the count is of the users who starred the item.
     """
     kind, item = call.path_params["item_kind"], call.path_params["item_id"]
     if kind not in ("skill", "mcp"):
         raise not_found(f"Library item kind {kind[:40]!r}")
+    mine = (state.acting.id, kind, item)
     if call.method == "POST":
-        state.stars.add((kind, item))
+        state.stars.add(mine)
     else:
-        state.stars.discard((kind, item))
-    starred = (kind, item) in state.stars
-    return Reply({"item_kind": kind, "item_id": item, "is_starred_by_me": starred, "star_count": int(starred)})
+        state.stars.discard(mine)
+    count = sum(1 for star in state.stars if star[1:] == (kind, item))
+    return Reply({"item_kind": kind, "item_id": item, "is_starred_by_me": mine in state.stars, "star_count": count})
 
 
 def get_default_embedding_model(state: H2OGPTeMockState, call: Call) -> Reply:

@@ -323,10 +323,11 @@ def get_agent_server_directory_stats(state: H2OGPTeMockState, call: Call) -> Rep
 
 
 def list_agent_directory_stats(state: H2OGPTeMockState, call: Call) -> Reply:
-    """GET /api/v1/agents/directory_stats: every session with agent files."""
+    """GET /api/v1/agents/directory_stats: every session of the acting user's with agent files."""
     entries = []
     for sid, files in state.agent_files.items():
-        if sid not in state.sessions or not files:
+        session = state.sessions.get(sid)
+        if session is None or not state.owns(session) or not files:
             continue
         first = next((m for m in state.messages.values() if m["_session"] == sid), None)
         preview = first["content"][:100] if first else ""
@@ -349,9 +350,28 @@ async def websocket_endpoint(state: H2OGPTeMockState, ws: WebSocket) -> None:
             frame = json.loads(await ws.receive_text())
             if frame.get("t") != "cq":
                 continue
+            # the key is checked again for every query: one deleted, deactivated or expired since the handshake
+            # does not keep the socket's identity (DEVIATIONS)
+            if not state.accepts(token, use=False):
+                await ws.send_text(json.dumps(_ws_error(frame, "Unauthorized")))
+                await ws.close(code=1008)
+                return
             await _ws_query(state, ws, frame, user, scope)
     except (WebSocketDisconnect, ValueError):
         return
+
+
+def _ws_error(frame: dict[str, Any], error: str) -> dict[str, Any]:
+    """The ``ce`` frame refusing a query."""
+    return {
+        "t": "ce",
+        "session_id": str(frame.get("session_id", "")),
+        "message_id": "",
+        "reply_to_id": "",
+        "body": "",
+        "error": error,
+        "correlation_id": frame.get("correlation_id"),
+    }
 
 
 def _json_arg(value: Any) -> dict[str, Any] | None:
@@ -373,19 +393,8 @@ async def _ws_query(
         session = state.sessions.get(sid)
         refused = scope is not None and not keys.in_scope(state, scope, "session_id", sid)
         if session is None or not state.owns(session) or refused:
-            await ws.send_text(
-                json.dumps(
-                    {
-                        "t": "ce",
-                        **base,
-                        "message_id": "",
-                        "reply_to_id": "",
-                        "body": "",
-                        "error": "Unauthorized: the API key may not chat here" if refused else "session not found",
-                        "correlation_id": frame.get("correlation_id"),
-                    }
-                )
-            )
+            error = "Unauthorized: the API key may not chat here" if refused else "session not found"
+            await ws.send_text(json.dumps(_ws_error(frame, error)))
             return
         p = answers.plan(
             state,

@@ -351,7 +351,7 @@ def download_file(state: H2OGPTeMockState, call: Call) -> Reply:
     coll = state.collections.get(doc.collection_id) if doc is not None else None
     # another user's document is as unknown as one that does not exist
     doc = doc if coll is not None and state.sees(coll) else None
-    stored = (call.query["name"], doc.data) if doc is not None else state.files.get(call.query["id"])
+    stored = (call.query["name"], doc.data) if doc is not None else agent_file(state, call.query["id"])
     if stored is None or stored[0] != call.query["name"]:
         raise not_found(f"File {call.query['name']!r}")
     name, data = stored
@@ -360,6 +360,16 @@ def download_file(state: H2OGPTeMockState, call: Call) -> Reply:
         content_type="application/octet-stream",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def agent_file(state: H2OGPTeMockState, file_id: str) -> tuple[str, bytes] | None:
+    """An agent file (name and bytes) of one of the acting user's chats; None for another user's, as for an unknown
+    one (chats are never shared, so neither are the files their agent wrote)."""
+    for sid, made in state.agent_files.items():
+        session = state.sessions.get(sid)
+        if session is not None and state.owns(session) and any(f["id"] == file_id for f in made):
+            return state.files.get(file_id)
+    return None
 
 
 def rpc_meta(state: H2OGPTeMockState, call: Call) -> Reply:

@@ -20,7 +20,7 @@ from h2oharness.apis.h2ogpte.mockparts import feedback
 from h2oharness.apis.h2ogpte.mockparts.chat import render_session
 from h2oharness.apis.h2ogpte.mockparts.docs import job_view, ready_documents, render_collection
 from h2oharness.apis.h2ogpte.mockparts.library import render_document
-from h2oharness.apis.h2ogpte.mockparts.state import CREATED_KEYS, USERNAME, Document, H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.state import CREATED_KEYS, Document, H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import (
     ApiError,
     Call,
@@ -29,6 +29,7 @@ from h2oharness.apis.h2ogpte.mockparts.wire import (
     interval,
     loads_json,
     not_found,
+    page,
     parse_multipart,
 )
 from h2oharness.mocks.instances import Schemas
@@ -55,6 +56,11 @@ KINDS = {
 
 #: the kinds the generic layer keeps that are their creator's (shared by username or made public, as collections)
 OWNED = frozenset({f"{V1}/prompt_templates"})
+#: the kinds it keeps that are their creator's alone, never shared: a user's agent keys (secrets their tools use)
+#: and the skills they added or installed (the client: "for the current user")
+PRIVATE = frozenset({f"{V1}/agents/keys", f"{V1}/agents/skills"})
+#: shared chats: read by anyone with their id (their link), listed and deleted by their sharer only
+SHARED_CHATS = f"{V1}/shared_chats"
 
 #: the API key operations that name a key under another path than the keys' own
 API_KEY_PATHS = tuple(f"{V1}/admin/api_keys/{verb}" for verb in ("deactivate", "expire", "inactivity_interval"))
@@ -82,15 +88,24 @@ def resources(state: H2OGPTeMockState) -> Resources:
         exists=lambda template, path, object_id: _exists(state, template, object_id),
         records=lambda template, values: _records(state, template, values),
         visible=lambda template, record: _visible(state, template, record),
-        stamp=lambda template: {"_owner": state.acting.id} if template in OWNED else {},
+        stamp=lambda template: _stamp(state, template),
     )
+
+
+def _stamp(state: H2OGPTeMockState, template: str) -> dict[str, Any]:
+    """The owner of a new object of a kind that is its creator's (an agent key also names them by email)."""
+    if template in PRIVATE:
+        return {"_owner": state.acting.id, "owner_email": state.acting.username}
+    return {"_owner": state.acting.id} if template in OWNED or template == SHARED_CHATS else {}
 
 
 def _visible(state: H2OGPTeMockState, template: str, record: Mapping[str, Any]) -> bool:
     """Whether the acting user may see an object the generic layer finds: a job of theirs, a template of theirs (or
-    shared or public), any object of another kind."""
+    shared or public), an agent key or skill of theirs, any object of another kind."""
     if template == f"{V1}/jobs":
         return state.job(str(record.get("id"))) is not None
+    if template in PRIVATE:
+        return state.owns(record)
     return template not in OWNED or state.sees(record)
 
 
@@ -120,13 +135,47 @@ def _exists(state: H2OGPTeMockState, template: str, object_id: str) -> bool | No
 
 
 def _check_api_key(state: H2OGPTeMockState, op: Operation, body: Any) -> None:
-    """Refuse a key for a user the mock does not have (404) or an expiry that is not an interval (400)."""
+    """Refuse a key for a user the mock does not have, or for a collection that user may not see (404, as for an
+    unknown collection elsewhere), or an expiry that is not an interval (400)."""
     given = body if isinstance(body, dict) else {}
     if op.operation_id == "create_api_key_for_user" and given.get("user_id") not in state.users:
         raise not_found(f"User {str(given.get('user_id'))[:80]}")
+    scoped = given.get("collection_id")
+    if op.operation_id == "create_api_key_for_user" and scoped:
+        # the key acts as its user, who must see the collection: theirs, or shared with them
+        coll = state.collections.get(str(scoped))
+        if coll is None or not state.sees(coll, viewer=state.users[str(given["user_id"])]):
+            raise not_found(f"Collection {str(scoped)[:80]}")
     expires_in = given.get("expires_in")
     if isinstance(expires_in, str):
         interval(expires_in, "expires_in")
+
+
+def _check_shared_chat(state: H2OGPTeMockState, op: Operation, call: GenericCall) -> None:
+    """Refuse to share a chat that is not the acting user's (as unknown: a 404, or the operation's first documented
+    4xx), or to delete another user's shared chat (403)."""
+    if op.operation_id == "share_chat_session":
+        sid = str((call.body or {}).get("chat_session_id"))
+        session = state.sessions.get(sid)
+        if session is None or session.get("_openai") or not state.owns(session):
+            raise not_found(f"Chat session {sid[:80]}")
+        return
+    shared = state.resources.collections.get(SHARED_CHATS, {}) if state.resources is not None else {}
+    found = shared.get(call.path.get("shared_chat_id", ""))
+    if found is not None and not state.owns(found):
+        raise ApiError(403, f"Only its sharer may delete shared chat {found['id']}")
+
+
+def list_shared_chats(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/shared_chats: the chats the acting user shared (another's is read by its id, as its link is),
+    oldest first; ``name_filter`` keeps the names containing it, case-insensitively."""
+    if state.resources is None:
+        state.resources = resources(state)
+    held = state.resources.collections.get(SHARED_CHATS, {}).values()
+    wanted = str(call.query.get("name_filter") or "").lower()
+    mine = [r for r in held if state.owns(r) and wanted in str(r.get("name") or "").lower()]
+    listing = state.resources.surface.operation("GET", SHARED_CHATS)
+    return Reply(state.resources.surface.schemas.fit(page(mine, call.query), listing.answer))
 
 
 def _expiry(state: H2OGPTeMockState, expires_in: Any) -> str | None:
@@ -177,7 +226,7 @@ def _share_chat(state: H2OGPTeMockState, resources: Resources, op: Operation) ->
             # SharedChatDetail cannot be built without a name (the client drops a null one)
             "name": session.get("name") or "Shared chat",
             "shared_at": state.now().isoformat(),
-            "shared_by": USERNAME,
+            "shared_by": state.acting.username,
             "messages": [],
             "relative_path": f"/shared/{share_id}",
             "url": f"http://127.0.0.1/shared/{share_id}",
@@ -235,6 +284,8 @@ def answer(state: H2OGPTeMockState, op: Operation, call: Call) -> Reply:
     # a body the contract allows: the layer refuses any other with its own 400
     if op.operation_id in ("create_api_key_for_user", "update_api_key_expiry") and not state.resources.invalid(generic):
         _check_api_key(state, op, body)
+    if op.operation_id in ("share_chat_session", "delete_shared_chat") and not state.resources.invalid(generic):
+        _check_shared_chat(state, op, generic)
     reply = state.resources.answer(generic)
     if reply.error:
         raise ApiError(reply.status, reply.error)

@@ -310,6 +310,9 @@ def create_process_document_job(state: H2OGPTeMockState, call: Call) -> Reply:
     if doc is None or not readable(state, doc):
         return _job(state, "create_process_document_job", "", f"Document {body.get('document_id')} not found")
     summary_id = body.get("summary_id") or new_id()
+    if summary_of(state, summary_id) is None and summary_id in state.summaries:
+        # another user's summary keeps its id: this job does not write over it
+        return _job(state, "create_process_document_job", doc.name, f"Document summary {summary_id} already exists")
     text = doc.data.decode("utf-8", errors="replace")
     lines = [line for line in text.splitlines() if line.strip()]
     state.summaries[summary_id] = {
@@ -324,9 +327,17 @@ def create_process_document_job(state: H2OGPTeMockState, call: Call) -> Reply:
     return _job(state, "create_process_document_job", doc.name)
 
 
+def summary_of(state: H2OGPTeMockState, summary_id: str) -> dict[str, Any] | None:
+    """The summary of that id when the acting user may read its document (one of a collection they may see); None
+    for another user's, as for an unknown one."""
+    summary = state.summaries.get(summary_id)
+    doc = state.documents.get(str(summary.get("document_id"))) if summary is not None else None
+    return summary if doc is not None and readable(state, doc) else None
+
+
 def get_document_summary(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/document_summaries/{summary_id}."""
-    summary = state.summaries.get(call.path_params["summary_id"])
+    summary = summary_of(state, call.path_params["summary_id"])
     if summary is None:
         raise not_found(f"Document summary {call.path_params['summary_id']}")
     return Reply(summary)

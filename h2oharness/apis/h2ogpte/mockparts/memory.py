@@ -142,9 +142,11 @@ def delete_memory_block(state: H2OGPTeMockState, call: Call) -> Reply:
     block = _block(state, call.path_params["memory_block_id"])
     _owner_only(state, block, "delete")
     del state.memory_blocks[block["id"]]
-    for scope, bid in state.default_blocks.items():
-        if bid == block["id"]:
-            state.default_blocks[scope] = None
+    # it is no longer anyone's default
+    for defaults in state.default_blocks.values():
+        for scope, bid in defaults.items():
+            if bid == block["id"]:
+                defaults[scope] = None
     return empty()
 
 
@@ -184,8 +186,13 @@ def set_memory_block_privacy(state: H2OGPTeMockState, call: Call) -> Reply:
     return empty()
 
 
+def _defaults(state: H2OGPTeMockState) -> dict[str, str | None]:
+    """The acting user's default block ids, by scope (each user sets their own: ``/users/current/...``)."""
+    return state.default_blocks.setdefault(state.acting.id, {"llm": None, "agent": None})
+
+
 def _default(state: H2OGPTeMockState, scope: str) -> dict[str, Any] | None:
-    bid = state.default_blocks.get(scope)
+    bid = _defaults(state).get(scope)
     block = state.memory_blocks.get(bid) if bid else None
     return render(state, block) if block is not None and state.sees(block, "user_id") else None
 
@@ -200,5 +207,5 @@ def set_default_memory_block(state: H2OGPTeMockState, call: Call) -> Reply:
     scope, bid = call.json["scope"], call.json.get("memory_block_id")
     if bid is not None:
         _block(state, bid)
-    state.default_blocks[scope] = bid
+    _defaults(state)[scope] = bid
     return Reply({"scope": scope, "memory_block": _default(state, scope)})

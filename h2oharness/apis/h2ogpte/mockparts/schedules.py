@@ -1,7 +1,9 @@
 """Scheduled tasks, approvals, collection graphs and connectors: high-level client paths outside h2ogpte.rest_sync.
 
-Scheduled tasks are kept (created, read, listed, updated, triggered, deleted); a graph build is a job on the clock;
-the summaries, executions and statistics the mock does not track are empty.
+Scheduled tasks are kept (created, read, listed, updated, triggered, deleted), each its creator's: another user
+gets the 404 of an unknown task and does not see it listed or batch-deleted; the admin paths
+(``/admin/scheduled_tasks``) reach every user's. A graph build is a job on the clock; the summaries, executions and
+statistics the mock does not track are empty.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from h2oharness.apis.h2ogpte.mockparts.docs import collection, job_details
-from h2oharness.apis.h2ogpte.mockparts.state import USER_ID, USERNAME, H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.state import H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import Call, Reply, empty, not_found, object_body
 
 KIND = "scheduled_task"
@@ -19,9 +21,14 @@ def _tasks(state: H2OGPTeMockState) -> dict[str, dict[str, Any]]:
     return state.rpc_records.setdefault(KIND, {})
 
 
+def _reaches(state: H2OGPTeMockState, call: Call, task: dict[str, Any]) -> bool:
+    """Whether the call may act on the task: the acting user's own, or any on an admin path."""
+    return call.path.startswith("/api/v1/admin/") or state.owns(task)
+
+
 def _task(state: H2OGPTeMockState, call: Call) -> dict[str, Any]:
     found = _tasks(state).get(call.path_params["task_id"])
-    if found is None:
+    if found is None or not _reaches(state, call, found):
         raise not_found(f"Scheduled task {call.path_params['task_id']}")
     return found
 
@@ -36,8 +43,9 @@ def create_task(state: H2OGPTeMockState, call: Call) -> Reply:
     task = {
         **_body(call),
         "id": new_id(),
-        "user_id": USER_ID,
-        "username": USERNAME,
+        "user_id": state.acting.id,
+        "username": state.acting.username,
+        "_owner": state.acting.id,
         "status": "active",
         "execution_count": 0,
         "created_at": now,
@@ -54,7 +62,7 @@ def get_task(state: H2OGPTeMockState, call: Call) -> Reply:
 
 def list_tasks(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/scheduled_tasks (and the admin list): ``{items, total}``."""
-    items = list(_tasks(state).values())
+    items = [t for t in _tasks(state).values() if _reaches(state, call, t)]
     return Reply({"items": items, "total": len(items)})
 
 
@@ -75,7 +83,10 @@ def delete_task(state: H2OGPTeMockState, call: Call) -> Reply:
 def batch_delete(state: H2OGPTeMockState, call: Call) -> Reply:
     """POST /api/v1/scheduled_tasks/batch_delete (and the admin one): the tasks among the given ids go."""
     ids = _body(call).get("task_ids") or []
-    gone = [i for i in ids if isinstance(i, str) and _tasks(state).pop(i, None) is not None]
+    tasks = _tasks(state)
+    gone = [i for i in dict.fromkeys(ids) if isinstance(i, str) and i in tasks and _reaches(state, call, tasks[i])]
+    for task_id in gone:
+        del tasks[task_id]
     return Reply({"deleted_count": len(gone)})
 
 

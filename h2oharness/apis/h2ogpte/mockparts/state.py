@@ -135,14 +135,15 @@ class H2OGPTeMockState(MockState):
     #: document summaries written by process jobs, by summary id
     summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
     memory_blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    default_blocks: dict[str, str | None] = field(default_factory=lambda: {"llm": None, "agent": None})
+    #: each user's default memory block per scope (llm, agent): user id -> scope -> block id
+    default_blocks: dict[str, dict[str, str | None]] = field(default_factory=dict)
     custom_tools: dict[str, dict[str, Any]] = field(default_factory=dict)
     custom_agents: dict[str, dict[str, Any]] = field(default_factory=dict)
     tool_associations: dict[str, dict[str, Any]] = field(default_factory=dict)
     key_associations: dict[str, dict[str, Any]] = field(default_factory=dict)
     tool_preference: list[str] = field(default_factory=lambda: ["python", "shell", "web_search"])
-    #: the library items (item_kind, item_id) the user starred
-    stars: set[tuple[str, str]] = field(default_factory=set)
+    #: the library items each user starred: (user id, item_kind, item_id)
+    stars: set[tuple[str, str, str]] = field(default_factory=set)
     #: the users, by id: the harness user (the mock's own keys) and alice; a created key acts as its user
     users: dict[str, User] = field(default_factory=lambda: {u.id: u for u in (HARNESS, ALICE)})
     #: the user whose request the handlers are answering, set under ``lock`` for each request
@@ -194,16 +195,19 @@ class H2OGPTeMockState(MockState):
             "_shared": {},
         }
 
-    def accepts(self, token: str | None) -> bool:
+    def accepts(self, token: str | None, use: bool = True) -> bool:
         """Whether a bearer token is one of the mock's keys or the secret of a created key that is live: kept, active,
         not past its expiry and not unused for longer than its inactivity interval. A created key accepted counts as
-        used: its ``total_calls`` goes up by one and its ``last_used_at`` is now."""
+        used (unless ``use`` is false: a check, not a request): its ``total_calls`` goes up by one and its
+        ``last_used_at`` is now."""
         if token_in(token, list(self.api_keys)):
             return True
         with self.lock:
             key = self.created_key(token)
             if key is None or not self.live(key):
                 return False
+            if not use:
+                return True
             key["total_calls"] = int(key.get("total_calls") or 0) + 1
             key["last_used_at"] = self.now().isoformat()
             return True
@@ -213,12 +217,14 @@ class H2OGPTeMockState(MockState):
         user's)."""
         return bool(record.get("_owner", HARNESS.id) == self.acting.id)
 
-    def sees(self, record: Mapping[str, Any], owner: str = "_owner") -> bool:
-        """Whether the acting user may see a record (a collection, a memory block...): theirs (its ``owner`` field
-        names their id; none: the harness user's), shared with them by username (``_shared``), or public."""
+    def sees(self, record: Mapping[str, Any], owner: str = "_owner", viewer: User | None = None) -> bool:
+        """Whether the acting user (or ``viewer``) may see a record (a collection, a memory block...): theirs (its
+        ``owner`` field names their id; none: the harness user's), shared with them by username (``_shared``), or
+        public."""
+        user = viewer or self.acting
         shared = record.get("_shared")
-        mine = record.get(owner, HARNESS.id) == self.acting.id
-        return mine or bool(record.get("is_public")) or (isinstance(shared, dict) and self.acting.username in shared)
+        mine = record.get(owner, HARNESS.id) == user.id
+        return mine or bool(record.get("is_public")) or (isinstance(shared, dict) and user.username in shared)
 
     def upload(self, upload_id: str) -> tuple[str, bytes] | None:
         """The acting user's upload (name and bytes) of that id; None for another user's, as for an unknown one."""
