@@ -43,7 +43,14 @@ from h2oharness.allowlist import host_allowed
 from h2oharness.arrivals import DEFAULT_MAX_DISPATCH_DELAY_MS, Recorder, Schedule, user_phase
 from h2oharness.children import arm_hard_stop
 from h2oharness.errors import ContractViolation, HarnessError
-from h2oharness.http.deadline import DEADLINE, DEFAULT_REQUEST_DEADLINE, STREAMING_TYPES, describe
+from h2oharness.http.deadline import (
+    DEADLINE,
+    DEFAULT_REQUEST_DEADLINE,
+    EXPECTED_TYPES,
+    STREAMING_TYPES,
+    describe,
+    unexpected_type,
+)
 from h2oharness.http.naming import operation_namer
 from h2oharness.report.failures import next_step
 from h2oharness.settings import Handed, Settings
@@ -232,6 +239,8 @@ class LocustTransport(httpx.BaseTransport):
                     raise httpx.ReadError(cut, request=request) from None
             if resp.status_code >= 400:
                 resp.failure(f"HTTP {resp.status_code}")
+            elif wrong := _unexpected(request, resp.status_code, content_type, streamed or bool(content)):
+                resp.failure(wrong)  # a proxy's HTML page, or text where JSON was due: no success, whatever its status
             else:
                 resp.success()
             if streamed:
@@ -244,6 +253,18 @@ class LocustTransport(httpx.BaseTransport):
                 meta["response_time"] = (time.perf_counter() - started) * 1000
                 meta["response_length"] = len(content)
             return httpx.Response(resp.status_code, headers=pairs, content=content)
+
+
+def _unexpected(request: httpx.Request, status: int, content_type: str, has_body: bool) -> str:
+    """Why a successful answer's Content-Type is not what the caller reads ('' when it is, or nothing is read): the
+    stream types ``open_stream`` asked for (``EXPECTED_TYPES``), else JSON; an answer without a body only when a
+    stream was asked for."""
+    expected = request.extensions.get(EXPECTED_TYPES)
+    if not 200 <= status < 300 or status in (204, 205) or request.method == "HEAD":
+        return ""
+    if not has_body and expected is None:
+        return ""
+    return unexpected_type(content_type, expected)
 
 
 _LOG = logging.getLogger("h2oharness.load")

@@ -7,6 +7,7 @@ Each test runs the CLI against the mock on loopback with a fault plan, for a few
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import subprocess
@@ -155,3 +156,24 @@ def test_a_setup_that_extends_its_parents_is_retried_whole(tmp_path: Path) -> No
     assert any("PollingUser.on_start failed against http://127.0.0.1:" in line for line in lines), lines
     assert not any("internal error" in line for line in lines), lines
     assert "GET /3/Jobs" not in failures(report)
+
+
+def test_an_answer_the_call_cannot_read_is_a_failure_whatever_its_status(tmp_path: Path) -> None:
+    # a 200 that is an HTML page (a proxy's) or text where JSON or a JSONL stream was due
+    rules = [
+        {"method": "GET", "path": "/api/v1/models", "fault": "content-type=text/html"},
+        {"method": "POST", "path": "/api/v1/chats/*/completions", "fault": "content-type=text/plain"},
+    ]
+    stderr = load(tmp_path, "h2ogpte.mixed", rules)
+    assert_no_traceback(tmp_path, stderr)
+    entries = {e["key"]: e for e in json.loads((tmp_path / "load.json").read_text())["entries"]}
+    for key in ("GET /api/v1/models", "POST /api/v1/chats/{session_id}/completions"):
+        assert entries[key]["requests"] == entries[key]["failures"] > 0, entries[key]
+    assert entries["GET /api/v1/collections/{collection_id}"]["failures"] == 0  # the others' JSON is read as JSON
+    with (tmp_path / "locust_failures.csv").open(newline="") as fh:
+        errors = {(r["Method"], r["Name"], r["Error"]) for r in csv.DictReader(fh)}
+    said = {(m, n): e for m, n, e in errors}
+    assert "expected JSON, got text/html" in said["GET", "/api/v1/models"], errors
+    completions = {e for m, n, e in errors if n == "/api/v1/chats/{session_id}/completions"}
+    assert any("expected JSON, got text/plain" in e for e in completions), completions  # the plain answer
+    assert any("expected a stream (application/jsonl), got text/plain" in e for e in completions), completions
