@@ -37,16 +37,19 @@ from h2oharness.children import Outcome, ProcessGroup, Stopped, deadline_after
 from h2oharness.errors import EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError
 from h2oharness.http.redact import redact
 from h2oharness.report.loadsummary import (
+    MEASUREMENTS,
     EntryStats,
     LoadSummary,
     Rule,
     Verdict,
+    count_line,
     entries_from_locust,
     judge,
     load_slos,
     merge_rules,
     read_history,
     stats_csv,
+    totals_of,
 )
 from h2oharness.scrub import scrub_folder
 from h2oharness.settings import Settings, known_secrets
@@ -59,8 +62,6 @@ if TYPE_CHECKING:
 USER_CLASSES = {"polling": "PollingUser", "streaming": "StreamingUser", "mixed": "MixedUser"}
 #: seconds between two live lines while Locust runs
 LIVE_EVERY = 5.0
-#: Locust entry types that are measurements of the harness (jobs, streams), not requests
-_MEASUREMENTS = ("JOB", "STREAM")
 #: seconds a stopped Locust gets beyond its --stop-timeout to collect its workers' figures and write them
 FLUSH_GRACE = 20.0
 #: seconds after the harness's own hard limit at which Locust processes end themselves (the harness is gone)
@@ -275,14 +276,10 @@ def read_stats_csv(path: Path) -> list[EntryStats]:
 def live_line(entries: Sequence[EntryStats], rules: Sequence[Rule], elapsed: float) -> str:
     """One line of figures so far: requests, rate, failures, the slowest request's p95 and the SLOs so far."""
     head = f"[load {elapsed:.0f} s]"
-    requests = [e for e in entries if e.type not in _MEASUREMENTS]
+    requests = [e for e in entries if e.type not in MEASUREMENTS]
     if not entries:
         return f"{head} no figures from Locust yet"
-    total = sum(e.requests for e in requests)
-    failures = sum(e.failures for e in entries)
-    ratio = failures / max(1, sum(e.requests for e in entries))
-    line = f"{head} {total} requests, {sum(e.rps for e in requests):.1f} req/s, "
-    line += f"{failures} failure{'' if failures == 1 else 's'} ({ratio:.1%})"
+    line = f"{head} {count_line(totals_of(entries), rate=True)}"  # counted as load.json's totals and its summary
     if requests:
         slowest = max(requests, key=lambda e: e.p95)
         line += f", slowest p95 {slowest.p95:g} ms ({slowest.key})"

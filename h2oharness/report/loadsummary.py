@@ -78,6 +78,44 @@ def is_latency(key: str) -> bool:
     return not key.endswith(COUNT_SUFFIXES)
 
 
+#: entry types that are the harness's measurements (h2oharness/loadtest.py's jobs and streams), not requests
+MEASUREMENTS = ("JOB", "STREAM")
+
+
+@dataclass(frozen=True)
+class Totals:
+    """A run's counts, the same in the live line and in ``load.json``: the requests (with the ``TASK`` failures of the
+    target that no request recorded) and their failures, apart from the job and stream measurements and theirs.
+
+    A failed job is a failed ``JOB`` measurement besides the failed request inside it, if any: the two are never
+    added up, so a failure is not counted twice nor a job's figures (polls, ITL...) as requests.
+    """
+
+    requests: int
+    failures: int
+    rps: float
+    measurements: int
+    measurement_failures: int
+
+    @property
+    def failure_ratio(self) -> float:
+        """Failed share of the requests."""
+        return self.failures / self.requests if self.requests else 0.0
+
+
+def totals_of(entries: Iterable[EntryStats]) -> Totals:
+    """The :class:`Totals` of ``entries``."""
+    requests = [e for e in entries if e.type not in MEASUREMENTS]
+    measured = [e for e in entries if e.type in MEASUREMENTS]
+    return Totals(
+        requests=sum(e.requests for e in requests),
+        failures=sum(e.failures for e in requests),
+        rps=sum(e.rps for e in requests),
+        measurements=sum(e.requests for e in measured),
+        measurement_failures=sum(e.failures for e in measured),
+    )
+
+
 def histogram_percentile(histogram: Mapping[str, int] | Mapping[int, int] | Mapping[float, int], q: float) -> float:
     """The ``q``-th percentile (0-100) of a Locust response-time histogram ({rounded ms: count}), nearest rank."""
     counts = sorted((float(k), int(v)) for k, v in histogram.items() if int(v) > 0)
@@ -387,14 +425,16 @@ class LoadSummary:
         return dict(STREAM_DEFINITIONS)
 
     @property
+    def totals(self) -> Totals:
+        """The run's requests and failures apart from its job and stream measurements (as the live line counts)."""
+        return totals_of(self.entries)
+
+    @property
     def summary(self) -> str:
         """One paragraph for a terminal."""
-        total = sum(e.requests for e in self.entries)
-        failures = sum(e.failures for e in self.entries)
         broken = [v for v in self.verdicts if not v.ok]
         head = f"load {self.profile} against {self.target.get('kind')} {self.target.get('url')}: "
-        head += f"{total} requests and measurements, {failures} failures, "
-        head += f"{len(self.verdicts) - len(broken)}/{len(self.verdicts)} SLOs met"
+        head += f"{count_line(self.totals)}; {len(self.verdicts) - len(broken)}/{len(self.verdicts)} SLOs met"
         lines = [head]
         for v in broken:
             seen = "nothing" if v.observed is None else f"{v.observed:g}"
@@ -411,6 +451,7 @@ class LoadSummary:
             "target": self.target,
             "settings": self.settings,
             "passed": self.passed,
+            "totals": asdict(self.totals),
             "entries": [{**asdict(e), "key": e.key} for e in self.entries],
             "slos": [asdict(v) for v in self.verdicts],
             "series": {k: [asdict(p) for p in pts] for k, pts in self.series.items()},
@@ -424,6 +465,18 @@ class LoadSummary:
     def to_json(self) -> str:
         """``to_dict()`` as indented JSON."""
         return json.dumps(self.to_dict(), indent=2, sort_keys=False)
+
+
+def count_line(counts: Totals, rate: bool = False) -> str:
+    """The counts as the live line and the summary say them: ``"385 requests, 2 failures (0.5%)"`` (with ``rate``,
+    the requests per second after the requests), then the failed job and stream measurements when there are any."""
+    line = f"{counts.requests} requests, " + (f"{counts.rps:.1f} req/s, " if rate else "")
+    line += f"{counts.failures} failure{'' if counts.failures == 1 else 's'}"
+    line += f" ({counts.failure_ratio:.1%})"
+    if counts.measurement_failures:
+        n = counts.measurement_failures
+        line += f", {n} failed job/stream measurement{'' if n == 1 else 's'}"
+    return line
 
 
 def dispatch_lines(dispatch: Mapping[str, Any] | None) -> list[str]:
