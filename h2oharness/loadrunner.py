@@ -38,8 +38,10 @@ from h2oharness.errors import EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError
 from h2oharness.http.redact import redact
 from h2oharness.report.loadsummary import (
     MEASUREMENTS,
+    OUTCOMES_NAME,
     EntryStats,
     LoadSummary,
+    Outcomes,
     Rule,
     Verdict,
     count_line,
@@ -47,6 +49,7 @@ from h2oharness.report.loadsummary import (
     judge,
     load_slos,
     merge_rules,
+    outcome_errors,
     read_history,
     stats_csv,
     totals_of,
@@ -222,6 +225,7 @@ def _environment(run: LoadRun, target: Target) -> dict[str, str]:
         arrival_process=run.arrival_process if run.arrival_rate else None,
         arrival_seed=run.arrival_seed if run.arrival_rate else None,
         load_record_dir=str(run.report_dir.resolve()) if run.arrival_rate else None,
+        load_outcome_dir=str(run.report_dir.resolve()),
         load_window=run.window,
         load_warmup=run.warmup or None,
         load_windows=run.windows,
@@ -335,7 +339,12 @@ def execute(run: LoadRun) -> LoadSummary:
     with _target(run) as target:
         # only now, every host checked and the target answering: a refused run leaves the last results alone
         out.mkdir(parents=True, exist_ok=True)
-        for stale in [*out.glob("locust*"), *out.glob("worker-*.json"), *out.glob(RECORD_NAME.format(pid="*"))]:
+        for stale in [
+            *out.glob("locust*"),
+            *out.glob("worker-*.json"),
+            *out.glob(RECORD_NAME.format(pid="*")),
+            *out.glob(OUTCOMES_NAME.format(pid="*")),
+        ]:
             stale.unlink()
         secrets = known_secrets(run.password, run.token, *target.credentials.secrets())
         env = _environment(run, target)
@@ -361,6 +370,7 @@ def execute(run: LoadRun) -> LoadSummary:
             # Locust writes what the target answered (failure messages, echoed bodies) into its CSV, HTML and log
             scrub_folder(out, secrets, "locust*")
             scrub_folder(out, secrets, "worker-*.json")
+            scrub_folder(out, secrets, OUTCOMES_NAME.format(pid="*"))
     codes = outcome.codes
     log = (out / "locust.log").read_text(errors="replace")
     errors: list[str] = []
@@ -375,7 +385,9 @@ def execute(run: LoadRun) -> LoadSummary:
     elif any(codes):
         errors.append(f"a Locust process exited with {codes}; see {out / 'locust.log'}")
     raw = json.loads(stats_path.read_text())
-    entries = entries_from_locust(raw)
+    outcomes = Outcomes.read(out)  # the harness's own record: latencies of the successful requests only
+    entries = entries_from_locust(raw, outcomes)
+    errors += outcome_errors(entries, outcomes)
     # Locust's own is its last once-a-second snapshot, short of the final figures load.json is made of
     (out / "locust_stats.csv").write_text(redact(stats_csv(raw), secrets))
     if run.workers:

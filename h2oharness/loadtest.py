@@ -53,6 +53,7 @@ from h2oharness.http.deadline import (
 )
 from h2oharness.http.naming import operation_namer
 from h2oharness.report.failures import next_step
+from h2oharness.report.loadsummary import Outcomes
 from h2oharness.settings import Handed, Settings
 from h2oharness.targets import Credentials
 
@@ -604,25 +605,36 @@ def stream_metrics(environment: Environment, name: str, stall_after: float = 1.0
     fire(environment, STREAM, f"{name} stream", metrics.e2e * 1000, length=stats.characters)
 
 
-# A worker's own count of what it recorded, independent of the statistics it streams to its master: with
-# HARNESS_LOAD_WORKER_DIR set, each worker writes its totals there when it quits, so a run can check that the
-# master's aggregate is the sum of its workers.
-_recorded: dict[str, list[int]] = {}
+# The process's own record of every event, independent of Locust's statistics: the times of each entry's successful
+# requests apart from its failed ones (Locust keeps one histogram for both), written to HARNESS_LOAD_OUTCOME_DIR
+# when the process has quit, so that latency figures count successes only. With HARNESS_LOAD_WORKER_DIR set, each
+# worker also writes its totals there when it quits, so a run can check that the master's aggregate is the sum of
+# its workers.
+OUTCOMES = Outcomes()
 
 
 @events.request.add_listener  # type: ignore[untyped-decorator]
-def _count(request_type: str, name: str, exception: BaseException | None = None, **_: Any) -> None:
-    counts = _recorded.setdefault(f"{request_type} {name}", [0, 0])
-    counts[0] += 1
-    counts[1] += exception is not None
+def _count(
+    request_type: str, name: str, response_time: float | None = None, exception: BaseException | None = None, **_: Any
+) -> None:
+    OUTCOMES.add(f"{request_type} {name}", response_time, exception is not None)
 
 
 @events.quitting.add_listener  # type: ignore[untyped-decorator]
 def _write_worker_totals(environment: Environment, **_: Any) -> None:
     folder = Settings.from_env().load_worker_dir
     if folder and isinstance(environment.runner, WorkerRunner):
-        totals = {key: {"requests": n, "failures": f} for key, (n, f) in _recorded.items()}
+        totals = {key: {"requests": n, "failures": f} for key, (n, f) in OUTCOMES.counts().items()}
         Path(folder, f"worker-{os.getpid()}.json").write_text(json.dumps(totals, sort_keys=True))
+
+
+# Locust fires "quit" last, after its runner has stopped every user (on SIGTERM, "quitting" comes before that):
+# the record then holds every event Locust's statistics hold
+@events.init.add_listener  # type: ignore[untyped-decorator]
+def _outcomes_at_quit(environment: Environment, **_: Any) -> None:
+    folder = Settings.from_env().load_outcome_dir
+    if folder and not isinstance(environment.runner, MasterRunner):
+        environment.events.quit.add_listener(lambda **_: OUTCOMES.write(Path(folder), os.getpid()))  # type: ignore[no-untyped-call]
 
 
 # Open model: every arrival's due and sent moments, and (with HARNESS_LOAD_WINDOW) each event counted in its window

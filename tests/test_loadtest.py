@@ -177,3 +177,35 @@ def test_an_answer_the_call_cannot_read_is_a_failure_whatever_its_status(tmp_pat
     completions = {e for m, n, e in errors if n == "/api/v1/chats/{session_id}/completions"}
     assert any("expected JSON, got text/plain" in e for e in completions), completions  # the plain answer
     assert any("expected a stream (application/jsonl), got text/plain" in e for e in completions), completions
+
+
+def test_latency_figures_and_slos_count_successful_requests_only(tmp_path: Path) -> None:
+    # the first /3/Cloud answers at once, then every even one fails at once (HTTP 500) and every odd one takes 1 s:
+    # with the failures in, the p50 would be an instant one; the successes' p50 is a slow one (at least 2 slow of 3)
+    suite = h2o3_profile(
+        tmp_path,
+        "from pathlib import Path\n\nfrom locust import constant, task\n\n"
+        "from h2oharness.apis.h2o3.client import H2O3Client\n"
+        "from h2oharness.loadtest import HarnessUser, harness_http\n\n"
+        f"CONTRACT = Path({str(ROOT / 'contracts' / 'h2o3' / 'openapi.yaml')!r})\n\n\n"
+        "class PollingUser(HarnessUser):\n    wait_time = constant(0)\n\n"
+        "    def on_start(self) -> None:\n        self.api = H2O3Client(harness_http(self, CONTRACT, 'H2O3'))\n\n"
+        "    @task\n    def cloud(self) -> None:\n        self.api.cloud()\n",
+    )
+    report = tmp_path / "report"
+    report.mkdir()
+    rules = [
+        {"method": "GET", "path": "/3/Cloud", "every": "2", "fault": "status=500"},
+        {"method": "GET", "path": "/3/Cloud", "every": "2", "after": "1", "fault": "latency=1"},
+    ]
+    load(report, "h2o3.polling", rules, "--slo", "GET /3/Cloud:p50_ms=500", suite=suite)
+    done = json.loads((report / "load.json").read_text())
+    assert done["errors"] == []
+    cloud = {e["key"]: e for e in done["entries"]}["GET /3/Cloud"]
+    assert cloud["failures"] > 0, cloud
+    assert cloud["requests"] - cloud["failures"] >= 3, cloud  # the fast first one and at least 2 slow ones
+    assert cloud["p50"] >= 1000, cloud
+    assert cloud["max"] >= 1000, cloud
+    assert "failed_p50" in cloud, cloud  # the failures' own times, apart
+    verdict = {v["rule"]: v for v in done["slos"]}["GET /3/Cloud p50_ms <= 500"]
+    assert not verdict["ok"], verdict
