@@ -112,7 +112,7 @@ class Recorder:
     #: when the run stopped (epoch seconds), None while it runs
     end: float | None = None
     arrivals: list[Arrival] = field(default_factory=list)
-    #: window -> entry key -> [requests, failures, {rounded ms: count}]
+    #: window -> entry key -> [requests, failures, {rounded ms of the successful ones: count}]
     windows: dict[int, dict[str, list[Any]]] = field(default_factory=dict)
     #: why this process ended its run early (over-saturated), empty when it ran to the end
     stopped: str = ""
@@ -181,8 +181,9 @@ class Recorder:
         slot = self.windows.setdefault(index, {}).setdefault(key, [0, 0, {}])
         slot[0] += 1
         slot[1] += int(failed)
-        bucket = locust_round(ms)
-        slot[2][bucket] = slot[2].get(bucket, 0) + 1
+        if not failed:  # a window's latency is that of its successes, as the whole run's (report/loadsummary.py)
+            bucket = locust_round(ms)
+            slot[2][bucket] = slot[2].get(bucket, 0) + 1
 
     def window_of(self, at: float) -> int:
         """The window ``at`` falls in (-1: before the first, in the warm-up)."""

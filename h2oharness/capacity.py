@@ -161,11 +161,12 @@ class RateResult:
 
 
 def _entries(window: dict[str, list[Any]], seconds: float) -> list[EntryStats]:
-    """A window's histograms as the entries ``judge`` reads."""
+    """A window's histograms (of the successful requests) as the entries ``judge`` reads."""
     out = []
     for key, (n, failures, hist) in sorted(window.items()):
         kind, _, name = key.partition(" ")
         total = sum(float(ms) * c for ms, c in hist.items())
+        timed = sum(int(c) for c in hist.values())
         out.append(
             EntryStats(
                 type=kind,
@@ -177,7 +178,7 @@ def _entries(window: dict[str, list[Any]], seconds: float) -> list[EntryStats]:
                 p95=histogram_percentile(hist, 95),
                 p99=histogram_percentile(hist, 99),
                 max=max((float(ms) for ms in hist), default=0.0),
-                mean=total / n if n else 0.0,
+                mean=total / timed if timed else 0.0,
                 rps=n / seconds,
             )
         )

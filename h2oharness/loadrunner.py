@@ -37,16 +37,22 @@ from h2oharness.children import Outcome, ProcessGroup, Stopped, deadline_after
 from h2oharness.errors import EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError
 from h2oharness.http.redact import redact
 from h2oharness.report.loadsummary import (
+    MEASUREMENTS,
+    OUTCOMES_NAME,
     EntryStats,
     LoadSummary,
+    Outcomes,
     Rule,
     Verdict,
+    count_line,
     entries_from_locust,
     judge,
     load_slos,
     merge_rules,
+    outcome_errors,
     read_history,
     stats_csv,
+    totals_of,
 )
 from h2oharness.scrub import scrub_folder
 from h2oharness.settings import Settings, known_secrets
@@ -59,8 +65,6 @@ if TYPE_CHECKING:
 USER_CLASSES = {"polling": "PollingUser", "streaming": "StreamingUser", "mixed": "MixedUser"}
 #: seconds between two live lines while Locust runs
 LIVE_EVERY = 5.0
-#: Locust entry types that are measurements of the harness (jobs, streams), not requests
-_MEASUREMENTS = ("JOB", "STREAM")
 #: seconds a stopped Locust gets beyond its --stop-timeout to collect its workers' figures and write them
 FLUSH_GRACE = 20.0
 #: seconds after the harness's own hard limit at which Locust processes end themselves (the harness is gone)
@@ -221,6 +225,7 @@ def _environment(run: LoadRun, target: Target) -> dict[str, str]:
         arrival_process=run.arrival_process if run.arrival_rate else None,
         arrival_seed=run.arrival_seed if run.arrival_rate else None,
         load_record_dir=str(run.report_dir.resolve()) if run.arrival_rate else None,
+        load_outcome_dir=str(run.report_dir.resolve()),
         load_window=run.window,
         load_warmup=run.warmup or None,
         load_windows=run.windows,
@@ -275,14 +280,10 @@ def read_stats_csv(path: Path) -> list[EntryStats]:
 def live_line(entries: Sequence[EntryStats], rules: Sequence[Rule], elapsed: float) -> str:
     """One line of figures so far: requests, rate, failures, the slowest request's p95 and the SLOs so far."""
     head = f"[load {elapsed:.0f} s]"
-    requests = [e for e in entries if e.type not in _MEASUREMENTS]
+    requests = [e for e in entries if e.type not in MEASUREMENTS]
     if not entries:
         return f"{head} no figures from Locust yet"
-    total = sum(e.requests for e in requests)
-    failures = sum(e.failures for e in entries)
-    ratio = failures / max(1, sum(e.requests for e in entries))
-    line = f"{head} {total} requests, {sum(e.rps for e in requests):.1f} req/s, "
-    line += f"{failures} failure{'' if failures == 1 else 's'} ({ratio:.1%})"
+    line = f"{head} {count_line(totals_of(entries), rate=True)}"  # counted as load.json's totals and its summary
     if requests:
         slowest = max(requests, key=lambda e: e.p95)
         line += f", slowest p95 {slowest.p95:g} ms ({slowest.key})"
@@ -338,7 +339,12 @@ def execute(run: LoadRun) -> LoadSummary:
     with _target(run) as target:
         # only now, every host checked and the target answering: a refused run leaves the last results alone
         out.mkdir(parents=True, exist_ok=True)
-        for stale in [*out.glob("locust*"), *out.glob("worker-*.json"), *out.glob(RECORD_NAME.format(pid="*"))]:
+        for stale in [
+            *out.glob("locust*"),
+            *out.glob("worker-*.json"),
+            *out.glob(RECORD_NAME.format(pid="*")),
+            *out.glob(OUTCOMES_NAME.format(pid="*")),
+        ]:
             stale.unlink()
         secrets = known_secrets(run.password, run.token, *target.credentials.secrets())
         env = _environment(run, target)
@@ -364,6 +370,7 @@ def execute(run: LoadRun) -> LoadSummary:
             # Locust writes what the target answered (failure messages, echoed bodies) into its CSV, HTML and log
             scrub_folder(out, secrets, "locust*")
             scrub_folder(out, secrets, "worker-*.json")
+            scrub_folder(out, secrets, OUTCOMES_NAME.format(pid="*"))
     codes = outcome.codes
     log = (out / "locust.log").read_text(errors="replace")
     errors: list[str] = []
@@ -378,7 +385,9 @@ def execute(run: LoadRun) -> LoadSummary:
     elif any(codes):
         errors.append(f"a Locust process exited with {codes}; see {out / 'locust.log'}")
     raw = json.loads(stats_path.read_text())
-    entries = entries_from_locust(raw)
+    outcomes = Outcomes.read(out)  # the harness's own record: latencies of the successful requests only
+    entries = entries_from_locust(raw, outcomes)
+    errors += outcome_errors(entries, outcomes)
     # Locust's own is its last once-a-second snapshot, short of the final figures load.json is made of
     (out / "locust_stats.csv").write_text(redact(stats_csv(raw), secrets))
     if run.workers:

@@ -43,9 +43,17 @@ from h2oharness.allowlist import host_allowed
 from h2oharness.arrivals import DEFAULT_MAX_DISPATCH_DELAY_MS, Recorder, Schedule, user_phase
 from h2oharness.children import arm_hard_stop
 from h2oharness.errors import ContractViolation, HarnessError
-from h2oharness.http.deadline import DEADLINE, DEFAULT_REQUEST_DEADLINE, STREAMING_TYPES, describe
+from h2oharness.http.deadline import (
+    DEADLINE,
+    DEFAULT_REQUEST_DEADLINE,
+    EXPECTED_TYPES,
+    STREAMING_TYPES,
+    describe,
+    unexpected_type,
+)
 from h2oharness.http.naming import operation_namer
 from h2oharness.report.failures import next_step
+from h2oharness.report.loadsummary import Outcomes
 from h2oharness.settings import Handed, Settings
 from h2oharness.targets import Credentials
 
@@ -232,6 +240,8 @@ class LocustTransport(httpx.BaseTransport):
                     raise httpx.ReadError(cut, request=request) from None
             if resp.status_code >= 400:
                 resp.failure(f"HTTP {resp.status_code}")
+            elif wrong := _unexpected(request, resp.status_code, content_type, streamed or bool(content)):
+                resp.failure(wrong)  # a proxy's HTML page, or text where JSON was due: no success, whatever its status
             else:
                 resp.success()
             if streamed:
@@ -244,6 +254,18 @@ class LocustTransport(httpx.BaseTransport):
                 meta["response_time"] = (time.perf_counter() - started) * 1000
                 meta["response_length"] = len(content)
             return httpx.Response(resp.status_code, headers=pairs, content=content)
+
+
+def _unexpected(request: httpx.Request, status: int, content_type: str, has_body: bool) -> str:
+    """Why a successful answer's Content-Type is not what the caller reads ('' when it is, or nothing is read): the
+    stream types ``open_stream`` asked for (``EXPECTED_TYPES``), else JSON; an answer without a body only when a
+    stream was asked for."""
+    expected = request.extensions.get(EXPECTED_TYPES)
+    if not 200 <= status < 300 or status in (204, 205) or request.method == "HEAD":
+        return ""
+    if not has_body and expected is None:
+        return ""
+    return unexpected_type(content_type, expected)
 
 
 _LOG = logging.getLogger("h2oharness.load")
@@ -583,25 +605,36 @@ def stream_metrics(environment: Environment, name: str, stall_after: float = 1.0
     fire(environment, STREAM, f"{name} stream", metrics.e2e * 1000, length=stats.characters)
 
 
-# A worker's own count of what it recorded, independent of the statistics it streams to its master: with
-# HARNESS_LOAD_WORKER_DIR set, each worker writes its totals there when it quits, so a run can check that the
-# master's aggregate is the sum of its workers.
-_recorded: dict[str, list[int]] = {}
+# The process's own record of every event, independent of Locust's statistics: the times of each entry's successful
+# requests apart from its failed ones (Locust keeps one histogram for both), written to HARNESS_LOAD_OUTCOME_DIR
+# when the process has quit, so that latency figures count successes only. With HARNESS_LOAD_WORKER_DIR set, each
+# worker also writes its totals there when it quits, so a run can check that the master's aggregate is the sum of
+# its workers.
+OUTCOMES = Outcomes()
 
 
 @events.request.add_listener  # type: ignore[untyped-decorator]
-def _count(request_type: str, name: str, exception: BaseException | None = None, **_: Any) -> None:
-    counts = _recorded.setdefault(f"{request_type} {name}", [0, 0])
-    counts[0] += 1
-    counts[1] += exception is not None
+def _count(
+    request_type: str, name: str, response_time: float | None = None, exception: BaseException | None = None, **_: Any
+) -> None:
+    OUTCOMES.add(f"{request_type} {name}", response_time, exception is not None)
 
 
 @events.quitting.add_listener  # type: ignore[untyped-decorator]
 def _write_worker_totals(environment: Environment, **_: Any) -> None:
     folder = Settings.from_env().load_worker_dir
     if folder and isinstance(environment.runner, WorkerRunner):
-        totals = {key: {"requests": n, "failures": f} for key, (n, f) in _recorded.items()}
+        totals = {key: {"requests": n, "failures": f} for key, (n, f) in OUTCOMES.counts().items()}
         Path(folder, f"worker-{os.getpid()}.json").write_text(json.dumps(totals, sort_keys=True))
+
+
+# Locust fires "quit" last, after its runner has stopped every user (on SIGTERM, "quitting" comes before that):
+# the record then holds every event Locust's statistics hold
+@events.init.add_listener  # type: ignore[untyped-decorator]
+def _outcomes_at_quit(environment: Environment, **_: Any) -> None:
+    folder = Settings.from_env().load_outcome_dir
+    if folder and not isinstance(environment.runner, MasterRunner):
+        environment.events.quit.add_listener(lambda **_: OUTCOMES.write(Path(folder), os.getpid()))  # type: ignore[no-untyped-call]
 
 
 # Open model: every arrival's due and sent moments, and (with HARNESS_LOAD_WINDOW) each event counted in its window

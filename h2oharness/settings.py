@@ -55,6 +55,7 @@ _PLAIN: dict[str, tuple[str, type]] = {
     "arrival_process": ("HARNESS_ARRIVAL_PROCESS", str),
     "arrival_seed": ("HARNESS_ARRIVAL_SEED", int),
     "load_record_dir": ("HARNESS_LOAD_RECORD_DIR", str),
+    "load_outcome_dir": ("HARNESS_LOAD_OUTCOME_DIR", str),
     "load_window": ("HARNESS_LOAD_WINDOW", float),
     "load_warmup": ("HARNESS_LOAD_WARMUP", float),
     "load_windows": ("HARNESS_LOAD_WINDOWS", int),
@@ -111,6 +112,8 @@ class Settings:
     arrival_seed: int | None = None
     #: where each Locust process writes its arrivals (``arrivals-<pid>.json``), and the windows it counts them in
     load_record_dir: str | None = None
+    #: where each Locust process writes the times of its successes and failures apart (``outcomes-<pid>.json``)
+    load_outcome_dir: str | None = None
     load_window: float | None = None
     load_warmup: float | None = None
     #: with a window: how many the run judges, and the p99 dispatch delay (ms) past which a process stops early

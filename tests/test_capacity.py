@@ -177,6 +177,20 @@ def test_windows_are_judged_on_their_own_events() -> None:
     assert second.dispatch_p99_ms == pytest.approx(500.0)
 
 
+def test_a_window_s_latency_is_that_of_its_successful_requests() -> None:
+    rec = Recorder(window=2.0)
+    rec.begin(1000.0)
+    # one slow success and twenty requests that failed at once: their 1 ms would be the p95, and meet the limit
+    rec.arrive("a", 1000.0, 1000.001)
+    rec.measured("a", "GET /x", 900.0, False, 1000.9)
+    for i in range(20):
+        rec.measured("a", "GET /x", 1.0, True, 1001.0 + i / 100)
+    (only,) = window_results(rec, [Rule("p95_ms", 500.0, "GET /x")], 1.0, Search(window=2, windows=1, warmup=0), LIMIT)
+    assert only.broken == ("GET /x p95_ms <= 500",)
+    assert only.latency_p95_ms == {}  # not a curve entry (those are the TTFT and submit-to-done ones)
+    assert only.failure_ratio == pytest.approx(20 / 21)
+
+
 def test_a_window_in_which_nothing_ended_fails() -> None:
     rec = Recorder(window=1.0)
     rec.begin(0.0)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,6 +14,7 @@ from h2oharness.errors import HarnessError
 from h2oharness.loadrunner import _run_processes, live_line, read_stats_csv
 from h2oharness.report.loadsummary import Rule
 
+ROOT = Path(__file__).resolve().parent.parent
 HEADER = (
     "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,"
     "Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%\n"
@@ -62,7 +66,7 @@ def test_the_live_line_says_rate_failures_slowest_p95_and_the_slos_so_far(tmp_pa
         Rule("min_requests", 1, "JOB h2o3 gbm submitted"),
     ]
     assert live_line(read_stats_csv(path), rules, 10.4) == (
-        "[load 10 s] 31 requests, 15.5 req/s, 1 failure (2.7%), slowest p95 270 ms (POST /3/ParseSetup); "
+        "[load 10 s] 31 requests, 15.5 req/s, 1 failure (3.2%), slowest p95 270 ms (POST /3/ParseSetup); "
         "SLOs so far 1/3 met (broken: JOB h2o3 parse submit-to-done p95_ms <= 500, observed 540, and 1 more)"
     )
     # a latency rule without an entry is malformed: it is reported at the end, not in every live line
@@ -91,3 +95,31 @@ def test_the_hard_limit_still_kills_them(tmp_path: Path, capsys: pytest.CaptureF
     child = [sys.executable, "-c", "import time; time.sleep(60)"]
     with pytest.raises(HarnessError, match="hard time limit of 1 s"):
         _run_processes([child], {}, tmp_path / "locust.log", limit=1, live=lambda s: "tick", every=0.1)
+
+
+@pytest.mark.slow
+def test_the_live_line_counts_what_load_json_counts(tmp_path: Path) -> None:
+    # every poll fails: each failed job is a failed request and a failed JOB measurement, never two failed requests
+    plan = tmp_path / "faults.yaml"
+    plan.write_text("rules:\n  - {method: GET, path: /3/Jobs/*, fault: status=500}\n")
+    out = tmp_path / "report"
+    command = [sys.executable, "-m", "h2oharness.cli", "load", "h2o3.polling", "--suite-dir", str(ROOT)]
+    command += ["-u", "2", "-r", "2", "-t", "3s", "--mock-faults", str(plan), "--report-dir", str(out)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = json.loads((out / "load.json").read_text())
+    requests = [e for e in report["entries"] if e["type"] not in ("JOB", "STREAM")]
+    jobs = [e for e in report["entries"] if e["type"] == "JOB"]
+    sent, failed = sum(e["requests"] for e in requests), sum(e["failures"] for e in requests)
+    jobs_failed = sum(e["failures"] for e in jobs)
+    assert failed > 0, report["entries"]
+    assert jobs_failed > 0, report["entries"]
+    # the live line on the run's final figures (the CSV is rewritten from them at the end)
+    line = live_line(read_stats_csv(out / "locust_stats.csv"), [], 3)
+    assert line.startswith(f"[load 3 s] {sent} requests, "), (line, report["entries"])
+    assert f" req/s, {failed} failures (" in line, (line, report["entries"])
+    assert f", {jobs_failed} failed job/stream measurement" in line, (line, report["entries"])
+    assert (report["totals"]["requests"], report["totals"]["failures"]) == (sent, failed)
+    assert report["totals"]["measurement_failures"] == jobs_failed
+    assert f": {sent} requests, {failed} failures (" in done.stdout, done.stdout

@@ -7,6 +7,7 @@ Each test runs the CLI against the mock on loopback with a fault plan, for a few
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import subprocess
@@ -155,3 +156,56 @@ def test_a_setup_that_extends_its_parents_is_retried_whole(tmp_path: Path) -> No
     assert any("PollingUser.on_start failed against http://127.0.0.1:" in line for line in lines), lines
     assert not any("internal error" in line for line in lines), lines
     assert "GET /3/Jobs" not in failures(report)
+
+
+def test_an_answer_the_call_cannot_read_is_a_failure_whatever_its_status(tmp_path: Path) -> None:
+    # a 200 that is an HTML page (a proxy's) or text where JSON or a JSONL stream was due
+    rules = [
+        {"method": "GET", "path": "/api/v1/models", "fault": "content-type=text/html"},
+        {"method": "POST", "path": "/api/v1/chats/*/completions", "fault": "content-type=text/plain"},
+    ]
+    stderr = load(tmp_path, "h2ogpte.mixed", rules)
+    assert_no_traceback(tmp_path, stderr)
+    entries = {e["key"]: e for e in json.loads((tmp_path / "load.json").read_text())["entries"]}
+    for key in ("GET /api/v1/models", "POST /api/v1/chats/{session_id}/completions"):
+        assert entries[key]["requests"] == entries[key]["failures"] > 0, entries[key]
+    assert entries["GET /api/v1/collections/{collection_id}"]["failures"] == 0  # the others' JSON is read as JSON
+    with (tmp_path / "locust_failures.csv").open(newline="") as fh:
+        errors = {(r["Method"], r["Name"], r["Error"]) for r in csv.DictReader(fh)}
+    said = {(m, n): e for m, n, e in errors}
+    assert "expected JSON, got text/html" in said["GET", "/api/v1/models"], errors
+    completions = {e for m, n, e in errors if n == "/api/v1/chats/{session_id}/completions"}
+    assert any("expected JSON, got text/plain" in e for e in completions), completions  # the plain answer
+    assert any("expected a stream (application/jsonl), got text/plain" in e for e in completions), completions
+
+
+def test_latency_figures_and_slos_count_successful_requests_only(tmp_path: Path) -> None:
+    # the first /3/Cloud answers at once, then every even one fails at once (HTTP 500) and every odd one takes 1 s:
+    # with the failures in, the p50 would be an instant one; the successes' p50 is a slow one (at least 2 slow of 3)
+    suite = h2o3_profile(
+        tmp_path,
+        "from pathlib import Path\n\nfrom locust import constant, task\n\n"
+        "from h2oharness.apis.h2o3.client import H2O3Client\n"
+        "from h2oharness.loadtest import HarnessUser, harness_http\n\n"
+        f"CONTRACT = Path({str(ROOT / 'contracts' / 'h2o3' / 'openapi.yaml')!r})\n\n\n"
+        "class PollingUser(HarnessUser):\n    wait_time = constant(0)\n\n"
+        "    def on_start(self) -> None:\n        self.api = H2O3Client(harness_http(self, CONTRACT, 'H2O3'))\n\n"
+        "    @task\n    def cloud(self) -> None:\n        self.api.cloud()\n",
+    )
+    report = tmp_path / "report"
+    report.mkdir()
+    rules = [
+        {"method": "GET", "path": "/3/Cloud", "every": "2", "fault": "status=500"},
+        {"method": "GET", "path": "/3/Cloud", "every": "2", "after": "1", "fault": "latency=1"},
+    ]
+    load(report, "h2o3.polling", rules, "--slo", "GET /3/Cloud:p50_ms=500", suite=suite)
+    done = json.loads((report / "load.json").read_text())
+    assert done["errors"] == []
+    cloud = {e["key"]: e for e in done["entries"]}["GET /3/Cloud"]
+    assert cloud["failures"] > 0, cloud
+    assert cloud["requests"] - cloud["failures"] >= 3, cloud  # the fast first one and at least 2 slow ones
+    assert cloud["p50"] >= 1000, cloud
+    assert cloud["max"] >= 1000, cloud
+    assert "failed_p50" in cloud, cloud  # the failures' own times, apart
+    verdict = {v["rule"]: v for v in done["slos"]}["GET /3/Cloud p50_ms <= 500"]
+    assert not verdict["ok"], verdict

@@ -27,6 +27,24 @@ DEFAULT_REQUEST_DEADLINE = 120.0
 DEADLINE = "h2oharness_deadline"
 #: the Content-Types of a streamed answer (JSONL, SSE): one lives by the stream deadline where one is given
 STREAMING_TYPES = ("application/jsonl", "application/x-ndjson", "text/event-stream")
+#: per-request: the media types of the stream the caller will read (``open_stream`` sets it); without it, JSON
+EXPECTED_TYPES = "h2oharness_expected_types"
+
+
+def unexpected_type(content_type: str, expected: frozenset[str] | None) -> str:
+    """Why an answer's ``content_type`` is not what the caller reads ('' when it is): JSON (``application/json``,
+    ``+json``) when ``expected`` is None, else one of ``expected`` (an empty set: any of ``STREAMING_TYPES``)."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    if expected is None:
+        return (
+            ""
+            if media == "application/json" or media.endswith("+json")
+            else f"expected JSON, got {media or 'no Content-Type'}"
+        )
+    allowed = expected or frozenset(STREAMING_TYPES)
+    if media in allowed:
+        return ""
+    return f"expected a stream ({' or '.join(sorted(allowed))}), got {media or 'no Content-Type'}"
 
 
 def describe(method: str, url: str | httpx.URL) -> str:

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 import httpx
 
 from h2oharness.errors import HarnessError, StreamCut, StreamServerError, StreamViolation, TargetUnavailable
-from h2oharness.http.deadline import DEADLINE
+from h2oharness.http.deadline import DEADLINE, EXPECTED_TYPES
 from h2oharness.http.redact import redact
 from h2oharness.http.streammetrics import StreamMetrics, measure, reported_output_tokens
 
@@ -601,6 +601,7 @@ def _open_stream(
     if deadline is not None and "timeout" not in request_kwargs:
         request_kwargs["timeout"] = _bounded_timeout(client.timeout, deadline)
     request = client.build_request(method, url, **request_kwargs)
+    request.extensions[EXPECTED_TYPES] = reader.content_types  # a load run counts any other answer as a failure
     if deadline is not None:
         # a stream lives by its own deadline, not by the client's per-request one; the reader names a breach
         request.extensions[DEADLINE] = deadline + 1.0

@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from h2oharness.arrivals import locust_round
 from h2oharness.errors import ConfigError
 from h2oharness.http.streammetrics import DEFINITIONS as STREAM_DEFINITIONS
 from h2oharness.report.streamsummary import StreamFigures, stream_figures
@@ -43,7 +44,12 @@ LIMITS = ("p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "failure_ratio", "mi
 
 @dataclass(frozen=True)
 class EntryStats:
-    """One Locust entry (a request name, a job metric or a stream metric) over the whole run."""
+    """One Locust entry (a request name, a job metric or a stream metric) over the whole run.
+
+    Its latency (``p50`` to ``p99``, ``max``, ``mean``) is that of its successful requests only, as k6's
+    ``expected_response:true``: Locust times failures too, and an instant reset or a slow timeout is no latency of
+    the service. The failures' own times are ``failed_p50``, ``failed_p95`` and ``failed_max`` (0 without any).
+    """
 
     type: str
     name: str
@@ -56,6 +62,9 @@ class EntryStats:
     max: float
     mean: float
     rps: float
+    failed_p50: float = 0.0
+    failed_p95: float = 0.0
+    failed_max: float = 0.0
 
     @property
     def key(self) -> str:
@@ -78,6 +87,44 @@ def is_latency(key: str) -> bool:
     return not key.endswith(COUNT_SUFFIXES)
 
 
+#: entry types that are the harness's measurements (h2oharness/loadtest.py's jobs and streams), not requests
+MEASUREMENTS = ("JOB", "STREAM")
+
+
+@dataclass(frozen=True)
+class Totals:
+    """A run's counts, the same in the live line and in ``load.json``: the requests (with the ``TASK`` failures of the
+    target that no request recorded) and their failures, apart from the job and stream measurements and theirs.
+
+    A failed job is a failed ``JOB`` measurement besides the failed request inside it, if any: the two are never
+    added up, so a failure is not counted twice nor a job's figures (polls, ITL...) as requests.
+    """
+
+    requests: int
+    failures: int
+    rps: float
+    measurements: int
+    measurement_failures: int
+
+    @property
+    def failure_ratio(self) -> float:
+        """Failed share of the requests."""
+        return self.failures / self.requests if self.requests else 0.0
+
+
+def totals_of(entries: Iterable[EntryStats]) -> Totals:
+    """The :class:`Totals` of ``entries``."""
+    requests = [e for e in entries if e.type not in MEASUREMENTS]
+    measured = [e for e in entries if e.type in MEASUREMENTS]
+    return Totals(
+        requests=sum(e.requests for e in requests),
+        failures=sum(e.failures for e in requests),
+        rps=sum(e.rps for e in requests),
+        measurements=sum(e.requests for e in measured),
+        measurement_failures=sum(e.failures for e in measured),
+    )
+
+
 def histogram_percentile(histogram: Mapping[str, int] | Mapping[int, int] | Mapping[float, int], q: float) -> float:
     """The ``q``-th percentile (0-100) of a Locust response-time histogram ({rounded ms: count}), nearest rank."""
     counts = sorted((float(k), int(v)) for k, v in histogram.items() if int(v) > 0)
@@ -93,30 +140,159 @@ def histogram_percentile(histogram: Mapping[str, int] | Mapping[int, int] | Mapp
     return counts[-1][0]
 
 
-def entries_from_locust(raw: Sequence[Mapping[str, Any]]) -> list[EntryStats]:
-    """Per-entry figures from Locust's ``--json-file`` output (a list of stats entries)."""
+#: the file each Locust process that runs users writes its :class:`Outcomes` to (``{pid}`` filled in)
+OUTCOMES_NAME = "outcomes-{pid}.json"
+
+
+@dataclass
+class Timings:
+    """The times of one entry's requests of one outcome: how many, their sum and maximum, and their histogram
+    ({ms rounded as Locust rounds them: count}). A request without a time (Locust allows None) is counted only."""
+
+    count: int = 0
+    total: float = 0.0
+    max: float = 0.0
+    histogram: dict[int, int] = field(default_factory=dict)
+
+    def add(self, ms: float | None) -> None:
+        """Count one request that took ``ms`` milliseconds."""
+        self.count += 1
+        if ms is None:
+            return
+        self.total += ms
+        self.max = max(self.max, ms)
+        bucket = locust_round(ms)
+        self.histogram[bucket] = self.histogram.get(bucket, 0) + 1
+
+    def merge(self, other: Timings) -> None:
+        """Add ``other``'s requests to these."""
+        self.count += other.count
+        self.total += other.total
+        self.max = max(self.max, other.max)
+        for bucket, n in other.histogram.items():
+            self.histogram[bucket] = self.histogram.get(bucket, 0) + n
+
+    def percentile(self, q: float) -> float:
+        """The ``q``-th percentile (0-100), nearest rank; 0 without any timed request."""
+        return histogram_percentile(self.histogram, q)
+
+    @property
+    def mean(self) -> float:
+        """The mean time of the timed requests; 0 without any."""
+        timed = sum(self.histogram.values())
+        return self.total / timed if timed else 0.0
+
+    def to_list(self) -> list[Any]:
+        """``[count, total, max, {ms: count}]`` for JSON."""
+        return [self.count, self.total, self.max, {str(k): v for k, v in self.histogram.items()}]
+
+    @classmethod
+    def from_list(cls, raw: Sequence[Any]) -> Timings:
+        """The inverse of :meth:`to_list`."""
+        count, total, most, hist = raw
+        return cls(int(count), float(total), float(most), {int(float(k)): int(v) for k, v in hist.items()})
+
+
+@dataclass
+class Outcomes:
+    """What the harness itself recorded of every Locust event: per entry (``"<type> <name>"``), the times of its
+    successful requests apart from its failed ones; what Locust's statistics, one histogram for both, cannot give.
+
+    Each Locust process that runs users records its own (h2oharness/loadtest.py) and writes it when it quits; the
+    runner merges them (a distributed run's workers). Example::
+
+        outcomes = Outcomes()
+        outcomes.add("GET /3/Cloud", 12.0, failed=False)
+        outcomes.add("GET /3/Cloud", 1.0, failed=True)   # a reset: no latency of the service
+        outcomes.ok["GET /3/Cloud"].percentile(95)       # 12.0
+    """
+
+    ok: dict[str, Timings] = field(default_factory=dict)
+    failed: dict[str, Timings] = field(default_factory=dict)
+
+    def add(self, key: str, ms: float | None, failed: bool) -> None:
+        """Count one event of ``key`` that took ``ms`` and failed or not."""
+        (self.failed if failed else self.ok).setdefault(key, Timings()).add(ms)
+
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """Per entry: (requests, failures)."""
+        keys = set(self.ok) | set(self.failed)
+        none = Timings()
+        return {k: (self.ok.get(k, none).count + self.failed.get(k, none).count, self.failed.get(k, none).count)
+                for k in keys}  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable copy (what each Locust process writes)."""
+        return {
+            "ok": {k: t.to_list() for k, t in self.ok.items()},
+            "failed": {k: t.to_list() for k, t in self.failed.items()},
+        }
+
+    def merge(self, raw: Mapping[str, Any]) -> None:
+        """Add a :meth:`to_dict` (another process's) to this record."""
+        for name, into in (("ok", self.ok), ("failed", self.failed)):
+            for key, timings in (raw.get(name) or {}).items():
+                into.setdefault(key, Timings()).merge(Timings.from_list(timings))
+
+    def write(self, folder: Path, pid: int) -> Path:
+        """Write ``to_dict()`` as ``outcomes-<pid>.json`` into ``folder``."""
+        path = folder / OUTCOMES_NAME.format(pid=pid)
+        path.write_text(json.dumps(self.to_dict()))
+        return path
+
+    @classmethod
+    def read(cls, folder: Path) -> Outcomes:
+        """Every ``outcomes-*.json`` in ``folder`` merged (empty when there is none)."""
+        merged = cls()
+        for path in sorted(folder.glob(OUTCOMES_NAME.format(pid="*"))):
+            merged.merge(json.loads(path.read_text()))
+        return merged
+
+
+def entries_from_locust(raw: Sequence[Mapping[str, Any]], outcomes: Outcomes | None = None) -> list[EntryStats]:
+    """Per-entry figures from Locust's ``--json-file`` output (a list of stats entries).
+
+    With the harness's own ``outcomes`` the latency figures are those of the successful requests and the failures'
+    times are apart (an entry the record lacks has no latency); without it they are Locust's, failures included.
+    """
     out = []
+    none = Timings()
     for e in raw:
         hist = e.get("response_times") or {}
         n = int(e.get("num_requests") or 0)
         span = float(e.get("last_request_timestamp") or 0) - float(e.get("start_time") or 0)
         rps = n / span if span > 0 else float(n)
+        kind, name = str(e.get("method") or ""), str(e.get("name") or "")
+        figures: dict[str, float] = {
+            "p50": histogram_percentile(hist, 50),
+            "p90": histogram_percentile(hist, 90),
+            "p95": histogram_percentile(hist, 95),
+            "p99": histogram_percentile(hist, 99),
+            "max": float(e.get("max_response_time") or 0.0),
+            "mean": float(e.get("total_response_time") or 0.0) / n if n else 0.0,
+        }
+        if outcomes is not None:
+            ok, failed = outcomes.ok.get(f"{kind} {name}", none), outcomes.failed.get(f"{kind} {name}", none)
+            figures = {f"p{q}": ok.percentile(q) for q in (50, 90, 95, 99)} | {"max": ok.max, "mean": ok.mean}
+            figures |= {"failed_p50": failed.percentile(50), "failed_p95": failed.percentile(95)}
+            figures["failed_max"] = failed.max
         out.append(
-            EntryStats(
-                type=str(e.get("method") or ""),
-                name=str(e.get("name") or ""),
-                requests=n,
-                failures=int(e.get("num_failures") or 0),
-                p50=histogram_percentile(hist, 50),
-                p90=histogram_percentile(hist, 90),
-                p95=histogram_percentile(hist, 95),
-                p99=histogram_percentile(hist, 99),
-                max=float(e.get("max_response_time") or 0.0),
-                mean=float(e.get("total_response_time") or 0.0) / n if n else 0.0,
-                rps=rps,
-            )
+            EntryStats(type=kind, name=name, requests=n, failures=int(e.get("num_failures") or 0), rps=rps, **figures)
         )
     return sorted(out, key=lambda s: (s.type, s.name))
+
+
+def outcome_errors(entries: Sequence[EntryStats], outcomes: Outcomes) -> list[str]:
+    """Where the harness's own record does not count what Locust counted (empty when they agree): those entries'
+    latency figures are not those of all their successful requests."""
+    counts = outcomes.counts()
+    return [
+        f"{e.key}: Locust counted {e.requests} requests ({e.failures} failed), the harness timed "
+        f"{counts.get(e.key, (0, 0))[0]} ({counts.get(e.key, (0, 0))[1]} failed): its latency figures are not those of "
+        "all its successful requests"
+        for e in entries
+        if counts.get(e.key, (0, 0)) != (e.requests, e.failures)
+    ]
 
 
 @dataclass(frozen=True)
@@ -387,14 +563,16 @@ class LoadSummary:
         return dict(STREAM_DEFINITIONS)
 
     @property
+    def totals(self) -> Totals:
+        """The run's requests and failures apart from its job and stream measurements (as the live line counts)."""
+        return totals_of(self.entries)
+
+    @property
     def summary(self) -> str:
         """One paragraph for a terminal."""
-        total = sum(e.requests for e in self.entries)
-        failures = sum(e.failures for e in self.entries)
         broken = [v for v in self.verdicts if not v.ok]
         head = f"load {self.profile} against {self.target.get('kind')} {self.target.get('url')}: "
-        head += f"{total} requests and measurements, {failures} failures, "
-        head += f"{len(self.verdicts) - len(broken)}/{len(self.verdicts)} SLOs met"
+        head += f"{count_line(self.totals)}; {len(self.verdicts) - len(broken)}/{len(self.verdicts)} SLOs met"
         lines = [head]
         for v in broken:
             seen = "nothing" if v.observed is None else f"{v.observed:g}"
@@ -411,6 +589,7 @@ class LoadSummary:
             "target": self.target,
             "settings": self.settings,
             "passed": self.passed,
+            "totals": asdict(self.totals),
             "entries": [{**asdict(e), "key": e.key} for e in self.entries],
             "slos": [asdict(v) for v in self.verdicts],
             "series": {k: [asdict(p) for p in pts] for k, pts in self.series.items()},
@@ -424,6 +603,18 @@ class LoadSummary:
     def to_json(self) -> str:
         """``to_dict()`` as indented JSON."""
         return json.dumps(self.to_dict(), indent=2, sort_keys=False)
+
+
+def count_line(counts: Totals, rate: bool = False) -> str:
+    """The counts as the live line and the summary say them: ``"385 requests, 2 failures (0.5%)"`` (with ``rate``,
+    the requests per second after the requests), then the failed job and stream measurements when there are any."""
+    line = f"{counts.requests} requests, " + (f"{counts.rps:.1f} req/s, " if rate else "")
+    line += f"{counts.failures} failure{'' if counts.failures == 1 else 's'}"
+    line += f" ({counts.failure_ratio:.1%})"
+    if counts.measurement_failures:
+        n = counts.measurement_failures
+        line += f", {n} failed job/stream measurement{'' if n == 1 else 's'}"
+    return line
 
 
 def dispatch_lines(dispatch: Mapping[str, Any] | None) -> list[str]:

@@ -13,12 +13,14 @@ from h2oharness.errors import ConfigError
 from h2oharness.report.loadsummary import (
     EntryStats,
     LoadSummary,
+    Outcomes,
     Rule,
     entries_from_locust,
     histogram_percentile,
     judge,
     load_slos,
     merge_rules,
+    outcome_errors,
     parse_override,
     read_history,
     stats_csv,
@@ -88,6 +90,36 @@ def test_a_latency_limit_on_an_entry_whose_every_request_failed_is_broken() -> N
     assert "every one of its 10 requests failed" in failed.note
     assert not worst.ok
     assert (some.ok, some.observed) == (True, 900)  # one failure among four: still judged on its figures
+
+
+def test_with_the_harness_record_latency_is_that_of_the_successes_and_the_failures_time_is_apart(
+    tmp_path: Path,
+) -> None:
+    # 6 of 10 parses reset in 5 ms, 4 took 300-340 ms: Locust's p50 and p95 (100, 900 in _entry) are not theirs
+    worker = Outcomes()
+    for ms in (5.0, 5.0, 6.0):
+        worker.add("JOB h2o3 parse submit-to-done", ms, failed=True)
+    worker.add("JOB h2o3 parse submit-to-done", 300.0, failed=False)
+    worker.write(tmp_path, 1)
+    other = Outcomes()
+    for ms in (5.0, 5.0, 1234.0):
+        other.add("JOB h2o3 parse submit-to-done", ms, failed=True)
+    for ms in (310.0, 320.0, 341.0):
+        other.add("JOB h2o3 parse submit-to-done", ms, failed=False)
+    other.write(tmp_path, 2)
+    outcomes = Outcomes.read(tmp_path)  # the workers' records, merged
+    (entry,) = entries_from_locust([_entry(fails=6)], outcomes)
+    assert (entry.requests, entry.failures) == (10, 6)  # Locust's counts stay
+    assert (entry.p50, entry.p95, entry.max) == (310, 340, 341)
+    assert entry.mean == pytest.approx((300 + 310 + 320 + 341) / 4)
+    assert (entry.failed_p50, entry.failed_p95, entry.failed_max) == (5, 1200, 1234)
+    assert outcome_errors([entry], outcomes) == []
+    (verdict,) = judge([Rule("p95_ms", 200, "JOB h2o3 parse submit-to-done")], [entry])
+    assert (verdict.ok, verdict.observed) == (False, 340)  # the fast resets no longer meet it
+    # a record that does not count what Locust counted is an error of the run, not a quiet subset
+    (short,) = entries_from_locust([_entry(n=11, fails=6)], outcomes)
+    (error,) = outcome_errors([short], outcomes)
+    assert "Locust counted 11 requests (6 failed), the harness timed 10 (6 failed)" in error
 
 
 def test_overrides_replace_the_file_rule_on_the_same_entry_and_limit() -> None:
