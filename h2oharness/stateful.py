@@ -6,6 +6,9 @@ the document produces one); the machine sends to the target, records each step
 as ``"METHOD /path -> status"`` and hands failures, with the answer, to the
 known findings. ``flow_settings`` are the settings every flow runs with.
 
+A step whose request gets no answer (reset, refused, timed out) ends the flow at once with that failure, naming the
+request: hypothesis would shrink it, and every shrink step fails the same way, so it would tell nothing more.
+
 A flow's draw is a function of the flow alone: it runs without the literals hypothesis
 collects from the local modules imported so far (``pinned_constants``), so whatever ran
 earlier in the process cannot change how deep a derandomized flow gets.
@@ -27,14 +30,35 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import hypothesis
+import requests
 from hypothesis import HealthCheck, settings
 from schemathesis.core.failures import FailureGroup
 
-from h2oharness.errors import ConfigError
+from h2oharness.errors import ConfigError, NoAnswer
 from h2oharness.http.asdrawn import as_drawn
 from h2oharness.settings import Settings
 from h2oharness.targets import Target
+
+#: what a step raises when the target did not answer (reset, refused, timed out, cut short): the sweep's NoAnswer, a
+#: call's without a sweep, and those of the harness's own client (a ``before_call`` hook that asks the target)
+TRANSPORT_FAILURES: tuple[type[BaseException], ...] = (
+    NoAnswer,
+    requests.ConnectionError,
+    requests.Timeout,
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+)
+
+
+class _Unanswered(BaseException):
+    """A step's transport failure on its way out of hypothesis: a BaseException is neither shrunk nor replayed."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def linked_flow(flow: Any, target: Target, session: Any, known: Any, steps: list[str], sweep: Any = None) -> Any:
@@ -50,7 +74,17 @@ def linked_flow(flow: Any, target: Target, session: Any, known: Any, steps: list
         @classmethod
         def run(cls, *args: Any, **kwargs: Any) -> Any:
             with pinned_constants():
-                return super().run(*args, **kwargs)
+                try:
+                    return super().run(*args, **kwargs)
+                except _Unanswered as unanswered:
+                    raise unanswered.error from None
+
+        def step(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return super().step(*args, **kwargs)
+            except TRANSPORT_FAILURES as exc:
+                # the cause is known: hypothesis would spend its shrinking (tens of seconds) failing the same way
+                raise _Unanswered(exc) from None
 
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             return {"base_url": target.url, "session": session, "timeout": 30}

@@ -53,8 +53,35 @@ def describe(method: str, url: str | httpx.URL) -> str:
     return f"{method.upper()} {path}"
 
 
+def _unanswered(what: str, why: str) -> str:
+    """``GET /3/Cloud: no complete answer (why)``: how a message says that a request got no answer, and why."""
+    return f"{what}: no complete answer {why}"
+
+
 def _late(what: str, deadline: float) -> str:
-    return f"{what}: no complete answer within {deadline:g} s (the request's total deadline)"
+    return _unanswered(what, f"within {deadline:g} s (the request's total deadline)")
+
+
+def _failed(what: str, exc: BaseException) -> str:
+    """The message of a transport error on the request ``what``: a reset in the harness's words, else the error's."""
+    if _was_reset(exc):
+        return _unanswered(what, "(the target reset the connection)")
+    return f"{what}: {exc or type(exc).__name__}"
+
+
+def _was_reset(exc: BaseException) -> bool:
+    """Whether the target reset the connection (an RST) under ``exc``: httpx and urllib3 wrap the OSError."""
+    seen: set[int] = set()
+    stack: list[object] = [exc]
+    while stack:
+        current = stack.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        if isinstance(current, ConnectionResetError):
+            return True
+        seen.add(id(current))
+        stack += [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+    return False
 
 
 def _capped(timeout: Any, deadline: float) -> Any:
@@ -77,7 +104,7 @@ class _DeadlineStream(httpx.SyncByteStream):
         except httpx.TransportError as exc:
             if str(exc).startswith(what):
                 raise
-            raise type(exc)(f"{what}: {exc or type(exc).__name__}", request=self.request) from exc
+            raise type(exc)(_failed(what, exc), request=self.request) from exc
 
     def close(self) -> None:
         self.inner.close()
@@ -101,7 +128,7 @@ class DeadlineTransport(httpx.BaseTransport):
             response = self.inner.handle_request(request)
         except httpx.TransportError as exc:
             what = describe(request.method, request.url)
-            raise type(exc)(f"{what}: {exc or type(exc).__name__}", request=request) from exc
+            raise type(exc)(_failed(what, exc), request=request) from exc
         if isinstance(response.stream, httpx.SyncByteStream):
             response.stream = _DeadlineStream(response.stream, request, started, deadline)
         return response
@@ -140,7 +167,7 @@ class DeadlineAdapter(HTTPAdapter):
         try:
             response = super().send(request, stream=True, timeout=_capped(timeout, self.deadline), **kwargs)
         except requests.RequestException as exc:
-            raise type(exc)(f"{what}: {exc}", request=request) from exc
+            raise type(exc)(_failed(what, exc), request=request) from exc
         pieces: list[bytes] = []
         raw = response.raw
         streamed = any(t in response.headers.get("content-type", "") for t in STREAMING_TYPES)
@@ -155,13 +182,13 @@ class DeadlineAdapter(HTTPAdapter):
             raise
         except urllib3.exceptions.ProtocolError as exc:
             response.close()
-            raise requests.exceptions.ChunkedEncodingError(f"{what}: {exc}", request=request) from exc
+            raise requests.exceptions.ChunkedEncodingError(_failed(what, exc), request=request) from exc
         except urllib3.exceptions.DecodeError as exc:
             response.close()
             raise requests.exceptions.ContentDecodingError(f"{what}: {exc}", request=request) from exc
         except (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.SSLError, OSError) as exc:
             response.close()
-            raise requests.ConnectionError(f"{what}: {exc}", request=request) from exc
+            raise requests.ConnectionError(_failed(what, exc), request=request) from exc
         response._content = b"".join(pieces)
         response._content_consumed = True
         raw.release_conn()

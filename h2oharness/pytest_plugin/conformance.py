@@ -106,6 +106,7 @@ def _api_report(
             or (r["error"] or ""),
             r["duration"],
             bool(r.get("known")),
+            flow=r["suite"] != "scenario",
         )
         for r in recs
         # flows and document checks inside contracts/ (stateful sequences, seed replays) read as scenarios

@@ -21,6 +21,7 @@ import pytest
 
 from h2oharness.errors import DeadlineExceeded
 from h2oharness.pytest_plugin.options import SETTINGS
+from h2oharness.pytest_plugin.stopping import postponed_in_gc
 
 #: when the run must end (time.monotonic), set when the session starts
 RUN_ENDS = pytest.StashKey[float | None]()
@@ -40,6 +41,8 @@ def alarm(seconds: float | None) -> Iterator[list[float]]:
         return
 
     def expire(signum: int, frame: FrameType | None) -> None:
+        if postponed_in_gc(signum, frame):
+            return
         fired.append(time.monotonic())
         raise _Expired
 

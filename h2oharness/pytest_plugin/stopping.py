@@ -9,10 +9,15 @@ test at once (Ctrl-C's way) can be swallowed by the libraries under it and leave
 the session hung. With ``HARNESS_DEADLINE`` (``run --max-time``), the controller
 sends that SIGTERM itself at the deadline, and the kernel ends every process a while
 later if that did not work: the deadline holds even when the harness is gone.
+A handler that would raise during a garbage collection, where Python prints the
+exception ("Exception ignored in: ... gc_callback") and drops it, has its signal
+come again a moment later instead (``postponed_in_gc``); a test's deadline too.
 """
 
 from __future__ import annotations
 
+import _thread
+import gc
 import os
 import signal
 import threading
@@ -28,6 +33,47 @@ from h2oharness.children import arm_hard_stop
 LAST_CALL = 15.0
 #: seconds after that at which the kernel ends the process, report written or not
 HARD_STOP_AFTER = 15.0
+
+
+#: seconds after which a signal that came during a garbage collection is handled again
+_AGAIN_AFTER = 0.005
+
+
+class _Collecting:
+    """Whether a garbage collection is under way: the weakref callbacks and finalizers it runs drop exceptions too."""
+
+    now = False
+
+    @classmethod
+    def callback(cls, phase: str, info: dict[str, int]) -> None:
+        cls.now = phase == "start"
+
+
+if _Collecting.callback not in gc.callbacks:
+    gc.callbacks.append(_Collecting.callback)
+
+
+def postponed_in_gc(signum: int, frame: FrameType | None) -> bool:
+    """Whether a handler must not raise now: a garbage collection runs (``frame`` in a gc callback, hypothesis has
+    one, or a weakref callback it calls), where the exception would be printed as "Exception ignored in: ..." and
+    lost. The signal then comes again a moment later, to the same handler (to none once it was replaced).
+    """
+    codes = {getattr(getattr(callback, "__func__", callback), "__code__", None) for callback in gc.callbacks}
+    while frame is not None and frame.f_code not in codes:
+        frame = frame.f_back
+    if frame is None and not _Collecting.now:
+        return False
+    handler = signal.getsignal(signum)
+
+    def again() -> None:
+        if signal.getsignal(signum) == handler:
+            _thread.interrupt_main(signal.Signals(signum))
+
+    # from another thread: tripped here, the signal would be handled at once, inside the callback still
+    later = threading.Timer(_AGAIN_AFTER, again)
+    later.daemon = True
+    later.start()
+    return True
 
 
 class Stopping:
@@ -64,6 +110,8 @@ class Stopping:
 
     def _terminate(self, signum: int, frame: FrameType | None) -> None:
         if self.session is None or self.session.shouldstop or self.pending:
+            if postponed_in_gc(signum, frame):
+                return
             raise KeyboardInterrupt
         reason = f"stopped by {signal.Signals(signum).name}"
         if not self.controller and not self.collected:
@@ -78,6 +126,8 @@ class Stopping:
             signal.alarm(int(LAST_CALL))
 
     def _last_call(self, signum: int, frame: FrameType | None) -> None:
+        if postponed_in_gc(signum, frame):
+            return
         arm_hard_stop(int(time.time()), HARD_STOP_AFTER)
         raise KeyboardInterrupt
 

@@ -153,7 +153,7 @@ def _scenarios(api: ApiReport) -> str:
     if len(api.scenarios) == 1 and not known:
         (only,) = api.scenarios
         why = f" ({one_line(only.message)})" if fresh and only.message else ""
-        return f"scenario {only.name} {only.outcome}{why}"
+        return f"{only.label} {only.outcome}{why}"
     counts = api.counts
     parts = [f"{counts.scenarios_passed} passed"]
     parts += [f"{len(fresh)} failed"] if fresh else []

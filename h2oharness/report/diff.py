@@ -146,11 +146,11 @@ def _compare_api(old: ApiReport | None, new: ApiReport, out: dict[str, list[str]
         was, now = runs.get(scenario.name, "skipped"), _scenario_state(scenario)
         reason = f": {one_line(scenario.message, _REASON_CHARS)}" if scenario.message else ""
         if now == "failed" and was != "failed":
-            out["newly_failing"].append(f"{where}: scenario {scenario.name}{reason}")
+            out["newly_failing"].append(f"{where}: {scenario.label}{reason}")
         elif now == "known" and was not in ("known", "failed"):
-            out["newly_known"].append(f"{where}: scenario {scenario.name}{reason}")
+            out["newly_known"].append(f"{where}: {scenario.label}{reason}")
         elif now == "passed" and was in ("failed", "known"):
-            out["fixed"].append(f"{where}: scenario {scenario.name}")
+            out["fixed"].append(f"{where}: {scenario.label}")
     out["new_defects"] += [f"{where}: {line}" for line in _new_defects(old, new)]
     drift = set(old.drift) if old is not None else set()
     out["new_drift"] += [

@@ -234,6 +234,13 @@ class ScenarioResult:
     duration: float = 0.0
     #: set when the flow failed only on known findings of the target: reported, not counted against the exit code
     known: bool = False
+    #: a test of contracts/ (a stateful flow, a seed replay, a document check) rather than one of scenarios/
+    flow: bool = False
+
+    @property
+    def label(self) -> str:
+        """``"flow test_h2o3_stateful_flow"`` or ``"scenario test_parse_train"``: how a report line names it."""
+        return f"{'flow' if self.flow else 'scenario'} {self.name}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -243,21 +250,24 @@ class ScenarioResult:
             "message": self.message,
             "duration": self.duration,
             "known": self.known,
+            "flow": self.flow,
         }
 
     @classmethod
     def from_dict(cls, data: object, where: str = "") -> ScenarioResult:
         """Read a scenario written by ``to_dict``; ConfigError names the bad field."""
-        obj = _object(data, where, {"name", "outcome", "message", "duration", "known"})
-        known = obj.get("known", False)
-        if not isinstance(known, bool):
-            raise ConfigError(f"{_at(where, 'known')}: expected true or false, got {_show(known)}")
+        obj = _object(data, where, {"name", "outcome", "message", "duration", "known", "flow"})
+        flags = {key: obj.get(key, False) for key in ("known", "flow")}  # absent from reports written before
+        for key, value in flags.items():
+            if not isinstance(value, bool):
+                raise ConfigError(f"{_at(where, key)}: expected true or false, got {_show(value)}")
         return cls(
             _str(obj, "name", where),
             _choice(obj, "outcome", where, SCENARIO_OUTCOMES),
             _str(obj, "message", where, ""),
             _float(obj, "duration", where, 0.0),
-            known,
+            bool(flags["known"]),
+            bool(flags["flow"]),
         )
 
 

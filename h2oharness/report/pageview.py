@@ -227,7 +227,7 @@ def _new_failures(view: ApiView) -> list[NewFailure]:
     for scenario in view.scenarios:
         if scenario.status == "new":
             headline, _ = _headline(scenario.scenario.message)
-            out.append(NewFailure(view.api.title, f"scenario {scenario.scenario.name}", headline, scenario.anchor))
+            out.append(NewFailure(view.api.title, scenario.scenario.label, headline, scenario.anchor))
     return out
 
 

@@ -70,7 +70,7 @@ def _curl(failure: Failure) -> str:
 
 
 def new_failure_lines(apis: Iterable[ApiReport]) -> list[tuple[str, str]]:
-    """Each new failure as (``"<api> <what>: <reason>"``, curl or ``""``): operations, then scenarios."""
+    """Each new failure as (``"<api> <what>: <reason>"``, curl or ``""``): operations, then scenarios and flows."""
     out: list[tuple[str, str]] = []
     for api in apis:
         for op in api.operations:
@@ -88,7 +88,7 @@ def new_failure_lines(apis: Iterable[ApiReport]) -> list[tuple[str, str]]:
         for scenario in api.scenarios:
             if scenario.outcome == "failed" and not scenario.known:
                 reason = one_line(scenario.message, _REASON_CHARS) if scenario.message else "failed"
-                out.append((f"{api.slug} scenario {scenario.name}: {reason}", ""))
+                out.append((f"{api.slug} {scenario.label}: {reason}", ""))
     return out
 
 

@@ -53,6 +53,16 @@ def test_httpx_errors_name_the_request(h2o3: Target, fault: str, error: type[Exc
         http.get(CLOUD, headers={"X-Harness-Fault": fault})
 
 
+RESET = "GET /3/Cloud: no complete answer (the target reset the connection)"
+
+
+def test_httpx_a_reset_is_said_in_the_harness_words(h2o3: Target) -> None:
+    # not "[Errno 104] Connection reset by peer": the request, and what the target did
+    with h2o3.client(deadline=5.0) as http, pytest.raises(httpx.TransportError) as caught:
+        http.get(CLOUD, headers={"X-Harness-Fault": "reset"})
+    assert str(caught.value) == RESET
+
+
 def test_httpx_an_ordinary_answer_is_untouched(h2o3: Target) -> None:
     with h2o3.client(deadline=5.0) as http:
         assert http.get(CLOUD).json()["cloud_healthy"] is True
@@ -87,6 +97,12 @@ def test_requests_errors_name_the_request(
 ) -> None:
     with pytest.raises(error, match=r"^GET /3/Cloud: "):
         session.get(h2o3.url + CLOUD, headers={"X-Harness-Fault": fault}, timeout=30)
+
+
+def test_requests_a_reset_is_said_in_the_harness_words(h2o3: Target, session: requests.Session) -> None:
+    with pytest.raises(requests.ConnectionError) as caught:
+        session.get(h2o3.url + CLOUD, headers={"X-Harness-Fault": "reset"}, timeout=30)
+    assert str(caught.value) == RESET
 
 
 def test_requests_an_ordinary_answer_is_read_whole(h2o3: Target, session: requests.Session) -> None:

@@ -160,6 +160,11 @@ def test_summary_singulars_and_a_failed_scenario() -> None:
     )
 
 
+def test_summary_names_a_lone_flow_a_flow() -> None:
+    api = _api((_op("passed"),), (ScenarioResult("test_h2o3_stateful_flow", "failed", "POST /x: reset", flow=True),))
+    assert "; flow test_h2o3_stateful_flow failed (POST /x: reset)" in summarize([api])
+
+
 def test_summary_lists_three_violations_then_says_how_many_more() -> None:
     api = _api(tuple(_op("failed", f"/p{i}") for i in range(5)))
     assert "(GET /p0: boom; GET /p1: boom; GET /p2: boom; and 2 more)" in summarize([api])

@@ -49,19 +49,22 @@ def test_newly_failing_fixed_new_defect_drift_and_known_are_told_apart(
     old = _write(
         tmp_path / "old",
         (_op("/3/Parse", "passed"), _op("/3/Fixed", "failed", SERVER_ERROR), _op("/3/Known", "passed")),
-        (ScenarioResult("flow", "passed"), ScenarioResult("train", "failed", "oom")),
+        (ScenarioResult("test_h2o3_stateful_flow", "passed", flow=True), ScenarioResult("train", "failed", "oom")),
     )
     new = _write(
         tmp_path / "new",
         (_op("/3/Parse", "failed", SERVER_ERROR), _op("/3/Fixed", "passed"), _op("/3/Known", "failed", KNOWN)),
-        (ScenarioResult("flow", "failed", "job FAILED"), ScenarioResult("train", "passed")),
+        (
+            ScenarioResult("test_h2o3_stateful_flow", "failed", "POST /3/Parse: 500", flow=True),
+            ScenarioResult("train", "passed"),
+        ),
         (DriftEntry("seed", "field x", "int", "str"),),
     )
     # the old report had the server error (on another operation): it is not a new defect
     diff = diff_reports(read_report(old), read_report(new))
     assert diff.newly_failing == (
         "h2o3 on mock: POST /3/Parse: ST101 Server error: 500",
-        "h2o3 on mock: scenario flow: job FAILED",
+        "h2o3 on mock: flow test_h2o3_stateful_flow: POST /3/Parse: 500",  # a flow, as the run's own list says
     )
     assert diff.fixed == ("h2o3 on mock: POST /3/Fixed", "h2o3 on mock: scenario train")
     assert diff.newly_known == ("h2o3 on mock: POST /3/Known: ST101 Server error: 501",)

@@ -74,6 +74,16 @@ def test_optional_fields_may_be_left_out() -> None:
     failure = Failure.from_dict({"check": "c", "message": "m"})
     assert failure == Failure("c", "m", None, 1)
     assert OperationResult.from_dict({"method": "GET", "path": "/", "outcome": "untested"}).cases == 0
+    # a report written before flows were told apart from scenarios reads them as scenarios
+    assert ScenarioResult.from_dict({"name": "s", "outcome": "passed"}) == ScenarioResult("s", "passed")
+
+
+def test_a_flow_stays_a_flow_through_json() -> None:
+    flow = ScenarioResult("test_h2o3_stateful_flow", "failed", "no complete answer", 0.2, flow=True)
+    assert ScenarioResult.from_dict(json.loads(json.dumps(flow.to_dict()))) == flow
+    assert flow.label == "flow test_h2o3_stateful_flow"
+    with pytest.raises(ConfigError, match=r"^s\.flow: expected true or false"):
+        ScenarioResult.from_dict({**flow.to_dict(), "flow": "yes"}, "s")
 
 
 def _set(path: str, value: Any) -> Any:

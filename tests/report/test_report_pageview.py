@@ -49,6 +49,13 @@ def test_apis_with_new_failures_come_first_then_those_with_known_ones_each_in_re
     ]
 
 
+def test_the_pages_new_failures_name_a_flow_a_flow() -> None:
+    flow = ScenarioResult("test_h2o3_stateful_flow", "failed", "POST /3/Parse: no complete answer", flow=True)
+    scenario = ScenarioResult("test_parse_train", "failed", "job FAILED")
+    page = page_view(_report(ApiReport("h2o3", "H2O-3", "mock", "u", (), (flow, scenario), ())))
+    assert [line.what for line in page.new_failures] == ["flow test_h2o3_stateful_flow", "scenario test_parse_train"]
+
+
 def test_within_an_api_new_then_known_then_passed_each_in_path_order_untested_apart() -> None:
     ops = (
         OperationResult("GET", "/a", "passed", 2),

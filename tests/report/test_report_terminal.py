@@ -77,6 +77,18 @@ def test_a_long_list_of_new_failures_is_cut_and_secrets_never_show() -> None:
     assert text.endswith("  and 5 more in the report")
 
 
+def test_a_failed_flow_reads_as_a_flow_in_the_closing_list() -> None:
+    # as its progress line and its junit failure name it: a stateful flow of contracts/ is no scenario
+    flow = ScenarioResult("test_h2o3_stateful_flow", "failed", "POST /3/Parse: no complete answer", flow=True)
+    scenario = ScenarioResult("test_parse_train", "failed", "job FAILED")
+    report = build_conformance([_api("h2o3", _ops(passed=1), (flow, scenario))], "0", "now", 1.0)
+    lines = render_terminal(report).splitlines()
+    assert lines[-2:] == [
+        "  h2o3 flow test_h2o3_stateful_flow: POST /3/Parse: no complete answer",
+        "  h2o3 scenario test_parse_train: job FAILED",
+    ]
+
+
 def test_scenario_tally_keeps_known_apart_from_failed() -> None:
     runs = [
         ScenarioResult("a", "passed"),
