@@ -148,7 +148,10 @@ def load_destructive(path: Path) -> dict[tuple[str, str], str]:
 
 def _no_answer(operation: str, exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
-    # the adapter's messages already name the request by its path; the operation says its template
+    # the adapter's messages already say it of the request by its path: keep their reason, under the template
+    request, said, why = text.partition(": no complete answer ")
+    if said and re.fullmatch(r"[A-Z]+ /\S*", request):
+        return f"{operation}: no complete answer {why}"
     return f"{operation}: no complete answer ({type(exc).__name__}): {text}"
 
 

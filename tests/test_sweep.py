@@ -224,6 +224,22 @@ def test_an_answer_cut_short_is_a_named_failure_without_a_health_probe() -> None
     assert sweep.down_since is None
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "GET /things/abc: no complete answer (the target reset the connection)",
+        "GET /things/abc: no complete answer within 0.5 s (the request's total deadline)",
+    ],
+)
+def test_a_request_the_adapter_already_called_unanswered_is_said_so_once(said: str) -> None:
+    """The closing list cuts messages at 100 characters: the reason must come before the cut, not a repeat."""
+    app = Starlette(routes=[Route("/3/Cloud", lambda request: JSONResponse({"cloud_healthy": True}))])
+    why = said.partition(": no complete answer ")[2]
+    with serve(app) as served, pytest.raises(NoAnswer) as caught:
+        _guard(Sweep(servers={}))[0].call(_Case(requests.ConnectionError(said)), Target("local", served.url))
+    assert str(caught.value) == f"POST /3/Shutdown: no complete answer {why}"
+
+
 def test_a_live_target_refusing_after_an_answer_blames_that_answer_and_stops() -> None:
     url = _closed_port()
     sweep = Sweep(servers={})
