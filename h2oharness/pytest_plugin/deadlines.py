@@ -46,6 +46,12 @@ def alarm(seconds: float | None) -> Iterator[list[float]]:
         fired.append(time.monotonic())
         raise _Expired
 
+    # one timer per process: an alarm set before (the run's --max-time, a worker's hard stop) must outlive this one
+    outer, _ = signal.getitimer(signal.ITIMER_REAL)
+    if outer and outer <= seconds:
+        yield fired  # it comes first, with its own handler, and ends more than this test
+        return
+    started = time.monotonic()
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
     try:
@@ -53,6 +59,8 @@ def alarm(seconds: float | None) -> Iterator[list[float]]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer:
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 0.001))
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
+from collections.abc import Iterator
 
 import pytest
+
+from h2oharness.pytest_plugin.deadlines import alarm
 
 SLOW = """
 import time
@@ -78,3 +82,36 @@ def test_no_deadline_leaves_the_alarm_alone(pytester: pytest.Pytester) -> None:
         """
     )
     pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def _outer(signum: int, frame: object) -> None:
+    raise AssertionError("the outer alarm is not due in this test")
+
+
+@pytest.fixture
+def outer_alarm() -> Iterator[None]:
+    """An alarm armed before the test's, as the run's --max-time or a worker's hard stop is: 60 s away."""
+    previous = signal.signal(signal.SIGALRM, _outer)
+    before = signal.setitimer(signal.ITIMER_REAL, 60)
+    yield
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)
+    signal.setitimer(signal.ITIMER_REAL, *before)
+
+
+@pytest.mark.usefixtures("outer_alarm")
+def test_a_test_deadline_gives_the_alarm_armed_before_it_back_when_it_ends() -> None:
+    with alarm(5):
+        assert signal.getsignal(signal.SIGALRM) is not _outer
+        assert 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 5
+    assert signal.getsignal(signal.SIGALRM) is _outer
+    assert 55 < signal.getitimer(signal.ITIMER_REAL)[0] <= 60
+
+
+@pytest.mark.usefixtures("outer_alarm")
+def test_an_alarm_armed_before_and_due_first_is_left_as_it_is() -> None:
+    with alarm(120):
+        assert signal.getsignal(signal.SIGALRM) is _outer
+        assert 55 < signal.getitimer(signal.ITIMER_REAL)[0] <= 60
+    assert signal.getsignal(signal.SIGALRM) is _outer
+    assert 55 < signal.getitimer(signal.ITIMER_REAL)[0] <= 60
