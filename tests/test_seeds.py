@@ -121,3 +121,24 @@ def test_a_replayed_experiment_that_never_ends_fails_by_name_within_the_mocks_bo
     result.stdout.fnmatch_lines(
         [f"*JobTimeout: CorePlexML experiment *-*-*-*-* still running (progress *) after {EXPERIMENT_TIMEOUT:.1f} s*"]
     )
+
+
+def test_a_replay_whose_experiment_was_refused_records_the_drift_it_meets(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the create answered 409: the examples after it stopped at a KeyError on the experiment's id
+    plan = pytester.path / "faults.yaml"
+    plan.write_text("rules:\n  - {method: POST, path: /api/experiments, fault: status=409}\n")
+    monkeypatch.setenv("HARNESS_MOCK_FAULTS", str(plan))
+    replay = COREPLEXML_REPLAY.read_text()
+    pytester.makepyfile(
+        test_replay=replay.replace("Path(__file__).with_name", f"Path({str(COREPLEXML_REPLAY)!r}).with_name")
+    )
+    report = pytester.path / "junit.xml"
+    result = pytester.runpytest_inprocess(
+        "--harness-target", "mock", "-p", "no:cacheprovider", "-k", "real_ids", f"--junitxml={report}"
+    )
+    result.assert_outcomes(passed=1)
+    drift = report.read_text()
+    assert "POST $BASE_URL/api/experiments" in drift
+    assert "HTTP 409" in drift
