@@ -33,7 +33,15 @@ from typing import TYPE_CHECKING, Any
 
 from h2oharness.arrivals import Arrival, Recorder, percentile, read_recordings
 from h2oharness.errors import ConfigError, HarnessError
-from h2oharness.report.loadsummary import EntryStats, LoadSummary, Rule, histogram_percentile, judge, load_slos
+from h2oharness.report.loadsummary import (
+    EntryStats,
+    LoadSummary,
+    Rule,
+    histogram_percentile,
+    judge,
+    load_slos,
+    totals_of,
+)
 from h2oharness.report.loadsummary import merge_rules as _merge_rules
 from h2oharness.settings import known_secrets
 
@@ -216,7 +224,6 @@ def window_results(
             broken.append("no arrival ended in the window")
         if p99 is not None and p99 > limit_ms:
             broken.append(f"dispatch delay p99_ms <= {limit_ms:g} (the load generator kept its schedule)")
-        requests = sum(e.requests for e in entries)
         results.append(
             WindowResult(
                 rate=rate,
@@ -226,7 +233,7 @@ def window_results(
                 achieved=len(done) / search.window,
                 in_flight_start=_in_flight(recording.arrivals, begins),
                 in_flight=_in_flight(recording.arrivals, ends),
-                failure_ratio=sum(e.failures for e in entries) / requests if requests else 0.0,
+                failure_ratio=totals_of(entries).worst_failure_ratio,  # as the run-wide SLO judges it
                 dispatch_p50_ms=percentile(due, 50),
                 dispatch_p99_ms=p99,
                 latency_p95_ms={

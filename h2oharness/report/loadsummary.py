@@ -9,7 +9,7 @@ SLO file (``loadtests/<api>.slo.yaml``), one list of rules per profile::
     polling:
       - entry: "JOB h2o3 parse submit-to-done"    # "<type> <name>" of a Locust entry
         p95_ms: 5000
-      - failure_ratio: 0.01                       # over every entry
+      - failure_ratio: 0.01                       # of the requests, and of the jobs and streams
       - entry: "JOB h2o3 parse submitted"
         min_requests: 1
 
@@ -89,15 +89,25 @@ def is_latency(key: str) -> bool:
 
 #: entry types that are the harness's measurements (h2oharness/loadtest.py's jobs and streams), not requests
 MEASUREMENTS = ("JOB", "STREAM")
+#: the measurement entries fired once per job or stream, failed when it failed; the others (ITL once per token,
+#: polls per job, time to first token...) are figures of one and never fail
+OUTCOME_SUFFIXES = (" submit-to-done", " stream")
+
+
+def is_outcome(entry: EntryStats) -> bool:
+    """Whether ``entry`` counts jobs or streams, one each, as they ended: a ``JOB`` submit-to-done, a ``STREAM``."""
+    return entry.type in MEASUREMENTS and entry.name.endswith(OUTCOME_SUFFIXES)
 
 
 @dataclass(frozen=True)
 class Totals:
     """A run's counts, the same in the live line and in ``load.json``: the requests (with the ``TASK`` failures of the
-    target that no request recorded) and their failures, apart from the job and stream measurements and theirs.
+    target that no request recorded) and their failures, apart from the jobs and streams measured and theirs.
 
     A failed job is a failed ``JOB`` measurement besides the failed request inside it, if any: the two are never
-    added up, so a failure is not counted twice nor a job's figures (polls, ITL...) as requests.
+    added up, so a failure is not counted twice nor a job's figures (polls, ITL...) as requests. ``measurements``
+    counts each job and stream once (:data:`OUTCOME_SUFFIXES`), not each figure of one: a stream of 200 tokens is
+    one measurement, not 200 ITL samples that would make its failure read as 0.5%.
     """
 
     requests: int
@@ -111,11 +121,23 @@ class Totals:
         """Failed share of the requests."""
         return self.failures / self.requests if self.requests else 0.0
 
+    @property
+    def measurement_failure_ratio(self) -> float:
+        """Failed share of the jobs and streams."""
+        return self.measurement_failures / self.measurements if self.measurements else 0.0
+
+    @property
+    def worst_failure_ratio(self) -> float:
+        """What the run-wide ``failure_ratio`` SLO judges: the failed share of the requests or of the jobs and
+        streams, whichever is higher (a job that ends FAILED after polls that all answered fails no request)."""
+        return max(self.failure_ratio, self.measurement_failure_ratio)
+
 
 def totals_of(entries: Iterable[EntryStats]) -> Totals:
     """The :class:`Totals` of ``entries``."""
+    entries = list(entries)
     requests = [e for e in entries if e.type not in MEASUREMENTS]
-    measured = [e for e in entries if e.type in MEASUREMENTS]
+    measured = [e for e in entries if is_outcome(e)]
     return Totals(
         requests=sum(e.requests for e in requests),
         failures=sum(e.failures for e in requests),
@@ -377,15 +399,13 @@ def merge_rules(base: Sequence[Rule], overrides: Sequence[Rule]) -> list[Rule]:
 
 
 def _measure(rule: Rule, entry: EntryStats | None, entries: Sequence[EntryStats]) -> float:
+    # run-wide, as the live line and load.json's totals count: requests, not a stream's ITL samples or a job's polls
     if rule.limit == "failure_ratio":
-        if entry is not None:
-            return entry.failure_ratio
-        total = sum(e.requests for e in entries)
-        return sum(e.failures for e in entries) / total if total else 0.0
+        return entry.failure_ratio if entry is not None else totals_of(entries).worst_failure_ratio
     if rule.limit == "min_requests":
-        return float(entry.requests if entry else sum(e.requests for e in entries))
+        return float(entry.requests if entry else totals_of(entries).requests)
     if rule.limit == "min_rps":
-        return entry.rps if entry else sum(e.rps for e in entries)
+        return entry.rps if entry else totals_of(entries).rps
     if entry is None:
         raise ConfigError(f"SLO {rule.label}: a latency limit needs an entry")
     return float(getattr(entry, rule.limit.removesuffix("_ms")))
@@ -408,8 +428,20 @@ def judge(rules: Sequence[Rule], entries: Sequence[EntryStats]) -> list[Verdict]
             continue
         observed = _measure(rule, entry, entries)
         ok = observed >= rule.value if rule.limit.startswith("min_") else observed <= rule.value
-        verdicts.append(Verdict(rule.label, observed, ok))
+        verdicts.append(Verdict(rule.label, observed, ok, _failure_note(entries) if _run_wide(rule) else ""))
     return verdicts
+
+
+def _run_wide(rule: Rule) -> bool:
+    return rule.entry is None and rule.limit == "failure_ratio"
+
+
+def _failure_note(entries: Sequence[EntryStats]) -> str:
+    totals = totals_of(entries)
+    note = f"requests {totals.failures}/{totals.requests} failed"
+    if totals.measurements:
+        note += f", jobs and streams {totals.measurement_failures}/{totals.measurements}"
+    return note
 
 
 @dataclass(frozen=True)

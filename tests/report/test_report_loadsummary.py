@@ -72,9 +72,34 @@ def test_judge_reads_each_limit_in_its_direction() -> None:
     ]
     verdicts = judge(rules, entries)
     assert [v.ok for v in verdicts] == [True, False, False, False, False]
-    assert verdicts[2].observed == pytest.approx(1 / 100)
+    assert verdicts[2].observed == pytest.approx(1 / 10)  # 1 job of 10 failed; none of the 90 polls did
+    assert verdicts[2].note == "requests 0/90 failed, jobs and streams 1/10"
     assert verdicts[4].observed is None
     assert "no entry" in verdicts[4].note
+
+
+def test_the_run_wide_failure_ratio_counts_streams_and_jobs_once_each_not_their_figures() -> None:
+    # 20 streams of 200 tokens, 2 cut off: Locust holds 3,800 ITL samples and 20 TTFTs, none of which fails
+    entries = entries_from_locust(
+        [
+            _entry("h2ogpte sse stream", "STREAM", n=20, fails=2),
+            _entry("h2ogpte sse ITL", "STREAM", n=3800),
+            _entry("h2ogpte sse time to first token", "STREAM", n=20),
+            _entry("h2ogpte sse output tokens", "STREAM", n=20),
+            _entry("/api/v1/chats/{id}/completions", "POST", n=20),
+            _entry("h2o3 parse submitted", "JOB", n=30),
+            _entry("h2o3 parse submit-to-done", "JOB", n=30, fails=0),
+            _entry("h2o3 parse polls per job", "JOB", n=30),
+            _entry("/3/Jobs/{job_id}", "GET", n=60, fails=3),
+        ]
+    )
+    ratio, requests, rate = judge([Rule("failure_ratio", 0.03), Rule("min_requests", 81), Rule("min_rps", 17)], entries)
+    assert (ratio.ok, ratio.observed) == (False, pytest.approx(2 / 50))  # worse than the requests' 3/80
+    assert ratio.note == "requests 3/80 failed, jobs and streams 2/50"
+    assert (requests.ok, requests.observed) == (False, 80)  # the requests: not the ITL samples nor the markers
+    assert rate.observed == pytest.approx(16.0)
+    totals = LoadSummary("p", {}, {}, tuple(entries), ()).totals
+    assert (totals.requests, totals.failures, totals.measurements, totals.measurement_failures) == (80, 3, 50, 2)
 
 
 def test_a_latency_limit_on_an_entry_whose_every_request_failed_is_broken() -> None:
