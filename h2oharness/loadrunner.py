@@ -53,6 +53,7 @@ from h2oharness.report.loadsummary import (
     read_history,
     stats_csv,
     totals_of,
+    with_outcomes,
 )
 from h2oharness.scrub import scrub_folder
 from h2oharness.settings import Settings, known_secrets
@@ -277,6 +278,17 @@ def read_stats_csv(path: Path) -> list[EntryStats]:
     return entries
 
 
+def live_entries(csv_path: Path, folder: Path) -> list[EntryStats]:
+    """The figures so far: Locust's CSV, with the latency of the successful requests from the snapshots the Locust
+    processes write of their own record (as ``load.json`` counts it); Locust's own while a snapshot cannot be read."""
+    entries = read_stats_csv(csv_path)
+    try:
+        outcomes = Outcomes.read(folder)
+    except (OSError, ValueError, TypeError, AttributeError):
+        return entries  # a process's record that is not JSON of the layout: the final read reports it
+    return with_outcomes(entries, outcomes)
+
+
 def live_line(entries: Sequence[EntryStats], rules: Sequence[Rule], elapsed: float) -> str:
     """One line of figures so far: requests, rate, failures, the slowest request's p95 and the SLOs so far."""
     head = f"[load {elapsed:.0f} s]"
@@ -344,6 +356,7 @@ def execute(run: LoadRun) -> LoadSummary:
             *out.glob("worker-*.json"),
             *out.glob(RECORD_NAME.format(pid="*")),
             *out.glob(OUTCOMES_NAME.format(pid="*")),
+            *out.glob(f".{OUTCOMES_NAME.format(pid='*')}.part"),
         ]:
             stale.unlink()
         secrets = known_secrets(run.password, run.token, *target.credentials.secrets())
@@ -363,7 +376,7 @@ def execute(run: LoadRun) -> LoadSummary:
                 env,
                 out / "locust.log",
                 run.hard_limit,
-                live=lambda elapsed: redact(live_line(read_stats_csv(live_csv), rules, elapsed), secrets),
+                live=lambda elapsed: redact(live_line(live_entries(live_csv, out), rules, elapsed), secrets),
                 grace=run.stop_timeout + FLUSH_GRACE,
             )
         finally:
@@ -371,6 +384,8 @@ def execute(run: LoadRun) -> LoadSummary:
             scrub_folder(out, secrets, "locust*")
             scrub_folder(out, secrets, "worker-*.json")
             scrub_folder(out, secrets, OUTCOMES_NAME.format(pid="*"))
+            for part in out.glob(f".{OUTCOMES_NAME.format(pid='*')}.part"):
+                part.unlink()  # a snapshot cut off by a killed process: the last whole one is beside it
     codes = outcome.codes
     log = (out / "locust.log").read_text(errors="replace")
     errors: list[str] = []

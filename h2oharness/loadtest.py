@@ -53,7 +53,7 @@ from h2oharness.http.deadline import (
 )
 from h2oharness.http.naming import operation_namer
 from h2oharness.report.failures import next_step
-from h2oharness.report.loadsummary import Outcomes
+from h2oharness.report.loadsummary import Outcomes, keep_written
 from h2oharness.settings import Handed, Settings
 from h2oharness.targets import Credentials
 
@@ -628,13 +628,24 @@ def _write_worker_totals(environment: Environment, **_: Any) -> None:
         Path(folder, f"worker-{os.getpid()}.json").write_text(json.dumps(totals, sort_keys=True))
 
 
+#: how often a process writes its record while it runs, for the live line (h2oharness/loadrunner.py prints it every 5 s)
+SNAPSHOT_EVERY = 2.0
+
+
 # Locust fires "quit" last, after its runner has stopped every user (on SIGTERM, "quitting" comes before that):
 # the record then holds every event Locust's statistics hold
 @events.init.add_listener  # type: ignore[untyped-decorator]
 def _outcomes_at_quit(environment: Environment, **_: Any) -> None:
     folder = Settings.from_env().load_outcome_dir
     if folder and not isinstance(environment.runner, MasterRunner):
-        environment.events.quit.add_listener(lambda **_: OUTCOMES.write(Path(folder), os.getpid()))  # type: ignore[no-untyped-call]
+        quit_: list[bool] = []
+
+        def final(**_: Any) -> None:
+            quit_.append(True)
+            OUTCOMES.write(Path(folder), os.getpid())
+
+        environment.events.quit.add_listener(final)  # type: ignore[no-untyped-call]
+        gevent.spawn(keep_written, OUTCOMES, Path(folder), os.getpid(), SNAPSHOT_EVERY, gevent.sleep, lambda: not quit_)
 
 
 # Open model: every arrival's due and sent moments, and (with HARNESS_LOAD_WINDOW) each event counted in its window

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from h2oharness.errors import HarnessError
-from h2oharness.loadrunner import _run_processes, live_line, read_stats_csv
-from h2oharness.report.loadsummary import Rule
+from h2oharness.loadrunner import _run_processes, live_entries, live_line, read_stats_csv
+from h2oharness.report.loadsummary import Outcomes, Rule, keep_written
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = (
@@ -73,6 +73,50 @@ def test_the_live_line_says_rate_failures_slowest_p95_and_the_slos_so_far(tmp_pa
     assert live_line(read_stats_csv(path), [Rule("p95_ms", 1)], 1).endswith("(POST /3/ParseSetup)")
 
 
+def test_the_live_line_judges_the_latency_of_the_successful_requests_where_a_snapshot_holds_it(tmp_path: Path) -> None:
+    path = tmp_path / "locust_stats.csv"
+    path.write_text(HEADER + ROWS)
+    rules = [Rule("p95_ms", 500, "JOB h2o3 parse submit-to-done")]
+    # the CSV's p95 of 540 ms is that of a parse that failed after 540 ms; the 5 that ended took 200-230 ms
+    snapshot = Outcomes()
+    for ms in (200.0, 210.0, 220.0, 225.0, 230.0):
+        snapshot.add("JOB h2o3 parse submit-to-done", ms, failed=False)
+    snapshot.add("JOB h2o3 parse submit-to-done", 540.0, failed=True)
+    snapshot.add("GET /3/Jobs/{job_id}", 21.0, failed=True)
+    for _ in range(24):
+        snapshot.add("GET /3/Jobs/{job_id}", 4.0, failed=False)
+    snapshot.write(tmp_path, 41)
+    entries = live_entries(path, tmp_path)
+    assert [(e.key, e.p95, e.failed_max) for e in entries] == [
+        ("GET /3/Jobs/{job_id}", 4.0, 21.0),
+        ("POST /3/ParseSetup", 270.0, 0.0),  # in no snapshot yet: Locust's figures
+        ("JOB h2o3 parse submit-to-done", 230.0, 540.0),
+    ]
+    assert live_line(entries, rules, 10) == (
+        "[load 10 s] 31 requests, 15.5 req/s, 1 failure (3.2%), slowest p95 270 ms (POST /3/ParseSetup); "
+        "SLOs so far 1/1 met"
+    )
+    # a snapshot that is not the record's layout leaves Locust's figures, and the line still comes
+    (tmp_path / "outcomes-42.json").write_text('["not", "a record"]')
+    assert [e.p95 for e in live_entries(path, tmp_path)] == [15.0, 270.0, 540.0]
+
+
+def test_a_process_writes_its_record_whole_while_it_runs_and_stops_when_it_quits(tmp_path: Path) -> None:
+    record = Outcomes()
+    ticks: list[float] = []
+    quit_after = 3
+
+    def sleep(seconds: float) -> None:
+        ticks.append(seconds)
+        record.add("GET /x", float(len(ticks)), failed=False)  # events keep coming between snapshots
+        if len(ticks) > 1:
+            assert Outcomes.read(tmp_path).ok["GET /x"].count == len(ticks) - 1  # the last snapshot, whole
+
+    assert keep_written(record, tmp_path, 7, 2.0, sleep, lambda: len(ticks) < quit_after) == quit_after - 1
+    assert ticks == [2.0] * quit_after
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["outcomes-7.json"]  # no partial file beside it
+
+
 def test_live_lines_come_while_the_processes_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     go = tmp_path / "go"
     # the child ends once the first live line has been asked for: no race with the clock
@@ -116,7 +160,11 @@ def test_the_live_line_counts_what_load_json_counts(tmp_path: Path) -> None:
     assert failed > 0, report["entries"]
     assert jobs_failed > 0, report["entries"]
     # the live line on the run's final figures (the CSV is rewritten from them at the end)
-    line = live_line(read_stats_csv(out / "locust_stats.csv"), [], 3)
+    entries = live_entries(out / "locust_stats.csv", out)
+    line = live_line(entries, [], 3)
+    # and its latency is load.json's, that of the successful requests: every poll failed, so the polls have none
+    assert {e.key: e.p95 for e in entries} == {e["key"]: e["p95"] for e in report["entries"]}
+    assert {e.key: e.p95 for e in entries if e.name == "/3/Jobs/{job_id}"} == {"GET /3/Jobs/{job_id}": 0.0}
     assert line.startswith(f"[load 3 s] {sent} requests, "), (line, report["entries"])
     assert f" req/s, {failed} failures (" in line, (line, report["entries"])
     assert f", {jobs_failed} failed job/stream measurement" in line, (line, report["entries"])

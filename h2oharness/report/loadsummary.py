@@ -19,9 +19,11 @@ Overrides on the command line: ``"JOB h2o3 parse submit-to-done:p95_ms=3000"`` o
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -257,9 +259,12 @@ class Outcomes:
                 into.setdefault(key, Timings()).merge(Timings.from_list(timings))
 
     def write(self, folder: Path, pid: int) -> Path:
-        """Write ``to_dict()`` as ``outcomes-<pid>.json`` into ``folder``."""
+        """Write ``to_dict()`` as ``outcomes-<pid>.json`` into ``folder``, whole or not at all: the live line reads
+        the snapshots while the processes still write them."""
         path = folder / OUTCOMES_NAME.format(pid=pid)
-        path.write_text(json.dumps(self.to_dict()))
+        part = folder / f".{path.name}.part"
+        part.write_text(json.dumps(self.to_dict()))
+        os.replace(part, path)
         return path
 
     @classmethod
@@ -269,6 +274,47 @@ class Outcomes:
         for path in sorted(folder.glob(OUTCOMES_NAME.format(pid="*"))):
             merged.merge(json.loads(path.read_text()))
         return merged
+
+
+def keep_written(
+    outcomes: Outcomes,
+    folder: Path,
+    pid: int,
+    every: float,
+    sleep: Callable[[float], object],
+    running: Callable[[], bool],
+) -> int:
+    """Write ``outcomes`` into ``folder`` every ``every`` seconds while ``running()`` (a Locust process's snapshots,
+    which the live line reads: Locust's own CSV times failures as latency); how many times it wrote."""
+    written = 0
+    while running():
+        sleep(every)
+        if not running():
+            break  # the process wrote its final record as it quit: a snapshot now would only repeat it
+        outcomes.write(folder, pid)
+        written += 1
+    return written
+
+
+def _success_figures(ok: Timings, failed: Timings) -> dict[str, float]:
+    """An entry's latency from the times of its successful requests, and its failures' times apart."""
+    figures = {f"p{q}": ok.percentile(q) for q in (50, 90, 95, 99)} | {"max": ok.max, "mean": ok.mean}
+    figures |= {"failed_p50": failed.percentile(50), "failed_p95": failed.percentile(95)}
+    return figures | {"failed_max": failed.max}
+
+
+def with_outcomes(entries: Sequence[EntryStats], outcomes: Outcomes) -> list[EntryStats]:
+    """``entries`` (Locust's figures so far, failures timed with the rest) with the latency of the successful
+    requests wherever the harness's record has the entry; the others keep Locust's until a snapshot holds them."""
+    none = Timings()
+    out = []
+    for entry in entries:
+        ok, failed = outcomes.ok.get(entry.key), outcomes.failed.get(entry.key)
+        if ok is None and failed is None:
+            out.append(entry)
+        else:
+            out.append(dataclasses.replace(entry, **_success_figures(ok or none, failed or none)))
+    return out
 
 
 def entries_from_locust(raw: Sequence[Mapping[str, Any]], outcomes: Outcomes | None = None) -> list[EntryStats]:
@@ -295,9 +341,7 @@ def entries_from_locust(raw: Sequence[Mapping[str, Any]], outcomes: Outcomes | N
         }
         if outcomes is not None:
             ok, failed = outcomes.ok.get(f"{kind} {name}", none), outcomes.failed.get(f"{kind} {name}", none)
-            figures = {f"p{q}": ok.percentile(q) for q in (50, 90, 95, 99)} | {"max": ok.max, "mean": ok.mean}
-            figures |= {"failed_p50": failed.percentile(50), "failed_p95": failed.percentile(95)}
-            figures["failed_max"] = failed.max
+            figures = _success_figures(ok, failed)
         out.append(
             EntryStats(type=kind, name=name, requests=n, failures=int(e.get("num_failures") or 0), rps=rps, **figures)
         )
