@@ -296,11 +296,20 @@ def keep_written(
     return written
 
 
-def _success_figures(ok: Timings, failed: Timings) -> dict[str, float]:
-    """An entry's latency from the times of its successful requests, and its failures' times apart."""
-    figures = {f"p{q}": ok.percentile(q) for q in (50, 90, 95, 99)} | {"max": ok.max, "mean": ok.mean}
-    figures |= {"failed_p50": failed.percentile(50), "failed_p95": failed.percentile(95)}
-    return figures | {"failed_max": failed.max}
+def _with_successes(entry: EntryStats, ok: Timings, failed: Timings) -> EntryStats:
+    """``entry`` with the latency of its successful requests, and its failures' times apart."""
+    return dataclasses.replace(
+        entry,
+        p50=ok.percentile(50),
+        p90=ok.percentile(90),
+        p95=ok.percentile(95),
+        p99=ok.percentile(99),
+        max=ok.max,
+        mean=ok.mean,
+        failed_p50=failed.percentile(50),
+        failed_p95=failed.percentile(95),
+        failed_max=failed.max,
+    )
 
 
 def with_outcomes(entries: Sequence[EntryStats], outcomes: Outcomes) -> list[EntryStats]:
@@ -313,7 +322,7 @@ def with_outcomes(entries: Sequence[EntryStats], outcomes: Outcomes) -> list[Ent
         if ok is None and failed is None:
             out.append(entry)
         else:
-            out.append(dataclasses.replace(entry, **_success_figures(ok or none, failed or none)))
+            out.append(_with_successes(entry, ok or none, failed or none))
     return out
 
 
@@ -339,12 +348,12 @@ def entries_from_locust(raw: Sequence[Mapping[str, Any]], outcomes: Outcomes | N
             "max": float(e.get("max_response_time") or 0.0),
             "mean": float(e.get("total_response_time") or 0.0) / n if n else 0.0,
         }
+        failures = int(e.get("num_failures") or 0)
+        entry = EntryStats(type=kind, name=name, requests=n, failures=failures, rps=rps, **figures)
         if outcomes is not None:
-            ok, failed = outcomes.ok.get(f"{kind} {name}", none), outcomes.failed.get(f"{kind} {name}", none)
-            figures = _success_figures(ok, failed)
-        out.append(
-            EntryStats(type=kind, name=name, requests=n, failures=int(e.get("num_failures") or 0), rps=rps, **figures)
-        )
+            key = f"{kind} {name}"
+            entry = _with_successes(entry, outcomes.ok.get(key, none), outcomes.failed.get(key, none))
+        out.append(entry)
     return sorted(out, key=lambda s: (s.type, s.name))
 
 
