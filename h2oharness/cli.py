@@ -17,7 +17,7 @@ from typing import Any, NoReturn, TextIO
 from h2oharness.apis import APIS, ApiInfo, get_api
 from h2oharness.arrivals import DEFAULT_MAX_DISPATCH_DELAY_MS
 from h2oharness.children import ProcessGroup, Stopped, deadline_after
-from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError
+from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError, TargetUnavailable
 from h2oharness.http.redact import redact
 from h2oharness.openapi import check_spec_file
 from h2oharness.report.diff import REGRESSION_MS, REGRESSION_RATIO
@@ -295,12 +295,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     report_dir = output_dir(args.report_dir, "--report-dir")
     handed: dict[str, Handed] = {}
     paths: list[str] = []
+    if kind == "live":
+        _password(args.password_env), _password(args.api_key_env, "--api-key-env")  # the options' own mistakes
     for api in apis:
         if kind == "local":
             preflight_local(api)  # each pytest worker starts its own server, one it can restart (h2oharness/sweep.py)
         elif kind == "live":
-            with _live(api, args) as target:  # probed here, so a wrong URL or password is one line, not a run
-                handed[api.env_prefix] = target.handed()
+            handed[api.env_prefix] = _live_handed(api, args)
         paths += [
             str(p)
             for p in (root / "contracts" / api.slug, *sorted((root / "scenarios").glob(f"test_{api.slug}_*.py")))
@@ -389,6 +390,19 @@ def run_environment(env: dict[str, str], report_dir: Path) -> dict[str, str]:
     # hypothesis writes .hypothesis/ in the working directory even with database=None: the constants it mines
     # from the harness's modules and its unicode tables are cached there
     return {"HYPOTHESIS_STORAGE_DIRECTORY": str(report_dir / ".hypothesis"), **env}
+
+
+def _live_handed(api: ApiInfo, args: argparse.Namespace) -> Handed:
+    """The live target of ``api``, probed here once, as the run hands it down; one it cannot use carries why, in
+    one line said now: every test of that API fails with it in the report, and the other APIs are tested."""
+    try:
+        with _live(api, args) as target:
+            return target.handed()  # type: ignore[no-any-return]
+    except TargetUnavailable as exc:  # the target's state; a mistake in the options or variables stops the run
+        why = redact(str(exc), known_secrets(*_given_secrets(args)))
+        _say(f"h2oharness: {api.slug}: {why}; its tests will not run, and the report says why", sys.stderr)
+        given = args.url or os.environ.get(f"{api.env_prefix}_URL") or ""
+        return Handed(kind="live", url=split_userinfo(given)[0].rstrip("/"), error=why)
 
 
 def _live(api: ApiInfo, args: argparse.Namespace) -> contextlib.AbstractContextManager[Any]:

@@ -49,6 +49,16 @@ class TargetAuthError(TargetUnavailable):
     """The target answered, but refused the credentials we were given."""
 
 
+class TargetUnusable(TargetUnavailable):
+    """A run's target for one API could not be used at all (no URL, unreachable, refused credentials): its tests
+    did not run. ``kind`` and ``url`` name it for the report, since no test got hold of it."""
+
+    def __init__(self, message: str, kind: str, url: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.url = url
+
+
 class SpecError(HarnessError):
     """An OpenAPI document or an H2O-3 metadata document is malformed."""
 

@@ -36,6 +36,8 @@ class Handed:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     token: str | None = field(default=None, repr=False)
+    #: why the CLI could not use this live target (unreachable, refused credentials, no URL): its tests fail with it
+    error: str = ""
 
 
 # field name -> (variable, kind) for the plain settings; per-API ones are HARNESS_<PREFIX>_<NAME>
@@ -80,6 +82,7 @@ _HANDED = {
     "_VERSION": "version",
     "_USERNAME": "username",
     "_PASSWORD": "password",
+    "_ERROR": "error",
     "_SPEC": "",
 }
 
@@ -158,7 +161,7 @@ class Settings:
             api_prefix = rest[: -len(suffix)] if suffix else ""
             if suffix == "_SPEC" and api_prefix:
                 specs[api_prefix] = value
-            elif suffix and api_prefix and f"{PREFIX}{api_prefix}_URL" in env:
+            elif suffix and api_prefix and any(f"{PREFIX}{api_prefix}{k}" in env for k in ("_URL", "_ERROR")):
                 handed[api_prefix] = dataclasses.replace(handed.get(api_prefix, Handed()), **{_HANDED[suffix]: value})
         return cls(**values, handed=handed, specs=specs)
 

@@ -316,6 +316,8 @@ def open_target(
     checked = check_kind(kind)
     if checked not in api.kinds:
         raise ConfigError(f"{api.title} has no {checked} target; choose one of {', '.join(api.kinds)}")
+    if handed is not None and handed.kind == checked and handed.error:
+        raise TargetUnavailable(handed.error)  # the CLI met it already: not contacted again, by every worker
     if handed is not None and handed.kind == checked and handed.url:
         yield Target.from_handed(handed)
     elif checked == "mock":

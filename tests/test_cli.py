@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import itertools
+import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -26,7 +29,6 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
     [
         (["run", "--api", "nope"], "unknown API 'nope'"),
         (["run", "--target", "staging"], "unknown target 'staging'"),
-        (["run", "--target", "live", "--api", "h2o3", "--url", NOTHING_LISTENS], "cannot reach http://127.0.0.1:9"),
         (["run", "--target", "live", "--api", "h2o3", "--url", "ftp://x"], "--url must start with http"),
         # the CLI's own flag, not the pytest option's name
         (["run", "--target", "live", "--api", "h2o3"], "set H2O3_URL or pass --url"),
@@ -101,7 +103,6 @@ def test_bad_input_is_one_line_and_exit_3(
 @pytest.mark.parametrize(
     "argv",
     [
-        ["run", "--target", "live", "--api", "h2o3", "--url", "http://qa:pl4nted%2Fpw@127.0.0.1:9"],
         ["load", "h2o3.polling", "--target", "live", "--url", "http://qa:pl4nted%2Fpw@127.0.0.1:9"],
         ["spec", "h2o3", "--from", "http://qa:pl4nted%2Fpw@127.0.0.1:9", "--out", "x.yaml"],
         ["run", "--target", "live", "--api", "h2o3", "--url", "ftp://qa:pl4nted%2Fpw@x"],
@@ -260,21 +261,63 @@ def test_a_suite_module_that_cannot_be_collected_is_a_harness_error_of_its_api(
     assert [api["slug"] for api in report["apis"]] == ["h2o3"]
 
 
-def test_wrong_password_is_exit_3(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def run_report(
+    suite: Path, tmp_path: Path, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, dict[str, Any]]:
+    """``main(run ...)`` on ``suite``: its exit code, what it printed (stderr first), and the conformance.json."""
+    code = main([*argv, "--suite-dir", str(suite), "--workers", "0", "--report-dir", str(tmp_path / "r")])
+    captured = capsys.readouterr()
+    return code, captured.err + captured.out, json.loads((tmp_path / "r" / "conformance.json").read_text())
+
+
+def test_an_unreachable_live_target_is_said_at_once_and_is_its_api_s_error_in_the_report(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, small_suite: Callable[[str], Path]
+) -> None:
+    # no report at all would leave CI with none to publish, or with the last run's to misread
+    argv = ["run", "--target", "live", "--api", "coreplexml", "--url", "http://qa:pl4nted%2Fpw@127.0.0.1:9"]
+    code, printed, report = run_report(small_suite("coreplexml"), tmp_path, argv, capsys)
+    assert code == 3
+    # said before the run, in one line, and again in the report's verdict
+    assert printed.splitlines()[0].startswith("h2oharness: coreplexml: cannot reach http://127.0.0.1:9"), printed
+    assert "Traceback" not in printed
+    assert report["exit_code"] == 3
+    (api,) = report["apis"]
+    assert (api["slug"], api["target"], api["target_url"]) == ("coreplexml", "live", "http://127.0.0.1:9")
+    (error,) = api["errors"]
+    assert error.startswith("the live target could not be used: cannot reach http://127.0.0.1:9"), error
+    # its tests did not run: neither passed nor failed
+    assert (api["counts"]["tested"], api["counts"]["scenarios_skipped"], api["counts"]["scenarios_failed"]) == (0, 2, 0)
+    junit = (tmp_path / "r" / "junit.xml").read_text()
+    assert 'errors="2"' in junit
+    assert "FAILED coreplexml scenario test_one against http://127.0.0.1:9 (live): the live target could not" in junit
+    for text in (printed, *(p.read_text(errors="replace") for p in (tmp_path / "r").rglob("*") if p.is_file())):
+        assert "pl4nted" not in text
+
+
+def test_wrong_password_is_exit_3_and_the_api_s_error(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    small_suite: Callable[[str], Path],
+) -> None:
     from h2oharness.apis.h2o3.mock import H2O3MockState, make_app
     from h2oharness.mocks.serve import serve
 
     state = H2O3MockState()
     state.credentials = ("admin", "right-password")
     monkeypatch.setenv("H2OHARNESS_TEST_PW", "wrong-password")
-    monkeypatch.chdir(ROOT)
     with serve(make_app(state)) as served:
         argv = ["run", "--target", "live", "--api", "h2o3", "--url", served.url, "--username", "admin"]
-        code = main([*argv, "--password-env", "H2OHARNESS_TEST_PW"])
+        argv += ["--password-env", "H2OHARNESS_TEST_PW"]
+        code, printed, report = run_report(small_suite("h2o3"), tmp_path, argv, capsys)
     assert code == 3
-    line = one_line_error(capsys)
-    assert "refused the credentials" in line
-    assert "wrong-password" not in line
+    first = printed.splitlines()[0]
+    assert first.startswith("h2oharness: h2o3: "), printed
+    assert "refused the credentials" in first
+    (api,) = report["apis"]
+    (error,) = api["errors"]
+    assert "refused the credentials" in error
+    assert "wrong-password" not in printed + json.dumps(report)
 
 
 def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:

@@ -241,3 +241,46 @@ def test_progress_and_junit_carry_no_secret_of_the_environment(
     assert secret not in junit
     assert secret not in (report / "progress.jsonl").read_text()
     assert "[REDACTED]" in (report / "progress.jsonl").read_text()
+
+
+def test_a_live_target_that_cannot_be_used_leaves_its_tests_unrun_and_the_other_kinds_go_on(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathlib import Path
+
+    import h2oharness.targets
+
+    probes: list[str] = []
+    real_probe = h2oharness.targets.probe
+
+    def counted(url: str, *args: object, **kwargs: object) -> str:
+        probes.append(url)
+        return real_probe(url, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(h2oharness.targets, "probe", counted)
+    monkeypatch.setenv("COREPLEXML_URL", "http://127.0.0.1:9")  # nothing listens there
+    contract = Path(__file__).resolve().parent.parent / "contracts" / "coreplexml" / "openapi.yaml"
+    pytester.mkdir("contracts")
+    pytester.mkdir("contracts/coreplexml")
+    (pytester.path / "contracts" / "coreplexml" / "openapi.yaml").write_text(contract.read_text())
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_coreplexml_reach.py").write_text(
+        "def test_one(coreplexml_target):\n    assert coreplexml_target.url\n\n\n"
+        "def test_two(coreplexml_target):\n    assert coreplexml_target.url\n"
+    )
+    report = pytester.path / "out"
+    result = pytester.runpytest_inprocess(
+        "--harness-target", "live,mock", "--harness-report-dir", str(report), "-p", "no:cacheprovider"
+    )
+    # before, the first test's probe ended the whole session: the mock's tests unrun, a report of nothing, exit 0
+    result.assert_outcomes(passed=2, errors=2)
+    assert probes == ["http://127.0.0.1:9"]  # met once, not once per test
+    data = json.loads((report / "conformance.json").read_text())
+    assert data["exit_code"] == 3
+    live, mock = sorted(data["apis"], key=lambda api: api["target"])
+    assert (live["target"], live["target_url"]) == ("live", "http://127.0.0.1:9")
+    assert live["counts"]["scenarios_skipped"] == 2
+    assert [e.split(": GET")[0] for e in live["errors"]] == [
+        "the live target could not be used: cannot reach http://127.0.0.1:9"
+    ]
+    assert (mock["target"], mock["counts"]["scenarios_passed"], mock["errors"]) == ("mock", 2, [])

@@ -14,7 +14,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, quote, quote_plus
 
@@ -215,17 +215,28 @@ def test_load_against_an_echoing_server_leaks_no_secret(
     assert_nothing_leaked(proc, tmp_path)
 
 
-def test_an_issuer_echoing_the_refresh_token_is_one_redacted_line(echo: tuple[EchoServer, str], tmp_path: Path) -> None:
+def test_an_issuer_echoing_the_refresh_token_is_one_redacted_line(
+    echo: tuple[EchoServer, str], tmp_path: Path, small_suite: Callable[[str], Path]
+) -> None:
     _, url = echo
     env = {
         "WORKFLOWS_URL": url, "WORKFLOWS_ISSUER_URL": f"{url}/oidc-bad", "WORKFLOWS_CLIENT_ID": "harness",
         "WORKFLOWS_REFRESH_TOKEN": REFRESH_TOKEN, "WORKFLOWS_CLIENT_SECRET": CLIENT_SECRET,
     }  # fmt: skip
-    commands = (["run", "--api", "workflows"], ["load", "workflows.polling", "--suite-dir", str(ROOT)])
+    suite = small_suite("workflows")
+    commands = (
+        ["run", "--api", "workflows", "--suite-dir", str(suite), "--workers", "0"],
+        ["load", "workflows.polling", "--suite-dir", str(ROOT)],
+    )
     for command in commands:
         proc = cli(*command, "--target", "live", "--report-dir", str(tmp_path / command[0]), env=env)
         assert proc.returncode == 3, proc.stderr[-2000:]
-        last = proc.stderr.strip().splitlines()[-1]
-        assert last.startswith("h2oharness: error: the token endpoint refused the refresh token (HTTP 400)")
-        assert "[REDACTED]" in last  # the issuer did echo them
-        assert_nothing_leaked(proc, None)
+        lines = proc.stderr.strip().splitlines()
+        # run: said at once, then the API's error in the report it writes; load: refused, its one line
+        said = lines[0] if command[0] == "run" else lines[-1]
+        head = "h2oharness: workflows: " if command[0] == "run" else "h2oharness: error: "
+        assert said.startswith(f"{head}the token endpoint refused the refresh token (HTTP 400)"), said
+        assert "[REDACTED]" in said  # the issuer did echo them
+        assert_nothing_leaked(proc, tmp_path / "run" if command[0] == "run" else None)
+    errors = json.loads((tmp_path / "run" / "conformance.json").read_text())["apis"][0]["errors"]
+    assert errors[0].startswith("the live target could not be used: the token endpoint refused the refresh token")

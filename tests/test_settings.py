@@ -57,6 +57,13 @@ def test_a_handed_target_needs_its_url_and_keeps_an_empty_password() -> None:
     assert Settings(handed=handed).to_env()["HARNESS_H2O3_PASSWORD"] == ""
 
 
+def test_a_live_target_the_cli_could_not_use_is_handed_down_with_its_reason() -> None:
+    handed = {"COREPLEXML": Handed("live", "", error="cannot reach http://127.0.0.1:9: refused")}  # no URL known
+    env = Settings(handed=handed).to_env()
+    assert env["HARNESS_COREPLEXML_ERROR"] == "cannot reach http://127.0.0.1:9: refused"
+    assert Settings.from_env(env).handed == handed
+
+
 def test_load_and_api_names_are_not_mistaken_for_handed_targets() -> None:
     env = {"HARNESS_H2O3_LOAD_ROWS": "10", "HARNESS_LOAD_WORKER_DIR": "/x", "HARNESS_H2O3_URL": "http://h"}
     settings = Settings.from_env(env)

@@ -94,6 +94,28 @@ def test_open_target_uses_a_handed_target_of_the_same_kind_only() -> None:
         assert target.url != "http://127.0.0.1:9"
 
 
+def test_a_handed_target_the_cli_could_not_use_raises_its_reason_without_contacting_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import h2oharness.targets
+    from h2oharness.errors import TargetUnavailable
+    from h2oharness.settings import Handed
+    from h2oharness.targets import open_target
+
+    def never(*args: object, **kwargs: object) -> str:
+        raise AssertionError("contacted a target the CLI already found unusable")
+
+    monkeypatch.setattr(h2oharness.targets, "probe", never)
+    handed = Handed("live", "http://127.0.0.1:9", error="cannot reach http://127.0.0.1:9: refused")
+    with (
+        pytest.raises(TargetUnavailable, match=r"^cannot reach http://127\.0\.0\.1:9: refused$"),
+        open_target(get_api("coreplexml"), "live", handed=handed),
+    ):
+        pass
+    with open_target(get_api("coreplexml"), "mock", handed=handed) as target:  # another kind: not that one
+        assert target.kind == "mock"
+
+
 def test_open_target_checks_a_live_url_before_contacting_it(monkeypatch: pytest.MonkeyPatch) -> None:
     from h2oharness.targets import open_target
 

@@ -9,6 +9,7 @@ They live on one plugin object per API, registered at configure time.
 from __future__ import annotations
 
 import inspect
+import os
 import re
 import tempfile
 import types
@@ -21,11 +22,11 @@ import pytest
 
 from h2oharness.apis import APIS, ApiInfo, get_api
 from h2oharness.baseline import Baseline, load_baseline
-from h2oharness.errors import HarnessError
+from h2oharness.errors import HarnessError, TargetUnusable
 from h2oharness.mocks.faults import FaultPlan
 from h2oharness.pytest_plugin.options import SETTINGS, target_kinds
 from h2oharness.pytest_plugin.recording import KnownFindings, api_of
-from h2oharness.targets import Target, open_target, serve_mock, start_local
+from h2oharness.targets import Target, open_target, serve_mock, split_userinfo, start_local
 
 #: a file in pytest's per-run scratch folders (tmp_path), whose path changes on every run
 _SCRATCH = re.compile(re.escape(tempfile.gettempdir()) + r"/pytest-of-[^/\s]+/pytest-[^/\s]+(?:/[^/\s]+)*/([^/\s]+)")
@@ -92,11 +93,15 @@ def api_fixtures(api: ApiInfo) -> types.ModuleType:
             yield request.getfixturevalue(f"{api.slug}_{kind}")
             return
         option = pytestconfig.getoption
+        handed = pytestconfig.stash[SETTINGS].handed.get(api.env_prefix)
+        # a target that cannot be used (no URL, unreachable, refused credentials) leaves each test of its API
+        # unrun with the one reason, which the report lists as the API's error; pytest keeps a session fixture's
+        # error, so it is met once per worker, and the other APIs and kinds of the run go on
         try:
             with open_target(
                 api,
                 "live",
-                handed=pytestconfig.stash[SETTINGS].handed.get(api.env_prefix),
+                handed=handed,
                 url=option("--harness-url"),
                 username=option("--harness-username"),
                 password=option("--harness-password"),
@@ -104,7 +109,8 @@ def api_fixtures(api: ApiInfo) -> types.ModuleType:
             ) as live:
                 yield live
         except HarnessError as exc:
-            pytest.exit(f"h2oharness: {exc}", returncode=3)
+            url = (handed.url if handed else "") or option("--harness-url") or os.environ.get(f"{api.env_prefix}_URL")
+            raise TargetUnusable(str(exc), "live", split_userinfo(url)[0].rstrip("/") if url else "") from None
 
     def fresh(pytestconfig: pytest.Config, **fixtures: Target) -> Iterator[Target]:
         given = fixtures[f"{api.slug}_target"]

@@ -18,7 +18,7 @@ import pytest
 from h2oharness.apis import APIS
 from h2oharness.baseline import Baseline
 from h2oharness.budget import BudgetSpent
-from h2oharness.errors import HarnessError
+from h2oharness.errors import HarnessError, TargetUnusable
 from h2oharness.report.build import one_line
 from h2oharness.targets import Target
 
@@ -199,7 +199,12 @@ def _failed(record: dict[str, Any], item: pytest.Item, exc: BaseException, opera
     from h2oharness.report.failures import failures_from_exception
     from h2oharness.sweep import ServerCrash
 
-    if isinstance(exc, HarnessError):
+    if isinstance(exc, TargetUnusable):
+        # not tested, not failed: the API's error says why, once
+        record["target"] = record["target"] or {"kind": exc.kind, "url": exc.url, "version": ""}
+        record["outcome"] = "skipped"
+        record["error"] = f"the {exc.kind} target could not be used: {exc}"
+    elif isinstance(exc, HarnessError):
         record["error"] = f"{type(exc).__name__}: {exc}"
     elif isinstance(exc, ServerCrash):
         # the finding is a crash record (h2oharness/sweep.py); an operation that only saw the outage is untested
