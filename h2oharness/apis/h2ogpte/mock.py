@@ -171,6 +171,8 @@ HANDLERS: dict[str, Handler] = {
     "create_delete_document_job": library.create_delete_document_job,
     "create_process_document_job": library.create_process_document_job,
     "get_document_summary": library.get_document_summary,
+    "list_document_summaries": library.list_document_summaries,
+    "delete_document_summaries": library.delete_document_summaries,
     "answer_question": llm.answer_question,
     "summarize_content": llm.summarize_content,
     "extract_data": llm.extract_data,
@@ -267,7 +269,8 @@ DEVIATIONS: dict[str, str] = {
     "creator's too: another user gets a 404 and does not see them listed or counted (a template is seen by "
     "others only when made with is_public; its share and privacy calls are accepted without effect). The files "
     "an agent wrote are its chat's (GET /file, the directory stats; another user gets a 404), and a document "
-    "summary is read as its document is (its collection's owner and the users it is shared with); a process job "
+    "summary is read, listed and deleted as its document is read (its collection's owner and the users it is "
+    "shared with; another user gets a 404, and a deletion naming one such id deletes none); a process job "
     "naming another user's summary_id fails without writing over it (the seeds do not say; a real server may "
     "refuse the request). Each user sets and reads their own default memory blocks (/users/current/...). Agent keys "
     "and skills (added or installed from the library) are their creator's alone: never shared, another user "
