@@ -28,6 +28,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from h2oharness.apis.h2ogpte.mockparts import (
+    agentkeys,
     agents,
     assistants,
     catalogue,
@@ -108,7 +109,13 @@ HANDLERS: dict[str, Handler] = {
     "get_agent_server_directory_stats": chat.get_agent_server_directory_stats,
     "list_agent_directory_stats": chat.list_agent_directory_stats,
     "list_agent_tools": agents.list_agent_tools,
-    "list_agent_tool_preference": agents.list_agent_tool_preference,
+    "list_agent_tool_preference": agentkeys.list_agent_tool_preference,
+    "update_agent_tool_preference": agentkeys.update_agent_tool_preference,
+    "delete_agent_tool_preference": agentkeys.delete_agent_tool_preference,
+    "update_agent_key": agentkeys.update_agent_key,
+    "list_agent_key_tool_associations": agentkeys.list_agent_key_tool_associations,
+    "create_agent_key_tool_associations": agentkeys.create_agent_key_tool_associations,
+    "delete_agent_tool_association": agentkeys.delete_agent_tool_association,
     "download_file": docs.download_file,
     "create_memory_block": memory.create_memory_block,
     "list_memory_blocks": memory.list_memory_blocks,

@@ -1,6 +1,6 @@
 """What the h2oGPTe mock is told is what it reads back: document summaries a process job wrote are listed and
 deleted where they are kept, and the agent operations that change something (tool preference, agent keys and
-their tool associations, skill preference and associations) show it on the next read, per user."""
+their tool associations) show it on the next read, per user."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, H2OGPTeMockState, H2OGPTeTimings
-from h2oharness.apis.h2ogpte.mockparts.state import ALICE
+from h2oharness.apis.h2ogpte.mockparts.state import ALICE, HARNESS
 from h2oharness.mocks.clock import ManualClock
 
 
@@ -65,3 +65,78 @@ def test_summaries_are_deleted_all_or_nothing_and_only_by_their_readers(http: ht
     assert http.delete("/api/v1/documents/summaries/s1,s2").status_code == 204
     assert http.get(listed).json() == []
     assert http.get("/api/v1/document_summaries/s1").status_code == 404
+
+
+def test_the_official_client_reads_back_its_tool_preference(url: str, state: H2OGPTeMockState) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+
+    client = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    client.update_agent_tool_preference(["python"])
+    assert client.get_agent_tool_preference() == ["python"]
+    client.delete_agent_tool_preference()
+    assert client.get_agent_tool_preference() == ["python", "shell", "web_search"]
+    assert not state.internal_errors
+
+
+def test_a_tool_preference_is_each_users_own(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    preference = "/api/v1/agents/tool_preference"
+    assert http.post(preference, json={"reference_value": ["shell"]}).status_code == 204
+    assert anon.get(preference, headers=alice).json() == ["python", "shell", "web_search"]
+    assert anon.post(preference, json={"reference_value": []}, headers=alice).status_code == 204
+    assert anon.get(preference, headers=alice).json() == []
+    assert anon.delete(preference, headers=alice).status_code == 204
+    assert http.get(preference).json() == ["shell"]
+
+
+def test_the_official_client_reads_back_agent_key_changes_and_the_keys_given_to_tools(
+    url: str, state: H2OGPTeMockState
+) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+
+    client = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    [made] = client.add_agent_key([{"name": "SERP", "value": "secret", "key_type": "private"}])
+    key_id = made["agent_key_id"]
+    updated = client.update_agent_key(key_id, name="SERP2", description="search")
+    assert updated is not None
+    assert (updated["name"], updated["description"]) == ("SERP2", "search")
+    [listed] = client.get_agent_keys()
+    assert (listed["name"], listed["description"]) == ("SERP2", "search")
+
+    given = client.assign_agent_key_for_tool(
+        [{"tool_dict": {"tool": "web_search", "keys": [{"name": "SERPAPI_API_KEY", "key_id": key_id}]}}]
+    )
+    assert given is not None
+    [(associate_id, tool, env_name, given_key, user_id)] = given
+    assert (tool, env_name, given_key, user_id) == ("web_search", "SERPAPI_API_KEY", key_id, HARNESS.id)
+    [association] = client.get_agent_key_tool_associations()
+    assert association["tool"] == "web_search"
+    assert [k["associate_id"] for k in association["keys"]] == [associate_id]
+    assert client.delete_agent_tool_association([associate_id]) == 1
+    assert client.get_agent_key_tool_associations() == []
+    assert not state.internal_errors
+
+
+def test_agent_keys_and_the_keys_given_to_tools_are_each_users_own(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    key_id = http.post("/api/v1/agents/keys", json={"name": "K", "value": "v", "type": "private"}).json()["id"]
+    # another user's key is as unknown to alice as one that does not exist: not changed, not given to a tool
+    assert anon.post(f"/api/v1/agents/keys/{key_id}", json={"name": "hers"}, headers=alice).status_code == 404
+    assert [k["name"] for k in http.get("/api/v1/agents/keys").json()] == ["K"]
+    link = {"tool": "shell", "keys": [{"name": "TOKEN", "key_id": key_id}]}
+    # the contract documents no 404 here: the operation's first documented 4xx
+    assert anon.post("/api/v1/agents/tool_association", json=link, headers=alice).status_code == 400
+    made = http.post("/api/v1/agents/tool_association", json=link).json()
+    [associate_id] = [k["associate_id"] for k in made["keys"]]
+    assert anon.get("/api/v1/agents/tool_association", headers=alice).json() == []
+    gone = anon.delete(f"/api/v1/agents/tool_association/{associate_id}", headers=alice)
+    assert gone.status_code == 404
+    # giving the tool another key under the same env var name replaces the binding
+    other = http.post("/api/v1/agents/keys", json={"name": "K2", "value": "w", "type": "private"}).json()["id"]
+    link = {"tool": "shell", "keys": [{"name": "TOKEN", "key_id": other}]}
+    assert http.post("/api/v1/agents/tool_association", json=link).status_code == 200
+    [listed] = http.get("/api/v1/agents/tool_association").json()
+    assert [k["key_id"] for k in listed["keys"]] == [other]
+    # a deleted key is no longer given to any tool
+    assert http.delete(f"/api/v1/agents/keys/{other}").status_code == 204
+    assert http.get("/api/v1/agents/tool_association").json() == []
