@@ -43,6 +43,7 @@ from h2oharness.apis.h2ogpte.mockparts import (
     openai,
     rpcdb,
     schedules,
+    skills,
     users,
 )
 from h2oharness.apis.h2ogpte.mockparts.clientgaps import CLIENT_GAPS
@@ -237,6 +238,10 @@ HANDLERS: dict[str, Handler] = {
     "list_builtin_mcps": catalogue.list_builtin_mcps,
     "add_builtin_skill": catalogue.install_library_skill,
     "delete_skills": catalogue.delete_skills,
+    "add_skill": skills.add_skill,
+    "set_agent_skill_preference": skills.set_agent_skill_preference,
+    "set_skill_associations": skills.set_skill_associations,
+    "list_skill_associations": skills.list_skill_associations,
     "star_library_item": catalogue.star_library_item,
     "unstar_library_item": catalogue.star_library_item,
     "get_default_embedding_model": catalogue.get_default_embedding_model,

@@ -1,10 +1,12 @@
 """What the h2oGPTe mock is told is what it reads back: document summaries a process job wrote are listed and
 deleted where they are kept, and the agent operations that change something (tool preference, agent keys and
-their tool associations) show it on the next read, per user."""
+their tool associations, skill preference and associations) show it on the next read, per user."""
 
 from __future__ import annotations
 
 import io
+import zipfile
+from pathlib import Path
 
 import httpx
 import pytest
@@ -65,6 +67,14 @@ def test_summaries_are_deleted_all_or_nothing_and_only_by_their_readers(http: ht
     assert http.delete("/api/v1/documents/summaries/s1,s2").status_code == 204
     assert http.get(listed).json() == []
     assert http.get("/api/v1/document_summaries/s1").status_code == 404
+
+
+def _skill_zip(*names: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        for name in names:
+            archive.writestr(f"{name}/SKILL.md", f"---\nname: {name}\ndescription: The {name} skill\n---\nUse it.\n")
+    return buf.getvalue()
 
 
 def test_the_official_client_reads_back_its_tool_preference(url: str, state: H2OGPTeMockState) -> None:
@@ -140,3 +150,78 @@ def test_agent_keys_and_the_keys_given_to_tools_are_each_users_own(http: httpx.C
     # a deleted key is no longer given to any tool
     assert http.delete(f"/api/v1/agents/keys/{other}").status_code == 204
     assert http.get("/api/v1/agents/tool_association").json() == []
+
+
+def test_the_official_client_reads_back_skills_it_uploaded_and_set(
+    url: str, state: H2OGPTeMockState, tmp_path: Path
+) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+
+    client = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    [made] = client.add_agent_key([{"name": "PDF", "value": "secret", "key_type": "private"}])
+    key_id = made["agent_key_id"]
+    path = tmp_path / "skills.zip"
+    path.write_bytes(_skill_zip("pdf"))
+    [skill] = client.add_skill(str(path))
+    assert [(s.id, s.skill_name, s.enabled) for s in client.get_skills()] == [(skill.id, "pdf", False)]
+    client.set_agent_skill_preference([skill.id], True)
+    assert [s.enabled for s in client.get_skills()] == [True]
+    bound = client.set_skill_associations(skill.id, keys=[{"name": "PDF_KEY", "key_id": key_id}])
+    assert bound == {"count": 1, "tools": ["python", "shell"]}
+    [kept] = client.get_skill_associations()
+    assert (kept.skill_id, kept.tools) == (skill.id, ["python", "shell"])
+    assert [(k.name, k.key_id, k.key_name) for k in kept.keys] == [("PDF_KEY", key_id, "PDF")]
+    assert not state.internal_errors
+
+
+def test_skills_are_set_by_their_owner_only(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    upload = {"file": ("two.zip", _skill_zip("pdf", "xlsx"))}
+    made = anon.post("/api/v1/agents/skills", files=upload, data={"enable_by_default": "true"}, headers=alice)
+    assert made.status_code == 201, made.text
+    ids = [s["id"] for s in made.json()]
+    assert [(s["skill_name"], s["enabled"]) for s in made.json()] == [("pdf", True), ("xlsx", True)]
+    assert http.get("/api/v1/agents/skills").json() == []
+    refused = http.post("/api/v1/agents/skill_preference", json={"skill_ids": ids[:1], "enabled": False})
+    assert (refused.status_code, set(refused.json())) == (403, {"code", "message"})
+    bind = {"skill_id": ids[0], "keys": [], "tools": ["shell"]}
+    assert http.post("/api/v1/agents/skill_association", json=bind).status_code == 403
+    assert anon.post("/api/v1/agents/skill_association", json=bind, headers=alice).json()["tools"] == ["shell"]
+    assert http.get("/api/v1/agents/skill_association").json() == []
+    # only the named skills change
+    assert (
+        anon.post(
+            "/api/v1/agents/skill_preference", json={"skill_ids": ids[:1], "enabled": False}, headers=alice
+        ).status_code
+        == 204
+    )
+    listed = anon.get("/api/v1/agents/skills", headers=alice).json()
+    assert [(s["skill_name"], s["enabled"]) for s in listed] == [("pdf", False), ("xlsx", True)]
+    assert [a["skill_id"] for a in anon.get("/api/v1/agents/skill_association", headers=alice).json()] == ids[:1]
+    bad = anon.post("/api/v1/agents/skills", files={"file": ("notes.txt", b"x")}, headers=alice)
+    assert bad.status_code == 415
+    # a deleted skill's associations go with it
+    assert anon.post("/api/v1/agents/skills/delete", json={"skill_ids": ids}, headers=alice).json()["count"] == 2
+    assert anon.get("/api/v1/agents/skill_association", headers=alice).json() == []
+
+
+def test_an_installed_skill_is_enabled_and_given_keys_as_set(http: httpx.Client) -> None:
+    skill = http.post("/api/v1/agents/builtin_skills/add", json={"skill_id": "pdf"}).json()["id"]
+    key_id = http.post("/api/v1/agents/keys", json={"name": "K", "value": "v", "type": "private"}).json()["id"]
+    assert [s["enabled"] for s in http.get("/api/v1/agents/skills").json()] == [False]
+    assert http.post("/api/v1/agents/skill_preference", json={"skill_ids": [skill], "enabled": True}).status_code == 204
+    assert [s["enabled"] for s in http.get("/api/v1/agents/skills").json()] == [True]
+    bind = {"skill_id": skill, "keys": [{"name": "PDF_KEY", "key_id": key_id}], "tools": ["shell"]}
+    assert http.post("/api/v1/agents/skill_association", json=bind).json() == {"count": 1, "tools": ["shell"]}
+    [kept] = http.get("/api/v1/agents/skill_association").json()
+    assert (kept["skill_id"], kept["tools"]) == (skill, ["shell"])
+    assert [(k["name"], k["key_id"]) for k in kept["keys"]] == [("PDF_KEY", key_id)]
+    # a null key_id clears the binding; no tools named is both executors
+    clear = {"skill_id": skill, "keys": [{"name": "PDF_KEY", "key_id": None}]}
+    assert http.post("/api/v1/agents/skill_association", json=clear).json() == {
+        "count": 0,
+        "tools": ["python", "shell"],
+    }
+    assert http.get("/api/v1/agents/skill_association").json() == [
+        {"skill_id": skill, "keys": [], "tools": ["python", "shell"]}
+    ]
