@@ -28,6 +28,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from h2oharness.apis.h2ogpte.mockparts import (
+    agentkeys,
     agents,
     assistants,
     catalogue,
@@ -42,6 +43,7 @@ from h2oharness.apis.h2ogpte.mockparts import (
     openai,
     rpcdb,
     schedules,
+    skills,
     users,
 )
 from h2oharness.apis.h2ogpte.mockparts.clientgaps import CLIENT_GAPS
@@ -108,7 +110,13 @@ HANDLERS: dict[str, Handler] = {
     "get_agent_server_directory_stats": chat.get_agent_server_directory_stats,
     "list_agent_directory_stats": chat.list_agent_directory_stats,
     "list_agent_tools": agents.list_agent_tools,
-    "list_agent_tool_preference": agents.list_agent_tool_preference,
+    "list_agent_tool_preference": agentkeys.list_agent_tool_preference,
+    "update_agent_tool_preference": agentkeys.update_agent_tool_preference,
+    "delete_agent_tool_preference": agentkeys.delete_agent_tool_preference,
+    "update_agent_key": agentkeys.update_agent_key,
+    "list_agent_key_tool_associations": agentkeys.list_agent_key_tool_associations,
+    "create_agent_key_tool_associations": agentkeys.create_agent_key_tool_associations,
+    "delete_agent_tool_association": agentkeys.delete_agent_tool_association,
     "download_file": docs.download_file,
     "create_memory_block": memory.create_memory_block,
     "list_memory_blocks": memory.list_memory_blocks,
@@ -171,6 +179,8 @@ HANDLERS: dict[str, Handler] = {
     "create_delete_document_job": library.create_delete_document_job,
     "create_process_document_job": library.create_process_document_job,
     "get_document_summary": library.get_document_summary,
+    "list_document_summaries": library.list_document_summaries,
+    "delete_document_summaries": library.delete_document_summaries,
     "answer_question": llm.answer_question,
     "summarize_content": llm.summarize_content,
     "extract_data": llm.extract_data,
@@ -228,6 +238,10 @@ HANDLERS: dict[str, Handler] = {
     "list_builtin_mcps": catalogue.list_builtin_mcps,
     "add_builtin_skill": catalogue.install_library_skill,
     "delete_skills": catalogue.delete_skills,
+    "add_skill": skills.add_skill,
+    "set_agent_skill_preference": skills.set_agent_skill_preference,
+    "set_skill_associations": skills.set_skill_associations,
+    "list_skill_associations": skills.list_skill_associations,
     "star_library_item": catalogue.star_library_item,
     "unstar_library_item": catalogue.star_library_item,
     "get_default_embedding_model": catalogue.get_default_embedding_model,
@@ -267,12 +281,16 @@ DEVIATIONS: dict[str, str] = {
     "creator's too: another user gets a 404 and does not see them listed or counted (a template is seen by "
     "others only when made with is_public; its share and privacy calls are accepted without effect). The files "
     "an agent wrote are its chat's (GET /file, the directory stats; another user gets a 404), and a document "
-    "summary is read as its document is (its collection's owner and the users it is shared with); a process job "
+    "summary is read, listed and deleted as its document is read (its collection's owner and the users it is "
+    "shared with; another user gets a 404, and a deletion naming one such id deletes none); a process job "
     "naming another user's summary_id fails without writing over it (the seeds do not say; a real server may "
     "refuse the request). Each user sets and reads their own default memory blocks (/users/current/...). Agent keys "
     "and skills (added or installed from the library) are their creator's alone: never shared, another user "
-    "neither lists them nor gets, changes or deletes one by id (a 404); deleting skills is all or nothing, an id "
-    "not the user's a 403, as the client documents. The client does not say who sees an agent key of type "
+    "neither lists them nor gets, changes or deletes one by id (a 404); deleting skills (and enabling them or "
+    "setting their associations) is all or nothing, an id not the user's a 403, as the client documents ('if "
+    "any ID does not belong to the current user'): an id of no skill at all gets that same 403, where other kinds "
+    "answer an unknown id with a 404, so the answer never tells another user's skill from a missing one (the "
+    "seeds do not say; delete_skills' contract declares no 404). The client does not say who sees an agent key of type "
     "'shared'; the mock keeps it its creator's like a private one. /rpc/db records (AI assistants, forums, "
     "event types...) and what the assistants' REST side makes (webhooks, Slack integrations) are their creator's "
     "as the client says ('accessible to the current user'): another user gets a 404 and does not see them listed "
@@ -305,6 +323,16 @@ DEVIATIONS: dict[str, str] = {
     "inactive, the query gets a ce frame with error 'Unauthorized' and the socket is closed with 1008. Neither "
     "the seeds nor the client say what a real server does with a socket whose key goes away; it may keep a "
     "session authenticated at connect until the socket closes",
+    "agent tool settings": "each user has their own tool preference; DELETE /agents/tool_preference puts them back "
+    "on the mock's default (python, shell, web_search; nothing says what a deleted preference reads as). An agent "
+    "key's update changes the fields given (a null one is left as it was) and the value is kept, never answered. "
+    "A tool is given at most one key per env var name: associating another under the same name replaces it; a "
+    "key that is not the user's is refused as unknown (the first documented 4xx, 400: that create declares no "
+    "404), deleting associations is all or nothing with a 404 for an id not the user's, and a deleted key's "
+    "associations go with it (the client says none of this). add_skill makes a skill per SKILL.md at the "
+    "archive's root or one folder down, named by its frontmatter; the mock keeps no envs.json, so a skill "
+    "association accepts any env var name (the client: only those envs.json declares), and a binding whose key "
+    "was deleted is listed with a null key_id",
     "OpenAI errors": "OpenAI-style {error: {message, type, code}} bodies under /openai_api",
     "client surface": "operations without a hand-written handler (most of h2ogpte.rest_sync) are answered by the "
     "generic resource layer: objects stored as sent, answers fitted to the client's models, *_job endpoints as jobs "

@@ -404,7 +404,9 @@ def seed_objects(scratch: Path) -> None:
     """The local files the file-taking methods read."""
     (scratch / "sales.csv").write_bytes(CSV)
     (scratch / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
-    (scratch / "skill.zip").write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+    with zipfile.ZipFile(scratch / "skill.zip", "w") as archive:
+        # what add_skill documents: a SKILL.md with a name and a description in its frontmatter
+        archive.writestr("SKILL.md", "---\nname: harness-skill\ndescription: A skill of the sweep\n---\n")
     (scratch / "agent.py").write_bytes(b"print('agent')\n")
     (scratch / "tool.py").write_bytes(b"print('tool')\n")
     with zipfile.ZipFile(scratch / "agent.zip", "w") as archive:

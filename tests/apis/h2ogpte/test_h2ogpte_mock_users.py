@@ -289,6 +289,25 @@ def test_agent_keys_and_skills_are_their_creators(http: httpx.Client, anon: http
     assert anon.get("/api/v1/agents/skills", headers=alice).json() == []
 
 
+def test_deleting_skills_answers_an_unknown_id_as_another_users(http: httpx.Client, anon: httpx.Client) -> None:
+    """The client: 'if any ID does not belong to the current user' the delete is a 403 and no skill goes. An id of
+    no skill belongs to no one, and a skill of another user is as unknown as a missing one (as an agent key is):
+    both get the same 403, so the answer never tells which ids exist."""
+    alice = _alice(http)
+    mine = http.post("/api/v1/agents/builtin_skills/add", json={"skill_id": "pdf"}).json()["id"]
+    theirs = anon.post("/api/v1/agents/builtin_skills/add", json={"skill_id": "xlsx"}, headers=alice).json()["id"]
+    unknown = "00000000-0000-4000-8000-00000000abcd"
+    answers = []
+    for foreign in (unknown, theirs):
+        refused = http.post("/api/v1/agents/skills/delete", json={"skill_ids": [mine, foreign]})
+        answers.append((refused.status_code, refused.json()["message"].replace(foreign, "<id>")))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 403
+    assert [s["id"] for s in http.get("/api/v1/agents/skills").json()] == [mine]
+    assert [s["id"] for s in anon.get("/api/v1/agents/skills", headers=alice).json()] == [theirs]
+    assert http.post("/api/v1/agents/skills/delete", json={"skill_ids": []}).json() == {"count": 0}
+
+
 def test_rpc_db_records_are_their_creators_until_shared(http: httpx.Client, anon: httpx.Client) -> None:
     alice = _alice(http)
 

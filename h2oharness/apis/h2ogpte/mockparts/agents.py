@@ -58,11 +58,6 @@ def list_agent_tools(state: H2OGPTeMockState, call: Call) -> Reply:
     )
 
 
-def list_agent_tool_preference(state: H2OGPTeMockState, call: Call) -> Reply:
-    """GET /api/v1/agents/tool_preference: List[str]."""
-    return Reply(list(state.tool_preference))
-
-
 def _extension(name: str) -> str:
     return PurePosixPath(name).suffix.lower()
 

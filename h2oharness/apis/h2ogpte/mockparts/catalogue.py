@@ -66,6 +66,7 @@ def delete_skills(state: H2OGPTeMockState, call: Call) -> Reply:
         raise ApiError(403, f"Skill {foreign[:80]} does not belong to the current user; no skill was deleted")
     for skill_id in wanted:
         del held[skill_id]
+        state.skill_associations.pop(skill_id, None)
     return Reply({"count": len(wanted)})
 
 

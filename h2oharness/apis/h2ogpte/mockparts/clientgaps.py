@@ -35,9 +35,6 @@ _MOCK_GAPS: dict[str, str] = {
     },
     "delete_showcase_thumbnail": "sweep order: remove_showcase_chat (an undoer, run before the deleters) has removed "
     "the showcase, so its thumbnail's showcase is gone (404, as a real server would answer)",
-    "delete_skills": "the sweep's skill id names no skill of the user's (skills come from install_library_skill, "
-    "which the sweep does not read as a creator, and from add_skill, which the mock does not keep); the client "
-    "documents such an id as a 403 that deletes nothing, which the mock answers",
     "download_ai_assistant_file": "no file is kept for an assistant (/rpc/db keeps no files), so the download is a 404",
     "update_runtime_llm": "the contract documents the PUT as '(Deprecated) Not supported -- updating a runtime LLM is "
     "disabled'; the mock answers its documented 200 without a body, where the client parses JSON (JSONDecodeError)",

@@ -407,6 +407,11 @@ def _apply(state: H2OGPTeMockState, op: Operation, call: GenericCall) -> None:
         days = body.get("inactivity_interval")
         if key is not None:
             key["inactivity_interval"] = days if isinstance(days, int) else None
+    elif op.operation_id == "delete_agent_keys":
+        # a deleted key is no longer given to any tool
+        gone = set(call.path.get("key_ids", "").split(","))
+        for assoc in [a for a in state.key_tool_associations.values() if a["key_id"] in gone]:
+            del state.key_tool_associations[assoc["associate_id"]]
     elif op.operation_id == "update_question_answer_feedback":
         feedback.give(state, call.path.get("answer_id", ""), body)
     elif op.operation_id == "set_message_votes":

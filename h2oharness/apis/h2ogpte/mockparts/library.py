@@ -343,6 +343,25 @@ def get_document_summary(state: H2OGPTeMockState, call: Call) -> Reply:
     return Reply(summary)
 
 
+def list_document_summaries(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/documents/{document_id}/summaries: the summaries process jobs wrote of the document, oldest
+    first (a 404 for a document the user may not see)."""
+    doc = document_of(state, call.path_params["document_id"])
+    return Reply(page([s for s in state.summaries.values() if s["document_id"] == doc.id], call.query))
+
+
+def delete_document_summaries(state: H2OGPTeMockState, call: Call) -> Reply:
+    """DELETE /api/v1/documents/summaries/{summary_ids} (comma-separated): 204; all or nothing, a 404 naming the
+    first id that is no summary the user may read (another user's, as an unknown one)."""
+    ids = [i for i in call.path_params["summary_ids"].split(",") if i]
+    missing = next((i for i in ids if summary_of(state, i) is None), None)
+    if missing is not None:
+        raise not_found(f"Document summary {missing[:80]}")
+    for summary_id in ids:
+        state.summaries.pop(summary_id, None)
+    return empty()
+
+
 def list_uploads(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /rpc/fs: the ids of the uploads not yet ingested or deleted."""
     return Reply([uid for uid in state.uploads if state.upload(uid) is not None])

@@ -141,7 +141,14 @@ class H2OGPTeMockState(MockState):
     custom_agents: dict[str, dict[str, Any]] = field(default_factory=dict)
     tool_associations: dict[str, dict[str, Any]] = field(default_factory=dict)
     key_associations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the tool preference of a user who set none (or deleted theirs)
     tool_preference: list[str] = field(default_factory=lambda: ["python", "shell", "web_search"])
+    #: each user's own tool preference: user id -> tool names
+    tool_preferences: dict[str, list[str]] = field(default_factory=dict)
+    #: the agent keys each tool receives, by associate id (each names its user_id)
+    key_tool_associations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: each skill's env var -> agent key bindings and the tools that receive them, by skill id
+    skill_associations: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: the library items each user starred: (user id, item_kind, item_id)
     stars: set[tuple[str, str, str]] = field(default_factory=set)
     #: the users, by id: the harness user (the mock's own keys) and alice; a created key acts as its user

@@ -1,0 +1,227 @@
+"""What the h2oGPTe mock is told is what it reads back: document summaries a process job wrote are listed and
+deleted where they are kept, and the agent operations that change something (tool preference, agent keys and
+their tool associations, skill preference and associations) show it on the next read, per user."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import httpx
+import pytest
+
+from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, H2OGPTeMockState, H2OGPTeTimings
+from h2oharness.apis.h2ogpte.mockparts.state import ALICE, HARNESS
+from h2oharness.mocks.clock import ManualClock
+
+
+@pytest.fixture
+def state(clock: ManualClock) -> H2OGPTeMockState:
+    """Jobs done on submission, so the official client's waits end at once on the hand-driven clock."""
+    return H2OGPTeMockState(clock=clock, timings=H2OGPTeTimings.instant())
+
+
+def _alice(http: httpx.Client) -> dict[str, str]:
+    made = http.post("/api/v1/admin/api_keys", json={"user_id": ALICE.id, "name": "alice"})
+    assert made.status_code == 201, made.text
+    return {"Authorization": f"Bearer {made.json()['secret_key']}"}
+
+
+def test_a_processed_documents_summary_is_listed_until_deleted(url: str, state: H2OGPTeMockState) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+    from h2ogpte.errors import ObjectNotFoundError
+
+    client = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    cid = client.create_collection("reports", "")
+    upload = client.upload("sales.csv", io.BytesIO(b"region,total\nnorth,10\n"))
+    client.ingest_uploads(cid, [upload], gen_doc_summaries=False, gen_doc_questions=False)
+    [doc] = client.list_documents_in_collection(cid, 0, 10)
+    made = client.process_document(doc.id)
+    assert [s.id for s in client.list_recent_document_summaries(doc.id, 0, 10)] == [made.id]
+
+    client.delete_document_summaries([made.id])
+    assert client.list_recent_document_summaries(doc.id, 0, 10) == []
+    with pytest.raises(ObjectNotFoundError):
+        client.delete_document_summaries([made.id])
+    assert not state.internal_errors
+
+
+def test_summaries_are_deleted_all_or_nothing_and_only_by_their_readers(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    cid = http.post("/api/v1/collections", json={"name": "c", "description": "d"}).json()["id"]
+    upload = http.put("/api/v1/uploads", files={"file": ("sales.csv", b"a,b\n1,2\n")}).json()["id"]
+    assert http.post(f"/api/v1/uploads/{upload}/ingest", params={"collection_id": cid}).status_code == 204
+    [doc] = http.get(f"/api/v1/collections/{cid}/documents").json()
+    for summary_id in ("s1", "s2"):
+        job = {"document_id": doc["id"], "summary_id": summary_id}
+        assert http.post("/api/v1/documents/process_job", json=job).status_code == 201
+    listed = f"/api/v1/documents/{doc['id']}/summaries"
+    assert [s["id"] for s in http.get(listed).json()] == ["s1", "s2"]
+    assert [s["id"] for s in http.get(listed, params={"offset": 1}).json()] == ["s2"]
+
+    # a summary alice may not read is as unknown to her as one that does not exist; an unknown id keeps the rest
+    assert anon.delete("/api/v1/documents/summaries/s1", headers=alice).status_code == 404
+    assert http.delete("/api/v1/documents/summaries/s1,nope").status_code == 404
+    assert [s["id"] for s in http.get(listed).json()] == ["s1", "s2"]
+    assert http.delete("/api/v1/documents/summaries/s1,s2").status_code == 204
+    assert http.get(listed).json() == []
+    assert http.get("/api/v1/document_summaries/s1").status_code == 404
+
+
+def _skill_zip(*names: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        for name in names:
+            archive.writestr(f"{name}/SKILL.md", f"---\nname: {name}\ndescription: The {name} skill\n---\nUse it.\n")
+    return buf.getvalue()
+
+
+def test_the_official_client_reads_back_its_tool_preference(url: str, state: H2OGPTeMockState) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+
+    client = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    client.update_agent_tool_preference(["python"])
+    assert client.get_agent_tool_preference() == ["python"]
+    client.delete_agent_tool_preference()
+    assert client.get_agent_tool_preference() == ["python", "shell", "web_search"]
+    assert not state.internal_errors
+
+
+def test_a_tool_preference_is_each_users_own(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    preference = "/api/v1/agents/tool_preference"
+    assert http.post(preference, json={"reference_value": ["shell"]}).status_code == 204
+    assert anon.get(preference, headers=alice).json() == ["python", "shell", "web_search"]
+    assert anon.post(preference, json={"reference_value": []}, headers=alice).status_code == 204
+    assert anon.get(preference, headers=alice).json() == []
+    assert anon.delete(preference, headers=alice).status_code == 204
+    assert http.get(preference).json() == ["shell"]
+
+
+def test_the_official_client_reads_back_agent_key_changes_and_the_keys_given_to_tools(
+    url: str, state: H2OGPTeMockState
+) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+
+    client = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    [made] = client.add_agent_key([{"name": "SERP", "value": "secret", "key_type": "private"}])
+    key_id = made["agent_key_id"]
+    updated = client.update_agent_key(key_id, name="SERP2", description="search")
+    assert updated is not None
+    assert (updated["name"], updated["description"]) == ("SERP2", "search")
+    [listed] = client.get_agent_keys()
+    assert (listed["name"], listed["description"]) == ("SERP2", "search")
+
+    given = client.assign_agent_key_for_tool(
+        [{"tool_dict": {"tool": "web_search", "keys": [{"name": "SERPAPI_API_KEY", "key_id": key_id}]}}]
+    )
+    assert given is not None
+    [(associate_id, tool, env_name, given_key, user_id)] = given
+    assert (tool, env_name, given_key, user_id) == ("web_search", "SERPAPI_API_KEY", key_id, HARNESS.id)
+    [association] = client.get_agent_key_tool_associations()
+    assert association["tool"] == "web_search"
+    assert [k["associate_id"] for k in association["keys"]] == [associate_id]
+    assert client.delete_agent_tool_association([associate_id]) == 1
+    assert client.get_agent_key_tool_associations() == []
+    assert not state.internal_errors
+
+
+def test_agent_keys_and_the_keys_given_to_tools_are_each_users_own(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    key_id = http.post("/api/v1/agents/keys", json={"name": "K", "value": "v", "type": "private"}).json()["id"]
+    # another user's key is as unknown to alice as one that does not exist: not changed, not given to a tool
+    assert anon.post(f"/api/v1/agents/keys/{key_id}", json={"name": "hers"}, headers=alice).status_code == 404
+    assert [k["name"] for k in http.get("/api/v1/agents/keys").json()] == ["K"]
+    link = {"tool": "shell", "keys": [{"name": "TOKEN", "key_id": key_id}]}
+    # the contract documents no 404 here: the operation's first documented 4xx
+    assert anon.post("/api/v1/agents/tool_association", json=link, headers=alice).status_code == 400
+    made = http.post("/api/v1/agents/tool_association", json=link).json()
+    [associate_id] = [k["associate_id"] for k in made["keys"]]
+    assert anon.get("/api/v1/agents/tool_association", headers=alice).json() == []
+    gone = anon.delete(f"/api/v1/agents/tool_association/{associate_id}", headers=alice)
+    assert gone.status_code == 404
+    # giving the tool another key under the same env var name replaces the binding
+    other = http.post("/api/v1/agents/keys", json={"name": "K2", "value": "w", "type": "private"}).json()["id"]
+    link = {"tool": "shell", "keys": [{"name": "TOKEN", "key_id": other}]}
+    assert http.post("/api/v1/agents/tool_association", json=link).status_code == 200
+    [listed] = http.get("/api/v1/agents/tool_association").json()
+    assert [k["key_id"] for k in listed["keys"]] == [other]
+    # a deleted key is no longer given to any tool
+    assert http.delete(f"/api/v1/agents/keys/{other}").status_code == 204
+    assert http.get("/api/v1/agents/tool_association").json() == []
+
+
+def test_the_official_client_reads_back_skills_it_uploaded_and_set(
+    url: str, state: H2OGPTeMockState, tmp_path: Path
+) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+
+    client = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    [made] = client.add_agent_key([{"name": "PDF", "value": "secret", "key_type": "private"}])
+    key_id = made["agent_key_id"]
+    path = tmp_path / "skills.zip"
+    path.write_bytes(_skill_zip("pdf"))
+    [skill] = client.add_skill(str(path))
+    assert [(s.id, s.skill_name, s.enabled) for s in client.get_skills()] == [(skill.id, "pdf", False)]
+    client.set_agent_skill_preference([skill.id], True)
+    assert [s.enabled for s in client.get_skills()] == [True]
+    bound = client.set_skill_associations(skill.id, keys=[{"name": "PDF_KEY", "key_id": key_id}])
+    assert bound == {"count": 1, "tools": ["python", "shell"]}
+    [kept] = client.get_skill_associations()
+    assert (kept.skill_id, kept.tools) == (skill.id, ["python", "shell"])
+    assert [(k.name, k.key_id, k.key_name) for k in kept.keys] == [("PDF_KEY", key_id, "PDF")]
+    assert not state.internal_errors
+
+
+def test_skills_are_set_by_their_owner_only(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    upload = {"file": ("two.zip", _skill_zip("pdf", "xlsx"))}
+    made = anon.post("/api/v1/agents/skills", files=upload, data={"enable_by_default": "true"}, headers=alice)
+    assert made.status_code == 201, made.text
+    ids = [s["id"] for s in made.json()]
+    assert [(s["skill_name"], s["enabled"]) for s in made.json()] == [("pdf", True), ("xlsx", True)]
+    assert http.get("/api/v1/agents/skills").json() == []
+    refused = http.post("/api/v1/agents/skill_preference", json={"skill_ids": ids[:1], "enabled": False})
+    assert (refused.status_code, set(refused.json())) == (403, {"code", "message"})
+    bind = {"skill_id": ids[0], "keys": [], "tools": ["shell"]}
+    assert http.post("/api/v1/agents/skill_association", json=bind).status_code == 403
+    assert anon.post("/api/v1/agents/skill_association", json=bind, headers=alice).json()["tools"] == ["shell"]
+    assert http.get("/api/v1/agents/skill_association").json() == []
+    # only the named skills change
+    assert (
+        anon.post(
+            "/api/v1/agents/skill_preference", json={"skill_ids": ids[:1], "enabled": False}, headers=alice
+        ).status_code
+        == 204
+    )
+    listed = anon.get("/api/v1/agents/skills", headers=alice).json()
+    assert [(s["skill_name"], s["enabled"]) for s in listed] == [("pdf", False), ("xlsx", True)]
+    assert [a["skill_id"] for a in anon.get("/api/v1/agents/skill_association", headers=alice).json()] == ids[:1]
+    bad = anon.post("/api/v1/agents/skills", files={"file": ("notes.txt", b"x")}, headers=alice)
+    assert bad.status_code == 415
+    # a deleted skill's associations go with it
+    assert anon.post("/api/v1/agents/skills/delete", json={"skill_ids": ids}, headers=alice).json()["count"] == 2
+    assert anon.get("/api/v1/agents/skill_association", headers=alice).json() == []
+
+
+def test_an_installed_skill_is_enabled_and_given_keys_as_set(http: httpx.Client) -> None:
+    skill = http.post("/api/v1/agents/builtin_skills/add", json={"skill_id": "pdf"}).json()["id"]
+    key_id = http.post("/api/v1/agents/keys", json={"name": "K", "value": "v", "type": "private"}).json()["id"]
+    assert [s["enabled"] for s in http.get("/api/v1/agents/skills").json()] == [False]
+    assert http.post("/api/v1/agents/skill_preference", json={"skill_ids": [skill], "enabled": True}).status_code == 204
+    assert [s["enabled"] for s in http.get("/api/v1/agents/skills").json()] == [True]
+    bind = {"skill_id": skill, "keys": [{"name": "PDF_KEY", "key_id": key_id}], "tools": ["shell"]}
+    assert http.post("/api/v1/agents/skill_association", json=bind).json() == {"count": 1, "tools": ["shell"]}
+    [kept] = http.get("/api/v1/agents/skill_association").json()
+    assert (kept["skill_id"], kept["tools"]) == (skill, ["shell"])
+    assert [(k["name"], k["key_id"]) for k in kept["keys"]] == [("PDF_KEY", key_id)]
+    # a null key_id clears the binding; no tools named is both executors
+    clear = {"skill_id": skill, "keys": [{"name": "PDF_KEY", "key_id": None}]}
+    assert http.post("/api/v1/agents/skill_association", json=clear).json() == {
+        "count": 0,
+        "tools": ["python", "shell"],
+    }
+    assert http.get("/api/v1/agents/skill_association").json() == [
+        {"skill_id": skill, "keys": [], "tools": ["python", "shell"]}
+    ]
