@@ -46,14 +46,20 @@ class _H2O3User(HarnessUser):
     def _parse(self, scheduled: float | None = None) -> str | None:
         """Upload the CSV, parse it and wait: one ``parse`` job, measured; the frame's name, None if it failed."""
         frame = f"load_{os.getpid()}_{next(_names)}_{uuid.uuid4().hex[:6]}"
+        made: list[str] = []  # what the server holds of this parse so far, the newest last
         with job_metrics(self.environment, "h2o3 parse", scheduled) as out:
             upload = self.api.post_file(_CSV.encode(), destination_frame=f"{frame}.csv")
-            setup = self.api.parse_setup([str(upload["destination_frame"])])
+            made.append(str(upload["destination_frame"]))
+            setup = self.api.parse_setup([made[-1]])
             job = self.api.parse(setup, destination_frame=frame)["job"]["key"]["name"]
+            made.append(frame)  # the parse consumes the upload (delete_on_done)
             out.submitted()
             out["polls"] = self._wait(job, "parse", time.monotonic())
         if not out["ok"]:
-            self._drop(frame)
+            # the upload a refused parse left behind, or the frame of a submitted one (a failed poll may hide a
+            # parse that ended well); never a frame that was not made, whose 404 would be a second failure
+            if made:
+                self._drop(made[-1])
             return None
         return frame
 

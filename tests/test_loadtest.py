@@ -94,6 +94,19 @@ def test_a_task_the_target_resets_is_one_line_and_a_counted_failure(tmp_path: Pa
     assert sum(count for count, _ in failures(tmp_path).values()) >= len(said)
 
 
+def test_a_refused_parse_is_one_failure_and_its_upload_is_cleaned_up(tmp_path: Path) -> None:
+    # the cleanup deleted the frame the parse never made: a 404 that doubled every failure, and the upload stayed
+    stderr = load(tmp_path, "h2o3.polling", [{"method": "POST", "path": "/3/Parse", "fault": "status=500"}])
+    assert_no_traceback(tmp_path, stderr)
+    report = json.loads((tmp_path / "load.json").read_text())
+    entries = {e["key"]: e for e in report["entries"]}
+    refused = entries["POST /3/Parse"]
+    assert refused["requests"] == refused["failures"] > 0, refused
+    dropped = entries["DELETE /3/Frames/{frame_id}"]
+    assert (dropped["requests"], dropped["failures"]) == (refused["requests"], 0), dropped
+    assert report["totals"]["failures"] == refused["failures"]
+
+
 def test_a_stream_cut_half_way_is_a_failed_stream_not_an_internal_error(tmp_path: Path) -> None:
     rules = [
         {"method": "POST", "path": "/api/v1/chats/*/completions", "fault": "truncate=2"},
