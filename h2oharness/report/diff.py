@@ -2,8 +2,11 @@
 
 Operations and scenarios are compared per API and target. A regression is an operation
 or scenario that now fails on something the target's known findings do not explain, a
-defect among the new failures that the old report did not have, or, when a ``load.json``
-sits next to both reports, an entry whose p95 grew by more than 20 % and 50 ms.
+defect among the new failures that the old report did not have, an error of the run that
+the old report did not have (the harness could not run part of it: a target that could not
+be used, a module that did not collect), or, when a ``load.json`` sits next to both
+reports, an entry whose p95 grew by more than 20 % and 50 ms. What the old report tested
+and the new one did not is listed, not counted: a run may choose fewer operations.
 """
 
 from __future__ import annotations
@@ -57,11 +60,13 @@ class ReportDiff:
     new_drift: tuple[str, ...] = ()
     slower: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    new_errors: tuple[str, ...] = ()
+    untested: tuple[str, ...] = ()
 
     @property
     def regressions(self) -> int:
-        """Newly failing operations and scenarios, new defects and latency regressions."""
-        return len(self.newly_failing) + len(self.new_defects) + len(self.slower)
+        """Newly failing operations and scenarios, new defects, new errors of the run and latency regressions."""
+        return len(self.newly_failing) + len(self.new_defects) + len(self.new_errors) + len(self.slower)
 
 
 def _load_p95(path: Path) -> dict[str, float] | None:
@@ -135,7 +140,9 @@ def _compare_api(old: ApiReport | None, new: ApiReport, out: dict[str, list[str]
     before = {(op.method, op.path): _op_state(op) for op in old.operations} if old is not None else {}
     for op in new.operations:
         was, now = before.get((op.method, op.path), "untested"), _op_state(op)
-        if now == "failed" and was != "failed":
+        if now == "untested" and was != "untested":
+            out["untested"].append(f"{where}: {op.method} {op.path} (was {was})")
+        elif now == "failed" and was != "failed":
             out["newly_failing"].append(f"{where}: {op.method} {op.path}: {_op_reason(op)}")
         elif now == "known" and was in ("passed", "untested") and was != now:
             out["newly_known"].append(f"{where}: {op.method} {op.path}: {_op_reason(op)}")
@@ -145,13 +152,19 @@ def _compare_api(old: ApiReport | None, new: ApiReport, out: dict[str, list[str]
     for scenario in new.scenarios:
         was, now = runs.get(scenario.name, "skipped"), _scenario_state(scenario)
         reason = f": {one_line(scenario.message, _REASON_CHARS)}" if scenario.message else ""
-        if now == "failed" and was != "failed":
+        if now == "skipped" and was != "skipped":
+            out["untested"].append(f"{where}: {scenario.label} (was {was})")  # the run's error says why
+        elif now == "failed" and was != "failed":
             out["newly_failing"].append(f"{where}: {scenario.label}{reason}")
         elif now == "known" and was not in ("known", "failed"):
             out["newly_known"].append(f"{where}: {scenario.label}{reason}")
         elif now == "passed" and was in ("failed", "known"):
             out["fixed"].append(f"{where}: {scenario.label}")
     out["new_defects"] += [f"{where}: {line}" for line in _new_defects(old, new)]
+    errors = set(old.errors) if old is not None else set()
+    out["new_errors"] += [
+        f"{where}: the harness could not run: {one_line(e, _REASON_CHARS)}" for e in new.errors if e not in errors
+    ]
     drift = set(old.drift) if old is not None else set()
     out["new_drift"] += [
         f"{where}: {d.source}: {one_line(d.what, _REASON_CHARS)} "
@@ -175,7 +188,8 @@ def _slower(old: dict[str, float], new: dict[str, float]) -> list[str]:
 
 def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
     """What changed from ``old`` to ``new``, per API and target."""
-    out: dict[str, list[str]] = {k: [] for k in ("newly_failing", "newly_known", "fixed", "new_defects", "new_drift")}
+    kinds = ("newly_failing", "newly_known", "fixed", "new_defects", "new_drift", "new_errors", "untested")
+    out: dict[str, list[str]] = {k: [] for k in kinds}
     notes: list[str] = []
     earlier = {(api.slug, api.target): api for api in old.conformance.apis}
     for api in new.conformance.apis:
@@ -199,6 +213,8 @@ def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
         new_drift=tuple(out["new_drift"]),
         slower=tuple(slower),
         notes=tuple(notes),
+        new_errors=tuple(out["new_errors"]),
+        untested=tuple(out["untested"]),
     )
 
 
@@ -213,8 +229,10 @@ def render_diff(diff: ReportDiff) -> str:
     sections = (
         ("newly failing", diff.newly_failing),
         ("new defects", diff.new_defects),
+        ("new errors of the run", diff.new_errors),
         ("latency regressions", diff.slower),
         ("now failing only on known findings (not counted)", diff.newly_known),
+        ("no longer tested (not counted)", diff.untested),
         ("fixed", diff.fixed),
         ("new documentation drift", diff.new_drift),
         ("notes", diff.notes),

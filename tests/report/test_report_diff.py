@@ -26,9 +26,10 @@ def _write(
     scenarios: tuple[ScenarioResult, ...] = (),
     drift: tuple[DriftEntry, ...] = (),
     p95: dict[str, float] | None = None,
+    errors: tuple[str, ...] = (),
 ) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    api = ApiReport("h2o3", "H2O-3", "mock", "http://h", operations, scenarios, drift)
+    api = ApiReport("h2o3", "H2O-3", "mock", "http://h", operations, scenarios, drift, errors=errors)
     (folder / "conformance.json").write_text(build_conformance([api], "0.1.0", "now", 1.0).to_json())
     if p95 is not None:
         entries = [{"key": key, "p95": value} for key, value in p95.items()]
@@ -75,6 +76,36 @@ def test_newly_failing_fixed_new_defect_drift_and_known_are_told_apart(
     out = capsys.readouterr().out
     assert "newly failing (2):\n  h2o3 on mock: POST /3/Parse" in out
     assert out.splitlines()[-1] == "2 regressions (exit 1)"
+
+
+def test_a_run_the_harness_could_not_finish_is_a_regression_and_says_what_went_untested(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the target went down between the runs: nothing failed, and the gate passed on tests that never ran
+    old = _write(
+        tmp_path / "old",
+        (_op("/3/Parse", "passed"), _op("/3/Known", "failed", KNOWN), _op("/3/Never", "untested")),
+        (ScenarioResult("train", "passed"),),
+    )
+    down = "the live target could not be used: cannot reach http://h: GET /3/Cloud: [Errno 111] Connection refused"
+    new = _write(
+        tmp_path / "new",
+        (_op("/3/Parse", "untested"), _op("/3/Known", "untested"), _op("/3/Never", "untested")),
+        (ScenarioResult("train", "skipped", down),),
+        errors=(down,),
+    )
+    diff = diff_reports(read_report(old), read_report(new))
+    assert diff.new_errors == (f"h2o3 on mock: the harness could not run: {down[:99]}…",)
+    assert diff.untested == (
+        "h2o3 on mock: POST /3/Parse (was passed)",
+        "h2o3 on mock: POST /3/Known (was known)",
+        "h2o3 on mock: scenario train (was passed)",
+    )
+    assert (diff.newly_failing, diff.regressions) == ((), 1)
+    assert main(["report", "diff", str(old), str(new)]) == 1
+    assert "no longer tested (not counted) (3):" in capsys.readouterr().out
+    # the same error in both reports is no news
+    assert diff_reports(read_report(new), read_report(new)).regressions == 0
 
 
 def test_a_new_defect_on_an_already_failing_operation_is_a_regression(tmp_path: Path) -> None:
