@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from h2oharness.apis import APIS, ApiInfo, get_api
 from h2oharness.arrivals import DEFAULT_MAX_DISPATCH_DELAY_MS
@@ -32,6 +32,9 @@ from h2oharness.targets import (
     serve_mock,
     split_userinfo,
 )
+
+if TYPE_CHECKING:
+    from h2oharness.report.model import Conformance
 
 #: seconds pytest has, once told to stop, to end its session and write the report of the tests done so far
 RUN_GRACE = 30.0
@@ -529,6 +532,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         raise ConfigError(f"{args.report}: not a conformance report (not UTF-8 text)") from None
     conformance = Conformance.from_json(text, str(args.report))  # a malformed one is named, as report diff names it
     out: Path = args.out or _suite_root(None) / "contracts" / api.slug / "known_findings.yaml"
+    _check_baseline_source(conformance, api.slug, args.report, args.merge)
     known = load_baseline(out) if args.merge else None
     entries = baseline_from_report(conformance, api.slug, known)
     if args.merge and out.is_file():
@@ -537,6 +541,23 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     write_output(out, header + yaml.safe_dump(entries, sort_keys=False, width=120), "--out")
     print(f"wrote {out}: {len(entries)} entries")
     return EXIT_OK
+
+
+def _check_baseline_source(conformance: Conformance, slug: str, path: Path, merge: bool) -> None:
+    """ConfigError unless the report tested ``slug`` whole: a baseline written from a run of another API, or from
+    one the harness could not finish (a target that could not be used), would replace the known findings with
+    fewer. With ``merge`` an unfinished run may add to them, since nothing is dropped."""
+    runs = [a for a in conformance.apis if a.slug == slug]
+    if not runs:
+        held = ", ".join(f"{a.slug} on {a.target}" for a in conformance.apis) or "none"
+        raise ConfigError(f"{path} holds no report of {slug} (it has: {held}); nothing to write a baseline from")
+    unfinished = next((a for a in runs if a.errors), None)
+    if unfinished is not None and not merge:
+        raise ConfigError(
+            f"{path}: the harness could not run all of {slug} on {unfinished.target} ({unfinished.errors[0]}); "
+            "a baseline from it would drop the findings it could not test: run again, or pass --merge to add to "
+            "the entries already there"
+        )
 
 
 def cmd_load(args: argparse.Namespace) -> int:

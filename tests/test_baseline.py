@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -74,3 +75,33 @@ def test_baseline_lists_each_new_check_of_the_api_with_its_operations_and_the_se
             "reason": "Server error on H2O-3 3.46.0.12, found by the contract sweep",
         },
     ]
+
+
+@pytest.mark.parametrize(
+    ("errors", "api", "needle"),
+    [
+        (
+            ("the live target could not be used: cannot reach http://127.0.0.1:1",),
+            "h2o3",
+            "the harness could not run all of h2o3 on local (the live target could not be used: cannot reach",
+        ),
+        ((), "coreplexml", "holds no report of coreplexml (it has: h2o3 on local, workflows on local)"),
+    ],
+)
+def test_a_baseline_that_would_drop_known_findings_is_refused_and_the_file_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], errors: tuple[str, ...], api: str, needle: str
+) -> None:
+    # a report of a run that could not reach its target has no failures: its baseline would be empty
+    report = Conformance.from_json(_report(tmp_path).read_text())
+    h2o3 = dataclasses.replace(report.apis[0], operations=(), errors=errors)
+    unfinished = tmp_path / "unfinished.json"
+    unfinished.write_text(dataclasses.replace(report, apis=(h2o3, report.apis[1])).to_json())
+    out = tmp_path / "known.yaml"
+    out.write_text("- {check: ST101, operations: ['GET /3/A'], reason: mine}\n")
+    before = out.read_text()
+    assert main(["baseline", "--from", str(unfinished), "--api", api, "--out", str(out)]) == 3
+    assert needle in capsys.readouterr().err
+    assert out.read_text() == before
+    if errors:  # adding to the file loses nothing
+        assert main(["baseline", "--from", str(unfinished), "--api", api, "--out", str(out), "--merge"]) == 0
+        assert yaml.safe_load(out.read_text()) == yaml.safe_load(before)

@@ -149,11 +149,11 @@ def test_an_output_path_that_cannot_be_written_is_one_line_and_exit_3(
     monkeypatch.chdir(ROOT)
     (tmp_path / "file").write_text("mine")
     (tmp_path / "dir").mkdir()
+    from h2oharness.report.model import ApiReport, Conformance
+
     report = tmp_path / "conformance.json"
-    report.write_text(
-        '{"format": 1, "harness_version": "0", "started_at": "", "duration": 0, "exit_code": 0, "summary": "",'
-        ' "counts": {}, "apis": []}'
-    )
+    h2o3 = ApiReport("h2o3", "H2O-3", "local", "http://127.0.0.1:1", (), (), ())
+    report.write_text(Conformance("0", "", 0.0, (h2o3,), exit_code=0, summary="").to_json())
     names = {"FILE": str(tmp_path / "file"), "DIR": str(tmp_path / "dir"), "REPORT": str(report)}
     for placeholder, path in names.items():
         argv, needle = [a.replace(placeholder, path) for a in argv], needle.replace(placeholder, path)
