@@ -156,6 +156,32 @@ def test_an_interrupted_run_resumes_where_it_stopped_and_reports_whole(pytester:
     assert [s["name"] for s in api["scenarios"]] == ["test_third"]  # without --harness-resume a run starts over
 
 
+def test_a_resumed_run_runs_the_tests_its_target_kept_from_running(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from h2oharness.apis.coreplexml.mock import make_app
+    from h2oharness.apis.coreplexml.mockparts.state import DEFAULT_API_KEY
+    from h2oharness.mocks.serve import serve
+
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_coreplexml_reach.py").write_text(
+        "def test_one(coreplexml_target):\n    assert coreplexml_target.url\n\n\n"
+        "def test_two(coreplexml_target):\n    assert coreplexml_target.url\n"
+    )
+    report = pytester.path / "out"
+    args = ("--harness-target", "live", "--harness-report-dir", str(report), "-p", "no:cacheprovider")
+    with serve(make_app()) as served:
+        monkeypatch.setenv("COREPLEXML_URL", served.url)
+        monkeypatch.setenv("COREPLEXML_API_KEY", "wrong")
+        pytester.runpytest_inprocess(*args).assert_outcomes(errors=2)  # refused: nothing ran
+        monkeypatch.setenv("COREPLEXML_API_KEY", DEFAULT_API_KEY)
+        again = pytester.runpytest_inprocess(*args, "--harness-resume")
+    again.assert_outcomes(passed=2)  # before, both were "done" and the resumed run ran nothing
+    (api,) = json.loads((report / "conformance.json").read_text())["apis"]
+    assert [(s["name"], s["outcome"]) for s in api["scenarios"]] == [("test_one", "passed"), ("test_two", "passed")]
+    assert api["errors"] == []
+
+
 def test_real_keys_are_asked_for_by_option_and_handed_to_the_contract_modules(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -54,7 +54,8 @@ class ReportCollector:
         report_dir.mkdir(parents=True, exist_ok=True)
         if config.getoption("--harness-resume"):
             for line in read_progress(report_dir):
-                self.records += [line["record"]] if "record" in line else []
+                # a test its target kept from running runs again: its new record replaces that one
+                self.records += [line["record"]] if "record" in line and not line["record"].get("unrun") else []
                 self.drift += [line["drift"]] if "drift" in line else []
                 if "crash" in line:
                     self._keep_crash(line["crash"])

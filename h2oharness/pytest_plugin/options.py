@@ -195,7 +195,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     report_dir = config.getoption("--harness-report-dir")
     if config.getoption("--harness-resume") and report_dir:
-        done = {str(line["record"].get("nodeid")) for line in read_progress(Path(report_dir)) if "record" in line}
+        records = [line["record"] for line in read_progress(Path(report_dir)) if "record" in line]
+        done = {str(r.get("nodeid")) for r in records if not r.get("unrun")}
         kept = [item for item in items if item.nodeid not in done]
         if len(kept) < len(items):
             config.hook.pytest_deselected(items=[item for item in items if item.nodeid in done])

@@ -204,6 +204,7 @@ def _failed(record: dict[str, Any], item: pytest.Item, exc: BaseException, opera
         record["target"] = record["target"] or {"kind": exc.kind, "url": exc.url, "version": ""}
         record["outcome"] = "skipped"
         record["error"] = f"the {exc.kind} target could not be used: {exc}"
+        record["unrun"] = True  # a resumed run runs it, once the target is back
     elif isinstance(exc, HarnessError):
         record["error"] = f"{type(exc).__name__}: {exc}"
     elif isinstance(exc, ServerCrash):
