@@ -81,6 +81,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/api/experiments/{experiment_id}/engine-runs", experiments.engine_runs),
     ("GET", "/api/models", sdk.list_models),
     ("GET", "/api/models/{model_id}", sdk.get_model),
+    ("DELETE", "/api/models/{model_id}", sdk.delete_model),
     ("GET", "/api/reports/{report_id}/download", sdk.report_download),
 )
 
@@ -114,8 +115,9 @@ DEVIATIONS: dict[str, str] = {
     "jobs": "privacy detect/transform and SynthGen generate are jobs on the state's clock (0.2 s queued, 1 s "
     "running), 'completed' when done; reports, sessions and SynthGen models are ready at once",
     "promote/rollback/deactivate": "answer the deployment as stored; its stage and status do not change",
-    "models": "GET /api/models lists the models experiments trained so far; DELETE /api/models/{id} answers ok "
-    "but the model stays on its experiment's leaderboard",
+    "models": "GET /api/models lists the models experiments trained so far; DELETE /api/models/{id} takes the model "
+    "off its experiment's leaderboard and every read (404 after), and a best-model choice of it falls back to the "
+    "top of the leaderboard; deployments of it are left as they are",
     "downloads": "a dataset downloads as its header row only (rows are not kept); a report as an empty PDF",
     "unknown query parameters": "422 extra_forbidden, as a FastAPI query model with extra='forbid' (FastAPI's "
     "default ignores them)",
