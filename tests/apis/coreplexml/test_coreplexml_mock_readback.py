@@ -41,3 +41,30 @@ def test_a_deleted_model_is_gone_from_every_read(
     with pytest.raises(CorePlexMLResponseError) as gone:
         client.set_best_model(experiment, chosen)
     assert gone.value.status == 404
+
+
+def test_promote_rollback_and_deactivate_show_on_the_next_read(
+    client: CorePlexMLClient, http: httpx.Client, upload: Upload, clock: ManualClock
+) -> None:
+    data, _, models = _trained(client, upload, clock)
+    listed = f"/api/mlops/projects/{data['project']}/deployments"
+    made = http.post(listed, json={"model_id": models[0], "name": "scoring", "stage": "staging"}).json()
+    path = f"/api/mlops/deployments/{made['id']}"
+
+    def seen() -> list[tuple[str, str, str]]:
+        [item] = http.get(listed).json()["items"]
+        return [(d["stage"], d["status"], d["model_id"]) for d in (http.get(path).json(), item)]
+
+    promoted = http.post(f"{path}/promote", json={"to_stage": "production"})  # what deployments.promote sends
+    assert promoted.json()["stage"] == "production"
+    assert seen() == [("production", "active", models[0])] * 2
+    assert http.post(f"{path}/promote", json={"to_stage": "live"}).status_code == 422
+
+    assert http.post(f"{path}/rollback", json={"to_model_id": models[1]}).json()["model_id"] == models[1]
+    assert seen() == [("production", "active", models[1])] * 2
+    unknown = "00000000-0000-4000-8000-000000000000"
+    assert http.post(f"{path}/rollback", json={"to_model_id": unknown}).status_code == 404
+
+    assert http.post(f"{path}/deactivate").json()["status"] == "inactive"
+    assert seen() == [("production", "inactive", models[1])] * 2
+    assert http.post(f"/api/mlops/deployments/{unknown}/deactivate").status_code == 404
