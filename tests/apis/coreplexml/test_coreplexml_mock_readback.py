@@ -1,5 +1,5 @@
 """What the CorePlexML mock is told is what it reads back: a deleted model is gone from every read, and the
-writes beyond the seed (deployment promote, rollback and deactivate) show on the next read."""
+writes beyond the seed (deployment promote, rollback and deactivate, a project update) show on the next read."""
 
 from __future__ import annotations
 
@@ -68,3 +68,15 @@ def test_promote_rollback_and_deactivate_show_on_the_next_read(
     assert http.post(f"{path}/deactivate").json()["status"] == "inactive"
     assert seen() == [("production", "inactive", models[1])] * 2
     assert http.post(f"/api/mlops/deployments/{unknown}/deactivate").status_code == 404
+
+
+def test_a_project_update_shows_in_its_read_and_the_list(
+    client: CorePlexMLClient, http: httpx.Client, clock: ManualClock
+) -> None:
+    made = client.create_project("before", "first")
+    clock.advance(2.0)
+    assert http.put(f"/api/projects/{made['id']}", json={"name": "after"}).status_code == 200
+    [listed] = client.list_projects()["items"]
+    for seen in (client.project(made["id"]), listed):
+        assert (seen["name"], seen["description"], seen["created_at"]) == ("after", "first", made["created_at"])
+        assert seen["updated_at"] > made["updated_at"]

@@ -29,7 +29,7 @@ def project_body(project: Project) -> JSONDict:
         "name": project.name,
         "description": project.description,
         "created_at": project.created_at,
-        "updated_at": project.created_at,
+        "updated_at": project.updated_at or project.created_at,
     }
 
 

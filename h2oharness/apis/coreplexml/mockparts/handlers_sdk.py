@@ -33,6 +33,7 @@ def update_project(state: CorePlexMLMockState, call: Call) -> Reply:
         project.name = name
         if description is not None:
             project.description = description
+        project.updated_at = state.iso()
     return Reply(project_body(project))
 
 

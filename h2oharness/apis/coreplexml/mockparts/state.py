@@ -60,6 +60,8 @@ class Project:
     name: str
     description: str
     created_at: str
+    #: when a PUT last changed it ('' until one does: updated_at is then created_at)
+    updated_at: str = ""
 
 
 @dataclass
