@@ -115,6 +115,8 @@ DEVIATIONS: dict[str, str] = {
     "resources (h2oharness/mocks/resources.py): stored as sent, answered fitted to the contract's schemas, flat "
     "(never wrapped in {deployment: ...}); predictions, drift, explanations and comparisons are schema-valid "
     "placeholders, not computed",
+    "delete project": "takes its datasets, experiments (and their models), members and deployments with it; "
+    "reports, privacy policies and sessions, SynthGen models and studio sessions that name it stay",
     "jobs": "privacy detect/transform and SynthGen generate are jobs on the state's clock (0.2 s queued, 1 s "
     "running), 'completed' when done; reports, sessions and SynthGen models are ready at once",
     "promote/rollback/deactivate": "promote sets the stage to to_stage (staging or production, else 422), "

@@ -80,3 +80,15 @@ def test_a_project_update_shows_in_its_read_and_the_list(
     for seen in (client.project(made["id"]), listed):
         assert (seen["name"], seen["description"], seen["created_at"]) == ("after", "first", made["created_at"])
         assert seen["updated_at"] > made["updated_at"]
+
+
+def test_a_deleted_projects_deployments_go_with_it(
+    client: CorePlexMLClient, http: httpx.Client, upload: Upload, clock: ManualClock
+) -> None:
+    data, _, models = _trained(client, upload, clock)
+    listed = f"/api/mlops/projects/{data['project']}/deployments"
+    made = http.post(listed, json={"model_id": models[0], "name": "scoring", "stage": "staging"}).json()
+    assert http.get(f"/api/mlops/deployments/{made['id']}").status_code == 200
+    assert client.delete_project(data["project"]) == {"ok": True}
+    assert http.get(f"/api/mlops/deployments/{made['id']}").status_code == 404
+    assert http.get(listed).status_code == 404

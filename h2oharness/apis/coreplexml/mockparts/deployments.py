@@ -21,7 +21,8 @@ STAGES = ("staging", "production")
 
 def _stored(state: CorePlexMLMockState, deployment_id: str) -> dict[str, Any] | None:
     """The deployment as the generic layer holds it (under whichever project made it), or None."""
-    for path, held in generic.resources(state).collections.items():
+    # list(): other requests may add collections meanwhile (a dict changing size cannot be iterated)
+    for path, held in list(generic.resources(state).collections.items()):
         if path.startswith("/api/mlops/projects/") and path.endswith("/deployments") and deployment_id in held:
             found: dict[str, Any] = held[deployment_id]
             return found
