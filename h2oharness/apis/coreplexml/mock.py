@@ -22,7 +22,7 @@ from urllib.parse import parse_qs
 from starlette.applications import Starlette
 from starlette.responses import Response
 
-from h2oharness.apis.coreplexml.mockparts import generic
+from h2oharness.apis.coreplexml.mockparts import deployments, generic
 from h2oharness.apis.coreplexml.mockparts import handlers_data as data
 from h2oharness.apis.coreplexml.mockparts import handlers_experiments as experiments
 from h2oharness.apis.coreplexml.mockparts import handlers_sdk as sdk
@@ -81,7 +81,11 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/api/experiments/{experiment_id}/engine-runs", experiments.engine_runs),
     ("GET", "/api/models", sdk.list_models),
     ("GET", "/api/models/{model_id}", sdk.get_model),
+    ("DELETE", "/api/models/{model_id}", sdk.delete_model),
     ("GET", "/api/reports/{report_id}/download", sdk.report_download),
+    ("POST", "/api/mlops/deployments/{deployment_id}/promote", deployments.promote),
+    ("POST", "/api/mlops/deployments/{deployment_id}/rollback", deployments.rollback),
+    ("POST", "/api/mlops/deployments/{deployment_id}/deactivate", deployments.deactivate),
 )
 
 
@@ -111,11 +115,17 @@ DEVIATIONS: dict[str, str] = {
     "resources (h2oharness/mocks/resources.py): stored as sent, answered fitted to the contract's schemas, flat "
     "(never wrapped in {deployment: ...}); predictions, drift, explanations and comparisons are schema-valid "
     "placeholders, not computed",
+    "delete project": "takes its datasets, experiments (and their models), members and deployments with it; "
+    "reports, privacy policies and sessions, SynthGen models and studio sessions that name it stay",
     "jobs": "privacy detect/transform and SynthGen generate are jobs on the state's clock (0.2 s queued, 1 s "
     "running), 'completed' when done; reports, sessions and SynthGen models are ready at once",
-    "promote/rollback/deactivate": "answer the deployment as stored; its stage and status do not change",
-    "models": "GET /api/models lists the models experiments trained so far; DELETE /api/models/{id} answers ok "
-    "but the model stays on its experiment's leaderboard",
+    "promote/rollback/deactivate": "promote sets the stage to to_stage (staging or production, else 422), "
+    "deactivate sets the status to inactive, rollback serves to_model_id or to_deployment_id's model (404 when "
+    "unknown) and with neither leaves the deployment as it is (the mock keeps no version history); the next read "
+    "shows each change",
+    "models": "GET /api/models lists the models experiments trained so far; DELETE /api/models/{id} takes the model "
+    "off its experiment's leaderboard and every read (404 after), and a best-model choice of it falls back to the "
+    "top of the leaderboard; deployments of it are left as they are",
     "downloads": "a dataset downloads as its header row only (rows are not kept); a report as an empty PDF",
     "unknown query parameters": "422 extra_forbidden, as a FastAPI query model with extra='forbid' (FastAPI's "
     "default ignores them)",

@@ -110,8 +110,9 @@ DEVIATIONS: dict[str, str] = {
     "resource ids": "any segment outside [A-Za-z0-9][A-Za-z0-9_-]{0,62} is 400 INVALID_ARGUMENT",
     "list filters": "filter (terms 'field = value' / 'field != value' joined by AND) on runs and jobs, orderBy "
     "('field [asc|desc]', comma-separated) on jobs; functions, OR, NOT, has and the '-' wildcard parent are not",
-    "update masks": "comma-separated V1Workflow/V1Action field paths or '*': sourceContents is applied, output-only "
-    "paths are ignored, unknown paths are 400",
+    "update masks": "comma-separated V1Workflow/V1Action/V1Runner field paths or '*': only the writable fields named "
+    "are applied (a runner's displayName, aliases, sandboxEngineImage, sandboxEngineTemplate; a named one the body "
+    "leaves out is cleared, AIP-134), output-only paths are ignored, unknown paths are 400",
     "actions": "an action's source is YAML with id, name, inputs (as a workflow's), outputs and a non-empty steps "
     "list (the mock's reading; the SDK says only that id, display name and definitions come from it); every "
     "publish makes a new revision, numbered from 1",

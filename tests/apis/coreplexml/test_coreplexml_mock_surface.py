@@ -75,6 +75,7 @@ def test_every_contract_operation_gets_a_documented_answer(
         ("POST", "/api/experiments"): payloads.experiment_body(project["id"], upload["dataset_version_id"], "label"),
         ("POST", "/api/experiments/{experiment_id}/best-model"): {"model_id": best},
         ("PUT", "/api/projects/{project_id}"): {"name": "renamed"},
+        ("POST", "/api/mlops/deployments/{deployment_id}/promote"): {"to_stage": "production"},
     }
     answered: dict[str, int] = {}
     for op in sorted(surface.operations, key=_order):

@@ -331,6 +331,25 @@ def test_runners_crud(client: WorkflowsClient) -> None:
     assert client.list_runners(WS)["runners"] == []
 
 
+def test_a_runner_update_changes_only_the_fields_its_mask_names(client: WorkflowsClient, http: httpx.Client) -> None:
+    """The SDK sends the whole runner whatever the mask: what the mask leaves out keeps its value on the next read."""
+    runner = client.create_runner(WS, "masked", "image:1", "template-a")
+    path = resource_path(str(runner["name"]))
+    whole = {"sandboxEngineImage": "image:2", "sandboxEngineTemplate": "template-b", "displayName": "GPU"}
+    answer = http.patch(path, params={"updateMask": "display_name"}, json=whole)
+    assert answer.status_code == 200, answer.text
+    [listed] = client.list_runners(WS)["runners"]
+    for seen in (answer.json()["runner"], http.get(path).json()["runner"], listed):
+        assert (seen["displayName"], seen["sandboxEngineImage"], seen["sandboxEngineTemplate"]) == (
+            "GPU",
+            "image:1",
+            "template-a",
+        )
+    # a field the mask names and the body leaves out is cleared (AIP-134); output-only paths are ignored
+    assert http.patch(path, params={"updateMask": "displayName,createTime"}, json={}).status_code == 200
+    assert http.get(path).json()["runner"]["displayName"] == ""
+
+
 def test_delete_workflow_removes_its_runs(
     client: WorkflowsClient, state: WorkflowsMockState, clock: ManualClock
 ) -> None:

@@ -7,7 +7,7 @@ import io
 import math
 import statistics
 
-from h2oharness.apis.coreplexml.mockparts import params
+from h2oharness.apis.coreplexml.mockparts import generic, params
 from h2oharness.apis.coreplexml.mockparts.state import Column, CorePlexMLMockState, Dataset, DatasetVersion, Project
 from h2oharness.apis.coreplexml.mockparts.wire import (
     ApiError,
@@ -29,7 +29,7 @@ def project_body(project: Project) -> JSONDict:
         "name": project.name,
         "description": project.description,
         "created_at": project.created_at,
-        "updated_at": project.created_at,
+        "updated_at": project.updated_at or project.created_at,
     }
 
 
@@ -66,7 +66,7 @@ def get_project(state: CorePlexMLMockState, call: Call) -> Reply:
 
 
 def delete_project(state: CorePlexMLMockState, call: Call) -> Reply:
-    """``DELETE /api/projects/{project_id}``: the project with its datasets and experiments."""
+    """``DELETE /api/projects/{project_id}``: the project with its datasets, experiments, members and deployments."""
     project = _project(state, call.path_params["project_id"])
     now = state.clock.now()
     with state.lock:
@@ -78,6 +78,11 @@ def delete_project(state: CorePlexMLMockState, call: Call) -> Reply:
                 state.versions.pop(version.id, None)
             del state.datasets[dataset.id]
         del state.projects[project.id]
+        # the generic objects made under the project's paths (members, deployments) go with it
+        held = generic.resources(state).collections
+        under = (f"/api/projects/{project.id}/", f"/api/mlops/projects/{project.id}/")
+        for path in [p for p in list(held) if p.startswith(under)]:  # list(): the generic layer adds paths
+            held.pop(path, None)
     return Reply({"ok": True})
 
 

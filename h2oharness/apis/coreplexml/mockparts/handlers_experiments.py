@@ -429,7 +429,7 @@ def set_best_model(state: CorePlexMLMockState, call: Call) -> Reply:
         )
     if owner is not None:
         raise ApiError(400, f"Model {model_id} belongs to experiment {owner.id}, not to experiment {experiment.id}")
-    if any(m.id == model_id for m in experiment.plan):
+    if model_id not in experiment.deleted and any(m.id == model_id for m in experiment.plan):
         raise ApiError(409, f"Model {model_id} is not trained yet")
     raise not_found("Model")
 

@@ -33,6 +33,7 @@ def update_project(state: CorePlexMLMockState, call: Call) -> Reply:
         project.name = name
         if description is not None:
             project.description = description
+        project.updated_at = state.iso()
     return Reply(project_body(project))
 
 
@@ -143,10 +144,21 @@ def list_models(state: CorePlexMLMockState, call: Call) -> Reply:
     return Reply({"items": items, "total": len(found), "limit": limit, "offset": offset})
 
 
-def get_model(state: CorePlexMLMockState, call: Call) -> Reply:
-    """``GET /api/models/{model_id}``: a model an experiment trained."""
-    model_id = call.path_params["model_id"]
+def _model(state: CorePlexMLMockState, model_id: str) -> tuple[Experiment, PlannedModel]:
     found = next(((e, m) for e, m in _models(state) if m.id == model_id), None)
     if found is None:
         raise not_found("Model")
-    return Reply(_model_body(*found, state))
+    return found
+
+
+def get_model(state: CorePlexMLMockState, call: Call) -> Reply:
+    """``GET /api/models/{model_id}``: a model an experiment trained."""
+    return Reply(_model_body(*_model(state, call.path_params["model_id"]), state))
+
+
+def delete_model(state: CorePlexMLMockState, call: Call) -> Reply:
+    """``DELETE /api/models/{model_id}``: off its experiment's leaderboard and every read (its best falls back)."""
+    experiment, model = _model(state, call.path_params["model_id"])
+    with state.lock:
+        experiment.deleted.add(model.id)
+    return Reply({"ok": True})

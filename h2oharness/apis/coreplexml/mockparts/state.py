@@ -60,6 +60,8 @@ class Project:
     name: str
     description: str
     created_at: str
+    #: when a PUT last changed it ('' until one does: updated_at is then created_at)
+    updated_at: str = ""
 
 
 @dataclass
@@ -131,9 +133,14 @@ class Experiment:
     plan: list[PlannedModel]
     notes: list[str] = field(default_factory=list)
     best_override: str | None = None
+    #: ids of the models deleted through ``DELETE /api/models/{model_id}``: off the leaderboard for good
+    deleted: set[str] = field(default_factory=set)
 
     def models(self, now: float) -> list[PlannedModel]:
-        """The models on the leaderboard at ``now``: those finished before the run ended or stopped."""
+        """The models on the leaderboard at ``now``: those done before the run ended or stopped, less the deleted."""
+        return [m for m in self._trained(now) if m.id not in self.deleted]
+
+    def _trained(self, now: float) -> list[PlannedModel]:
         phase = self.job.phase(now)
         progress = self.job.progress(now)
         if phase is JobPhase.SUCCEEDED:

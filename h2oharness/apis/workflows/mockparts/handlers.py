@@ -37,8 +37,7 @@ from h2oharness.apis.workflows.mockparts.wire import (
 )
 
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
-RUNNER_MASKS = {"displayName", "display_name", "aliases", "sandboxEngineImage", "sandbox_engine_image",
-                "sandboxEngineTemplate", "sandbox_engine_template"}  # fmt: skip
+RUNNER_WRITABLE = {"displayName", "aliases", "sandboxEngineImage", "sandboxEngineTemplate"}
 STREAMS = {"", "OUTPUT_STREAM_UNSPECIFIED", "OUTPUT_STREAM_STDOUT", "OUTPUT_STREAM_STDERR", "OUTPUT_STREAM_COMBINED"}
 # ASCII digits only: str.isdigit() is true for "²", which int() refuses
 DIGITS = re.compile(r"[0-9]+")
@@ -511,21 +510,18 @@ def _lines(data: bytes) -> Iterator[bytes]:
 # ------------------------------------------------------------------------------------------------ runners
 
 
-def _runner_body(body: JSONDict, *, partial: bool = False) -> JSONDict:
+def _runner_body(body: JSONDict) -> JSONDict:
     out: JSONDict = {}
     for key in ("sandboxEngineImage", "sandboxEngineTemplate"):
-        if key in body or not partial:
-            value = _string(body, key, required=not partial)
-            if not value:
-                raise invalid(f"'{key}' must not be empty")
-            out[key] = value
-    if "displayName" in body or not partial:
-        out["displayName"] = _string(body, "displayName")
-    if "aliases" in body or not partial:
-        aliases = _list(body, "aliases", "aliases")
-        if not all(isinstance(a, str) for a in aliases):
-            raise invalid("'aliases' must be a list of strings")
-        out["aliases"] = aliases
+        value = _string(body, key, required=True)
+        if not value:
+            raise invalid(f"'{key}' must not be empty")
+        out[key] = value
+    out["displayName"] = _string(body, "displayName")
+    aliases = _list(body, "aliases", "aliases")
+    if not all(isinstance(a, str) for a in aliases):
+        raise invalid("'aliases' must be a list of strings")
+    out["aliases"] = aliases
     return out
 
 
@@ -568,14 +564,13 @@ def get_runner(state: WorkflowsMockState, call: Call) -> JSONDict:
 
 
 def update_runner(state: WorkflowsMockState, call: Call) -> JSONDict:
-    """PATCH /v1/{runner.name=workspaces/*/runners/*}?updateMask=…."""
+    """PATCH /v1/{runner.name=workspaces/*/runners/*}?updateMask=…: only the fields the mask names change."""
     _ids(call)
-    mask = [m for m in call.query.get("updateMask", "").split(",") if m]
-    if any(m != "*" and m not in RUNNER_MASKS for m in mask):
-        raise invalid(f"invalid updateMask {','.join(mask)!r}")
     runner = _runner(state, call)
-    body = _runner_body(call.obj(), partial=bool(mask) and "*" not in mask)
-    runner.body.update(body)
+    chosen = listing.mask(call.query.get("updateMask", ""), set(runner_json(state, runner)), RUNNER_WRITABLE)
+    body = call.obj()
+    # AIP-134: a named field the body leaves out is cleared; one the mask does not name keeps its value
+    runner.body = _runner_body({**runner.body, **{key: body.get(key) for key in chosen}})
     runner.updated = state.now()
     return {"runner": runner_json(state, runner)}
 

@@ -1,0 +1,94 @@
+"""What the CorePlexML mock is told is what it reads back: a deleted model is gone from every read, and the
+writes beyond the seed (deployment promote, rollback and deactivate, a project update) show on the next read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from h2oharness.apis.coreplexml.client import CorePlexMLClient, CorePlexMLResponseError
+from h2oharness.mocks.clock import ManualClock
+
+Upload = Callable[..., dict[str, str]]
+
+
+def _trained(client: CorePlexMLClient, upload: Upload, clock: ManualClock) -> tuple[dict[str, str], str, list[str]]:
+    data = upload()
+    experiment = str(
+        client.create_experiment(data["project"], data["version"], "label", config={"max_models": 2})["id"]
+    )
+    clock.advance(3600)
+    return data, experiment, [str(m["id"]) for m in client.experiment(experiment)["models"]]
+
+
+def test_a_deleted_model_is_gone_from_every_read(
+    client: CorePlexMLClient, http: httpx.Client, upload: Upload, clock: ManualClock
+) -> None:
+    _, experiment, models = _trained(client, upload, clock)
+    chosen = models[-1]
+    assert client.set_best_model(experiment, chosen)["best_model_id"] == chosen
+
+    assert http.delete(f"/api/models/{chosen}").json() == {"ok": True}
+    assert http.get(f"/api/models/{chosen}").status_code == 404
+    assert chosen not in [m["id"] for m in http.get("/api/models").json()["items"]]
+    detail = client.experiment(experiment)
+    assert chosen not in [m["id"] for m in detail["models"]]
+    assert detail["best_model_id"] == models[0]  # the choice falls back to the top of what is left
+    assert client.status(experiment)["model_count"] == len(models) - 1
+    assert http.delete(f"/api/models/{chosen}").status_code == 404
+    with pytest.raises(CorePlexMLResponseError) as gone:
+        client.set_best_model(experiment, chosen)
+    assert gone.value.status == 404
+
+
+def test_promote_rollback_and_deactivate_show_on_the_next_read(
+    client: CorePlexMLClient, http: httpx.Client, upload: Upload, clock: ManualClock
+) -> None:
+    data, _, models = _trained(client, upload, clock)
+    listed = f"/api/mlops/projects/{data['project']}/deployments"
+    made = http.post(listed, json={"model_id": models[0], "name": "scoring", "stage": "staging"}).json()
+    path = f"/api/mlops/deployments/{made['id']}"
+
+    def seen() -> list[tuple[str, str, str]]:
+        [item] = http.get(listed).json()["items"]
+        return [(d["stage"], d["status"], d["model_id"]) for d in (http.get(path).json(), item)]
+
+    promoted = http.post(f"{path}/promote", json={"to_stage": "production"})  # what deployments.promote sends
+    assert promoted.json()["stage"] == "production"
+    assert seen() == [("production", "active", models[0])] * 2
+    assert http.post(f"{path}/promote", json={"to_stage": "live"}).status_code == 422
+
+    assert http.post(f"{path}/rollback", json={"to_model_id": models[1]}).json()["model_id"] == models[1]
+    assert seen() == [("production", "active", models[1])] * 2
+    unknown = "00000000-0000-4000-8000-000000000000"
+    assert http.post(f"{path}/rollback", json={"to_model_id": unknown}).status_code == 404
+
+    assert http.post(f"{path}/deactivate").json()["status"] == "inactive"
+    assert seen() == [("production", "inactive", models[1])] * 2
+    assert http.post(f"/api/mlops/deployments/{unknown}/deactivate").status_code == 404
+
+
+def test_a_project_update_shows_in_its_read_and_the_list(
+    client: CorePlexMLClient, http: httpx.Client, clock: ManualClock
+) -> None:
+    made = client.create_project("before", "first")
+    clock.advance(2.0)
+    assert http.put(f"/api/projects/{made['id']}", json={"name": "after"}).status_code == 200
+    [listed] = client.list_projects()["items"]
+    for seen in (client.project(made["id"]), listed):
+        assert (seen["name"], seen["description"], seen["created_at"]) == ("after", "first", made["created_at"])
+        assert seen["updated_at"] > made["updated_at"]
+
+
+def test_a_deleted_projects_deployments_go_with_it(
+    client: CorePlexMLClient, http: httpx.Client, upload: Upload, clock: ManualClock
+) -> None:
+    data, _, models = _trained(client, upload, clock)
+    listed = f"/api/mlops/projects/{data['project']}/deployments"
+    made = http.post(listed, json={"model_id": models[0], "name": "scoring", "stage": "staging"}).json()
+    assert http.get(f"/api/mlops/deployments/{made['id']}").status_code == 200
+    assert client.delete_project(data["project"]) == {"ok": True}
+    assert http.get(f"/api/mlops/deployments/{made['id']}").status_code == 404
+    assert http.get(listed).status_code == 404
