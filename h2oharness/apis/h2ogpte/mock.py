@@ -136,6 +136,8 @@ HANDLERS: dict[str, Handler] = {
     "update_custom_agent_tool": agents.update_custom_agent_tool,
     "delete_custom_agent_tool": agents.delete_custom_agent_tool,
     "download_custom_agent_tool": agents.download_custom_agent_tool,
+    "launch_custom_agent_tool": agents.launch_custom_agent_tool,
+    "remove_custom_agent_tool_from_codeapi": agents.remove_custom_agent_tool_from_codeapi,
     "add_custom_agent": agents.add_custom_agent,
     "list_custom_agents": agents.list_custom_agents,
     "get_custom_agent": agents.get_custom_agent,
@@ -365,6 +367,10 @@ DEVIATIONS: dict[str, str] = {
     "Installing copies the entry into the user's skills (an unknown entry is a 404; one they installed already, the "
     "contract's 409); the copies stay when the entry goes. The download is the published skill's folder of its "
     "archive (a predefined one: a zip of its SKILL.md)",
+    "custom tool launch": "POST /agents/custom_tools/{id}/launch answers a CodeAPI job id and URL (on a host that "
+    "never resolves) kept with the user's tool: launching again answers the same job until DELETE .../launch ends "
+    "it (success true; false when none ran); another user's tool is a 404. The contract's custom tool models have "
+    "no field for a launch, so GET and list of custom_tools do not show one",
     "OpenAI errors": "OpenAI-style {error: {message, type, code}} bodies under /openai_api",
     "client surface": "operations without a hand-written handler (most of h2ogpte.rest_sync) are answered by the "
     "generic resource layer: objects stored as sent, answers fitted to the client's models, *_job endpoints as jobs "

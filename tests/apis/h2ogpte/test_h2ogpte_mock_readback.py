@@ -330,3 +330,22 @@ def test_the_official_client_reads_back_the_libraries(url: str, state: H2OGPTeMo
     client.delete_library_skill(row.skill_id)
     assert row.skill_id not in [s.id for s in client.list_library_skills()]
     assert not state.internal_errors
+
+
+def test_a_launched_custom_tool_runs_one_job_until_removed(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    servers = json.dumps({"mcpServers": {"wiki": {"url": "https://example.com/mcp"}}})
+    form = {"tool_type": (None, "remote_mcp"), "tool_args": (None, json.dumps({"mcp_config_json": servers}))}
+    [made] = http.post("/api/v1/agents/custom_tools", files=form).json()
+    launch = f"/api/v1/agents/custom_tools/{made['agent_custom_tool_id']}/launch"
+    job = http.post(launch).json()
+    assert job["codeapi_url"].endswith(job["codeapi_job_id"])
+    assert http.post(launch).json() == job
+    # another user's tool is as unknown as one that does not exist
+    assert anon.post(launch, headers=alice).status_code == 404
+    assert anon.delete(launch, headers=alice).status_code == 404
+    assert http.delete(launch).json() == {"success": True}
+    assert http.delete(launch).json() == {"success": False}
+    assert http.post(launch).json()["codeapi_job_id"] != job["codeapi_job_id"]
+    assert http.delete(f"/api/v1/agents/custom_tools/{made['agent_custom_tool_id']}").status_code == 200
+    assert http.post(launch).status_code == 404
