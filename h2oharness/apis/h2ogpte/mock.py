@@ -345,7 +345,9 @@ DEVIATIONS: dict[str, str] = {
     "associations go with it (the client says none of this). add_skill makes a skill per SKILL.md at the "
     "archive's root or one folder down, named by its frontmatter; the mock keeps no envs.json, so a skill "
     "association accepts any env var name (the client: only those envs.json declares), and a binding whose key "
-    "was deleted is listed with a null key_id",
+    "was deleted is listed with a null key_id. A name is one agent key of its user's: making a key, or renaming one, "
+    "with a name another of their keys has is a 409 (the contract declares 409 on both and nothing says what "
+    "conflicts; the mock assumes the name, the env var the key is given to tools under, as memory blocks do)",
     "built-in MCP library": "every user's, and any key may publish, edit or remove an entry (the mock has no "
     "ManageLibrary permission); it starts with playwright_builtin and slack_builtin (api_app) and github_builtin "
     "(oauth_app). A published entry's mcp_id is its name's slug + '_builtin' (the client's examples end so; a name "

@@ -1,6 +1,7 @@
 """What the h2oGPTe mock is told is what it reads back: document summaries a process job wrote are listed and
-deleted where they are kept, and the agent operations that change something (tool preference, agent keys and
-their tool associations, skill preference and associations) show it on the next read, per user."""
+deleted where they are kept, the agent operations that change something (tool preference, agent keys and their
+tool associations, skill preference and associations, a custom tool's launch) show it on the next read, per user,
+and the built-in MCP and skill libraries list what was published, added and installed."""
 
 from __future__ import annotations
 
@@ -349,3 +350,17 @@ def test_a_launched_custom_tool_runs_one_job_until_removed(http: httpx.Client, a
     assert http.post(launch).json()["codeapi_job_id"] != job["codeapi_job_id"]
     assert http.delete(f"/api/v1/agents/custom_tools/{made['agent_custom_tool_id']}").status_code == 200
     assert http.post(launch).status_code == 404
+
+
+def test_an_agent_key_name_is_one_key_of_its_user(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    keys = "/api/v1/agents/keys"
+    first = http.post(keys, json={"name": "K", "value": "v", "type": "private"}).json()["id"]
+    assert http.post(keys, json={"name": "K", "value": "w", "type": "private"}).status_code == 409
+    # another user's names are theirs
+    assert anon.post(keys, json={"name": "K", "value": "v", "type": "private"}, headers=alice).status_code == 200
+    other = http.post(keys, json={"name": "K2", "value": "v", "type": "private"}).json()["id"]
+    renamed = http.post(f"{keys}/{other}", json={"name": "K"})
+    assert (renamed.status_code, set(renamed.json())) == (409, {"code", "message"})
+    assert http.post(f"{keys}/{first}", json={"name": "K", "description": "same name"}).status_code == 200
+    assert sorted(k["name"] for k in http.get(keys).json()) == ["K", "K2"]

@@ -58,7 +58,8 @@ KINDS = {
 OWNED = frozenset({f"{V1}/prompt_templates"})
 #: the kinds it keeps that are their creator's alone, never shared: a user's agent keys (secrets their tools use)
 #: and the skills they added or installed (the client: "for the current user")
-PRIVATE = frozenset({f"{V1}/agents/keys", f"{V1}/agents/skills"})
+PRIVATE_KEYS = f"{V1}/agents/keys"
+PRIVATE = frozenset({PRIVATE_KEYS, f"{V1}/agents/skills"})
 #: shared chats: read by anyone with their id (their link), listed and deleted by their sharer only
 SHARED_CHATS = f"{V1}/shared_chats"
 
@@ -149,6 +150,20 @@ def _check_api_key(state: H2OGPTeMockState, op: Operation, body: Any) -> None:
     expires_in = given.get("expires_in")
     if isinstance(expires_in, str):
         interval(expires_in, "expires_in")
+
+
+def named_agent_key(state: H2OGPTeMockState, name: Any, but: str = "") -> dict[str, Any] | None:
+    """The acting user's agent key of that name (other than the key ``but``), if they have one: a user's key names
+    are their agent's env vars, so two of theirs never share one."""
+    held = state.resources.collections.get(PRIVATE_KEYS, {}) if state.resources is not None else {}
+    return next((k for k in held.values() if k.get("name") == name and k["id"] != but and state.owns(k)), None)
+
+
+def _check_agent_key(state: H2OGPTeMockState, body: Any) -> None:
+    """Refuse a new agent key named as one of the user's (409, as the contract declares for create)."""
+    name = body.get("name") if isinstance(body, dict) else None
+    if name is not None and named_agent_key(state, name) is not None:
+        raise ApiError(409, f"An agent key named {str(name)[:80]!r} already exists")
 
 
 def _check_shared_chat(state: H2OGPTeMockState, op: Operation, call: GenericCall) -> None:
@@ -284,6 +299,8 @@ def answer(state: H2OGPTeMockState, op: Operation, call: Call) -> Reply:
     # a body the contract allows: the layer refuses any other with its own 400
     if op.operation_id in ("create_api_key_for_user", "update_api_key_expiry") and not state.resources.invalid(generic):
         _check_api_key(state, op, body)
+    if op.operation_id == "create_agent_key" and not state.resources.invalid(generic):
+        _check_agent_key(state, body)
     if op.operation_id in ("share_chat_session", "delete_shared_chat") and not state.resources.invalid(generic):
         _check_shared_chat(state, op, generic)
     reply = state.resources.answer(generic)
