@@ -377,6 +377,12 @@ DEVIATIONS: dict[str, str] = {
     "client surface": "operations without a hand-written handler (most of h2ogpte.rest_sync) are answered by the "
     "generic resource layer: objects stored as sent, answers fitted to the client's models, *_job endpoints as jobs "
     "on the clock (the delete jobs delete at once); anything else an operation would do is not done",
+    "collection and chat fields": "the calls that set one field of a collection or chat session (expiry date, "
+    "inactivity interval, prompt template, workspace, exemption from chat expiry, privacy, metadata, chat settings; "
+    "keep_forever, archive and unarchive) write it where GET reads it; an expiry date alone is its midnight in the "
+    "timezone given (else UTC). A public collection is seen by every user, and only its owner makes it public or "
+    "private (another user who sees it gets the operation's first documented 4xx, 400). A collection's size limit, "
+    "thumbnail and topic model are not kept",
     "undocumented refusals": "a refusal whose status the client's contract does not declare for that operation (a "
     "404 for an unknown job) is answered with the operation's first documented 4xx",
     "rest_sync delete_chat_session": "answered 204 without a body, as seed 003 says; the generated client declares "

@@ -364,3 +364,68 @@ def test_an_agent_key_name_is_one_key_of_its_user(http: httpx.Client, anon: http
     assert (renamed.status_code, set(renamed.json())) == (409, {"code", "message"})
     assert http.post(f"{keys}/{first}", json={"name": "K", "description": "same name"}).status_code == 200
     assert sorted(k["name"] for k in http.get(keys).json()) == ["K", "K2"]
+
+
+def test_what_is_set_on_a_collection_or_a_chat_is_read_back(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    coll = (
+        "/api/v1/collections/" + http.post("/api/v1/collections", json={"name": "c", "description": "d"}).json()["id"]
+    )
+    sets = {
+        "expiry_date": {"expiry_date": "2027-03-01", "timezone": "Europe/Prague"},
+        "inactivity_interval": {"inactivity_interval": 30},
+        "workspace": {"workspace": "workspaces/team"},
+        "exempt_from_chat_expiry": {"exempt": True},
+    }
+    for field, body in sets.items():
+        assert http.put(f"{coll}/{field}", json=body).status_code == 204, field
+    got = http.get(coll).json()
+    assert got["expiry_date"] == "2027-02-28T23:00:00.000000Z"
+    assert (got["inactivity_interval"], got["workspace"], got["exempt_from_chat_expiry"]) == (
+        30,
+        "workspaces/team",
+        True,
+    )
+    assert http.delete(f"{coll}/expiry_date").status_code == 204
+    assert http.get(coll).json()["expiry_date"] is None
+    # a public collection is seen by every user; only its owner makes it so
+    assert anon.get(coll, headers=alice).status_code == 404
+    assert http.post(f"{coll}/is_public", json={"is_public": True}).status_code == 204
+    assert anon.get(coll, headers=alice).json()["is_public"] is True
+    assert anon.post(f"{coll}/is_public", json={"is_public": False}, headers=alice).status_code == 400
+    assert http.get(coll).json()["is_public"] is True
+
+    chat = f"/api/v1/chats/{http.post('/api/v1/chats').json()['id']}"
+    assert http.post(f"{chat}/archive").status_code == 204
+    assert http.get(chat).json()["archived_at"] is not None
+    assert http.post(f"{chat}/unarchive").status_code == 204
+    assert http.put(f"{chat}/keep_forever", json={"keep_forever": True}).status_code == 204
+    assert http.put(f"{chat}/expiry_date", json={"expiry_date": "2027-03-01"}).status_code == 204
+    got = http.get(chat).json()
+    assert (got["archived_at"], got["keep_forever"], got["expiry_date"]) == (None, True, "2027-03-01T00:00:00.000000Z")
+
+
+def test_what_a_generic_call_deletes_or_sets_is_what_the_reads_show(http: httpx.Client) -> None:
+    cid = http.post("/api/v1/collections", json={"name": "c", "description": "d"}).json()["id"]
+    upload = http.put("/api/v1/uploads", files={"file": ("sales.csv", b"a,b\n1,2\n")}).json()["id"]
+    assert http.post(f"/api/v1/uploads/{upload}/ingest", params={"collection_id": cid}).status_code == 204
+    [doc] = http.get(f"/api/v1/collections/{cid}/documents").json()
+    assert http.delete(f"/api/v1/collections/{cid}/documents/{doc['id']}").status_code == 204
+    assert http.get(f"/api/v1/collections/{cid}/documents").json() == []
+
+    sid = http.post("/api/v1/chats", params={"collection_id": cid}).json()["id"]
+    assert http.post(f"/api/v1/chats/{sid}/completions", json={"message": "hi"}).status_code == 200
+    [question, _] = [m["id"] for m in http.get(f"/api/v1/chats/{sid}/messages").json()]
+    assert http.delete(f"/api/v1/messages/{question}").status_code == 204
+    assert len(http.get(f"/api/v1/chats/{sid}/messages").json()) == 1
+
+    assert http.post("/api/v1/shared_chats", json={"chat_session_id": sid}).status_code == 201
+    [shared] = http.get("/api/v1/shared_chats").json()
+    assert http.post("/api/v1/shared_chats/batch_delete", json={"shared_chat_ids": [shared["id"]]}).status_code == 204
+    assert http.get("/api/v1/shared_chats").json() == []
+
+    coll = f"/api/v1/collections/{cid}"
+    assert http.put(f"{coll}/metadata", json={"team": "sales"}).status_code == 204
+    assert http.get(f"{coll}/metadata").json() == {"team": "sales"}
+    assert http.put(f"{coll}/chat_settings", json={"llm": "gpt-4o"}).status_code == 204
+    assert http.get(f"{coll}/chat_settings").json()["llm"] == "gpt-4o"

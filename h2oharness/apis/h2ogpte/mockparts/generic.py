@@ -14,7 +14,9 @@ import json
 import re
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from h2oharness.apis.h2ogpte.mockparts import feedback
 from h2oharness.apis.h2ogpte.mockparts.chat import render_session
@@ -301,6 +303,11 @@ def answer(state: H2OGPTeMockState, op: Operation, call: Call) -> Reply:
         _check_api_key(state, op, body)
     if op.operation_id == "create_agent_key" and not state.resources.invalid(generic):
         _check_agent_key(state, body)
+    if op.operation_id == "update_collection_privacy":
+        coll = state.collections.get(call.path_params.get("collection_id", ""))
+        if coll is not None and state.sees(coll) and not state.owns(coll):
+            # as for sharing: only the owner says who sees it
+            raise ApiError(403, f"Only its owner may make collection {coll['id']} public or private")
     if op.operation_id in ("share_chat_session", "delete_shared_chat") and not state.resources.invalid(generic):
         _check_shared_chat(state, op, generic)
     reply = state.resources.answer(generic)
@@ -399,7 +406,9 @@ def _apply(state: H2OGPTeMockState, op: Operation, call: GenericCall) -> None:
     body = call.body if isinstance(call.body, dict) else {}
     item = call.path.get(_last_param(op.template), "")
     live = {f"{V1}/collections": state.collections, f"{V1}/chats": state.sessions}.get(op.collection)
-    if op.kind in (Kind.UPDATE, Kind.REPLACE) and live is not None and item in live:
+    if op.operation_id in FIELDS:
+        _set_field(state, call, *FIELDS[op.operation_id])
+    elif op.kind in (Kind.UPDATE, Kind.REPLACE) and live is not None and item in live:
         live[item].update({k: v for k, v in body.items() if v is not None})
         live[item]["updated_at"] = state.now()
     elif op.kind is Kind.SET_ONE and op.template == f"{V1}/collections/{{collection_id}}/settings":
@@ -409,6 +418,19 @@ def _apply(state: H2OGPTeMockState, op: Operation, call: GenericCall) -> None:
             coll["_settings"] = body
     elif op.kind is Kind.DELETE and op.collection == f"{V1}/documents":
         state.documents.pop(item, None)
+    elif op.operation_id == "delete_document_from_collection":
+        doc = state.documents.get(item)
+        if doc is not None and doc.collection_id == call.path.get("collection_id"):
+            del state.documents[item]
+    elif op.operation_id == "delete_messages":
+        # the messages of the user's chats; another's are left be, as unknown ones are
+        ids = call.path.get("message_ids", "").split(",")
+        state.forget_messages([m for m in ids if m in state.messages and _my_message(state, m)])
+    elif op.operation_id == "delete_shared_chats" and state.resources is not None:
+        shared = state.resources.collections.get(SHARED_CHATS, {})
+        for share_id in body.get("shared_chat_ids") or []:
+            if share_id in shared and state.owns(shared[share_id]):
+                del shared[share_id]
     elif op.kind is Kind.JOB and op.template.endswith("/delete_job"):
         _delete_named(state, op.template, body)
     elif op.operation_id == "deactivate_api_key" and state.resources is not None:
@@ -433,6 +455,70 @@ def _apply(state: H2OGPTeMockState, op: Operation, call: GenericCall) -> None:
         feedback.give(state, call.path.get("answer_id", ""), body)
     elif op.operation_id == "set_message_votes":
         feedback.vote(state, call.path.get("message_id", ""), body.get("votes"))
+
+
+#: the calls that set (or clear) one field of a collection or chat session, which GET of it then shows: operation
+#: -> (the kind, the field, the request's field giving the value; None clears it, NOW is the time of the call, BODY
+#: the whole request body)
+NOW = "<now>"
+BODY = "<body>"
+FIELDS: dict[str, tuple[str, str, str | None]] = {
+    "update_collection_expiry_date": ("collection", "expiry_date", "expiry_date"),
+    "delete_collection_expiry_date": ("collection", "expiry_date", None),
+    "update_collection_inactivity_interval": ("collection", "inactivity_interval", "inactivity_interval"),
+    "delete_collection_inactivity_interval": ("collection", "inactivity_interval", None),
+    "update_collection_prompt_template": ("collection", "prompt_template_id", "prompt_template_id"),
+    "delete_collection_prompt_template": ("collection", "prompt_template_id", None),
+    "update_collection_exempt_from_chat_expiry": ("collection", "exempt_from_chat_expiry", "exempt"),
+    "update_collection_workspace": ("collection", "workspace", "workspace"),
+    "update_collection_privacy": ("collection", "is_public", "is_public"),
+    "update_collection_metadata": ("collection", "metadata_dict", BODY),
+    # what GET .../chat_settings (hand-written) reads back
+    "update_collection_chat_settings": ("collection", "_chat_settings", BODY),
+    "update_chat_session_expiry_date": ("chat", "expiry_date", "expiry_date"),
+    "delete_chat_session_expiry_date": ("chat", "expiry_date", None),
+    "update_chat_session_prompt_template": ("chat", "prompt_template_id", "prompt_template_id"),
+    "delete_chat_session_prompt_template": ("chat", "prompt_template_id", None),
+    "update_chat_session_keep_forever": ("chat", "keep_forever", "keep_forever"),
+    "archive_chat_session": ("chat", "archived_at", NOW),
+    "unarchive_chat_session": ("chat", "archived_at", None),
+}
+
+
+def _set_field(state: H2OGPTeMockState, call: GenericCall, kind: str, name: str, source: str | None) -> None:
+    """Write what a FIELDS call sets on its collection or chat session (one the acting user may see)."""
+    if kind == "collection":
+        record = state.collections.get(call.path.get("collection_id", ""))
+    else:
+        record = state.sessions.get(call.path.get("session_id", ""))
+    if record is None:
+        return
+    body = call.body if isinstance(call.body, dict) else {}
+    value = state.now() if source == NOW else body if source == BODY else body.get(source) if source else None
+    if name == "expiry_date" and isinstance(value, str):
+        value = _expiry_moment(value, body.get("timezone"))
+    record[name] = value
+    record["updated_at"] = state.now()
+
+
+def _expiry_moment(value: str, zone: Any) -> Any:
+    """An expiry as the contract reads it: a date is its midnight, in ``timezone`` (else UTC) as is a datetime
+    without an offset; one that is neither is kept as sent."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        try:
+            moment = moment.replace(tzinfo=ZoneInfo(zone) if isinstance(zone, str) and zone else UTC)
+        except (ZoneInfoNotFoundError, ValueError):
+            moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _my_message(state: H2OGPTeMockState, message_id: str) -> bool:
+    session = state.sessions.get(str(state.messages[message_id].get("_session")))
+    return session is not None and state.owns(session)
 
 
 def delete_collections(state: H2OGPTeMockState, collection_ids: list[str]) -> None:
