@@ -39,6 +39,7 @@ from h2oharness.apis.h2ogpte.mockparts import (
     keys,
     library,
     llm,
+    mcps,
     memory,
     openai,
     rpcdb,
@@ -135,6 +136,8 @@ HANDLERS: dict[str, Handler] = {
     "update_custom_agent_tool": agents.update_custom_agent_tool,
     "delete_custom_agent_tool": agents.delete_custom_agent_tool,
     "download_custom_agent_tool": agents.download_custom_agent_tool,
+    "launch_custom_agent_tool": agents.launch_custom_agent_tool,
+    "remove_custom_agent_tool_from_codeapi": agents.remove_custom_agent_tool_from_codeapi,
     "add_custom_agent": agents.add_custom_agent,
     "list_custom_agents": agents.list_custom_agents,
     "get_custom_agent": agents.get_custom_agent,
@@ -235,8 +238,18 @@ HANDLERS: dict[str, Handler] = {
     "start_connector_link": schedules.connect,
     "revoke_connector": schedules.revoke,
     "get_default_prompt_template": generic.get_default_prompt_template,
-    "list_builtin_mcps": catalogue.list_builtin_mcps,
-    "add_builtin_skill": catalogue.install_library_skill,
+    "list_builtin_mcps": mcps.list_builtin_mcps,
+    "add_builtin_mcp": mcps.add_builtin_mcp,
+    "create_user_builtin_mcp": mcps.create_user_builtin_mcp,
+    "update_user_builtin_mcp": mcps.update_user_builtin_mcp,
+    "delete_user_builtin_mcp": mcps.delete_user_builtin_mcp,
+    "update_admin_mcp_logo": mcps.update_admin_mcp_logo,
+    "remove_admin_mcp_logo": mcps.remove_admin_mcp_logo,
+    "add_builtin_skill": skills.install_library_skill,
+    "list_builtin_skills": skills.list_library_skills,
+    "create_library_skill": skills.publish_library_skill,
+    "delete_library_skill": skills.delete_library_skill,
+    "download_builtin_skill_file": skills.download_library_skill,
     "delete_skills": catalogue.delete_skills,
     "add_skill": skills.add_skill,
     "set_agent_skill_preference": skills.set_agent_skill_preference,
@@ -332,11 +345,44 @@ DEVIATIONS: dict[str, str] = {
     "associations go with it (the client says none of this). add_skill makes a skill per SKILL.md at the "
     "archive's root or one folder down, named by its frontmatter; the mock keeps no envs.json, so a skill "
     "association accepts any env var name (the client: only those envs.json declares), and a binding whose key "
-    "was deleted is listed with a null key_id",
+    "was deleted is listed with a null key_id. A name is one agent key of its user's: making a key, or renaming one, "
+    "with a name another of their keys has is a 409 (the contract declares 409 on both and nothing says what "
+    "conflicts; the mock assumes the name, the env var the key is given to tools under, as memory blocks do)",
+    "built-in MCP library": "every user's, and any key may publish, edit or remove an entry (the mock has no "
+    "ManageLibrary permission); it starts with playwright_builtin and slack_builtin (api_app) and github_builtin "
+    "(oauth_app). A published entry's mcp_id is its name's slug + '_builtin' (the client's examples end so; a name "
+    "whose mcp_id is taken is a 400). GET /agents/builtin_mcps lists each under oauth_apps or api_key_apps as its "
+    "config (without mcp_config_json) with id (the mcp_id, which the client matches), logo_url, added_by_admin, and "
+    "is_added and tool_id for the acting user's tool made from it (is_connected: false for an OAuth app): the client "
+    "says only that an entry tells whether it is added and its connector connected, so these names are assumed. "
+    "add_builtin_mcp makes the user a custom tool named by the mcp_id (local_mcp for a command, else remote_mcp; "
+    "tool_args.builtin_mcp_id names the entry), adds it to their tool preference and gives it the keys named (as "
+    "assign_agent_key_for_tool does); adding it again answers the same tool, deleting the tool un-adds it, and "
+    "removing the entry leaves the users' tools be. An OAuth app (as the client refuses), an unknown entry or a key "
+    "not the user's is a 400 (the contract declares no 404); uploaded files and logos are not kept (a logo_url names "
+    "no file GET /file serves)",
+    "skill library": "every user's; it starts with the predefined pdf, xlsx and docx (version 1.0.0, official), and "
+    "any key may publish (an entry per SKILL.md, whose library id is its name + '_library' as in the client's "
+    "example; publishing a name again replaces its entry, inserted false; a predefined skill's name is a 409) or "
+    "remove a published entry (a predefined or unknown one is a 404). GET /agents/builtin_skills shows the caller's "
+    "is_skill_added and user_skill_id, install_count (users with a skill installed from it) and the stars. "
+    "Installing copies the entry into the user's skills (an unknown entry is a 404; one they installed already, the "
+    "contract's 409); the copies stay when the entry goes. The download is the published skill's folder of its "
+    "archive (a predefined one: a zip of its SKILL.md)",
+    "custom tool launch": "POST /agents/custom_tools/{id}/launch answers a CodeAPI job id and URL (on a host that "
+    "never resolves) kept with the user's tool: launching again answers the same job until DELETE .../launch ends "
+    "it (success true; false when none ran); another user's tool is a 404. The contract's custom tool models have "
+    "no field for a launch, so GET and list of custom_tools do not show one",
     "OpenAI errors": "OpenAI-style {error: {message, type, code}} bodies under /openai_api",
     "client surface": "operations without a hand-written handler (most of h2ogpte.rest_sync) are answered by the "
     "generic resource layer: objects stored as sent, answers fitted to the client's models, *_job endpoints as jobs "
     "on the clock (the delete jobs delete at once); anything else an operation would do is not done",
+    "collection and chat fields": "the calls that set one field of a collection or chat session (expiry date, "
+    "inactivity interval, prompt template, workspace, exemption from chat expiry, privacy, metadata, chat settings; "
+    "keep_forever, archive and unarchive) write it where GET reads it; an expiry date alone is its midnight in the "
+    "timezone given (else UTC). A public collection is seen by every user, and only its owner makes it public or "
+    "private (another user who sees it gets the operation's first documented 4xx, 400). A collection's size limit, "
+    "thumbnail and topic model are not kept",
     "undocumented refusals": "a refusal whose status the client's contract does not declare for that operation (a "
     "404 for an unknown job) is answered with the operation's first documented 4xx",
     "rest_sync delete_chat_session": "answered 204 without a body, as seed 003 says; the generated client declares "

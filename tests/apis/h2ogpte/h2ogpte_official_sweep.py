@@ -149,7 +149,8 @@ def ident(result: Any) -> Any:
     if isinstance(result, list | tuple) and result:
         return ident(result[0])
     if isinstance(result, dict):
-        for key in ("id", "agent_custom_tool_id", "agent_custom_agent_id", "key_id", "agent_key_id"):
+        # a published MCP is named by its mcp_id (its "id" is a database row's)
+        for key in ("mcp_id", "id", "agent_custom_tool_id", "agent_custom_agent_id", "key_id", "agent_key_id"):
             if key in result:
                 return result[key]
         return None
@@ -219,6 +220,13 @@ def hints(ids: Ids, scratch: Path) -> dict[str, dict[str, Any]]:
             ]
         },
         "create_secret": {"secret": {"secret_id": "harness-secret", "secret_value": {"token": "t"}}},
+        # the libraries' predefined entries (a library id is no id of the user's own skills)
+        "add_builtin_mcp": {"mcp_id": "playwright_builtin"},
+        "install_library_skill": {"skill_id": "pdf"},
+        "download_library_skill": {"skill_id": "pdf"},
+        "create_user_builtin_mcp": {
+            "mcp_config": {"name": "harness", "description": "d", "type": "api_app", "mcp_config_json": {}}
+        },
         "update_user_builtin_mcp": {
             "mcp_config": {"name": "harness", "description": "d", "type": "api_app", "mcp_config_json": {}}
         },

@@ -1,10 +1,12 @@
 """What the h2oGPTe mock is told is what it reads back: document summaries a process job wrote are listed and
-deleted where they are kept, and the agent operations that change something (tool preference, agent keys and
-their tool associations, skill preference and associations) show it on the next read, per user."""
+deleted where they are kept, the agent operations that change something (tool preference, agent keys and their
+tool associations, skill preference and associations, a custom tool's launch) show it on the next read, per user,
+and the built-in MCP and skill libraries list what was published, added and installed."""
 
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -225,3 +227,205 @@ def test_an_installed_skill_is_enabled_and_given_keys_as_set(http: httpx.Client)
     assert http.get("/api/v1/agents/skill_association").json() == [
         {"skill_id": skill, "keys": [], "tools": ["python", "shell"]}
     ]
+
+
+def _mcps(http: httpx.Client, headers: dict[str, str] | None = None) -> dict[str, dict[str, object]]:
+    listed = http.get("/api/v1/agents/builtin_mcps", headers=headers or {}).json()
+    return {m["id"]: m for m in listed["oauth_apps"] + listed["api_key_apps"]}
+
+
+def test_the_builtin_mcp_library_shows_what_was_published_changed_added_and_removed(
+    http: httpx.Client, anon: httpx.Client
+) -> None:
+    alice = _alice(http)
+    assert "playwright_builtin" in _mcps(http)
+    config = {"name": "Team Wiki", "description": "d", "type": "api_app", "mcp_config_json": {"command": "wiki"}}
+    made = http.post("/api/v1/agents/builtin_mcps/admin", files={"mcp_config": (None, json.dumps(config))})
+    assert made.status_code == 201, made.text
+    mcp_id = made.json()["mcp_id"]
+    # the library is every user's
+    assert _mcps(anon, alice)[mcp_id]["description"] == "d"
+    entry = f"/api/v1/agents/builtin_mcps/admin/{mcp_id}"
+    assert http.put(entry, json={**config, "description": "e"}).status_code == 200
+    logo = http.post(f"{entry}/logo", files={"file": ("logo.png", b"png")}).json()["logo_url"]
+    assert (_mcps(http)[mcp_id]["description"], _mcps(http)[mcp_id]["logo_url"]) == ("e", logo)
+    assert http.delete(f"{entry}/logo").status_code == 200
+    assert _mcps(http)[mcp_id]["logo_url"] is None
+
+    # adding is the user's: a tool of theirs, in their tool preference
+    tool_id = http.post("/api/v1/agents/builtin_mcps/add", files={"mcp_id": (None, mcp_id)}).json()["tool_id"]
+    assert (_mcps(http)[mcp_id]["is_added"], _mcps(http)[mcp_id]["tool_id"]) == (True, tool_id)
+    assert _mcps(anon, alice)[mcp_id]["is_added"] is False
+    assert [t["id"] for t in http.get("/api/v1/agents/custom_tools").json()] == [tool_id]
+    assert mcp_id in http.get("/api/v1/agents/tool_preference").json()
+    again = http.post("/api/v1/agents/builtin_mcps/add", files={"mcp_id": (None, mcp_id)})
+    assert again.json() == {"tool_id": tool_id}
+    # an OAuth app is not added directly; neither is an entry the library lacks (the contract declares no 404)
+    assert http.post("/api/v1/agents/builtin_mcps/add", files={"mcp_id": (None, "github_builtin")}).status_code == 400
+    assert http.post("/api/v1/agents/builtin_mcps/add", files={"mcp_id": (None, "nope")}).status_code == 400
+
+    assert http.delete(entry).status_code == 200
+    assert mcp_id not in _mcps(http)
+    assert http.delete(entry).status_code == 404
+    assert http.put(entry, json=config).status_code == 404
+
+
+def _library(http: httpx.Client, headers: dict[str, str] | None = None) -> dict[str, dict[str, object]]:
+    return {s["id"]: s for s in http.get("/api/v1/agents/builtin_skills", headers=headers or {}).json()}
+
+
+def test_the_skill_library_shows_what_was_published_installed_and_removed(
+    http: httpx.Client, anon: httpx.Client
+) -> None:
+    alice = _alice(http)
+    assert {"pdf", "xlsx"} <= set(_library(http))
+    made = http.post("/api/v1/agents/builtin_skills/admin", files={"file": ("wiki.zip", _skill_zip("wiki"))})
+    assert made.status_code == 201, made.text
+    [row] = made.json()
+    library_id = row["skill_id"]
+    assert (row["inserted"], _library(anon, alice)[library_id]["skill_name"]) == (True, "wiki")
+    download = http.get(f"/api/v1/agents/builtin_skills/{library_id}/download")
+    with zipfile.ZipFile(io.BytesIO(download.content)) as archive:
+        assert archive.namelist() == ["wiki/SKILL.md"]
+    republished = http.post("/api/v1/agents/builtin_skills/admin", files={"file": ("wiki.zip", _skill_zip("wiki"))})
+    assert [(r["skill_id"], r["inserted"]) for r in republished.json()] == [(library_id, False)]
+
+    install = anon.post("/api/v1/agents/builtin_skills/add", json={"skill_id": library_id}, headers=alice)
+    skill_id = install.json()["id"]
+    seen = _library(anon, alice)[library_id]
+    assert (seen["is_skill_added"], seen["user_skill_id"], seen["install_count"]) == (True, skill_id, 1)
+    assert (_library(http)[library_id]["is_skill_added"], _library(http)[library_id]["user_skill_id"]) == (False, None)
+    assert [s["skill_name"] for s in anon.get("/api/v1/agents/skills", headers=alice).json()] == ["wiki"]
+    again = anon.post("/api/v1/agents/builtin_skills/add", json={"skill_id": library_id}, headers=alice)
+    assert again.status_code == 409
+    assert http.post("/api/v1/agents/builtin_skills/add", json={"skill_id": "nope"}).status_code == 404
+    # uninstalling is deleting the user's skill
+    assert anon.post("/api/v1/agents/skills/delete", json={"skill_ids": [skill_id]}, headers=alice).status_code == 200
+    assert _library(anon, alice)[library_id]["install_count"] == 0
+
+    assert http.delete(f"/api/v1/agents/builtin_skills/admin/{library_id}").status_code == 200
+    assert library_id not in _library(http)
+    assert http.get(f"/api/v1/agents/builtin_skills/{library_id}/download").status_code == 404
+    assert http.post("/api/v1/agents/builtin_skills/add", json={"skill_id": library_id}).status_code == 404
+
+
+def test_the_official_client_reads_back_the_libraries(url: str, state: H2OGPTeMockState, tmp_path: Path) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+
+    client = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    config = {"name": "Team Wiki", "description": "d", "type": "api_app", "mcp_config_json": {"command": "wiki"}}
+    mcp_id = client.create_user_builtin_mcp(config)["mcp_id"]
+    tool_id = client.add_builtin_mcp(mcp_id)
+    [entry] = [m for m in client.list_builtin_mcps()["api_key_apps"] if m["id"] == mcp_id]
+    assert (entry["name"], entry["tool_id"]) == ("Team Wiki", tool_id)
+    client.delete_user_builtin_mcp(mcp_id)
+    assert mcp_id not in [m["id"] for m in client.list_builtin_mcps()["api_key_apps"]]
+
+    path = tmp_path / "wiki.zip"
+    path.write_bytes(_skill_zip("wiki"))
+    [row] = client.publish_library_skill(str(path))
+    skill_id = client.install_library_skill(row.skill_id, enable_by_default=True)
+    [listed] = [s for s in client.list_library_skills() if s.id == row.skill_id]
+    assert (listed.is_skill_added, listed.user_skill_id, listed.install_count) == (True, skill_id, 1)
+    assert [(s.id, s.enabled) for s in client.get_skills()] == [(skill_id, True)]
+    client.delete_library_skill(row.skill_id)
+    assert row.skill_id not in [s.id for s in client.list_library_skills()]
+    assert not state.internal_errors
+
+
+def test_a_launched_custom_tool_runs_one_job_until_removed(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    servers = json.dumps({"mcpServers": {"wiki": {"url": "https://example.com/mcp"}}})
+    form = {"tool_type": (None, "remote_mcp"), "tool_args": (None, json.dumps({"mcp_config_json": servers}))}
+    [made] = http.post("/api/v1/agents/custom_tools", files=form).json()
+    launch = f"/api/v1/agents/custom_tools/{made['agent_custom_tool_id']}/launch"
+    job = http.post(launch).json()
+    assert job["codeapi_url"].endswith(job["codeapi_job_id"])
+    assert http.post(launch).json() == job
+    # another user's tool is as unknown as one that does not exist
+    assert anon.post(launch, headers=alice).status_code == 404
+    assert anon.delete(launch, headers=alice).status_code == 404
+    assert http.delete(launch).json() == {"success": True}
+    assert http.delete(launch).json() == {"success": False}
+    assert http.post(launch).json()["codeapi_job_id"] != job["codeapi_job_id"]
+    assert http.delete(f"/api/v1/agents/custom_tools/{made['agent_custom_tool_id']}").status_code == 200
+    assert http.post(launch).status_code == 404
+
+
+def test_an_agent_key_name_is_one_key_of_its_user(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    keys = "/api/v1/agents/keys"
+    first = http.post(keys, json={"name": "K", "value": "v", "type": "private"}).json()["id"]
+    assert http.post(keys, json={"name": "K", "value": "w", "type": "private"}).status_code == 409
+    # another user's names are theirs
+    assert anon.post(keys, json={"name": "K", "value": "v", "type": "private"}, headers=alice).status_code == 200
+    other = http.post(keys, json={"name": "K2", "value": "v", "type": "private"}).json()["id"]
+    renamed = http.post(f"{keys}/{other}", json={"name": "K"})
+    assert (renamed.status_code, set(renamed.json())) == (409, {"code", "message"})
+    assert http.post(f"{keys}/{first}", json={"name": "K", "description": "same name"}).status_code == 200
+    assert sorted(k["name"] for k in http.get(keys).json()) == ["K", "K2"]
+
+
+def test_what_is_set_on_a_collection_or_a_chat_is_read_back(http: httpx.Client, anon: httpx.Client) -> None:
+    alice = _alice(http)
+    coll = (
+        "/api/v1/collections/" + http.post("/api/v1/collections", json={"name": "c", "description": "d"}).json()["id"]
+    )
+    sets = {
+        "expiry_date": {"expiry_date": "2027-03-01", "timezone": "Europe/Prague"},
+        "inactivity_interval": {"inactivity_interval": 30},
+        "workspace": {"workspace": "workspaces/team"},
+        "exempt_from_chat_expiry": {"exempt": True},
+    }
+    for field, body in sets.items():
+        assert http.put(f"{coll}/{field}", json=body).status_code == 204, field
+    got = http.get(coll).json()
+    assert got["expiry_date"] == "2027-02-28T23:00:00.000000Z"
+    assert (got["inactivity_interval"], got["workspace"], got["exempt_from_chat_expiry"]) == (
+        30,
+        "workspaces/team",
+        True,
+    )
+    assert http.delete(f"{coll}/expiry_date").status_code == 204
+    assert http.get(coll).json()["expiry_date"] is None
+    # a public collection is seen by every user; only its owner makes it so
+    assert anon.get(coll, headers=alice).status_code == 404
+    assert http.post(f"{coll}/is_public", json={"is_public": True}).status_code == 204
+    assert anon.get(coll, headers=alice).json()["is_public"] is True
+    assert anon.post(f"{coll}/is_public", json={"is_public": False}, headers=alice).status_code == 400
+    assert http.get(coll).json()["is_public"] is True
+
+    chat = f"/api/v1/chats/{http.post('/api/v1/chats').json()['id']}"
+    assert http.post(f"{chat}/archive").status_code == 204
+    assert http.get(chat).json()["archived_at"] is not None
+    assert http.post(f"{chat}/unarchive").status_code == 204
+    assert http.put(f"{chat}/keep_forever", json={"keep_forever": True}).status_code == 204
+    assert http.put(f"{chat}/expiry_date", json={"expiry_date": "2027-03-01"}).status_code == 204
+    got = http.get(chat).json()
+    assert (got["archived_at"], got["keep_forever"], got["expiry_date"]) == (None, True, "2027-03-01T00:00:00.000000Z")
+
+
+def test_what_a_generic_call_deletes_or_sets_is_what_the_reads_show(http: httpx.Client) -> None:
+    cid = http.post("/api/v1/collections", json={"name": "c", "description": "d"}).json()["id"]
+    upload = http.put("/api/v1/uploads", files={"file": ("sales.csv", b"a,b\n1,2\n")}).json()["id"]
+    assert http.post(f"/api/v1/uploads/{upload}/ingest", params={"collection_id": cid}).status_code == 204
+    [doc] = http.get(f"/api/v1/collections/{cid}/documents").json()
+    assert http.delete(f"/api/v1/collections/{cid}/documents/{doc['id']}").status_code == 204
+    assert http.get(f"/api/v1/collections/{cid}/documents").json() == []
+
+    sid = http.post("/api/v1/chats", params={"collection_id": cid}).json()["id"]
+    assert http.post(f"/api/v1/chats/{sid}/completions", json={"message": "hi"}).status_code == 200
+    [question, _] = [m["id"] for m in http.get(f"/api/v1/chats/{sid}/messages").json()]
+    assert http.delete(f"/api/v1/messages/{question}").status_code == 204
+    assert len(http.get(f"/api/v1/chats/{sid}/messages").json()) == 1
+
+    assert http.post("/api/v1/shared_chats", json={"chat_session_id": sid}).status_code == 201
+    [shared] = http.get("/api/v1/shared_chats").json()
+    assert http.post("/api/v1/shared_chats/batch_delete", json={"shared_chat_ids": [shared["id"]]}).status_code == 204
+    assert http.get("/api/v1/shared_chats").json() == []
+
+    coll = f"/api/v1/collections/{cid}"
+    assert http.put(f"{coll}/metadata", json={"team": "sales"}).status_code == 204
+    assert http.get(f"{coll}/metadata").json() == {"team": "sales"}
+    assert http.put(f"{coll}/chat_settings", json={"llm": "gpt-4o"}).status_code == 204
+    assert http.get(f"{coll}/chat_settings").json()["llm"] == "gpt-4o"

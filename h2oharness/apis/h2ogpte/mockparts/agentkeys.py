@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from h2oharness.apis.h2ogpte.mockparts.generic import V1
+from h2oharness.apis.h2ogpte.mockparts.generic import V1, named_agent_key
 from h2oharness.apis.h2ogpte.mockparts.state import H2OGPTeMockState, new_id
-from h2oharness.apis.h2ogpte.mockparts.wire import Call, Reply, bad_request, empty, not_found, object_body
+from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, bad_request, empty, not_found, object_body
 
 #: where the generic layer keeps the agent keys (POST /agents/keys makes them)
 AGENT_KEYS = f"{V1}/agents/keys"
@@ -41,11 +41,14 @@ def agent_key(state: H2OGPTeMockState, key_id: str) -> dict[str, Any] | None:
 
 
 def update_agent_key(state: H2OGPTeMockState, call: Call) -> Reply:
-    """POST /api/v1/agents/keys/{key_id}: the given fields (a null one is left as it was); 200 AgentKey."""
+    """POST /api/v1/agents/keys/{key_id}: the given fields (a null one is left as it was); 200 AgentKey. A name
+    another of the user's keys has is a 409, as it is for a new key."""
     key = agent_key(state, call.path_params["key_ids"])
     if key is None:
         raise not_found(f"Agent key {call.path_params['key_ids'][:80]}")
     body = object_body(call)
+    if body.get("name") is not None and named_agent_key(state, body["name"], but=key["id"]) is not None:
+        raise ApiError(409, f"An agent key named {str(body['name'])[:80]!r} already exists")
     key.update({k: body[k] for k in ("name", "type", "value", "description") if body.get(k) is not None})
     key["updated_at"] = state.now().isoformat()
     # the value is a secret: kept for the agent's tools, never answered (as GET /agents/keys never shows it)

@@ -182,6 +182,23 @@ def delete_custom_agent_tool(state: H2OGPTeMockState, call: Call) -> Reply:
     return Reply({"count": count})
 
 
+def launch_custom_agent_tool(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/agents/custom_tools/{tool_id}/launch: the CodeAPI job running the user's tool, started now or
+    (launched already) the one running it, until it is removed."""
+    tool = _tool(state, call.path_params["tool_id"])
+    if tool.get("_launch") is None:
+        job_id = new_id()
+        tool["_launch"] = {"codeapi_job_id": job_id, "codeapi_url": f"http://codeapi.h2oharness.invalid/jobs/{job_id}"}
+    return Reply(dict(tool["_launch"]))
+
+
+def remove_custom_agent_tool_from_codeapi(state: H2OGPTeMockState, call: Call) -> Reply:
+    """DELETE /api/v1/agents/custom_tools/{tool_id}/launch: the tool's CodeAPI job ends (``success`` false when none
+    ran); the next launch starts another."""
+    tool = _tool(state, call.path_params["tool_id"])
+    return Reply({"success": tool.pop("_launch", None) is not None})
+
+
 def download_custom_agent_tool(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/agents/custom_tools/{tool_id}/download: the tool's file as application/octet-stream."""
     tool = _tool(state, call.path_params["tool_id"])

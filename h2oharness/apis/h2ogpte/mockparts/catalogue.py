@@ -1,10 +1,10 @@
 """What the high-level client reads before it acts, and the admin jobs it starts over ``/rpc/job``.
 
-The built-in MCP catalogue (``add_builtin_mcp`` adds up its two lists), library skills installed and starred, the
-default embedding model (``encode_for_retrieval`` encodes with its id), and ``POST /rpc/job``: the client's
-``["q:<queue>.<JobKind>", {arguments}, request_id]`` becomes a job on the state's board that ``GET /jobs/{id}``
-reports; deleting collections as an admin deletes them at once, as the other delete jobs do, and a feedback export
-is then downloaded as CSV from ``GET /question_answer_feedbacks/export/{job_id}``.
+Skills deleted, library items starred, the default embedding model (``encode_for_retrieval`` encodes with its id),
+and ``POST /rpc/job``: the client's ``["q:<queue>.<JobKind>", {arguments}, request_id]`` becomes a job on the
+state's board that ``GET /jobs/{id}`` reports; deleting collections as an admin deletes them at once, as the other
+delete jobs do, and a feedback export is then downloaded as CSV from
+``GET /question_answer_feedbacks/export/{job_id}``.
 """
 
 from __future__ import annotations
@@ -26,31 +26,6 @@ from h2oharness.mocks.jobs import JobPhase
 
 #: the jobs /rpc/job starts, by the JobKind its method names
 RPC_JOBS = ("DeleteCollectionsAsAdminJob", "ExportFeedbackCSVJob")
-
-
-def list_builtin_mcps(state: H2OGPTeMockState, call: Call) -> Reply:
-    """GET /api/v1/agents/builtin_mcps: the catalogue, empty in the mock (two lists, never null)."""
-    return Reply({"oauth_apps": [], "api_key_apps": []})
-
-
-def install_library_skill(state: H2OGPTeMockState, call: Call) -> Reply:
-    """POST /api/v1/agents/builtin_skills/add: 201 with the id of the user's new skill, which GET /agents/skills
-    lists."""
-    body = object_body(call) if call.body.strip() else {}
-    skill_id = new_id()
-    now = state.now().isoformat()
-    skill = {
-        "id": skill_id,
-        "skill_name": str(body.get("skill_id") or "skill"),
-        "owner_email": state.acting.username,
-        "_owner": state.acting.id,
-        "enabled": bool(body.get("enable_by_default")),
-        "created_at": now,
-        "updated_at": now,
-    }
-    if state.resources is not None:
-        state.resources.collections.setdefault(f"{V1}/agents/skills", {})[skill_id] = skill
-    return Reply({"id": skill_id}, status=201)
 
 
 def delete_skills(state: H2OGPTeMockState, call: Call) -> Reply:

@@ -197,9 +197,9 @@ def get_collection_settings(state: H2OGPTeMockState, call: Call) -> Reply:
 
 
 def get_collection_chat_settings(state: H2OGPTeMockState, call: Call) -> Reply:
-    """GET /api/v1/collections/{collection_id}/chat_settings (high-level client)."""
-    collection(state, call.path_params["collection_id"])
-    return Reply({"llm": "auto", "include_chat_history": "auto"})
+    """GET /api/v1/collections/{collection_id}/chat_settings (high-level client): what PUT set over the defaults."""
+    coll = collection(state, call.path_params["collection_id"])
+    return Reply({"llm": "auto", "include_chat_history": "auto", **(coll.get("_chat_settings") or {})})
 
 
 def get_collection_metadata(state: H2OGPTeMockState, call: Call) -> Reply:

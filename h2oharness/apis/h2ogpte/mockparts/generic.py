@@ -14,7 +14,9 @@ import json
 import re
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from h2oharness.apis.h2ogpte.mockparts import feedback
 from h2oharness.apis.h2ogpte.mockparts.chat import render_session
@@ -58,7 +60,8 @@ KINDS = {
 OWNED = frozenset({f"{V1}/prompt_templates"})
 #: the kinds it keeps that are their creator's alone, never shared: a user's agent keys (secrets their tools use)
 #: and the skills they added or installed (the client: "for the current user")
-PRIVATE = frozenset({f"{V1}/agents/keys", f"{V1}/agents/skills"})
+PRIVATE_KEYS = f"{V1}/agents/keys"
+PRIVATE = frozenset({PRIVATE_KEYS, f"{V1}/agents/skills"})
 #: shared chats: read by anyone with their id (their link), listed and deleted by their sharer only
 SHARED_CHATS = f"{V1}/shared_chats"
 
@@ -149,6 +152,20 @@ def _check_api_key(state: H2OGPTeMockState, op: Operation, body: Any) -> None:
     expires_in = given.get("expires_in")
     if isinstance(expires_in, str):
         interval(expires_in, "expires_in")
+
+
+def named_agent_key(state: H2OGPTeMockState, name: Any, but: str = "") -> dict[str, Any] | None:
+    """The acting user's agent key of that name (other than the key ``but``), if they have one: a user's key names
+    are their agent's env vars, so two of theirs never share one."""
+    held = state.resources.collections.get(PRIVATE_KEYS, {}) if state.resources is not None else {}
+    return next((k for k in held.values() if k.get("name") == name and k["id"] != but and state.owns(k)), None)
+
+
+def _check_agent_key(state: H2OGPTeMockState, body: Any) -> None:
+    """Refuse a new agent key named as one of the user's (409, as the contract declares for create)."""
+    name = body.get("name") if isinstance(body, dict) else None
+    if name is not None and named_agent_key(state, name) is not None:
+        raise ApiError(409, f"An agent key named {str(name)[:80]!r} already exists")
 
 
 def _check_shared_chat(state: H2OGPTeMockState, op: Operation, call: GenericCall) -> None:
@@ -284,6 +301,13 @@ def answer(state: H2OGPTeMockState, op: Operation, call: Call) -> Reply:
     # a body the contract allows: the layer refuses any other with its own 400
     if op.operation_id in ("create_api_key_for_user", "update_api_key_expiry") and not state.resources.invalid(generic):
         _check_api_key(state, op, body)
+    if op.operation_id == "create_agent_key" and not state.resources.invalid(generic):
+        _check_agent_key(state, body)
+    if op.operation_id == "update_collection_privacy":
+        coll = state.collections.get(call.path_params.get("collection_id", ""))
+        if coll is not None and state.sees(coll) and not state.owns(coll):
+            # as for sharing: only the owner says who sees it
+            raise ApiError(403, f"Only its owner may make collection {coll['id']} public or private")
     if op.operation_id in ("share_chat_session", "delete_shared_chat") and not state.resources.invalid(generic):
         _check_shared_chat(state, op, generic)
     reply = state.resources.answer(generic)
@@ -382,7 +406,9 @@ def _apply(state: H2OGPTeMockState, op: Operation, call: GenericCall) -> None:
     body = call.body if isinstance(call.body, dict) else {}
     item = call.path.get(_last_param(op.template), "")
     live = {f"{V1}/collections": state.collections, f"{V1}/chats": state.sessions}.get(op.collection)
-    if op.kind in (Kind.UPDATE, Kind.REPLACE) and live is not None and item in live:
+    if op.operation_id in FIELDS:
+        _set_field(state, call, *FIELDS[op.operation_id])
+    elif op.kind in (Kind.UPDATE, Kind.REPLACE) and live is not None and item in live:
         live[item].update({k: v for k, v in body.items() if v is not None})
         live[item]["updated_at"] = state.now()
     elif op.kind is Kind.SET_ONE and op.template == f"{V1}/collections/{{collection_id}}/settings":
@@ -392,6 +418,19 @@ def _apply(state: H2OGPTeMockState, op: Operation, call: GenericCall) -> None:
             coll["_settings"] = body
     elif op.kind is Kind.DELETE and op.collection == f"{V1}/documents":
         state.documents.pop(item, None)
+    elif op.operation_id == "delete_document_from_collection":
+        doc = state.documents.get(item)
+        if doc is not None and doc.collection_id == call.path.get("collection_id"):
+            del state.documents[item]
+    elif op.operation_id == "delete_messages":
+        # the messages of the user's chats; another's are left be, as unknown ones are
+        ids = call.path.get("message_ids", "").split(",")
+        state.forget_messages([m for m in ids if m in state.messages and _my_message(state, m)])
+    elif op.operation_id == "delete_shared_chats" and state.resources is not None:
+        shared = state.resources.collections.get(SHARED_CHATS, {})
+        for share_id in body.get("shared_chat_ids") or []:
+            if share_id in shared and state.owns(shared[share_id]):
+                del shared[share_id]
     elif op.kind is Kind.JOB and op.template.endswith("/delete_job"):
         _delete_named(state, op.template, body)
     elif op.operation_id == "deactivate_api_key" and state.resources is not None:
@@ -416,6 +455,70 @@ def _apply(state: H2OGPTeMockState, op: Operation, call: GenericCall) -> None:
         feedback.give(state, call.path.get("answer_id", ""), body)
     elif op.operation_id == "set_message_votes":
         feedback.vote(state, call.path.get("message_id", ""), body.get("votes"))
+
+
+#: the calls that set (or clear) one field of a collection or chat session, which GET of it then shows: operation
+#: -> (the kind, the field, the request's field giving the value; None clears it, NOW is the time of the call, BODY
+#: the whole request body)
+NOW = "<now>"
+BODY = "<body>"
+FIELDS: dict[str, tuple[str, str, str | None]] = {
+    "update_collection_expiry_date": ("collection", "expiry_date", "expiry_date"),
+    "delete_collection_expiry_date": ("collection", "expiry_date", None),
+    "update_collection_inactivity_interval": ("collection", "inactivity_interval", "inactivity_interval"),
+    "delete_collection_inactivity_interval": ("collection", "inactivity_interval", None),
+    "update_collection_prompt_template": ("collection", "prompt_template_id", "prompt_template_id"),
+    "delete_collection_prompt_template": ("collection", "prompt_template_id", None),
+    "update_collection_exempt_from_chat_expiry": ("collection", "exempt_from_chat_expiry", "exempt"),
+    "update_collection_workspace": ("collection", "workspace", "workspace"),
+    "update_collection_privacy": ("collection", "is_public", "is_public"),
+    "update_collection_metadata": ("collection", "metadata_dict", BODY),
+    # what GET .../chat_settings (hand-written) reads back
+    "update_collection_chat_settings": ("collection", "_chat_settings", BODY),
+    "update_chat_session_expiry_date": ("chat", "expiry_date", "expiry_date"),
+    "delete_chat_session_expiry_date": ("chat", "expiry_date", None),
+    "update_chat_session_prompt_template": ("chat", "prompt_template_id", "prompt_template_id"),
+    "delete_chat_session_prompt_template": ("chat", "prompt_template_id", None),
+    "update_chat_session_keep_forever": ("chat", "keep_forever", "keep_forever"),
+    "archive_chat_session": ("chat", "archived_at", NOW),
+    "unarchive_chat_session": ("chat", "archived_at", None),
+}
+
+
+def _set_field(state: H2OGPTeMockState, call: GenericCall, kind: str, name: str, source: str | None) -> None:
+    """Write what a FIELDS call sets on its collection or chat session (one the acting user may see)."""
+    if kind == "collection":
+        record = state.collections.get(call.path.get("collection_id", ""))
+    else:
+        record = state.sessions.get(call.path.get("session_id", ""))
+    if record is None:
+        return
+    body = call.body if isinstance(call.body, dict) else {}
+    value = state.now() if source == NOW else body if source == BODY else body.get(source) if source else None
+    if name == "expiry_date" and isinstance(value, str):
+        value = _expiry_moment(value, body.get("timezone"))
+    record[name] = value
+    record["updated_at"] = state.now()
+
+
+def _expiry_moment(value: str, zone: Any) -> Any:
+    """An expiry as the contract reads it: a date is its midnight, in ``timezone`` (else UTC) as is a datetime
+    without an offset; one that is neither is kept as sent."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        try:
+            moment = moment.replace(tzinfo=ZoneInfo(zone) if isinstance(zone, str) and zone else UTC)
+        except (ZoneInfoNotFoundError, ValueError):
+            moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _my_message(state: H2OGPTeMockState, message_id: str) -> bool:
+    session = state.sessions.get(str(state.messages[message_id].get("_session")))
+    return session is not None and state.owns(session)
 
 
 def delete_collections(state: H2OGPTeMockState, collection_ids: list[str]) -> None:

@@ -16,6 +16,7 @@ from h2oharness.apis.h2ogpte.mockparts.state import H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import (
     ApiError,
     Call,
+    Part,
     Reply,
     bad_request,
     empty,
@@ -54,9 +55,9 @@ def _frontmatter(text: str) -> dict[str, str]:
     return {m.group(1): m.group(2).strip("'\"") for m in _FIELD.finditer(head)}
 
 
-def add_skill(state: H2OGPTeMockState, call: Call) -> Reply:
-    """POST /api/v1/agents/skills (multipart .zip or .skill): 201 List[AgentSkill], a skill per SKILL.md (at the
-    archive's root or one folder down, named by its frontmatter), which GET /agents/skills lists."""
+def _archive(call: Call) -> tuple[dict[str, Part], dict[str, str], bytes]:
+    """The request's form, the SKILL.md texts of its skill archive (at its root or one folder down, by path) and the
+    archive's bytes; a 400, 413 or 415 for a file that is no skill archive."""
     parts = parse_multipart(call.content_type, call.body)
     part = parts.get("file")
     if part is None:
@@ -73,16 +74,26 @@ def add_skill(state: H2OGPTeMockState, call: Call) -> Reply:
         raise bad_request("The file is not a valid .zip archive.") from None
     if not found:
         raise bad_request("The archive holds no SKILL.md.")
+    return parts, found, part.value
+
+
+def _name(path: str, text: str, filename: str | None) -> str:
+    return _frontmatter(text).get("name") or PurePosixPath(path).parent.name or _stem(filename)
+
+
+def add_skill(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/agents/skills (multipart .zip or .skill): 201 List[AgentSkill], a skill per SKILL.md (at the
+    archive's root or one folder down, named by its frontmatter), which GET /agents/skills lists."""
+    parts, found, _ = _archive(call)
     enabled = parts["enable_by_default"].text().strip().lower() == "true" if "enable_by_default" in parts else False
     now = state.now().isoformat()
     made = []
     for name, text in sorted(found.items()):
-        front = _frontmatter(text)
         skill_id = new_id()
         skill: dict[str, Any] = {
             "id": skill_id,
-            "skill_name": front.get("name") or PurePosixPath(name).parent.name or _stem(part.filename),
-            "description": front.get("description"),
+            "skill_name": _name(name, text, parts["file"].filename),
+            "description": _frontmatter(text).get("description"),
             "owner_email": state.acting.username,
             "_owner": state.acting.id,
             "enabled": enabled,
@@ -157,3 +168,134 @@ def list_skill_associations(state: H2OGPTeMockState, call: Call) -> Reply:
             )
         listed.append({"skill_id": skill_id, "keys": keys, "tools": list(kept["tools"])})
     return Reply(listed)
+
+
+def _installed(state: H2OGPTeMockState, library_id: str) -> list[dict[str, Any]]:
+    """Every user's skills installed from that library entry."""
+    return [s for s in held(state).values() if s.get("_library_id") == library_id]
+
+
+def list_library_skills(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/agents/builtin_skills: the library (predefined, then published), each entry with whether the
+    acting user installed it (and their skill's id), how many users have, and its stars."""
+    listed = []
+    for library_id, entry in state.library_skills.items():
+        installed = _installed(state, library_id)
+        mine = next((s["id"] for s in installed if state.owns(s)), None)
+        stars = {user for user, kind, item in state.stars if (kind, item) == ("skill", library_id)}
+        listed.append(
+            {
+                **{k: v for k, v in entry.items() if not k.startswith("_")},
+                "is_skill_added": mine is not None,
+                "user_skill_id": mine,
+                "install_count": len({s.get("_owner") for s in installed}),
+                "star_count": len(stars),
+                "is_starred_by_me": state.acting.id in stars,
+            }
+        )
+    return Reply(listed)
+
+
+def install_library_skill(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/agents/builtin_skills/add: 201 with the id of the user's new skill, a copy of the library
+    entry, which GET /agents/skills lists; a 404 for an entry the library lacks, a 409 for one the user installed."""
+    body = object_body(call)
+    library_id = str(body["skill_id"])
+    entry = state.library_skills.get(library_id)
+    if entry is None:
+        raise not_found(f"Library skill {library_id[:80]}")
+    if any(state.owns(s) for s in _installed(state, library_id)):
+        raise ApiError(409, f"Library skill {library_id[:80]} is already installed")
+    skill_id = new_id()
+    now = state.now().isoformat()
+    held(state)[skill_id] = {
+        "id": skill_id,
+        "skill_name": entry["skill_name"],
+        "description": entry.get("description"),
+        "owner_email": state.acting.username,
+        "_owner": state.acting.id,
+        "_library_id": library_id,
+        "enabled": bool(body.get("enable_by_default")),
+        "created_at": now,
+        "updated_at": now,
+    }
+    return Reply({"id": skill_id}, status=201)
+
+
+def publish_library_skill(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/agents/builtin_skills/admin (multipart .zip or .skill): 201, an entry per SKILL.md, whose
+    library id is its name + ``_library``; one whose name the library has replaces that entry (``inserted`` false)."""
+    parts, found, data = _archive(call)
+    now = state.now().isoformat()
+    rows = []
+    for path, text in sorted(found.items()):
+        name = _name(path, text, parts["file"].filename)
+        library_id = f"{name}_library"
+        old = state.library_skills.get(library_id)
+        if old is not None and not old.get("added_by_admin"):
+            raise ApiError(409, f"{name} is a predefined skill of the library")
+        entry = {
+            "id": library_id,
+            "skill_name": name,
+            "description": _frontmatter(text).get("description"),
+            "added_by_admin": True,
+            "added_by_email": state.acting.username,
+            "added_by_user_id": state.acting.id,
+            "last_edited_by_email": state.acting.username,
+            "_row": old["_row"] if old is not None else new_id(),
+            "_created_at": old["_created_at"] if old is not None else now,
+            "_data": _folder(data, path),
+        }
+        state.library_skills[library_id] = entry
+        rows.append(
+            {
+                "id": entry["_row"],
+                "skill_id": library_id,
+                "config": {"name": name, "description": entry["description"]},
+                "inserted": old is None,
+                "created_at": entry["_created_at"],
+                "updated_at": now,
+            }
+        )
+    return Reply(rows, status=201)
+
+
+def _folder(data: bytes, skill_md: str) -> bytes:
+    """A zip of the archive's files that make up the skill whose SKILL.md is at that path (the whole archive for a
+    SKILL.md at its root)."""
+    folder = PurePosixPath(skill_md).parent
+    if folder == PurePosixPath("."):
+        return data
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, zipfile.ZipFile(out, "w") as kept:
+        for name in archive.namelist():
+            if PurePosixPath(name).is_relative_to(folder):
+                kept.writestr(name, archive.read(name))
+    return out.getvalue()
+
+
+def delete_library_skill(state: H2OGPTeMockState, call: Call) -> Reply:
+    """DELETE /api/v1/agents/builtin_skills/admin/{skill_id}: a published entry leaves the library (the users'
+    installed copies stay theirs); a predefined or unknown one is a 404."""
+    library_id = call.path_params["skill_id"]
+    entry = state.library_skills.get(library_id)
+    if entry is None or not entry.get("added_by_admin"):
+        raise not_found(f"Published library skill {library_id[:80]}")
+    del state.library_skills[library_id]
+    return Reply({"message": "Skill removed from the library"})
+
+
+def download_library_skill(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/agents/builtin_skills/{skill_id}/download: the entry's zip (a predefined one's SKILL.md alone)."""
+    library_id = call.path_params["skill_id"]
+    entry = state.library_skills.get(library_id)
+    if entry is None:
+        raise not_found(f"Library skill {library_id[:80]}")
+    data = entry.get("_data")
+    if data is None:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            front = f"---\nname: {entry['skill_name']}\ndescription: {entry.get('description') or ''}\n---\n"
+            archive.writestr(f"{entry['skill_name']}/SKILL.md", front)
+        data = out.getvalue()
+    return Reply(data, content_type="application/octet-stream")

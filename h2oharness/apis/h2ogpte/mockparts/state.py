@@ -23,6 +23,19 @@ OTHER_USER = "alice@example.com"
 #: a message containing this marker makes its answer fail: an ``{"error": ...}`` line ends the stream
 FAIL_MARKER = "[[h2oharness:fail]]"
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+#: the built-in MCP library's predefined entries (mcp_id, name, type, server configuration); the client names
+#: playwright_builtin and slack_builtin in its examples
+PREDEFINED_MCPS: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
+    ("playwright_builtin", "Playwright", "api_app", {"command": "npx", "args": ["-y", "@playwright/mcp"]}),
+    ("slack_builtin", "Slack", "api_app", {"command": "npx", "args": ["-y", "slack-mcp-server"]}),
+    ("github_builtin", "GitHub", "oauth_app", {"url": "https://api.githubcopilot.com/mcp/"}),
+)
+#: the skill library's predefined skills (library id, description)
+PREDEFINED_SKILLS = (
+    ("pdf", "Read, fill and create PDF files"),
+    ("xlsx", "Read and write spreadsheets"),
+    ("docx", "Read and write Word documents"),
+)
 #: where the generic layer keeps the API keys created through the API (POST /api/v1/admin/api_keys)
 CREATED_KEYS = "/api/v1/admin/api_keys"
 
@@ -149,6 +162,10 @@ class H2OGPTeMockState(MockState):
     key_tool_associations: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: each skill's env var -> agent key bindings and the tools that receive them, by skill id
     skill_associations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the built-in MCP library, shared by every user: the predefined entries and those published, by mcp_id
+    builtin_mcps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the skill library, shared by every user: the predefined skills and those published, by library id
+    library_skills: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: the library items each user starred: (user id, item_kind, item_id)
     stars: set[tuple[str, str, str]] = field(default_factory=set)
     #: the users, by id: the harness user (the mock's own keys) and alice; a created key acts as its user
@@ -201,6 +218,29 @@ class H2OGPTeMockState(MockState):
             "group_count": 0,
             "_shared": {},
         }
+
+        # the libraries' predefined entries: what every user may add or install before any admin publishes
+        for mcp_id, name, kind, server in PREDEFINED_MCPS:
+            config = {"name": name, "description": f"The {name} MCP server", "type": kind, "mcp_config_json": server}
+            self.builtin_mcps[mcp_id] = {
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, mcp_id)),
+                "mcp_id": mcp_id,
+                "config": config,
+                "user_id": None,
+                "logo_url": None,
+                "created_at": EPOCH.isoformat(),
+                "updated_at": EPOCH.isoformat(),
+            }
+        for skill_id, description in PREDEFINED_SKILLS:
+            self.library_skills[skill_id] = {
+                "id": skill_id,
+                "skill_name": skill_id,
+                "description": description,
+                "added_by_admin": False,
+                "version": "1.0.0",
+                "updated_at": "",
+                "official": True,
+            }
 
     def accepts(self, token: str | None, use: bool = True) -> bool:
         """Whether a bearer token is one of the mock's keys or the secret of a created key that is live: kept, active,
