@@ -310,3 +310,22 @@ def test_a_live_target_that_cannot_be_used_leaves_its_tests_unrun_and_the_other_
         "the live target could not be used: cannot reach http://127.0.0.1:9"
     ]
     assert (mock["target"], mock["counts"]["scenarios_passed"], mock["errors"]) == ("mock", 2, [])
+
+
+def test_a_malformed_openapi_document_given_for_an_api_is_its_error_in_the_report(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = pytester.path / "bad.yaml"
+    bad.write_text("openapi: 3.0.3\ninfo: {title: t\npaths: {}\n")
+    monkeypatch.setenv("HARNESS_COREPLEXML_SPEC", str(bad))  # what run --spec hands down
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_coreplexml_reach.py").write_text(
+        "def test_one(coreplexml_target):\n    assert coreplexml_target.url\n"
+    )
+    report = pytester.path / "out"
+    result = pytester.runpytest_inprocess("--harness-report-dir", str(report), "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    # before, building the report parsed the document again and the session ended in a YAML traceback, no report
+    (api,) = json.loads((report / "conformance.json").read_text())["apis"]
+    (error,) = api["errors"]
+    assert error.startswith(f"the OpenAPI document given for coreplexml: {bad} is not valid YAML/JSON: "), error

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from h2oharness.apis import get_api
+from h2oharness.errors import SpecError
 from h2oharness.http.naming import contract_operations, documented_operations
+from h2oharness.openapi import check_spec_file
 from h2oharness.pytest_plugin.options import SETTINGS
 from h2oharness.pytest_plugin.recording import api_of
 from h2oharness.report.build import OperationRecord, build_conformance, merge_operations
@@ -75,11 +77,15 @@ def _api_report(
     override = config.stash[SETTINGS].specs.get(api.env_prefix)
     # the committed contracts are read by a line scan (tests/http/test_naming.py checks it agrees with a full parse,
     # which takes 1.6 s for H2O-3's); a document given with --spec may be written any way YAML or JSON allows
-    documented = (
-        documented_operations(Path(override))
-        if override
-        else contract_operations(Path(str(config.rootpath)) / api.contract)
-    )
+    spec_errors: list[str] = []
+    if override:
+        try:
+            check_spec_file(Path(override))  # the contract test could not collect either: said once, not a crash
+            documented = documented_operations(Path(override))
+        except SpecError as exc:
+            documented, spec_errors = [], [f"the OpenAPI document given for {slug}: {exc}"]
+    else:
+        documented = contract_operations(Path(str(config.rootpath)) / api.contract)
     ops = [
         OperationRecord(
             r["method"],
@@ -123,7 +129,7 @@ def _api_report(
         operations=merge_operations(documented, ops),
         scenarios=scenarios,
         drift=tuple(DriftEntry(*d) for d in sorted(found)),
-        errors=tuple(sorted({r["error"] for r in recs if r.get("error")} | set(collect_errors))),
+        errors=tuple(sorted({r["error"] for r in recs if r.get("error")} | set(collect_errors) | set(spec_errors))),
         excluded=_excluded(config, slug),
     )
 
