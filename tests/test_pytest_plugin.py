@@ -329,3 +329,25 @@ def test_a_malformed_openapi_document_given_for_an_api_is_its_error_in_the_repor
     (api,) = json.loads((report / "conformance.json").read_text())["apis"]
     (error,) = api["errors"]
     assert error.startswith(f"the OpenAPI document given for coreplexml: {bad} is not valid YAML/JSON: "), error
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("--harness-target", "staging"), "ERROR: unknown target 'staging'; choose one of: mock, local, live"),
+        (("--harness-max-examples", "0"), "ERROR: --harness-max-examples must be at least 1, got 0"),
+        (
+            ("--harness-target", "live", "--harness-url", "ftp://x"),
+            "ERROR: --harness-url must start with http:// or https://, got 'ftp://x'",
+        ),
+    ],
+)
+def test_options_that_cannot_mean_a_run_are_one_usage_error_before_collection(
+    pytester: pytest.Pytester, args: tuple[str, ...], line: str
+) -> None:
+    # before: an error with pluggy's teardown noise per module, hypothesis' error per contract module, or every
+    # live test failing with the same bad URL
+    pytester.makepyfile(test_x="def test_x(coreplexml_target):\n    assert coreplexml_target.url\n")
+    result = pytester.runpytest_subprocess(*args, "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.stderr.lines[0] == line, result.stderr.lines

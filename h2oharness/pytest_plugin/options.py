@@ -8,7 +8,7 @@ import pytest
 
 from h2oharness.errors import HarnessError
 from h2oharness.settings import Settings
-from h2oharness.targets import check_kind
+from h2oharness.targets import check_kind, check_url
 
 #: the run's settings: the environment's, with the command line's options on top
 SETTINGS = pytest.StashKey[Settings]()
@@ -153,6 +153,21 @@ def target_kinds(config: pytest.Config) -> list[str]:
     return list(dict.fromkeys(kinds))
 
 
+def _check_options(config: pytest.Config, settings: Settings) -> None:
+    """UsageError, one line before anything is collected, for options that cannot mean a run: an unknown target
+    kind (else an error while collecting each module), no example per operation (else hypothesis' error at every
+    contract module), a live URL httpx cannot send (else every live test fails with it)."""
+    kinds = target_kinds(config)
+    if settings.max_examples is not None and settings.max_examples < 1:
+        raise pytest.UsageError(f"--harness-max-examples must be at least 1, got {settings.max_examples}")
+    url = config.getoption("--harness-url")
+    if url and "live" in kinds:
+        try:
+            check_url(url, "--harness-url")
+        except HarnessError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Markers, the run's settings (exported for the contract modules and xdist workers), per-API fixtures, report."""
     from h2oharness.apis import APIS
@@ -172,6 +187,7 @@ def pytest_configure(config: pytest.Config) -> None:
         except HarnessError as exc:
             raise pytest.UsageError(str(exc)) from None
     config.stash[SETTINGS] = settings
+    _check_options(config, settings)
     # read by the contract driver when a contract module is imported, and by clients, here and in every xdist worker
     scope = ("all_operations", "include_destructive", "real_keys", "max_examples", "budget")
     settings.export((*scope, "request_deadline", "stream_deadline"))
