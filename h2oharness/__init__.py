@@ -16,6 +16,7 @@ from h2oharness.errors import (
     StreamViolation,
     TargetAuthError,
     TargetUnavailable,
+    TargetUnusable,
     UnknownAPI,
 )
 from h2oharness.http.polling import Backoff, JobStatus, PollResult, wait_for_job
@@ -47,6 +48,7 @@ __all__ = [
     "SpecError",
     "TargetUnavailable",
     "TargetAuthError",
+    "TargetUnusable",
     "UnknownAPI",
     # errors: API side (exit 1)
     "ContractViolation",

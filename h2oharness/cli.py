@@ -18,6 +18,7 @@ from h2oharness.apis import APIS, ApiInfo, get_api
 from h2oharness.arrivals import DEFAULT_MAX_DISPATCH_DELAY_MS
 from h2oharness.children import ProcessGroup, Stopped, deadline_after
 from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError, TargetUnavailable
+from h2oharness.folders import output_dir, write_output
 from h2oharness.http.redact import redact
 from h2oharness.openapi import check_spec_file
 from h2oharness.report.diff import REGRESSION_MS, REGRESSION_RATIO
@@ -232,24 +233,6 @@ def _live_only(args: argparse.Namespace, kind: str) -> None:
     given = [f"--{name.replace('_', '-')}" for name in names if getattr(args, name, None)]
     if given and kind != "live":
         raise ConfigError(f"{given[0]} is for --target live; a {kind} target would ignore it")
-
-
-def output_dir(path: Path, option: str) -> Path:
-    """``path`` made with its parents, resolved; ConfigError naming ``option`` when it cannot be (a file, no rights)."""
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"{option} {path}: cannot make that folder ({exc.strerror})") from None
-    return path.resolve()
-
-
-def write_output(path: Path, text: str, option: str) -> None:
-    """Write ``text`` to ``path`` (its folder made); ConfigError naming ``option`` when it cannot be written."""
-    output_dir(path.parent, option)
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{option} {path}: cannot write it ({exc.strerror})") from None
 
 
 def _spec_overrides(items: Sequence[str]) -> dict[str, Path]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from h2oharness.errors import HarnessError
+from h2oharness.folders import output_dir
 from h2oharness.settings import Settings
 from h2oharness.targets import check_kind, check_url
 
@@ -156,10 +157,17 @@ def target_kinds(config: pytest.Config) -> list[str]:
 def _check_options(config: pytest.Config, settings: Settings) -> None:
     """UsageError, one line before anything is collected, for options that cannot mean a run: an unknown target
     kind (else an error while collecting each module), no example per operation (else hypothesis' error at every
-    contract module), a live URL httpx cannot send (else every live test fails with it)."""
+    contract module), a live URL httpx cannot send (else every live test fails with it), a report folder that
+    cannot be made (else pytest's INTERNALERROR at its first write)."""
     kinds = target_kinds(config)
     if settings.max_examples is not None and settings.max_examples < 1:
         raise pytest.UsageError(f"--harness-max-examples must be at least 1, got {settings.max_examples}")
+    report_dir = config.getoption("--harness-report-dir")
+    if report_dir:
+        try:
+            output_dir(Path(report_dir), "--harness-report-dir")
+        except HarnessError as exc:
+            raise pytest.UsageError(str(exc)) from None
     url = config.getoption("--harness-url")
     if url and "live" in kinds:
         try:
