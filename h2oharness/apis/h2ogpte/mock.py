@@ -1,12 +1,12 @@
 """A mock h2oGPTe (1.7.x) REST API: ``make_app(state)`` builds a fresh Starlette app around an explicit state.
 
-It serves every operation of seeds 003 and 004 under a bearer key (401 without one), ingests uploads
-asynchronously on the state's clock, answers completions as JSON or as a JSONL stream on a token schedule that
-pause/resume/stop/finish act on, cites the documents it really ingested, writes agent files, and speaks the
-OpenAI-compatible API with SSE. For the official high-level client it also serves ``/rpc/meta``, ``/rpc/fs``,
-ingestion jobs and the ``/ws`` WebSocket. Every other operation of the contract (the official client's whole REST
-layer) is answered by the shared generic resource layer over the same state (``mockparts/generic.py``). Bad input
-always gets a documented 4xx ``EndpointError``, never a 5xx.
+It serves every operation of seeds 003 and 004 under a bearer key (401 without one), ingests uploads, plain text
+and (as placeholders) websites and cloud storage asynchronously on the state's clock, answers completions as JSON
+or as a JSONL stream on a token schedule that pause/resume/stop/finish act on, cites the documents it really
+ingested, writes agent files, and speaks the OpenAI-compatible API with SSE. For the official high-level client
+it also serves ``/rpc/meta``, ``/rpc/fs``, ingestion jobs and the ``/ws`` WebSocket. Every other operation of the
+contract (the official client's whole REST layer) is answered by the shared generic resource layer over the same
+state (``mockparts/generic.py``). Bad input always gets a documented 4xx ``EndpointError``, never a 5xx.
 
 Example:
     state = H2OGPTeMockState(clock=ManualClock())
@@ -36,6 +36,7 @@ from h2oharness.apis.h2ogpte.mockparts import (
     docs,
     feedback,
     generic,
+    ingest,
     keys,
     library,
     llm,
@@ -154,6 +155,8 @@ HANDLERS: dict[str, Handler] = {
     "rpc_meta": docs.rpc_meta,
     "rpc_fs": docs.rpc_fs,
     "ingest_upload_job": docs.ingest_upload_job,
+    # plain text, websites, cloud storage...: ingest_from_<source> and create_ingest_from_<source>_job
+    **ingest.handlers(),
     "get_job": docs.get_job,
     "get_collection_settings": docs.get_collection_settings,
     "get_collection_chat_settings": docs.get_collection_chat_settings,
@@ -277,6 +280,18 @@ DEVIATIONS: dict[str, str] = {
     "health probes": "answered without a key, as Kubernetes probes are; a real server may require one",
     "ingestion": "POST /uploads/{ids}/ingest answers 204 at once and the documents appear when the ingestion job "
     "ends on the mock's clock (the seed waits 3 s before looking)",
+    "ingestion from other sources": "ingest_from_plain_text, _website, _s3, _gcs, _azure_blob_storage, "
+    "_confluence, _sharepoint_online and _file_system (204 at once) and their create_*_job twins (201 JobDetails) "
+    "are timed as an upload's ingestion, into a collection the user sees (else the 404 of an unknown one, answered "
+    "as the contract's 400), and their documents appear when the job ends. Plain text is one document named "
+    "file_name holding the text. The mock fetches nothing: every other source is one document per name it is "
+    "given (the website's URL, each S3 or GCS url, each Azure path, each Confluence page id, each SharePoint "
+    "entry's name, web_url, object_id or drive_id, the file system's root_dir joined with its glob), named so and "
+    "holding a placeholder text that names it; a real server crawls, lists and expands these (follow_links, "
+    "directories, globs, attachments) into many documents named by their files. Credentials are not checked, and "
+    "ingest_mode, metadata, the OCR and chunking options and timeout are accepted without effect. "
+    "ingest_agent_only_to_standard (and its job) is answered by the generic layer: the mock keeps no agent_only "
+    "documents, every ingested document already being a standard one",
     "answers": "the text is made of the question's words and filler on a token schedule; RAG answers cite every "
     "ingested document of the session's collection",
     "agent files": "an agent query writes the files its prompt names (name.csv, name.py...), else agent_report.md",

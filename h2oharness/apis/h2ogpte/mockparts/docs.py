@@ -308,7 +308,8 @@ def job_view(job: Job, now: float) -> dict[str, Any]:
     duration = (ended if ended is not None else now) - job.submitted_at
     done = phase is JobPhase.SUCCEEDED
     created = EPOCH + timedelta(seconds=job.submitted_at)
-    ingest = job.kind == "ingest"
+    # an upload's ingestion, or one from another source (mockparts/ingest.py): both say what they ingest
+    ingest = job.kind == "ingest" or job.kind.startswith("create_ingest_from_")
     return {
         "id": job.id,
         "name": f"Ingesting {job.description}" if ingest else job.kind,
@@ -319,7 +320,7 @@ def job_view(job: Job, now: float) -> dict[str, Any]:
         "progress": job.progress(now),
         "created_at": created,
         "updated_at": EPOCH + timedelta(seconds=now),
-        "kind": "IngestUploadsJob" if ingest else JOB_KINDS.get(job.kind, "NoOpJob"),
+        "kind": "IngestUploadsJob" if job.kind == "ingest" else JOB_KINDS.get(job.kind, "NoOpJob"),
         "statuses": [{"id": job.id, "status": words[phase]}],
         "errors": [job.failure] if phase is JobPhase.FAILED and job.failure else [],
         "duration": f"{duration:.1f}s",

@@ -43,7 +43,9 @@ def render_document(state: H2OGPTeMockState, doc: Document) -> dict[str, Any]:
     job = state.jobs.get(doc.job_id)
     done = job is None or job.phase(state.clock.now()) is JobPhase.SUCCEEDED
     created = job_view(job, state.clock.now())["created_at"] if job else EPOCH
-    kind = doc.name.rsplit(".", 1)[-1].lower() if "." in doc.name else "txt"
+    # the type of the name's last segment: a document ingested from a URL or path is named by it
+    base = doc.name.rsplit("/", 1)[-1]
+    kind = base.rsplit(".", 1)[-1].lower() if "." in base else "txt"
     return {
         "id": doc.id,
         "name": doc.name,
