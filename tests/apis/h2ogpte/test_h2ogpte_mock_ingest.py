@@ -131,3 +131,12 @@ def test_a_user_ingests_only_into_a_collection_they_see(http: httpx.Client, anon
     shared = anon.post("/api/v1/ingest/plain_text", params=params, content=TEXT, headers={**alice, **PLAIN})
     assert shared.status_code == 204
     assert http.get(f"/api/v1/collections/{cid}/documents/count").json() == {"count": 1}
+
+
+def test_an_upload_ingested_into_the_default_collection_is_listed_under_its_id(http: httpx.Client) -> None:
+    # stored under the literal id "default", the documents were in no collection: its count stayed 0
+    upload = http.put("/api/v1/uploads", files={"file": ("falcon.txt", TEXT.encode(), "text/plain")}).json()["id"]
+    assert http.post(f"/api/v1/uploads/{upload}/ingest", params={"collection_id": "default"}).status_code == 204
+    default = http.get("/api/v1/collections/default").json()
+    assert default["id"] != "default"
+    assert (default["document_count"], _names(http, default["id"])) == (1, ["falcon.txt"])

@@ -246,7 +246,8 @@ def _ingest(state: H2OGPTeMockState, call: Call) -> Job:
     for uid in ids:
         name, data = state.uploads[uid]
         doc_id = new_id()
-        state.documents[doc_id] = Document(doc_id, name, data, collection_id, job.id)
+        # under the collection's own id: "default" names one, and its documents are listed under its id
+        state.documents[doc_id] = Document(doc_id, name, data, str(coll["id"]), job.id)
     coll["updated_at"] = state.now()
     return job
 
