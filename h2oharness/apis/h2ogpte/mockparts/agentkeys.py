@@ -62,6 +62,22 @@ def _render_tools(associations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"tool": tool, "keys": keys} for tool, keys in tools.items()]
 
 
+def bind_key(state: H2OGPTeMockState, tool: str, name: str, key_id: str) -> dict[str, Any]:
+    """Give the acting user's agent key to ``tool`` as env var ``name``, in place of the key that name held."""
+    for old in [a for a in _mine(state) if a["tool"] == tool and a["name"] == name]:
+        del state.key_tool_associations[old["associate_id"]]
+    assoc = {
+        "tool": tool,
+        "name": name,
+        "key_id": key_id,
+        "associate_id": new_id(),
+        "user_id": state.acting.id,
+        "email": state.acting.username,
+    }
+    state.key_tool_associations[assoc["associate_id"]] = assoc
+    return assoc
+
+
 def _mine(state: H2OGPTeMockState) -> list[dict[str, Any]]:
     return [a for a in state.key_tool_associations.values() if a["user_id"] == state.acting.id]
 
@@ -80,20 +96,7 @@ def create_agent_key_tool_associations(state: H2OGPTeMockState, call: Call) -> R
     missing = next((k["key_id"] for k in keys if agent_key(state, k["key_id"]) is None), None)
     if missing is not None:
         raise not_found(f"Agent key {str(missing)[:80]}")
-    made = []
-    for key in keys:
-        for old in [a for a in _mine(state) if a["tool"] == tool and a["name"] == key["name"]]:
-            del state.key_tool_associations[old["associate_id"]]
-        assoc = {
-            "tool": tool,
-            "name": key["name"],
-            "key_id": key["key_id"],
-            "associate_id": new_id(),
-            "user_id": state.acting.id,
-            "email": state.acting.username,
-        }
-        state.key_tool_associations[assoc["associate_id"]] = assoc
-        made.append(assoc)
+    made = [bind_key(state, tool, key["name"], key["key_id"]) for key in keys]
     return Reply({"tool": tool, "keys": _render_tools(made)[0]["keys"] if made else []})
 
 

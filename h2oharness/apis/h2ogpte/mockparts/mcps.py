@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from h2oharness.apis.h2ogpte.mockparts.agentkeys import agent_key
+from h2oharness.apis.h2ogpte.mockparts.agentkeys import agent_key, bind_key
 from h2oharness.apis.h2ogpte.mockparts.state import H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import (
     Call,
@@ -179,22 +179,8 @@ def add_builtin_mcp(state: H2OGPTeMockState, call: Call) -> Reply:
     if mcp_id not in preference:
         preference.append(mcp_id)
     for key in keys:
-        for old in [a for a in state.key_tool_associations.values() if _same_binding(state, a, mcp_id, key)]:
-            del state.key_tool_associations[old["associate_id"]]
-        assoc = {
-            "tool": mcp_id,
-            "name": key["name"],
-            "key_id": key["key_id"],
-            "associate_id": new_id(),
-            "user_id": state.acting.id,
-            "email": state.acting.username,
-        }
-        state.key_tool_associations[assoc["associate_id"]] = assoc
+        bind_key(state, mcp_id, key["name"], key["key_id"])
     return Reply({"tool_id": tool["id"]}, status=201)
-
-
-def _same_binding(state: H2OGPTeMockState, assoc: dict[str, Any], tool: str, key: dict[str, str]) -> bool:
-    return bool(assoc["user_id"] == state.acting.id and assoc["tool"] == tool and assoc["name"] == key["name"])
 
 
 def _keys(state: H2OGPTeMockState, raw: str) -> list[dict[str, str]]:
