@@ -281,13 +281,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     report_dir = output_dir(args.report_dir, "--report-dir")
     handed: dict[str, Handed] = {}
     paths: list[str] = []
-    if kind == "live":
-        _password(args.password_env), _password(args.api_key_env, "--api-key-env")  # the options' own mistakes
+    # read once, before any target: an unset variable the options name stops the run
+    password = _password(args.password_env) if kind == "live" else None
+    token = _password(args.api_key_env, "--api-key-env") if kind == "live" else None
     for api in apis:
         if kind == "local":
             preflight_local(api)  # each pytest worker starts its own server, one it can restart (h2oharness/sweep.py)
         elif kind == "live":
-            handed[api.env_prefix] = _live_handed(api, args)
+            handed[api.env_prefix] = _live_handed(api, args, password, token)
         paths += [
             str(p)
             for p in (root / "contracts" / api.slug, *sorted((root / "scenarios").glob(f"test_{api.slug}_*.py")))
@@ -378,25 +379,20 @@ def run_environment(env: dict[str, str], report_dir: Path) -> dict[str, str]:
     return {"HYPOTHESIS_STORAGE_DIRECTORY": str(report_dir / ".hypothesis"), **env}
 
 
-def _live_handed(api: ApiInfo, args: argparse.Namespace) -> Handed:
-    """The live target of ``api``, probed here once, as the run hands it down; one it cannot use carries why, in
-    one line said now: every test of that API fails with it in the report, and the other APIs are tested."""
+def _live_handed(api: ApiInfo, args: argparse.Namespace, password: str | None, token: str | None) -> Handed:
+    """The live target of ``api`` the options (else its environment variables) name, probed here once, as the run
+    hands it down; one it cannot use carries why, said now in one line: that API's tests do not run and the report
+    says why, and the other APIs are tested."""
     try:
-        with _live(api, args) as target:
-            return target.handed()  # type: ignore[no-any-return]
+        with open_target(
+            api, "live", url=args.url, username=args.username, password=password, token=token, url_option="--url"
+        ) as target:
+            return target.handed()
     except TargetUnavailable as exc:  # the target's state; a mistake in the options or variables stops the run
         why = redact(str(exc), known_secrets(*_given_secrets(args)))
         _say(f"h2oharness: {api.slug}: {why}; its tests will not run, and the report says why", sys.stderr)
         given = args.url or os.environ.get(f"{api.env_prefix}_URL") or ""
         return Handed(kind="live", url=split_userinfo(given)[0].rstrip("/"), error=why)
-
-
-def _live(api: ApiInfo, args: argparse.Namespace) -> contextlib.AbstractContextManager[Any]:
-    """The live target the options (else the API's environment variables) name, probed."""
-    password, token = _password(args.password_env), _password(args.api_key_env, "--api-key-env")
-    return open_target(
-        api, "live", url=args.url, username=args.username, password=password, token=token, url_option="--url"
-    )
 
 
 def _finish(report_dir: Path, pytest_code: int, secrets: Sequence[str] = (), started: float = 0.0) -> int:
