@@ -4,6 +4,7 @@ writes beyond the seed (deployment promote, rollback and deactivate, a project u
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -43,12 +44,21 @@ def test_a_deleted_model_is_gone_from_every_read(
     assert gone.value.status == 404
 
 
-def test_promote_rollback_and_deactivate_show_on_the_next_read(
+def _deployed(
     client: CorePlexMLClient, http: httpx.Client, upload: Upload, clock: ManualClock
-) -> None:
+) -> tuple[dict[str, str], str, dict[str, Any], list[str]]:
+    """A trained experiment's first model deployed to staging: the experiment's ids, the project's deployments
+    path, the deployment, and the models."""
     data, _, models = _trained(client, upload, clock)
     listed = f"/api/mlops/projects/{data['project']}/deployments"
     made = http.post(listed, json={"model_id": models[0], "name": "scoring", "stage": "staging"}).json()
+    return data, listed, made, models
+
+
+def test_promote_rollback_and_deactivate_show_on_the_next_read(
+    client: CorePlexMLClient, http: httpx.Client, upload: Upload, clock: ManualClock
+) -> None:
+    _, listed, made, models = _deployed(client, http, upload, clock)
     path = f"/api/mlops/deployments/{made['id']}"
 
     def seen() -> list[tuple[str, str, str]]:
@@ -85,9 +95,7 @@ def test_a_project_update_shows_in_its_read_and_the_list(
 def test_a_deleted_projects_deployments_go_with_it(
     client: CorePlexMLClient, http: httpx.Client, upload: Upload, clock: ManualClock
 ) -> None:
-    data, _, models = _trained(client, upload, clock)
-    listed = f"/api/mlops/projects/{data['project']}/deployments"
-    made = http.post(listed, json={"model_id": models[0], "name": "scoring", "stage": "staging"}).json()
+    data, listed, made, _ = _deployed(client, http, upload, clock)
     assert http.get(f"/api/mlops/deployments/{made['id']}").status_code == 200
     assert client.delete_project(data["project"]) == {"ok": True}
     assert http.get(f"/api/mlops/deployments/{made['id']}").status_code == 404
