@@ -28,6 +28,7 @@ from h2oharness.targets import (
     TARGET_KINDS,
     check_kind,
     check_url,
+    named_url,
     open_target,
     preflight_local,
     serve_mock,
@@ -391,8 +392,7 @@ def _live_handed(api: ApiInfo, args: argparse.Namespace, password: str | None, t
     except TargetUnavailable as exc:  # the target's state; a mistake in the options or variables stops the run
         why = redact(str(exc), known_secrets(*_given_secrets(args)))
         _say(f"h2oharness: {api.slug}: {why}; its tests will not run, and the report says why", sys.stderr)
-        given = args.url or os.environ.get(f"{api.env_prefix}_URL") or ""
-        return Handed(kind="live", url=split_userinfo(given)[0].rstrip("/"), error=why)
+        return Handed(kind="live", url=named_url(api, args.url), error=why)
 
 
 def _finish(report_dir: Path, pytest_code: int, secrets: Sequence[str] = (), started: float = 0.0) -> int:

@@ -178,6 +178,13 @@ def live_settings(
     return url, creds
 
 
+def named_url(api: ApiInfo, url: str | None = None) -> str:
+    """The live URL ``url`` (else ``<PREFIX>_URL``) names for ``api``, without its ``user:password@``: how a report
+    names a target it could not use; empty when none is named."""
+    given = url or variable(f"{api.env_prefix}_URL")
+    return split_userinfo(given)[0].rstrip("/") if given else ""
+
+
 def check_url(url: str, source: str) -> None:
     """ConfigError, naming ``source`` (``--url``, ``H2O3_URL``), unless ``url`` is an http(s) URL with a host."""
     if not url.startswith(("http://", "https://")):

@@ -9,7 +9,6 @@ They live on one plugin object per API, registered at configure time.
 from __future__ import annotations
 
 import inspect
-import os
 import re
 import tempfile
 import types
@@ -26,7 +25,7 @@ from h2oharness.errors import HarnessError, TargetUnusable
 from h2oharness.mocks.faults import FaultPlan
 from h2oharness.pytest_plugin.options import SETTINGS, target_kinds
 from h2oharness.pytest_plugin.recording import KnownFindings, api_of
-from h2oharness.targets import Target, open_target, serve_mock, split_userinfo, start_local
+from h2oharness.targets import Target, named_url, open_target, serve_mock, start_local
 
 #: a file in pytest's per-run scratch folders (tmp_path), whose path changes on every run
 _SCRATCH = re.compile(re.escape(tempfile.gettempdir()) + r"/pytest-of-[^/\s]+/pytest-[^/\s]+(?:/[^/\s]+)*/([^/\s]+)")
@@ -109,8 +108,8 @@ def api_fixtures(api: ApiInfo) -> types.ModuleType:
             ) as live:
                 yield live
         except HarnessError as exc:
-            url = (handed.url if handed else "") or option("--harness-url") or os.environ.get(f"{api.env_prefix}_URL")
-            raise TargetUnusable(str(exc), "live", split_userinfo(url)[0].rstrip("/") if url else "") from None
+            url = (handed.url if handed else "") or named_url(api, option("--harness-url"))
+            raise TargetUnusable(str(exc), "live", url) from None
 
     def fresh(pytestconfig: pytest.Config, **fixtures: Target) -> Iterator[Target]:
         given = fixtures[f"{api.slug}_target"]
