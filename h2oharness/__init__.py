@@ -10,6 +10,7 @@ from h2oharness.errors import (
     JobFailed,
     JobTimeout,
     ProgressRegressed,
+    ResponseError,
     SpecError,
     StreamCut,
     StreamServerError,
@@ -52,6 +53,7 @@ __all__ = [
     "UnknownAPI",
     # errors: API side (exit 1)
     "ContractViolation",
+    "ResponseError",
     "JobFailed",
     "JobTimeout",
     "ProgressRegressed",

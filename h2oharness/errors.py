@@ -12,6 +12,7 @@ the root decides the exit code of the CLI::
 
     AssertionError
      └── ContractViolation           the API under test broke its contract           -> exit 1
+          ├── ResponseError          an error status; each API's client has its own subclass
           ├── JobFailed              a job ended FAILED or CANCELLED
           ├── JobTimeout             a job did not finish before its deadline
           ├── ProgressRegressed      a job's progress went backwards
@@ -69,6 +70,33 @@ class UnknownAPI(HarnessError):
 
 class ContractViolation(AssertionError):
     """The API under test did something its contract forbids."""
+
+
+#: what a server answers when it does not answer a request now (too many requests, a gateway's failure, unavailable):
+#: the request may be sent again later, and an example replayed into one cannot be compared with what it promises
+NOT_ANSWERED = frozenset({429, 502, 503, 504})
+
+
+class ResponseError(ContractViolation):
+    """The API answered an error status to ``method path``; each API's client words ``message`` its own way.
+
+    ``retry_after`` is the wait in seconds the server asked for (its ``Retry-After``), if it asked.
+    """
+
+    def __init__(
+        self, message: str, *, method: str, path: str, status: int, body: object, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+        self.status = status
+        self.body = body
+        self.retry_after = retry_after
+
+    @property
+    def not_answered(self) -> bool:
+        """Whether the server put the request off (429, 502, 503, 504) rather than refusing it."""
+        return self.status in NOT_ANSWERED
 
 
 class JobFailed(ContractViolation):

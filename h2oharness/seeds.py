@@ -8,10 +8,6 @@ from dataclasses import dataclass, field
 
 from h2oharness.errors import SpecError
 
-#: what a server answers when it does not answer a request now (too many requests, a gateway's failure, unavailable):
-#: a replayed example that meets one was not answered, so it cannot be compared with what its document promises
-NOT_ANSWERED = frozenset({429, 502, 503, 504})
-
 
 @dataclass(frozen=True)
 class CurlExample:

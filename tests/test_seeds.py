@@ -73,6 +73,22 @@ def test_a_replayed_example_the_target_does_not_answer_fails_rather_than_drifts(
     result.stdout.fnmatch_lines(["*GET /3/Frames was not answered (HTTP 503)*"])
 
 
+def test_a_replayed_job_poll_the_target_puts_off_is_polled_again(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the first two polls of a job answered 503: the seed's loop polls again, as a client would (it failed the replay)
+    plan = pytester.path / "faults.yaml"
+    plan.write_text("rules:\n  - {method: GET, path: /3/Jobs/*, times: 2, fault: status=503}\n")
+    monkeypatch.setenv("HARNESS_MOCK_FAULTS", str(plan))
+    pytester.makepyfile(
+        test_replay=REPLAY.read_text().replace("Path(__file__).with_name", f"Path({str(REPLAY)!r}).with_name")
+    )
+    result = pytester.runpytest_inprocess(
+        "--harness-target", "mock", "-p", "no:cacheprovider", "-k", "replayed_literally"
+    )
+    result.assert_outcomes(passed=1)
+
+
 @pytest.mark.slow
 def test_a_replayed_job_that_never_ends_fails_rather_than_drifts(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch

@@ -21,8 +21,8 @@ import yaml
 from h2oharness.apis.coreplexml import payloads
 from h2oharness.apis.coreplexml.client import CorePlexMLClient
 from h2oharness.apis.coreplexml.mock import EXPERIMENT_TIMEOUT
-from h2oharness.errors import JobFailed
-from h2oharness.seeds import NOT_ANSWERED, curl_examples
+from h2oharness.errors import NOT_ANSWERED, JobFailed
+from h2oharness.seeds import curl_examples
 from h2oharness.targets import Target, job_timeout
 
 SEED = Path(__file__).with_name("docs") / "002_cb37d3b791997043.txt"

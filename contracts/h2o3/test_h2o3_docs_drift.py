@@ -16,8 +16,10 @@ import httpx
 import pytest
 
 from h2oharness.apis.h2o3.mock import JOB_TIMEOUT
-from h2oharness.errors import JobTimeout
-from h2oharness.seeds import NOT_ANSWERED, curl_examples
+from h2oharness.errors import NOT_ANSWERED, JobTimeout
+from h2oharness.http.polling import Backoff
+from h2oharness.http.retryafter import retry_after
+from h2oharness.seeds import curl_examples
 from h2oharness.settings import variable
 from h2oharness.targets import Target, job_timeout
 
@@ -70,15 +72,22 @@ def _settle(http: httpx.Client, path: str, resp: httpx.Response, timeout: float)
     """Poll a job the way the seed's loop does, until it leaves CREATED/RUNNING; JobTimeout after ``timeout`` s.
 
     A job that never ends leaves nothing to compare with the seed's promise (and nothing for the examples after it).
+    A poll the server puts off (``NOT_ANSWERED``) is sent again after the wait it asks for, as ``wait_for_job``
+    does, ``Backoff().retries`` times in a row; the answer after that is the one compared.
     """
     deadline = time.monotonic() + timeout
-    while resp.status_code == 200:
-        status = ((resp.json().get("jobs") or [{}])[0]).get("status")
-        if status not in ("CREATED", "RUNNING"):
-            break
+    put_off = 0
+    while resp.status_code == 200 or (resp.status_code in NOT_ANSWERED and put_off < Backoff().retries):
+        if resp.status_code == 200:
+            put_off, status = 0, ((resp.json().get("jobs") or [{}])[0]).get("status")
+            if status not in ("CREATED", "RUNNING"):
+                break
+        else:
+            put_off, status = put_off + 1, f"unanswered (HTTP {resp.status_code})"
         if time.monotonic() >= deadline:
             raise JobTimeout(f"GET {path}: the job the seed started is still {status} after {timeout:g} s")
-        time.sleep(0.5)
+        asked = retry_after(resp)
+        time.sleep(0.5 if asked is None else min(asked, max(0.0, deadline - time.monotonic())))
         resp = http.get(path)
     return resp
 

@@ -13,7 +13,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from h2oharness.errors import JobFailed, JobTimeout, ProgressRegressed
+import httpx
+
+from h2oharness.errors import JobFailed, JobTimeout, NoAnswer, ProgressRegressed, ResponseError
 from h2oharness.http.jobkinds import CURVE_SPAN, Finished, JobHistory, Window, coarse_step
 
 #: how far past an estimated finish a poll aims, in s: landing early costs a request, landing late costs lag
@@ -46,6 +48,10 @@ class Backoff:
     One estimate never sends the next poll further ahead than ``horizon`` times the time observed
     since the job's progress was last 0, so a wild extrapolation is checked again soon. No pause is
     shorter than ``minimum`` (but the last one before the deadline).
+
+    A poll the server puts off (429, 502, 503, 504) or does not answer (a reset, a timeout) is sent again after
+    the wait its ``Retry-After`` asks for, else after the overdue pause; ``retries`` such polls in a row are
+    borne, the next one's error ends the wait.
     """
 
     initial: float = 0.25
@@ -53,16 +59,19 @@ class Backoff:
     maximum: float = 2.0
     minimum: float = 0.05
     horizon: float = 8.0
+    retries: int = 3
 
 
 @dataclass
 class PollResult:
-    """What a wait observed: the final status, how many polls it took and how long."""
+    """What a wait observed: the final status, how many polls it took (``unanswered`` of them got no answer) and
+    how long."""
 
     status: JobStatus
     polls: int
     elapsed: float
     history: list[tuple[float, JobStatus]] = field(default_factory=list)
+    unanswered: int = 0
 
 
 @dataclass
@@ -198,9 +207,26 @@ def wait_for_job(
     source = "own"
     pause = origin + first - start if aimed else backoff.initial
     sleep(max(0.0, min(pause, deadline - start)))
+    unanswered = 0  # all the polls that got no answer
+    in_a_row = 0
     while True:
         sent = clock()
-        status = fetch()
+        try:
+            status = fetch()
+        except (ResponseError, NoAnswer, httpx.TransportError) as exc:
+            if isinstance(exc, ResponseError) and not exc.not_answered:
+                raise
+            unanswered, in_a_row = unanswered + 1, in_a_row + 1
+            now = clock()
+            if in_a_row > backoff.retries or now >= deadline:
+                exc.add_note(f"{what}: {in_a_row} polls in a row got no answer, {unanswered} in all")
+                raise
+            asked = exc.retry_after if isinstance(exc, ResponseError) else None
+            if asked is None:
+                asked = min(backoff.maximum, backoff.initial * backoff.factor ** (in_a_row - 1))
+            sleep(max(backoff.minimum, min(asked, deadline - now)))
+            continue
+        in_a_row = 0
         now = clock()
         observed.append((now - start, status))
         read = (sent + now) / 2  # the server read the job about half way through the request
@@ -231,11 +257,11 @@ def wait_for_job(
                     initial=backoff.initial,
                     minimum=backoff.minimum,
                 )
-            return PollResult(status, len(observed), now - start, observed)
+            return PollResult(status, len(observed) + unanswered, now - start, observed, unanswered)
         if now >= deadline:
             raise JobTimeout(
                 f"{what} still {status.state} (progress {status.progress}) "
-                f"after {timeout:.1f} s and {len(observed)} polls"
+                f"after {timeout:.1f} s and {len(observed) + unanswered} polls"
             )
         seen.append((read - origin, status.progress))
         coarse = step if step is not None else track.step
@@ -262,7 +288,7 @@ def wait_for_job(
                 estimate = finish - origin
         if status.progress is None and learn is not None:
             # without progress never more polls than a fixed loop at ``maximum`` since the submit
-            pause = max(pause, origin + len(observed) * backoff.maximum - now)
+            pause = max(pause, origin + (len(observed) + unanswered) * backoff.maximum - now)
         sleep(max(backoff.minimum, min(pause, deadline - now)))
 
 

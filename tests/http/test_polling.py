@@ -3,9 +3,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import httpx
 import pytest
 
-from h2oharness.errors import JobFailed, JobTimeout, ProgressRegressed
+from h2oharness.errors import JobFailed, JobTimeout, NoAnswer, ProgressRegressed, ResponseError
+from h2oharness.http.jobkinds import JobHistory
 from h2oharness.http.polling import AIM_PAST, Backoff, JobStatus, ProgressTrack, wait_for_job
 
 
@@ -224,3 +226,83 @@ def test_without_the_submit_time_a_back_loaded_job_is_not_seen_late() -> None:
     result = wait_for_job(shaped_job(t, 60.0, shape=lambda f: f * f), timeout=200, clock=t.clock, sleep=t.sleep)
     assert result.elapsed - 60.0 <= AIM_PAST + 1e-6
     assert result.polls < 0.9 * fixed_loop_polls(60.0)
+
+
+class _PutOff(ResponseError):
+    def __init__(self, status: int, retry_after: float | None = None) -> None:
+        super().__init__(
+            f"GET /job -> HTTP {status}", method="GET", path="/job", status=status, body={}, retry_after=retry_after
+        )
+
+
+def unanswered_first(t: FakeTime, inner: Callable[[], JobStatus], errors: list[Exception]) -> Callable[[], JobStatus]:
+    """``inner``, but its first polls raise ``errors`` one after the other."""
+    pending = list(errors)
+
+    def fetch() -> JobStatus:
+        if pending:
+            raise pending.pop(0)
+        return inner()
+
+    return fetch
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        _PutOff(503),
+        _PutOff(429),
+        _PutOff(502),
+        _PutOff(504),
+        httpx.RemoteProtocolError("GET /job: no complete answer (the target reset the connection)"),
+        NoAnswer("GET /job: no complete answer within 5 s"),
+    ],
+    ids=["503", "429", "502", "504", "reset", "no-answer"],
+)
+def test_a_poll_the_server_puts_off_is_sent_again(error: Exception) -> None:
+    t = FakeTime()
+    fetch = unanswered_first(t, shaped_job(t, 3.0), [error, error])
+    result = wait_for_job(fetch, timeout=30, clock=t.clock, sleep=t.sleep)
+    assert result.status.state == "DONE"
+    assert result.unanswered == 2
+    assert result.polls == len(result.history) + 2
+
+
+def test_a_put_off_poll_waits_what_retry_after_asks() -> None:
+    t = FakeTime()
+    fetch = unanswered_first(t, shaped_job(t, 10.0), [_PutOff(503, retry_after=1.5)])
+    wait_for_job(fetch, timeout=30, clock=t.clock, sleep=t.sleep)
+    assert t.sleeps[1] == 1.5  # the first is the wait before the first poll
+
+
+def test_a_retry_after_past_the_deadline_waits_only_to_the_deadline() -> None:
+    t = FakeTime()
+    fetch = unanswered_first(t, shaped_job(t, 100.0), [_PutOff(503, retry_after=3600)])
+    with pytest.raises(JobTimeout):
+        wait_for_job(fetch, timeout=20, clock=t.clock, sleep=t.sleep)
+    assert t.now < 25
+
+
+def test_more_unanswered_polls_in_a_row_than_retries_end_the_wait_with_the_last_error() -> None:
+    t = FakeTime()
+    errors: list[Exception] = [_PutOff(503) for _ in range(4)]
+    fetch = unanswered_first(t, shaped_job(t, 3.0), errors)
+    with pytest.raises(_PutOff, match="HTTP 503") as caught:
+        wait_for_job(fetch, timeout=30, backoff=Backoff(retries=3), clock=t.clock, sleep=t.sleep)
+    assert caught.value.__notes__ == ["job: 4 polls in a row got no answer, 4 in all"]
+
+
+def test_an_error_status_that_is_not_a_put_off_ends_the_wait_at_once() -> None:
+    t = FakeTime()
+    fetch = unanswered_first(t, shaped_job(t, 3.0), [_PutOff(500), _PutOff(404)])
+    with pytest.raises(_PutOff, match="HTTP 500"):
+        wait_for_job(fetch, timeout=30, clock=t.clock, sleep=t.sleep)
+    assert t.sleeps == [Backoff().initial]
+
+
+def test_unanswered_polls_count_against_a_job_without_progress() -> None:
+    # without progress never more polls than a fixed loop at ``maximum``: the unanswered ones are polls too
+    t = FakeTime()
+    fetch = unanswered_first(t, shaped_job(t, 20.0, shape=lambda f: None), [_PutOff(503, retry_after=0.1)])
+    result = wait_for_job(fetch, timeout=60, clock=t.clock, sleep=t.sleep, started=0.0, history=JobHistory())
+    assert result.polls <= fixed_loop_polls(20.0, Backoff().maximum)

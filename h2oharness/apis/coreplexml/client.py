@@ -24,9 +24,10 @@ from typing import Any
 
 import httpx
 
-from h2oharness.errors import ContractViolation
+from h2oharness.errors import ContractViolation, ResponseError
 from h2oharness.http.jobkinds import JobHistory
 from h2oharness.http.polling import Backoff, JobStatus, PollResult, wait_for_job
+from h2oharness.http.retryafter import retry_after
 
 JSONDict = dict[str, Any]
 FINAL_STATUSES = ("succeeded", "failed", "canceled")
@@ -48,16 +49,13 @@ def detail_text(body: Any) -> str:
     return " ".join(str(detail).split())[:500]
 
 
-class CorePlexMLResponseError(ContractViolation):
+class CorePlexMLResponseError(ResponseError):
     """CorePlexML answered with an error status; ``status`` and ``detail`` say what it objected to."""
 
-    def __init__(self, method: str, path: str, status: int, body: Any) -> None:
-        self.method = method
-        self.path = path
-        self.status = status
-        self.body = body
+    def __init__(self, method: str, path: str, status: int, body: Any, retry_after: float | None = None) -> None:
         self.detail = detail_text(body)
-        super().__init__(f"{method} {path} -> HTTP {status}: {self.detail}")
+        message = f"{method} {path} -> HTTP {status}: {self.detail}"
+        super().__init__(message, method=method, path=path, status=status, body=body, retry_after=retry_after)
 
 
 class CorePlexMLClient:
@@ -84,7 +82,7 @@ class CorePlexMLClient:
         except ValueError:
             body = resp.text
         if resp.status_code >= 400:
-            raise CorePlexMLResponseError(method, path, resp.status_code, body)
+            raise CorePlexMLResponseError(method, path, resp.status_code, body, retry_after(resp))
         if not isinstance(body, dict):
             raise ContractViolation(
                 f"{method} {path} -> HTTP {resp.status_code} without a JSON object: {resp.text[:200]}"

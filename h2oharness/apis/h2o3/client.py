@@ -24,9 +24,10 @@ from typing import Any
 
 import httpx
 
-from h2oharness.errors import ContractViolation
+from h2oharness.errors import ContractViolation, ResponseError
 from h2oharness.http.jobkinds import JobHistory
 from h2oharness.http.polling import Backoff, JobStatus, wait_for_job
+from h2oharness.http.retryafter import retry_after
 
 JSONDict = dict[str, Any]
 FINAL_STATES = ("DONE", "FAILED", "CANCELLED")
@@ -38,17 +39,15 @@ PARSE_FIELDS = (
 )  # fmt: skip
 
 
-class H2O3ResponseError(ContractViolation):
+class H2O3ResponseError(ResponseError):
     """H2O-3 answered with an error status; ``status``, ``body`` and ``messages`` say what it objected to."""
 
-    def __init__(self, method: str, path: str, status: int, body: Any) -> None:
-        self.method = method
-        self.path = path
-        self.status = status
+    def __init__(self, method: str, path: str, status: int, body: Any, retry_after: float | None = None) -> None:
         self.body = body
         self.schema = _schema(body)
         self.messages = _errors(body)
-        super().__init__(f"{method} {path} -> HTTP {status} {self.schema or ''}: {self.reason}".replace("  ", " "))
+        message = f"{method} {path} -> HTTP {status} {self.schema or ''}: {self.reason}".replace("  ", " ")
+        super().__init__(message, method=method, path=path, status=status, body=body, retry_after=retry_after)
 
     @property
     def reason(self) -> str:
@@ -128,7 +127,7 @@ class H2O3Client:
         except ValueError:
             body = resp.text
         if resp.status_code >= 400:
-            raise H2O3ResponseError(method, path, resp.status_code, body)
+            raise H2O3ResponseError(method, path, resp.status_code, body, retry_after(resp))
         if not isinstance(body, dict):
             raise ContractViolation(
                 f"{method} {path} -> HTTP {resp.status_code} without a JSON object: {resp.text[:200]}"

@@ -24,8 +24,9 @@ from urllib.parse import quote
 import httpx
 
 from h2oharness.apis.h2ogpte.openai_streams import ChatCompletionStream, ResponsesStream
-from h2oharness.errors import ContractViolation
+from h2oharness.errors import ContractViolation, ResponseError
 from h2oharness.http.polling import JobStatus, PollResult, wait_for_job
+from h2oharness.http.retryafter import retry_after
 from h2oharness.http.streaming import JsonlStream, SseStream, open_stream
 from h2oharness.targets import stream_deadline
 
@@ -33,16 +34,13 @@ V1 = "/api/v1"
 CONTROL_VERBS = ("pause", "resume", "stop", "finish")
 
 
-class H2OGPTeResponseError(ContractViolation):
+class H2OGPTeResponseError(ResponseError):
     """h2oGPTe answered with a status the call did not expect; ``status`` and ``message`` say what happened."""
 
-    def __init__(self, method: str, path: str, status: int, body: Any) -> None:
-        self.method = method
-        self.path = path
-        self.status = status
-        self.body = body
+    def __init__(self, method: str, path: str, status: int, body: Any, retry_after: float | None = None) -> None:
         self.message = str(body.get("message", body)) if isinstance(body, dict) else str(body)[:300]
-        super().__init__(f"{method} {path} -> HTTP {status}: {self.message}")
+        text = f"{method} {path} -> HTTP {status}: {self.message}"
+        super().__init__(text, method=method, path=path, status=status, body=body, retry_after=retry_after)
 
 
 class H2OGPTeClient:
@@ -58,7 +56,7 @@ class H2OGPTeClient:
                 body: Any = response.json()
             except ValueError:
                 body = response.text
-            raise H2OGPTeResponseError(method, path, response.status_code, body)
+            raise H2OGPTeResponseError(method, path, response.status_code, body, retry_after(response))
         return response
 
     def _json(self, method: str, path: str, expect: tuple[int, ...] = (200,), **kwargs: Any) -> Any:

@@ -22,28 +22,26 @@ from urllib.parse import quote
 
 import httpx
 
-from h2oharness.errors import ContractViolation, TargetAuthError, TargetUnavailable
+from h2oharness.errors import ContractViolation, ResponseError, TargetAuthError, TargetUnavailable
 from h2oharness.http.deadline import deadline_transport
 from h2oharness.http.jobkinds import JobHistory
 from h2oharness.http.polling import Backoff, JobStatus, PollResult, wait_for_job
 from h2oharness.http.redact import redact
+from h2oharness.http.retryafter import retry_after
 from h2oharness.settings import variable
 
 JSONDict = dict[str, Any]
 RUN_FINAL = ("STATE_SUCCEEDED", "STATE_FAILED")
 
 
-class WorkflowsResponseError(ContractViolation):
+class WorkflowsResponseError(ResponseError):
     """The server answered an error status; ``status``, ``code`` (gRPC) and ``message`` say why."""
 
-    def __init__(self, method: str, path: str, status: int, body: Any) -> None:
-        self.method = method
-        self.path = path
-        self.status = status
-        self.body = body
+    def __init__(self, method: str, path: str, status: int, body: Any, retry_after: float | None = None) -> None:
         self.code = body.get("code") if isinstance(body, dict) else None
         self.message = str(body.get("message", "")) if isinstance(body, dict) else str(body)[:300]
-        super().__init__(f"{method} {path} -> HTTP {status} (code {self.code}): {self.message}")
+        text = f"{method} {path} -> HTTP {status} (code {self.code}): {self.message}"
+        super().__init__(text, method=method, path=path, status=status, body=body, retry_after=retry_after)
 
 
 def resource_path(name: str, verb: str = "") -> str:
@@ -187,7 +185,7 @@ class WorkflowsClient:
         except ValueError:
             body = resp.text
         if resp.status_code >= 400:
-            raise WorkflowsResponseError(method, path, resp.status_code, body)
+            raise WorkflowsResponseError(method, path, resp.status_code, body, retry_after(resp))
         if not isinstance(body, dict):
             raise ContractViolation(f"{method} {path} -> HTTP {resp.status_code} answered {type(body).__name__}")
         return body

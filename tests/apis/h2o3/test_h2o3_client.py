@@ -148,3 +148,24 @@ def test_wait_teaches_the_kind_it_is_given() -> None:
     with httpx.Client(base_url=BASE) as http:
         H2O3Client(http).wait("j1", timeout=10, backoff=Backoff(initial=0.01), history=other)
     assert not other.values
+
+
+@respx.mock
+def test_wait_bears_a_poll_the_server_puts_off() -> None:
+    """A 503 (with the wait it asks for) and a 429 on the way are polled again; a 500 is not."""
+    done = {"jobs": [{"key": {"name": "j1"}, "status": "DONE", "progress": 1.0}]}
+    respx.get(f"{BASE}/3/Jobs/j1").mock(
+        side_effect=[
+            httpx.Response(503, headers={"Retry-After": "0.01"}, text="busy"),
+            httpx.Response(429, json={"msg": "slow down"}),
+            *[httpx.Response(200, json=done)] * 2,  # the last poll, and the job ``wait`` returns
+        ]
+    )
+    with httpx.Client(base_url=BASE) as http:
+        assert H2O3Client(http).wait("j1", timeout=10, backoff=Backoff(initial=0.01))["status"] == "DONE"
+        respx.get(f"{BASE}/3/Jobs/j2").mock(return_value=httpx.Response(500, text="boom"))
+        with pytest.raises(H2O3ResponseError) as refused:
+            H2O3Client(http).wait("j2", timeout=10, backoff=Backoff(initial=0.01))
+    assert respx.calls.call_count == 5
+    assert refused.value.status == 500
+    assert refused.value.retry_after is None
