@@ -31,6 +31,7 @@ from h2oharness.apis.h2o3.client import H2O3Client  # noqa: E402
 from h2oharness.apis.h2o3.mock import default_state, make_app  # noqa: E402
 from h2oharness.loadrunner import LoadRun, Profile, execute, find_profile  # noqa: E402
 from h2oharness.mocks.serve import serve  # noqa: E402
+from h2oharness.report.loadsummary import totals_of  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -87,8 +88,8 @@ def workers(seconds: int, users: int) -> list[list[object]]:
                 run = LoadRun(profile, target="live", url=served.url, users=users, spawn_rate=users,
                               run_time=seconds, workers=n, report_dir=Path(out))  # fmt: skip
                 summary = execute(run)
-            total = sum(e.requests for e in summary.entries)
-            rows.append([n, total, f"{total / seconds:.0f}", sum(e.failures for e in summary.entries)])
+            totals = totals_of(summary.entries)
+            rows.append([n, totals.requests, f"{totals.requests / seconds:.0f}", totals.failures])
     return rows
 
 
@@ -103,9 +104,11 @@ def soak(seconds: int, users: int) -> list[list[object]]:
         after = rss_mb()
         jobs = len(state.jobs.all())
         frames = len(state.frames)
-    requests = sum(e.requests for e in summary.entries if e.type != "JOB")
-    failures = sum(e.failures for e in summary.entries)
-    return [[users, seconds, requests, failures, f"{before:.0f}", f"{after:.0f}", jobs, frames]]
+    totals = totals_of(summary.entries)
+    failed_jobs = f"{totals.measurement_failures}/{totals.measurements}"
+    return [
+        [users, seconds, totals.requests, totals.failures, failed_jobs, f"{before:.0f}", f"{after:.0f}", jobs, frames]
+    ]
 
 
 def stream_error(seconds: int, users: tuple[int, ...]) -> list[list[object]]:
@@ -144,7 +147,17 @@ def main() -> None:
     print(table(["workers", "requests", "per s", "failures"], workers(short, 4 if args.quick else 20)))
     print()
     print("[soak] h2o3.mixed against the mock")
-    headers = ["users", "s", "requests", "failures", "RSS before MiB", "RSS after MiB", "jobs held", "frames held"]
+    headers = [
+        "users",
+        "s",
+        "requests",
+        "failures",
+        "failed jobs",
+        "RSS before MiB",
+        "RSS after MiB",
+        "jobs held",
+        "frames held",
+    ]
     print(table(headers, soak(short if args.quick else 60, 5 if args.quick else 50)))
     print()
     print("[stream timing] h2ogpte.streaming (JSONL), measured minus the mock's schedule, ms (Locust rounds to ms)")

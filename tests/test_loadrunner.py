@@ -280,7 +280,10 @@ def test_load_benchmark_prints_its_three_tables() -> None:
     assert [row.split()[0] for row in workers] == ["1", "2"]
     soak = next(rows for head, rows in blocks.items() if head.startswith("[soak]"))
     assert len(soak) == 1
-    assert soak[0].split()[3] == "0", soak  # no failures
+    assert soak[0].split()[3] == "0", soak  # no failed request
+    failed_jobs, jobs = soak[0].split()[4].split("/")
+    assert failed_jobs == "0", soak
+    assert int(jobs) > 0, soak  # the jobs were measured
     timing = next(rows for head, rows in blocks.items() if head.startswith("[stream timing]"))
     assert [(r.split()[0], r.split()[1]) for r in timing] == [
         ("1", "time"),
