@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from h2oharness.apis.h2ogpte import payloads
 from h2oharness.apis.h2ogpte.client import H2OGPTeClient
@@ -17,6 +19,8 @@ from h2oharness.apis.h2ogpte.mockparts.schemas import OPERATIONS, Operation
 from h2oharness.apis.h2ogpte.mockparts.state import ALICE
 from h2oharness.mocks.clock import ManualClock
 from h2oharness.mocks.serve import serve
+
+ROOT = Path(__file__).resolve().parents[3]
 
 AUTHED = [op for op in OPERATIONS if op.auth]
 
@@ -149,6 +153,21 @@ def test_memory_block_error_cases(http: httpx.Client) -> None:
     assert http.delete(f"/api/v1/memory_blocks/{bid}").status_code == 404
     too_long = {"name": "tiny", "content": "x" * 11, "max_content_length": 10}
     assert http.post("/api/v1/memory_blocks", json=too_long).status_code == 400
+
+
+def test_a_memory_blocks_limit_is_0_for_unlimited_and_never_below(http: httpx.Client) -> None:
+    # the contract says minimum 0, so a negative limit is a negative case the mock refuses, never a valid body refused
+    contract = yaml.safe_load((ROOT / "contracts" / "h2ogpte" / "kept.yaml").read_text())["components"]["schemas"]
+    for schema in ("MemoryBlockCreateRequest", "MemoryBlockUpdateRequest"):
+        assert contract[schema]["properties"]["max_content_length"]["minimum"] == 0
+    unlimited = http.post(
+        "/api/v1/memory_blocks", json={"name": "big", "content": "x" * 20001, "max_content_length": 0}
+    )
+    assert unlimited.status_code == 201
+    assert http.post("/api/v1/memory_blocks", json={"name": "neg", "max_content_length": -1}).status_code == 400
+    bid = unlimited.json()["id"]
+    assert http.put(f"/api/v1/memory_blocks/{bid}", json={"max_content_length": -5}).status_code == 400
+    assert http.get(f"/api/v1/memory_blocks/{bid}").json()["max_content_length"] == 0
 
 
 def _form(**fields: str) -> dict[str, tuple[None, str]]:

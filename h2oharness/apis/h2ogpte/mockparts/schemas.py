@@ -18,6 +18,12 @@ BOOL: Schema = {"type": "boolean"}
 OBJ: Schema = {"type": "object"}
 STRS: Schema = {"type": "array", "items": STR}
 BINARY: Schema = {"type": "string", "format": "binary"}
+#: a memory block's max_content_length: 0 = unlimited, so never below it
+LIMIT: Schema = {
+    "type": "integer",
+    "minimum": 0,
+    "description": 'Maximum characters of the content; 0 = unlimited (seed 003: "Maximum characters. 0 = unlimited.").',
+}
 
 
 def nullable(schema: Schema) -> Schema:
@@ -93,7 +99,7 @@ REQUEST_SCHEMAS: dict[str, Schema] = {
         system_prompt_amendment=nullable(STR),
         injection_mode=nullable({"type": "string", "enum": INJECTION_MODES}),
         access_mode=nullable({"type": "string", "enum": ACCESS_MODES}),
-        max_content_length=nullable(INT),
+        max_content_length=nullable(LIMIT),
     ),
     "MemoryBlockUpdateRequest": obj(
         name=nullable(STR),
@@ -101,7 +107,7 @@ REQUEST_SCHEMAS: dict[str, Schema] = {
         system_prompt_amendment=nullable(STR),
         injection_mode=nullable({"type": "string", "enum": INJECTION_MODES}),
         access_mode=nullable({"type": "string", "enum": ACCESS_MODES}),
-        max_content_length=nullable(INT),
+        max_content_length=nullable(LIMIT),
     ),
     "ShareMemoryBlockRequest": obj(permissions=nullable(STRS)),
     "MemoryBlockPrivacyRequest": obj(("is_public",), is_public=BOOL, permissions=nullable(STRS)),
