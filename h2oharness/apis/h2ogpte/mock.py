@@ -102,6 +102,7 @@ HANDLERS: dict[str, Handler] = {
     "openai_responses": openai.responses,
     "get_message_meta": chat.get_message_meta,
     "get_message_references": chat.get_message_references,
+    "delete_messages": chat.delete_messages,
     "pause_chat_message": chat.pause_chat_message,
     "resume_chat_message": chat.resume_chat_message,
     "stop_chat_message": chat.stop_chat_message,

@@ -173,11 +173,28 @@ def get_completion(state: H2OGPTeMockState, call: Call) -> Reply | Response:
 
 
 def _message(state: H2OGPTeMockState, message_id: str) -> dict[str, Any]:
-    message = state.messages.get(message_id)
-    session = state.sessions.get(message["_session"]) if message is not None else None
-    if message is None or session is None or not state.owns(session):
+    if not my_message(state, message_id):
         raise not_found(f"Message {message_id}")
-    return message
+    return state.messages[message_id]
+
+
+def my_message(state: H2OGPTeMockState, message_id: str) -> bool:
+    """Whether a message is one of the acting user's chats' (another user's is as unknown as one that does not
+    exist)."""
+    message = state.messages.get(message_id)
+    session = state.sessions.get(str(message.get("_session"))) if message is not None else None
+    return session is not None and state.owns(session)
+
+
+def delete_messages(state: H2OGPTeMockState, call: Call) -> Reply:
+    """DELETE /api/v1/messages/{message_ids} (comma-separated): 204; all or nothing, a 404 naming the first id that
+    is no message of the user's chats (another user's, as an unknown one)."""
+    ids = [i for i in call.path_params["message_ids"].split(",") if i]
+    missing = next((i for i in ids if not my_message(state, i)), None)
+    if missing is not None:
+        raise not_found(f"Message {missing[:80]}")
+    state.forget_messages(ids)
+    return empty()
 
 
 def get_message_meta(state: H2OGPTeMockState, call: Call) -> Reply:
