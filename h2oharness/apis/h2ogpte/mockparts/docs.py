@@ -242,7 +242,9 @@ def _ingest(state: H2OGPTeMockState, call: Call) -> Job:
         if found is None:
             raise not_found(f"Upload {uid}")
     names = [state.uploads[uid][0] for uid in ids]
-    job = state.jobs.submit("ingest", state.timings.ingest, job_id=new_id(), description=", ".join(names))
+    job = state.jobs.submit(
+        "ingest", state.timings.ingest, job_id=new_id(), description=", ".join(names), result=tuple(names)
+    )
     for uid in ids:
         name, data = state.uploads[uid]
         doc_id = new_id()
@@ -330,7 +332,8 @@ def job_view(job: Job, now: float) -> dict[str, Any]:
         "cancel_reason": None,
         "timeout": None,
         "start_time": job.submitted_at,
-        **({"files_total": len(job.description.split(", ")), "files_failed": 0} if ingest else {}),
+        # counted from the names it ingests (its result), not from its description: a name may hold ", "
+        **({"files_total": len(job.result or ()), "files_failed": 0} if ingest else {}),
     }
 
 

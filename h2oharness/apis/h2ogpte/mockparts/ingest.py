@@ -73,8 +73,10 @@ def ingest(state: H2OGPTeMockState, source: str, call: Call) -> Job:
     coll = collection(state, call.query["collection_id"])
     # naming nothing (urls: []) is a job that ingests nothing, as an empty folder would be
     made = _documents(source, call)
-    description = ", ".join(name for name, _ in made)
-    job = state.jobs.submit(job_kind(source), state.timings.ingest, job_id=new_id(), description=description)
+    names = tuple(name for name, _ in made)
+    job = state.jobs.submit(
+        job_kind(source), state.timings.ingest, job_id=new_id(), description=", ".join(names), result=names
+    )
     for name, data in made:
         doc_id = new_id()
         state.documents[doc_id] = Document(doc_id, name, data, coll["id"], job.id)
