@@ -183,6 +183,8 @@ HANDLERS: dict[str, Handler] = {
     "get_document_user_source_file": library.get_document_part,
     "get_document_page_ocr_model": library.get_document_part,
     "get_document_guardrails_settings": library.get_document_guardrails_settings,
+    "get_document_metadata": library.get_document_metadata,
+    "update_document_metadata": library.update_document_metadata,
     "create_delete_document_job": library.create_delete_document_job,
     "create_process_document_job": library.create_process_document_job,
     "get_document_summary": library.get_document_summary,

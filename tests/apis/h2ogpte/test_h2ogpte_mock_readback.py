@@ -429,3 +429,39 @@ def test_what_a_generic_call_deletes_or_sets_is_what_the_reads_show(http: httpx.
     assert http.get(f"{coll}/metadata").json() == {"team": "sales"}
     assert http.put(f"{coll}/chat_settings", json={"llm": "gpt-4o"}).status_code == 204
     assert http.get(f"{coll}/chat_settings").json()["llm"] == "gpt-4o"
+
+
+def test_a_documents_metadata_is_what_its_ingestion_or_update_gave(
+    url: str, http: httpx.Client, anon: httpx.Client
+) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+
+    client = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    cid = client.create_collection("reports", "")
+    north, south = (client.upload(f"{name}.csv", io.BytesIO(b"a,b\n1,2\n")) for name in ("north", "south"))
+    # the client: a dictionary mapping each upload id to its document's metadata
+    client.ingest_uploads(cid, [north, south], metadata={north: {"category": "reports", "year": 2024}})
+    client.ingest_from_plain_text(cid, "hello\n", "notes.txt", metadata={"source": "notes"})
+    client.ingest_from_s3(cid, ["s3://bucket/a.pdf", "s3://bucket/b.pdf"], metadata={"bucket": "bucket"})
+    docs = {d.name: d for d in client.list_documents_in_collection(cid, 0, 10)}
+    given = {name: client.get_document(doc.id).metadata_dict for name, doc in docs.items()}
+    assert given == {
+        "north.csv": {"category": "reports", "year": 2024},
+        "south.csv": {},
+        "notes.txt": {"source": "notes"},
+        "s3://bucket/a.pdf": {"bucket": "bucket"},
+        "s3://bucket/b.pdf": {"bucket": "bucket"},
+    }
+    # an update overwrites it, as the client says
+    doc_id = docs["north.csv"].id
+    client.update_document_metadata(doc_id, {"year": 2025})
+    assert client.get_document(doc_id).metadata_dict == {"year": 2025}
+    assert http.get(f"/api/v1/documents/{doc_id}/metadata").json() == {"year": 2025}
+    listed = {d["name"]: d["metadata_dict"] for d in http.get(f"/api/v1/collections/{cid}/documents").json()}
+    assert listed["north.csv"] == {"year": 2025}
+    alice = _alice(http)
+    assert anon.put(f"/api/v1/documents/{doc_id}/metadata", json={}, headers=alice).status_code == 404
+    assert anon.get(f"/api/v1/documents/{doc_id}/metadata", headers=alice).status_code == 404
+    # plain text's metadata is JSON in the query: anything else is a 400
+    bad = {"collection_id": cid, "file_name": "x.txt", "metadata": "{not json"}
+    assert http.post("/api/v1/ingest/plain_text", params=bad, content="x").status_code == 400

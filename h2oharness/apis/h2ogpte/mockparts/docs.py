@@ -241,6 +241,8 @@ def _ingest(state: H2OGPTeMockState, call: Call) -> Job:
     for uid, found in uploads.items():
         if found is None:
             raise not_found(f"Upload {uid}")
+    # the client: a dictionary mapping each upload id to its document's metadata
+    given = (call.json or {}).get("metadata") or {}
     names = [state.uploads[uid][0] for uid in ids]
     job = state.jobs.submit(
         "ingest", state.timings.ingest, job_id=new_id(), description=", ".join(names), result=tuple(names)
@@ -249,7 +251,10 @@ def _ingest(state: H2OGPTeMockState, call: Call) -> Job:
         name, data = state.uploads[uid]
         doc_id = new_id()
         # under the collection's own id: "default" names one, and its documents are listed under its id
-        state.documents[doc_id] = Document(doc_id, name, data, str(coll["id"]), job.id)
+        metadata = given.get(uid)
+        state.documents[doc_id] = Document(
+            doc_id, name, data, str(coll["id"]), job.id, dict(metadata) if isinstance(metadata, dict) else {}
+        )
     coll["updated_at"] = state.now()
     return job
 
