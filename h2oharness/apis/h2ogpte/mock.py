@@ -95,6 +95,8 @@ HANDLERS: dict[str, Handler] = {
     "list_chat_sessions": chat.list_chat_sessions,
     "get_chat_session": chat.get_chat_session,
     "delete_chat_session": chat.delete_chat_session,
+    "update_chat_session_collection": chat.update_chat_session_collection,
+    "delete_chat_session_collection": chat.delete_chat_session_collection,
     "get_chat_session_messages": chat.get_chat_session_messages,
     "list_questions_for_chat_session": chat.list_questions_for_chat_session,
     "get_completion": chat.get_completion,

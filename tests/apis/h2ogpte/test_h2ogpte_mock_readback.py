@@ -465,3 +465,24 @@ def test_a_documents_metadata_is_what_its_ingestion_or_update_gave(
     # plain text's metadata is JSON in the query: anything else is a 400
     bad = {"collection_id": cid, "file_name": "x.txt", "metadata": "{not json"}
     assert http.post("/api/v1/ingest/plain_text", params=bad, content="x").status_code == 400
+
+
+def test_a_chat_sessions_collection_is_changed_or_removed(url: str, http: httpx.Client, anon: httpx.Client) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+    from h2ogpte.errors import ObjectNotFoundError
+
+    client = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    first, second = client.create_collection("first", ""), client.create_collection("second", "")
+    sid = client.create_chat_session(first)
+    client.set_chat_session_collection(sid, second)
+    assert http.get(f"/api/v1/chats/{sid}").json()["collection_id"] == second
+    assert [s.id for s in client.list_chat_sessions_for_collection(second, 0, 10)] == [sid]
+    assert client.list_chat_sessions_for_collection(first, 0, 10) == []
+    client.set_chat_session_collection(sid, None)
+    assert http.get(f"/api/v1/chats/{sid}").json()["collection_id"] is None
+    with pytest.raises(ObjectNotFoundError):
+        client.set_chat_session_collection(sid, "no-such-collection")
+    # another user's collection is as unknown, and so is another user's chat
+    theirs = anon.post("/api/v1/collections", json={"name": "t", "description": ""}, headers=_alice(http)).json()["id"]
+    assert http.put(f"/api/v1/chats/{sid}/collection", json={"collection_id": theirs}).status_code == 404
+    assert http.get(f"/api/v1/chats/{sid}").json()["collection_id"] is None

@@ -15,7 +15,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from h2oharness.apis.h2ogpte.mockparts import answers, keys
 from h2oharness.apis.h2ogpte.mockparts.docs import collection
 from h2oharness.apis.h2ogpte.mockparts.state import Generation, H2OGPTeMockState, User, new_id
-from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, empty, not_found, page, public
+from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, empty, not_found, object_body, page, public
 from h2oharness.mocks.auth import bearer_token
 
 #: longest a paused generation waits for resume/stop, in real seconds, before it stops by itself
@@ -86,6 +86,25 @@ def delete_chat_session(state: H2OGPTeMockState, call: Call) -> Reply:
     state.agent_files.pop(sid, None)
     state.forget_messages([mid for mid, m in state.messages.items() if m.get("_session") == sid])
     return empty()
+
+
+def update_chat_session_collection(state: H2OGPTeMockState, call: Call) -> Reply:
+    """PUT /api/v1/chats/{session_id}/collection: the chat is on that collection (one the user sees, else a 404)
+    from now on; 200 ChatSession."""
+    session = session_of(state, call.path_params["session_id"])
+    # its body was checked against the contract (collection_id, a string, is required) before the handler ran
+    session["collection_id"] = collection(state, str(object_body(call)["collection_id"]))["id"]
+    session["updated_at"] = state.now()
+    return Reply(render_session(state, session))
+
+
+def delete_chat_session_collection(state: H2OGPTeMockState, call: Call) -> Reply:
+    """DELETE /api/v1/chats/{session_id}/collection: the chat is with the LLM only (the client: "None to chat with
+    the LLM only"); 200 ChatSession."""
+    session = session_of(state, call.path_params["session_id"])
+    session["collection_id"] = None
+    session["updated_at"] = state.now()
+    return Reply(render_session(state, session))
 
 
 def get_chat_session_messages(state: H2OGPTeMockState, call: Call) -> Reply:
