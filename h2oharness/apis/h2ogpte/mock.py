@@ -96,6 +96,7 @@ HANDLERS: dict[str, Handler] = {
     "get_chat_session": chat.get_chat_session,
     "delete_chat_session": chat.delete_chat_session,
     "update_chat_session_collection": chat.update_chat_session_collection,
+    "fork_chat_session": chat.fork_chat_session,
     "delete_chat_session_collection": chat.delete_chat_session_collection,
     "get_chat_session_messages": chat.get_chat_session_messages,
     "list_questions_for_chat_session": chat.list_questions_for_chat_session,

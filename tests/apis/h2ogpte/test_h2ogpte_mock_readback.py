@@ -486,3 +486,37 @@ def test_a_chat_sessions_collection_is_changed_or_removed(url: str, http: httpx.
     theirs = anon.post("/api/v1/collections", json={"name": "t", "description": ""}, headers=_alice(http)).json()["id"]
     assert http.put(f"/api/v1/chats/{sid}/collection", json={"collection_id": theirs}).status_code == 404
     assert http.get(f"/api/v1/chats/{sid}").json()["collection_id"] is None
+
+
+def test_a_forked_chat_is_a_new_chat_with_the_messages_up_to_the_one_named(
+    url: str, http: httpx.Client, anon: httpx.Client
+) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+    from h2ogpte.errors import ObjectNotFoundError
+
+    client = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    sid = client.create_chat_session(client.create_collection("c", ""))
+    for question in ("one", "two"):
+        http.post(f"/api/v1/chats/{sid}/completions", json={"message": question})
+    original = http.get(f"/api/v1/chats/{sid}/messages").json()
+    branch = client.fork_chat_session(sid, original[1]["id"])
+    whole = client.fork_chat_session(sid)
+    assert len({sid, branch, whole}) == 3
+    copies = {fork: http.get(f"/api/v1/chats/{fork}/messages").json() for fork in (branch, whole)}
+    assert [m["content"] for m in copies[branch]] == [m["content"] for m in original[:2]]
+    assert [m["content"] for m in copies[whole]] == [m["content"] for m in original]
+    # independent copies: new ids, each answer replying to its own copy of the question, with its meta
+    question, answer = copies[branch]
+    assert {question["id"], answer["id"]}.isdisjoint(m["id"] for m in original)
+    assert answer["reply_to"] == question["id"]
+    assert http.get(f"/api/v1/messages/{answer['id']}/meta").json() == (
+        http.get(f"/api/v1/messages/{original[1]['id']}/meta").json()
+    )
+    forked = http.get(f"/api/v1/chats/{branch}").json()
+    assert forked["collection_id"] == http.get(f"/api/v1/chats/{sid}").json()["collection_id"]
+    http.delete(f"/api/v1/chats/{branch}")
+    assert http.get(f"/api/v1/chats/{sid}/messages").json() == original
+    # a message of another chat, or another user's chat, is as unknown as one that does not exist
+    with pytest.raises(ObjectNotFoundError):
+        client.fork_chat_session(whole, original[0]["id"])
+    assert anon.post(f"/api/v1/chats/{sid}/fork", json={}, headers=_alice(http)).status_code == 404
