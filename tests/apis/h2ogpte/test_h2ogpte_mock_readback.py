@@ -520,3 +520,27 @@ def test_a_forked_chat_is_a_new_chat_with_the_messages_up_to_the_one_named(
     with pytest.raises(ObjectNotFoundError):
         client.fork_chat_session(whole, original[0]["id"])
     assert anon.post(f"/api/v1/chats/{sid}/fork", json={}, headers=_alice(http)).status_code == 404
+
+
+def test_archiving_shows_in_the_status_of_a_collection_or_a_chat(url: str, http: httpx.Client) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+
+    client = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    cid = client.create_collection("c", "")
+    created = client.get_collection(cid).status
+    client.archive_collection(cid)
+    assert client.get_collection(cid).status == "archived"
+    client.unarchive_collection(cid)
+    assert client.get_collection(cid).status == created
+    # the client: archiving a chat sets its status to 'archived', clears its expiry and keep_forever; unarchiving
+    # puts it back to 'active' and clears archived_at
+    sid = client.create_chat_session(cid)
+    client.set_chat_session_keep_forever(sid, True)
+    client.set_chat_session_expiry_date(sid, "2027-03-01")
+    client.archive_chat_session(sid)
+    got = http.get(f"/api/v1/chats/{sid}").json()
+    assert (got["status"], got["keep_forever"], got["expiry_date"]) == ("archived", False, None)
+    assert got["archived_at"] is not None
+    client.unarchive_chat_session(sid)
+    got = http.get(f"/api/v1/chats/{sid}").json()
+    assert (got["status"], got["archived_at"]) == ("active", None)

@@ -451,6 +451,28 @@ def _apply(state: H2OGPTeMockState, op: Operation, call: GenericCall) -> None:
         feedback.give(state, call.path.get("answer_id", ""), body)
     elif op.operation_id == "set_message_votes":
         feedback.vote(state, call.path.get("message_id", ""), body.get("votes"))
+    _archive(state, op.operation_id, call)
+
+
+def _archive(state: H2OGPTeMockState, operation_id: str, call: GenericCall) -> None:
+    """What archiving does besides the timestamp FIELDS sets: a chat's status is 'archived', without expiry or
+    keep_forever, and 'active' again when unarchived (the client's docstrings); a collection's status is 'archived'
+    until unarchived, when it is what it was before (the client: "restore ... to an active status")."""
+    if operation_id in ("archive_chat_session", "unarchive_chat_session"):
+        chat = state.sessions.get(call.path.get("session_id", ""))
+        if chat is not None and operation_id == "archive_chat_session":
+            chat.update({"status": "archived", "expiry_date": None, "inactivity_interval": None, "keep_forever": False})
+        elif chat is not None:
+            chat["status"] = "active"
+    elif operation_id in ("archive_collection", "unarchive_collection"):
+        coll = state.collections.get(call.path.get("collection_id", ""))
+        if coll is None or (coll["status"] == "archived") == (operation_id == "archive_collection"):
+            return
+        if operation_id == "archive_collection":
+            coll["_unarchived_status"], coll["status"] = coll["status"], "archived"
+        else:
+            coll["status"] = coll.pop("_unarchived_status", "completed")
+        coll["updated_at"] = state.now()
 
 
 #: the calls that set (or clear) one field of a collection or chat session, which GET of it then shows: operation
