@@ -4,6 +4,8 @@ a user ingests only into a collection they see."""
 
 from __future__ import annotations
 
+import io
+
 import httpx
 import pytest
 
@@ -140,3 +142,18 @@ def test_an_upload_ingested_into_the_default_collection_is_listed_under_its_id(h
     default = http.get("/api/v1/collections/default").json()
     assert default["id"] != "default"
     assert (default["document_count"], _names(http, default["id"])) == (1, ["falcon.txt"])
+
+
+def test_an_ingestion_counts_its_files_whatever_their_names(url: str, http: httpx.Client) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+
+    client = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    cid = client.create_collection("reports", "")
+    uploads = [client.upload(name, io.BytesIO(b"a,b\n1,2\n")) for name in ("north, south.csv", "east.csv")]
+    job = client.ingest_uploads(cid, uploads)
+    assert (job.completed, job.files_total, job.files_failed) == (True, 2, 0)
+    assert sorted(_names(http, cid)) == ["east.csv", "north, south.csv"]
+    # naming nothing to fetch ingests no file
+    nothing = http.post("/api/v1/ingest/s3/job", params={"collection_id": cid}, json={"urls": []})
+    assert nothing.status_code == 201, nothing.text
+    assert nothing.json()["files_total"] == 0

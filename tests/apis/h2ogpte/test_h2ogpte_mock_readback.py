@@ -429,3 +429,118 @@ def test_what_a_generic_call_deletes_or_sets_is_what_the_reads_show(http: httpx.
     assert http.get(f"{coll}/metadata").json() == {"team": "sales"}
     assert http.put(f"{coll}/chat_settings", json={"llm": "gpt-4o"}).status_code == 204
     assert http.get(f"{coll}/chat_settings").json()["llm"] == "gpt-4o"
+
+
+def test_a_documents_metadata_is_what_its_ingestion_or_update_gave(
+    url: str, http: httpx.Client, anon: httpx.Client
+) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+
+    client = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    cid = client.create_collection("reports", "")
+    north, south = (client.upload(f"{name}.csv", io.BytesIO(b"a,b\n1,2\n")) for name in ("north", "south"))
+    # the client: a dictionary mapping each upload id to its document's metadata
+    client.ingest_uploads(cid, [north, south], metadata={north: {"category": "reports", "year": 2024}})
+    client.ingest_from_plain_text(cid, "hello\n", "notes.txt", metadata={"source": "notes"})
+    client.ingest_from_s3(cid, ["s3://bucket/a.pdf", "s3://bucket/b.pdf"], metadata={"bucket": "bucket"})
+    docs = {d.name: d for d in client.list_documents_in_collection(cid, 0, 10)}
+    given = {name: client.get_document(doc.id).metadata_dict for name, doc in docs.items()}
+    assert given == {
+        "north.csv": {"category": "reports", "year": 2024},
+        "south.csv": {},
+        "notes.txt": {"source": "notes"},
+        "s3://bucket/a.pdf": {"bucket": "bucket"},
+        "s3://bucket/b.pdf": {"bucket": "bucket"},
+    }
+    # an update overwrites it, as the client says
+    doc_id = docs["north.csv"].id
+    client.update_document_metadata(doc_id, {"year": 2025})
+    assert client.get_document(doc_id).metadata_dict == {"year": 2025}
+    assert http.get(f"/api/v1/documents/{doc_id}/metadata").json() == {"year": 2025}
+    listed = {d["name"]: d["metadata_dict"] for d in http.get(f"/api/v1/collections/{cid}/documents").json()}
+    assert listed["north.csv"] == {"year": 2025}
+    alice = _alice(http)
+    assert anon.put(f"/api/v1/documents/{doc_id}/metadata", json={}, headers=alice).status_code == 404
+    assert anon.get(f"/api/v1/documents/{doc_id}/metadata", headers=alice).status_code == 404
+    # plain text's metadata is JSON in the query: anything else is a 400
+    bad = {"collection_id": cid, "file_name": "x.txt", "metadata": "{not json"}
+    assert http.post("/api/v1/ingest/plain_text", params=bad, content="x").status_code == 400
+
+
+def test_a_chat_sessions_collection_is_changed_or_removed(url: str, http: httpx.Client, anon: httpx.Client) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+    from h2ogpte.errors import ObjectNotFoundError
+
+    client = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    first, second = client.create_collection("first", ""), client.create_collection("second", "")
+    sid = client.create_chat_session(first)
+    client.set_chat_session_collection(sid, second)
+    assert http.get(f"/api/v1/chats/{sid}").json()["collection_id"] == second
+    assert [s.id for s in client.list_chat_sessions_for_collection(second, 0, 10)] == [sid]
+    assert client.list_chat_sessions_for_collection(first, 0, 10) == []
+    client.set_chat_session_collection(sid, None)
+    assert http.get(f"/api/v1/chats/{sid}").json()["collection_id"] is None
+    with pytest.raises(ObjectNotFoundError):
+        client.set_chat_session_collection(sid, "no-such-collection")
+    # another user's collection is as unknown, and so is another user's chat
+    theirs = anon.post("/api/v1/collections", json={"name": "t", "description": ""}, headers=_alice(http)).json()["id"]
+    assert http.put(f"/api/v1/chats/{sid}/collection", json={"collection_id": theirs}).status_code == 404
+    assert http.get(f"/api/v1/chats/{sid}").json()["collection_id"] is None
+
+
+def test_a_forked_chat_is_a_new_chat_with_the_messages_up_to_the_one_named(
+    url: str, http: httpx.Client, anon: httpx.Client
+) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+    from h2ogpte.errors import ObjectNotFoundError
+
+    client = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    sid = client.create_chat_session(client.create_collection("c", ""))
+    for question in ("one", "two"):
+        http.post(f"/api/v1/chats/{sid}/completions", json={"message": question})
+    original = http.get(f"/api/v1/chats/{sid}/messages").json()
+    branch = client.fork_chat_session(sid, original[1]["id"])
+    whole = client.fork_chat_session(sid)
+    assert len({sid, branch, whole}) == 3
+    copies = {fork: http.get(f"/api/v1/chats/{fork}/messages").json() for fork in (branch, whole)}
+    assert [m["content"] for m in copies[branch]] == [m["content"] for m in original[:2]]
+    assert [m["content"] for m in copies[whole]] == [m["content"] for m in original]
+    # independent copies: new ids, each answer replying to its own copy of the question, with its meta
+    question, answer = copies[branch]
+    assert {question["id"], answer["id"]}.isdisjoint(m["id"] for m in original)
+    assert answer["reply_to"] == question["id"]
+    assert http.get(f"/api/v1/messages/{answer['id']}/meta").json() == (
+        http.get(f"/api/v1/messages/{original[1]['id']}/meta").json()
+    )
+    forked = http.get(f"/api/v1/chats/{branch}").json()
+    assert forked["collection_id"] == http.get(f"/api/v1/chats/{sid}").json()["collection_id"]
+    http.delete(f"/api/v1/chats/{branch}")
+    assert http.get(f"/api/v1/chats/{sid}/messages").json() == original
+    # a message of another chat, or another user's chat, is as unknown as one that does not exist
+    with pytest.raises(ObjectNotFoundError):
+        client.fork_chat_session(whole, original[0]["id"])
+    assert anon.post(f"/api/v1/chats/{sid}/fork", json={}, headers=_alice(http)).status_code == 404
+
+
+def test_archiving_shows_in_the_status_of_a_collection_or_a_chat(url: str, http: httpx.Client) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+
+    client = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    cid = client.create_collection("c", "")
+    created = client.get_collection(cid).status
+    client.archive_collection(cid)
+    assert client.get_collection(cid).status == "archived"
+    client.unarchive_collection(cid)
+    assert client.get_collection(cid).status == created
+    # the client: archiving a chat sets its status to 'archived', clears its expiry and keep_forever; unarchiving
+    # puts it back to 'active' and clears archived_at
+    sid = client.create_chat_session(cid)
+    client.set_chat_session_keep_forever(sid, True)
+    client.set_chat_session_expiry_date(sid, "2027-03-01")
+    client.archive_chat_session(sid)
+    got = http.get(f"/api/v1/chats/{sid}").json()
+    assert (got["status"], got["keep_forever"], got["expiry_date"]) == ("archived", False, None)
+    assert got["archived_at"] is not None
+    client.unarchive_chat_session(sid)
+    got = http.get(f"/api/v1/chats/{sid}").json()
+    assert (got["status"], got["archived_at"]) == ("active", None)

@@ -399,3 +399,32 @@ def test_a_shared_chat_is_read_by_anyone_but_made_listed_and_deleted_by_its_shar
     assert anon.delete(f"/api/v1/shared_chats/{share}", headers=alice).status_code == 403
     assert [s["id"] for s in http.get("/api/v1/shared_chats").json()] == [share]
     assert http.delete(f"/api/v1/shared_chats/{share}").status_code == 204
+
+
+def test_another_users_messages_are_answered_as_unknown_ones(url: str, http: httpx.Client, anon: httpx.Client) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+    from h2ogpte.errors import ObjectNotFoundError
+
+    harness = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    secret = harness.create_api_key_for_user(user_id=ALICE.id, name="alice")
+    alice = h2ogpte.H2OGPTE(address=url, api_key=secret)
+    sid = harness.create_chat_session()
+    answer = http.post(f"/api/v1/chats/{sid}/completions", json={"message": "hello"}).json()["message_id"]
+    question = http.get(f"/api/v1/chats/{sid}/messages").json()[0]["id"]
+    with pytest.raises(ObjectNotFoundError):
+        alice.delete_chat_messages([answer])
+    with pytest.raises(ObjectNotFoundError):
+        alice.delete_chat_messages(["no-such-message"])
+    # feedback, votes and a human-in-the-loop reply on it: as for a message that does not exist
+    key = {"Authorization": f"Bearer {secret}"}
+    for path, body in (
+        (f"/api/v1/question_answer_feedbacks/{answer}", {"expected_answer": "x", "user_comment": "y"}),
+        (f"/api/v1/messages/{question}/hitl", {"message": "go on"}),
+    ):
+        assert anon.post(path, json=body, headers=key).status_code == 404, path
+    assert anon.put(f"/api/v1/messages/{answer}/votes", json={"votes": 1}, headers=key).status_code == 404
+    assert http.get("/api/v1/question_answer_feedbacks/count").json()["count"] == 0
+    assert [m["id"] for m in http.get(f"/api/v1/chats/{sid}/messages").json()] == [question, answer]
+    # the owner deletes both at once (the client joins the ids with a comma)
+    harness.delete_chat_messages([question, answer])
+    assert http.get(f"/api/v1/chats/{sid}/messages").json() == []

@@ -15,7 +15,17 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from h2oharness.apis.h2ogpte.mockparts import answers, keys
 from h2oharness.apis.h2ogpte.mockparts.docs import collection
 from h2oharness.apis.h2ogpte.mockparts.state import Generation, H2OGPTeMockState, User, new_id
-from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, empty, not_found, page, public
+from h2oharness.apis.h2ogpte.mockparts.wire import (
+    ApiError,
+    Call,
+    Reply,
+    empty,
+    loads_json,
+    not_found,
+    object_body,
+    page,
+    public,
+)
 from h2oharness.mocks.auth import bearer_token
 
 #: longest a paused generation waits for resume/stop, in real seconds, before it stops by itself
@@ -86,6 +96,62 @@ def delete_chat_session(state: H2OGPTeMockState, call: Call) -> Reply:
     state.agent_files.pop(sid, None)
     state.forget_messages([mid for mid, m in state.messages.items() if m.get("_session") == sid])
     return empty()
+
+
+def fork_chat_session(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/chats/{session_id}/fork[{message_id}]: 201, a new chat of the user's on the same collection with
+    copies (new ids) of the messages, their meta and references, up to and including ``message_id`` (all of them
+    without one; a message not of this chat is a 404, as an unknown one)."""
+    source = session_of(state, call.path_params["session_id"])
+    body = loads_json(call.body) if call.body.strip() else None
+    until = body.get("message_id") if isinstance(body, dict) else None
+    messages = [m for m in state.messages.values() if m["_session"] == source["id"]]
+    if until is not None:
+        at = next((i for i, m in enumerate(messages) if m["id"] == until), None)
+        if at is None:
+            raise not_found(f"Message {str(until)[:80]}")
+        messages = messages[: at + 1]
+    sid = new_id()
+    latest = messages[-1]["content"] if messages else None
+    # a live chat of the user's, whatever the source's archival
+    state.sessions[sid] = {
+        **source,
+        "id": sid,
+        "updated_at": state.now(),
+        "latest_message_content": latest,
+        "status": "active",
+        "archived_at": None,
+        "_owner": state.acting.id,
+    }
+    copied = {m["id"]: new_id() for m in messages}
+    for m in messages:
+        mid = copied[m["id"]]
+        state.messages[mid] = {**m, "id": mid, "reply_to": copied.get(m["reply_to"], m["reply_to"]), "_session": sid}
+        if m["id"] in state.meta:
+            state.meta[mid] = [dict(item) for item in state.meta[m["id"]]]
+        if m["id"] in state.references:
+            state.references[mid] = [dict(ref) for ref in state.references[m["id"]]]
+    state.trim()
+    return Reply(render_session(state, state.sessions[sid]), status=201)
+
+
+def update_chat_session_collection(state: H2OGPTeMockState, call: Call) -> Reply:
+    """PUT /api/v1/chats/{session_id}/collection: the chat is on that collection (one the user sees, else a 404)
+    from now on; 200 ChatSession."""
+    session = session_of(state, call.path_params["session_id"])
+    # its body was checked against the contract (collection_id, a string, is required) before the handler ran
+    session["collection_id"] = collection(state, str(object_body(call)["collection_id"]))["id"]
+    session["updated_at"] = state.now()
+    return Reply(render_session(state, session))
+
+
+def delete_chat_session_collection(state: H2OGPTeMockState, call: Call) -> Reply:
+    """DELETE /api/v1/chats/{session_id}/collection: the chat is with the LLM only (the client: "None to chat with
+    the LLM only"); 200 ChatSession."""
+    session = session_of(state, call.path_params["session_id"])
+    session["collection_id"] = None
+    session["updated_at"] = state.now()
+    return Reply(render_session(state, session))
 
 
 def get_chat_session_messages(state: H2OGPTeMockState, call: Call) -> Reply:
@@ -173,11 +239,28 @@ def get_completion(state: H2OGPTeMockState, call: Call) -> Reply | Response:
 
 
 def _message(state: H2OGPTeMockState, message_id: str) -> dict[str, Any]:
-    message = state.messages.get(message_id)
-    session = state.sessions.get(message["_session"]) if message is not None else None
-    if message is None or session is None or not state.owns(session):
+    if not my_message(state, message_id):
         raise not_found(f"Message {message_id}")
-    return message
+    return state.messages[message_id]
+
+
+def my_message(state: H2OGPTeMockState, message_id: str) -> bool:
+    """Whether a message is one of the acting user's chats' (another user's is as unknown as one that does not
+    exist)."""
+    message = state.messages.get(message_id)
+    session = state.sessions.get(str(message.get("_session"))) if message is not None else None
+    return session is not None and state.owns(session)
+
+
+def delete_messages(state: H2OGPTeMockState, call: Call) -> Reply:
+    """DELETE /api/v1/messages/{message_ids} (comma-separated): 204; all or nothing, a 404 naming the first id that
+    is no message of the user's chats (another user's, as an unknown one)."""
+    ids = [i for i in call.path_params["message_ids"].split(",") if i]
+    missing = next((i for i in ids if not my_message(state, i)), None)
+    if missing is not None:
+        raise not_found(f"Message {missing[:80]}")
+    state.forget_messages(ids)
+    return empty()
 
 
 def get_message_meta(state: H2OGPTeMockState, call: Call) -> Reply:

@@ -241,13 +241,20 @@ def _ingest(state: H2OGPTeMockState, call: Call) -> Job:
     for uid, found in uploads.items():
         if found is None:
             raise not_found(f"Upload {uid}")
+    # the client: a dictionary mapping each upload id to its document's metadata
+    given = (call.json or {}).get("metadata") or {}
     names = [state.uploads[uid][0] for uid in ids]
-    job = state.jobs.submit("ingest", state.timings.ingest, job_id=new_id(), description=", ".join(names))
+    job = state.jobs.submit(
+        "ingest", state.timings.ingest, job_id=new_id(), description=", ".join(names), result=tuple(names)
+    )
     for uid in ids:
         name, data = state.uploads[uid]
         doc_id = new_id()
         # under the collection's own id: "default" names one, and its documents are listed under its id
-        state.documents[doc_id] = Document(doc_id, name, data, str(coll["id"]), job.id)
+        metadata = given.get(uid)
+        state.documents[doc_id] = Document(
+            doc_id, name, data, str(coll["id"]), job.id, dict(metadata) if isinstance(metadata, dict) else {}
+        )
     coll["updated_at"] = state.now()
     return job
 
@@ -330,7 +337,8 @@ def job_view(job: Job, now: float) -> dict[str, Any]:
         "cancel_reason": None,
         "timeout": None,
         "start_time": job.submitted_at,
-        **({"files_total": len(job.description.split(", ")), "files_failed": 0} if ingest else {}),
+        # counted from the names it ingests (its result), not from its description: a name may hold ", "
+        **({"files_total": len(job.result or ()), "files_failed": 0} if ingest else {}),
     }
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from h2oharness.apis.h2ogpte.mockparts import feedback
-from h2oharness.apis.h2ogpte.mockparts.chat import render_session
+from h2oharness.apis.h2ogpte.mockparts.chat import my_message, render_session
 from h2oharness.apis.h2ogpte.mockparts.docs import job_view, ready_documents, render_collection
 from h2oharness.apis.h2ogpte.mockparts.library import render_document
 from h2oharness.apis.h2ogpte.mockparts.state import CREATED_KEYS, Document, H2OGPTeMockState, new_id
@@ -114,7 +114,6 @@ def _visible(state: H2OGPTeMockState, template: str, record: Mapping[str, Any]) 
 
 def _exists(state: H2OGPTeMockState, template: str, object_id: str) -> bool | None:
     stores: dict[str, Mapping[str, Any]] = {
-        f"{V1}/messages": state.messages,
         f"{V1}/memory_blocks": state.memory_blocks,
         f"{V1}/agents/custom_tools": state.custom_tools,
         f"{V1}/agents/custom_agents": state.custom_agents,
@@ -124,9 +123,10 @@ def _exists(state: H2OGPTeMockState, template: str, object_id: str) -> bool | No
         return state.job(object_id) is not None
     if template == f"{V1}/uploads":
         return state.upload(object_id) is not None
-    if template == f"{V1}/question_answer_feedbacks":
-        # feedback is given on an answer: a message the chat handlers made
-        return object_id in state.messages
+    if template in (f"{V1}/messages", f"{V1}/question_answer_feedbacks"):
+        # feedback is given on an answer, a message the chat handlers made; another user's message (their votes,
+        # feedback, reply to a human-in-the-loop question) is as unknown as one that does not exist
+        return my_message(state, object_id)
     generic = state.resources.collections if state.resources is not None else {}
     if template in API_KEY_PATHS:
         return object_id in generic.get(f"{V1}/admin/api_keys", {})
@@ -422,10 +422,6 @@ def _apply(state: H2OGPTeMockState, op: Operation, call: GenericCall) -> None:
         doc = state.documents.get(item)
         if doc is not None and doc.collection_id == call.path.get("collection_id"):
             del state.documents[item]
-    elif op.operation_id == "delete_messages":
-        # the messages of the user's chats; another's are left be, as unknown ones are
-        ids = call.path.get("message_ids", "").split(",")
-        state.forget_messages([m for m in ids if m in state.messages and _my_message(state, m)])
     elif op.operation_id == "delete_shared_chats" and state.resources is not None:
         shared = state.resources.collections.get(SHARED_CHATS, {})
         for share_id in body.get("shared_chat_ids") or []:
@@ -455,6 +451,28 @@ def _apply(state: H2OGPTeMockState, op: Operation, call: GenericCall) -> None:
         feedback.give(state, call.path.get("answer_id", ""), body)
     elif op.operation_id == "set_message_votes":
         feedback.vote(state, call.path.get("message_id", ""), body.get("votes"))
+    _archive(state, op.operation_id, call)
+
+
+def _archive(state: H2OGPTeMockState, operation_id: str, call: GenericCall) -> None:
+    """What archiving does besides the timestamp FIELDS sets: a chat's status is 'archived', without expiry or
+    keep_forever, and 'active' again when unarchived (the client's docstrings); a collection's status is 'archived'
+    until unarchived, when it is what it was before (the client: "restore ... to an active status")."""
+    if operation_id in ("archive_chat_session", "unarchive_chat_session"):
+        chat = state.sessions.get(call.path.get("session_id", ""))
+        if chat is not None and operation_id == "archive_chat_session":
+            chat.update({"status": "archived", "expiry_date": None, "inactivity_interval": None, "keep_forever": False})
+        elif chat is not None:
+            chat["status"] = "active"
+    elif operation_id in ("archive_collection", "unarchive_collection"):
+        coll = state.collections.get(call.path.get("collection_id", ""))
+        if coll is None or (coll["status"] == "archived") == (operation_id == "archive_collection"):
+            return
+        if operation_id == "archive_collection":
+            coll["_unarchived_status"], coll["status"] = coll["status"], "archived"
+        else:
+            coll["status"] = coll.pop("_unarchived_status", "completed")
+        coll["updated_at"] = state.now()
 
 
 #: the calls that set (or clear) one field of a collection or chat session, which GET of it then shows: operation
@@ -514,11 +532,6 @@ def _expiry_moment(value: str, zone: Any) -> Any:
         except (ZoneInfoNotFoundError, ValueError):
             moment = moment.replace(tzinfo=UTC)
     return moment
-
-
-def _my_message(state: H2OGPTeMockState, message_id: str) -> bool:
-    session = state.sessions.get(str(state.messages[message_id].get("_session")))
-    return session is not None and state.owns(session)
 
 
 def delete_collections(state: H2OGPTeMockState, collection_ids: list[str]) -> None:

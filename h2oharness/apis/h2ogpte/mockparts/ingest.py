@@ -8,7 +8,7 @@ import posixpath
 from collections.abc import Callable
 from typing import Any
 
-from h2oharness.apis.h2ogpte.mockparts.docs import collection, job_details
+from h2oharness.apis.h2ogpte.mockparts.docs import collection, job_details, loads_object
 from h2oharness.apis.h2ogpte.mockparts.state import Document, H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import Call, Reply, empty, object_body
 from h2oharness.mocks.jobs import Job
@@ -67,17 +67,30 @@ def _documents(source: str, call: Call) -> list[tuple[str, bytes]]:
     ]
 
 
+def _metadata(source: str, call: Call) -> dict[str, Any]:
+    """The metadata every document of the ingestion gets: plain text's JSON query parameter, or the body's
+    ``metadata`` (none for a website or the file system, whose bodies have no such field)."""
+    if source == "plain_text":
+        given = call.query.get("metadata")
+        return loads_object(str(given), "metadata must be a JSON object") if given else {}
+    found = object_body(call).get("metadata")
+    return dict(found) if isinstance(found, dict) else {}
+
+
 def ingest(state: H2OGPTeMockState, source: str, call: Call) -> Job:
     """Start ingesting from ``source`` into the query's collection (one the acting user sees, as for uploads): a job
     whose documents the collection lists once it ends."""
     coll = collection(state, call.query["collection_id"])
     # naming nothing (urls: []) is a job that ingests nothing, as an empty folder would be
     made = _documents(source, call)
-    description = ", ".join(name for name, _ in made)
-    job = state.jobs.submit(job_kind(source), state.timings.ingest, job_id=new_id(), description=description)
+    metadata = _metadata(source, call)
+    names = tuple(name for name, _ in made)
+    job = state.jobs.submit(
+        job_kind(source), state.timings.ingest, job_id=new_id(), description=", ".join(names), result=names
+    )
     for name, data in made:
         doc_id = new_id()
-        state.documents[doc_id] = Document(doc_id, name, data, coll["id"], job.id)
+        state.documents[doc_id] = Document(doc_id, name, data, coll["id"], job.id, dict(metadata))
     coll["updated_at"] = state.now()
     return job
 

@@ -22,6 +22,7 @@ from h2oharness.apis.h2ogpte.mockparts.wire import (
     Reply,
     bad_request,
     empty,
+    loads_json,
     not_found,
     object_body,
     page,
@@ -58,7 +59,7 @@ def render_document(state: H2OGPTeMockState, doc: Document) -> dict[str, Any]:
         "updated_at": created,
         "uri": None,
         "summary": None,
-        "metadata_dict": {},
+        "metadata_dict": dict(doc.metadata),
         "is_encrypted": False,
     }
 
@@ -93,6 +94,21 @@ def get_document_part(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/documents/{document_id}/{internal_metadata|page_layout|...}: 200 {} (the mock keeps none)."""
     document_of(state, call.path_params["document_id"])
     return Reply({})
+
+
+def get_document_metadata(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/documents/{document_id}/metadata: the metadata its ingestion or the last update gave it."""
+    return Reply(dict(document_of(state, call.path_params["document_id"]).metadata))
+
+
+def update_document_metadata(state: H2OGPTeMockState, call: Call) -> Reply:
+    """PUT /api/v1/documents/{document_id}/metadata: 204; the body replaces the metadata (the client: "overwriting
+    the existing metadata"; no body or null clears it)."""
+    doc = document_of(state, call.path_params["document_id"])
+    # checked against the contract before the handler runs (generic.check): an object or null
+    given = loads_json(call.body) if call.body.strip() else None
+    doc.metadata = dict(given) if isinstance(given, dict) else {}
+    return empty()
 
 
 def get_document_guardrails_settings(state: H2OGPTeMockState, call: Call) -> Reply:

@@ -97,6 +97,8 @@ class Document:
     data: bytes
     collection_id: str
     job_id: str
+    #: what its ingestion or a later update gave it (the Document's metadata_dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
