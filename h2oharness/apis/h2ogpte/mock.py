@@ -46,6 +46,7 @@ from h2oharness.apis.h2ogpte.mockparts import (
     rpcdb,
     schedules,
     skills,
+    tags,
     users,
 )
 from h2oharness.apis.h2ogpte.mockparts.clientgaps import CLIENT_GAPS
@@ -279,6 +280,14 @@ HANDLERS: dict[str, Handler] = {
     "get_user": users.get_user,
     "list_all_api_keys": keys.list_all_api_keys,
     "list_shared_chats": generic.list_shared_chats,
+    "create_tag": tags.create_tag,
+    "get_tag": tags.get_tag,
+    "update_tag": tags.update_tag,
+    "delete_tag": tags.delete_tag,
+    "list_tags": tags.list_tags,
+    "create_tag_on_document": tags.create_tag_on_document,
+    "delete_tag_from_document": tags.delete_tag_from_document,
+    "list_documents_for_tags": tags.list_documents_for_tags,
 }
 
 # Where the mock answers differently from a real h2oGPTe, on purpose.
@@ -394,6 +403,13 @@ DEVIATIONS: dict[str, str] = {
     "never resolves) kept with the user's tool: launching again answers the same job until DELETE .../launch ends "
     "it (success true; false when none ran); another user's tool is a 404. The contract's custom tool models have "
     "no field for a launch, so GET and list of custom_tools do not show one",
+    "tags": "a tag's id is its name (every path names a tag by its name); creating a tag that exists answers it "
+    "(201: the contract documents no conflict), and tagging a document with a tag that does not exist makes it (the "
+    "client's tag_document answers 'the id of the newly created tag'). Tags are listed to every user; user_scope "
+    "keeps those on a document the user sees or that they made. GET /tags/{tag_names}/documents answers the "
+    "documents that have every tag named (the client: 'the specified set of tags'; a real server may answer those "
+    "with any). Deleting another user's tag is a 404 (the contract documents no 403 there); untagging a document "
+    "that lacks the tag is a 404",
     "OpenAI errors": "OpenAI-style {error: {message, type, code}} bodies under /openai_api",
     "client surface": "operations without a hand-written handler (most of h2ogpte.rest_sync) are answered by the "
     "generic resource layer: objects stored as sent, answers fitted to the client's models, *_job endpoints as jobs "

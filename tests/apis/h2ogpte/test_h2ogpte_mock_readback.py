@@ -1,7 +1,8 @@
 """What the h2oGPTe mock is told is what it reads back: document summaries a process job wrote are listed and
 deleted where they are kept, the agent operations that change something (tool preference, agent keys and their
 tool associations, skill preference and associations, a custom tool's launch) show it on the next read, per user,
-and the built-in MCP and skill libraries list what was published, added and installed."""
+the built-in MCP and skill libraries list what was published, added and installed, and the tags put on documents
+find them until untagged, the tag deleted or the document gone."""
 
 from __future__ import annotations
 
@@ -544,3 +545,104 @@ def test_archiving_shows_in_the_status_of_a_collection_or_a_chat(url: str, http:
     client.unarchive_chat_session(sid)
     got = http.get(f"/api/v1/chats/{sid}").json()
     assert (got["status"], got["archived_at"]) == ("active", None)
+
+
+def test_the_official_client_tags_documents_and_finds_them_by_their_tags(
+    url: str, http: httpx.Client, state: H2OGPTeMockState
+) -> None:
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+    from h2ogpte.errors import ObjectNotFoundError
+
+    client = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    cid, other = client.create_collection("reports", ""), client.create_collection("other", "")
+    uploads = [client.upload(f"{name}.csv", io.BytesIO(b"a,b\n1,2\n")) for name in ("north", "south", "east")]
+    client.ingest_uploads(cid, uploads)
+    docs = {d.name.removesuffix(".csv"): d.id for d in client.list_documents_in_collection(cid, 0, 10)}
+
+    def tagged(collection_id: str, *tags: str) -> set[str]:
+        return {d.name.removesuffix(".csv") for d in client.list_documents_from_tags(collection_id, list(tags))}
+
+    def linked() -> set[str]:
+        return {t.name for t in client.list_all_tags(linked_only=True)}
+
+    # tagging with a tag that does not exist makes it (the client: "the id of the newly created tag")
+    red = client.tag_document(docs["north"], "red")
+    assert client.get_tag("red").id == red
+    assert client.tag_document(docs["south"], "red") == red
+    client.tag_document(docs["north"], "blue")
+    client.create_tag("green")
+    assert tagged(cid, "red") == {"north", "south"}
+    # the documents that have every tag named
+    assert tagged(cid, "red", "blue") == {"north"}
+    assert tagged(other, "red") == set()
+    assert linked() == {"red", "blue"}
+    assert {t.name for t in client.list_all_tags()} == {"red", "blue", "green"}
+
+    assert client.untag_document(docs["north"], "blue") == client.get_tag("blue").id
+    assert tagged(cid, "blue") == set()
+    assert linked() == {"red"}
+    with pytest.raises(ObjectNotFoundError):
+        client.untag_document(docs["north"], "blue")
+    with pytest.raises(ObjectNotFoundError):
+        client.untag_document(docs["north"], "no-such-tag")
+    with pytest.raises(ObjectNotFoundError):
+        client.tag_document("no-such-document", "red")
+
+    # deleting a tag removes its associations; a tag made again under its name tags nothing
+    assert client.delete_tag("red") == red
+    with pytest.raises(ObjectNotFoundError):
+        client.get_tag("red")
+    client.tag_document(docs["east"], "red")
+    assert tagged(cid, "red") == {"east"}
+
+    # a deleted document, or a deleted collection's, is tagged no more
+    client.tag_document(docs["south"], "south-only")
+    client.delete_documents([docs["south"]])
+    assert "south-only" not in linked()
+    client.delete_collections([cid])
+    assert linked() == set()
+    assert http.get("/api/v1/tags/red/documents", params={"collection_id": cid}).status_code == 404
+    assert not state.internal_errors
+
+
+def test_tags_are_deleted_by_their_creator_and_put_on_documents_their_user_sees(
+    http: httpx.Client, anon: httpx.Client
+) -> None:
+    alice = _alice(http)
+    cid = http.post("/api/v1/collections", json={"name": "c", "description": "d"}).json()["id"]
+    upload = http.put("/api/v1/uploads", files={"file": ("sales.csv", b"a,b\n1,2\n")}).json()["id"]
+    assert http.post(f"/api/v1/uploads/{upload}/ingest", params={"collection_id": cid}).status_code == 204
+    [doc] = http.get(f"/api/v1/collections/{cid}/documents").json()
+    made = http.post(f"/api/v1/documents/{doc['id']}/tags", json={"name": "red"})
+    assert made.status_code == 201
+    assert made.json()["name"] == "red"
+    assert http.post("/api/v1/tags", json={"name": "mine"}).status_code == 201
+    assert anon.post("/api/v1/tags", json={"name": "hers"}, headers=alice).status_code == 201
+
+    # another user's document, or collection, is as unknown as one that does not exist
+    assert anon.post(f"/api/v1/documents/{doc['id']}/tags", json={"name": "x"}, headers=alice).status_code == 404
+    assert anon.delete(f"/api/v1/documents/{doc['id']}/tags/red", headers=alice).status_code == 404
+    found = anon.get("/api/v1/tags/red/documents", params={"collection_id": cid}, headers=alice)
+    assert found.status_code == 404
+    # only the tag's creator deletes it: to anyone else it is a 404 (the contract documents no 403 there)
+    assert anon.delete("/api/v1/tags/red", headers=alice).status_code == 404
+    assert [d["id"] for d in http.get("/api/v1/tags/red/documents", params={"collection_id": cid}).json()] == [
+        doc["id"]
+    ]
+
+    # user_scope: tags on the documents the user sees, and the tags they made
+    def names(headers: dict[str, str] | None = None, **query: str) -> list[str]:
+        got = anon.get("/api/v1/tags", params=query, headers=headers or dict(http.headers))
+        assert got.status_code == 200, got.text
+        return [t["name"] for t in got.json()]
+
+    assert names() == ["red", "mine", "hers"]
+    assert names(user_scope="true") == ["red", "mine"]
+    assert names(alice, user_scope="true") == ["hers"]
+    assert names(user_scope="true", linked_only="true") == ["red"]
+    assert names(alice, linked_only="true") == ["red"]
+
+    untagged = http.delete(f"/api/v1/documents/{doc['id']}/tags/red")
+    assert untagged.status_code == 200
+    assert untagged.json() == {"tag_id": made.json()["id"]}
+    assert http.delete("/api/v1/tags/red").json() == {"tag_id": made.json()["id"]}

@@ -52,8 +52,6 @@ KINDS = {
     # they answer a JobDetails the client waits on
     ("POST", f"{V1}/admin/chats/cleanup"): Kind.JOB,
     ("POST", f"{V1}/collections/{{collection_id}}/migrate_scheduled_connectors"): Kind.JOB,
-    # untagging a document leaves the tag itself (/tags/{tag_name}) be
-    ("DELETE", f"{V1}/documents/{{document_id}}/tags/{{tag_name}}"): Kind.ACTION,
 }
 
 #: the kinds the generic layer keeps that are their creator's (shared by username or made public, as collections)
@@ -72,15 +70,10 @@ API_KEY_PATHS = tuple(f"{V1}/admin/api_keys/{verb}" for verb in ("deactivate", "
 @functools.cache
 def surface(timing: JobTiming) -> Surface:
     """The contract's operations, classified once per process (per job timing)."""
-    rules = Rules(id_field="id", new_id=_new_id, job_timing=timing, job_view=job_view, kinds=KINDS)
+    rules = Rules(
+        id_field="id", new_id=lambda template, body: new_id(), job_timing=timing, job_view=job_view, kinds=KINDS
+    )
     return Surface(contract_document("h2ogpte"), rules)
-
-
-def _new_id(template: str, body: Any) -> str:
-    # a tag is named by its name in every path (/tags/{tag_name}), so that is its key
-    if template == f"{V1}/tags" and isinstance(body, dict) and isinstance(body.get("name"), str) and body["name"]:
-        return str(body["name"])
-    return new_id()
 
 
 def resources(state: H2OGPTeMockState) -> Resources:

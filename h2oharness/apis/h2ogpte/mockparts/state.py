@@ -99,6 +99,8 @@ class Document:
     job_id: str
     #: what its ingestion or a later update gave it (the Document's metadata_dict)
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: the names of the tags put on it
+    tags: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -168,6 +170,8 @@ class H2OGPTeMockState(MockState):
     builtin_mcps: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: the skill library, shared by every user: the predefined skills and those published, by library id
     library_skills: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the tags, by name (each names its creator in ``_owner``); the documents keep which are put on them
+    tags: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: the library items each user starred: (user id, item_kind, item_id)
     stars: set[tuple[str, str, str]] = field(default_factory=set)
     #: the users, by id: the harness user (the mock's own keys) and alice; a created key acts as its user
