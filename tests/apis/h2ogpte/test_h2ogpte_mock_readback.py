@@ -642,6 +642,15 @@ def test_tags_are_deleted_by_their_creator_and_put_on_documents_their_user_sees(
     assert names(user_scope="true", linked_only="true") == ["red"]
     assert names(alice, linked_only="true") == ["red"]
 
+    # 'default' names the user's default collection here too
+    text = {"collection_id": "default", "file_name": "notes.txt"}
+    assert http.post("/api/v1/ingest/plain_text", params=text, content="hello").status_code == 204
+    default = http.get("/api/v1/collections/default").json()["id"]
+    [note] = http.get(f"/api/v1/collections/{default}/documents").json()
+    assert http.post(f"/api/v1/documents/{note['id']}/tags", json={"name": "mine"}).status_code == 201
+    noted = http.get("/api/v1/tags/mine/documents", params={"collection_id": "default"}).json()
+    assert [d["id"] for d in noted] == [note["id"]]
+
     untagged = http.delete(f"/api/v1/documents/{doc['id']}/tags/red")
     assert untagged.status_code == 200
     assert untagged.json() == {"tag_id": made.json()["id"]}

@@ -104,7 +104,6 @@ def list_documents_for_tags(state: H2OGPTeMockState, call: Call) -> Reply:
     # every tag, not any: the client's docstring says "documents that have the specified set of tags", and a
     # document has a set when it has each of its tags; nothing in the client or the contract says otherwise
     wanted = {name for name in call.path_params["tag_names"].split(",") if name}
-    cid = str(call.query.get("collection_id", ""))
-    collection(state, cid)
+    cid = collection(state, str(call.query.get("collection_id", "")))["id"]
     found = [render_document(state, d) for d in ready_documents(state, cid) if wanted and wanted <= d.tags]
     return Reply(found)
