@@ -142,6 +142,14 @@ def test_an_upload_ingested_into_the_default_collection_is_listed_under_its_id(h
     default = http.get("/api/v1/collections/default").json()
     assert default["id"] != "default"
     assert (default["document_count"], _names(http, default["id"])) == (1, ["falcon.txt"])
+    # and under the name "default" too, as GET /collections/default answers that collection
+    assert _names(http, "default") == ["falcon.txt"]
+    assert http.get("/api/v1/collections/default/documents/count").json()["count"] == 1
+    chat = http.post("/api/v1/chats", params={"collection_id": "default"}).json()["id"]
+    assert [c["id"] for c in http.get("/api/v1/collections/default/chats").json()] == [chat]
+    assert http.get("/api/v1/collections/default/chats/count").json()["count"] == 1
+    assert http.delete("/api/v1/collections/default").status_code == 204
+    assert http.get(f"/api/v1/collections/{default['id']}").status_code == 404
 
 
 def test_an_ingestion_counts_its_files_whatever_their_names(url: str, http: httpx.Client) -> None:

@@ -182,8 +182,9 @@ def get_collection(state: H2OGPTeMockState, call: Call) -> Reply:
 
 def delete_collection(state: H2OGPTeMockState, call: Call) -> Reply:
     """DELETE /api/v1/collections/{collection_id}: 204, then 404."""
-    cid = call.path_params["collection_id"]
-    if not state.owns(collection(state, cid)):
+    coll = collection(state, call.path_params["collection_id"])
+    cid = coll["id"]  # "default" names the user's default collection
+    if not state.owns(coll):
         raise ApiError(403, f"Only the owner may delete collection {cid}")
     del state.collections[cid]
     for doc_id in [d.id for d in state.documents.values() if d.collection_id == cid]:

@@ -80,8 +80,8 @@ def readable(state: H2OGPTeMockState, doc: Document) -> bool:
 
 def list_documents_for_collection(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/collections/{collection_id}/documents: the collection's ingested documents."""
-    cid = call.path_params["collection_id"]
-    collection(state, cid)
+    # "default" names the user's default collection, whose documents are kept under its own id
+    cid = collection(state, call.path_params["collection_id"])["id"]
     return Reply(page([render_document(state, d) for d in ready_documents(state, cid)], call.query))
 
 
@@ -129,8 +129,7 @@ def get_collection_count(state: H2OGPTeMockState, call: Call) -> Reply:
 
 def get_document_count_for_collection(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/collections/{collection_id}/documents/count: ingested documents only."""
-    cid = call.path_params["collection_id"]
-    collection(state, cid)
+    cid = collection(state, call.path_params["collection_id"])["id"]
     return count(len(ready_documents(state, cid)))
 
 
@@ -151,15 +150,13 @@ def get_chat_session_count(state: H2OGPTeMockState, call: Call) -> Reply:
 
 def get_chat_session_count_for_collection(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/collections/{collection_id}/chats/count."""
-    cid = call.path_params["collection_id"]
-    collection(state, cid)
+    cid = collection(state, call.path_params["collection_id"])["id"]
     return count(sum(1 for s in _user_sessions(state) if s.get("collection_id") == cid))
 
 
 def list_chat_sessions_for_collection(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/collections/{collection_id}/chats: most recently updated first."""
-    cid = call.path_params["collection_id"]
-    collection(state, cid)
+    cid = collection(state, call.path_params["collection_id"])["id"]
     mine = [s for s in _user_sessions(state) if s.get("collection_id") == cid]
     mine.sort(key=lambda s: s["updated_at"], reverse=True)
     return Reply(page([render_session(state, s) for s in mine], call.query))
@@ -182,8 +179,7 @@ def collection_chunks(state: H2OGPTeMockState, collection_id: str) -> list[dict[
 
 def search_collection_chunks(state: H2OGPTeMockState, call: Call) -> Reply:
     """POST /api/v1/collections/{collection_id}/chunks/search: the ingested lines sharing words with the query."""
-    cid = call.path_params["collection_id"]
-    collection(state, cid)
+    cid = collection(state, call.path_params["collection_id"])["id"]
     body = object_body(call)
     query = body.get("query")
     if not isinstance(query, str):
@@ -204,8 +200,7 @@ def search_collection_chunks(state: H2OGPTeMockState, call: Call) -> Reply:
 def get_collection_chunks(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/collections/{collection_id}/chunks/{chunk_ids}: those chunks (comma-separated ids), in that
     order; a 404 names the first id the collection lacks."""
-    cid = call.path_params["collection_id"]
-    collection(state, cid)
+    cid = collection(state, call.path_params["collection_id"])["id"]
     by_id = {c["id"]: c for c in collection_chunks(state, cid)}
     wanted = [part.strip() for part in call.path_params["chunk_ids"].split(",")]
     missing = next((w for w in wanted if not w.isdigit() or int(w) not in by_id), None)
@@ -217,8 +212,7 @@ def get_collection_chunks(state: H2OGPTeMockState, call: Call) -> Reply:
 def list_document_chunks(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/documents/{document_id}/chunks?collection_id=: the document's chunks in that collection."""
     doc_id = call.path_params["document_id"]
-    cid = call.query.get("collection_id") or document_of(state, doc_id).collection_id
-    collection(state, cid)
+    cid = collection(state, call.query.get("collection_id") or document_of(state, doc_id).collection_id)["id"]
     return Reply([{**c, "score": 1.0} for c in collection_chunks(state, cid) if c["topic"] == doc_id])
 
 
@@ -311,8 +305,7 @@ def create_delete_document_job(state: H2OGPTeMockState, call: Call) -> Reply:
 def create_delete_document_from_collection_job(state: H2OGPTeMockState, call: Call) -> Reply:
     """POST /api/v1/collections/{collection_id}/documents/delete_job: 201 JobDetails (a failed job, deleting
     nothing, when a document is not in the collection)."""
-    cid = call.path_params["collection_id"]
-    collection(state, cid)
+    cid = collection(state, call.path_params["collection_id"])["id"]
     ids = _ids(object_body(call), "document_ids")
     failure = _missing_document(state, ids, cid)
     for doc_id in [] if failure else ids:
