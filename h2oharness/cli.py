@@ -262,10 +262,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--max-time must be a positive duration, got {args.max_time!r}")
     if args.max_examples is not None and args.max_examples < 1:
         raise ConfigError(f"--max-examples must be at least 1, got {args.max_examples}")
-    if args.budget is not None:
-        from h2oharness.budget import parse_budget
+    settings = Settings.from_env()
+    from h2oharness.budget import parse_budget
 
+    if args.budget is not None:
         parse_budget(args.budget)
+    elif settings.budget is not None:
+        try:
+            parse_budget(settings.budget)
+        except ConfigError as exc:
+            raise ConfigError(f"HARNESS_BUDGET: {exc}") from None
+    from h2oharness.mocks.faults import FaultPlan
+
+    # HARNESS_MOCK_FAULTS is read where run was started; pytest runs in the suite folder
+    plan = args.mock_faults or (Path(settings.mock_faults) if settings.mock_faults else None)
+    if plan is not None:
+        FaultPlan.from_file(plan)  # a bad plan is one line here, not an error in every test
     apis = [get_api(slug) for slug in (args.apis or sorted(APIS))]
     lacking = [api for api in apis if kind not in api.kinds]
     if lacking and len(lacking) == len(apis):
@@ -295,17 +307,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             for p in (root / "contracts" / api.slug, *sorted((root / "scenarios").glob(f"test_{api.slug}_*.py")))
             if p.exists()
         ]
-    from h2oharness.mocks.faults import FaultPlan
-
-    settings = Settings.from_env()
-    if args.mock_faults is not None:
-        FaultPlan.from_file(args.mock_faults)  # a bad plan is one line here, not an error in every test
     deadlines = {name: getattr(args, name) for name in ("request_deadline", "stream_deadline", "test_deadline")}
     for name, value in deadlines.items():
         if value is not None and not value > 0:
             raise ConfigError(f"--{name.replace('_', '-')} must be a positive number of seconds")
     settings = settings.replace(
-        mock_faults=str(args.mock_faults.resolve()) if args.mock_faults else settings.mock_faults,
+        mock_faults=str(plan.resolve()) if plan is not None else None,
         **{name: value for name, value in deadlines.items() if value is not None},
         handed={**settings.handed, **handed},
         specs={**settings.specs, **{get_api(slug).env_prefix: str(path.resolve()) for slug, path in specs.items()}},

@@ -74,6 +74,10 @@ _PLAIN: dict[str, tuple[str, type]] = {
     "deadline": ("HARNESS_DEADLINE", int),
     "budget": ("HARNESS_BUDGET", str),
 }
+# fields whose value cannot mean a run at all below this floor (0 or less, or NaN): refused when read, not
+# failed in every request or test later
+_POSITIVE = ("request_deadline", "stream_deadline", "test_deadline", "run_deadline")
+_AT_LEAST_ONE = ("max_examples",)
 # suffix of HARNESS_<API PREFIX><suffix> -> Handed field ("_SPEC" is a spec override)
 _HANDED = {
     "_API_KEY": "token",
@@ -153,6 +157,10 @@ class Settings:
             if raw is None or raw == "":
                 continue
             values[name] = _parse(variable, raw, kind)
+            if name in _POSITIVE and not values[name] > 0:
+                raise ConfigError(f"{variable}={raw!r} must be a positive number of seconds")
+            if name in _AT_LEAST_ONE and values[name] < 1:
+                raise ConfigError(f"{variable}={raw!r} must be at least 1")
         handed: dict[str, Handed] = {}
         specs: dict[str, str] = {}
         for variable, value in env.items():

@@ -101,6 +101,31 @@ def test_bad_input_is_one_line_and_exit_3(
 
 
 @pytest.mark.parametrize(
+    ("variable", "value", "needle"),
+    [
+        ("HARNESS_REQUEST_DEADLINE", "-1", "HARNESS_REQUEST_DEADLINE='-1' must be a positive number of seconds"),
+        ("HARNESS_MAX_EXAMPLES", "0", "HARNESS_MAX_EXAMPLES='0' must be at least 1"),
+        ("HARNESS_BUDGET", "ten minutes", "HARNESS_BUDGET: cannot read the duration 'ten minutes'"),
+        # relative to where run was started, not to the suite folder pytest runs in
+        ("HARNESS_MOCK_FAULTS", "faults.yaml", "unknown fault 'explode'"),
+    ],
+)
+def test_a_bad_harness_variable_is_one_line_before_pytest_starts(
+    variable: str,
+    value: str,
+    needle: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "faults.yaml").write_text("rules: [{fault: explode}]\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(variable, value)
+    assert main(["run", "--api", "h2o3", "--suite-dir", str(ROOT), "--report-dir", str(tmp_path / "r")]) == 3
+    assert needle in one_line_error(capsys)
+
+
+@pytest.mark.parametrize(
     "argv",
     [
         ["load", "h2o3.polling", "--target", "live", "--url", "http://qa:pl4nted%2Fpw@127.0.0.1:9"],
