@@ -53,6 +53,8 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["run", "--api", "h2o3", "--max-examples", "0"], "--max-examples must be at least 1"),
         (["run", "--api", "h2o3", "--max-time", "0s"], "--max-time must be a positive duration"),
         (["load", "h2o3.polling", "-t", "0s"], "--run-time must be a positive duration"),
+        (["run", "--api", "h2o3", "--max-time", "99999999999h"], "'99999999999h' is longer than a year"),
+        (["load", "h2o3.polling", "-t", "99999999999h"], "'99999999999h' is longer than a year"),
         (["load", "h2o3.polling", "--max-time", "0"], "--max-time must be a positive duration"),
         (["load", "h2o3.polling", "--mock-speed", "0"], "--mock-speed must be above 0"),
         (["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "0"], "--arrival-rate must be above 0"),
