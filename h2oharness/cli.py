@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import signal
 import subprocess
@@ -552,9 +553,10 @@ def cmd_load(args: argparse.Namespace) -> int:
     from h2oharness.mocks.faults import FaultPlan
     from h2oharness.report.loadsummary import parse_override
 
-    if args.users < 1 or args.spawn_rate <= 0 or args.workers < 0:
+    # a rate of NaN passes a "<= 0" test; Locust refuses it (and an infinite one) with a usage error of its own
+    if args.users < 1 or not 0 < args.spawn_rate < math.inf or args.workers < 0:
         raise ConfigError("--users must be at least 1, --spawn-rate above 0 and --workers at least 0")
-    if args.arrival_rate is not None and not args.arrival_rate > 0:
+    if args.arrival_rate is not None and not 0 < args.arrival_rate < math.inf:
         # 0 read as "no rate" ran a closed model; a negative one ran with a schedule of its own
         raise ConfigError(f"--arrival-rate must be above 0 arrivals per second, got {args.arrival_rate:g}")
     if not args.max_dispatch_delay > 0:

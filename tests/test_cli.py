@@ -59,6 +59,11 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["load", "h2o3.polling", "--mock-speed", "0"], "--mock-speed must be above 0"),
         (["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "0"], "--arrival-rate must be above 0"),
         (["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "-1"], "--arrival-rate must be above 0"),
+        # before: Locust's own usage error, or a run that sent no arrival at all
+        (["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "inf"], "--arrival-rate must be above 0"),
+        (["load", "h2o3.polling", "-t", "1s", "-r", "nan"], "--spawn-rate above 0"),
+        (["load", "h2o3.polling", "-t", "1s", "-r", "inf"], "--spawn-rate above 0"),
+        (["load", "h2o3.polling", "-t", "1s", "--slo", "p95_ms=500"], "p95_ms is a latency limit: it needs an entry"),
         (["load", "h2o3.polling", "-t", "1s", "--max-dispatch-delay", "-5"], "--max-dispatch-delay must be above 0 ms"),
         (
             ["load", "h2o3.polling", "-t", "1s", "--request-deadline", "0"],
