@@ -420,8 +420,8 @@ def _finish(report_dir: Path, pytest_code: int, secrets: Sequence[str] = (), sta
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve one API's mock until interrupted."""
     api = get_api(args.api)
-    if not args.speed > 0:
-        raise ConfigError(f"--speed must be above 0 (a stopped clock never ends a job), got {args.speed:g}")
+    if not 0 < args.speed < math.inf:
+        raise ConfigError(f"--speed must be above 0 and finite (a stopped clock never ends a job), got {args.speed:g}")
     if args.username and api.auth != "basic":
         raise ConfigError(f"{api.slug} authenticates with bearer tokens: use --api-key-env, not --username")
     if args.api_key_env and api.auth != "bearer":
@@ -564,8 +564,10 @@ def cmd_load(args: argparse.Namespace) -> int:
     for name in ("request_deadline", "stream_deadline"):
         if getattr(args, name) is not None and not getattr(args, name) > 0:
             raise ConfigError(f"--{name.replace('_', '-')} must be a positive number of seconds")
-    if not args.mock_speed > 0:
-        raise ConfigError(f"--mock-speed must be above 0 (a stopped clock never ends a job), got {args.mock_speed:g}")
+    if not 0 < args.mock_speed < math.inf:
+        raise ConfigError(
+            f"--mock-speed must be above 0 and finite (a stopped clock never ends a job), got {args.mock_speed:g}"
+        )
     for option, text in (("--run-time", args.run_time), ("--max-time", args.max_time)):
         if text is not None and not parse_duration(text) > 0:
             raise ConfigError(f"{option} must be a positive duration, got {text!r}")

@@ -70,6 +70,9 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
             "--request-deadline must be a positive number",
         ),
         (["serve", "--api", "h2o3", "--speed", "-1"], "--speed must be above 0"),
+        # an infinite clock: the mock answered its parses and deletes with HTTP 500, and load judged that
+        (["serve", "--api", "h2o3", "--speed", "inf"], "--speed must be above 0 and finite"),
+        (["load", "h2o3.polling", "--mock-speed", "inf"], "--mock-speed must be above 0 and finite"),
         (["serve", "--api", "h2o3", "--port", "70000"], "port 70000 is out of range"),
         (["serve", "--api", "h2o3", "--port", "-1"], "port -1 is out of range"),
         # a live target's options with another target would be ignored: the mock tested instead of staging
