@@ -139,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--arrival-process",
         choices=("constant", "poisson"),
-        default="constant",
+        default=None,
         help="open model: arrivals evenly spaced or a Poisson process of the same rate (default constant)",
     )
     load.add_argument("--arrival-seed", type=int, default=None, help="open model: seed of the arrivals' random draws")
@@ -574,6 +574,10 @@ def cmd_load(args: argparse.Namespace) -> int:
     _live_only(args, check_kind(args.target))
     if args.mock_faults is not None and args.target != "mock":
         raise ConfigError(f"--mock-faults is for --target mock; a {args.target} target injects no faults of ours")
+    # the Locust processes get these settings from the run alone: what no option gives comes from its variable
+    settings = Settings.from_env()
+    given = {name: getattr(args, name) for name in ("request_deadline", "stream_deadline", "arrival_seed")}
+    given = {name: getattr(settings, name) if value is None else value for name, value in given.items()}
     run = LoadRun(
         profile=find_profile(args.profile, _suite_root(args.suite_dir, "loadtests")),
         target=args.target,
@@ -587,15 +591,15 @@ def cmd_load(args: argparse.Namespace) -> int:
         allowed_hosts=list(args.allow_host),
         mock_speed=args.mock_speed,
         mock_faults=FaultPlan.from_file(args.mock_faults) if args.mock_faults else None,
-        request_deadline=args.request_deadline,
-        stream_deadline=args.stream_deadline,
+        request_deadline=given["request_deadline"],
+        stream_deadline=given["stream_deadline"],
         url=args.url,
         username=args.username,
         password=_password(args.password_env),
         token=_password(args.api_key_env, "--api-key-env"),
         max_time=parse_duration(args.max_time) if args.max_time else None,
-        arrival_process=args.arrival_process,
-        arrival_seed=args.arrival_seed,
+        arrival_process=args.arrival_process or settings.arrival_process or "constant",
+        arrival_seed=given["arrival_seed"],
         max_dispatch_delay=args.max_dispatch_delay,
     )
     output_dir(args.report_dir, "--report-dir")

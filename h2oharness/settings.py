@@ -78,6 +78,7 @@ _PLAIN: dict[str, tuple[str, type]] = {
 # failed in every request or test later
 _POSITIVE = ("request_deadline", "stream_deadline", "test_deadline", "run_deadline")
 _AT_LEAST_ONE = ("max_examples",)
+_CHOICES = {"arrival_process": ("constant", "poisson")}
 # suffix of HARNESS_<API PREFIX><suffix> -> Handed field ("_SPEC" is a spec override)
 _HANDED = {
     "_API_KEY": "token",
@@ -161,6 +162,8 @@ class Settings:
                 raise ConfigError(f"{variable}={raw!r} must be a positive number of seconds")
             if name in _AT_LEAST_ONE and values[name] < 1:
                 raise ConfigError(f"{variable}={raw!r} must be at least 1")
+            if name in _CHOICES and values[name] not in _CHOICES[name]:
+                raise ConfigError(f"{variable}={raw!r}: choose {' or '.join(_CHOICES[name])}")
         handed: dict[str, Handed] = {}
         specs: dict[str, str] = {}
         for variable, value in env.items():

@@ -407,3 +407,33 @@ def test_serve_prints_its_url_and_answers() -> None:
         assert proc.stdout is not None
         proc.stdout.close()
     assert proc.returncode == 0
+
+
+def test_load_takes_what_no_option_gives_from_its_variables(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before, load's own defaults replaced HARNESS_REQUEST_DEADLINE, _STREAM_DEADLINE, _ARRIVAL_PROCESS and _SEED
+    in its Locust processes' environment: the variables did nothing."""
+    import h2oharness.loadrunner as loadrunner
+    from h2oharness.errors import ConfigError
+
+    seen: list[Any] = []
+
+    def execute(run: Any) -> None:
+        seen.append(run)
+        raise ConfigError("no Locust in this test")
+
+    monkeypatch.setattr(loadrunner, "execute", execute)
+    monkeypatch.chdir(ROOT)
+    variables = {"REQUEST_DEADLINE": "7", "STREAM_DEADLINE": "9", "ARRIVAL_PROCESS": "poisson", "ARRIVAL_SEED": "3"}
+    for name, value in variables.items():
+        monkeypatch.setenv(f"HARNESS_{name}", value)
+    argv = ["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "2", "--report-dir", str(tmp_path)]
+    assert main(argv) == 3
+    assert main([*argv, "--request-deadline", "5", "--arrival-process", "constant", "--arrival-seed", "4"]) == 3
+    taken = [(r.request_deadline, r.stream_deadline, r.arrival_process, r.arrival_seed) for r in seen]
+    assert taken == [(7, 9, "poisson", 3), (5, 9, "constant", 4)]  # an option wins over its variable
+    monkeypatch.setenv("HARNESS_ARRIVAL_PROCESS", "bursty")
+    capsys.readouterr()
+    assert main(argv) == 3
+    assert "HARNESS_ARRIVAL_PROCESS='bursty': choose constant or poisson" in one_line_error(capsys)
