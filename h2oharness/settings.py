@@ -76,7 +76,7 @@ _PLAIN: dict[str, tuple[str, type]] = {
 }
 # fields whose value cannot mean a run at all below this floor (0 or less, or NaN): refused when read, not
 # failed in every request or test later
-_POSITIVE = ("request_deadline", "stream_deadline", "test_deadline", "run_deadline")
+_POSITIVE = ("request_deadline", "stream_deadline", "test_deadline", "run_deadline", "job_timeout", "stall_seconds")
 _AT_LEAST_ONE = ("max_examples",)
 _CHOICES = {"arrival_process": ("constant", "poisson")}
 # suffix of HARNESS_<API PREFIX><suffix> -> Handed field ("_SPEC" is a spec override)

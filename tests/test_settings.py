@@ -79,7 +79,15 @@ def test_a_malformed_value_names_its_variable() -> None:
 
 @pytest.mark.parametrize(
     "variable",
-    ["HARNESS_REQUEST_DEADLINE", "HARNESS_STREAM_DEADLINE", "HARNESS_TEST_DEADLINE", "HARNESS_RUN_DEADLINE"],
+    [
+        "HARNESS_REQUEST_DEADLINE",
+        "HARNESS_STREAM_DEADLINE",
+        "HARNESS_TEST_DEADLINE",
+        "HARNESS_RUN_DEADLINE",
+        # a load profile's jobs all failed at once, as if the target had been too slow
+        "HARNESS_JOB_TIMEOUT",
+        "HARNESS_STALL_SECONDS",
+    ],
 )
 @pytest.mark.parametrize("raw", ["0", "-1", "nan"])
 def test_a_deadline_that_is_not_positive_names_its_variable(variable: str, raw: str) -> None:
