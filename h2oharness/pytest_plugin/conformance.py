@@ -31,14 +31,14 @@ def build_report(
     crashes: list[dict[str, Any]],
     started: float,
     collect_errors: Sequence[tuple[str, str]] = (),
-    stopped: tuple[str, Collection[str]] = ("", ()),
+    not_run: Collection[str] = (),
 ) -> Conformance:
     """The report's view model from the collected records: one API report per API and target kind.
 
     ``collect_errors`` are (node id, why) of modules pytest could not collect: errors of their API, whose run
-    then exits 3, since their tests never ran. ``stopped`` is why the session stopped early ("stopped by SIGINT")
-    and the node ids of the collected tests it did not run: an error of each API that has some, for the same
-    reason (a baseline or a diff would take the report for a whole run).
+    then exits 3, since their tests never ran. ``not_run`` are the node ids of the collected tests a session that
+    was stopped early did not run: an error of each API that has some, for the same reason (a baseline or a diff
+    would take the report for a whole run).
     """
     # tests bound to no target (document checks) join each of their API's groups
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -59,7 +59,6 @@ def build_report(
             unrun.setdefault(slug, []).append(f"cannot collect {nodeid}: {why}")
             if not any(a == slug for a, _ in groups):
                 groups[(slug, config.stash[SETTINGS].target.split(",")[0])] = []
-    reason, not_run = stopped
     missing: dict[str, int] = {}
     for nodeid in not_run:
         found = api_of(root, root / nodeid.split("::")[0])
@@ -67,7 +66,9 @@ def build_report(
             missing[found[0]] = missing.get(found[0], 0) + 1
     for slug, count in sorted(missing.items()):
         of = sum(1 for r in records if r.get("api") == slug) + count
-        unrun.setdefault(slug, []).append(f"{reason}: {count} of its {of} tests did not run (a resumed run runs them)")
+        unrun.setdefault(slug, []).append(
+            f"the run was stopped: {count} of its {of} tests did not run (a resumed run runs them)"
+        )
         if not any(a == slug for a, _ in groups):
             groups[(slug, config.stash[SETTINGS].target.split(",")[0])] = []
     apis = [
