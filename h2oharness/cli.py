@@ -336,7 +336,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             pipes: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "bufsize": 1}
             proc = group.start(command, cwd=root, env=env, text=True, errors="replace", **pipes)
             pumps = pump_redacted(proc, secrets)
-            outcome = group.supervise(limit, RUN_GRACE)
+            # a SIGINT before pytest armed its handlers (while it imports its plugins) is a KeyboardInterrupt: a
+            # traceback in the output, or lost in a garbage collection's callback; SIGTERM ends it quietly then, and
+            # stops it as SIGINT does once armed (h2oharness/pytest_plugin/stopping.py)
+            outcome = group.supervise(limit, RUN_GRACE, forward=signal.SIGTERM)
         for pump in pumps:
             pump.join(timeout=PUMP_JOIN)
         if not any(pump.is_alive() for pump in pumps):
