@@ -89,11 +89,13 @@ class Search:
     def __post_init__(self) -> None:
         if not 0 < self.min_rate <= self.max_rate:
             raise ConfigError(f"--min-rate must be above 0 and at most --max-rate, got {self.min_rate:g}")
+        if not math.isfinite(self.max_rate):
+            raise ConfigError(f"--max-rate must be a finite rate, got {self.max_rate:g}")
         if self.window < 1 or self.windows < 1 or self.warmup < 0:
             raise ConfigError("--window must be at least 1 s, --windows at least 1 and --warmup at least 0")
         if self.windows_to_pass is not None and not 1 <= self.windows_to_pass <= self.windows:
             raise ConfigError(f"--windows-to-pass must be between 1 and --windows ({self.windows})")
-        if self.factor <= 1 or self.resolution <= 0:
+        if not self.factor > 1 or not self.resolution > 0:
             raise ConfigError("the step factor must be above 1 and --rate-resolution above 0")
 
     @property

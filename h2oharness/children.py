@@ -140,20 +140,22 @@ class ProcessGroup:
         leader_only: bool = False,
         tick: Callable[[float], None] | None = None,
         every: float = 5.0,
+        forward: int | None = None,
     ) -> Outcome:
         """Wait for the started processes within ``limit`` seconds; a signal to the harness or the limit stops them.
 
-        Stopping forwards the signal (SIGTERM at the limit) to the group, or to its first process with
-        ``leader_only`` (a Locust master, which stops its workers itself; what it leaves behind gets the signal a
-        few seconds after it ended), waits ``grace`` seconds, then kills the group; a second signal kills at once.
-        ``tick(seconds so far)`` runs every ``every`` seconds meanwhile.
+        Stopping forwards the signal (SIGTERM at the limit; ``forward`` whichever came) to the group, or to its
+        first process with ``leader_only`` (a Locust master, which stops its workers itself; what it leaves behind
+        gets the signal a few seconds after it ended), waits ``grace`` seconds, then kills the group; a second
+        signal kills at once. ``tick(seconds so far)`` runs every ``every`` seconds meanwhile.
         """
         until = time.monotonic() + limit if limit is not None else math.inf
         timed_out = False
         # a signal may have come in while the processes were being started
         if self.received or not self._wait(self.procs, until, tick, every):
             timed_out = not self.received
-            self._stop(self.received[-1] if self.received else signal.SIGTERM, grace, leader_only)
+            signum = self.received[-1] if self.received else signal.SIGTERM
+            self._stop(forward or signum, grace, leader_only)
         codes = [p.wait() for p in self.procs]
         return Outcome(codes, self.received[0] if self.received else None, timed_out)
 

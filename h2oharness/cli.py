@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import signal
 import subprocess
@@ -138,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--arrival-process",
         choices=("constant", "poisson"),
-        default="constant",
+        default=None,
         help="open model: arrivals evenly spaced or a Poisson process of the same rate (default constant)",
     )
     load.add_argument("--arrival-seed", type=int, default=None, help="open model: seed of the arrivals' random draws")
@@ -262,10 +263,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--max-time must be a positive duration, got {args.max_time!r}")
     if args.max_examples is not None and args.max_examples < 1:
         raise ConfigError(f"--max-examples must be at least 1, got {args.max_examples}")
-    if args.budget is not None:
-        from h2oharness.budget import parse_budget
+    settings = Settings.from_env()
+    from h2oharness.budget import parse_budget
 
+    if args.budget is not None:
         parse_budget(args.budget)
+    elif settings.budget is not None:
+        try:
+            parse_budget(settings.budget)
+        except ConfigError as exc:
+            raise ConfigError(f"HARNESS_BUDGET: {exc}") from None
+    from h2oharness.mocks.faults import FaultPlan
+
+    # HARNESS_MOCK_FAULTS is read where run was started; pytest runs in the suite folder
+    plan = args.mock_faults or (Path(settings.mock_faults) if settings.mock_faults else None)
+    if plan is not None:
+        FaultPlan.from_file(plan)  # a bad plan is one line here, not an error in every test
     apis = [get_api(slug) for slug in (args.apis or sorted(APIS))]
     lacking = [api for api in apis if kind not in api.kinds]
     if lacking and len(lacking) == len(apis):
@@ -295,17 +308,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             for p in (root / "contracts" / api.slug, *sorted((root / "scenarios").glob(f"test_{api.slug}_*.py")))
             if p.exists()
         ]
-    from h2oharness.mocks.faults import FaultPlan
-
-    settings = Settings.from_env()
-    if args.mock_faults is not None:
-        FaultPlan.from_file(args.mock_faults)  # a bad plan is one line here, not an error in every test
     deadlines = {name: getattr(args, name) for name in ("request_deadline", "stream_deadline", "test_deadline")}
     for name, value in deadlines.items():
         if value is not None and not value > 0:
             raise ConfigError(f"--{name.replace('_', '-')} must be a positive number of seconds")
     settings = settings.replace(
-        mock_faults=str(args.mock_faults.resolve()) if args.mock_faults else settings.mock_faults,
+        mock_faults=str(plan.resolve()) if plan is not None else None,
         **{name: value for name, value in deadlines.items() if value is not None},
         handed={**settings.handed, **handed},
         specs={**settings.specs, **{get_api(slug).env_prefix: str(path.resolve()) for slug, path in specs.items()}},
@@ -328,7 +336,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             pipes: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "bufsize": 1}
             proc = group.start(command, cwd=root, env=env, text=True, errors="replace", **pipes)
             pumps = pump_redacted(proc, secrets)
-            outcome = group.supervise(limit, RUN_GRACE)
+            # a SIGINT before pytest armed its handlers (while it imports its plugins) is a KeyboardInterrupt: a
+            # traceback in the output, or lost in a garbage collection's callback; SIGTERM ends it quietly then, and
+            # stops it as SIGINT does once armed (h2oharness/pytest_plugin/stopping.py)
+            outcome = group.supervise(limit, RUN_GRACE, forward=signal.SIGTERM)
         for pump in pumps:
             pump.join(timeout=PUMP_JOIN)
         if not any(pump.is_alive() for pump in pumps):
@@ -412,8 +423,8 @@ def _finish(report_dir: Path, pytest_code: int, secrets: Sequence[str] = (), sta
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve one API's mock until interrupted."""
     api = get_api(args.api)
-    if not args.speed > 0:
-        raise ConfigError(f"--speed must be above 0 (a stopped clock never ends a job), got {args.speed:g}")
+    if not 0 < args.speed < math.inf:
+        raise ConfigError(f"--speed must be above 0 and finite (a stopped clock never ends a job), got {args.speed:g}")
     if args.username and api.auth != "basic":
         raise ConfigError(f"{api.slug} authenticates with bearer tokens: use --api-key-env, not --username")
     if args.api_key_env and api.auth != "bearer":
@@ -545,9 +556,10 @@ def cmd_load(args: argparse.Namespace) -> int:
     from h2oharness.mocks.faults import FaultPlan
     from h2oharness.report.loadsummary import parse_override
 
-    if args.users < 1 or args.spawn_rate <= 0 or args.workers < 0:
+    # a rate of NaN passes a "<= 0" test; Locust refuses it (and an infinite one) with a usage error of its own
+    if args.users < 1 or not 0 < args.spawn_rate < math.inf or args.workers < 0:
         raise ConfigError("--users must be at least 1, --spawn-rate above 0 and --workers at least 0")
-    if args.arrival_rate is not None and not args.arrival_rate > 0:
+    if args.arrival_rate is not None and not 0 < args.arrival_rate < math.inf:
         # 0 read as "no rate" ran a closed model; a negative one ran with a schedule of its own
         raise ConfigError(f"--arrival-rate must be above 0 arrivals per second, got {args.arrival_rate:g}")
     if not args.max_dispatch_delay > 0:
@@ -555,14 +567,20 @@ def cmd_load(args: argparse.Namespace) -> int:
     for name in ("request_deadline", "stream_deadline"):
         if getattr(args, name) is not None and not getattr(args, name) > 0:
             raise ConfigError(f"--{name.replace('_', '-')} must be a positive number of seconds")
-    if not args.mock_speed > 0:
-        raise ConfigError(f"--mock-speed must be above 0 (a stopped clock never ends a job), got {args.mock_speed:g}")
+    if not 0 < args.mock_speed < math.inf:
+        raise ConfigError(
+            f"--mock-speed must be above 0 and finite (a stopped clock never ends a job), got {args.mock_speed:g}"
+        )
     for option, text in (("--run-time", args.run_time), ("--max-time", args.max_time)):
         if text is not None and not parse_duration(text) > 0:
             raise ConfigError(f"{option} must be a positive duration, got {text!r}")
     _live_only(args, check_kind(args.target))
     if args.mock_faults is not None and args.target != "mock":
         raise ConfigError(f"--mock-faults is for --target mock; a {args.target} target injects no faults of ours")
+    # the Locust processes get these settings from the run alone: what no option gives comes from its variable
+    settings = Settings.from_env()
+    given = {name: getattr(args, name) for name in ("request_deadline", "stream_deadline", "arrival_seed")}
+    given = {name: getattr(settings, name) if value is None else value for name, value in given.items()}
     run = LoadRun(
         profile=find_profile(args.profile, _suite_root(args.suite_dir, "loadtests")),
         target=args.target,
@@ -576,15 +594,15 @@ def cmd_load(args: argparse.Namespace) -> int:
         allowed_hosts=list(args.allow_host),
         mock_speed=args.mock_speed,
         mock_faults=FaultPlan.from_file(args.mock_faults) if args.mock_faults else None,
-        request_deadline=args.request_deadline,
-        stream_deadline=args.stream_deadline,
+        request_deadline=given["request_deadline"],
+        stream_deadline=given["stream_deadline"],
         url=args.url,
         username=args.username,
         password=_password(args.password_env),
         token=_password(args.api_key_env, "--api-key-env"),
         max_time=parse_duration(args.max_time) if args.max_time else None,
-        arrival_process=args.arrival_process,
-        arrival_seed=args.arrival_seed,
+        arrival_process=args.arrival_process or settings.arrival_process or "constant",
+        arrival_seed=given["arrival_seed"],
         max_dispatch_delay=args.max_dispatch_delay,
     )
     output_dir(args.report_dir, "--report-dir")

@@ -102,14 +102,23 @@ def find_profile(name: str, root: Path) -> Profile:
     return Profile(api, kind, file, USER_CLASSES[kind], root / "loadtests" / f"{slug}.slo.yaml")
 
 
+#: the longest duration any option takes, in seconds
+MAX_DURATION = 366 * 86400
+
+
 def parse_duration(text: str) -> float:
-    """Seconds from ``"90"``, ``"30s"``, ``"2m"``, ``"1h"`` or ``"1m30s"``."""
+    """Seconds from ``"90"``, ``"30s"``, ``"2m"``, ``"1h"`` or ``"1m30s"``, at most a (leap) year."""
     if re.fullmatch(r"\d+(\.\d+)?", text.strip()):
-        return float(text)
-    parts = re.findall(r"(\d+(?:\.\d+)?)([hms])", text.strip())
-    if not parts or "".join(n + u for n, u in parts) != text.strip():
-        raise ConfigError(f"cannot read the duration {text!r}: use e.g. 30s, 2m, 1m30s")
-    return sum(float(n) * {"h": 3600, "m": 60, "s": 1}[u] for n, u in parts)
+        seconds = float(text)
+    else:
+        parts = re.findall(r"(\d+(?:\.\d+)?)([hms])", text.strip())
+        if not parts or "".join(n + u for n, u in parts) != text.strip():
+            raise ConfigError(f"cannot read the duration {text!r}: use e.g. 30s, 2m, 1m30s")
+        seconds = sum(float(n) * {"h": 3600, "m": 60, "s": 1}[u] for n, u in parts)
+    # alarm() and Locust's own --run-time take a C int: far past it they end in an OverflowError
+    if seconds > MAX_DURATION:
+        raise ConfigError(f"the duration {text!r} is longer than a year")
+    return seconds
 
 
 @dataclass

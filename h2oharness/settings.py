@@ -74,6 +74,11 @@ _PLAIN: dict[str, tuple[str, type]] = {
     "deadline": ("HARNESS_DEADLINE", int),
     "budget": ("HARNESS_BUDGET", str),
 }
+# fields whose value cannot mean a run at all below this floor (0 or less, or NaN): refused when read, not
+# failed in every request or test later
+_POSITIVE = ("request_deadline", "stream_deadline", "test_deadline", "run_deadline", "job_timeout", "stall_seconds")
+_AT_LEAST_ONE = ("max_examples",)
+_CHOICES = {"arrival_process": ("constant", "poisson")}
 # suffix of HARNESS_<API PREFIX><suffix> -> Handed field ("_SPEC" is a spec override)
 _HANDED = {
     "_API_KEY": "token",
@@ -153,6 +158,12 @@ class Settings:
             if raw is None or raw == "":
                 continue
             values[name] = _parse(variable, raw, kind)
+            if name in _POSITIVE and not values[name] > 0:
+                raise ConfigError(f"{variable}={raw!r} must be a positive number of seconds")
+            if name in _AT_LEAST_ONE and values[name] < 1:
+                raise ConfigError(f"{variable}={raw!r} must be at least 1")
+            if name in _CHOICES and values[name] not in _CHOICES[name]:
+                raise ConfigError(f"{variable}={raw!r}: choose {' or '.join(_CHOICES[name])}")
         handed: dict[str, Handed] = {}
         specs: dict[str, str] = {}
         for variable, value in env.items():

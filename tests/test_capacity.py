@@ -209,6 +209,9 @@ def test_a_window_in_which_nothing_ended_fails() -> None:
         {"windows": 0},
         {"windows": 2, "windows_to_pass": 3},
         {"resolution": 0},
+        # before, these two searched on until --max-time: no rate is ever past infinity, no gap within NaN of one
+        {"max_rate": float("inf")},
+        {"resolution": float("nan")},
     ],
 )
 def test_impossible_bounds_are_config_errors(bad: dict[str, float]) -> None:

@@ -93,6 +93,19 @@ def test_a_child_that_ignores_the_signal_is_killed_after_the_grace(tmp_path: Pat
     assert gone(read_pid(pid_file))
 
 
+def test_a_ctrl_c_reaches_the_children_as_the_signal_they_are_to_get(tmp_path: Path) -> None:
+    # pytest's start (its plugins' imports) has none of our handlers yet: a SIGINT there printed a KeyboardInterrupt
+    # traceback through the run's output, or was lost in a garbage collection's callback and the run went on
+    pid_file = tmp_path / "grandchild"
+    with ProcessGroup() as group:
+        group.start(spawner(pid_file))
+        tick = signal_self_once(pid_file, signal.SIGINT)
+        outcome = group.supervise(60, 30, forward=signal.SIGTERM, tick=tick, every=0.05)
+    assert outcome.signal == signal.SIGINT  # what the harness says and exits with
+    assert outcome.codes == [-signal.SIGTERM]
+    assert gone(read_pid(pid_file))
+
+
 def test_the_leader_is_signalled_first_and_what_it_leaves_behind_next(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -53,16 +53,26 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["run", "--api", "h2o3", "--max-examples", "0"], "--max-examples must be at least 1"),
         (["run", "--api", "h2o3", "--max-time", "0s"], "--max-time must be a positive duration"),
         (["load", "h2o3.polling", "-t", "0s"], "--run-time must be a positive duration"),
+        (["run", "--api", "h2o3", "--max-time", "99999999999h"], "'99999999999h' is longer than a year"),
+        (["load", "h2o3.polling", "-t", "99999999999h"], "'99999999999h' is longer than a year"),
         (["load", "h2o3.polling", "--max-time", "0"], "--max-time must be a positive duration"),
         (["load", "h2o3.polling", "--mock-speed", "0"], "--mock-speed must be above 0"),
         (["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "0"], "--arrival-rate must be above 0"),
         (["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "-1"], "--arrival-rate must be above 0"),
+        # before: Locust's own usage error, or a run that sent no arrival at all
+        (["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "inf"], "--arrival-rate must be above 0"),
+        (["load", "h2o3.polling", "-t", "1s", "-r", "nan"], "--spawn-rate above 0"),
+        (["load", "h2o3.polling", "-t", "1s", "-r", "inf"], "--spawn-rate above 0"),
+        (["load", "h2o3.polling", "-t", "1s", "--slo", "p95_ms=500"], "p95_ms is a latency limit: it needs an entry"),
         (["load", "h2o3.polling", "-t", "1s", "--max-dispatch-delay", "-5"], "--max-dispatch-delay must be above 0 ms"),
         (
             ["load", "h2o3.polling", "-t", "1s", "--request-deadline", "0"],
             "--request-deadline must be a positive number",
         ),
         (["serve", "--api", "h2o3", "--speed", "-1"], "--speed must be above 0"),
+        # an infinite clock: the mock answered its parses and deletes with HTTP 500, and load judged that
+        (["serve", "--api", "h2o3", "--speed", "inf"], "--speed must be above 0 and finite"),
+        (["load", "h2o3.polling", "--mock-speed", "inf"], "--mock-speed must be above 0 and finite"),
         (["serve", "--api", "h2o3", "--port", "70000"], "port 70000 is out of range"),
         (["serve", "--api", "h2o3", "--port", "-1"], "port -1 is out of range"),
         # a live target's options with another target would be ignored: the mock tested instead of staging
@@ -97,6 +107,31 @@ def test_bad_input_is_one_line_and_exit_3(
     monkeypatch.chdir(ROOT)
     argv = [a.replace("x.yaml", str(tmp_path / "x.yaml")) for a in argv]
     assert main(argv) == 3
+    assert needle in one_line_error(capsys)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "needle"),
+    [
+        ("HARNESS_REQUEST_DEADLINE", "-1", "HARNESS_REQUEST_DEADLINE='-1' must be a positive number of seconds"),
+        ("HARNESS_MAX_EXAMPLES", "0", "HARNESS_MAX_EXAMPLES='0' must be at least 1"),
+        ("HARNESS_BUDGET", "ten minutes", "HARNESS_BUDGET: cannot read the duration 'ten minutes'"),
+        # relative to where run was started, not to the suite folder pytest runs in
+        ("HARNESS_MOCK_FAULTS", "faults.yaml", "unknown fault 'explode'"),
+    ],
+)
+def test_a_bad_harness_variable_is_one_line_before_pytest_starts(
+    variable: str,
+    value: str,
+    needle: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "faults.yaml").write_text("rules: [{fault: explode}]\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(variable, value)
+    assert main(["run", "--api", "h2o3", "--suite-dir", str(ROOT), "--report-dir", str(tmp_path / "r")]) == 3
     assert needle in one_line_error(capsys)
 
 
@@ -372,3 +407,33 @@ def test_serve_prints_its_url_and_answers() -> None:
         assert proc.stdout is not None
         proc.stdout.close()
     assert proc.returncode == 0
+
+
+def test_load_takes_what_no_option_gives_from_its_variables(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before, load's own defaults replaced HARNESS_REQUEST_DEADLINE, _STREAM_DEADLINE, _ARRIVAL_PROCESS and _SEED
+    in its Locust processes' environment: the variables did nothing."""
+    import h2oharness.loadrunner as loadrunner
+    from h2oharness.errors import ConfigError
+
+    seen: list[Any] = []
+
+    def execute(run: Any) -> None:
+        seen.append(run)
+        raise ConfigError("no Locust in this test")
+
+    monkeypatch.setattr(loadrunner, "execute", execute)
+    monkeypatch.chdir(ROOT)
+    variables = {"REQUEST_DEADLINE": "7", "STREAM_DEADLINE": "9", "ARRIVAL_PROCESS": "poisson", "ARRIVAL_SEED": "3"}
+    for name, value in variables.items():
+        monkeypatch.setenv(f"HARNESS_{name}", value)
+    argv = ["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "2", "--report-dir", str(tmp_path)]
+    assert main(argv) == 3
+    assert main([*argv, "--request-deadline", "5", "--arrival-process", "constant", "--arrival-seed", "4"]) == 3
+    taken = [(r.request_deadline, r.stream_deadline, r.arrival_process, r.arrival_seed) for r in seen]
+    assert taken == [(7, 9, "poisson", 3), (5, 9, "constant", 4)]  # an option wins over its variable
+    monkeypatch.setenv("HARNESS_ARRIVAL_PROCESS", "bursty")
+    capsys.readouterr()
+    assert main(argv) == 3
+    assert "HARNESS_ARRIVAL_PROCESS='bursty': choose constant or poisson" in one_line_error(capsys)

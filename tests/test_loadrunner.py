@@ -56,6 +56,14 @@ def test_parse_duration() -> None:
         parse_duration("soon")
 
 
+@pytest.mark.parametrize("text", ["99999999999h", "9" * 40, "8785h"])
+def test_a_duration_past_a_year_is_refused(text: str) -> None:
+    # pytest's and Locust's alarm() and Locust's own --run-time ended in an OverflowError traceback
+    with pytest.raises(ConfigError, match="longer than a year"):
+        parse_duration(text)
+    assert parse_duration("8784h") == 366 * 86400  # a leap year is still a year
+
+
 def test_every_registered_api_has_its_profiles() -> None:
     for slug in APIS:
         text = (ROOT / "loadtests" / f"{slug}.py").read_text()

@@ -336,6 +336,8 @@ def test_a_malformed_openapi_document_given_for_an_api_is_its_error_in_the_repor
     [
         (("--harness-target", "staging"), "ERROR: unknown target 'staging'; choose one of: mock, local, live"),
         (("--harness-max-examples", "0"), "ERROR: --harness-max-examples must be at least 1, got 0"),
+        # httpx refused the negative timeout in every request: each test was an internal error
+        (("--harness-request-deadline", "-1"), "ERROR: --harness-request-deadline must be a positive number"),
         (
             ("--harness-target", "live", "--harness-url", "ftp://x"),
             "ERROR: --harness-url must start with http:// or https://, got 'ftp://x'",

@@ -58,3 +58,22 @@ def test_a_test_that_outlasts_the_last_call_is_interrupted_and_the_report_writte
     result, passed = run(pytester, "os.kill(os.getpid(), signal.SIGTERM); time.sleep(30)")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     assert passed == []
+
+
+def test_a_stopped_run_s_report_says_which_api_s_tests_it_did_not_run(pytester: pytest.Pytester) -> None:
+    # before, the report of a stopped run read as a whole one (exit 0): a baseline from it dropped the findings of
+    # the tests it never ran, and report diff took the run for one that chose to test less
+    pytester.mkdir("scenarios")
+    first = "os.kill(os.getpid(), signal.SIGINT); time.sleep(0.2)"
+    (pytester.path / "scenarios" / "test_coreplexml_stop.py").write_text(TESTS.format(first=first))
+    (pytester.path / "scenarios" / "test_h2o3_stop.py").write_text("def test_never():\n    pass\n")
+    report = pytester.path / "reports"
+    result = pytester.runpytest_subprocess("--harness-report-dir", str(report), "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    conformance = json.loads((report / "conformance.json").read_text())
+    errors = {api["slug"]: api["errors"] for api in conformance["apis"]}
+    assert errors == {
+        "coreplexml": ["the run was stopped: 1 of its 2 tests did not run (a resumed run runs them)"],
+        "h2o3": ["the run was stopped: 1 of its 1 tests did not run (a resumed run runs them)"],
+    }
+    assert conformance["exit_code"] == 3

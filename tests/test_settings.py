@@ -77,6 +77,30 @@ def test_a_malformed_value_names_its_variable() -> None:
         Settings.from_env({"HARNESS_MAX_EXAMPLES": "many"})
 
 
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "HARNESS_REQUEST_DEADLINE",
+        "HARNESS_STREAM_DEADLINE",
+        "HARNESS_TEST_DEADLINE",
+        "HARNESS_RUN_DEADLINE",
+        # a load profile's jobs all failed at once, as if the target had been too slow
+        "HARNESS_JOB_TIMEOUT",
+        "HARNESS_STALL_SECONDS",
+    ],
+)
+@pytest.mark.parametrize("raw", ["0", "-1", "nan"])
+def test_a_deadline_that_is_not_positive_names_its_variable(variable: str, raw: str) -> None:
+    # httpx refuses a negative timeout in every request it sends: each test of the run was an internal error
+    with pytest.raises(ConfigError, match=f"{variable}='{raw}' must be a positive number of seconds"):
+        Settings.from_env({variable: raw})
+
+
+def test_no_example_per_operation_names_its_variable() -> None:
+    with pytest.raises(ConfigError, match="HARNESS_MAX_EXAMPLES='0' must be at least 1"):
+        Settings.from_env({"HARNESS_MAX_EXAMPLES": "0"})
+
+
 @pytest.mark.parametrize(("raw", "value"), [("1", True), ("true", True), ("0", False), ("no", False)])
 def test_booleans(raw: str, value: bool) -> None:
     assert Settings.from_env({"HARNESS_REAL_KEYS": raw}).real_keys is value

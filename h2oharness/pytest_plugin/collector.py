@@ -40,6 +40,8 @@ class ReportCollector:
         self.crashes: list[dict[str, Any]] = []
         #: (node id, last line of the error) of each module pytest could not collect: its tests never ran
         self.collect_errors: list[tuple[str, str]] = []
+        #: the node id of every test the session has to run, to tell which did not when it is stopped
+        self.collected: set[str] = set()
         self.started = time.time()
         self.secrets = report_secrets()
         self.total = 0
@@ -88,12 +90,14 @@ class ReportCollector:
         if self.narrate and not self.total:
             self._say(f"[h2oharness] {len(ids)} tests collected; a line per test as it finishes")
         self.total = max(self.total, len(ids))
+        self.collected.update(ids)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Without xdist: how many tests the run has."""
         if self.narrate and session.items:
             self._say(f"[h2oharness] {len(session.items)} tests collected; a line per test as it finishes")
         self.total = max(self.total, len(session.items))
+        self.collected.update(item.nodeid for item in session.items)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """A module pytest cannot collect: an error of its API in the report; a line when pytest's terminal is off."""
@@ -197,7 +201,12 @@ class ReportCollector:
 
     def build(self) -> Conformance:
         """The report's view model from what was collected: one API report per API and target kind."""
-        return build_report(self.config, self.records, self.drift, self.crashes, self.started, self.collect_errors)
+        stopping = self.config.pluginmanager.get_plugin("h2oharness-stopping")
+        stopped = bool(getattr(stopping, "stopped", ""))
+        not_run = self.collected - {str(r.get("nodeid")) for r in self.records} if stopped else set()
+        return build_report(
+            self.config, self.records, self.drift, self.crashes, self.started, self.collect_errors, not_run
+        )
 
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,11 +31,14 @@ def build_report(
     crashes: list[dict[str, Any]],
     started: float,
     collect_errors: Sequence[tuple[str, str]] = (),
+    not_run: Collection[str] = (),
 ) -> Conformance:
     """The report's view model from the collected records: one API report per API and target kind.
 
     ``collect_errors`` are (node id, why) of modules pytest could not collect: errors of their API, whose run
-    then exits 3, since their tests never ran.
+    then exits 3, since their tests never ran. ``not_run`` are the node ids of the collected tests a session that
+    was stopped early did not run: an error of each API that has some, for the same reason (a baseline or a diff
+    would take the report for a whole run).
     """
     # tests bound to no target (document checks) join each of their API's groups
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -56,6 +59,18 @@ def build_report(
             unrun.setdefault(slug, []).append(f"cannot collect {nodeid}: {why}")
             if not any(a == slug for a, _ in groups):
                 groups[(slug, config.stash[SETTINGS].target.split(",")[0])] = []
+    missing: dict[str, int] = {}
+    for nodeid in not_run:
+        found = api_of(root, root / nodeid.split("::")[0])
+        if found is not None:
+            missing[found[0]] = missing.get(found[0], 0) + 1
+    for slug, count in sorted(missing.items()):
+        of = sum(1 for r in records if r.get("api") == slug) + count
+        unrun.setdefault(slug, []).append(
+            f"the run was stopped: {count} of its {of} tests did not run (a resumed run runs them)"
+        )
+        if not any(a == slug for a, _ in groups):
+            groups[(slug, config.stash[SETTINGS].target.split(",")[0])] = []
     apis = [
         _api_report(config, drift, crashes, slug, kind, recs, unrun.get(slug, []))
         for (slug, kind), recs in sorted(groups.items())

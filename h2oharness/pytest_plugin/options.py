@@ -157,11 +157,16 @@ def target_kinds(config: pytest.Config) -> list[str]:
 def _check_options(config: pytest.Config, settings: Settings) -> None:
     """UsageError, one line before anything is collected, for options that cannot mean a run: an unknown target
     kind (else an error while collecting each module), no example per operation (else hypothesis' error at every
-    contract module), a live URL httpx cannot send (else every live test fails with it), a report folder that
-    cannot be made (else pytest's INTERNALERROR at its first write)."""
+    contract module), a deadline that is not positive (else httpx's error in every request), a live URL httpx
+    cannot send (else every live test fails with it), a report folder that cannot be made (else pytest's
+    INTERNALERROR at its first write)."""
     kinds = target_kinds(config)
     if settings.max_examples is not None and settings.max_examples < 1:
         raise pytest.UsageError(f"--harness-max-examples must be at least 1, got {settings.max_examples}")
+    for name in ("request_deadline", "stream_deadline", "test_deadline", "run_deadline"):
+        value = getattr(settings, name)
+        if value is not None and not value > 0:
+            raise pytest.UsageError(f"--harness-{name.replace('_', '-')} must be a positive number of seconds")
     report_dir = config.getoption("--harness-report-dir")
     if report_dir:
         try:

@@ -86,6 +86,8 @@ class Stopping:
         self.session: pytest.Session | None = None
         self.collected = False
         self.pending = ""
+        #: why the session was told to stop before its end ("stopped by SIGINT"), for the report
+        self.stopped = ""
 
     def _install(self, signum: int, handler: Any) -> None:
         self.before.setdefault(signum, signal.getsignal(signum))
@@ -114,6 +116,7 @@ class Stopping:
                 return
             raise KeyboardInterrupt
         reason = f"stopped by {signal.Signals(signum).name}"
+        self.stopped = reason
         if not self.controller and not self.collected:
             # a collection that shouldstop cuts short ends the session as a Ctrl-C does, which xdist takes for a
             # crashed worker and replaces: the worker collects, then stops after its first test

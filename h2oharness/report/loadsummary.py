@@ -410,7 +410,12 @@ def _rules_from(items: Iterable[Any], where: str) -> list[Rule]:
         for limit, value in limits.items():
             if not isinstance(value, int | float) or isinstance(value, bool):
                 raise ConfigError(f"{where}: rule {index}: {limit} must be a number, got {value!r}")
-            rules.append(Rule(limit, float(value), str(entry) if entry is not None else None))
+            # a NaN limit is never met, a negative one never either: refused before the run, not judged after it
+            if not value >= 0:
+                raise ConfigError(f"{where}: rule {index}: {limit} must be a number of 0 or more, got {value:g}")
+            if limit.endswith("_ms") and not entry:
+                raise ConfigError(f"{where}: rule {index}: {limit} is a latency limit: it needs an entry")
+            rules.append(Rule(limit, float(value), str(entry) if entry else None))
     return rules
 
 

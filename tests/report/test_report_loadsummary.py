@@ -158,7 +158,16 @@ def test_overrides_replace_the_file_rule_on_the_same_entry_and_limit() -> None:
 
 @pytest.mark.parametrize(
     ("text", "needle"),
-    [("p95_ms", r"\[ENTRY:\]LIMIT=VALUE"), ("JOB a:p95_ms=fast", "not a number"), ("JOB a:p42=1", "limits must be")],
+    [
+        ("p95_ms", r"\[ENTRY:\]LIMIT=VALUE"),
+        ("JOB a:p95_ms=fast", "not a number"),
+        ("JOB a:p42=1", "limits must be"),
+        # before, these were refused (or judged never met) only after the whole load run
+        ("p95_ms=500", "p95_ms is a latency limit: it needs an entry"),
+        (":p95_ms=500", "p95_ms is a latency limit: it needs an entry"),
+        ("failure_ratio=nan", "failure_ratio must be a number of 0 or more, got nan"),
+        ("JOB a:p95_ms=-5", "p95_ms must be a number of 0 or more, got -5"),
+    ],
 )
 def test_bad_overrides_are_config_errors(text: str, needle: str) -> None:
     with pytest.raises(ConfigError, match=needle):
