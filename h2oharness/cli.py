@@ -192,14 +192,16 @@ def _parser() -> argparse.ArgumentParser:
     report_sub = report.add_subparsers(dest="report_command", required=True)
     diff = report_sub.add_parser(
         "diff",
-        help="what changed between two conformance reports",
-        description="Compare two conformance.json files (or report folders): newly failing operations and "
-        "scenarios, fixed ones, new defects, new drift, and latency regressions when a load.json sits next to "
-        f"each (a p95 more than {REGRESSION_RATIO:.0%} and {REGRESSION_MS:g} ms worse). Exit 1 on a regression "
-        "(newly failing, new defect, slower p95), 0 otherwise, 3 when a file is missing or not a report.",
+        help="what changed between two reports (run's or load's)",
+        description="Compare two reports: conformance.json or load.json files, or the report folders holding "
+        "them. Between conformance reports: newly failing operations and scenarios, fixed ones, new defects, new "
+        "errors of the run, new drift. Between load.json: latency regressions (a p95 more than "
+        f"{REGRESSION_RATIO:.0%} and {REGRESSION_MS:g} ms worse), entries whose failed share grew by more than "
+        "a percentage point, SLOs met before and broken now. Exit 1 on a regression, 0 "
+        "otherwise, 3 when a file is missing or not a report.",
     )
-    diff.add_argument("old", type=Path, help="the earlier conformance.json (or its folder)")
-    diff.add_argument("new", type=Path, help="the later conformance.json (or its folder)")
+    diff.add_argument("old", type=Path, help="the earlier conformance.json or load.json (or its folder)")
+    diff.add_argument("new", type=Path, help="the later conformance.json or load.json (or its folder)")
     return parser
 
 

@@ -1,11 +1,13 @@
-"""``h2oharness report diff``: what changed between two conformance reports, and whether it is a regression.
+"""``h2oharness report diff``: what changed between two reports, and whether it is a regression.
 
+A report is a ``conformance.json`` (``run``), a ``load.json`` (``load``), or a folder holding either or both.
 Operations and scenarios are compared per API and target. A regression is an operation
 or scenario that now fails on something the target's known findings do not explain, a
 defect among the new failures that the old report did not have, an error of the run that
 the old report did not have (the harness could not run part of it: a target that could not
-be used, a module that did not collect), or, when a ``load.json`` sits next to both
-reports, an entry whose p95 grew by more than 20 % and 50 ms. What the old report tested
+be used, a module that did not collect); and, between two ``load.json``, an entry whose p95
+grew by more than 20 % and 50 ms, an entry whose failed share grew by more than a percentage
+point, or an SLO the old run met and the new one broke. What the old report tested
 and the new one did not is listed, not counted: a run may choose fewer operations.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from h2oharness.errors import ConfigError
@@ -23,8 +25,10 @@ from h2oharness.report.loadsummary import is_latency
 from h2oharness.report.model import ApiReport, Conformance, OperationResult, ScenarioResult
 
 __all__ = [
+    "REGRESSION_FAILED_SHARE",
     "REGRESSION_MS",
     "REGRESSION_RATIO",
+    "LoadFigures",
     "ReadReport",
     "ReportDiff",
     "diff_reports",
@@ -35,16 +39,29 @@ __all__ = [
 #: a p95 regresses when it is this much worse, relatively and absolutely
 REGRESSION_RATIO = 0.2
 REGRESSION_MS = 50.0
+#: an entry's failed share regresses when it grows by more than this (a percentage point)
+REGRESSION_FAILED_SHARE = 0.01
 _REASON_CHARS = 100
 
 
 @dataclass(frozen=True)
+class LoadFigures:
+    """What a ``load.json`` says that two runs can be compared on: each entry's p95, its (requests, failures) where
+    it has them, and each SLO rule's verdict."""
+
+    p95: dict[str, float]
+    counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    slos: dict[str, bool] = field(default_factory=dict)
+    label: str = ""
+
+
+@dataclass(frozen=True)
 class ReadReport:
-    """A conformance report read from disk, with the p95 of each load entry when a load.json sits next to it."""
+    """A report read from disk: a conformance report, the figures of a load.json, or both (one at least)."""
 
     path: Path
-    conformance: Conformance
-    p95: dict[str, float] | None = None
+    conformance: Conformance | None
+    load: LoadFigures | None = None
 
 
 @dataclass(frozen=True)
@@ -62,37 +79,69 @@ class ReportDiff:
     notes: tuple[str, ...] = ()
     new_errors: tuple[str, ...] = ()
     untested: tuple[str, ...] = ()
+    more_failures: tuple[str, ...] = ()
+    broken_slos: tuple[str, ...] = ()
 
     @property
     def regressions(self) -> int:
-        """Newly failing operations and scenarios, new defects, new errors of the run and latency regressions."""
-        return len(self.newly_failing) + len(self.new_defects) + len(self.new_errors) + len(self.slower)
+        """Newly failing operations and scenarios, new defects, new errors of the run, and the load regressions:
+        slower p95, a larger failed share, an SLO newly broken."""
+        return sum(
+            len(items)
+            for items in (
+                self.newly_failing,
+                self.new_defects,
+                self.new_errors,
+                self.slower,
+                self.more_failures,
+                self.broken_slos,
+            )
+        )
 
 
-def _load_p95(path: Path) -> dict[str, float] | None:
-    """Each entry's p95 from a ``load.json``; None when there is none; ConfigError when it is not one."""
-    if not path.is_file():
-        return None
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _load_figures(path: Path) -> LoadFigures:
+    """What ``path`` (a load.json) says per entry and SLO; ConfigError, one line, when it is not a load.json."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{path}: not a readable load.json: {exc}") from None
     entries = data.get("entries") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
+    if not isinstance(data, dict) or not isinstance(entries, list):
         raise ConfigError(f"{path}: not a load.json (no 'entries' list)")
-    figures: dict[str, float] = {}
+    p95: dict[str, float] = {}
+    counts: dict[str, tuple[int, int]] = {}
     for index, entry in enumerate(entries):
-        key, p95 = (entry.get("key"), entry.get("p95")) if isinstance(entry, dict) else (None, None)
-        if not isinstance(key, str) or isinstance(p95, bool) or not isinstance(p95, int | float):
+        key, value = (entry.get("key"), entry.get("p95")) if isinstance(entry, dict) else (None, None)
+        if not isinstance(key, str) or isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{path}: entries[{index}] needs a string 'key' and a number 'p95'")
-        if math.isfinite(p95):
-            figures[key] = float(p95)
-    return figures
+        if math.isfinite(value):
+            p95[key] = float(value)
+        requests, failures = _count(entry.get("requests")), _count(entry.get("failures"))
+        if requests is not None and failures is not None:
+            counts[key] = (requests, failures)
+    slos = {
+        str(slo["rule"]): bool(slo["ok"])
+        for slo in data.get("slos") or []
+        if isinstance(slo, dict) and isinstance(slo.get("rule"), str) and isinstance(slo.get("ok"), bool)
+    }
+    target = data.get("target")
+    target = target if isinstance(target, dict) else {}
+    label = f"load {data.get('profile', '?')} against {target.get('kind', '?')} {target.get('url', '')}".strip()
+    return LoadFigures(p95, counts, slos, label)
 
 
 def read_report(path: Path) -> ReadReport:
-    """A conformance.json (or the folder holding one) and its load figures; ConfigError, one line, if unusable."""
-    file = path / "conformance.json" if path.is_dir() else path
+    """A conformance.json, a load.json, or a folder holding either or both; ConfigError, one line, if unusable."""
+    folder = path if path.is_dir() else None
+    file = path / "conformance.json" if folder is not None else path
+    if folder is not None and not file.exists() and (folder / "load.json").is_file():
+        return ReadReport(folder / "load.json", None, _load_figures(folder / "load.json"))
+    if folder is None and path.name == "load.json":
+        return ReadReport(path, None, _load_figures(path))
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
@@ -100,7 +149,8 @@ def read_report(path: Path) -> ReadReport:
     except UnicodeDecodeError:
         raise ConfigError(f"{file}: not a conformance report (not UTF-8 text)") from None
     conformance = Conformance.from_json(text, str(file))
-    return ReadReport(file, conformance, _load_p95(file.with_name("load.json")))
+    beside = file.with_name("load.json")
+    return ReadReport(file, conformance, _load_figures(beside) if beside.is_file() else None)
 
 
 def _op_state(op: OperationResult) -> str:
@@ -186,23 +236,49 @@ def _slower(old: dict[str, float], new: dict[str, float]) -> list[str]:
     return lines
 
 
+def _more_failures(old: dict[str, tuple[int, int]], new: dict[str, tuple[int, int]]) -> list[str]:
+    lines = []
+    for key in sorted(set(old) & set(new)):
+        (sent, failed), (sent_now, failed_now) = old[key], new[key]
+        if not sent_now:
+            continue
+        before, after = failed / sent if sent else 0.0, failed_now / sent_now
+        if after - before > REGRESSION_FAILED_SHARE:
+            lines.append(f"{key}: failed {failed}/{sent} -> {failed_now}/{sent_now} ({before:.1%} -> {after:.1%})")
+    return lines
+
+
+def _broken_slos(old: dict[str, bool], new: dict[str, bool]) -> list[str]:
+    return [f"{rule}: met before, broken now" for rule in sorted(set(old) & set(new)) if old[rule] and not new[rule]]
+
+
 def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
-    """What changed from ``old`` to ``new``, per API and target."""
+    """What changed from ``old`` to ``new``: per API and target where both have a conformance report, per load
+    entry and SLO where both have a load.json."""
     kinds = ("newly_failing", "newly_known", "fixed", "new_defects", "new_drift", "new_errors", "untested")
     out: dict[str, list[str]] = {k: [] for k in kinds}
     notes: list[str] = []
-    earlier = {(api.slug, api.target): api for api in old.conformance.apis}
-    for api in new.conformance.apis:
-        before = earlier.pop((api.slug, api.target), None)
-        if before is None:
-            notes.append(f"{api.slug} on {api.target} is not in the old report: all of it counts as new")
-        _compare_api(before, api, out)
-    notes += [f"{slug} on {target} is only in the old report" for slug, target in sorted(earlier)]
+    if old.conformance is not None and new.conformance is not None:
+        earlier = {(api.slug, api.target): api for api in old.conformance.apis}
+        for api in new.conformance.apis:
+            before = earlier.pop((api.slug, api.target), None)
+            if before is None:
+                notes.append(f"{api.slug} on {api.target} is not in the old report: all of it counts as new")
+            _compare_api(before, api, out)
+        notes += [f"{slug} on {target} is only in the old report" for slug, target in sorted(earlier)]
+    elif old.conformance is not None or new.conformance is not None:
+        notes.append("only one report has a conformance.json: operations and scenarios not compared")
     slower: list[str] = []
-    if old.p95 is not None and new.p95 is not None:
-        slower = _slower(old.p95, new.p95)
-    elif old.p95 is not None or new.p95 is not None:
-        notes.append("only one report has a load.json next to it: latencies not compared")
+    more_failures: list[str] = []
+    broken: list[str] = []
+    if old.load is not None and new.load is not None:
+        slower = _slower(old.load.p95, new.load.p95)
+        more_failures = _more_failures(old.load.counts, new.load.counts)
+        broken = _broken_slos(old.load.slos, new.load.slos)
+        if old.load.label.split(" against ")[0] != new.load.label.split(" against ")[0]:
+            notes.append(f"the load runs are of different profiles: {old.load.label}; {new.load.label}")
+    elif old.load is not None or new.load is not None:
+        notes.append("only one report has a load.json: latencies, failures and SLOs not compared")
     return ReportDiff(
         old=_label(old),
         new=_label(new),
@@ -215,11 +291,15 @@ def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
         notes=tuple(notes),
         new_errors=tuple(out["new_errors"]),
         untested=tuple(out["untested"]),
+        more_failures=tuple(more_failures),
+        broken_slos=tuple(broken),
     )
 
 
 def _label(report: ReadReport) -> str:
     c = report.conformance
+    if c is None:
+        return f"{report.path} ({report.load.label if report.load is not None else 'no figures'})"
     return f"{report.path} ({c.started_at}, h2oharness {c.harness_version})"
 
 
@@ -231,6 +311,8 @@ def render_diff(diff: ReportDiff) -> str:
         ("new defects", diff.new_defects),
         ("new errors of the run", diff.new_errors),
         ("latency regressions", diff.slower),
+        ("more failures", diff.more_failures),
+        ("SLOs newly broken", diff.broken_slos),
         ("now failing only on known findings (not counted)", diff.newly_known),
         ("no longer tested (not counted)", diff.untested),
         ("fixed", diff.fixed),

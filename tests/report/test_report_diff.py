@@ -131,7 +131,7 @@ def test_a_p95_regresses_when_both_20_percent_and_50_ms_worse(tmp_path: Path) ->
     assert diff.regressions == 1
     only_new = diff_reports(read_report(_write(tmp_path / "bare", ops)), read_report(new))
     assert only_new.slower == ()
-    assert "latencies not compared" in only_new.notes[0]
+    assert "latencies, failures and SLOs not compared" in only_new.notes[0]
     assert diff_reports(read_report(old), read_report(old)).regressions == 0
 
 
@@ -164,3 +164,47 @@ def test_a_malformed_load_json_is_bad_input(tmp_path: Path, capsys: pytest.Captu
     (tmp_path / "other" / "load.json").write_text('{"entries": [{"key": "GET /a"}]}')
     assert main(["report", "diff", str(good), str(other)]) == 3
     assert "needs a string 'key' and a number 'p95'" in capsys.readouterr().err
+
+
+def _load(folder: Path, entries: dict[str, tuple[int, int, float]], slos: dict[str, bool]) -> Path:
+    """A load run's folder: load.json alone, entries as key -> (requests, failures, p95)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data = {
+        "profile": "h2o3.polling",
+        "target": {"kind": "live", "url": "http://staging:54321"},
+        "entries": [{"key": k, "requests": r, "failures": f, "p95": p} for k, (r, f, p) in entries.items()],
+        "slos": [{"rule": rule, "observed": 0.0, "ok": ok, "note": ""} for rule, ok in slos.items()],
+    }
+    (folder / "load.json").write_text(json.dumps(data))
+    return folder
+
+
+def test_two_load_runs_are_compared_on_latency_failures_and_slos(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a load run's folder has no conformance.json: report diff refused it, so two runs of a profile went uncompared
+    rules = {"failure_ratio <= 0.01": True, "GET /3/Jobs/{job_id} p95_ms <= 500": True}
+    old = _load(tmp_path / "old", {"GET /3/Jobs/{job_id}": (1000, 0, 20.0), "POST /3/Parse": (100, 1, 30.0)}, rules)
+    worse = {"GET /3/Jobs/{job_id}": (1000, 80, 25.0), "POST /3/Parse": (100, 2, 30.0)}
+    new = _load(tmp_path / "new", worse, {**rules, "failure_ratio <= 0.01": False})
+    diff = diff_reports(read_report(old), read_report(new / "load.json"))  # a folder or the file itself
+    # 1 % -> 2 % is one point, not more: only the polls' 0 % -> 8 % counts
+    assert diff.more_failures == ("GET /3/Jobs/{job_id}: failed 0/1000 -> 80/1000 (0.0% -> 8.0%)",)
+    assert diff.broken_slos == ("failure_ratio <= 0.01: met before, broken now",)
+    assert diff.slower == ()
+    assert diff.regressions == 2
+    assert main(["report", "diff", str(old), str(new)]) == 1
+    out = capsys.readouterr().out
+    assert "more failures (1):" in out
+    assert "SLOs newly broken (1):" in out
+    assert "load h2o3.polling against live http://staging:54321" in out
+    assert main(["report", "diff", str(old), str(old)]) == 0
+
+
+def test_a_load_run_against_a_conformance_report_compares_nothing_and_says_so(tmp_path: Path) -> None:
+    load = _load(tmp_path / "load", {"GET /a": (10, 0, 5.0)}, {})
+    run = _write(tmp_path / "run", (_op("/a", "passed"),))
+    diff = diff_reports(read_report(load), read_report(run))
+    assert diff.regressions == 0
+    assert any("only one report has a conformance.json" in note for note in diff.notes)
+    assert any("only one report has a load.json" in note for note in diff.notes)
