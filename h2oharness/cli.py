@@ -183,7 +183,9 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--suite-dir", type=Path, default=None, help="folder holding loadtests/")
 
     base = sub.add_parser("baseline", help="write the known findings of a real server from a conformance report")
-    base.add_argument("--from", dest="report", type=Path, required=True, help="a conformance.json")
+    base.add_argument(
+        "--from", dest="report", type=Path, required=True, help="a conformance.json (or the report folder holding it)"
+    )
     base.add_argument("--api", required=True)
     base.add_argument("--out", type=Path, default=None, help="default: contracts/<api>/known_findings.yaml")
     base.add_argument("--merge", action="store_true", help="keep the entries already in --out")
@@ -516,15 +518,17 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     from h2oharness.report.model import Conformance
 
     api = get_api(args.api)
+    # a report folder names its conformance.json, as for report diff
+    report: Path = args.report / "conformance.json" if args.report.is_dir() else args.report
     try:
-        text = args.report.read_text(encoding="utf-8")
+        text = report.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"cannot read {args.report}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read {report}: {exc.strerror}") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{args.report}: not a conformance report (not UTF-8 text)") from None
-    conformance = Conformance.from_json(text, str(args.report))  # a malformed one is named, as report diff names it
+        raise ConfigError(f"{report}: not a conformance report (not UTF-8 text)") from None
+    conformance = Conformance.from_json(text, str(report))  # a malformed one is named, as report diff names it
     out: Path = args.out or _suite_root(None) / "contracts" / api.slug / "known_findings.yaml"
-    _check_baseline_source(conformance, api.slug, args.report, args.merge)
+    _check_baseline_source(conformance, api.slug, report, args.merge)
     known = load_baseline(out) if args.merge else None
     entries = baseline_from_report(conformance, api.slug, known)
     if args.merge and out.is_file():

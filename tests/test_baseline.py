@@ -77,6 +77,13 @@ def test_baseline_lists_each_new_check_of_the_api_with_its_operations_and_the_se
     ]
 
 
+def test_baseline_reads_a_report_folder_as_report_diff_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # "--from reports/" was "cannot read reports: Is a directory"
+    out = tmp_path / "known.yaml"
+    assert main(["baseline", "--from", str(_report(tmp_path).parent), "--api", "h2o3", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == f"wrote {out}: 2 entries"
+
+
 @pytest.mark.parametrize(
     ("errors", "api", "needle"),
     [
