@@ -428,3 +428,12 @@ def test_another_users_messages_are_answered_as_unknown_ones(url: str, http: htt
     # the owner deletes both at once (the client joins the ids with a comma)
     harness.delete_chat_messages([question, answer])
     assert http.get(f"/api/v1/chats/{sid}/messages").json() == []
+
+
+def test_an_openai_style_answer_is_the_callers(http: httpx.Client, state: H2OGPTeMockState) -> None:
+    # each OpenAI-style call is a chat of its own, unlisted: it was stamped as the harness user's whoever called
+    body = {"model": "auto", "messages": [{"role": "user", "content": "hello"}]}
+    answer = http.post("/openai_api/v1/chat/completions", json=body, headers=_alice(http))
+    assert answer.status_code == 200, answer.text
+    made = [s for s in state.sessions.values() if s.get("_openai")]
+    assert [(s["_owner"], s["username"]) for s in made] == [(ALICE.id, ALICE.username)]

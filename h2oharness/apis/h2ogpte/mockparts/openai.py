@@ -18,7 +18,7 @@ from h2oharness.apis.h2ogpte.mockparts import answers
 from h2oharness.apis.h2ogpte.mockparts.chat import generate
 from h2oharness.apis.h2ogpte.mockparts.docs import openai_model_list
 from h2oharness.apis.h2ogpte.mockparts.openai_tools import forced_tool, json_format, json_text, tool_call
-from h2oharness.apis.h2ogpte.mockparts.state import USERNAME, H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.state import H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import Call, Reply, not_found
 
 #: how many characters of a JSON answer go in one streamed chunk
@@ -36,7 +36,14 @@ def _text(content: Any) -> str:
 def _session(state: H2OGPTeMockState) -> dict[str, Any]:
     # each OpenAI-style call is a fresh, collection-less chat, as the seed says collections are unsupported
     sid = new_id()
-    session = {"id": sid, "collection_id": None, "updated_at": state.now(), "username": USERNAME, "_openai": True}
+    session = {
+        "id": sid,
+        "collection_id": None,
+        "updated_at": state.now(),
+        "username": state.acting.username,
+        "_owner": state.acting.id,
+        "_openai": True,
+    }
     state.sessions[sid] = session
     return session
 
