@@ -56,19 +56,24 @@ def test_malformed_commands_raise_a_readable_spec_error() -> None:
 REPLAY = Path(__file__).resolve().parent.parent / "contracts" / "h2o3" / "test_h2o3_docs_drift.py"
 
 
-def test_a_replayed_example_the_target_does_not_answer_fails_rather_than_drifts(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # every example answered 503: no answer to compare with the seed, so no drift but a failed replay
+def _replay_seed_000(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, rules: str) -> pytest.RunResult:
+    """The seed 000 replay against a mock that injects the fault plan ``rules`` (YAML rule lines)."""
     plan = pytester.path / "faults.yaml"
-    plan.write_text("rules:\n  - {fault: status=503}\n")
+    plan.write_text(f"rules:\n{rules}")
     monkeypatch.setenv("HARNESS_MOCK_FAULTS", str(plan))
     pytester.makepyfile(
         test_replay=REPLAY.read_text().replace("Path(__file__).with_name", f"Path({str(REPLAY)!r}).with_name")
     )
-    result = pytester.runpytest_inprocess(
+    return pytester.runpytest_inprocess(
         "--harness-target", "mock", "-p", "no:cacheprovider", "-k", "replayed_literally"
     )
+
+
+def test_a_replayed_example_the_target_does_not_answer_fails_rather_than_drifts(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # every example answered 503: no answer to compare with the seed, so no drift but a failed replay
+    result = _replay_seed_000(pytester, monkeypatch, "  - {fault: status=503}\n")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*GET /3/Frames was not answered (HTTP 503)*"])
 
@@ -77,14 +82,8 @@ def test_a_replayed_job_poll_the_target_puts_off_is_polled_again(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the first two polls of a job answered 503: the seed's loop polls again, as a client would (it failed the replay)
-    plan = pytester.path / "faults.yaml"
-    plan.write_text("rules:\n  - {method: GET, path: /3/Jobs/*, times: 2, fault: status=503}\n")
-    monkeypatch.setenv("HARNESS_MOCK_FAULTS", str(plan))
-    pytester.makepyfile(
-        test_replay=REPLAY.read_text().replace("Path(__file__).with_name", f"Path({str(REPLAY)!r}).with_name")
-    )
-    result = pytester.runpytest_inprocess(
-        "--harness-target", "mock", "-p", "no:cacheprovider", "-k", "replayed_literally"
+    result = _replay_seed_000(
+        pytester, monkeypatch, "  - {method: GET, path: /3/Jobs/*, times: 2, fault: status=503}\n"
     )
     result.assert_outcomes(passed=1)
 
@@ -94,16 +93,8 @@ def test_a_replayed_job_that_never_ends_fails_rather_than_drifts(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the seed's GBM stays RUNNING: the replay waits the mock's bound, then fails by name (it passed with drift once)
-    plan = pytester.path / "faults.yaml"
-    plan.write_text("rules:\n  - {method: POST, path: /3/ModelBuilders/*, fault: stuck}\n")
-    monkeypatch.setenv("HARNESS_MOCK_FAULTS", str(plan))
     monkeypatch.delenv("H2O3_JOB_TIMEOUT", raising=False)
-    pytester.makepyfile(
-        test_replay=REPLAY.read_text().replace("Path(__file__).with_name", f"Path({str(REPLAY)!r}).with_name")
-    )
-    result = pytester.runpytest_inprocess(
-        "--harness-target", "mock", "-p", "no:cacheprovider", "-k", "replayed_literally"
-    )
+    result = _replay_seed_000(pytester, monkeypatch, "  - {method: POST, path: /3/ModelBuilders/*, fault: stuck}\n")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [f"*JobTimeout: GET /3/Jobs/*: the job the seed started is still RUNNING after {JOB_TIMEOUT:g} s*"]
