@@ -104,6 +104,7 @@ def _contract_test(
             if target.kind == "local" or current.include_destructive:
                 # they include known node killers: only a server the harness restarts gets them unasked
                 _extras(request, case, feed, target, slug, DESTRUCTIVE_SETTLE if operation in destructive else 0.0)
+            feed.fill(case)
         response = request.getfixturevalue("harness_sweep").call(
             case,
             target,
