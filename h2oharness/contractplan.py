@@ -69,6 +69,9 @@ class CaseFeed(Protocol):
     def ensure(self, http: httpx.Client, tag: str) -> None:
         """Make sure the real values exist on the target before a test (made again when lost)."""
 
+    def fill(self, case: Any) -> None:
+        """Put real values into a generated case just before it is sent (ids the generators cannot draw)."""
+
     def extra_cases(self, operation: Any) -> Iterable[ExtraCase]:
         """Concrete requests to send for ``operation`` (a schemathesis APIOperation) besides the generated ones."""
 

@@ -149,6 +149,9 @@ class KeyFeed:
             self.keys, self.error = None, f"{type(exc).__name__}: {exc}"
             self._made.pop(url, None)
 
+    def fill(self, case: Any) -> None:
+        """Nothing: the schema hooks offered the keys as the case was drawn."""
+
     def extra_cases(self, operation: Any) -> list[ExtraCase]:
         """The concrete requests ``h2oharness.apis.h2o3.sweepcases`` adds for ``operation``, with the current keys."""
         from h2oharness.apis.h2o3.sweepcases import Operation, extra_cases

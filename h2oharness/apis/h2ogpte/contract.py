@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from h2oharness.apis.h2ogpte.mockparts.schemas import OPERATIONS
-from h2oharness.contractplan import BeforeCall, ContractPlan, FlowContext, FlowPlan
+from h2oharness.contractplan import BeforeCall, CaseFeed, ContractPlan, FlowContext, FlowPlan
 
 # the contract's hand-kept part (seeds 003/004 and /rpc): the default run; the client's other 328 operations run
 # with --harness-all-operations, so a default run stays the seeds' size
@@ -45,6 +45,12 @@ def _flow_check(steps: list[str]) -> None:
     assert reached & DEEP, f"no sequence reached a completion's meta or references: {sorted(set(steps))}"
 
 
+def _id_feed() -> CaseFeed:
+    from h2oharness.apis.h2ogpte.feed import IdFeed
+
+    return IdFeed()
+
+
 def in_default_scope(method: str, path: str) -> bool:
     """Whether an operation is contract-tested without ``--harness-all-operations``: the hand-kept part's."""
     return (method.upper(), path) in KEPT
@@ -52,6 +58,7 @@ def in_default_scope(method: str, path: str) -> bool:
 
 PLAN = ContractPlan(
     default_scope=in_default_scope,
+    feed=_id_feed,
     flow=FlowPlan(
         operations=FLOW,
         prune_links=True,

@@ -201,6 +201,9 @@ class Models:
                 target = prop["items"] if prop.get("type") == "array" else prop
                 target["enum"] = [*values, *([None] if target.get("nullable") else [])]
                 props[name] = _type_first(prop)
+        for name, prop in props.items():
+            if (model.__name__, name) in INTERVALS:
+                prop["pattern"] = INTERVAL_PATTERN
         return {"type": "object", **{k: v for k, v in converted.items() if k != "type"}}
 
 
@@ -299,6 +302,20 @@ def _public_methods(node: ast.ClassDef) -> Iterator[tuple[ast.FunctionDef, ast.F
             yield function, serialize
 
 
+#: an interval as the client's docs write it, "a number and a unit" ("30 days", "30 minutes", "1 year"); at most 999
+#: of a unit, so that an expiry stays a date (PostgreSQL refuses an interval or a timestamp out of range)
+INTERVAL_PATTERN = "^[0-9]{1,3} (second|minute|hour|day|week|month|year)s?$"
+#: where the client documents a string as such an interval by example, and the server refuses other text with a 400
+#: ("Invalid interval"): (operationId, query parameter) and (model, field). Stated as a pattern, the generators
+#: draw intervals in positive cases, and other text only in negative ones.
+INTERVALS = frozenset({
+    ("list_question_answer_feedbacks", "interval"),
+    ("get_question_answer_feedback_count", "interval"),
+    ("APIKeyCreateRequest", "expires_in"),
+    ("APIKeyUpdateExpiryRequest", "expires_in"),
+})  # fmt: skip
+
+
 def _parameter(name: str, where: str, hint: Any, required: bool, style: str | None, models: Models) -> JSON:
     schema = models.of_type(hint)
     description = schema.pop("description", None)
@@ -328,6 +345,9 @@ def _operation(tag: str, api: type, public: ast.FunctionDef, sent: Serialized, m
     params += [
         _parameter(n, "query", hints[v], required(v), sent.formats.get(n), models) for n, v in sent.query.items()
     ]
+    for param in params:
+        if (public.name, param["name"]) in INTERVALS:
+            param["schema"]["pattern"] = INTERVAL_PATTERN
     if params:
         operation["parameters"] = params
     if sent.body is not None:

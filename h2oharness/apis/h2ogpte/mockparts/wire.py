@@ -59,7 +59,10 @@ def interval(text: str, what: str = "interval") -> timedelta:
     unit = _SHORT.get(unit) or _SHORT.get(unit.removesuffix("s")) or unit.removesuffix("s")
     if found is None or unit not in _UNITS:
         raise bad_request(f"Invalid {what}: {text[:80]!r}; expected a number and a unit, as in '30 days'")
-    return timedelta(seconds=int(found[1]) * _UNITS[unit])
+    try:
+        return timedelta(seconds=int(found[1]) * _UNITS[unit])
+    except OverflowError:
+        raise bad_request(f"Invalid {what}: {text[:80]!r}; interval out of range") from None
 
 
 def parse_iso(text: str) -> datetime | None:
