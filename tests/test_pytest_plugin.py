@@ -338,6 +338,9 @@ def test_a_malformed_openapi_document_given_for_an_api_is_its_error_in_the_repor
         (("--harness-max-examples", "0"), "ERROR: --harness-max-examples must be at least 1, got 0"),
         # httpx refused the negative timeout in every request: each test was an internal error
         (("--harness-request-deadline", "-1"), "ERROR: --harness-request-deadline must be a positive number"),
+        # every test failed with setitimer's OverflowError, a traceback each
+        (("--harness-test-deadline", "inf"), "ERROR: --harness-test-deadline must be a positive number"),
+        (("--harness-run-deadline", "1e12"), "ERROR: --harness-run-deadline must be a positive number"),
         (
             ("--harness-target", "live", "--harness-url", "ftp://x"),
             "ERROR: --harness-url must start with http:// or https://, got 'ftp://x'",
