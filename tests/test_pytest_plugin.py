@@ -156,6 +156,23 @@ def test_an_interrupted_run_resumes_where_it_stopped_and_reports_whole(pytester:
     assert [s["name"] for s in api["scenarios"]] == ["test_third"]  # without --harness-resume a run starts over
 
 
+def test_collect_only_leaves_the_report_folder_as_it_was(pytester: pytest.Pytester) -> None:
+    """``--collect-only`` runs nothing: before, it wrote an empty report over the last run's and emptied its
+    progress.jsonl, so that run could neither be read nor resumed."""
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_h2o3_flows.py").write_text(
+        "def test_first():\n    assert True is not False\n\n\ndef test_second():\n    assert 1 + 1 == 2\n"
+    )
+    report = pytester.path / "out"
+    args = ("--harness-report-dir", str(report), "-p", "no:cacheprovider")
+    pytester.runpytest_inprocess(*args, "-k", "first").assert_outcomes(passed=1, deselected=1)
+    before = {path.name: path.read_bytes() for path in report.iterdir()}
+    listed = pytester.runpytest_inprocess(*args, "--collect-only", "--harness-resume")
+    listed.stdout.fnmatch_lines(["*test_second*"])
+    assert "test_first" not in listed.stdout.str()  # what a resume would run
+    assert {path.name: path.read_bytes() for path in report.iterdir()} == before
+
+
 def test_a_resumed_run_runs_the_tests_its_target_kept_from_running(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -207,7 +207,8 @@ def pytest_configure(config: pytest.Config) -> None:
     for api in APIS.values():
         config.pluginmanager.register(api_fixtures(api), f"h2oharness-fixtures-{api.slug}")
     report_dir = config.getoption("--harness-report-dir")
-    if report_dir and not hasattr(config, "workerinput"):
+    if report_dir and not hasattr(config, "workerinput") and not config.option.collectonly:
+        # --collect-only runs nothing: the folder keeps the last run's report and progress.jsonl (to resume it)
         config.pluginmanager.register(ReportCollector(config, Path(report_dir)), "h2oharness-report")
     if settings.budget is not None and not hasattr(config, "workerinput"):
         if getattr(config.option, "numprocesses", None):
