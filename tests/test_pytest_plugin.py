@@ -173,6 +173,26 @@ def test_collect_only_leaves_the_report_folder_as_it_was(pytester: pytest.Pytest
     assert {path.name: path.read_bytes() for path in report.iterdir()} == before
 
 
+def test_a_users_own_test_meets_an_unusable_target_as_one_line(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test of the user's own (not under contracts/ or scenarios/) asking for a live target that refuses the key:
+    before, pytest showed the plugin's fixture source with the error at its end."""
+    from h2oharness.apis.coreplexml.mock import make_app
+    from h2oharness.mocks.serve import serve
+
+    pytester.makepyfile(test_mine="def test_mine(coreplexml_http):\n    assert coreplexml_http\n")
+    with serve(make_app()) as served:
+        monkeypatch.setenv("COREPLEXML_URL", served.url)
+        monkeypatch.setenv("COREPLEXML_API_KEY", "not-the-key")
+        result = pytester.runpytest_inprocess("--harness-target", "live", "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [f"test_mine.py::test_mine: the live target could not be used: {served.url} refused the credentials*"]
+    )
+    assert "def target(" not in result.stdout.str()
+
+
 def test_a_resumed_run_runs_the_tests_its_target_kept_from_running(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
