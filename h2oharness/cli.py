@@ -24,7 +24,7 @@ from h2oharness.http.redact import redact
 from h2oharness.openapi import check_spec_file
 from h2oharness.report.diff import REGRESSION_MS, REGRESSION_RATIO
 from h2oharness.scrub import pump_redacted, scrub_folder
-from h2oharness.settings import Handed, Settings, known_secrets, secret_variable, url_password
+from h2oharness.settings import SECONDS_RULE, Handed, Settings, known_secrets, seconds_ok, secret_variable, url_password
 from h2oharness.targets import (
     TARGET_KINDS,
     check_kind,
@@ -314,8 +314,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         ]
     deadlines = {name: getattr(args, name) for name in ("request_deadline", "stream_deadline", "test_deadline")}
     for name, value in deadlines.items():
-        if value is not None and not value > 0:
-            raise ConfigError(f"--{name.replace('_', '-')} must be a positive number of seconds")
+        if value is not None and not seconds_ok(value):
+            raise ConfigError(f"--{name.replace('_', '-')} {SECONDS_RULE}")
     settings = settings.replace(
         mock_faults=str(plan.resolve()) if plan is not None else None,
         **{name: value for name, value in deadlines.items() if value is not None},
@@ -571,8 +571,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     if not args.max_dispatch_delay > 0:
         raise ConfigError(f"--max-dispatch-delay must be above 0 ms, got {args.max_dispatch_delay:g}")
     for name in ("request_deadline", "stream_deadline"):
-        if getattr(args, name) is not None and not getattr(args, name) > 0:
-            raise ConfigError(f"--{name.replace('_', '-')} must be a positive number of seconds")
+        if getattr(args, name) is not None and not seconds_ok(getattr(args, name)):
+            raise ConfigError(f"--{name.replace('_', '-')} {SECONDS_RULE}")
     if not 0 < args.mock_speed < math.inf:
         raise ConfigError(
             f"--mock-speed must be above 0 and finite (a stopped clock never ends a job), got {args.mock_speed:g}"

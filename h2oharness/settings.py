@@ -77,6 +77,9 @@ _PLAIN: dict[str, tuple[str, type]] = {
 # fields whose value cannot mean a run at all below this floor (0 or less, or NaN): refused when read, not
 # failed in every request or test later
 _POSITIVE = ("request_deadline", "stream_deadline", "test_deadline", "run_deadline", "job_timeout", "stall_seconds")
+#: the longest time a deadline may give, in seconds (a leap year): a test's and the run's deadline is a timer
+#: (setitimer), which ends in an OverflowError far past it (inf, 1e12)
+MAX_SECONDS = 366 * 86400
 _AT_LEAST_ONE = ("max_examples",)
 _CHOICES = {"arrival_process": ("constant", "poisson")}
 # suffix of HARNESS_<API PREFIX><suffix> -> Handed field ("_SPEC" is a spec override)
@@ -158,8 +161,8 @@ class Settings:
             if raw is None or raw == "":
                 continue
             values[name] = _parse(variable, raw, kind)
-            if name in _POSITIVE and not values[name] > 0:
-                raise ConfigError(f"{variable}={raw!r} must be a positive number of seconds")
+            if name in _POSITIVE and not seconds_ok(values[name]):
+                raise ConfigError(f"{variable}={raw!r} {SECONDS_RULE}")
             if name in _AT_LEAST_ONE and values[name] < 1:
                 raise ConfigError(f"{variable}={raw!r} must be at least 1")
             if name in _CHOICES and values[name] not in _CHOICES[name]:
@@ -215,6 +218,15 @@ class Settings:
     def secrets(self) -> tuple[str, ...]:
         """Every password and token these settings carry, for redaction."""
         return tuple(s for h in self.handed.values() for s in (h.password, h.token) if s)
+
+
+#: what a deadline given in seconds must be
+SECONDS_RULE = "must be a positive number of seconds, at most a year"
+
+
+def seconds_ok(value: float) -> bool:
+    """Whether ``value`` can be a deadline in seconds: above 0 and at most a year (not NaN, not infinite)."""
+    return 0 < value <= MAX_SECONDS
 
 
 def _parse(variable: str, raw: str, kind: type) -> Any:

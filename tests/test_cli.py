@@ -69,6 +69,8 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
             ["load", "h2o3.polling", "-t", "1s", "--request-deadline", "0"],
             "--request-deadline must be a positive number",
         ),
+        # every test of the run failed with setitimer's OverflowError
+        (["run", "--api", "h2o3", "--test-deadline", "inf"], "--test-deadline must be a positive number"),
         (["serve", "--api", "h2o3", "--speed", "-1"], "--speed must be above 0"),
         # an infinite clock: the mock answered its parses and deletes with HTTP 500, and load judged that
         (["serve", "--api", "h2o3", "--speed", "inf"], "--speed must be above 0 and finite"),

@@ -156,6 +156,43 @@ def test_an_interrupted_run_resumes_where_it_stopped_and_reports_whole(pytester:
     assert [s["name"] for s in api["scenarios"]] == ["test_third"]  # without --harness-resume a run starts over
 
 
+def test_collect_only_leaves_the_report_folder_as_it_was(pytester: pytest.Pytester) -> None:
+    """``--collect-only`` runs nothing: before, it wrote an empty report over the last run's and emptied its
+    progress.jsonl, so that run could neither be read nor resumed."""
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_h2o3_flows.py").write_text(
+        "def test_first():\n    assert True is not False\n\n\ndef test_second():\n    assert 1 + 1 == 2\n"
+    )
+    report = pytester.path / "out"
+    args = ("--harness-report-dir", str(report), "-p", "no:cacheprovider")
+    pytester.runpytest_inprocess(*args, "-k", "first").assert_outcomes(passed=1, deselected=1)
+    before = {path.name: path.read_bytes() for path in report.iterdir()}
+    listed = pytester.runpytest_inprocess(*args, "--collect-only", "--harness-resume")
+    listed.stdout.fnmatch_lines(["*test_second*"])
+    assert "test_first" not in listed.stdout.str()  # what a resume would run
+    assert {path.name: path.read_bytes() for path in report.iterdir()} == before
+
+
+def test_a_users_own_test_meets_an_unusable_target_as_one_line(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test of the user's own (not under contracts/ or scenarios/) asking for a live target that refuses the key:
+    before, pytest showed the plugin's fixture source with the error at its end."""
+    from h2oharness.apis.coreplexml.mock import make_app
+    from h2oharness.mocks.serve import serve
+
+    pytester.makepyfile(test_mine="def test_mine(coreplexml_http):\n    assert coreplexml_http\n")
+    with serve(make_app()) as served:
+        monkeypatch.setenv("COREPLEXML_URL", served.url)
+        monkeypatch.setenv("COREPLEXML_API_KEY", "not-the-key")
+        result = pytester.runpytest_inprocess("--harness-target", "live", "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [f"test_mine.py::test_mine: the live target could not be used: {served.url} refused the credentials*"]
+    )
+    assert "def target(" not in result.stdout.str()
+
+
 def test_a_resumed_run_runs_the_tests_its_target_kept_from_running(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -338,6 +375,9 @@ def test_a_malformed_openapi_document_given_for_an_api_is_its_error_in_the_repor
         (("--harness-max-examples", "0"), "ERROR: --harness-max-examples must be at least 1, got 0"),
         # httpx refused the negative timeout in every request: each test was an internal error
         (("--harness-request-deadline", "-1"), "ERROR: --harness-request-deadline must be a positive number"),
+        # every test failed with setitimer's OverflowError, a traceback each
+        (("--harness-test-deadline", "inf"), "ERROR: --harness-test-deadline must be a positive number"),
+        (("--harness-run-deadline", "1e12"), "ERROR: --harness-run-deadline must be a positive number"),
         (
             ("--harness-target", "live", "--harness-url", "ftp://x"),
             "ERROR: --harness-url must start with http:// or https://, got 'ftp://x'",

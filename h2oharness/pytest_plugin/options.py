@@ -8,7 +8,7 @@ import pytest
 
 from h2oharness.errors import HarnessError
 from h2oharness.folders import output_dir
-from h2oharness.settings import Settings
+from h2oharness.settings import SECONDS_RULE, Settings, seconds_ok
 from h2oharness.targets import check_kind, check_url
 
 #: the run's settings: the environment's, with the command line's options on top
@@ -165,8 +165,8 @@ def _check_options(config: pytest.Config, settings: Settings) -> None:
         raise pytest.UsageError(f"--harness-max-examples must be at least 1, got {settings.max_examples}")
     for name in ("request_deadline", "stream_deadline", "test_deadline", "run_deadline"):
         value = getattr(settings, name)
-        if value is not None and not value > 0:
-            raise pytest.UsageError(f"--harness-{name.replace('_', '-')} must be a positive number of seconds")
+        if value is not None and not seconds_ok(value):
+            raise pytest.UsageError(f"--harness-{name.replace('_', '-')} {SECONDS_RULE}")
     report_dir = config.getoption("--harness-report-dir")
     if report_dir:
         try:
@@ -207,7 +207,8 @@ def pytest_configure(config: pytest.Config) -> None:
     for api in APIS.values():
         config.pluginmanager.register(api_fixtures(api), f"h2oharness-fixtures-{api.slug}")
     report_dir = config.getoption("--harness-report-dir")
-    if report_dir and not hasattr(config, "workerinput"):
+    if report_dir and not hasattr(config, "workerinput") and not config.option.collectonly:
+        # --collect-only runs nothing: the folder keeps the last run's report and progress.jsonl (to resume it)
         config.pluginmanager.register(ReportCollector(config, Path(report_dir)), "h2oharness-report")
     if settings.budget is not None and not hasattr(config, "workerinput"):
         if getattr(config.option, "numprocesses", None):

@@ -130,6 +130,13 @@ def pytest_runtest_makereport(
     if where is not None and call.when == "teardown" and report.failed and call.excinfo is not None:
         # a fixture's cleanup the target failed (a DELETE reset): no record of its own, the same readable text
         report.longrepr = _cleanup_failure(item, where, call.excinfo.value, str(report.longrepr))
+    if where is None and final_phase and call.excinfo is not None and isinstance(call.excinfo.value, TargetUnusable):
+        # a test of the user's own asking for a target that cannot be used: the reason, not the fixture's source
+        from h2oharness.report.failures import next_step
+
+        exc = call.excinfo.value
+        why = f"the {exc.kind} target could not be used: {exc}"
+        report.longrepr = f"{item.nodeid}: {one_line(why, _LINE_CHARS)} -> {next_step('', why)}"
     if where is None or not final_phase:
         return report
     from h2oharness.report.failures import operation_of

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from h2oharness.errors import ResponseError
 from h2oharness.report.model import Failure
 
 _CURL = re.compile(r"Reproduce with:\s*\n\s*\n?\s*(curl [^\n]+)")
@@ -42,7 +43,9 @@ def failures_from_exception(exc: BaseException, limit: int = 2000) -> list[Failu
         code = getattr(leaf, "code", None)
         if isinstance(code, str) and code.startswith("ST"):
             check = f"{code} {check}"
-        message = str(getattr(leaf, "message", "") or leaf).strip()
+        # a schemathesis failure's ``message`` is its text; an error status's is the whole text (request, status,
+        # the server's words), whatever its client keeps in a ``message`` of its own (h2oGPTe: the server's words)
+        message = str(leaf if isinstance(leaf, ResponseError) else getattr(leaf, "message", "") or leaf).strip()
         where = schema_violation_site(leaf)
         if where is not None:
             # the rendered message leads with the whole instance: say where and why first

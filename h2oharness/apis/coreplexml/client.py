@@ -35,7 +35,10 @@ FAILED_STATUSES = ("failed", "canceled")
 
 
 def detail_text(body: Any) -> str:
-    """The server's ``detail`` on one line: a string as is, a FastAPI validation list as ``loc: msg; ...``."""
+    """The server's ``detail`` on one line: a string as is, a FastAPI validation list as ``loc: msg; ...``, and a JSON
+    object without one (a gateway's, a proxy's error) as the object itself."""
+    if isinstance(body, dict) and "detail" not in body:
+        body = json.dumps(body, default=str)
     detail = body.get("detail") if isinstance(body, dict) else body
     if isinstance(detail, list):
         parts = []

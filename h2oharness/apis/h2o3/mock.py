@@ -213,6 +213,8 @@ def _decode(state: H2O3MockState, incoming: Incoming, lookup: Lookup[Handler]) -
             call.json_body = json.loads(incoming.body)
         except ValueError as exc:
             call.json_body = exc
+        except RecursionError as exc:  # nested deeper than the parser goes: as malformed as any other
+            call.json_body = ValueError(str(exc))
     return call
 
 

@@ -21,6 +21,12 @@ def test_detail_text_flattens_fastapi_validation_lists() -> None:
     assert detail_text("plain  text\n") == "plain text"
 
 
+def test_detail_text_of_an_object_without_detail_is_the_object() -> None:
+    """A gateway's or a proxy's JSON error has no FastAPI ``detail``: before, the failure read ``HTTP 502: None``."""
+    assert detail_text({"error": "upstream  timed out"}) == '{"error": "upstream timed out"}'
+    assert detail_text({"detail": None}) == "None"
+
+
 def test_errors_carry_status_and_detail(client: CorePlexMLClient) -> None:
     with pytest.raises(CorePlexMLResponseError) as missing:
         client.experiment("00000000-0000-4000-8000-000000000000")

@@ -85,7 +85,7 @@ class Call:
             raise unprocessable("Field required", loc=("body",), kind="missing")
         try:
             value = json.loads(self.body, parse_constant=_no_constant)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser goes
             raise unprocessable(f"JSON decode error: {exc}", loc=("body",), kind="json_invalid") from None
         if not isinstance(value, dict):
             raise unprocessable("Input should be a valid dictionary or object", loc=("body",), kind="dict_type")

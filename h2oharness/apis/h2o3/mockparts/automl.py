@@ -207,7 +207,7 @@ def _form_spec(call: Call) -> JSONDict:
         if text:
             try:
                 spec[part] = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
                 raise bad_request(f"Cannot parse {part}: not a JSON object") from None
     return spec
 

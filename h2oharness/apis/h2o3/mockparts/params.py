@@ -107,7 +107,10 @@ def _int(text: str, java_type: str = "long") -> int:
 
 def _nested(text: str, base: str) -> list[list[Any]]:
     """A two-level list (``string[][]``, ``double[][]``) given as JSON; ValueError when it is not one."""
-    value = json.loads(text) if text.strip() else []
+    try:
+        value = json.loads(text) if text.strip() else []
+    except RecursionError:  # nested deeper than the parser goes
+        raise ValueError(text) from None
     if not isinstance(value, list) or not all(isinstance(row, list) for row in value):
         raise ValueError(text)
     if base in FLOAT_TYPES:

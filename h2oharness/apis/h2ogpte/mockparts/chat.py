@@ -461,7 +461,7 @@ def _json_arg(value: Any) -> dict[str, Any] | None:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
             return None
     return value if isinstance(value, dict) else None
 

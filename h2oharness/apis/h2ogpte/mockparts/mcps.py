@@ -87,7 +87,7 @@ def create_user_builtin_mcp(state: H2OGPTeMockState, call: Call) -> Reply:
     raw = parts["mcp_config"].text() if "mcp_config" in parts else ""
     try:
         config = _checked(json.loads(raw))
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise bad_request("mcp_config is not valid JSON") from None
     mcp_id = f"{_slug(str(config['name']))}_builtin"
     if mcp_id in state.builtin_mcps:
@@ -189,7 +189,7 @@ def _keys(state: H2OGPTeMockState, raw: str) -> list[dict[str, str]]:
         return []
     try:
         keys = json.loads(raw)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise bad_request("keys is not valid JSON") from None
     ok = isinstance(keys, list) and all(
         isinstance(k, dict) and isinstance(k.get("name"), str) and isinstance(k.get("key_id"), str) for k in keys

@@ -254,7 +254,7 @@ def loads_json(body: bytes) -> Any:
     """Strict JSON (no NaN or Infinity); a 400 for anything else."""
     try:
         return json.loads(body, parse_constant=_no_constant)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise bad_request("Invalid format for the request body: malformed JSON.") from None
 
 
