@@ -221,7 +221,8 @@ def _feed_before(request: pytest.FixtureRequest, feed: CaseFeed, target: Any, sl
         return
     node.stash[_FED] = True
     http = request.getfixturevalue(f"{slug}_http")
-    feed.ensure(http, tag=f"{request.getfixturevalue('worker_id')}_{os.getpid()}")
+    # xdist names its workers in the environment; without it (-p no:xdist) there is one process
+    feed.ensure(http, tag=f"{os.environ.get('PYTEST_XDIST_WORKER', 'master')}_{os.getpid()}")
     warned = request.config.stash.setdefault(_WARNED, set())
     if feed.error and feed.error not in warned:
         warned.add(feed.error)
