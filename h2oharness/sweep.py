@@ -53,6 +53,17 @@ __all__ = [
 
 #: user_properties key of a crash finding: {"method", "path", "failure"}
 CRASH = "h2oharness-crash"
+
+
+def crash_entry(value: object) -> dict[str, Any] | None:
+    """A crash finding from its user_properties value (JSON text), or None when it is not one."""
+    try:
+        found = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
 #: on a test item's stash: how many requests its cases sent through the sweep (the report's "Cases" column)
 CASES = pytest.StashKey[int]()
 #: what ``case.call`` raises when no answer came back
@@ -342,7 +353,8 @@ class SweepGuard:
                  "request": culprit.request.to_dict(),
                  "earlier": self._suspects(culprit, target),
                  "sequence": self._sequence(culprit, target)}  # fmt: skip
-        self.node.user_properties.append((CRASH, {**entry, "failure": failure.to_dict()}))
+        # as JSON text: xdist's wire (execnet) cannot carry an int below -2**31, and a drawn query may hold one
+        self.node.user_properties.append((CRASH, json.dumps({**entry, "failure": failure.to_dict()}, default=str)))
 
     def _sequence(self, culprit: _Sent, target: Target) -> list[dict[str, Any]]:
         """The last requests sent to this server before the death, in the order sent, ``culprit`` last.

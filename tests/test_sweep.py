@@ -25,6 +25,7 @@ from h2oharness.sweep import (
     ServerCrash,
     Sweep,
     SweepGuard,
+    crash_entry,
     crash_signature,
     health_failure,
     in_flight,
@@ -143,9 +144,10 @@ def test_an_in_flight_death_is_recorded_with_redacted_curl_and_log_then_restarte
     with pytest.raises(ServerCrash, match="POST /3/Shutdown"):
         guard.call(case, target)
     assert server.restarted == 1
-    ((key, entry),) = node.user_properties
+    ((key, value),) = node.user_properties
     assert key == CRASH
-    assert isinstance(entry, dict)
+    entry = crash_entry(value)
+    assert entry is not None
     assert (entry["api"], entry["kind"], entry["method"], entry["path"]) == ("h2o3", "local", "POST", "/3/Shutdown")
     failure = Failure.from_dict(entry["failure"])
     assert failure.check == "server_crash"
@@ -195,8 +197,9 @@ def test_a_refused_request_blames_the_last_answered_one_and_is_sent_once_more_af
     assert guard.call(cloud, target) == "ok"
     assert cloud.calls == 2
     assert server.restarted == 1
-    ((_, entry),) = node.user_properties
-    assert isinstance(entry, dict)
+    ((_, value),) = node.user_properties
+    entry = crash_entry(value)
+    assert entry is not None
     assert entry["path"] == "/3/Shutdown"
 
 
@@ -252,8 +255,9 @@ def test_a_live_target_refusing_after_an_answer_blames_that_answer_and_stops() -
     assert crash.value.operation == "POST /3/Shutdown"
     assert cloud.calls == 1  # no retry against a live server
     assert sweep.down_since is not None
-    ((_, entry),) = node.user_properties
-    assert isinstance(entry, dict)
+    ((_, value),) = node.user_properties
+    entry = crash_entry(value)
+    assert entry is not None
     assert entry["path"] == "/3/Shutdown"
     # another API's target on the same session is not down: its cases are still sent
     other = Target("live", "http://127.0.0.1:9/other")
@@ -287,8 +291,9 @@ def test_a_crash_record_lists_the_requests_answered_just_before_it_the_accepted_
     refused = requests.ConnectionError(MaxRetryError(None, "/3/E", NewConnectionError(None, "refused")))  # type: ignore[arg-type]
     with pytest.raises(ServerCrash):
         guard.call(_Case(refused, operation=_Operation("get", "/3/E")), target)
-    ((_, entry),) = node.user_properties
-    assert isinstance(entry, dict)
+    ((_, value),) = node.user_properties
+    entry = crash_entry(value)
+    assert entry is not None
     assert entry["path"] == "/3/D"  # the last answered is blamed...
     # ...and the others are suspects: accepted answers first (however many refusals came after), newest first,
     # then the newest refusals
@@ -343,8 +348,9 @@ def test_a_crash_record_carries_the_fatal_line_and_the_throw_site_from_the_serve
     guard, node = _guard(sweep)
     with pytest.raises(ServerCrash):
         guard.call(_Case(requests.ConnectionError(ConnectionResetError(104, "reset"))), Target("local", url))
-    ((_, entry),) = node.user_properties
-    assert isinstance(entry, dict)
+    ((_, value),) = node.user_properties
+    entry = crash_entry(value)
+    assert entry is not None
     failure = Failure.from_dict(entry["failure"])
     assert failure.fatal == "Unknown code failure"
     assert failure.throw_site == "water.Key.D(Key.java:119)"  # below H2O.fail, the helper every FATAL goes through
@@ -352,3 +358,20 @@ def test_a_crash_record_carries_the_fatal_line_and_the_throw_site_from_the_serve
     assert failure.signature == "server crash: Unknown code failure at water.Key.D(Key.java:119)"
     assert "FATAL: Unknown code failure\nthrow site: water.Key.D(Key.java:119)" in (failure.response or "")
     assert [step["path"] for step in entry["sequence"]] == ["/3/Shutdown"]  # the requests before it, culprit last
+
+
+def test_a_crash_found_with_an_int_below_int32_crosses_xdists_wire() -> None:
+    # a drawn query of -5e9 made the worker's report unsendable (execnet packs ints in 4 bytes): the session ended
+    # in an INTERNALERROR, "Unexpectedly no active workers available", with no report of the crash
+    from execnet.gateway_base import dumps_internal, loads_internal
+
+    url = _closed_port()
+    sweep = Sweep(max_restarts=3, servers={url: _Server(url)})
+    guard, node = _guard(sweep)
+    case = _Case(requests.ConnectionError(ConnectionResetError(104, "reset")), query={"row_offset": -5_000_000_000})
+    with pytest.raises(ServerCrash):
+        guard.call(case, Target("local", url, Credentials()))
+    ((_, value),) = loads_internal(dumps_internal(node.user_properties))
+    entry = crash_entry(value)
+    assert entry is not None
+    assert entry["request"]["query"] == {"row_offset": -5_000_000_000}

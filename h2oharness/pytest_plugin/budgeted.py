@@ -81,7 +81,7 @@ class BudgetedSweep:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Count what a test found that no test had found before, for the allocation of the next round."""
         from h2oharness.pytest_plugin.recording import RECORD
-        from h2oharness.sweep import CRASH
+        from h2oharness.sweep import CRASH, crash_entry
 
         found: set[tuple[str, str]] = set()
         cases = 0
@@ -89,10 +89,10 @@ class BudgetedSweep:
             if name == RECORD and isinstance(value, dict):
                 found |= defect_keys(value)
                 cases = int(value.get("cases") or 0)
-            elif name == CRASH and isinstance(value, dict) and report.when == "teardown":
-                failure = value.get("failure") or {}
-                found.add(("server_crash", str(failure.get("signature") or value.get("id"))))
-                self.crashes.add(str(value.get("id")))
+            elif name == CRASH and report.when == "teardown" and (crash := crash_entry(value)) is not None:
+                failure = crash.get("failure") or {}
+                found.add(("server_crash", str(failure.get("signature") or crash.get("id"))))
+                self.crashes.add(str(crash.get("id")))
         new = found - self.seen
         self.seen |= found
         self.cases += cases

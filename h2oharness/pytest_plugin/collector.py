@@ -168,9 +168,9 @@ class ReportCollector:
         """Keep the record of each test's deciding phase, the drift it found and the requests that killed a server."""
         if report.when == "teardown":
             # every phase's entries are on the teardown report: the crash may be seen after the test, by the fixture
-            from h2oharness.sweep import CRASH
+            from h2oharness.sweep import CRASH, crash_entry
 
-            crashes = [dict(v) for k, v in report.user_properties if k == CRASH]  # type: ignore[call-overload]
+            crashes = [c for k, v in report.user_properties if k == CRASH and (c := crash_entry(v)) is not None]
             for crash in crashes:
                 self._keep_crash(crash)
                 self._save("crash", crash)
