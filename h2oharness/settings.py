@@ -81,6 +81,8 @@ _POSITIVE = ("request_deadline", "stream_deadline", "test_deadline", "run_deadli
 #: (setitimer), which ends in an OverflowError far past it (inf, 1e12)
 MAX_SECONDS = 366 * 86400
 _AT_LEAST_ONE = ("max_examples",)
+#: counts whose 0 already means "none" (no restart, crashes reported unconfirmed): a negative one is a mistake
+_NOT_NEGATIVE = ("max_restarts", "confirm_replays")
 _CHOICES = {"arrival_process": ("constant", "poisson")}
 # suffix of HARNESS_<API PREFIX><suffix> -> Handed field ("_SPEC" is a spec override)
 _HANDED = {
@@ -165,6 +167,8 @@ class Settings:
                 raise ConfigError(f"{variable}={raw!r} {SECONDS_RULE}")
             if name in _AT_LEAST_ONE and values[name] < 1:
                 raise ConfigError(f"{variable}={raw!r} must be at least 1")
+            if name in _NOT_NEGATIVE and values[name] < 0:
+                raise ConfigError(f"{variable}={raw!r} must be 0 or more")
             if name in _CHOICES and values[name] not in _CHOICES[name]:
                 raise ConfigError(f"{variable}={raw!r}: choose {' or '.join(_CHOICES[name])}")
         handed: dict[str, Handed] = {}

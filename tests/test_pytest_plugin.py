@@ -373,6 +373,8 @@ def test_a_malformed_openapi_document_given_for_an_api_is_its_error_in_the_repor
     [
         (("--harness-target", "staging"), "ERROR: unknown target 'staging'; choose one of: mock, local, live"),
         (("--harness-max-examples", "0"), "ERROR: --harness-max-examples must be at least 1, got 0"),
+        (("--harness-max-restarts", "-1"), "ERROR: --harness-max-restarts must be 0 or more, got -1"),
+        (("--harness-confirm-replays", "-5"), "ERROR: --harness-confirm-replays must be 0 or more, got -5"),
         # httpx refused the negative timeout in every request: each test was an internal error
         (("--harness-request-deadline", "-1"), "ERROR: --harness-request-deadline must be a positive number"),
         # every test failed with setitimer's OverflowError, a traceback each

@@ -97,6 +97,14 @@ def test_a_deadline_that_is_not_positive_names_its_variable(variable: str, raw: 
         Settings.from_env({variable: raw})
 
 
+@pytest.mark.parametrize("variable", ["HARNESS_MAX_RESTARTS", "HARNESS_CONFIRM_REPLAYS"])
+def test_a_negative_count_names_its_variable(variable: str) -> None:
+    # -1 was taken as 0 without a word: no restart, crashes unconfirmed
+    with pytest.raises(ConfigError, match=f"{variable}='-1' must be 0 or more"):
+        Settings.from_env({variable: "-1"})
+    assert getattr(Settings.from_env({variable: "0"}), variable.removeprefix("HARNESS_").lower()) == 0
+
+
 def test_no_example_per_operation_names_its_variable() -> None:
     with pytest.raises(ConfigError, match="HARNESS_MAX_EXAMPLES='0' must be at least 1"):
         Settings.from_env({"HARNESS_MAX_EXAMPLES": "0"})

@@ -163,6 +163,11 @@ def _check_options(config: pytest.Config, settings: Settings) -> None:
     kinds = target_kinds(config)
     if settings.max_examples is not None and settings.max_examples < 1:
         raise pytest.UsageError(f"--harness-max-examples must be at least 1, got {settings.max_examples}")
+    for name in ("max_restarts", "confirm_replays"):
+        if getattr(settings, name) < 0:
+            raise pytest.UsageError(
+                f"--harness-{name.replace('_', '-')} must be 0 or more, got {getattr(settings, name)}"
+            )
     for name in ("request_deadline", "stream_deadline", "test_deadline", "run_deadline"):
         value = getattr(settings, name)
         if value is not None and not seconds_ok(value):
