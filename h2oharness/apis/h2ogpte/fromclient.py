@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from h2oharness.apis.h2ogpte.mockparts.wire import INTERVAL_PATTERN
 from h2oharness.errors import ConfigError
 
 __all__ = ["HEADER", "KEPT", "METHODS", "build", "client_document", "disagreements", "merge", "to_openapi30"]
@@ -302,9 +303,6 @@ def _public_methods(node: ast.ClassDef) -> Iterator[tuple[ast.FunctionDef, ast.F
             yield function, serialize
 
 
-#: an interval as the client's docs write it, "a number and a unit" ("30 days", "30 minutes", "1 year"); at most 999
-#: of a unit, so that an expiry stays a date (PostgreSQL refuses an interval or a timestamp out of range)
-INTERVAL_PATTERN = "^[0-9]{1,3} (second|minute|hour|day|week|month|year)s?$"
 #: where the client documents a string as such an interval by example, and the server refuses other text with a 400
 #: ("Invalid interval"): (operationId, query parameter) and (model, field). Stated as a pattern, the generators
 #: draw intervals in positive cases, and other text only in negative ones.

@@ -58,3 +58,16 @@ def test_request_schemas_are_the_mocks() -> None:
     schemas = CONTRACT["components"]["schemas"]
     for name, schema in {**REQUEST_SCHEMAS, **FORM_SCHEMAS}.items():
         assert schemas[name] == schema, name
+
+
+def test_the_contract_states_the_intervals_the_mock_takes() -> None:
+    # the contract said "30 days" only, while the mock (and the tests) took "1d": a key made to expire in "1d" was a 400
+    from h2oharness.apis.h2ogpte.mockparts.wire import INTERVAL_PATTERN, interval
+
+    whole = yaml.safe_load((CONTRACT_DIR / "openapi.yaml").read_text())
+    schemas = whole["components"]["schemas"]
+    for model in ("APIKeyCreateRequest", "APIKeyUpdateExpiryRequest"):
+        assert schemas[model]["properties"]["expires_in"]["pattern"] == INTERVAL_PATTERN
+    for text in ("1d", "30 days", "2 hrs", "999 years", "1 h"):
+        assert re.fullmatch(INTERVAL_PATTERN, text)
+        assert interval(text).total_seconds() > 0
