@@ -5,10 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from h2oharness.errors import ResponseError
+import httpx
+import requests
+
+from h2oharness.errors import HarnessError, NoAnswer, ResponseError
+from h2oharness.http.deadline import describe
 from h2oharness.report.model import Failure
 
 _CURL = re.compile(r"Reproduce with:\s*\n\s*\n?\s*(curl [^\n]+)")
+_NAMED = re.compile(r"((?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) /\S*): ")
 _OPERATION = re.compile(r"\[(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|TRACE) (/[^\]]*)\]")
 
 
@@ -39,6 +44,9 @@ def failures_from_exception(exc: BaseException, limit: int = 2000) -> list[Failu
     out: list[Failure] = []
     seen: set[tuple[str, str]] = set()
     for leaf in _leaves(exc):
+        unanswered = no_answer(leaf)
+        if unanswered is not None:
+            leaf = NoAnswer(unanswered)
         check = str(getattr(leaf, "title", "") or type(leaf).__name__)
         code = getattr(leaf, "code", None)
         if isinstance(code, str) and code.startswith("ST"):
@@ -56,6 +64,56 @@ def failures_from_exception(exc: BaseException, limit: int = 2000) -> list[Failu
         seen.add((check, message))
         out.append(Failure(check=check, message=message, curl=curl, signature=where[0] if where else None))
     return out
+
+
+#: transport errors that are the target's doing: the answer never came whole (not a URL or a request of ours); by
+#: class name, as httpx has them, since a client may carry its own copy of httpx (openai 2.x: ``httpx2``)
+_UNANSWERED_HTTPX = frozenset({"TimeoutException", "NetworkError", "RemoteProtocolError"})
+_UNANSWERED_REQUESTS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+
+def no_answer(exc: BaseException) -> str | None:
+    """What a ``NoAnswer`` check says of ``exc`` when it, or what it was raised from, is a request the target left
+    without a complete answer (refused, reset, cut short, past its deadline), naming the request; else None.
+
+    A scenario's own client raises the transport's error, the ``openai`` client its ``APIConnectionError`` from it:
+    both are the failure the sweep reports as ``NoAnswer``.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (AssertionError, HarnessError)):
+            return None  # a check of ours (a cut stream, a NoAnswer) already says it in its own words
+        if isinstance(current, _UNANSWERED_REQUESTS) or any(
+            c.__name__ in _UNANSWERED_HTTPX and c.__module__.startswith("httpx") for c in type(current).__mro__
+        ):
+            return _unanswered_text(current)
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _unanswered_text(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    named = _NAMED.match(text)  # our deadline transports name the request first
+    what = _request_of(exc) or (named.group(1) if named else "")
+    if what and text.startswith(f"{what}: "):
+        text = text[len(what) + 2 :]
+    if not text.startswith("no complete answer"):
+        text = f"no complete answer ({text})"
+    return f"{what}: {text}" if what else text
+
+
+def _request_of(exc: BaseException) -> str:
+    """``GET /path`` of the request ``exc`` was raised on, '' when it carries none."""
+    try:
+        request = getattr(exc, "request", None)  # httpx raises RuntimeError when no request was attached
+    except RuntimeError:
+        return ""
+    method, url = getattr(request, "method", None), getattr(request, "url", None)
+    if not method or not url:
+        return ""
+    return describe(str(method), url if isinstance(url, httpx.URL) else str(url))
 
 
 def schema_violation_site(leaf: BaseException) -> tuple[str, str] | None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
+import pytest
+import requests
+
 from h2oharness.apis.h2ogpte.client import H2OGPTeResponseError
+from h2oharness.errors import StreamCut
 from h2oharness.report.failures import failures_from_exception
 
 
@@ -13,3 +18,69 @@ def test_an_error_status_names_its_request_and_status_whatever_its_client_keeps_
     (failure,) = failures_from_exception(error)
     assert failure.check == "H2OGPTeResponseError"
     assert failure.message == "POST /api/v1/collections -> HTTP 502: {'error': 'upstream timed out'}"
+
+
+POST = httpx.Request("POST", "http://127.0.0.1:9/api/v1/chats?secret=1")
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        (
+            httpx.RemoteProtocolError("POST /api/v1/chats: peer closed connection (received 3 bytes)", request=POST),
+            "POST /api/v1/chats: no complete answer (peer closed connection (received 3 bytes))",
+        ),
+        (
+            httpx.ReadError("POST /api/v1/chats: no complete answer (the target reset the connection)", request=POST),
+            "POST /api/v1/chats: no complete answer (the target reset the connection)",
+        ),
+        (httpx.ConnectError("[Errno 111] Connection refused", request=POST), "POST /api/v1/chats: no complete answer"),
+        (httpx.ReadTimeout("timed out", request=POST), "POST /api/v1/chats: no complete answer (timed out)"),
+        (requests.exceptions.ChunkedEncodingError("GET /3/Frames: cut"), "GET /3/Frames: no complete answer (cut)"),
+    ],
+    ids=["cut-short", "reset", "refused", "late", "requests"],
+)
+def test_an_answer_that_never_came_whole_is_a_no_answer_check_naming_its_request(
+    error: BaseException, says: str
+) -> None:
+    """A scenario's client raises its transport's error (the README promises a ``NoAnswer`` check naming the
+    request); before, the check was the transport's class name (``RemoteProtocolError``)."""
+    (failure,) = failures_from_exception(error)
+    assert failure.check == "NoAnswer"
+    assert failure.message.startswith(says), failure.message
+    assert "secret" not in failure.message
+
+
+def test_an_official_clients_connection_error_is_named_by_the_request_under_it() -> None:
+    # openai raises APIConnectionError("Connection error.") from the transport's error, naming nothing
+    class APIConnectionError(Exception):
+        pass
+
+    try:
+        try:
+            raise httpx.ConnectError("[Errno 111] Connection refused", request=POST)
+        except httpx.ConnectError as exc:
+            raise APIConnectionError("Connection error.") from exc
+    except APIConnectionError as exc:
+        (failure,) = failures_from_exception(exc)
+    assert (failure.check, failure.message) == (
+        "NoAnswer",
+        "POST /api/v1/chats: no complete answer ([Errno 111] Connection refused)",
+    )
+
+
+def test_a_check_of_ours_raised_from_a_transport_error_keeps_its_own_words() -> None:
+    try:
+        try:
+            raise httpx.RemoteProtocolError("incomplete chunked read", request=POST)
+        except httpx.RemoteProtocolError as exc:
+            raise StreamCut("JSONL stream cut before its end after 2 events") from exc
+    except StreamCut as exc:
+        (failure,) = failures_from_exception(exc)
+    assert (failure.check, failure.message) == ("StreamCut", "JSONL stream cut before its end after 2 events")
+
+
+def test_a_url_the_user_got_wrong_is_not_the_targets_missing_answer() -> None:
+    error = httpx.UnsupportedProtocol("Request URL is missing an 'http://' or 'https://' protocol.")
+    (failure,) = failures_from_exception(error)
+    assert failure.check == "UnsupportedProtocol"
