@@ -24,6 +24,7 @@ from h2oharness.report.loadsummary import (
     parse_override,
     read_history,
     stats_csv,
+    totals_of,
 )
 from h2oharness.report.writers import load_plots, nice_ticks, render_load_html
 
@@ -59,6 +60,18 @@ def test_entries_from_locust_figures() -> None:
     assert entry.mean == pytest.approx(260.0)
     assert entry.rps == pytest.approx(2.0)
     assert entry.failure_ratio == pytest.approx(0.1)
+
+
+def test_rates_are_over_the_run_not_each_entrys_own_span() -> None:
+    # 100 polls over 10 s, then 3 cleanups in its last 0.1 s: Locust's rate for them is 0.3/s, not 30/s
+    polls = {**_entry("/3/Jobs/{job_id}", "GET", n=100), "start_time": 1000.0, "last_request_timestamp": 1010.0}
+    cleanup = {**_entry("/3/Frames/{frame_id}", "DELETE", n=3), "start_time": 1009.9, "last_request_timestamp": 1010.0}
+    entries = {e.name: e for e in entries_from_locust([polls, cleanup])}
+    assert entries["/3/Frames/{frame_id}"].rps == pytest.approx(0.3)
+    assert totals_of(entries.values()).rps == pytest.approx(10.3)
+    rows = {r["Name"]: r for r in csv.DictReader(io.StringIO(stats_csv([polls, cleanup])))}
+    assert float(rows["/3/Frames/{frame_id}"]["Requests/s"]) == pytest.approx(0.3)
+    assert float(rows["Aggregated"]["Requests/s"]) == pytest.approx(10.3)
 
 
 def test_judge_reads_each_limit_in_its_direction() -> None:
