@@ -355,6 +355,20 @@ def test_streams_get_the_fields_metrics_with_their_definitions() -> None:
     assert "largest mismatch 3 tokens" in html
 
 
+def test_failed_streams_are_said_and_not_counted_in_the_successful_streams_figures() -> None:
+    # 26 streams, 17 of them cut off by a server that went away: E2E's p50 is the 9 whole streams'
+    whole = EntryStats("STREAM", "h2ogpte jsonl stream", 26, 17, 40, 50, 60, 64, 64, 45, 2.6)
+    ttft = EntryStats("STREAM", "h2ogpte jsonl time to first token", 9, 0, 15, 20, 30, 36, 36, 18, 0.9)
+    summary = LoadSummary("h2ogpte.mixed", {"kind": "live", "url": "u"}, {}, (whole, ttft), ())
+    (figures,) = summary.streams
+    assert {m.metric: m.count for m in figures.metrics} == {"TTFT": 9, "E2E": 9}
+    assert "stream h2ogpte jsonl: 26 streams, 17 failed, TTFT p50 15 ms" in summary.summary
+    assert json.loads(summary.to_json())["streams"][0]["failures"] == 17
+    every = EntryStats("STREAM", "h2ogpte jsonl stream", 4, 4, 0, 0, 0, 0, 0, 0, 0.4)
+    (none_whole,) = LoadSummary("h2ogpte.mixed", {"kind": "live", "url": "u"}, {}, (every,), ()).streams
+    assert none_whole.metrics == ()  # nothing timed: "E2E n/a", not a p50 of 0 ms over 4 streams
+
+
 def test_a_run_without_streams_has_no_stream_section() -> None:
     summary = LoadSummary(
         "h2o3.polling", {"kind": "mock", "url": "u"}, {}, (EntryStats("JOB", "a", 1, 0, *[1.0] * 6, 1.0),), ()
