@@ -53,7 +53,7 @@ from h2oharness.http.deadline import (
 )
 from h2oharness.http.naming import operation_namer
 from h2oharness.report.failures import next_step
-from h2oharness.report.loadsummary import Outcomes, keep_written
+from h2oharness.report.loadsummary import UNFINISHED, Outcomes, keep_written
 from h2oharness.settings import Handed, Settings
 from h2oharness.targets import Credentials
 
@@ -537,6 +537,11 @@ class JobOut(dict[str, Any]):
         if mark is not None:
             mark()
 
+    @property
+    def was_submitted(self) -> bool:
+        """Whether :meth:`submitted` was called."""
+        return self._mark is None
+
 
 @contextmanager
 def job_metrics(environment: Environment, name: str, scheduled: float | None = None) -> Iterator[JobOut]:
@@ -548,12 +553,19 @@ def job_metrics(environment: Environment, name: str, scheduled: float | None = N
     ``out["polls"]``; a JobFailed, JobTimeout, ContractViolation or HTTP error inside it counts as a failed job and
     is swallowed (``out["ok"]`` is then False), so one bad job does not end the user.
     With ``scheduled`` (open model), the submit-to-done time also gets a ``(from schedule)`` entry that includes
-    how late the submission started.
+    how late the submission started. A submitted job still running when Locust ends the user at the stop is an
+    ``<name> unfinished at stop`` (its time so far), neither done nor failed.
     """
     out = JobOut(lambda: fire(environment, JOB, f"{name} submitted", 0))
     started = time.monotonic()
     try:
         yield out
+    except GreenletExit:
+        # Locust kills a user still in its task --stop-timeout after the stop: without an entry, a job stuck
+        # running (or longer than the run) vanished, and an SLO on its submit-to-done said only "no entry"
+        if out.was_submitted:
+            fire(environment, JOB, f"{name} {UNFINISHED}", (time.monotonic() - started) * 1000)
+        raise
     except (ContractViolation, httpx.HTTPError, HarnessError, OSError) as exc:
         elapsed = (time.monotonic() - started) * 1000
         fire(environment, JOB, f"{name} submit-to-done", elapsed, exception=exc)

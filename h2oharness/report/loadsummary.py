@@ -94,6 +94,8 @@ MEASUREMENTS = ("JOB", "STREAM")
 #: the measurement entries fired once per job or stream, failed when it failed; the others (ITL once per token,
 #: polls per job, time to first token...) are figures of one and never fail
 OUTCOME_SUFFIXES = (" submit-to-done", " stream")
+#: the suffix of a ``JOB`` entry counting jobs submitted and still running when the run stopped (their time so far)
+UNFINISHED = "unfinished at stop"
 
 
 def is_outcome(entry: EntryStats) -> bool:
@@ -478,6 +480,15 @@ def _measure(rule: Rule, entry: EntryStats | None, entries: Sequence[EntryStats]
     return float(getattr(entry, rule.limit.removesuffix("_ms")))
 
 
+def unfinished_note(entry: EntryStats | None) -> str:
+    """What an ``<job> unfinished at stop`` entry says: ``"2 jobs submitted had not ended when the run stopped, the
+    longest after 18.2 s"``; empty without one."""
+    if entry is None or not entry.requests:
+        return ""
+    jobs = "1 job" if entry.requests == 1 else f"{entry.requests} jobs"
+    return f"{jobs} submitted had not ended when the run stopped, the longest after {entry.max / 1000:.3g} s"
+
+
 def judge(rules: Sequence[Rule], entries: Sequence[EntryStats]) -> list[Verdict]:
     """Each rule's verdict; a rule on an entry the run never recorded fails and says so, and so does a latency
     limit on an entry whose every request failed."""
@@ -486,7 +497,10 @@ def judge(rules: Sequence[Rule], entries: Sequence[EntryStats]) -> list[Verdict]
     for rule in rules:
         entry = by_key.get(rule.entry) if rule.entry else None
         if rule.entry and entry is None:
-            verdicts.append(Verdict(rule.label, None, False, f"the run recorded no entry {rule.entry!r}"))
+            note = f"the run recorded no entry {rule.entry!r}"
+            if unfinished := unfinished_note(by_key.get(rule.entry.replace(" submit-to-done", f" {UNFINISHED}"))):
+                note += f": {unfinished}"
+            verdicts.append(Verdict(rule.label, None, False, note))
             continue
         if entry is not None and rule.limit.endswith("_ms") and entry.requests and entry.failures == entry.requests:
             # Locust times a failure too: a reset answered in 5 ms would read as a fast, met p95
@@ -676,6 +690,9 @@ class LoadSummary:
             seen = "nothing" if v.observed is None else f"{v.observed:g}"
             lines.append(f"  SLO broken: {v.rule} (observed {seen}{'; ' + v.note if v.note else ''})")
         lines += [figures.line for figures in self.streams]
+        for e in self.entries:
+            if e.type == "JOB" and e.name.endswith(f" {UNFINISHED}"):
+                lines.append(f"  {e.type} {e.name.removesuffix(f' {UNFINISHED}')}: {unfinished_note(e)}")
         lines += [f"  error: {e}" for e in self.errors]
         lines += dispatch_lines(self.dispatch)
         return "\n".join(lines)

@@ -369,6 +369,23 @@ def test_failed_streams_are_said_and_not_counted_in_the_successful_streams_figur
     assert none_whole.metrics == ()  # nothing timed: "E2E n/a", not a p50 of 0 ms over 4 streams
 
 
+def test_jobs_unfinished_at_the_stop_are_said_in_the_summary_and_the_missing_entrys_verdict() -> None:
+    # a stuck parse: 2 submitted, none ended within the run, so no submit-to-done at all
+    submitted = EntryStats("JOB", "h2o3 parse submitted", 2, 0, *[0.0] * 6, 0.1)
+    unfinished = EntryStats("JOB", "h2o3 parse unfinished at stop", 2, 0, 15000, 15000, 15000, 15000, 18240, 16000, 0.1)
+    verdicts = tuple(judge([Rule("p95_ms", 5000, "JOB h2o3 parse submit-to-done")], [submitted, unfinished]))
+    assert not verdicts[0].ok
+    assert verdicts[0].note == (
+        "the run recorded no entry 'JOB h2o3 parse submit-to-done': "
+        "2 jobs submitted had not ended when the run stopped, the longest after 18.2 s"
+    )
+    summary = LoadSummary("h2o3.polling", {"kind": "live", "url": "u"}, {}, (submitted, unfinished), verdicts)
+    assert "  JOB h2o3 parse: 2 jobs submitted had not ended when the run stopped, the longest after 18.2 s" in (
+        summary.summary.splitlines()
+    )
+    assert summary.totals.measurements == 0  # neither done nor failed
+
+
 def test_a_run_without_streams_has_no_stream_section() -> None:
     summary = LoadSummary(
         "h2o3.polling", {"kind": "mock", "url": "u"}, {}, (EntryStats("JOB", "a", 1, 0, *[1.0] * 6, 1.0),), ()
