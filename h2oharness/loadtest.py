@@ -404,7 +404,8 @@ def _say_failure(what: str, host: str | None, exc: BaseException, then: str = ""
     if said > _SAID_CAP:
         return
     why = " ".join(str(exc).split()) or type(exc).__name__
-    line = f"{what} failed against {host}: {type(exc).__name__}: {why} -> {next_step(type(exc).__name__, why)}{then}"
+    advice = next_step(type(exc).__name__, why, load=True)
+    line = f"{what} failed against {host}: {type(exc).__name__}: {why} -> {advice}{then}"
     if said == _SAID_CAP:
         line += f" (further {type(exc).__name__} failures of {what} are counted, not logged)"
     _LOG.error("%s", line)

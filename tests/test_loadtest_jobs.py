@@ -82,6 +82,7 @@ def test_a_failed_job_or_stream_is_said_in_one_line_as_a_failed_task_is() -> Non
     streams = [line for line in lines if line.startswith("STREAM h2ogpte jsonl failed against http://127.0.0.1:9: ")]
     assert len(jobs) == len(streams) == 3, lines  # the first three of each kind
     assert "job parse_1 ended FAILED: no such file -> " in jobs[0]
+    assert "curl" not in jobs[0]  # load writes no curl lines: the advice is load's
     assert "StreamViolation: JSONL stream cut before its end after 3 events -> " in streams[0]
     assert streams[-1].endswith("(further StreamViolation failures of STREAM h2ogpte jsonl are counted, not logged)")
 
