@@ -515,17 +515,25 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     import yaml
 
     from h2oharness.baseline import baseline_from_report, load_baseline
+    from h2oharness.report.diff import is_load_report
     from h2oharness.report.model import Conformance
 
     api = get_api(args.api)
     # a report folder names its conformance.json, as for report diff
     report: Path = args.report / "conformance.json" if args.report.is_dir() else args.report
+    if args.report.is_dir() and not report.exists() and (args.report / "load.json").is_file():
+        report = args.report / "load.json"  # said below as what it is, not as a conformance.json it cannot read
     try:
         text = report.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read {report}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{report}: not a conformance report (not UTF-8 text)") from None
+    if is_load_report(text):  # its fields are not a conformance report's: it was "unexpected field 'dispatch'"
+        raise ConfigError(
+            f"{report} is a load run's report, not a conformance report: a baseline is written from the "
+            "conformance.json of `h2oharness run`"
+        )
     conformance = Conformance.from_json(text, str(report))  # a malformed one is named, as report diff names it
     out: Path = args.out or _suite_root(None) / "contracts" / api.slug / "known_findings.yaml"
     _check_baseline_source(conformance, api.slug, report, args.merge)

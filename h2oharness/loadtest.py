@@ -53,7 +53,7 @@ from h2oharness.http.deadline import (
 )
 from h2oharness.http.naming import operation_namer
 from h2oharness.report.failures import next_step
-from h2oharness.report.loadsummary import Outcomes, keep_written
+from h2oharness.report.loadsummary import UNFINISHED, Outcomes, keep_written
 from h2oharness.settings import Handed, Settings
 from h2oharness.targets import Credentials
 
@@ -273,9 +273,9 @@ _LOG = logging.getLogger("h2oharness.load")
 _STOPPING = "stopping"
 #: Locust's own way of ending or rescheduling a task: not a failure
 _CONTROL = (InterruptTaskSet, RescheduleTask, RescheduleTaskImmediately, StopTest, StopUser)
-#: log lines per user class, part and kind of failure; the rest are counted in Locust's statistics only
+#: log lines per task (or job, or stream) and kind of failure; the rest are counted in Locust's statistics only
 _SAID_CAP = 3
-_said: dict[tuple[str, str, str], int] = {}
+_said: dict[tuple[str, str], int] = {}
 #: seconds before a failed setup is tried again: the first wait, doubled after each failure up to the last
 SETUP_BACKOFF = (0.5, 10.0)
 #: failures each user's greenlet has recorded, so a guard knows whether its task's failure is already counted
@@ -393,16 +393,19 @@ def _target_failed(user: HarnessUser, name: str, part: str, exc: Exception, coun
         user._harness_retry_at = time.monotonic() + min(first * 2 ** (user._harness_setup_failures - 1), most)
     if not counted:
         fire(user.environment, TASK, what, 0, exception=exc)
-    key = (type(user).__name__, name, type(exc).__name__)
+    then = {"on_start": "; its setup is tried again before its next task", "on_stop": "; its cleanup is left undone"}
+    _say_failure(what, user.host, exc, then.get(part, ""))
+
+
+def _say_failure(what: str, host: str | None, exc: BaseException, then: str = "") -> None:
+    """Say in locust.log, in one line, that ``what`` failed against ``host`` (the first few of each kind)."""
+    key = (what, type(exc).__name__)
     _said[key] = said = _said.get(key, 0) + 1
     if said > _SAID_CAP:
         return
-    then = {"on_start": "; its setup is tried again before its next task", "on_stop": "; its cleanup is left undone"}
     why = " ".join(str(exc).split()) or type(exc).__name__
-    line = (
-        f"{what} failed against {user.host}: {type(exc).__name__}: {why} -> {next_step(type(exc).__name__, why)}"
-        f"{then.get(part, '')}"
-    )
+    advice = next_step(type(exc).__name__, why, load=True)
+    line = f"{what} failed against {host}: {type(exc).__name__}: {why} -> {advice}{then}"
     if said == _SAID_CAP:
         line += f" (further {type(exc).__name__} failures of {what} are counted, not logged)"
     _LOG.error("%s", line)
@@ -537,6 +540,11 @@ class JobOut(dict[str, Any]):
         if mark is not None:
             mark()
 
+    @property
+    def was_submitted(self) -> bool:
+        """Whether :meth:`submitted` was called."""
+        return self._mark is None
+
 
 @contextmanager
 def job_metrics(environment: Environment, name: str, scheduled: float | None = None) -> Iterator[JobOut]:
@@ -548,15 +556,25 @@ def job_metrics(environment: Environment, name: str, scheduled: float | None = N
     ``out["polls"]``; a JobFailed, JobTimeout, ContractViolation or HTTP error inside it counts as a failed job and
     is swallowed (``out["ok"]`` is then False), so one bad job does not end the user.
     With ``scheduled`` (open model), the submit-to-done time also gets a ``(from schedule)`` entry that includes
-    how late the submission started.
+    how late the submission started. A submitted job still running when Locust ends the user at the stop is an
+    ``<name> unfinished at stop`` (its time so far), neither done nor failed.
     """
     out = JobOut(lambda: fire(environment, JOB, f"{name} submitted", 0))
     started = time.monotonic()
     try:
         yield out
+    except GreenletExit:
+        # Locust kills a user still in its task --stop-timeout after the stop: without an entry, a job stuck
+        # running (or longer than the run) vanished, and an SLO on its submit-to-done said only "no entry"
+        if out.was_submitted:
+            fire(environment, JOB, f"{name} {UNFINISHED}", (time.monotonic() - started) * 1000)
+        raise
     except (ContractViolation, httpx.HTTPError, HarnessError, OSError) as exc:
         elapsed = (time.monotonic() - started) * 1000
         fire(environment, JOB, f"{name} submit-to-done", elapsed, exception=exc)
+        # swallowed here, so the user's guard never sees it: without this line a job that ended FAILED was counted
+        # and never said why
+        _say_failure(f"{JOB} {name}", environment.host, exc)
         return
     out["ok"] = True
     out.submitted()
@@ -583,6 +601,7 @@ def stream_metrics(environment: Environment, name: str, stall_after: float = 1.0
         yield out
     except (ContractViolation, httpx.HTTPError, HarnessError, OSError) as exc:
         fire(environment, STREAM, f"{name} stream", (time.monotonic() - started) * 1000, exception=exc)
+        _say_failure(f"{STREAM} {name}", environment.host, exc)  # as a job's: a cut stream was never said
         return
     reader = out.get("reader")
     stats = getattr(reader, "stats", None)

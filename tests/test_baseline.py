@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from pathlib import Path
 
@@ -112,3 +113,17 @@ def test_a_baseline_that_would_drop_known_findings_is_refused_and_the_file_kept(
     if errors:  # adding to the file loses nothing
         assert main(["baseline", "--from", str(unfinished), "--api", api, "--out", str(out), "--merge"]) == 0
         assert yaml.safe_load(out.read_text()) == yaml.safe_load(before)
+
+
+@pytest.mark.parametrize("name", ["load.json", "before.json", None])
+def test_a_load_report_is_named_as_one(name: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # was "top level: unexpected field 'dispatch'", or "cannot read .../conformance.json" for a load run's folder
+    folder = tmp_path / "load-run"
+    folder.mkdir()
+    load = {"profile": "h2o3.polling", "target": {}, "entries": [], "slos": [], "dispatch": None}
+    (folder / (name or "load.json")).write_text(json.dumps(load))
+    given = folder / name if name else folder
+    assert main(["baseline", "--from", str(given), "--api", "h2o3", "--out", str(tmp_path / "known.yaml")]) == 3
+    err = capsys.readouterr().err.strip()
+    assert "is a load run's report, not a conformance report" in err, err
+    assert not (tmp_path / "known.yaml").exists()

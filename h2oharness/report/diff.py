@@ -134,6 +134,16 @@ def _load_figures(path: Path) -> LoadFigures:
     return LoadFigures(p95, counts, slos, label)
 
 
+def is_load_report(text: str) -> bool:
+    """Whether ``text`` is a load run's report (a JSON object with a ``profile`` and ``entries``), whatever its file
+    is called: a ``load.json`` kept as ``before.json`` was read as a conformance report, "unexpected field"."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and "profile" in data and "entries" in data
+
+
 def read_report(path: Path) -> ReadReport:
     """A conformance.json, a load.json, or a folder holding either or both; ConfigError, one line, if unusable."""
     folder = path if path.is_dir() else None
@@ -148,6 +158,8 @@ def read_report(path: Path) -> ReadReport:
         raise ConfigError(f"cannot read {file}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{file}: not a conformance report (not UTF-8 text)") from None
+    if folder is None and is_load_report(text):
+        return ReadReport(path, None, _load_figures(path))
     conformance = Conformance.from_json(text, str(file))
     beside = file.with_name("load.json")
     return ReadReport(file, conformance, _load_figures(beside) if beside.is_file() else None)

@@ -156,10 +156,16 @@ _NO_ANSWER = ("reset by peer", "connection refused", "connection closed", "conne
               "no complete answer", "readerror", "connecterror", "remoteprotocolerror", "connection error")  # fmt: skip
 
 
-def next_step(check: str, message: str) -> str:
-    """What to do about a failure, read from its check and message: the advice a report line ends with."""
+def next_step(check: str, message: str, load: bool = False) -> str:
+    """What to do about a failure, read from its check and message: the advice a report line ends with; with
+    ``load``, a line of ``h2oharness load``'s, which has neither ``--test-deadline`` nor curl lines."""
     text = f"{check} {message}".lower()
     if "deadline" in text or "timed out" in text or "timeout" in text:
+        if load:
+            return (
+                "if the target is only slow, raise --request-deadline (--stream-deadline for a stream); "
+                "else see why it hangs"
+            )
         return "if the target is only slow, raise --request-deadline or --test-deadline; else see why it hangs"
     if "stream" in text and ("cut" in text or "ended" in text or "incomplete" in text):
         return "the target ended the stream early: see its logs"
@@ -167,4 +173,6 @@ def next_step(check: str, message: str) -> str:
         return "check that the target is up and answers whole; see its logs"
     if any(w in text for w in ("http 401", "http 403", "credential", "api key")):
         return "check the credentials the run was given (--api-key-env, --password-env)"
+    if load:
+        return "send the request named here by hand and hold the answer against the contract"
     return "reproduce it with the curl line (if any) and hold the answer against the contract"

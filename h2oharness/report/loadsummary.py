@@ -94,6 +94,8 @@ MEASUREMENTS = ("JOB", "STREAM")
 #: the measurement entries fired once per job or stream, failed when it failed; the others (ITL once per token,
 #: polls per job, time to first token...) are figures of one and never fail
 OUTCOME_SUFFIXES = (" submit-to-done", " stream")
+#: the suffix of a ``JOB`` entry counting jobs submitted and still running when the run stopped (their time so far)
+UNFINISHED = "unfinished at stop"
 
 
 def is_outcome(entry: EntryStats) -> bool:
@@ -326,6 +328,13 @@ def with_outcomes(entries: Sequence[EntryStats], outcomes: Outcomes) -> list[Ent
     return out
 
 
+def _span(raw: Sequence[Mapping[str, Any]]) -> float:
+    """Seconds from the first entry's start to the last request of any entry in Locust's JSON figures."""
+    starts = [float(e["start_time"]) for e in raw if e.get("start_time")]
+    lasts = [float(e["last_request_timestamp"]) for e in raw if e.get("last_request_timestamp")]
+    return max(lasts) - min(starts) if starts and lasts else 0.0
+
+
 def entries_from_locust(raw: Sequence[Mapping[str, Any]], outcomes: Outcomes | None = None) -> list[EntryStats]:
     """Per-entry figures from Locust's ``--json-file`` output (a list of stats entries).
 
@@ -334,10 +343,12 @@ def entries_from_locust(raw: Sequence[Mapping[str, Any]], outcomes: Outcomes | N
     """
     out = []
     none = Timings()
+    # over the run's span, as Locust's own rate is: an entry's own (its first to its last request) makes three
+    # cleanups in the last 10 ms a rate of 300/s, and the totals, their sum, thousands
+    span = _span(raw)
     for e in raw:
         hist = e.get("response_times") or {}
         n = int(e.get("num_requests") or 0)
-        span = float(e.get("last_request_timestamp") or 0) - float(e.get("start_time") or 0)
         rps = n / span if span > 0 else float(n)
         kind, name = str(e.get("method") or ""), str(e.get("name") or "")
         figures: dict[str, float] = {
@@ -469,6 +480,15 @@ def _measure(rule: Rule, entry: EntryStats | None, entries: Sequence[EntryStats]
     return float(getattr(entry, rule.limit.removesuffix("_ms")))
 
 
+def unfinished_note(entry: EntryStats | None) -> str:
+    """What an ``<job> unfinished at stop`` entry says: ``"2 jobs submitted had not ended when the run stopped, the
+    longest after 18.2 s"``; empty without one."""
+    if entry is None or not entry.requests:
+        return ""
+    jobs = "1 job" if entry.requests == 1 else f"{entry.requests} jobs"
+    return f"{jobs} submitted had not ended when the run stopped, the longest after {entry.max / 1000:.3g} s"
+
+
 def judge(rules: Sequence[Rule], entries: Sequence[EntryStats]) -> list[Verdict]:
     """Each rule's verdict; a rule on an entry the run never recorded fails and says so, and so does a latency
     limit on an entry whose every request failed."""
@@ -477,7 +497,10 @@ def judge(rules: Sequence[Rule], entries: Sequence[EntryStats]) -> list[Verdict]
     for rule in rules:
         entry = by_key.get(rule.entry) if rule.entry else None
         if rule.entry and entry is None:
-            verdicts.append(Verdict(rule.label, None, False, f"the run recorded no entry {rule.entry!r}"))
+            note = f"the run recorded no entry {rule.entry!r}"
+            if unfinished := unfinished_note(by_key.get(rule.entry.replace(" submit-to-done", f" {UNFINISHED}"))):
+                note += f": {unfinished}"
+            verdicts.append(Verdict(rule.label, None, False, note))
             continue
         if entry is not None and rule.limit.endswith("_ms") and entry.requests and entry.failures == entry.requests:
             # Locust times a failure too: a reset answered in 5 ms would read as a fast, met p95
@@ -575,17 +598,15 @@ def _ms(value: float) -> int | float:
     return int(value) if value.is_integer() else value
 
 
-def _stats_row(kind: str, name: str, entries: Sequence[Mapping[str, Any]]) -> list[object]:
-    """One row of ``*_stats.csv`` for ``entries`` merged (one entry, or all of them for "Aggregated")."""
+def _stats_row(kind: str, name: str, entries: Sequence[Mapping[str, Any]], span: float) -> list[object]:
+    """One row of ``*_stats.csv`` for ``entries`` merged (one entry, or all of them for "Aggregated"), its rates over
+    the run's ``span`` in seconds."""
     histogram: dict[float, int] = {}
     for entry in entries:
         for value, count in (entry.get("response_times") or {}).items():
             histogram[float(value)] = histogram.get(float(value), 0) + int(count)
     requests = sum(int(e.get("num_requests") or 0) for e in entries)
     failures = sum(int(e.get("num_failures") or 0) for e in entries)
-    starts = [float(e["start_time"]) for e in entries if e.get("start_time")]
-    lasts = [float(e["last_request_timestamp"]) for e in entries if e.get("last_request_timestamp")]
-    span = max(lasts) - min(starts) if starts and lasts else 0.0
     timed = [e for e in entries if e.get("num_requests")]
     minimum = min((float(e.get("min_response_time") or 0) for e in timed), default=0.0)
     total_time = sum(float(e.get("total_response_time") or 0) for e in entries)
@@ -613,9 +634,10 @@ def stats_csv(raw: Sequence[Mapping[str, Any]]) -> str:
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(STATS_COLUMNS)
     ordered = sorted(raw, key=lambda e: (str(e.get("name") or ""), str(e.get("method") or "")))  # as Locust orders
+    span = _span(raw)
     for entry in ordered:
-        writer.writerow(_stats_row(str(entry.get("method") or ""), str(entry.get("name") or ""), [entry]))
-    writer.writerow(_stats_row("", "Aggregated", ordered))
+        writer.writerow(_stats_row(str(entry.get("method") or ""), str(entry.get("name") or ""), [entry], span))
+    writer.writerow(_stats_row("", "Aggregated", ordered, span))
     return text.getvalue()
 
 
@@ -668,6 +690,9 @@ class LoadSummary:
             seen = "nothing" if v.observed is None else f"{v.observed:g}"
             lines.append(f"  SLO broken: {v.rule} (observed {seen}{'; ' + v.note if v.note else ''})")
         lines += [figures.line for figures in self.streams]
+        for e in self.entries:
+            if e.type == "JOB" and e.name.endswith(f" {UNFINISHED}"):
+                lines.append(f"  {e.type} {e.name.removesuffix(f' {UNFINISHED}')}: {unfinished_note(e)}")
         lines += [f"  error: {e}" for e in self.errors]
         lines += dispatch_lines(self.dispatch)
         return "\n".join(lines)

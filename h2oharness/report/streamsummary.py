@@ -67,8 +67,9 @@ class StreamFigures:
             if self.usage_compared
             else "no server usage (our count)"
         )
+        failed = f"{self.failures} failed, " if self.failures else ""
         return (
-            f"  stream {self.name}: {self.streams} streams, {p50('TTFT', ' ms')}, {p50('ITL', ' ms')}, "
+            f"  stream {self.name}: {self.streams} streams, {failed}{p50('TTFT', ' ms')}, {p50('ITL', ' ms')}, "
             f"{p50('TPOT', ' ms')}, {p50('E2E', ' ms')}, {p50('output tokens', '')} tokens, "
             f"{self.aggregate_tokens_per_second:.4g} output tokens/s in all; {usage}"
         )
@@ -87,8 +88,10 @@ def stream_figures(entries: Sequence[EntryStats], run_seconds: float | None = No
         metrics = []
         for metric, suffix in SOURCES.items():
             entry = by_key.get(f"{STREAM} {name}{suffix}")
-            if entry is not None and entry.requests:
-                metrics.append(Percentiles(metric, entry.requests, entry.p50, entry.p95, entry.p99, entry.mean))
+            # the figures are the successful streams' (a failed one's E2E is apart), and so is their count
+            if entry is not None and entry.requests > entry.failures:
+                ok = entry.requests - entry.failures
+                metrics.append(Percentiles(metric, ok, entry.p50, entry.p95, entry.p99, entry.mean))
         whole = by_key[f"{STREAM} {name} stream"]
         tokens = by_key.get(f"{STREAM} {name} output tokens")
         # all streams' tokens over the run, else over the span they were recorded in: count / rate

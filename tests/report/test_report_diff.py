@@ -208,3 +208,14 @@ def test_a_load_run_against_a_conformance_report_compares_nothing_and_says_so(tm
     assert diff.regressions == 0
     assert any("only one report has a conformance.json" in note for note in diff.notes)
     assert any("only one report has a load.json" in note for note in diff.notes)
+
+
+def test_a_load_json_kept_under_another_name_is_read_as_a_load_report(tmp_path: Path) -> None:
+    # "report diff before.json reports/" was "before.json: top level: unexpected field ..." for a renamed load.json
+    old = _load(tmp_path / "old", {"GET /a": (10, 0, 5.0)}, {"failure_ratio <= 0.01": True})
+    kept = tmp_path / "before.json"
+    kept.write_text((old / "load.json").read_text())
+    new = _load(tmp_path / "new", {"GET /a": (10, 5, 5.0)}, {"failure_ratio <= 0.01": False})
+    diff = diff_reports(read_report(kept), read_report(new))
+    assert diff.broken_slos == ("failure_ratio <= 0.01: met before, broken now",)
+    assert diff.regressions == 2

@@ -8,7 +8,7 @@ import requests
 
 from h2oharness.apis.h2ogpte.client import H2OGPTeResponseError
 from h2oharness.errors import StreamCut
-from h2oharness.report.failures import failures_from_exception
+from h2oharness.report.failures import failures_from_exception, next_step
 
 
 def test_an_error_status_names_its_request_and_status_whatever_its_client_keeps_in_message() -> None:
@@ -84,3 +84,12 @@ def test_a_url_the_user_got_wrong_is_not_the_targets_missing_answer() -> None:
     error = httpx.UnsupportedProtocol("Request URL is missing an 'http://' or 'https://' protocol.")
     (failure,) = failures_from_exception(error)
     assert failure.check == "UnsupportedProtocol"
+
+
+def test_the_advice_of_a_load_run_names_only_what_load_has() -> None:
+    # load has no --test-deadline and writes no curl lines; its log lines said both
+    slow = next_step("ReadError", "GET /api/v1/models: no complete answer (past its deadline)", load=True)
+    assert "--request-deadline" in slow
+    assert "--test-deadline" not in slow
+    assert "curl" not in next_step("ContractViolation", "GET /3/Cloud: 'version' missing", load=True)
+    assert "--test-deadline" in next_step("NoAnswer", "past its deadline")  # run's own advice is kept

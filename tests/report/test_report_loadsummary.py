@@ -24,6 +24,7 @@ from h2oharness.report.loadsummary import (
     parse_override,
     read_history,
     stats_csv,
+    totals_of,
 )
 from h2oharness.report.writers import load_plots, nice_ticks, render_load_html
 
@@ -59,6 +60,18 @@ def test_entries_from_locust_figures() -> None:
     assert entry.mean == pytest.approx(260.0)
     assert entry.rps == pytest.approx(2.0)
     assert entry.failure_ratio == pytest.approx(0.1)
+
+
+def test_rates_are_over_the_run_not_each_entrys_own_span() -> None:
+    # 100 polls over 10 s, then 3 cleanups in its last 0.1 s: Locust's rate for them is 0.3/s, not 30/s
+    polls = {**_entry("/3/Jobs/{job_id}", "GET", n=100), "start_time": 1000.0, "last_request_timestamp": 1010.0}
+    cleanup = {**_entry("/3/Frames/{frame_id}", "DELETE", n=3), "start_time": 1009.9, "last_request_timestamp": 1010.0}
+    entries = {e.name: e for e in entries_from_locust([polls, cleanup])}
+    assert entries["/3/Frames/{frame_id}"].rps == pytest.approx(0.3)
+    assert totals_of(entries.values()).rps == pytest.approx(10.3)
+    rows = {r["Name"]: r for r in csv.DictReader(io.StringIO(stats_csv([polls, cleanup])))}
+    assert float(rows["/3/Frames/{frame_id}"]["Requests/s"]) == pytest.approx(0.3)
+    assert float(rows["Aggregated"]["Requests/s"]) == pytest.approx(10.3)
 
 
 def test_judge_reads_each_limit_in_its_direction() -> None:
@@ -340,6 +353,37 @@ def test_streams_get_the_fields_metrics_with_their_definitions() -> None:
     assert "TPOT" in html
     assert "(E2E - TTFT) / (output tokens - 1)" in html
     assert "largest mismatch 3 tokens" in html
+
+
+def test_failed_streams_are_said_and_not_counted_in_the_successful_streams_figures() -> None:
+    # 26 streams, 17 of them cut off by a server that went away: E2E's p50 is the 9 whole streams'
+    whole = EntryStats("STREAM", "h2ogpte jsonl stream", 26, 17, 40, 50, 60, 64, 64, 45, 2.6)
+    ttft = EntryStats("STREAM", "h2ogpte jsonl time to first token", 9, 0, 15, 20, 30, 36, 36, 18, 0.9)
+    summary = LoadSummary("h2ogpte.mixed", {"kind": "live", "url": "u"}, {}, (whole, ttft), ())
+    (figures,) = summary.streams
+    assert {m.metric: m.count for m in figures.metrics} == {"TTFT": 9, "E2E": 9}
+    assert "stream h2ogpte jsonl: 26 streams, 17 failed, TTFT p50 15 ms" in summary.summary
+    assert json.loads(summary.to_json())["streams"][0]["failures"] == 17
+    every = EntryStats("STREAM", "h2ogpte jsonl stream", 4, 4, 0, 0, 0, 0, 0, 0, 0.4)
+    (none_whole,) = LoadSummary("h2ogpte.mixed", {"kind": "live", "url": "u"}, {}, (every,), ()).streams
+    assert none_whole.metrics == ()  # nothing timed: "E2E n/a", not a p50 of 0 ms over 4 streams
+
+
+def test_jobs_unfinished_at_the_stop_are_said_in_the_summary_and_the_missing_entrys_verdict() -> None:
+    # a stuck parse: 2 submitted, none ended within the run, so no submit-to-done at all
+    submitted = EntryStats("JOB", "h2o3 parse submitted", 2, 0, *[0.0] * 6, 0.1)
+    unfinished = EntryStats("JOB", "h2o3 parse unfinished at stop", 2, 0, 15000, 15000, 15000, 15000, 18240, 16000, 0.1)
+    verdicts = tuple(judge([Rule("p95_ms", 5000, "JOB h2o3 parse submit-to-done")], [submitted, unfinished]))
+    assert not verdicts[0].ok
+    assert verdicts[0].note == (
+        "the run recorded no entry 'JOB h2o3 parse submit-to-done': "
+        "2 jobs submitted had not ended when the run stopped, the longest after 18.2 s"
+    )
+    summary = LoadSummary("h2o3.polling", {"kind": "live", "url": "u"}, {}, (submitted, unfinished), verdicts)
+    assert "  JOB h2o3 parse: 2 jobs submitted had not ended when the run stopped, the longest after 18.2 s" in (
+        summary.summary.splitlines()
+    )
+    assert summary.totals.measurements == 0  # neither done nor failed
 
 
 def test_a_run_without_streams_has_no_stream_section() -> None:
