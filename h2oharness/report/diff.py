@@ -267,6 +267,13 @@ def _broken_slos(old: dict[str, bool], new: dict[str, bool]) -> list[str]:
 def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
     """What changed from ``old`` to ``new``: per API and target where both have a conformance report, per load
     entry and SLO where both have a load.json."""
+    both_conformance = old.conformance is not None and new.conformance is not None
+    if not both_conformance and (old.load is None or new.load is None):
+        # a gate comparing nothing would pass whatever the new run did
+        raise ConfigError(
+            f"nothing to compare: {_label(old)} is {_kind(old)} and {_label(new)} {_kind(new)}; "
+            "compare two runs of the same kind (two conformance reports, or two load runs)"
+        )
     kinds = ("newly_failing", "newly_known", "fixed", "new_defects", "new_drift", "new_errors", "untested")
     out: dict[str, list[str]] = {k: [] for k in kinds}
     notes: list[str] = []
@@ -306,6 +313,12 @@ def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
         more_failures=tuple(more_failures),
         broken_slos=tuple(broken),
     )
+
+
+def _kind(report: ReadReport) -> str:
+    if report.conformance is not None and report.load is not None:
+        return "a conformance report with a load run"
+    return "a conformance report" if report.conformance is not None else "a load run's report"
 
 
 def _label(report: ReadReport) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from h2oharness.cli import main
+from h2oharness.errors import ConfigError
 from h2oharness.report.build import build_conformance
 from h2oharness.report.diff import diff_reports, read_report
 from h2oharness.report.model import ApiReport, DriftEntry, Failure, OperationResult, ScenarioResult
@@ -201,13 +202,15 @@ def test_two_load_runs_are_compared_on_latency_failures_and_slos(
     assert main(["report", "diff", str(old), str(old)]) == 0
 
 
-def test_a_load_run_against_a_conformance_report_compares_nothing_and_says_so(tmp_path: Path) -> None:
+def test_a_load_run_against_a_conformance_report_is_refused_as_nothing_to_compare(tmp_path: Path) -> None:
+    # it was "no regressions", exit 0: a CI gate given the wrong pair passed whatever the new run did
     load = _load(tmp_path / "load", {"GET /a": (10, 0, 5.0)}, {})
-    run = _write(tmp_path / "run", (_op("/a", "passed"),))
-    diff = diff_reports(read_report(load), read_report(run))
-    assert diff.regressions == 0
-    assert any("only one report has a conformance.json" in note for note in diff.notes)
-    assert any("only one report has a load.json" in note for note in diff.notes)
+    run = _write(tmp_path / "run", (_op("/a", "failed"),))
+    for old, new in ((load, run), (run, load)):
+        with pytest.raises(ConfigError, match=r"^nothing to compare: ") as refused:
+            diff_reports(read_report(old), read_report(new))
+        assert "a load run's report" in str(refused.value)
+        assert "a conformance report" in str(refused.value)
 
 
 def test_a_load_json_kept_under_another_name_is_read_as_a_load_report(tmp_path: Path) -> None:
