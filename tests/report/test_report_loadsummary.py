@@ -393,3 +393,18 @@ def test_a_run_without_streams_has_no_stream_section() -> None:
     assert summary.streams == []
     assert json.loads(summary.to_json())["stream_definitions"] == {}
     assert "Streams (the field" not in render_load_html(summary)
+
+
+def test_a_verdict_on_jobs_that_ended_says_those_still_running_and_a_max_counts_their_age() -> None:
+    # 20 parses ended within 1 s, 2 were still running at the stop after 15 and 18 s: the finished ones' p95 is met,
+    # and said beside them; a max_ms limit of 5 s was surely broken by the ones still running
+    done = EntryStats("JOB", "h2o3 parse submit-to-done", 20, 0, 800, 900, 950, 990, 1000, 850, 2.0)
+    unfinished = EntryStats("JOB", "h2o3 parse unfinished at stop", 2, 0, 15000, 15000, 15000, 15000, 18240, 16000, 0.1)
+    rules = [Rule("p95_ms", 5000, done.key), Rule("max_ms", 5000, done.key), Rule("max_ms", 20000, done.key)]
+    p95, max5, max20 = judge(rules, [done, unfinished])
+    still = "2 jobs submitted had not ended when the run stopped, the longest after 18.2 s"
+    assert (p95.ok, p95.observed, p95.note) == (True, 950, still)
+    assert (max5.ok, max5.observed, max5.note) == (False, 18240, still)
+    assert (max20.ok, max20.observed) == (True, 18240)
+    (alone,) = judge([Rule("max_ms", 5000, done.key)], [done])
+    assert (alone.ok, alone.observed, alone.note) == (True, 1000, "")
