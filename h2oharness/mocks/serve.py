@@ -42,6 +42,12 @@ def listener(host: str, port: int) -> socket.socket:
     return sock
 
 
+#: seconds an idle keep-alive connection stays open (uvicorn's default is 5, nginx's 75). A request sent as the
+#: server closes an idle connection meets a reset: at 5 s, a client idle that long (a hypothesis draw, a busy
+#: worker) lost about one request in four to it under load, and requests/urllib3 keeps connections with no expiry
+KEEP_ALIVE = 75
+
+
 class _CancelledAtShutdown(logging.Filter):
     """Drops uvicorn's traceback of each request it cancels when the mock stops (a stuck job, a slow answer still
     in flight): the stop is ours, not a bug, and uvicorn's own line already counts them."""
@@ -60,7 +66,14 @@ def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 0, start_timeout: f
     """
     sock = listener(host, port)
     bound_port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=1)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=1,
+        timeout_keep_alive=KEEP_ALIVE,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"mock:{bound_port}")
     thread.start()

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 
 import httpx
 import pytest
@@ -69,3 +70,27 @@ def test_a_request_still_in_flight_when_the_mock_stops_leaves_no_traceback(capfd
     err = capfd.readouterr().err
     assert "Traceback" not in err, err
     assert "CancelledError" not in err, err
+
+
+def test_a_connection_idle_past_uvicorns_default_keep_alive_is_still_served() -> None:
+    # uvicorn closes an idle connection after 5 s by default; a client (requests keeps connections with no expiry)
+    # that sends as it closes meets a reset, which the sweep reported as the target's NoAnswer
+    app = Starlette(routes=[Route("/", hello)])
+    with serve(app) as served, socket.create_connection((served.host, served.port), timeout=10) as conn:
+        request = f"GET / HTTP/1.1\r\nHost: {served.host}\r\n\r\n".encode()
+        conn.sendall(request)
+        assert _answer(conn).startswith(b"HTTP/1.1 200")
+        time.sleep(5.5)
+        conn.sendall(request)
+        assert _answer(conn).startswith(b"HTTP/1.1 200")  # b"" (closed) or a reset without the fix
+
+
+def _answer(conn: socket.socket) -> bytes:
+    """What arrives on ``conn`` up to the end of a ``{"ok": true}`` body or the connection's end."""
+    got = b""
+    for _ in range(100):
+        piece = conn.recv(65536)
+        got += piece
+        if not piece or got.endswith(b'{"ok":true}'):
+            break
+    return got
