@@ -8,7 +8,9 @@
 4. Time to first token and ITL (gaps between tokens) of the Locust streaming user (h2ogpte.streaming) against the
    schedule the mock was told to follow, at 1 and 50 concurrent streams: the measurement error (p50, p99).
 
-Prints tables; asserts nothing. ``--quick`` shortens every run to a few seconds (the smoke test uses it).
+Prints tables; asserts nothing. ``--quick`` shortens every run to a few seconds (the smoke test uses it);
+``--suite-dir`` takes the soak's h2o3.mixed from another suite folder (the smoke test's makes each call in turn: the
+profile draws its tasks by weight, and a run of seconds may draw no job to measure).
 """
 
 from __future__ import annotations
@@ -93,12 +95,12 @@ def workers(seconds: int, users: int) -> list[list[object]]:
     return rows
 
 
-def soak(seconds: int, users: int) -> list[list[object]]:
+def soak(seconds: int, users: int, suite: Path = ROOT) -> list[list[object]]:
     """h2o3.mixed against a mock served by this process, with its memory and job count around the run."""
     state = default_state(speed=10)
     before = rss_mb()
     with serve(make_app(state)) as served, tempfile.TemporaryDirectory() as out:
-        run = LoadRun(find_profile("h2o3.mixed", ROOT), target="live", url=served.url, users=users,
+        run = LoadRun(find_profile("h2o3.mixed", suite), target="live", url=served.url, users=users,
                       spawn_rate=users, run_time=seconds, report_dir=Path(out))  # fmt: skip
         summary = execute(run)
         after = rss_mb()
@@ -136,6 +138,7 @@ def stream_error(seconds: int, users: tuple[int, ...]) -> list[list[object]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a few seconds per run, for a smoke test")
+    parser.add_argument("--suite-dir", type=Path, default=ROOT, help="where the soak's loadtests/ are (default: here)")
     args = parser.parse_args()
     short = 3 if args.quick else 20
     print(machine())
@@ -158,7 +161,7 @@ def main() -> None:
         "jobs held",
         "frames held",
     ]
-    print(table(headers, soak(short if args.quick else 60, 5 if args.quick else 50)))
+    print(table(headers, soak(short if args.quick else 60, 5 if args.quick else 50, args.suite_dir)))
     print()
     print("[stream timing] h2ogpte.streaming (JSONL), measured minus the mock's schedule, ms (Locust rounds to ms)")
     heads = ["streams", "figure", "p50 error", "p99 error", "samples"]

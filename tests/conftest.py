@@ -27,3 +27,36 @@ def small_suite(tmp_path: Path) -> Callable[[str], Path]:
         return root
 
     return make
+
+
+@pytest.fixture
+def every_call_in_turn(tmp_path: Path) -> Callable[..., Path]:
+    """A suite folder (``--suite-dir``) whose ``<slug>.mixed`` makes the project's MixedUser's calls one after
+    another, each time round: the profile draws its tasks by weight, so in a run of seconds it may draw none of
+    the one a test is about, and the test fails on the draw. Its calls: the tasks named, or all in their order.
+
+    Each call is the profile's own guarded task, so a failure is counted and said as in the profile.
+    """
+
+    def make(slug: str, *names: str) -> Path:
+        suite = tmp_path / "suite"
+        (suite / "loadtests").mkdir(parents=True)
+        slos = f"{slug}.slo.yaml"
+        (suite / "loadtests" / slos).write_text((ROOT / "loadtests" / slos).read_text())
+        # the project's contract names the requests by operation, as for the real profile
+        profile = ROOT / "loadtests" / f"{slug}.py"
+        source = profile.read_text().replace("Path(__file__)", f"Path({str(profile)!r})")
+        source += (
+            "\n\n_DRAWN = MixedUser\n"
+            "_CALLS = {call.__name__: call for call in _DRAWN.tasks}\n\n\n"
+            "class MixedUser(_DRAWN.__bases__[0]):\n"
+            "    wait_time = _DRAWN.wait_time\n\n"
+            "    @task\n"
+            "    def each(self) -> None:\n"
+            f"        for name in {list(names) or None!r} or _CALLS:\n"
+            "            _CALLS[name](self)\n"
+        )
+        (suite / "loadtests" / f"{slug}.py").write_text(source)
+        return suite
+
+    return make

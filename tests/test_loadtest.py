@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -171,36 +172,17 @@ def test_a_setup_that_extends_its_parents_is_retried_whole(tmp_path: Path) -> No
     assert "GET /3/Jobs" not in failures(report)
 
 
-def _every_call_in_turn(tmp_path: Path) -> Path:
-    """A suite whose h2ogpte.mixed makes each of the profile's reads and answers in turn: the profile draws its tasks
-    by weight, and in a few seconds it sometimes drew no plain answer, so the test's assertion on it failed."""
-    suite = tmp_path / "suite"
-    (suite / "loadtests").mkdir(parents=True)
-    (suite / "loadtests" / "h2ogpte.slo.yaml").write_text((ROOT / "loadtests" / "h2ogpte.slo.yaml").read_text())
-    # the project's contract names the requests by operation, as for the real profile
-    profile = ROOT / "loadtests" / "h2ogpte.py"
-    source = profile.read_text().replace("Path(__file__)", f"Path({str(profile)!r})")
-    source += (
-        "\n\n_PROFILE = MixedUser\n\n\n"
-        "class MixedUser(_H2OGPTeUser):\n"
-        "    wait_time = between(0.05, 0.2)\n\n"
-        "    @task\n"
-        "    def each(self) -> None:\n"
-        "        for call in (_PROFILE.models, _PROFILE.collection, _PROFILE.answer, _PROFILE.stream):\n"
-        "            with contextlib.suppress(Exception):  # the failure is counted; the next call still goes\n"
-        "                call(self)\n"
-    )
-    (suite / "loadtests" / "h2ogpte.py").write_text(source)
-    return suite
-
-
-def test_an_answer_the_call_cannot_read_is_a_failure_whatever_its_status(tmp_path: Path) -> None:
+def test_an_answer_the_call_cannot_read_is_a_failure_whatever_its_status(
+    tmp_path: Path, every_call_in_turn: Callable[..., Path]
+) -> None:
     # a 200 that is an HTML page (a proxy's) or text where JSON or a JSONL stream was due
     rules = [
         {"method": "GET", "path": "/api/v1/models", "fault": "content-type=text/html"},
         {"method": "POST", "path": "/api/v1/chats/*/completions", "fault": "content-type=text/plain"},
     ]
-    stderr = load(tmp_path, "h2ogpte.mixed", rules, suite=_every_call_in_turn(tmp_path))
+    # h2ogpte.mixed draws its tasks by weight: in 4 s it sometimes drew no plain answer
+    suite = every_call_in_turn("h2ogpte", "models", "collection", "answer", "stream")
+    stderr = load(tmp_path, "h2ogpte.mixed", rules, suite=suite)
     assert_no_traceback(tmp_path, stderr)
     entries = {e["key"]: e for e in json.loads((tmp_path / "load.json").read_text())["entries"]}
     for key in ("GET /api/v1/models", "POST /api/v1/chats/{session_id}/completions"):
