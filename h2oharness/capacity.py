@@ -199,6 +199,17 @@ def _in_flight(arrivals: Sequence[Arrival], at: float) -> int:
     return sum(1 for a in arrivals if a.sent < at and (a.done is None or a.done >= at))
 
 
+def _judged_in_a_window(rule: Rule, present: set[str]) -> bool:
+    """Whether ``rule`` is judged on a window that recorded the entries ``present``: the run-wide rules, and the
+    latency and failure rules of an entry it recorded. A rule on an entry the window did not record has nothing to
+    judge, and an entry's request count is the profile's draw of tasks, not a capacity: in a 2-s window of
+    h2ogpte.streaming, ``jsonl stream min_requests >= 1`` failed whenever the draw picked only SSE streams (1 in
+    256). They are judged on the whole run; a window in which nothing ended fails all the same."""
+    if rule.entry is None:
+        return True
+    return rule.entry in present and rule.limit not in ("min_requests", "min_rps")
+
+
 def window_results(
     recording: Recorder, rules: Sequence[Rule], rate: float, search: Search, limit_ms: float
 ) -> list[WindowResult]:
@@ -209,11 +220,7 @@ def window_results(
         begins, ends = start + index * search.window, start + (index + 1) * search.window
         entries = _entries(recording.windows.get(index, {}), search.window)
         present = {e.key for e in entries}
-        # a latency rule on an entry the window did not record has nothing to judge (an SSE-weighted task may
-        # not come up in a short window); a window in which nothing ended fails below all the same
-        verdicts = judge(
-            [r for r in rules if r.entry is None or r.entry in present or r.limit == "min_requests"], entries
-        )
+        verdicts = judge([r for r in rules if _judged_in_a_window(r, present)], entries)
         broken = [v.rule for v in verdicts if not v.ok]
         sent = [a for a in recording.arrivals if begins <= a.sent < ends]
         done = [a for a in recording.arrivals if a.done is not None and begins <= a.done < ends]

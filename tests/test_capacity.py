@@ -228,3 +228,20 @@ def test_a_run_ends_early_once_its_complete_windows_are_over_saturated() -> None
     assert early_stop(rec, 1.01, 10.0, windows=3, limit_ms=LIMIT).startswith(
         "the load generator fell behind its schedule in window 1"
     )
+
+
+def test_an_entrys_request_count_is_the_draw_of_tasks_not_a_windows_capacity() -> None:
+    # h2ogpte.streaming's SLOs ask for a JSONL stream at least once; a window that drew only SSE streams failed it
+    rec = Recorder(window=2.0)
+    rec.begin(1000.0)
+    rec.arrive("a", 1000.0, 1000.001)
+    rec.measured("a", "STREAM h2ogpte sse time to first token", 100.0, False, 1000.5)
+    rules = [
+        Rule("min_requests", 1.0, "STREAM h2ogpte jsonl stream"),
+        Rule("min_requests", 3.0, "STREAM h2ogpte sse time to first token"),
+        Rule("p95_ms", 50.0, "STREAM h2ogpte sse time to first token"),
+        Rule("min_requests", 2.0, None),
+    ]
+    (only,) = window_results(rec, rules, 1.0, Search(window=2, windows=1, warmup=0), LIMIT)
+    # the latency and the run-wide count are judged; the two entries' counts are not
+    assert only.broken == ("STREAM h2ogpte sse time to first token p95_ms <= 50", "min_requests >= 2")
