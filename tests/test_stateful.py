@@ -14,6 +14,7 @@ import pytest
 import schemathesis
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import FlakyStrategyDefinition
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -23,7 +24,7 @@ from h2oharness.errors import NoAnswer
 from h2oharness.mocks.faults import FaultableApp, FaultPlan, faulty, injection
 from h2oharness.mocks.serve import serve
 from h2oharness.pytest_plugin.contract import contract_tests
-from h2oharness.stateful import flow_settings, linked_flow, pinned_constants
+from h2oharness.stateful import _Unanswered, flow_settings, linked_flow, pinned_constants
 from h2oharness.sweep import Sweep, SweepGuard
 from h2oharness.targets import Target
 
@@ -222,3 +223,22 @@ def test_the_contract_driver_draws_with_pinned_constants() -> None:
     contract, _ = contract_tests("coreplexml", Path(__file__).parents[1] / "contracts" / "coreplexml")
     used = {name for mark in contract.pytestmark if mark.name == "usefixtures" for name in mark.args}
     assert "harness_pinned_constants" in used
+
+
+def test_a_request_unanswered_where_an_earlier_sequence_went_on_is_the_targets_no_answer() -> None:
+    # seed 8675309, h2oGPTe's flow: a reset ended a sequence sooner than an earlier one with the same draws, and
+    # hypothesis's bookkeeping said FlakyStrategyDefinition, reported as an internal error of the harness
+    unanswered = NoAnswer("DELETE /things/{thing_id}: no complete answer (the target reset the connection)")
+
+    class Drawn:
+        @classmethod
+        def run(cls, **kwargs: Any) -> None:
+            try:
+                raise _Unanswered(unanswered)
+            except _Unanswered:
+                raise FlakyStrategyDefinition("Inconsistent data generation!") from None
+
+    flow = linked_flow(SimpleNamespace(as_state_machine=lambda: Drawn), Target("mock", "u"), None, _Known(), [])
+    with pytest.raises(NoAnswer) as raised:
+        flow.run()
+    assert raised.value is unanswered
