@@ -68,9 +68,12 @@ class StreamFigures:
             else "no server usage (our count)"
         )
         failed = f"{self.failures} failed, " if self.failures else ""
+        streams = "1 stream" if self.streams == 1 else f"{self.streams} streams"
+        tokens = by.get("output tokens")
         return (
-            f"  stream {self.name}: {self.streams} streams, {failed}{p50('TTFT', ' ms')}, {p50('ITL', ' ms')}, "
-            f"{p50('TPOT', ' ms')}, {p50('E2E', ' ms')}, {p50('output tokens', '')} tokens, "
+            f"  stream {self.name}: {streams}, {failed}{p50('TTFT', ' ms')}, {p50('ITL', ' ms')}, "
+            f"{p50('TPOT', ' ms')}, {p50('E2E', ' ms')}, "
+            f"{f'output tokens p50 {tokens.p50:.4g}' if tokens else 'output tokens n/a'}, "
             f"{self.aggregate_tokens_per_second:.4g} output tokens/s in all; {usage}"
         )
 

@@ -367,6 +367,12 @@ def test_failed_streams_are_said_and_not_counted_in_the_successful_streams_figur
     every = EntryStats("STREAM", "h2ogpte jsonl stream", 4, 4, 0, 0, 0, 0, 0, 0, 0.4)
     (none_whole,) = LoadSummary("h2ogpte.mixed", {"kind": "live", "url": "u"}, {}, (every,), ()).streams
     assert none_whole.metrics == ()  # nothing timed: "E2E n/a", not a p50 of 0 ms over 4 streams
+    assert ", E2E n/a, output tokens n/a, 0 output tokens/s" in none_whole.line  # was "output tokens n/a tokens"
+    one = EntryStats("STREAM", "h2ogpte jsonl stream", 1, 0, 40, 40, 40, 40, 40, 40, 0.1)
+    tokens = EntryStats("STREAM", "h2ogpte jsonl output tokens", 1, 0, 20, 20, 20, 20, 20, 20, 0.1)
+    (single,) = LoadSummary("h2ogpte.mixed", {"kind": "live", "url": "u"}, {}, (one, tokens), ()).streams
+    assert single.line.startswith("  stream h2ogpte jsonl: 1 stream, TTFT n/a")  # was "1 streams"
+    assert ", output tokens p50 20, " in single.line
 
 
 def test_jobs_unfinished_at_the_stop_are_said_in_the_summary_and_the_missing_entrys_verdict() -> None:
