@@ -222,3 +222,15 @@ def test_a_load_json_kept_under_another_name_is_read_as_a_load_report(tmp_path: 
     diff = diff_reports(read_report(kept), read_report(new))
     assert diff.broken_slos == ("failure_ratio <= 0.01: met before, broken now",)
     assert diff.regressions == 2
+
+
+def test_an_entry_the_new_load_run_did_not_record_is_said_not_counted(tmp_path: Path) -> None:
+    # every parse stuck in the new run: no submit-to-done at all, and the diff said nothing of it
+    done = "JOB h2o3 parse submit-to-done"
+    old = _load(tmp_path / "old", {"GET /3/Cloud": (10, 0, 5.0), done: (8, 0, 900.0), "GET /3/Models": (3, 3, 1.0)}, {})
+    new = _load(tmp_path / "new", {"GET /3/Cloud": (10, 0, 5.0), "JOB h2o3 parse unfinished at stop": (8, 0, 9e3)}, {})
+    diff = diff_reports(read_report(old), read_report(new))
+    # a task a mixed profile did not draw in a short run is no regression of the target's
+    assert diff.regressions == 0
+    assert diff.notes == (f"recorded by the old run only (a task not drawn, or never ending, in the new): {done}",)
+    assert diff_reports(read_report(new), read_report(old)).notes == ()  # what failed only, or ran on: not said
