@@ -383,7 +383,7 @@ def pytest_command(args: argparse.Namespace, kind: str, report_dir: Path, root: 
     if args.max_examples is not None:
         command += ["--harness-max-examples", str(args.max_examples)]
     # a budgeted sweep runs its rounds in one process (h2oharness/pytest_plugin/budgeted.py)
-    if args.workers not in ("0", "1") and not (getattr(args, "budget", None) or os.environ.get("HARNESS_BUDGET")):
+    if args.workers not in ("0", "1") and not (getattr(args, "budget", None) or Settings.from_env().budget):
         command += ["-n", str(args.workers)]
     return command
 

@@ -220,6 +220,15 @@ def test_baseline_from_a_corrupt_report_names_the_file_and_writes_nothing(
     assert "reason: mine" in out.read_text()
 
 
+def test_a_blank_budget_variable_leaves_the_run_its_workers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A blank ``HARNESS_BUDGET`` is unset, as for every variable: the run is not budgeted, so not one process."""
+    from h2oharness.cli import _parser, pytest_command
+
+    monkeypatch.setenv("HARNESS_BUDGET", " ")
+    args = _parser().parse_args(["run", "--workers", "2"])
+    assert "-n" in pytest_command(args, "mock", tmp_path, ROOT, ["contracts/h2o3"])
+
+
 def test_argparse_errors_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as excinfo:
         main(["run", "--no-such-option"])
