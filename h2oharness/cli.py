@@ -24,7 +24,17 @@ from h2oharness.http.redact import redact
 from h2oharness.openapi import check_spec_file
 from h2oharness.report.diff import REGRESSION_MS, REGRESSION_RATIO
 from h2oharness.scrub import pump_redacted, scrub_folder
-from h2oharness.settings import SECONDS_RULE, Handed, Settings, known_secrets, seconds_ok, secret_variable, url_password
+from h2oharness.settings import (
+    SECONDS_RULE,
+    Handed,
+    Settings,
+    blank,
+    given,
+    known_secrets,
+    seconds_ok,
+    secret_variable,
+    url_password,
+)
 from h2oharness.targets import (
     TARGET_KINDS,
     check_kind,
@@ -48,7 +58,15 @@ PUMP_JOIN = 10.0
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is a harness error: one line and exit 3."""
+    """argparse, but a usage error is a harness error: one line and exit 3; an empty or blank value is one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # every option and argument that takes text or a path, in every subcommand (each is a _Parser) and group:
+        # Path("") is the current folder, so "--report-dir ''" wrote the report there, and "--host ''" served the
+        # mock on every interface
+        self.register("type", None, given)
+        self.register("type", Path, lambda text: Path(given(text)))
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_HARNESS_ERROR, f"{self.prog}: error: {message}\n")
@@ -67,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="h2oharness", description="Contract and load tests for H2O HTTP APIs.")
     parser.add_argument("--version", action="version", version=f"h2oharness {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.type = str  # the command's arguments go on to its own parser as typed, to be checked there
 
     run = sub.add_parser("run", help="run the contract tests and scenarios against a target and write a report")
     run.add_argument("--target", default="mock", help=f"one of {', '.join(TARGET_KINDS)} (default: mock)")
@@ -192,6 +211,7 @@ def _parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="work with written reports")
     report_sub = report.add_subparsers(dest="report_command", required=True)
+    report_sub.type = str
     diff = report_sub.add_parser(
         "diff",
         help="what changed between two reports (run's or load's)",
@@ -245,7 +265,7 @@ def _spec_overrides(items: Sequence[str]) -> dict[str, Path]:
     overrides: dict[str, Path] = {}
     for item in items:
         slug, sep, path = item.partition("=")
-        if not sep or not path:
+        if not sep or blank(path):
             raise ConfigError(f"--spec takes SLUG=PATH, got {item!r}")
         get_api(slug)
         overrides[slug] = Path(path)

@@ -7,7 +7,9 @@ hands Locust the credentials), ``export()`` puts them into this process for the
 xdist workers it will start. The APIs' own variables (``H2O3_URL``,
 ``WORKFLOWS_REFRESH_TOKEN``...) are read with ``variable()``.
 
-A variable set empty or blank (only whitespace) counts as unset, as in most tools (``blank()``).
+One rule for values that name nothing: a variable set empty or blank (only whitespace) counts as unset, as
+in most tools; an option given an empty or blank value on a command line is a mistake, refused by ``given()``
+(an empty ``--report-dir ""`` named the current folder, an empty ``--host ""`` every interface).
 
 Example:
     settings = Settings.from_env()
@@ -16,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import os
 from collections.abc import Collection, Mapping
@@ -230,6 +233,13 @@ class Settings:
 def blank(value: str) -> bool:
     """Whether ``value`` names nothing: empty, or only whitespace. A variable so set counts as unset."""
     return not value.strip()
+
+
+def given(value: str) -> str:
+    """``value`` as typed for an option (an argparse ``type``); ArgumentTypeError, one line, when it is blank."""
+    if blank(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is {'blank' if value else 'empty'}: give a value, or leave it out")
+    return value
 
 
 #: what a deadline given in seconds must be
