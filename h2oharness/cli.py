@@ -245,9 +245,13 @@ def _say(text: str, file: TextIO | None = None) -> None:
 
 
 def _suite_root(explicit: Path | None, folder: str = "contracts") -> Path:
-    candidates = [explicit] if explicit else [Path.cwd(), Path(__file__).resolve().parent.parent]
-    for root in candidates:
-        if root is not None and (root / folder).is_dir():
+    if explicit is not None:
+        if not (explicit / folder).is_dir():  # not "pass --suite-dir": it was passed
+            held = "is a file" if explicit.is_file() else "holds none" if explicit.is_dir() else "does not exist"
+            raise ConfigError(f"--suite-dir {explicit}: a folder holding {folder}/, and it {held}")
+        return explicit
+    for root in (Path.cwd(), Path(__file__).resolve().parent.parent):
+        if (root / folder).is_dir():
             return root
     raise ConfigError(f"cannot find {folder}/: run from the h2oharness checkout or pass --suite-dir")
 

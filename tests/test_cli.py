@@ -37,6 +37,10 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["baseline", "--from", "/no/such/c.json", "--api", "h2o3"], "cannot read /no/such/c.json"),
         (["run", "--spec", "h2o3"], "--spec takes SLUG=PATH"),
         (["run", "--spec", "h2o3= "], "--spec takes SLUG=PATH"),
+        # not "pass --suite-dir", which was passed
+        (["run", "--suite-dir", "x.yaml"], "--suite-dir TMP/x.yaml: a folder holding contracts/, and it is a file"),
+        (["run", "--suite-dir", "TMP"], "--suite-dir TMP: a folder holding contracts/, and it holds none"),
+        (["load", "h2o3.polling", "--suite-dir", "TMP/no"], "--suite-dir TMP/no: a folder holding loadtests/, and"),
         (
             ["run", "--api", "h2ogpte", "--max-time", "5s", "--spec", "h2o3=contracts/h2o3/openapi.yaml"],
             "--spec h2o3=... is for an API this run leaves out: add --api h2o3",
@@ -108,9 +112,10 @@ def test_bad_input_is_one_line_and_exit_3(
 ) -> None:
     monkeypatch.delenv("H2O3_URL", raising=False)
     monkeypatch.chdir(ROOT)
-    argv = [a.replace("x.yaml", str(tmp_path / "x.yaml")) for a in argv]
+    (tmp_path / "x.yaml").write_text("")
+    argv = [a.replace("x.yaml", str(tmp_path / "x.yaml")).replace("TMP", str(tmp_path)) for a in argv]
     assert main(argv) == 3
-    assert needle in one_line_error(capsys)
+    assert needle.replace("TMP", str(tmp_path)) in one_line_error(capsys)
 
 
 @pytest.mark.parametrize(
