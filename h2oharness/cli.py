@@ -24,7 +24,17 @@ from h2oharness.http.redact import redact
 from h2oharness.openapi import check_spec_file
 from h2oharness.report.diff import REGRESSION_MS, REGRESSION_RATIO
 from h2oharness.scrub import pump_redacted, scrub_folder
-from h2oharness.settings import SECONDS_RULE, Handed, Settings, known_secrets, seconds_ok, secret_variable, url_password
+from h2oharness.settings import (
+    SECONDS_RULE,
+    Handed,
+    Settings,
+    blank,
+    given,
+    known_secrets,
+    seconds_ok,
+    secret_variable,
+    url_password,
+)
 from h2oharness.targets import (
     TARGET_KINDS,
     check_kind,
@@ -48,7 +58,15 @@ PUMP_JOIN = 10.0
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is a harness error: one line and exit 3."""
+    """argparse, but a usage error is a harness error: one line and exit 3; an empty or blank value is one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # every option and argument that takes text or a path, in every subcommand (each is a _Parser) and group:
+        # Path("") is the current folder, so "--report-dir ''" wrote the report there, and "--host ''" served the
+        # mock on every interface
+        self.register("type", None, given)
+        self.register("type", Path, lambda text: Path(given(text)))
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_HARNESS_ERROR, f"{self.prog}: error: {message}\n")
@@ -67,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="h2oharness", description="Contract and load tests for H2O HTTP APIs.")
     parser.add_argument("--version", action="version", version=f"h2oharness {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.type = str  # the command's arguments go on to its own parser as typed, to be checked there
 
     run = sub.add_parser("run", help="run the contract tests and scenarios against a target and write a report")
     run.add_argument("--target", default="mock", help=f"one of {', '.join(TARGET_KINDS)} (default: mock)")
@@ -192,6 +211,7 @@ def _parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="work with written reports")
     report_sub = report.add_subparsers(dest="report_command", required=True)
+    report_sub.type = str
     diff = report_sub.add_parser(
         "diff",
         help="what changed between two reports (run's or load's)",
@@ -225,9 +245,13 @@ def _say(text: str, file: TextIO | None = None) -> None:
 
 
 def _suite_root(explicit: Path | None, folder: str = "contracts") -> Path:
-    candidates = [explicit] if explicit else [Path.cwd(), Path(__file__).resolve().parent.parent]
-    for root in candidates:
-        if root is not None and (root / folder).is_dir():
+    if explicit is not None:
+        if not (explicit / folder).is_dir():  # not "pass --suite-dir": it was passed
+            held = "is a file" if explicit.is_file() else "holds none" if explicit.is_dir() else "does not exist"
+            raise ConfigError(f"--suite-dir {explicit}: a folder holding {folder}/, and it {held}")
+        return explicit
+    for root in (Path.cwd(), Path(__file__).resolve().parent.parent):
+        if (root / folder).is_dir():
             return root
     raise ConfigError(f"cannot find {folder}/: run from the h2oharness checkout or pass --suite-dir")
 
@@ -245,7 +269,7 @@ def _spec_overrides(items: Sequence[str]) -> dict[str, Path]:
     overrides: dict[str, Path] = {}
     for item in items:
         slug, sep, path = item.partition("=")
-        if not sep or not path:
+        if not sep or blank(path):
             raise ConfigError(f"--spec takes SLUG=PATH, got {item!r}")
         get_api(slug)
         overrides[slug] = Path(path)
@@ -383,7 +407,7 @@ def pytest_command(args: argparse.Namespace, kind: str, report_dir: Path, root: 
     if args.max_examples is not None:
         command += ["--harness-max-examples", str(args.max_examples)]
     # a budgeted sweep runs its rounds in one process (h2oharness/pytest_plugin/budgeted.py)
-    if args.workers not in ("0", "1") and not (getattr(args, "budget", None) or os.environ.get("HARNESS_BUDGET")):
+    if args.workers not in ("0", "1") and not (getattr(args, "budget", None) or Settings.from_env().budget):
         command += ["-n", str(args.workers)]
     return command
 

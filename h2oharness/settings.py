@@ -7,6 +7,10 @@ hands Locust the credentials), ``export()`` puts them into this process for the
 xdist workers it will start. The APIs' own variables (``H2O3_URL``,
 ``WORKFLOWS_REFRESH_TOKEN``...) are read with ``variable()``.
 
+One rule for values that name nothing: a variable set empty or blank (only whitespace) counts as unset, as
+in most tools; an option given an empty or blank value on a command line is a mistake, refused by ``given()``
+(an empty ``--report-dir ""`` named the current folder, an empty ``--host ""`` every interface).
+
 Example:
     settings = Settings.from_env()
     child = settings.replace(all_operations=True).child_environment()
@@ -14,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import os
 from collections.abc import Collection, Mapping
@@ -159,8 +164,8 @@ class Settings:
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for name, (variable, kind) in _PLAIN.items():
-            raw = env.get(variable)
-            if raw is None or raw == "":
+            raw = env.get(variable, "")
+            if blank(raw):
                 continue
             values[name] = _parse(variable, raw, kind)
             if name in _POSITIVE and not seconds_ok(values[name]):
@@ -178,7 +183,8 @@ class Settings:
             suffix = next((s for s in _HANDED if rest.endswith(s)), None)
             api_prefix = rest[: -len(suffix)] if suffix else ""
             if suffix == "_SPEC" and api_prefix:
-                specs[api_prefix] = value
+                if not blank(value):
+                    specs[api_prefix] = value
             elif suffix and api_prefix and any(f"{PREFIX}{api_prefix}{k}" in env for k in ("_URL", "_ERROR")):
                 handed[api_prefix] = dataclasses.replace(handed.get(api_prefix, Handed()), **{_HANDED[suffix]: value})
         return cls(**values, handed=handed, specs=specs)
@@ -224,6 +230,18 @@ class Settings:
         return tuple(s for h in self.handed.values() for s in (h.password, h.token) if s)
 
 
+def blank(value: str) -> bool:
+    """Whether ``value`` names nothing: empty, or only whitespace. A variable so set counts as unset."""
+    return not value.strip()
+
+
+def given(value: str) -> str:
+    """``value`` as typed for an option (an argparse ``type``); ArgumentTypeError, one line, when it is blank."""
+    if blank(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is {'blank' if value else 'empty'}: give a value, or leave it out")
+    return value
+
+
 #: what a deadline given in seconds must be
 SECONDS_RULE = "must be a positive number of seconds, at most a year"
 
@@ -245,17 +263,20 @@ def _parse(variable: str, raw: str, kind: type) -> Any:
 
 
 def variable(name: str) -> str | None:
-    """An API's own environment variable (``H2O3_URL``, ``WORKFLOWS_CLIENT_ID``...), None when unset or empty."""
-    return os.environ.get(name) or None
+    """An API's own environment variable (``H2O3_URL``, ``WORKFLOWS_CLIENT_ID``...), None when unset or blank."""
+    value = os.environ.get(name, "")
+    return None if blank(value) else value
 
 
 def secret_variable(name: str | None, option: str) -> str | None:
-    """The value of the variable an option names (``--password-env NAME``); ConfigError when it is not set."""
+    """The value of the variable an option names (``--password-env NAME``); ConfigError when it is not set or blank."""
     if name is None:
         return None
     value = os.environ.get(name)
     if value is None:
         raise ConfigError(f"{option} names {name}, which is not set")
+    if blank(value):
+        raise ConfigError(f"{option} names {name}, which is set to {value!r}: a blank secret counts as unset")
     return value
 
 

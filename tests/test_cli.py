@@ -36,6 +36,11 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["report", "diff", "/no/such/old.json", "/no/such/new.json"], "cannot read /no/such/old.json"),
         (["baseline", "--from", "/no/such/c.json", "--api", "h2o3"], "cannot read /no/such/c.json"),
         (["run", "--spec", "h2o3"], "--spec takes SLUG=PATH"),
+        (["run", "--spec", "h2o3= "], "--spec takes SLUG=PATH"),
+        # not "pass --suite-dir", which was passed
+        (["run", "--suite-dir", "x.yaml"], "--suite-dir TMP/x.yaml: a folder holding contracts/, and it is a file"),
+        (["run", "--suite-dir", "TMP"], "--suite-dir TMP: a folder holding contracts/, and it holds none"),
+        (["load", "h2o3.polling", "--suite-dir", "TMP/no"], "--suite-dir TMP/no: a folder holding loadtests/, and"),
         (
             ["run", "--api", "h2ogpte", "--max-time", "5s", "--spec", "h2o3=contracts/h2o3/openapi.yaml"],
             "--spec h2o3=... is for an API this run leaves out: add --api h2o3",
@@ -107,9 +112,10 @@ def test_bad_input_is_one_line_and_exit_3(
 ) -> None:
     monkeypatch.delenv("H2O3_URL", raising=False)
     monkeypatch.chdir(ROOT)
-    argv = [a.replace("x.yaml", str(tmp_path / "x.yaml")) for a in argv]
+    (tmp_path / "x.yaml").write_text("")
+    argv = [a.replace("x.yaml", str(tmp_path / "x.yaml")).replace("TMP", str(tmp_path)) for a in argv]
     assert main(argv) == 3
-    assert needle in one_line_error(capsys)
+    assert needle.replace("TMP", str(tmp_path)) in one_line_error(capsys)
 
 
 @pytest.mark.parametrize(
@@ -218,6 +224,77 @@ def test_baseline_from_a_corrupt_report_names_the_file_and_writes_nothing(
     assert main(["baseline", "--from", str(report), "--api", "h2o3", "--out", str(out), "--merge"]) == 3
     assert needle in one_line_error(capsys)
     assert "reason: mine" in out.read_text()
+
+
+#: every option and argument that takes text or a path, after what its command needs besides
+TEXT_OPTIONS: list[tuple[list[str], str]] = [
+    *((["run"], option) for option in ("--target", "--api", "--report-dir", "--url", "--username")),
+    *((["run"], option) for option in ("--password-env", "--api-key-env", "--spec", "--workers", "--suite-dir")),
+    *((["run"], option) for option in ("--mock-faults", "--max-time", "--budget")),
+    *((["load", "h2o3.polling"], option) for option in ("--target", "-t", "--window", "--warmup", "--slo")),
+    *((["load", "h2o3.polling"], option) for option in ("--allow-host", "--mock-faults", "--max-time")),
+    *((["load", "h2o3.polling"], option) for option in ("--report-dir", "--url", "--username", "--password-env")),
+    *((["load", "h2o3.polling"], option) for option in ("--api-key-env", "--suite-dir")),
+    (["serve"], "--api"),
+    *((["serve", "--api", "h2o3"], option) for option in ("--host", "--username", "--password-env")),
+    *((["serve", "--api", "h2o3"], option) for option in ("--api-key-env", "--faults")),
+    (["baseline", "--api", "h2o3"], "--from"),
+    (["baseline", "--from", "r.json"], "--api"),
+    (["baseline", "--from", "r.json", "--api", "h2o3"], "--out"),
+    (["spec", "h2o3"], "--out"),
+    *((["spec", "h2o3", "--out", "x.yaml"], option) for option in ("--from", "--username", "--password-env")),
+    (["spec", "h2o3", "--out", "x.yaml"], "--snapshot"),
+]
+
+
+@pytest.mark.parametrize("value", ["", " "])
+@pytest.mark.parametrize(("before", "option"), TEXT_OPTIONS)
+def test_an_option_given_an_empty_or_blank_value_is_one_line_and_exit_3(
+    before: list[str], option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty value is a mistake, not the option left out: ``--report-dir ''`` wrote the report into the current
+    folder, ``serve --host ''`` served the mock on every interface, ``--url ''`` tested the mock without a word."""
+    from h2oharness.cli import _parser
+
+    with pytest.raises(SystemExit) as excinfo:
+        _parser().parse_args([*before, option, value])
+    assert excinfo.value.code == 3
+    word = "blank" if value else "empty"
+    line = one_line_error(capsys)
+    assert f"argument {option}" in line
+    assert f"{value!r} is {word}: give a value, or leave it out" in line
+
+
+@pytest.mark.parametrize(
+    "argv", [["load", ""], ["report", "diff", "", "new.json"], ["report", "diff", "old.json", " "], ["spec", ""]]
+)
+def test_an_empty_or_blank_argument_is_one_line_and_exit_3(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """``report diff '' new`` read the current folder's conformance.json."""
+    with pytest.raises(SystemExit) as excinfo:
+        main([*argv, *(["--out", "x.yaml"] if argv[0] == "spec" else [])])
+    assert excinfo.value.code == 3
+    assert "give a value, or leave it out" in one_line_error(capsys)
+
+
+def test_run_with_an_empty_report_dir_writes_nothing_into_the_current_folder(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The known defect: ``Path('')`` is the current folder, and the run's report and progress went there."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as excinfo:
+        main(["run", "--api", "h2ogpte", "--workers", "0", "--max-time", "5s", "--report-dir", ""])
+    assert excinfo.value.code == 3
+    assert "argument --report-dir: '' is empty" in one_line_error(capsys)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_blank_budget_variable_leaves_the_run_its_workers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A blank ``HARNESS_BUDGET`` is unset, as for every variable: the run is not budgeted, so not one process."""
+    from h2oharness.cli import _parser, pytest_command
+
+    monkeypatch.setenv("HARNESS_BUDGET", " ")
+    args = _parser().parse_args(["run", "--workers", "2"])
+    assert "-n" in pytest_command(args, "mock", tmp_path, ROOT, ["contracts/h2o3"])
 
 
 def test_argparse_errors_exit_3(capsys: pytest.CaptureFixture[str]) -> None:

@@ -396,3 +396,29 @@ def test_options_that_cannot_mean_a_run_are_one_usage_error_before_collection(
     result = pytester.runpytest_subprocess(*args, "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert result.stderr.lines[0].startswith(line), result.stderr.lines
+
+
+@pytest.mark.parametrize("value", ["", " "])
+@pytest.mark.parametrize(
+    "option",
+    [
+        "--harness-target",
+        "--harness-url",
+        "--harness-username",
+        "--harness-password",
+        "--harness-api-key",
+        "--harness-report-dir",
+        "--harness-mock-faults",
+        "--harness-budget",
+    ],
+)
+def test_an_option_given_an_empty_or_blank_value_is_a_usage_error(
+    pytester: pytest.Pytester, option: str, value: str
+) -> None:
+    """An empty value is a mistake, not the option left out: ``--harness-report-dir ''`` wrote no report at all,
+    ``--harness-mock-faults ''`` injected no faults, and the run passed."""
+    pytester.makepyfile(test_x="def test_x():\n    pass\n")
+    result = pytester.runpytest_inprocess(option, value, "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    word = "blank" if value else "empty"
+    result.stderr.fnmatch_lines([f"*error: argument {option}: {value!r} is {word}: give a value, or leave it out"])

@@ -20,6 +20,16 @@ def test_defaults_when_nothing_is_set() -> None:
     assert Settings().to_env() == {}
 
 
+@pytest.mark.parametrize("raw", ["", " ", "\t"])
+def test_a_variable_set_empty_or_blank_counts_as_unset(raw: str) -> None:
+    """``HARNESS_BUDGET=' '`` was a budget that could not be read, ``HARNESS_TARGET=' '`` "--harness-target is
+    empty", ``HARNESS_MAX_EXAMPLES=' '`` "is not a int", ``HARNESS_H2O3_SPEC=' '`` a spec named ' '."""
+    from h2oharness.settings import _PLAIN
+
+    env = {variable: raw for variable, _ in _PLAIN.values()} | {"HARNESS_H2O3_SPEC": raw}
+    assert Settings.from_env(env) == Settings()
+
+
 def test_every_field_round_trips_through_the_environment() -> None:
     settings = Settings(
         target="mock,local",
@@ -143,6 +153,11 @@ def test_secrets_of_handed_targets_and_of_the_environment(monkeypatch: pytest.Mo
 def test_variables_and_the_ones_an_option_names(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("H2O3_DATASET_PATH", "")
     assert variable("H2O3_DATASET_PATH") is None  # empty is unset
+    monkeypatch.setenv("H2O3_URL", " ")
+    assert variable("H2O3_URL") is None  # and so is blank
+    monkeypatch.setenv("MY_EMPTY_PASSWORD", " ")
+    with pytest.raises(ConfigError, match="--password-env names MY_EMPTY_PASSWORD, which is set to ' '"):
+        secret_variable("MY_EMPTY_PASSWORD", "--password-env")
     monkeypatch.setenv("MY_PASSWORD", "s3cret")
     assert secret_variable("MY_PASSWORD", "--password-env") == "s3cret"
     assert secret_variable(None, "--password-env") is None

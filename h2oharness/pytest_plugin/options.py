@@ -8,7 +8,7 @@ import pytest
 
 from h2oharness.errors import HarnessError
 from h2oharness.folders import output_dir
-from h2oharness.settings import SECONDS_RULE, Settings, seconds_ok
+from h2oharness.settings import SECONDS_RULE, Settings, given, seconds_ok
 from h2oharness.targets import check_kind, check_url
 
 #: the run's settings: the environment's, with the command line's options on top
@@ -24,17 +24,23 @@ _MARKERS = (
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register the harness's namespaced options (their defaults come from ``HARNESS_*``, see settings.py)."""
+    # an option given an empty or blank value is a usage error (given()): "--harness-report-dir ''" wrote no report
     group = parser.getgroup("h2oharness", "h2oharness targets and reports")
     group.addoption(
         "--harness-target",
+        type=given,
         default=None,
         help="mock (default, or HARNESS_TARGET), local (a real H2O-3 started from the h2o package), live (URL from "
         "env/options), or several separated by commas (every target-bound test then runs once per target)",
     )
-    group.addoption("--harness-url", default=None, help="base URL of a live target (else <API>_URL)")
-    group.addoption("--harness-username", default=None, help="HTTP Basic user for a live target (else <API>_USERNAME)")
-    group.addoption("--harness-password", default=None, help="HTTP Basic password (else <API>_PASSWORD)")
-    group.addoption("--harness-api-key", default=None, help="bearer token for a live target (else <API>_API_KEY)")
+    group.addoption("--harness-url", type=given, default=None, help="base URL of a live target (else <API>_URL)")
+    group.addoption(
+        "--harness-username", type=given, default=None, help="HTTP Basic user for a live target (else <API>_USERNAME)"
+    )
+    group.addoption("--harness-password", type=given, default=None, help="HTTP Basic password (else <API>_PASSWORD)")
+    group.addoption(
+        "--harness-api-key", type=given, default=None, help="bearer token for a live target (else <API>_API_KEY)"
+    )
     group.addoption(
         "--harness-all-operations",
         action="store_true",
@@ -72,10 +78,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--harness-max-examples", type=int, default=None, help="hypothesis examples per operation (default 10)"
     )
     group.addoption(
-        "--harness-report-dir", default=None, help="write conformance.json and conformance.html into this folder"
+        "--harness-report-dir",
+        type=given,
+        default=None,
+        help="write conformance.json and conformance.html into this folder",
     )
     group.addoption(
         "--harness-mock-faults",
+        type=given,
         default=None,
         help="a fault plan (YAML/JSON) the mocks inject (else HARNESS_MOCK_FAULTS; see h2oharness/mocks/faults.py)",
     )
@@ -103,6 +113,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--harness-budget",
+        type=given,
         default=None,
         help="keep the sweep generating until this time budget is spent (90s, 30m, 1h; else HARNESS_BUDGET): "
         "rounds of fresh cases, spread over the operations by what still yields new distinct defects",
