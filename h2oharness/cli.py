@@ -320,7 +320,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         if slug not in {api.slug for api in apis}:
             raise ConfigError(f"--spec {slug}=... is for an API this run leaves out: add --api {slug}")
         check_spec_file(path)
-    report_dir = output_dir(args.report_dir, "--report-dir")
     handed: dict[str, Handed] = {}
     paths: list[str] = []
     # read once, before any target: an unset variable the options name stops the run
@@ -340,6 +339,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     for name, value in deadlines.items():
         if value is not None and not seconds_ok(value):
             raise ConfigError(f"--{name.replace('_', '-')} {SECONDS_RULE}")
+    # made once every check has passed: a refused run leaves no empty report folder behind
+    report_dir = output_dir(args.report_dir, "--report-dir")
     settings = settings.replace(
         mock_faults=str(plan.resolve()) if plan is not None else None,
         **{name: value for name, value in deadlines.items() if value is not None},

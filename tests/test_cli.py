@@ -516,3 +516,22 @@ def test_load_takes_what_no_option_gives_from_its_variables(
     capsys.readouterr()
     assert main(argv) == 3
     assert "HARNESS_ARRIVAL_PROCESS='bursty': choose constant or poisson" in one_line_error(capsys)
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [([], "H2O3_URL"), (["--url", "http://127.0.0.1:9", "--password-env", "H2OHARNESS_UNSET"], "H2OHARNESS_UNSET")],
+    ids=["no-url", "unset-password"],
+)
+def test_a_run_refused_before_it_starts_leaves_no_report_folder(
+    extra: list[str], needle: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # the folder was made first, so a refused live run left an empty reports/ behind
+    monkeypatch.delenv("H2O3_URL", raising=False)
+    monkeypatch.delenv("H2OHARNESS_UNSET", raising=False)
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "out"
+    argv = ["run", "--target", "live", "--api", "h2o3", "--username", "u", "--report-dir", str(out), *extra]
+    assert main(argv) == 3
+    assert needle in one_line_error(capsys)
+    assert not out.exists()
