@@ -385,6 +385,12 @@ def test_a_malformed_openapi_document_given_for_an_api_is_its_error_in_the_repor
             "ERROR: --harness-url must start with http:// or https://, got 'ftp://x'",
         ),
         (("--harness-report-dir", "test_x.py"), "ERROR: --harness-report-dir test_x.py: cannot make that folder"),
+        # ignored, as they were, the run against the mock passed for one against the server named
+        (("--harness-url", "http://staging:8080"), "ERROR: --harness-url is for --harness-target live; mock would"),
+        (
+            ("--harness-target", "mock,local", "--harness-api-key", "k"),
+            "ERROR: --harness-api-key is for --harness-target live; mock, local would ignore it",
+        ),
     ],
 )
 def test_options_that_cannot_mean_a_run_are_one_usage_error_before_collection(

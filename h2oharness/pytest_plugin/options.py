@@ -153,6 +153,10 @@ def settings_of(config: pytest.Config) -> Settings:
     return settings
 
 
+#: options only a live target reads
+LIVE_ONLY = ("--harness-url", "--harness-username", "--harness-password", "--harness-api-key")
+
+
 def target_kinds(config: pytest.Config) -> list[str]:
     """The target kinds chosen with ``--harness-target`` (comma-separated), validated."""
     raw = config.stash[SETTINGS].target
@@ -189,6 +193,10 @@ def _check_options(config: pytest.Config, settings: Settings) -> None:
             output_dir(Path(report_dir), "--harness-report-dir")
         except HarnessError as exc:
             raise pytest.UsageError(str(exc)) from None
+    given = [o for o in LIVE_ONLY if config.getoption(o)]
+    if given and "live" not in kinds:
+        # as `h2oharness run` refuses them: ignored, a run against the mock would pass for one against the server
+        raise pytest.UsageError(f"{given[0]} is for --harness-target live; {', '.join(kinds)} would ignore it")
     url = config.getoption("--harness-url")
     if url and "live" in kinds:
         try:
