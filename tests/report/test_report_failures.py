@@ -56,13 +56,8 @@ def test_an_official_clients_connection_error_is_named_by_the_request_under_it()
     class APIConnectionError(Exception):
         pass
 
-    try:
-        try:
-            raise httpx.ConnectError("[Errno 111] Connection refused", request=POST)
-        except httpx.ConnectError as exc:
-            raise APIConnectionError("Connection error.") from exc
-    except APIConnectionError as exc:
-        (failure,) = failures_from_exception(exc)
+    refused = httpx.ConnectError("[Errno 111] Connection refused", request=POST)
+    (failure,) = failures_from_exception(_raised_from(APIConnectionError("Connection error."), refused))
     assert (failure.check, failure.message) == (
         "NoAnswer",
         "POST /api/v1/chats: no complete answer ([Errno 111] Connection refused)",
@@ -70,13 +65,8 @@ def test_an_official_clients_connection_error_is_named_by_the_request_under_it()
 
 
 def test_a_check_of_ours_raised_from_a_transport_error_keeps_its_own_words() -> None:
-    try:
-        try:
-            raise httpx.RemoteProtocolError("incomplete chunked read", request=POST)
-        except httpx.RemoteProtocolError as exc:
-            raise StreamCut("JSONL stream cut before its end after 2 events") from exc
-    except StreamCut as exc:
-        (failure,) = failures_from_exception(exc)
+    cut = StreamCut("JSONL stream cut before its end after 2 events")
+    (failure,) = failures_from_exception(_raised_from(cut, httpx.RemoteProtocolError("incomplete", request=POST)))
     assert (failure.check, failure.message) == ("StreamCut", "JSONL stream cut before its end after 2 events")
 
 
@@ -93,3 +83,9 @@ def test_the_advice_of_a_load_run_names_only_what_load_has() -> None:
     assert "--test-deadline" not in slow
     assert "curl" not in next_step("ContractViolation", "GET /3/Cloud: 'version' missing", load=True)
     assert "--test-deadline" in next_step("NoAnswer", "past its deadline")  # run's own advice is kept
+
+
+def _raised_from(error: BaseException, cause: BaseException) -> BaseException:
+    """``error`` as ``raise error from cause`` leaves it."""
+    error.__cause__ = error.__context__ = cause
+    return error
