@@ -81,6 +81,7 @@ class ReportDiff:
     untested: tuple[str, ...] = ()
     more_failures: tuple[str, ...] = ()
     broken_slos: tuple[str, ...] = ()
+    improved: tuple[str, ...] = ()
 
     @property
     def regressions(self) -> int:
@@ -236,26 +237,29 @@ def _compare_api(old: ApiReport | None, new: ApiReport, out: dict[str, list[str]
     ]
 
 
-def _slower(old: dict[str, float], new: dict[str, float]) -> list[str]:
+def _slower(old: dict[str, float], new: dict[str, float], worse: bool = True) -> list[str]:
+    """Entries whose p95 grew past the regression rule (with ``worse`` False: shrank by as much)."""
     lines = []
     for key in sorted(set(old) & set(new)):
         if " per " in key or not is_latency(key):
             continue  # counts and rates (polls per job, output tokens, tokens per second), not latencies
         before, after = old[key], new[key]
-        if after > before * (1 + REGRESSION_RATIO) and after - before > REGRESSION_MS:
-            grew = f"+{(after - before) / before:.0%}" if before else "from 0"
-            lines.append(f"{key}: p95 {before:g} ms -> {after:g} ms ({grew})")
+        high, low = (after, before) if worse else (before, after)
+        if high > low * (1 + REGRESSION_RATIO) and high - low > REGRESSION_MS:
+            change = f"{(after - before) / before:+.0%}" if before else "from 0"
+            lines.append(f"{key}: p95 {before:g} ms -> {after:g} ms ({change})")
     return lines
 
 
-def _more_failures(old: dict[str, tuple[int, int]], new: dict[str, tuple[int, int]]) -> list[str]:
+def _more_failures(old: dict[str, tuple[int, int]], new: dict[str, tuple[int, int]], worse: bool = True) -> list[str]:
+    """Entries whose failed share grew by more than a point (with ``worse`` False: fell by as much)."""
     lines = []
     for key in sorted(set(old) & set(new)):
         (sent, failed), (sent_now, failed_now) = old[key], new[key]
         if not sent_now:
             continue
         before, after = failed / sent if sent else 0.0, failed_now / sent_now
-        if after - before > REGRESSION_FAILED_SHARE:
+        if (after - before if worse else before - after) > REGRESSION_FAILED_SHARE:
             lines.append(f"{key}: failed {failed}/{sent} -> {failed_now}/{sent_now} ({before:.1%} -> {after:.1%})")
     return lines
 
@@ -268,6 +272,13 @@ def _not_recorded(old: dict[str, tuple[int, int]], new: dict[str, tuple[int, int
 
 def _broken_slos(old: dict[str, bool], new: dict[str, bool]) -> list[str]:
     return [f"{rule}: met before, broken now" for rule in sorted(set(old) & set(new)) if old[rule] and not new[rule]]
+
+
+def _improved(old: LoadFigures, new: LoadFigures) -> list[str]:
+    """What got better by the same rules a regression is found by: faster p95, fewer failures, SLOs now met."""
+    both = sorted(set(old.slos) & set(new.slos))
+    met = [f"{rule}: broken before, met now" for rule in both if new.slos[rule] and not old.slos[rule]]
+    return [*_slower(old.p95, new.p95, worse=False), *_more_failures(old.counts, new.counts, worse=False), *met]
 
 
 def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
@@ -295,11 +306,13 @@ def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
         notes.append("only one report has a conformance.json: operations and scenarios not compared")
     slower: list[str] = []
     more_failures: list[str] = []
+    improved: list[str] = []
     broken: list[str] = []
     if old.load is not None and new.load is not None:
         slower = _slower(old.load.p95, new.load.p95)
         more_failures = _more_failures(old.load.counts, new.load.counts)
         broken = _broken_slos(old.load.slos, new.load.slos)
+        improved = _improved(old.load, new.load)
         if old.load.label.split(" against ")[0] != new.load.label.split(" against ")[0]:
             notes.append(f"the load runs are of different profiles: {old.load.label}; {new.load.label}")
         elif gone := _not_recorded(old.load.counts, new.load.counts):
@@ -321,6 +334,7 @@ def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
         untested=tuple(out["untested"]),
         more_failures=tuple(more_failures),
         broken_slos=tuple(broken),
+        improved=tuple(improved),
     )
 
 
@@ -350,6 +364,7 @@ def render_diff(diff: ReportDiff) -> str:
         ("now failing only on known findings (not counted)", diff.newly_known),
         ("no longer tested (not counted)", diff.untested),
         ("fixed", diff.fixed),
+        ("load figures improved (not counted)", diff.improved),
         ("new documentation drift", diff.new_drift),
         ("notes", diff.notes),
     )

@@ -234,3 +234,28 @@ def test_an_entry_the_new_load_run_did_not_record_is_said_not_counted(tmp_path: 
     assert diff.regressions == 0
     assert diff.notes == (f"recorded by the old run only (a task not drawn, or never ending, in the new): {done}",)
     assert diff_reports(read_report(new), read_report(old)).notes == ()  # what failed only, or ran on: not said
+
+
+def test_what_a_load_run_improved_is_listed_by_the_rules_a_regression_is_found_by(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a run that only got better said "no regressions" and nothing of what it fixed
+    rules = {"failure_ratio <= 0.01": False, "GET /a p95_ms <= 500": True}
+    old = _load(tmp_path / "old", {"GET /a": (100, 10, 900.0), "GET /b": (100, 0, 100.0)}, rules)
+    new = _load(
+        tmp_path / "new",
+        {"GET /a": (100, 0, 300.0), "GET /b": (100, 0, 90.0)},
+        {**rules, "failure_ratio <= 0.01": True},
+    )
+    diff = diff_reports(read_report(old), read_report(new))
+    assert diff.regressions == 0
+    assert diff.improved == (
+        "GET /a: p95 900 ms -> 300 ms (-67%)",
+        "GET /a: failed 10/100 -> 0/100 (10.0% -> 0.0%)",
+        "failure_ratio <= 0.01: broken before, met now",
+    )  # GET /b's 10 ms is within the rule, either way
+    assert main(["report", "diff", str(old), str(new)]) == 0
+    assert "load figures improved (not counted) (3):" in capsys.readouterr().out
+    back = diff_reports(read_report(new), read_report(old))
+    assert (back.improved, back.regressions) == ((), 3)
+    assert back.slower == ("GET /a: p95 300 ms -> 900 ms (+200%)",)
