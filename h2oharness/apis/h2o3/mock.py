@@ -143,6 +143,13 @@ DEVIATIONS: dict[str, str] = {
     "POST /3/CreateFrame": "at most 2,000,000 values and 100,000 levels, past which the job fails at once (a real "
     "server runs out of memory); string and time columns are not made",
     "GET /3/NetworkTest": "made-up loopback timings",
+    "model builds": "a real server trains in the background for as long as it takes; the mock trains inside the "
+    "request within a counted budget of work (mockparts/learn.py WORK_BUDGET): a long or wide frame is fitted on "
+    "fewer rows (training metrics still on all of them; a fold model's on the rows it was fitted on), a GLM on at "
+    "most 100 expanded columns (fewer for multinomial), those most correlated with the response, the others with "
+    "a coefficient of 0, and a GBM or DRF has the trees fitted when the budget ran out; a build asking for more "
+    "than 100 fold models (fewer on a frame of over 200 columns: 20,000 fold-model columns) has a job that fails "
+    "at once, saying why",
 }
 
 JETTY_401 = (
