@@ -145,7 +145,8 @@ DEVIATIONS: dict[str, str] = {
     "GET /3/NetworkTest": "made-up loopback timings",
     "model builds": "a real server trains in the background for as long as it takes; the mock trains inside the "
     "request within a counted budget of work (mockparts/learn.py WORK_BUDGET): a long or wide frame is fitted on "
-    "fewer rows (training metrics still on all of them; a fold model's on the rows it was fitted on), a GLM on at "
+    "fewer rows, a fold model's training metrics are on those rows, and training and validation metrics are on at "
+    "most 500,000 rows x classes x columns (mockparts/learn.py SCORED_VALUES) of a frame; a GLM on at "
     "most 100 expanded columns (fewer for multinomial), those most correlated with the response, the others with "
     "a coefficient of 0, and a GBM or DRF has the trees fitted when the budget ran out; a build asking for more "
     "than 100 fold models (fewer on a frame of over 200 columns: 20,000 fold-model columns) has a job that fails "

@@ -124,3 +124,25 @@ def test_more_fold_models_than_the_mock_fits_fail_the_job_saying_why(
     failed = client.job(job["key"]["name"])
     assert failed["status"] == "FAILED"
     assert "the mock fits at most 100 cross-validation models" in failed["exception"]
+
+
+def test_a_glm_of_many_classes_fits_and_scores_a_bounded_number_of_rows(
+    http: httpx.Client, client: H2O3Client, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a multinomial GLM fits one model per class and scores a probability per class and row
+    frame = _created(http, clock, rows=6000, cols=2, response_factors=400)
+    fits: list[tuple[int, int]] = []
+    irls = learn._irls
+
+    def counted(x: list[list[float]], *args: Any, **kwargs: Any) -> tuple[list[float], int, list[float]]:
+        out = irls(x, *args, **kwargs)
+        fits.append((len(x), out[1]))
+        return out
+
+    monkeypatch.setattr(learn, "_irls", counted)
+    model = _built(client, clock, "glm", training_frame=frame, seed=1)
+    assert len(fits) == 400
+    # an IRLS iteration costs each row its link, weight and deviance besides the products: 40 steps at least
+    assert sum(rows * iterations for rows, iterations in fits) * 40 <= BUDGET
+    nobs = model["output"]["training_metrics"]["nobs"]
+    assert nobs * 400 * 3 <= learn.SCORED_VALUES  # rows x classes x (2 columns and the intercept)

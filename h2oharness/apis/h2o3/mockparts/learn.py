@@ -33,6 +33,10 @@ GLM_MAX_LEVELS = 50
 WORK_BUDGET = 10_000_000
 #: rows a budgeted fit keeps at least, whatever the budget says
 MIN_FIT_ROWS = 50
+#: rows x classes x (expanded) columns a model's training and validation metrics are scored on at most
+SCORED_VALUES = 500_000
+#: the steps of one row of an IRLS iteration besides its products (its link, weights and deviance)
+GLM_ROW_STEPS = 40
 GLM_MAX_ITERATIONS = 25
 #: IRLS iterations the GLM's plan of rows and width counts on; it stops earlier only when the budget is spent
 GLM_PLANNED_ITERATIONS = 10
@@ -638,7 +642,7 @@ def glm_rows(features: list[Feature], classes: int, budget: Budget) -> int:
     """Rows a GLM is fitted on: its design's products may take the other half of the budget at planned iterations."""
     _, fitted = glm_width(features, classes, budget)
     nonzero = min(fitted, len(features))  # a one-hot enum sets one column of a row
-    per_row = (fitted + 1) * (nonzero + 2) // 2
+    per_row = (fitted + 1) * (nonzero + 2) // 2 + GLM_ROW_STEPS
     return max(MIN_FIT_ROWS, budget.limit // (2 * classes * GLM_PLANNED_ITERATIONS * per_row))
 
 
@@ -727,7 +731,7 @@ def _irls(
     iterations = 0
     nonzero = max((sum(1 for v in row if v != 0.0) for row in x), default=0)
     # an iteration's steps: the products of the rows' non-zero entries with the rest of the row, and the solve
-    per_iteration = n * p * (nonzero + 2) // 2 + p**3 // 2
+    per_iteration = n * (p * (nonzero + 2) // 2 + GLM_ROW_STEPS) + p**3 // 2 + GLM_ROW_STEPS
     for iterations in range(1, GLM_MAX_ITERATIONS + 1):
         if budget is not None:
             if iterations > 1 and budget.left < per_iteration:

@@ -86,6 +86,11 @@ def train(
         elif family not in ("binomial", "multinomial"):
             target = learn.Target("Regression", list(response_col.numbers), None)
     sample = training_sample(frame, min(max_rows, _rows_within(algo, values, frame, names, target, family, budget)))
+    # the training and validation metrics are scored on at most SCORED_VALUES (rows x classes x columns)
+    limit = _scored_rows(algo, frame, names, target, family)
+    scored_frame = training_sample(frame, limit)
+    scored_target = learn.Target(target.category, _take_target(target, frame, scored_frame), target.domain)
+    validation = training_sample(validation, limit) if validation is not None else None
     sample_target = learn.Target(target.category, _take_target(target, frame, sample), target.domain)
     features = learn.features_of(sample, names)
     domains = [f.domain for f in features]
@@ -110,16 +115,15 @@ def train(
         params = tree_params(algo, values)
         params = dataclasses.replace(params, ntrees=max(1, min(params.ntrees, max_trees)))
         # each tree is applied to the sample (history), the validation frame (history) and the whole frame (metrics)
-        scored = sample.rows + frame.rows + (validation.rows if valid_features is not None and validation else 0)
+        scored = sample.rows + scored_frame.rows + (validation.rows if valid_features and validation else 0)
         fitted = fit(features, sample_target, params, on_history, budget, scored)
     else:
         fitted = learn.fit_glm(features, sample_target, family or "gaussian", lambda_=1e-3, budget=budget)
-    full_features = learn.features_of(frame, names, domains)
-    predictions = fitted.predict(full_features)
-    scores = score(target.category, target.y, predictions, target.domain)
+    predictions = fitted.predict(learn.features_of(scored_frame, names, domains))
+    scores = score(target.category, scored_target.y, predictions, target.domain)
     checksum = random.Random(model_id).getrandbits(63)
     frame_checksum = frame.checksum()
-    glm_extra = _glm_extra(fitted, target, predictions) if isinstance(fitted, learn.LinearModel) else None
+    glm_extra = _glm_extra(fitted, scored_target, predictions) if isinstance(fitted, learn.LinearModel) else None
     training_metrics = metrics_json(
         scores,
         model=model_id,
@@ -238,6 +242,18 @@ def _rows_within(
         return learn.glm_rows(features, classes, budget)
     classes = target.nclasses if target.category == "Multinomial" else 1
     return learn.tree_rows(len(features), classes, tree_params(algo, values), budget)
+
+
+def _scored_rows(algo: str, frame: Frame, names: list[str], target: learn.Target, family: str | None) -> int:
+    """Rows of ``frame`` the model's metrics are scored on: all, unless classes x columns make them too many."""
+    classes = target.nclasses if target.category == "Multinomial" or family == "multinomial" else 1
+    by_name = {c.name: c for c in frame.columns}
+    width = 0
+    for name in names:
+        domain = by_name[name].domain if name in by_name else None
+        one_hot = algo == "glm" and domain is not None and len(domain) <= learn.GLM_MAX_LEVELS
+        width += len(domain or []) if one_hot else 1
+    return max(learn.MIN_FIT_ROWS, learn.SCORED_VALUES // (classes * (width + 1)))
 
 
 def _take_target(target: learn.Target, frame: Frame, sample: Frame) -> list[float]:
