@@ -139,7 +139,8 @@ DEVIATIONS: dict[str, str] = {
     "POST /99/AutoMLBuilder": "the mock builds at most three base models (GLM_1, DRF_1, GBM_2; DRF and GBM with 30 "
     "trees), each with cross-validation, then StackedEnsemble_BestOfFamily_1, which averages its base models' "
     "predictions: there is no metalearner model (metalearner() is None) and no levelone frame; "
-    "every model appears when the run's job is done, not one by one; max_runtime_secs and stopping rounds are ignored",
+    "every model appears when the run's job is done, not one by one; max_runtime_secs and stopping rounds are ignored; "
+    "nfolds larger than the frame's rows, or than the fold models the mock fits (see 'model builds'), is a 412",
     "POST /3/CreateFrame": "at most 2,000,000 values and 100,000 levels, past which the job fails at once (a real "
     "server runs out of memory); string and time columns are not made",
     "GET /3/NetworkTest": "made-up loopback timings",

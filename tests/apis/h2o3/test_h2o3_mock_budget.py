@@ -109,7 +109,9 @@ def test_one_fold_per_row_fits_every_fold_model_within_one_budget(
         return best_split(binned, candidates, members, *args)
 
     monkeypatch.setattr(learn, "_best_split", counted)
-    model = _built(client, clock, "gbm", training_frame=frame, nfolds=80, seed=1)
+    model = _built(
+        client, clock, "gbm", training_frame=frame, nfolds=80, seed=1, keep_cross_validation_predictions=True
+    )
     assert len(model["output"]["cross_validation_models"]) == 80
     assert state.internal_errors == []
     assert sum(visits) <= BUDGET  # the main model's budget and one more shared by the 80 fold models
@@ -146,3 +148,17 @@ def test_a_glm_of_many_classes_fits_and_scores_a_bounded_number_of_rows(
     assert sum(rows * iterations for rows, iterations in fits) * 40 <= BUDGET
     nobs = model["output"]["training_metrics"]["nobs"]
     assert nobs * 400 * 3 <= learn.SCORED_VALUES  # rows x classes x (2 columns and the intercept)
+
+
+def test_an_automl_run_with_more_folds_than_rows_is_refused_before_it_fits_anything(
+    http: httpx.Client, clock: ManualClock, state: H2O3MockState
+) -> None:
+    frame = _created(http, clock, rows=300, cols=3)
+    for nfolds, message in ((2**31 - 1, "nfolds cannot be larger than the number of rows (300)."),
+                            (150, "the mock fits at most 100 cross-validation models")):  # fmt: skip
+        spec = {"build_control": {"nfolds": nfolds}, "input_spec": {"training_frame": frame,
+                                                                     "response_column": "response"}}  # fmt: skip
+        answer = http.post("/99/AutoMLBuilder", json=spec)
+        assert answer.status_code == 412
+        assert message in answer.json()["msg"]
+    assert state.automls == {}

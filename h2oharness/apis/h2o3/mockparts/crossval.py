@@ -96,7 +96,8 @@ def cross_validate(
         )  # fmt: skip
         fold_models.append(fitted)
         held_predictions = fitted.fitted.predict(learn.features_of(held, fitted.predictors, fitted.domains))
-        width = len(held_predictions[0]) if held_predictions else 1
+        # a value per row for regression, else a probability per class (also for a fold that drew no rows)
+        width = 1 if model.category == "Regression" else len(model.response_domain or [])
         for r, p in zip(outside, held_predictions, strict=True):
             holdout[r] = p
         if keep_predictions:
