@@ -149,7 +149,9 @@ DEVIATIONS: dict[str, str] = {
     "fewer rows, a fold model's training metrics are on those rows, and training and validation metrics are on at "
     "most 500,000 rows x classes x columns (mockparts/learn.py SCORED_VALUES) of a frame; a GLM on at "
     "most 100 expanded columns (fewer for multinomial), those most correlated with the response, the others with "
-    "a coefficient of 0, and a GBM or DRF has the trees fitted when the budget ran out; a build asking for more "
+    "a coefficient of 0; a GBM or DRF has every tree asked for (up to 200), fitted and scored on as few rows as the "
+    "budget allows (at least 50), and stops adding trees only if they grow deeper than it was sized for (16 levels); "
+    "a build asking for more "
     "than 100 fold models (fewer on a frame of over 200 columns: 20,000 fold-model columns) has a job that fails "
     "at once, saying why",
 }

@@ -422,11 +422,25 @@ class TreeParams:
     history_points: int = 10
 
 
+#: the depth a tree ensemble's rows are sized for when it may grow deeper (max_depth 0 is 30 here)
+TREE_DEPTH_SIZED = 16
+
+
 def tree_rows(features: int, classes: int, params: TreeParams, budget: Budget) -> int:
-    """Rows a tree ensemble is fitted on so that its first trees (10 at most) fit in the budget."""
-    depth = max(1, min(params.max_depth, 10))
-    trees = max(1, min(params.ntrees, 10))
-    return max(MIN_FIT_ROWS, budget.limit // (2 * trees * classes * depth * (features + 4)))
+    """Rows a tree ensemble is fitted on so that all its trees fit in half the budget (the other half scores them):
+    the number of trees asked for is what a client sees of a model, so the rows give way, down to MIN_FIT_ROWS."""
+    return max(MIN_FIT_ROWS, (budget.limit // 2) // (_tree_cost(classes, params) * (features + 4)))
+
+
+def tree_scored_rows(classes: int, params: TreeParams, budget: Budget) -> int:
+    """Rows all the trees of an ensemble can be applied to, tree by tree, within the other half of the budget."""
+    return max(MIN_FIT_ROWS, (budget.limit // 2) // _tree_cost(classes, params))
+
+
+def _tree_cost(classes: int, params: TreeParams) -> int:
+    """Steps per row of every tree of an ensemble: each tree (one per class) visits its depth in nodes; a depth past
+    TREE_DEPTH_SIZED is rarely reached by the rows a budget leaves (2^16 leaves), and if it is, the trees stop."""
+    return 2 * max(1, params.ntrees) * classes * max(1, min(params.max_depth, TREE_DEPTH_SIZED))
 
 
 def _spent(model: TreeModel, budget: Budget | None, round_trees: list[Tree], rows: int, scored_rows: int) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import math
 import random
@@ -85,9 +84,12 @@ def train(
             target = learn.Target("Binomial", list(response_col.numbers), ["0", "1"])
         elif family not in ("binomial", "multinomial"):
             target = learn.Target("Regression", list(response_col.numbers), None)
+    if algo in ("gbm", "drf"):
+        values = {**values, "ntrees": max(1, min(tree_params(algo, values).ntrees, max_trees))}
     sample = training_sample(frame, min(max_rows, _rows_within(algo, values, frame, names, target, family, budget)))
-    # the training and validation metrics are scored on at most SCORED_VALUES (rows x classes x columns)
-    limit = _scored_rows(algo, frame, names, target, family)
+    # the training and validation metrics are scored on at most SCORED_VALUES (rows x classes x columns), and a tree
+    # ensemble's on the rows its trees can be applied to within the budget
+    limit = _scored_rows(algo, values, frame, names, target, family, budget)
     scored_frame = training_sample(frame, limit)
     scored_target = learn.Target(target.category, _take_target(target, frame, scored_frame), target.domain)
     validation = training_sample(validation, limit) if validation is not None else None
@@ -112,8 +114,7 @@ def train(
             if valid_features is not None:
                 valid_history.append(staged[1](step))
 
-        params = tree_params(algo, values)
-        params = dataclasses.replace(params, ntrees=max(1, min(params.ntrees, max_trees)))
+        params = tree_params(algo, values)  # ntrees capped at max_trees above
         # each tree is applied to the sample (history), the validation frame (history) and the whole frame (metrics)
         scored = sample.rows + scored_frame.rows + (validation.rows if valid_features and validation else 0)
         fitted = fit(features, sample_target, params, on_history, budget, scored)
@@ -244,9 +245,22 @@ def _rows_within(
     return learn.tree_rows(len(features), classes, tree_params(algo, values), budget)
 
 
-def _scored_rows(algo: str, frame: Frame, names: list[str], target: learn.Target, family: str | None) -> int:
-    """Rows of ``frame`` the model's metrics are scored on: all, unless classes x columns make them too many."""
+def _scored_rows(
+    algo: str,
+    values: dict[str, Any],
+    frame: Frame,
+    names: list[str],
+    target: learn.Target,
+    family: str | None,
+    budget: learn.Budget,
+) -> int:
+    """Rows of ``frame`` the model's metrics are scored on: all, unless classes x columns make them too many, or
+    (a tree ensemble) its trees could not all be applied to them within the budget."""
     classes = target.nclasses if target.category == "Multinomial" or family == "multinomial" else 1
+    if algo in ("gbm", "drf"):
+        trees = learn.tree_scored_rows(classes, tree_params(algo, values), budget)
+        # the sample's history, the validation frame's and the metrics' rows share it
+        return max(learn.MIN_FIT_ROWS, min(trees // 3, learn.SCORED_VALUES // (classes * (len(names) + 1))))
     by_name = {c.name: c for c in frame.columns}
     width = 0
     for name in names:
