@@ -7,8 +7,9 @@ for the same data. Everything is seeded, so the same request gives the same mode
 
 Each fit spends at most a ``Budget`` of counted steps (never wall-clock time): a
 wide or long frame is fitted on fewer rows, a wide GLM on its columns most
-correlated with the response, and a tree ensemble stops adding trees when the
-budget is spent, so that any build a client can ask for answers promptly.
+correlated with the response, and a tree ensemble on the rows that let every
+tree asked for fit (it stops adding trees only if the budget is spent all the
+same), so that any build a client can ask for answers promptly.
 """
 
 from __future__ import annotations
