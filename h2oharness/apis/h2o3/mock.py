@@ -139,10 +139,21 @@ DEVIATIONS: dict[str, str] = {
     "POST /99/AutoMLBuilder": "the mock builds at most three base models (GLM_1, DRF_1, GBM_2; DRF and GBM with 30 "
     "trees), each with cross-validation, then StackedEnsemble_BestOfFamily_1, which averages its base models' "
     "predictions: there is no metalearner model (metalearner() is None) and no levelone frame; "
-    "every model appears when the run's job is done, not one by one; max_runtime_secs and stopping rounds are ignored",
+    "every model appears when the run's job is done, not one by one; max_runtime_secs and stopping rounds are ignored; "
+    "nfolds larger than the frame's rows, or than the fold models the mock fits (see 'model builds'), is a 412",
     "POST /3/CreateFrame": "at most 2,000,000 values and 100,000 levels, past which the job fails at once (a real "
     "server runs out of memory); string and time columns are not made",
     "GET /3/NetworkTest": "made-up loopback timings",
+    "model builds": "a real server trains in the background for as long as it takes; the mock trains inside the "
+    "request within a counted budget of work (mockparts/learn.py WORK_BUDGET): a long or wide frame is fitted on "
+    "fewer rows, a fold model's training metrics are on those rows, and training and validation metrics are on at "
+    "most 500,000 rows x classes x columns (mockparts/learn.py SCORED_VALUES) of a frame; a GLM on at "
+    "most 100 expanded columns (fewer for multinomial), those most correlated with the response, the others with "
+    "a coefficient of 0; a GBM or DRF has every tree asked for (up to 200), fitted and scored on as few rows as the "
+    "budget allows (at least 50), and stops adding trees only if they grow deeper than it was sized for (16 levels); "
+    "a build asking for more "
+    "than 100 fold models (fewer on a frame of over 200 columns: 20,000 fold-model columns) has a job that fails "
+    "at once, saying why",
 }
 
 JETTY_401 = (

@@ -111,6 +111,12 @@ def build(state: H2O3MockState, call: Call) -> Reply:
     automl_id = f"{project}@@{response}"
     nfolds = int(control.get("nfolds", -1))
     nfolds = 5 if nfolds == -1 else nfolds
+    if nfolds > 1 and nfolds > frame.rows:
+        # a real run's base models each refuse it (ModelBuilder.init); the mock refuses the run
+        raise precondition(f"nfolds cannot be larger than the number of rows ({frame.rows}).")
+    too_many = crossval.too_many_folds(nfolds, len(frame.columns))
+    if too_many:
+        raise precondition(too_many.split(": ", 1)[1])
     seed = int(criteria.get("seed", -1))
     sort_metric = str(spec_in.get("sort_metric") or "AUTO").lower()
     sort_metric = SORT_METRIC[target.category] if sort_metric == "auto" else sort_metric

@@ -130,6 +130,11 @@ def glm_family(values: dict[str, Any], response: Column | None) -> str:
 def validate(algo: str, values: dict[str, Any], frame: Frame) -> list[tuple[str, str]]:
     """H2O-3's init-time checks: (field, message) of every ERRR, duplicates included as the server sends them."""
     errors: list[tuple[str, str]] = []
+    nfolds = int(values.get("nfolds") or 0)
+    if nfolds < 0 or nfolds == 1:
+        errors.append(("nfolds", "nfolds must be either 0 or >1."))
+    if nfolds > 1 and nfolds > frame.rows:
+        errors.append(("nfolds", f"nfolds cannot be larger than the number of rows ({frame.rows})."))
     response_name = values.get("response_column")
     response = _response_column(values, frame)
     if not response_name:

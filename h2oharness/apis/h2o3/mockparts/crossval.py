@@ -5,6 +5,10 @@ models each on all rows but one fold; their predictions on the rows they did not
 see are scored together (``cross_validation_metrics``) and fold by fold (the
 ``Cross-Validation Metrics Summary``). Fold models and frames are published with
 the main model (``Model.companions``) when the ``keep_cross_validation_*`` flags say so.
+
+The fold models share one ``learn.Budget`` between them, and each is fitted on at
+most the rows its share allows, so that cross-validation costs about one more model
+however many folds are asked for (``MAX_FOLD_MODELS`` at most).
 """
 
 from __future__ import annotations
@@ -21,6 +25,22 @@ from h2oharness.apis.h2o3.mockparts.state import Model
 from h2oharness.apis.h2o3.mockparts.wire import key, two_dim_table
 
 COMBINED = "(Metrics computed for combined holdout predictions)"
+#: fold models the mock fits at most: nfolds may be as large as the frame's rows, and each fold model has a cost
+#: that the budget does not count (its frames, their rollups and checksums), in proportion to the frame's width
+MAX_FOLD_MODELS = 100
+#: fold models times the frame's columns, at most
+MAX_FOLD_COLUMNS = 20_000
+
+
+def too_many_folds(nfolds: int, columns: int) -> str:
+    """The failure of a build asking for more fold models than the mock fits, or '' when it asks for few enough."""
+    most = max(2, min(MAX_FOLD_MODELS, MAX_FOLD_COLUMNS // max(1, columns)))
+    if nfolds <= most:
+        return ""
+    return (
+        f"java.lang.IllegalArgumentException: the mock fits at most {most} cross-validation models on a frame of "
+        f"{columns} columns (nfolds={nfolds}) (h2oharness mock)"
+    )
 
 
 def folds_of(values: dict[str, Any], rows: int, nfolds: int) -> list[int]:
@@ -56,24 +76,36 @@ def cross_validate(
     holdout: list[list[float]] = [[] for _ in range(frame.rows)]
     per_fold: list[list[list[float]]] = []
     target = learn.target_of(frame.column(model.response))  # type: ignore[arg-type]
+    keep_predictions = bool(values.get("keep_cross_validation_predictions", False))
+    budget = learn.Budget().share(nfolds)
+    members: list[list[int]] = [[] for _ in range(nfolds)]
+    for r, fold in enumerate(folds):
+        members[fold].append(r)
+    # the rows a fold model may be fitted on within its share, picked before the fold's frame is made
+    limit = min(max_rows, training.fit_rows(algo, fold_values, frame, model.predictors, budget))
     for k in range(nfolds):
-        inside = [r for r in range(frame.rows) if folds[r] != k]
-        outside = [r for r in range(frame.rows) if folds[r] == k]
+        outside = members[k]
+        inside = learn.spread([r for r in range(frame.rows) if folds[r] != k], limit)
         fold_id = f"{model.id}_cv_{k + 1}"
         fold_values["model_id"] = fold_id
         held = _subset(frame, outside, frame.name)
         fitted = training.train(
             algo, fold_values, given, _subset(frame, inside, frame.name), fold_id, times,
-            max_rows=max_rows, max_trees=max_trees, validation=held,
+            max_rows=max_rows, max_trees=max_trees, validation=held, budget=learn.Budget(budget.limit),
+            names=model.predictors,
         )  # fmt: skip
         fold_models.append(fitted)
-        predictions = fitted.fitted.predict(learn.features_of(frame, fitted.predictors, fitted.domains))
-        width = len(predictions[0]) if predictions else 1
-        for r in outside:
-            holdout[r] = predictions[r]
-        per_fold.append([predictions[r] if folds[r] == k else [0.0] * width for r in range(frame.rows)])
-        fold_scores.append(score(target.category, [target.y[r] for r in outside], [predictions[r] for r in outside],
-                                 target.domain))  # fmt: skip
+        held_predictions = fitted.fitted.predict(learn.features_of(held, fitted.predictors, fitted.domains))
+        # a value per row for regression, else a probability per class (also for a fold that drew no rows)
+        width = 1 if model.category == "Regression" else len(model.response_domain or [])
+        for r, p in zip(outside, held_predictions, strict=True):
+            holdout[r] = p
+        if keep_predictions:
+            fold_rows = [[0.0] * width for _ in range(frame.rows)]
+            for r, p in zip(outside, held_predictions, strict=True):
+                fold_rows[r] = p
+            per_fold.append(fold_rows)
+        fold_scores.append(score(target.category, [target.y[r] for r in outside], held_predictions, target.domain))
     combined = score(target.category, target.y, holdout, target.domain)
     output = model.body["output"]
     output["cross_validation_metrics"] = metrics_json(
@@ -89,7 +121,6 @@ def cross_validate(
     output["cross_validation_metrics_summary"] = summary_table(fold_scores)
     output["cv_scoring_history"] = [m.body["output"].get("scoring_history") for m in fold_models]
     keep_models = values.get("keep_cross_validation_models", True) is not False
-    keep_predictions = bool(values.get("keep_cross_validation_predictions", False))
     keep_folds = bool(values.get("keep_cross_validation_fold_assignment", False))
     output["cross_validation_models"] = [key(m.id, "Model") for m in fold_models] if keep_models else None
     companions: list[Frame | Model] = list(fold_models) if keep_models else []
@@ -108,7 +139,8 @@ def cross_validate(
 
 
 def _binomial_row(s: Scores) -> dict[str, float]:
-    (tn, fp), (fn, tp) = s.confusion
+    # a fold that drew no rows has no confusion matrix
+    (tn, fp), (fn, tp) = s.confusion or ((0, 0), (0, 0))
     n = max(1, tn + fp + fn + tp)
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
@@ -141,7 +173,7 @@ def _row(s: Scores) -> dict[str, float]:
         }  # fmt: skip
     return {
         "accuracy": 1 - s.classification_error, "err": s.classification_error,
-        "err_count": round(s.classification_error * s.nobs), "logloss": s.logloss,
+        "err_count": round(s.classification_error * s.nobs) if s.nobs else 0, "logloss": s.logloss,
         "mean_per_class_accuracy": 1 - s.mean_per_class_error, "mean_per_class_error": s.mean_per_class_error,
         "mse": s.mse, "r2": s.r2, "rmse": s.rmse,
     }  # fmt: skip

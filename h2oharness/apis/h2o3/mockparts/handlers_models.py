@@ -70,9 +70,33 @@ def _build(state: H2O3MockState, call: Call, validate_only: bool) -> Reply:
     timing = state.timings.model
     start = state.epoch_ms()
     times = training.BuildTimes(start, start + int(timing.total * 1000))
-    fail_at: float | None = None
-    failure = ""
-    model: Model | None = None
+    model, fail_at, failure = _train(state, algo, values, given, train_frame, valid_frame, model_id, times)
+    if state.failure_column in train_frame.names:
+        fail_at = state.failure_progress
+        failure = (
+            f"java.lang.RuntimeException: injected failure: the training frame has a column named "
+            f"'{state.failure_column}' (h2oharness mock)"
+        )
+    job_info = JobInfo(model_id, "Model", model, progress_msg="Scoring the model.")
+    job = state.submit(algo, info.upper, job_info, timing, fail_at=fail_at, failure=failure)
+    body = builders.builder_response(algo, job=job_json(state, job), messages=messages, values=values, given=given)
+    return Reply(body)
+
+
+def _train(
+    state: H2O3MockState,
+    algo: str,
+    values: dict[str, Any],
+    given: dict[str, Any],
+    train_frame: Frame,
+    valid_frame: Frame | None,
+    model_id: str,
+    times: training.BuildTimes,
+) -> tuple[Model | None, float | None, str]:
+    """The model, or where (a progress fraction) and why its job fails."""
+    too_many = crossval.too_many_folds(int(values.get("nfolds") or 0), len(train_frame.columns))
+    if too_many:
+        return None, 0.0, too_many
     try:
         model = training.train(
             algo,
@@ -94,17 +118,8 @@ def _build(state: H2O3MockState, call: Call, validate_only: bool) -> Reply:
         log.exception("the mock's %s learner failed", algo)
         with state.lock:
             state.internal_errors.append(f"{algo} learner: {type(exc).__name__}: {exc}")
-        fail_at, failure = 0.0, f"java.lang.RuntimeException: the mock's {algo} learner failed: {exc}"
-    if state.failure_column in train_frame.names:
-        fail_at = state.failure_progress
-        failure = (
-            f"java.lang.RuntimeException: injected failure: the training frame has a column named "
-            f"'{state.failure_column}' (h2oharness mock)"
-        )
-    job_info = JobInfo(model_id, "Model", model, progress_msg="Scoring the model.")
-    job = state.submit(algo, info.upper, job_info, timing, fail_at=fail_at, failure=failure)
-    body = builders.builder_response(algo, job=job_json(state, job), messages=messages, values=values, given=given)
-    return Reply(body)
+        return None, 0.0, f"java.lang.RuntimeException: the mock's {algo} learner failed: {exc}"
+    return model, None, ""
 
 
 def _frame_param(state: H2O3MockState, values: dict[str, Any], name: str) -> Frame | None:

@@ -4,6 +4,12 @@ They are not H2O-3's algorithms, only close enough in spirit (histogram trees
 with Newton leaves, bagged trees with column sampling, IRLS with a light ridge)
 that metrics, predictions and variable importances look like what H2O-3 shows
 for the same data. Everything is seeded, so the same request gives the same model.
+
+Each fit spends at most a ``Budget`` of counted steps (never wall-clock time): a
+wide or long frame is fitted on fewer rows, a wide GLM on its columns most
+correlated with the response, and a tree ensemble on the rows that let every
+tree asked for fit (it stops adding trees only if the budget is spent all the
+same), so that any build a client can ask for answers promptly.
 """
 
 from __future__ import annotations
@@ -22,6 +28,48 @@ Category = Literal["Regression", "Binomial", "Multinomial"]
 EPS = 1e-10
 LEAF_CAP = 19.0
 GLM_MAX_LEVELS = 50
+#: the steps one fit may take (about half a second of pure Python; a step is a multiply-add of IRLS, a row's visit
+#: of a tree node counts 2): the mock trains inside the request, and a frame of 20,000 rows or 500 expanded columns
+#: held it for minutes (seed 8675309)
+WORK_BUDGET = 10_000_000
+#: rows a budgeted fit keeps at least, whatever the budget says
+MIN_FIT_ROWS = 50
+#: rows x classes x (expanded) columns a model's training and validation metrics are scored on at most
+SCORED_VALUES = 500_000
+#: the steps of one row of an IRLS iteration besides its products (its link, weights and deviance)
+GLM_ROW_STEPS = 40
+GLM_MAX_ITERATIONS = 25
+#: IRLS iterations the GLM's plan of rows and width counts on; it stops earlier only when the budget is spent
+GLM_PLANNED_ITERATIONS = 10
+
+
+@dataclass
+class Budget:
+    """A deterministic allowance of work in counted steps (``WORK_BUDGET``), never in elapsed time."""
+
+    limit: int = WORK_BUDGET
+    spent: int = 0
+
+    def charge(self, steps: int) -> None:
+        """Count ``steps`` as done."""
+        self.spent += steps
+
+    @property
+    def left(self) -> int:
+        """Steps still allowed (0 once spent)."""
+        return max(0, self.limit - self.spent)
+
+    def share(self, parts: int) -> Budget:
+        """A fresh budget of one ``parts``-th of this one's limit, for one of several fits (fold models)."""
+        return Budget(max(1, self.limit // max(1, parts)))
+
+
+def spread(rows: list[int], limit: int) -> list[int]:
+    """At most ``limit`` of ``rows``, evenly spread and in order (all of them when they fit)."""
+    if len(rows) <= limit:
+        return rows
+    step = len(rows) / limit
+    return [rows[int(i * step)] for i in range(limit)]
 
 
 @dataclass(frozen=True)
@@ -66,8 +114,11 @@ def target_of(col: Column) -> Target:
 def features_of(frame: Frame, names: Sequence[str], domains: Sequence[list[str] | None] | None = None) -> list[Feature]:
     """Predictors of ``frame``; enum levels are mapped by label onto ``domains`` (the training ones) when given."""
     out: list[Feature] = []
+    by_name: dict[str, Column] = {}
+    for c in frame.columns:
+        by_name.setdefault(c.name, c)  # the first of a duplicated name, as Frame.column finds it
     for i, name in enumerate(names):
-        col = frame.column(name)
+        col = by_name.get(name)
         train_domain = domains[i] if domains is not None else (col.domain if col is not None else None)
         if col is None:
             out.append(Feature(name, [math.nan] * frame.rows, train_domain))
@@ -163,6 +214,7 @@ def grow_tree(
     settings: TreeSettings,
     rng: random.Random,
     importance: list[float],
+    budget: Budget | None = None,
 ) -> Tree:
     """Grow one tree on gradients ``g`` and hessians ``h``; splits add their gain to ``importance``."""
     tree = Tree()
@@ -179,6 +231,9 @@ def grow_tree(
         candidates = list(range(nfeat))
         if settings.mtries is not None and settings.mtries < nfeat:
             candidates = rng.sample(candidates, settings.mtries)
+        if budget is not None:
+            # a member's visit of each candidate, and each candidate's scan of its cuts (both sides of missing values)
+            budget.charge(2 * len(members) * (len(candidates) + 1) + 8 * sum(len(binned.cuts[f]) for f in candidates))
         best = _best_split(binned, candidates, members, g, h, gsum, hsum, settings.min_rows)
         if best is None:
             continue
@@ -271,6 +326,8 @@ class TreeModel:
     rate: float
     trees: list[list[Tree]] = field(default_factory=list)
     importance: list[float] = field(default_factory=list)
+    #: the steps the fit took (``Budget``)
+    work: int = 0
 
     def raw(self, columns: list[list[float]], row: int, ntrees: int | None = None) -> list[float]:
         """Per-class scores of one row (link scale for GBM, probabilities or values for DRF)."""
@@ -287,6 +344,27 @@ class TreeModel:
         columns = [f.values for f in features]
         n = len(columns[0]) if columns else 0
         return [self._link(self.raw(columns, r, ntrees)) for r in range(n)]
+
+    def staged(self, features: list[Feature]) -> Callable[[int], list[list[float]]]:
+        """``predict`` after a growing number of trees, each tree applied once (for the scoring history)."""
+        columns = [f.values for f in features]
+        n = len(columns[0]) if columns else 0
+        k = len(self.init)
+        sums = [[0.0] * k for _ in range(n)]
+        done = 0
+
+        def after(ntrees: int) -> list[list[float]]:
+            nonlocal done
+            for round_ in self.trees[done:ntrees]:
+                for r, row in enumerate(sums):
+                    for j, tree in enumerate(round_):
+                        row[j] += tree.predict(columns, r)
+            done = max(done, ntrees)
+            if self.algo == "drf":
+                return [self._link([s / done for s in row] if done else list(self.init)) for row in sums]
+            return [self._link([i + self.rate * s for i, s in zip(self.init, row, strict=True)]) for row in sums]
+
+        return after
 
     def _link(self, scores: list[float]) -> list[float]:
         cat = self.target.category
@@ -345,13 +423,49 @@ class TreeParams:
     history_points: int = 10
 
 
+#: the depth a tree ensemble's rows are sized for when it may grow deeper (max_depth 0 is 30 here)
+TREE_DEPTH_SIZED = 16
+
+
+def tree_rows(features: int, classes: int, params: TreeParams, budget: Budget) -> int:
+    """Rows a tree ensemble is fitted on so that all its trees fit in half the budget (the other half scores them):
+    the number of trees asked for is what a client sees of a model, so the rows give way, down to MIN_FIT_ROWS."""
+    return max(MIN_FIT_ROWS, (budget.limit // 2) // (_tree_cost(classes, params) * (features + 4)))
+
+
+def tree_scored_rows(classes: int, params: TreeParams, budget: Budget) -> int:
+    """Rows all the trees of an ensemble can be applied to, tree by tree, within the other half of the budget."""
+    return max(MIN_FIT_ROWS, (budget.limit // 2) // _tree_cost(classes, params))
+
+
+def _tree_cost(classes: int, params: TreeParams) -> int:
+    """Steps per row of every tree of an ensemble: each tree (one per class) visits its depth in nodes; a depth past
+    TREE_DEPTH_SIZED is rarely reached by the rows a budget leaves (2^16 leaves), and if it is, the trees stop."""
+    return 2 * max(1, params.ntrees) * classes * max(1, min(params.max_depth, TREE_DEPTH_SIZED))
+
+
+def _spent(model: TreeModel, budget: Budget | None, round_trees: list[Tree], rows: int, scored_rows: int) -> bool:
+    """Charge a round's scoring (its trees on the fitted and the scored rows); whether the budget is now spent."""
+    if budget is None:
+        return False
+    budget.charge(2 * sum(max(1, t.depth) for t in round_trees) * (rows + scored_rows))
+    model.work = budget.spent
+    return budget.left == 0
+
+
 def fit_gbm(
     features: list[Feature],
     target: Target,
     params: TreeParams,
     on_history: Callable[[int, TreeModel], None] | None = None,
+    budget: Budget | None = None,
+    scored_rows: int = 0,
 ) -> TreeModel:
-    """Gradient boosting with Newton leaves: gaussian, bernoulli or multinomial loss."""
+    """Gradient boosting with Newton leaves: gaussian, bernoulli or multinomial loss.
+
+    With a ``budget``, boosting stops after the round that spends it (``scored_rows``: the rows each tree will
+    also be applied to afterwards, as the training metrics and scoring history do).
+    """
     rows = [i for i, v in enumerate(target.y) if not math.isnan(v)]
     rng = random.Random(params.seed)
     binned = bin_features(features, params.nbins)
@@ -386,15 +500,18 @@ def fit_gbm(
                 else:
                     p = probs[j][i]
                     g[i], h[i] = y - p, max(p * (1 - p), 1e-6)
-            tree = grow_tree(binned, sample, g, h, settings, rng, model.importance)
+            tree = grow_tree(binned, sample, g, h, settings, rng, model.importance, budget)
             round_trees.append(tree)
+        cols = [f.values for f in features]
         for j, tree in enumerate(round_trees):
-            cols = [f.values for f in features]
-            for i in range(n):
+            for i in rows:
                 scores[j][i] += params.learn_rate * tree.predict(cols, i)
         model.trees.append(round_trees)
-        if on_history and ((t + 1) % every == 0 or t + 1 == params.ntrees):
+        spent = _spent(model, budget, round_trees, len(rows), scored_rows)
+        if on_history and ((t + 1) % every == 0 or t + 1 == params.ntrees or spent):
             on_history(t + 1, model)
+        if spent:
+            break
     return model
 
 
@@ -422,8 +539,10 @@ def fit_drf(
     target: Target,
     params: TreeParams,
     on_history: Callable[[int, TreeModel], None] | None = None,
+    budget: Budget | None = None,
+    scored_rows: int = 0,
 ) -> TreeModel:
-    """A random forest: bootstrap rows, sample columns at each split, average the trees."""
+    """A random forest: bootstrap rows, sample columns at each split, average the trees (``budget`` as in fit_gbm)."""
     rows = [i for i, v in enumerate(target.y) if not math.isnan(v)]
     rng = random.Random(params.seed)
     binned = bin_features(features, params.nbins)
@@ -450,10 +569,13 @@ def fit_drf(
             g = [0.0] * n
             for i in sample:
                 g[i] = _y(target, i, j)
-            round_trees.append(grow_tree(binned, sample or rows, g, h, settings, rng, model.importance))
+            round_trees.append(grow_tree(binned, sample or rows, g, h, settings, rng, model.importance, budget))
         model.trees.append(round_trees)
-        if on_history and ((t + 1) % every == 0 or t + 1 == params.ntrees):
+        spent = _spent(model, budget, round_trees, 0, scored_rows)
+        if on_history and ((t + 1) % every == 0 or t + 1 == params.ntrees or spent):
             on_history(t + 1, model)
+        if spent:
+            break
     return model
 
 
@@ -476,6 +598,8 @@ class LinearModel:
     beta: list[list[float]]
     iterations: int = 0
     deviance_path: list[float] = field(default_factory=list)
+    #: the steps the fit took (``Budget``)
+    work: int = 0
 
     def expand(self, features: list[Feature], row: int) -> list[float]:
         """The standardised design row (without the intercept)."""
@@ -521,8 +645,50 @@ class LinearModel:
         return rows
 
 
-def fit_glm(features: list[Feature], target: Target, family: str, lambda_: float = 1e-3) -> LinearModel:
-    """IRLS (gaussian: one weighted least-squares solve) with a light ridge on standardised predictors."""
+def glm_width(features: list[Feature], classes: int, budget: Budget) -> tuple[int, int]:
+    """(expanded columns, of them fitted) of a GLM: its solves may take half the budget at the planned iterations."""
+    width = sum(len(f.domain) for f in features if f.domain is not None and len(f.domain) <= GLM_MAX_LEVELS)
+    width += sum(1 for f in features if f.domain is None)
+    cap = int((budget.limit / (classes * GLM_PLANNED_ITERATIONS)) ** (1 / 3) + 1e-9)
+    return width, max(1, min(width, cap))
+
+
+def glm_rows(features: list[Feature], classes: int, budget: Budget) -> int:
+    """Rows a GLM is fitted on: its design's products may take the other half of the budget at planned iterations."""
+    _, fitted = glm_width(features, classes, budget)
+    nonzero = min(fitted, len(features))  # a one-hot enum sets one column of a row
+    per_row = (fitted + 1) * (nonzero + 2) // 2 + GLM_ROW_STEPS
+    return max(MIN_FIT_ROWS, budget.limit // (2 * classes * GLM_PLANNED_ITERATIONS * per_row))
+
+
+def _screen(design: list[list[float]], y: list[list[float]], keep: int) -> list[int]:
+    """The ``keep`` design columns most correlated with any class's response (in design order)."""
+    n = len(design)
+    width = len(design[0]) if design else 0
+    if width <= keep:
+        return list(range(width))
+    strength = []
+    for a in range(width):
+        col = [row[a] for row in design]
+        mean = math.fsum(col) / max(1, n)
+        sd = math.sqrt(math.fsum((v - mean) ** 2 for v in col)) or 1.0
+        best = 0.0
+        for ys in y:
+            cov = math.fsum((v - mean) * t for v, t in zip(col, ys, strict=True))
+            best = max(best, abs(cov) / sd)
+        strength.append((-best, a))
+    return sorted(a for _, a in sorted(strength)[:keep])
+
+
+def fit_glm(
+    features: list[Feature], target: Target, family: str, lambda_: float = 1e-3, budget: Budget | None = None
+) -> LinearModel:
+    """IRLS (gaussian: one weighted least-squares solve) with a light ridge on standardised predictors.
+
+    With a ``budget``, a design wider than ``glm_width`` allows is fitted on its columns most correlated with the
+    response (the others keep a coefficient of 0, as an L1 penalty leaves them), and IRLS stops at the iteration
+    that spends the budget.
+    """
     cats = [f for f in features if f.domain is not None and len(f.domain) <= GLM_MAX_LEVELS]
     nums = [f for f in features if f.domain is None]
     names = [f"{f.name}.{level}" for f in cats for level in (f.domain or [])] + [f.name for f in nums]
@@ -541,16 +707,32 @@ def fit_glm(features: list[Feature], target: Target, family: str, lambda_: float
     rows = [i for i, v in enumerate(target.y) if not math.isnan(v)]
     design = [model.expand(features, i) for i in rows]
     classes = [0] if family in ("gaussian", "binomial") else list(range(target.nclasses))
-    for j in classes:
-        y = [_y(target, i, j) if family == "multinomial" else target.y[i] for i in rows]
-        beta, iterations, path = _irls(design, y, family, lambda_)
-        model.beta.append(beta)
+    ys = [[_y(target, i, j) if family == "multinomial" else target.y[i] for i in rows] for j in classes]
+    kept = list(range(len(names)))
+    if budget is not None:
+        _, fitted = glm_width(features, len(classes), budget)
+        if fitted < len(names):
+            budget.charge(len(rows) * len(names) * (len(classes) + 2))
+            kept = _screen(design, ys, fitted)
+            design = [[row[a] for a in kept] for row in design]
+    for j in range(len(classes)):
+        share = Budget(budget.left // (len(classes) - j)) if budget is not None else None
+        beta, iterations, path = _irls(design, ys[j], family, lambda_, share)
+        if budget is not None and share is not None:
+            budget.charge(share.spent)
+        full = [beta[0]] + [0.0] * len(names)
+        for a, b in zip(kept, beta[1:], strict=True):
+            full[a + 1] = b
+        model.beta.append(full)
         model.iterations = max(model.iterations, iterations)
         model.deviance_path = path
+    model.work = budget.spent if budget is not None else 0
     return model
 
 
-def _irls(x: list[list[float]], y: list[float], family: str, lambda_: float) -> tuple[list[float], int, list[float]]:
+def _irls(
+    x: list[list[float]], y: list[float], family: str, lambda_: float, budget: Budget | None = None
+) -> tuple[list[float], int, list[float]]:
     p = len(x[0]) + 1 if x else 1
     n = len(y)
     mean_y = math.fsum(y) / max(1, n)
@@ -562,7 +744,15 @@ def _irls(x: list[list[float]], y: list[float], family: str, lambda_: float) -> 
         beta[0] = math.log(mean_y / (1 - mean_y))
     path: list[float] = []
     iterations = 0
-    for iterations in range(1, 26):  # noqa: B007 - the count is reported
+    nonzero = max((sum(1 for v in row if v != 0.0) for row in x), default=0)
+    # an iteration's steps: the products of the rows' non-zero entries with the rest of the row, and the solve
+    per_iteration = n * (p * (nonzero + 2) // 2 + GLM_ROW_STEPS) + p**3 // 2 + GLM_ROW_STEPS
+    for iterations in range(1, GLM_MAX_ITERATIONS + 1):
+        if budget is not None:
+            if iterations > 1 and budget.left < per_iteration:
+                iterations -= 1
+                break
+            budget.charge(per_iteration)
         xtwx = [[0.0] * p for _ in range(p)]
         xtwz = [0.0] * p
         deviance = 0.0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import math
 import random
@@ -64,14 +63,19 @@ def train(
     max_rows: int,
     max_trees: int = 200,
     validation: Frame | None = None,
+    budget: learn.Budget | None = None,
+    names: list[str] | None = None,
 ) -> Model:
-    """Fit a model on the frame and render its ModelV3."""
+    """Fit a model on the frame and render its ModelV3, in at most ``budget`` steps (``learn.WORK_BUDGET``).
+
+    ``names``: the predictors, when they are known already (a fold model takes its main model's).
+    """
     info = ALGOS[algo]
     response_col = frame.column(values.get("response_column") or "")
     if response_col is None:
         raise bad_request("the response column is not in the training frame")
-    names = predictors(values, frame)
-    sample = training_sample(frame, max_rows)
+    names = names if names is not None else predictors(values, frame)
+    budget = budget if budget is not None else learn.Budget()
     target = learn.target_of(response_col)
     family = None
     if algo == "glm":
@@ -80,6 +84,15 @@ def train(
             target = learn.Target("Binomial", list(response_col.numbers), ["0", "1"])
         elif family not in ("binomial", "multinomial"):
             target = learn.Target("Regression", list(response_col.numbers), None)
+    if algo in ("gbm", "drf"):
+        values = {**values, "ntrees": max(1, min(tree_params(algo, values).ntrees, max_trees))}
+    sample = training_sample(frame, min(max_rows, _rows_within(algo, values, frame, names, target, family, budget)))
+    # the training and validation metrics are scored on at most SCORED_VALUES (rows x classes x columns), and a tree
+    # ensemble's on the rows its trees can be applied to within the budget
+    limit = _scored_rows(algo, values, frame, names, target, family, budget)
+    scored_frame = training_sample(frame, limit)
+    scored_target = learn.Target(target.category, _take_target(target, frame, scored_frame), target.domain)
+    validation = training_sample(validation, limit) if validation is not None else None
     sample_target = learn.Target(target.category, _take_target(target, frame, sample), target.domain)
     features = learn.features_of(sample, names)
     domains = [f.domain for f in features]
@@ -92,27 +105,32 @@ def train(
     if algo in ("gbm", "drf"):
         fit: Callable[..., learn.TreeModel] = learn.fit_gbm if algo == "gbm" else learn.fit_drf
 
-        def on_history(step: int, model: learn.TreeModel) -> None:
-            history.append((step, model.predict(features, ntrees=step)))
-            if valid_features is not None:
-                valid_history.append(model.predict(valid_features, ntrees=step))
+        staged: list[Callable[[int], list[list[float]]]] = []
 
-        params = tree_params(algo, values)
-        params = dataclasses.replace(params, ntrees=max(1, min(params.ntrees, max_trees)))
-        fitted = fit(features, sample_target, params, on_history)
+        def on_history(step: int, model: learn.TreeModel) -> None:
+            if not staged:
+                staged.extend(model.staged(f) for f in (features, valid_features or []))
+            history.append((step, staged[0](step)))
+            if valid_features is not None:
+                valid_history.append(staged[1](step))
+
+        params = tree_params(algo, values)  # ntrees capped at max_trees above
+        # each tree is applied to the sample (history), the validation frame (history) and the whole frame (metrics)
+        scored = sample.rows + scored_frame.rows + (validation.rows if valid_features and validation else 0)
+        fitted = fit(features, sample_target, params, on_history, budget, scored)
     else:
-        fitted = learn.fit_glm(features, sample_target, family or "gaussian", lambda_=1e-3)
-    full_features = learn.features_of(frame, names, domains)
-    predictions = fitted.predict(full_features)
-    scores = score(target.category, target.y, predictions, target.domain)
+        fitted = learn.fit_glm(features, sample_target, family or "gaussian", lambda_=1e-3, budget=budget)
+    predictions = fitted.predict(learn.features_of(scored_frame, names, domains))
+    scores = score(target.category, scored_target.y, predictions, target.domain)
     checksum = random.Random(model_id).getrandbits(63)
-    glm_extra = _glm_extra(fitted, target, predictions) if isinstance(fitted, learn.LinearModel) else None
+    frame_checksum = frame.checksum()
+    glm_extra = _glm_extra(fitted, scored_target, predictions) if isinstance(fitted, learn.LinearModel) else None
     training_metrics = metrics_json(
         scores,
         model=model_id,
         model_checksum=checksum,
         frame=frame.name,
-        frame_checksum=frame.checksum(),
+        frame_checksum=frame_checksum,
         scoring_time=times.end,
         glm=algo == "glm",
         glm_extra=glm_extra,
@@ -136,7 +154,8 @@ def train(
             description=None if algo == "glm" else "Validation metrics",
         )
     output = metadata.skeleton(f"{info.upper}ModelOutputV3")
-    used = [c for c in frame.columns if c.name in names] + [response_col]
+    chosen = set(names)
+    used = [c for c in frame.columns if c.name in chosen] + [response_col]
     output.update(
         names=[c.name for c in used],
         original_names=None,
@@ -150,7 +169,7 @@ def train(
         run_time=times.end - times.start,
         default_threshold=scores.default_threshold if target.category == "Binomial" else 0.5,
         help=metadata.help_map(f"{info.upper}ModelOutputV3"),
-        reproducibility_information_table=[_input_frames_table(frame)],
+        reproducibility_information_table=[_input_frames_table(frame, frame_checksum)],
     )
     if isinstance(fitted, learn.TreeModel):
         validation_history = (valid_y, valid_history) if valid_y and valid_history else None
@@ -199,6 +218,58 @@ def train(
     )
 
 
+def fit_rows(algo: str, values: dict[str, Any], frame: Frame, names: list[str], budget: learn.Budget) -> int:
+    """How many rows of ``frame`` a build of these parameters on the predictors ``names`` is fitted on."""
+    response_col = frame.column(values.get("response_column") or "")
+    if response_col is None:
+        return frame.rows
+    family = glm_family(values, response_col) if algo == "glm" else None
+    return _rows_within(algo, values, frame, names, learn.target_of(response_col), family, budget)
+
+
+def _rows_within(
+    algo: str,
+    values: dict[str, Any],
+    frame: Frame,
+    names: list[str],
+    target: learn.Target,
+    family: str | None,
+    budget: learn.Budget,
+) -> int:
+    """How many rows the learner may fit on within the budget: fewer as the design widens or classes multiply."""
+    features = learn.features_of(Frame(frame.name, [c.take([]) for c in frame.columns]), names)
+    if algo == "glm":
+        classes = target.nclasses if family == "multinomial" else 1
+        return learn.glm_rows(features, classes, budget)
+    classes = target.nclasses if target.category == "Multinomial" else 1
+    return learn.tree_rows(len(features), classes, tree_params(algo, values), budget)
+
+
+def _scored_rows(
+    algo: str,
+    values: dict[str, Any],
+    frame: Frame,
+    names: list[str],
+    target: learn.Target,
+    family: str | None,
+    budget: learn.Budget,
+) -> int:
+    """Rows of ``frame`` the model's metrics are scored on: all, unless classes x columns make them too many, or
+    (a tree ensemble) its trees could not all be applied to them within the budget."""
+    classes = target.nclasses if target.category == "Multinomial" or family == "multinomial" else 1
+    if algo in ("gbm", "drf"):
+        trees = learn.tree_scored_rows(classes, tree_params(algo, values), budget)
+        # the sample's history, the validation frame's and the metrics' rows share it
+        return max(learn.MIN_FIT_ROWS, min(trees // 3, learn.SCORED_VALUES // (classes * (len(names) + 1))))
+    by_name = {c.name: c for c in frame.columns}
+    width = 0
+    for name in names:
+        domain = by_name[name].domain if name in by_name else None
+        one_hot = algo == "glm" and domain is not None and len(domain) <= learn.GLM_MAX_LEVELS
+        width += len(domain or []) if one_hot else 1
+    return max(learn.MIN_FIT_ROWS, learn.SCORED_VALUES // (classes * (width + 1)))
+
+
 def _take_target(target: learn.Target, frame: Frame, sample: Frame) -> list[float]:
     if sample is frame:
         return list(target.y)
@@ -228,7 +299,7 @@ def _glm_extra(fitted: learn.LinearModel, target: learn.Target, predictions: lis
     }
 
 
-def _input_frames_table(frame: Frame) -> JSONDict:
+def _input_frames_table(frame: Frame, checksum: int) -> JSONDict:
     return two_dim_table(
         "Input Frames Information",
         "",
@@ -238,7 +309,7 @@ def _input_frames_table(frame: Frame) -> JSONDict:
             ("checksum", "long", "%d", "checksum"),
             ("espc", "string", "%s", "espc"),
         ],
-        [["", "training_frame", frame.checksum(), f"[0, {frame.rows}]"]],
+        [["", "training_frame", checksum, f"[0, {frame.rows}]"]],
     )
 
 
