@@ -25,6 +25,7 @@ from h2oharness.openapi import check_spec_file
 from h2oharness.report.diff import REGRESSION_MS, REGRESSION_RATIO
 from h2oharness.scrub import pump_redacted, scrub_folder
 from h2oharness.settings import (
+    MAX_SECONDS,
     SECONDS_RULE,
     Handed,
     Settings,
@@ -170,6 +171,13 @@ def _parser() -> argparse.ArgumentParser:
         help="open model: p99 ms the generator may send late before its figures are not trustworthy (default 50)",
     )
     load.add_argument("--workers", type=int, default=0, help="distributed: a Locust master and N workers on loopback")
+    load.add_argument(
+        "--stop-timeout",
+        type=float,
+        default=10.0,
+        help="seconds a user may finish its task after the run time before it is stopped (default 10); a job still "
+        "running then is counted as unfinished",
+    )
     cap = load.add_argument_group("capacity search (open model; see h2oharness/capacity.py for the rule)")
     cap.add_argument("--find-capacity", action="store_true", help="search the highest arrival rate whose SLOs hold")
     cap.add_argument("--min-rate", type=float, default=1.0, help="lowest arrival rate tried, per s (default 1)")
@@ -606,6 +614,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     for name in ("request_deadline", "stream_deadline"):
         if getattr(args, name) is not None and not seconds_ok(getattr(args, name)):
             raise ConfigError(f"--{name.replace('_', '-')} {SECONDS_RULE}")
+    if not 0 <= args.stop_timeout <= MAX_SECONDS:
+        raise ConfigError(f"--stop-timeout must be 0 or more seconds, at most a year, got {args.stop_timeout:g}")
     if not 0 < args.mock_speed < math.inf:
         raise ConfigError(
             f"--mock-speed must be above 0 and finite (a stopped clock never ends a job), got {args.mock_speed:g}"
@@ -643,6 +653,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         arrival_process=args.arrival_process or settings.arrival_process or "constant",
         arrival_seed=given["arrival_seed"],
         max_dispatch_delay=args.max_dispatch_delay,
+        stop_timeout=args.stop_timeout,
     )
     output_dir(args.report_dir, "--report-dir")
     if args.find_capacity:

@@ -80,6 +80,8 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         # an infinite clock: the mock answered its parses and deletes with HTTP 500, and load judged that
         (["serve", "--api", "h2o3", "--speed", "inf"], "--speed must be above 0 and finite"),
         (["load", "h2o3.polling", "--mock-speed", "inf"], "--mock-speed must be above 0 and finite"),
+        (["load", "h2o3.polling", "--stop-timeout", "-1"], "--stop-timeout must be 0 or more seconds"),
+        (["load", "h2o3.polling", "--stop-timeout", "nan"], "--stop-timeout must be 0 or more seconds"),
         (["serve", "--api", "h2o3", "--port", "70000"], "port 70000 is out of range"),
         (["serve", "--api", "h2o3", "--port", "-1"], "port -1 is out of range"),
         # a live target's options with another target would be ignored: the mock tested instead of staging
@@ -535,3 +537,22 @@ def test_a_run_refused_before_it_starts_leaves_no_report_folder(
     assert main(argv) == 3
     assert needle in one_line_error(capsys)
     assert not out.exists()
+
+
+def test_load_hands_its_stop_timeout_to_locust(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Locust's 10 s were fixed: a stuck job held every run 10 s past its time, with no way to shorten it
+    from h2oharness import loadrunner
+
+    class Ran(Exception):
+        pass
+
+    def execute(run: loadrunner.LoadRun) -> None:
+        raise Ran(loadrunner.locust_commands(run, "http://127.0.0.1:9", tmp_path)[0])
+
+    monkeypatch.setattr(loadrunner, "execute", execute)
+    monkeypatch.chdir(ROOT)
+    for given, sent in ((["--stop-timeout", "2.5"], "2.5"), ([], "10")):
+        with pytest.raises(Ran) as ran:
+            main(["load", "h2o3.polling", "-t", "2s", "--report-dir", str(tmp_path / "out"), *given])
+        command = ran.value.args[0]
+        assert command[command.index("--stop-timeout") + 1] == sent
