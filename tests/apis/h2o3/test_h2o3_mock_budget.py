@@ -29,6 +29,19 @@ def _created(http: httpx.Client, clock: ManualClock, **form: Any) -> str:
     return "made"
 
 
+def _split_visits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The tree learners' split searches, each as the rows it visits times the columns it weighs, as they happen."""
+    visits: list[int] = []
+    best_split = learn._best_split
+
+    def counted(binned: learn.Binned, candidates: list[int], members: list[int], *args: Any) -> Any:
+        visits.append(len(members) * len(candidates))
+        return best_split(binned, candidates, members, *args)
+
+    monkeypatch.setattr(learn, "_best_split", counted)
+    return visits
+
+
 def _built(client: H2O3Client, clock: ManualClock, algo: str, **params: Any) -> dict[str, Any]:
     job = client.build_model(algo, response_column="response", **params)["job"]
     clock.advance(10.0)
@@ -67,14 +80,7 @@ def test_a_deep_forest_of_many_trees_is_fitted_on_fewer_rows_within_its_budget(
     http: httpx.Client, client: H2O3Client, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     frame = _created(http, clock, rows=3000, cols=8)
-    visits: list[int] = []
-    best_split = learn._best_split
-
-    def counted(binned: learn.Binned, candidates: list[int], members: list[int], *args: Any) -> Any:
-        visits.append(len(members) * len(candidates))
-        return best_split(binned, candidates, members, *args)
-
-    monkeypatch.setattr(learn, "_best_split", counted)
+    visits = _split_visits(monkeypatch)
     model = _built(client, clock, "gbm", training_frame=frame, ntrees=200, max_depth=0, min_rows=1, seed=1)
     assert sum(visits) <= BUDGET // 2
     # the trees asked for are what a client sees of a model: the rows fitted and scored give way instead
@@ -101,14 +107,7 @@ def test_one_fold_per_row_fits_every_fold_model_within_one_budget(
 ) -> None:
     # random fold assignment leaves some of the 80 folds empty: their holdout metrics are NaN, not a crash
     frame = _created(http, clock, rows=80, cols=4)
-    visits: list[int] = []
-    best_split = learn._best_split
-
-    def counted(binned: learn.Binned, candidates: list[int], members: list[int], *args: Any) -> Any:
-        visits.append(len(members) * len(candidates))
-        return best_split(binned, candidates, members, *args)
-
-    monkeypatch.setattr(learn, "_best_split", counted)
+    visits = _split_visits(monkeypatch)
     model = _built(
         client, clock, "gbm", training_frame=frame, nfolds=80, seed=1, keep_cross_validation_predictions=True
     )
