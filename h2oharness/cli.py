@@ -30,8 +30,8 @@ from h2oharness.settings import (
     Handed,
     Settings,
     blank,
-    given,
     known_secrets,
+    nonblank,
     seconds_ok,
     secret_variable,
     url_password,
@@ -66,8 +66,8 @@ class _Parser(argparse.ArgumentParser):
         # every option and argument that takes text or a path, in every subcommand (each is a _Parser) and group:
         # Path("") is the current folder, so "--report-dir ''" wrote the report there, and "--host ''" served the
         # mock on every interface
-        self.register("type", None, given)
-        self.register("type", Path, lambda text: Path(given(text)))
+        self.register("type", None, nonblank)
+        self.register("type", Path, lambda text: Path(nonblank(text)))
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_HARNESS_ERROR, f"{self.prog}: error: {message}\n")

@@ -8,7 +8,7 @@ xdist workers it will start. The APIs' own variables (``H2O3_URL``,
 ``WORKFLOWS_REFRESH_TOKEN``...) are read with ``variable()``.
 
 One rule for values that name nothing: a variable set empty or blank (only whitespace) counts as unset, as
-in most tools; an option given an empty or blank value on a command line is a mistake, refused by ``given()``
+in most tools; an option given an empty or blank value on a command line is a mistake, refused by ``nonblank()``
 (an empty ``--report-dir ""`` named the current folder, an empty ``--host ""`` every interface).
 
 Example:
@@ -235,7 +235,7 @@ def blank(value: str) -> bool:
     return not value.strip()
 
 
-def given(value: str) -> str:
+def nonblank(value: str) -> str:
     """``value`` as typed for an option (an argparse ``type``); ArgumentTypeError, one line, when it is blank."""
     if blank(value):
         raise argparse.ArgumentTypeError(f"{value!r} is {'blank' if value else 'empty'}: give a value, or leave it out")

@@ -8,7 +8,7 @@ import pytest
 
 from h2oharness.errors import HarnessError
 from h2oharness.folders import output_dir
-from h2oharness.settings import SECONDS_RULE, Settings, given, seconds_ok
+from h2oharness.settings import SECONDS_RULE, Settings, nonblank, seconds_ok
 from h2oharness.targets import check_kind, check_url
 
 #: the run's settings: the environment's, with the command line's options on top
@@ -24,22 +24,25 @@ _MARKERS = (
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register the harness's namespaced options (their defaults come from ``HARNESS_*``, see settings.py)."""
-    # an option given an empty or blank value is a usage error (given()): "--harness-report-dir ''" wrote no report
+    # an option given an empty or blank value is a usage error (nonblank()): "--harness-report-dir ''" wrote no report
     group = parser.getgroup("h2oharness", "h2oharness targets and reports")
     group.addoption(
         "--harness-target",
-        type=given,
+        type=nonblank,
         default=None,
         help="mock (default, or HARNESS_TARGET), local (a real H2O-3 started from the h2o package), live (URL from "
         "env/options), or several separated by commas (every target-bound test then runs once per target)",
     )
-    group.addoption("--harness-url", type=given, default=None, help="base URL of a live target (else <API>_URL)")
+    group.addoption("--harness-url", type=nonblank, default=None, help="base URL of a live target (else <API>_URL)")
     group.addoption(
-        "--harness-username", type=given, default=None, help="HTTP Basic user for a live target (else <API>_USERNAME)"
+        "--harness-username",
+        type=nonblank,
+        default=None,
+        help="HTTP Basic user for a live target (else <API>_USERNAME)",
     )
-    group.addoption("--harness-password", type=given, default=None, help="HTTP Basic password (else <API>_PASSWORD)")
+    group.addoption("--harness-password", type=nonblank, default=None, help="HTTP Basic password (else <API>_PASSWORD)")
     group.addoption(
-        "--harness-api-key", type=given, default=None, help="bearer token for a live target (else <API>_API_KEY)"
+        "--harness-api-key", type=nonblank, default=None, help="bearer token for a live target (else <API>_API_KEY)"
     )
     group.addoption(
         "--harness-all-operations",
@@ -79,13 +82,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--harness-report-dir",
-        type=given,
+        type=nonblank,
         default=None,
         help="write conformance.json and conformance.html into this folder",
     )
     group.addoption(
         "--harness-mock-faults",
-        type=given,
+        type=nonblank,
         default=None,
         help="a fault plan (YAML/JSON) the mocks inject (else HARNESS_MOCK_FAULTS; see h2oharness/mocks/faults.py)",
     )
@@ -113,7 +116,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--harness-budget",
-        type=given,
+        type=nonblank,
         default=None,
         help="keep the sweep generating until this time budget is spent (90s, 30m, 1h; else HARNESS_BUDGET): "
         "rounds of fresh cases, spread over the operations by what still yields new distinct defects",
@@ -193,10 +196,10 @@ def _check_options(config: pytest.Config, settings: Settings) -> None:
             output_dir(Path(report_dir), "--harness-report-dir")
         except HarnessError as exc:
             raise pytest.UsageError(str(exc)) from None
-    given = [o for o in LIVE_ONLY if config.getoption(o)]
-    if given and "live" not in kinds:
+    live_only = [o for o in LIVE_ONLY if config.getoption(o)]
+    if live_only and "live" not in kinds:
         # as `h2oharness run` refuses them: ignored, a run against the mock would pass for one against the server
-        raise pytest.UsageError(f"{given[0]} is for --harness-target live; {', '.join(kinds)} would ignore it")
+        raise pytest.UsageError(f"{live_only[0]} is for --harness-target live; {', '.join(kinds)} would ignore it")
     url = config.getoption("--harness-url")
     if url and "live" in kinds:
         try:
