@@ -326,8 +326,6 @@ class TreeModel:
     rate: float
     trees: list[list[Tree]] = field(default_factory=list)
     importance: list[float] = field(default_factory=list)
-    #: the steps the fit took (``Budget``)
-    work: int = 0
 
     def raw(self, columns: list[list[float]], row: int, ntrees: int | None = None) -> list[float]:
         """Per-class scores of one row (link scale for GBM, probabilities or values for DRF)."""
@@ -444,12 +442,11 @@ def _tree_cost(classes: int, params: TreeParams) -> int:
     return 2 * max(1, params.ntrees) * classes * max(1, min(params.max_depth, TREE_DEPTH_SIZED))
 
 
-def _spent(model: TreeModel, budget: Budget | None, round_trees: list[Tree], rows: int, scored_rows: int) -> bool:
+def _spent(budget: Budget | None, round_trees: list[Tree], rows: int, scored_rows: int) -> bool:
     """Charge a round's scoring (its trees on the fitted and the scored rows); whether the budget is now spent."""
     if budget is None:
         return False
     budget.charge(2 * sum(max(1, t.depth) for t in round_trees) * (rows + scored_rows))
-    model.work = budget.spent
     return budget.left == 0
 
 
@@ -507,7 +504,7 @@ def fit_gbm(
             for i in rows:
                 scores[j][i] += params.learn_rate * tree.predict(cols, i)
         model.trees.append(round_trees)
-        spent = _spent(model, budget, round_trees, len(rows), scored_rows)
+        spent = _spent(budget, round_trees, len(rows), scored_rows)
         if on_history and ((t + 1) % every == 0 or t + 1 == params.ntrees or spent):
             on_history(t + 1, model)
         if spent:
@@ -571,7 +568,7 @@ def fit_drf(
                 g[i] = _y(target, i, j)
             round_trees.append(grow_tree(binned, sample or rows, g, h, settings, rng, model.importance, budget))
         model.trees.append(round_trees)
-        spent = _spent(model, budget, round_trees, 0, scored_rows)
+        spent = _spent(budget, round_trees, 0, scored_rows)
         if on_history and ((t + 1) % every == 0 or t + 1 == params.ntrees or spent):
             on_history(t + 1, model)
         if spent:
@@ -598,8 +595,6 @@ class LinearModel:
     beta: list[list[float]]
     iterations: int = 0
     deviance_path: list[float] = field(default_factory=list)
-    #: the steps the fit took (``Budget``)
-    work: int = 0
 
     def expand(self, features: list[Feature], row: int) -> list[float]:
         """The standardised design row (without the intercept)."""
@@ -726,7 +721,6 @@ def fit_glm(
         model.beta.append(full)
         model.iterations = max(model.iterations, iterations)
         model.deviance_path = path
-    model.work = budget.spent if budget is not None else 0
     return model
 
 

@@ -47,8 +47,7 @@ def training_sample(frame: Frame, limit: int) -> Frame:
     """At most ``limit`` rows of a frame, evenly spread, so big frames keep the mock responsive."""
     if frame.rows <= limit:
         return frame
-    step = frame.rows / limit
-    rows = [int(i * step) for i in range(limit)]
+    rows = learn.spread(list(range(frame.rows)), limit)
     return Frame(frame.name, [c.take(rows) for c in frame.columns])
 
 
@@ -86,10 +85,8 @@ def train(
             target = learn.Target("Regression", list(response_col.numbers), None)
     if algo in ("gbm", "drf"):
         values = {**values, "ntrees": max(1, min(tree_params(algo, values).ntrees, max_trees))}
-    sample = training_sample(frame, min(max_rows, _rows_within(algo, values, frame, names, target, family, budget)))
-    # the training and validation metrics are scored on at most SCORED_VALUES (rows x classes x columns), and a tree
-    # ensemble's on the rows its trees can be applied to within the budget
-    limit = _scored_rows(algo, values, frame, names, target, family, budget)
+    fitted_rows, limit = _row_limits(algo, values, frame, names, target, family, budget)
+    sample = training_sample(frame, min(max_rows, fitted_rows))
     scored_frame = training_sample(frame, limit)
     scored_target = learn.Target(target.category, _take_target(target, frame, scored_frame), target.domain)
     validation = training_sample(validation, limit) if validation is not None else None
@@ -224,10 +221,10 @@ def fit_rows(algo: str, values: dict[str, Any], frame: Frame, names: list[str], 
     if response_col is None:
         return frame.rows
     family = glm_family(values, response_col) if algo == "glm" else None
-    return _rows_within(algo, values, frame, names, learn.target_of(response_col), family, budget)
+    return _row_limits(algo, values, frame, names, learn.target_of(response_col), family, budget)[0]
 
 
-def _rows_within(
+def _row_limits(
     algo: str,
     values: dict[str, Any],
     frame: Frame,
@@ -235,39 +232,26 @@ def _rows_within(
     target: learn.Target,
     family: str | None,
     budget: learn.Budget,
-) -> int:
-    """How many rows the learner may fit on within the budget: fewer as the design widens or classes multiply."""
+) -> tuple[int, int]:
+    """(rows the learner may fit on, rows the model's metrics are scored on) within the budget.
+
+    Fewer rows are fitted as the design widens or classes multiply. The training and validation metrics are scored
+    on at most SCORED_VALUES (rows x classes x columns), and a tree ensemble's on the rows all its trees can be
+    applied to, tree by tree, in the budget's other half (shared by the sample's history, the validation frame's and
+    the metrics' rows).
+    """
     features = learn.features_of(Frame(frame.name, [c.take([]) for c in frame.columns]), names)
     if algo == "glm":
-        classes = target.nclasses if family == "multinomial" else 1
-        return learn.glm_rows(features, classes, budget)
+        # the fit solves once per class of a multinomial family; the metrics score a column per class of the response
+        scored_classes = target.nclasses if target.category == "Multinomial" or family == "multinomial" else 1
+        width, _ = learn.glm_width(features, 1, budget)
+        fitted = learn.glm_rows(features, target.nclasses if family == "multinomial" else 1, budget)
+        return fitted, max(learn.MIN_FIT_ROWS, learn.SCORED_VALUES // (scored_classes * (width + 1)))
     classes = target.nclasses if target.category == "Multinomial" else 1
-    return learn.tree_rows(len(features), classes, tree_params(algo, values), budget)
-
-
-def _scored_rows(
-    algo: str,
-    values: dict[str, Any],
-    frame: Frame,
-    names: list[str],
-    target: learn.Target,
-    family: str | None,
-    budget: learn.Budget,
-) -> int:
-    """Rows of ``frame`` the model's metrics are scored on: all, unless classes x columns make them too many, or
-    (a tree ensemble) its trees could not all be applied to them within the budget."""
-    classes = target.nclasses if target.category == "Multinomial" or family == "multinomial" else 1
-    if algo in ("gbm", "drf"):
-        trees = learn.tree_scored_rows(classes, tree_params(algo, values), budget)
-        # the sample's history, the validation frame's and the metrics' rows share it
-        return max(learn.MIN_FIT_ROWS, min(trees // 3, learn.SCORED_VALUES // (classes * (len(names) + 1))))
-    by_name = {c.name: c for c in frame.columns}
-    width = 0
-    for name in names:
-        domain = by_name[name].domain if name in by_name else None
-        one_hot = algo == "glm" and domain is not None and len(domain) <= learn.GLM_MAX_LEVELS
-        width += len(domain or []) if one_hot else 1
-    return max(learn.MIN_FIT_ROWS, learn.SCORED_VALUES // (classes * (width + 1)))
+    params = tree_params(algo, values)
+    applied = learn.tree_scored_rows(classes, params, budget)
+    scored = max(learn.MIN_FIT_ROWS, min(applied // 3, learn.SCORED_VALUES // (classes * (len(names) + 1))))
+    return learn.tree_rows(len(features), classes, params, budget), scored
 
 
 def _take_target(target: learn.Target, frame: Frame, sample: Frame) -> list[float]:
