@@ -77,3 +77,63 @@ def test_a_stopped_run_s_report_says_which_api_s_tests_it_did_not_run(pytester: 
         "h2o3": ["the run was stopped: 1 of its 1 tests did not run (a resumed run runs them)"],
     }
     assert conformance["exit_code"] == 3
+
+
+def test_a_last_call_after_the_tests_lets_the_report_be_written_while_xdist_ends_its_workers(
+    pytester: pytest.Pytester,
+) -> None:
+    # the last call went off inside xdist's wait for a worker slow to end: a traceback, and no conformance.json
+    pytester.makeconftest(
+        "import time\n"
+        "import h2oharness.pytest_plugin.stopping as stopping\n"
+        "stopping.LAST_CALL = 1\n"
+        "def pytest_unconfigure(config):\n"
+        "    if hasattr(config, 'workerinput'):\n"
+        "        time.sleep(3)  # a worker slow to end, as one whose session fixture stops a server\n"
+    )
+    stop = "os.kill(os.getppid(), signal.SIGTERM); os.kill(os.getpid(), signal.SIGTERM); time.sleep(0.2)"
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_coreplexml_stop.py").write_text(TESTS.format(first=stop))
+    report = pytester.path / "reports"
+    result = pytester.runpytest_subprocess("--harness-report-dir", str(report), "-p", "no:cacheprovider", "-n", "1")
+    assert "Traceback" not in result.stdout.str() + result.stderr.str(), result.stderr.str()[-2000:]
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    (api,) = json.loads((report / "conformance.json").read_text())["apis"]
+    assert api["errors"] == ["the run was stopped: 1 of its 2 tests did not run (a resumed run runs them)"]
+
+
+CRASHING = """
+import json, os, signal
+from h2oharness.sweep import CRASH
+
+def test_kills(record_property):
+    failure = {"check": "server_crash", "message": "POST /api/experiments: the server died",
+               "signature": "server crash: POST /api/experiments", "curl": "curl -X POST http://127.0.0.1:1/"}
+    request = {"method": "POST", "path": "/api/experiments"}
+    record_property(CRASH, json.dumps({"api": "coreplexml", "kind": "", "method": "POST", "id": "one",
+                                       "path": "/api/experiments", "request": request, "failure": failure}))
+    os.kill(os.getpid(), signal.SIGTERM)
+"""
+
+
+def test_a_stopped_run_replays_no_crash_and_its_report_says_so(pytester: pytest.Pytester) -> None:
+    # a stopped run went on to replay every crash on fresh servers, minutes of work after the user asked it to end
+    replayed = pytester.path / "replayed"
+    pytester.makeconftest(
+        "import h2oharness.pytest_plugin.collector as collector\n"
+        "def replay(crash, budget):\n"
+        f"    open({str(replayed)!r}, 'w').close()\n"
+        "    return {**crash, 'confirmed': False}\n"
+        "collector.confirm_recorded_crash = replay\n"
+    )
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_coreplexml_crash.py").write_text(CRASHING)
+    report = pytester.path / "reports"
+    result = pytester.runpytest_subprocess("--harness-report-dir", str(report), "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert not replayed.exists()
+    (defect,) = [d for api in json.loads((report / "conformance.json").read_text())["apis"] for d in api["defects"]]
+    assert defect["reproduced"] == "not replayed: the run was stopped (a resumed run replays it)"
+    # progress.jsonl keeps the crash unconfirmed, for the resumed run to replay
+    lines = [json.loads(line) for line in (report / "progress.jsonl").read_text().splitlines()]
+    assert [line["crash"].get("confirmed") for line in lines if "crash" in line] == [None]

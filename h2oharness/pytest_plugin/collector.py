@@ -215,13 +215,29 @@ class ReportCollector:
         if xmlpath:
             scrub_file(Path(xmlpath), self.secrets)
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Write conformance.json and conformance.html; again after replaying the crashes, which takes a while."""
+        """Write conformance.json and conformance.html; again after replaying the crashes, which takes a while.
+
+        First of the session's ends: xdist's waits for its workers to end (up to its timeout) after it. A stopped
+        run replays no crash: it was asked to end, and a resumed run replays them.
+        """
         from h2oharness.report.writers import write_all
 
         pending = any(c.get("confirmed") is None and c.get("request") for c in self.crashes)
-        if pending:
+        stopping = self.config.pluginmanager.get_plugin("h2oharness-stopping")
+        if pending and getattr(stopping, "stopped", ""):
+            self.crashes = [_not_replayed(c) for c in self.crashes]
+        elif pending:
             # an interrupted replay still leaves the sweep's report (and progress.jsonl to resume from)
             write_all(self.build(), self.report_dir, secrets=report_secrets())
             self.confirm_crashes()
         write_all(self.build(), self.report_dir, secrets=report_secrets())
+
+
+def _not_replayed(crash: dict[str, Any]) -> dict[str, Any]:
+    """A crash left unconfirmed by a stopped run, saying so in the report (progress.jsonl keeps it to replay)."""
+    if crash.get("confirmed") is not None or not crash.get("request"):
+        return crash
+    failure = {**crash["failure"], "reproduced": "not replayed: the run was stopped (a resumed run replays it)"}
+    return {**crash, "failure": failure}

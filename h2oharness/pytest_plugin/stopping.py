@@ -4,14 +4,15 @@ Armed when the harness runs pytest (``--harness-report-dir``). ``h2oharness run`
 forwards a SIGTERM or SIGINT to pytest's whole process group (the controller and its
 xdist workers): each finishes the test it is running and ends its session, so the
 tests done so far are reported; a second signal interrupts at once, and so does the
-controller after ``LAST_CALL`` seconds. A KeyboardInterrupt raised into a running
-test at once (Ctrl-C's way) can be swallowed by the libraries under it and leave
-the session hung. With ``HARNESS_DEADLINE`` (``run --max-time``), the controller
-sends that SIGTERM itself at the deadline, and the kernel ends every process a while
-later if that did not work: the deadline holds even when the harness is gone.
-A handler that would raise during a garbage collection, where Python prints the
-exception ("Exception ignored in: ... gc_callback") and drops it, has its signal
-come again a moment later instead (``postponed_in_gc``); a test's deadline too.
+controller after ``LAST_CALL`` seconds, unless every test's outcome is in by then (the
+report and xdist's bounded wait for its workers are left ``HARD_STOP_AFTER`` seconds).
+A KeyboardInterrupt raised into a running test at once (Ctrl-C's way) can be swallowed
+by the libraries under it and leave the session hung. With ``HARNESS_DEADLINE`` (``run
+--max-time``), the controller sends that SIGTERM itself at the deadline, and the kernel
+ends every process a while later if that did not work: the deadline holds even when the
+harness is gone. A handler that would raise during a garbage collection, where Python
+prints the exception ("Exception ignored in: ... gc_callback") and drops it, has its
+signal come again a moment later instead (``postponed_in_gc``); a test's deadline too.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ class Stopping:
         self.pending = ""
         #: why the session was told to stop before its end ("stopped by SIGINT"), for the report
         self.stopped = ""
+        #: whether the test loop has ended: no test is left to cut short
+        self.loop_over = False
 
     def _install(self, signum: int, handler: Any) -> None:
         self.before.setdefault(signum, signal.getsignal(signum))
@@ -132,7 +135,17 @@ class Stopping:
         if postponed_in_gc(signum, frame):
             return
         arm_hard_stop(int(time.time()), HARD_STOP_AFTER)
+        if self.loop_over:
+            # raised into xdist's wait for its workers to end, it was a traceback, and the report was never written
+            return
         raise KeyboardInterrupt
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> Any:
+        try:
+            return (yield)
+        finally:
+            self.loop_over = True
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """A stop that came during the collection takes effect now."""
