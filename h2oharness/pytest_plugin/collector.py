@@ -226,7 +226,7 @@ class ReportCollector:
 
         pending = any(c.get("confirmed") is None and c.get("request") for c in self.crashes)
         stopping = self.config.pluginmanager.get_plugin("h2oharness-stopping")
-        if pending and getattr(stopping, "stopped", ""):
+        if pending and stopping is not None and stopping.stopped:
             self.crashes = [_not_replayed(c) for c in self.crashes]
         elif pending:
             # an interrupted replay still leaves the sweep's report (and progress.jsonl to resume from)
