@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from h2oharness.arrivals import Arrival, Recorder, percentile, read_recordings
 from h2oharness.errors import ConfigError, HarnessError
+from h2oharness.folders import claim
 from h2oharness.report.loadsummary import (
     EntryStats,
     LoadSummary,
@@ -402,6 +403,7 @@ def find_capacity(run: LoadRun, search: Search) -> tuple[LoadSummary, float | No
     budget = run.max_time or DEFAULT_BUDGET
     started = time.monotonic()
     out = run.report_dir.resolve()
+    claim(out, "load", "--report-dir", "h2oharness load --find-capacity")
     per_rate = search.warmup + search.windows * search.window + TAIL
     results: list[RateResult] = []
     summaries: dict[float, LoadSummary] = {}

@@ -19,7 +19,7 @@ from h2oharness.apis import APIS, ApiInfo, get_api
 from h2oharness.arrivals import DEFAULT_MAX_DISPATCH_DELAY_MS
 from h2oharness.children import ProcessGroup, Stopped, deadline_after
 from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError, TargetUnavailable
-from h2oharness.folders import output_dir, write_output
+from h2oharness.folders import CLAIMED_BY, claim, output_dir, write_output
 from h2oharness.http.redact import redact
 from h2oharness.openapi import check_spec_file
 from h2oharness.report.diff import REGRESSION_MS, REGRESSION_RATIO
@@ -349,6 +349,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise ConfigError(f"--{name.replace('_', '-')} {SECONDS_RULE}")
     # made once every check has passed: a refused run leaves no empty report folder behind
     report_dir = output_dir(args.report_dir, "--report-dir")
+    claim(report_dir, "run", "--report-dir", "h2oharness run")
     settings = settings.replace(
         mock_faults=str(plan.resolve()) if plan is not None else None,
         **{name: value for name, value in deadlines.items() if value is not None},
@@ -364,7 +365,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"h2oharness run: {', '.join(api.slug for api in apis)} on {kind}{workers}; reports into {report_dir}",
         sys.stderr,
     )
-    env = run_environment(settings.child_environment(), report_dir)
+    env = {**run_environment(settings.child_environment(), report_dir), CLAIMED_BY: str(os.getpid())}
     secrets = known_secrets(*settings.secrets(), *_given_secrets(args))
     started = time.time()
     try:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import time
 from pathlib import Path
+from typing import IO
 
 from h2oharness.errors import ConfigError
 
@@ -23,3 +27,53 @@ def write_output(path: Path, text: str, option: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{option} {path}: cannot write it ({exc.strerror})") from None
+
+
+#: set by ``h2oharness run`` for its pytest child: the process that holds the report folder's claim for it
+CLAIMED_BY = "HARNESS_REPORT_CLAIMED_BY"
+#: the claims this process holds, by lock file: each lasts until ``release`` or the process's end
+_CLAIMS: dict[Path, IO[str]] = {}
+
+
+def claim(folder: Path, kind: str, option: str, command: str) -> None:
+    """Claim ``folder`` for one ``kind`` of run ("run", "load") until ``release`` or this process's end;
+    ConfigError naming ``option`` and the ``command`` that holds it when another process has it.
+
+    Two runs writing one folder at once each overwrite the other's report and the progress it resumes from,
+    and each may print the other's report as its own. Where the file system takes no locks, the run goes on
+    unclaimed.
+    """
+    path = (folder / f".h2oharness-{kind}.lock").resolve()
+    if path in _CLAIMS:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        held = path.open("a+", encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{option} {folder}: cannot write in that folder ({exc.strerror})") from None
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        held.seek(0)
+        holder = held.read().strip() or "another process"
+        held.close()
+        run = "load run" if kind == "load" else "run"
+        raise ConfigError(
+            f"{option} {folder} is in use by another {run} ({holder}): wait for it to end, or give this {run} a "
+            "folder of its own"
+        ) from None
+    except OSError:
+        held.close()
+        return
+    held.seek(0)
+    held.truncate()
+    held.write(f"{command}, pid {os.getpid()}, since {time.strftime('%H:%M:%S UTC', time.gmtime())}")
+    held.flush()
+    _CLAIMS[path] = held
+
+
+def release(folder: Path, kind: str) -> None:
+    """Give up this process's claim on ``folder`` (a later session in the same process may take it)."""
+    held = _CLAIMS.pop((folder / f".h2oharness-{kind}.lock").resolve(), None)
+    if held is not None:
+        held.close()

@@ -35,6 +35,7 @@ from h2oharness.arrivals import (
 )
 from h2oharness.children import Outcome, ProcessGroup, Stopped, deadline_after
 from h2oharness.errors import EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError
+from h2oharness.folders import claim
 from h2oharness.http.redact import redact
 from h2oharness.report.loadsummary import (
     MEASUREMENTS,
@@ -360,6 +361,7 @@ def execute(run: LoadRun) -> LoadSummary:
     with _target(run) as target:
         # only now, every host checked and the target answering: a refused run leaves the last results alone
         out.mkdir(parents=True, exist_ok=True)
+        claim(out, "load", "--report-dir", "h2oharness load")
         for stale in [
             *out.glob("locust*"),
             *out.glob("worker-*.json"),

@@ -11,6 +11,7 @@ collector is the terminal: a line per finished test on stderr, and collection er
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from h2oharness.confirm import confirm_recorded_crash
+from h2oharness.errors import HarnessError
+from h2oharness.folders import CLAIMED_BY, claim, release
 from h2oharness.pytest_plugin.conformance import build_report, report_secrets
 from h2oharness.pytest_plugin.options import SETTINGS
 from h2oharness.pytest_plugin.progress import PROGRESS, finished_line, read_progress, sweep_line
@@ -54,6 +57,11 @@ class ReportCollector:
         # every record, drift entry and crash as it comes, so an interrupted run can be resumed and reported whole
         self.progress = report_dir / PROGRESS
         report_dir.mkdir(parents=True, exist_ok=True)
+        if os.environ.get(CLAIMED_BY) != str(os.getppid()):  # else h2oharness run, our parent, holds it for us
+            try:
+                claim(report_dir, "run", "--harness-report-dir", "pytest")
+            except HarnessError as exc:
+                raise pytest.UsageError(str(exc)) from None
         if config.getoption("--harness-resume"):
             for line in read_progress(report_dir):
                 # a test its target kept from running runs again: its new record replaces that one
@@ -214,6 +222,7 @@ class ReportCollector:
         xmlpath = getattr(config.option, "xmlpath", None)
         if xmlpath:
             scrub_file(Path(xmlpath), self.secrets)
+        release(self.report_dir, "run")  # a session run in this process after this one may write the folder
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
