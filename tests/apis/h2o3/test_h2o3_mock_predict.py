@@ -1,4 +1,4 @@
-"""Tree ensembles predict the very same floats compiled as walked node by node, and walk where compiling would not do."""
+"""Tree ensembles predict the same floats compiled as walked node by node, and walk where compiling does not pay."""
 
 from __future__ import annotations
 
