@@ -357,7 +357,7 @@ class TreeModel:
         """The first ``use`` trees compiled (once, then cached), or None where walking them is the better way."""
         if use in self.compiled:
             return self.compiled[use]
-        if use == 0 or rows == 0:
+        if use == 0 or rows == 0 or not treecode.may_pay(self.trees[:use], rows):
             return None
         shape = self.shapes.get(use) or self.shapes.setdefault(use, treecode.shape(self.trees[:use]))
         if not shape.compilable():

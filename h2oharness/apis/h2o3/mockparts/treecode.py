@@ -72,6 +72,13 @@ def shape(rounds: Sequence[Sequence[Tree]]) -> Shape:
     return Shape(nodes, sum(max(1, d) for d in depths), max(depths, default=0))
 
 
+def may_pay(rounds: Sequence[Sequence[Tree]], rows: int) -> bool:
+    """Whether compiling can pay for ``rows`` rows at all, had every tree the deepest depth compiled: a cheap look
+    that spares a few rows the walk over every node that ``shape`` takes."""
+    nodes = sum(len(t.feature) for round_ in rounds for t in round_)
+    return rows * MAX_DEPTH * sum(len(round_) for round_ in rounds) >= PAYS_PER_NODE * nodes
+
+
 def compile_ensemble(rounds: Sequence[Sequence[Tree]], init: Sequence[float], rate: float, drf: bool) -> Compiled:
     """One function for the trees of ``rounds`` (at least one round): per class j, ``init[j] + rate * fsum(...)``
     (GBM) or ``fsum(...) / len(rounds)`` (DRF), as TreeModel.raw computes them."""
