@@ -127,6 +127,16 @@ def test_an_ensemble_of_leaves_has_no_column_to_map_over() -> None:
 
 
 @pytest.mark.usefixtures("always_compile")
+def test_rows_that_lack_a_column_split_on_are_walked_and_fail_as_before() -> None:
+    model = learn.TreeModel("gbm", learn.Target("Regression", [], None), ["a", "b"], [None] * 2, [0.0], 1.0)
+    model.trees = [[chain(2)]]  # splits on column 0, then on column 1
+    with pytest.raises(IndexError):
+        model.predict([learn.Feature("a", [5.0, 0.5])])  # 0.5 reaches the split on the missing column
+    assert model.predict([learn.Feature("a", [5.0])]) == [[0.0]]  # 5.0 never does
+    assert model.compiled == {}
+
+
+@pytest.mark.usefixtures("always_compile")
 def test_two_hundred_trees_of_several_classes_compile() -> None:
     rng = random.Random(200)
     category, domain = CATEGORIES[2]
@@ -151,7 +161,7 @@ def chain(depth: int) -> learn.Tree:
 def test_a_tree_deeper_than_the_limit_is_walked() -> None:
     model = learn.TreeModel("gbm", learn.Target("Regression", [], None), ["a", "b"], [None] * 2, [1.0], 0.1)
     model.trees = [[chain(3)], [chain(300)]]
-    assert treecode.shape(model.trees) == treecode.Shape(nodes=601 + 7, path=303, deepest=300)
+    assert treecode.shape(model.trees) == treecode.Shape(nodes=601 + 7, path=303, deepest=300, columns=2)
     features = [learn.Feature(n, [float(v % 310) if v % 7 else math.nan for v in range(400)]) for n in ("a", "b")]
     assert model.predict(features) == walked(model, features)
     assert model.compiled == {2: None}  # walked, and known never to compile

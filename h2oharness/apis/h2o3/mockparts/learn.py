@@ -359,15 +359,15 @@ class TreeModel:
             return self.compiled[use]
         if use == 0 or rows == 0 or not treecode.may_pay(self.trees[:use], rows):
             return None
-        shape = self.shapes.get(use) or self.shapes.setdefault(use, treecode.shape(self.trees[:use]))
+        shape = self.shapes.get(use)
+        if shape is None:
+            shape = self.shapes[use] = treecode.shape(self.trees[:use])
         if not shape.compilable():
             self.compiled[use] = None
             return None
-        if not shape.pays(rows):
-            return None
+        if not shape.pays(rows) or shape.columns > width:
+            return None  # (a split on a column the rows lack: the walk raises where a row reaches it, as before)
         compiled = treecode.compile_ensemble(self.trees[:use], self.init, self.rate, self.algo == "drf")
-        if compiled.used and compiled.used[-1] >= width:
-            return None  # a split on a column the rows lack: the walk raises where it reaches one, as before
         self.compiled[use] = compiled
         return compiled
 

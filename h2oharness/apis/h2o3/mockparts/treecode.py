@@ -29,11 +29,13 @@ PAYS_PER_NODE = 60
 
 @dataclass(frozen=True)
 class Shape:
-    """What decides whether an ensemble is compiled: its nodes, the sum of its trees' depths and the deepest."""
+    """What decides whether an ensemble is compiled: its nodes, the sum of its trees' depths, the deepest, and the
+    columns its splits need (one past the highest column split on)."""
 
     nodes: int
     path: int
     deepest: int
+    columns: int
 
     def compilable(self) -> bool:
         """Whether compiling can succeed at a bearable cost, whatever the rows."""
@@ -67,14 +69,15 @@ def depth(tree: Tree) -> int:
 
 def shape(rounds: Sequence[Sequence[Tree]]) -> Shape:
     """The Shape of the trees of ``rounds`` (one list of per-class trees per round)."""
-    depths = [depth(t) for round_ in rounds for t in round_]
-    nodes = sum(len(t.feature) for round_ in rounds for t in round_)
-    return Shape(nodes, sum(max(1, d) for d in depths), max(depths, default=0))
+    trees = [t for round_ in rounds for t in round_]
+    depths = [depth(t) for t in trees]
+    columns = max((max(t.feature) + 1 for t in trees if t.feature), default=0)
+    return Shape(sum(len(t.feature) for t in trees), sum(max(1, d) for d in depths), max(depths, default=0), columns)
 
 
 def may_pay(rounds: Sequence[Sequence[Tree]], rows: int) -> bool:
-    """Whether compiling can pay for ``rows`` rows at all, had every tree the deepest depth compiled: a cheap look
-    that spares a few rows the walk over every node that ``shape`` takes."""
+    """Whether compiling could pay for ``rows`` rows even if every tree were MAX_DEPTH deep: a cheap look that
+    spares a few rows the pass over every node that ``shape`` takes."""
     nodes = sum(len(t.feature) for round_ in rounds for t in round_)
     return rows * MAX_DEPTH * sum(len(round_) for round_ in rounds) >= PAYS_PER_NODE * nodes
 
