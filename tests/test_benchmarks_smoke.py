@@ -185,3 +185,36 @@ def test_sweep_yield_prints_both_runs_side_by_side_on_the_mock() -> None:
         sites, causes = int(rows["distinct 5xx throw sites"][column]), int(rows["distinct death root causes"][column])
         assert int(rows["distinct defects"][column]) == sites + causes
     assert any(line.startswith("ours/plain, distinct defects per hour: ") for line in lines)
+
+
+TREES = ROOT / "benchmarks" / "tree_predict.py"
+
+
+def run_trees(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(TREES), *args], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_tree_predict_prints_walked_and_compiled_side_by_side_with_the_same_floats() -> None:
+    done = run_trees("--quick")
+    assert done.returncode == 0, done.stderr[-2000:]
+    tables = [b.splitlines() for b in done.stdout.split("\n\n") if b.startswith("[")]
+    assert len(tables) == 5
+    for lines in tables:
+        assert lines[1].split() == ["rows", "nodes", "deepest", "walked", "s", "predict", "s", "compile", "s", "path",
+                                    "speedup", "same"]  # fmt: skip
+        rows = [line.split() for line in lines[3:]]
+        assert [row[0] for row in rows] == ["2000", "100"], lines[0]
+        for row in rows:
+            assert row[6] in ("compiled", "walked"), row
+            assert (row[5] == "-") == (row[6] == "walked"), row  # a compile time only where it compiled
+            assert row[-1] == "yes", row  # both ways gave the same floats, bit for bit
+    assert "compiled" in done.stdout  # the fitted ensembles pay at 2000 rows
+
+
+def test_tree_predict_refuses_rows_it_cannot_use() -> None:
+    done = run_trees("--rows", "10,x")
+    assert done.returncode == 2
+    assert "--rows must be whole numbers" in done.stderr
+    assert "Traceback" not in done.stderr

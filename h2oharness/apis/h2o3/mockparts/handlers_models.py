@@ -260,8 +260,7 @@ def predict(state: H2O3MockState, call: Call) -> Reply:
     values = call.values("ModelMetricsListSchemaV3")
     found_model, found_frame = _model_and_frame(state, call)
     dest = key_name(values.get("predictions_frame")) or _prediction_name("predictions", found_model, found_frame)
-    predictions = training.predict_frame(found_model, found_frame, dest)
-    metrics = training.model_metrics(found_model, found_frame, state.epoch_ms())
+    predictions, metrics = training.predict_with_metrics(found_model, found_frame, dest, state.epoch_ms())
     with state.lock:
         state.frames[dest] = predictions
     body = _metrics_list(found_model.id, found_frame.name, metrics)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from h2oharness.apis.h2o3.mockparts import treecode
 from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
 
 Category = Literal["Regression", "Binomial", "Multinomial"]
@@ -326,6 +327,9 @@ class TreeModel:
     rate: float
     trees: list[list[Tree]] = field(default_factory=list)
     importance: list[float] = field(default_factory=list)
+    # per number of trees: the compiled ensemble, or None where it cannot be compiled; and the trees' Shape
+    compiled: dict[int, treecode.Compiled | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+    shapes: dict[int, treecode.Shape] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def raw(self, columns: list[list[float]], row: int, ntrees: int | None = None) -> list[float]:
         """Per-class scores of one row (link scale for GBM, probabilities or values for DRF)."""
@@ -341,7 +345,31 @@ class TreeModel:
         """Per row: ``[value]`` for regression, else one probability per class."""
         columns = [f.values for f in features]
         n = len(columns[0]) if columns else 0
-        return [self._link(self.raw(columns, r, ntrees)) for r in range(n)]
+        use = len(self.trees[:ntrees] if ntrees is not None else self.trees)
+        compiled = self._compiled(use, n, len(columns))
+        if compiled is None:
+            return [self._link(self.raw(columns, r, ntrees)) for r in range(n)]
+        if not compiled.used:  # every tree a leaf: no column to map over
+            return [self._link(compiled.score()) for _ in range(n)]
+        return [self._link(s) for s in map(compiled.score, *(columns[f] for f in compiled.used))]
+
+    def _compiled(self, use: int, rows: int, width: int) -> treecode.Compiled | None:
+        """The first ``use`` trees compiled (once, then cached), or None where walking them is the better way."""
+        if use in self.compiled:
+            return self.compiled[use]
+        if use == 0 or rows == 0 or not treecode.may_pay(self.trees[:use], rows):
+            return None
+        shape = self.shapes.get(use)
+        if shape is None:
+            shape = self.shapes[use] = treecode.shape(self.trees[:use])
+        if not shape.compilable():
+            self.compiled[use] = None
+            return None
+        if not shape.pays(rows) or shape.columns > width:
+            return None  # (a split on a column the rows lack: the walk raises where a row reaches it, as before)
+        compiled = treecode.compile_ensemble(self.trees[:use], self.init, self.rate, self.algo == "drf")
+        self.compiled[use] = compiled
+        return compiled
 
     def staged(self, features: list[Feature]) -> Callable[[int], list[list[float]]]:
         """``predict`` after a growing number of trees, each tree applied once (for the scoring history)."""

@@ -517,6 +517,12 @@ def predict_frame(model: Model, frame: Frame, dest: str) -> Frame:
     return prediction_frame(model, model.fitted.predict(features), dest)
 
 
+def predict_with_metrics(model: Model, frame: Frame, dest: str, scoring_time: int) -> tuple[Frame, JSONDict | None]:
+    """The predictions frame and the model's metrics on ``frame`` (``/3/Predictions``), from one scoring of its rows."""
+    predictions = model.fitted.predict(learn.features_of(frame, model.predictors, model.domains))
+    return prediction_frame(model, predictions, dest), model_metrics(model, frame, scoring_time, predictions)
+
+
 def prediction_frame(model: Model, predictions: list[list[float]], dest: str) -> Frame:
     """A predictions frame from the learner's raw predictions (a value, or class probabilities, per row)."""
     if model.category == "Regression":
@@ -544,12 +550,15 @@ def scored_metrics(
     scoring_time: int,
     algo: str,
     description: str | None = None,
+    predictions: list[list[float]] | None = None,
 ) -> JSONDict | None:
-    """Metrics of a model on another frame, or None when that frame lacks a usable response column."""
+    """Metrics of a model on another frame, or None when that frame lacks a usable response column; ``predictions``:
+    the model's on ``frame`` when they are already known."""
     y = _response_on(frame, response, target)
     if y is None:
         return None
-    predictions = fitted.predict(learn.features_of(frame, names, domains))
+    if predictions is None:
+        predictions = fitted.predict(learn.features_of(frame, names, domains))
     scores = score(target.category, y, predictions, target.domain)
     extra = _glm_extra(fitted, learn.Target(target.category, y, target.domain), predictions) if algo == "glm" else None
     return metrics_json(
@@ -565,8 +574,11 @@ def scored_metrics(
     )
 
 
-def model_metrics(model: Model, frame: Frame, scoring_time: int) -> JSONDict | None:
-    """Metrics of a stored model on a frame (``/3/Predictions`` and ``/3/ModelMetrics``)."""
+def model_metrics(
+    model: Model, frame: Frame, scoring_time: int, predictions: list[list[float]] | None = None
+) -> JSONDict | None:
+    """Metrics of a stored model on a frame (``/3/Predictions`` and ``/3/ModelMetrics``), scored unless
+    ``predictions`` are given."""
     target = learn.Target(model.category, [], model.response_domain)
     return scored_metrics(
         model.fitted,
@@ -579,4 +591,5 @@ def model_metrics(model: Model, frame: Frame, scoring_time: int) -> JSONDict | N
         model.checksum,
         scoring_time,
         model.algo,
+        predictions=predictions,
     )
