@@ -6,9 +6,11 @@ import math
 import random
 import struct
 
+import httpx
 import pytest
 
 from h2oharness.apis.h2o3.mockparts import learn, treecode
+from h2oharness.mocks.clock import ManualClock
 
 # values that sit on a split's edge: each is also drawn as a threshold, so rows land exactly on it
 EDGES = [0.0, -0.0, 0.5, -1.25, 5e-324, math.inf, -math.inf, math.nan]
@@ -213,3 +215,22 @@ def test_models_the_mock_fits_predict_the_same_both_ways(algo: str, category: le
     scored, _ = fitted_data(500)  # other rows, with the same columns
     for ntrees in (None, 7):
         assert_same(model, scored, ntrees)
+
+
+def test_predictions_report_the_metrics_model_metrics_reports_for_the_same_model_and_frame(
+    http: httpx.Client, clock: ManualClock
+) -> None:
+    # /3/Predictions now scores the rows once for its frame and its metrics: they must be what /3/ModelMetrics says
+    job = http.post("/3/CreateFrame", data={"dest": "made", "seed": 7, "rows": 3000, "has_response": "True"}).json()
+    clock.advance(5.0)
+    assert http.get(job["key"]["URL"]).json()["jobs"][0]["status"] == "DONE"
+    build = http.post("/3/ModelBuilders/gbm", data={"training_frame": "made", "response_column": "response"}).json()
+    clock.advance(10.0)
+    assert http.get(f"/3/Jobs/{build['job']['key']['name']}").json()["jobs"][0]["status"] == "DONE"
+    model = build["job"]["dest"]["name"]
+    predicted = http.post(f"/3/Predictions/models/{model}/frames/made").json()["model_metrics"][0]
+    measured = http.post(f"/3/ModelMetrics/models/{model}/frames/made").json()["model_metrics"][0]
+    when = {"scoring_time", "predictions", "description"}
+    assert {k: v for k, v in predicted.items() if k not in when} == {k: v for k, v in measured.items() if k not in when}
+    assert predicted["AUC"] == measured["AUC"]
+    assert 0.0 < predicted["MSE"] < 1.0
