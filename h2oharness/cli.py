@@ -90,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the contract tests and scenarios against a target and write a report")
     run.add_argument("--target", default="mock", help=f"one of {', '.join(TARGET_KINDS)} (default: mock)")
-    run.add_argument("--api", action="append", dest="apis", help="API to test (repeatable; default: all)")
+    run.add_argument("--api", action="append", dest="apis", help="API to test (repeatable, or a,b; default: all)")
     run.add_argument("--report-dir", default="reports", type=Path, help="where the reports go (default: reports)")
     run.add_argument("--url", help="base URL of a live target (else <API>_URL, e.g. H2O3_URL)")
     run.add_argument("--username", help="HTTP Basic user of a live target (else <API>_USERNAME)")
@@ -315,7 +315,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     plan = args.mock_faults or (Path(settings.mock_faults) if settings.mock_faults else None)
     if plan is not None:
         FaultPlan.from_file(plan)  # a bad plan is one line here, not an error in every test
-    apis = [get_api(slug) for slug in (args.apis or sorted(APIS))]
+    # --api a,b as --target mock,local: each given once, in the order first given
+    given = [slug.strip() for value in args.apis or [] for slug in value.split(",")]
+    if "" in given:
+        raise ConfigError(f"--api {','.join(args.apis)!r} names an empty API: give slugs, as --api h2o3,h2ogpte")
+    apis = [get_api(slug) for slug in (dict.fromkeys(given) or sorted(APIS))]
     lacking = [api for api in apis if kind not in api.kinds]
     if lacking and len(lacking) == len(apis):
         raise ConfigError(f"no {kind} target for {', '.join(a.slug for a in lacking)}; choose mock or live")

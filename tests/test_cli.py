@@ -45,6 +45,12 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
             ["run", "--api", "h2ogpte", "--max-time", "5s", "--spec", "h2o3=contracts/h2o3/openapi.yaml"],
             "--spec h2o3=... is for an API this run leaves out: add --api h2o3",
         ),
+        (
+            ["run", "--api", "h2o3,,workflows"],
+            "--api 'h2o3,,workflows' names an empty API: give slugs, as --api h2o3,h2o",
+        ),
+        (["run", "--api", ","], "--api ',' names an empty API"),
+        (["run", "--api", "workflows,nope"], "unknown API 'nope'"),
         (["run", "--api", "h2o3", "--workers", "abc"], "--workers takes a number of 0 or more, auto or logical"),
         (["run", "--api", "h2o3", "--workers", "-1"], "--workers takes a number of 0 or more, auto or logical"),
         (
@@ -556,3 +562,26 @@ def test_load_hands_its_stop_timeout_to_locust(monkeypatch: pytest.MonkeyPatch, 
             main(["load", "h2o3.polling", "-t", "2s", "--report-dir", str(tmp_path / "out"), *given])
         command = ran.value.args[0]
         assert command[command.index("--stop-timeout") + 1] == sent
+
+
+def test_run_takes_apis_as_a_comma_list_as_it_takes_targets(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # --target mock,local works, and --api workflows,coreplexml was "unknown API 'workflows,coreplexml'"
+    from h2oharness import cli
+
+    class Ran(Exception):
+        pass
+
+    def command(args: Any, kind: str, report_dir: Path, root: Path, paths: list[str]) -> list[str]:
+        raise Ran(paths)
+
+    monkeypatch.setattr(cli, "pytest_command", command)
+    monkeypatch.chdir(ROOT)
+    for apis in (["workflows,coreplexml"], ["workflows, coreplexml", "--api", "workflows"]):
+        with pytest.raises(Ran) as ran:
+            main(["run", "--api", *apis, "--report-dir", str(tmp_path)])
+        assert [Path(p).relative_to(ROOT).as_posix() for p in ran.value.args[0]] == [
+            "contracts/workflows",
+            "scenarios/test_workflows_run_lifecycle.py",
+            "contracts/coreplexml",
+            "scenarios/test_coreplexml_experiment_lifecycle.py",
+        ]
