@@ -137,3 +137,29 @@ def test_a_stopped_run_replays_no_crash_and_its_report_says_so(pytester: pytest.
     # progress.jsonl keeps the crash unconfirmed, for the resumed run to replay
     lines = [json.loads(line) for line in (report / "progress.jsonl").read_text().splitlines()]
     assert [line["crash"].get("confirmed") for line in lines if "crash" in line] == [None]
+
+
+def test_a_stop_during_the_crash_replays_cuts_them_short_at_the_last_call_and_the_report_says_so(
+    pytester: pytest.Pytester,
+) -> None:
+    # the replays come after the tests: a stop then waited for every one of them (minutes on a real server)
+    pytester.makeconftest(
+        "import os, signal, time\n"
+        "import h2oharness.pytest_plugin.collector as collector\n"
+        "import h2oharness.pytest_plugin.stopping as stopping\n"
+        "stopping.LAST_CALL = 1\n"
+        "def replay(crash, budget):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    time.sleep(30)  # a replay that restarts a server again and again\n"
+        "    return {**crash, 'confirmed': False}\n"
+        "collector.confirm_recorded_crash = replay\n"
+    )
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_coreplexml_crash.py").write_text(
+        CRASHING.replace("    os.kill(os.getpid(), signal.SIGTERM)\n", "")
+    )
+    report = pytester.path / "reports"
+    result = pytester.runpytest_subprocess("--harness-report-dir", str(report), "-p", "no:cacheprovider")
+    assert "Traceback" not in result.stdout.str() + result.stderr.str(), result.stderr.str()[-2000:]
+    (defect,) = [d for api in json.loads((report / "conformance.json").read_text())["apis"] for d in api["defects"]]
+    assert defect["reproduced"] == "not replayed: the run was stopped (a resumed run replays it)"

@@ -47,6 +47,8 @@ class ReportCollector:
         self.collected: set[str] = set()
         self.started = time.time()
         self.secrets = report_secrets()
+        #: whether crashes are being replayed at the session's end: a stop's last call may cut that short
+        self.replaying = False
         self.total = 0
         settings = config.stash[SETTINGS]
         self.progress_lines = bool(
@@ -157,14 +159,28 @@ class ReportCollector:
         self.crashes.append(crash)
 
     def confirm_crashes(self) -> None:
-        """Replay every unconfirmed crash on fresh local servers and reduce it (h2oharness/confirm.py)."""
+        """Replay every unconfirmed crash on fresh local servers and reduce it (h2oharness/confirm.py), until the
+        run is stopped: the stop's last call interrupts a replay under way (``replaying``)."""
         budget = self.config.stash[SETTINGS].confirm_replays
-        for crash in list(self.crashes):
-            if budget <= 0 or crash.get("confirmed") is not None or not crash.get("request"):
-                continue
-            confirmed = confirm_recorded_crash(crash, budget)
-            self._keep_crash(confirmed)
-            self._save("crash", confirmed)
+        self.replaying = True
+        try:
+            for crash in list(self.crashes):
+                if self._stopped():
+                    return
+                if budget <= 0 or crash.get("confirmed") is not None or not crash.get("request"):
+                    continue
+                confirmed = confirm_recorded_crash(crash, budget)
+                self._keep_crash(confirmed)
+                self._save("crash", confirmed)
+        except KeyboardInterrupt:
+            return  # the crashes left unconfirmed say why in the report
+        finally:
+            self.replaying = False
+
+    def _stopped(self) -> bool:
+        """Whether the run was told to stop (a signal, or its deadline)."""
+        stopping = self.config.pluginmanager.get_plugin("h2oharness-stopping")
+        return bool(stopping is not None and stopping.stopped)
 
     def _save(self, kind: str, value: dict[str, Any]) -> None:
         # redacted as it is written: a run killed before its end leaves no secret behind either
@@ -234,13 +250,12 @@ class ReportCollector:
         from h2oharness.report.writers import write_all
 
         pending = any(c.get("confirmed") is None and c.get("request") for c in self.crashes)
-        stopping = self.config.pluginmanager.get_plugin("h2oharness-stopping")
-        if pending and stopping is not None and stopping.stopped:
-            self.crashes = [_not_replayed(c) for c in self.crashes]
-        elif pending:
-            # an interrupted replay still leaves the sweep's report (and progress.jsonl to resume from)
+        if pending and not self._stopped():
+            # a replay cut short still leaves the sweep's report (and progress.jsonl to resume from)
             write_all(self.build(), self.report_dir, secrets=report_secrets())
             self.confirm_crashes()
+        if self._stopped():
+            self.crashes = [_not_replayed(c) for c in self.crashes]
         write_all(self.build(), self.report_dir, secrets=report_secrets())
 
 
