@@ -565,3 +565,20 @@ def test_held_objects_stay_under_their_caps_under_a_load_that_never_deletes() ->
     assert sorted(state.models) == ["gbm_7", "gbm_8", "gbm_9"]
     assert all(job.result.payload is None for job in state.jobs.all()), "a finished job holds no frame or model"
     assert state.internal_errors == []
+
+
+def test_held_frames_stay_under_their_value_budget_the_newest_kept_whatever_its_size() -> None:
+    # a thousand of CreateFrame's largest frames (2M values each) were 64 GB under the count cap alone
+    from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
+
+    def frame(name: str, rows: int) -> Frame:
+        return Frame(name, [Column(f"C{i}", "real", numbers=[float(r) for r in range(rows)]) for i in range(2)])
+
+    state = H2O3MockState(clock=ManualClock(), max_frame_values=100)
+    for i in range(5):
+        state.publish(frame(f"f{i}", 20))  # 40 values each
+        state.trim()
+    assert list(state.frames) == ["f3", "f4"]
+    state.publish(frame("huge", 500))
+    state.trim()
+    assert list(state.frames) == ["huge"]

@@ -114,6 +114,9 @@ class H2O3MockState(MockState):
     #: frames, models and raw sources held at most, each: beyond it the oldest go, as if deleted, so a load run
     #: that never deletes what it makes keeps the mock's memory bounded
     max_objects: int = 1_000
+    #: values (rows x columns) the held frames have at most: a thousand frames of CreateFrame's largest (2M values,
+    #: 64 MB as Python floats) would be 64 GB, so beyond it the oldest frames go too; 40M is about 1.5 GB
+    max_frame_values: int = 40_000_000
     cloud_name: str = "h2oharness-mock"
     frames: dict[str, Frame] = field(default_factory=dict)
     sources: dict[str, RawSource] = field(default_factory=dict)
@@ -216,11 +219,18 @@ class H2O3MockState(MockState):
                 self.models[item.id] = item
 
     def trim(self) -> None:
-        """Drop the oldest frames, models and raw sources beyond ``max_objects`` of each."""
+        """Drop the oldest frames, models and raw sources beyond ``max_objects`` of each, and the oldest frames
+        beyond ``max_frame_values`` (never the newest: one frame may be that large alone)."""
         with self.lock:
             for held in (self.frames, self.models, self.sources):
                 for name in list(itertools.islice(held, max(0, len(held) - self.max_objects))):
                     del held[name]
+            values = sum(frame.rows * len(frame.columns) for frame in self.frames.values())
+            for name in list(self.frames)[:-1]:
+                if values <= self.max_frame_values:
+                    break
+                frame = self.frames.pop(name)
+                values -= frame.rows * len(frame.columns)
 
     def key_exists(self, name: str) -> bool:
         """Whether any frame, raw source, model or pending result uses that key."""
