@@ -139,13 +139,16 @@ def _quote_all(text: str) -> str:
     return quote(text, safe="")
 
 
-def _replace_spans(text: str, needles: list[str], mask: str) -> str:
-    """Replace every (possibly overlapping) occurrence of any needle by one mask per merged span."""
+def _replace_spans(text: str, needles: list[str], mask: str, bounded: frozenset[str] = frozenset()) -> str:
+    """Replace every (possibly overlapping) occurrence of any needle by one mask per merged span; a ``bounded``
+    needle only where no letter or digit touches it."""
     spans: list[tuple[int, int]] = []
     for needle in needles:
         start = text.find(needle)
         while start != -1:
-            spans.append((start, start + len(needle)))
+            end = start + len(needle)
+            if needle not in bounded or not (_alnum_at(text, start - 1) or _alnum_at(text, end)):
+                spans.append((start, end))
             start = text.find(needle, start + 1)
     if not spans:
         return text
@@ -165,18 +168,30 @@ def _replace_spans(text: str, needles: list[str], mask: str) -> str:
     return "".join(pieces)
 
 
+def _alnum_at(text: str, index: int) -> bool:
+    return 0 <= index < len(text) and text[index].isalnum()
+
+
+#: a secret shorter than this is masked only where it stands alone: no credential is that short, and masked inside
+#: words, a test key "x" turned /api/experiments into /api/e[REDACTED]periments in every message
+_MIN_EMBEDDED_SECRET = 4
+
+
 def _replace_secrets(text: str, secrets: Iterable[str]) -> str:
-    needles = sorted({form for secret in secrets if secret for form in _wire_forms(secret)}, key=len, reverse=True)
+    secrets = [secret for secret in secrets if secret]
+    needles = sorted({form for secret in secrets for form in _wire_forms(secret)}, key=len, reverse=True)
     if not needles:
         return text
-    result = _replace_spans(text, needles, MASK)
-    if not any(needle in result for needle in needles):
+    long_forms = {form for secret in secrets if len(secret) >= _MIN_EMBEDDED_SECRET for form in _wire_forms(secret)}
+    bounded = frozenset(needle for needle in needles if needle not in long_forms)
+    result = _replace_spans(text, needles, MASK, bounded)
+    if _replace_spans(result, needles, "", bounded) == result:  # nothing left to mask
         return result
     # A secret that overlaps the mask itself (say "TED]x") can be re-formed at a mask's edge. A run of a
     # character that no secret contains cannot take part in any occurrence, so one pass with it is final.
     used = {char for needle in needles for char in needle}
     filler = next(c for c in ("*", "#", "~", "^", *map(chr, range(0x2022, 0xD800))) if c not in used)
-    return _replace_spans(text, needles, filler * 8)
+    return _replace_spans(text, needles, filler * 8, bounded)
 
 
 def is_sensitive_name(name: str) -> bool:

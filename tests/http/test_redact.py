@@ -190,3 +190,27 @@ def test_patterns_stop_at_markup(markup: str) -> None:
 def test_a_secret_word_in_prose_is_not_a_header() -> None:
     line = "STREAM h2ogpte jsonl time to first token: master counted 3, workers 4"
     assert redact(line) == line
+
+
+def test_a_secret_of_under_four_characters_is_masked_where_it_stands_alone_not_inside_words() -> None:
+    # a test key "x" turned every message's /api/experiments into /api/e[REDACTED]periments
+    text = 'GET /api/experiments?k=x&limit=1 Bearer x "x" x-ray x'
+    assert redact(text, ["x"]) == (
+        'GET /api/experiments?k=[REDACTED]&limit=1 Bearer [REDACTED] "[REDACTED]" [REDACTED]-ray [REDACTED]'
+    )
+    assert redact("key=a%2Fb, a/b ka/b", ["a/b"]) == "key=[REDACTED], [REDACTED] ka/b"
+
+
+@given(
+    prefix=st.text(),
+    secret=st.text(min_size=1, max_size=3),
+    suffix=st.text(),
+    left=st.sampled_from(" =&/\"'\n:,"),
+    right=st.sampled_from(" =&/\"'\n:,"),
+)
+def test_property_a_short_secret_standing_alone_does_not_survive(
+    prefix: str, secret: str, suffix: str, left: str, right: str
+) -> None:
+    text = f"{prefix}{left}{secret}{right}{suffix}"
+    redacted = redact(text, [secret])
+    assert f"{left}{secret}{right}" not in redacted or secret in left + right
