@@ -133,17 +133,37 @@ def build_app(state: S, wiring: Wiring[S, Any, Any, Any, Any], routes: Sequence[
     return app
 
 
+async def _body(request: Request, limit: int) -> bytes | None:
+    """The request's body, or None when it is over ``limit`` bytes: by its Content-Length, or as it comes in."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def endpoint(state: S, wiring: Wiring[S, T, C, R, E]) -> Callable[[Request], Awaitable[Response]]:
     """The request handler of a mock: routes, answers and records every request."""
 
     async def handle(request: Request) -> Response:
+        body = await _body(request, state.max_body_bytes)
+        if body is None:
+            # any client may send one: held whole, a body of gigabytes would take the mock's memory
+            refusal = {"error": f"the request body is over the mock's limit of {state.max_body_bytes} bytes"}
+            return JSONResponse(refusal, status_code=413, headers={"Connection": "close"})
         incoming = Incoming(
             method=request.method,
             path=wiring.path(state, request),
             raw_path=(request.scope.get("raw_path") or b"").decode("latin-1"),
             query_string=request.url.query,
             headers=request.headers,
-            body=await request.body(),
+            body=body,
             base_url=str(request.base_url),
         )
         lookup = wiring.router.lookup(incoming.method, incoming.path)

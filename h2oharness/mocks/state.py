@@ -20,6 +20,8 @@ class MockState:
     """
 
     max_recorded_requests: int = 1_000
+    #: the largest request body the mock reads (1 GiB): past it the answer is 413, the body unread and not held
+    max_body_bytes: int = 1 << 30
     #: requests the mock failed on itself (a mock bug), answered with a 4xx and kept here for tests to see
     internal_errors: list[str] = field(default_factory=list)
     #: the faults this mock injects on its own (a run's plan); the X-Harness-Fault header adds more per request

@@ -163,3 +163,27 @@ def test_a_refusal_while_decoding_comes_before_the_guard(served: tuple[ThingsSta
     assert (resp.status_code, resp.json()) == (400, {"error": "bad json"})
     assert state.recorded()[-1].json is None
     assert state.internal_errors == []
+
+
+def test_a_body_over_the_limit_is_413_whether_declared_or_streamed_and_one_under_it_is_read() -> None:
+    # the mock held every body whole: a client sending gigabytes took its memory
+    state = ThingsState(max_body_bytes=1000)
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"n": "'
+        for _ in range(200):
+            yield b"x" * 10  # no Content-Length: sent chunked
+        yield b'"}'
+
+    with (
+        serve(make_app(state)) as s,
+        httpx.Client(base_url=s.url, headers={"Authorization": "Bearer sk-good"}) as http,
+    ):
+        declared = http.post("/things", content=b"x" * 1001)
+        streamed = http.post("/things", content=chunks())
+        under = http.post("/things", json={"n": "x" * 900})
+    message = "the request body is over the mock's limit of 1000 bytes"
+    assert (declared.status_code, declared.json()) == (413, {"error": message})
+    assert (streamed.status_code, streamed.json()) == (413, {"error": message})
+    assert (under.status_code, under.json()) == (201, {"got": {"n": "x" * 900}})
+    assert [entry.status for entry in state.recorded("POST")] == [201]
