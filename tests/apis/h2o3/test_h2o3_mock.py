@@ -582,3 +582,24 @@ def test_held_frames_stay_under_their_value_budget_the_newest_kept_whatever_its_
     state.publish(frame("huge", 500))
     state.trim()
     assert list(state.frames) == ["huge"]
+
+
+def test_rollups_compute_in_doubles_as_a_real_server_does_where_exact_sums_overflowed() -> None:
+    # math.fsum raised OverflowError on 1e308 values: every GET of such a frame was a mock bug
+    from h2oharness.apis.h2o3.mockparts.frames import Column
+
+    def rollups(values: list[float]) -> tuple[float, float]:
+        r = Column("x", "real", numbers=values).rollups()
+        return r.mean, r.sigma
+
+    mean, sigma = rollups([1e308, 1e308, -1e308, 1.5e308])
+    assert math.isnan(mean)
+    assert math.isnan(sigma)  # what H2O-3 3.46.0.12 answers (Welford's updates meet inf - inf)
+    assert rollups([1e308, 1e308, 1e308]) == (1e308, 0.0)
+    assert rollups([0.0, 1.0, 1.0, 0.0, 1.0]) == (
+        0.6,
+        math.sqrt((2 * (0.0 - 0.6) * (0.0 - 0.6) + 3 * (1.0 - 0.6) * (1.0 - 0.6)) / 4),
+    )
+    mean, sigma = rollups([1.0, 2.0, 4.0])
+    assert mean == 7 / 3
+    assert math.isclose(sigma, statistics.stdev([1.0, 2.0, 4.0]), rel_tol=1e-15)  # Welford's rounding, not exact

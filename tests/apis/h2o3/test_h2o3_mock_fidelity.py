@@ -12,6 +12,7 @@ A second test checks the mock's flow answers against contracts/h2o3/openapi.yaml
 from __future__ import annotations
 
 import json
+import math
 import time
 import uuid
 from collections.abc import Iterator
@@ -403,3 +404,44 @@ def test_parse_guesses_match_a_real_server(
             real, mock = parse_and_describe(real_http, path), parse_and_describe(mock_http, path)
             differences += [f"{name}: {k} real={real[k]!r} mock={mock[k]!r}" for k in real if real[k] != mock[k]]
     assert not differences, "\n".join(differences)
+
+
+#: columns whose rollups the doubles decide: overflow to NaN (a), a huge constant (b), the boolean shortcut (d),
+#: a spread whose differences overflow (e), ordinary values (c)
+ROLLUP_CSV = "a,b,c,d,e\n1e308,1e308,0.1,0,1.7e308\n1e308,1e308,0.25,1,-1.7e308\n-1e308,1e308,0.3,1,1.7e308\n"
+ROLLUP_CSV += "1.5e308,1e308,0.75,0,0\n"
+
+
+def _same_float(real: Any, mock: Any) -> bool:
+    """Equal numbers (to a real server's decompression rounding), or the same NaN/Infinity rendering."""
+    if isinstance(real, (int, float)) and isinstance(mock, (int, float)):
+        return real == mock or math.isclose(real, mock, rel_tol=1e-12)
+    return bool(real == mock)
+
+
+@pytest.mark.live
+def test_rollups_match_a_real_server_where_doubles_overflow(
+    h2o3_local: Target, fast_mock: tuple[str, H2O3MockState], tmp_path: Path
+) -> None:
+    # the mock summed exactly: 1e308 values raised OverflowError (a mock bug, 400) where a real server says NaN
+    path = tmp_path / "rollups.csv"
+    path.write_text(ROLLUP_CSV)
+    auth = h2o3_local.credentials.httpx_auth()
+    seen: dict[str, list[dict[str, Any]]] = {}
+    for side, url in (("real", h2o3_local.url), ("mock", fast_mock[0])):
+        with httpx.Client(base_url=url, auth=auth if side == "real" else None, timeout=60) as http:
+            client = H2O3Client(http)
+            source = client.import_files(str(path))["destination_frames"][0]
+            parsed = client.parse(client.parse_setup([source]), destination_frame=f"rollups_{uuid.uuid4().hex[:8]}")
+            client.wait(parsed["job"]["key"]["name"], timeout=60)
+            columns = client.frame(parsed["job"]["dest"]["name"])["columns"]
+            seen[side] = [{k: c[k] for k in ("label", "mean", "sigma", "mins", "maxs")} for c in columns]
+    differences = [
+        f"{real['label']}.{key}: real={real[key]!r} mock={mock[key]!r}"
+        for real, mock in zip(seen["real"], seen["mock"], strict=True)
+        for key in ("mean", "sigma")
+        if not _same_float(real[key], mock[key])
+    ]
+    assert not differences, "\n".join(differences)
+    assert [c["mean"] for c in seen["mock"]][:2] == ["NaN", 1e308]
+    assert fast_mock[1].internal_errors == []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import statistics
 from dataclasses import dataclass, field
 
 from h2oharness.apis.h2o3.mockparts import metadata
@@ -82,6 +81,28 @@ class Column:
         return Column(self.name, self.type, strings=[self.strings[r] for r in rows])
 
 
+def _mean_sigma(finite: list[float], low: float, high: float, *, infinite: bool) -> tuple[float, float]:
+    """Mean and standard deviation as H2O-3's rollups compute them in doubles (RollupStats.map, and
+    RollupStatsHelpers' Welford loop): the same floats for a frame of one chunk, and NaN or infinity where the
+    doubles overflow (1e308 values), where exact sums raised OverflowError."""
+    n = len(finite)
+    if low == high:  # a constant column
+        return low, 0.0
+    # the boolean shortcut, taken where the values' range (infinities included) is 0 to 1
+    if not infinite and low == 0.0 and high == 1.0 and all(x in (0.0, 1.0) for x in finite):
+        ones = sum(1 for x in finite if x == 1.0)
+        mean = ones / n
+        m2 = (n - ones) * (0.0 - mean) * (0.0 - mean) + ones * (1.0 - mean) * (1.0 - mean)
+    else:
+        mean = m2 = 0.0
+        for rows, x in enumerate(finite, 1):
+            delta = x - mean
+            mean += delta / rows
+            m2 += delta * (x - mean)
+    variance = m2 / (n - 1)
+    return mean, math.sqrt(variance) if variance >= 0.0 else math.nan  # Java's sqrt of a negative is NaN
+
+
 def _rollups(col: Column) -> Rollups:
     nan5 = [math.nan] * 5
     if not col.has_numbers:
@@ -95,8 +116,7 @@ def _rollups(col: Column) -> Rollups:
     mean = sigma = math.nan
     # H2O-3 leaves the mean of a categorical column undefined unless it is binary
     if finite and (col.type != "enum" or len(col.domain or []) <= 2):
-        mean = math.fsum(finite) / len(finite)
-        sigma = statistics.stdev(finite) if len(finite) > 1 else 0.0
+        mean, sigma = _mean_sigma(finite, ordered[0], ordered[-1], infinite=len(present) > len(finite))
     elif not finite and col.type != "enum":
         mean, sigma = 0.0, -0.0
     return Rollups(
