@@ -445,3 +445,27 @@ def test_rollups_match_a_real_server_where_doubles_overflow(
     assert not differences, "\n".join(differences)
     assert [c["mean"] for c in seen["mock"]][:2] == ["NaN", 1e308]
     assert fast_mock[1].internal_errors == []
+
+
+@pytest.mark.live
+def test_builds_on_values_whose_squares_overflow_finish_as_on_a_real_server(
+    h2o3_local: Target, fast_mock: tuple[str, H2O3MockState], tmp_path: Path
+) -> None:
+    # the mock failed these jobs as its own bug (OverflowError); H2O-3 3.46.0.12 finishes them with NaN metrics
+    path = tmp_path / "huge.csv"
+    rows = "".join(f"{i % 7},{(i * 37) % 11},{(1e200 if i % 3 else -1e200) * (1 + i % 5)}\n" for i in range(60))
+    path.write_text("x1,x2,y\n" + rows)
+    auth = h2o3_local.credentials.httpx_auth()
+    statuses: dict[str, list[str]] = {}
+    for side, url in (("real", h2o3_local.url), ("mock", fast_mock[0])):
+        with httpx.Client(base_url=url, auth=auth if side == "real" else None, timeout=120) as http:
+            client = H2O3Client(http)
+            source = client.import_files(str(path))["destination_frames"][0]
+            frame = f"huge_{uuid.uuid4().hex[:8]}"
+            parsed = client.parse(client.parse_setup([source]), destination_frame=frame)
+            client.wait(parsed["job"]["key"]["name"], timeout=60)
+            for algo in ("gbm", "drf", "glm"):
+                job = client.build_model(algo, training_frame=frame, response_column="y", seed=1)["job"]
+                statuses.setdefault(side, []).append(client.wait(job["key"]["name"], timeout=120)["status"])
+    assert statuses == {"real": ["DONE"] * 3, "mock": ["DONE"] * 3}
+    assert fast_mock[1].internal_errors == []

@@ -182,3 +182,15 @@ def test_numbers_are_read_as_java_reads_them() -> None:
     for refused in ("nan", "NAN", "inf", "infinity", "1_0", "0x"):
         with pytest.raises(ValueError, match=refused):
             java_double(refused)
+
+
+def test_doubles_sum_and_square_overflow_to_infinity_or_nan_as_java_does() -> None:
+    from h2oharness.apis.h2o3.mockparts.doubles import fsum, square
+
+    values = [0.1] * 10 + [1e-17, 3.0]
+    assert fsum(values) == math.fsum(values)  # the correctly rounded sum wherever it exists
+    assert fsum(iter(values)) == math.fsum(values)
+    assert fsum([1.7e308, 1.7e308, 5.0]) == math.inf  # math.fsum: OverflowError
+    assert math.isnan(fsum([math.inf, -math.inf]))  # math.fsum: ValueError
+    assert square(1e200) == math.inf  # 1e200 ** 2: OverflowError
+    assert square(-3.0) == 9.0

@@ -19,6 +19,7 @@ import statistics
 from typing import Any
 
 from h2oharness.apis.h2o3.mockparts import learn, training
+from h2oharness.apis.h2o3.mockparts.doubles import fsum
 from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
 from h2oharness.apis.h2o3.mockparts.metrics import Scores, metrics_json, score
 from h2oharness.apis.h2o3.mockparts.state import Model
@@ -189,7 +190,7 @@ def summary_table(fold_scores: list[Scores]) -> dict[str, Any]:
     for name in names:
         values = [float(r[name]) for r in rows_by_fold]
         finite = [v for v in values if not math.isnan(v)]
-        mean = math.fsum(finite) / len(finite) if finite else math.nan
+        mean = fsum(finite) / len(finite) if finite else math.nan
         sd = statistics.stdev(finite) if len(finite) > 1 else math.nan
         rows.append([name, mean, sd, *values])
     return two_dim_table("Cross-Validation Metrics Summary", "", columns, rows)

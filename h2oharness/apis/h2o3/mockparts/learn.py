@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from h2oharness.apis.h2o3.mockparts import treecode
+from h2oharness.apis.h2o3.mockparts.doubles import fsum, square
 from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
 
 Category = Literal["Regression", "Binomial", "Multinomial"]
@@ -223,8 +224,8 @@ def grow_tree(
     stack: list[tuple[int, list[int], int]] = [(tree.add(0.0), rows, 0)]
     while stack:
         node, members, depth = stack.pop()
-        gsum = math.fsum(g[i] for i in members)
-        hsum = math.fsum(h[i] for i in members)
+        gsum = fsum(g[i] for i in members)
+        hsum = fsum(h[i] for i in members)
         tree.value[node] = max(-LEAF_CAP, min(LEAF_CAP, settings.leaf_scale * gsum / (hsum + EPS)))
         tree.depth = max(tree.depth, depth)
         if depth >= settings.max_depth or len(members) < 2 * settings.min_rows:
@@ -338,8 +339,8 @@ class TreeModel:
         if self.algo == "drf":
             if not use:
                 return list(self.init)
-            return [math.fsum(t[j].predict(columns, row) for t in use) / len(use) for j in range(k)]
-        return [self.init[j] + self.rate * math.fsum(t[j].predict(columns, row) for t in use) for j in range(k)]
+            return [fsum(t[j].predict(columns, row) for t in use) / len(use) for j in range(k)]
+        return [self.init[j] + self.rate * fsum(t[j].predict(columns, row) for t in use) for j in range(k)]
 
     def predict(self, features: list[Feature], ntrees: int | None = None) -> list[list[float]]:
         """Per row: ``[value]`` for regression, else one probability per class."""
@@ -498,12 +499,12 @@ def fit_gbm(
     k = 1 if target.category != "Multinomial" else target.nclasses
     n = len(target.y)
     if target.category == "Regression":
-        init = [math.fsum(ys[0]) / max(1, len(rows))]
+        init = [fsum(ys[0]) / max(1, len(rows))]
     elif target.category == "Binomial":
-        p = min(1 - 1e-6, max(1e-6, math.fsum(ys[0]) / max(1, len(rows))))
+        p = min(1 - 1e-6, max(1e-6, fsum(ys[0]) / max(1, len(rows))))
         init = [math.log(p / (1 - p))]
     else:
-        init = [math.log(max(1e-6, math.fsum(col) / max(1, len(rows)))) for col in ys]
+        init = [math.log(max(1e-6, fsum(col) / max(1, len(rows)))) for col in ys]
     model = TreeModel("gbm", target, [f.name for f in features], [f.domain for f in features], init, params.learn_rate)
     model.importance = [0.0] * len(features)
     scores = [[init[j]] * n for j in range(k)]
@@ -579,7 +580,7 @@ def fit_drf(
         mtries = max(1, len(features) // 3)
     else:
         mtries = max(1, int(math.sqrt(len(features))))
-    means = [math.fsum(_y(target, i, j) for i in rows) / max(1, len(rows)) for j in range(k)]
+    means = [fsum(_y(target, i, j) for i in rows) / max(1, len(rows)) for j in range(k)]
     model = TreeModel("drf", target, [f.name for f in features], [f.domain for f in features], means, 1.0)
     model.importance = [0.0] * len(features)
     settings = TreeSettings(params.max_depth, params.min_rows, mtries)
@@ -643,7 +644,7 @@ class LinearModel:
         out = []
         for r in range(n):
             x = self.expand(features, r)
-            etas = [b[0] + math.fsum(w * v for w, v in zip(b[1:], x, strict=True)) for b in self.beta]
+            etas = [b[0] + fsum(w * v for w, v in zip(b[1:], x, strict=True)) for b in self.beta]
             if self.family == "gaussian":
                 out.append(etas)
             elif self.family == "binomial":
@@ -659,7 +660,7 @@ class LinearModel:
         """(name, coefficient on the original scale, standardised coefficient) of the first class."""
         b = self.beta[0]
         rows = []
-        intercept = b[0] - math.fsum(
+        intercept = b[0] - fsum(
             w * m / s for w, m, s, num in zip(b[1:], self.means, self.scales, self.numeric, strict=True) if num
         )
         rows.append(("Intercept", intercept, b[0]))
@@ -693,11 +694,11 @@ def _screen(design: list[list[float]], y: list[list[float]], keep: int) -> list[
     strength = []
     for a in range(width):
         col = [row[a] for row in design]
-        mean = math.fsum(col) / max(1, n)
-        sd = math.sqrt(math.fsum((v - mean) ** 2 for v in col)) or 1.0
+        mean = fsum(col) / max(1, n)
+        sd = math.sqrt(fsum(square(v - mean) for v in col)) or 1.0
         best = 0.0
         for ys in y:
-            cov = math.fsum((v - mean) * t for v, t in zip(col, ys, strict=True))
+            cov = fsum((v - mean) * t for v, t in zip(col, ys, strict=True))
             best = max(best, abs(cov) / sd)
         strength.append((-best, a))
     return sorted(a for _, a in sorted(strength)[:keep])
@@ -719,8 +720,8 @@ def fit_glm(
     scales = [1.0] * len(means)
     for f in nums:
         present = [v for v in f.values if not math.isnan(v)]
-        m = math.fsum(present) / len(present) if present else 0.0
-        var = math.fsum((v - m) ** 2 for v in present) / max(1, len(present) - 1)
+        m = fsum(present) / len(present) if present else 0.0
+        var = fsum(square(v - m) for v in present) / max(1, len(present) - 1)
         means.append(m)
         scales.append(math.sqrt(var) or 1.0)
     numeric = [False] * (len(names) - len(nums)) + [True] * len(nums)
@@ -757,7 +758,7 @@ def _irls(
 ) -> tuple[list[float], int, list[float]]:
     p = len(x[0]) + 1 if x else 1
     n = len(y)
-    mean_y = math.fsum(y) / max(1, n)
+    mean_y = fsum(y) / max(1, n)
     beta = [0.0] * p
     if family == "gaussian":
         beta[0] = mean_y
@@ -780,10 +781,10 @@ def _irls(
         deviance = 0.0
         for row, yi in zip(x, y, strict=True):
             xi = [1.0, *row]
-            eta = math.fsum(b * v for b, v in zip(beta, xi, strict=True))
+            eta = fsum(b * v for b, v in zip(beta, xi, strict=True))
             if family == "gaussian":
                 w, z = 1.0, yi
-                deviance += (yi - eta) ** 2
+                deviance += square(yi - eta)
             else:
                 mu = min(1 - 1e-9, max(1e-9, _sigmoid(eta)))
                 w = mu * (1 - mu)

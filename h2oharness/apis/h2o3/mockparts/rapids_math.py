@@ -8,6 +8,7 @@ import statistics
 from collections.abc import Callable
 from typing import Any
 
+from h2oharness.apis.h2o3.mockparts.doubles import fsum, square
 from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
 from h2oharness.apis.h2o3.mockparts.rapids_values import (
     NAN,
@@ -204,7 +205,7 @@ def _all_numbers(frame: Frame) -> list[float]:
 
 def op_sum(ev: Env, args: tuple[Any, ...]) -> Value:
     """(sumNA frame) / (sum frame): the sum of every present value."""
-    return math.fsum(present_values(_all_numbers(frame_arg(args[0]))))
+    return fsum(present_values(_all_numbers(frame_arg(args[0]))))
 
 
 def _extreme(pick: Callable[[list[float]], float]) -> Op:
@@ -237,11 +238,11 @@ def _moment(power: int) -> Callable[[list[float]], float]:
         n = len(values)
         if n < 2:
             return NAN
-        mean = math.fsum(values) / n
-        sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / n)
+        mean = fsum(values) / n
+        sd = math.sqrt(fsum(square(v - mean) for v in values) / n)
         if sd == 0:
             return NAN
-        return math.fsum(((v - mean) / sd) ** power for v in values) / n
+        return fsum(((v - mean) / sd) ** power for v in values) / n
 
     return moment
 
@@ -254,7 +255,7 @@ def op_mean(ev: Env, args: tuple[Any, ...]) -> Value:
 
     def mean(values: list[float]) -> float:
         kept = present_values(values) if na_rm else values
-        return math.fsum(kept) / len(kept) if kept else NAN
+        return fsum(kept) / len(kept) if kept else NAN
 
     usable = [c for c in frame.columns if c.has_numbers]
     if axis == 1:

@@ -9,6 +9,7 @@ import statistics
 from collections.abc import Callable
 from typing import Any
 
+from h2oharness.apis.h2o3.mockparts.doubles import fsum, square
 from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
 from h2oharness.apis.h2o3.mockparts.rapids_values import (
     NAN,
@@ -35,7 +36,7 @@ def op_scale(ev: Env, args: tuple[Any, ...]) -> Value:
     for col in frame.columns:
         values = numeric_values(col, "scale")
         present = present_values(values)
-        mean = math.fsum(present) / len(present) if present and center else 0.0
+        mean = fsum(present) / len(present) if present and center else 0.0
         sd = statistics.stdev(present) if len(present) > 1 and scale else 1.0
         columns.append(real_column(col.name, [(v - mean) / (sd or 1.0) for v in values]))
     return fresh_frame(columns)
@@ -109,13 +110,13 @@ def _cov(pairs: list[tuple[float, float]], correlate: bool) -> float:
     n = len(pairs)
     if n < 2:
         return NAN
-    ma = math.fsum(a for a, _ in pairs) / n
-    mb = math.fsum(b for _, b in pairs) / n
-    cov = math.fsum((a - ma) * (b - mb) for a, b in pairs) / (n - 1)
+    ma = fsum(a for a, _ in pairs) / n
+    mb = fsum(b for _, b in pairs) / n
+    cov = fsum((a - ma) * (b - mb) for a, b in pairs) / (n - 1)
     if not correlate:
         return cov
-    sa = math.sqrt(math.fsum((a - ma) ** 2 for a, _ in pairs) / (n - 1))
-    sb = math.sqrt(math.fsum((b - mb) ** 2 for _, b in pairs) / (n - 1))
+    sa = math.sqrt(fsum(square(a - ma) for a, _ in pairs) / (n - 1))
+    sb = math.sqrt(fsum(square(b - mb) for _, b in pairs) / (n - 1))
     return cov / (sa * sb) if sa and sb else NAN
 
 
@@ -140,7 +141,7 @@ def op_impute(ev: Env, args: tuple[Any, ...]) -> Value:
     means = []
     for col in chosen:
         present = present_values(col.numbers) if col.has_numbers and col.type != "enum" else []
-        mean = math.fsum(present) / len(present) if present else NAN
+        mean = fsum(present) / len(present) if present else NAN
         means.append(mean)
         if present:
             col.numbers[:] = [mean if math.isnan(v) else v for v in col.numbers]

@@ -11,6 +11,7 @@ from typing import Any
 
 from h2oharness.apis.h2o3.mockparts import actuals, learn, metadata
 from h2oharness.apis.h2o3.mockparts.builders import ALGOS, glm_family, parameters_list, predictors
+from h2oharness.apis.h2o3.mockparts.doubles import fsum, square
 from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
 from h2oharness.apis.h2o3.mockparts.metrics import Scores, metrics_json, score
 from h2oharness.apis.h2o3.mockparts.state import Model
@@ -265,13 +266,13 @@ def _glm_extra(fitted: learn.LinearModel, target: learn.Target, predictions: lis
     rows = [(y, p) for y, p in zip(target.y, predictions, strict=True) if not math.isnan(y)]
     n = len(rows)
     if fitted.family == "gaussian" or target.category == "Regression":
-        mean = math.fsum(y for y, _ in rows) / max(1, n)
-        residual = math.fsum((y - p[0]) ** 2 for y, p in rows)
-        null = math.fsum((y - mean) ** 2 for y, _ in rows)
+        mean = fsum(y for y, _ in rows) / max(1, n)
+        residual = fsum(square(y - p[0]) for y, p in rows)
+        null = fsum(square(y - mean) for y, _ in rows)
     else:
         counts = [sum(1 for y, _ in rows if int(y) == j) / max(1, n) for j in range(target.nclasses)]
-        residual = -2 * math.fsum(math.log(max(1e-15, p[int(y)])) for y, p in rows)
-        null = -2 * math.fsum(math.log(max(1e-15, counts[int(y)])) for y, _ in rows)
+        residual = -2 * fsum(math.log(max(1e-15, p[int(y)])) for y, p in rows)
+        null = -2 * fsum(math.log(max(1e-15, counts[int(y)])) for y, _ in rows)
     k = len(fitted.names) + 1
     return {
         "residual_deviance": residual,
@@ -300,7 +301,7 @@ def _input_frames_table(frame: Frame, checksum: int) -> JSONDict:
 def _importance_table(pairs: list[tuple[str, float]]) -> JSONDict:
     pairs = sorted(pairs, key=lambda p: -p[1])
     top = max((v for _, v in pairs), default=0.0) or 1.0
-    total = math.fsum(v for _, v in pairs) or 1.0
+    total = fsum(v for _, v in pairs) or 1.0
     return two_dim_table(
         "Variable Importances",
         "",

@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from h2oharness.apis.h2o3.mockparts import doubles
+
 if TYPE_CHECKING:
     from h2oharness.apis.h2o3.mockparts.learn import Tree
 
@@ -93,7 +95,7 @@ def compile_ensemble(rounds: Sequence[Sequence[Tree]], init: Sequence[float], ra
         scores.append(f"{total} / {len(rounds)}" if drf else f"{init[j]!r} + {rate!r} * {total}")
     columns = sorted(used)
     source = f"def score({', '.join(f'c{f}' for f in columns)}):\n    return [{', '.join(scores)}]\n"
-    namespace: dict[str, object] = {"fsum": math.fsum, "inf": math.inf, "nan": math.nan}
+    namespace: dict[str, object] = {"fsum": doubles.fsum, "inf": math.inf, "nan": math.nan}
     exec(compile(source, "<tree ensemble>", "exec"), namespace)  # noqa: S102 - the source holds only numbers
     return Compiled(namespace["score"], columns)  # type: ignore[arg-type]
 
