@@ -194,3 +194,13 @@ def test_doubles_sum_and_square_overflow_to_infinity_or_nan_as_java_does() -> No
     assert math.isnan(fsum([math.inf, -math.inf]))  # math.fsum: ValueError
     assert square(1e200) == math.inf  # 1e200 ** 2: OverflowError
     assert square(-3.0) == 9.0
+
+
+def test_doubles_stdev_is_the_sample_deviation_and_takes_infinity() -> None:
+    import statistics
+
+    from h2oharness.apis.h2o3.mockparts.doubles import stdev
+
+    assert math.isclose(stdev([1.0, 2.0, 4.0, 8.5]), statistics.stdev([1.0, 2.0, 4.0, 8.5]), rel_tol=1e-15)
+    assert math.isnan(stdev([1.0, math.inf]))  # statistics.stdev: AttributeError inside its fractions
+    assert stdev([1e200, -1e200]) == math.inf

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import math
 import random
-import statistics
 from typing import Any
 
 from h2oharness.apis.h2o3.mockparts import learn, training
-from h2oharness.apis.h2o3.mockparts.doubles import fsum
+from h2oharness.apis.h2o3.mockparts.doubles import fsum, stdev
 from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
 from h2oharness.apis.h2o3.mockparts.metrics import Scores, metrics_json, score
 from h2oharness.apis.h2o3.mockparts.state import Model
@@ -191,6 +190,6 @@ def summary_table(fold_scores: list[Scores]) -> dict[str, Any]:
         values = [float(r[name]) for r in rows_by_fold]
         finite = [v for v in values if not math.isnan(v)]
         mean = fsum(finite) / len(finite) if finite else math.nan
-        sd = statistics.stdev(finite) if len(finite) > 1 else math.nan
+        sd = stdev(finite) if len(finite) > 1 else math.nan
         rows.append([name, mean, sd, *values])
     return two_dim_table("Cross-Validation Metrics Summary", "", columns, rows)

@@ -26,3 +26,9 @@ def fsum(values: Iterable[float]) -> float:
 def square(x: float) -> float:
     """``x * x``: Infinity past the largest double, as ``x ** 2`` is not."""
     return x * x
+
+
+def stdev(values: list[float]) -> float:
+    """The sample standard deviation in doubles (``statistics.stdev`` works in fractions and fails on Infinity)."""
+    mean = fsum(values) / len(values)
+    return math.sqrt(fsum(square(v - mean) for v in values) / (len(values) - 1))

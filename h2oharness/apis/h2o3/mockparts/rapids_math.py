@@ -8,7 +8,7 @@ import statistics
 from collections.abc import Callable
 from typing import Any
 
-from h2oharness.apis.h2o3.mockparts.doubles import fsum, square
+from h2oharness.apis.h2o3.mockparts.doubles import fsum, square, stdev
 from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
 from h2oharness.apis.h2o3.mockparts.rapids_values import (
     NAN,
@@ -328,7 +328,7 @@ MATH_OPS: dict[str, Op] = {
                                   "%/%", "&", "|", "&&", "||")},
     "sum": op_sum, "sumNA": op_sum, "min": _extreme(min), "max": _extreme(max), "prod": op_prod,
     "mean": op_mean, "getrow": op_getrow, "flatten": op_flatten, "naCnt": op_nacnt,
-    "sd": _per_column(lambda v: statistics.stdev(v) if len(v) > 1 else NAN),
+    "sd": _per_column(lambda v: stdev(v) if len(v) > 1 else NAN),
     "median": _per_column(statistics.median),
     "kurtosis": _per_column(_moment(4)), "skewness": _per_column(_moment(3)),
     "all": _truthy(all), "any": _truthy(any),

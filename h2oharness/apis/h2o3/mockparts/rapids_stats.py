@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import math
 import random
-import statistics
 from collections.abc import Callable
 from typing import Any
 
-from h2oharness.apis.h2o3.mockparts.doubles import fsum, square
+from h2oharness.apis.h2o3.mockparts.doubles import fsum, square, stdev
 from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
 from h2oharness.apis.h2o3.mockparts.rapids_values import (
     NAN,
@@ -37,7 +36,7 @@ def op_scale(ev: Env, args: tuple[Any, ...]) -> Value:
         values = numeric_values(col, "scale")
         present = present_values(values)
         mean = fsum(present) / len(present) if present and center else 0.0
-        sd = statistics.stdev(present) if len(present) > 1 and scale else 1.0
+        sd = stdev(present) if len(present) > 1 and scale else 1.0
         columns.append(real_column(col.name, [(v - mean) / (sd or 1.0) for v in values]))
     return fresh_frame(columns)
 
