@@ -77,7 +77,9 @@ class Ensemble:
     def predict(self, features: list[learn.Feature]) -> list[list[float]]:
         """Average predictions (a value, or class probabilities, per row)."""
         each = [m.predict(features) for m in self.members]
-        return [[fsum(p[r][j] for p in each) / len(each) for j in range(len(each[0][r]))] for r in range(len(each[0]))]
+        return [
+            [fsum([p[r][j] for p in each]) / len(each) for j in range(len(each[0][r]))] for r in range(len(each[0]))
+        ]
 
 
 # ---------------------------------------------------------------- handlers
@@ -306,7 +308,7 @@ def _ensemble(model_id: str, bases: list[Model], frame: Frame, nfolds: int, time
     if nfolds > 1 and all(h is not None for h in holdouts):
         each = [h for h in holdouts if h is not None]
         averaged = [
-            [fsum(h[r][j] for h in each) / len(each) for j in range(len(each[0][r]))] for r in range(frame.rows)
+            [fsum([h[r][j] for h in each]) / len(each) for j in range(len(each[0][r]))] for r in range(frame.rows)
         ]
         if target.category == "Binomial":
             averaged = [[p[0], p[1]] for p in averaged]

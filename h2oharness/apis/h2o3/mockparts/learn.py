@@ -224,8 +224,8 @@ def grow_tree(
     stack: list[tuple[int, list[int], int]] = [(tree.add(0.0), rows, 0)]
     while stack:
         node, members, depth = stack.pop()
-        gsum = fsum(g[i] for i in members)
-        hsum = fsum(h[i] for i in members)
+        gsum = fsum([g[i] for i in members])
+        hsum = fsum([h[i] for i in members])
         tree.value[node] = max(-LEAF_CAP, min(LEAF_CAP, settings.leaf_scale * gsum / (hsum + EPS)))
         tree.depth = max(tree.depth, depth)
         if depth >= settings.max_depth or len(members) < 2 * settings.min_rows:
@@ -339,8 +339,8 @@ class TreeModel:
         if self.algo == "drf":
             if not use:
                 return list(self.init)
-            return [fsum(t[j].predict(columns, row) for t in use) / len(use) for j in range(k)]
-        return [self.init[j] + self.rate * fsum(t[j].predict(columns, row) for t in use) for j in range(k)]
+            return [fsum([t[j].predict(columns, row) for t in use]) / len(use) for j in range(k)]
+        return [self.init[j] + self.rate * fsum([t[j].predict(columns, row) for t in use]) for j in range(k)]
 
     def predict(self, features: list[Feature], ntrees: int | None = None) -> list[list[float]]:
         """Per row: ``[value]`` for regression, else one probability per class."""
@@ -580,7 +580,7 @@ def fit_drf(
         mtries = max(1, len(features) // 3)
     else:
         mtries = max(1, int(math.sqrt(len(features))))
-    means = [fsum(_y(target, i, j) for i in rows) / max(1, len(rows)) for j in range(k)]
+    means = [fsum([_y(target, i, j) for i in rows]) / max(1, len(rows)) for j in range(k)]
     model = TreeModel("drf", target, [f.name for f in features], [f.domain for f in features], means, 1.0)
     model.importance = [0.0] * len(features)
     settings = TreeSettings(params.max_depth, params.min_rows, mtries)
@@ -644,7 +644,7 @@ class LinearModel:
         out = []
         for r in range(n):
             x = self.expand(features, r)
-            etas = [b[0] + fsum(w * v for w, v in zip(b[1:], x, strict=True)) for b in self.beta]
+            etas = [b[0] + fsum([w * v for w, v in zip(b[1:], x, strict=True)]) for b in self.beta]
             if self.family == "gaussian":
                 out.append(etas)
             elif self.family == "binomial":
@@ -661,7 +661,7 @@ class LinearModel:
         b = self.beta[0]
         rows = []
         intercept = b[0] - fsum(
-            w * m / s for w, m, s, num in zip(b[1:], self.means, self.scales, self.numeric, strict=True) if num
+            [w * m / s for w, m, s, num in zip(b[1:], self.means, self.scales, self.numeric, strict=True) if num]
         )
         rows.append(("Intercept", intercept, b[0]))
         for name, w, s, num in zip(self.names, b[1:], self.scales, self.numeric, strict=True):
@@ -695,10 +695,10 @@ def _screen(design: list[list[float]], y: list[list[float]], keep: int) -> list[
     for a in range(width):
         col = [row[a] for row in design]
         mean = fsum(col) / max(1, n)
-        sd = math.sqrt(fsum(square(v - mean) for v in col)) or 1.0
+        sd = math.sqrt(fsum([square(v - mean) for v in col])) or 1.0
         best = 0.0
         for ys in y:
-            cov = fsum((v - mean) * t for v, t in zip(col, ys, strict=True))
+            cov = fsum([(v - mean) * t for v, t in zip(col, ys, strict=True)])
             best = max(best, abs(cov) / sd)
         strength.append((-best, a))
     return sorted(a for _, a in sorted(strength)[:keep])
@@ -721,7 +721,7 @@ def fit_glm(
     for f in nums:
         present = [v for v in f.values if not math.isnan(v)]
         m = fsum(present) / len(present) if present else 0.0
-        var = fsum(square(v - m) for v in present) / max(1, len(present) - 1)
+        var = fsum([square(v - m) for v in present]) / max(1, len(present) - 1)
         means.append(m)
         scales.append(math.sqrt(var) or 1.0)
     numeric = [False] * (len(names) - len(nums)) + [True] * len(nums)
@@ -781,7 +781,7 @@ def _irls(
         deviance = 0.0
         for row, yi in zip(x, y, strict=True):
             xi = [1.0, *row]
-            eta = fsum(b * v for b, v in zip(beta, xi, strict=True))
+            eta = fsum([b * v for b, v in zip(beta, xi, strict=True)])
             if family == "gaussian":
                 w, z = 1.0, yi
                 deviance += square(yi - eta)

@@ -60,25 +60,25 @@ def _variance(values: list[float]) -> float:
     if not values:
         return math.nan
     m = fsum(values) / len(values)
-    return fsum(square(v - m) for v in values) / len(values)
+    return fsum([square(v - m) for v in values]) / len(values)
 
 
 def _regression(y: list[float], yhat: list[float]) -> Scores:
     n = len(y)
     if n == 0:
         return Scores("Regression", 0, math.nan, math.nan)
-    mse = fsum(square(a - b) for a, b in zip(y, yhat, strict=True)) / n
+    mse = fsum([square(a - b) for a, b in zip(y, yhat, strict=True)]) / n
     var = _variance(y)
     rmsle = math.nan
     if all(a > -1 and b > -1 for a, b in zip(y, yhat, strict=True)):
-        rmsle = math.sqrt(fsum(square(math.log1p(b) - math.log1p(a)) for a, b in zip(y, yhat, strict=True)) / n)
+        rmsle = math.sqrt(fsum([square(math.log1p(b) - math.log1p(a)) for a, b in zip(y, yhat, strict=True)]) / n)
     return Scores(
         "Regression",
         n,
         mse,
         math.sqrt(mse),
         r2=1 - mse / var if var > 0 else math.nan,
-        mae=fsum(abs(a - b) for a, b in zip(y, yhat, strict=True)) / n,
+        mae=fsum([abs(a - b) for a, b in zip(y, yhat, strict=True)]) / n,
         rmsle=rmsle,
     )
 
@@ -86,7 +86,7 @@ def _regression(y: list[float], yhat: list[float]) -> Scores:
 def _logloss(y: list[int], probs: list[list[float]]) -> float:
     if not y:
         return math.nan
-    return -fsum(math.log(min(1.0, max(1e-15, p[yi]))) for yi, p in zip(y, probs, strict=True)) / len(y)
+    return -fsum([math.log(min(1.0, max(1e-15, p[yi]))) for yi, p in zip(y, probs, strict=True)]) / len(y)
 
 
 def auc_of(y: list[int], p1: list[float]) -> float:
@@ -105,7 +105,7 @@ def auc_of(y: list[int], p1: list[float]) -> float:
         for k in range(i, j + 1):
             ranks[order[k]] = (i + j) / 2 + 1
         i = j + 1
-    rank_sum = fsum(r for r, yi in zip(ranks, y, strict=True) if yi == 1)
+    rank_sum = fsum([r for r, yi in zip(ranks, y, strict=True) if yi == 1])
     return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
 
 
@@ -113,7 +113,7 @@ def _binomial(y: list[int], p1: list[float], domain: list[str]) -> Scores:
     n = len(y)
     if n == 0:
         return Scores("Binomial", 0, math.nan, math.nan, domain=domain)
-    mse = fsum(square(yi - p) for yi, p in zip(y, p1, strict=True)) / n
+    mse = fsum([square(yi - p) for yi, p in zip(y, p1, strict=True)]) / n
     var = _variance([float(v) for v in y])
     positives = sum(y)
     negatives = n - positives
@@ -141,7 +141,7 @@ def _binomial(y: list[int], p1: list[float], domain: list[str]) -> Scores:
     for j, name in enumerate(THRESHOLD_METRICS, start=1):
         i_best = _first_max(rows, j)
         max_criteria.append([f"max {name}", rows[i_best][0], float(rows[i_best][j]), i_best])
-    pr_auc = fsum((r1 - r0) * (p0 + p1_) / 2 for (r0, p0), (r1, p1_) in itertools.pairwise(pr_points))
+    pr_auc = fsum([(r1 - r0) * (p0 + p1_) / 2 for (r0, p0), (r1, p1_) in itertools.pairwise(pr_points)])
     err0 = fp / negatives if negatives else 0.0
     err1 = fn / positives if positives else 0.0
     auc = auc_of(y, p1)
@@ -212,12 +212,12 @@ def _gains_lift(by_score: list[tuple[float, int]], positives: int) -> list[list[
         group = by_score[start:stop]
         pos = sum(y for _, y in group)
         cum_pos += pos
-        cum_score += fsum(s for s, _ in group)
+        cum_score += fsum([s for s, _ in group])
         resp = pos / len(group)
         cum_resp = cum_pos / stop
         rows.append([
             len(rows) + 1, stop / n, group[-1][0], resp / rate, cum_resp / rate, resp,
-            fsum(s for s, _ in group) / len(group), cum_resp, cum_score / stop, pos / positives,
+            fsum([s for s, _ in group]) / len(group), cum_resp, cum_score / stop, pos / positives,
             cum_pos / positives, 100 * (resp / rate - 1), 100 * (cum_resp / rate - 1),
             abs(cum_pos / positives - (stop - cum_pos) / max(1, n - positives)),
         ])  # fmt: skip
@@ -230,7 +230,7 @@ def _multinomial(y: list[int], probs: list[list[float]], domain: list[str]) -> S
     k = len(domain)
     if n == 0:
         return Scores("Multinomial", 0, math.nan, math.nan, domain=domain)
-    mse = fsum(square(1 - p[yi]) for yi, p in zip(y, probs, strict=True)) / n
+    mse = fsum([square(1 - p[yi]) for yi, p in zip(y, probs, strict=True)]) / n
     confusion = [[0] * k for _ in range(k)]
     hits = [0] * min(k, 10)
     for yi, p in zip(y, probs, strict=True):

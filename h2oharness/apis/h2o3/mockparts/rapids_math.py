@@ -239,10 +239,10 @@ def _moment(power: int) -> Callable[[list[float]], float]:
         if n < 2:
             return NAN
         mean = fsum(values) / n
-        sd = math.sqrt(fsum(square(v - mean) for v in values) / n)
+        sd = math.sqrt(fsum([square(v - mean) for v in values]) / n)
         if sd == 0:
             return NAN
-        return fsum(((v - mean) / sd) ** power for v in values) / n
+        return fsum([((v - mean) / sd) ** power for v in values]) / n
 
     return moment
 

@@ -109,13 +109,13 @@ def _cov(pairs: list[tuple[float, float]], correlate: bool) -> float:
     n = len(pairs)
     if n < 2:
         return NAN
-    ma = fsum(a for a, _ in pairs) / n
-    mb = fsum(b for _, b in pairs) / n
-    cov = fsum((a - ma) * (b - mb) for a, b in pairs) / (n - 1)
+    ma = fsum([a for a, _ in pairs]) / n
+    mb = fsum([b for _, b in pairs]) / n
+    cov = fsum([(a - ma) * (b - mb) for a, b in pairs]) / (n - 1)
     if not correlate:
         return cov
-    sa = math.sqrt(fsum(square(a - ma) for a, _ in pairs) / (n - 1))
-    sb = math.sqrt(fsum(square(b - mb) for _, b in pairs) / (n - 1))
+    sa = math.sqrt(fsum([square(a - ma) for a, _ in pairs]) / (n - 1))
+    sb = math.sqrt(fsum([square(b - mb) for _, b in pairs]) / (n - 1))
     return cov / (sa * sb) if sa and sb else NAN
 
 

@@ -266,13 +266,13 @@ def _glm_extra(fitted: learn.LinearModel, target: learn.Target, predictions: lis
     rows = [(y, p) for y, p in zip(target.y, predictions, strict=True) if not math.isnan(y)]
     n = len(rows)
     if fitted.family == "gaussian" or target.category == "Regression":
-        mean = fsum(y for y, _ in rows) / max(1, n)
-        residual = fsum(square(y - p[0]) for y, p in rows)
-        null = fsum(square(y - mean) for y, _ in rows)
+        mean = fsum([y for y, _ in rows]) / max(1, n)
+        residual = fsum([square(y - p[0]) for y, p in rows])
+        null = fsum([square(y - mean) for y, _ in rows])
     else:
         counts = [sum(1 for y, _ in rows if int(y) == j) / max(1, n) for j in range(target.nclasses)]
-        residual = -2 * fsum(math.log(max(1e-15, p[int(y)])) for y, p in rows)
-        null = -2 * fsum(math.log(max(1e-15, counts[int(y)])) for y, _ in rows)
+        residual = -2 * fsum([math.log(max(1e-15, p[int(y)])) for y, p in rows])
+        null = -2 * fsum([math.log(max(1e-15, counts[int(y)])) for y, _ in rows])
     k = len(fitted.names) + 1
     return {
         "residual_deviance": residual,
@@ -301,7 +301,7 @@ def _input_frames_table(frame: Frame, checksum: int) -> JSONDict:
 def _importance_table(pairs: list[tuple[str, float]]) -> JSONDict:
     pairs = sorted(pairs, key=lambda p: -p[1])
     top = max((v for _, v in pairs), default=0.0) or 1.0
-    total = fsum(v for _, v in pairs) or 1.0
+    total = fsum([v for _, v in pairs]) or 1.0
     return two_dim_table(
         "Variable Importances",
         "",
