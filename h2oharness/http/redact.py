@@ -139,9 +139,9 @@ def _quote_all(text: str) -> str:
     return quote(text, safe="")
 
 
-def _replace_spans(text: str, needles: list[str], mask: str, bounded: frozenset[str] = frozenset()) -> str:
-    """Replace every (possibly overlapping) occurrence of any needle by one mask per merged span; a ``bounded``
-    needle only where no letter or digit touches it."""
+def _spans(text: str, needles: list[str], bounded: frozenset[str]) -> list[tuple[int, int]]:
+    """Every (possibly overlapping) occurrence of any needle; of a ``bounded`` one, only where no letter or digit
+    touches it."""
     spans: list[tuple[int, int]] = []
     for needle in needles:
         start = text.find(needle)
@@ -150,6 +150,12 @@ def _replace_spans(text: str, needles: list[str], mask: str, bounded: frozenset[
             if needle not in bounded or not (_alnum_at(text, start - 1) or _alnum_at(text, end)):
                 spans.append((start, end))
             start = text.find(needle, start + 1)
+    return spans
+
+
+def _replace_spans(text: str, needles: list[str], mask: str, bounded: frozenset[str] = frozenset()) -> str:
+    """Replace every occurrence ``_spans`` finds by one mask per merged span."""
+    spans = _spans(text, needles, bounded)
     if not spans:
         return text
     spans.sort()
@@ -185,7 +191,7 @@ def _replace_secrets(text: str, secrets: Iterable[str]) -> str:
     long_forms = {form for secret in secrets if len(secret) >= _MIN_EMBEDDED_SECRET for form in _wire_forms(secret)}
     bounded = frozenset(needle for needle in needles if needle not in long_forms)
     result = _replace_spans(text, needles, MASK, bounded)
-    if _replace_spans(result, needles, "", bounded) == result:  # nothing left to mask
+    if not _spans(result, needles, bounded):
         return result
     # A secret that overlaps the mask itself (say "TED]x") can be re-formed at a mask's edge. A run of a
     # character that no secret contains cannot take part in any occurrence, so one pass with it is final.

@@ -225,9 +225,7 @@ class ReportCollector:
 
     def build(self) -> Conformance:
         """The report's view model from what was collected: one API report per API and target kind."""
-        stopping = self.config.pluginmanager.get_plugin("h2oharness-stopping")
-        stopped = bool(getattr(stopping, "stopped", ""))
-        not_run = self.collected - {str(r.get("nodeid")) for r in self.records} if stopped else set()
+        not_run = self.collected - {str(r.get("nodeid")) for r in self.records} if self._stopped() else set()
         return build_report(
             self.config, self.records, self.drift, self.crashes, self.started, self.collect_errors, not_run
         )
