@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import math
 import os
 import signal
@@ -35,6 +36,8 @@ from typing import Any
 FORWARDED = (signal.SIGTERM, signal.SIGINT)
 #: seconds the rest of a group gets to end after its leader before the signal goes to them too
 LEFT_BEHIND = 5.0
+#: the signal ``h2oharness run``'s pytest gets when the harness ends without stopping it (its plugin stops then)
+ORPHANED = signal.SIGHUP
 _PR_SET_PDEATHSIG = 1
 
 
@@ -74,8 +77,14 @@ class ProcessGroup:
     received: list[int] = field(default_factory=list)
     _handlers: contextlib.ExitStack = field(default_factory=contextlib.ExitStack, repr=False)
 
-    def start(self, command: Sequence[str], **options: Any) -> subprocess.Popen[Any]:
-        """Start ``command`` in the group: the first one leads a new group, the others join it."""
+    def start(self, command: Sequence[str], orphaned: int | None = None, **options: Any) -> subprocess.Popen[Any]:
+        """Start ``command`` in the group: the first one leads a new group, the others join it.
+
+        ``orphaned``: the signal the process gets should this one end without stopping it (a SIGKILL, the OOM
+        killer), which the group's own handling of SIGTERM and SIGINT never sees (Linux; else none).
+        """
+        if orphaned is not None:
+            options["preexec_fn"] = functools.partial(signal_when_orphaned, orphaned, os.getpid())
         if self.pgid is None:
             # a group, not a session: a process cannot join a group of another session
             proc: subprocess.Popen[Any] = subprocess.Popen(command, process_group=0, **options)
@@ -233,6 +242,17 @@ def die_with_parent() -> None:
     """
     if _prctl is not None:
         _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def signal_when_orphaned(signum: int, parent: int) -> None:
+    """For ``preexec_fn``: the child gets ``signum`` when the thread that started it ends (Linux; else nothing).
+
+    ``parent`` is the starting process's pid: one that ended before the child could ask is signalled at once.
+    """
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signum)
+        if os.getppid() != parent:
+            os.kill(os.getpid(), signum)
 
 
 def _load_prctl() -> Callable[[int, int], int] | None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from h2oharness.apis import APIS, ApiInfo, get_api
 from h2oharness.arrivals import DEFAULT_MAX_DISPATCH_DELAY_MS
-from h2oharness.children import ProcessGroup, Stopped, deadline_after
+from h2oharness.children import ORPHANED, ProcessGroup, Stopped, deadline_after
 from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError, TargetUnavailable
 from h2oharness.folders import CLAIMED_BY, claim, output_dir, write_output
 from h2oharness.http.redact import redact
@@ -376,7 +376,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         with ProcessGroup() as group:
             command = pytest_command(args, kind, report_dir, root, paths)
             pipes: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "bufsize": 1}
-            proc = group.start(command, cwd=root, env=env, text=True, errors="replace", **pipes)
+            proc = group.start(command, ORPHANED, cwd=root, env=env, text=True, errors="replace", **pipes)
             pumps = pump_redacted(proc, secrets)
             # a SIGINT before pytest armed its handlers (while it imports its plugins) is a KeyboardInterrupt: a
             # traceback in the output, or lost in a garbage collection's callback; SIGTERM ends it quietly then, and

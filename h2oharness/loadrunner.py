@@ -343,8 +343,10 @@ def _run_processes(
     with log.open("w") as sink, ProcessGroup() as group:
         sink.writelines(f"$ {shlex.join(c)}\n" for c in commands)  # how to run the same by hand, or on several hosts
         sink.flush()
-        for command in commands:
-            group.start(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        for index, command in enumerate(commands):
+            # the leader (a Locust master) stops on SIGTERM and stops its workers, should this process be killed
+            orphaned = signal.SIGTERM if index == 0 else None
+            group.start(command, orphaned, env=env, stdout=sink, stderr=subprocess.STDOUT)
         tick = None if live is None else (lambda elapsed: print(live(elapsed), file=sys.stderr, flush=True))
         outcome = group.supervise(limit, grace, leader_only=True, tick=tick, every=every)
     if outcome.timed_out and outcome.signal is None:

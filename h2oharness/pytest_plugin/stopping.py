@@ -1,18 +1,17 @@
 """Ending a run early with its report: a signal or the deadline stops the session after the running test.
 
-Armed when the harness runs pytest (``--harness-report-dir``). ``h2oharness run``
-forwards a SIGTERM or SIGINT to pytest's whole process group (the controller and its
-xdist workers): each finishes the test it is running and ends its session, so the
-tests done so far are reported; a second signal interrupts at once, and so does the
-controller after ``LAST_CALL`` seconds, unless every test's outcome is in by then (the
-report and xdist's bounded wait for its workers are left ``HARD_STOP_AFTER`` seconds).
-A KeyboardInterrupt raised into a running test at once (Ctrl-C's way) can be swallowed
-by the libraries under it and leave the session hung. With ``HARNESS_DEADLINE`` (``run
---max-time``), the controller sends that SIGTERM itself at the deadline, and the kernel
-ends every process a while later if that did not work: the deadline holds even when the
-harness is gone. A handler that would raise during a garbage collection, where Python
-prints the exception ("Exception ignored in: ... gc_callback") and drops it, has its
-signal come again a moment later instead (``postponed_in_gc``); a test's deadline too.
+Armed when the harness runs pytest (``--harness-report-dir``). ``h2oharness run`` forwards a SIGTERM or SIGINT to
+pytest's whole process group (the controller and its xdist workers): each finishes the test it is running and ends
+its session, so the tests done so far are reported; a second signal interrupts at once, and so does the controller
+after ``LAST_CALL`` seconds, unless every test's outcome is in by then (the report and xdist's bounded wait for its
+workers are left ``HARD_STOP_AFTER`` seconds). A KeyboardInterrupt raised into a running test at once (Ctrl-C's way)
+can be swallowed by the libraries under it and leave the session hung. With ``HARNESS_DEADLINE`` (``run
+--max-time``), the controller sends that SIGTERM itself at the deadline, and the kernel ends every process a while
+later if that did not work: the deadline holds even when the harness is gone. A harness killed outright (SIGKILL,
+the OOM killer) has the kernel send the controller ``ORPHANED``, on which it stops its group as the harness would
+have. A handler that would raise during a garbage collection, where Python prints the exception ("Exception ignored
+in: ... gc_callback") and drops it, has its signal come again a moment later instead (``postponed_in_gc``); a test's
+deadline too.
 """
 
 from __future__ import annotations
@@ -28,7 +27,8 @@ from typing import Any
 
 import pytest
 
-from h2oharness.children import arm_hard_stop
+from h2oharness.children import ORPHANED, arm_hard_stop
+from h2oharness.folders import CLAIMED_BY
 
 #: seconds the controller, once stopping, waits for the running tests before it ends the session itself
 LAST_CALL = 15.0
@@ -103,10 +103,13 @@ class Stopping:
         self.session = session
         self._install(signal.SIGTERM, self._terminate)
         self._install(signal.SIGINT, self._terminate)
+        if self.controller and os.environ.get(CLAIMED_BY):
+            # h2oharness run has this come should it be killed outright: the stop it can no longer forward
+            self._install(ORPHANED, self._stop_group)
         if self.deadline is None:
             return
         if self.controller:
-            self._install(signal.SIGALRM, self._deadline_passed)
+            self._install(signal.SIGALRM, self._stop_group)
             signal.alarm(max(1, int(self.deadline - time.time() + 0.999)))
         else:
             # a worker is stopped by the controller's SIGTERM at the deadline; it must only never outlive it
@@ -154,8 +157,8 @@ class Stopping:
         if self.pending:
             session.shouldstop = self.pending
 
-    def _deadline_passed(self, signum: int, frame: FrameType | None) -> None:
-        # the whole group when pytest leads one (as under the harness): the xdist workers stop too
+    def _stop_group(self, signum: int, frame: FrameType | None) -> None:
+        """SIGTERM, as the harness sends it: to the whole group when pytest leads one, so the xdist workers stop too."""
         if os.getpgrp() == os.getpid():
             os.killpg(os.getpgrp(), signal.SIGTERM)
         else:
