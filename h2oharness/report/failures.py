@@ -173,6 +173,9 @@ def next_step(check: str, message: str, load: bool = False) -> str:
         return "check that the target is up and answers whole; see its logs"
     if any(w in text for w in ("http 401", "http 403", "credential", "api key")):
         return "check the credentials the run was given (--api-key-env, --password-env)"
+    if "target could not be used" in text:
+        # nothing was sent: there is no answer to hold against the contract
+        return "give the target what the reason asks for, or leave that API's tests out of the run"
     if load:
         return "send the request named here by hand and hold the answer against the contract"
     return "reproduce it with the curl line (if any) and hold the answer against the contract"

@@ -85,6 +85,16 @@ def test_the_advice_of_a_load_run_names_only_what_load_has() -> None:
     assert "--test-deadline" in next_step("NoAnswer", "past its deadline")  # run's own advice is kept
 
 
+def test_the_advice_for_a_target_that_could_not_be_used_is_not_to_reproduce_an_answer() -> None:
+    # a live target without a URL sent nothing: "reproduce it with the curl line" sent the user looking for one
+    why = "the live target could not be used: target 'live' needs a URL for h2ogpte: set H2OGPTE_URL"
+    advice = next_step("", why)
+    assert "curl" not in advice
+    assert "leave that API's tests out" in advice
+    refused = next_step("", "the live target could not be used: GET /api/v1/models answered HTTP 401")
+    assert "credentials" in refused  # the more precise advice still wins
+
+
 def _raised_from(error: BaseException, cause: BaseException) -> BaseException:
     """``error`` as ``raise error from cause`` leaves it."""
     error.__cause__ = error.__context__ = cause
