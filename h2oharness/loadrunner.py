@@ -354,6 +354,14 @@ def _run_processes(
     return outcome
 
 
+def _length(run: LoadRun) -> str:
+    """How long the run loads, as said in its first line: one rate of a capacity search ends after its windows."""
+    if run.windows and run.window:
+        warmup = f" after {run.warmup:g} s of warm-up" if run.warmup else ""
+        return f"{run.windows} windows of {run.window:g} s{warmup}"
+    return f"{run.run_time:g} s"
+
+
 def execute(run: LoadRun) -> LoadSummary:
     """Run the profile against its target and return the judged summary (files written into ``report_dir``)."""
     import json
@@ -376,7 +384,7 @@ def execute(run: LoadRun) -> LoadSummary:
         env = _environment(run, target)
         commands = locust_commands(run, target.url, out)
         line = (
-            f"load {run.profile.name}: {run.users} users, {run.run_time:g} s"
+            f"load {run.profile.name}: {run.users} users, {_length(run)}"
             + (f", {run.arrival_rate:g} arrivals/s ({run.arrival_process})" if run.arrival_rate else "")
             + (f", {run.workers} workers" if run.workers else "")
             + f", against {target.kind} {target.url}"

@@ -118,6 +118,10 @@ def test_find_capacity_reports_its_curve_and_answer(tmp_path: Path) -> None:
     assert "Achieved vs offered rate" in html
     assert html.count("<svg") >= 2
     assert capacity["answer"].split(" (")[0] in html
+    # each rate's first line says how long it loads: its windows, not the longer time Locust is given as a bound
+    headers = [line for line in proc.stderr.splitlines() if line.startswith("load h2ogpte.streaming: ")]
+    assert len(headers) == len(rates)
+    assert all(", 2 windows of 2 s after 1 s of warm-up, " in line for line in headers), headers
 
 
 def test_find_capacity_ends_an_over_saturated_rate_early_and_says_none_held(tmp_path: Path) -> None:
