@@ -46,10 +46,15 @@ def operation_key(method: str, path: str) -> tuple[str, int, str]:
 
 
 def dedupe_failures(failures: Iterable[Failure]) -> tuple[Failure, ...]:
-    """Fold failures with the same check, message and defect signature into one: counts summed, first curl kept."""
+    """Fold failures with the same check, message and defect signature into one: counts summed, first curl kept.
+
+    Schema violations fold by check and signature alone (the rules broken and the fields, array items as one):
+    their messages quote each answer, so every case of one defect had a line of its own.
+    """
     merged: dict[tuple[str, str, str | None], Failure] = {}
     for failure in failures:
-        key = (failure.check, failure.message, failure.signature)
+        schema = failure.signature is not None and not failure.signature.startswith("HTTP ")
+        key = (failure.check, "" if schema else failure.message, failure.signature)
         seen = merged.get(key)
         if seen is None:
             merged[key] = failure

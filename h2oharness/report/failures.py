@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import requests
@@ -11,6 +12,9 @@ import requests
 from h2oharness.errors import HarnessError, NoAnswer, ResponseError
 from h2oharness.http.deadline import describe
 from h2oharness.report.model import Failure
+
+if TYPE_CHECKING:
+    from h2oharness.report.violations import Reason
 
 _CURL = re.compile(r"Reproduce with:\s*\n\s*\n?\s*(curl [^\n]+)")
 _NAMED = re.compile(r"((?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) /\S*): ")
@@ -55,15 +59,42 @@ def failures_from_exception(exc: BaseException, limit: int = 2000) -> list[Failu
         # the server's words), whatever its client keeps in a ``message`` of its own (h2oGPTe: the server's words)
         message = str(leaf if isinstance(leaf, ResponseError) else getattr(leaf, "message", "") or leaf).strip()
         where = schema_violation_site(leaf)
+        signature = where[0] if where else None
         if where is not None:
             # the rendered message leads with the whole instance: say where and why first
-            message = f"{where[1]}: {getattr(leaf, 'validation_message', '') or ''}".strip() + f"\n\n{message}"
+            head = f"{where[1]}: {getattr(leaf, 'validation_message', '') or ''}".strip()
+            reasons = _closest(leaf)
+            if reasons:
+                signature = "; ".join(sorted({f"{r.rule} at {_general(r.path)}" for r in reasons}))
+                head = f"{where[1]}: {_said(reasons, str(list(getattr(leaf, 'schema_path', ['anyOf']))[-1]))}"
+            message = f"{head}\n\n{message}"
         message = message[:limit]
         if (check, message) in seen:
             continue
         seen.add((check, message))
-        out.append(Failure(check=check, message=message, curl=curl, signature=where[0] if where else None))
+        out.append(Failure(check=check, message=message, curl=curl, signature=signature))
     return out
+
+
+def _closest(leaf: BaseException) -> list[Reason]:
+    """The field errors behind a violation of an anyOf or oneOf, found again in the schema it was checked against."""
+    from h2oharness.report.violations import closest_reasons
+
+    # schemathesis keeps the schema the answer was validated against only privately (pinned below 4.33)
+    root = getattr(leaf, "_root_schema", None)
+    schema_path = list(getattr(leaf, "schema_path", None) or [])
+    return closest_reasons(root, schema_path, getattr(leaf, "instance", None), list(getattr(leaf, "instance_path", [])))
+
+
+def _said(reasons: list[Reason], keyword: str, shown: int = 3) -> str:
+    listed = "; ".join(f"{r.where}: {r.text}" for r in reasons[:shown])
+    more = f"; and {len(reasons) - shown} more" if len(reasons) > shown else ""
+    return f"valid under none of its {keyword} schemas; the closest fails on {listed}{more}"
+
+
+def _general(path: Sequence[str | int]) -> str:
+    """A field path with its array indices as ``*``: the same field of every item."""
+    return "/" + "/".join("*" if isinstance(p, int) else str(p) for p in path)
 
 
 #: transport errors that are the target's doing: the answer never came whole (not a URL or a request of ours); by
@@ -127,8 +158,7 @@ def schema_violation_site(leaf: BaseException) -> tuple[str, str] | None:
         return None
     path = "/" + "/".join(str(p) for p in instance_path)
     rule = str(list(schema_path)[-1]) if list(schema_path) else "schema"
-    general = "/" + "/".join("*" if isinstance(p, int) else str(p) for p in instance_path)
-    return f"{rule} at {general}", path
+    return f"{rule} at {_general(list(instance_path))}", path
 
 
 def with_response(failures: list[Failure], response: Any, limit: int = 2000) -> list[Failure]:

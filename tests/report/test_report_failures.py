@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 import httpx
 import pytest
 import requests
+import schemathesis
 
 from h2oharness.apis.h2ogpte.client import H2OGPTeResponseError
 from h2oharness.errors import StreamCut
+from h2oharness.report.build import dedupe_failures
 from h2oharness.report.failures import failures_from_exception, next_step
+from h2oharness.report.model import Failure
 
 
 def test_an_error_status_names_its_request_and_status_whatever_its_client_keeps_in_message() -> None:
@@ -93,6 +99,72 @@ def test_the_advice_for_a_target_that_could_not_be_used_is_not_to_reproduce_an_a
     assert "leave that API's tests out" in advice
     refused = next_step("", "the live target could not be used: GET /api/v1/models answered HTTP 401")
     assert "credentials" in refused  # the more precise advice still wins
+
+
+NULLABLE_SPEC: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "models", "version": "1"},
+    "paths": {
+        "/models": {
+            "get": {
+                "responses": {
+                    "200": {
+                        "description": "a model",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Model"}}},
+                    }
+                }
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            # as H2O-3's metadata has them: every object nullable, so every schema an anyOf with null
+            "Model": {
+                "type": "object",
+                "nullable": True,
+                "properties": {
+                    "stage": {"type": "string", "enum": ["Beta", "Stable"], "nullable": True},
+                    "params": {"$ref": "#/components/schemas/Params"},
+                },
+            },
+            "Params": {"type": "object", "nullable": True, "properties": {"seed": {"type": "integer"}}},
+        }
+    },
+}
+
+
+def _violations(body: Any) -> list[Failure]:
+    """The failures of schemathesis's own check of ``body`` as GET /models's answer."""
+    case = schemathesis.openapi.from_dict(NULLABLE_SPEC)["/models"]["GET"].Case()
+    answer = httpx.Response(200, json=body, request=httpx.Request("GET", "http://127.0.0.1:9/models"))
+    answer.read()
+    answer.elapsed = datetime.timedelta(milliseconds=5)
+    with pytest.raises(BaseException) as raised:  # noqa: PT011 - schemathesis raises a group of its failures
+        case.validate_response(answer)
+    return failures_from_exception(raised.value)
+
+
+def test_a_violation_of_an_any_of_says_which_fields_broke_which_rule() -> None:
+    # before, "/: {...the whole answer...} is not valid under any of the schemas listed in the 'anyOf' keyword":
+    # nothing said which field was wrong, and each answer's own text made each case a line of its own
+    (failure,) = _violations({"stage": "Gone", "params": [1, 2]})
+    assert failure.check == "ST108 Response violates schema"
+    assert failure.message.splitlines()[0] == (
+        "/: valid under none of its anyOf schemas; the closest fails on /stage: 'Gone' is not one of "
+        "['Beta', 'Stable']; /params: an array of 2 is not of type 'object'"
+    )
+    assert failure.signature == "enum at /stage; type at /params"
+
+
+def test_cases_of_one_schema_defect_fold_into_one_line_and_other_defects_stay_apart() -> None:
+    failures = [*_violations({"stage": "Gone", "params": [1, 2]}), *_violations({"stage": "Gone", "params": [3]})]
+    failures += _violations({"stage": "Beta", "params": {"seed": "x"}})
+    folded = dedupe_failures(failures)
+    assert [(f.signature, f.count) for f in folded] == [
+        ("enum at /stage; type at /params", 2),
+        ("type at /params/seed", 1),
+    ]
+    assert folded[0].message == failures[0].message  # the first case's words, counted twice
 
 
 def _raised_from(error: BaseException, cause: BaseException) -> BaseException:
