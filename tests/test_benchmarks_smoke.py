@@ -218,3 +218,19 @@ def test_tree_predict_refuses_rows_it_cannot_use() -> None:
     assert done.returncode == 2
     assert "--rows must be whole numbers" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+POLL = ROOT / "benchmarks" / "h2ogpte_collection_poll.py"
+
+
+def test_h2ogpte_collection_poll_prints_scan_and_index_side_by_side() -> None:
+    done = subprocess.run(
+        [sys.executable, str(POLL), "--documents", "0,200", "--polls", "5"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("documents held"))
+    rows = [line.split() for line in lines[header + 2 :] if line.strip()]
+    assert [row[0] for row in rows] == ["0", "200"]
+    assert all(len(row) == 5 and all(float(cell) > 0 for cell in row[1:]) for row in rows), rows

@@ -80,9 +80,9 @@ def ready_documents(state: H2OGPTeMockState, collection_id: str) -> list[Documen
     """The documents of a collection whose ingestion has finished, on the state's clock."""
     now = state.clock.now()
     ready = []
-    for doc in state.documents.values():
+    for doc in state.documents.of(collection_id):
         job = state.jobs.get(doc.job_id)
-        if doc.collection_id == collection_id and job is not None and job.phase(now) is JobPhase.SUCCEEDED:
+        if job is not None and job.phase(now) is JobPhase.SUCCEEDED:
             ready.append(doc)
     return ready
 
@@ -187,8 +187,8 @@ def delete_collection(state: H2OGPTeMockState, call: Call) -> Reply:
     if not state.owns(coll):
         raise ApiError(403, f"Only the owner may delete collection {cid}")
     del state.collections[cid]
-    for doc_id in [d.id for d in state.documents.values() if d.collection_id == cid]:
-        del state.documents[doc_id]
+    for doc in state.documents.of(cid):
+        del state.documents[doc.id]
     return empty()
 
 

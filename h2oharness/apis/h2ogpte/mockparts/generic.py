@@ -531,7 +531,7 @@ def delete_collections(state: H2OGPTeMockState, collection_ids: list[str]) -> No
     """Delete these collections (an unknown id is skipped) with their documents."""
     for cid in collection_ids:
         if state.collections.pop(cid, None) is not None:
-            for doc_id in [d.id for d in state.documents.values() if d.collection_id == cid]:
+            for doc_id in [d.id for d in state.documents.of(cid)]:
                 del state.documents[doc_id]
 
 

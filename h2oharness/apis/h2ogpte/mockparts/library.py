@@ -263,7 +263,7 @@ def create_delete_collection_job(state: H2OGPTeMockState, call: Call) -> Reply:
         return _job(state, "create_delete_collection_job", ", ".join(ids), f"Collection {missing} not found")
     for cid in ids:
         del state.collections[cid]
-        for doc_id in [d.id for d in state.documents.values() if d.collection_id == cid]:
+        for doc_id in [d.id for d in state.documents.of(cid)]:
             del state.documents[doc_id]
     return _job(state, "create_delete_collection_job", ", ".join(ids))
 
