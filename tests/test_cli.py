@@ -326,6 +326,15 @@ def test_argparse_errors_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
             "              schema: {$ref: '#/components/schemas/Missing'}\n",
             "the $ref '#/components/schemas/Missing' points to nothing",
         ),
+        pytest.param(  # the validator followed the cycle until a RecursionError ended the CLI with a traceback
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses:\n"
+            "        '200':\n          description: ok\n          content:\n            application/json:\n"
+            "              schema: {$ref: '#/components/schemas/A'}\ncomponents:\n  schemas:\n"
+            "    A: {$ref: '#/components/schemas/B'}\n    B: {$ref: '#/components/schemas/A'}\n",
+            "the $refs #/components/schemas/A -> #/components/schemas/B -> #/components/schemas/A lead back",
+            id="ref-cycle",
+        ),
+        pytest.param("a: " + "[" * 20_000 + "]" * 20_000 + "\n", "nests too deeply to read", id="deep-nesting"),
     ],
 )
 def test_malformed_spec_file_is_rejected_before_any_test_runs(
