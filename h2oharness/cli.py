@@ -179,18 +179,15 @@ def _parser() -> argparse.ArgumentParser:
         "running then is counted as unfinished",
     )
     cap = load.add_argument_group("capacity search (open model; see h2oharness/capacity.py for the rule)")
+    # the search's options default to None, so that one given without --find-capacity is told, not ignored
     cap.add_argument("--find-capacity", action="store_true", help="search the highest arrival rate whose SLOs hold")
-    cap.add_argument("--min-rate", type=float, default=1.0, help="lowest arrival rate tried, per s (default 1)")
-    cap.add_argument("--max-rate", type=float, default=64.0, help="highest arrival rate tried, per s (default 64)")
-    cap.add_argument("--window", default="10s", help="length of one judged window (default 10s)")
-    cap.add_argument("--windows", type=int, default=3, help="windows each rate is held for (default 3)")
-    cap.add_argument(
-        "--windows-to-pass", type=int, default=None, help="windows of a rate that must pass (default: all)"
-    )
-    cap.add_argument("--warmup", default="5s", help="unjudged start of each rate's run (default 5s)")
-    cap.add_argument(
-        "--rate-resolution", type=float, default=0.1, help="stop bisecting within this share of a rate (0.1)"
-    )
+    cap.add_argument("--min-rate", type=float, help="lowest arrival rate tried, per s (default 1)")
+    cap.add_argument("--max-rate", type=float, help="highest arrival rate tried, per s (default 64)")
+    cap.add_argument("--window", help="length of one judged window (default 10s)")
+    cap.add_argument("--windows", type=int, help="windows each rate is held for (default 3)")
+    cap.add_argument("--windows-to-pass", type=int, help="windows of a rate that must pass (default: all)")
+    cap.add_argument("--warmup", help="unjudged start of each rate's run (default 5s)")
+    cap.add_argument("--rate-resolution", type=float, help="stop bisecting within this share of a rate (0.1)")
     load.add_argument("--slo", action="append", default=[], help="[ENTRY:]LIMIT=VALUE, overrides the SLO file")
     load.add_argument("--allow-host", action="append", default=[], help="a non-loopback host that may be loaded")
     load.add_argument("--mock-speed", type=float, default=1.0, help="run the mock's clock this many times faster")
@@ -631,6 +628,9 @@ def cmd_load(args: argparse.Namespace) -> int:
     _live_only(args, check_kind(args.target))
     if args.mock_faults is not None and args.target != "mock":
         raise ConfigError(f"--mock-faults is for --target mock; a {args.target} target injects no faults of ours")
+    searching = [f"--{name.replace('_', '-')}" for name in _SEARCH_OPTIONS if getattr(args, name) is not None]
+    if searching and not args.find_capacity:
+        raise ConfigError(f"{searching[0]} is for --find-capacity; a run at one rate would ignore it")
     # the Locust processes get these settings from the run alone: what no option gives comes from its variable
     settings = Settings.from_env()
     given = {name: getattr(args, name) for name in ("request_deadline", "stream_deadline", "arrival_seed")}
@@ -670,6 +670,10 @@ def cmd_load(args: argparse.Namespace) -> int:
     return exit_code(summary)
 
 
+#: the options of ``load --find-capacity`` alone (the fields of h2oharness.capacity.Search, bar the resolution's name)
+_SEARCH_OPTIONS = ("min_rate", "max_rate", "window", "windows", "windows_to_pass", "warmup", "rate_resolution")
+
+
 def _find_capacity(args: argparse.Namespace, run: Any) -> int:
     """``load --find-capacity``: search the rate, print the answer; exit 0 when a rate in range held, else 1."""
     from h2oharness.capacity import Search, find_capacity
@@ -677,15 +681,13 @@ def _find_capacity(args: argparse.Namespace, run: Any) -> int:
 
     if args.arrival_rate is not None:
         raise ConfigError("--find-capacity chooses the arrival rates itself: drop --arrival-rate")
-    search = Search(
-        min_rate=args.min_rate,
-        max_rate=args.max_rate,
-        window=parse_duration(args.window),
-        windows=args.windows,
-        windows_to_pass=args.windows_to_pass,
-        warmup=parse_duration(args.warmup),
-        resolution=args.rate_resolution,
-    )
+    given = {name: getattr(args, name) for name in _SEARCH_OPTIONS if getattr(args, name) is not None}
+    for name in ("window", "warmup"):
+        if name in given:
+            given[name] = parse_duration(given[name])
+    if "rate_resolution" in given:
+        given["resolution"] = given.pop("rate_resolution")
+    search = Search(**given)  # what is not given keeps the search's defaults
     summary, found = find_capacity(run, search)
     _say(summary.summary)
     out = run.report_dir.resolve()

@@ -107,6 +107,10 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
             ["load", "h2o3.polling", "-t", "1s", "--api-key-env", "K"],
             "--api-key-env is for --target live; a mock target",
         ),
+        # before, a load at one rate ran without a word about the search's options it ignored
+        (["load", "h2o3.polling", "-t", "1s", "--windows", "2"], "--windows is for --find-capacity; a run at one"),
+        (["load", "h2o3.polling", "-t", "1s", "--max-rate", "8"], "--max-rate is for --find-capacity"),
+        (["load", "h2o3.polling", "-t", "1s", "--warmup", "5s"], "--warmup is for --find-capacity"),
         # URLs httpx cannot send: one line naming the option, not httpx's InvalidURL
         (["run", "--target", "live", "--api", "h2o3", "--url", "http://127.0.0.1:abc"], "--url is not a valid URL"),
         (["run", "--target", "live", "--api", "h2o3", "--url", "http://[::1"], "--url is not a valid URL"),
