@@ -219,9 +219,13 @@ def test_an_answer_cut_short_is_a_named_failure_without_a_health_probe() -> None
     guard, node = _guard(sweep)
     cut = requests.exceptions.ChunkedEncodingError("GET /x: IncompleteRead(3 bytes read, 9 more expected)")
     case = _Case(cut)
+    url = _closed_port()
     for _ in range(3):
-        with pytest.raises(NoAnswer, match=r"^POST /3/Shutdown: no complete answer \(ChunkedEncodingError\): GET /x"):
-            guard.call(case, Target("live", _closed_port()))
+        with pytest.raises(
+            NoAnswer, match=r"^POST /3/Shutdown: no complete answer \(ChunkedEncodingError\): GET /x"
+        ) as e:
+            guard.call(case, Target("live", url))
+        assert e.value.curl == f"curl -X POST  '{url}/3/Shutdown?x=1'"  # the report's reproduction; before, none
     assert case.calls == 1, "hypothesis' replays of the example are not sent again"
     assert node.user_properties == []
     assert sweep.down_since is None
