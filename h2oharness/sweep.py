@@ -309,10 +309,13 @@ class SweepGuard:
             return redact(case.as_curl_command(headers=headers, base_url=target.url), creds.secrets())
 
         method, path = case.operation.method.upper(), case.operation.path
+        # schemathesis' coverage phase sends methods the operation does not have (a GET to a POST route): the
+        # request is named by its operation, and sent, replayed and told apart by the method it went with
+        sent_method = str(case.method).upper()
         body = None if isinstance(case.body, NotSet) else case.body
-        signature = crash_signature(method, case.formatted_path, {"q": case.query, "b": str(body)[:4096]})
+        signature = crash_signature(sent_method, case.formatted_path, {"q": case.query, "b": str(body)[:4096]})
         request = Request(
-            method, case.formatted_path, dict(case.query or {}), body, case.media_type,
+            sent_method, case.formatted_path, dict(case.query or {}), body, case.media_type,
             template=case.operation.path, path_parameters=dict(case.path_parameters or {}),
         )  # fmt: skip
         shown = redact_mapping(headers, creds.secrets())
