@@ -585,11 +585,24 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 def _check_baseline_source(conformance: Conformance, slug: str, path: Path, merge: bool) -> None:
     """ConfigError unless the report tested ``slug`` whole: a baseline written from a run of another API, or from
     one the harness could not finish (a target that could not be used), would replace the known findings with
-    fewer. With ``merge`` an unfinished run may add to them, since nothing is dropped."""
+    fewer; one of the mock alone has no real server's findings. With ``merge`` an unfinished run may add to them,
+    since nothing is dropped."""
+    from h2oharness.baseline import REAL_TARGETS
+
     runs = [a for a in conformance.apis if a.slug == slug]
     if not runs:
         held = ", ".join(f"{a.slug} on {a.target}" for a in conformance.apis) or "none"
         raise ConfigError(f"{path} holds no report of {slug} (it has: {held}); nothing to write a baseline from")
+    real = [a for a in runs if a.target in REAL_TARGETS]
+    if not real:
+        # a mock's failures are its own bugs or the faults it was told to inject: written as a real server's known
+        # findings (over contracts/<api>/known_findings.yaml by default), they excused them on real servers
+        kinds = " and ".join(sorted({a.target for a in runs}))
+        raise ConfigError(
+            f"{path} holds {slug} on {kinds} only: a baseline names a real server's known findings, from a run "
+            "with --target local or live"
+        )
+    runs = real
     unfinished = next((a for a in runs if a.errors), None)
     if unfinished is not None and not merge:
         raise ConfigError(
