@@ -381,7 +381,7 @@ def test_a_run_whose_pytest_wrote_no_report_does_not_show_the_previous_one(
 def test_a_suite_module_that_cannot_be_collected_is_a_harness_error_of_its_api(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """pytest stops at a collection error and runs nothing: exit 3 naming the module, not "nothing tested, 0"."""
+    """A module that cannot be collected is an error of its API: exit 3 naming the module, not "nothing tested, 0"."""
     import json
 
     (tmp_path / "contracts" / "h2o3").mkdir(parents=True)
@@ -394,6 +394,26 @@ def test_a_suite_module_that_cannot_be_collected_is_a_harness_error_of_its_api(
     report = json.loads((tmp_path / "r" / "conformance.json").read_text())
     assert report["exit_code"] == 3
     assert [api["slug"] for api in report["apis"]] == ["h2o3"]
+
+
+def test_a_module_of_one_api_that_cannot_be_collected_leaves_the_other_apis_tested(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # pytest ran no test at all after a collection error: the workflows scenario never ran, and workflows was
+    # missing from the report as if the run had not been asked to test it
+    import json
+
+    (tmp_path / "contracts" / "h2o3").mkdir(parents=True)
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "contracts" / "h2o3" / "test_broken.py").write_text("def test_x(:\n")
+    (tmp_path / "scenarios" / "test_workflows_fine.py").write_text("def test_fine():\n    pass\n")
+    argv = ["run", "--api", "h2o3,workflows", "--suite-dir", str(tmp_path), "--workers", "0"]
+    assert main([*argv, "--report-dir", str(tmp_path / "r")]) == 3
+    report = json.loads((tmp_path / "r" / "conformance.json").read_text())
+    apis = {api["slug"]: api for api in report["apis"]}
+    assert apis["h2o3"]["errors"] == ["cannot collect contracts/h2o3/test_broken.py: SyntaxError: invalid syntax"]
+    assert [(s["name"], s["outcome"]) for s in apis["workflows"]["scenarios"]] == [("test_fine", "passed")]
+    assert apis["workflows"]["errors"] == []
 
 
 def run_report(
