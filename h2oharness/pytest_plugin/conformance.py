@@ -153,6 +153,7 @@ def _api_report(
         drift=tuple(DriftEntry(*d) for d in sorted(found)),
         errors=tuple(sorted({r["error"] for r in recs if r.get("error")} | set(collect_errors) | set(spec_errors))),
         excluded=_excluded(config, slug),
+        mock_faults=(config.stash[SETTINGS].mock_faults or "") if kind == "mock" else "",
     )
 
 
