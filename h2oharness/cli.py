@@ -277,6 +277,8 @@ def _spec_overrides(items: Sequence[str]) -> dict[str, Path]:
         if not sep or blank(path):
             raise ConfigError(f"--spec takes SLUG=PATH, got {item!r}")
         get_api(slug)
+        if slug in overrides:  # the first was dropped unread, the last one tested
+            raise ConfigError(f"--spec {slug}=... is given twice ({overrides[slug]} and {path}): give one per API")
         overrides[slug] = Path(path)
     return overrides
 

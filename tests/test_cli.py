@@ -37,6 +37,10 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["baseline", "--from", "/no/such/c.json", "--api", "h2o3"], "cannot read /no/such/c.json"),
         (["run", "--spec", "h2o3"], "--spec takes SLUG=PATH"),
         (["run", "--spec", "h2o3= "], "--spec takes SLUG=PATH"),
+        (
+            ["run", "--spec", "h2o3=a.yaml", "--spec", "h2o3=b.yaml"],
+            "--spec h2o3=... is given twice (a.yaml and b.yaml)",
+        ),
         # not "pass --suite-dir", which was passed
         (["run", "--suite-dir", "x.yaml"], "--suite-dir TMP/x.yaml: a folder holding contracts/, and it is a file"),
         (["run", "--suite-dir", "TMP"], "--suite-dir TMP: a folder holding contracts/, and it holds none"),
