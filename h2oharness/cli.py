@@ -283,6 +283,31 @@ def _spec_overrides(items: Sequence[str]) -> dict[str, Path]:
     return overrides
 
 
+def _check_spec_scope(api: ApiInfo, path: Path, root: Path, args: argparse.Namespace, settings: Settings) -> None:
+    """ConfigError when none of the operations of a ``--spec`` document is in this run's scope: the contract test
+    would match none, and the report said only that it "does not match any API operations"."""
+    from h2oharness.contractplan import in_scope
+    from h2oharness.http.naming import documented_operations
+    from h2oharness.sweep import load_destructive
+
+    destructive = load_destructive(root / "contracts" / api.slug / "destructive.yaml")
+    flags = {
+        "all_operations": args.all_operations or settings.all_operations,
+        "include_destructive": args.include_destructive or settings.include_destructive,
+    }
+    operations = documented_operations(path)
+
+    def tested(**changed: bool) -> bool:
+        return any(in_scope(api.plan, destructive, m, p, **{**flags, **changed}) for m, p in operations)
+
+    if not tested():
+        fix = "--all-operations" if tested(all_operations=True) else "--all-operations --include-destructive"
+        raise ConfigError(
+            f"--spec {api.slug}={path}: none of its {len(operations)} operations is in this run's scope (the "
+            f"seed flow's and the read-only ones; destructive ones only when asked): add {fix}"
+        )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the suites through pytest and turn the result into the exit code."""
     from h2oharness.loadrunner import parse_duration
@@ -331,6 +356,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if slug not in {api.slug for api in apis}:
             raise ConfigError(f"--spec {slug}=... is for an API this run leaves out: add --api {slug}")
         check_spec_file(path)
+        _check_spec_scope(get_api(slug), path, root, args, settings)
     handed: dict[str, Handed] = {}
     paths: list[str] = []
     # read once, before any target: an unset variable the options name stops the run

@@ -321,6 +321,40 @@ def test_argparse_errors_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("operations", "flags", "needle"),
+    [
+        ({"/3/Shutdown": "post"}, [], "none of its 1 operations is in this run's scope"),
+        ({"/3/Shutdown": "post"}, [], "add --all-operations --include-destructive"),
+        ({"/3/Shutdown": "post"}, ["--all-operations"], "add --all-operations --include-destructive"),
+        ({"/3/ModelBuilders/kmeans": "post"}, [], "add --all-operations"),
+    ],
+)
+def test_a_spec_whose_operations_this_run_would_not_test_is_refused_before_any_test_runs(
+    operations: dict[str, str],
+    flags: list[str],
+    needle: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the run went ahead and ended in "cannot collect ...: does not match any API operations and therefore has no
+    # effect", with nothing said about why (scope) nor what to add
+    import json
+
+    monkeypatch.chdir(ROOT)
+    ok = {"responses": {"200": {"description": "ok"}}}
+    paths = {path: {method: ok} for path, method in operations.items()}
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": paths}))
+    argv = ["run", "--api", "h2o3", "--spec", f"h2o3={spec}", *flags, "--report-dir", str(tmp_path / "r")]
+    assert main(argv) == 3
+    error = one_line_error(capsys)
+    assert needle in error
+    assert error.endswith(needle) or needle.startswith("none")
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
     ("content", "needle"),
     [
         ("openapi: [unclosed", "not valid YAML"),
