@@ -12,7 +12,8 @@ The search (:func:`next_rate`, a pure function of what was measured so far):
 Each rate is one Locust run: a warm-up, then ``--windows`` windows of ``--window`` seconds, each judged on its own
 figures (the profile's SLOs and ``--slo``, on the events that ended inside it). A window passes when every SLO holds
 on it, at least one arrival ended in it and its p99 dispatch delay is within ``--max-dispatch-delay``. A rate passes
-when at least ``--windows-to-pass`` of its windows pass (default: all) and it is not over-saturated
+when at least ``--windows-to-pass`` of its windows pass (default: all), an entry's ``min_requests`` and ``min_rps``
+hold on its whole run (the profile's draw of tasks, not a window's capacity), and it is not over-saturated
 (:func:`saturation`): the generator's dispatch delay blew up, the achieved rate fell below 80 % of the offered one
 while arrivals piled up, or the latency grew window over window while they piled up. The queue carries over from one
 window to the next within a rate, which is what makes the last two visible.
@@ -208,7 +209,12 @@ def _judged_in_a_window(rule: Rule, present: set[str]) -> bool:
     256). They are judged on the whole run; a window in which nothing ended fails all the same."""
     if rule.entry is None:
         return True
-    return rule.entry in present and rule.limit not in ("min_requests", "min_rps")
+    return rule.entry in present and not judged_on_the_run(rule)
+
+
+def judged_on_the_run(rule: Rule) -> bool:
+    """Whether ``rule`` is judged on a rate's whole run rather than on each window: an entry's request count or rate."""
+    return rule.entry is not None and rule.limit in ("min_requests", "min_rps")
 
 
 def window_results(
@@ -328,12 +334,17 @@ def early_stop(recording: Recorder, now: float, rate: float, windows: int, limit
     return saturation(window_results(snapshot, (), rate, search, limit_ms), limit_ms)
 
 
-def judge_rate(rate: float, windows: Sequence[WindowResult], search: Search, limit_ms: float) -> RateResult:
-    """A rate's verdict from its windows: enough of them passed and it was not over-saturated."""
+def judge_rate(
+    rate: float, windows: Sequence[WindowResult], search: Search, limit_ms: float, broken_in_run: Sequence[str] = ()
+) -> RateResult:
+    """A rate's verdict from its windows: enough of them passed, it was not over-saturated, and the rules judged on
+    its whole run (``broken_in_run``: those it broke, see ``judged_on_the_run``) held."""
     passes = sum(w.passed for w in windows)
     saturated = saturation(windows, limit_ms)
-    passed = passes >= search.needed and len(windows) >= search.windows and not saturated
+    passed = passes >= search.needed and len(windows) >= search.windows and not saturated and not broken_in_run
     note = f"{passes} of {len(windows)} windows passed, {search.needed} needed"
+    if broken_in_run:
+        note += f"; broken on the rate's whole run: {', '.join(broken_in_run)}"
     if saturated:
         note += f"; over-saturated: {saturated}"
     return RateResult(rate, tuple(windows), passed, saturated, note)
@@ -437,7 +448,10 @@ def find_capacity(run: LoadRun, search: Search) -> tuple[LoadSummary, float | No
         summaries[rate] = summary
         recording = read_recordings(folder) or Recorder(window=search.window, warmup=search.warmup)
         windows = window_results(recording, rules, rate, search, run.max_dispatch_delay)
-        result = judge_rate(rate, windows, search, run.max_dispatch_delay)
+        # before, left out of the windows and judged nowhere: a rate passed whose own summary broke them
+        on_the_run = judge([r for r in rules if judged_on_the_run(r)], summary.entries)
+        broken = [v.rule for v in on_the_run if not v.ok]
+        result = judge_rate(rate, windows, search, run.max_dispatch_delay, broken)
         if recording.stopped:  # the Locust process ended the rate early: it was over-saturated
             same = recording.stopped == result.saturated
             note = f"{result.note}; ended early" + ("" if same else f": {recording.stopped}")
@@ -482,6 +496,7 @@ __all__ = [
     "capacity_of",
     "find_capacity",
     "judge_rate",
+    "judged_on_the_run",
     "next_rate",
     "saturation",
     "window_results",

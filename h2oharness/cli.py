@@ -179,18 +179,15 @@ def _parser() -> argparse.ArgumentParser:
         "running then is counted as unfinished",
     )
     cap = load.add_argument_group("capacity search (open model; see h2oharness/capacity.py for the rule)")
+    # the search's options default to None, so that one given without --find-capacity is told, not ignored
     cap.add_argument("--find-capacity", action="store_true", help="search the highest arrival rate whose SLOs hold")
-    cap.add_argument("--min-rate", type=float, default=1.0, help="lowest arrival rate tried, per s (default 1)")
-    cap.add_argument("--max-rate", type=float, default=64.0, help="highest arrival rate tried, per s (default 64)")
-    cap.add_argument("--window", default="10s", help="length of one judged window (default 10s)")
-    cap.add_argument("--windows", type=int, default=3, help="windows each rate is held for (default 3)")
-    cap.add_argument(
-        "--windows-to-pass", type=int, default=None, help="windows of a rate that must pass (default: all)"
-    )
-    cap.add_argument("--warmup", default="5s", help="unjudged start of each rate's run (default 5s)")
-    cap.add_argument(
-        "--rate-resolution", type=float, default=0.1, help="stop bisecting within this share of a rate (0.1)"
-    )
+    cap.add_argument("--min-rate", type=float, help="lowest arrival rate tried, per s (default 1)")
+    cap.add_argument("--max-rate", type=float, help="highest arrival rate tried, per s (default 64)")
+    cap.add_argument("--window", help="length of one judged window (default 10s)")
+    cap.add_argument("--windows", type=int, help="windows each rate is held for (default 3)")
+    cap.add_argument("--windows-to-pass", type=int, help="windows of a rate that must pass (default: all)")
+    cap.add_argument("--warmup", help="unjudged start of each rate's run (default 5s)")
+    cap.add_argument("--rate-resolution", type=float, help="stop bisecting within this share of a rate (0.1)")
     load.add_argument("--slo", action="append", default=[], help="[ENTRY:]LIMIT=VALUE, overrides the SLO file")
     load.add_argument("--allow-host", action="append", default=[], help="a non-loopback host that may be loaded")
     load.add_argument("--mock-speed", type=float, default=1.0, help="run the mock's clock this many times faster")
@@ -280,8 +277,35 @@ def _spec_overrides(items: Sequence[str]) -> dict[str, Path]:
         if not sep or blank(path):
             raise ConfigError(f"--spec takes SLUG=PATH, got {item!r}")
         get_api(slug)
+        if slug in overrides:  # the first was dropped unread, the last one tested
+            raise ConfigError(f"--spec {slug}=... is given twice ({overrides[slug]} and {path}): give one per API")
         overrides[slug] = Path(path)
     return overrides
+
+
+def _check_spec_scope(api: ApiInfo, path: Path, root: Path, args: argparse.Namespace, settings: Settings) -> None:
+    """ConfigError when none of the operations of a ``--spec`` document is in this run's scope: the contract test
+    would match none, and the report said only that it "does not match any API operations"."""
+    from h2oharness.contractplan import in_scope
+    from h2oharness.http.naming import documented_operations
+    from h2oharness.sweep import load_destructive
+
+    destructive = load_destructive(root / "contracts" / api.slug / "destructive.yaml")
+    flags = {
+        "all_operations": args.all_operations or settings.all_operations,
+        "include_destructive": args.include_destructive or settings.include_destructive,
+    }
+    operations = documented_operations(path)
+
+    def tested(**changed: bool) -> bool:
+        return any(in_scope(api.plan, destructive, m, p, **{**flags, **changed}) for m, p in operations)
+
+    if not tested():
+        fix = "--all-operations" if tested(all_operations=True) else "--all-operations --include-destructive"
+        raise ConfigError(
+            f"--spec {api.slug}={path}: none of its {len(operations)} operations is in this run's scope (the "
+            f"seed flow's and the read-only ones; destructive ones only when asked): add {fix}"
+        )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -332,6 +356,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if slug not in {api.slug for api in apis}:
             raise ConfigError(f"--spec {slug}=... is for an API this run leaves out: add --api {slug}")
         check_spec_file(path)
+        _check_spec_scope(get_api(slug), path, root, args, settings)
     handed: dict[str, Handed] = {}
     paths: list[str] = []
     # read once, before any target: an unset variable the options name stops the run
@@ -407,6 +432,9 @@ def pytest_command(args: argparse.Namespace, kind: str, report_dir: Path, root: 
     # the suite's ini addopts name terminal options (-ra) that do not exist without the terminal: what the run
     # needs of them is given here instead
     command += ["-o", "addopts=", "-p", "no:locust", "--strict-markers", "--strict-config"]
+    # a module of one API that cannot be collected (a --spec that matches nothing) is an error of that API: without
+    # this, pytest ran no test at all, and the other APIs were missing from the report
+    command.append("--continue-on-collection-errors")
     # hypothesis' plugin fills junit.xml with base64 statistics of every test, pytest-benchmark makes .benchmarks/
     # in the working directory; the suites use neither
     command += ["-p", "no:hypothesispytest", "-p", "no:benchmark"]
@@ -588,11 +616,24 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 def _check_baseline_source(conformance: Conformance, slug: str, path: Path, merge: bool) -> None:
     """ConfigError unless the report tested ``slug`` whole: a baseline written from a run of another API, or from
     one the harness could not finish (a target that could not be used), would replace the known findings with
-    fewer. With ``merge`` an unfinished run may add to them, since nothing is dropped."""
+    fewer; one of the mock alone has no real server's findings. With ``merge`` an unfinished run may add to them,
+    since nothing is dropped."""
+    from h2oharness.baseline import REAL_TARGETS
+
     runs = [a for a in conformance.apis if a.slug == slug]
     if not runs:
         held = ", ".join(f"{a.slug} on {a.target}" for a in conformance.apis) or "none"
         raise ConfigError(f"{path} holds no report of {slug} (it has: {held}); nothing to write a baseline from")
+    real = [a for a in runs if a.target in REAL_TARGETS]
+    if not real:
+        # a mock's failures are its own bugs or the faults it was told to inject: written as a real server's known
+        # findings (over contracts/<api>/known_findings.yaml by default), they excused them on real servers
+        kinds = " and ".join(sorted({a.target for a in runs}))
+        raise ConfigError(
+            f"{path} holds {slug} on {kinds} only: a baseline names a real server's known findings, from a run "
+            "with --target local or live"
+        )
+    runs = real
     unfinished = next((a for a in runs if a.errors), None)
     if unfinished is not None and not merge:
         raise ConfigError(
@@ -631,6 +672,9 @@ def cmd_load(args: argparse.Namespace) -> int:
     _live_only(args, check_kind(args.target))
     if args.mock_faults is not None and args.target != "mock":
         raise ConfigError(f"--mock-faults is for --target mock; a {args.target} target injects no faults of ours")
+    searching = [f"--{name.replace('_', '-')}" for name in _SEARCH_OPTIONS if getattr(args, name) is not None]
+    if searching and not args.find_capacity:
+        raise ConfigError(f"{searching[0]} is for --find-capacity; a run at one rate would ignore it")
     # the Locust processes get these settings from the run alone: what no option gives comes from its variable
     settings = Settings.from_env()
     given = {name: getattr(args, name) for name in ("request_deadline", "stream_deadline", "arrival_seed")}
@@ -670,6 +714,10 @@ def cmd_load(args: argparse.Namespace) -> int:
     return exit_code(summary)
 
 
+#: the options of ``load --find-capacity`` alone (the fields of h2oharness.capacity.Search, bar the resolution's name)
+_SEARCH_OPTIONS = ("min_rate", "max_rate", "window", "windows", "windows_to_pass", "warmup", "rate_resolution")
+
+
 def _find_capacity(args: argparse.Namespace, run: Any) -> int:
     """``load --find-capacity``: search the rate, print the answer; exit 0 when a rate in range held, else 1."""
     from h2oharness.capacity import Search, find_capacity
@@ -677,15 +725,13 @@ def _find_capacity(args: argparse.Namespace, run: Any) -> int:
 
     if args.arrival_rate is not None:
         raise ConfigError("--find-capacity chooses the arrival rates itself: drop --arrival-rate")
-    search = Search(
-        min_rate=args.min_rate,
-        max_rate=args.max_rate,
-        window=parse_duration(args.window),
-        windows=args.windows,
-        windows_to_pass=args.windows_to_pass,
-        warmup=parse_duration(args.warmup),
-        resolution=args.rate_resolution,
-    )
+    given = {name: getattr(args, name) for name in _SEARCH_OPTIONS if getattr(args, name) is not None}
+    for name in ("window", "warmup"):
+        if name in given:
+            given[name] = parse_duration(given[name])
+    if "rate_resolution" in given:
+        given["resolution"] = given.pop("rate_resolution")
+    search = Search(**given)  # what is not given keeps the search's defaults
     summary, found = find_capacity(run, search)
     _say(summary.summary)
     out = run.report_dir.resolve()

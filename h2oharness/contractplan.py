@@ -17,7 +17,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,3 +139,19 @@ class ContractPlan:
     #: makes the feed of real values, used in a sweep or with ``--harness-real-keys``
     feed: Callable[[], CaseFeed] | None = None
     flow: FlowPlan | None = None
+
+
+def in_scope(
+    plan: ContractPlan,
+    destructive: Collection[tuple[str, str]],
+    method: str,
+    path: str,
+    *,
+    all_operations: bool,
+    include_destructive: bool,
+) -> bool:
+    """Whether a run contract-tests the operation: a destructive one only with both flags, any other with
+    ``all_operations``, else when the plan's default scope (none: every operation) holds it."""
+    if (method.upper(), path) in destructive:
+        return include_destructive and all_operations
+    return all_operations or plan.default_scope is None or plan.default_scope(method, path)

@@ -112,7 +112,12 @@ class ProgressRegressed(ContractViolation):
 
 
 class NoAnswer(ContractViolation):
-    """A request got no complete answer (reset, cut short, past its total deadline); the message names it."""
+    """A request got no complete answer (reset, cut short, past its total deadline); the message names it, and
+    ``curl`` reproduces it (secrets redacted) when the request sent is known."""
+
+    def __init__(self, message: str, curl: str | None = None) -> None:
+        super().__init__(message)
+        self.curl = curl
 
 
 class DeadlineExceeded(ContractViolation):

@@ -334,7 +334,8 @@ def _run_processes(
     every: float = LIVE_EVERY,
     grace: float = 10.0,
 ) -> Outcome:
-    """Start every command in one process group, wait for all within ``limit`` seconds (then kill them).
+    """Start every command in one process group, wait for all within ``limit`` seconds (then stop them, as a
+    SIGTERM would: the outcome says it timed out).
 
     While they run, ``live(seconds so far)`` is printed to stderr every ``every`` seconds. A SIGTERM or SIGINT
     to this process goes to the first command (a Locust master stops its workers and collects their last
@@ -348,10 +349,7 @@ def _run_processes(
             orphaned = signal.SIGTERM if index == 0 else None
             group.start(command, orphaned, env=env, stdout=sink, stderr=subprocess.STDOUT)
         tick = None if live is None else (lambda elapsed: print(live(elapsed), file=sys.stderr, flush=True))
-        outcome = group.supervise(limit, grace, leader_only=True, tick=tick, every=every)
-    if outcome.timed_out and outcome.signal is None:
-        raise HarnessError(f"the load run passed its hard time limit of {limit:.0f} s and was stopped")
-    return outcome
+        return group.supervise(limit, grace, leader_only=True, tick=tick, every=every)
 
 
 def _length(run: LoadRun) -> str:
@@ -411,13 +409,19 @@ def execute(run: LoadRun) -> LoadSummary:
     log = (out / "locust.log").read_text(errors="replace")
     errors: list[str] = []
     stats_path = out / "locust.json"
+    late = f"the load run passed its hard time limit of {run.hard_limit:.0f} s and was stopped"
     if not stats_path.is_file():
         if outcome.signal is not None:
             raise Stopped(outcome.signal, "Locust wrote no statistics before it ended")
+        if outcome.timed_out:
+            raise HarnessError(f"{late}; Locust wrote no statistics before it ended")
         tail = " | ".join(line for line in log.strip().splitlines()[-3:])
         raise HarnessError(f"Locust wrote no statistics (exit codes {codes}): {tail or 'no output'}")
     if outcome.signal is not None:
         errors.append(f"stopped by {signal.Signals(outcome.signal).name}: the figures are those until then")
+    elif outcome.timed_out:
+        # stopped as a SIGTERM stops it, Locust wrote its figures: they are reported, not dropped with the run
+        errors.append(f"{late}: the figures are those until then")
     elif any(codes):
         errors.append(f"a Locust process exited with {codes}; see {out / 'locust.log'}")
     raw = json.loads(stats_path.read_text())
@@ -461,6 +465,8 @@ def execute(run: LoadRun) -> LoadSummary:
     _write(summary, out, secrets)
     if outcome.signal is not None:
         raise Stopped(outcome.signal, f"the figures until then are in {out / 'load.html'}")
+    if outcome.timed_out:
+        raise HarnessError(f"{late}; the figures until then are in {out / 'load.html'}")
     return summary
 
 

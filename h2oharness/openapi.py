@@ -82,6 +82,54 @@ def validate_openapi(doc: Mapping[str, Any]) -> None:
         # the validator follows every $ref as it goes, and one that leads nowhere ends it with its own error
         ref = f"#{exc.ref}" if str(exc.ref).startswith("/") else str(exc.ref)  # as the document writes it
         raise SpecError(f"invalid OpenAPI document: the $ref {ref!r} points to nothing in it") from None
+    except RecursionError:
+        # a $ref that leads back to itself through $refs alone: the validator follows it until Python stops it
+        cycle = _ref_cycle(doc)
+        what = f"the $refs {' -> '.join(cycle)} lead back to themselves" if cycle else "it nests too deeply to check"
+        raise SpecError(f"invalid OpenAPI document: {what}") from None
+
+
+def _ref_cycle(doc: Mapping[str, Any]) -> list[str]:
+    """The first chain of local $refs whose targets are $refs again and that comes back to where it began."""
+    for start in sorted(set(_local_refs(doc))):
+        chain = [start]
+        target = _pointed(doc, start)
+        while isinstance(target, Mapping) and isinstance(target.get("$ref"), str):
+            ref = target["$ref"]
+            if ref in chain:
+                return [*chain[chain.index(ref) :], ref]
+            chain.append(ref)
+            target = _pointed(doc, ref)
+    return []
+
+
+def _local_refs(node: Any) -> list[str]:
+    # iterative: the document may nest deeper than Python's recursion limit
+    refs, stack = [], [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            ref = item.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/"):
+                refs.append(ref)
+            stack += item.values()
+        elif isinstance(item, list):
+            stack += item
+    return refs
+
+
+def _pointed(doc: Mapping[str, Any], ref: str) -> Any:
+    """What a local $ref ("#/a/b") points to, or None."""
+    node: Any = doc
+    for part in ref[2:].split("/"):
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping):
+            node = node.get(key)
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return None
+    return node
 
 
 # --------------------------------------------------------------------------- comparing
@@ -174,6 +222,8 @@ def check_spec_file(path: Path) -> None:
         raise SpecError(f"{path} is not an OpenAPI document (not UTF-8 text)") from None
     except yaml.YAMLError as exc:
         raise SpecError(f"{path} is not valid YAML/JSON: {str(exc).splitlines()[0]}") from None
+    except RecursionError:
+        raise SpecError(f"{path} nests too deeply to read (more levels than Python's recursion limit)") from None
     if not isinstance(doc, dict) or "openapi" not in doc or "paths" not in doc:
         raise SpecError(f"{path} is not an OpenAPI document (no 'openapi' and 'paths' keys)")
     validate_openapi(doc)

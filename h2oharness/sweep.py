@@ -234,6 +234,8 @@ class SweepGuard:
         #: the first request of this test that got no complete answer: hypothesis replays a failing example to
         #: shrink it, and each replay would wait out the deadline again
         self.unanswered: str | None = None
+        #: that request as a curl line, the failure's reproduction
+        self.unanswered_curl: str | None = None
 
     def call(self, case: Any, target: Target, session: Any = None, settle: float = 0.0, **kwargs: Any) -> Any:
         """``case.call`` against ``target``; skips once the target is down, raises ServerCrash when this killed it.
@@ -259,11 +261,13 @@ class SweepGuard:
                 response = self._outage(exc, sent, case, target, session, kwargs)
             except requests.RequestException as exc:  # an answer cut short or undecodable: the server is up
                 self.unanswered = _no_answer(sent.operation, exc)
+            if self.unanswered is not None:
+                self.unanswered_curl = sent.curl
         if self.unanswered is not None:
             # once a request of this test got no complete answer, hypothesis' replays of it fail the same, unsent;
             # raised here, outside any except block, so that every replay fails alike (hypothesis tells failures
             # apart by where they were raised and what they were raised during)
-            raise NoAnswer(self.unanswered)
+            raise NoAnswer(self.unanswered, self.unanswered_curl)
         sent.status = int(getattr(response, "status_code", 0) or 0)
         sweep.last_answered[target.url] = sent
         sweep.recent.setdefault(target.url, deque(maxlen=_RECENT)).append(sent)
@@ -305,10 +309,13 @@ class SweepGuard:
             return redact(case.as_curl_command(headers=headers, base_url=target.url), creds.secrets())
 
         method, path = case.operation.method.upper(), case.operation.path
+        # schemathesis' coverage phase sends methods the operation does not have (a GET to a POST route): the
+        # request is named by its operation, and sent, replayed and told apart by the method it went with
+        sent_method = str(case.method).upper()
         body = None if isinstance(case.body, NotSet) else case.body
-        signature = crash_signature(method, case.formatted_path, {"q": case.query, "b": str(body)[:4096]})
+        signature = crash_signature(sent_method, case.formatted_path, {"q": case.query, "b": str(body)[:4096]})
         request = Request(
-            method, case.formatted_path, dict(case.query or {}), body, case.media_type,
+            sent_method, case.formatted_path, dict(case.query or {}), body, case.media_type,
             template=case.operation.path, path_parameters=dict(case.path_parameters or {}),
         )  # fmt: skip
         shown = redact_mapping(headers, creds.secrets())

@@ -127,3 +127,27 @@ def test_a_load_report_is_named_as_one(name: str | None, tmp_path: Path, capsys:
     err = capsys.readouterr().err.strip()
     assert "is a load run's report, not a conformance report" in err, err
     assert not (tmp_path / "known.yaml").exists()
+
+
+def test_a_report_of_the_mock_alone_is_refused_and_the_mock_left_out_of_one_with_a_real_server(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a run with --mock-faults fails by design: its baseline was written as "found on the real server", over the
+    # committed known findings, and excused those failures on every real server after it
+    report = Conformance.from_json(_report(tmp_path).read_text())
+    mock = dataclasses.replace(report.apis[0], target="mock", target_version="")
+    only_mock = tmp_path / "mock.json"
+    only_mock.write_text(dataclasses.replace(report, apis=(mock,)).to_json())
+    out = tmp_path / "known.yaml"
+    out.write_text("- {check: ST204, operations: ['GET /3/A'], reason: mine}\n")
+    before = out.read_text()
+    assert main(["baseline", "--from", str(only_mock), "--api", "h2o3", "--out", str(out)]) == 3
+    assert "holds h2o3 on mock only: a baseline names a real server's known findings" in capsys.readouterr().err
+    assert out.read_text() == before
+    failing = dataclasses.replace(mock, operations=(dataclasses.replace(mock.operations[0], path="/3/MockOnly"),))
+    both = tmp_path / "both.json"
+    both.write_text(dataclasses.replace(report, apis=(failing, report.apis[0])).to_json())
+    assert main(["baseline", "--from", str(both), "--api", "h2o3", "--out", str(out)]) == 0
+    written = yaml.safe_load(out.read_text())
+    assert "GET /3/MockOnly" not in json.dumps(written)
+    assert {e["check"]: e["operations"] for e in written}["ST101"] == ["GET /3/A", "GET /3/B"]

@@ -245,3 +245,14 @@ def test_an_entrys_request_count_is_the_draw_of_tasks_not_a_windows_capacity() -
     (only,) = window_results(rec, rules, 1.0, Search(window=2, windows=1, warmup=0), LIMIT)
     # the latency and the run-wide count are judged; the two entries' counts are not
     assert only.broken == ("STREAM h2ogpte sse time to first token p95_ms <= 50", "min_requests >= 2")
+
+
+def test_a_rate_that_broke_a_rule_judged_on_its_whole_run_fails_and_says_which() -> None:
+    search = Search(windows=1)
+    verdict = judge_rate(2, [window(2)], search, LIMIT, ["JOB a submitted min_requests >= 10"])
+    assert not verdict.passed
+    assert (
+        verdict.note
+        == "1 of 1 windows passed, 1 needed; broken on the rate's whole run: JOB a submitted min_requests >= 10"
+    )
+    assert judge_rate(2, [window(2)], search, LIMIT).passed

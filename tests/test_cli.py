@@ -37,6 +37,10 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["baseline", "--from", "/no/such/c.json", "--api", "h2o3"], "cannot read /no/such/c.json"),
         (["run", "--spec", "h2o3"], "--spec takes SLUG=PATH"),
         (["run", "--spec", "h2o3= "], "--spec takes SLUG=PATH"),
+        (
+            ["run", "--spec", "h2o3=a.yaml", "--spec", "h2o3=b.yaml"],
+            "--spec h2o3=... is given twice (a.yaml and b.yaml)",
+        ),
         # not "pass --suite-dir", which was passed
         (["run", "--suite-dir", "x.yaml"], "--suite-dir TMP/x.yaml: a folder holding contracts/, and it is a file"),
         (["run", "--suite-dir", "TMP"], "--suite-dir TMP: a folder holding contracts/, and it holds none"),
@@ -107,6 +111,10 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
             ["load", "h2o3.polling", "-t", "1s", "--api-key-env", "K"],
             "--api-key-env is for --target live; a mock target",
         ),
+        # before, a load at one rate ran without a word about the search's options it ignored
+        (["load", "h2o3.polling", "-t", "1s", "--windows", "2"], "--windows is for --find-capacity; a run at one"),
+        (["load", "h2o3.polling", "-t", "1s", "--max-rate", "8"], "--max-rate is for --find-capacity"),
+        (["load", "h2o3.polling", "-t", "1s", "--warmup", "5s"], "--warmup is for --find-capacity"),
         # URLs httpx cannot send: one line naming the option, not httpx's InvalidURL
         (["run", "--target", "live", "--api", "h2o3", "--url", "http://127.0.0.1:abc"], "--url is not a valid URL"),
         (["run", "--target", "live", "--api", "h2o3", "--url", "http://[::1"], "--url is not a valid URL"),
@@ -313,6 +321,40 @@ def test_argparse_errors_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("operations", "flags", "needle"),
+    [
+        ({"/3/Shutdown": "post"}, [], "none of its 1 operations is in this run's scope"),
+        ({"/3/Shutdown": "post"}, [], "add --all-operations --include-destructive"),
+        ({"/3/Shutdown": "post"}, ["--all-operations"], "add --all-operations --include-destructive"),
+        ({"/3/ModelBuilders/kmeans": "post"}, [], "add --all-operations"),
+    ],
+)
+def test_a_spec_whose_operations_this_run_would_not_test_is_refused_before_any_test_runs(
+    operations: dict[str, str],
+    flags: list[str],
+    needle: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the run went ahead and ended in "cannot collect ...: does not match any API operations and therefore has no
+    # effect", with nothing said about why (scope) nor what to add
+    import json
+
+    monkeypatch.chdir(ROOT)
+    ok = {"responses": {"200": {"description": "ok"}}}
+    paths = {path: {method: ok} for path, method in operations.items()}
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": paths}))
+    argv = ["run", "--api", "h2o3", "--spec", f"h2o3={spec}", *flags, "--report-dir", str(tmp_path / "r")]
+    assert main(argv) == 3
+    error = one_line_error(capsys)
+    assert needle in error
+    assert error.endswith(needle) or needle.startswith("none")
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
     ("content", "needle"),
     [
         ("openapi: [unclosed", "not valid YAML"),
@@ -326,6 +368,15 @@ def test_argparse_errors_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
             "              schema: {$ref: '#/components/schemas/Missing'}\n",
             "the $ref '#/components/schemas/Missing' points to nothing",
         ),
+        pytest.param(  # the validator followed the cycle until a RecursionError ended the CLI with a traceback
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses:\n"
+            "        '200':\n          description: ok\n          content:\n            application/json:\n"
+            "              schema: {$ref: '#/components/schemas/A'}\ncomponents:\n  schemas:\n"
+            "    A: {$ref: '#/components/schemas/B'}\n    B: {$ref: '#/components/schemas/A'}\n",
+            "the $refs #/components/schemas/A -> #/components/schemas/B -> #/components/schemas/A lead back",
+            id="ref-cycle",
+        ),
+        pytest.param("a: " + "[" * 20_000 + "]" * 20_000 + "\n", "nests too deeply to read", id="deep-nesting"),
     ],
 )
 def test_malformed_spec_file_is_rejected_before_any_test_runs(
@@ -368,7 +419,7 @@ def test_a_run_whose_pytest_wrote_no_report_does_not_show_the_previous_one(
 def test_a_suite_module_that_cannot_be_collected_is_a_harness_error_of_its_api(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """pytest stops at a collection error and runs nothing: exit 3 naming the module, not "nothing tested, 0"."""
+    """A module that cannot be collected is an error of its API: exit 3 naming the module, not "nothing tested, 0"."""
     import json
 
     (tmp_path / "contracts" / "h2o3").mkdir(parents=True)
@@ -381,6 +432,26 @@ def test_a_suite_module_that_cannot_be_collected_is_a_harness_error_of_its_api(
     report = json.loads((tmp_path / "r" / "conformance.json").read_text())
     assert report["exit_code"] == 3
     assert [api["slug"] for api in report["apis"]] == ["h2o3"]
+
+
+def test_a_module_of_one_api_that_cannot_be_collected_leaves_the_other_apis_tested(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # pytest ran no test at all after a collection error: the workflows scenario never ran, and workflows was
+    # missing from the report as if the run had not been asked to test it
+    import json
+
+    (tmp_path / "contracts" / "h2o3").mkdir(parents=True)
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "contracts" / "h2o3" / "test_broken.py").write_text("def test_x(:\n")
+    (tmp_path / "scenarios" / "test_workflows_fine.py").write_text("def test_fine():\n    pass\n")
+    argv = ["run", "--api", "h2o3,workflows", "--suite-dir", str(tmp_path), "--workers", "0"]
+    assert main([*argv, "--report-dir", str(tmp_path / "r")]) == 3
+    report = json.loads((tmp_path / "r" / "conformance.json").read_text())
+    apis = {api["slug"]: api for api in report["apis"]}
+    assert apis["h2o3"]["errors"] == ["cannot collect contracts/h2o3/test_broken.py: SyntaxError: invalid syntax"]
+    assert [(s["name"], s["outcome"]) for s in apis["workflows"]["scenarios"]] == [("test_fine", "passed")]
+    assert apis["workflows"]["errors"] == []
 
 
 def run_report(

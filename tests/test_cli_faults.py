@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import selectors
 import subprocess
@@ -12,6 +13,8 @@ import httpx
 import pytest
 
 from h2oharness.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _first_line(proc: subprocess.Popen[str], seconds: float) -> str:
@@ -65,3 +68,26 @@ def test_bad_fault_options_are_one_line_errors(
     assert code == 3
     assert expected in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_a_failure_the_plan_caused_is_reproduced_by_starting_the_mock_with_the_plan(tmp_path: Path) -> None:
+    # the page said to start the same mock without the plan: the curl after it got a 200, not the failure
+    plan = tmp_path / "faults.yaml"
+    plan.write_text('rules: [{path: /3/About, fault: "status=500"}]\n')
+    spec = tmp_path / "about.json"
+    about = {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {}}}}}}}
+    spec.write_text(
+        json.dumps({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/3/About": about}})
+    )
+    out = tmp_path / "report"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
+    command = [sys.executable, "-m", "h2oharness.cli", "run", "--api", "h2o3", "--workers", "0", "--max-examples", "1"]
+    command += ["--spec", f"h2o3={spec}", "--mock-faults", str(plan), "--report-dir", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, cwd=ROOT, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr[-2000:]
+    (api,) = json.loads((out / "conformance.json").read_text())["apis"]
+    assert api["mock_faults"] == str(plan.resolve())
+    port = api["target_url"].rsplit(":", 1)[1]
+    page = (out / "conformance.html").read_text()
+    assert f"h2oharness serve --api h2o3 --port {port} --faults {plan.resolve()}" in page

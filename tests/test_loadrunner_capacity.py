@@ -155,3 +155,20 @@ def test_find_capacity_with_workers_judges_whole_windows_from_every_worker(tmp_p
     (window,) = report["capacity"]["curve"]
     assert window["sent"] > 0  # the master ended the run after the window, not Locust's early --run-time
     assert proc.stdout.strip().splitlines()[-1] == report["capacity"]["answer"]
+
+
+def test_find_capacity_fails_a_rate_whose_whole_run_broke_an_entrys_request_count(tmp_path: Path) -> None:
+    # an entry's min_requests is judged on a rate's whole run, not per window: it was judged nowhere, and the
+    # answer named a capacity whose own summary said "SLO broken"
+    proc, report = load(
+        tmp_path, "h2o3.polling", "--find-capacity", "-u", "4", "--min-rate", "1", "--max-rate", "1",
+        "--window", "2s", "--windows", "1", "--warmup", "1s", "--mock-speed", "10", "--max-time", "120s",
+        "--slo", "JOB h2o3 parse submitted:min_requests=1000000",
+    )  # fmt: skip
+    assert report is not None, proc.stdout + proc.stderr[-2000:]
+    (rate,) = report["capacity"]["rates"]
+    assert rate["passed"] is False
+    assert "broken on the rate's whole run: JOB h2o3 parse submitted min_requests >= 1e+06" in rate["note"]
+    assert report["capacity"]["capacity_rate"] is None
+    assert proc.returncode == 1
+    assert proc.stdout.strip().splitlines()[-1].startswith("capacity: below 1 req/s: even the lowest rate tried")

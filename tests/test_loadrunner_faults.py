@@ -82,3 +82,27 @@ def test_a_job_whose_submission_failed_is_not_counted_as_submitted(tmp_path: Pat
     verdicts = {v["rule"]: v for v in report["slos"]}
     assert not verdicts["JOB h2o3 parse submitted min_requests >= 1"]["ok"]
     assert not verdicts["JOB h2o3 parse submit-to-done p95_ms <= 5000"]["ok"]
+
+
+def test_a_run_past_its_max_time_is_stopped_and_still_reports_its_figures(tmp_path: Path) -> None:
+    # the hard limit stopped Locust, which wrote its figures, and the run then wrote no load.json nor load.html:
+    # a load against staging with --max-time as its safety net had nothing to show for the minutes it ran
+    out = tmp_path / "report"
+    command = [sys.executable, "-m", "h2oharness.cli", "load", "h2o3.polling", "--suite-dir", str(ROOT)]
+    command += ["-u", "2", "-r", "2", "-t", "60s", "--max-time", "6s", "--report-dir", str(out)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path, check=False)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == (
+        "h2oharness: error: the load run passed its hard time limit of 6 s and was stopped; the figures until then "
+        f"are in {out.resolve() / 'load.html'}"
+    )
+    report = json.loads((out / "load.json").read_text())
+    assert report["errors"] == [
+        "the load run passed its hard time limit of 6 s and was stopped: the figures are those until then"
+    ]
+    assert report["passed"] is False
+    assert report["totals"]["requests"] > 0
+    assert (out / "load.html").is_file()

@@ -79,6 +79,27 @@ def test_a_stopped_run_s_report_says_which_api_s_tests_it_did_not_run(pytester: 
     assert conformance["exit_code"] == 3
 
 
+def test_a_run_stopped_while_collecting_reports_the_apis_it_had_not_collected_yet(pytester: pytest.Pytester) -> None:
+    # run --max-time shorter than the collection of four APIs (about 20 s): the report held the APIs collected before
+    # the stop, and the one still to collect was missing from it, as if the run had not been asked to test it
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_coreplexml_a.py").write_text("def test_a():\n    pass\n")
+    stop = "import os, signal, time\nos.kill(os.getpid(), signal.SIGTERM)\ntime.sleep(0.2)\n"
+    (pytester.path / "scenarios" / "test_h2o3_b.py").write_text(stop + "def test_b():\n    pass\n")
+    (pytester.path / "scenarios" / "test_workflows_c.py").write_text("def test_c():\n    pass\n")
+    report = pytester.path / "reports"
+    files = [f"scenarios/test_{name}.py" for name in ("coreplexml_a", "h2o3_b", "workflows_c")]
+    result = pytester.runpytest_subprocess("--harness-report-dir", str(report), "-p", "no:cacheprovider", *files)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    conformance = json.loads((report / "conformance.json").read_text())
+    errors = {api["slug"]: api["errors"] for api in conformance["apis"]}
+    assert errors["workflows"] == [
+        "the run was stopped before it collected this API's tests: none of them ran (a resumed run runs them)"
+    ]
+    assert errors["coreplexml"] == ["the run was stopped: 1 of its 1 tests did not run (a resumed run runs them)"]
+    assert conformance["exit_code"] == 3
+
+
 def test_a_last_call_after_the_tests_lets_the_report_be_written_while_xdist_ends_its_workers(
     pytester: pytest.Pytester,
 ) -> None:

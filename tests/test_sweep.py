@@ -95,6 +95,12 @@ class _Case:
     path_parameters: dict[str, Any] = field(default_factory=dict)
     operation: _Operation = field(default_factory=_Operation)
     calls: int = 0
+    #: the method sent: the operation's, unless the case is one of schemathesis' unexpected methods
+    sent_method: str | None = None
+
+    @property
+    def method(self) -> str:
+        return (self.sent_method or self.operation.method).upper()
 
     @property
     def formatted_path(self) -> str:
@@ -102,7 +108,7 @@ class _Case:
 
     def as_curl_command(self, headers: dict[str, Any] | None = None, *, base_url: str | None = None) -> str:
         shown = " ".join(f"-H '{k}: {v}'" for k, v in (headers or {}).items())
-        return f"curl -X POST {shown} '{base_url}{self.operation.path}?x=1'"
+        return f"curl -X {self.method} {shown} '{base_url}{self.operation.path}?x=1'"
 
     def call(self, base_url: str | None = None, session: Any = None, **kwargs: Any) -> str:
         self.calls += 1
@@ -163,6 +169,28 @@ def test_an_in_flight_death_is_recorded_with_redacted_curl_and_log_then_restarte
     assert again.calls == 0
 
 
+def test_a_death_by_an_unexpected_method_is_recorded_and_replayed_with_the_method_sent() -> None:
+    # schemathesis' coverage phase sends GET to a POST-only route: the crash's request (replayed on a fresh node)
+    # and its never-send-again signature said POST, so the replay sent another request, and the operation's own
+    # POST with that query was skipped as the one that killed the server
+    url = _closed_port()
+    sweep = Sweep(max_restarts=3, servers={url: _Server(url)})
+    guard, node = _guard(sweep)
+    target = Target("local", url)
+    with pytest.raises(ServerCrash, match="POST /3/Shutdown"):
+        guard.call(_Case(requests.ConnectionError(ConnectionResetError(104, "reset")), sent_method="get"), target)
+    ((_, value),) = node.user_properties
+    entry = crash_entry(value)
+    assert entry is not None
+    assert (entry["method"], entry["path"]) == ("POST", "/3/Shutdown")  # reported on its operation
+    assert entry["request"]["method"] == "GET"
+    assert entry["sequence"][-1]["method"] == "GET"
+    assert Failure.from_dict(entry["failure"]).curl == f"curl -X GET  '{url}/3/Shutdown?x=1'"
+    post = _Case(None)
+    assert guard.call(post, target) == "ok"  # a request never sent before
+    assert post.calls == 1
+
+
 def test_without_a_restart_left_the_target_is_down_and_later_cases_skip_unsent() -> None:
     url = _closed_port()
     sweep = Sweep(max_restarts=0, servers={url: _Server(url)})
@@ -219,9 +247,13 @@ def test_an_answer_cut_short_is_a_named_failure_without_a_health_probe() -> None
     guard, node = _guard(sweep)
     cut = requests.exceptions.ChunkedEncodingError("GET /x: IncompleteRead(3 bytes read, 9 more expected)")
     case = _Case(cut)
+    url = _closed_port()
     for _ in range(3):
-        with pytest.raises(NoAnswer, match=r"^POST /3/Shutdown: no complete answer \(ChunkedEncodingError\): GET /x"):
-            guard.call(case, Target("live", _closed_port()))
+        with pytest.raises(
+            NoAnswer, match=r"^POST /3/Shutdown: no complete answer \(ChunkedEncodingError\): GET /x"
+        ) as e:
+            guard.call(case, Target("live", url))
+        assert e.value.curl == f"curl -X POST  '{url}/3/Shutdown?x=1'"  # the report's reproduction; before, none
     assert case.calls == 1, "hypothesis' replays of the example are not sent again"
     assert node.user_properties == []
     assert sweep.down_since is None

@@ -158,6 +158,8 @@ def _rule(raw: Any, where: str) -> Rule:
     if not faults:
         raise FaultError(f"{where}: 'fault' is empty")
     probability = _number("probability", str(raw.get("probability", 1)))
+    if probability > 1:  # "probability: 20" meant for 20 % was clamped to 1: every matching request faulted
+        raise FaultError(f"{where}: probability is a share from 0 to 1 (0.2 is 20 %), got {probability:g}")
     every = int(_number("every", str(raw.get("every", 1)), 1))
     times = raw.get("times")
     operation = raw.get("operation")
@@ -166,7 +168,7 @@ def _rule(raw: Any, where: str) -> Rule:
         method=raw.get("method"),
         path=raw.get("path"),
         operation=_operation(str(operation)) if operation else None,
-        probability=min(probability, 1.0),
+        probability=probability,
         every=every,
         after=int(_number("after", str(raw.get("after", 0)))),
         after_seconds=_number("after_seconds", str(raw.get("after_seconds", 0))),

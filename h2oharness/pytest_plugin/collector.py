@@ -25,7 +25,7 @@ from h2oharness.folders import CLAIMED_BY, claim, release
 from h2oharness.pytest_plugin.conformance import build_report, report_secrets
 from h2oharness.pytest_plugin.options import SETTINGS
 from h2oharness.pytest_plugin.progress import PROGRESS, finished_line, read_progress, sweep_line
-from h2oharness.pytest_plugin.recording import DRIFT, RECORD
+from h2oharness.pytest_plugin.recording import DRIFT, RECORD, api_of
 from h2oharness.scrub import redact_json, scrub_file
 
 if TYPE_CHECKING:
@@ -225,10 +225,31 @@ class ReportCollector:
 
     def build(self) -> Conformance:
         """The report's view model from what was collected: one API report per API and target kind."""
-        not_run = self.collected - {str(r.get("nodeid")) for r in self.records} if self._stopped() else set()
-        return build_report(
-            self.config, self.records, self.drift, self.crashes, self.started, self.collect_errors, not_run
+        stopped = self._stopped()
+        not_run = self.collected - {str(r.get("nodeid")) for r in self.records} if stopped else set()
+        not_collected = (
+            self._asked() - {api for nodeid in self.collected if (api := self._api(nodeid))} if stopped else set()
         )
+        return build_report(
+            self.config,
+            self.records,
+            self.drift,
+            self.crashes,
+            self.started,
+            self.collect_errors,
+            not_run,
+            not_collected,
+        )
+
+    def _asked(self) -> set[str]:
+        """The APIs whose tests the command line names (``h2oharness run`` names each API's folder and files)."""
+        return {api for arg in self.config.args if (api := self._api(arg, self.config.invocation_params.dir))}
+
+    def _api(self, nodeid: str, base: Path | None = None) -> str | None:
+        """The API slug of a node id or a command-line path, if it is one of an API's test files or folders."""
+        root = Path(str(self.config.rootpath)).resolve()
+        found = api_of(root, ((base or root) / nodeid.split("::")[0]).resolve())
+        return found[0] if found else None
 
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:

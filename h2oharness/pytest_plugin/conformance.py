@@ -32,13 +32,15 @@ def build_report(
     started: float,
     collect_errors: Sequence[tuple[str, str]] = (),
     not_run: Collection[str] = (),
+    not_collected: Collection[str] = (),
 ) -> Conformance:
     """The report's view model from the collected records: one API report per API and target kind.
 
     ``collect_errors`` are (node id, why) of modules pytest could not collect: errors of their API, whose run
     then exits 3, since their tests never ran. ``not_run`` are the node ids of the collected tests a session that
     was stopped early did not run: an error of each API that has some, for the same reason (a baseline or a diff
-    would take the report for a whole run).
+    would take the report for a whole run). ``not_collected`` are the slugs of the APIs such a session was stopped
+    before it collected any of their tests: an error of each too, not an API missing from the report.
     """
     # tests bound to no target (document checks) join each of their API's groups
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -71,6 +73,11 @@ def build_report(
         )
         if not any(a == slug for a, _ in groups):
             groups[(slug, config.stash[SETTINGS].target.split(",")[0])] = []
+    for slug in sorted(set(not_collected) - {a for a, _ in groups}):
+        unrun.setdefault(slug, []).append(
+            "the run was stopped before it collected this API's tests: none of them ran (a resumed run runs them)"
+        )
+        groups[(slug, config.stash[SETTINGS].target.split(",")[0])] = []
     apis = [
         _api_report(config, drift, crashes, slug, kind, recs, unrun.get(slug, []))
         for (slug, kind), recs in sorted(groups.items())
@@ -146,6 +153,7 @@ def _api_report(
         drift=tuple(DriftEntry(*d) for d in sorted(found)),
         errors=tuple(sorted({r["error"] for r in recs if r.get("error")} | set(collect_errors) | set(spec_errors))),
         excluded=_excluded(config, slug),
+        mock_faults=(config.stash[SETTINGS].mock_faults or "") if kind == "mock" else "",
     )
 
 

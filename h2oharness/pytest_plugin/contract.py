@@ -32,7 +32,7 @@ from schemathesis.core.failures import FailureGroup
 
 from h2oharness.apis import ApiInfo, get_api
 from h2oharness.budget import BudgetSpent
-from h2oharness.contractplan import CaseFeed, FlowContext, FlowPlan
+from h2oharness.contractplan import CaseFeed, FlowContext, FlowPlan, in_scope
 from h2oharness.errors import ConfigError
 from h2oharness.pytest_plugin import lazycoverage
 from h2oharness.pytest_plugin.budgeted import BUDGET
@@ -57,17 +57,14 @@ def contract_tests(slug: str, folder: Path) -> tuple[TestFunction, TestFunction 
     if current.seed is not None:
         document.config.seed = current.seed
 
-    def in_scope(method: str, path: str) -> bool:
-        key = (method.upper(), path)
-        if key in destructive:
-            return current.include_destructive and current.all_operations
-        default = api.plan.default_scope
-        return current.all_operations or default is None or default(method, path)
+    def tested(method: str, path: str) -> bool:
+        flags = {"all_operations": current.all_operations, "include_destructive": current.include_destructive}
+        return in_scope(api.plan, destructive, method, path, **flags)
 
     # filtered before parametrize: an operation out of scope is not even collected
     # an exclude, not an include: once a schemathesis.toml has [[operations]] entries, the loaded schema's filter
     # already includes everything and a further include only adds alternatives (schemathesis 4.32)
-    schema = document.exclude(lambda ctx: not in_scope(ctx.operation.method, ctx.operation.path))
+    schema = document.exclude(lambda ctx: not tested(ctx.operation.method, ctx.operation.path))
     # a budgeted sweep uses the real keys too: most of what it finds past the first round is behind them
     wanted = current.all_operations or current.real_keys or current.budget is not None
     feed = api.plan.feed() if api.plan.feed and wanted else None

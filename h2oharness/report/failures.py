@@ -72,7 +72,9 @@ def failures_from_exception(exc: BaseException, limit: int = 2000) -> list[Failu
         if (check, message) in seen:
             continue
         seen.add((check, message))
-        out.append(Failure(check=check, message=message, curl=curl, signature=signature))
+        # a request the target left unanswered has its own reproduction: schemathesis printed none for it
+        reproduce = (leaf.curl if isinstance(leaf, NoAnswer) else None) or curl
+        out.append(Failure(check=check, message=message, curl=reproduce, signature=signature))
     return out
 
 

@@ -424,6 +424,13 @@ def _rules_from(items: Iterable[Any], where: str) -> list[Rule]:
             # a NaN limit is never met, a negative one never either: refused before the run, not judged after it
             if not value >= 0:
                 raise ConfigError(f"{where}: rule {index}: {limit} must be a number of 0 or more, got {value:g}")
+            if value == math.inf:  # a limit no run can break, or a minimum none can meet
+                raise ConfigError(f"{where}: rule {index}: {limit} must be finite, got {value:g}")
+            if limit == "failure_ratio" and value > 1:
+                # a percentage given as one ("failure_ratio=2" for 2 %) made an SLO that no run could break
+                raise ConfigError(
+                    f"{where}: rule {index}: failure_ratio is a share from 0 to 1 (0.02 is 2 %), got {value:g}"
+                )
             if limit.endswith("_ms") and not entry:
                 raise ConfigError(f"{where}: rule {index}: {limit} is a latency limit: it needs an entry")
             rules.append(Rule(limit, float(value), str(entry) if entry else None))

@@ -349,6 +349,8 @@ class ApiReport:
     target_version: str = ""
     #: operations left out because they are destructive by design (shutdown, signals, arbitrary expressions...)
     excluded: tuple[Excluded, ...] = ()
+    #: the fault plan (its path) the run's mock injected, "" when none: a reproduction starts the mock with it
+    mock_faults: str = ""
 
     @property
     def counts(self) -> Counts:
@@ -383,6 +385,7 @@ class ApiReport:
             "drift": [entry.to_dict() for entry in self.drift],
             "defects": [defect.to_dict() for defect in self.defects],
             "excluded": [entry.to_dict() for entry in self.excluded],
+            **({"mock_faults": self.mock_faults} if self.mock_faults else {}),
         }
 
     @property
@@ -394,7 +397,7 @@ class ApiReport:
     def from_dict(cls, data: object, where: str = "") -> ApiReport:
         """Read an API report written by ``to_dict`` (``counts`` and ``defects`` are ignored and recomputed)."""
         keys = {"slug", "title", "target", "target_url", "target_version", "counts", "errors", "defects"}
-        obj = _object(data, where, keys | {"operations", "scenarios", "drift", "excluded"})
+        obj = _object(data, where, keys | {"operations", "scenarios", "drift", "excluded", "mock_faults"})
         return cls(
             slug=_str(obj, "slug", where),
             title=_str(obj, "title", where),
@@ -406,6 +409,7 @@ class ApiReport:
             errors=_items(obj, "errors", where, _string_item, []),
             target_version=_str(obj, "target_version", where, ""),
             excluded=_items(obj, "excluded", where, Excluded.from_dict, []),
+            mock_faults=_str(obj, "mock_faults", where, ""),
         )
 
 

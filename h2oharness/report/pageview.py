@@ -11,6 +11,7 @@ on the same port first.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -63,8 +64,9 @@ def scenario_status(scenario: ScenarioResult) -> Status:
     return scenario.outcome
 
 
-def serve_hint(target: str, target_url: str, slug: str) -> str | None:
-    """For a mock target, the command that starts the same mock on the report's port (else None).
+def serve_hint(target: str, target_url: str, slug: str, faults: str = "") -> str | None:
+    """For a mock target, the command that starts the same mock on the report's port, with the fault plan it
+    injected (else None): without it, the failures the plan caused do not reproduce.
 
     Example:
         >>> serve_hint("mock", "http://127.0.0.1:41234", "h2o3")
@@ -76,7 +78,11 @@ def serve_hint(target: str, target_url: str, slug: str) -> str | None:
         port = urlsplit(target_url).port
     except ValueError:
         port = None
-    return f"h2oharness serve --api {slug}" + (f" --port {port}" if port else "")
+    return (
+        f"h2oharness serve --api {slug}"
+        + (f" --port {port}" if port else "")
+        + (f" --faults {shlex.quote(faults)}" if faults else "")
+    )
 
 
 def _headline(message: str) -> tuple[str, bool]:
@@ -193,7 +199,7 @@ def _failure_views(op: OperationResult, hint: str | None) -> tuple[FailureView, 
 
 
 def _api_view(api: ApiReport) -> ApiView:
-    hint = serve_hint(api.target, api.target_url, api.slug)
+    hint = serve_hint(api.target, api.target_url, api.slug, api.mock_faults)
     failed, passed, untested = display_order(api.operations)
     operations = [
         OperationView(op, operation_status(op), f"op-{api.slug}-{index}", _failure_views(op, hint))

@@ -207,6 +207,12 @@ def test_bad_plans_are_refused(tmp_path: Path) -> None:
             FaultPlan.from_file(path)
 
 
+def test_a_probability_above_one_is_refused_not_clamped() -> None:
+    # "probability: 20" meant for 20 % was read as 1: every matching request of the run faulted
+    with pytest.raises(FaultError, match=r"probability is a share from 0 to 1 \(0.2 is 20 %\), got 20"):
+        FaultPlan.from_data({"rules": [{"probability": 20, "fault": "reset"}]})
+
+
 def test_stuck_job_never_leaves_running() -> None:
     clock = ManualClock()
     board = JobBoard(clock)

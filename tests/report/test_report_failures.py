@@ -11,7 +11,7 @@ import requests
 import schemathesis
 
 from h2oharness.apis.h2ogpte.client import H2OGPTeResponseError
-from h2oharness.errors import StreamCut
+from h2oharness.errors import NoAnswer, StreamCut
 from h2oharness.report.build import dedupe_failures
 from h2oharness.report.failures import failures_from_exception, next_step
 from h2oharness.report.model import Failure
@@ -55,6 +55,15 @@ def test_an_answer_that_never_came_whole_is_a_no_answer_check_naming_its_request
     assert failure.check == "NoAnswer"
     assert failure.message.startswith(says), failure.message
     assert "secret" not in failure.message
+
+
+def test_a_contract_request_left_unanswered_is_reproduced_by_its_own_curl() -> None:
+    # schemathesis prints no "Reproduce with" for a request that raised: the report had a NoAnswer without a curl
+    curl = "curl -X POST 'http://127.0.0.1:9/3/Jobs/abc/cancel'"
+    unanswered = NoAnswer("POST /3/Jobs/{job_id}/cancel: no complete answer (the target reset the connection)", curl)
+    (failure,) = failures_from_exception(ExceptionGroup("one", [unanswered]))
+    assert failure.check == "NoAnswer"
+    assert failure.curl == curl
 
 
 def test_an_official_clients_connection_error_is_named_by_the_request_under_it() -> None:

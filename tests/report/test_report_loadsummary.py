@@ -180,6 +180,10 @@ def test_overrides_replace_the_file_rule_on_the_same_entry_and_limit() -> None:
         (":p95_ms=500", "p95_ms is a latency limit: it needs an entry"),
         ("failure_ratio=nan", "failure_ratio must be a number of 0 or more, got nan"),
         ("JOB a:p95_ms=-5", "p95_ms must be a number of 0 or more, got -5"),
+        # before, accepted: 2 % written as failure_ratio=2 was an SLO no run could break, min_rps=inf one none met
+        ("failure_ratio=2", r"failure_ratio is a share from 0 to 1 \(0.02 is 2 %\), got 2"),
+        ("min_rps=inf", "min_rps must be finite, got inf"),
+        ("JOB a:p95_ms=1e400", "p95_ms must be finite, got inf"),
     ],
 )
 def test_bad_overrides_are_config_errors(text: str, needle: str) -> None:

@@ -93,6 +93,8 @@ def test_within_an_api_new_then_known_then_passed_each_in_path_order_untested_ap
 def test_a_mock_targets_reproduction_starts_the_same_mock_on_the_reports_port_first() -> None:
     assert serve_hint("mock", "http://127.0.0.1:41234", "h2o3") == "h2oharness serve --api h2o3 --port 41234"
     assert serve_hint("mock", "http://127.0.0.1", "h2o3") == "h2oharness serve --api h2o3"
+    faulted = "h2oharness serve --api h2o3 --port 41234 --faults '/tmp/my plan.yaml'"
+    assert serve_hint("mock", "http://127.0.0.1:41234", "h2o3", "/tmp/my plan.yaml") == faulted
     assert serve_hint("local", "http://127.0.0.1:54321", "h2o3") is None
     assert serve_hint("live", "https://h2o.example:443", "h2o3") is None
     secret = Failure("auth", "401", "curl -H 'Authorization: Bearer [REDACTED]' http://127.0.0.1:41234/v1/x")
