@@ -182,6 +182,7 @@ HANDLERS: dict[str, Handler] = {
     "create_delete_chat_session_job": library.create_delete_chat_session_job,
     "get_document_count": library.get_document_count,
     "get_document": library.get_document,
+    "update_document": library.update_document,
     "get_document_internal_metadata": library.get_document_part,
     "get_document_page_layout": library.get_document_part,
     "get_document_user_source_file": library.get_document_part,

@@ -1,7 +1,8 @@
 """Drive the official h2ogpte 1.7.5 client against a server: ``python h2ogpte_official_driver.py URL KEY MODE``.
 
 MODE ``rest``: the generated REST client (h2ogpte.rest_sync) through seed 003's flow. MODE ``highlevel``: the
-``H2OGPTE`` client (GET /rpc/meta, PUT /rpc/fs, ingestion jobs, the /ws WebSocket). MODE ``sweep-sync``,
+``H2OGPTE`` client (GET /rpc/meta, PUT /rpc/fs, ingestion jobs, the /ws WebSocket). MODE ``readback``: H2OGPTE
+calls whose writes a later read must show. MODE ``sweep-sync``,
 ``sweep-async``, ``sweep-openai``: every public method of H2OGPTE, H2OGPTEAsync or the openai client's resources the
 compatible API serves (h2ogpte_official_sweep.py). Prints one JSON line last.
 """
@@ -125,11 +126,39 @@ def highlevel_flow(url: str, key: str) -> dict[str, object]:
     }
 
 
+def readback_flow(url: str, key: str) -> dict[str, object]:
+    """H2OGPTE calls that change what a later call reads: what each read answered after its write."""
+    from h2ogpte import H2OGPTE
+
+    client = H2OGPTE(address=url, api_key=key)
+    cid = client.create_collection(name="demo", description="d")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "sales.csv"
+        path.write_bytes(CSV)
+        with path.open("rb") as fh:
+            uid = client.upload("sales.csv", fh)
+    client.ingest_uploads(cid, [uid])
+    (doc,) = client.list_documents_in_collection(cid, 0, 10)
+    renamed = client.update_document_name(doc.id, "  renamed.csv ")
+    client.update_document_uri(doc.id, "https://example.com/sales.csv")
+    got = client.get_document(doc.id)
+    return {
+        "document_id": doc.id,
+        "renamed": renamed,
+        "name": got.name,
+        "uri": got.uri,
+        "updated_later": got.updated_at > doc.updated_at,
+        "listed": [(d.name, d.uri) for d in client.list_documents_in_collection(cid, 0, 10)],
+        "chunk_names": sorted({c.name for c in client.list_document_chunks(doc.id)}),
+    }
+
+
 def main() -> None:
     url, key, mode = sys.argv[1], sys.argv[2], sys.argv[3]
     flows = {
         "rest": rest_flow,
         "highlevel": highlevel_flow,
+        "readback": readback_flow,
         "sweep-sync": h2ogpte_official_sweep.sweep_sync,
         "sweep-async": h2ogpte_official_sweep.sweep_async,
         "sweep-openai": h2ogpte_official_sweep.sweep_openai,

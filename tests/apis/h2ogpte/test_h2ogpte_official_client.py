@@ -66,3 +66,15 @@ def test_high_level_client_ingests_and_queries_over_the_websocket(
     question = state.messages[out["reply_to"]]
     assert question["reply_to"] is None
     assert question["_session"] == out["session_id"]
+
+
+def test_high_level_client_reads_back_a_renamed_document(url: str, state: H2OGPTeMockState, drive: Drive) -> None:
+    """update_document_name and update_document_uri (PATCH /documents/{id}) change what get_document, the listing
+    and the chunks read; the rename is trimmed by the client and answers the document's id."""
+    out = drive(url, DEFAULT_KEY, "readback")
+    assert out["renamed"] == out["document_id"]
+    assert (out["name"], out["uri"]) == ("renamed.csv", "https://example.com/sales.csv")
+    assert out["updated_later"] is True
+    assert out["listed"] == [["renamed.csv", "https://example.com/sales.csv"]]
+    assert out["chunk_names"] == ["renamed.csv"]
+    assert state.internal_errors == []

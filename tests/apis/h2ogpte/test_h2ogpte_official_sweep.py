@@ -89,6 +89,8 @@ HAND_WRITTEN = (
     "summarize_content",
     "summarize_document",
     "update_collection",
+    "update_document_name",
+    "update_document_uri",
     "upload",
     # the default collection, chunks, the catalogues the client reads first, and the admin jobs of /rpc/job
     "get_default_collection",

@@ -56,8 +56,8 @@ def render_document(state: H2OGPTeMockState, doc: Document) -> dict[str, Any]:
         "page_count": 1,
         "status": "completed" if done else "in progress",
         "created_at": created,
-        "updated_at": created,
-        "uri": None,
+        "updated_at": doc.updated_at or created,
+        "uri": doc.uri,
         "summary": None,
         "metadata_dict": dict(doc.metadata),
         "is_encrypted": False,
@@ -88,6 +88,24 @@ def list_documents_for_collection(state: H2OGPTeMockState, call: Call) -> Reply:
 def get_document(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/documents/{document_id}."""
     return Reply(render_document(state, document_of(state, call.path_params["document_id"])))
+
+
+def update_document(state: H2OGPTeMockState, call: Call) -> Reply:
+    """PATCH /api/v1/documents/{document_id}: the name and uri given (null or absent: left as they are), 200 the
+    Document as GET now reads it (the client's update_document_name and update_document_uri)."""
+    doc = document_of(state, call.path_params["document_id"])
+    body = object_body(call)
+    for field in ("name", "uri"):
+        if body.get(field) is not None and not isinstance(body[field], str):
+            raise bad_request(f"{field} must be a string")
+    if isinstance(body.get("name"), str):
+        if not body["name"].strip():
+            raise bad_request("name must not be empty")
+        doc.name = body["name"]
+    if isinstance(body.get("uri"), str):
+        doc.uri = body["uri"]
+    doc.updated_at = state.now()
+    return Reply(render_document(state, doc))
 
 
 def get_document_part(state: H2OGPTeMockState, call: Call) -> Reply:
