@@ -173,3 +173,49 @@ def test_dkv_removes_one_key_or_everything(http: httpx.Client, frame: str) -> No
     everything = http.delete("/3/DKV").json()
     assert everything["__meta"]["schema_name"] == "RemoveAllV3"
     assert http.get("/3/Frames").json()["frames"] == []
+
+
+def test_group_by_reduces_each_group_as_ast_group(http: httpx.Client, frame: str, train_csv: Path) -> None:
+    """GB sorts the groups, names its columns as AstGroup does, and treats missing values per its NA handling: 'all'
+    makes a group's result NA, 'rm' leaves them out, 'ignore' leaves them out of the sum but counts them."""
+    rows = _expected(train_csv)
+    ast = (
+        f"(tmp= py_gb (GB {frame} [2] 'nrow' 0 'all' 'mean' 1 'all' 'mean' 1 'rm' 'mean' 1 'ignore' "
+        "'median' 3 'rm' 'sdev' 0 'rm'))"
+    )
+    assert _rapids(http, ast)["num_cols"] == 7
+    table = _download(http, "py_gb")
+    assert table[0] == ["color", "nrow", "mean_x2", "mean_x2", "mean_x2", "median_size", "sdev_x1"]
+    colors = sorted({r["color"] for r in rows})
+    assert [line[0] for line in table[1:]] == colors
+    for line, color in zip(table[1:], colors, strict=True):
+        group = [r for r in rows if r["color"] == color]
+        x2 = [float(r["x2"]) for r in group if r["x2"] != ""]
+        assert float(line[1]) == len(group)
+        assert (line[2] == "") is (len(x2) < len(group))
+        assert float(line[3]) == pytest.approx(sum(x2) / len(x2))
+        assert float(line[4]) == pytest.approx(sum(x2) / len(group))
+        assert float(line[5]) == statistics.median(int(r["size"]) for r in group)
+        assert float(line[6]) == pytest.approx(statistics.stdev(float(r["x1"]) for r in group))
+    refused = http.post("/99/Rapids", data={"ast": f"(GB {frame} [2] 'mode' 0 'all')"})
+    assert refused.status_code == 400
+    assert "Mode only allowed on categorical columns" in refused.json()["msg"]
+
+
+def test_column_assignment_copies_the_frame(http: httpx.Client, frame: str, train_csv: Path) -> None:
+    """append adds named columns (pairs of them at once), := writes some rows or whole columns; the named frame
+    keeps its values."""
+    rows = _expected(train_csv)
+    added = _rapids(http, f"(tmp= py_a (append {frame} (* (cols_py {frame} 'x1') 2) 'twice' 7 'seven'))")
+    assert added["num_cols"] == 7
+    red = "(== (cols_py py_a 'color') 'red')"
+    _rapids(http, f"(tmp= py_b (:= py_a -1 'size' {red}))")
+    table = _download(http, "py_b")
+    assert table[0] == ["x1", "x2", "color", "size", "label", "twice", "seven"]
+    for line, row in zip(table[1:], rows, strict=True):
+        assert float(line[5]) == pytest.approx(2 * float(row["x1"]))
+        assert line[6] == "7"
+        assert line[3] == ("-1" if row["color"] == "red" else row["size"])
+    assert [line[3] for line in _download(http, frame)[1:]] == [r["size"] for r in rows]
+    refused = http.post("/99/Rapids", data={"ast": f"(append {frame} (cols_py {frame} ['x1' 'x2']) 'two')"})
+    assert refused.status_code == 400

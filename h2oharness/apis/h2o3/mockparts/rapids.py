@@ -4,7 +4,8 @@ Covered: ``tmp=``/``rm``/``,``; row and column selection (``rows``, ``cols``, ``
 comparisons and logic (``+ - * / > == & | not abs log ...``); ``ifelse``; reductions (``mean``, ``sumNA``, ``min``,
 ``max``, ``sd``, ``median``, ``naCnt`` ...); ``table``, ``unique``, ``levels``, ``as.factor``/``as.numeric``/
 ``as.character``, ``cbind``/``rbind``, ``h2o.runif`` (``split_frame``), ``sort``, ``quantile``, ``scale``,
-``cor``/``var``, ``ls`` and a few more. Anything else is a 400, worded as the mock's own limit.
+``cor``/``var``, ``GB`` (``group_by``), column assignment (``append``, ``:=``), ``ls`` and a few more. Anything else
+is a 400, worded as the mock's own limit.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from h2oharness.apis.h2o3.mockparts.frames import Frame
 from h2oharness.apis.h2o3.mockparts.rapids_frames import FRAME_OPS, LAZY
+from h2oharness.apis.h2o3.mockparts.rapids_groupby import GROUP_OPS
 from h2oharness.apis.h2o3.mockparts.rapids_math import MATH_OPS
 from h2oharness.apis.h2o3.mockparts.rapids_parse import Call, Id, parse
 from h2oharness.apis.h2o3.mockparts.rapids_stats import STATS_OPS
@@ -21,7 +23,7 @@ from h2oharness.apis.h2o3.mockparts.rapids_values import NAN, Op, Value, publish
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState
 from h2oharness.apis.h2o3.mockparts.wire import H2OError, JSONDict, bad_request, key, meta
 
-OPS: dict[str, Op] = {**FRAME_OPS, **MATH_OPS, **STATS_OPS}
+OPS: dict[str, Op] = {**FRAME_OPS, **MATH_OPS, **STATS_OPS, **GROUP_OPS}
 
 
 @dataclass
