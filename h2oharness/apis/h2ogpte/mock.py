@@ -437,6 +437,9 @@ DEVIATIONS: dict[str, str] = {
     "server reads them, and a malformed interval is a 400",
     "jobs naming unknown ids": "a delete or process job naming an object that does not exist is created (201) and "
     "fails with the reason, deleting nothing; a real server may refuse the request instead",
+    "metadata filters": "the metadata_filter of list_collections and of a collection's documents (a dict's JSON) "
+    "keeps those whose metadata has each of its keys with the value it gives; one that is not a dict's JSON filters "
+    "nothing (the client says only 'matching' and the contract any string; no operators are read)",
     "default collection": "the collection id 'default' names the user's default collection, made the first time it "
     "is asked for",
     # "<client>.<method>": why that official client's method fails against the mock

@@ -142,7 +142,23 @@ def readback_flow(url: str, key: str) -> dict[str, object]:
     renamed = client.update_document_name(doc.id, "  renamed.csv ")
     client.update_document_uri(doc.id, "https://example.com/sales.csv")
     got = client.get_document(doc.id)
+    client.update_document_metadata(doc.id, {"team": "a", "year": 2024})
+    client.update_collection_metadata(cid, {"team": "a"})
+    other = client.create_collection(name="other", description="d")
+    client.update_collection_metadata(other, {"team": "b"})
+
+    def documents(wanted: dict[str, object]) -> list[str]:
+        return [d.id for d in client.list_documents_in_collection(cid, 0, 10, metadata_filter=wanted)]
+
+    def collections(wanted: dict[str, object]) -> list[str]:
+        listed = client.list_recent_collections_metadata_filter(0, 10, current_user_only=True, metadata_filter=wanted)
+        return [c.id for c in listed]
+
     return {
+        "other_id": other,
+        "collection_id": cid,
+        "documents_by_metadata": [documents({"team": "a", "year": 2024}), documents({"team": "b"}), documents({})],
+        "collections_by_metadata": [collections({"team": "a"}), collections({"team": "c"})],
         "document_id": doc.id,
         "renamed": renamed,
         "name": got.name,

@@ -78,3 +78,13 @@ def test_high_level_client_reads_back_a_renamed_document(url: str, state: H2OGPT
     assert out["listed"] == [["renamed.csv", "https://example.com/sales.csv"]]
     assert out["chunk_names"] == ["renamed.csv"]
     assert state.internal_errors == []
+
+
+def test_high_level_client_lists_by_metadata(url: str, state: H2OGPTeMockState, drive: Drive) -> None:
+    """list_documents_in_collection and list_recent_collections_metadata_filter keep what the metadata filter
+    matches (each key with its value), after update_document_metadata and update_collection_metadata."""
+    out = drive(url, DEFAULT_KEY, "readback")
+    doc = out["document_id"]
+    assert out["documents_by_metadata"] == [[doc], [], [doc]]
+    assert out["collections_by_metadata"] == [[out["collection_id"]], []]
+    assert state.internal_errors == []

@@ -11,6 +11,8 @@ from h2oharness.apis.h2ogpte.mockparts.docs import (
     collection,
     job_details,
     job_view,
+    metadata_filter,
+    metadata_matches,
     ready_documents,
     render_collection,
 )
@@ -79,10 +81,13 @@ def readable(state: H2OGPTeMockState, doc: Document) -> bool:
 
 
 def list_documents_for_collection(state: H2OGPTeMockState, call: Call) -> Reply:
-    """GET /api/v1/collections/{collection_id}/documents: the collection's ingested documents."""
+    """GET /api/v1/collections/{collection_id}/documents: the collection's ingested documents (those whose metadata
+    matches metadata_filter, when given)."""
     # "default" names the user's default collection, whose documents are kept under its own id
     cid = collection(state, call.path_params["collection_id"])["id"]
-    return Reply(page([render_document(state, d) for d in ready_documents(state, cid)], call.query))
+    wanted = metadata_filter(call)
+    shown = [d for d in ready_documents(state, cid) if metadata_matches(d.metadata, wanted)]
+    return Reply(page([render_document(state, d) for d in shown], call.query))
 
 
 def get_document(state: H2OGPTeMockState, call: Call) -> Reply:
