@@ -219,3 +219,20 @@ def test_column_assignment_copies_the_frame(http: httpx.Client, frame: str, trai
     assert [line[3] for line in _download(http, frame)[1:]] == [r["size"] for r in rows]
     refused = http.post("/99/Rapids", data={"ast": f"(append {frame} (cols_py {frame} ['x1' 'x2']) 'two')"})
     assert refused.status_code == 400
+
+
+def test_ifelse_to_strings_makes_levels_as_ast_if_else(http: httpx.Client, frame: str, train_csv: Path) -> None:
+    """Two strings give the levels [no, yes] (not sorted), a string and a categorical column their levels sorted,
+    each kept only when used; a string facing a number, or a side no row takes, is refused (AstIfElse: unimpl)."""
+    rows = _expected(train_csv)
+    test = f"(> (cols_py {frame} 'x1') 0)"
+    assert _rapids(http, f"(tmp= py_s (ifelse {test} 'a' 'z'))")["num_cols"] == 1
+    assert http.get("/3/Frames/py_s").json()["frames"][0]["columns"][0]["domain"] == ["z", "a"]
+    assert [line[0] for line in _download(http, "py_s")[1:]] == ["a" if float(r["x1"]) > 0 else "z" for r in rows]
+    _rapids(http, f"(tmp= py_c (ifelse {test} 'hot' (cols_py {frame} 'color')))")
+    assert http.get("/3/Frames/py_c").json()["frames"][0]["columns"][0]["domain"] == ["blue", "green", "hot", "red"]
+    assert [line[0] for line in _download(http, "py_c")[1:]] == [
+        "hot" if float(r["x1"]) > 0 else r["color"] for r in rows
+    ]
+    for ast in (f"(ifelse {test} 'a' 1)", f"(ifelse (> (cols_py {frame} 'x1') -100) 'a' 'b')"):
+        assert http.post("/99/Rapids", data={"ast": ast}).status_code == 400
