@@ -274,6 +274,11 @@ HANDLERS: dict[str, Handler] = {
     "list_question_answer_feedbacks": feedback.list_feedbacks,
     "get_question_answer_feedback_count": feedback.count_feedbacks,
     "share_collection": users.share_collection,
+    "share_prompt_template": users.share_prompt_template,
+    "unshare_prompt_template": users.unshare_prompt_template,
+    "unshare_prompt_template_for_all": users.unshare_prompt_template_for_all,
+    "reset_and_share_prompt_template": users.reset_and_share_prompt_template,
+    "get_prompt_template_permissions": users.get_prompt_template_permissions,
     "unshare_collection": users.unshare_collection,
     "unshare_collection_for_all": users.unshare_collection_for_all,
     "get_collection_permissions": users.get_collection_permissions,
@@ -323,7 +328,10 @@ DEVIATIONS: dict[str, str] = {
     "are never shared; memory blocks are their creator's, shared by username or made public. Uploads, jobs, "
     "custom tools, custom agents (with their tool and key associations) and prompt templates are their "
     "creator's too: another user gets a 404 and does not see them listed or counted (a template is seen by "
-    "others only when made with is_public; its share and privacy calls are accepted without effect). The files "
+    "others when made with is_public, or by the users its owner shares it with by username (share_prompt, "
+    "reset_and_share_prompt_template; undone by unshare_prompt and unshare_prompt_for_all; only the owner shares, "
+    "else a 403; the permissions listing names them without permission levels, which a template's sharing takes "
+    "none of); its group sharing and privacy calls are accepted without effect). The files "
     "an agent wrote are its chat's (GET /file, the directory stats; another user gets a 404), and a document "
     "summary is read, listed and deleted as its document is read (its collection's owner and the users it is "
     "shared with; another user gets a 404, and a deletion naming one such id deletes none); a process job "

@@ -154,7 +154,12 @@ def readback_flow(url: str, key: str) -> dict[str, object]:
         listed = client.list_recent_collections_metadata_filter(0, 10, current_user_only=True, metadata_filter=wanted)
         return [c.id for c in listed]
 
+    from h2ogpte.types import SharePermission
+
+    client.share_collection(cid, SharePermission(username="alice@example.com", permissions=["read", "edit"]))
+    shared = client.list_collection_permissions(cid)
     return {
+        "shared": [(p.username, p.permissions) for p in shared],
         "other_id": other,
         "collection_id": cid,
         "documents_by_metadata": [documents({"team": "a", "year": 2024}), documents({"team": "b"}), documents({})],

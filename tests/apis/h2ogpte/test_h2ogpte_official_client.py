@@ -88,3 +88,12 @@ def test_high_level_client_lists_by_metadata(url: str, state: H2OGPTeMockState, 
     assert out["documents_by_metadata"] == [[doc], [], [doc]]
     assert out["collections_by_metadata"] == [[out["collection_id"]], []]
     assert state.internal_errors == []
+
+
+def test_high_level_client_reads_back_the_permissions_it_shared(
+    url: str, state: H2OGPTeMockState, drive: Drive
+) -> None:
+    """share_collection sends the permissions in the body; list_collection_permissions answers them."""
+    out = drive(url, DEFAULT_KEY, "readback")
+    assert out["shared"] == [["alice@example.com", ["read", "edit"]]]
+    assert state.internal_errors == []
