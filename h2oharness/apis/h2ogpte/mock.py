@@ -433,6 +433,9 @@ DEVIATIONS: dict[str, str] = {
     "404 for an unknown job) is answered with the operation's first documented 4xx",
     "rest_sync delete_chat_session": "answered 204 without a body, as seed 003 says; the generated client declares "
     "a ChatSession body on that 204 and fails to parse any empty 204 (a client defect: HTTP forbids a 204 body)",
+    "OpenAI max_tokens": "a chat completion's max_tokens (1 or more) cuts the mock's answer after that many tokens, "
+    "finish_reason 'length', as OpenAI's API does (seed 004 shows max_tokens in its request); a value below 1 is "
+    "ignored, and the Responses API's max_output_tokens is not read",
     "OpenAI tools and JSON": "a forced tool_choice answers with that tool call, tool messages are accepted, "
     "response_format/text.format make the content JSON; seed 004 says the real server ignores these",
     "/rpc/db": "records are kept per kind with the fields the client requires (id, name, user_id...); updates "

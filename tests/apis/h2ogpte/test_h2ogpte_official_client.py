@@ -97,3 +97,29 @@ def test_high_level_client_reads_back_the_permissions_it_shared(
     out = drive(url, DEFAULT_KEY, "readback")
     assert out["shared"] == [["alice@example.com", ["read", "edit"]]]
     assert state.internal_errors == []
+
+
+def test_openai_client_gets_an_answer_cut_at_max_tokens(url: str, state: H2OGPTeMockState) -> None:
+    """max_tokens (seed 004's request) stops the answer after that many tokens with finish_reason "length", streamed
+    or not, and usage counts the tokens sent; without it the whole answer ends with "stop"."""
+    openai = pytest.importorskip("openai", reason="the openai client is not installed")
+    client = openai.OpenAI(base_url=f"{url}/openai_api/v1", api_key=DEFAULT_KEY, max_retries=0)
+    messages = [{"role": "user", "content": "Tell me about the sales figures"}]
+    whole = client.chat.completions.create(model="auto", messages=messages)
+    assert whole.choices[0].finish_reason == "stop"
+    assert whole.usage is not None
+    assert whole.usage.completion_tokens > 3
+    cut = client.chat.completions.create(model="auto", messages=messages, max_tokens=3)
+    assert cut.choices[0].finish_reason == "length"
+    assert cut.usage is not None
+    assert cut.usage.completion_tokens == 3
+    assert whole.choices[0].message.content.startswith(cut.choices[0].message.content)
+    stream = client.chat.completions.create(
+        model="auto", messages=messages, max_tokens=3, stream=True, stream_options={"include_usage": True}
+    )
+    chunks = list(stream)
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "length"
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == cut.choices[0].message.content
+    assert chunks[-1].usage is not None
+    assert chunks[-1].usage.completion_tokens == 3
+    assert state.internal_errors == []
