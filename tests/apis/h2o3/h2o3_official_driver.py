@@ -225,8 +225,8 @@ def wide(url: str, csv_path: str) -> dict[str, object]:
 
 
 def frames(url: str, csv_path: str) -> dict[str, object]:
-    """Import options, sort by names, column assignment, ifelse to levels and group_by: each step's result, or its
-    error."""
+    """Import options, sort by names, column assignment, deep_copy and apply, ifelse to levels and group_by: each
+    step's result, or its error."""
     os.environ.setdefault("DO_NOT_TRACK", "1")
     import h2o
 
@@ -262,6 +262,11 @@ def frames(url: str, csv_path: str) -> dict[str, object]:
     step(
         "group_by",
         lambda: fr.group_by("color").count().mean("x1").max("size").get_frame().as_data_frame().values.tolist(),
+    )
+    step("deep_copy", lambda: [h2o.deep_copy(h2o.get_frame("frames"), "copied").dim, h2o.get_frame("copied").names])
+    step(
+        "apply_mean",
+        lambda: h2o.get_frame("frames")[["x1", "size"]].apply(lambda c: c.mean()).as_data_frame().values.tolist(),
     )
     step("ifelse", lambda: (fr["x1"] > 0).ifelse("pos", "neg").table().as_data_frame().values.tolist())
     step("group_by_na", lambda: h2o.get_frame("frames").group_by("label").sum("x2", na="rm").get_frame().ncol)

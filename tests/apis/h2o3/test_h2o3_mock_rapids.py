@@ -236,3 +236,23 @@ def test_ifelse_to_strings_makes_levels_as_ast_if_else(http: httpx.Client, frame
     ]
     for ast in (f"(ifelse {test} 'a' 1)", f"(ifelse (> (cols_py {frame} 'x1') -100) 'a' 'b')"):
         assert http.post("/99/Rapids", data={"ast": ast}).status_code == 400
+
+
+def test_apply_runs_a_lambda_per_column_as_ast_apply(http: httpx.Client, frame: str, train_csv: Path) -> None:
+    """Column-wise apply binds the lambda's argument to each column: numbers make a one-row frame, one-column frames
+    are bound side by side, named as the columns; a lambda the mock cannot read, or row-wise apply, is a 400."""
+    rows = _expected(train_csv)
+    assert _rapids(http, f"(tmp= py_id (apply {frame} 2 {{ x . x }}))")["num_rows"] == len(rows)
+    assert _download(http, "py_id") == _download(http, frame)
+    means = _rapids(http, f"(tmp= py_m (apply (cols_py {frame} ['x1' 'size']) 2 {{ c . (mean c True 0) }}))")
+    assert (means["num_rows"], means["num_cols"]) == (1, 2)
+    header, line = _download(http, "py_m")
+    assert header == ["x1", "size"]
+    assert float(line[0]) == pytest.approx(statistics.mean(float(r["x1"]) for r in rows))
+    assert float(line[1]) == pytest.approx(statistics.mean(int(r["size"]) for r in rows))
+    for ast in (
+        f"(apply {frame} 1 {{ r . (sumNA r True 0) }})",
+        f"(apply {frame} 2 {{x.x}})",
+        f"(apply {frame} 3 {{ x . x }})",
+    ):
+        assert http.post("/99/Rapids", data={"ast": ast}).status_code == 400
