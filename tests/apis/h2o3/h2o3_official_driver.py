@@ -225,8 +225,8 @@ def wide(url: str, csv_path: str) -> dict[str, object]:
 
 
 def frames(url: str, csv_path: str) -> dict[str, object]:
-    """Import options, sort by names, column assignment, deep_copy and apply, ifelse to levels and group_by: each
-    step's result, or its error."""
+    """Import options, sort by names, column assignment, deep_copy and apply, levels (relevel, set_levels,
+    set_level), ifelse to levels and group_by: each step's result, or its error."""
     os.environ.setdefault("DO_NOT_TRACK", "1")
     import h2o
 
@@ -263,11 +263,15 @@ def frames(url: str, csv_path: str) -> dict[str, object]:
         "group_by",
         lambda: fr.group_by("color").count().mean("x1").max("size").get_frame().as_data_frame().values.tolist(),
     )
-    step("deep_copy", lambda: [h2o.deep_copy(h2o.get_frame("frames"), "copied").dim, h2o.get_frame("copied").names])
+    original = h2o.get_frame("frames")
+    step("deep_copy", lambda: [h2o.deep_copy(original, "copied").dim, h2o.get_frame("copied").names])
     step(
         "apply_mean",
-        lambda: h2o.get_frame("frames")[["x1", "size"]].apply(lambda c: c.mean()).as_data_frame().values.tolist(),
+        lambda: original[["x1", "size"]].apply(lambda c: c.mean()).as_data_frame().values.tolist(),
     )
+    step("relevel", lambda: original["color"].relevel("red").levels())
+    step("set_levels", lambda: original["color"].set_levels(["B", "G", "R"]).table().as_data_frame().values.tolist())
+    step("set_level", lambda: original["label"].set_level("yes").table().as_data_frame().values.tolist())
     step("ifelse", lambda: (fr["x1"] > 0).ifelse("pos", "neg").table().as_data_frame().values.tolist())
     step("group_by_na", lambda: h2o.get_frame("frames").group_by("label").sum("x2", na="rm").get_frame().ncol)
     h2o.connection().close()

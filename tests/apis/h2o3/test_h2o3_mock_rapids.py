@@ -256,3 +256,27 @@ def test_apply_runs_a_lambda_per_column_as_ast_apply(http: httpx.Client, frame: 
         f"(apply {frame} 3 {{ x . x }})",
     ):
         assert http.post("/99/Rapids", data={"ast": ast}).status_code == 400
+
+
+def test_levels_are_renamed_reordered_and_set_as_h2o_does(http: httpx.Client, frame: str, train_csv: Path) -> None:
+    """relevel puts a level first, setDomain renames the levels (in place when asked), setLevel sets every row; a
+    level the column lacks, a numeric column or a wrong number of names is a 400 with H2O-3's words."""
+    rows = _expected(train_csv)
+    color = f"(cols_py {frame} 'color')"
+    _rapids(http, f"(tmp= py_r (relevel {color} 'red'))")
+    assert http.get("/3/Frames/py_r").json()["frames"][0]["columns"][0]["domain"] == ["red", "blue", "green"]
+    assert [line[0] for line in _download(http, "py_r")[1:]] == [r["color"] for r in rows]
+    _rapids(http, f"(tmp= py_d (setDomain {color} False ['B' 'G' 'R']))")
+    renamed = {"blue": "B", "green": "G", "red": "R"}
+    assert [line[0] for line in _download(http, "py_d")[1:]] == [renamed[r["color"]] for r in rows]
+    assert [line[2] for line in _download(http, frame)[1:]] == [r["color"] for r in rows]
+    _rapids(http, f"(tmp= py_l (setLevel {color} 'green'))")
+    assert {line[0] for line in _download(http, "py_l")[1:]} == {"green"}
+    for ast, words in [
+        (f"(relevel {color} 'purple')", "Did not find level `purple` in the column."),
+        (f"(setLevel (cols_py {frame} 'x1') 'a')", "Cannot set the level on a non-factor column!"),
+        (f"(setDomain {color} False ['a' 'b'])", "Number of replacement factors must equal current number of levels"),
+    ]:
+        refused = http.post("/99/Rapids", data={"ast": ast})
+        assert refused.status_code == 400
+        assert words in refused.json()["msg"]

@@ -119,8 +119,8 @@ def test_h2o_py_frame_work_answers_what_the_file_holds(
     url: str, state: H2O3MockState, drive: Drive, train_csv: Path
 ) -> None:
     """import_file's skipped_columns and na_strings, sort by column names, column assignment (append and :=, the
-    frame the client named left as it was), h2o.deep_copy and column-wise apply, ifelse to two strings and group_by
-    (GB): each answer is the one the file's rows give."""
+    frame the client named left as it was), h2o.deep_copy and column-wise apply, relevel, set_levels and set_level,
+    ifelse to two strings and group_by (GB): each answer is the one the file's rows give."""
     steps = drive(url, str(train_csv), "frames", timeout=180, env=NO_TELEMETRY)
     failed = {name: result for name, (status, result) in steps.items() if status != "ok"}
     assert failed == {}
@@ -156,6 +156,10 @@ def test_h2o_py_frame_work_answers_what_the_file_holds(
     assert value["deep_copy"] == [[len(rows), 5], ["x1", "x2", "color", "size", "label"]]
     sizes = [int(r["size"]) for r in rows]
     assert value["apply_mean"] == [[pytest.approx(sum(x1) / len(x1)), pytest.approx(sum(sizes) / len(sizes))]]
+    assert value["relevel"] == [["red", "blue", "green"]]
+    counts = [sum(r["color"] == c for r in rows) for c in colors]
+    assert value["set_levels"] == [[new, n] for new, n in zip(["B", "G", "R"], counts, strict=True)]
+    assert value["set_level"] == [["yes", len(rows)]]
     positive = sum(1 for v in x1 if v > 0)
     assert value["ifelse"] == [["neg", len(rows) - positive], ["pos", positive]]
     assert state.internal_errors == []

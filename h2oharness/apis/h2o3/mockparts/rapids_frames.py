@@ -366,6 +366,65 @@ def op_rec_assign(ev: Env, args: tuple[Any, ...]) -> Value:
     return fresh_frame(columns)
 
 
+def _factor(args: tuple[Any, ...], name: str) -> tuple[Column, str]:
+    """The one categorical column and the level named, as relevel and setLevel check them."""
+    frame = frame_arg(args[0])
+    if len(frame.columns) != 1:
+        raise bad_request(f"`{name}` works on a single column at a time.")
+    col = frame.columns[0]
+    if col.type != "enum" or col.domain is None:
+        raise bad_request("Cannot set the level on a non-factor column!")
+    level = args[1]
+    if not isinstance(level, str) or level not in col.domain:
+        raise bad_request(f"Did not find level `{level}` in the column.")
+    return col, level
+
+
+def op_relevel(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(relevel col 'level'): that level first, the others after it in their order (AstReLevel)."""
+    col, level = _factor(args, "setLevel")
+    domain = col.domain or []
+    idx = domain.index(level)
+    codes = [NAN if math.isnan(v) else 0.0 if v == idx else v + (1 if v < idx else 0) for v in col.numbers]
+    return fresh_frame([Column(col.name, "enum", numbers=codes, domain=[level, *(d for d in domain if d != level)])])
+
+
+def op_set_level(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(setLevel col 'level'): every row that level, missing ones too (AstSetLevel)."""
+    col, level = _factor(args, "setLevel")
+    code = float((col.domain or []).index(level))
+    return fresh_frame([Column(col.name, "enum", numbers=[code] * col.rows, domain=list(col.domain or []))])
+
+
+def op_set_domain(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(setDomain col inPlace [levels]): the levels renamed (AstSetDomain); a list of another length must match the
+    levels the column uses, which are renumbered densely. In place, the frame named changes too."""
+    frame = frame_arg(args[0])
+    if len(frame.columns) != 1:
+        raise bad_request(f"Must be a single column. Got: {len(frame.columns)} columns.")
+    col = frame.columns[0]
+    if col.type != "enum" or col.domain is None:
+        raise bad_request(f"Vector must be a factor column. Got: {col.type}")
+    levels = args[2] if isinstance(args[2], list) else [args[2]]
+    if not all(isinstance(v, str) for v in levels):
+        raise bad_request("setDomain takes a list of strings")
+    codes = list(col.numbers)
+    if len(levels) != len(col.domain):
+        used = sorted({int(v) for v in codes if not math.isnan(v)})
+        if len(used) != len(levels):
+            raise bad_request(
+                "Number of replacement factors must equal current number of levels. Current number of levels: "
+                f"{len(used)} != {len(levels)}"
+            )
+        dense = {old: float(new) for new, old in enumerate(used)}
+        codes = [NAN if math.isnan(v) else dense[int(v)] for v in codes]
+    renamed = Column(col.name, "enum", numbers=codes, domain=[str(v) for v in levels])
+    if flag_arg(args[1]):
+        frame.columns[0] = renamed
+        return frame
+    return fresh_frame([renamed])
+
+
 def op_nrow(ev: Env, args: tuple[Any, ...]) -> Value:
     """(nrow frame)."""
     return float(frame_arg(args[0]).rows)
@@ -386,4 +445,5 @@ FRAME_OPS: dict[str, Op] = {
     "as.factor": op_as_factor, "as.numeric": op_as_numeric, "as.character": op_as_character,
     "h2o.runif": op_runif, "na.omit": op_na_omit, "sort": op_sort, "nrow": op_nrow, "ncol": op_ncol,
     "append": op_append, ":=": op_rec_assign,
+    "relevel": op_relevel, "setLevel": op_set_level, "setDomain": op_set_domain,
 }  # fmt: skip
