@@ -81,6 +81,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/api/experiments/{experiment_id}/engine-runs", experiments.engine_runs),
     ("GET", "/api/models", sdk.list_models),
     ("GET", "/api/models/{model_id}", sdk.get_model),
+    ("GET", "/api/models/{model_id}/parameters", sdk.get_model_parameters),
     ("DELETE", "/api/models/{model_id}", sdk.delete_model),
     ("GET", "/api/reports/{report_id}/download", sdk.report_download),
     ("POST", "/api/mlops/deployments/{deployment_id}/promote", deployments.promote),
@@ -125,7 +126,8 @@ DEVIATIONS: dict[str, str] = {
     "shows each change",
     "models": "GET /api/models lists the models experiments trained so far; DELETE /api/models/{id} takes the model "
     "off its experiment's leaderboard and every read (404 after), and a best-model choice of it falls back to the "
-    "top of the leaderboard; deployments of it are left as they are",
+    "top of the leaderboard; deployments of it are left as they are; GET /api/models/{id}/parameters answers the "
+    "model's id with no parameters (nothing is trained, so no hyperparameters are known)",
     "downloads": "a dataset downloads as its header row only (rows are not kept); a report as an empty PDF",
     "unknown query parameters": "422 extra_forbidden, as a FastAPI query model with extra='forbid' (FastAPI's "
     "default ignores them)",

@@ -128,8 +128,11 @@ DEVIATIONS: dict[str, str] = {
     "model parameters order": "the mock lists a model's parameters in the metadata's order, a real model in its own",
     "POST /99/Rapids": "the mock evaluates the subset of Rapids the h2o client sends for common frame work "
     "(mockparts/rapids.py: slices, filters, maths, reductions, table, unique, levels, as.factor, cbind/rbind, runif, "
-    "sort, quantile, ls ...); another function is a 400 'The mock does not evaluate the Rapids function ...', where a "
-    "real server evaluates it (and says 'Name lookup of ... failed' only for names it does not know)",
+    "sort, quantile, GB (group_by), append and := (column assignment), column-wise apply of a { x . body } lambda "
+    "(h2o.deep_copy), relevel, setDomain, setLevel, ls ...); row-wise apply and another function (merge, cut, "
+    "pivot...) is "
+    "a 400 'The mock does not evaluate the Rapids function ...', where a real server evaluates it (and "
+    "says 'Name lookup of ... failed' only for names it does not know)",
     "split_frame (Rapids h2o.runif)": "the mock draws from Python's random with the same seed: a seeded "
     "split_frame takes other rows than on a real server (the same proportions)",
     "(ls)": "the mock lists frames, models and AutoML runs; a real server lists every key, internal ones included "

@@ -182,6 +182,7 @@ HANDLERS: dict[str, Handler] = {
     "create_delete_chat_session_job": library.create_delete_chat_session_job,
     "get_document_count": library.get_document_count,
     "get_document": library.get_document,
+    "update_document": library.update_document,
     "get_document_internal_metadata": library.get_document_part,
     "get_document_page_layout": library.get_document_part,
     "get_document_user_source_file": library.get_document_part,
@@ -273,6 +274,11 @@ HANDLERS: dict[str, Handler] = {
     "list_question_answer_feedbacks": feedback.list_feedbacks,
     "get_question_answer_feedback_count": feedback.count_feedbacks,
     "share_collection": users.share_collection,
+    "share_prompt_template": users.share_prompt_template,
+    "unshare_prompt_template": users.unshare_prompt_template,
+    "unshare_prompt_template_for_all": users.unshare_prompt_template_for_all,
+    "reset_and_share_prompt_template": users.reset_and_share_prompt_template,
+    "get_prompt_template_permissions": users.get_prompt_template_permissions,
     "unshare_collection": users.unshare_collection,
     "unshare_collection_for_all": users.unshare_collection_for_all,
     "get_collection_permissions": users.get_collection_permissions,
@@ -322,7 +328,10 @@ DEVIATIONS: dict[str, str] = {
     "are never shared; memory blocks are their creator's, shared by username or made public. Uploads, jobs, "
     "custom tools, custom agents (with their tool and key associations) and prompt templates are their "
     "creator's too: another user gets a 404 and does not see them listed or counted (a template is seen by "
-    "others only when made with is_public; its share and privacy calls are accepted without effect). The files "
+    "others when made with is_public, or by the users its owner shares it with by username (share_prompt, "
+    "reset_and_share_prompt_template; undone by unshare_prompt and unshare_prompt_for_all; only the owner shares, "
+    "else a 403; the permissions listing names them without permission levels, which a template's sharing takes "
+    "none of); its group sharing and privacy calls are accepted without effect). The files "
     "an agent wrote are its chat's (GET /file, the directory stats; another user gets a 404), and a document "
     "summary is read, listed and deleted as its document is read (its collection's owner and the users it is "
     "shared with; another user gets a 404, and a deletion naming one such id deletes none); a process job "
@@ -424,6 +433,9 @@ DEVIATIONS: dict[str, str] = {
     "404 for an unknown job) is answered with the operation's first documented 4xx",
     "rest_sync delete_chat_session": "answered 204 without a body, as seed 003 says; the generated client declares "
     "a ChatSession body on that 204 and fails to parse any empty 204 (a client defect: HTTP forbids a 204 body)",
+    "OpenAI max_tokens": "a chat completion's max_tokens (1 or more) cuts the mock's answer after that many tokens, "
+    "finish_reason 'length', as OpenAI's API does (seed 004 shows max_tokens in its request); a value below 1 is "
+    "ignored, and the Responses API's max_output_tokens is not read",
     "OpenAI tools and JSON": "a forced tool_choice answers with that tool call, tool messages are accepted, "
     "response_format/text.format make the content JSON; seed 004 says the real server ignores these",
     "/rpc/db": "records are kept per kind with the fields the client requires (id, name, user_id...); updates "
@@ -436,6 +448,9 @@ DEVIATIONS: dict[str, str] = {
     "server reads them, and a malformed interval is a 400",
     "jobs naming unknown ids": "a delete or process job naming an object that does not exist is created (201) and "
     "fails with the reason, deleting nothing; a real server may refuse the request instead",
+    "metadata filters": "the metadata_filter of list_collections and of a collection's documents (a dict's JSON) "
+    "keeps those whose metadata has each of its keys with the value it gives; one that is not a dict's JSON filters "
+    "nothing (the client says only 'matching' and the contract any string; no operators are read)",
     "default collection": "the collection id 'default' names the user's default collection, made the first time it "
     "is asked for",
     # "<client>.<method>": why that official client's method fails against the mock

@@ -100,3 +100,15 @@ def test_a_deleted_projects_deployments_go_with_it(
     assert client.delete_project(data["project"]) == {"ok": True}
     assert http.get(f"/api/mlops/deployments/{made['id']}").status_code == 404
     assert http.get(listed).status_code == 404
+
+
+def test_a_models_parameters_name_it(
+    client: CorePlexMLClient, http: httpx.Client, upload: Upload, clock: ManualClock
+) -> None:
+    """GET /api/models/{id}/parameters answers that model's id (the generic placeholder said ''), and a 404 once the
+    model is deleted."""
+    _, _, models = _trained(client, upload, clock)
+    for model in models:
+        assert http.get(f"/api/models/{model}/parameters").json() == {"model_id": model, "parameters": {}}
+    http.delete(f"/api/models/{models[0]}")
+    assert http.get(f"/api/models/{models[0]}/parameters").status_code == 404

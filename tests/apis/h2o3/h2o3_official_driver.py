@@ -6,7 +6,8 @@ also trains GLM and DRF, then removes the frame and closes the session. ``intros
 calls every public method of the client that needs no argument (found by introspection:
 H2OFrame's, a cross-validated GBM's, and the module's session functions) and reports which failed.
 ``wide`` is a session beyond the seed flow (frame work, cross-validation, AutoML, remove_all):
-each step's result, or its error.
+each step's result, or its error. ``frames`` is frame work whose answers are checked against the file: import
+options (skipped_columns, na_strings), sort, column assignment and group_by; each step's result, or its error.
 """
 
 from __future__ import annotations
@@ -223,6 +224,60 @@ def wide(url: str, csv_path: str) -> dict[str, object]:
     return steps
 
 
+def frames(url: str, csv_path: str) -> dict[str, object]:
+    """Import options, sort by names, column assignment, deep_copy and apply, levels (relevel, set_levels,
+    set_level), ifelse to levels and group_by: each step's result, or its error."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    import h2o
+
+    h2o.connect(url=url, verbose=False)
+    h2o.no_progress()
+    steps: dict[str, object] = {}
+
+    def step(name: str, fn: Callable[[], Any]) -> None:
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                steps[name] = ["ok", fn()]
+        except Exception as exc:  # every failure is the observation
+            steps[name] = ["failed", f"{type(exc).__name__}: {str(exc)[:300]}"]
+
+    def column(frame: Any, name: str) -> list[float | None]:
+        return [float(v) if v else None for (v,) in frame[name].as_data_frame(use_pandas=False, header=False)]
+
+    step("skipped", lambda: h2o.import_file(csv_path, skipped_columns=[0, 3]).types)
+    step("na_strings", lambda: h2o.import_file(csv_path, na_strings={"color": ["red"], "size": ["1"]}).nacnt())
+    fr = h2o.import_file(csv_path, destination_frame="frames")
+    step("sort", lambda: column(fr.sort("x1"), "x1")[:3])
+    step("sort_desc", lambda: column(fr.sort(["color", "x1"], ascending=[True, False]), "x1")[:2])
+
+    def assign() -> list[Any]:
+        fr["double_x1"] = fr["x1"] * 2
+        fr["one"] = 1
+        fr[fr["color"] == "red", "size"] = -1
+        fr["x2"] = fr["x2"].isna()
+        return [fr.names, fr.types["size"], fr["double_x1"].sum(), fr["one"].sum(), fr["size"].min(), fr["x2"].sum()]
+
+    step("assign", assign)
+    step("original", lambda: h2o.get_frame("frames").names)
+    step(
+        "group_by",
+        lambda: fr.group_by("color").count().mean("x1").max("size").get_frame().as_data_frame().values.tolist(),
+    )
+    original = h2o.get_frame("frames")
+    step("deep_copy", lambda: [h2o.deep_copy(original, "copied").dim, h2o.get_frame("copied").names])
+    step(
+        "apply_mean",
+        lambda: original[["x1", "size"]].apply(lambda c: c.mean()).as_data_frame().values.tolist(),
+    )
+    step("relevel", lambda: original["color"].relevel("red").levels())
+    step("set_levels", lambda: original["color"].set_levels(["B", "G", "R"]).table().as_data_frame().values.tolist())
+    step("set_level", lambda: original["label"].set_level("yes").table().as_data_frame().values.tolist())
+    step("ifelse", lambda: (fr["x1"] > 0).ifelse("pos", "neg").table().as_data_frame().values.tolist())
+    step("group_by_na", lambda: h2o.get_frame("frames").group_by("label").sum("x2", na="rm").get_frame().ncol)
+    h2o.connection().close()
+    return steps
+
+
 def _member(obj: Any, name: str) -> Any:
     value = getattr(obj, name)
     return (
@@ -234,6 +289,6 @@ def _member(obj: Any, name: str) -> Any:
 
 if __name__ == "__main__":
     mode = sys.argv[3] if len(sys.argv) > 3 else "import"
-    modes = {"introspect": introspect, "wide": wide}
+    modes = {"introspect": introspect, "wide": wide, "frames": frames}
     result = modes[mode](sys.argv[1], sys.argv[2]) if mode in modes else main(sys.argv[1], sys.argv[2], mode)
     print(json.dumps(result), flush=True)

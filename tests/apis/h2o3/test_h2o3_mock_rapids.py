@@ -173,3 +173,110 @@ def test_dkv_removes_one_key_or_everything(http: httpx.Client, frame: str) -> No
     everything = http.delete("/3/DKV").json()
     assert everything["__meta"]["schema_name"] == "RemoveAllV3"
     assert http.get("/3/Frames").json()["frames"] == []
+
+
+def test_group_by_reduces_each_group_as_ast_group(http: httpx.Client, frame: str, train_csv: Path) -> None:
+    """GB sorts the groups, names its columns as AstGroup does, and treats missing values per its NA handling: 'all'
+    makes a group's result NA, 'rm' leaves them out, 'ignore' leaves them out of the sum but counts them."""
+    rows = _expected(train_csv)
+    ast = (
+        f"(tmp= py_gb (GB {frame} [2] 'nrow' 0 'all' 'mean' 1 'all' 'mean' 1 'rm' 'mean' 1 'ignore' "
+        "'median' 3 'rm' 'sdev' 0 'rm'))"
+    )
+    assert _rapids(http, ast)["num_cols"] == 7
+    table = _download(http, "py_gb")
+    assert table[0] == ["color", "nrow", "mean_x2", "mean_x2", "mean_x2", "median_size", "sdev_x1"]
+    colors = sorted({r["color"] for r in rows})
+    assert [line[0] for line in table[1:]] == colors
+    for line, color in zip(table[1:], colors, strict=True):
+        group = [r for r in rows if r["color"] == color]
+        x2 = [float(r["x2"]) for r in group if r["x2"] != ""]
+        assert float(line[1]) == len(group)
+        assert (line[2] == "") is (len(x2) < len(group))
+        assert float(line[3]) == pytest.approx(sum(x2) / len(x2))
+        assert float(line[4]) == pytest.approx(sum(x2) / len(group))
+        assert float(line[5]) == statistics.median(int(r["size"]) for r in group)
+        assert float(line[6]) == pytest.approx(statistics.stdev(float(r["x1"]) for r in group))
+    refused = http.post("/99/Rapids", data={"ast": f"(GB {frame} [2] 'mode' 0 'all')"})
+    assert refused.status_code == 400
+    assert "Mode only allowed on categorical columns" in refused.json()["msg"]
+
+
+def test_column_assignment_copies_the_frame(http: httpx.Client, frame: str, train_csv: Path) -> None:
+    """append adds named columns (pairs of them at once), := writes some rows or whole columns; the named frame
+    keeps its values."""
+    rows = _expected(train_csv)
+    added = _rapids(http, f"(tmp= py_a (append {frame} (* (cols_py {frame} 'x1') 2) 'twice' 7 'seven'))")
+    assert added["num_cols"] == 7
+    red = "(== (cols_py py_a 'color') 'red')"
+    _rapids(http, f"(tmp= py_b (:= py_a -1 'size' {red}))")
+    table = _download(http, "py_b")
+    assert table[0] == ["x1", "x2", "color", "size", "label", "twice", "seven"]
+    for line, row in zip(table[1:], rows, strict=True):
+        assert float(line[5]) == pytest.approx(2 * float(row["x1"]))
+        assert line[6] == "7"
+        assert line[3] == ("-1" if row["color"] == "red" else row["size"])
+    assert [line[3] for line in _download(http, frame)[1:]] == [r["size"] for r in rows]
+    refused = http.post("/99/Rapids", data={"ast": f"(append {frame} (cols_py {frame} ['x1' 'x2']) 'two')"})
+    assert refused.status_code == 400
+
+
+def test_ifelse_to_strings_makes_levels_as_ast_if_else(http: httpx.Client, frame: str, train_csv: Path) -> None:
+    """Two strings give the levels [no, yes] (not sorted), a string and a categorical column their levels sorted,
+    each kept only when used; a string facing a number, or a side no row takes, is refused (AstIfElse: unimpl)."""
+    rows = _expected(train_csv)
+    test = f"(> (cols_py {frame} 'x1') 0)"
+    assert _rapids(http, f"(tmp= py_s (ifelse {test} 'a' 'z'))")["num_cols"] == 1
+    assert http.get("/3/Frames/py_s").json()["frames"][0]["columns"][0]["domain"] == ["z", "a"]
+    assert [line[0] for line in _download(http, "py_s")[1:]] == ["a" if float(r["x1"]) > 0 else "z" for r in rows]
+    _rapids(http, f"(tmp= py_c (ifelse {test} 'hot' (cols_py {frame} 'color')))")
+    assert http.get("/3/Frames/py_c").json()["frames"][0]["columns"][0]["domain"] == ["blue", "green", "hot", "red"]
+    assert [line[0] for line in _download(http, "py_c")[1:]] == [
+        "hot" if float(r["x1"]) > 0 else r["color"] for r in rows
+    ]
+    for ast in (f"(ifelse {test} 'a' 1)", f"(ifelse (> (cols_py {frame} 'x1') -100) 'a' 'b')"):
+        assert http.post("/99/Rapids", data={"ast": ast}).status_code == 400
+
+
+def test_apply_runs_a_lambda_per_column_as_ast_apply(http: httpx.Client, frame: str, train_csv: Path) -> None:
+    """Column-wise apply binds the lambda's argument to each column: numbers make a one-row frame, one-column frames
+    are bound side by side, named as the columns; a lambda the mock cannot read, or row-wise apply, is a 400."""
+    rows = _expected(train_csv)
+    assert _rapids(http, f"(tmp= py_id (apply {frame} 2 {{ x . x }}))")["num_rows"] == len(rows)
+    assert _download(http, "py_id") == _download(http, frame)
+    means = _rapids(http, f"(tmp= py_m (apply (cols_py {frame} ['x1' 'size']) 2 {{ c . (mean c True 0) }}))")
+    assert (means["num_rows"], means["num_cols"]) == (1, 2)
+    header, line = _download(http, "py_m")
+    assert header == ["x1", "size"]
+    assert float(line[0]) == pytest.approx(statistics.mean(float(r["x1"]) for r in rows))
+    assert float(line[1]) == pytest.approx(statistics.mean(int(r["size"]) for r in rows))
+    for ast in (
+        f"(apply {frame} 1 {{ r . (sumNA r True 0) }})",
+        f"(apply {frame} 2 {{x.x}})",
+        f"(apply {frame} 3 {{ x . x }})",
+    ):
+        assert http.post("/99/Rapids", data={"ast": ast}).status_code == 400
+
+
+def test_levels_are_renamed_reordered_and_set_as_h2o_does(http: httpx.Client, frame: str, train_csv: Path) -> None:
+    """relevel puts a level first, setDomain renames the levels (in place when asked), setLevel sets every row; a
+    level the column lacks, a numeric column or a wrong number of names is a 400 with H2O-3's words."""
+    rows = _expected(train_csv)
+    color = f"(cols_py {frame} 'color')"
+    _rapids(http, f"(tmp= py_r (relevel {color} 'red'))")
+    assert http.get("/3/Frames/py_r").json()["frames"][0]["columns"][0]["domain"] == ["red", "blue", "green"]
+    assert [line[0] for line in _download(http, "py_r")[1:]] == [r["color"] for r in rows]
+    _rapids(http, f"(tmp= py_d (setDomain {color} False ['B' 'G' 'R']))")
+    renamed = {"blue": "B", "green": "G", "red": "R"}
+    assert [line[0] for line in _download(http, "py_d")[1:]] == [renamed[r["color"]] for r in rows]
+    assert [line[2] for line in _download(http, frame)[1:]] == [r["color"] for r in rows]
+    _rapids(http, f"(tmp= py_l (setLevel {color} 'green'))")
+    assert {line[0] for line in _download(http, "py_l")[1:]} == {"green"}
+    for ast, words in [
+        (f"(relevel {color} 'purple')", "Did not find level `purple` in the column."),
+        (f"(setLevel (cols_py {frame} 'x1') 'a')", "Cannot set the level on a non-factor column!"),
+        (f"(setDomain {color} False ['a' 'b'])", "Number of replacement factors must equal current number of levels"),
+    ]:
+        refused = http.post("/99/Rapids", data={"ast": ast})
+        assert refused.status_code == 400
+        assert words in refused.json()["msg"]

@@ -113,3 +113,53 @@ def test_h2o_py_goes_on_past_the_seed_flow(url: str, state: H2O3MockState, drive
     assert value["aml_extended"][-1] == "algo"
     assert value["ls_after"] == 0
     assert state.internal_errors == []
+
+
+def test_h2o_py_frame_work_answers_what_the_file_holds(
+    url: str, state: H2O3MockState, drive: Drive, train_csv: Path
+) -> None:
+    """import_file's skipped_columns and na_strings, sort by column names, column assignment (append and :=, the
+    frame the client named left as it was), h2o.deep_copy and column-wise apply, relevel, set_levels and set_level,
+    ifelse to two strings and group_by (GB): each answer is the one the file's rows give."""
+    steps = drive(url, str(train_csv), "frames", timeout=180, env=NO_TELEMETRY)
+    failed = {name: result for name, (status, result) in steps.items() if status != "ok"}
+    assert failed == {}
+    value = {name: result for name, (_, result) in steps.items()}
+    rows = list(csv.DictReader(io.StringIO(train_csv.read_text())))
+    x1 = [float(r["x1"]) for r in rows]
+    colors = sorted({r["color"] for r in rows})
+    assert value["skipped"] == {"x2": "real", "color": "enum", "label": "enum"}
+    missing_x2 = sum(1 for r in rows if not r["x2"])
+    assert value["na_strings"] == [
+        0,
+        missing_x2,
+        sum(r["color"] == "red" for r in rows),
+        sum(r["size"] == "1" for r in rows),
+        0,
+    ]
+    assert value["sort"] == sorted(x1)[:3]
+    first = colors[0]
+    assert value["sort_desc"] == sorted((float(r["x1"]) for r in rows if r["color"] == first), reverse=True)[:2]
+    names, size_type, double_sum, ones, size_min, na_x2 = value["assign"]
+    assert names == ["x1", "x2", "color", "size", "label", "double_x1", "one"]
+    assert size_type == "int"
+    assert double_sum == pytest.approx(2 * sum(x1))
+    assert (ones, size_min, na_x2) == (len(rows), -1, missing_x2)
+    assert value["original"] == ["x1", "x2", "color", "size", "label"]
+    expected = []
+    for color in colors:
+        group = [r for r in rows if r["color"] == color]
+        size_max = -1 if color == "red" else max(int(r["size"]) for r in group)
+        expected.append([color, len(group), pytest.approx(sum(float(r["x1"]) for r in group) / len(group)), size_max])
+    assert value["group_by"] == expected
+    assert value["group_by_na"] == 2
+    assert value["deep_copy"] == [[len(rows), 5], ["x1", "x2", "color", "size", "label"]]
+    sizes = [int(r["size"]) for r in rows]
+    assert value["apply_mean"] == [[pytest.approx(sum(x1) / len(x1)), pytest.approx(sum(sizes) / len(sizes))]]
+    assert value["relevel"] == [["red", "blue", "green"]]
+    counts = [sum(r["color"] == c for r in rows) for c in colors]
+    assert value["set_levels"] == [[new, n] for new, n in zip(["B", "G", "R"], counts, strict=True)]
+    assert value["set_level"] == [["yes", len(rows)]]
+    positive = sum(1 for v in x1 if v > 0)
+    assert value["ifelse"] == [["neg", len(rows) - positive], ["pos", positive]]
+    assert state.internal_errors == []

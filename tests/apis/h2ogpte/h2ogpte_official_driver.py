@@ -1,7 +1,8 @@
 """Drive the official h2ogpte 1.7.5 client against a server: ``python h2ogpte_official_driver.py URL KEY MODE``.
 
 MODE ``rest``: the generated REST client (h2ogpte.rest_sync) through seed 003's flow. MODE ``highlevel``: the
-``H2OGPTE`` client (GET /rpc/meta, PUT /rpc/fs, ingestion jobs, the /ws WebSocket). MODE ``sweep-sync``,
+``H2OGPTE`` client (GET /rpc/meta, PUT /rpc/fs, ingestion jobs, the /ws WebSocket). MODE ``readback``: H2OGPTE
+calls whose writes a later read must show. MODE ``sweep-sync``,
 ``sweep-async``, ``sweep-openai``: every public method of H2OGPTE, H2OGPTEAsync or the openai client's resources the
 compatible API serves (h2ogpte_official_sweep.py). Prints one JSON line last.
 """
@@ -125,11 +126,60 @@ def highlevel_flow(url: str, key: str) -> dict[str, object]:
     }
 
 
+def readback_flow(url: str, key: str) -> dict[str, object]:
+    """H2OGPTE calls that change what a later call reads: what each read answered after its write."""
+    from h2ogpte import H2OGPTE
+
+    client = H2OGPTE(address=url, api_key=key)
+    cid = client.create_collection(name="demo", description="d")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "sales.csv"
+        path.write_bytes(CSV)
+        with path.open("rb") as fh:
+            uid = client.upload("sales.csv", fh)
+    client.ingest_uploads(cid, [uid])
+    (doc,) = client.list_documents_in_collection(cid, 0, 10)
+    renamed = client.update_document_name(doc.id, "  renamed.csv ")
+    client.update_document_uri(doc.id, "https://example.com/sales.csv")
+    got = client.get_document(doc.id)
+    client.update_document_metadata(doc.id, {"team": "a", "year": 2024})
+    client.update_collection_metadata(cid, {"team": "a"})
+    other = client.create_collection(name="other", description="d")
+    client.update_collection_metadata(other, {"team": "b"})
+
+    def documents(wanted: dict[str, object]) -> list[str]:
+        return [d.id for d in client.list_documents_in_collection(cid, 0, 10, metadata_filter=wanted)]
+
+    def collections(wanted: dict[str, object]) -> list[str]:
+        listed = client.list_recent_collections_metadata_filter(0, 10, current_user_only=True, metadata_filter=wanted)
+        return [c.id for c in listed]
+
+    from h2ogpte.types import SharePermission
+
+    client.share_collection(cid, SharePermission(username="alice@example.com", permissions=["read", "edit"]))
+    shared = client.list_collection_permissions(cid)
+    return {
+        "shared": [(p.username, p.permissions) for p in shared],
+        "other_id": other,
+        "collection_id": cid,
+        "documents_by_metadata": [documents({"team": "a", "year": 2024}), documents({"team": "b"}), documents({})],
+        "collections_by_metadata": [collections({"team": "a"}), collections({"team": "c"})],
+        "document_id": doc.id,
+        "renamed": renamed,
+        "name": got.name,
+        "uri": got.uri,
+        "updated_later": got.updated_at > doc.updated_at,
+        "listed": [(d.name, d.uri) for d in client.list_documents_in_collection(cid, 0, 10)],
+        "chunk_names": sorted({c.name for c in client.list_document_chunks(doc.id)}),
+    }
+
+
 def main() -> None:
     url, key, mode = sys.argv[1], sys.argv[2], sys.argv[3]
     flows = {
         "rest": rest_flow,
         "highlevel": highlevel_flow,
+        "readback": readback_flow,
         "sweep-sync": h2ogpte_official_sweep.sweep_sync,
         "sweep-async": h2ogpte_official_sweep.sweep_async,
         "sweep-openai": h2ogpte_official_sweep.sweep_openai,

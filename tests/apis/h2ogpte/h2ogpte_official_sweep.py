@@ -280,6 +280,8 @@ def placeholder(name: str, annotation: Any, ids: Ids, scratch: Path, method: str
         "key_names": ["harness-key"],
         "keys": ["harness-key"],
         "username": "harness@example.com",
+        # reset_and_share_*: users the mock has (an unknown username is a 404, as for share_collection)
+        "new_usernames": ["alice@example.com"],
         "url": "https://example.com/page.html",
         "base_url": "https://example.com/v1",
         "uri": "https://example.com/doc.txt",

@@ -437,3 +437,34 @@ def test_an_openai_style_answer_is_the_callers(http: httpx.Client, state: H2OGPT
     assert answer.status_code == 200, answer.text
     made = [s for s in state.sessions.values() if s.get("_openai")]
     assert [(s["_owner"], s["username"]) for s in made] == [(ALICE.id, ALICE.username)]
+
+
+def test_the_official_client_shares_a_prompt_template_by_username(url: str, state: H2OGPTeMockState) -> None:
+    """share_prompt lets the user see the template (get, listing) and list_prompt_permissions names them;
+    unshare_prompt and reset_and_share_prompt_template change who; only the owner shares (another user's call is
+    refused, the template left as it was)."""
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+    from h2ogpte.errors import H2OGPTEError, ObjectNotFoundError
+    from h2ogpte.types import SharePermission
+
+    harness = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    alice = h2ogpte.H2OGPTE(address=url, api_key=harness.create_api_key_for_user(user_id=ALICE.id, name="alice"))
+    template = harness.create_prompt_template(name="house style", system_prompt="Be brief.")
+    with pytest.raises(ObjectNotFoundError):
+        alice.get_prompt_template(template)
+    assert harness.share_prompt(template, SharePermission(username=ALICE.username)).status == "completed"
+    assert [(p.username, p.permissions) for p in harness.list_prompt_permissions(template)] == [(ALICE.username, None)]
+    assert alice.get_prompt_template(template).system_prompt == "Be brief."
+    assert [t.id for t in alice.list_recent_prompt_templates(0, 10)] == [template]
+    with pytest.raises(H2OGPTEError):
+        alice.unshare_prompt_for_all(template)
+    assert [p.username for p in harness.list_prompt_permissions(template)] == [ALICE.username]
+    harness.unshare_prompt(template, SharePermission(username=ALICE.username))
+    assert harness.list_prompt_permissions(template) == []
+    with pytest.raises(ObjectNotFoundError):
+        alice.get_prompt_template(template)
+    harness.reset_and_share_prompt_template(template, [ALICE.username, HARNESS.username])
+    assert [p.username for p in harness.list_prompt_permissions(template)] == [ALICE.username]
+    harness.unshare_prompt_for_all(template)
+    assert alice.list_recent_prompt_templates(0, 10) == []
+    assert not state.internal_errors

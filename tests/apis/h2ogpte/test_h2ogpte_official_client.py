@@ -66,3 +66,60 @@ def test_high_level_client_ingests_and_queries_over_the_websocket(
     question = state.messages[out["reply_to"]]
     assert question["reply_to"] is None
     assert question["_session"] == out["session_id"]
+
+
+def test_high_level_client_reads_back_a_renamed_document(url: str, state: H2OGPTeMockState, drive: Drive) -> None:
+    """update_document_name and update_document_uri (PATCH /documents/{id}) change what get_document, the listing
+    and the chunks read; the rename is trimmed by the client and answers the document's id."""
+    out = drive(url, DEFAULT_KEY, "readback")
+    assert out["renamed"] == out["document_id"]
+    assert (out["name"], out["uri"]) == ("renamed.csv", "https://example.com/sales.csv")
+    assert out["updated_later"] is True
+    assert out["listed"] == [["renamed.csv", "https://example.com/sales.csv"]]
+    assert out["chunk_names"] == ["renamed.csv"]
+    assert state.internal_errors == []
+
+
+def test_high_level_client_lists_by_metadata(url: str, state: H2OGPTeMockState, drive: Drive) -> None:
+    """list_documents_in_collection and list_recent_collections_metadata_filter keep what the metadata filter
+    matches (each key with its value), after update_document_metadata and update_collection_metadata."""
+    out = drive(url, DEFAULT_KEY, "readback")
+    doc = out["document_id"]
+    assert out["documents_by_metadata"] == [[doc], [], [doc]]
+    assert out["collections_by_metadata"] == [[out["collection_id"]], []]
+    assert state.internal_errors == []
+
+
+def test_high_level_client_reads_back_the_permissions_it_shared(
+    url: str, state: H2OGPTeMockState, drive: Drive
+) -> None:
+    """share_collection sends the permissions in the body; list_collection_permissions answers them."""
+    out = drive(url, DEFAULT_KEY, "readback")
+    assert out["shared"] == [["alice@example.com", ["read", "edit"]]]
+    assert state.internal_errors == []
+
+
+def test_openai_client_gets_an_answer_cut_at_max_tokens(url: str, state: H2OGPTeMockState) -> None:
+    """max_tokens (seed 004's request) stops the answer after that many tokens with finish_reason "length", streamed
+    or not, and usage counts the tokens sent; without it the whole answer ends with "stop"."""
+    openai = pytest.importorskip("openai", reason="the openai client is not installed")
+    client = openai.OpenAI(base_url=f"{url}/openai_api/v1", api_key=DEFAULT_KEY, max_retries=0)
+    messages = [{"role": "user", "content": "Tell me about the sales figures"}]
+    whole = client.chat.completions.create(model="auto", messages=messages)
+    assert whole.choices[0].finish_reason == "stop"
+    assert whole.usage is not None
+    assert whole.usage.completion_tokens > 3
+    cut = client.chat.completions.create(model="auto", messages=messages, max_tokens=3)
+    assert cut.choices[0].finish_reason == "length"
+    assert cut.usage is not None
+    assert cut.usage.completion_tokens == 3
+    assert whole.choices[0].message.content.startswith(cut.choices[0].message.content)
+    stream = client.chat.completions.create(
+        model="auto", messages=messages, max_tokens=3, stream=True, stream_options={"include_usage": True}
+    )
+    chunks = list(stream)
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "length"
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == cut.choices[0].message.content
+    assert chunks[-1].usage is not None
+    assert chunks[-1].usage.completion_tokens == 3
+    assert state.internal_errors == []

@@ -89,6 +89,13 @@ HAND_WRITTEN = (
     "summarize_content",
     "summarize_document",
     "update_collection",
+    "update_document_name",
+    "share_prompt",
+    "unshare_prompt",
+    "unshare_prompt_for_all",
+    "reset_and_share_prompt_template",
+    "list_prompt_permissions",
+    "update_document_uri",
     "upload",
     # the default collection, chunks, the catalogues the client reads first, and the admin jobs of /rpc/job
     "get_default_collection",

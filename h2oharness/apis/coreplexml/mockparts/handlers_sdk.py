@@ -156,6 +156,13 @@ def get_model(state: CorePlexMLMockState, call: Call) -> Reply:
     return Reply(_model_body(*_model(state, call.path_params["model_id"]), state))
 
 
+def get_model_parameters(state: CorePlexMLMockState, call: Call) -> Reply:
+    """``GET /api/models/{model_id}/parameters``: the model's id and its parameters, none (the mock trains nothing,
+    so it knows no hyperparameters; the generic placeholder answered an empty model_id)."""
+    _, model = _model(state, call.path_params["model_id"])
+    return Reply({"model_id": model.id, "parameters": {}})
+
+
 def delete_model(state: CorePlexMLMockState, call: Call) -> Reply:
     """``DELETE /api/models/{model_id}``: off its experiment's leaderboard and every read (its best falls back)."""
     experiment, model = _model(state, call.path_params["model_id"])

@@ -197,8 +197,9 @@ def parse_columns(
     column_names: list[str] | None,
     column_types: list[str] | None,
     single_quotes: bool = False,
+    na_strings: list[list[str]] | None = None,
 ) -> list[Column]:
-    """Parse a whole file into typed columns."""
+    """Parse a whole file into typed columns; ``na_strings`` (one list per column) are read as missing values."""
     sep = separator if separator else guess_separator(text, single_quotes)
     rows = read_rows(text, chr(sep), single_quotes)
     header = guess_header(rows) if check_header == 0 else check_header == 1
@@ -216,6 +217,9 @@ def parse_columns(
     columns: list[Column] = []
     for i in range(width):
         tokens = [r[i] if i < len(r) else "" for r in data]
+        missing = set(na_strings[i]) if na_strings and i < len(na_strings) else set()
+        if missing:
+            tokens = ["" if t in missing else t for t in tokens]
         wanted = column_types[i] if column_types and i < len(column_types) else guess_type(tokens[:GUESS_LINES])
         kind = canonical_type(wanted)
         if kind is None:

@@ -329,8 +329,14 @@ def parse(state: H2O3MockState, call: Call) -> Reply:
             column_names=values.get("column_names"),
             column_types=values.get("column_types"),
             single_quotes=bool(values.get("single_quotes")),
+            na_strings=values.get("na_strings"),
         )
-        payload = Frame(str(dest), columns)
+        # column_names and column_types name every column of the file; skipped_columns (numbers of the file's
+        # columns) leaves some out of the frame, as the client's import_file(skipped_columns=...) asks
+        skipped = {int(i) for i in values.get("skipped_columns") or []}
+        if skipped and len(skipped & set(range(len(columns)))) == len(columns):
+            raise csvparse.ParseError("the mock parses no frame without columns: every column is skipped")
+        payload = Frame(str(dest), [c for i, c in enumerate(columns) if i not in skipped])
     except csvparse.ParseError as exc:
         fail_at, failure = 0.0, f"java.lang.IllegalArgumentException: {exc}"
     info = JobInfo(str(dest), "Frame", payload, progress_msg="Compressing data.")

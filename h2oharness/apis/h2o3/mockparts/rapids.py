@@ -4,24 +4,26 @@ Covered: ``tmp=``/``rm``/``,``; row and column selection (``rows``, ``cols``, ``
 comparisons and logic (``+ - * / > == & | not abs log ...``); ``ifelse``; reductions (``mean``, ``sumNA``, ``min``,
 ``max``, ``sd``, ``median``, ``naCnt`` ...); ``table``, ``unique``, ``levels``, ``as.factor``/``as.numeric``/
 ``as.character``, ``cbind``/``rbind``, ``h2o.runif`` (``split_frame``), ``sort``, ``quantile``, ``scale``,
-``cor``/``var``, ``ls`` and a few more. Anything else is a 400, worded as the mock's own limit.
+``cor``/``var``, ``GB`` (``group_by``), column assignment (``append``, ``:=``), ``ls`` and a few more. Anything else
+is a 400, worded as the mock's own limit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from h2oharness.apis.h2o3.mockparts.frames import Frame
+from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
 from h2oharness.apis.h2o3.mockparts.rapids_frames import FRAME_OPS, LAZY
+from h2oharness.apis.h2o3.mockparts.rapids_groupby import GROUP_OPS
 from h2oharness.apis.h2o3.mockparts.rapids_math import MATH_OPS
 from h2oharness.apis.h2o3.mockparts.rapids_parse import Call, Id, parse
 from h2oharness.apis.h2o3.mockparts.rapids_stats import STATS_OPS
-from h2oharness.apis.h2o3.mockparts.rapids_values import NAN, Op, Value, publish
+from h2oharness.apis.h2o3.mockparts.rapids_values import NAN, Op, Value, copy_column, frame_arg, fresh_frame, publish
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState
 from h2oharness.apis.h2o3.mockparts.wire import H2OError, JSONDict, bad_request, key, meta
 
-OPS: dict[str, Op] = {**FRAME_OPS, **MATH_OPS, **STATS_OPS}
+OPS: dict[str, Op] = {**FRAME_OPS, **MATH_OPS, **STATS_OPS, **GROUP_OPS}
 
 
 @dataclass
@@ -29,10 +31,14 @@ class Evaluator:
     """Evaluates one expression against the state's frames; ``tmp=`` publishes frames under their names."""
 
     state: H2O3MockState
+    #: a lambda's arguments while its body is evaluated (apply)
+    scope: dict[str, Value] = field(default_factory=dict)
 
     def eval(self, node: Any) -> Value:
         """The value of a parsed node."""
         if isinstance(node, Call):
+            if node.op == "apply":
+                return self.apply(node.args)
             op = OPS.get(node.op)
             if op is None:
                 raise bad_request(f"The mock does not evaluate the Rapids function '{node.op}'")
@@ -43,14 +49,64 @@ class Evaluator:
             return self.lookup(node.name)
         return node  # type: ignore[no-any-return]
 
+    def apply(self, args: tuple[Any, ...]) -> Value:
+        """(apply frame 2 { x . body }): the body per column, as AstApply's colwise does (the client's apply(axis=0)
+        and h2o.deep_copy): numbers make a one-row frame, one-column frames of equal rows are bound side by side,
+        each named as the column it came from. Row-wise apply (margin 1) is the mock's limit."""
+        if len(args) < 3:
+            raise bad_request("apply takes a frame, a margin and a function")
+        frame = frame_arg(self.eval(args[0]))
+        margin = self.eval(args[1])
+        if margin not in (1.0, 2.0):
+            raise bad_request("Only row-wise (margin 1) or col-wise (margin 2) allowed")
+        if margin == 1.0:
+            raise bad_request("The mock does not evaluate row-wise apply (margin 1)")
+        params, body = _lambda(args[2:])
+        if len(params) != 1:
+            raise bad_request(f"Incorrect number of arguments; the function expects {len(params)} but was passed 1")
+        results = [
+            Evaluator(self.state, {**self.scope, params[0]: fresh_frame([col])}).eval(body) for col in frame.columns
+        ]
+        columns: list[Column] = []
+        for col, result in zip(frame.columns, results, strict=True):
+            if isinstance(result, list) and result and not isinstance(result[0], str):
+                result = float(result[0])
+            if isinstance(result, float | int):
+                columns.append(Column(col.name, "int" if float(result).is_integer() else "real", numbers=[result]))
+            elif isinstance(result, Frame):
+                if len(result.columns) != 1:
+                    raise bad_request(f"apply result Frames must have one column, found {len(result.columns)} cols")
+                if columns and result.rows != columns[0].rows:
+                    raise bad_request("apply result Frames must have all the same rows")
+                columns.append(copy_column(result.columns[0], col.name))
+            else:
+                raise bad_request("The mock's apply takes functions answering numbers or one-column frames")
+        return fresh_frame(columns)
+
     def lookup(self, name: str) -> Value:
-        """A frame by key, or one of Rapids' constants."""
+        """A lambda's argument, a frame by key, or one of Rapids' constants."""
+        if name in self.scope:
+            return self.scope[name]
         if name in CONSTANTS:
             return CONSTANTS[name]
         frame = self.state.frames.get(name)
         if frame is None:
             raise H2OError(400, f"Name lookup of '{name}' failed", "java.lang.IllegalArgumentException")
         return frame
+
+
+def _lambda(tokens: tuple[Any, ...]) -> tuple[list[str], Any]:
+    """A lambda as the client writes it, ``{ x . body }`` (parsed as the ids '{', x, '.', the body and '}'): its
+    argument names and its body."""
+    names = [t.name if isinstance(t, Id) else None for t in tokens]
+    if len(tokens) < 4 or names[0] != "{" or names[-1] != "}" or "." not in names:
+        raise bad_request("The mock evaluates functions written { args . body } only")
+    dot = names.index(".")
+    params = [n for n in names[1:dot] if n is not None]
+    body = tokens[dot + 1 : -1]
+    if len(params) != dot - 1 or len(body) != 1:
+        raise bad_request("The mock evaluates functions written { args . body } only")
+    return params, body[0]
 
 
 CONSTANTS: dict[str, Value] = {"True": 1.0, "TRUE": 1.0, "False": 0.0, "FALSE": 0.0, "NA": NAN, "_": None}

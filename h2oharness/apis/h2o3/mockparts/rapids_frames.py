@@ -1,5 +1,6 @@
 """Rapids functions that store, select, combine and recode frames: tmp=/assign/rm/ls, rows/cols, cbind/rbind,
-table/unique/levels, as.factor/as.numeric/as.character, h2o.runif (split_frame), na.omit, sort, nrow/ncol."""
+table/unique/levels, as.factor/as.numeric/as.character, h2o.runif (split_frame), na.omit, sort, nrow/ncol, and
+column assignment (append, :=)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from h2oharness.apis.h2o3.mockparts.rapids_values import (
     Env,
     Op,
     Value,
+    column_indices,
     copy_column,
     flag_arg,
     frame_arg,
@@ -274,7 +276,8 @@ def op_na_omit(ev: Env, args: tuple[Any, ...]) -> Value:
 def op_sort(ev: Env, args: tuple[Any, ...]) -> Value:
     """(sort frame [cols] [ascending]): missing values first, as H2O-3."""
     frame = frame_arg(args[0])
-    by = indices_arg(args[1], len(frame.columns))
+    # the client names the columns (sort(by="x1") sends ['x1']); numbers are accepted too
+    by = column_indices(frame, args[1])
     ascending = args[2] if len(args) > 2 and isinstance(args[2], list) else [1.0] * len(by)
     rows = list(range(frame.rows))
     for j, asc in reversed(list(zip(by, ascending, strict=False))):
@@ -282,6 +285,144 @@ def op_sort(ev: Env, args: tuple[Any, ...]) -> Value:
         numbers = col.numbers
         rows.sort(key=lambda r: (not math.isnan(numbers[r]), numbers[r]), reverse=float(asc) < 0)
     return fresh_frame([c.take(rows) for c in frame.columns])
+
+
+def _constant_column(name: str, value: Value, rows: int) -> Column:
+    """A column holding one number (NaN for NA) on every row: an int column for a whole number, as makeCon's."""
+    if not isinstance(value, float | int):
+        raise bad_request(f"The mock assigns numbers and frames only, not {value!r:.80}")
+    number = float(value)
+    return real_column(name, [number] * rows, "int" if number.is_integer() else "real")
+
+
+def op_append(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(append frame src 'name' [src 'name' ...]): the frame with each ``src`` (a one-column frame or a number)
+    added as a last column called ``name`` (the client's ``fr["new"] = expr``; it joins assignments in a row)."""
+    frame = frame_arg(args[0])
+    pairs = args[1:]
+    if not pairs or len(pairs) % 2:
+        raise bad_request("append takes pairs of a column and its name")
+    columns = [copy_column(c) for c in frame.columns]
+    for src, name in zip(pairs[::2], pairs[1::2], strict=True):
+        if not isinstance(name, str):
+            raise bad_request("append takes a column name")
+        if isinstance(src, Frame):
+            if len(src.columns) != 1:
+                raise bad_request("Can only append one column")
+            if src.rows != frame.rows:
+                raise bad_request(f"Can only append a column of {frame.rows} rows, not {src.rows}")
+            columns.append(copy_column(src.columns[0], name))
+        else:
+            columns.append(_constant_column(name, src, frame.rows))
+    return fresh_frame(columns)
+
+
+def _assigned_rows(selector: Value, frame: Frame) -> list[int]:
+    """The rows ``:=`` writes: all of them for an empty list, a boolean column's true rows, or numbers and spans."""
+    if isinstance(selector, Frame):
+        mask = selector.columns[0].numbers
+        return [r for r, v in enumerate(mask) if not math.isnan(v) and v != 0]
+    if selector is None or selector == []:
+        return list(range(frame.rows))
+    return indices_arg(selector, frame.rows)
+
+
+def op_rec_assign(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(:= frame src cols rows): a copy of the frame whose columns ``cols`` hold ``src`` on ``rows`` (the client's
+    ``fr["x"] = expr`` and ``fr[mask, "x"] = value``): a whole column takes the source's column as it is, some rows
+    of a numeric column take numbers; the frame the client named keeps its values."""
+    frame = frame_arg(args[0])
+    src = args[1]
+    cols = column_indices(frame, args[2])
+    rows = _assigned_rows(args[3] if len(args) > 3 else None, frame)
+    columns = [copy_column(c) for c in frame.columns]
+    if isinstance(src, Frame) and src.rows != frame.rows and src.rows != len(rows):
+        raise bad_request(f"Source frame has {src.rows} rows; {len(rows)} rows are assigned")
+    for n, j in enumerate(cols):
+        target = columns[j]
+        if isinstance(src, Frame):
+            source = src.columns[min(n, len(src.columns) - 1)]
+            if len(rows) == frame.rows:
+                columns[j] = copy_column(source, target.name)
+                continue
+            if not (source.has_numbers and target.has_numbers) or target.type == "enum" or source.type == "enum":
+                raise bad_request("The mock assigns some rows of numeric columns only")
+            picked = rows if source.rows == frame.rows else range(len(rows))
+            values = [source.numbers[r] for r in picked]
+        else:
+            if len(rows) == frame.rows:
+                columns[j] = _constant_column(target.name, src, frame.rows)
+                continue
+            if not target.has_numbers or target.type == "enum":
+                raise bad_request("The mock assigns some rows of numeric columns only")
+            values = _constant_column(target.name, src, len(rows)).numbers
+        numbers = list(target.numbers)
+        for r, v in zip(rows, values, strict=True):
+            numbers[r] = v
+        fractional = any(not math.isnan(v) and not float(v).is_integer() for v in values)
+        columns[j] = Column(
+            target.name, "real" if target.type == "int" and fractional else target.type, numbers=numbers
+        )
+    return fresh_frame(columns)
+
+
+def _factor(args: tuple[Any, ...], name: str) -> tuple[Column, str]:
+    """The one categorical column and the level named, as relevel and setLevel check them."""
+    frame = frame_arg(args[0])
+    if len(frame.columns) != 1:
+        raise bad_request(f"`{name}` works on a single column at a time.")
+    col = frame.columns[0]
+    if col.type != "enum" or col.domain is None:
+        raise bad_request("Cannot set the level on a non-factor column!")
+    level = args[1]
+    if not isinstance(level, str) or level not in col.domain:
+        raise bad_request(f"Did not find level `{level}` in the column.")
+    return col, level
+
+
+def op_relevel(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(relevel col 'level'): that level first, the others after it in their order (AstReLevel)."""
+    col, level = _factor(args, "setLevel")
+    domain = col.domain or []
+    idx = domain.index(level)
+    codes = [NAN if math.isnan(v) else 0.0 if v == idx else v + (1 if v < idx else 0) for v in col.numbers]
+    return fresh_frame([Column(col.name, "enum", numbers=codes, domain=[level, *(d for d in domain if d != level)])])
+
+
+def op_set_level(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(setLevel col 'level'): every row that level, missing ones too (AstSetLevel)."""
+    col, level = _factor(args, "setLevel")
+    code = float((col.domain or []).index(level))
+    return fresh_frame([Column(col.name, "enum", numbers=[code] * col.rows, domain=list(col.domain or []))])
+
+
+def op_set_domain(ev: Env, args: tuple[Any, ...]) -> Value:
+    """(setDomain col inPlace [levels]): the levels renamed (AstSetDomain); a list of another length must match the
+    levels the column uses, which are renumbered densely. In place, the frame named changes too."""
+    frame = frame_arg(args[0])
+    if len(frame.columns) != 1:
+        raise bad_request(f"Must be a single column. Got: {len(frame.columns)} columns.")
+    col = frame.columns[0]
+    if col.type != "enum" or col.domain is None:
+        raise bad_request(f"Vector must be a factor column. Got: {col.type}")
+    levels = args[2] if isinstance(args[2], list) else [args[2]]
+    if not all(isinstance(v, str) for v in levels):
+        raise bad_request("setDomain takes a list of strings")
+    codes = list(col.numbers)
+    if len(levels) != len(col.domain):
+        used = sorted({int(v) for v in codes if not math.isnan(v)})
+        if len(used) != len(levels):
+            raise bad_request(
+                "Number of replacement factors must equal current number of levels. Current number of levels: "
+                f"{len(used)} != {len(levels)}"
+            )
+        dense = {old: float(new) for new, old in enumerate(used)}
+        codes = [NAN if math.isnan(v) else dense[int(v)] for v in codes]
+    renamed = Column(col.name, "enum", numbers=codes, domain=[str(v) for v in levels])
+    if flag_arg(args[1]):
+        frame.columns[0] = renamed
+        return frame
+    return fresh_frame([renamed])
 
 
 def op_nrow(ev: Env, args: tuple[Any, ...]) -> Value:
@@ -303,4 +444,6 @@ FRAME_OPS: dict[str, Op] = {
     "table": op_table, "unique": op_unique, "levels": op_levels,
     "as.factor": op_as_factor, "as.numeric": op_as_numeric, "as.character": op_as_character,
     "h2o.runif": op_runif, "na.omit": op_na_omit, "sort": op_sort, "nrow": op_nrow, "ncol": op_ncol,
+    "append": op_append, ":=": op_rec_assign,
+    "relevel": op_relevel, "setLevel": op_set_level, "setDomain": op_set_domain,
 }  # fmt: skip

@@ -186,9 +186,50 @@ def _operand(value: Value, j: int, rows: int, other: Value) -> list[float]:
     return [num_arg(value)] * rows
 
 
+def _level_side(value: Value, level: str | None, rows: int) -> tuple[list[str], list[float]] | None:
+    """A side of a string ifelse as (domain, codes): a string is one level; an enum frame its levels; None when
+    the side was not evaluated (no row picks it)."""
+    if isinstance(value, str):
+        return [value], [0.0] * rows
+    if isinstance(value, Frame) and value.columns[0].type == "enum":
+        return list(value.columns[0].domain or []), list(value.columns[0].numbers)
+    if level is None:
+        return None
+    # AstIfElse: a string on one side needs a categorical column on the other (H2O.unimpl otherwise)
+    raise bad_request("ifelse with a string on one side takes a string or a categorical column on the other")
+
+
+def _ifelse_levels(test: Frame, yes: Value, no: Value) -> Frame:
+    """AstIfElse with a string side: a categorical column. Two strings give the levels [no, yes]; a string and a
+    categorical column give their levels sorted; then only the levels used are kept, in that order. A side no row
+    picks is not evaluated, so a string then faces nothing, which AstIfElse does not implement."""
+    mask = test.columns[0].numbers
+    # AstIfElse evaluates the yes side unless every test value is 0, the no side if any is 0
+    picks_yes = any(v != 0 for v in mask)
+    picks_no = any(v == 0 for v in mask)
+    yes_side = _level_side(yes, "yes", test.rows) if picks_yes else None
+    no_side = _level_side(no, "no", test.rows) if picks_no else None
+    if yes_side is None or no_side is None:
+        raise bad_request("ifelse with a string needs rows taking either side (H2O's AstIfElse: unimplemented)")
+    if isinstance(yes, str) and isinstance(no, str):
+        domain = [no, yes]
+        yes_codes, no_codes = [1.0] * test.rows, [0.0] * test.rows
+    else:
+        domain = sorted(yes_side[0] + no_side[0])
+        yes_codes = [NAN if math.isnan(c) else float(domain.index(yes_side[0][int(c)])) for c in yes_side[1]]
+        no_codes = [NAN if math.isnan(c) else float(domain.index(no_side[0][int(c)])) for c in no_side[1]]
+    codes = [NAN if math.isnan(t) else (y if t != 0 else n) for t, y, n in zip(mask, yes_codes, no_codes, strict=True)]
+    used = sorted({int(c) for c in codes if not math.isnan(c)})
+    renumber = {old: float(new) for new, old in enumerate(used)}
+    flattened = [NAN if math.isnan(c) else renumber[int(c)] for c in codes]
+    return fresh_frame([Column(test.columns[0].name, "enum", numbers=flattened, domain=[domain[i] for i in used])])
+
+
 def op_ifelse(ev: Env, args: tuple[Any, ...]) -> Value:
-    """(ifelse test yes no)."""
+    """(ifelse test yes no); a string on either side makes a categorical column (_ifelse_levels)."""
     test = frame_arg(args[0])
+    if isinstance(args[1], str) or isinstance(args[2], str):
+        return _ifelse_levels(test, args[1], args[2])
     mask = test.columns[0].numbers
     yes = _operand(args[1], 0, test.rows, test)
     no = _operand(args[2], 0, test.rows, test)

@@ -90,6 +90,22 @@ def indices_arg(value: Value, size: int) -> list[int]:
     return [i for i in out if 0 <= i < size]
 
 
+def column_indices(frame: Frame, value: Value) -> list[int]:
+    """Column numbers from names, numbers or spans (Rapids' column lists take either)."""
+    items = value if isinstance(value, list) else [value]
+    if not any(isinstance(item, str) for item in items):
+        return indices_arg(value, len(frame.columns))
+    out: list[int] = []
+    for item in items:
+        if isinstance(item, str):
+            if item not in frame.names:
+                raise bad_request(f"Column '{item}' not found")
+            out.append(frame.names.index(item))
+        else:
+            out.extend(indices_arg(item, len(frame.columns)))
+    return out
+
+
 def numeric_values(col: Column, fn: str) -> list[float]:
     """A numeric column's values; 400 for another type."""
     if not col.has_numbers or col.type == "enum":

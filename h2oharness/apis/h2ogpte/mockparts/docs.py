@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -161,12 +162,30 @@ def _new_collection(state: H2OGPTeMockState, body: dict[str, Any]) -> dict[str, 
     return state.collections[cid]
 
 
+def metadata_filter(call: Call) -> dict[str, Any]:
+    """The ``metadata_filter`` query parameter, a JSON object; {} (no filter) when absent or not a JSON object: the
+    contract declares any string, and nothing says what a real server does with one that is not a dict's JSON."""
+    text = str(call.query.get("metadata_filter") or "").strip()
+    try:
+        wanted = json.loads(text) if text else {}
+    except (ValueError, RecursionError):
+        return {}
+    return wanted if isinstance(wanted, dict) else {}
+
+
+def metadata_matches(metadata: dict[str, Any] | None, wanted: dict[str, Any]) -> bool:
+    """Whether metadata has each key of the filter with the value it gives (the client says only 'matching')."""
+    held = metadata or {}
+    return all(name in held and held[name] == value for name, value in wanted.items())
+
+
 def list_collections(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/collections."""
     q = call.query
     mine = bool(q.get("current_user_only"))
     shown = [c for c in state.collections.values() if state.owns(c) or (not mine and state.sees(c))]
-    items = [render_collection(state, c) for c in shown]
+    wanted = metadata_filter(call)
+    items = [render_collection(state, c) for c in shown if metadata_matches(c["metadata_dict"], wanted)]
     if q.get("name_filter"):
         items = [c for c in items if str(q["name_filter"]).lower() in c["name"].lower()]
     column = q.get("sort_column", "updated_at")

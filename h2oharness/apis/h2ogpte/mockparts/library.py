@@ -11,6 +11,8 @@ from h2oharness.apis.h2ogpte.mockparts.docs import (
     collection,
     job_details,
     job_view,
+    metadata_filter,
+    metadata_matches,
     ready_documents,
     render_collection,
 )
@@ -56,8 +58,8 @@ def render_document(state: H2OGPTeMockState, doc: Document) -> dict[str, Any]:
         "page_count": 1,
         "status": "completed" if done else "in progress",
         "created_at": created,
-        "updated_at": created,
-        "uri": None,
+        "updated_at": doc.updated_at or created,
+        "uri": doc.uri,
         "summary": None,
         "metadata_dict": dict(doc.metadata),
         "is_encrypted": False,
@@ -79,15 +81,36 @@ def readable(state: H2OGPTeMockState, doc: Document) -> bool:
 
 
 def list_documents_for_collection(state: H2OGPTeMockState, call: Call) -> Reply:
-    """GET /api/v1/collections/{collection_id}/documents: the collection's ingested documents."""
+    """GET /api/v1/collections/{collection_id}/documents: the collection's ingested documents (those whose metadata
+    matches metadata_filter, when given)."""
     # "default" names the user's default collection, whose documents are kept under its own id
     cid = collection(state, call.path_params["collection_id"])["id"]
-    return Reply(page([render_document(state, d) for d in ready_documents(state, cid)], call.query))
+    wanted = metadata_filter(call)
+    shown = [d for d in ready_documents(state, cid) if metadata_matches(d.metadata, wanted)]
+    return Reply(page([render_document(state, d) for d in shown], call.query))
 
 
 def get_document(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/documents/{document_id}."""
     return Reply(render_document(state, document_of(state, call.path_params["document_id"])))
+
+
+def update_document(state: H2OGPTeMockState, call: Call) -> Reply:
+    """PATCH /api/v1/documents/{document_id}: the name and uri given (null or absent: left as they are), 200 the
+    Document as GET now reads it (the client's update_document_name and update_document_uri)."""
+    doc = document_of(state, call.path_params["document_id"])
+    body = object_body(call)
+    for field in ("name", "uri"):
+        if body.get(field) is not None and not isinstance(body[field], str):
+            raise bad_request(f"{field} must be a string")
+    if isinstance(body.get("name"), str):
+        if not body["name"].strip():
+            raise bad_request("name must not be empty")
+        doc.name = body["name"]
+    if isinstance(body.get("uri"), str):
+        doc.uri = body["uri"]
+    doc.updated_at = state.now()
+    return Reply(render_document(state, doc))
 
 
 def get_document_part(state: H2OGPTeMockState, call: Call) -> Reply:

@@ -102,6 +102,13 @@ def chat_completions(state: H2OGPTeMockState, call: Call) -> Reply | Response:
     if function is not None:
         return _tool_call_answer(body, function, prompt, created, include_usage)
     p = _plan(state, prompt, model, body)
+    # OpenAI's max_tokens: the answer stops after that many tokens, finish_reason "length" (a value below 1 is
+    # left alone, as before: the contract allows any integer and nothing says what a real server answers)
+    limit = body.get("max_tokens")
+    finish = "stop"
+    if isinstance(limit, int) and not isinstance(limit, bool) and 0 < limit < len(p.tokens):
+        p.tokens = p.tokens[:limit]
+        finish = "length"
     cid = f"chatcmpl-{p.answer_id[:12]}"
 
     def chunk(delta: dict[str, Any], finish: str | None) -> dict[str, Any]:
@@ -125,7 +132,7 @@ def chat_completions(state: H2OGPTeMockState, call: Call) -> Reply | Response:
                 delta = {"role": "assistant", "content": item["body"]} if first else {"content": item["body"]}
                 first = False
                 if item["finished"]:
-                    yield _sse(chunk({}, "stop"))
+                    yield _sse(chunk({}, finish))
                 else:
                     yield _sse(chunk(delta, None))
             if include_usage:
@@ -141,7 +148,7 @@ def chat_completions(state: H2OGPTeMockState, call: Call) -> Reply | Response:
             "object": "chat.completion",
             "created": created,
             "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
             "usage": _usage(state, p, prompt),
         }
     )

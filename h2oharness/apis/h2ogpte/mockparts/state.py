@@ -101,6 +101,10 @@ class Document:
     metadata: dict[str, Any] = field(default_factory=dict)
     #: the names of the tags put on it
     tags: set[str] = field(default_factory=set)
+    #: where it came from, as PATCH /documents/{id} last set it (none until then)
+    uri: str | None = None
+    #: when PATCH /documents/{id} last changed it (its ingestion's time until then)
+    updated_at: datetime | None = None
 
 
 class Documents(dict[str, Document]):

@@ -12,7 +12,7 @@ from typing import Any
 
 from h2oharness.apis.h2ogpte.mockparts.docs import collection
 from h2oharness.apis.h2ogpte.mockparts.state import H2OGPTeMockState, User
-from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, empty, not_found, page
+from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply, empty, not_found, object_body, page
 
 
 def _user_named(state: H2OGPTeMockState, username: str) -> User:
@@ -37,7 +37,9 @@ def share_collection(state: H2OGPTeMockState, call: Call) -> Reply:
     user = _user_named(state, call.path_params["username"])
     if user.id == state.acting.id:
         return empty()
-    permissions = (call.json or {}).get("permissions") or []
+    # a client-only operation (HANDLERS): its body is checked against the contract but not parsed into call.json,
+    # which is why the permissions were lost before
+    permissions = (object_body(call) if call.body.strip() else {}).get("permissions") or []
     coll["_shared"][user.username] = [str(p) for p in permissions]
     coll["user_count"] = len(coll["_shared"])
     return empty()
@@ -77,3 +79,69 @@ def get_user(state: H2OGPTeMockState, call: Call) -> Reply:
     if user is None:
         raise not_found(f"User {call.path_params['user_id'][:80]}")
     return Reply(user.info())
+
+
+PROMPT_TEMPLATES = "/api/v1/prompt_templates"
+
+
+def _owned_template(state: H2OGPTeMockState, template_id: str) -> dict[str, Any]:
+    """The acting user's prompt template (a generic record); a 404 when they may not see it, a 403 when it is
+    someone else's (only the owner says who sees it, as for collections)."""
+    held = state.resources.collections.get(PROMPT_TEMPLATES, {}) if state.resources is not None else {}
+    record = held.get(template_id)
+    if record is None or not state.sees(record):
+        raise not_found(f"prompt_template_id '{template_id[:80]}'")
+    if not state.owns(record):
+        raise ApiError(403, f"Only the owner may change who prompt template {template_id} is shared with")
+    if not isinstance(record.get("_shared"), dict):
+        record["_shared"] = {}
+    return record
+
+
+def share_prompt_template(state: H2OGPTeMockState, call: Call) -> Reply:
+    """PUT /api/v1/prompt_templates/{prompt_template_id}/permissions/{username}: 204; the user sees the template
+    (lists, reads and uses it) from now on; sharing with the owner changes nothing."""
+    record = _owned_template(state, call.path_params["prompt_template_id"])
+    user = _user_named(state, call.path_params["username"])
+    if user.id != state.acting.id:
+        record["_shared"][user.username] = []
+    return empty()
+
+
+def unshare_prompt_template(state: H2OGPTeMockState, call: Call) -> Reply:
+    """DELETE /api/v1/prompt_templates/{prompt_template_id}/permissions/{username}: 204; the user no longer sees it
+    (unless it is public)."""
+    record = _owned_template(state, call.path_params["prompt_template_id"])
+    user = _user_named(state, call.path_params["username"])
+    record["_shared"].pop(user.username, None)
+    return empty()
+
+
+def unshare_prompt_template_for_all(state: H2OGPTeMockState, call: Call) -> Reply:
+    """DELETE /api/v1/prompt_templates/{prompt_template_id}/permissions: 204; it is shared with no one."""
+    _owned_template(state, call.path_params["prompt_template_id"])["_shared"].clear()
+    return empty()
+
+
+def reset_and_share_prompt_template(state: H2OGPTeMockState, call: Call) -> Reply:
+    """PUT /api/v1/prompt_templates/{prompt_template_id}/permissions: 204; shared with exactly the usernames given
+    (each a user the mock has, else a 404 and nothing changes)."""
+    record = _owned_template(state, call.path_params["prompt_template_id"])
+    usernames = object_body(call).get("usernames")
+    if not isinstance(usernames, list) or not all(isinstance(u, str) for u in usernames):
+        raise ApiError(400, "usernames must be a list of usernames")
+    users = [_user_named(state, name) for name in usernames]
+    record["_shared"].clear()
+    record["_shared"].update({u.username: [] for u in users if u.id != state.acting.id})
+    return empty()
+
+
+def get_prompt_template_permissions(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/prompt_templates/{prompt_template_id}/permissions: a SharePermission per user it is shared with
+    (a template is shared without permission levels, so none are listed)."""
+    held = state.resources.collections.get(PROMPT_TEMPLATES, {}) if state.resources is not None else {}
+    record = held.get(call.path_params["prompt_template_id"])
+    if record is None or not state.sees(record):
+        raise not_found(f"prompt_template_id '{call.path_params['prompt_template_id'][:80]}'")
+    shared = record.get("_shared")
+    return Reply([{"username": name} for name in shared] if isinstance(shared, dict) else [])
