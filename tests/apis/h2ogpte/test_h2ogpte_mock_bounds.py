@@ -170,3 +170,15 @@ def test_agent_files_are_bounded_and_a_chat_lists_only_those_held(
     for made in listed:
         assert http.get("/file", params={"id": made["id"], "name": made["filename"]}).status_code == 200
     assert not state.internal_errors
+
+
+def test_stars_are_bounded_oldest_first(http: httpx.Client, state: H2OGPTeMockState) -> None:
+    # any item id may be starred: a client starring ids without end would grow the mock without end
+    state.max_objects = 2
+    for item in ("a", "b", "c"):
+        assert http.post(f"/api/v1/agents/library/skill/{item}/star").status_code == 200
+    assert [item for _, _, item in state.stars] == ["b", "c"]
+    unstarred = http.delete("/api/v1/agents/library/skill/a/star").json()
+    assert (unstarred["is_starred_by_me"], unstarred["star_count"]) == (False, 0)
+    assert http.post("/api/v1/agents/library/skill/c/star").json()["star_count"] == 1
+    assert not state.internal_errors

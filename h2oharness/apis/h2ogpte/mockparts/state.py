@@ -144,8 +144,8 @@ class H2OGPTeMockState(MockState):
     max_document_bytes: int = 1 << 30
     #: every other kind of object held at most, each: collections (with their documents), chats (with their messages
     #: and agent files), tags, memory blocks, custom tools and agents and their associations, document summaries,
-    #: agent files, feedback exports, answers' generations, created keys' secrets, published library entries and
-    #: each kind of /rpc/db record; beyond it the oldest made go, as if deleted
+    #: agent files, feedback exports, answers' generations, created keys' secrets, published library entries, stars
+    #: and each kind of /rpc/db record; beyond it the oldest made go, as if deleted
     max_objects: int = 10_000
     jobs: UserJobs = field(init=False)
     uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)
@@ -185,8 +185,9 @@ class H2OGPTeMockState(MockState):
     library_skills: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: the tags, by name (each names its creator in ``_owner``); the documents keep which are put on them
     tags: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: the library items each user starred: (user id, item_kind, item_id)
-    stars: set[tuple[str, str, str]] = field(default_factory=set)
+    #: the library items each user starred: (user id, item_kind, item_id) (a dict for its order: the oldest stars go
+    #: beyond ``max_objects``, any item id being starrable)
+    stars: dict[tuple[str, str, str], None] = field(default_factory=dict)
     #: the users, by id: the harness user (the mock's own keys) and alice; a created key acts as its user
     users: dict[str, User] = field(default_factory=lambda: {u.id: u for u in (HARNESS, ALICE)})
     #: the user whose request the handlers are answering, set under ``lock`` for each request
@@ -237,6 +238,8 @@ class H2OGPTeMockState(MockState):
             for held in self._held():
                 for key in _oldest(held, self.max_objects):
                     del held[key]
+            for star in list(itertools.islice(self.stars, max(0, len(self.stars) - max(1, self.max_objects)))):
+                del self.stars[star]
             untagged = set(_oldest(self.tags, self.max_objects))
             for name in untagged:
                 del self.tags[name]
