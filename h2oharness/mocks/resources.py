@@ -245,6 +245,9 @@ class Resources:
     singletons: dict[str, Any] = field(default_factory=dict)
     #: a cap on the objects held per collection (the oldest go first)
     max_per_collection: int = 1_000
+    #: a cap on the collection paths held, and on the singleton paths: one per parent object (``/things/{id}/parts``),
+    #: so beyond it the oldest path made goes with its objects, as if deleted
+    max_paths: int = 10_000
     #: whether an object the API's own handlers hold exists: (collection template, filled path, id) -> bool
     #: or None when the API does not know that collection
     exists: Callable[[str, str, str], bool | None] | None = None
@@ -258,6 +261,7 @@ class Resources:
     stamp: Callable[[str], Mapping[str, Any]] | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.RLock = field(default_factory=threading.RLock)
+    _static_paths: set[str] | None = None
 
     def answer(self, call: GenericCall) -> GenericReply:
         """The reply to a generic call: validated, applied to the objects, fitted to the documented schema."""
@@ -348,10 +352,32 @@ class Resources:
     def _store(self, call: GenericCall) -> dict[str, dict[str, Any]]:
         return self._held(call.operation.collection, call.path)
 
-    def _held(self, template: str, values: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-        """The objects of a collection: the API's own when it holds them, else the generic layer's."""
+    def _held(self, template: str, values: Mapping[str, str], make: bool = True) -> dict[str, dict[str, Any]]:
+        """The objects of a collection: the API's own when it holds them, else the generic layer's (kept when
+        ``make``: a read of a collection never written holds nothing)."""
         own = self.records(template, values) if self.records is not None else None
-        return own if own is not None else self.collections.setdefault(self._fill(template, values), {})
+        if own is not None:
+            return own
+        path = self._fill(template, values)
+        held = self.collections.get(path)
+        if held is None:
+            held = {}
+            if make:
+                self.collections[path] = held
+                self._bound(self.collections)
+        return held
+
+    def _bound(self, held: dict[str, Any]) -> None:
+        """Drop the oldest paths under a parent object beyond ``max_paths`` (the contract's own paths, without
+        parameters, are as many as it has and stay)."""
+        if self._static_paths is None:
+            templates = {t for op in self.surface.operations for t in (op.template, op.collection)}
+            self._static_paths = {t for t in templates if not PARAM.search(t)}
+        if len(held) <= self.max_paths:
+            return
+        nested = [p for p in held if p not in self._static_paths]
+        for path in nested[: max(0, len(nested) - max(1, self.max_paths))]:
+            del held[path]
 
     def _not_found(self, call: GenericCall, what: str) -> GenericReply:
         return GenericReply(call.operation.error_status(404, 400), error=what)
@@ -472,7 +498,7 @@ class Resources:
         missing = self._parent_missing(call, call.operation.template)
         if missing:
             return self._not_found(call, missing)
-        held = self._store(call)
+        held = self._held(call.operation.collection, call.path, make=False)
         records = [held[i] for i in held if self._sees(call.operation.collection, held, i)]
         records = _filtered(records, call.query, call.operation)
         records = _ordered(records, call.query)
@@ -492,7 +518,7 @@ class Resources:
         if missing:
             return self._not_found(call, missing)
         collection = _parent(call.operation.template)
-        held = self._held(collection, call.path)
+        held = self._held(collection, call.path, make=False)
         seen = [held[i] for i in held if self._sees(collection, held, i)]
         count = len(_filtered(seen, call.query, call.operation))
         return GenericReply(call.operation.status, {"count": count, "total": count})
@@ -512,6 +538,7 @@ class Resources:
         if call.operation.method == "PATCH" and isinstance(value, dict):
             value = {**(self.singletons.get(path) or {}), **value}
         self.singletons[path] = value
+        self._bound(self.singletons)
         return GenericReply(call.operation.status, value)
 
     def _delete_one(self, call: GenericCall) -> GenericReply:
@@ -542,7 +569,7 @@ class Resources:
         if _is_param(_last_segment(parent)):
             # an action on an object answers with the object when the answer is shaped like one
             collection = _parent(parent)
-            held = self._held(collection, call.path)
+            held = self._held(collection, call.path, make=False)
             object_id = call.path.get(_last_segment(parent)[1:-1], "")
             record = held.get(object_id) or self._same_named(collection, object_id)
             body = {**(record or {self.surface.rules.id_field: object_id}), **body}

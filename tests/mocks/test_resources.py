@@ -293,3 +293,31 @@ def test_array_and_date_parameters_are_read_as_such() -> None:
     assert _call(resources, "DELETE", "/bits/{ids}", ids="1", after="2026-01-01T00:00:00Z").status == 404
     assert _call(resources, "DELETE", "/bits/{ids}", ids="1", after="yesterday").status == 400
     assert _call(resources, "DELETE", "/bits/{ids}", ids="1", after="2026-01-01").status == 400
+
+
+def test_paths_are_bounded_oldest_first(clock: ManualClock) -> None:
+    parts = {
+        "parameters": ID,
+        "post": _op("200", THING, {"type": "object"}),
+        "get": _op("200", {"type": "array", "items": THING}),
+    }
+    part = {"parameters": [*ID, {**ID[0], "name": "part_id"}], "get": _op("200", THING)}
+    paths = {**DOCUMENT["paths"], "/things/{thing_id}/parts": parts, "/things/{thing_id}/parts/{part_id}": part}
+    document = {**DOCUMENT, "paths": paths}
+    rules = Rules(job_view=lambda job, now: {"status": job.phase(now).value})
+    resources = Resources(Surface(document, rules), jobs=JobBoard(clock))
+    resources.max_paths = 2
+    things = [_call(resources, "POST", "/things", {"name": str(n)}).body["id"] for n in range(4)]
+    for thing in things:
+        assert _call(resources, "POST", "/things/{thing_id}/parts", {}, thing_id=thing).status == 200
+        assert _call(resources, "PUT", "/things/{thing_id}/settings", {"color": thing}, thing_id=thing).status == 200
+        # reading a path makes it too: listing the parts of every thing holds no more paths
+        assert _call(resources, "GET", "/things/{thing_id}/parts", thing_id=things[0]).status == 200
+    # the contract's own path (/things) stays: only the paths under a thing count
+    assert "/things" in resources.collections
+    assert len(resources.collections) == 1 + 2
+    assert len(resources.singletons) == 2
+    # the newest survive; the oldest thing's parts and settings went, as if deleted
+    assert len(_call(resources, "GET", "/things/{thing_id}/parts", thing_id=things[-1]).body) == 1
+    assert _call(resources, "GET", "/things/{thing_id}/settings", thing_id=things[-1]).body == {"color": things[-1]}
+    assert _call(resources, "GET", "/things/{thing_id}/settings", thing_id=things[1]).body == {}

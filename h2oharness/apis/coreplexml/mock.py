@@ -131,6 +131,14 @@ DEVIATIONS: dict[str, str] = {
     "downloads": "a dataset downloads as its header row only (rows are not kept); a report as an empty PDF",
     "unknown query parameters": "422 extra_forbidden, as a FastAPI query model with extra='forbid' (FastAPI's "
     "default ignores them)",
+    "held objects": "real: objects live until deleted; mock: its memory is bounded whatever clients send. An upload "
+    "is at most max_upload_bytes (64 MiB, else 413) and is not kept (only its profile); it holds at most "
+    "max_objects (10,000) projects, datasets, dataset versions and experiments each, and versions of "
+    "max_profiled_columns (1M) column profiles in all, and the generic layer 1,000 objects per collection and "
+    "10,000 paths under a parent object. Beyond a budget the oldest made go first, never the newest, as if deleted "
+    "(a project with its datasets, experiments and generic objects; a dataset whose last version goes with it; "
+    "experiments keep their results when their dataset goes, as after DELETE); version numbers go on from the "
+    "newest",
 }
 # The public SDK methods (coreplexml 0.1.3, "sdk <resource>.<method>") that fail against this mock, and why;
 # tests/apis/coreplexml/test_coreplexml_official_client.py checks the failing set is exactly these.
@@ -194,7 +202,11 @@ def _unrouted(state: CorePlexMLMockState, call: Call, lookup: Lookup[Handler]) -
 
 
 def _invoke(state: CorePlexMLMockState, handler: Handler, call: Call) -> Answer:
-    reply = handler(state, call)
+    try:
+        reply = handler(state, call)
+    finally:
+        # whatever the request made, the oldest objects beyond the state's budgets go
+        state.trim()
     return reply, reply.content if reply.content is not None else encode(reply.body or {})
 
 

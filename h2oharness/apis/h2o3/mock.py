@@ -116,8 +116,9 @@ DEVIATIONS: dict[str, str] = {
     "GET /3/Metadata/endpoints/{path}": "real: always routes[0]; mock: the route with that index or api_name, else 404",
     "POST /3/ModelBuilders/{algo}": "the mock builds gbm, drf and glm only; other algorithms are 404",
     "held objects": "real: frames and models live until deleted or the node runs out of memory; mock: at most "
-    "max_objects (1,000) frames, models and raw sources each, and frames of max_frame_values (40M) values in all, "
-    "the oldest dropped first",
+    "max_objects (1,000) frames, models, raw sources, AutoML runs and sessions each, and frames of "
+    "max_frame_values (40M) values in all, the oldest dropped first; a finished AutoML run keeps only its models "
+    "still held (its leaderboard never showed others)",
     "POST /3/Jobs/{id}/cancel": "a cancelled build publishes no model and keeps the progress it had reached "
     "(a real GBM keeps its partial model and reports progress 1.0)",
     "seed -1": "a real server draws a random seed; the mock uses 1234 so builds are reproducible",

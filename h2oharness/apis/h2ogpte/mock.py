@@ -453,6 +453,18 @@ DEVIATIONS: dict[str, str] = {
     "nothing (the client says only 'matching' and the contract any string; no operators are read)",
     "default collection": "the collection id 'default' names the user's default collection, made the first time it "
     "is asked for",
+    "held objects": "real: objects live until deleted or the server runs out of room; mock: its memory is bounded "
+    "whatever clients send. It holds at most max_uploads (1,000) uploads of max_upload_bytes (1 GiB) in all, "
+    "max_documents (100,000) documents of max_document_bytes (1 GiB) in all, max_messages (5,000) messages, and "
+    "max_objects (10,000) of every other kind each (collections, chats, tags, memory blocks, custom tools and "
+    "agents and their associations, document summaries, agent files, feedback exports, created keys' secrets, "
+    "published library entries, stars, /rpc/db records of each kind), and the generic layer 1,000 objects per "
+    "collection and 10,000 paths under a parent object (max_per_collection, max_paths). Beyond a budget the "
+    "oldest made go first, never the newest (one upload may fill the bytes alone), as if deleted: "
+    "an evicted id is the 404 of an unknown one, a collection takes its documents and a chat its messages and agent "
+    "files with it, a tag leaves its documents, a chat on a collection that went answers on no documents, and "
+    "answers given keep the references they cited. A long ingesting load run (over 100,000 documents) sees its "
+    "oldest documents go",
     # "<client>.<method>": why that official client's method fails against the mock
     **{f"{client}.{method}": why for client, gaps in CLIENT_GAPS.items() for method, why in gaps.items()},
 }
@@ -572,7 +584,10 @@ def _invoke(state: H2OGPTeMockState, op: Target, call: Call) -> Answer:
         with state.lock:
             state.act_as(call.bearer)
             keys.check_scope(state, op.operation_id, op.method, call)
-            return generic.answer(state, op, call)
+            try:
+                return generic.answer(state, op, call)
+            finally:
+                state.trim()
     if not op.documented:
         generic.check(state, op.method, op.path, call)
     call.query = parse_query(op.query, call.raw_query, strict=op.documented)
@@ -581,7 +596,11 @@ def _invoke(state: H2OGPTeMockState, op: Target, call: Call) -> Answer:
     with state.lock:
         state.act_as(call.bearer)
         keys.check_scope(state, op.operation_id, op.method, call)
-        return HANDLERS[op.operation_id](state, call)
+        try:
+            return HANDLERS[op.operation_id](state, call)
+        finally:
+            # whatever the request made, the oldest objects beyond the state's budgets go
+            state.trim()
 
 
 async def _render(state: H2OGPTeMockState, incoming: Incoming, reply: Answer) -> Response:

@@ -117,6 +117,12 @@ DEVIATIONS: dict[str, str] = {
     "list (the mock's reading; the SDK says only that id, display name and definitions come from it); every "
     "publish makes a new revision, numbered from 1",
     "held runs": "at most max_runs (1,000): creating one beyond it drops the oldest finished runs",
+    "held objects": "real: objects live until deleted; mock: its memory is bounded whatever clients send. It holds "
+    "at most max_objects (10,000) workflows, revisions, runners, actions and action revisions each, and "
+    "max_source_bytes (1 GiB) of source in all (workflow drafts and revisions, action drafts and published "
+    "revisions), and the generic layer 1,000 objects per collection and 10,000 paths under a parent object. Beyond "
+    "a budget the oldest made go first, never the newest, as if deleted: a workflow takes its revisions and runs, a "
+    "revision its runs, an action its revisions; a workflow's active revision is never dropped on its own",
     "streamLogs": "answers the log so far at once and ends; a real server keeps the stream open while the step runs",
 }
 # The public methods of the h2o_workflows 1.1.2 clients ("sdk <Client>.<method>") that fail against this mock, and
@@ -198,7 +204,12 @@ def _unrouted(state: WorkflowsMockState, call: h.Call, lookup: Lookup[Target]) -
 
 def _invoke(state: WorkflowsMockState, handler: Target, call: h.Call) -> Response:
     with state.lock:
-        out = handler(state, call)
+        try:
+            out = handler(state, call)
+        finally:
+            # whatever a write made, the oldest objects beyond the state's budgets go (a read makes nothing)
+            if call.method != "GET":
+                h.trim(state)
     if isinstance(out, Response):
         return out
     if isinstance(out, h.Stream):

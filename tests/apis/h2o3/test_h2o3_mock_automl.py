@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from h2oharness.apis.h2o3.client import H2O3Client
+from h2oharness.apis.h2o3.mock import H2O3MockState
 from h2oharness.mocks.clock import ManualClock
 
 # what H2OAutoML(max_models=3, seed=1, nfolds=3, exclude_algos=[...]).train(y="label", ...) posts, as JSON
@@ -117,3 +118,28 @@ def test_a_spec_without_a_frame_is_refused_as_on_a_real_server(http: httpx.Clien
     ):
         assert resp.status_code == 412
         assert "No training data has been specified" in resp.json()["msg"]
+
+
+def test_automl_runs_and_sessions_are_bounded_and_a_run_holds_no_evicted_model(
+    http: httpx.Client, client: H2O3Client, clock: ManualClock, state: H2O3MockState, train_csv: Path
+) -> None:
+    frame = client.parse(client.parse_setup(client.import_files(str(train_csv))["destination_frames"]))
+    clock.advance(10.0)
+    spec = {**SPEC, "input_spec": {**SPEC["input_spec"], "training_frame": frame["destination_frame"]["name"]}}
+    runs = []
+    for _ in range(3):
+        runs.append(http.post("/99/AutoMLBuilder", json=spec).json()["job"]["dest"]["name"])
+        clock.advance(60.0)
+    state.max_objects = 2
+    http.get("/3/Cloud")  # any request trims
+    assert list(state.automls) == runs[-2:]
+    assert http.get(f"/99/AutoML/{runs[0]}").status_code == 404
+    # the models that went are neither on a leaderboard nor kept alive by the run that made them
+    for automl_id in runs[-2:]:
+        board = http.get(f"/99/AutoML/{automl_id}").json()["leaderboard"]["models"]
+        assert {m["name"] for m in board} <= set(state.models)
+    assert all(m.id in state.models for run in state.automls.values() for m in run.models)
+
+    keys = [http.get("/3/InitID", params={"session_key": f"s{i}"}).json()["session_key"] for i in range(4)]
+    assert list(state.sessions) == keys[-2:]
+    assert state.internal_errors == []

@@ -82,7 +82,7 @@ def test_h2o_py_uploads_trains_glm_and_drf_and_cleans_up(
     assert state.recorded("POST", "/99/Rapids")[0].form["ast"] == f"(rm {out['frame_id']})"
     assert out["frame_id"] not in state.frames
     assert state.recorded("DELETE", "/4/sessions/")
-    assert state.sessions == set()
+    assert not state.sessions
     assert state.internal_errors == []
 
 

@@ -7,7 +7,7 @@ import io
 import math
 import statistics
 
-from h2oharness.apis.coreplexml.mockparts import generic, params
+from h2oharness.apis.coreplexml.mockparts import params
 from h2oharness.apis.coreplexml.mockparts.state import Column, CorePlexMLMockState, Dataset, DatasetVersion, Project
 from h2oharness.apis.coreplexml.mockparts.wire import (
     ApiError,
@@ -68,21 +68,7 @@ def get_project(state: CorePlexMLMockState, call: Call) -> Reply:
 def delete_project(state: CorePlexMLMockState, call: Call) -> Reply:
     """``DELETE /api/projects/{project_id}``: the project with its datasets, experiments, members and deployments."""
     project = _project(state, call.path_params["project_id"])
-    now = state.clock.now()
-    with state.lock:
-        for experiment in [e for e in state.experiments.values() if e.project_id == project.id]:
-            experiment.job.cancel(now)
-            del state.experiments[experiment.id]
-        for dataset in [d for d in state.datasets.values() if d.project_id == project.id]:
-            for version in dataset.versions:
-                state.versions.pop(version.id, None)
-            del state.datasets[dataset.id]
-        del state.projects[project.id]
-        # the generic objects made under the project's paths (members, deployments) go with it
-        held = generic.resources(state).collections
-        under = (f"/api/projects/{project.id}/", f"/api/mlops/projects/{project.id}/")
-        for path in [p for p in list(held) if p.startswith(under)]:  # list(): the generic layer adds paths
-            held.pop(path, None)
+    state.forget_project(project.id)
     return Reply({"ok": True})
 
 
@@ -188,7 +174,8 @@ def upload_dataset(state: CorePlexMLMockState, call: Call) -> Reply:
         version = DatasetVersion(
             id=state.new_id(),
             dataset_id=dataset.id,
-            version=len(dataset.versions) + 1,
+            # the oldest versions may have gone (``trim``): numbers go on from the newest
+            version=dataset.versions[-1].version + 1 if dataset.versions else 1,
             filename=filename or "upload.csv",
             size_bytes=len(data),
             row_count=rows,
@@ -277,7 +264,5 @@ def delete_dataset(state: CorePlexMLMockState, call: Call) -> Reply:
     """``DELETE /api/datasets/{dataset_id}`` (experiments trained on it keep their results)."""
     dataset = _dataset(state, call.path_params["dataset_id"])
     with state.lock:
-        for version in dataset.versions:
-            state.versions.pop(version.id, None)
-        state.datasets.pop(dataset.id, None)
+        state.forget_dataset(dataset.id)
     return Reply({"ok": True})

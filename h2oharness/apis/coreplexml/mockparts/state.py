@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -176,6 +177,12 @@ class CorePlexMLMockState(MockState):
     failure_progress: float = 0.5
     max_models_quota: int = 50
     max_upload_bytes: int = 64 * 1024 * 1024
+    #: projects, datasets, dataset versions and experiments held at most, each: beyond it the oldest made go, as if
+    #: deleted, so a load run that never deletes what it makes keeps the mock's memory bounded
+    max_objects: int = 10_000
+    #: column profiles the held dataset versions have at most: one 64 MiB upload may hold millions of columns, so
+    #: beyond it the oldest versions go too (never the newest: one may be that large alone)
+    max_profiled_columns: int = 1_000_000
     projects: dict[str, Project] = field(default_factory=dict)
     datasets: dict[str, Dataset] = field(default_factory=dict)
     versions: dict[str, DatasetVersion] = field(default_factory=dict)
@@ -206,8 +213,64 @@ class CorePlexMLMockState(MockState):
         stamp = datetime.fromtimestamp(self._epoch + (moment - self._origin), tz=UTC)
         return stamp.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
+    def forget_project(self, project_id: str) -> None:
+        """Drop a project with its datasets, experiments (a live one stopped) and the generic objects made under its
+        paths (members, deployments)."""
+        with self.lock:
+            now = self.clock.now()
+            for experiment in [e for e in self.experiments.values() if e.project_id == project_id]:
+                experiment.job.cancel(now)
+                del self.experiments[experiment.id]
+            for dataset in [d for d in self.datasets.values() if d.project_id == project_id]:
+                self.forget_dataset(dataset.id)
+            self.projects.pop(project_id, None)
+            held = self.generic.collections if self.generic is not None else {}
+            under = (f"/api/projects/{project_id}/", f"/api/mlops/projects/{project_id}/")
+            for path in [p for p in held if p.startswith(under)]:
+                del held[path]
+
+    def forget_dataset(self, dataset_id: str) -> None:
+        """Drop a dataset with its versions (experiments trained on it keep their results)."""
+        with self.lock:
+            dataset = self.datasets.pop(dataset_id, None)
+            for version in dataset.versions if dataset is not None else ():
+                self.versions.pop(version.id, None)
+
+    def trim(self) -> None:
+        """Drop the oldest projects, datasets, versions and experiments beyond ``max_objects`` of each, and the
+        oldest versions beyond ``max_profiled_columns``, as if deleted; never the newest of a kind. A dataset whose
+        last version goes goes with it (a dataset has at least one)."""
+        with self.lock:
+            for project_id in _oldest(self.projects, self.max_objects):
+                self.forget_project(project_id)
+            for dataset_id in _oldest(self.datasets, self.max_objects):
+                self.forget_dataset(dataset_id)
+            now = self.clock.now()
+            for experiment_id in _oldest(self.experiments, self.max_objects):
+                self.experiments.pop(experiment_id).job.cancel(now)
+            gone = _oldest(self.versions, self.max_objects)
+            columns = sum(len(v.columns) for v in self.versions.values())
+            columns -= sum(len(self.versions[v].columns) for v in gone)
+            for version_id in list(self.versions)[len(gone) : -1]:
+                if columns <= self.max_profiled_columns:
+                    break
+                gone.append(version_id)
+                columns -= len(self.versions[version_id].columns)
+            for version_id in gone:
+                version = self.versions.pop(version_id)
+                dataset = self.datasets.get(version.dataset_id)
+                if dataset is not None:
+                    dataset.versions = [v for v in dataset.versions if v.id != version_id]
+                    if not dataset.versions:
+                        self.forget_dataset(dataset.id)
+
     def cancel(self, experiment_id: str) -> bool:
         """Cancel a live experiment; returns whether it was live."""
         with self.lock:
             experiment = self.experiments.get(experiment_id)
             return experiment is not None and experiment.job.cancel(self.clock.now())
+
+
+def _oldest(held: dict[str, Any], budget: int) -> list[str]:
+    """The keys of the oldest entries beyond ``budget`` (dicts keep the order they were made in), never the newest."""
+    return list(itertools.islice(held, max(0, len(held) - max(1, budget))))

@@ -438,7 +438,8 @@ def new_session(state: H2O3MockState, call: Call) -> Reply:
     call.values("InputSchemaV4")
     session = f"_sid_{uuid.uuid4().hex[:4]}"
     with state.lock:
-        state.sessions.add(session)
+        state.sessions[session] = None
+        state.trim()
     return Reply({"__schema": "/4/schemas/SessionIdV4", "session_key": session})
 
 
@@ -447,7 +448,7 @@ def end_session(state: H2O3MockState, call: Call) -> Reply:
     call.values("InitIDV3")
     session = call.path_params["session_key"]
     with state.lock:
-        state.sessions.discard(session)
+        state.sessions.pop(session, None)
     return Reply(_init_id(session))
 
 
@@ -457,9 +458,10 @@ def init_id(state: H2O3MockState, call: Call) -> Reply:
     session = call.strings.get("session_key") or f"_sid_{uuid.uuid4().hex[:4]}"
     with state.lock:
         if call.method == "DELETE":
-            state.sessions.discard(session)
+            state.sessions.pop(session, None)
         else:
-            state.sessions.add(session)
+            state.sessions[session] = None
+        state.trim()
     return Reply(_init_id(session))
 
 

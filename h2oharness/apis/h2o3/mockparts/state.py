@@ -111,8 +111,8 @@ class H2O3MockState(MockState):
     max_fitted_trees: int = 200
     max_import_bytes: int = 512 * 1024 * 1024
     keep_finished_jobs: int = 1_000
-    #: frames, models and raw sources held at most, each: beyond it the oldest go, as if deleted, so a load run
-    #: that never deletes what it makes keeps the mock's memory bounded
+    #: frames, models, raw sources, AutoML runs and sessions held at most, each: beyond it the oldest go, as if
+    #: deleted, so a load run that never deletes what it makes keeps the mock's memory bounded
     max_objects: int = 1_000
     #: values (rows x columns) the held frames have at most: a thousand frames of CreateFrame's largest (2M values,
     #: 64 MB as Python floats) would be 64 GB, so beyond it the oldest frames go too; 40M is about 1.5 GB
@@ -121,7 +121,8 @@ class H2O3MockState(MockState):
     frames: dict[str, Frame] = field(default_factory=dict)
     sources: dict[str, RawSource] = field(default_factory=dict)
     models: dict[str, Model] = field(default_factory=dict)
-    sessions: set[str] = field(default_factory=set)
+    #: the session keys given out and not ended (a dict for its order: the oldest go beyond ``max_objects``)
+    sessions: dict[str, None] = field(default_factory=dict)
     #: AutoML runs by project name (``automl.AutoMLRun``)
     automls: dict[str, Any] = field(default_factory=dict)
     jobs: JobBoard = field(init=False)
@@ -219,18 +220,31 @@ class H2O3MockState(MockState):
                 self.models[item.id] = item
 
     def trim(self) -> None:
-        """Drop the oldest frames, models and raw sources beyond ``max_objects`` of each, and the oldest frames
-        beyond ``max_frame_values`` (never the newest: one frame may be that large alone)."""
+        """Drop the oldest frames, models, raw sources, AutoML runs and sessions beyond ``max_objects`` of each, and
+        the oldest frames beyond ``max_frame_values`` (never the newest: one frame may be that large alone)."""
         with self.lock:
-            for held in (self.frames, self.models, self.sources):
+            models = len(self.models)
+            held: dict[str, Any]
+            for held in (self.frames, self.models, self.sources, self.automls, self.sessions):
                 for name in list(itertools.islice(held, max(0, len(held) - self.max_objects))):
                     del held[name]
+            if len(self.models) < models:
+                self._forget_gone_models()
             values = sum(frame.rows * len(frame.columns) for frame in self.frames.values())
             for name in list(self.frames)[:-1]:
                 if values <= self.max_frame_values:
                     break
                 frame = self.frames.pop(name)
                 values -= frame.rows * len(frame.columns)
+
+    def _forget_gone_models(self) -> None:
+        """A finished AutoML run lists only its models still held (its leaderboard shows no others): through the run
+        the models that went would stay in memory."""
+        now = self.clock.now()
+        for run in self.automls.values():
+            job = self.jobs.get(run.job_id)
+            if job is None or job.phase(now).final:
+                run.models = [m for m in run.models if m.id in self.models]
 
     def key_exists(self, name: str) -> bool:
         """Whether any frame, raw source, model or pending result uses that key."""

@@ -56,9 +56,9 @@ def star_library_item(state: H2OGPTeMockState, call: Call) -> Reply:
         raise not_found(f"Library item kind {kind[:40]!r}")
     mine = (state.acting.id, kind, item)
     if call.method == "POST":
-        state.stars.add(mine)
+        state.stars[mine] = None
     else:
-        state.stars.discard(mine)
+        state.stars.pop(mine, None)
     count = sum(1 for star in state.stars if star[1:] == (kind, item))
     return Reply({"item_kind": kind, "item_id": item, "is_starred_by_me": mine in state.stars, "star_count": count})
 

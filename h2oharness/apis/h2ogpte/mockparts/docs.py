@@ -78,12 +78,13 @@ def openai_list_models(state: H2OGPTeMockState, call: Call) -> Reply:
 
 
 def ready_documents(state: H2OGPTeMockState, collection_id: str) -> list[Document]:
-    """The documents of a collection whose ingestion has finished, on the state's clock."""
+    """The documents of a collection whose ingestion has finished, on the state's clock (a job the board no longer
+    holds has ended, and an ingestion only ends by succeeding: its documents are ready, as ``render_document`` says)."""
     now = state.clock.now()
     ready = []
     for doc in state.documents.of(collection_id):
         job = state.jobs.get(doc.job_id)
-        if job is not None and job.phase(now) is JobPhase.SUCCEEDED:
+        if job is None or job.phase(now) is JobPhase.SUCCEEDED:
             ready.append(doc)
     return ready
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -187,6 +188,18 @@ class H2OGPTeMockState(MockState):
     #: what a long load run may leave behind: the oldest messages (with their meta and references) and uploads go
     max_messages: int = 5000
     max_uploads: int = 1000
+    #: bytes the held uploads hold at most: a thousand of the largest body (1 GiB) would be a terabyte; beyond it the
+    #: oldest go (never the newest: one may be that large alone)
+    max_upload_bytes: int = 1 << 30
+    #: documents held at most, and the bytes they hold: beyond either the oldest made go, as if deleted (an upload's
+    #: document shares its bytes, so the two budgets together hold at most 2 GiB)
+    max_documents: int = 100_000
+    max_document_bytes: int = 1 << 30
+    #: every other kind of object held at most, each: collections (with their documents), chats (with their messages
+    #: and agent files), tags, memory blocks, custom tools and agents and their associations, document summaries,
+    #: agent files, feedback exports, answers' generations, created keys' secrets, published library entries, stars
+    #: and each kind of /rpc/db record; beyond it the oldest made go, as if deleted
+    max_objects: int = 10_000
     jobs: UserJobs = field(init=False)
     uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     #: the user id of each upload's uploader
@@ -225,8 +238,9 @@ class H2OGPTeMockState(MockState):
     library_skills: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: the tags, by name (each names its creator in ``_owner``); the documents keep which are put on them
     tags: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: the library items each user starred: (user id, item_kind, item_id)
-    stars: set[tuple[str, str, str]] = field(default_factory=set)
+    #: the library items each user starred: (user id, item_kind, item_id) (a dict for its order: the oldest stars go
+    #: beyond ``max_objects``, any item id being starrable)
+    stars: dict[tuple[str, str, str], None] = field(default_factory=dict)
     #: the users, by id: the harness user (the mock's own keys) and alice; a created key acts as its user
     users: dict[str, User] = field(default_factory=lambda: {u.id: u for u in (HARNESS, ALICE)})
     #: the user whose request the handlers are answering, set under ``lock`` for each request
@@ -237,6 +251,8 @@ class H2OGPTeMockState(MockState):
     exports: dict[str, bytes] = field(default_factory=dict)
     #: the generic layer answering the contract's operations no handler takes (mockparts/generic.py)
     resources: Resources | None = None
+    #: the bytes each store bounded by bytes held when last summed, with its size and newest key then
+    _sizes: dict[str, tuple[tuple[int, str | None], int]] = field(default_factory=dict, repr=False)
 
     def forget_messages(self, ids: list[str]) -> None:
         """Drop these messages with their meta and references."""
@@ -245,14 +261,97 @@ class H2OGPTeMockState(MockState):
             self.meta.pop(mid, None)
             self.references.pop(mid, None)
 
+    def forget_collection(self, collection_id: str) -> None:
+        """Drop a collection with its documents (its chats stay, on no collection, as after a deletion)."""
+        self.collections.pop(collection_id, None)
+        for doc in self.documents.of(collection_id):
+            del self.documents[doc.id]
+
+    def forget_session(self, session_id: str) -> None:
+        """Drop a chat session with its messages and the files its agent wrote."""
+        self.sessions.pop(session_id, None)
+        for made in self.agent_files.pop(session_id, []):
+            self.files.pop(str(made.get("id")), None)
+        self.forget_messages([mid for mid, m in self.messages.items() if m.get("_session") == session_id])
+
     def trim(self) -> None:
-        """Keep memory bounded under load: evict the oldest messages and uploads beyond their caps."""
-        extra = len(self.messages) - self.max_messages
-        if extra > 0:
-            self.forget_messages(list(self.messages)[:extra])
-        for uid in list(self.uploads)[: max(0, len(self.uploads) - self.max_uploads)]:
-            del self.uploads[uid]
-            self.upload_owners.pop(uid, None)
+        """Keep memory bounded whatever clients send: evict the oldest objects beyond their budgets (``max_*``), as
+        if deleted, never the newest of a kind. The mock calls it after every request."""
+        with self.lock:
+            extra = len(self.messages) - self.max_messages
+            if extra > 0:
+                self.forget_messages(list(self.messages)[:extra])
+            for cid in _oldest(self.collections, self.max_objects):
+                self.forget_collection(cid)
+            for sid in _oldest(self.sessions, self.max_objects):
+                self.forget_session(sid)
+            for uid in self._evict("uploads", self.uploads, self.max_uploads, self.max_upload_bytes):
+                self.upload_owners.pop(uid, None)
+            self._evict("documents", self.documents, self.max_documents, self.max_document_bytes)
+            for held in self._held():
+                for key in _oldest(held, self.max_objects):
+                    del held[key]
+            for star in list(itertools.islice(self.stars, max(0, len(self.stars) - max(1, self.max_objects)))):
+                del self.stars[star]
+            untagged = set(_oldest(self.tags, self.max_objects))
+            for name in untagged:
+                del self.tags[name]
+            # as a deleted tag does, an evicted one leaves every document (made again, it tags nothing)
+            for doc in self.documents.values() if untagged else ():
+                doc.tags -= untagged
+            gone = set(_oldest(self.files, self.max_objects))
+            for file_id in gone:
+                del self.files[file_id]
+            # a chat lists only the agent files still held (one chat's agent may write files without end)
+            for sid, made in list(self.agent_files.items()) if gone else ():
+                self.agent_files[sid] = [f for f in made if f.get("id") not in gone]
+
+    def _held(self) -> list[dict[str, Any]]:
+        """The stores ``max_objects`` bounds whose entries nothing else names (or names by a lookup that may miss)."""
+        return [
+            self.memory_blocks,
+            self.custom_tools,
+            self.custom_agents,
+            self.tool_associations,
+            self.key_associations,
+            self.key_tool_associations,
+            self.skill_associations,
+            self.summaries,
+            self.agent_files,
+            self.exports,
+            self.generations,
+            self.issued_keys,
+            self.builtin_mcps,
+            self.library_skills,
+            self.rpc_records,
+            *self.rpc_records.values(),
+        ]
+
+    def _evict(self, name: str, held: dict[str, Any], count: int, budget: int) -> list[str]:
+        """Drop the oldest of ``held`` (uploads or documents) beyond ``count`` of them or ``budget`` bytes, never the
+        newest, and say which went. The bytes held are kept between calls: when the store only gained entries since,
+        only theirs are added (the entry that was newest then is just before them), else they are summed again."""
+        newest = next(reversed(held), None)
+        cached = self._sizes.get(name)
+        total: int | None = None
+        if cached is not None:
+            (length, was_newest), was_total = cached
+            grown = len(held) - length
+            tail = list(itertools.islice(reversed(held), max(0, grown + 1)))
+            if grown >= 0 and len(tail) == grown + 1 and tail[-1] == was_newest:
+                total = was_total + sum(_size(held[key]) for key in tail[:-1])
+        if total is None:
+            total = sum(_size(item) for item in held.values())
+        drop: list[str] = []
+        for key in held:
+            if key == newest or (len(held) - len(drop) <= count and total <= budget):
+                break
+            drop.append(key)
+            total -= _size(held[key])
+        for key in drop:
+            del held[key]
+        self._sizes[name] = ((len(held), newest), total)
+        return drop
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -383,6 +482,16 @@ class H2OGPTeMockState(MockState):
     def now(self) -> datetime:
         """The clock's time as a UTC timestamp (the clock's zero is 2026-01-01)."""
         return EPOCH + timedelta(seconds=self.clock.now())
+
+
+def _oldest(held: Mapping[str, Any], budget: int) -> list[str]:
+    """The keys of the oldest entries beyond ``budget`` (dicts keep the order entries were made in)."""
+    return list(itertools.islice(held, max(0, len(held) - max(1, budget))))
+
+
+def _size(item: Any) -> int:
+    """The client bytes an upload (name, bytes) or a document holds."""
+    return len(item.data) if isinstance(item, Document) else len(item[1])
 
 
 def _moment(value: Any) -> datetime | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -243,15 +244,65 @@ def update_workflow(state: WorkflowsMockState, call: Call) -> JSONDict:
 def delete_workflow(state: WorkflowsMockState, call: Call) -> JSONDict:
     """DELETE /v1/{name=workspaces/*/workflows/*}: its revisions and runs go with it."""
     _ids(call)
-    wf = _workflow(state, call)
-    for run in [r for n, r in state.runs.items() if n.startswith(wf.name + "/")]:
+    forget(state, _workflow(state, call).name)
+    return {}
+
+
+def forget(state: WorkflowsMockState, name: str) -> None:
+    """Drop a workflow or a revision (by resource name) with everything under it: revisions and runs (a live run
+    cancelled), or an action with its published revisions."""
+    for run in [r for n, r in state.runs.items() if n.startswith(name + "/")]:
         for attempt in run.attempts:
             execution.cancel_attempt(attempt, state.now())
         del state.runs[run.name]
-    for rev in [n for n in state.revisions if n.startswith(wf.name + "/")]:
-        del state.revisions[rev]
-    del state.workflows[wf.name]
-    return {}
+    for held in (state.revisions, state.action_revisions):
+        for rev in [n for n in held if n.startswith(name + "/")]:
+            del held[rev]
+    for held in (state.workflows, state.revisions, state.actions, state.action_revisions):
+        held.pop(name, None)
+
+
+def trim(state: WorkflowsMockState) -> None:
+    """Keep memory bounded whatever clients send: drop the oldest workflows, revisions (never one a workflow has
+    active), runners, actions and action revisions beyond ``max_objects`` of each, then the oldest of them beyond
+    ``max_source_bytes`` of source in all (never the newest made), each as if deleted."""
+    cap = max(1, state.max_objects)
+    active = {wf.active_revision for wf in state.workflows.values()}
+    inactive = [n for n in state.revisions if n not in active]
+    gone = inactive[: max(0, len(state.revisions) - cap)]
+    for held in (state.workflows, state.runners, state.actions, state.action_revisions):
+        gone += list(itertools.islice(held, max(0, len(held) - cap)))
+    for name in gone:
+        if state.runners.pop(name, None) is None:
+            forget(state, name)
+    sources = _sources(state)
+    total = sum(size for _, size in sources.values())
+    if total <= state.max_source_bytes:
+        return
+    # a revision is under its workflow's name, a published action revision under its action's
+    under: dict[str, list[str]] = {}
+    for name in sources:
+        if "/revisions/" in name:
+            under.setdefault(name.split("/revisions/")[0], []).append(name)
+    oldest = sorted((seq, name) for name, (seq, _) in sources.items() if name not in active)
+    for _, name in oldest[:-1]:
+        if total <= state.max_source_bytes:
+            break
+        if name not in sources:
+            continue  # it went with its workflow or action
+        forget(state, name)
+        for freed in [name, *under.get(name, [])]:
+            total -= sources.pop(freed, (0, 0))[1]
+
+
+def _sources(state: WorkflowsMockState) -> dict[str, tuple[int, int]]:
+    """Everything that holds source, by resource name: its creation order and its bytes of source."""
+    held: dict[str, tuple[int, int]] = {}
+    for records in (state.workflows, state.revisions, state.actions):
+        held.update((name, (r.seq, len(r.source))) for name, r in records.items())
+    for name, r in state.action_revisions.items():
+        held[name] = (r.seq, len(str(r.snapshot.get("sourceContents", ""))))
+    return held
 
 
 def activate_workflow(state: WorkflowsMockState, call: Call) -> JSONDict:

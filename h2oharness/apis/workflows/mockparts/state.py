@@ -154,6 +154,12 @@ class WorkflowsMockState(MockState):
     #: runs held at most: beyond it the oldest finished runs go, as if deleted, so a load run (whose users delete
     #: their workflow only when they stop) keeps the mock's memory bounded
     max_runs: int = 1_000
+    #: workflows, revisions, runners, actions and action revisions held at most, each: beyond it the oldest made go,
+    #: as if deleted (a workflow with its revisions and runs; never a workflow's active revision)
+    max_objects: int = 10_000
+    #: bytes of source the workflows, their revisions and the actions (drafts and published) hold at most: a source
+    #: may be as large as a body (1 GiB), so beyond it the oldest of them go too (never the newest)
+    max_source_bytes: int = 1 << 30
     max_page_size: int = 500
     version: str = "h2oharness-mock-1.1.2"
     #: serve the API under this prefix too (e.g. "/wf"), to show where login_custom's /version probe goes
