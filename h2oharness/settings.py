@@ -215,9 +215,13 @@ class Settings:
         """A copy with ``changes``."""
         return dataclasses.replace(self, **changes)
 
-    def export(self, only: Collection[str]) -> None:
-        """Put these fields into this process's environment, for what reads them later (and the workers it starts)."""
-        os.environ.update(self.to_env(only))
+    def export(self, only: Collection[str]) -> dict[str, str | None]:
+        """Put these fields into this process's environment, for what reads them later (and the workers it starts);
+        what the variables held before (None: unset), for :func:`restore_environment`."""
+        exported = self.to_env(only)
+        before = {name: os.environ.get(name) for name in exported}
+        os.environ.update(exported)
+        return before
 
     def child_environment(self) -> dict[str, str]:
         """This process's environment for a child process, its ``HARNESS_*`` variables replaced by these settings."""
@@ -310,3 +314,13 @@ def url_password(url: str) -> str | None:
     except ValueError:
         return None
     return unquote(password) if password else None
+
+
+def restore_environment(before: Mapping[str, str | None]) -> None:
+    """Put back the variables :meth:`Settings.export` replaced: a session run in-process (pytester) must not leave
+    its scope to the next one of the same process."""
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

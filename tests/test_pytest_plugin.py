@@ -428,3 +428,23 @@ def test_an_option_given_an_empty_or_blank_value_is_a_usage_error(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     word = "blank" if value else "empty"
     result.stderr.fnmatch_lines([f"*error: argument {option}: {value!r} is {word}: give a value, or leave it out"])
+
+
+def test_an_in_process_session_leaves_no_scope_to_the_next(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the plugin exports its scope for the contract modules and the xdist workers; a session run in-process left
+    # HARNESS_ALL_OPERATIONS set, and a later run of the same worker (the CLI in-process) tested every operation
+    import os
+
+    monkeypatch.delenv("HARNESS_ALL_OPERATIONS", raising=False)
+    monkeypatch.setenv("HARNESS_MAX_EXAMPLES", "7")
+    pytester.makepyfile(
+        "import os\n\ndef test_scope():\n    assert os.environ['HARNESS_ALL_OPERATIONS'] == '1'\n"
+        "    assert os.environ['HARNESS_MAX_EXAMPLES'] == '3'\n"
+    )
+    flags = ("--harness-all-operations", "--harness-max-examples", "3", "-p", "no:cacheprovider")
+    result = pytester.runpytest_inprocess(*flags)
+    result.assert_outcomes(passed=1)  # exported while the session ran
+    assert "HARNESS_ALL_OPERATIONS" not in os.environ
+    assert os.environ["HARNESS_MAX_EXAMPLES"] == "7"  # what was there before is put back

@@ -8,7 +8,7 @@ import pytest
 
 from h2oharness.errors import HarnessError
 from h2oharness.folders import output_dir
-from h2oharness.settings import SECONDS_RULE, Settings, nonblank, seconds_ok
+from h2oharness.settings import SECONDS_RULE, Settings, nonblank, restore_environment, seconds_ok
 from h2oharness.targets import check_kind, check_url
 
 #: the run's settings: the environment's, with the command line's options on top
@@ -230,7 +230,9 @@ def pytest_configure(config: pytest.Config) -> None:
     _check_options(config, settings)
     # read by the contract driver when a contract module is imported, and by clients, here and in every xdist worker
     scope = ("all_operations", "include_destructive", "real_keys", "max_examples", "budget")
-    settings.export((*scope, "request_deadline", "stream_deadline"))
+    replaced = settings.export((*scope, "request_deadline", "stream_deadline"))
+    # a session run in-process (pytester) left HARNESS_ALL_OPERATIONS to the next one, which then tested more
+    config.add_cleanup(lambda: restore_environment(replaced))
     for api in APIS.values():
         config.pluginmanager.register(api_fixtures(api), f"h2oharness-fixtures-{api.slug}")
     report_dir = config.getoption("--harness-report-dir")
