@@ -339,8 +339,6 @@ def test_a_spec_whose_operations_this_run_would_not_test_is_refused_before_any_t
 ) -> None:
     # the run went ahead and ended in "cannot collect ...: does not match any API operations and therefore has no
     # effect", with nothing said about why (scope) nor what to add
-    import json
-
     monkeypatch.chdir(ROOT)
     ok = {"responses": {"200": {"description": "ok"}}}
     paths = {path: {method: ok} for path, method in operations.items()}

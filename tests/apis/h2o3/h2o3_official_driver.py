@@ -163,6 +163,19 @@ def introspect(url: str, csv_path: str) -> dict[str, object]:
     return {"called": called, "failed": failed, "keys_after_remove_all": left}
 
 
+def _recorder(steps: dict[str, object]) -> Callable[[str, Callable[[], Any]], None]:
+    """``step(name, fn)``: fn's result as ``["ok", result]`` in ``steps``, or its error as ``["failed", why]``."""
+
+    def step(name: str, fn: Callable[[], Any]) -> None:
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                steps[name] = ["ok", fn()]
+        except Exception as exc:  # every failure is the observation
+            steps[name] = ["failed", f"{type(exc).__name__}: {str(exc)[:300]}"]
+
+    return step
+
+
 def wide(url: str, csv_path: str) -> dict[str, object]:
     """Frame work, a cross-validated GBM, AutoML and remove_all, as a user goes on after the seed flow."""
     os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -173,13 +186,7 @@ def wide(url: str, csv_path: str) -> dict[str, object]:
     h2o.connect(url=url, verbose=False)
     h2o.no_progress()
     steps: dict[str, object] = {}
-
-    def step(name: str, fn: Callable[[], Any]) -> None:
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                steps[name] = ["ok", fn()]
-        except Exception as exc:  # every failure is the observation
-            steps[name] = ["failed", f"{type(exc).__name__}: {str(exc)[:300]}"]
+    step = _recorder(steps)
 
     fr = h2o.import_file(csv_path)
     x1 = fr["x1"]
@@ -233,13 +240,7 @@ def frames(url: str, csv_path: str) -> dict[str, object]:
     h2o.connect(url=url, verbose=False)
     h2o.no_progress()
     steps: dict[str, object] = {}
-
-    def step(name: str, fn: Callable[[], Any]) -> None:
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                steps[name] = ["ok", fn()]
-        except Exception as exc:  # every failure is the observation
-            steps[name] = ["failed", f"{type(exc).__name__}: {str(exc)[:300]}"]
+    step = _recorder(steps)
 
     def column(frame: Any, name: str) -> list[float | None]:
         return [float(v) if v else None for (v,) in frame[name].as_data_frame(use_pandas=False, header=False)]

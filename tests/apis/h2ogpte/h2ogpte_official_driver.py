@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import h2ogpte_official_sweep  # type: ignore[import-not-found]  # the script's own folder is on sys.path
 
@@ -98,17 +99,23 @@ def rest_flow(url: str, key: str) -> dict[str, object]:
     }
 
 
-def highlevel_flow(url: str, key: str) -> dict[str, object]:
-    from h2ogpte import H2OGPTE
-
-    client = H2OGPTE(address=url, api_key=key)
-    cid = client.create_collection(name="demo", description="d")
+def _ingested(client: Any) -> str:
+    """A new collection holding the sales CSV, uploaded and ingested through the client: its id."""
+    cid = str(client.create_collection(name="demo", description="d"))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "sales.csv"
         path.write_bytes(CSV)
         with path.open("rb") as fh:
             uid = client.upload("sales.csv", fh)
     client.ingest_uploads(cid, [uid])
+    return cid
+
+
+def highlevel_flow(url: str, key: str) -> dict[str, object]:
+    from h2ogpte import H2OGPTE
+
+    client = H2OGPTE(address=url, api_key=key)
+    cid = _ingested(client)
     collection = client.get_collection(cid)
     sid = client.create_chat_session(cid)
     partials: list[str] = []
@@ -131,13 +138,7 @@ def readback_flow(url: str, key: str) -> dict[str, object]:
     from h2ogpte import H2OGPTE
 
     client = H2OGPTE(address=url, api_key=key)
-    cid = client.create_collection(name="demo", description="d")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "sales.csv"
-        path.write_bytes(CSV)
-        with path.open("rb") as fh:
-            uid = client.upload("sales.csv", fh)
-    client.ingest_uploads(cid, [uid])
+    cid = _ingested(client)
     (doc,) = client.list_documents_in_collection(cid, 0, 10)
     renamed = client.update_document_name(doc.id, "  renamed.csv ")
     client.update_document_uri(doc.id, "https://example.com/sales.csv")
