@@ -175,6 +175,13 @@ class LocustTransport(httpx.BaseTransport):
         finally:
             timer.close()
 
+    def _answered(self, answered: bool) -> None:
+        """Note on the sending user whether the target answered its last request (a user out of a task backs off
+        after one that ended unanswered: see :class:`HarnessUser`)."""
+        user = getattr(self.session, "user", None)
+        if user is not None:
+            user._harness_unanswered = not answered
+
     def _failed(self, request: httpx.Request, waited_ms: float, message: str) -> httpx.ReadTimeout:
         """Record a request Locust's session reports nothing for (it did not raise what ended it) as a failure."""
         late = httpx.ReadTimeout(message, request=request)
@@ -213,6 +220,7 @@ class LocustTransport(httpx.BaseTransport):
                     resp.failure(late)
                     raise httpx.ReadTimeout(late, request=request)
                 resp.failure(cause or "no response")
+                self._answered(False)
                 raise httpx.ConnectError(f"{what}: {cause or 'no response'}", request=request)
             location = (
                 (resp.headers.get("location", "") if resp.headers else "") if 300 <= resp.status_code < 400 else ""
@@ -237,7 +245,9 @@ class LocustTransport(httpx.BaseTransport):
                         raise
                     cut = f"{what}: no complete answer ({'past its deadline' if exc is timer else exc})"
                     resp.failure(cut)
+                    self._answered(exc is timer)  # slow is an answer in the making; a cut is none
                     raise httpx.ReadError(cut, request=request) from None
+            self._answered(True)
             if resp.status_code >= 400:
                 resp.failure(f"HTTP {resp.status_code}")
             elif wrong := _unexpected(request, resp.status_code, content_type, streamed or bool(content)):
@@ -276,8 +286,14 @@ _CONTROL = (InterruptTaskSet, RescheduleTask, RescheduleTaskImmediately, StopTes
 #: log lines per task (or job, or stream) and kind of failure; the rest are counted in Locust's statistics only
 _SAID_CAP = 3
 _said: dict[tuple[str, str], int] = {}
+_OUTAGE_KEY = ("outage", "")
 #: seconds before a failed setup is tried again: the first wait, doubled after each failure up to the last
 SETUP_BACKOFF = (0.5, 10.0)
+#: seconds a closed-model user waits before its next task after one whose last request the target did not answer
+#: (refused, reset, cut short): the first wait, doubled after each such task up to the last
+OUTAGE_BACKOFF = (0.5, 10.0)
+#: an open-model run (an arrival rate) keeps its schedule whatever the target does: its rate already bounds it
+_PACED = bool(Settings.from_env().arrival_rate)
 #: failures each user's greenlet has recorded, so a guard knows whether its task's failure is already counted
 _failures_of: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
 
@@ -298,8 +314,12 @@ class HarnessUser(FastHttpUser):
     request recorded one. The log gets one line (what failed, against what, why, what to do), at most
     three per kind of failure. A setup that failed is tried again before the user's next task, so the user goes
     on loading once the target recovers (after a wait that doubles with each failure, ``SETUP_BACKOFF``, so a
-    target that fails every setup is not flooded); the teardown runs only after a setup that succeeded. Any other
-    exception is a bug of the harness: the log says so, and Locust logs it with its traceback.
+    target that fails every setup is not flooded); the teardown runs only after a setup that succeeded. A task whose
+    last request the target did not answer (refused, reset, cut short) fails in microseconds: in the closed model the
+    user waits before its next task, ``OUTAGE_BACKOFF`` doubling while the target stays down, so a target that went
+    away is not flooded with thousands of refused requests a second and the run's figures stay readable; the first
+    answer ends the wait. An open-model run keeps its schedule (its arrival rate bounds it). Any other exception is
+    a bug of the harness: the log says so, and Locust logs it with its traceback.
 
     Example:
         class PollingUser(HarnessUser):
@@ -321,6 +341,9 @@ class HarnessUser(FastHttpUser):
     _harness_in_setup = False
     _harness_setup_failures = 0
     _harness_retry_at = 0.0
+    #: whether the target answered none of the user's last request, and the tasks in a row that ended so
+    _harness_unanswered = False
+    _harness_outage = 0
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -340,11 +363,12 @@ def _guarded(func: Callable[..., Any], part: str) -> Callable[..., Any]:
             return func(user, *args, **kwargs)  # a profile's setup calling its parent's: the outer one guards both
         if part == "on_stop" and not user._harness_ready:
             return None  # its setup never finished: nothing of it to clean up
-        if part == "task" and not user._harness_ready:
+        if part == "task":
             _sleep_until(user, user._harness_retry_at)
-            user.on_start()
             if not user._harness_ready:
-                return None
+                user.on_start()
+                if not user._harness_ready:
+                    return None
         here = gevent.getcurrent()
         before = _failures_of.get(here, 0)
         user._harness_in_setup = part == "on_start"
@@ -365,12 +389,35 @@ def _guarded(func: Callable[..., Any], part: str) -> Callable[..., Any]:
             raise
         finally:
             user._harness_in_setup = False
+            if part == "task":
+                _after_task(user)
         if part == "on_start":
             user._harness_ready, user._harness_setup_failures = True, 0
         return result
 
     guarded._harness_guarded = True  # type: ignore[attr-defined]
     return guarded
+
+
+def _after_task(user: HarnessUser) -> None:
+    """After a closed-model task whose last request got no answer, have the user wait before its next one (doubling
+    while the target stays down); after one that was answered, not."""
+    if not user._harness_unanswered:
+        user._harness_outage = 0
+        return
+    if _PACED:
+        return
+    user._harness_outage += 1
+    first, most = OUTAGE_BACKOFF
+    wait = min(first * 2 ** (user._harness_outage - 1), most)
+    user._harness_retry_at = max(user._harness_retry_at, time.monotonic() + wait)
+    if user._harness_outage == 1 and not _said.get(_OUTAGE_KEY):
+        _said[_OUTAGE_KEY] = 1
+        _LOG.warning(
+            "%s answers no request of %s: its users wait %g s before their next task, doubling up to %g s while it "
+            "stays down (an open model, --arrival-rate, keeps its schedule instead)",
+            user.host, type(user).__name__, first, most,
+        )  # fmt: skip
 
 
 def _sleep_until(user: HarnessUser, when: float) -> None:

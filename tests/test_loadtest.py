@@ -95,6 +95,41 @@ def test_a_task_the_target_resets_is_one_line_and_a_counted_failure(tmp_path: Pa
     assert sum(count for count, _ in failures(tmp_path).values()) >= len(said)
 
 
+def test_a_target_that_stops_answering_is_not_flooded(tmp_path: Path) -> None:
+    # a polling user's task fails in microseconds once every connection is reset: without a wait between tasks two
+    # users sent thousands of refused uploads a second, and the run's figures were those of the outage
+    stderr = load(tmp_path, "h2o3.polling", [{"path": "/3/*", "after_seconds": 1.5, "fault": "reset"}])
+    assert_no_traceback(tmp_path, stderr)
+    report = json.loads((tmp_path / "load.json").read_text())
+    assert report["totals"]["failures"] > 0, report["totals"]
+    assert report["totals"]["requests"] < 300, report["totals"]
+    said = [line for line in log_lines(tmp_path) if "answers no request of PollingUser" in line]
+    assert len(said) == 1, log_lines(tmp_path)
+    assert "wait 0.5 s before their next task, doubling up to 10 s" in said[0]
+
+
+def test_users_load_at_full_speed_again_once_the_target_answers(tmp_path: Path) -> None:
+    suite = h2o3_profile(
+        tmp_path,
+        "from pathlib import Path\n\nfrom locust import constant, task\n\n"
+        "from h2oharness.apis.h2o3.client import H2O3Client\n"
+        "from h2oharness.loadtest import HarnessUser, harness_http\n\n"
+        f"CONTRACT = Path({str(ROOT / 'contracts' / 'h2o3' / 'openapi.yaml')!r})\n\n\n"
+        "class PollingUser(HarnessUser):\n    wait_time = constant(0)\n\n"
+        "    def on_start(self) -> None:\n        self.api = H2O3Client(harness_http(self, CONTRACT, 'H2O3'))\n\n"
+        "    @task\n    def cloud(self) -> None:\n        self.api.cloud()\n",
+    )
+    report = tmp_path / "report"
+    report.mkdir()
+    # (a cut answer, not a reset: geventhttpclient sends an idempotent request again after a reset of its own)
+    load(report, "h2o3.polling", [{"path": "/3/Cloud", "times": 4, "fault": "truncate"}], "-t", "6s", suite=suite)
+    cloud = {e["key"]: e for e in json.loads((report / "load.json").read_text())["entries"]}["GET /3/Cloud"]
+    assert cloud["failures"] == 4, cloud
+    # the waits of the outage (0.5 s, then 1 s) end with the first answer: a user still waiting as if the target
+    # were down would send a handful in the 4 s left, not a tight loop's hundreds
+    assert cloud["requests"] - cloud["failures"] > 40, cloud
+
+
 def test_a_refused_parse_is_one_failure_and_its_upload_is_cleaned_up(tmp_path: Path) -> None:
     # the cleanup deleted the frame the parse never made: a 404 that doubled every failure, and the upload stayed
     stderr = load(tmp_path, "h2o3.polling", [{"method": "POST", "path": "/3/Parse", "fault": "status=500"}])
