@@ -67,6 +67,8 @@ if TYPE_CHECKING:
 USER_CLASSES = {"polling": "PollingUser", "streaming": "StreamingUser", "mixed": "MixedUser"}
 #: seconds between two live lines while Locust runs
 LIVE_EVERY = 5.0
+#: failure reasons load.json and load.html keep, the most frequent first
+KEPT_REASONS = 50
 #: seconds a stopped Locust gets beyond its --stop-timeout to collect its workers' figures and write them
 FLUSH_GRACE = 20.0
 #: seconds after the harness's own hard limit at which Locust processes end themselves (the harness is gone)
@@ -461,6 +463,7 @@ def execute(run: LoadRun) -> LoadSummary:
         series=read_history(out / "locust_stats_history.csv", keys),
         errors=tuple(errors),
         dispatch=dispatch.to_dict(),
+        reasons=tuple(outcomes.reasons.top(KEPT_REASONS)),
     )
     _write(summary, out, secrets)
     if outcome.signal is not None:

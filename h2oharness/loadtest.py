@@ -683,7 +683,7 @@ OUTCOMES = Outcomes()
 def _count(
     request_type: str, name: str, response_time: float | None = None, exception: BaseException | None = None, **_: Any
 ) -> None:
-    OUTCOMES.add(f"{request_type} {name}", response_time, exception is not None)
+    OUTCOMES.add(f"{request_type} {name}", response_time, exception is not None, exception)
 
 
 @events.quitting.add_listener  # type: ignore[untyped-decorator]

@@ -103,6 +103,12 @@ def test_a_target_that_stops_answering_is_not_flooded(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "load.json").read_text())
     assert report["totals"]["failures"] > 0, report["totals"]
     assert report["totals"]["requests"] < 300, report["totals"]
+    # and the report says why, in a few lines: every failed request under its reason, ids left out
+    reasons = report["failure_reasons"]
+    requests = [r["count"] for r in reasons if not r["entry"].startswith(("JOB ", "STREAM "))]
+    assert sum(requests) == report["totals"]["failures"], reasons
+    assert len(reasons) <= 8, reasons
+    assert "why they failed, the most frequent first" in (tmp_path / "load.html").read_text()
     said = [line for line in log_lines(tmp_path) if "answers no request of PollingUser" in line]
     assert len(said) == 1, log_lines(tmp_path)
     assert "wait 0.5 s before their next task, doubling up to 10 s" in said[0]

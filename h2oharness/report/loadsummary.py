@@ -23,6 +23,7 @@ import dataclasses
 import json
 import math
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ import yaml
 from h2oharness.arrivals import locust_round
 from h2oharness.errors import ConfigError
 from h2oharness.http.streammetrics import DEFINITIONS as STREAM_DEFINITIONS
+from h2oharness.report.loadreasons import FailureReason, Reasons
 from h2oharness.report.streamsummary import StreamFigures, stream_figures
 
 PERCENTILES = (50, 90, 95, 99)
@@ -96,6 +98,8 @@ MEASUREMENTS = ("JOB", "STREAM")
 OUTCOME_SUFFIXES = (" submit-to-done", " stream")
 #: the suffix of a ``JOB`` entry counting jobs submitted and still running when the run stopped (their time so far)
 UNFINISHED = "unfinished at stop"
+#: failure reasons the terminal summary shows (load.json and load.html have them all)
+SAID_REASONS = 3
 
 
 def is_outcome(entry: EntryStats) -> bool:
@@ -235,10 +239,14 @@ class Outcomes:
 
     ok: dict[str, Timings] = field(default_factory=dict)
     failed: dict[str, Timings] = field(default_factory=dict)
+    #: why the failures failed, folded by entry and reason
+    reasons: Reasons = field(default_factory=Reasons)
 
-    def add(self, key: str, ms: float | None, failed: bool) -> None:
-        """Count one event of ``key`` that took ``ms`` and failed or not."""
+    def add(self, key: str, ms: float | None, failed: bool, why: BaseException | str | None = None) -> None:
+        """Count one event of ``key`` that took ``ms`` and failed (for the reason ``why``) or not."""
         (self.failed if failed else self.ok).setdefault(key, Timings()).add(ms)
+        if failed and why is not None:
+            self.reasons.add(key, why, time.time())
 
     def counts(self) -> dict[str, tuple[int, int]]:
         """Per entry: (requests, failures)."""
@@ -252,6 +260,7 @@ class Outcomes:
         return {
             "ok": {k: t.to_list() for k, t in self.ok.items()},
             "failed": {k: t.to_list() for k, t in self.failed.items()},
+            "reasons": self.reasons.to_list(),
         }
 
     def merge(self, raw: Mapping[str, Any]) -> None:
@@ -259,6 +268,7 @@ class Outcomes:
         for name, into in (("ok", self.ok), ("failed", self.failed)):
             for key, timings in (raw.get(name) or {}).items():
                 into.setdefault(key, Timings()).merge(Timings.from_list(timings))
+        self.reasons.merge(raw.get("reasons"))
 
     def write(self, folder: Path, pid: int) -> Path:
         """Write ``to_dict()`` as ``outcomes-<pid>.json`` into ``folder``, whole or not at all: the live line reads
@@ -676,6 +686,8 @@ class LoadSummary:
     dispatch: dict[str, Any] | None = None
     #: the capacity search's curve and answer (``h2oharness.capacity``), None for a plain run
     capacity: dict[str, Any] | None = None
+    #: why its failures failed, the most frequent first (``h2oharness.report.loadreasons``)
+    reasons: tuple[FailureReason, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -709,6 +721,10 @@ class LoadSummary:
         for v in broken:
             seen = "nothing" if v.observed is None else f"{v.observed:g}"
             lines.append(f"  SLO broken: {v.rule} (observed {seen}{'; ' + v.note if v.note else ''})")
+        if self.reasons:
+            more = f"; all {len(self.reasons)} in load.json" if len(self.reasons) > SAID_REASONS else ""
+            lines.append(f"  why they failed, the most frequent first{more}:")
+            lines += [f"    {r.line}" for r in self.reasons[:SAID_REASONS]]
         lines += [figures.line for figures in self.streams]
         for e in self.entries:
             if e.type == "JOB" and e.name.endswith(f" {UNFINISHED}"):
@@ -729,6 +745,7 @@ class LoadSummary:
             "slos": [asdict(v) for v in self.verdicts],
             "series": {k: [asdict(p) for p in pts] for k, pts in self.series.items()},
             "errors": list(self.errors),
+            "failure_reasons": [r.to_dict() for r in self.reasons],
             "dispatch": self.dispatch,
             **({"capacity": self.capacity} if self.capacity is not None else {}),
             "streams": [asdict(f) for f in self.streams],
