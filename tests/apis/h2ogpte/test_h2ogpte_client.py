@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -11,16 +13,36 @@ from h2oharness.apis.h2ogpte.client import H2OGPTeClient, H2OGPTeResponseError
 from h2oharness.mocks.clock import ManualClock
 
 
-def test_wait_for_documents_sees_the_ingestion_end(client: H2OGPTeClient, clock: ManualClock) -> None:
+@contextmanager
+def past_the_ingestion_after_the_first_poll(
+    client: H2OGPTeClient, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Move the mock's clock past an ingestion's end (2 s after its submission) once the first poll was answered.
+
+    A wall-clock timer raced the first poll: on a busy machine the poll came after the timer and saw the end.
+    """
+    read = client.get_collection
+    polls: list[dict[str, Any]] = []
+
+    def reading(collection_id: str) -> dict[str, Any]:
+        answer = read(collection_id)
+        polls.append(answer)
+        if len(polls) == 1:
+            clock.advance(2.5)
+        return answer
+
+    with monkeypatch.context() as patch:
+        patch.setattr(client, "get_collection", reading)
+        yield
+
+
+def test_wait_for_documents_sees_the_ingestion_end(
+    client: H2OGPTeClient, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cid = client.create_collection("c", "d")["id"]
     client.ingest(client.upload("sales.csv", payloads.SALES_CSV.encode())["id"], cid)
-    # the ingestion ends 2 s after submission; move the clock while the client polls
-    timer = threading.Timer(0.3, clock.advance, args=(2.5,))
-    timer.start()
-    try:
+    with past_the_ingestion_after_the_first_poll(client, clock, monkeypatch):
         result = client.wait_for_documents(cid, 1, timeout=20)
-    finally:
-        timer.cancel()
     assert result.status.final
     assert result.polls >= 2
     assert result.history[0][1].progress == 0.0
@@ -50,16 +72,14 @@ def test_agent_answer_files_and_download(client: H2OGPTeClient) -> None:
     assert client.questions(session)
 
 
-def test_waiting_for_one_more_document_starts_at_no_progress(client: H2OGPTeClient, clock: ManualClock) -> None:
+def test_waiting_for_one_more_document_starts_at_no_progress(
+    client: H2OGPTeClient, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # the load profile ingests one document after another into one collection: its 10th ingestion is not 90 % done
     cid = client.create_collection("c", "d")["id"]
     for number in range(1, 3):
         client.ingest(client.upload(f"sales{number}.csv", payloads.SALES_CSV.encode())["id"], cid)
-        timer = threading.Timer(0.3, clock.advance, args=(2.5,))
-        timer.start()
-        try:
+        with past_the_ingestion_after_the_first_poll(client, clock, monkeypatch):
             result = client.wait_for_documents(cid, number, timeout=20)
-        finally:
-            timer.cancel()
         assert result.status.final
         assert result.history[0][1].progress == 0.0, number
