@@ -234,3 +234,23 @@ def test_h2ogpte_collection_poll_prints_scan_and_index_side_by_side() -> None:
     rows = [line.split() for line in lines[header + 2 :] if line.strip()]
     assert [row[0] for row in rows] == ["0", "200"]
     assert all(len(row) == 5 and all(float(cell) > 0 for cell in row[1:]) for row in rows), rows
+
+
+SUBMIT = ROOT / "benchmarks" / "mock_job_submit.py"
+
+
+def test_mock_job_submit_prints_both_boards_side_by_side() -> None:
+    done = subprocess.run(
+        [sys.executable, str(SUBMIT), "--held", "0,200", "--submits", "20"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("finished held"))
+    rows = [line.split() for line in lines[header + 2 :] if line.strip()]
+    assert [row[0] for row in rows] == ["0", "200"]
+    assert all(len(row) == 7 and all(float(cell) > 0 for cell in row[1:]) for row in rows), rows
+    refused = subprocess.run([sys.executable, str(SUBMIT), "--held", "1,x"], cwd=ROOT, capture_output=True, text=True,
+                             timeout=60, check=False)  # fmt: skip
+    assert refused.returncode == 2
+    assert "--held must be whole numbers" in refused.stderr
