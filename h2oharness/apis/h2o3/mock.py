@@ -149,6 +149,12 @@ DEVIATIONS: dict[str, str] = {
     "POST /3/CreateFrame": "at most 2,000,000 values and 100,000 levels, past which the job fails at once (a real "
     "server runs out of memory); string and time columns are not made",
     "GET /3/NetworkTest": "made-up loopback timings",
+    "predict_contributions": "the mock's contributions are Saabas' (each split's change of node value credited to "
+    "its feature), not TreeSHAP: they add up with BiasTerm to the raw prediction as SHAP's do, top_n/bottom_n rank "
+    "those; background_frame, output_space and output_per_reference are ignored (so a GLM's job fails, as a real "
+    "one does without a background frame)",
+    "predict_leaf_node_assignment": "Node_ID numbers are the mock's node indices, not H2O-3's; a model that is not "
+    "a tree model is a 400 H2OErrorV3, where a real server answers 500 ClassCastException",
     "model builds": "a real server trains in the background for as long as it takes; the mock trains inside the "
     "request within a counted budget of work (mockparts/learn.py WORK_BUDGET): a long or wide frame is fitted on "
     "fewer rows, a fold model's training metrics are on those rows, and training and validation metrics are on at "
