@@ -130,10 +130,11 @@ DEVIATIONS: dict[str, str] = {
     "POST /99/Rapids": "the mock evaluates the subset of Rapids the h2o client sends for common frame work "
     "(mockparts/rapids.py: slices, filters, maths, reductions, table, unique, levels, as.factor, cbind/rbind, runif, "
     "sort, quantile, GB (group_by), append and := (column assignment), column-wise apply of a { x . body } lambda "
-    "(h2o.deep_copy), relevel, setDomain, setLevel, ls ...); row-wise apply and another function (merge, cut, "
-    "pivot...) is "
-    "a 400 'The mock does not evaluate the Rapids function ...', where a real server evaluates it (and "
-    "says 'Name lookup of ... failed' only for names it does not know)",
+    "(h2o.deep_copy) and row-wise apply of one answering a number per row, merge, cut, pivot, relevel, setDomain, "
+    "setLevel, ls ...); another function is a 400 'The mock does not evaluate the Rapids function ...', where a real "
+    "server evaluates it (and says 'Name lookup of ... failed' only for names it does not know)",
+    "merge": "all_y (a right outer join) is a 400 on the mock; method 'hash' keeps the left frame's row order, "
+    "which is what a real server gave for small frames (its hash order in general)",
     "split_frame (Rapids h2o.runif)": "the mock draws from Python's random with the same seed: a seeded "
     "split_frame takes other rows than on a real server (the same proportions)",
     "(ls)": "the mock lists frames, models and AutoML runs; a real server lists every key, internal ones included "

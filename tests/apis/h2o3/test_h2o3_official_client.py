@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
+import json
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -264,3 +265,21 @@ def test_contributions_and_leaf_node_assignments_are_shaped_as_on_a_real_server(
         assert [loose.get(t, t) for t in mock_shape["types"].values()] == [
             loose.get(t, t) for t in real_shape["types"].values()
         ], name
+
+
+def test_h2o_py_merges_cuts_pivots_and_applies_by_row(
+    url: str, state: H2O3MockState, drive: Drive, train_csv: Path
+) -> None:
+    """H2OFrame.merge (inner, all_x, hash, by_x/by_y), cut, pivot and apply(axis=1) get, step for step, what a real
+    3.46.0.12 answered the same driver on the same CSV (reshape_answers_3.46.0.12.json): names, types, levels and
+    rows, and its refusal of sumNA on a row."""
+    steps = drive(url, str(train_csv), "reshape", timeout=180, env=NO_TELEMETRY)
+    real = json.loads((Path(__file__).parent / "reshape_answers_3.46.0.12.json").read_text())
+    assert set(steps) == set(real)
+    for name, (status, expected) in real.items():
+        assert steps[name][0] == status, (name, steps[name][1])
+        if status == "ok":
+            assert steps[name][1] == expected, name
+        else:
+            assert expected in steps[name][1], name
+    assert state.internal_errors == []
