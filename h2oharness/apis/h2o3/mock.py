@@ -130,10 +130,11 @@ DEVIATIONS: dict[str, str] = {
     "POST /99/Rapids": "the mock evaluates the subset of Rapids the h2o client sends for common frame work "
     "(mockparts/rapids.py: slices, filters, maths, reductions, table, unique, levels, as.factor, cbind/rbind, runif, "
     "sort, quantile, GB (group_by), append and := (column assignment), column-wise apply of a { x . body } lambda "
-    "(h2o.deep_copy), relevel, setDomain, setLevel, ls ...); row-wise apply and another function (merge, cut, "
-    "pivot...) is "
-    "a 400 'The mock does not evaluate the Rapids function ...', where a real server evaluates it (and "
-    "says 'Name lookup of ... failed' only for names it does not know)",
+    "(h2o.deep_copy) and row-wise apply of one answering a number per row, merge, cut, pivot, relevel, setDomain, "
+    "setLevel, ls ...); another function is a 400 'The mock does not evaluate the Rapids function ...', where a real "
+    "server evaluates it (and says 'Name lookup of ... failed' only for names it does not know)",
+    "merge": "all_y (a right outer join) is a 400 on the mock; method 'hash' keeps the left frame's row order, "
+    "which is what a real server gave for small frames (its hash order in general)",
     "split_frame (Rapids h2o.runif)": "the mock draws from Python's random with the same seed: a seeded "
     "split_frame takes other rows than on a real server (the same proportions)",
     "(ls)": "the mock lists frames, models and AutoML runs; a real server lists every key, internal ones included "
@@ -149,6 +150,12 @@ DEVIATIONS: dict[str, str] = {
     "POST /3/CreateFrame": "at most 2,000,000 values and 100,000 levels, past which the job fails at once (a real "
     "server runs out of memory); string and time columns are not made",
     "GET /3/NetworkTest": "made-up loopback timings",
+    "predict_contributions": "the mock's contributions are Saabas' (each split's change of node value credited to "
+    "its feature), not TreeSHAP: they add up with BiasTerm to the raw prediction as SHAP's do, top_n/bottom_n rank "
+    "those; background_frame, output_space and output_per_reference are ignored (so a GLM's job fails, as a real "
+    "one does without a background frame)",
+    "predict_leaf_node_assignment": "Node_ID numbers are the mock's node indices, not H2O-3's; a model that is not "
+    "a tree model is a 400 H2OErrorV3, where a real server answers 500 ClassCastException",
     "model builds": "a real server trains in the background for as long as it takes; the mock trains inside the "
     "request within a counted budget of work (mockparts/learn.py WORK_BUDGET): a long or wide frame is fitted on "
     "fewer rows, a fold model's training metrics are on those rows, and training and validation metrics are on at "

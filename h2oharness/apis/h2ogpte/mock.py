@@ -177,6 +177,7 @@ HANDLERS: dict[str, Handler] = {
     "update_collection": library.update_collection,
     "create_delete_collection_job": library.create_delete_collection_job,
     "create_delete_document_from_collection_job": library.create_delete_document_from_collection_job,
+    "create_insert_document_to_collection_job": library.create_insert_document_to_collection_job,
     "get_chat_session_count": library.get_chat_session_count,
     "update_chat_session": library.update_chat_session,
     "create_delete_chat_session_job": library.create_delete_chat_session_job,
@@ -298,6 +299,10 @@ HANDLERS: dict[str, Handler] = {
 
 # Where the mock answers differently from a real h2oGPTe, on purpose.
 DEVIATIONS: dict[str, str] = {
+    "documents in several collections": "import_document_into_collection puts a document in one more collection, as "
+    "a real server does; the seeds do not say what deleting then does: following the client's docs, removing it from "
+    "a collection (or deleting a collection) leaves it in the others and deletes it with the last, and "
+    "delete_documents takes it from all of them",
     "health probes": "answered without a key, as Kubernetes probes are; a real server may require one",
     "ingestion": "POST /uploads/{ids}/ingest answers 204 at once and the documents appear when the ingestion job "
     "ends on the mock's clock (the seed waits 3 s before looking)",

@@ -8,6 +8,9 @@ H2OFrame's, a cross-validated GBM's, and the module's session functions) and rep
 ``wide`` is a session beyond the seed flow (frame work, cross-validation, AutoML, remove_all):
 each step's result, or its error. ``frames`` is frame work whose answers are checked against the file: import
 options (skipped_columns, na_strings), sort, column assignment and group_by; each step's result, or its error.
+``explain`` asks tree models and a GLM for feature contributions and leaf node assignments: each answer's shape
+(names, types, rows) and a few rows, or its error. ``reshape`` is merge, cut, pivot and row-wise apply: each
+answer's names, types, levels and rows, or its error.
 """
 
 from __future__ import annotations
@@ -279,6 +282,85 @@ def frames(url: str, csv_path: str) -> dict[str, object]:
     return steps
 
 
+def explain(url: str, csv_path: str) -> dict[str, object]:
+    """predict_contributions (plain, top_n/bottom_n) and predict_leaf_node_assignment (Path, Node_ID) of a binomial
+    and a regression GBM, a DRF, a multinomial GBM and a GLM, with each model's predictions of the same rows."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    import h2o
+    from h2o.estimators import (
+        H2OGeneralizedLinearEstimator,
+        H2OGradientBoostingEstimator,
+        H2ORandomForestEstimator,
+    )
+
+    h2o.connect(url=url, verbose=False)
+    h2o.no_progress()
+    steps: dict[str, object] = {}
+    step = _recorder(steps)
+    fr = h2o.import_file(csv_path)
+
+    def shape(frame: Any) -> dict[str, Any]:
+        rows = frame.as_data_frame(use_pandas=False)[1:]
+        return {"names": frame.names, "types": frame.types, "nrow": frame.nrow, "rows": rows[:5], "id": frame.frame_id}
+
+    models = {
+        "gbm_bin": (H2OGradientBoostingEstimator(ntrees=3, max_depth=2, seed=1), "label"),
+        "gbm_reg": (H2OGradientBoostingEstimator(ntrees=3, max_depth=2, seed=1), "x2"),
+        "drf_bin": (H2ORandomForestEstimator(ntrees=3, max_depth=2, seed=1), "label"),
+        "gbm_multi": (H2OGradientBoostingEstimator(ntrees=2, max_depth=2, seed=1), "color"),
+        "glm_bin": (H2OGeneralizedLinearEstimator(family="binomial"), "label"),
+    }
+    for name, (model, y) in models.items():
+        model.train(y=y, training_frame=fr)
+        step(f"{name}.predict", lambda model=model: model.predict(fr).as_data_frame(use_pandas=False)[1:6])
+        step(f"{name}.contributions", lambda model=model: shape(model.predict_contributions(fr)))
+        step(f"{name}.top", lambda model=model: shape(model.predict_contributions(fr, top_n=2, bottom_n=1)))
+        step(f"{name}.leaf", lambda model=model: shape(model.predict_leaf_node_assignment(fr)))
+        step(f"{name}.leaf_levels", lambda model=model: model.predict_leaf_node_assignment(fr).levels())
+        step(f"{name}.node_id", lambda model=model: shape(model.predict_leaf_node_assignment(fr, type="Node_ID")))
+    h2o.connection().close()
+    return steps
+
+
+def reshape(url: str, csv_path: str) -> dict[str, object]:
+    """H2OFrame.merge (inner, all_x, hash, by_x/by_y), cut (breaks, labels, right=False), pivot and apply(axis=1)."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    import h2o
+
+    h2o.connect(url=url, verbose=False)
+    h2o.no_progress()
+    steps: dict[str, object] = {}
+    step = _recorder(steps)
+
+    def seen(frame: Any) -> dict[str, Any]:
+        rows = frame.as_data_frame(use_pandas=False, header=False)
+        return {"names": frame.names, "types": frame.types, "levels": frame.levels(), "rows": rows}
+
+    fr = h2o.import_file(csv_path)
+    head = fr[0:8, ["color", "x1", "size"]]
+    right = h2o.H2OFrame({"color": ["blue", "green", "purple"], "w": [1, 2, 3]}, column_types={"color": "enum"})
+    nums = h2o.H2OFrame({"k": [3, 1, 2, 5], "v": [0.5, 1.5, 2.5, 3.5]})
+    keyed = h2o.H2OFrame({"k": [1, 2, 2, 7], "z": ["a", "b", "c", "d"]}, column_types={"z": "enum"})
+    step("merge", lambda: seen(head.merge(right)))
+    step("merge_all_x", lambda: seen(nums.merge(keyed, all_x=True)))
+    step("merge_hash", lambda: seen(head.merge(right, method="hash")))
+    step("merge_by", lambda: seen(nums.merge(keyed, by_x=["k"], by_y=["k"])))
+    step("cut", lambda: seen(fr[0:10, "x1"].cut([-3, 0, 1, 3])))
+    step("cut_labels", lambda: seen(fr[0:10, "x1"].cut([-3, 0, 3], labels=["neg", "pos"])))
+    step("cut_left", lambda: seen(fr[0:10, "x1"].cut([-3, 0, 3], right=False, include_lowest=True)))
+    long = h2o.H2OFrame(
+        {"idx": [1, 1, 2, 2, 3], "col": ["a", "b", "a", "b", "a"], "val": [1.0, 2.0, 3.0, 4.0, 5.5]},
+        column_types={"col": "enum"},
+    )
+    step("pivot", lambda: seen(long.pivot(index="idx", column="col", value="val")))
+    step("apply_mean", lambda: seen(fr[0:5, ["x1", "x2", "size"]].apply(lambda r: r.mean(), axis=1)))
+    step("apply_max", lambda: seen(fr[0:5, ["x1", "x2", "size"]].apply(lambda r: r.max(), axis=1)))
+    step("apply_expr", lambda: seen(fr[0:5, ["x1", "x2"]].apply(lambda r: r["x1"] * 2 + r["x2"], axis=1)))
+    step("apply_sum", lambda: seen(fr[0:5, ["x1", "x2", "size"]].apply(lambda r: r.sum(), axis=1)))
+    h2o.connection().close()
+    return steps
+
+
 def _member(obj: Any, name: str) -> Any:
     value = getattr(obj, name)
     return (
@@ -290,6 +372,6 @@ def _member(obj: Any, name: str) -> Any:
 
 if __name__ == "__main__":
     mode = sys.argv[3] if len(sys.argv) > 3 else "import"
-    modes = {"introspect": introspect, "wide": wide, "frames": frames}
+    modes = {"introspect": introspect, "wide": wide, "frames": frames, "explain": explain, "reshape": reshape}
     result = modes[mode](sys.argv[1], sys.argv[2]) if mode in modes else main(sys.argv[1], sys.argv[2], mode)
     print(json.dumps(result), flush=True)

@@ -47,6 +47,15 @@ ASTS = (
     "(any.na {f})",
     "(getTimeZone)",
     "(tmp= {t} (table {f} True))",
+    "(tmp= {t} (cut (cols_py {f} 'x1') [-3 0 1 3] [] False True 3))",
+    "(tmp= {t} (cut (cols_py {f} 'size') [0 2 5] ['small' 'large'] True False 2))",
+    "(tmp= {t} (cut (cols_py {f} 'size') [1 2.5 5] [] True True 2))",
+    "(tmp= {t} (merge (rows (cols_py {f} ['color' 'x1']) [0:10]) (unique (cols_py {f} 'color') False) False False [0] "
+    "[0] 'auto'))",
+    "(tmp= {t} (merge (rows (cols_py {f} ['size' 'x1']) [0:10]) (rows (cols_py {f} ['size' 'x2']) [5:5]) True False "
+    "[0] [0] 'auto'))",
+    "(tmp= {t} (apply (rows (cols_py {f} ['x1' 'x2' 'size']) [0:5]) 1 {{ r . (max r) }}))",
+    "(tmp= {t} (apply (rows (cols_py {f} ['x1' 'x2' 'size']) [0:5]) 1 {{ r . (mean r True 0) }}))",
     "(rm {t})",
 )
 # the data fixes these results; a random draw or a run-dependent key does not

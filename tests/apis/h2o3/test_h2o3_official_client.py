@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
+import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ import pytest
 
 from h2oharness.apis.h2o3.mock import H2O3MockState
 from h2oharness.mocks.clock import MonotonicClock
+from h2oharness.targets import Target
 
 Drive = Callable[..., dict[str, Any]]
 NO_TELEMETRY = {"DO_NOT_TRACK": "1", "H2O_TELEMETRY_URL": "http://127.0.0.1:9/off"}
@@ -162,4 +165,121 @@ def test_h2o_py_frame_work_answers_what_the_file_holds(
     assert value["set_level"] == [["yes", len(rows)]]
     positive = sum(1 for v in x1 if v > 0)
     assert value["ifelse"] == [["neg", len(rows) - positive], ["pos", positive]]
+    assert state.internal_errors == []
+
+
+# what a real 3.46.0.12 answered the ``explain`` driver on this CSV (names; each column's type, bar contributions,
+# which are int where every value is whole; rows 200), or the start of its failure
+EXPLAIN_SHAPES = {
+    "gbm_bin.contributions": ["x1", "x2", "color", "size", "BiasTerm"],
+    "gbm_reg.contributions": ["x1", "color", "size", "label", "BiasTerm"],
+    "drf_bin.contributions": ["x1", "x2", "color", "size", "BiasTerm"],
+    **{
+        f"{m}.top": [
+            "top_feature_1",
+            "top_value_1",
+            "top_feature_2",
+            "top_value_2",
+            "bottom_feature_1",
+            "bottom_value_1",
+            "BiasTerm",
+        ]
+        for m in ("gbm_bin", "gbm_reg", "drf_bin")
+    },
+    **{f"{m}.{kind}": [f"T{t}.C1" for t in (1, 2, 3)] for m in ("gbm_bin", "drf_bin") for kind in ("leaf", "node_id")},
+    **{f"gbm_reg.{kind}": ["T1", "T2", "T3"] for kind in ("leaf", "node_id")},
+    **{f"gbm_multi.{kind}": [f"T{t}.C{c}" for t in (1, 2) for c in (1, 2, 3)] for kind in ("leaf", "node_id")},
+}
+EXPLAIN_FAILURES = {
+    **dict.fromkeys(
+        ("gbm_multi.contributions", "gbm_multi.top"),
+        "java.lang.UnsupportedOperationException: Calculating contributions is currently not supported for multinomial",
+    ),
+    **dict.fromkeys(
+        ("glm_bin.contributions", "glm_bin.top"),
+        "water.exceptions.H2OIllegalArgumentException: unimplemented: GLM supports contribution calculation only with "
+        "a background frame",
+    ),
+}
+
+
+def test_h2o_py_gets_contributions_and_leaf_node_assignments(
+    url: str, state: H2O3MockState, drive: Drive, train_csv: Path
+) -> None:
+    """predict_contributions and predict_leaf_node_assignment answer a real server's frames: its names, types and
+    rows, its frame names, its failures (multinomial, GLM); the contributions add up with BiasTerm to the raw
+    prediction (the logit of p1 of a binomial GBM, the value of a regression, p1 of a DRF)."""
+    steps = drive(url, str(train_csv), "explain", timeout=240, env=NO_TELEMETRY)
+    value = {name: result for name, (_, result) in steps.items()}
+    for name, names in EXPLAIN_SHAPES.items():
+        status, shape = steps[name]
+        assert status == "ok", (name, shape)
+        assert (shape["names"], shape["nrow"]) == (names, 200), name
+        for column, kind in shape["types"].items():
+            if column.startswith(("top_feature", "bottom_feature")) or name.endswith(".leaf"):
+                assert kind == "enum", (name, column)
+            elif name.endswith(".node_id"):
+                assert kind == "int", (name, column)
+            else:
+                assert kind in ("real", "int"), (name, column)
+        prefix = "contributions__" if ".leaf" not in name and ".node" not in name else "leaf_node_assignment_"
+        assert shape["id"].startswith(prefix), name
+    for name, why in EXPLAIN_FAILURES.items():
+        assert steps[name][0] == "failed", name
+        assert why in steps[name][1], name
+    assert steps["glm_bin.leaf"][0] == "failed"
+    for name, raw in (
+        ("gbm_bin", lambda p: math.log(float(p[2]) / float(p[1]))),
+        ("gbm_reg", lambda p: float(p[0])),
+        ("drf_bin", lambda p: float(p[2])),
+    ):
+        sums = [math.fsum(float(v) for v in row) for row in value[f"{name}.contributions"]["rows"]]
+        assert sums == pytest.approx([raw(p) for p in value[f"{name}.predict"]], abs=1e-6), name
+        for row, ranked in zip(value[f"{name}.contributions"]["rows"], value[f"{name}.top"]["rows"], strict=True):
+            assert ranked[-1] == row[-1]  # the same BiasTerm
+            assert float(ranked[1]) == max(float(v) for v in row[:-1])
+            assert float(ranked[5]) == min(float(v) for v in row[:-1])
+    for name in ("gbm_bin", "gbm_reg", "drf_bin", "gbm_multi"):
+        levels = value[f"{name}.leaf_levels"]
+        assert all(set(path) <= {"L", "R"} and len(path) <= 2 for tree in levels for path in tree), name
+        assert all(row_path in levels[t] for row in value[f"{name}.leaf"]["rows"] for t, row_path in enumerate(row))
+    assert state.internal_errors == []
+
+
+@pytest.mark.live
+def test_contributions_and_leaf_node_assignments_are_shaped_as_on_a_real_server(
+    h2o3_local: Target, url: str, drive: Drive, train_csv: Path
+) -> None:
+    """The ``explain`` driver against a real local H2O-3 and the mock: every step succeeds or fails on both, with
+    the same column names, rows and types (a contribution column is int on either where its values are whole)."""
+    real = drive(h2o3_local.url, str(train_csv), "explain", timeout=300, env=NO_TELEMETRY)
+    mock = drive(url, str(train_csv), "explain", timeout=240, env=NO_TELEMETRY)
+    assert {name: status for name, (status, _) in mock.items()} == {name: status for name, (status, _) in real.items()}
+    for name, (status, real_shape) in real.items():
+        if status != "ok" or not isinstance(real_shape, dict):
+            continue
+        mock_shape = mock[name][1]
+        assert (mock_shape["names"], mock_shape["nrow"]) == (real_shape["names"], real_shape["nrow"]), name
+        assert mock_shape["id"].split("_")[:2] == real_shape["id"].split("_")[:2], name
+        loose = {"int": "real"} if name.endswith((".contributions", ".top")) else {}
+        assert [loose.get(t, t) for t in mock_shape["types"].values()] == [
+            loose.get(t, t) for t in real_shape["types"].values()
+        ], name
+
+
+def test_h2o_py_merges_cuts_pivots_and_applies_by_row(
+    url: str, state: H2O3MockState, drive: Drive, train_csv: Path
+) -> None:
+    """H2OFrame.merge (inner, all_x, hash, by_x/by_y), cut, pivot and apply(axis=1) get, step for step, what a real
+    3.46.0.12 answered the same driver on the same CSV (reshape_answers_3.46.0.12.json): names, types, levels and
+    rows, and its refusal of sumNA on a row."""
+    steps = drive(url, str(train_csv), "reshape", timeout=180, env=NO_TELEMETRY)
+    real = json.loads((Path(__file__).parent / "reshape_answers_3.46.0.12.json").read_text())
+    assert set(steps) == set(real)
+    for name, (status, expected) in real.items():
+        assert steps[name][0] == status, (name, steps[name][1])
+        if status == "ok":
+            assert steps[name][1] == expected, name
+        else:
+            assert expected in steps[name][1], name
     assert state.internal_errors == []

@@ -175,12 +175,49 @@ def readback_flow(url: str, key: str) -> dict[str, object]:
     }
 
 
+def shared_flow(url: str, key: str) -> dict[str, object]:
+    """One document imported into a second and a third collection, then taken out of and deleted with them: each
+    collection's documents after each step, and whether the document is still there."""
+    from h2ogpte import H2OGPTE
+
+    client = H2OGPTE(address=url, api_key=key)
+    first = _ingested(client)
+    (doc,) = client.list_documents_in_collection(first, 0, 10)
+    second = client.create_collection(name="second", description="d")
+    third = client.create_collection(name="third", description="d")
+    client.import_document_into_collection(second, doc.id)
+    client.import_document_into_collection(third, doc.id)
+
+    def listed() -> list[list[str]]:
+        return [[d.id for d in client.list_documents_in_collection(c, 0, 10)] for c in (first, second, third)]
+
+    def exists() -> bool:
+        try:
+            client.get_document(doc.id)
+        except Exception:  # the client's not-found error: the document is gone
+            return False
+        return True
+
+    out: dict[str, object] = {"document_id": doc.id, "imported": listed()}
+    out["counts"] = [client.get_collection(c).document_count for c in (first, second, third)]
+    client.delete_collections([first])
+    out["first_deleted"] = [[d.id for d in client.list_documents_in_collection(c, 0, 10)] for c in (second, third)]
+    out["after_first"] = exists()
+    client.delete_documents_from_collection(second, [doc.id])
+    out["second_left"] = [[d.id for d in client.list_documents_in_collection(c, 0, 10)] for c in (second, third)]
+    out["after_second"] = exists()
+    client.delete_collections([third])
+    out["after_third"] = exists()
+    return out
+
+
 def main() -> None:
     url, key, mode = sys.argv[1], sys.argv[2], sys.argv[3]
     flows = {
         "rest": rest_flow,
         "highlevel": highlevel_flow,
         "readback": readback_flow,
+        "shared": shared_flow,
         "sweep-sync": h2ogpte_official_sweep.sweep_sync,
         "sweep-async": h2ogpte_official_sweep.sweep_async,
         "sweep-openai": h2ogpte_official_sweep.sweep_openai,

@@ -123,3 +123,23 @@ def test_openai_client_gets_an_answer_cut_at_max_tokens(url: str, state: H2OGPTe
     assert chunks[-1].usage is not None
     assert chunks[-1].usage.completion_tokens == 3
     assert state.internal_errors == []
+
+
+def test_high_level_client_keeps_one_document_in_several_collections(
+    url: str, state: H2OGPTeMockState, drive: Drive
+) -> None:
+    """import_document_into_collection puts the document in another collection too (the real server keeps one
+    document in several); deleting a collection, or removing the document from one, leaves it in the others, and
+    it is gone only with the last (the seeds are silent: the client's docs say delete_documents_from_collection
+    removes it from a collection, and delete_documents from the system and all collections)."""
+    out = drive(url, DEFAULT_KEY, "shared")
+    doc = out["document_id"]
+    assert out["imported"] == [[doc], [doc], [doc]]
+    assert out["counts"] == [1, 1, 1]
+    assert out["first_deleted"] == [[doc], [doc]]
+    assert out["after_first"] is True
+    assert out["second_left"] == [[], [doc]]
+    assert out["after_second"] is True
+    assert out["after_third"] is False
+    assert doc not in state.documents
+    assert state.internal_errors == []

@@ -6,7 +6,7 @@ import logging
 import uuid
 from typing import Any
 
-from h2oharness.apis.h2o3.mockparts import builders, crossval, metadata, training
+from h2oharness.apis.h2o3.mockparts import builders, crossval, explain, metadata, training
 from h2oharness.apis.h2o3.mockparts.calls import Call, Reply, find_frame, find_model, job_json, key_name
 from h2oharness.apis.h2o3.mockparts.frames import Frame
 from h2oharness.apis.h2o3.mockparts.params import KeyRef, from_form
@@ -256,27 +256,64 @@ def _metrics_list(model_name: str, frame_name: str, metrics: JSONDict | None) ->
 
 
 def predict(state: H2O3MockState, call: Call) -> Reply:
-    """POST /3/Predictions/models/{model}/frames/{frame}: score now; ModelMetricsListSchemaV3 with the frame."""
+    """POST /3/Predictions/models/{model}/frames/{frame}: score now; ModelMetricsListSchemaV3 with the frame (the
+    contributions, or the leaf node assignment, when asked: then without metrics for the latter, as a real server)."""
     values = call.values("ModelMetricsListSchemaV3")
     found_model, found_frame = _model_and_frame(state, call)
-    dest = key_name(values.get("predictions_frame")) or _prediction_name("predictions", found_model, found_frame)
-    predictions, metrics = training.predict_with_metrics(found_model, found_frame, dest, state.epoch_ms())
+    given = key_name(values.get("predictions_frame"))
+    metrics: JSONDict | None
+    if values.get("leaf_node_assignment"):
+        refusal = explain.leaf_refusal(found_model)
+        if refusal is not None:
+            raise bad_request(refusal)
+        dest = given or _prediction_name("leaf_node_assignment", found_model, found_frame)
+        kind = str(values.get("leaf_node_assignment_type") or "Path")
+        predictions, metrics = explain.leaf_node_assignment(found_model, found_frame, dest, kind), None
+    elif values.get("predict_contributions"):
+        refusal = explain.contributions_refusal(found_model)
+        if refusal is not None:
+            raise bad_request(refusal)
+        dest = given or _prediction_name("contributions_", found_model, found_frame)
+        predictions = _contributions(found_model, found_frame, dest, values)
+        metrics = training.model_metrics(found_model, found_frame, state.epoch_ms())
+    else:
+        dest = given or _prediction_name("predictions", found_model, found_frame)
+        predictions, metrics = training.predict_with_metrics(found_model, found_frame, dest, state.epoch_ms())
     with state.lock:
         state.frames[dest] = predictions
     body = _metrics_list(found_model.id, found_frame.name, metrics)
+    if values.get("leaf_node_assignment"):
+        body["model_metrics"] = None
     body["predictions_frame"] = key(dest, "Frame")
     return Reply(body)
 
 
 def predict_async(state: H2O3MockState, call: Call) -> Reply:
-    """POST /4/Predictions/models/{model}/frames/{frame}: h2o-py's predict(); a JobV3 whose dest is the predictions."""
+    """POST /4/Predictions/models/{model}/frames/{frame}: h2o-py's predict() and predict_contributions(); a JobV3
+    whose dest is the predictions (or the contributions; a model without them has a job that fails at once)."""
     values = call.values("ModelMetricsListSchemaV3")
     found_model, found_frame = _model_and_frame(state, call)
-    dest = key_name(values.get("predictions_frame")) or _prediction_name("transformation", found_model, found_frame)
-    predictions = training.predict_frame(found_model, found_frame, dest)
+    given = key_name(values.get("predictions_frame"))
+    if values.get("predict_contributions"):
+        dest = given or _prediction_name("contributions_", found_model, found_frame)
+        refusal = explain.contributions_refusal(found_model)
+        if refusal is not None:
+            failed = JobInfo(dest, "Frame")
+            job = state.submit("predict", "transformation", failed, JobTiming(0.0, 0.0), fail_at=0.0, failure=refusal)
+            return Reply(job_json(state, job))
+        predictions = _contributions(found_model, found_frame, dest, values)
+    else:
+        dest = given or _prediction_name("transformation", found_model, found_frame)
+        predictions = training.predict_frame(found_model, found_frame, dest)
     job_info = JobInfo(dest, "Frame", predictions, progress_msg="Scoring the frame.")
     started = state.submit("predict", "transformation", job_info, state.timings.predict)
     return Reply(job_json(state, started))
+
+
+def _contributions(found_model: Model, found_frame: Frame, dest: str, values: dict[str, Any]) -> Frame:
+    top_n, bottom_n = int(values.get("top_n") or 0), int(values.get("bottom_n") or 0)
+    absolute = bool(values.get("compare_abs"))
+    return explain.contributions(found_model, found_frame, dest, top_n, bottom_n, absolute)
 
 
 def _prediction_name(prefix: str, found_model: Model, found_frame: Frame) -> str:

@@ -4,26 +4,30 @@ Covered: ``tmp=``/``rm``/``,``; row and column selection (``rows``, ``cols``, ``
 comparisons and logic (``+ - * / > == & | not abs log ...``); ``ifelse``; reductions (``mean``, ``sumNA``, ``min``,
 ``max``, ``sd``, ``median``, ``naCnt`` ...); ``table``, ``unique``, ``levels``, ``as.factor``/``as.numeric``/
 ``as.character``, ``cbind``/``rbind``, ``h2o.runif`` (``split_frame``), ``sort``, ``quantile``, ``scale``,
-``cor``/``var``, ``GB`` (``group_by``), column assignment (``append``, ``:=``), ``ls`` and a few more. Anything else
+``cor``/``var``, ``GB`` (``group_by``), ``merge``, ``cut``, ``pivot``, row- and column-wise ``apply``,
+column assignment (``append``, ``:=``), ``ls`` and a few more. Anything else
 is a 400, worded as the mock's own limit.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from h2oharness.apis.h2o3.mockparts.doubles import fsum
 from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
 from h2oharness.apis.h2o3.mockparts.rapids_frames import FRAME_OPS, LAZY
 from h2oharness.apis.h2o3.mockparts.rapids_groupby import GROUP_OPS
 from h2oharness.apis.h2o3.mockparts.rapids_math import MATH_OPS
 from h2oharness.apis.h2o3.mockparts.rapids_parse import Call, Id, parse
+from h2oharness.apis.h2o3.mockparts.rapids_reshape import RESHAPE_OPS
 from h2oharness.apis.h2o3.mockparts.rapids_stats import STATS_OPS
 from h2oharness.apis.h2o3.mockparts.rapids_values import NAN, Op, Value, copy_column, frame_arg, fresh_frame, publish
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState
 from h2oharness.apis.h2o3.mockparts.wire import H2OError, JSONDict, bad_request, key, meta
 
-OPS: dict[str, Op] = {**FRAME_OPS, **MATH_OPS, **STATS_OPS, **GROUP_OPS}
+OPS: dict[str, Op] = {**FRAME_OPS, **MATH_OPS, **STATS_OPS, **GROUP_OPS, **RESHAPE_OPS}
 
 
 @dataclass
@@ -52,18 +56,21 @@ class Evaluator:
     def apply(self, args: tuple[Any, ...]) -> Value:
         """(apply frame 2 { x . body }): the body per column, as AstApply's colwise does (the client's apply(axis=0)
         and h2o.deep_copy): numbers make a one-row frame, one-column frames of equal rows are bound side by side,
-        each named as the column it came from. Row-wise apply (margin 1) is the mock's limit."""
+        each named as the column it came from. Row-wise (margin 1, the client's apply(axis=1)): the body per row, a
+        number (or a one-value frame) each, in one real column C1."""
         if len(args) < 3:
             raise bad_request("apply takes a frame, a margin and a function")
         frame = frame_arg(self.eval(args[0]))
         margin = self.eval(args[1])
         if margin not in (1.0, 2.0):
             raise bad_request("Only row-wise (margin 1) or col-wise (margin 2) allowed")
-        if margin == 1.0:
-            raise bad_request("The mock does not evaluate row-wise apply (margin 1)")
         params, body = _lambda(args[2:])
         if len(params) != 1:
             raise bad_request(f"Incorrect number of arguments; the function expects {len(params)} but was passed 1")
+        if margin == 1.0:
+            return fresh_frame(
+                [Column("C1", "real", numbers=[self._row_value(frame, r, params[0], body) for r in range(frame.rows)])]
+            )
         results = [
             Evaluator(self.state, {**self.scope, params[0]: fresh_frame([col])}).eval(body) for col in frame.columns
         ]
@@ -82,6 +89,29 @@ class Evaluator:
             else:
                 raise bad_request("The mock's apply takes functions answering numbers or one-column frames")
         return fresh_frame(columns)
+
+    def _row_value(self, frame: Frame, row: int, param: str, body: Any) -> float:
+        """The body's value for one row of a row-wise apply. A real server hands the body a row, not a frame: mean
+        reduces it to one number, and sumNA refuses it."""
+        if isinstance(body, Call) and body.args and body.args[0] == Id(param) and body.op in ROW_REDUCERS:
+            if body.op == "sumNA":
+                raise bad_request("Expected a Frame but found a class water.rapids.vals.ValRow")
+            values = [c.numbers[row] if c.has_numbers else NAN for c in frame.columns]
+            skip_na = len(body.args) > 1 and bool(self.eval(body.args[1]))
+            kept = [v for v in values if not (skip_na and math.isnan(v))]
+            return fsum(kept) / len(kept) if kept else NAN
+        result = Evaluator(self.state, {**self.scope, param: fresh_frame([c.take([row]) for c in frame.columns])}).eval(
+            body
+        )
+        if isinstance(result, Frame):
+            if (result.rows, len(result.columns)) != (1, 1) or not result.columns[0].has_numbers:
+                raise bad_request("The mock's row-wise apply takes functions answering one number per row")
+            return result.columns[0].numbers[0]
+        if isinstance(result, list) and len(result) == 1 and isinstance(result[0], float | int):
+            return float(result[0])
+        if isinstance(result, float | int):
+            return float(result)
+        raise bad_request("The mock's row-wise apply takes functions answering one number per row")
 
     def lookup(self, name: str) -> Value:
         """A lambda's argument, a frame by key, or one of Rapids' constants."""
@@ -109,6 +139,8 @@ def _lambda(tokens: tuple[Any, ...]) -> tuple[list[str], Any]:
     return params, body[0]
 
 
+#: reductions a row-wise apply's body applies to the row itself, where a row is not a frame
+ROW_REDUCERS = frozenset({"mean", "sumNA"})
 CONSTANTS: dict[str, Value] = {"True": 1.0, "TRUE": 1.0, "False": 0.0, "FALSE": 0.0, "NA": NAN, "_": None}
 
 

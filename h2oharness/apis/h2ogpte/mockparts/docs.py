@@ -207,8 +207,7 @@ def delete_collection(state: H2OGPTeMockState, call: Call) -> Reply:
     if not state.owns(coll):
         raise ApiError(403, f"Only the owner may delete collection {cid}")
     del state.collections[cid]
-    for doc in state.documents.of(cid):
-        del state.documents[doc.id]
+    state.documents.drop_collection(cid)
     return empty()
 
 

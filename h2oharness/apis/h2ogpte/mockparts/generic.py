@@ -531,8 +531,7 @@ def delete_collections(state: H2OGPTeMockState, collection_ids: list[str]) -> No
     """Delete these collections (an unknown id is skipped) with their documents."""
     for cid in collection_ids:
         if state.collections.pop(cid, None) is not None:
-            for doc_id in [d.id for d in state.documents.of(cid)]:
-                del state.documents[doc_id]
+            state.documents.drop_collection(cid)
 
 
 def _delete_named(state: H2OGPTeMockState, template: str, body: Mapping[str, Any]) -> None:

@@ -286,8 +286,7 @@ def create_delete_collection_job(state: H2OGPTeMockState, call: Call) -> Reply:
         return _job(state, "create_delete_collection_job", ", ".join(ids), f"Collection {missing} not found")
     for cid in ids:
         del state.collections[cid]
-        for doc_id in [d.id for d in state.documents.of(cid)]:
-            del state.documents[doc_id]
+        state.documents.drop_collection(cid)
     return _job(state, "create_delete_collection_job", ", ".join(ids))
 
 
@@ -311,7 +310,7 @@ def _missing_document(state: H2OGPTeMockState, ids: list[str], collection_id: st
         doc = state.documents.get(doc_id)
         if doc is None or not readable(state, doc):
             return f"Document {doc_id} not found"
-        if collection_id is not None and doc.collection_id != collection_id:
+        if collection_id is not None and collection_id not in doc.collection_ids:
             return f"Document {doc_id} in collection {collection_id} not found"
     return ""
 
@@ -332,8 +331,20 @@ def create_delete_document_from_collection_job(state: H2OGPTeMockState, call: Ca
     ids = _ids(object_body(call), "document_ids")
     failure = _missing_document(state, ids, cid)
     for doc_id in [] if failure else ids:
-        del state.documents[doc_id]
+        state.documents.remove_from(state.documents[doc_id], cid)
     return _job(state, "create_delete_document_from_collection_job", ", ".join(ids), failure)
+
+
+def create_insert_document_to_collection_job(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/collections/{collection_id}/insert_document_job: 201 JobDetails; the document is in that
+    collection too (a real server keeps one document in several), or the job fails when either does not exist."""
+    cid = collection(state, call.path_params["collection_id"])["id"]
+    doc_id = str(object_body(call).get("document_id"))
+    doc = state.documents.get(doc_id)
+    if doc is None or not readable(state, doc):
+        return _job(state, "create_insert_document_to_collection_job", doc_id, f"Document {doc_id} not found")
+    state.documents.add_to(doc, cid)
+    return _job(state, "create_insert_document_to_collection_job", doc.name)
 
 
 def create_process_document_job(state: H2OGPTeMockState, call: Call) -> Reply:

@@ -91,7 +91,8 @@ class UserJobs(JobBoard):
 
 @dataclass
 class Document:
-    """An ingested (or ingesting) document of a collection."""
+    """An ingested (or ingesting) document of one or more collections: ``collection_id`` is the one it was ingested
+    into (or, once it has left that one, another it is in), ``collection_ids`` every one it is in."""
 
     id: str
     name: str
@@ -106,6 +107,11 @@ class Document:
     uri: str | None = None
     #: when PATCH /documents/{id} last changed it (its ingestion's time until then)
     updated_at: datetime | None = None
+    #: every collection it is in (import_document_into_collection adds one): its collection_id and any others
+    collection_ids: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.collection_ids.add(self.collection_id)
 
 
 class Documents(dict[str, Document]):
@@ -122,7 +128,8 @@ class Documents(dict[str, Document]):
     def __setitem__(self, doc_id: str, doc: Document) -> None:
         self.pop(doc_id, None)
         super().__setitem__(doc_id, doc)
-        self._by_collection.setdefault(doc.collection_id, {})[doc_id] = doc
+        for cid in doc.collection_ids:
+            self._by_collection.setdefault(cid, {})[doc_id] = doc
 
     def __delitem__(self, doc_id: str) -> None:
         doc = self[doc_id]
@@ -146,15 +153,41 @@ class Documents(dict[str, Document]):
         self._by_collection.clear()
 
     def of(self, collection_id: str) -> list[Document]:
-        """The documents of one collection, oldest first."""
+        """The documents of one collection, oldest first (of those it received)."""
         return list(self._by_collection.get(collection_id, {}).values())
 
+    def add_to(self, doc: Document, collection_id: str) -> None:
+        """Put a held document in one more collection (the real server lets a document be in several)."""
+        doc.collection_ids.add(collection_id)
+        self._by_collection.setdefault(collection_id, {})[doc.id] = doc
+
+    def remove_from(self, doc: Document, collection_id: str) -> None:
+        """Take a document out of one collection; it is deleted when that was the last one it was in."""
+        if collection_id not in doc.collection_ids:
+            return
+        if doc.collection_ids == {collection_id}:
+            del self[doc.id]
+            return
+        doc.collection_ids.discard(collection_id)
+        self._unindex(doc, collection_id)
+        if doc.collection_id == collection_id:
+            doc.collection_id = min(doc.collection_ids)
+
+    def drop_collection(self, collection_id: str) -> None:
+        """A collection's deletion: its documents leave it, and go with it unless another collection holds them."""
+        for doc in self.of(collection_id):
+            self.remove_from(doc, collection_id)
+
     def _forget(self, doc: Document) -> None:
-        held = self._by_collection.get(doc.collection_id)
+        for cid in doc.collection_ids:
+            self._unindex(doc, cid)
+
+    def _unindex(self, doc: Document, collection_id: str) -> None:
+        held = self._by_collection.get(collection_id)
         if held is not None:
             held.pop(doc.id, None)
             if not held:
-                del self._by_collection[doc.collection_id]
+                del self._by_collection[collection_id]
 
 
 @dataclass
@@ -264,8 +297,7 @@ class H2OGPTeMockState(MockState):
     def forget_collection(self, collection_id: str) -> None:
         """Drop a collection with its documents (its chats stay, on no collection, as after a deletion)."""
         self.collections.pop(collection_id, None)
-        for doc in self.documents.of(collection_id):
-            del self.documents[doc.id]
+        self.documents.drop_collection(collection_id)
 
     def forget_session(self, session_id: str) -> None:
         """Drop a chat session with its messages and the files its agent wrote."""
