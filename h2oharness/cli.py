@@ -56,6 +56,14 @@ RUN_GRACE = 30.0
 CHILD_MARGIN = 5.0
 #: seconds to wait for the last of a stopped pytest's output to be copied through the redaction
 PUMP_JOIN = 10.0
+#: the fewest workers (pytest-xdist's, Locust's) a run may start whatever the machine: above twice its CPUs
+MIN_WORKERS_CAP = 64
+
+
+def max_workers() -> int:
+    """The most workers ``run`` and ``load`` start: twice the CPUs, and 64 on a smaller machine (a number far past
+    it was xdist's MemoryError traceback, or a process per worker until the machine gave out)."""
+    return max(MIN_WORKERS_CAP, 2 * (os.cpu_count() or 1))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -107,7 +115,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--resume", action="store_true", help="go on with an interrupted run into the same --report-dir")
     run.add_argument("--max-examples", type=int, default=None, help="hypothesis examples per operation")
-    run.add_argument("--workers", default="auto", help="pytest-xdist workers: a number, or auto (default)")
+    run.add_argument(
+        "--workers",
+        default="auto",
+        help="pytest-xdist workers: a number (at most twice the CPUs, or 64), or auto (default)",
+    )
     run.add_argument("--suite-dir", type=Path, default=None, help="folder holding contracts/ and scenarios/")
     run.add_argument("--mock-faults", type=Path, default=None, help="a fault plan the mocks inject (YAML or JSON)")
     run.add_argument("--request-deadline", type=float, default=None, help="seconds a request may take in all (120)")
@@ -170,7 +182,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="MS",
         help="open model: p99 ms the generator may send late before its figures are not trustworthy (default 50)",
     )
-    load.add_argument("--workers", type=int, default=0, help="distributed: a Locust master and N workers on loopback")
+    load.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="distributed: a Locust master and N workers on loopback (N at most twice the CPUs, or 64)",
+    )
     load.add_argument(
         "--stop-timeout",
         type=float,
@@ -314,8 +331,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     kind = check_kind(args.target)
     _live_only(args, kind)
-    if args.workers not in ("auto", "logical") and not args.workers.isdigit():
+    number = args.workers.isascii() and args.workers.isdigit()  # "²" is a digit to str.isdigit, not to int()
+    if args.workers not in ("auto", "logical") and not number:
         raise ConfigError(f"--workers takes a number of 0 or more, auto or logical, got {args.workers!r}")
+    if number and int(args.workers) > max_workers():
+        raise ConfigError(f"--workers takes at most {max_workers()} (twice the CPUs, at least 64), got {args.workers}")
     if args.mock_faults is not None and kind != "mock":
         raise ConfigError(f"--mock-faults is for --target mock; a {kind} target injects no faults of ours")
     limit = parse_duration(args.max_time) if args.max_time else None
@@ -652,6 +672,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     # a rate of NaN passes a "<= 0" test; Locust refuses it (and an infinite one) with a usage error of its own
     if args.users < 1 or not 0 < args.spawn_rate < math.inf or args.workers < 0:
         raise ConfigError("--users must be at least 1, --spawn-rate above 0 and --workers at least 0")
+    if args.workers > max_workers():
+        raise ConfigError(f"--workers takes at most {max_workers()} (twice the CPUs, at least 64), got {args.workers}")
     if args.arrival_rate is not None and not 0 < args.arrival_rate < math.inf:
         # 0 read as "no rate" ran a closed model; a negative one ran with a schedule of its own
         raise ConfigError(f"--arrival-rate must be above 0 arrivals per second, got {args.arrival_rate:g}")

@@ -511,6 +511,56 @@ def test_wrong_password_is_exit_3_and_the_api_s_error(
     assert "wrong-password" not in printed + json.dumps(report)
 
 
+@pytest.mark.parametrize(
+    ("workers", "needle"),
+    [
+        # xdist's MemoryError traceback, after pytest had started
+        ("99999999999", "--workers takes at most 64 (twice the CPUs, at least 64), got 99999999999"),
+        ("65", "--workers takes at most 64"),
+        ("²", "--workers takes a number of 0 or more, auto or logical"),  # a digit to str.isdigit, not to int()
+    ],
+)
+def test_run_refuses_more_workers_than_a_machine_can_start(
+    workers: str, needle: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from h2oharness import cli
+
+    def command(args: Any, kind: str, report_dir: Path, root: Path, paths: list[str]) -> list[str]:
+        raise AssertionError(f"a run of {args.workers} workers was started")
+
+    monkeypatch.setattr(cli, "pytest_command", command)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.chdir(ROOT)
+    assert main(["run", "--api", "h2o3", "--workers", workers, "--report-dir", str(tmp_path / "out")]) == 3
+    assert needle in one_line_error(capsys)
+
+
+def test_load_refuses_more_workers_than_a_machine_can_start(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # a list of a Locust command per worker was built until the memory ran out
+    from h2oharness import loadrunner
+
+    def execute(run: loadrunner.LoadRun) -> None:
+        raise AssertionError(f"a load of {run.workers} workers was started")
+
+    monkeypatch.setattr(loadrunner, "execute", execute)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.chdir(ROOT)
+    argv = ["load", "h2o3.polling", "-t", "1s", "--report-dir", str(tmp_path / "out"), "--workers", "99999999999"]
+    assert main(argv) == 3
+    assert "--workers takes at most 64 (twice the CPUs, at least 64), got 99999999999" in one_line_error(capsys)
+
+
+def test_the_most_workers_grows_with_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    from h2oharness.cli import max_workers
+
+    monkeypatch.setattr("os.cpu_count", lambda: 128)
+    assert max_workers() == 256
+    monkeypatch.setattr("os.cpu_count", lambda: None)
+    assert max_workers() == 64
+
+
 def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
     from importlib.metadata import version
 
