@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -76,6 +77,9 @@ class _Parser(argparse.ArgumentParser):
         # mock on every interface
         self.register("type", None, nonblank)
         self.register("type", Path, lambda text: Path(nonblank(text)))
+        # argparse takes only -5 and -.5 for values, and "--max-time -5s" was "expected one argument": whatever
+        # starts as a number does is a value here (no option of ours starts so), for the option to refuse by name
+        self._negative_number_matcher = re.compile(r"^-\.?\d")
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_HARNESS_ERROR, f"{self.prog}: error: {message}\n")

@@ -71,6 +71,13 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["run", "--api", "h2o3", "--max-time", "99999999999h"], "'99999999999h' is longer than a year"),
         (["load", "h2o3.polling", "-t", "99999999999h"], "'99999999999h' is longer than a year"),
         (["load", "h2o3.polling", "--max-time", "0"], "--max-time must be a positive duration"),
+        # argparse read "-5s" as an option: "expected one argument"; and "--max-time=-5s" as "cannot read"
+        (["run", "--api", "h2o3", "--max-time", "-5s"], "--max-time must be a positive duration, got '-5s'"),
+        (["run", "--api", "h2o3", "--max-time=-5s"], "--max-time must be a positive duration, got '-5s'"),
+        (["load", "h2o3.polling", "--max-time", "-5s"], "--max-time must be a positive duration, got '-5s'"),
+        (["load", "h2o3.polling", "--max-time=-1m30s"], "--max-time must be a positive duration, got '-1m30s'"),
+        (["load", "h2o3.polling", "-t", "-5s"], "--run-time must be a positive duration, got '-5s'"),
+        (["run", "--api", "h2o3", "--budget", "-5m"], "a budget must be a positive duration, got '-5m'"),
         (["load", "h2o3.polling", "--mock-speed", "0"], "--mock-speed must be above 0"),
         (["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "0"], "--arrival-rate must be above 0"),
         (["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "-1"], "--arrival-rate must be above 0"),
