@@ -208,7 +208,11 @@ def _parser() -> argparse.ArgumentParser:
     cap.add_argument("--windows", type=int, help="windows each rate is held for (default 3)")
     cap.add_argument("--windows-to-pass", type=int, help="windows of a rate that must pass (default: all)")
     cap.add_argument("--warmup", help="unjudged start of each rate's run (default 5s)")
-    cap.add_argument("--rate-resolution", type=float, help="stop bisecting within this share of a rate (0.1)")
+    cap.add_argument(
+        "--rate-resolution",
+        type=float,
+        help="stop bisecting within this share of a rate: above 0 and below 1 (default 0.1, 10 %%)",
+    )
     load.add_argument("--slo", action="append", default=[], help="[ENTRY:]LIMIT=VALUE, overrides the SLO file")
     load.add_argument("--allow-host", action="append", default=[], help="a non-loopback host that may be loaded")
     load.add_argument("--mock-speed", type=float, default=1.0, help="run the mock's clock this many times faster")

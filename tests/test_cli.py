@@ -559,6 +559,22 @@ def test_load_refuses_more_workers_than_a_machine_can_start(
     assert "--workers takes at most 64 (twice the CPUs, at least 64), got 99999999999" in one_line_error(capsys)
 
 
+def test_load_refuses_a_rate_resolution_that_never_bisects(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # --rate-resolution 5 (meant as 5 %) was taken: a search that only doubled, its answer up to 2x off
+    from h2oharness import capacity
+
+    def find_capacity(run: Any, search: Any) -> None:
+        raise AssertionError(f"a search of resolution {search.resolution} was started")
+
+    monkeypatch.setattr(capacity, "find_capacity", find_capacity)
+    monkeypatch.chdir(ROOT)
+    argv = ["load", "h2o3.polling", "--find-capacity", "--rate-resolution", "5", "--report-dir", str(tmp_path)]
+    assert main(argv) == 3
+    assert "--rate-resolution is a share of a rate, above 0 and below 1 (0.1 is 10 %), got 5" in one_line_error(capsys)
+
+
 def test_the_most_workers_grows_with_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     from h2oharness.cli import max_workers
 
