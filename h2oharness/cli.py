@@ -249,8 +249,9 @@ def _parser() -> argparse.ArgumentParser:
         "them. Between conformance reports: newly failing operations and scenarios, fixed ones, new defects, new "
         "errors of the run, new drift. Between load.json: latency regressions (a p95 more than "
         f"{REGRESSION_RATIO:.0%} and {REGRESSION_MS:g} ms worse), entries whose failed share grew by more than "
-        "a percentage point, SLOs met before and broken now. Exit 1 on a regression, 0 "
-        "otherwise, 3 when a file is missing or not a report.",
+        "a percentage point, SLOs met before and broken now; two load runs of different profiles are not "
+        "comparable and are refused. Exit 1 on a regression, 0 otherwise, 3 when a file is missing or not a "
+        "report, or the two are not comparable.",
     )
     diff.add_argument("old", type=Path, help="the earlier conformance.json or load.json (or its folder)")
     diff.add_argument("new", type=Path, help="the later conformance.json or load.json (or its folder)")
