@@ -24,6 +24,7 @@ from h2oharness.folders import CLAIMED_BY, claim, output_dir, write_output
 from h2oharness.http.redact import redact
 from h2oharness.openapi import check_spec_file
 from h2oharness.report.diff import REGRESSION_MS, REGRESSION_RATIO
+from h2oharness.runoptions import check_resume, run_options
 from h2oharness.scrub import pump_redacted, scrub_folder
 from h2oharness.settings import (
     MAX_SECONDS,
@@ -117,7 +118,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also send the operations destructive by design (shutdown, arbitrary paths...); never on a shared server",
     )
-    run.add_argument("--resume", action="store_true", help="go on with an interrupted run into the same --report-dir")
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on with an interrupted run into the same --report-dir, with the same APIs, target and scope options",
+    )
     run.add_argument("--max-examples", type=int, default=None, help="hypothesis examples per operation")
     run.add_argument(
         "--workers",
@@ -417,6 +422,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         # pytest stops itself then, should this process be killed before it can stop it
         deadline=deadline_after(limit, CHILD_MARGIN) if limit is not None else None,
     )
+    if args.resume:
+        # as pytest's plugin will see them: the options on top of the variables
+        scope = settings.replace(
+            target=kind,
+            all_operations=args.all_operations or settings.all_operations,
+            include_destructive=args.include_destructive or settings.include_destructive,
+            max_examples=settings.max_examples if args.max_examples is None else args.max_examples,
+        )
+        check_resume(report_dir, run_options(scope, paths, root))
     workers = "" if args.workers in ("0", "1") or settings.budget else f", {args.workers} workers"
     workers += f", a budget of {settings.budget}" if settings.budget else ""
     _say(

@@ -492,6 +492,32 @@ def test_an_unreachable_live_target_is_said_at_once_and_is_its_api_s_error_in_th
         assert "pl4nted" not in text
 
 
+def test_a_resume_with_other_options_is_refused_naming_them_and_one_with_the_same_goes_on(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, small_suite: Callable[[str], Path]
+) -> None:
+    # progress.jsonl kept no options: a resume of another API's run reported that run's tests as its own
+    suite = small_suite("coreplexml")
+    (suite / "scenarios" / "test_workflows_reach.py").write_text("def test_w():\n    pass\n")
+    code, _, report = run_report(suite, tmp_path, ["run", "--api", "coreplexml"], capsys)
+    assert code == 0
+    progress = tmp_path / "r" / "progress.jsonl"
+    first = json.loads(progress.read_text().splitlines()[0])["run"]
+    assert (first["tests"], first["target"]) == ("contracts/coreplexml, scenarios/test_coreplexml_reach.py", "mock")
+    before = progress.read_text()
+    base = ["--suite-dir", str(suite), "--workers", "0", "--report-dir", str(tmp_path / "r"), "--resume"]
+    assert main(["run", "--api", "workflows", *base]) == 3
+    error = one_line_error(capsys)
+    assert f"cannot resume the run in {tmp_path / 'r'}: it was made with other options (the tests (--api) " in error
+    assert "scenarios/test_coreplexml_reach.py then, scenarios/test_workflows_reach.py now)" in error
+    assert main(["run", "--api", "coreplexml", "--max-examples", "3", "--all-operations", *base]) == 3
+    assert "(--all-operations false then, true now; --max-examples 10 then, 3 now)" in one_line_error(capsys)
+    assert progress.read_text() == before  # nothing of the refused runs
+    assert main(["run", "--api", "coreplexml", *base]) == 0
+    assert [line for line in progress.read_text().splitlines() if '"run"' in line[:8]] == [before.splitlines()[0]]
+    again = json.loads((tmp_path / "r" / "conformance.json").read_text())
+    assert [api["slug"] for api in again["apis"]] == [api["slug"] for api in report["apis"]] == ["coreplexml"]
+
+
 def test_wrong_password_is_exit_3_and_the_api_s_error(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
