@@ -5,7 +5,8 @@ The search (:func:`next_rate`, a pure function of what was measured so far):
 1. Step up: the first rate is ``--min-rate``; while every rate tried passed, the next is twice the highest
    (capped at ``--max-rate``).
 2. Bisect: once a rate failed above the highest that passed, try their geometric mean, until the failing rate is
-   within ``--rate-resolution`` (10 %) of the passing one.
+   within ``--rate-resolution`` (10 %) of the passing one. It is a share, above 0 and below 1 (the step's factor
+   less 1): a failing rate is one doubling above the highest that passed at most, so a wider one never bisects.
 3. Stop: when ``--min-rate`` fails (no capacity in range), when ``--max-rate`` passes (capacity at least that),
    when the bracket is narrow enough, or when ``--max-time`` leaves too little for another rate.
 
@@ -97,8 +98,16 @@ class Search:
             raise ConfigError("--window must be at least 1 s, --windows at least 1 and --warmup at least 0")
         if self.windows_to_pass is not None and not 1 <= self.windows_to_pass <= self.windows:
             raise ConfigError(f"--windows-to-pass must be between 1 and --windows ({self.windows})")
-        if not self.factor > 1 or not self.resolution > 0:
-            raise ConfigError("the step factor must be above 1 and --rate-resolution above 0")
+        if not self.factor > 1:
+            raise ConfigError(f"the step factor must be above 1, got {self.factor:g}")
+        # a failing rate is at most one step above the highest that passed: a resolution as wide as a step (1,
+        # or 5 meant as 5 %) never bisects, and the answer is only the step-up's
+        if not 0 < self.resolution < self.factor - 1:
+            raise ConfigError(
+                f"--rate-resolution is a share of a rate, above 0 and below {self.factor - 1:g} (0.1 is 10 %), got "
+                f"{self.resolution:g}: a bracket is one step (x{self.factor:g}) wide at most, so the search would "
+                "never bisect it"
+            )
 
     @property
     def needed(self) -> int:

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from h2oharness.folders import CLAIMED_BY, claim, output_dir, write_output
 from h2oharness.http.redact import redact
 from h2oharness.openapi import check_spec_file
 from h2oharness.report.diff import REGRESSION_MS, REGRESSION_RATIO
+from h2oharness.runoptions import check_resume, run_options
 from h2oharness.scrub import pump_redacted, scrub_folder
 from h2oharness.settings import (
     MAX_SECONDS,
@@ -56,6 +58,14 @@ RUN_GRACE = 30.0
 CHILD_MARGIN = 5.0
 #: seconds to wait for the last of a stopped pytest's output to be copied through the redaction
 PUMP_JOIN = 10.0
+#: the fewest workers (pytest-xdist's, Locust's) a run may start whatever the machine: above twice its CPUs
+MIN_WORKERS_CAP = 64
+
+
+def max_workers() -> int:
+    """The most workers ``run`` and ``load`` start: twice the CPUs, and 64 on a smaller machine (a number far past
+    it was xdist's MemoryError traceback, or a process per worker until the machine gave out)."""
+    return max(MIN_WORKERS_CAP, 2 * (os.cpu_count() or 1))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,6 +78,9 @@ class _Parser(argparse.ArgumentParser):
         # mock on every interface
         self.register("type", None, nonblank)
         self.register("type", Path, lambda text: Path(nonblank(text)))
+        # argparse takes only -5 and -.5 for values, and "--max-time -5s" was "expected one argument": whatever
+        # starts as a number does is a value here (no option of ours starts so), for the option to refuse by name
+        self._negative_number_matcher = re.compile(r"^-\.?\d")
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_HARNESS_ERROR, f"{self.prog}: error: {message}\n")
@@ -105,9 +118,17 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also send the operations destructive by design (shutdown, arbitrary paths...); never on a shared server",
     )
-    run.add_argument("--resume", action="store_true", help="go on with an interrupted run into the same --report-dir")
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on with an interrupted run into the same --report-dir, with the same APIs, target and scope options",
+    )
     run.add_argument("--max-examples", type=int, default=None, help="hypothesis examples per operation")
-    run.add_argument("--workers", default="auto", help="pytest-xdist workers: a number, or auto (default)")
+    run.add_argument(
+        "--workers",
+        default="auto",
+        help="pytest-xdist workers: a number (at most twice the CPUs, or 64), or auto (default)",
+    )
     run.add_argument("--suite-dir", type=Path, default=None, help="folder holding contracts/ and scenarios/")
     run.add_argument("--mock-faults", type=Path, default=None, help="a fault plan the mocks inject (YAML or JSON)")
     run.add_argument("--request-deadline", type=float, default=None, help="seconds a request may take in all (120)")
@@ -170,7 +191,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="MS",
         help="open model: p99 ms the generator may send late before its figures are not trustworthy (default 50)",
     )
-    load.add_argument("--workers", type=int, default=0, help="distributed: a Locust master and N workers on loopback")
+    load.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="distributed: a Locust master and N workers on loopback (N at most twice the CPUs, or 64)",
+    )
     load.add_argument(
         "--stop-timeout",
         type=float,
@@ -187,7 +213,11 @@ def _parser() -> argparse.ArgumentParser:
     cap.add_argument("--windows", type=int, help="windows each rate is held for (default 3)")
     cap.add_argument("--windows-to-pass", type=int, help="windows of a rate that must pass (default: all)")
     cap.add_argument("--warmup", help="unjudged start of each rate's run (default 5s)")
-    cap.add_argument("--rate-resolution", type=float, help="stop bisecting within this share of a rate (0.1)")
+    cap.add_argument(
+        "--rate-resolution",
+        type=float,
+        help="stop bisecting within this share of a rate: above 0 and below 1 (default 0.1, 10 %%)",
+    )
     load.add_argument("--slo", action="append", default=[], help="[ENTRY:]LIMIT=VALUE, overrides the SLO file")
     load.add_argument("--allow-host", action="append", default=[], help="a non-loopback host that may be loaded")
     load.add_argument("--mock-speed", type=float, default=1.0, help="run the mock's clock this many times faster")
@@ -224,8 +254,9 @@ def _parser() -> argparse.ArgumentParser:
         "them. Between conformance reports: newly failing operations and scenarios, fixed ones, new defects, new "
         "errors of the run, new drift. Between load.json: latency regressions (a p95 more than "
         f"{REGRESSION_RATIO:.0%} and {REGRESSION_MS:g} ms worse), entries whose failed share grew by more than "
-        "a percentage point, SLOs met before and broken now. Exit 1 on a regression, 0 "
-        "otherwise, 3 when a file is missing or not a report.",
+        "a percentage point, SLOs met before and broken now; two load runs of different profiles are not "
+        "comparable and are refused. Exit 1 on a regression, 0 otherwise, 3 when a file is missing or not a "
+        "report, or the two are not comparable.",
     )
     diff.add_argument("old", type=Path, help="the earlier conformance.json or load.json (or its folder)")
     diff.add_argument("new", type=Path, help="the later conformance.json or load.json (or its folder)")
@@ -314,8 +345,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     kind = check_kind(args.target)
     _live_only(args, kind)
-    if args.workers not in ("auto", "logical") and not args.workers.isdigit():
+    number = args.workers.isascii() and args.workers.isdigit()  # "²" is a digit to str.isdigit, not to int()
+    if args.workers not in ("auto", "logical") and not number:
         raise ConfigError(f"--workers takes a number of 0 or more, auto or logical, got {args.workers!r}")
+    if number and int(args.workers) > max_workers():
+        raise ConfigError(f"--workers takes at most {max_workers()} (twice the CPUs, at least 64), got {args.workers}")
     if args.mock_faults is not None and kind != "mock":
         raise ConfigError(f"--mock-faults is for --target mock; a {kind} target injects no faults of ours")
     limit = parse_duration(args.max_time) if args.max_time else None
@@ -388,6 +422,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         # pytest stops itself then, should this process be killed before it can stop it
         deadline=deadline_after(limit, CHILD_MARGIN) if limit is not None else None,
     )
+    if args.resume:
+        # as pytest's plugin will see them: the options on top of the variables
+        scope = settings.replace(
+            target=kind,
+            all_operations=args.all_operations or settings.all_operations,
+            include_destructive=args.include_destructive or settings.include_destructive,
+            max_examples=settings.max_examples if args.max_examples is None else args.max_examples,
+        )
+        check_resume(report_dir, run_options(scope, paths, root))
     workers = "" if args.workers in ("0", "1") or settings.budget else f", {args.workers} workers"
     workers += f", a budget of {settings.budget}" if settings.budget else ""
     _say(
@@ -652,6 +695,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     # a rate of NaN passes a "<= 0" test; Locust refuses it (and an infinite one) with a usage error of its own
     if args.users < 1 or not 0 < args.spawn_rate < math.inf or args.workers < 0:
         raise ConfigError("--users must be at least 1, --spawn-rate above 0 and --workers at least 0")
+    if args.workers > max_workers():
+        raise ConfigError(f"--workers takes at most {max_workers()} (twice the CPUs, at least 64), got {args.workers}")
     if args.arrival_rate is not None and not 0 < args.arrival_rate < math.inf:
         # 0 read as "no rate" ran a closed model; a negative one ran with a schedule of its own
         raise ConfigError(f"--arrival-rate must be above 0 arrivals per second, got {args.arrival_rate:g}")

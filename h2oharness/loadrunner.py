@@ -110,18 +110,20 @@ MAX_DURATION = 366 * 86400
 
 
 def parse_duration(text: str) -> float:
-    """Seconds from ``"90"``, ``"30s"``, ``"2m"``, ``"1h"`` or ``"1m30s"``, at most a (leap) year."""
-    if re.fullmatch(r"\d+(\.\d+)?", text.strip()):
-        seconds = float(text)
+    """Seconds from ``"90"``, ``"30s"``, ``"2m"``, ``"1h"`` or ``"1m30s"``, at most a (leap) year; a leading ``-``
+    makes them negative, for the caller to refuse in its own words ("--max-time must be a positive duration")."""
+    sign, digits = (-1.0, text.strip()[1:]) if text.strip().startswith("-") else (1.0, text.strip())
+    if re.fullmatch(r"\d+(\.\d+)?", digits):
+        seconds = float(digits)
     else:
-        parts = re.findall(r"(\d+(?:\.\d+)?)([hms])", text.strip())
-        if not parts or "".join(n + u for n, u in parts) != text.strip():
+        parts = re.findall(r"(\d+(?:\.\d+)?)([hms])", digits)
+        if not parts or "".join(n + u for n, u in parts) != digits:
             raise ConfigError(f"cannot read the duration {text!r}: use e.g. 30s, 2m, 1m30s")
         seconds = sum(float(n) * {"h": 3600, "m": 60, "s": 1}[u] for n, u in parts)
     # alarm() and Locust's own --run-time take a C int: far past it they end in an OverflowError
     if seconds > MAX_DURATION:
         raise ConfigError(f"the duration {text!r} is longer than a year")
-    return seconds
+    return sign * seconds
 
 
 @dataclass

@@ -212,11 +212,24 @@ def test_a_window_in_which_nothing_ended_fails() -> None:
         # before, these two searched on until --max-time: no rate is ever past infinity, no gap within NaN of one
         {"max_rate": float("inf")},
         {"resolution": float("nan")},
+        # before, a search that never bisected: a resolution of a whole step or more (5 meant as 5 %)
+        {"resolution": 5},
+        {"resolution": 1},
     ],
 )
 def test_impossible_bounds_are_config_errors(bad: dict[str, float]) -> None:
     with pytest.raises(ConfigError):
         Search(**bad)  # type: ignore[arg-type]
+
+
+def test_a_rate_resolution_is_a_share_below_one_step() -> None:
+    with pytest.raises(
+        ConfigError, match=r"^--rate-resolution is a share of a rate, above 0 and below 1 \(0.1 is 10 %"
+    ):
+        Search(resolution=5)
+    assert Search(resolution=0.99).resolution == 0.99
+    # the widest that still bisects: [4, 8] is tried at 5.66 before 8 is within it of 4
+    assert measured(Search(min_rate=1, max_rate=64, resolution=0.99), lambda rate: rate <= 5.3)[4:] == [5.66]
 
 
 def test_a_run_ends_early_once_its_complete_windows_are_over_saturated() -> None:

@@ -71,6 +71,13 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["run", "--api", "h2o3", "--max-time", "99999999999h"], "'99999999999h' is longer than a year"),
         (["load", "h2o3.polling", "-t", "99999999999h"], "'99999999999h' is longer than a year"),
         (["load", "h2o3.polling", "--max-time", "0"], "--max-time must be a positive duration"),
+        # argparse read "-5s" as an option: "expected one argument"; and "--max-time=-5s" as "cannot read"
+        (["run", "--api", "h2o3", "--max-time", "-5s"], "--max-time must be a positive duration, got '-5s'"),
+        (["run", "--api", "h2o3", "--max-time=-5s"], "--max-time must be a positive duration, got '-5s'"),
+        (["load", "h2o3.polling", "--max-time", "-5s"], "--max-time must be a positive duration, got '-5s'"),
+        (["load", "h2o3.polling", "--max-time=-1m30s"], "--max-time must be a positive duration, got '-1m30s'"),
+        (["load", "h2o3.polling", "-t", "-5s"], "--run-time must be a positive duration, got '-5s'"),
+        (["run", "--api", "h2o3", "--budget", "-5m"], "a budget must be a positive duration, got '-5m'"),
         (["load", "h2o3.polling", "--mock-speed", "0"], "--mock-speed must be above 0"),
         (["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "0"], "--arrival-rate must be above 0"),
         (["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "-1"], "--arrival-rate must be above 0"),
@@ -485,6 +492,32 @@ def test_an_unreachable_live_target_is_said_at_once_and_is_its_api_s_error_in_th
         assert "pl4nted" not in text
 
 
+def test_a_resume_with_other_options_is_refused_naming_them_and_one_with_the_same_goes_on(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, small_suite: Callable[[str], Path]
+) -> None:
+    # progress.jsonl kept no options: a resume of another API's run reported that run's tests as its own
+    suite = small_suite("coreplexml")
+    (suite / "scenarios" / "test_workflows_reach.py").write_text("def test_w():\n    pass\n")
+    code, _, report = run_report(suite, tmp_path, ["run", "--api", "coreplexml"], capsys)
+    assert code == 0
+    progress = tmp_path / "r" / "progress.jsonl"
+    first = json.loads(progress.read_text().splitlines()[0])["run"]
+    assert (first["tests"], first["target"]) == ("contracts/coreplexml, scenarios/test_coreplexml_reach.py", "mock")
+    before = progress.read_text()
+    base = ["--suite-dir", str(suite), "--workers", "0", "--report-dir", str(tmp_path / "r"), "--resume"]
+    assert main(["run", "--api", "workflows", *base]) == 3
+    error = one_line_error(capsys)
+    assert f"cannot resume the run in {tmp_path / 'r'}: it was made with other options (the tests (--api) " in error
+    assert "scenarios/test_coreplexml_reach.py then, scenarios/test_workflows_reach.py now)" in error
+    assert main(["run", "--api", "coreplexml", "--max-examples", "3", "--all-operations", *base]) == 3
+    assert "(--all-operations false then, true now; --max-examples 10 then, 3 now)" in one_line_error(capsys)
+    assert progress.read_text() == before  # nothing of the refused runs
+    assert main(["run", "--api", "coreplexml", *base]) == 0
+    assert [line for line in progress.read_text().splitlines() if '"run"' in line[:8]] == [before.splitlines()[0]]
+    again = json.loads((tmp_path / "r" / "conformance.json").read_text())
+    assert [api["slug"] for api in again["apis"]] == [api["slug"] for api in report["apis"]] == ["coreplexml"]
+
+
 def test_wrong_password_is_exit_3_and_the_api_s_error(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -509,6 +542,72 @@ def test_wrong_password_is_exit_3_and_the_api_s_error(
     (error,) = api["errors"]
     assert "refused the credentials" in error
     assert "wrong-password" not in printed + json.dumps(report)
+
+
+@pytest.mark.parametrize(
+    ("workers", "needle"),
+    [
+        # xdist's MemoryError traceback, after pytest had started
+        ("99999999999", "--workers takes at most 64 (twice the CPUs, at least 64), got 99999999999"),
+        ("65", "--workers takes at most 64"),
+        ("²", "--workers takes a number of 0 or more, auto or logical"),  # a digit to str.isdigit, not to int()
+    ],
+)
+def test_run_refuses_more_workers_than_a_machine_can_start(
+    workers: str, needle: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from h2oharness import cli
+
+    def command(args: Any, kind: str, report_dir: Path, root: Path, paths: list[str]) -> list[str]:
+        raise AssertionError(f"a run of {args.workers} workers was started")
+
+    monkeypatch.setattr(cli, "pytest_command", command)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.chdir(ROOT)
+    assert main(["run", "--api", "h2o3", "--workers", workers, "--report-dir", str(tmp_path / "out")]) == 3
+    assert needle in one_line_error(capsys)
+
+
+def test_load_refuses_more_workers_than_a_machine_can_start(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # a list of a Locust command per worker was built until the memory ran out
+    from h2oharness import loadrunner
+
+    def execute(run: loadrunner.LoadRun) -> None:
+        raise AssertionError(f"a load of {run.workers} workers was started")
+
+    monkeypatch.setattr(loadrunner, "execute", execute)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.chdir(ROOT)
+    argv = ["load", "h2o3.polling", "-t", "1s", "--report-dir", str(tmp_path / "out"), "--workers", "99999999999"]
+    assert main(argv) == 3
+    assert "--workers takes at most 64 (twice the CPUs, at least 64), got 99999999999" in one_line_error(capsys)
+
+
+def test_load_refuses_a_rate_resolution_that_never_bisects(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # --rate-resolution 5 (meant as 5 %) was taken: a search that only doubled, its answer up to 2x off
+    from h2oharness import capacity
+
+    def find_capacity(run: Any, search: Any) -> None:
+        raise AssertionError(f"a search of resolution {search.resolution} was started")
+
+    monkeypatch.setattr(capacity, "find_capacity", find_capacity)
+    monkeypatch.chdir(ROOT)
+    argv = ["load", "h2o3.polling", "--find-capacity", "--rate-resolution", "5", "--report-dir", str(tmp_path)]
+    assert main(argv) == 3
+    assert "--rate-resolution is a share of a rate, above 0 and below 1 (0.1 is 10 %), got 5" in one_line_error(capsys)
+
+
+def test_the_most_workers_grows_with_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    from h2oharness.cli import max_workers
+
+    monkeypatch.setattr("os.cpu_count", lambda: 128)
+    assert max_workers() == 256
+    monkeypatch.setattr("os.cpu_count", lambda: None)
+    assert max_workers() == 64
 
 
 def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:

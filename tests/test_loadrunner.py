@@ -57,6 +57,12 @@ def test_parse_duration() -> None:
     assert parse_duration("2h") == 7200
     with pytest.raises(ConfigError, match="cannot read the duration"):
         parse_duration("soon")
+    # negative, for the option to refuse by name: it was "cannot read the duration '-5s'"
+    assert parse_duration("-1m30s") == -90
+    assert parse_duration(" -5") == -5
+    for text in ("--5s", "-", "5s-"):
+        with pytest.raises(ConfigError, match="cannot read the duration"):
+            parse_duration(text)
 
 
 @pytest.mark.parametrize("text", ["99999999999h", "9" * 40, "8785h"])

@@ -156,6 +156,31 @@ def test_an_interrupted_run_resumes_where_it_stopped_and_reports_whole(pytester:
     assert [s["name"] for s in api["scenarios"]] == ["test_third"]  # without --harness-resume a run starts over
 
 
+def test_a_resume_with_another_scope_is_a_usage_error_naming_it(pytester: pytest.Pytester) -> None:
+    # progress.jsonl kept no options: the records of a run of other tests or scope were reported as this one's
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_h2o3_flows.py").write_text("def test_first():\n    pass\n")
+    (pytester.path / "scenarios" / "test_workflows_flows.py").write_text("def test_other():\n    pass\n")
+    report = pytester.path / "out"
+    args = ("--harness-report-dir", str(report), "-p", "no:cacheprovider")
+    pytester.runpytest_inprocess(*args, "scenarios/test_h2o3_flows.py").assert_outcomes(passed=1)
+    other = pytester.runpytest_inprocess(*args, "--harness-resume", "scenarios/test_workflows_flows.py")
+    assert other.ret == pytest.ExitCode.USAGE_ERROR
+    other.stderr.fnmatch_lines(
+        [
+            "*cannot resume the run in *out: it was made with other options (the tests (--api) "
+            "scenarios/test_h2o3_flows.py then, scenarios/test_workflows_flows.py now)*"
+        ]
+    )
+    wider = pytester.runpytest_inprocess(
+        *args, "--harness-resume", "--harness-all-operations", "scenarios/test_h2o3_flows.py"
+    )
+    assert wider.ret == pytest.ExitCode.USAGE_ERROR
+    wider.stderr.fnmatch_lines(["*(--all-operations false then, true now)*"])
+    same = pytester.runpytest_inprocess(*args, "--harness-resume", "scenarios/test_h2o3_flows.py")
+    same.assert_outcomes(deselected=1)  # done before: nothing left to run
+
+
 def test_collect_only_leaves_the_report_folder_as_it_was(pytester: pytest.Pytester) -> None:
     """``--collect-only`` runs nothing: before, it wrote an empty report over the last run's and emptied its
     progress.jsonl, so that run could neither be read nor resumed."""

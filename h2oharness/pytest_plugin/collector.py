@@ -26,6 +26,7 @@ from h2oharness.pytest_plugin.conformance import build_report, report_secrets
 from h2oharness.pytest_plugin.options import SETTINGS
 from h2oharness.pytest_plugin.progress import PROGRESS, finished_line, read_progress, sweep_line
 from h2oharness.pytest_plugin.recording import DRIFT, RECORD, api_of
+from h2oharness.runoptions import RUN, check_resume, recorded_options, run_options
 from h2oharness.scrub import redact_json, scrub_file
 
 if TYPE_CHECKING:
@@ -64,7 +65,15 @@ class ReportCollector:
                 claim(report_dir, "run", "--harness-report-dir", "pytest")
             except HarnessError as exc:
                 raise pytest.UsageError(str(exc)) from None
+        # what defines the run, its first line: a resume with other options would report that run's tests as its own
+        options = run_options(settings, config.args, Path(str(config.rootpath)), config.invocation_params.dir)
         if config.getoption("--harness-resume"):
+            try:
+                check_resume(report_dir, options)
+            except HarnessError as exc:
+                raise pytest.UsageError(str(exc)) from None
+            if recorded_options(report_dir) is None:
+                self._save(RUN, options)
             for line in read_progress(report_dir):
                 # a test its target kept from running runs again: its new record replaces that one
                 self.records += [line["record"]] if "record" in line and not line["record"].get("unrun") else []
@@ -73,6 +82,7 @@ class ReportCollector:
                     self._keep_crash(line["crash"])
         else:
             self.progress.write_text("")
+            self._save(RUN, options)
         self._resumed = len(self.records)
 
     def say(self, line: str) -> None:

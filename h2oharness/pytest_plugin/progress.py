@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from h2oharness.report.build import one_line
+from h2oharness.runoptions import PROGRESS as PROGRESS
 
-PROGRESS = "progress.jsonl"
 _REASON_CHARS = 70
 #: what every test's record is written with, and the report is built from
 _RECORD_KEYS = ("api", "suite", "name", "nodeid", "outcome")

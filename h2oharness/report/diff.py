@@ -9,6 +9,9 @@ be used, a module that did not collect); and, between two ``load.json``, an entr
 grew by more than 20 % and 50 ms, an entry whose failed share grew by more than a percentage
 point, or an SLO the old run met and the new one broke. What the old report tested
 and the new one did not is listed, not counted: a run may choose fewer operations.
+Two load runs of different profiles are not comparable: their entries and SLOs are
+not the same ones, and a diff of what they share would pass a gate on nothing (a
+ConfigError; beside two conformance reports, those alone are compared and a note says so).
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ class LoadFigures:
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
     slos: dict[str, bool] = field(default_factory=dict)
     label: str = ""
+    #: the load profile run (``h2o3.polling``): the entries and SLOs of two profiles are not comparable
+    profile: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,8 +136,9 @@ def _load_figures(path: Path) -> LoadFigures:
     }
     target = data.get("target")
     target = target if isinstance(target, dict) else {}
-    label = f"load {data.get('profile', '?')} against {target.get('kind', '?')} {target.get('url', '')}".strip()
-    return LoadFigures(p95, counts, slos, label)
+    profile = str(data.get("profile", "?"))
+    label = f"load {profile} against {target.get('kind', '?')} {target.get('url', '')}".strip()
+    return LoadFigures(p95, counts, slos, label, profile)
 
 
 def is_load_report(text: str) -> bool:
@@ -291,6 +297,13 @@ def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
             f"nothing to compare: {_label(old)} is {_kind(old)} and {_label(new)} {_kind(new)}; "
             "compare two runs of the same kind (two conformance reports, or two load runs)"
         )
+    other_profiles = old.load is not None and new.load is not None and old.load.profile != new.load.profile
+    if other_profiles and not both_conformance:
+        # it was a note and "no regressions": a gate given runs of two profiles passed whatever the new one did
+        raise ConfigError(
+            f"not comparable: {_label(old)} and {_label(new)} are runs of different load profiles; compare two runs "
+            "of the same profile"
+        )
     kinds = ("newly_failing", "newly_known", "fixed", "new_defects", "new_drift", "new_errors", "untested")
     out: dict[str, list[str]] = {k: [] for k in kinds}
     notes: list[str] = []
@@ -308,14 +321,17 @@ def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
     more_failures: list[str] = []
     improved: list[str] = []
     broken: list[str] = []
-    if old.load is not None and new.load is not None:
+    if old.load is not None and new.load is not None and other_profiles:
+        notes.append(
+            f"the load runs are of different profiles ({old.load.profile}, {new.load.profile}): latencies, failures "
+            "and SLOs not compared"
+        )
+    elif old.load is not None and new.load is not None:
         slower = _slower(old.load.p95, new.load.p95)
         more_failures = _more_failures(old.load.counts, new.load.counts)
         broken = _broken_slos(old.load.slos, new.load.slos)
         improved = _improved(old.load, new.load)
-        if old.load.label.split(" against ")[0] != new.load.label.split(" against ")[0]:
-            notes.append(f"the load runs are of different profiles: {old.load.label}; {new.load.label}")
-        elif gone := _not_recorded(old.load.counts, new.load.counts):
+        if gone := _not_recorded(old.load.counts, new.load.counts):
             # not counted: a mixed profile draws its tasks by weight, and a short run may not draw a rare one
             notes.append(f"recorded by the old run only (a task not drawn, or never ending, in the new): {gone}")
     elif old.load is not None or new.load is not None:

@@ -167,11 +167,13 @@ def test_a_malformed_load_json_is_bad_input(tmp_path: Path, capsys: pytest.Captu
     assert "needs a string 'key' and a number 'p95'" in capsys.readouterr().err
 
 
-def _load(folder: Path, entries: dict[str, tuple[int, int, float]], slos: dict[str, bool]) -> Path:
+def _load(
+    folder: Path, entries: dict[str, tuple[int, int, float]], slos: dict[str, bool], profile: str = "h2o3.polling"
+) -> Path:
     """A load run's folder: load.json alone, entries as key -> (requests, failures, p95)."""
     folder.mkdir(parents=True, exist_ok=True)
     data = {
-        "profile": "h2o3.polling",
+        "profile": profile,
         "target": {"kind": "live", "url": "http://staging:54321"},
         "entries": [{"key": k, "requests": r, "failures": f, "p95": p} for k, (r, f, p) in entries.items()],
         "slos": [{"rule": rule, "observed": 0.0, "ok": ok, "note": ""} for rule, ok in slos.items()],
@@ -259,3 +261,37 @@ def test_what_a_load_run_improved_is_listed_by_the_rules_a_regression_is_found_b
     back = diff_reports(read_report(new), read_report(old))
     assert (back.improved, back.regressions) == ((), 3)
     assert back.slower == ("GET /a: p95 300 ms -> 900 ms (+200%)",)
+
+
+def test_two_load_runs_of_different_profiles_are_refused_as_not_comparable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # it was a note and "no regressions (exit 0)": a gate given runs of two profiles passed whatever the new one did
+    failing = {"failure_ratio <= 0.01": False}
+    old = _load(tmp_path / "old", {"GET /3/Jobs/{job_id}": (100, 0, 20.0)}, {"failure_ratio <= 0.01": True})
+    new = _load(tmp_path / "new", {"POST /api/v1/chats": (100, 50, 900.0)}, failing, profile="h2ogpte.streaming")
+    with pytest.raises(ConfigError, match=r"^not comparable: .* are runs of different load profiles; compare two"):
+        diff_reports(read_report(old), read_report(new))
+    assert main(["report", "diff", str(old), str(new)]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "(load h2o3.polling against live" in err[0]
+    assert "(load h2ogpte.streaming against live" in err[0]
+    mixed = _load(tmp_path / "mixed", {"GET /3/Jobs/{job_id}": (100, 0, 20.0)}, {}, profile="h2o3.mixed")
+    with pytest.raises(ConfigError, match="not comparable"):  # one API, another profile
+        diff_reports(read_report(old), read_report(mixed))
+
+
+def test_beside_two_conformance_reports_load_runs_of_different_profiles_are_left_out_and_said(
+    tmp_path: Path,
+) -> None:
+    old = _write(tmp_path / "old", (_op("/a", "passed"),))
+    new = _write(tmp_path / "new", (_op("/a", "failed", SERVER_ERROR),))
+    _load(tmp_path / "old", {"GET /a": (10, 0, 5.0)}, {"failure_ratio <= 0.01": True})
+    _load(tmp_path / "new", {"GET /b": (10, 9, 900.0)}, {"failure_ratio <= 0.01": False}, profile="h2o3.mixed")
+    diff = diff_reports(read_report(old), read_report(new))
+    assert diff.newly_failing == ("h2o3 on mock: POST /a: ST101 Server error: 500",)
+    assert (diff.slower, diff.more_failures, diff.broken_slos) == ((), (), ())
+    assert diff.notes == (
+        "the load runs are of different profiles (h2o3.polling, h2o3.mixed): latencies, failures and SLOs not compared",
+    )

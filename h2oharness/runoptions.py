@@ -1,0 +1,125 @@
+"""The options that define a run (what it tests, on what, how), kept in progress.jsonl so that a resume goes on
+with the same run: a ``--resume`` into the folder of a run made with other options merged that run's records into
+the new one's report.
+
+The first line of progress.jsonl is ``{"run": {...}}``, written by the pytest plugin's collector; ``h2oharness run
+--resume`` checks it before pytest starts (one line, exit 3), and the collector again (a resume through pytest).
+What selects tests within a run (``-k``, the tests a stopped run did not reach) and what bounds it in time
+(deadlines, ``--max-time``, ``--budget``, workers) may change between its parts; credentials too.
+
+Example:
+    options = run_options(settings, paths, root)
+    check_resume(report_dir, options)  # ConfigError naming each option that differs
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from h2oharness.apis import APIS
+from h2oharness.errors import ConfigError
+from h2oharness.settings import Settings
+from h2oharness.targets import named_url
+
+#: the file in a report folder that keeps a run's progress, line by line (h2oharness/pytest_plugin/progress.py)
+PROGRESS = "progress.jsonl"
+#: the key of the line of progress.jsonl that holds the run's options
+RUN = "run"
+#: each option as the user names it (the CLI's options; a few are only variables)
+_NAMES = {
+    "tests": "the tests (--api)",
+    "target": "--target",
+    "urls": "the live URLs (--url)",
+    "all_operations": "--all-operations",
+    "include_destructive": "--include-destructive",
+    "real_keys": "HARNESS_REAL_KEYS",
+    "max_examples": "--max-examples",
+    "seed": "HARNESS_SEED",
+    "specs": "--spec",
+    "mock_faults": "--mock-faults",
+}
+
+
+def run_options(
+    settings: Settings, tests: Sequence[str | Path], root: Path, base: Path | None = None
+) -> dict[str, str]:
+    """The options that define a run of ``tests`` (paths, relative to ``base`` when not absolute) under ``root``
+    with ``settings`` (the command line's on top of the environment's), each as text."""
+    where = (base or root).resolve()
+    relative = sorted({_relative((where / path).resolve(), root.resolve()) for path in tests})
+    kinds = list(dict.fromkeys(k.strip() for k in settings.target.split(",") if k.strip()))
+    urls: dict[str, str] = {}
+    if "live" in kinds:
+        for api in APIS.values():
+            if _tests_api(relative, api.slug):
+                handed = settings.handed.get(api.env_prefix)
+                urls[api.slug] = (handed.url if handed else "") or named_url(api)
+    options = {
+        "tests": ", ".join(relative),
+        "target": ",".join(kinds),
+        "urls": ", ".join(f"{slug} {url}" for slug, url in sorted(urls.items())),
+        "all_operations": settings.all_operations,
+        "include_destructive": settings.include_destructive,
+        "real_keys": settings.real_keys,
+        "max_examples": settings.max_examples,
+        "seed": settings.seed,
+        "specs": ", ".join(f"{prefix}={path}" for prefix, path in sorted(settings.specs.items())),
+        "mock_faults": settings.mock_faults,
+    }
+    return {
+        name: "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        for name, value in options.items()
+    }
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _tests_api(tests: Sequence[str], slug: str) -> bool:
+    """Whether ``tests`` (relative paths; none: the whole suite) include the contract or a scenario of ``slug``."""
+    if not tests:
+        return True
+    return any(
+        t == f"contracts/{slug}" or t.startswith((f"contracts/{slug}/", f"scenarios/test_{slug}_")) for t in tests
+    )
+
+
+def recorded_options(report_dir: Path) -> dict[str, str] | None:
+    """The options of the run whose progress ``report_dir`` keeps; None when it keeps none (no progress yet, or the
+    progress of a harness that did not record them)."""
+    path = report_dir / PROGRESS
+    if not path.is_file():
+        return None
+    with path.open("rb") as fh:
+        for raw in fh:
+            try:
+                line = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(line, dict) and isinstance(line.get(RUN), dict):
+                return {str(k): str(v) for k, v in line[RUN].items()}
+    return None
+
+
+def check_resume(report_dir: Path, options: dict[str, str]) -> None:
+    """ConfigError, one line naming each option that differs, when ``report_dir`` keeps the progress of a run made
+    with other options than ``options``: a resume would report that run's tests as this one's."""
+    recorded = recorded_options(report_dir)
+    if recorded is None:
+        return
+    differ = [name for name in _NAMES if recorded.get(name, "") != options.get(name, "")]
+    if not differ:
+        return
+    said = "; ".join(
+        f"{_NAMES[name]} {recorded.get(name) or 'none'} then, {options.get(name) or 'none'} now" for name in differ
+    )
+    raise ConfigError(
+        f"cannot resume the run in {report_dir}: it was made with other options ({said}); resume it with the same "
+        "ones, or start a new run (without --resume, or into another folder)"
+    )
