@@ -135,6 +135,10 @@ DEVIATIONS: dict[str, str] = {
     "server evaluates it (and says 'Name lookup of ... failed' only for names it does not know)",
     "merge": "all_y (a right outer join) is a 400 on the mock; method 'hash' keeps the left frame's row order, "
     "which is what a real server gave for small frames (its hash order in general)",
+    "non-finite values": "as a real server, Rapids reductions (max, min, sd, mean) leave ±Infinity out, and a log of "
+    "0 is -Infinity; but a column of ±Infinity downloads as Infinity (a real server that typed it int writes Java's "
+    "Long limits, 9223372036854775807) and sumNA of a column holding +Infinity is Infinity (a real server answers "
+    "its finite mean times its rows): the server's defects are not copied",
     "split_frame (Rapids h2o.runif)": "the mock draws from Python's random with the same seed: a seeded "
     "split_frame takes other rows than on a real server (the same proportions)",
     "(ls)": "the mock lists frames, models and AutoML runs; a real server lists every key, internal ones included "

@@ -20,6 +20,8 @@ from h2oharness.mocks.clock import MonotonicClock
 from h2oharness.mocks.serve import serve
 from h2oharness.targets import Target
 
+# x1 where it is not above 0, +Infinity where it is
+_HALF_INFINITE = "(ifelse (> (cols_py {f} 'x1') 0) (/ (cols_py {f} 'x1') 0) (cols_py {f} 'x1'))"
 # as h2o-py writes them (captured from h2o 3.46.0.12); {f} is the parsed frame, {t} a fresh temporary name
 ASTS = (
     "(tmp= {t} (rows {f} [0:10]))",
@@ -56,8 +58,32 @@ ASTS = (
     "[0] [0] 'auto'))",
     "(tmp= {t} (apply (rows (cols_py {f} ['x1' 'x2' 'size']) [0:5]) 1 {{ r . (max r) }}))",
     "(tmp= {t} (apply (rows (cols_py {f} ['x1' 'x2' 'size']) [0:5]) 1 {{ r . (mean r True 0) }}))",
+    # a column a function made is named after it, and typed int when its values are whole
+    "(tmp= {t} (sqrt (cols_py {f} 'x1')))",
+    "(tmp= {t} (ceiling (cols_py {f} 'x1')))",
+    "(tmp= {t} (not (cols_py {f} 'x1')))",
+    "(tmp= {t} (signif (cols_py {f} 'x1') 2))",
+    # past the finite: a log of zero, a division by zero, and what reduces them (the rollups leave infinities out)
+    "(tmp= {t} (log (- (cols_py {f} 'x1') (cols_py {f} 'x1'))))",
+    "(tmp= {t} (/ (cols_py {f} 'x1') 0))",
+    "(max (/ (cols_py {f} 'x1') 0))",
+    "(min (/ (cols_py {f} 'x1') 0))",
+    "(sd (/ (cols_py {f} 'x1') 0) False)",
+    "(tmp= {t} (mean (/ (cols_py {f} 'x1') 0) True 0))",
+    f"(max {_HALF_INFINITE})",
+    f"(min {_HALF_INFINITE})",
+    f"(sd {_HALF_INFINITE} False)",
+    f"(sumNA {_HALF_INFINITE})",
+    "(sumNA (sqrt (cols_py {f} 'x1')))",
     "(rm {t})",
 )
+# where the real server is wrong, the mock does not copy it: each such answer is a known finding of the server's
+REAL_DEFECTS = {
+    "(tmp= {t} (/ (cols_py {f} 'x1') 0))": "a real H2O-3 types a column of ±Infinity int and downloads it as "
+    "±9223372036854775807 (Java's Long limits); the mock writes Infinity, as the server does for a real column",
+    f"(sumNA {_HALF_INFINITE})": "a real H2O-3 sums a column holding +Infinity as the mean of its finite values times "
+    "its rows (a finite number); the mock answers Infinity",
+}
 # the data fixes these results; a random draw or a run-dependent key does not
 COMPARED_VALUES = ("num_rows", "num_cols", "scalar", "string")
 RANDOM = {"(tmp= {t} (h2o.runif {f} 1))"}
@@ -102,7 +128,11 @@ def _same(a: Any, b: Any) -> bool:
 
 
 @pytest.mark.live
-@pytest.mark.parametrize("ast", ASTS)
+@pytest.mark.parametrize(
+    "ast",
+    [pytest.param(a, marks=pytest.mark.xfail(strict=True, reason=REAL_DEFECTS[a])) if a in REAL_DEFECTS else a
+     for a in ASTS],
+)  # fmt: skip
 def test_rapids_answers_like_a_real_server(both: tuple[dict[str, Any], ...], ast: str) -> None:
     (real_status, real_body, real_csv), (mock_status, mock_body, mock_csv) = (side[ast] for side in both)
     assert mock_status == real_status

@@ -12,11 +12,11 @@ def _quote(text: str, escape_quotes: bool) -> str:
 
 
 def number_text(value: float, integral: bool) -> str:
-    """A number as H2O-3 prints it: integers without a fraction, NaN as an empty field."""
+    """A number as H2O-3 prints it: integers without a fraction, NaN as an empty field, Java's "Infinity"."""
     if math.isnan(value):
         return ""
     if math.isinf(value):
-        return "Inf" if value > 0 else "-Inf"
+        return "Infinity" if value > 0 else "-Infinity"
     if integral and value.is_integer():
         return str(int(value))
     return repr(value)

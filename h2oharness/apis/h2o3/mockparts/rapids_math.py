@@ -28,16 +28,27 @@ from h2oharness.apis.h2o3.mockparts.wire import bad_request
 # ---------------------------------------------------------------- elementwise
 
 
-def _unary(fn: Callable[[float], float], name: str) -> Op:
+def _unary(fn: Callable[[float], float], name: str, renames: bool = True) -> Op:
+    """The op applying ``fn`` to a number or to each value of a frame; a real server names each column it makes
+    ``name(column)`` ("log(x1)"), but for round and signif, whose columns keep their names."""
+
     def apply(ev: Env, args: tuple[Any, ...]) -> Value:
         value = args[0]
         if not isinstance(value, Frame):
             return _safe(fn, num_arg(value))
-        return fresh_frame(
-            [real_column(c.name, [_safe(fn, v) for v in numeric_values(c, name)]) for c in value.columns]
-        )
+        columns = []
+        for c in value.columns:
+            values = [_safe(fn, v) for v in numeric_values(c, name)]
+            columns.append(real_column(f"{name}({c.name})" if renames else c.name, values, _kind_of(values)))
+        return fresh_frame(columns)
 
     return apply
+
+
+def _kind_of(values: list[float]) -> str:
+    """The type a real server gives a column it made of these values: int when every value is a whole number."""
+    present = present_values(values)
+    return "int" if present and all(math.isfinite(v) and v.is_integer() for v in present) else "real"
 
 
 def _safe(fn: Callable[[float], float], v: float) -> float:
@@ -46,7 +57,16 @@ def _safe(fn: Callable[[float], float], v: float) -> float:
     try:
         return float(fn(v))
     except (ValueError, OverflowError, ZeroDivisionError):
-        return NAN
+        return _pole(fn, v)
+
+
+def _pole(fn: Callable[[float], float], v: float) -> float:
+    """What Java's Math answers where Python's raises: a log's -Infinity at its pole, NaN off its domain."""
+    if fn in (math.log, math.log10, math.log2) and v == 0:
+        return -math.inf
+    if fn is math.log1p and v == -1:
+        return -math.inf
+    return NAN
 
 
 def _digamma(x: float) -> float:
@@ -90,7 +110,7 @@ def op_is_na(ev: Env, args: tuple[Any, ...]) -> Value:
 def op_round(ev: Env, args: tuple[Any, ...]) -> Value:
     """(round frame digits), half to even as Java's Math.rint."""
     digits = int(num_arg(args[1], 0.0))
-    return _unary(lambda v: round(v, digits), "round")(ev, args[:1])
+    return _unary(lambda v: round(v, digits), "round", renames=False)(ev, args[:1])
 
 
 def op_signif(ev: Env, args: tuple[Any, ...]) -> Value:
@@ -100,7 +120,7 @@ def op_signif(ev: Env, args: tuple[Any, ...]) -> Value:
     def signif(v: float) -> float:
         return 0.0 if v == 0 else round(v, digits - 1 - math.floor(math.log10(abs(v))))
 
-    return _unary(signif, "signif")(ev, args[:1])
+    return _unary(signif, "signif", renames=False)(ev, args[:1])
 
 
 def _compare(op: str) -> Callable[[float, float], float]:
@@ -244,17 +264,36 @@ def _all_numbers(frame: Frame) -> list[float]:
     return [v for c in frame.columns if c.has_numbers for v in c.numbers]
 
 
+# A real server reduces a column through its rollups, which leave ±Infinity out (they count them apart): the max of
+# a column with +Infinity in it is its largest finite value, and a column of nothing else has no max (NaN); so are
+# its min, sd and mean.
+
+
+def _finite(values: list[float]) -> list[float]:
+    return [v for v in values if math.isfinite(v)]
+
+
 def op_sum(ev: Env, args: tuple[Any, ...]) -> Value:
-    """(sumNA frame) / (sum frame): the sum of every present value."""
+    """(sumNA frame) / (sum frame): the sum of every present value (a real server answers its finite values' mean
+    times their count beside the infinities, a finite sum of a column holding +Infinity: not copied)."""
     return fsum(present_values(_all_numbers(frame_arg(args[0]))))
 
 
 def _extreme(pick: Callable[[list[float]], float]) -> Op:
     def apply(ev: Env, args: tuple[Any, ...]) -> Value:
-        present = present_values(_all_numbers(frame_arg(args[0])))
-        return pick(present) if present else NAN
+        finite = _finite(_all_numbers(frame_arg(args[0])))
+        return pick(finite) if finite else NAN
 
     return apply
+
+
+def _sd(present: list[float]) -> float:
+    """A column's standard deviation as its rollups give it: of its finite values; -0.0 when it has only
+    infinities (what a real server answers)."""
+    finite = _finite(present)
+    if not finite:
+        return -0.0
+    return stdev(finite) if len(finite) > 1 else NAN
 
 
 def op_prod(ev: Env, args: tuple[Any, ...]) -> Value:
@@ -296,7 +335,12 @@ def op_mean(ev: Env, args: tuple[Any, ...]) -> Value:
 
     def mean(values: list[float]) -> float:
         kept = present_values(values) if na_rm else values
-        return fsum(kept) / len(kept) if kept else NAN
+        if any(math.isnan(v) for v in kept):
+            return NAN
+        finite = _finite(kept)
+        if not finite:
+            return 0.0 if kept else NAN  # only infinities: the rollups' mean of nothing
+        return fsum(finite) / len(finite)
 
     usable = [c for c in frame.columns if c.has_numbers]
     if axis == 1:
@@ -369,7 +413,7 @@ MATH_OPS: dict[str, Op] = {
                                   "%/%", "&", "|", "&&", "||")},
     "sum": op_sum, "sumNA": op_sum, "min": _extreme(min), "max": _extreme(max), "prod": op_prod,
     "mean": op_mean, "getrow": op_getrow, "flatten": op_flatten, "naCnt": op_nacnt,
-    "sd": _per_column(lambda v: stdev(v) if len(v) > 1 else NAN),
+    "sd": _per_column(_sd),
     "median": _per_column(statistics.median),
     "kurtosis": _per_column(_moment(4)), "skewness": _per_column(_moment(3)),
     "all": _truthy(all), "any": _truthy(any),
