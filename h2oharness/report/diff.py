@@ -58,6 +58,8 @@ class LoadFigures:
     label: str = ""
     #: the load profile run (``h2o3.polling``): the entries and SLOs of two profiles are not comparable
     profile: str = ""
+    #: why its failures failed: (entry, reason) -> (count, its first error word for word)
+    reasons: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class ReportDiff:
     more_failures: tuple[str, ...] = ()
     broken_slos: tuple[str, ...] = ()
     improved: tuple[str, ...] = ()
+    new_reasons: tuple[str, ...] = ()
 
     @property
     def regressions(self) -> int:
@@ -138,7 +141,27 @@ def _load_figures(path: Path) -> LoadFigures:
     target = target if isinstance(target, dict) else {}
     profile = str(data.get("profile", "?"))
     label = f"load {profile} against {target.get('kind', '?')} {target.get('url', '')}".strip()
-    return LoadFigures(p95, counts, slos, label, profile)
+    return LoadFigures(p95, counts, slos, label, profile, _reasons(data.get("failure_reasons")))
+
+
+def _reasons(raw: object) -> dict[tuple[str, str], tuple[int, str]]:
+    """A load.json's ``failure_reasons`` by (entry, reason); what is not of the layout is left out (a report written
+    before it had them has none)."""
+    out: dict[tuple[str, str], tuple[int, str]] = {}
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict):
+            continue
+        entry, reason, count = item.get("entry"), item.get("reason"), _count(item.get("count"))
+        if isinstance(entry, str) and isinstance(reason, str) and count is not None:
+            out[(entry, reason)] = (count, str(item.get("example") or reason))
+    return out
+
+
+def _new_reasons(old: LoadFigures, new: LoadFigures) -> list[str]:
+    """The reasons the new run's failures failed for that the old run's did not, the most frequent first."""
+    fresh = [(count, entry, example) for (entry, reason), (count, example) in new.reasons.items()
+             if (entry, reason) not in old.reasons]  # fmt: skip
+    return [f"{count}× {entry}: {example}" for count, entry, example in sorted(fresh, key=lambda r: (-r[0], r[1]))]
 
 
 def is_load_report(text: str) -> bool:
@@ -321,6 +344,7 @@ def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
     more_failures: list[str] = []
     improved: list[str] = []
     broken: list[str] = []
+    new_reasons: list[str] = []
     if old.load is not None and new.load is not None and other_profiles:
         notes.append(
             f"the load runs are of different profiles ({old.load.profile}, {new.load.profile}): latencies, failures "
@@ -331,6 +355,7 @@ def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
         more_failures = _more_failures(old.load.counts, new.load.counts)
         broken = _broken_slos(old.load.slos, new.load.slos)
         improved = _improved(old.load, new.load)
+        new_reasons = _new_reasons(old.load, new.load)
         if gone := _not_recorded(old.load.counts, new.load.counts):
             # not counted: a mixed profile draws its tasks by weight, and a short run may not draw a rare one
             notes.append(f"recorded by the old run only (a task not drawn, or never ending, in the new): {gone}")
@@ -351,6 +376,7 @@ def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
         more_failures=tuple(more_failures),
         broken_slos=tuple(broken),
         improved=tuple(improved),
+        new_reasons=tuple(new_reasons),
     )
 
 
@@ -377,6 +403,7 @@ def render_diff(diff: ReportDiff) -> str:
         ("latency regressions", diff.slower),
         ("more failures", diff.more_failures),
         ("SLOs newly broken", diff.broken_slos),
+        ("failing for new reasons (not counted: the failed share is)", diff.new_reasons),
         ("now failing only on known findings (not counted)", diff.newly_known),
         ("no longer tested (not counted)", diff.untested),
         ("fixed", diff.fixed),

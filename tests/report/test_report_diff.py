@@ -295,3 +295,37 @@ def test_beside_two_conformance_reports_load_runs_of_different_profiles_are_left
     assert diff.notes == (
         "the load runs are of different profiles (h2o3.polling, h2o3.mixed): latencies, failures and SLOs not compared",
     )
+
+
+def test_failures_of_a_reason_the_old_run_did_not_have_are_listed_the_most_frequent_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    polls = "GET /3/Jobs/{job_id}"
+    old = _load(tmp_path / "old", {polls: (1000, 20, 20.0)}, {})
+    new = _load(tmp_path / "new", {polls: (1000, 21, 20.0)}, {})
+
+    def reasons(folder: Path, items: list[tuple[str, str, int, str]]) -> None:
+        data = json.loads((folder / "load.json").read_text())
+        data["failure_reasons"] = [{"entry": e, "reason": r, "count": n, "example": x} for e, r, n, x in items]
+        (folder / "load.json").write_text(json.dumps(data))
+
+    busy = (polls, "HTTP 503", 20, "HTTP 503")
+    reasons(old, [busy])
+    refused = "ConnectionRefusedError: [Errno 111] Connection refused"
+    cut = (
+        "JOB h2o3 parse submit-to-done",
+        "ConnectError: GET /3/Jobs/…: cut",
+        3,
+        "ConnectError: GET /3/Jobs/$03_9a: cut",
+    )
+    reasons(new, [(polls, "HTTP 503", 18, "HTTP 503"), cut, (polls, refused, 3, refused)])
+    diff = diff_reports(read_report(old), read_report(new))
+    # the same share failing (2.0 % -> 2.1 %) for other reasons: a fact for whoever reads the gate, not a regression
+    assert diff.new_reasons == (f"3× {polls}: {refused}", f"3× {cut[0]}: {cut[3]}")  # as many: by entry
+    assert diff.regressions == 0
+    assert main(["report", "diff", str(old), str(new)]) == 0
+    assert "failing for new reasons (not counted: the failed share is) (2):" in capsys.readouterr().out
+    assert diff_reports(read_report(new), read_report(old)).new_reasons == ()
+    # a report from before the reasons were kept has none: every reason of the new run is new, none is refused
+    plain = _load(tmp_path / "plain", {polls: (1000, 20, 20.0)}, {})
+    assert len(diff_reports(read_report(plain), read_report(new)).new_reasons) == 3
