@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -215,7 +216,10 @@ def _op_reason(op: OperationResult) -> str:
 
 def _new_defects(old: ApiReport | None, new: ApiReport) -> list[str]:
     """Defects among ``new``'s failures that are not known findings and that ``old`` did not have at all."""
-    seen = {(d.check, d.signature) for d in old.defects} if old is not None else set()
+    before = old.defects if old is not None else ()
+    seen = {(d.check, d.signature) for d in before}
+    # a report written before the harness named the fields a violation at an anyOf/oneOf broke has its site alone
+    sites = {(d.check, m["operation"], m["site"]) for d in before if (m := _LEGACY_SITE.match(d.signature))}
     fresh = group_defects(
         (f"{op.method} {op.path}", failure) for op in new.operations for failure in op.failures if not failure.known
     )
@@ -223,8 +227,26 @@ def _new_defects(old: ApiReport | None, new: ApiReport) -> list[str]:
         f"{d.kind.replace('_', ' ')}: {one_line(d.signature, _REASON_CHARS)} "
         f"(seen {d.count}x on {', '.join(d.operations[:3])})"
         for d in fresh
-        if (d.check, d.signature) not in seen
+        if (d.check, d.signature) not in seen and not _under_a_legacy_site(d.check, d.signature, sites)
     ]
+
+
+#: a schema violation's signature as reports wrote it before they named the fields it broke ("POST /x: anyOf at /")
+_LEGACY_SITE = re.compile(r"^(?P<operation>[A-Z]+ \S+): (?:anyOf|oneOf) at (?P<site>/\S*)$")
+
+
+def _under_a_legacy_site(check: str, signature: str, sites: set[tuple[str, str, str]]) -> bool:
+    """Whether every field a schema violation names lies under the anyOf/oneOf site where an old report had one."""
+    operation, _, rules = signature.partition(": ")
+    paths = [rule.rpartition(" at ")[2] for rule in rules.split("; ")]
+    return any(
+        check == seen_check and operation == seen_operation and all(_within(path, site) for path in paths)
+        for seen_check, seen_operation, site in sites
+    )
+
+
+def _within(path: str, site: str) -> bool:
+    return site == "/" or path == site or path.startswith(site.rstrip("/") + "/")
 
 
 def _compare_api(old: ApiReport | None, new: ApiReport, out: dict[str, list[str]]) -> None:

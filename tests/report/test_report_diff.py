@@ -329,3 +329,19 @@ def test_failures_of_a_reason_the_old_run_did_not_have_are_listed_the_most_frequ
     # a report from before the reasons were kept has none: every reason of the new run is new, none is refused
     plain = _load(tmp_path / "plain", {polls: (1000, 20, 20.0)}, {})
     assert len(diff_reports(read_report(plain), read_report(new)).new_reasons) == 3
+
+
+def test_a_schema_violation_an_older_report_named_by_its_anyof_site_is_not_new(tmp_path: Path) -> None:
+    # upgrading the harness turned "anyOf at /" into the fields broken: a gate against an older baseline went red
+    check = "ST108 Response schema conformance"
+    legacy = Failure(check, "not valid under any of the schemas", "curl -X POST http://h/3/x", signature="anyOf at /")
+    named = Failure(check, "/parameters: not an object", "curl -X POST http://h/3/x",
+                    signature="type at /parameters; enum at /visibility")  # fmt: skip
+    elsewhere = Failure(check, "/a: not an object", "curl -X POST http://h/3/x", signature="oneOf at /a")
+    under_a = Failure(check, "/b/c: wrong", "curl -X POST http://h/3/x", signature="type at /b/c")
+    old = _write(tmp_path / "old", (_op("/3/x", "failed", legacy), _op("/3/y", "failed", elsewhere)))
+    new = _write(tmp_path / "new", (_op("/3/x", "failed", named), _op("/3/y", "failed", under_a)))
+    diff = diff_reports(read_report(old), read_report(new))
+    # the same finding at /3/x; /3/y's violation is of a field outside the old site: a new defect
+    assert len(diff.new_defects) == 1, diff.new_defects
+    assert "POST /3/y: type at /b/c" in diff.new_defects[0]
