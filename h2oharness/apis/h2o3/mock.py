@@ -135,8 +135,9 @@ DEVIATIONS: dict[str, str] = {
     "server evaluates it (and says 'Name lookup of ... failed' only for names it does not know)",
     "merge": "all_y (a right outer join) is a 400 on the mock; method 'hash' keeps the left frame's row order, "
     "which is what a real server gave for small frames (its hash order in general)",
-    "non-finite values": "as a real server, Rapids reductions (max, min, sd, mean) leave ±Infinity out, and a log of "
-    "0 is -Infinity; but a column of ±Infinity downloads as Infinity (a real server that typed it int writes Java's "
+    "non-finite values": "as a real server, Rapids reductions (max, min, sd, mean) leave ±Infinity out, a log of 0 "
+    "is -Infinity, exp past a double's range +Infinity, a missing value compares as in Java (NA > 0 is 0, NA != 0 is "
+    "1) and ends a cumulative sum, max or min; but a column of ±Infinity downloads as Infinity (a real server that typed it int writes Java's "
     "Long limits, 9223372036854775807) and sumNA of a column holding +Infinity is Infinity (a real server answers "
     "its finite mean times its rows): the server's defects are not copied",
     "split_frame (Rapids h2o.runif)": "the mock draws from Python's random with the same seed: a seeded "

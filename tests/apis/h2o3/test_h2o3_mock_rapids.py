@@ -142,7 +142,10 @@ def test_table_levels_unique_and_asfactor(http: httpx.Client, frame: str, train_
 def test_cbind_rbind_and_ls(http: httpx.Client, frame: str) -> None:
     both = _rapids(http, f"(tmp= py_13 (cbind (cols_py {frame} 'x1') (cols_py {frame} 'x1')))")
     assert both["num_cols"] == 2
-    assert [c["label"] for c in http.get("/3/Frames/py_13").json()["frames"][0]["columns"]] == ["x1", "x11"]
+    assert [c["label"] for c in http.get("/3/Frames/py_13").json()["frames"][0]["columns"]] == [
+        "x1",
+        "x10",
+    ]  # as a real server names it
     assert _rapids(http, f"(tmp= py_14 (rbind {frame} {frame}))")["num_rows"] == 400
     _rapids(http, "(tmp= py_15 (ls ))")
     listed = [r[0] for r in _download(http, "py_15")[1:]]

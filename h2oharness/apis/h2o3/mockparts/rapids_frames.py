@@ -109,7 +109,8 @@ def op_colnames(ev: Env, args: tuple[Any, ...]) -> Value:
 
 
 def op_cbind(ev: Env, args: tuple[Any, ...]) -> Value:
-    """(cbind f1 f2 ...): columns side by side; a repeated name gets a number, as H2O-3 does."""
+    """(cbind f1 f2 ...): columns side by side; a repeated name gets the first number from 0 that makes it new, as
+    H2O-3 does (x1, x10, x11)."""
     columns: list[Column] = []
     rows = None
     for arg in args:
@@ -120,8 +121,8 @@ def op_cbind(ev: Env, args: tuple[Any, ...]) -> Value:
         for col in frame.columns:
             name, n = col.name, 0
             while any(c.name == name for c in columns):
-                n += 1
                 name = f"{col.name}{n}"
+                n += 1
             columns.append(copy_column(col, name))
     return fresh_frame(columns)
 

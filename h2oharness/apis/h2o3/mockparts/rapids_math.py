@@ -39,16 +39,16 @@ def _unary(fn: Callable[[float], float], name: str, renames: bool = True) -> Op:
         columns = []
         for c in value.columns:
             values = [_safe(fn, v) for v in numeric_values(c, name)]
-            columns.append(real_column(f"{name}({c.name})" if renames else c.name, values, _kind_of(values)))
+            columns.append(real_column(f"{name}({c.name})" if renames else c.name, values, kind_of(values)))
         return fresh_frame(columns)
 
     return apply
 
 
-def _kind_of(values: list[float]) -> str:
-    """The type a real server gives a column it made of these values: int when every value is a whole number."""
-    present = present_values(values)
-    return "int" if present and all(math.isfinite(v) and v.is_integer() for v in present) else "real"
+def kind_of(values: list[float]) -> str:
+    """The type a real server gives a numeric column it made of these values: int when every value present is a
+    whole number (a column of nothing but NAs too), else real."""
+    return "int" if all(math.isfinite(v) and v.is_integer() for v in present_values(values)) else "real"
 
 
 def _safe(fn: Callable[[float], float], v: float) -> float:
@@ -61,11 +61,16 @@ def _safe(fn: Callable[[float], float], v: float) -> float:
 
 
 def _pole(fn: Callable[[float], float], v: float) -> float:
-    """What Java's Math answers where Python's raises: a log's -Infinity at its pole, NaN off its domain."""
+    """What Java's Math answers where Python's raises: a log's -Infinity at its pole, ±Infinity past a double's
+    range (exp, sinh...), NaN off its domain."""
     if fn in (math.log, math.log10, math.log2) and v == 0:
         return -math.inf
     if fn is math.log1p and v == -1:
         return -math.inf
+    if fn in (math.exp, math.expm1, math.cosh, math.gamma):
+        return math.inf if fn is not math.expm1 or v > 0 else -1.0
+    if fn is math.sinh:
+        return math.copysign(math.inf, v)
     return NAN
 
 
@@ -92,7 +97,7 @@ UNARY: dict[str, Callable[[float], float]] = {
     "atan": math.atan, "atanh": math.atanh, "ceiling": math.ceil, "cos": math.cos, "cosh": math.cosh,
     "cospi": lambda v: math.cos(math.pi * v), "digamma": _digamma, "exp": math.exp, "expm1": math.expm1,
     "floor": math.floor, "gamma": math.gamma, "lgamma": math.lgamma, "log": math.log, "log10": math.log10,
-    "log1p": math.log1p, "log2": math.log2, "not": lambda v: float(v == 0), "!": lambda v: float(v == 0),
+    "log1p": math.log1p, "log2": math.log2, "not": lambda v: float(v == 0),
     "sign": lambda v: float((v > 0) - (v < 0)), "sin": math.sin, "sinh": math.sinh,
     "sinpi": lambda v: math.sin(math.pi * v), "sqrt": math.sqrt, "tan": math.tan, "tanh": math.tanh,
     "tanpi": lambda v: math.tan(math.pi * v), "trigamma": _trigamma, "trunc": math.trunc,
@@ -100,10 +105,10 @@ UNARY: dict[str, Callable[[float], float]] = {
 
 
 def op_is_na(ev: Env, args: tuple[Any, ...]) -> Value:
-    """(is.na frame): 1 where a value is missing."""
+    """(is.na frame): 1 where a value is missing, each column named isNA(its name)."""
     frame = frame_arg(args[0])
     return fresh_frame(
-        [real_column(c.name, [float(c.is_missing(r)) for r in range(c.rows)], "int") for c in frame.columns]
+        [real_column(f"isNA({c.name})", [float(c.is_missing(r)) for r in range(c.rows)], "int") for c in frame.columns]
     )
 
 
@@ -128,8 +133,9 @@ def _compare(op: str) -> Callable[[float, float], float]:
         "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
         "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
     }  # fmt: skip
-    test = table[op]
-    return lambda a, b: NAN if math.isnan(a) or math.isnan(b) else float(test(a, b))
+    # Java's comparisons: a missing value compares false, and unequal to everything (a real server answers 0 for
+    # NA > 0 and 1 for NA != 0, not NA)
+    return lambda a, b: float(table[op](a, b))
 
 
 def _arith(op: str) -> Callable[[float, float], float]:
@@ -144,8 +150,8 @@ def _arith(op: str) -> Callable[[float, float], float]:
         "%%": lambda a, b: NAN if b == 0 else a % b, "intDiv": lambda a, b: NAN if b == 0 else float(a // b),
         "%/%": lambda a, b: NAN if b == 0 else float(a // b),
         "&": lambda a, b: 0.0 if a == 0 or b == 0 else (NAN if math.isnan(a) or math.isnan(b) else 1.0),
-        "|": lambda a, b: 1.0 if (a != 0 and not math.isnan(a)) or (b != 0 and not math.isnan(b))
-        else (NAN if math.isnan(a) or math.isnan(b) else 0.0),
+        # H2O-3's AstOr: true only for a 1 (2.5 | 0 is 0), NA where a side is missing and neither is 1
+        "|": lambda a, b: 1.0 if a == 1 or b == 1 else (NAN if math.isnan(a) or math.isnan(b) else 0.0),
     }  # fmt: skip
     table["&&"], table["||"] = table["&"], table["|"]
     fn = table[op]
@@ -167,19 +173,25 @@ def _binary(op: str) -> Op:
     comparison = op in ("<", "<=", ">", ">=", "==", "!=")
 
     def apply(ev: Env, args: tuple[Any, ...]) -> Value:
+        if len(args) != 2:
+            raise bad_request(f"Incorrect number of arguments; '{op}' expects 2 but was passed {len(args)}")
         left, right = args
         if not isinstance(left, Frame) and not isinstance(right, Frame):
             return fn(num_arg(left), num_arg(right))
         frame = left if isinstance(left, Frame) else right
+        other = right if frame is left else left
         assert isinstance(frame, Frame)
         width = max(len(f.columns) for f in (left, right) if isinstance(f, Frame))
         columns = []
         for j in range(width):
             lv = _operand(left, j, frame.rows, right)
             rv = _operand(right, j, frame.rows, left)
-            name = frame.columns[min(j, len(frame.columns) - 1)].name
+            source = frame.columns[min(j, len(frame.columns) - 1)]
+            # a real server names a number's ==/!= against a scalar C1 (a categorical's keeps its name)
+            renamed = op in ("==", "!=") and source.type not in ("enum", "string") and isinstance(other, float | int)
+            name = "C1" if renamed else source.name
             out = [fn(a, b) for a, b in zip(lv, rv, strict=True)]
-            columns.append(real_column(name, out, "int" if comparison else "real"))
+            columns.append(real_column(name, out, "int" if comparison else kind_of(out)))
         return fresh_frame(columns)
 
     return apply
@@ -245,16 +257,27 @@ def _ifelse_levels(test: Frame, yes: Value, no: Value) -> Frame:
     return fresh_frame([Column(test.columns[0].name, "enum", numbers=flattened, domain=[domain[i] for i in used])])
 
 
+def _described(frame: Frame) -> str:
+    """A frame as H2O-3's Frame.toString starts (its key, columns, rows, chunks)."""
+    return f"Frame key: null\n   cols: {len(frame.columns)}\n   rows: {frame.rows}\n chunks: 1\n"
+
+
 def op_ifelse(ev: Env, args: tuple[Any, ...]) -> Value:
     """(ifelse test yes no); a string on either side makes a categorical column (_ifelse_levels)."""
     test = frame_arg(args[0])
+    for side in args[1:3]:
+        if isinstance(side, Frame) and (len(side.columns), side.rows) != (len(test.columns), test.rows):
+            raise bad_request(
+                "ifelse test frame and other frames must match dimensions, found "
+                f"{_described(test)} and {_described(side)}"
+            )
     if isinstance(args[1], str) or isinstance(args[2], str):
         return _ifelse_levels(test, args[1], args[2])
     mask = test.columns[0].numbers
     yes = _operand(args[1], 0, test.rows, test)
     no = _operand(args[2], 0, test.rows, test)
     out = [NAN if math.isnan(t) else (y if t != 0 else n) for t, y, n in zip(mask, yes, no, strict=True)]
-    return fresh_frame([real_column(test.columns[0].name, out)])
+    return fresh_frame([real_column("C1", out, kind_of(out))])
 
 
 # ---------------------------------------------------------------- reductions

@@ -49,9 +49,12 @@ def _cumulative(step: Callable[[float, float], float]) -> Op:
             acc: float | None = None
             out = []
             for v in numeric_values(col, "cumulative"):
-                acc = v if acc is None else step(acc, v)
+                # a missing value makes the rest missing (max and min would step over it)
+                acc = v if acc is None else NAN if math.isnan(acc) or math.isnan(v) else step(acc, v)
                 out.append(acc)
             columns.append(real_column(col.name, out))
+        if len(columns) == 1:
+            columns[0].name = "C1"  # a real server names a one-column result so; a wider one keeps its names
         return fresh_frame(columns)
 
     return apply
@@ -219,6 +222,10 @@ def op_relevel_by_freq(ev: Env, args: tuple[Any, ...]) -> Value:
     return fresh_frame(columns)
 
 
+#: string functions that change a categorical column's levels and name a one-column result C1, as a real server does
+_LEVEL_OPS = ("toupper", "tolower")
+
+
 def _string_op(name: str, fn: Callable[[str], str | float]) -> Op:
     def apply(ev: Env, args: tuple[Any, ...]) -> Value:
         frame = frame_arg(args[0])
@@ -229,12 +236,21 @@ def _string_op(name: str, fn: Callable[[str], str | float]) -> Op:
                     f"{name}() requires a string or categorical column. Received Numeric. "
                     "Please convert column to a string or categorical first."
                 )
+            if col.type == "enum" and name in _LEVEL_OPS:
+                # a categorical column stays one, its levels changed (merged where two become one)
+                labels = [None if t is None else str(fn(t)) for t in (col.label(r) for r in range(col.rows))]
+                domain = sorted({t for t in labels if t is not None})
+                codes = [NAN if t is None else float(domain.index(t)) for t in labels]
+                columns.append(Column(col.name, "enum", numbers=codes, domain=domain))
+                continue
             texts = [col.label(r) for r in range(col.rows)]
             out = [None if t is None else fn(t) for t in texts]
             if all(isinstance(o, float) or o is None for o in out):
                 columns.append(real_column(col.name, [NAN if o is None else float(o) for o in out], "int"))
             else:
                 columns.append(Column(col.name, "string", strings=[None if o is None else str(o) for o in out]))
+        if len(columns) == 1 and name in _LEVEL_OPS:
+            columns[0].name = "C1"
         return fresh_frame(columns)
 
     return apply
