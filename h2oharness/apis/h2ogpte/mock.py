@@ -302,7 +302,12 @@ DEVIATIONS: dict[str, str] = {
     "documents in several collections": "import_document_into_collection puts a document in one more collection, as "
     "a real server does; the seeds do not say what deleting then does: following the client's docs, removing it from "
     "a collection (or deleting a collection) leaves it in the others and deletes it with the last, and "
-    "delete_documents takes it from all of them",
+    "delete_documents takes it from all of them. It is one document wherever it is: list_collections_for_document "
+    "names every collection it is in that the user sees, the user's document listing and count show it once, it is "
+    "read (GET, /file, chunks) by whoever sees one of its collections, a collection-specific key reaches it in any "
+    "of them, and an answer's references name the chat's collection. The client's docs say 'at this time, each "
+    "document will only be available in a single collection', which its own import_document_into_collection "
+    "contradicts",
     "health probes": "answered without a key, as Kubernetes probes are; a real server may require one",
     "ingestion": "POST /uploads/{ids}/ingest answers 204 at once and the documents appear when the ingestion job "
     "ends on the mock's clock (the seed waits 3 s before looking)",

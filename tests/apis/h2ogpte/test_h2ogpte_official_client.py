@@ -143,3 +143,30 @@ def test_high_level_client_keeps_one_document_in_several_collections(
     assert out["after_third"] is False
     assert doc not in state.documents
     assert state.internal_errors == []
+
+
+def test_high_level_client_lists_every_collection_a_document_is_in(
+    url: str, state: H2OGPTeMockState, drive: Drive
+) -> None:
+    """list_collections_for_document names every collection the document was imported into (and no longer the one
+    deleted), and count_documents and list_recent_documents count the shared document once."""
+    out = drive(url, DEFAULT_KEY, "shared")
+    first, second, third = out["collection_ids"]
+    assert sorted(out["collections_of_document"]) == sorted([first, second, third])
+    assert sorted(out["collections_after_first"]) == sorted([second, third])
+    assert out["document_count"] == 1
+    assert out["recent_documents"] == [out["document_id"]]
+    assert state.internal_errors == []
+
+
+def test_rest_client_answers_and_deletes_in_the_collection_named(
+    url: str, state: H2OGPTeMockState, drive: Drive
+) -> None:
+    """A RAG answer in a chat on the collection a document was imported into cites it in that collection, and the
+    REST client's delete_document_from_collection takes it out of the collection named only."""
+    out = drive(url, DEFAULT_KEY, "shared-rest")
+    doc = out["document_id"]
+    second = out["collection_ids"][1]
+    assert out["references"] == [[second, doc]]
+    assert out["left"] == [[], [doc]]
+    assert state.internal_errors == []

@@ -378,9 +378,9 @@ def get_job(state: H2OGPTeMockState, call: Call) -> Reply:
 def download_file(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /file?id=&name=: an agent file's bytes, or an ingested document's (saved under the name asked for)."""
     doc = state.documents.get(call.query["id"])
-    coll = state.collections.get(doc.collection_id) if doc is not None else None
-    # another user's document is as unknown as one that does not exist
-    doc = doc if coll is not None and state.sees(coll) else None
+    colls = [state.collections.get(cid) for cid in doc.collection_ids] if doc is not None else []
+    # another user's document (in no collection this user sees) is as unknown as one that does not exist
+    doc = doc if any(c is not None and state.sees(c) for c in colls) else None
     stored = (call.query["name"], doc.data) if doc is not None else agent_file(state, call.query["id"])
     if stored is None or stored[0] != call.query["name"]:
         raise not_found(f"File {call.query['name']!r}")
