@@ -429,7 +429,10 @@ DEVIATIONS: dict[str, str] = {
     "documents that have every tag named (the client: 'the specified set of tags'; a real server may answer those "
     "with any). Deleting another user's tag is a 404 (the contract documents no 403 there); untagging a document "
     "that lacks the tag is a 404",
-    "OpenAI errors": "OpenAI-style {error: {message, type, code}} bodies under /openai_api",
+    "OpenAI errors": "OpenAI-style {error: {message, type, param, code}} bodies under /openai_api. A chat "
+    "completion, response or model retrieval naming a model that is neither 'auto' nor listed gets OpenAI's 404 "
+    "(type invalid_request_error, code model_not_found): the seeds do not say what h2oGPTe answers, and its REST "
+    "API answers an unknown LLM with a 404 too",
     "client surface": "operations without a hand-written handler (most of h2ogpte.rest_sync) are answered by the "
     "generic resource layer: objects stored as sent, answers fitted to the client's models, *_job endpoints as jobs "
     "on the clock (the delete jobs delete at once); anything else an operation would do is not done",
@@ -444,8 +447,14 @@ DEVIATIONS: dict[str, str] = {
     "rest_sync delete_chat_session": "answered 204 without a body, as seed 003 says; the generated client declares "
     "a ChatSession body on that 204 and fails to parse any empty 204 (a client defect: HTTP forbids a 204 body)",
     "OpenAI max_tokens": "a chat completion's max_tokens (1 or more) cuts the mock's answer after that many tokens, "
-    "finish_reason 'length', as OpenAI's API does (seed 004 shows max_tokens in its request); a value below 1 is "
-    "ignored, and the Responses API's max_output_tokens is not read",
+    "finish_reason 'length', as OpenAI's API does (seed 004 shows max_tokens in its request); the Responses API's "
+    "max_output_tokens (1 or more) cuts it so with status 'incomplete' and incomplete_details.reason "
+    "'max_output_tokens' (streamed: output_item.done's item 'incomplete', then response.incomplete), as OpenAI's "
+    "does (seed 004 documents the endpoint, not the field; OpenAI refuses a max_output_tokens below 16, the mock "
+    "does not). A value below 1 is ignored",
+    "OpenAI n": "a chat completion's n (1 to 128) answers that many choices, each the same answer (streamed: a chunk "
+    "per choice per token), usage counting the tokens of all, as OpenAI's API does; seed 004 does not mention n and "
+    "says most unsupported fields are ignored, so a real server may answer one choice. Another n is ignored",
     "OpenAI tools and JSON": "a forced tool_choice answers with that tool call, tool messages are accepted, "
     "response_format/text.format make the content JSON; seed 004 says the real server ignores these",
     "/rpc/db": "records are kept per kind with the fields the client requires (id, name, user_id...); updates "
@@ -511,7 +520,7 @@ def make_app(state: H2OGPTeMockState | None = None) -> Starlette:
         invoke=_invoke,
         refusal=ApiError,
         refuse=lambda state, incoming, lookup, err: _error(
-            _documented(state, lookup, err.status), err.message, incoming.path
+            _documented(state, lookup, err.status), err.message, incoming.path, kind=err.kind, code=err.code
         ),
         bug=lambda state, incoming, lookup, what: _error(
             400, f"The mock could not handle this request: {what}", incoming.path
@@ -551,12 +560,19 @@ def _documented(state: H2OGPTeMockState, lookup: Lookup[Target], status: int) ->
     return op.error_status(status)
 
 
-def _error(status: int, message: str, path: str, headers: dict[str, str] | None = None) -> Reply:
+def _error(
+    status: int,
+    message: str,
+    path: str,
+    headers: dict[str, str] | None = None,
+    *,
+    kind: str | None = None,
+    code: str | None = None,
+) -> Reply:
     if path.startswith("/openai_api/"):
-        kind = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error"}
-        body: dict[str, Any] = {
-            "error": {"message": message, "type": kind.get(status, "api_error"), "param": None, "code": status}
-        }
+        kinds = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error"}
+        error = {"message": message, "type": kind or kinds.get(status, "api_error"), "param": None}
+        body: dict[str, Any] = {"error": {**error, "code": code or status}}
     else:
         body = {"code": status, "message": message}
     return Reply(body, status=status, headers=headers or {})
