@@ -163,6 +163,7 @@ HANDLERS: dict[str, Handler] = {
     # plain text, websites, cloud storage...: ingest_from_<source> and create_ingest_from_<source>_job
     **ingest.handlers(),
     "get_job": docs.get_job,
+    "get_admin_jobs_stats": docs.get_admin_jobs_stats,
     "get_collection_settings": docs.get_collection_settings,
     "get_collection_chat_settings": docs.get_collection_chat_settings,
     "get_collection_metadata": docs.get_collection_metadata,
@@ -457,6 +458,11 @@ DEVIATIONS: dict[str, str] = {
     "says most unsupported fields are ignored, so a real server may answer one choice. Another n is ignored",
     "OpenAI tools and JSON": "a forced tool_choice answers with that tool call, tool messages are accepted, "
     "response_format/text.format make the content JSON; seed 004 says the real server ignores these",
+    "admin job stats": "GET /admin/jobs/stats (count_jobs_by_status) counts every user's jobs the mock still holds, "
+    "made since created_after (7 days before now when omitted), by phase: queued, running, completed, failed, "
+    "canceled; timeout, stale and unknown stay 0. The client says the real counts include cleared (deleted) jobs; "
+    "the mock's board forgets the oldest finished jobs beyond keep_finished (10,000), and those are not counted. "
+    "The mock has no roles: any key may call it (the real server answers admins only)",
     "/rpc/db": "records are kept per kind with the fields the client requires (id, name, user_id...); updates "
     "and links are accepted without effect, and lists of links, files and messages are empty",
     "/rpc/job": "starts DeleteCollectionsAsAdminJob (deletes at once, as the delete jobs do) and "

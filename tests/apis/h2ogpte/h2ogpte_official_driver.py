@@ -243,6 +243,23 @@ def shared_rest_flow(url: str, key: str) -> dict[str, object]:
     }
 
 
+def job_stats_flow(url: str, key: str) -> dict[str, object]:
+    """count_jobs_by_status (GET /admin/jobs/stats) after an ingestion and a delete job: the counts by default (the
+    last 7 days) and from a moment after both."""
+    import datetime
+
+    from h2ogpte import H2OGPTE
+
+    client = H2OGPTE(address=url, api_key=key)
+    cid = _ingested(client)
+    client.delete_collections([cid])
+    later = datetime.datetime(2999, 1, 1, tzinfo=datetime.UTC)
+    return {
+        "default": client.count_jobs_by_status().model_dump(),
+        "later": client.count_jobs_by_status(created_after=later).model_dump(),
+    }
+
+
 def main() -> None:
     url, key, mode = sys.argv[1], sys.argv[2], sys.argv[3]
     flows = {
@@ -251,6 +268,7 @@ def main() -> None:
         "readback": readback_flow,
         "shared": shared_flow,
         "shared-rest": shared_rest_flow,
+        "job-stats": job_stats_flow,
         "sweep-sync": h2ogpte_official_sweep.sweep_sync,
         "sweep-async": h2ogpte_official_sweep.sweep_async,
         "sweep-openai": h2ogpte_official_sweep.sweep_openai,

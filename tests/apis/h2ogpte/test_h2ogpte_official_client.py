@@ -248,3 +248,15 @@ def test_openai_client_gets_a_response_cut_at_max_output_tokens(url: str, state:
     assert events[-1].response.incomplete_details.reason == "max_output_tokens"
     assert "".join(e.delta for e in events if e.type == "response.output_text.delta") == cut.output_text
     assert state.internal_errors == []
+
+
+def test_high_level_client_counts_the_jobs_it_ran(url: str, state: H2OGPTeMockState, drive: Drive) -> None:
+    """count_jobs_by_status counts the mock's jobs by status (an ingestion and a collection deletion, both
+    completed), those created since created_after (the last 7 days when omitted); the seeds are silent."""
+    out = drive(url, DEFAULT_KEY, "job-stats")
+    default, later = out["default"], out["later"]
+    assert default["total"] == len(state.jobs.all()) >= 2
+    assert default["completed"] == default["total"]
+    assert sum(default[k] for k in default if k != "total") == default["total"]
+    assert later == dict.fromkeys(later, 0)
+    assert state.internal_errors == []

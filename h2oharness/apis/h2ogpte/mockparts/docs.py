@@ -17,6 +17,7 @@ from h2oharness.apis.h2ogpte.mockparts.wire import (
     loads_json,
     not_found,
     page,
+    parse_iso,
     parse_multipart,
 )
 from h2oharness.mocks.jobs import Job, JobPhase
@@ -373,6 +374,32 @@ def get_job(state: H2OGPTeMockState, call: Call) -> Reply:
     if job is None:
         raise not_found(f"Job {call.path_params['job_id']}")
     return Reply(job_details(state, job))
+
+
+#: the JobHistoryStats count each phase of a job adds to (timeout, stale and unknown: none of the mock's jobs)
+JOB_STAT = {
+    JobPhase.QUEUED: "queued",
+    JobPhase.RUNNING: "running",
+    JobPhase.SUCCEEDED: "completed",
+    JobPhase.FAILED: "failed",
+    JobPhase.CANCELLED: "canceled",
+}
+
+
+def get_admin_jobs_stats(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/admin/jobs/stats?created_after=: every user's jobs made since then (7 days ago by default) that
+    the mock still holds, counted by status."""
+    given = str(call.query.get("created_after") or "")
+    since = parse_iso(given) if given else state.now() - timedelta(days=7)
+    if since is None:
+        raise bad_request(f"created_after is not a date-time: {given[:80]!r}")
+    now = state.clock.now()
+    counts = dict.fromkeys(("total", *JOB_STAT.values(), "timeout", "stale", "unknown"), 0)
+    for job in state.jobs.all():
+        if EPOCH + timedelta(seconds=job.submitted_at) >= since:
+            counts[JOB_STAT[job.phase(now)]] += 1
+            counts["total"] += 1
+    return Reply(counts)
 
 
 def download_file(state: H2OGPTeMockState, call: Call) -> Reply:
