@@ -163,6 +163,7 @@ HANDLERS: dict[str, Handler] = {
     # plain text, websites, cloud storage...: ingest_from_<source> and create_ingest_from_<source>_job
     **ingest.handlers(),
     "get_job": docs.get_job,
+    "get_admin_jobs_stats": docs.get_admin_jobs_stats,
     "get_collection_settings": docs.get_collection_settings,
     "get_collection_chat_settings": docs.get_collection_chat_settings,
     "get_collection_metadata": docs.get_collection_metadata,
@@ -302,7 +303,12 @@ DEVIATIONS: dict[str, str] = {
     "documents in several collections": "import_document_into_collection puts a document in one more collection, as "
     "a real server does; the seeds do not say what deleting then does: following the client's docs, removing it from "
     "a collection (or deleting a collection) leaves it in the others and deletes it with the last, and "
-    "delete_documents takes it from all of them",
+    "delete_documents takes it from all of them. It is one document wherever it is: list_collections_for_document "
+    "names every collection it is in that the user sees, the user's document listing and count show it once, it is "
+    "read (GET, /file, chunks) by whoever sees one of its collections, a collection-specific key reaches it in any "
+    "of them, and an answer's references name the chat's collection. The client's docs say 'at this time, each "
+    "document will only be available in a single collection', which its own import_document_into_collection "
+    "contradicts",
     "health probes": "answered without a key, as Kubernetes probes are; a real server may require one",
     "ingestion": "POST /uploads/{ids}/ingest answers 204 at once and the documents appear when the ingestion job "
     "ends on the mock's clock (the seed waits 3 s before looking)",
@@ -424,7 +430,10 @@ DEVIATIONS: dict[str, str] = {
     "documents that have every tag named (the client: 'the specified set of tags'; a real server may answer those "
     "with any). Deleting another user's tag is a 404 (the contract documents no 403 there); untagging a document "
     "that lacks the tag is a 404",
-    "OpenAI errors": "OpenAI-style {error: {message, type, code}} bodies under /openai_api",
+    "OpenAI errors": "OpenAI-style {error: {message, type, param, code}} bodies under /openai_api. A chat "
+    "completion, response or model retrieval naming a model that is neither 'auto' nor listed gets OpenAI's 404 "
+    "(type invalid_request_error, code model_not_found): the seeds do not say what h2oGPTe answers, and its REST "
+    "API answers an unknown LLM with a 404 too",
     "client surface": "operations without a hand-written handler (most of h2ogpte.rest_sync) are answered by the "
     "generic resource layer: objects stored as sent, answers fitted to the client's models, *_job endpoints as jobs "
     "on the clock (the delete jobs delete at once); anything else an operation would do is not done",
@@ -439,10 +448,21 @@ DEVIATIONS: dict[str, str] = {
     "rest_sync delete_chat_session": "answered 204 without a body, as seed 003 says; the generated client declares "
     "a ChatSession body on that 204 and fails to parse any empty 204 (a client defect: HTTP forbids a 204 body)",
     "OpenAI max_tokens": "a chat completion's max_tokens (1 or more) cuts the mock's answer after that many tokens, "
-    "finish_reason 'length', as OpenAI's API does (seed 004 shows max_tokens in its request); a value below 1 is "
-    "ignored, and the Responses API's max_output_tokens is not read",
+    "finish_reason 'length', as OpenAI's API does (seed 004 shows max_tokens in its request); the Responses API's "
+    "max_output_tokens (1 or more) cuts it so with status 'incomplete' and incomplete_details.reason "
+    "'max_output_tokens' (streamed: output_item.done's item 'incomplete', then response.incomplete), as OpenAI's "
+    "does (seed 004 documents the endpoint, not the field; OpenAI refuses a max_output_tokens below 16, the mock "
+    "does not). A value below 1 is ignored",
+    "OpenAI n": "a chat completion's n (1 to 128) answers that many choices, each the same answer (streamed: a chunk "
+    "per choice per token), usage counting the tokens of all, as OpenAI's API does; seed 004 does not mention n and "
+    "says most unsupported fields are ignored, so a real server may answer one choice. Another n is ignored",
     "OpenAI tools and JSON": "a forced tool_choice answers with that tool call, tool messages are accepted, "
     "response_format/text.format make the content JSON; seed 004 says the real server ignores these",
+    "admin job stats": "GET /admin/jobs/stats (count_jobs_by_status) counts every user's jobs the mock still holds, "
+    "made since created_after (7 days before now when omitted), by phase: queued, running, completed, failed, "
+    "canceled; timeout, stale and unknown stay 0. The client says the real counts include cleared (deleted) jobs; "
+    "the mock's board forgets the oldest finished jobs beyond keep_finished (10,000), and those are not counted. "
+    "The mock has no roles: any key may call it (the real server answers admins only)",
     "/rpc/db": "records are kept per kind with the fields the client requires (id, name, user_id...); updates "
     "and links are accepted without effect, and lists of links, files and messages are empty",
     "/rpc/job": "starts DeleteCollectionsAsAdminJob (deletes at once, as the delete jobs do) and "
@@ -506,7 +526,7 @@ def make_app(state: H2OGPTeMockState | None = None) -> Starlette:
         invoke=_invoke,
         refusal=ApiError,
         refuse=lambda state, incoming, lookup, err: _error(
-            _documented(state, lookup, err.status), err.message, incoming.path
+            _documented(state, lookup, err.status), err.message, incoming.path, kind=err.kind, code=err.code
         ),
         bug=lambda state, incoming, lookup, what: _error(
             400, f"The mock could not handle this request: {what}", incoming.path
@@ -546,12 +566,19 @@ def _documented(state: H2OGPTeMockState, lookup: Lookup[Target], status: int) ->
     return op.error_status(status)
 
 
-def _error(status: int, message: str, path: str, headers: dict[str, str] | None = None) -> Reply:
+def _error(
+    status: int,
+    message: str,
+    path: str,
+    headers: dict[str, str] | None = None,
+    *,
+    kind: str | None = None,
+    code: str | None = None,
+) -> Reply:
     if path.startswith("/openai_api/"):
-        kind = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error"}
-        body: dict[str, Any] = {
-            "error": {"message": message, "type": kind.get(status, "api_error"), "param": None, "code": status}
-        }
+        kinds = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error"}
+        error = {"message": message, "type": kind or kinds.get(status, "api_error"), "param": None}
+        body: dict[str, Any] = {"error": {**error, "code": code or status}}
     else:
         body = {"code": status, "message": message}
     return Reply(body, status=status, headers=headers or {})

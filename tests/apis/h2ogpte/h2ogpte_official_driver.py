@@ -200,8 +200,13 @@ def shared_flow(url: str, key: str) -> dict[str, object]:
 
     out: dict[str, object] = {"document_id": doc.id, "imported": listed()}
     out["counts"] = [client.get_collection(c).document_count for c in (first, second, third)]
+    out["collection_ids"] = [first, second, third]
+    out["collections_of_document"] = [c.id for c in client.list_collections_for_document(doc.id, 0, 10)]
+    out["document_count"] = client.count_documents()
+    out["recent_documents"] = [d.id for d in client.list_recent_documents(0, 10)]
     client.delete_collections([first])
     out["first_deleted"] = [[d.id for d in client.list_documents_in_collection(c, 0, 10)] for c in (second, third)]
+    out["collections_after_first"] = [c.id for c in client.list_collections_for_document(doc.id, 0, 10)]
     out["after_first"] = exists()
     client.delete_documents_from_collection(second, [doc.id])
     out["second_left"] = [[d.id for d in client.list_documents_in_collection(c, 0, 10)] for c in (second, third)]
@@ -211,6 +216,50 @@ def shared_flow(url: str, key: str) -> dict[str, object]:
     return out
 
 
+def shared_rest_flow(url: str, key: str) -> dict[str, object]:
+    """One document imported into a second collection (H2OGPTE), then a RAG answer in a chat on the second and the
+    document taken out of the first through the REST client's DELETE /collections/{id}/documents/{id}: the
+    references' collection, and each collection's documents after."""
+    from h2ogpte import H2OGPTE
+    from h2ogpte import rest_sync as rest
+
+    client = H2OGPTE(address=url, api_key=key)
+    first = _ingested(client)
+    (doc,) = client.list_documents_in_collection(first, 0, 10)
+    second = client.create_collection(name="second", description="d")
+    client.import_document_into_collection(second, doc.id)
+    with rest.ApiClient(rest.Configuration(host=f"{url}/api/v1", access_token=key)) as api:
+        chats = rest.ChatApi(api)
+        chat = chats.create_chat_session(collection_id=second)
+        req = rest.ChatCompletionRequest(message="Which product sold best?", rag_config={"rag_type": "rag"})
+        comp = chats.get_completion(chat.id, req)
+        refs = chats.get_message_references(comp.message_id)
+        rest.CollectionsApi(api).delete_document_from_collection(first, doc.id)
+    return {
+        "document_id": doc.id,
+        "collection_ids": [first, second],
+        "references": [(r.collection_id, r.document_id) for r in refs],
+        "left": [[d.id for d in client.list_documents_in_collection(c, 0, 10)] for c in (first, second)],
+    }
+
+
+def job_stats_flow(url: str, key: str) -> dict[str, object]:
+    """count_jobs_by_status (GET /admin/jobs/stats) after an ingestion and a delete job: the counts by default (the
+    last 7 days) and from a moment after both."""
+    import datetime
+
+    from h2ogpte import H2OGPTE
+
+    client = H2OGPTE(address=url, api_key=key)
+    cid = _ingested(client)
+    client.delete_collections([cid])
+    later = datetime.datetime(2999, 1, 1, tzinfo=datetime.UTC)
+    return {
+        "default": client.count_jobs_by_status().model_dump(),
+        "later": client.count_jobs_by_status(created_after=later).model_dump(),
+    }
+
+
 def main() -> None:
     url, key, mode = sys.argv[1], sys.argv[2], sys.argv[3]
     flows = {
@@ -218,6 +267,8 @@ def main() -> None:
         "highlevel": highlevel_flow,
         "readback": readback_flow,
         "shared": shared_flow,
+        "shared-rest": shared_rest_flow,
+        "job-stats": job_stats_flow,
         "sweep-sync": h2ogpte_official_sweep.sweep_sync,
         "sweep-async": h2ogpte_official_sweep.sweep_async,
         "sweep-openai": h2ogpte_official_sweep.sweep_openai,

@@ -88,9 +88,10 @@ def test_every_operation_gets_a_documented_schema_valid_answer(mock: tuple[H2OGP
     assert not problems, f"{len(problems)} operations answered wrongly:\n" + "\n".join(problems)
     # many succeed on a smallest request; the rest rightly refuse it (unknown ids: a documented 404 or 400). The
     # sixteen ingestions from plain text, websites and cloud storage come after the collection's deletion, so they
-    # refuse it as unknown
+    # refuse it as unknown, and the OpenAI chat completions and responses refuse the smallest body's model ("") as
+    # not served (OpenAI's documented 404 model_not_found)
     assert len(OPERATIONS) == 396
-    assert answered >= 147, answered
+    assert answered >= 145, answered
 
 
 def test_generic_answers_agree_with_the_hand_written_objects(mock: tuple[H2OGPTeMockState, httpx.Client]) -> None:

@@ -143,3 +143,120 @@ def test_high_level_client_keeps_one_document_in_several_collections(
     assert out["after_third"] is False
     assert doc not in state.documents
     assert state.internal_errors == []
+
+
+def test_high_level_client_lists_every_collection_a_document_is_in(
+    url: str, state: H2OGPTeMockState, drive: Drive
+) -> None:
+    """list_collections_for_document names every collection the document was imported into (and no longer the one
+    deleted), and count_documents and list_recent_documents count the shared document once."""
+    out = drive(url, DEFAULT_KEY, "shared")
+    first, second, third = out["collection_ids"]
+    assert sorted(out["collections_of_document"]) == sorted([first, second, third])
+    assert sorted(out["collections_after_first"]) == sorted([second, third])
+    assert out["document_count"] == 1
+    assert out["recent_documents"] == [out["document_id"]]
+    assert state.internal_errors == []
+
+
+def test_rest_client_answers_and_deletes_in_the_collection_named(
+    url: str, state: H2OGPTeMockState, drive: Drive
+) -> None:
+    """A RAG answer in a chat on the collection a document was imported into cites it in that collection, and the
+    REST client's delete_document_from_collection takes it out of the collection named only."""
+    out = drive(url, DEFAULT_KEY, "shared-rest")
+    doc = out["document_id"]
+    second = out["collection_ids"][1]
+    assert out["references"] == [[second, doc]]
+    assert out["left"] == [[], [doc]]
+    assert state.internal_errors == []
+
+
+def test_openai_client_is_told_an_unknown_model_was_not_found(url: str, state: H2OGPTeMockState) -> None:
+    """A chat completion or response naming a model the list lacks gets OpenAI's 404 (the seeds are silent):
+    code model_not_found, which the openai client raises as NotFoundError, streamed or not; "auto" and the listed
+    models are answered."""
+    openai = pytest.importorskip("openai", reason="the openai client is not installed")
+    client = openai.OpenAI(base_url=f"{url}/openai_api/v1", api_key=DEFAULT_KEY, max_retries=0)
+    messages = [{"role": "user", "content": "hi"}]
+    calls = [
+        lambda: client.chat.completions.create(model="no-such-model", messages=messages),
+        lambda: client.chat.completions.create(model="no-such-model", messages=messages, stream=True),
+        lambda: client.responses.create(model="no-such-model", input="hi"),
+        lambda: client.models.retrieve("no-such-model"),
+    ]
+    for call in calls:
+        with pytest.raises(openai.NotFoundError) as err:
+            call()
+        assert err.value.code == "model_not_found"
+        assert err.value.type == "invalid_request_error"
+        assert "no-such-model" in err.value.message
+    listed = next(iter(client.models.list())).id
+    assert client.chat.completions.create(model=listed, messages=messages).choices[0].message.content
+    assert client.responses.create(model="auto", input="hi").status == "completed"
+    assert state.internal_errors == []
+
+
+def test_openai_client_gets_n_choices(url: str, state: H2OGPTeMockState) -> None:
+    """n=2 answers two choices (indexes 0 and 1), streamed or not, and usage counts the tokens of both, as OpenAI's
+    API does (seed 004 is silent on n)."""
+    openai = pytest.importorskip("openai", reason="the openai client is not installed")
+    client = openai.OpenAI(base_url=f"{url}/openai_api/v1", api_key=DEFAULT_KEY, max_retries=0)
+    messages = [{"role": "user", "content": "Tell me about the sales figures"}]
+    one = client.chat.completions.create(model="auto", messages=messages)
+    two = client.chat.completions.create(model="auto", messages=messages, n=2)
+    assert [c.index for c in two.choices] == [0, 1]
+    assert all(c.message.content and c.finish_reason == "stop" for c in two.choices)
+    assert one.usage is not None
+    assert two.usage is not None
+    assert two.usage.completion_tokens == 2 * one.usage.completion_tokens
+    stream = client.chat.completions.create(
+        model="auto", messages=messages, n=2, stream=True, stream_options={"include_usage": True}
+    )
+    texts: dict[int, str] = {}
+    finished: dict[int, str | None] = {}
+    chunks = list(stream)
+    for chunk in chunks:
+        for choice in chunk.choices:
+            texts[choice.index] = texts.get(choice.index, "") + (choice.delta.content or "")
+            finished[choice.index] = choice.finish_reason or finished.get(choice.index)
+    assert texts == {0: two.choices[0].message.content, 1: two.choices[1].message.content}
+    assert finished == {0: "stop", 1: "stop"}
+    assert chunks[-1].usage is not None
+    assert chunks[-1].usage.completion_tokens == two.usage.completion_tokens
+    assert state.internal_errors == []
+
+
+def test_openai_client_gets_a_response_cut_at_max_output_tokens(url: str, state: H2OGPTeMockState) -> None:
+    """The Responses API's max_output_tokens stops the answer after that many tokens with status "incomplete" and
+    incomplete_details.reason "max_output_tokens", as OpenAI's Responses API does (seed 004 documents the endpoint,
+    not the field); streamed, the last event is response.incomplete."""
+    openai = pytest.importorskip("openai", reason="the openai client is not installed")
+    client = openai.OpenAI(base_url=f"{url}/openai_api/v1", api_key=DEFAULT_KEY, max_retries=0)
+    question = "Tell me about the sales figures"
+    whole = client.responses.create(model="auto", input=question)
+    assert (whole.status, whole.incomplete_details) == ("completed", None)
+    cut = client.responses.create(model="auto", input=question, max_output_tokens=3)
+    assert cut.status == "incomplete"
+    assert cut.incomplete_details is not None
+    assert cut.incomplete_details.reason == "max_output_tokens"
+    assert cut.output_text
+    assert whole.output_text.startswith(cut.output_text)
+    assert len(cut.output_text.split()) == 3
+    events = list(client.responses.create(model="auto", input=question, max_output_tokens=3, stream=True))
+    assert events[-1].type == "response.incomplete"
+    assert events[-1].response.incomplete_details.reason == "max_output_tokens"
+    assert "".join(e.delta for e in events if e.type == "response.output_text.delta") == cut.output_text
+    assert state.internal_errors == []
+
+
+def test_high_level_client_counts_the_jobs_it_ran(url: str, state: H2OGPTeMockState, drive: Drive) -> None:
+    """count_jobs_by_status counts the mock's jobs by status (an ingestion and a collection deletion, both
+    completed), those created since created_after (the last 7 days when omitted); the seeds are silent."""
+    out = drive(url, DEFAULT_KEY, "job-stats")
+    default, later = out["default"], out["later"]
+    assert default["total"] == len(state.jobs.all()) >= 2
+    assert default["completed"] == default["total"]
+    assert sum(default[k] for k in default if k != "total") == default["total"]
+    assert later == dict.fromkeys(later, 0)
+    assert state.internal_errors == []

@@ -116,7 +116,8 @@ def plan(
     )
     result.references = [
         {
-            "collection_id": d.collection_id,
+            # the chat's collection, where the answer found it (the document may be in others too)
+            "collection_id": session["collection_id"],
             "document_id": d.id,
             "document_name": d.name,
             "chunk_id": i + 1,

@@ -17,6 +17,7 @@ from h2oharness.apis.h2ogpte.mockparts.wire import (
     loads_json,
     not_found,
     page,
+    parse_iso,
     parse_multipart,
 )
 from h2oharness.mocks.jobs import Job, JobPhase
@@ -375,12 +376,38 @@ def get_job(state: H2OGPTeMockState, call: Call) -> Reply:
     return Reply(job_details(state, job))
 
 
+#: the JobHistoryStats count each phase of a job adds to (timeout, stale and unknown: none of the mock's jobs)
+JOB_STAT = {
+    JobPhase.QUEUED: "queued",
+    JobPhase.RUNNING: "running",
+    JobPhase.SUCCEEDED: "completed",
+    JobPhase.FAILED: "failed",
+    JobPhase.CANCELLED: "canceled",
+}
+
+
+def get_admin_jobs_stats(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/admin/jobs/stats?created_after=: every user's jobs made since then (7 days ago by default) that
+    the mock still holds, counted by status."""
+    given = str(call.query.get("created_after") or "")
+    since = parse_iso(given) if given else state.now() - timedelta(days=7)
+    if since is None:
+        raise bad_request(f"created_after is not a date-time: {given[:80]!r}")
+    now = state.clock.now()
+    counts = dict.fromkeys(("total", *JOB_STAT.values(), "timeout", "stale", "unknown"), 0)
+    for job in state.jobs.all():
+        if EPOCH + timedelta(seconds=job.submitted_at) >= since:
+            counts[JOB_STAT[job.phase(now)]] += 1
+            counts["total"] += 1
+    return Reply(counts)
+
+
 def download_file(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /file?id=&name=: an agent file's bytes, or an ingested document's (saved under the name asked for)."""
     doc = state.documents.get(call.query["id"])
-    coll = state.collections.get(doc.collection_id) if doc is not None else None
-    # another user's document is as unknown as one that does not exist
-    doc = doc if coll is not None and state.sees(coll) else None
+    colls = [state.collections.get(cid) for cid in doc.collection_ids] if doc is not None else []
+    # another user's document (in no collection this user sees) is as unknown as one that does not exist
+    doc = doc if any(c is not None and state.sees(c) for c in colls) else None
     stored = (call.query["name"], doc.data) if doc is not None else agent_file(state, call.query["id"])
     if stored is None or stored[0] != call.query["name"]:
         raise not_found(f"File {call.query['name']!r}")

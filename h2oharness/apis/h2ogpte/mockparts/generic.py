@@ -22,7 +22,7 @@ from h2oharness.apis.h2ogpte.mockparts import feedback
 from h2oharness.apis.h2ogpte.mockparts.chat import my_message, render_session
 from h2oharness.apis.h2ogpte.mockparts.docs import job_view, ready_documents, render_collection
 from h2oharness.apis.h2ogpte.mockparts.library import render_document
-from h2oharness.apis.h2ogpte.mockparts.state import CREATED_KEYS, Document, H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.state import CREATED_KEYS, H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import (
     ApiError,
     Call,
@@ -260,14 +260,16 @@ def _views(state: H2OGPTeMockState, template: str, values: Mapping[str, str]) ->
         sessions = state.sessions.items()
         return {sid: render_session(state, s) for sid, s in sessions if not s.get("_openai") and state.owns(s)}
     if template == f"{V1}/documents":
-        return {d.id: render_document(state, d) for d in _ready(state) if d.collection_id in shown}
+        # a document in several collections is one document, listed once
+        ready = {d.id: d for cid in shown for d in ready_documents(state, cid)}
+        return {doc_id: render_document(state, d) for doc_id, d in ready.items()}
     if template == f"{V1}/jobs":
         jobs = [job for job in state.jobs.all() if state.job(job.id) is not None]
         return {job.id: job_view(job, state.clock.now()) for job in jobs}
     if template == f"{V1}/documents/{{document_id}}/collections":
         doc = state.documents.get(values.get("document_id", ""))
-        coll = shown.get(doc.collection_id) if doc is not None else None
-        return {coll["id"]: render_collection(state, coll)} if coll is not None else {}
+        held = doc.collection_ids if doc is not None else set()
+        return {cid: render_collection(state, c) for cid, c in shown.items() if cid in held}
     collection_id = values.get("collection_id", "")
     if template.startswith(f"{V1}/collections/{{collection_id}}/") and collection_id not in shown:
         return {}
@@ -277,10 +279,6 @@ def _views(state: H2OGPTeMockState, template: str, values: Mapping[str, str]) ->
         chats = [s for s in state.sessions.values() if s.get("collection_id") == collection_id and state.owns(s)]
         return {s["id"]: render_session(state, s) for s in chats}
     return None
-
-
-def _ready(state: H2OGPTeMockState) -> list[Document]:
-    return [d for cid in {d.collection_id for d in state.documents.values()} for d in ready_documents(state, cid)]
 
 
 def answer(state: H2OGPTeMockState, op: Operation, call: Call) -> Reply:
@@ -413,8 +411,9 @@ def _apply(state: H2OGPTeMockState, op: Operation, call: GenericCall) -> None:
         state.documents.pop(item, None)
     elif op.operation_id == "delete_document_from_collection":
         doc = state.documents.get(item)
-        if doc is not None and doc.collection_id == call.path.get("collection_id"):
-            del state.documents[item]
+        if doc is not None:
+            # out of that collection only: it stays in the others it is in
+            state.documents.remove_from(doc, call.path.get("collection_id", ""))
     elif op.operation_id == "delete_shared_chats" and state.resources is not None:
         shared = state.resources.collections.get(SHARED_CHATS, {})
         for share_id in body.get("shared_chat_ids") or []:

@@ -99,7 +99,7 @@ def in_scope(state: H2OGPTeMockState, scope: str, name: str, value: str) -> bool
         )
         return in_scope(state, scope, "document_id", value) or value in files
     doc = state.documents.get(value) if kind == "document" else None
-    return kind == "job" or (doc is not None and doc.collection_id == scope)
+    return kind == "job" or (doc is not None and scope in doc.collection_ids)
 
 
 def _body(call: Call) -> dict[str, Any]:

@@ -75,9 +75,8 @@ def document_of(state: H2OGPTeMockState, document_id: str) -> Document:
 
 
 def readable(state: H2OGPTeMockState, doc: Document) -> bool:
-    """Whether the acting user may see a document: one of a collection they may see."""
-    coll = state.collections.get(doc.collection_id)
-    return coll is not None and state.sees(coll)
+    """Whether the acting user may see a document: one in a collection they may see."""
+    return any((c := state.collections.get(cid)) is not None and state.sees(c) for cid in doc.collection_ids)
 
 
 def list_documents_for_collection(state: H2OGPTeMockState, call: Call) -> Reply:
@@ -157,9 +156,10 @@ def get_document_count_for_collection(state: H2OGPTeMockState, call: Call) -> Re
 
 
 def get_document_count(state: H2OGPTeMockState, call: Call) -> Reply:
-    """GET /api/v1/documents/count: every document of the collections the user may see (``owned`` changes nothing)."""
+    """GET /api/v1/documents/count: every document of the collections the user may see, once however many of them
+    hold it (``owned`` changes nothing)."""
     shown = [cid for cid, c in state.collections.items() if state.sees(c)]
-    return count(sum(len(ready_documents(state, cid)) for cid in shown))
+    return count(len({d.id for cid in shown for d in ready_documents(state, cid)}))
 
 
 def _user_sessions(state: H2OGPTeMockState) -> list[dict[str, Any]]:
@@ -235,8 +235,15 @@ def get_collection_chunks(state: H2OGPTeMockState, call: Call) -> Reply:
 def list_document_chunks(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/documents/{document_id}/chunks?collection_id=: the document's chunks in that collection."""
     doc_id = call.path_params["document_id"]
-    cid = collection(state, call.query.get("collection_id") or document_of(state, doc_id).collection_id)["id"]
+    given = call.query.get("collection_id")
+    cid = collection(state, given)["id"] if given else _seen_in(state, document_of(state, doc_id))
     return Reply([{**c, "score": 1.0} for c in collection_chunks(state, cid) if c["topic"] == doc_id])
+
+
+def _seen_in(state: H2OGPTeMockState, doc: Document) -> str:
+    # the collection it was ingested into, else another it is in that the user sees (document_of found one)
+    seen = [cid for cid in doc.collection_ids if (c := state.collections.get(cid)) is not None and state.sees(c)]
+    return doc.collection_id if doc.collection_id in seen else min(seen)
 
 
 def update_collection(state: H2OGPTeMockState, call: Call) -> Reply:

@@ -19,10 +19,12 @@ from h2oharness.apis.h2ogpte.mockparts.chat import generate
 from h2oharness.apis.h2ogpte.mockparts.docs import openai_model_list
 from h2oharness.apis.h2ogpte.mockparts.openai_tools import forced_tool, json_format, json_text, tool_call
 from h2oharness.apis.h2ogpte.mockparts.state import H2OGPTeMockState, new_id
-from h2oharness.apis.h2ogpte.mockparts.wire import Call, Reply, not_found
+from h2oharness.apis.h2ogpte.mockparts.wire import ApiError, Call, Reply
 
 #: how many characters of a JSON answer go in one streamed chunk
 JSON_CHUNK = 8
+#: the most choices a chat completion's n asks for that the mock answers (OpenAI's own limit)
+MAX_CHOICES = 128
 
 
 def _text(content: Any) -> str:
@@ -53,10 +55,11 @@ def _sse(data: Any, event: str | None = None) -> bytes:
     return f"{head}data: {json.dumps(data)}\n\n".encode()
 
 
-def _usage(state: H2OGPTeMockState, p: answers.Plan, prompt: str) -> dict[str, int]:
+def _usage(state: H2OGPTeMockState, p: answers.Plan, prompt: str, choices: int = 1) -> dict[str, int]:
     prompt_tokens = len(prompt.split())
-    # one token per streamed chunk, unless the state skews the count (a server whose usage disagrees with its stream)
-    completion = max(0, len(p.tokens) + state.usage_skew)
+    # one token per streamed chunk of each choice, unless the state skews the count (a server whose usage disagrees
+    # with its stream)
+    completion = max(0, len(p.tokens) * choices + state.usage_skew)
     return {
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion,
@@ -74,13 +77,32 @@ def _plan(state: H2OGPTeMockState, prompt: str, model: str, body: dict[str, Any]
     return p
 
 
+def _unknown_model(name: str) -> ApiError:
+    # OpenAI's answer to a model it does not serve (the seeds say nothing of h2oGPTe's)
+    message = f"The model `{name}` does not exist or you do not have access to it."
+    return ApiError(404, message, kind="invalid_request_error", code="model_not_found")
+
+
+def _known_model(state: H2OGPTeMockState, name: Any) -> None:
+    """Refuse a model that is neither "auto" nor one of the listed models with OpenAI's 404 model_not_found."""
+    if name != "auto" and name not in {m["id"] for m in openai_model_list(state)}:
+        raise _unknown_model(str(name))
+
+
+def _limit(body: dict[str, Any], field: str) -> int | None:
+    # a token limit of 1 or more; another value is left alone (the contract allows any integer and nothing says
+    # what a real server answers)
+    given = body.get(field)
+    return given if isinstance(given, int) and not isinstance(given, bool) and given > 0 else None
+
+
 def retrieve_model(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /openai_api/v1/models/{model}: one model of the list."""
     wanted = call.path_params["model"]
     for model in openai_model_list(state):
         if model["id"] == wanted:
             return Reply(model)
-    raise not_found(f"Model {wanted}")
+    raise _unknown_model(wanted)
 
 
 def _prompt(messages: list[dict[str, Any]]) -> str:
@@ -95,6 +117,7 @@ def _prompt(messages: list[dict[str, Any]]) -> str:
 def chat_completions(state: H2OGPTeMockState, call: Call) -> Reply | Response:
     """POST /openai_api/v1/chat/completions: a chat.completion, or chat.completion.chunk events then [DONE]."""
     body = call.json
+    _known_model(state, body["model"])
     prompt = _prompt(body["messages"])
     created, model = int(state.now().timestamp()), body["model"]
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
@@ -102,22 +125,24 @@ def chat_completions(state: H2OGPTeMockState, call: Call) -> Reply | Response:
     if function is not None:
         return _tool_call_answer(body, function, prompt, created, include_usage)
     p = _plan(state, prompt, model, body)
-    # OpenAI's max_tokens: the answer stops after that many tokens, finish_reason "length" (a value below 1 is
-    # left alone, as before: the contract allows any integer and nothing says what a real server answers)
-    limit = body.get("max_tokens")
+    # OpenAI's max_tokens: the answer stops after that many tokens, finish_reason "length"
+    limit = _limit(body, "max_tokens")
     finish = "stop"
-    if isinstance(limit, int) and not isinstance(limit, bool) and 0 < limit < len(p.tokens):
+    if limit is not None and limit < len(p.tokens):
         p.tokens = p.tokens[:limit]
         finish = "length"
+    # OpenAI's n: that many choices, here each the same answer (n outside 1..MAX_CHOICES is left alone)
+    n = _limit(body, "n") or 1
+    n = n if n <= MAX_CHOICES else 1
     cid = f"chatcmpl-{p.answer_id[:12]}"
 
-    def chunk(delta: dict[str, Any], finish: str | None) -> dict[str, Any]:
+    def chunk(delta: dict[str, Any], finish: str | None, index: int = 0) -> dict[str, Any]:
         out = {
             "id": cid,
             "object": "chat.completion.chunk",
             "created": created,
             "model": model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            "choices": [{"index": index, "delta": delta, "finish_reason": finish}],
         }
         return {**out, "usage": None} if include_usage else out
 
@@ -131,12 +156,10 @@ def chat_completions(state: H2OGPTeMockState, call: Call) -> Reply | Response:
                     return
                 delta = {"role": "assistant", "content": item["body"]} if first else {"content": item["body"]}
                 first = False
-                if item["finished"]:
-                    yield _sse(chunk({}, finish))
-                else:
-                    yield _sse(chunk(delta, None))
+                for index in range(n):
+                    yield _sse(chunk({}, finish, index) if item["finished"] else chunk(delta, None, index))
             if include_usage:
-                yield _sse({**chunk({}, None), "choices": [], "usage": _usage(state, p, prompt)})
+                yield _sse({**chunk({}, None), "choices": [], "usage": _usage(state, p, prompt, n)})
             yield b"data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")
@@ -148,8 +171,11 @@ def chat_completions(state: H2OGPTeMockState, call: Call) -> Reply | Response:
             "object": "chat.completion",
             "created": created,
             "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
-            "usage": _usage(state, p, prompt),
+            "choices": [
+                {"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": finish}
+                for i in range(n)
+            ],
+            "usage": _usage(state, p, prompt, n),
         }
     )
 
@@ -182,19 +208,26 @@ def _tool_call_answer(
     return Reply(b"".join(lines) + b"data: [DONE]\n\n", content_type="text/event-stream")
 
 
+#: a response's status once its text is out: whole, or cut at max_output_tokens
+ENDED = ("completed", "incomplete")
+
+
 def _message_item(item_id: str, text: str, status: str) -> dict[str, Any]:
-    content = [{"type": "output_text", "text": text, "annotations": []}] if status == "completed" else []
+    content = [{"type": "output_text", "text": text, "annotations": []}] if status in ENDED else []
     return {"id": item_id, "role": "assistant", "status": status, "type": "message", "content": content}
 
 
 def _response_object(p: answers.Plan, model: str, created: int, text: str, status: str) -> dict[str, Any]:
+    # cut at max_output_tokens: OpenAI's status "incomplete", with the reason and the text sent so far
+    incomplete = {"reason": "max_output_tokens"} if status == "incomplete" else None
     return {
         "id": f"resp_{p.answer_id[:12]}",
         "object": "response",
         "created_at": created,
         "model": model,
         "status": status,
-        "output": [_message_item(f"msg_{p.answer_id[:12]}", text, status)] if status == "completed" else [],
+        "incomplete_details": incomplete,
+        "output": [_message_item(f"msg_{p.answer_id[:12]}", text, status)] if status in ENDED else [],
         "error": None,
     }
 
@@ -202,18 +235,27 @@ def _response_object(p: answers.Plan, model: str, created: int, text: str, statu
 def responses(state: H2OGPTeMockState, call: Call) -> Reply | Response:
     """POST /openai_api/v1/responses: a response object, or typed response.* events."""
     body = call.json
+    _known_model(state, body["model"])
     given = body["input"]
     prompt = given if isinstance(given, str) else str(given[-1]["content"])
     p = _plan(state, prompt, body["model"], body)
     created, model = int(state.now().timestamp()), body["model"]
+    # OpenAI's max_output_tokens: the answer stops after that many tokens, the response "incomplete"
+    limit = _limit(body, "max_output_tokens")
+    status = "completed"
+    if limit is not None and limit < len(p.tokens):
+        p.tokens = p.tokens[:limit]
+        status = "incomplete"
     if body.get("stream"):
-        return StreamingResponse(_response_events(state, p, model, created), media_type="text/event-stream")
+        return StreamingResponse(_response_events(state, p, model, created, status), media_type="text/event-stream")
     text = "".join(p.tokens)
     answers.finish(state, p, text)
-    return Reply(_response_object(p, model, created, text, "completed"))
+    return Reply(_response_object(p, model, created, text, status))
 
 
-async def _response_events(state: H2OGPTeMockState, p: answers.Plan, model: str, created: int) -> AsyncIterator[bytes]:
+async def _response_events(
+    state: H2OGPTeMockState, p: answers.Plan, model: str, created: int, status: str
+) -> AsyncIterator[bytes]:
     seq = 0
     item_id = f"msg_{p.answer_id[:12]}"
     where = {"item_id": item_id, "output_index": 0, "content_index": 0}
@@ -239,5 +281,5 @@ async def _response_events(state: H2OGPTeMockState, p: answers.Plan, model: str,
         yield event("response.output_text.delta", **where, delta=item["body"], logprobs=[])
     yield event("response.output_text.done", **where, text=text, logprobs=[])
     yield event("response.content_part.done", **where, part={**empty_part, "text": text})
-    yield event("response.output_item.done", output_index=0, item=_message_item(item_id, text, "completed"))
-    yield event("response.completed", response=_response_object(p, model, created, text, "completed"))
+    yield event("response.output_item.done", output_index=0, item=_message_item(item_id, text, status))
+    yield event(f"response.{status}", response=_response_object(p, model, created, text, status))

@@ -17,12 +17,15 @@ from h2oharness.apis.h2ogpte.mockparts.schemas import FORM_SCHEMAS, REQUEST_SCHE
 
 
 class ApiError(Exception):
-    """An error answer: the status and the ``EndpointError`` message."""
+    """An error answer: the status and the ``EndpointError`` message (under /openai_api, also the OpenAI error's
+    ``type`` and ``code`` when they are not the ones the status implies)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, *, kind: str | None = None, code: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.kind = kind
+        self.code = code
 
     def body(self) -> dict[str, Any]:
         """The EndpointError body: ``{"code", "message"}``."""
