@@ -137,9 +137,9 @@ DEVIATIONS: dict[str, str] = {
     "which is what a real server gave for small frames (its hash order in general)",
     "non-finite values": "as a real server, Rapids reductions (max, min, sd, mean) leave ±Infinity out, a log of 0 "
     "is -Infinity, exp past a double's range +Infinity, a missing value compares as in Java (NA > 0 is 0, NA != 0 is "
-    "1) and ends a cumulative sum, max or min; but a column of ±Infinity downloads as Infinity (a real server that typed it int writes Java's "
-    "Long limits, 9223372036854775807) and sumNA of a column holding +Infinity is Infinity (a real server answers "
-    "its finite mean times its rows): the server's defects are not copied",
+    "1) and ends a cumulative sum, max or min; but a column of ±Infinity downloads as Infinity (a real server that "
+    "typed it int writes Java's Long limits, 9223372036854775807) and sumNA of a column holding +Infinity is "
+    "Infinity (a real server answers its finite mean times its rows): the server's defects are not copied",
     "split_frame (Rapids h2o.runif)": "the mock draws from Python's random with the same seed: a seeded "
     "split_frame takes other rows than on a real server (the same proportions)",
     "(ls)": "the mock lists frames, models and AutoML runs; a real server lists every key, internal ones included "
