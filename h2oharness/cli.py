@@ -361,7 +361,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from h2oharness.budget import parse_budget
 
     if args.budget is not None:
-        parse_budget(args.budget)
+        parse_budget(args.budget, "--budget")
     elif settings.budget is not None:
         try:
             parse_budget(settings.budget)
