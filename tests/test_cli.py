@@ -602,6 +602,36 @@ def test_load_refuses_a_rate_resolution_that_never_bisects(
     assert "--rate-resolution is a share of a rate, above 0 and below 1 (0.1 is 10 %), got 5" in one_line_error(capsys)
 
 
+@pytest.mark.parametrize(
+    ("given", "needle"),
+    [
+        (["--rate-resolution", "5"], "--rate-resolution is a share of a rate"),
+        (["--arrival-rate", "2"], "--find-capacity chooses the arrival rates itself: drop --arrival-rate"),
+        (["--windows", "3", "--windows-to-pass", "5"], "--windows-to-pass must be between 1 and --windows (3)"),
+        (["--min-rate", "8", "--max-rate", "4"], "--min-rate must be above 0 and at most --max-rate"),
+    ],
+)
+def test_a_refused_capacity_search_leaves_no_report_folder(
+    given: list[str],
+    needle: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # the search's options were checked after --report-dir was made: an empty folder was left behind, as run avoids
+    from h2oharness import capacity
+
+    def find_capacity(run: Any, search: Any) -> None:
+        raise AssertionError("a capacity search was started")
+
+    monkeypatch.setattr(capacity, "find_capacity", find_capacity)
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "out"
+    assert main(["load", "h2o3.polling", "--find-capacity", *given, "--report-dir", str(out)]) == 3
+    assert needle in one_line_error(capsys)
+    assert not out.exists()
+
+
 def test_the_most_workers_grows_with_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     from h2oharness.cli import max_workers
 
