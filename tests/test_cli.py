@@ -632,6 +632,61 @@ def test_a_refused_capacity_search_leaves_no_report_folder(
     assert not out.exists()
 
 
+@pytest.mark.parametrize("find_capacity", [False, True], ids=["one-rate", "find-capacity"])
+def test_a_load_whose_slo_names_an_entry_the_profile_never_records_is_refused_before_it_starts(
+    find_capacity: bool, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # it ran the whole load, then said the SLO was broken: "the run recorded no entry 'GET /3/Job/{job_id}'"
+    from h2oharness import capacity, loadrunner
+
+    def started(*_: Any) -> None:
+        raise AssertionError("the load was started")
+
+    monkeypatch.setattr(loadrunner, "execute", started)
+    monkeypatch.setattr(capacity, "find_capacity", started)
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "out"
+    argv = ["load", "h2o3.polling", "-t", "1s", "--slo", "GET /3/Job/{job_id}:p95_ms=500", "--report-dir", str(out)]
+    assert main(argv + (["--find-capacity"] if find_capacity else [])) == 3
+    line = one_line_error(capsys)
+    assert "--slo: an SLO on 'GET /3/Job/{job_id}', an entry h2o3.polling never records" in line
+    assert "closest valid names: 'GET /3/Jobs/{job_id}'" in line
+    assert not out.exists()
+
+
+def test_load_checks_the_slos_against_its_suite_s_own_profile(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from h2oharness import loadrunner
+
+    class Ran(Exception):
+        pass
+
+    def execute(run: loadrunner.LoadRun) -> None:
+        raise Ran(run.profile.file)
+
+    monkeypatch.setattr(loadrunner, "execute", execute)
+    monkeypatch.chdir(ROOT)
+    (tmp_path / "loadtests").mkdir()
+    (tmp_path / "loadtests" / "h2o3.py").write_text(
+        "from h2oharness.loadtest import HarnessUser, job_metrics\n\n\nclass PollingUser(HarnessUser):\n"
+        "    def work(self) -> None:\n        with job_metrics(self.environment, 'suite job'):\n            pass\n"
+    )
+    (tmp_path / "loadtests" / "h2o3.slo.yaml").write_text(
+        "polling:\n  - entry: JOB suite job submitted\n    min_requests: 1\n"
+    )
+    argv = ["load", "h2o3.polling", "-t", "1s", "--suite-dir", str(tmp_path), "--report-dir", str(tmp_path / "out")]
+    with pytest.raises(Ran):
+        main(argv)
+    # the project's profile records this job, the suite's does not
+    assert main([*argv, "--slo", "JOB h2o3 parse submitted:min_requests=1"]) == 3
+    assert "closest valid names: 'JOB suite job submitted'" in one_line_error(capsys)
+    # a request outside the contract is named by its path: said, and the load goes on
+    with pytest.raises(Ran):
+        main(["load", "h2o3.polling", "-t", "1s", "--slo", "GET /3/Nowhere:p95_ms=500", *argv[-2:]])
+    assert "h2oharness: warning: --slo: SLO entry 'GET /3/Nowhere' is no operation of" in capsys.readouterr().err
+
+
 def test_the_most_workers_grows_with_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     from h2oharness.cli import max_workers
 
