@@ -55,13 +55,14 @@ class BudgetSpent(BaseException):
     """
 
 
-def parse_budget(text: str) -> float:
-    """Seconds from ``"90s"``, ``"30m"``, ``"1h"``, ``"1m30s"`` or plain seconds; ConfigError otherwise."""
+def parse_budget(text: str, option: str = "a budget") -> float:
+    """Seconds from ``"90s"``, ``"30m"``, ``"1h"``, ``"1m30s"`` or plain seconds; ConfigError otherwise, saying
+    ``option`` (``"--budget must be a positive duration"``)."""
     from h2oharness.loadrunner import parse_duration
 
     seconds = parse_duration(text)
     if not seconds > 0:
-        raise ConfigError(f"a budget must be a positive duration, got {text!r}")
+        raise ConfigError(f"{option} must be a positive duration, got {text!r}")
     return seconds
 
 

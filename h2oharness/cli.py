@@ -50,6 +50,7 @@ from h2oharness.targets import (
 )
 
 if TYPE_CHECKING:
+    from h2oharness.capacity import Search
     from h2oharness.report.model import Conformance
 
 #: seconds pytest has, once told to stop, to end its session and write the report of the tests done so far
@@ -361,7 +362,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from h2oharness.budget import parse_budget
 
     if args.budget is not None:
-        parse_budget(args.budget)
+        parse_budget(args.budget, "--budget")
     elif settings.budget is not None:
         try:
             parse_budget(settings.budget)
@@ -688,6 +689,7 @@ def _check_baseline_source(conformance: Conformance, slug: str, path: Path, merg
 
 def cmd_load(args: argparse.Namespace) -> int:
     """Run a load profile and turn its SLO verdicts into the exit code."""
+    from h2oharness.loadentries import check_slo_entries
     from h2oharness.loadrunner import LoadRun, execute, exit_code, find_profile, parse_duration
     from h2oharness.mocks.faults import FaultPlan
     from h2oharness.report.loadsummary import parse_override
@@ -749,9 +751,13 @@ def cmd_load(args: argparse.Namespace) -> int:
         max_dispatch_delay=args.max_dispatch_delay,
         stop_timeout=args.stop_timeout,
     )
+    # an SLO on an entry the profile never records was reported broken only once the whole load had run
+    for warning in check_slo_entries(run.profile, run.slo_overrides):
+        _say(f"h2oharness: warning: {warning}", sys.stderr)
+    search = _search(args)  # before the report folder is made: a refused search leaves none behind
     output_dir(args.report_dir, "--report-dir")
-    if args.find_capacity:
-        return _find_capacity(args, run)
+    if search is not None:
+        return _find_capacity(run, search)
     summary = execute(run)
     _say(summary.summary)
     out = run.report_dir.resolve()
@@ -763,11 +769,13 @@ def cmd_load(args: argparse.Namespace) -> int:
 _SEARCH_OPTIONS = ("min_rate", "max_rate", "window", "windows", "windows_to_pass", "warmup", "rate_resolution")
 
 
-def _find_capacity(args: argparse.Namespace, run: Any) -> int:
-    """``load --find-capacity``: search the rate, print the answer; exit 0 when a rate in range held, else 1."""
-    from h2oharness.capacity import Search, find_capacity
+def _search(args: argparse.Namespace) -> Search | None:
+    """The capacity search ``load --find-capacity`` asks for (None without it); ConfigError for options it refuses."""
+    from h2oharness.capacity import Search
     from h2oharness.loadrunner import parse_duration
 
+    if not args.find_capacity:
+        return None
     if args.arrival_rate is not None:
         raise ConfigError("--find-capacity chooses the arrival rates itself: drop --arrival-rate")
     given = {name: getattr(args, name) for name in _SEARCH_OPTIONS if getattr(args, name) is not None}
@@ -776,7 +784,13 @@ def _find_capacity(args: argparse.Namespace, run: Any) -> int:
             given[name] = parse_duration(given[name])
     if "rate_resolution" in given:
         given["resolution"] = given.pop("rate_resolution")
-    search = Search(**given)  # what is not given keeps the search's defaults
+    return Search(**given)  # what is not given keeps the search's defaults
+
+
+def _find_capacity(run: Any, search: Search) -> int:
+    """``load --find-capacity``: search the rate, print the answer; exit 0 when a rate in range held, else 1."""
+    from h2oharness.capacity import find_capacity
+
     summary, found = find_capacity(run, search)
     _say(summary.summary)
     out = run.report_dir.resolve()

@@ -52,15 +52,29 @@ from h2oharness.http.deadline import (
     unexpected_type,
 )
 from h2oharness.http.naming import operation_namer
+from h2oharness.loadentries import (
+    FROM_SCHEDULE,
+    ITL,
+    JOB,
+    OUTPUT_TOKENS,
+    POLLS_PER_JOB,
+    STALLS,
+    STREAM,
+    SUBMIT_TO_DONE,
+    SUBMITTED,
+    TASK,
+    TIME_TO_HEADERS,
+    TOKENS_PER_SECOND,
+    TPOT,
+    TTFT,
+    USAGE_MISMATCH,
+    WHOLE_STREAM,
+)
 from h2oharness.report.failures import next_step
 from h2oharness.report.loadsummary import UNFINISHED, Outcomes, keep_written
 from h2oharness.settings import Handed, Settings
 from h2oharness.targets import Credentials
 
-JOB = "JOB"
-STREAM = "STREAM"
-#: the entry of a profile's setup or task that failed without a failed request to show for it
-TASK = "TASK"
 #: what a profile's code raises when the target failed it (no answer, a cut, a refused key, a broken contract)
 TARGET_FAILURES: tuple[type[Exception], ...] = (ContractViolation, httpx.HTTPError, HarnessError, OSError)
 #: custom Locust messages: the master asks each worker for its final report, the worker says it has sent it
@@ -606,7 +620,7 @@ def job_metrics(environment: Environment, name: str, scheduled: float | None = N
     how late the submission started. A submitted job still running when Locust ends the user at the stop is an
     ``<name> unfinished at stop`` (its time so far), neither done nor failed.
     """
-    out = JobOut(lambda: fire(environment, JOB, f"{name} submitted", 0))
+    out = JobOut(lambda: fire(environment, JOB, f"{name} {SUBMITTED}", 0))
     started = time.monotonic()
     try:
         yield out
@@ -618,7 +632,7 @@ def job_metrics(environment: Environment, name: str, scheduled: float | None = N
         raise
     except (ContractViolation, httpx.HTTPError, HarnessError, OSError) as exc:
         elapsed = (time.monotonic() - started) * 1000
-        fire(environment, JOB, f"{name} submit-to-done", elapsed, exception=exc)
+        fire(environment, JOB, f"{name} {SUBMIT_TO_DONE}", elapsed, exception=exc)
         # swallowed here, so the user's guard never sees it: without this line a job that ended FAILED was counted
         # and never said why
         _say_failure(f"{JOB} {name}", environment.host, exc)
@@ -626,10 +640,10 @@ def job_metrics(environment: Environment, name: str, scheduled: float | None = N
     out["ok"] = True
     out.submitted()
     elapsed = (time.monotonic() - started) * 1000
-    fire(environment, JOB, f"{name} submit-to-done", elapsed)
-    fire(environment, JOB, f"{name} polls per job", float(out["polls"]))
+    fire(environment, JOB, f"{name} {SUBMIT_TO_DONE}", elapsed)
+    fire(environment, JOB, f"{name} {POLLS_PER_JOB}", float(out["polls"]))
     if scheduled is not None:
-        fire(environment, JOB, f"{name} submit-to-done (from schedule)", (time.monotonic() - scheduled) * 1000)
+        fire(environment, JOB, f"{name} {FROM_SCHEDULE}", (time.monotonic() - scheduled) * 1000)
 
 
 @contextmanager
@@ -647,28 +661,28 @@ def stream_metrics(environment: Environment, name: str, stall_after: float = 1.0
     try:
         yield out
     except (ContractViolation, httpx.HTTPError, HarnessError, OSError) as exc:
-        fire(environment, STREAM, f"{name} stream", (time.monotonic() - started) * 1000, exception=exc)
+        fire(environment, STREAM, f"{name} {WHOLE_STREAM}", (time.monotonic() - started) * 1000, exception=exc)
         _say_failure(f"{STREAM} {name}", environment.host, exc)  # as a job's: a cut stream was never said
         return
     reader = out.get("reader")
     stats = getattr(reader, "stats", None)
     if reader is None or stats is None:
-        fire(environment, STREAM, f"{name} stream", 0, exception=HarnessError("the block opened no stream"))
+        fire(environment, STREAM, f"{name} {WHOLE_STREAM}", 0, exception=HarnessError("the block opened no stream"))
         return
     metrics = reader.metrics()
-    fire(environment, STREAM, f"{name} time to headers", stats.time_to_headers * 1000)
+    fire(environment, STREAM, f"{name} {TIME_TO_HEADERS}", stats.time_to_headers * 1000)
     if metrics.ttft is not None:
-        fire(environment, STREAM, f"{name} time to first token", metrics.ttft * 1000)
+        fire(environment, STREAM, f"{name} {TTFT}", metrics.ttft * 1000)
     for gap in metrics.itl:
-        fire(environment, STREAM, f"{name} ITL", gap * 1000)
+        fire(environment, STREAM, f"{name} {ITL}", gap * 1000)
     if metrics.tpot is not None:
-        fire(environment, STREAM, f"{name} TPOT", metrics.tpot * 1000)
-    fire(environment, STREAM, f"{name} output tokens", float(metrics.output_tokens))
-    fire(environment, STREAM, f"{name} output tokens per second", metrics.tokens_per_second)
+        fire(environment, STREAM, f"{name} {TPOT}", metrics.tpot * 1000)
+    fire(environment, STREAM, f"{name} {OUTPUT_TOKENS}", float(metrics.output_tokens))
+    fire(environment, STREAM, f"{name} {TOKENS_PER_SECOND}", metrics.tokens_per_second)
     if metrics.usage_mismatch is not None:
-        fire(environment, STREAM, f"{name} usage mismatch", float(abs(metrics.usage_mismatch)))
-    fire(environment, STREAM, f"{name} stalls", float(len(stats.stalls(stall_after))))
-    fire(environment, STREAM, f"{name} stream", metrics.e2e * 1000, length=stats.characters)
+        fire(environment, STREAM, f"{name} {USAGE_MISMATCH}", float(abs(metrics.usage_mismatch)))
+    fire(environment, STREAM, f"{name} {STALLS}", float(len(stats.stalls(stall_after))))
+    fire(environment, STREAM, f"{name} {WHOLE_STREAM}", metrics.e2e * 1000, length=stats.characters)
 
 
 # The process's own record of every event, independent of Locust's statistics: the times of each entry's successful

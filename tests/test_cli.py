@@ -77,7 +77,8 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["load", "h2o3.polling", "--max-time", "-5s"], "--max-time must be a positive duration, got '-5s'"),
         (["load", "h2o3.polling", "--max-time=-1m30s"], "--max-time must be a positive duration, got '-1m30s'"),
         (["load", "h2o3.polling", "-t", "-5s"], "--run-time must be a positive duration, got '-5s'"),
-        (["run", "--api", "h2o3", "--budget", "-5m"], "a budget must be a positive duration, got '-5m'"),
+        (["run", "--api", "h2o3", "--budget", "-5m"], "--budget must be a positive duration, got '-5m'"),
+        (["run", "--api", "h2o3", "--budget", "0"], "--budget must be a positive duration, got '0'"),
         (["load", "h2o3.polling", "--mock-speed", "0"], "--mock-speed must be above 0"),
         (["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "0"], "--arrival-rate must be above 0"),
         (["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "-1"], "--arrival-rate must be above 0"),
@@ -599,6 +600,91 @@ def test_load_refuses_a_rate_resolution_that_never_bisects(
     argv = ["load", "h2o3.polling", "--find-capacity", "--rate-resolution", "5", "--report-dir", str(tmp_path)]
     assert main(argv) == 3
     assert "--rate-resolution is a share of a rate, above 0 and below 1 (0.1 is 10 %), got 5" in one_line_error(capsys)
+
+
+@pytest.mark.parametrize(
+    ("given", "needle"),
+    [
+        (["--rate-resolution", "5"], "--rate-resolution is a share of a rate"),
+        (["--arrival-rate", "2"], "--find-capacity chooses the arrival rates itself: drop --arrival-rate"),
+        (["--windows", "3", "--windows-to-pass", "5"], "--windows-to-pass must be between 1 and --windows (3)"),
+        (["--min-rate", "8", "--max-rate", "4"], "--min-rate must be above 0 and at most --max-rate"),
+    ],
+)
+def test_a_refused_capacity_search_leaves_no_report_folder(
+    given: list[str],
+    needle: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # the search's options were checked after --report-dir was made: an empty folder was left behind, as run avoids
+    from h2oharness import capacity
+
+    def find_capacity(run: Any, search: Any) -> None:
+        raise AssertionError("a capacity search was started")
+
+    monkeypatch.setattr(capacity, "find_capacity", find_capacity)
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "out"
+    assert main(["load", "h2o3.polling", "--find-capacity", *given, "--report-dir", str(out)]) == 3
+    assert needle in one_line_error(capsys)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("find_capacity", [False, True], ids=["one-rate", "find-capacity"])
+def test_a_load_whose_slo_names_an_entry_the_profile_never_records_is_refused_before_it_starts(
+    find_capacity: bool, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # it ran the whole load, then said the SLO was broken: "the run recorded no entry 'GET /3/Job/{job_id}'"
+    from h2oharness import capacity, loadrunner
+
+    def started(*_: Any) -> None:
+        raise AssertionError("the load was started")
+
+    monkeypatch.setattr(loadrunner, "execute", started)
+    monkeypatch.setattr(capacity, "find_capacity", started)
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "out"
+    argv = ["load", "h2o3.polling", "-t", "1s", "--slo", "GET /3/Job/{job_id}:p95_ms=500", "--report-dir", str(out)]
+    assert main(argv + (["--find-capacity"] if find_capacity else [])) == 3
+    line = one_line_error(capsys)
+    assert "--slo: an SLO on 'GET /3/Job/{job_id}', an entry h2o3.polling never records" in line
+    assert "closest valid names: 'GET /3/Jobs/{job_id}'" in line
+    assert not out.exists()
+
+
+def test_load_checks_the_slos_against_its_suite_s_own_profile(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from h2oharness import loadrunner
+
+    class Ran(Exception):
+        pass
+
+    def execute(run: loadrunner.LoadRun) -> None:
+        raise Ran(run.profile.file)
+
+    monkeypatch.setattr(loadrunner, "execute", execute)
+    monkeypatch.chdir(ROOT)
+    (tmp_path / "loadtests").mkdir()
+    (tmp_path / "loadtests" / "h2o3.py").write_text(
+        "from h2oharness.loadtest import HarnessUser, job_metrics\n\n\nclass PollingUser(HarnessUser):\n"
+        "    def work(self) -> None:\n        with job_metrics(self.environment, 'suite job'):\n            pass\n"
+    )
+    (tmp_path / "loadtests" / "h2o3.slo.yaml").write_text(
+        "polling:\n  - entry: JOB suite job submitted\n    min_requests: 1\n"
+    )
+    argv = ["load", "h2o3.polling", "-t", "1s", "--suite-dir", str(tmp_path), "--report-dir", str(tmp_path / "out")]
+    with pytest.raises(Ran):
+        main(argv)
+    # the project's profile records this job, the suite's does not
+    assert main([*argv, "--slo", "JOB h2o3 parse submitted:min_requests=1"]) == 3
+    assert "closest valid names: 'JOB suite job submitted'" in one_line_error(capsys)
+    # a request outside the contract is named by its path: said, and the load goes on
+    with pytest.raises(Ran):
+        main(["load", "h2o3.polling", "-t", "1s", "--slo", "GET /3/Nowhere:p95_ms=500", *argv[-2:]])
+    assert "h2oharness: warning: --slo: SLO entry 'GET /3/Nowhere' is no operation of" in capsys.readouterr().err
 
 
 def test_the_most_workers_grows_with_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -91,3 +91,65 @@ def test_a_job_still_running_when_the_user_is_killed_at_the_stop_is_counted_unfi
     fired = json.loads(run(SCRIPT).strip().splitlines()[-1])
     # the submitted one is unfinished, neither done nor failed; the one never submitted is no job at all
     assert fired == [["JOB", "h2o3 parse submitted", False], ["JOB", "h2o3 parse unfinished at stop", False]]
+
+
+#: one job that ends well on a schedule, one killed once submitted, one stream read to its end (a stand-in reader):
+#: prints the name of every entry they fired
+EVERY_ENTRY = """
+import json
+import time
+
+import gevent
+from locust import events
+from locust.env import Environment
+
+from h2oharness.loadtest import job_metrics, stream_metrics
+
+environment = Environment(events=events)
+fired = []
+events.request.add_listener(lambda request_type, name, **_: fired.append(f"{request_type} {name}"))
+with job_metrics(environment, "j", scheduled=time.monotonic()) as out:
+    out.submitted()
+
+
+def stuck() -> None:
+    with job_metrics(environment, "j") as out:
+        out.submitted()
+        gevent.sleep(60)
+
+
+user = gevent.spawn(stuck)
+gevent.sleep(0.01)
+user.kill()
+
+
+class Stats:
+    time_to_headers, characters = 0.01, 5
+
+    def stalls(self, after):
+        return [1.5]
+
+
+class Metrics:
+    ttft, itl, tpot, output_tokens, tokens_per_second, usage_mismatch, e2e = 0.02, (0.01,), 0.01, 2, 10.0, 1, 0.05
+
+
+class Reader:
+    stats = Stats()
+
+    def metrics(self):
+        return Metrics()
+
+
+with stream_metrics(environment, "s") as out:
+    out["reader"] = Reader()
+print(json.dumps(sorted(set(fired))))
+"""
+
+
+def test_the_entries_job_and_stream_metrics_record_are_those_the_slo_check_knows() -> None:
+    # h2oharness/loadentries.py refuses an SLO on any other entry before a load starts
+    from h2oharness.loadentries import JOB, JOB_SUFFIXES, STREAM, STREAM_SUFFIXES
+
+    fired = json.loads(run(EVERY_ENTRY))
+    assert fired == sorted({f"{JOB} j {s}" for s in JOB_SUFFIXES} | {f"{STREAM} s {s}" for s in STREAM_SUFFIXES})
