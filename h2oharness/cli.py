@@ -755,6 +755,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     for warning in check_slo_entries(run.profile, run.slo_overrides):
         _say(f"h2oharness: warning: {warning}", sys.stderr)
     search = _search(args)  # before the report folder is made: a refused search leaves none behind
+    if args.target == "live":
+        _live_load_allowed(run.profile.api, args.url, run.allowed_hosts)
     output_dir(args.report_dir, "--report-dir")
     if search is not None:
         return _find_capacity(run, search)
@@ -766,6 +768,18 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 #: the options of ``load --find-capacity`` alone (the fields of h2oharness.capacity.Search, bar the resolution's name)
+def _live_load_allowed(api: ApiInfo, url: str | None, allowed_hosts: Sequence[str]) -> None:
+    """ConfigError, before the report folder is made, for a live load with no URL, a malformed one, or one whose host
+    load may not reach (the run checks again as it opens the target)."""
+    from h2oharness.allowlist import check_allowed
+
+    named = named_url(api, url)
+    if not named:
+        raise ConfigError(f"target 'live' needs a URL for {api.slug}: set {api.env_prefix}_URL or pass --url")
+    check_url(named, "--url" if url else f"{api.env_prefix}_URL")
+    check_allowed(named, allowed_hosts)
+
+
 _SEARCH_OPTIONS = ("min_rate", "max_rate", "window", "windows", "windows_to_pass", "warmup", "rate_resolution")
 
 

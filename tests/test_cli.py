@@ -839,3 +839,38 @@ def test_run_takes_apis_as_a_comma_list_as_it_takes_targets(monkeypatch: pytest.
             "contracts/coreplexml",
             "scenarios/test_coreplexml_experiment_lifecycle.py",
         ]
+
+
+@pytest.mark.parametrize("find_capacity", [False, True], ids=["one-rate", "find-capacity"])
+@pytest.mark.parametrize(
+    ("given", "needle"),
+    [
+        (["--url", "https://h2o.staging.example"], "refusing to send load to h2o.staging.example"),
+        ([], "target 'live' needs a URL for h2o3: set H2O3_URL or pass --url"),
+        (["--url", "ftp://127.0.0.1:1"], "--url must start with http:// or https://"),
+    ],
+    ids=["not-allowed", "no-url", "bad-url"],
+)
+def test_a_refused_live_load_leaves_no_report_folder(
+    find_capacity: bool,
+    given: list[str],
+    needle: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # the host was checked as the target was opened, after --report-dir was made: an empty folder was left behind
+    from h2oharness import capacity, loadrunner
+
+    def started(*_: Any) -> None:
+        raise AssertionError("a load was started")
+
+    monkeypatch.setattr(loadrunner, "execute", started)
+    monkeypatch.setattr(capacity, "find_capacity", started)
+    monkeypatch.delenv("H2O3_URL", raising=False)
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "out"
+    search = ["--find-capacity"] if find_capacity else []
+    assert main(["load", "h2o3.polling", "--target", "live", *given, *search, "--report-dir", str(out)]) == 3
+    assert needle in one_line_error(capsys)
+    assert not out.exists()
