@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from h2oharness.arrivals import Arrival, Recorder, percentile, read_recordings
 from h2oharness.errors import ConfigError, HarnessError
 from h2oharness.folders import claim
+from h2oharness.report.entrynames import SUBMIT_TO_DONE, TTFT, suffixed
 from h2oharness.report.loadsummary import (
     EntryStats,
     LoadSummary,
@@ -72,7 +73,7 @@ RUN_TIME_MARGIN = 30.0
 #: seconds the whole search may take when --max-time is not given
 DEFAULT_BUDGET = 600.0
 #: entries whose p95 the curve reports: time to first token for streams, submit-to-done for jobs
-CURVE_SUFFIXES = (" time to first token", " submit-to-done")
+CURVE_SUFFIXES = suffixed(TTFT, SUBMIT_TO_DONE)
 
 
 @dataclass(frozen=True)

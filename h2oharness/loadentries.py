@@ -20,38 +20,11 @@ from typing import TYPE_CHECKING
 
 from h2oharness.errors import ConfigError
 from h2oharness.http.naming import contract_operations, operation_namer
-from h2oharness.report.loadsummary import UNFINISHED, Rule, load_slos
+from h2oharness.report.entrynames import JOB, JOB_SUFFIXES, STREAM, STREAM_SUFFIXES, TASK
+from h2oharness.report.loadsummary import Rule, load_slos
 
 if TYPE_CHECKING:
     from h2oharness.loadrunner import Profile
-
-#: the entry types h2oharness/loadtest.py records besides the requests' own (their HTTP method)
-JOB = "JOB"
-STREAM = "STREAM"
-#: the entry of a profile's setup or task that failed without a failed request to show for it
-TASK = "TASK"
-
-# what job_metrics records of a job named N: "JOB N submitted", "JOB N submit-to-done"...
-SUBMITTED = "submitted"
-SUBMIT_TO_DONE = "submit-to-done"
-POLLS_PER_JOB = "polls per job"
-FROM_SCHEDULE = "submit-to-done (from schedule)"
-JOB_SUFFIXES = (SUBMITTED, SUBMIT_TO_DONE, POLLS_PER_JOB, FROM_SCHEDULE, UNFINISHED)
-
-# what stream_metrics records of a stream named N: "STREAM N stream", "STREAM N time to first token"...
-WHOLE_STREAM = "stream"
-TIME_TO_HEADERS = "time to headers"
-TTFT = "time to first token"
-ITL = "ITL"
-TPOT = "TPOT"
-OUTPUT_TOKENS = "output tokens"
-TOKENS_PER_SECOND = "output tokens per second"
-USAGE_MISMATCH = "usage mismatch"
-STALLS = "stalls"
-STREAM_SUFFIXES = (
-    WHOLE_STREAM, TIME_TO_HEADERS, TTFT, ITL, TPOT, OUTPUT_TOKENS, TOKENS_PER_SECOND, USAGE_MISMATCH,
-    STALLS,
-)  # fmt: skip
 
 #: the helpers of h2oharness/loadtest.py that record named entries, and the type and suffixes of what they record
 MEASURES = {"job_metrics": (JOB, JOB_SUFFIXES), "stream_metrics": (STREAM, STREAM_SUFFIXES)}

@@ -52,7 +52,7 @@ from h2oharness.http.deadline import (
     unexpected_type,
 )
 from h2oharness.http.naming import operation_namer
-from h2oharness.loadentries import (
+from h2oharness.report.entrynames import (
     FROM_SCHEDULE,
     ITL,
     JOB,
@@ -67,11 +67,12 @@ from h2oharness.loadentries import (
     TOKENS_PER_SECOND,
     TPOT,
     TTFT,
+    UNFINISHED,
     USAGE_MISMATCH,
     WHOLE_STREAM,
 )
 from h2oharness.report.failures import next_step
-from h2oharness.report.loadsummary import UNFINISHED, Outcomes, keep_written
+from h2oharness.report.loadsummary import Outcomes, keep_written
 from h2oharness.settings import Handed, Settings
 from h2oharness.targets import Credentials
 

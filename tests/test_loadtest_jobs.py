@@ -149,7 +149,7 @@ print(json.dumps(sorted(set(fired))))
 
 def test_the_entries_job_and_stream_metrics_record_are_those_the_slo_check_knows() -> None:
     # h2oharness/loadentries.py refuses an SLO on any other entry before a load starts
-    from h2oharness.loadentries import JOB, JOB_SUFFIXES, STREAM, STREAM_SUFFIXES
+    from h2oharness.report.entrynames import JOB, JOB_SUFFIXES, STREAM, STREAM_SUFFIXES
 
     fired = json.loads(run(EVERY_ENTRY))
     assert fired == sorted({f"{JOB} j {s}" for s in JOB_SUFFIXES} | {f"{STREAM} s {s}" for s in STREAM_SUFFIXES})

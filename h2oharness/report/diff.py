@@ -25,7 +25,8 @@ from pathlib import Path
 from h2oharness.errors import ConfigError
 from h2oharness.report.build import known_only, one_line
 from h2oharness.report.defects import group_defects
-from h2oharness.report.loadsummary import UNFINISHED, is_latency
+from h2oharness.report.entrynames import UNFINISHED
+from h2oharness.report.loadsummary import is_latency
 from h2oharness.report.model import ApiReport, Conformance, OperationResult, ScenarioResult
 
 __all__ = [

@@ -34,14 +34,13 @@ import yaml
 from h2oharness.arrivals import locust_round
 from h2oharness.errors import ConfigError
 from h2oharness.http.streammetrics import DEFINITIONS as STREAM_DEFINITIONS
+from h2oharness.report.entrynames import COUNTS, JOB, OUTCOMES, STREAM, SUBMIT_TO_DONE, UNFINISHED, suffixed
 from h2oharness.report.loadreasons import FailureReason, Reasons
 from h2oharness.report.streamsummary import StreamFigures, stream_figures
 
 PERCENTILES = (50, 90, 95, 99)
 #: entries whose "response time" is a count, not milliseconds (h2oharness/loadtest.py fires them): never plotted as one
-COUNT_SUFFIXES = (
-    " submitted", " polls per job", " tokens per second", " stalls", " output tokens", " usage mismatch"
-)  # fmt: skip
+COUNT_SUFFIXES = suffixed(*COUNTS)
 #: the limits a rule may set, and how each is measured
 LIMITS = ("p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "failure_ratio", "min_requests", "min_rps")
 
@@ -92,12 +91,10 @@ def is_latency(key: str) -> bool:
 
 
 #: entry types that are the harness's measurements (h2oharness/loadtest.py's jobs and streams), not requests
-MEASUREMENTS = ("JOB", "STREAM")
+MEASUREMENTS = (JOB, STREAM)
 #: the measurement entries fired once per job or stream, failed when it failed; the others (ITL once per token,
 #: polls per job, time to first token...) are figures of one and never fail
-OUTCOME_SUFFIXES = (" submit-to-done", " stream")
-#: the suffix of a ``JOB`` entry counting jobs submitted and still running when the run stopped (their time so far)
-UNFINISHED = "unfinished at stop"
+OUTCOME_SUFFIXES = suffixed(*OUTCOMES)
 #: failure reasons the terminal summary shows (load.json and load.html have them all)
 SAID_REASONS = 3
 
@@ -540,7 +537,8 @@ def judge(rules: Sequence[Rule], entries: Sequence[EntryStats]) -> list[Verdict]
 
 def _unfinished_key(key: str) -> str:
     """The key of the jobs still running at the stop beside a ``JOB <job> submit-to-done`` key ('' for another)."""
-    return key.replace(" submit-to-done", f" {UNFINISHED}") if key.endswith(" submit-to-done") else ""
+    ends = f" {SUBMIT_TO_DONE}"
+    return key.replace(ends, f" {UNFINISHED}") if key.endswith(ends) else ""
 
 
 def _run_wide(rule: Rule) -> bool:
@@ -727,7 +725,7 @@ class LoadSummary:
             lines += [f"    {r.line}" for r in self.reasons[:SAID_REASONS]]
         lines += [figures.line for figures in self.streams]
         for e in self.entries:
-            if e.type == "JOB" and e.name.endswith(f" {UNFINISHED}"):
+            if e.type == JOB and e.name.endswith(f" {UNFINISHED}"):
                 lines.append(f"  {e.type} {e.name.removesuffix(f' {UNFINISHED}')}: {unfinished_note(e)}")
         lines += [f"  error: {e}" for e in self.errors]
         lines += dispatch_lines(self.dispatch)

@@ -12,20 +12,29 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from h2oharness.http.streammetrics import aggregate_tokens_per_second
+from h2oharness.report.entrynames import (
+    ITL,
+    OUTPUT_TOKENS,
+    STREAM,
+    TOKENS_PER_SECOND,
+    TPOT,
+    TTFT,
+    USAGE_MISMATCH,
+    WHOLE_STREAM,
+)
 
 if TYPE_CHECKING:
     from h2oharness.report.loadsummary import EntryStats
 
-STREAM = "STREAM"
 #: which entry suffix holds each metric (E2E is the whole ``stream`` entry, which also carries its failures)
 SOURCES = {
-    "TTFT": " time to first token",
-    "ITL": " ITL",
-    "TPOT": " TPOT",
-    "E2E": " stream",
-    "output tokens": " output tokens",
-    "output tokens/s": " output tokens per second",
-    "usage mismatch": " usage mismatch",
+    "TTFT": f" {TTFT}",
+    "ITL": f" {ITL}",
+    "TPOT": f" {TPOT}",
+    "E2E": f" {WHOLE_STREAM}",
+    "output tokens": f" {OUTPUT_TOKENS}",
+    "output tokens/s": f" {TOKENS_PER_SECOND}",
+    "usage mismatch": f" {USAGE_MISMATCH}",
 }
 
 
@@ -85,7 +94,8 @@ def stream_figures(entries: Sequence[EntryStats], run_seconds: float | None = No
     GuideLLM's output throughput), or, without it, over the span from the first stream recorded to the last.
     """
     by_key = {e.key: e for e in entries if e.type == STREAM}
-    names = sorted(e.name.removesuffix(" stream") for e in by_key.values() if e.name.endswith(" stream"))
+    ending = f" {WHOLE_STREAM}"
+    names = sorted(e.name.removesuffix(ending) for e in by_key.values() if e.name.endswith(ending))
     out = []
     for name in names:
         metrics = []
@@ -95,14 +105,14 @@ def stream_figures(entries: Sequence[EntryStats], run_seconds: float | None = No
             if entry is not None and entry.requests > entry.failures:
                 ok = entry.requests - entry.failures
                 metrics.append(Percentiles(metric, ok, entry.p50, entry.p95, entry.p99, entry.mean))
-        whole = by_key[f"{STREAM} {name} stream"]
-        tokens = by_key.get(f"{STREAM} {name} output tokens")
+        whole = by_key[f"{STREAM} {name} {WHOLE_STREAM}"]
+        tokens = by_key.get(f"{STREAM} {name} {OUTPUT_TOKENS}")
         # all streams' tokens over the run, else over the span they were recorded in: count / rate
         seconds = tokens.requests / tokens.rps if tokens is not None and tokens.rps > 0 else 0.0
         if run_seconds is not None and run_seconds > 0:
             seconds = run_seconds
         total = tokens.mean * tokens.requests if tokens is not None else 0.0
-        mismatch = by_key.get(f"{STREAM} {name} usage mismatch")
+        mismatch = by_key.get(f"{STREAM} {name} {USAGE_MISMATCH}")
         out.append(
             StreamFigures(
                 name=name,
