@@ -254,3 +254,19 @@ def test_mock_job_submit_prints_both_boards_side_by_side() -> None:
                              timeout=60, check=False)  # fmt: skip
     assert refused.returncode == 2
     assert "--held must be whole numbers" in refused.stderr
+
+
+SUMMARY = ROOT / "benchmarks" / "h2o3_frame_summary.py"
+
+
+def test_h2o3_frame_summary_prints_every_get_and_kept_side_by_side() -> None:
+    done = subprocess.run(
+        [sys.executable, str(SUMMARY), "--rows", "200", "--cols", "3", "--gets", "2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("rows "))
+    rows = [line.split() for line in lines[header + 2 :] if line.strip()]
+    assert [row[0] for row in rows] == ["200"]
+    assert all(len(row) == 5 and all(float(cell) >= 0 for cell in row[1:]) for row in rows), rows

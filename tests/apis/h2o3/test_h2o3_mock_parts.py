@@ -204,3 +204,20 @@ def test_doubles_stdev_is_the_sample_deviation_and_takes_infinity() -> None:
     assert math.isclose(stdev([1.0, 2.0, 4.0, 8.5]), statistics.stdev([1.0, 2.0, 4.0, 8.5]), rel_tol=1e-15)
     assert math.isnan(stdev([1.0, math.inf]))  # statistics.stdev: AttributeError inside its fractions
     assert stdev([1e200, -1e200]) == math.inf
+
+
+def test_a_columns_summary_is_computed_once_and_again_after_an_in_place_change() -> None:
+    # a summary of 2 million values sorted and binned them all on every GET (a second each); the figures are now kept
+    # with the column, and a change in place (h2o.impute) must not leave them stale
+    from h2oharness.apis.h2o3.mockparts.frames import Column, histogram, percentiles
+
+    col = Column("x", "real", numbers=[3.0, math.nan, 1.0, 2.0])
+    assert percentiles(col, [0.5]) == [2.0]
+    assert histogram(col) is histogram(col)
+    assert col.rollups() is col.rollups()
+    assert col.rollups().missing == 1
+    col.numbers[:] = [10.0, 20.0, 30.0, 40.0]
+    col.changed()
+    assert percentiles(col, [0.0, 1.0]) == [10.0, 40.0]
+    assert histogram(col)[1] == 10.0
+    assert (col.rollups().missing, col.rollups().mean) == (0, 25.0)

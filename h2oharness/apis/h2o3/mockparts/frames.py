@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from h2oharness.apis.h2o3.mockparts import metadata
 from h2oharness.apis.h2o3.mockparts.wire import JSONDict, key, meta, two_dim_table
@@ -43,7 +45,8 @@ class Column:
     numbers: list[float] = field(default_factory=list)
     strings: list[str | None] = field(default_factory=list)
     domain: list[str] | None = None
-    _rollups: Rollups | None = field(default=None, repr=False, compare=False)
+    #: what is computed of its values once (rollups, sorted values, histogram): cleared by :meth:`changed`
+    _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def has_numbers(self) -> bool:
@@ -70,9 +73,20 @@ class Column:
 
     def rollups(self) -> Rollups:
         """The column's rollups, computed once."""
-        if self._rollups is None:
-            self._rollups = _rollups(self)
-        return self._rollups
+        return self._cached("rollups", lambda: _rollups(self))  # type: ignore[no-any-return]
+
+    def sorted_present(self) -> list[float]:
+        """Its present values in order, sorted once (percentiles read them on every summary)."""
+        return self._cached("sorted", lambda: sorted(v for v in self.numbers if not math.isnan(v)))  # type: ignore[no-any-return]
+
+    def changed(self) -> None:
+        """Say its values were changed in place: what was computed of them is computed again."""
+        self._cache.clear()
+
+    def _cached(self, key: str, compute: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
 
     def take(self, rows: list[int]) -> Column:
         """A new column holding only the given rows."""
@@ -207,7 +221,12 @@ def col_json(col: Column, row_offset: int, row_count: int, summary: bool = False
 
 
 def histogram(col: Column) -> tuple[list[int], float, float]:
-    """Histogram bins, base and stride as H2O-3 lays them out (one bin per level or integer, else 1000)."""
+    """Histogram bins, base and stride as H2O-3 lays them out (one bin per level or integer, else 1000), computed once
+    per column (a summary of 2 million values took a second each time)."""
+    return col._cached("histogram", lambda: _histogram(col))  # type: ignore[no-any-return]
+
+
+def _histogram(col: Column) -> tuple[list[int], float, float]:
     values = [v for v in col.numbers if not math.isnan(v) and not math.isinf(v)]
     if not values:
         return [], 0.0, 0.0
@@ -227,7 +246,7 @@ def histogram(col: Column) -> tuple[list[int], float, float]:
 
 def percentiles(col: Column, probs: list[float]) -> list[float]:
     """Linearly interpolated quantiles of the column's present values."""
-    values = sorted(v for v in col.numbers if not math.isnan(v))
+    values = col.sorted_present()
     if not values:
         return [math.nan] * len(probs)
     out = []

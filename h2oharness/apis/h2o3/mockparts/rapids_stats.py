@@ -147,7 +147,7 @@ def op_impute(ev: Env, args: tuple[Any, ...]) -> Value:
         means.append(mean)
         if present:
             col.numbers[:] = [mean if math.isnan(v) else v for v in col.numbers]
-            col._rollups = None
+            col.changed()
     return means
 
 
