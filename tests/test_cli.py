@@ -602,6 +602,19 @@ def test_load_refuses_a_rate_resolution_that_never_bisects(
     assert "--rate-resolution is a share of a rate, above 0 and below 1 (0.1 is 10 %), got 5" in one_line_error(capsys)
 
 
+def no_load_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make a load or a capacity search that starts fail the test at once (a refusal must come before), from the
+    project's folder."""
+    from h2oharness import capacity, loadrunner
+
+    def started(*_: Any) -> None:
+        raise AssertionError("a load was started")
+
+    monkeypatch.setattr(loadrunner, "execute", started)
+    monkeypatch.setattr(capacity, "find_capacity", started)
+    monkeypatch.chdir(ROOT)
+
+
 @pytest.mark.parametrize(
     ("given", "needle"),
     [
@@ -619,13 +632,7 @@ def test_a_refused_capacity_search_leaves_no_report_folder(
     tmp_path: Path,
 ) -> None:
     # the search's options were checked after --report-dir was made: an empty folder was left behind, as run avoids
-    from h2oharness import capacity
-
-    def find_capacity(run: Any, search: Any) -> None:
-        raise AssertionError("a capacity search was started")
-
-    monkeypatch.setattr(capacity, "find_capacity", find_capacity)
-    monkeypatch.chdir(ROOT)
+    no_load_starts(monkeypatch)
     out = tmp_path / "out"
     assert main(["load", "h2o3.polling", "--find-capacity", *given, "--report-dir", str(out)]) == 3
     assert needle in one_line_error(capsys)
@@ -637,14 +644,7 @@ def test_a_load_whose_slo_names_an_entry_the_profile_never_records_is_refused_be
     find_capacity: bool, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # it ran the whole load, then said the SLO was broken: "the run recorded no entry 'GET /3/Job/{job_id}'"
-    from h2oharness import capacity, loadrunner
-
-    def started(*_: Any) -> None:
-        raise AssertionError("the load was started")
-
-    monkeypatch.setattr(loadrunner, "execute", started)
-    monkeypatch.setattr(capacity, "find_capacity", started)
-    monkeypatch.chdir(ROOT)
+    no_load_starts(monkeypatch)
     out = tmp_path / "out"
     argv = ["load", "h2o3.polling", "-t", "1s", "--slo", "GET /3/Job/{job_id}:p95_ms=500", "--report-dir", str(out)]
     assert main(argv + (["--find-capacity"] if find_capacity else [])) == 3
@@ -860,15 +860,8 @@ def test_a_refused_live_load_leaves_no_report_folder(
     tmp_path: Path,
 ) -> None:
     # the host was checked as the target was opened, after --report-dir was made: an empty folder was left behind
-    from h2oharness import capacity, loadrunner
-
-    def started(*_: Any) -> None:
-        raise AssertionError("a load was started")
-
-    monkeypatch.setattr(loadrunner, "execute", started)
-    monkeypatch.setattr(capacity, "find_capacity", started)
+    no_load_starts(monkeypatch)
     monkeypatch.delenv("H2O3_URL", raising=False)
-    monkeypatch.chdir(ROOT)
     out = tmp_path / "out"
     search = ["--find-capacity"] if find_capacity else []
     assert main(["load", "h2o3.polling", "--target", "live", *given, *search, "--report-dir", str(out)]) == 3

@@ -54,6 +54,18 @@ def log_lines(tmp_path: Path) -> list[str]:
     return [line for line in (tmp_path / "locust.log").read_text().splitlines() if line and not line.startswith("$")]
 
 
+#: a profile whose one user asks for GET /3/Cloud in a tight loop
+CLOUD_USER = (
+    "from pathlib import Path\n\nfrom locust import constant, task\n\n"
+    "from h2oharness.apis.h2o3.client import H2O3Client\n"
+    "from h2oharness.loadtest import HarnessUser, harness_http\n\n"
+    f"CONTRACT = Path({str(ROOT / 'contracts' / 'h2o3' / 'openapi.yaml')!r})\n\n\n"
+    "class PollingUser(HarnessUser):\n    wait_time = constant(0)\n\n"
+    "    def on_start(self) -> None:\n        self.api = H2O3Client(harness_http(self, CONTRACT, 'H2O3'))\n\n"
+    "    @task\n    def cloud(self) -> None:\n        self.api.cloud()\n"
+)
+
+
 def h2o3_profile(tmp_path: Path, source: str) -> Path:
     """A suite folder whose ``loadtests/h2o3.py`` is ``source``: its path. Its one SLO is that no request fails (the
     project's name the parse and GBM jobs, which ``source`` never runs: a load would be refused for them)."""
@@ -116,16 +128,7 @@ def test_a_target_that_stops_answering_is_not_flooded(tmp_path: Path) -> None:
 
 
 def test_users_load_at_full_speed_again_once_the_target_answers(tmp_path: Path) -> None:
-    suite = h2o3_profile(
-        tmp_path,
-        "from pathlib import Path\n\nfrom locust import constant, task\n\n"
-        "from h2oharness.apis.h2o3.client import H2O3Client\n"
-        "from h2oharness.loadtest import HarnessUser, harness_http\n\n"
-        f"CONTRACT = Path({str(ROOT / 'contracts' / 'h2o3' / 'openapi.yaml')!r})\n\n\n"
-        "class PollingUser(HarnessUser):\n    wait_time = constant(0)\n\n"
-        "    def on_start(self) -> None:\n        self.api = H2O3Client(harness_http(self, CONTRACT, 'H2O3'))\n\n"
-        "    @task\n    def cloud(self) -> None:\n        self.api.cloud()\n",
-    )
+    suite = h2o3_profile(tmp_path, CLOUD_USER)
     report = tmp_path / "report"
     report.mkdir()
     # (a cut answer, not a reset: geventhttpclient sends an idempotent request again after a reset of its own)
@@ -242,16 +245,7 @@ def test_an_answer_the_call_cannot_read_is_a_failure_whatever_its_status(
 def test_latency_figures_and_slos_count_successful_requests_only(tmp_path: Path) -> None:
     # the first /3/Cloud answers at once, then every even one fails at once (HTTP 500) and every odd one takes 1 s:
     # with the failures in, the p50 would be an instant one; the successes' p50 is a slow one (at least 2 slow of 3)
-    suite = h2o3_profile(
-        tmp_path,
-        "from pathlib import Path\n\nfrom locust import constant, task\n\n"
-        "from h2oharness.apis.h2o3.client import H2O3Client\n"
-        "from h2oharness.loadtest import HarnessUser, harness_http\n\n"
-        f"CONTRACT = Path({str(ROOT / 'contracts' / 'h2o3' / 'openapi.yaml')!r})\n\n\n"
-        "class PollingUser(HarnessUser):\n    wait_time = constant(0)\n\n"
-        "    def on_start(self) -> None:\n        self.api = H2O3Client(harness_http(self, CONTRACT, 'H2O3'))\n\n"
-        "    @task\n    def cloud(self) -> None:\n        self.api.cloud()\n",
-    )
+    suite = h2o3_profile(tmp_path, CLOUD_USER)
     report = tmp_path / "report"
     report.mkdir()
     rules = [
