@@ -37,7 +37,7 @@ from h2oharness.apis.h2o3.mockparts.wire import (
     precondition,
     two_dim_table,
 )
-from h2oharness.mocks.jobs import JobTiming
+from h2oharness.mocks.jobs import JobPhase, JobTiming
 
 #: models one request may ask for: each is trained inside the request (as a build is, see DEVIATIONS)
 MAX_GRID_MODELS = 100
@@ -117,8 +117,9 @@ class Grid:
     #: (job id, model id) of each model built, in the order they were
     entries: list[tuple[str, str]] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
-    #: the combinations tried, as (name, value text) pairs: a grid builds each once
-    tried: set[frozenset[tuple[str, str]]] = field(default_factory=set)
+    #: the combinations tried, as sets of (name, value text) pairs, and the job that tried each: a grid builds each
+    #: once, unless that job was cancelled or failed
+    tried: dict[frozenset[tuple[str, str]], str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     export_checkpoints_dir: str | None = None
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -176,7 +177,7 @@ def resume(state: H2O3MockState, call: Call) -> Reply:
         grid = state.grids.get(name)
     if not isinstance(grid, Grid):
         # a real 3.46.0.12 answers 500 NullPointerException (DEVIATIONS)
-        raise key_not_found(name, "grid_id")
+        raise _no_grid(name)
     schema = builders.params_schema(grid.algo)
     given = from_form(schema, grid.given_form)
     job_body = _run(state, grid, grid.algo, given, grid.planned)
@@ -199,18 +200,18 @@ def grid(state: H2O3MockState, call: Call) -> Reply:
     with state.lock:
         found = state.grids.get(name)
     if not isinstance(found, Grid):
-        raise key_not_found(name, "grid_id")
+        raise _no_grid(name)
     sort_by = values.get("sort_by") or None
     return Reply(grid_json(state, found, sort_by, bool(values.get("decreasing")) if sort_by else False))
 
 
 def grids_list(state: H2O3MockState, call: Call) -> Reply:
-    """GET /99/Grids: every grid (without its summary table, as a real server lists them), by id."""
+    """GET /99/Grids: every grid, by id, each as ``GET /99/Grids/{grid_id}`` answers it."""
     call.values("GridsV99")
     with state.lock:
         held = sorted((g for g in state.grids.values() if isinstance(g, Grid)), key=lambda g: g.grid_id)
     body = metadata.skeleton("GridsV99")
-    body["grids"] = [{**grid_json(state, g, None, False), "summary_table": None} for g in held]
+    body["grids"] = [grid_json(state, g, None, False) for g in held]
     return Reply(body)
 
 
@@ -228,7 +229,7 @@ def _run(
     info = builders.ALGOS[algo]
     timing = state.timings.model
     job_id = state.new_job_id()
-    fresh = [c for c in combos if frozenset(c) not in grid.tried]
+    fresh = [c for c in combos if not _tried(state, grid, c)]
     start = state.epoch_ms()
     times = training.BuildTimes(start, start + int(timing.total * 1000 * max(1, len(fresh))))
     built: list[Model] = []
@@ -244,10 +245,9 @@ def _run(
             valid = state.frames.get(key_name(given.get("validation_frame")) or "")
         for combo in combos:
             model_id = f"{grid.grid_id}_model_{next(grid.counter)}"
-            tried = frozenset(combo)
-            if tried in grid.tried:
+            if _tried(state, grid, combo):
                 continue  # built before: a real grid skips it too, its number spent
-            grid.tried.add(tried)
+            grid.tried[frozenset(combo)] = job_id
             model = _build_one(state, grid, algo, given, combo, model_id, frame, valid, times, job_id)
             if model is not None:
                 built.append(model)
@@ -257,6 +257,7 @@ def _run(
         companions += [model, *model.companions]
     job_info = JobInfo(grid.grid_id, "Grid", progress_msg="Building models.", companions=companions)
     running = JobTiming(timing.queued, timing.running * len(fresh)) if fresh else JobTiming(timing.queued, 0.0)
+    running = JobTiming(0.0, 0.0) if failure else running
     description = f"{info.upper} Grid Search"
     fail_at = 0.0 if failure else None
     job = state.submit(algo, description, job_info, running, fail_at=fail_at, failure=failure, job_id=job_id)
@@ -265,6 +266,15 @@ def _run(
         state.grids[grid.grid_id] = grid
         state.trim()
     return job_json(state, job)
+
+
+def _tried(state: H2O3MockState, grid: Grid, combo: Combo) -> bool:
+    """Whether a job of the grid built (or is building) the combination: one cancelled or failed did not."""
+    job_id = grid.tried.get(frozenset(combo))
+    if job_id is None:
+        return False
+    job = state.jobs.get(job_id)
+    return job is None or job.phase(state.clock.now()) not in (JobPhase.CANCELLED, JobPhase.FAILED)
 
 
 def _build_one(
@@ -488,6 +498,13 @@ def _raw_text(value: Any) -> str:
 
 def _default_grid_id(state: H2O3MockState, algo: str, frame: str | None) -> str:
     return f"Grid_{builders.ALGOS[algo].upper}_{frame}_model_python_{state.cloud_id}_{state.next_number()}"
+
+
+def _no_grid(name: str) -> H2OError:
+    """404 for a grid id nothing holds, with the values a real server puts in it."""
+    error = key_not_found(name, "grid_id")
+    error.values = {"argument": "grid_id", "name": name}
+    return error
 
 
 def _grid_argument(argument: str, value: str) -> H2OError:
