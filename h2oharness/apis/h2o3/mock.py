@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.responses import Response
 
-from h2oharness.apis.h2o3.mockparts import automl, routes
+from h2oharness.apis.h2o3.mockparts import automl, grids, routes
 from h2oharness.apis.h2o3.mockparts import handlers_data as data
 from h2oharness.apis.h2o3.mockparts import handlers_misc as misc
 from h2oharness.apis.h2o3.mockparts import handlers_models as models
@@ -72,6 +72,8 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/Models", models.models_list),
     ("DELETE", "/3/Models", models.delete_all_models),
     ("GET", "/3/Models/{model_id}", models.model),
+    # not in the route table: a real server answers it as /3/Models/{model_id}, and h2o-py's get_grid asks it
+    ("GET", "/99/Models/{model_id}", models.model),
     ("DELETE", "/3/Models/{model_id}", models.delete_model),
     ("GET", "/3/Jobs", models.jobs_list),
     ("GET", "/3/Jobs/{job_id}", models.job),
@@ -97,6 +99,10 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/99/AutoML/{automl_id}", automl.automl),
     ("GET", "/99/Leaderboards", automl.leaderboards),
     ("GET", "/99/Leaderboards/{project_name}", automl.leaderboard),
+    *(("POST", f"/99/Grid/{algo}", grids.train) for algo in ALGOS),
+    *(("POST", f"/99/Grid/{algo}/resume", grids.resume) for algo in ALGOS),
+    ("GET", "/99/Grids", grids.grids_list),
+    ("GET", "/99/Grids/{grid_id}", grids.grid),
 )
 
 # Where the mock answers differently from a real 3.46.0.12, on purpose.
@@ -152,6 +158,20 @@ DEVIATIONS: dict[str, str] = {
     "predictions: there is no metalearner model (metalearner() is None) and no levelone frame; "
     "every model appears when the run's job is done, not one by one; max_runtime_secs and stopping rounds are ignored; "
     "nfolds larger than the frame's rows, or than the fold models the mock fits (see 'model builds'), is a 412",
+    "POST /99/Grid/{algo}": "grid search of gbm, drf and glm only; every combination is trained inside the request "
+    "(each within the budget of 'model builds', at most 100 a request, past which the job fails at once, saying why) "
+    "and the grid's models appear when its job is done, not one by one; a RandomDiscrete search draws its "
+    "combinations from Python's random with its seed (-1: 1234), so it picks other combinations than a real one; "
+    "max_runtime_secs and the stopping fields of search_criteria are echoed but ignored, as are parallelism, "
+    "recovery_dir and export_checkpoints_dir (nothing is written); appending to a grid skips a combination built "
+    "before only when the request names the same hyper-parameters",
+    "POST /99/Grid/{algo}/resume": "of an unknown grid, a 404 H2OErrorV3 (real: 500 NullPointerException); of a known "
+    "one, builds the combinations its last search planned and did not build (a cancelled job's)",
+    "GET /99/Grids/{grid_id}": "the scoring history lists a grid's models in the order they were built (real: in "
+    "its own order) with a duration of 0; the summary table and metrics drop a model deleted since (real: the "
+    "summary table keeps it); err, f1 and the other threshold metrics sort by the mock's max criteria, and "
+    "failed_params of a combination the builder refuses hold the parameters as given (real: AUTO resolved, e.g. "
+    "distribution bernoulli)",
     "POST /3/CreateFrame": "at most 2,000,000 values and 100,000 levels, past which the job fails at once (a real "
     "server runs out of memory); string and time columns are not made",
     "GET /3/NetworkTest": "made-up loopback timings",

@@ -10,7 +10,8 @@ each step's result, or its error. ``frames`` is frame work whose answers are che
 options (skipped_columns, na_strings), sort, column assignment and group_by; each step's result, or its error.
 ``explain`` asks tree models and a GLM for feature contributions and leaf node assignments: each answer's shape
 (names, types, rows) and a few rows, or its error. ``reshape`` is merge, cut, pivot and row-wise apply: each
-answer's names, types, levels and rows, or its error.
+answer's names, types, levels and rows, or its error. ``grid`` is H2OGridSearch (Cartesian GBM, RandomDiscrete DRF,
+GLM, a bad value): each step's result, or its error.
 """
 
 from __future__ import annotations
@@ -361,6 +362,56 @@ def reshape(url: str, csv_path: str) -> dict[str, object]:
     return steps
 
 
+def grid(url: str, csv_path: str) -> dict[str, object]:
+    """H2OGridSearch: train, get_grid sorted, models, sorted_metric_table, h2o.get_grid, a random search, a grid with
+    a value the builder refuses, and its models used as any other (predict, remove)."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    import h2o
+    from h2o.estimators import (
+        H2OGeneralizedLinearEstimator,
+        H2OGradientBoostingEstimator,
+        H2ORandomForestEstimator,
+    )
+    from h2o.grid.grid_search import H2OGridSearch
+
+    h2o.connect(url=url, verbose=False)
+    h2o.no_progress()
+    steps: dict[str, object] = {}
+    step = _recorder(steps)
+    fr = h2o.import_file(csv_path)
+    hyper = {"max_depth": [1, 3], "learn_rate": [0.1, 0.5]}
+    gbm = H2OGridSearch(H2OGradientBoostingEstimator(ntrees=3, seed=1), hyper_params=hyper, grid_id="gbm_grid")
+    step("train", lambda: gbm.train(y="label", training_frame=fr) and None)
+    step("model_ids", lambda: sorted(gbm.model_ids))
+    step("hyper_names", lambda: gbm.hyper_names)
+    step("models", lambda: len(gbm.models))
+    by_auc = gbm.get_grid(sort_by="auc", decreasing=True)
+    step("sorted_ids", lambda: by_auc.model_ids)
+    step("sorted_aucs", lambda: [m.auc() for m in by_auc.models])
+    step("hyperparams", lambda: [by_auc.get_hyperparams(m, display=False) for m in by_auc.model_ids])
+    table = by_auc.sorted_metric_table()
+    step("table", lambda: [list(table.columns), table["model_ids"].tolist()])
+    step("get_grid", lambda: sorted(h2o.get_grid("gbm_grid").model_ids))
+    step("predict", lambda: list(by_auc.models[0].predict(fr).as_data_frame().shape))
+    random_search = H2OGridSearch(
+        H2ORandomForestEstimator(ntrees=3, seed=1),
+        hyper_params={"max_depth": [1, 2, 3, 4]},
+        search_criteria={"strategy": "RandomDiscrete", "max_models": 2, "seed": 1},
+    )
+    step("random", lambda: random_search.train(y="label", training_frame=fr) and len(random_search.model_ids))
+    step("random_id", lambda: random_search.grid_id.split("_")[:2])
+    glm = H2OGridSearch(H2OGeneralizedLinearEstimator(family="binomial"), hyper_params={"alpha": [0.0, 0.5]})
+    step("glm", lambda: glm.train(y="label", training_frame=fr) and len(glm.model_ids))
+    bad = H2OGridSearch(
+        H2OGradientBoostingEstimator(ntrees=2, seed=1), hyper_params={"learn_rate": [0.1, 2.0]}, grid_id="bad_grid"
+    )
+    step("bad", lambda: bad.train(y="label", training_frame=fr) and len(bad.model_ids))
+    step("bad_failed", lambda: [bad.failed_raw_params, len(bad.failed_params), bad.failure_details])
+    step("remove", lambda: h2o.remove(by_auc.model_ids[-1]) or len(h2o.get_grid("gbm_grid").model_ids))
+    h2o.connection().close()
+    return steps
+
+
 def _member(obj: Any, name: str) -> Any:
     value = getattr(obj, name)
     return (
@@ -372,6 +423,8 @@ def _member(obj: Any, name: str) -> Any:
 
 if __name__ == "__main__":
     mode = sys.argv[3] if len(sys.argv) > 3 else "import"
-    modes = {"introspect": introspect, "wide": wide, "frames": frames, "explain": explain, "reshape": reshape}
+    modes = {
+        "introspect": introspect, "wide": wide, "frames": frames, "explain": explain, "reshape": reshape, "grid": grid,
+    }  # fmt: skip
     result = modes[mode](sys.argv[1], sys.argv[2]) if mode in modes else main(sys.argv[1], sys.argv[2], mode)
     print(json.dumps(result), flush=True)

@@ -283,3 +283,39 @@ def test_h2o_py_merges_cuts_pivots_and_applies_by_row(
         else:
             assert expected in steps[name][1], name
     assert state.internal_errors == []
+
+
+def test_h2o_py_runs_grid_searches(url: str, state: H2O3MockState, drive: Drive, train_csv: Path) -> None:
+    """H2OGridSearch trains a model per combination (a Cartesian GBM, a RandomDiscrete DRF of max_models, a GLM),
+    get_grid sorts them by AUC, sorted_metric_table and h2o.get_grid agree, a grid's model predicts and can be
+    removed as any model, and a value the builder refuses is a failed combination, not a failed search."""
+    steps = drive(url, str(train_csv), "grid", timeout=240, env=NO_TELEMETRY)
+    failed = {name: result for name, (status, result) in steps.items() if status != "ok"}
+    assert failed == {}
+    value = {name: result for name, (_, result) in steps.items()}
+    ids = [f"gbm_grid_model_{n}" for n in (1, 2, 3, 4)]
+    assert value["model_ids"] == ids
+    assert value["hyper_names"] == ["learn_rate", "max_depth"]
+    assert value["models"] == 4
+    assert sorted(value["sorted_ids"]) == ids
+    assert value["sorted_aucs"] == sorted(value["sorted_aucs"], reverse=True)
+    # the first name (alphabetically) varies fastest, as in a real Cartesian walk
+    hyper = dict(zip(value["sorted_ids"], value["hyperparams"], strict=True))
+    assert [hyper[i] for i in ids] == [[1, 0.1], [1, 0.5], [3, 0.1], [3, 0.5]]
+    assert value["table"] == [["", "learn_rate", "max_depth", "model_ids", "auc"], value["sorted_ids"]]
+    assert value["get_grid"] == ids
+    assert value["predict"] == [200, 3]
+    assert (value["random"], value["random_id"], value["glm"]) == (2, ["Grid", "DRF"], 2)
+    raw, count, details = value["bad_failed"]
+    assert (value["bad"], raw, count) == (1, [["2.0"]], 1)
+    assert details == [
+        "Illegal argument(s) for GBM model: bad_grid_model_2.  Details: ERRR on field: _learn_rate: "
+        "learn_rate must be between 0 and 1\n"
+    ]
+    assert value["remove"] == 3
+    posted = state.recorded("POST", "/99/Grid/gbm")[0].form
+    assert posted["hyper_parameters"] == '{"max_depth": [1,3],"learn_rate": [0.1,0.5]}'
+    assert state.recorded("POST", "/99/Grid/drf")[0].form["search_criteria"] == (
+        '{"strategy": RandomDiscrete,"max_models": 2,"seed": 1}'
+    )
+    assert state.internal_errors == []

@@ -499,11 +499,11 @@ def download_dataset(state: H2O3MockState, call: Call) -> Reply:
 
 
 def remove_all(state: H2O3MockState, call: Call) -> Reply:
-    """DELETE /3/DKV: every frame, raw source, model, AutoML run and job result (h2o.remove_all())."""
+    """DELETE /3/DKV: every frame, raw source, model, AutoML run, grid and job result (h2o.remove_all())."""
     values = call.values("RemoveAllV3")
     retained = [key_name(k) for k in values.get("retained_keys") or []]
     with state.lock:
-        for store in (state.frames, state.sources, state.models, state.automls):
+        for store in (state.frames, state.sources, state.models, state.automls, state.grids):
             for name in [n for n in store if n not in retained]:
                 del store[name]
     body = metadata.skeleton("RemoveAllV3")
@@ -517,7 +517,9 @@ def remove_key(state: H2O3MockState, call: Call) -> Reply:
     name = call.path_params["key"]
     with state.lock:
         removed = [
-            store.pop(name) for store in (state.frames, state.sources, state.models, state.automls) if name in store
+            store.pop(name)
+            for store in (state.frames, state.sources, state.models, state.automls, state.grids)
+            if name in store
         ]
     if not removed:
         raise key_not_found(name)

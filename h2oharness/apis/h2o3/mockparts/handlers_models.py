@@ -70,7 +70,7 @@ def _build(state: H2O3MockState, call: Call, validate_only: bool) -> Reply:
     timing = state.timings.model
     start = state.epoch_ms()
     times = training.BuildTimes(start, start + int(timing.total * 1000))
-    model, fail_at, failure = _train(state, algo, values, given, train_frame, valid_frame, model_id, times)
+    model, fail_at, failure = fit_model(state, algo, values, given, train_frame, valid_frame, model_id, times)
     if state.failure_column in train_frame.names:
         fail_at = state.failure_progress
         failure = (
@@ -83,7 +83,7 @@ def _build(state: H2O3MockState, call: Call, validate_only: bool) -> Reply:
     return Reply(body)
 
 
-def _train(
+def fit_model(
     state: H2O3MockState,
     algo: str,
     values: dict[str, Any],
@@ -93,7 +93,7 @@ def _train(
     model_id: str,
     times: training.BuildTimes,
 ) -> tuple[Model | None, float | None, str]:
-    """The model, or where (a progress fraction) and why its job fails."""
+    """The model (cross-validated when asked), or where (a progress fraction) and why its job fails."""
     too_many = crossval.too_many_folds(int(values.get("nfolds") or 0), len(train_frame.columns))
     if too_many:
         return None, 0.0, too_many

@@ -111,7 +111,7 @@ class H2O3MockState(MockState):
     max_fitted_trees: int = 200
     max_import_bytes: int = 512 * 1024 * 1024
     keep_finished_jobs: int = 1_000
-    #: frames, models, raw sources, AutoML runs and sessions held at most, each: beyond it the oldest go, as if
+    #: frames, models, raw sources, AutoML runs, grids and sessions held at most, each: beyond it the oldest go, as if
     #: deleted, so a load run that never deletes what it makes keeps the mock's memory bounded
     max_objects: int = 1_000
     #: values (rows x columns) the held frames have at most: a thousand frames of CreateFrame's largest (2M values,
@@ -125,6 +125,8 @@ class H2O3MockState(MockState):
     sessions: dict[str, None] = field(default_factory=dict)
     #: AutoML runs by project name (``automl.AutoMLRun``)
     automls: dict[str, Any] = field(default_factory=dict)
+    #: grid searches by grid id (``grids.Grid``)
+    grids: dict[str, Any] = field(default_factory=dict)
     jobs: JobBoard = field(init=False)
     started_epoch_ms: int = field(init=False)
     _clock_origin: float = field(init=False, repr=False)
@@ -170,13 +172,15 @@ class H2O3MockState(MockState):
         *,
         fail_at: float | None = None,
         failure: str = "",
+        job_id: str | None = None,
     ) -> Job:
-        """Start a job that publishes ``info.payload`` under ``info.dest`` when it succeeds."""
+        """Start a job that publishes ``info.payload`` under ``info.dest`` when it succeeds (``job_id``: a key
+        already given out, else a new one)."""
         with self.lock:
             job = self.jobs.submit(
                 kind,
                 timing,
-                job_id=self.new_job_id(),
+                job_id=job_id or self.new_job_id(),
                 fail_at=fail_at,
                 failure=failure,
                 result=info,
@@ -220,12 +224,13 @@ class H2O3MockState(MockState):
                 self.models[item.id] = item
 
     def trim(self) -> None:
-        """Drop the oldest frames, models, raw sources, AutoML runs and sessions beyond ``max_objects`` of each, and
-        the oldest frames beyond ``max_frame_values`` (never the newest: one frame may be that large alone)."""
+        """Drop the oldest frames, models, raw sources, AutoML runs, grids and sessions beyond ``max_objects`` of
+        each, and the oldest frames beyond ``max_frame_values`` (never the newest: one frame may be that large
+        alone)."""
         with self.lock:
             models = len(self.models)
             held: dict[str, Any]
-            for held in (self.frames, self.models, self.sources, self.automls, self.sessions):
+            for held in (self.frames, self.models, self.sources, self.automls, self.grids, self.sessions):
                 for name in list(itertools.islice(held, max(0, len(held) - self.max_objects))):
                     del held[name]
             if len(self.models) < models:

@@ -10,6 +10,8 @@ from typing import Any
 JSONDict = dict[str, Any]
 
 KEY_URLS = {"Frame": "/3/Frames/", "Model": "/3/Models/", "Job": "/3/Jobs/"}
+# keys a real server gives no URL
+NO_URL = frozenset({"Grid"})
 
 NOT_FOUND = "water.exceptions.H2ONotFoundArgumentException"
 KEY_NOT_FOUND = "water.exceptions.H2OKeyNotFoundArgumentException"
@@ -29,7 +31,7 @@ def key(name: str, kind: str) -> JSONDict:
         "__meta": meta(f"{kind}KeyV3", f"Key<{kind}>"),
         "name": name,
         "type": f"Key<{kind}>",
-        "URL": KEY_URLS.get(kind, "/3/") + name,
+        "URL": None if kind in NO_URL else KEY_URLS.get(kind, "/3/") + name,
     }
 
 
