@@ -177,3 +177,19 @@ def test_h2o_py_hyper_parameters_and_criteria_parse_leniently() -> None:
     }
     with pytest.raises(ValueError, match="End of input"):
         grids.lenient_json('{"a": [1,')
+
+
+def test_malformed_object_arrays_are_refused_and_well_formed_ones_echoed_as_objects(
+    http: httpx.Client, frame: str
+) -> None:
+    # the contract sweep with every operation sent such forms: the mock echoed them into a schema-violating answer
+    # (a real 3.46.0.12 answers the malformed arrays with a 500 of its gson)
+    for malformed in ('[{"key": "", "value": ["null", 1]}]', "garbage", '{"key": "x1"}'):
+        refused = http.post("/99/Grid/gbm", data={"training_frame": frame, "monotone_constraints": malformed})
+        assert refused.status_code == 412, (malformed, refused.text[:300])
+        assert "monotone_constraints" in refused.json()["msg"]
+    # a well-formed one is read as the server's gson reads it: a number key becomes its text, the value a double
+    body = _post(http, frame, hyper_parameters=HYPER, monotone_constraints='[{"key": 1, "value": 1}]')
+    (constraint,) = body["parameters"]["monotone_constraints"]
+    assert (constraint["key"], constraint["value"]) == ("1", 1.0)
+    assert constraint["__meta"]["schema_name"] == "KeyValueV3"

@@ -16,7 +16,7 @@ from typing import Any
 
 from h2oharness.apis.h2o3.mockparts import learn, metadata
 from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
-from h2oharness.apis.h2o3.mockparts.params import KeyRef
+from h2oharness.apis.h2o3.mockparts.params import OBJECT_ARRAYS, KeyRef
 from h2oharness.apis.h2o3.mockparts.wire import (
     BUILDER_ILLEGAL,
     H2OError,
@@ -249,6 +249,9 @@ def _render_value(value: Any, spec_type: str) -> Any:
         return key(value.name, kind)
     if spec_type == "VecSpecifier" and isinstance(value, str):
         return col_specifier(value)
+    if spec_type in OBJECT_ARRAYS and isinstance(value, list):
+        schema = OBJECT_ARRAYS[spec_type][0]
+        return [{"__meta": meta(schema, spec_type[:-2]), **item} for item in value if isinstance(item, dict)]
     return value
 
 

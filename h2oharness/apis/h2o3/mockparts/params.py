@@ -172,9 +172,45 @@ def convert_form(spec: FieldSpec, schema: str, raw: str) -> Any:
             return parse_list(raw)
         if t.endswith("[][]"):
             return _nested(raw, t[:-4])
+        if t in OBJECT_ARRAYS:
+            return _objects(raw, t)
     except ValueError:
         raise _cannot(spec, schema, raw) from None
     return raw
+
+
+#: arrays of objects a form gives as JSON text (h2o-py writes monotone_constraints so): each object's schema and its
+#: fields' types, as the server's gson reads them
+OBJECT_ARRAYS: dict[str, tuple[str, dict[str, type]]] = {
+    "KeyValue[]": ("KeyValueV3", {"key": str, "value": float}),
+    "StringPair[]": ("StringPairV3", {"a": str, "b": str}),
+}
+
+
+def _objects(text: str, t: str) -> list[dict[str, Any]]:
+    """A JSON array of objects, each field read as gson reads it (a number for a string field is its text); a
+    ValueError for anything else (a real server answers its gson's IllegalStateException as a 500)."""
+    value = json.loads(text) if text.strip() else []
+    if not isinstance(value, list):
+        raise ValueError(text)
+    _, fields = OBJECT_ARRAYS[t]
+    out = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise ValueError(text)
+        read: dict[str, Any] = {}
+        for name, kind in fields.items():
+            given = item.get(name)
+            if given is None or isinstance(given, bool | list | dict):
+                if given is not None:
+                    raise ValueError(text)
+                read[name] = None
+            elif kind is float:
+                read[name] = java_double(str(given))
+            else:
+                read[name] = given if isinstance(given, str) else json.dumps(given)
+        out.append(read)
+    return out
 
 
 def from_form(schema: str, raw: dict[str, str], *, extra_known: tuple[str, ...] = ()) -> dict[str, Any]:
