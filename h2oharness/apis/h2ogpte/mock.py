@@ -179,6 +179,7 @@ HANDLERS: dict[str, Handler] = {
     "create_delete_collection_job": library.create_delete_collection_job,
     "create_delete_document_from_collection_job": library.create_delete_document_from_collection_job,
     "create_insert_document_to_collection_job": library.create_insert_document_to_collection_job,
+    "insert_document_into_collection": library.insert_document_into_collection,
     "get_chat_session_count": library.get_chat_session_count,
     "update_chat_session": library.update_chat_session,
     "create_delete_chat_session_job": library.create_delete_chat_session_job,
@@ -308,7 +309,9 @@ DEVIATIONS: dict[str, str] = {
     "read (GET, /file, chunks) by whoever sees one of its collections, a collection-specific key reaches it in any "
     "of them, and an answer's references name the chat's collection. The client's docs say 'at this time, each "
     "document will only be available in a single collection', which its own import_document_into_collection "
-    "contradicts",
+    "contradicts. PUT /collections/{id}/documents/{id} (insert_document_into_collection) does what its job twin "
+    "does; both accept copy_document and preserve_metadata without effect (the document is put in the collection, "
+    "never copied)",
     "health probes": "answered without a key, as Kubernetes probes are; a real server may require one",
     "ingestion": "POST /uploads/{ids}/ingest answers 204 at once and the documents appear when the ingestion job "
     "ends on the mock's clock (the seed waits 3 s before looking)",

@@ -243,6 +243,35 @@ def shared_rest_flow(url: str, key: str) -> dict[str, object]:
     }
 
 
+def insert_rest_flow(url: str, key: str) -> dict[str, object]:
+    """One document put into a second collection through the REST client's insert_document_into_collection (PUT
+    /collections/{id}/documents/{id}, no job), then an unknown document put there: each collection's documents after,
+    the second's document_count, and the status the unknown one got."""
+    from h2ogpte import H2OGPTE
+    from h2ogpte import rest_sync as rest
+
+    client = H2OGPTE(address=url, api_key=key)
+    first = _ingested(client)
+    (doc,) = client.list_documents_in_collection(first, 0, 10)
+    second = client.create_collection(name="second", description="d")
+    with rest.ApiClient(rest.Configuration(host=f"{url}/api/v1", access_token=key)) as api:
+        collections = rest.CollectionsApi(api)
+        collections.insert_document_into_collection(second, doc.id)
+        try:
+            collections.insert_document_into_collection(second, "no-such-document")
+            unknown = 0
+        except rest.ApiException as exc:
+            unknown = exc.status
+    return {
+        "document_id": doc.id,
+        "listed": [[d.id for d in client.list_documents_in_collection(c, 0, 10)] for c in (first, second)],
+        "count": client.get_collection(second).document_count,
+        "collections_of_document": sorted(c.id for c in client.list_collections_for_document(doc.id, 0, 10)),
+        "collection_ids": sorted([first, second]),
+        "unknown_status": unknown,
+    }
+
+
 def job_stats_flow(url: str, key: str) -> dict[str, object]:
     """count_jobs_by_status (GET /admin/jobs/stats) after an ingestion and a delete job: the counts by default (the
     last 7 days) and from a moment after both."""
@@ -268,6 +297,7 @@ def main() -> None:
         "readback": readback_flow,
         "shared": shared_flow,
         "shared-rest": shared_rest_flow,
+        "insert-rest": insert_rest_flow,
         "job-stats": job_stats_flow,
         "sweep-sync": h2ogpte_official_sweep.sweep_sync,
         "sweep-async": h2ogpte_official_sweep.sweep_async,

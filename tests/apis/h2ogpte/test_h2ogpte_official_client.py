@@ -172,6 +172,20 @@ def test_rest_client_answers_and_deletes_in_the_collection_named(
     assert state.internal_errors == []
 
 
+def test_rest_client_inserts_a_document_into_another_collection(
+    url: str, state: H2OGPTeMockState, drive: Drive
+) -> None:
+    """The REST client's insert_document_into_collection (no job) puts the document in the collection named too, as
+    its job twin does: both collections list it and count it, and an unknown document is a 404."""
+    out = drive(url, DEFAULT_KEY, "insert-rest")
+    doc = out["document_id"]
+    assert out["listed"] == [[doc], [doc]]
+    assert out["count"] == 1
+    assert out["collections_of_document"] == out["collection_ids"]
+    assert out["unknown_status"] == 404
+    assert state.internal_errors == []
+
+
 def test_openai_client_is_told_an_unknown_model_was_not_found(url: str, state: H2OGPTeMockState) -> None:
     """A chat completion or response naming a model the list lacks gets OpenAI's 404 (the seeds are silent):
     code model_not_found, which the openai client raises as NotFoundError, streamed or not; "auto" and the listed

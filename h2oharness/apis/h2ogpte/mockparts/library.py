@@ -354,6 +354,14 @@ def create_insert_document_to_collection_job(state: H2OGPTeMockState, call: Call
     return _job(state, "create_insert_document_to_collection_job", doc.name)
 
 
+def insert_document_into_collection(state: H2OGPTeMockState, call: Call) -> Reply:
+    """PUT /api/v1/collections/{collection_id}/documents/{document_id}: 204; the document is in that collection too,
+    as its job twin (create_insert_document_to_collection_job) puts it; an unknown collection or document is a 404."""
+    cid = collection(state, call.path_params["collection_id"])["id"]
+    state.documents.add_to(document_of(state, call.path_params["document_id"]), cid)
+    return empty()
+
+
 def create_process_document_job(state: H2OGPTeMockState, call: Call) -> Reply:
     """POST /api/v1/documents/process_job: 201 JobDetails; the summary is readable under the given summary_id (a
     failed job when the document does not exist)."""
