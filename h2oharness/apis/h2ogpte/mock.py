@@ -164,6 +164,7 @@ HANDLERS: dict[str, Handler] = {
     **ingest.handlers(),
     "get_job": docs.get_job,
     "get_admin_jobs_stats": docs.get_admin_jobs_stats,
+    "count_pending_jobs": docs.count_pending_jobs,
     "get_collection_settings": docs.get_collection_settings,
     "get_collection_chat_settings": docs.get_collection_chat_settings,
     "get_collection_metadata": docs.get_collection_metadata,
@@ -466,6 +467,10 @@ DEVIATIONS: dict[str, str] = {
     "canceled; timeout, stale and unknown stay 0. The client says the real counts include cleared (deleted) jobs; "
     "the mock's board forgets the oldest finished jobs beyond keep_finished (10,000), and those are not counted. "
     "The mock has no roles: any key may call it (the real server answers admins only)",
+    "scheduler stats": "GET /jobs/pending/count (get_scheduler_stats) counts every user's jobs the mock holds that "
+    "are still queued (running ones are not pending), and names a queue per job kind (IngestUploadsJob, "
+    "DeleteCollectionsJob...) with its length; a real server's queues, and their names, are its scheduler's, which "
+    "the seeds and the client do not describe",
     "/rpc/db": "records are kept per kind with the fields the client requires (id, name, user_id...); updates "
     "and links are accepted without effect, and lists of links, files and messages are empty",
     "/rpc/job": "starts DeleteCollectionsAsAdminJob (deletes at once, as the delete jobs do) and "

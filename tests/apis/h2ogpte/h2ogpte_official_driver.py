@@ -272,6 +272,35 @@ def insert_rest_flow(url: str, key: str) -> dict[str, object]:
     }
 
 
+def scheduler_flow(url: str, key: str) -> dict[str, object]:
+    """get_scheduler_stats (GET /jobs/pending/count) before and after two ingestion jobs are submitted through the
+    REST client (the mock's jobs stay queued long enough to be counted), and count_prompt_templates as templates are
+    made and deleted."""
+    from h2ogpte import H2OGPTE
+    from h2ogpte import rest_sync as rest
+
+    client = H2OGPTE(address=url, api_key=key)
+    before = client.get_scheduler_stats().model_dump()
+    cid = client.create_collection(name="demo", description="d")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "sales.csv"
+        path.write_bytes(CSV)
+        uids = []
+        for _ in range(2):
+            with path.open("rb") as fh:
+                uids.append(client.upload("sales.csv", fh))
+    with rest.ApiClient(rest.Configuration(host=f"{url}/api/v1", access_token=key)) as api:
+        ingestion = rest.DocumentIngestionApi(api)
+        jobs = [ingestion.create_ingest_upload_job([uid], cid).id for uid in uids]
+    queued = client.get_scheduler_stats().model_dump()
+    templates = [client.count_prompt_templates()]
+    made = [client.create_prompt_template(name=f"template {i}") for i in range(2)]
+    templates.append(client.count_prompt_templates())
+    client.delete_prompt_templates(made[:1])
+    templates.append(client.count_prompt_templates())
+    return {"before": before, "queued": queued, "jobs": jobs, "templates": templates}
+
+
 def job_stats_flow(url: str, key: str) -> dict[str, object]:
     """count_jobs_by_status (GET /admin/jobs/stats) after an ingestion and a delete job: the counts by default (the
     last 7 days) and from a moment after both."""
@@ -299,6 +328,7 @@ def main() -> None:
         "shared-rest": shared_rest_flow,
         "insert-rest": insert_rest_flow,
         "job-stats": job_stats_flow,
+        "scheduler": scheduler_flow,
         "sweep-sync": h2ogpte_official_sweep.sweep_sync,
         "sweep-async": h2ogpte_official_sweep.sweep_async,
         "sweep-openai": h2ogpte_official_sweep.sweep_openai,

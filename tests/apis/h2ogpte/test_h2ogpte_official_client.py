@@ -3,6 +3,7 @@ seed flow, and the high-level ``H2OGPTE`` client (REST + /rpc + the /ws WebSocke
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 from collections.abc import Callable
@@ -12,6 +13,7 @@ import pytest
 
 from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, H2OGPTeMockState, H2OGPTeTimings
 from h2oharness.mocks.clock import MonotonicClock
+from h2oharness.mocks.jobs import JobTiming
 
 Drive = Callable[..., dict[str, Any]]
 
@@ -273,4 +275,18 @@ def test_high_level_client_counts_the_jobs_it_ran(url: str, state: H2OGPTeMockSt
     assert default["completed"] == default["total"]
     assert sum(default[k] for k in default if k != "total") == default["total"]
     assert later == dict.fromkeys(later, 0)
+    assert state.internal_errors == []
+
+
+def test_high_level_client_counts_the_queued_jobs_and_its_templates(
+    url: str, state: H2OGPTeMockState, drive: Drive
+) -> None:
+    """get_scheduler_stats counts the jobs still queued (two ingestions, an hour in the queue here), in all and for
+    their queue; count_prompt_templates follows the templates made and deleted (the seeds are silent on both)."""
+    state.timings = dataclasses.replace(state.timings, ingest=JobTiming(queued=3600.0, running=1.0))
+    out = drive(url, DEFAULT_KEY, "scheduler")
+    assert out["before"] == {"queue_length": 0, "queue_infos": []}
+    assert out["queued"] == {"queue_length": 2, "queue_infos": [{"name": "IngestUploadsJob", "length": 2}]}
+    assert [state.jobs.get(j) is not None for j in out["jobs"]] == [True, True]
+    assert out["templates"] == [0, 2, 1]
     assert state.internal_errors == []
