@@ -301,6 +301,63 @@ def scheduler_flow(url: str, key: str) -> dict[str, object]:
     return {"before": before, "queued": queued, "jobs": jobs, "templates": templates}
 
 
+def usage_flow(url: str, key: str) -> dict[str, object]:
+    """The LLM usage statistics after answered calls of every kind: a query over the WebSocket ("auto"), a REST
+    completion (gpt-4o-mini), an agent answer, a summarize_content call, an OpenAI-compatible chat completion and a
+    query by a second user (alice, through a key made for her): each get_llm_usage_* answer, model_dump'ed, and the
+    usage_stats metadata of the REST completion."""
+    import httpx
+    from h2ogpte import H2OGPTE
+    from h2ogpte import rest_sync as rest
+
+    client = H2OGPTE(address=url, api_key=key)
+    before = client.get_llm_usage_24h()
+    cid = _ingested(client)
+    sid = client.create_chat_session(cid)
+    with client.connect(sid) as session:
+        session.query("Which product sold best?", llm="auto", timeout=60)
+    with rest.ApiClient(rest.Configuration(host=f"{url}/api/v1", access_token=key)) as api:
+        chats = rest.ChatApi(api)
+        chat = chats.create_chat_session(collection_id=cid)
+        asked = rest.ChatCompletionRequest(message="Sum the revenue", llm="gpt-4o-mini")
+        comp = chats.get_completion(chat.id, asked)
+        (meta,) = chats.get_message_meta(comp.message_id, info_type="usage_stats")
+        agent = rest.ChatCompletionRequest(message="Write best.csv", llm="auto", llm_args={"use_agent": True})
+        chats.get_completion(chat.id, agent)
+    client.summarize_content(text_context_list=["Widget A sold best. Widget B sold less."], llm="auto")
+    answered = httpx.post(
+        f"{url}/openai_api/v1/chat/completions",
+        headers={"Authorization": f"Bearer {key}"},
+        json={"model": "auto", "messages": [{"role": "user", "content": "hi there"}]},
+        timeout=30,
+    ).json()
+    alice_key = client.create_api_key_for_user(user_id="00000000-0000-4000-8000-000000000002", name="alice")
+    alice = H2OGPTE(address=url, api_key=alice_key)
+    alice_cid = alice.create_collection(name="alice", description="d")
+    with alice.connect(alice.create_chat_session(alice_cid)) as session:
+        session.query("hello from alice", llm="Llama 3.3 70B", timeout=60)
+
+    def dump(items: list[Any]) -> list[dict[str, Any]]:
+        return [i.model_dump() for i in items]
+
+    return {
+        "before": before,
+        "usage_24h": client.get_llm_usage_24h(),
+        "usage_6h": client.get_llm_usage_6h(),
+        "alice_24h": alice.get_llm_usage_24h(),
+        "with_limits": client.get_llm_usage_with_limits("24 hours").model_dump(),
+        "limits_24h": client.get_llm_usage_24h_with_limits().model_dump(),
+        "by_llm": dump(client.get_llm_usage_by_llm("1 day")),
+        "by_llm_24h": dump(client.get_llm_usage_24h_by_llm()),
+        "by_llm_6h": dump(client.get_llm_usage_6h_by_llm()),
+        "by_user": dump(client.get_llm_usage_by_user("24 hours")),
+        "by_llm_and_user": dump(client.get_llm_usage_by_llm_and_user("24 hours")),
+        "performance": dump(client.get_llm_performance_by_llm("24 hours")),
+        "completion_usage": json.loads(meta.content),
+        "openai_usage": answered["usage"],
+    }
+
+
 def job_stats_flow(url: str, key: str) -> dict[str, object]:
     """count_jobs_by_status (GET /admin/jobs/stats) after an ingestion and a delete job: the counts by default (the
     last 7 days) and from a moment after both."""
@@ -329,6 +386,7 @@ def main() -> None:
         "insert-rest": insert_rest_flow,
         "job-stats": job_stats_flow,
         "scheduler": scheduler_flow,
+        "usage": usage_flow,
         "sweep-sync": h2ogpte_official_sweep.sweep_sync,
         "sweep-async": h2ogpte_official_sweep.sweep_async,
         "sweep-openai": h2ogpte_official_sweep.sweep_openai,

@@ -290,3 +290,44 @@ def test_high_level_client_counts_the_queued_jobs_and_its_templates(
     assert [state.jobs.get(j) is not None for j in out["jobs"]] == [True, True]
     assert out["templates"] == [0, 2, 1]
     assert state.internal_errors == []
+
+
+def test_high_level_client_reads_the_llm_usage_of_the_calls_answered(
+    url: str, state: H2OGPTeMockState, drive: Drive
+) -> None:
+    """Every LLM call the mock answers counts in the usage statistics (the seeds are silent): the WebSocket query,
+    the REST and agent completions, summarize_content and the OpenAI-compatible completion, by the model they named
+    ("auto" is the first listed, a display name its model) and the user who asked; a user's own figures
+    (get_llm_usage_24h/6h/with_limits/by_llm) hold their calls only, by_user and by_llm_and_user every user's."""
+    out = drive(url, DEFAULT_KEY, "usage")
+    danube, llama, mini = "h2oai/h2o-danube3-4b-chat", "meta-llama/Llama-3.3-70B-Instruct", "gpt-4o-mini"
+    assert out["before"] == 0
+    mine = {row["llm_name"]: row for row in out["by_llm"]}
+    assert {name: row["call_count"] for name, row in mine.items()} == {danube: 4, mini: 1}
+    assert out["by_llm_24h"] == out["by_llm_6h"] == out["by_llm"]
+    spent = sum(row["llm_cost"] for row in out["by_llm"])
+    assert spent > 0
+    assert out["usage_24h"] == out["usage_6h"] == pytest.approx(spent)
+    assert out["with_limits"] == {**out["limits_24h"], "interval": "24 hours"}
+    assert out["with_limits"]["current"] == pytest.approx(spent)
+    assert out["with_limits"]["cost_unit"]
+    assert 0 < out["alice_24h"] != out["usage_24h"]
+    asked = out["completion_usage"]
+    assert (mine[mini]["input_tokens"], mine[mini]["output_tokens"]) == (asked["input_tokens"], asked["output_tokens"])
+    assert mine[mini]["llm_cost"] == pytest.approx(asked["cost"])
+    assert mine[danube]["input_tokens"] >= out["openai_usage"]["prompt_tokens"]
+    users = {row["username"]: row for row in out["by_user"]}
+    assert set(users) == {"harness@example.com", "alice@example.com"}
+    assert users["harness@example.com"]["llm_usage"] == out["by_llm"]
+    assert [row["llm_name"] for row in users["alice@example.com"]["llm_usage"]] == [llama]
+    by_model = {row["llm_name"]: row for row in out["by_llm_and_user"]}
+    assert set(by_model) == {danube, llama, mini}
+    for row in out["by_llm_and_user"]:
+        assert row["total_calls"] == sum(u["call_count"] for u in row["user_usage"])
+        assert row["total_output_tokens"] == sum(u["output_tokens"] for u in row["user_usage"])
+        assert row["total_cost"] == pytest.approx(sum(u["llm_cost"] for u in row["user_usage"]))
+    assert [u["username"] for u in by_model[llama]["user_usage"]] == ["alice@example.com"]
+    performance = {row["llm_name"]: row for row in out["performance"]}
+    assert {name: row["call_count"] for name, row in performance.items()} == {danube: 4, llama: 1, mini: 1}
+    assert all(row["tokens_per_second"] > 0 and row["time_to_first_token"] > 0 for row in out["performance"])
+    assert state.internal_errors == []
