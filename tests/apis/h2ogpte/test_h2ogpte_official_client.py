@@ -331,3 +331,21 @@ def test_high_level_client_reads_the_llm_usage_of_the_calls_answered(
     assert {name: row["call_count"] for name, row in performance.items()} == {danube: 4, llama: 1, mini: 1}
     assert all(row["tokens_per_second"] > 0 and row["time_to_first_token"] > 0 for row in out["performance"])
     assert state.internal_errors == []
+
+
+def test_openai_client_is_answered_for_the_contracts_model_example(url: str, state: H2OGPTeMockState) -> None:
+    """The contract's example model of both OpenAI operations is one the mock serves, so schemathesis's examples
+    (and the coverage phase, which draws them too) reach the 200 answer: a drawn model string is OpenAI's 404."""
+    openai = pytest.importorskip("openai", reason="the openai client is not installed")
+    from h2oharness.openapi import contract_document
+
+    schemas = contract_document("h2ogpte")["components"]["schemas"]
+    chat = schemas["OpenAIChatCompletionRequest"]["properties"]["model"].get("example")
+    response = schemas["OpenAIResponsesRequest"]["properties"]["model"].get("example")
+    assert isinstance(chat, str)
+    assert isinstance(response, str)
+    client = openai.OpenAI(base_url=f"{url}/openai_api/v1", api_key=DEFAULT_KEY, max_retries=0)
+    messages = [{"role": "user", "content": "hi"}]
+    assert client.chat.completions.create(model=chat, messages=messages).choices[0].message.content
+    assert client.responses.create(model=response, input="hi").status == "completed"
+    assert state.internal_errors == []
