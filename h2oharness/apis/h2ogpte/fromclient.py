@@ -309,6 +309,11 @@ def _public_methods(node: ast.ClassDef) -> Iterator[tuple[ast.FunctionDef, ast.F
 INTERVALS = frozenset({
     ("list_question_answer_feedbacks", "interval"),
     ("get_question_answer_feedback_count", "interval"),
+    ("get_usage_stats", "interval"),
+    ("get_usage_stats_by_model", "interval"),
+    ("get_usage_stats_by_user", "interval"),
+    ("get_usage_stats_by_model_and_user", "interval"),
+    ("get_performance_stats_by_model", "interval"),
     ("APIKeyCreateRequest", "expires_in"),
     ("APIKeyUpdateExpiryRequest", "expires_in"),
 })  # fmt: skip

@@ -47,6 +47,7 @@ from h2oharness.apis.h2ogpte.mockparts import (
     schedules,
     skills,
     tags,
+    usage,
     users,
 )
 from h2oharness.apis.h2ogpte.mockparts.clientgaps import CLIENT_GAPS
@@ -164,6 +165,7 @@ HANDLERS: dict[str, Handler] = {
     **ingest.handlers(),
     "get_job": docs.get_job,
     "get_admin_jobs_stats": docs.get_admin_jobs_stats,
+    "count_pending_jobs": docs.count_pending_jobs,
     "get_collection_settings": docs.get_collection_settings,
     "get_collection_chat_settings": docs.get_collection_chat_settings,
     "get_collection_metadata": docs.get_collection_metadata,
@@ -179,6 +181,7 @@ HANDLERS: dict[str, Handler] = {
     "create_delete_collection_job": library.create_delete_collection_job,
     "create_delete_document_from_collection_job": library.create_delete_document_from_collection_job,
     "create_insert_document_to_collection_job": library.create_insert_document_to_collection_job,
+    "insert_document_into_collection": library.insert_document_into_collection,
     "get_chat_session_count": library.get_chat_session_count,
     "update_chat_session": library.update_chat_session,
     "create_delete_chat_session_job": library.create_delete_chat_session_job,
@@ -197,6 +200,11 @@ HANDLERS: dict[str, Handler] = {
     "get_document_summary": library.get_document_summary,
     "list_document_summaries": library.list_document_summaries,
     "delete_document_summaries": library.delete_document_summaries,
+    "get_usage_stats": usage.get_usage_stats,
+    "get_usage_stats_by_model": usage.get_usage_stats_by_model,
+    "get_usage_stats_by_user": usage.get_usage_stats_by_user,
+    "get_usage_stats_by_model_and_user": usage.get_usage_stats_by_model_and_user,
+    "get_performance_stats_by_model": usage.get_performance_stats_by_model,
     "answer_question": llm.answer_question,
     "summarize_content": llm.summarize_content,
     "extract_data": llm.extract_data,
@@ -308,7 +316,9 @@ DEVIATIONS: dict[str, str] = {
     "read (GET, /file, chunks) by whoever sees one of its collections, a collection-specific key reaches it in any "
     "of them, and an answer's references name the chat's collection. The client's docs say 'at this time, each "
     "document will only be available in a single collection', which its own import_document_into_collection "
-    "contradicts",
+    "contradicts. PUT /collections/{id}/documents/{id} (insert_document_into_collection) does what its job twin "
+    "does; both accept copy_document and preserve_metadata without effect (the document is put in the collection, "
+    "never copied)",
     "health probes": "answered without a key, as Kubernetes probes are; a real server may require one",
     "ingestion": "POST /uploads/{ids}/ingest answers 204 at once and the documents appear when the ingestion job "
     "ends on the mock's clock (the seed waits 3 s before looking)",
@@ -463,6 +473,22 @@ DEVIATIONS: dict[str, str] = {
     "canceled; timeout, stale and unknown stay 0. The client says the real counts include cleared (deleted) jobs; "
     "the mock's board forgets the oldest finished jobs beyond keep_finished (10,000), and those are not counted. "
     "The mock has no roles: any key may call it (the real server answers admins only)",
+    "LLM usage": "every LLM call the mock answers is recorded on its clock as the asking user's call to the model it "
+    "named ('auto' and no model: the first listed; a display name: its model): chat answers over REST, JSONL and "
+    "the WebSocket, agent answers, OpenAI-compatible completions and responses (forced tool calls too), "
+    "answer_question, summarize_content, extract_data and document summaries (process jobs). Its tokens are those "
+    "the answer's usage_stats metadata (or OpenAI usage, n choices counted) states, tokens sent when an answer was "
+    "stopped, and its cost is a millionth of a cost unit (USD) per token; a failed answer records nothing. "
+    "GET /stats/usage and /stats/usage_by_model answer the acting user's calls (max_allowed_24h is 100, never "
+    "enforced); /stats/usage_by_user, /stats/usage_by_model_and_user and /stats/performance_by_model every user's "
+    "(the mock has no roles: any key may call them), tokens per second and the first token's wait following the "
+    "token schedule. Calls are added up per minute, user and model, and a minute that overlaps the interval counts "
+    "whole; beyond max_llm_usage (50,000) such minutes the oldest go. The seeds and the client say nothing of how a "
+    "real server prices or scopes these figures",
+    "scheduler stats": "GET /jobs/pending/count (get_scheduler_stats) counts every user's jobs the mock holds that "
+    "are still queued (running ones are not pending), and names a queue per job kind (IngestUploadsJob, "
+    "DeleteCollectionsJob...) with its length; a real server's queues, and their names, are its scheduler's, which "
+    "the seeds and the client do not describe",
     "/rpc/db": "records are kept per kind with the fields the client requires (id, name, user_id...); updates "
     "and links are accepted without effect, and lists of links, files and messages are empty",
     "/rpc/job": "starts DeleteCollectionsAsAdminJob (deletes at once, as the delete jobs do) and "

@@ -243,6 +243,121 @@ def shared_rest_flow(url: str, key: str) -> dict[str, object]:
     }
 
 
+def insert_rest_flow(url: str, key: str) -> dict[str, object]:
+    """One document put into a second collection through the REST client's insert_document_into_collection (PUT
+    /collections/{id}/documents/{id}, no job), then an unknown document put there: each collection's documents after,
+    the second's document_count, and the status the unknown one got."""
+    from h2ogpte import H2OGPTE
+    from h2ogpte import rest_sync as rest
+
+    client = H2OGPTE(address=url, api_key=key)
+    first = _ingested(client)
+    (doc,) = client.list_documents_in_collection(first, 0, 10)
+    second = client.create_collection(name="second", description="d")
+    with rest.ApiClient(rest.Configuration(host=f"{url}/api/v1", access_token=key)) as api:
+        collections = rest.CollectionsApi(api)
+        collections.insert_document_into_collection(second, doc.id)
+        try:
+            collections.insert_document_into_collection(second, "no-such-document")
+            unknown = 0
+        except rest.ApiException as exc:
+            unknown = exc.status
+    return {
+        "document_id": doc.id,
+        "listed": [[d.id for d in client.list_documents_in_collection(c, 0, 10)] for c in (first, second)],
+        "count": client.get_collection(second).document_count,
+        "collections_of_document": sorted(c.id for c in client.list_collections_for_document(doc.id, 0, 10)),
+        "collection_ids": sorted([first, second]),
+        "unknown_status": unknown,
+    }
+
+
+def scheduler_flow(url: str, key: str) -> dict[str, object]:
+    """get_scheduler_stats (GET /jobs/pending/count) before and after two ingestion jobs are submitted through the
+    REST client (the mock's jobs stay queued long enough to be counted), and count_prompt_templates as templates are
+    made and deleted."""
+    from h2ogpte import H2OGPTE
+    from h2ogpte import rest_sync as rest
+
+    client = H2OGPTE(address=url, api_key=key)
+    before = client.get_scheduler_stats().model_dump()
+    cid = client.create_collection(name="demo", description="d")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "sales.csv"
+        path.write_bytes(CSV)
+        uids = []
+        for _ in range(2):
+            with path.open("rb") as fh:
+                uids.append(client.upload("sales.csv", fh))
+    with rest.ApiClient(rest.Configuration(host=f"{url}/api/v1", access_token=key)) as api:
+        ingestion = rest.DocumentIngestionApi(api)
+        jobs = [ingestion.create_ingest_upload_job([uid], cid).id for uid in uids]
+    queued = client.get_scheduler_stats().model_dump()
+    templates = [client.count_prompt_templates()]
+    made = [client.create_prompt_template(name=f"template {i}") for i in range(2)]
+    templates.append(client.count_prompt_templates())
+    client.delete_prompt_templates(made[:1])
+    templates.append(client.count_prompt_templates())
+    return {"before": before, "queued": queued, "jobs": jobs, "templates": templates}
+
+
+def usage_flow(url: str, key: str) -> dict[str, object]:
+    """The LLM usage statistics after answered calls of every kind: a query over the WebSocket ("auto"), a REST
+    completion (gpt-4o-mini), an agent answer, a summarize_content call, an OpenAI-compatible chat completion and a
+    query by a second user (alice, through a key made for her): each get_llm_usage_* answer, model_dump'ed, and the
+    usage_stats metadata of the REST completion."""
+    import httpx
+    from h2ogpte import H2OGPTE
+    from h2ogpte import rest_sync as rest
+
+    client = H2OGPTE(address=url, api_key=key)
+    before = client.get_llm_usage_24h()
+    cid = _ingested(client)
+    sid = client.create_chat_session(cid)
+    with client.connect(sid) as session:
+        session.query("Which product sold best?", llm="auto", timeout=60)
+    with rest.ApiClient(rest.Configuration(host=f"{url}/api/v1", access_token=key)) as api:
+        chats = rest.ChatApi(api)
+        chat = chats.create_chat_session(collection_id=cid)
+        asked = rest.ChatCompletionRequest(message="Sum the revenue", llm="gpt-4o-mini")
+        comp = chats.get_completion(chat.id, asked)
+        (meta,) = chats.get_message_meta(comp.message_id, info_type="usage_stats")
+        agent = rest.ChatCompletionRequest(message="Write best.csv", llm="auto", llm_args={"use_agent": True})
+        chats.get_completion(chat.id, agent)
+    client.summarize_content(text_context_list=["Widget A sold best. Widget B sold less."], llm="auto")
+    answered = httpx.post(
+        f"{url}/openai_api/v1/chat/completions",
+        headers={"Authorization": f"Bearer {key}"},
+        json={"model": "auto", "messages": [{"role": "user", "content": "hi there"}]},
+        timeout=30,
+    ).json()
+    alice_key = client.create_api_key_for_user(user_id="00000000-0000-4000-8000-000000000002", name="alice")
+    alice = H2OGPTE(address=url, api_key=alice_key)
+    alice_cid = alice.create_collection(name="alice", description="d")
+    with alice.connect(alice.create_chat_session(alice_cid)) as session:
+        session.query("hello from alice", llm="Llama 3.3 70B", timeout=60)
+
+    def dump(items: list[Any]) -> list[dict[str, Any]]:
+        return [i.model_dump() for i in items]
+
+    return {
+        "before": before,
+        "usage_24h": client.get_llm_usage_24h(),
+        "usage_6h": client.get_llm_usage_6h(),
+        "alice_24h": alice.get_llm_usage_24h(),
+        "with_limits": client.get_llm_usage_with_limits("24 hours").model_dump(),
+        "limits_24h": client.get_llm_usage_24h_with_limits().model_dump(),
+        "by_llm": dump(client.get_llm_usage_by_llm("1 day")),
+        "by_llm_24h": dump(client.get_llm_usage_24h_by_llm()),
+        "by_llm_6h": dump(client.get_llm_usage_6h_by_llm()),
+        "by_user": dump(client.get_llm_usage_by_user("24 hours")),
+        "by_llm_and_user": dump(client.get_llm_usage_by_llm_and_user("24 hours")),
+        "performance": dump(client.get_llm_performance_by_llm("24 hours")),
+        "completion_usage": json.loads(meta.content),
+        "openai_usage": answered["usage"],
+    }
+
+
 def job_stats_flow(url: str, key: str) -> dict[str, object]:
     """count_jobs_by_status (GET /admin/jobs/stats) after an ingestion and a delete job: the counts by default (the
     last 7 days) and from a moment after both."""
@@ -268,7 +383,10 @@ def main() -> None:
         "readback": readback_flow,
         "shared": shared_flow,
         "shared-rest": shared_rest_flow,
+        "insert-rest": insert_rest_flow,
         "job-stats": job_stats_flow,
+        "scheduler": scheduler_flow,
+        "usage": usage_flow,
         "sweep-sync": h2ogpte_official_sweep.sweep_sync,
         "sweep-async": h2ogpte_official_sweep.sweep_async,
         "sweep-openai": h2ogpte_official_sweep.sweep_openai,

@@ -182,3 +182,27 @@ def test_stars_are_bounded_oldest_first(http: httpx.Client, state: H2OGPTeMockSt
     assert (unstarred["is_starred_by_me"], unstarred["star_count"]) == (False, 0)
     assert http.post("/api/v1/agents/library/skill/c/star").json()["star_count"] == 1
     assert not state.internal_errors
+
+
+def test_llm_usage_is_added_up_per_minute_and_bounded(
+    http: httpx.Client, clock: ManualClock, state: H2OGPTeMockState
+) -> None:
+    """The LLM calls answered are kept as one record per minute, user and model, at most max_llm_usage of them (the
+    oldest minutes go); an interval counts the minutes it overlaps, and a malformed one is a 400."""
+    state.max_llm_usage = 3
+    session = http.post("/api/v1/chats", json={}).json()["id"]
+    for _minute in range(5):
+        for _call in range(2):
+            assert http.post(f"/api/v1/chats/{session}/completions", json={"message": "hi"}).status_code == 200
+        clock.advance(60.0)
+    assert len(state.llm_usage) == 3
+    assert [calls.calls for calls in state.llm_usage.values()] == [2, 2, 2]
+    usage = http.get("/api/v1/stats/usage_by_model", params={"interval": "1 hour"}).json()
+    assert [(row["llm_name"], row["call_count"]) for row in usage] == [("h2oai/h2o-danube3-4b-chat", 6)]
+    # now is the start of minute 5: the last minute with calls (4) ends now, so "1 minute" overlaps it
+    recent = http.get("/api/v1/stats/usage_by_model", params={"interval": "1 minute"}).json()
+    assert [row["call_count"] for row in recent] == [2]
+    clock.advance(61.0)
+    assert http.get("/api/v1/stats/usage_by_model", params={"interval": "1 minute"}).json() == []
+    assert http.get("/api/v1/stats/usage", params={"interval": "soon"}).status_code == 400
+    assert not state.internal_errors

@@ -3,6 +3,7 @@ seed flow, and the high-level ``H2OGPTE`` client (REST + /rpc + the /ws WebSocke
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 from collections.abc import Callable
@@ -12,6 +13,7 @@ import pytest
 
 from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, H2OGPTeMockState, H2OGPTeTimings
 from h2oharness.mocks.clock import MonotonicClock
+from h2oharness.mocks.jobs import JobTiming
 
 Drive = Callable[..., dict[str, Any]]
 
@@ -172,6 +174,20 @@ def test_rest_client_answers_and_deletes_in_the_collection_named(
     assert state.internal_errors == []
 
 
+def test_rest_client_inserts_a_document_into_another_collection(
+    url: str, state: H2OGPTeMockState, drive: Drive
+) -> None:
+    """The REST client's insert_document_into_collection (no job) puts the document in the collection named too, as
+    its job twin does: both collections list it and count it, and an unknown document is a 404."""
+    out = drive(url, DEFAULT_KEY, "insert-rest")
+    doc = out["document_id"]
+    assert out["listed"] == [[doc], [doc]]
+    assert out["count"] == 1
+    assert out["collections_of_document"] == out["collection_ids"]
+    assert out["unknown_status"] == 404
+    assert state.internal_errors == []
+
+
 def test_openai_client_is_told_an_unknown_model_was_not_found(url: str, state: H2OGPTeMockState) -> None:
     """A chat completion or response naming a model the list lacks gets OpenAI's 404 (the seeds are silent):
     code model_not_found, which the openai client raises as NotFoundError, streamed or not; "auto" and the listed
@@ -259,4 +275,77 @@ def test_high_level_client_counts_the_jobs_it_ran(url: str, state: H2OGPTeMockSt
     assert default["completed"] == default["total"]
     assert sum(default[k] for k in default if k != "total") == default["total"]
     assert later == dict.fromkeys(later, 0)
+    assert state.internal_errors == []
+
+
+def test_high_level_client_counts_the_queued_jobs_and_its_templates(
+    url: str, state: H2OGPTeMockState, drive: Drive
+) -> None:
+    """get_scheduler_stats counts the jobs still queued (two ingestions, an hour in the queue here), in all and for
+    their queue; count_prompt_templates follows the templates made and deleted (the seeds are silent on both)."""
+    state.timings = dataclasses.replace(state.timings, ingest=JobTiming(queued=3600.0, running=1.0))
+    out = drive(url, DEFAULT_KEY, "scheduler")
+    assert out["before"] == {"queue_length": 0, "queue_infos": []}
+    assert out["queued"] == {"queue_length": 2, "queue_infos": [{"name": "IngestUploadsJob", "length": 2}]}
+    assert [state.jobs.get(j) is not None for j in out["jobs"]] == [True, True]
+    assert out["templates"] == [0, 2, 1]
+    assert state.internal_errors == []
+
+
+def test_high_level_client_reads_the_llm_usage_of_the_calls_answered(
+    url: str, state: H2OGPTeMockState, drive: Drive
+) -> None:
+    """Every LLM call the mock answers counts in the usage statistics (the seeds are silent): the WebSocket query,
+    the REST and agent completions, summarize_content and the OpenAI-compatible completion, by the model they named
+    ("auto" is the first listed, a display name its model) and the user who asked; a user's own figures
+    (get_llm_usage_24h/6h/with_limits/by_llm) hold their calls only, by_user and by_llm_and_user every user's."""
+    out = drive(url, DEFAULT_KEY, "usage")
+    danube, llama, mini = "h2oai/h2o-danube3-4b-chat", "meta-llama/Llama-3.3-70B-Instruct", "gpt-4o-mini"
+    assert out["before"] == 0
+    mine = {row["llm_name"]: row for row in out["by_llm"]}
+    assert {name: row["call_count"] for name, row in mine.items()} == {danube: 4, mini: 1}
+    assert out["by_llm_24h"] == out["by_llm_6h"] == out["by_llm"]
+    spent = sum(row["llm_cost"] for row in out["by_llm"])
+    assert spent > 0
+    assert out["usage_24h"] == out["usage_6h"] == pytest.approx(spent)
+    assert out["with_limits"] == {**out["limits_24h"], "interval": "24 hours"}
+    assert out["with_limits"]["current"] == pytest.approx(spent)
+    assert out["with_limits"]["cost_unit"]
+    assert 0 < out["alice_24h"] != out["usage_24h"]
+    asked = out["completion_usage"]
+    assert (mine[mini]["input_tokens"], mine[mini]["output_tokens"]) == (asked["input_tokens"], asked["output_tokens"])
+    assert mine[mini]["llm_cost"] == pytest.approx(asked["cost"])
+    assert mine[danube]["input_tokens"] >= out["openai_usage"]["prompt_tokens"]
+    users = {row["username"]: row for row in out["by_user"]}
+    assert set(users) == {"harness@example.com", "alice@example.com"}
+    assert users["harness@example.com"]["llm_usage"] == out["by_llm"]
+    assert [row["llm_name"] for row in users["alice@example.com"]["llm_usage"]] == [llama]
+    by_model = {row["llm_name"]: row for row in out["by_llm_and_user"]}
+    assert set(by_model) == {danube, llama, mini}
+    for row in out["by_llm_and_user"]:
+        assert row["total_calls"] == sum(u["call_count"] for u in row["user_usage"])
+        assert row["total_output_tokens"] == sum(u["output_tokens"] for u in row["user_usage"])
+        assert row["total_cost"] == pytest.approx(sum(u["llm_cost"] for u in row["user_usage"]))
+    assert [u["username"] for u in by_model[llama]["user_usage"]] == ["alice@example.com"]
+    performance = {row["llm_name"]: row for row in out["performance"]}
+    assert {name: row["call_count"] for name, row in performance.items()} == {danube: 4, llama: 1, mini: 1}
+    assert all(row["tokens_per_second"] > 0 and row["time_to_first_token"] > 0 for row in out["performance"])
+    assert state.internal_errors == []
+
+
+def test_openai_client_is_answered_for_the_contracts_model_example(url: str, state: H2OGPTeMockState) -> None:
+    """The contract's example model of both OpenAI operations is one the mock serves, so schemathesis's examples
+    (and the coverage phase, which draws them too) reach the 200 answer: a drawn model string is OpenAI's 404."""
+    openai = pytest.importorskip("openai", reason="the openai client is not installed")
+    from h2oharness.openapi import contract_document
+
+    schemas = contract_document("h2ogpte")["components"]["schemas"]
+    chat = schemas["OpenAIChatCompletionRequest"]["properties"]["model"].get("example")
+    response = schemas["OpenAIResponsesRequest"]["properties"]["model"].get("example")
+    assert isinstance(chat, str)
+    assert isinstance(response, str)
+    client = openai.OpenAI(base_url=f"{url}/openai_api/v1", api_key=DEFAULT_KEY, max_retries=0)
+    messages = [{"role": "user", "content": "hi"}]
+    assert client.chat.completions.create(model=chat, messages=messages).choices[0].message.content
+    assert client.responses.create(model=response, input="hi").status == "completed"
     assert state.internal_errors == []

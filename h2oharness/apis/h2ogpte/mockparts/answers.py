@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from h2oharness.apis.h2ogpte.mockparts import usage
 from h2oharness.apis.h2ogpte.mockparts.docs import ready_documents
 from h2oharness.apis.h2ogpte.mockparts.state import FAIL_MARKER, USERNAME, H2OGPTeMockState, new_id
 
@@ -60,6 +61,12 @@ class Plan:
     references: list[dict[str, Any]] = field(default_factory=list)
     file_names: list[str] = field(default_factory=list)
     llm: str = "auto"
+    #: the user asking (the usage statistics' user): the acting user when planned
+    user_id: str = ""
+    #: the prompt's tokens the usage counts (None: the question's words and the system prompt's 12)
+    input_tokens: int | None = None
+    #: how many choices the answer is sent as (an OpenAI chat completion's n): each counts its tokens
+    choices: int = 1
 
 
 def is_agent(llm_args: dict[str, Any] | None, rag_config: dict[str, Any] | None) -> bool:
@@ -113,6 +120,7 @@ def plan(
         agent=agent,
         fails=FAIL_MARKER in message,
         llm=llm or "auto",
+        user_id=state.acting.id,
     )
     result.references = [
         {
@@ -144,8 +152,11 @@ def _file_content(name: str, message: str) -> bytes:
     return f"# Report\n\nWritten for: {message[:80]}\n".encode()
 
 
-def finish(state: H2OGPTeMockState, p: Plan, text: str, error: str | None = None) -> dict[str, Any]:
-    """Store the answer message, its metadata, references and agent files; return the message."""
+def finish(
+    state: H2OGPTeMockState, p: Plan, text: str, error: str | None = None, sent: int | None = None
+) -> dict[str, Any]:
+    """Store the answer message, its metadata, references and agent files, and record the LLM call (``sent``: the
+    tokens sent when the answer stopped early); return the message. A failed answer records no call."""
     session = state.sessions.get(p.session_id)
     answer = {
         "id": p.answer_id,
@@ -168,17 +179,21 @@ def finish(state: H2OGPTeMockState, p: Plan, text: str, error: str | None = None
     if error is not None:
         return answer
     state.references[p.answer_id] = p.references
-    input_tokens = len(p.message.split()) + 12
-    usage = {
-        "llm": p.llm if p.llm != "auto" else "h2oai/h2o-danube3-4b-chat",
+    input_tokens = p.input_tokens if p.input_tokens is not None else len(p.message.split()) + 12
+    output_tokens = (len(p.tokens) if sent is None else sent) * p.choices
+    timings = state.timings
+    seconds = timings.first_token + timings.token_gap * max(0, output_tokens // p.choices - 1)
+    usage.record(state, p.llm, input_tokens, output_tokens, p.user_id, seconds, timings.first_token)
+    stats = {
+        "llm": usage.model_id(p.llm),
         "input_tokens": input_tokens,
-        "output_tokens": len(p.tokens),
-        "total_tokens": input_tokens + len(p.tokens),
-        "cost": round((input_tokens + len(p.tokens)) * 1e-6, 8),
-        "response_time": 0.0,
+        "output_tokens": output_tokens,
+        "total_tokens": input_tokens + output_tokens,
+        "cost": usage.cost(input_tokens, output_tokens),
+        "response_time": round(seconds, 6),
     }
     meta = [
-        {"message_type": "usage_stats", "content": json.dumps(usage)},
+        {"message_type": "usage_stats", "content": json.dumps(stats)},
         {"message_type": "prompt_raw", "content": f"<|user|>{p.message}<|assistant|>"},
     ]
     if p.agent:

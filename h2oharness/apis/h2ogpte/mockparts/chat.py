@@ -205,7 +205,7 @@ async def generate(state: H2OGPTeMockState, p: answers.Plan) -> AsyncIterator[di
             if gen.finishing:
                 break
         with state.lock:
-            answers.finish(state, p, text)
+            answers.finish(state, p, text, sent=gen.emitted)
         yield {"body": "", "finished": True, "message_id": p.answer_id}
     finally:
         gen.live = False

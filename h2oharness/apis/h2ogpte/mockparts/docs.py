@@ -402,6 +402,19 @@ def get_admin_jobs_stats(state: H2OGPTeMockState, call: Call) -> Reply:
     return Reply(counts)
 
 
+def count_pending_jobs(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/jobs/pending/count (the client's get_scheduler_stats): every user's jobs the mock holds that are
+    still queued, in all and per queue, a queue being a job kind (its JobDetails kind, as IngestUploadsJob)."""
+    now = state.clock.now()
+    queues: dict[str, int] = {}
+    for job in state.jobs.all():
+        if job.phase(now) is JobPhase.QUEUED:
+            kind = str(job_view(job, now)["kind"])
+            queues[kind] = queues.get(kind, 0) + 1
+    infos = [{"name": name, "length": length} for name, length in sorted(queues.items())]
+    return Reply({"count": sum(queues.values()), "queue_infos": infos})
+
+
 def download_file(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /file?id=&name=: an agent file's bytes, or an ingested document's (saved under the name asked for)."""
     doc = state.documents.get(call.query["id"])

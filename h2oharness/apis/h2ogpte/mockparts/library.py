@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from h2oharness.apis.h2ogpte.mockparts import usage
 from h2oharness.apis.h2ogpte.mockparts.chat import render_session, session_of
 from h2oharness.apis.h2ogpte.mockparts.docs import (
     collection,
@@ -354,6 +355,14 @@ def create_insert_document_to_collection_job(state: H2OGPTeMockState, call: Call
     return _job(state, "create_insert_document_to_collection_job", doc.name)
 
 
+def insert_document_into_collection(state: H2OGPTeMockState, call: Call) -> Reply:
+    """PUT /api/v1/collections/{collection_id}/documents/{document_id}: 204; the document is in that collection too,
+    as its job twin (create_insert_document_to_collection_job) puts it; an unknown collection or document is a 404."""
+    cid = collection(state, call.path_params["collection_id"])["id"]
+    state.documents.add_to(document_of(state, call.path_params["document_id"]), cid)
+    return empty()
+
+
 def create_process_document_job(state: H2OGPTeMockState, call: Call) -> Reply:
     """POST /api/v1/documents/process_job: 201 JobDetails; the summary is readable under the given summary_id (a
     failed job when the document does not exist)."""
@@ -367,10 +376,13 @@ def create_process_document_job(state: H2OGPTeMockState, call: Call) -> Reply:
         return _job(state, "create_process_document_job", doc.name, f"Document summary {summary_id} already exists")
     text = doc.data.decode("utf-8", errors="replace")
     lines = [line for line in text.splitlines() if line.strip()]
+    content = f"{doc.name}: {len(lines)} lines. " + " ".join(lines[:3])
+    # the summary is an LLM's answer: a call of the model asked for (else the default one) on the document's text
+    usage.record(state, body.get("llm"), len(text.split()), len(content.split()))
     state.summaries[summary_id] = {
         "id": summary_id,
         "document_id": doc.id,
-        "content": f"{doc.name}: {len(lines)} lines. " + " ".join(lines[:3]),
+        "content": content,
         "error": "",
         "kwargs": "{}",
         "created_at": state.now().isoformat(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from h2oharness.apis.h2ogpte.mockparts import usage
 from h2oharness.apis.h2ogpte.mockparts.docs import MODELS
 from h2oharness.apis.h2ogpte.mockparts.state import FAIL_MARKER, H2OGPTeMockState
 from h2oharness.apis.h2ogpte.mockparts.wire import Call, Reply, bad_request, not_found, object_body
@@ -27,14 +28,19 @@ def _texts(body: dict[str, Any]) -> list[str]:
     return [t for t in given if isinstance(t, str)]
 
 
-def _answer(model: str, prompt: str, content: Any) -> dict[str, Any]:
+def _answer(state: H2OGPTeMockState, model: str, prompt: str, content: Any) -> dict[str, Any]:
+    """The LLM's answer (a failed one when the prompt carries the failure marker); an answered call is recorded."""
     failed = FAIL_MARKER in prompt
+    input_tokens = len(prompt.split())
+    output_tokens = len(" ".join(content if isinstance(content, list) else [content]).split())
+    if not failed:
+        usage.record(state, model, input_tokens, output_tokens)
     return {
         "content": [] if failed and isinstance(content, list) else ("" if failed else content),
         "error": FAILURE if failed else "",
         "llm": model,
-        "input_tokens": len(prompt.split()),
-        "output_tokens": len(" ".join(content if isinstance(content, list) else [content]).split()),
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
     }
 
 
@@ -46,7 +52,7 @@ def answer_question(state: H2OGPTeMockState, call: Call) -> Reply:
         raise bad_request("question is required")
     texts = _texts(body)
     context = f" The context says: {' '.join(' '.join(texts).split()[:12])}." if texts else ""
-    answer = _answer(model, question + " ".join(texts), f"Answer to: {question.strip()}.{context}")
+    answer = _answer(state, model, question + " ".join(texts), f"Answer to: {question.strip()}.{context}")
     return Reply({**answer, "origin": "h2oharness-mock"})
 
 
@@ -56,7 +62,7 @@ def summarize_content(state: H2OGPTeMockState, call: Call) -> Reply:
     texts = _texts(body)
     firsts = [t.strip().split(". ")[0].rstrip(".") for t in texts if t.strip()]
     summary = ". ".join(firsts) + "." if firsts else "Nothing to summarize."
-    return Reply(_answer(model, " ".join(texts), f"Summary: {summary}"))
+    return Reply(_answer(state, model, " ".join(texts), f"Summary: {summary}"))
 
 
 def extract_data(state: H2OGPTeMockState, call: Call) -> Reply:
@@ -64,4 +70,4 @@ def extract_data(state: H2OGPTeMockState, call: Call) -> Reply:
     model, body = _model(call), object_body(call)
     texts = _texts(body)
     extracted = ["; ".join(line.strip() for line in t.splitlines() if line.strip()) for t in texts]
-    return Reply(_answer(model, " ".join(texts), extracted))
+    return Reply(_answer(state, model, " ".join(texts), extracted))

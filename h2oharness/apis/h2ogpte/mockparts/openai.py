@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.responses import Response, StreamingResponse
 
-from h2oharness.apis.h2ogpte.mockparts import answers
+from h2oharness.apis.h2ogpte.mockparts import answers, usage
 from h2oharness.apis.h2ogpte.mockparts.chat import generate
 from h2oharness.apis.h2ogpte.mockparts.docs import openai_model_list
 from h2oharness.apis.h2ogpte.mockparts.openai_tools import forced_tool, json_format, json_text, tool_call
@@ -70,6 +70,8 @@ def _usage(state: H2OGPTeMockState, p: answers.Plan, prompt: str, choices: int =
 def _plan(state: H2OGPTeMockState, prompt: str, model: str, body: dict[str, Any]) -> answers.Plan:
     """The answer's plan; when a JSON shape is asked for, its tokens spell that JSON."""
     p = answers.plan(state, _session(state), prompt, None, {"rag_type": "llm_only"}, model)
+    # the usage statistics count the prompt as the answer's usage reports it
+    p.input_tokens = len(prompt.split())
     schema = json_format(body)
     if schema is not None:
         text = json_text(schema, prompt, "".join(p.tokens))
@@ -123,6 +125,7 @@ def chat_completions(state: H2OGPTeMockState, call: Call) -> Reply | Response:
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
     function = forced_tool(body)
     if function is not None:
+        usage.record(state, model, len(prompt.split()), 1)
         return _tool_call_answer(body, function, prompt, created, include_usage)
     p = _plan(state, prompt, model, body)
     # OpenAI's max_tokens: the answer stops after that many tokens, finish_reason "length"
@@ -134,6 +137,7 @@ def chat_completions(state: H2OGPTeMockState, call: Call) -> Reply | Response:
     # OpenAI's n: that many choices, here each the same answer (n outside 1..MAX_CHOICES is left alone)
     n = _limit(body, "n") or 1
     n = n if n <= MAX_CHOICES else 1
+    p.choices = n
     cid = f"chatcmpl-{p.answer_id[:12]}"
 
     def chunk(delta: dict[str, Any], finish: str | None, index: int = 0) -> dict[str, Any]:

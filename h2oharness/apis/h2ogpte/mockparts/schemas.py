@@ -26,6 +26,16 @@ LIMIT: Schema = {
 }
 
 
+#: the model an OpenAI-compatible request names; its example is one the mock serves, so that schemathesis's examples
+#: reach the 200 answer (a drawn string is almost never a model: OpenAI's 404 model_not_found)
+OPENAI_MODEL: Schema = {
+    "type": "string",
+    "description": 'The model to answer with: "auto" or one GET /openai_api/v1/models lists '
+    "(another gets OpenAI's 404 model_not_found).",
+    "example": "auto",
+}
+
+
 def nullable(schema: Schema) -> Schema:
     """The schema, also allowing null (OpenAPI 3.0 ``nullable``; an enum then lists null too, as 3.0.3 requires)."""
     if "enum" in schema:
@@ -135,7 +145,7 @@ REQUEST_SCHEMAS: dict[str, Schema] = {
     ),
     "OpenAIChatCompletionRequest": obj(
         ("model", "messages"),
-        model=STR,
+        model=OPENAI_MODEL,
         messages={
             "type": "array",
             "minItems": 1,
@@ -158,7 +168,7 @@ REQUEST_SCHEMAS: dict[str, Schema] = {
     ),
     "OpenAIResponsesRequest": obj(
         ("model", "input"),
-        model=STR,
+        model=OPENAI_MODEL,
         input={
             "oneOf": [
                 STR,

@@ -191,6 +191,19 @@ class Documents(dict[str, Document]):
 
 
 @dataclass
+class LLMUsage:
+    """The LLM calls one user made to one model within one minute of the mock's clock, added up."""
+
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost: float = 0.0
+    #: clock seconds the answers took (first token to last), and their waits for the first token, summed
+    seconds: float = 0.0
+    first_token: float = 0.0
+
+
+@dataclass
 class Generation:
     """The answer being generated for one question: what pause/resume/stop/finish act on."""
 
@@ -233,6 +246,9 @@ class H2OGPTeMockState(MockState):
     #: agent files, feedback exports, answers' generations, created keys' secrets, published library entries, stars
     #: and each kind of /rpc/db record; beyond it the oldest made go, as if deleted
     max_objects: int = 10_000
+    #: the LLM calls answered (chat, agent and OpenAI answers, direct LLM calls, document summaries), added up per
+    #: minute, user and model: what the usage statistics read; beyond this many the oldest minutes go
+    max_llm_usage: int = 50_000
     jobs: UserJobs = field(init=False)
     uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     #: the user id of each upload's uploader
@@ -282,6 +298,8 @@ class H2OGPTeMockState(MockState):
     scope: str | None = None
     #: the CSV of every feedback export job, by job id
     exports: dict[str, bytes] = field(default_factory=dict)
+    #: the LLM calls answered: (clock minute, user id, model) -> their usage, oldest first
+    llm_usage: dict[tuple[int, str, str], LLMUsage] = field(default_factory=dict)
     #: the generic layer answering the contract's operations no handler takes (mockparts/generic.py)
     resources: Resources | None = None
     #: the bytes each store bounded by bytes held when last summed, with its size and newest key then
@@ -325,6 +343,10 @@ class H2OGPTeMockState(MockState):
                     del held[key]
             for star in list(itertools.islice(self.stars, max(0, len(self.stars) - max(1, self.max_objects)))):
                 del self.stars[star]
+            for minute in list(
+                itertools.islice(self.llm_usage, max(0, len(self.llm_usage) - max(1, self.max_llm_usage)))
+            ):
+                del self.llm_usage[minute]
             untagged = set(_oldest(self.tags, self.max_objects))
             for name in untagged:
                 del self.tags[name]
