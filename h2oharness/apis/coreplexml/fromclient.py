@@ -209,6 +209,8 @@ BOOL: JSON = {"type": "boolean"}
 ANY_OBJECT: JSON = {"type": "object", "additionalProperties": True}
 TIME: JSON = _ref("Timestamp")
 STATUS: JSON = {"type": "string", "enum": ["queued", "running", "completed", "failed"]}
+#: a deployment's stage, as deployments.create documents it ("staging or production") and promote sends it
+STAGE: JSON = {"type": "string", "enum": ["staging", "production"]}
 
 #: the schemas of the answers the SDK reads (from its normalisers, loops and docstrings)
 SCHEMAS: dict[str, JSON] = {
@@ -265,7 +267,7 @@ SCHEMAS: dict[str, JSON] = {
         project_id=STR,
         model_id=STR,
         name=STR,
-        stage={"type": "string", "enum": ["staging", "production"]},
+        stage=STAGE,
         status={"type": "string", "enum": ["active", "inactive"]},
         config=ANY_OBJECT,
         created_at=TIME,
@@ -415,6 +417,9 @@ ANSWERS: dict[str, str] = {
 }
 #: request bodies the recording cannot type (a dict or a list of dicts)
 BODIES: dict[str, str] = {"models.predict": "PredictRequest", "deployments.predict": "PredictRequest"}
+#: body fields whose values the SDK documents, beyond the type of the one it sent: a schema-valid request is then
+#: one the server can take (a promote to the stage "" is refused, so a contract allowing it failed its own sweep)
+BODY_FIELDS: dict[str, JSON] = {"stage": STAGE, "to_stage": STAGE}
 
 
 # -------------------------------------------------------------------------------------------------- merging
@@ -480,7 +485,7 @@ def _new_operation(call: SdkCall, answer: str, operation_id: str) -> JSON:
             if body_schema
             else {
                 "type": "object",
-                "properties": {k: _type_of(v) for k, v in call.body.items()},
+                "properties": {k: dict(BODY_FIELDS.get(k) or _type_of(v)) for k, v in call.body.items()},
             }
         )
         if not body_schema and call.body_required:

@@ -120,7 +120,8 @@ DEVIATIONS: dict[str, str] = {
     "reports, privacy policies and sessions, SynthGen models and studio sessions that name it stay",
     "jobs": "privacy detect/transform and SynthGen generate are jobs on the state's clock (0.2 s queued, 1 s "
     "running), 'completed' when done; reports, sessions and SynthGen models are ready at once",
-    "promote/rollback/deactivate": "promote sets the stage to to_stage (staging or production, else 422), "
+    "promote/rollback/deactivate": "promote sets the stage to to_stage (the contract's enum, staging or "
+    "production; else 422), "
     "deactivate sets the status to inactive, rollback serves to_model_id or to_deployment_id's model (404 when "
     "unknown) and with neither leaves the deployment as it is (the mock keeps no version history); the next read "
     "shows each change",

@@ -112,3 +112,22 @@ def test_a_models_parameters_name_it(
         assert http.get(f"/api/models/{model}/parameters").json() == {"model_id": model, "parameters": {}}
     http.delete(f"/api/models/{models[0]}")
     assert http.get(f"/api/models/{models[0]}/parameters").status_code == 404
+
+
+def test_the_stages_the_contract_allows_are_the_ones_the_mock_takes() -> None:
+    # the contract allowed any string for to_stage: a seeded sweep (HARNESS_SEED=4242) drew "" and the mock's
+    # documented refusal of it failed the sweep as a schema-valid request rejected
+    import yaml
+
+    from h2oharness.apis.coreplexml.fromclient import openapi_from_client
+    from h2oharness.apis.coreplexml.mockparts.deployments import STAGES
+    from h2oharness.openapi import contract_path
+
+    committed = yaml.safe_load(contract_path("coreplexml").read_text(encoding="utf-8"))
+    for document in (committed, openapi_from_client()):
+        paths = document["paths"]
+        promote = paths["/api/mlops/deployments/{deployment_id}/promote"]["post"]
+        create = paths["/api/mlops/projects/{project_id}/deployments"]["post"]
+        for body, field in ((promote, "to_stage"), (create, "stage")):
+            schema = body["requestBody"]["content"]["application/json"]["schema"]["properties"][field]
+            assert tuple(schema["enum"]) == STAGES, (field, schema)
