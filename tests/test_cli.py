@@ -422,15 +422,18 @@ def test_a_run_whose_pytest_wrote_no_report_does_not_show_the_previous_one(
     assert earlier.is_file()
 
 
+def broken_suite(root: Path) -> None:
+    """A suite folder under ``root`` whose one h2o3 contract module is not Python (and an empty scenarios folder)."""
+    (root / "contracts" / "h2o3").mkdir(parents=True)
+    (root / "scenarios").mkdir()
+    (root / "contracts" / "h2o3" / "test_broken.py").write_text("def test_x(:\n")
+
+
 def test_a_suite_module_that_cannot_be_collected_is_a_harness_error_of_its_api(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """A module that cannot be collected is an error of its API: exit 3 naming the module, not "nothing tested, 0"."""
-    import json
-
-    (tmp_path / "contracts" / "h2o3").mkdir(parents=True)
-    (tmp_path / "scenarios").mkdir()
-    (tmp_path / "contracts" / "h2o3" / "test_broken.py").write_text("def test_x(:\n")
+    broken_suite(tmp_path)
     argv = ["run", "--api", "h2o3", "--suite-dir", str(tmp_path), "--workers", "0", "--report-dir", str(tmp_path / "r")]
     assert main(argv) == 3
     out = capsys.readouterr().out
@@ -445,11 +448,7 @@ def test_a_module_of_one_api_that_cannot_be_collected_leaves_the_other_apis_test
 ) -> None:
     # pytest ran no test at all after a collection error: the workflows scenario never ran, and workflows was
     # missing from the report as if the run had not been asked to test it
-    import json
-
-    (tmp_path / "contracts" / "h2o3").mkdir(parents=True)
-    (tmp_path / "scenarios").mkdir()
-    (tmp_path / "contracts" / "h2o3" / "test_broken.py").write_text("def test_x(:\n")
+    broken_suite(tmp_path)
     (tmp_path / "scenarios" / "test_workflows_fine.py").write_text("def test_fine():\n    pass\n")
     argv = ["run", "--api", "h2o3,workflows", "--suite-dir", str(tmp_path), "--workers", "0"]
     assert main([*argv, "--report-dir", str(tmp_path / "r")]) == 3
