@@ -22,7 +22,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 # module-level functions left out of ``introspect``: they start, stop or leave the session, or write files
@@ -180,235 +180,231 @@ def _recorder(steps: dict[str, object]) -> Callable[[str, Callable[[], Any]], No
     return step
 
 
-def wide(url: str, csv_path: str) -> dict[str, object]:
-    """Frame work, a cross-validated GBM, AutoML and remove_all, as a user goes on after the seed flow."""
+@contextlib.contextmanager
+def _session(url: str) -> Iterator[tuple[Any, dict[str, object], Callable[[str, Callable[[], Any]], None]]]:
+    """h2o connected to ``url`` (no progress bars, no usage tracking), the steps seen so far and their recorder; the
+    connection closed at the end."""
     os.environ.setdefault("DO_NOT_TRACK", "1")
     import h2o
-    from h2o.automl import H2OAutoML
-    from h2o.estimators import H2OGradientBoostingEstimator
 
     h2o.connect(url=url, verbose=False)
     h2o.no_progress()
     steps: dict[str, object] = {}
-    step = _recorder(steps)
-
-    fr = h2o.import_file(csv_path)
-    x1 = fr["x1"]
-    step("head", lambda: list(fr.head().as_data_frame().shape))
-    step("tail", lambda: fr.tail(3).nrow)
-    step("mean", lambda: x1.mean())
-    step("sum", lambda: x1.sum())
-    step("min_max_sd", lambda: [x1.min(), x1.max(), x1.sd()[0]])
-    step("table", lambda: fr["color"].table().as_data_frame().values.tolist())
-    step("filter", lambda: fr[x1 > 0].nrow)
-    step("filter_and", lambda: fr[(x1 > 0) & (fr["size"] < 5)].nrow)
-    step("filter_or", lambda: fr[(x1 > 0) | (fr["color"] == "red")].nrow)
-    step("rows", lambda: fr[0:10, :].nrow)
-    step("asfactor", lambda: fr["size"].asfactor().types)
-    step("cbind", lambda: fr[["x1"]].cbind(fr[["x2"]]).ncol)
-    step("rbind", lambda: fr.rbind(fr).nrow)
-    step("unique", lambda: fr["color"].unique().nrow)
-    step("levels", lambda: fr["color"].levels())
-    step("as_data_frame", lambda: list(fr.as_data_frame().shape))
-    step("ls", lambda: len(h2o.ls()))
-    train, valid = fr.split_frame(ratios=[0.75], seed=1)
-    steps["split"] = ["ok", [train.nrow, valid.nrow]]
-    gbm = H2OGradientBoostingEstimator(
-        ntrees=5, max_depth=3, nfolds=3, seed=1, keep_cross_validation_predictions=True,
-    )  # fmt: skip
-    step("train_cv", lambda: gbm.train(y="label", training_frame=train, validation_frame=valid) and None)
-    step("auc_xval", lambda: gbm.auc(xval=True))
-    step("auc_valid", lambda: gbm.auc(valid=True))
-    step("cv_summary", lambda: list(gbm.cross_validation_metrics_summary().as_data_frame().shape))
-    step("cv_models", lambda: len(gbm.cross_validation_models()))
-    step("cv_holdout", lambda: gbm.cross_validation_holdout_predictions().nrow)
-    step("scoring_history", lambda: list(gbm.scoring_history().columns))
-    step("predictions", lambda: list(gbm.predict(valid).as_data_frame().shape))
-    aml = H2OAutoML(max_models=3, seed=1, nfolds=3, exclude_algos=["DeepLearning", "XGBoost"])
-    step("automl", lambda: aml.train(y="label", training_frame=train) and None)
-    step("aml_leader", lambda: aml.leader.model_id)
-    step("aml_leaderboard", lambda: aml.leaderboard.as_data_frame()["model_id"].tolist())
-    step("aml_extended", lambda: list(h2o.automl.get_leaderboard(aml, extra_columns="ALL").columns))
-    step("remove_all", lambda: h2o.remove_all())
-    step("ls_after", lambda: len(h2o.ls()))
+    yield h2o, steps, _recorder(steps)
     h2o.connection().close()
+
+
+def wide(url: str, csv_path: str) -> dict[str, object]:
+    """Frame work, a cross-validated GBM, AutoML and remove_all, as a user goes on after the seed flow."""
+    with _session(url) as (h2o, steps, step):
+        from h2o.automl import H2OAutoML
+        from h2o.estimators import H2OGradientBoostingEstimator
+
+        fr = h2o.import_file(csv_path)
+        x1 = fr["x1"]
+        step("head", lambda: list(fr.head().as_data_frame().shape))
+        step("tail", lambda: fr.tail(3).nrow)
+        step("mean", lambda: x1.mean())
+        step("sum", lambda: x1.sum())
+        step("min_max_sd", lambda: [x1.min(), x1.max(), x1.sd()[0]])
+        step("table", lambda: fr["color"].table().as_data_frame().values.tolist())
+        step("filter", lambda: fr[x1 > 0].nrow)
+        step("filter_and", lambda: fr[(x1 > 0) & (fr["size"] < 5)].nrow)
+        step("filter_or", lambda: fr[(x1 > 0) | (fr["color"] == "red")].nrow)
+        step("rows", lambda: fr[0:10, :].nrow)
+        step("asfactor", lambda: fr["size"].asfactor().types)
+        step("cbind", lambda: fr[["x1"]].cbind(fr[["x2"]]).ncol)
+        step("rbind", lambda: fr.rbind(fr).nrow)
+        step("unique", lambda: fr["color"].unique().nrow)
+        step("levels", lambda: fr["color"].levels())
+        step("as_data_frame", lambda: list(fr.as_data_frame().shape))
+        step("ls", lambda: len(h2o.ls()))
+        train, valid = fr.split_frame(ratios=[0.75], seed=1)
+        steps["split"] = ["ok", [train.nrow, valid.nrow]]
+        gbm = H2OGradientBoostingEstimator(
+            ntrees=5, max_depth=3, nfolds=3, seed=1, keep_cross_validation_predictions=True,
+        )  # fmt: skip
+        step("train_cv", lambda: gbm.train(y="label", training_frame=train, validation_frame=valid) and None)
+        step("auc_xval", lambda: gbm.auc(xval=True))
+        step("auc_valid", lambda: gbm.auc(valid=True))
+        step("cv_summary", lambda: list(gbm.cross_validation_metrics_summary().as_data_frame().shape))
+        step("cv_models", lambda: len(gbm.cross_validation_models()))
+        step("cv_holdout", lambda: gbm.cross_validation_holdout_predictions().nrow)
+        step("scoring_history", lambda: list(gbm.scoring_history().columns))
+        step("predictions", lambda: list(gbm.predict(valid).as_data_frame().shape))
+        aml = H2OAutoML(max_models=3, seed=1, nfolds=3, exclude_algos=["DeepLearning", "XGBoost"])
+        step("automl", lambda: aml.train(y="label", training_frame=train) and None)
+        step("aml_leader", lambda: aml.leader.model_id)
+        step("aml_leaderboard", lambda: aml.leaderboard.as_data_frame()["model_id"].tolist())
+        step("aml_extended", lambda: list(h2o.automl.get_leaderboard(aml, extra_columns="ALL").columns))
+        step("remove_all", lambda: h2o.remove_all())
+        step("ls_after", lambda: len(h2o.ls()))
     return steps
 
 
 def frames(url: str, csv_path: str) -> dict[str, object]:
     """Import options, sort by names, column assignment, deep_copy and apply, levels (relevel, set_levels,
     set_level), ifelse to levels and group_by: each step's result, or its error."""
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    import h2o
+    with _session(url) as (h2o, steps, step):
 
-    h2o.connect(url=url, verbose=False)
-    h2o.no_progress()
-    steps: dict[str, object] = {}
-    step = _recorder(steps)
+        def column(frame: Any, name: str) -> list[float | None]:
+            return [float(v) if v else None for (v,) in frame[name].as_data_frame(use_pandas=False, header=False)]
 
-    def column(frame: Any, name: str) -> list[float | None]:
-        return [float(v) if v else None for (v,) in frame[name].as_data_frame(use_pandas=False, header=False)]
+        step("skipped", lambda: h2o.import_file(csv_path, skipped_columns=[0, 3]).types)
+        step("na_strings", lambda: h2o.import_file(csv_path, na_strings={"color": ["red"], "size": ["1"]}).nacnt())
+        fr = h2o.import_file(csv_path, destination_frame="frames")
+        step("sort", lambda: column(fr.sort("x1"), "x1")[:3])
+        step("sort_desc", lambda: column(fr.sort(["color", "x1"], ascending=[True, False]), "x1")[:2])
 
-    step("skipped", lambda: h2o.import_file(csv_path, skipped_columns=[0, 3]).types)
-    step("na_strings", lambda: h2o.import_file(csv_path, na_strings={"color": ["red"], "size": ["1"]}).nacnt())
-    fr = h2o.import_file(csv_path, destination_frame="frames")
-    step("sort", lambda: column(fr.sort("x1"), "x1")[:3])
-    step("sort_desc", lambda: column(fr.sort(["color", "x1"], ascending=[True, False]), "x1")[:2])
+        def assign() -> list[Any]:
+            fr["double_x1"] = fr["x1"] * 2
+            fr["one"] = 1
+            fr[fr["color"] == "red", "size"] = -1
+            fr["x2"] = fr["x2"].isna()
+            return [
+                fr.names,
+                fr.types["size"],
+                fr["double_x1"].sum(),
+                fr["one"].sum(),
+                fr["size"].min(),
+                fr["x2"].sum(),
+            ]
 
-    def assign() -> list[Any]:
-        fr["double_x1"] = fr["x1"] * 2
-        fr["one"] = 1
-        fr[fr["color"] == "red", "size"] = -1
-        fr["x2"] = fr["x2"].isna()
-        return [fr.names, fr.types["size"], fr["double_x1"].sum(), fr["one"].sum(), fr["size"].min(), fr["x2"].sum()]
-
-    step("assign", assign)
-    step("original", lambda: h2o.get_frame("frames").names)
-    step(
-        "group_by",
-        lambda: fr.group_by("color").count().mean("x1").max("size").get_frame().as_data_frame().values.tolist(),
-    )
-    original = h2o.get_frame("frames")
-    step("deep_copy", lambda: [h2o.deep_copy(original, "copied").dim, h2o.get_frame("copied").names])
-    step(
-        "apply_mean",
-        lambda: original[["x1", "size"]].apply(lambda c: c.mean()).as_data_frame().values.tolist(),
-    )
-    step("relevel", lambda: original["color"].relevel("red").levels())
-    step("set_levels", lambda: original["color"].set_levels(["B", "G", "R"]).table().as_data_frame().values.tolist())
-    step("set_level", lambda: original["label"].set_level("yes").table().as_data_frame().values.tolist())
-    step("ifelse", lambda: (fr["x1"] > 0).ifelse("pos", "neg").table().as_data_frame().values.tolist())
-    step("group_by_na", lambda: h2o.get_frame("frames").group_by("label").sum("x2", na="rm").get_frame().ncol)
-    h2o.connection().close()
+        step("assign", assign)
+        step("original", lambda: h2o.get_frame("frames").names)
+        step(
+            "group_by",
+            lambda: fr.group_by("color").count().mean("x1").max("size").get_frame().as_data_frame().values.tolist(),
+        )
+        original = h2o.get_frame("frames")
+        step("deep_copy", lambda: [h2o.deep_copy(original, "copied").dim, h2o.get_frame("copied").names])
+        step(
+            "apply_mean",
+            lambda: original[["x1", "size"]].apply(lambda c: c.mean()).as_data_frame().values.tolist(),
+        )
+        step("relevel", lambda: original["color"].relevel("red").levels())
+        step(
+            "set_levels", lambda: original["color"].set_levels(["B", "G", "R"]).table().as_data_frame().values.tolist()
+        )
+        step("set_level", lambda: original["label"].set_level("yes").table().as_data_frame().values.tolist())
+        step("ifelse", lambda: (fr["x1"] > 0).ifelse("pos", "neg").table().as_data_frame().values.tolist())
+        step("group_by_na", lambda: h2o.get_frame("frames").group_by("label").sum("x2", na="rm").get_frame().ncol)
     return steps
 
 
 def explain(url: str, csv_path: str) -> dict[str, object]:
     """predict_contributions (plain, top_n/bottom_n) and predict_leaf_node_assignment (Path, Node_ID) of a binomial
     and a regression GBM, a DRF, a multinomial GBM and a GLM, with each model's predictions of the same rows."""
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    import h2o
-    from h2o.estimators import (
-        H2OGeneralizedLinearEstimator,
-        H2OGradientBoostingEstimator,
-        H2ORandomForestEstimator,
-    )
+    with _session(url) as (h2o, steps, step):
+        from h2o.estimators import (
+            H2OGeneralizedLinearEstimator,
+            H2OGradientBoostingEstimator,
+            H2ORandomForestEstimator,
+        )
 
-    h2o.connect(url=url, verbose=False)
-    h2o.no_progress()
-    steps: dict[str, object] = {}
-    step = _recorder(steps)
-    fr = h2o.import_file(csv_path)
+        fr = h2o.import_file(csv_path)
 
-    def shape(frame: Any) -> dict[str, Any]:
-        rows = frame.as_data_frame(use_pandas=False)[1:]
-        return {"names": frame.names, "types": frame.types, "nrow": frame.nrow, "rows": rows[:5], "id": frame.frame_id}
+        def shape(frame: Any) -> dict[str, Any]:
+            rows = frame.as_data_frame(use_pandas=False)[1:]
+            return {
+                "names": frame.names,
+                "types": frame.types,
+                "nrow": frame.nrow,
+                "rows": rows[:5],
+                "id": frame.frame_id,
+            }
 
-    models = {
-        "gbm_bin": (H2OGradientBoostingEstimator(ntrees=3, max_depth=2, seed=1), "label"),
-        "gbm_reg": (H2OGradientBoostingEstimator(ntrees=3, max_depth=2, seed=1), "x2"),
-        "drf_bin": (H2ORandomForestEstimator(ntrees=3, max_depth=2, seed=1), "label"),
-        "gbm_multi": (H2OGradientBoostingEstimator(ntrees=2, max_depth=2, seed=1), "color"),
-        "glm_bin": (H2OGeneralizedLinearEstimator(family="binomial"), "label"),
-    }
-    for name, (model, y) in models.items():
-        model.train(y=y, training_frame=fr)
-        step(f"{name}.predict", lambda model=model: model.predict(fr).as_data_frame(use_pandas=False)[1:6])
-        step(f"{name}.contributions", lambda model=model: shape(model.predict_contributions(fr)))
-        step(f"{name}.top", lambda model=model: shape(model.predict_contributions(fr, top_n=2, bottom_n=1)))
-        step(f"{name}.leaf", lambda model=model: shape(model.predict_leaf_node_assignment(fr)))
-        step(f"{name}.leaf_levels", lambda model=model: model.predict_leaf_node_assignment(fr).levels())
-        step(f"{name}.node_id", lambda model=model: shape(model.predict_leaf_node_assignment(fr, type="Node_ID")))
-    h2o.connection().close()
+        models = {
+            "gbm_bin": (H2OGradientBoostingEstimator(ntrees=3, max_depth=2, seed=1), "label"),
+            "gbm_reg": (H2OGradientBoostingEstimator(ntrees=3, max_depth=2, seed=1), "x2"),
+            "drf_bin": (H2ORandomForestEstimator(ntrees=3, max_depth=2, seed=1), "label"),
+            "gbm_multi": (H2OGradientBoostingEstimator(ntrees=2, max_depth=2, seed=1), "color"),
+            "glm_bin": (H2OGeneralizedLinearEstimator(family="binomial"), "label"),
+        }
+        for name, (model, y) in models.items():
+            model.train(y=y, training_frame=fr)
+            step(f"{name}.predict", lambda model=model: model.predict(fr).as_data_frame(use_pandas=False)[1:6])
+            step(f"{name}.contributions", lambda model=model: shape(model.predict_contributions(fr)))
+            step(f"{name}.top", lambda model=model: shape(model.predict_contributions(fr, top_n=2, bottom_n=1)))
+            step(f"{name}.leaf", lambda model=model: shape(model.predict_leaf_node_assignment(fr)))
+            step(f"{name}.leaf_levels", lambda model=model: model.predict_leaf_node_assignment(fr).levels())
+            step(f"{name}.node_id", lambda model=model: shape(model.predict_leaf_node_assignment(fr, type="Node_ID")))
     return steps
 
 
 def reshape(url: str, csv_path: str) -> dict[str, object]:
     """H2OFrame.merge (inner, all_x, hash, by_x/by_y), cut (breaks, labels, right=False), pivot and apply(axis=1)."""
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    import h2o
+    with _session(url) as (h2o, steps, step):
 
-    h2o.connect(url=url, verbose=False)
-    h2o.no_progress()
-    steps: dict[str, object] = {}
-    step = _recorder(steps)
+        def seen(frame: Any) -> dict[str, Any]:
+            rows = frame.as_data_frame(use_pandas=False, header=False)
+            return {"names": frame.names, "types": frame.types, "levels": frame.levels(), "rows": rows}
 
-    def seen(frame: Any) -> dict[str, Any]:
-        rows = frame.as_data_frame(use_pandas=False, header=False)
-        return {"names": frame.names, "types": frame.types, "levels": frame.levels(), "rows": rows}
-
-    fr = h2o.import_file(csv_path)
-    head = fr[0:8, ["color", "x1", "size"]]
-    right = h2o.H2OFrame({"color": ["blue", "green", "purple"], "w": [1, 2, 3]}, column_types={"color": "enum"})
-    nums = h2o.H2OFrame({"k": [3, 1, 2, 5], "v": [0.5, 1.5, 2.5, 3.5]})
-    keyed = h2o.H2OFrame({"k": [1, 2, 2, 7], "z": ["a", "b", "c", "d"]}, column_types={"z": "enum"})
-    step("merge", lambda: seen(head.merge(right)))
-    step("merge_all_x", lambda: seen(nums.merge(keyed, all_x=True)))
-    step("merge_hash", lambda: seen(head.merge(right, method="hash")))
-    step("merge_by", lambda: seen(nums.merge(keyed, by_x=["k"], by_y=["k"])))
-    step("cut", lambda: seen(fr[0:10, "x1"].cut([-3, 0, 1, 3])))
-    step("cut_labels", lambda: seen(fr[0:10, "x1"].cut([-3, 0, 3], labels=["neg", "pos"])))
-    step("cut_left", lambda: seen(fr[0:10, "x1"].cut([-3, 0, 3], right=False, include_lowest=True)))
-    long = h2o.H2OFrame(
-        {"idx": [1, 1, 2, 2, 3], "col": ["a", "b", "a", "b", "a"], "val": [1.0, 2.0, 3.0, 4.0, 5.5]},
-        column_types={"col": "enum"},
-    )
-    step("pivot", lambda: seen(long.pivot(index="idx", column="col", value="val")))
-    step("apply_mean", lambda: seen(fr[0:5, ["x1", "x2", "size"]].apply(lambda r: r.mean(), axis=1)))
-    step("apply_max", lambda: seen(fr[0:5, ["x1", "x2", "size"]].apply(lambda r: r.max(), axis=1)))
-    step("apply_expr", lambda: seen(fr[0:5, ["x1", "x2"]].apply(lambda r: r["x1"] * 2 + r["x2"], axis=1)))
-    step("apply_sum", lambda: seen(fr[0:5, ["x1", "x2", "size"]].apply(lambda r: r.sum(), axis=1)))
-    h2o.connection().close()
+        fr = h2o.import_file(csv_path)
+        head = fr[0:8, ["color", "x1", "size"]]
+        right = h2o.H2OFrame({"color": ["blue", "green", "purple"], "w": [1, 2, 3]}, column_types={"color": "enum"})
+        nums = h2o.H2OFrame({"k": [3, 1, 2, 5], "v": [0.5, 1.5, 2.5, 3.5]})
+        keyed = h2o.H2OFrame({"k": [1, 2, 2, 7], "z": ["a", "b", "c", "d"]}, column_types={"z": "enum"})
+        step("merge", lambda: seen(head.merge(right)))
+        step("merge_all_x", lambda: seen(nums.merge(keyed, all_x=True)))
+        step("merge_hash", lambda: seen(head.merge(right, method="hash")))
+        step("merge_by", lambda: seen(nums.merge(keyed, by_x=["k"], by_y=["k"])))
+        step("cut", lambda: seen(fr[0:10, "x1"].cut([-3, 0, 1, 3])))
+        step("cut_labels", lambda: seen(fr[0:10, "x1"].cut([-3, 0, 3], labels=["neg", "pos"])))
+        step("cut_left", lambda: seen(fr[0:10, "x1"].cut([-3, 0, 3], right=False, include_lowest=True)))
+        long = h2o.H2OFrame(
+            {"idx": [1, 1, 2, 2, 3], "col": ["a", "b", "a", "b", "a"], "val": [1.0, 2.0, 3.0, 4.0, 5.5]},
+            column_types={"col": "enum"},
+        )
+        step("pivot", lambda: seen(long.pivot(index="idx", column="col", value="val")))
+        step("apply_mean", lambda: seen(fr[0:5, ["x1", "x2", "size"]].apply(lambda r: r.mean(), axis=1)))
+        step("apply_max", lambda: seen(fr[0:5, ["x1", "x2", "size"]].apply(lambda r: r.max(), axis=1)))
+        step("apply_expr", lambda: seen(fr[0:5, ["x1", "x2"]].apply(lambda r: r["x1"] * 2 + r["x2"], axis=1)))
+        step("apply_sum", lambda: seen(fr[0:5, ["x1", "x2", "size"]].apply(lambda r: r.sum(), axis=1)))
     return steps
 
 
 def grid(url: str, csv_path: str) -> dict[str, object]:
     """H2OGridSearch: train, get_grid sorted, models, sorted_metric_table, h2o.get_grid, a random search, a grid with
     a value the builder refuses, and its models used as any other (predict, remove)."""
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    import h2o
-    from h2o.estimators import (
-        H2OGeneralizedLinearEstimator,
-        H2OGradientBoostingEstimator,
-        H2ORandomForestEstimator,
-    )
-    from h2o.grid.grid_search import H2OGridSearch
+    with _session(url) as (h2o, steps, step):
+        from h2o.estimators import (
+            H2OGeneralizedLinearEstimator,
+            H2OGradientBoostingEstimator,
+            H2ORandomForestEstimator,
+        )
+        from h2o.grid.grid_search import H2OGridSearch
 
-    h2o.connect(url=url, verbose=False)
-    h2o.no_progress()
-    steps: dict[str, object] = {}
-    step = _recorder(steps)
-    fr = h2o.import_file(csv_path)
-    hyper = {"max_depth": [1, 3], "learn_rate": [0.1, 0.5]}
-    gbm = H2OGridSearch(H2OGradientBoostingEstimator(ntrees=3, seed=1), hyper_params=hyper, grid_id="gbm_grid")
-    step("train", lambda: gbm.train(y="label", training_frame=fr) and None)
-    step("model_ids", lambda: sorted(gbm.model_ids))
-    step("hyper_names", lambda: gbm.hyper_names)
-    step("models", lambda: len(gbm.models))
-    by_auc = gbm.get_grid(sort_by="auc", decreasing=True)
-    step("sorted_ids", lambda: by_auc.model_ids)
-    step("sorted_aucs", lambda: [m.auc() for m in by_auc.models])
-    step("hyperparams", lambda: [by_auc.get_hyperparams(m, display=False) for m in by_auc.model_ids])
-    table = by_auc.sorted_metric_table()
-    step("table", lambda: [list(table.columns), table["model_ids"].tolist()])
-    step("get_grid", lambda: sorted(h2o.get_grid("gbm_grid").model_ids))
-    step("predict", lambda: list(by_auc.models[0].predict(fr).as_data_frame().shape))
-    random_search = H2OGridSearch(
-        H2ORandomForestEstimator(ntrees=3, seed=1),
-        hyper_params={"max_depth": [1, 2, 3, 4]},
-        search_criteria={"strategy": "RandomDiscrete", "max_models": 2, "seed": 1},
-    )
-    step("random", lambda: random_search.train(y="label", training_frame=fr) and len(random_search.model_ids))
-    step("random_id", lambda: random_search.grid_id.split("_")[:2])
-    glm = H2OGridSearch(H2OGeneralizedLinearEstimator(family="binomial"), hyper_params={"alpha": [0.0, 0.5]})
-    step("glm", lambda: glm.train(y="label", training_frame=fr) and len(glm.model_ids))
-    bad = H2OGridSearch(
-        H2OGradientBoostingEstimator(ntrees=2, seed=1), hyper_params={"learn_rate": [0.1, 2.0]}, grid_id="bad_grid"
-    )
-    step("bad", lambda: bad.train(y="label", training_frame=fr) and len(bad.model_ids))
-    step("bad_failed", lambda: [bad.failed_raw_params, len(bad.failed_params), bad.failure_details])
-    step("remove", lambda: h2o.remove(by_auc.model_ids[-1]) or len(h2o.get_grid("gbm_grid").model_ids))
-    h2o.connection().close()
+        fr = h2o.import_file(csv_path)
+        hyper = {"max_depth": [1, 3], "learn_rate": [0.1, 0.5]}
+        gbm = H2OGridSearch(H2OGradientBoostingEstimator(ntrees=3, seed=1), hyper_params=hyper, grid_id="gbm_grid")
+        step("train", lambda: gbm.train(y="label", training_frame=fr) and None)
+        step("model_ids", lambda: sorted(gbm.model_ids))
+        step("hyper_names", lambda: gbm.hyper_names)
+        step("models", lambda: len(gbm.models))
+        by_auc = gbm.get_grid(sort_by="auc", decreasing=True)
+        step("sorted_ids", lambda: by_auc.model_ids)
+        step("sorted_aucs", lambda: [m.auc() for m in by_auc.models])
+        step("hyperparams", lambda: [by_auc.get_hyperparams(m, display=False) for m in by_auc.model_ids])
+        table = by_auc.sorted_metric_table()
+        step("table", lambda: [list(table.columns), table["model_ids"].tolist()])
+        step("get_grid", lambda: sorted(h2o.get_grid("gbm_grid").model_ids))
+        step("predict", lambda: list(by_auc.models[0].predict(fr).as_data_frame().shape))
+        random_search = H2OGridSearch(
+            H2ORandomForestEstimator(ntrees=3, seed=1),
+            hyper_params={"max_depth": [1, 2, 3, 4]},
+            search_criteria={"strategy": "RandomDiscrete", "max_models": 2, "seed": 1},
+        )
+        step("random", lambda: random_search.train(y="label", training_frame=fr) and len(random_search.model_ids))
+        step("random_id", lambda: random_search.grid_id.split("_")[:2])
+        glm = H2OGridSearch(H2OGeneralizedLinearEstimator(family="binomial"), hyper_params={"alpha": [0.0, 0.5]})
+        step("glm", lambda: glm.train(y="label", training_frame=fr) and len(glm.model_ids))
+        bad = H2OGridSearch(
+            H2OGradientBoostingEstimator(ntrees=2, seed=1), hyper_params={"learn_rate": [0.1, 2.0]}, grid_id="bad_grid"
+        )
+        step("bad", lambda: bad.train(y="label", training_frame=fr) and len(bad.model_ids))
+        step("bad_failed", lambda: [bad.failed_raw_params, len(bad.failed_params), bad.failure_details])
+        step("remove", lambda: h2o.remove(by_auc.model_ids[-1]) or len(h2o.get_grid("gbm_grid").model_ids))
     return steps
 
 
