@@ -52,26 +52,17 @@ def kind_of(values: list[float]) -> str:
 
 
 def _safe(fn: Callable[[float], float], v: float) -> float:
+    """``fn(v)`` as Java's Math answers it where Python's raises: ±Infinity past a double's range (exp, sinh...),
+    a log's -Infinity at its pole, NaN off the domain."""
     if math.isnan(v):
         return NAN
     try:
         return float(fn(v))
-    except (ValueError, OverflowError, ZeroDivisionError):
-        return _pole(fn, v)
-
-
-def _pole(fn: Callable[[float], float], v: float) -> float:
-    """What Java's Math answers where Python's raises: a log's -Infinity at its pole, ±Infinity past a double's
-    range (exp, sinh...), NaN off its domain."""
-    if fn in (math.log, math.log10, math.log2) and v == 0:
-        return -math.inf
-    if fn is math.log1p and v == -1:
-        return -math.inf
-    if fn in (math.exp, math.expm1, math.cosh, math.gamma):
-        return math.inf if fn is not math.expm1 or v > 0 else -1.0
-    if fn is math.sinh:
-        return math.copysign(math.inf, v)
-    return NAN
+    except OverflowError:
+        return math.copysign(math.inf, v) if fn is math.sinh else math.inf
+    except (ValueError, ZeroDivisionError):
+        at_pole = (fn in (math.log, math.log10, math.log2) and v == 0) or (fn is math.log1p and v == -1)
+        return -math.inf if at_pole else NAN
 
 
 def _digamma(x: float) -> float:
