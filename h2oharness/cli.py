@@ -42,6 +42,7 @@ from h2oharness.targets import (
     TARGET_KINDS,
     check_kind,
     check_url,
+    given_url,
     named_url,
     open_target,
     preflight_local,
@@ -773,11 +774,7 @@ def _live_load_allowed(api: ApiInfo, url: str | None, allowed_hosts: Sequence[st
     load may not reach (the run checks again as it opens the target)."""
     from h2oharness.allowlist import check_allowed
 
-    named = named_url(api, url)
-    if not named:
-        raise ConfigError(f"target 'live' needs a URL for {api.slug}: set {api.env_prefix}_URL or pass --url")
-    check_url(named, "--url" if url else f"{api.env_prefix}_URL")
-    check_allowed(named, allowed_hosts)
+    check_allowed(split_userinfo(given_url(api, url, "--url"))[0], allowed_hosts)
 
 
 _SEARCH_OPTIONS = ("min_rate", "max_rate", "window", "windows", "windows_to_pass", "warmup", "rate_resolution")

@@ -155,12 +155,7 @@ def live_settings(
     ``url_option`` is how the caller's command line names the URL (``--url`` for the CLI), for the error.
     """
     prefix = api.env_prefix
-    source = url_option if url else f"{prefix}_URL"
-    url = url or variable(f"{prefix}_URL")
-    if not url:
-        raise ConfigError(f"target 'live' needs a URL for {api.slug}: set {prefix}_URL or pass {url_option}")
-    check_url(url, source)
-    url, url_user, url_password = split_userinfo(url)
+    url, url_user, url_password = split_userinfo(given_url(api, url, url_option))
     if api.auth != "basic":
         url_user = url_password = None  # a token API: HTTP Basic from the URL would replace its bearer header
     creds = Credentials(
@@ -176,6 +171,17 @@ def live_settings(
         # host of the login is checked before it is contacted
         creds = Credentials(token=api.login(before_contact))
     return url, creds
+
+
+def given_url(api: ApiInfo, url: str | None = None, url_option: str = "--harness-url") -> str:
+    """The live URL ``url`` (else ``<PREFIX>_URL``) gives for ``api``, as given; ConfigError, naming where it came
+    from, when none is given or it is not an http(s) URL with a host."""
+    source = url_option if url else f"{api.env_prefix}_URL"
+    url = url or variable(f"{api.env_prefix}_URL")
+    if not url:
+        raise ConfigError(f"target 'live' needs a URL for {api.slug}: set {api.env_prefix}_URL or pass {url_option}")
+    check_url(url, source)
+    return url
 
 
 def named_url(api: ApiInfo, url: str | None = None) -> str:
