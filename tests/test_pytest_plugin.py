@@ -206,15 +206,22 @@ def test_a_users_own_test_meets_an_unusable_target_as_one_line(
     from h2oharness.apis.coreplexml.mock import make_app
     from h2oharness.mocks.serve import serve
 
-    pytester.makepyfile(test_mine="def test_mine(coreplexml_http):\n    assert coreplexml_http\n")
+    pytester.makepyfile(
+        test_mine="def test_mine(coreplexml_http):\n    assert coreplexml_http\n\n\n"
+        "def test_mine_too(coreplexml_http):\n    assert coreplexml_http\n"
+    )
     with serve(make_app()) as served:
         monkeypatch.setenv("COREPLEXML_URL", served.url)
         monkeypatch.setenv("COREPLEXML_API_KEY", "not-the-key")
         result = pytester.runpytest_inprocess("--harness-target", "live", "-p", "no:cacheprovider")
-    result.assert_outcomes(errors=1)
+    result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines(
-        [f"test_mine.py::test_mine: the live target could not be used: {served.url} refused the credentials*"]
+        [
+            f"test_mine.py::test_mine: the live target could not be used: {served.url} refused the credentials*",
+            "test_mine.py::test_mine_too: not run, the live target could not be used, for the reason given in full*",
+        ]
     )
+    assert result.stdout.str().count("refused the credentials") == 1
     assert "def target(" not in result.stdout.str()
 
 

@@ -47,6 +47,8 @@ def api_of(rootpath: Path, path: Path) -> tuple[str, str] | None:
 KNOWN = "h2oharness-known"
 _KNOWN_CAP = 25
 LAST_RESPONSE = pytest.StashKey[list[Any]]()
+#: the unusable targets' reasons this process has shown in full: the next test they keep from running says "as above"
+_SHOWN_UNUSABLE = pytest.StashKey[set[tuple[str, str, str]]]()
 
 
 class KnownFindings:
@@ -136,7 +138,10 @@ def pytest_runtest_makereport(
 
         exc = call.excinfo.value
         why = f"the {exc.kind} target could not be used: {exc}"
-        report.longrepr = f"{item.nodeid}: {one_line(why, _LINE_CHARS)} -> {next_step('', why)}"
+        if _shown_before(item, exc):
+            report.longrepr = f"{item.nodeid}: not run, {_AS_ABOVE.format(kind=exc.kind)}"
+        else:
+            report.longrepr = f"{item.nodeid}: {one_line(why, _LINE_CHARS)} -> {next_step('', why)}"
     if where is None or not final_phase:
         return report
     from h2oharness.report.failures import operation_of
@@ -170,10 +175,35 @@ def pytest_runtest_makereport(
         record["error"] = None
         record["skip_reason"] = str(report.longrepr[2])
     if report.failed and call.excinfo is not None:
-        report.longrepr = readable_failure(record, call.excinfo.value, str(report.longrepr))
+        raised = call.excinfo.value
+        if isinstance(raised, TargetUnusable) and _shown_before(item, raised):
+            report.longrepr = f"NOT RUN {slug} {_what(record)}: {_AS_ABOVE.format(kind=raised.kind)}"
+        else:
+            report.longrepr = readable_failure(record, raised, str(report.longrepr))
     # a copy: item.user_properties is shared with the teardown report, which must not repeat the record
     report.user_properties = [*report.user_properties, (RECORD, record)]
     return report
+
+
+_AS_ABOVE = "the {kind} target could not be used, for the reason given in full above"
+
+
+def _shown_before(item: pytest.Item, exc: TargetUnusable) -> bool:
+    """Whether this process already showed this target's reason: 70 tests kept from running by one missing URL read
+    as one reason and 69 short lines, not 70 copies of it."""
+    shown = item.config.stash.setdefault(_SHOWN_UNUSABLE, set())
+    key = (exc.kind, exc.url, str(exc))
+    if key in shown:
+        return True
+    shown.add(key)
+    return False
+
+
+def _what(record: dict[str, Any]) -> str:
+    """What a record is of: an operation (``GET /path``), or a scenario or flow by name."""
+    if "method" in record:
+        return f"{record['method']} {record['path']}"
+    return f"{'scenario' if record.get('suite') == 'scenario' else 'flow'} {record['name']}"
 
 
 def _cleanup_failure(item: pytest.Item, where: tuple[str, str], exc: BaseException, longrepr: str) -> str:
@@ -286,10 +316,7 @@ def readable_failure(record: dict[str, Any], exc: BaseException, longrepr: str) 
 
     An error of the harness itself keeps pytest's traceback, under a line that says it is one.
     """
-    if "method" in record:
-        what = f"{record['method']} {record['path']}"
-    else:
-        what = f"{'scenario' if record.get('suite') == 'scenario' else 'flow'} {record['name']}"
+    what = _what(record)
     target = record.get("target") or {}
     against = f"{target.get('url')} ({target.get('kind')})" if target.get("url") else "the target"
     if internal_error(exc):
@@ -310,6 +337,7 @@ def readable_failure(record: dict[str, Any], exc: BaseException, longrepr: str) 
     lines = []
     for check, message, curl in found:
         why = one_line(f"{check}: {message}" if check and not message.startswith(check) else message, _LINE_CHARS)
-        line = f"FAILED {record['api']} {what} against {against}: {why} -> {next_step(check, message)}"
+        verdict = "NOT RUN" if record.get("unrun") else "FAILED"
+        line = f"{verdict} {record['api']} {what} against {against}: {why} -> {next_step(check, message)}"
         lines.append(line + (f"; reproduce: {one_line(str(curl), _LINE_CHARS)}" if curl else ""))
     return "\n".join(lines)
