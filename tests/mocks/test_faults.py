@@ -82,10 +82,50 @@ def test_wrong_content_type(h2o3: Target) -> None:
     assert response.json()["cloud_healthy"] is True
 
 
-def test_drip_sends_the_body_one_byte_a_read(h2o3: Target) -> None:
-    with plain(h2o3) as http, http.stream("GET", CLOUD, headers=fault("drip=0.005")) as response:
-        pieces = [len(chunk) for _, chunk in zip(range(20), response.iter_raw(), strict=False)]
-    assert pieces == [1] * 20
+class _Enough(Exception):
+    """Raised by a test's ASGI send once it has seen what it needs: the answer stops there."""
+
+
+def test_drip_sends_the_body_one_byte_a_write() -> None:
+    """Each write the mock makes is one byte, the drip's time apart. Seen on the wire, a reader slower than the
+    drip (a loaded machine) gets bytes that waited in the socket together, so the test reads the app's writes."""
+    import asyncio
+
+    from h2oharness.apis.h2o3 import mock
+
+    app = mock.make_app(mock.default_state())
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": CLOUD,
+        "raw_path": CLOUD.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1"), (b"x-harness-fault", b"drip=0.005")],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+    pieces: list[bytes] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        if message["type"] == "http.response.body":
+            pieces.append(bytes(message["body"]))  # type: ignore[arg-type]
+            if len(pieces) == 20:
+                raise _Enough
+
+    async def main() -> None:
+        with pytest.raises(_Enough):
+            await app(scope, receive, send)
+
+    asyncio.run(main())
+    assert [len(piece) for piece in pieces] == [1] * 20
+    assert b"".join(pieces).startswith(b"{")
 
 
 def test_latency_delays_the_answer(h2o3: Target) -> None:
