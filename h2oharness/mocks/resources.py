@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import uuid
 from collections.abc import Callable, Mapping
@@ -248,6 +249,10 @@ class Resources:
     #: a cap on the collection paths held, and on the singleton paths: one per parent object (``/things/{id}/parts``),
     #: so beyond it the oldest path made goes with its objects, as if deleted
     max_paths: int = 10_000
+    #: a cap on the bytes (as JSON) of the objects and singleton values the generic layer holds in all: a client may
+    #: send a body of up to the mock's body limit on every call, so a count alone bounds nothing; beyond it the
+    #: oldest written go first, as if deleted (never the newest, which may fill it alone)
+    max_bytes: int = 256 * 1024 * 1024
     #: whether an object the API's own handlers hold exists: (collection template, filled path, id) -> bool
     #: or None when the API does not know that collection
     exists: Callable[[str, str, str], bool | None] | None = None
@@ -262,6 +267,12 @@ class Resources:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _static_paths: set[str] | None = None
+    #: what the generic layer wrote to its own stores, oldest first: (store, key in it) -> (store, value, bytes);
+    #: a store the API lends (``records``) is the API's to bound, and is not weighed
+    _written: dict[tuple[int, str], tuple[dict[str, Any], Any, int]] = field(default_factory=dict)
+    _bytes: int = 0
+    #: the generic layer's own collections (the values of ``collections``), by identity
+    _own: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def answer(self, call: GenericCall) -> GenericReply:
         """The reply to a generic call: validated, applied to the objects, fitted to the documented schema."""
@@ -364,6 +375,7 @@ class Resources:
             held = {}
             if make:
                 self.collections[path] = held
+                self._own[id(held)] = held
                 self._bound(self.collections)
         return held
 
@@ -377,7 +389,9 @@ class Resources:
             return
         nested = [p for p in held if p not in self._static_paths]
         for path in nested[: max(0, len(nested) - max(1, self.max_paths))]:
-            del held[path]
+            dropped = held.pop(path)
+            if held is self.collections:
+                self._drop_store(dropped)
 
     def _not_found(self, call: GenericCall, what: str) -> GenericReply:
         return GenericReply(call.operation.error_status(404, 400), error=what)
@@ -390,7 +404,36 @@ class Resources:
     def _keep(self, store: dict[str, dict[str, Any]], object_id: str, record: dict[str, Any]) -> None:
         store[object_id] = record
         while len(store) > self.max_per_collection:
+            self._forget(store, next(iter(store)))
             del store[next(iter(store))]
+        self._weigh(store, object_id, record)
+
+    def _weigh(self, store: dict[str, Any], key: str, value: Any) -> None:
+        """Count what the generic layer just wrote at ``store[key]``; drop the oldest writes beyond ``max_bytes``."""
+        if store is not self.singletons and id(store) not in self._own:
+            return
+        self._forget(store, key)
+        size = len(json.dumps(value, default=str))
+        self._written[(id(store), key)] = (store, value, size)
+        self._bytes += size
+        while self._bytes > self.max_bytes and len(self._written) > 1:
+            (_, old_key), (old_store, old_value, old_size) = next(iter(self._written.items()))
+            del self._written[(id(old_store), old_key)]
+            self._bytes -= old_size
+            if old_store.get(old_key) is old_value:  # not replaced or deleted since
+                del old_store[old_key]
+
+    def _drop_store(self, store: dict[str, Any] | None) -> None:
+        """A collection the generic layer no longer holds: its objects' bytes no longer count."""
+        if store is not None and self._own.pop(id(store), None) is not None:
+            for key in store:
+                self._forget(store, key)
+
+    def _forget(self, store: dict[str, Any], key: str) -> None:
+        """Stop counting ``store[key]`` (deleted, or about to be written again)."""
+        written = self._written.pop((id(store), key), None)
+        if written is not None:
+            self._bytes -= written[2]
 
     # -- the kinds
 
@@ -491,6 +534,7 @@ class Resources:
         if found.error:
             return found
         store, _ = self._find(call)
+        self._forget(store, self._item_id(call))
         store.pop(self._item_id(call), None)
         return GenericReply(call.operation.status, found.body)
 
@@ -539,6 +583,7 @@ class Resources:
             value = {**(self.singletons.get(path) or {}), **value}
         self.singletons[path] = value
         self._bound(self.singletons)
+        self._weigh(self.singletons, path, value)
         return GenericReply(call.operation.status, value)
 
     def _delete_one(self, call: GenericCall) -> GenericReply:
@@ -546,8 +591,9 @@ class Resources:
         if missing:
             return self._not_found(call, missing)
         path = self._fill(call.operation.template, call.path)
+        self._forget(self.singletons, path)
         value = self.singletons.pop(path, None)
-        self.collections.pop(path, None)
+        self._drop_store(self.collections.pop(path, None))
         return GenericReply(call.operation.status, value)
 
     def _job(self, call: GenericCall) -> GenericReply:

@@ -198,6 +198,35 @@ def test_collections_are_bounded(resources: Resources) -> None:
     assert list(resources.collections["/things"]) == ids[2:]
 
 
+def test_the_bytes_held_are_bounded_oldest_written_first(resources: Resources) -> None:
+    """A count alone bounded nothing: 1,000 objects a collection of bodies up to the mock's body limit each."""
+    resources.max_bytes = 10_000
+    big = "x" * 3_000
+    ids = [_call(resources, "POST", "/things", {"name": big}).body["id"] for _ in range(5)]
+    # three of about 3 kB fit in 10 kB: the two written first went, as if deleted
+    assert list(resources.collections["/things"]) == ids[2:]
+    assert _call(resources, "GET", "/things/{thing_id}", thing_id=ids[0]).status == 404
+    # a write again makes an object the newest; a deletion frees its bytes, so nothing else goes for the next
+    assert _call(resources, "PATCH", "/things/{thing_id}", {"size": 1}, thing_id=ids[2]).status == 200
+    assert _call(resources, "DELETE", "/things/{thing_id}", thing_id=ids[3]).status == 204
+    newer = _call(resources, "POST", "/things", {"name": big}).body["id"]
+    assert list(resources.collections["/things"]) == [ids[2], ids[4], newer]
+    # singleton values count too, and the newest stays whatever its size
+    huge = {"color": "y" * 20_000}
+    assert _call(resources, "PUT", "/things/{thing_id}/settings", huge, thing_id=newer).status == 200
+    assert resources.collections["/things"] == {}
+    assert resources.singletons == {f"/things/{newer}/settings": huge}
+
+
+def test_the_objects_an_api_lends_are_its_own_to_bound(resources: Resources) -> None:
+    held: dict[str, dict[str, Any]] = {}
+    resources.records = lambda template, values: held if template == "/things" else None
+    resources.max_bytes = 1_000
+    for n in range(5):
+        _call(resources, "POST", "/things", {"name": "x" * 500 + str(n)})
+    assert len(held) == 5
+
+
 def test_every_contract_is_found_and_classified() -> None:
     from h2oharness.openapi import contract_document
 

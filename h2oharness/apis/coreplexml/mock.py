@@ -135,8 +135,9 @@ DEVIATIONS: dict[str, str] = {
     "held objects": "real: objects live until deleted; mock: its memory is bounded whatever clients send. An upload "
     "is at most max_upload_bytes (64 MiB, else 413) and is not kept (only its profile); it holds at most "
     "max_objects (10,000) projects, datasets, dataset versions and experiments each, and versions of "
-    "max_profiled_columns (1M) column profiles in all, and the generic layer 1,000 objects per collection and "
-    "10,000 paths under a parent object. Beyond a budget the oldest made go first, never the newest, as if deleted "
+    "max_profiled_columns (1M) column profiles in all, and the generic layer 1,000 objects per collection, "
+    "10,000 paths under a parent object and 256 MiB of objects (as JSON) in all. Beyond a budget the oldest made "
+    "go first, never the newest, as if deleted "
     "(a project with its datasets, experiments and generic objects; a dataset whose last version goes with it; "
     "experiments keep their results when their dataset goes, as after DELETE); version numbers go on from the "
     "newest",

@@ -120,7 +120,8 @@ DEVIATIONS: dict[str, str] = {
     "held objects": "real: objects live until deleted; mock: its memory is bounded whatever clients send. It holds "
     "at most max_objects (10,000) workflows, revisions, runners, actions and action revisions each, and "
     "max_source_bytes (1 GiB) of source in all (workflow drafts and revisions, action drafts and published "
-    "revisions), and the generic layer 1,000 objects per collection and 10,000 paths under a parent object. Beyond "
+    "revisions), and the generic layer 1,000 objects per collection, 10,000 paths under a parent object and "
+    "256 MiB of objects (as JSON) in all. Beyond "
     "a budget the oldest made go first, never the newest, as if deleted: a workflow takes its revisions and runs, a "
     "revision its runs, an action its revisions; a workflow's active revision is never dropped on its own",
     "streamLogs": "answers the log so far at once and ends; a real server keeps the stream open while the step runs",
