@@ -72,8 +72,61 @@ def _called(func: ast.expr) -> str:
     return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
 
 
-def read_profile(file: Path, found: Recordable, seen: set[Path] | None = None) -> None:
-    """Add what ``file`` (a profile, or a module of its own that it imports) records to ``found``."""
+def _is_task(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    for decorator in function.decorator_list:
+        called = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if _called(called) == "task":
+            return True
+    return False
+
+
+def reached(tree: ast.Module, user_class: str) -> list[ast.AST] | None:
+    """The code of ``tree`` a run of ``user_class`` can reach: its Locust entry points (its tasks, ``on_start``,
+    ``on_stop``), the methods of its own and of its bases in the module they name through ``self``, and the module's
+    functions they name, with the module's own statements outside classes and functions. None when the module does
+    not define the class, or the class picks its tasks in a way not read here (a ``tasks`` list, a nested class)."""
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    if user_class not in classes:
+        return None
+    chain = [classes[user_class]]
+    for cls in chain:  # grows as bases are found: subclass first, so an override hides its base's method
+        for base in cls.bases:
+            if isinstance(base, ast.Name) and base.id in classes and classes[base.id] not in chain:
+                chain.append(classes[base.id])
+    methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+    for cls in chain:
+        for item in cls.body:
+            if isinstance(item, ast.ClassDef):
+                return None
+            if isinstance(item, ast.Assign | ast.AnnAssign) and "tasks" in {
+                t.id
+                for t in (item.targets if isinstance(item, ast.Assign) else [item.target])
+                if isinstance(t, ast.Name)
+            }:
+                return None
+            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                methods.setdefault(item.name, item)
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+    todo: list[ast.AST] = [m for name, m in methods.items() if _is_task(m) or name in ("on_start", "on_stop")]
+    todo += [n for n in tree.body if not isinstance(n, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)]
+    out: list[ast.AST] = []
+    while todo:
+        code = todo.pop()
+        if any(code is done for done in out):
+            continue
+        out.append(code)
+        for node in ast.walk(code):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+                if node.attr in methods:
+                    todo.append(methods[node.attr])
+            elif isinstance(node, ast.Name) and node.id in functions:
+                todo.append(functions[node.id])
+    return out
+
+
+def read_profile(file: Path, found: Recordable, seen: set[Path] | None = None, user_class: str = "") -> None:
+    """Add what ``file`` (a profile, or a module of its own that it imports) records to ``found``: of the whole
+    module, or of what ``user_class`` reaches when the module defines it (see :func:`reached`)."""
     seen = set() if seen is None else seen
     if file.resolve() in seen:
         return
@@ -84,7 +137,8 @@ def read_profile(file: Path, found: Recordable, seen: set[Path] | None = None) -
         found.open = True  # Locust will say what is wrong with it; no SLO is refused for it
         return
     aliases = {a.asname or a.name: a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
-    for node in ast.walk(tree):
+    code = (reached(tree, user_class) if user_class else None) or [tree]
+    for node in (node for part in code for node in ast.walk(part)):
         if isinstance(node, ast.Attribute) and node.attr in _OWN_ENTRIES:
             found.open = True
         if not isinstance(node, ast.Call):
@@ -106,7 +160,7 @@ def read_profile(file: Path, found: Recordable, seen: set[Path] | None = None) -
 
 
 def recordable(profile: Profile) -> Recordable:
-    """What ``profile`` can record: its contract's operations and the jobs and streams its source measures.
+    """What ``profile`` can record: its contract's operations and the jobs and streams its user class reaches.
 
     Its contract is ``contracts/<api>/openapi.yaml`` of its suite (the folder holding its ``loadtests/``), as the
     profiles name their requests by.
@@ -114,7 +168,7 @@ def recordable(profile: Profile) -> Recordable:
     contract = profile.file.parent.parent / "contracts" / profile.api.slug / "openapi.yaml"
     found = Recordable(contract=contract if contract.is_file() else None)
     found.operations = {f"{method} {template}" for method, template in contract_operations(contract)}
-    read_profile(profile.file, found)
+    read_profile(profile.file, found, user_class=profile.user_class)
     return found
 
 

@@ -66,10 +66,11 @@ def test_every_slo_file_shipped_passes_the_check(name: str) -> None:
 
 def test_the_shipped_profiles_are_read_whole() -> None:
     assert len(shipped_profiles()) == 9
-    found = recordable(find_profile("h2ogpte.streaming", ROOT))
+    found = recordable(find_profile("h2ogpte.mixed", ROOT))
     assert not found.open
     assert not found.unnamed
-    assert {"JOB h2ogpte ingest submit-to-done", "STREAM h2ogpte sse time to first token"} <= found.measured
+    assert {"JOB h2ogpte ingest submit-to-done", "STREAM h2ogpte jsonl time to first token"} <= found.measured
+    assert "STREAM h2ogpte sse time to first token" not in found.measured  # StreamingUser's alone
     assert "GET /api/v1/models" in found.operations
 
 
@@ -93,76 +94,79 @@ def test_an_slo_on_an_entry_the_profile_never_records_is_refused_naming_the_clos
     assert needle in str(refused.value)
 
 
-def test_run_wide_rules_task_entries_and_a_job_of_another_profile_kind_are_accepted() -> None:
-    # the mixed profile's rules name GBM jobs the polling one runs: a file's entries are those of all its users
+def test_run_wide_rules_and_task_entries_are_accepted() -> None:
     overrides = ["failure_ratio=0.05", "min_rps=1", "TASK PollingUser.parse_and_train:min_requests=0"]
-    overrides.append("JOB h2o3 gbm submit-to-done (from schedule):p95_ms=900")
+    overrides.append("JOB h2o3 parse submit-to-done (from schedule):p95_ms=900")
     profile = find_profile("h2o3.mixed", ROOT)
     assert check_slo_entries(profile, [parse_override(text) for text in overrides]) == []
 
 
-def test_a_request_outside_the_contract_is_accepted_and_said() -> None:
-    # operation_namer names a request that matches no operation by its raw path: a profile may record one
-    profile = find_profile("h2o3.polling", ROOT)
-    said = check_slo_entries(profile, [parse_override("GET /3/Frame:p95_ms=500")])
-    assert len(said) == 1
-    assert said[0].startswith("--slo: SLO entry 'GET /3/Frame' is no operation of ")
-    assert "closest valid names: 'GET /3/Frames'" in said[0]
-
-
-def test_the_slo_file_s_own_rules_are_checked_and_named(tmp_path: Path) -> None:
-    slos = "polling:\n  - entry: JOB suite job submit-to-done\n    p95_ms: 10\n"
-    slos += "  - entry: GET /3/Only/{ky}\n    p95_ms: 10\n"
-    profile = find_profile("h2o3.polling", suite(tmp_path, slos=slos))
+def test_a_job_only_another_user_class_of_the_file_runs_is_refused() -> None:
+    """h2o3.mixed runs MixedUser alone, which parses and never trains: an SLO on the GBM jobs of PollingUser
+    could only be reported unobserved after the whole load."""
+    gbm = [parse_override("JOB h2o3 gbm submit-to-done:p95_ms=900")]
+    assert check_slo_entries(find_profile("h2o3.polling", ROOT), gbm) == []
     with pytest.raises(ConfigError) as refused:
-        check_slo_entries(profile, [])
-    assert str(refused.value).startswith(f"{tmp_path / 'loadtests' / 'h2o3.slo.yaml'}: an SLO on 'GET /3/Only/{{ky}}'")
-    assert "closest valid names: 'GET /3/Only/{key}'" in str(refused.value)
+        check_slo_entries(find_profile("h2o3.mixed", ROOT), gbm)
+    assert str(refused.value).startswith("--slo: an SLO on 'JOB h2o3 gbm submit-to-done', an entry h2o3.mixed never")
+    # what MixedUser reaches through its base's helper, and the module's function its task calls
+    assert "JOB h2o3 parse submit-to-done" in recordable(find_profile("h2o3.mixed", ROOT)).measured
+    streams = recordable(find_profile("h2ogpte.polling", ROOT)).measured
+    assert "JOB h2ogpte ingest submitted" in streams
+    assert not any(entry.startswith("STREAM") for entry in streams)
 
 
-def test_a_suite_s_own_profile_and_contract_are_read_not_the_project_s(tmp_path: Path) -> None:
-    profile = find_profile("h2o3.polling", suite(tmp_path))
-    accepted = ["GET /3/Only/{key}", "STREAM suite stream ITL"]
-    # its job's name is made at run time: any name of it, with a figure job_metrics records
-    accepted.append("JOB anything at all submit-to-done")
-    assert check_slo_entries(profile, [parse_override(f"{e}:p95_ms=10") for e in accepted]) == []
-    for entry, needle in (
-        ("GET /3/Jobs/{job_id}", "no valid name is close"),  # the project's contract's
-        ("STREAM h2ogpte jsonl stream", "'STREAM suite stream stream'"),
-        ("JOB h2o3 parse submit-to-dne", "a JOB entry ends with one of: submitted, submit-to-done"),
-    ):
-        with pytest.raises(ConfigError, match="never records") as refused:
-            check_slo_entries(profile, [parse_override(f"{entry}:p95_ms=10")])
-        assert needle in str(refused.value)
+#: a suite's profile: a task reaching a module function through its base's method, a class listing its tasks
+CLASSES = """
+from locust import task
+
+from h2oharness.loadtest import HarnessUser, job_metrics
 
 
-@pytest.mark.parametrize(
-    "profile",
-    [
-        # it fires events of its own, or sends through Locust's own client: it may record any entry
-        "from locust import task\nfrom h2oharness.loadtest import HarnessUser, fire\n\n\n"
-        "class PollingUser(HarnessUser):\n    @task\n    def t(self) -> None:\n"
-        "        fire(self.environment, 'MINE', 'x', 1.0)\n",
-        "from locust import task\nfrom h2oharness.loadtest import HarnessUser\n\n\nclass PollingUser(HarnessUser):"
-        "\n    @task\n    def t(self) -> None:\n        self.client.get('/x', name='mine')\n",
-        # not Python: Locust says so when it starts, and no SLO is refused for it
-        "class PollingUser(:\n",
-    ],
-    ids=["fires", "client", "broken"],
-)
-def test_a_profile_that_records_entries_of_its_own_has_none_refused(profile: str, tmp_path: Path) -> None:
-    found = find_profile("h2o3.polling", suite(tmp_path, profile))
-    assert check_slo_entries(found, [parse_override("MINE x:p95_ms=10"), parse_override("GET mine:p95_ms=5")]) == []
+def measured(environment):
+    return job_metrics(environment, "base job")
 
 
-def test_a_module_of_the_suite_the_profile_imports_is_read(tmp_path: Path) -> None:
-    profile = "from locust import task\n\nfrom shared import Base\n\n\nclass PollingUser(Base):\n    pass\n"
-    root = suite(tmp_path, profile)
-    (root / "loadtests" / "shared.py").write_text(
-        "from h2oharness.loadtest import HarnessUser, job_metrics\n\n\nclass Base(HarnessUser):\n    abstract = True\n"
-        "\n    def work(self) -> None:\n        with job_metrics(self.environment, 'shared job'):\n            pass\n"
-    )
-    found = find_profile("h2o3.polling", root)
-    assert check_slo_entries(found, [parse_override("JOB shared job submitted:min_requests=1")]) == []
-    with pytest.raises(ConfigError, match="closest valid names: 'JOB shared job submitted'"):
-        check_slo_entries(found, [parse_override("JOB shared jobs submitted:min_requests=1")])
+class Base(HarnessUser):
+    abstract = True
+
+    def helper(self) -> None:
+        with measured(self.environment):
+            pass
+
+    def unused(self) -> None:
+        with job_metrics(self.environment, "unused job"):
+            pass
+
+
+class PollingUser(Base):
+    @task
+    def work(self) -> None:
+        self.helper()
+
+
+class MixedUser(HarnessUser):
+    tasks = [lambda user: user.other()]
+
+    def other(self) -> None:
+        with job_metrics(self.environment, "listed job"):
+            pass
+
+
+class StreamingUser(HarnessUser):
+    @task
+    def stream(self) -> None:
+        with job_metrics(self.environment, "stream job"):
+            pass
+"""
+
+
+def test_a_user_class_reaches_its_base_s_methods_and_the_module_s_functions(tmp_path: Path) -> None:
+    root = suite(tmp_path, CLASSES)
+    polling = recordable(find_profile("h2o3.polling", root)).measured
+    assert {"JOB base job submitted", "JOB base job submit-to-done"} <= polling
+    assert not any("unused job" in entry or "stream job" in entry for entry in polling)
+    # a class that lists its tasks is read whole: the file's every entry may be its
+    assert "JOB stream job submitted" in recordable(find_profile("h2o3.mixed", root)).measured
+    assert "JOB stream job submitted" in recordable(find_profile("h2o3.streaming", root)).measured
+    assert "JOB base job submitted" not in recordable(find_profile("h2o3.streaming", root)).measured
