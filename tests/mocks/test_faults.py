@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -205,6 +206,34 @@ def test_bad_plans_are_refused(tmp_path: Path) -> None:
         path.write_text(text)
         with pytest.raises(FaultError):
             FaultPlan.from_file(path)
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        # each was taken, then failed every request it met with the mock's 500 (int has no upper(), no len())
+        ({"method": 123}, "rule 1: method 123 is not an HTTP method"),
+        ({"path": 5}, "rule 1: path is a string, got 5"),
+        # each was taken and never matched: a plan that injected nothing, said nowhere
+        ({"method": "GTE"}, "rule 1: method 'GTE' is not an HTTP method"),
+        ({"operation": "/3/Jobs/{job_id}"}, "rule 1: operation '/3/Jobs/{job_id}' is a method and a path"),
+        ({"operation": "FETCH /3/Jobs"}, "rule 1: method 'FETCH' is not an HTTP method"),
+        # read as 2, and 'times: 1.5' as 1
+        ({"every": 2.5}, "rule 1: every is a whole number of at least 1, got 2.5"),
+        ({"times": 1.5}, "rule 1: times is a whole number of at least 0, got 1.5"),
+    ],
+)
+def test_a_rule_field_of_the_wrong_kind_is_refused_when_the_plan_is_read(
+    rule: dict[str, object], expected: str
+) -> None:
+    with pytest.raises(FaultError, match=re.escape(expected)):
+        FaultPlan.from_data({"rules": [{**rule, "fault": "status=503"}]})
+
+
+def test_a_rule_s_method_and_operation_are_matched_in_any_case() -> None:
+    plan = FaultPlan.from_data([{"method": " post ", "fault": "reset"}, {"operation": "get /x/{id}", "fault": "stuck"}])
+    assert [str(f) for f in plan.pick("POST", "/y", "POST /y")] == ["reset"]
+    assert [str(f) for f in plan.pick("GET", "/x/1", "GET /x/{id}")] == ["stuck"]
 
 
 def test_a_probability_above_one_is_refused_not_clamped() -> None:
