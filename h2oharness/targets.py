@@ -16,7 +16,7 @@ import contextlib
 import functools
 import importlib
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -274,6 +274,18 @@ def start_local(api: ApiInfo) -> LocalServer:
     if api.local is None:
         raise ConfigError(f"{api.title} has no local target; use mock or live")
     return api.local()
+
+
+def check_fault_plan(plan: FaultPlan, apis: Sequence[ApiInfo], source: str) -> None:
+    """FaultError when a rule of ``plan`` names an operation that none of the mocks of ``apis`` routes."""
+    if not plan.operations:
+        return  # no mock is built when no rule names an operation
+    operations: set[str] = set()
+    for api in apis:
+        mock = importlib.import_module(f"{api.module}.mock")
+        operations |= mock.make_app(mock.default_state()).operations
+    where = f"the operations of the {' or '.join(api.slug for api in apis)} mock"
+    plan.check_operations(operations, where, source)
 
 
 @contextlib.contextmanager

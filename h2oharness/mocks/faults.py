@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import difflib
 import fnmatch
 import math
 import random
@@ -32,7 +33,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -256,6 +257,26 @@ class FaultPlan:
             raise FaultError(f"{path} is not YAML or JSON: {str(exc).splitlines()[0]}") from None
         return cls.from_data(data, str(path))
 
+    @property
+    def operations(self) -> frozenset[str]:
+        """The operations the plan's rules name."""
+        return frozenset(rule.operation for rule in self.rules if rule.operation is not None)
+
+    def check_operations(self, operations: Collection[str], where: str, source: str = "fault plan") -> None:
+        """FaultError naming the first rule whose operation is none of ``operations`` (the routes of ``where``).
+
+        Such a rule never matches: the plan would inject nothing there, and say so nowhere.
+        """
+        for i, rule in enumerate(self.rules):
+            if rule.operation is None or rule.operation in operations:
+                continue
+            close = difflib.get_close_matches(rule.operation, operations, n=3, cutoff=0.6)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            raise FaultError(
+                f"{source}: rule {i + 1}: operation {rule.operation!r} is not one of {where}{hint} "
+                "(a path is written as the mock routes it, with its {parameters})"
+            )
+
     def pick(self, method: str, path: str, operation: str) -> tuple[Fault, ...]:
         """The faults this request meets, counting it against every rule it matches."""
         picked: list[Fault] = []
@@ -445,6 +466,9 @@ class _Faulty(Response):
 
 class FaultableApp(Starlette):
     """A Starlette app that hands its endpoint the connection's transport (``scope[TRANSPORT]``), for resets."""
+
+    #: the operations (``GET /3/Jobs/{job_id}``) a plan's rules may name: the mock's routes
+    operations: frozenset[str] = frozenset()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # uvicorn's send is a method of the request cycle, which holds the transport; Starlette's middleware wraps

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import socket
@@ -19,7 +20,7 @@ from h2oharness.mocks.clock import ManualClock
 from h2oharness.mocks.faults import FaultError, FaultPlan, parse_faults
 from h2oharness.mocks.jobs import JOB_FAULTS, JobBoard, JobPhase, JobTiming
 from h2oharness.mocks.serve import serve
-from h2oharness.targets import Target, serve_mock
+from h2oharness.targets import Target, check_fault_plan, serve_mock
 
 CLOUD = "/3/Cloud"
 
@@ -234,6 +235,18 @@ def test_a_rule_s_method_and_operation_are_matched_in_any_case() -> None:
     plan = FaultPlan.from_data([{"method": " post ", "fault": "reset"}, {"operation": "get /x/{id}", "fault": "stuck"}])
     assert [str(f) for f in plan.pick("POST", "/y", "POST /y")] == ["reset"]
     assert [str(f) for f in plan.pick("GET", "/x/1", "GET /x/{id}")] == ["stuck"]
+
+
+@pytest.mark.parametrize("slug", sorted(APIS))
+def test_a_plan_may_name_every_operation_its_mock_routes(slug: str) -> None:
+    mock = importlib.import_module(f"h2oharness.apis.{slug}.mock")
+    operations = sorted(mock.make_app(mock.default_state()).operations)
+    # the method in any case, as the rules read it
+    rules = [{"operation": op.replace("GET ", "get ", 1), "fault": "reset"} for op in operations]
+    check_fault_plan(FaultPlan.from_data(rules), [get_api(slug)], "plan.yaml")
+    rules.append({"operation": "GET /nowhere", "fault": "reset"})
+    with pytest.raises(FaultError, match=rf"plan.yaml: rule {len(rules)}: operation 'GET /nowhere' is not one of"):
+        check_fault_plan(FaultPlan.from_data(rules), [get_api(slug)], "plan.yaml")
 
 
 def test_a_probability_above_one_is_refused_not_clamped() -> None:
