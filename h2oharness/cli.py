@@ -44,6 +44,7 @@ from h2oharness.targets import (
     check_kind,
     check_url,
     given_url,
+    lower_scheme,
     named_url,
     open_target,
     preflight_local,
@@ -589,8 +590,9 @@ def cmd_spec(args: argparse.Namespace) -> int:
     source: str = args.source
     if source == "snapshot":
         meta = spec.load_snapshot()
-    elif source.startswith(("http://", "https://")):
+    elif source.lower().startswith(("http://", "https://")):
         check_url(source, "--from")
+        source = lower_scheme(source)
         source, url_user, url_pass = split_userinfo(source)  # credentials in the URL are never printed with it
         user = args.username or url_user
         auth = (user, _password(args.password_env) or url_pass or "") if user else None
