@@ -40,9 +40,11 @@ from h2oharness.settings import (
 )
 from h2oharness.targets import (
     TARGET_KINDS,
+    check_fault_plan,
     check_kind,
     check_url,
     given_url,
+    lower_scheme,
     named_url,
     open_target,
     preflight_local,
@@ -373,13 +375,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     # HARNESS_MOCK_FAULTS is read where run was started; pytest runs in the suite folder
     plan = args.mock_faults or (Path(settings.mock_faults) if settings.mock_faults else None)
-    if plan is not None:
-        FaultPlan.from_file(plan)  # a bad plan is one line here, not an error in every test
     # --api a,b as --target mock,local: each given once, in the order first given
     given = [slug.strip() for value in args.apis or [] for slug in value.split(",")]
     if "" in given:
         raise ConfigError(f"--api {','.join(args.apis)!r} names an empty API: give slugs, as --api h2o3,h2ogpte")
     apis = [get_api(slug) for slug in (dict.fromkeys(given) or sorted(APIS))]
+    if plan is not None:
+        # a bad plan is one line here, not an error in every test
+        check_fault_plan(FaultPlan.from_file(plan), apis, str(plan))
     lacking = [api for api in apis if kind not in api.kinds]
     if lacking and len(lacking) == len(apis):
         raise ConfigError(f"no {kind} target for {', '.join(a.slug for a in lacking)}; choose mock or live")
@@ -557,6 +560,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from h2oharness.mocks.faults import FaultPlan
 
     faults = FaultPlan.from_file(args.faults) if args.faults else None
+    if faults is not None:
+        check_fault_plan(faults, [api], str(args.faults))
     with serve_mock(
         api, speed=args.speed, host=args.host, port=args.port, configure=configure, faults=faults
     ) as served:
@@ -585,8 +590,9 @@ def cmd_spec(args: argparse.Namespace) -> int:
     source: str = args.source
     if source == "snapshot":
         meta = spec.load_snapshot()
-    elif source.startswith(("http://", "https://")):
+    elif source.lower().startswith(("http://", "https://")):
         check_url(source, "--from")
+        source = lower_scheme(source)
         source, url_user, url_pass = split_userinfo(source)  # credentials in the URL are never printed with it
         user = args.username or url_user
         auth = (user, _password(args.password_env) or url_pass or "") if user else None
@@ -752,6 +758,8 @@ def cmd_load(args: argparse.Namespace) -> int:
         max_dispatch_delay=args.max_dispatch_delay,
         stop_timeout=args.stop_timeout,
     )
+    if run.mock_faults is not None:
+        check_fault_plan(run.mock_faults, [run.profile.api], str(args.mock_faults))
     # an SLO on an entry the profile never records was reported broken only once the whole load had run
     for warning in check_slo_entries(run.profile, run.slo_overrides):
         _say(f"h2oharness: warning: {warning}", sys.stderr)

@@ -16,7 +16,7 @@ import contextlib
 import functools
 import importlib
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -181,7 +181,14 @@ def given_url(api: ApiInfo, url: str | None = None, url_option: str = "--harness
     if not url:
         raise ConfigError(f"target 'live' needs a URL for {api.slug}: set {api.env_prefix}_URL or pass {url_option}")
     check_url(url, source)
-    return url
+    return lower_scheme(url)
+
+
+def lower_scheme(url: str) -> str:
+    """``url`` with its scheme in lower case (``HTTP://h`` -> ``http://h``): a scheme is case-insensitive (RFC 3986),
+    and what follows compares it as ``http``/``https``."""
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme.lower()}{sep}{rest}" if sep else url
 
 
 def named_url(api: ApiInfo, url: str | None = None) -> str:
@@ -193,7 +200,7 @@ def named_url(api: ApiInfo, url: str | None = None) -> str:
 
 def check_url(url: str, source: str) -> None:
     """ConfigError, naming ``source`` (``--url``, ``H2O3_URL``), unless ``url`` is an http(s) URL with a host."""
-    if not url.startswith(("http://", "https://")):
+    if not url.lower().startswith(("http://", "https://")):
         raise ConfigError(f"{source} must start with http:// or https://, got {redact(url)!r}")
     try:
         # httpx refuses what it could not send (a port that is not a number, an unclosed IPv6 bracket) only
@@ -274,6 +281,18 @@ def start_local(api: ApiInfo) -> LocalServer:
     if api.local is None:
         raise ConfigError(f"{api.title} has no local target; use mock or live")
     return api.local()
+
+
+def check_fault_plan(plan: FaultPlan, apis: Sequence[ApiInfo], source: str) -> None:
+    """FaultError when a rule of ``plan`` names an operation that none of the mocks of ``apis`` routes."""
+    if not plan.operations:
+        return  # no mock is built when no rule names an operation
+    operations: set[str] = set()
+    for api in apis:
+        mock = importlib.import_module(f"{api.module}.mock")
+        operations |= mock.make_app(mock.default_state()).operations
+    where = f"the operations of the {' or '.join(api.slug for api in apis)} mock"
+    plan.check_operations(operations, where, source)
 
 
 @contextlib.contextmanager

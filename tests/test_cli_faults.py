@@ -54,6 +54,11 @@ def test_serve_injects_the_plan_it_is_given(tmp_path: Path) -> None:
         (["run", "--api", "h2o3", "--test-deadline", "0"], "--test-deadline must be a positive number"),
         (["serve", "--api", "h2o3", "--faults", "{binary}"], "is not YAML or JSON (not UTF-8 text)"),
         (["run", "--api", "h2o3", "--mock-faults", "{binary}"], "is not YAML or JSON (not UTF-8 text)"),
+        # a rule on an operation the mock does not route never fired: the run went on without the faults it was for
+        (["serve", "--api", "h2o3", "--faults", "{typo}"], "rule 1: operation 'GET /3/Job/{job_id}' is not one"),
+        (["run", "--api", "h2o3,workflows", "--mock-faults", "{typo}"], "of the h2o3 or workflows mock; did you"),
+        (["load", "h2o3.polling", "-t", "1s", "--mock-faults", "{typo}"], "did you mean 'GET /3/Jobs/{job_id}'"),
+        (["run", "--api", "coreplexml", "--mock-faults", "{h2o3}"], "'GET /3/Jobs/{job_id}' is not one of the"),
     ],
 )
 def test_bad_fault_options_are_one_line_errors(
@@ -63,7 +68,12 @@ def test_bad_fault_options_are_one_line_errors(
     plan.write_text("rules: [{fault: explode}]\n")
     binary = tmp_path / "binary.yaml"
     binary.write_bytes(b"\x7fELF\x02\x01\xf0\x28\x8c\xbc")  # a binary given by mistake
-    code = main([arg.replace("{plan}", str(plan)).replace("{binary}", str(binary)) for arg in argv])
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("rules: [{operation: 'GET /3/Job/{job_id}', fault: status=503}]\n")
+    h2o3 = tmp_path / "h2o3.yaml"
+    h2o3.write_text("rules: [{operation: 'get /3/Jobs/{job_id}', fault: status=503}]\n")
+    files = {"{plan}": plan, "{binary}": binary, "{typo}": typo, "{h2o3}": h2o3}
+    code = main([str(files.get(arg, arg)) for arg in argv])
     err = capsys.readouterr().err
     assert code == 3
     assert expected in err

@@ -157,6 +157,17 @@ def test_userinfo_in_the_url_becomes_basic_credentials_and_leaves_the_url(monkey
     assert (url, creds.username, creds.password, creds.token) == ("http://127.0.0.1:9", None, None, "sk-given")
 
 
+def test_a_url_with_its_scheme_in_upper_case_is_taken_in_lower_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a scheme is case-insensitive (RFC 3986): 'HTTPS://...' pasted from a ticket was refused as not http(s)
+    monkeypatch.setenv("COREPLEXML_URL", "HTTPS://Stage.Example/base/")
+    monkeypatch.setenv("COREPLEXML_API_KEY", "sk-x")
+    assert live_settings(get_api("coreplexml"))[0] == "https://Stage.Example/base"
+    url, creds = live_settings(get_api("h2o3"), url="Http://qa:pw@127.0.0.1:9/")
+    assert (url, creds.username, creds.password) == ("http://127.0.0.1:9", "qa", "pw")
+    with pytest.raises(ConfigError, match="must start with http:// or https://"):
+        live_settings(get_api("h2o3"), url="FTP://127.0.0.1:9")
+
+
 def test_split_userinfo() -> None:
     from h2oharness.targets import split_userinfo
 

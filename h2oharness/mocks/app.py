@@ -129,6 +129,7 @@ def build_app(state: S, wiring: Wiring[S, Any, Any, Any, Any], routes: Sequence[
     # one endpoint takes every request: Starlette's router would answer an unknown path or method with its own
     # text 404/405, answer HEAD on every GET route and match no path with a newline in it
     app.router.default = request_response(endpoint(state, wiring))
+    app.operations = frozenset(f"{route.method} {route.template}" for route in wiring.router.routes)
     setattr(app.state, wiring.name, state)
     return app
 

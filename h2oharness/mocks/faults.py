@@ -25,13 +25,15 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import difflib
 import fnmatch
+import math
 import random
 import socket
 import struct
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,10 +142,39 @@ class Rule:
         )
 
 
-def _operation(text: str) -> str:
-    """``get /x`` -> ``GET /x``: the method of an operation in upper case."""
-    method, _, path = text.strip().partition(" ")
-    return f"{method.upper()} {path.strip()}"
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
+
+
+def _method(raw: Any, where: str) -> str:
+    """A rule's HTTP method in upper case; FaultError for anything else (it would never match, or fail each request)."""
+    if not isinstance(raw, str) or raw.strip().upper() not in METHODS:
+        raise FaultError(f"{where}: method {raw!r} is not an HTTP method; choose from {', '.join(METHODS)}")
+    return raw.strip().upper()
+
+
+def _text(raw: Any, key: str, where: str) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise FaultError(f"{where}: {key} is a string, got {raw!r}")
+    return raw.strip()
+
+
+def _operation(raw: Any, where: str) -> str:
+    """``get /x`` -> ``GET /x``: the method of an operation in upper case; FaultError when it is not one."""
+    method, _, path = _text(raw, "operation", where).partition(" ")
+    if not path.strip().startswith("/"):
+        raise FaultError(f"{where}: operation {raw!r} is a method and a path, as 'GET /3/Jobs/{{job_id}}'")
+    return f"{_method(method, where)} {path.strip()}"
+
+
+def _count(raw: Any, key: str, where: str, low: int) -> int:
+    """A whole number of at least ``low`` (every, after, times, seed): 2.5 matches was read as 2."""
+    try:
+        value = float(raw) if not isinstance(raw, bool) else math.nan
+    except (TypeError, ValueError):
+        value = math.nan
+    if not (value >= low and value != math.inf and value == int(value)):
+        raise FaultError(f"{where}: {key} is a whole number of at least {low}, got {raw!r}")
+    return int(value)
 
 
 def _rule(raw: Any, where: str) -> Rule:
@@ -160,19 +191,18 @@ def _rule(raw: Any, where: str) -> Rule:
     probability = _number("probability", str(raw.get("probability", 1)))
     if probability > 1:  # "probability: 20" meant for 20 % was clamped to 1: every matching request faulted
         raise FaultError(f"{where}: probability is a share from 0 to 1 (0.2 is 20 %), got {probability:g}")
-    every = int(_number("every", str(raw.get("every", 1)), 1))
     times = raw.get("times")
-    operation = raw.get("operation")
+    method, path, operation = raw.get("method"), raw.get("path"), raw.get("operation")
     return Rule(
         faults=faults,
-        method=raw.get("method"),
-        path=raw.get("path"),
-        operation=_operation(str(operation)) if operation else None,
+        method=None if method is None else _method(method, where),
+        path=None if path is None else _text(path, "path", where),
+        operation=None if operation is None else _operation(operation, where),
         probability=probability,
-        every=every,
-        after=int(_number("after", str(raw.get("after", 0)))),
+        every=_count(raw.get("every", 1), "every", where, 1),
+        after=_count(raw.get("after", 0), "after", where, 0),
         after_seconds=_number("after_seconds", str(raw.get("after_seconds", 0))),
-        times=None if times is None else int(_number("times", str(times))),
+        times=None if times is None else _count(times, "times", where, 0),
     )
 
 
@@ -210,7 +240,7 @@ class FaultPlan:
         if unknown:
             raise FaultError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
         rules = tuple(_rule(raw, f"{where}: rule {i + 1}") for i, raw in enumerate(data.get("rules") or []))
-        return cls(rules, seed=int(_number("seed", str(data.get("seed", 0)))))
+        return cls(rules, seed=_count(data.get("seed", 0), "seed", where, 0))
 
     @classmethod
     def from_file(cls, path: Path) -> FaultPlan:
@@ -226,6 +256,26 @@ class FaultPlan:
         except yaml.YAMLError as exc:
             raise FaultError(f"{path} is not YAML or JSON: {str(exc).splitlines()[0]}") from None
         return cls.from_data(data, str(path))
+
+    @property
+    def operations(self) -> frozenset[str]:
+        """The operations the plan's rules name."""
+        return frozenset(rule.operation for rule in self.rules if rule.operation is not None)
+
+    def check_operations(self, operations: Collection[str], where: str, source: str = "fault plan") -> None:
+        """FaultError naming the first rule whose operation is none of ``operations`` (the routes of ``where``).
+
+        Such a rule never matches: the plan would inject nothing there, and say so nowhere.
+        """
+        for i, rule in enumerate(self.rules):
+            if rule.operation is None or rule.operation in operations:
+                continue
+            close = difflib.get_close_matches(rule.operation, operations, n=3, cutoff=0.6)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            raise FaultError(
+                f"{source}: rule {i + 1}: operation {rule.operation!r} is not one of {where}{hint} "
+                "(a path is written as the mock routes it, with its {parameters})"
+            )
 
     def pick(self, method: str, path: str, operation: str) -> tuple[Fault, ...]:
         """The faults this request meets, counting it against every rule it matches."""
@@ -416,6 +466,9 @@ class _Faulty(Response):
 
 class FaultableApp(Starlette):
     """A Starlette app that hands its endpoint the connection's transport (``scope[TRANSPORT]``), for resets."""
+
+    #: the operations (``GET /3/Jobs/{job_id}``) a plan's rules may name: the mock's routes
+    operations: frozenset[str] = frozenset()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # uvicorn's send is a method of the request cycle, which holds the transport; Starlette's middleware wraps

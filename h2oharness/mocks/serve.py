@@ -32,7 +32,10 @@ def listener(host: str, port: int) -> socket.socket:
     # it each body uvicorn writes after its headers waits ~40 ms for the client's delayed ACK
     if not 0 <= port <= 65535:
         raise ConfigError(f"port {port} is out of range: use 0 (any free port) to 65535")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    host = host.removeprefix("[").removesuffix("]")  # [::1], as in a URL
+    # an IPv6 address (::1) cannot be bound by an IPv4 socket: "Address family for hostname not supported"
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -40,6 +43,12 @@ def listener(host: str, port: int) -> socket.socket:
         sock.close()
         raise TargetUnavailable(f"cannot bind the mock to {host}:{port}: {exc.strerror}") from exc
     return sock
+
+
+def url_host(host: str) -> str:
+    """``host`` as a URL writes it: an IPv6 address in brackets (``[::1]``), anything else as it is."""
+    host = host.removeprefix("[").removesuffix("]")
+    return f"[{host}]" if ":" in host else host
 
 
 #: seconds an idle keep-alive connection stays open (uvicorn's default is 5, nginx's 75). A request sent as the
@@ -66,6 +75,7 @@ def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 0, start_timeout: f
     """
     sock = listener(host, port)
     bound_port = sock.getsockname()[1]
+    host = host.removeprefix("[").removesuffix("]")
     config = uvicorn.Config(
         app,
         log_level="warning",
@@ -85,7 +95,7 @@ def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 0, start_timeout: f
             raise TargetUnavailable(f"the mock did not start on {host}:{bound_port} within {start_timeout:.0f} s")
         time.sleep(0.01)
     try:
-        yield Served(url=f"http://{host}:{bound_port}", host=host, port=bound_port)
+        yield Served(url=f"http://{url_host(host)}:{bound_port}", host=host, port=bound_port)
     finally:
         quiet = _CancelledAtShutdown()
         logging.getLogger("uvicorn.error").addFilter(quiet)

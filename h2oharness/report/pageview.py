@@ -11,6 +11,7 @@ on the same port first.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ _RANK: dict[Status, int] = {"new": 0, "known": 1, "passed": 2, "skipped": 3, "un
 LABELS: dict[Status, str] = {"new": "new failure", "known": "known", "passed": "passed", "skipped": "skipped",
                              "untested": "untested"}  # fmt: skip
 _HEADLINE_CHARS = 160
+#: the URL a curl line sends to
+_URL = re.compile(r"https?://[^\s'\"/]+")
 
 
 def operation_status(op: OperationResult) -> Status:
@@ -182,10 +185,14 @@ class PageView:
     passed: int
 
 
-def _failure_views(op: OperationResult, hint: str | None) -> tuple[FailureView, ...]:
+def _failure_views(api: ApiReport, op: OperationResult) -> tuple[FailureView, ...]:
     views = []
     for failure in op.failures:
         headline, folded = _headline(failure.message)
+        # each pytest worker served a mock of its own: the failure's curl names the port of the one it met, which
+        # the report's target_url (one worker's) need not be
+        sent_to = _URL.search(failure.curl or "")
+        hint = serve_hint(api.target, sent_to.group() if sent_to else api.target_url, api.slug, api.mock_faults)
         views.append(
             FailureView(
                 failure,
@@ -202,7 +209,7 @@ def _api_view(api: ApiReport) -> ApiView:
     hint = serve_hint(api.target, api.target_url, api.slug, api.mock_faults)
     failed, passed, untested = display_order(api.operations)
     operations = [
-        OperationView(op, operation_status(op), f"op-{api.slug}-{index}", _failure_views(op, hint))
+        OperationView(op, operation_status(op), f"op-{api.slug}-{index}", _failure_views(api, op))
         for index, op in enumerate((*failed, *passed))
     ]
     operations.sort(key=lambda view: _RANK[view.status])  # stable: path-then-method order within each status

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -18,7 +20,7 @@ from h2oharness.mocks.clock import ManualClock
 from h2oharness.mocks.faults import FaultError, FaultPlan, parse_faults
 from h2oharness.mocks.jobs import JOB_FAULTS, JobBoard, JobPhase, JobTiming
 from h2oharness.mocks.serve import serve
-from h2oharness.targets import Target, serve_mock
+from h2oharness.targets import Target, check_fault_plan, serve_mock
 
 CLOUD = "/3/Cloud"
 
@@ -245,6 +247,46 @@ def test_bad_plans_are_refused(tmp_path: Path) -> None:
         path.write_text(text)
         with pytest.raises(FaultError):
             FaultPlan.from_file(path)
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        # each was taken, then failed every request it met with the mock's 500 (int has no upper(), no len())
+        ({"method": 123}, "rule 1: method 123 is not an HTTP method"),
+        ({"path": 5}, "rule 1: path is a string, got 5"),
+        # each was taken and never matched: a plan that injected nothing, said nowhere
+        ({"method": "GTE"}, "rule 1: method 'GTE' is not an HTTP method"),
+        ({"operation": "/3/Jobs/{job_id}"}, "rule 1: operation '/3/Jobs/{job_id}' is a method and a path"),
+        ({"operation": "FETCH /3/Jobs"}, "rule 1: method 'FETCH' is not an HTTP method"),
+        # read as 2, and 'times: 1.5' as 1
+        ({"every": 2.5}, "rule 1: every is a whole number of at least 1, got 2.5"),
+        ({"times": 1.5}, "rule 1: times is a whole number of at least 0, got 1.5"),
+    ],
+)
+def test_a_rule_field_of_the_wrong_kind_is_refused_when_the_plan_is_read(
+    rule: dict[str, object], expected: str
+) -> None:
+    with pytest.raises(FaultError, match=re.escape(expected)):
+        FaultPlan.from_data({"rules": [{**rule, "fault": "status=503"}]})
+
+
+def test_a_rule_s_method_and_operation_are_matched_in_any_case() -> None:
+    plan = FaultPlan.from_data([{"method": " post ", "fault": "reset"}, {"operation": "get /x/{id}", "fault": "stuck"}])
+    assert [str(f) for f in plan.pick("POST", "/y", "POST /y")] == ["reset"]
+    assert [str(f) for f in plan.pick("GET", "/x/1", "GET /x/{id}")] == ["stuck"]
+
+
+@pytest.mark.parametrize("slug", sorted(APIS))
+def test_a_plan_may_name_every_operation_its_mock_routes(slug: str) -> None:
+    mock = importlib.import_module(f"h2oharness.apis.{slug}.mock")
+    operations = sorted(mock.make_app(mock.default_state()).operations)
+    # the method in any case, as the rules read it
+    rules = [{"operation": op.replace("GET ", "get ", 1), "fault": "reset"} for op in operations]
+    check_fault_plan(FaultPlan.from_data(rules), [get_api(slug)], "plan.yaml")
+    rules.append({"operation": "GET /nowhere", "fault": "reset"})
+    with pytest.raises(FaultError, match=rf"plan.yaml: rule {len(rules)}: operation 'GET /nowhere' is not one of"):
+        check_fault_plan(FaultPlan.from_data(rules), [get_api(slug)], "plan.yaml")
 
 
 def test_a_probability_above_one_is_refused_not_clamped() -> None:

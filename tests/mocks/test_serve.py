@@ -94,3 +94,15 @@ def _answer(conn: socket.socket) -> bytes:
         if not piece or got.endswith(b'{"ok":true}'):
             break
     return got
+
+
+@pytest.mark.parametrize("host", ["::1", "[::1]"])
+def test_a_mock_serves_on_ipv6_loopback_under_a_url_with_brackets(host: str) -> None:
+    # serve --host ::1 bound an IPv4 socket ("Address family for hostname not supported"), and its URL
+    # would have been http://::1:PORT, which no client reads as a host and a port
+    if not socket.has_ipv6:
+        pytest.skip("this machine has no IPv6")
+    with serve(Starlette(routes=[Route("/", hello)]), host=host) as served:
+        assert served.url == f"http://[::1]:{served.port}"
+        assert served.host == "::1"
+        assert httpx.get(served.url + "/", timeout=10).json() == {"ok": True}

@@ -163,3 +163,17 @@ def test_a_run_without_new_failures_says_so_where_they_would_be() -> None:
     section = page[page.index('<section id="new-failures"') : page.index("</section>")]
     assert "No new failures" in section
     assert "known finding" in section
+
+
+def test_a_failure_met_on_another_workers_mock_is_reproduced_on_that_mocks_port() -> None:
+    # with --workers 2 each worker serves a mock of its own; the page started the report's one (41234) and then
+    # sent the curl to the other's port, which nothing listened on any more
+    other = Failure("ST101 Server error", "500", "curl -X GET 'http://127.0.0.1:39887/3/Zeta?x=1'")
+    op = OperationResult("GET", "/3/Zeta", "failed", 2, (NEW, other))
+    (view,) = page_view(_report(_api("h2o3", op, mock_faults="/tmp/plan.yaml"))).apis
+    hints = [(f.repro or "").splitlines()[1] for f in view.operations[0].failures]
+    assert hints == [
+        "h2oharness serve --api h2o3 --port 41234 --faults /tmp/plan.yaml",
+        "h2oharness serve --api h2o3 --port 39887 --faults /tmp/plan.yaml",
+    ]
+    assert view.serve == "h2oharness serve --api h2o3 --port 41234 --faults /tmp/plan.yaml"
