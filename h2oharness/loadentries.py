@@ -84,14 +84,17 @@ def reached(tree: ast.Module, user_class: str) -> list[ast.AST] | None:
     """The code of ``tree`` a run of ``user_class`` can reach: its Locust entry points (its tasks, ``on_start``,
     ``on_stop``), the methods of its own and of its bases in the module they name through ``self``, and the module's
     functions they name, with the module's own statements outside classes and functions. None when the module does
-    not define the class, or the class picks its tasks in a way not read here (a ``tasks`` list, a nested class)."""
+    not define the class, or the class picks its tasks in a way not read here (a ``tasks`` list, a nested class, no
+    ``@task``, a base made at run time)."""
     classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
     if user_class not in classes:
         return None
     chain = [classes[user_class]]
     for cls in chain:  # grows as bases are found: subclass first, so an override hides its base's method
         for base in cls.bases:
-            if isinstance(base, ast.Name) and base.id in classes and classes[base.id] not in chain:
+            if not isinstance(base, ast.Name):
+                return None  # a base made at run time (``Drawn.__bases__[0]``): what it holds is not read here
+            if base.id in classes and classes[base.id] not in chain:
                 chain.append(classes[base.id])
     methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
     for cls in chain:
@@ -107,7 +110,10 @@ def reached(tree: ast.Module, user_class: str) -> list[ast.AST] | None:
             if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
                 methods.setdefault(item.name, item)
     functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
-    todo: list[ast.AST] = [m for name, m in methods.items() if _is_task(m) or name in ("on_start", "on_stop")]
+    tasks = [m for m in methods.values() if _is_task(m)]
+    if not tasks:
+        return None  # its tasks come some way not read here (an aliased decorator, a TaskSet of another module)
+    todo: list[ast.AST] = [*tasks, *(m for name, m in methods.items() if name in ("on_start", "on_stop"))]
     todo += [n for n in tree.body if not isinstance(n, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)]
     out: list[ast.AST] = []
     while todo:
@@ -116,6 +122,8 @@ def reached(tree: ast.Module, user_class: str) -> list[ast.AST] | None:
             continue
         out.append(code)
         for node in ast.walk(code):
+            if isinstance(node, ast.Call) and _called(node.func) == "getattr":
+                todo += methods.values()  # a method named at run time: any of them
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
                 if node.attr in methods:
                     todo.append(methods[node.attr])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -158,6 +159,22 @@ class StreamingUser(HarnessUser):
     def stream(self) -> None:
         with job_metrics(self.environment, "stream job"):
             pass
+
+    def by_name(self) -> None:
+        with job_metrics(self.environment, "named job"):
+            pass
+
+
+class _Named(StreamingUser):
+    @task
+    def pick(self) -> None:
+        getattr(self, "by_" + "name")()
+
+
+class _Drawn(_Named.__bases__[0]):
+    @task
+    def other(self) -> None:
+        pass
 """
 
 
@@ -170,3 +187,14 @@ def test_a_user_class_reaches_its_base_s_methods_and_the_module_s_functions(tmp_
     assert "JOB stream job submitted" in recordable(find_profile("h2o3.mixed", root)).measured
     assert "JOB stream job submitted" in recordable(find_profile("h2o3.streaming", root)).measured
     assert "JOB base job submitted" not in recordable(find_profile("h2o3.streaming", root)).measured
+    assert "JOB named job submitted" not in recordable(find_profile("h2o3.streaming", root)).measured
+
+
+def test_a_method_named_at_run_time_or_a_base_made_at_run_time_is_read_whole(tmp_path: Path) -> None:
+    from h2oharness.loadentries import reached
+
+    tree = ast.parse(CLASSES)
+    named = reached(tree, "_Named")
+    assert named is not None
+    assert any("named job" in ast.unparse(code) for code in named)  # getattr(self, ...): any method may be called
+    assert reached(tree, "_Drawn") is None
