@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 from h2oharness.apis import APIS, ApiInfo, get_api
 from h2oharness.arrivals import DEFAULT_MAX_DISPATCH_DELAY_MS
 from h2oharness.children import ORPHANED, ProcessGroup, Stopped, deadline_after
-from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError, TargetUnavailable
+from h2oharness.errors import (
+    EXIT_HARNESS_ERROR,
+    EXIT_OK,
+    EXIT_VIOLATION,
+    ConfigError,
+    HarnessError,
+    SpecError,
+    TargetUnavailable,
+)
 from h2oharness.folders import CLAIMED_BY, claim, output_dir, write_output
 from h2oharness.http.redact import redact
 from h2oharness.openapi import check_spec_file
@@ -598,16 +606,37 @@ def cmd_spec(args: argparse.Namespace) -> int:
         auth = (user, _password(args.password_env) or url_pass or "") if user else None
         meta = spec.fetch_metadata(source.rstrip("/"), auth=auth)
     else:
-        meta = spec.load_metadata_file(Path(source))
+        meta = spec.load_metadata_file(_metadata_folder(source))
     doc = spec.build_openapi(meta)
     validate_openapi(doc)
+    methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+    count = sum(1 for item in doc["paths"].values() for key in item if key in methods)
+    if not count:
+        # a contract of nothing would make every later run test nothing, and pass
+        raise SpecError(f"{redact(source)} describes no operations (its routes are empty): no contract written")
     write_output(args.out, dump_openapi(doc), "--out")
     if args.snapshot is not None:
         spec.write_snapshot(meta, args.snapshot)
-    methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-    count = sum(1 for item in doc["paths"].values() for key in item if key in methods)
     _say(f"wrote {args.out}: {count} operations")
     return EXIT_OK
+
+
+_FROM = (
+    "--from takes 'snapshot', the http(s) URL of a running H2O-3, or a folder holding endpoints.json[.gz] and "
+    "schemas.json[.gz] (as --snapshot writes them)"
+)
+
+
+def _metadata_folder(source: str) -> Path:
+    """The folder ``spec --from`` names; ConfigError for another scheme's URL, a path that is not there, a file."""
+    if "://" in source:
+        raise ConfigError(f"{_FROM}; got {redact(source)!r}")
+    folder = Path(source)
+    if not folder.exists():
+        raise ConfigError(f"{_FROM}; {folder} does not exist")
+    if not folder.is_dir():
+        raise ConfigError(f"{_FROM}; {folder} is a file: give the folder holding it and its schemas.json[.gz]")
+    return folder
 
 
 def _spec_from_client(slug: str, module: str, out: Path) -> int:

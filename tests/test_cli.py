@@ -62,7 +62,10 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
             "H2OHARNESS_TEST_UNSET_VARIABLE, which is not set",
         ),
         (["spec", "h2o3", "--from", NOTHING_LISTENS, "--out", "x.yaml"], "http://127.0.0.1:9"),
-        (["spec", "h2o3", "--from", "/no/such/metadata", "--out", "x.yaml"], "/no/such/metadata"),
+        (["spec", "h2o3", "--from", "/no/such/metadata", "--out", "x.yaml"], "/no/such/metadata does not exist"),
+        # before, "give the schemas file too", which no option of spec could
+        (["spec", "h2o3", "--from", "ftp://x", "--out", "x.yaml"], "--from takes 'snapshot', the http(s) URL of a"),
+        (["spec", "h2o3", "--from", "pyproject.toml", "--out", "x.yaml"], "pyproject.toml is a file: give the folder"),
         (["spec", "nope", "--out", "x.yaml"], "unknown API 'nope'"),
         # values that would start a run that cannot mean anything: refused before anything starts
         (["run", "--api", "h2o3", "--max-examples", "0"], "--max-examples must be at least 1"),
@@ -729,6 +732,17 @@ def test_spec_from_snapshot_reproduces_the_committed_contract(
     assert main(["spec", "h2o3", "--from", "snapshot", "--out", str(out)]) == 0
     assert out.read_text() == (ROOT / "contracts" / "h2o3" / "openapi.yaml").read_text()
     assert "295 operations" in capsys.readouterr().out
+
+
+def test_spec_from_metadata_of_no_routes_writes_no_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # before: a contract of 0 operations, exit 0, and every later run against it tested nothing and passed
+    (tmp_path / "meta").mkdir()
+    (tmp_path / "meta" / "endpoints.json").write_text('{"routes": []}')
+    (tmp_path / "meta" / "schemas.json").write_text('{"schemas": []}')
+    out = tmp_path / "openapi.yaml"
+    assert main(["spec", "h2o3", "--from", str(tmp_path / "meta"), "--out", str(out)]) == 3
+    assert one_line_error(capsys).endswith("describes no operations (its routes are empty): no contract written")
+    assert not out.exists()
 
 
 def test_serve_prints_its_url_and_answers() -> None:
