@@ -661,7 +661,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     import yaml
 
     from h2oharness.baseline import baseline_from_report, load_baseline
-    from h2oharness.report.diff import is_load_report
+    from h2oharness.report.diff import is_load_report, unreadable
     from h2oharness.report.model import Conformance
 
     api = get_api(args.api)
@@ -672,7 +672,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     try:
         text = report.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"cannot read {report}: {exc.strerror}") from None
+        raise unreadable(report, exc) from None
     except UnicodeDecodeError:
         raise ConfigError(f"{report}: not a conformance report (not UTF-8 text)") from None
     if is_load_report(text):  # its fields are not a conformance report's: it was "unexpected field 'dispatch'"

@@ -734,6 +734,21 @@ def test_spec_from_snapshot_reproduces_the_committed_contract(
     assert "295 operations" in capsys.readouterr().out
 
 
+def test_the_folder_of_a_run_that_did_not_finish_is_said_so_with_how_to_finish_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # before: "cannot read .../conformance.json: No such file or directory"
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "progress.jsonl").write_text('{"options": {}}\n')
+    folder = str(tmp_path / "r")
+    for argv in (["report", "diff", folder, folder], ["baseline", "--from", folder, "--api", "h2o3"]):
+        assert main(argv) == 3
+        assert one_line_error(capsys).endswith(
+            f"{folder} holds a run that did not finish (progress.jsonl, no conformance.json): finish it with "
+            f"`h2oharness run --resume --report-dir {folder}` and the options it was started with"
+        ), argv
+
+
 def test_spec_from_metadata_of_no_routes_writes_no_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # before: a contract of 0 operations, exit 0, and every later run against it tested nothing and passed
     (tmp_path / "meta").mkdir()

@@ -176,6 +176,18 @@ def is_load_report(text: str) -> bool:
     return isinstance(data, dict) and "profile" in data and "entries" in data
 
 
+def unreadable(file: Path, exc: OSError) -> ConfigError:
+    """Why a conformance.json cannot be read: a run that was stopped before writing it is said as such."""
+    from h2oharness.runoptions import PROGRESS
+
+    if not file.exists() and (file.parent / PROGRESS).is_file():
+        return ConfigError(
+            f"{file.parent} holds a run that did not finish ({PROGRESS}, no {file.name}): finish it with "
+            f"`h2oharness run --resume --report-dir {file.parent}` and the options it was started with"
+        )
+    return ConfigError(f"cannot read {file}: {exc.strerror or exc}")
+
+
 def read_report(path: Path) -> ReadReport:
     """A conformance.json, a load.json, or a folder holding either or both; ConfigError, one line, if unusable."""
     folder = path if path.is_dir() else None
@@ -187,7 +199,7 @@ def read_report(path: Path) -> ReadReport:
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"cannot read {file}: {exc.strerror or exc}") from None
+        raise unreadable(file, exc) from None
     except UnicodeDecodeError:
         raise ConfigError(f"{file}: not a conformance report (not UTF-8 text)") from None
     if folder is None and is_load_report(text):
