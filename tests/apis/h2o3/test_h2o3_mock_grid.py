@@ -10,7 +10,7 @@ import pytest
 
 from h2oharness.apis.h2o3.client import H2O3Client
 from h2oharness.apis.h2o3.mock import H2O3MockState
-from h2oharness.apis.h2o3.mockparts import grids
+from h2oharness.apis.h2o3.mockparts import gson
 from h2oharness.mocks.clock import ManualClock
 
 HYPER = '{"max_depth": [1,3],"learn_rate": [0.1,0.5]}'
@@ -167,16 +167,16 @@ def test_a_search_of_too_many_models_fails_at_once(http: httpx.Client, frame: st
 
 def test_h2o_py_hyper_parameters_and_criteria_parse_leniently() -> None:
     """h2o-py writes strings unquoted (stringify_dict_as_map): Gson reads them leniently, so does the mock."""
-    assert grids.lenient_json('{"strategy": RandomDiscrete,"max_models": 2}') == {
+    assert gson.lenient_json('{"strategy": RandomDiscrete,"max_models": 2}') == {
         "strategy": "RandomDiscrete",
         "max_models": "2",
     }
-    assert grids.lenient_json('{"hidden": [[10,10],[20]], "d": ["a b"]}') == {
+    assert gson.lenient_json('{"hidden": [[10,10],[20]], "d": ["a b"]}') == {
         "hidden": [["10", "10"], ["20"]],
         "d": ["a b"],
     }
     with pytest.raises(ValueError, match="End of input"):
-        grids.lenient_json('{"a": [1,')
+        gson.lenient_json('{"a": [1,')
 
 
 def test_malformed_object_arrays_are_refused_and_well_formed_ones_echoed_as_objects(
