@@ -154,8 +154,8 @@ DEVIATIONS: dict[str, str] = {
     "value, not an array) is the 412 of any unconvertible value; a real 3.46.0.12 answers 500 IllegalStateException",
     "split_frame (Rapids h2o.runif)": "the mock draws from Python's random with the same seed: a seeded "
     "split_frame takes other rows than on a real server (the same proportions)",
-    "(ls)": "the mock lists frames, models and AutoML runs; a real server lists every key, internal ones included "
-    "(modelmetrics_*, levelone frames, ...)",
+    "(ls)": "the mock lists frames, models, grids and AutoML runs; a real server lists every key, internal ones "
+    "included (modelmetrics_*, levelone frames, ...)",
     "GET /3/DownloadDataset": "numbers are written as Python's shortest repr (1e-05), a real server as Java (1.0E-5)",
     "cross-validation": "fold_column and Stratified fold assignment are drawn from the seed as Random is; a fold "
     "model's parameters are those of the main model with nfolds 0",

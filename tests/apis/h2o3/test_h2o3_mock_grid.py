@@ -193,3 +193,21 @@ def test_malformed_object_arrays_are_refused_and_well_formed_ones_echoed_as_obje
     (constraint,) = body["parameters"]["monotone_constraints"]
     assert (constraint["key"], constraint["value"]) == ("1", 1.0)
     assert constraint["__meta"]["schema_name"] == "KeyValueV3"
+
+
+def _ls(http: httpx.Client) -> list[str]:
+    """The keys ``(ls)`` lists, as h2o.ls() reads them (assigned to a frame, then downloaded)."""
+    assert http.post("/99/Rapids", data={"ast": "(tmp= listed (ls))", "session_id": "s"}).status_code == 200
+    rows = http.get("/3/DownloadDataset", params={"frame_id": "listed"}).text.split()
+    assert http.post("/99/Rapids", data={"ast": "(rm listed)", "session_id": "s"}).status_code == 200
+    return [row.strip('"') for row in rows[1:]]
+
+
+def test_ls_lists_a_grid_with_its_models_as_a_real_server_does(
+    http: httpx.Client, clock: ManualClock, frame: str
+) -> None:
+    _post(http, frame, hyper_parameters='{"max_depth": [1,3]}', grid_id="g")
+    clock.advance(60.0)
+    assert _ls(http) == sorted([frame, "g", "g_model_1", "g_model_2"])
+    assert http.delete("/3/DKV/g").status_code == 200
+    assert _ls(http) == sorted([frame, "g_model_1", "g_model_2"])
