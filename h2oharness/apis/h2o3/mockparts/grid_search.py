@@ -46,7 +46,8 @@ def run(
             frame = state.frames.get(key_name(given.get("training_frame")) or "")
             valid = state.frames.get(key_name(given.get("validation_frame")) or "")
         for combo in combos:
-            model_id = f"{grid.grid_id}_model_{next(grid.counter)}"
+            model_id = f"{grid.grid_id}_model_{grid.next_model}"
+            grid.next_model += 1
             if _tried(state, grid, combo):
                 continue  # built before: a real grid skips it too, its number spent
             grid.tried[frozenset(combo)] = job_id

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 from h2oharness.apis.h2o3.mockparts.wire import JSONDict
@@ -43,4 +42,5 @@ class Grid:
     tried: dict[frozenset[tuple[str, str]], str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     export_checkpoints_dir: str | None = None
-    counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    #: the number the next model is named with (``<grid_id>_model_<n>``): a combination tried spends one
+    next_model: int = 1
