@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.responses import Response
 
-from h2oharness.apis.h2o3.mockparts import automl, grids, routes
+from h2oharness.apis.h2o3.mockparts import automl, grid_files, grids, routes
 from h2oharness.apis.h2o3.mockparts import handlers_data as data
 from h2oharness.apis.h2o3.mockparts import handlers_misc as misc
 from h2oharness.apis.h2o3.mockparts import handlers_models as models
@@ -103,6 +103,8 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     *(("POST", f"/99/Grid/{algo}/resume", grids.resume) for algo in ALGOS),
     ("GET", "/99/Grids", grids.grids_list),
     ("GET", "/99/Grids/{grid_id}", grids.grid),
+    ("POST", "/3/Grid.bin/{grid_id}/export", grid_files.export_grid),
+    ("POST", "/3/Grid.bin/import", grid_files.import_grid),
 )
 
 # Where the mock answers differently from a real 3.46.0.12, on purpose.
@@ -154,8 +156,8 @@ DEVIATIONS: dict[str, str] = {
     "value, not an array) is the 412 of any unconvertible value; a real 3.46.0.12 answers 500 IllegalStateException",
     "split_frame (Rapids h2o.runif)": "the mock draws from Python's random with the same seed: a seeded "
     "split_frame takes other rows than on a real server (the same proportions)",
-    "(ls)": "the mock lists frames, models and AutoML runs; a real server lists every key, internal ones included "
-    "(modelmetrics_*, levelone frames, ...)",
+    "(ls)": "the mock lists frames, models, grids and AutoML runs; a real server lists every key, internal ones "
+    "included (modelmetrics_*, levelone frames, ...)",
     "GET /3/DownloadDataset": "numbers are written as Python's shortest repr (1e-05), a real server as Java (1.0E-5)",
     "cross-validation": "fold_column and Stratified fold assignment are drawn from the seed as Random is; a fold "
     "model's parameters are those of the main model with nfolds 0",
@@ -171,6 +173,13 @@ DEVIATIONS: dict[str, str] = {
     "max_runtime_secs and the stopping fields of search_criteria are echoed but ignored, as are parallelism, "
     "recovery_dir and export_checkpoints_dir (nothing is written); appending to a grid skips a combination built "
     "before only when the request names the same hyper-parameters",
+    "POST /3/Grid.bin/{grid_id}/export": "writes the mock's own JSON files (a real server writes Java's binary), "
+    "one for the grid and one for each model, in the folder named; a model's cross-validation models and "
+    "predictions are not written (save_params_references and export_cross_validation_predictions are ignored); "
+    "where a real server fails to write (a file in the way) or finds a model file missing on import, it answers "
+    "500 FSIOException, the mock 400 with the same message",
+    "POST /3/Grid.bin/import": "reads only the files the mock wrote; any other file is the 400 'Missing magic "
+    "number 0x1CED at stream start' a real server answers for a file not its own",
     "POST /99/Grid/{algo}/resume": "of an unknown grid, a 404 H2OErrorV3 (real: 500 NullPointerException); of a known "
     "one, builds the combinations its last search planned and did not build (a cancelled job's)",
     "GET /99/Grids/{grid_id}": "the scoring history lists a grid's models in the order they were built (real: in "

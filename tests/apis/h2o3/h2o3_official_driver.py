@@ -366,7 +366,7 @@ def reshape(url: str, csv_path: str) -> dict[str, object]:
 
 def grid(url: str, csv_path: str) -> dict[str, object]:
     """H2OGridSearch: train, get_grid sorted, models, sorted_metric_table, h2o.get_grid, a random search, a grid with
-    a value the builder refuses, and its models used as any other (predict, remove)."""
+    a value the builder refuses, and its models used as any other (predict, save_grid and load_grid, remove)."""
     with _session(url) as (h2o, steps, step):
         from h2o.estimators import (
             H2OGeneralizedLinearEstimator,
@@ -390,6 +390,18 @@ def grid(url: str, csv_path: str) -> dict[str, object]:
         step("table", lambda: [list(table.columns), table["model_ids"].tolist()])
         step("get_grid", lambda: sorted(h2o.get_grid("gbm_grid").model_ids))
         step("predict", lambda: list(by_auc.models[0].predict(fr).as_data_frame().shape))
+        # save_grid writes the grid and its models to a folder; load_grid reads them back once they are gone
+        saved = os.path.join(os.path.dirname(csv_path), "saved_grid")
+        best = by_auc.model_ids[0]
+        before = by_auc.models[0].predict(fr).as_data_frame().values.tolist()
+        step("save", lambda: [os.path.basename(h2o.save_grid(saved, "gbm_grid")), sorted(os.listdir(saved))])
+        # the grid through DKV: the (rm) h2o.remove sends removes no grid on the mock's Rapids (not compared)
+        step(
+            "drop",
+            lambda: [h2o.api("DELETE /3/DKV/gbm_grid"), *map(h2o.remove, gbm.model_ids)] and h2o.ls()["key"].tolist(),
+        )
+        step("load", lambda: sorted(h2o.load_grid(os.path.join(saved, "gbm_grid")).model_ids))
+        step("reloaded", lambda: h2o.get_model(best).predict(fr).as_data_frame().values.tolist() == before)
         random_search = H2OGridSearch(
             H2ORandomForestEstimator(ntrees=3, seed=1),
             hyper_params={"max_depth": [1, 2, 3, 4]},

@@ -10,7 +10,7 @@ import pytest
 
 from h2oharness.apis.h2o3.client import H2O3Client
 from h2oharness.apis.h2o3.mock import H2O3MockState
-from h2oharness.apis.h2o3.mockparts import grids
+from h2oharness.apis.h2o3.mockparts import gson
 from h2oharness.mocks.clock import ManualClock
 
 HYPER = '{"max_depth": [1,3],"learn_rate": [0.1,0.5]}'
@@ -167,16 +167,16 @@ def test_a_search_of_too_many_models_fails_at_once(http: httpx.Client, frame: st
 
 def test_h2o_py_hyper_parameters_and_criteria_parse_leniently() -> None:
     """h2o-py writes strings unquoted (stringify_dict_as_map): Gson reads them leniently, so does the mock."""
-    assert grids.lenient_json('{"strategy": RandomDiscrete,"max_models": 2}') == {
+    assert gson.lenient_json('{"strategy": RandomDiscrete,"max_models": 2}') == {
         "strategy": "RandomDiscrete",
         "max_models": "2",
     }
-    assert grids.lenient_json('{"hidden": [[10,10],[20]], "d": ["a b"]}') == {
+    assert gson.lenient_json('{"hidden": [[10,10],[20]], "d": ["a b"]}') == {
         "hidden": [["10", "10"], ["20"]],
         "d": ["a b"],
     }
     with pytest.raises(ValueError, match="End of input"):
-        grids.lenient_json('{"a": [1,')
+        gson.lenient_json('{"a": [1,')
 
 
 def test_malformed_object_arrays_are_refused_and_well_formed_ones_echoed_as_objects(
@@ -193,3 +193,57 @@ def test_malformed_object_arrays_are_refused_and_well_formed_ones_echoed_as_obje
     (constraint,) = body["parameters"]["monotone_constraints"]
     assert (constraint["key"], constraint["value"]) == ("1", 1.0)
     assert constraint["__meta"]["schema_name"] == "KeyValueV3"
+
+
+def _ls(http: httpx.Client) -> list[str]:
+    """The keys ``(ls)`` lists, as h2o.ls() reads them (assigned to a frame, then downloaded)."""
+    assert http.post("/99/Rapids", data={"ast": "(tmp= listed (ls))", "session_id": "s"}).status_code == 200
+    rows = http.get("/3/DownloadDataset", params={"frame_id": "listed"}).text.split()
+    assert http.post("/99/Rapids", data={"ast": "(rm listed)", "session_id": "s"}).status_code == 200
+    return [row.strip('"') for row in rows[1:]]
+
+
+def test_ls_lists_a_grid_with_its_models_as_a_real_server_does(
+    http: httpx.Client, clock: ManualClock, frame: str
+) -> None:
+    _post(http, frame, hyper_parameters='{"max_depth": [1,3]}', grid_id="g")
+    clock.advance(60.0)
+    assert _ls(http) == sorted([frame, "g", "g_model_1", "g_model_2"])
+    assert http.delete("/3/DKV/g").status_code == 200
+    assert _ls(http) == sorted([frame, "g_model_1", "g_model_2"])
+
+
+def _msg(resp: httpx.Response) -> str:
+    """An H2OErrorV3's message without the frame H2O-3 puts round it."""
+    return str(resp.json()["msg"]).removeprefix("\n\nERROR MESSAGE:\n\n").removesuffix("\n\n")
+
+
+def test_grid_export_and_import_refuse_as_a_real_server_does(
+    http: httpx.Client, clock: ManualClock, frame: str, tmp_path: Path
+) -> None:
+    """The statuses and messages a real 3.46.0.12 answered (500 FSIOException for a model file missing: 400 here)."""
+    _post(http, frame, hyper_parameters='{"max_depth": [1,3]}', grid_id="g")
+    clock.advance(60.0)
+    missing = http.post("/3/Grid.bin/nope/export", data={"grid_directory": str(tmp_path)})
+    assert (missing.status_code, _msg(missing)) == (400, "Grid with id 'nope' has not been found.")
+    unnamed = http.post("/3/Grid.bin/g/export", data={})
+    assert (unnamed.status_code, unnamed.json()["values"]) == (
+        412,
+        {"argument": "grid_directory", "schema": "GridExportV3"},
+    )
+    saved = tmp_path / "saved"
+    assert http.post("/3/Grid.bin/g/export", data={"grid_directory": str(saved)}).json()["name"] == "g"
+    assert sorted(p.name for p in saved.iterdir()) == ["g", "g_model_1", "g_model_2"]
+    assert http.post("/3/Grid.bin/import", data={}).json()["values"] == {
+        "argument": "grid_path",
+        "schema": "GridImportV3",
+    }
+    nothing = http.post("/3/Grid.bin/import", data={"grid_path": str(saved / "nothing")})
+    assert (nothing.status_code, _msg(nothing)) == (400, f"Grid file not found file:{saved / 'nothing'}")
+    (saved / "junk").write_text("not a grid")
+    junk = http.post("/3/Grid.bin/import", data={"grid_path": str(saved / "junk")})
+    assert (junk.status_code, _msg(junk)) == (400, "Missing magic number 0x1CED at stream start")
+    (saved / "g_model_2").unlink()
+    lacking = http.post("/3/Grid.bin/import", data={"grid_path": str(saved / "g")})
+    assert lacking.status_code == 400
+    assert _msg(lacking) == f"FS IO Failure: \n accessed path : file:{saved / 'g_model_2'} msg: File not found"

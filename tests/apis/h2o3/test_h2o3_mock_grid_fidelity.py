@@ -75,6 +75,9 @@ def _run(http: httpx.Client, csv_path: Path, tag: str) -> dict[str, Any]:
     out["missing"] = {"status": missing.status_code, "body": missing.json()}
     out["list"] = http.get("/99/Grids").json()
     out["frame"] = frame
+    # h2o.ls(): the keys assigned to a frame and downloaded
+    http.post("/99/Rapids", data={"ast": f"(tmp= ls_{tag} (ls))", "session_id": "_sid_grid"}).raise_for_status()
+    out["ls"] = http.get("/3/DownloadDataset", params={"frame_id": f"ls_{tag}"}).text.split()[1:]
     return out
 
 
@@ -169,3 +172,17 @@ def test_a_refused_value_is_a_failed_combination_as_on_a_real_server(both: tuple
         answers = [side[step]["body"] for side in both]
         for field in ("msg", "exception_type", "values", "http_status"):
             assert answers[1][field] == answers[0][field], (step, field)
+
+
+@pytest.mark.live
+def test_ls_lists_the_grids_and_their_models_as_a_real_server_does(both: tuple[dict[str, Any], ...]) -> None:
+    """The run-dependent id of the grid the job named is one name on either side; a real server's internal
+    modelmetrics_* keys are left out (see DEVIATIONS)."""
+    listed = []
+    for side in both:
+        named = side["random"]["grid"]["grid_id"]["name"]
+        keys = [k.strip('"').replace(named, "<random grid>") for k in side["ls"]]
+        listed.append([k for k in keys if not k.startswith("modelmetrics_")])
+    real, mock = listed
+    assert f"gbm_{both[0]['frame'].removeprefix('grid_').removesuffix('.hex')}" in real
+    assert mock == real

@@ -288,7 +288,9 @@ def test_h2o_py_merges_cuts_pivots_and_applies_by_row(
 def test_h2o_py_runs_grid_searches(url: str, state: H2O3MockState, drive: Drive, train_csv: Path) -> None:
     """H2OGridSearch trains a model per combination (a Cartesian GBM, a RandomDiscrete DRF of max_models, a GLM),
     get_grid sorts them by AUC, sorted_metric_table and h2o.get_grid agree, a grid's model predicts and can be
-    removed as any model, and a value the builder refuses is a failed combination, not a failed search."""
+    removed as any model, save_grid writes the grid and its models to a folder and load_grid reads them back (a
+    reloaded model predicts as before), and a value the builder refuses is a failed combination, not a failed
+    search."""
     steps = drive(url, str(train_csv), "grid", timeout=240, env=NO_TELEMETRY)
     failed = {name: result for name, (status, result) in steps.items() if status != "ok"}
     assert failed == {}
@@ -305,6 +307,9 @@ def test_h2o_py_runs_grid_searches(url: str, state: H2O3MockState, drive: Drive,
     assert value["table"] == [["", "learn_rate", "max_depth", "model_ids", "auc"], value["sorted_ids"]]
     assert value["get_grid"] == ids
     assert value["predict"] == [200, 3]
+    assert value["save"] == ["gbm_grid", ["gbm_grid", *ids]]
+    assert not any(k in ids or k == "gbm_grid" for k in value["drop"])
+    assert (value["load"], value["reloaded"]) == (ids, True)
     assert (value["random"], value["random_id"], value["glm"]) == (2, ["Grid", "DRF"], 2)
     raw, count, details = value["bad_failed"]
     assert (value["bad"], raw, count) == (1, [["2.0"]], 1)

@@ -60,8 +60,8 @@ def op_sequence(ev: Env, args: tuple[Any, ...]) -> Value:
 
 
 def op_ls(ev: Env, args: tuple[Any, ...]) -> Value:
-    """(ls): every key of the store as one string column."""
-    keys = sorted([*ev.state.frames, *ev.state.models, *ev.state.automls])
+    """(ls): every key of the store (frames, models, grids, AutoML runs) as one string column."""
+    keys = sorted([*ev.state.frames, *ev.state.models, *ev.state.grids, *ev.state.automls])
     return fresh_frame([Column("key", "string", strings=list(keys))])
 
 
