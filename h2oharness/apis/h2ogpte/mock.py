@@ -285,6 +285,7 @@ HANDLERS: dict[str, Handler] = {
     "get_question_answer_feedback_count": feedback.count_feedbacks,
     "share_collection": users.share_collection,
     "share_prompt_template": users.share_prompt_template,
+    "delete_prompt_template": users.delete_prompt_templates,
     "unshare_prompt_template": users.unshare_prompt_template,
     "unshare_prompt_template_for_all": users.unshare_prompt_template_for_all,
     "reset_and_share_prompt_template": users.reset_and_share_prompt_template,
@@ -351,8 +352,11 @@ DEVIATIONS: dict[str, str] = {
     "creator's too: another user gets a 404 and does not see them listed or counted (a template is seen by "
     "others when made with is_public, or by the users its owner shares it with by username (share_prompt, "
     "reset_and_share_prompt_template; undone by unshare_prompt and unshare_prompt_for_all; only the owner shares, "
-    "else a 403; the permissions listing names them without permission levels, which a template's sharing takes "
-    "none of); its group sharing and privacy calls are accepted without effect). The files "
+    "updates or deletes it, else a 403 or the first documented 4xx, 400: the client's sharing gives no permission "
+    "level, so the mock reads it as read access, and a collection too is deleted by its owner alone; "
+    "delete_prompt_templates' ids go all or none; the permissions listing names them without permission levels, "
+    "which a template's sharing takes none of); its group sharing and (from its owner) privacy calls are accepted "
+    "without effect). The files "
     "an agent wrote are its chat's (GET /file, the directory stats; another user gets a 404), and a document "
     "summary is read, listed and deleted as its document is read (its collection's owner and the users it is "
     "shared with; another user gets a 404, and a deletion naming one such id deletes none); a process job "
