@@ -314,6 +314,10 @@ INTERVALS = frozenset({
     ("get_usage_stats_by_user", "interval"),
     ("get_usage_stats_by_model_and_user", "interval"),
     ("get_performance_stats_by_model", "interval"),
+    # "Time interval to aggregate over (e.g. "7 days", "30 days", "90 days")"; each documents a 400
+    ("get_guardrail_violations_dashboard", "interval"),
+    ("get_guardrail_violations_summary", "interval"),
+    ("list_guardrail_violations", "interval"),
     ("APIKeyCreateRequest", "expires_in"),
     ("APIKeyUpdateExpiryRequest", "expires_in"),
 })  # fmt: skip
