@@ -181,6 +181,7 @@ HANDLERS: dict[str, Handler] = {
     "create_delete_collection_job": library.create_delete_collection_job,
     "create_delete_document_from_collection_job": library.create_delete_document_from_collection_job,
     "create_insert_document_to_collection_job": library.create_insert_document_to_collection_job,
+    "create_import_collection_to_collection_job": library.create_import_collection_to_collection_job,
     "insert_document_into_collection": library.insert_document_into_collection,
     "get_chat_session_count": library.get_chat_session_count,
     "update_chat_session": library.update_chat_session,
@@ -318,8 +319,10 @@ DEVIATIONS: dict[str, str] = {
     "of them, and an answer's references name the chat's collection. The client's docs say 'at this time, each "
     "document will only be available in a single collection', which its own import_document_into_collection "
     "contradicts. PUT /collections/{id}/documents/{id} (insert_document_into_collection) does what its job twin "
-    "does; both accept copy_document and preserve_metadata without effect (the document is put in the collection, "
-    "never copied)",
+    "does, and import_collection_into_collection puts each ingested document of the source collection in the "
+    "target; with copy_document (the client: 'Whether to save a new copy of the document') each puts a new copy "
+    "instead, a document of its own (new id; name, bytes and metadata, no tags); skip_reparse with copy_document is "
+    "a 400 (the client: 'Cannot be combined'); preserve_metadata and the other options are accepted without effect",
     "health probes": "answered without a key, as Kubernetes probes are; a real server may require one",
     "ingestion": "POST /uploads/{ids}/ingest answers 204 at once and the documents appear when the ingestion job "
     "ends on the mock's clock (the seed waits 3 s before looking)",
