@@ -380,16 +380,17 @@ def insert_document_into_collection(state: H2OGPTeMockState, call: Call) -> Repl
 def create_import_collection_to_collection_job(state: H2OGPTeMockState, call: Call) -> Reply:
     """POST /api/v1/collections/{collection_id}/import_collection_job: 201 JobDetails; every ingested document of
     the source collection is in this one too (copies of them, with copy_document), or the job fails when the source
-    is not a collection the user sees. skip_reparse with copy_document is a 400 (the client: "Cannot be combined
-    with copy_document=true"); the other options are accepted without effect."""
-    if call.query.get("skip_reparse") and call.query.get("copy_document"):
-        raise bad_request("skip_reparse cannot be combined with copy_document=true")
+    is not a collection the user sees, or skip_reparse comes with copy_document (the client: "Cannot be combined
+    with copy_document=true"; a job fails, as for an unknown source, since the contract cannot state that the two
+    exclude each other and the request is schema-valid); the other options are accepted without effect."""
     cid = collection(state, call.path_params["collection_id"])["id"]
     source_id = str(object_body(call).get("source_collection_id"))
     source = state.collections.get(source_id)
     kind = "create_import_collection_to_collection_job"
     if source is None or not state.sees(source):
         return _job(state, kind, source_id[:80], f"Collection {source_id[:80]} not found")
+    if call.query.get("skip_reparse") and call.query.get("copy_document"):
+        return _job(state, kind, str(source["name"]), "skip_reparse cannot be combined with copy_document=true")
     for doc in ready_documents(state, source_id):
         _import(state, doc, cid, call)
     return _job(state, kind, str(source["name"]))
