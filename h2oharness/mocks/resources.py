@@ -303,7 +303,8 @@ class Resources:
             resolved = schemas.resolve(schema)
             if not schemas.valid(_coerce(given, resolved), schema) or not _formatted(given, resolved):
                 kind = resolved.get("format") or resolved.get("type")
-                return f"{where} parameter {name!r}: {given!r} is not a valid {kind}"
+                shape = f" matching {resolved['pattern']}" if "pattern" in resolved else ""
+                return f"{where} parameter {name!r}: {given!r} is not a valid {kind}{shape}"
         if op.body is not None:
             if call.body is None:
                 return "a JSON body is required" if op.body_required else ""

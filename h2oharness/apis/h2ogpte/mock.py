@@ -181,6 +181,7 @@ HANDLERS: dict[str, Handler] = {
     "create_delete_collection_job": library.create_delete_collection_job,
     "create_delete_document_from_collection_job": library.create_delete_document_from_collection_job,
     "create_insert_document_to_collection_job": library.create_insert_document_to_collection_job,
+    "create_import_collection_to_collection_job": library.create_import_collection_to_collection_job,
     "insert_document_into_collection": library.insert_document_into_collection,
     "get_chat_session_count": library.get_chat_session_count,
     "update_chat_session": library.update_chat_session,
@@ -285,6 +286,7 @@ HANDLERS: dict[str, Handler] = {
     "get_question_answer_feedback_count": feedback.count_feedbacks,
     "share_collection": users.share_collection,
     "share_prompt_template": users.share_prompt_template,
+    "delete_prompt_template": users.delete_prompt_templates,
     "unshare_prompt_template": users.unshare_prompt_template,
     "unshare_prompt_template_for_all": users.unshare_prompt_template_for_all,
     "reset_and_share_prompt_template": users.reset_and_share_prompt_template,
@@ -317,8 +319,11 @@ DEVIATIONS: dict[str, str] = {
     "of them, and an answer's references name the chat's collection. The client's docs say 'at this time, each "
     "document will only be available in a single collection', which its own import_document_into_collection "
     "contradicts. PUT /collections/{id}/documents/{id} (insert_document_into_collection) does what its job twin "
-    "does; both accept copy_document and preserve_metadata without effect (the document is put in the collection, "
-    "never copied)",
+    "does, and import_collection_into_collection puts each ingested document of the source collection in the "
+    "target; with copy_document (the client: 'Whether to save a new copy of the document') each puts a new copy "
+    "instead, a document of its own (new id; name, bytes and metadata, no tags); skip_reparse with copy_document "
+    "fails the job, importing nothing (the client: 'Cannot be combined'); preserve_metadata and the other options "
+    "are accepted without effect",
     "health probes": "answered without a key, as Kubernetes probes are; a real server may require one",
     "ingestion": "POST /uploads/{ids}/ingest answers 204 at once and the documents appear when the ingestion job "
     "ends on the mock's clock (the seed waits 3 s before looking)",
@@ -351,8 +356,11 @@ DEVIATIONS: dict[str, str] = {
     "creator's too: another user gets a 404 and does not see them listed or counted (a template is seen by "
     "others when made with is_public, or by the users its owner shares it with by username (share_prompt, "
     "reset_and_share_prompt_template; undone by unshare_prompt and unshare_prompt_for_all; only the owner shares, "
-    "else a 403; the permissions listing names them without permission levels, which a template's sharing takes "
-    "none of); its group sharing and privacy calls are accepted without effect). The files "
+    "updates or deletes it, else a 403 or the first documented 4xx, 400: the client's sharing gives no permission "
+    "level, so the mock reads it as read access, and a collection too is deleted by its owner alone; "
+    "delete_prompt_templates' ids go all or none; the permissions listing names them without permission levels, "
+    "which a template's sharing takes none of); its group sharing and (from its owner) privacy calls are accepted "
+    "without effect). The files "
     "an agent wrote are its chat's (GET /file, the directory stats; another user gets a 404), and a document "
     "summary is read, listed and deleted as its document is read (its collection's owner and the users it is "
     "shared with; another user gets a 404, and a deletion naming one such id deletes none); a process job "

@@ -216,6 +216,34 @@ def shared_flow(url: str, key: str) -> dict[str, object]:
     return out
 
 
+def copied_flow(url: str, key: str) -> dict[str, object]:
+    """One document imported with copy_document into a second collection, and the first collection imported with
+    copy_document into a third: each collection's documents (id, name), the copies' text, and what deleting the
+    original leaves; then skip_reparse with copy_document, which the client says cannot be combined: the job's
+    status and errors, and the collections after."""
+    from h2ogpte import H2OGPTE
+
+    client = H2OGPTE(address=url, api_key=key)
+    first = _ingested(client)
+    (doc,) = client.list_documents_in_collection(first, 0, 10)
+    second = client.create_collection(name="second", description="d")
+    third = client.create_collection(name="third", description="d")
+    client.import_document_into_collection(second, doc.id, copy_document=True)
+    client.import_collection_into_collection(third, first, copy_document=True)
+
+    def listed() -> list[list[tuple[str, str]]]:
+        return [[(d.id, d.name) for d in client.list_documents_in_collection(c, 0, 10)] for c in (first, second, third)]
+
+    out: dict[str, object] = {"document_id": doc.id, "copied": listed()}
+    out["collections_of_document"] = [c.id for c in client.list_collections_for_document(doc.id, 0, 10)]
+    client.delete_documents([doc.id])
+    out["after_delete"] = listed()
+    refused = client.import_collection_into_collection(third, second, copy_document=True, skip_reparse=True)
+    out["combined"] = [refused.failed, refused.errors]
+    out["after_combined"] = listed()
+    return out
+
+
 def shared_rest_flow(url: str, key: str) -> dict[str, object]:
     """One document imported into a second collection (H2OGPTE), then a RAG answer in a chat on the second and the
     document taken out of the first through the REST client's DELETE /collections/{id}/documents/{id}: the
@@ -383,6 +411,7 @@ def main() -> None:
         "readback": readback_flow,
         "shared": shared_flow,
         "shared-rest": shared_rest_flow,
+        "copied": copied_flow,
         "insert-rest": insert_rest_flow,
         "job-stats": job_stats_flow,
         "scheduler": scheduler_flow,

@@ -4,6 +4,7 @@ other kind of object by count, the oldest going first as if deleted, and nothing
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from h2oharness.apis.h2ogpte import payloads
 from h2oharness.apis.h2ogpte.client import H2OGPTeClient
@@ -205,4 +206,31 @@ def test_llm_usage_is_added_up_per_minute_and_bounded(
     clock.advance(61.0)
     assert http.get("/api/v1/stats/usage_by_model", params={"interval": "1 minute"}).json() == []
     assert http.get("/api/v1/stats/usage", params={"interval": "soon"}).status_code == 400
+    assert not state.internal_errors
+
+
+def test_guardrail_violations_take_an_interval_and_refuse_other_text(url: str, state: H2OGPTeMockState) -> None:
+    """The guardrail violation listing, summary and dashboard take an interval as the stats do ("7 days", "1d"; the
+    client's examples): another text, or more than 999 of a unit, is their documented 400 naming the parameter. The
+    mock records no violations, so every interval finds none."""
+    rest = pytest.importorskip("h2ogpte.rest_sync", reason="the h2ogpte client is not installed")
+    from h2ogpte.rest_sync.exceptions import BadRequestException
+
+    from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY
+
+    config = rest.Configuration(host=f"{url}/api/v1", access_token=DEFAULT_KEY)
+    with rest.ApiClient(config) as api:
+        guardrails = rest.GuardrailsApi(api)
+        calls = (
+            guardrails.list_guardrail_violations,
+            guardrails.get_guardrail_violations_summary,
+            guardrails.get_guardrail_violations_dashboard,
+        )
+        assert guardrails.list_guardrail_violations(interval="7 days").total == 0
+        assert guardrails.get_guardrail_violations_summary(interval="1d").by_type == []
+        assert guardrails.get_guardrail_violations_dashboard(interval="90 days").daily_trend is None
+        for call in calls:
+            for text in ("last week", "1000 days"):
+                with pytest.raises(BadRequestException, match="interval"):
+                    call(interval=text)
     assert not state.internal_errors

@@ -468,3 +468,41 @@ def test_the_official_client_shares_a_prompt_template_by_username(url: str, stat
     harness.unshare_prompt_for_all(template)
     assert alice.list_recent_prompt_templates(0, 10) == []
     assert not state.internal_errors
+
+
+def test_only_its_owner_updates_or_deletes_a_prompt_template_shared_with_another(
+    url: str, state: H2OGPTeMockState
+) -> None:
+    """A user a template is shared with reads it but neither updates nor deletes it (the client's share_prompt
+    gives no permission level; as for a collection, only the owner deletes): the operations document no 403, so the
+    refusal is their first documented 4xx, 400 (InvalidArgumentError), and the template is left as it was; the owner
+    deletes several at once, as delete_prompt_templates(ids) sends them, all or none."""
+    h2ogpte = pytest.importorskip("h2ogpte", reason="the h2ogpte client is not installed")
+    from h2ogpte.errors import InvalidArgumentError, ObjectNotFoundError
+    from h2ogpte.types import SharePermission
+
+    harness = h2ogpte.H2OGPTE(address=url, api_key=DEFAULT_KEY)
+    alice = h2ogpte.H2OGPTE(address=url, api_key=harness.create_api_key_for_user(user_id=ALICE.id, name="alice"))
+    shared, other, third = (harness.create_prompt_template(name=name) for name in ("shared", "other", "third"))
+    harness.share_prompt(shared, SharePermission(username=ALICE.username))
+    with pytest.raises(InvalidArgumentError, match="Only the owner"):
+        alice.update_prompt_template(shared, name="alice's now")
+    with pytest.raises(InvalidArgumentError, match="Only the owner"):
+        alice.delete_prompt_templates([shared])
+    with pytest.raises(ObjectNotFoundError):
+        alice.delete_prompt_templates([other])
+    assert alice.get_prompt_template(shared).name == "shared"
+    assert sorted(t.name for t in harness.list_recent_prompt_templates(0, 10)) == ["other", "shared", "third"]
+    mine = alice.create_prompt_template(name="alice's")
+    with pytest.raises(InvalidArgumentError):
+        alice.delete_prompt_templates([mine, shared])
+    assert alice.get_prompt_template(mine).name == "alice's"
+
+    assert harness.update_prompt_template(shared, name="renamed") == shared
+    assert alice.get_prompt_template(shared).name == "renamed"
+    harness.delete_prompt_templates([other, third])
+    assert [t.name for t in harness.list_recent_prompt_templates(0, 10)] == ["renamed"]
+    harness.delete_prompt_templates([shared])
+    with pytest.raises(ObjectNotFoundError):
+        alice.get_prompt_template(shared)
+    assert not state.internal_errors

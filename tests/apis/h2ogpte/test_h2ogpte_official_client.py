@@ -147,6 +147,27 @@ def test_high_level_client_keeps_one_document_in_several_collections(
     assert state.internal_errors == []
 
 
+def test_high_level_client_saves_a_new_copy_with_copy_document(url: str, state: H2OGPTeMockState, drive: Drive) -> None:
+    """import_document_into_collection and import_collection_into_collection with copy_document ("Whether to save a
+    new copy of the document") put a document of its own, with a new id and the same name, in the target: the
+    original stays in its one collection, and deleting it leaves the copies. skip_reparse with copy_document is
+    refused (the client: "Cannot be combined with copy_document=True"): its job fails and imports nothing (a 400
+    would refuse a request the contract cannot tell from a valid one)."""
+    out = drive(url, DEFAULT_KEY, "copied")
+    doc = out["document_id"]
+    (original,), (into_second,), (into_third,) = out["copied"]
+    assert original == [doc, "sales.csv"]
+    assert into_second[1] == into_third[1] == "sales.csv"
+    assert len({doc, into_second[0], into_third[0]}) == 3
+    assert len(out["collections_of_document"]) == 1
+    assert out["after_delete"] == [[], [into_second], [into_third]]
+    failed, errors = out["combined"]
+    assert failed == 1.0
+    assert any("copy_document" in error for error in errors)
+    assert out["after_combined"] == out["after_delete"]
+    assert state.internal_errors == []
+
+
 def test_high_level_client_lists_every_collection_a_document_is_in(
     url: str, state: H2OGPTeMockState, drive: Drive
 ) -> None:

@@ -68,6 +68,17 @@ def test_the_contract_states_the_intervals_the_mock_takes() -> None:
     schemas = whole["components"]["schemas"]
     for model in ("APIKeyCreateRequest", "APIKeyUpdateExpiryRequest"):
         assert schemas[model]["properties"]["expires_in"]["pattern"] == INTERVAL_PATTERN
+    # every query parameter named interval (stats, feedback, guardrail violations) is such an interval
+    intervals = {
+        op["operationId"]: param["schema"].get("pattern")
+        for item in whole["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and "operationId" in op
+        for param in op.get("parameters", [])
+        if param["name"] == "interval" and param["in"] == "query"
+    }
+    assert "list_guardrail_violations" in intervals
+    assert {name: pattern for name, pattern in intervals.items() if pattern != INTERVAL_PATTERN} == {}
     for text in ("1d", "30 days", "2 hrs", "999 years", "1 h"):
         assert re.fullmatch(INTERVAL_PATTERN, text)
         assert interval(text).total_seconds() > 0

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from h2oharness.apis.h2ogpte.mockparts import feedback
+from h2oharness.apis.h2ogpte.mockparts import feedback, users
 from h2oharness.apis.h2ogpte.mockparts.chat import my_message, render_session
 from h2oharness.apis.h2ogpte.mockparts.docs import job_view, ready_documents, render_collection
 from h2oharness.apis.h2ogpte.mockparts.library import render_document
@@ -299,6 +299,9 @@ def answer(state: H2OGPTeMockState, op: Operation, call: Call) -> Reply:
         if coll is not None and state.sees(coll) and not state.owns(coll):
             # as for sharing: only the owner says who sees it
             raise ApiError(403, f"Only its owner may make collection {coll['id']} public or private")
+    if op.operation_id in ("update_prompt_template", "update_prompt_template_privacy"):
+        # only its owner changes a template (a user it is shared with reads and uses it)
+        users.check_template_owner(state, call.path_params.get("prompt_template_id", ""))
     if op.operation_id in ("share_chat_session", "delete_shared_chat") and not state.resources.invalid(generic):
         _check_shared_chat(state, op, generic)
     reply = state.resources.answer(generic)

@@ -343,24 +343,57 @@ def create_delete_document_from_collection_job(state: H2OGPTeMockState, call: Ca
     return _job(state, "create_delete_document_from_collection_job", ", ".join(ids), failure)
 
 
+def _import(state: H2OGPTeMockState, doc: Document, collection_id: str, call: Call) -> Document:
+    """Put a document in a collection: with copy_document, a new copy of it there (the client: "Whether to save a
+    new copy of the document"; a new id, its name, bytes and metadata, no tags), else the same document, in one more
+    collection."""
+    if not call.query.get("copy_document"):
+        state.documents.add_to(doc, collection_id)
+        return doc
+    copy = Document(new_id(), doc.name, doc.data, collection_id, doc.job_id, dict(doc.metadata), uri=doc.uri)
+    state.documents[copy.id] = copy
+    return copy
+
+
 def create_insert_document_to_collection_job(state: H2OGPTeMockState, call: Call) -> Reply:
     """POST /api/v1/collections/{collection_id}/insert_document_job: 201 JobDetails; the document is in that
-    collection too (a real server keeps one document in several), or the job fails when either does not exist."""
+    collection too (a real server keeps one document in several), or a copy of it with copy_document, or the job
+    fails when either does not exist."""
     cid = collection(state, call.path_params["collection_id"])["id"]
     doc_id = str(object_body(call).get("document_id"))
     doc = state.documents.get(doc_id)
     if doc is None or not readable(state, doc):
         return _job(state, "create_insert_document_to_collection_job", doc_id, f"Document {doc_id} not found")
-    state.documents.add_to(doc, cid)
+    _import(state, doc, cid, call)
     return _job(state, "create_insert_document_to_collection_job", doc.name)
 
 
 def insert_document_into_collection(state: H2OGPTeMockState, call: Call) -> Reply:
-    """PUT /api/v1/collections/{collection_id}/documents/{document_id}: 204; the document is in that collection too,
-    as its job twin (create_insert_document_to_collection_job) puts it; an unknown collection or document is a 404."""
+    """PUT /api/v1/collections/{collection_id}/documents/{document_id}: 204; the document is in that collection too
+    (or a copy of it, with copy_document), as its job twin (create_insert_document_to_collection_job) puts it; an
+    unknown collection or document is a 404."""
     cid = collection(state, call.path_params["collection_id"])["id"]
-    state.documents.add_to(document_of(state, call.path_params["document_id"]), cid)
+    _import(state, document_of(state, call.path_params["document_id"]), cid, call)
     return empty()
+
+
+def create_import_collection_to_collection_job(state: H2OGPTeMockState, call: Call) -> Reply:
+    """POST /api/v1/collections/{collection_id}/import_collection_job: 201 JobDetails; every ingested document of
+    the source collection is in this one too (copies of them, with copy_document), or the job fails when the source
+    is not a collection the user sees, or skip_reparse comes with copy_document (the client: "Cannot be combined
+    with copy_document=true"; a job fails, as for an unknown source, since the contract cannot state that the two
+    exclude each other and the request is schema-valid); the other options are accepted without effect."""
+    cid = collection(state, call.path_params["collection_id"])["id"]
+    source_id = str(object_body(call).get("source_collection_id"))
+    source = state.collections.get(source_id)
+    kind = "create_import_collection_to_collection_job"
+    if source is None or not state.sees(source):
+        return _job(state, kind, source_id[:80], f"Collection {source_id[:80]} not found")
+    if call.query.get("skip_reparse") and call.query.get("copy_document"):
+        return _job(state, kind, str(source["name"]), "skip_reparse cannot be combined with copy_document=true")
+    for doc in ready_documents(state, source_id):
+        _import(state, doc, cid, call)
+    return _job(state, kind, str(source["name"]))
 
 
 def create_process_document_job(state: H2OGPTeMockState, call: Call) -> Reply:

@@ -98,6 +98,40 @@ def _owned_template(state: H2OGPTeMockState, template_id: str) -> dict[str, Any]
     return record
 
 
+def _template_changed_by_owner(state: H2OGPTeMockState, template_id: str) -> dict[str, Any]:
+    """The prompt template a user may change (update, delete): a 404 when they may not see it, a 403 when it is only
+    shared with them or public. Sharing a template gives no permission level (share_prompt sends none), so a user
+    it is shared with reads and uses it, as one a memory block is shared with for reading; the owner alone changes or
+    deletes it, as only a collection's owner deletes it."""
+    held = state.resources.collections.get(PROMPT_TEMPLATES, {}) if state.resources is not None else {}
+    record = held.get(template_id)
+    if record is None or not state.sees(record):
+        raise not_found(f"prompt_template_id '{template_id[:80]}'")
+    if not state.owns(record):
+        raise ApiError(403, f"Only the owner may change or delete prompt template {template_id}")
+    return record
+
+
+def check_template_owner(state: H2OGPTeMockState, template_id: str) -> None:
+    """Refuse a change to a prompt template the acting user sees but does not own (403); an unseen one is left to
+    the caller's own 404."""
+    held = state.resources.collections.get(PROMPT_TEMPLATES, {}) if state.resources is not None else {}
+    if template_id in held and state.sees(held[template_id]):
+        _template_changed_by_owner(state, template_id)
+
+
+def delete_prompt_templates(state: H2OGPTeMockState, call: Call) -> Reply:
+    """DELETE /api/v1/prompt_templates/{prompt_template_id}: 204; the path names one template or several, comma
+    separated (the client's delete_prompt_templates(ids)), and all go or none does: one the user may not see is a
+    404, one that is not theirs a 403 (the operation's first documented 4xx where 403 is not documented)."""
+    ids = [i for i in call.path_params["prompt_template_id"].split(",") if i]
+    records = [_template_changed_by_owner(state, template_id) for template_id in ids]
+    held = state.resources.collections.get(PROMPT_TEMPLATES, {}) if state.resources is not None else {}
+    for record in records:
+        held.pop(record["id"], None)
+    return empty()
+
+
 def share_prompt_template(state: H2OGPTeMockState, call: Call) -> Reply:
     """PUT /api/v1/prompt_templates/{prompt_template_id}/permissions/{username}: 204; the user sees the template
     (lists, reads and uses it) from now on; sharing with the owner changes nothing."""
