@@ -531,6 +531,13 @@ class Resources:
         return GenericReply(call.operation.status, record)
 
     def _delete(self, call: GenericCall) -> GenericReply:
+        name = _last_segment(call.operation.template)[1:-1]
+        schema = call.operation.params.get(name, ("path", True, {}))[2]
+        if self.surface.schemas.resolve(schema).get("type") == "array":
+            # DELETE /groups/{group_ids}: the path names several, comma separated (the client's delete_groups(ids))
+            ids = [i.strip() for i in call.path.get(name, "").split(",") if i.strip()]
+            if len(ids) > 1:
+                return self._delete_each(call, name, ids)
         found = self._get(call)
         if found.error:
             return found
@@ -538,6 +545,19 @@ class Resources:
         self._forget(store, self._item_id(call))
         store.pop(self._item_id(call), None)
         return GenericReply(call.operation.status, found.body)
+
+    def _delete_each(self, call: GenericCall, name: str, ids: list[str]) -> GenericReply:
+        """Delete every object ``ids`` names, or none: the first that is not there (or not the caller's to see) is
+        the 404 of the whole call."""
+        calls = [
+            GenericCall(call.operation, {**call.path, name: object_id}, call.query, call.body) for object_id in ids
+        ]
+        for one in calls:
+            found = self._get(one)
+            if found.error:
+                return found
+        deleted = [self._delete(one).body for one in calls]
+        return GenericReply(call.operation.status, deleted)
 
     def _list(self, call: GenericCall) -> GenericReply:
         missing = self._parent_missing(call, call.operation.template)

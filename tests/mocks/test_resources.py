@@ -324,6 +324,25 @@ def test_array_and_date_parameters_are_read_as_such() -> None:
     assert _call(resources, "DELETE", "/bits/{ids}", ids="1", after="2026-01-01").status == 400
 
 
+def test_a_delete_of_several_ids_deletes_all_or_none() -> None:
+    """DELETE /groups/{group_ids} with "a,b" (the client's delete_groups(ids)) looked up one object named "a,b": a
+    404 for objects that were all there."""
+    ids = {"name": "bit_ids", "in": "path", "required": True, "schema": {"type": "array", "items": STRING}}
+    bits = {"post": _op("200", THING, {"type": "object"}), "get": _op("200", {"type": "array", "items": THING})}
+    one = {"get": _op("200", THING, params=[{**ids, "schema": STRING}])}
+    paths = {"/bits": bits, "/bits/{bit_ids}": {"delete": _op("204", params=[ids])}, "/bits/{bit_id}": one}
+    resources = Resources(Surface({**DOCUMENT, "paths": paths}), jobs=JobBoard(ManualClock()))
+    made = [_call(resources, "POST", "/bits", {"name": str(n)}).body["id"] for n in range(3)]
+    assert _call(resources, "DELETE", "/bits/{bit_ids}", bit_ids=f"{made[0]},{made[1]}").status == 204
+    assert [bit["id"] for bit in _call(resources, "GET", "/bits").body] == [made[2]]
+    # one unknown id: a 404 naming it, and the others stay
+    refused = _call(resources, "DELETE", "/bits/{bit_ids}", bit_ids=f"{made[2]},nope")
+    assert (refused.status, refused.error) == (404, "bit_ids 'nope' not found")
+    assert [bit["id"] for bit in _call(resources, "GET", "/bits").body] == [made[2]]
+    assert _call(resources, "DELETE", "/bits/{bit_ids}", bit_ids=made[2]).status == 204
+    assert _call(resources, "GET", "/bits").body == []
+
+
 def test_paths_are_bounded_oldest_first(clock: ManualClock) -> None:
     parts = {
         "parameters": ID,
