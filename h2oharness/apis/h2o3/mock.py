@@ -139,8 +139,8 @@ DEVIATIONS: dict[str, str] = {
     "(mockparts/rapids.py: slices, filters, maths, reductions, table, unique, levels, as.factor, cbind/rbind, runif, "
     "sort, quantile, GB (group_by), append and := (column assignment), column-wise apply of a { x . body } lambda "
     "(h2o.deep_copy) and row-wise apply of one answering a number per row, merge, cut, pivot, relevel, setDomain, "
-    "setLevel, ls ...); another function is a 400 'The mock does not evaluate the Rapids function ...', where a real "
-    "server evaluates it (and says 'Name lookup of ... failed' only for names it does not know)",
+    "setLevel, ls ...); another function a real 3.46.0.12 knows is a 400 'The mock does not evaluate the Rapids "
+    "function ...', where a real server evaluates it; one it does not know is its 400 'Name lookup of ... failed'",
     "merge": "all_y (a right outer join) is a 400 on the mock; method 'hash' keeps the left frame's row order, "
     "which is what a real server gave for small frames (its hash order in general)",
     "non-finite values": "as a real server, Rapids reductions (max, min, sd, mean) leave ±Infinity out, a log of 0 "

@@ -465,7 +465,9 @@ def test_model_builders_sessions_and_rapids_rm(http: httpx.Client, client: H2O3C
     assert removed["scalar"] == 1.0
     assert http.post("/99/Rapids", data={"ast": "(rm x.csv)"}).json()["scalar"] == 0.0
     assert_h2o_error(http.post("/99/Rapids", data={"ast": "(cols x 0)"}), 400, "Name lookup of 'x' failed")
-    assert_h2o_error(http.post("/99/Rapids", data={"ast": "(h2o.nosuch 1)"}), 400, "Rapids function 'h2o.nosuch'")
+    # a function a real server does not know is its lookup failure; one it knows, unevaluated, the mock's own limit
+    assert_h2o_error(http.post("/99/Rapids", data={"ast": "(h2o.nosuch 1)"}), 400, "Name lookup of 'h2o.nosuch' failed")
+    assert_h2o_error(http.post("/99/Rapids", data={"ast": "(tokenize 1 ' ')"}), 400, "Rapids function 'tokenize'")
 
 
 # ---------------------------------------------------------------- auth and the request log

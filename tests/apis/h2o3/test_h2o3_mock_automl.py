@@ -143,3 +143,29 @@ def test_automl_runs_and_sessions_are_bounded_and_a_run_holds_no_evicted_model(
     keys = [http.get("/3/InitID", params={"session_key": f"s{i}"}).json()["session_key"] for i in range(4)]
     assert list(state.sessions) == keys[-2:]
     assert state.internal_errors == []
+
+
+def test_without_folds_the_leaderboard_ranks_by_the_validation_frame_as_a_real_server_does(
+    http: httpx.Client, client: H2O3Client, clock: ManualClock, train_csv: Path
+) -> None:
+    """A real 3.46.0.12 (nfolds=0, a validation_frame) showed each model's validation logloss on its leaderboard."""
+    raw = client.import_files(str(train_csv))["destination_frames"]
+    frame = client.parse(client.parse_setup(raw))["destination_frame"]["name"]
+    clock.advance(10.0)
+    for name, rows in (("aml_tr", "[0:120]"), ("aml_va", "[120:80]")):
+        assert http.post("/99/Rapids", data={"ast": f"(tmp= {name} (rows {frame} {rows}))"}).status_code == 200
+    spec = {
+        "build_control": {"nfolds": 0, "stopping_criteria": {"max_models": 2, "seed": 1}},
+        "build_models": {"exclude_algos": ["DeepLearning", "XGBoost", "GBM", "StackedEnsemble"]},
+        "input_spec": {"training_frame": "aml_tr", "validation_frame": "aml_va", "response_column": "label"},
+    }
+    automl_id = http.post("/99/AutoMLBuilder", json=spec).json()["job"]["dest"]["name"]
+    clock.advance(60.0)
+    table = http.get(f"/99/Leaderboards/{automl_id}").json()["table"]
+    names = [c["name"] for c in table["columns"]]
+    board = dict(zip(table["data"][names.index("model_id")], table["data"][names.index("logloss")], strict=True))
+    assert len(board) == 2
+    for model_id, logloss in board.items():
+        output = client.model(model_id)["output"]
+        assert output["validation_metrics"]["frame"]["name"] == "aml_va"
+        assert logloss == output["validation_metrics"]["logloss"] != output["training_metrics"]["logloss"]

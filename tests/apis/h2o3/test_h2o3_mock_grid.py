@@ -213,6 +213,23 @@ def test_ls_lists_a_grid_with_its_models_as_a_real_server_does(
     assert _ls(http) == sorted([frame, "g_model_1", "g_model_2"])
 
 
+def test_rm_of_a_grid_removes_it_with_its_models_as_a_real_server_does(
+    http: httpx.Client, clock: ManualClock, frame: str
+) -> None:
+    """h2o.remove(grid) sends (rm grid): a real 3.46.0.12 answered 1.0 and then 404 for the grid and each model."""
+    _post(http, frame, hyper_parameters='{"max_depth": [1,3]}', grid_id="g")
+    clock.advance(60.0)
+    removed = http.post("/99/Rapids", data={"ast": "(rm g)", "session_id": "s"}).json()
+    assert removed["scalar"] == 1.0
+    assert [http.get(path).status_code for path in ("/99/Grids/g", "/3/Models/g_model_1", "/3/Models/g_model_2")] == [
+        404,
+        404,
+        404,
+    ]
+    assert _ls(http) == [frame]
+    assert http.post("/99/Rapids", data={"ast": "(rm g)", "session_id": "s"}).json()["scalar"] == 0.0
+
+
 def _msg(resp: httpx.Response) -> str:
     """An H2OErrorV3's message without the frame H2O-3 puts round it."""
     return str(resp.json()["msg"]).removeprefix("\n\nERROR MESSAGE:\n\n").removesuffix("\n\n")

@@ -78,6 +78,15 @@ def _run(http: httpx.Client, csv_path: Path, tag: str) -> dict[str, Any]:
     # h2o.ls(): the keys assigned to a frame and downloaded
     http.post("/99/Rapids", data={"ast": f"(tmp= ls_{tag} (ls))", "session_id": "_sid_grid"}).raise_for_status()
     out["ls"] = http.get("/3/DownloadDataset", params={"frame_id": f"ls_{tag}"}).text.split()[1:]
+    # h2o.remove(grid): (rm grid) through Rapids, twice; then the grid and each of its models are looked up
+    bad_models = _ids(out["bad"]["grid"])
+    out["rm"] = [
+        http.post("/99/Rapids", data={"ast": f"(rm bad_{tag})", "session_id": "_sid_grid"}).json()["scalar"]
+        for _ in range(2)
+    ]
+    out["after_rm"] = [http.get(f"/99/Grids/bad_{tag}").status_code] + [
+        http.get(f"/3/Models/{m}").status_code for m in bad_models
+    ]
     return out
 
 
@@ -189,3 +198,11 @@ def test_ls_lists_the_grids_and_their_models_as_a_real_server_does(both: tuple[d
     assert f"gbm_{tag}" in real
     assert "<random grid>" in real
     assert mock == real
+
+
+@pytest.mark.live
+def test_rm_of_a_grid_removes_it_and_its_models_as_a_real_server_does(both: tuple[dict[str, Any], ...]) -> None:
+    real, mock = both
+    assert real["rm"] == [1.0, 0.0]
+    assert real["after_rm"] == [404] * len(real["after_rm"])
+    assert (mock["rm"], mock["after_rm"]) == (real["rm"], real["after_rm"])

@@ -283,3 +283,22 @@ def test_levels_are_renamed_reordered_and_set_as_h2o_does(http: httpx.Client, fr
         refused = http.post("/99/Rapids", data={"ast": ast})
         assert refused.status_code == 400
         assert words in refused.json()["msg"]
+
+
+def test_a_name_a_real_server_does_not_know_is_its_name_lookup_error(http: httpx.Client, frame: str) -> None:
+    """What a real 3.46.0.12 answered for nchar and ! (h2o-py sends strlen and not); a function the server knows
+    and the mock does not evaluate is the mock's own 400."""
+    for name in ("nchar", "!"):
+        refused = http.post("/99/Rapids", data={"ast": f"({name} (cols_py {frame} 'x1'))", "session_id": "_sid_t"})
+        body = refused.json()
+        assert (refused.status_code, body["exception_type"]) == (400, "java.lang.IllegalArgumentException")
+        assert body["msg"].strip() == f"ERROR MESSAGE:\n\nName lookup of '{name}' failed"
+    unevaluated = http.post("/99/Rapids", data={"ast": f"(tokenize (cols_py {frame} 'color') ' ')"})
+    assert "The mock does not evaluate the Rapids function 'tokenize'" in unevaluated.json()["msg"]
+
+
+def test_strlen_names_its_columns_by_position_as_a_real_server_does(http: httpx.Client, frame: str) -> None:
+    _rapids(http, f"(tmp= py_len (strlen (cols_py {frame} ['color' 'label'])))")
+    rows = _download(http, "py_len")
+    assert rows[0] == ["C1", "C2"]
+    assert [float(v) for v in rows[1]] == [5.0, 2.0]  # green, no

@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from h2oharness.apis.h2o3.mockparts import builders, crossval, learn, metadata, training
+from h2oharness.apis.h2o3.mockparts import builders, crossval, grid_metrics, learn, metadata, training
 from h2oharness.apis.h2o3.mockparts.calls import Call, Reply, job_json
 from h2oharness.apis.h2o3.mockparts.doubles import fsum
 from h2oharness.apis.h2o3.mockparts.frames import Frame
@@ -98,6 +98,7 @@ def build(state: H2O3MockState, call: Call) -> Reply:
     response = _column_name(spec_in.get("response_column"))
     with state.lock:
         frame = state.frames.get(frame_name or "")
+        validation = state.frames.get(_key_name(spec_in.get("validation_frame")) or "")
     if frame is None:
         # a real server: 412 for a JSON spec; a form-encoded one without a frame crashes it (500 NullPointerException)
         raise precondition(NO_TRAINING_DATA)
@@ -112,6 +113,8 @@ def build(state: H2O3MockState, call: Call) -> Reply:
     automl_id = f"{project}@@{response}"
     nfolds = int(control.get("nfolds", -1))
     nfolds = 5 if nfolds == -1 else nfolds
+    # a real run uses a validation frame only without cross-validation: each model scores it, the leaderboard reads it
+    validation = validation if nfolds == 0 else None
     if nfolds > 1 and nfolds > frame.rows:
         # a real run's base models each refuse it (ModelBuilder.init); the mock refuses the run
         raise precondition(f"nfolds cannot be larger than the number of rows ({frame.rows}).")
@@ -134,7 +137,9 @@ def build(state: H2O3MockState, call: Call) -> Reply:
     bases = []
     suffix = project.split("_", 1)[1]
     for prefix, algo, step_id, group in algos:
-        model = _base_model(algo, f"{prefix}_AutoML_{suffix}", training_copy, response, nfolds, seed, times, state)
+        model = _base_model(
+            algo, f"{prefix}_AutoML_{suffix}", training_copy, response, nfolds, seed, times, state, validation
+        )
         bases.append(model)
         run.steps.append({"name": prefix.split("_")[0], "alias": None,
                           "steps": [{"id": step_id, "group": group, "weight": 10}]})  # fmt: skip
@@ -256,6 +261,7 @@ def _base_model(
     seed: int,
     times: training.BuildTimes,
     state: H2O3MockState,
+    validation: Frame | None = None,
 ) -> Model:
     given: dict[str, Any] = {
         "training_frame": KeyRef(frame.name, "Key<Frame>"),
@@ -269,8 +275,18 @@ def _base_model(
     if algo in ("gbm", "drf"):
         given["ntrees"] = 30
     values = {**builders.defaults(algo), **given}
+    if validation is not None:
+        given["validation_frame"] = values["validation_frame"] = KeyRef(validation.name, "Key<Frame>")
     model = training.train(
-        algo, values, given, frame, model_id, times, max_rows=state.max_training_rows, max_trees=state.max_fitted_trees
+        algo,
+        values,
+        given,
+        frame,
+        model_id,
+        times,
+        max_rows=state.max_training_rows,
+        max_trees=state.max_fitted_trees,
+        validation=validation,
     )
     if nfolds > 1:
         crossval.cross_validate(
@@ -393,8 +409,8 @@ def _ensemble_parameters(model_id: str, bases: list[Model], frame: str, response
 
 
 def _metric(model: Model, name: str) -> float:
-    output = model.body["output"]
-    metrics = output.get("cross_validation_metrics") or output.get("training_metrics") or {}
+    # as a grid's sort (a real 3.46.0.12 ranks both by the validation frame's metrics when there are no folds)
+    metrics = grid_metrics.ranking_metrics(model)
     field_name = {"auc": "AUC", "aucpr": "pr_auc", "mse": "MSE", "rmse": "RMSE", "mean_residual_deviance": "MSE"}
     value = metrics.get(field_name.get(name, name), math.nan)
     return float(value) if isinstance(value, int | float) else math.nan

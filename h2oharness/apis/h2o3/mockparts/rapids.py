@@ -5,8 +5,8 @@ comparisons and logic (``+ - * / > == & | not abs log ...``); ``ifelse``; reduct
 ``max``, ``sd``, ``median``, ``naCnt`` ...); ``table``, ``unique``, ``levels``, ``as.factor``/``as.numeric``/
 ``as.character``, ``cbind``/``rbind``, ``h2o.runif`` (``split_frame``), ``sort``, ``quantile``, ``scale``,
 ``cor``/``var``, ``GB`` (``group_by``), ``merge``, ``cut``, ``pivot``, row- and column-wise ``apply``,
-column assignment (``append``, ``:=``), ``ls`` and a few more. Anything else
-is a 400, worded as the mock's own limit.
+column assignment (``append``, ``:=``), ``ls`` and a few more. Another function a real server knows is a 400
+worded as the mock's own limit; a name it does not know (``nchar``, ``!``) is its 400 "Name lookup of ... failed".
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
 from h2oharness.apis.h2o3.mockparts.rapids_frames import FRAME_OPS, LAZY
 from h2oharness.apis.h2o3.mockparts.rapids_groupby import GROUP_OPS
 from h2oharness.apis.h2o3.mockparts.rapids_math import MATH_OPS
+from h2oharness.apis.h2o3.mockparts.rapids_names import REAL_FUNCTIONS
 from h2oharness.apis.h2o3.mockparts.rapids_parse import Call, Id, parse
 from h2oharness.apis.h2o3.mockparts.rapids_reshape import RESHAPE_OPS
 from h2oharness.apis.h2o3.mockparts.rapids_stats import STATS_OPS
@@ -44,6 +45,9 @@ class Evaluator:
             if node.op == "apply":
                 return self.apply(node.args)
             op = OPS.get(node.op)
+            if op is None and node.op not in REAL_FUNCTIONS:
+                # AstExec looks the function's name up as an id: a real server says so of a name it does not know
+                raise H2OError(400, f"Name lookup of '{node.op}' failed", "java.lang.IllegalArgumentException")
             if op is None:
                 raise bad_request(f"The mock does not evaluate the Rapids function '{node.op}'")
             if node.op in LAZY:

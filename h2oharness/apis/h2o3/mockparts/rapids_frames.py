@@ -42,12 +42,18 @@ def op_assign(ev: Env, args: tuple[Any, ...]) -> Value:
 
 
 def op_rm(ev: Env, args: tuple[Any, ...]) -> Value:
-    """(rm key): remove a frame, raw source or model; 1.0 when something was removed."""
+    """(rm key): remove a frame, raw source, model or grid (with its models, as a real server's AstRm does, where
+    DELETE /3/DKV/{grid} keeps them); 1.0 when something was removed."""
     names = [a.name if isinstance(a, Id) else str(a) for a in args]
     removed = False
     for name in names:
+        name = name.strip("'\"")
+        grid = ev.state.grids.pop(name, None)
+        for _, model_id in grid.entries if grid is not None else ():
+            ev.state.models.pop(model_id, None)
         for store in (ev.state.frames, ev.state.sources, ev.state.models):
-            removed = store.pop(name.strip("'\""), None) is not None or removed
+            removed = store.pop(name, None) is not None or removed
+        removed = removed or grid is not None
     return 1.0 if removed else 0.0
 
 

@@ -230,7 +230,7 @@ def _string_op(name: str, fn: Callable[[str], str | float]) -> Op:
     def apply(ev: Env, args: tuple[Any, ...]) -> Value:
         frame = frame_arg(args[0])
         columns = []
-        for col in frame.columns:
+        for i, col in enumerate(frame.columns):
             if col.type not in ("string", "enum"):
                 raise bad_request(
                     f"{name}() requires a string or categorical column. Received Numeric. "
@@ -246,7 +246,9 @@ def _string_op(name: str, fn: Callable[[str], str | float]) -> Op:
             texts = [col.label(r) for r in range(col.rows)]
             out = [None if t is None else fn(t) for t in texts]
             if all(isinstance(o, float) or o is None for o in out):
-                columns.append(real_column(col.name, [NAN if o is None else float(o) for o in out], "int"))
+                # a real server names strlen's columns by position (C1, C2 ...), as it answered for nchar()
+                named = f"C{i + 1}" if name == "length" else col.name
+                columns.append(real_column(named, [NAN if o is None else float(o) for o in out], "int"))
             else:
                 columns.append(Column(col.name, "string", strings=[None if o is None else str(o) for o in out]))
         if len(columns) == 1 and name in _LEVEL_OPS:
