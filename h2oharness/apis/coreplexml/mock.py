@@ -22,7 +22,7 @@ from urllib.parse import parse_qs
 from starlette.applications import Starlette
 from starlette.responses import Response
 
-from h2oharness.apis.coreplexml.mockparts import deployments, generic
+from h2oharness.apis.coreplexml.mockparts import deployments, generic, predict
 from h2oharness.apis.coreplexml.mockparts import handlers_data as data
 from h2oharness.apis.coreplexml.mockparts import handlers_experiments as experiments
 from h2oharness.apis.coreplexml.mockparts import handlers_sdk as sdk
@@ -83,10 +83,12 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/api/models/{model_id}", sdk.get_model),
     ("GET", "/api/models/{model_id}/parameters", sdk.get_model_parameters),
     ("DELETE", "/api/models/{model_id}", sdk.delete_model),
+    ("POST", "/api/models/{model_id}/predict", predict.model),
     ("GET", "/api/reports/{report_id}/download", sdk.report_download),
     ("POST", "/api/mlops/deployments/{deployment_id}/promote", deployments.promote),
     ("POST", "/api/mlops/deployments/{deployment_id}/rollback", deployments.rollback),
     ("POST", "/api/mlops/deployments/{deployment_id}/deactivate", deployments.deactivate),
+    ("POST", "/api/mlops/deployments/{deployment_id}/predict", predict.deployment),
 )
 
 
@@ -114,8 +116,12 @@ DEVIATIONS: dict[str, str] = {
     "dataset_version_id on upload); uploading an existing dataset name adds a version",
     "beyond the seed": "members, deployments, reports, privacy, SynthGen and studio objects are the generic "
     "resources (h2oharness/mocks/resources.py): stored as sent, answered fitted to the contract's schemas, flat "
-    "(never wrapped in {deployment: ...}); predictions, drift, explanations and comparisons are schema-valid "
+    "(never wrapped in {deployment: ...}); drift, explanations and comparisons are schema-valid "
     "placeholders, not computed",
+    "predictions": "one per input row (a row object or a list of them), drawn from a hash of the model and the row: "
+    "a class of the target column (its sorted distinct values when it has at most 32, else numbered) with "
+    "probabilities, or a number within the target's range; rows are not checked against the features; a "
+    "deployment predicts with its model (404 once that model is deleted), whatever its stage or status",
     "delete project": "takes its datasets, experiments (and their models), members and deployments with it; "
     "reports, privacy policies and sessions, SynthGen models and studio sessions that name it stay",
     "jobs": "privacy detect/transform and SynthGen generate are jobs on the state's clock (0.2 s queued, 1 s "

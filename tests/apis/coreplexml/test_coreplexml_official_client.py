@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from h2oharness.apis.coreplexml import payloads
-from h2oharness.apis.coreplexml.mock import CorePlexMLMockState
-from h2oharness.mocks.clock import MonotonicClock
+from h2oharness.apis.coreplexml.mock import CorePlexMLMockState, make_app
+from h2oharness.apis.coreplexml.mockparts.state import CorePlexMLTimings
+from h2oharness.mocks.clock import ManualClock, MonotonicClock
+from h2oharness.mocks.serve import serve
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("coreplexml") is None, reason="the official coreplexml SDK is not installed"
@@ -93,3 +95,66 @@ def test_every_public_sdk_method_works_on_the_mock(
     assert state.generic is not None
     # add_member made a member (the project's deletion at the end took it away with the project)
     assert any(r.path.endswith("/members") and r.status == 200 for r in state.recorded("POST", "/api/projects/"))
+
+
+def test_sdk_reads_back_what_the_seed_flow_does_not(drive: Callable[..., dict[str, Any]], tmp_path: Path) -> None:
+    """The methods whose answers the seed flow never reads (project reads, update and members; dataset reads; the
+    trained model's list, get, parameters, predict and explain; a deployment from creation to deactivation; a
+    report; the removals) give back what was made, on a hand clock where every experiment ends when it starts."""
+    state = CorePlexMLMockState(clock=ManualClock(), timings=CorePlexMLTimings.instant())
+    csv_path = tmp_path / "train.csv"
+    csv_path.write_text(payloads.classification_csv(rows=150, seed=4))
+    with serve(make_app(state)) as served:
+        out = drive(served.url, state.client_credentials().token or "", str(csv_path), "readback")
+
+    assert out["project"] == [True, "readback", "first"]
+    assert out["project_search"] == [[True], 1], "search keeps to the project named so"
+    assert out["project_updated"] == ["readback", "second"], "update without a name keeps the name"
+    assert out["project_renamed"] == "renamed"
+    assert out["member"] == ["someone@example.com", "viewer", ["someone@example.com"], 1]
+    assert out["members_after"] == []
+    assert out["dataset"] == [True, "readback-train", True]
+    assert out["datasets"] == [[True], 1]
+    assert out["columns"] == ["color", "label", "size", "x1", "x2"]
+    assert out["quality"][0] is True
+    assert out["analysis"] == [True, 150, 5]
+    assert out["downloaded"] == "x1,x2,color,size,label"
+
+    assert out["models"] == [True, out["models"][1], True]
+    assert out["models"][1] >= 2
+    assert out["model"] == [True, True, True]
+    assert out["model_parameters"] is True
+    count, alias, first = out["predict_one"]
+    assert count == 1, "one row in, one prediction out"
+    assert first["prediction"] in ("no", "yes"), "a class the target column has"
+    assert alias == first["prediction"], "the SDK's single-row alias"
+    assert set(first["probabilities"]) == {"no", "yes"}
+    assert sum(first["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
+    assert first["probability"] == max(first["probabilities"].values()) == first["probabilities"][alias]
+    assert out["predict_again"] is True, "the same row gets the same answer"
+    assert len(out["predict_many"]) == 2
+    assert set(out["predict_many"]) <= {"no", "yes"}
+
+    assert out["deployment"] == ["readback-endpoint", "staging", True, "active"]
+    assert out["deployment_got"] is True
+    assert out["deployments"] == [True]
+    assert out["deployment_predict"] == [[first], first["prediction"], first["probability"]], "the deployed model"
+    assert out["promoted"] == "production"
+    assert out["rolled_back"] is True
+    assert out["deactivated"] == "inactive"
+    assert out["deployment_reread"] == ["production", "inactive"]
+    assert out["report"] == [True, "experiment"]
+    assert out["report_done"] == "completed"
+    assert out["reports"] == [True]
+    assert out["report_pdf"] == "%PDF-"
+    assert out["model_deleted"] == [True, False]
+    assert out["dataset_deleted"] is True
+    assert out["project_deleted"] is True
+
+    assert state.internal_errors == []
+    predicted = [r for r in state.recorded("POST", "/api/models/") if r.path.endswith("/predict")]
+    assert [(type(r.json["inputs"]).__name__, r.status) for r in predicted] == [
+        ("dict", 200),
+        ("list", 200),
+        ("dict", 200),
+    ], "a row or a list of rows, as the SDK sends them"

@@ -51,6 +51,13 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     std: float | None = None
+    #: its distinct values (sorted, each at most LEVEL_CHARS long) when it has at most MAX_LEVELS of them, else ()
+    levels: tuple[str, ...] = ()
+
+
+#: the most distinct values a column keeps as levels, and the longest level kept (a profile stays small)
+MAX_LEVELS = 32
+LEVEL_CHARS = 100
 
 
 @dataclass
@@ -136,6 +143,8 @@ class Experiment:
     best_override: str | None = None
     #: ids of the models deleted through ``DELETE /api/models/{model_id}``: off the leaderboard for good
     deleted: set[str] = field(default_factory=set)
+    #: the target column's profile when the experiment was made (its classes or range answer predictions)
+    target: Column | None = None
 
     def models(self, now: float) -> list[PlannedModel]:
         """The models on the leaderboard at ``now``: those done before the run ended or stopped, less the deleted."""
