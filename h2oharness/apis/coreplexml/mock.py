@@ -59,6 +59,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/api/projects", data.create_project),
     ("GET", "/api/projects/{project_id}", data.get_project),
     ("PUT", "/api/projects/{project_id}", sdk.update_project),
+    ("GET", "/api/projects/{project_id}/timeline", sdk.project_timeline),
     ("DELETE", "/api/projects/{project_id}", data.delete_project),
     ("GET", "/api/datasets", sdk.list_datasets),
     ("POST", "/api/datasets/upload", data.upload_dataset),
@@ -84,11 +85,13 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/api/models/{model_id}/parameters", sdk.get_model_parameters),
     ("DELETE", "/api/models/{model_id}", sdk.delete_model),
     ("POST", "/api/models/{model_id}/predict", predict.model),
+    ("GET", "/api/models/{model_id}/explain", sdk.explain_model),
     ("GET", "/api/reports/{report_id}/download", sdk.report_download),
     ("POST", "/api/mlops/deployments/{deployment_id}/promote", deployments.promote),
     ("POST", "/api/mlops/deployments/{deployment_id}/rollback", deployments.rollback),
     ("POST", "/api/mlops/deployments/{deployment_id}/deactivate", deployments.deactivate),
     ("POST", "/api/mlops/deployments/{deployment_id}/predict", predict.deployment),
+    ("GET", "/api/mlops/deployments/{deployment_id}/drift", predict.drift),
 )
 
 
@@ -116,8 +119,13 @@ DEVIATIONS: dict[str, str] = {
     "dataset_version_id on upload); uploading an existing dataset name adds a version",
     "beyond the seed": "members, deployments, reports, privacy, SynthGen and studio objects are the generic "
     "resources (h2oharness/mocks/resources.py): stored as sent, answered fitted to the contract's schemas, flat "
-    "(never wrapped in {deployment: ...}); drift, explanations and comparisons are schema-valid "
-    "placeholders, not computed",
+    "(never wrapped in {deployment: ...}); studio comparisons are schema-valid placeholders, not computed",
+    "timeline": "a project's creation, each dataset version uploaded and each experiment created (kinds "
+    "project_created, dataset_uploaded, experiment_created), newest first; deleted objects leave no event",
+    "model explain": "the model's variable importances (those of the experiment's explain heatmap), most important "
+    "first; none for a StackedEnsemble",
+    "drift": "never detected: every feature of the deployed model's experiment at score 0 (the mock keeps no "
+    "traffic to compare with the training data)",
     "predictions": "one per input row (a row object or a list of them), drawn from a hash of the model and the row: "
     "a class of the target column (its sorted distinct values when it has at most 32, else numbered) with "
     "probabilities, or a number within the target's range; rows are not checked against the features; a "

@@ -238,7 +238,10 @@ def readback(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
             explained.get("model_id") == best,
             [f["feature"] for f in explained["feature_importance"]],
         ]
-
+        single = next(m for m in detail["models"] if m["algo"] != "StackedEnsemble")
+        importances = client.models.explain(single["id"])["feature_importance"]
+        out["model_importances"] = [[f["feature"] for f in importances], [f["importance"] for f in importances]]
+        out["model_algo"] = [model.get("algo"), single["algo"]]
         dep = client.deployments.create(pid, best, "readback-endpoint")
         dep_id = dep["id"]
         out["deployment"] = [dep.get("name"), dep.get("stage"), dep.get("model_id") == best, dep.get("status")]
@@ -260,7 +263,7 @@ def readback(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
         out["report_done"] = client.reports.wait(rid, interval=0.05, timeout=60)["report"]["status"]
         out["reports"] = [r["id"] == rid for r in client.reports.list(project_id=pid, kind="experiment")["items"]]
         out["report_pdf"] = Path(client.reports.download(rid, str(scratch / "report.pdf"))).read_bytes()[:5].decode()
-        out["timeline"] = len(client.projects.timeline(pid)["events"]) > 0
+        out["timeline"] = [e["kind"] for e in client.projects.timeline(pid)["events"]]
 
         client.models.delete(other)
         remaining = [m["id"] for m in client.models.list(experiment_id=exp["id"])["items"]]

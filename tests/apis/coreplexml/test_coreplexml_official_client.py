@@ -116,7 +116,7 @@ def test_sdk_reads_back_what_the_seed_flow_does_not(drive: Callable[..., dict[st
     assert out["dataset"] == [True, "readback-train", True]
     assert out["datasets"] == [[True], 1]
     assert out["columns"] == ["color", "label", "size", "x1", "x2"]
-    assert out["quality"][0] is True
+    assert out["quality"] == [True, 1.0, []], "the generated CSV has no missing values"
     assert out["analysis"] == [True, 150, 5]
     assert out["downloaded"] == "x1,x2,color,size,label"
 
@@ -124,6 +124,17 @@ def test_sdk_reads_back_what_the_seed_flow_does_not(drive: Callable[..., dict[st
     assert out["models"][1] >= 2
     assert out["model"] == [True, True, True]
     assert out["model_parameters"] is True
+    best_algo, single_algo = out["model_algo"]
+    assert single_algo != "StackedEnsemble"
+    assert out["model_explain"][0] is True
+    if best_algo == "StackedEnsemble":
+        assert out["model_explain"][1] == [], "an ensemble has no variable importances (as the experiment's explain)"
+    else:
+        assert sorted(out["model_explain"][1]) == ["color", "size", "x1", "x2"]
+    features, importances = out["model_importances"]
+    assert sorted(features) == ["color", "size", "x1", "x2"], "every feature but the target"
+    assert importances == sorted(importances, reverse=True)
+    assert all(0.0 <= value <= 1.0 for value in importances)
     count, alias, first = out["predict_one"]
     assert count == 1, "one row in, one prediction out"
     assert first["prediction"] in ("no", "yes"), "a class the target column has"
@@ -140,6 +151,7 @@ def test_sdk_reads_back_what_the_seed_flow_does_not(drive: Callable[..., dict[st
     assert out["deployments"] == [True]
     assert out["deployment_predict"] == [[first], first["prediction"], first["probability"]], "the deployed model"
     assert out["promoted"] == "production"
+    assert out["drift"] == [True, False, [{"feature": f, "score": 0.0} for f in ("x1", "x2", "color", "size")]]
     assert out["rolled_back"] is True
     assert out["deactivated"] == "inactive"
     assert out["deployment_reread"] == ["production", "inactive"]
@@ -147,6 +159,7 @@ def test_sdk_reads_back_what_the_seed_flow_does_not(drive: Callable[..., dict[st
     assert out["report_done"] == "completed"
     assert out["reports"] == [True]
     assert out["report_pdf"] == "%PDF-"
+    assert out["timeline"] == ["experiment_created", "dataset_uploaded", "project_created"]
     assert out["model_deleted"] == [True, False]
     assert out["dataset_deleted"] is True
     assert out["project_deleted"] is True

@@ -87,3 +87,25 @@ def deployment(state: CorePlexMLMockState, call: Call) -> Reply:
     if not isinstance(model_id, str):
         raise not_found("Deployment")
     return _answer(state, call, model_id)
+
+
+def drift(state: CorePlexMLMockState, call: Call) -> Reply:
+    """``GET /api/mlops/deployments/{deployment_id}/drift``: no drift, every feature of the deployed model's
+    experiment at score 0 (the mock keeps no traffic to compare with the training data)."""
+    generic.handler(generic.surface().operation("GET", "/api/mlops/deployments/{deployment_id}/drift"))(state, call)
+    deployment_id = call.path_params["deployment_id"]
+    now = state.clock.now()
+    with state.lock:
+        record = _stored(state, deployment_id)
+        model_id = record.get("model_id") if record is not None else None
+        owner = next((e for e in state.experiments.values() for m in e.models(now) if m.id == model_id), None)
+    if record is None:
+        raise not_found("Deployment")
+    features = owner.features if owner is not None else []
+    return Reply(
+        {
+            "deployment_id": deployment_id,
+            "drift_detected": False,
+            "features": [{"feature": f, "score": 0.0} for f in features],
+        }
+    )
