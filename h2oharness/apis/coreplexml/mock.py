@@ -22,7 +22,7 @@ from urllib.parse import parse_qs
 from starlette.applications import Starlette
 from starlette.responses import Response
 
-from h2oharness.apis.coreplexml.mockparts import deployments, generic, predict
+from h2oharness.apis.coreplexml.mockparts import deployments, generic, predict, studio
 from h2oharness.apis.coreplexml.mockparts import handlers_data as data
 from h2oharness.apis.coreplexml.mockparts import handlers_experiments as experiments
 from h2oharness.apis.coreplexml.mockparts import handlers_sdk as sdk
@@ -86,6 +86,10 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("DELETE", "/api/models/{model_id}", sdk.delete_model),
     ("POST", "/api/models/{model_id}/predict", predict.model),
     ("GET", "/api/models/{model_id}/explain", sdk.explain_model),
+    ("GET", "/api/synthgen/jobs", generic.synthgen_jobs),
+    ("GET", "/api/studio/sessions/{session_id}/schema", studio.schema),
+    ("GET", "/api/studio/sessions/{session_id}/compare", studio.compare),
+    ("POST", "/api/studio/scenarios/{scenario_id}/run", studio.run),
     ("GET", "/api/reports/{report_id}/download", sdk.report_download),
     ("POST", "/api/mlops/deployments/{deployment_id}/promote", deployments.promote),
     ("POST", "/api/mlops/deployments/{deployment_id}/rollback", deployments.rollback),
@@ -119,7 +123,10 @@ DEVIATIONS: dict[str, str] = {
     "dataset_version_id on upload); uploading an existing dataset name adds a version",
     "beyond the seed": "members, deployments, reports, privacy, SynthGen and studio objects are the generic "
     "resources (h2oharness/mocks/resources.py): stored as sent, answered fitted to the contract's schemas, flat "
-    "(never wrapped in {deployment: ...}); studio comparisons are schema-valid placeholders, not computed",
+    "(never wrapped in {deployment: ...})",
+    "studio": "a session's schema is its deployment's model's features typed as the dataset profiled them "
+    "(numeric, categorical; unknown once the dataset is gone); a scenario runs as that model's prediction of the "
+    "baseline input with the scenario's changes; compare answers the baseline and every scenario, oldest first",
     "timeline": "a project's creation, each dataset version uploaded and each experiment created (kinds "
     "project_created, dataset_uploaded, experiment_created), newest first; deleted objects leave no event",
     "model explain": "the model's variable importances (those of the experiment's explain heatmap), most important "
@@ -132,8 +139,9 @@ DEVIATIONS: dict[str, str] = {
     "deployment predicts with its model (404 once that model is deleted), whatever its stage or status",
     "delete project": "takes its datasets, experiments (and their models), members and deployments with it; "
     "reports, privacy policies and sessions, SynthGen models and studio sessions that name it stay",
-    "jobs": "privacy detect/transform and SynthGen generate are jobs on the state's clock (0.2 s queued, 1 s "
-    "running), 'completed' when done; reports, sessions and SynthGen models are ready at once",
+    "jobs": "privacy detect/transform and SynthGen generate are jobs on the state's clock (timings.job_queued, "
+    "0.2 s, and job_running, 1 s), 'completed' when done, GET /api/synthgen/jobs lists the generations newest "
+    "first; reports, sessions and SynthGen models are ready at once",
     "promote/rollback/deactivate": "promote sets the stage to to_stage (the contract's enum, staging or "
     "production; else 422), "
     "deactivate sets the status to inactive, rollback serves to_model_id or to_deployment_id's model (404 when "

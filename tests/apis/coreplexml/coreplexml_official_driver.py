@@ -275,6 +275,80 @@ def readback(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
     return out
 
 
+def suites(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
+    """The privacy suite, SynthGen and the studio on a trained experiment, in the order a user meets them: a policy,
+    a session, detection and transformation; a SynthGen model and a generation; a what-if session, its scenarios
+    and their comparison. Returns what each answer said."""
+    from coreplexml import CorePlexMLClient, NotFoundError
+
+    out: dict[str, Any] = {}
+    row = {"x1": 0.5, "x2": 1.5, "color": "red", "size": 3}
+    with CorePlexMLClient(url, api_key=api_key, timeout=30) as client:
+        pid = client.projects.create("suites")["id"]
+        dataset = client.datasets.upload(pid, csv_path, "suites-train")
+        exp = client.experiments.create(pid, dataset["version_id"], "label", config={"max_models": 2})
+        client.experiments.wait(exp["id"], interval=0.05, timeout=60)
+        best = client.experiments.get(exp["id"])["best_model_id"]
+
+        policy = client.privacy.create_policy(pid, "pii", profile="gdpr", description="scan")
+        out["policy"] = [policy.get("name"), policy.get("profile"), policy.get("project_id") == pid]
+        out["policy_got"] = client.privacy.get_policy(policy["id"]).get("id") == policy["id"]
+        out["policies"] = [p["id"] == policy["id"] for p in client.privacy.list_policies(project_id=pid)["items"]]
+        session = client.privacy.create_session(policy["id"], dataset["id"])
+        out["session"] = [session.get("policy_id") == policy["id"], session.get("dataset_id") == dataset["id"]]
+        detected = client.privacy.detect(session["id"], interval=0.05, timeout=60)
+        out["detected"] = [detected["status"], detected["session_id"] == session["id"], detected["findings"]]
+        transformed = client.privacy.transform(session["id"], interval=0.05, timeout=60)
+        out["transformed"] = [transformed["status"], transformed["transformations_applied"]]
+        out["anonymized"] = client.privacy.anonymize(session["id"], interval=0.05, timeout=60)["status"]
+        out["results"] = sorted(client.privacy.results(session["id"]))
+
+        synth = client.synthgen.create_model(pid, dataset["version_id"], "twin", model_type="tvae")
+        out["synth"] = [synth.get("name"), synth.get("model_type"), synth.get("status")]
+        got = client.synthgen.get_model(synth["id"])
+        out["synth_got"] = [got.get("id") == synth["id"], got.get("status"), got.get("raw_status")]
+        out["synth_models"] = [m["id"] == synth["id"] for m in client.synthgen.list_models(project_id=pid)["items"]]
+        generated = client.synthgen.generate(synth["id"], num_rows=20)
+        out["generated"] = [generated["status"], generated["num_rows"]]
+        job_id = generated.get("synthgen_job_id") or generated.get("job_id")
+        job = client.synthgen.get_job(job_id)
+        out["synth_job"] = [job["id"] == job_id, job["status"], job["progress"]]
+        jobs = client.synthgen.list_jobs()
+        out["synth_jobs"] = [[j.get("id") == job_id for j in jobs["items"]], jobs.get("total")]
+
+        deployment = client.deployments.create(pid, best, "studio-endpoint")
+        studio = client.studio.create_session(pid, deployment["id"], row)
+        out["studio"] = [studio.get("deployment_id") == deployment["id"], studio.get("baseline_input")]
+        out["studio_got"] = client.studio.get_session(studio["id"]).get("id") == studio["id"]
+        features = client.studio.schema(studio["id"])
+        out["studio_schema"] = [
+            features["session_id"] == studio["id"],
+            [[f["name"], f["type"]] for f in features["features"]],
+        ]
+        scenario = client.studio.create_scenario(studio["id"], "more x1", changes={"x1": 2.0})
+        out["scenario"] = [scenario.get("name"), scenario.get("changes"), scenario.get("session_id") == studio["id"]]
+        ran = client.studio.run_scenario(scenario["id"])
+        direct = client.deployments.predict(deployment["id"], {**row, "x1": 2.0})["prediction"]
+        out["scenario_run"] = [ran["scenario_id"] == scenario["id"], ran["prediction"] == direct]
+        compared = client.studio.compare(studio["id"])
+        baseline = client.deployments.predict(deployment["id"], row)["prediction"]
+        out["compared"] = [compared["baseline"]["prediction"] == baseline,
+                           [[c["name"], c["prediction"] == direct] for c in compared["scenarios"]]]  # fmt: skip
+        client.synthgen.delete_model(synth["id"])
+        try:
+            client.synthgen.get_model(synth["id"])
+            out["synth_deleted"] = False
+        except NotFoundError:
+            out["synth_deleted"] = True
+        client.privacy.delete_policy(policy["id"])
+        try:
+            client.privacy.get_policy(policy["id"])
+            out["policy_deleted"] = False
+        except NotFoundError:
+            out["policy_deleted"] = True
+    return out
+
+
 if __name__ == "__main__":
-    run = {"surface": surface, "readback": readback}.get(sys.argv[4] if sys.argv[4:] else "", main)
+    run = {"surface": surface, "readback": readback, "suites": suites}.get(sys.argv[4] if sys.argv[4:] else "", main)
     print(json.dumps(run(sys.argv[1], sys.argv[2], sys.argv[3])), flush=True)

@@ -171,3 +171,44 @@ def test_sdk_reads_back_what_the_seed_flow_does_not(drive: Callable[..., dict[st
         ("list", 200),
         ("dict", 200),
     ], "a row or a list of rows, as the SDK sends them"
+
+
+def test_sdk_privacy_synthgen_and_studio_answer_what_was_made(
+    drive: Callable[..., dict[str, Any]], tmp_path: Path
+) -> None:
+    """The privacy suite, SynthGen and the what-if studio through the SDK, on a hand clock where every job ends
+    when it starts: policies and sessions read back, detection and generation complete, the generation is listed,
+    the studio keeps the baseline and changes it was sent and predicts what the deployment does."""
+    state = CorePlexMLMockState(clock=ManualClock(), timings=CorePlexMLTimings.instant())
+    csv_path = tmp_path / "train.csv"
+    csv_path.write_text(payloads.classification_csv(rows=150, seed=4))
+    with serve(make_app(state)) as served:
+        out = drive(served.url, state.client_credentials().token or "", str(csv_path), "suites")
+
+    assert out["policy"] == ["pii", "gdpr", True]
+    assert out["policy_got"] is True
+    assert out["policies"] == [True]
+    assert out["session"] == [True, True]
+    assert out["detected"] == ["completed", True, []], "no rows are kept, so nothing is found"
+    assert out["transformed"] == ["completed", 0]
+    assert out["anonymized"] == "completed"
+    assert out["results"] == ["results", "session_id"]
+    assert out["synth"] == ["twin", "tvae", "ready"]
+    assert out["synth_got"] == [True, "succeeded", "ready"], "the SDK maps the backend's ready to succeeded"
+    assert out["synth_models"] == [True]
+    assert out["generated"] == ["completed", 20]
+    assert out["synth_job"] == [True, "completed", 1.0]
+    assert out["synth_jobs"] == [[True], 1], "the generation is listed"
+    assert out["studio"] == [True, {"x1": 0.5, "x2": 1.5, "color": "red", "size": 3}], "the baseline as sent"
+    assert out["studio_got"] is True
+    assert out["studio_schema"] == [
+        True,
+        [["x1", "numeric"], ["x2", "numeric"], ["color", "categorical"], ["size", "numeric"]],
+    ]
+    assert out["scenario"] == ["more x1", {"x1": 2.0}, True], "the changes as sent"
+    assert out["scenario_run"] == [True, True], "a scenario predicts what the deployment does for its row"
+    assert out["compared"] == [True, [["more x1", True]]]
+    assert out["synth_deleted"] is True
+    assert out["policy_deleted"] is True
+    assert state.internal_errors == []
+    assert [r.status for r in state.requests if r.status >= 400] == [404, 404], "only the reads after deletion"

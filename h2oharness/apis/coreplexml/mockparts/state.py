@@ -22,18 +22,21 @@ class CorePlexMLTimings:
     """How long experiments take on the state's clock.
 
     An experiment waits ``queued`` seconds, then runs for its models' simulated
-    training time (H2O seconds) times ``time_scale``, but at least ``min_running``.
-    ``instant()`` ends every experiment the moment it is created.
+    training time (H2O seconds) times ``time_scale``, but at least ``min_running``. Privacy detection and
+    transformation and SynthGen generation wait ``job_queued`` seconds and run ``job_running``.
+    ``instant()`` ends every experiment and job the moment it is created.
     """
 
     queued: float = 0.3
     time_scale: float = 0.004
     min_running: float = 0.5
+    job_queued: float = 0.2
+    job_running: float = 1.0
 
     @classmethod
     def instant(cls) -> CorePlexMLTimings:
-        """Every experiment finishes the moment it is created."""
-        return cls(queued=0.0, time_scale=0.0, min_running=0.0)
+        """Every experiment and job finishes the moment it is created."""
+        return cls(queued=0.0, time_scale=0.0, min_running=0.0, job_queued=0.0, job_running=0.0)
 
     def longest(self, max_runtime_secs: float) -> float:
         """About the longest an experiment keeping to ``max_runtime_secs`` (H2O seconds) takes on the clock."""
