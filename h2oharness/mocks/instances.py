@@ -183,11 +183,17 @@ class Schemas:
             props = self._properties(resolved)
             out = self.smallest(schema, depth + 1) if depth else self.smallest(schema)
             out = out if isinstance(out, dict) else {}
+            extra = resolved.get("additionalProperties")
             for name, value in record.items():
-                if name in props:
-                    fitted = self.fit(value, props[name], depth + 1)
-                    if self.valid(fitted, props[name]):
-                        out[name] = fitted
+                # a key the schema does not name is kept, as sent, only where additionalProperties allows it
+                # explicitly (a free-form object, {"type": "object", "additionalProperties": true}, has no other)
+                if name not in props:
+                    if extra is True or (isinstance(extra, dict) and self.valid(value, extra)):
+                        out[name] = value
+                    continue
+                fitted = self.fit(value, props[name], depth + 1)
+                if self.valid(fitted, props[name]):
+                    out[name] = fitted
             if self.valid(out, schema):
                 return out
         elif depth < 24 and isinstance(record, list) and self._kind(resolved) == "array":

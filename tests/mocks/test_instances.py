@@ -59,6 +59,18 @@ def test_fit_keeps_the_valid_fields_and_replaces_the_rest() -> None:
     assert schemas.valid(fitted, THING)
 
 
+def test_fit_keeps_what_additional_properties_allows() -> None:
+    """A free-form object (additionalProperties true) keeps every key, one with an additionalProperties schema
+    keeps the keys valid under it; where the schema says nothing about extra keys they still go."""
+    schemas = Schemas(DOCUMENT)
+    free = {"type": "object", "properties": {"input": {"type": "object", "additionalProperties": True}}}
+    assert schemas.fit({"input": {"x1": 1, "color": "red"}}, free) == {"input": {"x1": 1, "color": "red"}}
+    numbers = {"type": "object", "additionalProperties": {"type": "number"}}
+    assert schemas.fit({"a": 1.5, "b": "text"}, numbers) == {"a": 1.5}
+    closed = {"type": "object", "properties": {"id": {"type": "string"}}}
+    assert schemas.fit({"id": "x", "other": 1}, closed) == {"id": "x"}
+
+
 def test_errors_name_the_field() -> None:
     errors = Schemas(DOCUMENT).errors({"id": 5}, THING)
     assert any(e.startswith("id:") for e in errors)

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs
 from starlette.applications import Starlette
 from starlette.responses import Response
 
-from h2oharness.apis.coreplexml.mockparts import deployments, generic
+from h2oharness.apis.coreplexml.mockparts import deployments, generic, predict, studio
 from h2oharness.apis.coreplexml.mockparts import handlers_data as data
 from h2oharness.apis.coreplexml.mockparts import handlers_experiments as experiments
 from h2oharness.apis.coreplexml.mockparts import handlers_sdk as sdk
@@ -59,6 +59,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/api/projects", data.create_project),
     ("GET", "/api/projects/{project_id}", data.get_project),
     ("PUT", "/api/projects/{project_id}", sdk.update_project),
+    ("GET", "/api/projects/{project_id}/timeline", sdk.project_timeline),
     ("DELETE", "/api/projects/{project_id}", data.delete_project),
     ("GET", "/api/datasets", sdk.list_datasets),
     ("POST", "/api/datasets/upload", data.upload_dataset),
@@ -83,10 +84,18 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/api/models/{model_id}", sdk.get_model),
     ("GET", "/api/models/{model_id}/parameters", sdk.get_model_parameters),
     ("DELETE", "/api/models/{model_id}", sdk.delete_model),
+    ("POST", "/api/models/{model_id}/predict", predict.model),
+    ("GET", "/api/models/{model_id}/explain", sdk.explain_model),
+    ("GET", "/api/synthgen/jobs", generic.synthgen_jobs),
+    ("GET", "/api/studio/sessions/{session_id}/schema", studio.schema),
+    ("GET", "/api/studio/sessions/{session_id}/compare", studio.compare),
+    ("POST", "/api/studio/scenarios/{scenario_id}/run", studio.run),
     ("GET", "/api/reports/{report_id}/download", sdk.report_download),
     ("POST", "/api/mlops/deployments/{deployment_id}/promote", deployments.promote),
     ("POST", "/api/mlops/deployments/{deployment_id}/rollback", deployments.rollback),
     ("POST", "/api/mlops/deployments/{deployment_id}/deactivate", deployments.deactivate),
+    ("POST", "/api/mlops/deployments/{deployment_id}/predict", predict.deployment),
+    ("GET", "/api/mlops/deployments/{deployment_id}/drift", predict.drift),
 )
 
 
@@ -114,12 +123,25 @@ DEVIATIONS: dict[str, str] = {
     "dataset_version_id on upload); uploading an existing dataset name adds a version",
     "beyond the seed": "members, deployments, reports, privacy, SynthGen and studio objects are the generic "
     "resources (h2oharness/mocks/resources.py): stored as sent, answered fitted to the contract's schemas, flat "
-    "(never wrapped in {deployment: ...}); predictions, drift, explanations and comparisons are schema-valid "
-    "placeholders, not computed",
+    "(never wrapped in {deployment: ...})",
+    "studio": "a session's schema is its deployment's model's features typed as the dataset profiled them "
+    "(numeric, categorical; unknown once the dataset is gone); a scenario runs as that model's prediction of the "
+    "baseline input with the scenario's changes; compare answers the baseline and every scenario, oldest first",
+    "timeline": "a project's creation, each dataset version uploaded and each experiment created (kinds "
+    "project_created, dataset_uploaded, experiment_created), newest first; deleted objects leave no event",
+    "model explain": "the model's variable importances (those of the experiment's explain heatmap), most important "
+    "first; none for a StackedEnsemble",
+    "drift": "never detected: every feature of the deployed model's experiment at score 0 (the mock keeps no "
+    "traffic to compare with the training data)",
+    "predictions": "one per input row (a row object or a list of them), drawn from a hash of the model and the row: "
+    "a class of the target column (its sorted distinct values when it has at most 32, else numbered) with "
+    "probabilities, or a number within the target's range; rows are not checked against the features; a "
+    "deployment predicts with its model (404 once that model is deleted), whatever its stage or status",
     "delete project": "takes its datasets, experiments (and their models), members and deployments with it; "
     "reports, privacy policies and sessions, SynthGen models and studio sessions that name it stay",
-    "jobs": "privacy detect/transform and SynthGen generate are jobs on the state's clock (0.2 s queued, 1 s "
-    "running), 'completed' when done; reports, sessions and SynthGen models are ready at once",
+    "jobs": "privacy detect/transform and SynthGen generate are jobs on the state's clock (timings.job_queued, "
+    "0.2 s, and job_running, 1 s), 'completed' when done, GET /api/synthgen/jobs lists the generations newest "
+    "first; reports, sessions and SynthGen models are ready at once",
     "promote/rollback/deactivate": "promote sets the stage to to_stage (the contract's enum, staging or "
     "production; else 422), "
     "deactivate sets the status to inactive, rollback serves to_model_id or to_deployment_id's model (404 when "

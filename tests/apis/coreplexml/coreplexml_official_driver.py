@@ -166,6 +166,189 @@ def surface(url: str, api_key: str, csv_path: str) -> dict[str, object]:
     return {"outcomes": outcomes}
 
 
+def readback(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
+    """The methods the seed flow never reads an answer from, in the order a user meets them: the project's reads and
+    members, the dataset's reads, the trained model's (list, get, parameters, predict, explain), a deployment from
+    creation to deactivation, a report, then the removals. Returns what each answer said."""
+    from coreplexml import CorePlexMLClient, NotFoundError
+
+    def gone(call: Any, *args: Any) -> bool:
+        try:
+            call(*args)
+        except NotFoundError:
+            return True
+        return False
+
+    scratch = Path(tempfile.mkdtemp())
+    out: dict[str, Any] = {}
+    row = {"x1": 0.5, "x2": 1.5, "color": "red", "size": 3}
+    with CorePlexMLClient(url, api_key=api_key, timeout=30) as client:
+        project = client.projects.create("readback", description="first")
+        pid = project["id"]
+        client.projects.create("someone else's")
+        got = client.projects.get(pid)
+        out["project"] = [got["id"] == pid, got["name"], got["description"]]
+        found = client.projects.list(search="readback")
+        out["project_search"] = [[p["id"] == pid for p in found["items"]], found["total"]]
+        out["project_updated"] = [client.projects.update(pid, description="second")["name"],
+                                  client.projects.get(pid)["description"]]  # fmt: skip
+        out["project_renamed"] = client.projects.update(pid, name="renamed")["name"]
+        member = client.projects.add_member(pid, "someone@example.com", role="viewer")
+        members = client.projects.members(pid)
+        out["member"] = [member.get("email"), member.get("role"),
+                         sorted(m.get("email") for m in members["items"]), members["total"]]  # fmt: skip
+        client.projects.remove_member(pid, member["id"])
+        out["members_after"] = sorted(m.get("email") for m in client.projects.members(pid)["items"])
+
+        dataset = client.datasets.upload(pid, csv_path, "readback-train")
+        did = dataset["id"]
+        got_ds = client.datasets.get(did)
+        out["dataset"] = [got_ds.get("id") == did, got_ds.get("name"), got_ds.get("project_id") == pid]
+        listed = client.datasets.list(project_id=pid)
+        out["datasets"] = [[d["id"] == did for d in listed["items"]], listed["total"]]
+        out["columns"] = sorted(c["name"] for c in client.datasets.columns(did)["columns"])
+        quality = client.datasets.quality(did)
+        out["quality"] = [quality.get("dataset_id") == did, quality["score"], quality["issues"]]
+        analysis = client.datasets.analyze(did)
+        out["analysis"] = [analysis.get("dataset_id") == did, analysis.get("row_count"), analysis.get("column_count")]
+        saved = client.datasets.download(did, str(scratch / "train.csv"))
+        out["downloaded"] = Path(saved).read_text().splitlines()[0]
+
+        exp = client.experiments.create(pid, dataset["version_id"], "label", name="readback", config={"max_models": 3})
+        client.experiments.wait(exp["id"], interval=0.05, timeout=60)
+        detail = client.experiments.get(exp["id"])
+        best = detail["best_model_id"]
+        models = client.models.list(experiment_id=exp["id"])
+        out["models"] = [sorted(m["id"] for m in models["items"]) == sorted(m["id"] for m in detail["models"]),
+                         models["total"], all(m["algorithm"] for m in models["items"])]  # fmt: skip
+        model = client.models.get(best)
+        out["model"] = [
+            model.get("id") == best,
+            model.get("experiment_id") == exp["id"],
+            model.get("algo") == detail["models"][0]["algo"],
+        ]
+        out["model_parameters"] = client.models.parameters(best).get("model_id") == best
+        one = client.models.predict(best, row)
+        many = client.models.predict(best, [row, {**row, "x1": 2.0}])
+        out["predict_one"] = [len(one["predictions"]), one.get("prediction"), one["predictions"][0]]
+        out["predict_again"] = client.models.predict(best, row) == one
+        out["predict_many"] = [p["prediction"] for p in many["predictions"]]
+        explained = client.models.explain(best)
+        out["model_explain"] = [
+            explained.get("model_id") == best,
+            [f["feature"] for f in explained["feature_importance"]],
+        ]
+        single = next(m for m in detail["models"] if m["algo"] != "StackedEnsemble")
+        importances = client.models.explain(single["id"])["feature_importance"]
+        out["model_importances"] = [[f["feature"] for f in importances], [f["importance"] for f in importances]]
+        out["model_algo"] = [model.get("algo"), single["algo"]]
+        dep = client.deployments.create(pid, best, "readback-endpoint")
+        dep_id = dep["id"]
+        out["deployment"] = [dep.get("name"), dep.get("stage"), dep.get("model_id") == best, dep.get("status")]
+        out["deployment_got"] = client.deployments.get(dep_id).get("id") == dep_id
+        out["deployments"] = [d["id"] == dep_id for d in client.deployments.list(pid)["items"]]
+        answer = client.deployments.predict(dep_id, row)
+        out["deployment_predict"] = [answer["predictions"], answer.get("prediction"), answer.get("probability")]
+        out["promoted"] = client.deployments.promote(dep_id).get("stage")
+        drift = client.deployments.drift(dep_id)
+        out["drift"] = [drift.get("deployment_id") == dep_id, drift["drift_detected"], drift["features"]]
+        other = next(m["id"] for m in detail["models"] if m["id"] != best)
+        out["rolled_back"] = client.deployments.rollback(dep_id, to_model_id=other).get("model_id") == other
+        out["deactivated"] = client.deployments.deactivate(dep_id).get("status")
+        out["deployment_reread"] = [client.deployments.get(dep_id).get(k) for k in ("stage", "status")]
+
+        report = client.reports.create(pid, "experiment", exp["id"])
+        rid = report["id"]
+        out["report"] = [client.reports.get(rid).get("id") == rid, client.reports.get(rid).get("kind")]
+        out["report_done"] = client.reports.wait(rid, interval=0.05, timeout=60)["report"]["status"]
+        out["reports"] = [r["id"] == rid for r in client.reports.list(project_id=pid, kind="experiment")["items"]]
+        out["report_pdf"] = Path(client.reports.download(rid, str(scratch / "report.pdf"))).read_bytes()[:5].decode()
+        out["timeline"] = [e["kind"] for e in client.projects.timeline(pid)["events"]]
+
+        client.models.delete(other)
+        remaining = [m["id"] for m in client.models.list(experiment_id=exp["id"])["items"]]
+        out["model_deleted"] = [gone(client.models.get, other), other in remaining]
+        client.datasets.delete(did)
+        out["dataset_deleted"] = gone(client.datasets.get, did)
+        client.projects.delete(pid)
+        out["project_deleted"] = gone(client.projects.get, pid)
+    return out
+
+
+def suites(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
+    """The privacy suite, SynthGen and the studio on a trained experiment, in the order a user meets them: a policy,
+    a session, detection and transformation; a SynthGen model and a generation; a what-if session, its scenarios
+    and their comparison. Returns what each answer said."""
+    from coreplexml import CorePlexMLClient, NotFoundError
+
+    out: dict[str, Any] = {}
+    row = {"x1": 0.5, "x2": 1.5, "color": "red", "size": 3}
+    with CorePlexMLClient(url, api_key=api_key, timeout=30) as client:
+        pid = client.projects.create("suites")["id"]
+        dataset = client.datasets.upload(pid, csv_path, "suites-train")
+        exp = client.experiments.create(pid, dataset["version_id"], "label", config={"max_models": 2})
+        client.experiments.wait(exp["id"], interval=0.05, timeout=60)
+        best = client.experiments.get(exp["id"])["best_model_id"]
+
+        policy = client.privacy.create_policy(pid, "pii", profile="gdpr", description="scan")
+        out["policy"] = [policy.get("name"), policy.get("profile"), policy.get("project_id") == pid]
+        out["policy_got"] = client.privacy.get_policy(policy["id"]).get("id") == policy["id"]
+        out["policies"] = [p["id"] == policy["id"] for p in client.privacy.list_policies(project_id=pid)["items"]]
+        session = client.privacy.create_session(policy["id"], dataset["id"])
+        out["session"] = [session.get("policy_id") == policy["id"], session.get("dataset_id") == dataset["id"]]
+        detected = client.privacy.detect(session["id"], interval=0.05, timeout=60)
+        out["detected"] = [detected["status"], detected["session_id"] == session["id"], detected["findings"]]
+        transformed = client.privacy.transform(session["id"], interval=0.05, timeout=60)
+        out["transformed"] = [transformed["status"], transformed["transformations_applied"]]
+        out["anonymized"] = client.privacy.anonymize(session["id"], interval=0.05, timeout=60)["status"]
+        out["results"] = sorted(client.privacy.results(session["id"]))
+
+        synth = client.synthgen.create_model(pid, dataset["version_id"], "twin", model_type="tvae")
+        out["synth"] = [synth.get("name"), synth.get("model_type"), synth.get("status")]
+        got = client.synthgen.get_model(synth["id"])
+        out["synth_got"] = [got.get("id") == synth["id"], got.get("status"), got.get("raw_status")]
+        out["synth_models"] = [m["id"] == synth["id"] for m in client.synthgen.list_models(project_id=pid)["items"]]
+        generated = client.synthgen.generate(synth["id"], num_rows=20)
+        out["generated"] = [generated["status"], generated["num_rows"]]
+        job_id = generated.get("synthgen_job_id") or generated.get("job_id")
+        job = client.synthgen.get_job(job_id)
+        out["synth_job"] = [job["id"] == job_id, job["status"], job["progress"]]
+        jobs = client.synthgen.list_jobs()
+        out["synth_jobs"] = [[j.get("id") == job_id for j in jobs["items"]], jobs.get("total")]
+
+        deployment = client.deployments.create(pid, best, "studio-endpoint")
+        studio = client.studio.create_session(pid, deployment["id"], row)
+        out["studio"] = [studio.get("deployment_id") == deployment["id"], studio.get("baseline_input")]
+        out["studio_got"] = client.studio.get_session(studio["id"]).get("id") == studio["id"]
+        features = client.studio.schema(studio["id"])
+        out["studio_schema"] = [
+            features["session_id"] == studio["id"],
+            [[f["name"], f["type"]] for f in features["features"]],
+        ]
+        scenario = client.studio.create_scenario(studio["id"], "more x1", changes={"x1": 2.0})
+        out["scenario"] = [scenario.get("name"), scenario.get("changes"), scenario.get("session_id") == studio["id"]]
+        ran = client.studio.run_scenario(scenario["id"])
+        direct = client.deployments.predict(deployment["id"], {**row, "x1": 2.0})["prediction"]
+        out["scenario_run"] = [ran["scenario_id"] == scenario["id"], ran["prediction"] == direct]
+        compared = client.studio.compare(studio["id"])
+        baseline = client.deployments.predict(deployment["id"], row)["prediction"]
+        out["compared"] = [compared["baseline"]["prediction"] == baseline,
+                           [[c["name"], c["prediction"] == direct] for c in compared["scenarios"]]]  # fmt: skip
+        client.synthgen.delete_model(synth["id"])
+        try:
+            client.synthgen.get_model(synth["id"])
+            out["synth_deleted"] = False
+        except NotFoundError:
+            out["synth_deleted"] = True
+        client.privacy.delete_policy(policy["id"])
+        try:
+            client.privacy.get_policy(policy["id"])
+            out["policy_deleted"] = False
+        except NotFoundError:
+            out["policy_deleted"] = True
+    return out
+
+
 if __name__ == "__main__":
-    run = surface if sys.argv[4:] == ["surface"] else main
+    run = {"surface": surface, "readback": readback, "suites": suites}.get(sys.argv[4] if sys.argv[4:] else "", main)
     print(json.dumps(run(sys.argv[1], sys.argv[2], sys.argv[3])), flush=True)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from h2oharness.apis.coreplexml.client import CorePlexMLClient, CorePlexMLResponseError
+from h2oharness.apis.coreplexml.mock import CorePlexMLMockState
 from h2oharness.mocks.clock import ManualClock
 
 Upload = Callable[..., dict[str, str]]
@@ -131,3 +132,37 @@ def test_the_stages_the_contract_allows_are_the_ones_the_mock_takes() -> None:
         for body, field in ((promote, "to_stage"), (create, "stage")):
             schema = body["requestBody"]["content"]["application/json"]["schema"]["properties"][field]
             assert tuple(schema["enum"]) == STAGES, (field, schema)
+
+
+def test_predictions_answer_each_row_within_the_target_and_follow_the_deployed_model(
+    client: CorePlexMLClient, http: httpx.Client, upload: Upload, clock: ManualClock, state: CorePlexMLMockState
+) -> None:
+    """A regression model predicts a number within the target's range for every row; a deployment predicts what
+    its model does, and 404 once that model is deleted."""
+    from h2oharness.apis.coreplexml import payloads
+
+    data = upload(payloads.regression_csv(rows=60, seed=2), name="prices")
+    experiment = str(
+        client.create_experiment(
+            data["project"], data["version"], "y", problem_type="regression", config={"max_models": 2}
+        )["id"]
+    )
+    clock.advance(3600)
+    model = str(client.experiment(experiment)["models"][0]["id"])
+    target = state.versions[data["version"]].column("y")
+    assert target is not None
+    assert target.minimum is not None
+    assert target.maximum is not None
+    rows = [{"x1": float(i)} for i in range(5)]
+    answer = http.post(f"/api/models/{model}/predict", json={"inputs": rows}).json()
+    assert len(answer["predictions"]) == 5
+    for prediction in answer["predictions"]:
+        assert target.minimum <= prediction["prediction"] <= target.maximum
+
+    listed = f"/api/mlops/projects/{data['project']}/deployments"
+    deployment = http.post(listed, json={"model_id": model, "name": "p", "stage": "staging"}).json()["id"]
+    served = http.post(f"/api/mlops/deployments/{deployment}/predict", json={"inputs": rows[0]})
+    assert served.json() == {"predictions": answer["predictions"][:1]}
+    assert http.post(f"/api/models/{model}/predict", json={"inputs": "a row"}).status_code == 422
+    http.delete(f"/api/models/{model}")
+    assert http.post(f"/api/mlops/deployments/{deployment}/predict", json={"inputs": rows[0]}).status_code == 404

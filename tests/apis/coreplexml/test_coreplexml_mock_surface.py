@@ -23,6 +23,8 @@ def _order(op: Operation) -> tuple[int, int, str]:
         owners = ("/api/projects/{project_id}", "/api/experiments/{experiment_id}", "/api/datasets/{dataset_id}")
         return (2 + (op.template in owners), -depth, op.template)
     creates = op.method == "POST" and not op.template.endswith("}") and op.template.rsplit("/", 1)[-1].endswith("s")
+    if op.template == "/api/studio/sessions":
+        depth = 1  # a studio session analyses a deployment: made after one (and before its scenarios)
     return (0 if creates else 1, depth, op.template)
 
 
@@ -88,6 +90,8 @@ def test_every_contract_operation_gets_a_documented_answer(
             body = schemas.smallest(op.body)
         if op.method == "POST" and op.template.endswith("/deployments"):
             body = {**body, "model_id": best}
+        if where == "POST /api/studio/sessions":
+            body = {**body, "deployment_id": ids[("mlops", "deployment_id")]}
         response = http.request(op.method, _fill(op.template, ids), json=body)
         answered[where] = response.status_code
         assert 200 <= response.status_code < 300, f"{where}: {response.status_code} {response.text[:300]}"

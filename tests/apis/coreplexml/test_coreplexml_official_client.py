@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from h2oharness.apis.coreplexml import payloads
-from h2oharness.apis.coreplexml.mock import CorePlexMLMockState
-from h2oharness.mocks.clock import MonotonicClock
+from h2oharness.apis.coreplexml.mock import CorePlexMLMockState, make_app
+from h2oharness.apis.coreplexml.mockparts.state import CorePlexMLTimings
+from h2oharness.mocks.clock import ManualClock, MonotonicClock
+from h2oharness.mocks.serve import serve
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("coreplexml") is None, reason="the official coreplexml SDK is not installed"
@@ -93,3 +95,120 @@ def test_every_public_sdk_method_works_on_the_mock(
     assert state.generic is not None
     # add_member made a member (the project's deletion at the end took it away with the project)
     assert any(r.path.endswith("/members") and r.status == 200 for r in state.recorded("POST", "/api/projects/"))
+
+
+def test_sdk_reads_back_what_the_seed_flow_does_not(drive: Callable[..., dict[str, Any]], tmp_path: Path) -> None:
+    """The methods whose answers the seed flow never reads (project reads, update and members; dataset reads; the
+    trained model's list, get, parameters, predict and explain; a deployment from creation to deactivation; a
+    report; the removals) give back what was made, on a hand clock where every experiment ends when it starts."""
+    state = CorePlexMLMockState(clock=ManualClock(), timings=CorePlexMLTimings.instant())
+    csv_path = tmp_path / "train.csv"
+    csv_path.write_text(payloads.classification_csv(rows=150, seed=4))
+    with serve(make_app(state)) as served:
+        out = drive(served.url, state.client_credentials().token or "", str(csv_path), "readback")
+
+    assert out["project"] == [True, "readback", "first"]
+    assert out["project_search"] == [[True], 1], "search keeps to the project named so"
+    assert out["project_updated"] == ["readback", "second"], "update without a name keeps the name"
+    assert out["project_renamed"] == "renamed"
+    assert out["member"] == ["someone@example.com", "viewer", ["someone@example.com"], 1]
+    assert out["members_after"] == []
+    assert out["dataset"] == [True, "readback-train", True]
+    assert out["datasets"] == [[True], 1]
+    assert out["columns"] == ["color", "label", "size", "x1", "x2"]
+    assert out["quality"] == [True, 1.0, []], "the generated CSV has no missing values"
+    assert out["analysis"] == [True, 150, 5]
+    assert out["downloaded"] == "x1,x2,color,size,label"
+
+    assert out["models"] == [True, out["models"][1], True]
+    assert out["models"][1] >= 2
+    assert out["model"] == [True, True, True]
+    assert out["model_parameters"] is True
+    best_algo, single_algo = out["model_algo"]
+    assert single_algo != "StackedEnsemble"
+    assert out["model_explain"][0] is True
+    if best_algo == "StackedEnsemble":
+        assert out["model_explain"][1] == [], "an ensemble has no variable importances (as the experiment's explain)"
+    else:
+        assert sorted(out["model_explain"][1]) == ["color", "size", "x1", "x2"]
+    features, importances = out["model_importances"]
+    assert sorted(features) == ["color", "size", "x1", "x2"], "every feature but the target"
+    assert importances == sorted(importances, reverse=True)
+    assert all(0.0 <= value <= 1.0 for value in importances)
+    count, alias, first = out["predict_one"]
+    assert count == 1, "one row in, one prediction out"
+    assert first["prediction"] in ("no", "yes"), "a class the target column has"
+    assert alias == first["prediction"], "the SDK's single-row alias"
+    assert set(first["probabilities"]) == {"no", "yes"}
+    assert sum(first["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
+    assert first["probability"] == max(first["probabilities"].values()) == first["probabilities"][alias]
+    assert out["predict_again"] is True, "the same row gets the same answer"
+    assert len(out["predict_many"]) == 2
+    assert set(out["predict_many"]) <= {"no", "yes"}
+
+    assert out["deployment"] == ["readback-endpoint", "staging", True, "active"]
+    assert out["deployment_got"] is True
+    assert out["deployments"] == [True]
+    assert out["deployment_predict"] == [[first], first["prediction"], first["probability"]], "the deployed model"
+    assert out["promoted"] == "production"
+    assert out["drift"] == [True, False, [{"feature": f, "score": 0.0} for f in ("x1", "x2", "color", "size")]]
+    assert out["rolled_back"] is True
+    assert out["deactivated"] == "inactive"
+    assert out["deployment_reread"] == ["production", "inactive"]
+    assert out["report"] == [True, "experiment"]
+    assert out["report_done"] == "completed"
+    assert out["reports"] == [True]
+    assert out["report_pdf"] == "%PDF-"
+    assert out["timeline"] == ["experiment_created", "dataset_uploaded", "project_created"]
+    assert out["model_deleted"] == [True, False]
+    assert out["dataset_deleted"] is True
+    assert out["project_deleted"] is True
+
+    assert state.internal_errors == []
+    predicted = [r for r in state.recorded("POST", "/api/models/") if r.path.endswith("/predict")]
+    assert [(type(r.json["inputs"]).__name__, r.status) for r in predicted] == [
+        ("dict", 200),
+        ("list", 200),
+        ("dict", 200),
+    ], "a row or a list of rows, as the SDK sends them"
+
+
+def test_sdk_privacy_synthgen_and_studio_answer_what_was_made(
+    drive: Callable[..., dict[str, Any]], tmp_path: Path
+) -> None:
+    """The privacy suite, SynthGen and the what-if studio through the SDK, on a hand clock where every job ends
+    when it starts: policies and sessions read back, detection and generation complete, the generation is listed,
+    the studio keeps the baseline and changes it was sent and predicts what the deployment does."""
+    state = CorePlexMLMockState(clock=ManualClock(), timings=CorePlexMLTimings.instant())
+    csv_path = tmp_path / "train.csv"
+    csv_path.write_text(payloads.classification_csv(rows=150, seed=4))
+    with serve(make_app(state)) as served:
+        out = drive(served.url, state.client_credentials().token or "", str(csv_path), "suites")
+
+    assert out["policy"] == ["pii", "gdpr", True]
+    assert out["policy_got"] is True
+    assert out["policies"] == [True]
+    assert out["session"] == [True, True]
+    assert out["detected"] == ["completed", True, []], "no rows are kept, so nothing is found"
+    assert out["transformed"] == ["completed", 0]
+    assert out["anonymized"] == "completed"
+    assert out["results"] == ["results", "session_id"]
+    assert out["synth"] == ["twin", "tvae", "ready"]
+    assert out["synth_got"] == [True, "succeeded", "ready"], "the SDK maps the backend's ready to succeeded"
+    assert out["synth_models"] == [True]
+    assert out["generated"] == ["completed", 20]
+    assert out["synth_job"] == [True, "completed", 1.0]
+    assert out["synth_jobs"] == [[True], 1], "the generation is listed"
+    assert out["studio"] == [True, {"x1": 0.5, "x2": 1.5, "color": "red", "size": 3}], "the baseline as sent"
+    assert out["studio_got"] is True
+    assert out["studio_schema"] == [
+        True,
+        [["x1", "numeric"], ["x2", "numeric"], ["color", "categorical"], ["size", "numeric"]],
+    ]
+    assert out["scenario"] == ["more x1", {"x1": 2.0}, True], "the changes as sent"
+    assert out["scenario_run"] == [True, True], "a scenario predicts what the deployment does for its row"
+    assert out["compared"] == [True, [["more x1", True]]]
+    assert out["synth_deleted"] is True
+    assert out["policy_deleted"] is True
+    assert state.internal_errors == []
+    assert [r.status for r in state.requests if r.status >= 400] == [404, 404], "only the reads after deletion"

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from h2oharness.apis.workflows.mock import WorkflowsMockState, make_app
-from h2oharness.apis.workflows.mockparts.state import DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN
-from h2oharness.mocks.clock import MonotonicClock
+from h2oharness.apis.workflows.mockparts.state import DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN, WorkflowsTimings
+from h2oharness.mocks.clock import ManualClock, MonotonicClock
 from h2oharness.mocks.serve import serve
 
 DRIVER = Path(__file__).with_name("workflows_official_driver.py")
@@ -131,3 +131,53 @@ def test_every_public_client_method_works_on_the_mock(
     assert listed_jobs
     assert all(r.status == 200 for r in listed_jobs)
     assert state.recorded("POST", "/v1/workspaces/surface/actions/greeter:publish")[0].status == 200
+
+
+def test_h2o_workflows_reads_back_what_the_seed_flow_does_not(drive: Callable[..., dict[str, Any]]) -> None:
+    """The methods whose answers the seed flow never reads (get/update of a workflow, revisions, runs by revision,
+    attempt/job/step by name, run deletion, every runner and action call) give back what was made, on a hand
+    clock where every run ends when it starts."""
+    state = WorkflowsMockState(clock=ManualClock(), timings=WorkflowsTimings.instant())
+    with serve(make_app(state)) as served:
+        out = drive(served.url, DEFAULT_REFRESH_TOKEN, DEFAULT_CLIENT_ID, "readback", timeout=180)
+    flow = "workspaces/readback/workflows/flow"
+    assert out["got"] == [flow, "Official client flow", "STATE_INACTIVE", True]
+    assert out["got_inputs"] == [["who", "world"]]
+    assert out["updated"] == ["Renamed flow", True]
+    assert out["reread"] == "Renamed flow"
+    assert out["revisions"] == [f"{flow}/revisions/1", f"{flow}/revisions/2", True], "page_size=1 pages revisions"
+    assert out["revision_list"] == [[f"{flow}/revisions/1", "STATE_INACTIVE"], [f"{flow}/revisions/2", "STATE_ACTIVE"]]
+    assert out["runs"] == [True, ""]
+    assert out["run_inputs"] == [["who", "reader"]]
+    assert out["run_trigger"] == "TRIGGER_MANUAL"
+    assert out["attempt"] == [True, "STATE_SUCCEEDED", "RUN_ATTEMPT_FAILURE_REASON_UNSPECIFIED"]
+    assert out["job"] == [True, "hello", "STATE_SUCCEEDED", "TYPE_STEPS", "Say hello"]
+    assert out["step"] == [True, "greet", "STATE_SUCCEEDED", "TYPE_RUN", 0]
+    assert out["step_log"] == "hello reader\n", "the run's input reached the step"
+    assert out["run_deleted"] == ["404", True], "the other run is gone, the first one stays"
+
+    runners = "workspaces/readback/runners"
+    assert out["runner"] == [f"{runners}/r1", "Small", ["small"], "images/python"]
+    assert out["runner_got"] == "templates/small"
+    assert out["runner_updated"] == ["Still small", "images/python-2", ["small"]]
+    assert out["runner_pages"] == [1, True]
+    assert out["all_runners"] == [f"{runners}/r1", f"{runners}/r2"], "list_all_runners follows nextPageToken"
+    assert out["applied"] == [f"{runners}/c{i}" for i in range(3)], "apply_runners replaced r1 and r2"
+    assert out["runner_deleted"] == ["404", 2]
+    assert out["runners_left"] == []
+
+    action = "workspaces/readback/actions/greeter"
+    assert out["action_valid"] == [True, False, ["steps"]]
+    assert out["action"] == [action, "Greeter", ["greeting"]]
+    assert out["action_got"] == "Greeter"
+    assert out["actions"] == [action]
+    assert out["action_updated"] == "Greeter two"
+    assert out["published"] == [f"{action}/revisions/1", "Greeter", f"{action}/revisions/2", "Greeter two"]
+    assert out["revision_got"] == [f"{action}/revisions/1", "Greeter", True], "a revision keeps its snapshot"
+    assert out["action_revisions"] == [f"{action}/revisions/1", f"{action}/revisions/2"]
+    assert out["action_deleted"] == ["404", "404"], "an action's revisions go with it"
+
+    assert state.internal_errors == []
+    updates = [r for r in state.requests if r.method == "PATCH"]
+    assert [r.query.get("updateMask") for r in updates] == ["*"] * len(updates)
+    assert len(updates) == 4

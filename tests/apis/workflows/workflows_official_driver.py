@@ -262,6 +262,125 @@ def surface(url: str, refresh_token: str, client_id: str) -> dict[str, Any]:
     return {"outcomes": outcomes}
 
 
+READ_WS = "workspaces/readback"
+RENAMED = GOOD.replace("name: Official client flow", "name: Renamed flow")
+BAD_ACTION = "id: greeter\nname: No steps\nsteps: []\n"
+
+
+def readback(url: str, refresh_token: str, client_id: str) -> dict[str, Any]:
+    """The methods the seed flow does not read an answer from, in the order a user meets them: a workflow's get and
+    update, its revisions, a run's listing, attempt, job and step by name, a run's deletion, then runners and
+    actions from creation to removal. Returns what each answer said."""
+    import h2o_workflows
+    from h2o_workflows.action.action import Action
+    from h2o_workflows.exception import CustomApiException
+    from h2o_workflows.inputs import InputValues, StringInputValue
+    from h2o_workflows.runner.runner import Runner
+    from h2o_workflows.runner.runner_config import RunnerConfig
+    from h2o_workflows.workflow.workflow import Workflow
+
+    def status(call: Any, *args: Any) -> str:
+        try:
+            call(*args)
+        except CustomApiException as exc:
+            return str(exc).split(" ", 1)[0]
+        return "ok"
+
+    clients = h2o_workflows.login_custom(endpoint=url, refresh_token=refresh_token, issuer_url=url, client_id=client_id)
+    out: dict[str, Any] = {}
+    made = clients.workflow.create_workflow(READ_WS, Workflow(source_contents=GOOD.format(wid="flow")))
+    got = clients.workflow.get_workflow(made.name)
+    inputs = got.input_definitions.string_inputs if got.input_definitions else []
+    out["got"] = [got.name, got.display_name, got.state.value, got.source_contents == made.source_contents]
+    out["got_inputs"] = [(i.parameter, i.default_value) for i in inputs]
+    got.source_contents = RENAMED.format(wid="flow")
+    updated = clients.workflow.update_workflow(got)
+    out["updated"] = [updated.display_name, updated.update_time is not None]
+    out["reread"] = clients.workflow.get_workflow(made.name).display_name
+    first = clients.workflow.activate_workflow(made.name).active_revision
+    updated.source_contents = GOOD.format(wid="flow")
+    clients.workflow.update_workflow(updated)
+    second = clients.workflow.activate_workflow(made.name).active_revision
+    page = clients.workflow_revision.list_workflow_revisions(made.name, page_size=1)
+    revisions = list(page.workflow_revisions)
+    if page.next_page_token:
+        revisions += clients.workflow_revision.list_workflow_revisions(
+            made.name, page_size=1, page_token=page.next_page_token
+        ).workflow_revisions
+    out["revisions"] = [first, second, page.next_page_token != ""]
+    out["revision_list"] = sorted((r.name, r.state.value) for r in revisions)
+
+    given = InputValues(string_values=[StringInputValue(parameter="who", value="reader")])
+    run = _wait(clients, clients.workflow_revision.run_workflow_revision(second, given).name)
+    other = _wait(clients, clients.workflow_revision.run_workflow_revision(second).name)
+    runs = clients.run.list_runs(second)
+    out["runs"] = [sorted(r.name for r in runs.runs) == sorted([run.name, other.name]), runs.next_page_token]
+    out["run_inputs"] = [(v.parameter, v.value) for v in run.inputs.string_values]
+    out["run_trigger"] = run.trigger.value
+    listed = clients.run_attempt.list_run_attempts(run.name).run_attempts[0]
+    attempt = clients.run_attempt.get_run_attempt(listed.name)
+    out["attempt"] = [attempt.name == listed.name, attempt.state.value, attempt.failure_reason.value]
+    hello = next(j for j in clients.job.list_jobs(attempt.name).jobs if j.job_id == "hello")
+    job = clients.job.get_job(hello.name)
+    out["job"] = [job.name == hello.name, job.job_id, job.state.value, job.type.value, job.display_name]
+    listed_step = clients.step.list_steps(job.name).steps[0]
+    step = clients.step.get_step(listed_step.name)
+    out["step"] = [step.name == listed_step.name, step.ref_id, step.state.value, step.type.value, step.exit_code]
+    out["step_log"] = clients.step.get_step_logs(step.name)
+    clients.run.delete_run(other.name)
+    left = [r.name for r in clients.run.list_runs(second).runs]
+    out["run_deleted"] = [status(clients.run.get_run, other.name), left == [run.name]]
+
+    small = Runner(sandbox_engine_image="images/python", sandbox_engine_template="templates/small",
+                   display_name="Small", aliases=["small"])  # fmt: skip
+    runner = clients.runner.create_runner(READ_WS, small, "r1")
+    out["runner"] = [runner.name, runner.display_name, runner.aliases, runner.sandbox_engine_image]
+    out["runner_got"] = clients.runner.get_runner(runner.name).sandbox_engine_template
+    runner.display_name = "Still small"
+    runner.sandbox_engine_image = "images/python-2"
+    changed = clients.runner.update_runner(runner)
+    out["runner_updated"] = [changed.display_name, changed.sandbox_engine_image, changed.aliases]
+    clients.runner.create_runner(READ_WS, small, "r2")
+    first_page = clients.runner.list_runners(READ_WS, page_size=1)
+    out["runner_pages"] = [len(first_page.runners), first_page.next_page_token != ""]
+    out["all_runners"] = sorted(r.name for r in clients.runner.list_all_runners(READ_WS))
+    configs = [RunnerConfig(runner_id=f"c{i}", sandbox_engine_image="images/r", sandbox_engine_template="t")
+               for i in range(3)]  # fmt: skip
+    out["applied"] = sorted(r.name for r in clients.runner.apply_runners(configs, READ_WS))
+    clients.runner.delete_runner(f"{READ_WS}/runners/c0")
+    out["runner_deleted"] = [status(clients.runner.get_runner, f"{READ_WS}/runners/c0"),
+                             len(clients.runner.list_all_runners(READ_WS))]  # fmt: skip
+    clients.runner.delete_all_runners(READ_WS)
+    out["runners_left"] = clients.runner.list_all_runners(READ_WS)
+
+    good = clients.action.validate_action(READ_WS, ACTION.format(aid="greeter"))
+    bad = clients.action.validate_action(READ_WS, BAD_ACTION)
+    out["action_valid"] = [good.is_valid, bad.is_valid, sorted(e.field_path for e in bad.validation_errors)]
+    action = clients.action.create_action(READ_WS, Action(source_contents=ACTION.format(aid="greeter")))
+    outputs = action.output_definitions.outputs if action.output_definitions else []
+    out["action"] = [action.name, action.display_name, [o.parameter for o in outputs]]
+    out["action_got"] = clients.action.get_action(action.name).display_name
+    out["actions"] = [a.name for a in clients.action.list_actions(READ_WS).actions]
+    published = clients.action.publish_action(action.name)
+    action.source_contents = ACTION.format(aid="greeter").replace("name: Greeter", "name: Greeter two")
+    out["action_updated"] = clients.action.update_action(action).display_name
+    again = clients.action.publish_action(action.name)
+    out["published"] = [published.name, published.snapshot.display_name, again.name, again.snapshot.display_name]
+    kept = clients.action_revision.get_action_revision(published.name)
+    out["revision_got"] = [
+        kept.name,
+        kept.snapshot.display_name,
+        kept.snapshot.source_contents == ACTION.format(aid="greeter"),
+    ]
+    out["action_revisions"] = sorted(
+        r.name for r in clients.action_revision.list_action_revisions(action.name).action_revisions
+    )
+    clients.action.delete_action(action.name)
+    out["action_deleted"] = [status(clients.action.get_action, action.name),
+                             status(clients.action_revision.get_action_revision, published.name)]  # fmt: skip
+    return out
+
+
 if __name__ == "__main__":
-    run = surface if sys.argv[4:] == ["surface"] else main
+    run = {"surface": surface, "readback": readback}.get(sys.argv[4] if sys.argv[4:] else "", main)
     print(json.dumps(run(sys.argv[1], sys.argv[2], sys.argv[3])), flush=True)

@@ -20,6 +20,7 @@ from h2oharness.openapi import contract_document
 
 Handler = Callable[[CorePlexMLMockState, Call], Reply]
 JOB_ACTIONS = ("/detect", "/transform", "/generate")
+GENERATE = "/api/synthgen/models/{model_id}/generate"
 PHASES = {
     JobPhase.QUEUED: "queued",
     JobPhase.RUNNING: "running",
@@ -72,7 +73,10 @@ def resources(state: CorePlexMLMockState) -> Resources:
     """The state's generic objects (made on first use), on the state's job board."""
     with state.lock:
         if state.generic is None:
-            state.generic = Resources(surface(), jobs=state.jobs, exists=functools.partial(_exists, state))
+            timing = JobTiming(queued=state.timings.job_queued, running=state.timings.job_running)
+            state.generic = Resources(
+                surface(), jobs=state.jobs, job_timing=timing, exists=functools.partial(_exists, state)
+            )
         held: Resources = state.generic
         return held
 
@@ -137,3 +141,17 @@ def routes(hand_written: set[tuple[str, str]]) -> list[tuple[str, str, Handler]]
         for op in surface().operations
         if (op.method, op.template) not in hand_written
     ]
+
+
+def synthgen_jobs(state: CorePlexMLMockState, call: Call) -> Reply:
+    """``GET /api/synthgen/jobs``: the SynthGen generations on the board, newest first (the generic layer holds no
+    jobs in a collection, so it listed none)."""
+    handler(surface().operation("GET", "/api/synthgen/jobs"))(state, call)
+    query = {name: values[-1] for name, values in call.query.items() if values}
+    limit, offset = int(query.get("limit", 50)), int(query.get("offset", 0))
+    now = state.clock.now()
+    jobs = [j for j in state.jobs.all() if j.kind == surface().operation("POST", GENERATE).operation_id]
+    jobs.reverse()
+    items = [{**_job_view(j, now), "id": j.id} for j in jobs[offset : offset + limit]]
+    body = {"items": items, "total": len(jobs), "limit": limit, "offset": offset}
+    return Reply(surface().schemas.fit(body, surface().operation("GET", "/api/synthgen/jobs").answer))

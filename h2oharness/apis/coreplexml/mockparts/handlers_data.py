@@ -8,7 +8,15 @@ import math
 import statistics
 
 from h2oharness.apis.coreplexml.mockparts import params
-from h2oharness.apis.coreplexml.mockparts.state import Column, CorePlexMLMockState, Dataset, DatasetVersion, Project
+from h2oharness.apis.coreplexml.mockparts.state import (
+    LEVEL_CHARS,
+    MAX_LEVELS,
+    Column,
+    CorePlexMLMockState,
+    Dataset,
+    DatasetVersion,
+    Project,
+)
 from h2oharness.apis.coreplexml.mockparts.wire import (
     ApiError,
     Call,
@@ -128,9 +136,17 @@ def _profile(data: bytes) -> tuple[int, list[Column]]:
                 minimum=min(values) if numeric else None,
                 maximum=max(values) if numeric else None,
                 std=statistics.pstdev(values) if numeric and len(values) > 1 else (0.0 if numeric else None),
+                levels=_levels(present),
             )
         )
     return len(body), columns
+
+
+def _levels(present: list[str]) -> tuple[str, ...]:
+    distinct = set(present)
+    if len(distinct) > MAX_LEVELS:
+        return ()
+    return tuple(sorted({value[:LEVEL_CHARS] for value in distinct}))
 
 
 def _number(text: str) -> float | None:

@@ -129,6 +129,7 @@ def create_experiment(state: CorePlexMLMockState, call: Call) -> Reply:
             features=[c.name for c in version.columns if c.name != target],
             plan=[] if failure and fail_at == 0.0 else plan.models,
             notes=notes,
+            target=column,
         )
     return Reply({"id": experiment_id, "experiment_id": experiment_id, "job_id": job.id, "status": "queued"}, 201)
 

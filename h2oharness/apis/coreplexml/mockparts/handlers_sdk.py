@@ -169,3 +169,39 @@ def delete_model(state: CorePlexMLMockState, call: Call) -> Reply:
     with state.lock:
         experiment.deleted.add(model.id)
     return Reply({"ok": True})
+
+
+def explain_model(state: CorePlexMLMockState, call: Call) -> Reply:
+    """``GET /api/models/{model_id}/explain``: the model's variable importances, the same ones the experiment's
+    explain shows, most important first (none for a StackedEnsemble, as there)."""
+    experiment, model = _model(state, call.path_params["model_id"])
+    pairs = [] if model.algo == "StackedEnsemble" else list(zip(experiment.features, model.varimp, strict=False))
+    pairs.sort(key=lambda pair: -pair[1])
+    return Reply({"model_id": model.id, "feature_importance": [{"feature": f, "importance": v} for f, v in pairs]})
+
+
+def project_timeline(state: CorePlexMLMockState, call: Call) -> Reply:
+    """``GET /api/projects/{project_id}/timeline``: what happened in the project, newest first: its creation, each
+    dataset version uploaded, each experiment created (what the mock holds; deleted objects leave no event)."""
+    project = _project(state, call.path_params["project_id"])
+    with state.lock:
+        events: list[JSONDict] = [
+            {"id": f"project:{project.id}", "kind": "project_created", "message": f"Project {project.name!r} created",
+             "created_at": project.created_at}
+        ]  # fmt: skip
+        for dataset in [d for d in state.datasets.values() if d.project_id == project.id]:
+            events += [
+                {"id": f"dataset_version:{v.id}", "kind": "dataset_uploaded", "created_at": v.created_at,
+                 "message": f"Dataset {dataset.name!r} version {v.version} uploaded ({v.row_count} rows)"}
+                for v in dataset.versions
+            ]  # fmt: skip
+        events += [
+            {"id": f"experiment:{e.id}", "kind": "experiment_created", "message": f"Experiment {e.name!r} created",
+             "created_at": e.created_at}
+            for e in state.experiments.values()
+            if e.project_id == project.id
+        ]  # fmt: skip
+    # stable: events made at the same moment keep the order they were made in, reversed
+    events.reverse()
+    events.sort(key=lambda event: str(event["created_at"]), reverse=True)
+    return Reply({"events": events})

@@ -22,18 +22,21 @@ class CorePlexMLTimings:
     """How long experiments take on the state's clock.
 
     An experiment waits ``queued`` seconds, then runs for its models' simulated
-    training time (H2O seconds) times ``time_scale``, but at least ``min_running``.
-    ``instant()`` ends every experiment the moment it is created.
+    training time (H2O seconds) times ``time_scale``, but at least ``min_running``. Privacy detection and
+    transformation and SynthGen generation wait ``job_queued`` seconds and run ``job_running``.
+    ``instant()`` ends every experiment and job the moment it is created.
     """
 
     queued: float = 0.3
     time_scale: float = 0.004
     min_running: float = 0.5
+    job_queued: float = 0.2
+    job_running: float = 1.0
 
     @classmethod
     def instant(cls) -> CorePlexMLTimings:
-        """Every experiment finishes the moment it is created."""
-        return cls(queued=0.0, time_scale=0.0, min_running=0.0)
+        """Every experiment and job finishes the moment it is created."""
+        return cls(queued=0.0, time_scale=0.0, min_running=0.0, job_queued=0.0, job_running=0.0)
 
     def longest(self, max_runtime_secs: float) -> float:
         """About the longest an experiment keeping to ``max_runtime_secs`` (H2O seconds) takes on the clock."""
@@ -51,6 +54,13 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     std: float | None = None
+    #: its distinct values (sorted, each at most LEVEL_CHARS long) when it has at most MAX_LEVELS of them, else ()
+    levels: tuple[str, ...] = ()
+
+
+#: the most distinct values a column keeps as levels, and the longest level kept (a profile stays small)
+MAX_LEVELS = 32
+LEVEL_CHARS = 100
 
 
 @dataclass
@@ -136,6 +146,8 @@ class Experiment:
     best_override: str | None = None
     #: ids of the models deleted through ``DELETE /api/models/{model_id}``: off the leaderboard for good
     deleted: set[str] = field(default_factory=set)
+    #: the target column's profile when the experiment was made (its classes or range answer predictions)
+    target: Column | None = None
 
     def models(self, now: float) -> list[PlannedModel]:
         """The models on the leaderboard at ``now``: those done before the run ended or stopped, less the deleted."""
