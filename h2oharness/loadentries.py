@@ -230,7 +230,7 @@ def check_slo_entries(profile: Profile, overrides: Sequence[Rule]) -> list[str]:
     never record, and the closest valid names; the warnings to say of the rules it accepts all the same."""
     found = recordable(profile)
     warnings: list[str] = []
-    sources = [("--slo", overrides), (str(profile.slo_file), load_slos(profile.slo_file, profile.kind))]
+    sources = [("--slo", overrides), (str(profile.slo_file), load_slos(profile.slo_file, profile.kind, profile.kinds))]
     for where, rules in sources:
         for entry in dict.fromkeys(rule.entry for rule in rules if rule.entry):
             why = why_unrecordable(entry, found)

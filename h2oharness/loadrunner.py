@@ -84,6 +84,8 @@ class Profile:
     file: Path
     user_class: str
     slo_file: Path
+    #: the profiles the Locust file has (its user classes), the sections its SLO file may have
+    kinds: tuple[str, ...]
 
     @property
     def name(self) -> str:
@@ -102,7 +104,7 @@ def find_profile(name: str, root: Path) -> Profile:
     known = [k for k, cls in USER_CLASSES.items() if re.search(rf"^class {cls}\b", text, re.MULTILINE)]
     if not dot or kind not in known:
         raise ConfigError(f"unknown profile {name!r}; {slug} has: {', '.join(f'{slug}.{k}' for k in known)}")
-    return Profile(api, kind, file, USER_CLASSES[kind], root / "loadtests" / f"{slug}.slo.yaml")
+    return Profile(api, kind, file, USER_CLASSES[kind], root / "loadtests" / f"{slug}.slo.yaml", tuple(known))
 
 
 #: the longest duration any option takes, in seconds

@@ -198,3 +198,25 @@ def test_a_method_named_at_run_time_or_a_base_made_at_run_time_is_read_whole(tmp
     assert named is not None
     assert any("named job" in ast.unparse(code) for code in named)  # getattr(self, ...): any method may be called
     assert reached(tree, "_Drawn") is None
+
+
+@pytest.mark.parametrize(
+    ("section", "needle"),
+    [
+        (
+            "pollling",
+            "a section 'pollling' names no profile of h2o3.py (its profiles: polling); did you mean 'polling'?",
+        ),
+        ("streaming", "a section 'streaming' names no profile of h2o3.py (its profiles: polling)"),
+        ("5", "a section 5 names no profile of h2o3.py"),
+    ],
+)
+def test_an_slo_file_section_naming_no_profile_of_the_file_is_refused(
+    section: str, needle: str, tmp_path: Path
+) -> None:
+    # a misspelt section left the profile without SLOs: every run of it passed, "0/0 SLOs met"
+    root = suite(tmp_path, slos=f"polling:\n  - failure_ratio: 0.01\n{section}:\n  - failure_ratio: 0.01\n")
+    with pytest.raises(ConfigError) as refused:
+        check_slo_entries(find_profile("h2o3.polling", root), [])
+    assert str(refused.value).startswith(str(root / "loadtests" / "h2o3.slo.yaml"))
+    assert needle in str(refused.value)

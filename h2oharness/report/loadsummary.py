@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import difflib
 import json
 import math
 import os
@@ -444,8 +445,9 @@ def _rules_from(items: Iterable[Any], where: str) -> list[Rule]:
     return rules
 
 
-def load_slos(path: Path, profile: str) -> list[Rule]:
-    """The SLO rules of ``profile`` in an SLO file; none when the file or the profile's section is absent."""
+def load_slos(path: Path, profile: str, kinds: Sequence[str] | None = None) -> list[Rule]:
+    """The SLO rules of ``profile`` in an SLO file; none when the file or the profile's section is absent. With
+    ``kinds`` (the profiles of the file's API), a section naming none of them is refused."""
     if not path.is_file():
         return []
     try:
@@ -454,6 +456,14 @@ def load_slos(path: Path, profile: str) -> list[Rule]:
         raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: expected a mapping of profile names to rule lists")
+    # a misspelt section ("pollling:") left its profile without SLOs, and every run of it passed on none
+    for section in doc:
+        if kinds is not None and section not in kinds:
+            close = difflib.get_close_matches(str(section), list(kinds), n=1, cutoff=0.6)
+            raise ConfigError(
+                f"{path}: a section {section!r} names no profile of {path.name.removesuffix('.slo.yaml')}.py"
+                f" (its profiles: {', '.join(kinds)})" + (f"; did you mean {close[0]!r}?" if close else "")
+            )
     section = doc.get(profile) or []
     if not isinstance(section, list):
         raise ConfigError(f"{path}: {profile}: expected a list of rules")
