@@ -418,6 +418,11 @@ def test_a_malformed_openapi_document_given_for_an_api_is_its_error_in_the_repor
             "ERROR: --harness-url must start with http:// or https://, got 'ftp://x'",
         ),
         (("--harness-report-dir", "test_x.py"), "ERROR: --harness-report-dir test_x.py: cannot make that folder"),
+        # it ran every test again, as a run of its own: no folder had the progress to go on from
+        (
+            ("--harness-resume",),
+            "ERROR: --harness-resume goes on from the progress.jsonl of a report folder: give it --harness-report-dir",
+        ),
         # ignored, as they were, the run against the mock passed for one against the server named
         (("--harness-url", "http://staging:8080"), "ERROR: --harness-url is for --harness-target live; mock would"),
         (
