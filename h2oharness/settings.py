@@ -255,9 +255,18 @@ def seconds_ok(value: float) -> bool:
     return 0 < value <= MAX_SECONDS
 
 
+#: what a yes/no variable takes, in any case
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
 def _parse(variable: str, raw: str, kind: type) -> Any:
     if kind is bool:
-        return raw.strip().lower() in ("1", "true", "yes", "on")
+        word = raw.strip().lower()
+        if word not in _TRUE + _FALSE:
+            # "ture" or "enabled" read as off: HARNESS_ALL_OPERATIONS=ture ran the default scope, and passed
+            raise ConfigError(f"{variable}={raw!r} is neither on nor off: use 1 or 0 (true/false, yes/no, on/off)")
+        return word in _TRUE
     if kind is str:
         return raw
     try:

@@ -82,6 +82,21 @@ def test_load_and_api_names_are_not_mistaken_for_handed_targets() -> None:
     assert set(settings.handed) == {"H2O3"}
 
 
+@pytest.mark.parametrize("raw", ["ture", "enabled", "2", "y es"])
+def test_a_yes_no_variable_that_is_neither_is_refused_naming_it(raw: str) -> None:
+    # read as off: HARNESS_ALL_OPERATIONS=ture ran the default scope, and the run passed on it
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"HARNESS_ALL_OPERATIONS": raw})
+    assert str(refused.value) == (
+        f"HARNESS_ALL_OPERATIONS={raw!r} is neither on nor off: use 1 or 0 (true/false, yes/no, on/off)"
+    )
+
+
+@pytest.mark.parametrize(("raw", "value"), [("1", True), (" TRUE ", True), ("On", True), ("0", False), ("no", False)])
+def test_a_yes_no_variable_takes_its_words_in_any_case(raw: str, value: bool) -> None:
+    assert Settings.from_env({"HARNESS_REAL_KEYS": raw}).real_keys is value
+
+
 def test_a_malformed_value_names_its_variable() -> None:
     with pytest.raises(ConfigError, match="HARNESS_MAX_EXAMPLES='many' is not a int"):
         Settings.from_env({"HARNESS_MAX_EXAMPLES": "many"})
