@@ -272,7 +272,7 @@ def _parse(variable: str, raw: str, kind: type) -> Any:
     try:
         return kind(raw)
     except ValueError:
-        raise ConfigError(f"{variable}={raw!r} is not a {kind.__name__}") from None
+        raise ConfigError(f"{variable}={raw!r} is not {'a whole number' if kind is int else 'a number'}") from None
 
 
 def variable(name: str) -> str | None:

@@ -98,8 +98,15 @@ def test_a_yes_no_variable_takes_its_words_in_any_case(raw: str, value: bool) ->
 
 
 def test_a_malformed_value_names_its_variable() -> None:
-    with pytest.raises(ConfigError, match="HARNESS_MAX_EXAMPLES='many' is not a int"):
-        Settings.from_env({"HARNESS_MAX_EXAMPLES": "many"})
+    # it said "is not a int", and "is not a float" to one who set a number of seconds
+    for name, raw, said in [
+        ("HARNESS_MAX_EXAMPLES", "many", "is not a whole number"),
+        ("HARNESS_MAX_EXAMPLES", "2.5", "is not a whole number"),
+        ("HARNESS_JOB_TIMEOUT", "10s", "is not a number"),
+    ]:
+        with pytest.raises(ConfigError) as refused:
+            Settings.from_env({name: raw})
+        assert str(refused.value) == f"{name}={raw!r} {said}"
 
 
 @pytest.mark.parametrize(
