@@ -433,6 +433,12 @@ def execute(run: LoadRun) -> LoadSummary:
     raw = json.loads(stats_path.read_text())
     outcomes = Outcomes.read(out)  # the harness's own record: latencies of the successful requests only
     entries = entries_from_locust(raw, outcomes)
+    if not entries:
+        # a run of no entry fails (nothing to judge), and said only "0 requests ...; 1/1 SLOs met" with exit 1
+        errors.append(
+            f"the run recorded nothing: no request, job, stream or task of {run.profile.user_class} ended in "
+            f"{_length(run)}, so there is nothing to judge its SLOs on"
+        )
     errors += outcome_errors(entries, outcomes)
     # Locust's own is its last once-a-second snapshot, short of the final figures load.json is made of
     (out / "locust_stats.csv").write_text(redact(stats_csv(raw), secrets))
