@@ -75,9 +75,9 @@ def test_a_live_target_the_cli_could_not_use_is_handed_down_with_its_reason() ->
 
 
 def test_load_and_api_names_are_not_mistaken_for_handed_targets() -> None:
-    env = {"HARNESS_H2O3_LOAD_ROWS": "10", "HARNESS_LOAD_WORKER_DIR": "/x", "HARNESS_H2O3_URL": "http://h"}
+    env = {"HARNESS_H2O3_LOAD_ROWS": "40", "HARNESS_LOAD_WORKER_DIR": "/x", "HARNESS_H2O3_URL": "http://h"}
     settings = Settings.from_env(env)
-    assert settings.h2o3_load_rows == 10
+    assert settings.h2o3_load_rows == 40
     assert settings.load_worker_dir == "/x"
     assert set(settings.handed) == {"H2O3"}
 
@@ -200,3 +200,13 @@ def test_known_secrets_gather_every_api_and_url_password(monkeypatch: pytest.Mon
     assert "" not in found
     assert url_password("http://h:1/x") is None
     assert url_password("http://[::1") is None  # malformed: not an error here
+
+
+@pytest.mark.parametrize("raw", ["-5", "0", "19"])
+def test_too_few_rows_for_the_h2o3_load_profiles_gbm_are_refused(raw: str) -> None:
+    # every GBM of h2o3.polling failed on them (a real H2O-3 needs 20 rows; -5 made an empty CSV, 0 meant 200),
+    # and the run blamed the server's 412s
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"HARNESS_H2O3_LOAD_ROWS": raw})
+    assert str(refused.value).startswith(f"HARNESS_H2O3_LOAD_ROWS={raw!r} must be at least 20: the profiles' GBM")
+    assert Settings.from_env({"HARNESS_H2O3_LOAD_ROWS": "20"}).h2o3_load_rows == 20
