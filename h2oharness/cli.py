@@ -752,6 +752,13 @@ def cmd_load(args: argparse.Namespace) -> int:
     for option, text in (("--run-time", args.run_time), ("--max-time", args.max_time)):
         if text is not None and not parse_duration(text) > 0:
             raise ConfigError(f"{option} must be a positive duration, got {text!r}")
+    cut = args.max_time is not None and parse_duration(args.max_time) <= parse_duration(args.run_time)
+    if cut and not args.find_capacity:
+        # the run was stopped at --max-time, exit 3, with figures of a shorter load than asked for
+        raise ConfigError(
+            f"--max-time {args.max_time} stops the load before its --run-time {args.run_time} is over: give a longer "
+            "--max-time (it bounds the whole run: the start, the load, its users' last tasks), or leave it out"
+        )
     _live_only(args, check_kind(args.target))
     if args.mock_faults is not None and args.target != "mock":
         raise ConfigError(f"--mock-faults is for --target mock; a {args.target} target injects no faults of ours")

@@ -79,6 +79,12 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["run", "--api", "h2o3", "--max-time=-5s"], "--max-time must be a positive duration, got '-5s'"),
         (["load", "h2o3.polling", "--max-time", "-5s"], "--max-time must be a positive duration, got '-5s'"),
         (["load", "h2o3.polling", "--max-time=-1m30s"], "--max-time must be a positive duration, got '-1m30s'"),
+        # it loaded until --max-time, then stopped with exit 3 and the figures of a shorter load than asked for
+        (
+            ["load", "h2o3.polling", "-t", "10m", "--max-time", "5m"],
+            "--max-time 5m stops the load before its --run-time 10m is over: give a longer --max-time",
+        ),
+        (["load", "h2o3.polling", "--max-time", "30s"], "--max-time 30s stops the load before its --run-time 30s"),
         (["load", "h2o3.polling", "-t", "-5s"], "--run-time must be a positive duration, got '-5s'"),
         (["run", "--api", "h2o3", "--budget", "-5m"], "--budget must be a positive duration, got '-5m'"),
         (["run", "--api", "h2o3", "--budget", "0"], "--budget must be a positive duration, got '0'"),
