@@ -728,7 +728,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     from h2oharness.loadentries import check_slo_entries
     from h2oharness.loadrunner import LoadRun, execute, exit_code, find_profile, parse_duration
     from h2oharness.mocks.faults import FaultPlan
-    from h2oharness.report.loadsummary import parse_override
+    from h2oharness.report.loadsummary import parse_override, refuse_repeated
 
     # a rate of NaN passes a "<= 0" test; Locust refuses it (and an infinite one) with a usage error of its own
     if args.users < 1 or not 0 < args.spawn_rate < math.inf or args.workers < 0:
@@ -778,7 +778,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         arrival_rate=args.arrival_rate,
         workers=args.workers,
         report_dir=args.report_dir,
-        slo_overrides=[parse_override(text) for text in args.slo],
+        slo_overrides=refuse_repeated([parse_override(text) for text in args.slo], "--slo"),
         allowed_hosts=list(args.allow_host),
         mock_speed=args.mock_speed,
         mock_faults=FaultPlan.from_file(args.mock_faults) if args.mock_faults else None,

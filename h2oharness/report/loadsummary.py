@@ -467,7 +467,7 @@ def load_slos(path: Path, profile: str, kinds: Sequence[str] | None = None) -> l
     section = doc.get(profile) or []
     if not isinstance(section, list):
         raise ConfigError(f"{path}: {profile}: expected a list of rules")
-    return _rules_from(section, f"{path}: {profile}")
+    return refuse_repeated(_rules_from(section, f"{path}: {profile}"), f"{path}: {profile}")
 
 
 def parse_override(text: str) -> Rule:
@@ -481,6 +481,17 @@ def parse_override(text: str) -> Rule:
     except ValueError:
         raise ConfigError(f"--slo {text!r}: {value!r} is not a number") from None
     return _rules_from([{"entry": entry, limit: number} if colon else {limit: number}], "--slo")[0]
+
+
+def refuse_repeated(rules: Sequence[Rule], where: str) -> list[Rule]:
+    """``rules``; ConfigError when two limit the same figure of the same entry (only the last one was judged)."""
+    seen: dict[tuple[str | None, str], Rule] = {}
+    for rule in rules:
+        first = seen.setdefault((rule.entry, rule.limit), rule)
+        if first is not rule:
+            name = f"{rule.entry}:{rule.limit}" if rule.entry else rule.limit
+            raise ConfigError(f"{where}: {name} is given twice ({first.value:g} and {rule.value:g}): give one")
+    return list(rules)
 
 
 def merge_rules(base: Sequence[Rule], overrides: Sequence[Rule]) -> list[Rule]:
