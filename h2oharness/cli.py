@@ -307,7 +307,8 @@ def _suite_root(explicit: Path | None, folder: str = "contracts") -> Path:
 def _live_only(args: argparse.Namespace, kind: str) -> None:
     """ConfigError when an option only a live target reads is given for another: it would be ignored without a word
     (``run --url https://staging...`` without ``--target live`` tested the mock)."""
-    names = ("url", "username", "password_env", "api_key_env")
+    # load's --allow-host too: a host to allow is one of a live target (mock and local ones are on loopback)
+    names = ("url", "username", "password_env", "api_key_env", "allow_host")
     given = [f"--{name.replace('_', '-')}" for name in names if getattr(args, name, None)]
     if given and kind != "live":
         raise ConfigError(f"{given[0]} is for --target live; a {kind} target would ignore it")

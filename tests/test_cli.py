@@ -148,6 +148,11 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
             ["load", "h2o3.polling", "-t", "1s", "--api-key-env", "K"],
             "--api-key-env is for --target live; a mock target",
         ),
+        # it loaded the mock without a word that the host allowed was for nothing
+        (
+            ["load", "h2o3.polling", "-t", "1s", "--allow-host", "h2o.staging.example"],
+            "--allow-host is for --target live; a mock target would ignore it",
+        ),
         # before, a load at one rate ran without a word about the search's options it ignored
         (["load", "h2o3.polling", "-t", "1s", "--windows", "2"], "--windows is for --find-capacity; a run at one"),
         (["load", "h2o3.polling", "-t", "1s", "--max-rate", "8"], "--max-rate is for --find-capacity"),
