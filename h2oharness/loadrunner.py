@@ -84,8 +84,8 @@ class Profile:
     file: Path
     user_class: str
     slo_file: Path
-    #: the profiles the Locust file has (its user classes), the sections its SLO file may have
-    kinds: tuple[str, ...]
+    #: the profiles the Locust file has (its user classes), the sections its SLO file may have (None: not checked)
+    kinds: tuple[str, ...] | None = None
 
     @property
     def name(self) -> str:
