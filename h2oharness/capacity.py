@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from h2oharness.arrivals import Arrival, Recorder, percentile, read_recordings
+from h2oharness.children import Stopped
 from h2oharness.errors import ConfigError, HarnessError
 from h2oharness.folders import claim
 from h2oharness.report.entrynames import SUBMIT_TO_DONE, TTFT, suffixed
@@ -429,6 +431,7 @@ def find_capacity(run: LoadRun, search: Search) -> tuple[LoadSummary, float | No
     results: list[RateResult] = []
     summaries: dict[float, LoadSummary] = {}
     stopped = ""
+    interrupted: Stopped | None = None
     while (rate := next_rate(search, results)) is not None:
         left = budget - (time.monotonic() - started)
         if left < per_rate + RUN_OVERHEAD:
@@ -450,6 +453,13 @@ def find_capacity(run: LoadRun, search: Search) -> tuple[LoadSummary, float | No
         print(f"capacity search: {rate:g} req/s for {per_rate:g} s", file=sys.stderr, flush=True)
         try:
             summary = execute(sub)
+        except Stopped as exc:
+            if not results:
+                raise
+            # Ctrl-C left the rates already judged in their folders alone: no load.json had the curve until then
+            interrupted = exc
+            stopped = f"stopped by {signal.Signals(exc.signum).name} during the run at {rate:g} req/s"
+            break
         except HarnessError as exc:
             if not results:
                 raise
@@ -493,8 +503,11 @@ def find_capacity(run: LoadRun, search: Search) -> tuple[LoadSummary, float | No
         base,
         settings={**base.settings, "find_capacity": True, "budget_s": budget},
         capacity=capacity,
+        errors=(*base.errors, f"{stopped}: the search is the rates judged until then") if interrupted else base.errors,
     )
     _write(summary, out, known_secrets(run.password, run.token))
+    if interrupted is not None:
+        raise Stopped(interrupted.signum, f"the search until then is in {out / 'load.html'}; {line}")
     return summary, found
 
 

@@ -307,7 +307,8 @@ def _suite_root(explicit: Path | None, folder: str = "contracts") -> Path:
 def _live_only(args: argparse.Namespace, kind: str) -> None:
     """ConfigError when an option only a live target reads is given for another: it would be ignored without a word
     (``run --url https://staging...`` without ``--target live`` tested the mock)."""
-    names = ("url", "username", "password_env", "api_key_env")
+    # load's --allow-host too: a host to allow is one of a live target (mock and local ones are on loopback)
+    names = ("url", "username", "password_env", "api_key_env", "allow_host")
     given = [f"--{name.replace('_', '-')}" for name in names if getattr(args, name, None)]
     if given and kind != "live":
         raise ConfigError(f"{given[0]} is for --target live; a {kind} target would ignore it")
@@ -728,7 +729,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     from h2oharness.loadentries import check_slo_entries
     from h2oharness.loadrunner import LoadRun, execute, exit_code, find_profile, parse_duration
     from h2oharness.mocks.faults import FaultPlan
-    from h2oharness.report.loadsummary import parse_override
+    from h2oharness.report.loadsummary import parse_override, refuse_repeated
 
     # a rate of NaN passes a "<= 0" test; Locust refuses it (and an infinite one) with a usage error of its own
     if args.users < 1 or not 0 < args.spawn_rate < math.inf or args.workers < 0:
@@ -752,6 +753,13 @@ def cmd_load(args: argparse.Namespace) -> int:
     for option, text in (("--run-time", args.run_time), ("--max-time", args.max_time)):
         if text is not None and not parse_duration(text) > 0:
             raise ConfigError(f"{option} must be a positive duration, got {text!r}")
+    cut = args.max_time is not None and parse_duration(args.max_time) <= parse_duration(args.run_time)
+    if cut and not args.find_capacity:
+        # the run was stopped at --max-time, exit 3, with figures of a shorter load than asked for
+        raise ConfigError(
+            f"--max-time {args.max_time} stops the load before its --run-time {args.run_time} is over: give a longer "
+            "--max-time (it bounds the whole run: the start, the load, its users' last tasks), or leave it out"
+        )
     _live_only(args, check_kind(args.target))
     if args.mock_faults is not None and args.target != "mock":
         raise ConfigError(f"--mock-faults is for --target mock; a {args.target} target injects no faults of ours")
@@ -771,7 +779,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         arrival_rate=args.arrival_rate,
         workers=args.workers,
         report_dir=args.report_dir,
-        slo_overrides=[parse_override(text) for text in args.slo],
+        slo_overrides=refuse_repeated([parse_override(text) for text in args.slo], "--slo"),
         allowed_hosts=list(args.allow_host),
         mock_speed=args.mock_speed,
         mock_faults=FaultPlan.from_file(args.mock_faults) if args.mock_faults else None,

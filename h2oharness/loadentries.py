@@ -230,7 +230,15 @@ def check_slo_entries(profile: Profile, overrides: Sequence[Rule]) -> list[str]:
     never record, and the closest valid names; the warnings to say of the rules it accepts all the same."""
     found = recordable(profile)
     warnings: list[str] = []
-    sources = [("--slo", overrides), (str(profile.slo_file), load_slos(profile.slo_file, profile.kind))]
+    sources = [("--slo", overrides), (str(profile.slo_file), load_slos(profile.slo_file, profile.kind, profile.kinds))]
+    if not any(rules for _, rules in sources):
+        # it passed on none, exit 0, "0/0 SLOs met": a run whose every request failed as well
+        where = (
+            f"{profile.slo_file} has no SLO under '{profile.kind}'"
+            if profile.slo_file.is_file()
+            else (f"there is no {profile.slo_file}")
+        )
+        warnings.append(f"{profile.name} has no SLO: {where} and no --slo was given; the run is judged on none")
     for where, rules in sources:
         for entry in dict.fromkeys(rule.entry for rule in rules if rule.entry):
             why = why_unrecordable(entry, found)

@@ -84,6 +84,8 @@ class Profile:
     file: Path
     user_class: str
     slo_file: Path
+    #: the profiles the Locust file has (its user classes), the sections its SLO file may have (None: not checked)
+    kinds: tuple[str, ...] | None = None
 
     @property
     def name(self) -> str:
@@ -102,7 +104,7 @@ def find_profile(name: str, root: Path) -> Profile:
     known = [k for k, cls in USER_CLASSES.items() if re.search(rf"^class {cls}\b", text, re.MULTILINE)]
     if not dot or kind not in known:
         raise ConfigError(f"unknown profile {name!r}; {slug} has: {', '.join(f'{slug}.{k}' for k in known)}")
-    return Profile(api, kind, file, USER_CLASSES[kind], root / "loadtests" / f"{slug}.slo.yaml")
+    return Profile(api, kind, file, USER_CLASSES[kind], root / "loadtests" / f"{slug}.slo.yaml", tuple(known))
 
 
 #: the longest duration any option takes, in seconds
@@ -431,6 +433,12 @@ def execute(run: LoadRun) -> LoadSummary:
     raw = json.loads(stats_path.read_text())
     outcomes = Outcomes.read(out)  # the harness's own record: latencies of the successful requests only
     entries = entries_from_locust(raw, outcomes)
+    if not entries:
+        # a run of no entry fails (nothing to judge), and said only "0 requests ...; 1/1 SLOs met" with exit 1
+        errors.append(
+            f"the run recorded nothing: no request, job, stream or task of {run.profile.user_class} ended in "
+            f"{_length(run)}, so there is nothing to judge its SLOs on"
+        )
     errors += outcome_errors(entries, outcomes)
     # Locust's own is its last once-a-second snapshot, short of the final figures load.json is made of
     (out / "locust_stats.csv").write_text(redact(stats_csv(raw), secrets))

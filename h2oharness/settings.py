@@ -85,7 +85,13 @@ _POSITIVE = ("request_deadline", "stream_deadline", "test_deadline", "run_deadli
 #: the longest time a deadline may give, in seconds (a leap year): a test's and the run's deadline is a timer
 #: (setitimer), which ends in an OverflowError far past it (inf, 1e12)
 MAX_SECONDS = 366 * 86400
-_AT_LEAST_ONE = ("max_examples",)
+#: field -> the least it may be, and why
+_AT_LEAST = {
+    "max_examples": (1, ""),
+    # a real 3.46.0.12 refused 19: "The dataset size is too small to split for min_rows=10.0: must have at least
+    # 20.0 (weighted) rows"; below that every GBM of the h2o3 load profiles failed, counted against the server
+    "h2o3_load_rows": (20, ": the profiles' GBM (min_rows 10 by default) needs twice that, or H2O-3 refuses it"),
+}
 #: counts whose 0 already means "none" (no restart, crashes reported unconfirmed): a negative one is a mistake
 _NOT_NEGATIVE = ("max_restarts", "confirm_replays")
 _CHOICES = {"arrival_process": ("constant", "poisson")}
@@ -170,8 +176,9 @@ class Settings:
             values[name] = _parse(variable, raw, kind)
             if name in _POSITIVE and not seconds_ok(values[name]):
                 raise ConfigError(f"{variable}={raw!r} {SECONDS_RULE}")
-            if name in _AT_LEAST_ONE and values[name] < 1:
-                raise ConfigError(f"{variable}={raw!r} must be at least 1")
+            if name in _AT_LEAST and values[name] < _AT_LEAST[name][0]:
+                least, why = _AT_LEAST[name]
+                raise ConfigError(f"{variable}={raw!r} must be at least {least}{why}")
             if name in _NOT_NEGATIVE and values[name] < 0:
                 raise ConfigError(f"{variable}={raw!r} must be 0 or more")
             if name in _CHOICES and values[name] not in _CHOICES[name]:
@@ -255,15 +262,24 @@ def seconds_ok(value: float) -> bool:
     return 0 < value <= MAX_SECONDS
 
 
+#: what a yes/no variable takes, in any case
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
 def _parse(variable: str, raw: str, kind: type) -> Any:
     if kind is bool:
-        return raw.strip().lower() in ("1", "true", "yes", "on")
+        word = raw.strip().lower()
+        if word not in _TRUE + _FALSE:
+            # "ture" or "enabled" read as off: HARNESS_ALL_OPERATIONS=ture ran the default scope, and passed
+            raise ConfigError(f"{variable}={raw!r} is neither on nor off: use 1 or 0 (true/false, yes/no, on/off)")
+        return word in _TRUE
     if kind is str:
         return raw
     try:
         return kind(raw)
     except ValueError:
-        raise ConfigError(f"{variable}={raw!r} is not a {kind.__name__}") from None
+        raise ConfigError(f"{variable}={raw!r} is not {'a whole number' if kind is int else 'a number'}") from None
 
 
 def variable(name: str) -> str | None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import signal
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -20,8 +23,10 @@ from h2oharness.capacity import (
     window_results,
 )
 from h2oharness.errors import ConfigError
+from h2oharness.loadrunner import find_profile
 from h2oharness.report.loadsummary import Rule
 
+ROOT = Path(__file__).resolve().parent.parent
 TTFT = "STREAM h2ogpte jsonl time to first token"
 LIMIT = 50.0
 
@@ -269,3 +274,41 @@ def test_a_rate_that_broke_a_rule_judged_on_its_whole_run_fails_and_says_which()
         == "1 of 1 windows passed, 1 needed; broken on the rate's whole run: JOB a submitted min_requests >= 10"
     )
     assert judge_rate(2, [window(2)], search, LIMIT).passed
+
+
+def test_a_search_stopped_by_a_signal_writes_the_rates_judged_until_then(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C in the second rate: each rate's folder was left, but no load.json or load.html had the curve
+    from h2oharness import capacity, loadrunner
+    from h2oharness.capacity import find_capacity
+    from h2oharness.children import Stopped
+    from h2oharness.report.loadsummary import EntryStats, LoadSummary
+
+    tried: list[float] = []
+
+    def execute(run: loadrunner.LoadRun) -> LoadSummary:
+        assert run.arrival_rate is not None
+        tried.append(run.arrival_rate)
+        if len(tried) > 1:
+            raise Stopped(signal.SIGINT, "the figures until then are in its folder")
+        entry = EntryStats("GET", "/3/Frames", 5, 0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 5.0)
+        return LoadSummary(run.profile.name, {"kind": "mock", "url": "http://127.0.0.1:1"}, {}, (entry,), ())
+
+    monkeypatch.setattr(loadrunner, "execute", execute)
+    # the first rate holds: its windows are the subject of the tests above
+    monkeypatch.setattr(capacity, "judge_rate", lambda rate, *_: RateResult(rate, (), True))
+    run = loadrunner.LoadRun(find_profile("h2o3.polling", ROOT), report_dir=tmp_path, users=2)
+    with pytest.raises(Stopped) as stopped:
+        find_capacity(run, Search(min_rate=1, max_rate=4, window=1, windows=1, warmup=0))
+    assert tried == [1, 2]
+    assert stopped.value.signum == signal.SIGINT
+    assert f"the search until then is in {tmp_path / 'load.html'}; capacity: " in str(stopped.value)
+    report = json.loads((tmp_path / "load.json").read_text())
+    assert [r["rate"] for r in report["capacity"]["rates"]] == [1]
+    assert report["capacity"]["stopped"] == "stopped by SIGINT during the run at 2 req/s"
+    assert report["errors"] == [
+        "stopped by SIGINT during the run at 2 req/s: the search is the rates judged until then"
+    ]
+    assert report["passed"] is False
+    assert "stopped by SIGINT during the run at 2 req/s" in (tmp_path / "load.html").read_text()

@@ -79,6 +79,32 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["run", "--api", "h2o3", "--max-time=-5s"], "--max-time must be a positive duration, got '-5s'"),
         (["load", "h2o3.polling", "--max-time", "-5s"], "--max-time must be a positive duration, got '-5s'"),
         (["load", "h2o3.polling", "--max-time=-1m30s"], "--max-time must be a positive duration, got '-1m30s'"),
+        # it loaded until --max-time, then stopped with exit 3 and the figures of a shorter load than asked for
+        (
+            ["load", "h2o3.polling", "-t", "10m", "--max-time", "5m"],
+            "--max-time 5m stops the load before its --run-time 10m is over: give a longer --max-time",
+        ),
+        (["load", "h2o3.polling", "--max-time", "30s"], "--max-time 30s stops the load before its --run-time 30s"),
+        # the last one was judged, without a word of the first
+        (
+            ["load", "h2o3.polling", "-t", "1s", "--slo", "failure_ratio=0.1", "--slo", "failure_ratio=0.5"],
+            "--slo: failure_ratio is given twice (0.1 and 0.5): give one",
+        ),
+        (
+            [
+                "load",
+                "h2o3.polling",
+                "-t",
+                "1s",
+                "--slo",
+                "GET /3/Jobs/{job_id}:p95_ms=1",
+                "--slo",
+                "x:p95_ms=2",
+                "--slo",
+                "GET /3/Jobs/{job_id}:p95_ms=3",
+            ],
+            "--slo: GET /3/Jobs/{job_id}:p95_ms is given twice (1 and 3)",
+        ),
         (["load", "h2o3.polling", "-t", "-5s"], "--run-time must be a positive duration, got '-5s'"),
         (["run", "--api", "h2o3", "--budget", "-5m"], "--budget must be a positive duration, got '-5m'"),
         (["run", "--api", "h2o3", "--budget", "0"], "--budget must be a positive duration, got '0'"),
@@ -121,6 +147,11 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (
             ["load", "h2o3.polling", "-t", "1s", "--api-key-env", "K"],
             "--api-key-env is for --target live; a mock target",
+        ),
+        # it loaded the mock without a word that the host allowed was for nothing
+        (
+            ["load", "h2o3.polling", "-t", "1s", "--allow-host", "h2o.staging.example"],
+            "--allow-host is for --target live; a mock target would ignore it",
         ),
         # before, a load at one rate ran without a word about the search's options it ignored
         (["load", "h2o3.polling", "-t", "1s", "--windows", "2"], "--windows is for --find-capacity; a run at one"),

@@ -198,3 +198,40 @@ def test_a_method_named_at_run_time_or_a_base_made_at_run_time_is_read_whole(tmp
     assert named is not None
     assert any("named job" in ast.unparse(code) for code in named)  # getattr(self, ...): any method may be called
     assert reached(tree, "_Drawn") is None
+
+
+@pytest.mark.parametrize(
+    ("section", "needle"),
+    [
+        (
+            "pollling",
+            "a section 'pollling' names no profile of h2o3.py (its profiles: polling); did you mean 'polling'?",
+        ),
+        ("streaming", "a section 'streaming' names no profile of h2o3.py (its profiles: polling)"),
+        ("5", "a section 5 names no profile of h2o3.py"),
+    ],
+)
+def test_an_slo_file_section_naming_no_profile_of_the_file_is_refused(
+    section: str, needle: str, tmp_path: Path
+) -> None:
+    # a misspelt section left the profile without SLOs: every run of it passed, "0/0 SLOs met"
+    root = suite(tmp_path, slos=f"polling:\n  - failure_ratio: 0.01\n{section}:\n  - failure_ratio: 0.01\n")
+    with pytest.raises(ConfigError) as refused:
+        check_slo_entries(find_profile("h2o3.polling", root), [])
+    assert str(refused.value).startswith(str(root / "loadtests" / "h2o3.slo.yaml"))
+    assert needle in str(refused.value)
+
+
+@pytest.mark.parametrize("slos", ["", "polling:\n", None], ids=["empty-file", "empty-section", "no-file"])
+def test_a_profile_without_any_slo_is_said_before_the_load(slos: str | None, tmp_path: Path) -> None:
+    # it ran and passed on none, exit 0, "0/0 SLOs met", even when every request failed
+    root = suite(tmp_path, slos=slos or "")
+    slo_file = root / "loadtests" / "h2o3.slo.yaml"
+    if slos is None:
+        slo_file.unlink()
+    profile = find_profile("h2o3.polling", root)
+    where = f"there is no {slo_file}" if slos is None else f"{slo_file} has no SLO under 'polling'"
+    assert check_slo_entries(profile, []) == [
+        f"h2o3.polling has no SLO: {where} and no --slo was given; the run is judged on none"
+    ]
+    assert check_slo_entries(profile, [parse_override("failure_ratio=0.01")]) == []

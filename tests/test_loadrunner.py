@@ -335,3 +335,34 @@ def test_locust_stats_csv_counts_what_load_json_counts(tmp_path: Path) -> None:
     assert int(rows[("", "Aggregated")]["Request Count"]) == total
     for entry in report["entries"]:
         assert int(rows[(entry["type"], entry["name"])]["Request Count"]) == entry["requests"], entry["key"]
+
+
+IDLE_PROFILE = """
+from locust import constant, task
+
+from h2oharness.loadtest import HarnessUser
+
+
+class PollingUser(HarnessUser):
+    wait_time = constant(0.5)
+
+    @task
+    def idle(self) -> None:
+        pass
+"""
+
+
+def test_a_run_that_recorded_nothing_says_so_where_it_fails(tmp_path: Path) -> None:
+    # it failed, exit 1, on "0 requests, 0 failures (0.0%); 1/1 SLOs met": no line and no error of load.json said why
+    suite = tmp_path / "suite"
+    (suite / "loadtests").mkdir(parents=True)
+    (suite / "loadtests" / "h2o3.py").write_text(IDLE_PROFILE)
+    (suite / "loadtests" / "h2o3.slo.yaml").write_text("polling:\n  - failure_ratio: 0.01\n")
+    out = tmp_path / "out"
+    proc, report = load(out, "h2o3.polling", "-u", "1", "-t", "1s", suite=suite)
+    assert proc.returncode == 1, proc.stdout + proc.stderr[-2000:]
+    said = "the run recorded nothing: no request, job, stream or task of PollingUser ended in 1 s"
+    assert report["passed"] is False
+    assert report["errors"] == [f"{said}, so there is nothing to judge its SLOs on"]
+    assert f"error: {said}" in proc.stdout
+    assert said in (out / "load.html").read_text()

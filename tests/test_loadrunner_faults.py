@@ -87,9 +87,14 @@ def test_a_job_whose_submission_failed_is_not_counted_as_submitted(tmp_path: Pat
 def test_a_run_past_its_max_time_is_stopped_and_still_reports_its_figures(tmp_path: Path) -> None:
     # the hard limit stopped Locust, which wrote its figures, and the run then wrote no load.json nor load.html:
     # a load against staging with --max-time as its safety net had nothing to show for the minutes it ran
+    # the users' parses never end: past its run time (2 s) the run waits for their last tasks (--stop-timeout 8), and
+    # the hard limit (6 s, counted from before Locust started) comes at least 4 s before they may be stopped
+    plan = tmp_path / "stuck.yaml"
+    plan.write_text("rules:\n  - {method: POST, path: /3/Parse, fault: stuck}\n")
     out = tmp_path / "report"
     command = [sys.executable, "-m", "h2oharness.cli", "load", "h2o3.polling", "--suite-dir", str(ROOT)]
-    command += ["-u", "2", "-r", "2", "-t", "60s", "--max-time", "6s", "--report-dir", str(out)]
+    command += ["-u", "2", "-r", "2", "-t", "2s", "--stop-timeout", "8", "--max-time", "6s", "--report-dir", str(out)]
+    command += ["--mock-faults", str(plan)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path, check=False)
     assert done.returncode == 3, done.stdout + done.stderr

@@ -418,6 +418,11 @@ def test_a_malformed_openapi_document_given_for_an_api_is_its_error_in_the_repor
             "ERROR: --harness-url must start with http:// or https://, got 'ftp://x'",
         ),
         (("--harness-report-dir", "test_x.py"), "ERROR: --harness-report-dir test_x.py: cannot make that folder"),
+        # it ran every test again, as a run of its own: no folder had the progress to go on from
+        (
+            ("--harness-resume",),
+            "ERROR: --harness-resume goes on from the progress.jsonl of a report folder: give it --harness-report-dir",
+        ),
         # ignored, as they were, the run against the mock passed for one against the server named
         (("--harness-url", "http://staging:8080"), "ERROR: --harness-url is for --harness-target live; mock would"),
         (
@@ -481,3 +486,24 @@ def test_an_in_process_session_leaves_no_scope_to_the_next(
     result.assert_outcomes(passed=1)  # exported while the session ran
     assert "HARNESS_ALL_OPERATIONS" not in os.environ
     assert os.environ["HARNESS_MAX_EXAMPLES"] == "7"  # what was there before is put back
+
+
+def test_an_unusable_spec_given_for_an_api_is_one_line_where_its_contract_module_is_collected(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # it was schemathesis' traceback, ending in "FileNotFoundError: [Errno 2] No such file or directory"
+    missing = pytester.path / "missing.yaml"
+    monkeypatch.setenv("HARNESS_COREPLEXML_SPEC", str(missing))
+    pytester.mkdir("contracts")
+    pytester.mkdir("contracts/coreplexml")
+    (pytester.path / "contracts" / "coreplexml" / "test_c.py").write_text(
+        "from pathlib import Path\n\nfrom h2oharness.pytest_plugin.contract import contract_tests\n\n"
+        "test_contract, test_flow = contract_tests('coreplexml', Path(__file__).parent)\n"
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    said = f"HARNESS_COREPLEXML_SPEC: cannot read {missing}: No such file or directory"
+    lines = result.stdout.lines
+    heading = next(n for n, line in enumerate(lines) if "ERROR collecting contracts/coreplexml/test_c.py" in line)
+    assert lines[heading + 1] == said, lines
+    assert not [line for line in lines if "Traceback" in line or "FileNotFoundError" in line]

@@ -75,16 +75,38 @@ def test_a_live_target_the_cli_could_not_use_is_handed_down_with_its_reason() ->
 
 
 def test_load_and_api_names_are_not_mistaken_for_handed_targets() -> None:
-    env = {"HARNESS_H2O3_LOAD_ROWS": "10", "HARNESS_LOAD_WORKER_DIR": "/x", "HARNESS_H2O3_URL": "http://h"}
+    env = {"HARNESS_H2O3_LOAD_ROWS": "40", "HARNESS_LOAD_WORKER_DIR": "/x", "HARNESS_H2O3_URL": "http://h"}
     settings = Settings.from_env(env)
-    assert settings.h2o3_load_rows == 10
+    assert settings.h2o3_load_rows == 40
     assert settings.load_worker_dir == "/x"
     assert set(settings.handed) == {"H2O3"}
 
 
+@pytest.mark.parametrize("raw", ["ture", "enabled", "2", "y es"])
+def test_a_yes_no_variable_that_is_neither_is_refused_naming_it(raw: str) -> None:
+    # read as off: HARNESS_ALL_OPERATIONS=ture ran the default scope, and the run passed on it
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"HARNESS_ALL_OPERATIONS": raw})
+    assert str(refused.value) == (
+        f"HARNESS_ALL_OPERATIONS={raw!r} is neither on nor off: use 1 or 0 (true/false, yes/no, on/off)"
+    )
+
+
+@pytest.mark.parametrize(("raw", "value"), [("1", True), (" TRUE ", True), ("On", True), ("0", False), ("no", False)])
+def test_a_yes_no_variable_takes_its_words_in_any_case(raw: str, value: bool) -> None:
+    assert Settings.from_env({"HARNESS_REAL_KEYS": raw}).real_keys is value
+
+
 def test_a_malformed_value_names_its_variable() -> None:
-    with pytest.raises(ConfigError, match="HARNESS_MAX_EXAMPLES='many' is not a int"):
-        Settings.from_env({"HARNESS_MAX_EXAMPLES": "many"})
+    # it said "is not a int", and "is not a float" to one who set a number of seconds
+    for name, raw, said in [
+        ("HARNESS_MAX_EXAMPLES", "many", "is not a whole number"),
+        ("HARNESS_MAX_EXAMPLES", "2.5", "is not a whole number"),
+        ("HARNESS_JOB_TIMEOUT", "10s", "is not a number"),
+    ]:
+        with pytest.raises(ConfigError) as refused:
+            Settings.from_env({name: raw})
+        assert str(refused.value) == f"{name}={raw!r} {said}"
 
 
 @pytest.mark.parametrize(
@@ -178,3 +200,13 @@ def test_known_secrets_gather_every_api_and_url_password(monkeypatch: pytest.Mon
     assert "" not in found
     assert url_password("http://h:1/x") is None
     assert url_password("http://[::1") is None  # malformed: not an error here
+
+
+@pytest.mark.parametrize("raw", ["-5", "0", "19"])
+def test_too_few_rows_for_the_h2o3_load_profiles_gbm_are_refused(raw: str) -> None:
+    # every GBM of h2o3.polling failed on them (a real H2O-3 needs 20 rows; -5 made an empty CSV, 0 meant 200),
+    # and the run blamed the server's 412s
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"HARNESS_H2O3_LOAD_ROWS": raw})
+    assert str(refused.value).startswith(f"HARNESS_H2O3_LOAD_ROWS={raw!r} must be at least 20: the profiles' GBM")
+    assert Settings.from_env({"HARNESS_H2O3_LOAD_ROWS": "20"}).h2o3_load_rows == 20

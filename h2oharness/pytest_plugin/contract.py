@@ -33,7 +33,8 @@ from schemathesis.core.failures import FailureGroup
 from h2oharness.apis import ApiInfo, get_api
 from h2oharness.budget import BudgetSpent
 from h2oharness.contractplan import CaseFeed, FlowContext, FlowPlan, in_scope
-from h2oharness.errors import ConfigError
+from h2oharness.errors import ConfigError, SpecError
+from h2oharness.openapi import check_spec_file
 from h2oharness.pytest_plugin import lazycoverage
 from h2oharness.pytest_plugin.budgeted import BUDGET
 from h2oharness.settings import Settings
@@ -51,6 +52,15 @@ def contract_tests(slug: str, folder: Path) -> tuple[TestFunction, TestFunction 
     api = get_api(slug)
     current = Settings.from_env()
     spec = Path(current.specs.get(api.env_prefix) or folder / "openapi.yaml")
+    if api.env_prefix in current.specs:
+        unusable = None
+        try:
+            check_spec_file(spec)
+        except SpecError as exc:
+            unusable = f"HARNESS_{api.env_prefix}_SPEC: {exc}"
+        if unusable:
+            # one line, the module's collection error: it was schemathesis' traceback ending in FileNotFoundError
+            pytest.fail(unusable, pytrace=False)
     config = folder / "schemathesis.toml"
     destructive = load_destructive(folder / "destructive.yaml")
     document = schemathesis.openapi.from_path(str(spec), config=schemathesis.Config.from_path(config))

@@ -191,6 +191,10 @@ def _check_options(config: pytest.Config, settings: Settings) -> None:
         if value is not None and not seconds_ok(value):
             raise pytest.UsageError(f"--harness-{name.replace('_', '-')} {SECONDS_RULE}")
     report_dir = config.getoption("--harness-report-dir")
+    if config.getoption("--harness-resume") and not report_dir:
+        raise pytest.UsageError(
+            "--harness-resume goes on from the progress.jsonl of a report folder: give it --harness-report-dir"
+        )
     if report_dir:
         try:
             output_dir(Path(report_dir), "--harness-report-dir")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import difflib
 import json
 import math
 import os
@@ -444,8 +445,9 @@ def _rules_from(items: Iterable[Any], where: str) -> list[Rule]:
     return rules
 
 
-def load_slos(path: Path, profile: str) -> list[Rule]:
-    """The SLO rules of ``profile`` in an SLO file; none when the file or the profile's section is absent."""
+def load_slos(path: Path, profile: str, kinds: Sequence[str] | None = None) -> list[Rule]:
+    """The SLO rules of ``profile`` in an SLO file; none when the file or the profile's section is absent. With
+    ``kinds`` (the profiles of the file's API), a section naming none of them is refused."""
     if not path.is_file():
         return []
     try:
@@ -454,10 +456,18 @@ def load_slos(path: Path, profile: str) -> list[Rule]:
         raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: expected a mapping of profile names to rule lists")
+    # a misspelt section ("pollling:") left its profile without SLOs, and every run of it passed on none
+    for section in doc:
+        if kinds is not None and section not in kinds:
+            close = difflib.get_close_matches(str(section), list(kinds), n=1, cutoff=0.6)
+            raise ConfigError(
+                f"{path}: a section {section!r} names no profile of {path.name.removesuffix('.slo.yaml')}.py"
+                f" (its profiles: {', '.join(kinds)})" + (f"; did you mean {close[0]!r}?" if close else "")
+            )
     section = doc.get(profile) or []
     if not isinstance(section, list):
         raise ConfigError(f"{path}: {profile}: expected a list of rules")
-    return _rules_from(section, f"{path}: {profile}")
+    return refuse_repeated(_rules_from(section, f"{path}: {profile}"), f"{path}: {profile}")
 
 
 def parse_override(text: str) -> Rule:
@@ -471,6 +481,17 @@ def parse_override(text: str) -> Rule:
     except ValueError:
         raise ConfigError(f"--slo {text!r}: {value!r} is not a number") from None
     return _rules_from([{"entry": entry, limit: number} if colon else {limit: number}], "--slo")[0]
+
+
+def refuse_repeated(rules: Sequence[Rule], where: str) -> list[Rule]:
+    """``rules``; ConfigError when two limit the same figure of the same entry (only the last one was judged)."""
+    seen: dict[tuple[str | None, str], Rule] = {}
+    for rule in rules:
+        first = seen.setdefault((rule.entry, rule.limit), rule)
+        if first is not rule:
+            name = f"{rule.entry}:{rule.limit}" if rule.entry else rule.limit
+            raise ConfigError(f"{where}: {name} is given twice ({first.value:g} and {rule.value:g}): give one")
+    return list(rules)
 
 
 def merge_rules(base: Sequence[Rule], overrides: Sequence[Rule]) -> list[Rule]:

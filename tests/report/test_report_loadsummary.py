@@ -202,6 +202,13 @@ def test_load_slos_reads_a_profile_and_rejects_malformed_files(tmp_path: Path) -
     path.write_text("polling: [\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_slos(path, "polling")
+    # two rules on one figure of one entry: the later replaced the earlier without a word
+    path.write_text(
+        "polling:\n  - entry: JOB a\n    p95_ms: 10\n  - failure_ratio: 0.01\n  - entry: JOB a\n    p95_ms: 20\n"
+    )
+    with pytest.raises(ConfigError) as refused:
+        load_slos(path, "polling")
+    assert str(refused.value) == f"{path}: polling: JOB a:p95_ms is given twice (10 and 20): give one"
 
 
 _HISTORY = (
