@@ -85,30 +85,27 @@ PROMPT_TEMPLATES = "/api/v1/prompt_templates"
 
 
 def _owned_template(state: H2OGPTeMockState, template_id: str) -> dict[str, Any]:
-    """The acting user's prompt template (a generic record); a 404 when they may not see it, a 403 when it is
-    someone else's (only the owner says who sees it, as for collections)."""
-    held = state.resources.collections.get(PROMPT_TEMPLATES, {}) if state.resources is not None else {}
-    record = held.get(template_id)
-    if record is None or not state.sees(record):
-        raise not_found(f"prompt_template_id '{template_id[:80]}'")
-    if not state.owns(record):
-        raise ApiError(403, f"Only the owner may change who prompt template {template_id} is shared with")
+    """The acting user's prompt template (a generic record) to share or unshare: only the owner says who sees it,
+    as for collections."""
+    record = _template_changed_by_owner(state, template_id, "change who prompt template {} is shared with")
     if not isinstance(record.get("_shared"), dict):
         record["_shared"] = {}
     return record
 
 
-def _template_changed_by_owner(state: H2OGPTeMockState, template_id: str) -> dict[str, Any]:
-    """The prompt template a user may change (update, delete): a 404 when they may not see it, a 403 when it is only
-    shared with them or public. Sharing a template gives no permission level (share_prompt sends none), so a user
-    it is shared with reads and uses it, as one a memory block is shared with for reading; the owner alone changes or
-    deletes it, as only a collection's owner deletes it."""
+def _template_changed_by_owner(
+    state: H2OGPTeMockState, template_id: str, what: str = "change or delete prompt template {}"
+) -> dict[str, Any]:
+    """The prompt template a user may change (update, delete, share): a 404 when they may not see it, a 403 when it
+    is only shared with them or public. Sharing a template gives no permission level (share_prompt sends none), so a
+    user it is shared with reads and uses it, as one a memory block is shared with for reading; the owner alone
+    changes or deletes it, as only a collection's owner deletes it."""
     held = state.resources.collections.get(PROMPT_TEMPLATES, {}) if state.resources is not None else {}
     record = held.get(template_id)
     if record is None or not state.sees(record):
         raise not_found(f"prompt_template_id '{template_id[:80]}'")
     if not state.owns(record):
-        raise ApiError(403, f"Only the owner may change or delete prompt template {template_id}")
+        raise ApiError(403, f"Only the owner may {what.format(template_id)}")
     return record
 
 
