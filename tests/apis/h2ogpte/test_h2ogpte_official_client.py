@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -24,6 +24,15 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("h2ogpte") is None, rea
 def state() -> H2OGPTeMockState:
     """The mock with realistic timings on a clock ten times faster than wall time."""
     return H2OGPTeMockState(clock=MonotonicClock(speed=10.0), timings=H2OGPTeTimings(), stream_speed=10.0)
+
+
+@pytest.fixture
+def openai_client(url: str) -> Iterator[Any]:
+    """The openai client on the mock's OpenAI-compatible part, closed after the test: left open, its connections
+    were found by a later test's garbage collection as unclosed sockets (a ResourceWarning, an error there)."""
+    openai = pytest.importorskip("openai", reason="the openai client is not installed")
+    with openai.OpenAI(base_url=f"{url}/openai_api/v1", api_key=DEFAULT_KEY, max_retries=0) as client:
+        yield client
 
 
 def test_rest_sync_runs_the_seed_flow(url: str, state: H2OGPTeMockState, drive: Drive) -> None:
@@ -101,11 +110,10 @@ def test_high_level_client_reads_back_the_permissions_it_shared(
     assert state.internal_errors == []
 
 
-def test_openai_client_gets_an_answer_cut_at_max_tokens(url: str, state: H2OGPTeMockState) -> None:
+def test_openai_client_gets_an_answer_cut_at_max_tokens(url: str, state: H2OGPTeMockState, openai_client: Any) -> None:
     """max_tokens (seed 004's request) stops the answer after that many tokens with finish_reason "length", streamed
     or not, and usage counts the tokens sent; without it the whole answer ends with "stop"."""
-    openai = pytest.importorskip("openai", reason="the openai client is not installed")
-    client = openai.OpenAI(base_url=f"{url}/openai_api/v1", api_key=DEFAULT_KEY, max_retries=0)
+    client = openai_client
     messages = [{"role": "user", "content": "Tell me about the sales figures"}]
     whole = client.chat.completions.create(model="auto", messages=messages)
     assert whole.choices[0].finish_reason == "stop"
@@ -209,12 +217,14 @@ def test_rest_client_inserts_a_document_into_another_collection(
     assert state.internal_errors == []
 
 
-def test_openai_client_is_told_an_unknown_model_was_not_found(url: str, state: H2OGPTeMockState) -> None:
+def test_openai_client_is_told_an_unknown_model_was_not_found(
+    url: str, state: H2OGPTeMockState, openai_client: Any
+) -> None:
     """A chat completion or response naming a model the list lacks gets OpenAI's 404 (the seeds are silent):
     code model_not_found, which the openai client raises as NotFoundError, streamed or not; "auto" and the listed
     models are answered."""
     openai = pytest.importorskip("openai", reason="the openai client is not installed")
-    client = openai.OpenAI(base_url=f"{url}/openai_api/v1", api_key=DEFAULT_KEY, max_retries=0)
+    client = openai_client
     messages = [{"role": "user", "content": "hi"}]
     calls = [
         lambda: client.chat.completions.create(model="no-such-model", messages=messages),
@@ -234,11 +244,10 @@ def test_openai_client_is_told_an_unknown_model_was_not_found(url: str, state: H
     assert state.internal_errors == []
 
 
-def test_openai_client_gets_n_choices(url: str, state: H2OGPTeMockState) -> None:
+def test_openai_client_gets_n_choices(url: str, state: H2OGPTeMockState, openai_client: Any) -> None:
     """n=2 answers two choices (indexes 0 and 1), streamed or not, and usage counts the tokens of both, as OpenAI's
     API does (seed 004 is silent on n)."""
-    openai = pytest.importorskip("openai", reason="the openai client is not installed")
-    client = openai.OpenAI(base_url=f"{url}/openai_api/v1", api_key=DEFAULT_KEY, max_retries=0)
+    client = openai_client
     messages = [{"role": "user", "content": "Tell me about the sales figures"}]
     one = client.chat.completions.create(model="auto", messages=messages)
     two = client.chat.completions.create(model="auto", messages=messages, n=2)
@@ -264,12 +273,13 @@ def test_openai_client_gets_n_choices(url: str, state: H2OGPTeMockState) -> None
     assert state.internal_errors == []
 
 
-def test_openai_client_gets_a_response_cut_at_max_output_tokens(url: str, state: H2OGPTeMockState) -> None:
+def test_openai_client_gets_a_response_cut_at_max_output_tokens(
+    url: str, state: H2OGPTeMockState, openai_client: Any
+) -> None:
     """The Responses API's max_output_tokens stops the answer after that many tokens with status "incomplete" and
     incomplete_details.reason "max_output_tokens", as OpenAI's Responses API does (seed 004 documents the endpoint,
     not the field); streamed, the last event is response.incomplete."""
-    openai = pytest.importorskip("openai", reason="the openai client is not installed")
-    client = openai.OpenAI(base_url=f"{url}/openai_api/v1", api_key=DEFAULT_KEY, max_retries=0)
+    client = openai_client
     question = "Tell me about the sales figures"
     whole = client.responses.create(model="auto", input=question)
     assert (whole.status, whole.incomplete_details) == ("completed", None)
@@ -354,10 +364,11 @@ def test_high_level_client_reads_the_llm_usage_of_the_calls_answered(
     assert state.internal_errors == []
 
 
-def test_openai_client_is_answered_for_the_contracts_model_example(url: str, state: H2OGPTeMockState) -> None:
+def test_openai_client_is_answered_for_the_contracts_model_example(
+    url: str, state: H2OGPTeMockState, openai_client: Any
+) -> None:
     """The contract's example model of both OpenAI operations is one the mock serves, so schemathesis's examples
     (and the coverage phase, which draws them too) reach the 200 answer: a drawn model string is OpenAI's 404."""
-    openai = pytest.importorskip("openai", reason="the openai client is not installed")
     from h2oharness.openapi import contract_document
 
     schemas = contract_document("h2ogpte")["components"]["schemas"]
@@ -365,7 +376,7 @@ def test_openai_client_is_answered_for_the_contracts_model_example(url: str, sta
     response = schemas["OpenAIResponsesRequest"]["properties"]["model"].get("example")
     assert isinstance(chat, str)
     assert isinstance(response, str)
-    client = openai.OpenAI(base_url=f"{url}/openai_api/v1", api_key=DEFAULT_KEY, max_retries=0)
+    client = openai_client
     messages = [{"role": "user", "content": "hi"}]
     assert client.chat.completions.create(model=chat, messages=messages).choices[0].message.content
     assert client.responses.create(model=response, input="hi").status == "completed"
