@@ -166,18 +166,22 @@ def surface(url: str, api_key: str, csv_path: str) -> dict[str, object]:
     return {"outcomes": outcomes}
 
 
+def _gone(call: Any, *args: Any) -> bool:
+    """Whether the SDK's ``call(*args)`` raises NotFoundError (what it raises for a 404)."""
+    from coreplexml import NotFoundError
+
+    try:
+        call(*args)
+    except NotFoundError:
+        return True
+    return False
+
+
 def readback(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
     """The methods the seed flow never reads an answer from, in the order a user meets them: the project's reads and
     members, the dataset's reads, the trained model's (list, get, parameters, predict, explain), a deployment from
     creation to deactivation, a report, then the removals. Returns what each answer said."""
-    from coreplexml import CorePlexMLClient, NotFoundError
-
-    def gone(call: Any, *args: Any) -> bool:
-        try:
-            call(*args)
-        except NotFoundError:
-            return True
-        return False
+    from coreplexml import CorePlexMLClient
 
     scratch = Path(tempfile.mkdtemp())
     out: dict[str, Any] = {}
@@ -267,11 +271,11 @@ def readback(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
 
         client.models.delete(other)
         remaining = [m["id"] for m in client.models.list(experiment_id=exp["id"])["items"]]
-        out["model_deleted"] = [gone(client.models.get, other), other in remaining]
+        out["model_deleted"] = [_gone(client.models.get, other), other in remaining]
         client.datasets.delete(did)
-        out["dataset_deleted"] = gone(client.datasets.get, did)
+        out["dataset_deleted"] = _gone(client.datasets.get, did)
         client.projects.delete(pid)
-        out["project_deleted"] = gone(client.projects.get, pid)
+        out["project_deleted"] = _gone(client.projects.get, pid)
     return out
 
 
@@ -279,7 +283,7 @@ def suites(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
     """The privacy suite, SynthGen and the studio on a trained experiment, in the order a user meets them: a policy,
     a session, detection and transformation; a SynthGen model and a generation; a what-if session, its scenarios
     and their comparison. Returns what each answer said."""
-    from coreplexml import CorePlexMLClient, NotFoundError
+    from coreplexml import CorePlexMLClient
 
     out: dict[str, Any] = {}
     row = {"x1": 0.5, "x2": 1.5, "color": "red", "size": 3}
@@ -335,17 +339,9 @@ def suites(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
         out["compared"] = [compared["baseline"]["prediction"] == baseline,
                            [[c["name"], c["prediction"] == direct] for c in compared["scenarios"]]]  # fmt: skip
         client.synthgen.delete_model(synth["id"])
-        try:
-            client.synthgen.get_model(synth["id"])
-            out["synth_deleted"] = False
-        except NotFoundError:
-            out["synth_deleted"] = True
+        out["synth_deleted"] = _gone(client.synthgen.get_model, synth["id"])
         client.privacy.delete_policy(policy["id"])
-        try:
-            client.privacy.get_policy(policy["id"])
-            out["policy_deleted"] = False
-        except NotFoundError:
-            out["policy_deleted"] = True
+        out["policy_deleted"] = _gone(client.privacy.get_policy, policy["id"])
     return out
 
 
