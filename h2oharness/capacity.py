@@ -76,6 +76,13 @@ RUN_TIME_MARGIN = 30.0
 DEFAULT_BUDGET = 600.0
 #: entries whose p95 the curve reports: time to first token for streams, submit-to-done for jobs
 CURVE_SUFFIXES = suffixed(TTFT, SUBMIT_TO_DONE)
+#: how the generator's own failures read: a window's late sends, a rate's saturation by them, an empty window
+LATE_SENDS = "dispatch delay p99_ms <="
+GENERATOR_BEHIND = "the load generator fell behind its schedule"
+NOTHING_ENDED = "no arrival ended in the window"
+#: the unit of every rate the search tries: an arrival is one paced task (a job submitted, a stream opened), which
+#: may send many requests
+UNIT = "arrivals/s"
 
 
 @dataclass(frozen=True)
@@ -169,6 +176,8 @@ class RateResult:
     saturated: str = ""
     note: str = ""
     report_dir: str = ""
+    #: it failed only on the load generator's account (late sends), which says nothing of the server at this rate
+    by_generator: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """A rate of the search in ``load.json`` (its windows are rows of the curve)."""
@@ -179,6 +188,7 @@ class RateResult:
             "windows_passed": passes,
             "windows": len(self.windows),
             "saturated": self.saturated,
+            "failed_by": ("generator" if self.by_generator else "server") if not self.passed else "",
             "note": self.note,
             "report_dir": self.report_dir,
         }
@@ -249,9 +259,9 @@ def window_results(
         due += [(min(ends, last) - t) * 1000 for t in recording.unsent if begins <= t < ends]
         p99 = percentile(due, 99)
         if not done:
-            broken.append("no arrival ended in the window")
+            broken.append(NOTHING_ENDED)
         if p99 is not None and p99 > limit_ms:
-            broken.append(f"dispatch delay p99_ms <= {limit_ms:g} (the load generator kept its schedule)")
+            broken.append(f"{LATE_SENDS} {limit_ms:g} (the load generator kept its schedule)")
         results.append(
             WindowResult(
                 rate=rate,
@@ -301,7 +311,7 @@ def saturation(windows: Sequence[WindowResult], limit_ms: float) -> str:
     if blown or (len(windows) >= 2 and len(late) == len(windows)):
         w = (blown or late)[0]
         return (
-            f"the load generator fell behind its schedule in window {w.index + 1} (dispatch delay p99 "
+            f"{GENERATOR_BEHIND} in window {w.index + 1} (dispatch delay p99 "
             f"{w.dispatch_p99_ms:.0f} ms > {limit_ms:g} ms{'' if blown else ' in every window'}): it needs more "
             "users (-u), workers or CPU"
         )
@@ -359,7 +369,21 @@ def judge_rate(
         note += f"; broken on the rate's whole run: {', '.join(broken_in_run)}"
     if saturated:
         note += f"; over-saturated: {saturated}"
-    return RateResult(rate, tuple(windows), passed, saturated, note)
+    by_generator = not passed and by_the_generator(windows, saturated, broken_in_run)
+    return RateResult(rate, tuple(windows), passed, saturated, note, by_generator=by_generator)
+
+
+def by_the_generator(windows: Sequence[WindowResult], saturated: str, broken_in_run: Sequence[str] = ()) -> bool:
+    """Whether a failed rate failed only because the load generator sent late: no window broke an SLO or the
+    failure ratio, no whole-run rule broke, and any over-saturation was the generator's. A window that broke a
+    latency SLO while sends were late is the server's: late sends under-count latency, so the server did worse."""
+    behind = saturated.startswith(GENERATOR_BEHIND)
+    if broken_in_run or (saturated and not behind):
+        return False
+    # the windows after a run ended early have nothing in them: the generator's, when its falling behind ended it
+    allowed = (LATE_SENDS, NOTHING_ENDED) if behind else (LATE_SENDS,)
+    failing = [w for w in windows if w.broken]
+    return bool(failing) and all(b.startswith(allowed) for w in failing for b in w.broken)
 
 
 def round_rate(rate: float) -> float:
@@ -392,26 +416,56 @@ def capacity_of(results: Sequence[RateResult]) -> float | None:
     return max((r.rate for r in results if r.passed), default=None)
 
 
+GENERATOR_ADVICE = "add users (-u), --workers or CPU and search again"
+
+
 def answer(search: Search, results: Sequence[RateResult], stopped: str = "") -> str:
-    """The one-line answer for the terminal."""
+    """The one-line answer for the terminal.
+
+    A bound that the load generator set (it failed to send on time, the server met every SLO) is no capacity of the
+    server's: the answer then says "at least", or "unknown" when even the lowest rate failed that way.
+    """
     found = capacity_of(results)
     why = f"; search stopped early: {stopped}" if stopped else ""
     if found is None:
         if not results:
             return f"capacity: unknown, no rate was measured{why}"
         first = results[0]
+        if first.by_generator:
+            return (
+                f"capacity: unknown: the load generator, not the server, failed at the lowest rate tried "
+                f"({first.rate:g} {UNIT}, --min-rate {search.min_rate:g}): {first.note}; {GENERATOR_ADVICE}{why}"
+            )
         reason = first.saturated or next((", ".join(w.broken) for w in first.windows if w.broken), "")
         return (
-            f"capacity: below {first.rate:g} req/s: even the lowest rate tried (--min-rate {search.min_rate:g}) "
+            f"capacity: below {first.rate:g} {UNIT}: even the lowest rate tried (--min-rate {search.min_rate:g}) "
             f"failed its SLOs ({first.note}{'; ' + reason if reason and not first.saturated else ''}){why}"
         )
     failed = sorted((r for r in results if not r.passed and r.rate > found), key=lambda r: r.rate)
-    head = f"capacity: {found:g} req/s (highest rate meeting SLOs in {search.needed}/{search.windows} windows"
+    rule = f"highest rate meeting SLOs in {search.needed}/{search.windows} windows"
+    if failed and failed[0].by_generator:
+        return (
+            f"capacity: at least {found:g} {UNIT} ({rule}); the load generator, not the server, failed at "
+            f"{failed[0].rate:g} {UNIT} ({failed[0].note}): the server's capacity may be higher; "
+            f"{GENERATOR_ADVICE}{why}"
+        )
+    head = f"capacity: {found:g} {UNIT} ({rule}"
     if failed:
-        return head + f"; {failed[0].rate:g} req/s failed: {failed[0].note}){why}"
+        return head + f"; {failed[0].rate:g} {UNIT} failed: {failed[0].note}){why}"
     if found >= search.max_rate:
         return head + f"; --max-rate {search.max_rate:g} reached, the capacity may be higher){why}"
     return head + f"){why}"
+
+
+def bound_by(search: Search, results: Sequence[RateResult]) -> str:
+    """What bounds the answer: ``server`` (a rate above it broke an SLO or saturated the server), ``generator`` (the
+    load generator failed first: the server's capacity was not reached), ``max-rate``, or ``""`` (nothing measured,
+    or the search stopped before a bound)."""
+    found = capacity_of(results)
+    above = sorted((r for r in results if not r.passed and (found is None or r.rate > found)), key=lambda r: r.rate)
+    if above:
+        return "generator" if above[0].by_generator else "server"
+    return "max-rate" if found is not None and found >= search.max_rate else ""
 
 
 def find_capacity(run: LoadRun, search: Search) -> tuple[LoadSummary, float | None]:
@@ -450,7 +504,7 @@ def find_capacity(run: LoadRun, search: Search) -> tuple[LoadSummary, float | No
             windows=search.windows,
             stop_timeout=min(run.stop_timeout, 2.0),
         )
-        print(f"capacity search: {rate:g} req/s for {per_rate:g} s", file=sys.stderr, flush=True)
+        print(f"capacity search: {rate:g} {UNIT} for {per_rate:g} s", file=sys.stderr, flush=True)
         try:
             summary = execute(sub)
         except Stopped as exc:
@@ -458,12 +512,12 @@ def find_capacity(run: LoadRun, search: Search) -> tuple[LoadSummary, float | No
                 raise
             # Ctrl-C left the rates already judged in their folders alone: no load.json had the curve until then
             interrupted = exc
-            stopped = f"stopped by {signal.Signals(exc.signum).name} during the run at {rate:g} req/s"
+            stopped = f"stopped by {signal.Signals(exc.signum).name} during the run at {rate:g} {UNIT}"
             break
         except HarnessError as exc:
             if not results:
                 raise
-            stopped = f"the run at {rate:g} req/s ended in an error: {exc}"
+            stopped = f"the run at {rate:g} {UNIT} ended in an error: {exc}"
             break
         summaries[rate] = summary
         recording = read_recordings(folder) or Recorder(window=search.window, warmup=search.warmup)
@@ -475,13 +529,19 @@ def find_capacity(run: LoadRun, search: Search) -> tuple[LoadSummary, float | No
         if recording.stopped:  # the Locust process ended the rate early: it was over-saturated
             same = recording.stopped == result.saturated
             note = f"{result.note}; ended early" + ("" if same else f": {recording.stopped}")
+            saturated = result.saturated or recording.stopped
             result = dataclasses.replace(
-                result, passed=False, saturated=result.saturated or recording.stopped, note=note
+                result,
+                passed=False,
+                saturated=saturated,
+                note=note,
+                by_generator=by_the_generator(result.windows, saturated, broken),
             )
         result = dataclasses.replace(result, report_dir=str(folder.relative_to(out)))
         results.append(result)
         print(
-            f"capacity search: {rate:g} req/s {'passed' if result.passed else 'failed'}: {result.note}", file=sys.stderr
+            f"capacity search: {rate:g} {UNIT} {'passed' if result.passed else 'failed'}: {result.note}",
+            file=sys.stderr,
         )
     found = capacity_of(results)
     line = answer(search, results, stopped)
@@ -492,6 +552,7 @@ def find_capacity(run: LoadRun, search: Search) -> tuple[LoadSummary, float | No
         raise HarnessError(f"the capacity search measured nothing: {stopped or 'no rate to try'}")
     capacity = {
         "capacity_rate": found,
+        "bound_by": bound_by(search, results),
         "answer": line,
         "rule": search.rule,
         "stopped": stopped,
@@ -516,6 +577,8 @@ __all__ = [
     "Search",
     "WindowResult",
     "answer",
+    "bound_by",
+    "by_the_generator",
     "capacity_of",
     "find_capacity",
     "judge_rate",

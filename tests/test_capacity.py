@@ -15,6 +15,7 @@ from h2oharness.capacity import (
     Search,
     WindowResult,
     answer,
+    bound_by,
     capacity_of,
     early_stop,
     judge_rate,
@@ -83,7 +84,7 @@ def test_when_the_lowest_rate_fails_the_answer_says_so() -> None:
     assert next_rate(search, [failed]) is None
     assert capacity_of([failed]) is None
     line = answer(search, [failed])
-    assert line.startswith("capacity: below 2 req/s: even the lowest rate tried (--min-rate 2) failed its SLOs")
+    assert line.startswith("capacity: below 2 arrivals/s: even the lowest rate tried (--min-rate 2) failed its SLOs")
     assert "failure_ratio <= 0.01" in line
 
 
@@ -95,7 +96,7 @@ def test_the_answer_names_the_capacity_and_the_rate_above_it() -> None:
         judge_rate(4, [window(4, broken=(f"{TTFT} p95_ms <= 1000",))], search, LIMIT),
     ]
     assert answer(search, results).startswith(
-        "capacity: 2 req/s (highest rate meeting SLOs in 1/1 windows; 4 req/s failed: 0 of 1 windows passed"
+        "capacity: 2 arrivals/s (highest rate meeting SLOs in 1/1 windows; 4 arrivals/s failed: 0 of 1 windows passed"
     )
     top = [judge_rate(r, [window(r)], search, LIMIT) for r in (1, 2, 4, 8)]
     assert "--max-rate 8 reached" in answer(search, top)
@@ -158,6 +159,63 @@ def test_a_generator_behind_its_schedule_is_over_saturation() -> None:
     assert judge_rate(8, hiccup, Search(windows=2, windows_to_pass=1), LIMIT).passed
     always = [window(8, i, dispatch_p99_ms=60.0) for i in range(2)]
     assert saturation(always, LIMIT).endswith("> 50 ms in every window): it needs more users (-u), workers or CPU")
+
+
+LATE = f"dispatch delay p99_ms <= {LIMIT:g} (the load generator kept its schedule)"
+
+
+def test_a_rate_failed_only_by_late_sends_bounds_the_generator_not_the_server() -> None:
+    search = Search(min_rate=1, max_rate=16, windows=2)
+    held = judge_rate(4, [window(4, 0), window(4, 1)], search, LIMIT)
+    # one window late (a hiccup under 4x the limit): the rate fails, the server met every SLO
+    late = judge_rate(8, [window(8, 0, dispatch_p99_ms=137.0, broken=(LATE,)), window(8, 1)], search, LIMIT)
+    assert not late.passed
+    assert late.by_generator
+    assert late.to_dict()["failed_by"] == "generator"
+    line = answer(search, [held, late])
+    assert line.startswith(
+        "capacity: at least 4 arrivals/s (highest rate meeting SLOs in 2/2 windows); the load generator, not the "
+        "server, failed at 8 arrivals/s (1 of 2 windows passed, 2 needed): the server's capacity may be higher; "
+        "add users (-u), --workers or CPU"
+    ), line
+    assert bound_by(search, [held, late]) == "generator"
+    # a blown-up generator ends the run early: its empty windows after that are the generator's too
+    blown = [
+        window(8, 0, dispatch_p99_ms=900.0, broken=(LATE,)),
+        window(8, 1, broken=("no arrival ended in the window",)),
+    ]
+    assert judge_rate(8, blown, search, LIMIT).by_generator
+    # the lowest rate failing that way: no capacity is known, not "below"
+    unknown = answer(search, [judge_rate(1, blown, search, LIMIT)])
+    assert unknown.startswith("capacity: unknown: the load generator, not the server, failed at the lowest rate"), (
+        unknown
+    )
+
+
+def test_a_rate_that_broke_an_slo_bounds_the_server_even_with_late_sends() -> None:
+    search = Search(min_rate=1, max_rate=16, windows=2)
+    held = judge_rate(4, [window(4, 0), window(4, 1)], search, LIMIT)
+    # late sends under-count latency: a latency SLO broken beside them is the server's
+    both = [window(8, 0, dispatch_p99_ms=137.0, broken=(LATE, f"{TTFT} p95_ms <= 1000")), window(8, 1)]
+    assert not judge_rate(8, both, search, LIMIT).by_generator
+    # an empty window with no generator trouble: the server ended nothing in it
+    empty = [window(8, 0), window(8, 1, broken=("no arrival ended in the window",))]
+    assert not judge_rate(8, empty, search, LIMIT).by_generator
+    # a server falling behind while the generator was on time
+    queue = [
+        window(8, 0, achieved=4.0, in_flight_start=2, in_flight=14),
+        window(8, 1, achieved=4.0, in_flight_start=14, in_flight=26),
+    ]
+    queued = judge_rate(8, queue, search, LIMIT)
+    assert not queued.by_generator
+    assert queued.to_dict()["failed_by"] == "server"
+    assert answer(search, [held, queued]).startswith("capacity: 4 arrivals/s (highest rate")
+    assert bound_by(search, [held, queued]) == "server"
+    # a rule judged on the whole run that broke is the server's, however late the sends
+    late_only = [window(8, 0, dispatch_p99_ms=137.0, broken=(LATE,)), window(8, 1)]
+    assert not judge_rate(8, late_only, search, LIMIT, ["x min_rps >= 1"]).by_generator
+    assert bound_by(search, [held]) == ""
+    assert bound_by(Search(min_rate=1, max_rate=4, windows=2), [held]) == "max-rate"
 
 
 def test_windows_are_judged_on_their_own_events() -> None:
@@ -306,9 +364,9 @@ def test_a_search_stopped_by_a_signal_writes_the_rates_judged_until_then(
     assert f"the search until then is in {tmp_path / 'load.html'}; capacity: " in str(stopped.value)
     report = json.loads((tmp_path / "load.json").read_text())
     assert [r["rate"] for r in report["capacity"]["rates"]] == [1]
-    assert report["capacity"]["stopped"] == "stopped by SIGINT during the run at 2 req/s"
+    assert report["capacity"]["stopped"] == "stopped by SIGINT during the run at 2 arrivals/s"
     assert report["errors"] == [
-        "stopped by SIGINT during the run at 2 req/s: the search is the rates judged until then"
+        "stopped by SIGINT during the run at 2 arrivals/s: the search is the rates judged until then"
     ]
     assert report["passed"] is False
-    assert "stopped by SIGINT during the run at 2 req/s" in (tmp_path / "load.html").read_text()
+    assert "stopped by SIGINT during the run at 2 arrivals/s" in (tmp_path / "load.html").read_text()

@@ -108,10 +108,10 @@ def test_find_capacity_reports_its_curve_and_answer(tmp_path: Path) -> None:
     last = proc.stdout.strip().splitlines()[-1]
     assert last == capacity["answer"]
     if found is None:
-        assert last.startswith("capacity: below 2 req/s: even the lowest rate tried")
+        assert last.startswith("capacity: below 2 arrivals/s: even the lowest rate tried")
         assert proc.returncode == 1
     else:
-        assert re.match(rf"capacity: {found:g} req/s \(highest rate meeting SLOs in 2/2 windows", last), last
+        assert re.match(rf"capacity: {found:g} arrivals/s \(highest rate meeting SLOs in 2/2 windows", last), last
         assert proc.returncode == 0
     html = (tmp_path / "load.html").read_text()
     assert "Capacity search" in html
@@ -138,7 +138,12 @@ def test_find_capacity_ends_an_over_saturated_rate_early_and_says_none_held(tmp_
     assert rate["saturated"].startswith("the load generator fell behind its schedule")
     assert "ended early" in rate["note"]
     assert report["capacity"]["capacity_rate"] is None
-    assert proc.stdout.strip().splitlines()[-1].startswith("capacity: below 20 req/s: even the lowest rate tried")
+    # the server met its SLOs: the generator, not the server, failed, so no capacity is known (not "below 20")
+    assert rate["failed_by"] == "generator"
+    assert report["capacity"]["bound_by"] == "generator"
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last.startswith("capacity: unknown: the load generator, not the server, failed at the lowest rate tried")
+    assert last.endswith("add users (-u), --workers or CPU and search again"), last
     assert "over-saturated, ending the run early" in (tmp_path / rate["report_dir"] / "locust.log").read_text()
 
 
@@ -171,4 +176,4 @@ def test_find_capacity_fails_a_rate_whose_whole_run_broke_an_entrys_request_coun
     assert "broken on the rate's whole run: JOB h2o3 parse submitted min_requests >= 1e+06" in rate["note"]
     assert report["capacity"]["capacity_rate"] is None
     assert proc.returncode == 1
-    assert proc.stdout.strip().splitlines()[-1].startswith("capacity: below 1 req/s: even the lowest rate tried")
+    assert proc.stdout.strip().splitlines()[-1].startswith("capacity: below 1 arrivals/s: even the lowest rate tried")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from h2oharness.capacity import RateResult, Search, WindowResult, answer
+from h2oharness.capacity import RateResult, Search, WindowResult, answer, bound_by
 from h2oharness.report.capacityview import capacity_plots, xy_plot
 from h2oharness.report.loadsummary import LoadSummary
 from h2oharness.report.writers import render_load_html
@@ -40,7 +40,37 @@ def test_the_curve_becomes_two_plots_and_a_table() -> None:
     assert [line.label for line in latency.lines] == [f"{TTFT} p95", "dispatch delay p99"]
     html = render_load_html(load)
     assert html.count("<svg") == 2
-    assert "capacity: 2 req/s (highest rate meeting SLOs in 2/2 windows; 4 req/s failed" in html
+    assert "capacity: 2 arrivals/s (highest rate meeting SLOs in 2/2 windows; 4 arrivals/s failed" in html
     assert html.count('<td class="num">4</td><td class="num">') == 2  # a row per window of the failed rate
     assert capacity_plots(LoadSummary("p", {}, {}, (), ())) == []
     assert xy_plot("t", {"a": []}, "x", "y", "c") is None
+
+
+def test_a_bound_the_generator_set_is_shown_as_a_lower_bound() -> None:
+    search = Search(min_rate=2, max_rate=8, windows=1)
+    late = "dispatch delay p99_ms <= 50 (the load generator kept its schedule)"
+    rates = [
+        RateResult(2, (_window(2, 0, 2, 100),), True),
+        RateResult(4, (_window(4, 0, 4, 100, (late,)),), False, by_generator=True),
+    ]
+    capacity = {
+        "capacity_rate": 2.0,
+        "bound_by": bound_by(search, rates),
+        "answer": answer(search, rates),
+        "rule": search.rule,
+        "stopped": "",
+        "search": {"min_rate": 2, "max_rate": 8, "factor": 2, "resolution": 0.1, "max_dispatch_delay_ms": 50},
+        "rates": [r.to_dict() for r in rates],
+        "curve": [w.to_dict() for r in rates for w in r.windows],
+    }
+    html = render_load_html(LoadSummary("h2o3.polling", {"kind": "mock", "url": "u"}, {}, (), (), capacity=capacity))
+    assert "lower bound: the load generator failed first" in html
+    assert "failed</span> by the load generator" in html
+    assert "capacity: at least 2 arrivals/s" in html
+    # a report written before the search named its bound still renders
+    del capacity["bound_by"]
+    for rate in capacity["rates"]:
+        del rate["failed_by"]
+    html = render_load_html(LoadSummary("h2o3.polling", {"kind": "mock", "url": "u"}, {}, (), (), capacity=capacity))
+    assert "lower bound" not in html
+    assert "by the load generator" not in html
