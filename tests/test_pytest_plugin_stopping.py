@@ -185,3 +185,34 @@ def test_a_stop_during_the_crash_replays_cuts_them_short_at_the_last_call_and_th
     assert "Traceback" not in result.stdout.str() + result.stderr.str(), result.stderr.str()[-2000:]
     (defect,) = [d for api in json.loads((report / "conformance.json").read_text())["apis"] for d in api["defects"]]
     assert defect["reproduced"] == "not replayed: the run was stopped (a resumed run replays it)"
+
+
+def test_the_crash_replays_after_the_tests_are_announced_and_each_outcome_said(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the replays restart servers for minutes after the last test's line, and nothing was said: the run looked hung
+    pytester.makeconftest(
+        "import h2oharness.pytest_plugin.collector as collector\n"
+        "def replay(crash, budget):\n"
+        "    failure = {**crash['failure'], 'reproduced': f'not confirmed in {budget} replays'}\n"
+        "    return {**crash, 'confirmed': False, 'failure': failure}\n"
+        "collector.confirm_recorded_crash = replay\n"
+    )
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_coreplexml_crash.py").write_text(
+        CRASHING.replace("    os.kill(os.getpid(), signal.SIGTERM)\n", "")
+    )
+    report = pytester.path / "reports"
+    monkeypatch.setenv("HARNESS_CONFIRM_REPLAYS", "5")
+    result = pytester.runpytest_subprocess(
+        "--harness-report-dir", str(report), "-p", "no:cacheprovider", "-p", "no:terminal"
+    )
+    result.stderr.fnmatch_lines(
+        [
+            "[[]h2oharness] replaying 1 crash on fresh local servers to confirm and reduce it (at most 5 replays "
+            "each, HARNESS_CONFIRM_REPLAYS); the report so far is written; Ctrl-C skips this",
+            "[[]h2oharness] crash POST /api/experiments: not confirmed in 5 replays (* s)",
+        ]
+    )
+    (defect,) = [d for api in json.loads((report / "conformance.json").read_text())["apis"] for d in api["defects"]]
+    assert defect["reproduced"] == "not confirmed in 5 replays"

@@ -67,6 +67,9 @@ def test_a_request_that_kills_local_h2o3_is_a_finding_and_the_sweep_goes_on(
     assert outcomes.get("failed", 0) + outcomes.get("errors", 0) == 1, result.stdout.str()[-3000:]
     result.stdout.fnmatch_lines(["*ServerCrash: server crash on POST /3/Shutdown*restarted*"])
     assert "skipped" not in outcomes, result.stdout.str()[-3000:]
+    result.stdout.fnmatch_lines(
+        ["*replaying 1 crash on fresh local servers*", "*crash POST /3/Shutdown: confirmed on a fresh server 3.*"]
+    )
     api = json.loads((report / "conformance.json").read_text())["apis"][0]
     first = api["defects"][0]
     assert first["kind"] == "server_crash"

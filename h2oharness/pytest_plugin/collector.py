@@ -172,6 +172,15 @@ class ReportCollector:
         """Replay every unconfirmed crash on fresh local servers and reduce it (h2oharness/confirm.py), until the
         run is stopped: the stop's last call interrupts a replay under way (``replaying``)."""
         budget = self.config.stash[SETTINGS].confirm_replays
+        pending = [c for c in self.crashes if c.get("confirmed") is None and c.get("request")]
+        if budget > 0 and pending:
+            # minutes of restarts after the last test's line: without a word, the run looked hung
+            many = f"{len(pending)} crash{'es' if len(pending) > 1 else ''}"
+            self._say(
+                f"[h2oharness] replaying {many} on fresh local servers to confirm and reduce "
+                f"{'them' if len(pending) > 1 else 'it'} (at most {budget} replays each, HARNESS_CONFIRM_REPLAYS); "
+                f"the report so far is written; Ctrl-C skips this"
+            )
         self.replaying = True
         try:
             for crash in list(self.crashes):
@@ -179,9 +188,13 @@ class ReportCollector:
                     return
                 if budget <= 0 or crash.get("confirmed") is not None or not crash.get("request"):
                     continue
+                began = time.monotonic()
                 confirmed = confirm_recorded_crash(crash, budget)
                 self._keep_crash(confirmed)
                 self._save("crash", confirmed)
+                what = f"{confirmed.get('method', '')} {confirmed.get('path', '')}".strip()
+                said = (confirmed.get("failure") or {}).get("reproduced") or "replayed"
+                self._say(f"[h2oharness] crash {what}: {said} ({time.monotonic() - began:.0f} s)")
         except KeyboardInterrupt:
             return  # the crashes left unconfirmed say why in the report
         finally:
