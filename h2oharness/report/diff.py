@@ -47,6 +47,8 @@ REGRESSION_MS = 50.0
 #: an entry's failed share regresses when it grows by more than this (a percentage point)
 REGRESSION_FAILED_SHARE = 0.01
 _REASON_CHARS = 100
+#: what kept the harness from running is the one thing to fix before anything else: said in full, or nearly
+_ERROR_CHARS = 400
 
 
 @dataclass(frozen=True)
@@ -290,7 +292,7 @@ def _compare_api(old: ApiReport | None, new: ApiReport, out: dict[str, list[str]
     out["new_defects"] += [f"{where}: {line}" for line in _new_defects(old, new)]
     errors = set(old.errors) if old is not None else set()
     out["new_errors"] += [
-        f"{where}: the harness could not run: {one_line(e, _REASON_CHARS)}" for e in new.errors if e not in errors
+        f"{where}: the harness could not run: {one_line(e, _ERROR_CHARS)}" for e in new.errors if e not in errors
     ]
     drift = set(old.drift) if old is not None else set()
     out["new_drift"] += [

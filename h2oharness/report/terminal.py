@@ -18,6 +18,8 @@ __all__ = ["new_failure_lines", "render_terminal", "scenario_tally"]
 _SHOWN_FAILURES = 20
 _CURL_CHARS = 400
 _REASON_CHARS = 100
+#: what kept the harness from running is the one thing to fix before anything else: said in full, or nearly
+_ERROR_CHARS = 400
 _COLUMNS = ("API", "target", "tested", "conform", "new failures", "known", "untested", "scenarios", "drift")
 
 
@@ -111,7 +113,7 @@ def render_terminal(report: Conformance, secrets: Iterable[str] = ()) -> str:
     lines = _table([_COLUMNS, *(_row(api) for api in report.apis)])
     for api in report.apis:
         lines += [
-            f"{api.slug} on {api.target}: the harness could not run: {one_line(e, _REASON_CHARS)}" for e in api.errors
+            f"{api.slug} on {api.target}: the harness could not run: {one_line(e, _ERROR_CHARS)}" for e in api.errors
         ]
     failures = new_failure_lines(report.apis)
     lines += ["", _verdict(report, sum(new_failures(api) for api in report.apis))]

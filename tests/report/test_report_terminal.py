@@ -65,6 +65,20 @@ def test_harness_errors_say_error_with_the_reason() -> None:
     assert "ERROR: the harness could not run everything (exit 3)" in text
 
 
+def test_what_kept_the_harness_from_running_is_said_in_full() -> None:
+    # cut at 100 characters, the line ended "refused the credentials (HTTP 401): wrong…": what to fix was cut off
+    why = (
+        "the live target could not be used: http://127.0.0.1:18123 refused the credentials (HTTP 401): wrong or "
+        "missing API key or token"
+    )
+    api = ApiReport("h2ogpte", "h2oGPTe", "live", "http://127.0.0.1:18123", (), (), (), (why,))
+    text = render_terminal(build_conformance([api], "0", "now", 1.0))
+    assert f"h2ogpte on live: the harness could not run: {why}\n" in text
+    assert "x" * 399 + "…" in render_terminal(
+        build_conformance([ApiReport("h2o3", "H2O-3", "live", "u", (), (), (), ("x" * 1000,))], "0", "now", 1.0)
+    )
+
+
 def test_a_long_list_of_new_failures_is_cut_and_secrets_never_show() -> None:
     leaky = Failure(
         "ST101 Server error", "token tok-12345 refused", "curl -H 'Authorization: Bearer tok-12345' http://h"
