@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from h2oharness.loadrunner import _run_processes, live_entries, live_line, read_stats_csv
+from h2oharness.loadrunner import _LiveLines, _run_processes, live_entries, live_line, read_stats_csv
 from h2oharness.report.loadsummary import Outcomes, Rule, keep_written
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,11 +66,35 @@ def test_the_live_line_says_rate_failures_slowest_p95_and_the_slos_so_far(tmp_pa
         Rule("min_requests", 1, "JOB h2o3 gbm submitted"),
     ]
     assert live_line(read_stats_csv(path), rules, 10.4) == (
-        "[load 10 s] 31 requests, 15.5 req/s, 1 failure (3.2%), slowest p95 270 ms (POST /3/ParseSetup); "
+        "[load 10 s] 31 requests, 3.0 req/s, 1 failure (3.2%), slowest p95 270 ms (POST /3/ParseSetup); "
         "SLOs so far 1/3 met (broken: JOB h2o3 parse submit-to-done p95_ms <= 500, observed 540, and 1 more)"
     )
     # a latency rule without an entry is malformed: it is reported at the end, not in every live line
     assert live_line(read_stats_csv(path), [Rule("p95_ms", 1)], 1).endswith("(POST /3/ParseSetup)")
+
+
+def test_the_live_line_s_rate_is_that_since_the_previous_line_not_locusts(tmp_path: Path) -> None:
+    # Locust's CSV rate divides by the time to the last request: the rows say 12.5 + 3.0 = 15.5 req/s however
+    # long the users then waited on their jobs; a workflows run read "12 requests, 48.7 req/s" at 5 s
+    path = tmp_path / "locust_stats.csv"
+    path.write_text(HEADER + ROWS)
+    entries = read_stats_csv(path)
+    assert sum(e.rps for e in entries if e.type != "JOB") == 15.5
+    assert live_line(entries, [], 20).startswith("[load 20 s] 31 requests, 1.6 req/s, ")  # 31 in 20 s
+    # since the previous line, at 15 s with 21 requests: 10 more in 5 s
+    assert live_line(entries, [], 20, since=(15, 21)).startswith("[load 20 s] 31 requests, 2.0 req/s, ")
+    # none since: the users are all waiting
+    assert live_line(entries, [], 20, since=(15, 31)).startswith("[load 20 s] 31 requests, 0.0 req/s, ")
+
+
+def test_live_lines_in_a_row_each_say_the_rate_since_the_one_before(tmp_path: Path) -> None:
+    path = tmp_path / "locust_stats.csv"
+    path.write_text(HEADER + ROWS)
+    lines = _LiveLines(path, tmp_path, [], ())
+    assert lines(5).startswith("[load 5 s] 31 requests, 6.2 req/s, ")
+    assert lines(10).startswith("[load 10 s] 31 requests, 0.0 req/s, ")
+    path.write_text(HEADER + ROWS.replace("GET,/3/Jobs/{job_id},25,", "GET,/3/Jobs/{job_id},45,"))
+    assert lines(15).startswith("[load 15 s] 51 requests, 4.0 req/s, ")
 
 
 def test_the_live_line_judges_the_latency_of_the_successful_requests_where_a_snapshot_holds_it(tmp_path: Path) -> None:
@@ -93,7 +117,7 @@ def test_the_live_line_judges_the_latency_of_the_successful_requests_where_a_sna
         ("JOB h2o3 parse submit-to-done", 230.0, 540.0),
     ]
     assert live_line(entries, rules, 10) == (
-        "[load 10 s] 31 requests, 15.5 req/s, 1 failure (3.2%), slowest p95 270 ms (POST /3/ParseSetup); "
+        "[load 10 s] 31 requests, 3.1 req/s, 1 failure (3.2%), slowest p95 270 ms (POST /3/ParseSetup); "
         "SLOs so far 1/1 met"
     )
     # a snapshot that is not the record's layout leaves Locust's figures, and the line still comes
