@@ -239,11 +239,17 @@ def _new_defects(old: ApiReport | None, new: ApiReport) -> list[str]:
         (f"{op.method} {op.path}", failure) for op in new.operations for failure in op.failures if not failure.known
     )
     return [
-        f"{d.kind.replace('_', ' ')}: {one_line(d.signature, _REASON_CHARS)} "
-        f"(seen {d.count}x on {', '.join(d.operations[:3])})"
+        f"{_named(d.kind, d.signature)} (seen {d.count}x on {', '.join(d.operations[:3])})"
         for d in fresh
         if (d.check, d.signature) not in seen and not _under_a_legacy_site(d.check, d.signature, sites)
     ]
+
+
+def _named(kind: str, signature: str) -> str:
+    """A defect as one line: its kind, then its signature, which may begin with the kind ("server crash: POST /x")."""
+    words = kind.replace("_", " ")
+    shown = one_line(signature, _REASON_CHARS)
+    return shown if shown.startswith(f"{words}: ") else f"{words}: {shown}"
 
 
 #: a schema violation's signature as reports wrote it before they named the fields it broke ("POST /x: anyOf at /")

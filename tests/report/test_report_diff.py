@@ -109,6 +109,15 @@ def test_a_run_the_harness_could_not_finish_is_a_regression_and_says_what_went_u
     assert diff_reports(read_report(new), read_report(new)).regressions == 0
 
 
+def test_a_new_crash_is_named_once(tmp_path: Path) -> None:
+    # a crash's signature begins with its kind: the line read "server crash: server crash: POST /3/Shutdown"
+    crash = Failure("server_crash", "no answer", signature="server crash: POST /3/Shutdown")
+    old = _write(tmp_path / "old", (_op("/3/Shutdown", "passed"),))
+    new = _write(tmp_path / "new", (_op("/3/Shutdown", "failed", crash),))
+    diff = diff_reports(read_report(old), read_report(new))
+    assert diff.new_defects == ("h2o3 on mock: server crash: POST /3/Shutdown (seen 1x on POST /3/Shutdown)",)
+
+
 def test_a_new_defect_on_an_already_failing_operation_is_a_regression(tmp_path: Path) -> None:
     schema = Failure("ST108 Response violates schema", "field 'progress' is a string", signature="progress: type")
     old = _write(tmp_path / "old", (_op("/3/Jobs", "failed", schema),))
