@@ -321,9 +321,10 @@ DEVIATIONS: dict[str, str] = {
     "contradicts. PUT /collections/{id}/documents/{id} (insert_document_into_collection) does what its job twin "
     "does, and import_collection_into_collection puts each ingested document of the source collection in the "
     "target; with copy_document (the client: 'Whether to save a new copy of the document') each puts a new copy "
-    "instead, a document of its own (new id; name, bytes and metadata, no tags); skip_reparse with copy_document "
-    "fails the job, importing nothing (the client: 'Cannot be combined'); preserve_metadata and the other options "
-    "are accepted without effect",
+    "instead, a document of its own (new id; name and bytes, no tags; created and updated when copied), with the "
+    "original's metadata only when preserve_metadata is true (the docs name no default: unset is taken as false, "
+    "the default preserve_document_status states); skip_reparse with copy_document fails the job, importing "
+    "nothing (the client: 'Cannot be combined'); the other options are accepted without effect",
     "health probes": "answered without a key, as Kubernetes probes are; a real server may require one",
     "ingestion": "POST /uploads/{ids}/ingest answers 204 at once and the documents appear when the ingestion job "
     "ends on the mock's clock (the seed waits 3 s before looking)",
