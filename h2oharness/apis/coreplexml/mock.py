@@ -144,7 +144,9 @@ DEVIATIONS: dict[str, str] = {
     "first; reports, sessions and SynthGen models are ready at once",
     "promote/rollback/deactivate": "promote sets the stage to to_stage (the contract's enum, staging or "
     "production; else 422), "
-    "deactivate sets the status to inactive, rollback serves to_model_id or to_deployment_id's model (404 when "
+    "deactivate sets the status to inactive (its predict is then a 404 'Deployment <id> is inactive', the "
+    "contract naming no other error for it; a real server may answer 409 or 503), rollback serves to_model_id "
+    "or to_deployment_id's model (404 when "
     "unknown) and with neither leaves the deployment as it is (the mock keeps no version history); the next read "
     "shows each change",
     "models": "GET /api/models lists the models experiments trained so far; DELETE /api/models/{id} takes the model "

@@ -166,3 +166,20 @@ def test_predictions_answer_each_row_within_the_target_and_follow_the_deployed_m
     assert http.post(f"/api/models/{model}/predict", json={"inputs": "a row"}).status_code == 422
     http.delete(f"/api/models/{model}")
     assert http.post(f"/api/mlops/deployments/{deployment}/predict", json={"inputs": rows[0]}).status_code == 404
+
+
+def test_an_inactive_deployment_serves_no_predictions(
+    client: CorePlexMLClient, http: httpx.Client, upload: Upload, clock: ManualClock
+) -> None:
+    """A deactivated deployment (status inactive, the Deployment schema's other status) answers predict with the 404
+    the contract names for it, its detail saying why (the SDK raises NotFoundError with it); its model still
+    predicts directly."""
+    _, _, made, models = _deployed(client, http, upload, clock)
+    path = f"/api/mlops/deployments/{made['id']}"
+    row = {"inputs": {"x1": 1.0}}
+    assert http.post(f"{path}/predict", json=row).status_code == 200
+    assert http.post(f"{path}/deactivate").json()["status"] == "inactive"
+    refused = http.post(f"{path}/predict", json=row)
+    assert refused.status_code == 404
+    assert refused.json() == {"detail": f"Deployment {made['id']} is inactive"}
+    assert http.post(f"/api/models/{models[0]}/predict", json=row).status_code == 200
