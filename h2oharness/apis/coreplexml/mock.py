@@ -22,7 +22,7 @@ from urllib.parse import parse_qs
 from starlette.applications import Starlette
 from starlette.responses import Response
 
-from h2oharness.apis.coreplexml.mockparts import deployments, generic, predict, studio
+from h2oharness.apis.coreplexml.mockparts import deployments, generic, predict, studio, synthgen
 from h2oharness.apis.coreplexml.mockparts import handlers_data as data
 from h2oharness.apis.coreplexml.mockparts import handlers_experiments as experiments
 from h2oharness.apis.coreplexml.mockparts import handlers_sdk as sdk
@@ -87,6 +87,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/api/models/{model_id}/predict", predict.model),
     ("GET", "/api/models/{model_id}/explain", sdk.explain_model),
     ("GET", "/api/synthgen/jobs", generic.synthgen_jobs),
+    ("POST", "/api/synthgen/models/{model_id}/generate", synthgen.generate),
     ("GET", "/api/studio/sessions/{session_id}/schema", studio.schema),
     ("GET", "/api/studio/sessions/{session_id}/compare", studio.compare),
     ("POST", "/api/studio/scenarios/{scenario_id}/run", studio.run),
@@ -141,7 +142,11 @@ DEVIATIONS: dict[str, str] = {
     "reports, privacy policies and sessions, SynthGen models and studio sessions that name it stay",
     "jobs": "privacy detect/transform and SynthGen generate are jobs on the state's clock (timings.job_queued, "
     "0.2 s, and job_running, 1 s), 'completed' when done, GET /api/synthgen/jobs lists the generations newest "
-    "first; reports, sessions and SynthGen models are ready at once",
+    "first; reports, sessions and SynthGen models are ready at once. A job's result is empty until it completes; a "
+    "completed SynthGen generation's result says what it made (nothing is generated): num_rows asked for, the "
+    "columns and row count of the model's source dataset version as it was when generation started, model id and "
+    "type, seed, and output_artifact_id (also on the job, where the SDK reads it); it has no quality metrics, "
+    "which the SDK does not read and the mock could only make up",
     "promote/rollback/deactivate": "promote sets the stage to to_stage (the contract's enum, staging or "
     "production; else 422), "
     "deactivate sets the status to inactive (its predict is then a 404 'Deployment <id> is inactive', the "

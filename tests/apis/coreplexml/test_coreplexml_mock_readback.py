@@ -183,3 +183,35 @@ def test_an_inactive_deployment_serves_no_predictions(
     assert refused.status_code == 404
     assert refused.json() == {"detail": f"Deployment {made['id']} is inactive"}
     assert http.post(f"/api/models/{models[0]}/predict", json=row).status_code == 200
+
+
+def test_a_finished_synthgen_job_says_what_it_generated_from_its_source_dataset(
+    http: httpx.Client, upload: Upload, clock: ManualClock, state: CorePlexMLMockState
+) -> None:
+    """A SynthGen generation's result, once completed, holds the rows generated (num_rows, what the SDK's generate
+    reads first) and the source dataset version's columns and row count, and the job names the artifact of the
+    synthetic data (output_artifact_id, which the SDK copies); while it runs the result is empty."""
+    from h2oharness.apis.coreplexml import payloads
+
+    data = upload(payloads.regression_csv(rows=37, seed=4), name="prices")
+    source = state.versions[data["version"]]
+    body = {"project_id": data["project"], "dataset_version_id": data["version"], "name": "s", "model_type": "tvae"}
+    body["config"] = {}
+    model = http.post("/api/synthgen/models", json=body).json()["id"]
+    queued = http.post(f"/api/synthgen/models/{model}/generate", json={"num_rows": 25, "seed": 7}).json()
+    job = f"/api/synthgen/jobs/{queued['synthgen_job_id']}"
+    assert http.get(job).json()["result"] == {}
+    clock.advance(60)
+    done = http.get(job).json()
+    assert done["status"] == "completed"
+    result = done["result"]
+    assert result["num_rows"] == 25
+    assert result["columns"] == [c.name for c in source.columns]
+    assert result["num_columns"] == len(source.columns)
+    assert result["source_dataset_version_id"] == data["version"]
+    assert result["source_row_count"] == source.row_count == 37
+    assert (result["model_id"], result["model_type"], result["seed"]) == (model, "tvae", 7)
+    assert isinstance(done["output_artifact_id"], str)
+    assert done["output_artifact_id"]
+    [listed] = http.get("/api/synthgen/jobs").json()["items"]
+    assert listed["result"] == result
