@@ -215,3 +215,46 @@ def test_a_finished_synthgen_job_says_what_it_generated_from_its_source_dataset(
     assert done["output_artifact_id"]
     [listed] = http.get("/api/synthgen/jobs").json()["items"]
     assert listed["result"] == result
+
+
+PII_CSV = (
+    "name,contact,phone,note,amount\n"
+    "Ann,ann@example.com,555-123-4567,paid by card 4111 1111 1111 1111,10\n"
+    "Bob,bob.smith@mail.example.org,(555) 987-6543,ssn 123-45-6789 on file,20\n"
+    "Cy,n/a,none,from 192.168.10.20,30\n"
+)
+
+
+def test_privacy_detection_finds_the_pii_of_the_uploaded_rows_and_transform_marks_it(
+    client: CorePlexMLClient, http: httpx.Client, clock: ManualClock
+) -> None:
+    """PII detection on a session finds each PII type in the columns of the session's dataset, counting the rows
+    that hold it (the results read the SDK's detect returns as findings); nothing before the job completes, and
+    transform marks every finding transformed (what the SDK's transform counts as applied)."""
+    project = client.create_project("privacy")["id"]
+    dataset = client.upload_dataset(project, "people.csv", PII_CSV, "people")["dataset_id"]
+    policy = http.post("/api/privacy/policies", json={"project_id": project, "name": "p", "description": ""}).json()
+    session = http.post("/api/privacy/sessions", json={"policy_id": policy["id"], "dataset_id": dataset}).json()["id"]
+    results = f"/api/privacy/sessions/{session}/results"
+    assert http.get(results).json() == {"session_id": session, "results": []}
+
+    http.post(f"/api/privacy/sessions/{session}/detect")
+    assert http.get(results).json()["results"] == []  # still running
+    clock.advance(60)
+    found = http.get(results).json()
+    assert found["session_id"] == session
+    assert sorted((r["column"], r["pii_type"], r["count"], r["transformed"]) for r in found["results"]) == [
+        ("contact", "email", 2, False),
+        ("note", "credit_card", 1, False),
+        ("note", "ip_address", 1, False),
+        ("note", "ssn", 1, False),
+        ("phone", "phone_number", 2, False),
+    ]
+
+    http.post(f"/api/privacy/sessions/{session}/transform")
+    clock.advance(60)
+    transformed = http.get(results).json()["results"]
+    assert len(transformed) == 5
+    assert all(r["transformed"] for r in transformed)
+    unknown = "00000000-0000-4000-8000-00000000ffff"
+    assert http.get(f"/api/privacy/sessions/{unknown}/results").status_code == 404
