@@ -338,7 +338,12 @@ def suites(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
         out["synth_got"] = [got.get("id") == synth["id"], got.get("status"), got.get("raw_status")]
         out["synth_models"] = [m["id"] == synth["id"] for m in client.synthgen.list_models(project_id=pid)["items"]]
         generated = client.synthgen.generate(synth["id"], num_rows=20)
-        out["generated"] = [generated["status"], generated["num_rows"]]
+        out["generated"] = [
+            generated["status"],
+            generated["num_rows"],
+            isinstance(generated.get("output_artifact_id"), str),
+        ]
+        out["generated_columns"] = generated.get("columns")
         job_id = generated.get("synthgen_job_id") or generated.get("job_id")
         job = client.synthgen.get_job(job_id)
         out["synth_job"] = [job["id"] == job_id, job["status"], job["progress"]]

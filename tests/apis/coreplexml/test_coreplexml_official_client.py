@@ -218,7 +218,8 @@ def test_sdk_privacy_synthgen_and_studio_answer_what_was_made(
     assert out["synth"] == ["twin", "tvae", "ready"]
     assert out["synth_got"] == [True, "succeeded", "ready"], "the SDK maps the backend's ready to succeeded"
     assert out["synth_models"] == [True]
-    assert out["generated"] == ["completed", 20]
+    assert out["generated"] == ["completed", 20, True], "the rows generated and the synthetic table's artifact"
+    assert out["generated_columns"] == ["x1", "x2", "color", "size", "label"], "the source dataset's columns"
     assert out["synth_job"] == [True, "completed", 1.0]
     assert out["synth_jobs"] == [[True], 1], "the generation is listed"
     assert out["studio"] == [True, {"x1": 0.5, "x2": 1.5, "color": "red", "size": 3}], "the baseline as sent"
