@@ -22,7 +22,7 @@ from urllib.parse import parse_qs
 from starlette.applications import Starlette
 from starlette.responses import Response
 
-from h2oharness.apis.coreplexml.mockparts import deployments, generic, predict, studio
+from h2oharness.apis.coreplexml.mockparts import deployments, generic, predict, privacy, studio, synthgen
 from h2oharness.apis.coreplexml.mockparts import handlers_data as data
 from h2oharness.apis.coreplexml.mockparts import handlers_experiments as experiments
 from h2oharness.apis.coreplexml.mockparts import handlers_sdk as sdk
@@ -87,6 +87,10 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/api/models/{model_id}/predict", predict.model),
     ("GET", "/api/models/{model_id}/explain", sdk.explain_model),
     ("GET", "/api/synthgen/jobs", generic.synthgen_jobs),
+    ("POST", "/api/synthgen/models/{model_id}/generate", synthgen.generate),
+    ("POST", "/api/privacy/sessions/{session_id}/detect", privacy.detect),
+    ("POST", "/api/privacy/sessions/{session_id}/transform", privacy.transform),
+    ("GET", "/api/privacy/sessions/{session_id}/results", privacy.results),
     ("GET", "/api/studio/sessions/{session_id}/schema", studio.schema),
     ("GET", "/api/studio/sessions/{session_id}/compare", studio.compare),
     ("POST", "/api/studio/scenarios/{scenario_id}/run", studio.run),
@@ -141,10 +145,22 @@ DEVIATIONS: dict[str, str] = {
     "reports, privacy policies and sessions, SynthGen models and studio sessions that name it stay",
     "jobs": "privacy detect/transform and SynthGen generate are jobs on the state's clock (timings.job_queued, "
     "0.2 s, and job_running, 1 s), 'completed' when done, GET /api/synthgen/jobs lists the generations newest "
-    "first; reports, sessions and SynthGen models are ready at once",
+    "first; reports, sessions and SynthGen models are ready at once. A job's result is empty until it completes; a "
+    "completed SynthGen generation's result says what it made (nothing is generated): num_rows asked for, the "
+    "columns and row count of the model's source dataset version as it was when generation started, model id and "
+    "type, seed, and output_artifact_id (also on the job, where the SDK reads it); it has no quality metrics, "
+    "which the SDK does not read and the mock could only make up",
+    "privacy": "rows are not kept: an upload's text cells are scanned for PII as they are profiled (email, "
+    "credit_card passing the Luhn check, ssn as 123-45-6789, ip_address as IPv4, phone_number with separators; "
+    "numeric columns are not scanned), a few counts per column. A completed detect (or transform) job's results "
+    "are those of the session's dataset's newest version when the job was asked for, each {column, pii_type, count "
+    "of cells}, transformed once a transform job has completed; none before. The policy's profile (hipaa, gdpr...) "
+    "does not narrow the types, and the type names are the mock's own (the SDK and the contract name none)",
     "promote/rollback/deactivate": "promote sets the stage to to_stage (the contract's enum, staging or "
     "production; else 422), "
-    "deactivate sets the status to inactive, rollback serves to_model_id or to_deployment_id's model (404 when "
+    "deactivate sets the status to inactive (its predict is then a 404 'Deployment <id> is inactive', the "
+    "contract naming no other error for it; a real server may answer 409 or 503), rollback serves to_model_id "
+    "or to_deployment_id's model (404 when "
     "unknown) and with neither leaves the deployment as it is (the mock keeps no version history); the next read "
     "shows each change",
     "models": "GET /api/models lists the models experiments trained so far; DELETE /api/models/{id} takes the model "
@@ -155,7 +171,8 @@ DEVIATIONS: dict[str, str] = {
     "unknown query parameters": "422 extra_forbidden, as a FastAPI query model with extra='forbid' (FastAPI's "
     "default ignores them)",
     "held objects": "real: objects live until deleted; mock: its memory is bounded whatever clients send. An upload "
-    "is at most max_upload_bytes (64 MiB, else 413) and is not kept (only its profile); it holds at most "
+    "is at most max_upload_bytes (64 MiB, else 413) and is not kept (only its profile and PII counts); it holds "
+    "at most "
     "max_objects (10,000) projects, datasets, dataset versions and experiments each, and versions of "
     "max_profiled_columns (1M) column profiles in all, and the generic layer 1,000 objects per collection, "
     "10,000 paths under a parent object and 256 MiB of objects (as JSON) in all. Beyond a budget the oldest made "

@@ -321,9 +321,10 @@ DEVIATIONS: dict[str, str] = {
     "contradicts. PUT /collections/{id}/documents/{id} (insert_document_into_collection) does what its job twin "
     "does, and import_collection_into_collection puts each ingested document of the source collection in the "
     "target; with copy_document (the client: 'Whether to save a new copy of the document') each puts a new copy "
-    "instead, a document of its own (new id; name, bytes and metadata, no tags); skip_reparse with copy_document "
-    "fails the job, importing nothing (the client: 'Cannot be combined'); preserve_metadata and the other options "
-    "are accepted without effect",
+    "instead, a document of its own (new id; name and bytes, no tags; created and updated when copied), with the "
+    "original's metadata only when preserve_metadata is true (the docs name no default: unset is taken as false, "
+    "the default preserve_document_status states); skip_reparse with copy_document fails the job, importing "
+    "nothing (the client: 'Cannot be combined'); the other options are accepted without effect",
     "health probes": "answered without a key, as Kubernetes probes are; a real server may require one",
     "ingestion": "POST /uploads/{ids}/ingest answers 204 at once and the documents appear when the ingestion job "
     "ends on the mock's clock (the seed waits 3 s before looking)",
@@ -486,7 +487,9 @@ DEVIATIONS: dict[str, str] = {
     "the WebSocket, agent answers, OpenAI-compatible completions and responses (forced tool calls too), "
     "answer_question, summarize_content, extract_data and document summaries (process jobs). Its tokens are those "
     "the answer's usage_stats metadata (or OpenAI usage, n choices counted) states, tokens sent when an answer was "
-    "stopped, and its cost is a millionth of a cost unit (USD) per token; a failed answer records nothing. "
+    "stopped, and its cost is a millionth of a cost unit (USD) per token. A failed answer (the failure marker) is "
+    "still a call, as a usage meter counts an attempt (the seeds and the client are silent): its prompt's tokens "
+    "and the tokens streamed before it failed (none for a JSON answer or a direct LLM call). "
     "GET /stats/usage and /stats/usage_by_model answer the acting user's calls (max_allowed_24h is 100, never "
     "enforced); /stats/usage_by_user, /stats/usage_by_model_and_user and /stats/performance_by_model every user's "
     "(the mock has no roles: any key may call them), tokens per second and the first token's wait following the "

@@ -177,11 +177,31 @@ def _gone(call: Any, *args: Any) -> bool:
     return False
 
 
+def privacy(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
+    """The privacy suite on a dataset holding PII: what detect finds, what transform applies, and the results."""
+    from coreplexml import CorePlexMLClient
+
+    with CorePlexMLClient(url, api_key=api_key, timeout=30) as client:
+        pid = client.projects.create("privacy")["id"]
+        dataset = client.datasets.upload(pid, csv_path, "people")
+        policy = client.privacy.create_policy(pid, "pii", profile="gdpr")
+        session = client.privacy.create_session(policy["id"], dataset["id"])
+        detected = client.privacy.detect(session["id"], interval=0.05, timeout=60)
+        transformed = client.privacy.transform(session["id"], interval=0.05, timeout=60)
+        results = client.privacy.results(session["id"])
+    return {
+        "findings": sorted([f["column"], f["pii_type"], f["count"]] for f in detected["findings"]),
+        "applied": transformed["transformations_applied"],
+        "results": [results["session_id"] == session["id"], len(results["results"])],
+    }
+
+
 def readback(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
     """The methods the seed flow never reads an answer from, in the order a user meets them: the project's reads and
     members, the dataset's reads, the trained model's (list, get, parameters, predict, explain), a deployment from
-    creation to deactivation, a report, then the removals. Returns what each answer said."""
-    from coreplexml import CorePlexMLClient
+    creation to deactivation (and a prediction it refuses then), a report, then the removals. Returns what each
+    answer said."""
+    from coreplexml import CorePlexMLClient, NotFoundError
 
     scratch = Path(tempfile.mkdtemp())
     out: dict[str, Any] = {}
@@ -260,6 +280,11 @@ def readback(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
         out["rolled_back"] = client.deployments.rollback(dep_id, to_model_id=other).get("model_id") == other
         out["deactivated"] = client.deployments.deactivate(dep_id).get("status")
         out["deployment_reread"] = [client.deployments.get(dep_id).get(k) for k in ("stage", "status")]
+        try:
+            client.deployments.predict(dep_id, row)
+            out["inactive_predict"] = None
+        except NotFoundError as exc:
+            out["inactive_predict"] = [exc.status_code, exc.detail == f"Deployment {dep_id} is inactive"]
 
         report = client.reports.create(pid, "experiment", exp["id"])
         rid = report["id"]
@@ -313,7 +338,12 @@ def suites(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
         out["synth_got"] = [got.get("id") == synth["id"], got.get("status"), got.get("raw_status")]
         out["synth_models"] = [m["id"] == synth["id"] for m in client.synthgen.list_models(project_id=pid)["items"]]
         generated = client.synthgen.generate(synth["id"], num_rows=20)
-        out["generated"] = [generated["status"], generated["num_rows"]]
+        out["generated"] = [
+            generated["status"],
+            generated["num_rows"],
+            isinstance(generated.get("output_artifact_id"), str),
+        ]
+        out["generated_columns"] = generated.get("columns")
         job_id = generated.get("synthgen_job_id") or generated.get("job_id")
         job = client.synthgen.get_job(job_id)
         out["synth_job"] = [job["id"] == job_id, job["status"], job["progress"]]
@@ -346,5 +376,7 @@ def suites(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    run = {"surface": surface, "readback": readback, "suites": suites}.get(sys.argv[4] if sys.argv[4:] else "", main)
+    run = {"surface": surface, "readback": readback, "suites": suites, "privacy": privacy}.get(
+        sys.argv[4] if sys.argv[4:] else "", main
+    )
     print(json.dumps(run(sys.argv[1], sys.argv[2], sys.argv[3])), flush=True)

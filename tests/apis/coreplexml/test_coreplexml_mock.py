@@ -16,6 +16,7 @@ from h2oharness.apis.coreplexml.mock import CorePlexMLMockState, CorePlexMLTimin
 from h2oharness.apis.coreplexml.mockparts import automl, catalog
 from h2oharness.apis.coreplexml.mockparts.catalog import HIGHER_IS_BETTER, SORT_METRICS
 from h2oharness.apis.coreplexml.mockparts.handlers_data import profile_csv
+from h2oharness.apis.coreplexml.mockparts.privacy import pii_counts
 from h2oharness.apis.coreplexml.mockparts.state import DatasetVersion
 from h2oharness.mocks.clock import ManualClock
 from h2oharness.mocks.serve import serve
@@ -365,3 +366,21 @@ def test_any_valid_config_gives_a_consistent_leaderboard(config: dict[str, Any],
     if resolved["nfolds"] == 0:
         assert all(m.algo != "StackedEnsemble" for m in board)
     assert automl.plan("e", version, "label", "binary", resolved, quota=50) == plan
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        (["write to ann@example.com", "a@b.co and c@d.org", "no mail @ all"], (("email", 2),)),
+        (["4111 1111 1111 1111", "4111-1111-1111-1112", "5500000000000004"], (("credit_card", 2),)),
+        (["ssn 123-45-6789", "id 1123-45-67890"], (("ssn", 1),)),
+        (["from 10.0.0.1", "version 1.2.3", "256.1.1.1"], (("ip_address", 1),)),
+        (["+1 555 123 4567", "(555) 987-6543", "555.123.4567", "5551234567"], (("phone_number", 3),)),
+        (["2024-01-15", "12,500", "3.14159", "order 123456", ""], ()),
+        (["ann@example.com 555-123-4567", "bob@example.com"], (("email", 2), ("phone_number", 1))),
+    ],
+)
+def test_pii_counts_counts_the_cells_holding_each_pii_type(cells: list[str], expected: tuple[tuple[str, int]]) -> None:
+    """Each PII type counts the cells that hold it (a cell with two emails once); a card number must pass the
+    Luhn check; dates, versions, amounts and bare numbers are not PII."""
+    assert pii_counts(cells) == expected

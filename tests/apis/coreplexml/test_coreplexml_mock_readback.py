@@ -166,3 +166,95 @@ def test_predictions_answer_each_row_within_the_target_and_follow_the_deployed_m
     assert http.post(f"/api/models/{model}/predict", json={"inputs": "a row"}).status_code == 422
     http.delete(f"/api/models/{model}")
     assert http.post(f"/api/mlops/deployments/{deployment}/predict", json={"inputs": rows[0]}).status_code == 404
+
+
+def test_an_inactive_deployment_serves_no_predictions(
+    client: CorePlexMLClient, http: httpx.Client, upload: Upload, clock: ManualClock
+) -> None:
+    """A deactivated deployment (status inactive, the Deployment schema's other status) answers predict with the 404
+    the contract names for it, its detail saying why (the SDK raises NotFoundError with it); its model still
+    predicts directly."""
+    _, _, made, models = _deployed(client, http, upload, clock)
+    path = f"/api/mlops/deployments/{made['id']}"
+    row = {"inputs": {"x1": 1.0}}
+    assert http.post(f"{path}/predict", json=row).status_code == 200
+    assert http.post(f"{path}/deactivate").json()["status"] == "inactive"
+    refused = http.post(f"{path}/predict", json=row)
+    assert refused.status_code == 404
+    assert refused.json() == {"detail": f"Deployment {made['id']} is inactive"}
+    assert http.post(f"/api/models/{models[0]}/predict", json=row).status_code == 200
+
+
+def test_a_finished_synthgen_job_says_what_it_generated_from_its_source_dataset(
+    http: httpx.Client, upload: Upload, clock: ManualClock, state: CorePlexMLMockState
+) -> None:
+    """A SynthGen generation's result, once completed, holds the rows generated (num_rows, what the SDK's generate
+    reads first) and the source dataset version's columns and row count, and the job names the artifact of the
+    synthetic data (output_artifact_id, which the SDK copies); while it runs the result is empty."""
+    from h2oharness.apis.coreplexml import payloads
+
+    data = upload(payloads.regression_csv(rows=37, seed=4), name="prices")
+    source = state.versions[data["version"]]
+    body = {"project_id": data["project"], "dataset_version_id": data["version"], "name": "s", "model_type": "tvae"}
+    body["config"] = {}
+    model = http.post("/api/synthgen/models", json=body).json()["id"]
+    queued = http.post(f"/api/synthgen/models/{model}/generate", json={"num_rows": 25, "seed": 7}).json()
+    job = f"/api/synthgen/jobs/{queued['synthgen_job_id']}"
+    assert http.get(job).json()["result"] == {}
+    clock.advance(60)
+    done = http.get(job).json()
+    assert done["status"] == "completed"
+    result = done["result"]
+    assert result["num_rows"] == 25
+    assert result["columns"] == [c.name for c in source.columns]
+    assert result["num_columns"] == len(source.columns)
+    assert result["source_dataset_version_id"] == data["version"]
+    assert result["source_row_count"] == source.row_count == 37
+    assert (result["model_id"], result["model_type"], result["seed"]) == (model, "tvae", 7)
+    assert isinstance(done["output_artifact_id"], str)
+    assert done["output_artifact_id"]
+    [listed] = http.get("/api/synthgen/jobs").json()["items"]
+    assert listed["result"] == result
+
+
+PII_CSV = (
+    "name,contact,phone,note,amount\n"
+    "Ann,ann@example.com,555-123-4567,paid by card 4111 1111 1111 1111,10\n"
+    "Bob,bob.smith@mail.example.org,(555) 987-6543,ssn 123-45-6789 on file,20\n"
+    "Cy,n/a,none,from 192.168.10.20,30\n"
+)
+
+
+def test_privacy_detection_finds_the_pii_of_the_uploaded_rows_and_transform_marks_it(
+    client: CorePlexMLClient, http: httpx.Client, clock: ManualClock
+) -> None:
+    """PII detection on a session finds each PII type in the columns of the session's dataset, counting the rows
+    that hold it (the results read the SDK's detect returns as findings); nothing before the job completes, and
+    transform marks every finding transformed (what the SDK's transform counts as applied)."""
+    project = client.create_project("privacy")["id"]
+    dataset = client.upload_dataset(project, "people.csv", PII_CSV, "people")["dataset_id"]
+    policy = http.post("/api/privacy/policies", json={"project_id": project, "name": "p", "description": ""}).json()
+    session = http.post("/api/privacy/sessions", json={"policy_id": policy["id"], "dataset_id": dataset}).json()["id"]
+    results = f"/api/privacy/sessions/{session}/results"
+    assert http.get(results).json() == {"session_id": session, "results": []}
+
+    http.post(f"/api/privacy/sessions/{session}/detect")
+    assert http.get(results).json()["results"] == []  # still running
+    clock.advance(60)
+    found = http.get(results).json()
+    assert found["session_id"] == session
+    assert sorted((r["column"], r["pii_type"], r["count"], r["transformed"]) for r in found["results"]) == [
+        ("contact", "email", 2, False),
+        ("note", "credit_card", 1, False),
+        ("note", "ip_address", 1, False),
+        ("note", "ssn", 1, False),
+        ("phone", "phone_number", 2, False),
+    ]
+
+    http.post(f"/api/privacy/sessions/{session}/transform")
+    clock.advance(60)
+    transformed = http.get(results).json()["results"]
+    assert len(transformed) == 5
+    assert all(r["transformed"] for r in transformed)
+    unknown = "00000000-0000-4000-8000-00000000ffff"
+    assert http.get(f"/api/privacy/sessions/{unknown}/results").status_code == 404

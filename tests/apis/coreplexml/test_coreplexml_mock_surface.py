@@ -18,6 +18,8 @@ from h2oharness.openapi import contract_document
 def _order(op: Operation) -> tuple[int, int, str]:
     """Creations first (shallow before deep), reads and actions next, removals last (deep before shallow)."""
     depth = op.template.count("{")
+    if op.template.endswith("/deactivate"):
+        return (2, -99, op.template)  # an inactive deployment serves no predictions: first of the removals
     if op.method == "DELETE":
         # what the others hang off goes last: projects hold datasets, experiments (and their models)
         owners = ("/api/projects/{project_id}", "/api/experiments/{experiment_id}", "/api/datasets/{dataset_id}")

@@ -155,6 +155,7 @@ def test_sdk_reads_back_what_the_seed_flow_does_not(drive: Callable[..., dict[st
     assert out["rolled_back"] is True
     assert out["deactivated"] == "inactive"
     assert out["deployment_reread"] == ["production", "inactive"]
+    assert out["inactive_predict"] == [404, True], "NotFoundError, its detail saying the deployment is inactive"
     assert out["report"] == [True, "experiment"]
     assert out["report_done"] == "completed"
     assert out["reports"] == [True]
@@ -173,6 +174,27 @@ def test_sdk_reads_back_what_the_seed_flow_does_not(drive: Callable[..., dict[st
     ], "a row or a list of rows, as the SDK sends them"
 
 
+def test_sdk_privacy_detect_finds_the_uploaded_pii_and_transform_applies_to_each_finding(
+    drive: Callable[..., dict[str, Any]], tmp_path: Path
+) -> None:
+    """The SDK's privacy.detect returns the PII of the session's dataset as findings (each column and type with the
+    cells holding it), and transform counts each of them applied."""
+    state = CorePlexMLMockState(clock=ManualClock(), timings=CorePlexMLTimings.instant())
+    csv_path = tmp_path / "people.csv"
+    csv_path.write_text(
+        "name,email,phone,age\n"
+        "Ann,ann@example.com,555-123-4567,31\n"
+        "Bob,bob@example.org,(555) 987-6543,42\n"
+        "Cy,cy@example.net,n/a,27\n"
+    )
+    with serve(make_app(state)) as served:
+        out = drive(served.url, state.client_credentials().token or "", str(csv_path), "privacy")
+    assert out["findings"] == [["email", "email", 3], ["phone", "phone_number", 2]]
+    assert out["applied"] == 2
+    assert out["results"] == [True, 2]
+    assert state.internal_errors == []
+
+
 def test_sdk_privacy_synthgen_and_studio_answer_what_was_made(
     drive: Callable[..., dict[str, Any]], tmp_path: Path
 ) -> None:
@@ -189,14 +211,15 @@ def test_sdk_privacy_synthgen_and_studio_answer_what_was_made(
     assert out["policy_got"] is True
     assert out["policies"] == [True]
     assert out["session"] == [True, True]
-    assert out["detected"] == ["completed", True, []], "no rows are kept, so nothing is found"
+    assert out["detected"] == ["completed", True, []], "the training data holds no PII, so nothing is found"
     assert out["transformed"] == ["completed", 0]
     assert out["anonymized"] == "completed"
     assert out["results"] == ["results", "session_id"]
     assert out["synth"] == ["twin", "tvae", "ready"]
     assert out["synth_got"] == [True, "succeeded", "ready"], "the SDK maps the backend's ready to succeeded"
     assert out["synth_models"] == [True]
-    assert out["generated"] == ["completed", 20]
+    assert out["generated"] == ["completed", 20, True], "the rows generated and the synthetic table's artifact"
+    assert out["generated_columns"] == ["x1", "x2", "color", "size", "label"], "the source dataset's columns"
     assert out["synth_job"] == [True, "completed", 1.0]
     assert out["synth_jobs"] == [[True], 1], "the generation is listed"
     assert out["studio"] == [True, {"x1": 0.5, "x2": 1.5, "color": "red", "size": 3}], "the baseline as sent"

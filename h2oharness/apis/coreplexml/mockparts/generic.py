@@ -37,14 +37,20 @@ def _on_create(object_id: str, body: Any) -> JSONDict:
 
 def _job_view(job: Job, now: float) -> JSONDict:
     phase = job.phase(now)
-    return {
+    # a job's result (and a SynthGen generation's artifact) is what it produced: nothing until it completes
+    done = phase is JobPhase.SUCCEEDED and isinstance(job.result, dict)
+    result: JSONDict = dict(job.result) if done else {}
+    view: JSONDict = {
         "job_id": job.id,
         "synthgen_job_id": job.id,
         "status": PHASES[phase],
         "progress": job.progress(now),
         "error": job.failure or None,
-        "result": job.result if isinstance(job.result, dict) else {},
+        "result": result,
     }
+    if isinstance(result.get("output_artifact_id"), str):
+        view["output_artifact_id"] = result["output_artifact_id"]
+    return view
 
 
 RULES = Rules(

@@ -8,6 +8,7 @@ import math
 import statistics
 
 from h2oharness.apis.coreplexml.mockparts import params
+from h2oharness.apis.coreplexml.mockparts.privacy import pii_counts
 from h2oharness.apis.coreplexml.mockparts.state import (
     LEVEL_CHARS,
     MAX_LEVELS,
@@ -137,6 +138,7 @@ def _profile(data: bytes) -> tuple[int, list[Column]]:
                 maximum=max(values) if numeric else None,
                 std=statistics.pstdev(values) if numeric and len(values) > 1 else (0.0 if numeric else None),
                 levels=_levels(present),
+                pii=() if numeric else pii_counts(present),
             )
         )
     return len(body), columns

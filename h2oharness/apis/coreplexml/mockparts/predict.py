@@ -15,7 +15,7 @@ from typing import Any
 from h2oharness.apis.coreplexml.mockparts import generic
 from h2oharness.apis.coreplexml.mockparts.deployments import _stored
 from h2oharness.apis.coreplexml.mockparts.state import Column, CorePlexMLMockState, Experiment, PlannedModel
-from h2oharness.apis.coreplexml.mockparts.wire import Call, JSONDict, Reply, not_found
+from h2oharness.apis.coreplexml.mockparts.wire import ApiError, Call, JSONDict, Reply, not_found
 
 MODEL = "/api/models/{model_id}/predict"
 DEPLOYMENT = "/api/mlops/deployments/{deployment_id}/predict"
@@ -78,12 +78,17 @@ def model(state: CorePlexMLMockState, call: Call) -> Reply:
 
 
 def deployment(state: CorePlexMLMockState, call: Call) -> Reply:
-    """``POST /api/mlops/deployments/{deployment_id}/predict``: the deployed model's prediction per input row (404
-    when that model has since been deleted)."""
+    """``POST /api/mlops/deployments/{deployment_id}/predict``: the deployed model's prediction per input row; 404
+    when that model has since been deleted, or when the deployment is inactive (deactivated: it serves nothing; the
+    SDK and the contract name no other status for it, and the detail says why)."""
     _checked(state, call, DEPLOYMENT)
+    deployment_id = call.path_params["deployment_id"]
     with state.lock:
-        record = _stored(state, call.path_params["deployment_id"])
+        record = _stored(state, deployment_id)
         model_id = record.get("model_id") if record is not None else None
+        inactive = record is not None and record.get("status") == "inactive"
+    if inactive:
+        raise ApiError(404, f"Deployment {deployment_id} is inactive")
     if not isinstance(model_id, str):
         raise not_found("Deployment")
     return _answer(state, call, model_id)

@@ -56,6 +56,9 @@ class Column:
     std: float | None = None
     #: its distinct values (sorted, each at most LEVEL_CHARS long) when it has at most MAX_LEVELS of them, else ()
     levels: tuple[str, ...] = ()
+    #: the PII types found in its text cells (``privacy``), each with how many cells hold it: what privacy detection
+    #: reports, found at upload since the rows are not kept
+    pii: tuple[tuple[str, int], ...] = ()
 
 
 #: the most distinct values a column keeps as levels, and the longest level kept (a profile stays small)

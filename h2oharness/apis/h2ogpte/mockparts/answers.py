@@ -156,7 +156,9 @@ def finish(
     state: H2OGPTeMockState, p: Plan, text: str, error: str | None = None, sent: int | None = None
 ) -> dict[str, Any]:
     """Store the answer message, its metadata, references and agent files, and record the LLM call (``sent``: the
-    tokens sent when the answer stopped early); return the message. A failed answer records no call."""
+    tokens sent when the answer stopped early or failed); return the message. A failed answer still records its
+    call (the LLM was asked and failed while generating; the seeds and the client are silent, so it counts as a
+    usage meter counts an attempt: its prompt's tokens and the tokens sent before it failed), and nothing else."""
     session = state.sessions.get(p.session_id)
     answer = {
         "id": p.answer_id,
@@ -176,14 +178,14 @@ def finish(
     if session is not None:
         session["latest_message_content"] = text[:200]
         session["updated_at"] = state.now()
-    if error is not None:
-        return answer
-    state.references[p.answer_id] = p.references
     input_tokens = p.input_tokens if p.input_tokens is not None else len(p.message.split()) + 12
     output_tokens = (len(p.tokens) if sent is None else sent) * p.choices
     timings = state.timings
     seconds = timings.first_token + timings.token_gap * max(0, output_tokens // p.choices - 1)
     usage.record(state, p.llm, input_tokens, output_tokens, p.user_id, seconds, timings.first_token)
+    if error is not None:
+        return answer
+    state.references[p.answer_id] = p.references
     stats = {
         "llm": usage.model_id(p.llm),
         "input_tokens": input_tokens,

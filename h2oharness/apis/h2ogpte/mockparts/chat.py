@@ -194,7 +194,7 @@ async def generate(state: H2OGPTeMockState, p: answers.Plan) -> AsyncIterator[di
                 break
             if p.fails and i == len(p.tokens) // 2:
                 with state.lock:
-                    answers.finish(state, p, text, error=FAILURE)
+                    answers.finish(state, p, text, error=FAILURE, sent=gen.emitted)
                 yield {"error": FAILURE}
                 return
             if gen.finishing:
@@ -229,7 +229,7 @@ def get_completion(state: H2OGPTeMockState, call: Call) -> Reply | Response:
 
         return StreamingResponse(lines(), media_type="application/jsonl")
     if p.fails:
-        answers.finish(state, p, "", error=FAILURE)
+        answers.finish(state, p, "", error=FAILURE, sent=0)
         raise ApiError(500, FAILURE)
     text = "".join(p.tokens)
     answers.finish(state, p, text)

@@ -46,7 +46,7 @@ def render_document(state: H2OGPTeMockState, doc: Document) -> dict[str, Any]:
     """A Document (the hand-written handlers' and the generic layer's); its status follows its ingestion job."""
     job = state.jobs.get(doc.job_id)
     done = job is None or job.phase(state.clock.now()) is JobPhase.SUCCEEDED
-    created = job_view(job, state.clock.now())["created_at"] if job else EPOCH
+    created = doc.created_at or (job_view(job, state.clock.now())["created_at"] if job else EPOCH)
     # the type of the name's last segment: a document ingested from a URL or path is named by it
     base = doc.name.rsplit("/", 1)[-1]
     kind = base.rsplit(".", 1)[-1].lower() if "." in base else "txt"
@@ -345,12 +345,18 @@ def create_delete_document_from_collection_job(state: H2OGPTeMockState, call: Ca
 
 def _import(state: H2OGPTeMockState, doc: Document, collection_id: str, call: Call) -> Document:
     """Put a document in a collection: with copy_document, a new copy of it there (the client: "Whether to save a
-    new copy of the document"; a new id, its name, bytes and metadata, no tags), else the same document, in one more
-    collection."""
+    new copy of the document"; a new id, its name and bytes, no tags, created now), else the same document, in one
+    more collection. The copy has the original's metadata only with preserve_metadata (the client: "Whether to
+    preserve document metadata when copying documents"; unset is false, as preserve_document_status says of itself);
+    the one document keeps its own whatever it says."""
     if not call.query.get("copy_document"):
         state.documents.add_to(doc, collection_id)
         return doc
-    copy = Document(new_id(), doc.name, doc.data, collection_id, doc.job_id, dict(doc.metadata), uri=doc.uri)
+    metadata = dict(doc.metadata) if call.query.get("preserve_metadata") else {}
+    now = state.now()
+    copy = Document(
+        new_id(), doc.name, doc.data, collection_id, doc.job_id, metadata, uri=doc.uri, updated_at=now, created_at=now
+    )
     state.documents[copy.id] = copy
     return copy
 

@@ -29,12 +29,12 @@ def _texts(body: dict[str, Any]) -> list[str]:
 
 
 def _answer(state: H2OGPTeMockState, model: str, prompt: str, content: Any) -> dict[str, Any]:
-    """The LLM's answer (a failed one when the prompt carries the failure marker); an answered call is recorded."""
+    """The LLM's answer (a failed one, with no output, when the prompt carries the failure marker); the call is
+    recorded either way, a failed one with its prompt's tokens (a usage meter counts an attempt)."""
     failed = FAIL_MARKER in prompt
     input_tokens = len(prompt.split())
-    output_tokens = len(" ".join(content if isinstance(content, list) else [content]).split())
-    if not failed:
-        usage.record(state, model, input_tokens, output_tokens)
+    output_tokens = 0 if failed else len(" ".join(content if isinstance(content, list) else [content]).split())
+    usage.record(state, model, input_tokens, output_tokens)
     return {
         "content": [] if failed and isinstance(content, list) else ("" if failed else content),
         "error": FAILURE if failed else "",

@@ -107,6 +107,8 @@ class Document:
     uri: str | None = None
     #: when PATCH /documents/{id} last changed it (its ingestion's time until then)
     updated_at: datetime | None = None
+    #: when it was made, for a copy (copy_document); its ingestion job's creation time when None
+    created_at: datetime | None = None
     #: every collection it is in (import_document_into_collection adds one): its collection_id and any others
     collection_ids: set[str] = field(default_factory=set)
 

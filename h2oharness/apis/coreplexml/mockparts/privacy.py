@@ -1,0 +1,126 @@
+"""Privacy detection and transformation: the PII of a session's dataset, found in the rows it was uploaded with.
+
+The SDK's ``privacy.detect`` and ``transform`` post the action, poll ``GET /api/jobs/{id}`` and then read
+``GET /api/privacy/sessions/{id}/results``: ``{session_id, results: [{column, pii_type, count, transformed}]}``
+(detect returns them as findings, transform counts those ``transformed``). Rows are not kept, so an upload's text
+cells are scanned for PII once, as they are profiled (``pii_counts``, a few counts per column); a detection
+reports what the session's dataset (its newest version, when the job was asked for) holds once its job completes,
+and a completed transformation marks every finding transformed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+from collections import Counter
+from typing import Any
+
+from h2oharness.apis.coreplexml.mockparts import generic
+from h2oharness.apis.coreplexml.mockparts.state import CorePlexMLMockState
+from h2oharness.apis.coreplexml.mockparts.wire import Call, JSONDict, Reply
+from h2oharness.mocks.jobs import JobPhase
+
+SESSION = "/api/privacy/sessions/{session_id}"
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1?\d?\d)"
+#: where PII can be, found fast (a pattern that opens with a literal or a class is searched for quickly; one
+#: that opens with a lookbehind, or an alternation of them, made uploads three times slower): an email's domain
+#: after its "@", and runs of digits and separators, each then told apart by _DIGITS
+_CANDIDATES = re.compile(r"(?P<at>@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})|(?P<run>\d[\d ().+-]{5,}\d)")
+_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+#: the PII made of digits, each a named group; where two could match at one place the first listed wins
+_DIGITS = re.compile(
+    r"(?P<credit_card>(?<!\d)\d{4}(?:[ -]?\d{4}){2}[ -]?\d{1,4}(?!\d))"
+    r"|(?P<ssn>(?<!\d)\d{3}-\d{2}-\d{4}(?!\d))"
+    rf"|(?P<ip_address>(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d.]))"
+    r"|(?P<phone_number>(?<![\d+])(?:\+?\d{1,2}[ .-]?)?(?:\(\d{3}\)|\d{3})[ .-]?\d{3}[ .-]\d{4}(?!\d))"
+)
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def _kinds(text: str) -> list[tuple[int, str]]:
+    """Where each PII item of ``text`` starts, and its type: email, credit_card (passing the Luhn check), ssn,
+    ip_address, phone_number."""
+    found = []
+    for candidate in _CANDIDATES.finditer(text):
+        start = candidate.start()
+        if candidate.lastgroup == "at":
+            if start and text[start - 1] in _LOCAL:
+                found.append((start, "email"))
+            continue
+        # a phone number may open with "(" or "+", just before the run
+        begin = start - 1 if start and text[start - 1] in "(+" else start
+        for match in _DIGITS.finditer(text[begin : candidate.end()]):
+            kind = str(match.lastgroup)
+            if kind != "credit_card" or _luhn(re.sub(r"\D", "", match.group())):
+                found.append((begin + match.start(), kind))
+    return found
+
+
+def pii_counts(cells: list[str]) -> tuple[tuple[str, int], ...]:
+    """The PII types found in a column's cells, each with how many cells hold it, by type name."""
+    # one scan of the column's text (one per cell is slower): no pattern matches across a newline, and an item's
+    # cell is found from where it starts
+    text = "\n".join(cells)
+    starts = list(itertools.accumulate((len(cell) + 1 for cell in cells[:-1]), initial=0))
+    held = {(bisect.bisect_right(starts, at) - 1, kind) for at, kind in _kinds(text)}
+    return tuple(sorted(Counter(kind for _, kind in held).items()))
+
+
+def _findings(state: CorePlexMLMockState, session_id: str) -> list[JSONDict]:
+    """The PII of the session's dataset as its newest version holds it (none for a session of another dataset)."""
+    session = generic.resources(state).collections.get("/api/privacy/sessions", {}).get(session_id, {})
+    dataset = state.datasets.get(str(session.get("dataset_id", "")))
+    if dataset is None or not dataset.versions:
+        return []
+    return [
+        {"column": column.name, "pii_type": kind, "count": count}
+        for column in dataset.versions[-1].columns
+        for kind, count in column.pii
+    ]
+
+
+def _act(state: CorePlexMLMockState, call: Call, action: str) -> Reply:
+    reply = generic.handler(generic.surface().operation("POST", f"{SESSION}/{action}"))(state, call)
+    session_id = call.path_params["session_id"]
+    with state.lock:
+        job = state.jobs.get(str((reply.body or {}).get("job_id", "")))
+        if job is not None:
+            job.result = {"session_id": session_id, "action": action, "findings": _findings(state, session_id)}
+    return reply
+
+
+def detect(state: CorePlexMLMockState, call: Call) -> Reply:
+    """``POST …/sessions/{session_id}/detect``: a job scanning the session's dataset for PII."""
+    return _act(state, call, "detect")
+
+
+def transform(state: CorePlexMLMockState, call: Call) -> Reply:
+    """``POST …/sessions/{session_id}/transform``: a job transforming the PII of the session's dataset."""
+    return _act(state, call, "transform")
+
+
+def results(state: CorePlexMLMockState, call: Call) -> Reply:
+    """``GET …/sessions/{session_id}/results``: the findings of the session's newest completed detection (or
+    transformation), transformed once a transformation has completed; none before."""
+    generic.handler(generic.surface().operation("GET", f"{SESSION}/results"))(state, call)
+    session_id = call.path_params["session_id"]
+    now = state.clock.now()
+    with state.lock:
+        done: list[dict[str, Any]] = [
+            job.result
+            for job in state.jobs.all()
+            if isinstance(job.result, dict)
+            and job.result.get("session_id") == session_id
+            and job.phase(now) is JobPhase.SUCCEEDED
+        ]
+    transformed = any(r.get("action") == "transform" for r in done)
+    findings = done[-1]["findings"] if done else []
+    return Reply({"session_id": session_id, "results": [{**f, "transformed": transformed} for f in findings]})
