@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -138,19 +139,32 @@ def test_kills(record_property):
 """
 
 
-def test_a_stopped_run_replays_no_crash_and_its_report_says_so(pytester: pytest.Pytester) -> None:
-    # a stopped run went on to replay every crash on fresh servers, minutes of work after the user asked it to end
-    replayed = pytester.path / "replayed"
+def _crashing_suite(pytester: pytest.Pytester, replay: str, *, stop: bool = False) -> Path:
+    """A suite of one test recording a crash (and stopping the run, with ``stop``), the crash replays replaced by
+    ``replay`` (the source of a ``replay(crash, budget)`` function); the report folder."""
     pytester.makeconftest(
+        "import os, signal, time\n"
         "import h2oharness.pytest_plugin.collector as collector\n"
-        "def replay(crash, budget):\n"
-        f"    open({str(replayed)!r}, 'w').close()\n"
-        "    return {**crash, 'confirmed': False}\n"
+        "import h2oharness.pytest_plugin.stopping as stopping\n"
+        f"{replay}"
         "collector.confirm_recorded_crash = replay\n"
     )
     pytester.mkdir("scenarios")
-    (pytester.path / "scenarios" / "test_coreplexml_crash.py").write_text(CRASHING)
-    report = pytester.path / "reports"
+    test = CRASHING if stop else CRASHING.replace("    os.kill(os.getpid(), signal.SIGTERM)\n", "")
+    (pytester.path / "scenarios" / "test_coreplexml_crash.py").write_text(test)
+    return pytester.path / "reports"
+
+
+def test_a_stopped_run_replays_no_crash_and_its_report_says_so(pytester: pytest.Pytester) -> None:
+    # a stopped run went on to replay every crash on fresh servers, minutes of work after the user asked it to end
+    replayed = pytester.path / "replayed"
+    report = _crashing_suite(
+        pytester,
+        "def replay(crash, budget):\n"
+        f"    open({str(replayed)!r}, 'w').close()\n"
+        "    return {**crash, 'confirmed': False}\n",
+        stop=True,
+    )
     result = pytester.runpytest_subprocess("--harness-report-dir", str(report), "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     assert not replayed.exists()
@@ -165,22 +179,14 @@ def test_a_stop_during_the_crash_replays_cuts_them_short_at_the_last_call_and_th
     pytester: pytest.Pytester,
 ) -> None:
     # the replays come after the tests: a stop then waited for every one of them (minutes on a real server)
-    pytester.makeconftest(
-        "import os, signal, time\n"
-        "import h2oharness.pytest_plugin.collector as collector\n"
-        "import h2oharness.pytest_plugin.stopping as stopping\n"
+    report = _crashing_suite(
+        pytester,
         "stopping.LAST_CALL = 1\n"
         "def replay(crash, budget):\n"
         "    os.kill(os.getpid(), signal.SIGTERM)\n"
         "    time.sleep(30)  # a replay that restarts a server again and again\n"
-        "    return {**crash, 'confirmed': False}\n"
-        "collector.confirm_recorded_crash = replay\n"
+        "    return {**crash, 'confirmed': False}\n",
     )
-    pytester.mkdir("scenarios")
-    (pytester.path / "scenarios" / "test_coreplexml_crash.py").write_text(
-        CRASHING.replace("    os.kill(os.getpid(), signal.SIGTERM)\n", "")
-    )
-    report = pytester.path / "reports"
     result = pytester.runpytest_subprocess("--harness-report-dir", str(report), "-p", "no:cacheprovider")
     assert "Traceback" not in result.stdout.str() + result.stderr.str(), result.stderr.str()[-2000:]
     (defect,) = [d for api in json.loads((report / "conformance.json").read_text())["apis"] for d in api["defects"]]
@@ -191,18 +197,12 @@ def test_the_crash_replays_after_the_tests_are_announced_and_each_outcome_said(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the replays restart servers for minutes after the last test's line, and nothing was said: the run looked hung
-    pytester.makeconftest(
-        "import h2oharness.pytest_plugin.collector as collector\n"
+    report = _crashing_suite(
+        pytester,
         "def replay(crash, budget):\n"
         "    failure = {**crash['failure'], 'reproduced': f'not confirmed in {budget} replays'}\n"
-        "    return {**crash, 'confirmed': False, 'failure': failure}\n"
-        "collector.confirm_recorded_crash = replay\n"
+        "    return {**crash, 'confirmed': False, 'failure': failure}\n",
     )
-    pytester.mkdir("scenarios")
-    (pytester.path / "scenarios" / "test_coreplexml_crash.py").write_text(
-        CRASHING.replace("    os.kill(os.getpid(), signal.SIGTERM)\n", "")
-    )
-    report = pytester.path / "reports"
     monkeypatch.setenv("HARNESS_CONFIRM_REPLAYS", "5")
     result = pytester.runpytest_subprocess(
         "--harness-report-dir", str(report), "-p", "no:cacheprovider", "-p", "no:terminal"

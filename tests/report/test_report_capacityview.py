@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from h2oharness.capacity import RateResult, Search, WindowResult, answer, bound_by
+from typing import Any
+
+from h2oharness.capacity import RateResult, Search, WindowResult, answer, bound_by, capacity_of
 from h2oharness.report.capacityview import capacity_plots, xy_plot
 from h2oharness.report.loadsummary import LoadSummary
 from h2oharness.report.writers import render_load_html
@@ -14,14 +16,11 @@ def _window(rate: float, index: int, achieved: float, ttft: float, broken: tuple
     return WindowResult(rate, index, rate, rate, achieved, 0, 0, 0.0, 1.0, 2.0, {TTFT: ttft}, broken)
 
 
-def test_the_curve_becomes_two_plots_and_a_table() -> None:
-    search = Search(min_rate=2, max_rate=8, windows=2)
-    rates = [
-        RateResult(2, (_window(2, 0, 2, 100), _window(2, 1, 2, 110)), True),
-        RateResult(4, (_window(4, 0, 3, 400, ("x <= 1",)), _window(4, 1, 2.5, 900, ("x <= 1",))), False),
-    ]
-    capacity = {
-        "capacity_rate": 2.0,
+def _capacity(search: Search, rates: list[RateResult]) -> dict[str, Any]:
+    """The capacity section a search of ``rates`` writes (the capacity: the highest that passed)."""
+    return {
+        "capacity_rate": capacity_of(rates),
+        "bound_by": bound_by(search, rates),
         "answer": answer(search, rates),
         "rule": search.rule,
         "stopped": "",
@@ -29,6 +28,16 @@ def test_the_curve_becomes_two_plots_and_a_table() -> None:
         "rates": [r.to_dict() for r in rates],
         "curve": [w.to_dict() for r in rates for w in r.windows],
     }
+
+
+def test_the_curve_becomes_two_plots_and_a_table() -> None:
+    search = Search(min_rate=2, max_rate=8, windows=2)
+    rates = [
+        RateResult(2, (_window(2, 0, 2, 100), _window(2, 1, 2, 110)), True),
+        RateResult(4, (_window(4, 0, 3, 400, ("x <= 1",)), _window(4, 1, 2.5, 900, ("x <= 1",))), False),
+    ]
+    capacity = _capacity(search, rates)
+    del capacity["bound_by"]
     load = LoadSummary("h2ogpte.streaming", {"kind": "mock", "url": "u"}, {}, (), (), capacity=capacity)
     achieved, latency = capacity_plots(load)
     assert [line.label for line in achieved.lines] == [
@@ -53,16 +62,7 @@ def test_a_bound_the_generator_set_is_shown_as_a_lower_bound() -> None:
         RateResult(2, (_window(2, 0, 2, 100),), True),
         RateResult(4, (_window(4, 0, 4, 100, (late,)),), False, by_generator=True),
     ]
-    capacity = {
-        "capacity_rate": 2.0,
-        "bound_by": bound_by(search, rates),
-        "answer": answer(search, rates),
-        "rule": search.rule,
-        "stopped": "",
-        "search": {"min_rate": 2, "max_rate": 8, "factor": 2, "resolution": 0.1, "max_dispatch_delay_ms": 50},
-        "rates": [r.to_dict() for r in rates],
-        "curve": [w.to_dict() for r in rates for w in r.windows],
-    }
+    capacity = _capacity(search, rates)
     html = render_load_html(LoadSummary("h2o3.polling", {"kind": "mock", "url": "u"}, {}, (), (), capacity=capacity))
     assert "lower bound: the load generator failed first" in html
     assert "failed</span> by the load generator" in html
