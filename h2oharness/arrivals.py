@@ -1,8 +1,9 @@
 """Open-model arrivals: when each one was due, when it was sent, when it was done; figures per window.
 
 In an open-model load run (``--arrival-rate``), work is due on a schedule that ignores how long earlier work
-took. Each Locust user paces its share of the rate; every arrival records the moment it was due (``scheduled``)
-and the moment its user actually started it (``sent``). The difference is the **dispatch delay**: how far the load
+took. Each Locust user adds its share of the rate to its process's :class:`ArrivalPool`, and each arrival is sent
+by the first user free; every arrival records the moment it was due (``scheduled``) and the moment a user actually
+started it (``sent``). The difference is the **dispatch delay**: how far the load
 generator fell behind its own schedule. A small one means the figures measure the server; a large one means the
 generator was the bottleneck and what it measured is coordinated omission, not the server's latency.
 
@@ -16,6 +17,7 @@ the run (Locust's rounding), so the runner can judge SLOs window by window. No l
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import random
@@ -76,6 +78,44 @@ class Schedule:
         return self.interval
 
 
+class ArrivalPool:
+    """The arrivals due in one Locust process: every user's share of the rate merged into one queue, each arrival
+    sent by the first user free to send it (as k6's arrival-rate executors and GuideLLM do).
+
+    Each user adds its own stream of due moments (:meth:`join`); :meth:`claim` hands out the earliest not yet
+    claimed, whoever's stream it is on. With a stream per user an arrival due while its own user was still busy went
+    out late though other users sat idle: 10 users at 5 arrivals/s of ~1-s jobs (5 busy on average) were reported as
+    a generator too slow to keep its schedule. Now an arrival is late only when every user is busy.
+
+    Example:
+        >>> pool = ArrivalPool()
+        >>> a, b = pool.join(0.0, Schedule(1.0)), pool.join(0.5, Schedule(1.0))
+        >>> [pool.claim()[0] for _ in range(4)]  # one user free to take them all takes both streams' arrivals
+        [0.0, 0.5, 1.0, 1.5]
+    """
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int]] = []
+        self._streams: dict[int, Schedule] = {}
+
+    def join(self, first: float, schedule: Schedule) -> int:
+        """Add a stream whose first arrival is due at ``first`` and the next ones ``schedule``'s gaps apart; its id."""
+        stream = len(self._streams)
+        self._streams[stream] = schedule
+        heapq.heappush(self._due, (first, stream))
+        return stream
+
+    def claim(self) -> tuple[float, int, float]:
+        """The earliest arrival no user has claimed: its due moment, its stream and that stream's next due moment."""
+        due, stream = heapq.heappop(self._due)
+        following = due + self._streams[stream].next_gap()
+        heapq.heappush(self._due, (following, stream))
+        return due, stream, following
+
+    def __len__(self) -> int:
+        return len(self._streams)
+
+
 def user_phase(index: int) -> float:
     """The ``index``-th user's share of an interval for its first arrival: the golden-ratio sequence, so however many
     users a process starts, their sends are spread evenly over the interval instead of bunching by chance."""
@@ -129,22 +169,34 @@ class Recorder:
             self.start = at
 
     def arrive(
-        self, owner: Hashable, scheduled: float, sent: float, next_due: float | None = None, gap: float = 0.0
+        self,
+        owner: Hashable,
+        scheduled: float,
+        sent: float,
+        next_due: float | None = None,
+        gap: float = 0.0,
+        stream: Hashable | None = None,
     ) -> Arrival:
         """``owner`` starts a new arrival, due at ``scheduled``, sent at ``sent``; its previous one is over.
 
+        ``next_due`` and ``gap`` are when the arrival's schedule (``stream``, else the owner's own) has its next one
+        due and the mean gap after that: what is due but unsent at the end is counted from them.
         Once the run is over (:meth:`close`) a user finishing its task sends nothing the run counts.
         """
         self.begin(scheduled)
         arrival = Arrival(scheduled, max(sent, scheduled))
-        if next_due is not None and gap > 0:
-            self._next[owner] = (next_due, gap)
+        self.expect(owner if stream is None else stream, next_due, gap)
         if not self._open:
             self._current.pop(owner, None)
             return arrival
         self.arrivals.append(arrival)
         self._current[owner] = arrival
         return arrival
+
+    def expect(self, stream: Hashable, next_due: float | None, gap: float) -> None:
+        """``stream``'s next arrival is due at ``next_due``, the ones after it ``gap`` apart on average."""
+        if next_due is not None and gap > 0:
+            self._next[stream] = (next_due, gap)
 
     def due_unsent(self, at: float) -> list[float]:
         """The moments arrivals were due before ``at`` that their (busy) users have not sent yet.

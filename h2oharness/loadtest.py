@@ -40,7 +40,7 @@ from locust.exception import InterruptTaskSet, RescheduleTask, RescheduleTaskImm
 from locust.runners import STATE_MISSING, LocalRunner, MasterRunner, WorkerRunner
 
 from h2oharness.allowlist import host_allowed
-from h2oharness.arrivals import DEFAULT_MAX_DISPATCH_DELAY_MS, Recorder, Schedule, user_phase
+from h2oharness.arrivals import DEFAULT_MAX_DISPATCH_DELAY_MS, ArrivalPool, Recorder, Schedule, user_phase
 from h2oharness.children import arm_hard_stop
 from h2oharness.errors import ContractViolation, HarnessError
 from h2oharness.http.deadline import (
@@ -519,12 +519,18 @@ _ANCHOR = time.monotonic()
 _PHASE = random.random()
 
 
+#: the arrivals due in this process, shared by its users (each user's share of the rate is one stream of it)
+POOL = ArrivalPool()
+
+
 class Pacer:
     """Open-model pacing for one user: its share of ``HARNESS_ARRIVAL_RATE``, on a schedule that ignores replies.
 
     Each :meth:`wait` is one arrival: it sleeps until the arrival is due and records when it was due and when it was
-    sent in :data:`RECORDER` (dispatch delay = sent - due). A user still busy with earlier work when the next
-    arrival is due sends it late and the delay says so; the schedule does not slip to hide it.
+    sent in :data:`RECORDER` (dispatch delay = sent - due). With a ``pool`` (the profiles' users share the process's
+    :data:`POOL`) the user adds its share to it and sends the earliest arrival no other user took, so an arrival is
+    late only when every user of the process is busy; without one, only its own, late when it is still busy. Either
+    way the schedule does not slip to hide a late send.
     Without an arrival rate it does nothing and the user runs closed-loop (Locust's own wait_time).
     """
 
@@ -539,6 +545,7 @@ class Pacer:
         rng: random.Random | None = None,
         recorder: Recorder | None = None,
         phase: float | None = None,
+        pool: ArrivalPool | None = None,
     ) -> None:
         self.clock = clock
         self.interval = users / rate if rate else None
@@ -551,10 +558,16 @@ class Pacer:
             # start: users spawned a few ms apart would otherwise bunch their sends
             slot = _ANCHOR + (phase % 1.0) * self.interval
             self.next_at = slot + max(math.ceil((now - slot) / self.interval), 0) * self.interval
+        self.pool = pool if self.schedule is not None else None
+        if self.pool is not None and self.schedule is not None:
+            stream = self.pool.join(self.next_at, self.schedule)
+            if recorder is not None:
+                recorder.expect((id(self.pool), stream), self.next_at + time.time() - clock(), self.interval or 0.0)
 
     @classmethod
     def from_environment(cls) -> Pacer:
-        """A pacer for ``HARNESS_ARRIVAL_RATE`` shared by ``HARNESS_LOAD_USERS`` users (over all workers).
+        """A pacer for ``HARNESS_ARRIVAL_RATE`` shared by ``HARNESS_LOAD_USERS`` users (over all workers), whose
+        arrivals go to the process's :data:`POOL`.
 
         With ``HARNESS_ARRIVAL_SEED`` each user draws its gaps from its own seeded generator (seed, process, user).
         """
@@ -564,14 +577,21 @@ class Pacer:
         rng = random.Random(f"{seed}-{os.getpid()}-{index}") if seed is not None else None
         process = settings.arrival_process or "constant"
         users, rate = max(settings.load_users, 1), settings.arrival_rate or None
-        return cls(users, rate, process=process, rng=rng, recorder=RECORDER, phase=user_phase(index) + _PHASE)
+        phase = user_phase(index) + _PHASE
+        return cls(users, rate, process=process, rng=rng, recorder=RECORDER, phase=phase, pool=POOL)
 
     def wait(self) -> float:
-        """Sleep until this user's next scheduled send; return that scheduled moment (on ``clock``)."""
+        """Sleep until the next arrival this user sends is due; return that scheduled moment (on ``clock``)."""
         if self.schedule is None:
             return self.clock()
-        scheduled = self.next_at
-        self.next_at += self.schedule.next_gap()
+        stream: tuple[int, int] | None = None
+        if self.pool is not None:
+            scheduled, index, following = self.pool.claim()
+            stream = (id(self.pool), index)
+        else:
+            scheduled = self.next_at
+            self.next_at += self.schedule.next_gap()
+            following = self.next_at
         for _ in range(100):  # a timer may wake a hair early: sleep the rest, so a send is never before its time
             delay = scheduled - self.clock()
             if delay <= 0:
@@ -583,8 +603,9 @@ class Pacer:
                 gevent.getcurrent(),
                 scheduled + to_epoch,
                 self.clock() + to_epoch,
-                self.next_at + to_epoch,
+                following + to_epoch,
                 self.interval or 0.0,
+                stream=stream,
             )
         return scheduled
 
