@@ -1,6 +1,7 @@
 """Refusals of the mock against a real local H2O-3 3.46.0.12: builds on a frame too small for a tree to split
 (GBM's and DRF's ``min_rows``, weighted or not) get the same status, schema, message and validation messages in
-the same places, and the builds a real server accepts on that frame are accepted."""
+the same places, and the builds a real server accepts on that frame are accepted; a grid search without a
+training frame (nor a grid id to name it) gets the same 400."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ def _run(http: httpx.Client, csv_path: Path, tag: str) -> dict[str, Any]:
         out[name] = {"status": answer.status_code, "body": answer.json()}
         if answer.status_code == 200:
             client.wait(answer.json()["job"]["key"]["name"], timeout=60)
+    grid = http.post("/99/Grid/gbm", data={"response_column": "label", "hyper_parameters": '{"max_depth": [1,2]}'})
+    out["grid_without_frame"] = {"status": grid.status_code, "body": grid.json()}
     return out
 
 
@@ -84,3 +87,13 @@ def test_builds_on_a_small_frame_are_refused_or_accepted_as_on_a_real_server(
     assert mock["body"]["msg"] == real["body"]["msg"]
     assert mock["body"]["error_count"] == real["body"]["error_count"]
     assert _messages(mock["body"]) == _messages(real["body"])
+
+
+@pytest.mark.live
+def test_a_grid_search_without_a_training_frame_is_refused_as_on_a_real_server(
+    both: tuple[dict[str, Any], ...],
+) -> None:
+    real, mock = (side["grid_without_frame"] for side in both)
+    assert mock["status"] == real["status"] == 400
+    for field in ("__meta", "msg", "exception_type", "http_status", "values"):
+        assert mock["body"][field] == real["body"][field], field
