@@ -2,9 +2,10 @@
 
 A run trains a few base models (GLM, DRF, GBM, as many as ``max_models`` allows, at
 most three) with cross-validation, then two stacked ensembles that average their
-base models' predictions; the leaderboard ranks them by their cross-validation
-metrics. The run is one job on the state's clock: the models appear when it is done,
-as a real run's leaderboard fills while it runs.
+base models' predictions; the leaderboard ranks them by their metrics on the
+``leaderboard_frame`` when one is given, else by their cross-validation metrics.
+The run is one job on the state's clock: the models appear when it is done, as a
+real run's leaderboard fills while it runs.
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ class AutoMLRun:
     sort_metric: str
     job_id: str
     models: list[Model] = field(default_factory=list)
+    #: the frame the leaderboard scores the models on (``input_spec.leaderboard_frame``), and its checksum
+    leaderboard_frame: str | None = None
+    leaderboard_checksum: int = 0
+    #: each model's metrics on that frame, by model id
+    board_metrics: dict[str, JSONDict] = field(default_factory=dict)
     steps: list[JSONDict] = field(default_factory=list)
     events: list[tuple[int, str, str, str, str | None, str]] = field(default_factory=list)
 
@@ -99,6 +105,8 @@ def build(state: H2O3MockState, call: Call) -> Reply:
     with state.lock:
         frame = state.frames.get(frame_name or "")
         validation = state.frames.get(_key_name(spec_in.get("validation_frame")) or "")
+        # a real server ignores a leaderboard frame it does not hold (the leaderboard then reads the models' metrics)
+        board_frame = state.frames.get(_key_name(spec_in.get("leaderboard_frame")) or "")
     if frame is None:
         # a real server: 412 for a JSON spec; a form-encoded one without a frame crashes it (500 NullPointerException)
         raise precondition(NO_TRAINING_DATA)
@@ -152,6 +160,12 @@ def build(state: H2O3MockState, call: Call) -> Reply:
         se = _ensemble(f"StackedEnsemble_BestOfFamily_1_AutoML_{suffix}", bases, training_copy, nfolds, times)
         run.models.append(se)
         run.steps.append({"name": "StackedEnsemble", "alias": None, "steps": [dict(ENSEMBLE_STEP)]})
+    if board_frame is not None:
+        run.leaderboard_frame, run.leaderboard_checksum = board_frame.name, board_frame.checksum()
+        for model in run.models:
+            scored = training.model_metrics(model, board_frame, times.end)
+            if scored is not None:
+                run.board_metrics[model.id] = scored
     run.events.append((times.end, "INFO", "Workflow", "AutoML build stopped: no more steps", "stop_reason", ""))
     run.events.append((times.end, "INFO", "Workflow", "AutoML build done", "stop_epoch", str(times.end // 1000)))
     info = JobInfo(automl_id, "AutoML", None, progress_msg="AutoML build", companions=[training_copy, *run.models])
@@ -178,7 +192,7 @@ def automl(state: H2O3MockState, call: Call) -> Reply:
         training_frame=key(run.training_frame, "Frame"),
         validation_frame=None,
         blending_frame=None,
-        leaderboard_frame=None,
+        leaderboard_frame=_frame_key(run.leaderboard_frame),
         project_name=run.project_name,
         leaderboard=board,
         leaderboard_table=board["table"],
@@ -408,9 +422,14 @@ def _ensemble_parameters(model_id: str, bases: list[Model], frame: str, response
     return out
 
 
-def _metric(model: Model, name: str) -> float:
-    # as a grid's sort (a real 3.46.0.12 ranks both by the validation frame's metrics when there are no folds)
-    metrics = grid_metrics.ranking_metrics(model)
+def _frame_key(name: str | None) -> JSONDict | None:
+    return key(name, "Frame") if name else None
+
+
+def _metric(run: AutoMLRun, model: Model, name: str) -> float:
+    # on the leaderboard frame; without one as a grid's sort (a real 3.46.0.12 ranks both by the validation frame's
+    # metrics when there are no folds)
+    metrics = run.board_metrics.get(model.id) or grid_metrics.ranking_metrics(model)
     field_name = {"auc": "AUC", "aucpr": "pr_auc", "mse": "MSE", "rmse": "RMSE", "mean_residual_deviance": "MSE"}
     value = metrics.get(field_name.get(name, name), math.nan)
     return float(value) if isinstance(value, int | float) else math.nan
@@ -420,7 +439,7 @@ def _ranked(run: AutoMLRun, models: list[Model]) -> list[Model]:
     decreasing = run.sort_metric in DECREASING
 
     def rank(m: Model) -> float:
-        v = _metric(m, run.sort_metric)
+        v = _metric(run, m, run.sort_metric)
         return math.inf if math.isnan(v) else (-v if decreasing else v)
 
     return sorted(models, key=rank)
@@ -440,7 +459,7 @@ def leaderboard_json(state: H2O3MockState, run: AutoMLRun, *, extensions: tuple[
     columns += [(e, *kinds[e], e) for e in extensions]
     rows = []
     for i, m in enumerate(ranked):
-        row: list[Any] = [str(i), m.id, *[_metric(m, name) for name in metrics]]
+        row: list[Any] = [str(i), m.id, *[_metric(run, m, name) for name in metrics]]
         extra = {
             "training_time_ms": int(m.body["output"]["run_time"]),
             "predict_time_per_row_ms": 0.01,
@@ -456,9 +475,9 @@ def leaderboard_json(state: H2O3MockState, run: AutoMLRun, *, extensions: tuple[
     body.update(
         project_name=run.automl_id,
         models=[key(m.id, "Model") for m in ranked],
-        leaderboard_frame=None,
-        leaderboard_frame_checksum=0,
-        sort_metrics=[_metric(m, run.sort_metric) for m in ranked] if ranked else None,
+        leaderboard_frame=_frame_key(run.leaderboard_frame),
+        leaderboard_frame_checksum=run.leaderboard_checksum,
+        sort_metrics=[_metric(run, m, run.sort_metric) for m in ranked] if ranked else None,
         sort_metric=run.sort_metric if ranked else None,
         sort_decreasing=run.sort_metric in DECREASING or not ranked,
         table=table,
@@ -512,6 +531,7 @@ def _spec_json(body: JSONDict, project: str, nfolds: int, frame: str, response: 
         stopping_criteria=stopping,
         distribution=str(control.get("distribution") or "AUTO").upper(),
     )
+    spec_in = dict(body.get("input_spec") or {})
     input_spec = metadata.skeleton("AutoMLInputV99")
     input_spec.update(
         training_frame=key(frame, "Frame"),
@@ -520,7 +540,10 @@ def _spec_json(body: JSONDict, project: str, nfolds: int, frame: str, response: 
             "column_name": response,
             "is_member_of_frames": None,
         },
-        sort_metric=str(dict(body.get("input_spec") or {}).get("sort_metric") or "AUTO"),
+        sort_metric=str(spec_in.get("sort_metric") or "AUTO"),
+        # echoed as given, a frame the server does not hold included
+        validation_frame=_frame_key(_key_name(spec_in.get("validation_frame"))),
+        leaderboard_frame=_frame_key(_key_name(spec_in.get("leaderboard_frame"))),
     )
     build_models = metadata.skeleton("AutoMLBuildModelsV99")
     build_models.update(
