@@ -4,6 +4,9 @@ A run trains a few base models (GLM, DRF, GBM, as many as ``max_models`` allows,
 most three) with cross-validation, then two stacked ensembles that average their
 base models' predictions; the leaderboard ranks them by their metrics on the
 ``leaderboard_frame`` when one is given, else by their cross-validation metrics.
+Without cross-validation (nfolds=0) the models score a validation frame, cut
+90/10 out of the training frame when none is given, which the leaderboard then
+reads, and no ensemble is made, as on a real 3.46.0.12.
 The run is one job on the state's clock: the models appear when it is done, as a
 real run's leaderboard fills while it runs.
 """
@@ -45,6 +48,14 @@ LEADERBOARD_METRICS = {
 }
 DECREASING = {"auc", "aucpr"}
 NO_TRAINING_DATA = "No training data has been specified, either as a path or a key, or it is not available anymore."
+NO_CV = "Cross-validation disabled by user: no fold column nor nfolds > 1."
+SPLIT = (
+    "Since cross-validation is disabled, and validation frame(s) were not provided, automatically split the training "
+    "data into training, validation frame(s) in the ratio 90/10/0."
+)
+NO_ENSEMBLE = (
+    "Cross-validation is disabled by the user and no blending frame was provided; skipping StackedEnsemble '{}'."
+)
 EXTENSIONS = ("training_time_ms", "predict_time_per_row_ms", "algo")
 EVENT_COLUMNS = ("timestamp", "level", "stage", "message", "name", "value")
 
@@ -61,7 +72,10 @@ class AutoMLRun:
     sort_metric: str
     job_id: str
     models: list[Model] = field(default_factory=list)
-    #: the frame the leaderboard scores the models on (``input_spec.leaderboard_frame``), and its checksum
+    #: the frame the models score as their validation frame (none with cross-validation)
+    validation_frame: str | None = None
+    #: the frame the leaderboard scores the models on (``input_spec.leaderboard_frame``, else without
+    #: cross-validation the validation frame), and its checksum
     leaderboard_frame: str | None = None
     leaderboard_checksum: int = 0
     #: each model's metrics on that frame, by model id
@@ -138,10 +152,22 @@ def build(state: H2O3MockState, call: Call) -> Reply:
     max_models = int(criteria.get("max_models") or 0) or len(algos)
     algos = algos[: max(1, min(max_models, len(algos)))]
     training_copy = Frame(f"{project}_training_{frame.name}", frame.columns)
+    split = None
+    if nfolds == 0 and validation is None and frame.rows > 1:
+        training_copy, split = _split(frame, project, seed)
+        validation = split
+    if nfolds == 0:
+        board_frame = board_frame or validation
     times = training.BuildTimes(state.epoch_ms(), state.epoch_ms() + int(state.timings.model.total * 1000))
     run = AutoMLRun(automl_id, project, {}, training_copy.name, target.category, sort_metric, "")
-    run.events.append((state.epoch_ms(), "INFO", "Workflow", f"Project: {project}", None, ""))
-    run.events.append((state.epoch_ms(), "INFO", "Validation", f"Build control seed: {seed}", None, ""))
+    run.validation_frame = validation.name if validation is not None else None
+    now = state.epoch_ms()
+    run.events.append((now, "INFO", "Workflow", f"Project: {project}", None, ""))
+    if nfolds == 0:
+        run.events.append((now, "INFO", "Validation", NO_CV, None, ""))
+    run.events.append((now, "INFO", "Validation", f"Build control seed: {seed}", None, ""))
+    if split is not None:
+        run.events.append((now, "INFO", "DataImport", SPLIT, None, ""))
     bases = []
     suffix = project.split("_", 1)[1]
     for prefix, algo, step_id, group in algos:
@@ -155,7 +181,12 @@ def build(state: H2O3MockState, call: Call) -> Reply:
             (times.end, "INFO", "ModelTraining", f"{model.id} [{prefix[:3]} {step_id}] complete", None, "")
         )
     run.models = list(bases)
-    if len(bases) > 1 and "stackedensemble" not in excluded and (not included or "stackedensemble" in included):
+    wants_ensemble = "stackedensemble" not in excluded and (not included or "stackedensemble" in included)
+    if nfolds == 0 and wants_ensemble:
+        # a real run stacks on cross-validation predictions or a blending frame (which the mock does not take)
+        for step in ("best_of_family_xglm", "all_xglm"):
+            run.events.append((times.end, "INFO", "ModelTraining", NO_ENSEMBLE.format(step), None, ""))
+    elif len(bases) > 1 and wants_ensemble:
         # one base model per family: a real run's AllModels ensemble would repeat BestOfFamily, so it makes only that
         se = _ensemble(f"StackedEnsemble_BestOfFamily_1_AutoML_{suffix}", bases, training_copy, nfolds, times)
         run.models.append(se)
@@ -168,7 +199,8 @@ def build(state: H2O3MockState, call: Call) -> Reply:
                 run.board_metrics[model.id] = scored
     run.events.append((times.end, "INFO", "Workflow", "AutoML build stopped: no more steps", "stop_reason", ""))
     run.events.append((times.end, "INFO", "Workflow", "AutoML build done", "stop_epoch", str(times.end // 1000)))
-    info = JobInfo(automl_id, "AutoML", None, progress_msg="AutoML build", companions=[training_copy, *run.models])
+    frames = [training_copy] if split is None else [training_copy, split]
+    info = JobInfo(automl_id, "AutoML", None, progress_msg="AutoML build", companions=[*frames, *run.models])
     job = state.submit("automl", "AutoML build", info, state.timings.model)
     run.job_id = job.id
     job_body = job_json(state, job)
@@ -190,7 +222,7 @@ def automl(state: H2O3MockState, call: Call) -> Reply:
         automl_id=automl_key(run.automl_id),
         verbosity=verbosity.upper() if verbosity else None,
         training_frame=key(run.training_frame, "Frame"),
-        validation_frame=None,
+        validation_frame=_frame_key(run.validation_frame),
         blending_frame=None,
         leaderboard_frame=_frame_key(run.leaderboard_frame),
         project_name=run.project_name,
@@ -420,6 +452,18 @@ def _ensemble_parameters(model_id: str, bases: list[Model], frame: str, response
             continue
         out.append(builders.parameter_entry(spec, given.get(spec.name, spec.default), given.get(spec.name)))
     return out
+
+
+def _split(frame: Frame, project: str, seed: int) -> tuple[Frame, Frame]:
+    """The training and validation frames a run without cross-validation nor a validation frame cuts from its
+    training frame: about 90/10, by a seeded draw per row (a real server's own split takes other rows)."""
+    draw = random.Random(seed if seed != -1 else project)
+    valid = [r for r in range(frame.rows) if draw.random() < 0.1] or [frame.rows - 1]
+    kept = sorted(set(range(frame.rows)) - set(valid))
+    return (
+        Frame(f"{project}_training_{frame.name}", [c.take(kept) for c in frame.columns]),
+        Frame(f"{project}_validation_{frame.name}", [c.take(valid) for c in frame.columns]),
+    )
 
 
 def _frame_key(name: str | None) -> JSONDict | None:
