@@ -422,6 +422,9 @@ def test_validation_errors_match_the_real_server(client: H2O3Client, clock: Manu
         ({"training_frame": "nope.hex"}, 400, "Object with key='nope.hex' doesn't exist in DKV."),
         ({"ntrees": "-1"}, 412, "Requested ntrees must be between 1 and 100000"),
         ({"learn_rate": "2"}, 412, "learn_rate must be between 0 and 1"),
+        ({"max_depth": "-1"}, 412, "_max_depth must be >= 0."),
+        ({"min_rows": "0"}, 412, "_min_rows must be > 0."),
+        ({"response_column": "x1", "distribution": "bernoulli"}, 412, "categorical\n\nFor more information visit:"),
     ]
     for extra, status, text in cases:
         with pytest.raises(H2O3ResponseError) as caught:

@@ -27,6 +27,9 @@ BUILDS: dict[str, tuple[str, dict[str, str]]] = {
     "drf_default": ("drf", {}),
     "drf_min_rows_10": ("drf", {"min_rows": "10"}),
     "glm_default": ("glm", {}),
+    "gbm_max_depth": ("gbm", {"min_rows": "1", "max_depth": "-1"}),
+    "drf_min_rows_0": ("drf", {"min_rows": "0"}),
+    "gbm_bernoulli_on_numbers": ("gbm", {"min_rows": "1", "distribution": "bernoulli", "response_column": "x2"}),
 }
 
 

@@ -89,7 +89,8 @@ GLM_TRACES = (
 # what SharedTree, GBM and DRF check, after ModelBuilder's hints
 TREE_FIELDS = frozenset({"ntrees", "max_depth", "min_rows", "sample_rate", "learn_rate", "distribution"})
 LOG_LEVELS = {"ERRR": 1, "WARN": 2, "INFO": 3, "TRACE": 5}
-GLM_REGRESSION_HINT = "\n\nFor more information visit:\n  https://github.com/h2oai/h2o-3/discussions/15513"
+# the hint a real server appends to a response that does not fit the family or distribution
+RESPONSE_HINT = "\n\nFor more information visit:\n  https://github.com/h2oai/h2o-3/discussions/15513"
 
 
 def params_schema(algo: str) -> str:
@@ -157,7 +158,7 @@ def validate(algo: str, values: dict[str, Any], frame: Frame) -> list[tuple[str,
     if algo == "glm" and response is not None and response.has_numbers:
         family = glm_family(values, response)
         if family in NUMERIC_FAMILIES and response.type == "enum":
-            errors.append(("response", "Regression requires numeric response, got categorical." + GLM_REGRESSION_HINT))
+            errors.append(("response", "Regression requires numeric response, got categorical." + RESPONSE_HINT))
         elif family == "binomial" and not _binary(response):
             errors.append(
                 ("family", "Binomial requires the response to be a 2-class categorical or a binary numerical column")
@@ -174,10 +175,10 @@ def _tree_errors(algo: str, values: dict[str, Any], frame: Frame, response: Colu
     if not 1 <= ntrees <= 100_000:
         errors.append(("ntrees", "Requested ntrees must be between 1 and 100000"))
     if values.get("max_depth", 0) < 0:
-        errors.append(("max_depth", "max_depth must be >= 0"))
+        errors.append(("max_depth", "_max_depth must be >= 0."))
     min_rows = float(values.get("min_rows", 1.0))
     if min_rows <= 0:
-        errors.append(("min_rows", "Parameter min_rows must be > 0."))
+        errors.append(("min_rows", "_min_rows must be > 0."))
     weighted = weighted_rows(values, frame)
     if weighted < 2 * min_rows:  # one split needs min_rows (weighted) rows on each side
         errors.append(
@@ -196,7 +197,9 @@ def _tree_errors(algo: str, values: dict[str, Any], frame: Frame, response: Colu
             errors.append(("learn_rate", "learn_rate must be between 0 and 1"))
         bernoulli = str(values.get("distribution", "AUTO")).lower() == "bernoulli"
         if bernoulli and response is not None and (response.type != "enum" or len(response.domain or []) != 2):
-            errors.append(("distribution", "Binomial requires the response to be a 2-class categorical"))
+            errors.append(
+                ("distribution", "Binomial requires the response to be a 2-class categorical" + RESPONSE_HINT)
+            )
     return errors
 
 
