@@ -148,10 +148,6 @@ DEVIATIONS: dict[str, str] = {
     "1) and ends a cumulative sum, max or min; but a column of ±Infinity downloads as Infinity (a real server that "
     "typed it int writes Java's Long limits, 9223372036854775807) and sumNA of a column holding +Infinity is "
     "Infinity (a real server answers its finite mean times its rows): the server's defects are not copied",
-    "POST /99/Grid/{algo} without a training_frame": "a search whose every model fails (in failed_params), as the "
-    "mock's ModelBuilders take a build without one; a real 3.46.0.12 answers 400 'The frame being grid-searched "
-    "over must have a Key', which the contract's schema-valid requests (it requires no frame) would meet as a "
-    "rejection",
     "monotone_constraints, interaction_pairs": "a JSON array of objects the server's gson cannot read (a list for a "
     "value, not an array) is the 412 of any unconvertible value; a real 3.46.0.12 answers 500 IllegalStateException",
     "split_frame (Rapids h2o.runif)": "the mock draws from Python's random with the same seed: a seeded "

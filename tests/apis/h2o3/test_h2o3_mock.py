@@ -422,6 +422,9 @@ def test_validation_errors_match_the_real_server(client: H2O3Client, clock: Manu
         ({"training_frame": "nope.hex"}, 400, "Object with key='nope.hex' doesn't exist in DKV."),
         ({"ntrees": "-1"}, 412, "Requested ntrees must be between 1 and 100000"),
         ({"learn_rate": "2"}, 412, "learn_rate must be between 0 and 1"),
+        ({"max_depth": "-1"}, 412, "_max_depth must be >= 0."),
+        ({"min_rows": "0"}, 412, "_min_rows must be > 0."),
+        ({"response_column": "x1", "distribution": "bernoulli"}, 412, "categorical\n\nFor more information visit:"),
     ]
     for extra, status, text in cases:
         with pytest.raises(H2O3ResponseError) as caught:
@@ -434,6 +437,41 @@ def test_validation_errors_match_the_real_server(client: H2O3Client, clock: Manu
     with pytest.raises(H2O3ResponseError) as glm:
         client.build_model("glm", training_frame=frame, response_column="label", family="gaussian")
     assert glm.value.messages[0][0] == "response"
+
+
+def test_tree_builds_on_a_frame_too_small_to_split_are_refused(
+    client: H2O3Client, clock: ManualClock, tmp_path: Path
+) -> None:
+    """GBM and DRF need twice ``min_rows`` (weighted) rows, as a real 3.46.0.12 checks after its hints; GLM does not."""
+    path = tmp_path / "small.csv"
+    rows = [f"{i * 1.5},{(i * 7) % 5},{0.5 + (i % 2) / 2},{'yes' if i % 2 else 'no'}" for i in range(19)]
+    path.write_text("\n".join(["x1,x2,w,label", *rows]) + "\n")
+    frame = load(client, clock, path)
+    base = {"training_frame": frame, "response_column": "label"}
+    refused = {
+        "gbm": ({}, "min_rows=10.0: must have at least 20.0 (weighted) rows, but have only 19.0."),
+        "drf": ({"min_rows": "10"}, "min_rows=10.0: must have at least 20.0 (weighted) rows, but have only 19.0."),
+    }
+    for algo, (extra, text) in refused.items():
+        with pytest.raises(H2O3ResponseError) as caught:
+            client.build_model(algo, **base, **extra)
+        err = caught.value
+        assert (err.status, err.schema, err.body["error_count"]) == (412, "H2OModelBuilderErrorV3", 2)
+        assert err.messages == [("min_rows", f"The dataset size is too small to split for {text}")]
+        assert err.body["messages"][-1]["message_type"] == "ERRR"  # after every hint, where a real server puts it
+    with pytest.raises(H2O3ResponseError) as weighted:
+        client.build_model("gbm", **base, min_rows="8", weights_column="w")
+    assert weighted.value.messages == [
+        ("min_rows", "The dataset size is too small to split for min_rows=8.0: must have at least 16.0 (weighted) "
+         "rows, but have only 14.0.")
+    ]  # fmt: skip
+    with pytest.raises(H2O3ResponseError) as both:
+        client.build_model("gbm", **base, learn_rate="2")
+    assert [field for field, _ in both.value.messages] == ["min_rows", "learn_rate"]
+    for algo, extra in (("gbm", {"min_rows": "1"}), ("drf", {}), ("glm", {})):
+        job = client.build_model(algo, **base, **extra)["job"]
+        clock.advance(3600)
+        assert client.job(job["key"]["name"])["status"] == "DONE", algo
 
 
 def test_delete_and_lists(client: H2O3Client, clock: ManualClock, train_csv: Path) -> None:

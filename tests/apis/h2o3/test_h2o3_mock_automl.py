@@ -169,3 +169,77 @@ def test_without_folds_the_leaderboard_ranks_by_the_validation_frame_as_a_real_s
         output = client.model(model_id)["output"]
         assert output["validation_metrics"]["frame"]["name"] == "aml_va"
         assert logloss == output["validation_metrics"]["logloss"] != output["training_metrics"]["logloss"]
+
+
+def test_a_leaderboard_frame_scores_the_leaderboard_and_is_echoed_as_on_a_real_server(
+    http: httpx.Client, client: H2O3Client, clock: ManualClock, train_csv: Path
+) -> None:
+    """A real 3.46.0.12 ranks the models by their metrics on ``leaderboard_frame`` and names it in every answer."""
+    raw = client.import_files(str(train_csv))["destination_frames"]
+    frame = client.parse(client.parse_setup(raw))["destination_frame"]["name"]
+    clock.advance(10.0)
+    for name, rows in (("aml_tr", "[0:140]"), ("aml_lb", "[140:60]")):
+        assert http.post("/99/Rapids", data={"ast": f"(tmp= {name} (rows {frame} {rows}))"}).status_code == 200
+    spec = {
+        "build_control": {"nfolds": 3, "stopping_criteria": {"max_models": 2, "seed": 1}},
+        "build_models": {"exclude_algos": ["DeepLearning", "XGBoost", "GBM"]},
+        "input_spec": {"training_frame": "aml_tr", "leaderboard_frame": "aml_lb", "response_column": "label"},
+    }
+    built = http.post("/99/AutoMLBuilder", json=spec).json()
+    assert built["input_spec"]["leaderboard_frame"]["name"] == "aml_lb"
+    automl_id = built["job"]["dest"]["name"]
+    clock.advance(60.0)
+    done = http.get(f"/99/AutoML/{automl_id}").json()
+    board = http.get(f"/99/Leaderboards/{automl_id}").json()
+    assert done["leaderboard_frame"]["name"] == board["leaderboard_frame"]["name"] == "aml_lb"
+    assert board["leaderboard_frame_checksum"] == client.frame("aml_lb")["checksum"]
+    ids = [m["name"] for m in board["models"]]
+    assert len(ids) == 3  # GLM, DRF and their ensemble
+    on_frame = [http.get(f"/3/ModelMetrics/models/{m}/frames/aml_lb").json()["model_metrics"][0]["AUC"] for m in ids]
+    assert board["sort_metrics"] == on_frame == sorted(on_frame, reverse=True)
+    trained = [client.model(m)["output"]["cross_validation_metrics"]["AUC"] for m in ids]
+    assert on_frame != trained
+
+    unheld = {**spec, "input_spec": {**spec["input_spec"], "leaderboard_frame": "nope.hex"}}
+    ignored = http.post("/99/AutoMLBuilder", json=unheld).json()
+    assert ignored["input_spec"]["leaderboard_frame"]["name"] == "nope.hex"  # echoed, then ignored: as a real server
+    clock.advance(60.0)
+    other = http.get(f"/99/Leaderboards/{ignored['job']['dest']['name']}").json()
+    assert (other["leaderboard_frame"], other["leaderboard_frame_checksum"]) == (None, 0)
+
+
+def test_without_folds_nor_a_validation_frame_a_run_cuts_one_from_its_training_frame(
+    http: httpx.Client, client: H2O3Client, clock: ManualClock, train_csv: Path
+) -> None:
+    """As a real 3.46.0.12 (nfolds=0): about 90/10, the models score the cut, the leaderboard reads it, no ensemble."""
+    raw = client.import_files(str(train_csv))["destination_frames"]
+    frame = client.parse(client.parse_setup(raw))["destination_frame"]["name"]
+    clock.advance(10.0)
+    spec = {
+        "build_control": {"nfolds": 0, "stopping_criteria": {"max_models": 2, "seed": 1}},
+        "build_models": {"exclude_algos": ["DeepLearning", "XGBoost", "GBM"]},
+        "input_spec": {"training_frame": frame, "response_column": "label"},
+    }
+    built = http.post("/99/AutoMLBuilder", json=spec).json()
+    project = built["build_control"]["project_name"]
+    clock.advance(60.0)
+    done = http.get(f"/99/AutoML/{built['job']['dest']['name']}").json()
+    cut = f"{project}_validation_{frame}"
+    assert done["validation_frame"]["name"] == done["leaderboard_frame"]["name"] == cut
+    assert done["leaderboard"]["leaderboard_frame"]["name"] == cut
+    rows = [client.frame(name)["rows"] for name in (done["training_frame"]["name"], cut)]
+    assert sum(rows) == 200
+    assert 0 < rows[1] < rows[0]
+    ids = [m["name"] for m in done["leaderboard"]["models"]]
+    assert sorted(i.split("_")[0] for i in ids) == ["DRF", "GLM"]  # no ensemble without folds nor blending frame
+    valid = [client.model(i)["output"]["validation_metrics"] for i in ids]
+    assert {v["frame"]["name"] for v in valid} == {cut}
+    assert done["leaderboard"]["sort_metrics"] == [v["AUC"] for v in valid]
+    messages = _column(done["event_log_table"], "message")
+    assert any("automatically split the training data" in m for m in messages)
+    assert sum("skipping StackedEnsemble" in m for m in messages) == 2
+
+
+def _column(table: dict[str, Any], name: str) -> list[Any]:
+    data: list[Any] = table["data"][[c["name"] for c in table["columns"]].index(name)]
+    return data

@@ -1,5 +1,7 @@
 """AutoML on the mock against a real local H2O-3 3.46.0.12: the same build spec (JSON, as h2o-py posts it) gets
-answers with the same fields, a leaderboard of the same models and columns, and an ensemble shaped the same."""
+answers with the same fields, a leaderboard of the same models and columns, and an ensemble shaped the same; a
+run given a leaderboard_frame names it where the real one does, and one without folds nor a validation frame cuts
+one from its training frame that the models score and the leaderboard reads, and makes no ensemble."""
 
 from __future__ import annotations
 
@@ -19,16 +21,23 @@ from h2oharness.mocks.serve import serve
 from h2oharness.targets import Target
 
 
-def _run(http: httpx.Client, csv_path: Path) -> dict[str, Any]:
-    """A small AutoML run (GLM and DRF, three folds) and everything h2o-py reads of it."""
-    client = H2O3Client(http)
+def _parsed(client: H2O3Client, csv_path: Path, prefix: str) -> str:
     raw = client.import_files(str(csv_path))["destination_frames"]
-    frame = f"automl_{uuid.uuid4().hex[:8]}.hex"
+    frame = f"{prefix}_{uuid.uuid4().hex[:8]}.hex"
     client.wait(client.parse(client.parse_setup(raw), destination_frame=frame)["job"]["key"]["name"], timeout=60)
+    return frame
+
+
+def _run(http: httpx.Client, csv_path: Path, board_path: Path | None = None, nfolds: int = 3) -> dict[str, Any]:
+    """A small AutoML run (GLM and DRF, three folds) and everything h2o-py reads of it; with ``board_path``, the
+    leaderboard scores the models on that CSV's frame."""
+    client = H2O3Client(http)
+    frame = _parsed(client, csv_path, "automl")
+    board_frame = {"leaderboard_frame": _parsed(client, board_path, "board")} if board_path else {}
     spec = {
-        "build_control": {"nfolds": 3, "stopping_criteria": {"max_models": 2, "seed": 1, "max_runtime_secs": 60}},
+        "build_control": {"nfolds": nfolds, "stopping_criteria": {"max_models": 2, "seed": 1, "max_runtime_secs": 60}},
         "build_models": {"exclude_algos": ["DeepLearning", "XGBoost", "GBM"]},
-        "input_spec": {"training_frame": frame, "response_column": "label", "sort_metric": "AUTO"},
+        "input_spec": {"training_frame": frame, "response_column": "label", "sort_metric": "AUTO", **board_frame},
     }
     built = http.post("/99/AutoMLBuilder", content=json.dumps(spec), headers={"Content-Type": "application/json"})
     assert built.status_code == 200, built.text[:300]
@@ -39,7 +48,8 @@ def _run(http: httpx.Client, csv_path: Path) -> dict[str, Any]:
     board = http.get(f"/99/Leaderboards/{automl_id}", params={"extensions": "[ALL]"}).json()
     ensembles = [m["name"] for m in automl["leaderboard"]["models"] if m["name"].startswith("StackedEnsemble")]
     ensemble = client.model(ensembles[0]) if ensembles else None
-    return {"builder": builder, "automl": automl, "board": board, "ensemble": ensemble}
+    scored = [client.model(m["name"])["output"]["validation_metrics"] for m in board["models"]]
+    return {"builder": builder, "automl": automl, "board": board, "ensemble": ensemble, "scored": scored, **board_frame}
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +103,65 @@ def test_the_ensemble_is_shaped_as_the_real_one(both: tuple[dict[str, Any], ...]
     assert {p["name"] for p in mock["parameters"]} == {p["name"] for p in real["parameters"]}  # order: DEVIATIONS
     descriptions = [side["output"]["cross_validation_metrics"]["description"] for side in (real, mock)]
     assert descriptions[1] == descriptions[0]
+
+
+@pytest.fixture(scope="module")
+def with_board(h2o3_local: Target, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], ...]:
+    """A run given a leaderboard frame (other rows of the same data) on the real server and on the mock."""
+    folder = Path(tmp_path_factory.mktemp("automl_board_fidelity"))
+    (folder / "train.csv").write_text(classification_csv())
+    (folder / "board.csv").write_text(classification_csv(60, seed=5))
+    with httpx.Client(base_url=h2o3_local.url, auth=h2o3_local.credentials.httpx_auth(), timeout=120) as real_http:
+        real = _run(real_http, folder / "train.csv", folder / "board.csv")
+    state = H2O3MockState(clock=MonotonicClock(speed=20.0))
+    with serve(make_app(state)) as served, httpx.Client(base_url=served.url, timeout=120) as mock_http:
+        mock = _run(mock_http, folder / "train.csv", folder / "board.csv")
+    assert state.internal_errors == []
+    return real, mock
+
+
+@pytest.mark.live
+def test_a_leaderboard_frame_is_named_where_the_real_server_names_it(with_board: tuple[dict[str, Any], ...]) -> None:
+    for side in with_board:
+        named = side["leaderboard_frame"]
+        assert side["builder"]["input_spec"]["leaderboard_frame"]["name"] == named
+        assert side["automl"]["leaderboard_frame"]["name"] == named
+        assert side["automl"]["leaderboard"]["leaderboard_frame"]["name"] == named
+        assert side["board"]["leaderboard_frame"]["name"] == named
+        assert side["board"]["leaderboard_frame_checksum"] != 0
+    real, mock = with_board
+    assert sorted(_prefixes(mock["board"])) == sorted(_prefixes(real["board"]))
+    assert mock["board"]["sort_metric"] == real["board"]["sort_metric"] == "auc"
+    assert len(mock["board"]["sort_metrics"]) == len(real["board"]["sort_metrics"])
+
+
+@pytest.fixture(scope="module")
+def without_folds(h2o3_local: Target, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], ...]:
+    """A run with nfolds=0 and neither a validation nor a leaderboard frame, on the real server and on the mock."""
+    csv_path = Path(tmp_path_factory.mktemp("automl_split_fidelity")) / "train.csv"
+    csv_path.write_text(classification_csv())
+    with httpx.Client(base_url=h2o3_local.url, auth=h2o3_local.credentials.httpx_auth(), timeout=120) as real_http:
+        real = _run(real_http, csv_path, nfolds=0)
+    state = H2O3MockState(clock=MonotonicClock(speed=20.0))
+    with serve(make_app(state)) as served, httpx.Client(base_url=served.url, timeout=120) as mock_http:
+        mock = _run(mock_http, csv_path, nfolds=0)
+    assert state.internal_errors == []
+    return real, mock
+
+
+@pytest.mark.live
+def test_without_folds_a_run_cuts_its_validation_frame_as_the_real_server_does(
+    without_folds: tuple[dict[str, Any], ...],
+) -> None:
+    for side in without_folds:
+        automl = side["automl"]
+        project, frame = automl["project_name"], side["builder"]["input_spec"]["training_frame"]["name"]
+        cut = f"{project}_validation_{frame}"
+        assert automl["training_frame"]["name"] == f"{project}_training_{frame}"
+        assert automl["validation_frame"]["name"] == automl["leaderboard_frame"]["name"] == cut
+        assert side["board"]["leaderboard_frame"]["name"] == cut
+        assert [v["frame"]["name"] for v in side["scored"]] == [cut] * len(side["scored"])
+        assert side["board"]["sort_metrics"] == [v["AUC"] for v in side["scored"]]
+    real, mock = without_folds
+    assert sorted(_prefixes(mock["board"])) == sorted(_prefixes(real["board"])) == ["DRF_1", "GLM_1"]
+    assert mock["automl"]["modeling_steps"] == real["automl"]["modeling_steps"]

@@ -138,6 +138,30 @@ def test_a_search_the_real_server_refuses_is_412(
     assert text in resp.json()["msg"]
 
 
+def test_a_search_without_a_training_frame_is_400_unless_it_names_its_grid(
+    http: httpx.Client, clock: ManualClock
+) -> None:
+    """No frame to name the grid after: 400, as on a real 3.46.0.12; with a grid id each model fails instead."""
+    hyper = '{"max_depth": [1,2]}'
+    refused = http.post("/99/Grid/gbm", data={"response_column": "label", "hyper_parameters": hyper})
+    assert refused.status_code == 400
+    body = refused.json()
+    assert (body["__meta"]["schema_name"], body["exception_type"]) == (
+        "H2OErrorV3",
+        "java.lang.IllegalArgumentException",
+    )
+    assert body["msg"] == "\n\nERROR MESSAGE:\n\nThe frame being grid-searched over must have a Key\n\n"
+    assert http.get("/99/Grids").json()["grids"] == []
+    named = http.post("/99/Grid/gbm", data={"response_column": "label", "hyper_parameters": hyper, "grid_id": "g"})
+    assert named.status_code == 200
+    clock.advance(60.0)
+    grid = http.get("/99/Grids/g").json()
+    assert grid["model_ids"] == []
+    assert [d.split("Details: ")[1] for d in grid["failure_details"]] == [
+        "ERRR on field: _train: Missing training frame\n"
+    ] * 2
+
+
 def test_a_grid_appends_only_from_its_own_frame_and_resumes_a_cancelled_search(
     http: httpx.Client, clock: ManualClock, frame: str
 ) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from h2oharness.apis.h2o3.mockparts import csvparse, learn, metadata, metrics, params
 from h2oharness.apis.h2o3.mockparts.calls import hex_name
+from h2oharness.apis.h2o3.mockparts.doubles import java_string
 from h2oharness.apis.h2o3.mockparts.frames import Frame
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState, RawSource
 from h2oharness.apis.h2o3.mockparts.wire import H2OError, encode
@@ -221,3 +222,12 @@ def test_a_columns_summary_is_computed_once_and_again_after_an_in_place_change()
     assert percentiles(col, [0.0, 1.0]) == [10.0, 40.0]
     assert histogram(col)[1] == 10.0
     assert (col.rollups().missing, col.rollups().mean) == (0, 25.0)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(20.0, "20.0"), (16.5, "16.5"), (0.001, "0.001"), (1e7, "1.0E7"), (1.5e-4, "1.5E-4"), (-2.5e20, "-2.5E20"),
+     (123456789.0, "1.23456789E8"), (-0.0, "-0.0"), (math.nan, "NaN"), (-math.inf, "-Infinity")],
+)  # fmt: skip
+def test_doubles_are_shown_as_java_shows_them(value: float, shown: str) -> None:
+    assert java_string(value) == shown

@@ -2,9 +2,13 @@
 
 A run trains a few base models (GLM, DRF, GBM, as many as ``max_models`` allows, at
 most three) with cross-validation, then two stacked ensembles that average their
-base models' predictions; the leaderboard ranks them by their cross-validation
-metrics. The run is one job on the state's clock: the models appear when it is done,
-as a real run's leaderboard fills while it runs.
+base models' predictions; the leaderboard ranks them by their metrics on the
+``leaderboard_frame`` when one is given, else by their cross-validation metrics.
+Without cross-validation (nfolds=0) the models score a validation frame, cut
+90/10 out of the training frame when none is given, which the leaderboard then
+reads, and no ensemble is made, as on a real 3.46.0.12.
+The run is one job on the state's clock: the models appear when it is done, as a
+real run's leaderboard fills while it runs.
 """
 
 from __future__ import annotations
@@ -44,6 +48,14 @@ LEADERBOARD_METRICS = {
 }
 DECREASING = {"auc", "aucpr"}
 NO_TRAINING_DATA = "No training data has been specified, either as a path or a key, or it is not available anymore."
+NO_CV = "Cross-validation disabled by user: no fold column nor nfolds > 1."
+SPLIT = (
+    "Since cross-validation is disabled, and validation frame(s) were not provided, automatically split the training "
+    "data into training, validation frame(s) in the ratio 90/10/0."
+)
+NO_ENSEMBLE = (
+    "Cross-validation is disabled by the user and no blending frame was provided; skipping StackedEnsemble '{}'."
+)
 EXTENSIONS = ("training_time_ms", "predict_time_per_row_ms", "algo")
 EVENT_COLUMNS = ("timestamp", "level", "stage", "message", "name", "value")
 
@@ -60,6 +72,14 @@ class AutoMLRun:
     sort_metric: str
     job_id: str
     models: list[Model] = field(default_factory=list)
+    #: the frame the models score as their validation frame (none with cross-validation)
+    validation_frame: str | None = None
+    #: the frame the leaderboard scores the models on (``input_spec.leaderboard_frame``, else without
+    #: cross-validation the validation frame), and its checksum
+    leaderboard_frame: str | None = None
+    leaderboard_checksum: int = 0
+    #: each model's metrics on that frame, by model id
+    board_metrics: dict[str, JSONDict] = field(default_factory=dict)
     steps: list[JSONDict] = field(default_factory=list)
     events: list[tuple[int, str, str, str, str | None, str]] = field(default_factory=list)
 
@@ -99,6 +119,8 @@ def build(state: H2O3MockState, call: Call) -> Reply:
     with state.lock:
         frame = state.frames.get(frame_name or "")
         validation = state.frames.get(_key_name(spec_in.get("validation_frame")) or "")
+        # a real server ignores a leaderboard frame it does not hold (the leaderboard then reads the models' metrics)
+        board_frame = state.frames.get(_key_name(spec_in.get("leaderboard_frame")) or "")
     if frame is None:
         # a real server: 412 for a JSON spec; a form-encoded one without a frame crashes it (500 NullPointerException)
         raise precondition(NO_TRAINING_DATA)
@@ -130,10 +152,22 @@ def build(state: H2O3MockState, call: Call) -> Reply:
     max_models = int(criteria.get("max_models") or 0) or len(algos)
     algos = algos[: max(1, min(max_models, len(algos)))]
     training_copy = Frame(f"{project}_training_{frame.name}", frame.columns)
+    split = None
+    if nfolds == 0 and validation is None and frame.rows > 1:
+        training_copy, split = _split(frame, project, seed)
+        validation = split
+    if nfolds == 0:
+        board_frame = board_frame or validation
     times = training.BuildTimes(state.epoch_ms(), state.epoch_ms() + int(state.timings.model.total * 1000))
     run = AutoMLRun(automl_id, project, {}, training_copy.name, target.category, sort_metric, "")
-    run.events.append((state.epoch_ms(), "INFO", "Workflow", f"Project: {project}", None, ""))
-    run.events.append((state.epoch_ms(), "INFO", "Validation", f"Build control seed: {seed}", None, ""))
+    run.validation_frame = validation.name if validation is not None else None
+    now = state.epoch_ms()
+    run.events.append((now, "INFO", "Workflow", f"Project: {project}", None, ""))
+    if nfolds == 0:
+        run.events.append((now, "INFO", "Validation", NO_CV, None, ""))
+    run.events.append((now, "INFO", "Validation", f"Build control seed: {seed}", None, ""))
+    if split is not None:
+        run.events.append((now, "INFO", "DataImport", SPLIT, None, ""))
     bases = []
     suffix = project.split("_", 1)[1]
     for prefix, algo, step_id, group in algos:
@@ -147,14 +181,26 @@ def build(state: H2O3MockState, call: Call) -> Reply:
             (times.end, "INFO", "ModelTraining", f"{model.id} [{prefix[:3]} {step_id}] complete", None, "")
         )
     run.models = list(bases)
-    if len(bases) > 1 and "stackedensemble" not in excluded and (not included or "stackedensemble" in included):
+    wants_ensemble = "stackedensemble" not in excluded and (not included or "stackedensemble" in included)
+    if nfolds == 0 and wants_ensemble:
+        # a real run stacks on cross-validation predictions or a blending frame (which the mock does not take)
+        for step in ("best_of_family_xglm", "all_xglm"):
+            run.events.append((times.end, "INFO", "ModelTraining", NO_ENSEMBLE.format(step), None, ""))
+    elif len(bases) > 1 and wants_ensemble:
         # one base model per family: a real run's AllModels ensemble would repeat BestOfFamily, so it makes only that
         se = _ensemble(f"StackedEnsemble_BestOfFamily_1_AutoML_{suffix}", bases, training_copy, nfolds, times)
         run.models.append(se)
         run.steps.append({"name": "StackedEnsemble", "alias": None, "steps": [dict(ENSEMBLE_STEP)]})
+    if board_frame is not None:
+        run.leaderboard_frame, run.leaderboard_checksum = board_frame.name, board_frame.checksum()
+        for model in run.models:
+            scored = training.model_metrics(model, board_frame, times.end)
+            if scored is not None:
+                run.board_metrics[model.id] = scored
     run.events.append((times.end, "INFO", "Workflow", "AutoML build stopped: no more steps", "stop_reason", ""))
     run.events.append((times.end, "INFO", "Workflow", "AutoML build done", "stop_epoch", str(times.end // 1000)))
-    info = JobInfo(automl_id, "AutoML", None, progress_msg="AutoML build", companions=[training_copy, *run.models])
+    frames = [training_copy] if split is None else [training_copy, split]
+    info = JobInfo(automl_id, "AutoML", None, progress_msg="AutoML build", companions=[*frames, *run.models])
     job = state.submit("automl", "AutoML build", info, state.timings.model)
     run.job_id = job.id
     job_body = job_json(state, job)
@@ -176,9 +222,9 @@ def automl(state: H2O3MockState, call: Call) -> Reply:
         automl_id=automl_key(run.automl_id),
         verbosity=verbosity.upper() if verbosity else None,
         training_frame=key(run.training_frame, "Frame"),
-        validation_frame=None,
+        validation_frame=_frame_key(run.validation_frame),
         blending_frame=None,
-        leaderboard_frame=None,
+        leaderboard_frame=_frame_key(run.leaderboard_frame),
         project_name=run.project_name,
         leaderboard=board,
         leaderboard_table=board["table"],
@@ -408,9 +454,26 @@ def _ensemble_parameters(model_id: str, bases: list[Model], frame: str, response
     return out
 
 
-def _metric(model: Model, name: str) -> float:
-    # as a grid's sort (a real 3.46.0.12 ranks both by the validation frame's metrics when there are no folds)
-    metrics = grid_metrics.ranking_metrics(model)
+def _split(frame: Frame, project: str, seed: int) -> tuple[Frame, Frame]:
+    """The training and validation frames a run without cross-validation nor a validation frame cuts from its
+    training frame: about 90/10, by a seeded draw per row (a real server's own split takes other rows)."""
+    draw = random.Random(seed if seed != -1 else project)
+    valid = [r for r in range(frame.rows) if draw.random() < 0.1] or [frame.rows - 1]
+    kept = sorted(set(range(frame.rows)) - set(valid))
+    return (
+        Frame(f"{project}_training_{frame.name}", [c.take(kept) for c in frame.columns]),
+        Frame(f"{project}_validation_{frame.name}", [c.take(valid) for c in frame.columns]),
+    )
+
+
+def _frame_key(name: str | None) -> JSONDict | None:
+    return key(name, "Frame") if name else None
+
+
+def _metric(run: AutoMLRun, model: Model, name: str) -> float:
+    # on the leaderboard frame; without one as a grid's sort (a real 3.46.0.12 ranks both by the validation frame's
+    # metrics when there are no folds)
+    metrics = run.board_metrics.get(model.id) or grid_metrics.ranking_metrics(model)
     field_name = {"auc": "AUC", "aucpr": "pr_auc", "mse": "MSE", "rmse": "RMSE", "mean_residual_deviance": "MSE"}
     value = metrics.get(field_name.get(name, name), math.nan)
     return float(value) if isinstance(value, int | float) else math.nan
@@ -420,7 +483,7 @@ def _ranked(run: AutoMLRun, models: list[Model]) -> list[Model]:
     decreasing = run.sort_metric in DECREASING
 
     def rank(m: Model) -> float:
-        v = _metric(m, run.sort_metric)
+        v = _metric(run, m, run.sort_metric)
         return math.inf if math.isnan(v) else (-v if decreasing else v)
 
     return sorted(models, key=rank)
@@ -440,7 +503,7 @@ def leaderboard_json(state: H2O3MockState, run: AutoMLRun, *, extensions: tuple[
     columns += [(e, *kinds[e], e) for e in extensions]
     rows = []
     for i, m in enumerate(ranked):
-        row: list[Any] = [str(i), m.id, *[_metric(m, name) for name in metrics]]
+        row: list[Any] = [str(i), m.id, *[_metric(run, m, name) for name in metrics]]
         extra = {
             "training_time_ms": int(m.body["output"]["run_time"]),
             "predict_time_per_row_ms": 0.01,
@@ -456,9 +519,9 @@ def leaderboard_json(state: H2O3MockState, run: AutoMLRun, *, extensions: tuple[
     body.update(
         project_name=run.automl_id,
         models=[key(m.id, "Model") for m in ranked],
-        leaderboard_frame=None,
-        leaderboard_frame_checksum=0,
-        sort_metrics=[_metric(m, run.sort_metric) for m in ranked] if ranked else None,
+        leaderboard_frame=_frame_key(run.leaderboard_frame),
+        leaderboard_frame_checksum=run.leaderboard_checksum,
+        sort_metrics=[_metric(run, m, run.sort_metric) for m in ranked] if ranked else None,
         sort_metric=run.sort_metric if ranked else None,
         sort_decreasing=run.sort_metric in DECREASING or not ranked,
         table=table,
@@ -512,6 +575,7 @@ def _spec_json(body: JSONDict, project: str, nfolds: int, frame: str, response: 
         stopping_criteria=stopping,
         distribution=str(control.get("distribution") or "AUTO").upper(),
     )
+    spec_in = dict(body.get("input_spec") or {})
     input_spec = metadata.skeleton("AutoMLInputV99")
     input_spec.update(
         training_frame=key(frame, "Frame"),
@@ -520,7 +584,10 @@ def _spec_json(body: JSONDict, project: str, nfolds: int, frame: str, response: 
             "column_name": response,
             "is_member_of_frames": None,
         },
-        sort_metric=str(dict(body.get("input_spec") or {}).get("sort_metric") or "AUTO"),
+        sort_metric=str(spec_in.get("sort_metric") or "AUTO"),
+        # echoed as given, a frame the server does not hold included
+        validation_frame=_frame_key(_key_name(spec_in.get("validation_frame"))),
+        leaderboard_frame=_frame_key(_key_name(spec_in.get("leaderboard_frame"))),
     )
     build_models = metadata.skeleton("AutoMLBuildModelsV99")
     build_models.update(

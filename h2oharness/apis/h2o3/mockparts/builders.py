@@ -4,7 +4,8 @@ Validation answers were copied from a real 3.46.0.12: an unknown parameter or an
 unconvertible number is 412 H2OErrorV3, a bad enum value 400, an unknown training
 frame 400 "doesn't exist in DKV", and model-level problems (response column
 missing or unknown, ntrees or learn_rate out of range, a GLM family that does not
-fit the response) 412 H2OModelBuilderErrorV3 whose ``error_count`` is twice the
+fit the response, a frame with fewer than twice GBM's or DRF's ``min_rows``
+weighted rows) 412 H2OModelBuilderErrorV3 whose ``error_count`` is twice the
 number of ERRR messages, as the real server counts them.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from h2oharness.apis.h2o3.mockparts import learn, metadata
+from h2oharness.apis.h2o3.mockparts.doubles import java_string
 from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
 from h2oharness.apis.h2o3.mockparts.params import OBJECT_ARRAYS, KeyRef
 from h2oharness.apis.h2o3.mockparts.wire import (
@@ -84,8 +86,11 @@ GLM_TRACES = (
     ("nlambdas", "only applies if lambda search is on."),
     ("early_stopping", "only applies if lambda search is on."),
 )
+# what SharedTree, GBM and DRF check, after ModelBuilder's hints
+TREE_FIELDS = frozenset({"ntrees", "max_depth", "min_rows", "sample_rate", "learn_rate", "distribution"})
 LOG_LEVELS = {"ERRR": 1, "WARN": 2, "INFO": 3, "TRACE": 5}
-GLM_REGRESSION_HINT = "\n\nFor more information visit:\n  https://github.com/h2oai/h2o-3/discussions/15513"
+# the hint a real server appends to a response that does not fit the family or distribution
+RESPONSE_HINT = "\n\nFor more information visit:\n  https://github.com/h2oai/h2o-3/discussions/15513"
 
 
 def params_schema(algo: str) -> str:
@@ -146,37 +151,64 @@ def validate(algo: str, values: dict[str, Any], frame: Frame) -> list[tuple[str,
         errors.append(("response_column", f"Response column '{response_name}' must be numeric or categorical."))
     elif values.get("check_constant_response", True) and _constant(response):
         errors.append(("response", "Response cannot be constant."))
+    if response is not None and not predictors(values, frame):
+        errors.append(("train", "Training data must have at least 2 features (incl. response)."))
     if algo in ("gbm", "drf"):
-        ntrees = values.get("ntrees", 50)
-        if not 1 <= ntrees <= 100_000:
-            errors.append(("ntrees", "Requested ntrees must be between 1 and 100000"))
-        if values.get("max_depth", 0) < 0:
-            errors.append(("max_depth", "max_depth must be >= 0"))
-        sample_rate = values.get("sample_rate", 1.0)
-        if not 0 < sample_rate <= 1:
-            errors.append(("sample_rate", f"sample_rate should be in interval ]0,1] but it is {sample_rate}."))
-        if values.get("min_rows", 1.0) <= 0:
-            errors.append(("min_rows", "Parameter min_rows must be > 0."))
-    if algo == "gbm":
-        learn_rate = values.get("learn_rate", 0.1)
-        if not 0 < learn_rate <= 1:
-            errors.append(("learn_rate", "learn_rate must be between 0 and 1"))
-        bernoulli = str(values.get("distribution", "AUTO")).lower() == "bernoulli"
-        if bernoulli and response is not None and (response.type != "enum" or len(response.domain or []) != 2):
-            errors.append(("distribution", "Binomial requires the response to be a 2-class categorical"))
+        errors += _tree_errors(algo, values, frame, response)
     if algo == "glm" and response is not None and response.has_numbers:
         family = glm_family(values, response)
         if family in NUMERIC_FAMILIES and response.type == "enum":
-            errors.append(("response", "Regression requires numeric response, got categorical." + GLM_REGRESSION_HINT))
+            errors.append(("response", "Regression requires numeric response, got categorical." + RESPONSE_HINT))
         elif family == "binomial" and not _binary(response):
             errors.append(
                 ("family", "Binomial requires the response to be a 2-class categorical or a binary numerical column")
             )
         elif family == "multinomial" and response.type != "enum":
             errors.append(("family", "Multinomial requires a categorical response"))
-    if response is not None and not predictors(values, frame):
-        errors.append(("train", "Training data must have at least 2 features (incl. response)."))
     return errors
+
+
+def _tree_errors(algo: str, values: dict[str, Any], frame: Frame, response: Column | None) -> list[tuple[str, str]]:
+    """SharedTree's checks and then GBM's or DRF's, in the order a real server makes them."""
+    errors: list[tuple[str, str]] = []
+    ntrees = values.get("ntrees", 50)
+    if not 1 <= ntrees <= 100_000:
+        errors.append(("ntrees", "Requested ntrees must be between 1 and 100000"))
+    if values.get("max_depth", 0) < 0:
+        errors.append(("max_depth", "_max_depth must be >= 0."))
+    min_rows = float(values.get("min_rows", 1.0))
+    if min_rows <= 0:
+        errors.append(("min_rows", "_min_rows must be > 0."))
+    weighted = weighted_rows(values, frame)
+    if weighted < 2 * min_rows:  # one split needs min_rows (weighted) rows on each side
+        errors.append(
+            (
+                "min_rows",
+                f"The dataset size is too small to split for min_rows={java_string(min_rows)}: must have at least "
+                f"{java_string(2 * min_rows)} (weighted) rows, but have only {java_string(weighted)}.",
+            )
+        )
+    sample_rate = values.get("sample_rate", 1.0)
+    if not 0 < sample_rate <= 1:
+        errors.append(("sample_rate", f"sample_rate should be in interval ]0,1] but it is {sample_rate}."))
+    if algo == "gbm":
+        learn_rate = values.get("learn_rate", 0.1)
+        if not 0 < learn_rate <= 1:
+            errors.append(("learn_rate", "learn_rate must be between 0 and 1"))
+        bernoulli = str(values.get("distribution", "AUTO")).lower() == "bernoulli"
+        if bernoulli and response is not None and (response.type != "enum" or len(response.domain or []) != 2):
+            errors.append(
+                ("distribution", "Binomial requires the response to be a 2-class categorical" + RESPONSE_HINT)
+            )
+    return errors
+
+
+def weighted_rows(values: dict[str, Any], frame: Frame) -> float:
+    """The training frame's rows, times the mean weight when a weights column is given (its sum, as H2O-3 counts)."""
+    weights = frame.column(values.get("weights_column") or "")
+    if weights is None or not weights.has_numbers:
+        return float(frame.rows)
+    return frame.rows * weights.rollups().mean
 
 
 def _constant(col: Column) -> bool:
@@ -217,6 +249,18 @@ def traces(algo: str, category: str) -> list[tuple[str, str, str]]:
     if algo == "glm":
         items += GLM_TRACES
     return [("TRACE", f, m) for f, m in items]
+
+
+def build_messages(algo: str, category: str, errors: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """The validation messages of a build: the hints with each ERRR where a real server puts it.
+
+    ModelBuilder's own checks land amid its hints; SharedTree's and GBM's or DRF's come after them all.
+    """
+    messages = traces(algo, category)
+    late = TREE_FIELDS if algo in ("gbm", "drf") else frozenset()
+    messages[5:5] = [("ERRR", f, m) for f, m in errors if f not in late]
+    messages += [("ERRR", f, m) for f, m in errors if f in late]
+    return messages
 
 
 def messages_json(messages: list[tuple[str, str, str]]) -> list[JSONDict]:
@@ -318,8 +362,7 @@ def builder_error(
     info = ALGOS[algo]
     details = "\n".join(f"ERRR on field: _{f}: {m}" for f, m in errors)
     text = f"Illegal argument(s) for {info.upper} model: {model_id}.  Details: {details}\n"
-    messages = traces(algo, category)
-    messages[5:5] = [("ERRR", f, m) for f, m in errors]
+    messages = build_messages(algo, category, errors)
     extra = {
         "parameters": parameters_object(algo, values),
         "messages": messages_json(messages),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from decimal import Decimal
 
 
 def fsum(values: Iterable[float]) -> float:
@@ -36,3 +37,17 @@ def stdev(values: list[float]) -> float:
     """The sample standard deviation in doubles (``statistics.stdev`` works in fractions and fails on Infinity)."""
     mean = fsum(values) / len(values)
     return math.sqrt(fsum([square(v - mean) for v in values]) / (len(values) - 1))
+
+
+def java_string(value: float) -> str:
+    """Java's ``Double.toString``: ``20.0``, ``16.5``, ``1.0E7``, ``1.5E-4``, ``NaN``, ``-Infinity``."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == 0 or 1e-3 <= abs(value) < 1e7:
+        return repr(value)  # Python's shortest repr is fixed-point in this range, as Java's is
+    sign, digits, exponent = Decimal(repr(value)).as_tuple()
+    shown = "".join(map(str, digits)).rstrip("0") or "0"
+    power = int(exponent) + len(digits) - 1
+    return f"{'-' if sign else ''}{shown[0]}.{shown[1:] or '0'}E{power}"

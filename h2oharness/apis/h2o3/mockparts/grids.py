@@ -6,8 +6,9 @@ RandomDiscrete one), each through the same path as ``POST /3/ModelBuilders``, so
 each is an ordinary model and within the same budget of work. A combination that
 cannot be built (a value that does not convert, a value the builder refuses, a
 missing frame) is reported in ``failed_params`` and ``failure_details`` as a real
-3.46.0.12 reports it. As an AutoML run's, a grid's models appear when its job is
-done. Posting again to a grid id appends the combinations it has not built yet.
+3.46.0.12 reports it; a search with neither a training frame nor a grid id is
+refused (400) as it is there. As an AutoML run's, a grid's models appear when its
+job is done. Posting again to a grid id appends the combinations it has not built yet.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from h2oharness.apis.h2o3.mockparts.grid_space import (
 from h2oharness.apis.h2o3.mockparts.grid_state import Grid
 from h2oharness.apis.h2o3.mockparts.params import from_form
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState
-from h2oharness.apis.h2o3.mockparts.wire import H2OError, key, key_not_found
+from h2oharness.apis.h2o3.mockparts.wire import H2OError, bad_request, key, key_not_found
 
 GRID_FIELDS = ("hyper_parameters", "search_criteria", "grid_id", "parallelism", "recovery_dir", "job_id")
 GLM_ALPHA_WARNING = (
@@ -45,6 +46,9 @@ def train(state: H2O3MockState, call: Call) -> Reply:
     hyper = hyper_space(algo, form.get("hyper_parameters"), given)
     criteria = search_criteria(form.get("search_criteria"))
     frame_name = key_name(given.get("training_frame"))
+    if not form.get("grid_id") and frame_name is None:
+        # the grid's default id is made from the frame's: with neither, a real server refuses the search
+        raise bad_request("The frame being grid-searched over must have a Key")
     grid_id = form.get("grid_id") or _default_grid_id(state, algo, frame_name)
     with state.lock:
         grid = state.grids.get(grid_id)

@@ -7,6 +7,7 @@ import itertools
 import math
 from typing import Any
 
+from h2oharness.apis.h2o3.mockparts.doubles import java_string
 from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
 from h2oharness.apis.h2o3.mockparts.rapids_values import (
     NAN,
@@ -110,13 +111,6 @@ def op_merge(ev: Env, args: tuple[Any, ...]) -> Value:
     return fresh_frame(columns)
 
 
-def _java_double(value: float) -> str:
-    """Double.toString for the numbers a cut's labels show (1.0, -2.5, 0.125)."""
-    if value == int(value) and abs(value) < 1e7:
-        return f"{value:.1f}"
-    return repr(value)
-
-
 def _rounded(value: float, digits: int) -> float:
     """``value`` to ``digits`` significant digits, as the cut labels' dig_lab rounds it."""
     if value == 0 or not math.isfinite(value):
@@ -144,7 +138,7 @@ def op_cut(ev: Env, args: tuple[Any, ...]) -> Value:
     if labels and len(labels) != len(breaks) - 1:
         raise bad_request("Number of labels must be one less than the number of breaks")
     if not labels:
-        shown = [_java_double(_rounded(b, digits)) for b in breaks]
+        shown = [java_string(_rounded(b, digits)) for b in breaks]
         opening, closing = ("(", "]") if right else ("[", ")")
         labels = [f"{opening}{a},{b}{closing}" for a, b in itertools.pairwise(shown)]
         if lowest and right:

@@ -1,0 +1,102 @@
+"""Refusals of the mock against a real local H2O-3 3.46.0.12: builds on a frame too small for a tree to split
+(GBM's and DRF's ``min_rows``, weighted or not) get the same status, schema, message and validation messages in
+the same places, and the builds a real server accepts on that frame are accepted; a grid search without a
+training frame (nor a grid id to name it) gets the same 400."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from h2oharness.apis.h2o3.client import H2O3Client
+from h2oharness.apis.h2o3.mock import H2O3MockState, make_app
+from h2oharness.mocks.clock import MonotonicClock
+from h2oharness.mocks.serve import serve
+from h2oharness.targets import Target
+
+# algo, extra form fields: on 19 rows (weights 0.5 or 1), what a real server refuses or accepts
+BUILDS: dict[str, tuple[str, dict[str, str]]] = {
+    "gbm_default": ("gbm", {}),
+    "gbm_min_rows_1": ("gbm", {"min_rows": "1"}),
+    "gbm_weighted": ("gbm", {"min_rows": "8", "weights_column": "w"}),  # 14 weighted rows, 19 rows
+    "gbm_with_learn_rate": ("gbm", {"learn_rate": "2"}),
+    "drf_default": ("drf", {}),
+    "drf_min_rows_10": ("drf", {"min_rows": "10"}),
+    "glm_default": ("glm", {}),
+    "gbm_max_depth": ("gbm", {"min_rows": "1", "max_depth": "-1"}),
+    "drf_min_rows_0": ("drf", {"min_rows": "0"}),
+    "gbm_bernoulli_on_numbers": ("gbm", {"min_rows": "1", "distribution": "bernoulli", "response_column": "x2"}),
+}
+
+
+def small_csv(rows: int) -> str:
+    """A frame of ``rows`` rows: two numbers, a weight (0.5 or 1) and a label that alternate."""
+    lines = ["x1,x2,w,label"] + [
+        f"{i * 1.5},{(i * 7) % 5},{0.5 + (i % 2) / 2},{'yes' if i % 2 else 'no'}" for i in range(rows)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _run(http: httpx.Client, csv_path: Path, tag: str) -> dict[str, Any]:
+    client = H2O3Client(http)
+    raw = client.import_files(str(csv_path))["destination_frames"]
+    frame = f"small_{tag}.hex"
+    client.wait(client.parse(client.parse_setup(raw), destination_frame=frame)["job"]["key"]["name"], timeout=60)
+    out: dict[str, Any] = {}
+    for name, (algo, extra) in BUILDS.items():
+        form = {"training_frame": frame, "response_column": "label", "seed": "1", "model_id": f"{name}_{tag}", **extra}
+        answer = http.post(f"/3/ModelBuilders/{algo}", data=form)
+        out[name] = {"status": answer.status_code, "body": answer.json()}
+        if answer.status_code == 200:
+            client.wait(answer.json()["job"]["key"]["name"], timeout=60)
+    grid = http.post("/99/Grid/gbm", data={"response_column": "label", "hyper_parameters": '{"max_depth": [1,2]}'})
+    out["grid_without_frame"] = {"status": grid.status_code, "body": grid.json()}
+    return out
+
+
+@pytest.fixture(scope="module")
+def both(h2o3_local: Target, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], ...]:
+    """The same requests on the real server and on the mock (fast clock), under the same ids."""
+    csv_path = Path(tmp_path_factory.mktemp("refusal_fidelity")) / "small.csv"
+    csv_path.write_text(small_csv(19))
+    tag = uuid.uuid4().hex[:8]
+    with httpx.Client(base_url=h2o3_local.url, auth=h2o3_local.credentials.httpx_auth(), timeout=120) as real_http:
+        real = _run(real_http, csv_path, tag)
+    state = H2O3MockState(clock=MonotonicClock(speed=20.0))
+    with serve(make_app(state)) as served, httpx.Client(base_url=served.url, timeout=120) as mock_http:
+        mock = _run(mock_http, csv_path, tag)
+    assert state.internal_errors == []
+    return real, mock
+
+
+def _messages(body: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(m["message_type"], m["field_name"], m["message"]) for m in body["messages"]]
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("build", list(BUILDS))
+def test_builds_on_a_small_frame_are_refused_or_accepted_as_on_a_real_server(
+    both: tuple[dict[str, Any], ...], build: str
+) -> None:
+    real, mock = (side[build] for side in both)
+    assert mock["status"] == real["status"]
+    assert mock["body"]["__meta"] == real["body"]["__meta"]
+    if real["status"] == 200:
+        return
+    assert mock["body"]["msg"] == real["body"]["msg"]
+    assert mock["body"]["error_count"] == real["body"]["error_count"]
+    assert _messages(mock["body"]) == _messages(real["body"])
+
+
+@pytest.mark.live
+def test_a_grid_search_without_a_training_frame_is_refused_as_on_a_real_server(
+    both: tuple[dict[str, Any], ...],
+) -> None:
+    real, mock = (side["grid_without_frame"] for side in both)
+    assert mock["status"] == real["status"] == 400
+    for field in ("__meta", "msg", "exception_type", "http_status", "values"):
+        assert mock["body"][field] == real["body"][field], field
