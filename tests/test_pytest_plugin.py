@@ -507,3 +507,15 @@ def test_an_unusable_spec_given_for_an_api_is_one_line_where_its_contract_module
     heading = next(n for n, line in enumerate(lines) if "ERROR collecting contracts/coreplexml/test_c.py" in line)
     assert lines[heading + 1] == said, lines
     assert not [line for line in lines if "Traceback" in line or "FileNotFoundError" in line]
+
+
+def test_a_missing_path_under_xdist_is_refused_as_pytest_alone_refuses_it(pytester: pytest.Pytester) -> None:
+    # xdist lost the workers' "file or directory not found": nothing ran, the existing file's test neither, and the
+    # run said only "no tests ran" (exit 5)
+    pytester.makepyfile(test_here="def test_here():\n    assert 'here'.upper() == 'HERE'\n")
+    result = pytester.runpytest_subprocess("-n", "1", "-p", "no:cacheprovider", "test_here.py", "test_nope.py::test_x")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*file or directory not found: test_nope.py"])
+    # the paths that exist run as before, with or without a test named after them
+    ran = pytester.runpytest_subprocess("-n", "1", "-p", "no:cacheprovider", "test_here.py::test_here", ".")
+    assert ran.ret == pytest.ExitCode.OK

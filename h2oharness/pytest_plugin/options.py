@@ -212,6 +212,21 @@ def _check_options(config: pytest.Config, settings: Settings) -> None:
             raise pytest.UsageError(str(exc)) from None
 
 
+def _check_paths(config: pytest.Config) -> None:
+    """Under pytest-xdist, a path on the command line that does not exist is refused, as pytest alone refuses it.
+
+    xdist's controller collects nothing and its workers' "file or directory not found" is lost: a mistyped path
+    ran none of the tests, the others named included, and said only "no tests ran" (exit 5).
+    """
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None) or config.option.pyargs:
+        return
+    base = config.invocation_params.dir
+    for arg in config.args:
+        path = arg.split("::", 1)[0]
+        if path and not (base / path).exists():
+            raise pytest.UsageError(f"file or directory not found: {path}")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Markers, the run's settings (exported for the contract modules and xdist workers), per-API fixtures, report."""
     from h2oharness.apis import APIS
@@ -232,6 +247,7 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(str(exc)) from None
     config.stash[SETTINGS] = settings
     _check_options(config, settings)
+    _check_paths(config)
     # read by the contract driver when a contract module is imported, and by clients, here and in every xdist worker
     scope = ("all_operations", "include_destructive", "real_keys", "max_examples", "budget")
     replaced = settings.export((*scope, "request_deadline", "stream_deadline"))
