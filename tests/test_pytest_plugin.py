@@ -507,3 +507,19 @@ def test_an_unusable_spec_given_for_an_api_is_one_line_where_its_contract_module
     heading = next(n for n, line in enumerate(lines) if "ERROR collecting contracts/coreplexml/test_c.py" in line)
     assert lines[heading + 1] == said, lines
     assert not [line for line in lines if "Traceback" in line or "FileNotFoundError" in line]
+
+
+def test_a_session_that_selects_no_test_reports_pytests_exit_status_not_a_pass(pytester: pytest.Pytester) -> None:
+    """pytest exits 5 when ``-k`` deselects every test; its report recorded exit 0 and read "conforms"."""
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_h2o3_flows.py").write_text("def test_first():\n    assert 1 + 1 == 2\n")
+    report = pytester.path / "out"
+    result = pytester.runpytest_inprocess("--harness-report-dir", str(report), "-k", "nothing_matches")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    written = json.loads((report / "conformance.json").read_text())
+    assert written["exit_code"] == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert written["summary"].startswith("No test ran")
+    html = (report / "conformance.html").read_text()
+    assert ">no test ran</span>" in html
+    assert "conforms" not in html
+    assert "No new failures" not in html

@@ -34,7 +34,14 @@ __all__ = [
 JSON_NAME = "conformance.json"
 HTML_NAME = "conformance.html"
 
-_VERDICTS = {0: "conforms", 1: "contract violated", 3: "harness error"}
+_VERDICTS = {
+    0: "conforms",
+    1: "contract violated",
+    2: "interrupted",
+    3: "harness error",
+    4: "usage error",
+    5: "no test ran",
+}
 # Closed vocabularies: a secret that happens to spell "passed" must not turn the report into an invalid one.
 _NOT_REDACTED = frozenset({"outcome"})
 
