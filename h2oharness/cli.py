@@ -59,6 +59,7 @@ from h2oharness.targets import (
     serve_mock,
     split_userinfo,
 )
+from h2oharness.words import counted
 
 if TYPE_CHECKING:
     from h2oharness.capacity import Search
@@ -618,7 +619,7 @@ def cmd_spec(args: argparse.Namespace) -> int:
     write_output(args.out, dump_openapi(doc), "--out")
     if args.snapshot is not None:
         spec.write_snapshot(meta, args.snapshot)
-    _say(f"wrote {args.out}: {count} operations")
+    _say(f"wrote {args.out}: {counted(count, 'operation')}")
     return EXIT_OK
 
 
@@ -653,7 +654,7 @@ def _spec_from_client(slug: str, module: str, out: Path) -> int:
     validate_openapi(doc)
     write_output(out, getattr(generator, "HEADER", "") + dump_openapi(doc), "--out")
     count = sum(1 for item in doc["paths"].values() for key in item if key in ("get", "put", "post", "delete", "patch"))
-    print(f"wrote {out}: {count} operations")
+    print(f"wrote {out}: {counted(count, 'operation')}")
     return EXIT_OK
 
 
@@ -690,7 +691,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         entries = list(yaml.safe_load(out.read_text()) or []) + entries
     header = "# Known findings of a real server: every report lists them; only new ones fail a run.\n"
     write_output(out, header + yaml.safe_dump(entries, sort_keys=False, width=120), "--out")
-    print(f"wrote {out}: {len(entries)} entries")
+    print(f"wrote {out}: {counted(len(entries), 'entry', 'entries')}")
     return EXIT_OK
 
 

@@ -38,6 +38,7 @@ from h2oharness.http.streammetrics import DEFINITIONS as STREAM_DEFINITIONS
 from h2oharness.report.entrynames import COUNTS, JOB, OUTCOMES, STREAM, SUBMIT_TO_DONE, UNFINISHED, suffixed
 from h2oharness.report.loadreasons import FailureReason, Reasons
 from h2oharness.report.streamsummary import StreamFigures, stream_figures
+from h2oharness.words import counted
 
 PERCENTILES = (50, 90, 95, 99)
 #: entries whose "response time" is a count, not milliseconds (h2oharness/loadtest.py fires them): never plotted as one
@@ -381,7 +382,7 @@ def outcome_errors(entries: Sequence[EntryStats], outcomes: Outcomes) -> list[st
     latency figures are not those of all their successful requests."""
     counts = outcomes.counts()
     return [
-        f"{e.key}: Locust counted {e.requests} requests ({e.failures} failed), the harness timed "
+        f"{e.key}: Locust counted {counted(e.requests, 'request')} ({e.failures} failed), the harness timed "
         f"{counts.get(e.key, (0, 0))[0]} ({counts.get(e.key, (0, 0))[1]} failed): its latency figures are not those of "
         "all its successful requests"
         for e in entries
@@ -539,7 +540,11 @@ def judge(rules: Sequence[Rule], entries: Sequence[EntryStats]) -> list[Verdict]
             continue
         if entry is not None and rule.limit.endswith("_ms") and entry.requests and entry.failures == entry.requests:
             # Locust times a failure too: a reset answered in 5 ms would read as a fast, met p95
-            note = f"every one of its {entry.requests} requests failed: no latency to judge"
+            note = (
+                f"every one of its {counted(entry.requests, 'request')} failed: no latency to judge"
+                if entry.requests != 1
+                else "its one request failed: no latency to judge"
+            )
             verdicts.append(Verdict(rule.label, None, False, note))
             continue
         observed = _measure(rule, entry, entries)
@@ -779,7 +784,7 @@ class LoadSummary:
 def count_line(counts: Totals, rate: bool = False) -> str:
     """The counts as the live line and the summary say them: ``"385 requests, 2 failures (0.5%)"`` (with ``rate``,
     the requests per second after the requests), then the failed job and stream measurements when there are any."""
-    line = f"{counts.requests} requests, " + (f"{counts.rps:.1f} req/s, " if rate else "")
+    line = f"{counted(counts.requests, 'request')}, " + (f"{counts.rps:.1f} req/s, " if rate else "")
     line += f"{counts.failures} failure{'' if counts.failures == 1 else 's'}"
     line += f" ({counts.failure_ratio:.1%})"
     if counts.measurement_failures:
@@ -797,7 +802,7 @@ def dispatch_lines(dispatch: Mapping[str, Any] | None) -> list[str]:
     if dispatch.get("p99_ms") is None:
         return [f"  dispatch delay: {dispatch.get('note') or 'not measured'}"]
     line = f"  dispatch delay p50 {dispatch['p50_ms']:.1f} ms, p99 {dispatch['p99_ms']:.1f} ms"
-    line += f" over {dispatch['count']} arrivals (limit p99 {dispatch['limit_ms']:g} ms)"
+    line += f" over {counted(dispatch['count'], 'arrival')} (limit p99 {dispatch['limit_ms']:g} ms)"
     if not dispatch.get("trustworthy", True):
         return [line, f"  NOT TRUSTWORTHY: {dispatch.get('note')}"]
     return [line]
