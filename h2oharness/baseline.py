@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from h2oharness.errors import SpecError
+from h2oharness.yamlinput import load_yaml
 
 if TYPE_CHECKING:
     from h2oharness.report.model import Conformance
@@ -94,7 +95,7 @@ def load_baseline(path: Path) -> Baseline:
 @functools.lru_cache(maxsize=32)
 def _load_baseline(path: Path, mtime_ns: int, size: int) -> Baseline:
     try:
-        raw = yaml.safe_load(path.read_text()) or []
+        raw = load_yaml(path.read_text()) or []
     except UnicodeDecodeError:
         raise SpecError(f"{path}: not valid YAML (not UTF-8 text)") from None
     except yaml.YAMLError as exc:

@@ -60,6 +60,7 @@ from h2oharness.targets import (
     split_userinfo,
 )
 from h2oharness.words import counted
+from h2oharness.yamlinput import load_yaml
 
 if TYPE_CHECKING:
     from h2oharness.capacity import Search
@@ -688,7 +689,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     known = load_baseline(out) if args.merge else None
     entries = baseline_from_report(conformance, api.slug, known)
     if args.merge and out.is_file():
-        entries = list(yaml.safe_load(out.read_text()) or []) + entries
+        entries = list(load_yaml(out.read_text()) or []) + entries
     header = "# Known findings of a real server: every report lists them; only new ones fail a run.\n"
     write_output(out, header + yaml.safe_dump(entries, sort_keys=False, width=120), "--out")
     print(f"wrote {out}: {counted(len(entries), 'entry', 'entries')}")

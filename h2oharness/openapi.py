@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from h2oharness.errors import ConfigError, SpecError
+from h2oharness.yamlinput import load_yaml
 
 __all__ = [
     "check_spec_file",
@@ -215,7 +216,7 @@ def _named_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
 def check_spec_file(path: Path) -> None:
     """Fail with a one-line SpecError unless ``path`` is a readable, valid OpenAPI document."""
     try:
-        doc = yaml.safe_load(path.read_text())
+        doc = load_yaml(path.read_text())
     except OSError as exc:
         raise SpecError(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:

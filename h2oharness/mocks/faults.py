@@ -247,8 +247,10 @@ class FaultPlan:
         """The plan in a YAML or JSON file; FaultError (a ConfigError) when it is missing or malformed."""
         import yaml
 
+        from h2oharness.yamlinput import load_yaml
+
         try:
-            data = yaml.safe_load(path.read_text())
+            data = load_yaml(path.read_text())
         except OSError as exc:
             raise FaultError(f"cannot read the fault plan {path}: {exc.strerror}") from None
         except UnicodeDecodeError:
