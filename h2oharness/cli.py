@@ -393,7 +393,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     apis = [get_api(slug) for slug in (dict.fromkeys(given) or sorted(APIS))]
     if plan is not None:
         # a bad plan is one line here, not an error in every test
-        check_fault_plan(FaultPlan.from_file(plan), apis, str(plan))
+        check_fault_plan(FaultPlan.from_file(plan), apis, str(plan), _spec_overrides(args.spec))
     lacking = [api for api in apis if kind not in api.kinds]
     if lacking and len(lacking) == len(apis):
         raise ConfigError(f"no {kind} target for {', '.join(a.slug for a in lacking)}; choose mock or live")
