@@ -222,13 +222,15 @@ def build_conformance(
     """A ``Conformance`` whose exit code and summary are derived from ``apis``.
 
     ``pytest_status`` is the exit status of the session the records come from: one that says it did not run whole
-    (no test selected, interrupted) where the records alone would earn a pass is the report's exit code, and
-    its summary says so.
+    (interrupted, or no test selected and none resumed) where the records alone would earn a pass is the report's
+    exit code, and its summary says so.
     """
     apis = tuple(apis)
     summary, code = summarize(apis, secrets), exit_code_for(apis)
-    if code == EXIT_OK and pytest_status in _PYTEST_ENDS:
-        # a session that ran nothing (pytest exits 5) conformed in nothing: its report read as a pass
+    # a session that ran nothing (pytest exits 5) conformed in nothing: its report read as a pass; a resumed one
+    # whose tests had all run before (pytest selects none of them again) reports theirs, as a whole run
+    ran_none = pytest_status != EXIT_NO_TESTS or not apis
+    if code == EXIT_OK and pytest_status in _PYTEST_ENDS and ran_none:
         told = _PYTEST_ENDS[pytest_status]
         summary, code = told if not apis else f"{told} {summary}", pytest_status
     return Conformance(harness_version, started_at, duration, apis, code, summary)
