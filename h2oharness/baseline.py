@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from h2oharness.errors import SpecError
-from h2oharness.yamlinput import load_yaml
+from h2oharness.yamlinput import load_yaml, yaml_problem
 
 if TYPE_CHECKING:
     from h2oharness.report.model import Conformance
@@ -99,7 +99,7 @@ def _load_baseline(path: Path, mtime_ns: int, size: int) -> Baseline:
     except UnicodeDecodeError:
         raise SpecError(f"{path}: not valid YAML (not UTF-8 text)") from None
     except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        raise SpecError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
     if not isinstance(raw, list):
         raise SpecError(f"{path}: expected a list of findings")
     entries = []

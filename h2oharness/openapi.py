@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from h2oharness.errors import ConfigError, SpecError
-from h2oharness.yamlinput import load_yaml
+from h2oharness.yamlinput import load_yaml, yaml_problem
 
 __all__ = [
     "check_spec_file",
@@ -222,7 +222,7 @@ def check_spec_file(path: Path) -> None:
     except UnicodeDecodeError:
         raise SpecError(f"{path} is not an OpenAPI document (not UTF-8 text)") from None
     except yaml.YAMLError as exc:
-        raise SpecError(f"{path} is not valid YAML/JSON: {str(exc).splitlines()[0]}") from None
+        raise SpecError(f"{path} is not valid YAML/JSON: {yaml_problem(exc)}") from None
     except RecursionError:
         raise SpecError(f"{path} nests too deeply to read (more levels than Python's recursion limit)") from None
     if not isinstance(doc, dict) or "openapi" not in doc or "paths" not in doc:

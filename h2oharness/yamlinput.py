@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode
 
-__all__ = ["DuplicateKey", "UniqueKeyLoader", "load_yaml"]
+__all__ = ["DuplicateKey", "UniqueKeyLoader", "load_yaml", "yaml_problem"]
 
 _MERGE = "tag:yaml.org,2002:merge"
 
@@ -45,20 +45,23 @@ class UniqueKeyLoader(_UniqueKeys, yaml.SafeLoader):
     """``yaml.SafeLoader`` refusing a mapping that repeats a key (:class:`DuplicateKey`), where it kept the last."""
 
 
-# libyaml parses a large spec ten times faster; the construction, and so the check, is the same Python code
-_FastLoader: type[yaml.SafeLoader] = UniqueKeyLoader
-if hasattr(yaml, "CSafeLoader"):
-
-    class _CUniqueKeyLoader(_UniqueKeys, yaml.CSafeLoader):
-        pass
-
-    _FastLoader = _CUniqueKeyLoader  # type: ignore[assignment]
-
-
 def load_yaml(text: str) -> Any:
     """The document in ``text``, read safely; :class:`DuplicateKey` (a ``yaml.YAMLError``) on a repeated key.
 
     Example:
         ``load_yaml("p95_ms: 200\\np95_ms: 900")`` raises ``DuplicateKey("line 2: the key 'p95_ms' is repeated...")``.
     """
-    return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a SafeLoader subclass
+    # PyYAML's own parser, as yaml.safe_load: libyaml's would be faster on a large spec, but it stops a deep one at
+    # its own nesting limit where this one meets Python's recursion limit, which the callers say in their words
+    return yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """A YAML error in one line that says where and what: ``"line 1, column 9: expected ',' or ']', but got
+    '<stream end>' (while parsing a flow sequence)"``; its first line alone said only what was being parsed."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        context = f" ({exc.context})" if exc.context else ""
+        return " ".join(f"{where}{exc.problem}{context}".split())
+    return " ".join(str(exc).split())

@@ -56,3 +56,17 @@ def test_known_findings_and_a_spec_repeating_a_key_are_refused(tmp_path: Path) -
     spec.write_text("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a: {}\n  /a: {}\n")
     with pytest.raises(SpecError, match="line 5: the key '/a' is repeated"):
         check_spec_file(spec)
+
+
+def test_malformed_yaml_is_said_with_its_line_and_column(tmp_path: Path) -> None:
+    """The first line of PyYAML's error was all that was said: "while parsing a flow sequence", and not where
+    (the problem's words are libyaml's or PyYAML's, whichever parsed)."""
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("rules: [{fault: reset}\n")
+    with pytest.raises(FaultError, match=r"plan\.yaml is not YAML or JSON: line 2, column 1: \S") as e:
+        FaultPlan.from_file(plan)
+    assert str(e.value).endswith("(while parsing a flow sequence)")
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text("openapi: 3.0.3\n  paths: {}\n")
+    with pytest.raises(SpecError, match=r"is not valid YAML/JSON: line 2, column 8: mapping values are not allowed"):
+        check_spec_file(spec)

@@ -247,7 +247,7 @@ class FaultPlan:
         """The plan in a YAML or JSON file; FaultError (a ConfigError) when it is missing or malformed."""
         import yaml
 
-        from h2oharness.yamlinput import load_yaml
+        from h2oharness.yamlinput import load_yaml, yaml_problem
 
         try:
             data = load_yaml(path.read_text())
@@ -256,7 +256,7 @@ class FaultPlan:
         except UnicodeDecodeError:
             raise FaultError(f"{path} is not YAML or JSON (not UTF-8 text)") from None
         except yaml.YAMLError as exc:
-            raise FaultError(f"{path} is not YAML or JSON: {str(exc).splitlines()[0]}") from None
+            raise FaultError(f"{path} is not YAML or JSON: {yaml_problem(exc)}") from None
         return cls.from_data(data, str(path))
 
     @property

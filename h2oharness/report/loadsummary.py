@@ -39,7 +39,7 @@ from h2oharness.report.entrynames import COUNTS, JOB, OUTCOMES, STREAM, SUBMIT_T
 from h2oharness.report.loadreasons import FailureReason, Reasons
 from h2oharness.report.streamsummary import StreamFigures, stream_figures
 from h2oharness.words import counted
-from h2oharness.yamlinput import load_yaml
+from h2oharness.yamlinput import load_yaml, yaml_problem
 
 PERCENTILES = (50, 90, 95, 99)
 #: entries whose "response time" is a count, not milliseconds (h2oharness/loadtest.py fires them): never plotted as one
@@ -455,7 +455,7 @@ def load_slos(path: Path, profile: str, kinds: Sequence[str] | None = None) -> l
     try:
         doc = load_yaml(path.read_text()) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        raise ConfigError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: expected a mapping of profile names to rule lists")
     # a misspelt section ("pollling:") left its profile without SLOs, and every run of it passed on none
