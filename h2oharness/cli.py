@@ -734,8 +734,13 @@ def cmd_load(args: argparse.Namespace) -> int:
     from h2oharness.report.loadsummary import parse_override, refuse_repeated
 
     # a rate of NaN passes a "<= 0" test; Locust refuses it (and an infinite one) with a usage error of its own
-    if args.users < 1 or not 0 < args.spawn_rate < math.inf or args.workers < 0:
-        raise ConfigError("--users must be at least 1, --spawn-rate above 0 and --workers at least 0")
+    # each said on its own, with what was given: one line for the three left a user to guess which was wrong
+    if args.users < 1:
+        raise ConfigError(f"--users must be at least 1, got {args.users}")
+    if not 0 < args.spawn_rate < math.inf:
+        raise ConfigError(f"--spawn-rate must be above 0 users per second and finite, got {args.spawn_rate:g}")
+    if args.workers < 0:
+        raise ConfigError(f"--workers must be at least 0 (0: no workers, one Locust process), got {args.workers}")
     if args.workers > max_workers():
         raise ConfigError(f"--workers takes at most {max_workers()} (twice the CPUs, at least 64), got {args.workers}")
     if args.arrival_rate is not None and not 0 < args.arrival_rate < math.inf:
