@@ -416,33 +416,33 @@ class Verdict:
     note: str = ""
 
 
-def _rules_from(items: Iterable[Any], where: str) -> list[Rule]:
+def _rules_from(items: Iterable[Any], where: str, numbered: bool = True) -> list[Rule]:
+    """The rules of ``items``; a refusal names each by its number from 1 (``numbered``), else by ``where`` alone."""
     rules = []
-    for index, item in enumerate(items):
+    for number, item in enumerate(items, 1):
+        at = f"{where}: rule {number}" if numbered else where  # the first rule of a file was called rule 0
         if not isinstance(item, dict):
-            raise ConfigError(f"{where}: rule {index} is not a mapping")
+            raise ConfigError(f"{at} is not a mapping")
         entry = item.get("entry")
         limits = {k: v for k, v in item.items() if k != "entry"}
         unknown = sorted(set(limits) - set(LIMITS))
         if unknown or not limits:
             raise ConfigError(
-                f"{where}: rule {index}: limits must be among {', '.join(LIMITS)}, got {unknown or 'none'}"
+                f"{at}: limits must be among {', '.join(LIMITS)}, got {', '.join(map(str, unknown)) or 'none'}"
             )
         for limit, value in limits.items():
             if not isinstance(value, int | float) or isinstance(value, bool):
-                raise ConfigError(f"{where}: rule {index}: {limit} must be a number, got {value!r}")
+                raise ConfigError(f"{at}: {limit} must be a number, got {value!r}")
             # a NaN limit is never met, a negative one never either: refused before the run, not judged after it
             if not value >= 0:
-                raise ConfigError(f"{where}: rule {index}: {limit} must be a number of 0 or more, got {value:g}")
+                raise ConfigError(f"{at}: {limit} must be a number of 0 or more, got {value:g}")
             if value == math.inf:  # a limit no run can break, or a minimum none can meet
-                raise ConfigError(f"{where}: rule {index}: {limit} must be finite, got {value:g}")
+                raise ConfigError(f"{at}: {limit} must be finite, got {value:g}")
             if limit == "failure_ratio" and value > 1:
                 # a percentage given as one ("failure_ratio=2" for 2 %) made an SLO that no run could break
-                raise ConfigError(
-                    f"{where}: rule {index}: failure_ratio is a share from 0 to 1 (0.02 is 2 %), got {value:g}"
-                )
+                raise ConfigError(f"{at}: failure_ratio is a share from 0 to 1 (0.02 is 2 %), got {value:g}")
             if limit.endswith("_ms") and not entry:
-                raise ConfigError(f"{where}: rule {index}: {limit} is a latency limit: it needs an entry")
+                raise ConfigError(f"{at}: {limit} is a latency limit: it needs an entry")
             rules.append(Rule(limit, float(value), str(entry) if entry else None))
     return rules
 
@@ -482,7 +482,8 @@ def parse_override(text: str) -> Rule:
         number = float(value)
     except ValueError:
         raise ConfigError(f"--slo {text!r}: {value!r} is not a number") from None
-    return _rules_from([{"entry": entry, limit: number} if colon else {limit: number}], "--slo")[0]
+    rule = {"entry": entry, limit: number} if colon else {limit: number}
+    return _rules_from([rule], f"--slo {text!r}", numbered=False)[0]
 
 
 def refuse_repeated(rules: Sequence[Rule], where: str) -> list[Rule]:
