@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from h2oharness.words import counted
+
 #: how arrivals are spaced: evenly, or as a Poisson process (exponential gaps) of the same mean rate
 PROCESSES = ("constant", "poisson")
 #: the file name each Locust process writes its recording to (``{pid}`` filled in)
@@ -386,5 +388,7 @@ def dispatch_of(
         )
     )
     if unsent:
-        note += f"{' ' if note else ''}{len(unsent)} arrivals due were never sent (counted up to the run's end)."
+        was = "was" if len(unsent) == 1 else "were"
+        unsent_ones = f"{counted(len(unsent), 'arrival')} due {was} never sent"
+        note += f"{' ' if note else ''}{unsent_ones} (counted up to the run's end)."
     return Dispatch("open", limit_ms, len(arrivals), percentile(delays, 50), p99, max(delays), ok, note, len(unsent))

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from h2oharness.errors import SpecError
+from h2oharness.yamlinput import load_yaml, yaml_problem
 
 if TYPE_CHECKING:
     from h2oharness.report.model import Conformance
@@ -94,11 +95,11 @@ def load_baseline(path: Path) -> Baseline:
 @functools.lru_cache(maxsize=32)
 def _load_baseline(path: Path, mtime_ns: int, size: int) -> Baseline:
     try:
-        raw = yaml.safe_load(path.read_text()) or []
+        raw = load_yaml(path.read_text()) or []
     except UnicodeDecodeError:
         raise SpecError(f"{path}: not valid YAML (not UTF-8 text)") from None
     except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        raise SpecError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
     if not isinstance(raw, list):
         raise SpecError(f"{path}: expected a list of findings")
     entries = []

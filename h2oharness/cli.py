@@ -59,6 +59,8 @@ from h2oharness.targets import (
     serve_mock,
     split_userinfo,
 )
+from h2oharness.words import counted
+from h2oharness.yamlinput import load_yaml
 
 if TYPE_CHECKING:
     from h2oharness.capacity import Search
@@ -391,7 +393,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     apis = [get_api(slug) for slug in (dict.fromkeys(given) or sorted(APIS))]
     if plan is not None:
         # a bad plan is one line here, not an error in every test
-        check_fault_plan(FaultPlan.from_file(plan), apis, str(plan))
+        check_fault_plan(FaultPlan.from_file(plan), apis, str(plan), _spec_overrides(args.spec))
     lacking = [api for api in apis if kind not in api.kinds]
     if lacking and len(lacking) == len(apis):
         raise ConfigError(f"no {kind} target for {', '.join(a.slug for a in lacking)}; choose mock or live")
@@ -618,7 +620,7 @@ def cmd_spec(args: argparse.Namespace) -> int:
     write_output(args.out, dump_openapi(doc), "--out")
     if args.snapshot is not None:
         spec.write_snapshot(meta, args.snapshot)
-    _say(f"wrote {args.out}: {count} operations")
+    _say(f"wrote {args.out}: {counted(count, 'operation')}")
     return EXIT_OK
 
 
@@ -653,7 +655,7 @@ def _spec_from_client(slug: str, module: str, out: Path) -> int:
     validate_openapi(doc)
     write_output(out, getattr(generator, "HEADER", "") + dump_openapi(doc), "--out")
     count = sum(1 for item in doc["paths"].values() for key in item if key in ("get", "put", "post", "delete", "patch"))
-    print(f"wrote {out}: {count} operations")
+    print(f"wrote {out}: {counted(count, 'operation')}")
     return EXIT_OK
 
 
@@ -687,10 +689,10 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     known = load_baseline(out) if args.merge else None
     entries = baseline_from_report(conformance, api.slug, known)
     if args.merge and out.is_file():
-        entries = list(yaml.safe_load(out.read_text()) or []) + entries
+        entries = list(load_yaml(out.read_text()) or []) + entries
     header = "# Known findings of a real server: every report lists them; only new ones fail a run.\n"
     write_output(out, header + yaml.safe_dump(entries, sort_keys=False, width=120), "--out")
-    print(f"wrote {out}: {len(entries)} entries")
+    print(f"wrote {out}: {counted(len(entries), 'entry', 'entries')}")
     return EXIT_OK
 
 
@@ -732,8 +734,13 @@ def cmd_load(args: argparse.Namespace) -> int:
     from h2oharness.report.loadsummary import parse_override, refuse_repeated
 
     # a rate of NaN passes a "<= 0" test; Locust refuses it (and an infinite one) with a usage error of its own
-    if args.users < 1 or not 0 < args.spawn_rate < math.inf or args.workers < 0:
-        raise ConfigError("--users must be at least 1, --spawn-rate above 0 and --workers at least 0")
+    # each said on its own, with what was given: one line for the three left a user to guess which was wrong
+    if args.users < 1:
+        raise ConfigError(f"--users must be at least 1, got {args.users}")
+    if not 0 < args.spawn_rate < math.inf:
+        raise ConfigError(f"--spawn-rate must be above 0 users per second and finite, got {args.spawn_rate:g}")
+    if args.workers < 0:
+        raise ConfigError(f"--workers must be at least 0 (0: no workers, one Locust process), got {args.workers}")
     if args.workers > max_workers():
         raise ConfigError(f"--workers takes at most {max_workers()} (twice the CPUs, at least 64), got {args.workers}")
     if args.arrival_rate is not None and not 0 < args.arrival_rate < math.inf:

@@ -32,6 +32,9 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_VIOLATION = 1
 EXIT_HARNESS_ERROR = 3
+#: pytest's own: it collected no test, or selected none (``-k``) of those it collected; a report of such a session
+#: records it, since nothing conformed either
+EXIT_NO_TESTS = 5
 
 
 class HarnessError(Exception):

@@ -60,6 +60,7 @@ from h2oharness.report.loadsummary import (
 from h2oharness.scrub import scrub_folder
 from h2oharness.settings import Settings, known_secrets
 from h2oharness.targets import Target, open_target
+from h2oharness.words import counted
 
 if TYPE_CHECKING:
     from h2oharness.mocks.faults import FaultPlan
@@ -388,8 +389,18 @@ def _length(run: LoadRun) -> str:
     """How long the run loads, as said in its first line: one rate of a capacity search ends after its windows."""
     if run.windows and run.window:
         warmup = f" after {run.warmup:g} s of warm-up" if run.warmup else ""
-        return f"{run.windows} windows of {run.window:g} s{warmup}"
+        return f"{counted(run.windows, 'window')} of {run.window:g} s{warmup}"
     return f"{run.run_time:g} s"
+
+
+def start_line(run: LoadRun, kind: str, url: str) -> str:
+    """The line a load run starts with: its profile, users, length, arrivals and workers, and its target."""
+    return (
+        f"load {run.profile.name}: {counted(run.users, 'user')}, {_length(run)}"
+        + (f", {run.arrival_rate:g} arrivals/s ({run.arrival_process})" if run.arrival_rate else "")
+        + (f", {counted(run.workers, 'worker')}" if run.workers else "")
+        + f", against {kind} {url}"
+    )
 
 
 def execute(run: LoadRun) -> LoadSummary:
@@ -413,13 +424,7 @@ def execute(run: LoadRun) -> LoadSummary:
         secrets = known_secrets(run.password, run.token, *target.credentials.secrets())
         env = _environment(run, target)
         commands = locust_commands(run, target.url, out)
-        line = (
-            f"load {run.profile.name}: {run.users} users, {_length(run)}"
-            + (f", {run.arrival_rate:g} arrivals/s ({run.arrival_process})" if run.arrival_rate else "")
-            + (f", {run.workers} workers" if run.workers else "")
-            + f", against {target.kind} {target.url}"
-        )
-        print(redact(line, secrets), file=sys.stderr, flush=True)
+        print(redact(start_line(run, target.kind, target.url), secrets), file=sys.stderr, flush=True)
         live_csv = out / "locust_stats.csv"
         try:
             outcome = _run_processes(

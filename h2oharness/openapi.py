@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from h2oharness.errors import ConfigError, SpecError
+from h2oharness.yamlinput import load_yaml, yaml_problem
 
 __all__ = [
     "check_spec_file",
@@ -215,13 +216,13 @@ def _named_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
 def check_spec_file(path: Path) -> None:
     """Fail with a one-line SpecError unless ``path`` is a readable, valid OpenAPI document."""
     try:
-        doc = yaml.safe_load(path.read_text())
+        doc = load_yaml(path.read_text())
     except OSError as exc:
         raise SpecError(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise SpecError(f"{path} is not an OpenAPI document (not UTF-8 text)") from None
     except yaml.YAMLError as exc:
-        raise SpecError(f"{path} is not valid YAML/JSON: {str(exc).splitlines()[0]}") from None
+        raise SpecError(f"{path} is not valid YAML/JSON: {yaml_problem(exc)}") from None
     except RecursionError:
         raise SpecError(f"{path} nests too deeply to read (more levels than Python's recursion limit)") from None
     if not isinstance(doc, dict) or "openapi" not in doc or "paths" not in doc:

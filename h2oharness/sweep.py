@@ -36,6 +36,7 @@ from h2oharness.mocks import faults
 from h2oharness.report.defects import fatal_of
 from h2oharness.report.model import Failure
 from h2oharness.targets import Target, tls_context
+from h2oharness.yamlinput import load_yaml
 
 __all__ = [
     "CASES",
@@ -146,12 +147,11 @@ def load_destructive(path: Path) -> dict[tuple[str, str], str]:
 
     The file is a YAML list of ``{operation: "POST /3/Shutdown", reason: "..."}``.
     """
-    import yaml
 
     if not path.is_file():
         return {}
     out: dict[tuple[str, str], str] = {}
-    for entry in yaml.safe_load(path.read_text()) or []:
+    for entry in load_yaml(path.read_text()) or []:
         method, _, route = str(entry["operation"]).partition(" ")
         out[(method.upper(), route)] = str(entry["reason"])
     return out

@@ -16,8 +16,9 @@ import contextlib
 import functools
 import importlib
 import ssl
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -283,16 +284,31 @@ def start_local(api: ApiInfo) -> LocalServer:
     return api.local()
 
 
-def check_fault_plan(plan: FaultPlan, apis: Sequence[ApiInfo], source: str) -> None:
-    """FaultError when a rule of ``plan`` names an operation that none of the mocks of ``apis`` routes."""
-    if not plan.operations:
-        return  # no mock is built when no rule names an operation
+def check_fault_plan(
+    plan: FaultPlan, apis: Sequence[ApiInfo], source: str, specs: Mapping[str, Path] | None = None
+) -> None:
+    """FaultError when a rule of ``plan`` names an operation that none of the mocks of ``apis`` routes, or a path
+    glob that matches none of their routes nor of their contracts' operations (``specs``: the documents a run
+    tests instead of an API's contract), with the closest ones.
+
+    A mock answers every documented path (a 404 or 405 for one it does not implement), so a glob of a contract's
+    path is a fault a run's tests meet; one of no path at all only ever met a mistyped request.
+    """
+    from h2oharness.http.naming import contract_operations
+    from h2oharness.openapi import contract_path
+
+    if not plan.operations and all(rule.path is None for rule in plan.rules):
+        return  # no mock is built when no rule names an operation or a path
     operations: set[str] = set()
+    documented: set[str] = set()
     for api in apis:
         mock = importlib.import_module(f"{api.module}.mock")
         operations |= mock.make_app(mock.default_state()).operations
-    where = f"the operations of the {' or '.join(api.slug for api in apis)} mock"
-    plan.check_operations(operations, where, source)
+        for document in (contract_path(api.slug), (specs or {}).get(api.slug)):
+            documented |= {f"{m} {t}" for m, t in contract_operations(document)} if document else set()
+    names = " or ".join(api.slug for api in apis)
+    plan.check_operations(operations, f"the operations of the {names} mock", source)
+    plan.check_paths(operations | documented, f"the {names} mock nor of its contract", source)
 
 
 @contextlib.contextmanager

@@ -113,8 +113,11 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "-1"], "--arrival-rate must be above 0"),
         # before: Locust's own usage error, or a run that sent no arrival at all
         (["load", "h2o3.polling", "-t", "1s", "--arrival-rate", "inf"], "--arrival-rate must be above 0"),
-        (["load", "h2o3.polling", "-t", "1s", "-r", "nan"], "--spawn-rate above 0"),
-        (["load", "h2o3.polling", "-t", "1s", "-r", "inf"], "--spawn-rate above 0"),
+        (["load", "h2o3.polling", "-t", "1s", "-r", "nan"], "--spawn-rate must be above 0 users per second and finite"),
+        (["load", "h2o3.polling", "-t", "1s", "-r", "inf"], "--spawn-rate must be above 0 users per second and finite"),
+        # one line for the three options left a user to guess which one was wrong
+        (["load", "h2o3.polling", "-t", "1s", "-u", "0"], "--users must be at least 1, got 0"),
+        (["load", "h2o3.polling", "-t", "1s", "--workers", "-2"], "--workers must be at least 0 (0: no workers"),
         (["load", "h2o3.polling", "-t", "1s", "--slo", "p95_ms=500"], "p95_ms is a latency limit: it needs an entry"),
         (["load", "h2o3.polling", "-t", "1s", "--max-dispatch-delay", "-5"], "--max-dispatch-delay must be above 0 ms"),
         (

@@ -519,3 +519,19 @@ def test_a_missing_path_under_xdist_is_refused_as_pytest_alone_refuses_it(pytest
     # the paths that exist run as before, with or without a test named after them
     ran = pytester.runpytest_subprocess("-n", "1", "-p", "no:cacheprovider", "test_here.py::test_here", ".")
     assert ran.ret == pytest.ExitCode.OK
+
+
+def test_a_session_that_selects_no_test_reports_pytests_exit_status_not_a_pass(pytester: pytest.Pytester) -> None:
+    """pytest exits 5 when ``-k`` deselects every test; its report recorded exit 0 and read "conforms"."""
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_h2o3_flows.py").write_text("def test_first():\n    assert 1 + 1 == 2\n")
+    report = pytester.path / "out"
+    result = pytester.runpytest_inprocess("--harness-report-dir", str(report), "-k", "nothing_matches")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    written = json.loads((report / "conformance.json").read_text())
+    assert written["exit_code"] == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert written["summary"].startswith("No test ran")
+    html = (report / "conformance.html").read_text()
+    assert ">no test ran</span>" in html
+    assert "conforms" not in html
+    assert "No new failures" not in html

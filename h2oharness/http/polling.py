@@ -17,6 +17,7 @@ import httpx
 
 from h2oharness.errors import JobFailed, JobTimeout, NoAnswer, ProgressRegressed, ResponseError
 from h2oharness.http.jobkinds import CURVE_SPAN, Finished, JobHistory, Window, coarse_step
+from h2oharness.words import counted
 
 #: how far past an estimated finish a poll aims, in s: landing early costs a request, landing late costs lag
 AIM_PAST = 0.005
@@ -219,7 +220,7 @@ def wait_for_job(
             unanswered, in_a_row = unanswered + 1, in_a_row + 1
             now = clock()
             if in_a_row > backoff.retries or now >= deadline:
-                exc.add_note(f"{what}: {in_a_row} polls in a row got no answer, {unanswered} in all")
+                exc.add_note(f"{what}: {counted(in_a_row, 'poll')} in a row got no answer, {unanswered} in all")
                 raise
             asked = exc.retry_after if isinstance(exc, ResponseError) else None
             if asked is None:
@@ -261,7 +262,7 @@ def wait_for_job(
         if now >= deadline:
             raise JobTimeout(
                 f"{what} still {status.state} (progress {status.progress}) "
-                f"after {timeout:.1f} s and {len(observed) + unanswered} polls"
+                f"after {timeout:.1f} s and {counted(len(observed) + unanswered, 'poll')}"
             )
         seen.append((read - origin, status.progress))
         coarse = step if step is not None else track.step

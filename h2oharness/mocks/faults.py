@@ -247,14 +247,16 @@ class FaultPlan:
         """The plan in a YAML or JSON file; FaultError (a ConfigError) when it is missing or malformed."""
         import yaml
 
+        from h2oharness.yamlinput import load_yaml, yaml_problem
+
         try:
-            data = yaml.safe_load(path.read_text())
+            data = load_yaml(path.read_text())
         except OSError as exc:
             raise FaultError(f"cannot read the fault plan {path}: {exc.strerror}") from None
         except UnicodeDecodeError:
             raise FaultError(f"{path} is not YAML or JSON (not UTF-8 text)") from None
         except yaml.YAMLError as exc:
-            raise FaultError(f"{path} is not YAML or JSON: {str(exc).splitlines()[0]}") from None
+            raise FaultError(f"{path} is not YAML or JSON: {yaml_problem(exc)}") from None
         return cls.from_data(data, str(path))
 
     @property
@@ -275,6 +277,30 @@ class FaultPlan:
             raise FaultError(
                 f"{source}: rule {i + 1}: operation {rule.operation!r} is not one of {where}{hint} "
                 "(a path is written as the mock routes it, with its {parameters})"
+            )
+
+    def check_paths(self, operations: Collection[str], where: str, source: str = "fault plan") -> None:
+        """FaultError naming the first rule whose ``path`` glob (with its ``method``) matches no route of
+        ``operations`` (``"GET /3/Jobs/{job_id}"``, the routes of ``where``), with the closest routes.
+
+        Such a rule only ever meets requests the mock answers 404, if any: a misspelt ``/3/Job/*`` did nothing.
+        """
+        routes = [op.partition(" ")[::2] for op in operations]
+        for i, rule in enumerate(self.rules):
+            if rule.path is None:
+                continue
+            method = rule.method.upper() if rule.method else None
+            candidates = sorted({t for m, t in routes if method is None or m == method})
+            if any(glob_meets_template(rule.path, t) for t in candidates):
+                continue
+            close = difflib.get_close_matches(rule.path, candidates, n=3, cutoff=0.5)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            if others := sorted({m for m, t in routes if glob_meets_template(rule.path, t)}):
+                hint = f"; it matches routes of {', '.join(others)} only"
+            verb = f"{method} " if method else ""
+            raise FaultError(
+                f"{source}: rule {i + 1}: path {rule.path!r} matches no {verb}route of {where}{hint} "
+                "(a glob of the request's path: * stands for any text, a {parameter} for one value)"
             )
 
     def pick(self, method: str, path: str, operation: str) -> tuple[Fault, ...]:
@@ -330,6 +356,58 @@ class Injection:
 
     def __bool__(self) -> bool:
         return bool(self.faults)
+
+
+#: a token of a glob or a route template: any text (``*``), any one character (``?``, a ``[...]`` class, taken to
+#: meet any character), or one literal character; a ``{parameter}`` is one character and any text
+_ANY, _ONE = "*", "?"
+
+
+def _tokens(pattern: str, template: bool) -> list[tuple[str, str]]:
+    """``pattern`` as (kind, character) tokens; in a route ``template`` only ``{parameter}`` is not literal."""
+    tokens: list[tuple[str, str]] = []
+    i = 0
+    while i < len(pattern):
+        char, close = pattern[i], ("}" if template else "]")
+        end = pattern.find(close, i + 2)
+        if (char == "{" if template else char == "[") and end > 0:
+            tokens += [(_ONE, ""), (_ANY, "")] if template else [(_ONE, "")]  # a parameter is never empty
+            i = end + 1
+            continue
+        if not template and char in (_ANY, _ONE):
+            tokens.append((char, ""))
+        else:
+            tokens.append(("", char))
+        i += 1
+    return tokens
+
+
+def glob_meets_template(glob: str, template: str) -> bool:
+    """Whether some request path matches both the fnmatch ``glob`` and the route ``template``
+    (``/3/Jobs/*`` and ``/3/Jobs/{job_id}`` do; ``/3/Job/*`` and it do not)."""
+    g, t = _tokens(glob, template=False), _tokens(template, template=True)
+    seen: set[tuple[int, int]] = set()
+    todo = [(0, 0)]
+    while todo:  # a walk of the two patterns side by side: is their end reachable together?
+        i, j = todo.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(g) and j == len(t):
+            return True
+        gk = g[i][0] if i < len(g) else None
+        tk = t[j][0] if j < len(t) else None
+        if gk == _ANY:
+            todo.append((i + 1, j))  # the glob's * stands for no more text
+            if tk is not None and tk != _ANY:
+                todo.append((i, j + 1))  # it takes the template's next character
+        if tk == _ANY:
+            todo.append((i, j + 1))
+            if gk is not None and gk != _ANY:
+                todo.append((i + 1, j))
+        if gk not in (None, _ANY) and tk not in (None, _ANY) and (_ONE in (gk, tk) or g[i][1] == t[j][1]):
+            todo.append((i + 1, j + 1))
+    return False
 
 
 def injection(plan: FaultPlan, method: str, path: str, operation: str, header: str | None) -> Injection:

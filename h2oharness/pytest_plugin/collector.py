@@ -47,6 +47,8 @@ class ReportCollector:
         #: the node id of every test the session has to run, to tell which did not when it is stopped
         self.collected: set[str] = set()
         self.started = time.time()
+        #: the session's exit status, once it has one (pytest_sessionfinish)
+        self.pytest_status = 0
         self.secrets = report_secrets()
         #: whether crashes are being replayed at the session's end: a stop's last call may cut that short
         self.replaying = False
@@ -262,6 +264,7 @@ class ReportCollector:
             self.collect_errors,
             not_run,
             not_collected,
+            self.pytest_status,
         )
 
     def _asked(self) -> set[str]:
@@ -291,6 +294,7 @@ class ReportCollector:
         """
         from h2oharness.report.writers import write_all
 
+        self.pytest_status = int(session.exitstatus)  # pytest sets it before this hook
         pending = any(c.get("confirmed") is None and c.get("request") for c in self.crashes)
         if pending and not self._stopped():
             # a replay cut short still leaves the sweep's report (and progress.jsonl to resume from)

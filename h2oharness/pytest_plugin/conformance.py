@@ -33,6 +33,7 @@ def build_report(
     collect_errors: Sequence[tuple[str, str]] = (),
     not_run: Collection[str] = (),
     not_collected: Collection[str] = (),
+    pytest_status: int = 0,
 ) -> Conformance:
     """The report's view model from the collected records: one API report per API and target kind.
 
@@ -41,6 +42,7 @@ def build_report(
     was stopped early did not run: an error of each API that has some, for the same reason (a baseline or a diff
     would take the report for a whole run). ``not_collected`` are the slugs of the APIs such a session was stopped
     before it collected any of their tests: an error of each too, not an API missing from the report.
+    ``pytest_status`` is the session's exit status (``build_conformance``).
     """
     # tests bound to no target (document checks) join each of their API's groups
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -83,7 +85,7 @@ def build_report(
         for (slug, kind), recs in sorted(groups.items())
     ]
     at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started))
-    return build_conformance(apis, _version(), at, time.time() - started, report_secrets())
+    return build_conformance(apis, _version(), at, time.time() - started, report_secrets(), pytest_status)
 
 
 def _api_report(

@@ -24,7 +24,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-import yaml
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.core.errors import NoLinksFound
@@ -40,6 +39,7 @@ from h2oharness.pytest_plugin.budgeted import BUDGET
 from h2oharness.settings import Settings
 from h2oharness.stateful import flow_settings, linked_flow
 from h2oharness.sweep import ServerCrash, load_destructive
+from h2oharness.yamlinput import load_yaml
 
 #: a destructive operation may kill the node after it answers (Shutdown does, about 2 s later): watch that long
 DESTRUCTIVE_SETTLE = 5.0
@@ -248,7 +248,7 @@ def _feed_before(request: pytest.FixtureRequest, feed: CaseFeed, target: Any, sl
 
 def _flow_document(spec: Path, operations: frozenset[tuple[str, str]]) -> dict[str, Any]:
     """The document cut down to ``operations`` and the links between them, so few steps go deep."""
-    document = yaml.safe_load(spec.read_text())
+    document = load_yaml(spec.read_text())
     kept_ids = set()
     paths: dict[str, Any] = {}
     for path, item in document["paths"].items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK, EXIT_VIOLATION
+from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_NO_TESTS, EXIT_OK, EXIT_VIOLATION
 from h2oharness.http.redact import redact
 from h2oharness.report.model import ApiReport, Conformance, Failure, OperationOutcome, OperationResult
 
@@ -202,10 +202,35 @@ def summarize(report: Conformance | Iterable[ApiReport], secrets: Iterable[str] 
     return redact(" ".join(_api_sentence(api) for api in apis), secrets)
 
 
+#: what a pytest exit status the records cannot show says of the session, for its report's summary
+_PYTEST_ENDS = {
+    2: "pytest was interrupted (exit 2): the run is not whole.",
+    3: "pytest met an internal error (exit 3): the run is not whole.",
+    4: "pytest was called wrongly (exit 4): the run is not whole.",
+    EXIT_NO_TESTS: "No test ran: pytest collected none, or selected none of those it collected (exit 5).",
+}
+
+
 def build_conformance(
-    apis: Iterable[ApiReport], harness_version: str, started_at: str, duration: float, secrets: Iterable[str] = ()
+    apis: Iterable[ApiReport],
+    harness_version: str,
+    started_at: str,
+    duration: float,
+    secrets: Iterable[str] = (),
+    pytest_status: int = EXIT_OK,
 ) -> Conformance:
-    """A ``Conformance`` whose exit code and summary are derived from ``apis``."""
+    """A ``Conformance`` whose exit code and summary are derived from ``apis``.
+
+    ``pytest_status`` is the exit status of the session the records come from: one that says it did not run whole
+    (interrupted, or no test selected and none resumed) where the records alone would earn a pass is the report's
+    exit code, and its summary says so.
+    """
     apis = tuple(apis)
-    summary = summarize(apis, secrets)
-    return Conformance(harness_version, started_at, duration, apis, exit_code_for(apis), summary)
+    summary, code = summarize(apis, secrets), exit_code_for(apis)
+    # a session that ran nothing (pytest exits 5) conformed in nothing: its report read as a pass; a resumed one
+    # whose tests had all run before (pytest selects none of them again) reports theirs, as a whole run
+    ran_none = pytest_status != EXIT_NO_TESTS or not apis
+    if code == EXIT_OK and pytest_status in _PYTEST_ENDS and ran_none:
+        told = _PYTEST_ENDS[pytest_status]
+        summary, code = told if not apis else f"{told} {summary}", pytest_status
+    return Conformance(harness_version, started_at, duration, apis, code, summary)

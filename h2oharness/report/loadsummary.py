@@ -38,6 +38,8 @@ from h2oharness.http.streammetrics import DEFINITIONS as STREAM_DEFINITIONS
 from h2oharness.report.entrynames import COUNTS, JOB, OUTCOMES, STREAM, SUBMIT_TO_DONE, UNFINISHED, suffixed
 from h2oharness.report.loadreasons import FailureReason, Reasons
 from h2oharness.report.streamsummary import StreamFigures, stream_figures
+from h2oharness.words import counted
+from h2oharness.yamlinput import load_yaml, yaml_problem
 
 PERCENTILES = (50, 90, 95, 99)
 #: entries whose "response time" is a count, not milliseconds (h2oharness/loadtest.py fires them): never plotted as one
@@ -381,7 +383,7 @@ def outcome_errors(entries: Sequence[EntryStats], outcomes: Outcomes) -> list[st
     latency figures are not those of all their successful requests."""
     counts = outcomes.counts()
     return [
-        f"{e.key}: Locust counted {e.requests} requests ({e.failures} failed), the harness timed "
+        f"{e.key}: Locust counted {counted(e.requests, 'request')} ({e.failures} failed), the harness timed "
         f"{counts.get(e.key, (0, 0))[0]} ({counts.get(e.key, (0, 0))[1]} failed): its latency figures are not those of "
         "all its successful requests"
         for e in entries
@@ -414,33 +416,33 @@ class Verdict:
     note: str = ""
 
 
-def _rules_from(items: Iterable[Any], where: str) -> list[Rule]:
+def _rules_from(items: Iterable[Any], where: str, numbered: bool = True) -> list[Rule]:
+    """The rules of ``items``; a refusal names each by its number from 1 (``numbered``), else by ``where`` alone."""
     rules = []
-    for index, item in enumerate(items):
+    for number, item in enumerate(items, 1):
+        at = f"{where}: rule {number}" if numbered else where  # the first rule of a file was called rule 0
         if not isinstance(item, dict):
-            raise ConfigError(f"{where}: rule {index} is not a mapping")
+            raise ConfigError(f"{at} is not a mapping")
         entry = item.get("entry")
         limits = {k: v for k, v in item.items() if k != "entry"}
         unknown = sorted(set(limits) - set(LIMITS))
         if unknown or not limits:
             raise ConfigError(
-                f"{where}: rule {index}: limits must be among {', '.join(LIMITS)}, got {unknown or 'none'}"
+                f"{at}: limits must be among {', '.join(LIMITS)}, got {', '.join(map(str, unknown)) or 'none'}"
             )
         for limit, value in limits.items():
             if not isinstance(value, int | float) or isinstance(value, bool):
-                raise ConfigError(f"{where}: rule {index}: {limit} must be a number, got {value!r}")
+                raise ConfigError(f"{at}: {limit} must be a number, got {value!r}")
             # a NaN limit is never met, a negative one never either: refused before the run, not judged after it
             if not value >= 0:
-                raise ConfigError(f"{where}: rule {index}: {limit} must be a number of 0 or more, got {value:g}")
+                raise ConfigError(f"{at}: {limit} must be a number of 0 or more, got {value:g}")
             if value == math.inf:  # a limit no run can break, or a minimum none can meet
-                raise ConfigError(f"{where}: rule {index}: {limit} must be finite, got {value:g}")
+                raise ConfigError(f"{at}: {limit} must be finite, got {value:g}")
             if limit == "failure_ratio" and value > 1:
                 # a percentage given as one ("failure_ratio=2" for 2 %) made an SLO that no run could break
-                raise ConfigError(
-                    f"{where}: rule {index}: failure_ratio is a share from 0 to 1 (0.02 is 2 %), got {value:g}"
-                )
+                raise ConfigError(f"{at}: failure_ratio is a share from 0 to 1 (0.02 is 2 %), got {value:g}")
             if limit.endswith("_ms") and not entry:
-                raise ConfigError(f"{where}: rule {index}: {limit} is a latency limit: it needs an entry")
+                raise ConfigError(f"{at}: {limit} is a latency limit: it needs an entry")
             rules.append(Rule(limit, float(value), str(entry) if entry else None))
     return rules
 
@@ -451,9 +453,9 @@ def load_slos(path: Path, profile: str, kinds: Sequence[str] | None = None) -> l
     if not path.is_file():
         return []
     try:
-        doc = yaml.safe_load(path.read_text()) or {}
+        doc = load_yaml(path.read_text()) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        raise ConfigError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: expected a mapping of profile names to rule lists")
     # a misspelt section ("pollling:") left its profile without SLOs, and every run of it passed on none
@@ -480,7 +482,8 @@ def parse_override(text: str) -> Rule:
         number = float(value)
     except ValueError:
         raise ConfigError(f"--slo {text!r}: {value!r} is not a number") from None
-    return _rules_from([{"entry": entry, limit: number} if colon else {limit: number}], "--slo")[0]
+    rule = {"entry": entry, limit: number} if colon else {limit: number}
+    return _rules_from([rule], f"--slo {text!r}", numbered=False)[0]
 
 
 def refuse_repeated(rules: Sequence[Rule], where: str) -> list[Rule]:
@@ -539,7 +542,11 @@ def judge(rules: Sequence[Rule], entries: Sequence[EntryStats]) -> list[Verdict]
             continue
         if entry is not None and rule.limit.endswith("_ms") and entry.requests and entry.failures == entry.requests:
             # Locust times a failure too: a reset answered in 5 ms would read as a fast, met p95
-            note = f"every one of its {entry.requests} requests failed: no latency to judge"
+            note = (
+                f"every one of its {counted(entry.requests, 'request')} failed: no latency to judge"
+                if entry.requests != 1
+                else "its one request failed: no latency to judge"
+            )
             verdicts.append(Verdict(rule.label, None, False, note))
             continue
         observed = _measure(rule, entry, entries)
@@ -779,7 +786,7 @@ class LoadSummary:
 def count_line(counts: Totals, rate: bool = False) -> str:
     """The counts as the live line and the summary say them: ``"385 requests, 2 failures (0.5%)"`` (with ``rate``,
     the requests per second after the requests), then the failed job and stream measurements when there are any."""
-    line = f"{counts.requests} requests, " + (f"{counts.rps:.1f} req/s, " if rate else "")
+    line = f"{counted(counts.requests, 'request')}, " + (f"{counts.rps:.1f} req/s, " if rate else "")
     line += f"{counts.failures} failure{'' if counts.failures == 1 else 's'}"
     line += f" ({counts.failure_ratio:.1%})"
     if counts.measurement_failures:
@@ -797,7 +804,7 @@ def dispatch_lines(dispatch: Mapping[str, Any] | None) -> list[str]:
     if dispatch.get("p99_ms") is None:
         return [f"  dispatch delay: {dispatch.get('note') or 'not measured'}"]
     line = f"  dispatch delay p50 {dispatch['p50_ms']:.1f} ms, p99 {dispatch['p99_ms']:.1f} ms"
-    line += f" over {dispatch['count']} arrivals (limit p99 {dispatch['limit_ms']:g} ms)"
+    line += f" over {counted(dispatch['count'], 'arrival')} (limit p99 {dispatch['limit_ms']:g} ms)"
     if not dispatch.get("trustworthy", True):
         return [line, f"  NOT TRUSTWORTHY: {dispatch.get('note')}"]
     return [line]

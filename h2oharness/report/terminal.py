@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_OK
+from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_NO_TESTS, EXIT_OK, EXIT_VIOLATION
 from h2oharness.http.redact import redact
 from h2oharness.report.build import known_only, new_failures, one_line
 from h2oharness.report.model import ApiReport, Conformance, Failure, ScenarioResult
@@ -103,13 +103,18 @@ def _verdict(report: Conformance, fresh: int) -> str:
         return f"ERROR: the harness could not run everything (exit {report.exit_code}){aside}"
     if report.exit_code == EXIT_OK:
         return f"OK: no new failures (exit 0){aside}"
+    if report.exit_code != EXIT_VIOLATION:  # pytest's own end: the session did not run whole
+        what = {EXIT_NO_TESTS: "no test ran", 2: "pytest was interrupted"}.get(report.exit_code, "pytest failed")
+        return f"ERROR: {what} (exit {report.exit_code}){aside}"
     return f"FAILED: {fresh} new failure{'s' if fresh != 1 else ''} (exit {report.exit_code}){aside}"
 
 
 def render_terminal(report: Conformance, secrets: Iterable[str] = ()) -> str:
     """The run's end for a terminal: table, harness errors, verdict, new failures with their curl; redacted."""
     if not report.apis:
-        return f"No APIs were tested (exit {report.exit_code})."
+        return (
+            report.summary if report.exit_code == EXIT_NO_TESTS else f"No APIs were tested (exit {report.exit_code})."
+        )
     lines = _table([_COLUMNS, *(_row(api) for api in report.apis)])
     for api in report.apis:
         lines += [

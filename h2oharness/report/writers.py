@@ -16,6 +16,7 @@ from h2oharness.http.redact import redact
 from h2oharness.report.loadsummary import LoadSummary, is_latency
 from h2oharness.report.model import Conformance
 from h2oharness.report.pageview import page_view
+from h2oharness.words import counted
 
 __all__ = [
     "HTML_NAME",
@@ -34,7 +35,14 @@ __all__ = [
 JSON_NAME = "conformance.json"
 HTML_NAME = "conformance.html"
 
-_VERDICTS = {0: "conforms", 1: "contract violated", 3: "harness error"}
+_VERDICTS = {
+    0: "conforms",
+    1: "contract violated",
+    2: "interrupted",
+    3: "harness error",
+    4: "usage error",
+    5: "no test ran",
+}
 # Closed vocabularies: a secret that happens to spell "passed" must not turn the report into an invalid one.
 _NOT_REDACTED = frozenset({"outcome"})
 
@@ -56,7 +64,7 @@ def redact_conformance(conformance: Conformance, secrets: Iterable[str] = ()) ->
 
 @functools.cache
 def _environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("h2oharness", "report/templates"),
         autoescape=True,
         undefined=StrictUndefined,
@@ -64,6 +72,15 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["counted"] = _counted  # "1 user", "2 users": the templates say counts as the lines do
+    return env
+
+
+def _counted(value: object, singular: str, plural: str | None = None) -> str:
+    """``counted`` for a template, whose count may be missing from an older report (said as it is, then)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return counted(value, singular, plural)
+    return f"{value} {plural or singular + 's'}"
 
 
 def render_html(conformance: Conformance, secrets: Iterable[str] = (), load: LoadSummary | None = None) -> str:

@@ -17,7 +17,7 @@ import yaml
 from h2oharness.apis import APIS, get_api
 from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, H2OGPTeMockState, H2OGPTeTimings, make_app
 from h2oharness.mocks.clock import ManualClock
-from h2oharness.mocks.faults import FaultError, FaultPlan, parse_faults
+from h2oharness.mocks.faults import FaultError, FaultPlan, glob_meets_template, parse_faults
 from h2oharness.mocks.jobs import JOB_FAULTS, JobBoard, JobPhase, JobTiming
 from h2oharness.mocks.serve import serve
 from h2oharness.targets import Target, check_fault_plan, serve_mock
@@ -355,3 +355,38 @@ def test_every_mock_injects_faults(slug: str) -> None:
         assert http.get(api.health_path, headers=fault("content-type=text/x-fault")).headers["content-type"] == (
             "text/x-fault"
         )
+
+
+@pytest.mark.parametrize(
+    ("glob", "template", "meets"),
+    [
+        ("/3/Jobs/*", "/3/Jobs/{job_id}", True),
+        ("/3/Jobs/abc", "/3/Jobs/{job_id}", True),
+        ("/3/*/x", "/3/Frames/{id}/x", True),
+        ("/3/[JK]obs", "/3/Jobs", True),
+        ("/v1/*:run", "/v1/workspaces/{w}/workflows/{f}:run", True),
+        ("/3/Job/*", "/3/Jobs/{job_id}", False),
+        ("/3/Jobs/", "/3/Jobs/{job_id}", False),  # a parameter is never empty
+        ("/3/Jobs/*", "/3/Jobs", False),
+    ],
+)
+def test_a_path_glob_meets_a_route_when_some_path_matches_both(glob: str, template: str, meets: bool) -> None:
+    assert glob_meets_template(glob, template) is meets
+
+
+def test_a_path_glob_that_matches_no_route_is_refused_with_the_closest_ones() -> None:
+    """``path: /3/Job/*`` (for /3/Jobs) was taken and injected nothing, said nowhere."""
+    h2o3 = [get_api("h2o3")]
+    with pytest.raises(FaultError, match=r"plan.yaml: rule 2: path '/3/Job/\*' matches no route of the h2o3 mock") as e:
+        check_fault_plan(
+            FaultPlan.from_data([{"path": "/3/Jobs/*", "fault": "reset"}, {"path": "/3/Job/*", "fault": "reset"}]),
+            h2o3,
+            "plan.yaml",
+        )
+    assert "'/3/Jobs/{job_id}'" in str(e.value)
+    with pytest.raises(
+        FaultError, match=r"path '/3/Cloud' matches no POST route .*; it matches routes of GET, HEAD only"
+    ):
+        check_fault_plan(FaultPlan.from_data([{"method": "POST", "path": "/3/Cloud", "fault": "reset"}]), h2o3, "p")
+    # a documented path the mock does not implement is one a run's tests send: its fault is met
+    check_fault_plan(FaultPlan.from_data([{"path": "/3/About", "fault": "status=418"}]), h2o3, "plan.yaml")

@@ -425,3 +425,13 @@ def test_a_verdict_on_jobs_that_ended_says_those_still_running_and_a_max_counts_
     assert (max20.ok, max20.observed) == (True, 18240)
     (alone,) = judge([Rule("max_ms", 5000, done.key)], [done])
     assert (alone.ok, alone.observed, alone.note) == (True, 1000, "")
+
+
+def test_a_refused_slo_rule_is_named_by_its_number_from_one_or_by_its_option(tmp_path: Path) -> None:
+    """The first rule of a file was called "rule 0", and every --slo "--slo: rule 0", whichever it was."""
+    path = tmp_path / "x.slo.yaml"
+    path.write_text("polling:\n  - failure_ratio: 0.01\n  - p95_ms: 1\n")
+    with pytest.raises(ConfigError, match=r"x\.slo\.yaml: polling: rule 2: p95_ms is a latency limit"):
+        load_slos(path, "polling")
+    with pytest.raises(ConfigError, match=r"^--slo 'nope=1': limits must be among .*, got nope$"):
+        parse_override("nope=1")
