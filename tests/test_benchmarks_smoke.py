@@ -270,3 +270,28 @@ def test_h2o3_frame_summary_prints_every_get_and_kept_side_by_side() -> None:
     rows = [line.split() for line in lines[header + 2 :] if line.strip()]
     assert [row[0] for row in rows] == ["200"]
     assert all(len(row) == 5 and all(float(cell) >= 0 for cell in row[1:]) for row in rows), rows
+
+
+POOL = ROOT / "benchmarks" / "arrival_pool.py"
+
+
+def test_arrival_pool_prints_own_share_and_shared_side_by_side() -> None:
+    done = subprocess.run(
+        [sys.executable, str(POOL), "--seconds", "120"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    blocks = {b.splitlines()[0]: b.splitlines() for b in done.stdout.split("\n\n")[1:]}
+    assert len(blocks) == 3, done.stdout
+    for title, lines in blocks.items():
+        rows = [line.split() for line in lines[3:-1]]
+        assert lines[1].split()[:2] == ["rate", "/s"], lines
+        # shared is never later than own share: the first free user takes what its own user could not
+        assert all(float(row[6]) <= float(row[3]) for row in rows), (title, rows)
+        highest = lines[-1].split(": ")[1]
+        own, share = (float(part.split()[-1].rstrip("/s")) for part in highest.split(", "))
+        assert share >= own, lines[-1]
+        if title.startswith("[jobs"):  # times spread wide: an own share is late long before all users are busy
+            assert share >= 2 * own, lines[-1]
+        if "fixed" in title:  # every stream ends before its user's next is due: nobody is ever late
+            assert all(row[4] == row[7] == "0.0%" for row in rows), rows
