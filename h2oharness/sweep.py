@@ -220,6 +220,13 @@ class Sweep:
         """When the first target that stayed down went down (None while every target is up)."""
         return min((since for since, _ in self.down.values()), default=None)
 
+    def skip_if_down(self, url: str) -> None:
+        """Skip the test when the target at ``url`` stayed down after a request killed it: what it would send gets
+        no answer, a consequence of the crash recorded, not a failure of its own."""
+        if url in self.down:
+            since, reason = self.down[url]
+            pytest.skip(f"target is down since {since} (server_crash recorded): {reason}")
+
 
 class SweepGuard:
     """One test's view of the sweep: sends a case, and turns an outage into a finding, a restart or a stop."""
@@ -244,9 +251,7 @@ class SweepGuard:
         """
         sweep = self.sweep
         self.target, self.settle = target, max(self.settle, settle)
-        if target.url in sweep.down:
-            since, reason = sweep.down[target.url]
-            pytest.skip(f"target is down since {since} (server_crash recorded): {reason}")
+        sweep.skip_if_down(target.url)
         sent = self._describe(case, target, session)
         if sent.signature in sweep.crashed:
             pytest.skip(f"{sent.operation}: this request killed the server before; it is not sent again")

@@ -216,3 +216,37 @@ def test_the_crash_replays_after_the_tests_are_announced_and_each_outcome_said(
     )
     (defect,) = [d for api in json.loads((report / "conformance.json").read_text())["apis"] for d in api["defects"]]
     assert defect["reproduced"] == "not confirmed in 5 replays"
+
+
+DOWN = """
+from h2oharness.pytest_plugin.fixtures import SWEEP
+from h2oharness.sweep import Sweep
+
+def test_a_request_kills_the_live_target(coreplexml_target, request):
+    sweep = request.config.stash.setdefault(SWEEP, Sweep())
+    sweep.down[coreplexml_target.url] = ("2026-12-05T14:04:12Z", "GET /api/experiments got no answer either")
+
+def test_a_later_scenario(coreplexml_http):
+    coreplexml_http.get("/api/experiments")
+
+def test_a_later_flow(coreplexml_session):
+    pass
+
+def test_a_later_stateful_flow(coreplexml_fresh_target):
+    pass
+"""
+
+
+def test_a_flow_or_scenario_after_the_target_stayed_down_skips_as_the_contract_cases_do(
+    pytester: pytest.Pytester,
+) -> None:
+    # a live H2O-3 killed by a sweep: the seed replay and the scenario after it failed on "connection refused",
+    # two new failures that were the crash's consequence
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_coreplexml_down.py").write_text(DOWN)
+    report = pytester.path / "reports"
+    result = pytester.runpytest_subprocess(
+        "--harness-report-dir", str(report), "-p", "no:cacheprovider", "-p", "no:randomly", "-rs"
+    )
+    assert result.parseoutcomes() == {"passed": 1, "skipped": 3}, result.stdout.str()[-3000:]
+    result.stdout.fnmatch_lines(["*target is down since 2026-12-05T14:04:12Z (server_crash recorded): GET*"])
