@@ -507,3 +507,29 @@ def test_an_unusable_spec_given_for_an_api_is_one_line_where_its_contract_module
     heading = next(n for n, line in enumerate(lines) if "ERROR collecting contracts/coreplexml/test_c.py" in line)
     assert lines[heading + 1] == said, lines
     assert not [line for line in lines if "Traceback" in line or "FileNotFoundError" in line]
+
+
+@pytest.mark.parametrize("kind", ["live", "mock"])
+def test_the_h2o3_scenario_brings_its_own_data_and_leaves_h2o3_dataset_path_alone(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    # H2O3_DATASET_PATH is the server's CSV for the contract flows: on live the scenario imported it and failed on
+    # its own columns ("assert 4 == 5"); on mock and local it wrote its CSV over the file
+    import shutil
+    from pathlib import Path
+
+    from h2oharness.apis.h2o3.mock import default_state, make_app
+    from h2oharness.mocks.serve import serve
+
+    root = Path(__file__).resolve().parents[1]
+    pytester.mkdir("scenarios")
+    shutil.copy(root / "scenarios" / "test_h2o3_parse_train_predict.py", pytester.path / "scenarios")
+    dataset = pytester.path / "users.csv"
+    dataset.write_text("a,b,c,y\n" + "".join(f"{i},{i % 3},x,{'yes' if i % 2 else 'no'}\n" for i in range(30)))
+    before = dataset.read_text()
+    monkeypatch.setenv("H2O3_DATASET_PATH", str(dataset))
+    with serve(make_app(default_state(speed=20))) as served:
+        monkeypatch.setenv("H2O3_URL", served.url)
+        result = pytester.runpytest_inprocess("--harness-target", kind, "-p", "no:cacheprovider", "-p", "no:randomly")
+    result.assert_outcomes(passed=1)
+    assert dataset.read_text() == before
