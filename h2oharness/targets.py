@@ -400,4 +400,19 @@ def open_target(
             url_option=url_option,
             before_contact=before_live,
         )
-        yield Target("live", live_url, creds, probe(live_url, api.health_path, creds))
+        try:
+            version = probe(live_url, api.health_path, creds)
+        except TargetAuthError as exc:
+            if creds.token or creds.username or creds.password:
+                raise
+            raise TargetAuthError(f"{exc}: {_credentials_hint(api)}") from None
+        yield Target("live", live_url, creds, version)
+
+
+def _credentials_hint(api: ApiInfo) -> str:
+    """Where a live target's credentials come from, for a target that refused a run that gave none."""
+    prefix = api.env_prefix
+    if api.auth == "basic":
+        return f"set {prefix}_USERNAME and {prefix}_PASSWORD (or pass --username and --password-env)"
+    login = f", or the login's variables ({prefix}_ISSUER_URL, {prefix}_CLIENT_ID, ...)" if api.login else ""
+    return f"set {prefix}_API_KEY{login} (or name the variable with --api-key-env)"

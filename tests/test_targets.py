@@ -322,3 +322,32 @@ def test_a_url_with_a_path_the_server_does_not_answer_at_its_root_either_asks_if
         pytest.raises(TargetUnavailable, match=r"answered HTTP 404: is this the right server\?$"),
     ):
         probe(f"{served.url}/nothing-here", "/3/NoSuchHealth", Credentials())
+
+
+@pytest.mark.parametrize(
+    ("slug", "where"),
+    [
+        ("coreplexml", "set COREPLEXML_API_KEY (or name the variable with --api-key-env)"),
+        ("workflows", "set WORKFLOWS_API_KEY, or the login's variables (WORKFLOWS_ISSUER_URL, WORKFLOWS_CLIENT_ID"),
+    ],
+)
+def test_a_target_refusing_a_run_that_gave_no_credentials_names_where_they_go(
+    monkeypatch: pytest.MonkeyPatch, slug: str, where: str
+) -> None:
+    import importlib
+
+    from h2oharness.targets import open_target
+
+    api = get_api(slug)
+    for suffix in ("API_KEY", "USERNAME", "PASSWORD", "ISSUER_URL", "CLIENT_ID", "REFRESH_TOKEN"):
+        monkeypatch.delenv(f"{api.env_prefix}_{suffix}", raising=False)
+    mock = importlib.import_module(f"{api.module}.mock")
+    with (
+        serve(mock.make_app(mock.default_state())) as served,
+        pytest.raises(TargetAuthError) as refused,
+        open_target(api, "live", url=served.url),
+    ):
+        pass
+    assert f"refused the credentials (HTTP 401): wrong or missing credentials (none given): {where}" in str(
+        refused.value
+    )
