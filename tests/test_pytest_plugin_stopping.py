@@ -250,3 +250,60 @@ def test_a_flow_or_scenario_after_the_target_stayed_down_skips_as_the_contract_c
     )
     assert result.parseoutcomes() == {"passed": 1, "skipped": 3}, result.stdout.str()[-3000:]
     result.stdout.fnmatch_lines(["*target is down since 2026-12-05T14:04:12Z (server_crash recorded): GET*"])
+
+
+ANSWERED_THEN_DOWN = """
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+
+from h2oharness.targets import Target
+
+
+@dataclass
+class Operation:
+    method: str = "get"
+    path: str = "/api/experiments"
+
+
+@dataclass
+class Case:
+    query: dict = field(default_factory=dict)
+    body: Any = None
+    media_type: Any = None
+    path_parameters: dict = field(default_factory=dict)
+    operation: Operation = field(default_factory=Operation)
+    sent_method: Any = None
+    method: str = "GET"
+    formatted_path: str = "/api/experiments"
+
+    def as_curl_command(self, headers=None, *, base_url=None):
+        return f"curl -X GET '{base_url}/api/experiments'"
+
+    def call(self, base_url=None, session=None, **kwargs):
+        return "ok"  # answered; nothing listens there afterwards: the server went down after this answer
+
+
+def test_answered_then_the_server_went_down(harness_sweep):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+    assert harness_sweep.call(Case(), Target("live", url)) == "ok"
+"""
+
+
+def test_a_crash_seen_after_a_test_leaves_the_next_module_s_tests_alone(pytester: pytest.Pytester) -> None:
+    # the sweep's fixture raised its ServerCrash (a BaseException, kept from hypothesis) in teardown: pytest passes
+    # on Exceptions only there, left the module set up, and the next module's first test failed with "previous item
+    # was not torn down properly" (a live CorePlexML killed mid-run: the seed test after the stateful flow)
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_coreplexml_a.py").write_text(ANSWERED_THEN_DOWN)
+    (pytester.path / "scenarios" / "test_coreplexml_b.py").write_text("def test_unrelated():\n    pass\n")
+    report = pytester.path / "reports"
+    result = pytester.runpytest_subprocess(
+        "--harness-report-dir", str(report), "-p", "no:cacheprovider", "-p", "no:randomly", "-rA"
+    )
+    assert "previous item was not torn down properly" not in result.stdout.str(), result.stdout.str()[-3000:]
+    result.stdout.fnmatch_lines(["PASSED scenarios/test_coreplexml_b.py::test_unrelated"])
+    lines = [json.loads(line) for line in (report / "progress.jsonl").read_text().splitlines()]
+    assert {line["crash"]["path"] for line in lines if "crash" in line} == {"/api/experiments"}  # still recorded
