@@ -199,8 +199,9 @@ def test_the_crash_replays_after_the_tests_are_announced_and_each_outcome_said(
         "collector.confirm_recorded_crash = replay\n"
     )
     pytester.mkdir("scenarios")
-    (pytester.path / "scenarios" / "test_coreplexml_crash.py").write_text(
-        CRASHING.replace("    os.kill(os.getpid(), signal.SIGTERM)\n", "")
+    # an H2O-3 crash: the harness replays those on fresh local servers (the others' are said at once, below)
+    (pytester.path / "scenarios" / "test_h2o3_crash.py").write_text(
+        CRASHING.replace("    os.kill(os.getpid(), signal.SIGTERM)\n", "").replace('"coreplexml"', '"h2o3"')
     )
     report = pytester.path / "reports"
     monkeypatch.setenv("HARNESS_CONFIRM_REPLAYS", "5")
@@ -307,3 +308,20 @@ def test_a_crash_seen_after_a_test_leaves_the_next_module_s_tests_alone(pytester
     result.stdout.fnmatch_lines(["PASSED scenarios/test_coreplexml_b.py::test_unrelated"])
     lines = [json.loads(line) for line in (report / "progress.jsonl").read_text().splitlines()]
     assert {line["crash"]["path"] for line in lines if "crash" in line} == {"/api/experiments"}  # still recorded
+
+
+def test_a_crash_of_an_api_the_harness_cannot_start_is_not_announced_as_replays(pytester: pytest.Pytester) -> None:
+    # a live CorePlexML killed mid-run: "replaying 1 crash on fresh local servers ..." then "not replayed: the harness
+    # cannot start a fresh CorePlexML Experiments"
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_coreplexml_crash.py").write_text(
+        CRASHING.replace("    os.kill(os.getpid(), signal.SIGTERM)\n", "")
+    )
+    report = pytester.path / "reports"
+    result = pytester.runpytest_subprocess(
+        "--harness-report-dir", str(report), "-p", "no:cacheprovider", "-p", "no:terminal"
+    )
+    assert "replaying" not in result.stderr.str(), result.stderr.str()[-2000:]
+    result.stderr.fnmatch_lines(
+        ["[[]h2oharness] crash POST /api/experiments: not replayed: the harness cannot start a fresh CorePlexML*"]
+    )
