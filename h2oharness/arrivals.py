@@ -200,6 +200,11 @@ class Recorder:
         if next_due is not None and gap > 0:
             self._next[stream] = (next_due, gap)
 
+    @property
+    def closed(self) -> bool:
+        """The run is over (:meth:`close`): an arrival due now is past its end and is not sent."""
+        return not self._open
+
     def due_unsent(self, at: float) -> list[float]:
         """The moments arrivals were due before ``at`` that their (busy) users have not sent yet.
 

@@ -592,11 +592,13 @@ class Pacer:
             scheduled = self.next_at
             self.next_at += self.schedule.next_gap()
             following = self.next_at
-        for _ in range(100):  # a timer may wake a hair early: sleep the rest, so a send is never before its time
+        for _ in range(100_000):  # a timer may wake a hair early: sleep the rest, so a send is never before its time
+            self._stop_if_over()
             delay = scheduled - self.clock()
             if delay <= 0:
                 break
-            time.sleep(delay)
+            time.sleep(min(delay, 0.25))
+        self._stop_if_over()
         if self.recorder is not None:
             to_epoch = time.time() - self.clock()
             self.recorder.arrive(
@@ -608,6 +610,14 @@ class Pacer:
                 stream=stream,
             )
         return scheduled
+
+    def _stop_if_over(self) -> None:
+        # the run is over: an arrival due after its end is not sent (Locust's --stop-timeout lets a user finish
+        # the task it is in, and a user asleep until its next arrival would send it then, load the run never
+        # offered and the figures then counted beside its arrivals); an arrival due before the end that its busy
+        # user never sent is counted late up to the end (Recorder.unsent), not sent after it
+        if self.recorder is not None and self.recorder.closed:
+            raise StopUser()
 
 
 class JobOut(dict[str, Any]):

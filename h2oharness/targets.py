@@ -248,12 +248,41 @@ def probe(url: str, health_path: str, creds: Credentials, timeout: float = 10.0)
     try:
         body = resp.json()
     except ValueError:
-        raise TargetUnavailable(f"{url}{health_path} did not answer JSON (HTTP {resp.status_code})") from None
+        hint = _root_hint(url, health_path, creds, timeout)
+        raise TargetUnavailable(f"{url}{health_path} did not answer JSON (HTTP {resp.status_code}){hint}") from None
     if resp.status_code != 200 or not isinstance(body, dict):
-        raise TargetUnavailable(f"{url}{health_path} answered HTTP {resp.status_code}: is this the right server?")
+        hint = _root_hint(url, health_path, creds, timeout) or ": is this the right server?"
+        raise TargetUnavailable(f"{url}{health_path} answered HTTP {resp.status_code}{hint}")
     if body.get("cloud_healthy") is False:
         raise TargetUnavailable(f"the server at {url} reports itself unhealthy")
     return str(body.get("version", ""))
+
+
+def _root_hint(url: str, health_path: str, creds: Credentials, timeout: float) -> str:
+    """``; the API answers at <root>: ...`` when ``url`` has a path and the same server answers ``health_path`` at
+    its root: the path is most likely the API's own prefix (``/3``, ``/api/v1``), which every request already
+    carries, so it was sent twice (``/3/3/Cloud``); empty otherwise (a real path prefix, such as a proxy's)."""
+    parts = urlsplit(url)
+    if parts.path.strip("/") == "":
+        return ""
+    root = urlunsplit(parts._replace(path="", query="", fragment=""))
+    try:
+        with httpx.Client(
+            timeout=timeout,
+            auth=creds.httpx_auth(),
+            headers=creds.headers(),
+            transport=deadline_transport(timeout, verify=tls_context()),
+        ) as client:
+            resp = client.get(f"{root}{health_path}")
+            body = resp.json()
+    except (httpx.HTTPError, ValueError):
+        return ""
+    if resp.status_code != 200 or not isinstance(body, dict):
+        return ""
+    return (
+        f"; the API answers at {root}: give the server's base URL, without {parts.path!r}"
+        " (the harness adds each API path, /3/... or /api/v1/..., itself)"
+    )
 
 
 class LocalServer(Protocol):
@@ -387,4 +416,19 @@ def open_target(
             url_option=url_option,
             before_contact=before_live,
         )
-        yield Target("live", live_url, creds, probe(live_url, api.health_path, creds))
+        try:
+            version = probe(live_url, api.health_path, creds)
+        except TargetAuthError as exc:
+            if creds.token or creds.username or creds.password:
+                raise
+            raise TargetAuthError(f"{exc}: {_credentials_hint(api)}") from None
+        yield Target("live", live_url, creds, version)
+
+
+def _credentials_hint(api: ApiInfo) -> str:
+    """Where a live target's credentials come from, for a target that refused a run that gave none."""
+    prefix = api.env_prefix
+    if api.auth == "basic":
+        return f"set {prefix}_USERNAME and {prefix}_PASSWORD (or pass --username and --password-env)"
+    login = f", or the login's variables ({prefix}_ISSUER_URL, {prefix}_CLIENT_ID, ...)" if api.login else ""
+    return f"set {prefix}_API_KEY{login} (or name the variable with --api-key-env)"

@@ -12,7 +12,6 @@ import pytest
 from h2oharness.apis.h2o3 import payloads
 from h2oharness.apis.h2o3.client import H2O3Client, H2O3ResponseError
 from h2oharness.apis.h2o3.mock import JOB_TIMEOUT
-from h2oharness.settings import variable
 from h2oharness.targets import Target, job_timeout
 
 ROWS = 150
@@ -24,13 +23,14 @@ def _timeout(target: Target, real: float) -> float:
 
 
 def _source_frames(client: H2O3Client, target: Target, tmp_path: Path, csv: str) -> list[str]:
-    """Import the dataset the way the target allows: a file path on mock/local, an upload on live."""
-    if target.kind == "live" and not variable("H2O3_DATASET_PATH"):
-        uploaded = client.post_file(csv.encode(), destination_frame="h2oharness_scenario.csv")
+    """Bring the scenario's own data: an upload on live (a file of ours the server may not see), a file path on
+    mock/local. Never ``H2O3_DATASET_PATH``: that is the server's CSV for the contract flows, of the user's columns,
+    not the ones this scenario checks, and not a file to write over."""
+    if target.kind == "live":
+        uploaded = client.post_file(csv.encode(), destination_frame=f"h2oharness_scenario_{os.getpid()}.csv")
         return [str(uploaded["destination_frame"])]
-    path = Path(variable("H2O3_DATASET_PATH") or tmp_path / "train.csv")
-    if target.kind != "live":
-        path.write_text(csv)
+    path = tmp_path / "train.csv"
+    path.write_text(csv)
     imported = client.import_files(str(path))
     assert not imported.get("fails"), f"ImportFiles failed: {imported.get('fails')}"
     frames = list(imported["destination_frames"])

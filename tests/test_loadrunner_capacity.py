@@ -177,3 +177,18 @@ def test_find_capacity_fails_a_rate_whose_whole_run_broke_an_entrys_request_coun
     assert report["capacity"]["capacity_rate"] is None
     assert proc.returncode == 1
     assert proc.stdout.strip().splitlines()[-1].startswith("capacity: below 1 arrivals/s: even the lowest rate tried")
+
+
+def test_an_open_model_run_sends_no_arrival_after_its_end(tmp_path: Path) -> None:
+    # every user sleeps until its next arrival when the run time ends (one arrival each 4 s per user, over 4 s):
+    # the stop timeout lets it finish its task, and it must not send that arrival then
+    proc, report = load(
+        tmp_path, "h2ogpte.streaming", "-u", "4", "-t", "4s", "--arrival-rate", "1", "--mock-speed", "10",
+        "--max-time", "90s",
+    )  # fmt: skip
+    assert report is not None, proc.stdout + proc.stderr[-2000:]
+    (recording,) = [json.loads(p.read_text()) for p in tmp_path.glob("arrivals-*.json")]
+    sent = len(recording["arrivals"])
+    assert sent
+    streams = sum(stream["streams"] for stream in report["streams"])
+    assert (report["totals"]["measurements"], streams) == (sent, sent)

@@ -535,3 +535,29 @@ def test_a_session_that_selects_no_test_reports_pytests_exit_status_not_a_pass(p
     assert ">no test ran</span>" in html
     assert "conforms" not in html
     assert "No new failures" not in html
+
+
+@pytest.mark.parametrize("kind", ["live", "mock"])
+def test_the_h2o3_scenario_brings_its_own_data_and_leaves_h2o3_dataset_path_alone(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    # H2O3_DATASET_PATH is the server's CSV for the contract flows: on live the scenario imported it and failed on
+    # its own columns ("assert 4 == 5"); on mock and local it wrote its CSV over the file
+    import shutil
+    from pathlib import Path
+
+    from h2oharness.apis.h2o3.mock import default_state, make_app
+    from h2oharness.mocks.serve import serve
+
+    root = Path(__file__).resolve().parents[1]
+    pytester.mkdir("scenarios")
+    shutil.copy(root / "scenarios" / "test_h2o3_parse_train_predict.py", pytester.path / "scenarios")
+    dataset = pytester.path / "users.csv"
+    dataset.write_text("a,b,c,y\n" + "".join(f"{i},{i % 3},x,{'yes' if i % 2 else 'no'}\n" for i in range(30)))
+    before = dataset.read_text()
+    monkeypatch.setenv("H2O3_DATASET_PATH", str(dataset))
+    with serve(make_app(default_state(speed=20))) as served:
+        monkeypatch.setenv("H2O3_URL", served.url)
+        result = pytester.runpytest_inprocess("--harness-target", kind, "-p", "no:cacheprovider", "-p", "no:randomly")
+    result.assert_outcomes(passed=1)
+    assert dataset.read_text() == before

@@ -139,9 +139,9 @@ def test_kills(record_property):
 """
 
 
-def _crashing_suite(pytester: pytest.Pytester, replay: str, *, stop: bool = False) -> Path:
-    """A suite of one test recording a crash (and stopping the run, with ``stop``), the crash replays replaced by
-    ``replay`` (the source of a ``replay(crash, budget)`` function); the report folder."""
+def _crashing_suite(pytester: pytest.Pytester, replay: str, *, stop: bool = False, api: str = "coreplexml") -> Path:
+    """A suite of one test recording a crash of ``api`` (and stopping the run, with ``stop``), the crash replays
+    replaced by ``replay`` (the source of a ``replay(crash, budget)`` function); the report folder."""
     pytester.makeconftest(
         "import os, signal, time\n"
         "import h2oharness.pytest_plugin.collector as collector\n"
@@ -151,7 +151,7 @@ def _crashing_suite(pytester: pytest.Pytester, replay: str, *, stop: bool = Fals
     )
     pytester.mkdir("scenarios")
     test = CRASHING if stop else CRASHING.replace("    os.kill(os.getpid(), signal.SIGTERM)\n", "")
-    (pytester.path / "scenarios" / "test_coreplexml_crash.py").write_text(test)
+    (pytester.path / "scenarios" / f"test_{api}_crash.py").write_text(test.replace('"coreplexml"', f'"{api}"'))
     return pytester.path / "reports"
 
 
@@ -197,11 +197,13 @@ def test_the_crash_replays_after_the_tests_are_announced_and_each_outcome_said(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the replays restart servers for minutes after the last test's line, and nothing was said: the run looked hung
+    # an H2O-3 crash: the harness replays those on fresh local servers (the others' are said at once, below)
     report = _crashing_suite(
         pytester,
         "def replay(crash, budget):\n"
         "    failure = {**crash['failure'], 'reproduced': f'not confirmed in {budget} replays'}\n"
         "    return {**crash, 'confirmed': False, 'failure': failure}\n",
+        api="h2o3",
     )
     monkeypatch.setenv("HARNESS_CONFIRM_REPLAYS", "5")
     result = pytester.runpytest_subprocess(
@@ -216,3 +218,111 @@ def test_the_crash_replays_after_the_tests_are_announced_and_each_outcome_said(
     )
     (defect,) = [d for api in json.loads((report / "conformance.json").read_text())["apis"] for d in api["defects"]]
     assert defect["reproduced"] == "not confirmed in 5 replays"
+
+
+DOWN = """
+from h2oharness.pytest_plugin.fixtures import SWEEP
+from h2oharness.sweep import Sweep
+
+def test_a_request_kills_the_live_target(coreplexml_target, request):
+    sweep = request.config.stash.setdefault(SWEEP, Sweep())
+    sweep.down[coreplexml_target.url] = ("2026-12-05T14:04:12Z", "GET /api/experiments got no answer either")
+
+def test_a_later_scenario(coreplexml_http):
+    coreplexml_http.get("/api/experiments")
+
+def test_a_later_flow(coreplexml_session):
+    pass
+
+def test_a_later_stateful_flow(coreplexml_fresh_target):
+    pass
+"""
+
+
+def test_a_flow_or_scenario_after_the_target_stayed_down_skips_as_the_contract_cases_do(
+    pytester: pytest.Pytester,
+) -> None:
+    # a live H2O-3 killed by a sweep: the seed replay and the scenario after it failed on "connection refused",
+    # two new failures that were the crash's consequence
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_coreplexml_down.py").write_text(DOWN)
+    report = pytester.path / "reports"
+    result = pytester.runpytest_subprocess(
+        "--harness-report-dir", str(report), "-p", "no:cacheprovider", "-p", "no:randomly", "-rs"
+    )
+    assert result.parseoutcomes() == {"passed": 1, "skipped": 3}, result.stdout.str()[-3000:]
+    result.stdout.fnmatch_lines(["*target is down since 2026-12-05T14:04:12Z (server_crash recorded): GET*"])
+
+
+ANSWERED_THEN_DOWN = """
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+
+from h2oharness.targets import Target
+
+
+@dataclass
+class Operation:
+    method: str = "get"
+    path: str = "/api/experiments"
+
+
+@dataclass
+class Case:
+    query: dict = field(default_factory=dict)
+    body: Any = None
+    media_type: Any = None
+    path_parameters: dict = field(default_factory=dict)
+    operation: Operation = field(default_factory=Operation)
+    sent_method: Any = None
+    method: str = "GET"
+    formatted_path: str = "/api/experiments"
+
+    def as_curl_command(self, headers=None, *, base_url=None):
+        return f"curl -X GET '{base_url}/api/experiments'"
+
+    def call(self, base_url=None, session=None, **kwargs):
+        return "ok"  # answered; nothing listens there afterwards: the server went down after this answer
+
+
+def test_answered_then_the_server_went_down(harness_sweep):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+    assert harness_sweep.call(Case(), Target("live", url)) == "ok"
+"""
+
+
+def test_a_crash_seen_after_a_test_leaves_the_next_module_s_tests_alone(pytester: pytest.Pytester) -> None:
+    # the sweep's fixture raised its ServerCrash (a BaseException, kept from hypothesis) in teardown: pytest passes
+    # on Exceptions only there, left the module set up, and the next module's first test failed with "previous item
+    # was not torn down properly" (a live CorePlexML killed mid-run: the seed test after the stateful flow)
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_coreplexml_a.py").write_text(ANSWERED_THEN_DOWN)
+    (pytester.path / "scenarios" / "test_coreplexml_b.py").write_text("def test_unrelated():\n    pass\n")
+    report = pytester.path / "reports"
+    result = pytester.runpytest_subprocess(
+        "--harness-report-dir", str(report), "-p", "no:cacheprovider", "-p", "no:randomly", "-rA"
+    )
+    assert "previous item was not torn down properly" not in result.stdout.str(), result.stdout.str()[-3000:]
+    result.stdout.fnmatch_lines(["PASSED scenarios/test_coreplexml_b.py::test_unrelated"])
+    lines = [json.loads(line) for line in (report / "progress.jsonl").read_text().splitlines()]
+    assert {line["crash"]["path"] for line in lines if "crash" in line} == {"/api/experiments"}  # still recorded
+
+
+def test_a_crash_of_an_api_the_harness_cannot_start_is_not_announced_as_replays(pytester: pytest.Pytester) -> None:
+    # a live CorePlexML killed mid-run: "replaying 1 crash on fresh local servers ..." then "not replayed: the harness
+    # cannot start a fresh CorePlexML Experiments"
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_coreplexml_crash.py").write_text(
+        CRASHING.replace("    os.kill(os.getpid(), signal.SIGTERM)\n", "")
+    )
+    report = pytester.path / "reports"
+    result = pytester.runpytest_subprocess(
+        "--harness-report-dir", str(report), "-p", "no:cacheprovider", "-p", "no:terminal"
+    )
+    assert "replaying" not in result.stderr.str(), result.stderr.str()[-2000:]
+    result.stderr.fnmatch_lines(
+        ["[[]h2oharness] crash POST /api/experiments: not replayed: the harness cannot start a fresh CorePlexML*"]
+    )

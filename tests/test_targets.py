@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from h2oharness.apis import get_api
-from h2oharness.errors import ConfigError, TargetAuthError
+from h2oharness.errors import ConfigError, TargetAuthError, TargetUnavailable
 from h2oharness.mocks.serve import serve
 from h2oharness.targets import (
     Credentials,
@@ -294,3 +294,60 @@ def test_the_anonymous_stream_check_fails_past_the_request_deadline(
     result = pytester.runpytest_inprocess("--harness-target", "mock", "-p", "no:cacheprovider", "-k", "need_the_key")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*POST /api/v1/chats/any/completions*"])
+
+
+@pytest.mark.parametrize(
+    ("slug", "suffix"), [("h2o3", "/3"), ("h2ogpte", "/api/v1/"), ("coreplexml", "/api/experiments")]
+)
+def test_a_url_ending_in_the_apis_own_prefix_is_named_with_the_base_url_to_give(slug: str, suffix: str) -> None:
+    import importlib
+
+    api = get_api(slug)
+    mock = importlib.import_module(f"{api.module}.mock")
+    state = mock.default_state()
+    with serve(mock.make_app(state)) as served:
+        creds = state.client_credentials()
+        url = f"{served.url}{suffix}".rstrip("/")
+        with pytest.raises(TargetUnavailable) as raised:
+            probe(url, api.health_path, creds)
+    message = str(raised.value)
+    assert f"the API answers at {served.url}: give the server's base URL, without {suffix.rstrip('/')!r}" in message
+
+
+def test_a_url_with_a_path_the_server_does_not_answer_at_its_root_either_asks_if_it_is_the_right_server() -> None:
+    from h2oharness.apis.h2o3.mock import default_state, make_app
+
+    with (
+        serve(make_app(default_state())) as served,
+        pytest.raises(TargetUnavailable, match=r"answered HTTP 404: is this the right server\?$"),
+    ):
+        probe(f"{served.url}/nothing-here", "/3/NoSuchHealth", Credentials())
+
+
+@pytest.mark.parametrize(
+    ("slug", "where"),
+    [
+        ("coreplexml", "set COREPLEXML_API_KEY (or name the variable with --api-key-env)"),
+        ("workflows", "set WORKFLOWS_API_KEY, or the login's variables (WORKFLOWS_ISSUER_URL, WORKFLOWS_CLIENT_ID"),
+    ],
+)
+def test_a_target_refusing_a_run_that_gave_no_credentials_names_where_they_go(
+    monkeypatch: pytest.MonkeyPatch, slug: str, where: str
+) -> None:
+    import importlib
+
+    from h2oharness.targets import open_target
+
+    api = get_api(slug)
+    for suffix in ("API_KEY", "USERNAME", "PASSWORD", "ISSUER_URL", "CLIENT_ID", "REFRESH_TOKEN"):
+        monkeypatch.delenv(f"{api.env_prefix}_{suffix}", raising=False)
+    mock = importlib.import_module(f"{api.module}.mock")
+    with (
+        serve(mock.make_app(mock.default_state())) as served,
+        pytest.raises(TargetAuthError) as refused,
+        open_target(api, "live", url=served.url),
+    ):
+        pass
+    assert f"refused the credentials (HTTP 401): wrong or missing credentials (none given): {where}" in str(
+        refused.value
+    )

@@ -43,6 +43,8 @@ def outcome_text(record: dict[str, Any]) -> str:
         return "known finding"
     if outcome == "failed":
         reasons = [str(f.get("message") or f.get("check") or "") for f in record.get("failures") or []]
+        # a test that killed the server has no failure of its own: the crash record is its finding
+        reasons += [str(record.get("crash") or record.get("skip_reason") or "")]
         first = next((r for r in reasons if r.strip()), "")
         return "FAILED" + (f": {one_line(first, _REASON_CHARS)}" if first else "")
     if outcome == "skipped" and record.get("skip_reason"):

@@ -250,6 +250,9 @@ def _failed(record: dict[str, Any], item: pytest.Item, exc: BaseException, opera
             record["outcome"], record["skip_reason"] = "skipped", str(exc)
         elif operation is None:
             record["skip_reason"] = str(exc)  # a flow: the crash is what its scenario line says
+        else:
+            # the failure is the crash record, merged into the report at its end: the test's line says it now
+            record["crash"] = str(exc)
     elif internal_error(exc):
         # a bug of the harness is no failure of the API: the report says the harness could not run this test
         why = one_line(f"{type(exc).__name__}: {exc}", _LINE_CHARS)

@@ -72,7 +72,10 @@ def _curl(failure: Failure) -> str:
 
 
 def new_failure_lines(apis: Iterable[ApiReport]) -> list[tuple[str, str]]:
-    """Each new failure as (``"<api> <what>: <reason>"``, curl or ``""``): operations, then scenarios and flows."""
+    """Each new failure as (``"<api> <what>: <reason>"``, curl or ``""``): requests that killed the server first (the
+    report's first section; a sweep's crash would otherwise come after dozens of lesser failures, past those shown),
+    then the other failures of operations, then scenarios and flows."""
+    crashes: list[tuple[str, str]] = []
     out: list[tuple[str, str]] = []
     for api in apis:
         for op in api.operations:
@@ -86,12 +89,13 @@ def new_failure_lines(apis: Iterable[ApiReport]) -> list[tuple[str, str]]:
                     f"{failure.check}: {failure.message}" if failure.message else failure.check, _REASON_CHARS
                 )
                 times = f" (x{failure.count})" if failure.count > 1 else ""
-                out.append((f"{api.slug} {op.method} {op.path}: {reason}{times}", _curl(failure)))
+                line = (f"{api.slug} {op.method} {op.path}: {reason}{times}", _curl(failure))
+                (crashes if failure.check == "server_crash" else out).append(line)
         for scenario in api.scenarios:
             if scenario.outcome == "failed" and not scenario.known:
                 reason = one_line(scenario.message, _REASON_CHARS) if scenario.message else "failed"
                 out.append((f"{api.slug} {scenario.label}: {reason}", ""))
-    return out
+    return crashes + out
 
 
 def _verdict(report: Conformance, fresh: int) -> str:

@@ -112,3 +112,17 @@ def test_scenario_tally_keeps_known_apart_from_failed() -> None:
     ]
     assert scenario_tally(runs) == "1 passed, 1 FAILED, 1 known, 1 skipped"
     assert scenario_tally([]) == "none"
+
+
+def test_a_request_that_killed_the_server_leads_the_list_of_new_failures() -> None:
+    # a crash on /99/... came after forty /3/... failures, past the twenty shown: "and 46 more in the report"
+    crash = Failure("server_crash", "POST /99/AutoMLBuilder: no answer", "curl -X POST http://h/99/AutoMLBuilder")
+    ops = (*_ops(new=30), OperationResult("POST", "/99/AutoMLBuilder", "failed", 56, (crash,)))
+    lines = render_terminal(build_conformance([_api("h2o3", ops)], "0", "now", 1.0)).splitlines()
+    verdict = lines.index("FAILED: 31 new failures (exit 1)")
+    assert lines[verdict + 1 : verdict + 3] == [
+        "  h2o3 POST /99/AutoMLBuilder: server_crash: POST /99/AutoMLBuilder: no answer",
+        "    curl -X POST http://h/99/AutoMLBuilder",
+    ]
+    assert lines[verdict + 3] == "  h2o3 GET /n0: ST108 Response violates schema: field 'progress' is a string"
+    assert lines[-1] == "  and 11 more in the report"
