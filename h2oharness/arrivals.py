@@ -99,12 +99,21 @@ class ArrivalPool:
     def __init__(self) -> None:
         self._due: list[tuple[float, int]] = []
         self._streams: dict[int, Schedule] = {}
+        self._owners: dict[Hashable, int] = {}
 
-    def join(self, first: float, schedule: Schedule) -> int:
-        """Add a stream whose first arrival is due at ``first`` and the next ones ``schedule``'s gaps apart; its id."""
+    def join(self, first: float, schedule: Schedule, owner: Hashable | None = None) -> int:
+        """Add a stream whose first arrival is due at ``first`` and the next ones ``schedule``'s gaps apart; its id.
+
+        An ``owner`` (a user) that joined before keeps the stream it has: a user whose setup is tried again joins
+        again, and a second stream of its share would raise the process's rate by that share each time.
+        """
+        if owner is not None and owner in self._owners:
+            return self._owners[owner]
         stream = len(self._streams)
         self._streams[stream] = schedule
         heapq.heappush(self._due, (first, stream))
+        if owner is not None:
+            self._owners[owner] = stream
         return stream
 
     def claim(self) -> tuple[float, int, float]:

@@ -25,7 +25,7 @@ import os
 import random
 import time
 import weakref
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterator
 from contextlib import contextmanager
 from http.client import HTTPException
 from pathlib import Path
@@ -530,7 +530,8 @@ class Pacer:
     sent in :data:`RECORDER` (dispatch delay = sent - due). With a ``pool`` (the profiles' users share the process's
     :data:`POOL`) the user adds its share to it and sends the earliest arrival no other user took, so an arrival is
     late only when every user of the process is busy; without one, only its own, late when it is still busy. Either
-    way the schedule does not slip to hide a late send.
+    way the schedule does not slip to hide a late send. A user (``owner``) joins the pool once, however many pacers
+    its setups make.
     Without an arrival rate it does nothing and the user runs closed-loop (Locust's own wait_time).
     """
 
@@ -546,6 +547,7 @@ class Pacer:
         recorder: Recorder | None = None,
         phase: float | None = None,
         pool: ArrivalPool | None = None,
+        owner: Hashable | None = None,
     ) -> None:
         self.clock = clock
         self.interval = users / rate if rate else None
@@ -560,8 +562,9 @@ class Pacer:
             self.next_at = slot + max(math.ceil((now - slot) / self.interval), 0) * self.interval
         self.pool = pool if self.schedule is not None else None
         if self.pool is not None and self.schedule is not None:
-            stream = self.pool.join(self.next_at, self.schedule)
-            if recorder is not None:
+            streams = len(self.pool)
+            stream = self.pool.join(self.next_at, self.schedule, owner)
+            if recorder is not None and len(self.pool) > streams:  # an owner's stream that was due goes on as it was
                 recorder.expect((id(self.pool), stream), self.next_at + time.time() - clock(), self.interval or 0.0)
 
     @classmethod
@@ -578,7 +581,9 @@ class Pacer:
         process = settings.arrival_process or "constant"
         users, rate = max(settings.load_users, 1), settings.arrival_rate or None
         phase = user_phase(index) + _PHASE
-        return cls(users, rate, process=process, rng=rng, recorder=RECORDER, phase=phase, pool=POOL)
+        # the user's greenlet owns its share: a setup tried again (HarnessUser) makes a new pacer, not a new share
+        owner = gevent.getcurrent()
+        return cls(users, rate, process=process, rng=rng, recorder=RECORDER, phase=phase, pool=POOL, owner=owner)
 
     def wait(self) -> float:
         """Sleep until the next arrival this user sends is due; return that scheduled moment (on ``clock``)."""

@@ -12,4 +12,6 @@ def counted(count: float, singular: str, plural: str | None = None) -> str:
     Example:
         ``counted(1, "user")`` -> ``"1 user"``; ``counted(3, "entry", "entries")`` -> ``"3 entries"``.
     """
-    return f"{count:g} {singular if count == 1 else (plural or singular + 's')}"
+    # a whole count in full: "g" would say 1234567 requests as "1.23457e+06"
+    shown = str(int(count)) if float(count).is_integer() else f"{count:g}"
+    return f"{shown} {singular if count == 1 else (plural or singular + 's')}"

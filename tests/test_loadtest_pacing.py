@@ -18,8 +18,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 SCRIPT = """
-import json, os
+import json, os, time
 
+import gevent
 import locust  # noqa: F401 - its gevent patching first, as in a Locust process
 
 import h2oharness.loadtest as loadtest
@@ -27,6 +28,9 @@ from h2oharness.arrivals import ArrivalPool, Recorder
 from h2oharness.loadtest import Pacer
 
 ANCHOR = loadtest._ANCHOR
+# the wall clock stands still as the test's clock does: a Pacer turns its moments into epoch ones with
+# time.time() - clock(), which a real wall clock moved between a pacer's start and its first wait on a busy machine
+time.time = lambda: 1.0e9
 
 
 class Clock:
@@ -80,8 +84,19 @@ os.environ.pop("HARNESS_ARRIVAL_RATE", None)
 before = len(loadtest.POOL)
 out["closed_pool"] = Pacer.from_environment().pool is None and len(loadtest.POOL) == before
 os.environ.update(HARNESS_ARRIVAL_RATE="4", HARNESS_LOAD_USERS="2")
-users = [Pacer.from_environment() for _ in range(2)]
+users = [gevent.spawn(Pacer.from_environment).get() for _ in range(2)]  # each user runs in its own greenlet
 out["profile_pool"] = [u.pool is loadtest.POOL for u in users] + [len(loadtest.POOL) - before, users[0].interval]
+
+
+def setup_tried_again():
+    # a user's setup that failed after making its pacer makes another when it is tried again
+    Pacer.from_environment()
+    return Pacer.from_environment()
+
+
+before = len(loadtest.POOL)
+again = gevent.spawn(setup_tried_again).get()
+out["setup_again"] = [len(loadtest.POOL) - before, again.pool is loadtest.POOL]
 print(json.dumps(out))
 """
 
@@ -124,3 +139,8 @@ def test_arrivals_no_user_was_free_to_send_count_as_unsent_from_every_users_shar
 def test_every_user_of_a_profile_shares_the_process_pool(played: dict[str, Any]) -> None:
     assert played["closed_pool"] is True  # no arrival rate: the closed model, nothing to share
     assert played["profile_pool"] == [True, True, 2, 0.5]  # each user's share: 4 arrivals/s over 2 users
+
+
+def test_a_user_whose_setup_is_tried_again_keeps_its_one_share(played: dict[str, Any]) -> None:
+    """Each setup tried again (a target refusing it) added another share: the process's rate grew with them."""
+    assert played["setup_again"] == [1, True]

@@ -20,6 +20,13 @@ def test_one_is_singular_and_every_other_count_plural() -> None:
     assert counted(1.5, "second") == "1.5 seconds"
 
 
+def test_a_large_count_is_said_in_full() -> None:
+    """A long run's requests read "1.23457e+06 requests" (format "g")."""
+    assert counted(1_234_567, "request") == "1234567 requests"
+    assert counted(1e6, "request") == "1000000 requests"
+    assert count_line(Totals(2_000_000, 0, 1.0, 0, 0)).startswith("2000000 requests, ")
+
+
 def test_a_load_of_one_user_and_one_worker_says_so_in_its_first_line() -> None:
     """It said "1 users" and "1 workers"."""
     run = LoadRun(find_profile("h2o3.polling", ROOT), users=1, workers=1, run_time=4.0)

@@ -243,3 +243,30 @@ def test_without_folds_nor_a_validation_frame_a_run_cuts_one_from_its_training_f
 def _column(table: dict[str, Any], name: str) -> list[Any]:
     data: list[Any] = table["data"][[c["name"] for c in table["columns"]].index(name)]
     return data
+
+
+def test_a_cut_from_a_small_frame_leaves_its_models_rows_to_learn_from(
+    http: httpx.Client, client: H2O3Client, clock: ManualClock, tmp_path: Path
+) -> None:
+    """Seed 570 draws every row of a 3-row frame into the validation cut: the models had no row (or with the last
+    one kept, one: no predictor that varies) to learn from, and the mock failed the build (a ValueError)."""
+    path = tmp_path / "small.csv"
+    path.write_text("x,label\n1,a\n2,b\n3,a\n")
+    raw = client.import_files(str(path))["destination_frames"]
+    frame = client.parse(client.parse_setup(raw))["destination_frame"]["name"]
+    clock.advance(10.0)
+    spec = {
+        "build_control": {"nfolds": 0, "stopping_criteria": {"max_models": 2, "seed": 570}},
+        "input_spec": {"response_column": "label", "training_frame": frame},
+    }
+    started = http.post("/99/AutoMLBuilder", json=spec)
+    assert started.status_code == 200, started.text[:500]
+    clock.advance(60.0)
+    done = http.get(f"/99/AutoML/{started.json()['job']['dest']['name']}").json()
+    assert len(done["leaderboard"]["models"]) == 2
+    project = started.json()["build_control"]["project_name"]
+    rows = {
+        name: http.get(f"/3/Frames/{project}_{name}_{frame}", params={"row_count": 0}).json()["frames"][0]["rows"]
+        for name in ("training", "validation")
+    }
+    assert rows == {"training": 2, "validation": 1}

@@ -153,7 +153,7 @@ def build(state: H2O3MockState, call: Call) -> Reply:
     algos = algos[: max(1, min(max_models, len(algos)))]
     training_copy = Frame(f"{project}_training_{frame.name}", frame.columns)
     split = None
-    if nfolds == 0 and validation is None and frame.rows > 1:
+    if nfolds == 0 and validation is None and frame.rows > 2:
         training_copy, split = _split(frame, project, seed)
         validation = split
     if nfolds == 0:
@@ -458,7 +458,9 @@ def _split(frame: Frame, project: str, seed: int) -> tuple[Frame, Frame]:
     """The training and validation frames a run without cross-validation nor a validation frame cuts from its
     training frame: about 90/10, by a seeded draw per row (a real server's own split takes other rows)."""
     draw = random.Random(seed if seed != -1 else project)
-    valid = [r for r in range(frame.rows) if draw.random() < 0.1] or [frame.rows - 1]
+    # a small frame's draw may take nearly every row: the models keep two to learn from (one row holds no
+    # predictor that varies, and the mock's models then predicted nothing)
+    valid = ([r for r in range(frame.rows) if draw.random() < 0.1] or [frame.rows - 1])[: frame.rows - 2]
     kept = sorted(set(range(frame.rows)) - set(valid))
     return (
         Frame(f"{project}_training_{frame.name}", [c.take(kept) for c in frame.columns]),
