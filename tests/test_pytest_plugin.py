@@ -561,3 +561,18 @@ def test_the_h2o3_scenario_brings_its_own_data_and_leaves_h2o3_dataset_path_alon
         result = pytester.runpytest_inprocess("--harness-target", kind, "-p", "no:cacheprovider", "-p", "no:randomly")
     result.assert_outcomes(passed=1)
     assert dataset.read_text() == before
+
+
+def test_a_fault_plan_whose_path_meets_no_route_is_refused_with_pytest_too(pytester: pytest.Pytester) -> None:
+    # `h2oharness run` refused it, naming the closest routes; pytest took it and the fault never fired
+    plan = pytester.path / "faults.yaml"
+    plan.write_text("rules:\n  - {path: /3/Jobz/*, fault: status=503}\n")
+    pytester.makepyfile(test_x="def test_x():\n    assert 'x' * 2 == 'xx'\n")
+    result = pytester.runpytest_subprocess("--harness-mock-faults", str(plan), "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*rule 1: path '/3/Jobz/[*]' matches no route of the h2o3 or *did you mean '/3/Jobs'*"]
+    )
+    # a glob of any API's routes is taken: which APIs the session tests is known only once it has collected
+    plan.write_text("rules:\n  - {path: /api/v1/collections*, fault: status=503}\n")
+    assert pytester.runpytest_subprocess("--harness-mock-faults", str(plan), "-p", "no:cacheprovider").ret == 0

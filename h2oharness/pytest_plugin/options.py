@@ -240,9 +240,13 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = settings_of(config)
     if settings.mock_faults:
         from h2oharness.mocks.faults import FaultPlan
+        from h2oharness.targets import check_fault_plan
 
         try:
-            FaultPlan.from_file(Path(settings.mock_faults))  # a bad plan is one line now, not an error per test
+            plan = FaultPlan.from_file(Path(settings.mock_faults))  # a bad plan is one line now, not an error per test
+            # which APIs the session tests is known only once it has collected: a rule must meet one of them all
+            specs = {a.slug: Path(p) for a in APIS.values() if (p := settings.specs.get(a.env_prefix))}
+            check_fault_plan(plan, list(APIS.values()), settings.mock_faults, specs)
         except HarnessError as exc:
             raise pytest.UsageError(str(exc)) from None
     config.stash[SETTINGS] = settings
