@@ -178,7 +178,7 @@ def _tree_errors(algo: str, values: dict[str, Any], frame: Frame, response: Colu
     """SharedTree's checks and then GBM's or DRF's, in the order a real server makes them."""
     errors: list[tuple[str, str]] = []
     ntrees = values.get("ntrees", 50)
-    if not 1 <= ntrees <= 100_000:
+    if not 0 <= ntrees <= 100_000:  # (0 is accepted, whatever the message says: the model predicts the prior)
         errors.append(("ntrees", "Requested ntrees must be between 1 and 100000"))
     if values.get("max_depth", 0) < 0:
         errors.append(("max_depth", "_max_depth must be >= 0."))
