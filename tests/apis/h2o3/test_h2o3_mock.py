@@ -644,3 +644,36 @@ def test_rollups_compute_in_doubles_as_a_real_server_does_where_exact_sums_overf
     mean, sigma = rollups([1.0, 2.0, 4.0])
     assert mean == 7 / 3
     assert math.isclose(sigma, statistics.stdev([1.0, 2.0, 4.0]), rel_tol=1e-15)  # Welford's rounding, not exact
+
+
+# what a real H2O-3 3.46.0.12 answered for a model of 0 trees on the 200-row classification CSV (82 of its 200
+# labels 'yes'; colors about a third each): (response, algo) -> the first row of its predictions, its training nobs
+NO_TREES = {
+    ("label", "gbm"): (["yes", 0.59, 0.41], 200),
+    ("label", "drf"): (["yes", 0.0, 1.0], 0),
+    ("x1", "drf"): ([0.0], 0),
+    ("color", "gbm"): ([1 / 3, 1 / 3, 1 / 3], 200),
+    ("color", "drf"): ([0.0, 0.0, 0.0], 0),
+}
+
+
+@pytest.mark.parametrize(("response", "algo"), list(NO_TREES))
+def test_a_model_of_no_trees_predicts_what_it_starts_from_as_a_real_server_does(
+    http: httpx.Client, client: H2O3Client, clock: ManualClock, train_csv: Path, response: str, algo: str
+) -> None:
+    frame = client.parse(client.parse_setup(client.import_files(str(train_csv))["destination_frames"]))
+    clock.advance(10.0)
+    name = frame["destination_frame"]["name"]
+    job = client.build_model(algo, training_frame=name, response_column=response, ntrees=0, model_id="none")["job"]
+    clock.advance(60.0)
+    assert client.job_status(job["key"]["name"]).state == "DONE"
+    output = client.model("none")["output"]
+    assert [column[0] for column in output["model_summary"]["data"][1:]] == [0, 0, 0, 0, 0, 0.0, 0, 0, 0.0]
+    assert output["variable_importances"] is None
+    expected, nobs = NO_TREES[response, algo]
+    assert output["training_metrics"]["nobs"] == nobs
+    http.post(f"/3/Predictions/models/none/frames/{name}", data={"predictions_frame": "p"}).raise_for_status()
+    first = next(csv.reader(io.StringIO(http.get("/3/DownloadDataset", params={"frame_id": "p"}).text.split("\n")[1])))
+    if response == "color":  # of 3 equally likely classes a real server picks one by the row: left out
+        first = first[1:]
+    assert [v if v in ("yes", "no") else float(v) for v in first] == pytest.approx(expected)

@@ -99,3 +99,43 @@ def test_the_scoring_history_scores_the_validation_frame(
     ]  # fmt: skip
     last_auc = history["data"][names.index("validation_auc")][-1]
     assert 0.5 < last_auc <= 1.0
+
+
+# what a real H2O-3 3.46.0.12 answered on the 200-row classification frame (label: 2 classes), each hint shortened
+# to its field; TAIL: the hints a build of a 2-class classification ends with
+TAIL = ["tweedie_power", "quantile_alpha", "max_after_balance_size", "max_confusion_matrix_size",
+        "max_after_balance_size", "class_sampling_factors"]  # fmt: skip
+NOT_FOUND = "ERRR Response column 'nope' not found in the training frame"
+REGRESSION = ["balance_classes", "class_sampling_factors", "max_after_balance_size", "max_confusion_matrix_size"]
+NFOLDS_MESSAGES: dict[str, tuple[dict[str, str], list[str]]] = {
+    "1": ({"nfolds": "1"}, ["ERRR nfolds must be either 0 or >1.", "tweedie_power", *TAIL]),
+    "-1": ({"nfolds": "-1"}, ["ERRR nfolds must be either 0 or >1.", "tweedie_power", *TAIL]),
+    "1000": (
+        {"nfolds": "1000"},
+        ["ERRR nfolds cannot be larger than the number of rows (200).", "fold_column", "tweedie_power", *TAIL],
+    ),
+    "3, bad ntrees": (
+        {"nfolds": "3", "ntrees": "-1"},
+        ["fold_column", "tweedie_power", *TAIL, "ERRR Requested ntrees must be between 1 and 100000"],
+    ),
+    "3, no such response": (
+        {"nfolds": "3", "response_column": "nope"},
+        ["fold_column", "tweedie_power", NOT_FOUND, NOT_FOUND, "max_after_balance_size", *REGRESSION, *TAIL[3:]],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(NFOLDS_MESSAGES))
+def test_nfolds_errors_come_first_and_cross_validation_drops_its_hints_as_on_a_real_server(
+    http: httpx.Client, client: H2O3Client, clock: ManualClock, train_csv: Path, case: str
+) -> None:
+    name = client.parse(client.parse_setup(client.import_files(str(train_csv))["destination_frames"]))
+    clock.advance(10.0)
+    extra, expected = NFOLDS_MESSAGES[case]
+    form = {"training_frame": name["destination_frame"]["name"], "response_column": "label", **extra}
+    answer = http.post("/3/ModelBuilders/gbm", data=form)
+    assert answer.status_code == 412
+    messages = [
+        f"ERRR {m['message']}" if m["message_type"] == "ERRR" else m["field_name"] for m in answer.json()["messages"]
+    ]
+    assert messages == expected

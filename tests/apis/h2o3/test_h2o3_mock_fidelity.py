@@ -360,6 +360,11 @@ GUESS_FILES = {
     "na.csv": "a,b,c\n"
     + "".join(f"{'NA' if i % 5 == 0 else i},{'' if i % 4 == 0 else i * 2},k{i % 2}\n" for i in range(20)),
     "train.csv": classification_csv(rows=50),
+    # tiny files: one string throughout is a category; 95% or more of the strings distinct, a String column
+    "one_row.csv": "x,label\n0.5,no\n",
+    "two_rows.csv": "x,label\n0.5,no\n1.5,yes\n",
+    "three_rows.csv": "x,label\n0.5,no\n1.5,yes\n2.5,no\n",
+    "nineteen_of_twenty.csv": "x,label\n" + "".join(f"{i}.5,v{i % 19}\n" for i in range(20)),
 }
 
 

@@ -31,6 +31,10 @@ GUESSES = [
     ("u,v\n" + "".join(f"{i:08x}-1234-5678-9abc-{i * 7:012x},{i}\n" for i in range(10)), 44, 1, ["UUID", "Numeric"]),
     ('"a","b"\n' + "".join(f'"{i}","q{i % 2}"\n' for i in range(10)), 44, 1, ["Numeric", "Enum"]),
     ("a,b,c\n", 44, 1, ["Numeric"] * 3),
+    ("x,label\n0.5,no\n", 44, 1, ["Numeric", "Enum"]),
+    ("x,label\n0.5,no\n1.5,yes\n", 44, 1, ["Numeric", "String"]),
+    ("x,label\n0.5,no\n1.5,yes\n2.5,no\n", 44, 1, ["Numeric", "Enum"]),
+    ("x,label\n" + "".join(f"{i}.5,v{i % 19}\n" for i in range(20)), 44, 1, ["Numeric", "String"]),
 ]
 
 

@@ -18,8 +18,8 @@ from h2oharness.mocks.clock import MonotonicClock
 from h2oharness.mocks.serve import serve
 from h2oharness.targets import Target
 
-# algo, extra form fields: on 19 rows (weights 0.5 or 1), what a real server refuses or accepts
-BUILDS: dict[str, tuple[str, dict[str, str]]] = {
+# algo, extra form fields (None leaves one out): on 19 rows (weights 0.5 or 1), what a real server refuses or accepts
+BUILDS: dict[str, tuple[str, dict[str, str | None]]] = {
     "gbm_default": ("gbm", {}),
     "gbm_min_rows_1": ("gbm", {"min_rows": "1"}),
     "gbm_weighted": ("gbm", {"min_rows": "8", "weights_column": "w"}),  # 14 weighted rows, 19 rows
@@ -30,6 +30,16 @@ BUILDS: dict[str, tuple[str, dict[str, str]]] = {
     "gbm_max_depth": ("gbm", {"min_rows": "1", "max_depth": "-1"}),
     "drf_min_rows_0": ("drf", {"min_rows": "0"}),
     "gbm_bernoulli_on_numbers": ("gbm", {"min_rows": "1", "distribution": "bernoulli", "response_column": "x2"}),
+    # nfolds: its errors come first; nfolds other than 0 drops the cross-validation hints, nfolds > 1 hints fold_column
+    "gbm_nfolds_1": ("gbm", {"min_rows": "1", "nfolds": "1"}),
+    "drf_nfolds_minus_1_regression": ("drf", {"nfolds": "-1", "response_column": "x1"}),
+    "glm_nfolds_above_rows": ("glm", {"nfolds": "20"}),
+    "gbm_nfolds_3_bad_ntrees": ("gbm", {"min_rows": "1", "nfolds": "3", "ntrees": "-1"}),
+    "gbm_nfolds_3_missing_response": ("gbm", {"nfolds": "3", "response_column": "nope"}),
+    "glm_nfolds_1_missing_response": ("glm", {"nfolds": "1", "response_column": "nope"}),
+    "gbm_missing_response": ("gbm", {"response_column": "nope"}),
+    "glm_no_response": ("glm", {"response_column": None}),
+    "gbm_nfolds_3_no_response": ("gbm", {"min_rows": "1", "nfolds": "3", "response_column": None}),
 }
 
 
@@ -48,7 +58,8 @@ def _run(http: httpx.Client, csv_path: Path, tag: str) -> dict[str, Any]:
     client.wait(client.parse(client.parse_setup(raw), destination_frame=frame)["job"]["key"]["name"], timeout=60)
     out: dict[str, Any] = {}
     for name, (algo, extra) in BUILDS.items():
-        form = {"training_frame": frame, "response_column": "label", "seed": "1", "model_id": f"{name}_{tag}", **extra}
+        given = {"training_frame": frame, "response_column": "label", "seed": "1", "model_id": f"{name}_{tag}", **extra}
+        form = {k: v for k, v in given.items() if v is not None}  # None: the field is left out
         answer = http.post(f"/3/ModelBuilders/{algo}", data=form)
         out[name] = {"status": answer.status_code, "body": answer.json()}
         if answer.status_code == 200:

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, find, given, settings
+from hypothesis.errors import NoSuchExample
 
 from h2oharness.apis.h2o3.client import H2O3Client, H2O3ResponseError
 from h2oharness.apis.h2o3.mock import H2O3MockState, H2O3Timings, make_app
@@ -86,6 +87,16 @@ def loaded_mock() -> Iterator[tuple[H2O3Client, str]]:
         parse = client.parse(client.parse_setup("train.csv"), destination_frame="train.hex")
         yield client, parse["destination_frame"]["name"]
     assert state.internal_errors == []
+
+
+def test_no_bad_ntrees_drawn_is_one_a_real_server_builds() -> None:
+    """A real H2O-3 3.46.0.12 builds a model of 0 trees (up to 100000): none is drawn as a refused ntrees."""
+    with pytest.raises(NoSuchExample):
+        find(
+            bad_builder_params("train.hex"),
+            lambda d: isinstance(d.params.get("ntrees"), int) and 0 <= d.params["ntrees"] <= 100_000,
+            settings=settings(max_examples=300, database=None),
+        )
 
 
 @given(data=bad_builder_params("train.hex"))

@@ -64,6 +64,12 @@ COMMON_TRACES = (
     ("quantile_alpha", "Quantile (alpha) is only used for Quantile regression."),
     ("max_after_balance_size", "Balance classes is false, hide max_after_balance_size"),
 )
+CV_TRACES = COMMON_TRACES[:4]
+TWEEDIE_HINT = "Only for Tweedie Distribution."
+DIST_TRACES = COMMON_TRACES[5:7]
+FOLD_COLUMN_TRACE = ("fold_column", "Fold column is ignored when nfolds > 1.")
+RESPONSE_NOT_SET = "Response column parameter not set."
+RESPONSE_NOT_FOUND = "not found in the training frame"
 REGRESSION_TRACES = (
     ("balance_classes", "Balance classes is only applicable to classification problems."),
     ("class_sampling_factors", "Class sampling factors is only applicable to classification problems."),
@@ -135,7 +141,7 @@ def glm_family(values: dict[str, Any], response: Column | None) -> str:
 def validate(algo: str, values: dict[str, Any], frame: Frame) -> list[tuple[str, str]]:
     """H2O-3's init-time checks: (field, message) of every ERRR, duplicates included as the server sends them."""
     errors: list[tuple[str, str]] = []
-    nfolds = int(values.get("nfolds") or 0)
+    nfolds = nfolds_of(values)
     if nfolds < 0 or nfolds == 1:
         errors.append(("nfolds", "nfolds must be either 0 or >1."))
     if nfolds > 1 and nfolds > frame.rows:
@@ -143,9 +149,9 @@ def validate(algo: str, values: dict[str, Any], frame: Frame) -> list[tuple[str,
     response_name = values.get("response_column")
     response = _response_column(values, frame)
     if not response_name:
-        errors.append(("response_column", "Response column parameter not set."))
+        errors.append(("response_column", RESPONSE_NOT_SET))
     elif response is None:
-        message = f"Response column '{response_name}' not found in the training frame"
+        message = f"Response column '{response_name}' {RESPONSE_NOT_FOUND}"
         errors += [("response_column", message), ("response_column", message)]
     elif not response.has_numbers:
         errors.append(("response_column", f"Response column '{response_name}' must be numeric or categorical."))
@@ -172,7 +178,7 @@ def _tree_errors(algo: str, values: dict[str, Any], frame: Frame, response: Colu
     """SharedTree's checks and then GBM's or DRF's, in the order a real server makes them."""
     errors: list[tuple[str, str]] = []
     ntrees = values.get("ntrees", 50)
-    if not 1 <= ntrees <= 100_000:
+    if not 0 <= ntrees <= 100_000:  # (0 is accepted, whatever the message says: the model predicts the prior)
         errors.append(("ntrees", "Requested ntrees must be between 1 and 100000"))
     if values.get("max_depth", 0) < 0:
         errors.append(("max_depth", "_max_depth must be >= 0."))
@@ -240,25 +246,47 @@ def predictors(values: dict[str, Any], frame: Frame) -> list[str]:
     return chosen
 
 
-def traces(algo: str, category: str) -> list[tuple[str, str, str]]:
-    """The TRACE hints a real server sends with a build of this algorithm and problem type."""
-    items = list(COMMON_TRACES)
-    if category == "Regression" and algo != "glm":
+def nfolds_of(values: dict[str, Any]) -> int:
+    """The folds a build asks for (0: no cross-validation)."""
+    return int(values.get("nfolds") or 0)
+
+
+def traces(
+    algo: str, category: str, nfolds: int = 0, response: bool = True, unset: bool = False
+) -> list[tuple[str, str, str]]:
+    """The TRACE hints a real server sends with a build of this algorithm and problem type.
+
+    ``nfolds`` other than 0 drops the cross-validation hints (above 1, fold_column is hinted instead); without a
+    response column (not given, or not in the frame) the distribution's two hints are not reached, and a GLM is
+    hinted as a regression is; a response column not given at all (``unset``) ends ModelBuilder's hints early.
+    """
+    items = [FOLD_COLUMN_TRACE] if nfolds > 1 else []
+    items += [t for t in COMMON_TRACES if (nfolds == 0 or t not in CV_TRACES) and (response or t not in DIST_TRACES)]
+    if category == "Regression" and (algo != "glm" or not response) and not unset:
         items += REGRESSION_TRACES
-    items += TAIL_TRACES
+    items += TAIL_TRACES if not unset else ()
     if algo == "glm":
         items += GLM_TRACES
     return [("TRACE", f, m) for f, m in items]
 
 
-def build_messages(algo: str, category: str, errors: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+def build_messages(
+    algo: str, category: str, errors: list[tuple[str, str]], nfolds: int = 0
+) -> list[tuple[str, str, str]]:
     """The validation messages of a build: the hints with each ERRR where a real server puts it.
 
-    ModelBuilder's own checks land amid its hints; SharedTree's and GBM's or DRF's come after them all.
+    nfolds's errors come first of all; ModelBuilder's other checks land amid its hints (a response column not
+    given a hint later than the others); SharedTree's and GBM's or DRF's come after them all.
     """
-    messages = traces(algo, category)
+    no_response = [e for e in errors if e[1] == RESPONSE_NOT_SET or e[1].endswith(RESPONSE_NOT_FOUND)]
+    unset = [e for e in no_response if e[1] == RESPONSE_NOT_SET]
+    messages = traces(algo, category, nfolds, response=not no_response, unset=bool(unset))
     late = TREE_FIELDS if algo in ("gbm", "drf") else frozenset()
-    messages[5:5] = [("ERRR", f, m) for f, m in errors if f not in late]
+    early = [e for e in errors if e[0] not in late and e[0] != "nfolds" and e not in unset]
+    for after, placed in (("Balance classes is false, hide max_after_balance_size", unset), (TWEEDIE_HINT, early)):
+        at = next(i for i, (_, _, m) in enumerate(messages) if m == after) + 1
+        messages[at:at] = [("ERRR", f, m) for f, m in placed]
+    messages[:0] = [("ERRR", f, m) for f, m in errors if f == "nfolds"]
     messages += [("ERRR", f, m) for f, m in errors if f in late]
     return messages
 
@@ -362,7 +390,7 @@ def builder_error(
     info = ALGOS[algo]
     details = "\n".join(f"ERRR on field: _{f}: {m}" for f, m in errors)
     text = f"Illegal argument(s) for {info.upper} model: {model_id}.  Details: {details}\n"
-    messages = build_messages(algo, category, errors)
+    messages = build_messages(algo, category, errors, nfolds_of(values))
     extra = {
         "parameters": parameters_object(algo, values),
         "messages": messages_json(messages),

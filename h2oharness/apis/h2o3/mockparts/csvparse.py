@@ -4,7 +4,8 @@ What was checked against a real 3.46.0.12 (ParseSetup then Parse on the same fil
 separator (``,`` tab ``;`` ``|`` space, and 32 when no separator splits the lines),
 header (line 0 all non-numeric while line 1 holds a number), types (Numeric with
 at most one stray string, Enum for repeated strings, String when nearly every
-value is distinct, Time for dates, UUID), ``C1..Cn`` names without a header,
+value is distinct (95% or more; one string throughout is Enum, in a one-row file too),
+Time for dates, UUID), ``C1..Cn`` names without a header,
 sorted Enum domains, and stray strings in a Numeric column becoming missing.
 """
 
@@ -154,8 +155,9 @@ def guess_type(tokens: list[str]) -> str:
     if all(parse_time(t) is not None for t in values):
         return "Time"
     if others >= numbers:
+        # one string throughout is a category (a file of one row too); 95% or more of them distinct, a String
         distinct = len({t for t in values if not is_number(t)})
-        return "Enum" if distinct <= 0.95 * others else "String"
+        return "String" if distinct > 1 and distinct >= 0.95 * others else "Enum"
     return "Numeric"
 
 

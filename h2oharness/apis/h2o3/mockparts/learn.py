@@ -338,7 +338,7 @@ class TreeModel:
         k = len(self.init)
         if self.algo == "drf":
             if not use:
-                return list(self.init)
+                return self._no_votes()
             return [fsum([t[j].predict(columns, row) for t in use]) / len(use) for j in range(k)]
         return [self.init[j] + self.rate * fsum([t[j].predict(columns, row) for t in use]) for j in range(k)]
 
@@ -392,6 +392,13 @@ class TreeModel:
             return [self._link([i + self.rate * s for i, s in zip(self.init, row, strict=True)]) for row in sums]
 
         return after
+
+    def _no_votes(self) -> list[float]:
+        """What a real DRF of no trees predicts: its sums of votes are 0, for a 2-class response the first class's
+        (the second's probability is 1 minus it), so 0 for a number, 0 for each class, or certainly the second."""
+        if self.target.category == "Binomial":
+            return [1.0]
+        return [0.0] * len(self.init)
 
     def _link(self, scores: list[float]) -> list[float]:
         cat = self.target.category
@@ -503,8 +510,8 @@ def fit_gbm(
     elif target.category == "Binomial":
         p = min(1 - 1e-6, max(1e-6, fsum(ys[0]) / max(1, len(rows))))
         init = [math.log(p / (1 - p))]
-    else:
-        init = [math.log(max(1e-6, fsum(col) / max(1, len(rows)))) for col in ys]
+    else:  # a real multinomial GBM starts every class at 0 (init_f 0): of no trees, each class equally likely
+        init = [0.0] * k
     model = TreeModel("gbm", target, [f.name for f in features], [f.domain for f in features], init, params.learn_rate)
     model.importance = [0.0] * len(features)
     scores = [[init[j]] * n for j in range(k)]

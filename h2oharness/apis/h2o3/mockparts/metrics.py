@@ -125,7 +125,7 @@ def _binomial(y: list[int], p1: list[float], domain: list[str]) -> Scores:
     rows: list[list[Any]] = []
     tp = fp = 0
     pos = 0
-    pr_points: list[tuple[float, float]] = [(0.0, 1.0)]
+    pr_points: list[tuple[float, float]] = []
     for idx, t in enumerate(cuts):
         while pos < n and by_score[pos][0] >= t:
             tp += by_score[pos][1]
@@ -141,6 +141,9 @@ def _binomial(y: list[int], p1: list[float], domain: list[str]) -> Scores:
     for j, name in enumerate(THRESHOLD_METRICS, start=1):
         i_best = _first_max(rows, j)
         max_criteria.append([f"max {name}", rows[i_best][0], float(rows[i_best][j]), i_best])
+    # the curve starts at recall 0 with the first threshold's precision (1 unless the top scores tie with a
+    # negative row: a real server's PR AUC of one score for all rows is the positives' share)
+    pr_points[:0] = [(0.0, pr_points[0][1])] if pr_points else []
     pr_auc = fsum([(r1 - r0) * (p0 + p1_) / 2 for (r0, p0), (r1, p1_) in itertools.pairwise(pr_points)])
     err0 = fp / negatives if negatives else 0.0
     err1 = fn / positives if positives else 0.0
@@ -207,6 +210,8 @@ def _gains_lift(by_score: list[tuple[float, int]], positives: int) -> list[list[
     cum_score = 0.0
     for frac in GAINS_FRACTIONS:
         stop = max(start, min(n, round(frac * n)))
+        while 0 < stop < n and by_score[stop][0] == by_score[stop - 1][0]:
+            stop += 1  # rows of one score fall in one group, as a real server's score quantiles make them
         if stop == start:
             continue
         group = by_score[start:stop]
@@ -228,8 +233,8 @@ def _gains_lift(by_score: list[tuple[float, int]], positives: int) -> list[list[
 def _multinomial(y: list[int], probs: list[list[float]], domain: list[str]) -> Scores:
     n = len(y)
     k = len(domain)
-    if n == 0:
-        return Scores("Multinomial", 0, math.nan, math.nan, domain=domain)
+    if n == 0:  # a real server's mean per-class error of no rows is 0 here (NaN for 2 classes)
+        return Scores("Multinomial", 0, math.nan, math.nan, domain=domain, mean_per_class_error=0.0)
     mse = fsum([square(1 - p[yi]) for yi, p in zip(y, probs, strict=True)]) / n
     confusion = [[0] * k for _ in range(k)]
     hits = [0] * min(k, 10)

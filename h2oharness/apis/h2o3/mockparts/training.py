@@ -85,7 +85,7 @@ def train(
         elif family not in ("binomial", "multinomial"):
             target = learn.Target("Regression", list(response_col.numbers), None)
     if algo in ("gbm", "drf"):
-        values = {**values, "ntrees": max(1, min(tree_params(algo, values).ntrees, max_trees))}
+        values = {**values, "ntrees": max(0, min(tree_params(algo, values).ntrees, max_trees))}
     fitted_rows, limit = _row_limits(algo, values, frame, names, target, family, budget)
     sample = training_sample(frame, min(max_rows, fitted_rows))
     scored_frame = training_sample(frame, limit)
@@ -120,6 +120,9 @@ def train(
         fitted = learn.fit_glm(features, sample_target, family or "gaussian", lambda_=1e-3, budget=budget)
     predictions = fitted.predict(learn.features_of(scored_frame, names, domains))
     scores = score(target.category, scored_target.y, predictions, target.domain)
+    if isinstance(fitted, learn.TreeModel) and algo == "drf" and not fitted.trees:
+        # a real DRF's training metrics are out-of-bag: without a tree, no row was ever out of a bag
+        scores = score(target.category, [], [], target.domain)
     checksum = random.Random(model_id).getrandbits(63)
     frame_checksum = frame.checksum()
     glm_extra = _glm_extra(fitted, scored_target, predictions) if isinstance(fitted, learn.LinearModel) else None
@@ -351,7 +354,7 @@ def _tree_output(
                 "",
                 len(fitted.trees),
                 len(trees),
-                sum(len(t.value) for t in trees) * 12 + 64,
+                sum(len(t.value) for t in trees) * 12 + 64 if trees else 0,
                 min(depths),
                 max(depths),
                 sum(depths) / len(depths),
@@ -376,14 +379,19 @@ def _tree_output(
     for i, (step, preds) in enumerate(history):
         ms = times.start + span * step // last
         row: list[Any] = ["", _stamp(ms), f"{(ms - times.start) / 1000:6.3f} sec", step]
-        row += _history_values(score(target.category, sample_target.y, preds, target.domain))
+        # a real DRF scores out-of-bag rows: before its first tree there are none, and the row is NaN
+        scored_y, scored_preds = ([], []) if algo == "drf" and step == 0 else (sample_target.y, preds)
+        row += _history_values(score(target.category, scored_y, scored_preds, target.domain))
         if validation is not None:
             row += _history_values(score(target.category, validation[0], validation[1][i], target.domain))
         rows.append(row)
     out: JSONDict = {
         "model_summary": summary,
         "scoring_history": two_dim_table("Scoring History", "", columns, rows),
-        "variable_importances": _importance_table(list(zip(fitted.features, fitted.importance, strict=True))),
+        # no tree, no importances: a real server leaves the table out
+        "variable_importances": _importance_table(list(zip(fitted.features, fitted.importance, strict=True)))
+        if trees
+        else None,
     }
     if algo == "gbm":
         out["init_f"] = fitted.init[0] if len(fitted.init) == 1 else 0.0
@@ -404,7 +412,13 @@ def _history_columns(category: str, prefix: str, title: str) -> list[tuple[str, 
             (f"{prefix}_pr_auc", "double", "%.5f", f"{title} pr_auc"),
             (f"{prefix}_lift", "double", "%.5f", f"{title} Lift"),
         ]
-    return [*columns, (f"{prefix}_classification_error", "double", "%.5f", f"{title} Classification Error")]
+    columns.append((f"{prefix}_classification_error", "double", "%.5f", f"{title} Classification Error"))
+    if category == "Multinomial":  # (NaN unless a multinomial AUC is asked for, which the mock does not compute)
+        columns += [
+            (f"{prefix}_auc", "double", "%.5f", f"{title} AUC"),
+            (f"{prefix}_pr_auc", "double", "%.5f", f"{title} pr_auc"),
+        ]
+    return columns
 
 
 def _history_values(s: Scores) -> list[float]:
@@ -413,7 +427,8 @@ def _history_values(s: Scores) -> list[float]:
     values = [s.rmse, s.logloss]
     if s.category == "Binomial":
         values += [s.auc, s.pr_auc, s.lift_top_group]
-    return [*values, s.classification_error]
+    values.append(s.classification_error)
+    return [*values, math.nan, math.nan] if s.category == "Multinomial" else values
 
 
 def _response_on(frame: Frame, response: str, target: learn.Target) -> list[float] | None:
