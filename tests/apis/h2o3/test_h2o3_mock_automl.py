@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -270,3 +271,25 @@ def test_a_cut_from_a_small_frame_leaves_its_models_rows_to_learn_from(
         for name in ("training", "validation")
     }
     assert rows == {"training": 2, "validation": 1}
+
+
+def test_a_run_of_a_named_project_names_its_models_after_the_run_as_a_real_server_does(
+    http: httpx.Client, client: H2O3Client, clock: ManualClock, train_csv: Path
+) -> None:
+    # a project name without "_" was a 400 "could not handle this request: IndexError"; a real 3.46.0.12 named the
+    # models of project "pone" GLM_1_AutoML_1_20261205_144256
+    raw = client.import_files(str(train_csv))["destination_frames"]
+    frame = client.parse(client.parse_setup(raw))["destination_frame"]["name"]
+    clock.advance(10.0)
+    control = {**SPEC["build_control"], "project_name": "pone"}
+    spec = {**SPEC, "build_control": control, "input_spec": {**SPEC["input_spec"], "training_frame": frame}}
+    resp = http.post("/99/AutoMLBuilder", json=spec)
+    assert resp.status_code == 200, resp.text[:500]
+    assert resp.json()["job"]["dest"]["name"] == "pone@@label"
+    clock.advance(60.0)
+    run = http.get("/99/AutoML/pone@@label").json()
+    board = run["leaderboard"]
+    names = [m["name"] for m in board["models"]]
+    assert names, board
+    assert all(re.fullmatch(r"[A-Za-z]+(_[A-Za-z]+)?_\d+_AutoML_\d+_\d{8}_\d{6}", name) for name in names), names
+    assert run["project_name"] == "pone"

@@ -131,7 +131,10 @@ def build(state: H2O3MockState, call: Call) -> Reply:
         raise bad_request(f"Response column '{response}' is not in the training frame")
     target = learn.target_of(response_col)
     stamp = dt.datetime.fromtimestamp(state.epoch_ms() / 1000, tz=dt.UTC).strftime("%Y%m%d_%H%M%S")
-    project = str(control.get("project_name") or f"AutoML_{state.next_number()}_{stamp}")
+    # the models are named after the run, not the project: a real server names those of project "pone"
+    # GLM_1_AutoML_1_20261205_144256
+    run_name = f"{state.next_number()}_{stamp}"
+    project = str(control.get("project_name") or f"AutoML_{run_name}")
     automl_id = f"{project}@@{response}"
     nfolds = int(control.get("nfolds", -1))
     nfolds = 5 if nfolds == -1 else nfolds
@@ -169,7 +172,7 @@ def build(state: H2O3MockState, call: Call) -> Reply:
     if split is not None:
         run.events.append((now, "INFO", "DataImport", SPLIT, None, ""))
     bases = []
-    suffix = project.split("_", 1)[1]
+    suffix = run_name
     for prefix, algo, step_id, group in algos:
         model = _base_model(
             algo, f"{prefix}_AutoML_{suffix}", training_copy, response, nfolds, seed, times, state, validation
