@@ -224,6 +224,16 @@ def split_userinfo(url: str) -> tuple[str, str | None, str | None]:
     return clean, unquote(user) or None, unquote(password) if colon else None
 
 
+def _probing_client(creds: Credentials, timeout: float) -> httpx.Client:
+    """A client for one health probe: the target's credentials, every request bounded by ``timeout`` in all."""
+    return httpx.Client(
+        timeout=timeout,
+        auth=creds.httpx_auth(),
+        headers=creds.headers(),
+        transport=deadline_transport(timeout, verify=tls_context()),
+    )
+
+
 def probe(url: str, health_path: str, creds: Credentials, timeout: float = 10.0) -> str:
     """Check that a server answers ``health_path`` with these credentials; return its version if it says one.
 
@@ -231,12 +241,7 @@ def probe(url: str, health_path: str, creds: Credentials, timeout: float = 10.0)
     each with a one-line message.
     """
     try:
-        with httpx.Client(
-            timeout=timeout,
-            auth=creds.httpx_auth(),
-            headers=creds.headers(),
-            transport=deadline_transport(timeout, verify=tls_context()),
-        ) as client:
+        with _probing_client(creds, timeout) as client:
             resp = client.get(f"{url}{health_path}")
     except httpx.TimeoutException as exc:
         raise TargetUnavailable(f"{url} did not answer within {timeout:.0f} s ({type(exc).__name__})") from None
@@ -267,12 +272,7 @@ def _root_hint(url: str, health_path: str, creds: Credentials, timeout: float) -
         return ""
     root = urlunsplit(parts._replace(path="", query="", fragment=""))
     try:
-        with httpx.Client(
-            timeout=timeout,
-            auth=creds.httpx_auth(),
-            headers=creds.headers(),
-            transport=deadline_transport(timeout, verify=tls_context()),
-        ) as client:
+        with _probing_client(creds, timeout) as client:
             resp = client.get(f"{root}{health_path}")
             body = resp.json()
     except (httpx.HTTPError, ValueError):

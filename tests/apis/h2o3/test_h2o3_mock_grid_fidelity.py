@@ -11,12 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
+from h2o3_fidelity import on_both
 
 from h2oharness.apis.h2o3.client import H2O3Client
-from h2oharness.apis.h2o3.mock import H2O3MockState, make_app
 from h2oharness.apis.h2o3.payloads import classification_csv
-from h2oharness.mocks.clock import MonotonicClock
-from h2oharness.mocks.serve import serve
 from h2oharness.targets import Target
 
 GBM_HYPER = '{"max_depth": [1,3],"learn_rate": [0.1,0.5]}'
@@ -96,13 +94,7 @@ def both(h2o3_local: Target, tmp_path_factory: pytest.TempPathFactory) -> tuple[
     csv_path = Path(tmp_path_factory.mktemp("grid_fidelity")) / "train.csv"
     csv_path.write_text(classification_csv())
     tag = uuid.uuid4().hex[:8]
-    with httpx.Client(base_url=h2o3_local.url, auth=h2o3_local.credentials.httpx_auth(), timeout=120) as real_http:
-        real = _run(real_http, csv_path, tag)
-    state = H2O3MockState(clock=MonotonicClock(speed=20.0))
-    with serve(make_app(state)) as served, httpx.Client(base_url=served.url, timeout=120) as mock_http:
-        mock = _run(mock_http, csv_path, tag)
-    assert state.internal_errors == []
-    return real, mock
+    return on_both(h2o3_local, lambda http: _run(http, csv_path, tag))
 
 
 def _ids(grid: dict[str, Any]) -> list[str]:

@@ -15,12 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
+from h2o3_fidelity import on_both
 
 from h2oharness.apis.h2o3.client import H2O3Client
-from h2oharness.apis.h2o3.mock import H2O3MockState, make_app
 from h2oharness.apis.h2o3.payloads import classification_csv
-from h2oharness.mocks.clock import MonotonicClock
-from h2oharness.mocks.serve import serve
 from h2oharness.targets import Target
 
 BUILDS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -57,13 +55,7 @@ def both(h2o3_local: Target, tmp_path_factory: pytest.TempPathFactory) -> tuple[
     """The models built on the real server and on the mock (fast clock)."""
     csv_path = Path(tmp_path_factory.mktemp("model_fidelity")) / "train.csv"
     csv_path.write_text(classification_csv())
-    with httpx.Client(base_url=h2o3_local.url, auth=h2o3_local.credentials.httpx_auth(), timeout=60) as real_http:
-        real = _models(real_http, csv_path)
-    state = H2O3MockState(clock=MonotonicClock(speed=20.0))
-    with serve(make_app(state)) as served, httpx.Client(base_url=served.url, timeout=60) as mock_http:
-        mock = _models(mock_http, csv_path)
-    assert state.internal_errors == []
-    return real, mock
+    return on_both(h2o3_local, lambda http: _models(http, csv_path), timeout=60)
 
 
 def _plain(value: Any) -> Any:
