@@ -326,3 +326,25 @@ def test_a_crash_of_an_api_the_harness_cannot_start_is_not_announced_as_replays(
     result.stderr.fnmatch_lines(
         ["[[]h2oharness] crash POST /api/experiments: not replayed: the harness cannot start a fresh CorePlexML*"]
     )
+
+
+def test_the_lines_the_collector_says_mask_the_credentials_it_knows(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a server's words in a line (a replay's outcome, a failure's message) may echo a credential: the report masked
+    # it, the terminal line did not
+    report = _crashing_suite(
+        pytester,
+        "def replay(crash, budget):\n"
+        "    failure = {**crash['failure'], 'reproduced': 'the server said: bad password s3cr3t-pass-77'}\n"
+        "    return {**crash, 'confirmed': False, 'failure': failure}\n",
+        api="h2o3",
+    )
+    monkeypatch.setenv("H2O3_PASSWORD", "s3cr3t-pass-77")
+    result = pytester.runpytest_subprocess(
+        "--harness-report-dir", str(report), "-p", "no:cacheprovider", "-p", "no:terminal"
+    )
+    assert "s3cr3t-pass-77" not in result.stderr.str() + result.stdout.str()
+    result.stderr.fnmatch_lines(
+        ["[[]h2oharness] crash POST /api/experiments: the server said: bad password [[]REDACTED]*"]
+    )

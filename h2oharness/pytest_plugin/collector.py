@@ -22,6 +22,7 @@ import pytest
 from h2oharness.confirm import confirm_recorded_crash
 from h2oharness.errors import HarnessError
 from h2oharness.folders import CLAIMED_BY, claim, release
+from h2oharness.http.redact import redact
 from h2oharness.pytest_plugin.conformance import build_report, report_secrets
 from h2oharness.pytest_plugin.options import SETTINGS
 from h2oharness.pytest_plugin.progress import PROGRESS, finished_line, read_progress, sweep_line
@@ -92,7 +93,9 @@ class ReportCollector:
         self._say(line)
 
     def _say(self, line: str) -> None:
-        """A line on the terminal: pytest's own when it has one, else stderr (the collector is the terminal)."""
+        """A line on the terminal: pytest's own when it has one, else stderr (the collector is the terminal); a
+        server's words in it (a failure's message) may echo a credential, masked as in every report."""
+        line = redact(line, self.secrets)
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write("\n")  # the dots of the tests so far have no line end of their own
