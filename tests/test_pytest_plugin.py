@@ -551,7 +551,12 @@ def test_the_h2o3_scenario_brings_its_own_data_and_leaves_h2o3_dataset_path_alon
 
     root = Path(__file__).resolve().parents[1]
     pytester.mkdir("scenarios")
-    shutil.copy(root / "scenarios" / "test_h2o3_parse_train_predict.py", pytester.path / "scenarios")
+    # under a name of its own: a session in this process that ran the suite's scenario has imported a module of that
+    # name, and the in-process run refused the copy ("import file mismatch")
+    shutil.copy(
+        root / "scenarios" / "test_h2o3_parse_train_predict.py",
+        pytester.path / "scenarios" / "test_h2o3_own_data_copy.py",
+    )
     dataset = pytester.path / "users.csv"
     dataset.write_text("a,b,c,y\n" + "".join(f"{i},{i % 3},x,{'yes' if i % 2 else 'no'}\n" for i in range(30)))
     before = dataset.read_text()
