@@ -439,6 +439,37 @@ def test_validation_errors_match_the_real_server(client: H2O3Client, clock: Manu
     assert glm.value.messages[0][0] == "response"
 
 
+def test_builds_on_constant_predictors_or_an_empty_response_are_refused_as_on_a_real_server(
+    client: H2O3Client, clock: ManualClock, tmp_path: Path
+) -> None:
+    """A real 3.46.0.12 drops constant predictors with a WARN, then finds too few columns; an empty response column
+    names a column '' (not found, before and after the drop), and the tree checks follow a response not set."""
+    path = tmp_path / "constant.csv"
+    path.write_text("x,label\n" + "".join(f"1,{'yes' if i % 2 else 'no'}\n" for i in range(20)))
+    frame = load(client, clock, path)
+    too_few = ("train", "Training data must have at least 2 features (incl. response).")
+    balance = ("TRACE", "max_after_balance_size", "Balance classes is false, hide max_after_balance_size")
+    dropped = ("WARN", "train", "Dropping bad and constant columns: [x]")
+    with pytest.raises(H2O3ResponseError) as constant:
+        client.build_model("glm", training_frame=frame, response_column="label")
+    assert constant.value.messages == [too_few]
+    kinds = [(m["message_type"], m["field_name"], m["message"]) for m in constant.value.body["messages"]]
+    assert kinds.index(dropped) < kinds.index(balance)
+    assert kinds.index(balance) + 1 == kinds.index(("ERRR", *too_few))
+    with pytest.raises(H2O3ResponseError) as empty:
+        client.build_model("gbm", training_frame=frame, response_column="", min_rows="1")
+    not_found = ("response_column", "Response column '' not found in the training frame")
+    assert empty.value.messages == [not_found, not_found, too_few]
+    kinds = [(m["message_type"], m["field_name"], m["message"]) for m in empty.value.body["messages"]]
+    assert kinds.index(dropped) == kinds.index(("ERRR", *not_found)) + 1
+    assert "ERRR on field: _response_column: Response column '' not found" in empty.value.reason
+    with pytest.raises(H2O3ResponseError) as unset:
+        client.build_model("gbm", training_frame=frame, ntrees="-1")
+    assert [f for f, _ in unset.value.messages] == ["train", "response_column", "ntrees"]
+    kept = client.build_model("gbm", training_frame=frame, response_column="label", ignore_const_cols="false")
+    assert kept["messages"] == [m for m in kept["messages"] if m["message_type"] == "TRACE"]
+
+
 def test_tree_builds_on_a_frame_too_small_to_split_are_refused(
     client: H2O3Client, clock: ManualClock, tmp_path: Path
 ) -> None:

@@ -293,3 +293,50 @@ def test_a_run_of_a_named_project_names_its_models_after_the_run_as_a_real_serve
     assert names, board
     assert all(re.fullmatch(r"[A-Za-z]+(_[A-Za-z]+)?_\d+_AutoML_\d+_\d{8}_\d{6}", name) for name in names), names
     assert run["project_name"] == "pone"
+
+
+@pytest.mark.parametrize(
+    ("rows", "nfolds", "refusal"),
+    [
+        # a real 3.46.0.12's builders drop the constant predictor, then find too few columns
+        (["1,a", "1,b"] * 10, 3, "_train param, Training data must have at least 2 features (incl. response)."),
+        (["1,a", "1,b"] * 10, 0, "_train param, Training data must have at least 2 features (incl. response)."),
+        # two rows: each model refuses three folds (the run is not refused)
+        (["1,a", "2,b"], 3, "_nfolds param, nfolds cannot be larger than the number of rows (2)."),
+    ],
+    ids=["constant_predictors", "constant_predictors_no_folds", "two_rows"],
+)
+def test_a_run_whose_models_are_all_refused_ends_with_an_empty_leaderboard_as_on_a_real_server(
+    http: httpx.Client,
+    client: H2O3Client,
+    clock: ManualClock,
+    state: H2O3MockState,
+    tmp_path: Path,
+    rows: list[str],
+    nfolds: int,
+    refusal: str,
+) -> None:
+    path = tmp_path / "refused.csv"
+    path.write_text("\n".join(["x,label", *rows]) + "\n")
+    raw = client.import_files(str(path))["destination_frames"]
+    setup = {**client.parse_setup(raw), "column_types": ["Numeric", "Enum"]}  # two rows would parse as strings
+    frame = client.parse(setup)["destination_frame"]["name"]
+    clock.advance(10.0)
+    spec = {
+        **SPEC,
+        "build_control": {**SPEC["build_control"], "nfolds": nfolds},
+        "input_spec": {**SPEC["input_spec"], "training_frame": frame},
+    }
+    built = http.post("/99/AutoMLBuilder", json=spec)
+    assert built.status_code == 200, built.text[:300]
+    clock.advance(60.0)
+    assert client.job(built.json()["job"]["key"]["name"])["status"] == "DONE"
+    done = http.get(f"/99/AutoML/{built.json()['job']['dest']['name']}").json()
+    assert done["leaderboard"]["models"] == []
+    levels, messages = _column(done["event_log_table"], "level"), _column(done["event_log_table"], "message")
+    errors = [m for lvl, m in zip(levels, messages, strict=True) if lvl == "ERROR"]
+    assert errors.count(refusal) == 3  # GLM, DRF and GBM each refused
+    assert sum(m.startswith("No base models") for m in messages) == 2
+    assert (levels[-1], messages[-1].split("\n")[0]) == ("WARN", "Empty leaderboard.")
+    assert "max runtime constraint of 60 seconds" in messages[-1]
+    assert state.internal_errors == []

@@ -6,6 +6,7 @@ one from its training frame that the models score and the leaderboard reads, and
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -160,3 +161,74 @@ def test_without_folds_a_run_cuts_its_validation_frame_as_the_real_server_does(
     real, mock = without_folds
     assert sorted(_prefixes(mock["board"])) == sorted(_prefixes(real["board"])) == ["DRF_1", "GLM_1"]
     assert mock["automl"]["modeling_steps"] == real["automl"]["modeling_steps"]
+
+
+def _refused_run(http: httpx.Client, csv_path: Path, nfolds: int) -> dict[str, Any]:
+    """A run (GLM, DRF, GBM) on a frame its builders all refuse: the job's end, the leaderboard and the event log."""
+    client = H2O3Client(http)
+    raw = client.import_files(str(csv_path))["destination_frames"]
+    frame = f"refused_{uuid.uuid4().hex[:8]}.hex"
+    setup = {**client.parse_setup(raw), "column_types": ["Numeric", "Enum"]}  # two rows would parse as strings
+    client.wait(client.parse(setup, destination_frame=frame)["job"]["key"]["name"], timeout=60)
+    spec = {
+        "build_control": {"nfolds": nfolds, "stopping_criteria": {"max_models": 3, "seed": 1, "max_runtime_secs": 60}},
+        "build_models": {"exclude_algos": ["DeepLearning", "XGBoost"]},
+        "input_spec": {"training_frame": frame, "response_column": "label", "sort_metric": "AUTO"},
+    }
+    built = http.post("/99/AutoMLBuilder", content=json.dumps(spec), headers={"Content-Type": "application/json"})
+    assert built.status_code == 200, built.text[:300]
+    job = client.wait(built.json()["job"]["key"]["name"], timeout=180)
+    automl = http.get(f"/99/AutoML/{built.json()['job']['dest']['name']}").json()
+    table = automl["event_log_table"]
+    names = [c["name"] for c in table["columns"]]
+    events = list(zip(*(table["data"][names.index(n)] for n in ("level", "message")), strict=True))
+    return {"job": job["status"], "models": automl["leaderboard"]["models"], "events": events}
+
+
+def _refusals(events: list[tuple[str, str]]) -> dict[str, list[tuple[str, str]]]:
+    """The WARN and ERROR events after each model's start, by model id without the run's suffix."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    current = None
+    for level, message in events:
+        if message.startswith("AutoML: starting "):
+            current = message.split()[2].split("_AutoML_")[0]
+            out[current] = []
+        elif current is not None and level in ("WARN", "ERROR") and "param, " in message:
+            # the rows left by a split without folds: the mock's 90/10 cut draws other rows than a real server's
+            out[current].append((level, re.sub(r"but have only [0-9.]+\.$", "but have only N.", message)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def refused(h2o3_local: Target, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict[str, Any], ...]]:
+    """Runs whose every model is refused, on the real server and on the mock: a constant predictor (with and without
+    folds) and two rows (three folds)."""
+    folder = Path(tmp_path_factory.mktemp("automl_refused_fidelity"))
+    frames = {"constant": "x,label\n" + "1,a\n1,b\n" * 10, "two_rows": "x,label\n1,a\n2,b\n"}
+    for name, text in frames.items():
+        (folder / f"{name}.csv").write_text(text)
+    cases = {"constant_3": ("constant", 3), "constant_0": ("constant", 0), "two_rows_3": ("two_rows", 3)}
+    return {
+        case: on_both(h2o3_local, lambda http, f=frame, n=nfolds: _refused_run(http, folder / f"{f}.csv", n))
+        for case, (frame, nfolds) in cases.items()
+    }
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("case", ["constant_3", "constant_0", "two_rows_3"])
+def test_a_run_whose_models_are_all_refused_ends_as_on_a_real_server(
+    refused: dict[str, tuple[dict[str, Any], ...]], case: str
+) -> None:
+    real, mock = refused[case]
+    assert mock["job"] == real["job"] == "DONE"
+    assert mock["models"] == real["models"] == []
+    mock_refusals, real_refusals = _refusals(mock["events"]), _refusals(real["events"])
+    assert list(mock_refusals) == ["GLM_1", "DRF_1", "GBM_2"]  # the mock's plan: a real run tries more steps
+    for model, logged in mock_refusals.items():
+        assert logged, model
+        assert logged == real_refusals[model], model
+    skipped = [m for _, m in real["events"] if m.startswith("No base models") and "xglm" in m]
+    assert [m for _, m in mock["events"] if m.startswith("No base models")] == skipped
+    last = [[e for e in side["events"] if e[0] != "DEBUG"][-1] for side in (real, mock)]  # the mock logs no DEBUG
+    assert last[1] == last[0]
+    assert last[1][1].startswith("Empty leaderboard.")

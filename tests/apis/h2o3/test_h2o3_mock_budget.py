@@ -150,18 +150,24 @@ def test_a_glm_of_many_classes_fits_and_scores_a_bounded_number_of_rows(
     assert nobs * 400 * 3 <= learn.SCORED_VALUES  # rows x classes x (2 columns and the intercept)
 
 
-def test_an_automl_run_with_more_folds_than_rows_is_refused_before_it_fits_anything(
+def test_an_automl_run_with_more_folds_than_rows_fits_nothing(
     http: httpx.Client, clock: ManualClock, state: H2O3MockState
 ) -> None:
     frame = _created(http, clock, rows=300, cols=3)
-    for nfolds, message in ((2**31 - 1, "nfolds cannot be larger than the number of rows (300)."),
-                            (150, "the mock fits at most 100 cross-validation models")):  # fmt: skip
-        spec = {"build_control": {"nfolds": nfolds}, "input_spec": {"training_frame": frame,
-                                                                     "response_column": "response"}}  # fmt: skip
-        answer = http.post("/99/AutoMLBuilder", json=spec)
-        assert answer.status_code == 412
-        assert message in answer.json()["msg"]
-    assert state.automls == {}
+    # more folds than rows: a real 3.46.0.12 runs, each base model refused (its leaderboard empty); nothing is fitted
+    spec = {"build_control": {"nfolds": 2**31 - 1}, "input_spec": {"training_frame": frame,
+                                                                    "response_column": "response"}}  # fmt: skip
+    answer = http.post("/99/AutoMLBuilder", json=spec)
+    assert answer.status_code == 200
+    (run,) = state.automls.values()
+    assert run.models == []
+    assert "_nfolds param, nfolds cannot be larger than the number of rows (300)." in [e[3] for e in run.events]
+    # more folds than the mock fits, on enough rows: refused before it fits anything
+    spec["build_control"] = {"nfolds": 150}
+    refused = http.post("/99/AutoMLBuilder", json=spec)
+    assert refused.status_code == 412
+    assert "the mock fits at most 100 cross-validation models" in refused.json()["msg"]
+    assert len(state.automls) == 1
 
 
 #: a regression response of +-1e200: its squares pass the largest double

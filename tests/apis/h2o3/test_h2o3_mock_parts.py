@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from h2oharness.apis.h2o3.mockparts import csvparse, learn, metadata, metrics, params
+from h2oharness.apis.h2o3.mockparts import csvparse, learn, metadata, metrics, params, tiebreak
 from h2oharness.apis.h2o3.mockparts.calls import hex_name
 from h2oharness.apis.h2o3.mockparts.doubles import java_string
 from h2oharness.apis.h2o3.mockparts.frames import Frame
@@ -235,3 +235,18 @@ def test_a_columns_summary_is_computed_once_and_again_after_an_in_place_change()
 )  # fmt: skip
 def test_doubles_are_shown_as_java_shows_them(value: float, shown: str) -> None:
     assert java_string(value) == shown
+
+
+def test_java_random_draws_the_doubles_java_draws() -> None:
+    # new java.util.Random(seed).nextDouble() on a JVM
+    assert tiebreak.JavaRandom(0).next_double() == 0.730967787376657
+    assert tiebreak.JavaRandom(42).next_double() == 0.7275636800328681
+
+
+def test_a_tie_between_classes_is_broken_by_the_row_and_the_priors() -> None:
+    assert tiebreak.label([0.2, 0.5, 0.3], [0.1, 0.1, 0.8], [1.0, 2.0]) == 1  # no tie: the most likely class
+    even = [1 / 3] * 3
+    picks = {tiebreak.label(even, [0.355, 0.365, 0.28], [float(i), 0.5 * i]) for i in range(40)}
+    assert len(picks) > 1  # each row draws for itself
+    assert {tiebreak.label(even, [0.0, 1.0, 0.0], [float(i)]) for i in range(40)} == {1}  # a class of no rows loses
+    assert tiebreak.label([0.5, 0.5, 0.0], None, [3.0]) in (0, 1)  # without priors: one of the tied best

@@ -1,7 +1,8 @@
 """Refusals of the mock against a real local H2O-3 3.46.0.12: builds on a frame too small for a tree to split
 (GBM's and DRF's ``min_rows``, weighted or not) get the same status, schema, message and validation messages in
-the same places, and the builds a real server accepts on that frame are accepted; a grid search without a
-training frame (nor a grid id to name it) gets the same 400."""
+the same places, and the builds a real server accepts on that frame are accepted; so do builds on a frame whose
+predictors are all constant, and ones with an empty response column; a grid search without a training frame (nor a
+grid id to name it) gets the same 400."""
 
 from __future__ import annotations
 
@@ -39,6 +40,19 @@ BUILDS: dict[str, tuple[str, dict[str, str | None]]] = {
     "glm_no_response": ("glm", {"response_column": None}),
     "gbm_nfolds_3_no_response": ("gbm", {"min_rows": "1", "nfolds": "3", "response_column": None}),
 }
+# on 20 rows whose only predictor is constant (x=1, the label alternating): dropped with a WARN, and too few columns
+CONSTANT_BUILDS: dict[str, tuple[str, dict[str, str | None]]] = {
+    "glm_constant": ("glm", {}),
+    "gbm_constant": ("gbm", {"min_rows": "1"}),
+    "drf_constant": ("drf", {}),
+    "gbm_constant_kept": ("gbm", {"min_rows": "1", "ignore_const_cols": "false"}),
+    # an empty response column names a column '', not found (before and after the drop); not "not set"
+    "gbm_empty_response": ("gbm", {"min_rows": "1", "response_column": ""}),
+    "glm_empty_response": ("glm", {"response_column": ""}),
+    "drf_empty_response_bad_ntrees": ("drf", {"response_column": "", "ntrees": "-1"}),
+    # the tree checks still come after "Response column parameter not set."
+    "gbm_no_response_bad_trees": ("gbm", {"response_column": None, "ntrees": "-1", "max_depth": "-1"}),
+}
 
 
 def small_csv(rows: int) -> str:
@@ -49,13 +63,21 @@ def small_csv(rows: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def constant_csv(rows: int) -> str:
+    """A frame of ``rows`` rows whose one predictor is constant, and a label that alternates."""
+    return "x,label\n" + "".join(f"1,{'yes' if i % 2 else 'no'}\n" for i in range(rows))
+
+
 def _run(http: httpx.Client, csv_path: Path, tag: str) -> dict[str, Any]:
     client = H2O3Client(http)
-    raw = client.import_files(str(csv_path))["destination_frames"]
-    frame = f"small_{tag}.hex"
-    client.wait(client.parse(client.parse_setup(raw), destination_frame=frame)["job"]["key"]["name"], timeout=60)
+    frames = {}
+    for prefix, path in (("small", csv_path), ("constant", csv_path.with_name("constant.csv"))):
+        raw = client.import_files(str(path))["destination_frames"]
+        frames[prefix] = f"{prefix}_{tag}.hex"
+        client.wait(client.parse(client.parse_setup(raw), destination_frame=frames[prefix])["job"]["key"]["name"])
     out: dict[str, Any] = {}
-    for name, (algo, extra) in BUILDS.items():
+    for name, (algo, extra) in [*BUILDS.items(), *CONSTANT_BUILDS.items()]:
+        frame = frames["constant" if name in CONSTANT_BUILDS else "small"]
         given = {"training_frame": frame, "response_column": "label", "seed": "1", "model_id": f"{name}_{tag}", **extra}
         form = {k: v for k, v in given.items() if v is not None}  # None: the field is left out
         answer = http.post(f"/3/ModelBuilders/{algo}", data=form)
@@ -72,6 +94,7 @@ def both(h2o3_local: Target, tmp_path_factory: pytest.TempPathFactory) -> tuple[
     """The same requests on the real server and on the mock (fast clock), under the same ids."""
     csv_path = Path(tmp_path_factory.mktemp("refusal_fidelity")) / "small.csv"
     csv_path.write_text(small_csv(19))
+    csv_path.with_name("constant.csv").write_text(constant_csv(20))
     tag = uuid.uuid4().hex[:8]
     return on_both(h2o3_local, lambda http: _run(http, csv_path, tag))
 
@@ -81,7 +104,7 @@ def _messages(body: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 @pytest.mark.live
-@pytest.mark.parametrize("build", list(BUILDS))
+@pytest.mark.parametrize("build", [*BUILDS, *CONSTANT_BUILDS])
 def test_builds_on_a_small_frame_are_refused_or_accepted_as_on_a_real_server(
     both: tuple[dict[str, Any], ...], build: str
 ) -> None:

@@ -7,6 +7,10 @@ base models' predictions; the leaderboard ranks them by their metrics on the
 Without cross-validation (nfolds=0) the models score a validation frame, cut
 90/10 out of the training frame when none is given, which the leaderboard then
 reads, and no ensemble is made, as on a real 3.46.0.12.
+A base model its builder refuses (too few rows for the folds, constant predictors...)
+is skipped and its builder's WARN and ERRR messages logged, as a real run does; a run
+left without models ends DONE with an empty leaderboard and the real "Empty
+leaderboard." warning.
 The run is one job on the state's clock: the models appear when it is done, as a
 real run's leaderboard fills while it runs.
 """
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
 import random
 from dataclasses import dataclass, field
@@ -53,10 +58,16 @@ SPLIT = (
     "Since cross-validation is disabled, and validation frame(s) were not provided, automatically split the training "
     "data into training, validation frame(s) in the ratio 90/10/0."
 )
+NO_BASE_MODELS = "No base models, due to timeouts or the exclude_algos option. Skipping StackedEnsemble '{}'."
+EMPTY_LEADERBOARD = (
+    "Empty leaderboard.\nAutoML was not able to build any model within a max runtime constraint of {} seconds, you "
+    "may want to increase this value before retrying."
+)
 NO_ENSEMBLE = (
     "Cross-validation is disabled by the user and no blending frame was provided; skipping StackedEnsemble '{}'."
 )
 EXTENSIONS = ("training_time_ms", "predict_time_per_row_ms", "algo")
+log = logging.getLogger(__name__)
 EVENT_COLUMNS = ("timestamp", "level", "stage", "message", "name", "value")
 
 
@@ -140,10 +151,8 @@ def build(state: H2O3MockState, call: Call) -> Reply:
     nfolds = 5 if nfolds == -1 else nfolds
     # a real run uses a validation frame only without cross-validation: each model scores it, the leaderboard reads it
     validation = validation if nfolds == 0 else None
-    if nfolds > 1 and nfolds > frame.rows:
-        # a real run's base models each refuse it (ModelBuilder.init); the mock refuses the run
-        raise precondition(f"nfolds cannot be larger than the number of rows ({frame.rows}).")
-    too_many = crossval.too_many_folds(nfolds, len(frame.columns))
+    # more folds than rows: every base model refuses them (below) and nothing is fitted, as on a real server
+    too_many = crossval.too_many_folds(nfolds, len(frame.columns)) if nfolds <= frame.rows else ""
     if too_many:
         raise precondition(too_many.split(": ", 1)[1])
     seed = int(criteria.get("seed", -1))
@@ -174,9 +183,23 @@ def build(state: H2O3MockState, call: Call) -> Reply:
     bases = []
     suffix = run_name
     for prefix, algo, step_id, group in algos:
-        model = _base_model(
-            algo, f"{prefix}_AutoML_{suffix}", training_copy, response, nfolds, seed, times, state, validation
-        )
+        model_id = f"{prefix}_AutoML_{suffix}"
+        values, given = _base_values(algo, model_id, training_copy, response, nfolds, seed, validation)
+        starting = f"AutoML: starting {model_id} model training"
+        run.events.append((times.start, "INFO", "ModelTraining", starting, f"start_{algo.upper()}_{step_id}", ""))
+        # a real run skips a model its builder refuses (too few rows or folds, constant predictors...), logging why
+        refused = _refusals(algo, values, training_copy)
+        if refused:
+            run.events += [(times.start, level, "ModelTraining", text, None, "") for level, text in refused]
+            continue
+        try:
+            model = _base_model(algo, model_id, training_copy, values, given, times, state, validation)
+        except (ArithmeticError, ValueError, IndexError) as exc:
+            log.exception("the mock's %s learner failed in an AutoML run", algo)
+            with state.lock:
+                state.internal_errors.append(f"AutoML {algo} learner: {type(exc).__name__}: {exc}")
+            run.events.append((times.end, "ERROR", "ModelTraining", f"{model_id} failed: {exc}", None, ""))
+            continue
         bases.append(model)
         run.steps.append({"name": prefix.split("_")[0], "alias": None,
                           "steps": [{"id": step_id, "group": group, "weight": 10}]})  # fmt: skip
@@ -185,7 +208,10 @@ def build(state: H2O3MockState, call: Call) -> Reply:
         )
     run.models = list(bases)
     wants_ensemble = "stackedensemble" not in excluded and (not included or "stackedensemble" in included)
-    if nfolds == 0 and wants_ensemble:
+    if not bases and wants_ensemble:
+        for step in ("best_of_family_xglm", "all_xglm"):
+            run.events.append((times.end, "INFO", "ModelTraining", NO_BASE_MODELS.format(step), None, ""))
+    elif nfolds == 0 and wants_ensemble:
         # a real run stacks on cross-validation predictions or a blending frame (which the mock does not take)
         for step in ("best_of_family_xglm", "all_xglm"):
             run.events.append((times.end, "INFO", "ModelTraining", NO_ENSEMBLE.format(step), None, ""))
@@ -202,6 +228,10 @@ def build(state: H2O3MockState, call: Call) -> Reply:
                 run.board_metrics[model.id] = scored
     run.events.append((times.end, "INFO", "Workflow", "AutoML build stopped: no more steps", "stop_reason", ""))
     run.events.append((times.end, "INFO", "Workflow", "AutoML build done", "stop_epoch", str(times.end // 1000)))
+    if not run.models:
+        # without either stopping criterion a real run gives itself an hour
+        runtime = int(criteria.get("max_runtime_secs") or 0) or (0 if criteria.get("max_models") else 3600)
+        run.events.append((times.end, "WARN", "Workflow", EMPTY_LEADERBOARD.format(runtime), None, ""))
     frames = [training_copy] if split is None else [training_copy, split]
     info = JobInfo(automl_id, "AutoML", None, progress_msg="AutoML build", companions=[*frames, *run.models])
     job = state.submit("automl", "AutoML build", info, state.timings.model)
@@ -301,17 +331,10 @@ def _column_name(value: Any) -> str | None:
     return str(value) if value else None
 
 
-def _base_model(
-    algo: str,
-    model_id: str,
-    frame: Frame,
-    response: str,
-    nfolds: int,
-    seed: int,
-    times: training.BuildTimes,
-    state: H2O3MockState,
-    validation: Frame | None = None,
-) -> Model:
+def _base_values(
+    algo: str, model_id: str, frame: Frame, response: str, nfolds: int, seed: int, validation: Frame | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The parameters of a run's base model (all of them, and those the run sets)."""
     given: dict[str, Any] = {
         "training_frame": KeyRef(frame.name, "Key<Frame>"),
         "response_column": response,
@@ -326,6 +349,34 @@ def _base_model(
     values = {**builders.defaults(algo), **given}
     if validation is not None:
         given["validation_frame"] = values["validation_frame"] = KeyRef(validation.name, "Key<Frame>")
+    return values, given
+
+
+def _refusals(algo: str, values: dict[str, Any], frame: Frame) -> list[tuple[str, str]]:
+    """The WARN and ERROR events of a base model its builder refuses (none when it accepts it), as a real run logs
+    the builder's messages: ``_field param, message``."""
+    errors = builders.validate(algo, values, frame)
+    if not errors:
+        return []
+    category = builders.category_of(algo, values, frame)
+    messages = builders.build_messages(
+        algo, category, errors, builders.nfolds_of(values), builders.dropped_columns(values, frame)
+    )
+    levels = {"WARN": "WARN", "ERRR": "ERROR"}
+    return [(levels[t], f"_{f} param, {m}") for t, f, m in messages if t in levels]
+
+
+def _base_model(
+    algo: str,
+    model_id: str,
+    frame: Frame,
+    values: dict[str, Any],
+    given: dict[str, Any],
+    times: training.BuildTimes,
+    state: H2O3MockState,
+    validation: Frame | None = None,
+) -> Model:
+    nfolds = int(values["nfolds"])
     model = training.train(
         algo,
         values,

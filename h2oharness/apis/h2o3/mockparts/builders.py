@@ -125,7 +125,7 @@ def default_model_id(algo: str, cloud_id: int, number: int) -> str:
 
 def _response_column(values: dict[str, Any], frame: Frame) -> Column | None:
     name = values.get("response_column")
-    return frame.column(name) if name else None
+    return frame.column(name) if name is not None else None
 
 
 def glm_family(values: dict[str, Any], response: Column | None) -> str:
@@ -146,19 +146,24 @@ def validate(algo: str, values: dict[str, Any], frame: Frame) -> list[tuple[str,
         errors.append(("nfolds", "nfolds must be either 0 or >1."))
     if nfolds > 1 and nfolds > frame.rows:
         errors.append(("nfolds", f"nfolds cannot be larger than the number of rows ({frame.rows})."))
+    # an empty name is a column named '', not found, as a real server reads it; only a missing one is not set
     response_name = values.get("response_column")
     response = _response_column(values, frame)
-    if not response_name:
-        errors.append(("response_column", RESPONSE_NOT_SET))
-    elif response is None:
+    if response_name is not None and response is None:
         message = f"Response column '{response_name}' {RESPONSE_NOT_FOUND}"
         errors += [("response_column", message), ("response_column", message)]
-    elif not response.has_numbers:
+    elif response is not None and not response.has_numbers:
         errors.append(("response_column", f"Response column '{response_name}' must be numeric or categorical."))
-    elif values.get("check_constant_response", True) and _constant(response):
+    elif response is not None and values.get("check_constant_response", True) and _constant(response):
         errors.append(("response", "Response cannot be constant."))
-    if response is not None and not predictors(values, frame):
+    # the training frame's columns after the drops: predictors, the special columns found, the response found
+    specials = {str(values.get(s)) for s in ("weights_column", "offset_column", "fold_column") if values.get(s)}
+    found = [s for s in specials - {response_name} if frame.column(s) is not None]
+    kept = len(predictors(values, frame)) + len(found)
+    if kept + (response is not None) <= 1:
         errors.append(("train", "Training data must have at least 2 features (incl. response)."))
+    if response_name is None:
+        errors.append(("response_column", RESPONSE_NOT_SET))
     if algo in ("gbm", "drf"):
         errors += _tree_errors(algo, values, frame, response)
     if algo == "glm" and response is not None and response.has_numbers:
@@ -228,6 +233,20 @@ def _binary(col: Column) -> bool:
     return {v for v in col.numbers if not math.isnan(v)} <= {0.0, 1.0}
 
 
+def dropped_columns(values: dict[str, Any], frame: Frame) -> list[str]:
+    """The candidate predictors ModelBuilder drops as bad or constant (strings, uuids, all-missing, constant)."""
+    if not values.get("ignore_const_cols", True):
+        return []
+    skip = set(values.get("ignored_columns") or [])
+    skip |= {values.get(s) for s in ("response_column", "weights_column", "offset_column", "fold_column")}
+    return [c.name for c in frame.columns if c.name not in skip and not learn.usable_predictor(c)]
+
+
+def drop_warning(dropped: list[str]) -> list[tuple[str, str, str]]:
+    """The WARN a real server sends for the columns it drops (none without any)."""
+    return [("WARN", "train", f"Dropping bad and constant columns: [{', '.join(dropped)}]")] if dropped else []
+
+
 def predictors(values: dict[str, Any], frame: Frame) -> list[str]:
     """The columns a model uses: all but the response, the ignored ones, and ones that cannot feed a model."""
     skip = set(values.get("ignored_columns") or [])
@@ -271,21 +290,33 @@ def traces(
 
 
 def build_messages(
-    algo: str, category: str, errors: list[tuple[str, str]], nfolds: int = 0
+    algo: str, category: str, errors: list[tuple[str, str]], nfolds: int = 0, dropped: list[str] | None = None
 ) -> list[tuple[str, str, str]]:
-    """The validation messages of a build: the hints with each ERRR where a real server puts it.
+    """The validation messages of a build: the hints with each ERRR (and the WARN for ``dropped`` columns) where a
+    real server puts them.
 
-    nfolds's errors come first of all; ModelBuilder's other checks land amid its hints (a response column not
-    given a hint later than the others); SharedTree's and GBM's or DRF's come after them all.
+    nfolds's errors come first of all; ModelBuilder's other checks land amid its hints: a response column not found
+    is reported before and again after the columns are dropped, a training frame left with too few columns and a
+    response column not given come later than the others; SharedTree's and GBM's or DRF's come after them all.
     """
     no_response = [e for e in errors if e[1] == RESPONSE_NOT_SET or e[1].endswith(RESPONSE_NOT_FOUND)]
     unset = [e for e in no_response if e[1] == RESPONSE_NOT_SET]
     messages = traces(algo, category, nfolds, response=not no_response, unset=bool(unset))
     late = TREE_FIELDS if algo in ("gbm", "drf") else frozenset()
-    early = [e for e in errors if e[0] not in late and e[0] != "nfolds" and e not in unset]
-    for after, placed in (("Balance classes is false, hide max_after_balance_size", unset), (TWEEDIE_HINT, early)):
+    not_found = [("ERRR", f, m) for f, m in errors if m.endswith(RESPONSE_NOT_FOUND)]
+    later = [("ERRR", f, m) for f, m in errors if f == "train" or (f, m) in unset]
+    early = [
+        ("ERRR", f, m)
+        for f, m in errors
+        if f not in late and f not in ("nfolds", "train") and (f, m) not in unset and not m.endswith(RESPONSE_NOT_FOUND)
+    ]
+    around_drop = [*not_found[:1], *drop_warning(dropped or []), *not_found[1:], *early]
+    for after, placed in (
+        ("Balance classes is false, hide max_after_balance_size", later),
+        (TWEEDIE_HINT, around_drop),
+    ):
         at = next(i for i, (_, _, m) in enumerate(messages) if m == after) + 1
-        messages[at:at] = [("ERRR", f, m) for f, m in placed]
+        messages[at:at] = placed
     messages[:0] = [("ERRR", f, m) for f, m in errors if f == "nfolds"]
     messages += [("ERRR", f, m) for f, m in errors if f in late]
     return messages
@@ -384,13 +415,19 @@ def parameters_object(algo: str, values: dict[str, Any]) -> JSONDict:
 
 
 def builder_error(
-    algo: str, model_id: str, errors: list[tuple[str, str]], values: dict[str, Any], category: str
+    algo: str,
+    model_id: str,
+    errors: list[tuple[str, str]],
+    values: dict[str, Any],
+    category: str,
+    dropped: list[str] | None = None,
 ) -> H2OError:
     """The 412 H2OModelBuilderErrorV3 a real server sends when a build fails validation."""
     info = ALGOS[algo]
-    details = "\n".join(f"ERRR on field: _{f}: {m}" for f, m in errors)
+    messages = build_messages(algo, category, errors, nfolds_of(values), dropped)
+    # the details list the ERRRs in the order of the messages
+    details = "\n".join(f"ERRR on field: _{f}: {m}" for t, f, m in messages if t == "ERRR")
     text = f"Illegal argument(s) for {info.upper} model: {model_id}.  Details: {details}\n"
-    messages = build_messages(algo, category, errors, nfolds_of(values))
     extra = {
         "parameters": parameters_object(algo, values),
         "messages": messages_json(messages),

@@ -163,7 +163,8 @@ def convert_form(spec: FieldSpec, schema: str, raw: str) -> Any:
                 _check_key(spec, name)
             return [KeyRef(name, t[:-2]) for name in names]
         if t == "VecSpecifier":
-            return raw.strip() or None
+            # an empty one names a column '' (a real server: "Response column '' not found in the training frame")
+            return raw.strip()
         if t in ("int[]", "long[]"):
             return [_int(v, t[:-2]) for v in parse_list(raw)]
         if t in ("double[]", "float[]"):

@@ -66,6 +66,8 @@ class Model:
     body: JSONDict
     synopsis: JSONDict
     glm_family: str | None = None
+    #: the training frame's class distribution (weighted), which breaks a tie between the most likely classes
+    priors: list[float] | None = None
     #: frames and models published with this one (cross-validation models and predictions)
     companions: list[Frame | Model] = field(default_factory=list)
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from h2oharness.apis.h2o3.mockparts import actuals, learn, metadata
+from h2oharness.apis.h2o3.mockparts import actuals, learn, metadata, tiebreak
 from h2oharness.apis.h2o3.mockparts.builders import ALGOS, glm_family, parameters_list, predictors
 from h2oharness.apis.h2o3.mockparts.doubles import fsum, square
 from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
@@ -216,7 +216,20 @@ def train(
         body=body,
         synopsis=synopsis,
         glm_family=family,
+        priors=_priors(target, frame, values) if target.category == "Multinomial" else None,
     )
+
+
+def _priors(target: learn.Target, frame: Frame, values: dict[str, Any]) -> list[float]:
+    """The share of each class among the training rows, weighted as the weights column says."""
+    weights = frame.column(values.get("weights_column") or "")
+    totals = [0.0] * target.nclasses
+    for r, y in enumerate(target.y):
+        w = weights.numbers[r] if weights is not None and weights.has_numbers else 1.0
+        if not math.isnan(y) and not math.isnan(w):
+            totals[int(y)] += w
+    whole = fsum(totals)
+    return [t / whole if whole else 0.0 for t in totals]
 
 
 def fit_rows(algo: str, values: dict[str, Any], frame: Frame, names: list[str], budget: learn.Budget) -> int:
@@ -530,22 +543,32 @@ def _glm_output(fitted: learn.LinearModel, frame_name: str, scores: Scores, time
 def predict_frame(model: Model, frame: Frame, dest: str) -> Frame:
     """The predictions frame: ``predict`` plus one probability column per class for classification."""
     features = learn.features_of(frame, model.predictors, model.domains)
-    return prediction_frame(model, model.fitted.predict(features), dest)
+    return prediction_frame(model, model.fitted.predict(features), dest, features)
 
 
 def predict_with_metrics(model: Model, frame: Frame, dest: str, scoring_time: int) -> tuple[Frame, JSONDict | None]:
     """The predictions frame and the model's metrics on ``frame`` (``/3/Predictions``), from one scoring of its rows."""
-    predictions = model.fitted.predict(learn.features_of(frame, model.predictors, model.domains))
-    return prediction_frame(model, predictions, dest), model_metrics(model, frame, scoring_time, predictions)
+    features = learn.features_of(frame, model.predictors, model.domains)
+    predictions = model.fitted.predict(features)
+    return prediction_frame(model, predictions, dest, features), model_metrics(model, frame, scoring_time, predictions)
 
 
-def prediction_frame(model: Model, predictions: list[list[float]], dest: str) -> Frame:
-    """A predictions frame from the learner's raw predictions (a value, or class probabilities, per row)."""
+def prediction_frame(
+    model: Model, predictions: list[list[float]], dest: str, features: list[learn.Feature] | None = None
+) -> Frame:
+    """A predictions frame from the learner's raw predictions (a value, or class probabilities, per row).
+
+    With the rows' ``features``, a tie between the most likely classes is broken as a real server breaks it.
+    """
     if model.category == "Regression":
         return Frame(dest, [Column("predict", "real", numbers=[p[0] for p in predictions])])
     domain = model.response_domain or []
     if model.category == "Binomial":
         labels = [1.0 if p[1] >= model.default_threshold else 0.0 for p in predictions]
+    elif features is not None:
+        labels = [
+            float(tiebreak.label(p, model.priors, [f.values[r] for f in features])) for r, p in enumerate(predictions)
+        ]
     else:
         labels = [float(max(range(len(p)), key=p.__getitem__)) for p in predictions]
     columns = [Column("predict", "enum", numbers=labels, domain=list(domain))]
