@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
+import types
+from pathlib import Path
 
 import pytest
 
@@ -399,6 +402,39 @@ def test_a_malformed_openapi_document_given_for_an_api_is_its_error_in_the_repor
     (api,) = json.loads((report / "conformance.json").read_text())["apis"]
     (error,) = api["errors"]
     assert error.startswith(f"the OpenAPI document given for coreplexml: {bad} is not valid YAML/JSON: "), error
+
+
+def test_a_document_given_for_an_api_is_read_for_the_report_before_the_tests_not_after_them(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from h2oharness.pytest_plugin import conformance
+
+    given = pytester.path / "given.yaml"
+    given.write_text(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n"
+        "paths:\n  /a:\n    get:\n      responses: {'200': {description: ok}}\n"
+    )
+    events = types.SimpleNamespace(seen=[])
+    monkeypatch.setitem(sys.modules, "h2oharness_events", events)
+    checked = conformance.check_spec_file
+
+    def check(path: Path) -> None:
+        events.seen.append(f"read {path.name}")
+        checked(path)
+
+    monkeypatch.setattr(conformance, "check_spec_file", check)
+    monkeypatch.setenv("HARNESS_COREPLEXML_SPEC", str(given))
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_coreplexml_reach.py").write_text(
+        "import h2oharness_events\n\ndef test_one(coreplexml_target):\n    h2oharness_events.seen.append('test')\n"
+    )
+    report = pytester.path / "out"
+    result = pytester.runpytest_inprocess("--harness-report-dir", str(report), "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    # before, the report read it once the tests were over: seconds for a large one, spent past a --max-time's stop
+    assert events.seen == ["read given.yaml", "test"]
+    (api,) = json.loads((report / "conformance.json").read_text())["apis"]
+    assert api["errors"] == []
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ import pytest
 from h2oharness.confirm import confirm_recorded_crash
 from h2oharness.errors import HarnessError
 from h2oharness.folders import CLAIMED_BY, claim, release
-from h2oharness.pytest_plugin.conformance import build_report, report_secrets
+from h2oharness.pytest_plugin.conformance import build_report, read_given_documents, report_secrets
 from h2oharness.pytest_plugin.options import SETTINGS
 from h2oharness.pytest_plugin.progress import PROGRESS, finished_line, read_progress, sweep_line
 from h2oharness.pytest_plugin.recording import DRIFT, RECORD, api_of
@@ -99,6 +99,17 @@ class ReportCollector:
             reporter.write_line(line)
         else:
             print(line, file=sys.stderr, flush=True)
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """The documents given with ``--spec`` are read for the report now, not once the run is over or stopped
+        (under xdist once a worker has started: its workers are not kept waiting for it)."""
+        if not getattr(self.config.option, "numprocesses", None):
+            read_given_documents(self.config)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodeready(self, node: Any) -> None:
+        """Under xdist: a worker is up and collects meanwhile; the documents given are read for the report now."""
+        read_given_documents(self.config)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_setupnodes(self, specs: list[Any]) -> None:
