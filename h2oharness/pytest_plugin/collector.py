@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,6 +59,8 @@ class ReportCollector:
             settings.all_operations or settings.budget is not None or config.getoption("--harness-resume")
         )
         self.narrate = config.pluginmanager.is_blocked("terminal")
+        #: the reading of the documents given with --spec, for the report (pytest_sessionstart)
+        self.reading: threading.Thread | None = None
         self._began = self._shown = time.monotonic()
         # every record, drift entry and crash as it comes, so an interrupted run can be resumed and reported whole
         self.progress = report_dir / PROGRESS
@@ -101,15 +104,13 @@ class ReportCollector:
             print(line, file=sys.stderr, flush=True)
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        """The documents given with ``--spec`` are read for the report now, not once the run is over or stopped
-        (under xdist once a worker has started: its workers are not kept waiting for it)."""
-        if not getattr(self.config.option, "numprocesses", None):
-            read_given_documents(self.config)
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_testnodeready(self, node: Any) -> None:
-        """Under xdist: a worker is up and collects meanwhile; the documents given are read for the report now."""
-        read_given_documents(self.config)
+        """The documents given with ``--spec`` are read for the report from now on, while the tests run: read at the
+        end, H2O-3's (2 MB, ~10 s on a busy machine) kept a stopped run that long past its ``--max-time``. In a
+        thread, which a stop's last call (raised in the main thread) does not cut short."""
+        self.reading = threading.Thread(
+            target=read_given_documents, args=(self.config,), name="h2oharness-read-specs", daemon=True
+        )
+        self.reading.start()
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_setupnodes(self, specs: list[Any]) -> None:
@@ -261,6 +262,8 @@ class ReportCollector:
 
     def build(self) -> Conformance:
         """The report's view model from what was collected: one API report per API and target kind."""
+        if self.reading is not None:
+            self.reading.join()
         stopped = self._stopped()
         not_run = self.collected - {str(r.get("nodeid")) for r in self.records} if stopped else set()
         not_collected = (
