@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import signal
 import time
+import types
 from pathlib import Path
 
 import pytest
+
+from h2oharness.pytest_plugin.stopping import LAST_CALL, Stopping
 
 pytestmark = pytest.mark.slow
 
@@ -326,3 +330,27 @@ def test_a_crash_of_an_api_the_harness_cannot_start_is_not_announced_as_replays(
     result.stderr.fnmatch_lines(
         ["[[]h2oharness] crash POST /api/experiments: not replayed: the harness cannot start a fresh CorePlexML*"]
     )
+
+
+@pytest.mark.parametrize(("collected", "last_call"), [(0, 1), (81, int(LAST_CALL))])
+def test_a_controller_stopped_before_a_worker_collected_makes_its_last_call_at_once(
+    monkeypatch: pytest.MonkeyPatch, collected: int, last_call: int
+) -> None:
+    # run --max-time 40s with a 2 MB --spec: the stop came while the workers still collected (30 s and more), no test
+    # ran whose outcome to wait for, and the controller waited the whole last call (15 s) before writing its report
+    report = types.SimpleNamespace(total=collected)  # the report collector: how many tests the workers collected
+    config = types.SimpleNamespace(
+        option=types.SimpleNamespace(numprocesses=2),
+        pluginmanager=types.SimpleNamespace(get_plugin=lambda name: report if name == "h2oharness-report" else None),
+    )
+    session = types.SimpleNamespace(shouldstop=False, config=config)
+    stopping = Stopping(deadline=None, controller=True)
+    stopping.session = session  # type: ignore[assignment]
+    alarms: list[int] = []
+    monkeypatch.setattr(signal, "alarm", alarms.append)
+    try:
+        stopping._terminate(signal.SIGTERM, None)
+    finally:
+        stopping.pytest_unconfigure(config)  # type: ignore[arg-type]
+    assert session.shouldstop == "stopped by SIGTERM"
+    assert alarms[0] == last_call
