@@ -90,8 +90,8 @@ def build_report(
 
 
 def read_given_documents(config: pytest.Config) -> None:
-    """Check and read each document given with ``--spec`` now, for the report: a large one takes seconds (H2O-3's
-    2 MB, 10 s on a busy machine), which, spent at the end, a stopped run (``--max-time``) spent past its limit."""
+    """Read the operations of each document given with ``--spec`` now, for the report: read at the end, a large one
+    (H2O-3's, 2 MB) kept a stopped run (``--max-time``) seconds past its limit."""
     for override in config.stash[SETTINGS].specs.values():
         given_operations(Path(override))
 
