@@ -70,6 +70,8 @@ if TYPE_CHECKING:
 RUN_GRACE = 30.0
 #: seconds after the run's --max-time at which pytest stops itself (when the harness is gone)
 CHILD_MARGIN = 5.0
+#: the clock of run --max-time (monotonic; tests replace it)
+_clock = time.monotonic
 #: seconds to wait for the last of a stopped pytest's output to be copied through the redaction
 PUMP_JOIN = 10.0
 #: the fewest workers (pytest-xdist's, Locust's) a run may start whatever the machine: above twice its CPUs
@@ -358,6 +360,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run the suites through pytest and turn the result into the exit code."""
     from h2oharness.loadrunner import parse_duration
 
+    begun = _clock()  # --max-time counts from here: checking a large --spec took 10 s before pytest started
+
     kind = check_kind(args.target)
     _live_only(args, kind)
     number = args.workers.isascii() and args.workers.isdigit()  # "²" is a digit to str.isdigit, not to int()
@@ -426,6 +430,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for name, value in deadlines.items():
         if value is not None and not seconds_ok(value):
             raise ConfigError(f"--{name.replace('_', '-')} {SECONDS_RULE}")
+    left = _time_left(limit, begun, args.max_time)
     # made once every check has passed: a refused run leaves no empty report folder behind
     report_dir = output_dir(args.report_dir, "--report-dir")
     claim(report_dir, "run", "--report-dir", "h2oharness run")
@@ -436,7 +441,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         specs={**settings.specs, **{get_api(slug).env_prefix: str(path.resolve()) for slug, path in specs.items()}},
         budget=args.budget if args.budget is not None else settings.budget,
         # pytest stops itself then, should this process be killed before it can stop it
-        deadline=deadline_after(limit, CHILD_MARGIN) if limit is not None else None,
+        deadline=deadline_after(left, CHILD_MARGIN) if left is not None else None,
     )
     if args.resume:
         # as pytest's plugin will see them: the options on top of the variables
@@ -465,7 +470,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             # a SIGINT before pytest armed its handlers (while it imports its plugins) is a KeyboardInterrupt: a
             # traceback in the output, or lost in a garbage collection's callback; SIGTERM ends it quietly then, and
             # stops it as SIGINT does once armed (h2oharness/pytest_plugin/stopping.py)
-            outcome = group.supervise(limit, RUN_GRACE, forward=signal.SIGTERM)
+            outcome = group.supervise(_time_left(limit, begun, args.max_time), RUN_GRACE, forward=signal.SIGTERM)
         for pump in pumps:
             pump.join(timeout=PUMP_JOIN)
         if not any(pump.is_alive() for pump in pumps):
@@ -483,6 +488,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     if outcome.signal is not None:
         raise Stopped(outcome.signal, so_far)
     raise HarnessError(f"the run passed its --max-time of {args.max_time} and was stopped; {so_far}")
+
+
+def _time_left(limit: float | None, begun: float, given: str | None) -> float | None:
+    """What is left of ``run --max-time`` (``limit`` seconds from ``begun``, on ``_clock``); HarnessError once none."""
+    if limit is None:
+        return None
+    left = limit - (_clock() - begun)
+    if left <= 0:
+        raise HarnessError(
+            f"the run passed its --max-time of {given} before its tests started ({_clock() - begun:.0f} s checking its "
+            "options, targets and --spec documents); no test ran"
+        )
+    return left
 
 
 def pytest_command(args: argparse.Namespace, kind: str, report_dir: Path, root: Path, paths: list[str]) -> list[str]:

@@ -4,6 +4,7 @@ import itertools
 import json
 import subprocess
 import sys
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -931,3 +932,62 @@ def test_a_refused_live_load_leaves_no_report_folder(
     assert main(["load", "h2o3.polling", "--target", "live", *given, *search, "--report-dir", str(out)]) == 3
     assert needle in one_line_error(capsys)
     assert not out.exists()
+
+
+class _Supervised(Exception):
+    """Raised by the stand-in process group once the run has handed it its time limit."""
+
+
+def _stand_in_group(limits: list[float | None]) -> type:
+    class Group:
+        """Starts nothing: records the limit the run supervises its pytest with."""
+
+        def __enter__(self) -> Group:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def start(self, command: list[str], orphaned: int | None = None, **options: Any) -> Any:
+            return types.SimpleNamespace(stdout=None, stderr=None)
+
+        def supervise(self, limit: float | None, grace: float, **options: Any) -> Any:
+            limits.append(limit)
+            raise _Supervised
+
+    return Group
+
+
+@pytest.mark.parametrize(("checking", "left"), [(10.0, [30.0]), (50.0, [])])
+def test_run_max_time_counts_from_the_command_s_start_the_checks_of_its_spec_included(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    checking: float,
+    left: list[float],
+) -> None:
+    """The checks before pytest starts count: a 2 MB --spec took 10-14 s to check, past a --max-time of 40 s."""
+    from h2oharness import cli
+
+    now = [1000.0]
+    monkeypatch.setattr(cli, "_clock", lambda: now[0])
+
+    def check_spec_file(path: Path) -> None:
+        now[0] += checking  # as a large document takes on a busy machine
+
+    monkeypatch.setattr(cli, "check_spec_file", check_spec_file)
+    limits: list[float | None] = []
+    monkeypatch.setattr(cli, "ProcessGroup", _stand_in_group(limits))
+    spec = f"h2o3={ROOT / 'contracts' / 'h2o3' / 'openapi.yaml'}"
+    report = tmp_path / "out"
+    command = ["run", "--api", "h2o3", "--spec", spec, "--max-time", "40s", "--report-dir", str(report)]
+    if left:
+        with pytest.raises(_Supervised):
+            main(command)
+        # before, pytest was given the whole 40 s from its own start: the run ended 10 s later than asked
+        assert limits == left
+    else:
+        assert main(command) == 3
+        assert "the run passed its --max-time of 40s before its tests started (50 s checking" in one_line_error(capsys)
+        assert limits == []  # no pytest started
+        assert not report.exists()

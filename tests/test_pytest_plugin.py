@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
+import threading
+import types
+from pathlib import Path
 
 import pytest
 
@@ -399,6 +403,41 @@ def test_a_malformed_openapi_document_given_for_an_api_is_its_error_in_the_repor
     (api,) = json.loads((report / "conformance.json").read_text())["apis"]
     (error,) = api["errors"]
     assert error.startswith(f"the OpenAPI document given for coreplexml: {bad} is not valid YAML/JSON: "), error
+
+
+def test_a_document_given_for_an_api_is_read_for_the_report_while_the_tests_run_not_after_them(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from h2oharness.pytest_plugin import conformance
+
+    given = pytester.path / "given.yaml"
+    given.write_text(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n"
+        "paths:\n  /a:\n    get:\n      responses: {'200': {description: ok}}\n"
+    )
+    events = types.SimpleNamespace(seen=[])
+    monkeypatch.setitem(sys.modules, "h2oharness_events", events)
+    read = conformance.documented_operations
+
+    def documented(path: Path) -> list[tuple[str, str]]:
+        events.seen.append(f"read {path.name} in {threading.current_thread().name}")
+        return read(path)
+
+    monkeypatch.setattr(conformance, "documented_operations", documented)
+    monkeypatch.setenv("HARNESS_COREPLEXML_SPEC", str(given))
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_coreplexml_reach.py").write_text(
+        "import h2oharness_events\n\ndef test_one(coreplexml_target):\n    h2oharness_events.seen.append('test')\n"
+    )
+    report = pytester.path / "out"
+    result = pytester.runpytest_inprocess("--harness-report-dir", str(report), "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    # before, the report read it once the tests were over (in the main thread, where a stop's last call could cut it
+    # short): seconds for a large one, spent past a --max-time's stop; now once, from the session's start on
+    assert sorted(events.seen) == ["read given.yaml in h2oharness-read-specs", "test"]
+    (api,) = json.loads((report / "conformance.json").read_text())["apis"]
+    assert api["errors"] == []
+    assert [(op["method"], op["path"], op["outcome"]) for op in api["operations"]] == [("GET", "/a", "untested")]
 
 
 @pytest.mark.parametrize(

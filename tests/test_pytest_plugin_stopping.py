@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import signal
 import time
+import types
 from pathlib import Path
 
 import pytest
+
+from h2oharness.pytest_plugin.stopping import LAST_CALL, Stopping
 
 pytestmark = pytest.mark.slow
 
@@ -348,3 +352,31 @@ def test_the_lines_the_collector_says_mask_the_credentials_it_knows(
     result.stderr.fnmatch_lines(
         ["[[]h2oharness] crash POST /api/experiments: the server said: bad password [[]REDACTED]*"]
     )
+
+
+@pytest.mark.parametrize(
+    ("workers", "collected", "last_call"),
+    [(2, 0, 1), (2, 81, int(LAST_CALL)), (None, 0, 1), (None, 81, int(LAST_CALL))],
+)
+def test_a_controller_stopped_before_the_collection_ended_makes_its_last_call_at_once(
+    monkeypatch: pytest.MonkeyPatch, workers: int | None, collected: int, last_call: int
+) -> None:
+    # run --max-time 40s with a 2 MB --spec: the stop came while the workers still collected (30 s and more), no test
+    # ran whose outcome to wait for, and the controller waited the whole last call (15 s) before writing its report
+    report = types.SimpleNamespace(total=collected)  # the report collector: how many tests the workers collected
+    config = types.SimpleNamespace(
+        option=types.SimpleNamespace(numprocesses=workers),
+        pluginmanager=types.SimpleNamespace(get_plugin=lambda name: report if name == "h2oharness-report" else None),
+    )
+    session = types.SimpleNamespace(shouldstop=False, config=config)
+    stopping = Stopping(deadline=None, controller=True)
+    stopping.session = session  # type: ignore[assignment]
+    stopping.collected = bool(collected)  # without xdist, its own collection (pytest_collection_finish)
+    alarms: list[int] = []
+    monkeypatch.setattr(signal, "alarm", alarms.append)
+    try:
+        stopping._terminate(signal.SIGTERM, None)
+    finally:
+        stopping.pytest_unconfigure(config)  # type: ignore[arg-type]
+    assert session.shouldstop == "stopped by SIGTERM"
+    assert alarms[0] == last_call

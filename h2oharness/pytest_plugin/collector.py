@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,7 @@ from h2oharness.confirm import confirm_recorded_crash
 from h2oharness.errors import HarnessError
 from h2oharness.folders import CLAIMED_BY, claim, release
 from h2oharness.http.redact import redact
-from h2oharness.pytest_plugin.conformance import build_report, report_secrets
+from h2oharness.pytest_plugin.conformance import build_report, read_given_documents, report_secrets
 from h2oharness.pytest_plugin.options import SETTINGS
 from h2oharness.pytest_plugin.progress import PROGRESS, finished_line, read_progress, sweep_line
 from h2oharness.pytest_plugin.recording import DRIFT, RECORD, api_of
@@ -59,6 +60,8 @@ class ReportCollector:
             settings.all_operations or settings.budget is not None or config.getoption("--harness-resume")
         )
         self.narrate = config.pluginmanager.is_blocked("terminal")
+        #: the reading of the documents given with --spec, for the report (pytest_sessionstart)
+        self.reading: threading.Thread | None = None
         self._began = self._shown = time.monotonic()
         # every record, drift entry and crash as it comes, so an interrupted run can be resumed and reported whole
         self.progress = report_dir / PROGRESS
@@ -102,6 +105,15 @@ class ReportCollector:
             reporter.write_line(line)
         else:
             print(line, file=sys.stderr, flush=True)
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """The documents given with ``--spec`` are read for the report from now on, while the tests run: read at the
+        end, H2O-3's (2 MB, ~10 s on a busy machine) kept a stopped run that long past its ``--max-time``. In a
+        thread, which a stop's last call (raised in the main thread) does not cut short."""
+        self.reading = threading.Thread(
+            target=read_given_documents, args=(self.config,), name="h2oharness-read-specs", daemon=True
+        )
+        self.reading.start()
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_setupnodes(self, specs: list[Any]) -> None:
@@ -253,6 +265,8 @@ class ReportCollector:
 
     def build(self) -> Conformance:
         """The report's view model from what was collected: one API report per API and target kind."""
+        if self.reading is not None:
+            self.reading.join()
         stopped = self._stopped()
         not_run = self.collected - {str(r.get("nodeid")) for r in self.records} if stopped else set()
         not_collected = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Collection, Sequence
 from pathlib import Path
@@ -88,6 +89,42 @@ def build_report(
     return build_conformance(apis, _version(), at, time.time() - started, report_secrets(), pytest_status)
 
 
+def read_given_documents(config: pytest.Config) -> None:
+    """Read the operations of each document given with ``--spec`` now, for the report: read at the end, a large one
+    (H2O-3's, 2 MB) kept a stopped run (``--max-time``) seconds past its limit."""
+    for override in config.stash[SETTINGS].specs.values():
+        given_operations(Path(override))
+
+
+def given_operations(path: Path) -> tuple[list[tuple[str, str]], str]:
+    """(METHOD, path) of every operation of a document given with ``--spec``, and why it is unusable ("" if it is
+    not); read once per process while the file is unchanged."""
+    try:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = (str(path), 0, -1)  # check_spec_file says why it cannot be read
+    return _given_operations(*key)
+
+
+@functools.lru_cache(maxsize=8)
+def _given_operations(path: str, mtime_ns: int, size: int) -> tuple[list[tuple[str, str]], str]:
+    # libyaml's parse, not the full check (PyYAML's parser, then openapi-spec-validator: 10 s for H2O-3's on a busy
+    # machine, more for a controller whose workers collect meanwhile): the contract module checks it fully as it is
+    # collected, and one it cannot use is that module's collection error, an error of the API in the report
+    try:
+        documented = documented_operations(Path(path))
+    except Exception:  # whatever libyaml (or a paths entry of another shape) raised, the full check words it
+        documented = []
+    if documented:
+        return documented, ""
+    try:
+        check_spec_file(Path(path))  # the contract test could not collect either: said once, not a crash
+    except SpecError as exc:
+        return [], str(exc)
+    return documented_operations(Path(path)), ""
+
+
 def _api_report(
     config: pytest.Config,
     drift: list[dict[str, Any]],
@@ -103,11 +140,8 @@ def _api_report(
     # which takes 1.6 s for H2O-3's); a document given with --spec may be written any way YAML or JSON allows
     spec_errors: list[str] = []
     if override:
-        try:
-            check_spec_file(Path(override))  # the contract test could not collect either: said once, not a crash
-            documented = documented_operations(Path(override))
-        except SpecError as exc:
-            documented, spec_errors = [], [f"the OpenAPI document given for {slug}: {exc}"]
+        documented, problem = given_operations(Path(override))
+        spec_errors = [f"the OpenAPI document given for {slug}: {problem}"] if problem else []
     else:
         documented = contract_operations(Path(str(config.rootpath)) / api.contract)
     ops = [

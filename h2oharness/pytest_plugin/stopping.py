@@ -132,7 +132,18 @@ class Stopping:
         if self.controller:
             # a test may run for long (or a worker still collect): the report of what is done comes first
             self._install(signal.SIGALRM, self._last_call)
-            signal.alarm(int(LAST_CALL))
+            signal.alarm(int(LAST_CALL) if self._tests_may_run() else 1)
+
+    def _tests_may_run(self) -> bool:
+        """Whether a test may be running, whose outcome the last call waits for: not before the collection has
+        ended (under xdist, before a worker has collected: its workers each collect every test, which took 30 s and
+        more with a 2 MB ``--spec``, and then run one test before they stop). The report of none is due at once."""
+        if self.session is None:
+            return True
+        if not getattr(self.session.config.option, "numprocesses", None):
+            return self.collected
+        collector = self.session.config.pluginmanager.get_plugin("h2oharness-report")
+        return collector is None or bool(getattr(collector, "total", 0))
 
     def _last_call(self, signum: int, frame: FrameType | None) -> None:
         if postponed_in_gc(signum, frame):
@@ -143,6 +154,11 @@ class Stopping:
             # raised into xdist's wait for its workers to end, it was a traceback, and the report was never written
             return
         raise KeyboardInterrupt
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """No test is left to cut short: a stop during the collection ends the session without the test loop."""
+        self.loop_over = True
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Any:
