@@ -27,12 +27,18 @@ SPEC: dict[str, Any] = {
 }  # fmt: skip
 
 
+def _parsed(client: H2O3Client, clock: ManualClock, path: Path) -> str:
+    """The frame parsed from the CSV at ``path``, its parse done."""
+    raw = client.import_files(str(path))["destination_frames"]
+    frame: str = client.parse(client.parse_setup(raw))["destination_frame"]["name"]
+    clock.advance(10.0)
+    return frame
+
+
 @pytest.fixture
 def started(http: httpx.Client, client: H2O3Client, clock: ManualClock, train_csv: Path) -> dict[str, Any]:
     """An AutoML run started on the parsed classification CSV, its job not done yet."""
-    raw = client.import_files(str(train_csv))["destination_frames"]
-    frame = client.parse(client.parse_setup(raw))["destination_frame"]["name"]
-    clock.advance(10.0)
+    frame = _parsed(client, clock, train_csv)
     spec = {**SPEC, "input_spec": {**SPEC["input_spec"], "training_frame": frame}}
     resp = http.post("/99/AutoMLBuilder", json=spec)
     assert resp.status_code == 200, resp.text[:500]
@@ -124,9 +130,8 @@ def test_a_spec_without_a_frame_is_refused_as_on_a_real_server(http: httpx.Clien
 def test_automl_runs_and_sessions_are_bounded_and_a_run_holds_no_evicted_model(
     http: httpx.Client, client: H2O3Client, clock: ManualClock, state: H2O3MockState, train_csv: Path
 ) -> None:
-    frame = client.parse(client.parse_setup(client.import_files(str(train_csv))["destination_frames"]))
-    clock.advance(10.0)
-    spec = {**SPEC, "input_spec": {**SPEC["input_spec"], "training_frame": frame["destination_frame"]["name"]}}
+    frame = _parsed(client, clock, train_csv)
+    spec = {**SPEC, "input_spec": {**SPEC["input_spec"], "training_frame": frame}}
     runs = []
     for _ in range(3):
         runs.append(http.post("/99/AutoMLBuilder", json=spec).json()["job"]["dest"]["name"])
@@ -150,9 +155,7 @@ def test_without_folds_the_leaderboard_ranks_by_the_validation_frame_as_a_real_s
     http: httpx.Client, client: H2O3Client, clock: ManualClock, train_csv: Path
 ) -> None:
     """A real 3.46.0.12 (nfolds=0, a validation_frame) showed each model's validation logloss on its leaderboard."""
-    raw = client.import_files(str(train_csv))["destination_frames"]
-    frame = client.parse(client.parse_setup(raw))["destination_frame"]["name"]
-    clock.advance(10.0)
+    frame = _parsed(client, clock, train_csv)
     for name, rows in (("aml_tr", "[0:120]"), ("aml_va", "[120:80]")):
         assert http.post("/99/Rapids", data={"ast": f"(tmp= {name} (rows {frame} {rows}))"}).status_code == 200
     spec = {
@@ -176,9 +179,7 @@ def test_a_leaderboard_frame_scores_the_leaderboard_and_is_echoed_as_on_a_real_s
     http: httpx.Client, client: H2O3Client, clock: ManualClock, train_csv: Path
 ) -> None:
     """A real 3.46.0.12 ranks the models by their metrics on ``leaderboard_frame`` and names it in every answer."""
-    raw = client.import_files(str(train_csv))["destination_frames"]
-    frame = client.parse(client.parse_setup(raw))["destination_frame"]["name"]
-    clock.advance(10.0)
+    frame = _parsed(client, clock, train_csv)
     for name, rows in (("aml_tr", "[0:140]"), ("aml_lb", "[140:60]")):
         assert http.post("/99/Rapids", data={"ast": f"(tmp= {name} (rows {frame} {rows}))"}).status_code == 200
     spec = {
@@ -213,9 +214,7 @@ def test_without_folds_nor_a_validation_frame_a_run_cuts_one_from_its_training_f
     http: httpx.Client, client: H2O3Client, clock: ManualClock, train_csv: Path
 ) -> None:
     """As a real 3.46.0.12 (nfolds=0): about 90/10, the models score the cut, the leaderboard reads it, no ensemble."""
-    raw = client.import_files(str(train_csv))["destination_frames"]
-    frame = client.parse(client.parse_setup(raw))["destination_frame"]["name"]
-    clock.advance(10.0)
+    frame = _parsed(client, clock, train_csv)
     spec = {
         "build_control": {"nfolds": 0, "stopping_criteria": {"max_models": 2, "seed": 1}},
         "build_models": {"exclude_algos": ["DeepLearning", "XGBoost", "GBM"]},
@@ -253,9 +252,7 @@ def test_a_cut_from_a_small_frame_leaves_its_models_rows_to_learn_from(
     one kept, one: no predictor that varies) to learn from, and the mock failed the build (a ValueError)."""
     path = tmp_path / "small.csv"
     path.write_text("x,label\n1,a\n2,b\n3,a\n")
-    raw = client.import_files(str(path))["destination_frames"]
-    frame = client.parse(client.parse_setup(raw))["destination_frame"]["name"]
-    clock.advance(10.0)
+    frame = _parsed(client, clock, path)
     spec = {
         "build_control": {"nfolds": 0, "stopping_criteria": {"max_models": 2, "seed": 570}},
         "input_spec": {"response_column": "label", "training_frame": frame},
@@ -278,9 +275,7 @@ def test_a_run_of_a_named_project_names_its_models_after_the_run_as_a_real_serve
 ) -> None:
     # a project name without "_" was a 400 "could not handle this request: IndexError"; a real 3.46.0.12 named the
     # models of project "pone" GLM_1_AutoML_1_20261205_144256
-    raw = client.import_files(str(train_csv))["destination_frames"]
-    frame = client.parse(client.parse_setup(raw))["destination_frame"]["name"]
-    clock.advance(10.0)
+    frame = _parsed(client, clock, train_csv)
     control = {**SPEC["build_control"], "project_name": "pone"}
     spec = {**SPEC, "build_control": control, "input_spec": {**SPEC["input_spec"], "training_frame": frame}}
     resp = http.post("/99/AutoMLBuilder", json=spec)
