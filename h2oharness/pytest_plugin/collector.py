@@ -30,6 +30,7 @@ from h2oharness.pytest_plugin.progress import PROGRESS, finished_line, read_prog
 from h2oharness.pytest_plugin.recording import DRIFT, RECORD, api_of
 from h2oharness.runoptions import RUN, check_resume, recorded_options, run_options
 from h2oharness.scrub import redact_json, scrub_file
+from h2oharness.words import counted
 
 if TYPE_CHECKING:
     from h2oharness.report.model import Conformance
@@ -192,7 +193,7 @@ class ReportCollector:
         pending = [c for c in self.crashes if c.get("confirmed") is None and c.get("request") and _replayable(c)]
         if budget > 0 and pending:
             # minutes of restarts after the last test's line: without a word, the run looked hung
-            many = f"{len(pending)} crash{'es' if len(pending) > 1 else ''}"
+            many = counted(len(pending), "crash", "crashes")
             self._say(
                 f"[h2oharness] replaying {many} on fresh local servers to confirm and reduce "
                 f"{'them' if len(pending) > 1 else 'it'} (at most {budget} replays each, HARNESS_CONFIRM_REPLAYS); "
