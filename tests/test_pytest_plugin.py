@@ -9,6 +9,7 @@ import types
 from pathlib import Path
 
 import pytest
+import yaml
 
 
 def test_an_api_without_a_local_server_is_skipped_with_the_reason(pytester: pytest.Pytester) -> None:
@@ -620,3 +621,28 @@ def test_a_fault_plan_whose_path_meets_no_route_is_refused_with_pytest_too(pytes
     # a glob of any API's routes is taken: which APIs the session tests is known only once it has collected
     plan.write_text("rules:\n  - {path: /api/v1/collections*, fault: status=503}\n")
     assert pytester.runpytest_subprocess("--harness-mock-faults", str(plan), "-p", "no:cacheprovider").ret == 0
+
+
+def test_a_given_document_libyaml_cannot_read_is_read_with_pyyamls_parser_for_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the report's fast read (libyaml) failed on a document the full check (PyYAML) took; it then read it again with
+    # libyaml, unguarded, and the exception went up through the report's build
+    from h2oharness.pytest_plugin import conformance
+
+    given = tmp_path / "given.yaml"
+    given.write_text(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n"
+        "paths:\n  /a:\n    get:\n      responses: {'200': {description: ok}}\n"
+    )
+    read = conformance.documented_operations
+
+    def libyaml_stops(path: Path, fast: bool = True) -> list[tuple[str, str]]:
+        if fast:
+            raise yaml.YAMLError("libyaml's own nesting limit")
+        return read(path, fast=False)
+
+    monkeypatch.setattr(conformance, "documented_operations", libyaml_stops)
+    conformance._given_operations.cache_clear()
+    assert conformance.given_operations(given) == ([("GET", "/a")], "")
+    conformance._given_operations.cache_clear()

@@ -53,13 +53,14 @@ def operation_namer(document: Path) -> Callable[[str, str], str]:
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-def documented_operations(document: Path) -> list[tuple[str, str]]:
-    """(METHOD, path) of every operation of an OpenAPI document; empty when the file is missing."""
+def documented_operations(document: Path, fast: bool = True) -> list[tuple[str, str]]:
+    """(METHOD, path) of every operation of an OpenAPI document; empty when the file is missing. ``fast``: with
+    libyaml's parser where it is installed (PyYAML's own reads some documents libyaml stops on, a deep one)."""
     import yaml
 
     if not document.is_file():
         return []
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if fast else yaml.SafeLoader
     doc = yaml.load(document.read_text(), Loader=loader)  # noqa: S506 - a safe loader, C or Python
     paths = doc.get("paths", {}) if isinstance(doc, dict) else {}
     return [(m.upper(), p) for p, item in paths.items() for m in item if m in _HTTP_METHODS]
