@@ -406,10 +406,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     apis = [api for api in apis if kind in api.kinds]
     root = _suite_root(args.suite_dir)
     specs = _spec_overrides(args.spec)
+    checked: list[str] = []
     for slug, path in specs.items():
         if slug not in {api.slug for api in apis}:
             raise ConfigError(f"--spec {slug}=... is for an API this run leaves out: add --api {slug}")
-        check_spec_file(path)
+        checked.append(check_spec_file(path))
         _check_spec_scope(get_api(slug), path, root, args, settings)
     handed: dict[str, Handed] = {}
     paths: list[str] = []
@@ -439,6 +440,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         **{name: value for name, value in deadlines.items() if value is not None},
         handed={**settings.handed, **handed},
         specs={**settings.specs, **{get_api(slug).env_prefix: str(path.resolve()) for slug, path in specs.items()}},
+        checked_specs=",".join(filter(None, [settings.checked_specs, *checked])),
         budget=args.budget if args.budget is not None else settings.budget,
         # pytest stops itself then, should this process be killed before it can stop it
         deadline=deadline_after(left, CHILD_MARGIN) if left is not None else None,

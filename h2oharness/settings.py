@@ -78,6 +78,7 @@ _PLAIN: dict[str, tuple[str, type]] = {
     "run_deadline": ("HARNESS_RUN_DEADLINE", float),
     "deadline": ("HARNESS_DEADLINE", int),
     "budget": ("HARNESS_BUDGET", str),
+    "checked_specs": ("HARNESS_CHECKED_SPECS", str),
 }
 # fields whose value cannot mean a run at all below this floor (0 or less, or NaN): refused when read, not
 # failed in every request or test later
@@ -163,6 +164,9 @@ class Settings:
     handed: Mapping[str, Handed] = field(default_factory=dict)
     #: per API env prefix: the OpenAPI document to test against instead of contracts/<slug>/openapi.yaml
     specs: Mapping[str, str] = field(default_factory=dict)
+    #: the SHA-256 of each of those documents already found valid, comma-separated: a child process (an xdist
+    #: worker, the pytest of ``run``) takes the same bytes without checking them again (seconds for H2O-3's)
+    checked_specs: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import threading
 import types
@@ -404,6 +405,42 @@ def test_a_malformed_openapi_document_given_for_an_api_is_its_error_in_the_repor
     (api,) = json.loads((report / "conformance.json").read_text())["apis"]
     (error,) = api["errors"]
     assert error.startswith(f"the OpenAPI document given for coreplexml: {bad} is not valid YAML/JSON: "), error
+
+
+def test_a_document_given_for_an_api_is_checked_once_by_the_xdist_controller_not_again_in_each_worker(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "contracts" / "coreplexml", pytester.path / "contracts" / "coreplexml")
+    given = pytester.path / "given.yaml"
+    shutil.copy(root / "contracts" / "coreplexml" / "openapi.yaml", given)
+    monkeypatch.setenv("HARNESS_COREPLEXML_SPEC", str(given))
+    log = pytester.path / "validated.log"
+    # each process (controller, workers) notes each full check it makes of a document
+    pytester.makeconftest(
+        f"""
+import os
+import h2oharness.openapi as openapi
+
+_real = openapi.validate_openapi
+
+def _noted(document):
+    with open({str(log)!r}, "a") as out:
+        out.write(os.environ.get("PYTEST_XDIST_WORKER", "controller") + "\\n")
+    return _real(document)
+
+openapi.validate_openapi = _noted
+
+def pytest_deselected(items):
+    with open({str(log)!r}, "a") as out:
+        out.write(f"{{os.environ.get('PYTEST_XDIST_WORKER', 'controller')}}-deselected-{{len(items)}}\\n")
+"""
+    )
+    # the workers collect everything, then run nothing (xdist runs --collect-only in one process)
+    args = ("-n", "2", "-k", "no_test_has_this_name", "-p", "no:cacheprovider", "contracts")
+    pytester.runpytest_subprocess(*args)
+    # before, the controller checked nothing and each worker the whole document (~6 s of CPU for H2O-3's 2 MB)
+    assert sorted(log.read_text().split()) == ["controller", "gw0-deselected-26", "gw1-deselected-26"]
 
 
 def test_a_document_given_for_an_api_is_read_for_the_report_while_the_tests_run_not_after_them(

@@ -55,7 +55,7 @@ def contract_tests(slug: str, folder: Path) -> tuple[TestFunction, TestFunction 
     if api.env_prefix in current.specs:
         unusable = None
         try:
-            check_spec_file(spec)
+            check_spec_file(spec, current.checked_specs.split(","))
         except SpecError as exc:
             unusable = f"HARNESS_{api.env_prefix}_SPEC: {exc}"
         if unusable:

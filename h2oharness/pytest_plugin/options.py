@@ -212,6 +212,28 @@ def _check_options(config: pytest.Config, settings: Settings) -> None:
             raise pytest.UsageError(str(exc)) from None
 
 
+def _checked_once(config: pytest.Config, settings: Settings) -> Settings:
+    """The settings with the SHA-256 of each ``--spec`` document the xdist controller found valid: its workers,
+    which each collect the contract modules, then take those bytes unchecked (seconds of CPU each for H2O-3's).
+
+    One found invalid is left to the workers, whose collection error says why in the report, as without xdist.
+    """
+    from h2oharness.errors import SpecError
+    from h2oharness.openapi import check_spec_file
+
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return settings
+    checked = [d for d in settings.checked_specs.split(",") if d]
+    for path in settings.specs.values():
+        try:
+            digest = check_spec_file(Path(path), checked)
+        except SpecError:
+            continue
+        if digest not in checked:
+            checked.append(digest)
+    return settings.replace(checked_specs=",".join(checked))
+
+
 def _check_paths(config: pytest.Config) -> None:
     """Under pytest-xdist, a path on the command line that does not exist is refused, as pytest alone refuses it.
 
@@ -249,11 +271,12 @@ def pytest_configure(config: pytest.Config) -> None:
             check_fault_plan(plan, list(APIS.values()), settings.mock_faults, specs)
         except HarnessError as exc:
             raise pytest.UsageError(str(exc)) from None
+    settings = _checked_once(config, settings)
     config.stash[SETTINGS] = settings
     _check_options(config, settings)
     _check_paths(config)
     # read by the contract driver when a contract module is imported, and by clients, here and in every xdist worker
-    scope = ("all_operations", "include_destructive", "real_keys", "max_examples", "budget")
+    scope = ("all_operations", "include_destructive", "real_keys", "max_examples", "budget", "checked_specs")
     replaced = settings.export((*scope, "request_deadline", "stream_deadline"))
     # a session run in-process (pytester) left HARNESS_ALL_OPERATIONS to the next one, which then tested more
     config.add_cleanup(lambda: restore_environment(replaced))
