@@ -130,7 +130,9 @@ DEVIATIONS: dict[str, str] = {
     "(never wrapped in {deployment: ...})",
     "studio": "a session's schema is its deployment's model's features typed as the dataset profiled them "
     "(numeric, categorical; unknown once the dataset is gone); a scenario runs as that model's prediction of the "
-    "baseline input with the scenario's changes; compare answers the baseline and every scenario, oldest first",
+    "baseline input with the scenario's changes; compare answers the baseline and every scenario, oldest first. "
+    "The SDK ties a session to 'a deployed model', so a run or compare through a deactivated deployment is its "
+    "predict's 404 'Deployment <id> is inactive' (the schema, no prediction, is still read): a guess, as that 404 is",
     "timeline": "a project's creation, each dataset version uploaded and each experiment created (kinds "
     "project_created, dataset_uploaded, experiment_created), newest first; deleted objects leave no event",
     "model explain": "the model's variable importances (those of the experiment's explain heatmap), most important "

@@ -231,7 +231,13 @@ def test_sdk_privacy_synthgen_and_studio_answer_what_was_made(
     assert out["scenario"] == ["more x1", {"x1": 2.0}, True], "the changes as sent"
     assert out["scenario_run"] == [True, True], "a scenario predicts what the deployment does for its row"
     assert out["compared"] == [True, [["more x1", True]]]
+    refused = [404, True]
+    assert out["studio_inactive"] == [refused, refused, refused, True], (
+        "once its deployment is deactivated a session's run and compare are refused as its predict is (NotFoundError,"
+        " the detail saying so); its schema, no prediction, is still read"
+    )
     assert out["synth_deleted"] is True
     assert out["policy_deleted"] is True
     assert state.internal_errors == []
-    assert [r.status for r in state.requests if r.status >= 400] == [404, 404], "only the reads after deletion"
+    refusals = [r.status for r in state.requests if r.status >= 400]
+    assert refusals == [404] * 5, "only the three refused predictions and the reads after deletion"
