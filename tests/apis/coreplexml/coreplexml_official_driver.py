@@ -192,7 +192,8 @@ def _refused(call: Any, detail: str, *args: Any) -> list[object] | None:
 
 
 def privacy(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
-    """The privacy suite on a dataset holding PII: what detect finds, what transform applies, and the results."""
+    """The privacy suite on a dataset holding PII: what detect finds, what transform applies, and the results, under
+    a gdpr policy; and what detect finds under a pci_dss one."""
     from coreplexml import CorePlexMLClient
 
     with CorePlexMLClient(url, api_key=api_key, timeout=30) as client:
@@ -203,10 +204,14 @@ def privacy(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
         detected = client.privacy.detect(session["id"], interval=0.05, timeout=60)
         transformed = client.privacy.transform(session["id"], interval=0.05, timeout=60)
         results = client.privacy.results(session["id"])
+        cards = client.privacy.create_policy(pid, "cards", profile="pci_dss")
+        card_session = client.privacy.create_session(cards["id"], dataset["id"])
+        card_findings = client.privacy.detect(card_session["id"], interval=0.05, timeout=60)["findings"]
     return {
         "findings": sorted([f["column"], f["pii_type"], f["count"]] for f in detected["findings"]),
         "applied": transformed["transformations_applied"],
         "results": [results["session_id"] == session["id"], len(results["results"])],
+        "pci_dss_findings": sorted([f["column"], f["pii_type"], f["count"]] for f in card_findings),
     }
 
 

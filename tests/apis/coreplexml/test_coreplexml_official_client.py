@@ -178,20 +178,22 @@ def test_sdk_privacy_detect_finds_the_uploaded_pii_and_transform_applies_to_each
     drive: Callable[..., dict[str, Any]], tmp_path: Path
 ) -> None:
     """The SDK's privacy.detect returns the PII of the session's dataset as findings (each column and type with the
-    cells holding it), and transform counts each of them applied."""
+    cells holding it), card numbers stored as digits in a numeric column included, and transform counts each of them
+    applied; under a pci_dss policy only the card numbers are found."""
     state = CorePlexMLMockState(clock=ManualClock(), timings=CorePlexMLTimings.instant())
     csv_path = tmp_path / "people.csv"
     csv_path.write_text(
-        "name,email,phone,age\n"
-        "Ann,ann@example.com,555-123-4567,31\n"
-        "Bob,bob@example.org,(555) 987-6543,42\n"
-        "Cy,cy@example.net,n/a,27\n"
+        "name,email,phone,age,card\n"
+        "Ann,ann@example.com,555-123-4567,31,4111111111111111\n"
+        "Bob,bob@example.org,(555) 987-6543,42,5500000000000004\n"
+        "Cy,cy@example.net,n/a,27,12\n"
     )
     with serve(make_app(state)) as served:
         out = drive(served.url, state.client_credentials().token or "", str(csv_path), "privacy")
-    assert out["findings"] == [["email", "email", 3], ["phone", "phone_number", 2]]
-    assert out["applied"] == 2
-    assert out["results"] == [True, 2]
+    assert out["findings"] == [["card", "credit_card", 2], ["email", "email", 3], ["phone", "phone_number", 2]]
+    assert out["applied"] == 3
+    assert out["results"] == [True, 3]
+    assert out["pci_dss_findings"] == [["card", "credit_card", 2]]
     assert state.internal_errors == []
 
 
