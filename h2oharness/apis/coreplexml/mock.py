@@ -130,7 +130,9 @@ DEVIATIONS: dict[str, str] = {
     "(never wrapped in {deployment: ...})",
     "studio": "a session's schema is its deployment's model's features typed as the dataset profiled them "
     "(numeric, categorical; unknown once the dataset is gone); a scenario runs as that model's prediction of the "
-    "baseline input with the scenario's changes; compare answers the baseline and every scenario, oldest first",
+    "baseline input with the scenario's changes; compare answers the baseline and every scenario, oldest first. "
+    "The SDK ties a session to 'a deployed model', so a run or compare through a deactivated deployment is its "
+    "predict's 404 'Deployment <id> is inactive' (the schema, no prediction, is still read): a guess, as that 404 is",
     "timeline": "a project's creation, each dataset version uploaded and each experiment created (kinds "
     "project_created, dataset_uploaded, experiment_created), newest first; deleted objects leave no event",
     "model explain": "the model's variable importances (those of the experiment's explain heatmap), most important "
@@ -151,11 +153,15 @@ DEVIATIONS: dict[str, str] = {
     "type, seed, and output_artifact_id (also on the job, where the SDK reads it); it has no quality metrics, "
     "which the SDK does not read and the mock could only make up",
     "privacy": "rows are not kept: an upload's text cells are scanned for PII as they are profiled (email, "
-    "credit_card passing the Luhn check, ssn as 123-45-6789, ip_address as IPv4, phone_number with separators; "
-    "numeric columns are not scanned), a few counts per column. A completed detect (or transform) job's results "
-    "are those of the session's dataset's newest version when the job was asked for, each {column, pii_type, count "
-    "of cells}, transformed once a transform job has completed; none before. The policy's profile (hipaa, gdpr...) "
-    "does not narrow the types, and the type names are the mock's own (the SDK and the contract name none)",
+    "credit_card passing the Luhn check, ssn as 123-45-6789, ip_address as IPv4, phone_number with separators), "
+    "and a cell of digits alone, a numeric column's included, as what a bare number can be (credit_card of 13-16 "
+    "digits passing Luhn, ssn of 9 as issued, phone_number of 10 or 1+10 in the North American plan), a few counts "
+    "per column. A completed detect (or transform) job's results are those of the session's dataset's newest "
+    "version when the job was asked for, of the types the policy's profile covers, each {column, pii_type, count "
+    "of cells}, transformed once a transform job has completed; none before. The SDK names the profiles (hipaa, "
+    "gdpr, pci_dss, ccpa) but no type of any: the mock's pci_dss covers credit_card only (cardholder data), the "
+    "others and no profile every type, a guess from what each regulation protects; the type names are the mock's "
+    "own (the SDK and the contract name none)",
     "promote/rollback/deactivate": "promote sets the stage to to_stage (the contract's enum, staging or "
     "production; else 422), "
     "deactivate sets the status to inactive (its predict is then a 404 'Deployment <id> is inactive', the "

@@ -112,7 +112,8 @@ GIVEN: dict[str, Any] = {
 
 
 def _order(client: Any) -> list[tuple[str, Any, Any]]:
-    """Every public method of every resource: each resource's creations, then its other calls; removals last."""
+    """Every public method of every resource: each resource's creations, then its other calls; removals (and
+    deactivation) last."""
     resources = [
         (n, r)
         for n, r in vars(client).items()
@@ -126,7 +127,8 @@ def _order(client: Any) -> list[tuple[str, Any, Any]]:
         rank = {"create": 0, "upload": 0, "add": 0}
         ordered = sorted(public, key=lambda m: rank.get(m[0].split("_")[0], 1))
         for method, function in ordered:
-            target = last if method.split("_")[0] in ("delete", "remove") else first
+            # a deactivated deployment serves no prediction, the studio's included: it goes with the removals
+            target = last if method.split("_")[0] in ("delete", "remove", "deactivate") else first
             target.append((f"{name}.{method}", getattr(resource, method), function))
     return first + list(reversed(last))
 
@@ -177,8 +179,21 @@ def _gone(call: Any, *args: Any) -> bool:
     return False
 
 
+def _refused(call: Any, detail: str, *args: Any) -> list[object] | None:
+    """What the SDK raised for ``call(*args)``, as [its status, whether its detail is ``detail``]: None when it
+    answered."""
+    from coreplexml import CorePlexMLError
+
+    try:
+        call(*args)
+    except CorePlexMLError as exc:
+        return [exc.status_code, exc.detail == detail]
+    return None
+
+
 def privacy(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
-    """The privacy suite on a dataset holding PII: what detect finds, what transform applies, and the results."""
+    """The privacy suite on a dataset holding PII: what detect finds, what transform applies, and the results, under
+    a gdpr policy; and what detect finds under a pci_dss one."""
     from coreplexml import CorePlexMLClient
 
     with CorePlexMLClient(url, api_key=api_key, timeout=30) as client:
@@ -189,10 +204,14 @@ def privacy(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
         detected = client.privacy.detect(session["id"], interval=0.05, timeout=60)
         transformed = client.privacy.transform(session["id"], interval=0.05, timeout=60)
         results = client.privacy.results(session["id"])
+        cards = client.privacy.create_policy(pid, "cards", profile="pci_dss")
+        card_session = client.privacy.create_session(cards["id"], dataset["id"])
+        card_findings = client.privacy.detect(card_session["id"], interval=0.05, timeout=60)["findings"]
     return {
         "findings": sorted([f["column"], f["pii_type"], f["count"]] for f in detected["findings"]),
         "applied": transformed["transformations_applied"],
         "results": [results["session_id"] == session["id"], len(results["results"])],
+        "pci_dss_findings": sorted([f["column"], f["pii_type"], f["count"]] for f in card_findings),
     }
 
 
@@ -368,6 +387,14 @@ def suites(url: str, api_key: str, csv_path: str) -> dict[str, Any]:
         baseline = client.deployments.predict(deployment["id"], row)["prediction"]
         out["compared"] = [compared["baseline"]["prediction"] == baseline,
                            [[c["name"], c["prediction"] == direct] for c in compared["scenarios"]]]  # fmt: skip
+        client.deployments.deactivate(deployment["id"])
+        inactive = f"Deployment {deployment['id']} is inactive"
+        out["studio_inactive"] = [
+            _refused(client.studio.run_scenario, inactive, scenario["id"]),
+            _refused(client.studio.compare, inactive, studio["id"]),
+            _refused(client.deployments.predict, inactive, deployment["id"], row),
+            len(client.studio.schema(studio["id"])["features"]) == len(features["features"]),
+        ]
         client.synthgen.delete_model(synth["id"])
         out["synth_deleted"] = _gone(client.synthgen.get_model, synth["id"])
         client.privacy.delete_policy(policy["id"])

@@ -384,3 +384,28 @@ def test_pii_counts_counts_the_cells_holding_each_pii_type(cells: list[str], exp
     """Each PII type counts the cells that hold it (a cell with two emails once); a card number must pass the
     Luhn check; dates, versions, amounts and bare numbers are not PII."""
     assert pii_counts(cells) == expected
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        (["4111111111111111", "5500000000000004", "4111111111111112", "12500"], (("credit_card", 2),)),
+        (["123456789", "078051120", "000123456", "666123456", "900123456", "123006789", "123450000"], (("ssn", 2),)),
+        (["2125551234", "12125551234", "5551234567", "1234567890", "22125551234"], (("phone_number", 2),)),
+        (["0.5488135039273248", "-4111111111111111", "31", "2024", "1234567"], ()),
+    ],
+)
+def test_pii_counts_judges_the_cells_of_a_numeric_column_by_their_digits(
+    cells: list[str], expected: tuple[tuple[str, int]]
+) -> None:
+    """A numeric column holds PII stored as digits: a card number of 13 to 16 digits passing Luhn, an SSN of 9 as
+    issued (no area 000, 666 or 9xx, group 00 or serial 0000), a North American phone number of 10 digits (or 1 and
+    10); a float's digits, signed numbers and short ones are not PII."""
+    assert pii_counts(cells, numeric=True) == expected
+
+
+def test_pii_counts_judges_a_text_column_s_bare_numbers_as_a_numeric_column_s() -> None:
+    """A cell of digits alone in a text column is what it would be in a numeric one, counted once if the text scan
+    finds it too."""
+    cells = ["4111111111111111", "123456789", "2125551234", "call 2125551234", "n/a"]
+    assert pii_counts(cells) == (("credit_card", 1), ("phone_number", 1), ("ssn", 1))

@@ -258,3 +258,40 @@ def test_privacy_detection_finds_the_pii_of_the_uploaded_rows_and_transform_mark
     assert all(r["transformed"] for r in transformed)
     unknown = "00000000-0000-4000-8000-00000000ffff"
     assert http.get(f"/api/privacy/sessions/{unknown}/results").status_code == 404
+
+
+NUMERIC_PII_CSV = (
+    "email,card,ssn,phone,amount\n"
+    "ann@example.com,4111111111111111,123456789,2125551234,10.5\n"
+    "bob@example.org,5500000000000004,078051120,3125559876,20.25\n"
+    "cy@example.net,4111111111111112,1,5,30\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("profile", "expected"),
+    [
+        (None, [("card", "credit_card", 2), ("email", "email", 3), ("phone", "phone_number", 2), ("ssn", "ssn", 2)]),
+        ("gdpr", [("card", "credit_card", 2), ("email", "email", 3), ("phone", "phone_number", 2), ("ssn", "ssn", 2)]),
+        ("hipaa", [("card", "credit_card", 2), ("email", "email", 3), ("phone", "phone_number", 2), ("ssn", "ssn", 2)]),
+        ("pci_dss", [("card", "credit_card", 2)]),
+    ],
+)
+def test_privacy_detection_finds_pii_stored_as_numbers_of_the_types_the_policy_s_profile_covers(
+    profile: str | None,
+    expected: list[tuple[str, str, int]],
+    client: CorePlexMLClient,
+    http: httpx.Client,
+    clock: ManualClock,
+) -> None:
+    """Card numbers, SSNs and phone numbers stored as digits in numeric columns are found (the amounts are not),
+    and the policy's profile picks the types: pci_dss only the card numbers, the others (and no profile) all."""
+    project = client.create_project("privacy")["id"]
+    dataset = client.upload_dataset(project, "people.csv", NUMERIC_PII_CSV, "people")["dataset_id"]
+    body = {"project_id": project, "name": "p", "description": ""} | ({"profile": profile} if profile else {})
+    policy = http.post("/api/privacy/policies", json=body).json()
+    session = http.post("/api/privacy/sessions", json={"policy_id": policy["id"], "dataset_id": dataset}).json()["id"]
+    http.post(f"/api/privacy/sessions/{session}/detect")
+    clock.advance(60)
+    found = http.get(f"/api/privacy/sessions/{session}/results").json()["results"]
+    assert sorted((r["column"], r["pii_type"], r["count"]) for r in found) == expected

@@ -178,20 +178,22 @@ def test_sdk_privacy_detect_finds_the_uploaded_pii_and_transform_applies_to_each
     drive: Callable[..., dict[str, Any]], tmp_path: Path
 ) -> None:
     """The SDK's privacy.detect returns the PII of the session's dataset as findings (each column and type with the
-    cells holding it), and transform counts each of them applied."""
+    cells holding it), card numbers stored as digits in a numeric column included, and transform counts each of them
+    applied; under a pci_dss policy only the card numbers are found."""
     state = CorePlexMLMockState(clock=ManualClock(), timings=CorePlexMLTimings.instant())
     csv_path = tmp_path / "people.csv"
     csv_path.write_text(
-        "name,email,phone,age\n"
-        "Ann,ann@example.com,555-123-4567,31\n"
-        "Bob,bob@example.org,(555) 987-6543,42\n"
-        "Cy,cy@example.net,n/a,27\n"
+        "name,email,phone,age,card\n"
+        "Ann,ann@example.com,555-123-4567,31,4111111111111111\n"
+        "Bob,bob@example.org,(555) 987-6543,42,5500000000000004\n"
+        "Cy,cy@example.net,n/a,27,12\n"
     )
     with serve(make_app(state)) as served:
         out = drive(served.url, state.client_credentials().token or "", str(csv_path), "privacy")
-    assert out["findings"] == [["email", "email", 3], ["phone", "phone_number", 2]]
-    assert out["applied"] == 2
-    assert out["results"] == [True, 2]
+    assert out["findings"] == [["card", "credit_card", 2], ["email", "email", 3], ["phone", "phone_number", 2]]
+    assert out["applied"] == 3
+    assert out["results"] == [True, 3]
+    assert out["pci_dss_findings"] == [["card", "credit_card", 2]]
     assert state.internal_errors == []
 
 
@@ -231,7 +233,13 @@ def test_sdk_privacy_synthgen_and_studio_answer_what_was_made(
     assert out["scenario"] == ["more x1", {"x1": 2.0}, True], "the changes as sent"
     assert out["scenario_run"] == [True, True], "a scenario predicts what the deployment does for its row"
     assert out["compared"] == [True, [["more x1", True]]]
+    refused = [404, True]
+    assert out["studio_inactive"] == [refused, refused, refused, True], (
+        "once its deployment is deactivated a session's run and compare are refused as its predict is (NotFoundError,"
+        " the detail saying so); its schema, no prediction, is still read"
+    )
     assert out["synth_deleted"] is True
     assert out["policy_deleted"] is True
     assert state.internal_errors == []
-    assert [r.status for r in state.requests if r.status >= 400] == [404, 404], "only the reads after deletion"
+    refusals = [r.status for r in state.requests if r.status >= 400]
+    assert refusals == [404] * 5, "only the three refused predictions and the reads after deletion"

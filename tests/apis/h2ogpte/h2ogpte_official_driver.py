@@ -19,6 +19,7 @@ from typing import Any
 import h2ogpte_official_sweep  # type: ignore[import-not-found]  # the script's own folder is on sys.path
 
 CSV = b"product,revenue\nWidget A,12500\nWidget B,8300\n"
+COPIED_METADATA = {"team": "a", "year": 2024}
 
 
 def rest_flow(url: str, key: str) -> dict[str, object]:
@@ -220,12 +221,14 @@ def copied_flow(url: str, key: str) -> dict[str, object]:
     """One document imported with copy_document into a second collection, and the first collection imported with
     copy_document into a third: each collection's documents (id, name), the copies' text, and what deleting the
     original leaves; then skip_reparse with copy_document, which the client says cannot be combined: the job's
-    status and errors, and the collections after."""
+    status and errors, and the collections after. The original has metadata: "copied_metadata" is what each copy
+    carries, made without preserve_metadata (second, third), with it false, and with it true, by both operations."""
     from h2ogpte import H2OGPTE
 
     client = H2OGPTE(address=url, api_key=key)
     first = _ingested(client)
     (doc,) = client.list_documents_in_collection(first, 0, 10)
+    client.update_document_metadata(doc.id, COPIED_METADATA)
     second = client.create_collection(name="second", description="d")
     third = client.create_collection(name="third", description="d")
     client.import_document_into_collection(second, doc.id, copy_document=True)
@@ -234,7 +237,19 @@ def copied_flow(url: str, key: str) -> dict[str, object]:
     def listed() -> list[list[tuple[str, str]]]:
         return [[(d.id, d.name) for d in client.list_documents_in_collection(c, 0, 10)] for c in (first, second, third)]
 
+    copies: dict[str, str] = {"none_document": second, "none_collection": third}
+    for preserve in (False, True):
+        copies[f"{str(preserve).lower()}_document"] = into = client.create_collection(name="d", description="d")
+        client.import_document_into_collection(into, doc.id, copy_document=True, preserve_metadata=preserve)
+        copies[f"{str(preserve).lower()}_collection"] = into = client.create_collection(name="c", description="d")
+        client.import_collection_into_collection(into, first, copy_document=True, preserve_metadata=preserve)
+
+    def metadata(cid: str) -> list[object]:
+        return [[d.id, d.metadata_dict] for d in client.list_documents_in_collection(cid, 0, 10)]
+
     out: dict[str, object] = {"document_id": doc.id, "copied": listed()}
+    out["copied_metadata"] = {how: metadata(cid) for how, cid in copies.items()}
+    out["original_metadata"] = client.get_document(doc.id).metadata_dict
     out["collections_of_document"] = [c.id for c in client.list_collections_for_document(doc.id, 0, 10)]
     client.delete_documents([doc.id])
     out["after_delete"] = listed()

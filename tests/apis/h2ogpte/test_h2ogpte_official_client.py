@@ -15,6 +15,8 @@ from h2oharness.apis.h2ogpte.mock import DEFAULT_KEY, H2OGPTeMockState, H2OGPTeT
 from h2oharness.mocks.clock import MonotonicClock
 from h2oharness.mocks.jobs import JobTiming
 
+COPIED_METADATA = {"team": "a", "year": 2024}
+
 Drive = Callable[..., dict[str, Any]]
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("h2ogpte") is None, reason="h2ogpte is not installed")
@@ -173,6 +175,26 @@ def test_high_level_client_saves_a_new_copy_with_copy_document(url: str, state: 
     assert failed == 1.0
     assert any("copy_document" in error for error in errors)
     assert out["after_combined"] == out["after_delete"]
+    assert state.internal_errors == []
+
+
+def test_high_level_client_s_copy_carries_the_original_s_metadata_only_with_preserve_metadata(
+    url: str, state: H2OGPTeMockState, drive: Drive
+) -> None:
+    """preserve_metadata on both copying operations (the client: "Whether to preserve the document's existing
+    metadata when importing"): the copy made with it true carries the original's metadata; made with it false or
+    without it (no default is documented: taken as false) it carries none. The original keeps its own."""
+    out = drive(url, DEFAULT_KEY, "copied")
+    doc = out["document_id"]
+    assert out["original_metadata"] == COPIED_METADATA
+    carried = {}
+    for how, documents in out["copied_metadata"].items():
+        ((copy_id, metadata),) = documents
+        assert copy_id != doc, how
+        carried[how] = metadata
+    kept = {how: metadata for how, metadata in carried.items() if metadata}
+    assert kept == {"true_document": COPIED_METADATA, "true_collection": COPIED_METADATA}
+    assert len(carried) == 6
     assert state.internal_errors == []
 
 

@@ -77,6 +77,13 @@ def model(state: CorePlexMLMockState, call: Call) -> Reply:
     return _answer(state, call, call.path_params["model_id"])
 
 
+def refuse_inactive(deployment_id: str, record: dict[str, Any] | None) -> None:
+    """A deactivated deployment serves no prediction, through its predict or a what-if session tied to it: 404 with
+    the reason as its detail."""
+    if record is not None and record.get("status") == "inactive":
+        raise ApiError(404, f"Deployment {deployment_id} is inactive")
+
+
 def deployment(state: CorePlexMLMockState, call: Call) -> Reply:
     """``POST /api/mlops/deployments/{deployment_id}/predict``: the deployed model's prediction per input row; 404
     when that model has since been deleted, or when the deployment is inactive (deactivated: it serves nothing; the
@@ -86,9 +93,7 @@ def deployment(state: CorePlexMLMockState, call: Call) -> Reply:
     with state.lock:
         record = _stored(state, deployment_id)
         model_id = record.get("model_id") if record is not None else None
-        inactive = record is not None and record.get("status") == "inactive"
-    if inactive:
-        raise ApiError(404, f"Deployment {deployment_id} is inactive")
+    refuse_inactive(deployment_id, record)
     if not isinstance(model_id, str):
         raise not_found("Deployment")
     return _answer(state, call, model_id)

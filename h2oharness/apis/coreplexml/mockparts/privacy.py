@@ -2,10 +2,11 @@
 
 The SDK's ``privacy.detect`` and ``transform`` post the action, poll ``GET /api/jobs/{id}`` and then read
 ``GET /api/privacy/sessions/{id}/results``: ``{session_id, results: [{column, pii_type, count, transformed}]}``
-(detect returns them as findings, transform counts those ``transformed``). Rows are not kept, so an upload's text
-cells are scanned for PII once, as they are profiled (``pii_counts``, a few counts per column); a detection
-reports what the session's dataset (its newest version, when the job was asked for) holds once its job completes,
-and a completed transformation marks every finding transformed.
+(detect returns them as findings, transform counts those ``transformed``). Rows are not kept, so an upload's cells
+are scanned for PII once, as they are profiled (``pii_counts``, a few counts per column; a numeric column's only for
+the PII a bare number can be); a detection reports what the session's dataset (its newest version, when the job was
+asked for) holds of the types its policy's profile covers once its job completes, and a completed transformation
+marks every finding transformed.
 """
 
 from __future__ import annotations
@@ -37,6 +38,18 @@ _DIGITS = re.compile(
 )
 
 
+#: the PII types a policy's profile covers, of those the mock finds (the SDK names the profiles, hipaa, gdpr,
+#: pci_dss and ccpa, and no type of any): PCI DSS protects cardholder data, the card number; HIPAA's identifiers
+#: (phone, email, SSN, account numbers, IP address), GDPR's personal data and CCPA's personal information take in
+#: all five. A policy with no profile (or one the mock does not know) looks for every type.
+PROFILES: dict[str, frozenset[str]] = {
+    "pci_dss": frozenset({"credit_card"}),
+    **dict.fromkeys(
+        ("hipaa", "gdpr", "ccpa"), frozenset({"email", "credit_card", "ssn", "ip_address", "phone_number"})
+    ),
+}
+
+
 def _luhn(digits: str) -> bool:
     total = 0
     for index, char in enumerate(reversed(digits)):
@@ -64,26 +77,57 @@ def _kinds(text: str) -> list[tuple[int, str]]:
     return found
 
 
-def pii_counts(cells: list[str]) -> tuple[tuple[str, int], ...]:
-    """The PII types found in a column's cells, each with how many cells hold it, by type name."""
-    # one scan of the column's text (one per cell is slower): no pattern matches across a newline, and an item's
-    # cell is found from where it starts
-    text = "\n".join(cells)
-    starts = list(itertools.accumulate((len(cell) + 1 for cell in cells[:-1]), initial=0))
-    held = {(bisect.bisect_right(starts, at) - 1, kind) for at, kind in _kinds(text)}
+def _nanp(digits: str) -> bool:
+    """A North American number's ten digits: its area code and exchange each open with 2-9."""
+    return digits[0] in "23456789" and digits[3] in "23456789"
+
+
+def _bare(cell: str) -> str | None:
+    """The PII an integer written as digits alone is, as a numeric column stores it (no separators to tell it by):
+    a card number of 13 to 16 digits passing the Luhn check, an SSN of 9 digits as issued (its area not 000, 666 or
+    900-999, its group not 00, its serial not 0000), a phone number of 10 digits (or 11 opening with 1) as the
+    North American plan numbers them; else none."""
+    if not (cell.isascii() and cell.isdigit()):
+        return None
+    size = len(cell)
+    if 13 <= size <= 16 and _luhn(cell):
+        return "credit_card"
+    if size == 9 and cell[:3] not in ("000", "666") and cell[0] != "9" and cell[3:5] != "00" and cell[5:] != "0000":
+        return "ssn"
+    if (size == 10 and _nanp(cell)) or (size == 11 and cell[0] == "1" and _nanp(cell[1:])):
+        return "phone_number"
+    return None
+
+
+def pii_counts(cells: list[str], numeric: bool = False) -> tuple[tuple[str, int], ...]:
+    """The PII types found in a column's cells, each with how many cells hold it, by type name. A cell of digits
+    alone is judged by its digits (``_bare``); the cells of a ``numeric`` column are numbers, so that is all they
+    are judged by (a float's digits after its point are no card number)."""
+    held = {(index, kind) for index, cell in enumerate(cells) if (kind := _bare(cell)) is not None}
+    if not numeric:
+        # one scan of the column's text (one per cell is slower): no pattern matches across a newline, and an
+        # item's cell is found from where it starts
+        text = "\n".join(cells)
+        starts = list(itertools.accumulate((len(cell) + 1 for cell in cells[:-1]), initial=0))
+        held |= {(bisect.bisect_right(starts, at) - 1, kind) for at, kind in _kinds(text)}
     return tuple(sorted(Counter(kind for _, kind in held).items()))
 
 
 def _findings(state: CorePlexMLMockState, session_id: str) -> list[JSONDict]:
-    """The PII of the session's dataset as its newest version holds it (none for a session of another dataset)."""
-    session = generic.resources(state).collections.get("/api/privacy/sessions", {}).get(session_id, {})
+    """The PII of the session's dataset as its newest version holds it (none for a session of another dataset), of
+    the types its policy's profile covers."""
+    held = generic.resources(state).collections
+    session = held.get("/api/privacy/sessions", {}).get(session_id, {})
     dataset = state.datasets.get(str(session.get("dataset_id", "")))
     if dataset is None or not dataset.versions:
         return []
+    policy = held.get("/api/privacy/policies", {}).get(str(session.get("policy_id", "")), {})
+    covered = PROFILES.get(str(policy.get("profile")))
     return [
         {"column": column.name, "pii_type": kind, "count": count}
         for column in dataset.versions[-1].columns
         for kind, count in column.pii
+        if covered is None or kind in covered
     ]
 
 

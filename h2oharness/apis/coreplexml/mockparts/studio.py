@@ -11,7 +11,7 @@ from typing import Any
 
 from h2oharness.apis.coreplexml.mockparts import generic
 from h2oharness.apis.coreplexml.mockparts.deployments import _stored
-from h2oharness.apis.coreplexml.mockparts.predict import _one
+from h2oharness.apis.coreplexml.mockparts.predict import _one, refuse_inactive
 from h2oharness.apis.coreplexml.mockparts.state import CorePlexMLMockState, Experiment, PlannedModel
 from h2oharness.apis.coreplexml.mockparts.wire import Call, JSONDict, Reply, not_found
 
@@ -30,11 +30,18 @@ def _scenarios(state: CorePlexMLMockState, session_id: str) -> list[dict[str, An
     return list(generic.resources(state).collections.get(f"{SESSIONS}/{session_id}/scenarios", {}).values())
 
 
-def _model(state: CorePlexMLMockState, session: dict[str, Any]) -> tuple[Experiment, PlannedModel]:
-    """The model the session's deployment serves (404 when the deployment or its model is gone)."""
-    deployment = _stored(state, str(session.get("deployment_id", "")))
+def _model(
+    state: CorePlexMLMockState, session: dict[str, Any], predicting: bool = False
+) -> tuple[Experiment, PlannedModel]:
+    """The model the session's deployment serves (404 when the deployment or its model is gone, or, to predict, when
+    the deployment is inactive: the SDK ties a session to "a deployed model", so its predictions are the
+    deployment's; its feature schema is not a prediction and is still read)."""
+    deployment_id = str(session.get("deployment_id", ""))
+    deployment = _stored(state, deployment_id)
     if deployment is None:
         raise not_found("Deployment")
+    if predicting:
+        refuse_inactive(deployment_id, deployment)
     now = state.clock.now()
     found = next(
         ((e, m) for e in state.experiments.values() for m in e.models(now) if m.id == deployment.get("model_id")),
@@ -48,7 +55,7 @@ def _model(state: CorePlexMLMockState, session: dict[str, Any]) -> tuple[Experim
 def _outcome(state: CorePlexMLMockState, session: dict[str, Any], changes: Any) -> JSONDict:
     baseline = session.get("baseline_input")
     row = {**(baseline if isinstance(baseline, dict) else {}), **(changes if isinstance(changes, dict) else {})}
-    output = _one(*_model(state, session), row)
+    output = _one(*_model(state, session, predicting=True), row)
     return {"prediction": output["prediction"], "output": output}
 
 
