@@ -531,7 +531,7 @@ class Pacer:
     :data:`POOL`) the user adds its share to it and sends the earliest arrival no other user took, so an arrival is
     late only when every user of the process is busy; without one, only its own, late when it is still busy. Either
     way the schedule does not slip to hide a late send. A user (``owner``) joins the pool once, however many pacers
-    its setups make.
+    its setups make, and leaves it when its greenlet ends (:meth:`leave`).
     Without an arrival rate it does nothing and the user runs closed-loop (Locust's own wait_time).
     """
 
@@ -561,11 +561,16 @@ class Pacer:
             slot = _ANCHOR + (phase % 1.0) * self.interval
             self.next_at = slot + max(math.ceil((now - slot) / self.interval), 0) * self.interval
         self.pool = pool if self.schedule is not None else None
+        self.owner = owner
         if self.pool is not None and self.schedule is not None:
-            streams = len(self.pool)
+            joined = owner is None or owner not in self.pool  # an owner's stream that was due goes on as it was
             stream = self.pool.join(self.next_at, self.schedule, owner)
-            if recorder is not None and len(self.pool) > streams:  # an owner's stream that was due goes on as it was
+            if recorder is not None and joined:
                 recorder.expect((id(self.pool), stream), self.next_at + time.time() - clock(), self.interval or 0.0)
+            link = getattr(owner, "rawlink", None)
+            if joined and callable(link):
+                # however the user's greenlet ends (Locust stops or kills it, an error ends it), its share leaves
+                link(self.leave)
 
     @classmethod
     def from_environment(cls) -> Pacer:
@@ -584,6 +589,15 @@ class Pacer:
         # the user's greenlet owns its share: a setup tried again (HarnessUser) makes a new pacer, not a new share
         owner = gevent.getcurrent()
         return cls(users, rate, process=process, rng=rng, recorder=RECORDER, phase=phase, pool=POOL, owner=owner)
+
+    def leave(self, *_: Any) -> None:
+        """The user stopped: its share leaves the pool, and its stream's arrivals are due no more (none counts as
+        unsent). Called when its greenlet ends (a greenlet link's argument is ignored)."""
+        if self.pool is None or self.owner is None:
+            return
+        stream = self.pool.leave(self.owner)
+        if stream is not None and self.recorder is not None:
+            self.recorder.forget((id(self.pool), stream))
 
     def wait(self) -> float:
         """Sleep until the next arrival this user sends is due; return that scheduled moment (on ``clock``)."""
