@@ -58,6 +58,7 @@ from h2oharness.report.entrynames import (
     JOB,
     OUTPUT_TOKENS,
     POLLS_PER_JOB,
+    REFUSED,
     STALLS,
     STREAM,
     SUBMIT_TO_DONE,
@@ -665,8 +666,9 @@ def job_metrics(environment: Environment, name: str, scheduled: float | None = N
     The block calls ``out.submitted()`` once the target answered the submission (a job that ends well was
     submitted in any case): a submission the target refused or never answered is no job submitted, so a run whose
     every submission failed has no ``<name> submitted`` to meet a ``min_requests`` SLO with. The block sets
-    ``out["polls"]``; a JobFailed, JobTimeout, ContractViolation or HTTP error inside it counts as a failed job and
-    is swallowed (``out["ok"]`` is then False), so one bad job does not end the user.
+    ``out["polls"]``; a JobFailed, JobTimeout, ContractViolation or HTTP error inside it counts as a failed job
+    (a failed ``<name> submit-to-done``) once the job was submitted, as a failed ``<name> refused`` before, and is
+    swallowed (``out["ok"]`` is then False), so one bad job does not end the user.
     With ``scheduled`` (open model), the submit-to-done time also gets a ``(from schedule)`` entry that includes
     how late the submission started. A submitted job still running when Locust ends the user at the stop is an
     ``<name> unfinished at stop`` (its time so far), neither done nor failed.
@@ -683,7 +685,11 @@ def job_metrics(environment: Environment, name: str, scheduled: float | None = N
         raise
     except (ContractViolation, httpx.HTTPError, HarnessError, OSError) as exc:
         elapsed = (time.monotonic() - started) * 1000
-        fire(environment, JOB, f"{name} {SUBMIT_TO_DONE}", elapsed, exception=exc)
+        if out.was_submitted:
+            fire(environment, JOB, f"{name} {SUBMIT_TO_DONE}", elapsed, exception=exc)
+        else:
+            # no job was made: a failed submit-to-done mixed refusals (a 429 in a few ms) into the jobs' figures
+            fire(environment, JOB, f"{name} {REFUSED}", 0, exception=exc)
         # swallowed here, so the user's guard never sees it: without this line a job that ended FAILED was counted
         # and never said why
         _say_failure(f"{JOB} {name}", environment.host, exc)
