@@ -100,6 +100,8 @@ class ArrivalPool:
         self._due: list[tuple[float, int]] = []
         self._streams: dict[int, Schedule] = {}
         self._owners: dict[Hashable, int] = {}
+        #: the next stream's id: never one a stream that left had, while the recorder may still know it by it
+        self._next_id = 0
 
     def join(self, first: float, schedule: Schedule, owner: Hashable | None = None) -> int:
         """Add a stream whose first arrival is due at ``first`` and the next ones ``schedule``'s gaps apart; its id.
@@ -109,12 +111,30 @@ class ArrivalPool:
         """
         if owner is not None and owner in self._owners:
             return self._owners[owner]
-        stream = len(self._streams)
+        stream, self._next_id = self._next_id, self._next_id + 1
         self._streams[stream] = schedule
         heapq.heappush(self._due, (first, stream))
         if owner is not None:
             self._owners[owner] = stream
         return stream
+
+    def leave(self, owner: Hashable) -> int | None:
+        """``owner`` (a user that stopped) takes its share out: its stream is due no more. The stream's id, None
+        when it had none.
+
+        A stopped user's stream left in the pool was still claimed by the users left, at the rate of the users the
+        process had: each user that stopped (a ramp-down, an error) loaded the others with its share.
+        """
+        stream = self._owners.pop(owner, None)
+        if stream is None:
+            return None
+        del self._streams[stream]
+        self._due = [(due, s) for due, s in self._due if s != stream]
+        heapq.heapify(self._due)
+        return stream
+
+    def __contains__(self, owner: Hashable) -> bool:
+        return owner in self._owners
 
     def claim(self) -> tuple[float, int, float]:
         """The earliest arrival no user has claimed: its due moment, its stream and that stream's next due moment."""
@@ -208,6 +228,10 @@ class Recorder:
         """``stream``'s next arrival is due at ``next_due``, the ones after it ``gap`` apart on average."""
         if next_due is not None and gap > 0:
             self._next[stream] = (next_due, gap)
+
+    def forget(self, stream: Hashable) -> None:
+        """``stream`` left its pool (its user stopped): none of its arrivals is due any more, sent or not."""
+        self._next.pop(stream, None)
 
     @property
     def closed(self) -> bool:

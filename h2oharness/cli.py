@@ -35,12 +35,12 @@ from h2oharness.report.diff import REGRESSION_MS, REGRESSION_RATIO
 from h2oharness.runoptions import check_resume, run_options
 from h2oharness.scrub import pump_redacted, scrub_folder
 from h2oharness.settings import (
-    MAX_SECONDS,
     SECONDS_RULE,
     Handed,
     Settings,
     blank,
     known_secrets,
+    max_workers,
     nonblank,
     seconds_ok,
     secret_variable,
@@ -74,14 +74,6 @@ CHILD_MARGIN = 5.0
 _clock = time.monotonic
 #: seconds to wait for the last of a stopped pytest's output to be copied through the redaction
 PUMP_JOIN = 10.0
-#: the fewest workers (pytest-xdist's, Locust's) a run may start whatever the machine: above twice its CPUs
-MIN_WORKERS_CAP = 64
-
-
-def max_workers() -> int:
-    """The most workers ``run`` and ``load`` start: twice the CPUs, and 64 on a smaller machine (a number far past
-    it was xdist's MemoryError traceback, or a process per worker until the machine gave out)."""
-    return max(MIN_WORKERS_CAP, 2 * (os.cpu_count() or 1))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -749,34 +741,24 @@ def _check_baseline_source(conformance: Conformance, slug: str, path: Path, merg
 def cmd_load(args: argparse.Namespace) -> int:
     """Run a load profile and turn its SLO verdicts into the exit code."""
     from h2oharness.loadentries import check_slo_entries
-    from h2oharness.loadrunner import LoadRun, execute, exit_code, find_profile, parse_duration
+    from h2oharness.loadrunner import (
+        SHAPE_OPTIONS,
+        LoadRun,
+        check_shape,
+        execute,
+        exit_code,
+        find_profile,
+        parse_duration,
+    )
     from h2oharness.mocks.faults import FaultPlan
     from h2oharness.report.loadsummary import parse_override, refuse_repeated
 
-    # a rate of NaN passes a "<= 0" test; Locust refuses it (and an infinite one) with a usage error of its own
-    # each said on its own, with what was given: one line for the three left a user to guess which was wrong
-    if args.users < 1:
-        raise ConfigError(f"--users must be at least 1, got {args.users}")
-    if not 0 < args.spawn_rate < math.inf:
-        raise ConfigError(f"--spawn-rate must be above 0 users per second and finite, got {args.spawn_rate:g}")
-    if args.workers < 0:
-        raise ConfigError(f"--workers must be at least 0 (0: no workers, one Locust process), got {args.workers}")
-    if args.workers > max_workers():
-        raise ConfigError(f"--workers takes at most {max_workers()} (twice the CPUs, at least 64), got {args.workers}")
-    if args.arrival_rate is not None and not 0 < args.arrival_rate < math.inf:
-        # 0 read as "no rate" ran a closed model; a negative one ran with a schedule of its own
-        raise ConfigError(f"--arrival-rate must be above 0 arrivals per second, got {args.arrival_rate:g}")
-    if not args.max_dispatch_delay > 0:
-        raise ConfigError(f"--max-dispatch-delay must be above 0 ms, got {args.max_dispatch_delay:g}")
-    for name in ("request_deadline", "stream_deadline"):
-        if getattr(args, name) is not None and not seconds_ok(getattr(args, name)):
-            raise ConfigError(f"--{name.replace('_', '-')} {SECONDS_RULE}")
-    if not 0 <= args.stop_timeout <= MAX_SECONDS:
-        raise ConfigError(f"--stop-timeout must be 0 or more seconds, at most a year, got {args.stop_timeout:g}")
-    if not 0 < args.mock_speed < math.inf:
-        raise ConfigError(
-            f"--mock-speed must be above 0 and finite (a stopped clock never ends a job), got {args.mock_speed:g}"
-        )
+    # each said on its own, with what was given, in the words of the option (LoadRun checks the same of a run made
+    # in Python, in the words of its fields)
+    check_shape(
+        {name: getattr(args, name) for name in SHAPE_OPTIONS},
+        label=lambda name: f"--{name.replace('_', '-')}",
+    )
     for option, text in (("--run-time", args.run_time), ("--max-time", args.max_time)):
         if text is not None and not parse_duration(text) > 0:
             raise ConfigError(f"{option} must be a positive duration, got {text!r}")

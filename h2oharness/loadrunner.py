@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
+import math
 import os
 import re
 import shlex
@@ -19,7 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ from h2oharness.allowlist import check_allowed
 from h2oharness.apis import ApiInfo, get_api
 from h2oharness.arrivals import (
     DEFAULT_MAX_DISPATCH_DELAY_MS,
+    PROCESSES,
     RECORD_NAME,
     Arrival,
     Dispatch,
@@ -58,7 +60,7 @@ from h2oharness.report.loadsummary import (
     with_outcomes,
 )
 from h2oharness.scrub import scrub_folder
-from h2oharness.settings import Settings, known_secrets
+from h2oharness.settings import MAX_SECONDS, SECONDS_RULE, Settings, known_secrets, max_workers, seconds_ok
 from h2oharness.targets import Target, open_target
 from h2oharness.words import counted
 
@@ -130,6 +132,74 @@ def parse_duration(text: str) -> float:
     return sign * seconds
 
 
+#: the settings of a run that ``h2oharness load`` takes as options of the same name (``spawn_rate``: --spawn-rate)
+SHAPE_OPTIONS = (
+    "users", "spawn_rate", "workers", "arrival_rate", "max_dispatch_delay", "request_deadline", "stream_deadline",
+    "stop_timeout", "mock_speed",
+)  # fmt: skip
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def check_shape(settings: Mapping[str, object], label: Callable[[str], str] = str) -> None:
+    """ConfigError for the first impossible one of ``settings`` (:class:`LoadRun`'s field names; those absent are
+    not checked), named by ``label`` (the CLI's: its option). A rate of NaN passes a "<= 0" test, and Locust refuses
+    it (and an infinite one) with a usage error of its own: each is said on its own, with what was given."""
+
+    def given(name: str) -> bool:
+        return name in settings and settings[name] is not None
+
+    def value(name: str) -> float:
+        raw = settings[name]
+        if not _number(raw):
+            raise ConfigError(f"{label(name)} must be a number, got {raw!r}")
+        return float(raw)  # type: ignore[arg-type]
+
+    def whole(name: str) -> int:
+        raw = settings[name]
+        if not isinstance(raw, int) or isinstance(raw, bool):
+            raise ConfigError(f"{label(name)} must be a whole number, got {raw!r}")
+        return raw
+
+    if given("users") and (users := whole("users")) < 1:
+        raise ConfigError(f"{label('users')} must be at least 1, got {users}")
+    if given("spawn_rate") and not 0 < (rate := value("spawn_rate")) < math.inf:
+        raise ConfigError(f"{label('spawn_rate')} must be above 0 users per second and finite, got {rate:g}")
+    if given("workers"):
+        workers = whole("workers")
+        if workers < 0:
+            raise ConfigError(
+                f"{label('workers')} must be at least 0 (0: no workers, one Locust process), got {workers}"
+            )
+        if workers > max_workers():
+            raise ConfigError(
+                f"{label('workers')} takes at most {max_workers()} (twice the CPUs, at least 64), got {workers}"
+            )
+    if given("arrival_rate") and not 0 < (arrivals := value("arrival_rate")) < math.inf:
+        # 0 read as "no rate" ran a closed model; a negative one ran with a schedule of its own
+        raise ConfigError(f"{label('arrival_rate')} must be above 0 arrivals per second, got {arrivals:g}")
+    if given("max_dispatch_delay") and not (delay := value("max_dispatch_delay")) > 0:
+        raise ConfigError(f"{label('max_dispatch_delay')} must be above 0 ms, got {delay:g}")
+    for name in ("request_deadline", "stream_deadline"):
+        if given(name) and not seconds_ok(value(name)):
+            raise ConfigError(f"{label(name)} {SECONDS_RULE}")
+    if given("stop_timeout") and not 0 <= (stop := value("stop_timeout")) <= MAX_SECONDS:
+        raise ConfigError(f"{label('stop_timeout')} must be 0 or more seconds, at most a year, got {stop:g}")
+    if given("mock_speed") and not 0 < (speed := value("mock_speed")) < math.inf:
+        raise ConfigError(
+            f"{label('mock_speed')} must be above 0 and finite (a stopped clock never ends a job), got {speed:g}"
+        )
+    for name in ("run_time", "max_time"):
+        if given(name) and not 0 < (seconds := value(name)) <= MAX_DURATION:
+            raise ConfigError(f"{label(name)} must be a positive duration of at most a year, got {seconds:g} s")
+    if given("arrival_process") and settings["arrival_process"] not in PROCESSES:
+        raise ConfigError(
+            f"{label('arrival_process')} must be one of {', '.join(PROCESSES)}, got {settings['arrival_process']!r}"
+        )
+
+
 @dataclass
 class LoadRun:
     """Everything a load run needs, from the command line."""
@@ -167,6 +237,10 @@ class LoadRun:
     warmup: float = 0.0
     #: with a window: how many are judged; a local Locust process that is over-saturated in them ends early
     windows: int | None = None
+
+    def __post_init__(self) -> None:
+        # the CLI checked its options already, in their words: a run made in Python (users=0) is checked here
+        check_shape({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
 
     @property
     def hard_limit(self) -> float:

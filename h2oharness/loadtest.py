@@ -58,6 +58,7 @@ from h2oharness.report.entrynames import (
     JOB,
     OUTPUT_TOKENS,
     POLLS_PER_JOB,
+    REFUSED,
     STALLS,
     STREAM,
     SUBMIT_TO_DONE,
@@ -531,7 +532,7 @@ class Pacer:
     :data:`POOL`) the user adds its share to it and sends the earliest arrival no other user took, so an arrival is
     late only when every user of the process is busy; without one, only its own, late when it is still busy. Either
     way the schedule does not slip to hide a late send. A user (``owner``) joins the pool once, however many pacers
-    its setups make.
+    its setups make, and leaves it when its greenlet ends (:meth:`leave`).
     Without an arrival rate it does nothing and the user runs closed-loop (Locust's own wait_time).
     """
 
@@ -561,11 +562,16 @@ class Pacer:
             slot = _ANCHOR + (phase % 1.0) * self.interval
             self.next_at = slot + max(math.ceil((now - slot) / self.interval), 0) * self.interval
         self.pool = pool if self.schedule is not None else None
+        self.owner = owner
         if self.pool is not None and self.schedule is not None:
-            streams = len(self.pool)
+            joined = owner is None or owner not in self.pool  # an owner's stream that was due goes on as it was
             stream = self.pool.join(self.next_at, self.schedule, owner)
-            if recorder is not None and len(self.pool) > streams:  # an owner's stream that was due goes on as it was
+            if recorder is not None and joined:
                 recorder.expect((id(self.pool), stream), self.next_at + time.time() - clock(), self.interval or 0.0)
+            link = getattr(owner, "rawlink", None)
+            if joined and callable(link):
+                # however the user's greenlet ends (Locust stops or kills it, an error ends it), its share leaves
+                link(self.leave)
 
     @classmethod
     def from_environment(cls) -> Pacer:
@@ -584,6 +590,15 @@ class Pacer:
         # the user's greenlet owns its share: a setup tried again (HarnessUser) makes a new pacer, not a new share
         owner = gevent.getcurrent()
         return cls(users, rate, process=process, rng=rng, recorder=RECORDER, phase=phase, pool=POOL, owner=owner)
+
+    def leave(self, *_: Any) -> None:
+        """The user stopped: its share leaves the pool, and its stream's arrivals are due no more (none counts as
+        unsent). Called when its greenlet ends (a greenlet link's argument is ignored)."""
+        if self.pool is None or self.owner is None:
+            return
+        stream = self.pool.leave(self.owner)
+        if stream is not None and self.recorder is not None:
+            self.recorder.forget((id(self.pool), stream))
 
     def wait(self) -> float:
         """Sleep until the next arrival this user sends is due; return that scheduled moment (on ``clock``)."""
@@ -651,8 +666,9 @@ def job_metrics(environment: Environment, name: str, scheduled: float | None = N
     The block calls ``out.submitted()`` once the target answered the submission (a job that ends well was
     submitted in any case): a submission the target refused or never answered is no job submitted, so a run whose
     every submission failed has no ``<name> submitted`` to meet a ``min_requests`` SLO with. The block sets
-    ``out["polls"]``; a JobFailed, JobTimeout, ContractViolation or HTTP error inside it counts as a failed job and
-    is swallowed (``out["ok"]`` is then False), so one bad job does not end the user.
+    ``out["polls"]``; a JobFailed, JobTimeout, ContractViolation or HTTP error inside it counts as a failed job
+    (a failed ``<name> submit-to-done``) once the job was submitted, as a failed ``<name> refused`` before, and is
+    swallowed (``out["ok"]`` is then False), so one bad job does not end the user.
     With ``scheduled`` (open model), the submit-to-done time also gets a ``(from schedule)`` entry that includes
     how late the submission started. A submitted job still running when Locust ends the user at the stop is an
     ``<name> unfinished at stop`` (its time so far), neither done nor failed.
@@ -669,7 +685,11 @@ def job_metrics(environment: Environment, name: str, scheduled: float | None = N
         raise
     except (ContractViolation, httpx.HTTPError, HarnessError, OSError) as exc:
         elapsed = (time.monotonic() - started) * 1000
-        fire(environment, JOB, f"{name} {SUBMIT_TO_DONE}", elapsed, exception=exc)
+        if out.was_submitted:
+            fire(environment, JOB, f"{name} {SUBMIT_TO_DONE}", elapsed, exception=exc)
+        else:
+            # no job was made: a failed submit-to-done mixed refusals (a 429 in a few ms) into the jobs' figures
+            fire(environment, JOB, f"{name} {REFUSED}", 0, exception=exc)
         # swallowed here, so the user's guard never sees it: without this line a job that ended FAILED was counted
         # and never said why
         _say_failure(f"{JOB} {name}", environment.host, exc)

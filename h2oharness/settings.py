@@ -257,6 +257,16 @@ def nonblank(value: str) -> str:
     return value
 
 
+#: the fewest workers (pytest-xdist's, Locust's) a run may start whatever the machine: above twice its CPUs
+MIN_WORKERS_CAP = 64
+
+
+def max_workers() -> int:
+    """The most workers ``run`` and ``load`` start: twice the CPUs, and 64 on a smaller machine (a number far past
+    it was xdist's MemoryError traceback, or a process per worker until the machine gave out)."""
+    return max(MIN_WORKERS_CAP, 2 * (os.cpu_count() or 1))
+
+
 #: what a deadline given in seconds must be
 SECONDS_RULE = "must be a positive number of seconds, at most a year"
 

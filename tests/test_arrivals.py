@@ -12,6 +12,7 @@ import pytest
 from h2oharness.arrivals import (
     CLOSED_NOTE,
     Arrival,
+    ArrivalPool,
     Recorder,
     Schedule,
     dispatch_of,
@@ -132,3 +133,26 @@ def test_users_of_one_process_share_an_even_grid() -> None:
     gaps = [b - a for a, b in itertools.pairwise(phases)]
     assert max(gaps) < 2.5 / 8  # spread over the interval, none bunched (the golden-ratio sequence)
     assert Schedule(2.0).first_offset(phase=0.25) == 0.5
+
+
+def test_a_user_that_leaves_the_pool_takes_its_share_with_it() -> None:
+    pool = ArrivalPool()
+    pool.join(0.0, Schedule(1.0), owner="a")
+    gone = pool.join(0.5, Schedule(1.0), owner="b")
+    assert pool.leave("b") == gone
+    assert "b" not in pool
+    assert len(pool) == 1
+    # only the share of the user left is due: it was 0.0, 0.5, 1.0, 1.5 with both
+    assert [pool.claim()[0] for _ in range(3)] == [0.0, 1.0, 2.0]
+    assert pool.leave("b") is None  # once gone, gone
+    # a user joining later gets a stream of its own, never the id of one that left
+    assert pool.join(3.25, Schedule(1.0), owner="c") not in (gone, 0)
+    assert [pool.claim()[0] for _ in range(2)] == [3.0, 3.25]
+
+
+def test_a_stream_that_left_has_nothing_due_unsent() -> None:
+    rec = Recorder()
+    rec.expect("stays", 10.5, 0.5)
+    rec.expect("left", 10.25, 0.5)
+    rec.forget("left")
+    assert rec.due_unsent(11.6) == [10.5, 11.0, 11.5]

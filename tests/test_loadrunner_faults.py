@@ -79,9 +79,18 @@ def test_a_job_whose_submission_failed_is_not_counted_as_submitted(tmp_path: Pat
     entries = {e["key"]: e for e in report["entries"]}
     assert entries["POST /3/Parse"]["requests"] == entries["POST /3/Parse"]["failures"] > 0, entries
     assert "JOB h2o3 parse submitted" not in entries, entries["JOB h2o3 parse submitted"]
+    # each refused submission is a refused one, no failed job: there was no job to fail
+    refused = entries["JOB h2o3 parse refused"]
+    assert refused["requests"] == refused["failures"] == entries["POST /3/Parse"]["failures"], entries
+    assert "JOB h2o3 parse submit-to-done" not in entries, entries["JOB h2o3 parse submit-to-done"]
+    assert report["totals"]["refused"] == refused["requests"]
+    assert report["totals"]["measurement_failures"] == 0
+    assert f"{refused['requests']} job submission" in done.stdout
     verdicts = {v["rule"]: v for v in report["slos"]}
     assert not verdicts["JOB h2o3 parse submitted min_requests >= 1"]["ok"]
     assert not verdicts["JOB h2o3 parse submit-to-done p95_ms <= 5000"]["ok"]
+    # the user's submissions failed: the run-wide failure ratio counts them
+    assert verdicts["failure_ratio <= 0.01"]["observed"] == 1.0
 
 
 def test_a_run_past_its_max_time_is_stopped_and_still_reports_its_figures(tmp_path: Path) -> None:

@@ -103,6 +103,7 @@ import gevent
 from locust import events
 from locust.env import Environment
 
+from h2oharness.errors import HarnessError
 from h2oharness.loadtest import job_metrics, stream_metrics
 
 environment = Environment(events=events)
@@ -110,6 +111,8 @@ fired = []
 events.request.add_listener(lambda request_type, name, **_: fired.append(f"{request_type} {name}"))
 with job_metrics(environment, "j", scheduled=time.monotonic()) as out:
     out.submitted()
+with job_metrics(environment, "j"):
+    raise HarnessError("HTTP 429")  # its submission refused
 
 
 def stuck() -> None:
@@ -153,3 +156,41 @@ def test_the_entries_job_and_stream_metrics_record_are_those_the_slo_check_knows
 
     fired = json.loads(run(EVERY_ENTRY))
     assert fired == sorted({f"{JOB} j {s}" for s in JOB_SUFFIXES} | {f"{STREAM} s {s}" for s in STREAM_SUFFIXES})
+
+
+#: a job whose submission the target refuses (HTTP 409, as the H2O-3 client raises it), and one accepted that then
+#: ends FAILED; prints every event they fired as [type, name, failed]
+REFUSED = """
+import json
+
+import httpx
+from locust import events
+from locust.env import Environment
+
+from h2oharness.errors import HarnessError
+from h2oharness.loadtest import job_metrics
+
+environment = Environment(events=events, host="http://127.0.0.1:9")
+fired = []
+events.request.add_listener(lambda request_type, name, exception=None, **_: fired.append(
+    [request_type, name, exception is not None]))
+request = httpx.Request("POST", "http://127.0.0.1:9/3/Parse")
+with job_metrics(environment, "h2o3 parse") as out:
+    answer = httpx.Response(409, request=request)
+    raise httpx.HTTPStatusError("HTTP 409 Conflict", request=request, response=answer)
+with job_metrics(environment, "h2o3 parse") as out:
+    out.submitted()
+    raise HarnessError("job parse_1 ended FAILED: no such file")
+print(json.dumps(fired))
+"""
+
+
+def test_a_refused_submission_is_counted_refused_not_as_a_failed_job() -> None:
+    """A refused submission was a failed ``submit-to-done``: the jobs' failures and their submit-to-done figures
+    mixed jobs the server ran and failed with submissions it never took."""
+    fired = json.loads(run(REFUSED).strip().splitlines()[-1])
+    assert fired == [
+        ["JOB", "h2o3 parse refused", True],
+        ["JOB", "h2o3 parse submitted", False],
+        ["JOB", "h2o3 parse submit-to-done", True],
+    ]

@@ -21,7 +21,9 @@ SCRIPT = """
 import json, os, time
 
 import gevent
+import gevent.event
 import locust  # noqa: F401 - its gevent patching first, as in a Locust process
+from locust.exception import StopUser
 
 import h2oharness.loadtest as loadtest
 from h2oharness.arrivals import ArrivalPool, Recorder
@@ -84,19 +86,56 @@ os.environ.pop("HARNESS_ARRIVAL_RATE", None)
 before = len(loadtest.POOL)
 out["closed_pool"] = Pacer.from_environment().pool is None and len(loadtest.POOL) == before
 os.environ.update(HARNESS_ARRIVAL_RATE="4", HARNESS_LOAD_USERS="2")
-users = [gevent.spawn(Pacer.from_environment).get() for _ in range(2)]  # each user runs in its own greenlet
-out["profile_pool"] = [u.pool is loadtest.POOL for u in users] + [len(loadtest.POOL) - before, users[0].interval]
+running = gevent.event.Event()  # the users stay in the run (their greenlets alive) until it is set
 
 
-def setup_tried_again():
-    # a user's setup that failed after making its pacer makes another when it is tried again
-    Pacer.from_environment()
-    return Pacer.from_environment()
+def user(*setups):
+    # a user's greenlet: its setup makes its pacer (again, when it failed after making one), then it runs on
+    made = [Pacer.from_environment() for _ in setups]
+    gevent.spawn(running.wait).join()  # stays until the run ends, as Locust's user greenlet does
+    return made
 
+
+def started(*setups):
+    greenlet = gevent.spawn(user, *setups)
+    gevent.sleep(0)  # the user ran its setup
+    return greenlet
+
+
+users = [started(1) for _ in range(2)]  # each user runs in its own greenlet
+out["profile_pool"] = [len(loadtest.POOL) - before]
 
 before = len(loadtest.POOL)
-again = gevent.spawn(setup_tried_again).get()
-out["setup_again"] = [len(loadtest.POOL) - before, again.pool is loadtest.POOL]
+again = started(1, 2)  # a user's setup that failed after making its pacer makes another when it is tried again
+out["setup_again"] = [len(loadtest.POOL) - before]
+
+# a user that stops takes its share out of the pool, however it stops, and leaves nothing due unsent
+gevent.sleep(0)
+before, due = len(loadtest.POOL), len(loadtest.RECORDER._next)
+stopped = started(1)
+gevent.sleep(0)
+in_pool = [len(loadtest.POOL) - before, len(loadtest.RECORDER._next) - due]
+stopped.kill(block=True)  # Locust stops a user (a ramp-down, the run's end) by killing its greenlet
+gevent.sleep(0)
+in_pool += [len(loadtest.POOL) - before, len(loadtest.RECORDER._next) - due]
+
+
+def failing():
+    Pacer.from_environment()
+    raise StopUser()  # a user that leaves because of an error
+
+
+errored = gevent.spawn(failing)
+errored.join()
+gevent.sleep(0)
+in_pool += [len(loadtest.POOL) - before, len(loadtest.RECORDER._next) - due]
+out["stopped"] = in_pool
+running.set()
+gevent.joinall([*users, again], timeout=10)
+gevent.sleep(0)
+out["all_left"] = len(loadtest.POOL)
+pacer = users[0].value[0]
+out["profile_pool"] += [pacer.pool is loadtest.POOL, pacer.interval]  # each share: 4 arrivals/s over 2 users
 print(json.dumps(out))
 """
 
@@ -138,9 +177,17 @@ def test_arrivals_no_user_was_free_to_send_count_as_unsent_from_every_users_shar
 
 def test_every_user_of_a_profile_shares_the_process_pool(played: dict[str, Any]) -> None:
     assert played["closed_pool"] is True  # no arrival rate: the closed model, nothing to share
-    assert played["profile_pool"] == [True, True, 2, 0.5]  # each user's share: 4 arrivals/s over 2 users
+    assert played["profile_pool"] == [2, True, 0.5]  # one share per user, in the process's pool
 
 
 def test_a_user_whose_setup_is_tried_again_keeps_its_one_share(played: dict[str, Any]) -> None:
     """Each setup tried again (a target refusing it) added another share: the process's rate grew with them."""
-    assert played["setup_again"] == [1, True]
+    assert played["setup_again"] == [1]
+
+
+def test_a_user_that_stops_leaves_the_pool(played: dict[str, Any]) -> None:
+    """A stopped user's share stayed in the pool: the users left sent its arrivals, or they counted as unsent."""
+    # joined: a stream in the pool and its due moments in the recorder; killed (as Locust stops a user): both gone;
+    # ended by an error (StopUser): gone too
+    assert played["stopped"] == [1, 1, 0, 0, 0, 0]
+    assert played["all_left"] == 0

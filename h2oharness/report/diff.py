@@ -25,7 +25,7 @@ from pathlib import Path
 from h2oharness.errors import ConfigError
 from h2oharness.report.build import known_only, one_line
 from h2oharness.report.defects import group_defects
-from h2oharness.report.entrynames import UNFINISHED
+from h2oharness.report.entrynames import JOB, REFUSED, SUBMITTED, UNFINISHED
 from h2oharness.report.loadsummary import is_latency
 from h2oharness.report.model import ApiReport, Conformance, OperationResult, ScenarioResult
 
@@ -136,6 +136,7 @@ def _load_figures(path: Path) -> LoadFigures:
         requests, failures = _count(entry.get("requests")), _count(entry.get("failures"))
         if requests is not None and failures is not None:
             counts[key] = (requests, failures)
+    counts = refusals_of_tries(counts)
     slos = {
         str(slo["rule"]): bool(slo["ok"])
         for slo in data.get("slos") or []
@@ -336,9 +337,30 @@ def _more_failures(old: dict[str, tuple[int, int]], new: dict[str, tuple[int, in
     return lines
 
 
+def refusals_of_tries(counts: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+    """``counts`` with each job's refused submissions counted as the failed share of its tries (submitted or
+    refused), 0 of them for a job none of whose submissions was refused.
+
+    Every refused submission is a failure of its own entry: its share was 100 % in any run that had one, so ten
+    times the refusals never read as a regression, nor the first ones in a run that had none.
+    """
+    out = dict(counts)
+    ends = (f" {SUBMITTED}", f" {REFUSED}")
+    jobs = {key.rsplit(" ", 1)[0] for key in counts if key.startswith(f"{JOB} ") and key.endswith(ends)}
+    for job in sorted(jobs):
+        submitted = counts.get(f"{job} {SUBMITTED}", (0, 0))[0]
+        refused = counts.get(f"{job} {REFUSED}", (0, 0))[0]
+        out[f"{job} {REFUSED}"] = (submitted + refused, refused)
+    return out
+
+
 def _not_recorded(old: dict[str, tuple[int, int]], new: dict[str, tuple[int, int]]) -> str:
     """The entries with a success in ``old`` that ``new`` has no record of, one string ('' when none)."""
-    gone = [k for k, (sent, failed) in old.items() if sent > failed and k not in new and not k.endswith(UNFINISHED)]
+    gone = [
+        k
+        for k, (sent, failed) in old.items()
+        if sent > failed and k not in new and not k.endswith((UNFINISHED, REFUSED))
+    ]
     return ", ".join(sorted(gone))
 
 

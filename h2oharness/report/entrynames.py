@@ -20,7 +20,9 @@ POLLS_PER_JOB = "polls per job"
 FROM_SCHEDULE = "submit-to-done (from schedule)"
 #: jobs submitted and still running when the run stopped (their time so far)
 UNFINISHED = "unfinished at stop"
-JOB_SUFFIXES = (SUBMITTED, SUBMIT_TO_DONE, POLLS_PER_JOB, FROM_SCHEDULE, UNFINISHED)
+#: submissions the target refused (an HTTP error) or never answered: no job was made, so none is a failed job
+REFUSED = "refused"
+JOB_SUFFIXES = (SUBMITTED, SUBMIT_TO_DONE, POLLS_PER_JOB, FROM_SCHEDULE, UNFINISHED, REFUSED)
 
 # what stream_metrics records of a stream named N: "STREAM N stream", "STREAM N time to first token"...
 WHOLE_STREAM = "stream"
@@ -38,7 +40,7 @@ STREAM_SUFFIXES = (
 )  # fmt: skip
 
 #: entries whose "response time" is a count, not milliseconds: never plotted or judged as one
-COUNTS = (SUBMITTED, POLLS_PER_JOB, TOKENS_PER_SECOND, STALLS, OUTPUT_TOKENS, USAGE_MISMATCH)
+COUNTS = (SUBMITTED, POLLS_PER_JOB, TOKENS_PER_SECOND, STALLS, OUTPUT_TOKENS, USAGE_MISMATCH, REFUSED)
 #: the entries fired once per job or stream, failed when it failed; the others (ITL once per token, polls per job,
 #: time to first token...) are figures of one and never fail
 OUTCOMES = (SUBMIT_TO_DONE, WHOLE_STREAM)

@@ -35,7 +35,16 @@ import yaml
 from h2oharness.arrivals import locust_round
 from h2oharness.errors import ConfigError
 from h2oharness.http.streammetrics import DEFINITIONS as STREAM_DEFINITIONS
-from h2oharness.report.entrynames import COUNTS, JOB, OUTCOMES, STREAM, SUBMIT_TO_DONE, UNFINISHED, suffixed
+from h2oharness.report.entrynames import (
+    COUNTS,
+    JOB,
+    OUTCOMES,
+    REFUSED,
+    STREAM,
+    SUBMIT_TO_DONE,
+    UNFINISHED,
+    suffixed,
+)
 from h2oharness.report.loadreasons import FailureReason, Reasons
 from h2oharness.report.streamsummary import StreamFigures, stream_figures
 from h2oharness.words import counted
@@ -116,6 +125,10 @@ class Totals:
     added up, so a failure is not counted twice nor a job's figures (polls, ITL...) as requests. ``measurements``
     counts each job and stream once (:data:`OUTCOME_SUFFIXES`), not each figure of one: a stream of 200 tokens is
     one measurement, not 200 ITL samples that would make its failure read as 0.5%.
+
+    ``refused`` counts the job submissions the target refused or never answered apart (no job was made, so none
+    is a failed job): they are not among the ``measurements`` and their failures, and count against the run-wide
+    ``failure_ratio`` all the same (the user's submission failed; its request's failure is among ``failures``).
     """
 
     requests: int
@@ -123,6 +136,7 @@ class Totals:
     rps: float
     measurements: int
     measurement_failures: int
+    refused: int = 0
 
     @property
     def failure_ratio(self) -> float:
@@ -131,8 +145,9 @@ class Totals:
 
     @property
     def measurement_failure_ratio(self) -> float:
-        """Failed share of the jobs and streams."""
-        return self.measurement_failures / self.measurements if self.measurements else 0.0
+        """Failed or refused share of the jobs and streams tried (a refused submission is a try that failed)."""
+        tried = self.measurements + self.refused
+        return (self.measurement_failures + self.refused) / tried if tried else 0.0
 
     @property
     def worst_failure_ratio(self) -> float:
@@ -152,6 +167,7 @@ def totals_of(entries: Iterable[EntryStats]) -> Totals:
         rps=sum(e.rps for e in requests),
         measurements=sum(e.requests for e in measured),
         measurement_failures=sum(e.failures for e in measured),
+        refused=sum(e.requests for e in entries if e.type == JOB and e.name.endswith(f" {REFUSED}")),
     )
 
 
@@ -578,6 +594,8 @@ def _failure_note(entries: Sequence[EntryStats]) -> str:
     note = f"requests {totals.failures}/{totals.requests} failed"
     if totals.measurements:
         note += f", jobs and streams {totals.measurement_failures}/{totals.measurements}"
+    if totals.refused:
+        note += f", {counted(totals.refused, 'job submission')} refused"
     return note
 
 
@@ -785,13 +803,16 @@ class LoadSummary:
 
 def count_line(counts: Totals, rate: bool = False) -> str:
     """The counts as the live line and the summary say them: ``"385 requests, 2 failures (0.5%)"`` (with ``rate``,
-    the requests per second after the requests), then the failed job and stream measurements when there are any."""
+    the requests per second after the requests), then the failed job and stream measurements and the refused job
+    submissions when there are any."""
     line = f"{counted(counts.requests, 'request')}, " + (f"{counts.rps:.1f} req/s, " if rate else "")
     line += f"{counts.failures} failure{'' if counts.failures == 1 else 's'}"
     line += f" ({counts.failure_ratio:.1%})"
     if counts.measurement_failures:
         n = counts.measurement_failures
         line += f", {n} failed job/stream measurement{'' if n == 1 else 's'}"
+    if counts.refused:
+        line += f", {counted(counts.refused, 'job submission')} refused"
     return line
 
 

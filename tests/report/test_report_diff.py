@@ -213,6 +213,20 @@ def test_two_load_runs_are_compared_on_latency_failures_and_slos(
     assert main(["report", "diff", str(old), str(old)]) == 0
 
 
+def test_refused_submissions_are_compared_as_a_share_of_the_jobs_tried(tmp_path: Path) -> None:
+    # every refused submission fails its own entry (100 % in any run that has one): a share of the tries instead
+    done = "JOB h2o3 parse submit-to-done"
+    old = _load(tmp_path / "old", {"JOB h2o3 parse submitted": (100, 0, 0.0), done: (100, 0, 900.0)}, {})
+    refused = {"JOB h2o3 parse submitted": (60, 0, 0.0), done: (60, 0, 900.0), "JOB h2o3 parse refused": (40, 40, 0.0)}
+    new = _load(tmp_path / "new", refused, {})
+    diff = diff_reports(read_report(old), read_report(new))
+    assert diff.more_failures == ("JOB h2o3 parse refused: failed 0/100 -> 40/100 (0.0% -> 40.0%)",)
+    more = {**refused, "JOB h2o3 parse submitted": (10, 0, 0.0), "JOB h2o3 parse refused": (90, 90, 0.0)}
+    worse = diff_reports(read_report(new), read_report(_load(tmp_path / "worse", more, {})))
+    assert worse.more_failures == ("JOB h2o3 parse refused: failed 40/100 -> 90/100 (40.0% -> 90.0%)",)
+    assert not [n for n in diff_reports(read_report(new), read_report(old)).notes if "refused" in n]
+
+
 def test_a_load_run_against_a_conformance_report_is_refused_as_nothing_to_compare(tmp_path: Path) -> None:
     # it was "no regressions", exit 0: a CI gate given the wrong pair passed whatever the new run did
     load = _load(tmp_path / "load", {"GET /a": (10, 0, 5.0)}, {})

@@ -115,6 +115,31 @@ def test_the_run_wide_failure_ratio_counts_streams_and_jobs_once_each_not_their_
     assert (totals.requests, totals.failures, totals.measurements, totals.measurement_failures) == (80, 3, 50, 2)
 
 
+def test_refused_submissions_are_counted_apart_from_failed_jobs_and_count_against_the_failure_ratio() -> None:
+    # 10 parses tried: 6 submitted (1 of them ended FAILED), 4 refused with an HTTP 429 on their POST
+    entries = entries_from_locust(
+        [
+            _entry("/3/Parse", "POST", n=10, fails=4),
+            _entry("/3/Jobs/{job_id}", "GET", n=90),
+            _entry("h2o3 parse submitted", "JOB", n=6),
+            _entry("h2o3 parse submit-to-done", "JOB", n=6, fails=1),
+            _entry("h2o3 parse refused", "JOB", n=4, fails=4),
+        ]
+    )
+    summary = LoadSummary("h2o3.polling", {"kind": "mock", "url": "u"}, {}, tuple(entries), ())
+    totals = summary.totals
+    assert (totals.measurements, totals.measurement_failures, totals.refused) == (6, 1, 4)
+    # the user's submission failed all the same: 5 of the 10 jobs tried did not end well
+    (ratio,) = judge([Rule("failure_ratio", 0.1)], entries)
+    assert (ratio.ok, ratio.observed) == (False, pytest.approx(5 / 10))
+    assert ratio.note == "requests 4/100 failed, jobs and streams 1/6, 4 job submissions refused"
+    assert "1 failed job/stream measurement, 4 job submissions refused" in summary.summary
+    assert summary.to_dict()["totals"]["refused"] == 4
+    assert summary.to_dict()["totals"]["measurement_failures"] == 1
+    # a count, not a latency: drawn and diffed as none
+    assert not next(e for e in entries if e.name == "h2o3 parse refused").is_latency
+
+
 def test_a_latency_limit_on_an_entry_whose_every_request_failed_is_broken() -> None:
     # every parse reset at once: Locust still times the failures, and their p95 (900 ms) is under the limit
     entries = entries_from_locust([_entry(fails=10), _entry("/3/Jobs/{job_id}", "GET", n=4, fails=1)])
