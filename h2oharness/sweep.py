@@ -39,6 +39,7 @@ from h2oharness.targets import Target, tls_context
 from h2oharness.yamlinput import load_yaml
 
 __all__ = [
+    "ANSWERS",
     "CASES",
     "CRASH",
     "OUTAGE_ERRORS",
@@ -67,6 +68,10 @@ def crash_entry(value: object) -> dict[str, Any] | None:
 
 #: on a test item's stash: how many requests its cases sent through the sweep (the report's "Cases" column)
 CASES = pytest.StashKey[int]()
+#: on a test item's stash: per operation (``"METHOD /path"``), the status codes its valid requests were answered
+#: with, and how often (a positive case sent with its operation's method): an operation that conforms on 404s alone
+#: never had its success answer tested
+ANSWERS = pytest.StashKey[dict[str, dict[str, int]]]()
 #: what ``case.call`` raises when no answer came back
 OUTAGE_ERRORS: tuple[type[BaseException], ...] = (requests.ConnectionError, requests.Timeout, ConnectionError)
 _LOG_LINES = 30
@@ -237,6 +242,14 @@ class Sweep:
             pytest.skip(f"target is down since {since} (server_crash recorded): {reason}")
 
 
+def _valid(case: Any) -> bool:
+    """Whether ``case`` is a request the contract allows: a positive case, sent with its operation's method (the
+    coverage phase also sends other methods)."""
+    meta = getattr(case, "meta", None)
+    positive = meta is None or bool(meta.generation.mode.is_positive)
+    return positive and str(case.method).upper() == case.operation.method.upper()
+
+
 class SweepGuard:
     """One test's view of the sweep: sends a case, and turns an outage into a finding, a restart or a stop."""
 
@@ -283,6 +296,9 @@ class SweepGuard:
             # apart by where they were raised and what they were raised during)
             raise NoAnswer(self.unanswered, self.unanswered_curl)
         sent.status = int(getattr(response, "status_code", 0) or 0)
+        if sent.status and _valid(case):
+            answers = self.node.stash.setdefault(ANSWERS, {}).setdefault(sent.operation, {})
+            answers[str(sent.status)] = answers.get(str(sent.status), 0) + 1
         sweep.last_answered[target.url] = sent
         sweep.recent.setdefault(target.url, deque(maxlen=_RECENT)).append(sent)
         return response

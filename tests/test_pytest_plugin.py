@@ -123,6 +123,65 @@ def test_an_operation_counts_the_requests_its_cases_sent_through_the_sweep(pytes
     assert cases == {("/3/Ping", "passed"): seen, ("/3/Pong", "untested"): 0}
 
 
+_ANSWERING = """
+import pytest, schemathesis
+from pathlib import Path
+from urllib.parse import parse_qs
+from hypothesis import HealthCheck, settings
+from h2oharness.mocks.serve import serve
+from h2oharness.targets import Target
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    query = parse_qs(scope["query_string"].decode())
+    valid = scope["method"] == "GET" and [v.lstrip("-").isdigit() for v in query.get("n", [])] == [True]
+    status = 404 if scope["path"] == "/3/Gone" else 200 if valid else 400
+    await send({"type": "http.response.start", "status": status, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+schema = schemathesis.openapi.from_path(str(Path(__file__).with_name("openapi.yaml")))
+
+@pytest.fixture(scope="module")
+def url():
+    with serve(app) as served:
+        yield served.url
+
+@schema.parametrize()
+@settings(max_examples=5, database=None, suppress_health_check=list(HealthCheck))
+def test_contract(case, url, harness_sweep):
+    harness_sweep.call(case, Target("mock", url))
+"""
+
+
+def test_each_operation_reports_what_its_valid_requests_were_answered_and_whether_any_succeeded(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.mkdir("contracts")
+    pytester.mkdir("contracts/h2o3")
+    query = "      parameters: [{name: n, in: query, required: true, schema: {type: integer}}]\n"
+    (pytester.path / "contracts" / "h2o3" / "openapi.yaml").write_text(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n"
+        f"  /3/Ping:\n    get:\n{query}"
+        "      responses:\n        '200': {description: ok}\n        '400': {description: bad n}\n"
+        f"  /3/Gone:\n    get:\n{query}"
+        "      responses:\n        '200': {description: ok}\n        '404': {description: none}\n"
+    )
+    (pytester.path / "contracts" / "h2o3" / "test_answering.py").write_text(_ANSWERING)
+    report = pytester.path / "out"
+    result = pytester.runpytest_inprocess("--harness-report-dir", str(report), "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    (api,) = json.loads((report / "conformance.json").read_text())["apis"]
+    answers = {op["path"]: op["answers"] for op in api["operations"]}
+    # only the valid requests: the invalid n that got a 400 are the negative cases', not counted
+    assert set(answers["/3/Ping"]) == {"200"}
+    assert set(answers["/3/Gone"]) == {"404"}
+    assert min(answers["/3/Ping"]["200"], answers["/3/Gone"]["404"]) >= 1
+    page = (report / "conformance.html").read_text()
+    assert page.count("no 2xx: only its error answers were checked") == 1
+    assert "(1 never answered a valid request with 2xx)" in page
+
+
 def test_a_target_the_cli_started_keeps_its_version(monkeypatch: pytest.MonkeyPatch) -> None:
     from h2oharness.settings import Settings
     from h2oharness.targets import Target

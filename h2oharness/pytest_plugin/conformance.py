@@ -16,7 +16,7 @@ from h2oharness.http.naming import contract_operations, documented_operations
 from h2oharness.openapi import check_spec_file
 from h2oharness.pytest_plugin.options import SETTINGS
 from h2oharness.pytest_plugin.recording import api_of
-from h2oharness.report.build import OperationRecord, build_conformance, merge_operations
+from h2oharness.report.build import OperationRecord, build_conformance, merge_operations, with_answers
 from h2oharness.report.model import ApiReport, DriftEntry, Excluded, Failure, ScenarioResult
 from h2oharness.settings import known_secrets
 from h2oharness.sweep import load_destructive
@@ -185,7 +185,7 @@ def _api_report(
         target=kind or "none",
         target_url=target.get("url", ""),
         target_version=target.get("version", ""),
-        operations=merge_operations(documented, ops),
+        operations=with_answers(merge_operations(documented, ops), (r.get("answers") or {} for r in recs)),
         scenarios=scenarios,
         drift=tuple(DriftEntry(*d) for d in sorted(found)),
         errors=tuple(sorted({r["error"] for r in recs if r.get("error")} | set(collect_errors) | set(spec_errors))),

@@ -208,10 +208,10 @@ def feed_keys(item: pytest.Item) -> Any:
 def reset_for_rerun(item: pytest.Item) -> None:
     """Forget what an earlier run of ``item`` left on it (its cases, findings, feed), so a re-run reports anew."""
     from h2oharness.pytest_plugin.recording import LAST_RESPONSE
-    from h2oharness.sweep import CASES
+    from h2oharness.sweep import ANSWERS, CASES
 
     item.user_properties.clear()
-    keys: tuple[pytest.StashKey[Any], ...] = (CASES, _FED, LAST_RESPONSE)
+    keys: tuple[pytest.StashKey[Any], ...] = (CASES, ANSWERS, _FED, LAST_RESPONSE)
     for key in keys:
         if key in item.stash:
             del item.stash[key]

@@ -161,11 +161,13 @@ def pytest_runtest_makereport(
     # only a schemathesis item stands for an operation; other ids may look like one
     schemathesis_item = getattr(getattr(item, "obj", None), "_schemathesis_metadata", None) is not None
     operation = operation_of(item.nodeid) if schemathesis_item else None
-    if operation is not None:
-        from h2oharness.sweep import CASES
+    from h2oharness.sweep import ANSWERS, CASES
 
+    if operation is not None:
         record["method"], record["path"] = operation
         record["cases"] = item.stash.get(CASES, 0)
+    if ANSWERS in item.stash:  # an operation's own test, or a stateful flow through several
+        record["answers"] = {op: dict(sorted(codes.items())) for op, codes in sorted(item.stash[ANSWERS].items())}
     known: list[dict[str, Any]] = [dict(v) for k, v in item.user_properties if k == KNOWN]  # type: ignore[call-overload]
     if known and report.outcome == "passed":
         _known(record, report, known)

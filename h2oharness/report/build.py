@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_NO_TESTS, EXIT_OK, EXIT_VIOLATION
@@ -20,6 +21,7 @@ __all__ = [
     "new_failures",
     "operation_key",
     "summarize",
+    "with_answers",
 ]
 
 # Read order of a REST table: fetch, create, change, remove.
@@ -83,6 +85,20 @@ def merge_operations(
         failures = dedupe_failures(f for r in found for f in r.failures)
         results.append(OperationResult(method, path, outcome, sum(r.cases for r in found), failures))
     return tuple(sorted(results, key=lambda op: operation_key(op.method, op.path)))
+
+
+def with_answers(
+    operations: Iterable[OperationResult], answers: Iterable[Mapping[str, Mapping[str, int]]]
+) -> tuple[OperationResult, ...]:
+    """``operations`` with the status codes their valid requests were answered with, summed over ``answers`` (each
+    test's, by ``"METHOD /path"``: an operation's own test, and the stateful flows that went through it)."""
+    summed: dict[str, Counter[str]] = {}
+    for seen in answers:
+        for operation, codes in seen.items():
+            summed.setdefault(operation, Counter()).update(codes)
+    return tuple(
+        replace(op, answers=tuple(sorted(summed.get(f"{op.method} {op.path}", Counter()).items()))) for op in operations
+    )
 
 
 def display_order(operations: Iterable[OperationResult]) -> tuple[tuple[OperationResult, ...], ...]:

@@ -200,6 +200,14 @@ class OperationResult:
     outcome: OperationOutcome
     cases: int = 0
     failures: tuple[Failure, ...] = ()
+    #: the status codes the target answered its valid requests with, and how often, by code
+    answers: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def success_untested(self) -> bool:
+        """It conforms, but no valid request of it was answered with a success (2xx): only its error answers (a 404
+        for an id that names nothing, a 401) were checked against the contract, never the answer it exists for."""
+        return self.outcome == "passed" and bool(self.answers) and not any(c.startswith("2") for c, _ in self.answers)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -208,20 +216,33 @@ class OperationResult:
             "path": self.path,
             "outcome": self.outcome,
             "cases": self.cases,
+            "answers": dict(self.answers),
             "failures": [failure.to_dict() for failure in self.failures],
         }
 
     @classmethod
     def from_dict(cls, data: object, where: str = "") -> OperationResult:
         """Read an operation written by ``to_dict``; ConfigError names the bad field."""
-        obj = _object(data, where, {"method", "path", "outcome", "cases", "failures"})
+        obj = _object(data, where, {"method", "path", "outcome", "cases", "answers", "failures"})
         return cls(
             _str(obj, "method", where),
             _str(obj, "path", where),
             _choice(obj, "outcome", where, OPERATION_OUTCOMES),
             _int(obj, "cases", where, 0),
             _items(obj, "failures", where, Failure.from_dict, []),
+            _answers(obj, where),
         )
+
+
+def _answers(data: Mapping[str, object], where: str) -> tuple[tuple[str, int], ...]:
+    """An operation's ``answers`` ({"200": 3, "404": 1}); none in a report written before they were counted."""
+    value = _field(data, "answers", where, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{_at(where, 'answers')}: expected an object, got {_show(value)}")
+    for code in value:
+        if not (isinstance(code, str) and len(code) == 3 and code.isascii() and code.isdigit()):
+            raise ConfigError(f"{_at(where, 'answers')}: expected HTTP status codes as keys, got {_show(code)}")
+    return tuple((code, _int(value, code, _at(where, "answers"))) for code in sorted(value))
 
 
 @dataclass(frozen=True, slots=True)

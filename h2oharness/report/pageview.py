@@ -172,6 +172,8 @@ class ApiView:
     scenarios: tuple[ScenarioView, ...]
     #: for a mock target: how to start the same mock again
     serve: str | None
+    #: conforming operations none of whose valid requests was answered with a success (2xx)
+    success_untested: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +229,7 @@ def _api_view(api: ApiReport) -> ApiView:
         untested,
         tuple(scenarios),
         hint,
+        sum(1 for op in passed if op.success_untested),
     )
 
 

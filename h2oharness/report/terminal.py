@@ -12,6 +12,7 @@ from h2oharness.errors import EXIT_HARNESS_ERROR, EXIT_NO_TESTS, EXIT_OK, EXIT_V
 from h2oharness.http.redact import redact
 from h2oharness.report.build import known_only, new_failures, one_line
 from h2oharness.report.model import ApiReport, Conformance, Failure, ScenarioResult
+from h2oharness.words import counted
 
 __all__ = ["new_failure_lines", "render_terminal", "scenario_tally"]
 
@@ -124,6 +125,13 @@ def render_terminal(report: Conformance, secrets: Iterable[str] = ()) -> str:
         lines += [
             f"{api.slug} on {api.target}: the harness could not run: {one_line(e, _ERROR_CHARS)}" for e in api.errors
         ]
+    for api in report.apis:
+        unreached = sum(1 for op in api.operations if op.success_untested)
+        if unreached:
+            lines.append(
+                f"{api.slug}: {counted(unreached, 'conforming operation')} never answered a valid request with 2xx: "
+                "only their error answers were checked (listed in the report)"
+            )
     failures = new_failure_lines(report.apis)
     lines += ["", _verdict(report, sum(new_failures(api) for api in report.apis))]
     for what, curl in failures[:_SHOWN_FAILURES]:

@@ -11,6 +11,7 @@ from h2oharness.report.build import (
     exit_code_for,
     merge_operations,
     summarize,
+    with_answers,
 )
 from h2oharness.report.model import ApiReport, DriftEntry, Failure, OperationResult, ScenarioResult
 
@@ -254,3 +255,14 @@ def test_html_marks_known_findings() -> None:
     page = render_html(build_conformance([api], "0", "now", 1.0))
     assert ">known</span>" in page
     assert "Jetty answers PATCH with 501" in page
+
+
+def test_answers_are_summed_over_an_operations_own_test_and_the_flows_through_it() -> None:
+    operations = merge_operations(DOCUMENTED, [OperationRecord("GET", "/3/Frames", True, cases=4)])
+    own = {"GET /3/Frames": {"404": 3}}
+    flow = {"GET /3/Frames": {"200": 2, "404": 1}, "POST /3/Parse": {"200": 1}}
+    answered = {(op.method, op.path): (op.outcome, op.answers) for op in with_answers(operations, [own, flow])}
+    assert answered[("GET", "/3/Frames")] == ("passed", (("200", 2), ("404", 4)))
+    # a flow's answers are shown on an operation no test of its own ran, which stays untested
+    assert answered[("POST", "/3/Parse")] == ("untested", (("200", 1),))
+    assert answered[("GET", "/3/Cloud")] == ("untested", ())

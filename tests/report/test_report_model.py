@@ -28,7 +28,7 @@ def _sample() -> Conformance:
         target="local",
         target_url="http://127.0.0.1:54321",
         operations=(
-            OperationResult("GET", "/3/Cloud", "passed", 5),
+            OperationResult("GET", "/3/Cloud", "passed", 5, answers=(("200", 4), ("404", 1))),
             OperationResult("POST", "/3/Parse", "failed", 7, (Failure("status", "500 server error", "curl x", 3),)),
             OperationResult("DELETE", "/3/Frames/{id}", "untested"),
         ),
@@ -45,6 +45,29 @@ def test_round_trip_through_dict_and_json() -> None:
     assert Conformance.from_dict(report.to_dict()) == report
     assert Conformance.from_json(report.to_json()) == report
     assert Conformance.from_dict(json.loads(json.dumps(report.to_dict()))) == report
+
+
+def test_a_report_written_before_answers_were_counted_reads_with_none() -> None:
+    data = _sample().to_dict()
+    del data["apis"][0]["operations"][0]["answers"]
+    assert Conformance.from_dict(data).apis[0].operations[0].answers == ()
+
+
+@pytest.mark.parametrize(
+    ("outcome", "answers", "untested"),
+    [
+        ("passed", (("404", 3),), True),
+        ("passed", (("401", 1), ("404", 3)), True),
+        ("passed", (("201", 1), ("404", 3)), False),
+        ("passed", (), False),  # no valid request counted (an older report, every case negative): nothing to say
+        ("failed", (("404", 3),), False),
+    ],
+)
+def test_an_operation_that_conforms_on_error_answers_alone_has_its_success_untested(
+    outcome: str, answers: tuple[tuple[str, int], ...], untested: bool
+) -> None:
+    op = OperationResult("GET", "/x/{id}", outcome, 3, answers=answers)  # type: ignore[arg-type]
+    assert op.success_untested is untested
 
 
 def test_model_is_frozen() -> None:
@@ -119,6 +142,9 @@ _DELETE = object()
         (_set("apis/0/drift/0/observed", None), "apis[0].drift[0].observed: expected a string, got null"),
         (_set("apis/0/errors", ["ok", 3]), "apis[0].errors[1]: expected a string, got 3"),
         (_set("apis/0/target_url", "x" * 100), None),
+        (_set("apis/0/operations/0/answers", [200]), "apis[0].operations[0].answers: expected an object, got a list"),
+        (_set("apis/0/operations/0/answers", {"ok": 1}), "answers: expected HTTP status codes as keys, got 'ok'"),
+        (_set("apis/0/operations/0/answers", {"200": -1}), "answers.200: expected a non-negative integer, got -1"),
     ],
 )
 def test_malformed_report_raises_one_line_config_error(data: Any, expected: str | None) -> None:

@@ -126,3 +126,18 @@ def test_a_request_that_killed_the_server_leads_the_list_of_new_failures() -> No
     ]
     assert lines[verdict + 3] == "  h2o3 GET /n0: ST108 Response violates schema: field 'progress' is a string"
     assert lines[-1] == "  and 11 more in the report"
+
+
+def test_conforming_operations_that_never_succeeded_are_counted_under_the_table() -> None:
+    operations = (
+        OperationResult("GET", "/a/{id}", "passed", 3, answers=(("404", 3),)),
+        OperationResult("DELETE", "/a/{id}", "passed", 3, answers=(("401", 1), ("404", 2))),
+        OperationResult("GET", "/a", "passed", 3, answers=(("200", 3),)),
+        OperationResult("GET", "/b/{id}", "failed", 3, (NEW,), answers=(("404", 3),)),
+    )
+    text = render_terminal(build_conformance([_api("coreplexml", operations), _api("h2o3", _ops(2))], "0", "t", 1.0))
+    lines = [line for line in text.splitlines() if "2xx" in line]
+    assert lines == [
+        "coreplexml: 2 conforming operations never answered a valid request with 2xx: only their error answers were "
+        "checked (listed in the report)"
+    ]
