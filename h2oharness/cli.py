@@ -258,7 +258,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     base.add_argument("--api", required=True)
     base.add_argument("--out", type=Path, default=None, help="default: contracts/<api>/known_findings.yaml")
-    base.add_argument("--merge", action="store_true", help="keep the entries already in --out")
+    base.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep every entry already in --out (without it: those the report did not show gone)",
+    )
 
     report = sub.add_parser("report", help="work with written reports")
     report_sub = report.add_subparsers(dest="report_command", required=True)
@@ -683,7 +687,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     """Turn the failures of a report into a known-findings file, so later runs fail only on new ones."""
     import yaml
 
-    from h2oharness.baseline import baseline_from_report, load_baseline
+    from h2oharness.baseline import Baseline, baseline_from_report, entry_dict, load_baseline, refresh
     from h2oharness.report.diff import is_load_report, unreadable
     from h2oharness.report.model import Conformance
 
@@ -706,13 +710,22 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     conformance = Conformance.from_json(text, str(report))  # a malformed one is named, as report diff names it
     out: Path = args.out or _suite_root(None) / "contracts" / api.slug / "known_findings.yaml"
     _check_baseline_source(conformance, api.slug, report, args.merge)
-    known = load_baseline(out) if args.merge else None
-    entries = baseline_from_report(conformance, api.slug, known)
-    if args.merge and out.is_file():
-        entries = list(load_yaml(out.read_text()) or []) + entries
+    known = load_baseline(out)
+    gone: list[str] = []
+    if args.merge:
+        kept: list[dict[str, object]] = list(load_yaml(out.read_text()) or []) if out.is_file() else []
+    else:
+        # a fresh baseline drops only what the report showed gone: the entries of operations it did not test (an
+        # --all-operations sweep's, under a default run) and their hand-written reasons and matches stay
+        standing, gone = refresh(known, conformance, api.slug)
+        known = Baseline(tuple(standing))
+        kept = [entry_dict(entry) for entry in standing]
+    entries = kept + baseline_from_report(conformance, api.slug, known)
     header = "# Known findings of a real server: every report lists them; only new ones fail a run.\n"
     write_output(out, header + yaml.safe_dump(entries, sort_keys=False, width=120), "--out")
     print(f"wrote {out}: {counted(len(entries), 'entry', 'entries')}")
+    if gone:
+        print(f"dropped, not seen again on operations the run tested: {', '.join(gone)}")
     return EXIT_OK
 
 
