@@ -25,7 +25,7 @@ from h2oharness.errors import HarnessError
 from h2oharness.folders import CLAIMED_BY, claim, release
 from h2oharness.http.redact import redact
 from h2oharness.pytest_plugin.conformance import build_report, read_given_documents, report_secrets
-from h2oharness.pytest_plugin.junit import carry_over, read_earlier
+from h2oharness.pytest_plugin.junit import carry_over, drop_nameless, read_earlier
 from h2oharness.pytest_plugin.options import SETTINGS
 from h2oharness.pytest_plugin.progress import PROGRESS, finished_line, read_progress, sweep_line
 from h2oharness.pytest_plugin.recording import DRIFT, RECORD, api_of
@@ -305,6 +305,8 @@ class ReportCollector:
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         """junit.xml (pytest writes it at the session's end, from the failures' text) scrubbed of secrets too."""
         xmlpath = getattr(config.option, "xmlpath", None)
+        if xmlpath:
+            drop_nameless(Path(xmlpath))
         if xmlpath and self.earlier_junit is not None:
             carry_over(self.earlier_junit, Path(xmlpath))
         if xmlpath:
