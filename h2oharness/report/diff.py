@@ -20,6 +20,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from h2oharness.errors import ConfigError
@@ -374,6 +375,12 @@ def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
     out: dict[str, list[str]] = {k: [] for k in kinds}
     notes: list[str] = []
     if old.conformance is not None and new.conformance is not None:
+        if _began(new.conformance) < _began(old.conformance):
+            # given the other way round, every fixed operation reads as newly failing and the other way about
+            notes.append(
+                f"the new report's run began before the old one's ({new.conformance.started_at}, "
+                f"{old.conformance.started_at}): were they given in the other order?"
+            )
         earlier = {(api.slug, api.target): api for api in old.conformance.apis}
         for api in new.conformance.apis:
             before = earlier.pop((api.slug, api.target), None)
@@ -423,6 +430,15 @@ def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
     )
 
 
+def _began(report: Conformance) -> datetime:
+    """When the report's run began; the earliest time for a report that does not say, so no note is made of it."""
+    try:
+        began = datetime.fromisoformat(report.started_at)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return began if began.tzinfo is not None else began.replace(tzinfo=UTC)
+
+
 def _kind(report: ReadReport) -> str:
     if report.conformance is not None and report.load is not None:
         return "a conformance report with a load run"
@@ -440,6 +456,7 @@ def render_diff(diff: ReportDiff) -> str:
     """The diff for a terminal: a section per kind of change that has any, then the verdict."""
     lines = [f"old: {diff.old}", f"new: {diff.new}"]
     sections = (
+        ("notes", diff.notes),  # first: they say how to read what follows (an API not in the old report is all new)
         ("newly failing", diff.newly_failing),
         ("new defects", diff.new_defects),
         ("new errors of the run", diff.new_errors),
@@ -452,7 +469,6 @@ def render_diff(diff: ReportDiff) -> str:
         ("fixed", diff.fixed),
         ("load figures improved (not counted)", diff.improved),
         ("new documentation drift", diff.new_drift),
-        ("notes", diff.notes),
     )
     for title, items in sections:
         if items:
