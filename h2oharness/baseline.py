@@ -202,3 +202,21 @@ def refresh(known: Baseline, report: Conformance, slug: str) -> tuple[list[Known
         if standing:
             kept.append(dataclasses.replace(entry, operations=standing))
     return kept, gone
+
+
+def not_seen_lines(report: Conformance, root: Path, report_dir: Path) -> list[str]:
+    """A line per API whose known findings (``root/contracts/<api>/known_findings.yaml``) the report's real-server run
+    did not see on operations it tested: fixed, or not drawn this time; a baseline from the report drops them.
+
+    An API the harness could not run whole says nothing: its untested operations are not in the report as such.
+    """
+    lines = []
+    for slug in dict.fromkeys(api.slug for api in report.apis if api.target in REAL_TARGETS and not api.errors):
+        known = load_baseline(root / "contracts" / slug / "known_findings.yaml")
+        _, gone = refresh(known, report, slug)
+        if gone:
+            lines.append(
+                f"{slug}: known findings not seen on the operations this run tested (fixed, or not drawn this "
+                f"time): {', '.join(gone)}; `h2oharness baseline --from {report_dir} --api {slug}` drops them"
+            )
+    return lines

@@ -188,3 +188,28 @@ def test_a_baseline_without_merge_keeps_what_the_run_did_not_test_and_drops_what
             "reason": "Bad Allow on H2O-3 3.46.0.12, found by the contract sweep",
         },
     ]
+
+
+def test_a_run_names_the_known_findings_it_no_longer_saw_on_the_operations_it_tested(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a known finding that stopped reproducing was silent: the run passed, and the stale entry stayed in the file to
+    # excuse that failure should it come back
+    from h2oharness.cli import _finish
+
+    report = Conformance.from_json(_report(tmp_path).read_text())
+    fixed = OperationResult("GET", "/3/Fixed", "passed", 3)
+    h2o3 = dataclasses.replace(report.apis[0], operations=(*report.apis[0].operations, fixed))
+    (tmp_path / "conformance.json").write_text(dataclasses.replace(report, apis=(h2o3, report.apis[1])).to_json())
+    known = tmp_path / "suite" / "contracts" / "h2o3" / "known_findings.yaml"
+    known.parent.mkdir(parents=True)
+    known.write_text(
+        ENTRY.format(check="ST101", reason="gone")
+        + "- {check: ST101, operations: ['GET /3/Fixed', 'GET /3/A'], reason: r}\n"
+    )
+    _finish(tmp_path, 1, root=tmp_path / "suite")
+    lines = [line for line in capsys.readouterr().out.splitlines() if "known findings not seen" in line]
+    assert lines == [
+        "h2o3: known findings not seen on the operations this run tested (fixed, or not drawn this time): "
+        f"ST101 GET /3/Fixed; `h2oharness baseline --from {tmp_path} --api h2o3` drops them"
+    ]
