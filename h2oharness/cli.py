@@ -720,8 +720,10 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     _check_baseline_source(conformance, api.slug, report, args.merge)
     known = load_baseline(out)
     gone: list[str] = []
+    stale: list[str] = []
     if args.merge:
         kept: list[dict[str, object]] = list(load_yaml(out.read_text()) or []) if out.is_file() else []
+        stale = refresh(known, conformance, api.slug)[1]  # said, not dropped: --merge only adds
     else:
         # a fresh baseline drops only what the report showed gone: the entries of operations it did not test (an
         # --all-operations sweep's, under a default run) and their hand-written reasons and matches stay
@@ -734,6 +736,8 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     print(f"wrote {out}: {counted(len(entries), 'entry', 'entries')}")
     if gone:
         print(f"dropped, not seen again on operations the run tested: {', '.join(gone)}")
+    if args.merge and stale:
+        print(f"kept (--merge), though not seen again on operations the run tested: {', '.join(stale)}")
     return EXIT_OK
 
 

@@ -170,6 +170,12 @@ def test_a_baseline_without_merge_keeps_what_the_run_did_not_test_and_drops_what
         "- {check: ST108, operations: ['GET /3/Swept'], reason: 'found by the sweep'}\n"
         "- {check: ST103, operations: ['GET /3/Fixed'], reason: 'fixed since'}\n"
     )
+    before = out.read_text()
+    assert main(["baseline", "--from", str(given), "--api", "h2o3", "--out", str(out), "--merge"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == (
+        "kept (--merge), though not seen again on operations the run tested: ST101 GET /3/Fixed, ST103 GET /3/Fixed"
+    )
+    out.write_text(before)
     assert main(["baseline", "--from", str(given), "--api", "h2o3", "--out", str(out)]) == 0
     assert capsys.readouterr().out.splitlines()[1] == (
         "dropped, not seen again on operations the run tested: ST101 GET /3/Fixed, ST103 GET /3/Fixed"
