@@ -271,6 +271,10 @@ def _within(path: str, site: str) -> bool:
     return site == "/" or path == site or path.startswith(site.rstrip("/") + "/")
 
 
+def _was(state: str) -> str:
+    return " (was failing)" if state == "failed" else ""
+
+
 def _compare_api(old: ApiReport | None, new: ApiReport, out: dict[str, list[str]]) -> None:
     where = f"{new.slug} on {new.target}"
     before = {(op.method, op.path): _op_state(op) for op in old.operations} if old is not None else {}
@@ -280,8 +284,9 @@ def _compare_api(old: ApiReport | None, new: ApiReport, out: dict[str, list[str]
             out["untested"].append(f"{where}: {op.method} {op.path} (was {was})")
         elif now == "failed" and was != "failed":
             out["newly_failing"].append(f"{where}: {op.method} {op.path}: {_op_reason(op)}")
-        elif now == "known" and was in ("passed", "untested") and was != now:
-            out["newly_known"].append(f"{where}: {op.method} {op.path}: {_op_reason(op)}")
+        elif now == "known" and was != now:
+            # from failing too: a baseline written in between excused it, which a reviewer of that file wants to see
+            out["newly_known"].append(f"{where}: {op.method} {op.path}: {_op_reason(op)}{_was(was)}")
         elif now == "passed" and was in ("failed", "known"):
             out["fixed"].append(f"{where}: {op.method} {op.path}")
     runs = {s.name: _scenario_state(s) for s in old.scenarios} if old is not None else {}
@@ -292,8 +297,8 @@ def _compare_api(old: ApiReport | None, new: ApiReport, out: dict[str, list[str]
             out["untested"].append(f"{where}: {scenario.label} (was {was})")  # the run's error says why
         elif now == "failed" and was != "failed":
             out["newly_failing"].append(f"{where}: {scenario.label}{reason}")
-        elif now == "known" and was not in ("known", "failed"):
-            out["newly_known"].append(f"{where}: {scenario.label}{reason}")
+        elif now == "known" and was != now:
+            out["newly_known"].append(f"{where}: {scenario.label}{reason}{_was(was)}")
         elif now == "passed" and was in ("failed", "known"):
             out["fixed"].append(f"{where}: {scenario.label}")
     out["new_defects"] += [f"{where}: {line}" for line in _new_defects(old, new)]

@@ -378,3 +378,21 @@ def test_the_notes_come_first_and_say_when_the_two_reports_look_given_the_other_
     assert lines[6] == "newly failing (1):"
     assert main(["report", "diff", str(branch), str(main_run)]) == 0
     assert "other order" not in capsys.readouterr().out
+
+
+def test_an_operation_a_new_baseline_excused_is_listed_as_known_now(tmp_path: Path) -> None:
+    # failing, then a known finding (a baseline written in between): the diff said nothing of it, so a reviewer of
+    # the new known_findings.yaml did not see which failures it excused
+    old = _write(
+        tmp_path / "old",
+        (_op("/3/Known", "failed", SERVER_ERROR),),
+        (ScenarioResult("train", "failed", "oom"),),
+    )
+    known = ScenarioResult("train", "failed", "501", known=True)
+    new = _write(tmp_path / "new", (_op("/3/Known", "failed", KNOWN),), (known,))
+    diff = diff_reports(read_report(old), read_report(new))
+    assert diff.newly_known == (
+        "h2o3 on mock: POST /3/Known: ST101 Server error: 501 (was failing)",
+        "h2o3 on mock: scenario train: 501 (was failing)",
+    )
+    assert diff.regressions == 0
