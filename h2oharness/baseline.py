@@ -22,6 +22,7 @@ Example (``contracts/h2o3/known_findings.yaml``)::
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Iterable
@@ -148,3 +149,74 @@ def baseline_from_report(report: Conformance, slug: str, known: Baseline | None 
         {"check": code, "operations": sorted(ops), "reason": f"{title} on {server}, found by the contract sweep"}
         for code, (title, ops) in sorted(by_check.items())
     ]
+
+
+def entry_dict(entry: KnownFinding) -> dict[str, object]:
+    """A known-findings file's entry for ``entry``, written with the fields it was read from."""
+    out: dict[str, object] = {
+        "check": entry.check,
+        "operations": "*" if entry.operations is None else list(entry.operations),
+    }
+    if entry.match is not None:
+        out["match"] = entry.match
+    if entry.targets != REAL_TARGETS:
+        out["targets"] = list(entry.targets)
+    out["reason"] = entry.reason
+    return out
+
+
+def refresh(known: Baseline, report: Conformance, slug: str) -> tuple[list[KnownFinding], list[str]]:
+    """The entries of ``known`` that ``report`` leaves standing, and what it showed gone (``"ST101 GET /x"``).
+
+    An entry stands on each operation where the report's real-server run saw it again, and on each the run did
+    not test (another scope, a target kind the entry is not for): a default run says nothing of the findings of an
+    ``--all-operations`` sweep. A ``"*"`` entry goes only when the run tested every operation and none showed it.
+    """
+    runs = [api for api in report.apis if api.slug == slug and api.target in REAL_TARGETS]
+    kept: list[KnownFinding] = []
+    gone: list[str] = []
+    for entry in known.entries:
+        applying = [api for api in runs if api.target in entry.targets]
+        tested: set[str] = set()
+        seen: set[str] = set()
+        complete = bool(applying)
+        for api in applying:
+            for op in api.operations:
+                label = f"{op.method} {op.path}"
+                if op.outcome == "untested":
+                    complete = False
+                    continue
+                tested.add(label)
+                for failure in op.failures:
+                    text = f"{failure.message}\n{failure.curl or ''}"
+                    if entry.covers(label, failure.check.partition(" ")[0], text, api.target):
+                        seen.add(label)
+        if entry.operations is None:
+            if seen or not complete:
+                kept.append(entry)
+            else:
+                gone.append(f"{entry.check} *")
+            continue
+        standing = tuple(op for op in entry.operations if op in seen or op not in tested)
+        gone.extend(f"{entry.check} {op}" for op in entry.operations if op not in standing)
+        if standing:
+            kept.append(dataclasses.replace(entry, operations=standing))
+    return kept, gone
+
+
+def not_seen_lines(report: Conformance, root: Path, report_dir: Path) -> list[str]:
+    """A line per API whose known findings (``root/contracts/<api>/known_findings.yaml``) the report's real-server run
+    did not see on operations it tested: fixed, or not drawn this time; a baseline from the report drops them.
+
+    An API the harness could not run whole says nothing: its untested operations are not in the report as such.
+    """
+    lines = []
+    for slug in dict.fromkeys(api.slug for api in report.apis if api.target in REAL_TARGETS and not api.errors):
+        known = load_baseline(root / "contracts" / slug / "known_findings.yaml")
+        _, gone = refresh(known, report, slug)
+        if gone:
+            lines.append(
+                f"{slug}: known findings not seen on the operations this run tested (fixed, or not drawn this "
+                f"time): {', '.join(gone)}; `h2oharness baseline --from {report_dir} --api {slug}` drops them"
+            )
+    return lines

@@ -250,7 +250,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     base.add_argument("--api", required=True)
     base.add_argument("--out", type=Path, default=None, help="default: contracts/<api>/known_findings.yaml")
-    base.add_argument("--merge", action="store_true", help="keep the entries already in --out")
+    base.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep every entry already in --out (without it: those the report did not show gone)",
+    )
 
     report = sub.add_parser("report", help="work with written reports")
     report_sub = report.add_subparsers(dest="report_command", required=True)
@@ -475,7 +479,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         # pytest writes junit.xml and progress.jsonl itself: whatever a server echoed is scrubbed out of them
         scrub_folder(report_dir, secrets)
     if outcome.signal is None and not outcome.timed_out:
-        return _finish(report_dir, outcome.codes[0], secrets, started)
+        return _finish(report_dir, outcome.codes[0], secrets, started, root)
     report = report_dir / "conformance.html"
     written = report.is_file() and report.stat().st_mtime >= started
     so_far = f"the tests done so far are in {report}" if written else "pytest wrote no report"
@@ -547,8 +551,14 @@ def _live_handed(api: ApiInfo, args: argparse.Namespace, password: str | None, t
         return Handed(kind="live", url=named_url(api, args.url), error=why)
 
 
-def _finish(report_dir: Path, pytest_code: int, secrets: Sequence[str] = (), started: float = 0.0) -> int:
-    """Print the report pytest wrote; a conformance.json older than ``started`` is an earlier run's, not this one."""
+def _finish(
+    report_dir: Path, pytest_code: int, secrets: Sequence[str] = (), started: float = 0.0, root: Path | None = None
+) -> int:
+    """Print the report pytest wrote; a conformance.json older than ``started`` is an earlier run's, not this one.
+
+    With the suite's ``root``, it names the known findings a real server's run no longer showed: not counted, but a
+    stale entry would excuse that failure should it come back, unseen in review."""
+    from h2oharness.baseline import not_seen_lines
     from h2oharness.report.model import Conformance
     from h2oharness.report.terminal import render_terminal
 
@@ -557,6 +567,8 @@ def _finish(report_dir: Path, pytest_code: int, secrets: Sequence[str] = (), sta
         raise HarnessError(f"pytest exited with code {pytest_code} and wrote no report in {report_dir}")
     conformance = Conformance.from_json(path.read_text(), str(path))
     print(render_terminal(conformance, secrets))
+    for line in not_seen_lines(conformance, root, report_dir) if root is not None else []:
+        print(line)
     _say(f"reports: {report_dir / 'conformance.html'}, {path}, {report_dir / 'junit.xml'}")
     return conformance.exit_code
 
@@ -675,7 +687,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     """Turn the failures of a report into a known-findings file, so later runs fail only on new ones."""
     import yaml
 
-    from h2oharness.baseline import baseline_from_report, load_baseline
+    from h2oharness.baseline import Baseline, baseline_from_report, entry_dict, load_baseline, refresh
     from h2oharness.report.diff import is_load_report, unreadable
     from h2oharness.report.model import Conformance
 
@@ -698,13 +710,26 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     conformance = Conformance.from_json(text, str(report))  # a malformed one is named, as report diff names it
     out: Path = args.out or _suite_root(None) / "contracts" / api.slug / "known_findings.yaml"
     _check_baseline_source(conformance, api.slug, report, args.merge)
-    known = load_baseline(out) if args.merge else None
-    entries = baseline_from_report(conformance, api.slug, known)
-    if args.merge and out.is_file():
-        entries = list(load_yaml(out.read_text()) or []) + entries
+    known = load_baseline(out)
+    gone: list[str] = []
+    stale: list[str] = []
+    if args.merge:
+        kept: list[dict[str, object]] = list(load_yaml(out.read_text()) or []) if out.is_file() else []
+        stale = refresh(known, conformance, api.slug)[1]  # said, not dropped: --merge only adds
+    else:
+        # a fresh baseline drops only what the report showed gone: the entries of operations it did not test (an
+        # --all-operations sweep's, under a default run) and their hand-written reasons and matches stay
+        standing, gone = refresh(known, conformance, api.slug)
+        known = Baseline(tuple(standing))
+        kept = [entry_dict(entry) for entry in standing]
+    entries = kept + baseline_from_report(conformance, api.slug, known)
     header = "# Known findings of a real server: every report lists them; only new ones fail a run.\n"
     write_output(out, header + yaml.safe_dump(entries, sort_keys=False, width=120), "--out")
     print(f"wrote {out}: {counted(len(entries), 'entry', 'entries')}")
+    if gone:
+        print(f"dropped, not seen again on operations the run tested: {', '.join(gone)}")
+    if args.merge and stale:
+        print(f"kept (--merge), though not seen again on operations the run tested: {', '.join(stale)}")
     return EXIT_OK
 
 

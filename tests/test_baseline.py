@@ -151,3 +151,71 @@ def test_a_report_of_the_mock_alone_is_refused_and_the_mock_left_out_of_one_with
     written = yaml.safe_load(out.read_text())
     assert "GET /3/MockOnly" not in json.dumps(written)
     assert {e["check"]: e["operations"] for e in written}["ST101"] == ["GET /3/A", "GET /3/B"]
+
+
+def test_a_baseline_without_merge_keeps_what_the_run_did_not_test_and_drops_what_it_no_longer_saw(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a default run's baseline replaced an --all-operations sweep's: the findings of operations it left untested
+    # went silently (the next sweep failed on them as new), and every hand-written reason became a generated one
+    report = Conformance.from_json(_report(tmp_path).read_text())
+    untested = OperationResult("GET", "/3/Swept", "untested")
+    passing = OperationResult("GET", "/3/Fixed", "passed", 3)
+    h2o3 = dataclasses.replace(report.apis[0], operations=(*report.apis[0].operations, untested, passing))
+    given = tmp_path / "default-run.json"
+    given.write_text(dataclasses.replace(report, apis=(h2o3,)).to_json())
+    out = tmp_path / "known.yaml"
+    out.write_text(
+        "- {check: ST101, operations: ['GET /3/A', 'GET /3/Fixed'], match: 'at /3', reason: 'ticket H-1'}\n"
+        "- {check: ST108, operations: ['GET /3/Swept'], reason: 'found by the sweep'}\n"
+        "- {check: ST103, operations: ['GET /3/Fixed'], reason: 'fixed since'}\n"
+    )
+    before = out.read_text()
+    assert main(["baseline", "--from", str(given), "--api", "h2o3", "--out", str(out), "--merge"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == (
+        "kept (--merge), though not seen again on operations the run tested: ST101 GET /3/Fixed, ST103 GET /3/Fixed"
+    )
+    out.write_text(before)
+    assert main(["baseline", "--from", str(given), "--api", "h2o3", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == (
+        "dropped, not seen again on operations the run tested: ST101 GET /3/Fixed, ST103 GET /3/Fixed"
+    )
+    assert yaml.safe_load(out.read_text()) == [
+        {"check": "ST101", "operations": ["GET /3/A"], "match": "at /3", "reason": "ticket H-1"},
+        {"check": "ST108", "operations": ["GET /3/Swept"], "reason": "found by the sweep"},
+        {
+            "check": "ST101",
+            "operations": ["GET /3/B"],
+            "reason": "Server error on H2O-3 3.46.0.12, found by the contract sweep",
+        },
+        {
+            "check": "ST204",
+            "operations": ["GET /3/A"],
+            "reason": "Bad Allow on H2O-3 3.46.0.12, found by the contract sweep",
+        },
+    ]
+
+
+def test_a_run_names_the_known_findings_it_no_longer_saw_on_the_operations_it_tested(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a known finding that stopped reproducing was silent: the run passed, and the stale entry stayed in the file to
+    # excuse that failure should it come back
+    from h2oharness.cli import _finish
+
+    report = Conformance.from_json(_report(tmp_path).read_text())
+    fixed = OperationResult("GET", "/3/Fixed", "passed", 3)
+    h2o3 = dataclasses.replace(report.apis[0], operations=(*report.apis[0].operations, fixed))
+    (tmp_path / "conformance.json").write_text(dataclasses.replace(report, apis=(h2o3, report.apis[1])).to_json())
+    known = tmp_path / "suite" / "contracts" / "h2o3" / "known_findings.yaml"
+    known.parent.mkdir(parents=True)
+    known.write_text(
+        ENTRY.format(check="ST101", reason="gone")
+        + "- {check: ST101, operations: ['GET /3/Fixed', 'GET /3/A'], reason: r}\n"
+    )
+    _finish(tmp_path, 1, root=tmp_path / "suite")
+    lines = [line for line in capsys.readouterr().out.splitlines() if "known findings not seen" in line]
+    assert lines == [
+        "h2o3: known findings not seen on the operations this run tested (fixed, or not drawn this time): "
+        f"ST101 GET /3/Fixed; `h2oharness baseline --from {tmp_path} --api h2o3` drops them"
+    ]

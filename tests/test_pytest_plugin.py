@@ -221,6 +221,36 @@ def test_an_interrupted_run_resumes_where_it_stopped_and_reports_whole(pytester:
     assert [s["name"] for s in api["scenarios"]] == ["test_third"]  # without --harness-resume a run starts over
 
 
+def test_a_resumed_runs_junit_xml_holds_the_tests_of_the_sessions_before_it(pytester: pytest.Pytester) -> None:
+    # pytest wrote junit.xml over with the resumed session's tests alone: a failure before the stop left CI's view
+    import xml.etree.ElementTree as ET
+
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_h2o3_resumed.py").write_text(
+        "def test_first():\n    assert 'a' < 'b'\n\n"
+        "def test_broken():\n    assert 1 + 1 == 3, 'the sum is off'\n\n"
+        "def test_third():\n    assert 'b' < 'c'\n"
+    )
+    report = pytester.path / "out"
+    junit = report / "junit.xml"
+    common = ["--harness-report-dir", str(report), "--junitxml", str(junit), "-p", "no:cacheprovider"]
+    pytester.runpytest_inprocess(*common, "-k", "first or broken").assert_outcomes(passed=1, failed=1, deselected=1)
+    pytester.runpytest_inprocess(*common, "--harness-resume").assert_outcomes(passed=1, deselected=2)
+    suite = ET.parse(junit).getroot().find("testsuite")  # noqa: S314
+    assert suite is not None
+    assert {name: suite.get(name) for name in ("tests", "failures", "errors", "skipped")} == {
+        "tests": "3",
+        "failures": "1",
+        "errors": "0",
+        "skipped": "0",
+    }
+    cases = {case.get("name"): case for case in suite.iter("testcase")}
+    assert list(cases) == ["test_first", "test_broken", "test_third"]
+    failure = cases["test_broken"].find("failure")
+    assert failure is not None
+    assert "the sum is off" in (failure.get("message") or "") + (failure.text or "")
+
+
 def test_a_resume_with_another_scope_is_a_usage_error_naming_it(pytester: pytest.Pytester) -> None:
     # progress.jsonl kept no options: the records of a run of other tests or scope were reported as this one's
     pytester.mkdir("scenarios")
@@ -283,11 +313,11 @@ def test_a_users_own_test_meets_an_unusable_target_as_one_line(
     result.stdout.fnmatch_lines(
         [
             f"test_mine.py::test_mine: the live target could not be used: {served.url} refused the credentials*",
-            "test_mine.py::test_mine_too: not run, the live target could not be used, for the reason given in full*",
+            f"test_mine.py::test_mine_too: not run, the live target could not be used: {served.url} refused the*",
         ]
     )
-    # the second says "as above", not the reason again (the short summary quotes each line whole where CI is set)
-    assert not [line for line in result.stdout.lines if "test_mine_too" in line and "refused the credentials" in line]
+    # the second has the reason short, not what to do again; not "as above", which junit.xml's case has nothing above
+    assert not [line for line in result.stdout.lines if "test_mine_too" in line and " -> " in line]
     assert "def target(" not in result.stdout.str()
 
 

@@ -65,6 +65,22 @@ def test_a_test_that_outlasts_the_last_call_is_interrupted_and_the_report_writte
     assert passed == []
 
 
+def test_a_test_cut_short_at_the_last_call_leaves_no_nameless_case_in_junit_xml(pytester: pytest.Pytester) -> None:
+    # pytest opens a junit case at a test's setup and names it at its call: the cut-short test was <testcase time=...
+    # /> with no name, which CI listed as a test without one
+    import xml.etree.ElementTree as ET
+
+    pytester.makeconftest("import h2oharness.pytest_plugin.stopping as stopping\nstopping.LAST_CALL = 1\n")
+    pytester.makepyfile(test_stop=TESTS.format(first="os.kill(os.getpid(), signal.SIGTERM); time.sleep(30)"))
+    junit = pytester.path / "reports" / "junit.xml"
+    result = pytester.runpytest_subprocess(
+        "--harness-report-dir", str(junit.parent), "--junitxml", str(junit), "-p", "no:cacheprovider"
+    )
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    cases = list(ET.parse(junit).iter("testcase"))  # noqa: S314
+    assert [case.get("name") for case in cases if not case.get("name")] == []
+
+
 def test_a_stopped_run_s_report_says_which_api_s_tests_it_did_not_run(pytester: pytest.Pytester) -> None:
     # before, the report of a stopped run read as a whole one (exit 0): a baseline from it dropped the findings of
     # the tests it never ran, and report diff took the run for one that chose to test less

@@ -25,6 +25,7 @@ from h2oharness.errors import HarnessError
 from h2oharness.folders import CLAIMED_BY, claim, release
 from h2oharness.http.redact import redact
 from h2oharness.pytest_plugin.conformance import build_report, read_given_documents, report_secrets
+from h2oharness.pytest_plugin.junit import carry_over, drop_nameless, read_earlier
 from h2oharness.pytest_plugin.options import SETTINGS
 from h2oharness.pytest_plugin.progress import PROGRESS, finished_line, read_progress, sweep_line
 from h2oharness.pytest_plugin.recording import DRIFT, RECORD, api_of
@@ -66,6 +67,8 @@ class ReportCollector:
         self._began = self._shown = time.monotonic()
         # every record, drift entry and crash as it comes, so an interrupted run can be resumed and reported whole
         self.progress = report_dir / PROGRESS
+        #: on resume, the junit.xml of the sessions before this one
+        self.earlier_junit: bytes | None = None
         report_dir.mkdir(parents=True, exist_ok=True)
         if os.environ.get(CLAIMED_BY) != str(os.getppid()):  # else h2oharness run, our parent, holds it for us
             try:
@@ -81,6 +84,9 @@ class ReportCollector:
                 raise pytest.UsageError(str(exc)) from None
             if recorded_options(report_dir) is None:
                 self._save(RUN, options)
+            xmlpath = getattr(config.option, "xmlpath", None)
+            # pytest writes junit.xml over with this session's tests alone: the earlier ones are carried over at the end
+            self.earlier_junit = read_earlier(Path(xmlpath) if xmlpath else None)
             for line in read_progress(report_dir):
                 # a test its target kept from running runs again: its new record replaces that one
                 self.records += [line["record"]] if "record" in line and not line["record"].get("unrun") else []
@@ -299,6 +305,10 @@ class ReportCollector:
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         """junit.xml (pytest writes it at the session's end, from the failures' text) scrubbed of secrets too."""
         xmlpath = getattr(config.option, "xmlpath", None)
+        if xmlpath:
+            drop_nameless(Path(xmlpath))
+        if xmlpath and self.earlier_junit is not None:
+            carry_over(self.earlier_junit, Path(xmlpath))
         if xmlpath:
             scrub_file(Path(xmlpath), self.secrets)
         release(self.report_dir, "run")  # a session run in this process after this one may write the folder

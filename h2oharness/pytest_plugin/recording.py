@@ -139,7 +139,7 @@ def pytest_runtest_makereport(
         exc = call.excinfo.value
         why = f"the {exc.kind} target could not be used: {exc}"
         if _shown_before(item, exc):
-            report.longrepr = f"{item.nodeid}: not run, {_AS_ABOVE.format(kind=exc.kind)}"
+            report.longrepr = f"{item.nodeid}: not run, {_as_before(exc)}"
         else:
             report.longrepr = f"{item.nodeid}: {one_line(why, _LINE_CHARS)} -> {next_step('', why)}"
     if where is None or not final_phase:
@@ -179,7 +179,7 @@ def pytest_runtest_makereport(
     if report.failed and call.excinfo is not None:
         raised = call.excinfo.value
         if isinstance(raised, TargetUnusable) and _shown_before(item, raised):
-            report.longrepr = f"NOT RUN {slug} {_what(record)}: {_AS_ABOVE.format(kind=raised.kind)}"
+            report.longrepr = f"NOT RUN {slug} {_what(record)}: {_as_before(raised)}"
         else:
             report.longrepr = readable_failure(record, raised, str(report.longrepr))
     # a copy: item.user_properties is shared with the teardown report, which must not repeat the record
@@ -187,7 +187,14 @@ def pytest_runtest_makereport(
     return report
 
 
-_AS_ABOVE = "the {kind} target could not be used, for the reason given in full above"
+#: how much of the reason a test after the first one a target kept from running repeats
+_REASON_CHARS = 160
+
+
+def _as_before(exc: TargetUnusable) -> str:
+    """The reason short, without what to do, for each test after the first a target kept from running: CI shows each
+    junit.xml case on its own, where "for the reason given in full above" gave none."""
+    return f"the {exc.kind} target could not be used: {one_line(str(exc), _REASON_CHARS)}"
 
 
 def _shown_before(item: pytest.Item, exc: TargetUnusable) -> bool:

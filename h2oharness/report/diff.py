@@ -20,6 +20,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from h2oharness.errors import ConfigError
@@ -271,6 +272,10 @@ def _within(path: str, site: str) -> bool:
     return site == "/" or path == site or path.startswith(site.rstrip("/") + "/")
 
 
+def _was(state: str) -> str:
+    return " (was failing)" if state == "failed" else ""
+
+
 def _compare_api(old: ApiReport | None, new: ApiReport, out: dict[str, list[str]]) -> None:
     where = f"{new.slug} on {new.target}"
     before = {(op.method, op.path): _op_state(op) for op in old.operations} if old is not None else {}
@@ -280,8 +285,9 @@ def _compare_api(old: ApiReport | None, new: ApiReport, out: dict[str, list[str]
             out["untested"].append(f"{where}: {op.method} {op.path} (was {was})")
         elif now == "failed" and was != "failed":
             out["newly_failing"].append(f"{where}: {op.method} {op.path}: {_op_reason(op)}")
-        elif now == "known" and was in ("passed", "untested") and was != now:
-            out["newly_known"].append(f"{where}: {op.method} {op.path}: {_op_reason(op)}")
+        elif now == "known" and was != now:
+            # from failing too: a baseline written in between excused it, which a reviewer of that file wants to see
+            out["newly_known"].append(f"{where}: {op.method} {op.path}: {_op_reason(op)}{_was(was)}")
         elif now == "passed" and was in ("failed", "known"):
             out["fixed"].append(f"{where}: {op.method} {op.path}")
     runs = {s.name: _scenario_state(s) for s in old.scenarios} if old is not None else {}
@@ -292,8 +298,8 @@ def _compare_api(old: ApiReport | None, new: ApiReport, out: dict[str, list[str]
             out["untested"].append(f"{where}: {scenario.label} (was {was})")  # the run's error says why
         elif now == "failed" and was != "failed":
             out["newly_failing"].append(f"{where}: {scenario.label}{reason}")
-        elif now == "known" and was not in ("known", "failed"):
-            out["newly_known"].append(f"{where}: {scenario.label}{reason}")
+        elif now == "known" and was != now:
+            out["newly_known"].append(f"{where}: {scenario.label}{reason}{_was(was)}")
         elif now == "passed" and was in ("failed", "known"):
             out["fixed"].append(f"{where}: {scenario.label}")
     out["new_defects"] += [f"{where}: {line}" for line in _new_defects(old, new)]
@@ -396,6 +402,12 @@ def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
     out: dict[str, list[str]] = {k: [] for k in kinds}
     notes: list[str] = []
     if old.conformance is not None and new.conformance is not None:
+        if _began(new.conformance) < _began(old.conformance):
+            # given the other way round, every fixed operation reads as newly failing and the other way about
+            notes.append(
+                f"the new report's run began before the old one's ({new.conformance.started_at}, "
+                f"{old.conformance.started_at}): were they given in the other order?"
+            )
         earlier = {(api.slug, api.target): api for api in old.conformance.apis}
         for api in new.conformance.apis:
             before = earlier.pop((api.slug, api.target), None)
@@ -445,6 +457,15 @@ def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
     )
 
 
+def _began(report: Conformance) -> datetime:
+    """When the report's run began; the earliest time for a report that does not say, so no note is made of it."""
+    try:
+        began = datetime.fromisoformat(report.started_at)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return began if began.tzinfo is not None else began.replace(tzinfo=UTC)
+
+
 def _kind(report: ReadReport) -> str:
     if report.conformance is not None and report.load is not None:
         return "a conformance report with a load run"
@@ -462,6 +483,7 @@ def render_diff(diff: ReportDiff) -> str:
     """The diff for a terminal: a section per kind of change that has any, then the verdict."""
     lines = [f"old: {diff.old}", f"new: {diff.new}"]
     sections = (
+        ("notes", diff.notes),  # first: they say how to read what follows (an API not in the old report is all new)
         ("newly failing", diff.newly_failing),
         ("new defects", diff.new_defects),
         ("new errors of the run", diff.new_errors),
@@ -474,7 +496,6 @@ def render_diff(diff: ReportDiff) -> str:
         ("fixed", diff.fixed),
         ("load figures improved (not counted)", diff.improved),
         ("new documentation drift", diff.new_drift),
-        ("notes", diff.notes),
     )
     for title, items in sections:
         if items:

@@ -28,10 +28,12 @@ def _write(
     drift: tuple[DriftEntry, ...] = (),
     p95: dict[str, float] | None = None,
     errors: tuple[str, ...] = (),
+    started: str = "now",
+    slug: str = "h2o3",
 ) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    api = ApiReport("h2o3", "H2O-3", "mock", "http://h", operations, scenarios, drift, errors=errors)
-    (folder / "conformance.json").write_text(build_conformance([api], "0.1.0", "now", 1.0).to_json())
+    api = ApiReport(slug, slug, "mock", "http://h", operations, scenarios, drift, errors=errors)
+    (folder / "conformance.json").write_text(build_conformance([api], "0.1.0", started, 1.0).to_json())
     if p95 is not None:
         entries = [{"key": key, "p95": value} for key, value in p95.items()]
         (folder / "load.json").write_text(json.dumps({"entries": entries}))
@@ -368,3 +370,43 @@ def test_a_schema_violation_an_older_report_named_by_its_anyof_site_is_not_new(t
     # the same finding at /3/x; /3/y's violation is of a field outside the old site: a new defect
     assert len(diff.new_defects) == 1, diff.new_defects
     assert "POST /3/y: type at /b/c" in diff.new_defects[0]
+
+
+def test_the_notes_come_first_and_say_when_the_two_reports_look_given_the_other_way_round(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the notes came last, after every line they qualify ("coreplexml on mock is not in the old report: all of it
+    # counts as new" under 100 lines of new drift); and two reports given the other way round read fixed as broken
+    broken = (_op("/3/Parse", "failed", SERVER_ERROR),)
+    main_run = _write(tmp_path / "main", (_op("/3/Parse", "passed"),), started="2026-12-05T10:00:00Z")
+    branch = _write(tmp_path / "branch", broken, started="2026-12-05T09:00:00Z", slug="coreplexml")
+    assert main(["report", "diff", str(main_run), str(branch)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2:6] == [
+        "notes (3):",
+        "  the new report's run began before the old one's (2026-12-05T09:00:00Z, 2026-12-05T10:00:00Z): were they "
+        "given in the other order?",
+        "  coreplexml on mock is not in the old report: all of it counts as new",
+        "  h2o3 on mock is only in the old report",
+    ]
+    assert lines[6] == "newly failing (1):"
+    assert main(["report", "diff", str(branch), str(main_run)]) == 0
+    assert "other order" not in capsys.readouterr().out
+
+
+def test_an_operation_a_new_baseline_excused_is_listed_as_known_now(tmp_path: Path) -> None:
+    # failing, then a known finding (a baseline written in between): the diff said nothing of it, so a reviewer of
+    # the new known_findings.yaml did not see which failures it excused
+    old = _write(
+        tmp_path / "old",
+        (_op("/3/Known", "failed", SERVER_ERROR),),
+        (ScenarioResult("train", "failed", "oom"),),
+    )
+    known = ScenarioResult("train", "failed", "501", known=True)
+    new = _write(tmp_path / "new", (_op("/3/Known", "failed", KNOWN),), (known,))
+    diff = diff_reports(read_report(old), read_report(new))
+    assert diff.newly_known == (
+        "h2o3 on mock: POST /3/Known: ST101 Server error: 501 (was failing)",
+        "h2o3 on mock: scenario train: 501 (was failing)",
+    )
+    assert diff.regressions == 0
