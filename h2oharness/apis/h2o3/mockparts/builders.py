@@ -17,7 +17,8 @@ from typing import Any
 
 from h2oharness.apis.h2o3.mockparts import learn, metadata
 from h2oharness.apis.h2o3.mockparts.doubles import java_string
-from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
+from h2oharness.apis.h2o3.mockparts.frames import SETUP_TYPE, Column, Frame
+from h2oharness.apis.h2o3.mockparts.javaset import hash_set_order
 from h2oharness.apis.h2o3.mockparts.params import OBJECT_ARRAYS, KeyRef
 from h2oharness.apis.h2o3.mockparts.wire import (
     BUILDER_ILLEGAL,
@@ -66,6 +67,7 @@ COMMON_TRACES = (
 )
 CV_TRACES = COMMON_TRACES[:4]
 TWEEDIE_HINT = "Only for Tweedie Distribution."
+QUANTILE_HINT = "Quantile (alpha) is only used for Quantile regression."
 DIST_TRACES = COMMON_TRACES[5:7]
 FOLD_COLUMN_TRACE = ("fold_column", "Fold column is ignored when nfolds > 1.")
 RESPONSE_NOT_SET = "Response column parameter not set."
@@ -96,6 +98,10 @@ GLM_TRACES = (
 TREE_FIELDS = frozenset({"ntrees", "max_depth", "min_rows", "sample_rate", "learn_rate", "distribution"})
 LOG_LEVELS = {"ERRR": 1, "WARN": 2, "INFO": 3, "TRACE": 5}
 # the hint a real server appends to a response that does not fit the family or distribution
+BINARY_RESPONSE_WARNING = (
+    "We have detected that your response column has only 2 unique values (0/1). If you wish to train a binary "
+    "model instead of a regression model, convert your target column to categorical before training."
+)
 RESPONSE_HINT = "\n\nFor more information visit:\n  https://github.com/h2oai/h2o-3/discussions/15513"
 
 
@@ -153,7 +159,9 @@ def validate(algo: str, values: dict[str, Any], frame: Frame) -> list[tuple[str,
         message = f"Response column '{response_name}' {RESPONSE_NOT_FOUND}"
         errors += [("response_column", message), ("response_column", message)]
     elif response is not None and not response.has_numbers:
-        errors.append(("response_column", f"Response column '{response_name}' must be numeric or categorical."))
+        # H2O-3's Vec.TYPE_STR names the type, as ModelBuilder.checkResponseVariable says it
+        used = SETUP_TYPE.get(response.type, response.type)
+        errors.append(("response_column", f"Use numerical, categorical or time variable. Currently used {used}"))
     elif response is not None and values.get("check_constant_response", True) and _constant(response):
         errors.append(("response", "Response cannot be constant."))
     # the training frame's columns after the drops: predictors, the special columns found, the response found
@@ -222,6 +230,16 @@ def weighted_rows(values: dict[str, Any], frame: Frame) -> float:
     return frame.rows * weights.rollups().mean
 
 
+def response_warnings(values: dict[str, Any], frame: Frame) -> list[tuple[str, str]]:
+    """The WARN for a numeric response of two values, 0 and 1 (or -1 and 1), as ModelBuilder.init sends it: before a
+    GLM of the binomial family makes its response categorical too."""
+    response = _response_column(values, frame)
+    if response is None or response.type == "enum" or not response.has_numbers:
+        return []
+    seen = {v for v in response.numbers if not math.isnan(v)}
+    return [("response", BINARY_RESPONSE_WARNING)] if seen in ({0.0, 1.0}, {-1.0, 1.0}) else []
+
+
 def _constant(col: Column) -> bool:
     r = col.rollups()
     return r.missing < col.rows and r.mins[0] == r.maxs[0]
@@ -243,8 +261,10 @@ def dropped_columns(values: dict[str, Any], frame: Frame) -> list[str]:
 
 
 def drop_warning(dropped: list[str]) -> list[tuple[str, str, str]]:
-    """The WARN a real server sends for the columns it drops (none without any)."""
-    return [("WARN", "train", f"Dropping bad and constant columns: [{', '.join(dropped)}]")] if dropped else []
+    """The WARN a real server sends for the columns it drops (none without any), listed as the HashSet it prints
+    (ModelBuilder.FilterCols) orders them."""
+    listed = ", ".join(hash_set_order(dropped))
+    return [("WARN", "train", f"Dropping bad and constant columns: [{listed}]")] if dropped else []
 
 
 def predictors(values: dict[str, Any], frame: Frame) -> list[str]:
@@ -281,7 +301,7 @@ def traces(
     """
     items = [FOLD_COLUMN_TRACE] if nfolds > 1 else []
     items += [t for t in COMMON_TRACES if (nfolds == 0 or t not in CV_TRACES) and (response or t not in DIST_TRACES)]
-    if category == "Regression" and (algo != "glm" or not response) and not unset:
+    if category == "Regression" and not unset:
         items += REGRESSION_TRACES
     items += TAIL_TRACES if not unset else ()
     if algo == "glm":
@@ -290,10 +310,15 @@ def traces(
 
 
 def build_messages(
-    algo: str, category: str, errors: list[tuple[str, str]], nfolds: int = 0, dropped: list[str] | None = None
+    algo: str,
+    category: str,
+    errors: list[tuple[str, str]],
+    nfolds: int = 0,
+    dropped: list[str] | None = None,
+    warnings: list[tuple[str, str]] | None = None,
 ) -> list[tuple[str, str, str]]:
-    """The validation messages of a build: the hints with each ERRR (and the WARN for ``dropped`` columns) where a
-    real server puts them.
+    """The validation messages of a build: the hints with each ERRR (and the WARN for ``dropped`` columns, and the
+    response's ``warnings`` from ``response_warnings``) where a real server puts them.
 
     nfolds's errors come first of all; ModelBuilder's other checks land amid its hints: a response column not found
     is reported before and again after the columns are dropped, a training frame left with too few columns and a
@@ -313,8 +338,11 @@ def build_messages(
     around_drop = [*not_found[:1], *drop_warning(dropped or []), *not_found[1:], *early]
     for after, placed in (
         ("Balance classes is false, hide max_after_balance_size", later),
+        (QUANTILE_HINT, [("WARN", f, m) for f, m in warnings or []]),
         (TWEEDIE_HINT, around_drop),
     ):
+        if not placed:
+            continue
         at = next(i for i, (_, _, m) in enumerate(messages) if m == after) + 1
         messages[at:at] = placed
     messages[:0] = [("ERRR", f, m) for f, m in errors if f == "nfolds"]
@@ -421,10 +449,11 @@ def builder_error(
     values: dict[str, Any],
     category: str,
     dropped: list[str] | None = None,
+    warnings: list[tuple[str, str]] | None = None,
 ) -> H2OError:
     """The 412 H2OModelBuilderErrorV3 a real server sends when a build fails validation."""
     info = ALGOS[algo]
-    messages = build_messages(algo, category, errors, nfolds_of(values), dropped)
+    messages = build_messages(algo, category, errors, nfolds_of(values), dropped, warnings)
     # the details list the ERRRs in the order of the messages
     details = "\n".join(f"ERRR on field: _{f}: {m}" for t, f, m in messages if t == "ERRR")
     text = f"Illegal argument(s) for {info.upper} model: {model_id}.  Details: {details}\n"
