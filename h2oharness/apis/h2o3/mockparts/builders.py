@@ -72,6 +72,9 @@ DIST_TRACES = COMMON_TRACES[5:7]
 FOLD_COLUMN_TRACE = ("fold_column", "Fold column is ignored when nfolds > 1.")
 RESPONSE_NOT_SET = "Response column parameter not set."
 RESPONSE_NOT_FOUND = "not found in the training frame"
+SPECIAL_COLUMNS = (("weights_column", "Weights"), ("offset_column", "Offset"), ("fold_column", "Fold"))
+OFFSET_IS_WEIGHTS = "Offset must be different from weights"
+DRF_NO_OFFSET = "Offsets are not yet supported for DRF."
 REGRESSION_TRACES = (
     ("balance_classes", "Balance classes is only applicable to classification problems."),
     ("class_sampling_factors", "Class sampling factors is only applicable to classification problems."),
@@ -155,14 +158,23 @@ def validate(algo: str, values: dict[str, Any], frame: Frame) -> list[tuple[str,
     # an empty name is a column named '', not found, as a real server reads it; only a missing one is not set
     response_name = values.get("response_column")
     response = _response_column(values, frame)
+    # ModelBuilder.separateFeatureVecs looks for the special columns, then the response, once before the columns
+    # are dropped and once after: each one not found (a name of "" too) is reported twice
+    one_pass = [
+        (field, f"{label} column '{values[field]}' {RESPONSE_NOT_FOUND}")
+        for field, label in SPECIAL_COLUMNS
+        if values.get(field) is not None and frame.column(values[field]) is None
+    ]
     if response_name is not None and response is None:
-        message = f"Response column '{response_name}' {RESPONSE_NOT_FOUND}"
-        errors += [("response_column", message), ("response_column", message)]
-    elif response is not None and not response.has_numbers:
+        one_pass.append(("response_column", f"Response column '{response_name}' {RESPONSE_NOT_FOUND}"))
+    errors += one_pass * 2
+    if response is None:
+        pass
+    elif not response.has_numbers:
         # H2O-3's Vec.TYPE_STR names the type, as ModelBuilder.checkResponseVariable says it
         used = SETUP_TYPE.get(response.type, response.type)
         errors.append(("response_column", f"Use numerical, categorical or time variable. Currently used {used}"))
-    elif response is not None and values.get("check_constant_response", True) and _constant(response):
+    elif values.get("check_constant_response", True) and _constant(response):
         errors.append(("response", "Response cannot be constant."))
     # the training frame's columns after the drops: predictors, the special columns found, the response found
     specials = {str(values.get(s)) for s in ("weights_column", "offset_column", "fold_column") if values.get(s)}
@@ -184,6 +196,12 @@ def validate(algo: str, values: dict[str, Any], frame: Frame) -> list[tuple[str,
             )
         elif family == "multinomial" and response.type != "enum":
             errors.append(("family", "Multinomial requires a categorical response"))
+    if (
+        algo == "glm"
+        and values.get("offset_column") is not None
+        and values["offset_column"] == values.get("weights_column")
+    ):
+        errors.append(("offset_column", OFFSET_IS_WEIGHTS))
     return errors
 
 
@@ -210,6 +228,8 @@ def _tree_errors(algo: str, values: dict[str, Any], frame: Frame, response: Colu
     sample_rate = values.get("sample_rate", 1.0)
     if not 0 < sample_rate <= 1:
         errors.append(("sample_rate", f"sample_rate should be in interval ]0,1] but it is {sample_rate}."))
+    if algo == "drf" and values.get("offset_column") is not None:
+        errors.append(("offset_column", DRF_NO_OFFSET))
     if algo == "gbm":
         learn_rate = values.get("learn_rate", 0.1)
         if not 0 < learn_rate <= 1:
@@ -324,18 +344,35 @@ def build_messages(
     is reported before and again after the columns are dropped, a training frame left with too few columns and a
     response column not given come later than the others; SharedTree's and GBM's or DRF's come after them all.
     """
-    no_response = [e for e in errors if e[1] == RESPONSE_NOT_SET or e[1].endswith(RESPONSE_NOT_FOUND)]
+    no_response = [
+        e
+        for e in errors
+        if e[1] == RESPONSE_NOT_SET or (e[0] == "response_column" and e[1].endswith(RESPONSE_NOT_FOUND))
+    ]
     unset = [e for e in no_response if e[1] == RESPONSE_NOT_SET]
     messages = traces(algo, category, nfolds, response=not no_response, unset=bool(unset))
-    late = TREE_FIELDS if algo in ("gbm", "drf") else frozenset()
+
+    def is_late(field: str, message: str) -> bool:  # SharedTree's and GBM's or DRF's checks
+        return algo in ("gbm", "drf") and (field in TREE_FIELDS or message == DRF_NO_OFFSET)
+
+    # each column not found is reported in two passes, the columns dropped between them
     not_found = [("ERRR", f, m) for f, m in errors if m.endswith(RESPONSE_NOT_FOUND)]
+    half = len(not_found) // 2
     later = [("ERRR", f, m) for f, m in errors if f == "train" or (f, m) in unset]
+    glm_late = [("ERRR", f, m) for f, m in errors if m == OFFSET_IS_WEIGHTS]
     early = [
         ("ERRR", f, m)
         for f, m in errors
-        if f not in late and f not in ("nfolds", "train") and (f, m) not in unset and not m.endswith(RESPONSE_NOT_FOUND)
+        if not is_late(f, m)
+        and f not in ("nfolds", "train")
+        and (f, m) not in unset
+        and not m.endswith(RESPONSE_NOT_FOUND)
+        and m != OFFSET_IS_WEIGHTS
     ]
-    around_drop = [*not_found[:1], *drop_warning(dropped or []), *not_found[1:], *early]
+    around_drop = [*not_found[:half], *drop_warning(dropped or []), *not_found[half:], *early]
+    if glm_late:  # GLM's own check, after its class-balancing hints (three of the same text)
+        at = next(i for i, (_, _, m) in enumerate(messages) if m == GLM_TRACES[3][1])
+        messages[at:at] = glm_late
     for after, placed in (
         ("Balance classes is false, hide max_after_balance_size", later),
         (QUANTILE_HINT, [("WARN", f, m) for f, m in warnings or []]),
@@ -346,7 +383,7 @@ def build_messages(
         at = next(i for i, (_, _, m) in enumerate(messages) if m == after) + 1
         messages[at:at] = placed
     messages[:0] = [("ERRR", f, m) for f, m in errors if f == "nfolds"]
-    messages += [("ERRR", f, m) for f, m in errors if f in late]
+    messages += [("ERRR", f, m) for f, m in errors if is_late(f, m)]
     return messages
 
 
