@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from h2oharness.apis.h2o3.mockparts import csvparse, learn, metadata, metrics, params, tiebreak
+from h2oharness.apis.h2o3.mockparts import csvparse, javaset, learn, metadata, metrics, params, tiebreak
 from h2oharness.apis.h2o3.mockparts.calls import hex_name
 from h2oharness.apis.h2o3.mockparts.doubles import java_string
 from h2oharness.apis.h2o3.mockparts.frames import Frame
@@ -250,3 +250,18 @@ def test_a_tie_between_classes_is_broken_by_the_row_and_the_priors() -> None:
     assert len(picks) > 1  # each row draws for itself
     assert {tiebreak.label(even, [0.0, 1.0, 0.0], [float(i)]) for i in range(40)} == {1}  # a class of no rows loses
     assert tiebreak.label([0.5, 0.5, 0.0], None, [3.0]) in (0, 1)  # without priors: one of the tied best
+
+
+def test_strings_hash_and_a_hash_set_lists_them_as_java_does() -> None:
+    # each expected value printed by Java 17 (String.hashCode, a new HashSet<>(n) of the names, toString)
+    assert javaset.string_hash("hello") == 99162322
+    assert javaset.string_hash("\u00e9t\u00e9") == 227742
+    assert javaset.string_hash("\U0001f600x") == 54959989  # a surrogate pair hashes as two code units
+    assert javaset.hash_set_order(["k", "s", "u"]) == ["u", "k", "s"]
+    assert javaset.hash_set_order(["alpha", "beta", "gamma", "delta", "eps"]) == [
+        "delta",
+        "eps",
+        "beta",
+        "gamma",
+        "alpha",
+    ]

@@ -1,7 +1,8 @@
 """Refusals of the mock against a real local H2O-3 3.46.0.12: builds on a frame too small for a tree to split
 (GBM's and DRF's ``min_rows``, weighted or not) get the same status, schema, message and validation messages in
 the same places, and the builds a real server accepts on that frame are accepted; so do builds on a frame whose
-predictors are all constant, and ones with an empty response column; a grid search without a training frame (nor a
+predictors are all constant, and ones with an empty response column, or a weights or offset column that is not in
+the frame (``weights_column=""`` among them: refused, not ignored); a grid search without a training frame (nor a
 grid id to name it) gets the same 400."""
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ BUILDS: dict[str, tuple[str, dict[str, str | None]]] = {
     "gbm_missing_response": ("gbm", {"response_column": "nope"}),
     "glm_no_response": ("glm", {"response_column": None}),
     "gbm_nfolds_3_no_response": ("gbm", {"min_rows": "1", "nfolds": "3", "response_column": None}),
+    # a special column not found (a name of "" too) is refused, before and after the drop, ahead of the response
+    "gbm_empty_weights": ("gbm", {"min_rows": "1", "weights_column": ""}),
+    "glm_empty_weights": ("glm", {"weights_column": ""}),
+    "gbm_missing_weights_and_response": ("gbm", {"weights_column": "nope", "response_column": "nope2"}),
+    "glm_empty_weights_and_offset": ("glm", {"weights_column": "", "offset_column": ""}),  # and offset == weights
+    "drf_missing_offset": ("drf", {"min_rows": "1", "offset_column": "nope"}),  # and DRF takes no offset
 }
 # on 20 rows whose only predictor is constant (x=1, the label alternating): dropped with a WARN, and too few columns
 CONSTANT_BUILDS: dict[str, tuple[str, dict[str, str | None]]] = {

@@ -25,7 +25,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from h2oharness.apis.h2o3.mockparts import builders, crossval, grid_metrics, learn, metadata, training
+from h2oharness.apis.h2o3.mockparts import builders, crossval, grid_metrics, learn, metadata, tiebreak, training
 from h2oharness.apis.h2o3.mockparts.calls import Call, Reply, job_json
 from h2oharness.apis.h2o3.mockparts.doubles import fsum
 from h2oharness.apis.h2o3.mockparts.frames import Frame
@@ -165,8 +165,9 @@ def build(state: H2O3MockState, call: Call) -> Reply:
     algos = algos[: max(1, min(max_models, len(algos)))]
     training_copy = Frame(f"{project}_training_{frame.name}", frame.columns)
     split = None
-    if nfolds == 0 and validation is None and frame.rows > 2:
-        training_copy, split = _split(frame, project, seed)
+    cut = nfolds == 0 and validation is None
+    if cut:
+        training_copy, split = _split(frame, project)
         validation = split
     if nfolds == 0:
         board_frame = board_frame or validation
@@ -178,7 +179,7 @@ def build(state: H2O3MockState, call: Call) -> Reply:
     if nfolds == 0:
         run.events.append((now, "INFO", "Validation", NO_CV, None, ""))
     run.events.append((now, "INFO", "Validation", f"Build control seed: {seed}", None, ""))
-    if split is not None:
+    if cut:
         run.events.append((now, "INFO", "DataImport", SPLIT, None, ""))
     bases = []
     suffix = run_name
@@ -508,18 +509,19 @@ def _ensemble_parameters(model_id: str, bases: list[Model], frame: str, response
     return out
 
 
-def _split(frame: Frame, project: str, seed: int) -> tuple[Frame, Frame]:
+def _split(frame: Frame, project: str) -> tuple[Frame, Frame | None]:
     """The training and validation frames a run without cross-validation nor a validation frame cuts from its
-    training frame: about 90/10, by a seeded draw per row (a real server's own split takes other rows)."""
-    draw = random.Random(seed if seed != -1 else project)
-    # a small frame's draw may take nearly every row: the models keep two to learn from (one row holds no
-    # predictor that varies, and the mock's models then predicted nothing)
-    valid = ([r for r in range(frame.rows) if draw.random() < 0.1] or [frame.rows - 1])[: frame.rows - 2]
-    kept = sorted(set(range(frame.rows)) - set(valid))
-    return (
-        Frame(f"{project}_training_{frame.name}", [c.take(kept) for c in frame.columns]),
-        Frame(f"{project}_validation_{frame.name}", [c.take(valid) for c in frame.columns]),
-    )
+    training frame, 90/10, as ShuffleSplitFrame cuts it: a row goes to validation when its draw is 0.9 or more, the
+    draws from a ``java.util.Random`` seeded with the run's seed times the chunk's index. The mock's frames are one
+    chunk, so the seed is 0 whatever the run's seed (a real frame of several chunks draws otherwise). No validation
+    frame when no row was drawn (a frame of 7 rows or fewer)."""
+    draw = tiebreak.JavaRandom(0)
+    valid = [r for r in range(frame.rows) if draw.next_double() >= 0.9]
+    kept = [r for r in range(frame.rows) if r not in set(valid)]
+    training_copy = Frame(f"{project}_training_{frame.name}", [c.take(kept) for c in frame.columns])
+    if not valid:
+        return training_copy, None
+    return training_copy, Frame(f"{project}_validation_{frame.name}", [c.take(valid) for c in frame.columns])
 
 
 def _frame_key(name: str | None) -> JSONDict | None:

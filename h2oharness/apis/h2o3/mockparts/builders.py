@@ -17,7 +17,8 @@ from typing import Any
 
 from h2oharness.apis.h2o3.mockparts import learn, metadata
 from h2oharness.apis.h2o3.mockparts.doubles import java_string
-from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
+from h2oharness.apis.h2o3.mockparts.frames import SETUP_TYPE, Column, Frame
+from h2oharness.apis.h2o3.mockparts.javaset import hash_set_order
 from h2oharness.apis.h2o3.mockparts.params import OBJECT_ARRAYS, KeyRef
 from h2oharness.apis.h2o3.mockparts.wire import (
     BUILDER_ILLEGAL,
@@ -66,10 +67,14 @@ COMMON_TRACES = (
 )
 CV_TRACES = COMMON_TRACES[:4]
 TWEEDIE_HINT = "Only for Tweedie Distribution."
+QUANTILE_HINT = "Quantile (alpha) is only used for Quantile regression."
 DIST_TRACES = COMMON_TRACES[5:7]
 FOLD_COLUMN_TRACE = ("fold_column", "Fold column is ignored when nfolds > 1.")
 RESPONSE_NOT_SET = "Response column parameter not set."
 RESPONSE_NOT_FOUND = "not found in the training frame"
+SPECIAL_COLUMNS = (("weights_column", "Weights"), ("offset_column", "Offset"), ("fold_column", "Fold"))
+OFFSET_IS_WEIGHTS = "Offset must be different from weights"
+DRF_NO_OFFSET = "Offsets are not yet supported for DRF."
 REGRESSION_TRACES = (
     ("balance_classes", "Balance classes is only applicable to classification problems."),
     ("class_sampling_factors", "Class sampling factors is only applicable to classification problems."),
@@ -96,6 +101,10 @@ GLM_TRACES = (
 TREE_FIELDS = frozenset({"ntrees", "max_depth", "min_rows", "sample_rate", "learn_rate", "distribution"})
 LOG_LEVELS = {"ERRR": 1, "WARN": 2, "INFO": 3, "TRACE": 5}
 # the hint a real server appends to a response that does not fit the family or distribution
+BINARY_RESPONSE_WARNING = (
+    "We have detected that your response column has only 2 unique values (0/1). If you wish to train a binary "
+    "model instead of a regression model, convert your target column to categorical before training."
+)
 RESPONSE_HINT = "\n\nFor more information visit:\n  https://github.com/h2oai/h2o-3/discussions/15513"
 
 
@@ -149,12 +158,23 @@ def validate(algo: str, values: dict[str, Any], frame: Frame) -> list[tuple[str,
     # an empty name is a column named '', not found, as a real server reads it; only a missing one is not set
     response_name = values.get("response_column")
     response = _response_column(values, frame)
+    # ModelBuilder.separateFeatureVecs looks for the special columns, then the response, once before the columns
+    # are dropped and once after: each one not found (a name of "" too) is reported twice
+    one_pass = [
+        (field, f"{label} column '{values[field]}' {RESPONSE_NOT_FOUND}")
+        for field, label in SPECIAL_COLUMNS
+        if values.get(field) is not None and frame.column(values[field]) is None
+    ]
     if response_name is not None and response is None:
-        message = f"Response column '{response_name}' {RESPONSE_NOT_FOUND}"
-        errors += [("response_column", message), ("response_column", message)]
-    elif response is not None and not response.has_numbers:
-        errors.append(("response_column", f"Response column '{response_name}' must be numeric or categorical."))
-    elif response is not None and values.get("check_constant_response", True) and _constant(response):
+        one_pass.append(("response_column", f"Response column '{response_name}' {RESPONSE_NOT_FOUND}"))
+    errors += one_pass * 2
+    if response is None:
+        pass
+    elif not response.has_numbers:
+        # H2O-3's Vec.TYPE_STR names the type, as ModelBuilder.checkResponseVariable says it
+        used = SETUP_TYPE.get(response.type, response.type)
+        errors.append(("response_column", f"Use numerical, categorical or time variable. Currently used {used}"))
+    elif values.get("check_constant_response", True) and _constant(response):
         errors.append(("response", "Response cannot be constant."))
     # the training frame's columns after the drops: predictors, the special columns found, the response found
     specials = {str(values.get(s)) for s in ("weights_column", "offset_column", "fold_column") if values.get(s)}
@@ -176,6 +196,12 @@ def validate(algo: str, values: dict[str, Any], frame: Frame) -> list[tuple[str,
             )
         elif family == "multinomial" and response.type != "enum":
             errors.append(("family", "Multinomial requires a categorical response"))
+    if (
+        algo == "glm"
+        and values.get("offset_column") is not None
+        and values["offset_column"] == values.get("weights_column")
+    ):
+        errors.append(("offset_column", OFFSET_IS_WEIGHTS))
     return errors
 
 
@@ -202,6 +228,8 @@ def _tree_errors(algo: str, values: dict[str, Any], frame: Frame, response: Colu
     sample_rate = values.get("sample_rate", 1.0)
     if not 0 < sample_rate <= 1:
         errors.append(("sample_rate", f"sample_rate should be in interval ]0,1] but it is {sample_rate}."))
+    if algo == "drf" and values.get("offset_column") is not None:
+        errors.append(("offset_column", DRF_NO_OFFSET))
     if algo == "gbm":
         learn_rate = values.get("learn_rate", 0.1)
         if not 0 < learn_rate <= 1:
@@ -220,6 +248,16 @@ def weighted_rows(values: dict[str, Any], frame: Frame) -> float:
     if weights is None or not weights.has_numbers:
         return float(frame.rows)
     return frame.rows * weights.rollups().mean
+
+
+def response_warnings(values: dict[str, Any], frame: Frame) -> list[tuple[str, str]]:
+    """The WARN for a numeric response of two values, 0 and 1 (or -1 and 1), as ModelBuilder.init sends it: before a
+    GLM of the binomial family makes its response categorical too."""
+    response = _response_column(values, frame)
+    if response is None or response.type == "enum" or not response.has_numbers:
+        return []
+    seen = {v for v in response.numbers if not math.isnan(v)}
+    return [("response", BINARY_RESPONSE_WARNING)] if seen in ({0.0, 1.0}, {-1.0, 1.0}) else []
 
 
 def _constant(col: Column) -> bool:
@@ -243,8 +281,10 @@ def dropped_columns(values: dict[str, Any], frame: Frame) -> list[str]:
 
 
 def drop_warning(dropped: list[str]) -> list[tuple[str, str, str]]:
-    """The WARN a real server sends for the columns it drops (none without any)."""
-    return [("WARN", "train", f"Dropping bad and constant columns: [{', '.join(dropped)}]")] if dropped else []
+    """The WARN a real server sends for the columns it drops (none without any), listed as the HashSet it prints
+    (ModelBuilder.FilterCols) orders them."""
+    listed = ", ".join(hash_set_order(dropped))
+    return [("WARN", "train", f"Dropping bad and constant columns: [{listed}]")] if dropped else []
 
 
 def predictors(values: dict[str, Any], frame: Frame) -> list[str]:
@@ -281,7 +321,7 @@ def traces(
     """
     items = [FOLD_COLUMN_TRACE] if nfolds > 1 else []
     items += [t for t in COMMON_TRACES if (nfolds == 0 or t not in CV_TRACES) and (response or t not in DIST_TRACES)]
-    if category == "Regression" and (algo != "glm" or not response) and not unset:
+    if category == "Regression" and not unset:
         items += REGRESSION_TRACES
     items += TAIL_TRACES if not unset else ()
     if algo == "glm":
@@ -290,35 +330,60 @@ def traces(
 
 
 def build_messages(
-    algo: str, category: str, errors: list[tuple[str, str]], nfolds: int = 0, dropped: list[str] | None = None
+    algo: str,
+    category: str,
+    errors: list[tuple[str, str]],
+    nfolds: int = 0,
+    dropped: list[str] | None = None,
+    warnings: list[tuple[str, str]] | None = None,
 ) -> list[tuple[str, str, str]]:
-    """The validation messages of a build: the hints with each ERRR (and the WARN for ``dropped`` columns) where a
-    real server puts them.
+    """The validation messages of a build: the hints with each ERRR (and the WARN for ``dropped`` columns, and the
+    response's ``warnings`` from ``response_warnings``) where a real server puts them.
 
     nfolds's errors come first of all; ModelBuilder's other checks land amid its hints: a response column not found
     is reported before and again after the columns are dropped, a training frame left with too few columns and a
     response column not given come later than the others; SharedTree's and GBM's or DRF's come after them all.
     """
-    no_response = [e for e in errors if e[1] == RESPONSE_NOT_SET or e[1].endswith(RESPONSE_NOT_FOUND)]
+    no_response = [
+        e
+        for e in errors
+        if e[1] == RESPONSE_NOT_SET or (e[0] == "response_column" and e[1].endswith(RESPONSE_NOT_FOUND))
+    ]
     unset = [e for e in no_response if e[1] == RESPONSE_NOT_SET]
     messages = traces(algo, category, nfolds, response=not no_response, unset=bool(unset))
-    late = TREE_FIELDS if algo in ("gbm", "drf") else frozenset()
+
+    def is_late(field: str, message: str) -> bool:  # SharedTree's and GBM's or DRF's checks
+        return algo in ("gbm", "drf") and (field in TREE_FIELDS or message == DRF_NO_OFFSET)
+
+    # each column not found is reported in two passes, the columns dropped between them
     not_found = [("ERRR", f, m) for f, m in errors if m.endswith(RESPONSE_NOT_FOUND)]
+    half = len(not_found) // 2
     later = [("ERRR", f, m) for f, m in errors if f == "train" or (f, m) in unset]
+    glm_late = [("ERRR", f, m) for f, m in errors if m == OFFSET_IS_WEIGHTS]
     early = [
         ("ERRR", f, m)
         for f, m in errors
-        if f not in late and f not in ("nfolds", "train") and (f, m) not in unset and not m.endswith(RESPONSE_NOT_FOUND)
+        if not is_late(f, m)
+        and f not in ("nfolds", "train")
+        and (f, m) not in unset
+        and not m.endswith(RESPONSE_NOT_FOUND)
+        and m != OFFSET_IS_WEIGHTS
     ]
-    around_drop = [*not_found[:1], *drop_warning(dropped or []), *not_found[1:], *early]
+    around_drop = [*not_found[:half], *drop_warning(dropped or []), *not_found[half:], *early]
+    if glm_late:  # GLM's own check, after its class-balancing hints (three of the same text)
+        at = next(i for i, (_, _, m) in enumerate(messages) if m == GLM_TRACES[3][1])
+        messages[at:at] = glm_late
     for after, placed in (
         ("Balance classes is false, hide max_after_balance_size", later),
+        (QUANTILE_HINT, [("WARN", f, m) for f, m in warnings or []]),
         (TWEEDIE_HINT, around_drop),
     ):
+        if not placed:
+            continue
         at = next(i for i, (_, _, m) in enumerate(messages) if m == after) + 1
         messages[at:at] = placed
     messages[:0] = [("ERRR", f, m) for f, m in errors if f == "nfolds"]
-    messages += [("ERRR", f, m) for f, m in errors if f in late]
+    messages += [("ERRR", f, m) for f, m in errors if is_late(f, m)]
     return messages
 
 
@@ -421,10 +486,11 @@ def builder_error(
     values: dict[str, Any],
     category: str,
     dropped: list[str] | None = None,
+    warnings: list[tuple[str, str]] | None = None,
 ) -> H2OError:
     """The 412 H2OModelBuilderErrorV3 a real server sends when a build fails validation."""
     info = ALGOS[algo]
-    messages = build_messages(algo, category, errors, nfolds_of(values), dropped)
+    messages = build_messages(algo, category, errors, nfolds_of(values), dropped, warnings)
     # the details list the ERRRs in the order of the messages
     details = "\n".join(f"ERRR on field: _{f}: {m}" for t, f, m in messages if t == "ERRR")
     text = f"Illegal argument(s) for {info.upper} model: {model_id}.  Details: {details}\n"

@@ -95,7 +95,8 @@ def cross_validate(
             names=model.predictors,
         )  # fmt: skip
         fold_models.append(fitted)
-        held_predictions = fitted.fitted.predict(learn.features_of(held, fitted.predictors, fitted.domains))
+        held_features = learn.features_of(held, fitted.predictors, fitted.domains)
+        held_predictions = fitted.fitted.predict(held_features)
         # a value per row for regression, else a probability per class (also for a fold that drew no rows)
         width = 1 if model.category == "Regression" else len(model.response_domain or [])
         for r, p in zip(outside, held_predictions, strict=True):
@@ -105,8 +106,14 @@ def cross_validate(
             for r, p in zip(outside, held_predictions, strict=True):
                 fold_rows[r] = p
             per_fold.append(fold_rows)
-        fold_scores.append(score(target.category, [target.y[r] for r in outside], held_predictions, target.domain))
-    combined = score(target.category, target.y, holdout, target.domain)
+        held_y = [target.y[r] for r in outside]
+        held_rows = training.row_values(held_features)
+        fold_scores.append(
+            score(target.category, held_y, held_predictions, target.domain, priors=fitted.priors, rows=held_rows)
+        )
+    # a tie is broken by the row (as each fold model breaks it) but with the main model's class shares
+    all_rows = training.row_values(learn.features_of(frame, model.predictors, model.domains))
+    combined = score(target.category, target.y, holdout, target.domain, priors=model.priors, rows=all_rows)
     output = model.body["output"]
     output["cross_validation_metrics"] = metrics_json(
         combined,

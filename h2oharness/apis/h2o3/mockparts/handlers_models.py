@@ -62,11 +62,12 @@ def _build(state: H2O3MockState, call: Call, validate_only: bool) -> Reply:
     category = builders.category_of(algo, values, train_frame)
     errors = builders.validate(algo, values, train_frame)
     dropped = builders.dropped_columns(values, train_frame)
-    messages = builders.build_messages(algo, category, errors, builders.nfolds_of(values), dropped)
+    warnings = builders.response_warnings(values, train_frame)
+    messages = builders.build_messages(algo, category, errors, builders.nfolds_of(values), dropped, warnings)
     if validate_only:
         return Reply(builders.builder_response(algo, job=None, messages=messages, values=values, given=given))
     if errors:
-        raise builders.builder_error(algo, model_id, errors, values, category, dropped)
+        raise builders.builder_error(algo, model_id, errors, values, category, dropped, warnings)
     timing = state.timings.model
     start = state.epoch_ms()
     times = training.BuildTimes(start, start + int(timing.total * 1000))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from h2oharness.apis.h2o3.mockparts import metadata
+from h2oharness.apis.h2o3.mockparts import metadata, tiebreak
 from h2oharness.apis.h2o3.mockparts.doubles import fsum, square
 from h2oharness.apis.h2o3.mockparts.learn import Category
 from h2oharness.apis.h2o3.mockparts.wire import JSONDict, key, meta, two_dim_table
@@ -46,14 +47,30 @@ class Scores:
     hit_ratios: list[float] = field(default_factory=list)
 
 
-def score(category: Category, y: list[float], predictions: list[list[float]], domain: list[str] | None) -> Scores:
-    """Metrics of predictions (``[value]`` or class probabilities per row) against the response ``y``."""
-    pairs = [(yi, p) for yi, p in zip(y, predictions, strict=True) if not math.isnan(yi)]
+def score(
+    category: Category,
+    y: list[float],
+    predictions: list[list[float]],
+    domain: list[str] | None,
+    *,
+    priors: Sequence[float] | None = None,
+    rows: Sequence[Sequence[float]] | None = None,
+) -> Scores:
+    """Metrics of predictions (``[value]`` or class probabilities per row) against the response ``y``.
+
+    For more than 2 classes a tie for the most likely class is broken as a real server breaks it (``tiebreak``),
+    by the training rows' class shares ``priors`` and a hash of each row's predictor values ``rows``. Without
+    ``rows`` the hash is 0 for every row, as in a real tree model's training metrics once it has a tree (its
+    Score task passes no row data to GenModel.getPredictionMultinomial).
+    """
+    kept = [i for i, yi in enumerate(y) if not math.isnan(yi)]
     if category == "Regression":
-        return _regression([yi for yi, _ in pairs], [p[0] for _, p in pairs])
+        return _regression([y[i] for i in kept], [predictions[i][0] for i in kept])
     if category == "Binomial":
-        return _binomial([int(yi) for yi, _ in pairs], [p[1] for _, p in pairs], domain or ["0", "1"])
-    return _multinomial([int(yi) for yi, _ in pairs], [p for _, p in pairs], domain or [])
+        return _binomial([int(y[i]) for i in kept], [predictions[i][1] for i in kept], domain or ["0", "1"])
+    probs = [predictions[i] for i in kept]
+    labels = [tiebreak.label(p, priors, rows[i] if rows else ()) for p, i in zip(probs, kept, strict=True)]
+    return _multinomial([int(y[i]) for i in kept], probs, labels, domain or [], priors)
 
 
 def _variance(values: list[float]) -> float:
@@ -230,20 +247,24 @@ def _gains_lift(by_score: list[tuple[float, int]], positives: int) -> list[list[
     return rows
 
 
-def _multinomial(y: list[int], probs: list[list[float]], domain: list[str]) -> Scores:
+def _multinomial(
+    y: list[int], probs: list[list[float]], labels: list[int], domain: list[str], priors: Sequence[float] | None
+) -> Scores:
     n = len(y)
     k = len(domain)
     if n == 0:  # a real server's mean per-class error of no rows is 0 here (NaN for 2 classes)
-        return Scores("Multinomial", 0, math.nan, math.nan, domain=domain, mean_per_class_error=0.0)
+        empty = [[0] * k for _ in range(k)]
+        hit_ratios = [0.0] * min(k, 10)
+        return Scores(
+            "Multinomial", 0, math.nan, math.nan, domain=domain, mean_per_class_error=0.0, confusion=empty,
+            hit_ratios=hit_ratios,
+        )  # fmt: skip
     mse = fsum([square(1 - p[yi]) for yi, p in zip(y, probs, strict=True)]) / n
     confusion = [[0] * k for _ in range(k)]
     hits = [0] * min(k, 10)
-    for yi, p in zip(y, probs, strict=True):
-        ranking = sorted(range(k), key=p.__getitem__, reverse=True)
-        confusion[yi][ranking[0]] += 1
-        for rank in range(len(hits)):
-            if yi in ranking[: rank + 1]:
-                hits[rank] += 1
+    for yi, p, predicted in zip(y, probs, labels, strict=True):
+        confusion[yi][predicted] += 1
+        _count_hit(hits, yi, predicted, p, priors)
     per_class = [1 - confusion[j][j] / max(1, sum(confusion[j])) for j in range(k)]
     return Scores(
         "Multinomial",
@@ -256,8 +277,30 @@ def _multinomial(y: list[int], probs: list[list[float]], domain: list[str]) -> S
         classification_error=1 - sum(confusion[j][j] for j in range(k)) / n,
         domain=domain,
         confusion=confusion,
-        hit_ratios=[h / n for h in hits],
+        hit_ratios=[h / n for h in itertools.accumulate(hits)],  # top-k: the actual class at any rank up to k
     )
+
+
+def _count_hit(
+    hits: list[int], actual: int, predicted: int, probs: list[float], priors: Sequence[float] | None
+) -> None:
+    """Count the rank at which the actual class is among the top ones, as H2O-3's ``updateHits`` ranks them: the
+    predicted class first, then each next by the tie-breaking pick, hashing the row's scores (label, then
+    probabilities), with each picked class's probability zeroed."""
+    if actual == predicted:
+        hits[0] += 1
+        return
+    scores = [float(predicted), *probs]
+    left = list(probs)
+    left[predicted] = 0.0
+    for rank in range(1, len(hits)):
+        picked = tiebreak.label(left, priors, scores)
+        left[picked] = 0.0
+        if picked == actual:
+            hits[rank] += 1
+            return
+    if len(hits) == len(probs):  # every class ranked and the actual one never met: counted last, as a real one does
+        hits[-1] += 1
 
 
 def _confusion_table(scores: Scores) -> JSONDict:
@@ -267,11 +310,11 @@ def _confusion_table(scores: Scores) -> JSONDict:
     errors = wrong_total = 0
     for j, counts in enumerate(scores.confusion):
         wrong = sum(counts) - counts[j]
-        rows.append([*counts, wrong / max(1, sum(counts)), f"{wrong:,} / {sum(counts):,}"])
+        rows.append([*counts, wrong / sum(counts) if sum(counts) else math.nan, f"{wrong:,} / {sum(counts):,}"])
         totals = [a + b for a, b in zip(totals, counts, strict=True)]
         errors += wrong
         wrong_total += sum(counts)
-    rows.append([*totals, errors / max(1, wrong_total), f"{errors:,} / {wrong_total:,}"])
+    rows.append([*totals, errors / wrong_total if wrong_total else math.nan, f"{errors:,} / {wrong_total:,}"])
     columns = [(level, "long", "%d", level) for level in domain]
     columns += [("Error", "double", "%.4f", "Error"), ("Rate", "string", "= %8s", "Rate")]
     table = two_dim_table("Confusion Matrix", "Row labels: Actual class; Column labels: Predicted class", columns, rows)
@@ -349,10 +392,10 @@ def metrics_json(
             AUC=math.nan,
             pr_auc=math.nan,
             hit_ratio_table=two_dim_table(
-                "Top-10 Hit Ratios",
+                f"Top-{len(scores.hit_ratios)} Hit Ratios",
                 "",
-                [("k", "int", "%d", "K"), ("hit_ratio", "float", "%f", "Hit Ratio")],
-                [[i + 1, h] for i, h in enumerate(scores.hit_ratios)],
+                [("k", "string", "%s", "K"), ("hit_ratio", "float", "%f", "Hit Ratio")],
+                [[str(i + 1), h] for i, h in enumerate(scores.hit_ratios)],
             ),
         )
     if glm and glm_extra:

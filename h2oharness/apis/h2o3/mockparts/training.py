@@ -118,8 +118,19 @@ def train(
         fitted = fit(features, sample_target, params, on_history, budget, scored)
     else:
         fitted = learn.fit_glm(features, sample_target, family or "gaussian", lambda_=1e-3, budget=budget)
-    predictions = fitted.predict(learn.features_of(scored_frame, names, domains))
-    scores = score(target.category, scored_target.y, predictions, target.domain)
+    scored_features = learn.features_of(scored_frame, names, domains)
+    predictions = fitted.predict(scored_features)
+    priors = _priors(target, frame, values) if target.category == "Multinomial" else None
+    # a real tree model of no trees hashes each training row to break a tie; once it has trees, no row (hash 0)
+    no_trees = isinstance(fitted, learn.TreeModel) and not fitted.trees
+    scores = score(
+        target.category,
+        scored_target.y,
+        predictions,
+        target.domain,
+        priors=priors,
+        rows=row_values(scored_features) if no_trees else None,
+    )
     if isinstance(fitted, learn.TreeModel) and algo == "drf" and not fitted.trees:
         # a real DRF's training metrics are out-of-bag: without a tree, no row was ever out of a bag
         scores = score(target.category, [], [], target.domain)
@@ -153,6 +164,7 @@ def train(
             algo,
             # a real GLM leaves its validation metrics without a description
             description=None if algo == "glm" else "Validation metrics",
+            priors=priors,
         )
     output = metadata.skeleton(f"{info.upper}ModelOutputV3")
     chosen = set(names)
@@ -174,7 +186,8 @@ def train(
     )
     if isinstance(fitted, learn.TreeModel):
         validation_history = (valid_y, valid_history) if valid_y and valid_history else None
-        output.update(_tree_output(algo, fitted, target, history, sample_target, times, validation_history))
+        ties = _HistoryTies(priors, row_values(features), row_values(valid_features or []))
+        output.update(_tree_output(algo, fitted, target, history, sample_target, times, validation_history, ties))
     else:
         output.update(_glm_output(fitted, frame.name, scores, times))
     body = metadata.skeleton(f"{info.upper}ModelV3")
@@ -216,8 +229,13 @@ def train(
         body=body,
         synopsis=synopsis,
         glm_family=family,
-        priors=_priors(target, frame, values) if target.category == "Multinomial" else None,
+        priors=priors,
     )
+
+
+def row_values(features: list[learn.Feature]) -> list[list[float]]:
+    """Each row's predictor values, in the model's order: what a real server hashes to break a tie."""
+    return [list(values) for values in zip(*(f.values for f in features), strict=True)] if features else []
 
 
 def _priors(target: learn.Target, frame: Frame, values: dict[str, Any]) -> list[float]:
@@ -335,6 +353,15 @@ def _stamp(ms: int) -> str:
     return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+@dataclass(frozen=True)
+class _HistoryTies:
+    """What the scoring history breaks a tie between classes with: the class shares and each frame's row values."""
+
+    priors: list[float] | None
+    training: list[list[float]]
+    validation: list[list[float]]
+
+
 def _tree_output(
     algo: str,
     fitted: learn.TreeModel,
@@ -343,7 +370,9 @@ def _tree_output(
     sample_target: learn.Target,
     times: BuildTimes,
     validation: tuple[list[float], list[list[list[float]]]] | None = None,
+    ties: _HistoryTies | None = None,
 ) -> JSONDict:
+    ties = ties or _HistoryTies(None, [], [])
     trees = [t for round_ in fitted.trees for t in round_]
     depths = [t.depth for t in trees] or [0]
     leaves = [t.leaves for t in trees] or [0]
@@ -394,9 +423,22 @@ def _tree_output(
         row: list[Any] = ["", _stamp(ms), f"{(ms - times.start) / 1000:6.3f} sec", step]
         # a real DRF scores out-of-bag rows: before its first tree there are none, and the row is NaN
         scored_y, scored_preds = ([], []) if algo == "drf" and step == 0 else (sample_target.y, preds)
-        row += _history_values(score(target.category, scored_y, scored_preds, target.domain))
+        # the training rows are hashed for a tie only before the first tree (as for the training metrics)
+        training_rows = ties.training if step == 0 else None
+        row += _history_values(
+            score(target.category, scored_y, scored_preds, target.domain, priors=ties.priors, rows=training_rows)
+        )
         if validation is not None:
-            row += _history_values(score(target.category, validation[0], validation[1][i], target.domain))
+            row += _history_values(
+                score(
+                    target.category,
+                    validation[0],
+                    validation[1][i],
+                    target.domain,
+                    priors=ties.priors,
+                    rows=ties.validation,
+                )
+            )
         rows.append(row)
     out: JSONDict = {
         "model_summary": summary,
@@ -590,15 +632,17 @@ def scored_metrics(
     algo: str,
     description: str | None = None,
     predictions: list[list[float]] | None = None,
+    priors: list[float] | None = None,
 ) -> JSONDict | None:
     """Metrics of a model on another frame, or None when that frame lacks a usable response column; ``predictions``:
-    the model's on ``frame`` when they are already known."""
+    the model's on ``frame`` when they are already known; ``priors``: the training rows' class shares."""
     y = _response_on(frame, response, target)
     if y is None:
         return None
+    features = learn.features_of(frame, names, domains)
     if predictions is None:
-        predictions = fitted.predict(learn.features_of(frame, names, domains))
-    scores = score(target.category, y, predictions, target.domain)
+        predictions = fitted.predict(features)
+    scores = score(target.category, y, predictions, target.domain, priors=priors, rows=row_values(features))
     extra = _glm_extra(fitted, learn.Target(target.category, y, target.domain), predictions) if algo == "glm" else None
     return metrics_json(
         scores,
@@ -631,4 +675,5 @@ def model_metrics(
         scoring_time,
         model.algo,
         predictions=predictions,
+        priors=model.priors,
     )
