@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import math
+import ipaddress
 import os
 import re
 import signal
@@ -15,7 +15,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from urllib.parse import urlsplit
 
+from h2oharness.allowlist import is_loopback
 from h2oharness.apis import APIS, ApiInfo, get_api
 from h2oharness.arrivals import DEFAULT_MAX_DISPATCH_DELAY_MS
 from h2oharness.children import ORPHANED, ProcessGroup, Stopped, deadline_after
@@ -30,6 +32,7 @@ from h2oharness.errors import (
 )
 from h2oharness.folders import CLAIMED_BY, claim, output_dir, write_output
 from h2oharness.http.redact import redact
+from h2oharness.mocks.clock import check_speed
 from h2oharness.openapi import check_spec_file
 from h2oharness.report.diff import REGRESSION_MS, REGRESSION_RATIO
 from h2oharness.runoptions import check_resume, run_options
@@ -564,12 +567,14 @@ def _finish(report_dir: Path, pytest_code: int, secrets: Sequence[str] = (), sta
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve one API's mock until interrupted."""
     api = get_api(args.api)
-    if not 0 < args.speed < math.inf:
-        raise ConfigError(f"--speed must be above 0 and finite (a stopped clock never ends a job), got {args.speed:g}")
+    check_speed(args.speed, "--speed")
     if args.username and api.auth != "basic":
         raise ConfigError(f"{api.slug} authenticates with bearer tokens: use --api-key-env, not --username")
     if args.api_key_env and api.auth != "bearer":
         raise ConfigError(f"{api.slug} authenticates with HTTP Basic: use --username/--password-env")
+    if args.password_env and not args.username:
+        # the password alone was dropped: the mock served with no Basic auth at all, and took every request
+        raise ConfigError("--password-env is the password of --username: give --username too")
     password, token = _password(args.password_env), _password(args.api_key_env, "--api-key-env")
 
     def configure(state: Any) -> None:
@@ -588,13 +593,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
     with serve_mock(
         api, speed=args.speed, host=args.host, port=args.port, configure=configure, faults=faults
     ) as served:
-        _say(f"{api.title} mock listening on {served.url}")
+        if not is_loopback(served.url):
+            # every other command keeps its traffic on loopback: a mock open to the network is said, not assumed
+            _say(
+                f"h2oharness: warning: --host {args.host} serves the mock beyond this machine's loopback, to whoever "
+                "can reach this host (leave --host out to keep it on 127.0.0.1)",
+                sys.stderr,
+            )
+        _say(f"{api.title} mock listening on {_usable_url(served.url)}")
         if api.auth == "bearer" and not args.api_key_env:
             # the mock made this token up for whoever tests it: printing it is the point, so it skips redaction
             print(f"  it accepts the bearer token {served.credentials.token}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
     return EXIT_OK
+
+
+def _usable_url(url: str) -> str:
+    """``url`` with an any-address host (0.0.0.0, ::), which no client can send to, as this machine's loopback: the
+    URL printed is given as it is to ``run --target live --url`` and ``load``, which refuses any other host."""
+    parts = urlsplit(url)
+    try:
+        unspecified = ipaddress.ip_address(parts.hostname or "").is_unspecified
+    except ValueError:
+        return url
+    if not unspecified:
+        return url
+    return parts._replace(netloc=f"{'[::1]' if ':' in (parts.hostname or '') else '127.0.0.1'}:{parts.port}").geturl()
 
 
 def cmd_spec(args: argparse.Namespace) -> int:

@@ -129,11 +129,19 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["run", "--api", "h2o3", "--test-deadline", "inf"], "--test-deadline must be a positive number"),
         (["serve", "--api", "h2o3", "--speed", "-1"], "--speed must be above 0"),
         # an infinite clock: the mock answered its parses and deletes with HTTP 500, and load judged that
-        (["serve", "--api", "h2o3", "--speed", "inf"], "--speed must be above 0 and finite"),
-        (["load", "h2o3.polling", "--mock-speed", "inf"], "--mock-speed must be above 0 and finite"),
+        (
+            ["serve", "--api", "h2o3", "--speed", "inf"],
+            "--speed must be above 0 (a stopped clock never ends a job) and",
+        ),
+        (["load", "h2o3.polling", "--mock-speed", "inf"], "--mock-speed must be above 0 (a stopped clock never ends"),
+        # the mock served, and answered every request that carries a date with HTTP 500 (OverflowError)
+        (["serve", "--api", "h2o3", "--speed", "1e12"], "--speed must be above 0 (a stopped clock never ends a job)"),
+        (["load", "h2o3.polling", "--mock-speed", "1e308"], "at most 10000 (the mock's dates would pass year 9999)"),
         (["load", "h2o3.polling", "--stop-timeout", "-1"], "--stop-timeout must be 0 or more seconds"),
         (["load", "h2o3.polling", "--stop-timeout", "nan"], "--stop-timeout must be 0 or more seconds"),
         (["serve", "--api", "h2o3", "--port", "70000"], "port 70000 is out of range"),
+        # the password alone was dropped, and the mock took every request with no credentials at all
+        (["serve", "--api", "h2o3", "--password-env", "PW"], "--password-env is the password of --username: give"),
         (["serve", "--api", "h2o3", "--port", "-1"], "port -1 is out of range"),
         # a live target's options with another target would be ignored: the mock tested instead of staging
         (
@@ -813,6 +821,27 @@ def test_serve_prints_its_url_and_answers() -> None:
         assert proc.stdout is not None
         proc.stdout.close()
     assert proc.returncode == 0
+
+
+def test_serve_on_every_address_says_so_and_prints_a_url_a_client_can_use() -> None:
+    # before: no word that the mock left loopback, and "http://0.0.0.0:PORT", which load refuses as not loopback
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "h2oharness.cli", "serve", "--api", "h2o3", "--host", "0.0.0.0", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip().split()[-1]
+        assert url.startswith("http://127.0.0.1:")
+        assert httpx.get(f"{url}/3/Cloud", timeout=10).json()["cloud_healthy"] is True
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+        assert proc.stdout is not None
+        proc.stdout.close()
+    assert "warning: --host 0.0.0.0 serves the mock beyond this machine's loopback" in err
 
 
 def test_load_takes_what_no_option_gives_from_its_variables(
