@@ -30,7 +30,7 @@ from h2oharness.errors import (
     SpecError,
     TargetUnavailable,
 )
-from h2oharness.folders import CLAIMED_BY, claim, output_dir, write_output
+from h2oharness.folders import CLAIMED_BY, claim, output_dir, output_file, write_output
 from h2oharness.http.redact import redact
 from h2oharness.mocks.clock import check_speed
 from h2oharness.openapi import check_spec_file
@@ -173,7 +173,7 @@ def _parser() -> argparse.ArgumentParser:
         "--from-client", action="store_true", help="build it from the installed official client's own definitions"
     )
     spec.add_argument(
-        "--from", dest="source", default="snapshot", help="URL of a server, a metadata folder, or 'snapshot'"
+        "--from", dest="source", default=None, help="URL of a server, a metadata folder, or 'snapshot' (the default)"
     )
     spec.add_argument("--out", type=Path, required=True, help="where to write the OpenAPI YAML")
     spec.add_argument("--username", help="HTTP Basic user for the server")
@@ -625,24 +625,41 @@ def _usable_url(url: str) -> str:
 def cmd_spec(args: argparse.Namespace) -> int:
     """Generate an OpenAPI document from H2O-3's metadata, or from an official client (``--from-client``)."""
     api = get_api(args.api)
+    if args.from_client and api.slug == "h2o3":
+        raise ConfigError("h2o3 describes itself: give --from (a server's URL, a metadata folder or 'snapshot')")
     if args.from_client:
+        # each was dropped without a word: a contract from the client, not from the server the user named
+        given = [option for option, value in _SERVER_OPTIONS.items() if getattr(args, value) is not None]
+        if given:
+            raise ConfigError(f"{given[0]} is for a server's description; --from-client reads the installed client")
+        output_file(args.out, "--out")
         return _spec_from_client(api.slug, api.module, args.out)
     if api.slug != "h2o3":
-        raise ConfigError(f"{api.slug} does not describe itself; its contract is written by hand in {api.contract}")
+        # the committed contracts of these APIs are what --from-client writes, not documents written by hand
+        raise ConfigError(
+            f"{api.slug} does not describe itself: add --from-client to build it from its official client"
+        )
     from h2oharness.apis.h2o3 import openapi as spec
     from h2oharness.openapi import dump_openapi, validate_openapi
 
-    output_dir(args.out.parent, "--out")  # before the server is asked for anything
+    output_file(args.out, "--out")  # before the server is asked for anything
     if args.snapshot is not None:
         output_dir(args.snapshot, "--snapshot")
-    source: str = args.source
+    source: str = args.source or "snapshot"
+    is_url = source.lower().startswith(("http://", "https://"))
+    credential = "--username" if args.username else "--password-env" if args.password_env else None
+    if credential and not is_url:
+        raise ConfigError(f"{credential} is for a server's URL; --from {redact(source)} asks no server")
     if source == "snapshot":
         meta = spec.load_snapshot()
-    elif source.lower().startswith(("http://", "https://")):
+    elif is_url:
         check_url(source, "--from")
         source = lower_scheme(source)
         source, url_user, url_pass = split_userinfo(source)  # credentials in the URL are never printed with it
         user = args.username or url_user
+        if args.password_env and not user:
+            # the password alone was dropped, and the server asked with no credentials: a 401 that blamed them
+            raise ConfigError("--password-env is the password of --username: give --username too")
         auth = (user, _password(args.password_env) or url_pass or "") if user else None
         meta = spec.fetch_metadata(source.rstrip("/"), auth=auth)
     else:
@@ -659,6 +676,15 @@ def cmd_spec(args: argparse.Namespace) -> int:
         spec.write_snapshot(meta, args.snapshot)
     _say(f"wrote {args.out}: {counted(count, 'operation')}")
     return EXIT_OK
+
+
+#: spec's options that name a server or what to keep of its description, by the argparse field they fill
+_SERVER_OPTIONS = {
+    "--from": "source",
+    "--snapshot": "snapshot",
+    "--username": "username",
+    "--password-env": "password_env",
+}
 
 
 _FROM = (

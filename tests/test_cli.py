@@ -68,6 +68,26 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["spec", "h2o3", "--from", "ftp://x", "--out", "x.yaml"], "--from takes 'snapshot', the http(s) URL of a"),
         (["spec", "h2o3", "--from", "pyproject.toml", "--out", "x.yaml"], "pyproject.toml is a file: give the folder"),
         (["spec", "nope", "--out", "x.yaml"], "unknown API 'nope'"),
+        # each was dropped without a word: the contract came from the client, not from the server named
+        (
+            ["spec", "h2ogpte", "--from-client", "--from", NOTHING_LISTENS, "--out", "x.yaml"],
+            "--from is for a server's description; --from-client reads the installed client",
+        ),
+        (["spec", "workflows", "--from-client", "--snapshot", "TMP/s", "--out", "x.yaml"], "--snapshot is for a serv"),
+        (["spec", "h2o3", "--from-client", "--out", "x.yaml"], "h2o3 describes itself: give --from (a server's URL"),
+        # before: "its contract is written by hand", when the committed one is what --from-client writes
+        (["spec", "coreplexml", "--out", "x.yaml"], "coreplexml does not describe itself: add --from-client"),
+        # the password alone was dropped and the server asked with none: a 401 blaming the credentials
+        (
+            ["spec", "h2o3", "--from", NOTHING_LISTENS, "--password-env", "PW", "--out", "x.yaml"],
+            "--password-env is the password of --username: give --username too",
+        ),
+        (["spec", "h2o3", "--username", "qa", "--out", "x.yaml"], "--username is for a server's URL; --from snapshot"),
+        # before: the server was asked for its 2 MB of metadata first, and only then was the folder found
+        (
+            ["spec", "h2o3", "--from", NOTHING_LISTENS, "--out", "TMP"],
+            "--out TMP is a folder: give the path of the file",
+        ),
         # values that would start a run that cannot mean anything: refused before anything starts
         (["run", "--api", "h2o3", "--max-examples", "0"], "--max-examples must be at least 1"),
         (["run", "--api", "h2o3", "--max-time", "0s"], "--max-time must be a positive duration"),
@@ -249,9 +269,12 @@ def test_a_local_run_without_java_says_so_before_any_test_runs(
         (["run", "--api", "h2o3", "--report-dir", "FILE/sub"], "--report-dir FILE/sub: cannot make that folder"),
         (["load", "h2o3.polling", "-t", "1s", "--report-dir", "FILE"], "--report-dir FILE: cannot make that folder"),
         (["spec", "h2o3", "--out", "FILE/openapi.yaml"], "--out FILE: cannot make that folder"),
-        (["spec", "h2o3", "--out", "DIR"], "--out DIR: cannot write it (Is a directory)"),
+        (["spec", "h2o3", "--out", "DIR"], "--out DIR is a folder: give the path of the file"),
         (["spec", "h2o3", "--out", "DIR/o.yaml", "--snapshot", "FILE"], "--snapshot FILE: cannot make that folder"),
-        (["baseline", "--from", "REPORT", "--api", "h2o3", "--out", "DIR"], "--out DIR: cannot write it"),
+        (
+            ["baseline", "--from", "REPORT", "--api", "h2o3", "--out", "DIR"],
+            "--out DIR is a folder: give the path of the file",
+        ),
         (["baseline", "--from", "REPORT", "--api", "h2o3", "--out", "FILE/k.yaml"], "--out FILE: cannot make"),
     ],
 )
