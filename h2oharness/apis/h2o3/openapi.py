@@ -169,10 +169,12 @@ def write_snapshot(meta: Metadata, directory: str | Path) -> list[Path]:
         path = folder / f"{name}.gz"
         path.write_bytes(buffer.getvalue())
         written.append(path)
+    path = folder / VERSION_FILE
     if meta.version:
-        path = folder / VERSION_FILE
         path.write_text(f"{meta.version}\n")
         written.append(path)
+    else:
+        path.unlink(missing_ok=True)  # an earlier snapshot's version is not this one's
     return written
 
 
@@ -198,9 +200,12 @@ def load_metadata_file(path: str | Path, schemas_path: str | Path | None = None)
 
 
 def _find(folder: Path, name: str) -> Path:
-    for candidate in (folder / name, folder / f"{name}.gz"):
-        if candidate.is_file():
-            return candidate
+    found = [candidate for candidate in (folder / name, folder / f"{name}.gz") if candidate.is_file()]
+    if len(found) == 2:
+        # write_snapshot writes the .gz: the plain file beside it, read first, was an older server's metadata
+        raise SpecError(f"{folder} holds both {name} and {name}.gz, which may be of two servers: keep the one to use")
+    if found:
+        return found[0]
     raise SpecError(f"{folder} has neither {name} nor {name}.gz")
 
 
