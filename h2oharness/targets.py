@@ -27,6 +27,7 @@ import httpx
 from h2oharness.errors import ConfigError, TargetAuthError, TargetUnavailable
 from h2oharness.http.deadline import DEFAULT_REQUEST_DEADLINE, deadline_transport
 from h2oharness.http.redact import redact
+from h2oharness.http.unreachable import why_unreachable
 from h2oharness.settings import Handed, Settings, variable
 
 if TYPE_CHECKING:
@@ -246,7 +247,7 @@ def probe(url: str, health_path: str, creds: Credentials, timeout: float = 10.0)
     except httpx.TimeoutException as exc:
         raise TargetUnavailable(f"{url} did not answer within {timeout:.0f} s ({type(exc).__name__})") from None
     except httpx.HTTPError as exc:
-        raise TargetUnavailable(f"cannot reach {url}: {exc or type(exc).__name__}") from None
+        raise TargetUnavailable(f"cannot reach {url}: {why_unreachable(exc, url)}") from None
     if resp.status_code in (401, 403):
         what = "API key or token" if creds.token else "user/password" if creds.username else "credentials (none given)"
         raise TargetAuthError(f"{url} refused the credentials (HTTP {resp.status_code}): wrong or missing {what}")

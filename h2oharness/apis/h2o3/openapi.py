@@ -47,6 +47,7 @@ from typing import Any
 import httpx
 
 from h2oharness.errors import SpecError, TargetAuthError, TargetUnavailable
+from h2oharness.http.unreachable import why_unreachable
 
 __all__ = [
     "SNAPSHOT_VERSION",
@@ -112,7 +113,7 @@ def fetch_metadata(base_url: str, auth: tuple[str, str] | None = None, timeout: 
     except httpx.TimeoutException:
         raise TargetUnavailable(f"H2O-3 at {base} did not answer within {timeout:g} s") from None
     except httpx.TransportError as exc:
-        raise TargetUnavailable(f"cannot reach H2O-3 at {base}: {exc or type(exc).__name__}") from None
+        raise TargetUnavailable(f"cannot reach H2O-3 at {base}: {why_unreachable(exc, base)}") from None
     _check_endpoints(endpoints, f"{base}/3/Metadata/endpoints")
     _check_schemas(schemas, f"{base}/3/Metadata/schemas")
     return Metadata(endpoints, schemas, version)
