@@ -48,6 +48,7 @@ from h2oharness.settings import (
     seconds_ok,
     secret_variable,
     url_password,
+    variable,
 )
 from h2oharness.targets import (
     TARGET_KINDS,
@@ -656,11 +657,13 @@ def cmd_spec(args: argparse.Namespace) -> int:
         check_url(source, "--from")
         source = lower_scheme(source)
         source, url_user, url_pass = split_userinfo(source)  # credentials in the URL are never printed with it
-        user = args.username or url_user
+        # as run and load take them: the option, the URL's user:password@, then H2O3_USERNAME and H2O3_PASSWORD
+        user = args.username or url_user or variable(f"{api.env_prefix}_USERNAME")
         if args.password_env and not user:
             # the password alone was dropped, and the server asked with no credentials: a 401 that blamed them
             raise ConfigError("--password-env is the password of --username: give --username too")
-        auth = (user, _password(args.password_env) or url_pass or "") if user else None
+        password = _password(args.password_env) or url_pass or variable(f"{api.env_prefix}_PASSWORD")
+        auth = (user, password or "") if user else None
         meta = spec.fetch_metadata(source.rstrip("/"), auth=auth)
     else:
         meta = spec.load_metadata_file(_metadata_folder(source))

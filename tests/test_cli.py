@@ -615,6 +615,23 @@ def test_wrong_password_is_exit_3_and_the_api_s_error(
     assert "wrong-password" not in printed + json.dumps(report)
 
 
+def test_spec_takes_the_credentials_run_takes_from_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # before: H2O3_USERNAME and H2O3_PASSWORD, which run and load take, were not read: a 401 "wrong or missing"
+    from h2oharness.apis.h2o3.mock import H2O3MockState, make_app
+    from h2oharness.mocks.serve import serve
+
+    state = H2O3MockState()
+    state.credentials = ("admin", "right-password")
+    monkeypatch.setenv("H2O3_USERNAME", "admin")
+    monkeypatch.setenv("H2O3_PASSWORD", "right-password")
+    out = tmp_path / "openapi.yaml"
+    with serve(make_app(state)) as served:
+        assert main(["spec", "h2o3", "--from", served.url, "--out", str(out)]) == 0, capsys.readouterr().err
+    assert out.read_text() == (ROOT / "contracts" / "h2o3" / "openapi.yaml").read_text()
+
+
 @pytest.mark.parametrize(
     ("workers", "needle"),
     [
