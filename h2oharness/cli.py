@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import math
+import ipaddress
 import os
 import re
 import signal
@@ -15,7 +15,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from urllib.parse import urlsplit
 
+from h2oharness.allowlist import is_loopback
 from h2oharness.apis import APIS, ApiInfo, get_api
 from h2oharness.arrivals import DEFAULT_MAX_DISPATCH_DELAY_MS
 from h2oharness.children import ORPHANED, ProcessGroup, Stopped, deadline_after
@@ -28,8 +30,9 @@ from h2oharness.errors import (
     SpecError,
     TargetUnavailable,
 )
-from h2oharness.folders import CLAIMED_BY, claim, output_dir, write_output
+from h2oharness.folders import CLAIMED_BY, claim, output_dir, output_file, write_output
 from h2oharness.http.redact import redact
+from h2oharness.mocks.clock import check_speed
 from h2oharness.openapi import check_spec_file
 from h2oharness.report.diff import REGRESSION_MS, REGRESSION_RATIO
 from h2oharness.runoptions import check_resume, run_options
@@ -45,6 +48,7 @@ from h2oharness.settings import (
     seconds_ok,
     secret_variable,
     url_password,
+    variable,
 )
 from h2oharness.targets import (
     TARGET_KINDS,
@@ -170,7 +174,7 @@ def _parser() -> argparse.ArgumentParser:
         "--from-client", action="store_true", help="build it from the installed official client's own definitions"
     )
     spec.add_argument(
-        "--from", dest="source", default="snapshot", help="URL of a server, a metadata folder, or 'snapshot'"
+        "--from", dest="source", default=None, help="URL of a server, a metadata folder, or 'snapshot' (the default)"
     )
     spec.add_argument("--out", type=Path, required=True, help="where to write the OpenAPI YAML")
     spec.add_argument("--username", help="HTTP Basic user for the server")
@@ -576,12 +580,14 @@ def _finish(
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve one API's mock until interrupted."""
     api = get_api(args.api)
-    if not 0 < args.speed < math.inf:
-        raise ConfigError(f"--speed must be above 0 and finite (a stopped clock never ends a job), got {args.speed:g}")
+    check_speed(args.speed, "--speed")
     if args.username and api.auth != "basic":
         raise ConfigError(f"{api.slug} authenticates with bearer tokens: use --api-key-env, not --username")
     if args.api_key_env and api.auth != "bearer":
         raise ConfigError(f"{api.slug} authenticates with HTTP Basic: use --username/--password-env")
+    if args.password_env and not args.username:
+        # the password alone was dropped: the mock served with no Basic auth at all, and took every request
+        raise ConfigError("--password-env is the password of --username: give --username too")
     password, token = _password(args.password_env), _password(args.api_key_env, "--api-key-env")
 
     def configure(state: Any) -> None:
@@ -600,7 +606,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     with serve_mock(
         api, speed=args.speed, host=args.host, port=args.port, configure=configure, faults=faults
     ) as served:
-        _say(f"{api.title} mock listening on {served.url}")
+        if not is_loopback(served.url):
+            # every other command keeps its traffic on loopback: a mock open to the network is said, not assumed
+            _say(
+                f"h2oharness: warning: --host {args.host} serves the mock beyond this machine's loopback, to whoever "
+                "can reach this host (leave --host out to keep it on 127.0.0.1)",
+                sys.stderr,
+            )
+        _say(f"{api.title} mock listening on {_usable_url(served.url)}")
         if api.auth == "bearer" and not args.api_key_env:
             # the mock made this token up for whoever tests it: printing it is the point, so it skips redaction
             print(f"  it accepts the bearer token {served.credentials.token}", flush=True)
@@ -609,28 +622,60 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _usable_url(url: str) -> str:
+    """``url`` with an any-address host (0.0.0.0, ::), which no client can send to, as this machine's loopback: the
+    URL printed is given as it is to ``run --target live --url`` and ``load``, which refuses any other host."""
+    parts = urlsplit(url)
+    try:
+        unspecified = ipaddress.ip_address(parts.hostname or "").is_unspecified
+    except ValueError:
+        return url
+    if not unspecified:
+        return url
+    return parts._replace(netloc=f"{'[::1]' if ':' in (parts.hostname or '') else '127.0.0.1'}:{parts.port}").geturl()
+
+
 def cmd_spec(args: argparse.Namespace) -> int:
     """Generate an OpenAPI document from H2O-3's metadata, or from an official client (``--from-client``)."""
     api = get_api(args.api)
+    if args.from_client and api.slug == "h2o3":
+        raise ConfigError("h2o3 describes itself: give --from (a server's URL, a metadata folder or 'snapshot')")
     if args.from_client:
+        # each was dropped without a word: a contract from the client, not from the server the user named
+        given = [option for option, value in _SERVER_OPTIONS.items() if getattr(args, value) is not None]
+        if given:
+            raise ConfigError(f"{given[0]} is for a server's description; --from-client reads the installed client")
+        output_file(args.out, "--out")
         return _spec_from_client(api.slug, api.module, args.out)
     if api.slug != "h2o3":
-        raise ConfigError(f"{api.slug} does not describe itself; its contract is written by hand in {api.contract}")
+        # the committed contracts of these APIs are what --from-client writes, not documents written by hand
+        raise ConfigError(
+            f"{api.slug} does not describe itself: add --from-client to build it from its official client"
+        )
     from h2oharness.apis.h2o3 import openapi as spec
     from h2oharness.openapi import dump_openapi, validate_openapi
 
-    output_dir(args.out.parent, "--out")  # before the server is asked for anything
+    output_file(args.out, "--out")  # before the server is asked for anything
     if args.snapshot is not None:
         output_dir(args.snapshot, "--snapshot")
-    source: str = args.source
+    source: str = args.source or "snapshot"
+    is_url = source.lower().startswith(("http://", "https://"))
+    credential = "--username" if args.username else "--password-env" if args.password_env else None
+    if credential and not is_url:
+        raise ConfigError(f"{credential} is for a server's URL; --from {redact(source)} asks no server")
     if source == "snapshot":
         meta = spec.load_snapshot()
-    elif source.lower().startswith(("http://", "https://")):
+    elif is_url:
         check_url(source, "--from")
         source = lower_scheme(source)
         source, url_user, url_pass = split_userinfo(source)  # credentials in the URL are never printed with it
-        user = args.username or url_user
-        auth = (user, _password(args.password_env) or url_pass or "") if user else None
+        # as run and load take them: the option, the URL's user:password@, then H2O3_USERNAME and H2O3_PASSWORD
+        user = args.username or url_user or variable(f"{api.env_prefix}_USERNAME")
+        if args.password_env and not user:
+            # the password alone was dropped, and the server asked with no credentials: a 401 that blamed them
+            raise ConfigError("--password-env is the password of --username: give --username too")
+        password = _password(args.password_env) or url_pass or variable(f"{api.env_prefix}_PASSWORD")
+        auth = (user, password or "") if user else None
         meta = spec.fetch_metadata(source.rstrip("/"), auth=auth)
     else:
         meta = spec.load_metadata_file(_metadata_folder(source))
@@ -646,6 +691,15 @@ def cmd_spec(args: argparse.Namespace) -> int:
         spec.write_snapshot(meta, args.snapshot)
     _say(f"wrote {args.out}: {counted(count, 'operation')}")
     return EXIT_OK
+
+
+#: spec's options that name a server or what to keep of its description, by the argparse field they fill
+_SERVER_OPTIONS = {
+    "--from": "source",
+    "--snapshot": "snapshot",
+    "--username": "username",
+    "--password-env": "password_env",
+}
 
 
 _FROM = (

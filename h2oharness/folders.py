@@ -20,13 +20,30 @@ def output_dir(path: Path, option: str) -> Path:
     return path.resolve()
 
 
-def write_output(path: Path, text: str, option: str) -> None:
-    """Write ``text`` to ``path`` (its folder made); ConfigError naming ``option`` when it cannot be written."""
+def output_file(path: Path, option: str) -> None:
+    """ConfigError naming ``option`` when ``path`` is a folder or its folder cannot be made (which it then is): said
+    before anything is fetched or computed for the file."""
+    if path.is_dir():
+        raise ConfigError(f"{option} {path} is a folder: give the path of the file to write, in it or elsewhere")
     output_dir(path.parent, option)
+
+
+def write_output(path: Path, text: str, option: str) -> None:
+    """Write ``text`` to ``path`` (its folder made); ConfigError naming ``option`` when it cannot be written.
+
+    The text goes to a file beside ``path`` that then replaces it: a write that fails or is interrupted (a full
+    disk, Ctrl-C in the middle of a 2 MB contract) leaves the file that was there as it was, never half of one.
+    """
+    output_file(path, option)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{option} {path}: cannot write it ({exc.strerror})") from None
+        try:
+            partial.write_text(text, encoding="utf-8")
+            os.replace(partial, path)
+        except OSError as exc:
+            raise ConfigError(f"{option} {path}: cannot write it ({exc.strerror})") from None
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 #: set by ``h2oharness run`` for its pytest child: the process that holds the report folder's claim for it

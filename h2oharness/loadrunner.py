@@ -40,6 +40,7 @@ from h2oharness.children import Outcome, ProcessGroup, Stopped, deadline_after
 from h2oharness.errors import EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError
 from h2oharness.folders import claim
 from h2oharness.http.redact import redact
+from h2oharness.mocks.clock import check_speed
 from h2oharness.report.loadsummary import (
     MEASUREMENTS,
     OUTCOMES_NAME,
@@ -187,10 +188,8 @@ def check_shape(settings: Mapping[str, object], label: Callable[[str], str] = st
             raise ConfigError(f"{label(name)} {SECONDS_RULE}")
     if given("stop_timeout") and not 0 <= (stop := value("stop_timeout")) <= MAX_SECONDS:
         raise ConfigError(f"{label('stop_timeout')} must be 0 or more seconds, at most a year, got {stop:g}")
-    if given("mock_speed") and not 0 < (speed := value("mock_speed")) < math.inf:
-        raise ConfigError(
-            f"{label('mock_speed')} must be above 0 and finite (a stopped clock never ends a job), got {speed:g}"
-        )
+    if given("mock_speed"):
+        check_speed(value("mock_speed"), label("mock_speed"))
     for name in ("run_time", "max_time"):
         if given(name) and not 0 < (seconds := value(name)) <= MAX_DURATION:
             raise ConfigError(f"{label(name)} must be a positive duration of at most a year, got {seconds:g} s")

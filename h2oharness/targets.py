@@ -27,6 +27,7 @@ import httpx
 from h2oharness.errors import ConfigError, TargetAuthError, TargetUnavailable
 from h2oharness.http.deadline import DEFAULT_REQUEST_DEADLINE, deadline_transport
 from h2oharness.http.redact import redact
+from h2oharness.http.unreachable import why_unreachable
 from h2oharness.settings import Handed, Settings, variable
 
 if TYPE_CHECKING:
@@ -246,7 +247,7 @@ def probe(url: str, health_path: str, creds: Credentials, timeout: float = 10.0)
     except httpx.TimeoutException as exc:
         raise TargetUnavailable(f"{url} did not answer within {timeout:.0f} s ({type(exc).__name__})") from None
     except httpx.HTTPError as exc:
-        raise TargetUnavailable(f"cannot reach {url}: {exc or type(exc).__name__}") from None
+        raise TargetUnavailable(f"cannot reach {url}: {why_unreachable(exc, url)}") from None
     if resp.status_code in (401, 403):
         what = "API key or token" if creds.token else "user/password" if creds.username else "credentials (none given)"
         raise TargetAuthError(f"{url} refused the credentials (HTTP {resp.status_code}): wrong or missing {what}")
@@ -323,11 +324,23 @@ def check_fault_plan(
     A mock answers every documented path (a 404 or 405 for one it does not implement), so a glob of a contract's
     path is a fault a run's tests meet; one of no path at all only ever met a mistyped request.
     """
+    if not plan.operations and all(rule.path is None for rule in plan.rules):
+        return  # no mock is built when no rule names an operation or a path
+    try:
+        _check_plan(plan, apis, source, specs)
+    except ConfigError as exc:
+        # a plan written for another API (h2oGPTe's /api/v1/... given to serve --api h2o3) was answered with the
+        # closest of this API's routes, which named nothing the user had meant
+        fits = [other.slug for other in _other_apis(apis) if _plan_fits(plan, other, source)]
+        if not fits:
+            raise
+        raise type(exc)(f"{exc}; its rules are those of the {' or '.join(fits)} mock") from None
+
+
+def _check_plan(plan: FaultPlan, apis: Sequence[ApiInfo], source: str, specs: Mapping[str, Path] | None) -> None:
     from h2oharness.http.naming import contract_operations
     from h2oharness.openapi import contract_path
 
-    if not plan.operations and all(rule.path is None for rule in plan.rules):
-        return  # no mock is built when no rule names an operation or a path
     operations: set[str] = set()
     documented: set[str] = set()
     for api in apis:
@@ -338,6 +351,20 @@ def check_fault_plan(
     names = " or ".join(api.slug for api in apis)
     plan.check_operations(operations, f"the operations of the {names} mock", source)
     plan.check_paths(operations | documented, f"the {names} mock nor of its contract", source)
+
+
+def _other_apis(apis: Sequence[ApiInfo]) -> list[ApiInfo]:
+    from h2oharness.apis import APIS
+
+    return [api for api in APIS.values() if api not in apis]
+
+
+def _plan_fits(plan: FaultPlan, api: ApiInfo, source: str) -> bool:
+    try:
+        _check_plan(plan, [api], source, None)
+    except ConfigError:
+        return False
+    return True
 
 
 @contextlib.contextmanager

@@ -68,6 +68,26 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["spec", "h2o3", "--from", "ftp://x", "--out", "x.yaml"], "--from takes 'snapshot', the http(s) URL of a"),
         (["spec", "h2o3", "--from", "pyproject.toml", "--out", "x.yaml"], "pyproject.toml is a file: give the folder"),
         (["spec", "nope", "--out", "x.yaml"], "unknown API 'nope'"),
+        # each was dropped without a word: the contract came from the client, not from the server named
+        (
+            ["spec", "h2ogpte", "--from-client", "--from", NOTHING_LISTENS, "--out", "x.yaml"],
+            "--from is for a server's description; --from-client reads the installed client",
+        ),
+        (["spec", "workflows", "--from-client", "--snapshot", "TMP/s", "--out", "x.yaml"], "--snapshot is for a serv"),
+        (["spec", "h2o3", "--from-client", "--out", "x.yaml"], "h2o3 describes itself: give --from (a server's URL"),
+        # before: "its contract is written by hand", when the committed one is what --from-client writes
+        (["spec", "coreplexml", "--out", "x.yaml"], "coreplexml does not describe itself: add --from-client"),
+        # the password alone was dropped and the server asked with none: a 401 blaming the credentials
+        (
+            ["spec", "h2o3", "--from", NOTHING_LISTENS, "--password-env", "PW", "--out", "x.yaml"],
+            "--password-env is the password of --username: give --username too",
+        ),
+        (["spec", "h2o3", "--username", "qa", "--out", "x.yaml"], "--username is for a server's URL; --from snapshot"),
+        # before: the server was asked for its 2 MB of metadata first, and only then was the folder found
+        (
+            ["spec", "h2o3", "--from", NOTHING_LISTENS, "--out", "TMP"],
+            "--out TMP is a folder: give the path of the file",
+        ),
         # values that would start a run that cannot mean anything: refused before anything starts
         (["run", "--api", "h2o3", "--max-examples", "0"], "--max-examples must be at least 1"),
         (["run", "--api", "h2o3", "--max-time", "0s"], "--max-time must be a positive duration"),
@@ -129,11 +149,19 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["run", "--api", "h2o3", "--test-deadline", "inf"], "--test-deadline must be a positive number"),
         (["serve", "--api", "h2o3", "--speed", "-1"], "--speed must be above 0"),
         # an infinite clock: the mock answered its parses and deletes with HTTP 500, and load judged that
-        (["serve", "--api", "h2o3", "--speed", "inf"], "--speed must be above 0 and finite"),
-        (["load", "h2o3.polling", "--mock-speed", "inf"], "--mock-speed must be above 0 and finite"),
+        (
+            ["serve", "--api", "h2o3", "--speed", "inf"],
+            "--speed must be above 0 (a stopped clock never ends a job) and",
+        ),
+        (["load", "h2o3.polling", "--mock-speed", "inf"], "--mock-speed must be above 0 (a stopped clock never ends"),
+        # the mock served, and answered every request that carries a date with HTTP 500 (OverflowError)
+        (["serve", "--api", "h2o3", "--speed", "1e12"], "--speed must be above 0 (a stopped clock never ends a job)"),
+        (["load", "h2o3.polling", "--mock-speed", "1e308"], "at most 10000 (the mock's dates would pass year 9999)"),
         (["load", "h2o3.polling", "--stop-timeout", "-1"], "--stop-timeout must be 0 or more seconds"),
         (["load", "h2o3.polling", "--stop-timeout", "nan"], "--stop-timeout must be 0 or more seconds"),
         (["serve", "--api", "h2o3", "--port", "70000"], "port 70000 is out of range"),
+        # the password alone was dropped, and the mock took every request with no credentials at all
+        (["serve", "--api", "h2o3", "--password-env", "PW"], "--password-env is the password of --username: give"),
         (["serve", "--api", "h2o3", "--port", "-1"], "port -1 is out of range"),
         # a live target's options with another target would be ignored: the mock tested instead of staging
         (
@@ -241,9 +269,12 @@ def test_a_local_run_without_java_says_so_before_any_test_runs(
         (["run", "--api", "h2o3", "--report-dir", "FILE/sub"], "--report-dir FILE/sub: cannot make that folder"),
         (["load", "h2o3.polling", "-t", "1s", "--report-dir", "FILE"], "--report-dir FILE: cannot make that folder"),
         (["spec", "h2o3", "--out", "FILE/openapi.yaml"], "--out FILE: cannot make that folder"),
-        (["spec", "h2o3", "--out", "DIR"], "--out DIR: cannot write it (Is a directory)"),
+        (["spec", "h2o3", "--out", "DIR"], "--out DIR is a folder: give the path of the file"),
         (["spec", "h2o3", "--out", "DIR/o.yaml", "--snapshot", "FILE"], "--snapshot FILE: cannot make that folder"),
-        (["baseline", "--from", "REPORT", "--api", "h2o3", "--out", "DIR"], "--out DIR: cannot write it"),
+        (
+            ["baseline", "--from", "REPORT", "--api", "h2o3", "--out", "DIR"],
+            "--out DIR is a folder: give the path of the file",
+        ),
         (["baseline", "--from", "REPORT", "--api", "h2o3", "--out", "FILE/k.yaml"], "--out FILE: cannot make"),
     ],
 )
@@ -587,6 +618,23 @@ def test_wrong_password_is_exit_3_and_the_api_s_error(
     assert "wrong-password" not in printed + json.dumps(report)
 
 
+def test_spec_takes_the_credentials_run_takes_from_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # before: H2O3_USERNAME and H2O3_PASSWORD, which run and load take, were not read: a 401 "wrong or missing"
+    from h2oharness.apis.h2o3.mock import H2O3MockState, make_app
+    from h2oharness.mocks.serve import serve
+
+    state = H2O3MockState()
+    state.credentials = ("admin", "right-password")
+    monkeypatch.setenv("H2O3_USERNAME", "admin")
+    monkeypatch.setenv("H2O3_PASSWORD", "right-password")
+    out = tmp_path / "openapi.yaml"
+    with serve(make_app(state)) as served:
+        assert main(["spec", "h2o3", "--from", served.url, "--out", str(out)]) == 0, capsys.readouterr().err
+    assert out.read_text() == (ROOT / "contracts" / "h2o3" / "openapi.yaml").read_text()
+
+
 @pytest.mark.parametrize(
     ("workers", "needle"),
     [
@@ -816,6 +864,27 @@ def test_serve_prints_its_url_and_answers() -> None:
         assert proc.stdout is not None
         proc.stdout.close()
     assert proc.returncode == 0
+
+
+def test_serve_on_every_address_says_so_and_prints_a_url_a_client_can_use() -> None:
+    # before: no word that the mock left loopback, and "http://0.0.0.0:PORT", which load refuses as not loopback
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "h2oharness.cli", "serve", "--api", "h2o3", "--host", "0.0.0.0", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip().split()[-1]
+        assert url.startswith("http://127.0.0.1:")
+        assert httpx.get(f"{url}/3/Cloud", timeout=10).json()["cloud_healthy"] is True
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+        assert proc.stdout is not None
+        proc.stdout.close()
+    assert "warning: --host 0.0.0.0 serves the mock beyond this machine's loopback" in err
 
 
 def test_load_takes_what_no_option_gives_from_its_variables(

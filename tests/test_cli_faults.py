@@ -59,6 +59,9 @@ def test_serve_injects_the_plan_it_is_given(tmp_path: Path) -> None:
         (["run", "--api", "h2o3,workflows", "--mock-faults", "{typo}"], "of the h2o3 or workflows mock; did you"),
         (["load", "h2o3.polling", "-t", "1s", "--mock-faults", "{typo}"], "did you mean 'GET /3/Jobs/{job_id}'"),
         (["run", "--api", "coreplexml", "--mock-faults", "{h2o3}"], "'GET /3/Jobs/{job_id}' is not one of the"),
+        # before: only the closest of CorePlexML's routes, nothing that said the plan was written for another API
+        (["serve", "--api", "coreplexml", "--faults", "{h2o3}"], "; its rules are those of the h2o3 mock"),
+        (["serve", "--api", "h2o3", "--faults", "{gpte}"], "; its rules are those of the h2ogpte mock"),
     ],
 )
 def test_bad_fault_options_are_one_line_errors(
@@ -72,7 +75,9 @@ def test_bad_fault_options_are_one_line_errors(
     typo.write_text("rules: [{operation: 'GET /3/Job/{job_id}', fault: status=503}]\n")
     h2o3 = tmp_path / "h2o3.yaml"
     h2o3.write_text("rules: [{operation: 'get /3/Jobs/{job_id}', fault: status=503}]\n")
-    files = {"{plan}": plan, "{binary}": binary, "{typo}": typo, "{h2o3}": h2o3}
+    gpte = tmp_path / "gpte.yaml"
+    gpte.write_text("rules: [{path: /api/v1/collections/*, fault: status=503}]\n")
+    files = {"{plan}": plan, "{binary}": binary, "{typo}": typo, "{h2o3}": h2o3, "{gpte}": gpte}
     code = main([str(files.get(arg, arg)) for arg in argv])
     err = capsys.readouterr().err
     assert code == 3

@@ -12,7 +12,7 @@ import pytest
 
 from h2oharness.cli import main
 from h2oharness.errors import ConfigError
-from h2oharness.folders import claim, release
+from h2oharness.folders import claim, release, write_output
 
 ROOT = Path(__file__).resolve().parent.parent
 HOLD = """
@@ -119,3 +119,13 @@ def test_sessions_one_after_another_in_one_process_each_claim_the_folder(pyteste
         assert result.ret == pytest.ExitCode.OK
     with held_elsewhere(out, "run"):
         pass  # another process may take it now
+
+
+def test_a_write_that_fails_midway_leaves_the_file_that_was_there_and_nothing_beside_it(tmp_path: Path) -> None:
+    # before: the file was truncated first, so a failed or interrupted write left an empty or half contract
+    out = tmp_path / "openapi.yaml"
+    out.write_text("openapi: 3.0.3\n")
+    with pytest.raises(UnicodeEncodeError):
+        write_output(out, "openapi: 3.1.0\n" + "\udc80", "--out")  # a lone surrogate: UTF-8 cannot write it
+    assert out.read_text() == "openapi: 3.0.3\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["openapi.yaml"]

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
         ({"arrival_rate": 0.0}, "arrival_rate must be above 0 arrivals per second, got 0"),
         ({"workers": -1}, "workers must be at least 0 (0: no workers, one Locust process), got -1"),
         ({"stop_timeout": -1.0}, "stop_timeout must be 0 or more seconds, at most a year, got -1"),
-        ({"mock_speed": 0.0}, "mock_speed must be above 0 and finite"),
+        ({"mock_speed": 0.0}, "mock_speed must be above 0 (a stopped clock never ends a job)"),
         ({"max_dispatch_delay": 0.0}, "max_dispatch_delay must be above 0 ms, got 0"),
         ({"request_deadline": -1.0}, "request_deadline must be a positive number of seconds"),
         ({"arrival_process": "bursty"}, "arrival_process must be one of constant, poisson, got 'bursty'"),

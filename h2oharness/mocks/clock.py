@@ -6,6 +6,23 @@ import threading
 import time
 from typing import Protocol
 
+from h2oharness.errors import ConfigError
+
+#: the fastest a served mock's clock may run. Its dates must stay below year 9999: at 10**12 every answer that
+#: carries a date was an OverflowError within seconds (HTTP 500 from H2O-3's mock, 400 from h2oGPTe's); at this
+#: speed a mock served for 290 days still tells dates Python can write
+MAX_SPEED = 10_000.0
+
+
+def check_speed(speed: float, option: str) -> None:
+    """ConfigError naming ``option`` unless ``speed`` is above 0 and at most MAX_SPEED."""
+    if not 0 < speed <= MAX_SPEED:
+        # nan fails both comparisons; 0 is a stopped clock, which never ends a job
+        raise ConfigError(
+            f"{option} must be above 0 (a stopped clock never ends a job) and at most {MAX_SPEED:g} (the mock's dates "
+            f"would pass year 9999), got {speed:g}"
+        )
+
 
 class Clock(Protocol):
     """Anything that tells the time in seconds, monotonically."""

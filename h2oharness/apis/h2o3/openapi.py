@@ -47,6 +47,7 @@ from typing import Any
 import httpx
 
 from h2oharness.errors import SpecError, TargetAuthError, TargetUnavailable
+from h2oharness.http.unreachable import why_unreachable
 
 __all__ = [
     "SNAPSHOT_VERSION",
@@ -112,7 +113,7 @@ def fetch_metadata(base_url: str, auth: tuple[str, str] | None = None, timeout: 
     except httpx.TimeoutException:
         raise TargetUnavailable(f"H2O-3 at {base} did not answer within {timeout:g} s") from None
     except httpx.TransportError as exc:
-        raise TargetUnavailable(f"cannot reach H2O-3 at {base}: {exc or type(exc).__name__}") from None
+        raise TargetUnavailable(f"cannot reach H2O-3 at {base}: {why_unreachable(exc, base)}") from None
     _check_endpoints(endpoints, f"{base}/3/Metadata/endpoints")
     _check_schemas(schemas, f"{base}/3/Metadata/schemas")
     return Metadata(endpoints, schemas, version)
@@ -169,10 +170,12 @@ def write_snapshot(meta: Metadata, directory: str | Path) -> list[Path]:
         path = folder / f"{name}.gz"
         path.write_bytes(buffer.getvalue())
         written.append(path)
+    path = folder / VERSION_FILE
     if meta.version:
-        path = folder / VERSION_FILE
         path.write_text(f"{meta.version}\n")
         written.append(path)
+    else:
+        path.unlink(missing_ok=True)  # an earlier snapshot's version is not this one's
     return written
 
 
@@ -198,9 +201,12 @@ def load_metadata_file(path: str | Path, schemas_path: str | Path | None = None)
 
 
 def _find(folder: Path, name: str) -> Path:
-    for candidate in (folder / name, folder / f"{name}.gz"):
-        if candidate.is_file():
-            return candidate
+    found = [candidate for candidate in (folder / name, folder / f"{name}.gz") if candidate.is_file()]
+    if len(found) == 2:
+        # write_snapshot writes the .gz: the plain file beside it, read first, was an older server's metadata
+        raise SpecError(f"{folder} holds both {name} and {name}.gz, which may be of two servers: keep the one to use")
+    if found:
+        return found[0]
     raise SpecError(f"{folder} has neither {name} nor {name}.gz")
 
 

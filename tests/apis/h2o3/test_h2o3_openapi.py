@@ -422,6 +422,20 @@ def test_write_snapshot_sorts_schemas_by_name(snapshot: Metadata, tmp_path: Path
     assert not (tmp_path / "VERSION").exists()
 
 
+def test_a_snapshot_written_over_another_server_s_metadata_is_never_read_as_a_mix(
+    snapshot: Metadata, tmp_path: Path
+) -> None:
+    # before: the older endpoints.json was read before the endpoints.json.gz just written, and the older VERSION kept
+    (tmp_path / "endpoints.json").write_text(json.dumps({"routes": [_route("GET", "/3/A", "AV3")]}))
+    (tmp_path / "VERSION").write_text("3.44.0.3\n")
+    h2o3_openapi.write_snapshot(Metadata(snapshot.endpoints, snapshot.schemas), tmp_path)
+    assert not (tmp_path / "VERSION").exists()
+    with pytest.raises(SpecError, match=r"holds both endpoints.json and endpoints.json.gz, which may be of two"):
+        h2o3_openapi.load_metadata_file(tmp_path)
+    (tmp_path / "endpoints.json").unlink()
+    assert h2o3_openapi.load_metadata_file(tmp_path).routes == snapshot.routes
+
+
 def test_a_plain_json_file_pair_loads(tmp_path: Path) -> None:
     (tmp_path / "e.json").write_text(json.dumps({"routes": [_route("GET", "/3/A", "AV3")]}))
     (tmp_path / "s.json").write_text(json.dumps({"schemas": [_schema("AV3")]}))
