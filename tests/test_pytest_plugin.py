@@ -136,8 +136,10 @@ async def app(scope, receive, send):
         return
     query = parse_qs(scope["query_string"].decode())
     valid = scope["method"] == "GET" and [v.lstrip("-").isdigit() for v in query.get("n", [])] == [True]
-    status = 404 if scope["path"] == "/3/Gone" else 200 if valid else 400
-    await send({"type": "http.response.start", "status": status, "headers": []})
+    status = 404 if scope["path"] in ("/3/Gone", "/3/Todo") else 200 if valid else 400
+    # what our mocks answer for an operation they do not implement
+    headers = [(b"x-h2oharness-unimplemented", b"/3/Todo")] if scope["path"] == "/3/Todo" else []
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b""})
 
 schema = schemathesis.openapi.from_path(str(Path(__file__).with_name("openapi.yaml")))
@@ -154,7 +156,7 @@ def test_contract(case, url, harness_sweep):
 """
 
 
-def test_each_operation_reports_what_its_valid_requests_were_answered_and_whether_any_succeeded(
+def test_each_operation_reports_what_its_valid_requests_were_answered_and_whether_any_succeeded_or_was_unimplemented(
     pytester: pytest.Pytester,
 ) -> None:
     pytester.mkdir("contracts")
@@ -166,12 +168,18 @@ def test_each_operation_reports_what_its_valid_requests_were_answered_and_whethe
         "      responses:\n        '200': {description: ok}\n        '400': {description: bad n}\n"
         f"  /3/Gone:\n    get:\n{query}"
         "      responses:\n        '200': {description: ok}\n        '404': {description: none}\n"
+        f"  /3/Todo:\n    get:\n{query}"
+        "      responses:\n        '200': {description: ok}\n        '404': {description: none}\n"
     )
     (pytester.path / "contracts" / "h2o3" / "test_answering.py").write_text(_ANSWERING)
     report = pytester.path / "out"
-    result = pytester.runpytest_inprocess("--harness-report-dir", str(report), "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2)
+    result = pytester.runpytest_inprocess("--harness-report-dir", str(report), "-p", "no:cacheprovider", "-rs")
+    # the mock's 404 for what it does not implement tests nothing: untested, not passed
+    result.assert_outcomes(passed=2, skipped=1)
+    result.stdout.fnmatch_lines(["*the mock does not implement GET /3/Todo: untested*"])
     (api,) = json.loads((report / "conformance.json").read_text())["apis"]
+    outcomes = {op["path"]: op["outcome"] for op in api["operations"]}
+    assert outcomes == {"/3/Gone": "passed", "/3/Ping": "passed", "/3/Todo": "untested"}
     answers = {op["path"]: op["answers"] for op in api["operations"]}
     # only the valid requests: the invalid n that got a 400 are the negative cases', not counted
     assert set(answers["/3/Ping"]) == {"200"}

@@ -31,7 +31,7 @@ from h2oharness.apis.h2o3.mockparts.builders import ALGOS
 from h2oharness.apis.h2o3.mockparts.calls import Call, Reply
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState, H2O3Timings
 from h2oharness.apis.h2o3.mockparts.wire import H2OError, bad_request, encode, not_found
-from h2oharness.mocks.app import Incoming, Wiring, build_app
+from h2oharness.mocks.app import UNIMPLEMENTED, Incoming, Wiring, build_app
 from h2oharness.mocks.auth import basic_matches
 from h2oharness.mocks.clock import Clock, MonotonicClock
 from h2oharness.mocks.router import Lookup, Router
@@ -246,7 +246,8 @@ def _unrouted(state: H2O3MockState, call: Call) -> Reply:
         return Reply(None, content_type="", headers=allow)
     if routes.routed(call.path, call.method):
         # documented, but not one of the routes the mock implements
-        raise not_found(f"{call.method} {call.path} not found: the mock does not implement {found.pattern}")
+        error = not_found(f"{call.method} {call.path} not found: the mock does not implement {found.pattern}")
+        return Reply(error.body(call.path, state.epoch_ms()), status=404, headers={UNIMPLEMENTED: found.pattern})
     if call.method == "HEAD":
         return Reply(None, status=405, content_type="", headers=allow)
     text = f"Method {call.method} is not allowed on {call.path}; {found.pattern} takes {found.allow}"
