@@ -165,6 +165,10 @@ def live_settings(
         password=password or url_password or variable(f"{prefix}_PASSWORD"),
         token=token or variable(f"{prefix}_API_KEY"),
     )
+    if api.auth == "basic" and password and creds.username is None:
+        # the password alone was dropped, the server asked with no credentials, and its 401 blamed them
+        user_option = "--username" if url_option == "--url" else "--harness-username"
+        raise ConfigError(f"a password is given for {api.slug} but no user: give {user_option} (or {prefix}_USERNAME)")
     url = url.rstrip("/")
     if before_contact is not None:
         before_contact(url)

@@ -157,6 +157,20 @@ def test_userinfo_in_the_url_becomes_basic_credentials_and_leaves_the_url(monkey
     assert (url, creds.username, creds.password, creds.token) == ("http://127.0.0.1:9", None, None, "sk-given")
 
 
+@pytest.mark.parametrize(("option", "named"), [("--url", "--username"), ("--harness-url", "--harness-username")])
+def test_a_password_given_without_a_user_is_refused_not_dropped(
+    monkeypatch: pytest.MonkeyPatch, option: str, named: str
+) -> None:
+    # before, run --password-env without --username asked with no credentials at all, and the 401 blamed them
+    monkeypatch.delenv("H2O3_USERNAME", raising=False)
+    with pytest.raises(ConfigError) as info:
+        live_settings(get_api("h2o3"), url="http://127.0.0.1:9", password="pw", url_option=option)
+    assert str(info.value) == f"a password is given for h2o3 but no user: give {named} (or H2O3_USERNAME)"
+    monkeypatch.setenv("H2O3_USERNAME", "qa")
+    _, creds = live_settings(get_api("h2o3"), url="http://127.0.0.1:9", password="pw", url_option=option)
+    assert (creds.username, creds.password) == ("qa", "pw")
+
+
 def test_a_url_with_its_scheme_in_upper_case_is_taken_in_lower_case(monkeypatch: pytest.MonkeyPatch) -> None:
     # a scheme is case-insensitive (RFC 3986): 'HTTPS://...' pasted from a ticket was refused as not http(s)
     monkeypatch.setenv("COREPLEXML_URL", "HTTPS://Stage.Example/base/")
