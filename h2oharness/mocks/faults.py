@@ -104,18 +104,33 @@ def parse_faults(text: str) -> tuple[Fault, ...]:
     return tuple(faults)
 
 
+#: the longest latency a fault may add, in seconds: one longer outlasts every deadline, an answer that never comes
+MAX_LATENCY = 86400.0
+
+
+def _seconds(fault: Fault, text: str) -> float:
+    value = _number(str(fault), text)
+    if value > MAX_LATENCY:
+        raise FaultError(
+            f"fault {str(fault)!r}: {text!r} seconds is longer than a day ({MAX_LATENCY:g}); for an answer that never "
+            "comes use 'stuck'"
+        )
+    return value
+
+
 def latency_sampler(fault: Fault) -> Callable[[random.Random], float]:
     """How a latency fault draws its seconds: fixed ``2.5``, uniform ``0.1..2`` or exponential ``exp:0.5``."""
     text = fault.value
     if text.startswith("exp:"):
-        mean = _number(str(fault), text[4:])
-        return lambda rng: rng.expovariate(1 / mean) if mean else 0.0
+        mean = _seconds(fault, text[4:])
+        # an exponential draw has no bound of its own
+        return lambda rng: min(rng.expovariate(1 / mean), MAX_LATENCY) if mean else 0.0
     if ".." in text:
-        low, high = (_number(str(fault), t) for t in text.split("..", 1))
+        low, high = (_seconds(fault, t) for t in text.split("..", 1))
         if high < low:
             raise FaultError(f"fault {fault}: the range goes from low to high")
         return lambda rng: rng.uniform(low, high)
-    seconds = _number(str(fault), text or "?")
+    seconds = _seconds(fault, text or "?")
     return lambda rng: seconds
 
 

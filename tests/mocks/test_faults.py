@@ -241,6 +241,14 @@ def test_bad_faults_are_refused(text: str) -> None:
         parse_faults(text)
 
 
+@pytest.mark.parametrize("text", ["latency=1e308", "latency=0..90000", "latency=exp:1e9"])
+def test_a_latency_past_a_day_is_refused_with_stuck_named(text: str) -> None:
+    # before, latency=1e308 was taken and the answer never came, as 'stuck' does, with nothing said
+    with pytest.raises(FaultError, match=r"is longer than a day .*use 'stuck'"):
+        parse_faults(text)
+    assert [f.kind for f in parse_faults("latency=86400; latency=0.1..2; latency=exp:0.5")] == ["latency"] * 3
+
+
 def test_bad_plans_are_refused(tmp_path: Path) -> None:
     for text in ("rules: [{fault: reset, colour: red}]", "rules: {a: 1}", "[{path: /x}]", "{oops"):
         path = tmp_path / "plan.yaml"
