@@ -100,6 +100,37 @@ def test_a_stopped_run_s_report_says_which_api_s_tests_it_did_not_run(pytester: 
     assert conformance["exit_code"] == 3
 
 
+def test_a_stopped_run_s_junit_xml_has_an_error_per_api_for_the_tests_it_did_not_run_which_a_resume_drops(
+    pytester: pytest.Pytester,
+) -> None:
+    # before, junit.xml held the tests that ran, all passed: CI reading it (not the exit code) showed the run green
+    import xml.etree.ElementTree as ET
+
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_coreplexml_stop.py").write_text(
+        TESTS.format(first="os.kill(os.getpid(), signal.SIGINT); time.sleep(0.2)")
+    )
+    report = pytester.path / "reports"
+    junit = report / "junit.xml"
+    common = ["--harness-report-dir", str(report), "--junitxml", str(junit), "-p", "no:cacheprovider"]
+    assert pytester.runpytest_subprocess(*common).ret == pytest.ExitCode.INTERRUPTED
+    suite = ET.parse(junit).getroot().find("testsuite")  # noqa: S314
+    assert suite is not None
+    cases = {case.get("name"): case.find("error") for case in suite.iter("testcase")}
+    assert list(cases) == ["test_first", "coreplexml: tests not run"]
+    error = cases["coreplexml: tests not run"]
+    assert error is not None
+    assert error.get("message") == "the run was stopped: 1 of its 2 tests did not run (a resumed run runs them)"
+    assert (suite.get("tests"), suite.get("errors")) == ("2", "1")
+    # the resumed run ran them: the error case is not carried over
+    resumed = pytester.runpytest_subprocess(*common, "--harness-resume")
+    assert resumed.ret == pytest.ExitCode.OK
+    suite = ET.parse(junit).getroot().find("testsuite")  # noqa: S314
+    assert suite is not None
+    assert [case.get("name") for case in suite.iter("testcase")] == ["test_first", "test_second"]
+    assert (suite.get("tests"), suite.get("errors")) == ("2", "0")
+
+
 def test_a_run_stopped_while_collecting_reports_the_apis_it_had_not_collected_yet(pytester: pytest.Pytester) -> None:
     # run --max-time shorter than the collection of four APIs (about 20 s): the report held the APIs collected before
     # the stop, and the one still to collect was missing from it, as if the run had not been asked to test it

@@ -113,10 +113,18 @@ def streams(reports: Path) -> int:
     return sum(e.requests for e in entries if e.key == "STREAM h2ogpte jsonl stream")
 
 
-def records(reports: Path) -> int:
+def records(reports: Path, tested: bool = False) -> int:
+    """How many tests the run's progress.jsonl records as finished (with ``tested``, only those that passed or
+    failed: one the mock does not implement skips)."""
     progress = reports / "progress.jsonl"
-    text = progress.read_text() if progress.is_file() else ""
-    return sum(1 for line in text.splitlines() if line.startswith('{"record"'))
+    lines = (progress.read_text() if progress.is_file() else "").splitlines()
+    found = []
+    for line in lines:
+        try:  # the last line may be read while it is being written
+            found += [json.loads(line)["record"]] if line.startswith('{"record"') else []
+        except ValueError:
+            continue
+    return sum(1 for record in found if not tested or record.get("outcome") in ("passed", "failed"))
 
 
 def test_sigterm_to_run_stops_pytest_and_its_workers_and_the_report_is_written(tmp_path: Path) -> None:
@@ -179,7 +187,7 @@ def test_a_killed_run_s_pytest_stops_after_its_running_tests_and_writes_its_repo
     pgid = None
     try:
         _, pgid = child_group(proc)
-        wait_for("a finished test", lambda: records(reports) >= 1)
+        wait_for("a tested operation", lambda: records(reports, tested=True) >= 1)
         assert len(members(pgid)) >= 3  # the controller and its two xdist workers
         proc.kill()
         proc.wait(timeout=60)

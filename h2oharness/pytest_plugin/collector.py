@@ -24,8 +24,8 @@ from h2oharness.confirm import confirm_recorded_crash
 from h2oharness.errors import HarnessError
 from h2oharness.folders import CLAIMED_BY, claim, release
 from h2oharness.http.redact import redact
-from h2oharness.pytest_plugin.conformance import build_report, read_given_documents, report_secrets
-from h2oharness.pytest_plugin.junit import carry_over, drop_nameless, read_earlier
+from h2oharness.pytest_plugin.conformance import STOPPED, build_report, read_given_documents, report_secrets
+from h2oharness.pytest_plugin.junit import add_not_run, carry_over, drop_nameless, read_earlier
 from h2oharness.pytest_plugin.options import SETTINGS
 from h2oharness.pytest_plugin.progress import PROGRESS, finished_line, read_progress, sweep_line
 from h2oharness.pytest_plugin.recording import DRIFT, RECORD, api_of
@@ -69,6 +69,8 @@ class ReportCollector:
         self.progress = report_dir / PROGRESS
         #: on resume, the junit.xml of the sessions before this one
         self.earlier_junit: bytes | None = None
+        #: (API, why) of each API whose tests a stop kept from running, for junit.xml
+        self.not_run: list[tuple[str, str]] = []
         report_dir.mkdir(parents=True, exist_ok=True)
         if os.environ.get(CLAIMED_BY) != str(os.getppid()):  # else h2oharness run, our parent, holds it for us
             try:
@@ -310,6 +312,8 @@ class ReportCollector:
         if xmlpath and self.earlier_junit is not None:
             carry_over(self.earlier_junit, Path(xmlpath))
         if xmlpath:
+            add_not_run(Path(xmlpath), self.not_run)
+        if xmlpath:
             scrub_file(Path(xmlpath), self.secrets)
         release(self.report_dir, "run")  # a session run in this process after this one may write the folder
 
@@ -330,7 +334,10 @@ class ReportCollector:
             self.confirm_crashes()
         if self._stopped():
             self.crashes = [_not_replayed(c) for c in self.crashes]
-        write_all(self.build(), self.report_dir, secrets=report_secrets())
+        report = self.build()
+        write_all(report, self.report_dir, secrets=report_secrets())
+        if self._stopped():
+            self.not_run = [(api.slug, e) for api in report.apis for e in api.errors if e.startswith(STOPPED)]
 
 
 def _not_replayed(crash: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,9 @@ from h2oharness.report.model import ApiReport, DriftEntry, Excluded, Failure, Sc
 from h2oharness.settings import known_secrets
 from h2oharness.sweep import load_destructive
 
+#: how the report's error for the tests a stop kept from running begins
+STOPPED = "the run was stopped"
+
 if TYPE_CHECKING:
     from h2oharness.report.model import Conformance
 
@@ -71,14 +74,12 @@ def build_report(
             missing[found[0]] = missing.get(found[0], 0) + 1
     for slug, count in sorted(missing.items()):
         of = sum(1 for r in records if r.get("api") == slug) + count
-        unrun.setdefault(slug, []).append(
-            f"the run was stopped: {count} of its {of} tests did not run (a resumed run runs them)"
-        )
+        unrun.setdefault(slug, []).append(f"{STOPPED}: {count} of its {of} tests did not run (a resumed run runs them)")
         if not any(a == slug for a, _ in groups):
             groups[(slug, config.stash[SETTINGS].target.split(",")[0])] = []
     for slug in sorted(set(not_collected) - {a for a, _ in groups}):
         unrun.setdefault(slug, []).append(
-            "the run was stopped before it collected this API's tests: none of them ran (a resumed run runs them)"
+            f"{STOPPED} before it collected this API's tests: none of them ran (a resumed run runs them)"
         )
         groups[(slug, config.stash[SETTINGS].target.split(",")[0])] = []
     apis = [

@@ -1,14 +1,18 @@
 """junit.xml across a stop and a resume: pytest writes only the tests of its own session, so a resumed run carries the
-earlier session's test cases over, and CI reads the whole run, as conformance.json has it; and a test a stop cut short
-between its setup and its call, which pytest writes as a case with no name, is left out."""
+earlier session's test cases over, and CI reads the whole run, as conformance.json has it; a test a stop cut short
+between its setup and its call, which pytest writes as a case with no name, is left out; and what a stop kept from
+running is an error case per API, so that CI does not read the tests that ran as the whole run, all green."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from pathlib import Path
 
 #: the counts of a <testsuite> and the child element of a <testcase> that each counts
 _COUNTED = {"failures": "failure", "errors": "error", "skipped": "skipped"}
+#: the class of the cases the harness adds (what a stop kept from running): a resumed run does not carry them over
+HARNESS_CLASS = "h2oharness"
 
 
 def read_earlier(path: Path | None) -> bytes | None:
@@ -57,7 +61,9 @@ def carry_over(earlier: bytes, path: Path) -> int:
     cases = [
         case
         for case in old.iter("testcase")
-        if case.get("name") and (case.get("classname"), case.get("name")) not in have
+        if case.get("name")
+        and case.get("classname") != HARNESS_CLASS
+        and (case.get("classname"), case.get("name")) not in have
     ]
     if not cases:
         return 0
@@ -72,6 +78,30 @@ def carry_over(earlier: bytes, path: Path) -> int:
     suite.set("time", f"{elapsed:.3f}")
     tree.write(path, encoding="utf-8", xml_declaration=True)
     return len(cases)
+
+
+def add_not_run(path: Path, errors: Sequence[tuple[str, str]]) -> int:
+    """Add to the junit.xml at ``path`` an error case per (API, why) of ``errors``: what a stop kept from running.
+
+    A stopped run's junit.xml held the tests that ran, often all passed: CI that reads it (not the exit code) showed
+    the run green. How many were added.
+    """
+    if not errors:
+        return 0
+    try:
+        tree = ET.parse(path)  # noqa: S314 (pytest's own output, in the report folder)
+    except (ET.ParseError, OSError):
+        return 0
+    suite = _suite(tree.getroot())
+    if suite is None:
+        return 0
+    for slug, why in errors:
+        case = ET.SubElement(suite, "testcase", classname=HARNESS_CLASS, name=f"{slug}: tests not run", time="0")
+        ET.SubElement(case, "error", message=why).text = why
+    suite.set("tests", str(_int(suite.get("tests")) + len(errors)))
+    suite.set("errors", str(_int(suite.get("errors")) + len(errors)))
+    tree.write(path, encoding="utf-8", xml_declaration=True)
+    return len(errors)
 
 
 def _suite(root: ET.Element) -> ET.Element | None:
