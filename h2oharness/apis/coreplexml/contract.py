@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from h2oharness.contractplan import BeforeCall, ContractPlan, FlowContext, FlowPlan
+from h2oharness.contractplan import BeforeCall, CaseFeed, ContractPlan, FlowContext, FlowPlan
 
 NEEDS_MODELS = ("/api/experiments/{experiment_id}/explain", "/api/experiments/{experiment_id}/best-model")
 
@@ -62,8 +62,15 @@ def in_default_scope(method: str, path: str) -> bool:
     return not operation.get("x-from-client", False)
 
 
+def _feed() -> CaseFeed:
+    from h2oharness.apis.coreplexml.feed import IdFeed
+
+    return IdFeed()
+
+
 PLAN = ContractPlan(
     default_scope=in_default_scope,
+    feed=_feed,
     flow=FlowPlan(
         path_regex=r"^/api/experiments",
         # negative requests are the per-operation test's job; a negative "no Authorization" case is sent without

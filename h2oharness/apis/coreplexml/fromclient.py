@@ -415,8 +415,14 @@ ANSWERS: dict[str, str] = {
     "POST /api/studio/scenarios/{scenario_id}/run": "ScenarioRun",
     "GET /api/studio/sessions/{session_id}/compare": "ScenarioComparison",
 }
-#: request bodies the recording cannot type (a dict or a list of dicts)
-BODIES: dict[str, str] = {"models.predict": "PredictRequest", "deployments.predict": "PredictRequest"}
+#: request bodies the recording cannot type (a dict or a list of dicts), or types too loosely: a rename takes a name
+#: as a create does (the mock refuses a blank one, so a contract allowing "" failed its own sweep once real ids
+#: reached past the 404)
+BODIES: dict[str, str] = {
+    "models.predict": "PredictRequest",
+    "deployments.predict": "PredictRequest",
+    "projects.update": "ProjectCreate",
+}
 #: body fields whose values the SDK documents, beyond the type of the one it sent: a schema-valid request is then
 #: one the server can take (a promote to the stage "" is refused, so a contract allowing it failed its own sweep)
 BODY_FIELDS: dict[str, JSON] = {"stage": STAGE, "to_stage": STAGE}

@@ -107,3 +107,18 @@ def test_every_contract_operation_gets_a_documented_answer(
         clock.advance(5.0)  # the jobs the generic layer runs finish between calls
     assert len(answered) == len(surface.operations) >= 68
     assert state.internal_errors == []
+
+
+def test_a_rename_takes_the_name_a_create_takes(client: CorePlexMLClient, http: httpx.Client) -> None:
+    """The mock refuses a blank name on PUT as on POST; the contract, typing the SDK's body, allowed "" there, and
+    the sweep's first request to a real project got a 422 to a schema-valid body."""
+    import jsonschema
+
+    document = contract_document("coreplexml")
+    body = document["paths"]["/api/projects/{project_id}"]["put"]["requestBody"]["content"]["application/json"]
+    schema = {**body["schema"], "components": document["components"]}
+    project = client.create_project("named")["id"]
+    for name in ("", " ", "renamed"):
+        valid = jsonschema.Draft202012Validator(schema).is_valid({"name": name})
+        answer = http.put(f"/api/projects/{project}", json={"name": name})
+        assert (answer.status_code == 200) == valid, (name, answer.status_code, valid)
