@@ -6,8 +6,8 @@ gets the documented 404 and its success answer is never checked. Before an opera
 fail within seconds (active, so it has a revision), a few finished runs of it (each with attempt 1, the job
 ``broken`` and its step 1), a second workflow with a run that sleeps (the one a cancel can stop), a runner, and
 an action with a published revision. ``ThingFeed.fill`` then puts their names into the path parameters (and any
-query or top-level body field of the same name) of about two thirds of the positive cases, chosen by a hash of
-what was drawn, so a case hypothesis replays is filled again; the others keep their drawn ids and their 404.
+query or top-level body field of the same name) of two in three positive cases, its first one included, decided
+once per distinct draw, so a case hypothesis replays is filled again; the others keep their drawn ids and their 404.
 Negative cases are left as drawn. Where such a case's body takes a source, it gets one the server accepts: the fed
 workflow's or action's own for an update, a new action's for a create (removed at the end with the rest).
 
@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,10 +92,18 @@ def names_for(things: Things, path: str, run: str | None) -> dict[str, str]:
     return values
 
 
-def chosen(case: Any) -> bool:
-    """Whether a case gets the real names: two in three, by what was drawn (the same case again, the same answer)."""
-    drawn = json.dumps([case.path_parameters, case.query, case.body], sort_keys=True, default=repr)
-    return zlib.crc32(drawn.encode()) % 3 != 0
+def drawn_key(case: Any) -> str:
+    """What was drawn for a case, as text: a case drawn again (a replay, a repeat) has the same."""
+    return json.dumps([case.method, case.path_parameters, case.query, case.body], sort_keys=True, default=repr)
+
+
+def chosen(decided: dict[str, bool], case: Any) -> bool:
+    """Whether a case gets the real names: the same answer as for the same draw before, else two in three of the
+    operation's distinct draws, its first included (an operation may see only two or three)."""
+    key = drawn_key(case)
+    if key not in decided:
+        decided[key] = len(decided) % 3 != 1
+    return decided[key]
 
 
 def _replaced(values: dict[str, str], drawn: Any, names: set[str]) -> Any:
@@ -116,6 +123,8 @@ class ThingFeed:
         self._http: httpx.Client | None = None
         self._tag = "master"
         self._stale = False
+        #: per draw of the current test's operation, whether its cases get the real names
+        self._decided: dict[str, bool] = {}
         #: the operation (method, path template) of the case last filled, until its answer is noted
         self._filled: tuple[str, str] | None = None
         # per target URL: a session may test the mock and a live server in turn
@@ -128,8 +137,12 @@ class ThingFeed:
         """Nothing to register: the names go in at send time (``fill``), as h2oGPTe's ids do."""
 
     def ensure(self, http: httpx.Client, tag: str) -> None:
-        """Make what is missing on the target (first use, a case deleted it, a restart lost it)."""
-        self._http, self._tag, self._stale = http, tag, False
+        """Make what is missing on the target (first use, a case deleted it, a restart lost it), before a test."""
+        self._http, self._tag, self._decided = http, tag, {}
+        self._make(http)
+
+    def _make(self, http: httpx.Client) -> None:
+        self._stale = False
         self.keys = self._made.get(str(http.base_url))
         try:
             self.keys = self._refresh(WorkflowsClient(http), self.keys)
@@ -143,10 +156,10 @@ class ThingFeed:
         """Put the real names into two in three positive cases (a negative case is sent as drawn)."""
         self._filled = None
         meta = case.meta
-        if self.keys is None or meta is None or not meta.generation.mode.is_positive or not chosen(case):
+        if self.keys is None or meta is None or not meta.generation.mode.is_positive or not chosen(self._decided, case):
             return
         if self._stale and self._http is not None:
-            self.ensure(self._http, self._tag)
+            self._make(self._http)
             if self.keys is None:
                 return
         path = case.operation.path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from h2oharness.apis.workflows.feed import ThingFeed, chosen
+from h2oharness.apis.workflows.feed import ThingFeed
 from h2oharness.apis.workflows.mock import WorkflowsMockState, WorkflowsTimings
 from h2oharness.contractplan import ExtraCase
 from h2oharness.mocks.clock import ManualClock
@@ -39,9 +40,19 @@ def _case(method: str, path: str, *, positive: bool = True, body: Any = None, sa
     )  # fmt: skip
 
 
-def _drawn(method: str, path: str, *, want: bool, **kwargs: Any) -> Any:
-    """A case whose drawn values the feed does (``want``) or does not fill."""
-    return next(c for s in range(50) if chosen(c := _case(method, path, salt=s, **kwargs)) == want)
+#: draws no case has had yet
+SALTS = itertools.count(100)
+
+
+def _filled(feed: ThingFeed, method: str, path: str, **kwargs: Any) -> Any:
+    """The first of the operation's next draws that the feed fills, filled."""
+    for _ in range(10):
+        case = _case(method, path, salt=next(SALTS), **kwargs)
+        drawn = dict(case.path_parameters)
+        feed.fill(case)
+        if case.path_parameters != drawn:
+            return case
+    raise AssertionError("the feed filled none of ten draws")
 
 
 def _send(http: httpx.Client, case: Any) -> httpx.Response:
@@ -61,49 +72,42 @@ def test_every_get_that_takes_an_id_answers_200_with_the_fed_names(feed: ThingFe
     paths = [p for p, item in contract_document("workflows")["paths"].items() if "{" in p and "get" in item]
     assert len(paths) == 20
     for path in paths:
-        case = _drawn("GET", path, want=True)
-        feed.fill(case)
+        case = _filled(feed, "GET", path)
         answer = _send(http, case)
         assert answer.status_code == 200, (path, case.path_parameters, answer.text)
 
 
-def test_a_negative_case_and_one_left_to_its_draw_keep_their_ids(feed: ThingFeed) -> None:
-    for case in (_drawn("GET", WORKFLOW, want=True, positive=False), _drawn("GET", WORKFLOW, want=False)):
-        drawn = dict(case.path_parameters)
+def test_the_first_draw_is_filled_the_second_left_as_drawn_and_a_negative_case_never(feed: ThingFeed) -> None:
+    cases = [_case("GET", WORKFLOW, salt=s) for s in range(4)] + [_case("GET", WORKFLOW, salt=9, positive=False)]
+    drawn = [dict(c.path_parameters) for c in cases]
+    for case in cases:
         feed.fill(case)
-        assert case.path_parameters == drawn
+    changed = [case.path_parameters != before for case, before in zip(cases, drawn, strict=True)]
+    assert changed == [True, False, True, True, False]
+    again = _case("GET", WORKFLOW, salt=1)  # the same draw as the second: left as drawn again
+    feed.fill(again)
+    assert again.path_parameters == drawn[1]
 
 
 def test_a_cancel_a_retry_and_a_delete_leave_the_next_case_a_thing_to_act_on(
     feed: ThingFeed, http: httpx.Client
 ) -> None:
     for method, path, body in (("POST", CANCEL, {}), ("POST", RETRY, {}), ("DELETE", WORKFLOW, None)):
-        used: list[str] = []
-        for salt in range(40):
-            case = _case(method, path, body=body, salt=salt)
-            if not chosen(case):
-                continue
-            feed.fill(case)
+        for _ in range(3):
+            case = _filled(feed, method, path, body=body)
             answer = _send(http, case)
-            feed.note(SimpleNamespace(status_code=answer.status_code, json=answer.json))
+            feed.note(answer)
             assert answer.status_code == 200, (path, case.path_parameters, answer.text)
-            used.append(case.path_parameters.get("run", case.path_parameters["workflow"]))
-            if len(used) == 3:
-                break
-        assert len(used) == 3
-    after = _drawn("GET", WORKFLOW, want=True)
-    feed.fill(after)
+    after = _filled(feed, "GET", WORKFLOW)
     assert _send(http, after).status_code == 200  # the workflow the last case deleted is back
 
 
 def test_a_deactivated_workflow_is_active_again_for_the_next_run(feed: ThingFeed, http: httpx.Client) -> None:
-    deactivate = _drawn("POST", WORKFLOW + ":deactivate", want=True, body={})
-    feed.fill(deactivate)
+    deactivate = _filled(feed, "POST", WORKFLOW + ":deactivate", body={})
     answer = _send(http, deactivate)
     assert answer.status_code == 200
     feed.note(answer)
-    run = _drawn("POST", WORKFLOW + "/revisions/{revision}:run", want=True, body={})
-    feed.fill(run)
+    run = _filled(feed, "POST", WORKFLOW + "/revisions/{revision}:run", body={})
     assert _send(http, run).status_code == 200
     assert run.path_parameters["revision"] == "2"  # activated again: a new revision
 
@@ -111,8 +115,7 @@ def test_a_deactivated_workflow_is_active_again_for_the_next_run(feed: ThingFeed
 def test_an_action_a_filled_create_made_goes_with_the_rest(
     feed: ThingFeed, http: httpx.Client, state: WorkflowsMockState
 ) -> None:
-    create = _drawn("POST", "/v1/workspaces/{workspace}/actions", want=True, body={"sourceContents": "x: ["})
-    feed.fill(create)
+    create = _filled(feed, "POST", "/v1/workspaces/{workspace}/actions", body={"sourceContents": "x: ["})
     answer = _send(http, create)
     assert answer.status_code == 200, answer.text
     feed.note(answer)
