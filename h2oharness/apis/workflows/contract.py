@@ -1,4 +1,5 @@
-"""Workflows' contract plan: the OIDC operations only where the target is its own issuer, and the run flow."""
+"""Workflows' contract plan: the OIDC operations only where the target is its own issuer, the run flow, and a feed
+of real resources for a sweep (``feed.py``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from h2oharness.contractplan import BeforeCall, ContractPlan, FlowContext, FlowPlan
+from h2oharness.contractplan import BeforeCall, CaseFeed, ContractPlan, FlowContext, FlowPlan
 from h2oharness.settings import variable
 from h2oharness.targets import Target
 
@@ -77,8 +78,15 @@ def in_default_scope(method: str, path: str) -> bool:
     return not operation.get("x-from-client", False)
 
 
+def _feed() -> CaseFeed:
+    from h2oharness.apis.workflows.feed import ThingFeed
+
+    return ThingFeed()
+
+
 PLAN = ContractPlan(
     default_scope=in_default_scope,
     skip=_skip,
+    feed=_feed,
     flow=FlowPlan(operation_ids=FLOW, fresh_mock=True, min_examples=100, start=_flow_start, check=_flow_check),
 )
