@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -23,3 +24,40 @@ def test_an_all_operations_run_needs_no_xdist(pytester: pytest.Pytester) -> None
         "-k", "ingest and website and not job",
     )  # fmt: skip
     result.assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize(
+    ("marked", "status", "body", "lines"),
+    [
+        (
+            True,
+            200,
+            b'{"result": {"a": 1}}\n{"result": {"a": 2}}\n',
+            [b'{"result": {"a": 1}}', b'{"result": {"a": 2}}'],
+        ),
+        (True, 200, b'{"result": {"a": 1}}\n', None),  # one chunk: the answer as it came
+        (True, 200, b"", []),  # no chunk: nothing to check
+        (True, 404, b'{"code": 5}\n{"x": 1}\n', None),  # an error is one JSON value, as any
+        (False, 200, b'{"a": 1}\n{"a": 2}\n', None),  # not a stream: two lines are one (broken) answer
+    ],
+)
+def test_a_stream_s_answer_is_checked_line_by_line_only_where_the_contract_marks_it(
+    marked: bool, status: int, body: bytes, lines: list[bytes] | None
+) -> None:
+    import requests
+    from schemathesis.core.transport import Response
+
+    from h2oharness.pytest_plugin.contract import STREAM, stream_chunks
+
+    raw = {STREAM: "ndjson"} if marked else {}
+    case = SimpleNamespace(operation=SimpleNamespace(definition=SimpleNamespace(raw=raw)))
+    sent = requests.Request("GET", "http://127.0.0.1:9/x").prepare()
+    override = SimpleNamespace(headers={"Authorization": "Bearer k"})
+    response = Response(status, {"content-type": ["application/json"]}, body, sent, 0.1, True, _override=override)
+    chunks = stream_chunks(case, response)
+    if lines is None:
+        assert chunks == [response]
+        return
+    assert [chunk.content for chunk in chunks] == lines
+    # what a check reads besides the body is the stream's: its status, headers, request and explicit credentials
+    assert all((c.status_code, c.request, c._override) == (status, sent, override) for c in chunks)
