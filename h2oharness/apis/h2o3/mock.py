@@ -25,6 +25,7 @@ from starlette.responses import Response
 
 from h2oharness.apis.h2o3.mockparts import automl, grid_files, grids, routes
 from h2oharness.apis.h2o3.mockparts import handlers_data as data
+from h2oharness.apis.h2o3.mockparts import handlers_info as info
 from h2oharness.apis.h2o3.mockparts import handlers_misc as misc
 from h2oharness.apis.h2o3.mockparts import handlers_models as models
 from h2oharness.apis.h2o3.mockparts.builders import ALGOS
@@ -49,6 +50,20 @@ Handler = Callable[[H2O3MockState, Call], Reply]
 ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/Cloud", data.cloud),
     ("HEAD", "/3/Cloud", data.cloud),
+    ("GET", "/3/Ping", info.ping),
+    ("GET", "/3/About", info.about),
+    ("GET", "/3/Capabilities", info.capabilities),
+    ("GET", "/3/Capabilities/Core", info.capabilities),
+    ("GET", "/3/Capabilities/API", info.capabilities),
+    ("GET", "/3/SteamMetrics", info.steam_metrics),
+    ("GET", "/3/SessionProperties", info.session_property),
+    ("GET", "/3/NodePersistentStorage/configured", info.persistent_storage),
+    ("GET", "/3/NodePersistentStorage/categories/{category}/exists", info.persistent_storage),
+    ("GET", "/3/NodePersistentStorage/categories/{category}/names/{name}/exists", info.persistent_storage),
+    ("GET", "/3/NodePersistentStorage/{category}", info.persistent_storage),
+    ("GET", "/3/NodePersistentStorage/{category}/{name}", info.persistent_value),
+    ("GET", "/3/Typeahead/files", info.typeahead_files),
+    ("GET", "/4/endpoints", info.endpoints_v4),
     ("GET", "/3/Metadata/endpoints", data.metadata_endpoints),
     ("GET", "/3/Metadata/endpoints/{path}", data.metadata_endpoint),
     ("GET", "/3/Metadata/schemas", data.metadata_schemas),
@@ -186,6 +201,9 @@ DEVIATIONS: dict[str, str] = {
     "POST /3/CreateFrame": "at most 2,000,000 values and 100,000 levels, past which the job fails at once (a real "
     "server runs out of memory); string and time columns are not made",
     "GET /3/NetworkTest": "made-up loopback timings",
+    "GET /3/SteamMetrics": "idle_millis counts from the last job's end (0 while one runs) or the mock's start; a real "
+    "server also restarts it on a Rapids call or a DKV removal",
+    "GET /3/NodePersistentStorage/...": "the mock keeps no store (Flow's notebooks): every category is empty",
     "predict_contributions": "the mock's contributions are Saabas' (each split's change of node value credited to "
     "its feature), not TreeSHAP: they add up with BiasTerm to the raw prediction as SHAP's do, top_n/bottom_n rank "
     "those; background_frame, output_space and output_per_reference are ignored (so a GLM's job fails, as a real "
