@@ -24,6 +24,7 @@ from starlette.applications import Starlette
 from starlette.responses import Response
 
 from h2oharness.apis.h2o3.mockparts import automl, grid_files, grids, routes
+from h2oharness.apis.h2o3.mockparts import handlers_columns as columns
 from h2oharness.apis.h2o3.mockparts import handlers_data as data
 from h2oharness.apis.h2o3.mockparts import handlers_info as info
 from h2oharness.apis.h2o3.mockparts import handlers_misc as misc
@@ -79,6 +80,11 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("DELETE", "/3/Frames", data.delete_all_frames),
     ("GET", "/3/Frames/{frame_id}", data.frame),
     ("GET", "/3/Frames/{frame_id}/summary", data.frame_summary),
+    ("GET", "/3/Frames/{frame_id}/light", columns.light),
+    ("GET", "/3/Frames/{frame_id}/columns", columns.columns),
+    ("GET", "/3/Frames/{frame_id}/columns/{column}", columns.column),
+    ("GET", "/3/Frames/{frame_id}/columns/{column}/domain", columns.column_domain),
+    ("GET", "/3/Frames/{frame_id}/columns/{column}/summary", columns.column_summary),
     ("DELETE", "/3/Frames/{frame_id}", data.delete_frame),
     ("GET", "/3/ModelBuilders", models.model_builders),
     ("GET", "/3/ModelBuilders/{algo}", models.model_builder),

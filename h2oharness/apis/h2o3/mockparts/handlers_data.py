@@ -375,7 +375,8 @@ def frames_list(state: H2O3MockState, call: Call) -> Reply:
     return Reply(body)
 
 
-def _window(values: dict[str, Any], frame: Frame) -> dict[str, int]:
+def window(values: dict[str, Any], frame: Frame) -> dict[str, int]:
+    """The window of rows and columns a FramesV3 request asks for, checked against the frame."""
     window = {
         "row_offset": int(values.get("row_offset", 0)),
         "row_count": int(values.get("row_count", -1)),
@@ -405,16 +406,21 @@ def _frame(state: H2O3MockState, call: Call, summary: bool) -> Reply:
     values = call.values("FramesV3")
     with state.lock:
         found = find_frame(state, call.path_params["frame_id"])
-    window = _window(values, found)
-    shown = frame_json(
-        found,
-        row_offset=window["row_offset"],
-        row_count=window["row_count"],
-        column_offset=window["column_offset"],
-        column_count=window["column_count"],
+    asked = window(values, found)
+    return Reply(frames_response([windowed(found, asked, summary)], **asked))
+
+
+def windowed(frame: Frame, asked: dict[str, int], summary: bool = False) -> JSONDict:
+    """The FrameV3 of a frame in the window ``asked`` (as ``window`` gives it)."""
+    return frame_json(
+        frame,
+        row_offset=asked["row_offset"],
+        row_count=asked["row_count"],
+        column_offset=asked["column_offset"],
+        column_count=asked["column_count"],
+        full_column_count=asked["full_column_count"],
         summary=summary,
     )
-    return Reply(frames_response([shown], **window))
 
 
 def delete_frame(state: H2O3MockState, call: Call) -> Reply:
