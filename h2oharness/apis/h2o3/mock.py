@@ -23,12 +23,13 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.responses import Response
 
-from h2oharness.apis.h2o3.mockparts import automl, grid_files, grids, routes
+from h2oharness.apis.h2o3.mockparts import automl, grid_files, grids, handlers_metrics, model_files, routes
 from h2oharness.apis.h2o3.mockparts import handlers_columns as columns
 from h2oharness.apis.h2o3.mockparts import handlers_data as data
 from h2oharness.apis.h2o3.mockparts import handlers_info as info
 from h2oharness.apis.h2o3.mockparts import handlers_misc as misc
 from h2oharness.apis.h2o3.mockparts import handlers_models as models
+from h2oharness.apis.h2o3.mockparts import handlers_v4 as v4
 from h2oharness.apis.h2o3.mockparts.builders import ALGOS
 from h2oharness.apis.h2o3.mockparts.calls import Call, Reply
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState, H2O3Timings
@@ -96,12 +97,19 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     # not in the route table: a real server answers it as /3/Models/{model_id}, and h2o-py's get_grid asks it
     ("GET", "/99/Models/{model_id}", models.model),
     ("DELETE", "/3/Models/{model_id}", models.delete_model),
+    ("GET", "/99/Models/{model_id}/json", model_files.export_details),
+    ("GET", "/4/modelsinfo", v4.models_info),
+    ("GET", "/4/jobs/{job_id}", v4.job),
     ("GET", "/3/Jobs", models.jobs_list),
     ("GET", "/3/Jobs/{job_id}", models.job),
     ("POST", "/3/Jobs/{job_id}/cancel", models.cancel_job),
     ("POST", "/3/Predictions/models/{model}/frames/{frame}", models.predict),
     ("POST", "/4/Predictions/models/{model}/frames/{frame}", models.predict_async),
-    ("GET", "/3/ModelMetrics/models/{model}/frames/{frame}", models.model_metrics),
+    ("GET", "/3/ModelMetrics", handlers_metrics.fetch),
+    ("GET", "/3/ModelMetrics/models/{model}", handlers_metrics.fetch),
+    ("GET", "/3/ModelMetrics/frames/{frame}", handlers_metrics.fetch),
+    ("GET", "/3/ModelMetrics/models/{model}/frames/{frame}", handlers_metrics.fetch),
+    ("GET", "/3/ModelMetrics/frames/{frame}/models/{model}", handlers_metrics.fetch),
     ("POST", "/3/ModelMetrics/models/{model}/frames/{frame}", models.model_metrics),
     ("POST", "/4/sessions", data.new_session),
     ("DELETE", "/4/sessions/{session_key}", data.end_session),
@@ -207,6 +215,8 @@ DEVIATIONS: dict[str, str] = {
     "POST /3/CreateFrame": "at most 2,000,000 values and 100,000 levels, past which the job fails at once (a real "
     "server runs out of memory); string and time columns are not made",
     "GET /3/NetworkTest": "made-up loopback timings",
+    "GET /99/Models/{model_id}/json": "without dir, or where the file cannot be written (or exists and force is "
+    "false), a real server answers 500 (NullPointerException, FSIOException), the mock 400 with the same message",
     "GET /3/SteamMetrics": "idle_millis counts from the last job's end (0 while one runs) or the mock's start; a real "
     "server also restarts it on a Rapids call or a DKV removal",
     "GET /3/NodePersistentStorage/...": "the mock keeps no store (Flow's notebooks): every category is empty",
