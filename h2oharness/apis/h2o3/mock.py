@@ -27,6 +27,7 @@ from h2oharness.apis.h2o3.mockparts import automl, grid_files, grids, handlers_m
 from h2oharness.apis.h2o3.mockparts import handlers_columns as columns
 from h2oharness.apis.h2o3.mockparts import handlers_data as data
 from h2oharness.apis.h2o3.mockparts import handlers_info as info
+from h2oharness.apis.h2o3.mockparts import handlers_meters as meters
 from h2oharness.apis.h2o3.mockparts import handlers_misc as misc
 from h2oharness.apis.h2o3.mockparts import handlers_models as models
 from h2oharness.apis.h2o3.mockparts import handlers_v4 as v4
@@ -66,6 +67,11 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/NodePersistentStorage/{category}/{name}", info.persistent_value),
     ("GET", "/3/Typeahead/files", info.typeahead_files),
     ("GET", "/4/endpoints", info.endpoints_v4),
+    ("GET", "/3/FrameChunks/{frame_id}", meters.frame_chunks),
+    ("GET", "/3/WaterMeterIo", meters.water_meter_io),
+    ("GET", "/3/WaterMeterIo/{nodeidx}", meters.water_meter_io),
+    ("GET", "/3/WaterMeterCpuTicks/{nodeidx}", meters.water_meter_cpu_ticks),
+    ("GET", "/3/KillMinus3", meters.kill_minus3),
     ("GET", "/3/Metadata/endpoints", data.metadata_endpoints),
     ("GET", "/3/Metadata/endpoints/{path}", data.metadata_endpoint),
     ("GET", "/3/Metadata/schemas", data.metadata_schemas),
@@ -217,6 +223,8 @@ DEVIATIONS: dict[str, str] = {
     "GET /3/NetworkTest": "made-up loopback timings",
     "GET /99/Models/{model_id}/json": "without dir, or where the file cannot be written (or exists and force is "
     "false), a real server answers 500 (NullPointerException, FSIOException), the mock 400 with the same message",
+    "GET /3/WaterMeterIo/{nodeidx}, /3/WaterMeterCpuTicks/{nodeidx}": "a node index other than 0 is a 400 with the "
+    "message of a real server's 500 (ArrayIndexOutOfBoundsException); the counts and ticks are made up",
     "GET /3/SteamMetrics": "idle_millis counts from the last job's end (0 while one runs) or the mock's start; a real "
     "server also restarts it on a Rapids call or a DKV removal",
     "GET /3/NodePersistentStorage/...": "the mock keeps no store (Flow's notebooks): every category is empty",

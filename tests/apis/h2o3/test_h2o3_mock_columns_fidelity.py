@@ -37,7 +37,7 @@ REQUESTS: dict[str, tuple[str, dict[str, str]]] = {
     "unknown_column_domain": ("/columns/nope/domain", {}),
     "unknown_column_summary": ("/columns/nope/summary", {}),
 }
-UNKNOWN_FRAME = ("/light", "/columns", "/columns/x", "/columns/x/domain", "/columns/x/summary")
+UNKNOWN_FRAME = ("/light", "/columns", "/columns/x", "/columns/x/domain", "/columns/x/summary", "chunks")
 # what a column's rows, levels and windows are: equal on both servers (sizes, checksums and chunk tables are not)
 FRAME_FACTS = ("row_offset", "row_count", "column_offset", "column_count", "full_column_count", "rows", "num_columns")
 COLUMN_FACTS = ("label", "type", "domain", "data", "string_data", "missing_count", "mins", "maxs", "mean")
@@ -53,8 +53,10 @@ def _run(http: httpx.Client, csv_path: Path, tag: str) -> dict[str, tuple[int, A
     for name, (path, query) in REQUESTS.items():
         answer = http.get(f"/3/Frames/{frame}{path}", params=query)
         out[name] = (answer.status_code, _untagged(answer.json(), tag))
+    chunks = http.get(f"/3/FrameChunks/{frame}")
+    out["chunks"] = (chunks.status_code, _untagged(chunks.json(), tag))
     for path in UNKNOWN_FRAME:
-        answer = http.get(f"/3/Frames/nope_{tag}{path}")
+        answer = http.get(f"/3/FrameChunks/nope_{tag}" if path == "chunks" else f"/3/Frames/nope_{tag}{path}")
         out[f"unknown_frame{path}"] = (answer.status_code, _untagged(answer.json(), tag))
     return out
 
@@ -76,7 +78,7 @@ def both(h2o3_local: Target, tmp_path_factory: pytest.TempPathFactory) -> tuple[
 
 
 @pytest.mark.live
-@pytest.mark.parametrize("name", [*REQUESTS, *(f"unknown_frame{p}" for p in UNKNOWN_FRAME)])
+@pytest.mark.parametrize("name", [*REQUESTS, "chunks", *(f"unknown_frame{p}" for p in UNKNOWN_FRAME)])
 def test_the_mock_answers_as_the_real_server(both: tuple[dict[str, tuple[int, Any]], ...], name: str) -> None:
     (real_status, real), (mock_status, mock) = (side[name] for side in both)
     assert mock_status == real_status
@@ -85,6 +87,9 @@ def test_the_mock_answers_as_the_real_server(both: tuple[dict[str, tuple[int, An
         assert (mock["msg"], mock["exception_type"]) == (real["msg"], real["exception_type"])
         return
     assert shape_differences(real, mock) == []
+    if name == "chunks":  # a small frame is one chunk on a real server too
+        assert mock["chunks"] == real["chunks"]
+        return
     assert mock["domain"] == real["domain"]
     assert _facts(mock) == _facts(real)
 
