@@ -223,7 +223,7 @@ DEVIATIONS: dict[str, str] = {
     "GET /3/NetworkTest": "made-up loopback timings",
     "GET /99/Models/{model_id}/json": "without dir, or where the file cannot be written (or exists and force is "
     "false), a real server answers 500 (NullPointerException, FSIOException), the mock 400 with the same message",
-    "GET /3/WaterMeterIo/{nodeidx}, /3/WaterMeterCpuTicks/{nodeidx}": "a node index other than 0 is a 400 with the "
+    "GET /3/WaterMeterIo/{nodeidx}, /3/WaterMeterCpuTicks/{nodeidx}": "a node index other than 0 is a 404 with the "
     "message of a real server's 500 (ArrayIndexOutOfBoundsException); the counts and ticks are made up",
     "GET /3/SteamMetrics": "idle_millis counts from the last job's end (0 while one runs) or the mock's start; a real "
     "server also restarts it on a Rapids call or a DKV removal",

@@ -35,6 +35,7 @@ REQUESTS: dict[str, tuple[str, dict[str, str]]] = {
     "typeahead_no_src": ("/3/Typeahead/files", {}),
     "endpoints_v4": ("/4/endpoints", {}),
     "endpoints_v4_unknown_parameter": ("/4/endpoints", {"bogus": "1"}),
+    "endpoints_v4_schema_parameter": ("/4/endpoints", {"__schema": "/4/schemas/ListRequestV4"}),
     "ping_unknown_parameter": ("/3/Ping", {"bogus": "1"}),
     "water_meter_io": ("/3/WaterMeterIo", {}),
     "water_meter_io_node": ("/3/WaterMeterIo/0", {}),
@@ -46,7 +47,8 @@ REQUESTS: dict[str, tuple[str, dict[str, str]]] = {
 }
 # answers whose values are facts of the machine or the moment, not of the build: only their shape is compared
 MACHINE = {"ping", "steam_metrics", "water_meter_io", "water_meter_io_node", "cpu_ticks"}
-# where a real server answers 500, the mock answers 400 with the same message (mock.DEVIATIONS)
+# where a real server answers 500 for a node it does not have, the mock answers 404 with the same message
+# (mock.DEVIATIONS)
 REAL_500 = {"water_meter_io_other_node", "cpu_ticks_other_node"}
 # the build's age, which the mock gives as /3/Cloud does (a real server counts it, and warns past 100 days)
 AGE = ("Build age", "Version warning")
@@ -73,7 +75,7 @@ def both(h2o3_local: Target, tmp_path_factory: pytest.TempPathFactory) -> tuple[
 @pytest.mark.parametrize("name", list(REQUESTS))
 def test_the_mock_answers_in_the_real_shape(both: tuple[dict[str, tuple[int, Any]], ...], name: str) -> None:
     (real_status, real), (mock_status, mock) = (side[name] for side in both)
-    assert (real_status, mock_status) == ((500, 400) if name in REAL_500 else (real_status, real_status))
+    assert (real_status, mock_status) == ((500, 404) if name in REAL_500 else (real_status, real_status))
     assert _schema(mock) == _schema(real)
     if real_status != 200:
         assert mock["msg"] == real["msg"]

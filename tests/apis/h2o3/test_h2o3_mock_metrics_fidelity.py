@@ -67,6 +67,8 @@ def _run(http: httpx.Client, folder: Path, side: str) -> dict[str, Any]:
     out["job_parse"] = _answer(http.get(f"/4/jobs/{jobs['w']}"), marks)
     out["job_unknown"] = _answer(http.get(f"/4/jobs/nope_{tag}"), marks)
     out["job_parameter"] = _answer(http.get(f"/4/jobs/{jobs['w']}", params={"bogus": "1"}), marks)
+    out["job_fields"] = _answer(http.get(f"/4/jobs/{jobs['w']}", params={"_fields": "status"}), marks)
+    out["modelsinfo_schema"] = _answer(http.get("/4/modelsinfo", params={"__schema": "x"}), marks)
     return out
 
 
@@ -141,7 +143,9 @@ def test_where_the_real_server_fails_writing_the_mock_refuses_in_its_words(
 
 
 @pytest.mark.live
-@pytest.mark.parametrize("name", ["modelsinfo", "job_model", "job_parse", "job_unknown", "job_parameter"])
+@pytest.mark.parametrize(
+    "name", ["modelsinfo", "modelsinfo_schema", "job_model", "job_parse", "job_unknown", "job_parameter", "job_fields"]
+)
 def test_the_v4_answers_are_the_real_ones(both: tuple[dict[str, Any], ...], name: str) -> None:
     (real_status, real), (mock_status, mock) = (side[name] for side in both)
     assert mock_status == real_status
@@ -149,7 +153,7 @@ def test_the_v4_answers_are_the_real_ones(both: tuple[dict[str, Any], ...], name
         assert (mock["msg"], mock["exception_type"]) == (real["msg"], real["exception_type"])
         return
     assert shape_differences(real, mock) == []
-    if name == "modelsinfo":
+    if name.startswith("modelsinfo"):
         assert mock == real
     else:
         facts = (

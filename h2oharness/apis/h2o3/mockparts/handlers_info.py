@@ -9,8 +9,9 @@ from pathlib import Path
 from h2oharness.apis.h2o3.mockparts import metadata
 from h2oharness.apis.h2o3.mockparts.calls import Call, Reply, required
 from h2oharness.apis.h2o3.mockparts.handlers_data import BUILD, FREE_MEM, NODE, VERSION
+from h2oharness.apis.h2o3.mockparts.handlers_v4 import v4_parameters
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState
-from h2oharness.apis.h2o3.mockparts.wire import JAVA_ILLEGAL, H2OError, JSONDict, precondition
+from h2oharness.apis.h2o3.mockparts.wire import JAVA_ILLEGAL, H2OError, JSONDict
 
 # the extensions a real 3.46.0.12 from the h2o package's jar lists, in its order (XGBoost and Infogram are both a
 # core and a REST extension, so /3/Capabilities names them twice)
@@ -155,19 +156,13 @@ def _completions(src: str, limit: int) -> list[str]:
 
 def endpoints_v4(state: H2O3MockState, call: Call) -> Reply:
     """GET /4/endpoints: the v4 routes, in the v4 style (``__schema`` and no ``__meta``)."""
-    if call.strings:
-        raise _unknown_v4_parameter(next(iter(call.strings)))
+    v4_parameters(call, "ListRequestV4")
     endpoints = [
         {"__schema": "/4/schemas/EndpointV4", "url": url, "description": text, "name": name,
          "input_schema": f"/4/schemas/{given}", "output_schema": f"/4/schemas/{answered}"}
         for url, text, name, given, answered in ENDPOINTS_V4
     ]  # fmt: skip
     return Reply({"__schema": "/4/schemas/EndpointsListV4", "endpoints": endpoints})
-
-
-def _unknown_v4_parameter(name: str) -> H2OError:
-    # v4 input schemas lack _exclude_fields too, so any parameter at all is unknown
-    return precondition(f"Unknown parameter: {name}")
 
 
 def _entry(schema: str, **fields: str) -> JSONDict:

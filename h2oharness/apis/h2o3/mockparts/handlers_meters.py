@@ -58,8 +58,8 @@ def _node(call: Call, values: dict[str, object], schema: str) -> int:
     given = {**values, **from_form(schema, {k: v for k, v in call.path_params.items() if k == "nodeidx"})}
     node = int(str(given.get("nodeidx", 0)))
     if node != 0:
-        # a real server's 500 (the index into its one-node cloud), as a 4xx
-        raise H2OError(400, f"Index {node} out of bounds for length 1", OUT_OF_BOUNDS)
+        # a real server's 500 (an index past its one-node cloud), as the 404 of a node that is not there
+        raise H2OError(404, f"Index {node} out of bounds for length 1", OUT_OF_BOUNDS)
     return node
 
 

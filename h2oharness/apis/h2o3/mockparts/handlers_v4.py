@@ -3,6 +3,7 @@ style (``__schema`` where v3 has ``__meta``)."""
 
 from __future__ import annotations
 
+from h2oharness.apis.h2o3.mockparts import metadata
 from h2oharness.apis.h2o3.mockparts.calls import PROGRESS_MSG, STATUS, Call, Reply
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState, JobInfo, Model
 from h2oharness.apis.h2o3.mockparts.wire import bad_request, precondition
@@ -47,7 +48,7 @@ MODEL_CLASSES = {"gbm": "GBMModel", "drf": "DRFModel", "glm": "GLMModel", "stack
 
 def models_info(state: H2O3MockState, call: Call) -> Reply:
     """GET /4/modelsinfo: every algorithm a real server can train, whether the mock builds it or not."""
-    _no_parameters(call)
+    v4_parameters(call, "ListRequestV4")
     models = [
         {"__schema": "/4/schemas/ModelInfoV4", "algo": algo, "maturity": maturity, "have_pojo": pojo,
          "have_mojo": mojo, "mojo_version": version}
@@ -58,7 +59,7 @@ def models_info(state: H2O3MockState, call: Call) -> Reply:
 
 def job(state: H2O3MockState, call: Call) -> Reply:
     """GET /4/jobs/{job_id}: a JobV4; a real server answers 400 "Job ... is missing" for an unknown id."""
-    _no_parameters(call)
+    v4_parameters(call, "JobIV4")
     job_id = call.path_params["job_id"]
     found = state.jobs.get(job_id)
     if found is None:
@@ -93,7 +94,10 @@ def _target_type(state: H2O3MockState, info: JobInfo) -> str:
     return info.dest_kind
 
 
-def _no_parameters(call: Call) -> None:
-    # a v4 input schema has no _exclude_fields: any parameter is unknown
-    if call.strings:
-        raise precondition(f"Unknown parameter: {next(iter(call.strings))}")
+def v4_parameters(call: Call, schema: str) -> None:
+    """Refuse a parameter the v4 input schema lacks (it has no _exclude_fields; ListRequestV4 takes __schema,
+    JobIV4 _fields, both read and ignored as on a real server)."""
+    known = metadata.input_fields(schema)
+    unknown = [name for name in call.strings if name not in known]
+    if unknown:
+        raise precondition(f"Unknown parameter: {unknown[0]}")
