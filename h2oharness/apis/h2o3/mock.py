@@ -23,10 +23,14 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.responses import Response
 
-from h2oharness.apis.h2o3.mockparts import automl, grid_files, grids, routes
+from h2oharness.apis.h2o3.mockparts import automl, grid_files, grids, handlers_metrics, model_files, routes
+from h2oharness.apis.h2o3.mockparts import handlers_columns as columns
 from h2oharness.apis.h2o3.mockparts import handlers_data as data
+from h2oharness.apis.h2o3.mockparts import handlers_info as info
+from h2oharness.apis.h2o3.mockparts import handlers_meters as meters
 from h2oharness.apis.h2o3.mockparts import handlers_misc as misc
 from h2oharness.apis.h2o3.mockparts import handlers_models as models
+from h2oharness.apis.h2o3.mockparts import handlers_v4 as v4
 from h2oharness.apis.h2o3.mockparts.builders import ALGOS
 from h2oharness.apis.h2o3.mockparts.calls import Call, Reply
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState, H2O3Timings
@@ -49,6 +53,25 @@ Handler = Callable[[H2O3MockState, Call], Reply]
 ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/Cloud", data.cloud),
     ("HEAD", "/3/Cloud", data.cloud),
+    ("GET", "/3/Ping", info.ping),
+    ("GET", "/3/About", info.about),
+    ("GET", "/3/Capabilities", info.capabilities),
+    ("GET", "/3/Capabilities/Core", info.capabilities),
+    ("GET", "/3/Capabilities/API", info.capabilities),
+    ("GET", "/3/SteamMetrics", info.steam_metrics),
+    ("GET", "/3/SessionProperties", info.session_property),
+    ("GET", "/3/NodePersistentStorage/configured", info.persistent_storage),
+    ("GET", "/3/NodePersistentStorage/categories/{category}/exists", info.persistent_storage),
+    ("GET", "/3/NodePersistentStorage/categories/{category}/names/{name}/exists", info.persistent_storage),
+    ("GET", "/3/NodePersistentStorage/{category}", info.persistent_storage),
+    ("GET", "/3/NodePersistentStorage/{category}/{name}", info.persistent_value),
+    ("GET", "/3/Typeahead/files", info.typeahead_files),
+    ("GET", "/4/endpoints", info.endpoints_v4),
+    ("GET", "/3/FrameChunks/{frame_id}", meters.frame_chunks),
+    ("GET", "/3/WaterMeterIo", meters.water_meter_io),
+    ("GET", "/3/WaterMeterIo/{nodeidx}", meters.water_meter_io),
+    ("GET", "/3/WaterMeterCpuTicks/{nodeidx}", meters.water_meter_cpu_ticks),
+    ("GET", "/3/KillMinus3", meters.kill_minus3),
     ("GET", "/3/Metadata/endpoints", data.metadata_endpoints),
     ("GET", "/3/Metadata/endpoints/{path}", data.metadata_endpoint),
     ("GET", "/3/Metadata/schemas", data.metadata_schemas),
@@ -64,6 +87,11 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("DELETE", "/3/Frames", data.delete_all_frames),
     ("GET", "/3/Frames/{frame_id}", data.frame),
     ("GET", "/3/Frames/{frame_id}/summary", data.frame_summary),
+    ("GET", "/3/Frames/{frame_id}/light", columns.light),
+    ("GET", "/3/Frames/{frame_id}/columns", columns.columns),
+    ("GET", "/3/Frames/{frame_id}/columns/{column}", columns.column),
+    ("GET", "/3/Frames/{frame_id}/columns/{column}/domain", columns.column_domain),
+    ("GET", "/3/Frames/{frame_id}/columns/{column}/summary", columns.column_summary),
     ("DELETE", "/3/Frames/{frame_id}", data.delete_frame),
     ("GET", "/3/ModelBuilders", models.model_builders),
     ("GET", "/3/ModelBuilders/{algo}", models.model_builder),
@@ -75,12 +103,19 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     # not in the route table: a real server answers it as /3/Models/{model_id}, and h2o-py's get_grid asks it
     ("GET", "/99/Models/{model_id}", models.model),
     ("DELETE", "/3/Models/{model_id}", models.delete_model),
+    ("GET", "/99/Models/{model_id}/json", model_files.export_details),
+    ("GET", "/4/modelsinfo", v4.models_info),
+    ("GET", "/4/jobs/{job_id}", v4.job),
     ("GET", "/3/Jobs", models.jobs_list),
     ("GET", "/3/Jobs/{job_id}", models.job),
     ("POST", "/3/Jobs/{job_id}/cancel", models.cancel_job),
     ("POST", "/3/Predictions/models/{model}/frames/{frame}", models.predict),
     ("POST", "/4/Predictions/models/{model}/frames/{frame}", models.predict_async),
-    ("GET", "/3/ModelMetrics/models/{model}/frames/{frame}", models.model_metrics),
+    ("GET", "/3/ModelMetrics", handlers_metrics.fetch),
+    ("GET", "/3/ModelMetrics/models/{model}", handlers_metrics.fetch),
+    ("GET", "/3/ModelMetrics/frames/{frame}", handlers_metrics.fetch),
+    ("GET", "/3/ModelMetrics/models/{model}/frames/{frame}", handlers_metrics.fetch),
+    ("GET", "/3/ModelMetrics/frames/{frame}/models/{model}", handlers_metrics.fetch),
     ("POST", "/3/ModelMetrics/models/{model}/frames/{frame}", models.model_metrics),
     ("POST", "/4/sessions", data.new_session),
     ("DELETE", "/4/sessions/{session_key}", data.end_session),
@@ -186,6 +221,13 @@ DEVIATIONS: dict[str, str] = {
     "POST /3/CreateFrame": "at most 2,000,000 values and 100,000 levels, past which the job fails at once (a real "
     "server runs out of memory); string and time columns are not made",
     "GET /3/NetworkTest": "made-up loopback timings",
+    "GET /99/Models/{model_id}/json": "without dir, or where the file cannot be written (or exists and force is "
+    "false), a real server answers 500 (NullPointerException, FSIOException), the mock 400 with the same message",
+    "GET /3/WaterMeterIo/{nodeidx}, /3/WaterMeterCpuTicks/{nodeidx}": "a node index other than 0 is a 404 with the "
+    "message of a real server's 500 (ArrayIndexOutOfBoundsException); the counts and ticks are made up",
+    "GET /3/SteamMetrics": "idle_millis counts from the last job's end (0 while one runs) or the mock's start; a real "
+    "server also restarts it on a Rapids call or a DKV removal",
+    "GET /3/NodePersistentStorage/...": "the mock keeps no store (Flow's notebooks): every category is empty",
     "predict_contributions": "the mock's contributions are Saabas' (each split's change of node value credited to "
     "its feature), not TreeSHAP: they add up with BiasTerm to the raw prediction as SHAP's do, top_n/bottom_n rank "
     "those; background_frame, output_space and output_per_reference are ignored (so a GLM's job fails, as a real "

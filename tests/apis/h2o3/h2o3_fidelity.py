@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
@@ -30,3 +30,37 @@ def on_both(
     if no_internal_errors:
         assert state.internal_errors == []
     return on_real, on_mock
+
+
+def json_kind(value: Any) -> str:
+    """The JSON type of a value; the strings H2O-3 writes for non-finite doubles count as numbers."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float) or value in ("NaN", "Infinity", "-Infinity"):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
+
+
+def shape_differences(real: Any, mock: Any, where: str = "body") -> list[str]:
+    """Where two answers differ in shape: a field only one has, a JSON type, a ``__meta.schema_name``, all the way
+    down (list items pairwise); a null matches any type, values may differ."""
+    if isinstance(real, dict) and isinstance(mock, dict):
+        problems = [f"{where}.{name}: only on the real server" for name in real if name not in mock]
+        problems += [f"{where}.{name}: only on the mock" for name in mock if name not in real]
+        for name in real.keys() & mock.keys():
+            problems += shape_differences(real[name], mock[name], f"{where}.{name}")
+        return problems
+    if isinstance(real, list) and isinstance(mock, list):
+        return [
+            p
+            for i, (r, m) in enumerate(zip(real, mock, strict=False))
+            for p in shape_differences(r, m, f"{where}[{i}]")
+        ]
+    kinds = {json_kind(real), json_kind(mock)}
+    if len(kinds) > 1 and "null" not in kinds:
+        return [f"{where}: {json_kind(real)} on the real server, {json_kind(mock)} on the mock"]
+    if where.endswith("schema_name") and real != mock:
+        return [f"{where}: {real} on the real server, {mock} on the mock"]
+    return []

@@ -269,10 +269,12 @@ def frame_json(
     row_count: int = -1,
     column_offset: int = 0,
     column_count: int = -1,
+    full_column_count: int = -1,
     summary: bool = False,
     node: str = "127.0.0.1:54321",
 ) -> JSONDict:
-    """A FrameV3 showing a window of rows and columns."""
+    """A FrameV3 showing a window of rows and columns; the columns past ``full_column_count`` of them (all by
+    default) come without their data."""
     shown_rows = DEFAULT_ROWS_SHOWN if row_count < 0 else row_count
     shown_rows = max(0, min(shown_rows, frame.rows - row_offset))
     cols = (
@@ -280,6 +282,10 @@ def frame_json(
         if column_count < 0
         else frame.columns[column_offset : column_offset + column_count]
     )
+    full = len(cols) if full_column_count < 0 else min(full_column_count, len(cols))
+    shown = [col_json(c, row_offset, shown_rows, summary) for c in cols]
+    for col in shown[full:]:
+        col.update(data=None, string_data=None)
     size = frame.byte_size()
     body = metadata.skeleton("FrameV3")
     body.update(
@@ -290,13 +296,13 @@ def frame_json(
         row_count=shown_rows,
         column_offset=column_offset,
         column_count=len(cols),
-        full_column_count=len(frame.columns),
+        full_column_count=full,
         total_column_count=len(frame.columns),
         checksum=frame.checksum(),
         rows=frame.rows,
         num_columns=len(frame.columns),
         default_percentiles=DEFAULT_PERCENTILES,
-        columns=[col_json(c, row_offset, shown_rows, summary) for c in cols],
+        columns=shown,
         compatible_models=None,
         chunk_summary=two_dim_table(
             "Chunk compression summary",

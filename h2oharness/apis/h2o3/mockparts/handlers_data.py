@@ -40,6 +40,17 @@ VERSION = "3.46.0.12"
 NODE = "127.0.0.1:54321"
 CHUNK_SIZE = 4_194_304
 ACCEPTED_PARSE_TYPES = ("CSV", "GUESS")
+#: the node's free (and max) memory, as /3/Cloud and /3/Ping report it
+FREE_MEM = 1 << 30
+#: the build facts /3/Cloud and /3/About report
+BUILD = {
+    "branch_name": "rel-3.46.0",
+    "last_commit_hash": "c91838115bfadcdd79158d16c76fb6cf983157bd",
+    "describe": "gha-3.46.0.11-25-gc91838115b",
+    "compiled_by": "root",
+    "compiled_on": "2026-08-11 13:53:15",
+    "build_age": "1 month",
+}
 
 
 # ---------------------------------------------------------------- cluster and metadata
@@ -66,8 +77,8 @@ def cloud(state: H2O3MockState, call: Call) -> Reply:
         sys_cpu_pct=-1,
         mem_value_size=sum(f.byte_size() for f in state.frames.values()),
         pojo_mem=0,
-        free_mem=1 << 30,
-        max_mem=1 << 30,
+        free_mem=FREE_MEM,
+        max_mem=FREE_MEM,
         swap_mem=0,
         num_keys=len(state.frames) + len(state.models) + len(state.sources),
         free_disk=1 << 36,
@@ -84,13 +95,8 @@ def cloud(state: H2O3MockState, call: Call) -> Reply:
     body.update(
         skip_ticks=False,
         version=VERSION,
-        branch_name="rel-3.46.0",
-        last_commit_hash="c91838115bfadcdd79158d16c76fb6cf983157bd",
-        describe="gha-3.46.0.11-25-gc91838115b",
-        compiled_by="root",
-        compiled_on="2026-08-11 13:53:15",
+        **BUILD,
         build_number="12",
-        build_age="1 month",
         build_too_old=False,
         node_idx=0,
         cloud_name=state.cloud_name,
@@ -369,7 +375,8 @@ def frames_list(state: H2O3MockState, call: Call) -> Reply:
     return Reply(body)
 
 
-def _window(values: dict[str, Any], frame: Frame) -> dict[str, int]:
+def window(values: dict[str, Any], frame: Frame) -> dict[str, int]:
+    """The window of rows and columns a FramesV3 request asks for, checked against the frame."""
     window = {
         "row_offset": int(values.get("row_offset", 0)),
         "row_count": int(values.get("row_count", -1)),
@@ -399,16 +406,21 @@ def _frame(state: H2O3MockState, call: Call, summary: bool) -> Reply:
     values = call.values("FramesV3")
     with state.lock:
         found = find_frame(state, call.path_params["frame_id"])
-    window = _window(values, found)
-    shown = frame_json(
-        found,
-        row_offset=window["row_offset"],
-        row_count=window["row_count"],
-        column_offset=window["column_offset"],
-        column_count=window["column_count"],
+    asked = window(values, found)
+    return Reply(frames_response([windowed(found, asked, summary)], **asked))
+
+
+def windowed(frame: Frame, asked: dict[str, int], summary: bool = False) -> JSONDict:
+    """The FrameV3 of a frame in the window ``asked`` (as ``window`` gives it)."""
+    return frame_json(
+        frame,
+        row_offset=asked["row_offset"],
+        row_count=asked["row_count"],
+        column_offset=asked["column_offset"],
+        column_count=asked["column_count"],
+        full_column_count=asked["full_column_count"],
         summary=summary,
     )
-    return Reply(frames_response([shown], **window))
 
 
 def delete_frame(state: H2O3MockState, call: Call) -> Reply:

@@ -242,11 +242,12 @@ def _model_and_frame(state: H2O3MockState, call: Call) -> tuple[Model, Frame]:
     return found_model, found_frame
 
 
-def _metrics_list(model_name: str, frame_name: str, metrics: JSONDict | None) -> JSONDict:
+def metrics_list(model_name: str | None, frame_name: str | None, metrics: JSONDict | None) -> JSONDict:
+    """A ModelMetricsListSchemaV3 of a model and a frame (null where None) holding ``metrics``."""
     body = metadata.skeleton("ModelMetricsListSchemaV3")
     body.update(
-        model=key(model_name, "Model"),
-        frame=key(frame_name, "Frame"),
+        model=key(model_name, "Model") if model_name is not None else None,
+        frame=key(frame_name, "Frame") if frame_name is not None else None,
         predictions_frame=None,
         deviances_frame=None,
         custom_auuc_thresholds=None,
@@ -280,9 +281,10 @@ def predict(state: H2O3MockState, call: Call) -> Reply:
     else:
         dest = given or _prediction_name("predictions", found_model, found_frame)
         predictions, metrics = training.predict_with_metrics(found_model, found_frame, dest, state.epoch_ms())
+        state.remember_metrics(found_model.id, found_frame.name, metrics)
     with state.lock:
         state.frames[dest] = predictions
-    body = _metrics_list(found_model.id, found_frame.name, metrics)
+    body = metrics_list(found_model.id, found_frame.name, metrics)
     if values.get("leaf_node_assignment"):
         body["model_metrics"] = None
     body["predictions_frame"] = key(dest, "Frame")
@@ -322,8 +324,9 @@ def _prediction_name(prefix: str, found_model: Model, found_frame: Frame) -> str
 
 
 def model_metrics(state: H2O3MockState, call: Call) -> Reply:
-    """GET/POST /3/ModelMetrics/models/{model}/frames/{frame}: a model's metrics on a frame."""
+    """POST /3/ModelMetrics/models/{model}/frames/{frame}: score a model on a frame, and keep its metrics."""
     call.values("ModelMetricsListSchemaV3")
     found_model, found_frame = _model_and_frame(state, call)
     metrics = training.model_metrics(found_model, found_frame, state.epoch_ms())
-    return Reply(_metrics_list(found_model.id, found_frame.name, metrics))
+    state.remember_metrics(found_model.id, found_frame.name, metrics)
+    return Reply(metrics_list(found_model.id, found_frame.name, metrics))

@@ -129,6 +129,9 @@ class H2O3MockState(MockState):
     automls: dict[str, Any] = field(default_factory=dict)
     #: grid searches by grid id (``grids.Grid``)
     grids: dict[str, Any] = field(default_factory=dict)
+    #: metrics of a model scored on a frame since it was built (predictions, POST /3/ModelMetrics), by model and
+    #: frame name, as a real server keeps them in its store: a new scoring of the same pair replaces the old
+    scored: dict[tuple[str, str], JSONDict] = field(default_factory=dict)
     jobs: JobBoard = field(init=False)
     started_epoch_ms: int = field(init=False)
     _clock_origin: float = field(init=False, repr=False)
@@ -252,6 +255,17 @@ class H2O3MockState(MockState):
             job = self.jobs.get(run.job_id)
             if job is None or job.phase(now).final:
                 run.models = [m for m in run.models if m.id in self.models]
+
+    def remember_metrics(self, model_id: str, frame: str, metrics: JSONDict | None) -> None:
+        """Keep the metrics of a model scored on a frame, as a real server's store does (the oldest go past
+        ``max_objects``)."""
+        if metrics is None:
+            return
+        with self.lock:
+            self.scored.pop((model_id, frame), None)
+            self.scored[(model_id, frame)] = metrics
+            while len(self.scored) > self.max_objects:
+                self.scored.pop(next(iter(self.scored)))
 
     def key_exists(self, name: str) -> bool:
         """Whether any frame, raw source, model or pending result uses that key."""
