@@ -37,7 +37,7 @@ from h2oharness.apis.h2ogpte import payloads
 from h2oharness.apis.h2ogpte.client import H2OGPTeClient
 from h2oharness.contractplan import ExtraCase
 
-__all__ = ["ALWAYS", "IdFeed", "SweepIds", "drawn_key", "filled"]
+__all__ = ["ALWAYS", "IdFeed", "PathList", "SweepIds", "drawn_key", "filled", "filled_path"]
 
 #: the field of ``SweepIds`` each parameter name takes its value from
 NAMES = {
@@ -84,17 +84,48 @@ class SweepIds:
         return None if field is None else getattr(self, field)
 
 
-def filled(ids: SweepIds, drawn: Any, names: frozenset[str] | None = None, *, in_path: bool = False) -> Any:
-    """``drawn`` (path parameters, a query or a JSON body) with every id it carries by one of ``names`` (default:
-    all known) replaced; None if none is. Path parameters are sent as they are: ``in_path`` percent-encodes them
-    (a model's name has a ``/``), as schemathesis encodes the drawn ones."""
+def filled(ids: SweepIds, drawn: Any, names: frozenset[str] | None = None) -> Any:
+    """``drawn`` (a query or a JSON body) with every id it carries by one of ``names`` (default: all known)
+    replaced; None if none is."""
     if not isinstance(drawn, dict):
         return None
     out = dict(drawn)
     for name in drawn:
         value = ids.value(name) if names is None or name in names else None
         if value is not None:
-            out[name] = quote(value, safe="") if in_path else value
+            out[name] = value
+    return None if out == drawn else out
+
+
+class PathList(list[str]):
+    """An array path parameter's value (``{upload_ids}`` of ``/ingest/job``): a list to the schema, its items
+    comma-joined in the path."""
+
+    def __str__(self) -> str:
+        return ",".join(self)
+
+    def __format__(self, spec: str) -> str:
+        return str(self)
+
+
+def filled_path(ids: SweepIds, operation: Any, drawn: Any) -> Any:
+    """``drawn`` path parameters with each real id its parameter's schema takes (a string, or an array of one);
+    None if none is. Percent-encoded, as schemathesis encodes the drawn ones (a model's name has a ``/``).
+
+    A value the schema refused would make schemathesis call the case negative once it is changed (it
+    revalidates a changed part), and a negative case's 2xx counts for nothing.
+    """
+    if not isinstance(drawn, dict):
+        return None
+    out = dict(drawn)
+    for parameter in operation.path_parameters:
+        value = ids.value(parameter.name)
+        if value is None or parameter.name not in drawn:
+            continue
+        encoded = quote(value, safe="")
+        valid = [v for v in (encoded, PathList([encoded])) if parameter.is_valid(v)]
+        if valid:
+            out[parameter.name] = valid[0]
     return None if out == drawn else out
 
 
@@ -210,10 +241,13 @@ class IdFeed:
         every = self._chosen.setdefault(drawn_key(case), len(self._chosen) % 2 == 0)
         every = every and not case.operation.path.startswith(OTHER_MEANING)
         names = None if every else ALWAYS
-        for part in ("query", "body") + (("path_parameters",) if every else ()):
-            out = filled(self.keys, getattr(case, part), names, in_path=part == "path_parameters")
+        for part in ("query", "body"):
+            out = filled(self.keys, getattr(case, part), names)
             if out is not None:
                 setattr(case, part, out)
+        path = filled_path(self.keys, case.operation, case.path_parameters) if every else None
+        if path is not None:
+            case.path_parameters = path
         self._mutating = every and case.operation.method.upper() != "GET"
         if self._mutating and "{upload_ids}" in case.operation.path:
             self._upload_used = True

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, find, settings
 
 from h2oharness.apis.h2ogpte.feed import IdFeed, SweepIds
 from h2oharness.apis.h2ogpte.mock import H2OGPTeMockState, H2OGPTeTimings, make_app
@@ -31,9 +34,11 @@ def http() -> Iterator[httpx.Client]:
 def _case(positive: bool, query: Any, body: Any, path: dict[str, Any] | None = None, method: str = "GET") -> Any:
     mode = SimpleNamespace(is_positive=positive)
     template = "/x/" + "/".join("{" + name + "}" for name in path or {})
+    # every path parameter of these operations is a string
+    declared = [SimpleNamespace(name=name, is_valid=lambda v: isinstance(v, str)) for name in path or {}]
     return SimpleNamespace(
         meta=SimpleNamespace(generation=SimpleNamespace(mode=mode)),
-        operation=SimpleNamespace(method=method, path=template),
+        operation=SimpleNamespace(method=method, path=template, path_parameters=declared),
         path_parameters=path,
         query=query,
         body=body,
@@ -68,6 +73,24 @@ def test_every_other_positive_case_gets_real_path_ids_and_a_replay_is_filled_as_
     for case in again:
         feed.fill(case)
     assert [c.path_parameters for c in again] == [drawn[1], real]
+
+
+def test_a_fed_ingest_job_names_its_upload_as_the_array_its_schema_declares_and_stays_positive() -> None:
+    # a plain string for {upload_ids} (an array here, a string in POST .../ingest) made schemathesis call the case
+    # negative once it was changed: its 201 then counted for nothing
+    spec = Path(__file__).resolve().parents[3] / "contracts" / "h2ogpte" / "openapi.yaml"
+    operation = schemathesis.openapi.from_path(str(spec))["/api/v1/uploads/{upload_ids}/ingest/job"]["POST"]
+    case = find(
+        operation.as_strategy(),
+        lambda c: c.meta.generation.mode.is_positive,
+        settings=settings(database=None, suppress_health_check=list(HealthCheck)),
+    )
+    feed = _fed(SweepIds(collection="c-1", chat_session="s-1", upload="u-1"))
+    feed.fill(case)
+    operation.schema.revalidate_case_metadata(case)
+    assert case.formatted_path == "/api/v1/uploads/u-1/ingest/job"
+    assert case.query["collection_id"] == "c-1"
+    assert case.meta.generation.mode.is_positive
 
 
 def test_a_case_left_as_drawn_still_gets_the_collection_an_ingest_needs_but_no_other_id() -> None:
