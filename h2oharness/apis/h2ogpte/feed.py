@@ -55,8 +55,9 @@ NAMES = {
     "model_name": "model",
     "username": "username",
 }
-#: operations whose parameters of those names mean something else (an admin's ``session_id`` is a login session)
-OTHER_MEANING = ("/api/v1/admin/sessions",)
+#: operations left as drawn: an admin's ``session_id`` is a login session, not a chat; a model's self test
+#: benchmarks a live server's LLM
+LEFT_DRAWN = ("/api/v1/admin/sessions", "/api/v1/models/{model_name}/self_test")
 #: filled in every positive case's query and body, fed or not: an unknown one is a 400, not a documented 404
 ALWAYS = frozenset({"collection_id", "chat_session_id"})
 INGEST_TIMEOUT = 120.0
@@ -239,7 +240,7 @@ class IdFeed:
         if self.keys is None:
             return
         every = self._chosen.setdefault(drawn_key(case), len(self._chosen) % 2 == 0)
-        every = every and not case.operation.path.startswith(OTHER_MEANING)
+        every = every and not case.operation.path.startswith(LEFT_DRAWN)
         names = None if every else ALWAYS
         for part in ("query", "body"):
             out = filled(self.keys, getattr(case, part), names)

@@ -102,6 +102,19 @@ def test_a_case_left_as_drawn_still_gets_the_collection_an_ingest_needs_but_no_o
     assert second.path_parameters == {"memory_block_id": "b"}
 
 
+def test_an_admin_login_session_and_a_model_self_test_keep_their_drawn_path_ids() -> None:
+    feed = _fed()
+    left = {
+        "/api/v1/admin/sessions/{session_id}": "session_id",
+        "/api/v1/models/{model_name}/self_test/{mode}": "model_name",
+    }
+    for template, name in left.items():
+        case = _case(True, None, None, {name: "drawn"}, method="POST")
+        case.operation.path = template
+        feed.fill(case)
+        assert case.path_parameters == {name: "drawn"}
+
+
 def test_a_negative_case_an_absent_parameter_and_a_text_body_stay_as_drawn() -> None:
     feed = _fed()
     negative = _case(False, {"collection_id": ["not", "a", "string"]}, None, {"memory_block_id": 5})
