@@ -127,7 +127,20 @@ def filled_path(ids: SweepIds, operation: Any, drawn: Any) -> Any:
         valid = [v for v in (encoded, PathList([encoded])) if parameter.is_valid(v)]
         if valid:
             out[parameter.name] = valid[0]
+    # the whole path is revalidated: a drawn value only its wire form holds (chunk_ids' integers as "1,2") would
+    # make the changed case negative, so such a path is left as drawn
+    if any(not _holds(p, out[p.name]) for p in operation.path_parameters if p.name in out):
+        return None
     return None if out == drawn else out
+
+
+def _holds(parameter: Any, value: Any) -> bool:
+    # a str subclass (schemathesis' EncodedPath) is refused by the validator as a type: checked as the text it is
+    plain = str(value) if isinstance(value, str) else value
+    try:
+        return bool(parameter.is_valid(plain))
+    except ValueError:
+        return False
 
 
 def drawn_key(case: Any) -> str:

@@ -75,21 +75,36 @@ def test_every_other_positive_case_gets_real_path_ids_and_a_replay_is_filled_as_
     assert [c.path_parameters for c in again] == [drawn[1], real]
 
 
-def test_a_fed_ingest_job_names_its_upload_as_the_array_its_schema_declares_and_stays_positive() -> None:
-    # a plain string for {upload_ids} (an array here, a string in POST .../ingest) made schemathesis call the case
-    # negative once it was changed: its 201 then counted for nothing
-    spec = Path(__file__).resolve().parents[3] / "contracts" / "h2ogpte" / "openapi.yaml"
-    operation = schemathesis.openapi.from_path(str(spec))["/api/v1/uploads/{upload_ids}/ingest/job"]["POST"]
+SPEC = Path(__file__).resolve().parents[3] / "contracts" / "h2ogpte" / "openapi.yaml"
+
+
+def _fed_positive(path: str, method: str, keys: SweepIds) -> Any:
+    """The first positive case drawn for an operation, filled by a feed whose next new case is fed, revalidated."""
+    operation = schemathesis.openapi.from_path(str(SPEC))[path][method]
     case = find(
         operation.as_strategy(),
         lambda c: c.meta.generation.mode.is_positive,
         settings=settings(database=None, suppress_health_check=list(HealthCheck)),
     )
-    feed = _fed(SweepIds(collection="c-1", chat_session="s-1", upload="u-1"))
-    feed.fill(case)
+    _fed(keys).fill(case)
     operation.schema.revalidate_case_metadata(case)
+    return case
+
+
+def test_a_fed_ingest_job_names_its_upload_as_the_array_its_schema_declares_and_stays_positive() -> None:
+    # a plain string for {upload_ids} (an array here, a string in POST .../ingest) made schemathesis call the case
+    # negative once it was changed: its 201 then counted for nothing
+    keys = SweepIds(collection="c-1", chat_session="s-1", upload="u-1")
+    case = _fed_positive("/api/v1/uploads/{upload_ids}/ingest/job", "POST", keys)
     assert case.formatted_path == "/api/v1/uploads/u-1/ingest/job"
     assert case.query["collection_id"] == "c-1"
+    assert case.meta.generation.mode.is_positive
+
+
+def test_a_path_with_a_drawn_integer_array_is_left_as_drawn_and_stays_positive() -> None:
+    # the drawn chunk_ids ("0", the wire form of [0]) fail their array schema once the path is revalidated
+    case = _fed_positive("/api/v1/collections/{collection_id}/chunks/{chunk_ids}", "GET", IDS)
+    assert case.path_parameters["collection_id"] != "c-1"
     assert case.meta.generation.mode.is_positive
 
 
