@@ -1,36 +1,206 @@
-"""The h2oGPTe feed puts its real ids into positive cases only, by name, in the query and the JSON body."""
+"""The h2oGPTe feed: real ids made on the mock, put into positive cases (path ids in every other one), remade."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, find, settings
+
 from h2oharness.apis.h2ogpte.feed import IdFeed, SweepIds
+from h2oharness.apis.h2ogpte.mock import H2OGPTeMockState, H2OGPTeTimings, make_app
+from h2oharness.mocks.clock import MonotonicClock
+from h2oharness.mocks.jobs import JobTiming
+from h2oharness.mocks.serve import serve
+from h2oharness.targets import Target
 
-IDS = SweepIds(collection="c-1", chat_session="s-1")
+IDS = SweepIds(collection="c-1", chat_session="s-1", memory_block="m-1", model="h2oai/danube")
 
 
-def _case(positive: bool, query: Any, body: Any) -> Any:
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    """A client on a mock whose clock runs (the feed waits for an ingestion), with quick jobs and answers."""
+    timings = H2OGPTeTimings(ingest=JobTiming(queued=0.0, running=0.05), first_token=0.0, token_gap=0.0, tokens=8)
+    state = H2OGPTeMockState(clock=MonotonicClock(), timings=timings)
+    with serve(make_app(state)) as served, Target("mock", served.url, state.client_credentials()).client() as client:
+        yield client
+
+
+def _case(positive: bool, query: Any, body: Any, path: dict[str, Any] | None = None, method: str = "GET") -> Any:
     mode = SimpleNamespace(is_positive=positive)
-    return SimpleNamespace(meta=SimpleNamespace(generation=SimpleNamespace(mode=mode)), query=query, body=body)
+    template = "/x/" + "/".join("{" + name + "}" for name in path or {})
+    # every path parameter of these operations is a string
+    declared = [SimpleNamespace(name=name, is_valid=lambda v: isinstance(v, str)) for name in path or {}]
+    return SimpleNamespace(
+        meta=SimpleNamespace(generation=SimpleNamespace(mode=mode)),
+        operation=SimpleNamespace(method=method, path=template, path_parameters=declared),
+        path_parameters=path,
+        query=query,
+        body=body,
+    )
+
+
+def _fed(keys: SweepIds = IDS) -> IdFeed:
+    feed = IdFeed()
+    feed.keys = keys
+    return feed
 
 
 def test_a_positive_case_gets_the_real_ids_where_it_names_them() -> None:
-    feed = IdFeed()
-    feed.keys = IDS
+    feed = _fed()
     case = _case(True, {"collection_id": "", "follow_links": True}, {"chat_session_id": "x", "is_private": None})
     feed.fill(case)
     assert case.query == {"collection_id": "c-1", "follow_links": True}
     assert case.body == {"chat_session_id": "s-1", "is_private": None}
 
 
+def test_every_other_positive_case_gets_real_path_ids_and_a_replay_is_filled_as_before() -> None:
+    feed = _fed()
+    drawn = [{"memory_block_id": f"aZ{n}", "model_name": "0"} for n in range(4)]
+    cases = [_case(True, None, None, dict(path)) for path in drawn]
+    for case in cases:
+        feed.fill(case)
+    # percent-encoded, as schemathesis encodes the drawn path parameters: a model's name has a "/"
+    real = {"memory_block_id": "m-1", "model_name": "h2oai%2Fdanube"}
+    assert [c.path_parameters for c in cases] == [real, drawn[1], real, drawn[3]]
+    # hypothesis replays a failing case: it is sent as it was the first time, fed or not
+    again = [_case(True, None, None, dict(drawn[1])), _case(True, None, None, dict(drawn[0]))]
+    for case in again:
+        feed.fill(case)
+    assert [c.path_parameters for c in again] == [drawn[1], real]
+
+
+SPEC = Path(__file__).resolve().parents[3] / "contracts" / "h2ogpte" / "openapi.yaml"
+
+
+def _fed_positive(path: str, method: str, keys: SweepIds) -> Any:
+    """The first positive case drawn for an operation, filled by a feed whose next new case is fed, revalidated."""
+    operation = schemathesis.openapi.from_path(str(SPEC))[path][method]
+    case = find(
+        operation.as_strategy(),
+        lambda c: c.meta.generation.mode.is_positive,
+        settings=settings(database=None, suppress_health_check=list(HealthCheck)),
+    )
+    _fed(keys).fill(case)
+    operation.schema.revalidate_case_metadata(case)
+    return case
+
+
+def test_a_fed_ingest_job_names_its_upload_as_the_array_its_schema_declares_and_stays_positive() -> None:
+    # a plain string for {upload_ids} (an array here, a string in POST .../ingest) made schemathesis call the case
+    # negative once it was changed: its 201 then counted for nothing
+    keys = SweepIds(collection="c-1", chat_session="s-1", upload="u-1")
+    case = _fed_positive("/api/v1/uploads/{upload_ids}/ingest/job", "POST", keys)
+    assert case.formatted_path == "/api/v1/uploads/u-1/ingest/job"
+    assert case.query["collection_id"] == "c-1"
+    assert case.meta.generation.mode.is_positive
+
+
+def test_a_path_with_a_drawn_integer_array_is_left_as_drawn_and_stays_positive() -> None:
+    # the drawn chunk_ids ("0", the wire form of [0]) fail their array schema once the path is revalidated
+    case = _fed_positive("/api/v1/collections/{collection_id}/chunks/{chunk_ids}", "GET", IDS)
+    assert case.path_parameters["collection_id"] != "c-1"
+    assert case.meta.generation.mode.is_positive
+
+
+def test_a_case_left_as_drawn_still_gets_the_collection_an_ingest_needs_but_no_other_id() -> None:
+    feed = _fed()
+    feed.fill(_case(True, None, None, {"memory_block_id": "a"}))
+    second = _case(True, {"collection_id": "", "memory_block_id": "b"}, None, {"memory_block_id": "b"})
+    feed.fill(second)
+    assert second.query == {"collection_id": "c-1", "memory_block_id": "b"}
+    assert second.path_parameters == {"memory_block_id": "b"}
+
+
+def test_an_admin_login_session_and_a_model_self_test_keep_their_drawn_path_ids() -> None:
+    feed = _fed()
+    left = {
+        "/api/v1/admin/sessions/{session_id}": "session_id",
+        "/api/v1/models/{model_name}/self_test/{mode}": "model_name",
+    }
+    for template, name in left.items():
+        case = _case(True, None, None, {name: "drawn"}, method="POST")
+        case.operation.path = template
+        feed.fill(case)
+        assert case.path_parameters == {name: "drawn"}
+
+
 def test_a_negative_case_an_absent_parameter_and_a_text_body_stay_as_drawn() -> None:
-    feed = IdFeed()
-    feed.keys = IDS
-    negative = _case(False, {"collection_id": ["not", "a", "string"]}, None)
+    feed = _fed()
+    negative = _case(False, {"collection_id": ["not", "a", "string"]}, None, {"memory_block_id": 5})
     feed.fill(negative)
     assert negative.query == {"collection_id": ["not", "a", "string"]}
-    positive = _case(True, {"limit": 3}, "plain text")
+    assert negative.path_parameters == {"memory_block_id": 5}
+    positive = _case(True, {"limit": 3}, "plain text", {"extractor_id": "e"})
     feed.fill(positive)
     assert positive.query == {"limit": 3}
     assert positive.body == "plain text"
+    assert positive.path_parameters == {"extractor_id": "e"}
+
+
+def test_ensure_makes_on_the_mock_everything_the_id_taking_paths_name(http: httpx.Client) -> None:
+    feed = IdFeed()
+    feed.ensure(http, tag="t")
+    keys = feed.keys
+    assert keys is not None
+    assert feed.error is None
+    assert feed.missing == {}
+    assert http.get(f"/api/v1/collections/{keys.collection}").json()["username"] == keys.username
+    assert http.get(f"/api/v1/chats/{keys.chat_session}").json()["collection_id"] == keys.collection
+    documents = http.get(f"/api/v1/collections/{keys.collection}/documents").json()
+    assert [d["id"] for d in documents] == [keys.document]
+    messages = {m["id"]: m for m in http.get(f"/api/v1/chats/{keys.chat_session}/messages").json()}
+    assert messages[keys.message]["reply_to"] == keys.question
+    assert http.get(f"/api/v1/memory_blocks/{keys.memory_block}").status_code == 200
+    assert http.get(f"/api/v1/agents/custom_tools/{keys.tool}/download").status_code == 200
+    assert http.get(f"/api/v1/agents/custom_agents/{keys.agent}").status_code == 200
+    assert keys.model in {m["id"] for m in http.get("/api/v1/models").json()}
+    ingest = http.post(f"/api/v1/uploads/{keys.upload}/ingest", params={"collection_id": keys.collection})
+    assert ingest.status_code == 204
+    # nothing missing: a second ensure makes nothing new
+    feed.ensure(http, tag="t")
+    assert feed.keys == keys
+
+
+def test_a_fed_case_that_deleted_its_id_is_followed_by_one_with_the_id_made_again(http: httpx.Client) -> None:
+    feed = IdFeed()
+    feed.ensure(http, tag="t")
+    keys = feed.keys
+    assert keys is not None
+    delete = _case(True, None, None, {"memory_block_id": "x"}, method="DELETE")
+    feed.fill(delete)
+    assert delete.path_parameters == {"memory_block_id": keys.memory_block}
+    feed.note(http.delete(f"/api/v1/memory_blocks/{keys.memory_block}"))
+    feed.fill(_case(True, None, None, {"memory_block_id": "y"}))  # left as drawn: the other half
+    after = _case(True, None, None, {"memory_block_id": "z"})
+    feed.fill(after)
+    assert feed.keys is not None
+    assert feed.keys.memory_block not in (None, keys.memory_block)
+    assert after.path_parameters == {"memory_block_id": feed.keys.memory_block}
+    assert http.get(f"/api/v1/memory_blocks/{feed.keys.memory_block}").status_code == 200
+    assert feed.keys.collection == keys.collection
+
+
+def test_remove_deletes_what_was_made_remade_ones_too(http: httpx.Client) -> None:
+    feed = IdFeed()
+    feed.ensure(http, tag="t")
+    first = feed.keys
+    assert first is not None
+    http.delete(f"/api/v1/collections/{first.collection}")
+    feed.ensure(http, tag="t")
+    second = feed.keys
+    assert second is not None
+    assert second.collection != first.collection
+    assert None not in (second.memory_block, second.tool, second.agent)
+    feed.remove(http)
+    assert feed.keys is None
+    assert http.get(f"/api/v1/collections/{second.collection}").status_code == 404
+    assert http.get(f"/api/v1/chats/{second.chat_session}").status_code == 404
+    assert http.get(f"/api/v1/memory_blocks/{second.memory_block}").status_code == 404
+    assert http.get(f"/api/v1/agents/custom_tools/{second.tool}").status_code == 404
+    assert http.get(f"/api/v1/agents/custom_agents/{second.agent}").status_code == 404

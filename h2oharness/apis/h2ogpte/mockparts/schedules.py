@@ -8,10 +8,11 @@ statistics the mock does not track are empty.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from h2oharness.apis.h2ogpte.mockparts.docs import collection, job_details
-from h2oharness.apis.h2ogpte.mockparts.state import H2OGPTeMockState, new_id
+from h2oharness.apis.h2ogpte.mockparts.state import EPOCH, H2OGPTeMockState, new_id
 from h2oharness.apis.h2ogpte.mockparts.wire import Call, Reply, empty, not_found, object_body
 
 KIND = "scheduled_task"
@@ -131,19 +132,30 @@ def approvals_routed_to_me(state: H2OGPTeMockState, call: Call) -> Reply:
     return Reply([])
 
 
+#: a build job's status as GET .../status names it (the client's GraphStatus: none, building, ready, failed)
+GRAPH_STATUS = {"in progress": "building", "completed": "ready"}
+
+
 def build_graph(state: H2OGPTeMockState, call: Call) -> Reply:
     """POST /api/v1/graph/{collection_id}/build: a job on the clock the client waits for."""
     coll = collection(state, call.path_params["collection_id"])
     job = state.jobs.submit("build_collection_graph", state.timings.job, job_id=new_id(), description=coll["name"])
     coll["_graph"] = job.id
-    return Reply(job_details(state, job))
+    # the contract documents 201 Created (JobDetails), as for the other jobs a POST starts
+    return Reply(job_details(state, job), status=201)
 
 
 def graph_status(state: H2OGPTeMockState, call: Call) -> Reply:
-    """GET /api/v1/graph/{collection_id}/status: "none" before a build, then the build job's status."""
+    """GET /api/v1/graph/{collection_id}/status: "none" before a build, then the build job's in the contract's words
+    (building, ready, failed), with built_at once ready."""
     coll = collection(state, call.path_params["collection_id"])
     job = state.jobs.get(coll.get("_graph", ""))
-    return Reply({"status": "none" if job is None else job_details(state, job)["overall_status"]})
+    if job is None:
+        return Reply({"status": "none"})
+    status = GRAPH_STATUS.get(job_details(state, job)["overall_status"], "failed")
+    ended = job.ended_at(state.clock.now())
+    built = EPOCH + timedelta(seconds=ended) if status == "ready" and ended is not None else None
+    return Reply({"status": status, "built_at": built})
 
 
 def connector_status(state: H2OGPTeMockState, call: Call) -> Reply:
