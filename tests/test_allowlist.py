@@ -91,7 +91,10 @@ def test_a_redirect_off_the_allowlist_is_a_counted_failure_and_is_never_followed
     failures = (tmp_path / "locust.html").read_text()
     if host == "127.0.0.1":
         assert trap_app.seen  # loopback is allowed: the redirect is followed (and the trap would see a leak)
-        assert "refused" not in failures
+        # no redirect was refused (a parse the trap answered with nothing is a "h2o3 parse refused" job, which is
+        # no refused redirect)
+        assert "redirect to 127.0.0.1 refused" not in failures
+        assert "not loopback nor an allowed host" not in failures
         return
     assert trap_app.seen == []
     assert "redirect to 0.0.0.0 refused: not loopback nor an allowed host" in failures
