@@ -40,7 +40,7 @@ def fatal_of(log: str) -> tuple[str, str | None] | None:
 
     The line is the message the server logged as FATAL (H2O-3 logs ``H2O.fail``'s message, then
     ``Stacktrace:``, then the exception; an empty FATAL message is followed by the exception's line).
-    The throw site is the first frame of the stack trace that follows, below ``H2O.fail``.
+    The throw site is the frame below ``H2O.fail`` in the stack traces that follow (else their first frame).
 
     Example:
         >>> fatal_of("x FATAL water.default: boom\\njava.lang.Exception: boom\\n\\tat water.H2O.fail(H2O.java:1)\\n"
@@ -60,12 +60,12 @@ def fatal_of(log: str) -> tuple[str, str | None] | None:
             break
         if index - start > 8:
             break
-    site = None
-    for line in lines[start : start + 400]:
-        frame = _AT.match(line)
-        if frame and not _FAIL_FRAMES.match(frame.group(1)):
-            site = frame.group(1)
-            break
+    frames = [found.group(1) for line in lines[start : start + 400] if (found := _AT.match(line))]
+    # H2O.fail's caller where the log has it: a FATAL about a wrapped exception logs the cause's trace first
+    # (InstantiationException, thrown inside the JDK's reflection), then H2O.fail's own
+    failed = next((i for i, frame in enumerate(frames) if _FAIL_FRAMES.match(frame)), None)
+    below = frames[failed:] if failed is not None else frames
+    site = next((frame for frame in below if not _FAIL_FRAMES.match(frame)), None)
     return message or "(no message)", site
 
 

@@ -102,6 +102,17 @@ def test_fatal_of_reads_the_first_fatal_message_and_the_frame_below_h2o_fail() -
         "Unimplemented schema fill from AutoMLBuildControlV99",
         "water.api.Schema.parse(Schema.java:591)",
     )
+    # a wrapped exception's trace comes first (thrown inside the JDK), H2O.fail's after it: its caller is the site
+    wrapped = (
+        "x FATAL water.default: Exception making a newInstance\nx FATAL water.default: \n"
+        "java.lang.InstantiationException\n"
+        "\tat java.base/jdk.internal.reflect.InstantiationExceptionConstructorAccessorImpl.newInstance(I.java:48)\n"
+        "\tat water.api.Schema.createImpl(Schema.java:167)\n"
+        "x FATAL water.default: Stacktrace: \nx FATAL water.default: \n"
+        "java.lang.Exception: Exception making a newInstance\n"
+        "\tat water.H2O.fail(H2O.java:1405)\n\tat water.api.Schema.createImpl(Schema.java:168)\n"
+    )
+    assert fatal_of(wrapped) == ("Exception making a newInstance", "water.api.Schema.createImpl(Schema.java:168)")
     assert fatal_of("INFO all well\nERROR not fatal") is None
     assert fatal_of("x FATAL water.default: \njava.lang.OutOfMemoryError: Java heap space") == (
         "java.lang.OutOfMemoryError: Java heap space",
