@@ -123,7 +123,7 @@ class Settings:
     include_destructive: bool = False
     real_keys: bool = False
     #: restarts of a local server a request killed, per worker
-    max_restarts: int = 3
+    max_restarts: int = 4
     #: replays on fresh local servers to confirm and reduce each crash
     confirm_replays: int = 12
     #: keep a stopped local server's working directory (its logs)

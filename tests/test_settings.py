@@ -14,7 +14,7 @@ def test_defaults_when_nothing_is_set() -> None:
     assert (settings.target, settings.max_examples, settings.max_restarts, settings.confirm_replays) == (
         "mock",
         10,
-        3,
+        4,
         12,
     )
     assert Settings().to_env() == {}

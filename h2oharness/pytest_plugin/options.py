@@ -68,7 +68,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--harness-max-restarts",
         type=int,
         default=None,
-        help="how often a sweep may restart a local server that a request killed, per session (default 3)",
+        help="how often a sweep may restart a local server that a request killed, per session (default 4)",
     )
     group.addoption(
         "--harness-confirm-replays",

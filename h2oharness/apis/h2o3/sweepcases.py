@@ -25,6 +25,10 @@ What the cases reach on H2O-3 3.46.0.12:
   ``Schema.parse`` has no branch for it and calls ``H2O.fail("Unimplemented schema fill from ...")``
   (Schema.java:591): ``POST /99/AutoMLBuilder`` with the form body ``build_control=x`` kills the node.
   A generated query never sends it (schemathesis serialises an object parameter as JSON).
+- ``schema-class``: the name of a real schema class, fully qualified, where a class name is asked for: ``GET
+  /3/Metadata/schemaclasses/water.api.schemas3.CloudV3`` (any of them: CloudV3, FrameV3, PingV3, JobV3) makes
+  ``Schema.createImpl`` call ``H2O.fail("Exception making a newInstance")`` (Schema.java:168) and the node exits.
+  A generated name never is one (an unknown class is a 400).
 - ``unicode:path``: non-ASCII and control characters in path parameters (Jetty's and H2O's decoding).
 - ``keys:form`` / ``keys:json`` / ``empty:form`` / ``empty:json``: every builder (a POST with
   parameters) with its real keys, and with nothing, as a form-encoded and as a JSON body.
@@ -165,6 +169,18 @@ def _system_keys(short: bool = False) -> Iterator[str]:
             yield chr(byte) + tail
 
 
+#: a schema class H2O-3 3.46.0.12 has: asking for its metadata by this name kills the node
+SCHEMA_CLASS = "water.api.schemas3.CloudV3"
+
+
+def _schema_class_cases(operation: Operation, keys: SweepKeys | None) -> Iterator[ExtraCase]:
+    for parameter in operation.located("path"):
+        if parameter.name == "classname":
+            filled = {p.name: _filler(p, keys, operation.path) for p in operation.located("path")}
+            filled[parameter.name] = SCHEMA_CLASS
+            yield ExtraCase(operation.method, operation.path, filled, {}, family="schema-class")
+
+
 def _path_cases(operation: Operation, keys: SweepKeys | None) -> Iterator[ExtraCase]:
     parameters = operation.located("path")
     fillers = {p.name: _filler(p, keys, operation.path) for p in parameters}
@@ -213,7 +229,7 @@ def extra_cases(operation: Operation, keys: SweepKeys | None) -> Iterator[ExtraC
     killers of each family first within it.
     """
     sent = 0
-    for generator in (_body_cases, _query_cases, _path_cases):
+    for generator in (_schema_class_cases, _body_cases, _query_cases, _path_cases):
         for case in generator(operation, keys):
             if sent >= MAX_PER_OPERATION:
                 return

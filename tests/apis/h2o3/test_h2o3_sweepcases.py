@@ -1,4 +1,4 @@
-"""The extra cases of an H2O-3 sweep, and the two node killers of a real 3.46.0.12 they reach.
+"""The extra cases of an H2O-3 sweep, and the three node killers of a real 3.46.0.12 they reach.
 
 The first tests need no JVM. The last one starts a real local node (skipped without Java or
 the jar): each root cause kills a fresh node, is confirmed by a replay, keeps its minimal form,
@@ -54,6 +54,16 @@ def test_a_key_in_the_path_gets_system_keys_and_unicode_the_killer_first(schema:
     assert cases == _cases(schema, "GET", "/3/Frames/{frame_id}")
 
 
+def test_a_schema_class_name_is_asked_for_first_where_a_class_name_is_taken(schema: object) -> None:
+    cases = _cases(schema, "GET", "/3/Metadata/schemaclasses/{classname}")
+    # a real class, fully qualified, kills 3.46.0.12 (Schema.createImpl); a generated name is an unknown class (400)
+    assert (cases[0].family, cases[0].formatted_path) == (
+        "schema-class",
+        "/3/Metadata/schemaclasses/water.api.schemas3.CloudV3",
+    )
+    assert [c.family for c in _cases(schema, "GET", "/3/Metadata/schemas/{schemaname}")].count("schema-class") == 0
+
+
 def test_other_path_parameters_hold_the_real_keys(schema: object) -> None:
     cases = _cases(schema, "GET", "/3/Frames/{frame_id}/columns/{column}")
     column = [c for c in cases if c.path_parameters["column"] == "\x05a"]
@@ -99,7 +109,7 @@ def test_parameter_kinds_come_from_the_schema_or_the_content() -> None:
 
 
 @pytest.mark.slow
-def test_both_node_killers_of_a_real_h2o3_are_confirmed_minimal_with_their_fatal_line() -> None:
+def test_the_three_node_killers_of_a_real_h2o3_are_confirmed_minimal_with_their_fatal_line() -> None:
     from h2oharness.apis.h2o3 import local
     from h2oharness.confirm import Request, confirm_crash
     from h2oharness.errors import TargetUnavailable
@@ -125,8 +135,11 @@ def test_both_node_killers_of_a_real_h2o3_are_confirmed_minimal_with_their_fatal
     frames = Request("GET", "/3/Frames/%05a", template="/3/Frames/{frame_id}", path_parameters={"frame_id": "\x05a"})
     automl = Request("POST", "/99/AutoMLBuilder", body={"build_control": "x"},
                      media_type="application/x-www-form-urlencoded")  # fmt: skip
+    classname = {"classname": "water.api.schemas3.CloudV3"}
+    template = "/3/Metadata/schemaclasses/{classname}"
+    schema_class = Request("GET", template.format(**classname), template=template, path_parameters=classname)
     found = {}
-    for request in (frames, automl):
+    for request in (frames, automl, schema_class):
         logs.clear()
         outcome = confirm_crash(request, start, "/3/Cloud", budget=2, settle=3.0)
         assert outcome.confirmed, outcome.summary()
@@ -136,4 +149,8 @@ def test_both_node_killers_of_a_real_h2o3_are_confirmed_minimal_with_their_fatal
     assert found["/99/AutoMLBuilder"] == (
         "Unimplemented schema fill from AutoMLBuildControlV99",
         "water.api.Schema.parse(Schema.java:591)",
+    )
+    assert found["/3/Metadata/schemaclasses/water.api.schemas3.CloudV3"] == (
+        "Exception making a newInstance",
+        "water.api.Schema.createImpl(Schema.java:168)",
     )
