@@ -85,6 +85,17 @@ class CaseFeed(Protocol):
         """Delete the real values from the target."""
 
 
+def fed_draw(decided: dict[str, bool], case: Any, every: int = 2) -> bool:
+    """Whether a feed puts its real values into ``case``: all but one in ``every`` of the distinct draws a test makes
+    (the first included: an operation may see only two or three), and for a draw met again (hypothesis replays a
+    failing case) what it was the first time. ``decided`` holds the answers of one operation's test so far, by
+    draw (the feed starts it afresh in ``ensure``)."""
+    drawn = repr((case.path_parameters, case.query, case.body))
+    if drawn not in decided:
+        decided[drawn] = len(decided) % every != 1
+    return decided[drawn]
+
+
 @dataclass(frozen=True)
 class FlowContext:
     """What a flow's ``start`` hook can use: the target, a client with its credentials, a scratch folder."""

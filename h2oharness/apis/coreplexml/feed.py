@@ -25,7 +25,7 @@ import httpx
 
 from h2oharness.apis.coreplexml import payloads
 from h2oharness.apis.coreplexml.client import CorePlexMLClient
-from h2oharness.contractplan import ExtraCase
+from h2oharness.contractplan import ExtraCase, fed_draw
 from h2oharness.errors import ContractViolation, HarnessError
 
 #: what a refused or unanswered request raises through the client
@@ -271,10 +271,7 @@ class IdFeed:
     def _takes_ids(self, case: Any) -> bool:
         """Every other positive case of an operation, the first included; a case drawn again (hypothesis replays
         a failure) as it was the first time."""
-        drawn = repr((case.path_parameters, case.query, case.body))
-        if drawn not in self._chosen:
-            self._chosen[drawn] = sum(self._chosen.values()) * 2 <= len(self._chosen)
-        return self._chosen[drawn]
+        return fed_draw(self._chosen, case)
 
     def extra_cases(self, operation: Any) -> list[ExtraCase]:
         """None: the generated cases are enough."""

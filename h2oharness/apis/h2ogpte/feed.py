@@ -11,7 +11,7 @@ custom agent and a spare upload, and reads a listed model's name and the current
 
 - always puts the collection and chat session into its query and top-level body fields of those names (without
   them the ``/ingest/*`` cases are refused);
-- in every other positive case an operation's test draws (``drawn_key`` remembers which, so hypothesis replays a
+- in every other positive case an operation's test draws (``fed_draw`` remembers which, so hypothesis replays a
   failing case the same way), puts every real id it has into the path parameters, query and body fields of its
   name. The other half keeps the drawn ids, so the 404 an unknown id gets stays tested.
 
@@ -35,9 +35,9 @@ import httpx
 
 from h2oharness.apis.h2ogpte import payloads
 from h2oharness.apis.h2ogpte.client import H2OGPTeClient
-from h2oharness.contractplan import ExtraCase
+from h2oharness.contractplan import ExtraCase, fed_draw
 
-__all__ = ["ALWAYS", "IdFeed", "PathList", "SweepIds", "drawn_key", "filled", "filled_path"]
+__all__ = ["ALWAYS", "IdFeed", "PathList", "SweepIds", "filled", "filled_path"]
 
 #: the field of ``SweepIds`` each parameter name takes its value from
 NAMES = {
@@ -141,11 +141,6 @@ def _holds(parameter: Any, value: Any) -> bool:
         return bool(parameter.is_valid(plain))
     except ValueError:
         return False
-
-
-def drawn_key(case: Any) -> str:
-    """What a case was drawn as: the same on every replay of it by hypothesis."""
-    return repr((case.operation.method, case.operation.path, case.path_parameters, case.query, case.body))
 
 
 class IdFeed:
@@ -252,7 +247,7 @@ class IdFeed:
             self._refresh(self._http)
         if self.keys is None:
             return
-        every = self._chosen.setdefault(drawn_key(case), len(self._chosen) % 2 == 0)
+        every = fed_draw(self._chosen, case)
         every = every and not case.operation.path.startswith(LEFT_DRAWN)
         names = None if every else ALWAYS
         for part in ("query", "body"):

@@ -19,7 +19,6 @@ retried run fails again a second later and is used again), a re-activated workfl
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,10 +27,10 @@ import httpx
 
 from h2oharness.apis.workflows import payloads
 from h2oharness.apis.workflows.client import WorkflowsClient, WorkflowsResponseError
-from h2oharness.contractplan import ExtraCase
+from h2oharness.contractplan import ExtraCase, fed_draw
 from h2oharness.settings import variable
 
-__all__ = ["RUN_WAIT", "ThingFeed", "Things", "chosen", "names_for"]
+__all__ = ["RUN_WAIT", "ThingFeed", "Things", "names_for"]
 
 #: the most a remake waits for new runs to fail (the mock's end in about a second)
 RUN_WAIT = 20.0
@@ -92,20 +91,6 @@ def names_for(things: Things, path: str, run: str | None) -> dict[str, str]:
     return values
 
 
-def drawn_key(case: Any) -> str:
-    """What was drawn for a case, as text: a case drawn again (a replay, a repeat) has the same."""
-    return json.dumps([case.method, case.path_parameters, case.query, case.body], sort_keys=True, default=repr)
-
-
-def chosen(decided: dict[str, bool], case: Any) -> bool:
-    """Whether a case gets the real names: the same answer as for the same draw before, else two in three of the
-    operation's distinct draws, its first included (an operation may see only two or three)."""
-    key = drawn_key(case)
-    if key not in decided:
-        decided[key] = len(decided) % 3 != 1
-    return decided[key]
-
-
 def _replaced(values: dict[str, str], drawn: Any, names: set[str]) -> Any:
     """``drawn`` with each of ``names`` it carries set to its value; None if nothing changes."""
     if not isinstance(drawn, dict):
@@ -156,7 +141,12 @@ class ThingFeed:
         """Put the real names into two in three positive cases (a negative case is sent as drawn)."""
         self._filled = None
         meta = case.meta
-        if self.keys is None or meta is None or not meta.generation.mode.is_positive or not chosen(self._decided, case):
+        if (
+            self.keys is None
+            or meta is None
+            or not meta.generation.mode.is_positive
+            or not fed_draw(self._decided, case, every=3)
+        ):
             return
         if self._stale and self._http is not None:
             self._make(self._http)
