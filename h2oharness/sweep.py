@@ -251,7 +251,7 @@ def _header(response: Any, name: str) -> str | None:
     return None
 
 
-def _operation_test(node: pytest.Item) -> bool:
+def operation_test(node: pytest.Item) -> bool:
     """Whether ``node`` is one operation's contract test (schemathesis' item), not a flow through several."""
     return getattr(getattr(node, "obj", None), "_schemathesis_metadata", None) is not None
 
@@ -311,7 +311,7 @@ class SweepGuard:
             raise NoAnswer(self.unanswered, self.unanswered_curl)
         sent.status = int(getattr(response, "status_code", 0) or 0)
         unimplemented = _header(response, UNIMPLEMENTED)
-        if unimplemented and _operation_test(self.node):
+        if unimplemented and operation_test(self.node):
             # our mock's 404 for what it does not implement: passing on it tested nothing, so the operation is not
             # reported as conforming (a stateful flow that meets one goes on, as it does past any 404)
             pytest.skip(f"the mock does not implement {sent.method} {unimplemented}: untested")

@@ -158,10 +158,10 @@ def pytest_runtest_makereport(
         "failures": [],
         "error": None,
     }
+    from h2oharness.sweep import ANSWERS, CASES, operation_test
+
     # only a schemathesis item stands for an operation; other ids may look like one
-    schemathesis_item = getattr(getattr(item, "obj", None), "_schemathesis_metadata", None) is not None
-    operation = operation_of(item.nodeid) if schemathesis_item else None
-    from h2oharness.sweep import ANSWERS, CASES
+    operation = operation_of(item.nodeid) if operation_test(item) else None
 
     if operation is not None:
         record["method"], record["path"] = operation
