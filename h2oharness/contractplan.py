@@ -147,7 +147,8 @@ class ContractPlan:
     default_scope: Callable[[str, str], bool] | None = None
     #: a reason to skip a generated case on this target, or None
     skip: Callable[[Any, Target], str | None] = lambda case, target: None
-    #: makes the feed of real values, used in a sweep or with ``--harness-real-keys``
+    #: makes the feed of real values, used in every run (its extra cases only in a sweep, or with
+    #: ``--harness-real-keys``)
     feed: Callable[[], CaseFeed] | None = None
     flow: FlowPlan | None = None
 

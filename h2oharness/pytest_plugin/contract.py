@@ -76,9 +76,8 @@ def contract_tests(slug: str, folder: Path) -> tuple[TestFunction, TestFunction 
     # an exclude, not an include: once a schemathesis.toml has [[operations]] entries, the loaded schema's filter
     # already includes everything and a further include only adds alternatives (schemathesis 4.32)
     schema = document.exclude(lambda ctx: not tested(ctx.operation.method, ctx.operation.path))
-    # a budgeted sweep uses the real keys too: most of what it finds past the first round is behind them
-    wanted = current.all_operations or current.real_keys or current.budget is not None
-    feed = api.plan.feed() if api.plan.feed and wanted else None
+    # every run feeds real ids: on generated ones an id-taking operation "conforms" on its documented 404 alone
+    feed = api.plan.feed() if api.plan.feed else None
     if feed is not None:
         feed.install(schema)
     contract = _contract_test(api, schema, current, destructive, feed)
@@ -144,8 +143,7 @@ def _contract_test(
         operation = (case.operation.method.upper(), case.operation.path)
         if feed is not None:
             _feed_before(request, feed, target, slug)
-            if target.kind == "local" or current.include_destructive:
-                # they include known node killers: only a server the harness restarts gets them unasked
+            if sends_extras(current, target.kind):
                 _extras(request, case, feed, target, slug, DESTRUCTIVE_SETTLE if operation in destructive else 0.0)
             feed.fill(case)
         response = request.getfixturevalue("harness_sweep").call(
@@ -174,6 +172,16 @@ def _contract_test(
 
 
 _FED = pytest.StashKey[bool]()
+
+
+def sends_extras(current: Settings, kind: str) -> bool:
+    """Whether a run sends the feed's extra cases: only a sweep (a budgeted one too: most of what it finds past the
+    first round is behind them), and, as they include known node killers, only to a server the harness restarts
+    unless destructive operations were asked for."""
+    sweeping = current.all_operations or current.real_keys or current.budget is not None
+    return sweeping and (kind == "local" or current.include_destructive)
+
+
 _EXTRAS = pytest.StashKey[BaseException | None]()
 
 
@@ -269,7 +277,7 @@ def _feed_before(request: pytest.FixtureRequest, feed: CaseFeed, target: Any, sl
     warned = request.config.stash.setdefault(_WARNED, set())
     if feed.error and feed.error not in warned:
         warned.add(feed.error)
-        warnings.warn(f"the sweep runs on generated keys only, none could be made: {feed.error}", stacklevel=1)
+        warnings.warn(f"the run uses generated keys only, none could be made: {feed.error}", stacklevel=1)
     node.addfinalizer(lambda: feed.cancel_started(http))
     module = node.getparent(pytest.Module)
     if module is not None and not module.stash.get(_FED, False):

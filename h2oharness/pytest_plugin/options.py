@@ -61,8 +61,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--harness-real-keys",
         action="store_true",
         default=False,
-        help="feed the H2O-3 generators a real frame, model and job made on the target (on by default with "
-        "--harness-all-operations)",
+        help="send an API's extra cases (H2O-3's sweepcases) to a local target as a sweep does; the real "
+        "frame, model and job keys are fed in every run",
     )
     group.addoption(
         "--harness-max-restarts",

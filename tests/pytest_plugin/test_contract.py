@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+
+from h2oharness.pytest_plugin.contract import sends_extras
+from h2oharness.settings import Settings
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts" / "h2ogpte"
 
@@ -61,3 +65,45 @@ def test_a_stream_s_answer_is_checked_line_by_line_only_where_the_contract_marks
     assert [chunk.content for chunk in chunks] == lines
     # what a check reads besides the body is the stream's: its status, headers, request and explicit credentials
     assert all((c.status_code, c.request, c._override) == (status, sent, override) for c in chunks)
+
+
+def test_a_default_run_feeds_real_ids_so_an_id_taking_operation_reaches_its_success_answer(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    # only sweeps were fed: every valid request to a dataset's versions named a drawn id and "conformed" on its 404
+    folder = pytester.mkdir("contracts").joinpath("coreplexml")  # the report names the API after the folder
+    folder.mkdir()
+    (folder / "test_cpx_default_feed.py").write_text(
+        "from pathlib import Path\n"
+        "from h2oharness.pytest_plugin.contract import contract_tests\n"
+        f"test_coreplexml_contract, _ = contract_tests('coreplexml', Path({str(CONTRACTS.parent / 'coreplexml')!r}))\n"
+    )
+    reports = tmp_path / "reports"
+    result = pytester.runpytest_inprocess(
+        "-p", "no:xdist", "-p", "no:cacheprovider", "--harness-max-examples", "5",
+        "--harness-report-dir", str(reports), "-k", "versions",
+    )  # fmt: skip
+    result.assert_outcomes(passed=1)
+    (api,) = json.loads((reports / "conformance.json").read_text())["apis"]
+    answers = {operation["path"]: set(operation["answers"]) for operation in api["operations"]}
+    # the fed draws reached the dataset, the drawn ones its 404
+    assert answers == {"/api/datasets/{dataset_id}/versions": {"200", "404"}}
+
+
+@pytest.mark.parametrize(
+    ("scope", "kind", "sent"),
+    [
+        ({}, "local", False),  # a default run: real ids, but none of a sweep's node killers
+        ({"all_operations": True}, "local", True),
+        ({"real_keys": True}, "local", True),
+        ({"budget": "60s"}, "local", True),
+        ({"all_operations": True}, "live", False),  # a server nobody restarts
+        ({"all_operations": True}, "mock", False),
+        ({"all_operations": True, "include_destructive": True}, "live", True),
+        ({"include_destructive": True}, "live", False),
+    ],
+)
+def test_only_a_sweep_sends_the_extra_cases_and_to_a_live_server_only_when_asked(
+    scope: dict[str, object], kind: str, sent: bool
+) -> None:
+    assert sends_extras(Settings(**scope), kind) is sent  # type: ignore[arg-type]

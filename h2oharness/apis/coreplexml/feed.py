@@ -1,4 +1,4 @@
-"""Real ids for an all-operations run: a project and what lives in it, made on the target, put in positive cases.
+"""Real ids for a contract run: a project and what lives in it, made on the target, put in positive cases.
 
 A generated ``project_id`` or ``deployment_id`` names nothing, so every valid request to ``/api/projects/{id}``
 and the like got the documented 404 and its success answer was never checked. Before an operation's cases run,

@@ -1,4 +1,4 @@
-"""H2O-3's contract plan: the seed flow and the read-only operations by default, real keys in a sweep, the flow."""
+"""H2O-3's contract plan: the seed flow and the read-only operations by default, real keys, the flow."""
 
 from __future__ import annotations
 

@@ -70,7 +70,7 @@ class SweepKeys:
 def make_keys(client: H2O3Client, tag: str, timeout: float = 120.0) -> SweepKeys:
     """Upload, parse and train on the target; the keys are named ``h2oharness_sweep_<tag>...``.
 
-    HarnessError (with the server's answer) when any step fails: the sweep then runs on generated keys only.
+    HarnessError (with the server's answer) when any step fails: the run then uses generated keys only.
     """
     csv = payloads.classification_csv(rows=ROWS, seed=5)
     frame, model = f"h2oharness_sweep_{tag}", f"h2oharness_sweep_gbm_{tag}"

@@ -1,4 +1,4 @@
-"""Real ids for an all-operations run: what the contract's id-taking operations name, made on the target.
+"""Real ids for a contract run: what the contract's id-taking operations name, made on the target.
 
 A generated ``collection_id`` (``""``, ``"0"``, ``"aZ3"``) names nothing. Where the operation documents a 404
 the server answers that, and a positive case conforms without its success answer ever being checked; where it

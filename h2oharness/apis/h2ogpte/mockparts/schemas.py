@@ -18,6 +18,11 @@ BOOL: Schema = {"type": "boolean"}
 OBJ: Schema = {"type": "object"}
 STRS: Schema = {"type": "array", "items": STR}
 BINARY: Schema = {"type": "string", "format": "binary"}
+#: what a memory block's share or privacy grants (seed 003, "Share a memory block"; the mock refuses others)
+GRANTS: Schema = {
+    "type": "array",
+    "items": {"type": "string", "enum": ["h2ogpte/memory_block/read", "h2ogpte/memory_block/edit"]},
+}
 #: a memory block's max_content_length: 0 = unlimited, so never below it
 LIMIT: Schema = {
     "type": "integer",
@@ -119,8 +124,8 @@ REQUEST_SCHEMAS: dict[str, Schema] = {
         access_mode=nullable({"type": "string", "enum": ACCESS_MODES}),
         max_content_length=nullable(LIMIT),
     ),
-    "ShareMemoryBlockRequest": obj(permissions=nullable(STRS)),
-    "MemoryBlockPrivacyRequest": obj(("is_public",), is_public=BOOL, permissions=nullable(STRS)),
+    "ShareMemoryBlockRequest": obj(permissions=nullable(GRANTS)),
+    "MemoryBlockPrivacyRequest": obj(("is_public",), is_public=BOOL, permissions=nullable(GRANTS)),
     "SetDefaultMemoryBlockRequest": obj(
         ("scope",), scope={"type": "string", "enum": ["llm", "agent"]}, memory_block_id=nullable(STR)
     ),
