@@ -47,6 +47,7 @@ from typing import Any
 import httpx
 
 from h2oharness.errors import SpecError, TargetAuthError, TargetUnavailable
+from h2oharness.http.deadline import deadline_transport
 from h2oharness.http.unreachable import why_unreachable
 
 __all__ = [
@@ -64,6 +65,8 @@ JSON = dict[str, Any]
 # The committed snapshot predates the VERSION file that write_snapshot now writes beside it.
 SNAPSHOT_VERSION = "3.46.0.12"
 DEFAULT_SERVER = "http://localhost:54321"
+#: seconds each metadata request may take in all unless ``spec --request-deadline`` says
+FETCH_DEADLINE = 60.0
 ENDPOINTS_FILE = "endpoints.json"
 SCHEMAS_FILE = "schemas.json"
 VERSION_FILE = "VERSION"
@@ -102,11 +105,15 @@ class Metadata:
 # --------------------------------------------------------------------------- loading
 
 
-def fetch_metadata(base_url: str, auth: tuple[str, str] | None = None, timeout: float = 60.0) -> Metadata:
-    """GET both metadata documents (and the version from ``/3/Cloud``) from a running H2O-3."""
+def fetch_metadata(base_url: str, auth: tuple[str, str] | None = None, timeout: float = FETCH_DEADLINE) -> Metadata:
+    """GET both metadata documents (and the version from ``/3/Cloud``) from a running H2O-3.
+
+    Each request has ``timeout`` seconds in all, connect to last byte (a body dripped slowly included).
+    """
     base = base_url.rstrip("/")
     try:
-        with httpx.Client(base_url=base, auth=auth, timeout=timeout) as client:
+        transport = deadline_transport(timeout, verify=httpx.create_ssl_context())
+        with httpx.Client(base_url=base, auth=auth, timeout=timeout, transport=transport) as client:
             endpoints = _get_json(client, base, "/3/Metadata/endpoints")
             schemas = _get_json(client, base, "/3/Metadata/schemas")
             version = _cloud_version(client)
