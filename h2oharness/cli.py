@@ -30,7 +30,7 @@ from h2oharness.errors import (
     SpecError,
     TargetUnavailable,
 )
-from h2oharness.folders import CLAIMED_BY, claim, output_dir, output_file, write_output
+from h2oharness.folders import CLAIMED_BY, claim, output_dir, output_file, write_output, write_outputs
 from h2oharness.http.redact import redact
 from h2oharness.mocks.clock import check_speed
 from h2oharness.openapi import check_spec_file
@@ -660,7 +660,8 @@ def cmd_spec(args: argparse.Namespace) -> int:
 
     output_file(args.out, "--out")  # before the server is asked for anything
     if args.snapshot is not None:
-        output_dir(args.snapshot, "--snapshot")
+        for name in spec.SNAPSHOT_FILES:  # the snapshot's files too: a failure there wrote --out and then stopped
+            output_file(args.snapshot / name, "--snapshot")
     source: str = args.source or "snapshot"
     is_url = source.lower().startswith(("http://", "https://"))
     asking = [name for name in ("username", "password_env", "request_deadline") if getattr(args, name) is not None]
@@ -693,9 +694,14 @@ def cmd_spec(args: argparse.Namespace) -> int:
     if not count:
         # a contract of nothing would make every later run test nothing, and pass
         raise SpecError(f"{redact(source)} describes no operations (its routes are empty): no contract written")
-    write_output(args.out, dump_openapi(doc), "--out")
+    written: list[tuple[Path, str | bytes, str]] = [(args.out, dump_openapi(doc), "--out")]
     if args.snapshot is not None:
-        spec.write_snapshot(meta, args.snapshot)
+        written += [
+            (args.snapshot / name, content, "--snapshot") for name, content in spec.snapshot_files(meta).items()
+        ]
+    write_outputs(written)  # all or none
+    if args.snapshot is not None and not meta.version:
+        (args.snapshot / spec.VERSION_FILE).unlink(missing_ok=True)  # an earlier snapshot's version is not this one's
     _say(f"wrote {args.out}: {counted(count, 'operation')}")
     return EXIT_OK
 

@@ -836,6 +836,34 @@ def test_the_folder_of_a_run_that_did_not_finish_is_said_so_with_how_to_finish_i
         ), argv
 
 
+@pytest.mark.parametrize("blocked", ["endpoints.json.gz", "schemas.json.gz", "VERSION"])
+def test_spec_whose_snapshot_cannot_be_written_writes_nothing(
+    blocked: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # before: --out was written, then a traceback (IsADirectoryError) and exit 0, half a snapshot beside it
+    snap = tmp_path / "snap"
+    (snap / blocked).mkdir(parents=True)
+    out = tmp_path / "openapi.yaml"
+    assert main(["spec", "h2o3", "--from", "snapshot", "--out", str(out), "--snapshot", str(snap)]) == 3
+    assert one_line_error(capsys).endswith(
+        f"--snapshot {snap / blocked} is a folder: give the path of the file to write, in it or elsewhere"
+    )
+    assert not out.exists()
+    assert [p.name for p in snap.iterdir()] == [blocked]
+
+
+def test_spec_writes_the_snapshot_beside_the_contract(tmp_path: Path) -> None:
+    snap, out = tmp_path / "snap", tmp_path / "openapi.yaml"
+    assert main(["spec", "h2o3", "--from", "snapshot", "--out", str(out), "--snapshot", str(snap)]) == 0
+    committed = ROOT / "h2oharness" / "apis" / "h2o3" / "metadata"
+    assert sorted(p.name for p in snap.iterdir()) == ["VERSION", "endpoints.json.gz", "schemas.json.gz"]
+    assert (snap / "VERSION").read_text() == "3.46.0.12\n"
+    for name in ("endpoints.json.gz", "schemas.json.gz"):
+        assert (snap / name).read_bytes() == (committed / name).read_bytes(), name
+    assert main(["spec", "h2o3", "--from", str(snap), "--out", str(tmp_path / "again.yaml")]) == 0
+    assert (tmp_path / "again.yaml").read_text() == out.read_text()
+
+
 def test_spec_from_metadata_of_no_routes_writes_no_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # before: a contract of 0 operations, exit 0, and every later run against it tested nothing and passed
     (tmp_path / "meta").mkdir()

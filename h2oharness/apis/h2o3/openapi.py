@@ -57,6 +57,7 @@ __all__ = [
     "fetch_metadata",
     "load_metadata_file",
     "load_snapshot",
+    "snapshot_files",
     "write_snapshot",
 ]
 
@@ -163,26 +164,35 @@ def load_snapshot() -> Metadata:
     return Metadata(endpoints, schemas, version)
 
 
-def write_snapshot(meta: Metadata, directory: str | Path) -> list[Path]:
-    """Write ``endpoints.json.gz`` and ``schemas.json.gz`` (plus ``VERSION``) reproducibly; return their paths."""
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
+#: the files a snapshot folder holds (``VERSION`` only when the server said its version)
+SNAPSHOT_FILES = (f"{ENDPOINTS_FILE}.gz", f"{SCHEMAS_FILE}.gz", VERSION_FILE)
+
+
+def snapshot_files(meta: Metadata) -> dict[str, bytes]:
+    """The bytes of ``endpoints.json.gz`` and ``schemas.json.gz`` (plus ``VERSION``), reproducibly, by file name."""
     schemas = dict(meta.schemas)
     schemas["schemas"] = sorted(meta.schema_list, key=lambda s: str(s.get("name")))
-    written = []
+    files = {}
     for name, document in ((ENDPOINTS_FILE, meta.endpoints), (SCHEMAS_FILE, schemas)):
         buffer = io.BytesIO()
         with gzip.GzipFile(filename=name, mode="wb", fileobj=buffer, mtime=0, compresslevel=9) as gz:
             gz.write(json.dumps(document, separators=(",", ":")).encode())
-        path = folder / f"{name}.gz"
-        path.write_bytes(buffer.getvalue())
-        written.append(path)
-    path = folder / VERSION_FILE
+        files[f"{name}.gz"] = buffer.getvalue()
     if meta.version:
-        path.write_text(f"{meta.version}\n")
-        written.append(path)
-    else:
-        path.unlink(missing_ok=True)  # an earlier snapshot's version is not this one's
+        files[VERSION_FILE] = f"{meta.version}\n".encode()
+    return files
+
+
+def write_snapshot(meta: Metadata, directory: str | Path) -> list[Path]:
+    """Write ``endpoints.json.gz`` and ``schemas.json.gz`` (plus ``VERSION``) reproducibly; return their paths."""
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, content in snapshot_files(meta).items():
+        (folder / name).write_bytes(content)
+        written.append(folder / name)
+    if not meta.version:
+        (folder / VERSION_FILE).unlink(missing_ok=True)  # an earlier snapshot's version is not this one's
     return written
 
 
