@@ -441,6 +441,28 @@ def test_junit_carries_drift_as_json_not_a_python_repr(pytester: pytest.Pytester
     assert [(d["what"], d["observed"]) for d in api["drift"]] == [("the 'key'", "o é")]
 
 
+def test_the_report_records_the_scope_of_the_run(pytester: pytest.Pytester) -> None:
+    # before: conformance.json did not say what the run set out to test, so report diff could not say it changed
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_h2o3_scoped.py").write_text("def test_a():\n    pass\n")
+    report = pytester.path / "out"
+    result = pytester.runpytest_inprocess(
+        "scenarios", "--harness-report-dir", str(report), "--harness-max-examples", "3", "--harness-all-operations",
+        "-k", "test_a", "-p", "no:cacheprovider",
+    )  # fmt: skip
+    result.assert_outcomes(passed=1)
+    scope = json.loads((report / "conformance.json").read_text())["scope"]
+    assert scope == {
+        "tests": "scenarios",
+        "all_operations": "true",
+        "include_destructive": "false",
+        "real_keys": "false",
+        "max_examples": "3",
+        "budget": "",
+        "select": "-k test_a",
+    }
+
+
 def test_progress_and_junit_carry_no_secret_of_the_environment(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
