@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from h2oharness.apis import get_api
 from h2oharness.errors import SpecError
 from h2oharness.yamlinput import load_yaml, yaml_problem
 
@@ -144,7 +145,8 @@ def baseline_from_report(report: Conformance, slug: str, known: Baseline | None 
                 if known.reason(label, code, text, api.target or "local") is not None:
                     continue
                 by_check.setdefault(code, (title or code, set()))[1].add(label)
-    server = f"H2O-3 {version}" if version else "the real server"
+    name = get_api(slug).server_name  # where the report's servers said their version, it is that API's
+    server = f"{name} {version}" if version else f"the real {name} server"
     return [
         {"check": code, "operations": sorted(ops), "reason": f"{title} on {server}, found by the contract sweep"}
         for code, (title, ops) in sorted(by_check.items())

@@ -30,7 +30,7 @@ from h2oharness.errors import (
     SpecError,
     TargetUnavailable,
 )
-from h2oharness.folders import CLAIMED_BY, claim, output_dir, output_file, write_output
+from h2oharness.folders import CLAIMED_BY, claim, output_dir, output_file, write_output, write_outputs
 from h2oharness.http.redact import redact
 from h2oharness.mocks.clock import check_speed
 from h2oharness.openapi import check_spec_file
@@ -180,6 +180,9 @@ def _parser() -> argparse.ArgumentParser:
     spec.add_argument("--username", help="HTTP Basic user for the server")
     spec.add_argument("--password-env", default=None)
     spec.add_argument("--snapshot", type=Path, default=None, help="also save the fetched metadata into this folder")
+    spec.add_argument(
+        "--request-deadline", type=float, default=None, help="seconds each request to the server may take in all (60)"
+    )
     load = sub.add_parser("load", help="run a Locust load profile headless against a target and judge its SLOs")
     load.add_argument("profile", help="<api>.<kind>, e.g. h2o3.polling, h2o3.mixed, h2ogpte.streaming")
     load.add_argument("--target", default="mock", help=f"one of {', '.join(TARGET_KINDS)} (default: mock)")
@@ -657,12 +660,16 @@ def cmd_spec(args: argparse.Namespace) -> int:
 
     output_file(args.out, "--out")  # before the server is asked for anything
     if args.snapshot is not None:
-        output_dir(args.snapshot, "--snapshot")
+        for name in spec.SNAPSHOT_FILES:  # the snapshot's files too: a failure there wrote --out and then stopped
+            output_file(args.snapshot / name, "--snapshot")
     source: str = args.source or "snapshot"
     is_url = source.lower().startswith(("http://", "https://"))
-    credential = "--username" if args.username else "--password-env" if args.password_env else None
-    if credential and not is_url:
-        raise ConfigError(f"{credential} is for a server's URL; --from {redact(source)} asks no server")
+    asking = [name for name in ("username", "password_env", "request_deadline") if getattr(args, name) is not None]
+    if asking and not is_url:
+        option = f"--{asking[0].replace('_', '-')}"
+        raise ConfigError(f"{option} is for a server's URL; --from {redact(source)} asks no server")
+    if args.request_deadline is not None and not seconds_ok(args.request_deadline):
+        raise ConfigError(f"--request-deadline {SECONDS_RULE}")
     if source == "snapshot":
         meta = spec.load_snapshot()
     elif is_url:
@@ -676,7 +683,8 @@ def cmd_spec(args: argparse.Namespace) -> int:
             raise ConfigError("--password-env is the password of --username: give --username too")
         password = _password(args.password_env) or url_pass or variable(f"{api.env_prefix}_PASSWORD")
         auth = (user, password or "") if user else None
-        meta = spec.fetch_metadata(source.rstrip("/"), auth=auth)
+        deadline = spec.FETCH_DEADLINE if args.request_deadline is None else args.request_deadline
+        meta = spec.fetch_metadata(source.rstrip("/"), auth=auth, timeout=deadline)
     else:
         meta = spec.load_metadata_file(_metadata_folder(source))
     doc = spec.build_openapi(meta)
@@ -686,9 +694,14 @@ def cmd_spec(args: argparse.Namespace) -> int:
     if not count:
         # a contract of nothing would make every later run test nothing, and pass
         raise SpecError(f"{redact(source)} describes no operations (its routes are empty): no contract written")
-    write_output(args.out, dump_openapi(doc), "--out")
+    written: list[tuple[Path, str | bytes, str]] = [(args.out, dump_openapi(doc), "--out")]
     if args.snapshot is not None:
-        spec.write_snapshot(meta, args.snapshot)
+        written += [
+            (args.snapshot / name, content, "--snapshot") for name, content in spec.snapshot_files(meta).items()
+        ]
+    write_outputs(written)  # all or none
+    if args.snapshot is not None and not meta.version:
+        (args.snapshot / spec.VERSION_FILE).unlink(missing_ok=True)  # an earlier snapshot's version is not this one's
     _say(f"wrote {args.out}: {counted(count, 'operation')}")
     return EXIT_OK
 
@@ -699,6 +712,7 @@ _SERVER_OPTIONS = {
     "--snapshot": "snapshot",
     "--username": "username",
     "--password-env": "password_env",
+    "--request-deadline": "request_deadline",
 }
 
 

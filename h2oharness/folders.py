@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
@@ -34,16 +35,35 @@ def write_output(path: Path, text: str, option: str) -> None:
     The text goes to a file beside ``path`` that then replaces it: a write that fails or is interrupted (a full
     disk, Ctrl-C in the middle of a 2 MB contract) leaves the file that was there as it was, never half of one.
     """
-    output_file(path, option)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    write_outputs([(path, text, option)])
+
+
+def write_outputs(files: Sequence[tuple[Path, str | bytes, str]]) -> None:
+    """Write each ``(path, content, option)`` as ``write_output`` does, all or none: every file is written beside
+    its path first, and only when all are does any replace its path; ConfigError names the option of one that fails.
+
+    ``spec --out A --snapshot B`` left A written when B could not be.
+    """
+    for path, _, option in files:
+        output_file(path, option)
+    partials = [path.with_name(f".{path.name}.{os.getpid()}.partial") for path, _, _ in files]
     try:
-        try:
-            partial.write_text(text, encoding="utf-8")
-            os.replace(partial, path)
-        except OSError as exc:
-            raise ConfigError(f"{option} {path}: cannot write it ({exc.strerror})") from None
+        for (path, content, option), partial in zip(files, partials, strict=True):
+            try:
+                if isinstance(content, bytes):
+                    partial.write_bytes(content)
+                else:
+                    partial.write_text(content, encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(f"{option} {path}: cannot write it ({exc.strerror})") from None
+        for (path, _, option), partial in zip(files, partials, strict=True):
+            try:
+                os.replace(partial, path)
+            except OSError as exc:
+                raise ConfigError(f"{option} {path}: cannot write it ({exc.strerror})") from None
     finally:
-        partial.unlink(missing_ok=True)
+        for partial in partials:
+            partial.unlink(missing_ok=True)
 
 
 #: set by ``h2oharness run`` for its pytest child: the process that holds the report folder's claim for it

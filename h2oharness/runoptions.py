@@ -42,6 +42,27 @@ _NAMES = {
 }
 
 
+#: the options that say what a run set out to test, as conformance.json records them (its ``scope``) and report diff
+#: compares them: two runs of another scope differ in what they tested, not only in how the API did
+SCOPE = {
+    "tests": "the tests (--api)",
+    "all_operations": "--all-operations",
+    "include_destructive": "--include-destructive",
+    "real_keys": "HARNESS_REAL_KEYS",
+    "max_examples": "--max-examples",
+    "budget": "--budget",
+    "select": "pytest's -k/-m",
+}
+
+
+def run_scope(options: dict[str, str], settings: Settings, keyword: str = "", markers: str = "") -> dict[str, str]:
+    """The scope of a run of ``options`` (``run_options``'s) and ``settings``: what it set out to test, by ``SCOPE``'s
+    names; ``keyword`` and ``markers`` are pytest's ``-k`` and ``-m`` selections."""
+    selected = " ".join(f"{flag} {value}" for flag, value in (("-k", keyword), ("-m", markers)) if value)
+    scope = {name: options.get(name, "") for name in SCOPE}
+    return {**scope, "budget": settings.budget or "", "select": selected}
+
+
 def run_options(
     settings: Settings, tests: Sequence[str | Path], root: Path, base: Path | None = None
 ) -> dict[str, str]:

@@ -219,3 +219,25 @@ def test_a_run_names_the_known_findings_it_no_longer_saw_on_the_operations_it_te
         "h2o3: known findings not seen on the operations this run tested (fixed, or not drawn this time): "
         f"ST101 GET /3/Fixed; `h2oharness baseline --from {tmp_path} --api h2o3` drops them"
     ]
+
+
+@pytest.mark.parametrize(
+    ("slug", "version", "server"),
+    [
+        ("h2ogpte", "1.6.40", "h2oGPTe 1.6.40"),
+        ("workflows", "", "the real H2O Workflows server"),
+        ("coreplexml", "0.9.1", "CorePlexML 0.9.1"),
+        ("h2o3", "", "the real H2O-3 server"),
+    ],
+)
+def test_baseline_reasons_name_the_apis_own_server(slug: str, version: str, server: str, tmp_path: Path) -> None:
+    # before: "Server error on H2O-3 1.6.40" for an h2oGPTe report, whatever the API
+    failed = OperationResult("GET", "/x", "failed", 3, (Failure("ST101 Server error", "500"),))
+    api = ApiReport(slug, slug, "live", "http://127.0.0.1:1", (failed,), (), (), target_version=version)
+    report = tmp_path / "conformance.json"
+    report.write_text(Conformance("0", "", 0.0, (api,), exit_code=1, summary="").to_json())
+    out = tmp_path / "known.yaml"
+    assert main(["baseline", "--from", str(report), "--api", slug, "--out", str(out)]) == 0
+    assert yaml.safe_load(out.read_text()) == [
+        {"check": "ST101", "operations": ["GET /x"], "reason": f"Server error on {server}, found by the contract sweep"}
+    ]

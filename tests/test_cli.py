@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 import subprocess
 import sys
 import types
@@ -835,6 +836,34 @@ def test_the_folder_of_a_run_that_did_not_finish_is_said_so_with_how_to_finish_i
         ), argv
 
 
+@pytest.mark.parametrize("blocked", ["endpoints.json.gz", "schemas.json.gz", "VERSION"])
+def test_spec_whose_snapshot_cannot_be_written_writes_nothing(
+    blocked: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # before: --out was written, then a traceback (IsADirectoryError) and exit 0, half a snapshot beside it
+    snap = tmp_path / "snap"
+    (snap / blocked).mkdir(parents=True)
+    out = tmp_path / "openapi.yaml"
+    assert main(["spec", "h2o3", "--from", "snapshot", "--out", str(out), "--snapshot", str(snap)]) == 3
+    assert one_line_error(capsys).endswith(
+        f"--snapshot {snap / blocked} is a folder: give the path of the file to write, in it or elsewhere"
+    )
+    assert not out.exists()
+    assert [p.name for p in snap.iterdir()] == [blocked]
+
+
+def test_spec_writes_the_snapshot_beside_the_contract(tmp_path: Path) -> None:
+    snap, out = tmp_path / "snap", tmp_path / "openapi.yaml"
+    assert main(["spec", "h2o3", "--from", "snapshot", "--out", str(out), "--snapshot", str(snap)]) == 0
+    committed = ROOT / "h2oharness" / "apis" / "h2o3" / "metadata"
+    assert sorted(p.name for p in snap.iterdir()) == ["VERSION", "endpoints.json.gz", "schemas.json.gz"]
+    assert (snap / "VERSION").read_text() == "3.46.0.12\n"
+    for name in ("endpoints.json.gz", "schemas.json.gz"):
+        assert (snap / name).read_bytes() == (committed / name).read_bytes(), name
+    assert main(["spec", "h2o3", "--from", str(snap), "--out", str(tmp_path / "again.yaml")]) == 0
+    assert (tmp_path / "again.yaml").read_text() == out.read_text()
+
+
 def test_spec_from_metadata_of_no_routes_writes_no_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # before: a contract of 0 operations, exit 0, and every later run against it tested nothing and passed
     (tmp_path / "meta").mkdir()
@@ -844,6 +873,54 @@ def test_spec_from_metadata_of_no_routes_writes_no_contract(tmp_path: Path, caps
     assert main(["spec", "h2o3", "--from", str(tmp_path / "meta"), "--out", str(out)]) == 3
     assert one_line_error(capsys).endswith("describes no operations (its routes are empty): no contract written")
     assert not out.exists()
+
+
+def test_spec_gives_a_silent_server_the_request_deadline_it_is_told(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # before: no --request-deadline; every server had a fixed 60 s, a dead one was waited on that long
+    out = tmp_path / "openapi.yaml"
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # the backlog takes the connection; nothing answers
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        assert main(["spec", "h2o3", "--from", url, "--out", str(out), "--request-deadline", "0.2"]) == 3
+    assert one_line_error(capsys).endswith(f"H2O-3 at {url} did not answer within 0.2 s")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("given", "deadline"), [([], 60.0), (["--request-deadline", "600"], 600.0)])
+def test_spec_hands_its_request_deadline_to_the_fetch(
+    given: list[str], deadline: float, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from h2oharness.apis.h2o3 import openapi as h2o3_openapi
+
+    seen: list[float] = []
+
+    def fetch(base_url: str, auth: Any = None, timeout: float = 0.0) -> Any:
+        seen.append(timeout)
+        return h2o3_openapi.load_snapshot()
+
+    monkeypatch.setattr(h2o3_openapi, "fetch_metadata", fetch)
+    argv = ["spec", "h2o3", "--from", NOTHING_LISTENS, "--out", str(tmp_path / "o.yaml"), *given]
+    assert main(argv) == 0
+    assert seen == [deadline]
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["--from", "snapshot", "--request-deadline", "5"], "--request-deadline is for a server's URL"),
+        (["--from", NOTHING_LISTENS, "--request-deadline", "0"], "--request-deadline must be"),
+        (["--from", NOTHING_LISTENS, "--request-deadline", "nan"], "--request-deadline must be"),
+        (["--from-client", "--request-deadline", "5"], "--request-deadline is for a server's description"),
+    ],
+)
+def test_spec_refuses_a_request_deadline_it_cannot_use(
+    argv: list[str], needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    api = "h2ogpte" if "--from-client" in argv else "h2o3"
+    assert main(["spec", api, *argv, "--out", str(tmp_path / "o.yaml")]) == 3
+    assert needle in one_line_error(capsys)
+    assert not (tmp_path / "o.yaml").exists()
 
 
 def test_serve_prints_its_url_and_answers() -> None:

@@ -62,6 +62,8 @@ def test_serve_injects_the_plan_it_is_given(tmp_path: Path) -> None:
         # before: only the closest of CorePlexML's routes, nothing that said the plan was written for another API
         (["serve", "--api", "coreplexml", "--faults", "{h2o3}"], "; its rules are those of the h2o3 mock"),
         (["serve", "--api", "h2o3", "--faults", "{gpte}"], "; its rules are those of the h2ogpte mock"),
+        # before: taken, and the "fault" answered success
+        (["run", "--api", "h2o3", "--mock-faults", "{ok}"], "ok.yaml: rule 1: fault 'status=200': a status fault"),
     ],
 )
 def test_bad_fault_options_are_one_line_errors(
@@ -77,7 +79,9 @@ def test_bad_fault_options_are_one_line_errors(
     h2o3.write_text("rules: [{operation: 'get /3/Jobs/{job_id}', fault: status=503}]\n")
     gpte = tmp_path / "gpte.yaml"
     gpte.write_text("rules: [{path: /api/v1/collections/*, fault: status=503}]\n")
-    files = {"{plan}": plan, "{binary}": binary, "{typo}": typo, "{h2o3}": h2o3, "{gpte}": gpte}
+    ok = tmp_path / "ok.yaml"
+    ok.write_text("rules: [{path: /3/About, fault: status=200}]\n")
+    files = {"{ok}": ok, "{plan}": plan, "{binary}": binary, "{typo}": typo, "{h2o3}": h2o3, "{gpte}": gpte}
     code = main([str(files.get(arg, arg)) for arg in argv])
     err = capsys.readouterr().err
     assert code == 3

@@ -12,7 +12,7 @@ import pytest
 
 from h2oharness.cli import main
 from h2oharness.errors import ConfigError
-from h2oharness.folders import claim, release, write_output
+from h2oharness.folders import claim, release, write_output, write_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 HOLD = """
@@ -129,3 +129,14 @@ def test_a_write_that_fails_midway_leaves_the_file_that_was_there_and_nothing_be
         write_output(out, "openapi: 3.1.0\n" + "\udc80", "--out")  # a lone surrogate: UTF-8 cannot write it
     assert out.read_text() == "openapi: 3.0.3\n"
     assert [p.name for p in tmp_path.iterdir()] == ["openapi.yaml"]
+
+
+def test_files_written_together_are_written_all_or_none(tmp_path: Path) -> None:
+    # spec --out A --snapshot B: B failing after A was written left A written
+    (tmp_path / "snap").mkdir()
+    out, snap = tmp_path / "openapi.yaml", tmp_path / "snap" / "endpoints.json.gz"
+    with pytest.raises(UnicodeEncodeError):
+        write_outputs([(out, "openapi: 3.0.3\n", "--out"), (snap, b"\x1f\x8b", "--snapshot"), (out, "\udc80", "--x")])
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["snap"]
+    write_outputs([(out, "openapi: 3.0.3\n", "--out"), (snap, b"\x1f\x8b", "--snapshot")])
+    assert (out.read_text(), snap.read_bytes()) == ("openapi: 3.0.3\n", b"\x1f\x8b")

@@ -421,6 +421,48 @@ def test_drift_does_not_carry_the_runs_scratch_folder(pytester: pytest.Pytester)
     assert [d["observed"] for d in api["drift"]] == ["Key not loaded: <tmp>/train.csv"]
 
 
+def test_junit_carries_drift_as_json_not_a_python_repr(pytester: pytest.Pytester) -> None:
+    # before: value="{'source': 's', 'what': ...}", a dict's repr that no CI tool or JSON reader could read
+    import xml.etree.ElementTree as ET
+
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_h2o3_drifting.py").write_text(
+        "def test_d(harness_drift):\n    harness_drift(source='s', what=\"the 'key'\", expected='e', observed='o é')\n"
+    )
+    report = pytester.path / "out"
+    result = pytester.runpytest_inprocess(
+        "--harness-report-dir", str(report), "--junitxml", str(report / "junit.xml"), "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=1)
+    found = ET.parse(report / "junit.xml").getroot().iter("property")  # noqa: S314 (the test's own file)
+    values = [json.loads(p.get("value", "")) for p in found if p.get("name") == "h2oharness-drift"]
+    assert values == [{"source": "s", "what": "the 'key'", "expected": "e", "observed": "o é"}]
+    (api,) = json.loads((report / "conformance.json").read_text())["apis"]
+    assert [(d["what"], d["observed"]) for d in api["drift"]] == [("the 'key'", "o é")]
+
+
+def test_the_report_records_the_scope_of_the_run(pytester: pytest.Pytester) -> None:
+    # before: conformance.json did not say what the run set out to test, so report diff could not say it changed
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "test_h2o3_scoped.py").write_text("def test_a():\n    pass\n")
+    report = pytester.path / "out"
+    result = pytester.runpytest_inprocess(
+        "scenarios", "--harness-report-dir", str(report), "--harness-max-examples", "3", "--harness-all-operations",
+        "-k", "test_a", "-p", "no:cacheprovider",
+    )  # fmt: skip
+    result.assert_outcomes(passed=1)
+    scope = json.loads((report / "conformance.json").read_text())["scope"]
+    assert scope == {
+        "tests": "scenarios",
+        "all_operations": "true",
+        "include_destructive": "false",
+        "real_keys": "false",
+        "max_examples": "3",
+        "budget": "",
+        "select": "-k test_a",
+    }
+
+
 def test_progress_and_junit_carry_no_secret_of_the_environment(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

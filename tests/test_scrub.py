@@ -66,3 +66,11 @@ def test_hidden_caches_are_left_alone(tmp_path: Path) -> None:
     (cache / "table.txt").write_text(SECRET)
     assert scrub_folder(tmp_path, [SECRET]) == []
     assert (cache / "table.txt").read_text() == SECRET
+
+
+def test_a_word_password_is_masked_in_its_fields_not_inside_the_messages(tmp_path: Path) -> None:
+    # before: every "administrator" in the report read "[REDACTED]istrator"
+    doc = tmp_path / "conformance.json"
+    doc.write_text(json.dumps({"error": "Unknown administrator: admin", "user": "admin", "password": "admin"}))
+    assert scrub_file(doc, ["admin"])
+    assert json.loads(doc.read_text()) == {"error": f"Unknown administrator: {MASK}", "user": MASK, "password": MASK}

@@ -46,6 +46,13 @@ class ApiInfo:
     #: a bearer token for a live target from the environment (a login), or None when not configured; it calls
     #: its argument (when given) with each URL before contacting it, which may refuse by raising
     login: Callable[[Callable[[str], None] | None], str | None] | None = None
+    #: what its servers are called, with their version after it ("H2O-3 3.46.0.12"); default: the title
+    product: str = ""
+
+    @property
+    def server_name(self) -> str:
+        """The name of this API's server, as a report's reason says it ("found on H2O-3 3.46.0.12")."""
+        return self.product or self.title
 
     @property
     def module(self) -> str:
@@ -74,6 +81,7 @@ APIS: dict[str, ApiInfo] = {
         plan=H2O3_PLAN,
         local=h2o3_local.start_local_h2o3,
         local_preflight=h2o3_local.preflight,
+        product="H2O-3",
     ),
     "coreplexml": ApiInfo(
         "coreplexml",
@@ -83,6 +91,7 @@ APIS: dict[str, ApiInfo] = {
         ("002_cb37d3b791997043.txt",),
         health_path="/api/experiments?limit=1",
         plan=COREPLEXML_PLAN,
+        product="CorePlexML",
     ),
     "workflows": ApiInfo(
         "workflows",
@@ -93,6 +102,7 @@ APIS: dict[str, ApiInfo] = {
         health_path="/v1/workspaces/default/workflows?pageSize=1",
         plan=WORKFLOWS_PLAN,
         login=token_from_environment,
+        product="H2O Workflows",
     ),
     "h2ogpte": ApiInfo(
         "h2ogpte",
@@ -102,6 +112,7 @@ APIS: dict[str, ApiInfo] = {
         ("003_964e27c154906f81.txt", "004_6c764ce58db4db8f.txt"),
         health_path="/rpc/meta",
         plan=H2OGPTE_PLAN,
+        product="h2oGPTe",
     ),
 }
 

@@ -4,7 +4,8 @@ Two layers, both always on:
 
 * the secret values the caller knows (passwords, tokens), in the forms they take on the wire
   (verbatim, percent-encoded, JSON- and HTML-escaped, and base64, alone or inside a larger base64 text
-  such as HTTP Basic's ``user:password``), are replaced wherever they occur;
+  such as HTTP Basic's ``user:password``), are replaced wherever they occur, but for a secret that reads as an
+  ordinary word (``admin``) or is shorter than four characters, which is replaced only where it stands alone;
 * credentials recognised by their shape are masked even when nobody told us the value:
   ``Authorization`` headers, ``-u user:password`` in curl lines, ``user:password@`` in URLs,
   ``sk-…`` API keys, JWTs, and parameters or fields named like ``api_key``, ``token``, ``password``, ``secret``.
@@ -18,6 +19,7 @@ import html
 import json
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 __all__ = ["MASK", "SENSITIVE_HEADERS", "is_sensitive_name", "redact", "redact_mapping"]
@@ -131,8 +133,14 @@ def _wire_forms(secret: str) -> set[str]:
         html.escape(secret),
         html.escape(secret, quote=False),
     }
-    encoded = {f(form) for form in (secret, *_base64_forms(secret)) for f in (_quote_all, quote, quote_plus)}
-    return (plain | encoded | _base64_forms(secret)) - {""}
+    encoded = {f(form) for form in (secret,) for f in (_quote_all, quote, quote_plus)}
+    return (plain | encoded | _base64_encodings(secret)) - {""}
+
+
+def _base64_encodings(secret: str) -> set[str]:
+    """The base64 needles of ``secret``, as they are and percent-encoded."""
+    forms = _base64_forms(secret)
+    return forms | {f(form) for form in forms for f in (_quote_all, quote, quote_plus)}
 
 
 def _quote_all(text: str) -> str:
@@ -140,38 +148,36 @@ def _quote_all(text: str) -> str:
 
 
 def _spans(text: str, needles: list[str], bounded: frozenset[str]) -> list[tuple[int, int]]:
-    """Every (possibly overlapping) occurrence of any needle; of a ``bounded`` one, only where no letter or digit
-    touches it."""
-    spans: list[tuple[int, int]] = []
-    for needle in needles:
-        start = text.find(needle)
-        while start != -1:
-            end = start + len(needle)
-            if needle not in bounded or not (_alnum_at(text, start - 1) or _alnum_at(text, end)):
-                spans.append((start, end))
-            start = text.find(needle, start + 1)
-    return spans
-
-
-def _replace_spans(text: str, needles: list[str], mask: str, bounded: frozenset[str] = frozenset()) -> str:
-    """Replace every occurrence ``_spans`` finds by one mask per merged span."""
-    spans = _spans(text, needles, bounded)
-    if not spans:
-        return text
-    spans.sort()
-    merged = [spans[0]]
-    for start, end in spans[1:]:
-        if start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+    """The spans to mask: every occurrence of any needle, overlapping ones merged; a span made of ``bounded``
+    needles only is kept only where no letter or digit touches it (a word password inside a longer word is left)."""
+    groups: list[list[Any]] = []
+    for start, end, is_bounded in sorted(_occurrences(text, needles, bounded)):
+        if groups and start <= groups[-1][1]:
+            groups[-1][1] = max(groups[-1][1], end)
+            groups[-1][2] = groups[-1][2] and is_bounded
         else:
-            merged.append((start, end))
+            groups.append([start, end, is_bounded])
+    return [
+        (start, end)
+        for start, end, is_bounded in groups
+        if not (is_bounded and (_alnum_at(text, start - 1) or _alnum_at(text, end)))
+    ]
+
+
+def _replace_spans(text: str, spans: list[tuple[int, int]], mask: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with each of ``spans`` (sorted, apart) replaced by ``mask``, and where the masks are in it."""
     pieces: list[str] = []
-    cursor = 0
-    for start, end in merged:
-        pieces += [text[cursor:start], mask]
+    masks: list[tuple[int, int]] = []
+    cursor = length = 0
+    for start, end in spans:
+        pieces.append(text[cursor:start])
+        length += start - cursor
+        masks.append((length, length + len(mask)))
+        pieces.append(mask)
+        length += len(mask)
         cursor = end
     pieces.append(text[cursor:])
-    return "".join(pieces)
+    return "".join(pieces), masks
 
 
 def _alnum_at(text: str, index: int) -> bool:
@@ -181,6 +187,21 @@ def _alnum_at(text: str, index: int) -> bool:
 #: a secret shorter than this is masked only where it stands alone: no credential is that short, and masked inside
 #: words, a test key "x" turned /api/experiments into /api/e[REDACTED]periments in every message
 _MIN_EMBEDDED_SECRET = 4
+#: an all-letter secret this long or longer is taken for a random token, not a word, whatever its case
+_MIN_RANDOM_LETTERS = 16
+
+
+def _is_word(secret: str) -> bool:
+    """Whether ``secret`` reads as an ordinary word (``admin``, ``test``, ``Secret``, ``QA``): letters only, in one
+    case or capitalised, and shorter than a random token. Such a password is masked where it stands alone as a
+    token, not inside longer words: "admin" turned "Unknown administrator" into "Unknown [REDACTED]istrator"."""
+    cased = secret.islower() or secret.isupper() or secret.istitle()
+    return secret.isalpha() and cased and len(secret) < _MIN_RANDOM_LETTERS
+
+
+def _masked_inside_words(secret: str) -> bool:
+    """Whether ``secret`` is masked wherever it occurs, letters or digits touching it or not."""
+    return len(secret) >= _MIN_EMBEDDED_SECRET and not _is_word(secret)
 
 
 def _replace_secrets(text: str, secrets: Iterable[str]) -> str:
@@ -188,16 +209,34 @@ def _replace_secrets(text: str, secrets: Iterable[str]) -> str:
     needles = sorted({form for secret in secrets for form in _wire_forms(secret)}, key=len, reverse=True)
     if not needles:
         return text
-    long_forms = {form for secret in secrets if len(secret) >= _MIN_EMBEDDED_SECRET for form in _wire_forms(secret)}
+    # base64 forms live inside longer base64 text (Basic's user:password) by nature: always masked where found
+    long_forms = {form for secret in secrets for form in _base64_encodings(secret)}
+    long_forms |= {form for secret in secrets if _masked_inside_words(secret) for form in _wire_forms(secret)}
     bounded = frozenset(needle for needle in needles if needle not in long_forms)
-    result = _replace_spans(text, needles, MASK, bounded)
-    if not _spans(result, needles, bounded):
+    spans = _spans(text, needles, bounded)
+    if not spans:
+        return text
+    result, masks = _replace_spans(text, spans, MASK)
+    # only a mask can have made a needle that was not there: what is left elsewhere was left on purpose
+    made = [(start, end) for start, end, _ in _occurrences(result, needles)]
+    if not any(start < m_end and m_start < end for start, end in made for m_start, m_end in masks):
         return result
     # A secret that overlaps the mask itself (say "TED]x") can be re-formed at a mask's edge. A run of a
     # character that no secret contains cannot take part in any occurrence, so one pass with it is final.
     used = {char for needle in needles for char in needle}
     filler = next(c for c in ("*", "#", "~", "^", *map(chr, range(0x2022, 0xD800))) if c not in used)
-    return _replace_spans(text, needles, filler * 8, bounded)
+    return _replace_spans(text, spans, filler * 8)[0]
+
+
+def _occurrences(text: str, needles: list[str], bounded: frozenset[str] = frozenset()) -> list[tuple[int, int, bool]]:
+    """Every (possibly overlapping) occurrence of any needle: its start, its end, whether the needle is ``bounded``."""
+    found = []
+    for needle in needles:
+        start = text.find(needle)
+        while start != -1:
+            found.append((start, start + len(needle), needle in bounded))
+            start = text.find(needle, start + 1)
+    return found
 
 
 def is_sensitive_name(name: str) -> bool:

@@ -1,12 +1,13 @@
 """Faults a mock injects on demand: per run from a fault plan, per request from the ``X-Harness-Fault`` header.
 
-A fault is written the same way in both places: ``reset``, ``status=503``, ``latency=2.5`` (or ``0.1..2`` uniform,
-``exp:0.5`` exponential with that mean), ``drip=1`` (the body one byte a second), ``truncate`` (a body cut half way
-under its full Content-Length; a stream cut after ``truncate=N`` chunks, default 1), ``malformed`` (JSON that does
-not parse; a stream gets a broken line first), ``content-type=text/html``, ``stuck`` (a job it submits never leaves
-running), ``regress`` (a job whose progress goes backwards half way), ``expire`` (the credentials are refused as
-expired). Several are joined with ``;``: ``X-Harness-Fault: latency=0.5; status=503``. ``X-Harness-Fault: none``
-exempts a request from every fault, the plan's included (the harness's health probe sends it).
+A fault is written the same way in both places: ``reset``, ``status=503`` (an error's status, 400 to 599),
+``latency=2.5`` (or ``0.1..2`` uniform, ``exp:0.5`` exponential with that mean), ``drip=1`` (the body one byte a
+second), ``truncate`` (a body cut half way under its full Content-Length; a stream cut after ``truncate=N`` chunks,
+default 1), ``malformed`` (JSON that does not parse; a stream gets a broken line first), ``content-type=text/html``,
+``stuck`` (a job it submits never leaves running), ``regress`` (a job whose progress goes backwards half way),
+``expire`` (the credentials are refused as expired). Several are joined with ``;``:
+``X-Harness-Fault: latency=0.5; status=503``. ``X-Harness-Fault: none`` exempts a request from every fault, the
+plan's included (the harness's health probe sends it).
 
 A plan is a YAML or JSON file; each rule may match a method, a path glob and an operation (``GET /3/Jobs/{job_id}``,
 the mock's route), fire with a probability, on every Nth match, after N matches or T seconds, at most ``times``
@@ -52,6 +53,8 @@ TRANSPORT = "h2oharness.transport"
 KINDS = ("latency", "status", "reset", "truncate", "malformed", "content-type", "drip", "stuck", "regress", "expire")
 #: faults that change how a job the request submits lives (read by mocks/jobs.py)
 JOB_KINDS = frozenset({"stuck", "regress"})
+#: the statuses a ``status`` fault may answer: an error's, client or server
+ERROR_STATUSES = (400, 599)
 _BODY_KINDS = ("truncate", "malformed", "content-type", "drip")
 _RULE_KEYS = {"method", "path", "operation", "probability", "every", "after", "after_seconds", "times", "fault"}
 
@@ -95,9 +98,14 @@ def parse_faults(text: str) -> tuple[Fault, ...]:
         if kind == "latency":
             latency_sampler(fault)
         elif kind == "status":
-            status = int(_number(part, value or "?", 100))
-            if not 100 <= status <= 599:
-                raise FaultError(f"fault {part!r}: a status is 100 to 599")
+            status = _number(part, value or "?", 100)
+            # the fault answers the API's reply with {"error": "injected fault: HTTP N"} (error_reply): a 1xx-3xx
+            # would be a success or a redirect (without its Location) carrying an error body, not a failure
+            if not (ERROR_STATUSES[0] <= status <= ERROR_STATUSES[1] and status == int(status)):
+                raise FaultError(
+                    f"fault {part!r}: a status fault answers an error in place of the API's reply, so its status is "
+                    f"an error one, {ERROR_STATUSES[0]} to {ERROR_STATUSES[1]}"
+                )
         elif kind in ("drip", "truncate") and value:
             _number(part, value, 0.0)
         faults.append(fault)
@@ -200,7 +208,10 @@ def _rule(raw: Any, where: str) -> Rule:
         raise FaultError(
             f"{where}: unknown keys {', '.join(sorted(unknown))}; a rule has {', '.join(sorted(_RULE_KEYS))}"
         )
-    faults = parse_faults(str(raw["fault"]))
+    try:
+        faults = parse_faults(str(raw["fault"]))
+    except FaultError as exc:  # "fault 'status=200': ..." alone left the user to find which rule holds it
+        raise FaultError(f"{where}: {exc}") from None
     if not faults:
         raise FaultError(f"{where}: 'fault' is empty")
     probability = _number("probability", str(raw.get("probability", 1)))

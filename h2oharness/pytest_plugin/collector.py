@@ -28,7 +28,7 @@ from h2oharness.pytest_plugin.conformance import STOPPED, build_report, read_giv
 from h2oharness.pytest_plugin.junit import add_not_run, carry_over, drop_nameless, read_earlier
 from h2oharness.pytest_plugin.options import SETTINGS
 from h2oharness.pytest_plugin.progress import PROGRESS, finished_line, read_progress, sweep_line
-from h2oharness.pytest_plugin.recording import DRIFT, RECORD, api_of
+from h2oharness.pytest_plugin.recording import DRIFT, RECORD, api_of, property_entry
 from h2oharness.runoptions import RUN, check_resume, recorded_options, run_options
 from h2oharness.scrub import redact_json, scrub_file
 from h2oharness.words import counted
@@ -267,8 +267,8 @@ class ReportCollector:
         self._show_progress()
         kind = (record.get("target") or {}).get("kind", "")
         for name, value in report.user_properties:
-            if name == DRIFT and report.when == "call":
-                entry = {"api": record["api"], "kind": kind, **value}  # type: ignore[dict-item]
+            if name == DRIFT and report.when == "call" and (drift := property_entry(value)) is not None:
+                entry = {"api": record["api"], "kind": kind, **drift}
                 self.drift.append(entry)
                 self._save("drift", entry)
 

@@ -18,6 +18,7 @@ from h2oharness.pytest_plugin.options import SETTINGS
 from h2oharness.pytest_plugin.recording import api_of
 from h2oharness.report.build import OperationRecord, build_conformance, merge_operations, with_answers
 from h2oharness.report.model import ApiReport, DriftEntry, Excluded, Failure, ScenarioResult
+from h2oharness.runoptions import run_options, run_scope
 from h2oharness.settings import known_secrets
 from h2oharness.sweep import load_destructive
 
@@ -87,7 +88,10 @@ def build_report(
         for (slug, kind), recs in sorted(groups.items())
     ]
     at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started))
-    return build_conformance(apis, _version(), at, time.time() - started, report_secrets(), pytest_status)
+    settings = config.stash[SETTINGS]
+    options = run_options(settings, config.args, root, config.invocation_params.dir)
+    scope = run_scope(options, settings, config.option.keyword or "", config.option.markexpr or "")
+    return build_conformance(apis, _version(), at, time.time() - started, report_secrets(), pytest_status, scope)
 
 
 def read_given_documents(config: pytest.Config) -> None:

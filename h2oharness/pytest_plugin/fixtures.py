@@ -186,13 +186,13 @@ def harness_drift(request: pytest.FixtureRequest) -> Callable[..., None]:
         harness_drift(source="000_e1d9cd603d9ebb67.txt", what="POST /3/Parse as written",
                       expected="HTTP 200 with a job", observed="HTTP 400: Field not found: 'header'")
     """
-    from h2oharness.pytest_plugin.recording import DRIFT
+    from h2oharness.pytest_plugin.recording import DRIFT, property_text
 
     def record(*, source: str, what: str, expected: str, observed: str) -> None:
         # a test's scratch folder differs on every run: the same drift must read the same (report diff)
         observed = _SCRATCH.sub(r"<tmp>/\1", observed)
         entry = {"source": source, "what": what, "expected": expected, "observed": observed}
-        request.node.user_properties.append((DRIFT, entry))
+        request.node.user_properties.append((DRIFT, property_text(entry)))
 
     return record
 

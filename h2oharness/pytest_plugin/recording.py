@@ -9,7 +9,8 @@ place of pytest's traceback: the traceback is kept only for an error of the harn
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import json
+from collections.abc import Generator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,23 @@ def api_of(rootpath: Path, path: Path) -> tuple[str, str] | None:
 
 
 KNOWN = "h2oharness-known"
+
+
+def property_text(entry: Mapping[str, Any]) -> str:
+    """A test's user property (a known finding, drift) as JSON text: pytest writes the value into junit.xml with
+    ``str``, which made a dict its Python repr there."""
+    return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def property_entry(value: object) -> dict[str, Any] | None:
+    """The entry ``property_text`` wrote, or None when ``value`` is not one."""
+    try:
+        found = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
 _KNOWN_CAP = 25
 LAST_RESPONSE = pytest.StashKey[list[Any]]()
 #: the unusable targets' reasons this process has shown in full: the next test they keep from running says "as above"
@@ -90,7 +108,7 @@ class KnownFindings:
         if self.seen <= _KNOWN_CAP:
             for failure, (code, text) in zip(failures, checks, strict=True):
                 entry = {**failure.to_dict(), "reason": self.baseline.reason(label, code, text, target.kind)}
-                self.node.user_properties.append((KNOWN, entry))
+                self.node.user_properties.append((KNOWN, property_text(entry)))
 
 
 def _with_last_response(item: pytest.Item, failures: list[Failure]) -> list[Failure]:
@@ -168,7 +186,7 @@ def pytest_runtest_makereport(
         record["cases"] = item.stash.get(CASES, 0)
     if ANSWERS in item.stash:  # an operation's own test, or a stateful flow through several
         record["answers"] = {op: dict(sorted(codes.items())) for op, codes in sorted(item.stash[ANSWERS].items())}
-    known: list[dict[str, Any]] = [dict(v) for k, v in item.user_properties if k == KNOWN]  # type: ignore[call-overload]
+    known = [entry for k, v in item.user_properties if k == KNOWN and (entry := property_entry(v)) is not None]
     if known and report.outcome == "passed":
         _known(record, report, known)
     elif call.excinfo is not None and report.outcome == "failed":

@@ -234,6 +234,7 @@ def build_conformance(
     duration: float,
     secrets: Iterable[str] = (),
     pytest_status: int = EXIT_OK,
+    scope: Mapping[str, str] | None = None,
 ) -> Conformance:
     """A ``Conformance`` whose exit code and summary are derived from ``apis``.
 
@@ -249,4 +250,4 @@ def build_conformance(
     if code == EXIT_OK and pytest_status in _PYTEST_ENDS and ran_none:
         told = _PYTEST_ENDS[pytest_status]
         summary, code = told if not apis else f"{told} {summary}", pytest_status
-    return Conformance(harness_version, started_at, duration, apis, code, summary)
+    return Conformance(harness_version, started_at, duration, apis, code, summary, dict(scope or {}))

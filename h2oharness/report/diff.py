@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ from h2oharness.report.defects import group_defects
 from h2oharness.report.entrynames import JOB, REFUSED, SUBMITTED, UNFINISHED
 from h2oharness.report.loadsummary import is_latency
 from h2oharness.report.model import ApiReport, Conformance, OperationResult, ScenarioResult
+from h2oharness.runoptions import SCOPE
 
 __all__ = [
     "REGRESSION_FAILED_SHARE",
@@ -82,6 +84,8 @@ class ReportDiff:
 
     old: str
     new: str
+    #: how the two runs' scopes differ (what they set out to test): said before anything they are compared on
+    scope: tuple[str, ...] = ()
     newly_failing: tuple[str, ...] = ()
     newly_known: tuple[str, ...] = ()
     fixed: tuple[str, ...] = ()
@@ -401,7 +405,9 @@ def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
     kinds = ("newly_failing", "newly_known", "fixed", "new_defects", "new_drift", "new_errors", "untested")
     out: dict[str, list[str]] = {k: [] for k in kinds}
     notes: list[str] = []
+    scope: list[str] = []
     if old.conformance is not None and new.conformance is not None:
+        scope = _scope_changes(old.conformance.scope, new.conformance.scope)
         if _began(new.conformance) < _began(old.conformance):
             # given the other way round, every fixed operation reads as newly failing and the other way about
             notes.append(
@@ -441,6 +447,7 @@ def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
     return ReportDiff(
         old=_label(old),
         new=_label(new),
+        scope=tuple(scope),
         newly_failing=tuple(out["newly_failing"]),
         newly_known=tuple(out["newly_known"]),
         fixed=tuple(out["fixed"]),
@@ -455,6 +462,20 @@ def diff_reports(old: ReadReport, new: ReadReport) -> ReportDiff:
         improved=tuple(improved),
         new_reasons=tuple(new_reasons),
     )
+
+
+def _scope_changes(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
+    """One line per option of the runs' scopes that differs (``--max-examples: 10 then, 50 now``); one line when
+    a report does not say its scope (an older h2oharness wrote it) while the other does."""
+    if not old or not new:
+        unsaid = "old" if not old else "new"
+        return [f"the {unsaid} report does not record its scope (an older h2oharness wrote it)"] if old or new else []
+    names = [*SCOPE, *sorted((set(old) | set(new)) - set(SCOPE))]
+    return [
+        f"{SCOPE.get(name, name)}: {old.get(name) or 'none'} then, {new.get(name) or 'none'} now"
+        for name in names
+        if old.get(name, "") != new.get(name, "")
+    ]
 
 
 def _began(report: Conformance) -> datetime:
@@ -483,6 +504,8 @@ def render_diff(diff: ReportDiff) -> str:
     """The diff for a terminal: a section per kind of change that has any, then the verdict."""
     lines = [f"old: {diff.old}", f"new: {diff.new}"]
     sections = (
+        # before all: runs of another scope tested other things, which every line below then reads as a change
+        ("the scope changed: the runs set out to test different things", diff.scope),
         ("notes", diff.notes),  # first: they say how to read what follows (an API not in the old report is all new)
         ("newly failing", diff.newly_failing),
         ("new defects", diff.new_defects),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal, TypeVar
 
 from h2oharness.errors import ConfigError
@@ -81,6 +81,14 @@ def _str(data: Mapping[str, object], key: str, where: str, default: object = _MI
     if not isinstance(value, str):
         raise ConfigError(f"{_at(where, key)}: expected a string, got {_show(value)}")
     return value
+
+
+def _text_map(data: Mapping[str, object], key: str, where: str) -> dict[str, str]:
+    """An optional object of strings (absent: empty)."""
+    value = _field(data, key, where, {})
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigError(f"{_at(where, key)}: expected an object of strings, got {_show(value)}")
+    return {str(k): v for k, v in value.items()}
 
 
 def _optional_str(data: Mapping[str, object], key: str, where: str) -> str | None:
@@ -444,6 +452,9 @@ class Conformance:
     apis: tuple[ApiReport, ...]
     exit_code: int
     summary: str
+    #: what the run set out to test, option -> value as text (``runoptions.SCOPE``): two runs of another scope
+    #: differ in what they tested, not in how the API did; empty in a report of an older h2oharness
+    scope: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def counts(self) -> Counts:
@@ -460,6 +471,7 @@ class Conformance:
             "exit_code": self.exit_code,
             "summary": self.summary,
             "counts": self.counts.to_dict(),
+            "scope": dict(self.scope),
             "apis": [api.to_dict() for api in self.apis],
         }
 
@@ -470,7 +482,17 @@ class Conformance:
     @classmethod
     def from_dict(cls, data: object, where: str = "") -> Conformance:
         """Read a report written by ``to_dict``; ConfigError with a one-line message when it is malformed."""
-        keys = {"format", "harness_version", "started_at", "duration", "exit_code", "summary", "counts", "apis"}
+        keys = {
+            "format",
+            "harness_version",
+            "started_at",
+            "duration",
+            "exit_code",
+            "summary",
+            "counts",
+            "scope",
+            "apis",
+        }
         obj = _object(data, where, keys)
         version = _field(obj, "format", where)
         if version != FORMAT:
@@ -482,6 +504,7 @@ class Conformance:
             apis=_items(obj, "apis", where, ApiReport.from_dict),
             exit_code=_int(obj, "exit_code", where),
             summary=_str(obj, "summary", where),
+            scope=_text_map(obj, "scope", where),
         )
 
     @classmethod

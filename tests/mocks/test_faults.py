@@ -241,6 +241,26 @@ def test_bad_faults_are_refused(text: str) -> None:
         parse_faults(text)
 
 
+@pytest.mark.parametrize("text", ["status=200", "status=204", "status=302", "status=399", "status=100", "status=503.5"])
+def test_a_status_fault_that_is_no_error_is_refused(text: str) -> None:
+    # before: status=200 was taken, and every "faulted" request answered success with an error body
+    with pytest.raises(FaultError, match=rf"fault '{re.escape(text)}': .* an error one, 400 to 599"):
+        parse_faults(text)
+
+
+def test_a_status_fault_of_any_error_is_taken() -> None:
+    faults = parse_faults("status=400; status=429; status=599")
+    assert [(f.kind, f.value) for f in faults] == [("status", "400"), ("status", "429"), ("status", "599")]
+
+
+def test_a_plan_names_the_rule_of_a_bad_fault(tmp_path: Path) -> None:
+    path = tmp_path / "plan.yaml"
+    path.write_text("rules:\n  - {path: /3/About, fault: status=503}\n  - {path: /3/Cloud, fault: status=200}\n")
+    with pytest.raises(FaultError) as caught:
+        FaultPlan.from_file(path)
+    assert str(caught.value).startswith(f"{path}: rule 2: fault 'status=200': ")
+
+
 @pytest.mark.parametrize("text", ["latency=1e308", "latency=0..90000", "latency=exp:1e9"])
 def test_a_latency_past_a_day_is_refused_with_stuck_named(text: str) -> None:
     # before, latency=1e308 was taken and the answer never came, as 'stuck' does, with nothing said

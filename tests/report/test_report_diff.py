@@ -410,3 +410,48 @@ def test_an_operation_a_new_baseline_excused_is_listed_as_known_now(tmp_path: Pa
         "h2o3 on mock: scenario train: 501 (was failing)",
     )
     assert diff.regressions == 0
+
+
+def _scoped(folder: Path, scope: dict[str, str], drift: tuple[DriftEntry, ...] = ()) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    api = ApiReport("h2o3", "h2o3", "mock", "http://h", (_op("/a", "passed"),), (), drift)
+    report = build_conformance([api], "0.1.0", "2026-01-01T00:00:00Z", 1.0, scope=scope)
+    (folder / "conformance.json").write_text(report.to_json())
+    return folder / "conformance.json"
+
+
+SCOPE = {"tests": "contracts/h2o3", "all_operations": "false", "real_keys": "false", "max_examples": "10"}
+
+
+def test_a_diff_of_runs_of_another_scope_says_so_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # before: nothing said that the new run tested every operation with 50 examples: its new drift and failures
+    # read as changes of the API
+    drift = (DriftEntry("seed", "field x", "int", "str"),)
+    old = _scoped(tmp_path / "old", SCOPE)
+    new = _scoped(tmp_path / "new", {**SCOPE, "all_operations": "true", "max_examples": "50", "budget": "30m"}, drift)
+    assert main(["report", "diff", str(old), str(new)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2:6] == [
+        "the scope changed: the runs set out to test different things (3):",
+        "  --all-operations: false then, true now",
+        "  --max-examples: 10 then, 50 now",
+        "  --budget: none then, 30m now",
+    ]
+    assert lines.index("new documentation drift (1):") > 5
+    assert read_report(old).conformance.scope == SCOPE  # type: ignore[union-attr]
+
+
+def test_a_diff_of_runs_of_one_scope_says_nothing_of_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old, new = _scoped(tmp_path / "old", SCOPE), _scoped(tmp_path / "new", dict(SCOPE))
+    assert main(["report", "diff", str(old), str(new)]) == 0
+    assert "scope" not in capsys.readouterr().out
+
+
+def test_a_report_that_does_not_record_its_scope_is_said_so(tmp_path: Path) -> None:
+    old = _scoped(tmp_path / "old", {})
+    data = json.loads(old.read_text())
+    del data["scope"]  # as an older h2oharness wrote it: still read
+    old.write_text(json.dumps(data))
+    new = _scoped(tmp_path / "new", SCOPE)
+    diff = diff_reports(read_report(old), read_report(new))
+    assert diff.scope == ("the old report does not record its scope (an older h2oharness wrote it)",)

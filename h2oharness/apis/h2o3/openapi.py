@@ -47,6 +47,7 @@ from typing import Any
 import httpx
 
 from h2oharness.errors import SpecError, TargetAuthError, TargetUnavailable
+from h2oharness.http.deadline import deadline_transport
 from h2oharness.http.unreachable import why_unreachable
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "fetch_metadata",
     "load_metadata_file",
     "load_snapshot",
+    "snapshot_files",
     "write_snapshot",
 ]
 
@@ -64,6 +66,8 @@ JSON = dict[str, Any]
 # The committed snapshot predates the VERSION file that write_snapshot now writes beside it.
 SNAPSHOT_VERSION = "3.46.0.12"
 DEFAULT_SERVER = "http://localhost:54321"
+#: seconds each metadata request may take in all unless ``spec --request-deadline`` says
+FETCH_DEADLINE = 60.0
 ENDPOINTS_FILE = "endpoints.json"
 SCHEMAS_FILE = "schemas.json"
 VERSION_FILE = "VERSION"
@@ -102,11 +106,15 @@ class Metadata:
 # --------------------------------------------------------------------------- loading
 
 
-def fetch_metadata(base_url: str, auth: tuple[str, str] | None = None, timeout: float = 60.0) -> Metadata:
-    """GET both metadata documents (and the version from ``/3/Cloud``) from a running H2O-3."""
+def fetch_metadata(base_url: str, auth: tuple[str, str] | None = None, timeout: float = FETCH_DEADLINE) -> Metadata:
+    """GET both metadata documents (and the version from ``/3/Cloud``) from a running H2O-3.
+
+    Each request has ``timeout`` seconds in all, connect to last byte (a body dripped slowly included).
+    """
     base = base_url.rstrip("/")
     try:
-        with httpx.Client(base_url=base, auth=auth, timeout=timeout) as client:
+        transport = deadline_transport(timeout, verify=httpx.create_ssl_context())
+        with httpx.Client(base_url=base, auth=auth, timeout=timeout, transport=transport) as client:
             endpoints = _get_json(client, base, "/3/Metadata/endpoints")
             schemas = _get_json(client, base, "/3/Metadata/schemas")
             version = _cloud_version(client)
@@ -156,26 +164,35 @@ def load_snapshot() -> Metadata:
     return Metadata(endpoints, schemas, version)
 
 
-def write_snapshot(meta: Metadata, directory: str | Path) -> list[Path]:
-    """Write ``endpoints.json.gz`` and ``schemas.json.gz`` (plus ``VERSION``) reproducibly; return their paths."""
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
+#: the files a snapshot folder holds (``VERSION`` only when the server said its version)
+SNAPSHOT_FILES = (f"{ENDPOINTS_FILE}.gz", f"{SCHEMAS_FILE}.gz", VERSION_FILE)
+
+
+def snapshot_files(meta: Metadata) -> dict[str, bytes]:
+    """The bytes of ``endpoints.json.gz`` and ``schemas.json.gz`` (plus ``VERSION``), reproducibly, by file name."""
     schemas = dict(meta.schemas)
     schemas["schemas"] = sorted(meta.schema_list, key=lambda s: str(s.get("name")))
-    written = []
+    files = {}
     for name, document in ((ENDPOINTS_FILE, meta.endpoints), (SCHEMAS_FILE, schemas)):
         buffer = io.BytesIO()
         with gzip.GzipFile(filename=name, mode="wb", fileobj=buffer, mtime=0, compresslevel=9) as gz:
             gz.write(json.dumps(document, separators=(",", ":")).encode())
-        path = folder / f"{name}.gz"
-        path.write_bytes(buffer.getvalue())
-        written.append(path)
-    path = folder / VERSION_FILE
+        files[f"{name}.gz"] = buffer.getvalue()
     if meta.version:
-        path.write_text(f"{meta.version}\n")
-        written.append(path)
-    else:
-        path.unlink(missing_ok=True)  # an earlier snapshot's version is not this one's
+        files[VERSION_FILE] = f"{meta.version}\n".encode()
+    return files
+
+
+def write_snapshot(meta: Metadata, directory: str | Path) -> list[Path]:
+    """Write ``endpoints.json.gz`` and ``schemas.json.gz`` (plus ``VERSION``) reproducibly; return their paths."""
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, content in snapshot_files(meta).items():
+        (folder / name).write_bytes(content)
+        written.append(folder / name)
+    if not meta.version:
+        (folder / VERSION_FILE).unlink(missing_ok=True)  # an earlier snapshot's version is not this one's
     return written
 
 
