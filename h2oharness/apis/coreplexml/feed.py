@@ -8,8 +8,12 @@ studio session on it; then a member, a report, a privacy policy with a session a
 model with a generation job. ``IdFeed.fill`` puts their ids into every other positive case of an operation (the
 first included; a case drawn again gets what it got before), in the path, the query and top-level body fields
 alike; the others keep their drawn ids, whose 404 is tested too. Negative cases are left as drawn (their violation
-may be the id itself), and so are new experiments (``UNFILLED``). What the experiment could not make in time (no
-model) stays drawn.
+may be the id itself). What the experiment could not make in time (no model) stays drawn.
+
+A new experiment's fed case (``POST /api/experiments``) also gets a target the fed dataset has, and its drawn config
+made valid for it (``valid_experiment``): a schema-valid config may still break a rule the seed states across
+fields, which the contract cannot say. The experiments such cases start are deleted (the API's only way to stop
+one) once the operation's test is over (``cancel_started``), and at the end (``remove``).
 
 A case that deletes or deactivates a fed thing (``note`` sees its 2xx) has everything made again before the next
 case, in a new project; the old one is deleted.
@@ -25,21 +29,26 @@ import httpx
 
 from h2oharness.apis.coreplexml import payloads
 from h2oharness.apis.coreplexml.client import CorePlexMLClient
+from h2oharness.apis.coreplexml.mockparts.catalog import (
+    ALGORITHMS,
+    METRIC_SPELLINGS,
+    PROBLEM_ALIASES,
+    SORT_METRICS,
+    STOPPING_METRICS,
+)
 from h2oharness.contractplan import ExtraCase, fed_draw
 from h2oharness.errors import ContractViolation, HarnessError
 
 #: what a refused or unanswered request raises through the client
 REFUSED = (ContractViolation, HarnessError, httpx.HTTPError)
 
-__all__ = ["MODEL_WAIT", "IdFeed", "SweepIds", "filled", "make_ids"]
+__all__ = ["MODEL_WAIT", "IdFeed", "SweepIds", "filled", "make_ids", "valid_experiment"]
 
 #: the longest the feed waits for the experiment's first model (the mock's take about a second)
 MODEL_WAIT = 20.0
-#: operations whose cases keep their drawn ids: an experiment's config is checked across its fields (a metric of
-#: the problem type, a distribution for regression only), which a schema-valid draw does not respect, so with a real
-#: dataset most drawn bodies got a 422 that positive_data_acceptance counts against the API (the flow creates
-#: experiments with a body of its own)
-UNFILLED = frozenset({("POST", "/api/experiments")})
+EXPERIMENTS = "/api/experiments"
+#: the fed dataset's columns a new experiment trains on: ``label`` (yes/no, binary) and ``x2`` (real, 0 to 10)
+CLASS_TARGET, NUMERIC_TARGET = "label", "x2"
 #: body fields that name a fed thing by another name
 ALIASES = {"to_model_id": "model_id", "to_deployment_id": "deployment_id", "entity_id": "experiment_id"}
 
@@ -202,6 +211,37 @@ def filled(ids: SweepIds, path: str, drawn: Any) -> Any:
     return None if out == drawn else out
 
 
+def valid_experiment(body: dict[str, Any]) -> dict[str, Any]:
+    """A drawn ``POST /api/experiments`` body (its ids already the fed ones) that trains on the fed dataset: a target
+    it has, and each config option a rule across fields refuses for that target left out (its default applies).
+
+    The seed's rules (002_cb37d3b791997043.txt): a distribution is for regression (line 87, "Distribution family
+    (regression)"); sort metrics per problem type (lines 133-172), ``quantile`` when the distribution is quantile
+    (line 178) and ``deviance`` for all (line 180). Not in the seed: the stopping metrics per problem type (the
+    published page's list) and that excluding every base algorithm leaves nothing to train (lines 119-121 say only
+    that a Stacked Ensemble combines the other models)."""
+    out = dict(body)
+    kind = str(out.get("problem_type", "classification"))
+    regression = PROBLEM_ALIASES.get(kind, kind) == "regression"
+    out["target_column"] = NUMERIC_TARGET if regression else CLASS_TARGET
+    config = out.get("config")
+    if not isinstance(config, dict):
+        return out
+    config = dict(config)
+    subtype = "regression" if regression else "binary"
+    if not regression:
+        config.pop("distribution", None)
+    sort_allowed = {"AUTO", *SORT_METRICS[subtype], *(["quantile"] if config.get("distribution") == "quantile" else [])}
+    for key, allowed in (("sort_metric", sort_allowed), ("stopping_metric", {"AUTO", *STOPPING_METRICS[subtype]})):
+        if key in config and METRIC_SPELLINGS.get(str(config[key])) not in allowed:
+            del config[key]
+    base = set(ALGORITHMS) - {"StackedEnsemble"}
+    if isinstance(config.get("exclude_algos"), list) and base <= set(config["exclude_algos"]):
+        del config["exclude_algos"]
+    out["config"] = config
+    return out
+
+
 def _removes(method: str, url: str) -> bool:
     """Whether a request, answered with a 2xx, took a fed thing away (a delete) or spoiled it (a deactivation)."""
     return method == "DELETE" or url.split("?", 1)[0].endswith("/deactivate")
@@ -221,6 +261,8 @@ class IdFeed:
         self._tag = ""
         # this operation's positive cases (as drawn) and whether each gets the real ids
         self._chosen: dict[str, bool] = {}
+        #: experiments cases started, deleted after the operation's test
+        self._started: list[str] = []
 
     def install(self, schema: Any) -> None:
         """Nothing to register: the ids go in at send time (``fill``)."""
@@ -252,8 +294,6 @@ class IdFeed:
         if self.keys is None or meta is None or not meta.generation.mode.is_positive or not self._takes_ids(case):
             return
         path = case.operation.path
-        if (case.operation.method.upper(), path) in UNFILLED:
-            return
         components, mode = dict(getattr(meta, "components", {})), meta.generation.mode
         changed = False
         for part in ("path_parameters", "query", "body"):
@@ -261,6 +301,8 @@ class IdFeed:
             if real is not None:
                 setattr(case, part, real)
                 changed = True
+        if changed and (case.operation.method.upper(), path) == ("POST", EXPERIMENTS) and isinstance(case.body, dict):
+            case.body = valid_experiment(case.body)
         after = case.meta  # schemathesis judges the changed parts again
         if changed and after is not None and not after.generation.mode.is_positive:
             # an id the target made is valid where it names that thing; schemathesis' second judgement of a
@@ -278,20 +320,32 @@ class IdFeed:
         return []
 
     def note(self, response: Any) -> None:
-        """After a 2xx that deleted or deactivated a fed thing, make them all again before the next case."""
+        """After a 2xx that deleted or deactivated a fed thing, make them all again before the next case; an
+        experiment a case started is held for ``cancel_started``."""
         request = getattr(response, "request", None)
         status = int(getattr(response, "status_code", 0) or 0)
         if self.keys is None or self._http is None or request is None or not 200 <= status < 300:
             return
         url, method = str(request.url), str(request.method).upper()
+        if method == "POST" and httpx.URL(url).path == EXPERIMENTS:
+            with contextlib.suppress(ValueError, AttributeError, TypeError):
+                started = _id(response.json(), "experiment_id")
+                if started is not None:
+                    self._started.append(started)
         if _removes(method, url) and any(held in url for held in self.keys.named()):
             self._remake(self._http, self._tag)
 
     def cancel_started(self, http: httpx.Client) -> None:
-        """Nothing to cancel: the mock's jobs end on its clock, and the experiments cases start are small."""
+        """Delete the experiments the test's cases started (a live run stops with it), one request each."""
+        started, self._started = self._started, []
+        for experiment in started:
+            with contextlib.suppress(httpx.HTTPError):
+                http.delete(f"{EXPERIMENTS}/{experiment}")
 
     def remove(self, http: httpx.Client) -> None:
-        """Delete the project (with its datasets, experiments, members, deployments), policy and SynthGen model."""
+        """Delete what cases started, then the project (with its datasets, experiments, members, deployments), policy
+        and SynthGen model."""
+        self.cancel_started(http)
         made = self._made.pop(str(http.base_url), None)
         if made is not None:
             self._delete(http, made)

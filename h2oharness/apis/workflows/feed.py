@@ -4,8 +4,11 @@ A generated ``workflow`` (``"0"``, ``"aZ3"``) names nothing, so every valid requ
 gets the documented 404 and its success answer is never checked. Before an operation's cases run,
 ``ThingFeed.ensure`` makes, in one workspace (``WORKFLOWS_WORKSPACE``, else ``h2oharness``): a workflow whose runs
 fail within seconds (active, so it has a revision), a few finished runs of it (each with attempt 1, the job
-``broken`` and its step 1), a second workflow with a run that sleeps (the one a cancel can stop), a runner, and
-an action with a published revision. ``ThingFeed.fill`` then puts their names into the path parameters (and any
+``broken`` and its step 1), a second workflow whose run sleeps (the one a cancel can stop), a runner, and an
+action with a published revision. The sleeping run is started only for a cancel's case, and ``cancel_started``
+cancels it after that operation's test (``remove`` too): a sweep leaves nothing running on the target, and a run
+an interrupted sweep left behind ends on its own after ``SLOW_SECONDS``.
+``ThingFeed.fill`` then puts their names into the path parameters (and any
 query or top-level body field of the same name) of two in three positive cases, its first one included, decided
 once per distinct draw, so a case hypothesis replays is filled again; the others keep their drawn ids and their 404.
 Negative cases are left as drawn. Where such a case's body takes a source, it gets one the server accepts: the fed
@@ -34,6 +37,8 @@ __all__ = ["RUN_WAIT", "ThingFeed", "Things", "names_for"]
 
 #: the most a remake waits for new runs to fail (the mock's end in about a second)
 RUN_WAIT = 20.0
+#: how long the run a cancel stops sleeps: far longer than one case, short enough that one left behind ends soon
+SLOW_SECONDS = 120
 #: finished runs started at once: a retry or a delete uses one up, and a retried run is failed again a second later
 POOL = 4
 #: the path parameters the feed fills (an action's ``revision`` is its published one, a workflow's its active one)
@@ -58,12 +63,14 @@ class Things:
     workflow: str
     revision: str
     slow_workflow: str
-    live_run: str
+    slow_revision: str
     runner: str
     action: str
     action_revision: str
     #: finished runs of ``workflow`` (the first still FAILED is the one a case gets)
     runs: list[str] = field(default_factory=list)
+    #: the sleeping run of ``slow_workflow`` a cancel's case names ("" until one is started)
+    live_run: str = ""
 
 
 def _last(name: str) -> str:
@@ -153,6 +160,8 @@ class ThingFeed:
             if self.keys is None:
                 return
         path = case.operation.path
+        if _cancels(path):
+            self._start_live()
         values = names_for(self.keys, path, self._run_for(path))
         declared = {p.name for p in case.operation.path_parameters}
         if declared:
@@ -184,7 +193,23 @@ class ThingFeed:
             self._stale = True
 
     def cancel_started(self, http: httpx.Client) -> None:
-        """Nothing: the runs positive cases start fail within seconds; the feed's own are cancelled by ``remove``."""
+        """Cancel the sleeping run a cancel's cases were given, once that operation's test is over (one request: a
+        run already ended answers an error, which is ignored). The runs other cases start fail within seconds."""
+        keys = self.keys
+        if keys is None or not keys.live_run:
+            return
+        run, keys.live_run = keys.live_run, ""
+        with contextlib.suppress(httpx.HTTPError, WorkflowsResponseError):
+            WorkflowsClient(http).cancel_run(run)
+
+    def _start_live(self) -> None:
+        """A sleeping run for a cancel's case: the one held while it still runs, else a new one."""
+        if self.keys is None or self._http is None:
+            return
+        client = WorkflowsClient(self._http)
+        with contextlib.suppress(httpx.HTTPError, WorkflowsResponseError):
+            if _state(client, self.keys.live_run) in FINAL | {""}:
+                self.keys.live_run = str(client.run_revision(self.keys.slow_revision)["name"])
 
     def remove(self, http: httpx.Client) -> None:
         """Delete the workflows (their runs with them), the runner and the action, at the end of the module."""
@@ -192,8 +217,10 @@ class ThingFeed:
         if made is None:
             return
         client = WorkflowsClient(http)
+        if made.live_run:
+            with contextlib.suppress(httpx.HTTPError, WorkflowsResponseError):
+                client.cancel_run(made.live_run)
         for call, name in (
-            (client.cancel_run, made.live_run),
             (client.delete_workflow, made.slow_workflow),
             (client.delete_workflow, made.workflow),
             (client.delete_runner, made.runner),
@@ -229,8 +256,8 @@ class ThingFeed:
         """The run a case of ``path`` names: the live one for a cancel, a failed one for the rest."""
         if "/runs/{run}" not in path or self.keys is None:
             return None
-        if path.endswith(":cancel"):
-            return self.keys.live_run
+        if _cancels(path):
+            return self.keys.live_run or None
         return self.keys.runs[0] if self.keys.runs else None
 
     def _refresh(self, client: WorkflowsClient, known: Things | None) -> Things:
@@ -238,18 +265,21 @@ class ThingFeed:
         workspace = f"workspaces/{variable('WORKFLOWS_WORKSPACE') or 'h2oharness'}"
         base = self._base()
         workflow = _active(client, workspace, base, payloads.failing_source(base))
-        slow = _active(client, workspace, base + "-slow", payloads.slow_source(base + "-slow", 600))
+        slow = _active(client, workspace, base + "-slow", payloads.slow_source(base + "-slow", SLOW_SECONDS))
         live = known.live_run if known is not None and known.slow_workflow == slow["name"] else ""
-        if _state(client, live) in FINAL | {""}:
-            live = str(client.run_revision(slow["activeRevision"])["name"])
         runner = _present(client, f"{workspace}/runners/{base}") or str(
             client.create_runner(workspace, base, "h2oharness-image", "h2oharness-template")["name"]
         )
         action = f"{workspace}/actions/{base}"
         revision = _action_revision(client, action, action_source(base))
         runs = _failed_runs(client, workflow["activeRevision"], list(known.runs) if known is not None else [])
-        return Things(workspace, workflow["name"], workflow["activeRevision"], slow["name"], live, runner, action,
-                      revision, runs)  # fmt: skip
+        return Things(workspace, workflow["name"], workflow["activeRevision"], slow["name"], slow["activeRevision"],
+                      runner, action, revision, runs, live)  # fmt: skip
+
+
+def _cancels(path: str) -> bool:
+    """Whether the operation at ``path`` cancels a run (its cases need one still running)."""
+    return "/runs/{run}" in path and path.endswith(":cancel")
 
 
 def _state(client: WorkflowsClient, run: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from h2oharness.apis.coreplexml.feed import IdFeed, SweepIds
+from h2oharness.apis.coreplexml.feed import IdFeed, SweepIds, valid_experiment
 from h2oharness.apis.coreplexml.mock import CorePlexMLMockState, CorePlexMLTimings, make_app
 from h2oharness.mocks.clock import ManualClock
 from h2oharness.mocks.serve import serve
@@ -70,16 +70,70 @@ def test_every_other_positive_case_gets_the_real_ids_in_path_query_and_body() ->
     assert again.path_parameters == {"experiment_id": "x1"}
 
 
-def test_a_negative_case_and_a_new_experiment_stay_as_drawn() -> None:
+def test_a_negative_case_stays_as_drawn() -> None:
     feed = IdFeed()
     feed.keys = IDS
     negative = _case("/api/projects/{project_id}", False, params={"project_id": "0"})
     feed.fill(negative)
     assert negative.path_parameters == {"project_id": "0"}
-    create = _case("/api/experiments", body={"project_id": "0", "dataset_version_id": "0"})
-    create.operation.method = "POST"
+
+
+def _create(body: dict[str, Any]) -> Any:
+    case = _case("/api/experiments", body=body)
+    case.operation.method = "POST"
+    return case
+
+
+def test_a_new_experiment_gets_the_fed_dataset_a_target_it_has_and_a_config_valid_for_it() -> None:
+    feed = IdFeed()
+    feed.keys = IDS
+    drawn = {"project_id": "0", "dataset_version_id": "0", "name": "n", "target_column": "?", "problem_type": "binary"}
+    config = {"distribution": "huber", "sort_metric": "RMSE", "stopping_metric": "auc", "max_models": 3}
+    create = _create({**drawn, "config": config})
     feed.fill(create)
-    assert create.body == {"project_id": "0", "dataset_version_id": "0"}
+    assert create.body == {
+        **drawn, "project_id": "p", "dataset_version_id": "v", "target_column": "label",
+        "config": {"stopping_metric": "auc", "max_models": 3},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("problem_type", "config", "kept"),
+    [
+        ("regression", {"distribution": "huber", "sort_metric": "auc"}, {"distribution": "huber"}),
+        ("regression", {"distribution": "quantile", "sort_metric": "quantile"}, None),
+        ("classification", {"sort_metric": "quantile", "stopping_metric": "rmse"}, {}),
+        ("multiclass", {"sort_metric": "deviance", "stopping_metric": "AUTO"}, None),
+        ("binary", {"exclude_algos": ["GBM", "XGBoost", "DRF", "DeepLearning", "GLM"]}, {}),
+        ("binary", {"exclude_algos": ["GBM", "StackedEnsemble"]}, None),
+    ],
+)
+def test_only_what_a_rule_refuses_for_the_target_leaves_the_config(
+    problem_type: str, config: dict[str, Any], kept: dict[str, Any] | None
+) -> None:
+    body = valid_experiment({"problem_type": problem_type, "target_column": "?", "config": config})
+    assert body["config"] == (config if kept is None else kept)
+    assert body["target_column"] == ("x2" if problem_type == "regression" else "label")
+
+
+def test_the_experiments_fed_cases_start_are_deleted_after_the_test(http: httpx.Client) -> None:
+    feed = IdFeed()
+    feed.ensure(http, tag="t")
+    assert feed.keys is not None
+    drawn = {"project_id": "0", "dataset_version_id": "0", "name": "n", "target_column": "?"}
+    started = []
+    for n, kind in enumerate(("classification", "binary", "regression")):  # the second draw is left as drawn
+        create = _create({**drawn, "name": f"n{n}", "problem_type": kind, "config": {"distribution": "gamma"}})
+        feed.fill(create)
+        answer = http.post("/api/experiments", json=create.body)
+        feed.note(answer)
+        assert answer.status_code == (422 if n == 1 else 201), answer.text
+        started += [answer.json()["id"]] if n != 1 else []
+    feed.note(http.get(f"/api/experiments/{feed.keys.experiment}"))  # a read starts nothing
+    feed.cancel_started(http)
+    assert [http.get(f"/api/experiments/{e}").status_code for e in started] == [404, 404]
+    assert http.get(f"/api/experiments/{feed.keys.experiment}").status_code == 200  # the fed one stays
+    feed.remove(http)
 
 
 def test_ensure_makes_everything_the_paths_name(http: httpx.Client) -> None:
@@ -168,3 +222,24 @@ def test_a_sweep_reaches_the_success_answer_of_an_id_taking_operation(
     answers = {operation["path"]: set(operation["answers"]) for operation in api["operations"]}
     # the fed cases reached the model and the project, the drawn ones their 404
     assert answers == {"/api/models/{model_id}/parameters": {"200", "404"}, "/api/datasets/upload": {"201", "404"}}
+
+
+def test_a_sweep_checks_the_201_of_a_new_experiment(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """Before the feed filled them, every new experiment's valid request got the 404 of an unknown project."""
+    folder = pytester.mkdir("contracts").joinpath("coreplexml")
+    folder.mkdir()
+    test = folder / "test_cpx_feed_create.py"
+    test.write_text(
+        "from pathlib import Path\n"
+        "from h2oharness.pytest_plugin.contract import contract_tests\n"
+        f"test_coreplexml_contract, _ = contract_tests('coreplexml', Path({str(CONTRACTS)!r}))\n"
+    )
+    reports = tmp_path / "reports"
+    result = pytester.runpytest_inprocess(
+        "-p", "no:xdist", "-p", "no:cacheprovider", "--harness-all-operations", "--harness-max-examples", "5",
+        "--harness-report-dir", str(reports), f"{test}::test_coreplexml_contract[POST /api/experiments]",
+    )  # fmt: skip
+    result.assert_outcomes(passed=1)
+    (api,) = json.loads((reports / "conformance.json").read_text())["apis"]
+    (operation,) = api["operations"]
+    assert set(operation["answers"]) == {"201", "404"}

@@ -16,7 +16,7 @@ from h2oharness.apis.coreplexml.mock import CorePlexMLMockState, CorePlexMLTimin
 from h2oharness.apis.coreplexml.mockparts import automl, catalog
 from h2oharness.apis.coreplexml.mockparts.catalog import HIGHER_IS_BETTER, SORT_METRICS
 from h2oharness.apis.coreplexml.mockparts.handlers_data import profile_csv
-from h2oharness.apis.coreplexml.mockparts.privacy import pii_counts
+from h2oharness.apis.coreplexml.mockparts.privacy import identifies, pii_counts
 from h2oharness.apis.coreplexml.mockparts.state import DatasetVersion
 from h2oharness.mocks.clock import ManualClock
 from h2oharness.mocks.serve import serve
@@ -409,3 +409,28 @@ def test_pii_counts_judges_a_text_column_s_bare_numbers_as_a_numeric_column_s() 
     finds it too."""
     cells = ["4111111111111111", "123456789", "2125551234", "call 2125551234", "n/a"]
     assert pii_counts(cells) == (("credit_card", 1), ("phone_number", 1), ("ssn", 1))
+
+
+@pytest.mark.parametrize(
+    ("name", "cells", "expected"),
+    [
+        ("customer_id", ["123456790", "123456791", "123456792"], True),
+        ("CustomerID", ["123456790", "123456791"], True),
+        ("order key", ["2125551234", "2125551235"], True),
+        ("customer_id", ["123456790", "123456790"], False),  # repeated: not one record's number each
+        ("customer_id", ["123456790", "1.5"], False),
+        ("ssn", ["123456790", "123456791"], False),
+        ("paid", ["123456790", "123456791"], False),  # "id" inside a word says nothing
+    ],
+)
+def test_an_identifier_column_is_named_so_and_holds_distinct_integers(
+    name: str, cells: list[str], expected: bool
+) -> None:
+    assert identifies(name, cells) is expected
+
+
+def test_pii_counts_finds_no_bare_pii_in_an_identifier_column_but_what_its_text_says() -> None:
+    ids = ["123456790", "123456791", "2125551234"]
+    assert pii_counts(ids, numeric=True, name="customer_id") == ()
+    assert pii_counts(ids, numeric=True, name="customer") == (("phone_number", 1), ("ssn", 2))
+    assert pii_counts(["123-45-6790", "7"], name="record_id") == (("ssn", 1),)  # a text id with an SSN's dashes

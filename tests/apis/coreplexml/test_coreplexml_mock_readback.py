@@ -295,3 +295,23 @@ def test_privacy_detection_finds_pii_stored_as_numbers_of_the_types_the_policy_s
     clock.advance(60)
     found = http.get(f"/api/privacy/sessions/{session}/results").json()["results"]
     assert sorted((r["column"], r["pii_type"], r["count"]) for r in found) == expected
+
+
+#: customer ids that fit an SSN's rules (area 123, group 45, serial 6790 on), and the same digits as a tax number
+IDS_CSV = "customer_id,CustomerID,tax_number,amount\n" + "".join(
+    f"{123456790 + i},{123456790 + i},{123456790 + i},{i * 10}\n" for i in range(8)
+)
+
+
+def test_an_id_column_s_numbers_are_no_ssns_though_other_columns_with_their_digits_are(
+    client: CorePlexMLClient, http: httpx.Client, clock: ManualClock
+) -> None:
+    project = client.create_project("privacy")["id"]
+    dataset = client.upload_dataset(project, "customers.csv", IDS_CSV, "customers")["dataset_id"]
+    body = {"project_id": project, "name": "p", "description": "", "profile": "gdpr"}
+    policy = http.post("/api/privacy/policies", json=body).json()
+    session = http.post("/api/privacy/sessions", json={"policy_id": policy["id"], "dataset_id": dataset}).json()["id"]
+    http.post(f"/api/privacy/sessions/{session}/detect")
+    clock.advance(60)
+    found = http.get(f"/api/privacy/sessions/{session}/results").json()["results"]
+    assert [(r["column"], r["pii_type"], r["count"]) for r in found] == [("tax_number", "ssn", 8)]

@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from h2oharness.apis.workflows.feed import ThingFeed
+from h2oharness.apis.workflows.client import WorkflowsClient
+from h2oharness.apis.workflows.feed import FINAL, ThingFeed
 from h2oharness.apis.workflows.mock import WorkflowsMockState, WorkflowsTimings
 from h2oharness.contractplan import ExtraCase
 from h2oharness.mocks.clock import ManualClock
@@ -148,3 +149,27 @@ def test_a_sweep_reaches_an_operation_that_had_only_404s_with_a_2xx(pytester: py
     ]
     answers = [codes for record in records for codes in record.get("answers", {}).values()]
     assert any(code.startswith("2") for codes in answers for code in codes), answers
+
+
+def _running(http: httpx.Client, state: WorkflowsMockState) -> list[str]:
+    """The runs on the mock not yet in a final state, as a client sees them."""
+    client = WorkflowsClient(http)
+    states = {name: client.get_run(name)["state"] for name in list(state.runs)}
+    return [name for name, run_state in states.items() if run_state not in FINAL]
+
+
+def test_the_sleeping_run_is_started_only_for_a_cancel_and_cancelled_after_its_test(
+    feed: ThingFeed, http: httpx.Client, state: WorkflowsMockState, clock: ManualClock
+) -> None:
+    for path in (WORKFLOW, RETRY):
+        _filled(feed, "POST" if path == RETRY else "GET", path, body={})
+    clock.advance(30)  # the failing runs have failed; a sleeping one would sleep on
+    assert _running(http, state) == []  # nothing sleeps for operations that cancel nothing
+    case = _filled(feed, "POST", CANCEL, body={})
+    assert _running(http, state) == [f"{feed.keys.slow_workflow}/revisions/1/runs/{case.path_parameters['run']}"]
+    feed.cancel_started(http)  # the cancel's test is over: its case never sent, the run is stopped all the same
+    assert _running(http, state) == []
+    assert _send(http, _filled(feed, "POST", CANCEL, body={})).status_code == 200  # the next test gets a new one
+    feed.remove(http)
+    assert _running(http, state) == []
+    assert state.workflows == {}

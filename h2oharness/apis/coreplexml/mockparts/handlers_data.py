@@ -138,7 +138,7 @@ def _profile(data: bytes) -> tuple[int, list[Column]]:
                 maximum=max(values) if numeric else None,
                 std=statistics.pstdev(values) if numeric and len(values) > 1 else (0.0 if numeric else None),
                 levels=_levels(present),
-                pii=pii_counts(present, numeric),
+                pii=pii_counts(present, numeric, name),
             )
         )
     return len(body), columns

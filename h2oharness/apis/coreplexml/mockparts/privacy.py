@@ -4,9 +4,9 @@ The SDK's ``privacy.detect`` and ``transform`` post the action, poll ``GET /api/
 ``GET /api/privacy/sessions/{id}/results``: ``{session_id, results: [{column, pii_type, count, transformed}]}``
 (detect returns them as findings, transform counts those ``transformed``). Rows are not kept, so an upload's cells
 are scanned for PII once, as they are profiled (``pii_counts``, a few counts per column; a numeric column's only for
-the PII a bare number can be); a detection reports what the session's dataset (its newest version, when the job was
-asked for) holds of the types its policy's profile covers once its job completes, and a completed transformation
-marks every finding transformed.
+the PII a bare number can be, and none for an identifier column's); a detection reports what the session's dataset
+(its newest version, when the job was asked for) holds of the types its policy's profile covers once its job
+completes, and a completed transformation marks every finding transformed.
 """
 
 from __future__ import annotations
@@ -99,11 +99,26 @@ def _bare(cell: str) -> str | None:
     return None
 
 
-def pii_counts(cells: list[str], numeric: bool = False) -> tuple[tuple[str, int], ...]:
+#: the words that name a column as an identifier (``customer_id``, ``CustomerID``, ``order_key``, ``row_index``)
+ID_WORDS = frozenset({"id", "key", "idx", "index", "identifier", "seq"})
+
+
+def identifies(name: str, cells: list[str]) -> bool:
+    """Whether a column is an identifier: its name's last word says so and its cells are distinct integers. Its
+    digits are then a record's number, not an SSN, a card or a phone number that happens to fit their rules (a
+    guess: no seed or client says how the service judges numbers; a customer id 100000001 is no SSN)."""
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)
+    named = bool(words) and words[-1].lower() in ID_WORDS
+    return named and all(cell.isascii() and cell.isdigit() for cell in cells) and len(set(cells)) == len(cells)
+
+
+def pii_counts(cells: list[str], numeric: bool = False, name: str = "") -> tuple[tuple[str, int], ...]:
     """The PII types found in a column's cells, each with how many cells hold it, by type name. A cell of digits
-    alone is judged by its digits (``_bare``); the cells of a ``numeric`` column are numbers, so that is all they
-    are judged by (a float's digits after its point are no card number)."""
-    held = {(index, kind) for index, cell in enumerate(cells) if (kind := _bare(cell)) is not None}
+    alone is judged by its digits (``_bare``), unless the column ``name``d so is an identifier (``identifies``);
+    the cells of a ``numeric`` column are numbers, so that is all they are judged by (a float's digits after its
+    point are no card number)."""
+    bare = [] if identifies(name, cells) else cells
+    held = {(index, kind) for index, cell in enumerate(bare) if (kind := _bare(cell)) is not None}
     if not numeric:
         # one scan of the column's text (one per cell is slower): no pattern matches across a newline, and an
         # item's cell is found from where it starts
