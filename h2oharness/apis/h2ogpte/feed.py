@@ -7,9 +7,10 @@ documented 400, and positive_data_acceptance counts a schema-valid request rejec
 the API's. So before an operation's cases run, ``IdFeed.ensure`` makes on the target a collection holding one
 ingested document, a chat session on it with one answered question, a memory block, a remote-MCP custom tool, a
 custom agent and a spare upload, and reads a listed model's name and the current user's username and id; then
-(``MAKERS``) an extractor, a prompt template, a role, a group, a secret, a shared chat and its showcase tile, an
-API key of the current user, an agent key, a tag on the document, a process job with the summary it writes, a
-library MCP and a library skill (``SweepIds``). ``IdFeed.fill`` then, just before a positive case is sent:
+(``MAKERS``) an extractor, a prompt template, a role the current user holds, a group, a secret, a shared chat
+and its showcase tile, an API key of the current user, an agent key, a tag on the document, a process job with
+the summary it writes, a library MCP and a library skill (``SweepIds``). ``IdFeed.fill`` then, just before a
+positive case is sent:
 
 - always puts the collection and chat session into its query and top-level body fields of those names (without
   them the ``/ingest/*`` cases are refused);
@@ -61,6 +62,7 @@ NAMES = {
     "model": "model",
     "model_name": "model",
     "username": "username",
+    "usernames": "username",
     "answer_id": "message",
     "user_id": "user",
     "extractor_id": "extractor",
@@ -325,7 +327,9 @@ class IdFeed:
             gone: dict[str, Any] = dict.fromkeys(maker.fields)
             return replace(ids, **gone)
         ids = replace(ids, **made)
-        trash.extend([maker.trash(ids)] if maker.trash is not None else [])
+        # a thing kept and only set up again (a role given back to the user) is in the trash already
+        path = maker.trash(ids) if maker.trash is not None else None
+        trash.extend([path] if path is not None and path not in trash else [])
         return ids
 
     def _try(self, field: str, make: Any) -> Any:
@@ -491,8 +495,27 @@ def _prompt_template(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, 
 
 
 def _role(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
-    made = _json(http.post("/api/v1/roles", json={"name": name, "description": "made by h2oharness"}))
-    return {"role": str(made["id"]), "role_name": str(made.get("name") or name)}
+    """A role (with no permissions) given to the current user, so taking it away by its name has one to take."""
+    role = ids.role
+    if role is None or not _found(http, f"/api/v1/roles/{role}"):
+        role = str(_json(http.post("/api/v1/roles", json={"name": name, "description": "made by h2oharness"}))["id"])
+        name = str(_json(http.get(f"/api/v1/roles/{role}")).get("name") or name)
+    else:
+        name = ids.role_name or name
+    if ids.user is not None:
+        http.put(f"/api/v1/users/{ids.user}/roles/{quote(name, safe='')}").raise_for_status()
+    return {"role": role, "role_name": name}
+
+
+def _role_held(http: httpx.Client, ids: SweepIds) -> bool:
+    if not _found(http, f"/api/v1/roles/{ids.role}"):
+        return False
+    # a user's role is listed by its id (the mock: by the name it was given by)
+    return ids.user is None or any(
+        _listed(http, f"/api/v1/users/{ids.user}/roles", key, value)
+        for key in ("id", "name")
+        for value in (ids.role, ids.role_name)
+    )
 
 
 def _group(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
@@ -588,7 +611,7 @@ MAKERS = (
         _gets("/api/v1/prompt_templates/{ids.prompt_template}"),
         _at("/api/v1/prompt_templates/{ids.prompt_template}"),
     ),
-    Maker(("role", "role_name"), _role, _gets("/api/v1/roles/{ids.role}"), _at("/api/v1/roles/{ids.role}")),
+    Maker(("role", "role_name"), _role, _role_held, _at("/api/v1/roles/{ids.role}")),
     Maker(
         ("group",),
         _group,

@@ -216,6 +216,7 @@ def test_ensure_makes_on_the_mock_everything_the_id_taking_paths_name(http: http
         assert http.get(path).status_code == 200, path
     assert http.get(f"/api/v1/users/{keys.user}").json()["username"] == keys.username
     assert http.get(f"/api/v1/roles/{keys.role}").json()["name"] == keys.role_name
+    assert keys.role_name in str(http.get(f"/api/v1/users/{keys.user}/roles").json())
     assert keys.showcase in {s["id"] for s in http.get("/api/v1/showcase").json()}
     assert keys.api_key in {k["id"] for k in http.get("/api/v1/admin/api_keys").json()}
     assert keys.agent_key in {k["id"] for k in http.get("/api/v1/agents/keys").json()}
@@ -265,6 +266,31 @@ def test_a_fed_case_that_deleted_an_extractor_is_followed_by_one_naming_a_new_on
     assert after.path_parameters == {"extractor_id": feed.keys.extractor}
     assert http.get(f"/api/v1/extractors/{feed.keys.extractor}").status_code == 200
     assert feed.keys.role == keys.role
+
+
+def test_a_role_taken_from_the_user_by_a_fed_case_is_given_back_before_the_next(http: httpx.Client) -> None:
+    feed = IdFeed()
+    feed.ensure(http, tag="t")
+    keys = feed.keys
+    assert keys is not None
+    assert keys.role_name is not None
+    delete = _case(True, None, None, {"user_id": "x", "role_names": "y"}, method="DELETE")
+    feed.fill(delete)
+    assert delete.path_parameters == {"user_id": keys.user, "role_names": keys.role_name}
+    feed.note(http.delete(f"/api/v1/users/{keys.user}/roles/{keys.role_name}"))
+    feed.fill(_case(True, None, None, {"user_id": "y"}))
+    again = http.delete(f"/api/v1/users/{keys.user}/roles/{keys.role_name}")
+    assert again.status_code == 204
+    assert feed.keys is not None
+    assert feed.keys.role == keys.role
+
+
+def test_a_fed_share_names_the_current_user_in_its_usernames_array_and_stays_positive() -> None:
+    keys = SweepIds(collection="c-1", chat_session="s-1", prompt_template="p-1", username="me@example.com")
+    case = _fed_positive("/api/v1/prompt_templates/{prompt_template_id}/permissions", "PUT", keys)
+    assert case.path_parameters == {"prompt_template_id": "p-1"}
+    assert case.body["usernames"] == ["me@example.com"]
+    assert case.meta.generation.mode.is_positive
 
 
 def test_the_harness_users_roles_are_never_all_taken_away() -> None:
