@@ -6,14 +6,18 @@ does not (the 16 ``/ingest/*`` operations, ``POST /shared_chats``) the server re
 documented 400, and positive_data_acceptance counts a schema-valid request rejected: the harness's fault, not
 the API's. So before an operation's cases run, ``IdFeed.ensure`` makes on the target a collection holding one
 ingested document, a chat session on it with one answered question, a memory block, a remote-MCP custom tool, a
-custom agent and a spare upload, and reads a listed model's name and the current user's username
-(``SweepIds``). ``IdFeed.fill`` then, just before a positive case is sent:
+custom agent and a spare upload, and reads a listed model's name and the current user's username and id; then
+(``MAKERS``) an extractor, a prompt template, a role the current user holds, a group, a secret, a shared chat
+and its showcase tile, an API key of the current user, an agent key, a tag on the document, a process job with
+the summary it writes, a library MCP and a library skill (``SweepIds``). ``IdFeed.fill`` then, just before a
+positive case is sent:
 
 - always puts the collection and chat session into its query and top-level body fields of those names (without
   them the ``/ingest/*`` cases are refused);
 - in every other positive case an operation's test draws (``fed_draw`` remembers which, so hypothesis replays a
   failing case the same way), puts every real id it has into the path parameters, query and body fields of its
-  name. The other half keeps the drawn ids, so the 404 an unknown id gets stays tested.
+  name, as the string or the array of one its schema takes (a field that takes neither keeps its drawn value).
+  The other half keeps the drawn ids, so the 404 an unknown id gets stays tested.
 
 Negative cases are left as drawn (their violation may be the id itself). A fed case that changed something
 (a non-GET answered 2xx) may have deleted what it named: the next case first makes again whatever is gone.
@@ -26,7 +30,11 @@ id next to the drawn one would leave the drawn one to fail.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
+import time
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
@@ -54,10 +62,39 @@ NAMES = {
     "model": "model",
     "model_name": "model",
     "username": "username",
+    "usernames": "username",
+    "answer_id": "message",
+    "user_id": "user",
+    "extractor_id": "extractor",
+    "prompt_template_id": "prompt_template",
+    "role_id": "role",
+    "role_ids": "role",
+    "role_names": "role_name",
+    "group_id": "group",
+    "group_ids": "group",
+    "secret_id": "secret",
+    "shared_chat_id": "shared_chat",
+    "showcase_id": "showcase",
+    "key_id": "api_key",
+    "key_ids": "agent_key",
+    "tag_name": "tag",
+    "job_id": "job",
+    "summary_id": "summary",
+    "summary_ids": "summary",
+    "mcp_id": "mcp",
+    "skill_id": "skill",
 }
 #: operations left as drawn: an admin's ``session_id`` is a login session, not a chat; a model's self test
-#: benchmarks a live server's LLM
-LEFT_DRAWN = ("/api/v1/admin/sessions", "/api/v1/models/{model_name}/self_test")
+#: benchmarks a live server's LLM; a feedback export's and a "user job"'s ``job_id`` are other kinds of job than
+#: the process job the feed makes (``/jobs/{job_id}``)
+LEFT_DRAWN = (
+    "/api/v1/admin/sessions",
+    "/api/v1/models/{model_name}/self_test",
+    "/api/v1/question_answer_feedbacks/export/",
+    "/api/v1/user_jobs/",
+)
+#: single operations left as drawn: this one takes every role from the feed's user, the harness's own
+LEFT_DRAWN_OPERATIONS = frozenset({("DELETE", "/api/v1/users/{user_id}/roles")})
 #: filled in every positive case's query and body, fed or not: an unknown one is a 400, not a documented 404
 ALWAYS = frozenset({"collection_id", "chat_session_id"})
 INGEST_TIMEOUT = 120.0
@@ -78,6 +115,22 @@ class SweepIds:
     upload: str | None = None
     model: str | None = None
     username: str | None = None
+    user: str | None = None
+    extractor: str | None = None
+    prompt_template: str | None = None
+    role: str | None = None
+    role_name: str | None = None
+    group: str | None = None
+    secret: str | None = None
+    shared_chat: str | None = None
+    showcase: str | None = None
+    api_key: str | None = None
+    agent_key: str | None = None
+    tag: str | None = None
+    job: str | None = None
+    summary: str | None = None
+    mcp: str | None = None
+    skill: str | None = None
 
     def value(self, name: str) -> str | None:
         """The real id for a parameter or field called ``name``, or None."""
@@ -85,17 +138,51 @@ class SweepIds:
         return None if field is None else getattr(self, field)
 
 
-def filled(ids: SweepIds, drawn: Any, names: frozenset[str] | None = None) -> Any:
+#: whether a query or body with the named field set to a real id is one its schema takes
+Accepts = Callable[[dict[str, Any], str], bool]
+
+
+def filled(ids: SweepIds, drawn: Any, names: frozenset[str] | None = None, accepts: Accepts | None = None) -> Any:
     """``drawn`` (a query or a JSON body) with every id it carries by one of ``names`` (default: all known)
-    replaced; None if none is."""
+    replaced, as a string or as an array of one (``upload_ids``), whichever ``accepts`` takes (by default: the
+    drawn value's own type); None if none is. A field whose schema takes neither keeps its drawn value: a string
+    written over a number or an object would make the case negative once schemathesis revalidates it."""
     if not isinstance(drawn, dict):
         return None
     out = dict(drawn)
     for name in drawn:
         value = ids.value(name) if names is None or name in names else None
-        if value is not None:
-            out[name] = value
+        if value is None:
+            continue
+        for candidate in (value, [value]):
+            changed = {**out, name: candidate}
+            if (accepts or _same_types(drawn))(changed, name):
+                out = changed
+                break
     return None if out == drawn else out
+
+
+def _same_types(drawn: dict[str, Any]) -> Accepts:
+    # without a schema: a string goes where a string was drawn, a list where a list was
+    def shape(value: Any) -> type | None:
+        return str if isinstance(value, str) else list if isinstance(value, list) else None
+
+    return lambda changed, name: shape(drawn[name]) is not None and shape(changed[name]) == shape(drawn[name])
+
+
+def accepts(operation: Any, part: str, media_type: str | None) -> Accepts | None:
+    """What the operation's schema takes: for its query, the changed parameter's; for its JSON body, the whole
+    body's (a field's schema may be a ``$ref``). None when the operation carries no such schema (a stand-in's).
+
+    A query is checked a parameter at a time: the other drawn values may hold only in their wire form (``"true"``
+    for a boolean), which schemathesis also accepts when it revalidates."""
+    if part == "query" and hasattr(operation, "query"):
+        declared = {parameter.name: parameter for parameter in operation.query}
+        return lambda changed, name: name not in declared or _holds(declared[name], changed[name])
+    bodies = [b for b in getattr(operation, "body", None) or [] if media_type in (None, b.media_type)]
+    if part == "body" and bodies:
+        return lambda changed, name: _holds(bodies[0], changed)
+    return None
 
 
 class PathList(list[str]):
@@ -226,6 +313,23 @@ class IdFeed:
             ids = replace(ids, upload=self._try("upload", lambda: str(client.upload(f"{name}.txt", b"x")["id"])))
         if ids.model is None:
             ids = replace(ids, model=self._try("model", lambda: str(client.models()[0]["id"])))
+        for maker in MAKERS:
+            ids = self._keep(http, ids, maker, name, trash)
+        return ids
+
+    def _keep(self, http: httpx.Client, ids: SweepIds, maker: Maker, name: str, trash: list[str]) -> SweepIds:
+        """``ids`` with ``maker``'s thing made again if it is gone (or was never made)."""
+        current = getattr(ids, maker.field)
+        if current is not None and maker.present(http, ids):
+            return ids
+        made = self._try(maker.field, lambda: maker.make(http, ids, name))
+        if made is None:
+            gone: dict[str, Any] = dict.fromkeys(maker.fields)
+            return replace(ids, **gone)
+        ids = replace(ids, **made)
+        # a thing kept and only set up again (a role given back to the user) is in the trash already
+        path = maker.trash(ids) if maker.trash is not None else None
+        trash.extend([path] if path is not None and path not in trash else [])
         return ids
 
     def _try(self, field: str, make: Any) -> Any:
@@ -248,10 +352,12 @@ class IdFeed:
         if self.keys is None:
             return
         every = fed_draw(self._chosen, case)
-        every = every and not case.operation.path.startswith(LEFT_DRAWN)
+        operation = (case.operation.method.upper(), case.operation.path)
+        every = every and not case.operation.path.startswith(LEFT_DRAWN) and operation not in LEFT_DRAWN_OPERATIONS
         names = None if every else ALWAYS
         for part in ("query", "body"):
-            out = filled(self.keys, getattr(case, part), names)
+            check = accepts(case.operation, part, getattr(case, "media_type", None))
+            out = filled(self.keys, getattr(case, part), names, check)
             if out is not None:
                 setattr(case, part, out)
         path = filled_path(self.keys, case.operation, case.path_parameters) if every else None
@@ -277,7 +383,7 @@ class IdFeed:
         """Nothing to cancel: the ingest jobs positive cases start are left to finish."""
 
     def remove(self, http: httpx.Client) -> None:
-        """Delete what was made from the target (chats, collections with their documents, blocks, tools, agents)."""
+        """Delete everything made from the target, newest first (a showcase tile before its shared chat...)."""
         url = str(http.base_url)
         made = self._made.pop(url, None)
         for path in reversed(self._trash.pop(url, [])):
@@ -338,3 +444,231 @@ def _agent(http: httpx.Client, name: str) -> str:
     answer = http.post("/api/v1/agents/custom_agents", data=form, files={"file": ("agent.zip", payloads.tool_zip())})
     answer.raise_for_status()
     return str(answer.json()[0]["agent_custom_agent_id"])
+
+
+def _json(answer: httpx.Response) -> Any:
+    answer.raise_for_status()
+    return answer.json()
+
+
+def _listed(http: httpx.Client, path: str, key: str, value: str | None) -> bool:
+    """Whether the list at ``path`` (a JSON array, or an object of arrays) has an item whose ``key`` is ``value``."""
+    try:
+        answer = http.get(path)
+        body = answer.json() if answer.status_code == 200 else []
+    except (httpx.HTTPError, ValueError):
+        return False
+    groups = body.values() if isinstance(body, dict) else [body]
+    items = [item for group in groups if isinstance(group, list) for item in group if isinstance(item, dict)]
+    return any(str(item.get(key)) == value for item in items)
+
+
+@dataclass(frozen=True)
+class Maker:
+    """How one optional id is made on the target, looked for, and deleted at the end."""
+
+    #: the SweepIds fields ``make`` returns (the first one is the id)
+    fields: tuple[str, ...]
+    make: Callable[[httpx.Client, SweepIds, str], dict[str, str]]
+    present: Callable[[httpx.Client, SweepIds], bool]
+    trash: Callable[[SweepIds], str] | None = None
+
+    @property
+    def field(self) -> str:
+        return self.fields[0]
+
+
+def _user(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
+    # the current user's own id: the one user an API key is sure to be allowed to read and change
+    users = _json(http.get("/api/v1/users", params={"limit": 1000}))
+    return {"user": next(str(u["id"]) for u in users if u.get("username") == ids.username)}
+
+
+def _extractor(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
+    body = {"name": name, "description": "made by h2oharness", "llm": ids.model or "", "schema": ""}
+    return {"extractor": str(_json(http.post("/api/v1/extractors", json=body))["id"])}
+
+
+def _prompt_template(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
+    body = {"name": name, "description": "made by h2oharness"}
+    return {"prompt_template": str(_json(http.post("/api/v1/prompt_templates", json=body))["id"])}
+
+
+def _role(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
+    """A role (with no permissions) given to the current user, so taking it away by its name has one to take."""
+    role = ids.role
+    if role is None or not _found(http, f"/api/v1/roles/{role}"):
+        role = str(_json(http.post("/api/v1/roles", json={"name": name, "description": "made by h2oharness"}))["id"])
+        name = str(_json(http.get(f"/api/v1/roles/{role}")).get("name") or name)
+    else:
+        name = ids.role_name or name
+    if ids.user is not None:
+        http.put(f"/api/v1/users/{ids.user}/roles/{quote(name, safe='')}").raise_for_status()
+    return {"role": role, "role_name": name}
+
+
+def _role_held(http: httpx.Client, ids: SweepIds) -> bool:
+    if not _found(http, f"/api/v1/roles/{ids.role}"):
+        return False
+    # a user's role is listed by its id (the mock: by the name it was given by)
+    return ids.user is None or any(
+        _listed(http, f"/api/v1/users/{ids.user}/roles", key, value)
+        for key in ("id", "name")
+        for value in (ids.role, ids.role_name)
+    )
+
+
+def _group(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
+    made = _json(http.post("/api/v1/groups", json={"name": name, "description": "made by h2oharness"}))
+    return {"group": str(made["id"])}
+
+
+def _secret(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
+    body = {"secret_id": name, "secret_value": {"value": "h2oharness"}}
+    return {"secret": str(_json(http.post("/api/v1/secrets", json=body))["id"])}
+
+
+def _shared_chat(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
+    # the answer is a link; the shared chat's id is its last segment (as the official client reads it)
+    made = _json(http.post("/api/v1/shared_chats", json={"chat_session_id": ids.chat_session}))
+    return {"shared_chat": str(made["relative_path"]).rstrip("/").rsplit("/", 1)[-1]}
+
+
+def _showcase(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
+    if ids.shared_chat is None:
+        raise LookupError("no shared chat to showcase")
+    body = {"shared_chat_id": ids.shared_chat, "title": name, "description": "made by h2oharness"}
+    return {"showcase": str(_json(http.post("/api/v1/showcase", json=body))["id"])}
+
+
+def _api_key(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
+    if ids.user is None:
+        raise LookupError("no user to make a key for")
+    made = _json(http.post("/api/v1/admin/api_keys", json={"user_id": ids.user, "name": name}))
+    return {"api_key": str(made["api_key"]["id"])}
+
+
+def _agent_key(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
+    body = {"name": name, "type": "private", "value": "h2oharness", "description": "made by h2oharness"}
+    return {"agent_key": str(_json(http.post("/api/v1/agents/keys", json=body))["id"])}
+
+
+def _tag(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
+    # a tag on the feed's document, so removing it from the document (by its name) has something to remove
+    if ids.document is None:
+        raise LookupError("no document to tag")
+    made = _json(http.post(f"/api/v1/documents/{ids.document}/tags", json={"name": name}))
+    return {"tag": str(made.get("name") or name)}
+
+
+def _summary(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
+    """A process job's id and the summary it writes of the feed's document (waited for: its GET 404s before)."""
+    if ids.document is None:
+        raise LookupError("no document to summarize")
+    summary = f"{name}_summary"
+    job = _json(http.post("/api/v1/documents/process_job", json={"document_id": ids.document, "summary_id": summary}))
+    deadline = time.monotonic() + INGEST_TIMEOUT
+    while time.monotonic() < deadline and http.get(f"/api/v1/document_summaries/{summary}").status_code != 200:
+        time.sleep(0.1)
+    return {"job": str(job["id"]), "summary": summary}
+
+
+def _mcp(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
+    config = {"name": name, "description": "made by h2oharness", "type": "api_app", "mcp_config_json": {}}
+    made = _json(http.post("/api/v1/agents/builtin_mcps/admin", data={"mcp_config": json.dumps(config)}))
+    return {"mcp": str(made["mcp_id"])}
+
+
+def _skill(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
+    front = f"---\nname: {name}\ndescription: made by h2oharness\n---\nSay hello.\n"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("SKILL.md", front)
+    made = _json(http.post("/api/v1/agents/builtin_skills/admin", files={"file": (f"{name}.zip", out.getvalue())}))
+    return {"skill": str(made[0]["skill_id"])}
+
+
+def _at(template: str) -> Callable[[SweepIds], str]:
+    return lambda ids: template.format(ids=ids)
+
+
+def _gets(template: str) -> Callable[[httpx.Client, SweepIds], bool]:
+    return lambda http, ids: _found(http, template.format(ids=ids))
+
+
+#: the optional ids after the collection, chat, document and model, in the order they depend on each other
+MAKERS = (
+    Maker(("user",), _user, _gets("/api/v1/users/{ids.user}")),
+    Maker(
+        ("extractor",),
+        _extractor,
+        _gets("/api/v1/extractors/{ids.extractor}"),
+        _at("/api/v1/extractors/{ids.extractor}"),
+    ),
+    Maker(
+        ("prompt_template",),
+        _prompt_template,
+        _gets("/api/v1/prompt_templates/{ids.prompt_template}"),
+        _at("/api/v1/prompt_templates/{ids.prompt_template}"),
+    ),
+    Maker(("role", "role_name"), _role, _role_held, _at("/api/v1/roles/{ids.role}")),
+    Maker(
+        ("group",),
+        _group,
+        lambda http, ids: _listed(http, "/api/v1/groups", "id", ids.group),
+        _at("/api/v1/groups/{ids.group}"),
+    ),
+    Maker(("secret",), _secret, _gets("/api/v1/secrets/{ids.secret}"), _at("/api/v1/secrets/{ids.secret}")),
+    Maker(
+        ("shared_chat",),
+        _shared_chat,
+        _gets("/api/v1/shared_chats/{ids.shared_chat}"),
+        _at("/api/v1/shared_chats/{ids.shared_chat}"),
+    ),
+    Maker(
+        ("showcase",),
+        _showcase,
+        lambda http, ids: _listed(http, "/api/v1/showcase", "id", ids.showcase),
+        _at("/api/v1/showcase/{ids.showcase}"),
+    ),
+    Maker(
+        ("api_key",),
+        _api_key,
+        lambda http, ids: _listed(http, "/api/v1/admin/api_keys", "id", ids.api_key),
+        _at("/api/v1/admin/api_keys/{ids.api_key}"),
+    ),
+    Maker(
+        ("agent_key",),
+        _agent_key,
+        lambda http, ids: _listed(http, "/api/v1/agents/keys", "id", ids.agent_key),
+        _at("/api/v1/agents/keys/{ids.agent_key}"),
+    ),
+    Maker(
+        ("tag",),
+        _tag,
+        lambda http, ids: _listed(
+            http, f"/api/v1/tags/{ids.tag}/documents?collection_id={ids.collection}", "id", ids.document
+        ),
+        _at("/api/v1/tags/{ids.tag}"),
+    ),
+    Maker(
+        ("job", "summary"),
+        _summary,
+        lambda http, ids: (
+            _found(http, f"/api/v1/jobs/{ids.job}") and _found(http, f"/api/v1/document_summaries/{ids.summary}")
+        ),
+        _at("/api/v1/documents/summaries/{ids.summary}"),
+    ),
+    Maker(
+        ("mcp",),
+        _mcp,
+        lambda http, ids: _listed(http, "/api/v1/agents/builtin_mcps", "id", ids.mcp),
+        _at("/api/v1/agents/builtin_mcps/admin/{ids.mcp}"),
+    ),
+    Maker(
+        ("skill",),
+        _skill,
+        _gets("/api/v1/agents/builtin_skills/{ids.skill}/download"),
+        _at("/api/v1/agents/builtin_skills/admin/{ids.skill}"),
+    ),
+)

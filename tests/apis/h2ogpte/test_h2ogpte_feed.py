@@ -101,6 +101,46 @@ def test_a_fed_ingest_job_names_its_upload_as_the_array_its_schema_declares_and_
     assert case.meta.generation.mode.is_positive
 
 
+def test_an_array_query_field_gets_a_list_of_the_real_name_and_the_case_stays_positive() -> None:
+    # role_names of GET /permissions is an array: a bare string written into it is not what its schema declares
+    keys = SweepIds(collection="c-1", chat_session="s-1", role_name="r-1")
+    operation = schemathesis.openapi.from_path(str(SPEC))["/api/v1/permissions"]["GET"]
+    case = find(
+        operation.as_strategy(),
+        lambda c: c.meta.generation.mode.is_positive and "role_names" in (c.query or {}),
+        settings=settings(database=None, suppress_health_check=list(HealthCheck)),
+    )
+    _fed(keys).fill(case)
+    operation.schema.revalidate_case_metadata(case)
+    assert case.query["role_names"] == ["r-1"]
+    assert case.meta.generation.mode.is_positive
+
+
+@pytest.mark.parametrize("path", ["/api/v1/ingest/s3", "/api/v1/ingest/website/job"])
+def test_an_ingest_gets_its_collection_while_its_other_query_values_are_in_wire_form(path: str) -> None:
+    # the drawn booleans are "true"/"false" by then: the whole query checked at once refused every real id
+    keys = SweepIds(collection="c-1", chat_session="s-1")
+    operation = schemathesis.openapi.from_path(str(SPEC))[path]["POST"]
+    case = find(
+        operation.as_strategy(),
+        lambda c: c.meta.generation.mode.is_positive and len(c.query or {}) > 3,
+        settings=settings(database=None, suppress_health_check=list(HealthCheck)),
+    )
+    _fed(keys).fill(case)
+    operation.schema.revalidate_case_metadata(case)
+    assert case.query["collection_id"] == "c-1"
+    assert case.meta.generation.mode.is_positive
+
+
+def test_a_field_whose_drawn_value_is_no_string_keeps_it_and_a_drawn_list_gets_a_list() -> None:
+    # a stand-in operation has no schema: the drawn value's type says what the field takes
+    feed = _fed(SweepIds(collection="c-1", chat_session="s-1", memory_block="m-1", upload="u-1"))
+    case = _case(True, {"memory_block_id": 7, "upload_ids": ["a", "b"]}, {"memory_block_id": {"x": 1}, "model": "m"})
+    feed.fill(case)
+    assert case.query == {"memory_block_id": 7, "upload_ids": ["u-1"]}
+    assert case.body == {"memory_block_id": {"x": 1}, "model": "m"}
+
+
 def test_a_path_with_a_drawn_integer_array_is_left_as_drawn_and_stays_positive() -> None:
     # the drawn chunk_ids ("0", the wire form of [0]) fail their array schema once the path is revalidated
     case = _fed_positive("/api/v1/collections/{collection_id}/chunks/{chunk_ids}", "GET", IDS)
@@ -160,6 +200,29 @@ def test_ensure_makes_on_the_mock_everything_the_id_taking_paths_name(http: http
     assert http.get(f"/api/v1/agents/custom_tools/{keys.tool}/download").status_code == 200
     assert http.get(f"/api/v1/agents/custom_agents/{keys.agent}").status_code == 200
     assert keys.model in {m["id"] for m in http.get("/api/v1/models").json()}
+    for path in (
+        f"/api/v1/users/{keys.user}",
+        f"/api/v1/extractors/{keys.extractor}",
+        f"/api/v1/prompt_templates/{keys.prompt_template}",
+        f"/api/v1/roles/{keys.role}",
+        f"/api/v1/groups/{keys.group}/roles",
+        f"/api/v1/secrets/{keys.secret}",
+        f"/api/v1/shared_chats/{keys.shared_chat}",
+        f"/api/v1/tags/{keys.tag}",
+        f"/api/v1/jobs/{keys.job}",
+        f"/api/v1/document_summaries/{keys.summary}",
+        f"/api/v1/agents/builtin_skills/{keys.skill}/download",
+    ):
+        assert http.get(path).status_code == 200, path
+    assert http.get(f"/api/v1/users/{keys.user}").json()["username"] == keys.username
+    assert http.get(f"/api/v1/roles/{keys.role}").json()["name"] == keys.role_name
+    assert keys.role_name in str(http.get(f"/api/v1/users/{keys.user}/roles").json())
+    assert keys.showcase in {s["id"] for s in http.get("/api/v1/showcase").json()}
+    assert keys.api_key in {k["id"] for k in http.get("/api/v1/admin/api_keys").json()}
+    assert keys.agent_key in {k["id"] for k in http.get("/api/v1/agents/keys").json()}
+    assert keys.mcp in {m["id"] for apps in http.get("/api/v1/agents/builtin_mcps").json().values() for m in apps}
+    tagged = http.get(f"/api/v1/tags/{keys.tag}/documents", params={"collection_id": keys.collection}).json()
+    assert [d["id"] for d in tagged] == [keys.document]
     ingest = http.post(f"/api/v1/uploads/{keys.upload}/ingest", params={"collection_id": keys.collection})
     assert ingest.status_code == 204
     # nothing missing: a second ensure makes nothing new
@@ -186,6 +249,60 @@ def test_a_fed_case_that_deleted_its_id_is_followed_by_one_with_the_id_made_agai
     assert feed.keys.collection == keys.collection
 
 
+def test_a_fed_case_that_deleted_an_extractor_is_followed_by_one_naming_a_new_one(http: httpx.Client) -> None:
+    feed = IdFeed()
+    feed.ensure(http, tag="t")
+    keys = feed.keys
+    assert keys is not None
+    delete = _case(True, None, None, {"extractor_id": "x"}, method="DELETE")
+    feed.fill(delete)
+    assert delete.path_parameters == {"extractor_id": keys.extractor}
+    feed.note(http.delete(f"/api/v1/extractors/{keys.extractor}"))
+    feed.fill(_case(True, None, None, {"extractor_id": "y"}))  # left as drawn: the other half
+    after = _case(True, None, None, {"extractor_id": "z"})
+    feed.fill(after)
+    assert feed.keys is not None
+    assert feed.keys.extractor not in (None, keys.extractor)
+    assert after.path_parameters == {"extractor_id": feed.keys.extractor}
+    assert http.get(f"/api/v1/extractors/{feed.keys.extractor}").status_code == 200
+    assert feed.keys.role == keys.role
+
+
+def test_a_role_taken_from_the_user_by_a_fed_case_is_given_back_before_the_next(http: httpx.Client) -> None:
+    feed = IdFeed()
+    feed.ensure(http, tag="t")
+    keys = feed.keys
+    assert keys is not None
+    assert keys.role_name is not None
+    delete = _case(True, None, None, {"user_id": "x", "role_names": "y"}, method="DELETE")
+    feed.fill(delete)
+    assert delete.path_parameters == {"user_id": keys.user, "role_names": keys.role_name}
+    feed.note(http.delete(f"/api/v1/users/{keys.user}/roles/{keys.role_name}"))
+    feed.fill(_case(True, None, None, {"user_id": "y"}))
+    again = http.delete(f"/api/v1/users/{keys.user}/roles/{keys.role_name}")
+    assert again.status_code == 204
+    assert feed.keys is not None
+    assert feed.keys.role == keys.role
+
+
+def test_a_fed_share_names_the_current_user_in_its_usernames_array_and_stays_positive() -> None:
+    keys = SweepIds(collection="c-1", chat_session="s-1", prompt_template="p-1", username="me@example.com")
+    case = _fed_positive("/api/v1/prompt_templates/{prompt_template_id}/permissions", "PUT", keys)
+    assert case.path_parameters == {"prompt_template_id": "p-1"}
+    assert case.body["usernames"] == ["me@example.com"]
+    assert case.meta.generation.mode.is_positive
+
+
+def test_the_harness_users_roles_are_never_all_taken_away() -> None:
+    feed = _fed(SweepIds(collection="c-1", chat_session="s-1", user="u-1"))
+    for method in ("DELETE", "GET"):
+        case = _case(True, None, None, {"user_id": "drawn"}, method=method)
+        case.operation.path = "/api/v1/users/{user_id}/roles"
+        feed.fill(case)
+        feed.fill(_case(True, None, None, {"user_id": "drawn"}))  # the other half
+        assert case.path_parameters == {"user_id": "drawn" if method == "DELETE" else "u-1"}
+
+
 def test_remove_deletes_what_was_made_remade_ones_too(http: httpx.Client) -> None:
     feed = IdFeed()
     feed.ensure(http, tag="t")
@@ -204,3 +321,15 @@ def test_remove_deletes_what_was_made_remade_ones_too(http: httpx.Client) -> Non
     assert http.get(f"/api/v1/memory_blocks/{second.memory_block}").status_code == 404
     assert http.get(f"/api/v1/agents/custom_tools/{second.tool}").status_code == 404
     assert http.get(f"/api/v1/agents/custom_agents/{second.agent}").status_code == 404
+    assert http.get(f"/api/v1/extractors/{second.extractor}").status_code == 404
+    assert http.get(f"/api/v1/prompt_templates/{second.prompt_template}").status_code == 404
+    assert http.get(f"/api/v1/secrets/{second.secret}").status_code == 404
+    assert http.get(f"/api/v1/shared_chats/{second.shared_chat}").status_code == 404
+    assert http.get(f"/api/v1/tags/{second.tag}").status_code == 404
+    assert http.get(f"/api/v1/document_summaries/{second.summary}").status_code == 404
+    assert http.get(f"/api/v1/agents/builtin_skills/{second.skill}/download").status_code == 404
+    assert http.get("/api/v1/admin/api_keys").json() == []
+    assert http.get("/api/v1/agents/keys").json() == []
+    assert http.get("/api/v1/showcase").json() == []
+    assert second.group not in {g["id"] for g in http.get("/api/v1/groups").json()}
+    assert second.mcp not in {m["id"] for apps in http.get("/api/v1/agents/builtin_mcps").json().values() for m in apps}

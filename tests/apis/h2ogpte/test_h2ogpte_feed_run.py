@@ -8,13 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[3]
-OPERATION = "GET /api/v1/memory_blocks/{memory_block_id}"
+# a memory block's: before the feed filled path ids; an extractor's: before the feed made one
+OPERATIONS = ["GET /api/v1/memory_blocks/{memory_block_id}", "GET /api/v1/extractors/{extractor_id}"]
 
 
-def test_a_memory_block_read_by_its_path_id_answers_200_in_a_sweep(tmp_path: Path) -> None:
-    # before the feed filled path ids, every valid request named a drawn id and got only the documented 404
-    node = f"contracts/h2ogpte/test_h2ogpte_contract.py::test_h2ogpte_contract[{OPERATION}]"
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_a_thing_read_by_its_path_id_answers_200_in_a_sweep(tmp_path: Path, operation: str) -> None:
+    # without a real id every valid request named a drawn one and got only the documented 404
+    node = f"contracts/h2ogpte/test_h2ogpte_contract.py::test_h2ogpte_contract[{operation}]"
     options = ["--harness-target", "mock", "--harness-all-operations", "--harness-max-examples", "3"]
     command = [sys.executable, "-m", "pytest", node, *options, "--harness-report-dir", str(tmp_path)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -24,4 +28,4 @@ def test_a_memory_block_read_by_its_path_id_answers_200_in_a_sweep(tmp_path: Pat
     lines = (tmp_path / "progress.jsonl").read_text().splitlines()
     records = [json.loads(line)["record"] for line in lines if "record" in json.loads(line)]
     answers = {op: codes for record in records for op, codes in record.get("answers", {}).items()}
-    assert "200" in answers[OPERATION], answers
+    assert "200" in answers[operation], answers
