@@ -123,6 +123,11 @@ def _grid_from(record: Any) -> Grid:
     return Grid(**fields)
 
 
+def model_file(model: Model) -> bytes:
+    """A model as the mock writes it to a file (and answers it from /3/Models.fetch.bin)."""
+    return (MAGIC + json.dumps(_model_record(model))).encode()
+
+
 def _model_record(model: Model) -> JSONDict:
     return {"kind": "model", "model": {n: getattr(model, n) for n in MODEL_FIELDS}, "fitted": _encode(model.fitted)}
 

@@ -1,14 +1,15 @@
-"""GET /99/Models/{model_id}/json: a model's details (its /3/Models rendering) written to a file, as a real
-3.46.0.12 writes them (a GET that writes: h2o-py's save_model_details)."""
+"""A model's files: GET /99/Models/{model_id}/json (its details written to a file, as a real 3.46.0.12 writes them:
+a GET that writes, h2o-py's save_model_details), /3/Models.fetch.bin (its binary), and the POJO and MOJO downloads
+a real OSS build refuses."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from h2oharness.apis.h2o3.mockparts import metadata
+from h2oharness.apis.h2o3.mockparts import grid_files, metadata
 from h2oharness.apis.h2o3.mockparts.calls import Call, Reply, find_model
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState
-from h2oharness.apis.h2o3.mockparts.wire import H2OError, bad_request, encode
+from h2oharness.apis.h2o3.mockparts.wire import H2O_ILLEGAL, H2OError, bad_request, encode
 
 FS_IO = "water.api.FSIOException"
 
@@ -42,3 +43,39 @@ def export_details(state: H2O3MockState, call: Call) -> Reply:
 def _details(model: dict[str, object]) -> dict[str, object]:
     # the file holds the model's schema without the request-side _exclude_fields
     return {k: v for k, v in model.items() if k != "_exclude_fields"}
+
+
+# what a real 3.46.0.12 (an H2O-3 OSS build) answers every POJO and MOJO download with, before it looks at the key
+SECURE_REQUIRED = (
+    "H2O-3 SECURE REQUIRED - {what} is blocked. {what} is a production capability available only in H2O-3 Secure, "
+    "the commercially supported tier of H2O-3. You are running self-managed H2O-3 OSS. You must upgrade to H2O-3 "
+    "Secure for Hadoop and Kubernetes enterprise packages, audit-supporting capabilities (SOC 2, ISO 27001, ISO "
+    "42001), commercial CVE patching and long-term support, and premium support with SLAs. If you need MOJO, we "
+    "provide a free license for non-commercial use. See h2o.ai/h2o-3/oss-vs-secure to compare the two tiers. Request "
+    "a license or upgrade at enterprise@h2o.ai"
+)
+
+
+def pojo_blocked(state: H2O3MockState, call: Call) -> Reply:
+    """GET /3/Models.java/{model_id}(/preview), /99/Assembly.java/...: 412, POJO download is blocked."""
+    raise H2OError(412, SECURE_REQUIRED.format(what="POJO download"), H2O_ILLEGAL)
+
+
+def mojo_blocked(state: H2O3MockState, call: Call) -> Reply:
+    """GET /99/Models.mojo/{model_id}, /99/Assembly.fetch_mojo_pipeline/...: 412, MOJO export is blocked."""
+    raise H2OError(412, SECURE_REQUIRED.format(what="MOJO export"), H2O_ILLEGAL)
+
+
+def fetch_binary(state: H2O3MockState, call: Call) -> Reply:
+    """GET /3/Models.fetch.bin/{model_id}: the model's file as an attachment named after the model (the mock's own
+    file, which the mock's Grid.bin import reads; a real server sends Java's binary, which opens with 0x1CED)."""
+    call.values("ModelsV3")
+    name = call.path_params["model_id"]
+    with state.lock:
+        found = find_model(state, name)
+        content = grid_files.model_file(found)
+    return Reply(
+        content,
+        content_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

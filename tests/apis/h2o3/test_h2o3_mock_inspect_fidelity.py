@@ -1,0 +1,188 @@
+"""The read-only GETs of a node's diagnostics (Timeline, JStack, Profiler, Logs, Sample) and of a model's insides and
+files (Tree, GetGLMRegPath, Models.fetch.bin, the POJO/MOJO downloads, Word2Vec*, TargetEncoderTransform,
+PartialDependence) on the mock against a real local H2O-3 3.46.0.12, on a frame, a GBM and a GLM both make: the same
+status, schema and shape, the same refusals in the same words, and the same facts of a model where the mock's model
+is the same (a GLM's coefficient names, a binomial tree's class)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from h2o3_fidelity import on_both, shape_differences
+
+from h2oharness.apis.h2o3.client import H2O3Client
+from h2oharness.apis.h2o3.payloads import classification_csv, gbm_params, glm_params
+from h2oharness.targets import Target
+
+# name: (path, query); {frame}, {gbm}, {glm} are the test's own keys, the same on both servers
+REQUESTS: dict[str, tuple[str, dict[str, str]]] = {
+    "timeline": ("/3/Timeline", {}),
+    "jstack": ("/3/JStack", {}),
+    "profiler": ("/3/Profiler", {"depth": "1"}),
+    "profiler_no_depth": ("/3/Profiler", {}),
+    "sample": ("/99/Sample", {}),
+    "logs_info": ("/3/Logs/nodes/0/files/info", {}),
+    "logs_self_stdout": ("/3/Logs/nodes/self/files/stdout", {}),
+    "logs_debug": ("/3/Logs/nodes/0/files/debug", {}),
+    "logs_default": ("/3/Logs/nodes/-1/files/default", {}),
+    "logs_trace": ("/3/Logs/nodes/0/files/trace", {}),
+    "logs_fatal": ("/3/Logs/nodes/0/files/fatal", {}),
+    "logs_other_node": ("/3/Logs/nodes/5/files/info", {}),
+    "logs_text_node": ("/3/Logs/nodes/x/files/info", {}),
+    "logs_unknown_name": ("/3/Logs/nodes/0/files/bogus", {}),
+    "tree": ("/3/Tree", {"model": "{gbm}", "tree_number": "0", "plain_language_rules": "AUTO"}),
+    "tree_plain_false": ("/3/Tree", {"model": "{gbm}", "tree_number": "1", "plain_language_rules": "FALSE"}),
+    "tree_class_first": (
+        "/3/Tree",
+        {"model": "{gbm}", "tree_number": "0", "plain_language_rules": "TRUE", "tree_class": "no"},
+    ),
+    "tree_class_other": (
+        "/3/Tree",
+        {"model": "{gbm}", "tree_number": "0", "plain_language_rules": "AUTO", "tree_class": "yes"},
+    ),
+    "tree_past_last": ("/3/Tree", {"model": "{gbm}", "tree_number": "3", "plain_language_rules": "AUTO"}),
+    "tree_negative": ("/3/Tree", {"model": "{gbm}", "tree_number": "-1", "plain_language_rules": "AUTO"}),
+    "tree_bad_rules": ("/3/Tree", {"model": "{gbm}", "tree_number": "0", "plain_language_rules": "bogus"}),
+    "tree_no_rules": ("/3/Tree", {"model": "{gbm}", "tree_number": "0"}),
+    "tree_glm": ("/3/Tree", {"model": "{glm}", "tree_number": "0", "plain_language_rules": "AUTO"}),
+    "tree_unknown": ("/3/Tree", {"model": "nope_{tag}", "tree_number": "0", "plain_language_rules": "AUTO"}),
+    "tree_no_number": ("/3/Tree", {"model": "{gbm}", "plain_language_rules": "AUTO"}),
+    "reg_path": ("/3/GetGLMRegPath", {"model": "{glm}"}),
+    "reg_path_gbm": ("/3/GetGLMRegPath", {"model": "{gbm}"}),
+    "reg_path_unknown": ("/3/GetGLMRegPath", {"model": "nope_{tag}"}),
+    "reg_path_no_model": ("/3/GetGLMRegPath", {}),
+    "pojo": ("/3/Models.java/{gbm}", {}),
+    "pojo_preview": ("/3/Models.java/{gbm}/preview", {}),
+    "pojo_unknown": ("/3/Models.java/nope_{tag}", {}),
+    "mojo": ("/99/Models.mojo/{gbm}", {}),
+    "assembly_java": ("/99/Assembly.java/nope_{tag}/x.java", {}),
+    "assembly_mojo": ("/99/Assembly.fetch_mojo_pipeline/nope_{tag}/x.mojo", {}),
+    "binary": ("/3/Models.fetch.bin/{gbm}", {}),
+    "binary_unknown": ("/3/Models.fetch.bin/nope_{tag}", {}),
+    "synonyms_gbm": ("/3/Word2VecSynonyms", {"model": "{gbm}", "word": "a", "count": "2"}),
+    "synonyms_unknown": ("/3/Word2VecSynonyms", {"model": "nope_{tag}", "word": "a", "count": "2"}),
+    "synonyms_bare": ("/3/Word2VecSynonyms", {}),
+    "w2v_transform_glm": ("/3/Word2VecTransform", {"model": "{glm}", "words_frame": "{frame}"}),
+    "w2v_transform_unknown": ("/3/Word2VecTransform", {"model": "nope_{tag}", "words_frame": "{frame}"}),
+    "w2v_transform_bare": ("/3/Word2VecTransform", {}),
+    "te_transform_glm": ("/3/TargetEncoderTransform", {"model": "{glm}", "frame": "{frame}"}),
+    "te_transform_unknown": ("/3/TargetEncoderTransform", {"model": "nope_{tag}", "frame": "{frame}"}),
+    "te_transform_bare": ("/3/TargetEncoderTransform", {}),
+    "pdp_unknown": ("/3/PartialDependence/nope_{tag}", {}),
+}
+# where a real server answers 500 (a Java exception), the mock answers 400 with the same message (mock.DEVIATIONS)
+REAL_500 = {
+    "logs_unknown_name", "tree_no_rules", "reg_path_gbm", "synonyms_gbm", "w2v_transform_glm", "te_transform_glm",
+    "te_transform_unknown", "te_transform_bare",
+}  # fmt: skip
+# answers whose lists hold what the node is doing (events, threads, stacks, log lines): compared to one item deep
+MACHINE = {"timeline", "jstack", "profiler", "sample", "logs_info", "logs_self_stdout"}
+# the mock's own GBM and GLM fit other numbers: facts compared are those of the data and the request
+TREE_FACTS = ("tree_number", "tree_class", "plain_language_rules", "root_node_id")
+
+
+def _run(http: httpx.Client, csv_path: Path, tag: str) -> dict[str, tuple[int, Any, dict[str, str]]]:
+    client = H2O3Client(http)
+    frame = f"inspect_{tag}.hex"
+    raw = client.import_files(str(csv_path))["destination_frames"]
+    client.wait(client.parse(client.parse_setup(raw), destination_frame=frame)["job"]["key"]["name"], timeout=60)
+    keys = {"frame": frame, "gbm": f"gbm_{tag}", "glm": f"glm_{tag}", "tag": tag}
+    for algo, params in (("gbm", gbm_params(frame, ntrees=3)), ("glm", glm_params(frame))):
+        job = client.build_model(algo, **{**params, "model_id": keys[algo]})["job"]
+        client.wait(job["key"]["name"], timeout=120)
+    out = {}
+    for name, (path, query) in REQUESTS.items():
+        answer = http.get(path.format(**keys), params={k: v.format(**keys) for k, v in query.items()})
+        kind = answer.headers.get("content-type", "")
+        body = answer.json() if kind.startswith("application/json") else answer.content
+        headers = {h: answer.headers.get(h, "") for h in ("content-type", "content-disposition")}
+        headers["content-disposition"] = headers["content-disposition"].replace(tag, "TAG")
+        out[name] = (answer.status_code, body, headers)
+    return out
+
+
+@pytest.fixture(scope="module")
+def both(h2o3_local: Target, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], ...]:
+    """The requests on the real server and on the mock."""
+    csv_path = Path(tmp_path_factory.mktemp("inspect_fidelity")) / "train.csv"
+    csv_path.write_text(classification_csv())
+    tag = uuid.uuid4().hex[:8]
+    return on_both(h2o3_local, lambda http: _run(http, csv_path, tag), timeout=300)
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("name", list(REQUESTS))
+def test_the_mock_answers_as_the_real_server(both: tuple[dict[str, Any], ...], name: str) -> None:
+    (real_status, real, real_headers), (mock_status, mock, mock_headers) = (side[name] for side in both)
+    assert (real_status, mock_status) == ((500, 400) if name in REAL_500 else (real_status, real_status))
+    assert mock_headers == real_headers
+    if isinstance(real, bytes):
+        assert isinstance(mock, bytes)
+        assert mock
+        return
+    assert mock["__meta"]["schema_name"] == real["__meta"]["schema_name"]
+    if real_status != 200:
+        assert mock["msg"].replace("_" + _tag(both), "") == real["msg"].replace("_" + _tag(both), "")
+        assert mock["exception_type"] == real["exception_type"]
+        return
+    if name in MACHINE:
+        # every kind of object the mock sends is one the real server sends, with the same fields
+        real_kinds, mock_kinds = _kinds(real), _kinds(mock)
+        assert set(mock_kinds) <= set(real_kinds)
+        assert {k: mock_kinds[k] for k in mock_kinds} == {k: real_kinds[k] for k in mock_kinds}
+    else:
+        assert shape_differences(real, mock) == []
+
+
+def _tag(both: tuple[dict[str, Any], ...]) -> str:
+    return str(both[0]["tree"][1]["model"]["name"]).removeprefix("gbm_")
+
+
+def _kinds(body: Any, found: dict[str, set[str]] | None = None) -> dict[str, set[str]]:
+    # the schemas an answer holds, each with its fields: what the node is doing changes how many and in what order
+    found = {} if found is None else found
+    if isinstance(body, dict):
+        if "__meta" in body:
+            found.setdefault(body["__meta"]["schema_name"], set(body))
+        for value in body.values():
+            _kinds(value, found)
+    elif isinstance(body, list):
+        for value in body:
+            _kinds(value, found)
+    return found
+
+
+@pytest.mark.live
+def test_the_logs_of_quiet_levels_say_so_in_the_real_words(both: tuple[dict[str, Any], ...]) -> None:
+    for name in ("logs_debug", "logs_default", "logs_trace", "logs_fatal"):
+        assert both[1][name][1]["log"] == both[0][name][1]["log"]
+
+
+@pytest.mark.live
+def test_a_tree_has_the_real_facts_and_consistent_nodes(both: tuple[dict[str, Any], ...]) -> None:
+    for name in ("tree", "tree_plain_false", "tree_class_first"):
+        real, mock = both[0][name][1], both[1][name][1]
+        assert {f: mock[f] for f in TREE_FACTS} == {f: real[f] for f in TREE_FACTS}
+        assert (mock["tree_decision_path"] is None) == (real["tree_decision_path"] is None)
+        nodes = len(mock["predictions"])
+        for side in ("left_children", "right_children", "thresholds", "features", "nas", "levels", "descriptions"):
+            assert len(mock[side]) == nodes
+        # every child a node names is a node, and a node is a leaf on both sides or on neither
+        for left, right in zip(mock["left_children"], mock["right_children"], strict=True):
+            assert (left == -1) == (right == -1)
+            assert left < nodes
+            assert right < nodes
+        assert set(mock["features"]) - {None} <= {"x1", "x2", "color", "size"}
+
+
+@pytest.mark.live
+def test_a_glm_path_names_the_real_coefficients(both: tuple[dict[str, Any], ...]) -> None:
+    real, mock = both[0]["reg_path"][1], both[1]["reg_path"][1]
+    assert mock["coefficient_names"] == real["coefficient_names"]
+    assert mock["alphas"] == real["alphas"]
+    assert len(mock["coefficients"][0]) == len(real["coefficients"][0])
+    assert 0 < mock["explained_deviance_train"][0] < 1
