@@ -78,6 +78,9 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/JStack", node.jstack),
     ("GET", "/3/Profiler", node.profiler),
     ("GET", "/3/Logs/nodes/{nodeidx}/files/{name}", node.logs),
+    # not in the route table: h2o-py's download_all_logs asks them
+    ("GET", "/3/Logs/download", node.logs_download),
+    ("GET", "/3/Logs/download/{container}", node.logs_download),
     ("GET", "/99/Sample", data.cloud),
     ("GET", "/3/Metadata/endpoints", data.metadata_endpoints),
     ("GET", "/3/Metadata/endpoints/{path}", data.metadata_endpoint),

@@ -6,7 +6,10 @@ is the same (a GLM's coefficient names, a binomial tree's class)."""
 
 from __future__ import annotations
 
+import io
+import re
 import uuid
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +76,9 @@ REQUESTS: dict[str, tuple[str, dict[str, str]]] = {
     "te_transform_unknown": ("/3/TargetEncoderTransform", {"model": "nope_{tag}", "frame": "{frame}"}),
     "te_transform_bare": ("/3/TargetEncoderTransform", {}),
     "pdp_unknown": ("/3/PartialDependence/nope_{tag}", {}),
+    "logs_download": ("/3/Logs/download", {}),
+    "logs_download_log": ("/3/Logs/download/LOG", {}),
+    "logs_download_bogus": ("/3/Logs/download/BOGUS", {}),
 }
 # where a real server answers 500 (a Java exception), the mock answers 400 with the same message (mock.DEVIATIONS)
 REAL_500 = {
@@ -100,7 +106,9 @@ def _run(http: httpx.Client, csv_path: Path, tag: str) -> dict[str, tuple[int, A
         kind = answer.headers.get("content-type", "")
         body = answer.json() if kind.startswith("application/json") else answer.content
         headers = {h: answer.headers.get(h, "") for h in ("content-type", "content-disposition")}
-        headers["content-disposition"] = headers["content-disposition"].replace(tag, "TAG")
+        # a download is named by the model, or by the moment
+        named = headers["content-disposition"].replace(tag, "TAG")
+        headers["content-disposition"] = re.sub(r"\d{8}_\d{6}", "STAMP", named)
         out[name] = (answer.status_code, body, headers)
     return out
 
@@ -186,3 +194,16 @@ def test_a_glm_path_names_the_real_coefficients(both: tuple[dict[str, Any], ...]
     assert mock["alphas"] == real["alphas"]
     assert len(mock["coefficients"][0]) == len(real["coefficients"][0])
     assert 0 < mock["explained_deviance_train"][0] < 1
+
+
+@pytest.mark.live
+def test_the_logs_download_is_a_zip_of_a_zip_per_node(both: tuple[dict[str, Any], ...]) -> None:
+    def layout(content: bytes) -> list[str]:
+        with zipfile.ZipFile(io.BytesIO(content)) as outer:
+            names = outer.namelist()
+            with zipfile.ZipFile(io.BytesIO(outer.read(names[1]))) as inner:
+                levels = {re.sub(r".*-\d-(\w+)\.log.*", r"\1", n) for n in inner.namelist() if "-httpd" not in n}
+        # named by the moment and by the node's address, which differ
+        return [re.sub(r"\d{8}_\d{6}|\d+\.\d+\.\d+\.\d+_\d+", "X", n) for n in names] + sorted(levels)
+
+    assert layout(both[1]["logs_download"][1]) == layout(both[0]["logs_download"][1])

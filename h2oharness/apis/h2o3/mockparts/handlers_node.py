@@ -4,8 +4,10 @@ shaped as the real ones, and its logs hold one line of its start."""
 
 from __future__ import annotations
 
+import io
 import os
 import time
+import zipfile
 
 from h2oharness.apis.h2o3.mockparts import metadata
 from h2oharness.apis.h2o3.mockparts.calls import Call, Reply, required
@@ -82,6 +84,48 @@ def logs(state: H2O3MockState, call: Call) -> Reply:
     body = metadata.skeleton("LogsV3")
     body.update(nodeidx=nodeidx, name=name, log=_log_text(state, name))
     return Reply(body)
+
+
+def logs_download(state: H2O3MockState, call: Call) -> Reply:
+    """GET /3/Logs/download[/ZIP|/LOG] (not in the route table; h2o.download_all_logs asks it): every node's log
+    files as a zip of one zip per node, or (LOG) all of them in one text, as an attachment named by the moment."""
+    container = call.path_params.get("container", "ZIP")
+    if container not in ("ZIP", "LOG"):
+        raise H2OError(400, f"No enum constant water.util.LogArchiveContainer.{container}")
+    folder = "h2ologs_" + time.strftime("%Y%m%d_%H%M%S", time.gmtime(state.epoch_ms() / 1000))
+    node = f"node0_{NODE.replace(':', '_')}"
+    files = {
+        f"h2ologs_{node}/h2o_{NODE.replace(':', '_')}-{i + 1}-{level}.log": _log_file(state, level)
+        for i, level in enumerate(LOG_LEVELS)
+    }
+    if container == "LOG":
+        parts = [_titled(f"{folder}/"), _titled(f"{folder}/{node}.log")]
+        parts += [_titled(name) + text for name, text in files.items()]
+        return _attachment("".join(parts).encode(), "text/plain", f"{folder}.log")
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    outer = io.BytesIO()
+    with zipfile.ZipFile(outer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{folder}/", b"")
+        archive.writestr(f"{folder}/{node}.zip", inner.getvalue())
+    return _attachment(outer.getvalue(), "application/octet-stream", f"{folder}.zip")
+
+
+def _titled(name: str) -> str:
+    title = f"{name} ({time.strftime('%a %b %d %H:%M:%S UTC %Y', time.gmtime())}):"
+    return f"{title}\n{'=' * len(title)}\n\n"
+
+
+def _attachment(content: bytes, kind: str, name: str) -> Reply:
+    # unquoted filename, as a real server writes it
+    return Reply(content, content_type=kind, headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+def _log_file(state: H2O3MockState, level: str) -> str:
+    # the files hold what a level's log holds; those below INFO are written too (the file logger's own level)
+    return _log_text(state, "info") if level in ("trace", "debug", "info") else ""
 
 
 def _check_node(nodeidx: str) -> None:
