@@ -23,7 +23,15 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.responses import Response
 
-from h2oharness.apis.h2o3.mockparts import automl, grid_files, grids, handlers_metrics, model_files, routes
+from h2oharness.apis.h2o3.mockparts import (
+    automl,
+    grid_files,
+    grids,
+    handlers_find,
+    handlers_metrics,
+    model_files,
+    routes,
+)
 from h2oharness.apis.h2o3.mockparts import handlers_columns as columns
 from h2oharness.apis.h2o3.mockparts import handlers_data as data
 from h2oharness.apis.h2o3.mockparts import handlers_info as info
@@ -103,6 +111,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/Frames/{frame_id}/columns/{column}/domain", columns.column_domain),
     ("GET", "/3/Frames/{frame_id}/columns/{column}/summary", columns.column_summary),
     ("DELETE", "/3/Frames/{frame_id}", data.delete_frame),
+    ("GET", "/3/Find", handlers_find.find),
     ("GET", "/3/ModelBuilders", models.model_builders),
     ("GET", "/3/ModelBuilders/{algo}", models.model_builder),
     *(("POST", f"/3/ModelBuilders/{algo}", models.build) for algo in ALGOS),
@@ -243,6 +252,9 @@ DEVIATIONS: dict[str, str] = {
     "POST /3/CreateFrame": "at most 2,000,000 values and 100,000 levels, past which the job fails at once (a real "
     "server runs out of memory); string and time columns are not made",
     "GET /3/NetworkTest": "made-up loopback timings",
+    "GET /3/Find": "where a real server answers 500 (an unknown frame, a match a lone column cannot hold: "
+    "NullPointerException) the mock answers 400 with the same message; a string, uuid or time column is a 400 "
+    "(real: H2O.unimpl)",
     "GET /3/Timeline, /3/JStack, /3/Profiler": "made-up events, threads and stacks of a resting node, in the real "
     "shapes",
     "GET /3/Logs/nodes/{nodeidx}/files/{name}": "the mock's logs hold one line (its start) in info, stdout and "

@@ -76,6 +76,23 @@ REQUESTS: dict[str, tuple[str, dict[str, str]]] = {
     "te_transform_unknown": ("/3/TargetEncoderTransform", {"model": "nope_{tag}", "frame": "{frame}"}),
     "te_transform_bare": ("/3/TargetEncoderTransform", {}),
     "pdp_unknown": ("/3/PartialDependence/nope_{tag}", {}),
+    "find": ("/3/Find", {"key": "{frame}", "row": "0", "match": "green"}),
+    "find_middle": ("/3/Find", {"key": "{frame}", "row": "10", "match": "green"}),
+    "find_number": ("/3/Find", {"key": "{frame}", "row": "4", "match": "1.1136"}),
+    "find_nothing_but_missing": ("/3/Find", {"key": "{frame}", "row": "5", "match": "zzz"}),
+    "find_past_the_end": ("/3/Find", {"key": "{frame}", "row": "500", "match": "green"}),
+    "find_before_the_start": ("/3/Find", {"key": "{frame}", "row": "-1", "match": "green"}),
+    "find_column": ("/3/Find", {"key": "{frame}", "row": "5", "match": "red", "column": "color"}),
+    "find_column_number": ("/3/Find", {"key": "{frame}", "row": "0", "match": "5", "column": "size"}),
+    "find_column_not_a_level": ("/3/Find", {"key": "{frame}", "row": "0", "match": "purple", "column": "color"}),
+    "find_column_not_a_number": ("/3/Find", {"key": "{frame}", "row": "0", "match": "NA", "column": "x2"}),
+    "find_unknown_column": ("/3/Find", {"key": "{frame}", "row": "0", "match": "a", "column": "nope"}),
+    "find_unknown_frame": ("/3/Find", {"key": "nope_{tag}", "row": "0", "match": "a"}),
+    "find_nan": ("/3/Find", {"key": "{frame}", "row": "4", "match": "NaN"}),
+    "find_zero": ("/3/Find", {"key": "{frame}", "row": "4", "match": "0"}),
+    "find_no_match": ("/3/Find", {"key": "{frame}", "row": "4"}),
+    "find_no_row": ("/3/Find", {"key": "{frame}"}),
+    "find_no_key": ("/3/Find", {"row": "0", "match": "a"}),
     "logs_download": ("/3/Logs/download", {}),
     "logs_download_log": ("/3/Logs/download/LOG", {}),
     "logs_download_bogus": ("/3/Logs/download/BOGUS", {}),
@@ -83,7 +100,8 @@ REQUESTS: dict[str, tuple[str, dict[str, str]]] = {
 # where a real server answers 500 (a Java exception), the mock answers 400 with the same message (mock.DEVIATIONS)
 REAL_500 = {
     "logs_unknown_name", "tree_no_rules", "reg_path_gbm", "synonyms_gbm", "w2v_transform_glm", "te_transform_glm",
-    "te_transform_unknown", "te_transform_bare",
+    "te_transform_unknown", "te_transform_bare", "find_column_not_a_level", "find_column_not_a_number",
+    "find_unknown_frame", "find_no_match",
 }  # fmt: skip
 # answers whose lists hold what the node is doing (events, threads, stacks, log lines): compared to one item deep
 MACHINE = {"timeline", "jstack", "profiler", "sample", "logs_info", "logs_self_stdout"}
@@ -207,3 +225,13 @@ def test_the_logs_download_is_a_zip_of_a_zip_per_node(both: tuple[dict[str, Any]
         return [re.sub(r"\d{8}_\d{6}|\d+\.\d+\.\d+\.\d+_\d+", "X", n) for n in names] + sorted(levels)
 
     assert layout(both[1]["logs_download"][1]) == layout(both[0]["logs_download"][1])
+
+
+@pytest.mark.live
+def test_find_finds_the_real_rows(both: tuple[dict[str, Any], ...]) -> None:
+    for name in [n for n in REQUESTS if n.startswith("find")]:
+        real, mock = both[0][name][1], both[1][name][1]
+        if "prev" in real:
+            assert (mock["prev"], mock["next"]) == (real["prev"], real["next"]), name
+            assert [c["label"] for c in mock["key"]["columns"]] == [c["label"] for c in real["key"]["columns"]]
+            assert mock["key"]["frame_id"]["name"] == real["key"]["frame_id"]["name"]
