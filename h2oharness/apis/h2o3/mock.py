@@ -28,6 +28,7 @@ from h2oharness.apis.h2o3.mockparts import (
     grid_files,
     grids,
     handlers_find,
+    handlers_gram,
     handlers_metrics,
     model_files,
     routes,
@@ -112,6 +113,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/Frames/{frame_id}/columns/{column}/summary", columns.column_summary),
     ("DELETE", "/3/Frames/{frame_id}", data.delete_frame),
     ("GET", "/3/Find", handlers_find.find),
+    ("GET", "/3/ComputeGram", handlers_gram.compute_gram),
     ("GET", "/3/ModelBuilders", models.model_builders),
     ("GET", "/3/ModelBuilders/{algo}", models.model_builder),
     *(("POST", f"/3/ModelBuilders/{algo}", models.build) for algo in ALGOS),
@@ -252,6 +254,8 @@ DEVIATIONS: dict[str, str] = {
     "POST /3/CreateFrame": "at most 2,000,000 values and 100,000 levels, past which the job fails at once (a real "
     "server runs out of memory); string and time columns are not made",
     "GET /3/NetworkTest": "made-up loopback timings",
+    "GET /3/ComputeGram": "at most 20M multiply-adds (rows x expanded columns squared), past which it is a 400; "
+    "string, uuid and time columns are left out",
     "GET /3/Find": "where a real server answers 500 (an unknown frame, a match a lone column cannot hold: "
     "NullPointerException) the mock answers 400 with the same message; a string, uuid or time column is a 400 "
     "(real: H2O.unimpl)",
