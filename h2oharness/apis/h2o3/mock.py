@@ -126,6 +126,10 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("DELETE", "/3/Models/{model_id}", models.delete_model),
     ("GET", "/99/Models/{model_id}/json", model_files.export_details),
     ("GET", "/3/Models.fetch.bin/{model_id}", model_files.fetch_binary),
+    ("GET", "/99/Models.bin/{model_id}", model_files.export_binary),
+    ("POST", "/99/Models.bin/{model_id}", model_files.import_binary),
+    # h2o-py's load_model names no model: the template with an empty model_id
+    ("POST", "/99/Models.bin/", model_files.import_binary),
     ("GET", "/3/Models.java/{model_id}", model_files.pojo_blocked),
     ("GET", "/3/Models.java/{model_id}/preview", model_files.pojo_blocked),
     ("GET", "/99/Assembly.java/{assembly_id}/{file_name}", model_files.pojo_blocked),
@@ -265,6 +269,9 @@ DEVIATIONS: dict[str, str] = {
     "stderr; a name the real server does not know is a 400 with its message (real: 500 'GetLogTask failed')",
     "GET /3/Models.fetch.bin/{model_id}": "the body is the mock's own model file (what its Grid.bin export writes), "
     "not Java's binary",
+    "GET/POST /99/Models.bin/{model_id}": "save_model writes the mock's own model file and load_model reads only "
+    "those (any other file is the real server's 'Missing magic number 0x1CED'); without dir, a real server "
+    "answers 500 NullPointerException, the mock 400 with its message",
     "GET /3/Tree": "nodes are numbered as the mock grew them (root 0, children after parents), not as H2O-3 numbers "
     "them; an enum split sends the levels at or below its cut left; without plain_language_rules, or for a model "
     "that is not a Word2Vec/GLM/TargetEncoder model where one is wanted (/3/GetGLMRegPath, /3/Word2Vec*, "

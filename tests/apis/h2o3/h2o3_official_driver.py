@@ -444,6 +444,14 @@ def inspect_models(url: str, csv_path: str) -> dict[str, object]:
         step("tree", tree)
         step("reg_path", lambda: sorted(H2OGeneralizedLinearEstimator.getGLMRegularizationPath(glm)["coefficients"][0]))
         step("download_model", lambda: Path(h2o.download_model(gbm, path=folder)).name)
+
+        def save_and_load() -> list[Any]:
+            saved = h2o.save_model(gbm, path=folder, filename="saved_gbm", force=True)
+            h2o.remove(gbm.model_id)
+            loaded = h2o.load_model(saved)
+            return [Path(saved).name, loaded.model_id, loaded.predict(frame).nrows]
+
+        step("save_and_load", save_and_load)
         step("download_logs", lambda: zipfile.is_zipfile(h2o.download_all_logs(dirname=folder)))
         step("download_pojo", lambda: h2o.download_pojo(gbm, path=folder))
         step("download_mojo", lambda: gbm.download_mojo(path=folder))

@@ -7,7 +7,9 @@ is the same (a GLM's coefficient names, a binomial tree's class)."""
 from __future__ import annotations
 
 import io
+import json
 import re
+import tempfile
 import uuid
 import zipfile
 from pathlib import Path
@@ -139,6 +141,31 @@ def _run(http: httpx.Client, csv_path: Path, tag: str) -> dict[str, tuple[int, A
         if name.startswith("gram") and answer.status_code == 200:
             gram = http.get(f"/3/Frames/{body['destination_frame']['name']}", params={"row_count": 100}).json()
             out[name + "_frame"] = [(c["label"], c["type"], c["data"]) for c in gram["frames"][0]["columns"]]
+    out.update(_save_and_load(http, keys, csv_path))
+    return out
+
+
+def _save_and_load(http: httpx.Client, keys: dict[str, str], csv_path: Path) -> dict[str, Any]:
+    """h2o.save_model's and h2o.load_model's requests, in a folder of the side's own (named DIR in messages)."""
+    folder = tempfile.mkdtemp(prefix="inspect_save_")
+    saved = f"{folder}/models/{keys['gbm']}"
+    asks = {
+        "save": ("GET", f"/99/Models.bin/{keys['gbm']}", {"dir": saved, "force": "true"}),
+        "save_no_force": ("GET", f"/99/Models.bin/{keys['gbm']}", {"dir": saved, "force": "false"}),
+        "save_unknown": ("GET", f"/99/Models.bin/nope_{keys['tag']}", {"dir": f"{folder}/n"}),
+        "save_no_dir": ("GET", f"/99/Models.bin/{keys['gbm']}", {}),
+        "delete": ("DELETE", f"/3/Models/{keys['gbm']}", {}),
+        "load": ("POST", "/99/Models.bin/", {"dir": saved}),
+        "loaded": ("GET", f"/3/Models/{keys['gbm']}", {}),
+        "load_missing": ("POST", "/99/Models.bin/", {"dir": f"{folder}/none"}),
+        "load_not_a_model": ("POST", "/99/Models.bin/", {"dir": str(csv_path)}),
+        "load_no_dir": ("POST", "/99/Models.bin/", {}),
+    }
+    out: dict[str, Any] = {}
+    for name, (method, path, params) in asks.items():
+        answer = http.request(method, path, params=params)
+        text = answer.text.replace(folder, "DIR")
+        out[name] = (answer.status_code, json.loads(text), {"content-type": answer.headers.get("content-type", "")})
     return out
 
 
@@ -268,3 +295,22 @@ def test_a_gram_matrix_is_the_real_one(both: tuple[dict[str, Any], ...], name: s
     for (label, _, real_values), (_, _, mock_values) in zip(real, mock, strict=True):
         assert mock_values == pytest.approx(real_values, rel=1e-9, abs=1e-9), label
     assert both[1][name][1]["destination_frame"]["name"] == both[0][name][1]["destination_frame"]["name"]
+
+
+SAVES = ("save", "save_no_force", "save_unknown", "save_no_dir", "load", "loaded", "load_missing", "load_not_a_model",
+         "load_no_dir")  # fmt: skip
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("name", SAVES)
+def test_a_model_is_saved_and_loaded_as_on_the_real_server(both: tuple[dict[str, Any], ...], name: str) -> None:
+    (real_status, real, _), (mock_status, mock, _) = (side[name] for side in both)
+    assert (real_status, mock_status) == ((500, 400) if name.endswith("no_dir") else (real_status, real_status))
+    assert _schema(mock) == _schema(real)
+    if real_status != 200:
+        assert mock["msg"] == real["msg"]
+        assert mock["exception_type"] == real["exception_type"]
+    elif name.startswith("save"):
+        assert mock == real
+    else:
+        assert [m["model_id"]["name"] for m in mock["models"]] == [m["model_id"]["name"] for m in real["models"]]

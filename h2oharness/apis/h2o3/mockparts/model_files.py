@@ -9,9 +9,11 @@ from pathlib import Path
 from h2oharness.apis.h2o3.mockparts import grid_files, metadata
 from h2oharness.apis.h2o3.mockparts.calls import Call, Reply, find_model
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState
-from h2oharness.apis.h2o3.mockparts.wire import H2O_ILLEGAL, H2OError, bad_request, encode
+from h2oharness.apis.h2o3.mockparts.wire import H2O_ILLEGAL, H2OError, bad_request, encode, precondition
 
 FS_IO = "water.api.FSIOException"
+NPE = "java.lang.NullPointerException"
+NO_PATH = 'Cannot invoke "String.matches(String)" because "path" is null'
 
 
 def export_details(state: H2O3MockState, call: Call) -> Reply:
@@ -79,3 +81,54 @@ def fetch_binary(state: H2O3MockState, call: Call) -> Reply:
         content_type="application/octet-stream",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def export_binary(state: H2O3MockState, call: Call) -> Reply:
+    """GET /99/Models.bin/{model_id}: the model written to the file ``dir`` names (its folders made as needed; the
+    mock's own file, as /3/Models.fetch.bin answers it); with ``force`` false an existing file is a 412."""
+    values = call.values("ModelExportV3")
+    with state.lock:
+        found = find_model(state, call.path_params["model_id"], "model_id")
+        content = grid_files.model_file(found)
+    target = values.get("dir")
+    if not target:
+        raise H2OError(400, NO_PATH, NPE)
+    force = values.get("force", True) is not False
+    path = Path(str(target))
+    if path.exists() and not force:
+        raise precondition(
+            f"Illegal argument: dir of function: exportModel: {FS_IO}: FS IO Failure: \n accessed path : "
+            f"file:{path} msg: File already exists"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    except OSError as exc:
+        raise H2OError(
+            400, f"FS IO Failure: \n accessed path : file:{path} caused by: {path} ({exc.strerror})", FS_IO
+        ) from None
+    body = metadata.skeleton("ModelExportV3")
+    body.update(dir=str(target), force=True, export_cross_validation_predictions=False)
+    return Reply(body)
+
+
+def import_binary(state: H2O3MockState, call: Call) -> Reply:
+    """POST /99/Models.bin/{model_id}: a model the mock saved, read from ``dir`` and held again under its own id
+    (whatever the path names); a missing file is a 412, a file the mock did not write a 400 (no magic number)."""
+    values = call.values("ModelImportV3")
+    target = values.get("dir")
+    if not target:
+        raise H2OError(400, NO_PATH, NPE)
+    path = Path(str(target))
+    if not path.is_file():
+        raise precondition(
+            f"Illegal argument: dir of function: importModel: {FS_IO}: FS IO Failure: \n accessed path : "
+            f"file:{path} msg: File not found"
+        )
+    model = grid_files.read_model(path)
+    with state.lock:
+        state.models[model.id] = model
+        state.trim()
+    body = metadata.skeleton("ModelsV3")
+    body["models"] = [model.body]
+    return Reply(body)
