@@ -27,6 +27,7 @@ from h2oharness.apis.h2o3.mockparts import (
     automl,
     grid_files,
     grids,
+    handlers_export,
     handlers_find,
     handlers_gram,
     handlers_metrics,
@@ -113,6 +114,8 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/Frames/{frame_id}/columns/{column}/summary", columns.column_summary),
     ("DELETE", "/3/Frames/{frame_id}", data.delete_frame),
     ("GET", "/3/Find", handlers_find.find),
+    ("POST", "/3/Frames/{frame_id}/export", handlers_export.export_frame),
+    ("GET", handlers_export.DEPRECATED, handlers_export.export_frame),
     ("GET", "/3/ComputeGram", handlers_gram.compute_gram),
     ("GET", "/3/ModelBuilders", models.model_builders),
     ("GET", "/3/ModelBuilders/{algo}", models.model_builder),
@@ -258,6 +261,9 @@ DEVIATIONS: dict[str, str] = {
     "POST /3/CreateFrame": "at most 2,000,000 values and 100,000 levels, past which the job fails at once (a real "
     "server runs out of memory); string and time columns are not made",
     "GET /3/NetworkTest": "made-up loopback timings",
+    "POST /3/Frames/{frame_id}/export, GET /3/Frames/{frame_id}/export/{path}/overwrite/{force}": "CSV only "
+    "(format parquet is a 400) and never compressed or in parts (compression, num_parts ignored); without a path, "
+    "a real server answers 500 NullPointerException, the mock 400 with its message",
     "GET /3/ComputeGram": "at most 20M multiply-adds (rows x expanded columns squared), past which it is a 400; "
     "string, uuid and time columns are left out",
     "GET /3/Find": "where a real server answers 500 (an unknown frame, a match a lone column cannot hold: "
@@ -316,7 +322,9 @@ def make_app(state: H2O3MockState | None = None) -> Starlette:
     state = state if state is not None else H2O3MockState()
     # routed by method, then path, as H2O-3 does; the most specific route first: POST /3/ModelBuilders/gbm before
     # the GET-only /3/ModelBuilders/{algo}
-    router: Router[Handler] = Router(ROUTES)
+    router: Router[Handler] = Router(r for r in ROUTES if r[1] != handlers_export.DEPRECATED)
+    # its {path} is a file's path, slashes and all, as a real server routes it
+    router.add("GET", handlers_export.DEPRECATED, handlers_export.export_frame, segment=".+")
     wiring = Wiring(
         name="h2o3",
         router=router,
