@@ -137,6 +137,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/Models.java/{model_id}/preview", model_files.pojo_blocked),
     ("GET", "/99/Assembly.java/{assembly_id}/{file_name}", model_files.pojo_blocked),
     ("GET", "/99/Models.mojo/{model_id}", model_files.mojo_blocked),
+    ("GET", "/3/Models/{model_id}/mojo", model_files.mojo_blocked),
     ("GET", "/99/Assembly.fetch_mojo_pipeline/{assembly_id}/{file_name}", model_files.mojo_blocked),
     ("GET", "/3/Tree", inspect.tree),
     ("GET", "/3/GetGLMRegPath", inspect.glm_regularization_path),

@@ -66,6 +66,7 @@ REQUESTS: dict[str, tuple[str, dict[str, str]]] = {
     "pojo_preview": ("/3/Models.java/{gbm}/preview", {}),
     "pojo_unknown": ("/3/Models.java/nope_{tag}", {}),
     "mojo": ("/99/Models.mojo/{gbm}", {}),
+    "mojo_download": ("/3/Models/{gbm}/mojo", {}),
     "assembly_java": ("/99/Assembly.java/nope_{tag}/x.java", {}),
     "assembly_mojo": ("/99/Assembly.fetch_mojo_pipeline/nope_{tag}/x.mojo", {}),
     "binary": ("/3/Models.fetch.bin/{gbm}", {}),

@@ -64,7 +64,8 @@ def pojo_blocked(state: H2O3MockState, call: Call) -> Reply:
 
 
 def mojo_blocked(state: H2O3MockState, call: Call) -> Reply:
-    """GET /99/Models.mojo/{model_id}, /99/Assembly.fetch_mojo_pipeline/...: 412, MOJO export is blocked."""
+    """GET /99/Models.mojo/{model_id}, /3/Models/{model_id}/mojo, /99/Assembly.fetch_mojo_pipeline/...: 412, MOJO
+    export is blocked."""
     raise H2OError(412, SECURE_REQUIRED.format(what="MOJO export"), H2O_ILLEGAL)
 
 
