@@ -89,9 +89,10 @@ class Router(Generic[T]):
         """Every route, the most specific first (in the order added among equals)."""
         return tuple(self._routes)
 
-    def add(self, method: str, template: str, target: T) -> Route[T]:
-        """Register ``target`` for ``method`` on ``template``."""
-        regex = compile_template(template, self.segment)
+    def add(self, method: str, template: str, target: T, *, segment: str | None = None) -> Route[T]:
+        """Register ``target`` for ``method`` on ``template``; ``segment`` replaces the router's own rule for its
+        parameters (e.g. ``.+`` for a parameter that holds slashes)."""
+        regex = compile_template(template, segment or self.segment)
         route = Route(method.upper(), template, target, regex, literal_segments(template))
         at = len(self._routes)
         while at > 0 and self._routes[at - 1].specificity < route.specificity:

@@ -23,13 +23,25 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.responses import Response
 
-from h2oharness.apis.h2o3.mockparts import automl, grid_files, grids, handlers_metrics, model_files, routes
+from h2oharness.apis.h2o3.mockparts import (
+    automl,
+    grid_files,
+    grids,
+    handlers_export,
+    handlers_find,
+    handlers_gram,
+    handlers_metrics,
+    model_files,
+    routes,
+)
 from h2oharness.apis.h2o3.mockparts import handlers_columns as columns
 from h2oharness.apis.h2o3.mockparts import handlers_data as data
 from h2oharness.apis.h2o3.mockparts import handlers_info as info
+from h2oharness.apis.h2o3.mockparts import handlers_inspect as inspect
 from h2oharness.apis.h2o3.mockparts import handlers_meters as meters
 from h2oharness.apis.h2o3.mockparts import handlers_misc as misc
 from h2oharness.apis.h2o3.mockparts import handlers_models as models
+from h2oharness.apis.h2o3.mockparts import handlers_node as node
 from h2oharness.apis.h2o3.mockparts import handlers_v4 as v4
 from h2oharness.apis.h2o3.mockparts.builders import ALGOS
 from h2oharness.apis.h2o3.mockparts.calls import Call, Reply
@@ -72,6 +84,14 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/WaterMeterIo/{nodeidx}", meters.water_meter_io),
     ("GET", "/3/WaterMeterCpuTicks/{nodeidx}", meters.water_meter_cpu_ticks),
     ("GET", "/3/KillMinus3", meters.kill_minus3),
+    ("GET", "/3/Timeline", node.timeline),
+    ("GET", "/3/JStack", node.jstack),
+    ("GET", "/3/Profiler", node.profiler),
+    ("GET", "/3/Logs/nodes/{nodeidx}/files/{name}", node.logs),
+    # not in the route table: h2o-py's download_all_logs asks them
+    ("GET", "/3/Logs/download", node.logs_download),
+    ("GET", "/3/Logs/download/{container}", node.logs_download),
+    ("GET", "/99/Sample", data.cloud),
     ("GET", "/3/Metadata/endpoints", data.metadata_endpoints),
     ("GET", "/3/Metadata/endpoints/{path}", data.metadata_endpoint),
     ("GET", "/3/Metadata/schemas", data.metadata_schemas),
@@ -93,6 +113,10 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/Frames/{frame_id}/columns/{column}/domain", columns.column_domain),
     ("GET", "/3/Frames/{frame_id}/columns/{column}/summary", columns.column_summary),
     ("DELETE", "/3/Frames/{frame_id}", data.delete_frame),
+    ("GET", "/3/Find", handlers_find.find),
+    ("POST", "/3/Frames/{frame_id}/export", handlers_export.export_frame),
+    ("GET", handlers_export.DEPRECATED, handlers_export.export_frame),
+    ("GET", "/3/ComputeGram", handlers_gram.compute_gram),
     ("GET", "/3/ModelBuilders", models.model_builders),
     ("GET", "/3/ModelBuilders/{algo}", models.model_builder),
     *(("POST", f"/3/ModelBuilders/{algo}", models.build) for algo in ALGOS),
@@ -104,6 +128,23 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/99/Models/{model_id}", models.model),
     ("DELETE", "/3/Models/{model_id}", models.delete_model),
     ("GET", "/99/Models/{model_id}/json", model_files.export_details),
+    ("GET", "/3/Models.fetch.bin/{model_id}", model_files.fetch_binary),
+    ("GET", "/99/Models.bin/{model_id}", model_files.export_binary),
+    ("POST", "/99/Models.bin/{model_id}", model_files.import_binary),
+    # h2o-py's load_model names no model: the template with an empty model_id
+    ("POST", "/99/Models.bin/", model_files.import_binary),
+    ("GET", "/3/Models.java/{model_id}", model_files.pojo_blocked),
+    ("GET", "/3/Models.java/{model_id}/preview", model_files.pojo_blocked),
+    ("GET", "/99/Assembly.java/{assembly_id}/{file_name}", model_files.pojo_blocked),
+    ("GET", "/99/Models.mojo/{model_id}", model_files.mojo_blocked),
+    ("GET", "/3/Models/{model_id}/mojo", model_files.mojo_blocked),
+    ("GET", "/99/Assembly.fetch_mojo_pipeline/{assembly_id}/{file_name}", model_files.mojo_blocked),
+    ("GET", "/3/Tree", inspect.tree),
+    ("GET", "/3/GetGLMRegPath", inspect.glm_regularization_path),
+    ("GET", "/3/Word2VecSynonyms", inspect.word2vec_synonyms),
+    ("GET", "/3/Word2VecTransform", inspect.word2vec_transform),
+    ("GET", "/3/TargetEncoderTransform", inspect.target_encoder_transform),
+    ("GET", "/3/PartialDependence/{name}", inspect.partial_dependence),
     ("GET", "/4/modelsinfo", v4.models_info),
     ("GET", "/4/jobs/{job_id}", v4.job),
     ("GET", "/3/Jobs", models.jobs_list),
@@ -221,6 +262,28 @@ DEVIATIONS: dict[str, str] = {
     "POST /3/CreateFrame": "at most 2,000,000 values and 100,000 levels, past which the job fails at once (a real "
     "server runs out of memory); string and time columns are not made",
     "GET /3/NetworkTest": "made-up loopback timings",
+    "POST /3/Frames/{frame_id}/export, GET /3/Frames/{frame_id}/export/{path}/overwrite/{force}": "CSV only "
+    "(format parquet is a 400) and never compressed or in parts (compression, num_parts ignored); without a path, "
+    "a real server answers 500 NullPointerException, the mock 400 with its message",
+    "GET /3/ComputeGram": "at most 20M multiply-adds (rows x expanded columns squared), past which it is a 400; "
+    "string, uuid and time columns are left out",
+    "GET /3/Find": "where a real server answers 500 (an unknown frame, a match a lone column cannot hold: "
+    "NullPointerException) the mock answers 400 with the same message; a string, uuid or time column is a 400 "
+    "(real: H2O.unimpl)",
+    "GET /3/Timeline, /3/JStack, /3/Profiler": "made-up events, threads and stacks of a resting node, in the real "
+    "shapes",
+    "GET /3/Logs/nodes/{nodeidx}/files/{name}": "the mock's logs hold one line (its start) in info, stdout and "
+    "stderr; a name the real server does not know is a 400 with its message (real: 500 'GetLogTask failed')",
+    "GET /3/Models.fetch.bin/{model_id}": "the body is the mock's own model file (what its Grid.bin export writes), "
+    "not Java's binary",
+    "GET/POST /99/Models.bin/{model_id}": "save_model writes the mock's own model file and load_model reads only "
+    "those (any other file is the real server's 'Missing magic number 0x1CED'); without dir, a real server "
+    "answers 500 NullPointerException, the mock 400 with its message",
+    "GET /3/Tree": "nodes are numbered as the mock grew them (root 0, children after parents), not as H2O-3 numbers "
+    "them; an enum split sends the levels at or below its cut left; without plain_language_rules, or for a model "
+    "that is not a Word2Vec/GLM/TargetEncoder model where one is wanted (/3/GetGLMRegPath, /3/Word2Vec*, "
+    "/3/TargetEncoderTransform), a real server answers 500 (NullPointerException, ClassCastException), the mock 400 "
+    "with the same message",
     "GET /99/Models/{model_id}/json": "without dir, or where the file cannot be written (or exists and force is "
     "false), a real server answers 500 (NullPointerException, FSIOException), the mock 400 with the same message",
     "GET /3/WaterMeterIo/{nodeidx}, /3/WaterMeterCpuTicks/{nodeidx}": "a node index other than 0 is a 404 with the "
@@ -260,7 +323,9 @@ def make_app(state: H2O3MockState | None = None) -> Starlette:
     state = state if state is not None else H2O3MockState()
     # routed by method, then path, as H2O-3 does; the most specific route first: POST /3/ModelBuilders/gbm before
     # the GET-only /3/ModelBuilders/{algo}
-    router: Router[Handler] = Router(ROUTES)
+    router: Router[Handler] = Router(r for r in ROUTES if r[1] != handlers_export.DEPRECATED)
+    # its {path} is a file's path, slashes and all, as a real server routes it
+    router.add("GET", handlers_export.DEPRECATED, handlers_export.export_frame, segment=".+")
     wiring = Wiring(
         name="h2o3",
         router=router,

@@ -22,7 +22,10 @@ import io
 import json
 import os
 import sys
+import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 # module-level functions left out of ``introspect``: they start, stop or leave the session, or write files
@@ -420,6 +423,41 @@ def grid(url: str, csv_path: str) -> dict[str, object]:
     return steps
 
 
+def inspect_models(url: str, csv_path: str) -> dict[str, object]:
+    """A GBM's first tree (H2OTree), a GLM's regularization path, the model and log downloads, and the POJO and
+    MOJO downloads an OSS server refuses."""
+    with _session(url) as (h2o, steps, step):
+        from h2o.estimators import H2OGeneralizedLinearEstimator, H2OGradientBoostingEstimator
+        from h2o.tree import H2OTree
+
+        frame = h2o.import_file(csv_path)
+        gbm = H2OGradientBoostingEstimator(ntrees=3, seed=1, model_id="inspect_gbm")
+        gbm.train(y="label", training_frame=frame)
+        glm = H2OGeneralizedLinearEstimator(model_id="inspect_glm")
+        glm.train(y="label", training_frame=frame)
+        folder = tempfile.mkdtemp()
+
+        def tree() -> list[Any]:
+            first = H2OTree(gbm, 0)
+            return [first.tree_class, type(first.root_node).__name__, len(first) == len(first.predictions)]
+
+        step("tree", tree)
+        step("reg_path", lambda: sorted(H2OGeneralizedLinearEstimator.getGLMRegularizationPath(glm)["coefficients"][0]))
+        step("download_model", lambda: Path(h2o.download_model(gbm, path=folder)).name)
+
+        def save_and_load() -> list[Any]:
+            saved = h2o.save_model(gbm, path=folder, filename="saved_gbm", force=True)
+            h2o.remove(gbm.model_id)
+            loaded = h2o.load_model(saved)
+            return [Path(saved).name, loaded.model_id, loaded.predict(frame).nrows]
+
+        step("save_and_load", save_and_load)
+        step("download_logs", lambda: zipfile.is_zipfile(h2o.download_all_logs(dirname=folder)))
+        step("download_pojo", lambda: h2o.download_pojo(gbm, path=folder))
+        step("download_mojo", lambda: gbm.download_mojo(path=folder))
+        return steps
+
+
 def _member(obj: Any, name: str) -> Any:
     value = getattr(obj, name)
     return (
@@ -433,6 +471,7 @@ if __name__ == "__main__":
     mode = sys.argv[3] if len(sys.argv) > 3 else "import"
     modes = {
         "introspect": introspect, "wide": wide, "frames": frames, "explain": explain, "reshape": reshape, "grid": grid,
+        "inspect": inspect_models,
     }  # fmt: skip
     result = modes[mode](sys.argv[1], sys.argv[2]) if mode in modes else main(sys.argv[1], sys.argv[2], mode)
     print(json.dumps(result), flush=True)

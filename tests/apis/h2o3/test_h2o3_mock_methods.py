@@ -130,7 +130,7 @@ def test_head_is_documented_for_the_cloud_only(http: httpx.Client) -> None:
 
 def test_a_documented_method_the_mock_does_not_implement_is_404(http: httpx.Client) -> None:
     """Routed, so not a 405: the mock does not implement it (GET via {category}, POST via {category} too)."""
-    h2o_error(http.get("/3/Timeline"), 404, "the mock does not implement /3/Timeline")
+    h2o_error(http.get("/99/Rapids/help"), 404, "the mock does not implement /99/Rapids/help")
     h2o_error(http.post("/3/ModelBuilders/xgboost"), 404, "the mock does not implement")
     # /3/NodePersistentStorage/configured is GET only, but POST /3/NodePersistentStorage/{category} takes it
     assert http.options("/3/NodePersistentStorage/configured").headers["allow"] == "GET"

@@ -324,3 +324,26 @@ def test_h2o_py_runs_grid_searches(url: str, state: H2O3MockState, drive: Drive,
         '{"strategy": RandomDiscrete,"max_models": 2,"seed": 1}'
     )
     assert state.internal_errors == []
+
+
+def test_h2o_py_reads_trees_and_paths_and_downloads_as_from_an_oss_server(
+    url: str, state: H2O3MockState, drive: Drive, train_csv: Path
+) -> None:
+    """H2OTree walks a GBM's tree, getGLMRegularizationPath reads a GLM's path, download_model and
+    download_all_logs write their files, save_model and load_model bring a removed model back, and download_pojo /
+    download_mojo fail with the client's own message for the 412 a real OSS 3.46.0.12 answers."""
+    steps = drive(url, str(train_csv), "inspect", timeout=240, env=NO_TELEMETRY)
+    value = {name: result for name, (_, result) in steps.items()}
+    assert {name: status for name, (status, _) in steps.items()} == {
+        "tree": "ok", "reg_path": "ok", "download_model": "ok", "save_and_load": "ok", "download_logs": "ok",
+        "download_pojo": "failed",
+        "download_mojo": "failed",
+    }  # fmt: skip
+    assert value["tree"] == ["no", "H2OSplitNode", True]
+    assert value["reg_path"] == sorted(["color.blue", "color.green", "color.red", "x1", "x2", "size", "Intercept"])
+    assert value["download_model"] == "inspect_gbm"
+    assert value["save_and_load"] == ["saved_gbm", "inspect_gbm", 200]
+    assert value["download_logs"] is True
+    assert value["download_pojo"] == "H2OValueError: POJO download requires H2O-3 Secure. Contact enterprise@h2o.ai"
+    assert value["download_mojo"] == "H2OValueError: MOJO export requires H2O-3 Secure. Contact enterprise@h2o.ai"
+    assert state.internal_errors == []

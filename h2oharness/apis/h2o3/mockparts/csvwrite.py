@@ -29,8 +29,12 @@ def _cell(col: Column, row: int, escape_quotes: bool) -> str:
     return number_text(col.numbers[row], col.type == "int")
 
 
-def frame_csv(frame: Frame, escape_quotes: bool = False) -> str:
-    """The whole frame as CSV text, one header line of quoted names, then a line per row."""
-    lines = [",".join(_quote(c.name, escape_quotes) for c in frame.columns)]
-    lines.extend(",".join(_cell(c, r, escape_quotes) for c in frame.columns) for r in range(frame.rows))
+def frame_csv(
+    frame: Frame, escape_quotes: bool = False, *, separator: str = ",", header: bool = True, quote_header: bool = True
+) -> str:
+    """The whole frame as CSV text, one header line of (quoted) names unless ``header`` is false, then a line per
+    row, the fields joined by ``separator``."""
+    names = [_quote(c.name, escape_quotes) if quote_header else c.name for c in frame.columns]
+    lines = [separator.join(names)] if header else []
+    lines.extend(separator.join(_cell(c, r, escape_quotes) for c in frame.columns) for r in range(frame.rows))
     return "\n".join(lines) + "\n"

@@ -123,6 +123,20 @@ def _grid_from(record: Any) -> Grid:
     return Grid(**fields)
 
 
+def model_file(model: Model) -> bytes:
+    """A model as the mock writes it to a file (and answers it from /3/Models.fetch.bin)."""
+    return (MAGIC + json.dumps(_model_record(model))).encode()
+
+
+def read_model(path: Path) -> Model:
+    """A model from a file the mock wrote; a real server's refusal (400) for a missing file or any other."""
+    record = _read(path)
+    try:
+        return _model_from(record)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise bad_request(f"the mock cannot read the model file {path}: {type(exc).__name__} {exc}") from None
+
+
 def _model_record(model: Model) -> JSONDict:
     return {"kind": "model", "model": {n: getattr(model, n) for n in MODEL_FIELDS}, "fitted": _encode(model.fitted)}
 

@@ -1,16 +1,19 @@
-"""GET /99/Models/{model_id}/json: a model's details (its /3/Models rendering) written to a file, as a real
-3.46.0.12 writes them (a GET that writes: h2o-py's save_model_details)."""
+"""A model's files: GET /99/Models/{model_id}/json (its details written to a file, as a real 3.46.0.12 writes them:
+a GET that writes, h2o-py's save_model_details), /3/Models.fetch.bin (its binary), and the POJO and MOJO downloads
+a real OSS build refuses."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from h2oharness.apis.h2o3.mockparts import metadata
+from h2oharness.apis.h2o3.mockparts import grid_files, metadata
 from h2oharness.apis.h2o3.mockparts.calls import Call, Reply, find_model
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState
-from h2oharness.apis.h2o3.mockparts.wire import H2OError, bad_request, encode
+from h2oharness.apis.h2o3.mockparts.wire import H2O_ILLEGAL, H2OError, bad_request, encode, precondition
 
 FS_IO = "water.api.FSIOException"
+NPE = "java.lang.NullPointerException"
+NO_PATH = 'Cannot invoke "String.matches(String)" because "path" is null'
 
 
 def export_details(state: H2O3MockState, call: Call) -> Reply:
@@ -42,3 +45,91 @@ def export_details(state: H2O3MockState, call: Call) -> Reply:
 def _details(model: dict[str, object]) -> dict[str, object]:
     # the file holds the model's schema without the request-side _exclude_fields
     return {k: v for k, v in model.items() if k != "_exclude_fields"}
+
+
+# what a real 3.46.0.12 (an H2O-3 OSS build) answers every POJO and MOJO download with, before it looks at the key
+SECURE_REQUIRED = (
+    "H2O-3 SECURE REQUIRED - {what} is blocked. {what} is a production capability available only in H2O-3 Secure, "
+    "the commercially supported tier of H2O-3. You are running self-managed H2O-3 OSS. You must upgrade to H2O-3 "
+    "Secure for Hadoop and Kubernetes enterprise packages, audit-supporting capabilities (SOC 2, ISO 27001, ISO "
+    "42001), commercial CVE patching and long-term support, and premium support with SLAs. If you need MOJO, we "
+    "provide a free license for non-commercial use. See h2o.ai/h2o-3/oss-vs-secure to compare the two tiers. Request "
+    "a license or upgrade at enterprise@h2o.ai"
+)
+
+
+def pojo_blocked(state: H2O3MockState, call: Call) -> Reply:
+    """GET /3/Models.java/{model_id}(/preview), /99/Assembly.java/...: 412, POJO download is blocked."""
+    raise H2OError(412, SECURE_REQUIRED.format(what="POJO download"), H2O_ILLEGAL)
+
+
+def mojo_blocked(state: H2O3MockState, call: Call) -> Reply:
+    """GET /99/Models.mojo/{model_id}, /3/Models/{model_id}/mojo, /99/Assembly.fetch_mojo_pipeline/...: 412, MOJO
+    export is blocked."""
+    raise H2OError(412, SECURE_REQUIRED.format(what="MOJO export"), H2O_ILLEGAL)
+
+
+def fetch_binary(state: H2O3MockState, call: Call) -> Reply:
+    """GET /3/Models.fetch.bin/{model_id}: the model's file as an attachment named after the model (the mock's own
+    file, which the mock's Grid.bin import reads; a real server sends Java's binary, which opens with 0x1CED)."""
+    call.values("ModelsV3")
+    name = call.path_params["model_id"]
+    with state.lock:
+        found = find_model(state, name)
+        content = grid_files.model_file(found)
+    return Reply(
+        content,
+        content_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def export_binary(state: H2O3MockState, call: Call) -> Reply:
+    """GET /99/Models.bin/{model_id}: the model written to the file ``dir`` names (its folders made as needed; the
+    mock's own file, as /3/Models.fetch.bin answers it); with ``force`` false an existing file is a 412."""
+    values = call.values("ModelExportV3")
+    with state.lock:
+        found = find_model(state, call.path_params["model_id"], "model_id")
+        content = grid_files.model_file(found)
+    target = values.get("dir")
+    if not target:
+        raise H2OError(400, NO_PATH, NPE)
+    force = values.get("force", True) is not False
+    path = Path(str(target))
+    if path.exists() and not force:
+        raise precondition(
+            f"Illegal argument: dir of function: exportModel: {FS_IO}: FS IO Failure: \n accessed path : "
+            f"file:{path} msg: File already exists"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    except OSError as exc:
+        raise H2OError(
+            400, f"FS IO Failure: \n accessed path : file:{path} caused by: {path} ({exc.strerror})", FS_IO
+        ) from None
+    body = metadata.skeleton("ModelExportV3")
+    body.update(dir=str(target), force=True, export_cross_validation_predictions=False)
+    return Reply(body)
+
+
+def import_binary(state: H2O3MockState, call: Call) -> Reply:
+    """POST /99/Models.bin/{model_id}: a model the mock saved, read from ``dir`` and held again under its own id
+    (whatever the path names); a missing file is a 412, a file the mock did not write a 400 (no magic number)."""
+    values = call.values("ModelImportV3")
+    target = values.get("dir")
+    if not target:
+        raise H2OError(400, NO_PATH, NPE)
+    path = Path(str(target))
+    if not path.is_file():
+        raise precondition(
+            f"Illegal argument: dir of function: importModel: {FS_IO}: FS IO Failure: \n accessed path : "
+            f"file:{path} msg: File not found"
+        )
+    model = grid_files.read_model(path)
+    with state.lock:
+        state.models[model.id] = model
+        state.trim()
+    body = metadata.skeleton("ModelsV3")
+    body["models"] = [model.body]
+    return Reply(body)
