@@ -214,11 +214,36 @@ def test_a_run_names_the_known_findings_it_no_longer_saw_on_the_operations_it_te
         + "- {check: ST101, operations: ['GET /3/Fixed', 'GET /3/A'], reason: r}\n"
     )
     _finish(tmp_path, 1, root=tmp_path / "suite")
-    lines = [line for line in capsys.readouterr().out.splitlines() if "known findings not seen" in line]
+    lines = [line for line in capsys.readouterr().out.splitlines() if "not seen on the operations" in line]
     assert lines == [
-        "h2o3: known findings not seen on the operations this run tested (fixed, or not drawn this time): "
-        f"ST101 GET /3/Fixed; `h2oharness baseline --from {tmp_path} --api h2o3` drops them"
+        "h2o3: 1 known finding not seen on the operations this run tested (fixed, or not drawn this time): "
+        f"ST101 GET /3/Fixed; `h2oharness baseline --from {tmp_path} --api h2o3` drops them, naming each"
     ]
+
+
+def test_the_known_findings_a_run_no_longer_saw_are_named_once_each_and_a_long_list_is_cut(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # after a sweep, a default run on a real server listed 140 of them, each entry of one check and operation under
+    # two matches twice, in one line
+    from h2oharness.cli import _finish
+
+    report = Conformance.from_json(_report(tmp_path).read_text())
+    fixed = tuple(OperationResult("GET", f"/3/Fixed{n}", "passed", 3) for n in range(12))
+    h2o3 = dataclasses.replace(report.apis[0], operations=(*report.apis[0].operations, *fixed))
+    (tmp_path / "conformance.json").write_text(dataclasses.replace(report, apis=(h2o3, report.apis[1])).to_json())
+    known = tmp_path / "suite" / "contracts" / "h2o3" / "known_findings.yaml"
+    known.parent.mkdir(parents=True)
+    entries = [f"- {{check: ST101, operations: ['GET /3/Fixed{n}'], match: m{n}, reason: r}}\n" for n in range(12)]
+    twice = "- {check: ST101, operations: ['GET /3/Fixed0'], match: other, reason: r}\n"
+    known.write_text("".join(entries) + twice)
+    _finish(tmp_path, 1, root=tmp_path / "suite")
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if "not seen on the operations" in line]
+    named = ", ".join(f"ST101 GET /3/Fixed{n}" for n in range(8))
+    assert line == (
+        "h2o3: 12 known findings not seen on the operations this run tested (fixed, or not drawn this time): "
+        f"{named} and 4 more; `h2oharness baseline --from {tmp_path} --api h2o3` drops them, naming each"
+    )
 
 
 @pytest.mark.parametrize(
