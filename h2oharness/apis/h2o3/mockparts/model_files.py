@@ -30,15 +30,21 @@ def export_details(state: H2O3MockState, call: Call) -> Reply:
     path = Path(str(target))
     if path.exists() and not force:
         raise H2OError(400, f"FS IO Failure: \n accessed path : file:{path} msg: File already exists", FS_IO)
+    return _written(path, encode(_details(found.body)), str(target))
+
+
+def _written(path: Path, content: bytes, target: str) -> Reply:
+    """Write a model's file where ``dir`` says (its folders made as needed) and answer ModelExportV3; a failed write
+    is the real server's FS IO failure (a 500 there, 400 here)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(encode(_details(found.body)))
+        path.write_bytes(content)
     except OSError as exc:
         raise H2OError(
             400, f"FS IO Failure: \n accessed path : file:{path} caused by: {path} ({exc.strerror})", FS_IO
         ) from None
     body = metadata.skeleton("ModelExportV3")
-    body.update(dir=str(target), force=True, export_cross_validation_predictions=False)
+    body.update(dir=target, force=True, export_cross_validation_predictions=False)
     return Reply(body)
 
 
@@ -101,16 +107,7 @@ def export_binary(state: H2O3MockState, call: Call) -> Reply:
             f"Illegal argument: dir of function: exportModel: {FS_IO}: FS IO Failure: \n accessed path : "
             f"file:{path} msg: File already exists"
         )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-    except OSError as exc:
-        raise H2OError(
-            400, f"FS IO Failure: \n accessed path : file:{path} caused by: {path} ({exc.strerror})", FS_IO
-        ) from None
-    body = metadata.skeleton("ModelExportV3")
-    body.update(dir=str(target), force=True, export_cross_validation_predictions=False)
-    return Reply(body)
+    return _written(path, content, str(target))
 
 
 def import_binary(state: H2O3MockState, call: Call) -> Reply:
