@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -60,3 +61,30 @@ def every_call_in_turn(tmp_path: Path) -> Callable[..., Path]:
         return suite
 
     return make
+
+
+@pytest.fixture
+def contract_answers(pytester: pytest.Pytester, tmp_path: Path) -> Callable[..., dict[str, set[str]]]:
+    """Run one API's contract test in process (``slug``, pytest's arguments; ``operation``: that one's test only),
+    assert it ran ``passed`` tests and nothing else, and return the status codes each operation's valid requests got
+    (``answers``), by path."""
+
+    def run(slug: str, *args: str, passed: int = 1, operation: str = "") -> dict[str, set[str]]:
+        # under contracts/<slug>/: the report counts a test file's operations as the API its folder names
+        folder = pytester.mkdir("contracts").joinpath(slug)
+        folder.mkdir()
+        # a basename of its own: xdist workers running other in-process copies clash on module names
+        test = folder / f"test_{slug}_answers_{pytester.path.name}.py"
+        test.write_text(
+            "from pathlib import Path\n"
+            "from h2oharness.pytest_plugin.contract import contract_tests\n"
+            f"test_{slug}_contract, _ = contract_tests({slug!r}, Path({str(ROOT / 'contracts' / slug)!r}))\n"
+        )
+        reports = tmp_path / "reports"
+        flags = ["-p", "no:xdist", "-p", "no:cacheprovider", "--harness-report-dir", str(reports)]
+        chosen = [f"{test}::test_{slug}_contract[{operation}]"] if operation else []
+        pytester.runpytest_inprocess(*flags, *args, *chosen).assert_outcomes(passed=passed)
+        (api,) = json.loads((reports / "conformance.json").read_text())["apis"]
+        return {operation["path"]: set(operation["answers"]) for operation in api["operations"]}
+
+    return run

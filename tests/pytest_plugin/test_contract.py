@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -68,24 +68,10 @@ def test_a_stream_s_answer_is_checked_line_by_line_only_where_the_contract_marks
 
 
 def test_a_default_run_feeds_real_ids_so_an_id_taking_operation_reaches_its_success_answer(
-    pytester: pytest.Pytester, tmp_path: Path
+    contract_answers: Callable[..., dict[str, set[str]]],
 ) -> None:
     # only sweeps were fed: every valid request to a dataset's versions named a drawn id and "conformed" on its 404
-    folder = pytester.mkdir("contracts").joinpath("coreplexml")  # the report names the API after the folder
-    folder.mkdir()
-    (folder / "test_cpx_default_feed.py").write_text(
-        "from pathlib import Path\n"
-        "from h2oharness.pytest_plugin.contract import contract_tests\n"
-        f"test_coreplexml_contract, _ = contract_tests('coreplexml', Path({str(CONTRACTS.parent / 'coreplexml')!r}))\n"
-    )
-    reports = tmp_path / "reports"
-    result = pytester.runpytest_inprocess(
-        "-p", "no:xdist", "-p", "no:cacheprovider", "--harness-max-examples", "5",
-        "--harness-report-dir", str(reports), "-k", "versions",
-    )  # fmt: skip
-    result.assert_outcomes(passed=1)
-    (api,) = json.loads((reports / "conformance.json").read_text())["apis"]
-    answers = {operation["path"]: set(operation["answers"]) for operation in api["operations"]}
+    answers = contract_answers("coreplexml", "--harness-max-examples", "5", "-k", "versions")
     # the fed draws reached the dataset, the drawn ones its 404
     assert answers == {"/api/datasets/{dataset_id}/versions": {"200", "404"}}
 

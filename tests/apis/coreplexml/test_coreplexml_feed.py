@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,7 +15,8 @@ from h2oharness.mocks.clock import ManualClock
 from h2oharness.mocks.serve import serve
 from h2oharness.targets import Target
 
-CONTRACTS = Path(__file__).resolve().parents[3] / "contracts" / "coreplexml"
+#: the ``contract_answers`` fixture (tests/conftest.py)
+ContractAnswers = Callable[..., dict[str, set[str]]]
 IDS = SweepIds(
     project="p", dataset="d", version="v", experiment="e", model="m", deployment="dep", studio_session="ss",
     scenario="sc", member="mem", report="r", policy="pol", privacy_session="ps", privacy_job="pj",
@@ -197,49 +197,18 @@ def test_a_deactivated_deployment_is_made_again(http: httpx.Client) -> None:
     assert http.get(f"/api/mlops/deployments/{feed.keys.deployment}").json()["status"] != "inactive"
 
 
-def test_a_sweep_reaches_the_success_answer_of_an_id_taking_operation(
-    pytester: pytest.Pytester, tmp_path: Path
-) -> None:
+def test_a_sweep_reaches_the_success_answer_of_an_id_taking_operation(contract_answers: ContractAnswers) -> None:
     """Before the feed, every valid request to a model's parameters or an upload got the 404 of an unknown id."""
-    # under contracts/coreplexml/: the report counts a test file's operations as the API its folder names
-    folder = pytester.mkdir("contracts").joinpath("coreplexml")
-    folder.mkdir()
-    (folder / "test_cpx_feed_sweep.py").write_text(
-        "from pathlib import Path\n"
-        "from h2oharness.pytest_plugin.contract import contract_tests\n"
-        f"test_coreplexml_contract, _ = contract_tests('coreplexml', Path({str(CONTRACTS)!r}))\n"
-    )
-    reports = tmp_path / "reports"
-    result = pytester.runpytest_inprocess(
-        "-p", "no:xdist", "-p", "no:cacheprovider", "--harness-all-operations", "--harness-max-examples", "5",
-        "--harness-report-dir", str(reports), "-k", "models and parameters or upload",
-    )  # fmt: skip
+    options = ["--harness-all-operations", "--harness-max-examples", "5", "-k", "models and parameters or upload"]
     # the upload is multipart: schemathesis judged it again once its project_id changed, called it negative for
     # its file part (bytes), and its 201 a schema-violating request accepted
-    result.assert_outcomes(passed=2)
-    report = json.loads((reports / "conformance.json").read_text())
-    (api,) = report["apis"]
-    answers = {operation["path"]: set(operation["answers"]) for operation in api["operations"]}
+    answers = contract_answers("coreplexml", *options, passed=2)
     # the fed cases reached the model and the project, the drawn ones their 404
     assert answers == {"/api/models/{model_id}/parameters": {"200", "404"}, "/api/datasets/upload": {"201", "404"}}
 
 
-def test_a_sweep_checks_the_201_of_a_new_experiment(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_a_sweep_checks_the_201_of_a_new_experiment(contract_answers: ContractAnswers) -> None:
     """Before the feed filled them, every new experiment's valid request got the 404 of an unknown project."""
-    folder = pytester.mkdir("contracts").joinpath("coreplexml")
-    folder.mkdir()
-    test = folder / "test_cpx_feed_create.py"
-    test.write_text(
-        "from pathlib import Path\n"
-        "from h2oharness.pytest_plugin.contract import contract_tests\n"
-        f"test_coreplexml_contract, _ = contract_tests('coreplexml', Path({str(CONTRACTS)!r}))\n"
-    )
-    reports = tmp_path / "reports"
-    result = pytester.runpytest_inprocess(
-        "-p", "no:xdist", "-p", "no:cacheprovider", "--harness-all-operations", "--harness-max-examples", "5",
-        "--harness-report-dir", str(reports), f"{test}::test_coreplexml_contract[POST /api/experiments]",
-    )  # fmt: skip
-    result.assert_outcomes(passed=1)
-    (api,) = json.loads((reports / "conformance.json").read_text())["apis"]
-    (operation,) = api["operations"]
-    assert set(operation["answers"]) == {"201", "404"}
+    options = ["--harness-all-operations", "--harness-max-examples", "5"]
+    answers = contract_answers("coreplexml", *options, operation="POST /api/experiments")
+    assert answers == {"/api/experiments": {"201", "404"}}
