@@ -32,6 +32,7 @@ from h2oharness.apis.h2o3.mockparts import (
     handlers_gram,
     handlers_metrics,
     model_files,
+    partial_dependence,
     routes,
 )
 from h2oharness.apis.h2o3.mockparts import handlers_columns as columns
@@ -144,7 +145,8 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/Word2VecSynonyms", inspect.word2vec_synonyms),
     ("GET", "/3/Word2VecTransform", inspect.word2vec_transform),
     ("GET", "/3/TargetEncoderTransform", inspect.target_encoder_transform),
-    ("GET", "/3/PartialDependence/{name}", inspect.partial_dependence),
+    ("POST", "/3/PartialDependence/", partial_dependence.start),
+    ("GET", "/3/PartialDependence/{name}", partial_dependence.fetch),
     ("GET", "/4/modelsinfo", v4.models_info),
     ("GET", "/4/jobs/{job_id}", v4.job),
     ("GET", "/3/Jobs", models.jobs_list),
@@ -290,6 +292,12 @@ DEVIATIONS: dict[str, str] = {
     "message of a real server's 500 (ArrayIndexOutOfBoundsException); the counts and ticks are made up",
     "GET /3/SteamMetrics": "idle_millis counts from the last job's end (0 while one runs) or the mock's start; a real "
     "server also restarts it on a Rapids call or a DKV removal",
+    "POST /3/PartialDependence/": "computed inside the request with the mock's own models (so other numbers than a "
+    "real model's, but the same grid of each column); without a model or frame, for a column or frame it does not "
+    "hold, a real server answers 500 NullPointerException, the mock 400 with its message; a row_index past the "
+    "frame's last row is a 400 (real: reads some row), as is a string, uuid column or more than 2M rows scored "
+    "(rows x grid points); without cols, a GLM's columns are those of its coefficients in order of importance "
+    "(real: also lists the response, last)",
     "GET /3/NodePersistentStorage/...": "the mock keeps no store (Flow's notebooks): every category is empty",
     "predict_contributions": "the mock's contributions are Saabas' (each split's change of node value credited to "
     "its feature), not TreeSHAP: they add up with BiasTerm to the raw prediction as SHAP's do, top_n/bottom_n rank "
