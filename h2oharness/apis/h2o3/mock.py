@@ -31,6 +31,7 @@ from h2oharness.apis.h2o3.mockparts import (
     handlers_find,
     handlers_gram,
     handlers_metrics,
+    metrics_maker,
     model_files,
     partial_dependence,
     routes,
@@ -160,6 +161,9 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/ModelMetrics/models/{model}/frames/{frame}", handlers_metrics.fetch),
     ("GET", "/3/ModelMetrics/frames/{frame}/models/{model}", handlers_metrics.fetch),
     ("POST", "/3/ModelMetrics/models/{model}/frames/{frame}", models.model_metrics),
+    ("DELETE", "/3/ModelMetrics/models/{model}/frames/{frame}", handlers_metrics.delete),
+    ("DELETE", "/3/ModelMetrics/frames/{frame}/models/{model}", handlers_metrics.delete),
+    ("POST", "/3/ModelMetrics/predictions_frame/{predictions_frame}/actuals_frame/{actuals_frame}", metrics_maker.make),
     ("POST", "/4/sessions", data.new_session),
     ("DELETE", "/4/sessions/{session_key}", data.end_session),
     ("GET", "/3/InitID", data.init_id),
@@ -298,6 +302,11 @@ DEVIATIONS: dict[str, str] = {
     "frame's last row is a 400 (real: reads some row), as is a string, uuid column or more than 2M rows scored "
     "(rows x grid points); without cols, a GLM's columns are those of its coefficients in order of importance "
     "(real: also lists the response, last)",
+    "POST /3/ModelMetrics/predictions_frame/{p}/actuals_frame/{a}": "weights_frame and treatment_frame (uplift) "
+    "are a 400, as is a regression distribution other than gaussian or laplace (real: its deviance) and an actual "
+    "level not in the domain (real: 500 DistributedException); a multinomial request without auc_type is a 400 "
+    "with the message of a real server's 500 NullPointerException; a tie between the most likely classes is broken "
+    "as a real server breaks it for a frame of one chunk (its draw restarts at each chunk)",
     "GET /3/NodePersistentStorage/...": "the mock keeps no store (Flow's notebooks): every category is empty",
     "predict_contributions": "the mock's contributions are Saabas' (each split's change of node value credited to "
     "its feature), not TreeSHAP: they add up with BiasTerm to the raw prediction as SHAP's do, top_n/bottom_n rank "

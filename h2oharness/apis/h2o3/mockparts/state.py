@@ -132,6 +132,9 @@ class H2O3MockState(MockState):
     #: metrics of a model scored on a frame since it was built (predictions, POST /3/ModelMetrics), by model and
     #: frame name, as a real server keeps them in its store: a new scoring of the same pair replaces the old
     scored: dict[tuple[str, str], JSONDict] = field(default_factory=dict)
+    #: metrics removed from the store (DELETE /3/ModelMetrics/...) by model, frame, model checksum and scoring time: a
+    #: model keeps its own copy in its output, as on a real server, but the store lists it no more
+    forgotten_metrics: set[tuple[str, str, int, int]] = field(default_factory=set)
     #: PartialDependenceV3 results by destination key (POST /3/PartialDependence/)
     partial_dependences: dict[str, JSONDict] = field(default_factory=dict)
     jobs: JobBoard = field(init=False)
