@@ -135,6 +135,9 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/99/Models.bin/{model_id}", model_files.import_binary),
     # h2o-py's load_model names no model: the template with an empty model_id
     ("POST", "/99/Models.bin/", model_files.import_binary),
+    ("POST", "/99/Models.upload.bin/{model_id}", model_files.upload_binary),
+    # h2o-py's upload_model names no model: the template with an empty model_id
+    ("POST", "/99/Models.upload.bin/", model_files.upload_binary),
     ("GET", "/3/Models.java/{model_id}", model_files.pojo_blocked),
     ("GET", "/3/Models.java/{model_id}/preview", model_files.pojo_blocked),
     ("GET", "/99/Assembly.java/{assembly_id}/{file_name}", model_files.pojo_blocked),
@@ -285,6 +288,10 @@ DEVIATIONS: dict[str, str] = {
     "GET/POST /99/Models.bin/{model_id}": "save_model writes the mock's own model file and load_model reads only "
     "those (any other file is the real server's 'Missing magic number 0x1CED'); without dir, a real server "
     "answers 500 NullPointerException, the mock 400 with its message",
+    "POST /99/Models.upload.bin/{model_id}": "reads only the model files the mock wrote (what its /3/Models.fetch.bin "
+    "answers and h2o.download_model saves); an upload of any other bytes is the real 'Missing magic number 0x1CED'; "
+    "without dir, for a key not uploaded or a parsed frame, a real server answers 500 (NullPointerException, "
+    "ClassCastException), the mock 400 with the same message",
     "GET /3/Tree": "nodes are numbered as the mock grew them (root 0, children after parents), not as H2O-3 numbers "
     "them; an enum split sends the levels at or below its cut left; without plain_language_rules, or for a model "
     "that is not a Word2Vec/GLM/TargetEncoder model where one is wanted (/3/GetGLMRegPath, /3/Word2Vec*, "
