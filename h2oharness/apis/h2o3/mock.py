@@ -25,6 +25,7 @@ from starlette.responses import Response
 
 from h2oharness.apis.h2o3.mockparts import (
     automl,
+    frame_files,
     grid_files,
     grids,
     handlers_export,
@@ -117,6 +118,8 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("DELETE", "/3/Frames/{frame_id}", data.delete_frame),
     ("GET", "/3/Find", handlers_find.find),
     ("POST", "/3/Frames/{frame_id}/export", handlers_export.export_frame),
+    ("POST", "/3/Frames/{frame_id}/save", frame_files.save),
+    ("POST", "/3/Frames/load", frame_files.load),
     ("GET", handlers_export.DEPRECATED, handlers_export.export_frame),
     ("GET", "/3/ComputeGram", handlers_gram.compute_gram),
     ("GET", "/3/ModelBuilders", models.model_builders),
@@ -274,6 +277,10 @@ DEVIATIONS: dict[str, str] = {
     "POST /3/Frames/{frame_id}/export, GET /3/Frames/{frame_id}/export/{path}/overwrite/{force}": "CSV only "
     "(format parquet is a 400) and never compressed or in parts (compression, num_parts ignored); without a path, "
     "a real server answers 500 NullPointerException, the mock 400 with its message",
+    "POST /3/Frames/{frame_id}/save, POST /3/Frames/load": "the mock writes one file of its own named after the "
+    "frame (a real server Java's binary: that file and one per chunk) and loads only those (any other file is the "
+    "real 'Missing magic number 0x1CED'); without dir or frame_id, or a file not found, a real server answers 500 "
+    "(NullPointerException, FSIOException), the mock 400 with the same message",
     "GET /3/ComputeGram": "at most 20M multiply-adds (rows x expanded columns squared), past which it is a 400; "
     "string, uuid and time columns are left out",
     "GET /3/Find": "where a real server answers 500 (an unknown frame, a match a lone column cannot hold: "

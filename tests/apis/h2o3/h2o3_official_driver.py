@@ -11,7 +11,8 @@ options (skipped_columns, na_strings), sort, column assignment and group_by; eac
 ``explain`` asks tree models and a GLM for feature contributions and leaf node assignments: each answer's shape
 (names, types, rows) and a few rows, or its error. ``reshape`` is merge, cut, pivot and row-wise apply: each
 answer's names, types, levels and rows, or its error. ``grid`` is H2OGridSearch (Cartesian GBM, RandomDiscrete DRF,
-GLM, a bad value): each step's result, or its error. ``posts`` is partial_plot, make_metrics and upload_model.
+GLM, a bad value): each step's result, or its error. ``posts`` is partial_plot, make_metrics, upload_model, save
+and load_frame.
 """
 
 from __future__ import annotations
@@ -460,7 +461,8 @@ def inspect_models(url: str, csv_path: str) -> dict[str, object]:
 
 def posts(url: str, csv_path: str) -> dict[str, object]:
     """The client calls that POST beyond training and predicting: partial_plot (a GBM's partial dependence),
-    make_metrics (of a column of the data as predictions), download_model then upload_model of a removed model."""
+    make_metrics (of a column of the data as predictions), download_model then upload_model of a removed model,
+    H2OFrame.save then load_frame of the removed frame."""
     with _session(url) as (h2o, steps, step):
         from h2o.estimators import H2OGradientBoostingEstimator
 
@@ -489,6 +491,14 @@ def posts(url: str, csv_path: str) -> dict[str, object]:
             return [back.model_id, back.predict(frame).nrows]
 
         step("upload_model", upload)
+
+        def save_and_load_frame() -> list[Any]:
+            frame.save(f"{folder}/frames")
+            h2o.remove(frame.frame_id)
+            loaded = h2o.load_frame("posts.hex", f"{folder}/frames")
+            return [loaded.frame_id, loaded.nrows, loaded.types]
+
+        step("save_and_load_frame", save_and_load_frame)
         return steps
 
 
