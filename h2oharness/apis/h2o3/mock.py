@@ -32,6 +32,7 @@ from h2oharness.apis.h2o3.mockparts import (
     handlers_find,
     handlers_gram,
     handlers_metrics,
+    interaction,
     metrics_maker,
     model_files,
     partial_dependence,
@@ -180,6 +181,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("DELETE", "/3/DKV", data.remove_all),
     ("DELETE", "/3/DKV/{key}", data.remove_key),
     ("POST", "/3/CreateFrame", misc.create_frame),
+    ("POST", "/3/Interaction", interaction.interaction),
     ("POST", "/3/MissingInserter", misc.missing_inserter),
     ("POST", "/3/LogAndEcho", misc.log_and_echo),
     ("GET", "/3/NetworkTest", misc.network_test),
@@ -281,6 +283,9 @@ DEVIATIONS: dict[str, str] = {
     "frame (a real server Java's binary: that file and one per chunk) and loads only those (any other file is the "
     "real 'Missing magic number 0x1CED'); without dir or frame_id, or a file not found, a real server answers 500 "
     "(NullPointerException, FSIOException), the mock 400 with the same message",
+    "POST /3/Interaction": "levels of equal count are listed in the order of a real server's hash map, replayed for "
+    "a frame of one chunk (checked for 15 and 30 distinct pairs; a real server merges the maps of many chunks in "
+    "its own order); an unknown source_frame is a 400 with the message of a real server's 500 NullPointerException",
     "GET /3/ComputeGram": "at most 20M multiply-adds (rows x expanded columns squared), past which it is a 400; "
     "string, uuid and time columns are left out",
     "GET /3/Find": "where a real server answers 500 (an unknown frame, a match a lone column cannot hold: "

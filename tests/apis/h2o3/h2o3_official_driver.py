@@ -11,8 +11,8 @@ options (skipped_columns, na_strings), sort, column assignment and group_by; eac
 ``explain`` asks tree models and a GLM for feature contributions and leaf node assignments: each answer's shape
 (names, types, rows) and a few rows, or its error. ``reshape`` is merge, cut, pivot and row-wise apply: each
 answer's names, types, levels and rows, or its error. ``grid`` is H2OGridSearch (Cartesian GBM, RandomDiscrete DRF,
-GLM, a bad value): each step's result, or its error. ``posts`` is partial_plot, make_metrics, upload_model, save
-and load_frame.
+GLM, a bad value): each step's result, or its error. ``posts`` is partial_plot, make_metrics, interaction,
+upload_model, save and load_frame.
 """
 
 from __future__ import annotations
@@ -461,8 +461,8 @@ def inspect_models(url: str, csv_path: str) -> dict[str, object]:
 
 def posts(url: str, csv_path: str) -> dict[str, object]:
     """The client calls that POST beyond training and predicting: partial_plot (a GBM's partial dependence),
-    make_metrics (of a column of the data as predictions), download_model then upload_model of a removed model,
-    H2OFrame.save then load_frame of the removed frame."""
+    make_metrics (of a column of the data as predictions), interaction, download_model then upload_model of a
+    removed model, H2OFrame.save then load_frame of the removed frame."""
     with _session(url) as (h2o, steps, step):
         from h2o.estimators import H2OGradientBoostingEstimator
 
@@ -483,6 +483,12 @@ def posts(url: str, csv_path: str) -> dict[str, object]:
 
         step("make_metrics", make_metrics)
         step("make_metrics_regression", lambda: round(h2o.make_metrics(frame["x1"], frame["size"]).mse(), 9))
+
+        def interaction() -> list[Any]:
+            made = h2o.interaction(frame, ["color", "label"], pairwise=False, max_factors=3, min_occurrence=1)
+            return [made.names, made.levels(), made.nrows]
+
+        step("interaction", interaction)
 
         def upload() -> list[Any]:
             saved = h2o.download_model(gbm, path=folder)
