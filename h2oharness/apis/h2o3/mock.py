@@ -35,6 +35,7 @@ from h2oharness.apis.h2o3.mockparts import (
     interaction,
     metrics_maker,
     model_files,
+    node_storage,
     partial_dependence,
     routes,
 )
@@ -75,12 +76,19 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/Capabilities/Core", info.capabilities),
     ("GET", "/3/Capabilities/API", info.capabilities),
     ("GET", "/3/SteamMetrics", info.steam_metrics),
-    ("GET", "/3/SessionProperties", info.session_property),
-    ("GET", "/3/NodePersistentStorage/configured", info.persistent_storage),
-    ("GET", "/3/NodePersistentStorage/categories/{category}/exists", info.persistent_storage),
-    ("GET", "/3/NodePersistentStorage/categories/{category}/names/{name}/exists", info.persistent_storage),
-    ("GET", "/3/NodePersistentStorage/{category}", info.persistent_storage),
-    ("GET", "/3/NodePersistentStorage/{category}/{name}", info.persistent_value),
+    ("GET", "/3/SessionProperties", node_storage.session_property),
+    ("POST", "/3/SessionProperties", node_storage.set_session_property),
+    ("GET", "/3/NodePersistentStorage/configured", node_storage.storage),
+    ("GET", "/3/NodePersistentStorage/categories/{category}/exists", node_storage.storage),
+    ("GET", "/3/NodePersistentStorage/categories/{category}/names/{name}/exists", node_storage.storage),
+    ("GET", "/3/NodePersistentStorage/{category}", node_storage.storage),
+    ("POST", "/3/NodePersistentStorage/{category}", node_storage.store),
+    ("GET", "/3/NodePersistentStorage/{category}/{name}", node_storage.value),
+    ("POST", "/3/NodePersistentStorage/{category}/{name}", node_storage.store),
+    ("DELETE", "/3/NodePersistentStorage/{category}/{name}", node_storage.delete),
+    ("POST", "/3/GarbageCollect", node_storage.garbage_collect),
+    ("POST", "/3/UnlockKeys", node_storage.unlock_keys),
+    ("POST", "/3/CloudLock", node_storage.cloud_lock),
     ("GET", "/3/Typeahead/files", info.typeahead_files),
     ("GET", "/4/endpoints", info.endpoints_v4),
     ("GET", "/3/FrameChunks/{frame_id}", meters.frame_chunks),
@@ -326,7 +334,9 @@ DEVIATIONS: dict[str, str] = {
     "level not in the domain (real: 500 DistributedException); a multinomial request without auc_type is a 400 "
     "with the message of a real server's 500 NullPointerException; a tie between the most likely classes is broken "
     "as a real server breaks it for a frame of one chunk (its draw restarts at each chunk)",
-    "GET /3/NodePersistentStorage/...": "the mock keeps no store (Flow's notebooks): every category is empty",
+    "/3/NodePersistentStorage/...": "the mock keeps the values in memory, as long as it runs (a real server writes "
+    "them to files under its flow folder, kept across restarts); POST without a value is a 400 with the message of "
+    "a real server's 500 NullPointerException",
     "predict_contributions": "the mock's contributions are Saabas' (each split's change of node value credited to "
     "its feature), not TreeSHAP: they add up with BiasTerm to the raw prediction as SHAP's do, top_n/bottom_n rank "
     "those; background_frame, output_space and output_per_reference are ignored (so a GLM's job fails, as a real "

@@ -135,6 +135,10 @@ class H2O3MockState(MockState):
     #: metrics removed from the store (DELETE /3/ModelMetrics/...) by model, frame, model checksum and scoring time: a
     #: model keeps its own copy in its output, as on a real server, but the store lists it no more
     forgotten_metrics: set[tuple[str, str, int, int]] = field(default_factory=set)
+    #: Flow's node persistent storage: category -> name -> (value, epoch ms stored)
+    flow_store: dict[str, dict[str, tuple[str, int]]] = field(default_factory=dict)
+    #: /3/SessionProperties values by session key and property key (the oldest go past ``max_objects``)
+    session_properties: dict[tuple[str, str], str | None] = field(default_factory=dict)
     #: PartialDependenceV3 results by destination key (POST /3/PartialDependence/)
     partial_dependences: dict[str, JSONDict] = field(default_factory=dict)
     jobs: JobBoard = field(init=False)
