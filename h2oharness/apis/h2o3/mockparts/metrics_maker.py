@@ -9,7 +9,7 @@ import math
 import struct
 
 from h2oharness.apis.h2o3.mockparts import metadata
-from h2oharness.apis.h2o3.mockparts.calls import Call, Reply, find_frame
+from h2oharness.apis.h2o3.mockparts.calls import Call, Reply, find_frame, key_name
 from h2oharness.apis.h2o3.mockparts.frames import Column, Frame
 from h2oharness.apis.h2o3.mockparts.learn import Category
 from h2oharness.apis.h2o3.mockparts.metrics import metrics_json, score
@@ -29,8 +29,12 @@ def make(state: H2O3MockState, call: Call) -> Reply:
     with state.lock:
         predicted = find_frame(state, predicted_name, "predictions_frame", "make")
         actual = find_frame(state, actual_name, "actuals_frame", "make")
-    if values.get("weights_frame") or values.get("treatment_frame"):
-        raise bad_request("The mock makes metrics without weights_frame or treatment_frame")
+    for extra in ("weights_frame", "treatment_frame"):
+        name = key_name(values.get(extra))
+        if name is not None:
+            with state.lock:
+                find_frame(state, name, extra, "make")
+            raise bad_request(f"The mock makes metrics without {extra}")
     domain = [str(d) for d in values["domain"]] if values.get("domain") else None
     distribution = str(values["distribution"]) if values.get("distribution") else None
     if domain is None:
