@@ -33,11 +33,12 @@ def _wait(http: httpx.Client, job: str) -> dict[str, Any]:
 
 
 def _run(http: httpx.Client, csv_path: Path, tag: str) -> dict[str, Any]:
+    # a folder of each side's own next to the CSV, which pytest cleans up
     client = H2O3Client(http)
     frame = f"ff_{tag}.hex"
     raw = client.import_files(str(csv_path))["destination_frames"]
     client.wait(client.parse(client.parse_setup(raw), destination_frame=frame)["job"]["key"]["name"], timeout=60)
-    folder = tempfile.mkdtemp(prefix="frame_files_")
+    folder = tempfile.mkdtemp(prefix="frame_files_", dir=csv_path.parent)
     saved = f"{folder}/saved"
     steps: list[tuple[str, str, str, dict[str, str]]] = [
         ("save", "POST", f"/3/Frames/{frame}/save", {"dir": saved}),
