@@ -25,13 +25,18 @@ from starlette.responses import Response
 
 from h2oharness.apis.h2o3.mockparts import (
     automl,
+    frame_files,
     grid_files,
     grids,
     handlers_export,
     handlers_find,
     handlers_gram,
     handlers_metrics,
+    interaction,
+    metrics_maker,
     model_files,
+    node_storage,
+    partial_dependence,
     routes,
 )
 from h2oharness.apis.h2o3.mockparts import handlers_columns as columns
@@ -71,12 +76,19 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/Capabilities/Core", info.capabilities),
     ("GET", "/3/Capabilities/API", info.capabilities),
     ("GET", "/3/SteamMetrics", info.steam_metrics),
-    ("GET", "/3/SessionProperties", info.session_property),
-    ("GET", "/3/NodePersistentStorage/configured", info.persistent_storage),
-    ("GET", "/3/NodePersistentStorage/categories/{category}/exists", info.persistent_storage),
-    ("GET", "/3/NodePersistentStorage/categories/{category}/names/{name}/exists", info.persistent_storage),
-    ("GET", "/3/NodePersistentStorage/{category}", info.persistent_storage),
-    ("GET", "/3/NodePersistentStorage/{category}/{name}", info.persistent_value),
+    ("GET", "/3/SessionProperties", node_storage.session_property),
+    ("POST", "/3/SessionProperties", node_storage.set_session_property),
+    ("GET", "/3/NodePersistentStorage/configured", node_storage.storage),
+    ("GET", "/3/NodePersistentStorage/categories/{category}/exists", node_storage.storage),
+    ("GET", "/3/NodePersistentStorage/categories/{category}/names/{name}/exists", node_storage.storage),
+    ("GET", "/3/NodePersistentStorage/{category}", node_storage.storage),
+    ("POST", "/3/NodePersistentStorage/{category}", node_storage.store),
+    ("GET", "/3/NodePersistentStorage/{category}/{name}", node_storage.value),
+    ("POST", "/3/NodePersistentStorage/{category}/{name}", node_storage.store),
+    ("DELETE", "/3/NodePersistentStorage/{category}/{name}", node_storage.delete),
+    ("POST", "/3/GarbageCollect", node_storage.garbage_collect),
+    ("POST", "/3/UnlockKeys", node_storage.unlock_keys),
+    ("POST", "/3/CloudLock", node_storage.cloud_lock),
     ("GET", "/3/Typeahead/files", info.typeahead_files),
     ("GET", "/4/endpoints", info.endpoints_v4),
     ("GET", "/3/FrameChunks/{frame_id}", meters.frame_chunks),
@@ -115,6 +127,8 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("DELETE", "/3/Frames/{frame_id}", data.delete_frame),
     ("GET", "/3/Find", handlers_find.find),
     ("POST", "/3/Frames/{frame_id}/export", handlers_export.export_frame),
+    ("POST", "/3/Frames/{frame_id}/save", frame_files.save),
+    ("POST", "/3/Frames/load", frame_files.load),
     ("GET", handlers_export.DEPRECATED, handlers_export.export_frame),
     ("GET", "/3/ComputeGram", handlers_gram.compute_gram),
     ("GET", "/3/ModelBuilders", models.model_builders),
@@ -133,6 +147,9 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/99/Models.bin/{model_id}", model_files.import_binary),
     # h2o-py's load_model names no model: the template with an empty model_id
     ("POST", "/99/Models.bin/", model_files.import_binary),
+    ("POST", "/99/Models.upload.bin/{model_id}", model_files.upload_binary),
+    # h2o-py's upload_model names no model: the template with an empty model_id
+    ("POST", "/99/Models.upload.bin/", model_files.upload_binary),
     ("GET", "/3/Models.java/{model_id}", model_files.pojo_blocked),
     ("GET", "/3/Models.java/{model_id}/preview", model_files.pojo_blocked),
     ("GET", "/99/Assembly.java/{assembly_id}/{file_name}", model_files.pojo_blocked),
@@ -144,7 +161,8 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/Word2VecSynonyms", inspect.word2vec_synonyms),
     ("GET", "/3/Word2VecTransform", inspect.word2vec_transform),
     ("GET", "/3/TargetEncoderTransform", inspect.target_encoder_transform),
-    ("GET", "/3/PartialDependence/{name}", inspect.partial_dependence),
+    ("POST", "/3/PartialDependence/", partial_dependence.start),
+    ("GET", "/3/PartialDependence/{name}", partial_dependence.fetch),
     ("GET", "/4/modelsinfo", v4.models_info),
     ("GET", "/4/jobs/{job_id}", v4.job),
     ("GET", "/3/Jobs", models.jobs_list),
@@ -158,6 +176,9 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/3/ModelMetrics/models/{model}/frames/{frame}", handlers_metrics.fetch),
     ("GET", "/3/ModelMetrics/frames/{frame}/models/{model}", handlers_metrics.fetch),
     ("POST", "/3/ModelMetrics/models/{model}/frames/{frame}", models.model_metrics),
+    ("DELETE", "/3/ModelMetrics/models/{model}/frames/{frame}", handlers_metrics.delete),
+    ("DELETE", "/3/ModelMetrics/frames/{frame}/models/{model}", handlers_metrics.delete),
+    ("POST", "/3/ModelMetrics/predictions_frame/{predictions_frame}/actuals_frame/{actuals_frame}", metrics_maker.make),
     ("POST", "/4/sessions", data.new_session),
     ("DELETE", "/4/sessions/{session_key}", data.end_session),
     ("GET", "/3/InitID", data.init_id),
@@ -168,6 +189,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("DELETE", "/3/DKV", data.remove_all),
     ("DELETE", "/3/DKV/{key}", data.remove_key),
     ("POST", "/3/CreateFrame", misc.create_frame),
+    ("POST", "/3/Interaction", interaction.interaction),
     ("POST", "/3/MissingInserter", misc.missing_inserter),
     ("POST", "/3/LogAndEcho", misc.log_and_echo),
     ("GET", "/3/NetworkTest", misc.network_test),
@@ -265,6 +287,13 @@ DEVIATIONS: dict[str, str] = {
     "POST /3/Frames/{frame_id}/export, GET /3/Frames/{frame_id}/export/{path}/overwrite/{force}": "CSV only "
     "(format parquet is a 400) and never compressed or in parts (compression, num_parts ignored); without a path, "
     "a real server answers 500 NullPointerException, the mock 400 with its message",
+    "POST /3/Frames/{frame_id}/save, POST /3/Frames/load": "the mock writes one file of its own named after the "
+    "frame (a real server Java's binary: that file and one per chunk) and loads only those (any other file is the "
+    "real 'Missing magic number 0x1CED'); without dir or frame_id, or a file not found, a real server answers 500 "
+    "(NullPointerException, FSIOException), the mock 400 with the same message",
+    "POST /3/Interaction": "levels of equal count are listed in the order of a real server's hash map, replayed for "
+    "a frame of one chunk (checked for 15 and 30 distinct pairs; a real server merges the maps of many chunks in "
+    "its own order); an unknown source_frame is a 400 with the message of a real server's 500 NullPointerException",
     "GET /3/ComputeGram": "at most 20M multiply-adds (rows x expanded columns squared), past which it is a 400; "
     "string, uuid and time columns are left out",
     "GET /3/Find": "where a real server answers 500 (an unknown frame, a match a lone column cannot hold: "
@@ -279,6 +308,10 @@ DEVIATIONS: dict[str, str] = {
     "GET/POST /99/Models.bin/{model_id}": "save_model writes the mock's own model file and load_model reads only "
     "those (any other file is the real server's 'Missing magic number 0x1CED'); without dir, a real server "
     "answers 500 NullPointerException, the mock 400 with its message",
+    "POST /99/Models.upload.bin/{model_id}": "reads only the model files the mock wrote (what its /3/Models.fetch.bin "
+    "answers and h2o.download_model saves); an upload of any other bytes is the real 'Missing magic number 0x1CED'; "
+    "without dir, for a key not uploaded or a parsed frame, a real server answers 500 (NullPointerException, "
+    "ClassCastException), the mock 400 with the same message",
     "GET /3/Tree": "nodes are numbered as the mock grew them (root 0, children after parents), not as H2O-3 numbers "
     "them; an enum split sends the levels at or below its cut left; without plain_language_rules, or for a model "
     "that is not a Word2Vec/GLM/TargetEncoder model where one is wanted (/3/GetGLMRegPath, /3/Word2Vec*, "
@@ -290,7 +323,20 @@ DEVIATIONS: dict[str, str] = {
     "message of a real server's 500 (ArrayIndexOutOfBoundsException); the counts and ticks are made up",
     "GET /3/SteamMetrics": "idle_millis counts from the last job's end (0 while one runs) or the mock's start; a real "
     "server also restarts it on a Rapids call or a DKV removal",
-    "GET /3/NodePersistentStorage/...": "the mock keeps no store (Flow's notebooks): every category is empty",
+    "POST /3/PartialDependence/": "computed inside the request with the mock's own models (so other numbers than a "
+    "real model's, but the same grid of each column); without a model or frame, for a column or frame it does not "
+    "hold, a real server answers 500 NullPointerException, the mock 400 with its message; a row_index past the "
+    "frame's last row is a 400 (real: reads some row), as is a string, uuid column or more than 2M rows scored "
+    "(rows x grid points); without cols, a GLM's columns are those of its coefficients in order of importance "
+    "(real: also lists the response, last)",
+    "POST /3/ModelMetrics/predictions_frame/{p}/actuals_frame/{a}": "weights_frame and treatment_frame (uplift) "
+    "are a 400, as is a regression distribution other than gaussian or laplace (real: its deviance) and an actual "
+    "level not in the domain (real: 500 DistributedException); a multinomial request without auc_type is a 400 "
+    "with the message of a real server's 500 NullPointerException; a tie between the most likely classes is broken "
+    "as a real server breaks it for a frame of one chunk (its draw restarts at each chunk)",
+    "/3/NodePersistentStorage/...": "the mock keeps the values in memory, as long as it runs (a real server writes "
+    "them to files under its flow folder, kept across restarts); POST without a value is a 400 with the message of "
+    "a real server's 500 NullPointerException",
     "predict_contributions": "the mock's contributions are Saabas' (each split's change of node value credited to "
     "its feature), not TreeSHAP: they add up with BiasTerm to the raw prediction as SHAP's do, top_n/bottom_n rank "
     "those; background_frame, output_space and output_per_reference are ignored (so a GLM's job fails, as a real "

@@ -11,7 +11,8 @@ options (skipped_columns, na_strings), sort, column assignment and group_by; eac
 ``explain`` asks tree models and a GLM for feature contributions and leaf node assignments: each answer's shape
 (names, types, rows) and a few rows, or its error. ``reshape`` is merge, cut, pivot and row-wise apply: each
 answer's names, types, levels and rows, or its error. ``grid`` is H2OGridSearch (Cartesian GBM, RandomDiscrete DRF,
-GLM, a bad value): each step's result, or its error.
+GLM, a bad value): each step's result, or its error. ``posts`` is partial_plot, make_metrics, interaction,
+upload_model, save and load_frame.
 """
 
 from __future__ import annotations
@@ -458,6 +459,55 @@ def inspect_models(url: str, csv_path: str) -> dict[str, object]:
         return steps
 
 
+def posts(url: str, csv_path: str) -> dict[str, object]:
+    """The client calls that POST beyond training and predicting: partial_plot (a GBM's partial dependence),
+    make_metrics (of a column of the data as predictions), interaction, download_model then upload_model of a
+    removed model, H2OFrame.save then load_frame of the removed frame."""
+    with _session(url) as (h2o, steps, step):
+        from h2o.estimators import H2OGradientBoostingEstimator
+
+        frame = h2o.import_file(csv_path, destination_frame="posts.hex")
+        gbm = H2OGradientBoostingEstimator(ntrees=3, seed=1, model_id="posts_gbm")
+        gbm.train(y="label", training_frame=frame)
+        folder = tempfile.mkdtemp()
+
+        def partial_plot() -> list[Any]:
+            tables = gbm.partial_plot(frame, cols=["x1", "color"], nbins=4, plot=False)
+            return [[t.col_header, len(t.cell_values), [row[0] for row in t.cell_values]] for t in tables]
+
+        step("partial_plot", partial_plot)
+
+        def make_metrics() -> list[Any]:
+            made = h2o.make_metrics(frame["x2"] / 10, frame["label"])
+            return [type(made).__name__, made.nobs(), round(made.auc(), 12), round(made.aucpr(), 12)]
+
+        step("make_metrics", make_metrics)
+        step("make_metrics_regression", lambda: round(h2o.make_metrics(frame["x1"], frame["size"]).mse(), 9))
+
+        def interaction() -> list[Any]:
+            made = h2o.interaction(frame, ["color", "label"], pairwise=False, max_factors=3, min_occurrence=1)
+            return [made.names, made.levels(), made.nrows]
+
+        step("interaction", interaction)
+
+        def upload() -> list[Any]:
+            saved = h2o.download_model(gbm, path=folder)
+            h2o.remove(gbm.model_id)
+            back = h2o.upload_model(saved)
+            return [back.model_id, back.predict(frame).nrows]
+
+        step("upload_model", upload)
+
+        def save_and_load_frame() -> list[Any]:
+            frame.save(f"{folder}/frames")
+            h2o.remove(frame.frame_id)
+            loaded = h2o.load_frame("posts.hex", f"{folder}/frames")
+            return [loaded.frame_id, loaded.nrows, loaded.types]
+
+        step("save_and_load_frame", save_and_load_frame)
+        return steps
+
+
 def _member(obj: Any, name: str) -> Any:
     value = getattr(obj, name)
     return (
@@ -471,7 +521,7 @@ if __name__ == "__main__":
     mode = sys.argv[3] if len(sys.argv) > 3 else "import"
     modes = {
         "introspect": introspect, "wide": wide, "frames": frames, "explain": explain, "reshape": reshape, "grid": grid,
-        "inspect": inspect_models,
+        "inspect": inspect_models, "posts": posts,
     }  # fmt: skip
     result = modes[mode](sys.argv[1], sys.argv[2]) if mode in modes else main(sys.argv[1], sys.argv[2], mode)
     print(json.dumps(result), flush=True)

@@ -132,9 +132,11 @@ def test_a_documented_method_the_mock_does_not_implement_is_404(http: httpx.Clie
     """Routed, so not a 405: the mock does not implement it (GET via {category}, POST via {category} too)."""
     h2o_error(http.get("/99/Rapids/help"), 404, "the mock does not implement /99/Rapids/help")
     h2o_error(http.post("/3/ModelBuilders/xgboost"), 404, "the mock does not implement")
-    # /3/NodePersistentStorage/configured is GET only, but POST /3/NodePersistentStorage/{category} takes it
+    # /3/NodePersistentStorage/configured is GET only, but POST /3/NodePersistentStorage/{category} takes it: a value
+    # stored in the category "configured", as on a real server
     assert http.options("/3/NodePersistentStorage/configured").headers["allow"] == "GET"
-    h2o_error(http.post("/3/NodePersistentStorage/configured"), 404, "the mock does not implement")
+    stored = http.post("/3/NodePersistentStorage/configured", data={"value": "v"}).json()
+    assert (stored["category"], stored["value"]) == ("configured", "v")
     # the literal builder route shadows the template in Allow, yet GET still reaches the builder
     assert http.get("/3/ModelBuilders/gbm").status_code == 200
 

@@ -118,6 +118,18 @@ def test_auc_and_binomial_metrics() -> None:
     assert scores.max_criteria[0][0] == "max f1"
 
 
+def test_pr_auc_interpolates_precision_as_h2o3_does() -> None:
+    """Between two thresholds a real server (AUC2.pr_auc) moves along the line through their true and false
+    positives, so precision follows tp / (tp + fp) on it: a negative scored above the only positive leaves
+    1 - ln 2 (a trapezoid would say 0.25); one score for every row leaves the positives' share."""
+    above = metrics.score("Binomial", [0.0, 1.0], [[0.1, 0.9], [0.2, 0.8]], None)
+    assert above.pr_auc == pytest.approx(1 - math.log(2), rel=1e-12)
+    tied = metrics.score("Binomial", [0.0, 1.0, 1.0, 0.0, 1.0], [[0.5, 0.5]] * 5, None)
+    assert tied.pr_auc == pytest.approx(3 / 5, rel=1e-12)
+    perfect = metrics.score("Binomial", [0.0, 1.0], [[0.9, 0.1], [0.1, 0.9]], None)
+    assert perfect.pr_auc == 1.0
+
+
 def test_regression_metrics() -> None:
     """MSE, RMSE, MAE and R2 of a regression."""
     scores = metrics.score("Regression", [1.0, 2.0, 3.0], [[1.0], [2.0], [4.0]], None)

@@ -347,3 +347,41 @@ def test_h2o_py_reads_trees_and_paths_and_downloads_as_from_an_oss_server(
     assert value["download_pojo"] == "H2OValueError: POJO download requires H2O-3 Secure. Contact enterprise@h2o.ai"
     assert value["download_mojo"] == "H2OValueError: MOJO export requires H2O-3 Secure. Contact enterprise@h2o.ai"
     assert state.internal_errors == []
+
+
+def test_h2o_py_plots_partial_dependence_makes_metrics_and_reloads_models_and_frames(
+    url: str, state: H2O3MockState, drive: Drive, train_csv: Path
+) -> None:
+    """partial_plot reads a GBM's partial dependence (x1 over 4 values, color over its 3 levels), make_metrics
+    scores a column of the data against the labels, interaction makes the three commonest pairs of two columns'
+    levels and "other", upload_model brings back a model removed after download_model, which then predicts, and
+    load_frame a frame removed after H2OFrame.save."""
+    steps = drive(url, str(train_csv), "posts", timeout=240, env=NO_TELEMETRY)
+    value = {name: result for name, (_, result) in steps.items()}
+    assert {name: status for name, (status, _) in steps.items()} == dict.fromkeys(
+        ("partial_plot", "make_metrics", "make_metrics_regression", "interaction", "upload_model",
+         "save_and_load_frame"),
+        "ok",
+    )  # fmt: skip
+    (x1, x1_rows, _), (color, color_rows, levels) = value["partial_plot"]
+    assert (x1[0], x1_rows, color[0], color_rows, levels) == ("x1", 4, "color", 3, ["blue", "green", "red"])
+    assert value["make_metrics"][:2] == ["H2OBinomialModelMetrics", 194]
+    assert value["interaction"] == [["color_label"], [["blue_no", "green_no", "red_yes", "other"]], 200]
+    assert value["upload_model"] == ["posts_gbm", 200]
+    assert value["save_and_load_frame"][:2] == ["posts.hex", 200]
+    assert state.internal_errors == []
+
+
+@pytest.mark.live
+def test_the_posts_steps_go_as_on_a_real_server(h2o3_local: Target, url: str, drive: Drive, train_csv: Path) -> None:
+    """The ``posts`` driver against a real local H2O-3 and the mock: the same steps succeed, with the same grid of
+    each column and the same metrics of the same predictions."""
+    real = drive(h2o3_local.url, str(train_csv), "posts", timeout=300, env=NO_TELEMETRY)
+    mock = drive(url, str(train_csv), "posts", timeout=240, env=NO_TELEMETRY)
+    assert {n: s for n, (s, _) in mock.items()} == {n: s for n, (s, _) in real.items()}
+    assert mock["partial_plot"] == real["partial_plot"]
+    assert mock["make_metrics"] == real["make_metrics"]
+    assert mock["make_metrics_regression"] == real["make_metrics_regression"]
+    assert mock["interaction"] == real["interaction"]
+    assert mock["upload_model"] == real["upload_model"]
+    assert mock["save_and_load_frame"] == real["save_and_load_frame"]

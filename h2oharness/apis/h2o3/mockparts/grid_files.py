@@ -96,13 +96,17 @@ def _read(path: Path) -> Any:
         raise bad_request(f"FS IO Failure: \n accessed path : file:{path} caused by: {exc}") from None
     if len(data) > MAX_FILE_BYTES:
         raise bad_request(f"the mock reads grid and model files of at most {MAX_FILE_BYTES} bytes: {path}")
+    return _record(data, str(path))
+
+
+def _record(data: bytes, where: str) -> Any:
     head = MAGIC.encode()
     if not data.startswith(head):
         raise bad_request("Missing magic number 0x1CED at stream start")
     try:
         return json.loads(data[len(head) :])
     except ValueError as exc:
-        raise bad_request(f"the mock cannot read {path}: {exc}") from None
+        raise bad_request(f"the mock cannot read {where}: {exc}") from None
 
 
 def _grid_record(grid: Grid, model_ids: list[str]) -> JSONDict:
@@ -130,11 +134,19 @@ def model_file(model: Model) -> bytes:
 
 def read_model(path: Path) -> Model:
     """A model from a file the mock wrote; a real server's refusal (400) for a missing file or any other."""
-    record = _read(path)
+    return _model_of(_read(path), str(path))
+
+
+def model_from_bytes(data: bytes, where: str) -> Model:
+    """A model from the bytes of a file the mock wrote (an upload); the real refusal (400) for any other bytes."""
+    return _model_of(_record(data, where), where)
+
+
+def _model_of(record: Any, where: str) -> Model:
     try:
         return _model_from(record)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise bad_request(f"the mock cannot read the model file {path}: {type(exc).__name__} {exc}") from None
+        raise bad_request(f"the mock cannot read the model file {where}: {type(exc).__name__} {exc}") from None
 
 
 def _model_record(model: Model) -> JSONDict:

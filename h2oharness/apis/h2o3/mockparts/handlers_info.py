@@ -1,5 +1,5 @@
-"""Handlers for the read-only cluster facts: Ping, About, Capabilities, SteamMetrics, SessionProperties,
-NodePersistentStorage, Typeahead and the v4 endpoint list, as a real 3.46.0.12 of one node answers them."""
+"""Handlers for the read-only cluster facts: Ping, About, Capabilities, SteamMetrics, Typeahead and the v4 endpoint
+list, as a real 3.46.0.12 of one node answers them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from h2oharness.apis.h2o3.mockparts.calls import Call, Reply, required
 from h2oharness.apis.h2o3.mockparts.handlers_data import BUILD, FREE_MEM, NODE, VERSION
 from h2oharness.apis.h2o3.mockparts.handlers_v4 import v4_parameters
 from h2oharness.apis.h2o3.mockparts.state import H2O3MockState
-from h2oharness.apis.h2o3.mockparts.wire import JAVA_ILLEGAL, H2OError, JSONDict
+from h2oharness.apis.h2o3.mockparts.wire import JSONDict
 
 # the extensions a real 3.46.0.12 from the h2o package's jar lists, in its order (XGBoost and Infogram are both a
 # core and a REST extension, so /3/Capabilities names them twice)
@@ -40,7 +40,6 @@ ENDPOINTS_V4 = (
 )  # fmt: skip
 
 # where a real server run as root keeps Flow's notebooks (-flow_dir's default: ~/h2oflows)
-FLOW_DIR = "/root/h2oflows"
 
 
 def ping(state: H2O3MockState, call: Call) -> Reply:
@@ -95,38 +94,6 @@ def steam_metrics(state: H2O3MockState, call: Call) -> Reply:
     body = metadata.skeleton("SteamMetricsV3")
     body.update(version=0, idle_millis=max(0, state.epoch_ms(now) - last))
     return Reply(body)
-
-
-def session_property(state: H2O3MockState, call: Call) -> Reply:
-    """GET /3/SessionProperties: the property asked for, echoed; the mock keeps none, so its value is null."""
-    values = call.values("SessionPropertyV3")
-    body = metadata.skeleton("SessionPropertyV3")
-    body.update(session_key=values.get("session_key"), key=values.get("key"), value=None)
-    return Reply(body)
-
-
-def persistent_storage(state: H2O3MockState, call: Call) -> Reply:
-    """GET /3/NodePersistentStorage/configured, /{category} and the two ``exists`` routes: an empty store.
-
-    As a real server started without -flow_dir: ``configured`` answers true, yet each category reads as not
-    configured, holding nothing.
-    """
-    call.values("NodePersistentStorageV3")
-    body = metadata.skeleton("NodePersistentStorageV3")
-    category, name = call.path_params.get("category"), call.path_params.get("name")
-    if call.path == "/3/NodePersistentStorage/configured":
-        body.update(configured=True, exists=False, entries=None)
-        return Reply(body)
-    body.update(category=category, name=name, configured=False, exists=False)
-    body["entries"] = None if call.path.endswith("/exists") else []
-    return Reply(body)
-
-
-def persistent_value(state: H2O3MockState, call: Call) -> Reply:
-    """GET /3/NodePersistentStorage/{category}/{name}: the store is empty, so the real server's file-not-found."""
-    call.values("NodePersistentStorageV3")
-    where = f"{FLOW_DIR}/{call.path_params['category']}/{call.path_params['name']}"
-    raise H2OError(400, f"File not found ({where})", JAVA_ILLEGAL)
 
 
 def typeahead_files(state: H2O3MockState, call: Call) -> Reply:

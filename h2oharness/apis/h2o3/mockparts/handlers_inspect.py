@@ -1,8 +1,8 @@
 """Handlers that look inside a trained model: /3/Tree (one tree of a GBM or DRF), /3/GetGLMRegPath, and the
 model-kind GETs the mock answers with a real server's refusal only (it trains no Word2Vec or TargetEncoder model):
-/3/Word2VecSynonyms, /3/Word2VecTransform, /3/TargetEncoderTransform; and /3/PartialDependence/{name}, which the
-mock never computes. Where a real 3.46.0.12 answers 500 (a ClassCastException, a NullPointerException) the mock
-answers 400 with the same message and exception type (mock.DEVIATIONS)."""
+/3/Word2VecSynonyms, /3/Word2VecTransform, /3/TargetEncoderTransform. Where a real 3.46.0.12 answers 500 (a
+ClassCastException, a NullPointerException) the mock answers 400 with the same message and exception type
+(mock.DEVIATIONS)."""
 
 from __future__ import annotations
 
@@ -107,13 +107,6 @@ def target_encoder_transform(state: H2O3MockState, call: Call) -> Reply:
     if found is None:
         raise H2OError(400, 'Cannot read field "_parms" because "model" is null', NPE)
     raise _cast_error(found, TARGET_ENCODER)
-
-
-def partial_dependence(state: H2O3MockState, call: Call) -> Reply:
-    """GET /3/PartialDependence/{name}: the mock computes none, so as a real server for a name it does not hold: an
-    empty PartialDependenceV3."""
-    call.values("PartialDependenceKeyV3")
-    return Reply(metadata.skeleton("PartialDependenceV3"))
 
 
 def tree(state: H2O3MockState, call: Call) -> Reply:

@@ -1,4 +1,5 @@
-"""GET /3/ModelMetrics and its model and frame variants: the metrics a real 3.46.0.12 keeps in its store, filtered.
+"""GET /3/ModelMetrics and its model and frame variants: the metrics a real 3.46.0.12 keeps in its store, filtered;
+DELETE of the model-and-frame variants removes those from the store.
 
 A real server keeps a ModelMetrics for each model and frame it has scored: a model's training and validation
 metrics, an AutoML leaderboard's, and each prediction's. A GET lists those of the model and of the frame named,
@@ -16,6 +17,23 @@ from h2oharness.apis.h2o3.mockparts.wire import JSONDict
 
 def fetch(state: H2O3MockState, call: Call) -> Reply:
     """GET /3/ModelMetrics[/models/{model}][/frames/{frame}] (either order): the stored metrics that match."""
+    return Reply(_matching(state, call))
+
+
+def delete(state: H2O3MockState, call: Call) -> Reply:
+    """DELETE /3/ModelMetrics/models/{model}/frames/{frame} (either order): the stored metrics that match, removed
+    from the store; a name not held is no filter, so two unknown names remove every stored metrics."""
+    body = _matching(state, call)
+    with state.lock:
+        for metrics in body["model_metrics"]:
+            name, frame = metrics["model"]["name"], metrics["frame"]["name"]
+            state.scored.pop((name, frame), None)
+            state.forgotten_metrics.add(_identity(metrics))
+        state.forgotten_metrics = {f for f in state.forgotten_metrics if f[0] in state.models}
+    return Reply(body)
+
+
+def _matching(state: H2O3MockState, call: Call) -> JSONDict:
     values = call.values("ModelMetricsListSchemaV3")
     model_name = call.path_params.get("model") or key_name(values.get("model"))
     frame_name = call.path_params.get("frame") or key_name(values.get("frame"))
@@ -30,7 +48,13 @@ def fetch(state: H2O3MockState, call: Call) -> Reply:
         stored = [m for m in stored if m["frame_checksum"] == checksum]
     body = metrics_list(model.id if model else None, frame.name if frame else None, None)
     body["model_metrics"] = stored
-    return Reply(body)
+    return body
+
+
+def _identity(metrics: JSONDict) -> tuple[str, str, int, int]:
+    # a model rebuilt under the same name, or scored again, has metrics of another checksum or time
+    model, frame = metrics["model"]["name"], metrics["frame"]["name"]
+    return model, frame, int(metrics["model_checksum"]), int(metrics["scoring_time"])
 
 
 def _stored(state: H2O3MockState) -> list[JSONDict]:
@@ -46,4 +70,8 @@ def _stored(state: H2O3MockState) -> list[JSONDict]:
         for model_id, metrics in run.board_metrics.items():
             found[(model_id, metrics["frame"]["name"])] = metrics
     found.update(state.scored)
-    return [m for (model_id, _), m in found.items() if model_id in state.models]
+    return [
+        m
+        for (model_id, _), m in found.items()
+        if model_id in state.models and _identity(m) not in state.forgotten_metrics
+    ]

@@ -142,7 +142,7 @@ def _binomial(y: list[int], p1: list[float], domain: list[str]) -> Scores:
     rows: list[list[Any]] = []
     tp = fp = 0
     pos = 0
-    pr_points: list[tuple[float, float]] = []
+    counts: list[tuple[int, int]] = []
     for idx, t in enumerate(cuts):
         while pos < n and by_score[pos][0] >= t:
             tp += by_score[pos][1]
@@ -150,7 +150,7 @@ def _binomial(y: list[int], p1: list[float], domain: list[str]) -> Scores:
             pos += 1
         fn, tn = positives - tp, negatives - fp
         rows.append([t, *_threshold_metrics(tp, fp, tn, fn), idx])
-        pr_points.append((rows[-1][6], rows[-1][5]))
+        counts.append((tp, fp))
     best_f1 = _first_max(rows, 1) if rows else 0
     threshold = rows[best_f1][0] if rows else 0.5
     tp, fp, tn, fn = (rows[best_f1][14], rows[best_f1][13], rows[best_f1][11], rows[best_f1][12]) if rows else (0,) * 4
@@ -158,10 +158,7 @@ def _binomial(y: list[int], p1: list[float], domain: list[str]) -> Scores:
     for j, name in enumerate(THRESHOLD_METRICS, start=1):
         i_best = _first_max(rows, j)
         max_criteria.append([f"max {name}", rows[i_best][0], float(rows[i_best][j]), i_best])
-    # the curve starts at recall 0 with the first threshold's precision (1 unless the top scores tie with a
-    # negative row: a real server's PR AUC of one score for all rows is the positives' share)
-    pr_points[:0] = [(0.0, pr_points[0][1])] if pr_points else []
-    pr_auc = fsum([(r1 - r0) * (p0 + p1_) / 2 for (r0, p0), (r1, p1_) in itertools.pairwise(pr_points)])
+    pr_auc = _pr_auc(counts, positives)
     err0 = fp / negatives if negatives else 0.0
     err1 = fn / positives if positives else 0.0
     auc = auc_of(y, p1)
@@ -185,6 +182,35 @@ def _binomial(y: list[int], p1: list[float], domain: list[str]) -> Scores:
         max_criteria=max_criteria,
         gains_lift=gains,
     )
+
+
+def _pr_auc(counts: list[tuple[int, int]], positives: int) -> float:
+    """The area under the precision-recall curve as H2O-3's AUC2.pr_auc integrates it (after XGBoost): precision
+    interpolated between thresholds along the line through their true and false positives, not as a trapezoid
+    (so one score for all rows is the positives' share). ``counts``: cumulative (tp, fp) by falling threshold."""
+    if not counts:
+        return math.nan
+    if counts[-1][1] == 0:
+        return 1.0
+    if counts[-1][0] == 0:
+        return 0.0
+    area = 0.0
+    previous_tp = previous_fp = 0.0
+    for tp, fp in counts:
+        if tp == previous_tp:
+            a, b = 1.0, 0.0
+        else:
+            h = (fp - previous_fp) / (tp - previous_tp)
+            a, b = 1.0 + h, (previous_fp - h * previous_tp) / positives
+        recall, previous_recall = tp / positives, previous_tp / positives
+        if b != 0.0:
+            area += (
+                recall - previous_recall - b / a * (math.log(a * recall + b) - math.log(a * previous_recall + b))
+            ) / a
+        else:
+            area += (recall - previous_recall) / a
+        previous_tp, previous_fp = tp, fp
+    return area
 
 
 def _first_max(rows: list[list[Any]], column: int) -> int:

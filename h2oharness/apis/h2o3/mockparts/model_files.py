@@ -1,6 +1,7 @@
 """A model's files: GET /99/Models/{model_id}/json (its details written to a file, as a real 3.46.0.12 writes them:
-a GET that writes, h2o-py's save_model_details), /3/Models.fetch.bin (its binary), and the POJO and MOJO downloads
-a real OSS build refuses."""
+a GET that writes, h2o-py's save_model_details), /3/Models.fetch.bin (its binary), /99/Models.bin (save_model,
+load_model), /99/Models.upload.bin (upload_model: a file uploaded with /3/PostFile.bin), and the POJO and MOJO
+downloads a real OSS build refuses."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from h2oharness.apis.h2o3.mockparts.wire import H2O_ILLEGAL, H2OError, bad_reque
 FS_IO = "water.api.FSIOException"
 NPE = "java.lang.NullPointerException"
 NO_PATH = 'Cannot invoke "String.matches(String)" because "path" is null'
+VEC, BYTE_VEC = "water.fvec.Vec", "water.fvec.ByteVec"
 
 
 def export_details(state: H2O3MockState, call: Call) -> Reply:
@@ -124,6 +126,29 @@ def import_binary(state: H2O3MockState, call: Call) -> Reply:
             f"file:{path} msg: File not found"
         )
     model = grid_files.read_model(path)
+    with state.lock:
+        state.models[model.id] = model
+        state.trim()
+    body = metadata.skeleton("ModelsV3")
+    body["models"] = [model.body]
+    return Reply(body)
+
+
+def upload_binary(state: H2O3MockState, call: Call) -> Reply:
+    """POST /99/Models.upload.bin/{model_id}: a model the mock saved, read from the upload ``dir`` names (a key of
+    /3/PostFile.bin, kept for another upload) and held again under its own id, whatever the path names. Where a
+    real server answers 500 (no such upload, a parsed frame) the mock answers 400 with the same message."""
+    values = call.values("ModelImportV3")
+    name = str(values.get("dir") or "")
+    with state.lock:
+        source = state.sources.get(name)
+        parsed = name in state.frames
+    if parsed:
+        raise H2OError(400, f"class {VEC} cannot be cast to class {BYTE_VEC} ({VEC} and {BYTE_VEC} are in unnamed "
+                       "module of loader 'app')", "java.lang.ClassCastException")  # fmt: skip
+    if source is None:
+        raise H2OError(400, 'Cannot invoke "water.fvec.Frame.vec(int)" because "fr" is null', NPE)
+    model = grid_files.model_from_bytes(source.text.encode("utf-8"), name)
     with state.lock:
         state.models[model.id] = model
         state.trim()

@@ -132,6 +132,15 @@ class H2O3MockState(MockState):
     #: metrics of a model scored on a frame since it was built (predictions, POST /3/ModelMetrics), by model and
     #: frame name, as a real server keeps them in its store: a new scoring of the same pair replaces the old
     scored: dict[tuple[str, str], JSONDict] = field(default_factory=dict)
+    #: metrics removed from the store (DELETE /3/ModelMetrics/...) by model, frame, model checksum and scoring time: a
+    #: model keeps its own copy in its output, as on a real server, but the store lists it no more
+    forgotten_metrics: set[tuple[str, str, int, int]] = field(default_factory=set)
+    #: Flow's node persistent storage: category -> name -> (value, epoch ms stored)
+    flow_store: dict[str, dict[str, tuple[str, int]]] = field(default_factory=dict)
+    #: /3/SessionProperties values by session key and property key (the oldest go past ``max_objects``)
+    session_properties: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    #: PartialDependenceV3 results by destination key (POST /3/PartialDependence/)
+    partial_dependences: dict[str, JSONDict] = field(default_factory=dict)
     jobs: JobBoard = field(init=False)
     started_epoch_ms: int = field(init=False)
     _clock_origin: float = field(init=False, repr=False)
@@ -229,13 +238,14 @@ class H2O3MockState(MockState):
                 self.models[item.id] = item
 
     def trim(self) -> None:
-        """Drop the oldest frames, models, raw sources, AutoML runs, grids and sessions beyond ``max_objects`` of
-        each, and the oldest frames beyond ``max_frame_values`` (never the newest: one frame may be that large
-        alone)."""
+        """Drop the oldest frames, models, raw sources, AutoML runs, grids, sessions and partial dependences beyond
+        ``max_objects`` of each, and the oldest frames beyond ``max_frame_values`` (never the newest: one frame may
+        be that large alone)."""
         with self.lock:
             models = len(self.models)
             held: dict[str, Any]
-            for held in (self.frames, self.models, self.sources, self.automls, self.grids, self.sessions):
+            kinds = (self.frames, self.models, self.sources, self.automls, self.grids, self.sessions)
+            for held in (*kinds, self.partial_dependences):
                 for name in list(itertools.islice(held, max(0, len(held) - self.max_objects))):
                     del held[name]
             if len(self.models) < models:

@@ -9,7 +9,12 @@ from typing import Any
 
 JSONDict = dict[str, Any]
 
-KEY_URLS = {"Frame": "/3/Frames/", "Model": "/3/Models/", "Job": "/3/Jobs/"}
+KEY_URLS = {
+    "Frame": "/3/Frames/",
+    "Model": "/3/Models/",
+    "Job": "/3/Jobs/",
+    "PartialDependence": "/3/PartialDependence/",
+}
 # keys a real server gives no URL
 NO_URL = frozenset({"Grid"})
 
