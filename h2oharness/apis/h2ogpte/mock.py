@@ -256,6 +256,8 @@ HANDLERS: dict[str, Handler] = {
     "list_approvals_routed_to_me": schedules.approvals_routed_to_me,
     "build_collection_graph": schedules.build_graph,
     "get_collection_graph_status": schedules.graph_status,
+    "get_collection_graph": schedules.get_graph,
+    "delete_collection_graph": schedules.delete_graph,
     "get_connector_status": schedules.connector_status,
     "list_connectors": schedules.list_connectors,
     "start_connector_link": schedules.connect,

@@ -212,11 +212,13 @@ def test_ensure_makes_on_the_mock_everything_the_id_taking_paths_name(http: http
         f"/api/v1/jobs/{keys.job}",
         f"/api/v1/document_summaries/{keys.summary}",
         f"/api/v1/agents/builtin_skills/{keys.skill}/download",
+        f"/api/v1/graph/{keys.collection}",
     ):
         assert http.get(path).status_code == 200, path
     assert http.get(f"/api/v1/users/{keys.user}").json()["username"] == keys.username
     assert http.get(f"/api/v1/roles/{keys.role}").json()["name"] == keys.role_name
-    assert keys.role_name in str(http.get(f"/api/v1/users/{keys.user}/roles").json())
+    held = http.get(f"/api/v1/users/{keys.user}/roles").json()
+    assert {"id": keys.role, "name": keys.role_name} in [{k: r[k] for k in ("id", "name")} for r in held]
     assert keys.showcase in {s["id"] for s in http.get("/api/v1/showcase").json()}
     assert keys.api_key in {k["id"] for k in http.get("/api/v1/admin/api_keys").json()}
     assert keys.agent_key in {k["id"] for k in http.get("/api/v1/agents/keys").json()}
@@ -278,11 +280,26 @@ def test_a_role_taken_from_the_user_by_a_fed_case_is_given_back_before_the_next(
     feed.fill(delete)
     assert delete.path_parameters == {"user_id": keys.user, "role_names": keys.role_name}
     feed.note(http.delete(f"/api/v1/users/{keys.user}/roles/{keys.role_name}"))
+    assert keys.role not in {r["id"] for r in http.get(f"/api/v1/users/{keys.user}/roles").json()}
     feed.fill(_case(True, None, None, {"user_id": "y"}))
-    again = http.delete(f"/api/v1/users/{keys.user}/roles/{keys.role_name}")
-    assert again.status_code == 204
+    assert keys.role in {r["id"] for r in http.get(f"/api/v1/users/{keys.user}/roles").json()}
     assert feed.keys is not None
     assert feed.keys.role == keys.role
+
+
+def test_a_graph_deleted_by_a_fed_case_is_built_again_before_the_next(http: httpx.Client) -> None:
+    feed = IdFeed()
+    feed.ensure(http, tag="t")
+    keys = feed.keys
+    assert keys is not None
+    assert keys.graph == keys.collection
+    delete = _case(True, None, None, {"collection_id": "x"}, method="DELETE")
+    feed.fill(delete)
+    assert delete.path_parameters == {"collection_id": keys.collection}
+    feed.note(http.delete(f"/api/v1/graph/{keys.collection}"))
+    assert http.get(f"/api/v1/graph/{keys.collection}").status_code == 404
+    feed.fill(_case(True, None, None, {"collection_id": "y"}))
+    assert http.get(f"/api/v1/graph/{keys.collection}").status_code == 200
 
 
 def test_a_fed_share_names_the_current_user_in_its_usernames_array_and_stays_positive() -> None:
