@@ -101,6 +101,22 @@ def test_a_fed_ingest_job_names_its_upload_as_the_array_its_schema_declares_and_
     assert case.meta.generation.mode.is_positive
 
 
+def test_a_fed_chunk_read_names_the_chunk_as_an_integer_and_stays_positive() -> None:
+    # chunk_ids is an array of integers: the chunk's number as a string made the case negative
+    keys = SweepIds(collection="c-1", chat_session="s-1", chunk="3")
+    case = _fed_positive("/api/v1/collections/{collection_id}/chunks/{chunk_ids}", "GET", keys)
+    assert case.formatted_path == "/api/v1/collections/c-1/chunks/3"
+    assert case.meta.generation.mode.is_positive
+
+
+@pytest.mark.parametrize(("path", "method", "field"), [("/file", "GET", "document"), ("/rpc/fs", "DELETE", "upload")])
+def test_an_id_query_parameter_gets_the_id_its_operation_takes(path: str, method: str, field: str) -> None:
+    keys = SweepIds(collection="c-1", chat_session="s-1", document="d-1", upload="u-1")
+    case = _fed_positive(path, method, keys)
+    assert case.query["id"] == getattr(keys, field)
+    assert case.meta.generation.mode.is_positive
+
+
 def test_an_array_query_field_gets_a_list_of_the_real_name_and_the_case_stays_positive() -> None:
     # role_names of GET /permissions is an array: a bare string written into it is not what its schema declares
     keys = SweepIds(collection="c-1", chat_session="s-1", role_name="r-1")
@@ -213,6 +229,8 @@ def test_ensure_makes_on_the_mock_everything_the_id_taking_paths_name(http: http
         f"/api/v1/document_summaries/{keys.summary}",
         f"/api/v1/agents/builtin_skills/{keys.skill}/download",
         f"/api/v1/graph/{keys.collection}",
+        f"/api/v1/collections/{keys.collection}/chunks/{keys.chunk}",
+        f"/api/v1/chats/{keys.chat_session}/agent_server_directories/{keys.directory}/stats",
     ):
         assert http.get(path).status_code == 200, path
     assert http.get(f"/api/v1/users/{keys.user}").json()["username"] == keys.username
