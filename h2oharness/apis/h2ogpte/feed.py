@@ -7,9 +7,9 @@ documented 400, and positive_data_acceptance counts a schema-valid request rejec
 the API's. So before an operation's cases run, ``IdFeed.ensure`` makes on the target a collection holding one
 ingested document, a chat session on it with one answered question, a memory block, a remote-MCP custom tool, a
 custom agent and a spare upload, and reads a listed model's name and the current user's username and id; then
-(``MAKERS``) an extractor, a prompt template, a role the current user holds, a group, a secret, a shared chat
-and its showcase tile, an API key of the current user, an agent key, a tag on the document, a process job with
-the summary it writes, the collection's knowledge graph, a chunk of the document, the chat's agent server
+(``MAKERS``) an extractor, a prompt template, a role the current user holds, a permission, a group, a secret, a
+shared chat and its showcase tile, an API key of the current user, an agent key, a tag on the document, a process
+job with the summary it writes, the collection's knowledge graph, a chunk of the document, the chat's agent server
 directory (an agent answer's file), a library MCP and a library skill (``SweepIds``).
 ``IdFeed.fill`` then, just before a positive case is sent:
 
@@ -86,6 +86,11 @@ NAMES = {
     "skill_id": "skill",
     "chunk_ids": "chunk",
     "directory_name": "directory",
+    # what a role grants and a group holds: a permission of the system's, the feed's role (on the feed's own role
+    # and group, both deleted at the end)
+    "permission_name": "permission",
+    "new_permissions": "permission",
+    "new_roles": "role_name",
 }
 #: parameters whose name alone says too little (``id``), by operation: the parameter -> the SweepIds field
 OPERATION_NAMES: dict[tuple[str, str], dict[str, str]] = {
@@ -147,6 +152,8 @@ class SweepIds:
     chunk: str | None = None
     #: the agent server directory of the feed's chat session (the files an agent answer wrote)
     directory: str | None = None
+    #: a permission the system has (the first GET /permissions lists), by name
+    permission: str | None = None
 
     def value(self, name: str, names: dict[str, str] | None = None) -> str | None:
         """The real id for a parameter or field called ``name`` (in an operation of its own ``names``), or None."""
@@ -554,6 +561,10 @@ def _role_held(http: httpx.Client, ids: SweepIds) -> bool:
     )
 
 
+def _permission(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
+    return {"permission": str(_json(http.get("/api/v1/permissions"))[0]["name"])}
+
+
 def _group(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
     made = _json(http.post("/api/v1/groups", json={"name": name, "description": "made by h2oharness"}))
     return {"group": str(made["id"])}
@@ -674,6 +685,7 @@ MAKERS = (
         _at("/api/v1/prompt_templates/{ids.prompt_template}"),
     ),
     Maker(("role", "role_name"), _role, _role_held, _at("/api/v1/roles/{ids.role}")),
+    Maker(("permission",), _permission, lambda http, ids: _listed(http, "/api/v1/permissions", "name", ids.permission)),
     Maker(
         ("group",),
         _group,

@@ -117,6 +117,27 @@ def test_an_id_query_parameter_gets_the_id_its_operation_takes(path: str, method
     assert case.meta.generation.mode.is_positive
 
 
+def test_the_feeds_role_and_group_get_a_real_permission_and_role_and_answer_2xx(http: httpx.Client) -> None:
+    feed = IdFeed()
+    feed.ensure(http, tag="t")
+    keys = feed.keys
+    assert keys is not None
+    assert keys.permission in {p["name"] for p in http.get("/api/v1/permissions").json()}
+    grant = _case(True, None, None, {"role_id": "x", "permission_name": "y"}, method="PUT")
+    feed.fill(grant)
+    assert grant.path_parameters == {"role_id": keys.role, "permission_name": keys.permission}
+    assert http.put(f"/api/v1/roles/{keys.role}/permissions/{keys.permission}").status_code == 204
+    feed.fill(_case(True, None, None, {"role_id": "z"}))  # left as drawn: the other half
+    reset = _case(True, None, {"new_permissions": ["drawn"]}, {"role_id": "x"}, method="POST")
+    feed.fill(reset)
+    assert reset.body == {"new_permissions": [keys.permission]}
+    feed.fill(_case(True, None, None, {"role_id": "w"}))
+    roles = _case(True, None, {"new_roles": ["drawn"]}, {"group_id": "x"}, method="DELETE")
+    feed.fill(roles)
+    assert roles.body == {"new_roles": [keys.role_name]}
+    assert http.request("DELETE", f"/api/v1/groups/{keys.group}/roles", json=roles.body).status_code == 204
+
+
 def test_an_array_query_field_gets_a_list_of_the_real_name_and_the_case_stays_positive() -> None:
     # role_names of GET /permissions is an array: a bare string written into it is not what its schema declares
     keys = SweepIds(collection="c-1", chat_session="s-1", role_name="r-1")
