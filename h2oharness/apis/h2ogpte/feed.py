@@ -98,6 +98,8 @@ OPERATION_NAMES: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/file"): {"id": "document"},
     # an upload to delete: the feed's spare upload, made again after (as after an ingestion)
     ("DELETE", "/rpc/fs"): {"id": "upload"},
+    # the feed's chat's agent directory (made again after); elsewhere session_ids deletes chats (/chats/delete_job)
+    ("DELETE", "/api/v1/chats/{session_ids}/agent_server_directories"): {"session_ids": "chat_session"},
 }
 #: operations left as drawn: an admin's ``session_id`` is a login session, not a chat; a model's self test
 #: benchmarks a live server's LLM; a feedback export's and a "user job"'s ``job_id`` are other kinds of job than
@@ -236,7 +238,7 @@ class PathInts(list[int]):
         return str(self)
 
 
-def filled_path(ids: SweepIds, operation: Any, drawn: Any) -> Any:
+def filled_path(ids: SweepIds, operation: Any, drawn: Any, own: dict[str, str] | None = None) -> Any:
     """``drawn`` path parameters with each real id its parameter's schema takes (a string, or an array of one);
     None if none is. Percent-encoded, as schemathesis encodes the drawn ones (a model's name has a ``/``).
 
@@ -247,7 +249,7 @@ def filled_path(ids: SweepIds, operation: Any, drawn: Any) -> Any:
         return None
     out = dict(drawn)
     for parameter in operation.path_parameters:
-        value = ids.value(parameter.name)
+        value = ids.value(parameter.name, own)
         if value is None or parameter.name not in drawn:
             continue
         encoded = quote(value, safe="")
@@ -403,7 +405,7 @@ class IdFeed:
             out = filled(self.keys, getattr(case, part), names, check, own)
             if out is not None:
                 setattr(case, part, out)
-        path = filled_path(self.keys, case.operation, case.path_parameters) if every else None
+        path = filled_path(self.keys, case.operation, case.path_parameters, own) if every else None
         if path is not None:
             case.path_parameters = path
         self._mutating = every and case.operation.method.upper() != "GET"

@@ -117,6 +117,7 @@ HANDLERS: dict[str, Handler] = {
     "delete_agent_server_files": chat.delete_agent_server_files,
     "list_all_agent_server_directories_stats": chat.list_all_agent_server_directories_stats,
     "get_agent_server_directory_stats": chat.get_agent_server_directory_stats,
+    "delete_agent_server_directories": chat.delete_agent_server_directories,
     "list_agent_directory_stats": chat.list_agent_directory_stats,
     "list_agent_tools": agents.list_agent_tools,
     "list_agent_tool_preference": agentkeys.list_agent_tool_preference,

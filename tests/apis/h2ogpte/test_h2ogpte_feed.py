@@ -138,6 +138,25 @@ def test_the_feeds_role_and_group_get_a_real_permission_and_role_and_answer_2xx(
     assert http.request("DELETE", f"/api/v1/groups/{keys.group}/roles", json=roles.body).status_code == 204
 
 
+def test_a_fed_delete_of_agent_directories_names_the_feeds_chat_which_gets_its_directory_back(
+    http: httpx.Client,
+) -> None:
+    feed = IdFeed()
+    feed.ensure(http, tag="t")
+    keys = feed.keys
+    assert keys is not None
+    stats = f"/api/v1/chats/{keys.chat_session}/agent_server_directories/{keys.directory}/stats"
+    delete = _case(True, None, None, {"session_ids": "x"}, method="DELETE")
+    delete.operation.path = "/api/v1/chats/{session_ids}/agent_server_directories"
+    feed.fill(delete)
+    assert str(delete.path_parameters["session_ids"]) == keys.chat_session
+    feed.note(http.delete(f"/api/v1/chats/{keys.chat_session}/agent_server_directories"))
+    assert http.get(stats).status_code == 404
+    feed.fill(_case(True, None, None, {"session_id": "y"}))
+    assert feed.keys is not None
+    assert http.get(stats.replace(keys.directory or "", feed.keys.directory or "")).status_code == 200
+
+
 def test_an_array_query_field_gets_a_list_of_the_real_name_and_the_case_stays_positive() -> None:
     # role_names of GET /permissions is an array: a bare string written into it is not what its schema declares
     keys = SweepIds(collection="c-1", chat_session="s-1", role_name="r-1")
