@@ -100,6 +100,11 @@ OPERATION_NAMES: dict[tuple[str, str], dict[str, str]] = {
     ("DELETE", "/rpc/fs"): {"id": "upload"},
     # the feed's chat's agent directory (made again after); elsewhere session_ids deletes chats (/chats/delete_job)
     ("DELETE", "/api/v1/chats/{session_ids}/agent_server_directories"): {"session_ids": "chat_session"},
+    # a library item to star and unstar: the feed's library skill
+    **{
+        (method, "/api/v1/agents/library/{item_kind}/{item_id}/star"): {"item_kind": "item_kind", "item_id": "skill"}
+        for method in ("POST", "DELETE")
+    },
 }
 #: operations left as drawn: an admin's ``session_id`` is a login session, not a chat; a model's self test
 #: benchmarks a live server's LLM; a feedback export's and a "user job"'s ``job_id`` are other kinds of job than
@@ -156,6 +161,8 @@ class SweepIds:
     directory: str | None = None
     #: a permission the system has (the first GET /permissions lists), by name
     permission: str | None = None
+    #: the kind of library item ``skill`` is, where a path names an item by kind and id
+    item_kind: str = "skill"
 
     def value(self, name: str, names: dict[str, str] | None = None) -> str | None:
         """The real id for a parameter or field called ``name`` (in an operation of its own ``names``), or None."""

@@ -157,6 +157,14 @@ def test_a_fed_delete_of_agent_directories_names_the_feeds_chat_which_gets_its_d
     assert http.get(stats.replace(keys.directory or "", feed.keys.directory or "")).status_code == 200
 
 
+@pytest.mark.parametrize("method", ["POST", "DELETE"])
+def test_a_fed_star_names_the_feeds_library_skill_and_stays_positive(method: str) -> None:
+    keys = SweepIds(collection="c-1", chat_session="s-1", skill="k-1")
+    case = _fed_positive("/api/v1/agents/library/{item_kind}/{item_id}/star", method, keys)
+    assert case.formatted_path == "/api/v1/agents/library/skill/k-1/star"
+    assert case.meta.generation.mode.is_positive
+
+
 def test_an_array_query_field_gets_a_list_of_the_real_name_and_the_case_stays_positive() -> None:
     # role_names of GET /permissions is an array: a bare string written into it is not what its schema declares
     keys = SweepIds(collection="c-1", chat_session="s-1", role_name="r-1")
