@@ -7,10 +7,11 @@ documented 400, and positive_data_acceptance counts a schema-valid request rejec
 the API's. So before an operation's cases run, ``IdFeed.ensure`` makes on the target a collection holding one
 ingested document, a chat session on it with one answered question, a memory block, a remote-MCP custom tool, a
 custom agent and a spare upload, and reads a listed model's name and the current user's username and id; then
-(``MAKERS``) an extractor, a prompt template, a role the current user holds, a group, a secret, a shared chat
-and its showcase tile, an API key of the current user, an agent key, a tag on the document, a process job with
-the summary it writes, a library MCP and a library skill (``SweepIds``). ``IdFeed.fill`` then, just before a
-positive case is sent:
+(``MAKERS``) an extractor, a prompt template, a role the current user holds, a permission, a group, a secret, a
+shared chat and its showcase tile, an API key of the current user, an agent key, a tag on the document, a process
+job with the summary it writes, the collection's knowledge graph, a chunk of the document, the chat's agent server
+directory (an agent answer's file), a library MCP and a library skill (``SweepIds``).
+``IdFeed.fill`` then, just before a positive case is sent:
 
 - always puts the collection and chat session into its query and top-level body fields of those names (without
   them the ``/ingest/*`` cases are refused);
@@ -83,6 +84,27 @@ NAMES = {
     "summary_ids": "summary",
     "mcp_id": "mcp",
     "skill_id": "skill",
+    "chunk_ids": "chunk",
+    "directory_name": "directory",
+    # what a role grants and a group holds: a permission of the system's, the feed's role (on the feed's own role
+    # and group, both deleted at the end)
+    "permission_name": "permission",
+    "new_permissions": "permission",
+    "new_roles": "role_name",
+}
+#: parameters whose name alone says too little (``id``), by operation: the parameter -> the SweepIds field
+OPERATION_NAMES: dict[tuple[str, str], dict[str, str]] = {
+    # a file to download: the feed's document (any name: it is saved under the one asked for)
+    ("GET", "/file"): {"id": "document"},
+    # an upload to delete: the feed's spare upload, made again after (as after an ingestion)
+    ("DELETE", "/rpc/fs"): {"id": "upload"},
+    # the feed's chat's agent directory (made again after); elsewhere session_ids deletes chats (/chats/delete_job)
+    ("DELETE", "/api/v1/chats/{session_ids}/agent_server_directories"): {"session_ids": "chat_session"},
+    # a library item to star and unstar: the feed's library skill
+    **{
+        (method, "/api/v1/agents/library/{item_kind}/{item_id}/star"): {"item_kind": "item_kind", "item_id": "skill"}
+        for method in ("POST", "DELETE")
+    },
 }
 #: operations left as drawn: an admin's ``session_id`` is a login session, not a chat; a model's self test
 #: benchmarks a live server's LLM; a feedback export's and a "user job"'s ``job_id`` are other kinds of job than
@@ -131,10 +153,20 @@ class SweepIds:
     summary: str | None = None
     mcp: str | None = None
     skill: str | None = None
+    #: the collection whose knowledge graph is built (the feed's collection), for GET and DELETE /graph/{id}
+    graph: str | None = None
+    #: a chunk of the feed's document (chunks are numbered from 1 in their collection)
+    chunk: str | None = None
+    #: the agent server directory of the feed's chat session (the files an agent answer wrote)
+    directory: str | None = None
+    #: a permission the system has (the first GET /permissions lists), by name
+    permission: str | None = None
+    #: the kind of library item ``skill`` is, where a path names an item by kind and id
+    item_kind: str = "skill"
 
-    def value(self, name: str) -> str | None:
-        """The real id for a parameter or field called ``name``, or None."""
-        field = NAMES.get(name)
+    def value(self, name: str, names: dict[str, str] | None = None) -> str | None:
+        """The real id for a parameter or field called ``name`` (in an operation of its own ``names``), or None."""
+        field = (names or {}).get(name) or NAMES.get(name)
         return None if field is None else getattr(self, field)
 
 
@@ -142,16 +174,23 @@ class SweepIds:
 Accepts = Callable[[dict[str, Any], str], bool]
 
 
-def filled(ids: SweepIds, drawn: Any, names: frozenset[str] | None = None, accepts: Accepts | None = None) -> Any:
+def filled(
+    ids: SweepIds,
+    drawn: Any,
+    names: frozenset[str] | None = None,
+    accepts: Accepts | None = None,
+    own: dict[str, str] | None = None,
+) -> Any:
     """``drawn`` (a query or a JSON body) with every id it carries by one of ``names`` (default: all known)
     replaced, as a string or as an array of one (``upload_ids``), whichever ``accepts`` takes (by default: the
-    drawn value's own type); None if none is. A field whose schema takes neither keeps its drawn value: a string
-    written over a number or an object would make the case negative once schemathesis revalidates it."""
+    drawn value's own type); None if none is. ``own`` names the operation's own parameters (OPERATION_NAMES).
+    A field whose schema takes neither keeps its drawn value: a string written over a number or an object would
+    make the case negative once schemathesis revalidates it."""
     if not isinstance(drawn, dict):
         return None
     out = dict(drawn)
     for name in drawn:
-        value = ids.value(name) if names is None or name in names else None
+        value = ids.value(name, own) if names is None or name in names else None
         if value is None:
             continue
         for candidate in (value, [value]):
@@ -196,7 +235,17 @@ class PathList(list[str]):
         return str(self)
 
 
-def filled_path(ids: SweepIds, operation: Any, drawn: Any) -> Any:
+class PathInts(list[int]):
+    """An array of integers as a path parameter (``{chunk_ids}``): a list to the schema, comma-joined in the path."""
+
+    def __str__(self) -> str:
+        return ",".join(map(str, self))
+
+    def __format__(self, spec: str) -> str:
+        return str(self)
+
+
+def filled_path(ids: SweepIds, operation: Any, drawn: Any, own: dict[str, str] | None = None) -> Any:
     """``drawn`` path parameters with each real id its parameter's schema takes (a string, or an array of one);
     None if none is. Percent-encoded, as schemathesis encodes the drawn ones (a model's name has a ``/``).
 
@@ -207,11 +256,13 @@ def filled_path(ids: SweepIds, operation: Any, drawn: Any) -> Any:
         return None
     out = dict(drawn)
     for parameter in operation.path_parameters:
-        value = ids.value(parameter.name)
+        value = ids.value(parameter.name, own)
         if value is None or parameter.name not in drawn:
             continue
         encoded = quote(value, safe="")
-        valid = [v for v in (encoded, PathList([encoded])) if parameter.is_valid(v)]
+        # an array of integers (chunk_ids) takes the id as a number
+        numbers = [PathInts([int(value)])] if value.isdigit() else []
+        valid = [v for v in (encoded, PathList([encoded]), *numbers) if parameter.is_valid(v)]
         if valid:
             out[parameter.name] = valid[0]
     # the whole path is revalidated: a drawn value only its wire form holds (chunk_ids' integers as "1,2") would
@@ -355,16 +406,17 @@ class IdFeed:
         operation = (case.operation.method.upper(), case.operation.path)
         every = every and not case.operation.path.startswith(LEFT_DRAWN) and operation not in LEFT_DRAWN_OPERATIONS
         names = None if every else ALWAYS
+        own = OPERATION_NAMES.get(operation) if every else None
         for part in ("query", "body"):
             check = accepts(case.operation, part, getattr(case, "media_type", None))
-            out = filled(self.keys, getattr(case, part), names, check)
+            out = filled(self.keys, getattr(case, part), names, check, own)
             if out is not None:
                 setattr(case, part, out)
-        path = filled_path(self.keys, case.operation, case.path_parameters) if every else None
+        path = filled_path(self.keys, case.operation, case.path_parameters, own) if every else None
         if path is not None:
             case.path_parameters = path
         self._mutating = every and case.operation.method.upper() != "GET"
-        if self._mutating and "{upload_ids}" in case.operation.path:
+        if self._mutating and ("{upload_ids}" in case.operation.path or operation == ("DELETE", "/rpc/fs")):
             self._upload_used = True
 
     def extra_cases(self, operation: Any) -> list[ExtraCase]:
@@ -510,12 +562,16 @@ def _role(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
 def _role_held(http: httpx.Client, ids: SweepIds) -> bool:
     if not _found(http, f"/api/v1/roles/{ids.role}"):
         return False
-    # a user's role is listed by its id (the mock: by the name it was given by)
+    # a user's role is listed as the client's UserRole, by its own id and name (the contract's RoleInfo); the name
+    # alone is enough too, for a server whose listing ids differ from GET /roles/{id}'s (a guess: no real server here)
     return ids.user is None or any(
         _listed(http, f"/api/v1/users/{ids.user}/roles", key, value)
-        for key in ("id", "name")
-        for value in (ids.role, ids.role_name)
+        for key, value in (("id", ids.role), ("name", ids.role_name))
     )
+
+
+def _permission(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
+    return {"permission": str(_json(http.get("/api/v1/permissions"))[0]["name"])}
 
 
 def _group(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
@@ -573,6 +629,32 @@ def _summary(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
     return {"job": str(job["id"]), "summary": summary}
 
 
+def _graph(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
+    """The feed's collection's knowledge graph, built and waited for (its GET 404s before)."""
+    http.post(f"/api/v1/graph/{ids.collection}/build", json={"force_rebuild": False}).raise_for_status()
+    deadline = time.monotonic() + INGEST_TIMEOUT
+    while not _found(http, f"/api/v1/graph/{ids.collection}"):
+        if time.monotonic() >= deadline:
+            raise LookupError("the graph build did not end in time")
+        time.sleep(0.1)
+    return {"graph": ids.collection}
+
+
+def _chunk(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
+    """The first chunk of the feed's document, by its number in the collection."""
+    chunks = _json(http.get(f"/api/v1/documents/{ids.document}/chunks", params={"collection_id": ids.collection}))
+    return {"chunk": str(chunks[0]["id"])}
+
+
+def _directory(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
+    """The feed's chat session's agent server directory: an agent answer in the chat writes a file there."""
+    body = {"message": f"Write {name}.md", "llm_args": {"use_agent": True}, "stream": False}
+    answer = http.post(f"/api/v1/chats/{ids.chat_session}/completions", json=body, timeout=INGEST_TIMEOUT)
+    answer.raise_for_status()
+    listed = _json(http.get(f"/api/v1/chats/{ids.chat_session}/agent_server_directories/stats"))
+    return {"directory": str(listed[0]["id"])}
+
+
 def _mcp(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
     config = {"name": name, "description": "made by h2oharness", "type": "api_app", "mcp_config_json": {}}
     made = _json(http.post("/api/v1/agents/builtin_mcps/admin", data={"mcp_config": json.dumps(config)}))
@@ -612,6 +694,7 @@ MAKERS = (
         _at("/api/v1/prompt_templates/{ids.prompt_template}"),
     ),
     Maker(("role", "role_name"), _role, _role_held, _at("/api/v1/roles/{ids.role}")),
+    Maker(("permission",), _permission, lambda http, ids: _listed(http, "/api/v1/permissions", "name", ids.permission)),
     Maker(
         ("group",),
         _group,
@@ -658,6 +741,13 @@ MAKERS = (
             _found(http, f"/api/v1/jobs/{ids.job}") and _found(http, f"/api/v1/document_summaries/{ids.summary}")
         ),
         _at("/api/v1/documents/summaries/{ids.summary}"),
+    ),
+    Maker(("graph",), _graph, _gets("/api/v1/graph/{ids.collection}")),
+    Maker(("chunk",), _chunk, _gets("/api/v1/collections/{ids.collection}/chunks/{ids.chunk}")),
+    Maker(
+        ("directory",),
+        _directory,
+        _gets("/api/v1/chats/{ids.chat_session}/agent_server_directories/{ids.directory}/stats"),
     ),
     Maker(
         ("mcp",),

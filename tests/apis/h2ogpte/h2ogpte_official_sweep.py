@@ -272,7 +272,13 @@ def placeholder(name: str, annotation: Any, ids: Ids, scratch: Path, method: str
         kind = kind_of(f"{name[:-5]}_id", ids)
         if kind is not None and ids.name(kind) is not None:
             return ids.name(kind)
+    if name == "roles":
+        # add_role_to_user(user_id, roles) and the like: roles by name, the session's role (an unknown one is a 404)
+        return [ids.name("user_role") or "harness-role"]
     by_name = {
+        # a permission the mock's system has (mockparts/roles.py PERMISSIONS; an unknown one is a 404)
+        "permission_name": "use_agents",
+        "permission_names": ["use_agents"],
         "tag_name": ids.by_kind.get("tag", "harness-tag"),
         "tags": ["harness-tag"],
         # the configuration keys set_*_configuration sets and bulk_delete_*/reset_* later remove

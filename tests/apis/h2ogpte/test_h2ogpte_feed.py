@@ -101,6 +101,70 @@ def test_a_fed_ingest_job_names_its_upload_as_the_array_its_schema_declares_and_
     assert case.meta.generation.mode.is_positive
 
 
+def test_a_fed_chunk_read_names_the_chunk_as_an_integer_and_stays_positive() -> None:
+    # chunk_ids is an array of integers: the chunk's number as a string made the case negative
+    keys = SweepIds(collection="c-1", chat_session="s-1", chunk="3")
+    case = _fed_positive("/api/v1/collections/{collection_id}/chunks/{chunk_ids}", "GET", keys)
+    assert case.formatted_path == "/api/v1/collections/c-1/chunks/3"
+    assert case.meta.generation.mode.is_positive
+
+
+@pytest.mark.parametrize(("path", "method", "field"), [("/file", "GET", "document"), ("/rpc/fs", "DELETE", "upload")])
+def test_an_id_query_parameter_gets_the_id_its_operation_takes(path: str, method: str, field: str) -> None:
+    keys = SweepIds(collection="c-1", chat_session="s-1", document="d-1", upload="u-1")
+    case = _fed_positive(path, method, keys)
+    assert case.query["id"] == getattr(keys, field)
+    assert case.meta.generation.mode.is_positive
+
+
+def test_the_feeds_role_and_group_get_a_real_permission_and_role_and_answer_2xx(http: httpx.Client) -> None:
+    feed = IdFeed()
+    feed.ensure(http, tag="t")
+    keys = feed.keys
+    assert keys is not None
+    assert keys.permission in {p["name"] for p in http.get("/api/v1/permissions").json()}
+    grant = _case(True, None, None, {"role_id": "x", "permission_name": "y"}, method="PUT")
+    feed.fill(grant)
+    assert grant.path_parameters == {"role_id": keys.role, "permission_name": keys.permission}
+    assert http.put(f"/api/v1/roles/{keys.role}/permissions/{keys.permission}").status_code == 204
+    feed.fill(_case(True, None, None, {"role_id": "z"}))  # left as drawn: the other half
+    reset = _case(True, None, {"new_permissions": ["drawn"]}, {"role_id": "x"}, method="POST")
+    feed.fill(reset)
+    assert reset.body == {"new_permissions": [keys.permission]}
+    feed.fill(_case(True, None, None, {"role_id": "w"}))
+    roles = _case(True, None, {"new_roles": ["drawn"]}, {"group_id": "x"}, method="DELETE")
+    feed.fill(roles)
+    assert roles.body == {"new_roles": [keys.role_name]}
+    assert http.request("DELETE", f"/api/v1/groups/{keys.group}/roles", json=roles.body).status_code == 204
+
+
+def test_a_fed_delete_of_agent_directories_names_the_feeds_chat_which_gets_its_directory_back(
+    http: httpx.Client,
+) -> None:
+    feed = IdFeed()
+    feed.ensure(http, tag="t")
+    keys = feed.keys
+    assert keys is not None
+    stats = f"/api/v1/chats/{keys.chat_session}/agent_server_directories/{keys.directory}/stats"
+    delete = _case(True, None, None, {"session_ids": "x"}, method="DELETE")
+    delete.operation.path = "/api/v1/chats/{session_ids}/agent_server_directories"
+    feed.fill(delete)
+    assert str(delete.path_parameters["session_ids"]) == keys.chat_session
+    feed.note(http.delete(f"/api/v1/chats/{keys.chat_session}/agent_server_directories"))
+    assert http.get(stats).status_code == 404
+    feed.fill(_case(True, None, None, {"session_id": "y"}))
+    assert feed.keys is not None
+    assert http.get(stats.replace(keys.directory or "", feed.keys.directory or "")).status_code == 200
+
+
+@pytest.mark.parametrize("method", ["POST", "DELETE"])
+def test_a_fed_star_names_the_feeds_library_skill_and_stays_positive(method: str) -> None:
+    keys = SweepIds(collection="c-1", chat_session="s-1", skill="k-1")
+    case = _fed_positive("/api/v1/agents/library/{item_kind}/{item_id}/star", method, keys)
+    assert case.formatted_path == "/api/v1/agents/library/skill/k-1/star"
+    assert case.meta.generation.mode.is_positive
+
+
 def test_an_array_query_field_gets_a_list_of_the_real_name_and_the_case_stays_positive() -> None:
     # role_names of GET /permissions is an array: a bare string written into it is not what its schema declares
     keys = SweepIds(collection="c-1", chat_session="s-1", role_name="r-1")
@@ -212,11 +276,15 @@ def test_ensure_makes_on_the_mock_everything_the_id_taking_paths_name(http: http
         f"/api/v1/jobs/{keys.job}",
         f"/api/v1/document_summaries/{keys.summary}",
         f"/api/v1/agents/builtin_skills/{keys.skill}/download",
+        f"/api/v1/graph/{keys.collection}",
+        f"/api/v1/collections/{keys.collection}/chunks/{keys.chunk}",
+        f"/api/v1/chats/{keys.chat_session}/agent_server_directories/{keys.directory}/stats",
     ):
         assert http.get(path).status_code == 200, path
     assert http.get(f"/api/v1/users/{keys.user}").json()["username"] == keys.username
     assert http.get(f"/api/v1/roles/{keys.role}").json()["name"] == keys.role_name
-    assert keys.role_name in str(http.get(f"/api/v1/users/{keys.user}/roles").json())
+    held = http.get(f"/api/v1/users/{keys.user}/roles").json()
+    assert {"id": keys.role, "name": keys.role_name} in [{k: r[k] for k in ("id", "name")} for r in held]
     assert keys.showcase in {s["id"] for s in http.get("/api/v1/showcase").json()}
     assert keys.api_key in {k["id"] for k in http.get("/api/v1/admin/api_keys").json()}
     assert keys.agent_key in {k["id"] for k in http.get("/api/v1/agents/keys").json()}
@@ -278,11 +346,26 @@ def test_a_role_taken_from_the_user_by_a_fed_case_is_given_back_before_the_next(
     feed.fill(delete)
     assert delete.path_parameters == {"user_id": keys.user, "role_names": keys.role_name}
     feed.note(http.delete(f"/api/v1/users/{keys.user}/roles/{keys.role_name}"))
+    assert keys.role not in {r["id"] for r in http.get(f"/api/v1/users/{keys.user}/roles").json()}
     feed.fill(_case(True, None, None, {"user_id": "y"}))
-    again = http.delete(f"/api/v1/users/{keys.user}/roles/{keys.role_name}")
-    assert again.status_code == 204
+    assert keys.role in {r["id"] for r in http.get(f"/api/v1/users/{keys.user}/roles").json()}
     assert feed.keys is not None
     assert feed.keys.role == keys.role
+
+
+def test_a_graph_deleted_by_a_fed_case_is_built_again_before_the_next(http: httpx.Client) -> None:
+    feed = IdFeed()
+    feed.ensure(http, tag="t")
+    keys = feed.keys
+    assert keys is not None
+    assert keys.graph == keys.collection
+    delete = _case(True, None, None, {"collection_id": "x"}, method="DELETE")
+    feed.fill(delete)
+    assert delete.path_parameters == {"collection_id": keys.collection}
+    feed.note(http.delete(f"/api/v1/graph/{keys.collection}"))
+    assert http.get(f"/api/v1/graph/{keys.collection}").status_code == 404
+    feed.fill(_case(True, None, None, {"collection_id": "y"}))
+    assert http.get(f"/api/v1/graph/{keys.collection}").status_code == 200
 
 
 def test_a_fed_share_names_the_current_user_in_its_usernames_array_and_stays_positive() -> None:

@@ -21,3 +21,22 @@ def test_a_graph_build_is_created_and_its_status_goes_from_building_to_ready(
     ready = http.get(f"/api/v1/graph/{collection}/status").json()
     assert ready["status"] == "ready"
     assert ready["built_at"].startswith("20")
+
+
+def test_a_built_graph_is_read_and_deleted_and_none_is_404(
+    http: httpx.Client, client: H2OGPTeClient, clock: ManualClock
+) -> None:
+    collection = client.create_collection("graph")["id"]
+    assert http.get(f"/api/v1/graph/{collection}").status_code == 404
+    assert http.delete(f"/api/v1/graph/{collection}").status_code == 404
+    assert http.post(f"/api/v1/graph/{collection}/build", json={"force_rebuild": False}).status_code == 201
+    # still building: no graph to read yet
+    assert http.get(f"/api/v1/graph/{collection}").status_code == 404
+    clock.advance(1.0)
+    graph = http.get(f"/api/v1/graph/{collection}", params={"label": "*", "max_nodes": 10})
+    assert graph.status_code == 200
+    assert graph.json()["is_truncated"] is False
+    assert (graph.json()["nodes"], graph.json()["edges"]) == ([], [])
+    assert http.delete(f"/api/v1/graph/{collection}").status_code == 204
+    assert http.get(f"/api/v1/graph/{collection}").status_code == 404
+    assert http.get(f"/api/v1/graph/{collection}/status").json() == {"status": "none"}

@@ -18,6 +18,7 @@ from h2oharness.apis.h2ogpte.mockparts.wire import (
     Call,
     Part,
     Reply,
+    attachment,
     bad_request,
     check,
     check_form,
@@ -209,7 +210,7 @@ def download_custom_agent_tool(state: H2OGPTeMockState, call: Call) -> Reply:
     return Reply(
         tool["_data"],
         content_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{tool["file_name"]}"'},
+        headers={"Content-Disposition": attachment(tool["file_name"])},
     )
 
 

@@ -337,6 +337,18 @@ def delete_agent_server_files(state: H2OGPTeMockState, call: Call) -> Reply:
     return empty()
 
 
+def delete_agent_server_directories(state: H2OGPTeMockState, call: Call) -> Reply:
+    """DELETE /api/v1/chats/{session_ids}/agent_server_directories: 204; each session's agent directory (the files
+    its agent wrote) is gone, all or none: an unknown session is a 404. The mock has one kind of directory, so
+    ``dir_types`` changes nothing (a guess: no source lists the types)."""
+    sids = [sid for sid in call.path_params["session_ids"].split(",") if sid]
+    for sid in sids:
+        session_of(state, sid)
+    for sid in sids:
+        state.agent_files.pop(sid, None)
+    return empty()
+
+
 def _dir_name(sid: str) -> str:
     return f"agent_workspace_{sid[:8]}"
 

@@ -30,7 +30,6 @@ _MOCK_GAPS: dict[str, str] = {
             "delete_library_skill": "a library skill is what an admin publishes (publish_library_skill), whose answer "
             "the sweep does not read as an id",
             "get_directory_stats": "a directory name given as a placeholder: the session's agent wrote no directory",
-            "remove_permissions_from_role": "a permission name given as a placeholder, never assigned to the role",
         }.items()
     },
     "delete_showcase_thumbnail": "sweep order: remove_showcase_chat (an undoer, run before the deleters) has removed "

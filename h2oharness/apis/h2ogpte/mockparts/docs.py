@@ -11,6 +11,7 @@ from h2oharness.apis.h2ogpte.mockparts.wire import (
     ApiError,
     Call,
     Reply,
+    attachment,
     bad_request,
     check_form,
     empty,
@@ -428,7 +429,7 @@ def download_file(state: H2OGPTeMockState, call: Call) -> Reply:
     return Reply(
         data,
         content_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": attachment(name)},
     )
 
 

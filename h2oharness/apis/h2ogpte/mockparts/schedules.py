@@ -158,6 +158,29 @@ def graph_status(state: H2OGPTeMockState, call: Call) -> Reply:
     return Reply({"status": status, "built_at": built})
 
 
+def _built(state: H2OGPTeMockState, call: Call) -> dict[str, Any]:
+    """The collection, when it has a graph built (ready); a 404 before a build ends or after its graph is deleted
+    (a guess: the contract documents the 404, no source says when)."""
+    coll = collection(state, call.path_params["collection_id"])
+    job = state.jobs.get(coll.get("_graph", ""))
+    if job is None or job_details(state, job)["overall_status"] != "completed":
+        raise not_found(f"Graph of collection {coll['id']}")
+    return coll
+
+
+def get_graph(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/graph/{collection_id}: the built graph, as KnowledgeGraphData; the mock extracts no entities, so
+    it has none (whole, not truncated)."""
+    _built(state, call)
+    return Reply({"nodes": [], "edges": [], "is_truncated": False, "total_nodes": None, "total_relationships": None})
+
+
+def delete_graph(state: H2OGPTeMockState, call: Call) -> Reply:
+    """DELETE /api/v1/graph/{collection_id}: 204; the collection has no graph until the next build."""
+    _built(state, call).pop("_graph", None)
+    return empty()
+
+
 def connector_status(state: H2OGPTeMockState, call: Call) -> Reply:
     """GET /api/v1/connectors/status: none connected."""
     return Reply({"available": ["google_drive", "sharepoint"], "connected": []})

@@ -294,6 +294,12 @@ class H2OGPTeMockState(MockState):
     stars: dict[tuple[str, str, str], None] = field(default_factory=dict)
     #: the users, by id: the harness user (the mock's own keys) and alice; a created key acts as its user
     users: dict[str, User] = field(default_factory=lambda: {u.id: u for u in (HARNESS, ALICE)})
+    #: the roles each user holds (role ids, in the order given), by user id; the roles are the generic layer's
+    user_roles: dict[str, list[str]] = field(default_factory=dict)
+    #: the roles each group holds, by group id
+    group_roles: dict[str, list[str]] = field(default_factory=dict)
+    #: the permissions each role grants (permission names), by role id
+    role_permissions: dict[str, list[str]] = field(default_factory=dict)
     #: the user whose request the handlers are answering, set under ``lock`` for each request
     acting: User = HARNESS
     #: the collection the request's key is specific to (a collection-specific key's); None for a global key

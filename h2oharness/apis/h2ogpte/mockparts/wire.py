@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 import jsonschema  # type: ignore[import-untyped]
 
@@ -30,6 +30,16 @@ class ApiError(Exception):
     def body(self) -> dict[str, Any]:
         """The EndpointError body: ``{"code", "message"}``."""
         return {"code": self.status, "message": self.message}
+
+
+def attachment(name: str) -> str:
+    """A Content-Disposition for a download saved as ``name``: headers carry latin-1 only, so a name beyond ASCII
+    goes in ``filename*`` (RFC 6266), with an ASCII stand-in in ``filename`` (the official client reads neither:
+    the exact form a real server sends is a guess)."""
+    plain = "".join(c if " " <= c < "\x7f" and c not in '"\\' else "_" for c in name)
+    if plain == name:
+        return f'attachment; filename="{name}"'
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def bad_request(message: str) -> ApiError:
