@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
+
 from h2oharness.apis.h2ogpte.client import H2OGPTeClient
 from h2oharness.apis.h2ogpte.mock import H2OGPTeMockState
 from h2oharness.apis.h2ogpte.mockparts.state import Document, Documents
+from h2oharness.mocks.clock import ManualClock
 
 
 def doc(doc_id: str, collection_id: str) -> Document:
@@ -43,3 +46,19 @@ def test_a_deleted_collection_s_documents_are_gone_and_the_others_kept(
     assert [d.collection_id for d in state.documents.values()] == [kept]
     assert state.documents.of(dropped) == []
     assert [d.collection_id for d in state.documents.of(kept)] == [kept]
+
+
+def test_a_document_renamed_to_any_string_its_contract_allows_is_renamed(
+    http: httpx.Client, clock: ManualClock
+) -> None:
+    # the mock refused a blank name with 400, which the contract (the client's DocumentUpdateRequest: any string)
+    # allows: a sweep with the feed's real document id counted a schema-valid request rejected
+    cid = http.post("/api/v1/collections", json={"name": "c", "description": "d"}).json()["id"]
+    upload = http.put("/api/v1/uploads", files={"file": ("notes.txt", b"hello")}).json()["id"]
+    assert http.post(f"/api/v1/uploads/{upload}/ingest", params={"collection_id": cid}).status_code == 204
+    clock.advance(5)  # the ingestion's 2 s
+    [doc] = http.get(f"/api/v1/collections/{cid}/documents").json()
+    for name in ("", " ", "report.txt"):
+        renamed = http.patch(f"/api/v1/documents/{doc['id']}", json={"name": name})
+        assert renamed.status_code == 200, renamed.text
+        assert http.get(f"/api/v1/documents/{doc['id']}").json()["name"] == name
