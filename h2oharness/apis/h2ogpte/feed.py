@@ -10,7 +10,8 @@ custom agent and a spare upload, and reads a listed model's name and the current
 (``MAKERS``) an extractor, a prompt template, a role the current user holds, a permission, a group, a secret, a
 shared chat and its showcase tile, an API key of the current user, an agent key, a tag on the document, a process
 job with the summary it writes, the collection's knowledge graph, a chunk of the document, the chat's agent server
-directory (an agent answer's file), a library MCP and a library skill (``SweepIds``).
+directory (an agent answer's file), a library MCP and a library skill (``SweepIds``), each only where an operation
+the run tests names it (``wanted``): a default run publishes no showcase tile or library item on a shared server.
 ``IdFeed.fill`` then, just before a positive case is sent:
 
 - always puts the collection and chat session into its query and top-level body fields of those names (without
@@ -46,7 +47,7 @@ from h2oharness.apis.h2ogpte import payloads
 from h2oharness.apis.h2ogpte.client import H2OGPTeClient
 from h2oharness.contractplan import ExtraCase, fed_draw
 
-__all__ = ["ALWAYS", "IdFeed", "PathList", "SweepIds", "filled", "filled_path"]
+__all__ = ["ALWAYS", "IdFeed", "PathList", "SweepIds", "filled", "filled_path", "wanted"]
 
 #: the field of ``SweepIds`` each parameter name takes its value from
 NAMES = {
@@ -100,6 +101,8 @@ OPERATION_NAMES: dict[tuple[str, str], dict[str, str]] = {
     ("DELETE", "/rpc/fs"): {"id": "upload"},
     # the feed's chat's agent directory (made again after); elsewhere session_ids deletes chats (/chats/delete_job)
     ("DELETE", "/api/v1/chats/{session_ids}/agent_server_directories"): {"session_ids": "chat_session"},
+    # an agent key given to a custom agent (elsewhere ``key_id`` is an admin's API key)
+    ("POST", "/api/v1/agents/custom_agent_key_associations"): {"key_id": "agent_key"},
     # a library item to star and unstar: the feed's library skill
     **{
         (method, "/api/v1/agents/library/{item_kind}/{item_id}/star"): {"item_kind": "item_kind", "item_id": "skill"}
@@ -303,9 +306,13 @@ class IdFeed:
         self._dirty = False
         # per drawn case of the current test: whether it is fed (the first, third... new case is)
         self._chosen: dict[str, bool] = {}
+        #: the MAKERS fields the tested operations name (None: all): a default run makes no showcase tile, library
+        #: skill or admin key on a shared server when none of its operations takes one
+        self._wanted: frozenset[str] | None = None
 
     def install(self, schema: Any) -> None:
-        """Nothing to register: the ids go in at send time (``fill``)."""
+        """No hooks (the ids go in at send time, ``fill``): which optional ids the run's operations name."""
+        self._wanted = wanted(schema)
 
     def ensure(self, http: httpx.Client, tag: str) -> None:
         """Make what is missing (first use, a case deleted it, a restart lost it)."""
@@ -365,7 +372,8 @@ class IdFeed:
         if ids.model is None:
             ids = replace(ids, model=self._try("model", lambda: str(client.models()[0]["id"])))
         for maker in MAKERS:
-            ids = self._keep(http, ids, maker, name, trash)
+            if self._wanted is None or maker.field in self._wanted:
+                ids = self._keep(http, ids, maker, name, trash)
         return ids
 
     def _keep(self, http: httpx.Client, ids: SweepIds, maker: Maker, name: str, trash: list[str]) -> SweepIds:
@@ -524,10 +532,36 @@ class Maker:
     make: Callable[[httpx.Client, SweepIds, str], dict[str, str]]
     present: Callable[[httpx.Client, SweepIds], bool]
     trash: Callable[[SweepIds], str] | None = None
+    #: the other MAKERS fields ``make`` reads (a showcase tile shows a shared chat)
+    needs: tuple[str, ...] = ()
 
     @property
     def field(self) -> str:
         return self.fields[0]
+
+
+#: operations whose path alone names an optional thing (a collection's graph, by the collection's id)
+PATH_WANTS = {"/api/v1/graph/{collection_id}": "graph"}
+
+
+def wanted(schema: Any) -> frozenset[str]:
+    """The MAKERS fields the operations ``schema`` tests name (their path and query parameters, their body's top-level
+    fields), with what making them needs."""
+    fields: set[str] = set()
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        names = {parameter.name for parameter in (*operation.path_parameters, *operation.query)}
+        for body in operation.body:
+            resolved = body.resolved_schema if isinstance(body.resolved_schema, dict) else {}
+            names |= set(resolved.get("properties") or {})
+        # a name this operation takes in its own sense (``key_id``: an agent key here, an API key elsewhere)
+        own = OPERATION_NAMES.get((operation.method.upper(), operation.path), {})
+        fields |= {own.get(name) or NAMES.get(name, name) for name in names}
+        fields |= {field for prefix, field in PATH_WANTS.items() if operation.path.startswith(prefix)}
+    for maker in reversed(MAKERS):  # a maker's needs come before it
+        if maker.field in fields:
+            fields |= set(maker.needs)
+    return frozenset(fields & {field for maker in MAKERS for field in maker.fields})
 
 
 def _user(http: httpx.Client, ids: SweepIds, name: str) -> dict[str, str]:
@@ -693,7 +727,7 @@ MAKERS = (
         _gets("/api/v1/prompt_templates/{ids.prompt_template}"),
         _at("/api/v1/prompt_templates/{ids.prompt_template}"),
     ),
-    Maker(("role", "role_name"), _role, _role_held, _at("/api/v1/roles/{ids.role}")),
+    Maker(("role", "role_name"), _role, _role_held, _at("/api/v1/roles/{ids.role}"), needs=("user",)),
     Maker(("permission",), _permission, lambda http, ids: _listed(http, "/api/v1/permissions", "name", ids.permission)),
     Maker(
         ("group",),
@@ -713,12 +747,14 @@ MAKERS = (
         _showcase,
         lambda http, ids: _listed(http, "/api/v1/showcase", "id", ids.showcase),
         _at("/api/v1/showcase/{ids.showcase}"),
+        needs=("shared_chat",),
     ),
     Maker(
         ("api_key",),
         _api_key,
         lambda http, ids: _listed(http, "/api/v1/admin/api_keys", "id", ids.api_key),
         _at("/api/v1/admin/api_keys/{ids.api_key}"),
+        needs=("user",),
     ),
     Maker(
         ("agent_key",),

@@ -12,7 +12,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, find, settings
 
-from h2oharness.apis.h2ogpte.feed import IdFeed, SweepIds
+from h2oharness.apis.h2ogpte.contract import in_default_scope
+from h2oharness.apis.h2ogpte.feed import MAKERS, IdFeed, SweepIds, wanted
 from h2oharness.apis.h2ogpte.mock import H2OGPTeMockState, H2OGPTeTimings, make_app
 from h2oharness.mocks.clock import MonotonicClock
 from h2oharness.mocks.jobs import JobTiming
@@ -416,3 +417,37 @@ def test_remove_deletes_what_was_made_remade_ones_too(http: httpx.Client) -> Non
     assert http.get("/api/v1/showcase").json() == []
     assert second.group not in {g["id"] for g in http.get("/api/v1/groups").json()}
     assert second.mcp not in {m["id"] for apps in http.get("/api/v1/agents/builtin_mcps").json().values() for m in apps}
+
+
+def _scoped(all_operations: bool) -> Any:
+    schema = schemathesis.openapi.from_path(str(SPEC))
+    return schema.exclude(
+        lambda ctx: not (all_operations or in_default_scope(ctx.operation.method, ctx.operation.path))
+    )
+
+
+def test_a_default_run_wants_no_library_item_showcase_tile_or_admin_key_which_a_sweep_does() -> None:
+    # feeds run in default runs too: on a shared server a default run published a showcase tile, a library MCP and
+    # skill and an admin API key its operations never named
+    default, sweep = wanted(_scoped(False)), wanted(_scoped(True))
+    assert {"showcase", "shared_chat", "mcp", "skill", "api_key", "extractor", "secret", "graph"}.isdisjoint(default)
+    # the seeds' operations name them (an agent key given to a custom agent: its key_id is no admin's API key)
+    assert {"agent_key", "directory"} <= default
+    assert sweep == {field for maker in MAKERS for field in maker.fields}
+    # what making a wanted thing needs comes with it
+    assert wanted(schemathesis.openapi.from_path(str(SPEC)).include(path="/api/v1/showcase/{showcase_id}")) >= {
+        "showcase",
+        "shared_chat",
+    }
+
+
+def test_a_feed_installed_on_the_default_run_s_operations_makes_only_what_they_name(http: httpx.Client) -> None:
+    feed = IdFeed()
+    feed.install(_scoped(False))
+    feed.ensure(http, tag="t")
+    keys = feed.keys
+    assert keys is not None
+    assert keys.memory_block is not None
+    assert (keys.showcase, keys.shared_chat, keys.mcp, keys.skill, keys.api_key) == (None,) * 5
+    assert http.get("/api/v1/showcase").json() == []
+    assert keys.agent_key in {k["id"] for k in http.get("/api/v1/agents/keys").json()}
