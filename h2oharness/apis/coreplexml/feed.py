@@ -15,6 +15,9 @@ made valid for it (``valid_experiment``): a schema-valid config may still break 
 fields, which the contract cannot say. The experiments such cases start are deleted (the API's only way to stop
 one) once the operation's test is over (``cancel_started``), and at the end (``remove``).
 
+A default run makes only what its operations name (``wanted``): its project, dataset, experiment and model, no
+deployment, studio session, member, report, privacy or SynthGen job unless one of its operations takes one.
+
 A case that deletes or deactivates a fed thing (``note`` sees its 2xx) has everything made again before the next
 case, in a new project; the old one is deleted.
 """
@@ -42,7 +45,7 @@ from h2oharness.errors import ContractViolation, HarnessError
 #: what a refused or unanswered request raises through the client
 REFUSED = (ContractViolation, HarnessError, httpx.HTTPError)
 
-__all__ = ["MODEL_WAIT", "IdFeed", "SweepIds", "filled", "make_ids", "valid_experiment"]
+__all__ = ["MODEL_WAIT", "PARTS", "IdFeed", "SweepIds", "filled", "make_ids", "valid_experiment", "wanted"]
 
 #: the longest the feed waits for the experiment's first model (the mock's take about a second)
 MODEL_WAIT = 20.0
@@ -130,8 +133,28 @@ def _first_model(client: CorePlexMLClient, experiment: str, wait: float) -> str 
     return _id(models[0], "model_id") if models else None
 
 
-def make_ids(client: CorePlexMLClient, tag: str, wait: float = MODEL_WAIT) -> SweepIds:
-    """Make the project and everything in it; CorePlexMLResponseError when the project, dataset or experiment fails."""
+#: what a project may hold beyond its dataset, experiment and model, by the paths of the operations that name it
+PARTS = {
+    "serving": ("/api/mlops/", "/api/studio/"),
+    "member": ("/api/projects/{project_id}/members",),
+    "report": ("/api/reports",),
+    "privacy": ("/api/privacy/",),
+    "synthgen": ("/api/synthgen/",),
+}
+
+
+def wanted(schema: Any) -> frozenset[str]:
+    """The ``PARTS`` the operations ``schema`` tests need: a default run deploys no model and starts no privacy or
+    SynthGen job on a shared server when none of its operations names one."""
+    paths = [result.ok().path for result in schema.get_all_operations()]
+    return frozenset(part for part, prefixes in PARTS.items() if any(p.startswith(prefixes) for p in paths))
+
+
+def make_ids(
+    client: CorePlexMLClient, tag: str, wait: float = MODEL_WAIT, parts: frozenset[str] = frozenset(PARTS)
+) -> SweepIds:
+    """Make the project, its dataset, an experiment and its model, and of the rest the ``parts`` asked for;
+    CorePlexMLResponseError when the project, dataset or experiment fails."""
     project = str(client.create_project(f"h2oharness_sweep_{tag}", "made by h2oharness")["id"])
     csv = payloads.classification_csv(rows=60, seed=5)
     upload = client.upload_dataset(project, "train.csv", csv, f"h2oharness_sweep_{tag}")
@@ -139,16 +162,19 @@ def make_ids(client: CorePlexMLClient, tag: str, wait: float = MODEL_WAIT) -> Sw
     config = {"max_models": 1, "max_runtime_secs": 30, "seed": 1}
     experiment = str(client.create_experiment(project, version, "label", name="h2oharness sweep", config=config)["id"])
     model = _first_model(client, experiment, wait)
-    deployment, studio, scenario = _serving(client, project, model) if model is not None else (None, None, None)
+    deployment, studio, scenario = (
+        _serving(client, project, model) if "serving" in parts and model is not None else (None, None, None)
+    )
     member_body = {"email": "sweep@h2oharness.test", "role": "viewer"}
     report_body = {"project_id": project, "kind": "experiment", "entity_id": experiment}
-    policy, privacy_session, privacy_job = _privacy(client, project, dataset)
-    synthgen_model, synthgen_job = _synthgen(client, project, version)
+    policy, privacy_session, privacy_job = _privacy(client, project, dataset) if "privacy" in parts else (None,) * 3
+    synthgen_model, synthgen_job = _synthgen(client, project, version) if "synthgen" in parts else (None, None)
+    members = f"/api/projects/{project}/members"
     return SweepIds(
         project=project, dataset=dataset, version=version, experiment=experiment, model=model,
         deployment=deployment, studio_session=studio, scenario=scenario,
-        member=_made(client, "POST", f"/api/projects/{project}/members", member_body, "member_id", "user_id"),
-        report=_made(client, "POST", "/api/reports", report_body, "report_id"),
+        member=_made(client, "POST", members, member_body, "member_id", "user_id") if "member" in parts else None,
+        report=_made(client, "POST", "/api/reports", report_body, "report_id") if "report" in parts else None,
         policy=policy, privacy_session=privacy_session, privacy_job=privacy_job, synthgen_model=synthgen_model,
         synthgen_job=synthgen_job,
     )  # fmt: skip
@@ -255,6 +281,7 @@ class IdFeed:
         self.keys: SweepIds | None = None
         self.error: str | None = None
         self._wait = wait
+        self._parts = frozenset(PARTS)
         # per target URL: a session may test the mock and a live server in turn
         self._made: dict[str, SweepIds] = {}
         self._http: httpx.Client | None = None
@@ -265,7 +292,8 @@ class IdFeed:
         self._started: list[str] = []
 
     def install(self, schema: Any) -> None:
-        """Nothing to register: the ids go in at send time (``fill``)."""
+        """No hooks (the ids go in at send time, ``fill``): which parts of a project the run's operations name."""
+        self._parts = wanted(schema)
 
     def ensure(self, http: httpx.Client, tag: str) -> None:
         """Make the ids if any is missing (first use, a case deleted one, a restart lost them)."""
@@ -281,7 +309,7 @@ class IdFeed:
         if self.keys is not None:
             self._delete(http, self.keys)  # what a case left of them goes before they are made again
         try:
-            self.keys = make_ids(CorePlexMLClient(http), tag, self._wait)
+            self.keys = make_ids(CorePlexMLClient(http), tag, self._wait, self._parts)
             self.error = None
             self._made[url] = self.keys
         except Exception as exc:  # any failure: the cases go out as drawn, and the run says why

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
+import schemathesis
 
-from h2oharness.apis.coreplexml.feed import IdFeed, SweepIds, valid_experiment
+from h2oharness.apis.coreplexml.contract import in_default_scope
+from h2oharness.apis.coreplexml.feed import PARTS, IdFeed, SweepIds, valid_experiment, wanted
 from h2oharness.apis.coreplexml.mock import CorePlexMLMockState, CorePlexMLTimings, make_app
 from h2oharness.mocks.clock import ManualClock
 from h2oharness.mocks.serve import serve
 from h2oharness.targets import Target
 
+CONTRACT = Path(__file__).resolve().parents[3] / "contracts" / "coreplexml" / "openapi.yaml"
 #: the ``contract_answers`` fixture (tests/conftest.py)
 ContractAnswers = Callable[..., dict[str, set[str]]]
 IDS = SweepIds(
@@ -212,3 +216,30 @@ def test_a_sweep_checks_the_201_of_a_new_experiment(contract_answers: ContractAn
     options = ["--harness-all-operations", "--harness-max-examples", "5"]
     answers = contract_answers("coreplexml", *options, operation="POST /api/experiments")
     assert answers == {"/api/experiments": {"201", "404"}}
+
+
+def _scoped(all_operations: bool) -> Any:
+    schema = schemathesis.openapi.from_path(str(CONTRACT))
+    return schema.exclude(
+        lambda ctx: not (all_operations or in_default_scope(ctx.operation.method, ctx.operation.path))
+    )
+
+
+def test_a_default_run_deploys_nothing_and_starts_no_privacy_or_synthgen_job_which_a_sweep_does(
+    http: httpx.Client,
+) -> None:
+    # feeds run in default runs too: on a shared server a default run of the seed's operations deployed a model,
+    # opened a studio session and started privacy and SynthGen jobs none of its operations named
+    assert wanted(_scoped(True)) == set(PARTS)
+    default = wanted(_scoped(False))
+    assert {"serving", "privacy", "synthgen"}.isdisjoint(default)
+    feed = IdFeed()
+    feed.install(_scoped(False))
+    feed.ensure(http, tag="t")
+    assert feed.keys is not None
+    assert feed.keys.model is not None  # what the seed's operations name is made
+    held = (feed.keys.deployment, feed.keys.studio_session, feed.keys.privacy_job, feed.keys.synthgen_job)
+    assert held == (None,) * 4
+    listed = http.get(f"/api/mlops/projects/{feed.keys.project}/deployments")
+    assert listed.status_code == 200
+    assert "deployment_id" not in listed.text
