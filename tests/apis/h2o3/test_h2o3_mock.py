@@ -87,12 +87,14 @@ def test_metadata_is_the_real_servers(http: httpx.Client) -> None:
 def test_every_implemented_route_is_one_the_real_server_has() -> None:
     """The mock invents no route (bar PostFile and Logs/download, which the real server serves outside its route
     table, GET /99/Models/{model_id}, which it answers as /3/Models/{model_id}: h2o-py's get_grid asks it, and POST
-    /99/Models.bin/, its template with no model_id, which h2o-py's load_model asks)."""
+    /99/Models.bin/ and /99/Models.upload.bin/, their templates with no model_id, which h2o-py's load_model and
+    upload_model ask)."""
     real = {(r["http_method"], r["url_pattern"]) for r in metadata.routes()}
     ours = {(m, p) for m, p, _ in ROUTES}
     assert ours - real == {
         ("POST", "/3/PostFile"), ("POST", "/3/PostFile.bin"), ("GET", "/99/Models/{model_id}"),
         ("GET", "/3/Logs/download"), ("GET", "/3/Logs/download/{container}"), ("POST", "/99/Models.bin/"),
+        ("POST", "/99/Models.upload.bin/"),
     }  # fmt: skip
     assert DEVIATIONS
 
