@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -64,3 +65,15 @@ def shape_differences(real: Any, mock: Any, where: str = "body") -> list[str]:
     if where.endswith("schema_name") and real != mock:
         return [f"{where}: {real} on the real server, {mock} on the mock"]
     return []
+
+
+def job_end(http: httpx.Client, job: str) -> dict[str, Any]:
+    """A job's JobV3 once it is no longer CREATED or RUNNING, or as it last read after 30 s (the jobs these tests
+    start on a few hundred rows end well within a second, on either server)."""
+    status: dict[str, Any] = {}
+    for _ in range(300):
+        status = http.get(f"/3/Jobs/{job}").json()["jobs"][0]
+        if status["status"] not in ("CREATED", "RUNNING"):
+            break
+        time.sleep(0.1)
+    return status

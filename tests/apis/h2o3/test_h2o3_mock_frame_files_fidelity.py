@@ -5,14 +5,13 @@ same words, and a saved, deleted and loaded frame that holds what it held."""
 from __future__ import annotations
 
 import tempfile
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from h2o3_fidelity import on_both, shape_differences
+from h2o3_fidelity import job_end, on_both, shape_differences
 
 from h2oharness.apis.h2o3.client import H2O3Client
 from h2oharness.apis.h2o3.payloads import classification_csv
@@ -20,16 +19,6 @@ from h2oharness.targets import Target
 
 # where a real server answers 500 (a Java exception), the mock answers 400 with the same message (mock.DEVIATIONS)
 REAL_500 = {"save_no_dir", "load_other_id", "load_missing_folder", "load_no_id", "load_no_dir", "load_failed_removes"}
-
-
-def _wait(http: httpx.Client, job: str) -> dict[str, Any]:
-    status: dict[str, Any] = {}
-    for _ in range(300):  # a save or load of 200 rows takes well under a second; 30 s at most
-        status = http.get(f"/3/Jobs/{job}").json()["jobs"][0]
-        if status["status"] not in ("CREATED", "RUNNING"):
-            break
-        time.sleep(0.1)
-    return status
 
 
 def _run(http: httpx.Client, csv_path: Path, tag: str) -> dict[str, Any]:
@@ -64,7 +53,7 @@ def _run(http: httpx.Client, csv_path: Path, tag: str) -> dict[str, Any]:
         answer = http.request(method, path, data=form) if form else http.request(method, path)
         body = answer.json()
         job = body.get("job") if isinstance(body, dict) else None
-        status = _wait(http, job["key"]["name"]) if answer.status_code == 200 and job else None
+        status = job_end(http, job["key"]["name"]) if answer.status_code == 200 and job else None
         seen = (status["status"], status["description"], status["dest"]["name"]) if status else None
         out[name] = (answer.status_code, _dir_free(body, folder), seen)
         if name == "load_failed_removes":

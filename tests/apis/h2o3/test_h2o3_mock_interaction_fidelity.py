@@ -4,14 +4,13 @@ levels of equal count included, for pairs, pair-wise columns, ``max_factors`` an
 
 from __future__ import annotations
 
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from h2o3_fidelity import on_both, shape_differences
+from h2o3_fidelity import job_end, on_both, shape_differences
 
 from h2oharness.apis.h2o3.client import H2O3Client
 from h2oharness.apis.h2o3.payloads import classification_csv
@@ -44,16 +43,6 @@ REQUESTS: dict[str, dict[str, str]] = {
 REAL_500 = {"unknown_frame"}
 
 
-def _wait(http: httpx.Client, job: str) -> dict[str, Any]:
-    status: dict[str, Any] = {}
-    for _ in range(300):  # an interaction of 200 rows takes well under a second; 30 s at most
-        status = http.get(f"/3/Jobs/{job}").json()["jobs"][0]
-        if status["status"] not in ("CREATED", "RUNNING"):
-            break
-        time.sleep(0.1)
-    return status
-
-
 def _run(http: httpx.Client, csv_path: Path, tag: str) -> dict[str, Any]:
     client = H2O3Client(http)
     frame, sized = f"ia_{tag}.hex", f"ia_sz_{tag}"
@@ -67,7 +56,7 @@ def _run(http: httpx.Client, csv_path: Path, tag: str) -> dict[str, Any]:
         body = answer.json()
         made = None
         if answer.status_code == 200:
-            status = _wait(http, body["key"]["name"])
+            status = job_end(http, body["key"]["name"])
             shown = http.get(f"/3/Frames/{status['dest']['name']}", params={"row_count": 200}).json()["frames"][0]
             made = (status["status"], [(c["label"], c["type"], c["domain"], c["data"]) for c in shown["columns"]])
         out[name] = (answer.status_code, body, made)

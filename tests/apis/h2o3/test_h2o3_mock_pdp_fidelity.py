@@ -7,14 +7,13 @@ GLM with trees and coefficients the mock's own learners fit other numbers, so on
 from __future__ import annotations
 
 import math
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from h2o3_fidelity import on_both, shape_differences
+from h2o3_fidelity import job_end, on_both, shape_differences
 
 from h2oharness.apis.h2o3.client import H2O3Client
 from h2oharness.apis.h2o3.payloads import classification_csv, gbm_params, glm_params
@@ -77,16 +76,6 @@ REAL_500 = {"unknown_frame", "no_model", "no_frame", "unknown_column"}
 SAME_MODEL = {"prior", "prior_weighted", "mean", "multi_prior"}
 
 
-def _wait(http: httpx.Client, job: str) -> dict[str, Any]:
-    status: dict[str, Any] = {}
-    for _ in range(300):  # a partial dependence of 200 rows takes well under a second; 30 s at most
-        status = http.get(f"/3/Jobs/{job}").json()["jobs"][0]
-        if status["status"] not in ("CREATED", "RUNNING"):
-            break
-        time.sleep(0.1)
-    return status
-
-
 def _run(http: httpx.Client, csv_path: Path, tag: str) -> dict[str, Any]:
     client = H2O3Client(http)
     frame = f"pdp_{tag}.hex"
@@ -112,7 +101,7 @@ def _run(http: httpx.Client, csv_path: Path, tag: str) -> dict[str, Any]:
         body = answer.json()
         out[name] = (answer.status_code, body)
         if answer.status_code == 200:
-            status = _wait(http, body["key"]["name"])
+            status = job_end(http, body["key"]["name"])
             result = http.get(f"/3/PartialDependence/{body['dest']['name']}")
             out[name + "_result"] = (status["status"], status["exception"], result.status_code, result.json())
     return out
