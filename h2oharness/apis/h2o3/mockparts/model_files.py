@@ -9,7 +9,7 @@ from pathlib import Path
 
 from h2oharness.apis.h2o3.mockparts import grid_files, metadata
 from h2oharness.apis.h2o3.mockparts.calls import Call, Reply, find_model
-from h2oharness.apis.h2o3.mockparts.state import H2O3MockState
+from h2oharness.apis.h2o3.mockparts.state import H2O3MockState, Model
 from h2oharness.apis.h2o3.mockparts.wire import H2O_ILLEGAL, H2OError, bad_request, encode, precondition
 
 FS_IO = "water.api.FSIOException"
@@ -47,6 +47,16 @@ def _written(path: Path, content: bytes, target: str) -> Reply:
         ) from None
     body = metadata.skeleton("ModelExportV3")
     body.update(dir=target, force=True, export_cross_validation_predictions=False)
+    return Reply(body)
+
+
+def _held(state: H2O3MockState, model: Model) -> Reply:
+    """Hold a model read back from a file (under its own id) and answer ModelsV3 with it."""
+    with state.lock:
+        state.models[model.id] = model
+        state.trim()
+    body = metadata.skeleton("ModelsV3")
+    body["models"] = [model.body]
     return Reply(body)
 
 
@@ -126,12 +136,7 @@ def import_binary(state: H2O3MockState, call: Call) -> Reply:
             f"file:{path} msg: File not found"
         )
     model = grid_files.read_model(path)
-    with state.lock:
-        state.models[model.id] = model
-        state.trim()
-    body = metadata.skeleton("ModelsV3")
-    body["models"] = [model.body]
-    return Reply(body)
+    return _held(state, model)
 
 
 def upload_binary(state: H2O3MockState, call: Call) -> Reply:
@@ -149,9 +154,4 @@ def upload_binary(state: H2O3MockState, call: Call) -> Reply:
     if source is None:
         raise H2OError(400, 'Cannot invoke "water.fvec.Frame.vec(int)" because "fr" is null', NPE)
     model = grid_files.model_from_bytes(source.text.encode("utf-8"), name)
-    with state.lock:
-        state.models[model.id] = model
-        state.trim()
-    body = metadata.skeleton("ModelsV3")
-    body["models"] = [model.body]
-    return Reply(body)
+    return _held(state, model)
