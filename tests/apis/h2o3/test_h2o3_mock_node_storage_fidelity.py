@@ -73,7 +73,12 @@ def _stable(value: Any) -> Any:
     if isinstance(value, str):
         return UUID.sub("UUID", value)
     if isinstance(value, dict):
-        return {k: "TIME" if k in ("timestamp_millis", "timestamp") else _stable(v) for k, v in value.items()}
+        stable = {k: "TIME" if k in ("timestamp_millis", "timestamp") else _stable(v) for k, v in value.items()}
+        if isinstance(stable.get("entries"), list):
+            # a real server lists the category's folder in the file system's order (a hash of the names on ext4),
+            # which a new UUID name reorders from run to run: the entries are compared as a set
+            stable["entries"] = sorted(stable["entries"], key=lambda entry: (entry["name"], entry["size"]))
+        return stable
     if isinstance(value, list):
         return [_stable(v) for v in value]
     return value
