@@ -259,6 +259,8 @@ HANDLERS: dict[str, Handler] = {
     "get_collection_graph_status": schedules.graph_status,
     "get_collection_graph": schedules.get_graph,
     "delete_collection_graph": schedules.delete_graph,
+    "get_collection_graph_node": schedules.graph_node,
+    "search_collection_graph_labels": schedules.graph_labels,
     "get_connector_status": schedules.connector_status,
     "list_connectors": schedules.list_connectors,
     "start_connector_link": schedules.connect,

@@ -40,3 +40,20 @@ def test_a_built_graph_is_read_and_deleted_and_none_is_404(
     assert http.delete(f"/api/v1/graph/{collection}").status_code == 204
     assert http.get(f"/api/v1/graph/{collection}").status_code == 404
     assert http.get(f"/api/v1/graph/{collection}/status").json() == {"status": "none"}
+
+
+def test_a_graphs_nodes_and_labels_are_404_until_it_is_built_and_hold_no_entity_after(
+    http: httpx.Client, client: H2OGPTeClient, clock: ManualClock
+) -> None:
+    collection = client.create_collection("graph")["id"]
+    node = http.get(f"/api/v1/graph/{collection}/node", params={"name": "Acme"})
+    labels = http.get(f"/api/v1/graph/{collection}/labels", params={"q": "Ac"})
+    assert (node.status_code, labels.status_code) == (404, 404)
+    assert "Graph of collection" in labels.json()["message"]
+    http.post(f"/api/v1/graph/{collection}/build", json={"force_rebuild": False})
+    clock.advance(1.0)
+    node = http.get(f"/api/v1/graph/{collection}/node", params={"name": "Acme"})
+    assert node.status_code == 404
+    assert "'Acme'" in node.json()["message"]
+    labels = http.get(f"/api/v1/graph/{collection}/labels", params={"q": "Ac", "limit": 5})
+    assert (labels.status_code, labels.json()) == (200, {"labels": []})

@@ -175,6 +175,19 @@ def get_graph(state: H2OGPTeMockState, call: Call) -> Reply:
     return Reply({"nodes": [], "edges": [], "is_truncated": False, "total_nodes": None, "total_relationships": None})
 
 
+def graph_node(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/graph/{collection_id}/node: the graph holds no entities, so any name is a 404 (as the whole
+    graph is before a build)."""
+    coll = _built(state, call)
+    raise not_found(f"Node {call.query.get('name', '')!r} in the graph of collection {coll['id']}")
+
+
+def graph_labels(state: H2OGPTeMockState, call: Call) -> Reply:
+    """GET /api/v1/graph/{collection_id}/labels: no entity name matches in a built graph (it has none)."""
+    _built(state, call)
+    return Reply({"labels": []})
+
+
 def delete_graph(state: H2OGPTeMockState, call: Call) -> Reply:
     """DELETE /api/v1/graph/{collection_id}: 204; the collection has no graph until the next build."""
     _built(state, call).pop("_graph", None)
