@@ -91,9 +91,10 @@ def test_every_operation_gets_a_documented_schema_valid_answer(mock: tuple[H2OGP
     # refuse it as unknown, and the OpenAI chat completions and responses refuse the smallest body's model ("") as
     # not served (OpenAI's documented 404 model_not_found); the five usage and performance statistics get the
     # smallest string for their required interval, "" (smallest ignores a pattern), rightly refused with a 400;
-    # the roles given to, taken from and listed for a placeholder user, group or role are a documented 404
+    # the roles given to, taken from and listed for a placeholder user, group or role are a documented 404, as are
+    # the graph node and labels of a collection whose graph was never built
     assert len(OPERATIONS) == 396
-    assert answered >= 134, answered
+    assert answered >= 132, answered
 
 
 def test_generic_answers_agree_with_the_hand_written_objects(mock: tuple[H2OGPTeMockState, httpx.Client]) -> None:
