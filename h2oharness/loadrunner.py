@@ -35,6 +35,7 @@ from h2oharness.arrivals import (
     Dispatch,
     dispatch_of,
     read_recordings,
+    too_many_arrivals,
 )
 from h2oharness.children import Outcome, ProcessGroup, Stopped, deadline_after
 from h2oharness.errors import EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError
@@ -181,6 +182,12 @@ def check_shape(settings: Mapping[str, object], label: Callable[[str], str] = st
     if given("arrival_rate") and not 0 < (arrivals := value("arrival_rate")) < math.inf:
         # 0 read as "no rate" ran a closed model; a negative one ran with a schedule of its own
         raise ConfigError(f"{label('arrival_rate')} must be above 0 arrivals per second, got {arrivals:g}")
+    if (
+        given("arrival_rate")
+        and given("run_time")
+        and (why := too_many_arrivals(arrivals, value("run_time"), label("arrival_rate")))
+    ):
+        raise ConfigError(why)
     if given("max_dispatch_delay") and not (delay := value("max_dispatch_delay")) > 0:
         raise ConfigError(f"{label('max_dispatch_delay')} must be above 0 ms, got {delay:g}")
     for name in ("request_deadline", "stream_deadline"):
