@@ -304,7 +304,7 @@ def _suite_root(explicit: Path | None, folder: str = "contracts") -> Path:
         if not (explicit / folder).is_dir():  # not "pass --suite-dir": it was passed
             held = "is a file" if explicit.is_file() else "holds none" if explicit.is_dir() else "does not exist"
             raise ConfigError(f"--suite-dir {explicit}: a folder holding {folder}/, and it {held}")
-        return explicit
+        return explicit.resolve()  # pytest runs in it: a relative one would be read from there
     for root in (Path.cwd(), Path(__file__).resolve().parent.parent):
         if (root / folder).is_dir():
             return root

@@ -1177,3 +1177,29 @@ def test_a_spec_variable_names_its_document_by_a_path_pytest_can_read(
     monkeypatch.setattr(cli, "run_environment", environment)
     assert main(["run", "--api", "h2o3", "--suite-dir", str(ROOT), "--report-dir", str(tmp_path / "r")]) == 3
     assert handed["HARNESS_H2O3_SPEC"] == str(tmp_path / "mine.yaml")
+
+
+def test_a_relative_suite_dir_names_the_same_folder_to_pytest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pytest runs in the suite folder: --suite-dir wt-users became --rootdir wt-users there, "Directory
+    # '.../wt-users/wt-users' not found", and every run given a relative --suite-dir ended in "wrote no report"
+    from h2oharness import cli
+    from h2oharness.errors import HarnessError
+
+    built = cli.pytest_command
+    seen: list[tuple[Path, list[str]]] = []
+
+    def command(args: Any, kind: str, report_dir: Path, root: Path, paths: list[str]) -> list[str]:
+        seen.append((root, built(args, kind, report_dir, root, paths)))
+        raise HarnessError("stopped before pytest")
+
+    monkeypatch.setattr(cli, "pytest_command", command)
+    monkeypatch.chdir(ROOT.parent)
+    argv = ["run", "--api", "coreplexml", "--suite-dir", ROOT.name, "--report-dir", str(tmp_path / "r")]
+    assert main(argv) == 3
+    assert "stopped before pytest" in capsys.readouterr().err
+    ((root, argv_of_pytest),) = seen
+    rootdir = argv_of_pytest[argv_of_pytest.index("--rootdir") + 1]
+    assert (root / rootdir).resolve() == ROOT  # as pytest, in the suite folder, reads it
+    assert all((root / p).exists() for p in argv_of_pytest if p.startswith(("contracts", "scenarios", str(ROOT))))
