@@ -106,7 +106,12 @@ def find_profile(name: str, root: Path) -> Profile:
     file = root / "loadtests" / f"{slug}.py"
     if not file.is_file():
         raise ConfigError(f"no load profiles for {slug}: {file} does not exist")
-    text = file.read_text()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{file} is not a Python source: not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {file}: {exc.strerror}") from None
     known = [k for k, cls in USER_CLASSES.items() if re.search(rf"^class {cls}\b", text, re.MULTILINE)]
     if not dot or kind not in known:
         raise ConfigError(f"unknown profile {name!r}; {slug} has: {', '.join(f'{slug}.{k}' for k in known)}")

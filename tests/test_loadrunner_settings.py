@@ -79,3 +79,11 @@ def test_the_cli_says_it_in_its_options_words(
     assert code == 3
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_profile_file_that_is_not_text_is_one_line(tmp_path: Path) -> None:
+    # find_profile read it as UTF-8 unguarded: `load --suite-dir` ended in a UnicodeDecodeError traceback
+    (tmp_path / "loadtests").mkdir()
+    (tmp_path / "loadtests" / "h2o3.py").write_bytes(b"\xff\xfe\x00class PollingUser")
+    with pytest.raises(ConfigError, match=r"h2o3\.py is not a Python source: not UTF-8 text"):
+        find_profile("h2o3.polling", tmp_path)
