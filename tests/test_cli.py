@@ -1203,3 +1203,16 @@ def test_a_relative_suite_dir_names_the_same_folder_to_pytest(
     rootdir = argv_of_pytest[argv_of_pytest.index("--rootdir") + 1]
     assert (root / rootdir).resolve() == ROOT  # as pytest, in the suite folder, reads it
     assert all((root / p).exists() for p in argv_of_pytest if p.startswith(("contracts", "scenarios", str(ROOT))))
+
+
+def test_a_suite_whose_destructive_list_is_malformed_is_refused_before_any_test_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # it was read when the report was built, after the tests: a KeyError there and pytest "wrote no report"
+    suite = tmp_path / "suite"
+    (suite / "contracts" / "coreplexml").mkdir(parents=True)
+    (suite / "contracts" / "coreplexml" / "destructive.yaml").write_text("- operation: DELETE /api/projects/{id}\n")
+    argv = ["run", "--api", "coreplexml", "--suite-dir", str(suite), "--report-dir", str(tmp_path / "r")]
+    assert main(argv) == 3
+    assert "destructive.yaml: entry 0 needs an 'operation' and a 'reason'" in one_line_error(capsys)
+    assert not (tmp_path / "r").exists()
