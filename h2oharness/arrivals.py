@@ -28,6 +28,22 @@ from typing import Any
 
 from h2oharness.words import counted
 
+#: arrivals due but never sent that a run counts at most (the earliest ones): a rate times a run time above it would
+#: leave the later ones uncounted, and a capacity window judged on them would see no late send at all
+MAX_COUNTED = 1_000_000
+
+
+def too_many_arrivals(rate: float, seconds: float, option: str) -> str:
+    """Why ``rate`` arrivals/s for ``seconds`` (the rate named by ``option``) is more than a run can count; empty
+    when it is not."""
+    if rate * seconds <= MAX_COUNTED:
+        return ""
+    return (
+        f"{option} {rate:g} for {seconds:g} s is more arrivals than the {MAX_COUNTED:,} a run can count (those due "
+        "but never sent are counted up to that many): lower the rate"
+    )
+
+
 #: how arrivals are spaced: evenly, or as a Poisson process (exponential gaps) of the same mean rate
 PROCESSES = ("constant", "poisson")
 #: the file name each Locust process writes its recording to (``{pid}`` filled in)
@@ -247,7 +263,7 @@ class Recorder:
         due: list[float] = []
         for next_due, gap in self._next.values():
             moment = next_due
-            while moment < at and len(due) < 1_000_000:
+            while moment < at and len(due) < MAX_COUNTED:
                 due.append(moment)
                 moment += gap
         return sorted(due)

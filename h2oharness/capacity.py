@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from h2oharness.arrivals import Arrival, Recorder, percentile, read_recordings
+from h2oharness.arrivals import Arrival, Recorder, percentile, read_recordings, too_many_arrivals
 from h2oharness.children import Stopped
 from h2oharness.errors import ConfigError, HarnessError
 from h2oharness.folders import claim
@@ -106,6 +106,8 @@ class Search:
             raise ConfigError(f"--max-rate must be a finite rate, got {self.max_rate:g}")
         if self.window < 1 or self.windows < 1 or self.warmup < 0:
             raise ConfigError("--window must be at least 1 s, --windows at least 1 and --warmup at least 0")
+        if why := too_many_arrivals(self.max_rate, self.warmup + self.windows * self.window, "--max-rate"):
+            raise ConfigError(why)
         if self.windows_to_pass is not None and not 1 <= self.windows_to_pass <= self.windows:
             raise ConfigError(f"--windows-to-pass must be between 1 and --windows ({self.windows})")
         if not self.factor > 1:

@@ -304,7 +304,7 @@ def _suite_root(explicit: Path | None, folder: str = "contracts") -> Path:
         if not (explicit / folder).is_dir():  # not "pass --suite-dir": it was passed
             held = "is a file" if explicit.is_file() else "holds none" if explicit.is_dir() else "does not exist"
             raise ConfigError(f"--suite-dir {explicit}: a folder holding {folder}/, and it {held}")
-        return explicit
+        return explicit.resolve()  # pytest runs in it: a relative one would be read from there
     for root in (Path.cwd(), Path(__file__).resolve().parent.parent):
         if (root / folder).is_dir():
             return root
@@ -334,7 +334,33 @@ def _spec_overrides(items: Sequence[str]) -> dict[str, Path]:
     return overrides
 
 
-def _check_spec_scope(api: ApiInfo, path: Path, root: Path, args: argparse.Namespace, settings: Settings) -> None:
+def _given_specs(items: Sequence[str], settings: Settings, apis: Sequence[ApiInfo]) -> dict[str, tuple[Path, str]]:
+    """Each API of ``apis`` given a document to test instead of its contract: its path and what named it, the
+    ``--spec`` option, else the ``HARNESS_<API>_SPEC`` variable (read where run was started: pytest runs in the
+    suite folder, where a relative path named another file or none)."""
+    given = {
+        api.slug: (Path(settings.specs[api.env_prefix]), f"HARNESS_{api.env_prefix}_SPEC")
+        for api in apis
+        if api.env_prefix in settings.specs
+    }
+    overrides = _spec_overrides(items)
+    for slug in overrides:
+        if slug not in {api.slug for api in apis}:
+            raise ConfigError(f"--spec {slug}=... is for an API this run leaves out: add --api {slug}")
+    return {**given, **{slug: (path, f"--spec {slug}={path}") for slug, path in overrides.items()}}
+
+
+def _checked_spec(path: Path, source: str) -> str:
+    """``check_spec_file`` of a document, its error naming the variable that named it (an option's names its file)."""
+    try:
+        return check_spec_file(path)
+    except SpecError as exc:
+        raise SpecError(str(exc) if source.startswith("--") else f"{source}: {exc}") from None
+
+
+def _check_spec_scope(
+    api: ApiInfo, path: Path, source: str, root: Path, args: argparse.Namespace, settings: Settings
+) -> None:
     """ConfigError when none of the operations of a ``--spec`` document is in this run's scope: the contract test
     would match none, and the report said only that it "does not match any API operations"."""
     from h2oharness.contractplan import in_scope
@@ -354,7 +380,7 @@ def _check_spec_scope(api: ApiInfo, path: Path, root: Path, args: argparse.Names
     if not tested():
         fix = "--all-operations" if tested(all_operations=True) else "--all-operations --include-destructive"
         raise ConfigError(
-            f"--spec {api.slug}={path}: none of its {len(operations)} operations is in this run's scope (the "
+            f"{source}: none of its {len(operations)} operations is in this run's scope (the "
             f"seed flow's and the read-only ones; destructive ones only when asked): add {fix}"
         )
 
@@ -398,9 +424,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if "" in given:
         raise ConfigError(f"--api {','.join(args.apis)!r} names an empty API: give slugs, as --api h2o3,h2ogpte")
     apis = [get_api(slug) for slug in (dict.fromkeys(given) or sorted(APIS))]
+    specs = _given_specs(args.spec, settings, apis)
     if plan is not None:
         # a bad plan is one line here, not an error in every test
-        check_fault_plan(FaultPlan.from_file(plan), apis, str(plan), _spec_overrides(args.spec))
+        paths_of = {slug: path for slug, (path, _) in specs.items()}
+        check_fault_plan(FaultPlan.from_file(plan), apis, str(plan), paths_of)
     lacking = [api for api in apis if kind not in api.kinds]
     if lacking and len(lacking) == len(apis):
         raise ConfigError(f"no {kind} target for {', '.join(a.slug for a in lacking)}; choose mock or live")
@@ -408,13 +436,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         _say(f"{api.slug}: no {kind} target, left out of this run", sys.stderr)
     apis = [api for api in apis if kind in api.kinds]
     root = _suite_root(args.suite_dir)
-    specs = _spec_overrides(args.spec)
+    from h2oharness.sweep import load_destructive
+
+    for api in apis:  # the report reads each at the end: a malformed one there lost the report
+        load_destructive(root / "contracts" / api.slug / "destructive.yaml")
     checked: list[str] = []
-    for slug, path in specs.items():
-        if slug not in {api.slug for api in apis}:
-            raise ConfigError(f"--spec {slug}=... is for an API this run leaves out: add --api {slug}")
-        checked.append(check_spec_file(path))
-        _check_spec_scope(get_api(slug), path, root, args, settings)
+    for slug, (path, source) in specs.items():
+        if slug not in {api.slug for api in apis}:  # its API has no target of this kind
+            if source.startswith("--spec"):
+                raise ConfigError(f"--spec {slug}=... is for an API this run leaves out: add --api {slug}")
+            continue
+        checked.append(_checked_spec(path, source))
+        _check_spec_scope(get_api(slug), path, source, root, args, settings)
     handed: dict[str, Handed] = {}
     paths: list[str] = []
     # read once, before any target: an unset variable the options name stops the run
@@ -442,7 +475,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         mock_faults=str(plan.resolve()) if plan is not None else None,
         **{name: value for name, value in deadlines.items() if value is not None},
         handed={**settings.handed, **handed},
-        specs={**settings.specs, **{get_api(slug).env_prefix: str(path.resolve()) for slug, path in specs.items()}},
+        specs={
+            **settings.specs,
+            **{get_api(slug).env_prefix: str(path.resolve()) for slug, (path, _) in specs.items()},
+        },
         checked_specs=",".join(filter(None, [settings.checked_specs, *checked])),
         budget=args.budget if args.budget is not None else settings.budget,
         # pytest stops itself then, should this process be killed before it can stop it
@@ -833,6 +869,7 @@ def _check_baseline_source(conformance: Conformance, slug: str, path: Path, merg
 
 def cmd_load(args: argparse.Namespace) -> int:
     """Run a load profile and turn its SLO verdicts into the exit code."""
+    from h2oharness.arrivals import too_many_arrivals
     from h2oharness.loadentries import check_slo_entries
     from h2oharness.loadrunner import (
         SHAPE_OPTIONS,
@@ -855,6 +892,10 @@ def cmd_load(args: argparse.Namespace) -> int:
     for option, text in (("--run-time", args.run_time), ("--max-time", args.max_time)):
         if text is not None and not parse_duration(text) > 0:
             raise ConfigError(f"{option} must be a positive duration, got {text!r}")
+    if args.arrival_rate is not None and (
+        why := too_many_arrivals(args.arrival_rate, parse_duration(args.run_time), "--arrival-rate")
+    ):
+        raise ConfigError(why)
     cut = args.max_time is not None and parse_duration(args.max_time) <= parse_duration(args.run_time)
     if cut and not args.find_capacity:
         # the run was stopped at --max-time, exit 3, with figures of a shorter load than asked for

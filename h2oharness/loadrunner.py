@@ -35,6 +35,7 @@ from h2oharness.arrivals import (
     Dispatch,
     dispatch_of,
     read_recordings,
+    too_many_arrivals,
 )
 from h2oharness.children import Outcome, ProcessGroup, Stopped, deadline_after
 from h2oharness.errors import EXIT_OK, EXIT_VIOLATION, ConfigError, HarnessError
@@ -105,7 +106,12 @@ def find_profile(name: str, root: Path) -> Profile:
     file = root / "loadtests" / f"{slug}.py"
     if not file.is_file():
         raise ConfigError(f"no load profiles for {slug}: {file} does not exist")
-    text = file.read_text()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{file} is not a Python source: not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {file}: {exc.strerror}") from None
     known = [k for k, cls in USER_CLASSES.items() if re.search(rf"^class {cls}\b", text, re.MULTILINE)]
     if not dot or kind not in known:
         raise ConfigError(f"unknown profile {name!r}; {slug} has: {', '.join(f'{slug}.{k}' for k in known)}")
@@ -181,6 +187,12 @@ def check_shape(settings: Mapping[str, object], label: Callable[[str], str] = st
     if given("arrival_rate") and not 0 < (arrivals := value("arrival_rate")) < math.inf:
         # 0 read as "no rate" ran a closed model; a negative one ran with a schedule of its own
         raise ConfigError(f"{label('arrival_rate')} must be above 0 arrivals per second, got {arrivals:g}")
+    if (
+        given("arrival_rate")
+        and given("run_time")
+        and (why := too_many_arrivals(arrivals, value("run_time"), label("arrival_rate")))
+    ):
+        raise ConfigError(why)
     if given("max_dispatch_delay") and not (delay := value("max_dispatch_delay")) > 0:
         raise ConfigError(f"{label('max_dispatch_delay')} must be above 0 ms, got {delay:g}")
     for name in ("request_deadline", "stream_deadline"):

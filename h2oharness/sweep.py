@@ -25,10 +25,11 @@ from typing import Any, Protocol
 import httpx
 import pytest
 import requests
+import yaml
 from schemathesis.core import NotSet
 
 from h2oharness.confirm import Request
-from h2oharness.errors import NoAnswer
+from h2oharness.errors import NoAnswer, SpecError
 from h2oharness.http.asdrawn import as_drawn, negated_headers
 from h2oharness.http.deadline import deadline_transport
 from h2oharness.http.redact import redact, redact_mapping
@@ -37,7 +38,7 @@ from h2oharness.mocks.app import UNIMPLEMENTED
 from h2oharness.report.defects import fatal_of
 from h2oharness.report.model import Failure
 from h2oharness.targets import Target, tls_context
-from h2oharness.yamlinput import load_yaml
+from h2oharness.yamlinput import load_yaml, yaml_problem
 
 __all__ = [
     "ANSWERS",
@@ -165,8 +166,18 @@ def load_destructive(path: Path) -> dict[tuple[str, str], str]:
 
     if not path.is_file():
         return {}
+    try:
+        raw = load_yaml(path.read_text(encoding="utf-8")) or []
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not valid YAML (not UTF-8 text)") from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
+    if not isinstance(raw, list):
+        raise SpecError(f"{path}: expected a list of {{operation, reason}}")
     out: dict[tuple[str, str], str] = {}
-    for entry in load_yaml(path.read_text()) or []:
+    for index, entry in enumerate(raw):
+        if not isinstance(entry, dict) or not entry.get("operation") or not entry.get("reason"):
+            raise SpecError(f"{path}: entry {index} needs an 'operation' and a 'reason'")
         method, _, route = str(entry["operation"]).partition(" ")
         out[(method.upper(), route)] = str(entry["reason"])
     return out

@@ -278,6 +278,9 @@ def test_a_window_in_which_nothing_ended_fails() -> None:
         # before, a search that never bisected: a resolution of a whole step or more (5 meant as 5 %)
         {"resolution": 5},
         {"resolution": 1},
+        # before, a search at 1e307 arrivals/s passed it: every arrival was due in the warm-up, so no window
+        # judged a dispatch delay, and the unsent ones were counted there up to a million
+        {"min_rate": 1e307, "max_rate": 1e308},
     ],
 )
 def test_impossible_bounds_are_config_errors(bad: dict[str, float]) -> None:
@@ -370,3 +373,11 @@ def test_a_search_stopped_by_a_signal_writes_the_rates_judged_until_then(
     ]
     assert report["passed"] is False
     assert "stopped by SIGINT during the run at 2 arrivals/s" in (tmp_path / "load.html").read_text()
+
+
+def test_a_rate_whose_arrivals_a_run_cannot_count_is_refused() -> None:
+    with pytest.raises(
+        ConfigError, match=r"^--max-rate 100000 for 35 s is more arrivals than the 1,000,000 a run can count"
+    ):
+        Search(max_rate=100_000)
+    assert Search(max_rate=25_000).max_rate == 25_000

@@ -1141,3 +1141,78 @@ def test_run_max_time_counts_from_the_command_s_start_the_checks_of_its_spec_inc
         assert "the run passed its --max-time of 40s before its tests started (50 s checking" in one_line_error(capsys)
         assert limits == []  # no pytest started
         assert not report.exists()
+
+
+def test_a_spec_named_by_its_variable_is_checked_and_read_where_run_was_started(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # HARNESS_H2O3_SPEC went to pytest unchecked and unresolved: pytest runs in the suite folder, so a relative path
+    # was "cannot read" there whatever it held, and a malformed document was a collection error after the tests
+    # had run, where --spec h2o3=... with the same document was one line before anything ran
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.yaml").write_text("openapi: [unclosed")
+    monkeypatch.setenv("HARNESS_H2O3_SPEC", "bad.yaml")
+    argv = ["run", "--api", "h2o3", "--suite-dir", str(ROOT), "--report-dir", str(tmp_path / "r")]
+    assert main(argv) == 3
+    error = one_line_error(capsys)
+    assert error.startswith("h2oharness: error: HARNESS_H2O3_SPEC: bad.yaml is not valid YAML"), error
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_spec_variable_names_its_document_by_a_path_pytest_can_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.yaml").write_text((ROOT / "contracts" / "h2o3" / "openapi.yaml").read_text())
+    monkeypatch.setenv("HARNESS_H2O3_SPEC", "mine.yaml")
+    from h2oharness import cli
+    from h2oharness.errors import HarnessError
+
+    handed: dict[str, str] = {}
+
+    def environment(env: dict[str, str], report_dir: Path) -> dict[str, str]:
+        handed.update(env)
+        raise HarnessError("stopped before pytest")
+
+    monkeypatch.setattr(cli, "run_environment", environment)
+    assert main(["run", "--api", "h2o3", "--suite-dir", str(ROOT), "--report-dir", str(tmp_path / "r")]) == 3
+    assert handed["HARNESS_H2O3_SPEC"] == str(tmp_path / "mine.yaml")
+
+
+def test_a_relative_suite_dir_names_the_same_folder_to_pytest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pytest runs in the suite folder: --suite-dir wt-users became --rootdir wt-users there, "Directory
+    # '.../wt-users/wt-users' not found", and every run given a relative --suite-dir ended in "wrote no report"
+    from h2oharness import cli
+    from h2oharness.errors import HarnessError
+
+    built = cli.pytest_command
+    seen: list[tuple[Path, list[str]]] = []
+
+    def command(args: Any, kind: str, report_dir: Path, root: Path, paths: list[str]) -> list[str]:
+        seen.append((root, built(args, kind, report_dir, root, paths)))
+        raise HarnessError("stopped before pytest")
+
+    monkeypatch.setattr(cli, "pytest_command", command)
+    monkeypatch.chdir(ROOT.parent)
+    argv = ["run", "--api", "coreplexml", "--suite-dir", ROOT.name, "--report-dir", str(tmp_path / "r")]
+    assert main(argv) == 3
+    assert "stopped before pytest" in capsys.readouterr().err
+    ((root, argv_of_pytest),) = seen
+    rootdir = argv_of_pytest[argv_of_pytest.index("--rootdir") + 1]
+    assert (root / rootdir).resolve() == ROOT  # as pytest, in the suite folder, reads it
+    assert all((root / p).exists() for p in argv_of_pytest if p.startswith(("contracts", "scenarios", str(ROOT))))
+
+
+def test_a_suite_whose_destructive_list_is_malformed_is_refused_before_any_test_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # it was read when the report was built, after the tests: a KeyError there and pytest "wrote no report"
+    suite = tmp_path / "suite"
+    (suite / "contracts" / "coreplexml").mkdir(parents=True)
+    (suite / "contracts" / "coreplexml" / "destructive.yaml").write_text("- operation: DELETE /api/projects/{id}\n")
+    argv = ["run", "--api", "coreplexml", "--suite-dir", str(suite), "--report-dir", str(tmp_path / "r")]
+    assert main(argv) == 3
+    assert "destructive.yaml: entry 0 needs an 'operation' and a 'reason'" in one_line_error(capsys)
+    assert not (tmp_path / "r").exists()

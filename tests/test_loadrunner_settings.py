@@ -35,6 +35,12 @@ ROOT = Path(__file__).resolve().parent.parent
         ({"max_dispatch_delay": 0.0}, "max_dispatch_delay must be above 0 ms, got 0"),
         ({"request_deadline": -1.0}, "request_deadline must be a positive number of seconds"),
         ({"arrival_process": "bursty"}, "arrival_process must be one of constant, poisson, got 'bursty'"),
+        # before, 1e308 arrivals/s ran: the arrivals due but never sent are counted up to a million, the earliest
+        # ones, so what came due after them was never counted late and a capacity window judged no delay at all
+        (
+            {"arrival_rate": 1e308, "run_time": 1.0},
+            "arrival_rate 1e+308 for 1 s is more arrivals than the 1,000,000 a run can count",
+        ),
     ],
 )
 def test_a_run_made_in_python_refuses_what_the_cli_refuses(given: dict[str, Any], message: str) -> None:
@@ -63,6 +69,7 @@ def test_a_possible_run_is_made() -> None:
         (["--arrival-rate", "-2"], "--arrival-rate must be above 0 arrivals per second, got -2"),
         (["--stop-timeout", "-1"], "--stop-timeout must be 0 or more seconds, at most a year, got -1"),
         (["-t", "-5s"], "--run-time must be a positive duration, got '-5s'"),
+        (["--arrival-rate", "1e308"], "--arrival-rate 1e+308 for 1 s is more arrivals than the 1,000,000 a run can"),
     ],
 )
 def test_the_cli_says_it_in_its_options_words(
@@ -72,3 +79,11 @@ def test_the_cli_says_it_in_its_options_words(
     assert code == 3
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_profile_file_that_is_not_text_is_one_line(tmp_path: Path) -> None:
+    # find_profile read it as UTF-8 unguarded: `load --suite-dir` ended in a UnicodeDecodeError traceback
+    (tmp_path / "loadtests").mkdir()
+    (tmp_path / "loadtests" / "h2o3.py").write_bytes(b"\xff\xfe\x00class PollingUser")
+    with pytest.raises(ConfigError, match=r"h2o3\.py is not a Python source: not UTF-8 text"):
+        find_profile("h2o3.polling", tmp_path)

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from h2oharness.apis import get_api
-from h2oharness.errors import NoAnswer
+from h2oharness.errors import NoAnswer, SpecError
 from h2oharness.mocks.faults import FaultPlan
 from h2oharness.mocks.serve import serve
 from h2oharness.report.model import Failure
@@ -66,6 +66,25 @@ def test_a_mock_injecting_resets_everywhere_is_alive_to_the_health_probe() -> No
         with pytest.raises(requests.ConnectionError):
             requests.get(f"{target.url}/3/Cloud", timeout=10)  # the plan does reach the health path
         assert health_failure(target.url, "/3/Cloud") is None
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"\xff\xfe", "not valid YAML (not UTF-8 text)"),
+        (b"- operation: [", "not valid YAML: line 1"),
+        (b"operation: POST /3/Shutdown\n", "expected a list of {operation, reason}"),
+        (b"- operation: POST /3/Shutdown\n", "entry 0 needs an 'operation' and a 'reason'"),
+    ],
+)
+def test_a_malformed_destructive_list_is_one_line(content: bytes, needle: str, tmp_path: Path) -> None:
+    # a suite's (run --suite-dir) was read unguarded: a KeyError or a decode error at the session's end, and no report
+    path = tmp_path / "destructive.yaml"
+    path.write_bytes(content)
+    with pytest.raises(SpecError) as refused:
+        load_destructive(path)
+    assert str(refused.value).startswith(f"{path}: ")
+    assert needle in str(refused.value)
 
 
 def test_destructive_list_reads_operations_and_reasons(tmp_path: Path) -> None:

@@ -18,7 +18,8 @@ def contract_operations(document: Path) -> list[tuple[str, str]]:
     """
     found: list[tuple[str, str]] = []
     in_paths, current = False, None
-    for line in document.read_text().splitlines() if document.is_file() else []:
+    # a byte that is not UTF-8 (a damaged file) spoils its line alone: the rest still names its operations
+    for line in document.read_text(errors="replace").splitlines() if document.is_file() else []:
         if not line.startswith(" "):
             in_paths = line.rstrip() == "paths:"
             continue

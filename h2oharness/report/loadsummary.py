@@ -469,7 +469,9 @@ def load_slos(path: Path, profile: str, kinds: Sequence[str] | None = None) -> l
     if not path.is_file():
         return []
     try:
-        doc = load_yaml(path.read_text()) or {}
+        doc = load_yaml(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid YAML (not UTF-8 text)") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
     if not isinstance(doc, dict):

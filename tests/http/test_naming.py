@@ -34,3 +34,11 @@ def test_quoted_keys_and_other_sections(tmp_path: Path) -> None:
         '  "/v1/items":\n    get: {}\ncomponents:\n  schemas:\n    get:\n      type: object\n'
     )
     assert contract_operations(doc) == [("POST", "/v1/{name}:activate"), ("GET", "/v1/items")]
+
+
+def test_a_contract_that_is_not_text_names_what_it_can(tmp_path: Path) -> None:
+    # the report builder reads a suite's contract by this scan: one that was not UTF-8 (run --suite-dir) raised a
+    # UnicodeDecodeError at the end of the session, and the run's report was never written
+    contract = tmp_path / "openapi.yaml"
+    contract.write_bytes(b"paths:\n  /a:\n    get:\n      summary: \xff\xfe\n  /b:\n    post: {}\n")
+    assert contract_operations(contract) == [("GET", "/a"), ("POST", "/b")]

@@ -236,6 +236,14 @@ def test_load_slos_reads_a_profile_and_rejects_malformed_files(tmp_path: Path) -
     assert str(refused.value) == f"{path}: polling: JOB a:p95_ms is given twice (10 and 20): give one"
 
 
+def test_an_slo_file_that_is_not_text_is_one_line(tmp_path: Path) -> None:
+    # read as UTF-8 unguarded: `load --suite-dir` with such a file ended in a UnicodeDecodeError traceback
+    path = tmp_path / "x.slo.yaml"
+    path.write_bytes(b"\xff\xfe\x00polling: []")
+    with pytest.raises(ConfigError, match=r"x\.slo\.yaml: not valid YAML \(not UTF-8 text\)$"):
+        load_slos(path, "polling")
+
+
 _HISTORY = (
     "Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,95%,Total Request Count,Total Average Response Time\n"
 )
