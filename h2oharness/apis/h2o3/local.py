@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import random
 import shutil
 import socket
 import subprocess
@@ -47,21 +48,53 @@ def preflight() -> None:
     find_jar()
 
 
-def _free_port_pair(host: str) -> int:
-    """A port p such that p and p + 1 are free (H2O-3 uses p + 1 for its internal protocol)."""
+#: where Linux takes the ports of outgoing connections from, read from the kernel (its default where unreadable)
+PORT_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+EPHEMERAL_DEFAULT = (32768, 60999)
+
+
+def ephemeral_ports(source: Path = PORT_RANGE_FILE) -> tuple[int, int]:
+    """The lowest and highest port the kernel gives outgoing connections."""
+    try:
+        low, high = (int(part) for part in source.read_text().split())
+    except (OSError, ValueError):
+        return EPHEMERAL_DEFAULT
+    return low, high
+
+
+def _bindable(host: str, port: int) -> bool:
+    """Whether ``port`` and ``port + 1`` can both be bound on ``host`` now."""
+    with socket.socket() as s1, socket.socket() as s2:
+        try:
+            s1.bind((host, port))
+            s2.bind((host, port + 1))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port_pair(host: str, ephemeral: tuple[int, int] | None = None) -> int:
+    """A port p such that p and p + 1 are free (H2O-3 uses p + 1 for its internal protocol), outside the range the
+    kernel gives outgoing connections: one of the thousands a test run opens may take an ephemeral port, or hold it in
+    TIME_WAIT, between the check and the JVM's start, or before a restart on the same port (seen: "some of the
+    required ports ... are not available")."""
+    low, high = ephemeral or ephemeral_ports()
+    chooser = random.Random()
+    below = (1024, low - 2) if low - 2 >= 1024 else None
+    above = (high + 1, 65534) if high + 1 <= 65534 else None
+    spans = [span for span in (below, above) if span is not None]
+    for _ in range(200 if spans else 0):
+        first, last = chooser.choice(spans)
+        port = chooser.randint(first, last)
+        if _bindable(host, port):
+            return port
+    # no room outside the range (or none free there): any free pair, as the kernel hands them out
     for _ in range(50):
         with socket.socket() as probe:
             probe.bind((host, 0))
             port = int(probe.getsockname()[1])
-        if port >= 65535:
-            continue
-        with socket.socket() as s1, socket.socket() as s2:
-            try:
-                s1.bind((host, port))
-                s2.bind((host, port + 1))
-            except OSError:
-                continue
-        return port
+        if port < 65535 and _bindable(host, port):
+            return port
     raise TargetUnavailable(f"found no two adjacent free ports on {host}")
 
 

@@ -57,3 +57,27 @@ def test_a_stopped_node_leaves_no_working_directory_behind() -> None:
         assert not first.exists()  # the dead node's directory went with it
         second = server.workdir
     assert not second.exists()
+
+
+def test_a_nodes_two_ports_are_outside_the_range_outgoing_connections_take() -> None:
+    low, high = local.ephemeral_ports()
+    for _ in range(20):
+        port = local._free_port_pair("127.0.0.1")
+        assert not low <= port <= high, (port, low, high)
+        assert not low <= port + 1 <= high, (port, low, high)
+        assert local._bindable("127.0.0.1", port)
+
+
+def test_with_no_room_outside_the_range_any_free_pair_is_taken() -> None:
+    port = local._free_port_pair("127.0.0.1", ephemeral=(1024, 65535))
+    assert 1024 <= port < 65535
+    assert local._bindable("127.0.0.1", port)
+
+
+def test_the_kernels_range_is_read_or_linuxs_default_taken(tmp_path: Path) -> None:
+    given = tmp_path / "ip_local_port_range"
+    given.write_text("40000\t50000\n")
+    assert local.ephemeral_ports(given) == (40000, 50000)
+    given.write_text("garbage\n")
+    assert local.ephemeral_ports(given) == local.EPHEMERAL_DEFAULT
+    assert local.ephemeral_ports(tmp_path / "none") == local.EPHEMERAL_DEFAULT
