@@ -2,7 +2,10 @@
 
 Run from anywhere: ``python benchmarks/suite_wall_time.py [--repeat N] [--workers 1,2] [--timeout S]``.
 Each run is a fresh ``python -m pytest`` subprocess from the repository root, so the figures include
-interpreter start-up, collection and the per-worker mock, as a developer or CI sees them.
+interpreter start-up, collection and the per-worker mock, as a developer or CI sees them. Each run's CPU time
+(its processes' user + system, those it waited for) says how busy it kept the machine's cores.
+
+``--whole`` times the whole suite as CI runs it instead (every test path, ``--harness-target mock,local``).
 
 ``--main-job`` times the Quick start's main job instead, ``h2oharness run --target mock`` (all four APIs,
 its default workers), once per ``--root`` (checkouts side by side, e.g. a worktree of an older commit), each
@@ -15,6 +18,7 @@ import argparse
 import importlib.util
 import os
 import re
+import resource
 import shutil
 import signal
 import statistics
@@ -47,11 +51,24 @@ class Run:
     seconds: float
     exit_code: int
     result: str
+    cpu_seconds: float = 0.0
 
 
-def command(*extra: str) -> list[str]:
-    """The suite's pytest command line as the brief gives it, plus ``extra`` (``-n N`` or ``--collect-only``)."""
-    return [sys.executable, "-m", "pytest", *SUITE, "-p", "no:cacheprovider", "-q", "--harness-target", "mock", *extra]
+#: the whole suite as CI runs it: every test path (pyproject's testpaths) on both targets
+WHOLE = ["--harness-target", "mock,local"]
+
+
+def command(*extra: str, whole: bool = False) -> list[str]:
+    """The suite's pytest command line as the brief gives it (or the whole suite's), plus ``extra`` (``-n N`` or
+    ``--collect-only``)."""
+    suite = WHOLE if whole else [*SUITE, "--harness-target", "mock"]
+    return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *suite, *extra]
+
+
+def children_cpu() -> float:
+    """User + system seconds of the processes this one has waited for, so far."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def timed(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float, what: str) -> tuple[int, list[str], float]:
@@ -71,10 +88,10 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float, what: 
     return proc.returncode, [line.strip() for line in output.splitlines() if line.strip()], seconds
 
 
-def pytest_run(extra: list[str], timeout: float) -> tuple[int, list[str], float]:
+def pytest_run(extra: list[str], timeout: float, whole: bool = False) -> tuple[int, list[str], float]:
     """Run the suite's pytest with ``extra``; return exit code, non-blank output lines and wall seconds."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    return timed(command(*extra), ROOT, env, timeout, f"pytest {' '.join(extra)}")
+    return timed(command(*extra, whole=whole), ROOT, env, timeout, f"pytest {' '.join(extra)}")
 
 
 def broken(code: int, lines: list[str]) -> str | None:
@@ -85,7 +102,12 @@ def broken(code: int, lines: list[str]) -> str | None:
     return None
 
 
-def preflight(timeout: float) -> str:
+def busy(run: Run, cores: int) -> list[str]:
+    """A run's CPU seconds, and the share of the machine's cores they kept busy over its wall time."""
+    return [f"{run.cpu_seconds:.0f}", f"{run.cpu_seconds / run.seconds / cores:.0%}"]
+
+
+def preflight(timeout: float, whole: bool = False) -> str:
     """Raise SuiteError when a path or module is missing or collection fails; return pytest's collection line."""
     for rel in SUITE:
         if not (ROOT / rel).exists():
@@ -97,21 +119,22 @@ def preflight(timeout: float) -> str:
             found = None
         if found is None:
             raise SuiteError(f"the suite is not runnable: module {module} does not exist yet")
-    code, lines, _ = pytest_run(["--collect-only"], timeout)
+    code, lines, _ = pytest_run(["--collect-only"], timeout, whole)
     reason = broken(code, lines)
     if reason is not None:
         raise SuiteError(f"the suite is not runnable: collection failed: {reason}")
     return lines[-1].strip("= ") if lines else "nothing collected"
 
 
-def run_once(workers: int, timeout: float) -> Run:
+def run_once(workers: int, timeout: float, whole: bool = False) -> Run:
     """Time one run of the suite with ``workers`` xdist workers."""
-    code, lines, seconds = pytest_run(["-n", str(workers)], timeout)
+    before = children_cpu()
+    code, lines, seconds = pytest_run(["-n", str(workers)], timeout, whole)
     reason = broken(code, lines)
     if reason is not None:
         raise SuiteError(f"-n {workers}: {reason}")
     result = next((line.strip("= ") for line in reversed(lines) if RESULT_LINE.search(line)), lines[-1])
-    return Run(workers, seconds, code, result)
+    return Run(workers, seconds, code, result, children_cpu() - before)
 
 
 def main_job_once(root: Path, timeout: float, bytecode: bool) -> Run:
@@ -164,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="with --main-job: let Python write its bytecode cache (unset PYTHONDONTWRITEBYTECODE)",
     )
+    parser.add_argument("--whole", action="store_true", help="time the whole suite as CI runs it (mock,local)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per worker count (default 1)")
     parser.add_argument("--workers", default="1,2", help="comma-separated xdist worker counts (default 1,2)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds before one run is killed (default 300)")
@@ -181,22 +205,24 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error(f"--root {root} is not an h2oharness checkout (no h2oharness/ and contracts/ in it)")
         return main_job(roots, args.repeat, args.timeout, args.bytecode)
 
-    print(f"suite wall time: python {' '.join(command()[1:])} -n N   (cwd {ROOT})")
+    print(f"suite wall time: python {' '.join(command(whole=args.whole)[1:])} -n N   (cwd {ROOT})")
     print(machine())
     runs: list[Run] = []
     try:
-        print(f"collected: {preflight(args.timeout)}", flush=True)
+        print(f"collected: {preflight(args.timeout, args.whole)}", flush=True)
         for _ in range(args.repeat):
             for workers in counts:
-                runs.append(run_once(workers, args.timeout))
+                runs.append(run_once(workers, args.timeout, args.whole))
                 print(f"  -n {workers}: {runs[-1].seconds:.1f} s  {runs[-1].result}", flush=True)
     except SuiteError as exc:
         print(f"error: {exc}")
         return 1
 
     print()
-    rows = [[f"-n {r.workers}", f"{r.seconds:.1f}", r.exit_code, r.result] for r in runs]
-    print(table(["workers", "seconds", "exit", "pytest result"], rows, align="lrrl"))
+    cores = os.cpu_count() or 1
+    rows = [[f"-n {r.workers}", f"{r.seconds:.1f}", *busy(r, cores), r.exit_code, r.result] for r in runs]
+    headers = ["workers", "seconds", "CPU s", f"of {cores} cores", "exit", "pytest result"]
+    print(table(headers, rows, align="lrrrrl"))
     if args.repeat > 1 or len(counts) > 1:
         print()
         base = statistics.median(r.seconds for r in runs if r.workers == counts[0])
