@@ -128,9 +128,30 @@ def recorded_options(report_dir: Path) -> dict[str, str] | None:
     return None
 
 
+def _damaged(path: Path) -> bool:
+    """Whether ``path`` holds bytes but not one line of JSON (a last line cut by a kill is not damage: the lines
+    before it stand)."""
+    if not path.is_file() or not path.stat().st_size:
+        return False
+    with path.open("rb") as fh:
+        for raw in fh:
+            try:
+                if isinstance(json.loads(raw), dict):
+                    return False
+            except ValueError:
+                continue
+    return True
+
+
 def check_resume(report_dir: Path, options: dict[str, str]) -> None:
     """ConfigError, one line naming each option that differs, when ``report_dir`` keeps the progress of a run made
     with other options than ``options``: a resume would report that run's tests as this one's."""
+    if _damaged(report_dir / PROGRESS):
+        raise ConfigError(
+            f"cannot resume the run in {report_dir}: its {PROGRESS} holds no record of a test (damaged, or not a "
+            "harness's progress), so a resume would run every test again; start a new run (without --resume, or into "
+            "another folder)"
+        )
     recorded = recorded_options(report_dir)
     if recorded is None:
         return

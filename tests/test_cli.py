@@ -1216,3 +1216,22 @@ def test_a_suite_whose_destructive_list_is_malformed_is_refused_before_any_test_
     assert main(argv) == 3
     assert "destructive.yaml: entry 0 needs an 'operation' and a 'reason'" in one_line_error(capsys)
     assert not (tmp_path / "r").exists()
+
+
+def test_a_resume_of_a_progress_file_holding_no_record_is_refused_and_one_cut_short_goes_on(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, small_suite: Callable[[str], Path]
+) -> None:
+    suite = small_suite("coreplexml")
+    code, _, _ = run_report(suite, tmp_path, ["run", "--api", "coreplexml"], capsys)
+    assert code == 0
+    progress = tmp_path / "r" / "progress.jsonl"
+    kept = progress.read_bytes()
+    base = ["--suite-dir", str(suite), "--workers", "0", "--report-dir", str(tmp_path / "r"), "--resume"]
+    progress.write_bytes(b"\x00\xff garbage\nnot json either\n")
+    assert main(["run", "--api", "coreplexml", *base]) == 3
+    error = one_line_error(capsys)
+    assert f"cannot resume the run in {tmp_path / 'r'}: its progress.jsonl holds no record of a test" in error
+    assert progress.read_bytes() == b"\x00\xff garbage\nnot json either\n"  # nothing of the refused run
+    # a last line cut by a kill: the records before it stand, and the resume goes on
+    progress.write_bytes(kept + b'{"record": {"nodeid": "cut sh')
+    assert main(["run", "--api", "coreplexml", *base]) == 0
