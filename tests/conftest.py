@@ -9,15 +9,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-#: the test that runs longest by far (the main job twice, minutes): it starts first, or a worker that picks it up
-#: late runs on alone at the end while the others idle
-LONGEST = "tests/test_main_job.py::"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest test first, then the ones marked slow, then the rest, each group in its collected order: xdist
-    hands the workers their tests in this order, so the long ones overlap the many short ones."""
-    items.sort(key=lambda item: (not item.nodeid.startswith(LONGEST), item.get_closest_marker("slow") is None))
 
 
 @pytest.fixture
