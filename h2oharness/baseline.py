@@ -30,12 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-
 from h2oharness.apis import get_api
 from h2oharness.errors import SpecError
 from h2oharness.words import counted
-from h2oharness.yamlinput import load_yaml, yaml_problem
+from h2oharness.yamlinput import read_yaml
 
 if TYPE_CHECKING:
     from h2oharness.report.model import Conformance
@@ -97,12 +95,7 @@ def load_baseline(path: Path) -> Baseline:
 
 @functools.lru_cache(maxsize=32)
 def _load_baseline(path: Path, mtime_ns: int, size: int) -> Baseline:
-    try:
-        raw = load_yaml(path.read_text()) or []
-    except UnicodeDecodeError:
-        raise SpecError(f"{path}: not valid YAML (not UTF-8 text)") from None
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
+    raw = read_yaml(path, SpecError) or []
     if not isinstance(raw, list):
         raise SpecError(f"{path}: expected a list of findings")
     entries = []

@@ -25,7 +25,6 @@ from typing import Any, Protocol
 import httpx
 import pytest
 import requests
-import yaml
 from schemathesis.core import NotSet
 
 from h2oharness.confirm import Request
@@ -38,7 +37,7 @@ from h2oharness.mocks.app import UNIMPLEMENTED
 from h2oharness.report.defects import fatal_of
 from h2oharness.report.model import Failure
 from h2oharness.targets import Target, tls_context
-from h2oharness.yamlinput import load_yaml, yaml_problem
+from h2oharness.yamlinput import read_yaml
 
 __all__ = [
     "ANSWERS",
@@ -166,12 +165,7 @@ def load_destructive(path: Path) -> dict[tuple[str, str], str]:
 
     if not path.is_file():
         return {}
-    try:
-        raw = load_yaml(path.read_text(encoding="utf-8")) or []
-    except UnicodeDecodeError:
-        raise SpecError(f"{path}: not valid YAML (not UTF-8 text)") from None
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
+    raw = read_yaml(path, SpecError) or []
     if not isinstance(raw, list):
         raise SpecError(f"{path}: expected a list of {{operation, reason}}")
     out: dict[tuple[str, str], str] = {}

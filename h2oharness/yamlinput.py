@@ -8,12 +8,13 @@ These loaders refuse such a mapping, naming the key and its lines.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode
 
-__all__ = ["DuplicateKey", "UniqueKeyLoader", "load_yaml", "yaml_problem"]
+__all__ = ["DuplicateKey", "UniqueKeyLoader", "load_yaml", "read_yaml", "yaml_problem"]
 
 _MERGE = "tag:yaml.org,2002:merge"
 
@@ -65,3 +66,14 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
         context = f" ({exc.context})" if exc.context else ""
         return " ".join(f"{where}{exc.problem}{context}".split())
     return " ".join(str(exc).split())
+
+
+def read_yaml(path: Path, error: type[Exception]) -> Any:
+    """The document in the file ``path``; ``error`` in one line naming the file when it is not UTF-8 text or not
+    valid YAML (a repeated key included)."""
+    try:
+        return load_yaml(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise error(f"{path}: not valid YAML (not UTF-8 text)") from None
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: not valid YAML: {yaml_problem(exc)}") from None

@@ -30,8 +30,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from h2oharness.arrivals import locust_round
 from h2oharness.errors import ConfigError
 from h2oharness.http.streammetrics import DEFINITIONS as STREAM_DEFINITIONS
@@ -48,7 +46,7 @@ from h2oharness.report.entrynames import (
 from h2oharness.report.loadreasons import FailureReason, Reasons
 from h2oharness.report.streamsummary import StreamFigures, stream_figures
 from h2oharness.words import counted
-from h2oharness.yamlinput import load_yaml, yaml_problem
+from h2oharness.yamlinput import read_yaml
 
 PERCENTILES = (50, 90, 95, 99)
 #: entries whose "response time" is a count, not milliseconds (h2oharness/loadtest.py fires them): never plotted as one
@@ -468,12 +466,7 @@ def load_slos(path: Path, profile: str, kinds: Sequence[str] | None = None) -> l
     ``kinds`` (the profiles of the file's API), a section naming none of them is refused."""
     if not path.is_file():
         return []
-    try:
-        doc = load_yaml(path.read_text(encoding="utf-8")) or {}
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not valid YAML (not UTF-8 text)") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
+    doc = read_yaml(path, ConfigError) or {}
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: expected a mapping of profile names to rule lists")
     # a misspelt section ("pollling:") left its profile without SLOs, and every run of it passed on none
