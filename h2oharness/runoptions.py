@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from h2oharness.apis import APIS
 from h2oharness.errors import ConfigError
@@ -27,6 +28,8 @@ from h2oharness.targets import named_url
 PROGRESS = "progress.jsonl"
 #: the key of the line of progress.jsonl that holds the run's options
 RUN = "run"
+#: what every test's record is written with, and the report is built from
+_RECORD_KEYS = ("api", "suite", "name", "nodeid", "outcome")
 #: each option as the user names it (the CLI's options; a few are only variables)
 _NAMES = {
     "tests": "the tests (--api)",
@@ -111,42 +114,44 @@ def _tests_api(tests: Sequence[str], slug: str) -> bool:
     )
 
 
+def read_progress(report_dir: Path) -> list[dict[str, Any]]:
+    """What an earlier run of the same report folder recorded, line by line; a torn last line is dropped, and so
+    is any line that is not one of ours (a damaged file): a resume runs those tests again rather than not at all."""
+    path = report_dir / PROGRESS
+    if not path.is_file():
+        return []
+    lines = []
+    for raw in path.read_bytes().splitlines():
+        try:
+            line = json.loads(raw)  # bytes that are not UTF-8 are a ValueError too
+        except ValueError:
+            continue  # the run was killed while writing this line
+        if not isinstance(line, dict) or not all(isinstance(value, dict) for value in line.values()):
+            continue
+        if "record" in line and not all(isinstance(line["record"].get(key), str) for key in _RECORD_KEYS):
+            continue
+        lines.append(line)
+    return lines
+
+
 def recorded_options(report_dir: Path) -> dict[str, str] | None:
     """The options of the run whose progress ``report_dir`` keeps; None when it keeps none (no progress yet, or the
     progress of a harness that did not record them)."""
+    found = next((line[RUN] for line in read_progress(report_dir) if RUN in line), None)
+    return None if found is None else {str(k): str(v) for k, v in found.items()}
+
+
+def _damaged(report_dir: Path) -> bool:
+    """Whether the folder's progress.jsonl holds bytes but not one line of a run's progress (a last line cut by a
+    kill is not damage: the lines before it stand)."""
     path = report_dir / PROGRESS
-    if not path.is_file():
-        return None
-    with path.open("rb") as fh:
-        for raw in fh:
-            try:
-                line = json.loads(raw)
-            except ValueError:
-                continue
-            if isinstance(line, dict) and isinstance(line.get(RUN), dict):
-                return {str(k): str(v) for k, v in line[RUN].items()}
-    return None
-
-
-def _damaged(path: Path) -> bool:
-    """Whether ``path`` holds bytes but not one line of JSON (a last line cut by a kill is not damage: the lines
-    before it stand)."""
-    if not path.is_file() or not path.stat().st_size:
-        return False
-    with path.open("rb") as fh:
-        for raw in fh:
-            try:
-                if isinstance(json.loads(raw), dict):
-                    return False
-            except ValueError:
-                continue
-    return True
+    return path.is_file() and path.stat().st_size > 0 and not read_progress(report_dir)
 
 
 def check_resume(report_dir: Path, options: dict[str, str]) -> None:
     """ConfigError, one line naming each option that differs, when ``report_dir`` keeps the progress of a run made
     with other options than ``options``: a resume would report that run's tests as this one's."""
-    if _damaged(report_dir / PROGRESS):
+    if _damaged(report_dir):
         raise ConfigError(
             f"cannot resume the run in {report_dir}: its {PROGRESS} holds no record of a test (damaged, or not a "
             "harness's progress), so a resume would run every test again; start a new run (without --resume, or into "

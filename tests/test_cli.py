@@ -1232,6 +1232,9 @@ def test_a_resume_of_a_progress_file_holding_no_record_is_refused_and_one_cut_sh
     error = one_line_error(capsys)
     assert f"cannot resume the run in {tmp_path / 'r'}: its progress.jsonl holds no record of a test" in error
     assert progress.read_bytes() == b"\x00\xff garbage\nnot json either\n"  # nothing of the refused run
+    progress.write_text('{"name": "another file of JSON lines"}\n')
+    assert main(["run", "--api", "coreplexml", *base]) == 3
+    assert "holds no record of a test" in one_line_error(capsys)
     # a last line cut by a kill: the records before it stand, and the resume goes on
     progress.write_bytes(kept + b'{"record": {"nodeid": "cut sh')
     assert main(["run", "--api", "coreplexml", *base]) == 0

@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 from h2oharness.report.build import one_line
 from h2oharness.runoptions import PROGRESS as PROGRESS
+from h2oharness.runoptions import read_progress as read_progress
 
 _REASON_CHARS = 70
-#: what every test's record is written with, and the report is built from
-_RECORD_KEYS = ("api", "suite", "name", "nodeid", "outcome")
-
-
-def read_progress(report_dir: Path) -> list[dict[str, Any]]:
-    """What an earlier run of the same report folder recorded, line by line; a torn last line is dropped, and so
-    is any line that is not one of ours (a damaged file): a resume runs those tests again rather than not at all."""
-    path = report_dir / PROGRESS
-    if not path.is_file():
-        return []
-    lines = []
-    for raw in path.read_bytes().splitlines():
-        try:
-            line = json.loads(raw)  # bytes that are not UTF-8 are a ValueError too
-        except ValueError:
-            continue  # the run was killed while writing this line
-        if not isinstance(line, dict) or not all(isinstance(value, dict) for value in line.values()):
-            continue
-        if "record" in line and not all(isinstance(line["record"].get(key), str) for key in _RECORD_KEYS):
-            continue
-        lines.append(line)
-    return lines
 
 
 def outcome_text(record: dict[str, Any]) -> str:
