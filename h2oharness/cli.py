@@ -869,7 +869,6 @@ def _check_baseline_source(conformance: Conformance, slug: str, path: Path, merg
 
 def cmd_load(args: argparse.Namespace) -> int:
     """Run a load profile and turn its SLO verdicts into the exit code."""
-    from h2oharness.arrivals import too_many_arrivals
     from h2oharness.loadentries import check_slo_entries
     from h2oharness.loadrunner import (
         SHAPE_OPTIONS,
@@ -885,17 +884,13 @@ def cmd_load(args: argparse.Namespace) -> int:
 
     # each said on its own, with what was given, in the words of the option (LoadRun checks the same of a run made
     # in Python, in the words of its fields)
-    check_shape(
-        {name: getattr(args, name) for name in SHAPE_OPTIONS},
-        label=lambda name: f"--{name.replace('_', '-')}",
-    )
     for option, text in (("--run-time", args.run_time), ("--max-time", args.max_time)):
         if text is not None and not parse_duration(text) > 0:
             raise ConfigError(f"{option} must be a positive duration, got {text!r}")
-    if args.arrival_rate is not None and (
-        why := too_many_arrivals(args.arrival_rate, parse_duration(args.run_time), "--arrival-rate")
-    ):
-        raise ConfigError(why)
+    check_shape(
+        {**{name: getattr(args, name) for name in SHAPE_OPTIONS}, "run_time": parse_duration(args.run_time)},
+        label=lambda name: f"--{name.replace('_', '-')}",
+    )
     cut = args.max_time is not None and parse_duration(args.max_time) <= parse_duration(args.run_time)
     if cut and not args.find_capacity:
         # the run was stopped at --max-time, exit 3, with figures of a shorter load than asked for
